@@ -1,0 +1,26 @@
+# The README's two commands. Each does its own set-up on a fresh machine.
+#   make run   - the main job on the built-in default
+#   make test  - the default test suite
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.lrkit-installed
+OUT    ?= lrkit-out
+
+.PHONY: run test bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[all,dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/lrkit find --out $(OUT)
+
+test: $(STAMP)
+	$(PY) -m pytest -q -n 2 --dist loadgroup
+
+bench: $(STAMP)
+	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis build src/*.egg-info

@@ -1,0 +1,138 @@
+"""The one error type of lrkit and the validators that raise it.
+
+Every message has one shape, naming the parameter, its owner, what is allowed
+and what was given::
+
+    `steps` of cosine must be a positive integer; got -5.
+
+Validation happens at construction time, never mid-training.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import numbers
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = [
+    "LRKitError",
+    "check_choice",
+    "check_finite",
+    "check_int",
+    "check_positive",
+    "check_range",
+    "unknown_name",
+]
+
+
+class LRKitError(ValueError):
+    """Raised for every invalid input to lrkit.
+
+    A subclass of :class:`ValueError`, so ``except ValueError`` keeps working.
+
+    Example:
+        >>> from lrkit import LRKitError
+        >>> issubclass(LRKitError, ValueError)
+        True
+    """
+
+
+def _fmt(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _fail(name: str, owner: str, allowed: str, value: Any) -> LRKitError:
+    return LRKitError(f"`{name}` of {owner} must be {allowed}; got {_fmt(value)}.")
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def check_finite(name: str, value: Any, owner: str) -> float:
+    """Return ``value`` as a float if it is a finite real number, else raise."""
+    if not _is_real(value) or not math.isfinite(float(value)):
+        raise _fail(name, owner, "a finite number", value)
+    return float(value)
+
+
+def check_positive(name: str, value: Any, owner: str, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a float if it is finite and > 0 (or >= 0), else raise."""
+    allowed = "a finite number >= 0" if allow_zero else "a finite number > 0"
+    if not _is_real(value) or not math.isfinite(float(value)):
+        raise _fail(name, owner, allowed, value)
+    if float(value) < 0 or (float(value) == 0 and not allow_zero):
+        raise _fail(name, owner, allowed, value)
+    return float(value)
+
+
+def check_int(name: str, value: Any, owner: str, *, low: int = 1, high: int | None = None) -> int:
+    """Return ``value`` as an int if it is an integer in ``[low, high]``, else raise.
+
+    Integral floats such as ``100.0`` (what a JSON or YAML file may hold) are
+    accepted; ``100.5`` and booleans are not.
+    """
+    if low == 1 and high is None:
+        allowed = "a positive integer"
+    elif low == 0 and high is None:
+        allowed = "an integer >= 0"
+    elif high is None:
+        allowed = f"an integer >= {low}"
+    else:
+        allowed = f"an integer in [{low}, {high}]"
+    ok = _is_real(value) and math.isfinite(float(value)) and float(value) == int(value)
+    if not ok:
+        raise _fail(name, owner, allowed, value)
+    ivalue = int(value)
+    if ivalue < low or (high is not None and ivalue > high):
+        raise _fail(name, owner, allowed, value)
+    return ivalue
+
+
+def check_range(
+    name: str,
+    value: Any,
+    owner: str,
+    low: float,
+    high: float,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """Return ``value`` as a float if it lies in the interval, else raise.
+
+    The interval is written in the message with brackets, e.g. ``(0, 1]``.
+    """
+    interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+    if not _is_real(value) or not math.isfinite(float(value)):
+        raise _fail(name, owner, f"a number in {interval}", value)
+    v = float(value)
+    too_low = v <= low if low_open else v < low
+    too_high = v >= high if high_open else v > high
+    if too_low or too_high:
+        raise _fail(name, owner, f"a number in {interval}", value)
+    return v
+
+
+def check_choice(name: str, value: Any, owner: str, choices: Iterable[str]) -> str:
+    """Return ``value`` if it is one of ``choices``, else raise listing them."""
+    choices = list(choices)
+    if not isinstance(value, str) or value not in choices:
+        listed = ", ".join(repr(c) for c in choices)
+        raise _fail(name, owner, f"one of {listed}", value)
+    return value
+
+
+def unknown_name(kind: str, name: str, valid: Iterable[str]) -> LRKitError:
+    """Build the error for an unknown registry name, with a "did you mean" hint.
+
+    Example:
+        >>> print(unknown_name("schedule", "cosin", ["cosine", "step"]))
+        unknown schedule 'cosin'; did you mean 'cosine'? Valid: cosine, step.
+    """
+    valid = sorted(valid)
+    close = difflib.get_close_matches(str(name), valid, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else "."
+    return LRKitError(f"unknown {kind} {name!r}{hint} Valid: {', '.join(valid)}.")

@@ -1,0 +1,10 @@
+"""Figures and HTML reports built from lrkit's result records.
+
+matplotlib is imported lazily inside each function, so importing this package
+is cheap; every plot takes ``ax=None`` and returns the figure, never shows it.
+"""
+
+from lrkit.plotting._report import Report
+from lrkit.plotting._schedule import plot_schedule
+
+__all__ = ["plot_schedule", "Report"]

@@ -1,0 +1,35 @@
+"""Plot a schedule against the step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from lrkit.plotting._mpl import figure_and_axes
+from lrkit.schedules import Schedule, parse
+
+
+def plot_schedule(schedule: Schedule | str, steps: int, *, ax: Any = None, log: bool = False, label: str | None = None) -> Any:
+    """Draw ``schedule(t)`` for ``t = 0 .. steps-1``; return the figure.
+
+    Example:
+        >>> fig = plot_schedule("cosine(lr=0.1, steps=100)", 100)
+        >>> fig.axes[0].get_xlabel()
+        'step t (optimizer updates)'
+    """
+    schedule = parse(schedule)
+    fig, ax = figure_and_axes(ax)
+    t = np.arange(int(steps))
+    ax.plot(t, schedule(t), label=label or schedule.to_spec())
+    ax.set_xlabel("step t (optimizer updates)")
+    ax.set_ylabel("learning rate")
+    if log:
+        ax.set_yscale("log")
+    ax.set_title(_shorten(schedule.to_spec()), fontsize=9)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def _shorten(text: str, width: int = 90) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
