@@ -1,0 +1,7 @@
+"""Everything in lrkit that imports torch: the scheduler adapter, the finder
+runner, state snapshot/restore, DDP helpers, callbacks and the autopilot.
+
+Importing this package requires the ``torch`` extra (``pip install lrkit[torch]``).
+"""
+
+__all__: list[str] = []
