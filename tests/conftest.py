@@ -33,3 +33,13 @@ def _seed_everything() -> None:
     np.random.seed(0)
     if torch is not None:
         torch.manual_seed(0)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip ``@pytest.mark.slow`` tests unless ``LRKIT_SLOW=1`` (the default suite stays fast)."""
+    if os.environ.get("LRKIT_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow; run with LRKIT_SLOW=1")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
