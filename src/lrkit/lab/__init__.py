@@ -1,0 +1,49 @@
+"""The learning-rate lab: reference optimizers, analytic problems, a Kohonen map, and demos.
+
+Everything here is NumPy (no torch): each optimizer is a readable kernel that
+follows ``torch.optim``'s exact update and takes any lrkit schedule as its rate;
+the problems are surfaces where the effect of the rate can be computed (the
+stability limit ``2 / L`` of a quadratic) and drawn; each demo reproduces one
+claim about the learning rate and returns a record holding the numbers that
+prove it (``lrkit.plotting.plot_demo`` draws it).
+
+Example:
+    >>> from lrkit.lab import Quadratic, SGD, minimize
+    >>> q = Quadratic(condition=10, L=1.0)
+    >>> minimize(q, SGD(lr=0.9 * q.stability_limit), steps=200).final_loss < 1e-3
+    True
+    >>> minimize(q, SGD(lr=1.1 * q.stability_limit), steps=200).diverged_at is not None
+    True
+"""
+
+from lrkit.lab._adam import Adam, AdamW
+from lrkit.lab._adaptive import Adadelta, AdaGrad, RMSProp
+from lrkit.lab._optim_base import Optimizer
+from lrkit.lab._problems import DoubleWell, Noisy, Problem, Quadratic, Quartic, Rosenbrock, Saddle
+from lrkit.lab._run import Trajectory, TrajectoryGrid, make_optimizer, minimize, optimizers, trajectory_grid
+from lrkit.lab._sgd import SGD, Momentum, Nesterov
+
+__all__ = [
+    "Optimizer",
+    "SGD",
+    "Momentum",
+    "Nesterov",
+    "AdaGrad",
+    "RMSProp",
+    "Adam",
+    "AdamW",
+    "Adadelta",
+    "optimizers",
+    "make_optimizer",
+    "Problem",
+    "Quadratic",
+    "Rosenbrock",
+    "DoubleWell",
+    "Saddle",
+    "Quartic",
+    "Noisy",
+    "Trajectory",
+    "TrajectoryGrid",
+    "minimize",
+    "trajectory_grid",
+]

@@ -1,0 +1,87 @@
+"""The shell every NumPy reference optimizer shares: rate as a schedule, state, step counter.
+
+An optimizer here is a frozen dataclass of hyperparameters (a value, like a
+schedule) plus a *kernel*: a pure update of one parameter array from its
+gradient, the current rate and a state dict. :meth:`Optimizer.step` evaluates
+the rate at the optimizer's own update counter ``t`` (the first update uses
+``lr(0)``, the lrkit step convention) and calls the kernel.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar
+
+import numpy as np
+
+from lrkit.errors import LRKitError, check_positive, check_range
+from lrkit.schedules import Schedule, constant
+
+__all__ = ["Optimizer", "as_schedule"]
+
+
+def as_schedule(lr: Any, owner: str) -> Schedule:
+    """Accept a :class:`~lrkit.schedules.Schedule` or a plain rate (made ``constant``)."""
+    if isinstance(lr, Schedule):
+        return lr
+    return constant(lr=check_positive("lr", lr, owner, allow_zero=True))
+
+
+def check_unit(name: str, value: Any, owner: str) -> float:
+    """A coefficient in ``[0, 1)`` (momentum, betas, rho, alpha)."""
+    return check_range(name, value, owner, 0.0, 1.0, high_open=True)
+
+
+class Optimizer:
+    """Base of the reference optimizers.
+
+    Subclasses are frozen dataclasses whose first field is ``lr`` (a schedule or
+    a float) and implement :meth:`_init_state` and :meth:`_update`.
+
+    Usage::
+
+        state = opt.init(x)
+        for _ in range(n):
+            x = opt.step(x, grad(x), state)
+    """
+
+    name: ClassVar[str] = "optimizer"
+    lr: Schedule
+
+    def _post_init_lr(self) -> None:
+        object.__setattr__(self, "lr", as_schedule(self.lr, self.name))
+
+    def init(self, params: np.ndarray) -> dict[str, Any]:
+        """Fresh state for a parameter array of this shape: ``{"t": 0, ...buffers}``."""
+        p = np.asarray(params, dtype=np.float64)
+        return {"t": 0, **self._init_state(p)}
+
+    def step(self, params: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> np.ndarray:
+        """One update; returns the new parameters and advances ``state`` in place.
+
+        Raises:
+            LRKitError: if ``grad`` and ``params`` have different shapes.
+        """
+        p = np.asarray(params, dtype=np.float64)
+        g = np.asarray(grad, dtype=np.float64)
+        if p.shape != g.shape:
+            raise LRKitError(f"`grad` of {self.name} must have the shape of params {p.shape}; got {g.shape}.")
+        rate = float(self.lr(state["t"]))
+        new = self._update(p, g, state, rate)
+        state["t"] += 1
+        return new
+
+    def rate(self, t: int) -> float:
+        """The learning rate this optimizer uses at update ``t``."""
+        return float(self.lr(t))
+
+    def _init_state(self, p: np.ndarray) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], lr: float) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """One line: the name and the hyperparameters."""
+        parts = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self))  # type: ignore[arg-type]
+        return f"{self.name}({parts})"
