@@ -1,0 +1,46 @@
+"""Built-in real training tasks and the training harness.
+
+Every task is a reproducible, download-free workload that follows the user task
+protocol of ``DESIGN.md``: ``task.build(seed)`` (or simply ``task(seed)``) returns
+``model``, ``optimizer``, ``loss_fn``, ``train_loader`` and ``val_loader``. The
+registry holds them by name; :func:`train` runs any of them (or a user's protocol
+function) at a rate or schedule and returns a :class:`TrainResult`.
+
+============== ========================================== ========== =========
+name           model / data                                metric     optimizer
+============== ========================================== ========== =========
+digits-mlp     MLP 64-128-10, sklearn digits               val_acc    sgd
+digits-cnn     small CNN, digits as 1x8x8 images           val_acc    adam
+diabetes-linear nn.Linear(10, 1) + MSE, sklearn diabetes   val_mse    sgd-plain
+wine-logreg    multinomial logistic regression, wine       val_acc    sgd-plain
+charlm         2-layer char transformer, stdlib source     val_loss   adamw
+charlm-small   the same, tiny (for tests)                  val_loss   adamw
+============== ========================================== ========== =========
+
+Importing this package requires the ``torch`` extra (torch and scikit-learn).
+
+Example:
+    >>> from lrkit.tasks import get_task, train
+    >>> task = get_task("digits-mlp")
+    >>> sorted(task(seed=0))
+    ['loss_fn', 'model', 'optimizer', 'train_loader', 'val_loader']
+    >>> train(task, lr=0.05, budget=20).metric_name
+    'val_acc'
+"""
+
+from lrkit.tasks._base import OPTIMIZERS, ArrayLoader, Task, TaskInfo, get_task, make_optimizer, registry
+from lrkit.tasks import _convex, _digits  # noqa: F401  (register the built-in tasks)
+from lrkit.tasks._train import TrainResult, resolve_schedule, train
+
+__all__ = [
+    "OPTIMIZERS",
+    "ArrayLoader",
+    "Task",
+    "TaskInfo",
+    "TrainResult",
+    "get_task",
+    "make_optimizer",
+    "registry",
+    "resolve_schedule",
+    "train",
+]

@@ -1,0 +1,345 @@
+"""The training harness: run a task for a budget of optimizer steps at a given rate or schedule.
+
+One loop for every task (built-in, :func:`~lrkit.tasks.from_arrays`, or a user's
+protocol function ``FUNC(seed) -> dict``)::
+
+    for t in range(budget):                 # t = update number, the schedule's clock
+        x, y = next batch                   # epochs roll over; the loader reshuffles
+        loss = loss_fn(model(x), y)
+        if loss is nan/inf: diverged, stop  # the update is not applied
+        loss.backward(); optimizer.step()   # this update uses rate schedule(t)
+        scheduler.step()                    # the adapter writes schedule(t + 1)
+        callbacks(info)                     # a True return stops the run
+
+The rate comes from ``lrkit.torch.LRScheduler`` (it recomputes ``schedule(t)`` from
+its own counter each step), so the step convention of ``DESIGN.md`` holds: the first
+``optimizer.step()`` uses ``schedule(0)``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import math
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from lrkit.errors import LRKitError, check_int, check_positive, unknown_name
+from lrkit.schedules import Schedule, constant, parse, scale
+from lrkit.tasks._base import OPTIMIZERS, Task, get_task, make_optimizer
+
+__all__ = ["TrainResult", "train", "resolve_schedule"]
+
+Callback = Callable[[dict[str, Any]], "bool | None"]
+
+
+@dataclasses.dataclass
+class TrainResult:
+    """The record of one training run.
+
+    Attributes:
+        history: one row per optimizer step: ``{"step", "lr", "train_loss"}`` plus the
+            validation metrics on evaluation steps (``step`` is the update number ``t``,
+            ``lr`` the rate that update used).
+        final: validation metrics at the end, named for what they are (``val_acc``,
+            ``val_loss``, ``val_mse``); the worst values (chance accuracy, ``inf``) if diverged.
+        metric: ``final[metric_name]``, the task's main metric.
+        metric_name: e.g. ``"val_acc"``; ``higher_is_better`` gives its direction.
+        higher_is_better: direction of ``metric``.
+        steps: optimizer steps taken.
+        wall_time: seconds spent in the run (building excluded).
+        diverged: a training or validation loss became NaN or infinite.
+        stopped: why the run ended: ``"budget"``, ``"callback"`` or ``"diverged"``.
+        task, optimizer, lr, schedule, seed, budget: what was run (schedule as a spec).
+    """
+
+    history: list[dict[str, float]]
+    final: dict[str, float]
+    metric: float
+    metric_name: str
+    higher_is_better: bool
+    steps: int
+    wall_time: float
+    diverged: bool
+    stopped: str
+    task: str
+    optimizer: str
+    lr: float
+    schedule: str | None
+    seed: int
+    budget: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data; ``TrainResult.from_dict`` inverts it."""
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        """JSON text; non-finite numbers (a diverged loss) are written as ``null``."""
+        return json.dumps(_finite_or_none(self.to_dict()))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainResult:
+        """Rebuild a result from :meth:`to_dict` output (``null`` metrics read back as NaN)."""
+
+        def num(v: Any) -> Any:
+            return math.nan if v is None else v
+
+        d = dict(data)
+        d["history"] = [{k: num(v) for k, v in row.items()} for row in d["history"]]
+        d["final"] = {k: num(v) for k, v in d["final"].items()}
+        d["metric"] = num(d["metric"])
+        return cls(**d)
+
+
+def _finite_or_none(data: Any) -> Any:
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    if isinstance(data, dict):
+        return {k: _finite_or_none(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_finite_or_none(v) for v in data]
+    return data
+
+
+def resolve_schedule(lr: float, schedule: Schedule | str | None, budget: int) -> Schedule:
+    """The schedule a run follows: ``constant(lr)``, or ``schedule`` rescaled to peak at ``lr``.
+
+    A schedule gives the *shape*; ``lr`` gives the *level*: the rates are
+    ``schedule(t) * lr / max_{t < budget} schedule(t)``. Passing ``lr`` equal to the
+    schedule's own peak (``train(..., lr=0.1, schedule="cosine(lr=0.1, steps=100)")``)
+    runs it unchanged; sweeping ``lr`` with a fixed schedule sweeps its level.
+
+    Raises:
+        LRKitError: for a bad spec or a schedule that is zero over the whole budget.
+
+    Example:
+        >>> resolve_schedule(0.05, "cosine(lr=0.1, steps=10)", 10)(0)
+        0.05
+    """
+    if schedule is None:
+        return constant(lr)
+    sched = parse(schedule)
+    peak = float(np.max(sched(np.arange(budget))))
+    if not peak > 0:
+        raise LRKitError(f"`schedule` of train must be positive somewhere in the first {budget} steps; got {sched}.")
+    return sched if peak == lr else scale(sched, lr / peak)
+
+
+def _resolve_task(task: Task | str | Callable[[int], dict[str, Any]]) -> tuple[str, Task | None, Callable[..., dict]]:
+    if isinstance(task, str):
+        t = get_task(task)
+        return t.name, t, t.build
+    if isinstance(task, Task):
+        return task.name, task, task.build
+    if callable(task):
+        return getattr(task, "__name__", "user-task"), None, task
+    raise LRKitError(f"`task` of train must be a task name, a Task or a protocol function; got {task!r}.")
+
+
+class _WriteRate:
+    """Stand-in until ``lrkit.torch.LRScheduler`` lands: writes ``schedule(t)`` into every group."""
+
+    def __init__(self, optimizer: torch.optim.Optimizer, schedule: Schedule) -> None:
+        self.optimizer, self.schedule, self.t = optimizer, schedule, 0
+        self._write()
+
+    def _write(self) -> None:
+        for group in self.optimizer.param_groups:
+            group["lr"] = float(self.schedule(self.t))
+
+    def step(self) -> None:
+        self.t += 1
+        self._write()
+
+
+def _scheduler(optimizer: torch.optim.Optimizer, schedule: Schedule) -> Any:
+    try:
+        from lrkit.torch import LRScheduler
+    except ImportError:
+        return _WriteRate(optimizer, schedule)
+    return LRScheduler(optimizer, schedule)
+
+
+@contextlib.contextmanager
+def _one_thread() -> Iterator[None]:
+    # Bit-identical runs and honest per-core costs: intra-op threads change reduction order.
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _batches(loader: Any) -> Iterator[Any]:
+    """Endless batches: one epoch after another (each ``iter`` reshuffles)."""
+    while True:
+        empty = True
+        for batch in loader:
+            empty = False
+            yield batch
+        if empty:
+            raise LRKitError("`train_loader` of the task yielded no batches.")
+
+
+def _default_evaluate(model: torch.nn.Module, loss_fn: Callable, val_loader: Any) -> dict[str, float]:
+    """Mean validation loss of a user task without its own metrics (``val_loss``)."""
+    was = model.training
+    model.eval()
+    total, n = 0.0, 0
+    with torch.no_grad():
+        for x, y in val_loader:
+            total += float(loss_fn(model(x), y)) * len(y)
+            n += len(y)
+    model.train(was)
+    return {"val_loss": total / max(n, 1)}
+
+
+def train(
+    task: Task | str | Callable[[int], dict[str, Any]],
+    *,
+    lr: float,
+    schedule: Schedule | str | None = None,
+    optimizer: str | None = None,
+    budget: int | None = None,
+    seed: int = 0,
+    callbacks: Sequence[Callback] = (),
+    eval_every: int | None = None,
+) -> TrainResult:
+    """Train a task for ``budget`` optimizer steps and evaluate it.
+
+    The rate of update ``t`` is ``lr`` (constant), or ``schedule(t)`` rescaled to peak at
+    ``lr`` (see :func:`resolve_schedule`), written into every parameter group by
+    ``lrkit.torch.LRScheduler``. A NaN or infinite training loss stops the run before
+    its update: the result is ``diverged`` and reports the task's worst metrics.
+
+    Args:
+        task: a registry name, a :class:`Task`, or a protocol function ``FUNC(seed) -> dict``
+            (``model``, ``optimizer``, ``loss_fn``, ``train_loader``, optional ``val_loader``).
+        lr: the (peak) learning rate, a finite number > 0.
+        schedule: a :class:`~lrkit.schedules.Schedule` or spec string; ``None`` = constant ``lr``.
+        optimizer: an optimizer name (``"sgd"``, ``"sgd-plain"``, ``"adam"``, ``"adamw"``);
+            default: the task's (for a protocol function: the one it returns).
+        budget: optimizer steps; default: the task's budget (protocol function: one epoch).
+        seed: seeds weights and batch order; the same seed gives a bit-identical run.
+        callbacks: ``cb(info) -> bool | None`` after every step with ``info = {"step", "lr",
+            "loss", "model", "optimizer"}`` (plus validation metrics on evaluation steps);
+            returning ``True`` stops training.
+        eval_every: also evaluate every this many steps (``None``: only at the end).
+
+    Returns:
+        A :class:`TrainResult`.
+
+    Raises:
+        LRKitError: for a bad task, rate, schedule, optimizer, budget, seed or ``eval_every``.
+
+    Example:
+        >>> r = train("diabetes-linear", lr=0.05, budget=30)
+        >>> r.steps, r.metric_name, r.diverged, r.final["val_mse"] < 1.0
+        (30, 'val_mse', False, True)
+    """
+    name, task_obj, build = _resolve_task(task)
+    lr = check_positive("lr", lr, "train")
+    seed = check_int("seed", seed, "train", low=0)
+    if optimizer is not None and optimizer not in OPTIMIZERS:
+        raise unknown_name("optimizer", optimizer, OPTIMIZERS)
+    if eval_every is not None:
+        eval_every = check_int("eval_every", eval_every, "train")
+    callbacks = tuple(callbacks)
+    for cb in callbacks:
+        if not callable(cb):
+            raise LRKitError(f"`callbacks` of train must be callables; got {cb!r}.")
+
+    with _one_thread():
+        if task_obj is not None:
+            parts = task_obj.build(seed, optimizer=optimizer, lr=lr)
+            opt_name = optimizer or task_obj.info.default_optimizer
+        else:
+            torch.manual_seed(seed)
+            parts = build(seed)
+            missing = {"model", "optimizer", "loss_fn", "train_loader"} - set(parts)
+            if missing:
+                raise LRKitError(f"the task function {name} must return the keys {sorted(missing)}; got {sorted(parts)}.")
+            if optimizer is not None:
+                parts["optimizer"] = make_optimizer(optimizer, parts["model"].parameters(), lr)
+            opt_name = optimizer or type(parts["optimizer"]).__name__
+        model, opt, loss_fn = parts["model"], parts["optimizer"], parts["loss_fn"]
+        train_loader, val_loader = parts["train_loader"], parts.get("val_loader")
+        if budget is None:
+            if task_obj is not None:
+                budget = task_obj.info.budget
+            elif hasattr(train_loader, "__len__"):
+                budget = len(train_loader)
+            else:
+                raise LRKitError("`budget` of train is required for a task whose train_loader has no length.")
+        budget = check_int("budget", budget, "train")
+        sched = resolve_schedule(lr, schedule, budget)
+
+        def evaluate() -> dict[str, float]:
+            if task_obj is not None:
+                return task_obj.evaluate(model, val_loader)
+            return _default_evaluate(model, loss_fn, val_loader) if val_loader is not None else {}
+
+        for group in opt.param_groups:
+            group["lr"] = lr  # the adapter scales the schedule by each group's lr / lr
+        scheduler = _scheduler(opt, sched)
+        history: list[dict[str, float]] = []
+        stopped, t = "budget", 0
+        start = time.perf_counter()
+        model.train()
+        batches = _batches(train_loader)
+        while t < budget:
+            x, y = next(batches)
+            rate = float(opt.param_groups[0]["lr"])
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x), y)
+            value = float(loss.detach())
+            row: dict[str, float] = {"step": t, "lr": rate, "train_loss": value}
+            history.append(row)
+            if not math.isfinite(value):
+                stopped = "diverged"
+                break
+            loss.backward()
+            opt.step()
+            scheduler.step()
+            t += 1
+            if eval_every is not None and t % eval_every == 0 and t < budget:
+                row.update(evaluate())
+            info = {"step": row["step"], "lr": rate, "loss": value, "model": model, "optimizer": opt}
+            info.update({k: v for k, v in row.items() if k.startswith("val_")})
+            if any([bool(cb(info)) for cb in callbacks]):
+                stopped = "callback"
+                break
+        final = evaluate() if stopped != "diverged" else {}
+        if stopped != "diverged" and any(not math.isfinite(v) for k, v in final.items() if k != "val_acc"):
+            stopped = "diverged"  # the last update blew the weights up
+        diverged = stopped == "diverged"
+        if diverged:
+            final = task_obj.worst() if task_obj is not None else {"val_loss": math.inf}
+        if history and final:
+            history[-1].update(final)
+        wall = time.perf_counter() - start
+
+    metric_name = task_obj.info.metric if task_obj is not None else "val_loss"
+    return TrainResult(
+        history=history,
+        final=final,
+        metric=final.get(metric_name, math.nan),
+        metric_name=metric_name,
+        higher_is_better=task_obj.info.higher_is_better if task_obj is not None else False,
+        steps=t,
+        wall_time=wall,
+        diverged=diverged,
+        stopped=stopped,
+        task=name,
+        optimizer=opt_name,
+        lr=lr,
+        schedule=None if schedule is None else str(sched),
+        seed=seed,
+        budget=budget,
+    )
