@@ -4,4 +4,6 @@ runner, state snapshot/restore, DDP helpers, callbacks and the autopilot.
 Importing this package requires the ``torch`` extra (``pip install lrkit[torch]``).
 """
 
-__all__: list[str] = []
+from lrkit.torch._scheduler import LRScheduler
+
+__all__: list[str] = ["LRScheduler"]

@@ -1,0 +1,142 @@
+"""Reading and writing one scheduled value in torch optimizer param groups.
+
+The adapter schedules one *key* of every param group: ``"lr"`` by default, or
+any other number a group holds (``"momentum"``, ``"weight_decay"``, ...), or one
+entry of a tuple-valued key written with an index (``"betas[0]"`` for Adam's
+first-moment decay). This module turns such a key into a validated accessor so
+the per-step write in ``_scheduler.py`` stays a plain dict assignment whenever it
+can.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+from lrkit.errors import LRKitError
+
+__all__ = ["GroupKey", "parse_key", "initial_scales"]
+
+_KEY = re.compile(r"^([A-Za-z_]\w*)(?:\[(\d+)\])?$")
+
+
+class GroupKey:
+    """One scheduled value in a param group: ``name`` or ``name[index]``.
+
+    ``fast`` is True when every group holds a plain Python number under the
+    key, so that a write is ``group[name] = value``; tensors (fused/capturable
+    optimizers keep ``lr`` as a tensor) are filled in place and tuple entries
+    are replaced by rebuilding the tuple.
+    """
+
+    def __init__(self, key: str, name: str, index: int | None) -> None:
+        self.key = key
+        self.name = name
+        self.index = index
+        self.fast = False
+
+    @property
+    def initial_name(self) -> str:
+        """Where the value at construction is remembered (torch uses ``initial_lr``)."""
+        return f"initial_{self.key}"
+
+    def read(self, group: dict[str, Any]) -> float:
+        value = group[self.name]
+        if self.index is not None:
+            value = value[self.index]
+        return float(value.item()) if isinstance(value, torch.Tensor) else float(value)
+
+    def write(self, group: dict[str, Any], value: float) -> None:
+        if self.index is None:
+            current = group[self.name]
+            if isinstance(current, torch.Tensor):
+                current.fill_(value)  # keep the tensor object: fused kernels hold it
+            else:
+                group[self.name] = value
+            return
+        entries = list(group[self.name])
+        if isinstance(entries[self.index], torch.Tensor):
+            entries[self.index].fill_(value)
+        else:
+            entries[self.index] = value
+        group[self.name] = tuple(entries)
+
+
+def parse_key(key: Any, groups: Sequence[dict[str, Any]]) -> GroupKey:
+    """Validate ``key`` against every param group and return its accessor.
+
+    Raises:
+        LRKitError: if ``key`` is not a string of the form ``name`` or
+            ``name[index]``, or some group lacks it or holds a non-number there.
+    """
+    match = _KEY.match(key) if isinstance(key, str) else None
+    if match is None:
+        raise LRKitError(
+            "`key` of LRScheduler must be a param-group key such as 'lr', 'momentum', "
+            f"'weight_decay' or 'betas[0]'; got {key!r}."
+        )
+    name, index = match.group(1), None if match.group(2) is None else int(match.group(2))
+    gkey = GroupKey(key, name, index)
+    fast = index is None
+    for i, group in enumerate(groups):
+        if name not in group:
+            keys = ", ".join(sorted(k for k in group if k != "params"))
+            raise LRKitError(
+                f"`key` of LRScheduler must name a value of every optimizer param group; got {key!r}, "
+                f"which param group {i} lacks (its keys: {keys})."
+            )
+        value = group[name]
+        if index is not None:
+            if not isinstance(value, (tuple, list)) or index >= len(value):
+                raise LRKitError(
+                    f"`key` of LRScheduler must index into a tuple of param group {i}; got {key!r}, "
+                    f"but {name!r} is {value!r}."
+                )
+            value = value[index]
+        if isinstance(value, torch.Tensor):
+            fast = False
+            if value.numel() != 1:
+                raise LRKitError(
+                    f"`key` of LRScheduler must name a number in param group {i}; got {key!r}, "
+                    f"a tensor of shape {tuple(value.shape)}."
+                )
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise LRKitError(
+                f"`key` of LRScheduler must name a finite number in param group {i}; got {key!r} = {value!r}."
+            )
+    gkey.fast = fast
+    return gkey
+
+
+def initial_scales(gkey: GroupKey, groups: Sequence[dict[str, Any]]) -> list[float]:
+    """Each group's initial value divided by group 0's: the ratio the adapter keeps.
+
+    The initial value is ``group["initial_<key>"]`` when present (torch's
+    schedulers and this adapter record it at construction, and it is saved with
+    the optimizer, so an optimizer restored from a checkpoint still yields its
+    original ratios), else the current value. Records the initial value in
+    every group that lacks it.
+
+    Raises:
+        LRKitError: if group 0's initial value is 0 while another group's is not
+            (the ratio is undefined: pass ``group_scales=``).
+    """
+    initial = []
+    for group in groups:
+        if gkey.initial_name not in group:
+            group[gkey.initial_name] = gkey.read(group)
+        value = group[gkey.initial_name]
+        initial.append(float(value.item()) if isinstance(value, torch.Tensor) else float(value))
+    ref = initial[0]
+    if ref == 0.0:
+        if any(v != 0.0 for v in initial[1:]):
+            raise LRKitError(
+                f"`group_scales` of LRScheduler must be given when param group 0 has {gkey.key} = 0 and "
+                f"others do not (the ratio to group 0 is undefined); got initial values {initial}."
+            )
+        return [1.0] * len(initial)
+    return [v / ref for v in initial]

@@ -1,0 +1,307 @@
+"""``lrkit.torch.LRScheduler``: drive any torch optimizer with an lrkit schedule.
+
+The adapter *recomputes, never multiplies*: after ``t`` calls to ``step()`` it
+writes ``group[key] = schedule(t) * scale_g`` into every param group ``g``, from
+its own counter. Nothing depends on what the group held before, so resuming is
+"evaluate at the restored ``t``": immune to load order, skipped steps and manual
+edits, which are the usual ways torch's chainable schedulers drift on resume.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
+
+from lrkit.errors import LRKitError, check_int
+from lrkit.schedules import Schedule, from_dict, parse
+from lrkit.torch._groups import parse_key, initial_scales
+
+__all__ = ["LRScheduler"]
+
+# Steps evaluated per vectorized call. Blocks are aligned to multiples of this,
+# so the value used at step t never depends on where a run (or a resume) began.
+_BLOCK = 1024
+_PLATEAU_API = ("observe", "apply", "state_dict", "load_state_dict")
+
+
+class LRScheduler(_TorchLRScheduler):
+    """A ``torch.optim.lr_scheduler.LRScheduler`` that follows an lrkit schedule.
+
+    After ``t`` calls to :meth:`step` (``t = 0`` right after construction) every
+    param group ``g`` holds
+
+    .. math::  v_g(t) = P\\big(s(t)\\big)\\, c_g
+
+    under ``key``, where :math:`s` is the schedule, :math:`P` the plateau
+    controller's ``apply`` (the identity without one) and :math:`c_g` the group
+    scale. By default :math:`c_g` is the ratio of group ``g``'s initial value to
+    group 0's, so group 0 follows the schedule exactly and the others keep their
+    ratio to it (``SGD([{"params": a, "lr": 0.1}, {"params": b, "lr": 0.01}])``
+    with a cosine from 0.1 gives ``b`` a cosine from 0.01).
+
+    Step convention (lrkit's and torch's): the first ``optimizer.step()`` uses
+    :math:`s(0)`; call ``scheduler.step()`` after each ``optimizer.step()``.
+    The schedule is evaluated in aligned blocks of 1024 steps and cached, so a
+    step is a list lookup and one dict write per group.
+
+    Args:
+        optimizer: any ``torch.optim.Optimizer``.
+        schedule: an lrkit :class:`~lrkit.schedules.Schedule` or a spec string
+            such as ``"warmup(cosine(lr=0.1, steps=900), steps=100)"``.
+        plateau: optional ``lrkit.schedules.reduce_on_plateau`` controller; feed
+            it with :meth:`observe`; its cuts multiply the schedule's value.
+        key: the group value to schedule: ``"lr"`` (default), ``"momentum"``
+            (SGD, RMSprop), ``"weight_decay"``, ``"betas[0]"`` / ``"betas[1]"``
+            (Adam, AdamW), or any other number (or tuple entry) a group holds.
+        last_step: the index of the last update already done (``-1`` for a
+            fresh run); the scheduler starts at ``t = last_step + 1``. Resuming
+            from a checkpoint is better done with :meth:`load_state_dict`.
+        group_scales: explicit :math:`c_g` per param group instead of the ratios.
+
+    Raises:
+        LRKitError: if ``optimizer`` is not a torch optimizer, ``schedule`` is
+            neither a schedule nor a valid spec, a group lacks ``key``, the
+            ratios are undefined (group 0 starts at 0), ``group_scales`` has the
+            wrong length or a negative entry, ``plateau`` is not a controller, or
+            ``last_step < -1``.
+
+    Example:
+        >>> import torch
+        >>> from lrkit.torch import LRScheduler
+        >>> w, b = torch.nn.Parameter(torch.zeros(2)), torch.nn.Parameter(torch.zeros(1))
+        >>> opt = torch.optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.01}], lr=0.1)
+        >>> sched = LRScheduler(opt, "cosine(lr=0.1, steps=4)")
+        >>> lrs = []
+        >>> for _ in range(5):
+        ...     lrs.append([round(g["lr"], 6) for g in opt.param_groups])
+        ...     opt.step()
+        ...     sched.step()
+        >>> lrs
+        [[0.1, 0.01], [0.085355, 0.008536], [0.05, 0.005], [0.014645, 0.001464], [0.0, 0.0]]
+        >>> sched.state_dict()["t"]
+        5
+    """
+
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        schedule: Schedule | str,
+        *,
+        plateau: Any = None,
+        key: str = "lr",
+        last_step: int = -1,
+        group_scales: Sequence[float] | None = None,
+    ) -> None:
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise LRKitError(f"`optimizer` of LRScheduler must be a torch.optim.Optimizer; got {optimizer!r}.")
+        if not isinstance(schedule, (Schedule, str)):
+            raise LRKitError(
+                "`schedule` of LRScheduler must be an lrkit Schedule or a spec string such as "
+                f"'cosine(lr=0.1, steps=1000)'; got {schedule!r}."
+            )
+        self._schedule = parse(schedule)
+        if plateau is not None and not all(callable(getattr(plateau, m, None)) for m in _PLATEAU_API):
+            raise LRKitError(
+                "`plateau` of LRScheduler must be an lrkit reduce_on_plateau controller (with observe, apply, "
+                f"state_dict, load_state_dict); got {plateau!r}."
+            )
+        self._plateau = plateau
+        last_step = check_int("last_step", last_step, "LRScheduler", low=-1)
+        groups = optimizer.param_groups
+        self._key = parse_key(key, groups)
+        self._scales = self._check_scales(group_scales, len(groups)) if group_scales is not None else (
+            initial_scales(self._key, groups)
+        )
+        self._n_groups = len(groups)
+        self._block: list[float] = []
+        self._block_start = 0
+        # torch's constructor records initial_lr, wraps optimizer.step for its
+        # ordering warning and calls self.step() once: that first call lands on t = 0.
+        super().__init__(optimizer, last_epoch=-1)
+        if last_step >= 0:
+            self.last_epoch = last_step + 1
+            self._write(self.last_epoch)
+
+    # -- the hot path --------------------------------------------------------
+    def step(self, epoch: int | None = None) -> None:  # type: ignore[override]
+        """Advance to the next update and write its value into every group.
+
+        Args:
+            epoch: jump to this step instead of ``t + 1`` (torch's deprecated
+                argument; here it is exact, since values are recomputed).
+        """
+        self._step_count += 1
+        if epoch is None:
+            t = self.last_epoch + 1
+        else:
+            t = check_int("epoch", epoch, "LRScheduler.step", low=0)
+        self.last_epoch = t
+        self._write(t)
+
+    def _write(self, t: int) -> None:
+        # Fast path: one cached list lookup and a dict store per group; torch's
+        # own step adds a warning check, two context managers and a get_lr call.
+        i = t - self._block_start
+        v = self._block[i] if 0 <= i < len(self._block) else self._refill(t)
+        if self._plateau is not None:
+            v = float(self._plateau.apply(v))
+        groups = self.optimizer.param_groups
+        if len(groups) != self._n_groups:
+            raise LRKitError(
+                f"`optimizer.param_groups` of LRScheduler must keep its {self._n_groups} groups; got "
+                f"{len(groups)} (a group was added after the scheduler was built: build a new scheduler)."
+            )
+        values = [v * c for c in self._scales]
+        gkey = self._key
+        if gkey.fast:
+            name = gkey.name
+            for group, value in zip(groups, values):
+                group[name] = value
+        else:
+            for group, value in zip(groups, values):
+                gkey.write(group, value)
+        self._last_lr = values
+
+    def _refill(self, t: int) -> float:
+        start = (t // _BLOCK) * _BLOCK
+        self._block = self._schedule(np.arange(start, start + _BLOCK, dtype=np.int64)).tolist()
+        self._block_start = start
+        return self._block[t - start]
+
+    # -- torch API -------------------------------------------------------------
+    def get_lr(self) -> list[float]:
+        """The values for the current ``t`` (recomputed; not read from the groups)."""
+        v = float(self._schedule(self.last_epoch))
+        if self._plateau is not None:
+            v = float(self._plateau.apply(v))
+        return [v * c for c in self._scales]
+
+    def get_last_lr(self) -> list[float]:
+        """The values last written, one per group (of ``key``, which is ``lr`` by default)."""
+        return list(self._last_lr)
+
+    # -- lrkit API ---------------------------------------------------------------
+    @property
+    def t(self) -> int:
+        """The update whose value the groups hold now (torch's ``last_epoch``)."""
+        return self.last_epoch
+
+    @property
+    def schedule(self) -> Schedule:
+        """The schedule being followed."""
+        return self._schedule
+
+    @property
+    def plateau(self) -> Any:
+        """The plateau controller, or ``None``."""
+        return self._plateau
+
+    @property
+    def key(self) -> str:
+        """The param-group key being scheduled."""
+        return self._key.key
+
+    @property
+    def group_scales(self) -> tuple[float, ...]:
+        """The factor of each param group (1.0 for group 0 unless given explicitly)."""
+        return tuple(self._scales)
+
+    def observe(self, metric: float) -> bool:
+        """Report a metric to the plateau controller; rewrite the groups if it cut.
+
+        Does not advance ``t``: call it whenever the metric is measured (e.g.
+        after each validation), and keep calling :meth:`step` once per update.
+
+        Returns:
+            True when the controller reduced the rate.
+
+        Raises:
+            LRKitError: if the scheduler was built without ``plateau=``.
+        """
+        if self._plateau is None:
+            raise LRKitError("`plateau` of LRScheduler must be given to use observe(); got None.")
+        cut = bool(self._plateau.observe(metric))
+        if cut:
+            self._write(self.last_epoch)
+        return cut
+
+    # -- state ---------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """Plain data (JSON-serializable): the step, the scales, the schedule and plateau state.
+
+        Returns:
+            ``{"t", "step_count", "key", "group_scales", "schedule", "plateau"}``
+            with ``schedule`` = ``Schedule.to_dict()`` and ``plateau`` the
+            controller's ``state_dict()`` (or ``None``).
+        """
+        return {
+            "t": int(self.last_epoch),
+            "step_count": int(self._step_count),
+            "key": self._key.key,
+            "group_scales": [float(c) for c in self._scales],
+            "schedule": self._schedule.to_dict(),
+            "plateau": None if self._plateau is None else self._plateau.state_dict(),
+        }
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a :meth:`state_dict` and write the values for the restored ``t``.
+
+        The saved schedule replaces the one given at construction (resume means
+        continuing the saved run). Loading before or after the optimizer's own
+        ``load_state_dict`` gives the same result: the values are recomputed.
+
+        Raises:
+            LRKitError: if the state is malformed, was saved for another key or
+                number of param groups, or holds plateau state this scheduler
+                has no controller for (or vice versa).
+        """
+        required = ("t", "key", "group_scales", "schedule", "plateau")
+        if not isinstance(state_dict, dict) or any(k not in state_dict for k in required):
+            raise LRKitError(
+                f"`state_dict` of LRScheduler must be a dict with keys {', '.join(required)}; got {state_dict!r}."
+            )
+        if state_dict["key"] != self._key.key:
+            raise LRKitError(
+                f"`state_dict` of LRScheduler must be saved for key {self._key.key!r}; got {state_dict['key']!r}."
+            )
+        t = check_int("t", state_dict["t"], "LRScheduler.load_state_dict", low=0)
+        scales = self._check_scales(state_dict["group_scales"], len(self.optimizer.param_groups))
+        saved = state_dict["schedule"]
+        schedule = saved if isinstance(saved, Schedule) else from_dict(saved)
+        plateau_state = state_dict["plateau"]
+        if (plateau_state is None) != (self._plateau is None):
+            raise LRKitError(
+                "`state_dict` of LRScheduler must match the plateau= setting: the saved state has "
+                f"{'no' if plateau_state is None else 'a'} plateau controller and this scheduler "
+                f"{'has' if self._plateau is not None else 'has none'}."
+            )
+        if self._plateau is not None:
+            self._plateau.load_state_dict(plateau_state)
+        self._schedule = schedule
+        self._scales = scales
+        self._n_groups = len(scales)
+        self._block, self._block_start = [], 0
+        self._step_count = int(state_dict.get("step_count", t + 1))
+        self.last_epoch = t
+        self._write(t)
+
+    @staticmethod
+    def _check_scales(scales: Any, n_groups: int) -> list[float]:
+        ok = isinstance(scales, (list, tuple)) and len(scales) == n_groups
+        values = []
+        for c in scales if ok else ():
+            if isinstance(c, bool) or not isinstance(c, (int, float)) or not math.isfinite(c) or c < 0:
+                ok = False
+                break
+            values.append(float(c))
+        if not ok:
+            raise LRKitError(
+                f"`group_scales` of LRScheduler must be a list of {n_groups} finite numbers >= 0 "
+                f"(one per param group); got {scales!r}."
+            )
+        return values
