@@ -1,0 +1,55 @@
+"""Tune the learning rate and its schedule with Optuna (extra ``lrkit[tune]``).
+
+Optuna does the sampling, pruning and storage; lrkit brings what it knows about
+learning rates: a log-uniform rate range centred on the range test's suggestion,
+schedule families from the registry with their own shape parameters, pruning on
+the task's validation metric every few steps, and the best result as a schedule
+spec. Storage is an SQLite file under ``out`` by default (resumable); a
+``postgresql://`` URL lets many workers on many machines share one study
+(``docs/tuning.md``).
+
+Example:
+    >>> from lrkit.tuning import SearchSpace, schedule_from_params
+    >>> space = SearchSpace(lr=(1e-3, 1e-1), schedules=("warmup_cosine",))
+    >>> space.schedules
+    ('warmup_cosine',)
+"""
+
+from lrkit.tuning._objective import TrialParams
+from lrkit.tuning._plots import plot_lr_scatter, plot_history, tune_report
+from lrkit.tuning._result import TuneResult
+from lrkit.tuning._space import (
+    OPTIMIZERS,
+    TUNABLE_SCHEDULES,
+    WIDE_LR_RANGE,
+    SearchSpace,
+    load_space,
+    lr_range_from_finder,
+    schedule_from_params,
+)
+from lrkit.tuning._storage import default_worker_id, mask_url, open_storage, worker_seed
+from lrkit.tuning._tune import PRUNERS, SAMPLERS, make_pruner, make_sampler, tune
+
+__all__ = [
+    "tune",
+    "TuneResult",
+    "SearchSpace",
+    "TrialParams",
+    "load_space",
+    "lr_range_from_finder",
+    "schedule_from_params",
+    "open_storage",
+    "mask_url",
+    "worker_seed",
+    "default_worker_id",
+    "make_sampler",
+    "make_pruner",
+    "plot_lr_scatter",
+    "plot_history",
+    "tune_report",
+    "SAMPLERS",
+    "PRUNERS",
+    "TUNABLE_SCHEDULES",
+    "OPTIMIZERS",
+    "WIDE_LR_RANGE",
+]

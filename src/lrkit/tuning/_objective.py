@@ -1,0 +1,185 @@
+"""Objectives: what one trial runs, and how it reports for pruning.
+
+Two kinds of target are tuned:
+
+* a **task** (a built-in name, a :class:`lrkit.tasks.Task`, or a protocol function
+  ``FUNC(seed) -> dict`` whose only parameter is named ``seed``): each trial trains
+  it with :func:`lrkit.tasks.train` at the sampled rate and schedule, evaluating
+  every ``eval_every`` steps; each evaluation is reported to Optuna
+  (``trial.report(metric, step)``) and a pruner decision stops the run;
+* a **user objective** ``objective(params) -> float``, any other callable. ``params``
+  is a :class:`TrialParams`: the sampled values plus ``params.schedule`` (the
+  schedule value) and ``params.report(value, step) -> bool`` for pruning.
+
+A run that diverges is recorded as PRUNED with the user attribute ``diverged``:
+Optuna's TPE ranks pruned trials below every completed one, which is what a
+divergent rate deserves, and a NaN would instead be a FAIL the sampler ignores.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable
+from typing import Any
+
+from lrkit.errors import LRKitError
+from lrkit.tuning._space import SearchSpace, schedule_from_params
+
+__all__ = ["TrialParams", "Target", "resolve_target"]
+
+
+class TrialParams(dict):
+    """The sampled parameters of one trial, handed to a user objective.
+
+    Keys are the sampled names (``lr``, ``schedule``, ``warmup_fraction`` ...);
+    ``schedule`` holds the family name and :attr:`spec` the full schedule spec.
+
+    Attributes:
+        schedule_value: the :class:`~lrkit.schedules.Schedule` over the budget.
+        spec: its spec string.
+        number: the Optuna trial number.
+
+    Example:
+        >>> p = TrialParams({"lr": 0.1, "schedule": "constant"}, None, None)
+        >>> p["lr"], p.report(0.5, 1)
+        (0.1, False)
+    """
+
+    def __init__(self, params: dict[str, Any], trial: Any, schedule: Any) -> None:
+        super().__init__(params)
+        self._trial = trial
+        self.schedule_value = schedule
+        self.spec = None if schedule is None else schedule.to_spec()
+        self.number = None if trial is None else trial.number
+        self.pruned = False
+
+    def report(self, value: float, step: int) -> bool:
+        """Report an intermediate value; returns True when the trial should stop (pruned)."""
+        if self._trial is None:
+            return False
+        self._trial.report(float(value), int(step))
+        self.pruned = self.pruned or bool(self._trial.should_prune())
+        return self.pruned
+
+
+class Target:
+    """What is tuned: its name, metric, direction, budget and the per-trial run.
+
+    Built by :func:`resolve_target`; ``run(trial, space, seed)`` trains once and
+    returns the value (raising ``optuna.TrialPruned`` when pruned or diverged).
+    """
+
+    def __init__(self, name: str, metric: str, direction: str, budget: int | None,
+                 run: Callable[..., float], task: Any = None, eval_every: int | None = None) -> None:
+        self.name, self.metric, self.direction, self.budget = name, metric, direction, budget
+        self.run, self.task, self.eval_every = run, task, eval_every
+
+
+def _is_protocol_function(fn: Callable[..., Any]) -> bool:
+    try:
+        names = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return False
+    return names == ["seed"]
+
+
+def _task_run(task: Any, metric: str, budget: int, eval_every: int) -> Callable[..., float]:
+    def run(trial: Any, space: SearchSpace, seed: int) -> float:
+        import optuna
+
+        from lrkit.tasks import train
+
+        params = space.suggest(trial)
+        schedule = schedule_from_params(params, budget)
+        trial.set_user_attr("schedule_spec", schedule.to_spec())
+        pruned = False
+
+        def report(info: dict[str, Any]) -> bool:
+            nonlocal pruned
+            if metric in info:  # an evaluation step: `step` is the update index, so step + 1 updates done
+                value = float(info[metric])
+                if not math.isfinite(value):
+                    return False  # divergence is recorded by train itself
+                trial.report(value, int(info["step"]) + 1)
+                pruned = trial.should_prune()
+            return pruned
+
+        result = train(task, lr=params["lr"], schedule=schedule, optimizer=params.get("optimizer"),
+                       budget=budget, seed=seed, callbacks=(report,), eval_every=eval_every)
+        trial.set_user_attr("steps", int(result.steps))
+        if result.diverged:
+            trial.set_user_attr("diverged", True)
+            raise optuna.TrialPruned(f"diverged after {result.steps} steps")
+        if pruned:
+            raise optuna.TrialPruned(f"pruned after {result.steps} steps")
+        return float(result.metric)
+
+    return run
+
+
+def _objective_run(fn: Callable[[TrialParams], float], budget: int | None) -> Callable[..., float]:
+    def run(trial: Any, space: SearchSpace, seed: int) -> float:
+        import optuna
+
+        params = space.suggest(trial)
+        needs_horizon = params["schedule"] != "constant"
+        if needs_horizon and budget is None:
+            raise LRKitError(f"`budget` of tune is required to build a {params['schedule']} schedule for an "
+                             "objective; pass budget=STEPS or restrict the space to schedules=['constant'].")
+        schedule = schedule_from_params(params, budget or 1)
+        trial.set_user_attr("schedule_spec", schedule.to_spec())
+        tp = TrialParams(params, trial, schedule)
+        value = fn(tp)
+        if tp.pruned:
+            raise optuna.TrialPruned("pruned by the objective's reports")
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise LRKitError(f"the objective must return a number; got {value!r}.") from None
+        if not math.isfinite(value):
+            trial.set_user_attr("diverged", True)
+            raise optuna.TrialPruned("the objective returned a non-finite value")
+        return value
+
+    return run
+
+
+def resolve_target(target: Any, *, budget: int | None, eval_every: int | None,
+                   direction: str | None) -> Target:
+    """Turn ``tune``'s first argument into a :class:`Target`.
+
+    Raises:
+        LRKitError: for an unknown task name, a bad budget or direction, or a
+            value that is neither a task nor a callable.
+    """
+    from lrkit.errors import check_choice, check_int
+
+    if direction is not None:
+        check_choice("direction", direction, "tune", ("minimize", "maximize"))
+    if budget is not None:
+        budget = check_int("budget", budget, "tune")
+    is_task = isinstance(target, str) or hasattr(target, "info") or (
+        callable(target) and _is_protocol_function(target))
+    if not is_task:
+        if not callable(target):
+            raise LRKitError(f"`task_or_objective` of tune must be a task name, a Task, a protocol function "
+                             f"FUNC(seed) or an objective callable(params); got {target!r}.")
+        name = getattr(target, "__name__", type(target).__name__)
+        return Target(name, "value", direction or "minimize", budget, _objective_run(target, budget))
+    from lrkit.tasks import get_task
+
+    task = get_task(target) if isinstance(target, str) else target
+    info = getattr(task, "info", None)
+    if info is not None:
+        name, metric = info.name, info.metric
+        natural = "maximize" if info.higher_is_better else "minimize"
+        budget = budget or info.budget
+    else:  # a protocol function: lrkit.tasks.train evaluates it by mean validation loss
+        name, metric, natural = getattr(task, "__name__", "user-task"), "val_loss", "minimize"
+        if budget is None:
+            raise LRKitError("`budget` of tune is required for a protocol function task.")
+    if direction is not None and direction != natural:
+        raise LRKitError(f"`direction` of tune must be {natural!r} for task {name} ({metric}); got {direction!r}.")
+    every = check_int("eval_every", eval_every, "tune") if eval_every is not None else max(1, budget // 10)
+    return Target(name, metric, natural, budget, _task_run(task, metric, budget, every), task, every)

@@ -1,0 +1,162 @@
+"""Figures and the HTML report of a :class:`TuneResult` (matplotlib imported lazily)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from lrkit.plotting import Report
+from lrkit.plotting._mpl import figure_and_axes, pyplot
+from lrkit.tuning._result import TuneResult
+
+__all__ = ["plot_lr_scatter", "plot_history", "tune_report"]
+
+
+def _family(row: dict[str, Any]) -> str:
+    return row["params"].get("schedule") or (row["schedule"] or "constant").split("(", 1)[0]
+
+
+def plot_lr_scatter(result: TuneResult, ax: Any = None) -> Any:
+    """Rate vs metric, one point per trial, with the finder's interval drawn.
+
+    Completed trials are filled markers coloured by schedule family; pruned
+    trials are hollow, at their last reported value; diverged ones are crosses
+    on the bottom edge. The shaded band is the finder's interval and the dashed
+    line its suggestion.
+
+    Args:
+        result: a tuning result.
+        ax: axes to draw on (default: a new figure).
+
+    Returns:
+        The matplotlib figure.
+
+    Example:
+        >>> from lrkit.tuning._result import TuneResult
+        >>> fig = plot_lr_scatter(_example_result())
+        >>> fig.axes[0].get_xscale()
+        'log'
+    """
+    fig, ax = figure_and_axes(ax)
+    families = sorted({_family(r) for r in result.trials if r["lr"] is not None})
+    colors = {f: f"C{i}" for i, f in enumerate(families)}
+    finite = [v for r in result.trials for v in (r["value"], r["last_intermediate"])
+              if v is not None and math.isfinite(v)]
+    floor = min(finite) if finite else 0.0
+    for fam in families:
+        rows = [r for r in result.trials if r["lr"] is not None and _family(r) == fam]
+        done = [r for r in rows if r["state"] == "COMPLETE"]
+        pruned = [r for r in rows if r["state"] == "PRUNED" and not r["diverged"]
+                  and r["last_intermediate"] is not None]
+        diverged = [r for r in rows if r["diverged"]]
+        ax.scatter([r["lr"] for r in done], [r["value"] for r in done], color=colors[fam], label=fam, zorder=3)
+        ax.scatter([r["lr"] for r in pruned], [r["last_intermediate"] for r in pruned], facecolors="none",
+                   edgecolors=colors[fam], zorder=3)
+        ax.scatter([r["lr"] for r in diverged], [floor] * len(diverged), marker="x", color=colors[fam], zorder=3)
+    if result.finder is not None:
+        if result.finder.get("interval"):
+            lo, hi = result.finder["interval"]
+            ax.axvspan(lo, hi, color="0.85", zorder=1, label="finder interval")
+        ax.axvline(result.finder["suggestion"], color="0.3", linestyle="--", zorder=2, label="finder suggestion")
+    if result.best_lr is not None and result.best_value is not None:
+        ax.scatter([result.best_lr], [result.best_value], marker="*", s=220, color="gold", edgecolors="k",
+                   zorder=4, label="best")
+    ax.set_xscale("log")
+    ax.set_xlim(*result.lr_range)
+    ax.set_xlabel("peak learning rate")
+    ax.set_ylabel(result.metric)
+    ax.set_title("rate vs metric (hollow: pruned, x: diverged)")
+    if families:
+        ax.legend(fontsize="small")
+    return fig
+
+
+def plot_history(result: TuneResult, ax: Any = None) -> Any:
+    """Optimization history: each completed trial's value and the best so far.
+
+    Example:
+        >>> fig = plot_history(_example_result())
+        >>> fig.axes[0].get_xlabel()
+        'trial'
+    """
+    fig, ax = figure_and_axes(ax)
+    done = [r for r in result.trials if r["state"] == "COMPLETE" and r["value"] is not None]
+    xs = [r["number"] for r in done]
+    ys = [r["value"] for r in done]
+    best, run = [], None
+    for y in ys:
+        better = run is None or (y > run if result.direction == "maximize" else y < run)
+        run = y if better else run
+        best.append(run)
+    ax.scatter(xs, ys, color="C0", label="trial value", zorder=3)
+    ax.step(xs, best, where="post", color="C3", label="best so far")
+    ax.set_xlabel("trial")
+    ax.set_ylabel(result.metric)
+    ax.set_title(f"optimization history ({result.direction})")
+    if xs:
+        ax.legend(fontsize="small")
+    return fig
+
+
+def tune_report(result: TuneResult, path: str | Path | None = None) -> Report:
+    """The HTML report: best result, plots, importances and the trial table.
+
+    Args:
+        result: a tuning result.
+        path: if given, the report is also written there.
+
+    Returns:
+        The :class:`~lrkit.plotting.Report` (call ``.write(path)`` / ``.html()``).
+
+    Example:
+        >>> "optimization history" in tune_report(_example_result()).html()
+        True
+    """
+    r = Report(f"lrkit tune: {result.study_name}",
+               f"storage {result.storage}; sampler {result.sampler}, pruner {result.pruner}; "
+               + ", ".join(f"{k} {v}" for k, v in result.versions.items()))
+    r.add_heading("Best")
+    if result.best_schedule is None:
+        r.add_text("No trial completed yet.")
+    else:
+        r.add_table([[result.best_trial, result.best_lr, result.best_value, result.best_schedule]],
+                    ["trial", "peak lr", result.metric, "schedule"])
+    r.add_text(f"{result.n_complete} complete, {result.n_pruned} pruned, {result.n_failed} failed of "
+               f"{result.n_trials} requested; {result.compute_steps} training steps in all. Rate range "
+               f"{result.lr_range[0]:.3g}..{result.lr_range[1]:.3g} ({result.lr_source}).")
+    for note in result.notes:
+        r.add_text(note)
+    for fig, cap in ((plot_lr_scatter(result), "rate vs metric"), (plot_history(result), "optimization history")):
+        r.add_figure(fig, cap)
+        pyplot().close(fig)  # reports are built in loops (benchmarks): do not accumulate figures
+    r.add_heading("Parameter importances")
+    if result.importances:
+        r.add_table(sorted(result.importances.items(), key=lambda kv: -kv[1]), ["parameter", "importance"])
+    r.add_text(result.importance_note)
+    r.add_heading("Trials")
+    r.add_table([[t["number"], t["state"] + (" (diverged)" if t["diverged"] else ""),
+                  "" if t["value"] is None else t["value"], "" if t["lr"] is None else t["lr"],
+                  t["steps"] if t["steps"] is not None else "", t["schedule"] or ""] for t in result.trials],
+                ["trial", "state", result.metric, "lr", "steps", "schedule"])
+    if path is not None:
+        r.write(path)
+    return r
+
+
+def _example_result() -> TuneResult:
+    """A small hand-made result for the doctests."""
+    rows = [
+        {"number": i, "state": s, "value": v, "last_intermediate": li, "lr": lr, "diverged": d,
+         "schedule": f"constant(lr={lr})", "steps": 10, "retry_of": None, "duration_s": 0.1,
+         "params": {"lr": lr, "schedule": "constant"}}
+        for i, (s, v, li, lr, d) in enumerate([("COMPLETE", 0.9, 0.9, 0.01, False), ("COMPLETE", 0.95, 0.95, 0.03, False),
+                                               ("PRUNED", None, 0.5, 0.001, False), ("PRUNED", None, None, 0.5, True)])
+    ]
+    return TuneResult(best_lr=0.03, best_schedule="constant(lr=0.03)", best_value=0.95, best_params=rows[1]["params"],
+                      best_trial=1, metric="val_acc", direction="maximize", study_name="demo", storage="memory",
+                      n_trials=4, n_complete=2, n_pruned=2, n_failed=0, trials=rows, importances=None,
+                      importance_note="too few trials", lr_range=(1e-4, 1.0), lr_source="finder",
+                      finder={"suggestion": 0.02, "interval": [0.005, 0.1], "steps": 50}, space={},
+                      sampler="tpe", pruner="hyperband", seed=0, sampler_seed=1, worker_id=0, compute_steps=40,
+                      versions={"optuna": "5.0.0"})

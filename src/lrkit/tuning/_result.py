@@ -1,0 +1,186 @@
+"""The record of a tuning study: best rate and schedule, trials, importances, versions."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import platform
+from typing import Any
+
+__all__ = ["TuneResult", "result_from_study", "trial_rows"]
+
+
+@dataclasses.dataclass
+class TuneResult:
+    """What :func:`~lrkit.tuning.tune` found, as plain data.
+
+    Attributes:
+        best_lr: the peak rate of the best trial (``None`` if no trial completed).
+        best_schedule: the best trial's schedule as an lrkit spec string.
+        best_value: the best trial's value: the task's validation metric
+            (``metric``), or the objective's return value.
+        best_params: the best trial's sampled parameters.
+        best_trial: its Optuna trial number.
+        metric: the name of the value (``"val_acc"`` ...; ``"value"`` for objectives).
+        direction: ``"maximize"`` or ``"minimize"``.
+        study_name, storage: where the study lives (password masked).
+        n_trials: the requested number of finished (complete + pruned) trials.
+        n_complete, n_pruned, n_failed: trial counts by state in the study.
+        trials: one row per trial: ``number, state, value, lr, schedule, steps,
+            diverged, duration_s, params``.
+        importances: Optuna's parameter importances (fANOVA), or ``None`` when
+            the study is too small; ``importance_note`` says why.
+        lr_range: the rate bounds searched; ``lr_source`` where they came from.
+        finder: ``{"suggestion", "interval", "steps"}`` of the finder run, or ``None``.
+        space: the search space in its dict form.
+        sampler, pruner, seed, sampler_seed, worker_id: how this worker sampled.
+        compute_steps: training steps spent by all trials (the finder's excluded).
+        versions: ``optuna``, ``lrkit``, ``python`` (and ``torch`` when loaded).
+        notes: human-readable remarks (fallbacks, resumes).
+    """
+
+    best_lr: float | None
+    best_schedule: str | None
+    best_value: float | None
+    best_params: dict[str, Any]
+    best_trial: int | None
+    metric: str
+    direction: str
+    study_name: str
+    storage: str
+    n_trials: int
+    n_complete: int
+    n_pruned: int
+    n_failed: int
+    trials: list[dict[str, Any]]
+    importances: dict[str, float] | None
+    importance_note: str
+    lr_range: tuple[float, float]
+    lr_source: str
+    finder: dict[str, Any] | None
+    space: dict[str, Any]
+    sampler: str
+    pruner: str
+    seed: int
+    sampler_seed: int
+    worker_id: int
+    compute_steps: int
+    versions: dict[str, str]
+    notes: list[str] = dataclasses.field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data with ``best_lr``, ``best_schedule``, ``best_value`` at the top."""
+        return dataclasses.asdict(self)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """JSON text; non-finite numbers are written as ``null``."""
+        return json.dumps(_finite(self.to_dict()), indent=indent)
+
+
+def _finite(data: Any) -> Any:
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    if isinstance(data, dict):
+        return {str(k): _finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(v) for v in data]
+    return data
+
+
+def trial_rows(study: Any) -> list[dict[str, Any]]:
+    """One plain row per trial of ``study``, ordered by trial number."""
+    rows = []
+    for t in sorted(study.get_trials(deepcopy=False), key=lambda t: t.number):
+        duration = t.duration.total_seconds() if t.duration is not None else None
+        last = max(t.intermediate_values) if t.intermediate_values else None
+        rows.append({
+            "number": t.number,
+            "state": t.state.name,
+            "value": t.value,
+            "last_intermediate": None if last is None else t.intermediate_values[last],
+            "lr": t.params.get("lr"),
+            "schedule": t.user_attrs.get("schedule_spec"),
+            "steps": t.user_attrs.get("steps"),
+            "diverged": bool(t.user_attrs.get("diverged", False)),
+            "retry_of": t.system_attrs.get("failed_trial"),
+            "duration_s": duration,
+            "params": dict(t.params),
+        })
+    return rows
+
+
+def _importances(study: Any, seed: int) -> tuple[dict[str, float] | None, str]:
+    """Optuna's fANOVA importances, guarded: they need a few completed trials that vary."""
+    import optuna
+    from optuna.trial import TrialState
+
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    if len(complete) < 4:
+        return None, f"importances need at least 4 completed trials; the study has {len(complete)}."
+    try:
+        evaluator = optuna.importance.FanovaImportanceEvaluator(seed=seed)
+        imp = optuna.importance.get_param_importances(study, evaluator=evaluator)
+    except (ValueError, RuntimeError) as exc:  # e.g. a single parameter, or all values equal
+        return None, f"importances unavailable: {exc}"
+    return {k: float(v) for k, v in imp.items()}, "fANOVA over the parameters every completed trial shares."
+
+
+def _versions() -> dict[str, str]:
+    import sys
+
+    import optuna
+
+    import lrkit
+
+    out = {"optuna": optuna.__version__, "lrkit": lrkit.__version__, "python": platform.python_version()}
+    if "torch" in sys.modules:
+        out["torch"] = sys.modules["torch"].__version__
+    return out
+
+
+def result_from_study(study: Any, *, n_trials: int, metric: str, storage: str, space: Any,
+                      finder: dict[str, Any] | None, sampler: str, pruner: str, seed: int,
+                      sampler_seed: int, worker_id: int, notes: list[str]) -> TuneResult:
+    """Read a :class:`TuneResult` back from a study (works for any worker, any time)."""
+    from optuna.trial import TrialState
+
+    rows = trial_rows(study)
+    complete = [r for r in rows if r["state"] == "COMPLETE"]
+    best = None
+    if complete:
+        best_t = study.best_trial
+        best = next(r for r in rows if r["number"] == best_t.number)
+    importances, note = _importances(study, seed)
+    counts = {s: sum(r["state"] == s.name for r in rows) for s in (TrialState.COMPLETE, TrialState.PRUNED,
+                                                                       TrialState.FAIL)}
+    return TuneResult(
+        best_lr=None if best is None else best["lr"] if best["lr"] is not None else space.lr[0],
+        best_schedule=None if best is None else best["schedule"],
+        best_value=None if best is None else best["value"],
+        best_params={} if best is None else best["params"],
+        best_trial=None if best is None else best["number"],
+        metric=metric,
+        direction=study.direction.name.lower(),
+        study_name=study.study_name,
+        storage=storage,
+        n_trials=n_trials,
+        n_complete=counts[TrialState.COMPLETE],
+        n_pruned=counts[TrialState.PRUNED],
+        n_failed=counts[TrialState.FAIL],
+        trials=rows,
+        importances=importances,
+        importance_note=note,
+        lr_range=tuple(space.lr),
+        lr_source=space.lr_source,
+        finder=finder,
+        space=space.to_dict(),
+        sampler=sampler,
+        pruner=pruner,
+        seed=seed,
+        sampler_seed=sampler_seed,
+        worker_id=worker_id,
+        compute_steps=int(sum(r["steps"] or 0 for r in rows)),
+        versions=_versions(),
+        notes=list(notes),
+    )

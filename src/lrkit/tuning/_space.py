@@ -1,0 +1,325 @@
+"""The search space: what a trial samples, and how a sample becomes a schedule.
+
+A trial samples a peak rate :math:`\\eta` log-uniformly in ``[lo, hi]``, a schedule
+family, that family's own shape parameters, and optionally the optimizer. The
+sample is turned into an lrkit schedule over the training budget ``T`` steps:
+
+=================  ====================================================================
+family             schedule (``f_w`` warmup fraction, ``r`` final ratio, ``f_d`` decay)
+=================  ====================================================================
+``constant``       ``constant(lr=η)``
+``cosine``         ``cosine(lr=η, steps=T, min_lr=r·η)``
+``warmup_cosine``  ``warmup_cosine(lr=η, warmup=⌈f_w·T⌉, steps=T, min_lr=r·η)``
+``one_cycle``      ``one_cycle(max_lr=η, steps=T, pct_start=f_w)``
+``wsd``            ``wsd(lr=η, warmup=⌈f_w·T⌉, stable=T-warmup-decay, decay=⌈f_d·T⌉, min_lr=r·η)``
+=================  ====================================================================
+
+The parameter names (``lr``, ``schedule``, ``warmup_fraction``, ``final_ratio``,
+``decay_fraction``, ``optimizer``) are shared by the families that use them, so
+the sampler learns e.g. one good final ratio across cosine and wsd.
+
+A user space is a small dict (or the same thing in YAML): each key is a range
+``[low, high]``, a fixed number, or (for ``schedules`` / ``optimizers``) a list
+of names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from lrkit.errors import LRKitError, check_int, check_positive, unknown_name
+from lrkit.schedules import Schedule, lookup
+
+__all__ = [
+    "SearchSpace",
+    "TUNABLE_SCHEDULES",
+    "OPTIMIZERS",
+    "WIDE_LR_RANGE",
+    "load_space",
+    "lr_range_from_finder",
+    "schedule_from_params",
+]
+
+#: Schedule families the tuner knows how to parameterise from a sample.
+TUNABLE_SCHEDULES = ("constant", "cosine", "warmup_cosine", "one_cycle", "wsd")
+#: Optimizer names the tuner can sample (passed to the task's ``train``).
+OPTIMIZERS = ("sgd", "adam", "adamw")
+#: The documented fallback rate range when no finder result is available.
+WIDE_LR_RANGE = (1e-5, 1.0)
+
+_RANGE_KEYS = ("lr", "warmup_fraction", "final_ratio", "decay_fraction")
+_KEYS = (*_RANGE_KEYS, "schedules", "optimizers")
+_LOG_KEYS = ("lr", "final_ratio")
+_USES = {  # which shape parameters each family samples
+    "constant": (),
+    "cosine": ("final_ratio",),
+    "warmup_cosine": ("warmup_fraction", "final_ratio"),
+    "one_cycle": ("warmup_fraction",),
+    "wsd": ("warmup_fraction", "decay_fraction", "final_ratio"),
+}
+_BOUNDS = {  # allowed values of each range key: (low, high, low_open)
+    "lr": (0.0, math.inf, True),
+    "warmup_fraction": (0.0, 0.5, False),
+    "final_ratio": (0.0, 1.0, True),
+    "decay_fraction": (0.0, 0.5, True),
+}
+
+Range = tuple[float, float]
+
+
+def _check_range(key: str, value: Any) -> Range:
+    """A ``[low, high]`` pair (or one number, meaning fixed) inside the key's bounds."""
+    owner = "the search space"
+    lo_b, hi_b, lo_open = _BOUNDS[key]
+    if isinstance(value, (list, tuple)):
+        if len(value) != 2:
+            raise LRKitError(f"`{key}` of {owner} must be a number or a [low, high] pair; got {list(value)!r}.")
+        low, high = value
+    else:
+        low = high = value
+    low, high = _number(low), _number(high)
+    for v in (low, high):
+        v = check_positive(key, v, owner, allow_zero=True)
+        if v > hi_b or v < lo_b or (lo_open and v == lo_b):
+            lb = "(" if lo_open else "["
+            raise LRKitError(f"`{key}` of {owner} must lie in {lb}{lo_b:g}, {hi_b:g}]; got {value!r}.")
+    if float(low) > float(high):
+        raise LRKitError(f"`{key}` of {owner} must have low <= high; got {list(value)!r}.")
+    return float(low), float(high)
+
+
+def _number(v: Any) -> Any:
+    """YAML 1.1 reads ``1e-3`` (no dot) as a string: accept numeric strings."""
+    if isinstance(v, str):
+        try:
+            return float(v)
+        except ValueError:
+            return v
+    return v
+
+
+def _check_names(key: str, value: Any, valid: tuple[str, ...], kind: str) -> tuple[str, ...]:
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, (list, tuple)) or not names:
+        raise LRKitError(f"`{key}` of the search space must be a non-empty list of names; got {value!r}.")
+    for name in names:
+        if name not in valid:
+            raise unknown_name(kind, name, valid)
+    if len(set(names)) != len(names):
+        raise LRKitError(f"`{key}` of the search space must not repeat a name; got {list(names)!r}.")
+    return tuple(names)
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchSpace:
+    """What one trial samples. Ranges are ``(low, high)``; equal ends mean fixed.
+
+    Attributes:
+        lr: bounds of the log-uniform peak rate.
+        schedules: the families to choose from (see :data:`TUNABLE_SCHEDULES`);
+            default: all of them.
+        warmup_fraction: warmup length as a fraction of the budget (uniform);
+            ``pct_start`` for ``one_cycle``.
+        final_ratio: final rate / peak rate (log-uniform) for cosine,
+            warmup_cosine and wsd.
+        decay_fraction: the cool-down length of ``wsd`` as a fraction of the budget.
+        optimizers: optimizer names to sample, or ``None`` to keep the task's own.
+        lr_source: where the rate bounds came from: ``"finder"``, ``"fallback"``
+            (:data:`WIDE_LR_RANGE`, no finder) or ``"user"``.
+
+    Example:
+        >>> s = SearchSpace.from_dict({"lr": [1e-3, 1e-1], "schedules": ["cosine"]})
+        >>> s.lr, s.schedules
+        ((0.001, 0.1), ('cosine',))
+        >>> SearchSpace.from_dict(s.to_dict()) == s
+        True
+    """
+
+    lr: Range = WIDE_LR_RANGE
+    schedules: tuple[str, ...] | None = None
+    warmup_fraction: Range = (0.02, 0.3)
+    final_ratio: Range = (1e-3, 0.3)
+    decay_fraction: Range = (0.1, 0.4)
+    optimizers: tuple[str, ...] | None = None
+    lr_source: str = "user"
+
+    def __post_init__(self) -> None:
+        for key in _RANGE_KEYS:
+            object.__setattr__(self, key, _check_range(key, getattr(self, key)))
+        if self.schedules is None:  # every tunable family the registry holds
+            from lrkit.schedules import registry
+
+            object.__setattr__(self, "schedules", tuple(n for n in TUNABLE_SCHEDULES if n in registry))
+        names = _check_names("schedules", self.schedules, TUNABLE_SCHEDULES, "schedule")
+        for name in names:
+            lookup(name)  # a tunable family must also be registered
+        object.__setattr__(self, "schedules", names)
+        if self.optimizers is not None:
+            opts = _check_names("optimizers", self.optimizers, OPTIMIZERS, "optimizer")
+            object.__setattr__(self, "optimizers", opts)
+        if self.lr_source not in ("finder", "fallback", "user"):
+            raise LRKitError(f"`lr_source` of the search space must be 'finder', 'fallback' or 'user'; "
+                             f"got {self.lr_source!r}.")
+        if self.warmup_fraction[1] + self.decay_fraction[1] >= 1.0 and "wsd" in self.schedules:
+            raise LRKitError("`warmup_fraction` + `decay_fraction` of the search space must stay below 1 "
+                             f"for wsd; got highs {self.warmup_fraction[1]} + {self.decay_fraction[1]}.")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], **defaults: Any) -> SearchSpace:
+        """Build from the dict form; unknown keys list the valid ones.
+
+        ``defaults`` fill keys the dict leaves out (e.g. a finder-derived ``lr``).
+        """
+        if not isinstance(data, Mapping):
+            raise LRKitError(f"`space` must be a mapping of {', '.join(_KEYS)}; got {type(data).__name__}.")
+        for key in data:
+            if key not in _KEYS:
+                raise unknown_name("search-space key", str(key), _KEYS)
+        kwargs = {**defaults, **dict(data)}
+        if "lr" in data:
+            kwargs["lr_source"] = "user"
+        return cls(**kwargs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form (plus ``lr_source``); :meth:`from_dict` reads it back."""
+        out: dict[str, Any] = {k: list(getattr(self, k)) for k in _RANGE_KEYS}
+        out["schedules"] = list(self.schedules)
+        if self.optimizers is not None:
+            out["optimizers"] = list(self.optimizers)
+        return out
+
+    def suggest(self, trial: Any) -> dict[str, Any]:
+        """Sample one point with an Optuna ``trial`` (define-by-run, conditional).
+
+        Returns:
+            The sampled parameters, e.g. ``{"lr": 0.03, "schedule": "cosine",
+            "final_ratio": 0.01}``. Fixed entries are included without sampling.
+        """
+        params: dict[str, Any] = {"lr": self._float(trial, "lr")}
+        family = self.schedules[0] if len(self.schedules) == 1 else trial.suggest_categorical(
+            "schedule", list(self.schedules))
+        params["schedule"] = family
+        for key in _USES[family]:
+            params[key] = self._float(trial, key)
+        if self.optimizers is not None:
+            params["optimizer"] = self.optimizers[0] if len(self.optimizers) == 1 else trial.suggest_categorical(
+                "optimizer", list(self.optimizers))
+        return params
+
+    def _float(self, trial: Any, key: str) -> float:
+        low, high = getattr(self, key)
+        if low == high:
+            return low
+        return float(trial.suggest_float(key, low, high, log=key in _LOG_KEYS))
+
+
+def schedule_from_params(params: Mapping[str, Any], steps: int) -> Schedule:
+    """The lrkit schedule for one sample over a budget of ``steps`` updates.
+
+    Args:
+        params: a sample from :meth:`SearchSpace.suggest` (``lr``, ``schedule``
+            and the family's shape parameters; missing ones take the space defaults).
+        steps: the training budget ``T`` in optimizer updates.
+
+    Returns:
+        The schedule value; its ``to_spec()`` is the string reported for the trial.
+
+    Raises:
+        LRKitError: for an unknown family or parameters the family rejects.
+
+    Example:
+        >>> schedule_from_params({"lr": 0.1, "schedule": "cosine", "final_ratio": 0.01}, 100)
+        cosine(lr=0.1, steps=100, min_lr=0.001)
+    """
+    steps = check_int("steps", steps, "the tuning budget", low=1)
+    family = params.get("schedule", "constant")
+    if family not in TUNABLE_SCHEDULES:
+        raise unknown_name("schedule", str(family), TUNABLE_SCHEDULES)
+    lr = check_positive("lr", params.get("lr"), "a trial")
+    defaults = SearchSpace()
+
+    def get(key: str) -> float:
+        return float(params.get(key, getattr(defaults, key)[0]))
+
+    factory = lookup(family).factory
+    if family == "constant":
+        return factory(lr=lr)
+    min_lr = lr * get("final_ratio")
+    if family == "cosine":
+        return factory(lr=lr, steps=steps, min_lr=min_lr)
+    # Warmup and decay lengths are whole updates, at least one each, and never the whole budget.
+    warmup = min(max(1, math.ceil(get("warmup_fraction") * steps)), max(steps - 1, 1))
+    if family == "warmup_cosine":
+        return factory(lr=lr, warmup=warmup, steps=max(steps, warmup + 1), min_lr=min_lr)
+    if family == "one_cycle":
+        return factory(max_lr=lr, steps=steps, pct_start=min(max(get("warmup_fraction"), 1.0 / steps), 0.5))
+    decay = max(1, math.ceil(get("decay_fraction") * steps))
+    stable = max(steps - warmup - decay, 0)
+    return factory(lr=lr, warmup=warmup, stable=stable, decay=decay, min_lr=min_lr)
+
+
+def lr_range_from_finder(suggestion: float, interval: tuple[float, float] | None = None, *,
+                         decades: float = 1.0) -> Range:
+    """Log-uniform bounds for the rate, centred on the finder's suggestion.
+
+    Without an interval the range is ``[s / 10^d, s * 10^d]`` (a decade each side
+    for ``d = 1``). The finder's interval, when given, says otherwise: it becomes
+    the range, widened where needed so it contains ``s`` with at least a factor
+    ``10^(d/2)`` of room on each side (a narrow interval is a noisy estimate, and
+    the best fixed-budget rate often sits at its upper edge).
+
+    Args:
+        suggestion: the finder's suggested rate ``s`` (> 0).
+        interval: the finder's ``(low, high)`` interval of good rates, or ``None``.
+        decades: ``d``, the half-width in decades without an interval.
+
+    Returns:
+        ``(low, high)`` with ``low < suggestion < high``.
+
+    Raises:
+        LRKitError: for a non-positive suggestion or a malformed interval.
+
+    Example:
+        >>> lr_range_from_finder(0.01)
+        (0.001, 0.1)
+        >>> lo, hi = lr_range_from_finder(0.01, (0.002, 0.2)); round(lo, 6), round(hi, 6)
+        (0.002, 0.2)
+    """
+    s = check_positive("suggestion", suggestion, "the finder result")
+    d = check_positive("decades", decades, "lr_range_from_finder")
+    if interval is None:
+        return s / 10**d, s * 10**d
+    if not isinstance(interval, (list, tuple)) or len(interval) != 2:
+        raise LRKitError(f"`interval` of the finder result must be a (low, high) pair; got {interval!r}.")
+    lo = check_positive("interval", interval[0], "the finder result")
+    hi = check_positive("interval", interval[1], "the finder result")
+    if lo >= hi:
+        raise LRKitError(f"`interval` of the finder result must have low < high; got {tuple(interval)!r}.")
+    room = 10 ** (d / 2)
+    return min(lo, s / room), max(hi, s * room)
+
+
+def load_space(source: str | Path | Mapping[str, Any] | SearchSpace | None, **defaults: Any) -> SearchSpace | None:
+    """Read a user space from a dict, a YAML/JSON file path, or pass one through.
+
+    Raises:
+        LRKitError: for a missing file, bad YAML, unknown keys or invalid ranges.
+    """
+    if source is None or isinstance(source, SearchSpace):
+        return source
+    if isinstance(source, Mapping):
+        return SearchSpace.from_dict(source, **defaults)
+    path = Path(source)
+    if not path.is_file():
+        raise LRKitError(f"`space` file {str(path)!r} does not exist.")
+    import yaml  # optuna depends on PyYAML; YAML is a superset of JSON
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise LRKitError(f"`space` file {str(path)!r} is not valid YAML: {exc}") from None
+    return SearchSpace.from_dict(data or {}, **defaults)

@@ -1,0 +1,179 @@
+"""Where a study lives, following Optuna's own guidance, and per-worker seeds.
+
+=============================  ===============================  ==========================
+storage argument               backend                          for
+=============================  ===============================  ==========================
+``None`` (default)             SQLite file ``OUT/lrkit-tune.db``  one process, resumable
+``sqlite:///path.db``          SQLite file                      one process
+``journal:///path.log``        Optuna journal file              several processes, one host
+``postgresql://user:pw@h/db``  PostgreSQL (psycopg2)            any number of hosts
+=============================  ===============================  ==========================
+
+Relational storages get Optuna heartbeats: a running trial writes a heartbeat
+every ``heartbeat_interval`` seconds; a trial whose heartbeat is older than
+``grace_period`` (a killed worker) is marked FAIL by the next worker that asks
+for a trial, and :class:`optuna.storages.RetryHeartbeatStaleTrialCallback`
+(the Optuna 5 name of ``RetryFailedTrialCallback``) re-queues its parameters as
+a WAITING trial that the next free worker runs. The journal backend has no
+heartbeat in Optuna 5: a killed worker's trial there stays RUNNING.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import warnings
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lrkit.errors import LRKitError, check_int
+
+__all__ = ["open_storage", "mask_url", "worker_seed", "default_worker_id", "DEFAULT_DB"]
+
+#: File name of the embedded default storage under ``out``.
+DEFAULT_DB = "lrkit-tune.db"
+_FORMS = "sqlite:///PATH.db, journal:///PATH.log, postgresql://USER:PASSWORD@HOST:PORT/DB"
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password replaced by ``***`` (for messages and results).
+
+    Example:
+        >>> mask_url("postgresql://bob:secret@db:5432/lr")
+        'postgresql://bob:***@db:5432/lr'
+    """
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not an SQLAlchemy URL (journal paths): nothing secret in it
+        return url
+
+
+def _check_reachable(url: str, connect_args: dict[str, Any]) -> None:
+    """Open and close one connection, so a bad URL fails before any study is written."""
+    import sqlalchemy
+    from sqlalchemy import exc
+
+    try:
+        engine = sqlalchemy.create_engine(url, connect_args=connect_args)
+    except exc.ArgumentError as e:
+        raise LRKitError(f"`storage` {mask_url(url)!r} is not a valid database URL ({e}); use {_FORMS}.") from None
+    except ModuleNotFoundError as e:
+        raise LRKitError(f"`storage` {mask_url(url)!r} needs the database driver {e.name!r}: "
+                         "pip install 'lrkit[postgres]'.") from None
+    try:
+        with engine.connect():
+            pass
+    except exc.SQLAlchemyError as e:
+        reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
+        raise LRKitError(f"cannot reach storage {mask_url(url)!r}: {reason}") from None
+    finally:
+        engine.dispose()
+
+
+def open_storage(
+    storage: str | None,
+    out: Path,
+    *,
+    heartbeat_interval: int = 10,
+    grace_period: int | None = None,
+    max_retry: int = 2,
+    connect_timeout: int = 5,
+) -> tuple[Any, str, bool]:
+    """Open the Optuna storage for ``storage``, failing fast when it is unreachable.
+
+    Args:
+        storage: ``None`` for the SQLite default under ``out``, or one of the URL
+            forms in the module docstring.
+        out: the output directory (holds the default database file).
+        heartbeat_interval: seconds between heartbeats of a running trial.
+        grace_period: seconds without a heartbeat after which a trial counts as
+            dead (default ``3 * heartbeat_interval``).
+        max_retry: how many times a dead trial's parameters are re-queued.
+        connect_timeout: seconds to wait for a database server before failing.
+
+    Returns:
+        ``(optuna_storage, description, shared)``: the storage object, the URL
+        with any password masked, and whether it is meant for several workers.
+
+    Raises:
+        LRKitError: for an unsupported URL, a missing driver or an unreachable
+            server; nothing is created in that case.
+    """
+    heartbeat_interval = check_int("heartbeat_interval", heartbeat_interval, "tune")
+    grace_period = check_int("grace_period", grace_period if grace_period is not None else 3 * heartbeat_interval,
+                             "tune", low=heartbeat_interval + 1)
+    max_retry = check_int("max_retry", max_retry, "tune", low=0)
+    if storage is None:
+        out.mkdir(parents=True, exist_ok=True)
+        url, shared = f"sqlite:///{(out / DEFAULT_DB).resolve()}", False
+    elif not isinstance(storage, str) or not storage.strip():
+        raise LRKitError(f"`storage` must be a URL such as {_FORMS}; got {storage!r}.")
+    else:
+        url = storage.strip()
+        if url.startswith("postgres://"):  # the libpq spelling; SQLAlchemy wants postgresql://
+            url = "postgresql://" + url[len("postgres://"):]
+        shared = not url.startswith("sqlite")
+    import optuna
+
+    if url.startswith("journal://"):
+        path = Path(url[len("journal://"):])
+        if not path.parent.is_dir():
+            raise LRKitError(f"cannot reach storage {url!r}: directory {str(path.parent)!r} does not exist.")
+        backend = optuna.storages.journal.JournalFileBackend(str(path))
+        return optuna.storages.JournalStorage(backend), url, True
+    scheme = url.split(":", 1)[0].split("+", 1)[0]
+    if scheme not in ("sqlite", "postgresql", "mysql"):
+        raise LRKitError(f"unsupported storage {mask_url(url)!r}; use {_FORMS}.")
+    connect_args = {"connect_timeout": connect_timeout} if scheme in ("postgresql", "mysql") else {}
+    if scheme == "sqlite":
+        # Optuna's guidance: SQLite is for one process; a long busy timeout covers the heartbeat thread.
+        connect_args = {"timeout": 60}
+    _check_reachable(url, connect_args)
+    with warnings.catch_warnings():  # heartbeat_interval is still marked experimental in Optuna 5
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=max_retry)
+        rdb = optuna.storages.RDBStorage(
+            url,
+            engine_kwargs={"connect_args": connect_args, "pool_pre_ping": True},
+            heartbeat_interval=heartbeat_interval,
+            grace_period=grace_period,
+            heartbeat_stale_trial_callback=retry,
+        )
+    return rdb, mask_url(url), shared
+
+
+def default_worker_id() -> int:
+    """This process's worker id: ``$LRKIT_WORKER_ID`` if set, else from host and pid.
+
+    Example:
+        >>> 0 <= default_worker_id() < 2**31
+        True
+    """
+    env = os.environ.get("LRKIT_WORKER_ID")
+    if env is not None:
+        try:
+            return check_int("LRKIT_WORKER_ID", int(env), "the environment", low=0)
+        except ValueError:
+            raise LRKitError(f"`LRKIT_WORKER_ID` of the environment must be an integer >= 0; got {env!r}.") from None
+    return zlib.crc32(f"{socket.gethostname()}:{os.getpid()}".encode()) & 0x7FFFFFFF
+
+
+def worker_seed(seed: int, worker_id: int, n_existing: int) -> int:
+    """The sampler seed of one worker: a hash of (seed, worker id, trials already in the study).
+
+    Distinct workers on one study must not share a seed, or they all sample the
+    same first points; a resumed study must not replay its first run's random
+    start-up trials, so the number of trials already stored enters the hash.
+
+    Example:
+        >>> worker_seed(0, 0, 0) == worker_seed(0, 0, 0) != worker_seed(0, 1, 0)
+        True
+    """
+    entropy = [check_int(n, v, "worker_seed", low=0) for n, v in
+               (("seed", seed), ("worker_id", worker_id), ("n_existing", n_existing))]
+    return int(np.random.SeedSequence(entropy).generate_state(1)[0] & 0x7FFFFFFF)

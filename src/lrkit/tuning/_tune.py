@@ -1,0 +1,294 @@
+"""``tune``: search the learning rate and its schedule with Optuna.
+
+Optuna samples, prunes and stores; lrkit brings the learning-rate knowledge: a
+rate range from the range test, schedule families as specs, pruning on the
+task's validation metric, and the result as an lrkit schedule.
+
+**Counting trials.** ``n_trials`` is the number of *finished* (complete or pruned)
+trials the study should hold, whichever worker ran them and whenever: re-running
+the same command after an interruption runs only the missing ones, and several
+workers on one study stop together at ``n_trials``. Before a trial trains, it
+checks that fewer than ``n_trials`` live (complete, pruned, running or waiting)
+trials precede it; a trial that lost that race (two workers asked at the same
+instant) is marked FAIL with the user attribute ``surplus`` and never trains.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from lrkit.errors import LRKitError, check_int, unknown_name
+from lrkit.tuning._objective import Target, resolve_target
+from lrkit.tuning._result import TuneResult, result_from_study
+from lrkit.tuning._space import WIDE_LR_RANGE, SearchSpace, load_space, lr_range_from_finder
+from lrkit.tuning._storage import default_worker_id, open_storage, worker_seed
+
+__all__ = ["tune", "SAMPLERS", "PRUNERS", "make_sampler", "make_pruner"]
+
+SAMPLERS = ("tpe", "random")
+PRUNERS = ("hyperband", "successive_halving", "median", "none")
+_SPACE_ATTR, _FINDER_ATTR = "lrkit_space", "lrkit_finder"
+
+
+class _Surplus(Exception):
+    """A trial created after the study already had ``n_trials`` live trials."""
+
+
+def make_sampler(name: str, seed: int, n_trials: int) -> Any:
+    """The Optuna sampler ``name`` (see :data:`SAMPLERS`) seeded with ``seed``.
+
+    ``tpe`` is Optuna 5's :class:`~optuna.samplers.TPESampler` with its 5.x defaults
+    (multivariate for one objective, ``constant_liar=True`` so parallel workers do
+    not pile onto one point) and ``n_startup_trials = clip(n_trials // 4, 4, 10)``
+    random start-up trials: the finder-seeded range needs few to get TPE going.
+    """
+    import optuna
+
+    if name not in SAMPLERS:
+        raise unknown_name("sampler", str(name), SAMPLERS)
+    if name == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    return optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(10, max(4, n_trials // 4)))
+
+
+def make_pruner(name: str, *, min_resource: int | None, max_resource: int | None) -> Any:
+    """The Optuna pruner ``name`` (see :data:`PRUNERS`) over training steps.
+
+    Hyperband and successive halving use reduction factor 3 with rungs at
+    ``min_resource * 3^k`` steps (``min_resource`` = the evaluation interval);
+    the median rule waits for 4 completed trials and one evaluation.
+    """
+    import optuna
+
+    if name not in PRUNERS:
+        raise unknown_name("pruner", str(name), PRUNERS)
+    lo = min_resource or "auto"
+    if name == "hyperband":
+        return optuna.pruners.HyperbandPruner(min_resource=min_resource or 1,
+                                              max_resource=max_resource or "auto", reduction_factor=3)
+    if name == "successive_halving":
+        return optuna.pruners.SuccessiveHalvingPruner(min_resource=lo, reduction_factor=3)
+    if name == "median":
+        return optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=min_resource or 0)
+    return optuna.pruners.NopPruner()
+
+
+def _run_finder(target: Target, seed: int) -> dict[str, Any]:
+    """Run lrkit's range test on the task; raises ImportError/LRKitError when it cannot."""
+    from lrkit.torch import find_lr
+
+    parts = target.task.build(seed) if hasattr(target.task, "build") else target.task(seed)
+    res = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"])
+    interval = getattr(res, "interval", None)
+    return {"suggestion": float(res.suggestion), "steps": int(getattr(res, "steps", 0) or 0),
+            "interval": None if interval is None else [float(interval[0]), float(interval[1])]}
+
+
+def _build_space(target: Target, space: Any, seed: int, use_finder: bool,
+                 notes: list[str]) -> tuple[SearchSpace, dict[str, Any] | None]:
+    user = load_space(space) if not isinstance(space, SearchSpace) else space
+    if user is not None and user.lr_source == "user" and (not isinstance(space, dict) or "lr" in space):
+        return user, None
+    finder = None
+    if use_finder and target.task is not None:
+        try:
+            finder = _run_finder(target, seed)
+        except (ImportError, LRKitError, RuntimeError) as exc:
+            notes.append(f"finder unavailable ({type(exc).__name__}: {exc}); "
+                         f"searching the wide range {WIDE_LR_RANGE[0]:g}..{WIDE_LR_RANGE[1]:g}.")
+    if finder is not None:
+        lr, source = lr_range_from_finder(finder["suggestion"], finder["interval"]), "finder"
+    else:
+        lr, source = WIDE_LR_RANGE, "fallback"
+        if not notes:
+            notes.append(f"no finder for this target; searching the wide range "
+                         f"{WIDE_LR_RANGE[0]:g}..{WIDE_LR_RANGE[1]:g}.")
+    base = {} if user is None else user.to_dict()
+    base.pop("lr", None)
+    return SearchSpace.from_dict(base, lr=lr, lr_source=source), finder
+
+
+def _live(study: Any) -> list[Any]:
+    from optuna.trial import TrialState
+
+    states = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
+    return study.get_trials(deepcopy=False, states=states)
+
+
+def _enough(study: Any, n_trials: int) -> bool:
+    """True when the study holds ``n_trials`` live trials and none is waiting for a worker."""
+    from optuna.trial import TrialState
+
+    live = _live(study)
+    return len(live) >= n_trials and not any(t.state == TrialState.WAITING for t in live)
+
+
+def _requeue_dead_runs(study: Any) -> int:
+    """Embedded storage has one process by definition: a RUNNING trial there was killed."""
+    import optuna
+    from optuna.trial import TrialState
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=2)
+    dead = study.get_trials(deepcopy=True, states=(TrialState.RUNNING,))
+    for t in dead:
+        study._storage.set_trial_state_values(t._trial_id, state=TrialState.FAIL)
+        retry(study, study._storage.get_trial(t._trial_id))
+    return len(dead)
+
+
+def tune(
+    task_or_objective: Any,
+    *,
+    n_trials: int,
+    space: SearchSpace | dict[str, Any] | str | Path | None = None,
+    sampler: str = "tpe",
+    pruner: str = "hyperband",
+    storage: str | None = None,
+    study_name: str | None = None,
+    seed: int = 0,
+    out: str | Path | None = None,
+    worker_id: int | None = None,
+    timeout: float | None = None,
+    budget: int | None = None,
+    eval_every: int | None = None,
+    direction: str | None = None,
+    use_finder: bool = True,
+    heartbeat_interval: int = 10,
+    grace_period: int | None = None,
+    on_trial: Callable[[Any, int, int], None] | None = None,
+) -> TuneResult:
+    """Tune the learning rate and its schedule of a task (or an objective) with Optuna.
+
+    Each trial samples a peak rate :math:`\\eta \\sim \\text{LogUniform}(lo, hi)`, a
+    schedule family and its shape (see :class:`SearchSpace`), trains for ``budget``
+    steps and returns the task's validation metric. By default ``[lo, hi]`` is a
+    decade each side of the range test's suggestion (:func:`lr_range_from_finder`);
+    without a finder it is :data:`WIDE_LR_RANGE` and ``result.notes`` says so.
+
+    Args:
+        task_or_objective: a built-in task name, a ``Task``, a protocol function
+            ``FUNC(seed) -> dict``, or an objective ``callable(params) -> float``
+            (see :class:`TrialParams`).
+        n_trials: finished trials the study should hold (counted across workers
+            and re-runs).
+        space: a :class:`SearchSpace`, its dict form, or a YAML file; keys left out
+            take the defaults (``lr`` from the finder).
+        sampler: one of :data:`SAMPLERS`.
+        pruner: one of :data:`PRUNERS`; reports come every ``eval_every`` steps.
+        storage: ``None`` (SQLite file under ``out``), ``sqlite:///F.db``,
+            ``journal:///F.log`` or ``postgresql://...`` (see ``docs/tuning.md``).
+        study_name: default ``lrkit-<task>``; the same name resumes/joins the study.
+        seed: the base seed (trials all train with it; the sampler gets
+            :func:`worker_seed` of it).
+        out: the output directory for the default storage (default ``./lrkit-out``).
+        worker_id: this worker's id; default 0 for the embedded SQLite file, else
+            ``$LRKIT_WORKER_ID`` or a hash of host name and pid.
+        timeout: stop starting trials after this many seconds.
+        budget: training steps per trial (default: the task's budget).
+        eval_every: steps between validation reports (default ``budget // 10``).
+        direction: ``"minimize"``/``"maximize"`` for an objective (tasks know theirs).
+        use_finder: run the range test to centre the rate range.
+        heartbeat_interval, grace_period: seconds; see :func:`open_storage`.
+        on_trial: ``cb(frozen_trial, n_finished, n_trials)`` after each trial (progress).
+
+    Returns:
+        A :class:`TuneResult` read back from the whole study.
+
+    Raises:
+        LRKitError: for ``n_trials <= 0``, unknown sampler / pruner / schedule
+            names (listing the valid ones), a bad space, or an unreachable storage
+            (before any study is written).
+
+    Example:
+        >>> import tempfile
+        >>> r = tune(lambda p: (p["lr"] - 0.01) ** 2, n_trials=6, out=tempfile.mkdtemp(),
+        ...          space={"lr": [1e-4, 1], "schedules": ["constant"]}, pruner="none")
+        >>> r.n_complete, r.best_schedule.startswith("constant(lr=")
+        (6, True)
+    """
+    import optuna
+    from optuna.trial import TrialState
+
+    n_trials = check_int("n_trials", n_trials, "tune")
+    seed = check_int("seed", seed, "tune", low=0)
+    if sampler not in SAMPLERS:
+        raise unknown_name("sampler", str(sampler), SAMPLERS)
+    if pruner not in PRUNERS:
+        raise unknown_name("pruner", str(pruner), PRUNERS)
+    if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
+        raise LRKitError(f"`timeout` of tune must be a number of seconds > 0; got {timeout!r}.")
+    if space is not None:
+        load_space(space)  # validate eagerly, before any storage or training
+    target = resolve_target(task_or_objective, budget=budget, eval_every=eval_every, direction=direction)
+    out_path = Path(out) if out is not None else Path("lrkit-out")
+    store, storage_desc, shared = open_storage(storage, out_path, heartbeat_interval=heartbeat_interval,
+                                               grace_period=grace_period)
+    if worker_id is None:
+        worker_id = default_worker_id() if shared else 0
+    worker_id = check_int("worker_id", worker_id, "tune", low=0)
+    name = study_name or f"lrkit-{target.name}"
+    notes: list[str] = []
+
+    previous = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(logging.WARNING)
+    try:
+        probe = optuna.create_study(storage=store, study_name=name, direction=target.direction, load_if_exists=True)
+        if probe.direction.name.lower() != target.direction:
+            raise LRKitError(f"study {name!r} exists and {probe.direction.name.lower()}s; this target "
+                             f"{target.direction}s. Choose another --study name.")
+        stored = probe.user_attrs.get(_SPACE_ATTR)
+        if stored is not None:  # joining or resuming: every worker searches the same space
+            the_space = SearchSpace.from_dict({k: v for k, v in stored.items() if k != "lr_source"},
+                                              lr_source=stored.get("lr_source", "user"))
+            finder = probe.user_attrs.get(_FINDER_ATTR)
+            if space is not None and load_space(space).to_dict() != {k: v for k, v in stored.items()
+                                                                     if k != "lr_source"}:
+                raise LRKitError(f"study {name!r} was created with another search space; "
+                                 "use a new --study name to search a different space.")
+        else:
+            the_space, finder = _build_space(target, space, seed, use_finder, notes)
+            probe.set_user_attr(_SPACE_ATTR, {**the_space.to_dict(), "lr_source": the_space.lr_source})
+            probe.set_user_attr(_FINDER_ATTR, finder)
+        if not shared and (n_dead := _requeue_dead_runs(probe)):
+            notes.append(f"re-queued {n_dead} trial(s) left running by a killed process.")
+        n_existing = len(probe.get_trials(deepcopy=False))
+        if n_existing:
+            notes.append(f"resumed study {name!r} with {n_existing} stored trial(s).")
+        s_seed = worker_seed(seed, worker_id, n_existing)
+        study = optuna.load_study(
+            study_name=name, storage=store, sampler=make_sampler(sampler, s_seed, n_trials),
+            pruner=make_pruner(pruner, min_resource=target.eval_every, max_resource=target.budget))
+
+        def objective(trial: optuna.Trial) -> float:
+            ahead = sum(t.number < trial.number for t in _live(study))
+            if ahead >= n_trials:
+                trial.set_user_attr("surplus", True)
+                study.stop()
+                raise _Surplus(f"study already has {n_trials} live trials")
+            return target.run(trial, the_space, seed)
+
+        def after(st: optuna.Study, trial: Any) -> None:
+            finished = st.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
+            if on_trial is not None and not trial.user_attrs.get("surplus"):
+                on_trial(trial, len(finished), n_trials)
+            if _enough(st, n_trials):
+                st.stop()
+
+        if shared:  # fail (and re-queue) trials of killed workers before counting what is left
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                optuna.storages.fail_stale_trials(study)
+        if not _enough(study, n_trials):
+            study.optimize(objective, n_trials=None, timeout=timeout, callbacks=[after], catch=(_Surplus,),
+                           gc_after_trial=False)
+        return result_from_study(study, n_trials=n_trials, metric=target.metric, storage=storage_desc,
+                                 space=the_space, finder=finder, sampler=sampler, pruner=pruner, seed=seed,
+                                 sampler_seed=s_seed, worker_id=worker_id, notes=notes)
+    finally:
+        optuna.logging.set_verbosity(previous)
