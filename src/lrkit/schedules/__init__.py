@@ -6,7 +6,10 @@ counting from 0: the first ``optimizer.step()`` uses ``schedule(0)``, the
 value after it. A boundary such as a milestone at ``m`` applies from ``t = m``.
 
 Schedules are frozen dataclasses: hashable, picklable, comparable, and their
-``repr`` is a spec that :func:`parse` turns back into an equal value.
+``repr`` is a spec that :func:`parse` turns back into an equal value. Every
+family is in :data:`registry` (name, summary, torch counterpart, an example
+spec). ``reduce_on_plateau`` is the one stateful exception: a controller fed
+with metrics, combined with any schedule through its ``apply``.
 
 Example:
     >>> from lrkit.schedules import linear, cosine, parse
@@ -18,11 +21,29 @@ Example:
 """
 
 from lrkit.schedules._base import Schedule, ScheduleInfo, lookup, register, registry
-from lrkit.schedules._annealing import Constant, Cosine, constant, cosine
+from lrkit.schedules._annealing import Constant, Cosine, CosineRestarts, constant, cosine, cosine_restarts
 from lrkit.schedules._compose import Clip, PerEpoch, Scale, Sequence, clip, per_epoch, scale, sequence
+from lrkit.schedules._decay import (
+    Exponential,
+    InverseSqrt,
+    InverseTime,
+    MultiStep,
+    Step,
+    exponential,
+    inverse_sqrt,
+    inverse_time,
+    multistep,
+    step,
+)
+from lrkit.schedules._ramps import Geometric, Linear, OneMinusSqrt, Polynomial, geometric, linear, one_minus_sqrt, polynomial
+from lrkit.schedules._sweeps import ExpSweep, LinearSweep, exp_sweep, linear_sweep
+from lrkit.schedules._cyclic import Cyclic, OneCycle, cyclic, one_cycle
+from lrkit.schedules._warmup import warmup, warmup_cosine, wsd
+from lrkit.schedules._plateau import ReduceOnPlateau, reduce_on_plateau
 from lrkit.schedules._spec import from_dict, parse
 
 __all__ = [
+    # the value type, registry and spec round trip
     "Schedule",
     "ScheduleInfo",
     "registry",
@@ -30,14 +51,51 @@ __all__ = [
     "lookup",
     "parse",
     "from_dict",
+    # families (lowercase factories)
     "constant",
+    "step",
+    "multistep",
+    "exponential",
+    "linear",
+    "polynomial",
+    "one_minus_sqrt",
+    "geometric",
+    "inverse_time",
+    "inverse_sqrt",
     "cosine",
+    "cosine_restarts",
+    "cyclic",
+    "one_cycle",
+    "exp_sweep",
+    "linear_sweep",
+    # composites and composition
+    "warmup",
+    "warmup_cosine",
+    "wsd",
     "sequence",
     "scale",
     "clip",
     "per_epoch",
+    # the stateful controller
+    "reduce_on_plateau",
+    "ReduceOnPlateau",
+    # classes
     "Constant",
+    "Step",
+    "MultiStep",
+    "Exponential",
+    "Linear",
+    "Polynomial",
+    "OneMinusSqrt",
+    "Geometric",
+    "InverseTime",
+    "InverseSqrt",
     "Cosine",
+    "CosineRestarts",
+    "Cyclic",
+    "OneCycle",
+    "ExpSweep",
+    "LinearSweep",
     "Sequence",
     "Scale",
     "Clip",

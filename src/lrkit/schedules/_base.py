@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, ClassVar
 
 import numpy as np
 
 from lrkit.errors import LRKitError, unknown_name
 
-__all__ = ["Schedule", "ScheduleInfo", "register", "registry", "format_value"]
+__all__ = ["Schedule", "ScheduleInfo", "register", "registry", "format_value", "spec_call", "plain", "steps_array"]
 
 
 def format_value(value: Any) -> str:
@@ -40,15 +40,40 @@ def format_value(value: Any) -> str:
     raise LRKitError(f"cannot write a value of type {type(value).__name__} in a spec; got {value!r}.")
 
 
-def _plain(value: Any) -> Any:
+def _none_defaults(obj: Any) -> set[str]:
+    """Names of dataclass fields whose default is ``None``."""
+    return {f.name for f in dataclasses.fields(obj) if f.default is None}
+
+
+def spec_call(name: str, params: dict[str, Any], omit_if_none: Collection[str] = ()) -> str:
+    """Write ``name(key=value, ...)``, leaving out ``None`` values of ``omit_if_none`` keys."""
+    args = ", ".join(
+        f"{k}={format_value(v)}" for k, v in params.items() if not (v is None and k in omit_if_none)
+    )
+    return f"{name}({args})"
+
+
+def plain(value: Any) -> Any:
     """Convert a parameter value to JSON-friendly plain data."""
     if isinstance(value, Schedule):
         return value.to_dict()
     if isinstance(value, tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def steps_array(t: Any, owner: str) -> np.ndarray:
+    """Validate steps (an int or array of ints >= 0) and return them as float64."""
+    arr = np.asarray(t)
+    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+        raise LRKitError(f"`t` of {owner} must be an integer step >= 0; got {t!r}.")
+    tf = arr.astype(np.float64)
+    if tf.size and (not np.all(np.isfinite(tf)) or np.any(tf < 0) or np.any(tf != np.floor(tf))):
+        bad = tf[(~np.isfinite(tf)) | (tf < 0) | (tf != np.floor(tf))].ravel()[0]
+        raise LRKitError(f"`t` of {owner} must be an integer step >= 0; got {float(bad)!r}.")
+    return tf
 
 
 class Schedule:
@@ -67,15 +92,14 @@ class Schedule:
 
     # -- evaluation ---------------------------------------------------------
     def __call__(self, t: int | np.ndarray) -> float | np.ndarray:
-        arr = np.asarray(t)
-        if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
-            raise LRKitError(f"`t` of {self.name} must be an integer step >= 0; got {t!r}.")
-        tf = arr.astype(np.float64)
-        if tf.size and (not np.all(np.isfinite(tf)) or np.any(tf < 0) or np.any(tf != np.floor(tf))):
-            bad = tf[(~np.isfinite(tf)) | (tf < 0) | (tf != np.floor(tf))].ravel()[0]
-            raise LRKitError(f"`t` of {self.name} must be an integer step >= 0; got {bad!r}.")
+        """The rate at step ``t`` (an int, or an array of ints, vectorized).
+
+        Raises:
+            LRKitError: if a step is negative, fractional or not a number.
+        """
+        tf = steps_array(t, self.name)
         out = np.asarray(self._value(tf), dtype=np.float64)
-        if arr.ndim == 0:
+        if tf.ndim == 0:
             return float(out)
         return np.broadcast_to(out, tf.shape).copy() if out.shape != tf.shape else out
 
@@ -84,11 +108,12 @@ class Schedule:
 
     @property
     def horizon(self) -> int | None:
-        """Updates until the final value is reached, or ``None`` if endless.
+        """Updates this schedule lasts as a phase of a sequence, or ``None`` if endless.
 
         Defaults to the ``steps`` parameter when the family has one; families
         with another notion of length override this. ``a >> b`` runs ``a`` for
-        ``a.horizon`` updates.
+        ``a.horizon`` updates (``t = 0 .. horizon-1``), then ``b``. Past its
+        horizon a schedule holds its final value.
         """
         steps = self.__dict__.get("steps")
         return int(steps) if isinstance(steps, (int, np.integer)) else None
@@ -107,13 +132,16 @@ class Schedule:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
 
     def to_spec(self) -> str:
-        """The spec string: ``parse(s.to_spec()) == s``."""
-        args = ", ".join(f"{k}={format_value(v)}" for k, v in self.params().items())
-        return f"{self.name}({args})"
+        """The spec string: ``parse(s.to_spec()) == s``.
+
+        Optional parameters left at ``None`` (meaning "not given", e.g. the
+        ``steps`` of an endless ``constant``) are omitted, so specs stay short.
+        """
+        return spec_call(self.name, self.params(), _none_defaults(self))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data: ``{"name": ..., **params}``; ``from_dict`` inverts it."""
-        return {"name": self.name, **{k: _plain(v) for k, v in self.params().items()}}
+        return {"name": self.name, **{k: plain(v) for k, v in self.params().items()}}
 
     def __repr__(self) -> str:
         return self.to_spec()
@@ -131,7 +159,13 @@ class ScheduleInfo:
         factory: builds the schedule from keyword parameters.
         summary: one line for ``lrkit schedule list``.
         torch: the matching ``torch.optim.lr_scheduler`` class or recipe, if any.
-        composite: True when the factory returns a composition of primitives.
+        composite: True when the factory returns a composition of primitives
+            (its value's ``name`` is then that of the outer primitive, usually
+            ``"sequence"``).
+        example: a valid spec of this family; the CLI, the docs and the
+            conformance tests build it with :func:`lrkit.schedules.parse`.
+        stateful: True for controllers such as ``reduce_on_plateau`` whose rate
+            depends on observed metrics, not on the step alone.
     """
 
     name: str
@@ -139,18 +173,38 @@ class ScheduleInfo:
     summary: str
     torch: str = "-"
     composite: bool = False
+    example: str = ""
+    stateful: bool = False
 
 
 registry: dict[str, ScheduleInfo] = {}
 
 
-def register(name: str, summary: str, *, torch: str = "-", composite: bool = False) -> Callable[[Any], Any]:
-    """Class or function decorator adding ``name`` to :data:`registry`."""
+def register(
+    name: str,
+    summary: str,
+    *,
+    torch: str = "-",
+    composite: bool = False,
+    example: str = "",
+    stateful: bool = False,
+) -> Callable[[Any], Any]:
+    """Class or function decorator adding ``name`` to :data:`registry`.
+
+    Args:
+        name: the spec name.
+        summary: one line for ``lrkit schedule list``.
+        torch: the torch counterpart, if any.
+        composite: the factory returns a composition of primitives.
+        example: a valid spec of the family (defaults to none; every built-in
+            family gives one and a conformance test checks it).
+        stateful: the factory builds a metric-driven controller, not a schedule.
+    """
 
     def deco(obj: Any) -> Any:
         if name in registry:
             raise LRKitError(f"schedule name {name!r} is registered twice.")
-        registry[name] = ScheduleInfo(name, obj, summary, torch, composite)
+        registry[name] = ScheduleInfo(name, obj, summary, torch, composite, example, stateful)
         return obj
 
     return deco

@@ -23,7 +23,12 @@ def _check_schedule(name: str, value: Any, owner: str) -> Schedule:
     return value
 
 
-@register("sequence", "run each phase for its horizon, then the next (the >> operator)", torch="SequentialLR")
+@register(
+    "sequence",
+    "run each phase for its horizon, then the next (the >> operator)",
+    torch="SequentialLR",
+    example="sequence(phases=[linear(start=0.0, end=0.1, steps=100), cosine(lr=0.1, steps=900)])",
+)
 @dataclasses.dataclass(frozen=True, repr=False)
 class Sequence(Schedule):
     """Phases run one after another; each phase's clock restarts at 0.
@@ -92,7 +97,7 @@ def sequence(*phases: Schedule) -> Sequence:
     return Sequence(tuple(phases))
 
 
-@register("scale", "multiply a schedule by a constant factor")
+@register("scale", "multiply a schedule by a constant factor", example="scale(schedule=cosine(lr=1.0, steps=100), factor=0.1)")
 @dataclasses.dataclass(frozen=True, repr=False)
 class Scale(Schedule):
     """``factor * schedule(t)``.
@@ -124,7 +129,7 @@ def scale(schedule: Schedule, factor: float) -> Scale:
     return Scale(schedule, factor)
 
 
-@register("clip", "clamp a schedule into [lo, hi]")
+@register("clip", "clamp a schedule into [lo, hi]", example="clip(schedule=exponential(lr=0.1, gamma=0.99), lo=0.001, hi=0.05)")
 @dataclasses.dataclass(frozen=True, repr=False)
 class Clip(Schedule):
     """``min(max(schedule(t), lo), hi)``.
@@ -162,7 +167,11 @@ def clip(schedule: Schedule, lo: float = 0.0, hi: float = float("inf")) -> Clip:
     return Clip(schedule, lo, hi)
 
 
-@register("per_epoch", "a schedule written in epochs, held constant within each epoch")
+@register(
+    "per_epoch",
+    "a schedule written in epochs, held constant within each epoch",
+    example="per_epoch(schedule=step(lr=0.1, step_size=30), steps_per_epoch=391)",
+)
 @dataclasses.dataclass(frozen=True, repr=False)
 class PerEpoch(Schedule):
     """Convert a schedule whose clock is the epoch into one whose clock is the update.

@@ -22,6 +22,7 @@ from typing import Any
 
 from lrkit.errors import LRKitError, unknown_name
 from lrkit.schedules._base import Schedule, lookup
+from lrkit.schedules._plateau import ReduceOnPlateau
 
 __all__ = ["parse", "from_dict"]
 
@@ -47,12 +48,17 @@ def _value(node: ast.AST, spec: str) -> Any:
     if isinstance(node, ast.Call):
         return _call(node, spec)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.RShift):
-        return _value(node.left, spec) >> _value(node.right, spec)
+        left, right = _value(node.left, spec), _value(node.right, spec)
+        for side in (left, right):
+            if not isinstance(side, Schedule):
+                what = f"{side.name} is a stateful controller" if hasattr(side, "observe") else f"{side!r} is not a schedule"
+                raise LRKitError(f"invalid schedule spec: '>>' joins schedules, but {what}{_where(node, spec)}.")
+        return left >> right
     raise LRKitError(f"invalid schedule spec: unexpected {ast.unparse(node)!r}{_where(node, spec)}; "
                      "values are numbers, strings, lists or schedules.")
 
 
-def _call(node: ast.Call, spec: str) -> Schedule:
+def _call(node: ast.Call, spec: str) -> Any:
     if not isinstance(node.func, ast.Name):
         raise LRKitError(f"invalid schedule spec: {ast.unparse(node.func)!r} is not a schedule name.")
     info = lookup(node.func.id)
@@ -65,7 +71,7 @@ def _call(node: ast.Call, spec: str) -> Schedule:
     return build(info.name, args, kwargs)
 
 
-def build(name: str, args: list[Any], kwargs: dict[str, Any]) -> Schedule:
+def build(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
     """Call the registered factory ``name``, checking parameter names first."""
     info = lookup(name)
     sig = inspect.signature(info.factory)
@@ -80,14 +86,25 @@ def build(name: str, args: list[Any], kwargs: dict[str, Any]) -> Schedule:
     return info.factory(*bound.args, **bound.kwargs)
 
 
-def parse(spec: str | Schedule) -> Schedule:
+def parse(spec: str | Schedule | ReduceOnPlateau) -> Schedule | ReduceOnPlateau:
     """Build a schedule from its spec string; a schedule is returned unchanged.
+
+    The spec is read with :mod:`ast` and only the grammar above is accepted:
+    no name lookup outside the registry, no attribute access, no evaluation.
+    ``reduce_on_plateau(...)`` builds a (stateful) controller; it cannot be
+    joined with ``>>``.
+
+    Args:
+        spec: a spec string such as ``"cosine(lr=0.1, steps=1000)"``.
+
+    Returns:
+        The schedule (or controller) it describes.
 
     Raises:
         LRKitError: on syntax errors, unknown names or keys (listing the valid
             ones), and invalid parameter values.
     """
-    if isinstance(spec, Schedule):
+    if isinstance(spec, (Schedule, ReduceOnPlateau)):
         return spec
     if not isinstance(spec, str) or not spec.strip():
         raise LRKitError(f"`spec` must be a non-empty schedule spec string; got {spec!r}.")
@@ -96,13 +113,17 @@ def parse(spec: str | Schedule) -> Schedule:
     except SyntaxError as exc:
         raise LRKitError(f"invalid schedule spec {spec!r}: {exc.msg} at column {exc.offset}.") from None
     result = _value(tree.body, spec.strip())
-    if not isinstance(result, Schedule):
+    if not isinstance(result, (Schedule, ReduceOnPlateau)):
         raise LRKitError(f"invalid schedule spec {spec!r}: expected a schedule such as 'cosine(lr=0.1, steps=1000)'.")
     return result
 
 
-def from_dict(data: dict[str, Any]) -> Schedule:
-    """Inverse of :meth:`Schedule.to_dict`."""
+def from_dict(data: dict[str, Any]) -> Schedule | ReduceOnPlateau:
+    """Inverse of :meth:`Schedule.to_dict`: ``from_dict(s.to_dict()) == s``.
+
+    Raises:
+        LRKitError: if ``data`` is not a dict with a ``"name"`` key, or as :func:`parse`.
+    """
     if not isinstance(data, dict) or "name" not in data:
         raise LRKitError(f"`data` must be a dict with a 'name' key; got {data!r}.")
 
