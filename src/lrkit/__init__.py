@@ -9,4 +9,16 @@ from lrkit.errors import LRKitError
 
 __version__ = "0.1.0"
 
-__all__ = ["LRKitError", "__version__"]
+__all__ = ["LRKitError", "__version__", "range_test", "FinderResult"]
+
+# Public names that live in subpackages, imported on first use (PEP 562) so that
+# ``import lrkit`` stays cheap: name -> module.
+_LAZY = {"range_test": "lrkit.finder", "FinderResult": "lrkit.finder"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'lrkit' has no attribute {name!r}")

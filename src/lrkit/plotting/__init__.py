@@ -4,7 +4,8 @@ matplotlib is imported lazily inside each function, so importing this package
 is cheap; every plot takes ``ax=None`` and returns the figure, never shows it.
 """
 
+from lrkit.plotting._finder import plot_finder
 from lrkit.plotting._report import Report
 from lrkit.plotting._schedule import plot_schedule
 
-__all__ = ["plot_schedule", "Report"]
+__all__ = ["plot_schedule", "plot_finder", "Report"]

@@ -1,0 +1,48 @@
+"""The learning-rate range test, framework-neutral: ``range_test(step_fn) -> FinderResult``.
+
+``step_fn(lr) -> loss`` does one real optimizer update at ``lr``; the sweep is
+an lrkit schedule (``exp_sweep``/``linear_sweep``); raw losses are kept and
+smoothed afterwards without lag; the suggestion rules are pure functions of
+``(lrs, losses)``; the default rule's suggestion comes with a bootstrap
+interval. Only NumPy is needed: ``lrkit.torch.find_lr`` builds ``step_fn``
+for a torch model and restores its state.
+
+Example:
+    >>> from lrkit.finder import range_test, synthetic
+    >>> problem = synthetic.quadratic(lipschitz=4.0)
+    >>> result = range_test(problem.step, start=1e-5, end=10.0, num_steps=80, interval=False)
+    >>> 0.05 < result.suggestion < problem.stability_limit
+    True
+"""
+
+from lrkit.finder import synthetic
+from lrkit.finder._combine import combine
+from lrkit.finder._interval import bootstrap_interval
+from lrkit.finder._result import STOP_REASONS, FinderResult
+from lrkit.finder._rules import MIN_POINTS, Suggestion, half_drop, minimum_over_10, rules, steepest, suggest, valley
+from lrkit.finder._smooth import noise_scale, smooth
+from lrkit.finder._stop import DivergenceMonitor, divergence_index
+from lrkit.finder._sweep import MIN_STEPS, range_test, sweep_schedule
+
+__all__ = [
+    "range_test",
+    "FinderResult",
+    "Suggestion",
+    "suggest",
+    "rules",
+    "smooth",
+    "noise_scale",
+    "bootstrap_interval",
+    "combine",
+    "DivergenceMonitor",
+    "divergence_index",
+    "sweep_schedule",
+    "half_drop",
+    "steepest",
+    "valley",
+    "minimum_over_10",
+    "synthetic",
+    "STOP_REASONS",
+    "MIN_POINTS",
+    "MIN_STEPS",
+]

@@ -1,0 +1,108 @@
+"""How sure is a suggestion: a wild bootstrap over one sweep, and pooling repeated sweeps.
+
+One range test gives one noisy curve. Re-running the sweep with other batches
+is the honest measure of its uncertainty but costs a sweep each time; the
+bootstrap below re-uses the one sweep's own noise instead. Repeats, when the
+caller has them, are pooled by :func:`combine` and resampled too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lrkit.errors import LRKitError, check_int, check_range
+from lrkit.finder._rules import suggest
+from lrkit.finder._smooth import _check_curve, smooth
+
+__all__ = ["bootstrap_interval", "DEFAULT_REPLICATES", "DEFAULT_LEVEL"]
+
+DEFAULT_REPLICATES = 200
+DEFAULT_LEVEL = 0.9
+
+
+def bootstrap_interval(
+    lrs: object,
+    losses: object,
+    *,
+    rule: str = "default",
+    replicates: int = DEFAULT_REPLICATES,
+    level: float = DEFAULT_LEVEL,
+    seed: int = 0,
+    window: float | None = None,
+    repeats: np.ndarray | None = None,
+) -> tuple[float, float] | None:
+    """Percentile interval of a rule's suggestion under a wild bootstrap of the sweep's noise.
+
+    The curve (finite prefix) is split into the lag-free smooth
+    :math:`\\hat y` and residuals :math:`r_i = y_i - \\hat y_i`. Each replicate
+    builds :math:`y^*_i = \\hat y_i + v_i r_i` with Rademacher signs
+    :math:`v_i = \\pm 1`, re-applies the rule (which re-smooths) and keeps the
+    suggested :math:`\\log_{10}\\eta^*`. The interval is the central ``level``
+    percentile range of the replicates, widened if needed to contain the
+    suggestion on the original curve.
+
+    Why a *wild* bootstrap: batch noise grows along a sweep (large rates make
+    noisy steps), and flipping each residual's sign in place keeps every point's
+    own noise level, where resampling residuals across the curve would not. Why
+    not repeated sweeps: each costs as much as the test itself; when the caller
+    has them anyway (``repeats``), each replicate first draws whole sweeps with
+    replacement, averages them, and then flips the residuals of that average, so
+    the interval carries both batch-to-batch and sweep-to-sweep variation.
+
+    Args:
+        lrs: the sweep's rates.
+        losses: the (mean) losses.
+        rule: the rule to bootstrap.
+        replicates: number of bootstrap replicates (>= 20).
+        level: central coverage of the interval, in (0, 1).
+        seed: seeds the signs (the interval is reproducible).
+        window: smoothing half-width in decades (``None``: the default).
+        repeats: optional ``(r, n)`` array of repeated sweeps' losses on the
+            same rates (``losses`` is then their mean).
+
+    Returns:
+        ``(lo, hi)`` with ``lo <= suggestion <= hi``, or ``None`` when the rule
+        gives no suggestion on the original curve.
+
+    Example:
+        >>> import numpy as np
+        >>> from lrkit.finder import synthetic
+        >>> lrs = np.logspace(-6, 0, 80)
+        >>> lo, hi = bootstrap_interval(lrs, synthetic.curve(lrs, noise=0.03), replicates=50)
+        >>> bool(lo < 1e-3 < hi)
+        True
+    """
+    replicates = check_int("replicates", replicates, "bootstrap_interval", low=20)
+    level = check_range("level", level, "bootstrap_interval", 0.0, 1.0, low_open=True, high_open=True)
+    point = suggest(lrs, losses, rule, window=window)
+    if point.lr is None:
+        return None
+    x, y = _check_curve(lrs, losses, "bootstrap_interval")
+    finite = np.flatnonzero(~np.isfinite(y))
+    n = int(finite[0]) if finite.size else y.size
+    lr = 10.0 ** x[:n]
+    rng = np.random.default_rng(check_int("seed", seed, "bootstrap_interval", low=0))
+    sweeps = None
+    if repeats is not None:
+        sweeps = np.asarray(repeats, dtype=np.float64)
+        if sweeps.ndim != 2 or sweeps.shape[1] < n:
+            raise LRKitError(f"`repeats` of bootstrap_interval must be an (r, >= {n}) array; got shape {sweeps.shape}.")
+        sweeps = sweeps[:, :n]
+    draws = []
+    for _ in range(replicates):
+        base = y[:n] if sweeps is None else sweeps[rng.integers(0, sweeps.shape[0], sweeps.shape[0])].mean(axis=0)
+        if not np.all(np.isfinite(base)):
+            base = y[:n]
+        fit = smooth(lr, base, window=window)
+        star = fit + rng.choice((-1.0, 1.0), size=n) * (base - fit)
+        s = suggest(lr, star, rule, window=window)
+        if s.lr is not None:
+            draws.append(np.log10(s.lr))
+    # Replicates that yield no suggestion are dropped; if most of them do, the
+    # curve is too ambiguous for a percentile interval to mean anything.
+    if len(draws) < replicates // 2:
+        return None
+    tail = 50.0 * (1.0 - level)
+    lo, hi = np.percentile(draws, [tail, 100.0 - tail])
+    p = float(point.lr)
+    return (min(float(10.0**lo), p), max(float(10.0**hi), p))

@@ -1,0 +1,131 @@
+"""``FinderResult``: the record of one range test, plain data with JSON round trip and a plot."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from typing import Any
+
+import numpy as np
+
+from lrkit.errors import LRKitError
+
+__all__ = ["FinderResult", "STOP_REASONS"]
+
+STOP_REASONS = ("completed", "diverged", "nan", "callback")
+
+
+def _array(values: Any) -> np.ndarray:
+    a = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    a.setflags(write=False)
+    return a
+
+
+def _plain(value: float) -> float | None:
+    # JSON has no NaN/Infinity: a non-finite loss (the one that stopped the sweep) becomes null.
+    return float(value) if math.isfinite(value) else None
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class FinderResult:
+    """The outcome of a learning-rate range test.
+
+    Attributes:
+        lrs: the rate of each step taken (read-only float array).
+        losses: the raw loss of each step, never smoothed or dropped; the last
+            one is NaN/inf when ``stop_reason == "nan"``.
+        smoothed: the lag-free smoothed curve the rules look at (NaN past
+            divergence and at non-finite losses).
+        stop_reason: ``"completed"``, ``"diverged"``, ``"nan"`` or ``"callback"``.
+        suggestion: the suggested rate of ``rule``, or ``None``.
+        interval: ``(lo, hi)`` around the suggestion, or ``None``.
+        rule: the rule that produced ``suggestion``.
+        reason: how the suggestion was found, or why there is none.
+        steps: the number of steps (optimizer updates) taken.
+        wall_time: seconds spent in the sweep (step function included).
+        suggestions: every registered rule's suggestion on the same sweep.
+        meta: settings and extras (start, end, num_steps, mode, window, ...).
+
+    Example:
+        >>> r = FinderResult(lrs=[1e-3, 1e-2], losses=[1.0, float("nan")], smoothed=[1.0, None],
+        ...                  stop_reason="nan", suggestion=None, interval=None, rule="default",
+        ...                  reason="too few points", steps=2, wall_time=0.0)
+        >>> FinderResult.from_dict(r.to_dict()).to_dict() == r.to_dict()
+        True
+        >>> r.to_dict()["losses"]
+        [1.0, None]
+    """
+
+    lrs: np.ndarray
+    losses: np.ndarray
+    smoothed: np.ndarray
+    stop_reason: str
+    suggestion: float | None
+    interval: tuple[float, float] | None
+    rule: str
+    reason: str
+    steps: int
+    wall_time: float
+    suggestions: dict[str, float | None] = dataclasses.field(default_factory=dict)
+    meta: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("lrs", "losses", "smoothed"):
+            object.__setattr__(self, name, _array(getattr(self, name)))
+        if not (self.lrs.shape == self.losses.shape == self.smoothed.shape):
+            raise LRKitError(
+                "`lrs`, `losses` and `smoothed` of FinderResult must have the same length; "
+                f"got {self.lrs.size}, {self.losses.size}, {self.smoothed.size}."
+            )
+        if self.stop_reason not in STOP_REASONS:
+            raise LRKitError(f"`stop_reason` of FinderResult must be one of {', '.join(STOP_REASONS)}; got {self.stop_reason!r}.")
+        if self.interval is not None:
+            object.__setattr__(self, "interval", (float(self.interval[0]), float(self.interval[1])))
+        if self.suggestion is not None:
+            object.__setattr__(self, "suggestion", float(self.suggestion))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (non-finite numbers become ``None``); :meth:`from_dict` inverts it."""
+        return {
+            "suggestion": self.suggestion,
+            "interval": list(self.interval) if self.interval is not None else None,
+            "rule": self.rule,
+            "reason": self.reason,
+            "stop_reason": self.stop_reason,
+            "steps": int(self.steps),
+            "wall_time": float(self.wall_time),
+            "suggestions": dict(self.suggestions),
+            "lrs": [_plain(v) for v in self.lrs],
+            "losses": [_plain(v) for v in self.losses],
+            "smoothed": [_plain(v) for v in self.smoothed],
+            "meta": dict(self.meta),
+        }
+
+    def to_json(self, **kwargs: Any) -> str:
+        """``json.dumps(self.to_dict())`` (strict JSON: no NaN)."""
+        return json.dumps(self.to_dict(), allow_nan=False, **kwargs)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FinderResult:
+        """Rebuild a result from :meth:`to_dict` output (or its JSON, parsed)."""
+        try:
+            fields = {f.name: data[f.name] for f in dataclasses.fields(cls) if f.name in data}
+            interval = fields.get("interval")
+            fields["interval"] = tuple(interval) if interval is not None else None
+            return cls(**fields)
+        except (KeyError, TypeError) as exc:
+            raise LRKitError(f"`data` of FinderResult.from_dict must come from to_dict(); got {exc!r}.") from None
+
+    def plot(self, ax: Any = None) -> Any:
+        """Draw the sweep (see :func:`lrkit.plotting.plot_finder`); return the figure."""
+        from lrkit.plotting._finder import plot_finder
+
+        return plot_finder(self, ax=ax)
+
+    def __repr__(self) -> str:
+        sug = "None" if self.suggestion is None else f"{self.suggestion:.3g}"
+        return (
+            f"FinderResult(suggestion={sug}, interval={self.interval}, rule={self.rule!r}, "
+            f"stop_reason={self.stop_reason!r}, steps={self.steps})"
+        )

@@ -1,0 +1,103 @@
+"""When a range test has diverged: a stop rule that is affine-invariant in the loss.
+
+torch-lr-finder stops when ``loss > 5 * best`` and fastai when ``loss > 4 * best``.
+Both compare the loss with a multiple of itself, which means nothing for a loss
+that can be negative (a log-likelihood, a reward) or that sits on a large
+offset (a loss with a constant term): with ``best = -3`` the bar ``-15`` is
+passed at once, with ``best = 1000`` it is never reached. lrkit measures the
+rise against the curve's own scale instead:
+
+.. math::
+
+    \\text{bar}_i = b_i + \\tau \\max\\bigl(y_0 - b_i,\\; 3\\hat\\sigma_i\\bigr)
+
+where :math:`y_0` is the median of the first :data:`WARMUP` losses (the
+starting level), :math:`b_i` the running minimum of the 3-point running median
+(the best level so far, immune to one lucky batch), :math:`\\hat\\sigma_i` the
+robust noise scale of the losses so far (:func:`~lrkit.finder.noise_scale`) and
+:math:`\\tau` the ``diverge_threshold`` (default 2). With :math:`\\tau = 2` the
+bar is the starting level plus the whole improvement: the loss now sits as far
+above where it began as it ever got below it. The sweep stops when **two
+consecutive** losses exceed their bars (one bad batch is not a trend). Every
+term moves with an affine change :math:`y \\mapsto a y + c` (:math:`a > 0`), so
+the decision does not. NaN and infinite losses stop the sweep at once; that
+check is elsewhere.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lrkit.errors import check_positive
+from lrkit.finder._smooth import noise_scale
+
+__all__ = ["DivergenceMonitor", "divergence_index", "DEFAULT_THRESHOLD", "WARMUP"]
+
+#: Default :math:`\\tau`.
+DEFAULT_THRESHOLD = 2.0
+
+#: Losses seen before the first divergence check (they define the starting level).
+WARMUP = 5
+
+
+class DivergenceMonitor:
+    """Online form of the stop rule: feed losses one by one with :meth:`update`.
+
+    Args:
+        threshold: :math:`\\tau` (> 0), the rise above the best level, in units
+            of the improvement so far, that counts as divergence.
+
+    Example:
+        >>> m = DivergenceMonitor(threshold=2.0)
+        >>> [m.update(v) for v in [5, 5, 4, 3, 2, 1, 1, 9, 12]]
+        [False, False, False, False, False, False, False, False, True]
+    """
+
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD) -> None:
+        self.threshold = check_positive("diverge_threshold", threshold, "range_test")
+        self._losses: list[float] = []
+        self._best = np.inf
+        self._above_before = False
+
+    def bar(self) -> float:
+        """The current bar :math:`\\text{bar}_i` (``inf`` during the warm-up)."""
+        y = np.asarray(self._losses)
+        if y.size < WARMUP:
+            return float("inf")
+        start = float(np.median(y[:WARMUP]))
+        # Floor the scale by a relative epsilon only to survive exactly constant
+        # curves (float noise); it is far below any real noise level.
+        scale = max(start - self._best, 3.0 * noise_scale(y), 1e-9 * max(abs(start), abs(self._best)))
+        return float(self._best + self.threshold * scale)
+
+    def update(self, loss: float) -> bool:
+        """Record one finite loss; return True when the sweep has diverged."""
+        self._losses.append(float(loss))
+        tail = self._losses[-3:]
+        self._best = min(self._best, float(np.median(tail)))
+        above = loss > self.bar()
+        diverged = above and self._above_before
+        self._above_before = above
+        return bool(diverged)
+
+
+def divergence_index(losses: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> int | None:
+    """Index of the first loss above the bar in the pair that stops the sweep, or None.
+
+    The offline twin of :class:`DivergenceMonitor`, used by the suggestion rules
+    to drop the blow-up: points from the returned index on are past divergence.
+    Only the finite prefix of ``losses`` is examined.
+
+    Example:
+        >>> divergence_index([5, 5, 4, 3, 2, 1, 1, 9, 12, 30])
+        7
+        >>> divergence_index([-5, -5, -6, -7, -8, -8]) is None
+        True
+    """
+    monitor = DivergenceMonitor(threshold)
+    for i, v in enumerate(np.asarray(losses, dtype=np.float64)):
+        if not np.isfinite(v):
+            return None
+        if monitor.update(float(v)):
+            return i - 1
+    return None
