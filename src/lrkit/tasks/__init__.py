@@ -29,15 +29,22 @@ Example:
 """
 
 from lrkit.tasks._base import OPTIMIZERS, ArrayLoader, Task, TaskInfo, get_task, make_optimizer, registry
-from lrkit.tasks import _convex, _digits  # noqa: F401  (register the built-in tasks)
+from lrkit.tasks import _charlm, _convex, _digits  # noqa: F401  (register the built-in tasks)
+from lrkit.tasks._arrays import from_arrays
+from lrkit.tasks._charlm import CharLMTask
+from lrkit.tasks._convex import ConvexTask, Curvature
 from lrkit.tasks._train import TrainResult, resolve_schedule, train
 
 __all__ = [
     "OPTIMIZERS",
     "ArrayLoader",
+    "CharLMTask",
+    "ConvexTask",
+    "Curvature",
     "Task",
     "TaskInfo",
     "TrainResult",
+    "from_arrays",
     "get_task",
     "make_optimizer",
     "registry",

@@ -170,7 +170,7 @@ register(
     ConvexTask(
         "diabetes-linear",
         summary="nn.Linear(10, 1) + MSE on diabetes progression (the primer's example; convex)",
-        data="sklearn load_diabetes, 80/20 split (353/89), z-scored inputs and target",
+        data="sklearn load_diabetes, random 80/20 split, z-scored inputs and target",
         arrays=diabetes_arrays,
         model=_diabetes_model,
         task_type="regression",
@@ -182,7 +182,7 @@ register(
     ConvexTask(
         "wine-logreg",
         summary=f"multinomial logistic regression, L2={WINE_L2}, full-batch GD (convex; 2/L known)",
-        data="sklearn load_wine, stratified 80/20 split (142/36), z-scored inputs; full batch",
+        data="sklearn load_wine, stratified 80/20 split, z-scored inputs; full batch",
         arrays=wine_arrays,
         model=_wine_model,
         task_type="classification",

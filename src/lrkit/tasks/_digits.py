@@ -2,7 +2,7 @@
 
 Data: ``sklearn.datasets.load_digits`` (1,797 images, 10 classes; ships with
 scikit-learn, no download), one fixed stratified 80/20 split
-(``train_test_split(random_state=0)``: 1,437 train / 360 validation), each pixel
+(:func:`~lrkit.tasks._supervised.split` with seed 0: 1,438 train / 359 validation), each pixel
 z-scored with training statistics. The split never depends on the run's seed;
 the seed sets the weight initialisation and the batch order.
 """
@@ -52,7 +52,7 @@ class DigitsCNN(nn.Sequential):
         )
 
 
-DIGITS = "sklearn load_digits 8x8, stratified 80/20 split (1437/360), z-scored pixels"
+DIGITS = "sklearn load_digits 8x8, stratified 80/20 split, z-scored pixels"
 
 register(
     SupervisedTask(

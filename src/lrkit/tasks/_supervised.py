@@ -37,13 +37,24 @@ class Arrays:
 
 
 def split(x: np.ndarray, y: np.ndarray, val_fraction: float, *, stratify: bool, seed: int = 0) -> Arrays:
-    """A reproducible train/validation split (stratified by label when asked)."""
-    from sklearn.model_selection import train_test_split
+    """A reproducible train/validation split, stratified by label when asked.
 
-    xtr, xva, ytr, yva = train_test_split(
-        x, y, test_size=val_fraction, random_state=seed, stratify=y if stratify else None
-    )
-    return Arrays(xtr, ytr, xva, yva)
+    Written out in NumPy (rather than ``sklearn.model_selection.train_test_split``) so the
+    "fixed" split cannot change with a scikit-learn release: the rows are permuted by
+    ``np.random.default_rng(seed)``; stratified, each class ``c`` with ``n_c`` rows sends its
+    first ``round(val_fraction * n_c)`` permuted rows to validation, otherwise the first
+    ``ceil(val_fraction * n)`` rows go. Both sides keep the permuted order.
+    """
+    order = np.random.default_rng(seed).permutation(len(x))
+    is_val = np.zeros(len(x), dtype=bool)
+    if stratify:
+        for c in np.unique(y):
+            rows = order[y[order] == c]
+            is_val[rows[: int(round(val_fraction * len(rows)))]] = True
+    else:
+        is_val[order[: int(np.ceil(val_fraction * len(x)))]] = True
+    tr, va = order[~is_val[order]], order[is_val[order]]
+    return Arrays(x[tr], y[tr], x[va], y[va])
 
 
 def standardize(a: Arrays, *, targets: bool = False) -> Arrays:
@@ -181,7 +192,7 @@ class SupervisedTask(Task):
         return TaskInfo(
             name=self.name,
             summary=self.summary,
-            data=self.data,
+            data=f"{self.data}; {len(xtr)} train / {len(self.tensors()[2])} validation rows",
             n_params=n_params(self._model_fn()),
             default_optimizer=d["default_optimizer"],
             default_lr=float(d["default_lr"]),

@@ -32,6 +32,7 @@ import torch
 from lrkit.errors import LRKitError, check_int, check_positive, unknown_name
 from lrkit.schedules import Schedule, constant, parse, scale
 from lrkit.tasks._base import OPTIMIZERS, Task, get_task, make_optimizer
+from lrkit.torch import LRScheduler
 
 __all__ = ["TrainResult", "train", "resolve_schedule"]
 
@@ -141,30 +142,6 @@ def _resolve_task(task: Task | str | Callable[[int], dict[str, Any]]) -> tuple[s
     raise LRKitError(f"`task` of train must be a task name, a Task or a protocol function; got {task!r}.")
 
 
-class _WriteRate:
-    """Stand-in until ``lrkit.torch.LRScheduler`` lands: writes ``schedule(t)`` into every group."""
-
-    def __init__(self, optimizer: torch.optim.Optimizer, schedule: Schedule) -> None:
-        self.optimizer, self.schedule, self.t = optimizer, schedule, 0
-        self._write()
-
-    def _write(self) -> None:
-        for group in self.optimizer.param_groups:
-            group["lr"] = float(self.schedule(self.t))
-
-    def step(self) -> None:
-        self.t += 1
-        self._write()
-
-
-def _scheduler(optimizer: torch.optim.Optimizer, schedule: Schedule) -> Any:
-    try:
-        from lrkit.torch import LRScheduler
-    except ImportError:
-        return _WriteRate(optimizer, schedule)
-    return LRScheduler(optimizer, schedule)
-
-
 @contextlib.contextmanager
 def _one_thread() -> Iterator[None]:
     # Bit-identical runs and honest per-core costs: intra-op threads change reduction order.
@@ -214,8 +191,8 @@ def train(
     """Train a task for ``budget`` optimizer steps and evaluate it.
 
     The rate of update ``t`` is ``lr`` (constant), or ``schedule(t)`` rescaled to peak at
-    ``lr`` (see :func:`resolve_schedule`), written into every parameter group by
-    ``lrkit.torch.LRScheduler``. A NaN or infinite training loss stops the run before
+    ``lr`` (see :func:`resolve_schedule`), written by ``lrkit.torch.LRScheduler``: parameter
+    group 0 follows it exactly and any other group keeps its initial ratio to group 0. A NaN or infinite training loss stops the run before
     its update: the result is ``diverged`` and reports the task's worst metrics.
 
     Args:
@@ -285,9 +262,8 @@ def train(
                 return task_obj.evaluate(model, val_loader)
             return _default_evaluate(model, loss_fn, val_loader) if val_loader is not None else {}
 
-        for group in opt.param_groups:
-            group["lr"] = lr  # the adapter scales the schedule by each group's lr / lr
-        scheduler = _scheduler(opt, sched)
+        # Group 0 follows the schedule; other groups keep their initial ratio to group 0.
+        scheduler = LRScheduler(opt, sched)
         history: list[dict[str, float]] = []
         stopped, t = "budget", 0
         start = time.perf_counter()

@@ -1,0 +1,251 @@
+"""``charlm`` and ``charlm-small``: a character-level transformer LM on Python's own source.
+
+Data: the Python standard library ships with every Python, so the corpus needs no
+download. A fixed, sorted list of stdlib modules (present in every CPython >= 3.11; see
+:data:`TRAIN_FILES` and :data:`VAL_FILES`) is read from ``sysconfig``'s ``stdlib`` path
+as UTF-8 and concatenated in that order; the split is by file (validation files never
+appear in training). The file names are fixed; their contents are those of the
+installed Python, so figures are comparable between machines on the same Python
+minor version (``TaskInfo.data`` names it and a digest of the corpus).
+
+Vocabulary: the sorted set of characters of the whole corpus (train and validation).
+
+Model (GPT-style, pre-norm): token + learned position embeddings, ``n_layer`` blocks of
+causal multi-head self-attention and a 4x GELU MLP, a final LayerNorm and a linear head;
+weights ``N(0, 0.02)``, biases zero. Loss and metric: mean cross-entropy per predicted
+character, in nats (``val_loss``); bits per character = ``val_loss / ln 2``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import math
+import sys
+import sysconfig
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from lrkit.errors import LRKitError
+from lrkit.tasks._base import Task, TaskInfo, register
+from lrkit.tasks._supervised import n_params
+
+__all__ = ["TRAIN_FILES", "VAL_FILES", "CharCorpus", "CharLM", "CharLMTask", "WindowLoader", "load_corpus", "lm_loss"]
+
+#: Training modules of ``charlm`` (about 1 MB on Python 3.11).
+TRAIN_FILES: tuple[str, ...] = tuple(sorted(
+    "abc argparse ast base64 bisect calendar colorsys contextlib copy csv dataclasses difflib enum "
+    "fnmatch fractions functools gettext ipaddress numbers operator optparse pprint queue random "
+    "sched statistics string tokenize typing uuid warnings weakref".split()
+))
+#: Validation modules of ``charlm`` (about 56 KB on Python 3.11).
+VAL_FILES: tuple[str, ...] = ("heapq", "shlex", "textwrap")
+
+SMALL_TRAIN_FILES: tuple[str, ...] = ("abc", "bisect", "colorsys", "copy", "fnmatch")
+SMALL_VAL_FILES: tuple[str, ...] = ("sched",)
+
+
+@dataclasses.dataclass(frozen=True)
+class CharCorpus:
+    """Encoded train/validation text and its vocabulary."""
+
+    train: torch.Tensor
+    val: torch.Tensor
+    vocab: str
+    digest: str
+
+
+@functools.lru_cache(maxsize=4)
+def load_corpus(train_files: tuple[str, ...], val_files: tuple[str, ...]) -> CharCorpus:
+    """Read and encode the stdlib modules (cached).
+
+    Raises:
+        LRKitError: if a listed module is missing from this Python's standard library.
+    """
+    root = Path(sysconfig.get_paths()["stdlib"])
+
+    def read(names: tuple[str, ...]) -> str:
+        parts = []
+        for name in names:
+            path = root / f"{name}.py"
+            if not path.is_file():
+                raise LRKitError(f"charlm needs the stdlib module {name}.py; not found under {root}.")
+            parts.append(path.read_text(encoding="utf-8"))
+        return "\n".join(parts)
+
+    train_text, val_text = read(train_files), read(val_files)
+    vocab = "".join(sorted(set(train_text) | set(val_text)))
+    index = {c: i for i, c in enumerate(vocab)}
+
+    def encode(text: str) -> torch.Tensor:
+        return torch.tensor([index[c] for c in text], dtype=torch.int64)
+
+    digest = hashlib.sha256((train_text + "\0" + val_text).encode()).hexdigest()[:12]
+    return CharCorpus(encode(train_text), encode(val_text), vocab, digest)
+
+
+class WindowLoader:
+    """Batches of ``(x, y)`` windows of ``context`` characters, ``y`` shifted by one.
+
+    Training (``shuffle=True``): ``len(self)`` batches per epoch at window starts drawn
+    uniformly from a generator seeded with ``(seed, epoch)``; ``len`` is chosen so one
+    epoch covers about as many characters as the text holds. Validation: consecutive
+    non-overlapping windows from the start, the same every time.
+    """
+
+    def __init__(self, tokens: torch.Tensor, context: int, batch_size: int, *, shuffle: bool,
+                 seed: int = 0, max_windows: int | None = None) -> None:
+        if len(tokens) < context + 2:
+            raise LRKitError(f"`tokens` of WindowLoader must hold more than {context + 1} characters; got {len(tokens)}.")
+        self.tokens, self.context, self.batch_size = tokens, context, batch_size
+        self.shuffle, self.seed, self.epoch = shuffle, int(seed), 0
+        n_windows = (len(tokens) - 1) // context
+        if max_windows is not None:
+            n_windows = min(n_windows, max_windows)
+        self.n_windows = n_windows
+        self._offsets = torch.arange(context + 1)
+
+    def __len__(self) -> int:
+        return max(1, self.n_windows // self.batch_size) if self.shuffle else math.ceil(self.n_windows / self.batch_size)
+
+    def __iter__(self):
+        if self.shuffle:
+            gen = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)
+            starts = torch.randint(0, len(self.tokens) - self.context, (len(self) * self.batch_size,), generator=gen)
+        else:
+            starts = torch.arange(self.n_windows) * self.context
+        self.epoch += 1
+        for b in range(len(self)):
+            rows = self.tokens[starts[b * self.batch_size:(b + 1) * self.batch_size, None] + self._offsets]
+            yield rows[:, :-1], rows[:, 1:]
+
+
+class _Block(nn.Module):
+    def __init__(self, d_model: int, n_head: int) -> None:
+        super().__init__()
+        self.n_head = n_head
+        self.ln1, self.ln2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
+        self.qkv, self.proj = nn.Linear(d_model, 3 * d_model), nn.Linear(d_model, d_model)
+        self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, t, d = x.shape
+        q, k, v = self.qkv(self.ln1(x)).split(d, dim=2)
+        q, k, v = (z.view(b, t, self.n_head, d // self.n_head).transpose(1, 2) for z in (q, k, v))
+        att = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        x = x + self.proj(att.transpose(1, 2).reshape(b, t, d))
+        return x + self.mlp(self.ln2(x))
+
+
+class CharLM(nn.Module):
+    """Decoder-only transformer over characters: ``(B, T)`` indices -> ``(B, T, vocab)`` logits."""
+
+    def __init__(self, vocab_size: int, *, d_model: int, n_layer: int, n_head: int, context: int) -> None:
+        super().__init__()
+        self.context = context
+        self.tok = nn.Embedding(vocab_size, d_model)
+        self.pos = nn.Embedding(context, d_model)
+        self.blocks = nn.Sequential(*[_Block(d_model, n_head) for _ in range(n_layer)])
+        self.ln, self.head = nn.LayerNorm(d_model), nn.Linear(d_model, vocab_size)
+        for m in self.modules():
+            if isinstance(m, (nn.Linear, nn.Embedding)):
+                nn.init.normal_(m.weight, std=0.02)
+            if isinstance(m, nn.Linear):
+                nn.init.zeros_(m.bias)
+
+    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        x = self.tok(idx) + self.pos(torch.arange(idx.shape[1]))
+        return self.head(self.ln(self.blocks(x)))
+
+
+def lm_loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean next-character cross-entropy (nats) of ``(B, T, V)`` logits against ``(B, T)`` targets."""
+    return F.cross_entropy(output.reshape(-1, output.shape[-1]), target.reshape(-1))
+
+
+class CharLMTask(Task):
+    """A character-LM task; ``charlm`` and ``charlm-small`` differ only in their settings."""
+
+    def __init__(self, name: str, *, summary: str, train_files: tuple[str, ...], val_files: tuple[str, ...],
+                 arch: dict[str, int], defaults: dict[str, Any], val_windows: int) -> None:
+        self.name, self.summary = name, summary
+        self.train_files, self.val_files = train_files, val_files
+        self.arch, self._defaults, self.val_windows = dict(arch), dict(defaults), val_windows
+
+    @property
+    def corpus(self) -> CharCorpus:
+        """The encoded corpus (read on first use)."""
+        return load_corpus(self.train_files, self.val_files)
+
+    def _model(self) -> CharLM:
+        return CharLM(len(self.corpus.vocab), **self.arch)
+
+    def _make_info(self) -> TaskInfo:
+        c, d = self.corpus, self._defaults
+        train_loader = WindowLoader(c.train, self.arch["context"], d["batch_size"], shuffle=True)
+        py = f"{sys.version_info.major}.{sys.version_info.minor}"
+        return TaskInfo(
+            name=self.name,
+            summary=self.summary,
+            data=(f"{len(self.train_files)} stdlib modules ({len(c.train):,} chars) / {len(self.val_files)} for "
+                  f"validation ({len(c.val):,} chars), vocab {len(c.vocab)}, Python {py}, sha256 {c.digest}"),
+            n_params=n_params(self._model()),
+            default_optimizer=d["default_optimizer"],
+            default_lr=float(d["default_lr"]),
+            budget=int(d["budget"]),
+            batch_size=int(d["batch_size"]),
+            metric="val_loss",
+            higher_is_better=False,
+            cost=d.get("cost"),
+            steps_per_epoch=len(train_loader),
+        )
+
+    def _build(self, seed: int) -> tuple[nn.Module, Any, WindowLoader, WindowLoader]:
+        c, ctx = self.corpus, self.arch["context"]
+        model = self._model()
+        train_loader = WindowLoader(c.train, ctx, self.info.batch_size, shuffle=True, seed=seed)
+        val_loader = WindowLoader(c.val, ctx, 64, shuffle=False, max_windows=self.val_windows)
+        return model, lm_loss, train_loader, val_loader
+
+    @torch.no_grad()
+    def evaluate(self, model: nn.Module, val_loader: Any) -> dict[str, float]:
+        """``{"val_loss"}``: mean cross-entropy per validation character, in nats."""
+        was = model.training
+        model.eval()
+        try:
+            total, n = 0.0, 0
+            for x, y in val_loader:
+                out = model(x)
+                total += float(F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1), reduction="sum"))
+                n += y.numel()
+        finally:
+            model.train(was)
+        return {"val_loss": total / n}
+
+    def worst(self) -> dict[str, float]:
+        """An infinite validation loss."""
+        return {"val_loss": math.inf}
+
+
+register(CharLMTask(
+    "charlm",
+    summary="char transformer LM (2 layers, d_model 128, 4 heads, context 128) on stdlib source",
+    train_files=TRAIN_FILES, val_files=VAL_FILES,
+    arch=dict(d_model=128, n_layer=2, n_head=4, context=128),
+    defaults=dict(default_optimizer="adamw", default_lr=3e-3, budget=600, batch_size=32, cost=240.0),
+    val_windows=256,
+))
+
+register(CharLMTask(
+    "charlm-small",
+    summary="tiny char transformer (1 layer, d_model 32, 2 heads, context 32) for tests",
+    train_files=SMALL_TRAIN_FILES, val_files=SMALL_VAL_FILES,
+    arch=dict(d_model=32, n_layer=1, n_head=2, context=32),
+    defaults=dict(default_optimizer="adamw", default_lr=1e-2, budget=40, batch_size=16, cost=0.5),
+    val_windows=64,
+))
