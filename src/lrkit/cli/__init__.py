@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from lrkit.cli._app import app
 from lrkit.cli import _schedule  # noqa: F401  (registers `lrkit schedule ...`)
+from lrkit.cli import _diagnose  # noqa: F401  (registers `lrkit diagnose`)
+from lrkit.cli import _tasks  # noqa: F401  (registers `lrkit tasks ...` and `lrkit train`)
+from lrkit.cli import _tune  # noqa: F401  (registers `lrkit tune`)
+from lrkit.cli import _find  # noqa: F401  (registers `lrkit find`)
 
 __all__ = ["app", "main"]
 
