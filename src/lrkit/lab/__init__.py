@@ -22,6 +22,13 @@ from lrkit.lab._optim_base import Optimizer
 from lrkit.lab._problems import DoubleWell, Noisy, Problem, Quadratic, Quartic, Rosenbrock, Saddle
 from lrkit.lab._run import Trajectory, TrajectoryGrid, make_optimizer, minimize, optimizers, trajectory_grid
 from lrkit.lab._sgd import SGD, Momentum, Nesterov
+from lrkit.lab._demo_base import DemoInfo, DemoRecord, demos, register_demo, run_demo
+from lrkit.lab import _demos_rate, _demos_schedule, _demos_external  # noqa: F401  (register the demos)
+from lrkit.lab._demos_rate import divergence, oscillation, slow_convergence, stability_limit
+from lrkit.lab._demos_schedule import adaptive_per_parameter, local_minimum, schedules_compared, warmup_demo
+from lrkit.lab._demos_external import batch_size_scaling, finder_explained, kohonen
+from lrkit.lab import som
+from lrkit.lab.som import SOM, SOMResult
 
 __all__ = [
     "Optimizer",
@@ -46,4 +53,23 @@ __all__ = [
     "TrajectoryGrid",
     "minimize",
     "trajectory_grid",
+    "SOM",
+    "SOMResult",
+    "som",
+    "DemoRecord",
+    "DemoInfo",
+    "demos",
+    "register_demo",
+    "run_demo",
+    "divergence",
+    "slow_convergence",
+    "oscillation",
+    "stability_limit",
+    "schedules_compared",
+    "warmup_demo",
+    "adaptive_per_parameter",
+    "local_minimum",
+    "batch_size_scaling",
+    "finder_explained",
+    "kohonen",
 ]

@@ -56,8 +56,16 @@ class Optimizer:
         p = np.asarray(params, dtype=np.float64)
         return {"t": 0, **self._init_state(p)}
 
-    def step(self, params: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> np.ndarray:
+    def step(self, params: np.ndarray, grad: np.ndarray, state: dict[str, Any], *, rate: float | None = None) -> np.ndarray:
         """One update; returns the new parameters and advances ``state`` in place.
+
+        Args:
+            params: the current parameters.
+            grad: the gradient at ``params``.
+            state: from :meth:`init`, updated in place.
+            rate: ``lr(state["t"])`` if the caller evaluated the whole schedule at
+                once (a vectorized call is far cheaper than one per step); ``None``
+                evaluates it here.
 
         Raises:
             LRKitError: if ``grad`` and ``params`` have different shapes.
@@ -66,7 +74,7 @@ class Optimizer:
         g = np.asarray(grad, dtype=np.float64)
         if p.shape != g.shape:
             raise LRKitError(f"`grad` of {self.name} must have the shape of params {p.shape}; got {g.shape}.")
-        rate = float(self.lr(state["t"]))
+        rate = float(self.lr(state["t"])) if rate is None else rate
         new = self._update(p, g, state, rate)
         state["t"] += 1
         return new

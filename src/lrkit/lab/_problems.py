@@ -84,6 +84,10 @@ class Quadratic(Problem):
         object.__setattr__(self, "L", check_positive("L", self.L, self.name))
         object.__setattr__(self, "angle", check_finite("angle", self.angle, self.name))
         object.__setattr__(self, "x0", _point(self.x0, self.name))
+        c, s = math.cos(self.angle), math.sin(self.angle)
+        rot = np.array([[c, -s], [s, c]])
+        # cached (not a field): the hot loop of minimize calls grad thousands of times
+        object.__setattr__(self, "_hessian", rot @ np.diag([self.L, self.mu]) @ rot.T)
 
     @property
     def mu(self) -> float:
@@ -102,9 +106,8 @@ class Quadratic(Problem):
 
     @property
     def hessian(self) -> np.ndarray:
-        c, s = math.cos(self.angle), math.sin(self.angle)
-        rot = np.array([[c, -s], [s, c]])
-        return rot @ np.diag([self.L, self.mu]) @ rot.T
+        """The 2 x 2 matrix H (a copy)."""
+        return self._hessian.copy()
 
     @property
     def bounds(self) -> tuple[tuple[float, float], tuple[float, float]]:  # type: ignore[override]
@@ -112,10 +115,10 @@ class Quadratic(Problem):
         return ((-r, r), (-r, r))
 
     def _loss(self, x: np.ndarray) -> np.ndarray:
-        return 0.5 * np.einsum("...i,ij,...j->...", x, self.hessian, x)
+        return 0.5 * ((x @ self._hessian) * x).sum(-1)
 
     def _grad(self, x: np.ndarray) -> np.ndarray:
-        return self.hessian @ x
+        return self._hessian @ x
 
 
 @dataclasses.dataclass(frozen=True)

@@ -117,11 +117,11 @@ def minimize(
     rng = np.random.default_rng(seed)
     x = problem.start() if x0 is None else np.asarray(x0, dtype=np.float64).copy()
     state = optimizer.init(x)
-    xs, losses, lrs = [x.copy()], [problem.loss(x)], []
+    xs, losses = [x.copy()], [problem.loss(x)]
+    rates = np.asarray(optimizer.lr(np.arange(steps)), dtype=np.float64)
     diverged_at = None
     for t in range(steps):
-        lrs.append(optimizer.rate(t))
-        x = optimizer.step(x, problem.grad(x, rng), state)
+        x = optimizer.step(x, problem.grad(x, rng), state, rate=float(rates[t]))
         if not np.all(np.isfinite(x)) or np.linalg.norm(x) > BLOWUP:
             diverged_at = t + 1
             # keep the escaping point (clipped to finite) so plots show the blow-up direction
@@ -135,7 +135,7 @@ def minimize(
         problem=problem.name,
         xs=np.array(xs),
         losses=np.array(losses, dtype=np.float64),
-        lrs=np.array(lrs, dtype=np.float64),
+        lrs=rates[: len(xs) - 1],
         diverged_at=diverged_at,
         min_loss=float(problem.min_loss),
     )

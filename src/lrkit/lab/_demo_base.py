@@ -1,0 +1,114 @@
+"""The demo registry and the record every demo returns.
+
+A demo reproduces one claim the primers make about the learning rate. It
+returns a record (a frozen dataclass) holding the numbers that prove the
+claim; :meth:`DemoRecord.checks` turns those numbers into named yes/no
+verdicts, and ``lrkit.plotting.plot_demo(record)`` draws the figure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import numpy as np
+
+from lrkit.errors import LRKitError, unknown_name
+
+__all__ = ["DemoRecord", "DemoInfo", "demos", "register_demo", "run_demo", "plain"]
+
+
+def plain(value: Any) -> Any:
+    """Convert records, arrays and numpy scalars to JSON-ready data (non-finite floats -> None)."""
+    if hasattr(value, "to_dict") and not isinstance(value, type):
+        return plain(value.to_dict())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, np.ndarray):
+        return plain(value.tolist())
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return plain(value.item())
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+class DemoRecord:
+    """Base of demo records: ``demo`` (registry name), ``claim`` and :meth:`checks`.
+
+    Subclasses are frozen dataclasses of plain numbers, arrays and trajectories.
+    """
+
+    demo: ClassVar[str] = "demo"
+
+    @property
+    def claim(self) -> str:
+        return demos[self.demo].claim
+
+    def checks(self) -> dict[str, bool]:  # pragma: no cover - abstract
+        """Each numeric verdict that makes the claim true, by description."""
+        raise NotImplementedError
+
+    def holds(self) -> bool:
+        """True when every check passes."""
+        return all(self.checks().values())
+
+    def to_dict(self) -> dict[str, Any]:
+        fields = {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+        return {"demo": self.demo, "claim": self.claim, **fields, "checks": self.checks()}
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoInfo:
+    """Registry record of one demo.
+
+    Attributes:
+        name: registry name (``lrkit lab NAME``).
+        claim: the primer's claim, in one sentence.
+        source: where the primers make it.
+        run: the demo function (keyword arguments only, all defaulted).
+        needs: extras it imports (``"torch"`` for a real task), empty for pure NumPy.
+    """
+
+    name: str
+    claim: str
+    source: str
+    run: Callable[..., DemoRecord]
+    needs: tuple[str, ...] = ()
+
+
+#: Every demo by name, in the order the report shows them.
+demos: dict[str, DemoInfo] = {}
+
+
+def register_demo(name: str, claim: str, source: str, *, needs: tuple[str, ...] = ()) -> Callable[[Any], Any]:
+    """Decorator adding a demo function to :data:`demos`."""
+
+    def deco(fn: Callable[..., DemoRecord]) -> Callable[..., DemoRecord]:
+        if name in demos:
+            raise LRKitError(f"demo name {name!r} is registered twice.")
+        demos[name] = DemoInfo(name, claim, source, fn, needs)
+        return fn
+
+    return deco
+
+
+def run_demo(name: str, **kwargs: Any) -> DemoRecord:
+    """Run the demo ``name`` (keyword arguments go to it) and return its record.
+
+    Raises:
+        LRKitError: for an unknown name (with a did-you-mean hint).
+
+    Example:
+        >>> from lrkit.lab import run_demo
+        >>> run_demo("oscillation").holds()
+        True
+    """
+    if name not in demos:
+        raise unknown_name("demo", name, demos)
+    return demos[name].run(**kwargs)

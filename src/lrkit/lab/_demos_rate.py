@@ -1,0 +1,234 @@
+"""Demos of a constant rate on a quadratic bowl: too high diverges or oscillates, too low crawls.
+
+On ``f(x) = x^T H x / 2`` gradient descent multiplies each eigen-coordinate by
+``1 - eta * lambda`` per update, so every claim has a closed form: divergence iff
+``eta > 2 / L``, sign oscillation iff ``eta > 1 / lambda``, and the number of
+steps to a target grows like ``1 / (eta * mu)`` for small rates.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from lrkit.errors import check_int, check_positive
+from lrkit.lab._demo_base import DemoRecord, register_demo
+from lrkit.lab._problems import Quadratic
+from lrkit.lab._run import Trajectory, minimize
+from lrkit.lab._sgd import SGD
+
+__all__ = ["DivergenceRecord", "SlowConvergenceRecord", "OscillationRecord", "StabilityLimitRecord"]
+
+
+@dataclasses.dataclass(frozen=True)
+class DivergenceRecord(DemoRecord):
+    """Runs at rates below and above ``2 / L``.
+
+    Attributes:
+        stability_limit: 2 / L.
+        rates: the constant rates tried.
+        runs: one trajectory per rate.
+        loss_ratio: final / initial loss per rate (``inf`` when the run blew up).
+        growth_factor: predicted per-step factor ``|1 - eta L|`` of the stiff coordinate.
+    """
+
+    demo = "divergence"
+    stability_limit: float
+    rates: np.ndarray
+    runs: tuple[Trajectory, ...]
+    loss_ratio: np.ndarray
+    growth_factor: np.ndarray
+
+    def checks(self) -> dict[str, bool]:
+        above = self.rates > self.stability_limit
+        return {
+            "every rate above 2/L ends with a larger loss than it started (x100)": bool(np.all(self.loss_ratio[above] > 100)),
+            "every rate below 2/L ends with a smaller loss": bool(np.all(self.loss_ratio[~above] < 1)),
+            "the predicted growth factor |1 - eta L| exceeds 1 exactly above 2/L": bool(
+                np.array_equal(self.growth_factor > 1, above)),
+        }
+
+
+@register_demo(
+    "divergence",
+    "If the learning rate is too high, the loss diverges rather than converges.",
+    "seeds 000 (fact 4), 002, 003: 'diverge and produce large errors'",
+)
+def divergence(*, L: float = 1.0, condition: float = 10.0, steps: int = 40,
+               factors: tuple[float, ...] = (0.5, 0.95, 1.05, 1.5)) -> DivergenceRecord:
+    """Gradient descent on a quadratic at ``factor * 2/L`` for each factor.
+
+    Example:
+        >>> r = divergence()
+        >>> r.checks()["every rate above 2/L ends with a larger loss than it started (x100)"]
+        True
+    """
+    q = Quadratic(condition=check_positive("condition", condition, "divergence"), L=L)
+    steps = check_int("steps", steps, "divergence")
+    rates = np.array([check_positive("factors", f, "divergence") * q.stability_limit for f in factors])
+    runs = tuple(minimize(q, SGD(lr=float(r)), steps=steps) for r in rates)
+    ratio = np.array([tr.losses[-1] / tr.losses[0] for tr in runs])
+    return DivergenceRecord(q.stability_limit, rates, runs, ratio, np.abs(1 - rates * q.L))
+
+
+@dataclasses.dataclass(frozen=True)
+class SlowConvergenceRecord(DemoRecord):
+    """Steps needed to shrink the loss by ``tolerance`` at several rates.
+
+    Attributes:
+        tuned_rate: ``2 / (L + mu)``, the best constant rate.
+        rates: rates tried, the tuned one last.
+        steps_to_target: updates to reach ``loss <= tolerance * loss_0`` (``None``: not within ``steps``).
+        predicted_steps: the closed form ``log(tol) / (2 log max|1 - eta lambda|)``.
+        runs: the trajectories.
+    """
+
+    demo = "slow_convergence"
+    tuned_rate: float
+    tolerance: float
+    rates: np.ndarray
+    steps_to_target: tuple[int | None, ...]
+    predicted_steps: np.ndarray
+    runs: tuple[Trajectory, ...]
+
+    def checks(self) -> dict[str, bool]:
+        tuned = self.steps_to_target[-1]
+        low = [s if s is not None else np.inf for s in self.steps_to_target[:-1]]
+        return {
+            "the tuned rate reaches the target": tuned is not None,
+            "every lower rate needs more steps, the lowest over 10x the tuned rate's": tuned is not None
+            and all(s > tuned for s in low) and low[0] >= 10 * tuned,
+            "steps to target fall as the rate rises to the tuned value": bool(np.all(np.diff(low + [tuned]) < 0)),
+        }
+
+
+@register_demo(
+    "slow_convergence",
+    "A too-low learning rate converges slowly: it needs many more steps to reach the same loss.",
+    "seeds 000 (fact 1), 001, 002, 003 ('0.1-0.3 ... the number of steps increases')",
+)
+def slow_convergence(*, condition: float = 10.0, tolerance: float = 1e-6, steps: int = 2000,
+                     low_rates: tuple[float, ...] = (0.01, 0.05, 0.3)) -> SlowConvergenceRecord:
+    """Count steps to ``tolerance * loss_0`` for small rates and for the tuned ``2/(L+mu)``.
+
+    Example:
+        >>> r = slow_convergence()
+        >>> r.steps_to_target[-1] < 40 < 600 < r.steps_to_target[1]
+        True
+    """
+    q = Quadratic(condition=condition, L=1.0)
+    tol = check_positive("tolerance", tolerance, "slow_convergence")
+    rates = np.array([*(check_positive("low_rates", r, "slow_convergence") for r in low_rates), q.best_rate])
+    runs = tuple(minimize(q, SGD(lr=float(r)), steps=steps) for r in rates)
+    reached = tuple(tr.steps_to(tol * tr.losses[0]) for tr in runs)
+    contraction = np.maximum(np.abs(1 - rates * q.L), np.abs(1 - rates * q.mu))
+    predicted = np.log(tol) / (2 * np.log(contraction))
+    return SlowConvergenceRecord(q.best_rate, tol, rates, reached, predicted, runs)
+
+
+@dataclasses.dataclass(frozen=True)
+class OscillationRecord(DemoRecord):
+    """The stiff coordinate's sign pattern at a rate below and above ``1 / L``.
+
+    Attributes:
+        rates: (calm, oscillating).
+        stiff: the stiff coordinate over time for each run, shape ``(2, steps + 1)``.
+        sign_flip_fraction: fraction of updates that flip the stiff coordinate's sign, per run.
+        runs: the trajectories.
+    """
+
+    demo = "oscillation"
+    rates: np.ndarray
+    stiff: np.ndarray
+    sign_flip_fraction: np.ndarray
+    runs: tuple[Trajectory, ...]
+
+    def checks(self) -> dict[str, bool]:
+        return {
+            "below 1/L the stiff coordinate never changes sign": bool(self.sign_flip_fraction[0] == 0),
+            "above 1/L it flips sign at (nearly) every update": bool(self.sign_flip_fraction[1] >= 0.95),
+            "the oscillating run still converges (rate < 2/L)": bool(self.runs[1].losses[-1] < self.runs[1].losses[0]),
+        }
+
+
+@register_demo(
+    "oscillation",
+    "A high learning rate overshoots the minimum and oscillates around it.",
+    "seeds 001 ('oscillate around the optimal solution'), 002, 003 ('overshoot ... oscillate')",
+)
+def oscillation(*, calm: float = 0.5, high: float = 1.8, steps: int = 30) -> OscillationRecord:
+    """Rates ``calm / L`` and ``high / L`` (both stable) on an axis-aligned quadratic with L = 1.
+
+    Example:
+        >>> oscillation().sign_flip_fraction.tolist()
+        [0.0, 1.0]
+    """
+    q = Quadratic(condition=10.0, L=1.0, x0=(2.0, 2.0))
+    rates = np.array([check_positive("calm", calm, "oscillation"), check_positive("high", high, "oscillation")])
+    runs = tuple(minimize(q, SGD(lr=float(r)), steps=steps) for r in rates)
+    stiff = np.array([tr.xs[:, 0] for tr in runs])
+    flips = np.mean(np.sign(stiff[:, 1:]) != np.sign(stiff[:, :-1]), axis=1)
+    return OscillationRecord(rates, stiff, flips, runs)
+
+
+@dataclasses.dataclass(frozen=True)
+class StabilityLimitRecord(DemoRecord):
+    """Measured versus predicted divergence threshold for several curvatures.
+
+    Attributes:
+        curvatures: the values of L.
+        predicted: 2 / L.
+        rates: the swept rate grid (shared).
+        loss_ratio: final / initial loss, shape ``(len(curvatures), len(rates))``.
+        last_stable, first_unstable: the bracket found on the grid, per L.
+        rule_of_thumb: for each L, whether 0.7 (a "large" value of the 0-to-1 rule) converges.
+    """
+
+    demo = "stability_limit"
+    curvatures: np.ndarray
+    predicted: np.ndarray
+    rates: np.ndarray
+    loss_ratio: np.ndarray
+    last_stable: np.ndarray
+    first_unstable: np.ndarray
+    rule_of_thumb: np.ndarray
+
+    def checks(self) -> dict[str, bool]:
+        inside = (self.last_stable < self.predicted) & (self.predicted < self.first_unstable)
+        return {
+            "for every L the measured threshold brackets 2/L": bool(np.all(inside)),
+            "the bracket is tight (within 10% of 2/L)": bool(np.all((self.first_unstable - self.last_stable) / self.predicted < 0.1)),
+            "a fixed 'typical' rate (0.7) is stable for some curvatures and not others": bool(
+                self.rule_of_thumb.any() and not self.rule_of_thumb.all()),
+        }
+
+
+@register_demo(
+    "stability_limit",
+    "How high is too high is set by the curvature: gradient descent is stable iff lr < 2/L, "
+    "so 'typical values' (0.001-0.1, or 0 to 1) are only rules of thumb.",
+    "seeds 000 (fact 3), 003 ('chosen in the range 0 to 1'), 001 ('problem-dependent')",
+)
+def stability_limit(*, curvatures: tuple[float, ...] = (0.5, 1.0, 4.0), steps: int = 100,
+                    num_rates: int = 81) -> StabilityLimitRecord:
+    """Sweep constant rates over [0.02, 10] (log grid) for quadratics of several ``L``.
+
+    Example:
+        >>> r = stability_limit()
+        >>> bool(r.last_stable[1] < 2.0 < r.first_unstable[1])
+        True
+    """
+    Ls = np.array([check_positive("curvatures", c, "stability_limit") for c in curvatures])
+    rates = np.logspace(np.log10(0.02), 1.0, check_int("num_rates", num_rates, "stability_limit", low=3))
+    ratios = np.empty((Ls.size, rates.size))
+    for i, L in enumerate(Ls):
+        # condition 2 keeps the flat mode from masking a slowly growing stiff mode
+        q = Quadratic(condition=2.0, L=float(L), x0=(1.0, 1.0))
+        for j, r in enumerate(rates):
+            tr = minimize(q, SGD(lr=float(r)), steps=steps)
+            ratios[i, j] = tr.losses[-1] / tr.losses[0]
+    grows = ratios > 1.0
+    first = np.array([rates[np.argmax(g)] if g.any() else np.inf for g in grows])
+    last = np.array([rates[rates < f].max() if np.any(rates < f) else 0.0 for f in first])
+    return StabilityLimitRecord(Ls, 2.0 / Ls, rates, ratios, last, first, 0.7 < 2.0 / Ls)
