@@ -9,11 +9,16 @@ from lrkit.errors import LRKitError
 
 __version__ = "0.1.0"
 
-__all__ = ["LRKitError", "__version__", "range_test", "FinderResult"]
+__all__ = ["LRKitError", "__version__", "range_test", "FinderResult", "diagnose", "Diagnosis"]
 
 # Public names that live in subpackages, imported on first use (PEP 562) so that
 # ``import lrkit`` stays cheap: name -> module.
-_LAZY = {"range_test": "lrkit.finder", "FinderResult": "lrkit.finder"}
+_LAZY = {
+    "range_test": "lrkit.finder",
+    "FinderResult": "lrkit.finder",
+    "diagnose": "lrkit.diagnostics",
+    "Diagnosis": "lrkit.diagnostics",
+}
 
 
 def __getattr__(name: str) -> object:

@@ -1,0 +1,35 @@
+"""``lrkit diagnose HISTORY [--json]``: name what the learning rate did to a logged run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from lrkit.cli._app import app
+from lrkit.cli._common import call, print_json, stderr
+from lrkit.diagnostics import diagnose as _diagnose
+from lrkit.diagnostics._history import read_history
+
+
+@app.command("diagnose")
+def diagnose(
+    history: Path = typer.Argument(
+        ..., help="CSV with a header `step,loss[,lr]` (extra columns ignored), or TensorBoard event file(s)."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print the diagnosis as JSON."),
+) -> None:
+    """Diagnose a training-loss history: too high, too low, spikes, plateau, NaN, or healthy."""
+    h = call(read_history, history)
+    d = call(_diagnose, h.losses, h.lrs, steps=h.steps)
+    if json_out:
+        print_json(d.to_dict())
+        return
+    typer.echo(f"verdict: {d.verdict} (confidence {d.confidence:.2f})")
+    typer.echo(f"recommendation: {d.recommendation}")
+    for e in d.evidence:
+        if e.fired:
+            typer.echo(f"  evidence: {e.detail}")
+    if h.lrs is None:
+        stderr.print(escape(f"note: {history} has no complete `lr` column; the tests used step counts."))

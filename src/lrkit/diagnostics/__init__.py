@@ -1,0 +1,25 @@
+"""Diagnose a learning rate from the loss curve it produced, offline or live.
+
+:func:`diagnose` names what the rate is doing (one of :data:`VERDICTS`) with
+the evidence and a concrete recommendation; :class:`Monitor` runs the same
+diagnosis online over a bounded buffer, the engine of ``lrkit.torch.Watchdog``;
+:func:`read_history` loads a ``step,loss[,lr]`` CSV or TensorBoard event files.
+
+This package imports only NumPy and :mod:`lrkit.schedules`.
+
+Example:
+    >>> import numpy as np
+    >>> from lrkit.diagnostics import diagnose
+    >>> t = np.arange(400)
+    >>> rng = np.random.default_rng(0)
+    >>> d = diagnose(1 / np.sqrt(1 + t) + 0.01 * rng.normal(size=400))
+    >>> d.verdict
+    'healthy'
+"""
+
+from lrkit.diagnostics._diagnose import MIN_POINTS, diagnose
+from lrkit.diagnostics._history import History, read_history
+from lrkit.diagnostics._monitor import Monitor
+from lrkit.diagnostics._record import VERDICTS, Diagnosis, Evidence
+
+__all__ = ["diagnose", "Diagnosis", "Evidence", "VERDICTS", "MIN_POINTS", "Monitor", "History", "read_history"]

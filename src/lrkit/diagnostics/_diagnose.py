@@ -1,0 +1,251 @@
+"""``diagnose``: name what a learning rate is doing to a loss curve, and what to do about it.
+
+The tests run in a fixed order; the first that fires decides the verdict:
+
+1. ``nan``: a loss is NaN or infinite.
+2. ``too_high_diverging``: the end of the run sits well above its best level.
+3. ``too_high_oscillating``: the curve swings in ways no decreasing curve explains.
+4. ``loss_spikes``: isolated steps far above the local trend.
+5. ``too_low_slow``: progress is still speeding up in log-time at the end.
+6. ``plateau``: no significant progress over the last part, at an undecayed rate.
+7. ``healthy``.
+
+Every statistic is invariant to ``y -> a y + b`` (``a > 0``). Thresholds and
+their derivations are in ``docs/diagnostics.md``; the numbers are module
+constants below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from lrkit.diagnostics._advice import advise
+from lrkit.diagnostics._record import Diagnosis, Evidence, strength
+from lrkit.diagnostics._stats import (
+    MAD_TO_SIGMA,
+    isotonic_decreasing,
+    lag1_autocorrelation,
+    level,
+    noise_sigma,
+    running_median,
+    spike_events,
+    spike_zscores,
+)
+from lrkit.errors import LRKitError
+
+__all__ = ["diagnose", "MIN_POINTS"]
+
+#: Fewest finite losses the trend tests need (a ``nan`` verdict needs none).
+MIN_POINTS = 10
+#: Spike: robust z-score of a point above the medians of the 6 points on each side.
+SPIKE_Z = 8.0
+#: Spike: at most this many consecutive points (longer is a level change).
+SPIKE_MAX_LEN = 3
+#: Diverging: end level above the best level by this fraction of the progress made ...
+RISE_FRAC = 0.5
+#: ... and by this many standard errors of the end level.
+RISE_Z = 4.0
+#: Oscillating: mean squared residual of the best non-increasing fit, in units of local step noise.
+OSC_Q = 4.0
+#: Oscillating (zig-zag): lag-1 autocorrelation of the detrended loss below this.
+ZIGZAG_AC = -0.5
+#: Too slow: drop over the last decade of (rate-weighted) time over the drop of the decade before.
+SLOW_RATIO = 2.0
+#: Plateau: the last decade's drop is below this many standard errors of the noise at the end.
+PLATEAU_Z = 2.0
+#: Noise at the end below this fraction of the progress counts as none (an exact optimum, not a plateau).
+NOISELESS = 1e-4
+#: Significance needed for "progress was made" (z-score of a level difference).
+PROGRESS_Z = 3.0
+#: A rate counts as decayed when its mean over the last 30% is below this fraction of its peak.
+DECAYED = 0.5
+
+
+def _as_array(name: str, values: Sequence[float] | np.ndarray, n: int | None) -> np.ndarray:
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise LRKitError(f"`{name}` of diagnose must be a sequence of numbers; got {values!r}.") from None
+    if arr.ndim != 1:
+        raise LRKitError(f"`{name}` of diagnose must be one-dimensional; got shape {arr.shape}.")
+    if n is not None and arr.size != n:
+        raise LRKitError(f"`{name}` of diagnose must have one value per loss ({n}); got {arr.size}.")
+    return arr
+
+
+def _log_time_levels(y: np.ndarray, tau: np.ndarray) -> tuple[float, float, float, int, int]:
+    """Levels at ``u = log10(tau / T) = -2, -1, 0`` (medians over ``|u - u0| <= 0.15``).
+
+    Returns the three levels and the point counts of the last two bands (for standard errors).
+    """
+    u = np.log10(np.maximum(tau, 1e-300) / tau[-1])
+
+    def band(u0: float) -> tuple[float, int]:
+        idx = np.flatnonzero(np.abs(u - u0) <= 0.15)
+        if idx.size < 3:  # too few points that early: take the nearest three
+            idx = np.sort(np.argsort(np.abs(u - u0), kind="stable")[:3])
+        return float(np.median(y[idx])), int(idx.size)
+
+    (l2, _), (l1, n1), (l0, n0) = band(-2.0), band(-1.0), band(0.0)
+    return l2, l1, l0, n1, n0
+
+
+def _effective_time(lrs: np.ndarray | None, n: int) -> np.ndarray:
+    """``tau_t = sum_{s <= t} lr_s / max(lr)``: time in units of peak-rate steps (the step if no rates)."""
+    steps = np.arange(1, n + 1, dtype=np.float64)
+    if lrs is None or not np.all(np.isfinite(lrs)) or np.any(lrs < 0) or not np.any(lrs > 0):
+        return steps
+    tau = np.cumsum(lrs / lrs.max())
+    return np.maximum(tau, 1e-12 * steps)  # a run that starts at lr = 0 (warmup) still has ordered times
+
+
+def diagnose(
+    losses: Sequence[float] | np.ndarray,
+    lrs: Sequence[float] | np.ndarray | None = None,
+    *,
+    grad_norms: Sequence[float] | np.ndarray | None = None,
+    steps: Sequence[int] | np.ndarray | None = None,
+) -> Diagnosis:
+    """Diagnose a training-loss history: is the learning rate too high, too low, or fine?
+
+    The curve ``y_t`` is modelled as a non-increasing trend plus noise. With the
+    robust step noise ``sigma`` (``1.4826 MAD(diff y) / sqrt 2``, computed
+    locally so noise that shrinks with the loss is handled) the statistics are:
+
+    * spike z-score ``z_t = (y_t - med_7(y)_t) / sigma``; a spike is a run of at
+      most 3 steps with ``z > 8``; spikes are removed before the trend tests;
+    * rise ``(y_end - y_min) / (y_start - y_min)`` with ``y_end`` the median of the
+      last 10%, ``y_min`` the minimum of a running median;
+    * oscillation ``Q = mean(((y - iso(y)) / sigma_t)^2)``, ``iso`` the least-squares
+      non-increasing fit: about 1 for noise around a decreasing trend;
+    * decade ratio ``R = (L(-1) - L(0)) / (L(-2) - L(-1))``, ``L(u)`` the loss level at
+      effective time ``tau = 10^u tau_end``, ``tau_t = sum_{s<=t} lr_s / max lr``:
+      a linear (too slow) descent has ``R ~ 10``, a power law ``t^-a`` has
+      ``R = 10^-a``, a converged run ``R ~ 0``.
+
+    Args:
+        losses: training losses in step order (NaN/inf allowed: they give ``nan``).
+        lrs: the rate each step used (optional); enables the decay-aware tests and
+            rate-specific advice.
+        grad_norms: gradient norms per step (optional); used to size clipping advice.
+        steps: the step number of each loss (default ``0 .. n-1``), for the evidence.
+
+    Returns:
+        A :class:`~lrkit.diagnostics.Diagnosis`.
+
+    Raises:
+        LRKitError: for non-numeric or mismatched inputs, non-increasing ``steps``, or
+            fewer than 10 finite losses without any NaN.
+
+    Example:
+        >>> import numpy as np
+        >>> t = np.arange(300)
+        >>> diagnose(np.exp(0.02 * t)).verdict
+        'too_high_diverging'
+        >>> diagnose(10 - 0.001 * t).verdict
+        'too_low_slow'
+    """
+    y_all = _as_array("losses", losses, None)
+    n_all = y_all.size
+    lr = None if lrs is None else _as_array("lrs", lrs, n_all)
+    gn = None if grad_norms is None else _as_array("grad_norms", grad_norms, n_all)
+    st = np.arange(n_all) if steps is None else _as_array("steps", steps, n_all)
+    if n_all and (np.any(np.diff(st) <= 0) or not np.all(np.isfinite(st))):
+        raise LRKitError("`steps` of diagnose must be strictly increasing finite numbers.")
+    st = st.astype(np.int64)
+    bad = np.flatnonzero(~np.isfinite(y_all))
+    if bad.size:
+        return advise("nan", y=y_all, lrs=lr, grad_norms=gn, steps=st, first_bad=int(bad[0]))
+    if n_all < MIN_POINTS:
+        raise LRKitError(f"`losses` of diagnose must hold at least {MIN_POINTS} finite values; got {n_all}.")
+    return _diagnose_finite(y_all, lr, gn, st)
+
+
+def _diagnose_finite(y: np.ndarray, lr: np.ndarray | None, gn: np.ndarray | None, st: np.ndarray) -> Diagnosis:
+    n = y.size
+    # Work in robust units: (y - median) / spread, so huge losses of a blow-up cannot overflow squares.
+    spread = float(np.subtract(*np.percentile(y, [95, 5]))) or float(np.abs(y).max()) or 1.0
+    y = (y - np.median(y)) / spread
+    floor = 1e-3  # noise floor in spread units: a noiseless curve must not give infinite z-scores
+
+    # -- 1. spikes (found first so the trend tests see the cleaned curve) --------------------
+    sigma = max(noise_sigma(y), floor)
+    z = spike_zscores(y, sigma, 2 * SPIKE_MAX_LEN)
+    events = spike_events(z, SPIKE_Z, SPIKE_MAX_LEN)
+    clean = y.copy()
+    med = running_median(y, 4 * SPIKE_MAX_LEN + 1)
+    for a, b in events:
+        clean[a:b] = med[a:b]
+
+    # -- 2. levels and progress --------------------------------------------------------------
+    wide = running_median(clean, max(5, n // 20))
+    i_min = int(np.argmin(wide))
+    y_min, y_start, y_end = float(wide[i_min]), level(clean, 0.0, 0.1), level(clean, 0.9, 1.0)
+    sigma_c = max(noise_sigma(clean), floor)
+    se_end = 1.25 * sigma_c / np.sqrt(max(3, n // 10))  # std. error of a median of n/10 points
+    progress = y_start - y_min
+    rise = (y_end - y_min) / max(progress, se_end)
+    rise_z = (y_end - y_min) / se_end
+
+    # -- 3. oscillation: residuals of the best non-increasing fit vs local noise ------------
+    local = running_median(np.abs(np.diff(clean, prepend=clean[0])), max(5, n // 10)) * MAD_TO_SIGMA / np.sqrt(2)
+    local = np.maximum(local, max(sigma_c, floor) * 0.1)
+    resid = clean - isotonic_decreasing(clean)
+    q = float(np.mean(np.minimum((resid / local) ** 2, 1e6)))
+    ac = lag1_autocorrelation(clean - running_median(clean, 5))
+
+    # -- 4. decade ratio in effective time, significance against the noise at the end -------
+    tau = _effective_time(lr, n)
+    l2, l1, l0, n1, n0 = _log_time_levels(clean, tau)
+    d_prev, d_last = l2 - l1, l1 - l0
+    noise_end = float(np.median(local[-max(3, n // 10):]))
+    se_last = 1.25 * max(noise_end, floor) * np.sqrt(1.0 / n1 + 1.0 / n0)
+    ratio = d_last / d_prev if d_prev > se_last else (np.inf if d_last > 0 else 0.0)
+    z_last = d_last / se_last
+    z_total = (y_start - y_end) / (1.25 * sigma_c * np.sqrt(2.0 / max(3, n // 10)))
+    decayed = lr is not None and float(np.mean(lr[int(0.7 * n):])) < DECAYED * float(np.max(lr))
+    # A flat end without noise is an exact optimum (full-batch descent): nothing left to gain by decaying.
+    converged = noise_end <= NOISELESS * max(y_start - y_end, floor)
+
+    s = st.tolist()
+    span = (s[0], s[-1])
+    ev = {
+        "rise": Evidence("rise", rise, RISE_FRAC, bool(rise > RISE_FRAC and rise_z > RISE_Z),
+                         strength(min(rise / RISE_FRAC, rise_z / RISE_Z), 1.0), (s[i_min], s[-1]),
+                         f"the loss ended {rise:.2f}x its earlier progress above its best level "
+                         f"(step {s[i_min]}), {rise_z:.1f} standard errors"),
+        "oscillation": Evidence("oscillation_q", q, OSC_Q, bool(q > OSC_Q), strength(q, OSC_Q), span,
+                                f"residuals from the best non-increasing curve are {q:.1f}x the step noise "
+                                f"(about 1 for noise around a decreasing trend)"),
+        "zigzag": Evidence("lag1_autocorrelation", ac, ZIGZAG_AC, bool(ac < ZIGZAG_AC),
+                           strength(-ac, -ZIGZAG_AC) if ac < 0 else 0.0, span,
+                           f"lag-1 autocorrelation of the detrended loss is {ac:.2f} (zig-zag below {ZIGZAG_AC})"),
+        "spikes": Evidence("spike_z", float(z.max()), SPIKE_Z, bool(events), strength(float(z.max()), SPIKE_Z),
+                           tuple(s[a] for a, _ in events),
+                           f"{len(events)} spike(s) above {SPIKE_Z:g} robust standard deviations of the local trend"),
+        "slow": Evidence("decade_ratio", float(ratio), SLOW_RATIO,
+                         bool((ratio > SLOW_RATIO and z_last > PROGRESS_Z) or z_total < PROGRESS_Z),
+                         1.0 if z_total < PROGRESS_Z else strength(float(ratio), SLOW_RATIO), span,
+                         f"the last decade of {'rate-weighted ' if lr is not None else ''}time gained "
+                         f"{ratio:.2g}x the decade before ({z_last:.1f} s.e.; total progress {z_total:.1f} s.e.)"),
+        "plateau": Evidence("last_decade_z", float(z_last), PLATEAU_Z,
+                            bool(z_last < PLATEAU_Z and not decayed and not converged),
+                            strength(float(z_last), PLATEAU_Z, above=False), span,
+                            f"the last decade gained {ratio:.2g}x the decade before ({z_last:.1f} s.e.)"
+                            + ("; the rate is decayed" if decayed else "; the rate is not decayed")),
+    }
+    stats = {"rise": rise, "rise_z": rise_z, "oscillation_q": q, "lag1_autocorrelation": ac,
+             "spike_count": float(len(events)), "max_spike_z": float(z.max()), "decade_ratio": float(ratio),
+             "last_decade_z": float(z_last), "total_progress_z": float(z_total), "noise_to_spread": sigma_c,
+             "end_noise_to_spread": noise_end}
+    order = [("too_high_diverging", "rise"), ("too_high_oscillating", "oscillation"),
+             ("too_high_oscillating", "zigzag"), ("loss_spikes", "spikes"), ("too_low_slow", "slow"),
+             ("plateau", "plateau")]
+    for verdict, key in order:
+        if ev[key].fired:
+            return advise(verdict, y=y, lrs=lr, grad_norms=gn, steps=st, evidence=ev, key=key, stats=stats,
+                          i_min=i_min, events=events, wide=wide)
+    return advise("healthy", y=y, lrs=lr, grad_norms=gn, steps=st, evidence=ev, key=None, stats=stats,
+                  i_min=i_min, events=events, wide=wide)

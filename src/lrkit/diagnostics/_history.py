@@ -1,0 +1,149 @@
+"""Load a loss history from a CSV file or TensorBoard event files.
+
+CSV: a header row naming a step column (``step``), a loss column (``loss`` or
+``train_loss``) and optionally a rate column (``lr``, ``learning_rate``); other
+columns are ignored, blank lines skipped, rows sorted by step. ``nan``/``inf``
+losses are kept (they are what ``diagnose`` reports as ``nan``). TensorBoard:
+an event file or a directory of them, read with ``tensorboard`` when it is
+installed.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lrkit.errors import LRKitError
+
+__all__ = ["History", "read_history", "read_csv"]
+
+_STEP = ("step", "steps", "iteration", "iter", "global_step")
+_LOSS = ("loss", "train_loss", "training_loss", "train/loss")
+_LR = ("lr", "learning_rate", "train/lr", "rate")
+
+
+@dataclass(frozen=True)
+class History:
+    """Steps, losses and (optionally) rates of one run, sorted by step."""
+
+    steps: np.ndarray
+    losses: np.ndarray
+    lrs: np.ndarray | None
+
+
+def _pick(header: list[str], names: tuple[str, ...]) -> int | None:
+    lowered = [h.strip().lower() for h in header]
+    for name in names:
+        if name in lowered:
+            return lowered.index(name)
+    return None
+
+
+def _number(text: str, what: str, path: Path, line: int) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise LRKitError(f"`{what}` in {path} line {line} must be a number; got {text!r}.") from None
+
+
+def read_csv(path: str | Path) -> History:
+    """Read a ``step,loss[,lr]`` CSV file.
+
+    Args:
+        path: the file.
+
+    Returns:
+        A :class:`History`; ``lrs`` is ``None`` without a rate column or when any rate cell is blank.
+
+    Raises:
+        LRKitError: missing file, no header with a loss column, a non-numeric cell, or no rows.
+
+    Example:
+        >>> import tempfile, os
+        >>> f = os.path.join(tempfile.mkdtemp(), "h.csv")
+        >>> _ = open(f, "w").write("step,loss,note\\n1,0.5,a\\n\\n0,0.9,b\\n")
+        >>> h = read_csv(f)
+        >>> h.steps.tolist(), h.losses.tolist(), h.lrs
+        ([0, 1], [0.9, 0.5], None)
+    """
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LRKitError(f"cannot read the history file {path}: {exc.strerror or exc}.") from None
+    rows = [(i + 1, r) for i, r in enumerate(csv.reader(text.splitlines())) if any(c.strip() for c in r)]
+    if not rows:
+        raise LRKitError(f"the history file {path} is empty; expected a header `step,loss[,lr]`.")
+    header = rows[0][1]
+    i_loss, i_step, i_lr = _pick(header, _LOSS), _pick(header, _STEP), _pick(header, _LR)
+    if i_loss is None:
+        raise LRKitError(f"the history file {path} needs a `loss` column; its header is {','.join(header)!r}.")
+    steps, losses, lrs = [], [], []
+    for line, row in rows[1:]:
+        cell = row[i_loss].strip() if i_loss < len(row) else ""
+        if not cell:
+            raise LRKitError(f"`loss` in {path} line {line} is missing.")
+        losses.append(_number(cell, "loss", path, line))
+        steps.append(_number(row[i_step], "step", path, line) if i_step is not None and i_step < len(row)
+                     else float(len(steps)))
+        lr_cell = row[i_lr].strip() if i_lr is not None and i_lr < len(row) else ""
+        lrs.append(_number(lr_cell, "lr", path, line) if lr_cell else math.nan)
+    if not losses:
+        raise LRKitError(f"the history file {path} has a header but no rows.")
+    return _sorted(np.array(steps), np.array(losses), np.array(lrs) if i_lr is not None else None, path)
+
+
+def _sorted(steps: np.ndarray, losses: np.ndarray, lrs: np.ndarray | None, path: Path) -> History:
+    if not np.all(np.isfinite(steps)) or np.any(steps != np.floor(steps)):
+        raise LRKitError(f"`step` in {path} must hold integers.")
+    order = np.argsort(steps, kind="stable")
+    steps, losses = steps[order].astype(np.int64), losses[order]
+    if np.any(np.diff(steps) == 0):
+        dup = int(steps[np.flatnonzero(np.diff(steps) == 0)[0]])
+        raise LRKitError(f"`step` in {path} must not repeat; step {dup} appears twice.")
+    if lrs is not None:
+        lrs = lrs[order]
+        if not np.all(np.isfinite(lrs)):  # a partly logged rate is no rate: the trend tests fall back to steps
+            lrs = None
+    return History(steps, losses, lrs)
+
+
+def _read_tensorboard(path: Path) -> History:
+    try:
+        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    except ImportError:
+        raise LRKitError(
+            f"reading TensorBoard event files ({path}) needs the `tensorboard` package; "
+            "install it or export the scalars to CSV."
+        ) from None
+    acc = EventAccumulator(str(path), size_guidance={"scalars": 0})
+    acc.Reload()
+    tags = acc.Tags().get("scalars", [])
+    loss_tag = next((t for t in tags if t.lower() in _LOSS), None) or next((t for t in tags if "loss" in t.lower()), None)
+    if loss_tag is None:
+        raise LRKitError(f"no loss scalar in the TensorBoard events at {path}; tags: {', '.join(tags) or 'none'}.")
+    lr_tag = next((t for t in tags if t.lower() in _LR or "learning_rate" in t.lower()), None)
+    events = acc.Scalars(loss_tag)
+    steps = np.array([e.step for e in events], dtype=np.float64)
+    losses = np.array([e.value for e in events], dtype=np.float64)
+    lrs = None
+    if lr_tag is not None:
+        by_step = {e.step: e.value for e in acc.Scalars(lr_tag)}
+        lrs = np.array([by_step.get(int(s), math.nan) for s in steps])
+    return _sorted(steps, losses, lrs, path)
+
+
+def read_history(path: str | Path) -> History:
+    """Read a history from a CSV file, a TensorBoard event file, or a directory of event files.
+
+    Raises:
+        LRKitError: as :func:`read_csv`, or when event files need ``tensorboard`` and it is missing.
+    """
+    path = Path(path)
+    if path.is_dir() or path.name.startswith("events.out.tfevents"):
+        return _read_tensorboard(path)
+    return read_csv(path)

@@ -1,0 +1,164 @@
+"""The result records of :func:`lrkit.diagnose`: :class:`Diagnosis` and :class:`Evidence`."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["VERDICTS", "Diagnosis", "Evidence", "strength"]
+
+#: Every verdict :func:`lrkit.diagnose` can return, in the order it tests them.
+VERDICTS: tuple[str, ...] = (
+    "nan",
+    "too_high_diverging",
+    "too_high_oscillating",
+    "loss_spikes",
+    "too_low_slow",
+    "plateau",
+    "healthy",
+)
+
+
+def strength(value: float, threshold: float, *, above: bool = True) -> float:
+    """How far a statistic is past its threshold, mapped to ``[0, 1]``.
+
+    ``s = 1 / (1 + (threshold / value)^2)`` for "fires when above" (``s = 0.5``
+    exactly at the threshold, ``0.8`` at twice it, ``0.2`` at half), and the
+    mirror image for "fires when below". The statistics here are ratios, so the
+    ratio to the threshold, not the difference, is the natural margin.
+
+    Example:
+        >>> strength(8.0, 4.0), strength(4.0, 4.0), strength(1.0, 2.0, above=False)
+        (0.8, 0.5, 0.8)
+    """
+    if math.isnan(value):
+        return 0.0
+    if not above:
+        value, threshold = threshold, value
+    if value <= 0:
+        return 0.0
+    if math.isinf(value) or threshold <= 0:
+        return 1.0
+    return round(1.0 / (1.0 + (threshold / value) ** 2), 6)
+
+
+def _plain(x: Any) -> Any:
+    if isinstance(x, float) and not math.isfinite(x):
+        return None if math.isnan(x) else ("inf" if x > 0 else "-inf")
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    return x
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One statistic that supports (or was checked for) a verdict.
+
+    Attributes:
+        statistic: the statistic's name, as documented in ``docs/diagnostics.md``.
+        value: its value on this history.
+        threshold: the value at which it fires.
+        fired: whether it crossed the threshold.
+        strength: ``[0, 1]`` margin past the threshold (:func:`strength`).
+        steps: the steps it concerns (a span ``[first, last]`` or the listed steps).
+        detail: one sentence in plain words.
+    """
+
+    statistic: str
+    value: float
+    threshold: float
+    fired: bool
+    strength: float
+    steps: tuple[int, ...]
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (non-finite numbers become ``None`` / ``"inf"``)."""
+        return _plain(
+            {
+                "statistic": self.statistic,
+                "value": float(self.value),
+                "threshold": float(self.threshold),
+                "fired": bool(self.fired),
+                "strength": float(self.strength),
+                "steps": [int(s) for s in self.steps],
+                "detail": self.detail,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """What :func:`lrkit.diagnose` concluded about a loss history.
+
+    Attributes:
+        verdict: one of :data:`VERDICTS`.
+        confidence: ``[0, 1]``; the strength of the deciding statistic (for
+            ``healthy``, one minus the strength of the nearest alternative).
+        evidence: the deciding statistic first, then the others that were checked.
+        recommendation: a concrete next action ("divide the rate by about 3").
+        statistics: every computed statistic by name (for plots and debugging).
+        n_steps: number of losses looked at.
+
+    Example:
+        >>> from lrkit import diagnose
+        >>> d = diagnose([1.0, 0.5, float("nan")])
+        >>> d.verdict, d.to_dict()["verdict"]
+        ('nan', 'nan')
+    """
+
+    verdict: str
+    confidence: float
+    evidence: tuple[Evidence, ...]
+    recommendation: str
+    statistics: dict[str, float] = field(default_factory=dict)
+    n_steps: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data with a top-level ``verdict``, ``evidence`` and ``recommendation``."""
+        return _plain(
+            {
+                "verdict": self.verdict,
+                "confidence": float(self.confidence),
+                "recommendation": self.recommendation,
+                "evidence": [e.to_dict() for e in self.evidence],
+                "statistics": {k: float(v) for k, v in self.statistics.items()},
+                "n_steps": int(self.n_steps),
+            }
+        )
+
+    def to_json(self, **kwargs: Any) -> str:
+        """JSON text of :meth:`to_dict` (keyword arguments go to ``json.dumps``)."""
+        return json.dumps(self.to_dict(), **kwargs)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Diagnosis:
+        """Rebuild a diagnosis from :meth:`to_dict` output."""
+
+        def num(v: Any) -> float:
+            return math.nan if v is None else float(v)
+
+        evidence = tuple(
+            Evidence(
+                statistic=e["statistic"],
+                value=num(e["value"]),
+                threshold=num(e["threshold"]),
+                fired=bool(e["fired"]),
+                strength=float(e["strength"]),
+                steps=tuple(int(s) for s in e["steps"]),
+                detail=e["detail"],
+            )
+            for e in data["evidence"]
+        )
+        stats = {k: num(v) for k, v in data.get("statistics", {}).items()}
+        return cls(data["verdict"], float(data["confidence"]), evidence, data["recommendation"], stats,
+                   int(data.get("n_steps", 0)))
+
+    def __str__(self) -> str:
+        lines = [f"verdict: {self.verdict} (confidence {self.confidence:.2f})", f"recommendation: {self.recommendation}"]
+        lines += [f"  - {e.detail}" for e in self.evidence if e.fired] or [f"  - {self.evidence[0].detail}"]
+        return "\n".join(lines)

@@ -1,0 +1,181 @@
+"""Robust, scale- and shift-invariant statistics of a loss curve.
+
+Every statistic here is unchanged when the losses are replaced by ``a * y + b``
+with ``a > 0`` (a change of units or an additive constant such as an entropy
+floor), so one set of thresholds serves a cross-entropy near 2.3, a regression
+loss near 3e4 and a negative log-likelihood below zero alike.
+
+Notation used in the docstrings: ``y_0 .. y_{n-1}`` the finite losses in step
+order, ``med`` the median, ``MAD(x) = med|x - med(x)|``, and the Gaussian
+consistency factor ``1.4826`` that makes ``1.4826 * MAD`` estimate a standard
+deviation.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+__all__ = [
+    "MAD_TO_SIGMA",
+    "running_median",
+    "noise_sigma",
+    "isotonic_decreasing",
+    "level",
+    "spike_events",
+    "spike_zscores",
+    "lag1_autocorrelation",
+]
+
+#: ``1.4826 * MAD`` is a consistent estimate of the standard deviation of Gaussian noise.
+MAD_TO_SIGMA = 1.4826
+
+
+def running_median(y: np.ndarray, window: int) -> np.ndarray:
+    """Centered running median with an odd ``window``; edges use a shrunken window.
+
+    A median smoother follows the trend but ignores isolated outliers (a spike
+    of fewer than ``window // 2`` points leaves it unchanged), which is why it is
+    the reference curve for spike detection.
+
+    Example:
+        >>> running_median(np.array([1.0, 1.0, 9.0, 1.0, 1.0]), 3).tolist()
+        [1.0, 1.0, 1.0, 1.0, 1.0]
+    """
+    y = np.asarray(y, dtype=np.float64)
+    window = max(1, int(window) | 1)  # force odd so the window is centered
+    half = window // 2
+    if y.size == 0 or half == 0:
+        return y.copy()
+    # Pad with NaN and take nanmedian so edge windows shrink instead of repeating edge values.
+    padded = np.concatenate([np.full(half, np.nan), y, np.full(half, np.nan)])
+    view = np.lib.stride_tricks.sliding_window_view(padded, window)
+    return np.nanmedian(view, axis=1)
+
+
+def noise_sigma(y: np.ndarray) -> float:
+    """Step-to-step noise level ``sigma = 1.4826 * MAD(diff(y)) / sqrt(2)``.
+
+    For ``y_t = trend_t + e_t`` with i.i.d. noise ``e`` of standard deviation
+    ``s`` and a trend that moves little per step, ``y_{t+1} - y_t`` has standard
+    deviation ``sqrt(2) s``; the MAD makes the estimate ignore spikes and the
+    few large steps of a fast initial drop.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> round(noise_sigma(rng.normal(0, 2.0, 20000)), 1)
+        2.0
+    """
+    d = np.diff(np.asarray(y, dtype=np.float64))
+    if d.size == 0:
+        return 0.0
+    return float(MAD_TO_SIGMA * np.median(np.abs(d - np.median(d))) / np.sqrt(2.0))
+
+
+def isotonic_decreasing(y: np.ndarray) -> np.ndarray:
+    """Least-squares non-increasing fit (pool-adjacent-violators algorithm).
+
+    Returns ``m`` minimising ``sum (y_t - m_t)^2`` subject to
+    ``m_0 >= m_1 >= ... >= m_{n-1}``. A healthy loss curve is "noise around a
+    non-increasing trend", so the residuals ``y - m`` are noise; rises and slow
+    swings that no decreasing curve can follow show up as excess residual
+    variance (the oscillation statistic of :func:`lrkit.diagnose`).
+
+    Example:
+        >>> isotonic_decreasing(np.array([3.0, 1.0, 2.0, 0.0])).tolist()
+        [3.0, 1.5, 1.5, 0.0]
+    """
+    y = np.asarray(y, dtype=np.float64)
+    # Stack of blocks (mean, weight); merge while the new block is above the previous one.
+    means: list[float] = []
+    weights: list[int] = []
+    for v in y.tolist():
+        m, w = v, 1
+        while means and means[-1] < m:
+            pm, pw = means.pop(), weights.pop()
+            m, w = (pm * pw + m * w) / (pw + w), pw + w
+        means.append(m)
+        weights.append(w)
+    return np.repeat(np.array(means), np.array(weights))
+
+
+def level(y: np.ndarray, lo: float, hi: float) -> float:
+    """Median of ``y`` over the fraction ``[lo, hi)`` of its length (at least 3 points).
+
+    Example:
+        >>> level(np.arange(100.0), 0.9, 1.0)
+        94.5
+    """
+    n = len(y)
+    a = int(np.floor(lo * n))
+    b = max(int(np.ceil(hi * n)), a + 3)
+    a = max(0, min(a, n - 3))
+    return float(np.median(y[a : min(b, n)]))
+
+
+def spike_events(z: np.ndarray, threshold: float, max_len: int) -> list[tuple[int, int]]:
+    """Runs of consecutive indices with ``z > threshold`` no longer than ``max_len``.
+
+    Returns ``(start, stop)`` index pairs (``stop`` exclusive). Longer runs are
+    a level change, not a spike, and are left to the trend statistics.
+
+    Example:
+        >>> spike_events(np.array([0, 9, 0, 9, 9, 9, 0.0]), 5.0, 2)
+        [(1, 2)]
+    """
+    above = np.concatenate([[False], np.asarray(z) > threshold, [False]])
+    edges = np.flatnonzero(np.diff(above.astype(np.int8)))
+    runs = list(zip(edges[0::2].tolist(), edges[1::2].tolist()))
+    return [(a, b) for a, b in runs if b - a <= max_len]
+
+
+def spike_zscores(y: np.ndarray, sigma: float, side: int = 6) -> np.ndarray:
+    """Spike z-scores ``z_t = (y_t - max(L_t, R_t)) / sigma``.
+
+    ``L_t`` and ``R_t`` are the medians of the ``side`` points before and after
+    ``t``. A spike must stand above the curve on *both* sides, so a steep but
+    monotone stretch (the fast initial drop, an exponential blow-up) never
+    counts, and the first and last point (one side missing) never do either. A
+    spike of up to ``side // 2`` points cannot move either median, because at
+    most half of each side window is inside it.
+
+    Example:
+        >>> y = np.array([5.0, 4, 3, 2, 1, 1, 1, 9, 1, 1, 1, 1, 1])
+        >>> int(np.argmax(spike_zscores(y, 1.0, side=3))), float(spike_zscores(y, 1.0, side=3).max())
+        (7, 8.0)
+    """
+    y = np.asarray(y, dtype=np.float64)
+    n = y.size
+    if n < 3:
+        return np.full(n, -np.inf)
+    pad = np.full(side, np.nan)
+    view = np.lib.stride_tricks.sliding_window_view(np.concatenate([pad, y, pad]), side)
+    # nanmedian of an all-NaN edge window warns; those are the end points we discard anyway.
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        left = np.nanmedian(view[:n], axis=1)  # y[t-side .. t-1]
+        right = np.nanmedian(view[side + 1 : side + 1 + n], axis=1)  # y[t+1 .. t+side]
+    ref = np.fmax(left, right)
+    z = (y - ref) / sigma
+    z[0] = z[-1] = -np.inf
+    return np.where(np.isnan(z), -np.inf, z)
+
+
+def lag1_autocorrelation(r: np.ndarray) -> float:
+    """Lag-1 autocorrelation ``sum r_t r_{t+1} / sum r_t^2`` of centered residuals.
+
+    Zero for i.i.d. noise (standard error ``1 / sqrt(n)``), near ``-1`` for a
+    period-2 zig-zag: the loss jumping up and down on alternate steps, the
+    signature of a rate just above the edge of stability.
+
+    Example:
+        >>> round(lag1_autocorrelation(np.array([1.0, -1.0] * 50)), 2)
+        -0.99
+    """
+    r = np.asarray(r, dtype=np.float64)
+    r = r - r.mean()
+    den = float(np.dot(r, r))
+    if r.size < 3 or den == 0.0:
+        return 0.0
+    return float(np.dot(r[:-1], r[1:]) / den)

@@ -1,0 +1,62 @@
+"""``lrkit diagnose HISTORY.csv [--json]``."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from typer.testing import CliRunner
+
+from lrkit.cli import app
+from lrkit.diagnostics import VERDICTS, diagnose
+
+runner = CliRunner()
+
+
+def _csv(tmp_path, losses, lrs=None, extra=False):
+    lines = ["step,loss" + (",lr" if lrs is not None else "") + (",val_acc" if extra else "")]
+    for t, v in enumerate(losses):
+        row = f"{t},{float(v)!r}" + (f",{float(lrs[t])!r}" if lrs is not None else "") + (",0.5" if extra else "")
+        lines += [row, ""] if t % 7 == 0 else [row]  # blank lines are ignored
+    p = tmp_path / "history.csv"
+    p.write_text("\n".join(lines) + "\n")
+    return p
+
+
+def test_json_has_the_verdict_evidence_and_recommendation_of_the_library(tmp_path):
+    t = np.arange(300)
+    losses = np.exp(0.02 * t)
+    result = runner.invoke(app, ["diagnose", str(_csv(tmp_path, losses, np.full(300, 0.5), extra=True)), "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["verdict"] == "too_high_diverging" and out["verdict"] in VERDICTS
+    assert out["recommendation"] == diagnose(losses, np.full(300, 0.5)).recommendation
+    assert out["evidence"][0]["statistic"] == "rise" and out["evidence"][0]["fired"] is True
+
+
+def test_text_output_and_nan_history(tmp_path):
+    losses = [1.0, 0.9, 0.8, float("nan")]
+    result = runner.invoke(app, ["diagnose", str(_csv(tmp_path, losses))])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("verdict: nan")
+    assert "step 3" in result.stdout
+
+
+def test_bad_file_exits_2_with_one_line(tmp_path):
+    p = tmp_path / "bad.csv"
+    p.write_text("step,value\n0,1\n")
+    result = runner.invoke(app, ["diagnose", str(p), "--json"])
+    assert result.exit_code == 2
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "loss" in lines[0]
+
+
+def test_too_short_history_exits_2(tmp_path):
+    result = runner.invoke(app, ["diagnose", str(_csv(tmp_path, [1.0, 0.5]))])
+    assert result.exit_code == 2
+    assert "at least 10" in result.stderr
+
+
+def test_missing_file_exits_2(tmp_path):
+    result = runner.invoke(app, ["diagnose", str(tmp_path / "none.csv")])
+    assert result.exit_code == 2

@@ -1,0 +1,90 @@
+"""The robust statistics against independent references (loops, scikit-learn, NumPy)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sklearn.isotonic import IsotonicRegression
+
+from lrkit.diagnostics._stats import (
+    isotonic_decreasing,
+    lag1_autocorrelation,
+    level,
+    noise_sigma,
+    running_median,
+    spike_events,
+    spike_zscores,
+)
+
+
+@pytest.mark.parametrize("window", [1, 3, 5, 8, 21])
+def test_running_median_matches_a_loop_with_shrinking_edges(window):
+    y = np.random.default_rng(1).normal(size=50)
+    half = (window | 1) // 2
+    expected = [np.median(y[max(0, i - half) : i + half + 1]) for i in range(50)]
+    np.testing.assert_allclose(running_median(y, window), expected)
+
+
+def test_running_median_ignores_a_short_outlier():
+    y = np.ones(20)
+    y[10] = 100.0
+    assert np.all(running_median(y, 5) == 1.0)
+
+
+@pytest.mark.parametrize("sigma", [0.01, 1.0, 300.0])
+def test_noise_sigma_estimates_gaussian_noise_under_a_trend(sigma):
+    rng = np.random.default_rng(2)
+    y = np.linspace(10, 0, 20000) + rng.normal(0, sigma, 20000)
+    assert noise_sigma(y) == pytest.approx(sigma, rel=0.05)
+
+
+def test_noise_sigma_is_robust_to_spikes():
+    rng = np.random.default_rng(3)
+    y = rng.normal(0, 1, 5000)
+    clean = noise_sigma(y)
+    y[::100] += 1e6
+    assert noise_sigma(y) == pytest.approx(clean, rel=0.05)
+
+
+@given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=60))
+def test_isotonic_decreasing_equals_scikit_learn(values):
+    y = np.array(values)
+    ref = IsotonicRegression(increasing=False).fit_transform(np.arange(len(y)), y)
+    np.testing.assert_allclose(isotonic_decreasing(y), ref, rtol=1e-9, atol=1e-6)
+
+
+def test_isotonic_fit_of_a_decreasing_curve_is_the_curve():
+    y = np.exp(-np.arange(30) / 5.0)
+    np.testing.assert_array_equal(isotonic_decreasing(y), y)
+
+
+def test_level_is_the_median_of_the_fraction():
+    y = np.arange(1000.0)
+    assert level(y, 0.0, 0.1) == np.median(y[:100])
+    assert level(y, 0.9, 1.0) == np.median(y[900:])
+    assert level(y[:5], 0.9, 1.0) == np.median(y[2:5])  # at least three points
+
+
+def test_spike_zscores_flag_spikes_but_not_monotone_stretches():
+    t = np.arange(300.0)
+    y = np.exp(-t / 30) + np.exp((t - 250) / 10) * (t > 250)  # fast drop, then a blow-up
+    assert spike_zscores(y, 1e-3).max() <= 0.0
+    y2 = y.copy()
+    y2[[100, 101, 180]] += 5.0
+    z = spike_zscores(y2, 0.01)
+    assert spike_events(z, 8.0, 3) == [(100, 102), (180, 181)]
+
+
+def test_spike_events_drop_long_runs():
+    z = np.array([0, 9, 9, 9, 9, 0, 9, 0.0])
+    assert spike_events(z, 5.0, 3) == [(6, 7)]
+
+
+def test_lag1_autocorrelation_matches_the_definition():
+    r = np.random.default_rng(4).normal(size=400)
+    c = r - r.mean()
+    assert lag1_autocorrelation(r) == pytest.approx(np.dot(c[:-1], c[1:]) / np.dot(c, c))
+    assert abs(lag1_autocorrelation(r)) < 3 / np.sqrt(400)
+    assert lag1_autocorrelation(np.ones(10)) == 0.0
