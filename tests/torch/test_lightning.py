@@ -1,0 +1,92 @@
+"""``lrkit.torch.LRScheduler`` inside Lightning: ``configure_optimizers`` with ``interval="step"``.
+
+The rates the LightningModule sees in ``training_step`` must be ``schedule(t)``
+for ``t = 0, 1, ...``, also across a checkpoint/resume done by Lightning itself.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pl = pytest.importorskip("lightning.pytorch", reason="lightning is not installed (it is in the dev extra)")
+
+from lrkit.schedules import parse  # noqa: E402
+from lrkit.torch import LRScheduler  # noqa: E402
+
+SPEC = "linear(start=0.001, end=0.1, steps=4) >> cosine(lr=0.1, steps=8, min_lr=0.01)"
+BATCHES = 6  # per epoch; runs end on epoch boundaries so resume is not mid-epoch
+
+
+class TinyRegression(pl.LightningModule):
+    def __init__(self) -> None:
+        super().__init__()
+        self.net = torch.nn.Linear(3, 1)
+        self.seen: list[float] = []
+
+    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        self.seen.append(self.trainer.optimizers[0].param_groups[0]["lr"])
+        x, y = batch
+        return torch.nn.functional.mse_loss(self.net(x), y)
+
+    def configure_optimizers(self) -> dict:
+        opt = torch.optim.SGD(self.parameters(), lr=0.1, momentum=0.9)
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": LRScheduler(opt, SPEC), "interval": "step"}}
+
+    def train_dataloader(self) -> torch.utils.data.DataLoader:
+        g = torch.Generator().manual_seed(0)
+        x = torch.randn(BATCHES * 4, 3, generator=g)
+        data = torch.utils.data.TensorDataset(x, x.sum(dim=1, keepdim=True))
+        return torch.utils.data.DataLoader(data, batch_size=4)
+
+
+def _trainer(root: Path, max_steps: int) -> pl.Trainer:
+    return pl.Trainer(
+        max_steps=max_steps,
+        accelerator="cpu",
+        devices=1,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        default_root_dir=root,
+    )
+
+
+@pytest.fixture(autouse=True)
+def _quiet() -> Iterator[None]:
+    # Lightning's advice about dataloader workers and the like is noise here.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module="lightning")
+        warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+        yield
+
+
+def test_lightning_steps_the_scheduler_per_update(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    model = TinyRegression()
+    _trainer(tmp_path, 2 * BATCHES).fit(model)
+    expected = parse(SPEC)
+    assert model.seen == [expected(t) for t in range(2 * BATCHES)]
+    sched = model.trainer.lr_scheduler_configs[0].scheduler
+    assert isinstance(sched, LRScheduler) and sched.t == 2 * BATCHES
+
+
+def test_lightning_checkpoint_resume_continues_the_schedule(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    first = TinyRegression()
+    trainer = _trainer(tmp_path, BATCHES)
+    trainer.fit(first)
+    ckpt = tmp_path / "half.ckpt"
+    trainer.save_checkpoint(ckpt)
+    saved = torch.load(ckpt, weights_only=False)["lr_schedulers"][0]
+    assert saved["t"] == BATCHES and saved["schedule"] == parse(SPEC).to_dict()
+
+    second = TinyRegression()
+    _trainer(tmp_path, 2 * BATCHES).fit(second, ckpt_path=ckpt)
+    expected = parse(SPEC)
+    assert second.seen == [expected(t) for t in range(BATCHES, 2 * BATCHES)]
