@@ -98,9 +98,12 @@ class Schedule:
             LRKitError: if a step is negative, fractional or not a number.
         """
         tf = steps_array(t, self.name)
-        out = np.asarray(self._value(tf), dtype=np.float64)
         if tf.ndim == 0:
-            return float(out)
+            # Evaluate a scalar as a 1-element array: numpy computes 0-d operands
+            # with scalar math (e.g. ``**``), which can differ from its array
+            # loops by an ulp; this keeps s(t) == s(array)[i] exactly.
+            return float(np.asarray(self._value(tf.reshape(1)), dtype=np.float64).reshape(-1)[0])
+        out = np.asarray(self._value(tf), dtype=np.float64)
         return np.broadcast_to(out, tf.shape).copy() if out.shape != tf.shape else out
 
     def _value(self, t: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract

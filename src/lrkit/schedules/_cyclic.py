@@ -98,7 +98,9 @@ class Cyclic(Schedule):
         if self.mode == "triangular":
             scale = 1.0
         elif self.mode == "triangular2":
-            scale = 1.0 / (2.0 ** (cycle - 1.0))
+            # Equal to torch's 1 / 2**(c-1) (powers of two are exact), without
+            # its overflow after 1024 cycles.
+            scale = 0.5 ** (cycle - 1.0)
         else:
             scale = self.gamma**t
         return self.base_lr + (self.max_lr - self.base_lr) * height * scale

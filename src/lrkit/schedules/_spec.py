@@ -67,6 +67,8 @@ def _call(node: ast.Call, spec: str) -> Any:
     for kw in node.keywords:
         if kw.arg is None:
             raise LRKitError(f"invalid schedule spec: '**' is not allowed{_where(node, spec)}.")
+        if kw.arg in kwargs:  # ast accepts repeats that Python's compiler would reject
+            raise LRKitError(f"invalid schedule spec: parameter {kw.arg!r} is given twice{_where(node, spec)}.")
         kwargs[kw.arg] = _value(kw.value, spec)
     return build(info.name, args, kwargs)
 

@@ -70,16 +70,15 @@ def warmup(schedule: Schedule, steps: int, start: float = 0.0, shape: str = "lin
     steps = check_int("steps", steps, "warmup", low=0)
     check_choice("shape", shape, "warmup", ("linear", "exponential"))
     target = float(schedule(0))
+    if shape == "exponential" and target <= 0.0:
+        raise LRKitError(f"`schedule` of warmup must start above 0 for shape='exponential'; got schedule(0) = {target:g}.")
     start = check_positive("start", start, "warmup", allow_zero=shape == "linear")
     if start > target:
         raise LRKitError(f"`start` of warmup must be <= schedule(0) = {target:g}; got {start:g}.")
     if steps == 0:
         return schedule
-    if shape == "linear":
-        return sequence(Linear(start=start, end=target, steps=steps), schedule)
-    if target <= 0.0:
-        raise LRKitError(f"`schedule` of warmup must start above 0 for shape='exponential'; got schedule(0) = {target:g}.")
-    return sequence(Geometric(start=start, end=target, steps=steps), schedule)
+    ramp = Linear if shape == "linear" else Geometric
+    return sequence(ramp(start=start, end=target, steps=steps), schedule)
 
 
 # The composites below take a ``warmup`` *length* parameter (HF's name), which
