@@ -4,6 +4,8 @@ runner, state snapshot/restore, DDP helpers, callbacks and the autopilot.
 Importing this package requires the ``torch`` extra (``pip install lrkit[torch]``).
 """
 
+from lrkit.torch._finder import find_lr
 from lrkit.torch._scheduler import LRScheduler
+from lrkit.torch._state import TrainingSnapshot, preserved, snapshot
 
-__all__: list[str] = ["LRScheduler"]
+__all__: list[str] = ["LRScheduler", "TrainingSnapshot", "find_lr", "preserved", "snapshot"]

@@ -68,6 +68,8 @@ def _set_rng_state(state: dict[str, Any], generators: tuple[torch.Generator, ...
 
 
 def _cpu_copy(t: torch.Tensor) -> torch.Tensor:
+    if t.is_meta:  # a meta tensor has no data to save (or to restore): keep its shape only
+        return torch.empty_like(t, device="meta")
     # copy=True so a CPU tensor is never aliased by the snapshot.
     return t.detach().to("cpu", copy=True)
 

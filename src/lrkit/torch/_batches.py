@@ -1,0 +1,152 @@
+"""Batches for the torch finder: the default forward, device handling, cycling, loss checks.
+
+A range test needs ``num_steps * accumulation_steps`` batches in a fixed order,
+whatever the loader: a loader shorter than that is cycled (and the cycling is
+reported), an empty one is an error before any update, and a batch on another
+device than the model is an error rather than a silent copy, unless the caller
+asked for batches to be moved (``device=``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import torch
+
+from lrkit.errors import LRKitError
+
+__all__ = ["Batches", "check_loss", "default_forward"]
+
+_INPUT_KEYS = ("input", "inputs")
+_TARGET_KEYS = ("target", "targets")
+
+
+def default_forward(model: torch.nn.Module, batch: Any) -> tuple[Any, Any]:
+    """Forward one batch: ``(inputs, target)`` pairs or ``{"input": .., "target": ..}`` dicts.
+
+    Pass your own ``forward(model, batch) -> (output, target)`` to :func:`lrkit.torch.find_lr`
+    for any other batch layout (HF-style ``{"input_ids", "labels"}``, extra
+    arguments, ...).
+
+    Raises:
+        LRKitError: for a batch of another shape.
+
+    Example:
+        >>> import torch
+        >>> out, y = default_forward(torch.nn.Identity(), {"input": torch.ones(2), "target": 3})
+        >>> out.tolist(), y
+        ([1.0, 1.0], 3)
+    """
+    if isinstance(batch, Mapping):
+        x = next((batch[k] for k in _INPUT_KEYS if k in batch), None)
+        y = next((batch[k] for k in _TARGET_KEYS if k in batch), None)
+        if x is not None and y is not None:
+            return model(x), y
+    elif isinstance(batch, (tuple, list)) and len(batch) == 2:
+        return model(batch[0]), batch[1]
+    kind = f"a dict with keys {sorted(batch)}" if isinstance(batch, Mapping) else type(batch).__name__
+    raise LRKitError(
+        "`train_loader` of find_lr must yield (inputs, target) pairs or dicts with 'input' and 'target' "
+        "keys; "
+        f"got {kind}. Pass forward=lambda model, batch: (output, target) for other layouts."
+    )
+
+
+def _tensors(batch: Any) -> Iterator[torch.Tensor]:
+    if isinstance(batch, torch.Tensor):
+        yield batch
+    elif isinstance(batch, Mapping):
+        for v in batch.values():
+            yield from _tensors(v)
+    elif isinstance(batch, (tuple, list)):
+        for v in batch:
+            yield from _tensors(v)
+
+
+def _to(batch: Any, device: torch.device) -> Any:
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device, non_blocking=True)
+    if isinstance(batch, Mapping):
+        return type(batch)({k: _to(v, device) for k, v in batch.items()})
+    if isinstance(batch, (tuple, list)):
+        return type(batch)(_to(v, device) for v in batch)
+    return batch
+
+
+class Batches:
+    """Endless batches from a loader: cycles it, counts passes, rejects an empty one.
+
+    Args:
+        loader: any re-iterable of batches (a list, a ``DataLoader``, ...).
+        needed: batches the sweep will draw, for the early "will cycle" warning.
+        device: move each batch there (``None``: check instead).
+        model_device: the model's device, which batches must be on when ``device`` is None.
+        name: the argument name used in messages.
+    """
+
+    def __init__(
+        self,
+        loader: Iterable[Any],
+        needed: int,
+        device: torch.device | None,
+        model_device: torch.device | None,
+        name: str = "train_loader",
+    ) -> None:
+        self.loader, self.device, self.model_device, self.name = loader, device, model_device, name
+        self.used = 0
+        self.passes = 0  # completed restarts of the loader
+        self._it = iter(loader)
+        self._in_pass = 0
+        self._warned = False
+        length = len(loader) if hasattr(loader, "__len__") else None  # type: ignore[arg-type]
+        if length == 0:
+            raise LRKitError(f"`{name}` of find_lr must yield at least one batch; got an empty loader.")
+        if length is not None and length < needed:
+            self._warn(f"{name} has {length} batches but the sweep needs {needed}")
+
+    def _warn(self, why: str) -> None:
+        self._warned = True
+        warnings.warn(f"find_lr: {why}; cycling it (see result.meta['loader_passes']).", stacklevel=4)
+
+    def next(self) -> Any:
+        """The next batch, restarting the loader when it is exhausted."""
+        try:
+            batch = next(self._it)
+        except StopIteration:
+            if self._in_pass == 0:
+                raise LRKitError(
+                    f"`{self.name}` of find_lr must yield at least one batch per pass; got an empty pass "
+                    "(a one-shot iterator cannot be cycled: pass a list or a DataLoader)."
+                ) from None
+            self.passes += 1
+            if not self._warned:
+                self._warn(f"{self.name} ran out after {self._in_pass} batches")
+            self._it, self._in_pass = iter(self.loader), 0
+            return self.next()
+        self._in_pass += 1
+        self.used += 1
+        return self.prepare(batch)
+
+    def prepare(self, batch: Any) -> Any:
+        """Move the batch to ``device``, or check it already sits on the model's device."""
+        if self.device is not None:
+            return _to(batch, self.device)
+        if self.model_device is not None:
+            for t in _tensors(batch):
+                if t.device != self.model_device:
+                    raise LRKitError(
+                        f"`{self.name}` of find_lr must yield tensors on the model's device "
+                        f"{self.model_device}; "
+                        f"got a batch on {t.device}. Move the model, or pass device= to move each batch."
+                    )
+        return batch
+
+
+def check_loss(loss: Any) -> torch.Tensor:
+    """Return ``loss`` as a 0-d tensor; anything but a one-element tensor is an error."""
+    if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
+        shape = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
+        raise LRKitError(f"`loss_fn` of find_lr must return a scalar tensor; got {shape}.")
+    return loss.reshape(())

@@ -1,0 +1,374 @@
+"""``lrkit.torch.find_lr``: the updates it performs, the state it restores, the inputs it rejects.
+
+Oracles: a hand-written torch loop at the same rates (bitwise equal losses), optimizer
+step hooks (the rate each real update used), the closed-form stability limit of
+least squares, and ``state_dict()`` / RNG getters compared bitwise.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import random
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from lrkit import LRKitError
+from lrkit.torch import find_lr
+
+
+def regression_data(n: int = 4096, batch: int = 32, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, list]:
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, 5, generator=g) * torch.tensor([3.0, 1.0, 1.0, 0.5, 0.2])
+    y = X @ torch.tensor([1.0, -2.0, 0.5, 0.0, 3.0]) + 0.1 * torch.randn(n, generator=g)
+    return X, y, [(X[i : i + batch], y[i : i + batch]) for i in range(0, n, batch)]
+
+
+def mse(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return ((out.squeeze(-1) - target) ** 2).mean()
+
+
+class Classifier(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(8, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2), nn.Linear(32, 3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+def class_data(n: int = 2048, batch: int = 32) -> list:
+    g = torch.Generator().manual_seed(1)
+    X = torch.randn(n, 8, generator=g)
+    y = (X[:, 0] > 0).long() + (X[:, 1] > 0.5).long()
+    return [(X[i : i + batch], y[i : i + batch]) for i in range(0, n, batch)]
+
+
+def fingerprint(model: nn.Module, opt: torch.optim.Optimizer) -> dict:
+    return {
+        "model": copy.deepcopy(model.state_dict()),
+        "grads": [None if p.grad is None else p.grad.clone() for p in model.parameters()],
+        "training": [m.training for m in model.modules()],
+        "optim": copy.deepcopy(opt.state_dict()),
+        "python": random.getstate(),
+        "numpy": np.random.get_state(),
+        "torch": torch.get_rng_state(),
+    }
+
+
+def assert_same(a: object, b: object, path: str = "") -> None:
+    if isinstance(a, torch.Tensor):
+        assert torch.equal(a, b) and a.dtype == b.dtype, f"tensor differs at {path}"
+    elif isinstance(a, np.ndarray):
+        assert np.array_equal(a, b), path
+    elif isinstance(a, dict):
+        assert set(a) == set(b), f"keys differ at {path}"
+        for k in a:
+            assert_same(a[k], b[k], f"{path}/{k}")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_same(x, y, f"{path}[{i}]")
+    else:
+        assert a == b, f"{path}: {a!r} != {b!r}"
+
+
+def trained_classifier() -> tuple[nn.Module, torch.optim.Optimizer, list]:
+    """A model with BatchNorm buffers, dropout and non-empty Adam state, as after some training."""
+    model = Classifier()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    data = class_data()
+    for x, y in data[:3]:
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+    return model, opt, data
+
+
+def record_step_lrs(opt: torch.optim.Optimizer) -> list[list[float]]:
+    """The rates of every group at each *real* optimizer.step() call."""
+    seen: list[list[float]] = []
+    opt.register_step_pre_hook(lambda o, args, kwargs: seen.append([g["lr"] for g in o.param_groups]))
+    return seen
+
+
+# ---------------------------------------------------------------- the updates
+
+
+def test_losses_equal_a_hand_written_loop_at_the_same_rates() -> None:
+    X, y, data = regression_data()
+    model = nn.Linear(5, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    ref_model = copy.deepcopy(model)
+    res = find_lr(model, opt, mse, data, start=1e-5, end=1.0, num_steps=30, interval=False)
+    assert res.stop_reason in ("completed", "diverged")
+    ref_opt = torch.optim.SGD(ref_model.parameters(), lr=0.1, momentum=0.9)
+    expected = []
+    for i, lr in enumerate(res.lrs):
+        x, t = data[i % len(data)]
+        ref_opt.param_groups[0]["lr"] = float(lr)
+        ref_opt.zero_grad()
+        loss = mse(ref_model(x), t)
+        loss.backward()
+        ref_opt.step()
+        expected.append(loss.item())
+    assert list(res.losses) == expected
+    assert res.lrs[0] == pytest.approx(1e-5)
+
+
+def test_one_rate_per_real_optimizer_step_and_groups_keep_their_ratio() -> None:
+    model = Classifier()
+    opt = torch.optim.SGD(
+        [{"params": model.net[0].parameters(), "lr": 0.1}, {"params": model.net[4].parameters(), "lr": 0.01}],
+        lr=0.05,
+        momentum=0.9,
+    )
+    opt.add_param_group({"params": model.net[1].parameters(), "lr": 0.2})
+    seen = record_step_lrs(opt)
+    res = find_lr(model, opt, nn.functional.cross_entropy, class_data(), start=1e-4, end=1.0, num_steps=25)
+    assert len(seen) == res.steps == len(res.lrs)
+    for (g0, g1, g2), lr in zip(seen, res.lrs):
+        assert g0 == pytest.approx(lr, rel=1e-12)
+        assert g1 == pytest.approx(0.1 * lr, rel=1e-12) and g2 == pytest.approx(2.0 * lr, rel=1e-12)
+    assert res.meta["group_scales"] == pytest.approx([1.0, 0.1, 2.0])
+    assert [g["lr"] for g in opt.param_groups] == [0.1, 0.01, 0.2]  # restored
+
+
+def test_gradient_accumulation_steps_once_per_k_micro_batches() -> None:
+    X, y, small = regression_data(batch=8)
+    big = [(X[i : i + 32], y[i : i + 32]) for i in range(0, len(X), 32)]
+    m1, m2 = nn.Linear(5, 1), nn.Linear(5, 1)
+    m2.load_state_dict(m1.state_dict())
+    o1, o2 = torch.optim.SGD(m1.parameters(), lr=0.1), torch.optim.SGD(m2.parameters(), lr=0.1)
+    seen = record_step_lrs(o1)
+    acc = find_lr(m1, o1, mse, small, start=1e-4, end=0.3, num_steps=15, accumulation_steps=4, interval=False)
+    ref = find_lr(m2, o2, mse, big, start=1e-4, end=0.3, num_steps=15, interval=False)
+    assert len(seen) == acc.steps == 15 and acc.meta["batches_used"] == 60
+    # Mean of 4 micro-batch means of 8 = mean over 32 rows: the same curve up to rounding.
+    np.testing.assert_allclose(acc.losses, ref.losses, rtol=1e-5)
+    assert [s[0] for s in seen] == pytest.approx(list(acc.lrs), rel=1e-12)
+
+
+def test_amp_skipped_update_retries_the_same_rate() -> None:
+    X, y, data = regression_data()
+    model = nn.Linear(5, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    seen = record_step_lrs(opt)
+    # A scale of 3e38 overflows float32 on the first backward: that update is skipped and the
+    # scale drops by the backoff factor to ~3e8, after which updates go through.
+    scaler = torch.amp.GradScaler("cpu", init_scale=3e38, backoff_factor=1e-30, growth_interval=10**6)
+    res = find_lr(model, opt, mse, data, start=1e-5, end=0.1, num_steps=12, scaler=scaler)
+    assert res.meta["amp_skipped_steps"] == 1
+    assert res.meta["batches_used"] == res.steps + 1
+    assert [s[0] for s in seen] == pytest.approx(list(res.lrs), rel=1e-12)  # first rate used once, by a real step
+    assert scaler.get_scale() == pytest.approx(3e38)  # the caller's scaler is restored
+
+
+def test_amp_autocast_on_cpu_runs_and_restores() -> None:
+    model, opt, data = trained_classifier()
+    before = fingerprint(model, opt)
+    res = find_lr(model, opt, nn.functional.cross_entropy, data, num_steps=20, start=1e-4, end=1.0, amp=True)
+    assert res.steps > 0 and res.meta["amp"] is True
+    assert_same(before, fingerprint(model, opt))
+
+
+def test_dict_batches_custom_forward_and_step_hook() -> None:
+    X, y, data = regression_data()
+    dict_data = [{"input": a, "target": b} for a, b in data]
+    r_dict = find_lr(nn.Linear(5, 1), torch.optim.SGD(nn.Linear(5, 1).parameters(), lr=0.1), mse, dict_data,
+                     start=1e-4, end=1.0, num_steps=10)
+    hf_style = [{"features": a, "labels": b} for a, b in data]
+    torch.manual_seed(3)
+    model = nn.Linear(5, 1)
+    r_fwd = find_lr(model, torch.optim.SGD(model.parameters(), lr=0.1), mse, hf_style, start=1e-4, end=1.0,
+                    num_steps=10, forward=lambda m, b: (m(b["features"]), b["labels"]))
+    assert r_dict.steps == r_fwd.steps == 10
+
+    calls = []
+
+    def clipped_step(m: nn.Module, o: torch.optim.Optimizer, batch: tuple, loss_fn) -> torch.Tensor:
+        loss = loss_fn(m(batch[0]), batch[1])
+        loss.backward()
+        calls.append(nn.utils.clip_grad_norm_(m.parameters(), 1.0).item())
+        o.step()
+        return loss
+
+    res = find_lr(model, torch.optim.SGD(model.parameters(), lr=0.1), mse, data, start=1e-4, end=1.0,
+                  num_steps=12, step=clipped_step)
+    assert len(calls) == res.steps == 12
+
+
+def test_validation_mode_matches_an_independent_evaluation_and_holds_between() -> None:
+    X, y, data = regression_data()
+    val = [(X[i : i + 64] + 0.01, y[i : i + 64]) for i in range(0, 256, 64)]
+    model = nn.Linear(5, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    ref = copy.deepcopy(model)
+    res = find_lr(model, opt, mse, data, val_loader=val, val_every=3, val_batches=2, start=1e-4, end=1.0,
+                  num_steps=20)
+    assert res.meta["loss"] == "val" and res.meta["val_steps"][:4] == [0, 3, 6, 9]
+    assert res.losses[1] == res.losses[0] and res.losses[2] == res.losses[0]  # held between evaluations
+    ref_opt = torch.optim.SGD(ref.parameters(), lr=float(res.lrs[0]))
+    mse(ref(data[0][0]), data[0][1]).backward()
+    ref_opt.step()
+    with torch.no_grad():
+        expected = (mse(ref(val[0][0]), val[0][1]).item() + mse(ref(val[1][0]), val[1][1]).item()) / 2
+    assert res.losses[0] == pytest.approx(expected, rel=1e-12)
+    assert len(res.meta["train_losses"]) == res.steps
+
+
+def test_suggestion_lies_below_the_least_squares_stability_limit() -> None:
+    X, y, data = regression_data()
+    Xb = torch.cat([X, torch.ones(len(X), 1)], 1).double()
+    # MSE = mean (x.w - y)^2 has Hessian 2 X^T X / n; plain GD diverges above 2 / lambda_max.
+    limit = 2.0 / torch.linalg.eigvalsh(2 * Xb.T @ Xb / len(X)).max().item()
+    model = nn.Linear(5, 1)
+    res = find_lr(model, torch.optim.SGD(model.parameters(), lr=0.1), mse, data, start=1e-5, end=10.0,
+                  num_steps=80)
+    assert res.suggestion is not None
+    assert limit / 100 < res.suggestion < limit
+
+
+def test_repeats_combine_sweeps_over_fresh_batches() -> None:
+    model, opt, data = _linear()
+    model.weight.grad = torch.ones_like(model.weight)  # must come back too
+    before = fingerprint(model, opt)
+    seen = record_step_lrs(opt)
+    res = find_lr(model, opt, mse, data, start=1e-5, end=10.0, num_steps=40, repeats=3)
+    # Three sweeps, each restarting at `start` from the caller's state, on successive batches.
+    starts = [i for i, s in enumerate(seen) if s[0] == pytest.approx(1e-5)]
+    assert len(starts) == 3 and res.meta["repeats"] == 3
+    assert res.meta["batches_used"] == len(seen) and len(res.meta["repeat_suggestions"]) == 3
+    assert res.interval is not None and res.interval[0] <= res.suggestion <= res.interval[1]
+    assert_same(before, fingerprint(model, opt))
+
+
+def test_same_call_twice_gives_the_same_result() -> None:
+    model, opt, data = trained_classifier()
+    a = find_lr(model, opt, nn.functional.cross_entropy, data, start=1e-4, end=3.0, num_steps=25)
+    b = find_lr(model, opt, nn.functional.cross_entropy, data, start=1e-4, end=3.0, num_steps=25)
+    assert list(a.losses) == list(b.losses) and a.suggestion == b.suggestion
+
+
+# ---------------------------------------------------------------- state restore
+
+
+@pytest.mark.parametrize("storage", ["memory", "disk"])
+def test_state_is_bitwise_equal_after_find_lr(storage: str) -> None:
+    model, opt, data = trained_classifier()
+    model.eval()
+    before = fingerprint(model, opt)
+    res = find_lr(model, opt, nn.functional.cross_entropy, data, start=1e-5, end=10.0, num_steps=40,
+                  snapshot=storage, progress=True, interval=False)
+    assert res.steps > 5 and res.meta["snapshot"] == storage
+    assert_same(before, fingerprint(model, opt))
+
+
+@pytest.mark.parametrize("exc", [RuntimeError("loss exploded"), KeyboardInterrupt()])
+def test_state_is_restored_when_the_loss_raises_mid_sweep(exc: BaseException) -> None:
+    model, opt, data = trained_classifier()
+    before = fingerprint(model, opt)
+    calls = []
+
+    def flaky(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        calls.append(1)
+        if len(calls) == 15:
+            raise exc
+        return nn.functional.cross_entropy(out, target)
+
+    with pytest.raises(type(exc)):
+        find_lr(model, opt, flaky, data, num_steps=40)
+    assert len(calls) == 15
+    assert_same(before, fingerprint(model, opt))
+
+
+def test_loader_generator_is_restored() -> None:
+    X, y, _ = regression_data()
+    gen = torch.Generator().manual_seed(7)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=32, shuffle=True,
+                                         generator=gen)
+    state = gen.get_state()
+    model = nn.Linear(5, 1)
+    find_lr(model, torch.optim.SGD(model.parameters(), lr=0.1), mse, loader, num_steps=30)
+    assert torch.equal(gen.get_state(), state)
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def _linear() -> tuple[nn.Module, torch.optim.Optimizer, list]:
+    model = nn.Linear(5, 1)
+    return model, torch.optim.SGD(model.parameters(), lr=0.1), regression_data()[2]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"start": 0.0}, "start"),
+        ({"start": -1e-3}, "start"),
+        ({"start": 1.0, "end": 1.0}, "end"),
+        ({"start": 1.0, "end": 0.5}, "end"),
+        ({"accumulation_steps": 0}, "`accumulation_steps` of find_lr must be a positive integer; got 0."),
+        ({"repeats": -1}, "`repeats` of find_lr must be a positive integer; got -1."),
+        ({"snapshot": "gpu"}, "`snapshot` of find_lr must be one of 'memory', 'disk'; got 'gpu'."),
+        ({"step": lambda *a: 0.0, "accumulation_steps": 2}, "`step` of find_lr must be None"),
+    ],
+)
+def test_bad_arguments_raise_before_any_update(kwargs: dict, match: str) -> None:
+    model, opt, data = _linear()
+    w = model.weight.clone()
+    with pytest.raises(LRKitError, match=match):
+        find_lr(model, opt, mse, data, **kwargs)
+    assert torch.equal(model.weight, w) and opt.state_dict()["state"] == {}
+
+
+def test_empty_and_one_shot_loaders_are_rejected() -> None:
+    model, opt, _ = _linear()
+    with pytest.raises(LRKitError, match="`train_loader` of find_lr must yield at least one batch; got an empty"):
+        find_lr(model, opt, mse, [])
+    with pytest.warns(UserWarning, match="ran out after 3 batches"):
+        with pytest.raises(LRKitError, match="at least one batch per pass"):
+            find_lr(model, opt, mse, iter(regression_data()[2][:3]), num_steps=10)
+    with pytest.raises(LRKitError, match="`val_loader` of find_lr"):
+        find_lr(model, opt, mse, regression_data()[2], val_loader=[])
+
+
+def test_short_loader_is_cycled_with_a_warning() -> None:
+    model, opt, data = _linear()
+    with pytest.warns(UserWarning, match="train_loader has 4 batches but the sweep needs 30; cycling it"):
+        res = find_lr(model, opt, mse, data[:4], start=1e-5, end=0.01, num_steps=30)
+    assert res.meta["cycled"] and res.meta["loader_passes"] == 7 and res.meta["batches_used"] == 30
+
+
+def test_non_scalar_and_non_finite_first_losses_are_rejected() -> None:
+    model, opt, data = _linear()
+    w = model.weight.clone()
+    with pytest.raises(LRKitError, match=r"`loss_fn` of find_lr must return a scalar tensor; got \(32,\)"):
+        find_lr(model, opt, lambda o, t: (o.squeeze(1) - t) ** 2, data)
+    with pytest.raises(LRKitError, match="the first loss of find_lr must be finite; got nan"):
+        find_lr(model, opt, lambda o, t: mse(o, t) * math.nan, data)
+    assert torch.equal(model.weight, w)
+
+
+def test_optimizer_group_without_lr_is_rejected() -> None:
+    model, opt, data = _linear()
+    del opt.param_groups[0]["lr"]
+    with pytest.raises(LRKitError, match="must have an 'lr' in every param group; group 0 has"):
+        find_lr(model, opt, mse, data)
+
+
+def test_batch_on_another_device_than_the_model_is_rejected() -> None:
+    # CPU-only stand-in for "model on cuda, batch on cpu": a model on the meta device.
+    model = nn.Linear(5, 1).to("meta")
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(LRKitError, match="must yield tensors on the model's device meta; got a batch on cpu"):
+        find_lr(model, opt, mse, regression_data()[2])
+
+
+def test_unsupported_batch_layout_names_the_forward_hook() -> None:
+    model, opt, _ = _linear()
+    with pytest.raises(LRKitError, match="Pass forward="):
+        find_lr(model, opt, mse, [{"x": torch.ones(2, 5)}] * 10, num_steps=10)
