@@ -41,12 +41,14 @@ def _make_opt(kind: str, model: torch.nn.Module, lr: float = 0.1) -> torch.optim
     return torch.optim.Adam(groups, lr=lr)
 
 
-def _train_step(model: torch.nn.Module, opt: torch.optim.Optimizer, i: int) -> None:
+def _train_step(model: torch.nn.Module, opt: torch.optim.Optimizer, i: int) -> float:
     x, y = _data()
     batch = slice((8 * i) % 64, (8 * i) % 64 + 8)
     opt.zero_grad()
-    torch.nn.functional.mse_loss(model(x[batch]), y[batch]).backward()
+    loss = torch.nn.functional.mse_loss(model(x[batch]), y[batch])
+    loss.backward()
     opt.step()
+    return loss.item()
 
 
 def _lrs(opt: torch.optim.Optimizer) -> list[float]:
@@ -179,11 +181,22 @@ def test_state_dict_is_json_plain_data_and_round_trips() -> None:
     assert _lrs(opt2) == _lrs(opt) and sched2.state_dict() == state
 
 
-def _run(n: int, stop: int | None, sched_first: bool, kind: str) -> tuple[list[list[float]], list[torch.Tensor]]:
-    """Train n steps; if ``stop`` is given, checkpoint there, rebuild everything and load in the given order."""
+ORDERS = ("scheduler-first", "optimizer-first", "scheduler-built-after-optimizer-load")
+
+
+def _run(n: int, stop: int | None, order: str, kind: str) -> tuple[list[list[float]], list[torch.Tensor]]:
+    """Train n steps with a warmup-cosine and a plateau controller fed every 10 steps.
+
+    If ``stop`` is given, checkpoint there, rebuild model, optimizer and scheduler
+    and load them in the given ``order``, then continue.
+    """
+
+    def build_scheduler(opt: torch.optim.Optimizer) -> LRScheduler:
+        return LRScheduler(opt, WARM_COS, plateau=reduce_on_plateau(lr=1.0, factor=0.5, patience=1))
+
     model = _model()
     opt = _make_opt(kind, model)
-    sched = LRScheduler(opt, WARM_COS)
+    sched = build_scheduler(opt)
     seen = []
     for i in range(n):
         if i == stop:
@@ -196,29 +209,44 @@ def _run(n: int, stop: int | None, sched_first: bool, kind: str) -> tuple[list[l
             with torch.no_grad():  # the rebuilt model starts elsewhere; loading must fix that
                 for p in model.parameters():
                     p.add_(1.0)
-            opt = _make_opt(kind, model)
-            sched = LRScheduler(opt, WARM_COS)
             model.load_state_dict(ckpt["model"])
-            if sched_first:
+            opt = _make_opt(kind, model)
+            if order == "scheduler-first":
+                sched = build_scheduler(opt)
                 sched.load_state_dict(json.loads(sched_state))
                 opt.load_state_dict(ckpt["opt"])
-            else:
+            elif order == "optimizer-first":
+                sched = build_scheduler(opt)
                 opt.load_state_dict(ckpt["opt"])
+                sched.load_state_dict(json.loads(sched_state))
+            else:  # the groups now hold the checkpoint's (scheduled) rates when the scheduler is built
+                opt.load_state_dict(ckpt["opt"])
+                sched = build_scheduler(opt)
                 sched.load_state_dict(json.loads(sched_state))
         seen.append(_lrs(opt))
-        _train_step(model, opt, i)
+        loss = _train_step(model, opt, i)
+        if i % 10 == 9:
+            sched.observe(loss)
         sched.step()
     return seen, [p.detach().clone() for p in model.parameters()]
 
 
 @settings(max_examples=20)
-@given(stop=st.integers(0, 110), sched_first=st.booleans(), kind=st.sampled_from(["sgd", "adam"]))
-def test_resume_at_any_step_is_bit_identical(stop: int, sched_first: bool, kind: str) -> None:
-    lrs_ref, params_ref = _run(110, None, sched_first, kind)
-    lrs, params = _run(110, stop, sched_first, kind)
+@given(stop=st.integers(0, 110), order=st.sampled_from(ORDERS), kind=st.sampled_from(["sgd", "adam"]))
+def test_resume_at_any_step_is_bit_identical(stop: int, order: str, kind: str) -> None:
+    lrs_ref, params_ref = _run(110, None, order, kind)
+    lrs, params = _run(110, stop, order, kind)
     assert lrs == lrs_ref
+    assert len(set(map(tuple, lrs_ref))) > 50  # the schedule (and the plateau cuts) really move the rates
     for a, b in zip(params, params_ref):
         assert torch.equal(a, b)
+
+
+def test_the_resume_run_has_plateau_cuts() -> None:
+    """The resume property also covers the plateau controller's state: the reference run does cut."""
+    lrs, _ = _run(110, None, ORDERS[0], "sgd")
+    expected = WARM_COS(np.arange(110))
+    assert any(got[0] < want for got, want in zip(lrs, expected))
 
 
 # -- plateau -------------------------------------------------------------------------------------
@@ -236,6 +264,21 @@ def test_observe_cuts_immediately_and_combines_with_the_schedule() -> None:
         sched.step()
     assert cuts == [False, False, False, True, False, True]
     assert plateau.multiplier == 0.25 and _lrs(opt) == [s(6) * 0.25]
+
+
+def test_a_bare_controller_is_torchs_reduce_lr_on_plateau() -> None:
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.5)
+    sched = LRScheduler(opt, "reduce_on_plateau(lr=0.1, factor=0.5, patience=0)")
+    assert sched.schedule == constant(lr=0.1) and sched.plateau.factor == 0.5
+    assert [sched.observe(m) for m in (1.0, 1.0, 1.0)] == [False, True, True]
+    assert _lrs(opt) == [0.025] and sched.state_dict()["plateau"]["cuts"] == 2
+
+
+def test_plateau_given_as_a_spec_string() -> None:
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    sched = LRScheduler(opt, "cosine(lr=0.1, steps=10)", plateau="reduce_on_plateau(lr=0.1, patience=0)")
+    sched.observe(2.0)
+    assert sched.observe(3.0) and _lrs(opt) == [pytest.approx(0.01, rel=1e-15)]
 
 
 def test_observe_without_plateau_raises() -> None:
@@ -301,7 +344,11 @@ def _opt(**kw: object) -> torch.optim.Optimizer:
         (lambda: LRScheduler(_opt(), "constant(lr=0.1)", group_scales=[1.0, 2.0]),
          r"`group_scales` of LRScheduler must be a list of 1 finite numbers >= 0"),
         (lambda: LRScheduler(_opt(), "constant(lr=0.1)", group_scales=[-1.0]), r"`group_scales` of LRScheduler"),
-        (lambda: LRScheduler(_opt(), "constant(lr=0.1)", plateau="reduce"), r"`plateau` of LRScheduler must be an lrkit"),
+        (lambda: LRScheduler(_opt(), "constant(lr=0.1)", plateau=0.5), r"`plateau` of LRScheduler must be an lrkit"),
+        (lambda: LRScheduler(_opt(), "constant(lr=0.1)", plateau="cosine(lr=0.1, steps=5)"),
+         r"`plateau` of LRScheduler must be an lrkit reduce_on_plateau controller"),
+        (lambda: LRScheduler(_opt(), "reduce_on_plateau(lr=0.1)", plateau="reduce_on_plateau(lr=0.1)"),
+         r"`schedule` of LRScheduler must be a schedule when `plateau` is given"),
     ],
 )
 def test_bad_inputs_raise_lrkit_error(make, pattern: str) -> None:

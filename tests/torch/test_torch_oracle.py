@@ -26,7 +26,6 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from torch.optim import lr_scheduler  # noqa: E402
 
-from lrkit.schedules import parse  # noqa: E402
 from lrkit.torch import LRScheduler  # noqa: E402
 
 RTOL = 1e-9
@@ -41,8 +40,9 @@ class Counterpart:
 
     ``torch(p)`` and ``lrkit(p)`` render the two sides for a parameter set
     ``p``; ``p["groups"]`` (default ``[1.0]``) are the param groups' lr ratios
-    and ``p["lr"]`` group 0's lr. ``plateau(p)``, when set, is the
-    ``reduce_on_plateau`` spec fed with ``p["metrics"]``.
+    and ``p["lr"]`` group 0's lr. ``plateau(p)``, when set, is a
+    ``reduce_on_plateau`` spec passed as ``plateau=``; ``metric_driven`` rows
+    are fed the metric curve ``_metrics(p["seed"])``.
     """
 
     name: str
@@ -50,6 +50,7 @@ class Counterpart:
     lrkit: Callable[[Params], str]
     cases: tuple[Params, ...]
     plateau: Callable[[Params], str] | None = None
+    metric_driven: bool = False
     note: str = ""
 
 
@@ -69,6 +70,30 @@ def _metrics(seed: int, n: int = N_STEPS, *, maximize: bool = False) -> list[flo
 
 
 G3 = [1.0, 0.1, 3.0]  # three param groups with different lrs
+
+
+def _plateau_torch(p: Params) -> str:
+    return (f"ReduceLROnPlateau(opt, mode={p['mode']!r}, factor={p['factor']}, patience={p['patience']}, "
+            f"threshold={p['threshold']}, threshold_mode={p['threshold_mode']!r}, cooldown={p['cooldown']}, "
+            f"min_lr={_per_group(p, p['min_lr'])})")
+
+
+def _plateau_spec(p: Params) -> str:
+    return (f"reduce_on_plateau(lr={p['lr']}, mode={p['mode']!r}, factor={p['factor']}, patience={p['patience']}, "
+            f"threshold={p['threshold']}, threshold_mode={p['threshold_mode']!r}, cooldown={p['cooldown']}, "
+            f"min_lr={p['min_lr']})")
+
+
+PLATEAU_CASES: tuple[Params, ...] = (
+    dict(lr=0.1, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel", cooldown=0,
+         min_lr=0.0, seed=1),
+    dict(lr=0.1, mode="min", factor=0.5, patience=3, threshold=1e-3, threshold_mode="abs", cooldown=5,
+         min_lr=1e-3, seed=2),
+    dict(lr=1.0, mode="max", factor=0.7, patience=0, threshold=0.0, threshold_mode="rel", cooldown=2,
+         min_lr=0.0, seed=3),
+    dict(lr=0.05, mode="min", factor=0.3, patience=20, threshold=0.01, threshold_mode="rel", cooldown=1,
+         min_lr=1e-4, seed=4, groups=G3),
+)
 
 COUNTERPARTS: tuple[Counterpart, ...] = (
     Counterpart(
@@ -189,24 +214,20 @@ COUNTERPARTS: tuple[Counterpart, ...] = (
     ),
     Counterpart(
         "ReduceLROnPlateau",
-        lambda p: f"ReduceLROnPlateau(opt, mode={p['mode']!r}, factor={p['factor']}, patience={p['patience']}, "
-        f"threshold={p['threshold']}, threshold_mode={p['threshold_mode']!r}, cooldown={p['cooldown']}, "
-        f"min_lr={_per_group(p, p['min_lr'])})",
+        _plateau_torch,
+        _plateau_spec,
+        PLATEAU_CASES,
+        metric_driven=True,
+        note="call `scheduler.observe(metric)` where torch calls `step(metric)`",
+    ),
+    Counterpart(
+        "ReduceLROnPlateau",
+        _plateau_torch,
         lambda p: f"constant(lr={p['lr']})",
-        (
-            dict(lr=0.1, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel", cooldown=0,
-                 min_lr=0.0, seed=1),
-            dict(lr=0.1, mode="min", factor=0.5, patience=3, threshold=1e-3, threshold_mode="abs", cooldown=5,
-                 min_lr=1e-3, seed=2),
-            dict(lr=1.0, mode="max", factor=0.7, patience=0, threshold=0.0, threshold_mode="rel", cooldown=2,
-                 min_lr=0.0, seed=3),
-            dict(lr=0.05, mode="min", factor=0.3, patience=20, threshold=0.01, threshold_mode="rel", cooldown=1,
-                 min_lr=1e-4, seed=4, groups=G3),
-        ),
-        plateau=lambda p: f"reduce_on_plateau(lr={p['lr']}, mode={p['mode']!r}, factor={p['factor']}, "
-        f"patience={p['patience']}, threshold={p['threshold']}, threshold_mode={p['threshold_mode']!r}, "
-        f"cooldown={p['cooldown']}, min_lr={p['min_lr']})",
-        note="`plateau=`; call `scheduler.observe(metric)` where torch calls `step(metric)`",
+        PLATEAU_CASES[1:],
+        plateau=_plateau_spec,
+        metric_driven=True,
+        note="the same, as a schedule with `plateau=` (any schedule combines)",
     ),
     Counterpart(
         "SequentialLR(LinearLR, CosineAnnealingLR)",
@@ -271,10 +292,10 @@ def _drive(opt: torch.optim.Optimizer, step: Callable[[int], None], n: int) -> n
 
 def run_both(row: Counterpart, p: Params, n: int = N_STEPS) -> tuple[np.ndarray, np.ndarray]:
     """The lr of every group at steps 0..n-1, from torch's scheduler and from lrkit's."""
-    metrics = _metrics(p["seed"], n, maximize=p["mode"] == "max") if row.plateau else None
+    metrics = _metrics(p["seed"], n, maximize=p["mode"] == "max") if row.metric_driven else None
     opt_t, opt_l = _optimizer(p), _optimizer(p)
     ref = _torch_scheduler(row, p, opt_t)
-    ours = LRScheduler(opt_l, row.lrkit(p), plateau=parse(row.plateau(p)) if row.plateau else None)
+    ours = LRScheduler(opt_l, row.lrkit(p), plateau=row.plateau(p) if row.plateau else None)
     if metrics is None:
         theirs = _drive(opt_t, lambda i: ref.step(), n)
         mine = _drive(opt_l, lambda i: ours.step(), n)
@@ -314,10 +335,10 @@ def test_matches_torch(row: Counterpart, p: Params) -> None:
 
 def test_the_plateau_cases_do_cut() -> None:
     """Guard against a vacuous plateau oracle: every case reduces the rate at least twice."""
-    row = next(r for r in COUNTERPARTS if r.name == "ReduceLROnPlateau")
-    for p in row.cases:
-        mine, _ = run_both(row, p)
-        assert len(np.unique(mine[:, 0])) >= 3, p
+    for row in (r for r in COUNTERPARTS if r.metric_driven):
+        for p in row.cases:
+            mine, _ = run_both(row, p)
+            assert len(np.unique(mine[:, 0])) >= 3, p
 
 
 def test_cosine_past_t_max_holds_min_lr_where_torch_climbs_back() -> None:

@@ -18,7 +18,7 @@ import torch
 from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 
 from lrkit.errors import LRKitError, check_int
-from lrkit.schedules import Schedule, from_dict, parse
+from lrkit.schedules import ReduceOnPlateau, Schedule, constant, from_dict, parse
 from lrkit.torch._groups import parse_key, initial_scales
 
 __all__ = ["LRScheduler"]
@@ -52,9 +52,14 @@ class LRScheduler(_TorchLRScheduler):
     Args:
         optimizer: any ``torch.optim.Optimizer``.
         schedule: an lrkit :class:`~lrkit.schedules.Schedule` or a spec string
-            such as ``"warmup(cosine(lr=0.1, steps=900), steps=100)"``.
-        plateau: optional ``lrkit.schedules.reduce_on_plateau`` controller; feed
-            it with :meth:`observe`; its cuts multiply the schedule's value.
+            such as ``"warmup(cosine(lr=0.1, steps=900), steps=100)"``. A bare
+            ``reduce_on_plateau`` controller (or its spec) means
+            ``constant(lr=controller.lr)`` with ``plateau=controller``: torch's
+            ``ReduceLROnPlateau``.
+        plateau: optional ``lrkit.schedules.reduce_on_plateau`` controller (or
+            its spec string; any object with ``observe``, ``apply``,
+            ``state_dict`` and ``load_state_dict`` works). Feed it with
+            :meth:`observe`; its cuts multiply the schedule's value.
         key: the group value to schedule: ``"lr"`` (default), ``"momentum"``
             (SGD, RMSprop), ``"weight_decay"``, ``"betas[0]"`` / ``"betas[1]"``
             (Adam, AdamW), or any other number (or tuple entry) a group holds.
@@ -67,7 +72,8 @@ class LRScheduler(_TorchLRScheduler):
         LRKitError: if ``optimizer`` is not a torch optimizer, ``schedule`` is
             neither a schedule nor a valid spec, a group lacks ``key``, the
             ratios are undefined (group 0 starts at 0), ``group_scales`` has the
-            wrong length or a negative entry, ``plateau`` is not a controller, or
+            wrong length or a negative entry, ``plateau`` is not a controller
+            (or one is given both as ``schedule`` and ``plateau``), or
             ``last_step < -1``.
 
     Example:
@@ -90,21 +96,32 @@ class LRScheduler(_TorchLRScheduler):
     def __init__(
         self,
         optimizer: torch.optim.Optimizer,
-        schedule: Schedule | str,
+        schedule: Schedule | ReduceOnPlateau | str,
         *,
-        plateau: Any = None,
+        plateau: ReduceOnPlateau | str | None = None,
         key: str = "lr",
         last_step: int = -1,
         group_scales: Sequence[float] | None = None,
     ) -> None:
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise LRKitError(f"`optimizer` of LRScheduler must be a torch.optim.Optimizer; got {optimizer!r}.")
-        if not isinstance(schedule, (Schedule, str)):
+        if not isinstance(schedule, (Schedule, ReduceOnPlateau, str)):
             raise LRKitError(
                 "`schedule` of LRScheduler must be an lrkit Schedule or a spec string such as "
                 f"'cosine(lr=0.1, steps=1000)'; got {schedule!r}."
             )
-        self._schedule = parse(schedule)
+        parsed = parse(schedule)
+        if isinstance(plateau, str):
+            plateau = parse(plateau)
+        if isinstance(parsed, ReduceOnPlateau):
+            # A bare controller is torch's ReduceLROnPlateau: a constant rate that only cuts lower.
+            if plateau is not None:
+                raise LRKitError(
+                    "`schedule` of LRScheduler must be a schedule when `plateau` is given; got the controller "
+                    f"{schedule!r} (pass it as plateau= only)."
+                )
+            parsed, plateau = constant(lr=parsed.initial_lr), parsed
+        self._schedule: Schedule = parsed
         if plateau is not None and not all(callable(getattr(plateau, m, None)) for m in _PLATEAU_API):
             raise LRKitError(
                 "`plateau` of LRScheduler must be an lrkit reduce_on_plateau controller (with observe, apply, "
@@ -197,7 +214,7 @@ class LRScheduler(_TorchLRScheduler):
         return self._schedule
 
     @property
-    def plateau(self) -> Any:
+    def plateau(self) -> ReduceOnPlateau | None:
         """The plateau controller, or ``None``."""
         return self._plateau
 
