@@ -13,6 +13,7 @@ from lrkit.cli import _diagnose  # noqa: F401  (registers `lrkit diagnose`)
 from lrkit.cli import _tasks  # noqa: F401  (registers `lrkit tasks ...` and `lrkit train`)
 from lrkit.cli import _tune  # noqa: F401  (registers `lrkit tune`)
 from lrkit.cli import _find  # noqa: F401  (registers `lrkit find`)
+from lrkit.cli import _lab  # noqa: F401  (registers `lrkit lab`)
 
 __all__ = ["app", "main"]
 

@@ -20,7 +20,9 @@ from lrkit.lab._adam import Adam, AdamW
 from lrkit.lab._adaptive import Adadelta, AdaGrad, RMSProp
 from lrkit.lab._optim_base import Optimizer
 from lrkit.lab._problems import DoubleWell, Noisy, Problem, Quadratic, Quartic, Rosenbrock, Saddle
-from lrkit.lab._run import Trajectory, TrajectoryGrid, make_optimizer, minimize, optimizers, trajectory_grid
+from lrkit.lab._run import (
+    Trajectory, TrajectoryGrid, make_optimizer, minimize, optimizers, standard_grids, trajectory_grid,
+)
 from lrkit.lab._sgd import SGD, Momentum, Nesterov
 from lrkit.lab._demo_base import DemoInfo, DemoRecord, demos, register_demo, run_demo
 from lrkit.lab import _demos_rate, _demos_schedule, _demos_external  # noqa: F401  (register the demos)
@@ -53,6 +55,7 @@ __all__ = [
     "TrajectoryGrid",
     "minimize",
     "trajectory_grid",
+    "standard_grids",
     "SOM",
     "SOMResult",
     "som",

@@ -26,6 +26,7 @@ class DivergenceRecord(DemoRecord):
     """Runs at rates below and above ``2 / L``.
 
     Attributes:
+        problem: the quadratic.
         stability_limit: 2 / L.
         rates: the constant rates tried.
         runs: one trajectory per rate.
@@ -34,6 +35,7 @@ class DivergenceRecord(DemoRecord):
     """
 
     demo = "divergence"
+    problem: Quadratic
     stability_limit: float
     rates: np.ndarray
     runs: tuple[Trajectory, ...]
@@ -69,7 +71,7 @@ def divergence(*, L: float = 1.0, condition: float = 10.0, steps: int = 40,
     rates = np.array([check_positive("factors", f, "divergence") * q.stability_limit for f in factors])
     runs = tuple(minimize(q, SGD(lr=float(r)), steps=steps) for r in rates)
     ratio = np.array([tr.losses[-1] / tr.losses[0] for tr in runs])
-    return DivergenceRecord(q.stability_limit, rates, runs, ratio, np.abs(1 - rates * q.L))
+    return DivergenceRecord(q, q.stability_limit, rates, runs, ratio, np.abs(1 - rates * q.L))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,6 +134,7 @@ class OscillationRecord(DemoRecord):
     """The stiff coordinate's sign pattern at a rate below and above ``1 / L``.
 
     Attributes:
+        problem: the quadratic (axis-aligned, so coordinate 1 is the stiff one).
         rates: (calm, oscillating).
         stiff: the stiff coordinate over time for each run, shape ``(2, steps + 1)``.
         sign_flip_fraction: fraction of updates that flip the stiff coordinate's sign, per run.
@@ -139,6 +142,7 @@ class OscillationRecord(DemoRecord):
     """
 
     demo = "oscillation"
+    problem: Quadratic
     rates: np.ndarray
     stiff: np.ndarray
     sign_flip_fraction: np.ndarray
@@ -169,7 +173,7 @@ def oscillation(*, calm: float = 0.5, high: float = 1.8, steps: int = 30) -> Osc
     runs = tuple(minimize(q, SGD(lr=float(r)), steps=steps) for r in rates)
     stiff = np.array([tr.xs[:, 0] for tr in runs])
     flips = np.mean(np.sign(stiff[:, 1:]) != np.sign(stiff[:, :-1]), axis=1)
-    return OscillationRecord(rates, stiff, flips, runs)
+    return OscillationRecord(q, rates, stiff, flips, runs)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -93,6 +93,7 @@ class WarmupRecord(DemoRecord):
     """Runs with and without warmup on a bowl that is sharp at the start and gentle at the minimum.
 
     Attributes:
+        problem: the quartic bowl.
         names: ("no warmup", "warmup", "low constant").
         runs: the trajectories.
         sharpness: ``lr(t) * max curvature at x_t`` per run (> 2 means a locally unstable step).
@@ -100,6 +101,7 @@ class WarmupRecord(DemoRecord):
     """
 
     demo = "warmup"
+    problem: Quartic
     names: tuple[str, ...]
     specs: tuple[str, ...]
     runs: tuple[Trajectory, ...]
@@ -139,7 +141,7 @@ def warmup_demo(*, peak: float = 0.5, warmup_steps: int = 40, start: float = 0.0
     }
     runs = tuple(minimize(q, SGD(lr=s), steps=steps) for s in schedules.values())
     sharp = tuple(tr.lrs * np.array([q.curvature(x).max() for x in tr.xs[: len(tr.lrs)]]) for tr in runs)
-    return WarmupRecord(tuple(schedules), tuple(s.to_spec() for s in schedules.values()), runs, sharp,
+    return WarmupRecord(q, tuple(schedules), tuple(s.to_spec() for s in schedules.values()), runs, sharp,
                         tuple(tr.steps_to(1e-8) for tr in runs))
 
 
@@ -148,6 +150,7 @@ class AdaptiveRecord(DemoRecord):
     """Effective per-coordinate rates of adaptive methods on an ill-conditioned, axis-aligned bowl.
 
     Attributes:
+        problem: the quadratic ``diag(1, 1 / condition)``.
         names: optimizer names (SGD first, at its best constant rate ``2 / (L + mu)``).
         runs: the trajectories.
         flat_over_stiff: median over the run of (effective rate on the flat axis) / (on the stiff axis);
@@ -157,6 +160,7 @@ class AdaptiveRecord(DemoRecord):
     """
 
     demo = "adaptive_per_parameter"
+    problem: Quadratic
     condition: float
     names: tuple[str, ...]
     runs: tuple[Trajectory, ...]
@@ -199,7 +203,7 @@ def adaptive_per_parameter(*, condition: float = 100.0, steps: int = 300) -> Ada
         rates.append(np.array(eff))
         runs.append(minimize(q, opt, steps=steps))
     ratio = np.array([np.median(r[:, 1] / r[:, 0]) for r in rates])
-    return AdaptiveRecord(q.condition, tuple(o.name for o in opts), tuple(runs), tuple(rates), ratio,
+    return AdaptiveRecord(q, q.condition, tuple(o.name for o in opts), tuple(runs), tuple(rates), ratio,
                           tuple(tr.steps_to(1e-3 * tr.losses[0]) for tr in runs))
 
 
@@ -208,6 +212,7 @@ class LocalMinimumRecord(DemoRecord):
     """Where gradient descent ends on a tilted double well, by rate.
 
     Attributes:
+        problem: the double well.
         rates: the constant rates swept.
         final_x: final x-coordinate per rate; ``local_x``/``global_x``/``barrier_x`` locate the wells.
         in_global: whether each run ended in the global (left) well.
@@ -216,6 +221,7 @@ class LocalMinimumRecord(DemoRecord):
     """
 
     demo = "local_minimum"
+    problem: DoubleWell
     rates: np.ndarray
     final_x: np.ndarray
     in_global: np.ndarray
@@ -255,6 +261,6 @@ def local_minimum(*, steps: int = 300, rates: tuple[float, ...] = (0.005, 0.01, 
     final_x = np.array([tr.xs[-1, 0] for tr in all_runs])
     low_i, high_i = int(np.argmin(np.abs(grid - 0.02))), int(np.argmin(np.abs(grid - 0.2)))
     return LocalMinimumRecord(
-        grid, final_x, final_x < w.barrier_x, np.array([tr.final_loss for tr in all_runs]),
+        w, grid, final_x, final_x < w.barrier_x, np.array([tr.final_loss for tr in all_runs]),
         w.local_x, w.global_x, w.barrier_x, (all_runs[low_i], all_runs[high_i]),
     )

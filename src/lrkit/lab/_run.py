@@ -12,11 +12,11 @@ from lrkit.errors import LRKitError, check_int, check_positive, unknown_name
 from lrkit.lab._adam import Adam, AdamW
 from lrkit.lab._adaptive import Adadelta, AdaGrad, RMSProp
 from lrkit.lab._optim_base import Optimizer
-from lrkit.lab._problems import Problem
+from lrkit.lab._problems import DoubleWell, Problem, Quadratic, Rosenbrock, Saddle
 from lrkit.lab._sgd import SGD, Momentum, Nesterov
 from lrkit.schedules import Schedule
 
-__all__ = ["optimizers", "make_optimizer", "Trajectory", "minimize", "TrajectoryGrid", "trajectory_grid"]
+__all__ = ["optimizers", "make_optimizer", "Trajectory", "minimize", "TrajectoryGrid", "trajectory_grid", "standard_grids"]
 
 #: Every reference optimizer by name (the interactive page's selector reads this).
 optimizers: dict[str, type[Optimizer]] = {
@@ -187,3 +187,19 @@ def trajectory_grid(
         check_positive("rates", r, "trajectory_grid")
     runs = {n: [minimize(problem, make_optimizer(n, r), steps=steps) for r in grid] for n in names}
     return TrajectoryGrid(problem=problem, rates=grid, steps=steps, runs=runs)
+
+
+def standard_grids(*, steps: int = 60, num_rates: int = 25) -> tuple[TrajectoryGrid, ...]:
+    """The interactive page's data: every optimizer at ``num_rates`` rates in [1e-4, 3] (log grid)
+    on a quadratic (kappa = 10, L = 1, so 2/L = 2), Rosenbrock, the double well and the saddle.
+
+    Example:
+        >>> grids = standard_grids(steps=5, num_rates=3)
+        >>> [g.problem.name for g in grids], grids[0].rates[-1]
+        (['quadratic', 'rosenbrock', 'double_well', 'saddle'], 3.0)
+    """
+    n = check_int("num_rates", num_rates, "standard_grids", low=2)
+    rates = [float(r) for r in np.logspace(-4, np.log10(3.0), n)]
+    rates[-1] = 3.0  # exact end point (logspace rounds)
+    problems = (Quadratic(condition=10.0, L=1.0), Rosenbrock(), DoubleWell(), Saddle())
+    return tuple(trajectory_grid(p, rates=rates, steps=steps) for p in problems)

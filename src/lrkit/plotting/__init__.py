@@ -5,7 +5,9 @@ is cheap; every plot takes ``ax=None`` and returns the figure, never shows it.
 """
 
 from lrkit.plotting._finder import plot_finder
+from lrkit.plotting._interactive import interactive_section, lab_report
+from lrkit.plotting._lab import plot_demo, plot_trajectories
 from lrkit.plotting._report import Report
 from lrkit.plotting._schedule import plot_schedule
 
-__all__ = ["plot_schedule", "plot_finder", "Report"]
+__all__ = ["plot_schedule", "plot_finder", "Report", "plot_demo", "plot_trajectories", "lab_report", "interactive_section"]

@@ -1,0 +1,91 @@
+"""``lrkit lab [DEMO] --out DIR``: run the learning-rate demos and write the report.
+
+Writes ``DIR/<demo>.png`` per demo, ``DIR/lab.json`` (every record) and a
+self-contained ``DIR/report.html`` (figures embedded, no network) with the
+interactive learning-rate slider. With no DEMO every demo runs. Results go to
+stdout (a table, or ``--json``), progress to stderr.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from lrkit.cli._app import app
+from lrkit.cli._common import fail, out_dir, print_json, stderr, user_errors
+
+
+def _selected(demo: str | None) -> list[str]:
+    from lrkit.errors import unknown_name
+    from lrkit.lab import demos
+
+    if demo is not None:
+        if demo not in demos:
+            raise fail(str(unknown_name("demo", demo, demos)))
+        missing = [x for x in demos[demo].needs if importlib.util.find_spec(x) is None]
+        if missing:
+            raise fail(f"demo {demo!r} needs the {', '.join(missing)} extra: pip install 'lrkit[{missing[0]}]'.")
+        return [demo]
+    names = []
+    for name, info in demos.items():
+        missing = [x for x in info.needs if importlib.util.find_spec(x) is None]
+        if missing:
+            stderr.print(f"skipping {name}: needs {', '.join(missing)} (pip install 'lrkit[{missing[0]}]')")
+        else:
+            names.append(name)
+    return names
+
+
+@app.command("lab")
+def lab_command(
+    demo: str = typer.Argument(None, help="One demo (default: all). Names: divergence, slow_convergence, oscillation, "
+                                          "stability_limit, schedules_compared, warmup, adaptive_per_parameter, "
+                                          "local_minimum, batch_size_scaling, finder_explained, kohonen."),
+    out: Path = typer.Option(Path("lrkit-out/lab"), "--out", help="Directory for report.html, the PNGs and lab.json."),
+    interactive: bool = typer.Option(True, "--interactive/--no-interactive",
+                                     help="Add the learning-rate slider page (precomputed trajectories)."),
+    json_out: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
+) -> None:
+    """Reproduce the textbook claims about the learning rate, as numbers and figures."""
+    names = _selected(demo)
+    if importlib.util.find_spec("matplotlib") is None:
+        raise fail("`lrkit lab` draws figures: it needs the plot extra (pip install 'lrkit[plot]').")
+    if "batch_size_scaling" in names:
+        import torch
+
+        torch.set_num_threads(1)  # the real-task demo trains: one thread, reproducible
+    from lrkit.lab import run_demo, standard_grids
+    from lrkit.plotting import lab_report, plot_demo
+    from lrkit.plotting._mpl import pyplot
+    from lrkit.plotting._report import figure_png
+
+    folder = out_dir(out)
+    records: list[Any] = []
+    pngs: dict[str, bytes] = {}
+    for name in names:
+        stderr.print(f"running {name} ...")
+        with user_errors():
+            record = run_demo(name)
+        fig = plot_demo(record)
+        pngs[name] = figure_png(fig)
+        pyplot().close(fig)
+        (folder / f"{name}.png").write_bytes(pngs[name])
+        records.append(record)
+    grids = ()
+    if interactive:
+        stderr.print("computing trajectories for the interactive page ...")
+        grids = standard_grids()
+    report = lab_report(records, grids, pngs=pngs).write(folder / "report.html")
+    (folder / "lab.json").write_text(json.dumps({r.demo: r.to_dict() for r in records}, allow_nan=False), encoding="utf-8")
+    stderr.print(f"wrote {report}")
+    summary = {r.demo: {"holds": r.holds(), "checks": r.checks(), "png": str(folder / f"{r.demo}.png")} for r in records}
+    if json_out:
+        print_json({"report": str(report), "demos": summary})
+        return
+    for name, row in summary.items():
+        typer.echo(f"{'holds ' if row['holds'] else 'FAILS '} {name}")
+    typer.echo(str(report))

@@ -1,0 +1,145 @@
+"""The shared Report template, the lab figures (checked for content, not pixels) and the lab report page."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+
+from lrkit import LRKitError  # noqa: E402
+from lrkit.lab import Quadratic, demos, run_demo, trajectory_grid  # noqa: E402
+from lrkit.lab._demos_external import BatchScalingRecord  # noqa: E402
+from lrkit.plotting import Report, interactive_section, lab_report, plot_demo, plot_trajectories  # noqa: E402
+from lrkit.plotting._interactive import grid_payload  # noqa: E402
+from lrkit.plotting._mpl import pyplot  # noqa: E402
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+# -- the shared template (others rely on these methods) ---------------------------------
+def test_report_escapes_text_and_embeds_figures_and_tables(tmp_path):
+    plt = pyplot()
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    r = Report("T <1>", subtitle="sub & more")
+    r.add_heading("H")
+    r.add_text("a < b")
+    r.add_code("x = 1 & 2")
+    r.add_figure(fig, caption="cap")
+    r.add_table([["row", 0.123456789, 3]], ["name", "value", "n"])
+    r.add_html("<div id='x'></div>", script="window.ok = 1;")
+    page = r.html()
+    assert "<title>T &lt;1&gt;</title>" in page and "sub &amp; more" in page and "a &lt; b" in page
+    assert "<td>0.1235</td>" in page and "<script>window.ok = 1;</script>" in page
+    data = re.search(r'src="data:image/png;base64,([^"]+)"', page).group(1)
+    assert base64.b64decode(data)[:8] == PNG
+    out = r.write(tmp_path / "deep" / "page.html")
+    assert out.read_text(encoding="utf-8") == page
+    plt.close(fig)
+
+
+# -- figures: every demo's figure has labelled axes and drawn data ----------------------
+def _has_data(ax) -> bool:
+    lines = any(len(np.asarray(line.get_xdata())) > 1 for line in ax.lines)
+    return lines or bool(ax.patches) or bool(ax.images) or bool(ax.collections)
+
+
+def _fake_batch_record():
+    """A batch-scaling record with made-up numbers: the plotter is tested without training."""
+    return BatchScalingRecord(
+        task="digits-mlp", base_batch=16, base_lr=0.05, epochs=2, factors=(1, 4), rules=("none", "sqrt", "linear"),
+        val_loss=np.array([[0.3, 0.3, 0.3], [1.2, 0.6, 0.3]]), updates=(180, 46),
+        curves={"batch 16, none": [2.3, 1.0, 0.4], "batch 64, linear": [2.3, 0.5]},
+    )
+
+
+@pytest.fixture(scope="module")
+def records():
+    out = {name: run_demo(name) for name in demos if "torch" not in demos[name].needs}
+    out["batch_size_scaling"] = _fake_batch_record()
+    return out
+
+
+@pytest.mark.parametrize("name", list(demos))
+def test_every_demo_figure_has_labelled_axes_with_data(records, name):
+    fig = plot_demo(records[name])
+    try:
+        assert fig.axes
+        for ax in fig.axes:
+            assert ax.get_xlabel() and ax.get_ylabel(), (name, ax.get_title())
+            assert _has_data(ax), (name, ax.get_title())
+        assert fig._suptitle is not None and fig._suptitle.get_text() == records[name].claim
+    finally:
+        pyplot().close(fig)
+
+
+def test_divergence_figure_plots_the_recorded_losses(records):
+    r = records["divergence"]
+    fig = plot_demo(r)
+    loss_ax = fig.axes[1]
+    stable = loss_ax.lines[0]
+    np.testing.assert_allclose(stable.get_ydata(), np.maximum(r.runs[0].gap(), 1e-16))
+    assert loss_ax.get_yscale() == "log"
+    pyplot().close(fig)
+
+
+def test_plot_trajectories_uses_a_given_axes_and_clips_escaping_runs():
+    from lrkit.lab import SGD, minimize
+
+    q = Quadratic()
+    plt = pyplot()
+    fig, ax = plt.subplots()
+    runs = [minimize(q, SGD(lr=0.5), steps=10), minimize(q, SGD(lr=3.0), steps=60)]
+    assert plot_trajectories(q, runs, labels=["ok", "escapes"], ax=ax) is fig
+    escaping = ax.lines[1].get_xdata()
+    assert 1 < len(escaping) < len(runs[1].xs)  # drawn until it leaves the box
+    plt.close(fig)
+
+
+def test_plot_demo_rejects_what_is_not_a_record():
+    with pytest.raises(LRKitError, match="must be a lab demo record"):
+        plot_demo(object())
+
+
+# -- the lab report and its interactive section ------------------------------------------
+def test_interactive_payload_is_the_python_trajectories():
+    grid = trajectory_grid(Quadratic(), ["sgd", "adam"], rates=[0.1, 1.0, 3.0], steps=30)
+    payload = grid_payload(grid)
+    run = grid.runs["adam"][1]
+    got = np.column_stack([payload["runs"]["adam"][1]["x"], payload["runs"]["adam"][1]["y"]])
+    np.testing.assert_allclose(got, run.xs, rtol=1e-3, atol=1e-12)  # 4 significant digits, nothing recomputed
+    diverged = payload["runs"]["sgd"][2]
+    assert diverged["diverged_at"] is not None and diverged["gap"][-1] is None
+    assert payload["limit"] == 2.0 and payload["rates"] == [0.1, 1.0, 3.0]
+
+
+def test_interactive_section_embeds_safe_json_and_controls():
+    grid = trajectory_grid(Quadratic(), ["sgd"], rates=[0.1, 1.0], steps=5)
+    fragment, script = interactive_section([grid])
+    data = re.search(r'<script type="application/json" id="lrlab-data">(.*?)</script>', fragment, re.S).group(1)
+    parsed = json.loads(data)
+    assert set(parsed) == {"quadratic"} and set(parsed["quadratic"]["runs"]) == {"sgd"}
+    for control in ("lrlab-problem", "lrlab-optimizer", "lrlab-rate", "lrlab-path", "lrlab-curve"):
+        assert f'id="{control}"' in fragment
+    assert 'max="1"' in fragment and "JSON.parse" in script
+    with pytest.raises(LRKitError, match="at least one trajectory grid"):
+        interactive_section([])
+
+
+def test_lab_report_has_a_section_per_record_and_no_network(records):
+    chosen = [records["oscillation"], records["warmup"]]
+    grid = trajectory_grid(Quadratic(), ["sgd", "momentum"], rates=[0.1, 1.0], steps=10)
+    page = lab_report(chosen, [grid]).html()
+    assert page.count("<figure>") == 2
+    assert "1. oscillation" in page and "2. warmup" in page and records["warmup"].claim in page
+    for check in records["warmup"].checks():
+        assert html.escape(check) in page
+    assert 'id="lrlab"' in page
+    assert "http://" not in page and "https://" not in page
+    assert "lrlab" not in lab_report(chosen).html()  # no grids: no interactive section
