@@ -19,7 +19,8 @@ Example:
 from lrkit.lab._adam import Adam, AdamW
 from lrkit.lab._adaptive import Adadelta, AdaGrad, RMSProp
 from lrkit.lab._optim_base import Optimizer
-from lrkit.lab._problems import DoubleWell, Noisy, Problem, Quadratic, Quartic, Rosenbrock, Saddle
+from lrkit.lab._problems import Noisy, Problem, Quadratic, Rosenbrock
+from lrkit.lab._wells import DoubleWell, Quartic, Saddle
 from lrkit.lab._run import (
     Trajectory, TrajectoryGrid, make_optimizer, minimize, optimizers, standard_grids, trajectory_grid,
 )

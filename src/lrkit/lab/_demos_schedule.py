@@ -10,7 +10,8 @@ from lrkit.errors import check_int, check_positive
 from lrkit.lab._adam import Adam
 from lrkit.lab._adaptive import Adadelta, AdaGrad, RMSProp
 from lrkit.lab._demo_base import DemoRecord, register_demo
-from lrkit.lab._problems import DoubleWell, Noisy, Quadratic, Quartic
+from lrkit.lab._problems import Noisy, Quadratic
+from lrkit.lab._wells import DoubleWell, Quartic
 from lrkit.lab._run import Trajectory, minimize
 from lrkit.lab._sgd import SGD
 from lrkit.schedules import constant, cosine, exponential, linear, step, warmup

@@ -12,7 +12,8 @@ from lrkit.errors import LRKitError, check_int, check_positive, unknown_name
 from lrkit.lab._adam import Adam, AdamW
 from lrkit.lab._adaptive import Adadelta, AdaGrad, RMSProp
 from lrkit.lab._optim_base import Optimizer
-from lrkit.lab._problems import DoubleWell, Problem, Quadratic, Rosenbrock, Saddle
+from lrkit.lab._problems import Problem, Quadratic, Rosenbrock
+from lrkit.lab._wells import DoubleWell, Saddle
 from lrkit.lab._sgd import SGD, Momentum, Nesterov
 from lrkit.schedules import Schedule
 
