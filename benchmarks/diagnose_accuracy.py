@@ -6,13 +6,13 @@ runs:
 =============== ============================================================== =====================
 setting         how it is made                                                  accepted verdicts
 =============== ============================================================== =====================
-good            the task's default rate, constant, its default budget          healthy
+good            the task's default rate, constant, its default budget          healthy (or plateau)
 good+schedule   cosine decay from the default rate                             healthy
 too_high        constant rate 30x / 100x the default (analytic: eta L > 1.9)   too_high_diverging,
                                                                                 too_high_oscillating
                 (a too_high run whose loss reached NaN/inf is labelled nan)    nan
 too_low         constant rate default / 300 (analytic: eta L < 0.01)           too_low_slow
-spikes          the good setting with 3 corrupted batches (inputs x 10)        loss_spikes
+spikes          the good setting with 3 corrupted batches (wrong targets)      loss_spikes
 plateau         constant rate far past convergence on a problem with an SGD    plateau
                 noise floor (diabetes regression, noisy quadratic)
 =============== ============================================================== =====================
@@ -39,6 +39,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _record import markdown_table, print_table, record  # noqa: E402
@@ -51,6 +52,9 @@ SEEDS = range(8)
 HELD_OUT_TASKS = {"digits-cnn"}
 ACCEPT = {
     "healthy": {"healthy"},
+    # A good *constant* rate may reach its SGD noise floor within the budget; "plateau" (advice:
+    # decay) is then a correct reading too. Reported separately as the strict figure.
+    "healthy (constant rate)": {"healthy", "plateau"},
     "too_high": {"too_high_diverging", "too_high_oscillating"},
     "nan": {"nan"},
     "too_low": {"too_low_slow"},
@@ -68,7 +72,7 @@ TASKS = {
 
 
 def _label(setting: str, losses: np.ndarray) -> str:
-    base = {"good": "healthy", "good+schedule": "healthy", "too_high": "too_high", "too_low": "too_low",
+    base = {"good": "healthy (constant rate)", "good+schedule": "healthy", "too_high": "too_high", "too_low": "too_low",
             "spikes": "spikes", "plateau": "plateau"}[setting]
     # A fact of the data, not of the detector: a history holding NaN/inf must be called `nan`.
     return "nan" if not np.all(np.isfinite(losses)) else base
@@ -97,7 +101,8 @@ def _task_history(name: str, setting: str, seed: int) -> tuple[np.ndarray, np.nd
 
         def target(s: int, _bad=bad) -> dict:  # the task with three corrupted batches
             parts = task.build(s, optimizer=opt, lr=lr)
-            parts["train_loader"] = _Corrupt(parts["train_loader"], _bad)
+            classes = task.n_classes if getattr(task, "task_type", "") == "classification" else 0
+            parts["train_loader"] = _Corrupt(parts["train_loader"], _bad, classes)
             return parts
 
     r = train(target, lr=lr, schedule=schedule, optimizer=opt, budget=budget, seed=seed)
@@ -107,10 +112,15 @@ def _task_history(name: str, setting: str, seed: int) -> tuple[np.ndarray, np.nd
 
 
 class _Corrupt:
-    """Wrap a loader: batches number ``bad`` (counted over all epochs) get inputs x 10."""
+    """Wrap a loader: batches number ``bad`` (counted over all epochs) get wrong targets.
 
-    def __init__(self, loader, bad: set[int]) -> None:
-        self.loader, self.bad, self.count = loader, bad, 0
+    Classification: every label shifted to another class; regression: targets x 30
+    (a unit error). Either makes that batch's loss jump far above the run's level,
+    and its gradient kicks the weights, as a corrupted batch does in practice.
+    """
+
+    def __init__(self, loader, bad: set[int], classes: int) -> None:
+        self.loader, self.bad, self.count, self.classes = loader, bad, 0, classes
 
     def __len__(self) -> int:
         return len(self.loader)
@@ -118,7 +128,10 @@ class _Corrupt:
     def __iter__(self):
         for x, y in self.loader:
             if self.count in self.bad:
-                x = x * 10.0
+                if self.classes:
+                    y = (y + torch.randint(1, self.classes, y.shape)) % self.classes
+                else:
+                    y = y * 30.0
             self.count += 1
             yield x, y
 
@@ -188,7 +201,7 @@ def evaluate(corpus: list[dict]) -> tuple[list[list], dict[str, float]]:
     labels = list(ACCEPT)
     confusion = {lab: Counter() for lab in labels}
     right = {"design": [0, 0], "held-out": [0, 0]}
-    healthy_on_diverged = 0
+    healthy_on_diverged = strict = 0
     for c in corpus:
         label = _label(c["setting"], c["losses"])
         verdict = diagnose(c["losses"], c["lrs"]).verdict
@@ -196,11 +209,13 @@ def evaluate(corpus: list[dict]) -> tuple[list[list], dict[str, float]]:
         split = "held-out" if held_out(c) else "design"
         right[split][0] += verdict in ACCEPT[label]
         right[split][1] += 1
+        strict += verdict in ACCEPT[label] and not (label == "healthy (constant rate)" and verdict != "healthy")
         healthy_on_diverged += label in ("too_high", "nan") and verdict == "healthy"
     rows = [[lab, sum(confusion[lab].values())] + [confusion[lab][v] for v in VERDICTS] for lab in labels]
     total = [sum(x) for x in zip(*right.values())]
     summary = {f"{k} accuracy": v[0] / max(v[1], 1) for k, v in right.items()}
     summary["overall accuracy"] = total[0] / max(total[1], 1)
+    summary["overall accuracy, strict (good constant runs must be 'healthy')"] = strict / max(total[1], 1)
     summary.update({f"{k} histories": float(v[1]) for k, v in right.items()})
     summary["healthy verdicts on too-high runs"] = float(healthy_on_diverged)
     return rows, summary

@@ -10,12 +10,12 @@ from sklearn.isotonic import IsotonicRegression
 
 from lrkit.diagnostics._stats import (
     isotonic_decreasing,
-    lag1_autocorrelation,
     level,
     noise_sigma,
     running_median,
     spike_events,
     spike_zscores,
+    zigzag_ratio,
 )
 
 
@@ -82,9 +82,10 @@ def test_spike_events_drop_long_runs():
     assert spike_events(z, 5.0, 3) == [(6, 7)]
 
 
-def test_lag1_autocorrelation_matches_the_definition():
-    r = np.random.default_rng(4).normal(size=400)
-    c = r - r.mean()
-    assert lag1_autocorrelation(r) == pytest.approx(np.dot(c[:-1], c[1:]) / np.dot(c, c))
-    assert abs(lag1_autocorrelation(r)) < 3 / np.sqrt(400)
-    assert lag1_autocorrelation(np.ones(10)) == 0.0
+def test_zigzag_ratio_is_one_for_noise_and_large_for_alternation():
+    rng = np.random.default_rng(4)
+    noise = rng.normal(size=4000)
+    assert zigzag_ratio(noise) == pytest.approx(1.0, abs=0.05)
+    assert zigzag_ratio(noise + 2.0 * (-1.0) ** np.arange(4000)) > 2.0
+    assert zigzag_ratio(np.cumsum(noise)) < 0.8  # a random walk drifts: lag-2 changes are larger
+    assert zigzag_ratio(np.ones(10)) == 1.0

@@ -3,9 +3,11 @@
 The tests run in a fixed order; the first that fires decides the verdict:
 
 1. ``nan``: a loss is NaN or infinite.
-2. ``too_high_diverging``: the end of the run sits well above its best level.
-3. ``too_high_oscillating``: the curve swings in ways no decreasing curve explains.
-4. ``loss_spikes``: isolated steps far above the local trend.
+2. ``loss_spikes``: a few isolated steps far above the local trend, each undoing
+   a good part of the progress made (tested first: the kicks they give the
+   weights would otherwise read as swings).
+3. ``too_high_diverging``: the end of the run sits well above its best level.
+4. ``too_high_oscillating``: the curve swings in ways no decreasing curve explains.
 5. ``too_low_slow``: progress is still speeding up in log-time at the end.
 6. ``plateau``: no significant progress over the last part, at an undecayed rate.
 7. ``healthy``.
@@ -26,12 +28,12 @@ from lrkit.diagnostics._record import Diagnosis, Evidence, strength
 from lrkit.diagnostics._stats import (
     MAD_TO_SIGMA,
     isotonic_decreasing,
-    lag1_autocorrelation,
     level,
     noise_sigma,
     running_median,
     spike_events,
     spike_zscores,
+    zigzag_ratio,
 )
 from lrkit.errors import LRKitError
 
@@ -43,16 +45,25 @@ MIN_POINTS = 10
 SPIKE_Z = 8.0
 #: Spike: at most this many consecutive points (longer is a level change).
 SPIKE_MAX_LEN = 3
+#: Spike: height above the local trend of at least this fraction of the progress made so far
+#: (minibatch losses have heavy right tails; a spike worth acting on undoes real progress).
+SPIKE_REL = 0.5
+#: Spike: z-score at least this multiple of the 99th percentile of the other points' z-scores (heavy-tailed
+#: minibatch losses, e.g. squared errors, have natural outliers; a spike must stand out from them).
+SPIKE_TAIL = 4.0
+#: Spike: at most this many events per 100 steps (more is an oscillating or heavy-tailed loss).
+SPIKE_RATE = 1.0
 #: Diverging: end level above the best level by this fraction of the progress made ...
 RISE_FRAC = 0.5
 #: ... and by this many standard errors of the end level.
 RISE_Z = 4.0
 #: Oscillating: mean squared residual of the best non-increasing fit, in units of local step noise.
 OSC_Q = 4.0
-#: Oscillating (zig-zag): lag-1 autocorrelation of the detrended loss below this.
-ZIGZAG_AC = -0.5
-#: Too slow: drop over the last decade of (rate-weighted) time over the drop of the decade before.
-SLOW_RATIO = 2.0
+#: Oscillating (zig-zag): lag-1 over lag-2 difference spread above this (1 for i.i.d. noise).
+ZIGZAG = 1.5
+#: Too slow: drop over the last decade of (rate-weighted) time over the drop of the decade before;
+#: a power law ``t^-a`` has ratio ``10^-a``, so 0.8 means "slower than ``t^-0.1``".
+SLOW_RATIO = 0.8
 #: Plateau: the last decade's drop is below this many standard errors of the noise at the end.
 PLATEAU_Z = 2.0
 #: Noise at the end below this fraction of the progress counts as none (an exact optimum, not a plateau).
@@ -173,7 +184,18 @@ def _diagnose_finite(y: np.ndarray, lr: np.ndarray | None, gn: np.ndarray | None
     # -- 1. spikes (found first so the trend tests see the cleaned curve) --------------------
     sigma = max(noise_sigma(y), floor)
     z = spike_zscores(y, sigma, 2 * SPIKE_MAX_LEN)
-    events = spike_events(z, SPIKE_Z, SPIKE_MAX_LEN)
+    candidates = spike_events(z, SPIKE_Z, SPIKE_MAX_LEN)
+    # Height against the progress of the whole run: start level minus the best smoothed level.
+    progress_all = level(y, 0.0, 0.1) - float(running_median(y, max(5, n // 20)).min())
+    rel = [float((z[a:b].max() * sigma) / max(progress_all, sigma)) for a, b in candidates]
+    others = np.ones(n, dtype=bool)
+    others[[0, -1]] = False
+    for a, b in candidates:
+        others[a:b] = False
+    tail = max(float(np.percentile(z[others], 99)), 1.0) if others.any() else 1.0
+    events = [e for e, r in zip(candidates, rel) if r >= SPIKE_REL and z[e[0]:e[1]].max() >= SPIKE_TAIL * tail]
+    if len(events) > max(1.0, SPIKE_RATE * n / 100):
+        events = []  # frequent "spikes" are the noise of this loss (or an oscillation), not events
     clean = y.copy()
     med = running_median(y, 4 * SPIKE_MAX_LEN + 1)
     for a, b in events:
@@ -194,7 +216,7 @@ def _diagnose_finite(y: np.ndarray, lr: np.ndarray | None, gn: np.ndarray | None
     local = np.maximum(local, max(sigma_c, floor) * 0.1)
     resid = clean - isotonic_decreasing(clean)
     q = float(np.mean(np.minimum((resid / local) ** 2, 1e6)))
-    ac = lag1_autocorrelation(clean - running_median(clean, 5))
+    zz = zigzag_ratio(clean)
 
     # -- 4. decade ratio in effective time, significance against the noise at the end -------
     tau = _effective_time(lr, n)
@@ -219,12 +241,14 @@ def _diagnose_finite(y: np.ndarray, lr: np.ndarray | None, gn: np.ndarray | None
         "oscillation": Evidence("oscillation_q", q, OSC_Q, bool(q > OSC_Q), strength(q, OSC_Q), span,
                                 f"residuals from the best non-increasing curve are {q:.1f}x the step noise "
                                 f"(about 1 for noise around a decreasing trend)"),
-        "zigzag": Evidence("lag1_autocorrelation", ac, ZIGZAG_AC, bool(ac < ZIGZAG_AC),
-                           strength(-ac, -ZIGZAG_AC) if ac < 0 else 0.0, span,
-                           f"lag-1 autocorrelation of the detrended loss is {ac:.2f} (zig-zag below {ZIGZAG_AC})"),
-        "spikes": Evidence("spike_z", float(z.max()), SPIKE_Z, bool(events), strength(float(z.max()), SPIKE_Z),
-                           tuple(s[a] for a, _ in events),
-                           f"{len(events)} spike(s) above {SPIKE_Z:g} robust standard deviations of the local trend"),
+        "zigzag": Evidence("zigzag_ratio", zz, ZIGZAG, bool(zz > ZIGZAG), strength(zz, ZIGZAG), span,
+                           f"step-to-step changes are {zz:.2f}x the two-step changes (1 for noise; "
+                           f"a zig-zag above {ZIGZAG:g})"),
+        "spikes": Evidence("spike_height", max(rel, default=0.0), SPIKE_REL, bool(events),
+                           strength(max(rel, default=0.0), SPIKE_REL), tuple(s[a] for a, _ in events),
+                           f"{len(events)} spike(s) above {SPIKE_Z:g} robust standard deviations of the local trend "
+                           f"and {SPIKE_REL:g}x the progress made (highest: {max(rel, default=0.0):.2g}x; "
+                           f"{len(candidates)} candidate(s))"),
         "slow": Evidence("decade_ratio", float(ratio), SLOW_RATIO,
                          bool((ratio > SLOW_RATIO and z_last > PROGRESS_Z) or z_total < PROGRESS_Z),
                          1.0 if z_total < PROGRESS_Z else strength(float(ratio), SLOW_RATIO), span,
@@ -236,12 +260,13 @@ def _diagnose_finite(y: np.ndarray, lr: np.ndarray | None, gn: np.ndarray | None
                             f"the last decade gained {ratio:.2g}x the decade before ({z_last:.1f} s.e.)"
                             + ("; the rate is decayed" if decayed else "; the rate is not decayed")),
     }
-    stats = {"rise": rise, "rise_z": rise_z, "oscillation_q": q, "lag1_autocorrelation": ac,
-             "spike_count": float(len(events)), "max_spike_z": float(z.max()), "decade_ratio": float(ratio),
+    stats = {"rise": rise, "rise_z": rise_z, "oscillation_q": q, "zigzag_ratio": zz,
+             "spike_count": float(len(events)), "max_spike_z": float(z.max()),
+             "max_spike_height": max(rel, default=0.0), "decade_ratio": float(ratio),
              "last_decade_z": float(z_last), "total_progress_z": float(z_total), "noise_to_spread": sigma_c,
              "end_noise_to_spread": noise_end}
-    order = [("too_high_diverging", "rise"), ("too_high_oscillating", "oscillation"),
-             ("too_high_oscillating", "zigzag"), ("loss_spikes", "spikes"), ("too_low_slow", "slow"),
+    order = [("loss_spikes", "spikes"), ("too_high_diverging", "rise"), ("too_high_oscillating", "oscillation"),
+             ("too_high_oscillating", "zigzag"), ("too_low_slow", "slow"),
              ("plateau", "plateau")]
     for verdict, key in order:
         if ev[key].fired:

@@ -12,9 +12,9 @@ __all__ = ["VERDICTS", "Diagnosis", "Evidence", "strength"]
 #: Every verdict :func:`lrkit.diagnose` can return, in the order it tests them.
 VERDICTS: tuple[str, ...] = (
     "nan",
+    "loss_spikes",
     "too_high_diverging",
     "too_high_oscillating",
-    "loss_spikes",
     "too_low_slow",
     "plateau",
     "healthy",

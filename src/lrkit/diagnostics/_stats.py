@@ -25,7 +25,7 @@ __all__ = [
     "level",
     "spike_events",
     "spike_zscores",
-    "lag1_autocorrelation",
+    "zigzag_ratio",
 ]
 
 #: ``1.4826 * MAD`` is a consistent estimate of the standard deviation of Gaussian noise.
@@ -162,20 +162,27 @@ def spike_zscores(y: np.ndarray, sigma: float, side: int = 6) -> np.ndarray:
     return np.where(np.isnan(z), -np.inf, z)
 
 
-def lag1_autocorrelation(r: np.ndarray) -> float:
-    """Lag-1 autocorrelation ``sum r_t r_{t+1} / sum r_t^2`` of centered residuals.
+def zigzag_ratio(y: np.ndarray) -> float:
+    """``MAD(y_{t+1} - y_t) / MAD(y_{t+2} - y_t)``: step-to-step alternation against noise.
 
-    Zero for i.i.d. noise (standard error ``1 / sqrt(n)``), near ``-1`` for a
-    period-2 zig-zag: the loss jumping up and down on alternate steps, the
-    signature of a rate just above the edge of stability.
+    For i.i.d. noise both differences have the same distribution (ratio 1); a
+    smooth trend or slow drift makes lag-2 differences larger (ratio < 1); a
+    period-2 zig-zag of amplitude ``A`` adds ``+-2A`` to every lag-1 difference
+    and cancels in every lag-2 difference (ratio >> 1): the loss jumping up and
+    down on alternate steps, the signature of a rate just past the edge of
+    stability. Unlike an autocorrelation of detrended residuals it needs no
+    detrending filter (every high-pass filter makes white noise look anti-correlated).
 
     Example:
-        >>> round(lag1_autocorrelation(np.array([1.0, -1.0] * 50)), 2)
-        -0.99
+        >>> zigzag_ratio(np.array([1.0, -1.0] * 50) + np.linspace(0, 0.1, 100)) > 10
+        True
     """
-    r = np.asarray(r, dtype=np.float64)
-    r = r - r.mean()
-    den = float(np.dot(r, r))
-    if r.size < 3 or den == 0.0:
-        return 0.0
-    return float(np.dot(r[:-1], r[1:]) / den)
+    y = np.asarray(y, dtype=np.float64)
+    if y.size < 4:
+        return 1.0
+    d1, d2 = np.diff(y), y[2:] - y[:-2]
+    m1 = float(np.median(np.abs(d1 - np.median(d1))))
+    m2 = float(np.median(np.abs(d2 - np.median(d2))))
+    if m2 == 0.0:
+        return 1.0 if m1 == 0.0 else np.inf
+    return m1 / m2

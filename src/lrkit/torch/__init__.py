@@ -7,5 +7,14 @@ Importing this package requires the ``torch`` extra (``pip install lrkit[torch]`
 from lrkit.torch._finder import find_lr
 from lrkit.torch._scheduler import LRScheduler
 from lrkit.torch._state import TrainingSnapshot, preserved, snapshot
+from lrkit.torch._watchdog import NonFiniteLossError, Watchdog
 
-__all__: list[str] = ["LRScheduler", "TrainingSnapshot", "find_lr", "preserved", "snapshot"]
+__all__: list[str] = [
+    "LRScheduler",
+    "TrainingSnapshot",
+    "find_lr",
+    "preserved",
+    "snapshot",
+    "Watchdog",
+    "NonFiniteLossError",
+]

@@ -1,0 +1,158 @@
+"""``Watchdog``: a live learning-rate diagnosis for plain loops, ``lrkit.tasks.train``,
+Lightning and the Hugging Face Trainer.
+
+The statistics are those of :func:`lrkit.diagnose`, run every ``every`` steps
+over a bounded strided history (:class:`lrkit.diagnostics.Monitor`), so the
+cost per step is one ``float(loss)`` plus ``O(capacity / every)``.
+
+**Stopping on NaN.** ``observe`` returns ``True`` when the loss is NaN or
+infinite (the stop flag); with ``on_nan="raise"`` it raises
+:class:`NonFiniteLossError` instead, and with ``on_nan="ignore"`` it only
+records it. As a ``train`` callback the flag stops the run; the Lightning and
+HF callbacks set ``trainer.should_stop`` / ``control.should_training_stop``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from lrkit.diagnostics import Diagnosis
+from lrkit.diagnostics._monitor import Monitor
+from lrkit.errors import check_choice
+
+__all__ = ["NonFiniteLossError", "Watchdog"]
+
+
+class NonFiniteLossError(RuntimeError):
+    """Raised by :meth:`Watchdog.observe` with ``on_nan="raise"`` when the loss is NaN/inf."""
+
+
+def _scalar(value: Any) -> float:
+    if isinstance(value, torch.Tensor):
+        return float(value.detach().float().mean())  # .mean(): a per-device loss vector in DP setups
+    return float(value)
+
+
+class Watchdog:
+    """Watch a training run and say what its learning rate is doing.
+
+    Args:
+        every: refresh the diagnosis every this many steps (default 50).
+        capacity: most history points kept (default 2048).
+        on_nan: ``"stop"`` (``observe`` returns ``True``), ``"raise"``
+            (:class:`NonFiniteLossError`) or ``"ignore"``.
+        report: optional ``fn(diagnosis)`` called whenever the verdict changes
+            (e.g. ``print`` or a logger).
+
+    Raises:
+        LRKitError: for a bad argument.
+
+    Example:
+        >>> wd = Watchdog(every=20)
+        >>> for step in range(200):
+        ...     stop = wd.observe(step, torch.tensor(1.0 / (1 + step)), lr=0.1)
+        >>> wd.diagnosis.verdict, wd.observe(200, float("inf"))
+        ('healthy', True)
+    """
+
+    def __init__(self, *, every: int = 50, capacity: int = 2048, on_nan: str = "stop",
+                 report: Callable[[Diagnosis], Any] | None = None) -> None:
+        self.on_nan = check_choice("on_nan", on_nan, "Watchdog", ("stop", "raise", "ignore"))
+        self.monitor = Monitor(every=every, capacity=capacity)
+        self.report = report
+        self._last_verdict: str | None = None
+
+    def observe(self, step: int, loss: float | torch.Tensor, lr: float | None = None) -> bool:
+        """Record the loss of ``step`` (and its rate); return ``True`` if training should stop.
+
+        Raises:
+            NonFiniteLossError: on a NaN/inf loss with ``on_nan="raise"``.
+            LRKitError: when ``step`` does not increase.
+        """
+        value = _scalar(loss)
+        bad = self.monitor.observe(step, value, lr)
+        d = self.monitor.diagnosis
+        if d is not None and d.verdict != self._last_verdict:
+            self._last_verdict = d.verdict
+            if self.report is not None:
+                self.report(d)
+        if bad and self.on_nan == "raise":
+            raise NonFiniteLossError(f"the loss is {value} at step {step}; {d.recommendation if d else ''}".strip())
+        return bad and self.on_nan == "stop"
+
+    @property
+    def diagnosis(self) -> Diagnosis | None:
+        """The latest :class:`~lrkit.diagnostics.Diagnosis` (``None`` before 10 steps)."""
+        return self.monitor.diagnosis
+
+    def update(self) -> Diagnosis | None:
+        """Diagnose now, without waiting for the next ``every`` boundary."""
+        return self.monitor.update()
+
+    # -- lrkit.tasks.train callback --------------------------------------------------------------
+    def __call__(self, info: dict[str, Any]) -> bool:
+        """``lrkit.tasks.train`` callback: reads ``info["step"]``, ``info["loss"]``, ``info["lr"]``."""
+        return self.observe(info["step"], info["loss"], info.get("lr"))
+
+    # -- framework callbacks -----------------------------------------------------------------------
+    def lightning_callback(self) -> Any:
+        """A ``lightning.pytorch.Callback`` that feeds this watchdog and stops the trainer on NaN.
+
+        Raises:
+            ImportError: when neither ``lightning`` nor ``pytorch_lightning`` is installed.
+        """
+        try:
+            from lightning.pytorch import Callback
+        except ImportError:
+            from pytorch_lightning import Callback  # the pre-2.0 package name
+
+        watchdog = self
+
+        class WatchdogCallback(Callback):
+            def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
+                loss = outputs.get("loss") if isinstance(outputs, dict) else outputs
+                if loss is None:
+                    return
+                opts = trainer.optimizers
+                lr = float(opts[0].param_groups[0]["lr"]) if opts else None
+                # global_step counts optimizer steps; with accumulation several batches share one.
+                step = max(trainer.global_step, watchdog.monitor.last_step + 1)
+                if watchdog.observe(step, loss, lr):
+                    trainer.should_stop = True
+
+        return WatchdogCallback()
+
+    def hf_callback(self) -> Any:
+        """A ``transformers.TrainerCallback`` fed from the Trainer's logs (``loss``, ``learning_rate``).
+
+        The Trainer logs every ``logging_steps``; set it to 1 for a per-step history.
+
+        Raises:
+            ImportError: when ``transformers`` is not installed.
+        """
+        from transformers import TrainerCallback
+
+        watchdog = self
+
+        class WatchdogHFCallback(TrainerCallback):
+            def on_log(self, args: Any, state: Any, control: Any, logs: dict | None = None, **kwargs: Any) -> None:
+                if not logs or "loss" not in logs:
+                    return
+                if watchdog.observe(state.global_step, logs["loss"], logs.get("learning_rate")):
+                    control.should_training_stop = True
+
+        return WatchdogHFCallback()
+
+    # -- state -----------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """Plain data: the monitor's state plus the settings."""
+        return {"on_nan": self.on_nan, "last_verdict": self._last_verdict, "monitor": self.monitor.state_dict()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore from :meth:`state_dict` output."""
+        self.on_nan = check_choice("on_nan", state["on_nan"], "Watchdog", ("stop", "raise", "ignore"))
+        self._last_verdict = state["last_verdict"]
+        self.monitor.load_state_dict(state["monitor"])

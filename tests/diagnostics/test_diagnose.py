@@ -1,0 +1,209 @@
+"""``lrkit.diagnose`` on closed-form curves, on SGD over noisy quadratics (rates below, near and
+above ``2/L``) and on real task histories; invariances, records and input validation."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import lrkit
+from lrkit import LRKitError
+from lrkit.diagnostics import VERDICTS, Diagnosis, diagnose
+from lrkit.diagnostics._synthetic import Quadratic, expected_curve, sgd_history
+
+T = np.arange(400)
+
+
+def _noisy(curve, rel=0.01, seed=0):
+    rng = np.random.default_rng(seed)
+    return curve + rel * (curve.max() - curve.min()) * rng.normal(size=curve.size)
+
+
+def _quadratic(eta_l: float, steps: int, seed: int, *, lrs=None, spikes=()):
+    rng = np.random.default_rng(seed)
+    p = Quadratic.random(rng, kappa=30.0)
+    lrs = np.full(steps, eta_l) if lrs is None else lrs
+    return sgd_history(p, lrs, rng, spikes=spikes), lrs, p
+
+
+# -- closed-form curves -------------------------------------------------------------------------
+def test_power_law_descent_is_healthy():
+    d = diagnose(_noisy(1 / np.sqrt(1 + T)))
+    assert d.verdict == "healthy" and 0.5 <= d.confidence <= 1
+
+
+def test_exponential_growth_diverges_with_a_factor_of_ten():
+    d = diagnose(np.exp(0.02 * T))
+    assert d.verdict == "too_high_diverging"
+    assert "Divide the rate by about 10" in d.recommendation
+
+
+def test_rise_after_progress_diverges_and_names_the_turning_step():
+    y = np.concatenate([np.exp(-T[:300] / 50), np.exp(-6) + (np.exp((T[300:] - 300) / 30) - 1) * 0.1])
+    d = diagnose(_noisy(y, 0.002), np.full(400, 0.3))
+    assert d.verdict == "too_high_diverging"
+    turn = d.evidence[0].steps[0]
+    assert 270 <= turn <= 310
+    assert f"step {turn}" in d.recommendation and "0.3" in d.recommendation
+
+
+def test_linear_descent_is_too_slow():
+    d = diagnose(_noisy(10 - 0.01 * T, 0.01))
+    assert d.verdict == "too_low_slow" and "Multiply the rate by about 10" in d.recommendation
+
+
+def test_flat_noise_from_the_start_is_too_slow_no_progress():
+    d = diagnose(np.random.default_rng(1).normal(size=400))
+    assert d.verdict == "too_low_slow" and "no measurable progress" in d.recommendation
+
+
+def test_zig_zag_is_oscillating():
+    y = _noisy(np.exp(-T / 100), 0.01) + 0.2 * (-1.0) ** T
+    d = diagnose(y)
+    assert d.verdict == "too_high_oscillating"
+    assert d.evidence[0].statistic in ("zigzag_ratio", "oscillation_q")
+
+
+def test_spikes_are_found_at_their_steps_and_clipping_is_sized_from_grad_norms():
+    y = _noisy(1 / np.sqrt(1 + T))
+    y[[150, 260, 261]] += 2.0
+    d = diagnose(y, grad_norms=np.full(400, 0.5))
+    assert d.verdict == "loss_spikes"
+    assert d.evidence[0].steps == (150, 260)
+    assert "clip gradients at about 1" in d.recommendation
+
+
+def test_early_spikes_recommend_warmup():
+    y = _noisy(1 / np.sqrt(1 + T))
+    y[20] += 3.0
+    assert "warmup" in diagnose(y).recommendation
+
+
+def test_nan_reports_the_first_bad_step():
+    y = np.concatenate([1 / np.sqrt(1 + T[:100]), [np.inf, np.nan]])
+    d = diagnose(y, np.full(102, 0.5), steps=np.arange(102) * 10)
+    assert d.verdict == "nan" and d.confidence == 1.0
+    assert d.evidence[0].steps == (1000,) and "0.05" in d.recommendation
+
+
+def test_exact_convergence_without_noise_is_healthy_not_plateau():
+    assert diagnose(1 + np.exp(-T / 20)).verdict == "healthy"
+
+
+# -- SGD on noisy quadratics: below, near and above the stability limit 2/L ---------------------
+@pytest.mark.parametrize("seed", range(3))
+def test_quadratic_above_two_over_l_diverges(seed):
+    y, lrs, _ = _quadratic(2.3, 300, seed)
+    verdict = diagnose(y, lrs).verdict
+    assert verdict == ("nan" if not np.all(np.isfinite(y)) else "too_high_diverging")
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_quadratic_just_below_two_over_l_is_too_high(seed):
+    y, lrs, _ = _quadratic(1.97, 600, seed)
+    assert diagnose(y, lrs).verdict in ("too_high_oscillating", "too_high_diverging")
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_quadratic_far_below_is_too_slow(seed):
+    y, lrs, _ = _quadratic(0.002, 500, seed)
+    assert diagnose(y, lrs).verdict == "too_low_slow"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_quadratic_at_a_good_rate_is_healthy_early(seed):
+    y, lrs, _ = _quadratic(0.6, 100, seed)
+    assert diagnose(y, lrs).verdict == "healthy"
+
+
+def test_quadratic_long_past_convergence_is_mostly_called_a_plateau():
+    verdicts = []
+    for seed in range(6):
+        y, lrs, p = _quadratic(0.6, 1000, seed)
+        e = expected_curve(p, lrs)  # the setting really is past convergence: a flat expected tail
+        assert e[700] - e[-1] < 1e-3 * (e[0] - e[-1])
+        verdicts.append(diagnose(y, lrs))
+    plateaus = [d for d in verdicts if d.verdict == "plateau"]
+    assert len(plateaus) >= 4, [d.verdict for d in verdicts]  # a statistical test: most, not all, seeds
+    assert all(d.recommendation.startswith("Decay") for d in plateaus)
+    assert not any(d.verdict.startswith("too_high") for d in verdicts)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_quadratic_with_cosine_decay_is_healthy(seed):
+    lrs = 0.6 * 0.5 * (1 + np.cos(np.pi * np.arange(800) / 800))
+    y, lrs, _ = _quadratic(0.6, 800, seed, lrs=lrs)
+    assert diagnose(y, lrs).verdict == "healthy"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_quadratic_with_bad_batches_has_spikes(seed):
+    y, lrs, _ = _quadratic(0.6, 400, seed, spikes=(150, 300))
+    d = diagnose(y, lrs)
+    assert d.verdict == "loss_spikes" and set(d.evidence[0].steps) == {150, 300}
+
+
+# -- real task histories ----------------------------------------------------------------------
+@pytest.mark.parametrize("factor, expected", [
+    (1.0, {"healthy", "plateau"}),
+    pytest.param(1 / 300, {"too_low_slow"}, marks=pytest.mark.xfail(
+        reason="known gap: the squared-error minibatch losses of this task have outliers that pass the spike "
+               "tests; see docs/diagnostics.md", strict=False)),
+    (100.0, {"too_high_diverging", "too_high_oscillating", "nan"}),
+])
+def test_real_regression_task(factor, expected):
+    pytest.importorskip("torch")
+    from lrkit.tasks import get_task, train
+
+    lr = get_task("diabetes-linear").info.default_lr * factor
+    r = train("diabetes-linear", lr=lr, seed=0)
+    y, lrs = [h["train_loss"] for h in r.history], [h["lr"] for h in r.history]
+    assert diagnose(y, lrs).verdict in expected
+
+
+# -- invariance, records, validation ------------------------------------------------------------
+@given(st.floats(1e-6, 1e6), st.floats(-1e4, 1e4), st.sampled_from(["healthy", "div", "slow", "spike"]))
+def test_verdict_is_invariant_to_units_and_offsets(a, b, kind):
+    base = {"healthy": _noisy(1 / np.sqrt(1 + T)), "div": np.exp(0.02 * T), "slow": _noisy(10 - 0.01 * T)}
+    y = base.get(kind)
+    if y is None:
+        y = _noisy(1 / np.sqrt(1 + T))
+        y[200] += 2.0
+    d0, d1 = diagnose(y), diagnose(a * y + b)
+    assert d1.verdict == d0.verdict
+    for k in ("oscillation_q", "decade_ratio", "rise"):
+        assert d1.statistics[k] == pytest.approx(d0.statistics[k], rel=1e-3, abs=1e-6)
+
+
+def test_diagnosis_round_trips_through_json():
+    d = diagnose(np.exp(0.02 * T), np.full(400, 0.1))
+    data = json.loads(d.to_json())
+    assert data["verdict"] == d.verdict and set(data) >= {"verdict", "evidence", "recommendation", "confidence"}
+    assert Diagnosis.from_dict(data) == d
+    assert d.verdict in str(d) and d.recommendation in str(d)
+
+
+def test_top_level_lazy_name():
+    assert lrkit.diagnose is diagnose
+    assert set(VERDICTS) == {"healthy", "too_high_diverging", "too_high_oscillating", "loss_spikes",
+                             "too_low_slow", "plateau", "nan"}
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(losses=[1.0] * 5), "at least 10 finite values; got 5"),
+        (dict(losses=np.ones((3, 4))), "one-dimensional"),
+        (dict(losses=["a"] * 12), "sequence of numbers"),
+        (dict(losses=np.ones(12), lrs=np.ones(11)), r"`lrs` of diagnose must have one value per loss \(12\); got 11"),
+        (dict(losses=np.ones(12), grad_norms=np.ones(3)), "`grad_norms`"),
+        (dict(losses=np.ones(12), steps=np.zeros(12)), "strictly increasing"),
+    ],
+)
+def test_bad_inputs_raise(kwargs, match):
+    with pytest.raises(LRKitError, match=match):
+        diagnose(**kwargs)

@@ -1,0 +1,147 @@
+"""``lrkit.torch.Watchdog`` (and its engine ``lrkit.diagnostics.Monitor``): plain loops, the
+``lrkit.tasks.train`` callback, Lightning, stop/raise on NaN, bounded memory, state round trip."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from lrkit import LRKitError  # noqa: E402
+from lrkit.diagnostics import Monitor, diagnose  # noqa: E402
+from lrkit.torch import NonFiniteLossError, Watchdog  # noqa: E402
+
+
+def _loss(t: int) -> float:
+    return 1.0 / math.sqrt(1 + t) + 0.01 * math.sin(7.3 * t)
+
+
+def test_plain_loop_diagnosis_matches_offline_diagnose():
+    wd = Watchdog(every=25)
+    assert wd.diagnosis is None
+    losses = [_loss(t) for t in range(500)]
+    for t, v in enumerate(losses):
+        assert wd.observe(t, torch.tensor(v), lr=0.1) is False
+    offline = diagnose(losses, np.full(500, 0.1))
+    assert wd.diagnosis.verdict == offline.verdict
+    assert wd.diagnosis.statistics == pytest.approx(offline.statistics)
+
+
+def test_nan_stops_raises_or_is_ignored():
+    wd = Watchdog()
+    for t in range(20):
+        wd.observe(t, _loss(t))
+    assert wd.observe(20, float("nan")) is True and wd.diagnosis.verdict == "nan"
+    wd = Watchdog(on_nan="raise")
+    with pytest.raises(NonFiniteLossError, match="step 3"):
+        for t in range(5):
+            wd.observe(t, [1.0, 0.9, 0.8, float("inf"), 0.1][t])
+    wd = Watchdog(on_nan="ignore")
+    assert wd.observe(0, float("nan")) is False and wd.diagnosis.verdict == "nan"
+
+
+def test_report_is_called_when_the_verdict_changes():
+    seen = []
+    wd = Watchdog(every=10, report=lambda d: seen.append(d.verdict))
+    for t in range(100):
+        wd.observe(t, _loss(t))
+    wd.observe(100, float("nan"))
+    assert seen[-1] == "nan" and len(seen) == len(set(seen))
+
+
+def test_train_callback_watches_a_diverging_run():
+    from lrkit.tasks import get_task, train
+
+    wd = Watchdog(every=20)
+    lr = get_task("diabetes-linear").info.default_lr * 100
+    r = train("diabetes-linear", lr=lr, seed=0, callbacks=[wd])
+    wd.update()
+    assert wd.diagnosis is not None
+    assert wd.diagnosis.verdict in ("too_high_diverging", "too_high_oscillating", "nan") or r.diverged
+
+
+def test_train_callback_stop_flag_stops_training():
+    from lrkit.tasks import train
+
+    class Poison(Watchdog):  # feed a NaN at step 5: the watchdog's flag must stop train()
+        def __call__(self, info):
+            return self.observe(info["step"], float("nan") if info["step"] == 5 else info["loss"], info["lr"])
+
+    r = train("diabetes-linear", lr=0.01, budget=50, seed=0, callbacks=[Poison()])
+    assert r.stopped == "callback" and r.steps == 6
+
+
+def test_memory_is_bounded_and_spans_the_whole_run():
+    m = Monitor(every=1000, capacity=64)
+    for t in range(10_000):
+        m.observe(t, _loss(t))
+    h = m.history()
+    assert len(h["losses"]) < 64 and h["steps"][0] == 0 and h["steps"][-1] > 9000
+    assert np.all(np.diff(h["steps"]) > 0)
+
+
+def test_state_dict_is_plain_data_and_resumes_bit_identically():
+    a = Watchdog(every=7)
+    for t in range(300):
+        a.observe(t, _loss(t), lr=0.05)
+    state = json.loads(json.dumps(a.state_dict()))  # plain data survives JSON
+    b = Watchdog()
+    b.load_state_dict(state)
+    for t in range(300, 700):
+        a.observe(t, _loss(t), lr=0.05)
+        b.observe(t, _loss(t), lr=0.05)
+    assert a.state_dict() == b.state_dict()
+    assert a.diagnosis == b.diagnosis
+
+
+def test_bad_arguments():
+    with pytest.raises(LRKitError, match="`on_nan` of Watchdog"):
+        Watchdog(on_nan="explode")
+    with pytest.raises(LRKitError, match="`capacity` of Monitor"):
+        Monitor(capacity=21)
+    wd = Watchdog()
+    wd.observe(5, 1.0)
+    with pytest.raises(LRKitError, match="must increase"):
+        wd.observe(5, 1.0)
+
+
+def test_lightning_callback_stops_on_nan():
+    pl = pytest.importorskip("lightning.pytorch")
+
+    class Model(pl.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.layer = torch.nn.Linear(2, 1)
+
+        def training_step(self, batch, batch_idx):
+            loss = self.layer(batch[0]).pow(2).mean()
+            return loss * float("nan") if batch_idx == 30 else loss
+
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=0.01)
+
+    data = torch.utils.data.TensorDataset(torch.randn(400, 2))
+    wd = Watchdog(every=10)
+    trainer = pl.Trainer(max_epochs=1, callbacks=[wd.lightning_callback()], logger=False,
+                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+                         accelerator="cpu")
+    trainer.fit(Model(), torch.utils.data.DataLoader(data, batch_size=4))
+    assert wd.diagnosis.verdict == "nan"
+    assert trainer.global_step <= 32  # stopped right after the NaN, not after 100 batches
+
+
+def test_hf_callback_sets_should_training_stop():
+    pytest.importorskip("transformers")
+    from transformers import TrainerControl, TrainerState
+
+    wd = Watchdog()
+    cb = wd.hf_callback()
+    state, control = TrainerState(), TrainerControl()
+    for t in range(12):
+        state.global_step = t
+        cb.on_log(None, state, control, logs={"loss": float("nan") if t == 11 else _loss(t), "learning_rate": 0.1})
+    assert control.should_training_stop and wd.diagnosis.verdict == "nan"
