@@ -63,11 +63,21 @@ def evaluation_rows(repeats: int, loop_calls: int) -> list[list[object]]:
     rng = np.random.default_rng(0)
     rows = []
     for name, s in families.items():
-        vec_wall, vec_cpu = _median_seconds(lambda: s(steps), repeats)
+        vec_wall, vec_cpu = _median_seconds(lambda s=s: s(steps), repeats)
         ts = [int(t) for t in rng.integers(0, N, size=loop_calls)]
-        loop_wall, loop_cpu = (x * N / loop_calls for x in _median_seconds(lambda: [s(t) for t in ts], 3))
-        rows.append([name, vec_wall * 1e3, vec_cpu * 1e3, loop_cpu * 1e3, loop_cpu / vec_cpu,
-                     "yes" if vec_cpu < 0.05 else "NO"])
+        loop_wall, loop_cpu = (
+            x * N / loop_calls for x in _median_seconds(lambda s=s, ts=ts: [s(t) for t in ts], 3)
+        )
+        rows.append(
+            [
+                name,
+                vec_wall * 1e3,
+                vec_cpu * 1e3,
+                loop_cpu * 1e3,
+                loop_cpu / vec_cpu,
+                "yes" if vec_cpu < 0.05 else "NO",
+            ]
+        )
     return rows
 
 
@@ -82,14 +92,23 @@ def _pairs(total: int) -> dict[str, tuple[Callable[[torch.optim.Optimizer], obje
         "CosineAnnealingLR": (lambda o: tls.CosineAnnealingLR(o, T_max=total), cosine(lr=LR, steps=total)),
         "OneCycleLR": (
             # lr only, as the adapter does: cycling momentum too would be extra work on torch's side
-            lambda o: tls.OneCycleLR(o, max_lr=[LR * 0.5**i for i in range(len(o.param_groups))],
-                                     total_steps=total, cycle_momentum=False),
+            lambda o: tls.OneCycleLR(
+                o,
+                max_lr=[LR * 0.5**i for i in range(len(o.param_groups))],
+                total_steps=total,
+                cycle_momentum=False,
+            ),
             one_cycle(max_lr=LR, steps=total),
         ),
         "SequentialLR(LinearLR, CosineAnnealingLR)": (
             lambda o: tls.SequentialLR(
-                o, [tls.LinearLR(o, start_factor=0.01, total_iters=warm), tls.CosineAnnealingLR(o, T_max=total - warm)],
-                milestones=[warm]),
+                o,
+                [
+                    tls.LinearLR(o, start_factor=0.01, total_iters=warm),
+                    tls.CosineAnnealingLR(o, T_max=total - warm),
+                ],
+                milestones=[warm],
+            ),
             linear(start=LR * 0.01, end=LR, steps=warm) >> cosine(lr=LR, steps=total - warm),
         ),
     }
@@ -101,7 +120,7 @@ def step_rows(repeats: int, steps: int) -> list[list[object]]:
         for name, (make_torch, schedule) in _pairs(steps).items():
             t_torch, t_lrkit = [], []
             for _ in range(repeats):  # alternate, so drift on a shared machine hits both alike
-                for make, out in ((make_torch, t_torch), (lambda o: LRScheduler(o, schedule), t_lrkit)):
+                for make, out in ((make_torch, t_torch), (lambda o, s=schedule: LRScheduler(o, s), t_lrkit)):
                     opt = _optimizer(groups)
                     sched = make(opt)
                     opt.step()  # the usual order, so torch's first-step check takes its quiet path
@@ -118,7 +137,9 @@ def step_rows(repeats: int, steps: int) -> list[list[object]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--loop-calls", type=int, default=20_000, help="scalar calls timed for the loop column")
+    parser.add_argument(
+        "--loop-calls", type=int, default=20_000, help="scalar calls timed for the loop column"
+    )
     parser.add_argument("--steps", type=int, default=20_000, help="scheduler steps per repeat in (b)")
     parser.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = parser.parse_args()
@@ -126,28 +147,48 @@ def main() -> None:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"load average: {load}")
 
-    eval_headers = ["schedule", "vectorized 1e6, wall (ms)", "vectorized 1e6, CPU (ms)", "scalar loop 1e6, CPU (ms)",
-                    "speed-up", "CPU < 50 ms"]
+    eval_headers = [
+        "schedule",
+        "vectorized 1e6, wall (ms)",
+        "vectorized 1e6, CPU (ms)",
+        "scalar loop 1e6, CPU (ms)",
+        "speed-up",
+        "CPU < 50 ms",
+    ]
     ev = evaluation_rows(args.repeats, args.loop_calls)
     print_table(ev, eval_headers, floatfmt=".3g")
     print()
-    step_headers = ["torch scheduler", "groups", "torch step (us)", "lrkit step (us)", "ratio lrkit/torch", "<= 1.0"]
+    step_headers = [
+        "torch scheduler",
+        "groups",
+        "torch step (us)",
+        "lrkit step (us)",
+        "ratio lrkit/torch",
+        "<= 1.0",
+    ]
     st = step_rows(args.repeats, args.steps)
     print_table(st, step_headers, floatfmt=".3g")
 
     if not args.no_record:
         body = (
             "(a) Evaluating 1,000,000 steps: one vectorized call vs a Python loop of scalar calls "
-            f"(loop timed over {args.loop_calls:,} random steps and scaled to 1e6); median of {args.repeats}. "
+            f"(loop timed over {args.loop_calls:,} random steps and scaled to 1e6); "
+            f"median of {args.repeats}. "
             f"Load average at the start: {load}; the CPU column is this process's time alone.\n\n"
             + markdown_table(ev, eval_headers, floatfmt=".3g")
-            + "\n\n(b) Per-step cost of `lrkit.torch.LRScheduler.step()` vs torch's scheduler for the same schedule "
-            f"(SGD, same param groups, {args.steps:,} steps per repeat, alternated; median of {args.repeats}; "
+            + "\n\n(b) Per-step cost of `lrkit.torch.LRScheduler.step()` vs torch's scheduler "
+            "for the same schedule "
+            f"(SGD, same param groups, {args.steps:,} steps per repeat, alternated; "
+            f"median of {args.repeats}; "
             "OneCycleLR with `cycle_momentum=False`, i.e. lr only on both sides).\n\n"
             + markdown_table(st, step_headers, floatfmt=".3g")
         )
-        record("schedules", "Schedules: bulk evaluation and the torch adapter's step cost", body,
-               command="nice .venv/bin/python benchmarks/bench_schedules.py")
+        record(
+            "schedules",
+            "Schedules: bulk evaluation and the torch adapter's step cost",
+            body,
+            command="nice .venv/bin/python benchmarks/bench_schedules.py",
+        )
 
 
 if __name__ == "__main__":

@@ -65,12 +65,12 @@ def test_plain_loop_uses_schedule_of_t_and_matches_manual_lr_setting(kind: str) 
     expected = WARM_COS(np.arange(120))
     for t in range(120):
         assert _lrs(opt_a) == [expected[t], expected[t] * 0.25], t  # first update uses schedule(0)
-        for g, ratio in zip(opt_b.param_groups, (1.0, 0.25)):
+        for g, ratio in zip(opt_b.param_groups, (1.0, 0.25), strict=True):
             g["lr"] = float(expected[t]) * ratio
         _train_step(model_a, opt_a, t)
         _train_step(model_b, opt_b, t)
         sched.step()
-    for pa, pb in zip(model_a.parameters(), model_b.parameters()):
+    for pa, pb in zip(model_a.parameters(), model_b.parameters(), strict=True):
         assert torch.equal(pa, pb)
     assert sched.t == 120 and sched.get_last_lr() == [1e-3, 1e-3 * 0.25]
 
@@ -90,14 +90,16 @@ def test_is_a_torch_lr_scheduler_with_its_api() -> None:
 def test_groups_keep_their_initial_ratio_and_group_zero_follows_exactly() -> None:
     params = [torch.nn.Parameter(torch.zeros(1)) for _ in range(4)]
     lrs = [0.2, 0.02, 0.6, 0.2]
-    opt = torch.optim.SGD([{"params": [p], "lr": lr} for p, lr in zip(params, lrs)])
+    opt = torch.optim.SGD([{"params": [p], "lr": lr} for p, lr in zip(params, lrs, strict=True)])
     s = cosine(lr=1.0, steps=50, min_lr=0.1)
     sched = LRScheduler(opt, s)
     assert sched.group_scales == pytest.approx((1.0, 0.1, 3.0, 1.0))
     for t in range(60):
         got = _lrs(opt)
         assert got[0] == s(t) == got[3]
-        assert got[1] == pytest.approx(s(t) * 0.1, rel=1e-15) and got[2] == pytest.approx(s(t) * 3.0, rel=1e-15)
+        assert got[1] == pytest.approx(s(t) * 0.1, rel=1e-15) and got[2] == pytest.approx(
+            s(t) * 3.0, rel=1e-15
+        )
         sched.step()
 
 
@@ -112,7 +114,9 @@ def test_recomputes_after_manual_edit_and_jumps_with_epoch() -> None:
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
     sched = LRScheduler(opt, WARM_COS)
     sched.step()
-    opt.param_groups[0]["lr"] = 123.0  # a manual edit (or a skipped AMP step) does not leak into the next value
+    opt.param_groups[0]["lr"] = (
+        123.0  # a manual edit (or a skipped AMP step) does not leak into the next value
+    )
     sched.step()
     assert _lrs(opt) == [WARM_COS(2)]
     sched.step(epoch=3000)  # far past the cached block: exact, not accumulated
@@ -238,7 +242,7 @@ def test_resume_at_any_step_is_bit_identical(stop: int, order: str, kind: str) -
     lrs, params = _run(110, stop, order, kind)
     assert lrs == lrs_ref
     assert len(set(map(tuple, lrs_ref))) > 50  # the schedule (and the plateau cuts) really move the rates
-    for a, b in zip(params, params_ref):
+    for a, b in zip(params, params_ref, strict=True):
         assert torch.equal(a, b)
 
 
@@ -246,7 +250,7 @@ def test_the_resume_run_has_plateau_cuts() -> None:
     """The resume property also covers the plateau controller's state: the reference run does cut."""
     lrs, _ = _run(110, None, ORDERS[0], "sgd")
     expected = WARM_COS(np.arange(110))
-    assert any(got[0] < want for got, want in zip(lrs, expected))
+    assert any(got[0] < want for got, want in zip(lrs, expected, strict=True))
 
 
 # -- plateau -------------------------------------------------------------------------------------
@@ -327,28 +331,70 @@ def _opt(**kw: object) -> torch.optim.Optimizer:
 @pytest.mark.parametrize(
     ("make", "pattern"),
     [
-        (lambda: LRScheduler(_opt(), 0.1), r"`schedule` of LRScheduler must be an lrkit Schedule or a spec string"),
+        (
+            lambda: LRScheduler(_opt(), 0.1),
+            r"`schedule` of LRScheduler must be an lrkit Schedule or a spec string",
+        ),
         (lambda: LRScheduler(_opt(), lambda t: 0.1), r"`schedule` of LRScheduler must be an lrkit Schedule"),
-        (lambda: LRScheduler(_opt(), "cosin(lr=0.1, steps=5)"), r"unknown schedule 'cosin'; did you mean 'cosine'"),
-        (lambda: LRScheduler(_opt(), "cosine(lr=0.1, steps=-5)"), r"`steps` of cosine must be a positive integer"),
-        (lambda: LRScheduler("sgd", "constant(lr=0.1)"), r"`optimizer` of LRScheduler must be a torch.optim.Optimizer"),
-        (lambda: LRScheduler(torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))]), "constant(lr=0.9)",
-                             key="momentum"), r"`key` of LRScheduler must name a value of every optimizer param group; "
-                                              r"got 'momentum', which param group 0 lacks \(its keys: .*betas"),
-        (lambda: LRScheduler(_opt(), "constant(lr=0.9)", key="lr[0]"), r"`key` of LRScheduler must index into a tuple"),
-        (lambda: LRScheduler(_opt(), "constant(lr=0.9)", key="my lr"), r"`key` of LRScheduler must be a param-group key"),
-        (lambda: LRScheduler(_opt(), "constant(lr=0.9)", key="nesterov"), r"must name a finite number in param group 0"),
-        (lambda: LRScheduler(_opt(), "constant(lr=0.1)", last_step=-2),
-         r"`last_step` of LRScheduler must be an integer >= -1; got -2\."),
-        (lambda: LRScheduler(_opt(), "constant(lr=0.1)", last_step=1.5), r"`last_step` of LRScheduler must be an integer"),
-        (lambda: LRScheduler(_opt(), "constant(lr=0.1)", group_scales=[1.0, 2.0]),
-         r"`group_scales` of LRScheduler must be a list of 1 finite numbers >= 0"),
-        (lambda: LRScheduler(_opt(), "constant(lr=0.1)", group_scales=[-1.0]), r"`group_scales` of LRScheduler"),
-        (lambda: LRScheduler(_opt(), "constant(lr=0.1)", plateau=0.5), r"`plateau` of LRScheduler must be an lrkit"),
-        (lambda: LRScheduler(_opt(), "constant(lr=0.1)", plateau="cosine(lr=0.1, steps=5)"),
-         r"`plateau` of LRScheduler must be an lrkit reduce_on_plateau controller"),
-        (lambda: LRScheduler(_opt(), "reduce_on_plateau(lr=0.1)", plateau="reduce_on_plateau(lr=0.1)"),
-         r"`schedule` of LRScheduler must be a schedule when `plateau` is given"),
+        (
+            lambda: LRScheduler(_opt(), "cosin(lr=0.1, steps=5)"),
+            r"unknown schedule 'cosin'; did you mean 'cosine'",
+        ),
+        (
+            lambda: LRScheduler(_opt(), "cosine(lr=0.1, steps=-5)"),
+            r"`steps` of cosine must be a positive integer",
+        ),
+        (
+            lambda: LRScheduler("sgd", "constant(lr=0.1)"),
+            r"`optimizer` of LRScheduler must be a torch.optim.Optimizer",
+        ),
+        (
+            lambda: LRScheduler(
+                torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))]), "constant(lr=0.9)", key="momentum"
+            ),
+            r"`key` of LRScheduler must name a value of every optimizer param group; "
+            r"got 'momentum', which param group 0 lacks \(its keys: .*betas",
+        ),
+        (
+            lambda: LRScheduler(_opt(), "constant(lr=0.9)", key="lr[0]"),
+            r"`key` of LRScheduler must index into a tuple",
+        ),
+        (
+            lambda: LRScheduler(_opt(), "constant(lr=0.9)", key="my lr"),
+            r"`key` of LRScheduler must be a param-group key",
+        ),
+        (
+            lambda: LRScheduler(_opt(), "constant(lr=0.9)", key="nesterov"),
+            r"must name a finite number in param group 0",
+        ),
+        (
+            lambda: LRScheduler(_opt(), "constant(lr=0.1)", last_step=-2),
+            r"`last_step` of LRScheduler must be an integer >= -1; got -2\.",
+        ),
+        (
+            lambda: LRScheduler(_opt(), "constant(lr=0.1)", last_step=1.5),
+            r"`last_step` of LRScheduler must be an integer",
+        ),
+        (
+            lambda: LRScheduler(_opt(), "constant(lr=0.1)", group_scales=[1.0, 2.0]),
+            r"`group_scales` of LRScheduler must be a list of 1 finite numbers >= 0",
+        ),
+        (
+            lambda: LRScheduler(_opt(), "constant(lr=0.1)", group_scales=[-1.0]),
+            r"`group_scales` of LRScheduler",
+        ),
+        (
+            lambda: LRScheduler(_opt(), "constant(lr=0.1)", plateau=0.5),
+            r"`plateau` of LRScheduler must be an lrkit",
+        ),
+        (
+            lambda: LRScheduler(_opt(), "constant(lr=0.1)", plateau="cosine(lr=0.1, steps=5)"),
+            r"`plateau` of LRScheduler must be an lrkit reduce_on_plateau controller",
+        ),
+        (
+            lambda: LRScheduler(_opt(), "reduce_on_plateau(lr=0.1)", plateau="reduce_on_plateau(lr=0.1)"),
+            r"`schedule` of LRScheduler must be a schedule when `plateau` is given",
+        ),
     ],
 )
 def test_bad_inputs_raise_lrkit_error(make, pattern: str) -> None:
@@ -358,7 +404,9 @@ def test_bad_inputs_raise_lrkit_error(make, pattern: str) -> None:
 
 def test_zero_group_zero_needs_explicit_scales() -> None:
     opt = torch.optim.SGD([{"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr} for lr in (0.0, 0.1)])
-    with pytest.raises(LRKitError, match=r"`group_scales` of LRScheduler must be given when param group 0 has lr = 0"):
+    with pytest.raises(
+        LRKitError, match=r"`group_scales` of LRScheduler must be given when param group 0 has lr = 0"
+    ):
         LRScheduler(opt, "constant(lr=0.1)")
     assert LRScheduler(opt, "constant(lr=0.1)", group_scales=[0.0, 1.0]).get_last_lr() == [0.0, 0.1]
 

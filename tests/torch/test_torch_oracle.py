@@ -73,26 +73,68 @@ G3 = [1.0, 0.1, 3.0]  # three param groups with different lrs
 
 
 def _plateau_torch(p: Params) -> str:
-    return (f"ReduceLROnPlateau(opt, mode={p['mode']!r}, factor={p['factor']}, patience={p['patience']}, "
-            f"threshold={p['threshold']}, threshold_mode={p['threshold_mode']!r}, cooldown={p['cooldown']}, "
-            f"min_lr={_per_group(p, p['min_lr'])})")
+    return (
+        f"ReduceLROnPlateau(opt, mode={p['mode']!r}, factor={p['factor']}, patience={p['patience']}, "
+        f"threshold={p['threshold']}, threshold_mode={p['threshold_mode']!r}, cooldown={p['cooldown']}, "
+        f"min_lr={_per_group(p, p['min_lr'])})"
+    )
 
 
 def _plateau_spec(p: Params) -> str:
-    return (f"reduce_on_plateau(lr={p['lr']}, mode={p['mode']!r}, factor={p['factor']}, patience={p['patience']}, "
-            f"threshold={p['threshold']}, threshold_mode={p['threshold_mode']!r}, cooldown={p['cooldown']}, "
-            f"min_lr={p['min_lr']})")
+    return (
+        f"reduce_on_plateau(lr={p['lr']}, mode={p['mode']!r}, factor={p['factor']}, "
+        f"patience={p['patience']}, "
+        f"threshold={p['threshold']}, threshold_mode={p['threshold_mode']!r}, cooldown={p['cooldown']}, "
+        f"min_lr={p['min_lr']})"
+    )
 
 
 PLATEAU_CASES: tuple[Params, ...] = (
-    dict(lr=0.1, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel", cooldown=0,
-         min_lr=0.0, seed=1),
-    dict(lr=0.1, mode="min", factor=0.5, patience=3, threshold=1e-3, threshold_mode="abs", cooldown=5,
-         min_lr=1e-3, seed=2),
-    dict(lr=1.0, mode="max", factor=0.7, patience=0, threshold=0.0, threshold_mode="rel", cooldown=2,
-         min_lr=0.0, seed=3),
-    dict(lr=0.05, mode="min", factor=0.3, patience=20, threshold=0.01, threshold_mode="rel", cooldown=1,
-         min_lr=1e-4, seed=4, groups=G3),
+    dict(
+        lr=0.1,
+        mode="min",
+        factor=0.1,
+        patience=10,
+        threshold=1e-4,
+        threshold_mode="rel",
+        cooldown=0,
+        min_lr=0.0,
+        seed=1,
+    ),
+    dict(
+        lr=0.1,
+        mode="min",
+        factor=0.5,
+        patience=3,
+        threshold=1e-3,
+        threshold_mode="abs",
+        cooldown=5,
+        min_lr=1e-3,
+        seed=2,
+    ),
+    dict(
+        lr=1.0,
+        mode="max",
+        factor=0.7,
+        patience=0,
+        threshold=0.0,
+        threshold_mode="rel",
+        cooldown=2,
+        min_lr=0.0,
+        seed=3,
+    ),
+    dict(
+        lr=0.05,
+        mode="min",
+        factor=0.3,
+        patience=20,
+        threshold=0.01,
+        threshold_mode="rel",
+        cooldown=1,
+        min_lr=1e-4,
+        seed=4,
+        groups=G3,
+    ),
 )
 
 COUNTERPARTS: tuple[Counterpart, ...] = (
@@ -132,10 +174,14 @@ COUNTERPARTS: tuple[Counterpart, ...] = (
     ),
     Counterpart(
         "LinearLR",
-        lambda p: f"LinearLR(opt, start_factor={p['start_factor']}, end_factor={p['end_factor']}, "
-        f"total_iters={p['total_iters']})",
-        lambda p: f"linear(start={p['lr'] * p['start_factor']!r}, end={p['lr'] * p['end_factor']!r}, "
-        f"steps={p['total_iters']})",
+        lambda p: (
+            f"LinearLR(opt, start_factor={p['start_factor']}, end_factor={p['end_factor']}, "
+            f"total_iters={p['total_iters']})"
+        ),
+        lambda p: (
+            f"linear(start={p['lr'] * p['start_factor']!r}, end={p['lr'] * p['end_factor']!r}, "
+            f"steps={p['total_iters']})"
+        ),
         (
             dict(lr=0.1, start_factor=0.25, end_factor=1.0, total_iters=100),
             dict(lr=0.3, start_factor=1 / 3, end_factor=1.0, total_iters=5),
@@ -169,8 +215,12 @@ COUNTERPARTS: tuple[Counterpart, ...] = (
     ),
     Counterpart(
         "CosineAnnealingWarmRestarts",
-        lambda p: f"CosineAnnealingWarmRestarts(opt, T_0={p['T_0']}, T_mult={p['T_mult']}, eta_min={p['eta_min']})",
-        lambda p: f"cosine_restarts(lr={p['lr']}, period={p['T_0']}, mult={p['T_mult']}, min_lr={p['eta_min']})",
+        lambda p: (
+            f"CosineAnnealingWarmRestarts(opt, T_0={p['T_0']}, T_mult={p['T_mult']}, eta_min={p['eta_min']})"
+        ),
+        lambda p: (
+            f"cosine_restarts(lr={p['lr']}, period={p['T_0']}, mult={p['T_mult']}, min_lr={p['eta_min']})"
+        ),
         (
             dict(lr=0.1, T_0=100, T_mult=1, eta_min=0.0),
             dict(lr=0.1, T_0=10, T_mult=2, eta_min=1e-3),
@@ -181,10 +231,14 @@ COUNTERPARTS: tuple[Counterpart, ...] = (
     ),
     Counterpart(
         "CyclicLR",
-        lambda p: f"CyclicLR(opt, base_lr={_per_group(p, p['base_lr'])}, max_lr={_per_group(p, p['max_lr'])}, "
-        f"step_size_up={p['up']}, step_size_down={p['down']}, mode={p['mode']!r}, gamma={p['gamma']})",
-        lambda p: f"cyclic(base_lr={p['base_lr']}, max_lr={p['max_lr']}, step_size_up={p['up']}, "
-        f"step_size_down={p['down']}, mode={p['mode']!r}, gamma={p['gamma']})",
+        lambda p: (
+            f"CyclicLR(opt, base_lr={_per_group(p, p['base_lr'])}, max_lr={_per_group(p, p['max_lr'])}, "
+            f"step_size_up={p['up']}, step_size_down={p['down']}, mode={p['mode']!r}, gamma={p['gamma']})"
+        ),
+        lambda p: (
+            f"cyclic(base_lr={p['base_lr']}, max_lr={p['max_lr']}, step_size_up={p['up']}, "
+            f"step_size_down={p['down']}, mode={p['mode']!r}, gamma={p['gamma']})"
+        ),
         (
             dict(base_lr=0.001, max_lr=0.1, up=200, down=None, mode="triangular", gamma=1.0),
             dict(base_lr=0.01, max_lr=0.05, up=150, down=50, mode="triangular", gamma=1.0),
@@ -196,19 +250,63 @@ COUNTERPARTS: tuple[Counterpart, ...] = (
     ),
     Counterpart(
         "OneCycleLR",
-        lambda p: f"OneCycleLR(opt, max_lr={_per_group(p, p['max_lr'])}, total_steps={p['steps']}, "
-        f"pct_start={p['pct_start']}, anneal_strategy={p['anneal']!r}, div_factor={p['div']}, "
-        f"final_div_factor={p['final_div']}, three_phase={p['three_phase']})",
-        lambda p: f"one_cycle(max_lr={p['max_lr']}, steps={p['steps']}, pct_start={p['pct_start']}, "
-        f"anneal={p['anneal']!r}, div_factor={p['div']}, final_div_factor={p['final_div']}, "
-        f"three_phase={p['three_phase']})",
+        lambda p: (
+            f"OneCycleLR(opt, max_lr={_per_group(p, p['max_lr'])}, total_steps={p['steps']}, "
+            f"pct_start={p['pct_start']}, anneal_strategy={p['anneal']!r}, div_factor={p['div']}, "
+            f"final_div_factor={p['final_div']}, three_phase={p['three_phase']})"
+        ),
+        lambda p: (
+            f"one_cycle(max_lr={p['max_lr']}, steps={p['steps']}, pct_start={p['pct_start']}, "
+            f"anneal={p['anneal']!r}, div_factor={p['div']}, final_div_factor={p['final_div']}, "
+            f"three_phase={p['three_phase']})"
+        ),
         (
-            dict(max_lr=0.1, steps=2000, pct_start=0.3, anneal="cos", div=25.0, final_div=1e4, three_phase=False),
-            dict(max_lr=0.1, steps=2000, pct_start=0.25, anneal="linear", div=25.0, final_div=1e4, three_phase=False),
-            dict(max_lr=0.01, steps=2500, pct_start=0.3, anneal="cos", div=25.0, final_div=1e4, three_phase=True),
-            dict(max_lr=1.0, steps=2000, pct_start=0.1, anneal="linear", div=10.0, final_div=100.0, three_phase=True),
-            dict(max_lr=0.4, steps=2001, pct_start=0.45, anneal="cos", div=4.0, final_div=1e3, three_phase=False,
-                 groups=G3),
+            dict(
+                max_lr=0.1,
+                steps=2000,
+                pct_start=0.3,
+                anneal="cos",
+                div=25.0,
+                final_div=1e4,
+                three_phase=False,
+            ),
+            dict(
+                max_lr=0.1,
+                steps=2000,
+                pct_start=0.25,
+                anneal="linear",
+                div=25.0,
+                final_div=1e4,
+                three_phase=False,
+            ),
+            dict(
+                max_lr=0.01,
+                steps=2500,
+                pct_start=0.3,
+                anneal="cos",
+                div=25.0,
+                final_div=1e4,
+                three_phase=True,
+            ),
+            dict(
+                max_lr=1.0,
+                steps=2000,
+                pct_start=0.1,
+                anneal="linear",
+                div=10.0,
+                final_div=100.0,
+                three_phase=True,
+            ),
+            dict(
+                max_lr=0.4,
+                steps=2001,
+                pct_start=0.45,
+                anneal="cos",
+                div=4.0,
+                final_div=1e3,
+                three_phase=False,
+                groups=G3,
+            ),
         ),
         note="torch stops after `total_steps`; lrkit holds the final rate",
     ),
@@ -231,10 +329,15 @@ COUNTERPARTS: tuple[Counterpart, ...] = (
     ),
     Counterpart(
         "SequentialLR(LinearLR, CosineAnnealingLR)",
-        lambda p: f"SequentialLR(opt, [LinearLR(opt, start_factor={p['start_factor']}, total_iters={p['warmup']}), "
-        f"CosineAnnealingLR(opt, T_max={p['T_max']}, eta_min={p['eta_min']})], milestones=[{p['warmup']}])",
-        lambda p: f"linear(start={p['lr'] * p['start_factor']!r}, end={p['lr']}, steps={p['warmup']}) "
-        f">> cosine(lr={p['lr']}, steps={p['T_max']}, min_lr={p['eta_min']})",
+        lambda p: (
+            f"SequentialLR(opt, [LinearLR(opt, start_factor={p['start_factor']}, total_iters={p['warmup']}), "
+            f"CosineAnnealingLR(opt, T_max={p['T_max']}, eta_min={p['eta_min']})], "
+            f"milestones=[{p['warmup']}])"
+        ),
+        lambda p: (
+            f"linear(start={p['lr'] * p['start_factor']!r}, end={p['lr']}, steps={p['warmup']}) "
+            f">> cosine(lr={p['lr']}, steps={p['T_max']}, min_lr={p['eta_min']})"
+        ),
         (
             dict(lr=0.1, start_factor=0.01, warmup=100, T_max=1900, eta_min=0.0),
             dict(lr=0.5, start_factor=0.1, warmup=1, T_max=2000, eta_min=1e-3),
@@ -243,10 +346,15 @@ COUNTERPARTS: tuple[Counterpart, ...] = (
     ),
     Counterpart(
         "SequentialLR(LinearLR, CosineAnnealingLR)",
-        lambda p: f"SequentialLR(opt, [LinearLR(opt, start_factor={p['start_factor']}, total_iters={p['warmup']}), "
-        f"CosineAnnealingLR(opt, T_max={p['T_max']}, eta_min={p['eta_min']})], milestones=[{p['warmup']}])",
-        lambda p: f"warmup(cosine(lr={p['lr']}, steps={p['T_max']}, min_lr={p['eta_min']}), steps={p['warmup']}, "
-        f"start={p['lr'] * p['start_factor']!r})",
+        lambda p: (
+            f"SequentialLR(opt, [LinearLR(opt, start_factor={p['start_factor']}, total_iters={p['warmup']}), "
+            f"CosineAnnealingLR(opt, T_max={p['T_max']}, eta_min={p['eta_min']})], "
+            f"milestones=[{p['warmup']}])"
+        ),
+        lambda p: (
+            f"warmup(cosine(lr={p['lr']}, steps={p['T_max']}, min_lr={p['eta_min']}), steps={p['warmup']}, "
+            f"start={p['lr'] * p['start_factor']!r})"
+        ),
         (
             dict(lr=0.1, start_factor=0.01, warmup=100, T_max=1900, eta_min=0.0),
             dict(lr=0.3, start_factor=0.25, warmup=500, T_max=1600, eta_min=0.0, groups=G3),
@@ -257,8 +365,10 @@ COUNTERPARTS: tuple[Counterpart, ...] = (
     Counterpart(
         "ConstantLR",
         lambda p: f"ConstantLR(opt, factor={p['factor']}, total_iters={p['total_iters']})",
-        lambda p: f"linear(start={p['lr'] * p['factor']!r}, end={p['lr'] * p['factor']!r}, "
-        f"steps={p['total_iters']}) >> constant(lr={p['lr']})",
+        lambda p: (
+            f"linear(start={p['lr'] * p['factor']!r}, end={p['lr'] * p['factor']!r}, "
+            f"steps={p['total_iters']}) >> constant(lr={p['lr']})"
+        ),
         (
             dict(lr=0.1, factor=0.5, total_iters=5),
             dict(lr=0.3, factor=0.25, total_iters=1500, groups=G3),
@@ -384,8 +494,9 @@ def test_cosine_drawn(lr: float, t_max: int, frac: float) -> None:
     gamma=st.floats(0.99, 1.0),
     groups=GROUPS,
 )
-def test_cyclic_drawn(base: float, ratio: float, up: int, down: int | None, mode: str, gamma: float,
-                      groups: list[float]) -> None:
+def test_cyclic_drawn(
+    base: float, ratio: float, up: int, down: int | None, mode: str, gamma: float, groups: list[float]
+) -> None:
     gamma = gamma if mode == "exp_range" else 1.0  # lrkit rejects a gamma that its mode ignores
     p = dict(base_lr=base, max_lr=base * ratio, up=up, down=down, mode=mode, gamma=gamma, groups=groups)
     assert_same_lrs(*run_both(_row("CyclicLR"), p), str(p))
@@ -401,10 +512,18 @@ def test_cyclic_drawn(base: float, ratio: float, up: int, down: int | None, mode
     final_div=st.floats(10.0, 1e5),
     three_phase=st.booleans(),
 )
-def test_one_cycle_drawn(max_lr: float, steps: int, pct: float, anneal: str, div: float, final_div: float,
-                         three_phase: bool) -> None:
-    p = dict(max_lr=max_lr, steps=steps, pct_start=pct, anneal=anneal, div=div, final_div=final_div,
-             three_phase=three_phase)
+def test_one_cycle_drawn(
+    max_lr: float, steps: int, pct: float, anneal: str, div: float, final_div: float, three_phase: bool
+) -> None:
+    p = dict(
+        max_lr=max_lr,
+        steps=steps,
+        pct_start=pct,
+        anneal=anneal,
+        div=div,
+        final_div=final_div,
+        three_phase=three_phase,
+    )
     assert_same_lrs(*run_both(_row("OneCycleLR"), p, n=steps), str(p))
 
 
@@ -419,10 +538,27 @@ def test_one_cycle_drawn(max_lr: float, steps: int, pct: float, anneal: str, div
     cooldown=st.integers(0, 10),
     min_lr=st.sampled_from([0.0, 1e-5, 1e-3]),
 )
-def test_plateau_drawn(seed: int, mode: str, factor: float, patience: int, threshold: float,
-                       threshold_mode: str, cooldown: int, min_lr: float) -> None:
-    p = dict(lr=0.1, mode=mode, factor=factor, patience=patience, threshold=threshold,
-             threshold_mode=threshold_mode, cooldown=cooldown, min_lr=min_lr, seed=seed)
+def test_plateau_drawn(
+    seed: int,
+    mode: str,
+    factor: float,
+    patience: int,
+    threshold: float,
+    threshold_mode: str,
+    cooldown: int,
+    min_lr: float,
+) -> None:
+    p = dict(
+        lr=0.1,
+        mode=mode,
+        factor=factor,
+        patience=patience,
+        threshold=threshold,
+        threshold_mode=threshold_mode,
+        cooldown=cooldown,
+        min_lr=min_lr,
+        seed=seed,
+    )
     assert_same_lrs(*run_both(_row("ReduceLROnPlateau"), p), str(p))
 
 

@@ -19,7 +19,7 @@ from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 
 from lrkit.errors import LRKitError, check_int
 from lrkit.schedules import ReduceOnPlateau, Schedule, constant, from_dict, parse
-from lrkit.torch._groups import parse_key, initial_scales
+from lrkit.torch._groups import initial_scales, parse_key
 
 __all__ = ["LRScheduler"]
 
@@ -104,7 +104,9 @@ class LRScheduler(_TorchLRScheduler):
         group_scales: Sequence[float] | None = None,
     ) -> None:
         if not isinstance(optimizer, torch.optim.Optimizer):
-            raise LRKitError(f"`optimizer` of LRScheduler must be a torch.optim.Optimizer; got {optimizer!r}.")
+            raise LRKitError(
+                f"`optimizer` of LRScheduler must be a torch.optim.Optimizer; got {optimizer!r}."
+            )
         if not isinstance(schedule, (Schedule, ReduceOnPlateau, str)):
             raise LRKitError(
                 "`schedule` of LRScheduler must be an lrkit Schedule or a spec string such as "
@@ -117,22 +119,26 @@ class LRScheduler(_TorchLRScheduler):
             # A bare controller is torch's ReduceLROnPlateau: a constant rate that only cuts lower.
             if plateau is not None:
                 raise LRKitError(
-                    "`schedule` of LRScheduler must be a schedule when `plateau` is given; got the controller "
+                    "`schedule` of LRScheduler must be a schedule when `plateau` is given; "
+                    "got the controller "
                     f"{schedule!r} (pass it as plateau= only)."
                 )
             parsed, plateau = constant(lr=parsed.initial_lr), parsed
         self._schedule: Schedule = parsed
         if plateau is not None and not all(callable(getattr(plateau, m, None)) for m in _PLATEAU_API):
             raise LRKitError(
-                "`plateau` of LRScheduler must be an lrkit reduce_on_plateau controller (with observe, apply, "
+                "`plateau` of LRScheduler must be an lrkit reduce_on_plateau controller "
+                "(with observe, apply, "
                 f"state_dict, load_state_dict); got {plateau!r}."
             )
         self._plateau = plateau
         last_step = check_int("last_step", last_step, "LRScheduler", low=-1)
         groups = optimizer.param_groups
         self._key = parse_key(key, groups)
-        self._scales = self._check_scales(group_scales, len(groups)) if group_scales is not None else (
-            initial_scales(self._key, groups)
+        self._scales = (
+            self._check_scales(group_scales, len(groups))
+            if group_scales is not None
+            else (initial_scales(self._key, groups))
         )
         self._n_groups = len(groups)
         self._block: list[float] = []
@@ -177,10 +183,10 @@ class LRScheduler(_TorchLRScheduler):
         gkey = self._key
         if gkey.fast:
             name = gkey.name
-            for group, value in zip(groups, values):
+            for group, value in zip(groups, values, strict=True):
                 group[name] = value
         else:
-            for group, value in zip(groups, values):
+            for group, value in zip(groups, values, strict=True):
                 gkey.write(group, value)
         self._last_lr = values
 
@@ -280,11 +286,13 @@ class LRScheduler(_TorchLRScheduler):
         required = ("t", "key", "group_scales", "schedule", "plateau")
         if not isinstance(state_dict, dict) or any(k not in state_dict for k in required):
             raise LRKitError(
-                f"`state_dict` of LRScheduler must be a dict with keys {', '.join(required)}; got {state_dict!r}."
+                f"`state_dict` of LRScheduler must be a dict with keys {', '.join(required)}; "
+                f"got {state_dict!r}."
             )
         if state_dict["key"] != self._key.key:
             raise LRKitError(
-                f"`state_dict` of LRScheduler must be saved for key {self._key.key!r}; got {state_dict['key']!r}."
+                f"`state_dict` of LRScheduler must be saved for key {self._key.key!r}; "
+                f"got {state_dict['key']!r}."
             )
         t = check_int("t", state_dict["t"], "LRScheduler.load_state_dict", low=0)
         scales = self._check_scales(state_dict["group_scales"], len(self.optimizer.param_groups))
