@@ -145,8 +145,8 @@ class Batches:
 
 
 def check_loss(loss: Any) -> torch.Tensor:
-    """Return ``loss`` as a 0-d tensor; anything but a one-element tensor is an error."""
+    """Return ``loss`` if it is a one-element tensor; anything else is an error."""
     if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
         shape = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
         raise LRKitError(f"`loss_fn` of find_lr must return a scalar tensor; got {shape}.")
-    return loss.reshape(())
+    return loss

@@ -69,16 +69,15 @@ class _Runner:
             self.optimizer.zero_grad(set_to_none=True)
             if self.step is not None:
                 loss = self.step(self.model, self.optimizer, self.batches.next(), self.loss_fn)
-                loss = loss.detach() if isinstance(loss, torch.Tensor) else torch.tensor(loss)
-                return float(check_loss(loss))
+                return check_loss(loss if isinstance(loss, torch.Tensor) else torch.tensor(loss)).item()
             total = 0.0
             for _ in range(self.k):
                 with self.autocast():
                     loss = check_loss(self.loss_fn(*self.forward(self.model, self.batches.next())))
                 # Dividing by k makes the accumulated gradient the mean over all k micro-batches.
-                scaled = loss / self.k
+                scaled = loss / self.k if self.k > 1 else loss
                 (self.scaler.scale(scaled) if self.scaler is not None else scaled).backward()
-                total += float(loss.detach()) / self.k
+                total += loss.item() / self.k
             if self.scaler is None:
                 self.optimizer.step()
                 return total
@@ -95,7 +94,7 @@ class _Runner:
         assert self.val_set is not None
         self.model.eval()
         with torch.no_grad(), self.autocast():
-            total = sum(float(check_loss(self.loss_fn(*self.forward(self.model, b)))) for b in self.val_set)
+            total = sum(check_loss(self.loss_fn(*self.forward(self.model, b))).item() for b in self.val_set)
         self.model.train()
         return total / len(self.val_set)
 
