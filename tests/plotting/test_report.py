@@ -143,3 +143,10 @@ def test_lab_report_has_a_section_per_record_and_no_network(records):
     assert 'id="lrlab"' in page
     assert "http://" not in page and "https://" not in page
     assert "lrlab" not in lab_report(chosen).html()  # no grids: no interactive section
+
+
+def test_report_tables_align_numbers_right_and_text_left():
+    r = Report("t")
+    r.add_table([["name", 0.5, "1e-3", "-", "a longer sentence"]], ["a", "b", "c", "d", "e"])
+    page = r.html()
+    assert '<td class="text">name</td><td>0.5</td><td>1e-3</td><td>-</td><td class="text">a longer sentence</td>' in page

@@ -30,10 +30,19 @@ figure{margin:1em 0} figure img{max-width:100%;border:1px solid #dde3ea}
 figcaption{font-size:.9em;color:#555}
 table{border-collapse:collapse;margin:1em 0;font-size:.92em}
 th,td{border:1px solid #ccd5df;padding:.3em .6em;text-align:right}
-th{background:#eef3f8} td:first-child,th:first-child{text-align:left}
+th{background:#eef3f8} td:first-child,th:first-child{text-align:left} td.text{text-align:left}
 code,pre{background:#f3f5f7;padding:.1em .3em;border-radius:3px}
 .meta{color:#666;font-size:.85em}
 """
+
+
+def _is_prose(text: str) -> bool:
+    """True for a cell that is not a number nor the ``-`` placeholder (left-aligned, like prose)."""
+    try:
+        float(text)
+    except ValueError:
+        return text.strip() != "-"
+    return False
 
 
 def figure_png(fig: Any, *, dpi: int = 110) -> bytes:
@@ -76,13 +85,17 @@ class Report:
         self._parts.append(f'<figure><img alt="{alt_text}" src="data:image/png;base64,{data}">{cap}</figure>')
 
     def add_table(self, rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
-        """A table; floats are shown with 4 significant digits."""
+        """A table; floats are shown with 4 significant digits.
+
+        Numbers (and strings that read as numbers, or ``-``) are right-aligned, other text left-aligned.
+        """
 
         def cell(v: Any) -> str:
-            return html.escape(f"{v:.4g}" if isinstance(v, float) else str(v))
+            text = f"{v:.4g}" if isinstance(v, float) else str(v)
+            return f'<td class="text">{html.escape(text)}</td>' if _is_prose(text) else f"<td>{html.escape(text)}</td>"
 
         head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-        body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>" for row in rows)
+        body = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in rows)
         self._parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
     def add_html(self, fragment: str, *, script: str = "") -> None:
