@@ -90,3 +90,25 @@ def test_lightning_checkpoint_resume_continues_the_schedule(tmp_path: Path) -> N
     _trainer(tmp_path, 2 * BATCHES).fit(second, ckpt_path=ckpt)
     expected = parse(SPEC)
     assert second.seen == [expected(t) for t in range(BATCHES, 2 * BATCHES)]
+
+
+class PlateauRegression(TinyRegression):
+    """Feeds the plateau controller a flat metric after each epoch, where a validation hook would."""
+
+    def configure_optimizers(self) -> dict:
+        opt = torch.optim.SGD(self.parameters(), lr=0.1)
+        sched = LRScheduler(opt, SPEC, plateau="reduce_on_plateau(lr=1.0, factor=0.5, patience=0)")
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+
+    def on_train_epoch_end(self) -> None:
+        self.lr_schedulers().observe(1.0)  # the documented Lightning recipe
+
+
+def test_lightning_plateau_observe_from_a_hook(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    model = PlateauRegression()
+    _trainer(tmp_path, 3 * BATCHES).fit(model)
+    expected = parse(SPEC)
+    # epoch 1 sets the best metric, epoch 2 does not improve on it: one cut, from t = 12 on
+    want = [expected(t) * (0.5 if t >= 2 * BATCHES else 1.0) for t in range(3 * BATCHES)]
+    assert model.seen == want
