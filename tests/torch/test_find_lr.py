@@ -372,3 +372,18 @@ def test_unsupported_batch_layout_names_the_forward_hook() -> None:
     model, opt, _ = _linear()
     with pytest.raises(LRKitError, match="Pass forward="):
         find_lr(model, opt, mse, [{"x": torch.ones(2, 5)}] * 10, num_steps=10)
+
+
+def test_a_stateful_task_loader_replays_the_same_batches_after_find_lr() -> None:
+    # Regression: ArrayLoader's epoch counter (its shuffling state) is saved and restored,
+    # so training after the finder sees the batches it would have seen without it.
+    from lrkit.tasks import get_task
+
+    parts = get_task("digits-mlp").build(0)
+    loader = parts["train_loader"]
+    expected = [x.clone() for x, _ in loader]
+    loader.load_state_dict({"epoch": 0})
+    with pytest.warns(UserWarning, match="cycling"):
+        find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], loader, num_steps=60, interval=False)
+    assert loader.state_dict() == {"epoch": 0}
+    assert all(torch.equal(a, x) for a, (x, _) in zip(expected, loader))

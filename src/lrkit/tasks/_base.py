@@ -114,6 +114,13 @@ class ArrayLoader:
         n = len(self.inputs)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
+    def state_dict(self) -> dict[str, int]:
+        """The epoch counter, the loader's only state (``find_lr`` saves and restores it)."""
+        return {"epoch": self.epoch}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        self.epoch = int(state["epoch"])
+
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         n = len(self.inputs)
         if self.shuffle:
