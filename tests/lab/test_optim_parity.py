@@ -105,3 +105,27 @@ def test_matches_torch_with_a_schedule_as_the_rate(cls, torch_cls, extra):
 def test_float_rate_is_a_constant_schedule():
     opt = Adam(lr=0.05)
     assert opt.rate(0) == opt.rate(10_000) == 0.05
+
+
+@pytest.mark.parametrize("cls,torch_cls,extra", ALGOS, ids=[a[0].name for a in ALGOS])
+def test_matches_torch_in_closed_loop_on_rosenbrock(cls, torch_cls, extra):
+    """Each side computes its own gradient of Rosenbrock from its own iterate (autograd on the torch side)."""
+    from lrkit.lab import Rosenbrock
+
+    problem, lr = Rosenbrock(), {"adagrad": 0.05, "rmsprop": 0.002, "adam": 0.01, "adamw": 0.01, "adadelta": 1.0}
+    rate = lr.get(cls.name, 5e-4)
+    lab_kwargs = {k: v for k, v in extra.items() if k != "nesterov"}
+    opt = cls(lr=rate, **lab_kwargs)
+    w = problem.start()
+    state = opt.init(w)
+    p = torch.nn.Parameter(torch.tensor(w, dtype=torch.float64))
+    topt = getattr(torch.optim, torch_cls)([p], lr=rate, **extra)
+    for _ in range(STEPS):
+        topt.zero_grad()
+        loss = (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2
+        loss.backward()
+        topt.step()
+        w = opt.step(w, problem.grad(w), state)
+    ref = p.detach().numpy()
+    assert np.linalg.norm(w - ref) / np.linalg.norm(ref) <= 1e-6
+    assert problem.loss(w) < problem.loss(problem.start())  # it made progress

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-pytestmark = pytest.mark.browser
+# one xdist worker runs the whole module (make test uses --dist loadgroup): one browser, one report
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group(name="lab-browser")]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -52,6 +53,7 @@ def browser(tmp_path_factory):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=CHROMEDRIVER), options=options)
+    driver.set_window_size(1200, 1600)
     try:
         yield driver
     finally:
@@ -106,7 +108,9 @@ def test_selectors_switch_optimizer_and_problem(browser, report):
     assert _severe(browser) == []
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "lab-report-interactive.png"
-    browser.find_element(By.ID, "lrlab").screenshot(str(shot))
+    section = browser.find_element(By.ID, "lrlab")
+    browser.execute_script("arguments[0].scrollIntoView(true);", section)
+    section.screenshot(str(shot))
     assert shot.stat().st_size > 5000
 
 

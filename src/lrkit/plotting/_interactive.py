@@ -72,7 +72,7 @@ _HTML = """
 <section id="lrlab" class="lrlab">
 <h2>Interactive: move the learning rate</h2>
 <p>Every path below was computed in Python at {n_rates} rates; the slider picks one. Left: the iterates on
-the loss contours (star = start). Right: loss minus its minimum, log scale. Quadratic: gradient descent
+the loss contours (black dot: start, orange dot: last iterate). Right: loss minus its minimum, log scale. Quadratic: gradient descent
 diverges above the stability limit 2/L.</p>
 <div class="lrlab-controls">
 <label>problem <select id="lrlab-problem">{problem_options}</select></label>
