@@ -387,3 +387,13 @@ def test_a_stateful_task_loader_replays_the_same_batches_after_find_lr() -> None
         find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], loader, num_steps=60, interval=False)
     assert loader.state_dict() == {"epoch": 0}
     assert all(torch.equal(a, x) for a, (x, _) in zip(expected, loader))
+
+
+def test_docs_examples_run() -> None:
+    """docs/finder-torch.md's ``>>>`` examples are executed, so the guide cannot drift from the code."""
+    import doctest
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "finder-torch.md"
+    result = doctest.testfile(str(docs), module_relative=False, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 30 and result.failed == 0, result
