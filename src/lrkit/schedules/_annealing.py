@@ -10,7 +10,7 @@ import dataclasses
 import numpy as np
 
 from lrkit.errors import LRKitError, check_int, check_positive, check_range
-from lrkit.schedules._base import Schedule, register
+from lrkit.schedules._base import Schedule, int_power, register
 
 __all__ = ["Constant", "Cosine", "CosineRestarts", "constant", "cosine", "cosine_restarts"]
 
@@ -177,16 +177,18 @@ class CosineRestarts(Schedule):
             i = np.floor(t / p)
             return i, i * p, np.full_like(t, p)
         # Closed form of the cycle index; the float log can land one off right at a
-        # restart, so correct it against the exact (integer-valued) boundaries.
-        i = np.floor(np.log(t / p * (m - 1.0) + 1.0) / np.log(m))
-        start = p * (m**i - 1.0) / (m - 1.0)
-        i = np.where(t < start, i - 1.0, i)
-        i = np.where(t >= p * (m ** (i + 1.0) - 1.0) / (m - 1.0), i + 1.0, i)
-        return i, p * (m**i - 1.0) / (m - 1.0), p * m**i
+        # restart, so correct it against the exact boundaries, read from small
+        # tables (integer powers of an integer are exact below 2**53).
+        i = np.floor(np.log(t / p * (m - 1.0) + 1.0) / np.log(m)).astype(np.intp)
+        powers = m ** np.arange(int(i.max(initial=0)) + 3, dtype=np.float64)
+        starts = p * (powers - 1.0) / (m - 1.0)
+        i -= t < starts[i]
+        i += t >= starts[i + 1]
+        return i.astype(np.float64), starts[i], p * powers[i]
 
     def _value(self, t: np.ndarray) -> np.ndarray:
         i, start, length = self.cycle(t)
-        amplitude = (self.lr - self.min_lr) * (self.decay**i if self.decay != 1.0 else 1.0)
+        amplitude = (self.lr - self.min_lr) * (int_power(self.decay, i) if self.decay != 1.0 else 1.0)
         # Same operation order as torch: eta_min + (base - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2.
         return self.min_lr + amplitude * (1.0 + np.cos(np.pi * (t - start) / length)) / 2.0
 

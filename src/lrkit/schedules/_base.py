@@ -17,7 +17,18 @@ import numpy as np
 
 from lrkit.errors import LRKitError, unknown_name
 
-__all__ = ["Schedule", "ScheduleInfo", "register", "registry", "format_value", "spec_call", "plain", "steps_array"]
+__all__ = [
+    "Schedule",
+    "ScheduleInfo",
+    "register",
+    "registry",
+    "format_value",
+    "spec_call",
+    "plain",
+    "steps_array",
+    "int_power",
+    "exp_power",
+]
 
 
 def format_value(value: Any) -> str:
@@ -64,15 +75,44 @@ def plain(value: Any) -> Any:
     return value
 
 
+def int_power(base: float, k: np.ndarray) -> np.ndarray:
+    """``base ** k`` for an array of whole numbers ``k >= 0``, fast.
+
+    numpy's array ``**`` costs ~100 ns per element; schedules raise a constant to
+    few distinct integer powers (cycle or milestone counts), so look them up in
+    a table of ``base ** j`` when the largest power is small, else fall back.
+    """
+    kmax = float(k.max()) if k.size else 0.0
+    if kmax <= 65536:
+        table = base ** np.arange(int(kmax) + 1, dtype=np.float64)
+        return table[k.astype(np.intp)]
+    return base**k
+
+
+def exp_power(base: float, x: np.ndarray) -> np.ndarray:
+    """``base ** x`` for ``base > 0`` as ``exp(x log base)``: 5-10x faster than numpy's ``**``.
+
+    The relative difference is at most ``|x log base|`` ulps (< 1e-13 while the
+    result is a normal float), far inside the 1e-9 of the torch oracle tests.
+    """
+    return np.exp(x * math.log(base))
+
+
 def steps_array(t: Any, owner: str) -> np.ndarray:
     """Validate steps (an int or array of ints >= 0) and return them as float64."""
     arr = np.asarray(t)
     if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
         raise LRKitError(f"`t` of {owner} must be an integer step >= 0; got {t!r}.")
     tf = arr.astype(np.float64)
-    if tf.size and (not np.all(np.isfinite(tf)) or np.any(tf < 0) or np.any(tf != np.floor(tf))):
-        bad = tf[(~np.isfinite(tf)) | (tf < 0) | (tf != np.floor(tf))].ravel()[0]
-        raise LRKitError(f"`t` of {owner} must be an integer step >= 0; got {float(bad)!r}.")
+    if tf.size:
+        # Integer input only needs a sign check; floats also need to be whole and
+        # finite (``floor(nan) != nan``; ``inf`` is caught by the max).
+        ok = tf.min() >= 0 and (
+            np.issubdtype(arr.dtype, np.integer) or (tf.max() < np.inf and bool(np.all(tf == np.floor(tf))))
+        )
+        if not ok:
+            bad = tf[(~np.isfinite(tf)) | (tf < 0) | (tf != np.floor(tf))].ravel()[0]
+            raise LRKitError(f"`t` of {owner} must be an integer step >= 0; got {float(bad)!r}.")
     return tf
 
 
@@ -102,9 +142,16 @@ class Schedule:
             # Evaluate a scalar as a 1-element array: numpy computes 0-d operands
             # with scalar math (e.g. ``**``), which can differ from its array
             # loops by an ulp; this keeps s(t) == s(array)[i] exactly.
-            return float(np.asarray(self._value(tf.reshape(1)), dtype=np.float64).reshape(-1)[0])
-        out = np.asarray(self._value(tf), dtype=np.float64)
-        return np.broadcast_to(out, tf.shape).copy() if out.shape != tf.shape else out
+            return float(self.evaluate(tf.reshape(1))[0])
+        return self.evaluate(tf)
+
+    def evaluate(self, t: np.ndarray) -> np.ndarray:
+        """``_value`` on steps already validated as a float64 array, shaped like ``t``.
+
+        Composites call this on their parts so a step array is validated once.
+        """
+        out = np.asarray(self._value(t), dtype=np.float64)
+        return np.broadcast_to(out, t.shape).copy() if out.shape != t.shape else out
 
     def _value(self, t: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -85,7 +85,7 @@ class Sequence(Schedule):
         for k, phase in enumerate(self.phases):
             mask = idx == k
             if np.any(mask):
-                out[mask] = phase(t[mask] - starts[k])
+                out[mask] = phase.evaluate(t[mask] - starts[k])
         return out
 
     def to_spec(self) -> str:
@@ -121,7 +121,7 @@ class Scale(Schedule):
         return self.schedule.horizon
 
     def _value(self, t: np.ndarray) -> np.ndarray:
-        return self.factor * self.schedule(t)
+        return self.factor * self.schedule.evaluate(t)
 
 
 def scale(schedule: Schedule, factor: float) -> Scale:
@@ -159,7 +159,7 @@ class Clip(Schedule):
         return self.schedule.horizon
 
     def _value(self, t: np.ndarray) -> np.ndarray:
-        return np.clip(self.schedule(t), self.lo, self.hi)
+        return np.clip(self.schedule.evaluate(t), self.lo, self.hi)
 
 
 def clip(schedule: Schedule, lo: float = 0.0, hi: float = float("inf")) -> Clip:
@@ -203,7 +203,7 @@ class PerEpoch(Schedule):
         return None if h is None else h * self.steps_per_epoch
 
     def _value(self, t: np.ndarray) -> np.ndarray:
-        return self.schedule(np.floor(t / self.steps_per_epoch))
+        return self.schedule.evaluate(np.floor(t / self.steps_per_epoch))
 
 
 def per_epoch(schedule: Schedule, steps_per_epoch: int) -> PerEpoch:

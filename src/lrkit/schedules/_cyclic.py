@@ -98,11 +98,11 @@ class Cyclic(Schedule):
         if self.mode == "triangular":
             scale = 1.0
         elif self.mode == "triangular2":
-            # Equal to torch's 1 / 2**(c-1) (powers of two are exact), without
-            # its overflow after 1024 cycles.
-            scale = 0.5 ** (cycle - 1.0)
+            # 2**-(c-1) exactly, as torch's 1 / 2**(c-1), without its overflow
+            # after 1024 cycles.
+            scale = np.ldexp(1.0, (1.0 - cycle).astype(np.int64))
         else:
-            scale = self.gamma**t
+            scale = self.gamma**t  # torch's gamma**t, term for term
         return self.base_lr + (self.max_lr - self.base_lr) * height * scale
 
 
