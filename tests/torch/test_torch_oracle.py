@@ -386,9 +386,10 @@ def _optimizer(p: Params) -> torch.optim.Optimizer:
     return torch.optim.SGD(groups, lr=lr, momentum=0.9)
 
 
-def _torch_scheduler(row: Counterpart, p: Params, opt: torch.optim.Optimizer) -> Any:
+def _torch_scheduler(expr: str, opt: torch.optim.Optimizer) -> Any:
+    """Build torch's side of a row from its table text, with only ``opt`` and torch's schedulers in scope."""
     namespace = {"opt": opt, **{name: getattr(lr_scheduler, name) for name in lr_scheduler.__all__}}
-    return eval(row.torch(p), {"__builtins__": {}}, namespace)  # the table's own text; see module docstring
+    return eval(expr, {"__builtins__": {}}, namespace)  # the table's own text; see module docstring
 
 
 def _drive(opt: torch.optim.Optimizer, step: Callable[[int], None], n: int) -> np.ndarray:
@@ -404,7 +405,7 @@ def run_both(row: Counterpart, p: Params, n: int = N_STEPS) -> tuple[np.ndarray,
     """The lr of every group at steps 0..n-1, from torch's scheduler and from lrkit's."""
     metrics = _metrics(p["seed"], n, maximize=p["mode"] == "max") if row.metric_driven else None
     opt_t, opt_l = _optimizer(p), _optimizer(p)
-    ref = _torch_scheduler(row, p, opt_t)
+    ref = _torch_scheduler(row.torch(p), opt_t)
     ours = LRScheduler(opt_l, row.lrkit(p), plateau=row.plateau(p) if row.plateau else None)
     if metrics is None:
         theirs = _drive(opt_t, lambda i: ref.step(), n)
@@ -449,6 +450,35 @@ def test_the_plateau_cases_do_cut() -> None:
         for p in row.cases:
             mine, _ = run_both(row, p)
             assert len(np.unique(mine[:, 0])) >= 3, p
+
+
+@pytest.mark.parametrize(
+    ("torch_expr", "epoch_spec"),
+    [
+        ("StepLR(opt, step_size=7, gamma=0.5)", "step(lr=0.1, step_size=7, gamma=0.5)"),
+        (
+            "MultiStepLR(opt, milestones=[10, 30, 45], gamma=0.3)",
+            "multistep(lr=0.1, milestones=[10, 30, 45], gamma=0.3)",
+        ),
+        ("CosineAnnealingLR(opt, T_max=60, eta_min=0.001)", "cosine(lr=0.1, steps=60, min_lr=0.001)"),
+    ],
+)
+def test_per_epoch_matches_torch_stepped_once_per_epoch(torch_expr: str, epoch_spec: str) -> None:
+    """DESIGN "time units": torch stepped at epoch ends == lrkit's per_epoch stepped every update."""
+    epochs, per_epoch = 60, 37  # 2,220 updates
+    opt_t, opt_l = _optimizer({}), _optimizer({})
+    ref = _torch_scheduler(torch_expr, opt_t)
+    ours = LRScheduler(opt_l, f"per_epoch({epoch_spec}, steps_per_epoch={per_epoch})")
+    theirs, mine = [], []
+    for _ in range(epochs):
+        for _ in range(per_epoch):
+            theirs.append([g["lr"] for g in opt_t.param_groups])
+            mine.append([g["lr"] for g in opt_l.param_groups])
+            opt_t.step()
+            opt_l.step()
+            ours.step()
+        ref.step()
+    assert_same_lrs(np.array(mine), np.array(theirs), f"{torch_expr} per epoch vs per_epoch({epoch_spec})")
 
 
 def test_cosine_past_t_max_holds_min_lr_where_torch_climbs_back() -> None:
