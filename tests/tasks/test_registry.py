@@ -14,8 +14,8 @@ NAMES = sorted(registry)
 METRICS = {
     "digits-mlp": {"val_acc", "val_loss"},
     "digits-cnn": {"val_acc", "val_loss"},
-    "diabetes-linear": {"val_mse"},
-    "wine-logreg": {"val_acc", "val_loss"},
+    "diabetes-linear": {"val_mse", "train_objective"},
+    "wine-logreg": {"val_acc", "val_loss", "train_objective"},
     "charlm": {"val_loss"},
     "charlm-small": {"val_loss"},
 }

@@ -46,20 +46,20 @@ def test_train_with_schedule_epochs_and_optimizer():
     data = json.loads(result.stdout)
     assert data["steps"] == 2 * get_task("diabetes-linear").info.steps_per_epoch == 24
     assert data["optimizer"] == "adam" and data["history"][0]["lr"] == 0.1 and data["history"][-1]["lr"] < 0.001
-    assert set(data["final"]) == {"val_mse"}
+    assert set(data["final"]) == {"val_mse", "train_objective"}
 
 
 def test_train_table_output():
     result = runner.invoke(app, ["train", "--task", "wine-logreg", "--lr", "1", "--steps", "10"])
     assert result.exit_code == 0, result.output
-    assert "val_loss (main)" in result.stdout and "val_acc" in result.stdout
+    assert "train_objective (main)" in result.stdout and "val_acc" in result.stdout
 
 
 def test_diverged_run_is_reported_with_null_metrics():
     result = runner.invoke(app, ["train", "--task", "diabetes-linear", "--lr", "1e6", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["diverged"] is True and data["final"] == {"val_mse": None}
+    assert data["diverged"] is True and data["final"] == {"val_mse": None, "train_objective": None}
 
 
 def _one_error_line(result):

@@ -12,7 +12,7 @@ name           model / data                                metric     optimizer
 digits-mlp     MLP 64-128-10, sklearn digits               val_acc    sgd
 digits-cnn     small CNN, digits as 1x8x8 images           val_acc    adam
 diabetes-linear nn.Linear(10, 1) + MSE, sklearn diabetes   val_mse    sgd-plain
-wine-logreg    multinomial logistic regression, wine       val_acc    sgd-plain
+wine-logreg    multinomial logistic regression, wine       train_obj. sgd-plain
 charlm         2-layer char transformer, stdlib source     val_loss   adamw
 charlm-small   the same, tiny (for tests)                  val_loss   adamw
 ============== ========================================== ========== =========

@@ -62,7 +62,7 @@ register(
         arrays=digits_arrays,
         model=DigitsMLP,
         task_type="classification",
-        defaults=dict(default_optimizer="sgd", default_lr=0.03, budget=920, batch_size=64, cost=0.3),
+        defaults=dict(default_optimizer="sgd", default_lr=0.01, budget=920, batch_size=64, cost=0.3),
     )
 )
 
@@ -74,7 +74,7 @@ register(
         arrays=digits_arrays,
         model=DigitsCNN,
         task_type="classification",
-        defaults=dict(default_optimizer="adam", default_lr=3e-3, budget=460, batch_size=64, cost=3.0),
+        defaults=dict(default_optimizer="adam", default_lr=5e-3, budget=460, batch_size=64, cost=1.5),
         input_shape=(1, 8, 8),
     )
 )
