@@ -21,7 +21,9 @@ heartbeat in Optuna 5: a killed worker's trial there stays RUNNING.
 from __future__ import annotations
 
 import os
+import random
 import socket
+import time
 import warnings
 import zlib
 from pathlib import Path
@@ -51,6 +53,16 @@ def mask_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # not an SQLAlchemy URL (journal paths): nothing secret in it
         return url
+
+
+def _with_postgres_driver(url: str) -> str:
+    """Name the installed driver: SQLAlchemy 2.1 defaults to psycopg 3, lrkit[postgres] installs psycopg2."""
+    import importlib.util
+
+    for module, driver in (("psycopg2", "psycopg2"), ("psycopg", "psycopg")):
+        if importlib.util.find_spec(module) is not None:
+            return f"postgresql+{driver}://" + url[len("postgresql://"):]
+    return url
 
 
 def _check_reachable(url: str, connect_args: dict[str, Any]) -> None:
@@ -118,6 +130,8 @@ def open_storage(
         if url.startswith("postgres://"):  # the libpq spelling; SQLAlchemy wants postgresql://
             url = "postgresql://" + url[len("postgres://"):]
         shared = not url.startswith("sqlite")
+        if url.startswith("postgresql://"):
+            url = _with_postgres_driver(url)
     import optuna
 
     if url.startswith("journal://"):
@@ -134,16 +148,27 @@ def open_storage(
         # Optuna's guidance: SQLite is for one process; a long busy timeout covers the heartbeat thread.
         connect_args = {"timeout": 60}
     _check_reachable(url, connect_args)
+    from sqlalchemy import exc
+
     with warnings.catch_warnings():  # heartbeat_interval is still marked experimental in Optuna 5
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=max_retry)
-        rdb = optuna.storages.RDBStorage(
-            url,
-            engine_kwargs={"connect_args": connect_args, "pool_pre_ping": True},
-            heartbeat_interval=heartbeat_interval,
-            grace_period=grace_period,
-            heartbeat_stale_trial_callback=retry,
-        )
+        for attempt in range(6):
+            try:
+                rdb = optuna.storages.RDBStorage(
+                    url,
+                    engine_kwargs={"connect_args": connect_args, "pool_pre_ping": True},
+                    heartbeat_interval=heartbeat_interval,
+                    grace_period=grace_period,
+                    heartbeat_stale_trial_callback=retry,
+                )
+                break
+            except (exc.IntegrityError, exc.ProgrammingError):
+                # Workers starting together on a fresh database race to create Optuna's schema
+                # (CREATE TYPE / version row); the loser retries and finds the tables there.
+                if attempt == 5:
+                    raise
+                time.sleep(0.2 * (attempt + 1) + random.random() * 0.2)
     return rdb, mask_url(url), shared
 
 

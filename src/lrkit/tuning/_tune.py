@@ -16,6 +16,8 @@ instant) is marked FAIL with the user attribute ``surplus`` and never trains.
 from __future__ import annotations
 
 import logging
+import random
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -77,39 +79,86 @@ def make_pruner(name: str, *, min_resource: int | None, max_resource: int | None
     return optuna.pruners.NopPruner()
 
 
-def _run_finder(target: Target, seed: int) -> dict[str, Any]:
-    """Run lrkit's range test on the task; raises ImportError/LRKitError when it cannot."""
+def _run_finder(target: Target, seed: int, notes: list[str]) -> dict[str, Any]:
+    """Run lrkit's range test on the task (default optimizer) and return plain data.
+
+    Raises:
+        ImportError: without the torch finder runner.
+        LRKitError: when the range test finds no suggestion (the reason is given).
+    """
     from lrkit.torch import find_lr
 
     parts = target.task.build(seed) if hasattr(target.task, "build") else target.task(seed)
-    res = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"])
-    interval = getattr(res, "interval", None)
-    return {"suggestion": float(res.suggestion), "steps": int(getattr(res, "steps", 0) or 0),
+    with warnings.catch_warnings(record=True) as caught:  # e.g. "cycling a short loader": keep as notes
+        warnings.simplefilter("always")
+        res = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"])
+    notes.extend(f"finder: {w.message}" for w in caught)
+    if res.suggestion is None:
+        raise LRKitError(f"the range test found no suggestion: {res.reason}")
+    interval = res.interval
+    return {"suggestion": float(res.suggestion), "steps": int(res.steps), "rule": res.rule,
             "interval": None if interval is None else [float(interval[0]), float(interval[1])]}
 
 
 def _build_space(target: Target, space: Any, seed: int, use_finder: bool,
                  notes: list[str]) -> tuple[SearchSpace, dict[str, Any] | None]:
     user = load_space(space) if not isinstance(space, SearchSpace) else space
-    if user is not None and user.lr_source == "user" and (not isinstance(space, dict) or "lr" in space):
+    if user is not None and user.lr_source == "user":
         return user, None
-    finder = None
+    finder, why = None, "the finder is disabled" if not use_finder else "an objective has no model to range-test"
     if use_finder and target.task is not None:
         try:
-            finder = _run_finder(target, seed)
+            finder = _run_finder(target, seed, notes)
         except (ImportError, LRKitError, RuntimeError) as exc:
-            notes.append(f"finder unavailable ({type(exc).__name__}: {exc}); "
-                         f"searching the wide range {WIDE_LR_RANGE[0]:g}..{WIDE_LR_RANGE[1]:g}.")
+            why = f"the finder is unavailable ({type(exc).__name__}: {exc})"
     if finder is not None:
         lr, source = lr_range_from_finder(finder["suggestion"], finder["interval"]), "finder"
     else:
         lr, source = WIDE_LR_RANGE, "fallback"
-        if not notes:
-            notes.append(f"no finder for this target; searching the wide range "
-                         f"{WIDE_LR_RANGE[0]:g}..{WIDE_LR_RANGE[1]:g}.")
+        notes.append(f"{why}; searching the wide range {WIDE_LR_RANGE[0]:g}..{WIDE_LR_RANGE[1]:g}.")
     base = {} if user is None else user.to_dict()
     base.pop("lr", None)
     return SearchSpace.from_dict(base, lr=lr, lr_source=source), finder
+
+
+def _open_study(store: Any, name: str, target: Target, space: Any, seed: int, use_finder: bool,
+                notes: list[str]) -> tuple[Any, SearchSpace, dict[str, Any] | None]:
+    """Create or join the study; the first worker stores the space (and finder run) for all others."""
+    import optuna
+    from sqlalchemy.exc import IntegrityError
+
+    built = None
+    for attempt in range(6):
+        try:
+            probe = optuna.create_study(storage=store, study_name=name, direction=target.direction,
+                                        load_if_exists=True)
+            if probe.direction.name.lower() != target.direction:
+                raise LRKitError(f"study {name!r} exists and {probe.direction.name.lower()}s; this target "
+                                 f"{target.direction}s. Choose another --study name.")
+            if probe.user_attrs.get(_SPACE_ATTR) is None:
+                built = built or _build_space(target, space, seed, use_finder, notes)
+                probe.set_user_attr(_FINDER_ATTR, built[1])
+                probe.set_user_attr(_SPACE_ATTR, {**built[0].to_dict(), "lr_source": built[0].lr_source})
+            break
+        except IntegrityError:  # workers starting together race to create the study or its attributes
+            if attempt == 5:
+                raise
+            time.sleep(0.1 * (attempt + 1) + random.random() * 0.1)
+    # Read back what is stored (another worker may have written first): every worker searches one space.
+    attrs = optuna.load_study(study_name=name, storage=store).user_attrs
+    the_space = SearchSpace(**attrs[_SPACE_ATTR])
+    if space is not None and built is None and not _same_space(load_space(space), the_space):
+        raise LRKitError(f"study {name!r} was created with another search space; "
+                         "use a new --study name to search a different space.")
+    return probe, the_space, attrs.get(_FINDER_ATTR)
+
+
+def _same_space(user: SearchSpace, stored: SearchSpace) -> bool:
+    """Does the user's space agree with the study's? (A space without ``lr`` took the finder's.)"""
+    a, b = user.to_dict(), stored.to_dict()
+    if user.lr_source != "user":
+        a.pop("lr"), b.pop("lr")
+    return a == b
 
 
 def _live(study: Any) -> list[Any]:
@@ -238,23 +287,7 @@ def tune(
     previous = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(logging.WARNING)
     try:
-        probe = optuna.create_study(storage=store, study_name=name, direction=target.direction, load_if_exists=True)
-        if probe.direction.name.lower() != target.direction:
-            raise LRKitError(f"study {name!r} exists and {probe.direction.name.lower()}s; this target "
-                             f"{target.direction}s. Choose another --study name.")
-        stored = probe.user_attrs.get(_SPACE_ATTR)
-        if stored is not None:  # joining or resuming: every worker searches the same space
-            the_space = SearchSpace.from_dict({k: v for k, v in stored.items() if k != "lr_source"},
-                                              lr_source=stored.get("lr_source", "user"))
-            finder = probe.user_attrs.get(_FINDER_ATTR)
-            if space is not None and load_space(space).to_dict() != {k: v for k, v in stored.items()
-                                                                     if k != "lr_source"}:
-                raise LRKitError(f"study {name!r} was created with another search space; "
-                                 "use a new --study name to search a different space.")
-        else:
-            the_space, finder = _build_space(target, space, seed, use_finder, notes)
-            probe.set_user_attr(_SPACE_ATTR, {**the_space.to_dict(), "lr_source": the_space.lr_source})
-            probe.set_user_attr(_FINDER_ATTR, finder)
+        probe, the_space, finder = _open_study(store, name, target, space, seed, use_finder, notes)
         if not shared and (n_dead := _requeue_dead_runs(probe)):
             notes.append(f"re-queued {n_dead} trial(s) left running by a killed process.")
         n_existing = len(probe.get_trials(deepcopy=False))

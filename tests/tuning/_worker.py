@@ -1,0 +1,39 @@
+"""A tuning worker process for the multi-worker and crash tests.
+
+Runs ``lrkit.tuning.tune`` on a cheap objective whose trials take a known time:
+each trial touches ``MARKERS/w<worker>-t<trial>.start`` when it begins (so a test
+can kill it mid-trial) and reports five intermediate values.
+
+    python _worker.py STORAGE STUDY N_TRIALS WORKER_ID SECONDS_PER_TRIAL MARKERS
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from pathlib import Path
+
+from lrkit.tuning import tune
+
+
+def main() -> None:
+    storage, study, n_trials, worker, seconds, markers = sys.argv[1:7]
+    marker_dir = Path(markers)
+
+    def objective(params):
+        (marker_dir / f"w{worker}-t{params.number}.start").touch()
+        value = (math.log10(params["lr"]) + 2.0) ** 2  # best at lr = 0.01
+        for step in range(1, 6):
+            time.sleep(float(seconds) / 5)
+            params.report(value + 1.0 / step, step)
+        return value
+
+    result = tune(objective, n_trials=int(n_trials), storage=storage, study_name=study, worker_id=int(worker),
+                  space={"lr": [1e-4, 1.0], "schedules": ["constant"]}, pruner="none",
+                  heartbeat_interval=1, grace_period=2)
+    print(f"worker {worker} done: {result.n_complete} complete, sampler seed {result.sampler_seed}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""Many worker processes on one PostgreSQL study, and a worker killed with SIGKILL.
+
+Needs a real server: ``.ci/run`` installs and starts PostgreSQL on loopback and
+exports ``LRKIT_TEST_POSTGRES_URL``; without it these tests skip.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from lrkit.tuning import tune
+
+URL = os.environ.get("LRKIT_TEST_POSTGRES_URL")
+WORKER = Path(__file__).with_name("_worker.py")
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not URL, reason="LRKIT_TEST_POSTGRES_URL is not set (.ci/run starts PostgreSQL)"),
+]
+
+
+def _spawn(study: str, n_trials: int, worker: int, seconds: float, markers: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(WORKER), URL, study, str(n_trials), str(worker), str(seconds),
+                             str(markers)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _finish(procs: list[subprocess.Popen]) -> list[str]:
+    outs = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        outs.append(out)
+    return outs
+
+
+def _load(study: str) -> optuna.Study:
+    return optuna.load_study(study_name=study, storage=URL.replace("postgresql://", "postgresql+psycopg2://"))
+
+
+def test_three_workers_share_one_study(tmp_path):
+    study, n = f"three-{uuid.uuid4().hex[:8]}", 9
+    outs = _finish([_spawn(study, n, w, 0.2, tmp_path) for w in range(3)])
+    trials = _load(study).trials
+    done = [t for t in trials if t.state == TrialState.COMPLETE]
+    assert len(done) == n and len(trials) == n  # exactly the requested number, none surplus
+    numbers = [t.number for t in trials]
+    assert sorted(numbers) == list(range(n)) and len(set(numbers)) == n
+    for t in done:  # parameters, values and the intermediate reports are all stored
+        assert 1e-4 <= t.params["lr"] <= 1.0 and t.value is not None
+        assert sorted(t.intermediate_values) == [1, 2, 3, 4, 5]
+        assert t.user_attrs["schedule_spec"] == f"constant(lr={t.params['lr']!r})"
+    # every worker ran some trials, each with its own sampler seed
+    ran = {m.name.split("-")[0] for m in tmp_path.glob("w*-t*.start")}
+    assert ran == {"w0", "w1", "w2"}
+    seeds = {o.strip().rsplit(" ", 1)[-1] for o in outs}
+    assert len(seeds) == 3
+    # the first rate each worker sampled differs (the point of per-worker seeds)
+    firsts = {}
+    for m in sorted(tmp_path.glob("w*-t*.start"), key=lambda m: int(m.stem.split("-t")[1])):
+        firsts.setdefault(m.name.split("-")[0], int(m.stem.split("-t")[1]))
+    assert len({trials[i].params["lr"] for i in firsts.values()}) == 3
+
+
+def test_killed_worker_trial_is_failed_and_rerun(tmp_path):
+    study, n = f"crash-{uuid.uuid4().hex[:8]}", 6
+    procs = [_spawn(study, n, w, 0.6, tmp_path) for w in range(3)]
+    end = time.monotonic() + 60
+    while not list(tmp_path.glob("w1-t*.start")):  # worker 1 is inside a trial
+        assert time.monotonic() < end, "worker 1 never started a trial"
+        assert procs[1].poll() is None, procs[1].communicate()
+        time.sleep(0.05)
+    time.sleep(0.2)
+    os.kill(procs[1].pid, signal.SIGKILL)
+    procs[1].wait()
+    killed = int(next(tmp_path.glob("w1-t*.start")).stem.split("-t")[1])
+    _finish([procs[0], procs[2]])
+    st = _load(study)  # the study stays readable
+    dead = st.trials[killed]
+    assert dead.state in (TrialState.FAIL, TrialState.RUNNING)  # RUNNING until a worker sees it is stale
+    time.sleep(3)  # past the 2 s grace period: the heartbeat is stale for sure
+    # re-running the command completes whatever is missing
+    _finish([_spawn(study, n, 5, 0.3, tmp_path)])
+    trials = _load(study).trials
+    assert trials[killed].state == TrialState.FAIL
+    done = [t for t in trials if t.state == TrialState.COMPLETE]
+    assert len(done) == n and not [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
+    retries = [t for t in done if t.system_attrs.get("failed_trial") == killed]
+    assert len(retries) == 1 and retries[0].params == trials[killed].params
+    assert all(t.value is not None for t in done)
+
+
+@pytest.mark.slow  # two CLI processes importing torch: ~40 s on a loaded 2-core machine
+def test_lrkit_tune_cli_workers_on_a_real_task(tmp_path):
+    study = f"cli-{uuid.uuid4().hex[:8]}"
+    cmd = [str(Path(sys.executable).with_name("lrkit")), "tune", "--task", "diabetes-linear", "--trials", "4", "--budget", "20",
+           "--storage", URL, "--study", study, "--no-finder", "--pruner", "none", "--json"]
+    procs = [subprocess.Popen(cmd + ["--out", str(tmp_path / f"w{w}"), "--worker-id", str(w)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for w in range(2)]
+    _finish(procs)
+    assert len([t for t in _load(study).trials if t.state == TrialState.COMPLETE]) == 4
+    # a later worker joining a finished study runs nothing and reports the whole study
+    r = tune("diabetes-linear", n_trials=4, storage=URL, study_name=study, budget=20, use_finder=False)
+    assert r.n_complete == 4 and r.storage.startswith("postgresql+psycopg2://") and "***" in r.storage

@@ -1,0 +1,131 @@
+"""The search space: validation, the dict/YAML form, sampling, and sample -> schedule."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import optuna
+import pytest
+
+from lrkit import LRKitError
+from lrkit.schedules import registry
+from lrkit.tuning import (
+    TUNABLE_SCHEDULES,
+    WIDE_LR_RANGE,
+    SearchSpace,
+    load_space,
+    lr_range_from_finder,
+    schedule_from_params,
+)
+
+REGISTERED = [n for n in TUNABLE_SCHEDULES if n in registry]
+
+
+def test_default_space_is_every_registered_tunable_family():
+    s = SearchSpace()
+    assert s.schedules == tuple(REGISTERED)
+    assert s.lr == WIDE_LR_RANGE and s.optimizers is None
+
+
+def test_dict_round_trip_and_fixed_values():
+    s = SearchSpace.from_dict({"lr": [1e-3, 0.1], "schedules": ["cosine"], "final_ratio": 0.01,
+                               "optimizers": ["sgd", "adam"]})
+    assert s.final_ratio == (0.01, 0.01)
+    assert SearchSpace.from_dict(s.to_dict()) == s
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"lrr": [1e-3, 1]}, r"unknown search-space key 'lrr'; did you mean 'lr'\? Valid: "),
+        ({"schedules": ["cosin"]}, r"unknown schedule 'cosin'; did you mean 'cosine'\?"),
+        ({"optimizers": ["sgdm"]}, r"unknown optimizer 'sgdm'.*Valid: adam, adamw, sgd"),
+        ({"lr": [0.1, 0.01]}, r"`lr` of the search space must have low <= high"),
+        ({"lr": [0, 0.1]}, r"`lr` of the search space must lie in \(0, inf\]"),
+        ({"lr": [1e-3, 1, 3]}, r"must be a number or a \[low, high\] pair"),
+        ({"warmup_fraction": [0, 0.9]}, r"`warmup_fraction` of the search space must lie in \[0, 0.5\]"),
+        ({"final_ratio": "abc"}, r"`final_ratio` of the search space must be a finite number >= 0; got 'abc'"),
+        ({"schedules": []}, r"non-empty list of names"),
+        ({"schedules": ["cosine", "cosine"]}, r"must not repeat a name"),
+    ],
+)
+def test_bad_spaces_name_the_problem(data, message):
+    with pytest.raises(LRKitError, match=message):
+        SearchSpace.from_dict(data)
+
+
+def test_yaml_file_including_yaml11_exponents(tmp_path):
+    f = tmp_path / "space.yaml"
+    # PyYAML reads `1e-4` (no dot) as a string; the space accepts it as a number.
+    f.write_text("lr: [1e-4, 0.5]\nschedules: [constant, cosine]\nfinal_ratio: [1.0e-3, 0.1]\n")
+    s = load_space(f)
+    assert s.lr == (1e-4, 0.5) and s.schedules == ("constant", "cosine") and s.lr_source == "user"
+    with pytest.raises(LRKitError, match="does not exist"):
+        load_space(tmp_path / "missing.yaml")
+    (tmp_path / "bad.yaml").write_text("lr: [1, 2\n")
+    with pytest.raises(LRKitError, match="not valid YAML"):
+        load_space(tmp_path / "bad.yaml")
+
+
+def test_suggest_with_optuna_fixed_trial_is_conditional():
+    space = SearchSpace(lr=(1e-4, 1.0), schedules=("constant", "cosine"))
+    got = space.suggest(optuna.trial.FixedTrial({"lr": 0.02, "schedule": "cosine", "final_ratio": 0.05}))
+    assert got == {"lr": 0.02, "schedule": "cosine", "final_ratio": 0.05}
+    # constant samples no shape parameter at all
+    assert space.suggest(optuna.trial.FixedTrial({"lr": 0.02, "schedule": "constant"})) == {
+        "lr": 0.02, "schedule": "constant"}
+
+
+def test_suggest_distributions_are_log_uniform_for_rate_and_ratio():
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    space = SearchSpace(lr=(1e-4, 1.0), schedules=("cosine",), optimizers=("sgd", "adam"))
+    for _ in range(200):
+        t = study.ask()
+        space.suggest(t)
+        study.tell(t, 0.0)
+    dists = study.trials[0].distributions
+    assert dists["lr"].log and dists["final_ratio"].log
+    assert set(dists) == {"lr", "final_ratio", "optimizer"}  # one family: no `schedule` choice
+    logs = np.log10([t.params["lr"] for t in study.trials])
+    assert logs.min() >= -4 and logs.max() <= 0
+    assert abs(np.median(logs) + 2) < 0.4  # the log-uniform median is the geometric centre
+
+
+def test_schedule_from_params_closed_forms():
+    T, lr = 200, 0.1
+    cos = schedule_from_params({"lr": lr, "schedule": "cosine", "final_ratio": 0.01}, T)
+    assert cos(0) == lr and math.isclose(cos(T), lr * 0.01)
+    assert cos(T // 2) == pytest.approx(lr * 0.01 + (lr - lr * 0.01) / 2)
+    assert schedule_from_params({"lr": lr, "schedule": "constant"}, T)(T - 1) == lr
+
+
+@pytest.mark.parametrize("family", REGISTERED)
+def test_every_registered_family_peaks_at_lr_and_round_trips(family):
+    from lrkit.schedules import parse
+
+    T, lr = 300, 0.05
+    s = schedule_from_params({"lr": lr, "schedule": family, "warmup_fraction": 0.1, "final_ratio": 0.01,
+                              "decay_fraction": 0.2}, T)
+    values = s(np.arange(T))
+    assert values.max() == pytest.approx(lr, rel=1e-9)
+    assert parse(s.to_spec()) == s
+
+
+def test_schedule_from_params_rejects_unknown_family_and_bad_rate():
+    with pytest.raises(LRKitError, match="unknown schedule 'cosin'"):
+        schedule_from_params({"lr": 0.1, "schedule": "cosin"}, 10)
+    with pytest.raises(LRKitError, match="`lr` of a trial must be a finite number > 0"):
+        schedule_from_params({"lr": -1.0, "schedule": "constant"}, 10)
+
+
+def test_lr_range_from_finder():
+    assert lr_range_from_finder(0.01) == pytest.approx((0.001, 0.1))
+    assert lr_range_from_finder(0.01, decades=2) == pytest.approx((1e-4, 1.0))
+    # the interval only widens the decade around s, never narrows it
+    assert lr_range_from_finder(0.01, (0.0001, 0.5)) == pytest.approx((0.0001, 0.5))
+    assert lr_range_from_finder(0.01, (0.009, 0.011)) == pytest.approx((0.001, 0.1))
+    with pytest.raises(LRKitError, match="`suggestion` of the finder result must be a finite number > 0"):
+        lr_range_from_finder(0.0)
+    with pytest.raises(LRKitError, match="must have low < high"):
+        lr_range_from_finder(0.01, (0.1, 0.01))

@@ -1,0 +1,183 @@
+"""``tune`` end to end on real tasks (tiny budgets), SQLite resume, pruning, bad input."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import optuna
+import pytest
+
+from lrkit import LRKitError
+from lrkit.schedules import parse
+from lrkit.tasks import train
+from lrkit.tuning import TrialParams, tune
+
+WORKER = Path(__file__).with_name("_worker.py")
+SMALL = {"lr": [1e-3, 0.3], "schedules": ["constant", "cosine"]}
+
+
+def test_best_result_is_the_best_complete_trial_and_retrains_exactly(tmp_path):
+    r = tune("diabetes-linear", n_trials=6, budget=40, space=SMALL, out=tmp_path, pruner="none")
+    done = [t for t in r.trials if t["state"] == "COMPLETE"]
+    assert r.n_complete == 6 and r.metric == "val_mse" and r.direction == "minimize"
+    assert r.best_value == min(t["value"] for t in done)
+    schedule = parse(r.best_schedule)
+    assert float(np.max(schedule(np.arange(40)))) == pytest.approx(r.best_lr)
+    # Independent check: training the task again at the reported rate and schedule gives the value.
+    again = train("diabetes-linear", lr=r.best_lr, schedule=schedule, budget=40, seed=0)
+    assert again.metric == pytest.approx(r.best_value, rel=1e-9)
+    assert r.compute_steps == 6 * 40
+    data = json.loads(r.to_json())
+    assert list(data)[:3] == ["best_lr", "best_schedule", "best_value"]
+    assert data["versions"]["optuna"] == optuna.__version__ and "lrkit" in data["versions"]
+
+
+def test_hyperband_prunes_on_intermediate_validation_reports(tmp_path):
+    r = tune("digits-mlp", n_trials=10, budget=90, eval_every=10, space={"lr": [1e-4, 1.0], "schedules": ["constant"]},
+             out=tmp_path, pruner="hyperband")
+    pruned = [t for t in r.trials if t["state"] == "PRUNED" and not t["diverged"]]
+    assert pruned, "hyperband should stop some of 10 trials spread over four decades"
+    assert all(t["steps"] < 90 for t in pruned)
+    study = optuna.load_study(study_name=r.study_name, storage=r.storage)
+    for t in study.trials:  # reports come after every 10 updates, valued by the task's metric
+        assert set(t.intermediate_values) <= set(range(10, 90, 10))
+        assert all(0.0 <= v <= 1.0 for v in t.intermediate_values.values())
+    assert r.compute_steps == sum(t["steps"] for t in r.trials) < 10 * 90
+
+
+def test_divergent_rates_are_pruned_and_marked(tmp_path):
+    r = tune("diabetes-linear", n_trials=3, budget=30, space={"lr": [50.0, 500.0], "schedules": ["constant"]},
+             out=tmp_path, pruner="none")
+    assert r.n_pruned == 3 and all(t["diverged"] for t in r.trials)
+    assert r.best_lr is None and r.best_schedule is None and r.best_value is None
+    assert json.loads(r.to_json())["best_value"] is None
+
+
+def test_sqlite_run_interrupt_resume_is_one_study(tmp_path):
+    calls = []
+
+    def objective(p: TrialParams) -> float:
+        calls.append(p.number)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # what Ctrl-C does in the middle of trial 2
+        return (math.log10(p["lr"]) + 2) ** 2
+
+    kw = dict(n_trials=5, out=tmp_path, study_name="resume", pruner="none",
+              space={"lr": [1e-4, 1.0], "schedules": ["constant"]})
+    with pytest.raises(KeyboardInterrupt):
+        tune(objective, **kw)
+    first = optuna.load_study(study_name="resume", storage=f"sqlite:///{tmp_path}/lrkit-tune.db")
+    assert [t.state.name for t in first.trials] == ["COMPLETE", "COMPLETE", "FAIL"]
+    kept = [t.params for t in first.trials[:2]]
+    r = tune(objective, **kw)  # the same command again
+    assert r.n_complete == 5 and r.n_failed == 1 and len(r.trials) == 6
+    assert [t["params"] for t in r.trials[:2]] == kept
+    assert any("resumed study 'resume' with 3 stored trial(s)" in n for n in r.notes)
+    assert tune(objective, **kw).n_complete == 5  # a finished study runs nothing more
+    assert len(calls) == 3 + 3
+
+
+def test_sqlite_resume_after_kill_9_requeues_the_dead_trial(tmp_path):
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    url = f"sqlite:///{tmp_path}/k.db"
+    proc = subprocess.Popen([sys.executable, str(WORKER), url, "kill", "4", "0", "2.0", str(markers)])
+    _wait_for(lambda: list(markers.glob("w0-t1.start")), proc)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    study = optuna.load_study(study_name="kill", storage=url)
+    assert [t.state.name for t in study.trials] == ["COMPLETE", "RUNNING"]
+    r = tune(lambda p: (math.log10(p["lr"]) + 2) ** 2, n_trials=4, storage=url, study_name="kill",
+             space={"lr": [1e-4, 1.0], "schedules": ["constant"]}, pruner="none")
+    assert any("re-queued 1 trial(s)" in n for n in r.notes)
+    assert [t["state"] for t in r.trials] == ["COMPLETE", "FAIL", "COMPLETE", "COMPLETE", "COMPLETE"]
+    assert r.trials[2]["retry_of"] == 1 and r.trials[2]["params"] == r.trials[1]["params"]
+
+
+def _wait_for(condition, proc, timeout=60.0):
+    end = time.monotonic() + timeout
+    while not condition():
+        assert proc.poll() is None, "worker exited early"
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.05)
+
+
+def test_user_objective_can_prune_through_report(tmp_path):
+    def objective(p: TrialParams) -> float:
+        value = abs(math.log10(p["lr"]) + 2)
+        for step in range(1, 6):
+            if p.report(value * (1 + 1 / step), step):
+                break
+        return value
+
+    r = tune(objective, n_trials=12, out=tmp_path, pruner="median", space={"lr": [1e-5, 1.0],
+                                                                         "schedules": ["constant"]})
+    assert r.n_complete + r.n_pruned == 12 and r.n_pruned >= 1
+    assert r.best_value == min(t["value"] for t in r.trials if t["state"] == "COMPLETE")
+
+
+def test_protocol_function_task_and_fallback_note(tmp_path):
+    from lrkit.tasks import get_task
+
+    task = get_task("diabetes-linear")
+
+    def make(seed):
+        return task.build(seed)
+
+    r = tune(make, n_trials=3, budget=20, out=tmp_path, use_finder=False, pruner="none",
+             space={"schedules": ["constant"]})
+    assert r.metric == "val_loss" and r.n_complete == 3
+    assert r.lr_source == "fallback" and r.lr_range == (1e-5, 1.0)
+    assert any("finder is disabled; searching the wide range 1e-05..1" in n for n in r.notes)
+
+
+def test_finder_seeds_the_rate_range_when_available(tmp_path):
+    r = tune("diabetes-linear", n_trials=2, budget=20, out=tmp_path, pruner="none",
+             space={"schedules": ["constant"]})
+    if r.finder is None:  # the torch finder runner is a separate part of lrkit
+        assert r.lr_source == "fallback" and any("finder is unavailable" in n for n in r.notes)
+    else:
+        s = r.finder["suggestion"]
+        assert r.lr_source == "finder" and r.lr_range[0] < s < r.lr_range[1]
+        assert all(r.lr_range[0] <= t["lr"] <= r.lr_range[1] for t in r.trials)
+
+
+def test_joining_a_study_keeps_its_space_and_direction(tmp_path):
+    kw = dict(out=tmp_path, study_name="s", pruner="none")
+    tune(lambda p: p["lr"], n_trials=2, space={"lr": [1e-3, 1e-2], "schedules": ["constant"]}, **kw)
+    with pytest.raises(LRKitError, match="study 's' was created with another search space"):
+        tune(lambda p: p["lr"], n_trials=3, space={"lr": [1e-3, 1.0], "schedules": ["constant"]}, **kw)
+    with pytest.raises(LRKitError, match="study 's' exists and minimizes; this target maximizes"):
+        tune(lambda p: p["lr"], n_trials=3, direction="maximize", **kw)
+    r = tune(lambda p: p["lr"], n_trials=3, **kw)  # no space given: the stored one is used
+    assert r.n_complete == 3 and all(1e-3 <= t["lr"] <= 1e-2 for t in r.trials)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (dict(n_trials=0), r"`n_trials` of tune must be a positive integer; got 0"),
+        (dict(n_trials=2, sampler="tpee"), r"unknown sampler 'tpee'; did you mean 'tpe'\? Valid: random, tpe"),
+        (dict(n_trials=2, pruner="hyper"), r"unknown pruner 'hyper'.*Valid: hyperband, median, none, successive_"),
+        (dict(n_trials=2, space={"schedules": ["cosin"]}), r"unknown schedule 'cosin'; did you mean 'cosine'"),
+        (dict(n_trials=2, timeout=-1), r"`timeout` of tune must be a number of seconds > 0"),
+        (dict(n_trials=2, budget=0), r"`budget` of tune must be a positive integer"),
+    ],
+)
+def test_bad_input_fails_before_anything_is_written(tmp_path, kwargs, message):
+    with pytest.raises(LRKitError, match=message):
+        tune("diabetes-linear", out=tmp_path / "out", **kwargs)
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_task_lists_the_valid_ones(tmp_path):
+    with pytest.raises(LRKitError, match=r"unknown task 'digits-mpl'; did you mean 'digits-mlp'\?"):
+        tune("digits-mpl", n_trials=2, out=tmp_path)
