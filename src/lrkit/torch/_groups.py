@@ -19,7 +19,7 @@ import torch
 
 from lrkit.errors import LRKitError
 
-__all__ = ["GroupKey", "parse_key", "initial_scales"]
+__all__ = ["GroupKey", "parse_key", "initial_scales", "check_scales"]
 
 _KEY = re.compile(r"^([A-Za-z_]\w*)(?:\[(\d+)\])?$")
 
@@ -140,3 +140,24 @@ def initial_scales(gkey: GroupKey, groups: Sequence[dict[str, Any]]) -> list[flo
             )
         return [1.0] * len(initial)
     return [v / ref for v in initial]
+
+
+def check_scales(scales: Any, n_groups: int) -> list[float]:
+    """Validate explicit group scales: ``n_groups`` finite numbers >= 0.
+
+    Raises:
+        LRKitError: for a wrong length, a non-number, a negative or non-finite entry.
+    """
+    ok = isinstance(scales, (list, tuple)) and len(scales) == n_groups
+    values = []
+    for c in scales if ok else ():
+        if isinstance(c, bool) or not isinstance(c, (int, float)) or not math.isfinite(c) or c < 0:
+            ok = False
+            break
+        values.append(float(c))
+    if not ok:
+        raise LRKitError(
+            f"`group_scales` of LRScheduler must be a list of {n_groups} finite numbers >= 0 "
+            f"(one per param group); got {scales!r}."
+        )
+    return values

@@ -9,7 +9,6 @@ edits, which are the usual ways torch's chainable schedulers drift on resume.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,7 +18,7 @@ from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 
 from lrkit.errors import LRKitError, check_int
 from lrkit.schedules import ReduceOnPlateau, Schedule, constant, from_dict, parse
-from lrkit.torch._groups import initial_scales, parse_key
+from lrkit.torch._groups import check_scales, initial_scales, parse_key
 
 __all__ = ["LRScheduler"]
 
@@ -136,7 +135,7 @@ class LRScheduler(_TorchLRScheduler):
         groups = optimizer.param_groups
         self._key = parse_key(key, groups)
         self._scales = (
-            self._check_scales(group_scales, len(groups))
+            check_scales(group_scales, len(groups))
             if group_scales is not None
             else (initial_scales(self._key, groups))
         )
@@ -295,7 +294,7 @@ class LRScheduler(_TorchLRScheduler):
                 f"got {state_dict['key']!r}."
             )
         t = check_int("t", state_dict["t"], "LRScheduler.load_state_dict", low=0)
-        scales = self._check_scales(state_dict["group_scales"], len(self.optimizer.param_groups))
+        scales = check_scales(state_dict["group_scales"], len(self.optimizer.param_groups))
         saved = state_dict["schedule"]
         schedule = saved if isinstance(saved, Schedule) else from_dict(saved)
         plateau_state = state_dict["plateau"]
@@ -314,19 +313,3 @@ class LRScheduler(_TorchLRScheduler):
         self._step_count = int(state_dict.get("step_count", t + 1))
         self.last_epoch = t
         self._write(t)
-
-    @staticmethod
-    def _check_scales(scales: Any, n_groups: int) -> list[float]:
-        ok = isinstance(scales, (list, tuple)) and len(scales) == n_groups
-        values = []
-        for c in scales if ok else ():
-            if isinstance(c, bool) or not isinstance(c, (int, float)) or not math.isfinite(c) or c < 0:
-                ok = False
-                break
-            values.append(float(c))
-        if not ok:
-            raise LRKitError(
-                f"`group_scales` of LRScheduler must be a list of {n_groups} finite numbers >= 0 "
-                f"(one per param group); got {scales!r}."
-            )
-        return values
