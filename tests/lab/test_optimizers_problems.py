@@ -129,3 +129,39 @@ def test_diverging_run_stops_and_records_where():
     tr = minimize(Quadratic(L=1.0), SGD(lr=3.0), steps=500)
     assert tr.diverged_at is not None and tr.diverged_at < 500
     assert np.isinf(tr.losses[-1]) and len(tr.xs) == tr.diverged_at + 1
+
+
+# -- properties (Hypothesis) ------------------------------------------------------------
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+finite = st.floats(-1e3, 1e3, allow_nan=False)
+vectors = st.lists(finite, min_size=1, max_size=6)
+
+
+@given(name=st.sampled_from(sorted(optimizers)), w=vectors, data=st.data())
+def test_a_zero_rate_never_moves_the_parameters(name, w, data):
+    g = np.array(data.draw(st.lists(finite, min_size=len(w), max_size=len(w))))
+    opt = make_optimizer(name, 0.0)
+    state = opt.init(np.array(w))
+    new = opt.step(np.array(w), g, state)
+    np.testing.assert_array_equal(new, w)
+    assert state["t"] == 1
+
+
+@given(w=vectors, data=st.data(), lr=st.floats(0.0, 10.0), t0=st.integers(0, 50))
+def test_sgd_moves_by_exactly_rate_times_gradient(w, data, lr, t0):
+    g = np.array(data.draw(st.lists(finite, min_size=len(w), max_size=len(w))))
+    opt = SGD(lr=cosine(lr=lr, steps=100))
+    state = opt.init(np.array(w))
+    state["t"] = t0
+    np.testing.assert_allclose(opt.step(np.array(w), g, state), np.array(w) - opt.rate(t0) * g, rtol=1e-12, atol=1e-9)
+
+
+@given(g=st.lists(st.floats(1e-3, 1e3) | st.floats(-1e3, -1e-3), min_size=1, max_size=6), lr=st.floats(1e-4, 1.0))
+def test_adam_first_step_is_lr_per_coordinate_whatever_the_gradient_scale(g, lr):
+    opt = Adam(lr=lr)
+    w = np.zeros(len(g))
+    step = opt.step(w, np.array(g), opt.init(w))
+    np.testing.assert_allclose(np.abs(step), lr, rtol=1e-4)
+    assert np.all(np.sign(step) == -np.sign(g))

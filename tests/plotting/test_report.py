@@ -18,6 +18,7 @@ from lrkit.lab._demos_external import BatchScalingRecord  # noqa: E402
 from lrkit.plotting import Report, interactive_section, lab_report, plot_demo, plot_trajectories  # noqa: E402
 from lrkit.plotting._interactive import grid_payload  # noqa: E402
 from lrkit.plotting._mpl import pyplot  # noqa: E402
+from lrkit.plotting._report import figure_png  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -135,14 +136,19 @@ def test_interactive_section_embeds_safe_json_and_controls():
 def test_lab_report_has_a_section_per_record_and_no_network(records):
     chosen = [records["oscillation"], records["warmup"]]
     grid = trajectory_grid(Quadratic(), ["sgd", "momentum"], rates=[0.1, 1.0], steps=10)
-    page = lab_report(chosen, [grid]).html()
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(1, 1))
+    ready = figure_png(fig, dpi=20)  # an already rendered figure is embedded as given, not redrawn
+    plt.close(fig)
+    page = lab_report(chosen, [grid], pngs={"warmup": ready}).html()
     assert page.count("<figure>") == 2
+    assert base64.b64encode(ready).decode("ascii") in page
     assert "1. oscillation" in page and "2. warmup" in page and records["warmup"].claim in page
     for check in records["warmup"].checks():
         assert html.escape(check) in page
     assert 'id="lrlab"' in page
     assert "http://" not in page and "https://" not in page
-    assert "lrlab" not in lab_report(chosen).html()  # no grids: no interactive section
+    assert "lrlab" not in lab_report(chosen, pngs={"oscillation": ready, "warmup": ready}).html()  # no grids: none
 
 
 def test_report_tables_align_numbers_right_and_text_left():
