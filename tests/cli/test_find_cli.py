@@ -45,7 +45,8 @@ def test_json_output_matches_the_library_and_files_are_written(tmp_path: Path) -
     assert data["interval"][0] <= data["suggestion"] <= data["interval"][1]
     parts = get_task("digits-mlp").build(0)
     with pytest.warns(UserWarning, match="cycling"):  # 23 batches per epoch
-        direct = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"], num_steps=40)
+        direct = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"],
+                         num_steps=40)
     assert data["suggestion"] == direct.suggestion and data["losses"] == direct.to_dict()["losses"]
     assert json.loads((tmp_path / "finder.json").read_text())["suggestion"] == data["suggestion"]
     assert (tmp_path / "finder.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

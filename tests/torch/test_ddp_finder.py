@@ -79,8 +79,8 @@ def ranks(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
     env = dict(os.environ, MASTER_ADDR="127.0.0.1", MASTER_PORT=str(_free_port()), WORLD_SIZE="2",
                OMP_NUM_THREADS="1")
     procs = [
-        subprocess.Popen([sys.executable, str(script), str(tmp / f"rank{r}.json")], env=dict(env, RANK=str(r)),
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        subprocess.Popen([sys.executable, str(script), str(tmp / f"rank{r}.json")],
+                         env=dict(env, RANK=str(r)), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         for r in range(2)
     ]
     for p in procs:

@@ -34,7 +34,9 @@ def mse(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 class Classifier(nn.Module):
     def __init__(self) -> None:
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(8, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2), nn.Linear(32, 3))
+        self.net = nn.Sequential(
+            nn.Linear(8, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2), nn.Linear(32, 3)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
@@ -163,7 +165,8 @@ def test_amp_skipped_update_retries_the_same_rate() -> None:
     res = find_lr(model, opt, mse, data, start=1e-5, end=0.1, num_steps=12, scaler=scaler)
     assert res.meta["amp_skipped_steps"] == 1
     assert res.meta["batches_used"] == res.steps + 1
-    assert [s[0] for s in seen] == pytest.approx(list(res.lrs), rel=1e-12)  # first rate used once, by a real step
+    # The first rate is used once, by a real step.
+    assert [s[0] for s in seen] == pytest.approx(list(res.lrs), rel=1e-12)
     assert scaler.get_scale() == pytest.approx(3e38)  # the caller's scaler is restored
 
 
@@ -327,7 +330,7 @@ def test_bad_arguments_raise_before_any_update(kwargs: dict, match: str) -> None
 
 def test_empty_and_one_shot_loaders_are_rejected() -> None:
     model, opt, _ = _linear()
-    with pytest.raises(LRKitError, match="`train_loader` of find_lr must yield at least one batch; got an empty"):
+    with pytest.raises(LRKitError, match="`train_loader` of find_lr must yield at least one batch; got an"):
         find_lr(model, opt, mse, [])
     with pytest.warns(UserWarning, match="ran out after 3 batches"):
         with pytest.raises(LRKitError, match="at least one batch per pass"):

@@ -52,7 +52,9 @@ def load_script(spec: str) -> Any:
     return func
 
 
-def _build(task: str | None, script: str | None, optimizer: str | None, seed: int) -> tuple[str, dict[str, Any]]:
+def _build(
+    task: str | None, script: str | None, optimizer: str | None, seed: int
+) -> tuple[str, dict[str, Any]]:
     if task is not None and script is not None:
         raise fail("`--task` and `--script` are exclusive; give one.")
     if script is not None:
@@ -101,19 +103,19 @@ def _fmt(value: float | None) -> str:
 
 @app.command("find")
 def find_command(
-    task: str = typer.Option(None, "--task", help="Built-in task (default digits-mlp; see `lrkit tasks list`)."),
+    task: str = typer.Option(None, "--task", help="Built-in task (default digits-mlp; `lrkit tasks list`)."),
     script: str = typer.Option(None, "--script", help="FILE.py:FUNC, FUNC(seed) -> dict(model, optimizer, "
                                                       "loss_fn, train_loader[, val_loader])."),
-    optimizer: str = typer.Option(None, "--optimizer", help="Optimizer of a built-in task (sgd, sgd-plain, adam, "
-                                                            "adamw; default: the task's)."),
+    optimizer: str = typer.Option(None, "--optimizer", help="Optimizer of a built-in task (sgd, sgd-plain, "
+                                                            "adam, adamw; default: the task's)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the task's model and data."),
     num_steps: int = typer.Option(100, "--num-steps", help="Rates in the sweep (one optimizer update each)."),
     start: float = typer.Option(1e-7, "--start", help="First rate of the sweep."),
     end: float = typer.Option(10.0, "--end", help="Last rate of the sweep."),
-    rule: str = typer.Option("default", "--rule", help="Suggestion rule: default, steepest, valley, minimum/10."),
+    rule: str = typer.Option("default", "--rule", help="Rule: default, steepest, valley, minimum/10."),
     repeats: int = typer.Option(1, "--repeats", help="Sweeps over fresh batches, pooled for the interval."),
     val: bool = typer.Option(False, "--val", help="Record the loss on a fixed validation subset."),
-    out: Path = typer.Option(Path("lrkit-out"), "--out", help="Directory for finder.json, finder.png, report.html."),
+    out: Path = typer.Option(Path("lrkit-out"), "--out", help="Writes finder.json, finder.png, report.html."),
     json_out: bool = typer.Option(False, "--json", help="Print the FinderResult as JSON on stdout."),
 ) -> None:
     """Run the LR range test and suggest a learning rate."""

@@ -120,8 +120,8 @@ class _Runner:
             value = held if self.val_set is not None else loss
             if i == 0 and not math.isfinite(value):
                 raise LRKitError(
-                    f"the first loss of find_lr must be finite; got {value} at lr={lr:g}, before the rate can "
-                    "have had an effect: check the model, loss_fn and data."
+                    f"the first loss of find_lr must be finite; got {value} at lr={lr:g}, before the rate "
+                    "can have had an effect: check the model, loss_fn and data."
                 )
             if self.bar is not None:
                 self.bar[0].update(self.bar[1], advance=1, description=f"lr {lr:.2e}  loss {value:.4g}")

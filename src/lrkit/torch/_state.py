@@ -219,7 +219,8 @@ def snapshot(
     state_keys: list[list[str]] = []
     plain: dict[str, Any] = {}
     if optimizer is not None:
-        groups = [{k: copy.deepcopy(v) for k, v in g.items() if k != "params"} for g in optimizer.param_groups]
+        groups = [{k: copy.deepcopy(v) for k, v in g.items() if k != "params"}
+                  for g in optimizer.param_groups]
         params = [p for g in optimizer.param_groups for p in g["params"]]
         for i, p in enumerate(params):
             entry = optimizer.state.get(p, {})
