@@ -32,56 +32,155 @@ INVALID = [
     ("cosine(lr=0.1, steps=-5)", r"`steps` of cosine must be a positive integer; got -5\."),
     ("cosine(lr=0.1, steps=10, min_lr=0.2)", r"`min_lr` of cosine must be in \[0, lr=0\.1\]; got 0\.2\."),
     ("cosine_restarts(lr=0.1, period=0)", r"`period` of cosine_restarts must be a positive integer; got 0\."),
-    ("cosine_restarts(lr=0.1, period=10, mult=1.5)", r"`mult` of cosine_restarts must be a positive integer; got 1\.5\."),
-    ("cosine_restarts(lr=0.1, period=10, decay=0)", r"`decay` of cosine_restarts must be a number in \(0, 1\]; got 0\."),
+    (
+        "cosine_restarts(lr=0.1, period=10, mult=1.5)",
+        r"`mult` of cosine_restarts must be a positive integer; got 1\.5\.",
+    ),
+    (
+        "cosine_restarts(lr=0.1, period=10, decay=0)",
+        r"`decay` of cosine_restarts must be a number in \(0, 1\]; got 0\.",
+    ),
     ("step(lr=0.1, step_size=0)", r"`step_size` of step must be a positive integer; got 0\."),
     ("step(lr=0.1, step_size=10, gamma=1.5)", r"`gamma` of step must be a number in \(0, 1\]; got 1\.5\."),
-    ("multistep(lr=0.1, milestones=[])", r"`milestones` of multistep must be a non-empty list of positive integers"),
-    ("multistep(lr=0.1, milestones=[10, -3])", r"`milestones` of multistep must be a positive integer; got -3\."),
+    (
+        "multistep(lr=0.1, milestones=[])",
+        r"`milestones` of multistep must be a non-empty list of positive integers",
+    ),
+    (
+        "multistep(lr=0.1, milestones=[10, -3])",
+        r"`milestones` of multistep must be a positive integer; got -3\.",
+    ),
     ("multistep(lr=0.1, milestones=10)", r"`milestones` of multistep must be a non-empty list"),
     ("exponential(lr=0.1, gamma=0)", r"`gamma` of exponential must be a number in \(0, 1\]; got 0\."),
     ("exponential(lr=nan, gamma=0.9)", r"`lr` of exponential must be a finite number >= 0; got nan\."),
-    ("inverse_time(lr=0.1, decay_rate=-1)", r"`decay_rate` of inverse_time must be a finite number >= 0; got -1\."),
-    ("inverse_time(lr=0.1, decay_rate=1, staircase=1)", r"`staircase` of inverse_time must be True or False; got 1\."),
+    (
+        "inverse_time(lr=0.1, decay_rate=-1)",
+        r"`decay_rate` of inverse_time must be a finite number >= 0; got -1\.",
+    ),
+    (
+        "inverse_time(lr=0.1, decay_rate=1, staircase=1)",
+        r"`staircase` of inverse_time must be True or False; got 1\.",
+    ),
     ("inverse_sqrt(lr=0.1, warmup=-1)", r"`warmup` of inverse_sqrt must be an integer >= 0; got -1\."),
-    ("inverse_sqrt(lr=0.1, warmup=10, timescale=0)", r"`timescale` of inverse_sqrt must be a positive integer; got 0\."),
+    (
+        "inverse_sqrt(lr=0.1, warmup=10, timescale=0)",
+        r"`timescale` of inverse_sqrt must be a positive integer; got 0\.",
+    ),
     ("linear(start=0, end=0.1, steps=2.5)", r"`steps` of linear must be a positive integer; got 2\.5\."),
     ("linear(start=-0.1, end=0.1, steps=10)", r"`start` of linear must be a finite number >= 0; got -0\.1\."),
     ("polynomial(lr=0.1, steps=10, power=0)", r"`power` of polynomial must be a finite number > 0; got 0\."),
     ("polynomial(lr=0.1, steps=10, end=0.5)", r"`end` of polynomial must be in \[0, lr=0\.1\]; got 0\.5\."),
-    ("one_minus_sqrt(lr=0.1, steps=10, min_lr=1)", r"`min_lr` of one_minus_sqrt must be in \[0, lr=0\.1\]; got 1\."),
+    (
+        "one_minus_sqrt(lr=0.1, steps=10, min_lr=1)",
+        r"`min_lr` of one_minus_sqrt must be in \[0, lr=0\.1\]; got 1\.",
+    ),
     ("geometric(start=0, end=0.1, steps=10)", r"`start` of geometric must be a finite number > 0; got 0\."),
     ("exp_sweep(start=1e-7, end=10, steps=1)", r"`steps` of exp_sweep must be an integer >= 2; got 1\."),
     ("exp_sweep(start=0, end=10, steps=100)", r"`start` of exp_sweep must be a finite number > 0; got 0\."),
-    ("linear_sweep(start=0, end=-1, steps=100)", r"`end` of linear_sweep must be a finite number >= 0; got -1\."),
-    ("cyclic(base_lr=0.1, max_lr=0.01, step_size_up=10)", r"`max_lr` of cyclic must be >= base_lr \(0\.1\); got 0\.01\."),
-    ("cyclic(base_lr=0.01, max_lr=0.1, step_size_up=10, mode='tri')", r"`mode` of cyclic must be one of 'triangular', 'triangular2', 'exp_range'; got 'tri'\."),
-    ("cyclic(base_lr=0.01, max_lr=0.1, step_size_up=10, gamma=0.9)", r"`gamma` of cyclic is only used by mode='exp_range'; got 0\.9 with mode='triangular'\."),
-    ("cyclic(base_lr=0.01, max_lr=0.1, step_size_up=10, step_size_down=0)", r"`step_size_down` of cyclic must be a positive integer; got 0\."),
-    ("one_cycle(max_lr=0.1, steps=100, pct_start=1.5)", r"`pct_start` of one_cycle must be a number in \[0, 1\]; got 1\.5\."),
-    ("one_cycle(max_lr=0.1, steps=100, pct_start=0.6, three_phase=True)", r"`pct_start` of one_cycle must be a number in \[0, 0\.5\]; got 0\.6\."),
-    ("one_cycle(max_lr=0.1, steps=100, pct_start=0.01)", r"must not make pct_start \* steps == 1 .*got 0\.01 with steps=100\."),
-    ("one_cycle(max_lr=0.1, steps=100, anneal='cosine')", r"`anneal` of one_cycle must be one of 'cos', 'linear'; got 'cosine'\."),
+    (
+        "linear_sweep(start=0, end=-1, steps=100)",
+        r"`end` of linear_sweep must be a finite number >= 0; got -1\.",
+    ),
+    (
+        "cyclic(base_lr=0.1, max_lr=0.01, step_size_up=10)",
+        r"`max_lr` of cyclic must be >= base_lr \(0\.1\); got 0\.01\.",
+    ),
+    (
+        "cyclic(base_lr=0.01, max_lr=0.1, step_size_up=10, mode='tri')",
+        r"`mode` of cyclic must be one of 'triangular', 'triangular2', 'exp_range'; got 'tri'\.",
+    ),
+    (
+        "cyclic(base_lr=0.01, max_lr=0.1, step_size_up=10, gamma=0.9)",
+        r"`gamma` of cyclic is only used by mode='exp_range'; got 0\.9 with mode='triangular'\.",
+    ),
+    (
+        "cyclic(base_lr=0.01, max_lr=0.1, step_size_up=10, step_size_down=0)",
+        r"`step_size_down` of cyclic must be a positive integer; got 0\.",
+    ),
+    (
+        "one_cycle(max_lr=0.1, steps=100, pct_start=1.5)",
+        r"`pct_start` of one_cycle must be a number in \[0, 1\]; got 1\.5\.",
+    ),
+    (
+        "one_cycle(max_lr=0.1, steps=100, pct_start=0.6, three_phase=True)",
+        r"`pct_start` of one_cycle must be a number in \[0, 0\.5\]; got 0\.6\.",
+    ),
+    (
+        "one_cycle(max_lr=0.1, steps=100, pct_start=0.01)",
+        r"must not make pct_start \* steps == 1 .*got 0\.01 with steps=100\.",
+    ),
+    (
+        "one_cycle(max_lr=0.1, steps=100, anneal='cosine')",
+        r"`anneal` of one_cycle must be one of 'cos', 'linear'; got 'cosine'\.",
+    ),
     ("one_cycle(max_lr=0, steps=100)", r"`max_lr` of one_cycle must be a finite number > 0; got 0\."),
-    ("warmup(schedule=cosine(lr=0.1, steps=10), steps=-1)", r"`steps` of warmup must be an integer >= 0; got -1\."),
-    ("warmup(schedule=cosine(lr=0.1, steps=10), steps=5, shape='cubic')", r"`shape` of warmup must be one of 'linear', 'exponential'; got 'cubic'\."),
-    ("warmup(schedule=cosine(lr=0.1, steps=10), steps=5, start=0.5)", r"`start` of warmup must be <= schedule\(0\) = 0\.1; got 0\.5\."),
-    ("warmup(schedule=cosine(lr=0.1, steps=10), steps=5, shape='exponential')", r"`start` of warmup must be a finite number > 0; got 0\.0\."),
+    (
+        "warmup(schedule=cosine(lr=0.1, steps=10), steps=-1)",
+        r"`steps` of warmup must be an integer >= 0; got -1\.",
+    ),
+    (
+        "warmup(schedule=cosine(lr=0.1, steps=10), steps=5, shape='cubic')",
+        r"`shape` of warmup must be one of 'linear', 'exponential'; got 'cubic'\.",
+    ),
+    (
+        "warmup(schedule=cosine(lr=0.1, steps=10), steps=5, start=0.5)",
+        r"`start` of warmup must be <= schedule\(0\) = 0\.1; got 0\.5\.",
+    ),
+    (
+        "warmup(schedule=cosine(lr=0.1, steps=10), steps=5, shape='exponential')",
+        r"`start` of warmup must be a finite number > 0; got 0\.0\.",
+    ),
     ("warmup(schedule=0.1, steps=5)", r"`schedule` of warmup must be a schedule; got 0\.1\."),
-    ("warmup_cosine(lr=0.1, warmup=100, steps=100)", r"`warmup` of warmup_cosine must be an integer in \[0, 99\]; got 100\."),
-    ("warmup_cosine(lr=0.1, warmup=10, steps=100, min_lr=1)", r"`min_lr` of warmup_cosine must be in \[0, lr=0\.1\]; got 1\."),
+    (
+        "warmup_cosine(lr=0.1, warmup=100, steps=100)",
+        r"`warmup` of warmup_cosine must be an integer in \[0, 99\]; got 100\.",
+    ),
+    (
+        "warmup_cosine(lr=0.1, warmup=10, steps=100, min_lr=1)",
+        r"`min_lr` of warmup_cosine must be in \[0, lr=0\.1\]; got 1\.",
+    ),
     ("wsd(lr=0.1, warmup=10, stable=10, decay=0)", r"`decay` of wsd must be a positive integer; got 0\."),
-    ("wsd(lr=0.1, warmup=10, stable=10, decay=10, shape='exp')", r"`shape` of wsd must be one of 'linear', 'cosine', '1-sqrt'; got 'exp'\."),
-    ("sequence(phases=[cosine(lr=0.1, steps=10)])", r"`phases` of sequence must be a list of at least 2 schedules"),
-    ("sequence(phases=[constant(lr=0.1), cosine(lr=0.1, steps=10)])", r"must have a finite horizon except the last; got constant\(lr=0\.1\)"),
-    ("scale(schedule=constant(lr=0.1), factor=-2)", r"`factor` of scale must be a finite number >= 0; got -2\."),
+    (
+        "wsd(lr=0.1, warmup=10, stable=10, decay=10, shape='exp')",
+        r"`shape` of wsd must be one of 'linear', 'cosine', '1-sqrt'; got 'exp'\.",
+    ),
+    (
+        "sequence(phases=[cosine(lr=0.1, steps=10)])",
+        r"`phases` of sequence must be a list of at least 2 schedules",
+    ),
+    (
+        "sequence(phases=[constant(lr=0.1), cosine(lr=0.1, steps=10)])",
+        r"must have a finite horizon except the last; got constant\(lr=0\.1\)",
+    ),
+    (
+        "scale(schedule=constant(lr=0.1), factor=-2)",
+        r"`factor` of scale must be a finite number >= 0; got -2\.",
+    ),
     ("clip(schedule=constant(lr=0.1), lo=0.5, hi=0.1)", r"`hi` of clip must be >= lo \(0\.5\); got 0\.1\."),
-    ("per_epoch(schedule=constant(lr=0.1), steps_per_epoch=0)", r"`steps_per_epoch` of per_epoch must be a positive integer; got 0\."),
-    ("reduce_on_plateau(lr=0.1, factor=1.0)", r"`factor` of reduce_on_plateau must be a number in \(0, 1\); got 1\.0\."),
-    ("reduce_on_plateau(lr=0.1, mode='minimum')", r"`mode` of reduce_on_plateau must be one of 'min', 'max'; got 'minimum'\."),
-    ("reduce_on_plateau(lr=0.1, threshold_mode='relative')", r"`threshold_mode` of reduce_on_plateau must be one of 'rel', 'abs'"),
-    ("reduce_on_plateau(lr=0.1, patience=-1)", r"`patience` of reduce_on_plateau must be an integer >= 0; got -1\."),
-    ("reduce_on_plateau(lr=0.1, min_lr=0.5)", r"`min_lr` of reduce_on_plateau must be in \[0, lr=0\.1\]; got 0\.5\."),
+    (
+        "per_epoch(schedule=constant(lr=0.1), steps_per_epoch=0)",
+        r"`steps_per_epoch` of per_epoch must be a positive integer; got 0\.",
+    ),
+    (
+        "reduce_on_plateau(lr=0.1, factor=1.0)",
+        r"`factor` of reduce_on_plateau must be a number in \(0, 1\); got 1\.0\.",
+    ),
+    (
+        "reduce_on_plateau(lr=0.1, mode='minimum')",
+        r"`mode` of reduce_on_plateau must be one of 'min', 'max'; got 'minimum'\.",
+    ),
+    (
+        "reduce_on_plateau(lr=0.1, threshold_mode='relative')",
+        r"`threshold_mode` of reduce_on_plateau must be one of 'rel', 'abs'",
+    ),
+    (
+        "reduce_on_plateau(lr=0.1, patience=-1)",
+        r"`patience` of reduce_on_plateau must be an integer >= 0; got -1\.",
+    ),
+    (
+        "reduce_on_plateau(lr=0.1, min_lr=0.5)",
+        r"`min_lr` of reduce_on_plateau must be in \[0, lr=0\.1\]; got 0\.5\.",
+    ),
 ]
 
 
@@ -112,7 +211,9 @@ def test_example_builds_the_family(name):
     if info.stateful:
         assert isinstance(s, ReduceOnPlateau)
     elif info.composite:
-        assert isinstance(s, Schedule) and s.name == "sequence", f"composite {name} must be built from primitives"
+        assert isinstance(s, Schedule) and s.name == "sequence", (
+            f"composite {name} must be built from primitives"
+        )
     else:
         assert type(s) is info.factory and s.name == name
 
@@ -178,7 +279,7 @@ def test_schedules_are_hashable_values(name):
     assert a == b and hash(a) == hash(b)
     assert len({a, b}) == 1
     with pytest.raises(AttributeError):
-        setattr(a, "steps", 1)  # frozen
+        a.steps = 1  # frozen
 
 
 def test_the_stateful_controller_is_not_hashable():

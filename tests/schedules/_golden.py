@@ -8,7 +8,9 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 
-def assert_closed_form(schedule, expected: Callable[[int], float], steps: Iterable[int], *, rel: float = 1e-12) -> None:
+def assert_closed_form(
+    schedule, expected: Callable[[int], float], steps: Iterable[int], *, rel: float = 1e-12
+) -> None:
     """Check ``schedule(t)`` (vectorized) against the plain-Python ``expected(t)`` at every step.
 
     The failure message names the first few bad steps with expected and actual values.
@@ -21,4 +23,6 @@ def assert_closed_form(schedule, expected: Callable[[int], float], steps: Iterab
         for t, w, a in zip(ts, want, actual)
         if not math.isclose(a, w, rel_tol=rel, abs_tol=1e-300)
     ]
-    assert not bad, f"{schedule}: " + "; ".join(f"step {t}: expected {w!r}, actual {a!r}" for t, w, a in bad[:5])
+    assert not bad, f"{schedule}: " + "; ".join(
+        f"step {t}: expected {w!r}, actual {a!r}" for t, w, a in bad[:5]
+    )

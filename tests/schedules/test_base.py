@@ -8,7 +8,17 @@ import numpy as np
 import pytest
 
 from lrkit.errors import LRKitError
-from lrkit.schedules import ScheduleInfo, cosine, cosine_restarts, inverse_sqrt, lookup, one_cycle, register, registry, step
+from lrkit.schedules import (
+    ScheduleInfo,
+    cosine,
+    cosine_restarts,
+    inverse_sqrt,
+    lookup,
+    one_cycle,
+    register,
+    registry,
+    step,
+)
 from lrkit.schedules._base import exp_power, format_value, int_power, plain, spec_call, steps_array
 
 
@@ -20,7 +30,9 @@ def test_steps_array_accepts_ints_and_whole_floats():
     assert list(steps_array(range(3), "x")) == [0.0, 1.0, 2.0]
 
 
-@pytest.mark.parametrize("bad", [-1, 2.5, math.nan, math.inf, np.array([1.0, -0.0 - 1]), "7", None, [True], 1 + 2j])
+@pytest.mark.parametrize(
+    "bad", [-1, 2.5, math.nan, math.inf, np.array([1.0, -0.0 - 1]), "7", None, [True], 1 + 2j]
+)
 def test_steps_array_rejects_non_steps(bad):
     with pytest.raises(LRKitError, match=r"`t` of owner must be an integer step >= 0; got "):
         steps_array(bad, "owner")
@@ -31,7 +43,9 @@ def test_error_names_the_first_bad_step_as_a_plain_float():
         steps_array(np.array([1, 2, -3, -4]), "owner")
 
 
-@pytest.mark.parametrize("k", [np.arange(50.0), np.array([0.0, 7.0, 65536.0]), np.array([70000.0, 3.0, 10**6])])
+@pytest.mark.parametrize(
+    "k", [np.arange(50.0), np.array([0.0, 7.0, 65536.0]), np.array([70000.0, 3.0, 10**6])]
+)
 def test_int_power_equals_numpy_power(k):
     # Schedules raise decay factors (<= 1) to cycle or milestone counts.
     for base in (0.1, 0.5, 0.999, 1.0):
@@ -67,27 +81,44 @@ def test_lookup_and_info_records():
     assert isinstance(info, ScheduleInfo) and info.composite and not info.stateful
     assert lookup("reduce_on_plateau").stateful
     assert registry["cyclic"].torch == "CyclicLR"
-    with pytest.raises(LRKitError, match=r"unknown schedule 'cosine_restart'; did you mean 'cosine_restarts'\?"):
+    with pytest.raises(
+        LRKitError, match=r"unknown schedule 'cosine_restart'; did you mean 'cosine_restarts'\?"
+    ):
         lookup("cosine_restart")
 
 
 def test_format_value_and_spec_call():
     assert format_value(3) == "3" and format_value(np.int64(3)) == "3"
     assert format_value(0.1) == "0.1" and format_value(-math.inf) == "-inf"
-    assert format_value("cos") == "'cos'" and format_value((1, 2.5)) == "[1, 2.5]" and format_value(None) == "None"
+    assert (
+        format_value("cos") == "'cos'"
+        and format_value((1, 2.5)) == "[1, 2.5]"
+        and format_value(None) == "None"
+    )
     with pytest.raises(LRKitError, match=r"cannot write a value of type dict in a spec"):
         format_value({"a": 1})
     assert spec_call("f", {"a": 1, "b": None}, {"b"}) == "f(a=1)"
     assert spec_call("f", {"a": 1, "b": None}) == "f(a=1, b=None)"
-    assert plain((cosine(lr=1.0, steps=2), np.float64(0.5))) == [{"name": "cosine", "lr": 1.0, "steps": 2, "min_lr": 0.0}, 0.5]
+    assert plain((cosine(lr=1.0, steps=2), np.float64(0.5))) == [
+        {"name": "cosine", "lr": 1.0, "steps": 2, "min_lr": 0.0},
+        0.5,
+    ]
 
 
 def test_family_helpers():
-    oc = one_cycle(max_lr=1.0, steps=100, pct_start=0.25, three_phase=True, div_factor=10.0, final_div_factor=100.0)
+    oc = one_cycle(
+        max_lr=1.0, steps=100, pct_start=0.25, three_phase=True, div_factor=10.0, final_div_factor=100.0
+    )
     assert oc.initial_lr == 0.1 and oc.min_lr == 0.001
     assert oc.phases() == [(24.0, 0.1, 1.0), (48.0, 1.0, 0.1), (99.0, 0.1, 0.001)]
-    i, start, length = cosine_restarts(lr=1.0, period=10, mult=3).cycle(np.array([0.0, 9.0, 10.0, 39.0, 40.0]))
-    assert list(i) == [0, 0, 1, 1, 2] and list(start) == [0, 0, 10, 10, 40] and list(length) == [10, 10, 30, 30, 90]
+    i, start, length = cosine_restarts(lr=1.0, period=10, mult=3).cycle(
+        np.array([0.0, 9.0, 10.0, 39.0, 40.0])
+    )
+    assert (
+        list(i) == [0, 0, 1, 1, 2]
+        and list(start) == [0, 0, 10, 10, 40]
+        and list(length) == [10, 10, 30, 30, 90]
+    )
     assert inverse_sqrt(lr=1.0, warmup=0).tau == 10_000 and inverse_sqrt(lr=1.0, warmup=5).tau == 5
     assert inverse_sqrt(lr=1.0, warmup=5, timescale=7).tau == 7
     assert step(lr=1.0, step_size=3).horizon is None and cosine(lr=1.0, steps=3).horizon == 3

@@ -50,7 +50,9 @@ def test_sequence_is_associative_and_equals_the_function_form():
 
 
 def test_sequence_of_sequences_has_the_combined_horizon():
-    s = (linear(start=0.0, end=1.0, steps=3) >> cosine(lr=1.0, steps=4)) >> (cosine(lr=1.0, steps=5) >> constant(lr=0.0, steps=6))
+    s = (linear(start=0.0, end=1.0, steps=3) >> cosine(lr=1.0, steps=4)) >> (
+        cosine(lr=1.0, steps=5) >> constant(lr=0.0, steps=6)
+    )
     assert s.horizon == 18 and len(s.phases) == 4
 
 

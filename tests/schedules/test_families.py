@@ -52,7 +52,9 @@ def test_cosine(lr, steps, min_lr):
 
 @pytest.mark.parametrize(("step_size", "gamma"), [(1, 0.99), (30, 0.1), (7, 0.5)])
 def test_step(step_size, gamma):
-    assert_closed_form(step(lr=0.2, step_size=step_size, gamma=gamma), lambda t: 0.2 * gamma ** (t // step_size), T)
+    assert_closed_form(
+        step(lr=0.2, step_size=step_size, gamma=gamma), lambda t: 0.2 * gamma ** (t // step_size), T
+    )
 
 
 def test_step_boundary_applies_from_the_multiple():
@@ -79,7 +81,9 @@ def test_exponential(gamma):
     assert_closed_form(exponential(lr=0.4, gamma=gamma), lambda t: 0.4 * gamma**t, T)
 
 
-@pytest.mark.parametrize(("start", "end", "steps"), [(0.0, 0.1, 100), (0.1, 0.001, 1000), (0.5, 0.5, 3), (1.0, 0.0, 1)])
+@pytest.mark.parametrize(
+    ("start", "end", "steps"), [(0.0, 0.1, 100), (0.1, 0.001, 1000), (0.5, 0.5, 3), (1.0, 0.0, 1)]
+)
 def test_linear_including_kohonen_decay(start, end, steps):
     def ref(t):
         return end if t >= steps else start + (end - start) * t / steps
@@ -92,7 +96,9 @@ def test_linear_including_kohonen_decay(start, end, steps):
 def test_linear_is_the_kohonen_learning_rate_decay():
     # SOM: alpha(t) = alpha0 * (1 - t / T), reaching 0 at T (Kohonen 2001, eq. 3.7's linear form).
     alpha0, big_t = 0.5, 400
-    assert_closed_form(linear(start=alpha0, end=0.0, steps=big_t), lambda t: alpha0 * (1 - min(t, big_t) / big_t), T)
+    assert_closed_form(
+        linear(start=alpha0, end=0.0, steps=big_t), lambda t: alpha0 * (1 - min(t, big_t) / big_t), T
+    )
 
 
 @pytest.mark.parametrize(("power", "end"), [(1.0, 0.0), (2.0, 0.0), (0.5, 0.01), (3.0, 0.05)])
@@ -165,7 +171,8 @@ def _sgdr_reference(lr, period, mult, min_lr, decay):
 
 
 @pytest.mark.parametrize(
-    ("period", "mult", "decay"), [(100, 1, 1.0), (10, 2, 1.0), (7, 3, 1.0), (1, 2, 1.0), (1, 1, 1.0), (50, 2, 0.7)]
+    ("period", "mult", "decay"),
+    [(100, 1, 1.0), (10, 2, 1.0), (7, 3, 1.0), (1, 2, 1.0), (1, 1, 1.0), (50, 2, 0.7)],
 )
 def test_cosine_restarts(period, mult, decay):
     s = cosine_restarts(lr=0.2, period=period, mult=mult, min_lr=0.01, decay=decay)
@@ -198,7 +205,12 @@ def _clr_reference(base, top, up, down, mode, gamma):
 
 @pytest.mark.parametrize(
     ("up", "down", "mode", "gamma"),
-    [(200, None, "triangular", 1.0), (150, 250, "triangular2", 1.0), (100, 37, "exp_range", 0.999), (1, 1, "triangular", 1.0)],
+    [
+        (200, None, "triangular", 1.0),
+        (150, 250, "triangular2", 1.0),
+        (100, 37, "exp_range", 0.999),
+        (1, 1, "triangular", 1.0),
+    ],
 )
 def test_cyclic(up, down, mode, gamma):
     s = cyclic(base_lr=0.01, max_lr=0.3, step_size_up=up, step_size_down=down, mode=mode, gamma=gamma)
@@ -207,7 +219,9 @@ def test_cyclic(up, down, mode, gamma):
 
 def test_cyclic_triangle_corners():
     s = cyclic(base_lr=1.0, max_lr=3.0, step_size_up=4, step_size_down=2)
-    assert [s(t) for t in (0, 2, 4, 5, 6, 10, 12)] == pytest.approx([1.0, 2.0, 3.0, 2.0, 1.0, 3.0, 1.0], rel=1e-15)
+    assert [s(t) for t in (0, 2, 4, 5, 6, 10, 12)] == pytest.approx(
+        [1.0, 2.0, 3.0, 2.0, 1.0, 3.0, 1.0], rel=1e-15
+    )
 
 
 def _one_cycle_reference(max_lr, total, pct, anneal, div, final_div, three):
@@ -248,7 +262,15 @@ def _one_cycle_reference(max_lr, total, pct, anneal, div, final_div, three):
     ],
 )
 def test_one_cycle(total, pct, anneal, three):
-    s = one_cycle(max_lr=0.5, steps=total, pct_start=pct, anneal=anneal, three_phase=three, div_factor=20.0, final_div_factor=500.0)
+    s = one_cycle(
+        max_lr=0.5,
+        steps=total,
+        pct_start=pct,
+        anneal=anneal,
+        three_phase=three,
+        div_factor=20.0,
+        final_div_factor=500.0,
+    )
     assert_closed_form(s, _one_cycle_reference(0.5, total, pct, anneal, 20.0, 500.0, three), T)
 
 
@@ -276,10 +298,16 @@ def test_linear_sweep_is_linspace_with_exact_ends(start, end, n):
 
 def test_sweeps_include_their_end_while_ramps_stop_one_short():
     n = 50
-    np.testing.assert_allclose(exp_sweep(start=1e-4, end=1.0, steps=n)(np.arange(2 * n)),
-                               geometric(start=1e-4, end=1.0, steps=n - 1)(np.arange(2 * n)), rtol=1e-13)
-    np.testing.assert_allclose(linear_sweep(start=0.0, end=1.0, steps=n)(np.arange(2 * n)),
-                               linear(start=0.0, end=1.0, steps=n - 1)(np.arange(2 * n)), rtol=1e-13)
+    np.testing.assert_allclose(
+        exp_sweep(start=1e-4, end=1.0, steps=n)(np.arange(2 * n)),
+        geometric(start=1e-4, end=1.0, steps=n - 1)(np.arange(2 * n)),
+        rtol=1e-13,
+    )
+    np.testing.assert_allclose(
+        linear_sweep(start=0.0, end=1.0, steps=n)(np.arange(2 * n)),
+        linear(start=0.0, end=1.0, steps=n - 1)(np.arange(2 * n)),
+        rtol=1e-13,
+    )
 
 
 def test_triangular2_stays_finite_after_a_thousand_cycles():

@@ -108,7 +108,9 @@ def test_inverse_sqrt(w):
 
 
 @pytest.mark.parametrize("decay_type", ["linear", "cosine", "1-sqrt"])
-@pytest.mark.parametrize(("w", "stable", "decay", "ratio"), [(100, 600, 300, 0.0), (0, 500, 500, 0.1), (50, 0, 100, 0.01)])
+@pytest.mark.parametrize(
+    ("w", "stable", "decay", "ratio"), [(100, 600, 300, 0.0), (0, 500, 500, 0.1), (50, 0, 100, 0.01)]
+)
 def test_warmup_stable_decay(w, stable, decay, ratio, decay_type):
     def hf(t):
         if t < w:

@@ -81,7 +81,9 @@ def test_apply_is_identity_until_a_cut_then_scales_with_a_floor():
     c.observe(1.0)
     c.observe(2.0)
     assert c.multiplier == 0.5
-    np.testing.assert_array_equal(c.apply(sched(np.arange(100))), np.maximum(sched(np.arange(100)) * 0.5, 0.01))
+    np.testing.assert_array_equal(
+        c.apply(sched(np.arange(100))), np.maximum(sched(np.arange(100)) * 0.5, 0.01)
+    )
     assert c.apply(0.1) == c.lr == 0.05
     assert isinstance(c.apply(0.1), float)
 
@@ -118,8 +120,13 @@ def test_state_round_trip_resumes_identically():
 def test_fresh_state_has_no_best():
     c = reduce_on_plateau(lr=0.1, mode="max")
     assert c.state_dict() == {
-        "best": None, "num_bad_epochs": 0, "cooldown_counter": 0, "observations": 0, "cuts": 0,
-        "multiplier": 1.0, "lr": 0.1,
+        "best": None,
+        "num_bad_epochs": 0,
+        "cooldown_counter": 0,
+        "observations": 0,
+        "cuts": 0,
+        "multiplier": 1.0,
+        "lr": 0.1,
     }
     assert c.best == -math.inf
 
@@ -128,9 +135,26 @@ def test_load_state_dict_validates():
     c = reduce_on_plateau(lr=0.1)
     with pytest.raises(LRKitError, match=r"`state` of reduce_on_plateau must be a dict with keys best, "):
         c.load_state_dict({"best": 1.0})
-    bad = c.state_dict() | {"num_bad_epochs": -1}
-    with pytest.raises(LRKitError, match=r"`num_bad_epochs` of reduce_on_plateau must be an integer >= 0"):
-        c.load_state_dict(bad)
+    c.observe(1.0)
+    before = c.state_dict()
+    for change, pattern in [
+        ({"num_bad_epochs": -1}, r"`num_bad_epochs` of reduce_on_plateau must be an integer >= 0"),
+        ({"best": "low"}, r"`best` of reduce_on_plateau state must be a number or None; got 'low'"),
+        ({"lr": -0.1}, r"`lr` of reduce_on_plateau must be a finite number >= 0"),
+        ({"best": 0.5, "multiplier": 2.0}, r"`multiplier` of reduce_on_plateau must be a number in \[0, 1\]"),
+    ]:
+        with pytest.raises(LRKitError, match=pattern):
+            c.load_state_dict(before | change)
+        assert c.state_dict() == before  # a failed load changes nothing
+
+
+def test_an_infinite_best_survives_a_round_trip():
+    c = reduce_on_plateau(lr=0.1, mode="max")
+    c.observe(math.inf)
+    assert c.best == math.inf and c.state_dict()["best"] == math.inf
+    again = reduce_on_plateau(lr=0.1, mode="max")
+    again.load_state_dict(c.state_dict())
+    assert again.best == math.inf and again == c
 
 
 def test_equality_includes_state_and_repr_is_the_parameters():
@@ -145,7 +169,15 @@ def test_equality_includes_state_and_repr_is_the_parameters():
     "kwargs",
     [
         {},
-        {"mode": "max", "threshold_mode": "abs", "threshold": 0.05, "cooldown": 3, "patience": 2, "factor": 0.5, "min_lr": 0.003},
+        {
+            "mode": "max",
+            "threshold_mode": "abs",
+            "threshold": 0.05,
+            "cooldown": 3,
+            "patience": 2,
+            "factor": 0.5,
+            "min_lr": 0.003,
+        },
         {"patience": 0, "factor": 0.7, "min_lr": 0.2, "eps": 0.01},
         {"threshold_mode": "abs", "threshold": 0.0, "patience": 5, "cooldown": 1},
     ],

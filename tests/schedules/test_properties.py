@@ -53,7 +53,11 @@ def decays(draw):
     """(schedule, lo, hi) for the families that never increase."""
     lr, n = draw(rates), draw(lengths)
     floor = lr * draw(fractions)
-    kind = draw(st.sampled_from(["cosine", "step", "multistep", "exponential", "polynomial", "one_minus_sqrt", "inverse_time"]))
+    kind = draw(
+        st.sampled_from(
+            ["cosine", "step", "multistep", "exponential", "polynomial", "one_minus_sqrt", "inverse_time"]
+        )
+    )
     if kind == "cosine":
         return cosine(lr=lr, steps=n, min_lr=floor), floor, lr
     if kind == "step":
@@ -67,7 +71,13 @@ def decays(draw):
         return polynomial(lr=lr, steps=n, power=draw(st.floats(0.1, 5.0)), end=floor), floor, lr
     if kind == "one_minus_sqrt":
         return one_minus_sqrt(lr=lr, steps=n, min_lr=floor), floor, lr
-    return inverse_time(lr=lr, decay_rate=draw(st.floats(0.0, 10.0)), decay_steps=n, staircase=draw(st.booleans())), 0.0, lr
+    return (
+        inverse_time(
+            lr=lr, decay_rate=draw(st.floats(0.0, 10.0)), decay_steps=n, staircase=draw(st.booleans())
+        ),
+        0.0,
+        lr,
+    )
 
 
 @given(decays())
@@ -120,30 +130,60 @@ def test_cosine_restarts_bounded_and_non_increasing_within_each_cycle(lr, period
     np.testing.assert_allclose(v[starts], lr * frac + (lr - lr * frac) * decay**cycle, rtol=1e-12)
 
 
-@given(rates, st.floats(1.0, 100.0), st.integers(1, 300), st.one_of(st.none(), st.integers(1, 300)),
-       st.sampled_from(["triangular", "triangular2", "exp_range"]), st.floats(0.99, 1.0))
+@given(
+    rates,
+    st.floats(1.0, 100.0),
+    st.integers(1, 300),
+    st.one_of(st.none(), st.integers(1, 300)),
+    st.sampled_from(["triangular", "triangular2", "exp_range"]),
+    st.floats(0.99, 1.0),
+)
 def test_cyclic_bounded_and_monotone_in_each_half_cycle(base, ratio, up, down, mode, gamma):
-    s = cyclic(base_lr=base, max_lr=base * ratio, step_size_up=up, step_size_down=down, mode=mode,
-               gamma=gamma if mode == "exp_range" else 1.0)
+    s = cyclic(
+        base_lr=base,
+        max_lr=base * ratio,
+        step_size_up=up,
+        step_size_down=down,
+        mode=mode,
+        gamma=gamma if mode == "exp_range" else 1.0,
+    )
     d = down or up
     v = s(np.arange(3 * (up + d) + 1))
     assert np.all(v >= base * (1 - TOL)) and np.all(v <= base * ratio * (1 + TOL))
     assert abs(v[up + d] - base) <= TOL * base
     if mode == "exp_range":
         # The triangle shrunk by gamma**t: below the triangular wave, never below base.
-        tri = cyclic(base_lr=base, max_lr=base * ratio, step_size_up=up, step_size_down=down)(np.arange(v.size))
-        np.testing.assert_allclose(v - base, (tri - base) * gamma ** np.arange(v.size), rtol=1e-9, atol=1e-12 * base)
+        tri = cyclic(base_lr=base, max_lr=base * ratio, step_size_up=up, step_size_down=down)(
+            np.arange(v.size)
+        )
+        np.testing.assert_allclose(
+            v - base, (tri - base) * gamma ** np.arange(v.size), rtol=1e-9, atol=1e-12 * base
+        )
     else:
         assert _non_decreasing(v[: up + 1]) and _non_increasing(v[up : up + d + 1])
 
 
-@given(rates, st.integers(2, 3000), st.floats(0.05, 0.5), st.sampled_from(["cos", "linear"]), st.booleans(),
-       st.floats(1.5, 100.0), st.floats(1.5, 1e4))
+@given(
+    rates,
+    st.integers(2, 3000),
+    st.floats(0.05, 0.5),
+    st.sampled_from(["cos", "linear"]),
+    st.booleans(),
+    st.floats(1.5, 100.0),
+    st.floats(1.5, 1e4),
+)
 def test_one_cycle_rises_to_max_then_falls(max_lr, n, pct, anneal, three, div, final_div):
     if pct * n == 1.0:
         pct += 0.01
-    s = one_cycle(max_lr=max_lr, steps=n, pct_start=pct, anneal=anneal, three_phase=three, div_factor=div,
-                  final_div_factor=final_div)
+    s = one_cycle(
+        max_lr=max_lr,
+        steps=n,
+        pct_start=pct,
+        anneal=anneal,
+        three_phase=three,
+        div_factor=div,
+        final_div_factor=final_div,
+    )
     v = s(_grid(n))
     assert np.all(v >= s.min_lr * (1 - 1e-9)) and np.all(v <= max_lr * (1 + TOL))
     peak = int(np.argmax(v))
@@ -154,9 +194,17 @@ def test_one_cycle_rises_to_max_then_falls(max_lr, n, pct, anneal, three, div, f
 schedules = st.one_of(
     decays().map(lambda c: c[0]),
     st.builds(lambda a, b, n: linear(start=a, end=b, steps=n), st.floats(0, 1), st.floats(0, 1), lengths),
-    st.builds(lambda lr, w, n: warmup_cosine(lr=lr, warmup=w, steps=w + n), rates, st.integers(0, 300), lengths),
-    st.builds(lambda lr, w, s_, d, sh: wsd(lr=lr, warmup=w, stable=s_, decay=d, shape=sh), rates, st.integers(0, 200),
-              st.integers(0, 200), st.integers(1, 200), st.sampled_from(["linear", "cosine", "1-sqrt"])),
+    st.builds(
+        lambda lr, w, n: warmup_cosine(lr=lr, warmup=w, steps=w + n), rates, st.integers(0, 300), lengths
+    ),
+    st.builds(
+        lambda lr, w, s_, d, sh: wsd(lr=lr, warmup=w, stable=s_, decay=d, shape=sh),
+        rates,
+        st.integers(0, 200),
+        st.integers(0, 200),
+        st.integers(1, 200),
+        st.sampled_from(["linear", "cosine", "1-sqrt"]),
+    ),
     st.builds(lambda lr: constant(lr=lr), rates),
 )
 finite = schedules.filter(lambda s: s.horizon is not None)

@@ -48,11 +48,13 @@ def test_negative_and_scientific_numbers_and_named_constants():
 def test_nested_schedules_as_arguments():
     s = parse("scale(schedule=warmup(schedule=cosine(lr=1, steps=10), steps=5), factor=0.5)")
     assert s == scale(warmup(cosine(lr=1.0, steps=10), steps=5), 0.5)
-    assert parse("warmup(cosine(lr=1, steps=10) >> constant(lr=0.01), steps=5)").phases[-1] == constant(lr=0.01)
+    assert parse("warmup(cosine(lr=1, steps=10) >> constant(lr=0.01), steps=5)").phases[-1] == constant(
+        lr=0.01
+    )
 
 
 def test_strings_and_booleans():
-    s = parse("one_cycle(max_lr=0.1, steps=100, anneal=\"linear\", three_phase=True)")
+    s = parse('one_cycle(max_lr=0.1, steps=100, anneal="linear", three_phase=True)')
     assert s.anneal == "linear" and s.three_phase is True
 
 
@@ -87,16 +89,23 @@ def test_unknown_name_suggests_and_lists_every_family():
 
 
 def test_unknown_key_lists_the_valid_keys():
-    with pytest.raises(LRKitError, match=r"unknown parameter of cosine 'stps'; did you mean 'steps'\? Valid: lr, min_lr, steps\."):
+    with pytest.raises(
+        LRKitError,
+        match=r"unknown parameter of cosine 'stps'; did you mean 'steps'\? Valid: lr, min_lr, steps\.",
+    ):
         parse("cosine(lr=0.1, stps=10)")
 
 
 def test_missing_and_duplicate_arguments():
-    with pytest.raises(LRKitError, match=r"invalid parameters for cosine: .*steps.*Parameters: lr, steps, min_lr\."):
+    with pytest.raises(
+        LRKitError, match=r"invalid parameters for cosine: .*steps.*Parameters: lr, steps, min_lr\."
+    ):
         parse("cosine(lr=0.1)")
     with pytest.raises(LRKitError, match=r"invalid parameters for cosine"):
         parse("cosine(0.1, lr=0.1, steps=3)")
-    with pytest.raises(LRKitError, match=r"parameter 'lr' is given twice in 'cosine\(lr=0\.1, lr=0\.2, steps=3\)'"):
+    with pytest.raises(
+        LRKitError, match=r"parameter 'lr' is given twice in 'cosine\(lr=0\.1, lr=0\.2, steps=3\)'"
+    ):
         parse("cosine(lr=0.1, lr=0.2, steps=3)")
 
 

@@ -20,9 +20,10 @@ Example:
     True
 """
 
-from lrkit.schedules._base import Schedule, ScheduleInfo, lookup, register, registry
 from lrkit.schedules._annealing import Constant, Cosine, CosineRestarts, constant, cosine, cosine_restarts
+from lrkit.schedules._base import Schedule, ScheduleInfo, lookup, register, registry
 from lrkit.schedules._compose import Clip, PerEpoch, Scale, Sequence, clip, per_epoch, scale, sequence
+from lrkit.schedules._cyclic import Cyclic, OneCycle, cyclic, one_cycle
 from lrkit.schedules._decay import (
     Exponential,
     InverseSqrt,
@@ -35,12 +36,20 @@ from lrkit.schedules._decay import (
     multistep,
     step,
 )
-from lrkit.schedules._ramps import Geometric, Linear, OneMinusSqrt, Polynomial, geometric, linear, one_minus_sqrt, polynomial
-from lrkit.schedules._sweeps import ExpSweep, LinearSweep, exp_sweep, linear_sweep
-from lrkit.schedules._cyclic import Cyclic, OneCycle, cyclic, one_cycle
-from lrkit.schedules._warmup import warmup, warmup_cosine, wsd
 from lrkit.schedules._plateau import ReduceOnPlateau, reduce_on_plateau
+from lrkit.schedules._ramps import (
+    Geometric,
+    Linear,
+    OneMinusSqrt,
+    Polynomial,
+    geometric,
+    linear,
+    one_minus_sqrt,
+    polynomial,
+)
 from lrkit.schedules._spec import from_dict, parse
+from lrkit.schedules._sweeps import ExpSweep, LinearSweep, exp_sweep, linear_sweep
+from lrkit.schedules._warmup import warmup, warmup_cosine, wsd
 
 __all__ = [
     # the value type, registry and spec round trip

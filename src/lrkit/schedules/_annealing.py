@@ -168,7 +168,9 @@ class CosineRestarts(Schedule):
         if min_lr > lr:
             raise LRKitError(f"`min_lr` of cosine_restarts must be in [0, lr={lr:g}]; got {min_lr:g}.")
         object.__setattr__(self, "min_lr", min_lr)
-        object.__setattr__(self, "decay", check_range("decay", self.decay, self.name, 0.0, 1.0, low_open=True))
+        object.__setattr__(
+            self, "decay", check_range("decay", self.decay, self.name, 0.0, 1.0, low_open=True)
+        )
 
     def cycle(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Cycle index :math:`i`, its start :math:`S_i` and length :math:`T_i` for steps ``t``."""

@@ -101,7 +101,9 @@ def exp_power(base: float, x: np.ndarray) -> np.ndarray:
 def steps_array(t: Any, owner: str) -> np.ndarray:
     """Validate steps (an int or array of ints >= 0) and return them as float64."""
     arr = np.asarray(t)
-    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+    if arr.dtype == bool or not (
+        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
+    ):
         raise LRKitError(f"`t` of {owner} must be an integer step >= 0; got {t!r}.")
     tf = arr.astype(np.float64)
     if tf.size:
@@ -123,9 +125,9 @@ class Schedule:
     counting from 0; the first ``optimizer.step()`` uses ``schedule(0)``.
 
     Subclasses are frozen dataclasses; they set ``name`` (the registry and spec
-    name) and implement ``_value``. ``horizon`` is the number of
-    updates after which the schedule holds its final value (``None`` when it has
-    none); ``a >> b`` needs ``a.horizon``.
+    name), validate their fields in ``__post_init__`` and implement ``_value``.
+    ``horizon`` is how many updates the schedule lasts as a phase of ``a >> b``
+    (``None`` when endless); past it, a schedule holds its final value.
     """
 
     name: ClassVar[str] = "schedule"

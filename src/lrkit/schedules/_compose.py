@@ -54,7 +54,9 @@ class Sequence(Schedule):
     def __post_init__(self) -> None:
         phases = tuple(self.phases) if isinstance(self.phases, (list, tuple)) else self.phases
         if not isinstance(phases, tuple) or len(phases) < 2:
-            raise LRKitError(f"`phases` of sequence must be a list of at least 2 schedules; got {self.phases!r}.")
+            raise LRKitError(
+                f"`phases` of sequence must be a list of at least 2 schedules; got {self.phases!r}."
+            )
         flat: list[Schedule] = []
         for p in phases:
             _check_schedule("phases", p, "sequence")
@@ -97,7 +99,11 @@ def sequence(*phases: Schedule) -> Sequence:
     return Sequence(tuple(phases))
 
 
-@register("scale", "multiply a schedule by a constant factor", example="scale(schedule=cosine(lr=1.0, steps=100), factor=0.1)")
+@register(
+    "scale",
+    "multiply a schedule by a constant factor",
+    example="scale(schedule=cosine(lr=1.0, steps=100), factor=0.1)",
+)
 @dataclasses.dataclass(frozen=True, repr=False)
 class Scale(Schedule):
     """``factor * schedule(t)``.
@@ -129,7 +135,11 @@ def scale(schedule: Schedule, factor: float) -> Scale:
     return Scale(schedule, factor)
 
 
-@register("clip", "clamp a schedule into [lo, hi]", example="clip(schedule=exponential(lr=0.1, gamma=0.99), lo=0.001, hi=0.05)")
+@register(
+    "clip",
+    "clamp a schedule into [lo, hi]",
+    example="clip(schedule=exponential(lr=0.1, gamma=0.99), lo=0.001, hi=0.05)",
+)
 @dataclasses.dataclass(frozen=True, repr=False)
 class Clip(Schedule):
     """``min(max(schedule(t), lo), hi)``.
@@ -195,7 +205,9 @@ class PerEpoch(Schedule):
 
     def __post_init__(self) -> None:
         _check_schedule("schedule", self.schedule, "per_epoch")
-        object.__setattr__(self, "steps_per_epoch", check_int("steps_per_epoch", self.steps_per_epoch, "per_epoch"))
+        object.__setattr__(
+            self, "steps_per_epoch", check_int("steps_per_epoch", self.steps_per_epoch, "per_epoch")
+        )
 
     @property
     def horizon(self) -> int | None:

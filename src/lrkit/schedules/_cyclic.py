@@ -16,7 +16,10 @@ __all__ = ["Cyclic", "OneCycle", "cyclic", "one_cycle"]
     "cyclic",
     "cyclical rates between base_lr and max_lr: triangular, triangular2, exp_range",
     torch="CyclicLR",
-    example="cyclic(base_lr=0.001, max_lr=0.1, step_size_up=200, step_size_down=300, mode='exp_range', gamma=0.999)",
+    example=(
+        "cyclic(base_lr=0.001, max_lr=0.1, step_size_up=200, step_size_down=300, "
+        "mode='exp_range', gamma=0.999)"
+    ),
 )
 @dataclasses.dataclass(frozen=True, repr=False)
 class Cyclic(Schedule):
@@ -76,7 +79,9 @@ class Cyclic(Schedule):
         object.__setattr__(self, "max_lr", top)
         object.__setattr__(self, "step_size_up", check_int("step_size_up", self.step_size_up, self.name))
         if self.step_size_down is not None:
-            object.__setattr__(self, "step_size_down", check_int("step_size_down", self.step_size_down, self.name))
+            object.__setattr__(
+                self, "step_size_down", check_int("step_size_down", self.step_size_down, self.name)
+            )
         check_choice("mode", self.mode, self.name, ("triangular", "triangular2", "exp_range"))
         gamma = check_range("gamma", self.gamma, self.name, 0.0, 1.0, low_open=True)
         if gamma != 1.0 and self.mode != "exp_range":
@@ -182,8 +187,8 @@ class OneCycle(Schedule):
         pct = check_range("pct_start", self.pct_start, self.name, 0.0, 0.5 if self.three_phase else 1.0)
         if pct * steps == 1.0:
             raise LRKitError(
-                f"`pct_start` of one_cycle must not make pct_start * steps == 1 (a zero-length warmup phase); "
-                f"got {pct:g} with steps={steps}."
+                "`pct_start` of one_cycle must not make pct_start * steps == 1 (a zero-length warmup "
+                f"phase); got {pct:g} with steps={steps}."
             )
         object.__setattr__(self, "pct_start", pct)
         check_choice("anneal", self.anneal, self.name, ("cos", "linear"))

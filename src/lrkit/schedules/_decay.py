@@ -116,7 +116,9 @@ class MultiStep(Schedule):
         object.__setattr__(self, "lr", check_positive("lr", self.lr, self.name, allow_zero=True))
         raw = self.milestones
         if isinstance(raw, (str, bytes)) or not isinstance(raw, (list, tuple)) or len(raw) == 0:
-            raise LRKitError(f"`milestones` of multistep must be a non-empty list of positive integers; got {raw!r}.")
+            raise LRKitError(
+                f"`milestones` of multistep must be a non-empty list of positive integers; got {raw!r}."
+            )
         ms = [check_int("milestones", m, self.name) for m in raw]
         object.__setattr__(self, "milestones", tuple(sorted(ms)))
         object.__setattr__(self, "gamma", _gamma(self.gamma, self.name))
@@ -205,7 +207,9 @@ class InverseTime(Schedule):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lr", check_positive("lr", self.lr, self.name, allow_zero=True))
-        object.__setattr__(self, "decay_rate", check_positive("decay_rate", self.decay_rate, self.name, allow_zero=True))
+        object.__setattr__(
+            self, "decay_rate", check_positive("decay_rate", self.decay_rate, self.name, allow_zero=True)
+        )
         object.__setattr__(self, "decay_steps", check_int("decay_steps", self.decay_steps, self.name))
         if not isinstance(self.staircase, bool):
             raise LRKitError(f"`staircase` of inverse_time must be True or False; got {self.staircase!r}.")

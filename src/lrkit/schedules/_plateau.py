@@ -38,7 +38,8 @@ class ReduceOnPlateau:
     Each :meth:`observe` is one "epoch" of torch's scheduler. With best value
     :math:`b` and threshold :math:`\\theta`, a metric :math:`m` is an improvement when
 
-    * ``mode="min"``: :math:`m < b(1-\\theta)` (``threshold_mode="rel"``) or :math:`m < b - \\theta` (``"abs"``);
+    * ``mode="min"``: :math:`m < b(1-\\theta)` (``threshold_mode="rel"``) or
+      :math:`m < b - \\theta` (``"abs"``);
     * ``mode="max"``: :math:`m > b(1+\\theta)` (``"rel"``) or :math:`m > b + \\theta` (``"abs"``)
 
     (NaN is never an improvement). Otherwise the bad-epoch counter grows; during
@@ -103,13 +104,20 @@ class ReduceOnPlateau:
         self.cooldown = check_int("cooldown", cooldown, owner, low=0)
         self.min_lr = check_positive("min_lr", min_lr, owner, allow_zero=True)
         if self.min_lr > self.initial_lr:
-            raise LRKitError(f"`min_lr` of reduce_on_plateau must be in [0, lr={self.initial_lr:g}]; got {self.min_lr:g}.")
+            raise LRKitError(
+                f"`min_lr` of reduce_on_plateau must be in [0, lr={self.initial_lr:g}]; got {self.min_lr:g}."
+            )
         self.mode = check_choice("mode", mode, owner, ("min", "max"))
         self.eps = check_positive("eps", eps, owner, allow_zero=True)
         self._reset()
 
+    @property
+    def _worst(self) -> float:
+        """The starting "best": anything finite improves on it."""
+        return math.inf if self.mode == "min" else -math.inf
+
     def _reset(self) -> None:
-        self._best = math.inf if self.mode == "min" else -math.inf
+        self._best = self._worst
         self._bad = 0
         self._cooldown_counter = 0
         self._observations = 0
@@ -121,7 +129,9 @@ class ReduceOnPlateau:
     def _is_better(self, a: float) -> bool:
         best = self._best
         if self.mode == "min":
-            return a < (best * (1.0 - self.threshold) if self.threshold_mode == "rel" else best - self.threshold)
+            return a < (
+                best * (1.0 - self.threshold) if self.threshold_mode == "rel" else best - self.threshold
+            )
         return a > (best * (1.0 + self.threshold) if self.threshold_mode == "rel" else best + self.threshold)
 
     def observe(self, metric: float) -> bool:
@@ -215,8 +225,8 @@ class ReduceOnPlateau:
 
     # -- state ---------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        """The mutable state as plain JSON-friendly data (``best`` is ``None`` before any observation)."""
-        best = None if math.isinf(self._best) else self._best
+        """The mutable state as plain data (``best`` is ``None`` until a metric improved on nothing)."""
+        best = None if self._best == self._worst else self._best
         return {
             "best": best,
             "num_bad_epochs": self._bad,
@@ -235,17 +245,30 @@ class ReduceOnPlateau:
         """
         if not isinstance(state, dict) or set(state) != set(_STATE_KEYS):
             got = sorted(state) if isinstance(state, dict) else state
-            raise LRKitError(
-                f"`state` of reduce_on_plateau must be a dict with keys {', '.join(_STATE_KEYS)}; got {got!r}."
-            )
+            keys = ", ".join(_STATE_KEYS)
+            raise LRKitError(f"`state` of reduce_on_plateau must be a dict with keys {keys}; got {got!r}.")
         best = state["best"]
-        self._best = (math.inf if self.mode == "min" else -math.inf) if best is None else float(best)
-        self._bad = check_int("num_bad_epochs", state["num_bad_epochs"], self.name, low=0)
-        self._cooldown_counter = check_int("cooldown_counter", state["cooldown_counter"], self.name, low=0)
-        self._observations = check_int("observations", state["observations"], self.name, low=0)
-        self._cuts = check_int("cuts", state["cuts"], self.name, low=0)
-        self._multiplier = check_range("multiplier", state["multiplier"], self.name, 0.0, 1.0)
-        self._lr = check_positive("lr", state["lr"], self.name, allow_zero=True)
+        if best is not None and (isinstance(best, bool) or not isinstance(best, (int, float, np.floating))):
+            raise LRKitError(f"`best` of reduce_on_plateau state must be a number or None; got {best!r}.")
+        # Validate everything before assigning anything, so a bad state changes nothing.
+        values = (
+            self._worst if best is None else float(best),
+            check_int("num_bad_epochs", state["num_bad_epochs"], self.name, low=0),
+            check_int("cooldown_counter", state["cooldown_counter"], self.name, low=0),
+            check_int("observations", state["observations"], self.name, low=0),
+            check_int("cuts", state["cuts"], self.name, low=0),
+            check_range("multiplier", state["multiplier"], self.name, 0.0, 1.0),
+            check_positive("lr", state["lr"], self.name, allow_zero=True),
+        )
+        (
+            self._best,
+            self._bad,
+            self._cooldown_counter,
+            self._observations,
+            self._cuts,
+            self._multiplier,
+            self._lr,
+        ) = values
 
     # -- spec ----------------------------------------------------------------
     def params(self) -> dict[str, Any]:

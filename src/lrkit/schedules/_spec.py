@@ -51,11 +51,19 @@ def _value(node: ast.AST, spec: str) -> Any:
         left, right = _value(node.left, spec), _value(node.right, spec)
         for side in (left, right):
             if not isinstance(side, Schedule):
-                what = f"{side.name} is a stateful controller" if hasattr(side, "observe") else f"{side!r} is not a schedule"
-                raise LRKitError(f"invalid schedule spec: '>>' joins schedules, but {what}{_where(node, spec)}.")
+                what = (
+                    f"{side.name} is a stateful controller"
+                    if hasattr(side, "observe")
+                    else f"{side!r} is not a schedule"
+                )
+                raise LRKitError(
+                    f"invalid schedule spec: '>>' joins schedules, but {what}{_where(node, spec)}."
+                )
         return left >> right
-    raise LRKitError(f"invalid schedule spec: unexpected {ast.unparse(node)!r}{_where(node, spec)}; "
-                     "values are numbers, strings, lists or schedules.")
+    raise LRKitError(
+        f"invalid schedule spec: unexpected {ast.unparse(node)!r}{_where(node, spec)}; "
+        "values are numbers, strings, lists or schedules."
+    )
 
 
 def _call(node: ast.Call, spec: str) -> Any:
@@ -68,7 +76,9 @@ def _call(node: ast.Call, spec: str) -> Any:
         if kw.arg is None:
             raise LRKitError(f"invalid schedule spec: '**' is not allowed{_where(node, spec)}.")
         if kw.arg in kwargs:  # ast accepts repeats that Python's compiler would reject
-            raise LRKitError(f"invalid schedule spec: parameter {kw.arg!r} is given twice{_where(node, spec)}.")
+            raise LRKitError(
+                f"invalid schedule spec: parameter {kw.arg!r} is given twice{_where(node, spec)}."
+            )
         kwargs[kw.arg] = _value(kw.value, spec)
     return build(info.name, args, kwargs)
 
@@ -116,7 +126,9 @@ def parse(spec: str | Schedule | ReduceOnPlateau) -> Schedule | ReduceOnPlateau:
         raise LRKitError(f"invalid schedule spec {spec!r}: {exc.msg} at column {exc.offset}.") from None
     result = _value(tree.body, spec.strip())
     if not isinstance(result, (Schedule, ReduceOnPlateau)):
-        raise LRKitError(f"invalid schedule spec {spec!r}: expected a schedule such as 'cosine(lr=0.1, steps=1000)'.")
+        raise LRKitError(
+            f"invalid schedule spec {spec!r}: expected a schedule such as 'cosine(lr=0.1, steps=1000)'."
+        )
     return result
 
 

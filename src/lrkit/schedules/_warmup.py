@@ -71,7 +71,9 @@ def warmup(schedule: Schedule, steps: int, start: float = 0.0, shape: str = "lin
     check_choice("shape", shape, "warmup", ("linear", "exponential"))
     target = float(schedule(0))
     if shape == "exponential" and target <= 0.0:
-        raise LRKitError(f"`schedule` of warmup must start above 0 for shape='exponential'; got schedule(0) = {target:g}.")
+        raise LRKitError(
+            f"`schedule` of warmup must start above 0 for shape='exponential'; got schedule(0) = {target:g}."
+        )
     start = check_positive("start", start, "warmup", allow_zero=shape == "linear")
     if start > target:
         raise LRKitError(f"`start` of warmup must be <= schedule(0) = {target:g}; got {start:g}.")
@@ -144,7 +146,9 @@ _DECAYS = ("linear", "cosine", "1-sqrt")
     composite=True,
     example="wsd(lr=0.1, warmup=100, stable=700, decay=200, min_lr=0.001, shape='1-sqrt')",
 )
-def wsd(lr: float, warmup: int, stable: int, decay: int, min_lr: float = 0.0, shape: str = "linear") -> Schedule:
+def wsd(
+    lr: float, warmup: int, stable: int, decay: int, min_lr: float = 0.0, shape: str = "linear"
+) -> Schedule:
     """Warmup-stable-decay ("trapezoidal") schedule, Hugging Face ``get_wsd_schedule`` semantics.
 
     With :math:`w, S, D` = ``warmup, stable, decay``, :math:`\\eta` = ``lr``,
