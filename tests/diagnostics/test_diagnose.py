@@ -150,9 +150,7 @@ def test_quadratic_with_bad_batches_has_spikes(seed):
 # -- real task histories ----------------------------------------------------------------------
 @pytest.mark.parametrize("factor, expected", [
     (1.0, {"healthy", "plateau"}),
-    pytest.param(1 / 300, {"too_low_slow"}, marks=pytest.mark.xfail(
-        reason="known gap: the squared-error minibatch losses of this task have outliers that pass the spike "
-               "tests; see docs/diagnostics.md", strict=False)),
+    (1 / 300, {"too_low_slow"}),
     (100.0, {"too_high_diverging", "too_high_oscillating", "nan"}),
 ])
 def test_real_regression_task(factor, expected):

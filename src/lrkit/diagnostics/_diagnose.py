@@ -50,22 +50,28 @@ SPIKE_MAX_LEN = 3
 SPIKE_REL = 0.5
 #: Spike: z-score at least this multiple of the 99th percentile of the other points' z-scores (heavy-tailed
 #: minibatch losses, e.g. squared errors, have natural outliers; a spike must stand out from them).
-SPIKE_TAIL = 4.0
-#: Spike: at most this many events per 100 steps (more is an oscillating or heavy-tailed loss).
+SPIKE_TAIL = 10.0
+#: Spike: at most this many events per 100 steps, and never more than 3 below 300 steps
+#: (more is an oscillating or heavy-tailed loss, not a few bad batches).
 SPIKE_RATE = 1.0
 #: Diverging: end level above the best level by this fraction of the progress made ...
 RISE_FRAC = 0.5
 #: ... and by this many standard errors of the end level.
 RISE_Z = 4.0
-#: Oscillating: mean squared residual of the best non-increasing fit, in units of local step noise.
-OSC_Q = 4.0
+#: Oscillating: mean squared residual of the best non-increasing fit, in units of local step noise,
+#: each term clipped at ``OSC_CLIP^2`` so the rare outliers of a heavy-tailed loss cannot carry it
+#: (Gaussian noise gives 0.97; sustained swings of 2+ noise units give 4 or more).
+OSC_Q = 2.5
+OSC_CLIP = 3.0
 #: Oscillating (zig-zag): lag-1 over lag-2 difference spread above this (1 for i.i.d. noise).
 ZIGZAG = 1.5
 #: Too slow: drop over the last decade of (rate-weighted) time over the drop of the decade before;
 #: a power law ``t^-a`` has ratio ``10^-a``, so 0.8 means "slower than ``t^-0.1``".
 SLOW_RATIO = 0.8
-#: Plateau: the last decade's drop is below this many standard errors of the noise at the end.
+#: Plateau: the last decade's drop is below this many standard errors of the noise at the end ...
 PLATEAU_Z = 2.0
+#: ... or below this fraction of the previous decade's drop (a power law steeper than ``t^-1``).
+PLATEAU_RATIO = 0.1
 #: Noise at the end below this fraction of the progress counts as none (an exact optimum, not a plateau).
 NOISELESS = 1e-4
 #: Significance needed for "progress was made" (z-score of a level difference).
@@ -186,7 +192,8 @@ def _diagnose_finite(y: np.ndarray, lr: np.ndarray | None, gn: np.ndarray | None
     z = spike_zscores(y, sigma, 2 * SPIKE_MAX_LEN)
     candidates = spike_events(z, SPIKE_Z, SPIKE_MAX_LEN)
     # Height against the progress of the whole run: start level minus the best smoothed level.
-    progress_all = level(y, 0.0, 0.1) - float(running_median(y, max(5, n // 20)).min())
+    smooth = running_median(y, max(5, n // 20))
+    progress_all = float(smooth[: max(3, n // 10)].max() - smooth.min())
     rel = [float((z[a:b].max() * sigma) / max(progress_all, sigma)) for a, b in candidates]
     others = np.ones(n, dtype=bool)
     others[[0, -1]] = False
@@ -194,7 +201,7 @@ def _diagnose_finite(y: np.ndarray, lr: np.ndarray | None, gn: np.ndarray | None
         others[a:b] = False
     tail = max(float(np.percentile(z[others], 99)), 1.0) if others.any() else 1.0
     events = [e for e, r in zip(candidates, rel) if r >= SPIKE_REL and z[e[0]:e[1]].max() >= SPIKE_TAIL * tail]
-    if len(events) > max(1.0, SPIKE_RATE * n / 100):
+    if len(events) > max(3.0, SPIKE_RATE * n / 100):
         events = []  # frequent "spikes" are the noise of this loss (or an oscillation), not events
     clean = y.copy()
     med = running_median(y, 4 * SPIKE_MAX_LEN + 1)
@@ -204,7 +211,11 @@ def _diagnose_finite(y: np.ndarray, lr: np.ndarray | None, gn: np.ndarray | None
     # -- 2. levels and progress --------------------------------------------------------------
     wide = running_median(clean, max(5, n // 20))
     i_min = int(np.argmin(wide))
-    y_min, y_start, y_end = float(wide[i_min]), level(clean, 0.0, 0.1), level(clean, 0.9, 1.0)
+    # The start level is the highest smoothed level of the first 10%: a fast initial drop (or a
+    # warmup's rise) happens inside it, and a median over all of it would hide the drop.
+    # The median of the first three points catches a drop over in a handful of steps (a high rate).
+    y_start = max(float(np.median(clean[:3])), float(wide[: max(3, n // 10)].max()))
+    y_min, y_end = float(wide[i_min]), level(clean, 0.9, 1.0)
     sigma_c = max(noise_sigma(clean), floor)
     se_end = 1.25 * sigma_c / np.sqrt(max(3, n // 10))  # std. error of a median of n/10 points
     progress = y_start - y_min
@@ -215,7 +226,7 @@ def _diagnose_finite(y: np.ndarray, lr: np.ndarray | None, gn: np.ndarray | None
     local = running_median(np.abs(np.diff(clean, prepend=clean[0])), max(5, n // 10)) * MAD_TO_SIGMA / np.sqrt(2)
     local = np.maximum(local, max(sigma_c, floor) * 0.1)
     resid = clean - isotonic_decreasing(clean)
-    q = float(np.mean(np.minimum((resid / local) ** 2, 1e6)))
+    q = float(np.mean(np.minimum((resid / local) ** 2, OSC_CLIP**2)))
     zz = zigzag_ratio(clean)
 
     # -- 4. decade ratio in effective time, significance against the noise at the end -------
@@ -226,7 +237,7 @@ def _diagnose_finite(y: np.ndarray, lr: np.ndarray | None, gn: np.ndarray | None
     se_last = 1.25 * max(noise_end, floor) * np.sqrt(1.0 / n1 + 1.0 / n0)
     ratio = d_last / d_prev if d_prev > se_last else (np.inf if d_last > 0 else 0.0)
     z_last = d_last / se_last
-    z_total = (y_start - y_end) / (1.25 * sigma_c * np.sqrt(2.0 / max(3, n // 10)))
+    z_total = (y_start - y_end) / (1.25 * sigma_c * np.sqrt(1.0 / 3 + 1.0 / max(3, n // 10)))
     decayed = lr is not None and float(np.mean(lr[int(0.7 * n):])) < DECAYED * float(np.max(lr))
     # A flat end without noise is an exact optimum (full-batch descent): nothing left to gain by decaying.
     converged = noise_end <= NOISELESS * max(y_start - y_end, floor)
@@ -255,7 +266,7 @@ def _diagnose_finite(y: np.ndarray, lr: np.ndarray | None, gn: np.ndarray | None
                          f"the last decade of {'rate-weighted ' if lr is not None else ''}time gained "
                          f"{ratio:.2g}x the decade before ({z_last:.1f} s.e.; total progress {z_total:.1f} s.e.)"),
         "plateau": Evidence("last_decade_z", float(z_last), PLATEAU_Z,
-                            bool(z_last < PLATEAU_Z and not decayed and not converged),
+                            bool((z_last < PLATEAU_Z or ratio < PLATEAU_RATIO) and not decayed and not converged),
                             strength(float(z_last), PLATEAU_Z, above=False), span,
                             f"the last decade gained {ratio:.2g}x the decade before ({z_last:.1f} s.e.)"
                             + ("; the rate is decayed" if decayed else "; the rate is not decayed")),
