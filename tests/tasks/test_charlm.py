@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import torch
-import torch.nn.functional as F
 
 from lrkit import LRKitError
 from lrkit.tasks import get_task

@@ -117,3 +117,20 @@ def test_array_loader_validation_order_is_fixed_and_drop_last():
         ArrayLoader(x, x[:3], 4)
     with pytest.raises(LRKitError, match="`batch_size` of ArrayLoader must be a positive integer; got 0."):
         ArrayLoader(x, x, 0)
+
+
+def test_public_api_is_pinned():
+    import lrkit.tasks
+
+    assert set(lrkit.tasks.__all__) == {
+        "OPTIMIZERS", "ArrayLoader", "CharLMTask", "ConvexTask", "Curvature", "Task", "TaskInfo", "TrainResult",
+        "from_arrays", "get_task", "make_optimizer", "registry", "resolve_schedule", "train",
+    }
+    assert all(hasattr(lrkit.tasks, name) for name in lrkit.tasks.__all__)
+
+
+def test_make_optimizer_validates():
+    with pytest.raises(LRKitError, match="unknown optimizer 'lion'"):
+        make_optimizer("lion", torch.nn.Linear(2, 1).parameters(), 0.1)
+    with pytest.raises(LRKitError, match="`lr` of the optimizer must be a finite number > 0; got -1."):
+        make_optimizer("adam", torch.nn.Linear(2, 1).parameters(), -1)

@@ -174,6 +174,13 @@ def test_train_result_round_trips_through_dict_and_json():
     assert r.optimizer == "sgd-plain" and r.task == "wine-logreg" and r.wall_time > 0
 
 
+def test_a_diverged_result_round_trips_through_json():
+    r = train("digits-mlp", lr=1e6, optimizer="sgd-plain", budget=20)
+    back = TrainResult.from_dict(json.loads(r.to_json()))
+    assert back.diverged and back.final == r.final and back.metric == r.metric == 0.1
+    assert math.isnan(back.history[-1]["train_loss"]) or math.isinf(back.history[-1]["train_loss"])
+
+
 def test_train_leaves_the_thread_count_alone():
     before = torch.get_num_threads()
     torch.set_num_threads(2)

@@ -77,8 +77,12 @@ def train_command(
     ) as progress:
         bar = progress.add_task("train", total=n, loss="-")
 
+        every = max(1, n // 200)  # a redraw per step would cost more than a small task's step
+
         def advance(info: dict[str, Any]) -> None:
-            progress.update(bar, advance=1, loss=f"{info['loss']:.4g}")
+            done = info["step"] + 1
+            if done % every == 0 or done == n:
+                progress.update(bar, completed=done, loss=f"{info['loss']:.4g}")
 
         result = call(
             train, the_task, lr=lr, schedule=schedule, optimizer=optimizer, budget=budget, seed=seed,

@@ -33,7 +33,8 @@ from lrkit.tasks import _charlm, _convex, _digits  # noqa: F401  (register the b
 from lrkit.tasks._arrays import from_arrays
 from lrkit.tasks._charlm import CharLMTask
 from lrkit.tasks._convex import ConvexTask, Curvature
-from lrkit.tasks._train import TrainResult, resolve_schedule, train
+from lrkit.tasks._result import TrainResult
+from lrkit.tasks._train import resolve_schedule, train
 
 __all__ = [
     "OPTIMIZERS",

@@ -153,6 +153,11 @@ class TaskInfo:
         higher_is_better: direction of ``metric``.
         cost: measured wall seconds of one full run on one core (``None`` if unmeasured).
         steps_per_epoch: batches in one pass over the training data.
+
+    Example:
+        >>> info = get_task("digits-mlp").info
+        >>> info.n_params, info.metric, info.higher_is_better
+        (9610, 'val_acc', True)
     """
 
     name: str
@@ -179,6 +184,12 @@ class Task:
     ``build(seed)`` seeds torch before creating the model, so the same seed gives
     bit-identical initial weights and batch order; the data split never depends on
     the seed. A task is also a protocol function: ``task(seed) == task.build(seed)``.
+
+    Example:
+        >>> task = get_task("wine-logreg")
+        >>> parts = task(0)
+        >>> type(parts["optimizer"]).__name__, len(parts["train_loader"]), task.info.batch_size
+        ('SGD', 1, 142)
     """
 
     #: Registry name; ``info`` is built lazily from it (some tasks must read their data first).

@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-import torch
 from torch import nn
 
 from lrkit.tasks._base import register

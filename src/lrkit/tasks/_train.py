@@ -19,8 +19,6 @@ its own counter each step), so the step convention of ``DESIGN.md`` holds: the f
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import json
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -32,79 +30,12 @@ import torch
 from lrkit.errors import LRKitError, check_int, check_positive, unknown_name
 from lrkit.schedules import Schedule, constant, parse, scale
 from lrkit.tasks._base import OPTIMIZERS, Task, get_task, make_optimizer
+from lrkit.tasks._result import TrainResult
 from lrkit.torch import LRScheduler
 
-__all__ = ["TrainResult", "train", "resolve_schedule"]
+__all__ = ["train", "resolve_schedule"]
 
 Callback = Callable[[dict[str, Any]], "bool | None"]
-
-
-@dataclasses.dataclass
-class TrainResult:
-    """The record of one training run.
-
-    Attributes:
-        history: one row per optimizer step: ``{"step", "lr", "train_loss"}`` plus the
-            validation metrics on evaluation steps (``step`` is the update number ``t``,
-            ``lr`` the rate that update used).
-        final: validation metrics at the end, named for what they are (``val_acc``,
-            ``val_loss``, ``val_mse``); the worst values (chance accuracy, ``inf``) if diverged.
-        metric: ``final[metric_name]``, the task's main metric.
-        metric_name: e.g. ``"val_acc"``; ``higher_is_better`` gives its direction.
-        higher_is_better: direction of ``metric``.
-        steps: optimizer steps taken.
-        wall_time: seconds spent in the run (building excluded).
-        diverged: a training or validation loss became NaN or infinite.
-        stopped: why the run ended: ``"budget"``, ``"callback"`` or ``"diverged"``.
-        task, optimizer, lr, schedule, seed, budget: what was run (schedule as a spec).
-    """
-
-    history: list[dict[str, float]]
-    final: dict[str, float]
-    metric: float
-    metric_name: str
-    higher_is_better: bool
-    steps: int
-    wall_time: float
-    diverged: bool
-    stopped: str
-    task: str
-    optimizer: str
-    lr: float
-    schedule: str | None
-    seed: int
-    budget: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data; ``TrainResult.from_dict`` inverts it."""
-        return dataclasses.asdict(self)
-
-    def to_json(self) -> str:
-        """JSON text; non-finite numbers (a diverged loss) are written as ``null``."""
-        return json.dumps(_finite_or_none(self.to_dict()))
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TrainResult:
-        """Rebuild a result from :meth:`to_dict` output (``null`` metrics read back as NaN)."""
-
-        def num(v: Any) -> Any:
-            return math.nan if v is None else v
-
-        d = dict(data)
-        d["history"] = [{k: num(v) for k, v in row.items()} for row in d["history"]]
-        d["final"] = {k: num(v) for k, v in d["final"].items()}
-        d["metric"] = num(d["metric"])
-        return cls(**d)
-
-
-def _finite_or_none(data: Any) -> Any:
-    if isinstance(data, float) and not math.isfinite(data):
-        return None
-    if isinstance(data, dict):
-        return {k: _finite_or_none(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_finite_or_none(v) for v in data]
-    return data
 
 
 def resolve_schedule(lr: float, schedule: Schedule | str | None, budget: int) -> Schedule:
