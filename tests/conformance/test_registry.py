@@ -106,8 +106,8 @@ INVALID = [
         r"`pct_start` of one_cycle must be a number in \[0, 0\.5\]; got 0\.6\.",
     ),
     (
-        "one_cycle(max_lr=0.1, steps=100, pct_start=0.01)",
-        r"must not make pct_start \* steps == 1 .*got 0\.01 with steps=100\.",
+        "one_cycle(max_lr=0.1, steps=100, div_factor=0)",
+        r"`div_factor` of one_cycle must be a finite number > 0; got 0\.",
     ),
     (
         "one_cycle(max_lr=0.1, steps=100, anneal='cosine')",

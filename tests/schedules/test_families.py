@@ -314,3 +314,13 @@ def test_triangular2_stays_finite_after_a_thousand_cycles():
     # torch's 1 / 2.0 ** (cycle - 1) overflows past cycle 1025; the limit is base_lr.
     s = cyclic(base_lr=0.01, max_lr=0.3, step_size_up=1, mode="triangular2")
     assert s(3000) == 0.01 and s(10**9 + 1) == 0.01
+
+
+@pytest.mark.parametrize("three", [False, True])
+def test_one_cycle_with_a_zero_length_warmup_starts_at_the_initial_rate(three):
+    # pct_start * steps == 1 puts torch's first phase end at step 0 (a division by zero there).
+    s = one_cycle(max_lr=1.0, steps=100, pct_start=0.01, div_factor=10.0, three_phase=three)
+    assert s(0) == pytest.approx(0.1, rel=1e-14)
+    ref = _one_cycle_reference(1.0, 100, 0.01, "cos", 10.0, 1e4, three)
+    assert_closed_form(s, ref, range(1, 150))
+    assert np.all(np.isfinite(s(np.arange(200))))

@@ -165,16 +165,14 @@ def test_cyclic_bounded_and_monotone_in_each_half_cycle(base, ratio, up, down, m
 
 @given(
     rates,
-    st.integers(2, 3000),
-    st.floats(0.05, 0.5),
+    st.integers(1, 3000),
+    st.one_of(st.floats(0.0, 0.5), st.just(0.01)),  # 0.01 * 100 == 1: a zero-length warmup
     st.sampled_from(["cos", "linear"]),
     st.booleans(),
     st.floats(1.5, 100.0),
     st.floats(1.5, 1e4),
 )
 def test_one_cycle_rises_to_max_then_falls(max_lr, n, pct, anneal, three, div, final_div):
-    if pct * n == 1.0:
-        pct += 0.01
     s = one_cycle(
         max_lr=max_lr,
         steps=n,

@@ -149,8 +149,8 @@ class OneCycle(Schedule):
         max_lr: the peak rate (> 0).
         steps: total updates :math:`T` (positive integer).
         pct_start: the fraction of steps spent rising, in ``[0, 1]`` (``[0, 0.5]``
-            with ``three_phase``); ``pct_start * steps`` must not be 1 (torch
-            divides by zero there).
+            with ``three_phase``). Where ``pct_start * steps == 1`` torch divides
+            by zero; lrkit gives ``t = 0`` the start rate :math:`\\eta_0`.
         anneal: ``"cos"`` or ``"linear"``.
         div_factor: :math:`\\delta` (> 0).
         final_div_factor: :math:`\\phi` (> 0).
@@ -185,11 +185,6 @@ class OneCycle(Schedule):
         if not isinstance(self.three_phase, bool):
             raise LRKitError(f"`three_phase` of one_cycle must be True or False; got {self.three_phase!r}.")
         pct = check_range("pct_start", self.pct_start, self.name, 0.0, 0.5 if self.three_phase else 1.0)
-        if pct * steps == 1.0:
-            raise LRKitError(
-                "`pct_start` of one_cycle must not make pct_start * steps == 1 (a zero-length warmup "
-                f"phase); got {pct:g} with steps={steps}."
-            )
         object.__setattr__(self, "pct_start", pct)
         check_choice("anneal", self.anneal, self.name, ("cos", "linear"))
         object.__setattr__(self, "div_factor", check_positive("div_factor", self.div_factor, self.name))
@@ -224,7 +219,10 @@ class OneCycle(Schedule):
         for k, (end_step, a, b) in enumerate(phases):
             mask = todo & ((t <= end_step) | (k == len(phases) - 1))
             if np.any(mask):
-                pct = (t[mask] - start_step) / (end_step - start_step)
+                span = end_step - start_step
+                # A zero-length phase (pct_start * steps == 1, where torch divides by
+                # zero) holds only t = 0 (or nothing): it takes the phase's start value.
+                pct = (t[mask] - start_step) / span if span != 0.0 else np.zeros(int(mask.sum()))
                 if self.anneal == "cos":
                     out[mask] = b + (a - b) / 2.0 * (np.cos(np.pi * pct) + 1.0)
                 else:
