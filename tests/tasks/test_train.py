@@ -105,6 +105,9 @@ def test_eval_every_adds_metrics_to_history_and_callbacks():
     evaluated = [h["step"] for h in r.history if "val_mse" in h]
     assert evaluated == [3, 7, 9]  # after updates 4, 8 and the end
     assert [g is not None for g in got] == [s in (3, 7) for s in range(10)]
+    keys = []
+    train("wine-logreg", lr=1.0, budget=4, eval_every=2, callbacks=[lambda i: keys.append(set(i) - {"model", "optimizer"})])
+    assert keys[1] == {"step", "lr", "loss", "val_acc", "val_loss", "train_objective"}  # every metric, main included
 
 
 @pytest.mark.parametrize(("name", "worst"), [("diabetes-linear", {"val_mse": math.inf, "train_objective": math.inf}),

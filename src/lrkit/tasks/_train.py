@@ -215,10 +215,9 @@ def train(
             opt.step()
             scheduler.step()
             t += 1
-            if eval_every is not None and t % eval_every == 0 and t < budget:
-                row.update(evaluate())
-            info = {"step": row["step"], "lr": rate, "loss": value, "model": model, "optimizer": opt}
-            info.update({k: v for k, v in row.items() if k.startswith("val_")})
+            metrics = evaluate() if eval_every is not None and t % eval_every == 0 and t < budget else {}
+            row.update(metrics)
+            info = {"step": row["step"], "lr": rate, "loss": value, "model": model, "optimizer": opt, **metrics}
             if any([bool(cb(info)) for cb in callbacks]):
                 stopped = "callback"
                 break
