@@ -10,8 +10,19 @@ import pytest
 from lrkit import LRKitError
 from lrkit.lab import demos, run_demo
 
-EXPECTED = ["divergence", "slow_convergence", "oscillation", "stability_limit", "schedules_compared", "warmup",
-            "adaptive_per_parameter", "local_minimum", "batch_size_scaling", "finder_explained", "kohonen"]
+EXPECTED = [
+    "divergence",
+    "slow_convergence",
+    "oscillation",
+    "stability_limit",
+    "schedules_compared",
+    "warmup",
+    "adaptive_per_parameter",
+    "local_minimum",
+    "batch_size_scaling",
+    "finder_explained",
+    "kohonen",
+]
 
 
 @pytest.fixture(scope="module")

@@ -48,8 +48,26 @@ def test_unknown_demo_exits_2_with_one_line_and_a_hint(tmp_path):
     result = runner.invoke(app, ["lab", "kohonnen", "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert result.stderr.strip() == (
-        "error: unknown demo 'kohonnen'; did you mean 'kohonen'? Valid: adaptive_per_parameter, batch_size_scaling, "
-        "divergence, finder_explained, kohonen, local_minimum, oscillation, schedules_compared, slow_convergence, "
-        "stability_limit, warmup."
+        "error: unknown demo 'kohonnen'; did you mean 'kohonen'? Valid: adaptive_per_parameter, "
+        "batch_size_scaling, divergence, finder_explained, kohonen, local_minimum, oscillation, "
+        "schedules_compared, slow_convergence, stability_limit, warmup."
     )
     assert not (tmp_path / "report.html").exists()
+
+
+def test_without_torch_the_real_task_demo_is_skipped_or_refused(monkeypatch, tmp_path):
+    import importlib.util
+
+    from lrkit.cli import _lab
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        _lab.importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a)
+    )
+    assert _lab._selected(None) == [n for n in demos if n != "batch_size_scaling"]
+    result = runner.invoke(app, ["lab", "batch_size_scaling", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert (
+        result.stderr.strip()
+        == "error: demo 'batch_size_scaling' needs the torch extra: pip install 'lrkit[torch]'."
+    )

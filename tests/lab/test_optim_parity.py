@@ -26,29 +26,62 @@ CASES = [
     (SGD, "SGD", {"lr": 0.05}, {"lr": 0.05}),
     (SGD, "SGD", {"lr": 0.01, "weight_decay": 0.1}, {"lr": 0.01, "weight_decay": 0.1}),
     (Momentum, "SGD", {"lr": 0.01, "momentum": 0.9}, {"lr": 0.01, "momentum": 0.9}),
-    (Momentum, "SGD", {"lr": 0.02, "momentum": 0.5, "dampening": 0.3, "weight_decay": 0.05},
-     {"lr": 0.02, "momentum": 0.5, "dampening": 0.3, "weight_decay": 0.05}),
+    (
+        Momentum,
+        "SGD",
+        {"lr": 0.02, "momentum": 0.5, "dampening": 0.3, "weight_decay": 0.05},
+        {"lr": 0.02, "momentum": 0.5, "dampening": 0.3, "weight_decay": 0.05},
+    ),
     (Nesterov, "SGD", {"lr": 0.01, "momentum": 0.9}, {"lr": 0.01, "momentum": 0.9, "nesterov": True}),
-    (Nesterov, "SGD", {"lr": 0.03, "momentum": 0.7, "weight_decay": 0.01},
-     {"lr": 0.03, "momentum": 0.7, "nesterov": True, "weight_decay": 0.01}),
+    (
+        Nesterov,
+        "SGD",
+        {"lr": 0.03, "momentum": 0.7, "weight_decay": 0.01},
+        {"lr": 0.03, "momentum": 0.7, "nesterov": True, "weight_decay": 0.01},
+    ),
     (AdaGrad, "Adagrad", {"lr": 0.1}, {"lr": 0.1}),
-    (AdaGrad, "Adagrad", {"lr": 0.5, "lr_decay": 0.01, "weight_decay": 0.1, "initial_accumulator_value": 0.2, "eps": 1e-6},
-     {"lr": 0.5, "lr_decay": 0.01, "weight_decay": 0.1, "initial_accumulator_value": 0.2, "eps": 1e-6}),
+    (
+        AdaGrad,
+        "Adagrad",
+        {"lr": 0.5, "lr_decay": 0.01, "weight_decay": 0.1, "initial_accumulator_value": 0.2, "eps": 1e-6},
+        {"lr": 0.5, "lr_decay": 0.01, "weight_decay": 0.1, "initial_accumulator_value": 0.2, "eps": 1e-6},
+    ),
     (RMSProp, "RMSprop", {"lr": 0.01}, {"lr": 0.01}),
-    (RMSProp, "RMSprop", {"lr": 0.005, "alpha": 0.9, "momentum": 0.8, "centered": True, "weight_decay": 0.01},
-     {"lr": 0.005, "alpha": 0.9, "momentum": 0.8, "centered": True, "weight_decay": 0.01}),
-    (RMSProp, "RMSprop", {"lr": 0.01, "eps": 1e-3, "momentum": 0.5}, {"lr": 0.01, "eps": 1e-3, "momentum": 0.5}),
+    (
+        RMSProp,
+        "RMSprop",
+        {"lr": 0.005, "alpha": 0.9, "momentum": 0.8, "centered": True, "weight_decay": 0.01},
+        {"lr": 0.005, "alpha": 0.9, "momentum": 0.8, "centered": True, "weight_decay": 0.01},
+    ),
+    (
+        RMSProp,
+        "RMSprop",
+        {"lr": 0.01, "eps": 1e-3, "momentum": 0.5},
+        {"lr": 0.01, "eps": 1e-3, "momentum": 0.5},
+    ),
     (Adam, "Adam", {"lr": 0.01}, {"lr": 0.01}),
-    (Adam, "Adam", {"lr": 0.003, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1},
-     {"lr": 0.003, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1}),
+    (
+        Adam,
+        "Adam",
+        {"lr": 0.003, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1},
+        {"lr": 0.003, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1},
+    ),
     (Adam, "Adam", {"lr": 0.01, "amsgrad": True}, {"lr": 0.01, "amsgrad": True}),
     (AdamW, "AdamW", {"lr": 0.01}, {"lr": 0.01}),
-    (AdamW, "AdamW", {"lr": 0.02, "weight_decay": 0.3, "betas": (0.95, 0.9)},
-     {"lr": 0.02, "weight_decay": 0.3, "betas": (0.95, 0.9)}),
+    (
+        AdamW,
+        "AdamW",
+        {"lr": 0.02, "weight_decay": 0.3, "betas": (0.95, 0.9)},
+        {"lr": 0.02, "weight_decay": 0.3, "betas": (0.95, 0.9)},
+    ),
     (AdamW, "AdamW", {"lr": 0.01, "amsgrad": True, "eps": 1e-4}, {"lr": 0.01, "amsgrad": True, "eps": 1e-4}),
     (Adadelta, "Adadelta", {}, {}),
-    (Adadelta, "Adadelta", {"lr": 0.5, "rho": 0.95, "eps": 1e-5, "weight_decay": 0.05},
-     {"lr": 0.5, "rho": 0.95, "eps": 1e-5, "weight_decay": 0.05}),
+    (
+        Adadelta,
+        "Adadelta",
+        {"lr": 0.5, "rho": 0.95, "eps": 1e-5, "weight_decay": 0.05},
+        {"lr": 0.5, "rho": 0.95, "eps": 1e-5, "weight_decay": 0.05},
+    ),
 ]
 
 
@@ -89,9 +122,16 @@ def test_matches_torch_optim_over_200_steps(case):
     assert not np.allclose(w, [1.0, -2.0, 0.5, 3.0, -0.7])  # the parameters actually moved
 
 
-ALGOS = [(SGD, "SGD", {}), (Momentum, "SGD", {"momentum": 0.9}), (Nesterov, "SGD", {"momentum": 0.9, "nesterov": True}),
-         (AdaGrad, "Adagrad", {}), (RMSProp, "RMSprop", {}), (Adam, "Adam", {}), (AdamW, "AdamW", {}),
-         (Adadelta, "Adadelta", {})]
+ALGOS = [
+    (SGD, "SGD", {}),
+    (Momentum, "SGD", {"momentum": 0.9}),
+    (Nesterov, "SGD", {"momentum": 0.9, "nesterov": True}),
+    (AdaGrad, "Adagrad", {}),
+    (RMSProp, "RMSprop", {}),
+    (Adam, "Adam", {}),
+    (AdamW, "AdamW", {}),
+    (Adadelta, "Adadelta", {}),
+]
 
 
 @pytest.mark.parametrize("cls,torch_cls,extra", ALGOS, ids=[a[0].name for a in ALGOS])
@@ -112,7 +152,10 @@ def test_matches_torch_in_closed_loop_on_rosenbrock(cls, torch_cls, extra):
     """Each side computes its own gradient of Rosenbrock from its own iterate (autograd on the torch side)."""
     from lrkit.lab import Rosenbrock
 
-    problem, lr = Rosenbrock(), {"adagrad": 0.05, "rmsprop": 0.002, "adam": 0.01, "adamw": 0.01, "adadelta": 1.0}
+    problem, lr = (
+        Rosenbrock(),
+        {"adagrad": 0.05, "rmsprop": 0.002, "adam": 0.01, "adamw": 0.01, "adadelta": 1.0},
+    )
     rate = lr.get(cls.name, 5e-4)
     lab_kwargs = {k: v for k, v in extra.items() if k != "nesterov"}
     opt = cls(lr=rate, **lab_kwargs)

@@ -7,8 +7,24 @@ import pytest
 
 from lrkit import LRKitError
 from lrkit.lab import (
-    SGD, Adadelta, AdaGrad, Adam, AdamW, DoubleWell, Momentum, Nesterov, Noisy, Quadratic, Quartic,
-    RMSProp, Rosenbrock, Saddle, make_optimizer, minimize, optimizers, trajectory_grid,
+    SGD,
+    Adadelta,
+    AdaGrad,
+    Adam,
+    AdamW,
+    DoubleWell,
+    Momentum,
+    Nesterov,
+    Noisy,
+    Quadratic,
+    Quartic,
+    RMSProp,
+    Rosenbrock,
+    Saddle,
+    make_optimizer,
+    minimize,
+    optimizers,
+    trajectory_grid,
 )
 from lrkit.schedules import cosine
 
@@ -28,7 +44,10 @@ from lrkit.schedules import cosine
         (lambda: Quadratic(condition=0.5), r"`condition` of quadratic must be a finite number >= 1"),
         (lambda: Quadratic(x0=(1.0,)), r"`x0` of quadratic must be a finite 2-D point"),
         (lambda: DoubleWell(tilt=2.0), r"`tilt` of double_well"),
-        (lambda: Noisy(Quadratic(), batch_size=0), r"`batch_size` of noisy must be a positive integer; got 0\."),
+        (
+            lambda: Noisy(Quadratic(), batch_size=0),
+            r"`batch_size` of noisy must be a positive integer; got 0\.",
+        ),
         (lambda: minimize(Quadratic(), SGD(), steps=0), r"`steps` of minimize must be a positive integer"),
         (lambda: trajectory_grid(Quadratic(), rates=[]), r"`rates` of trajectory_grid"),
     ],
@@ -45,7 +64,16 @@ def test_grad_shape_mismatch_is_an_error():
 
 
 def test_registry_has_the_eight_algorithms():
-    assert set(optimizers) == {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "adadelta"}
+    assert set(optimizers) == {
+        "sgd",
+        "momentum",
+        "nesterov",
+        "adagrad",
+        "rmsprop",
+        "adam",
+        "adamw",
+        "adadelta",
+    }
 
 
 def test_schedule_rate_follows_the_step_convention():
@@ -65,12 +93,15 @@ def test_gd_on_a_quadratic_matches_the_closed_form():
     eta = 0.3
     tr = minimize(q, SGD(lr=eta), steps=20)
     t = np.arange(21)[:, None]
-    expected = np.array([1.0, 1.0]) * (1 - eta * np.array([2.0, 0.5])) ** t  # axis-aligned: per-axis contraction
+    expected = (
+        np.array([1.0, 1.0]) * (1 - eta * np.array([2.0, 0.5])) ** t
+    )  # axis-aligned: per-axis contraction
     np.testing.assert_allclose(tr.xs, expected, rtol=1e-12)
 
 
-@pytest.mark.parametrize("problem", [Quadratic(angle=0.7), Rosenbrock(), DoubleWell(), Saddle(), Quartic()],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "problem", [Quadratic(angle=0.7), Rosenbrock(), DoubleWell(), Saddle(), Quartic()], ids=lambda p: p.name
+)
 def test_gradients_match_central_differences(problem):
     rng = np.random.default_rng(1)
     for _ in range(5):
@@ -80,8 +111,9 @@ def test_gradients_match_central_differences(problem):
         np.testing.assert_allclose(problem.grad(x), fd, rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.parametrize("problem", [Quadratic(angle=0.3), Rosenbrock(), DoubleWell(), Saddle(), Quartic()],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "problem", [Quadratic(angle=0.3), Rosenbrock(), DoubleWell(), Saddle(), Quartic()], ids=lambda p: p.name
+)
 def test_loss_is_vectorized_over_a_grid(problem):
     xs = np.random.default_rng(0).uniform(-1, 1, size=(4, 3, 2))
     grid = problem.loss(xs)
@@ -155,10 +187,14 @@ def test_sgd_moves_by_exactly_rate_times_gradient(w, data, lr, t0):
     opt = SGD(lr=cosine(lr=lr, steps=100))
     state = opt.init(np.array(w))
     state["t"] = t0
-    np.testing.assert_allclose(opt.step(np.array(w), g, state), np.array(w) - opt.rate(t0) * g, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(
+        opt.step(np.array(w), g, state), np.array(w) - opt.rate(t0) * g, rtol=1e-12, atol=1e-9
+    )
 
 
-@given(g=st.lists(st.floats(1e-3, 1e3) | st.floats(-1e3, -1e-3), min_size=1, max_size=6), lr=st.floats(1e-4, 1.0))
+@given(
+    g=st.lists(st.floats(1e-3, 1e3) | st.floats(-1e3, -1e-3), min_size=1, max_size=6), lr=st.floats(1e-4, 1.0)
+)
 def test_adam_first_step_is_lr_per_coordinate_whatever_the_gradient_scale(g, lr):
     opt = Adam(lr=lr)
     w = np.zeros(len(g))

@@ -13,10 +13,16 @@ from lrkit.schedules import constant, linear
 def _minisom(rows, cols, dim, sigma, lr):
     minisom = pytest.importorskip("minisom")
     return minisom.MiniSom(
-        rows, cols, dim, sigma=sigma, learning_rate=lr,
-        decay_function="linear_decay_to_zero",        # lr * (1 - t / T)  == linear(lr -> 0 over T)
-        sigma_decay_function="linear_decay_to_one",   # sigma + t (1 - sigma) / T == linear(sigma -> 1 over T)
-        neighborhood_function="gaussian", topology="rectangular", random_seed=0,
+        rows,
+        cols,
+        dim,
+        sigma=sigma,
+        learning_rate=lr,
+        decay_function="linear_decay_to_zero",  # lr * (1 - t / T)  == linear(lr -> 0 over T)
+        sigma_decay_function="linear_decay_to_one",  # sigma + t (1 - sigma) / T == linear(sigma -> 1 over T)
+        neighborhood_function="gaussian",
+        topology="rectangular",
+        random_seed=0,
     )
 
 
@@ -36,8 +42,12 @@ def test_matches_minisom_with_linear_decay(dataset):
     sigma0, lr0 = 3.0, 0.5
     init = data[np.random.default_rng(0).integers(0, len(data), rows * cols)].reshape(rows, cols, -1)
 
-    ours = SOM(rows, cols, lr=linear(start=lr0, end=0.0, steps=iterations),
-               sigma=linear(start=sigma0, end=1.0, steps=iterations))
+    ours = SOM(
+        rows,
+        cols,
+        lr=linear(start=lr0, end=0.0, steps=iterations),
+        sigma=linear(start=sigma0, end=1.0, steps=iterations),
+    )
     res = ours.fit(data, iterations, init=init, order="sequential")
 
     ref = _minisom(rows, cols, data.shape[1], sigma0, lr0)
@@ -95,7 +105,10 @@ def test_any_schedule_drives_the_rate_and_fit_is_seeded():
         (lambda: SOM(3, 3, sigma=-1.0), r"`sigma` of som must be a finite number > 0"),
         (lambda: SOM(3, 3).fit(np.zeros(5), 10), r"`data` of som must be a finite 2-D array"),
         (lambda: SOM(3, 3).fit(np.zeros((5, 2)), 10, order="shuffled"), r"`order` of som must be one of"),
-        (lambda: SOM(3, 3).fit(np.zeros((5, 2)), 10, init=np.zeros((2, 2, 2))), r"`init` of som must have shape"),
+        (
+            lambda: SOM(3, 3).fit(np.zeros((5, 2)), 10, init=np.zeros((2, 2, 2))),
+            r"`init` of som must have shape",
+        ),
         (lambda: SOM(3, 3, sigma=linear(start=2.0, end=0.0, steps=5)).fit(np.zeros((5, 2)), 10), r"stay > 0"),
     ],
 )

@@ -54,8 +54,14 @@ def _has_data(ax) -> bool:
 def _fake_batch_record():
     """A batch-scaling record with made-up numbers: the plotter is tested without training."""
     return BatchScalingRecord(
-        task="digits-mlp", base_batch=16, base_lr=0.05, epochs=2, factors=(1, 4), rules=("none", "sqrt", "linear"),
-        val_loss=np.array([[0.3, 0.3, 0.3], [1.2, 0.6, 0.3]]), updates=(180, 46),
+        task="digits-mlp",
+        base_batch=16,
+        base_lr=0.05,
+        epochs=2,
+        factors=(1, 4),
+        rules=("none", "sqrt", "linear"),
+        val_loss=np.array([[0.3, 0.3, 0.3], [1.2, 0.6, 0.3]]),
+        updates=(180, 46),
         curves={"batch 16, none": [2.3, 1.0, 0.4], "batch 64, linear": [2.3, 0.5]},
     )
 
@@ -123,7 +129,9 @@ def test_interactive_payload_is_the_python_trajectories():
 def test_interactive_section_embeds_safe_json_and_controls():
     grid = trajectory_grid(Quadratic(), ["sgd"], rates=[0.1, 1.0], steps=5)
     fragment, script = interactive_section([grid])
-    data = re.search(r'<script type="application/json" id="lrlab-data">(.*?)</script>', fragment, re.S).group(1)
+    data = re.search(r'<script type="application/json" id="lrlab-data">(.*?)</script>', fragment, re.DOTALL).group(
+        1
+    )
     parsed = json.loads(data)
     assert set(parsed) == {"quadratic"} and set(parsed["quadratic"]["runs"]) == {"sgd"}
     for control in ("lrlab-problem", "lrlab-optimizer", "lrlab-rate", "lrlab-path", "lrlab-curve"):
@@ -137,7 +145,7 @@ def test_lab_report_has_a_section_per_record_and_no_network(records):
     chosen = [records["oscillation"], records["warmup"]]
     grid = trajectory_grid(Quadratic(), ["sgd", "momentum"], rates=[0.1, 1.0], steps=10)
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(1, 1))
+    fig = plt.figure(figsize=(1, 1))
     ready = figure_png(fig, dpi=20)  # an already rendered figure is embedded as given, not redrawn
     plt.close(fig)
     page = lab_report(chosen, [grid], pngs={"warmup": ready}).html()
@@ -148,11 +156,16 @@ def test_lab_report_has_a_section_per_record_and_no_network(records):
         assert html.escape(check) in page
     assert 'id="lrlab"' in page
     assert "http://" not in page and "https://" not in page
-    assert "lrlab" not in lab_report(chosen, pngs={"oscillation": ready, "warmup": ready}).html()  # no grids: none
+    assert (
+        "lrlab" not in lab_report(chosen, pngs={"oscillation": ready, "warmup": ready}).html()
+    )  # no grids: none
 
 
 def test_report_tables_align_numbers_right_and_text_left():
     r = Report("t")
     r.add_table([["name", 0.5, "1e-3", "-", "a longer sentence"]], ["a", "b", "c", "d", "e"])
     page = r.html()
-    assert '<td class="text">name</td><td>0.5</td><td>1e-3</td><td>-</td><td class="text">a longer sentence</td>' in page
+    assert (
+        '<td class="text">name</td><td>0.5</td><td>1e-3</td><td>-</td><td class="text">a longer sentence</td>'
+        in page
+    )

@@ -24,8 +24,11 @@ CHROMEDRIVER = "/usr/bin/chromedriver"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-    pytest.skip("needs Debian chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver); "
-                "apt-get install chromium chromium-driver", allow_module_level=True)
+    pytest.skip(
+        "needs Debian chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver); "
+        "apt-get install chromium chromium-driver",
+        allow_module_level=True,
+    )
 webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (the dev extra)")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -47,9 +50,18 @@ def report(tmp_path_factory):
 def browser(tmp_path_factory):
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}", "--window-size=1200,1600"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+        "--window-size=1200,1600",
+    ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=CHROMEDRIVER), options=options)
@@ -78,7 +90,9 @@ def test_report_renders_without_console_errors_and_needs_no_network(browser, rep
     assert browser.title.startswith("lrkit lab")
     assert _severe(browser) == []
     images = browser.find_elements(By.CSS_SELECTOR, "figure img")
-    assert images and all(browser.execute_script("return arguments[0].naturalWidth", im) > 100 for im in images)
+    assert images and all(
+        browser.execute_script("return arguments[0].naturalWidth", im) > 100 for im in images
+    )
 
 
 def test_moving_the_slider_changes_the_drawn_trajectory(browser, report):

@@ -28,7 +28,9 @@ def _selected(demo: str | None) -> list[str]:
             raise fail(str(unknown_name("demo", demo, demos)))
         missing = [x for x in demos[demo].needs if importlib.util.find_spec(x) is None]
         if missing:
-            raise fail(f"demo {demo!r} needs the {', '.join(missing)} extra: pip install 'lrkit[{missing[0]}]'.")
+            raise fail(
+                f"demo {demo!r} needs the {', '.join(missing)} extra: pip install 'lrkit[{missing[0]}]'."
+            )
         return [demo]
     names = []
     for name, info in demos.items():
@@ -42,12 +44,20 @@ def _selected(demo: str | None) -> list[str]:
 
 @app.command("lab")
 def lab_command(
-    demo: str = typer.Argument(None, help="One demo (default: all). Names: divergence, slow_convergence, oscillation, "
-                                          "stability_limit, schedules_compared, warmup, adaptive_per_parameter, "
-                                          "local_minimum, batch_size_scaling, finder_explained, kohonen."),
-    out: Path = typer.Option(Path("lrkit-out/lab"), "--out", help="Directory for report.html, the PNGs and lab.json."),
-    interactive: bool = typer.Option(True, "--interactive/--no-interactive",
-                                     help="Add the learning-rate slider page (precomputed trajectories)."),
+    demo: str = typer.Argument(
+        None,
+        help="One demo (default: all). Names: divergence, slow_convergence, oscillation, "
+        "stability_limit, schedules_compared, warmup, adaptive_per_parameter, "
+        "local_minimum, batch_size_scaling, finder_explained, kohonen.",
+    ),
+    out: Path = typer.Option(
+        Path("lrkit-out/lab"), "--out", help="Directory for report.html, the PNGs and lab.json."
+    ),
+    interactive: bool = typer.Option(
+        True,
+        "--interactive/--no-interactive",
+        help="Add the learning-rate slider page (precomputed trajectories).",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
 ) -> None:
     """Reproduce the textbook claims about the learning rate, as numbers and figures."""
@@ -80,9 +90,14 @@ def lab_command(
         stderr.print("computing trajectories for the interactive page ...")
         grids = standard_grids()
     report = lab_report(records, grids, pngs=pngs).write(folder / "report.html")
-    (folder / "lab.json").write_text(json.dumps({r.demo: r.to_dict() for r in records}, allow_nan=False), encoding="utf-8")
+    (folder / "lab.json").write_text(
+        json.dumps({r.demo: r.to_dict() for r in records}, allow_nan=False), encoding="utf-8"
+    )
     stderr.print(f"wrote {report}")
-    summary = {r.demo: {"holds": r.holds(), "checks": r.checks(), "png": str(folder / f"{r.demo}.png")} for r in records}
+    summary = {
+        r.demo: {"holds": r.holds(), "checks": r.checks(), "png": str(folder / f"{r.demo}.png")}
+        for r in records
+    }
     if json_out:
         print_json({"report": str(report), "demos": summary})
         return

@@ -18,9 +18,13 @@ def _check_betas(opt: Any) -> None:
     betas = opt.betas
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
         raise LRKitError(f"`betas` of {opt.name} must be a pair (beta1, beta2) in [0, 1); got {betas!r}.")
-    object.__setattr__(opt, "betas", (check_unit("betas[0]", betas[0], opt.name), check_unit("betas[1]", betas[1], opt.name)))
+    object.__setattr__(
+        opt, "betas", (check_unit("betas[0]", betas[0], opt.name), check_unit("betas[1]", betas[1], opt.name))
+    )
     object.__setattr__(opt, "eps", check_positive("eps", opt.eps, opt.name))
-    object.__setattr__(opt, "weight_decay", check_positive("weight_decay", opt.weight_decay, opt.name, allow_zero=True))
+    object.__setattr__(
+        opt, "weight_decay", check_positive("weight_decay", opt.weight_decay, opt.name, allow_zero=True)
+    )
     object.__setattr__(opt, "amsgrad", bool(opt.amsgrad))
 
 

@@ -20,7 +20,9 @@ __all__ = ["AdaGrad", "RMSProp", "Adadelta"]
 
 
 def _decay(opt: Any) -> None:
-    object.__setattr__(opt, "weight_decay", check_positive("weight_decay", opt.weight_decay, opt.name, allow_zero=True))
+    object.__setattr__(
+        opt, "weight_decay", check_positive("weight_decay", opt.weight_decay, opt.name, allow_zero=True)
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,11 +66,16 @@ class AdaGrad(Optimizer):
 
     def __post_init__(self) -> None:
         self._post_init_lr()
-        object.__setattr__(self, "lr_decay", check_positive("lr_decay", self.lr_decay, self.name, allow_zero=True))
+        object.__setattr__(
+            self, "lr_decay", check_positive("lr_decay", self.lr_decay, self.name, allow_zero=True)
+        )
         object.__setattr__(self, "eps", check_positive("eps", self.eps, self.name))
         object.__setattr__(
-            self, "initial_accumulator_value",
-            check_positive("initial_accumulator_value", self.initial_accumulator_value, self.name, allow_zero=True),
+            self,
+            "initial_accumulator_value",
+            check_positive(
+                "initial_accumulator_value", self.initial_accumulator_value, self.name, allow_zero=True
+            ),
         )
         _decay(self)
 

@@ -59,7 +59,8 @@ class DemoRecord:
         return all(self.checks().values())
 
     def to_dict(self) -> dict[str, Any]:
-        fields = {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+        names = [f.name for f in dataclasses.fields(self)]  # type: ignore[arg-type]
+        fields = {name: plain(getattr(self, name)) for name in names}
         return {"demo": self.demo, "claim": self.claim, **fields, "checks": self.checks()}
 
 

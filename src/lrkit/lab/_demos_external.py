@@ -54,11 +54,15 @@ class BatchScalingRecord(DemoRecord):
     def checks(self) -> dict[str, bool]:
         none, sqrt, lin = self.val_loss[1:, 0], self.val_loss[1:, 1], self.val_loss[1:, 2]
         return {
-            "with a larger batch and the same rate (fewer updates) the loss is worse": bool(np.all(none > self.val_loss[0, 0])),
+            "with a larger batch and the same rate (fewer updates) the loss is worse": bool(
+                np.all(none > self.val_loss[0, 0])
+            ),
             "scaling the rate with the batch helps: none > sqrt > linear at every larger batch": bool(
-                np.all((none > sqrt) & (sqrt > lin))),
+                np.all((none > sqrt) & (sqrt > lin))
+            ),
             "linear scaling keeps the loss within 25% of the small-batch run": bool(
-                np.all(lin < 1.25 * self.val_loss[0, 0])),
+                np.all(lin < 1.25 * self.val_loss[0, 0])
+            ),
         }
 
 
@@ -69,12 +73,33 @@ class BatchScalingRecord(DemoRecord):
     "seed 003 ('Batch size: the number of samples used in each iteration'; warmup 'with large batch sizes')",
     needs=("torch",),
 )
-def batch_size_scaling(*, task: str = "digits-mlp", base_batch: int = 16, base_lr: float = 0.05,
-                       factors: tuple[int, ...] = (1, 4, 16), epochs: int = 2, seed: int = 0) -> BatchScalingRecord:
+def batch_size_scaling(
+    *,
+    task: str = "digits-mlp",
+    base_batch: int = 16,
+    base_lr: float = 0.05,
+    factors: tuple[int, ...] = (1, 4, 16),
+    epochs: int = 2,
+    seed: int = 0,
+) -> BatchScalingRecord:
     """Train ``task`` with plain SGD at batch ``k * base_batch`` and rate ``base_lr * rule(k)``.
 
     Needs the ``torch`` extra. Every run sees the same number of epochs, so a
     ``k`` times larger batch makes ``k`` times fewer updates.
+
+    Args:
+        task: an ``lrkit.tasks`` supervised task name.
+        base_batch: the reference batch size.
+        base_lr: the rate at ``base_batch``.
+        factors: batch-size multipliers.
+        epochs: passes over the training set per run.
+        seed: weights and batch order.
+
+    Returns:
+        A :class:`BatchScalingRecord`.
+
+    Raises:
+        LRKitError: for an unknown task or a non-positive argument.
     """
     from lrkit.tasks import ArrayLoader, get_task, train
 
@@ -103,7 +128,9 @@ def batch_size_scaling(*, task: str = "digits-mlp", base_batch: int = 16, base_l
             losses[i, j] = res.final.get("val_loss", math.inf)
             curves[f"batch {batch}, {rule}"] = [row["train_loss"] for row in res.history]
         updates.append(epochs * math.ceil(len(x_train) / batch))
-    return BatchScalingRecord(task, base_batch, base_lr, epochs, ks, tuple(RULES), losses, tuple(updates), curves)
+    return BatchScalingRecord(
+        task, base_batch, base_lr, epochs, ks, tuple(RULES), losses, tuple(updates), curves
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,7 +155,9 @@ class FinderRecord(DemoRecord):
         return {
             "the suggested rate is below the stability limit 2/L": bool(self.rates[1] < self.stability_limit),
             "the sweep's loss blows up only past 2/L": bool(self.rates[2] > self.stability_limit),
-            "training at the suggestion beats 1/100 of it by 10x in loss": bool(good.final_loss * 10 < tiny.final_loss),
+            "training at the suggestion beats 1/100 of it by 10x in loss": bool(
+                good.final_loss * 10 < tiny.final_loss
+            ),
             "training at the blow-up rate diverges": blown.diverged_at is not None,
         }
 
@@ -139,8 +168,25 @@ class FinderRecord(DemoRecord):
     "a good rate is where the loss falls fastest, before it blows up.",
     "seed 003 ('Learning rate finder ... plotting the loss against the learning rate')",
 )
-def finder_explained(*, num_steps: int = 100, sigma: float = 0.05, train_steps: int = 100, seed: int = 0) -> FinderRecord:
+def finder_explained(
+    *, num_steps: int = 100, sigma: float = 0.05, train_steps: int = 100, seed: int = 0
+) -> FinderRecord:
     """Range test (``lrkit.finder.range_test``) with one SGD step per rate on a noisy quadratic.
+
+    Then trains from the start at the suggestion, at 1/100 of it, and at the rate
+    where the sweep blew up.
+
+    Args:
+        num_steps: rates in the sweep (geometric, 1e-4 to 10).
+        sigma: gradient noise.
+        train_steps: updates of each training run.
+        seed: noise and bootstrap seed.
+
+    Returns:
+        A :class:`FinderRecord`.
+
+    Raises:
+        LRKitError: for a non-positive argument.
 
     Example:
         >>> r = finder_explained()
@@ -149,7 +195,10 @@ def finder_explained(*, num_steps: int = 100, sigma: float = 0.05, train_steps: 
     """
     from lrkit.finder import range_test
 
-    q = Noisy(Quadratic(condition=10.0, L=1.0, x0=(-3.0, 3.0)), sigma=check_positive("sigma", sigma, "finder_explained"))
+    q = Noisy(
+        Quadratic(condition=10.0, L=1.0, x0=(-3.0, 3.0)),
+        sigma=check_positive("sigma", sigma, "finder_explained"),
+    )
     rng = np.random.default_rng(seed)
     x = q.start()
 
@@ -160,8 +209,14 @@ def finder_explained(*, num_steps: int = 100, sigma: float = 0.05, train_steps: 
         x = x - lr * q.grad(x, rng)
         return float(loss)
 
-    result = range_test(step_fn, start=1e-4, end=10.0, num_steps=check_int("num_steps", num_steps, "finder_explained"),
-                        interval=False, seed=seed)
+    result = range_test(
+        step_fn,
+        start=1e-4,
+        end=10.0,
+        num_steps=check_int("num_steps", num_steps, "finder_explained"),
+        interval=False,
+        seed=seed,
+    )
     suggestion = float(result.suggestion) if result.suggestion is not None else float("nan")
     rates = np.array([suggestion / 100, suggestion, float(result.lrs[-1])])
     runs = tuple(minimize(q, SGD(lr=float(r)), steps=train_steps, seed=seed) for r in rates)
@@ -189,22 +244,43 @@ class KohonenRecord(DemoRecord):
 
     def checks(self) -> dict[str, bool]:
         return {
-            "linear decay organizes the map better than a constant high rate (lower topographic error)": bool(
-                self.final_te[0] < self.final_te[1]),
+            "linear decay orders the map better than a constant high rate (lower topographic error)": bool(
+                self.final_te[0] < self.final_te[1]
+            ),
             "linear decay fits the data better than a constant low rate (lower quantization error)": bool(
-                self.final_qe[0] < self.final_qe[2]),
-            "with linear decay the map settles: it moves 5x less late in training than at a constant high rate": bool(
-                5 * self.late_drift[0] < self.late_drift[1]),
+                self.final_qe[0] < self.final_qe[2]
+            ),
+            "with linear decay the map settles: it moves 5x less late on than at a high rate": bool(
+                5 * self.late_drift[0] < self.late_drift[1]
+            ),
         }
 
 
 @register_demo(
     "kohonen",
-    "In a Kohonen map the rate decreases linearly with the iteration: coarse adjustment first, fine adjustment last.",
+    "In a Kohonen map the rate decreases linearly with the iteration: "
+    "coarse adjustment first, fine adjustment last.",
     "seed 003 ('in the Kohonen map learning algorithm the learning rate ... decreases linearly')",
 )
-def kohonen(*, rows: int = 10, cols: int = 10, samples: int = 500, iterations: int = 2000, seed: int = 0) -> KohonenRecord:
-    """Three 10x10 maps of random RGB colours; the radius decays linearly 5 -> 1 in all three.
+def kohonen(
+    *, rows: int = 10, cols: int = 10, samples: int = 500, iterations: int = 2000, seed: int = 0
+) -> KohonenRecord:
+    """Three maps of random RGB colours: rate linear 0.5 -> 0, constant 0.5, constant 0.01.
+
+    The radius decays linearly from ``max(rows, cols) / 2`` to 1 in all three, so
+    only the rate differs.
+
+    Args:
+        rows, cols: map size.
+        samples: colours in the data set.
+        iterations: single-sample updates.
+        seed: data, initialisation and order.
+
+    Returns:
+        A :class:`KohonenRecord`.
+
+    Raises:
+        LRKitError: for a non-positive size or count.
 
     Example:
         >>> r = kohonen(iterations=600, samples=200)
@@ -214,12 +290,20 @@ def kohonen(*, rows: int = 10, cols: int = 10, samples: int = 500, iterations: i
     iterations = check_int("iterations", iterations, "kohonen")
     data = colour_data(samples, seed=seed)
     sigma = linear(start=max(rows, cols) / 2.0, end=1.0, steps=iterations)
-    rates = {"linear decay": linear(start=0.5, end=0.0, steps=iterations),
-             "constant high": constant(lr=0.5), "constant low": constant(lr=0.01)}
-    results = tuple(SOM(rows, cols, lr=lr, sigma=sigma).fit(data, iterations, seed=seed) for lr in rates.values())
+    rates = {
+        "linear decay": linear(start=0.5, end=0.0, steps=iterations),
+        "constant high": constant(lr=0.5),
+        "constant low": constant(lr=0.01),
+    }
+    results = tuple(
+        SOM(rows, cols, lr=lr, sigma=sigma).fit(data, iterations, seed=seed) for lr in rates.values()
+    )
     late = int(0.9 * iterations)
     return KohonenRecord(
-        tuple(rates), tuple(s.to_spec() for s in rates.values()), results,
-        np.array([r.qe[-1] for r in results]), np.array([r.te[-1] for r in results]),
+        tuple(rates),
+        tuple(s.to_spec() for s in rates.values()),
+        results,
+        np.array([r.qe[-1] for r in results]),
+        np.array([r.te[-1] for r in results]),
         np.array([r.drift(late) for r in results]),
     )

@@ -45,10 +45,13 @@ class DivergenceRecord(DemoRecord):
     def checks(self) -> dict[str, bool]:
         above = self.rates > self.stability_limit
         return {
-            "every rate above 2/L ends with a larger loss than it started (x100)": bool(np.all(self.loss_ratio[above] > 100)),
+            "every rate above 2/L ends with a larger loss than it started (x100)": bool(
+                np.all(self.loss_ratio[above] > 100)
+            ),
             "every rate below 2/L ends with a smaller loss": bool(np.all(self.loss_ratio[~above] < 1)),
             "the predicted growth factor |1 - eta L| exceeds 1 exactly above 2/L": bool(
-                np.array_equal(self.growth_factor > 1, above)),
+                np.array_equal(self.growth_factor > 1, above)
+            ),
         }
 
 
@@ -57,9 +60,26 @@ class DivergenceRecord(DemoRecord):
     "If the learning rate is too high, the loss diverges rather than converges.",
     "seeds 000 (fact 4), 002, 003: 'diverge and produce large errors'",
 )
-def divergence(*, L: float = 1.0, condition: float = 10.0, steps: int = 40,
-               factors: tuple[float, ...] = (0.5, 0.95, 1.05, 1.5)) -> DivergenceRecord:
+def divergence(
+    *,
+    L: float = 1.0,
+    condition: float = 10.0,
+    steps: int = 40,
+    factors: tuple[float, ...] = (0.5, 0.95, 1.05, 1.5),
+) -> DivergenceRecord:
     """Gradient descent on a quadratic at ``factor * 2/L`` for each factor.
+
+    Args:
+        L: the largest curvature (stability limit ``2 / L``).
+        condition: L / mu of the bowl.
+        steps: updates per run.
+        factors: rates as multiples of ``2 / L``.
+
+    Returns:
+        A :class:`DivergenceRecord`.
+
+    Raises:
+        LRKitError: for non-positive ``L``, ``condition`` < 1, ``steps`` or ``factors``.
 
     Example:
         >>> r = divergence()
@@ -100,8 +120,11 @@ class SlowConvergenceRecord(DemoRecord):
         return {
             "the tuned rate reaches the target": tuned is not None,
             "every lower rate needs more steps, the lowest over 10x the tuned rate's": tuned is not None
-            and all(s > tuned for s in low) and low[0] >= 10 * tuned,
-            "steps to target fall as the rate rises to the tuned value": bool(np.all(np.diff(low + [tuned]) < 0)),
+            and all(s > tuned for s in low)
+            and low[0] >= 10 * tuned,
+            "steps to target fall as the rate rises to the tuned value": bool(
+                np.all(np.diff(low + [tuned]) < 0)
+            ),
         }
 
 
@@ -110,9 +133,26 @@ class SlowConvergenceRecord(DemoRecord):
     "A too-low learning rate converges slowly: it needs many more steps to reach the same loss.",
     "seeds 000 (fact 1), 001, 002, 003 ('0.1-0.3 ... the number of steps increases')",
 )
-def slow_convergence(*, condition: float = 10.0, tolerance: float = 1e-6, steps: int = 2000,
-                     low_rates: tuple[float, ...] = (0.01, 0.05, 0.3)) -> SlowConvergenceRecord:
+def slow_convergence(
+    *,
+    condition: float = 10.0,
+    tolerance: float = 1e-6,
+    steps: int = 2000,
+    low_rates: tuple[float, ...] = (0.01, 0.05, 0.3),
+) -> SlowConvergenceRecord:
     """Count steps to ``tolerance * loss_0`` for small rates and for the tuned ``2/(L+mu)``.
+
+    Args:
+        condition: L / mu of the bowl (L = 1).
+        tolerance: target loss as a fraction of the initial loss.
+        steps: budget of updates per run.
+        low_rates: the small rates compared with the tuned one.
+
+    Returns:
+        A :class:`SlowConvergenceRecord`.
+
+    Raises:
+        LRKitError: for a non-positive argument.
 
     Example:
         >>> r = slow_convergence()
@@ -152,7 +192,9 @@ class OscillationRecord(DemoRecord):
         return {
             "below 1/L the stiff coordinate never changes sign": bool(self.sign_flip_fraction[0] == 0),
             "above 1/L it flips sign at (nearly) every update": bool(self.sign_flip_fraction[1] >= 0.95),
-            "the oscillating run still converges (rate < 2/L)": bool(self.runs[1].losses[-1] < self.runs[1].losses[0]),
+            "the oscillating run still converges (rate < 2/L)": bool(
+                self.runs[1].losses[-1] < self.runs[1].losses[0]
+            ),
         }
 
 
@@ -164,12 +206,25 @@ class OscillationRecord(DemoRecord):
 def oscillation(*, calm: float = 0.5, high: float = 1.8, steps: int = 30) -> OscillationRecord:
     """Rates ``calm / L`` and ``high / L`` (both stable) on an axis-aligned quadratic with L = 1.
 
+    Args:
+        calm: a rate below 1 / L (no overshoot).
+        high: a rate in (1/L, 2/L) (overshoots every step, still converges).
+        steps: updates per run.
+
+    Returns:
+        An :class:`OscillationRecord`.
+
+    Raises:
+        LRKitError: for a non-positive rate.
+
     Example:
         >>> oscillation().sign_flip_fraction.tolist()
         [0.0, 1.0]
     """
     q = Quadratic(condition=10.0, L=1.0, x0=(2.0, 2.0))
-    rates = np.array([check_positive("calm", calm, "oscillation"), check_positive("high", high, "oscillation")])
+    rates = np.array(
+        [check_positive("calm", calm, "oscillation"), check_positive("high", high, "oscillation")]
+    )
     runs = tuple(minimize(q, SGD(lr=float(r)), steps=steps) for r in rates)
     stiff = np.array([tr.xs[:, 0] for tr in runs])
     flips = np.mean(np.sign(stiff[:, 1:]) != np.sign(stiff[:, :-1]), axis=1)
@@ -202,9 +257,12 @@ class StabilityLimitRecord(DemoRecord):
         inside = (self.last_stable < self.predicted) & (self.predicted < self.first_unstable)
         return {
             "for every L the measured threshold brackets 2/L": bool(np.all(inside)),
-            "the bracket is tight (within 10% of 2/L)": bool(np.all((self.first_unstable - self.last_stable) / self.predicted < 0.1)),
+            "the bracket is tight (within 10% of 2/L)": bool(
+                np.all((self.first_unstable - self.last_stable) / self.predicted < 0.1)
+            ),
             "a fixed 'typical' rate (0.7) is stable for some curvatures and not others": bool(
-                self.rule_of_thumb.any() and not self.rule_of_thumb.all()),
+                self.rule_of_thumb.any() and not self.rule_of_thumb.all()
+            ),
         }
 
 
@@ -214,9 +272,23 @@ class StabilityLimitRecord(DemoRecord):
     "so 'typical values' (0.001-0.1, or 0 to 1) are only rules of thumb.",
     "seeds 000 (fact 3), 003 ('chosen in the range 0 to 1'), 001 ('problem-dependent')",
 )
-def stability_limit(*, curvatures: tuple[float, ...] = (0.5, 1.0, 4.0), steps: int = 100,
-                    num_rates: int = 81) -> StabilityLimitRecord:
+def stability_limit(
+    *, curvatures: tuple[float, ...] = (0.5, 1.0, 4.0), steps: int = 100, num_rates: int = 81
+) -> StabilityLimitRecord:
     """Sweep constant rates over [0.02, 10] (log grid) for quadratics of several ``L``.
+
+    A run counts as unstable when its loss after ``steps`` updates exceeds the initial loss.
+
+    Args:
+        curvatures: the values of L.
+        steps: updates per run.
+        num_rates: points of the rate grid (>= 3).
+
+    Returns:
+        A :class:`StabilityLimitRecord`.
+
+    Raises:
+        LRKitError: for a non-positive curvature or too few rates.
 
     Example:
         >>> r = stability_limit()

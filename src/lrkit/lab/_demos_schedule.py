@@ -1,4 +1,4 @@
-"""Demos of a rate that changes: schedules, warmup, per-parameter adaptive rates, and local minima."""
+"""Demos of a rate that changes: schedules, warmup, and per-parameter adaptive rates."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from lrkit.lab._adam import Adam
 from lrkit.lab._adaptive import Adadelta, AdaGrad, RMSProp
 from lrkit.lab._demo_base import DemoRecord, register_demo
 from lrkit.lab._problems import Noisy, Quadratic
-from lrkit.lab._wells import DoubleWell, Quartic
 from lrkit.lab._run import Trajectory, minimize
 from lrkit.lab._sgd import SGD
+from lrkit.lab._wells import Quartic
 from lrkit.schedules import constant, cosine, exponential, linear, step, warmup
 
-__all__ = ["SchedulesComparedRecord", "WarmupRecord", "AdaptiveRecord", "LocalMinimumRecord"]
+__all__ = ["SchedulesComparedRecord", "WarmupRecord", "AdaptiveRecord"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,9 +45,11 @@ class SchedulesComparedRecord(DemoRecord):
         early = self.mean_loss[:, self.early_step]
         return {
             "every decaying schedule ends at least 3x below the constant high rate (fine-tuning late)": bool(
-                np.all(decays * 3 < high)),
+                np.all(decays * 3 < high)
+            ),
             "every decaying schedule is ahead of the constant low rate early on (big steps first)": bool(
-                np.all(early[2:] < early[1])),
+                np.all(early[2:] < early[1])
+            ),
             "the best decaying schedule ends below both constant rates": bool(decays.min() < min(high, low)),
         }
 
@@ -61,6 +63,20 @@ class SchedulesComparedRecord(DemoRecord):
 def schedules_compared(*, steps: int = 300, sigma: float = 0.5, seeds: int = 8) -> SchedulesComparedRecord:
     """SGD with stochastic gradients (noise ``sigma``) on a quadratic, kappa = 10, L = 1.
 
+    Schedules: constant 1.0 (high), constant 0.05 (low), and decays from 1.0: step
+    (x0.1 every third of the run), exponential (to 1% at the end), linear to 0, cosine.
+
+    Args:
+        steps: updates per run.
+        sigma: gradient noise standard deviation.
+        seeds: runs averaged per schedule.
+
+    Returns:
+        A :class:`SchedulesComparedRecord`.
+
+    Raises:
+        LRKitError: for a non-positive argument.
+
     Example:
         >>> r = schedules_compared(seeds=2)
         >>> r.names[:2]
@@ -68,7 +84,9 @@ def schedules_compared(*, steps: int = 300, sigma: float = 0.5, seeds: int = 8) 
     """
     steps = check_int("steps", steps, "schedules_compared")
     seeds = check_int("seeds", seeds, "schedules_compared")
-    problem = Noisy(Quadratic(condition=10.0, L=1.0), sigma=check_positive("sigma", sigma, "schedules_compared"))
+    problem = Noisy(
+        Quadratic(condition=10.0, L=1.0), sigma=check_positive("sigma", sigma, "schedules_compared")
+    )
     schedules = {
         "constant, high": constant(lr=1.0),
         "constant, low": constant(lr=0.05),
@@ -78,14 +96,20 @@ def schedules_compared(*, steps: int = 300, sigma: float = 0.5, seeds: int = 8) 
         "cosine": cosine(lr=1.0, steps=steps),
     }
     t = np.arange(steps)
-    mean = np.array([
-        np.mean([minimize(problem, SGD(lr=s), steps=steps, seed=k).losses for k in range(seeds)], axis=0)
-        for s in schedules.values()
-    ])
+    mean = np.array(
+        [
+            np.mean([minimize(problem, SGD(lr=s), steps=steps, seed=k).losses for k in range(seeds)], axis=0)
+            for s in schedules.values()
+        ]
+    )
     return SchedulesComparedRecord(
-        names=tuple(schedules), specs=tuple(s.to_spec() for s in schedules.values()),
-        rates=np.array([s(t) for s in schedules.values()]), mean_loss=mean,
-        early_step=max(steps // 10, 1), final_loss=mean[:, -10:].mean(axis=1), seeds=seeds,
+        names=tuple(schedules),
+        specs=tuple(s.to_spec() for s in schedules.values()),
+        rates=np.array([s(t) for s in schedules.values()]),
+        mean_loss=mean,
+        early_step=max(steps // 10, 1),
+        final_loss=mean[:, -10:].mean(axis=1),
+        seeds=seeds,
     )
 
 
@@ -110,11 +134,14 @@ class WarmupRecord(DemoRecord):
     steps_to_target: tuple[int | None, ...]
 
     def checks(self) -> dict[str, bool]:
-        cold, warm, low = self.runs
+        cold, warm, _ = self.runs
         return {
             "without warmup the peak rate diverges from the start": cold.diverged_at is not None,
-            "with warmup the same peak rate converges": warm.diverged_at is None and self.steps_to_target[1] is not None,
-            "warmup keeps lr x local curvature below the stability bound 2": bool(self.sharpness[1].max() < 2.0),
+            "with warmup the same peak rate converges": warm.diverged_at is None
+            and self.steps_to_target[1] is not None,
+            "warmup keeps lr x local curvature below the stability bound 2": bool(
+                self.sharpness[1].max() < 2.0
+            ),
             "the warmup's start rate alone is too slow to reach the target": self.steps_to_target[2] is None,
         }
 
@@ -123,10 +150,28 @@ class WarmupRecord(DemoRecord):
     "warmup",
     "Warmup avoids early instability: far from the minimum the gradients (and curvature) are large, "
     "so a small rate first prevents overshooting, and the full rate is safe later.",
-    "seed 003 ('learning rate warmup ... a lower learning rate can prevent overshooting in the initial phases')",
+    "seed 003 ('learning rate warmup ... a lower learning rate can prevent overshooting "
+    "in the initial phases')",
 )
-def warmup_demo(*, peak: float = 0.5, warmup_steps: int = 40, start: float = 0.005, steps: int = 150) -> WarmupRecord:
+def warmup_demo(
+    *, peak: float = 0.5, warmup_steps: int = 40, start: float = 0.005, steps: int = 150
+) -> WarmupRecord:
     """SGD on :class:`~lrkit.lab.Quartic` at ``peak``, with and without a linear warmup from ``start``.
+
+    Registered as the demo ``"warmup"`` (the function is named so it does not
+    shadow :func:`lrkit.schedules.warmup`).
+
+    Args:
+        peak: the rate after warmup (stable at the minimum, not at the start).
+        warmup_steps: length of the linear ramp.
+        start: the ramp's first rate (also the "low constant" baseline).
+        steps: updates per run.
+
+    Returns:
+        A :class:`WarmupRecord`.
+
+    Raises:
+        LRKitError: for a non-positive ``peak`` or ``warmup_steps``, or ``start`` above ``peak``.
 
     Example:
         >>> r = warmup_demo()
@@ -137,13 +182,21 @@ def warmup_demo(*, peak: float = 0.5, warmup_steps: int = 40, start: float = 0.0
     peak = check_positive("peak", peak, "warmup")
     schedules = {
         "no warmup": constant(lr=peak),
-        "warmup": warmup(constant(lr=peak), steps=check_int("warmup_steps", warmup_steps, "warmup"), start=start),
+        "warmup": warmup(
+            constant(lr=peak), steps=check_int("warmup_steps", warmup_steps, "warmup"), start=start
+        ),
         "low constant": constant(lr=start),
     }
     runs = tuple(minimize(q, SGD(lr=s), steps=steps) for s in schedules.values())
     sharp = tuple(tr.lrs * np.array([q.curvature(x).max() for x in tr.xs[: len(tr.lrs)]]) for tr in runs)
-    return WarmupRecord(q, tuple(schedules), tuple(s.to_spec() for s in schedules.values()), runs, sharp,
-                        tuple(tr.steps_to(1e-8) for tr in runs))
+    return WarmupRecord(
+        q,
+        tuple(schedules),
+        tuple(s.to_spec() for s in schedules.values()),
+        runs,
+        sharp,
+        tuple(tr.steps_to(1e-8) for tr in runs),
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -173,7 +226,9 @@ class AdaptiveRecord(DemoRecord):
         sgd = self.steps_to_target[0]
         fast = [s for n, s in zip(self.names, self.steps_to_target) if n in ("adagrad", "rmsprop", "adam")]
         return {
-            "every adaptive method gives the flat coordinate a >10x larger rate": bool(np.all(self.flat_over_stiff[1:] > 10)),
+            "every adaptive method gives the flat coordinate a >10x larger rate": bool(
+                np.all(self.flat_over_stiff[1:] > 10)
+            ),
             "AdaGrad, RMSProp and Adam reach the target in fewer steps than tuned SGD": sgd is not None
             and all(s is not None and s < sgd for s in fast),
         }
@@ -187,12 +242,27 @@ class AdaptiveRecord(DemoRecord):
 def adaptive_per_parameter(*, condition: float = 100.0, steps: int = 300) -> AdaptiveRecord:
     """Each method's per-coordinate step factor on ``diag(1, 1/condition)``.
 
+    SGD runs at its best constant rate ``2 / (L + mu)``; AdaGrad 0.5, RMSProp 0.05,
+    Adam 0.1, Adadelta 1.0 (near their usual defaults' scale).
+
+    Args:
+        condition: L / mu of the bowl (L = 1).
+        steps: updates per run.
+
+    Returns:
+        An :class:`AdaptiveRecord`.
+
+    Raises:
+        LRKitError: for ``condition`` < 1 or non-positive ``steps``.
+
     Example:
         >>> r = adaptive_per_parameter()
         >>> float(r.flat_over_stiff[0]), bool(r.flat_over_stiff[3] > 50)
         (1.0, True)
     """
-    q = Quadratic(condition=check_positive("condition", condition, "adaptive_per_parameter"), L=1.0, x0=(1.0, 1.0))
+    q = Quadratic(
+        condition=check_positive("condition", condition, "adaptive_per_parameter"), L=1.0, x0=(1.0, 1.0)
+    )
     opts = [SGD(lr=q.best_rate), AdaGrad(lr=0.5), RMSProp(lr=0.05), Adam(lr=0.1), Adadelta(lr=1.0)]
     runs, rates = [], []
     for opt in opts:
@@ -204,64 +274,12 @@ def adaptive_per_parameter(*, condition: float = 100.0, steps: int = 300) -> Ada
         rates.append(np.array(eff))
         runs.append(minimize(q, opt, steps=steps))
     ratio = np.array([np.median(r[:, 1] / r[:, 0]) for r in rates])
-    return AdaptiveRecord(q, q.condition, tuple(o.name for o in opts), tuple(runs), tuple(rates), ratio,
-                          tuple(tr.steps_to(1e-3 * tr.losses[0]) for tr in runs))
-
-
-@dataclasses.dataclass(frozen=True)
-class LocalMinimumRecord(DemoRecord):
-    """Where gradient descent ends on a tilted double well, by rate.
-
-    Attributes:
-        problem: the double well.
-        rates: the constant rates swept.
-        final_x: final x-coordinate per rate; ``local_x``/``global_x``/``barrier_x`` locate the wells.
-        in_global: whether each run ended in the global (left) well.
-        final_loss: final loss per rate.
-        runs: the trajectories of a low and a high representative rate.
-    """
-
-    demo = "local_minimum"
-    problem: DoubleWell
-    rates: np.ndarray
-    final_x: np.ndarray
-    in_global: np.ndarray
-    final_loss: np.ndarray
-    local_x: float
-    global_x: float
-    barrier_x: float
-    runs: tuple[Trajectory, ...]
-
-    def checks(self) -> dict[str, bool]:
-        low = self.rates <= 0.1
-        return {
-            "every low rate (<= 0.1) settles in the local minimum": bool(not self.in_global[low].any()),
-            "a larger (still stable) rate reaches the global minimum": bool(self.in_global[~low].any()),
-            "the local minimum's loss is higher than the global one": bool(
-                self.final_loss[low].min() > self.final_loss[self.in_global].max()),
-        }
-
-
-@register_demo(
-    "local_minimum",
-    "A too-low learning rate can get stuck in a local minimum.",
-    "seeds 000 (review 1), 001 ('stuck in suboptimal solutions'), 002, 003",
-)
-def local_minimum(*, steps: int = 300, rates: tuple[float, ...] = (0.005, 0.01, 0.02, 0.05, 0.1, 0.15, 0.18, 0.2, 0.22)
-                  ) -> LocalMinimumRecord:
-    """Gradient descent from ``(1.6, 1.5)`` (the local well's basin) at each rate.
-
-    Example:
-        >>> r = local_minimum()
-        >>> r.in_global.tolist()
-        [False, False, False, False, False, True, True, True, True]
-    """
-    w = DoubleWell()
-    grid = np.array([check_positive("rates", r, "local_minimum") for r in rates])
-    all_runs = [minimize(w, SGD(lr=float(r)), steps=check_int("steps", steps, "local_minimum")) for r in grid]
-    final_x = np.array([tr.xs[-1, 0] for tr in all_runs])
-    low_i, high_i = int(np.argmin(np.abs(grid - 0.02))), int(np.argmin(np.abs(grid - 0.2)))
-    return LocalMinimumRecord(
-        w, grid, final_x, final_x < w.barrier_x, np.array([tr.final_loss for tr in all_runs]),
-        w.local_x, w.global_x, w.barrier_x, (all_runs[low_i], all_runs[high_i]),
+    return AdaptiveRecord(
+        q,
+        q.condition,
+        tuple(o.name for o in opts),
+        tuple(runs),
+        tuple(rates),
+        ratio,
+        tuple(tr.steps_to(1e-3 * tr.losses[0]) for tr in runs),
     )

@@ -56,7 +56,9 @@ class Optimizer:
         p = np.asarray(params, dtype=np.float64)
         return {"t": 0, **self._init_state(p)}
 
-    def step(self, params: np.ndarray, grad: np.ndarray, state: dict[str, Any], *, rate: float | None = None) -> np.ndarray:
+    def step(
+        self, params: np.ndarray, grad: np.ndarray, state: dict[str, Any], *, rate: float | None = None
+    ) -> np.ndarray:
         """One update; returns the new parameters and advances ``state`` in place.
 
         Args:
@@ -86,10 +88,13 @@ class Optimizer:
     def _init_state(self, p: np.ndarray) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], lr: float) -> np.ndarray:  # pragma: no cover
+    def _update(
+        self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], lr: float
+    ) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
     def describe(self) -> str:
         """One line: the name and the hyperparameters."""
-        parts = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self))  # type: ignore[arg-type]
+        fields = dataclasses.fields(self)  # type: ignore[arg-type]
+        parts = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields)
         return f"{self.name}({parts})"

@@ -13,11 +13,19 @@ from lrkit.lab._adam import Adam, AdamW
 from lrkit.lab._adaptive import Adadelta, AdaGrad, RMSProp
 from lrkit.lab._optim_base import Optimizer
 from lrkit.lab._problems import Problem, Quadratic, Rosenbrock
-from lrkit.lab._wells import DoubleWell, Saddle
 from lrkit.lab._sgd import SGD, Momentum, Nesterov
+from lrkit.lab._wells import DoubleWell, Saddle
 from lrkit.schedules import Schedule
 
-__all__ = ["optimizers", "make_optimizer", "Trajectory", "minimize", "TrajectoryGrid", "trajectory_grid", "standard_grids"]
+__all__ = [
+    "optimizers",
+    "make_optimizer",
+    "Trajectory",
+    "minimize",
+    "TrajectoryGrid",
+    "trajectory_grid",
+    "standard_grids",
+]
 
 #: Every reference optimizer by name (the interactive page's selector reads this).
 optimizers: dict[str, type[Optimizer]] = {

@@ -45,7 +45,11 @@ class SGD(Optimizer):
 
     def __post_init__(self) -> None:
         self._post_init_lr()
-        object.__setattr__(self, "weight_decay", check_positive("weight_decay", self.weight_decay, self.name, allow_zero=True))
+        object.__setattr__(
+            self,
+            "weight_decay",
+            check_positive("weight_decay", self.weight_decay, self.name, allow_zero=True),
+        )
 
     def _init_state(self, p: np.ndarray) -> dict[str, Any]:
         return {}
@@ -98,7 +102,11 @@ class Momentum(Optimizer):
         self._post_init_lr()
         object.__setattr__(self, "momentum", check_unit("momentum", self.momentum, self.name))
         object.__setattr__(self, "dampening", check_unit("dampening", self.dampening, self.name))
-        object.__setattr__(self, "weight_decay", check_positive("weight_decay", self.weight_decay, self.name, allow_zero=True))
+        object.__setattr__(
+            self,
+            "weight_decay",
+            check_positive("weight_decay", self.weight_decay, self.name, allow_zero=True),
+        )
 
     def _init_state(self, p: np.ndarray) -> dict[str, Any]:
         return {"buf": None}
@@ -155,7 +163,11 @@ class Nesterov(Optimizer):
         if mu == 0.0:
             raise LRKitError("`momentum` of nesterov must be a number in (0, 1); got 0.0.")
         object.__setattr__(self, "momentum", mu)
-        object.__setattr__(self, "weight_decay", check_positive("weight_decay", self.weight_decay, self.name, allow_zero=True))
+        object.__setattr__(
+            self,
+            "weight_decay",
+            check_positive("weight_decay", self.weight_decay, self.name, allow_zero=True),
+        )
 
     def _init_state(self, p: np.ndarray) -> dict[str, Any]:
         return {"buf": None}

@@ -41,9 +41,13 @@ __all__ = ["SOM", "SOMResult", "quantization_error", "topographic_error", "colou
 def _check_data(data: Any, owner: str, dim: int | None = None) -> np.ndarray:
     arr = np.asarray(data, dtype=np.float64)
     if arr.ndim != 2 or arr.shape[0] < 2 or not np.all(np.isfinite(arr)):
-        raise LRKitError(f"`data` of {owner} must be a finite 2-D array with at least 2 rows; got shape {arr.shape}.")
+        raise LRKitError(
+            f"`data` of {owner} must be a finite 2-D array with at least 2 rows; got shape {arr.shape}."
+        )
     if dim is not None and arr.shape[1] != dim:
-        raise LRKitError(f"`data` of {owner} must have {dim} columns (the map's input size); got {arr.shape[1]}.")
+        raise LRKitError(
+            f"`data` of {owner} must have {dim} columns (the map's input size); got {arr.shape[1]}."
+        )
     return arr
 
 
@@ -106,7 +110,10 @@ class SOMResult:
         return np.stack(np.unravel_index(idx, self.weights.shape[:2]), axis=1)
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k).tolist() for k in ("weights", "lrs", "sigmas", "checkpoints", "qe", "te", "snapshots")}
+        return {
+            k: getattr(self, k).tolist()
+            for k in ("weights", "lrs", "sigmas", "checkpoints", "qe", "te", "snapshots")
+        }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,11 +140,15 @@ class SOM:
         object.__setattr__(self, "rows", check_int("rows", self.rows, "som"))
         object.__setattr__(self, "cols", check_int("cols", self.cols, "som"))
         if self.rows * self.cols < 2:
-            raise LRKitError(f"`rows` x `cols` of som must be at least 2 units; got {self.rows} x {self.cols}.")
+            raise LRKitError(
+                f"`rows` x `cols` of som must be at least 2 units; got {self.rows} x {self.cols}."
+            )
         if self.lr is not None:
             object.__setattr__(self, "lr", as_schedule(self.lr, "som"))
         if self.sigma is not None:
-            sig = self.sigma if isinstance(self.sigma, Schedule) else check_positive("sigma", self.sigma, "som")
+            sig = (
+                self.sigma if isinstance(self.sigma, Schedule) else check_positive("sigma", self.sigma, "som")
+            )
             object.__setattr__(self, "sigma", as_schedule(sig, "som"))
 
     def schedules(self, iterations: int) -> tuple[Schedule, Schedule]:
@@ -145,8 +156,11 @@ class SOM:
         from lrkit.schedules import linear
 
         lr = self.lr if self.lr is not None else linear(start=0.5, end=0.0, steps=iterations)
-        sigma = self.sigma if self.sigma is not None else linear(
-            start=max(max(self.rows, self.cols) / 2.0, 1.0), end=1.0, steps=iterations)
+        sigma = (
+            self.sigma
+            if self.sigma is not None
+            else linear(start=max(max(self.rows, self.cols) / 2.0, 1.0), end=1.0, steps=iterations)
+        )
         return lr, sigma  # type: ignore[return-value]
 
     def fit(
@@ -179,7 +193,11 @@ class SOM:
         check_choice("order", order, "som", ["random", "sequential"])
         rng = np.random.default_rng(seed)
         w = self._init_weights(x, init, rng)
-        every = max(1, iterations // 20) if record_every is None else check_int("record_every", record_every, "som")
+        every = (
+            max(1, iterations // 20)
+            if record_every is None
+            else check_int("record_every", record_every, "som")
+        )
         lr_s, sigma_s = self.schedules(iterations)
         t_all = np.arange(iterations)
         lrs, sigmas = np.asarray(lr_s(t_all)), np.asarray(sigma_s(t_all))

@@ -58,40 +58,61 @@ def grid_payload(grid: Any) -> dict[str, Any]:
     for name, trajectories in grid.runs.items():
         out = []
         for tr in trajectories:
-            xs = np.column_stack([np.clip(tr.xs[:, 0], cx - hx, cx + hx), np.clip(tr.xs[:, 1], cy - hy, cy + hy)])
+            xs = np.column_stack(
+                [np.clip(tr.xs[:, 0], cx - hx, cx + hx), np.clip(tr.xs[:, 1], cy - hy, cy + hy)]
+            )
             gap = np.log10(np.maximum(tr.gap(), 10**LOG_FLOOR))
-            out.append({"x": [_r(v) for v in xs[:, 0]], "y": [_r(v) for v in xs[:, 1]],
-                        "gap": [_r(v) for v in gap], "diverged_at": tr.diverged_at})
+            out.append(
+                {
+                    "x": [_r(v) for v in xs[:, 0]],
+                    "y": [_r(v) for v in xs[:, 1]],
+                    "gap": [_r(v) for v in gap],
+                    "diverged_at": tr.diverged_at,
+                }
+            )
         runs[name] = out
     limit = getattr(problem, "stability_limit", None)
-    return {"name": problem.name, "bounds": [[x0, x1], [y0, y1]], "rates": [_r(r) for r in grid.rates],
-            "steps": grid.steps, "limit": limit, "background": _background(problem), "runs": runs}
+    return {
+        "name": problem.name,
+        "bounds": [[x0, x1], [y0, y1]],
+        "rates": [_r(r) for r in grid.rates],
+        "steps": grid.steps,
+        "limit": limit,
+        "background": _background(problem),
+        "runs": runs,
+    }
 
 
 _HTML = """
 <section id="lrlab" class="lrlab">
 <h2>Interactive: move the learning rate</h2>
-<p>Every path below was computed in Python at {n_rates} rates; the slider picks one. Left: the iterates on
-the loss contours (black dot: start, orange dot: last iterate). Right: loss minus its minimum, log scale. Quadratic: gradient descent
-diverges above the stability limit 2/L.</p>
+<p>Every path below was computed in Python at {n_rates} rates; the slider picks one.
+Left: the iterates on the loss contours (black dot: start, orange dot: last iterate).
+Right: loss minus its minimum, log scale.
+Quadratic: gradient descent diverges above the stability limit 2/L.</p>
 <div class="lrlab-controls">
 <label>problem <select id="lrlab-problem">{problem_options}</select></label>
 <label>optimizer <select id="lrlab-optimizer">{optimizer_options}</select></label>
-<label>learning rate <input id="lrlab-rate" type="range" min="0" max="{max_index}" step="1" value="{start_index}"></label>
+<label>learning rate
+<input id="lrlab-rate" type="range" min="0" max="{max_index}" step="1" value="{start_index}"></label>
 <output id="lrlab-rate-value"></output> <span id="lrlab-status" class="meta"></span>
 </div>
 <div class="lrlab-panels">
-<svg id="lrlab-contour" width="{size}" height="{size}" viewBox="0 0 {size} {size}" role="img" aria-label="trajectory">
-<image id="lrlab-bg" x="0" y="0" width="{size}" height="{size}" preserveAspectRatio="none" href=""></image>
+<svg id="lrlab-contour" width="{size}" height="{size}" viewBox="0 0 {size} {size}"
+ role="img" aria-label="trajectory">
+<image id="lrlab-bg" x="0" y="0" width="{size}" height="{size}"
+ preserveAspectRatio="none" href=""></image>
 <polyline id="lrlab-path" fill="none" stroke="#d0501a" stroke-width="2" points=""></polyline>
 <circle id="lrlab-start" r="5" fill="#000"></circle><circle id="lrlab-end" r="4" fill="#d0501a"></circle>
 </svg>
-<svg id="lrlab-loss" width="{size}" height="{size}" viewBox="0 0 {size} {size}" role="img" aria-label="loss curve">
+<svg id="lrlab-loss" width="{size}" height="{size}" viewBox="0 0 {size} {size}"
+ role="img" aria-label="loss curve">
 <rect x="{pad}" y="8" width="{plot}" height="{plot_h}" fill="#fafbfc" stroke="#ccd5df"></rect>
 <g id="lrlab-ticks" font-size="10" fill="#555"></g>
 <polyline id="lrlab-curve" fill="none" stroke="#2a6fb0" stroke-width="2" points=""></polyline>
 <text x="{mid}" y="{xlabel_y}" font-size="11" text-anchor="middle">step t (updates)</text>
-<text x="12" y="{ymid}" font-size="11" text-anchor="middle" transform="rotate(-90 12 {ymid})">loss - min (log10)</text>
+<text x="12" y="{ymid}" font-size="11" text-anchor="middle"
+ transform="rotate(-90 12 {ymid})">loss - min (log10)</text>
 </svg>
 </div>
 <script type="application/json" id="lrlab-data">{data}</script>
@@ -120,7 +141,8 @@ _JS = """(function () {
       parts.push('<text x="' + (PAD - 4) + '" y="' + (y + 3) + '" text-anchor="end">1e' + v + '</text>');
     }
     parts.push('<text x="' + PAD + '" y="' + (S - PAD + 14) + '">0</text>');
-    parts.push('<text x="' + (S - 4) + '" y="' + (S - PAD + 14) + '" text-anchor="end">' + g.steps + '</text>');
+    parts.push('<text x="' + (S - 4) + '" y="' + (S - PAD + 14) + '" text-anchor="end">' +
+               g.steps + '</text>');
     el.innerHTML = parts.join("");
   }
   function draw() {
@@ -172,7 +194,8 @@ def interactive_section(grids: Sequence[Any]) -> tuple[str, str]:
 
     Example:
         >>> from lrkit.lab import Quadratic, trajectory_grid
-        >>> fragment, script = interactive_section([trajectory_grid(Quadratic(), ["sgd"], rates=[0.1, 1.0], steps=5)])
+        >>> grid = trajectory_grid(Quadratic(), ["sgd"], rates=[0.1, 1.0], steps=5)
+        >>> fragment, script = interactive_section([grid])
         >>> 'id="lrlab-rate"' in fragment and "addEventListener" in script
         True
     """
@@ -187,10 +210,22 @@ def interactive_section(grids: Sequence[Any]) -> tuple[str, str]:
     # open on the rate nearest 0.3: visible progress for most optimizers, stable on the quadratic
     start = int(np.argmin(np.abs(np.log(np.asarray(first["rates"], dtype=float)) - np.log(0.3))))
     fragment = _HTML.format(
-        n_rates=n, max_index=n - 1, start_index=start, size=SIZE, pad=PAD, plot=SIZE - PAD - 4,
-        plot_h=SIZE - PAD - 8, mid=(SIZE + PAD) // 2, xlabel_y=SIZE - 10, ymid=SIZE // 2,
-        problem_options="".join(f'<option value="{html.escape(k)}">{html.escape(k)}</option>' for k in payload),
-        optimizer_options="".join(f'<option value="{html.escape(k)}">{html.escape(k)}</option>' for k in names),
+        n_rates=n,
+        max_index=n - 1,
+        start_index=start,
+        size=SIZE,
+        pad=PAD,
+        plot=SIZE - PAD - 4,
+        plot_h=SIZE - PAD - 8,
+        mid=(SIZE + PAD) // 2,
+        xlabel_y=SIZE - 10,
+        ymid=SIZE // 2,
+        problem_options="".join(
+            f'<option value="{html.escape(k)}">{html.escape(k)}</option>' for k in payload
+        ),
+        optimizer_options="".join(
+            f'<option value="{html.escape(k)}">{html.escape(k)}</option>' for k in names
+        ),
         # "</" cannot appear inside a script element; JSON allows the escaped form
         data=json.dumps(payload, allow_nan=False, separators=(",", ":")).replace("</", "<\\/"),
     )
@@ -198,8 +233,13 @@ def interactive_section(grids: Sequence[Any]) -> tuple[str, str]:
     return f"<style>{_CSS}</style>{fragment}", script
 
 
-def lab_report(records: Sequence[Any], grids: Sequence[Any] = (), *, title: str = "lrkit lab: the learning rate, shown",
-               pngs: dict[str, bytes] | None = None) -> Report:
+def lab_report(
+    records: Sequence[Any],
+    grids: Sequence[Any] = (),
+    *,
+    title: str = "lrkit lab: the learning rate, shown",
+    pngs: dict[str, bytes] | None = None,
+) -> Report:
     """The lab report: a summary table, then per demo its claim, checks and figure, then the slider page.
 
     Args:
@@ -214,10 +254,16 @@ def lab_report(records: Sequence[Any], grids: Sequence[Any] = (), *, title: str 
     from lrkit import __version__
     from lrkit.lab import demos
 
-    report = Report(title, subtitle=f"lrkit {__version__}; every number below is computed, seeded, in this run")
-    report.add_text("Each section reproduces one claim that learning-rate primers make, with the numbers that "
-                    "prove it (checks) and a figure. The optimizers are NumPy kernels with torch.optim's exact updates.")
-    report.add_table([[r.demo, r.claim, "yes" if r.holds() else "NO"] for r in records], ["demo", "claim", "holds"])
+    report = Report(
+        title, subtitle=f"lrkit {__version__}; every number below is computed, seeded, in this run"
+    )
+    report.add_text(
+        "Each section reproduces one claim that learning-rate primers make, with the numbers that "
+        "prove it (checks) and a figure. The optimizers are NumPy kernels with torch.optim's exact updates."
+    )
+    report.add_table(
+        [[r.demo, r.claim, "yes" if r.holds() else "NO"] for r in records], ["demo", "claim", "holds"]
+    )
     for i, r in enumerate(records, 1):
         report.add_heading(f"{i}. {r.demo}")
         report.add_text(r.claim)

@@ -23,7 +23,9 @@ def contour_grid(problem: Any, n: int = 160) -> tuple[np.ndarray, np.ndarray, np
     return X, Y, np.log10(np.maximum(Z, 0.0) + 1e-3)
 
 
-def plot_trajectories(problem: Any, runs: Sequence[Any], *, labels: Sequence[str] | None = None, ax: Any = None) -> Any:
+def plot_trajectories(
+    problem: Any, runs: Sequence[Any], *, labels: Sequence[str] | None = None, ax: Any = None
+) -> Any:
     """Draw iterates of each run over the loss contours of ``problem``; return the figure.
 
     Diverging runs are drawn until they leave the plotted box.
@@ -56,12 +58,20 @@ def plot_trajectories(problem: Any, runs: Sequence[Any], *, labels: Sequence[str
     return fig
 
 
-def _loss_axes(ax: Any, curves: Sequence[tuple[str, np.ndarray]], *, xlabel: str = "step t (updates)",
-               ylabel: str = "loss - min (log scale)", floor: float = 1e-16) -> None:
+def _loss_axes(
+    ax: Any,
+    curves: Sequence[tuple[str, np.ndarray]],
+    *,
+    xlabel: str = "step t (updates)",
+    ylabel: str = "loss - min (log scale)",
+    floor: float = 1e-16,
+) -> None:
     for i, (label, y) in enumerate(curves):
         y = np.asarray(y, dtype=float)
         ok = np.isfinite(y)
-        ax.plot(np.flatnonzero(ok), np.maximum(y[ok], floor), lw=1.4, color=COLORS[i % len(COLORS)], label=label)
+        ax.plot(
+            np.flatnonzero(ok), np.maximum(y[ok], floor), lw=1.4, color=COLORS[i % len(COLORS)], label=label
+        )
     ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -85,15 +95,23 @@ def _divergence(r: Any) -> Any:
 
 def _slow(r: Any) -> Any:
     fig, (a, b) = _panels(2)
-    _loss_axes(a, [(f"lr = {lr:.3g}", run.gap() / run.losses[0]) for lr, run in zip(r.rates, r.runs)],
-               ylabel="loss / initial loss (log scale)")
+    _loss_axes(
+        a,
+        [(f"lr = {lr:.3g}", run.gap() / run.losses[0]) for lr, run in zip(r.rates, r.runs)],
+        ylabel="loss / initial loss (log scale)",
+    )
     a.axhline(r.tolerance, color="k", ls="--", lw=1)
     budget = len(r.runs[0].lrs)
     steps = [s if s is not None else budget for s in r.steps_to_target]
     bars = b.bar([f"{lr:.3g}" for lr in r.rates], steps, color=COLORS[: len(steps)])
     for bar, s in zip(bars, r.steps_to_target):
-        b.annotate(str(s) if s is not None else f">{budget}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                   ha="center", va="bottom", fontsize=8)
+        b.annotate(
+            str(s) if s is not None else f">{budget}",
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
     b.set_yscale("log")
     b.set_xlabel("learning rate (last = tuned 2/(L+mu))")
     b.set_ylabel(f"steps to loss <= {r.tolerance:g} x initial")
@@ -103,7 +121,13 @@ def _slow(r: Any) -> Any:
 def _oscillation(r: Any) -> Any:
     fig, (a, b) = _panels(2)
     for i, (lr, y) in enumerate(zip(r.rates, r.stiff)):
-        a.plot(y, "o-", ms=3, color=COLORS[i], label=f"lr = {lr:g} ({'flips' if r.sign_flip_fraction[i] else 'no flips'})")
+        a.plot(
+            y,
+            "o-",
+            ms=3,
+            color=COLORS[i],
+            label=f"lr = {lr:g} ({'flips' if r.sign_flip_fraction[i] else 'no flips'})",
+        )
     a.axhline(0, color="k", lw=0.8)
     a.set_xlabel("step t (updates)")
     a.set_ylabel("stiff coordinate $w_1$")
@@ -224,9 +248,17 @@ def _kohonen(r: Any) -> Any:
 
 
 _PLOTTERS: dict[str, Callable[[Any], Any]] = {
-    "divergence": _divergence, "slow_convergence": _slow, "oscillation": _oscillation, "stability_limit": _stability,
-    "schedules_compared": _schedules, "warmup": _warmup, "adaptive_per_parameter": _adaptive,
-    "local_minimum": _local, "batch_size_scaling": _batch, "finder_explained": _finder, "kohonen": _kohonen,
+    "divergence": _divergence,
+    "slow_convergence": _slow,
+    "oscillation": _oscillation,
+    "stability_limit": _stability,
+    "schedules_compared": _schedules,
+    "warmup": _warmup,
+    "adaptive_per_parameter": _adaptive,
+    "local_minimum": _local,
+    "batch_size_scaling": _batch,
+    "finder_explained": _finder,
+    "kohonen": _kohonen,
 }
 
 
