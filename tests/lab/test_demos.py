@@ -156,3 +156,32 @@ def test_batch_size_scaling_on_a_real_task():
     assert np.all(none > sqrt) and np.all(sqrt > lin)
     assert np.all(lin < 1.25 * r.val_loss[0, 0])
     assert r.holds()
+
+
+@pytest.mark.parametrize(
+    "name,kwargs,message",
+    [
+        ("divergence", {"factors": (0.5, -1.0)}, r"`factors` of divergence must be a finite number > 0"),
+        ("slow_convergence", {"tolerance": 0.0}, r"`tolerance` of slow_convergence"),
+        ("oscillation", {"calm": 0}, r"`calm` of oscillation"),
+        ("stability_limit", {"num_rates": 2}, r"`num_rates` of stability_limit must be an integer >= 3"),
+        ("schedules_compared", {"seeds": 0}, r"`seeds` of schedules_compared must be a positive integer"),
+        ("warmup", {"peak": -0.5}, r"`peak` of warmup"),
+        (
+            "adaptive_per_parameter",
+            {"condition": 0.5},
+            r"`condition` of quadratic must be a finite number >= 1",
+        ),
+        ("local_minimum", {"rates": (0.1, 0.0)}, r"`rates` of local_minimum"),
+        ("finder_explained", {"num_steps": 5}, r"`num_steps` of range_test"),
+        ("kohonen", {"iterations": 0}, r"`iterations` of kohonen must be a positive integer"),
+        (
+            "oscillation",
+            {"rate": 1.0},
+            r"demo 'oscillation' has no parameter `rate`; valid: calm, high, steps\.",
+        ),
+    ],
+)
+def test_demo_arguments_are_validated(name, kwargs, message):
+    with pytest.raises(LRKitError, match=message):
+        run_demo(name, **kwargs)

@@ -9,6 +9,7 @@ verdicts, and ``lrkit.plotting.plot_demo(record)`` draws the figure.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -103,7 +104,8 @@ def run_demo(name: str, **kwargs: Any) -> DemoRecord:
     """Run the demo ``name`` (keyword arguments go to it) and return its record.
 
     Raises:
-        LRKitError: for an unknown name (with a did-you-mean hint).
+        LRKitError: for an unknown name (with a did-you-mean hint), an unknown
+            parameter, or an invalid value (the demo validates its own arguments).
 
     Example:
         >>> from lrkit.lab import run_demo
@@ -112,4 +114,10 @@ def run_demo(name: str, **kwargs: Any) -> DemoRecord:
     """
     if name not in demos:
         raise unknown_name("demo", name, demos)
+    accepted = inspect.signature(demos[name].run).parameters
+    for key in kwargs:
+        if key not in accepted:
+            raise LRKitError(
+                f"demo {name!r} has no parameter `{key}`; valid: {', '.join(accepted) or 'none'}."
+            )
     return demos[name].run(**kwargs)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from lrkit.errors import check_int, check_positive
+from lrkit.errors import LRKitError, check_int, check_positive
 from lrkit.lab._demo_base import DemoRecord, register_demo
 from lrkit.lab._problems import Noisy, Quadratic
 from lrkit.lab._run import Trajectory, minimize
@@ -217,8 +217,11 @@ def finder_explained(
         interval=False,
         seed=seed,
     )
-    suggestion = float(result.suggestion) if result.suggestion is not None else float("nan")
-    rates = np.array([suggestion / 100, suggestion, float(result.lrs[-1])])
+    if result.suggestion is None:  # only with settings that leave too few points before the blow-up
+        raise LRKitError(
+            f"the range test of finder_explained gave no suggestion ({result.reason}); raise `num_steps`."
+        )
+    rates = np.array([result.suggestion / 100, result.suggestion, float(result.lrs[-1])])
     runs = tuple(minimize(q, SGD(lr=float(r)), steps=train_steps, seed=seed) for r in rates)
     return FinderRecord(q.problem.stability_limit, result, rates, runs)
 

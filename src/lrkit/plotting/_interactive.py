@@ -39,6 +39,9 @@ def _background(problem: Any) -> str:
     X, Y, Z = contour_grid(problem, n=120)
     ax.contourf(X, Y, Z, levels=24, cmap="Greys_r", alpha=0.6)
     ax.contour(X, Y, Z, levels=12, colors="0.4", linewidths=0.5)
+    (x0, x1), (y0, y1) = problem.bounds
+    ax.set_xlim(x0, x1)  # the image must span exactly the bounds the page maps coordinates with
+    ax.set_ylim(y0, y1)
     ax.set_axis_off()
     png = figure_png(fig, dpi=85)
     plt.close(fig)
