@@ -120,12 +120,11 @@ def test_schedule_from_params_rejects_unknown_family_and_bad_rate():
 
 
 def test_lr_range_from_finder():
-    assert lr_range_from_finder(0.01) == pytest.approx((0.001, 0.1))
-    assert lr_range_from_finder(0.01, decades=2) == pytest.approx((1e-4, 1.0))
-    # the interval only widens the decade around s, never narrows it
-    assert lr_range_from_finder(0.01, (0.0001, 0.5)) == pytest.approx((0.0001, 0.5))
-    assert lr_range_from_finder(0.01, (0.009, 0.011)) == pytest.approx((0.001, 0.1))
+    lo, hi = lr_range_from_finder(0.01)
+    assert lo == pytest.approx(0.01 / 10**1.5) and hi == pytest.approx(0.01 * 10**0.5)
+    assert math.sqrt(lo * hi) == pytest.approx(0.01 / math.sqrt(10))  # centred half a decade below s
+    assert lr_range_from_finder(0.01, below=1, above=1) == pytest.approx((0.001, 0.1))
     with pytest.raises(LRKitError, match="`suggestion` of the finder result must be a finite number > 0"):
         lr_range_from_finder(0.0)
-    with pytest.raises(LRKitError, match="must have low < high"):
-        lr_range_from_finder(0.01, (0.1, 0.01))
+    with pytest.raises(LRKitError, match="`below` of lr_range_from_finder must be a finite number > 0"):
+        lr_range_from_finder(0.01, below=-1)

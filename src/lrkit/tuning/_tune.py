@@ -112,7 +112,7 @@ def _build_space(target: Target, space: Any, seed: int, use_finder: bool,
         except (ImportError, LRKitError, RuntimeError) as exc:
             why = f"the finder is unavailable ({type(exc).__name__}: {exc})"
     if finder is not None:
-        lr, source = lr_range_from_finder(finder["suggestion"], finder["interval"]), "finder"
+        lr, source = lr_range_from_finder(finder["suggestion"]), "finder"
     else:
         lr, source = WIDE_LR_RANGE, "fallback"
         notes.append(f"{why}; searching the wide range {WIDE_LR_RANGE[0]:g}..{WIDE_LR_RANGE[1]:g}.")
@@ -217,7 +217,8 @@ def tune(
     Each trial samples a peak rate :math:`\\eta \\sim \\text{LogUniform}(lo, hi)`, a
     schedule family and its shape (see :class:`SearchSpace`), trains for ``budget``
     steps and returns the task's validation metric. By default ``[lo, hi]`` is a
-    decade each side of the range test's suggestion (:func:`lr_range_from_finder`);
+    decade each side of a centre half a decade below the range test's suggestion
+    (:func:`lr_range_from_finder`);
     without a finder it is :data:`WIDE_LR_RANGE` and ``result.notes`` says so.
 
     Args:

@@ -1,0 +1,190 @@
+"""How much training compute each search needs to find a near-best learning rate.
+
+Side by side on the built-in tasks, for each seed (the seed of every training run
+*and* of the sampler):
+
+* **grid**: the sensitivity benchmark's constant-rate grid (``_ground_truth.GRIDS``,
+  16 rates over 5 decades, full budget each; cached runs are reused);
+* **naive TPE**: Optuna's ``TPESampler`` with Optuna 5 defaults on a naive space
+  (rate log-uniform in 1e-5..1, constant schedule, no pruning);
+* **lrkit tune**: :func:`lrkit.tuning.tune` with its defaults: the range test seeds
+  the rate range, the five schedule families, Hyperband pruning on validation
+  reports every ``budget // 10`` steps. Its compute includes the finder's steps.
+
+Compute is counted in optimizer steps. The target is the grid's best final metric
+at that seed; "reached" means a completed trial within 1% of it (relative: metric
+``>= 0.99 * best`` for accuracy, ``<= 1.01 * best`` for losses). Trials are
+counted in the order they ran. "At 25% grid" is the best metric found with a
+quarter of the grid's compute (the grid's own entry there is every 4th rate).
+
+    nice .venv/bin/python benchmarks/tune_efficiency.py                  # all tasks, 3 seeds
+    nice .venv/bin/python benchmarks/tune_efficiency.py --tasks digits-mlp --seeds 0 --trials 12
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _ground_truth import GRIDS, load_or_compute  # noqa: E402
+from _record import markdown_table, print_table, record  # noqa: E402
+
+TASKS = ["digits-mlp", "digits-cnn", "diabetes-linear", "wine-logreg", "charlm-small"]
+
+
+def _near(value: float, best: float, higher: bool) -> bool:
+    if not math.isfinite(value):
+        return False
+    return value >= 0.99 * best if higher else value <= 1.01 * best
+
+
+def _better(a: float, b: float, higher: bool) -> float:
+    if not math.isfinite(a):
+        return b
+    if not math.isfinite(b):
+        return a
+    return max(a, b) if higher else min(a, b)
+
+
+def _trace_stats(trace: list[tuple[int, float]], offset: int, best: float, higher: bool,
+                 cap: int) -> tuple[float, float]:
+    """(steps until first near-best completed trial, best metric within ``cap`` steps)."""
+    used, reach, best_at = offset, math.inf, math.nan
+    for steps, value in trace:
+        used += steps
+        if used <= cap:
+            best_at = _better(value, best_at, higher)
+        if math.isinf(reach) and _near(value, best, higher):
+            reach = used
+    return reach, best_at
+
+
+def naive_tpe(task: str, seed: int, n_trials: int, budget: int, optimizer: str) -> list[tuple[int, float]]:
+    """Optuna TPE (5.x defaults), rate in 1e-5..1, constant schedule, no pruning."""
+    import optuna
+
+    from lrkit.tasks import train
+
+    info_higher = None
+    trace: list[tuple[int, float]] = []
+
+    def objective(trial: optuna.Trial) -> float:
+        nonlocal info_higher
+        r = train(task, lr=trial.suggest_float("lr", 1e-5, 1.0, log=True), optimizer=optimizer,
+                  budget=budget, seed=seed)
+        info_higher = r.higher_is_better
+        value = r.metric if math.isfinite(r.metric) else (0.0 if r.higher_is_better else 1e12)
+        trace.append((r.steps, r.metric))
+        return value
+
+    from lrkit.tasks import get_task
+
+    direction = "maximize" if get_task(task).info.higher_is_better else "minimize"
+    study = optuna.create_study(direction=direction, sampler=optuna.samplers.TPESampler(seed=seed))
+    study.optimize(objective, n_trials=n_trials)
+    return trace
+
+
+def lrkit_tune(task: str, seed: int, n_trials: int, budget: int) -> tuple[int, list[tuple[int, float]], Any]:
+    """lrkit's tune with its defaults; returns (finder steps, per-trial trace, result)."""
+    from lrkit.tuning import tune
+
+    with tempfile.TemporaryDirectory() as out:
+        r = tune(task, n_trials=n_trials, seed=seed, budget=budget, out=out)
+    trace = [(t["steps"] or 0, t["value"] if t["state"] == "COMPLETE" else math.nan) for t in r.trials]
+    return (r.finder or {}).get("steps", 0), trace, r
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--tasks", nargs="+", default=TASKS, choices=sorted(GRIDS))
+    ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    ap.add_argument("--trials", type=int, default=20, help="trials per search (naive TPE and lrkit)")
+    ap.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    args = ap.parse_args()
+
+    import optuna
+    import torch
+
+    torch.set_num_threads(1)
+    optuna.logging.set_verbosity(logging.WARNING)
+    rows, verdicts = [], []
+    for task in args.tasks:
+        g = GRIDS[task]
+        grid_compute = len(g.lrs) * g.budget
+        cap = grid_compute // 4
+        per: dict[str, list[tuple[float, float]]] = {"grid": [], "naive": [], "lrkit": []}
+        bests = []
+        for seed in args.seeds:
+            recs = load_or_compute(task, seeds=(seed,), verbose=False)
+            higher = recs[0]["higher_is_better"]
+            metrics = [r["metric"] for r in recs]
+            best = metrics[0]
+            for m in metrics:
+                best = _better(m, best, higher)
+            coarse = metrics[::4]
+            best_coarse = coarse[0]
+            for m in coarse:
+                best_coarse = _better(m, best_coarse, higher)
+            per["grid"].append((grid_compute, best_coarse))
+            t0 = time.perf_counter()
+            per["naive"].append(_trace_stats(naive_tpe(task, seed, args.trials, g.budget, g.optimizer), 0,
+                                             best, higher, cap))
+            t1 = time.perf_counter()
+            finder_steps, trace, res = lrkit_tune(task, seed, args.trials, g.budget)
+            per["lrkit"].append(_trace_stats(trace, finder_steps, best, higher, cap))
+            bests.append(best)
+            print(f"{task} seed {seed}: grid best {best:.4g}; naive {per['naive'][-1]} ({t1 - t0:.0f}s); "
+                  f"lrkit {per['lrkit'][-1]} ({time.perf_counter() - t1:.0f}s) best {res.best_schedule}",
+                  file=sys.stderr, flush=True)
+
+        def agg(name: str) -> tuple[str, str, float]:
+            reach = [r for r, _ in per[name]]
+            hit = [r for r in reach if math.isfinite(r)]
+            med = float(np.median(hit)) if len(hit) == len(reach) else math.inf
+            shown = f"{med:.0f}" if math.isfinite(med) else f"not reached ({len(hit)}/{len(reach)} seeds)"
+            at = [b for _, b in per[name]]
+            return shown, f"{np.mean(at):.4g}", med
+
+        g_s, g_at, _ = f"{grid_compute}", f"{np.mean([b for _, b in per['grid']]):.4g}", None
+        n_s, n_at, n_med = agg("naive")
+        l_s, l_at, l_med = agg("lrkit")
+        pairs = [(lk, nv) for (lk, _), (nv, _) in zip(per["lrkit"], per["naive"])]
+        ok_grid = all(lk <= 0.25 * grid_compute for lk, _ in pairs)
+        ok_naive = all(math.isfinite(lk) and lk <= 0.5 * nv for lk, nv in pairs)
+        rows.append([task, f"{np.mean(bests):.4g}", g_s, n_s, l_s,
+                     f"{l_med / grid_compute:.0%}" if math.isfinite(l_med) else "-",
+                     f"{l_med / n_med:.0%}" if math.isfinite(l_med) and math.isfinite(n_med) else "-",
+                     g_at, n_at, l_at])
+        verdicts.append(f"{task}: lrkit <= 25% of grid on every seed: {'yes' if ok_grid else 'no'}; "
+                        f"<= 50% of naive TPE on every seed: {'yes' if ok_naive else 'no'}")
+    headers = ["task", "grid-best metric", "grid steps", "naive TPE steps to 1%", "lrkit steps to 1%",
+               "lrkit / grid", "lrkit / naive", "grid best @25% (coarse)", "naive best @25%", "lrkit best @25%"]
+    print_table(rows, headers)
+    for v in verdicts:
+        print(v)
+    if not args.no_record:
+        body = (
+            f"Seeds {args.seeds}; {args.trials} trials per search; steps = optimizer updates of all runs "
+            "(lrkit's include its range test). 'steps to 1%' is the median over seeds of the compute until "
+            "the first completed trial within 1% of that seed's grid-best metric. '@25%' columns: the mean over "
+            "seeds of the best metric found within a quarter of the grid's compute.\n\n"
+            + markdown_table(rows, headers) + "\n\nTarget (issue 7): lrkit within 1% of grid-best with <= 25% "
+            "of the grid's compute and <= 50% of naive TPE's, on every task.\n\n"
+            + "\n".join(f"- {v}" for v in verdicts)
+        )
+        cmd = "nice .venv/bin/python benchmarks/tune_efficiency.py " + " ".join(sys.argv[1:])
+        record("tune_efficiency", "Tuning efficiency: grid vs naive TPE vs lrkit tune", body, command=cmd.strip())
+
+
+if __name__ == "__main__":
+    main()
