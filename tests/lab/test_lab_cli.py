@@ -71,3 +71,11 @@ def test_without_torch_the_real_task_demo_is_skipped_or_refused(monkeypatch, tmp
         result.stderr.strip()
         == "error: demo 'batch_size_scaling' needs the torch extra: pip install 'lrkit[torch]'."
     )
+
+
+def test_help_lists_every_demo():
+    result = runner.invoke(app, ["lab", "--help"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    for name in demos:
+        assert name in text

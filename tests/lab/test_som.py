@@ -115,3 +115,17 @@ def test_any_schedule_drives_the_rate_and_fit_is_seeded():
 def test_invalid_inputs(call, message):
     with pytest.raises(LRKitError, match=message):
         call()
+
+
+def test_update_rule_closed_forms():
+    data = colour_data(50, seed=2)
+    init = np.random.default_rng(0).uniform(size=(3, 4, 3))
+    # rate 0: nothing moves
+    frozen = SOM(3, 4, lr=0.0, sigma=1.0).fit(data, 30, init=init, order="sequential")
+    np.testing.assert_array_equal(frozen.weights, init)
+    # rate 1 with a vanishing radius: the best unit jumps onto the sample, the others stay put
+    res = SOM(3, 4, lr=1.0, sigma=1e-3).fit(data[:2], 1, init=init, order="sequential")
+    bmu = np.unravel_index(((init - data[0]) ** 2).sum(-1).argmin(), (3, 4))
+    np.testing.assert_allclose(res.weights[bmu], data[0])
+    moved = np.any(res.weights != init, axis=-1)
+    assert moved.sum() == 1 and moved[bmu]
