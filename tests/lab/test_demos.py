@@ -145,6 +145,12 @@ def test_kohonen_linear_decay_coarse_then_fine(records):
     assert 5 * r.late_drift[0] < r.late_drift[1]
 
 
+def test_batch_size_scaling_needs_an_in_memory_supervised_task():
+    pytest.importorskip("torch")
+    with pytest.raises(LRKitError, match=r"`task` of batch_size_scaling must be a supervised task"):
+        run_demo("batch_size_scaling", task="charlm-small")
+
+
 def test_batch_size_scaling_on_a_real_task():
     pytest.importorskip("torch")
     import torch

@@ -104,6 +104,11 @@ def batch_size_scaling(
     from lrkit.tasks import ArrayLoader, get_task, train
 
     spec = get_task(task)
+    if not hasattr(spec, "tensors"):  # the batch size is re-chosen here, so the data must be in memory
+        raise LRKitError(
+            f"`task` of batch_size_scaling must be a supervised task with in-memory data "
+            f"(digits-mlp, digits-cnn, diabetes-linear, wine-logreg); got {task!r}."
+        )
     base_batch = check_int("base_batch", base_batch, "batch_size_scaling")
     base_lr = check_positive("base_lr", base_lr, "batch_size_scaling")
     epochs = check_int("epochs", epochs, "batch_size_scaling")
