@@ -151,7 +151,9 @@ class TaskInfo:
         batch_size: training batch size.
         metric: the main metric, a key of ``task.evaluate(...)`` (``"val_acc"`` ...).
         higher_is_better: direction of ``metric``.
-        cost: measured wall seconds of one full run on one core (``None`` if unmeasured).
+        cost: measured seconds of one full run on one core: the CPU (process) time of a
+            default run with one torch thread, which is its wall time on an idle core
+            (``None`` if unmeasured).
         steps_per_epoch: batches in one pass over the training data.
 
     Example:

@@ -246,6 +246,6 @@ register(CharLMTask(
     summary="tiny char transformer (1 layer, d_model 32, 2 heads, context 32) for tests",
     train_files=SMALL_TRAIN_FILES, val_files=SMALL_VAL_FILES,
     arch=dict(d_model=32, n_layer=1, n_head=2, context=32),
-    defaults=dict(default_optimizer="adamw", default_lr=5e-3, budget=40, batch_size=16, cost=0.5),
+    defaults=dict(default_optimizer="adamw", default_lr=5e-3, budget=40, batch_size=16, cost=0.2),
     val_windows=64,
 ))

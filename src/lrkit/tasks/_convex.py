@@ -207,7 +207,7 @@ register(
         task_type="classification",
         l2=WINE_L2,
         defaults=dict(
-            default_optimizer="sgd-plain", default_lr=4.0, budget=300, batch_size=10**6, cost=0.05,
+            default_optimizer="sgd-plain", default_lr=4.0, budget=300, batch_size=10**6, cost=0.1,
             metric="train_objective",
         ),
     )

@@ -61,7 +61,7 @@ register(
         arrays=digits_arrays,
         model=DigitsMLP,
         task_type="classification",
-        defaults=dict(default_optimizer="sgd", default_lr=0.01, budget=920, batch_size=64, cost=0.3),
+        defaults=dict(default_optimizer="sgd", default_lr=0.01, budget=920, batch_size=64, cost=0.4),
     )
 )
 
@@ -73,7 +73,7 @@ register(
         arrays=digits_arrays,
         model=DigitsCNN,
         task_type="classification",
-        defaults=dict(default_optimizer="adam", default_lr=5e-3, budget=460, batch_size=64, cost=1.5),
+        defaults=dict(default_optimizer="adam", default_lr=5e-3, budget=460, batch_size=64, cost=1.9),
         input_shape=(1, 8, 8),
     )
 )

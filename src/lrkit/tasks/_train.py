@@ -123,8 +123,10 @@ def train(
 
     The rate of update ``t`` is ``lr`` (constant), or ``schedule(t)`` rescaled to peak at
     ``lr`` (see :func:`resolve_schedule`), written by ``lrkit.torch.LRScheduler``: parameter
-    group 0 follows it exactly and any other group keeps its initial ratio to group 0. A NaN or infinite training loss stops the run before
-    its update: the result is ``diverged`` and reports the task's worst metrics.
+    group 0 follows it exactly and any other group keeps its initial ratio to group 0.
+    A NaN or infinite training loss stops the run before its update: the result is
+    ``diverged`` and reports the task's worst metrics (chance accuracy, infinite losses).
+    A protocol function is evaluated by its mean ``val_loss`` (none without a ``val_loader``).
 
     Args:
         task: a registry name, a :class:`Task`, or a protocol function ``FUNC(seed) -> dict``
@@ -218,7 +220,7 @@ def train(
             metrics = evaluate() if eval_every is not None and t % eval_every == 0 and t < budget else {}
             row.update(metrics)
             info = {"step": row["step"], "lr": rate, "loss": value, "model": model, "optimizer": opt, **metrics}
-            if any([bool(cb(info)) for cb in callbacks]):
+            if any([bool(cb(info)) for cb in callbacks]):  # a list: every callback sees every step
                 stopped = "callback"
                 break
         final = evaluate() if stopped != "diverged" else {}
