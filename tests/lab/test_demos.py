@@ -191,3 +191,10 @@ def test_batch_size_scaling_on_a_real_task():
 def test_demo_arguments_are_validated(name, kwargs, message):
     with pytest.raises(LRKitError, match=message):
         run_demo(name, **kwargs)
+
+
+def test_records_compare_by_identity_not_elementwise(records):
+    r = records["oscillation"]
+    assert r == r and r != run_demo("oscillation")  # eq=False: no ambiguous array comparison
+    assert r.to_dict() == run_demo("oscillation").to_dict()  # ...and the run is deterministic
+    assert len({r, records["warmup"]}) == 2  # hashable

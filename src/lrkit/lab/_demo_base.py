@@ -42,7 +42,9 @@ def plain(value: Any) -> Any:
 class DemoRecord:
     """Base of demo records: ``demo`` (registry name), ``claim`` and :meth:`checks`.
 
-    Subclasses are frozen dataclasses of plain numbers, arrays and trajectories.
+    Subclasses are frozen dataclasses of plain numbers, arrays and trajectories,
+    declared with ``eq=False``: ``==`` on array fields is ambiguous, so records
+    compare (and hash) by identity; compare their ``to_dict()`` instead.
     """
 
     demo: ClassVar[str] = "demo"

@@ -26,7 +26,7 @@ __all__ = ["BatchScalingRecord", "FinderRecord", "KohonenRecord"]
 RULES = {"none": lambda k: 1.0, "sqrt": math.sqrt, "linear": float}
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class BatchScalingRecord(DemoRecord):
     """Validation loss after a fixed number of epochs, by batch size and rate-scaling rule.
 
@@ -138,7 +138,7 @@ def batch_size_scaling(
     )
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class FinderRecord(DemoRecord):
     """A range test on a noisy quadratic, then training at its suggestion and around it.
 
@@ -231,7 +231,7 @@ def finder_explained(
     return FinderRecord(q.problem.stability_limit, result, rates, runs)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class KohonenRecord(DemoRecord):
     """A colour map trained with a linearly decaying rate versus constant high and low rates.
 

@@ -15,7 +15,7 @@ from lrkit.lab._wells import DoubleWell
 __all__ = ["LocalMinimumRecord"]
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class LocalMinimumRecord(DemoRecord):
     """Where gradient descent ends on a tilted double well, by rate.
 

@@ -21,7 +21,7 @@ from lrkit.lab._sgd import SGD
 __all__ = ["DivergenceRecord", "SlowConvergenceRecord", "OscillationRecord", "StabilityLimitRecord"]
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class DivergenceRecord(DemoRecord):
     """Runs at rates below and above ``2 / L``.
 
@@ -94,7 +94,7 @@ def divergence(
     return DivergenceRecord(q, q.stability_limit, rates, runs, ratio, np.abs(1 - rates * q.L))
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class SlowConvergenceRecord(DemoRecord):
     """Steps needed to shrink the loss by ``tolerance`` at several rates.
 
@@ -169,7 +169,7 @@ def slow_convergence(
     return SlowConvergenceRecord(q.best_rate, tol, rates, reached, predicted, runs)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class OscillationRecord(DemoRecord):
     """The stiff coordinate's sign pattern at a rate below and above ``1 / L``.
 
@@ -231,7 +231,7 @@ def oscillation(*, calm: float = 0.5, high: float = 1.8, steps: int = 30) -> Osc
     return OscillationRecord(q, rates, stiff, flips, runs)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class StabilityLimitRecord(DemoRecord):
     """Measured versus predicted divergence threshold for several curvatures.
 

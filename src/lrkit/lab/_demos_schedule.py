@@ -19,7 +19,7 @@ from lrkit.schedules import constant, cosine, exponential, linear, step, warmup
 __all__ = ["SchedulesComparedRecord", "WarmupRecord", "AdaptiveRecord"]
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class SchedulesComparedRecord(DemoRecord):
     """Mean loss curves (over seeds) of SGD on a noisy quadratic under several schedules.
 
@@ -113,7 +113,7 @@ def schedules_compared(*, steps: int = 300, sigma: float = 0.5, seeds: int = 8) 
     )
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class WarmupRecord(DemoRecord):
     """Runs with and without warmup on a bowl that is sharp at the start and gentle at the minimum.
 
@@ -199,7 +199,7 @@ def warmup_demo(
     )
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class AdaptiveRecord(DemoRecord):
     """Effective per-coordinate rates of adaptive methods on an ill-conditioned, axis-aligned bowl.
 

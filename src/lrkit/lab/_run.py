@@ -48,9 +48,9 @@ def make_optimizer(name: str, lr: Schedule | float, **hyper: Any) -> Optimizer:
     return optimizers[name](lr=lr, **hyper)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class Trajectory:
-    """One optimization run.
+    """One optimization run (``eq=False``: it holds arrays; compare ``to_dict()``).
 
     Attributes:
         optimizer: the optimizer's ``describe()`` line.
@@ -150,7 +150,7 @@ def minimize(
     )
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class TrajectoryGrid:
     """Trajectories of several optimizers at a grid of constant rates on one problem.
 

@@ -73,7 +73,7 @@ def topographic_error(weights: np.ndarray, data: np.ndarray) -> float:
     return float(far.mean())
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class SOMResult:
     """A trained map and its training record.
 
