@@ -7,6 +7,7 @@ Importing this package requires the ``torch`` extra (``pip install lrkit[torch]`
 from lrkit.torch._finder import find_lr
 from lrkit.torch._scheduler import LRScheduler
 from lrkit.torch._state import TrainingSnapshot, preserved, snapshot
+from lrkit.torch._autopilot import Autopilot
 from lrkit.torch._watchdog import NonFiniteLossError, Watchdog
 
 __all__: list[str] = [
@@ -17,4 +18,5 @@ __all__: list[str] = [
     "snapshot",
     "Watchdog",
     "NonFiniteLossError",
+    "Autopilot",
 ]

@@ -1,0 +1,193 @@
+"""``lrkit.torch.Autopilot``: the probe leaves no trace, the peak respects the stability limit,
+faults (NaN gradient, 100x loss spike) are recovered from bit-exact snapshots, resume is exact."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from lrkit import LRKitError  # noqa: E402
+from lrkit.torch import Autopilot  # noqa: E402
+
+
+def _regression(seed=0, n=512, d=8, noise=0.1):
+    g = torch.Generator().manual_seed(seed)
+    scales = torch.linspace(0.3, 3.0, d)
+    x = torch.randn(n, d, generator=g) * scales
+    w = torch.randn(d, generator=g)
+    y = x @ w + noise * torch.randn(n, generator=g)
+    return x, y
+
+
+def _run(budget=300, seed=0, faults=None, optimizer="sgd", **kw):
+    torch.manual_seed(seed)
+    x, y = _regression(seed)
+    model = torch.nn.Linear(x.shape[1], 1)
+    opt = torch.optim.SGD(model.parameters(), lr=1.0) if optimizer == "sgd" else torch.optim.Adam(model.parameters())
+    ap = Autopilot(opt, budget=budget, model=model, **kw)
+    g = torch.Generator().manual_seed(seed + 1)
+    seen = []
+    step = 0
+    while not ap.done:
+        opt.zero_grad()
+        i = torch.randint(0, len(x), (32,), generator=g)
+        loss = ((model(x[i]).squeeze(1) - y[i]) ** 2).mean()
+        loss.backward()
+        if faults:
+            loss = faults(step, ap, model, loss)
+        seen.append(float(loss.detach()))
+        ap.step(loss)
+        step += 1
+    with torch.no_grad():
+        final = float(((model(x).squeeze(1) - y) ** 2).mean())
+    return ap, model, final, step
+
+
+def test_probe_leaves_no_trace_and_costs_its_steps():
+    torch.manual_seed(0)
+    model = torch.nn.Linear(8, 1)
+    before = [p.detach().clone() for p in model.parameters()]
+    opt = torch.optim.SGD(model.parameters(), lr=1.0, momentum=0.9)
+    ap = Autopilot(opt, budget=200, model=model, probe_steps=30)
+    x, y = _regression()
+    while ap.phase == "probe":
+        opt.zero_grad()
+        loss = ((model(x[:64]).squeeze(1) - y[:64]) ** 2).mean()
+        loss.backward()
+        ap.step(loss)
+    for p, b in zip(model.parameters(), before):
+        assert torch.equal(p, b)
+    assert opt.state_dict()["state"] == {}  # momentum buffers of the probe are gone too
+    assert 10 <= len(ap.probe_lrs) <= 30 and ap.peak is not None
+
+
+def test_peak_is_below_the_stability_limit_and_training_converges():
+    x, _ = _regression()
+    hessian = 2 * (x.T @ x) / len(x)  # of the mean squared error (bias ignored: a lower bound on L)
+    limit = 2.0 / float(torch.linalg.eigvalsh(hessian).max())
+    ap, _, final, steps = _run()
+    assert 0 < ap.peak < limit
+    assert steps == ap.total_steps == ap.probe_steps + 300
+    assert final < 0.05  # noise variance is 0.01; the start is ~ |w|^2 * 3
+
+
+def test_works_with_adam_too():
+    ap, _, final, _ = _run(optimizer="adam")
+    assert final < 0.05 and ap.peak > 0
+
+
+def test_nan_gradient_and_100x_spike_are_recovered_bitwise():
+    clean = _run(budget=400)[2]
+    captured = {}
+
+    def faults(step, ap, model, loss):
+        if step == ap.probe_steps + 150:  # a NaN gradient
+            next(model.parameters()).grad[0, 0] = float("nan")
+            captured["nan_snapshot"] = [t.clone() for t in ap._snapshot["tensors"]]
+            captured["nan_model"] = model
+        if step == ap.probe_steps + 151:  # the state right after the NaN: exactly the snapshot
+            captured["after_nan"] = [t.detach().clone() for t in ap._tensors()]
+        if step == ap.probe_steps + 260:
+            return loss * 100.0  # a 100x loss spike
+        return loss
+
+    ap, model, final, _ = _run(budget=400, faults=faults)
+    kinds = [e["fault"] for e in ap.events if "fault" in e]
+    assert kinds == ["non-finite gradient", "loss spike"]
+    for a, b in zip(captured["after_nan"], captured["nan_snapshot"]):
+        assert torch.equal(a, b)
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+    assert abs(final - clean) <= 0.01 * clean + 1e-3  # within 1% of the clean run (plus the noise floor's jitter)
+    assert ap.scale == 1.0  # two isolated faults: skipped and rolled back, the schedule kept
+
+
+def test_repeated_faults_cut_the_rate():
+    def faults(step, ap, model, loss):
+        if step in (ap.probe_steps + 100, ap.probe_steps + 120, ap.probe_steps + 130):
+            return loss * float("nan")
+        return loss
+
+    ap, model, final, _ = _run(budget=300, faults=faults)
+    assert [e["fault"] for e in ap.events if "fault" in e] == ["non-finite loss"] * 3
+    assert ap.scale == pytest.approx(0.25) and final < 0.05
+
+
+def test_state_dict_round_trip_continues_bit_identically():
+    x, y = _regression()
+
+    def make():
+        torch.manual_seed(0)
+        model = torch.nn.Linear(8, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=1.0, momentum=0.9)
+        return model, opt, Autopilot(opt, budget=200, model=model)
+
+    def train(model, opt, ap, steps, g):
+        for _ in range(steps):
+            opt.zero_grad()
+            i = torch.randint(0, len(x), (32,), generator=g)
+            loss = ((model(x[i]).squeeze(1) - y[i]) ** 2).mean()
+            loss.backward()
+            ap.step(loss)
+
+    m1, o1, a1 = make()
+    g1 = torch.Generator().manual_seed(5)
+    train(m1, o1, a1, 120, g1)
+    state = json.loads(json.dumps(a1.state_dict()))
+    m2, o2, a2 = make()
+    m2.load_state_dict(m1.state_dict())
+    o2.load_state_dict(copy.deepcopy(o1.state_dict()))  # as from a file: no tensor shared with o1
+    a2.load_state_dict(state)
+    g2 = torch.Generator()
+    g2.set_state(g1.get_state())
+    assert a2.lr == a1.lr
+    rest = a1.total_steps - a1.probe_steps - a1.t
+    train(m1, o1, a1, rest, g1)
+    train(m2, o2, a2, rest, g2)
+    assert a1.done and a2.done
+    for p, q in zip(m1.parameters(), m2.parameters()):
+        assert torch.equal(p, q)
+
+
+def test_without_a_budget_it_reacts_to_the_diagnosis():
+    torch.manual_seed(0)
+    x, y = _regression(noise=1.0)
+    model = torch.nn.Linear(8, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=1.0)
+    ap = Autopilot(opt, model=model, probe_steps=40, check_every=100)
+    g = torch.Generator().manual_seed(1)
+    for _ in range(3000):
+        opt.zero_grad()
+        i = torch.randint(0, len(x), (16,), generator=g)
+        loss = ((model(x[i]).squeeze(1) - y[i]) ** 2).mean()
+        loss.backward()
+        ap.step(loss)
+    reactions = [e for e in ap.events if "reaction" in e]
+    assert ap.total_steps is None and not ap.done
+    assert reactions, ap.events
+    scale = 1.0
+    for e in ap.events[1:]:  # each reaction (and fault) moved the rate the way it says
+        factor = {"plateau": 0.1, "too_low_slow": 3.0}.get(e.get("reaction"), 0.5)
+        scale = e["scale"] if "fault" in e else scale * factor
+        assert e["scale"] == pytest.approx(scale)
+    assert ap.lr == pytest.approx(ap.peak * scale)
+    ceiling = max(ap.probe_lrs) / 3
+    assert ap.lr <= ceiling
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(budget=0), "`budget` of Autopilot"),
+    (dict(probe_steps=3), "`probe_steps` of Autopilot"),
+    (dict(lr_min=1.0, lr_max=0.5), "`lr_max` of Autopilot"),
+    (dict(cut=1.0), "`cut` of Autopilot"),
+])
+def test_bad_arguments(kwargs, match):
+    opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)
+    with pytest.raises(LRKitError, match=match):
+        Autopilot(opt, **kwargs)
+    with pytest.raises(LRKitError, match="`optimizer` of Autopilot"):
+        Autopilot("sgd")
