@@ -19,7 +19,7 @@ from lrkit.schedules import (
     registry,
     step,
 )
-from lrkit.schedules._base import exp_power, format_value, int_power, plain, spec_call, steps_array
+from lrkit.schedules._base import format_value, int_power, plain, spec_call, steps_array
 
 
 def test_steps_array_accepts_ints_and_whole_floats():
@@ -55,13 +55,6 @@ def test_int_power_equals_numpy_power(k):
 def test_int_power_is_exact_for_integer_bases():
     k = np.array([0.0, 1.0, 30.0, 52.0])
     assert list(int_power(2.0, k)) == [1.0, 2.0, 2.0**30, 2.0**52]
-
-
-def test_exp_power_is_within_a_few_ulps_per_unit_exponent():
-    x = np.linspace(0.0, 1.0, 1001)
-    for base in (1e-8, 0.3, 1.0, 7.0, 1e8):
-        ref = np.array([base**v for v in x])
-        np.testing.assert_allclose(exp_power(base, x), ref, rtol=1e-14)
 
 
 def test_evaluate_is_call_without_validation():

@@ -13,7 +13,7 @@ import dataclasses
 import numpy as np
 
 from lrkit.errors import LRKitError, check_int, check_positive
-from lrkit.schedules._base import Schedule, exp_power, register
+from lrkit.schedules._base import Schedule, register
 
 __all__ = [
     "Linear",
@@ -225,7 +225,7 @@ class Geometric(Schedule):
     def _value(self, t: np.ndarray) -> np.ndarray:
         frac = _progress(t, self.steps)
         # Pin the end exactly: (b/a)**1 * a can be off by an ulp.
-        return np.where(frac >= 1.0, self.end, self.start * exp_power(self.end / self.start, frac))
+        return np.where(frac >= 1.0, self.end, self.start * (self.end / self.start) ** frac)
 
 
 linear = Linear

@@ -12,7 +12,7 @@ import dataclasses
 import numpy as np
 
 from lrkit.errors import check_int, check_positive
-from lrkit.schedules._base import Schedule, exp_power, register
+from lrkit.schedules._base import Schedule, register
 
 __all__ = ["ExpSweep", "LinearSweep", "exp_sweep", "linear_sweep"]
 
@@ -64,7 +64,7 @@ class ExpSweep(Schedule):
     def _value(self, t: np.ndarray) -> np.ndarray:
         frac = _frac(t, self.steps)
         # Exact endpoints: a * (b/a)**1 can be off by an ulp.
-        return np.where(frac >= 1.0, self.end, self.start * exp_power(self.end / self.start, frac))
+        return np.where(frac >= 1.0, self.end, self.start * (self.end / self.start) ** frac)
 
 
 @register(
