@@ -198,3 +198,12 @@ def test_records_compare_by_identity_not_elementwise(records):
     assert r == r and r != run_demo("oscillation")  # eq=False: no ambiguous array comparison
     assert r.to_dict() == run_demo("oscillation").to_dict()  # ...and the run is deterministic
     assert len({r, records["warmup"]}) == 2  # hashable
+
+
+def test_kohonen_claim_holds_on_digits_too():
+    pytest.importorskip("sklearn")
+    r = run_demo("kohonen", data="digits", iterations=1000, samples=300)
+    assert r.data == "digits" and r.results[0].weights.shape == (10, 10, 64)
+    assert r.holds(), r.checks()
+    with pytest.raises(LRKitError, match=r"`data` of kohonen must be one of 'colours', 'digits'"):
+        run_demo("kohonen", data="faces")

@@ -129,9 +129,9 @@ def test_interactive_payload_is_the_python_trajectories():
 def test_interactive_section_embeds_safe_json_and_controls():
     grid = trajectory_grid(Quadratic(), ["sgd"], rates=[0.1, 1.0], steps=5)
     fragment, script = interactive_section([grid])
-    data = re.search(r'<script type="application/json" id="lrlab-data">(.*?)</script>', fragment, re.DOTALL).group(
-        1
-    )
+    data = re.search(
+        r'<script type="application/json" id="lrlab-data">(.*?)</script>', fragment, re.DOTALL
+    ).group(1)
     parsed = json.loads(data)
     assert set(parsed) == {"quadratic"} and set(parsed["quadratic"]["runs"]) == {"sgd"}
     for control in ("lrlab-problem", "lrlab-optimizer", "lrlab-rate", "lrlab-path", "lrlab-curve"):
@@ -169,3 +169,11 @@ def test_report_tables_align_numbers_right_and_text_left():
         '<td class="text">name</td><td>0.5</td><td>1e-3</td><td>-</td><td class="text">a longer sentence</td>'
         in page
     )
+
+
+def test_kohonen_digits_figure_tiles_8x8_prototypes():
+    pytest.importorskip("sklearn")
+    r = run_demo("kohonen", data="digits", rows=4, cols=5, iterations=200, samples=100)
+    fig = plot_demo(r)
+    assert fig.axes[0].images[0].get_array().shape == (32, 40)
+    pyplot().close(fig)

@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from lrkit.errors import LRKitError, check_int, check_positive
+from lrkit.errors import LRKitError, check_choice, check_int, check_positive
 from lrkit.lab._demo_base import DemoRecord, register_demo
 from lrkit.lab._problems import Noisy, Quadratic
 from lrkit.lab._run import Trajectory, minimize
 from lrkit.lab._sgd import SGD
-from lrkit.lab.som import SOM, SOMResult, colour_data
+from lrkit.lab.som import SOM, SOMResult, colour_data, digits_data
 from lrkit.schedules import constant, linear
 
 __all__ = ["BatchScalingRecord", "FinderRecord", "KohonenRecord"]
@@ -233,9 +233,10 @@ def finder_explained(
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class KohonenRecord(DemoRecord):
-    """A colour map trained with a linearly decaying rate versus constant high and low rates.
+    """A map trained with a linearly decaying rate versus constant high and low rates.
 
     Attributes:
+        data: ``"colours"`` (RGB) or ``"digits"`` (8x8 images, 64 values).
         names: ("linear decay", "constant high", "constant low").
         results: the trained maps (errors per checkpoint, rates, codebooks).
         final_qe, final_te: final quantization / topographic error per variant.
@@ -243,6 +244,7 @@ class KohonenRecord(DemoRecord):
     """
 
     demo = "kohonen"
+    data: str
     names: tuple[str, ...]
     specs: tuple[str, ...]
     results: tuple[SOMResult, ...]
@@ -271,16 +273,24 @@ class KohonenRecord(DemoRecord):
     "seed 003 ('in the Kohonen map learning algorithm the learning rate ... decreases linearly')",
 )
 def kohonen(
-    *, rows: int = 10, cols: int = 10, samples: int = 500, iterations: int = 2000, seed: int = 0
+    *,
+    data: str = "colours",
+    rows: int = 10,
+    cols: int = 10,
+    samples: int = 500,
+    iterations: int = 2000,
+    seed: int = 0,
 ) -> KohonenRecord:
-    """Three maps of random RGB colours: rate linear 0.5 -> 0, constant 0.5, constant 0.01.
+    """Three maps with rate linear 0.5 -> 0, constant 0.5, constant 0.01, on colours or digits.
 
     The radius decays linearly from ``max(rows, cols) / 2`` to 1 in all three, so
     only the rate differs.
 
     Args:
+        data: ``"colours"`` (random RGB, the classic picture) or ``"digits"`` (scikit-learn's
+            8x8 digits scaled to [0, 1]; needs scikit-learn).
         rows, cols: map size.
-        samples: colours in the data set.
+        samples: colours drawn, or the first ``samples`` digits.
         iterations: single-sample updates.
         seed: data, initialisation and order.
 
@@ -288,7 +298,7 @@ def kohonen(
         A :class:`KohonenRecord`.
 
     Raises:
-        LRKitError: for a non-positive size or count.
+        LRKitError: for an unknown ``data`` or a non-positive size or count.
 
     Example:
         >>> r = kohonen(iterations=600, samples=200)
@@ -296,7 +306,9 @@ def kohonen(
         ('linear decay', 'constant high', 'constant low')
     """
     iterations = check_int("iterations", iterations, "kohonen")
-    data = colour_data(samples, seed=seed)
+    check_choice("data", data, "kohonen", ["colours", "digits"])
+    samples = check_int("samples", samples, "kohonen", low=2)
+    x = colour_data(samples, seed=seed) if data == "colours" else digits_data()[0][:samples]
     sigma = linear(start=max(rows, cols) / 2.0, end=1.0, steps=iterations)
     rates = {
         "linear decay": linear(start=0.5, end=0.0, steps=iterations),
@@ -304,10 +316,11 @@ def kohonen(
         "constant low": constant(lr=0.01),
     }
     results = tuple(
-        SOM(rows, cols, lr=lr, sigma=sigma).fit(data, iterations, seed=seed) for lr in rates.values()
+        SOM(rows, cols, lr=lr, sigma=sigma).fit(x, iterations, seed=seed) for lr in rates.values()
     )
     late = int(0.9 * iterations)
     return KohonenRecord(
+        data,
         tuple(rates),
         tuple(s.to_spec() for s in rates.values()),
         results,

@@ -233,7 +233,16 @@ def _finder(r: Any) -> Any:
 def _kohonen(r: Any) -> Any:
     fig, axes = _panels(4, width=3.6)
     for ax, name, res in zip(axes, r.names, r.results):
-        ax.imshow(np.clip(res.weights, 0, 1))
+        w = np.clip(res.weights, 0, 1)
+        if w.shape[-1] == 3:  # colours: each unit is a pixel
+            ax.imshow(w)
+        else:  # digits: each unit's 64 weights are an 8x8 prototype, tiled on the map grid
+            rows, cols = w.shape[:2]
+            ax.imshow(
+                w.reshape(rows, cols, 8, 8).transpose(0, 2, 1, 3).reshape(rows * 8, cols * 8), cmap="gray_r"
+            )
+            ax.set_xticks([])
+            ax.set_yticks([])
         ax.set_title(f"{name}\nQE {res.qe[-1]:.3f}, TE {res.te[-1]:.3f}", fontsize=8)
         ax.set_xlabel("map column")
         ax.set_ylabel("map row")
