@@ -3,7 +3,7 @@
 Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would call
 ``optimizer.step()`` (after ``loss.backward()``). The run goes through three phases:
 
-1. **probe** (``probe_steps`` updates, default ``clip(0.1 budget, 30, 100)``): an in-run range
+1. **probe** (``probe_steps`` updates, default ``clip(0.1 budget, 10, 100)``): an in-run range
    test. Update ``k`` uses the geometric sweep rate ``lr_min (lr_max/lr_min)^(k/(P-1))``
    (``lrkit.finder.sweep_schedule``); it stops early on divergence
    (``lrkit.finder.DivergenceMonitor``). The peak rate is ``lrkit.finder.suggest``'s default
@@ -90,7 +90,8 @@ class Autopilot:
             raise LRKitError(f"`optimizer` of Autopilot must be a torch optimizer; got {type(optimizer).__name__}.")
         self.optimizer, self.model = optimizer, model
         self.budget = None if budget is None else check_int("budget", budget, _OWNER)
-        default_probe = 100 if budget is None else int(min(100, max(30, 0.1 * self.budget)))
+        # 10% of the budget (the compute target is <= 1.15x one run), within [10, 100] updates.
+        default_probe = 100 if budget is None else int(min(100, max(10, round(0.1 * self.budget))))
         self.probe_steps = check_int("probe_steps", default_probe if probe_steps is None else probe_steps, _OWNER,
                                      low=10)
         self.lr_min = check_positive("lr_min", lr_min, _OWNER)

@@ -1,0 +1,222 @@
+"""Training with no learning-rate choice: lrkit's Autopilot against tuned and LR-free baselines.
+
+Per built-in task (``charlm``, minutes per run, is left out) and seed (0, 1, 2):
+
+* **grid-tuned**: the task's default optimizer, constant rate, at the grid-best rate of the
+  sensitivity benchmark (``benchmarks/_ground_truth.py``, cached in
+  ``results/lr_sensitivity.json``; best by the mean over these seeds). Its compute is one run;
+  finding the rate cost the whole grid (listed separately).
+* **adam-1e-3**: Adam at its default rate 1e-3, constant.
+* **plateau**: the task's default optimizer and default rate with torch's ``ReduceLROnPlateau``
+  (factor 0.1, patience 2) stepped once per epoch on that epoch's mean training loss.
+* **prodigy** (``prodigyopt.Prodigy``, lr=1), **schedule-free** (``schedulefree.AdamWScheduleFree``,
+  its default lr, 5% warmup), **d-adapt** (``dadaptation.DAdaptAdam``, lr=1): the LR-free peers,
+  each skipped (and said so) when its package is not installed.
+* **autopilot**: the task's default optimizer wrapped in ``lrkit.torch.Autopilot(budget=...)``;
+  its compute includes the probe's updates.
+
+Every run gets the task's budget of optimizer steps; the metric is the task's own
+(``lrkit.tasks``). Run: ``nice .venv/bin/python benchmarks/no_tuning.py [--seeds 3]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import math
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _ground_truth import CACHE, GRIDS  # noqa: E402
+from _record import markdown_table, print_table, record  # noqa: E402
+
+from lrkit.tasks import get_task, train  # noqa: E402
+from lrkit.torch import Autopilot  # noqa: E402
+
+TASKS = ("diabetes-linear", "wine-logreg", "digits-mlp", "digits-cnn", "charlm-small")
+RESULTS = Path(__file__).resolve().parent / "results"
+PEERS = {"prodigy": "prodigyopt", "schedule-free": "schedulefree", "d-adapt": "dadaptation"}
+
+
+def _batches(loader: Any) -> Iterator[Any]:
+    while True:
+        yield from loader
+
+
+def _loop(name: str, seed: int, make_opt: Callable[[Any], Any] | None, *, autopilot: bool = False,
+          plateau: bool = False) -> dict[str, float]:
+    """One run with a custom optimizer setup; returns the metric and the optimizer steps spent."""
+    torch.set_num_threads(1)
+    task = get_task(name)
+    parts = task.build(seed)
+    model, loss_fn = parts["model"], parts["loss_fn"]
+    opt = make_opt(model.parameters()) if make_opt is not None else parts["optimizer"]
+    budget = task.info.budget
+    ap = Autopilot(opt, budget=budget, model=model) if autopilot else None
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.1, patience=2) if plateau else None
+    epoch = max(1, len(parts["train_loader"]))
+    if hasattr(opt, "train"):  # Schedule-Free keeps two parameter sequences: train() / eval() switch
+        opt.train()
+    model.train()
+    batches, steps, epoch_losses = _batches(parts["train_loader"]), 0, []
+    while (not ap.done) if ap is not None else steps < budget:
+        x, y = next(batches)
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), y)
+        if not torch.isfinite(loss) and ap is None:
+            return {"metric": task.worst()[task.info.metric], "steps": steps + 1, "diverged": 1.0}
+        loss.backward()
+        if ap is not None:
+            ap.step(loss)
+        else:
+            opt.step()
+        steps += 1
+        epoch_losses.append(float(loss.detach()))
+        if sched is not None and steps % epoch == 0:
+            sched.step(float(np.mean(epoch_losses)))
+            epoch_losses = []
+    if hasattr(opt, "eval"):
+        opt.eval()
+    metric = float(task.evaluate(model, parts["val_loader"])[task.info.metric])
+    if not math.isfinite(metric):
+        metric = float(task.worst()[task.info.metric])
+    return {"metric": metric, "steps": steps, "diverged": 0.0}
+
+
+def _peer(name: str) -> Callable[[Any], Any] | None:
+    if importlib.util.find_spec(PEERS[name]) is None:
+        return None
+    if name == "prodigy":
+        from prodigyopt import Prodigy
+
+        return lambda p: Prodigy(p, lr=1.0)
+    if name == "schedule-free":
+        from schedulefree import AdamWScheduleFree
+
+        return lambda p: AdamWScheduleFree(p, warmup_steps=0)
+    from dadaptation import DAdaptAdam
+
+    return lambda p: DAdaptAdam(p, lr=1.0)
+
+
+def _grid_tuned(name: str, seeds: list[int]) -> tuple[dict[int, float], float, int]:
+    """Per-seed metric at the grid-best rate, the rate, and the grid's size (runs) from the cache."""
+    g = GRIDS[name]
+    runs = json.loads(CACHE.read_text())["runs"] if CACHE.exists() else {}
+    recs = [r for r in runs.values() if r["task"] == name and r["optimizer"] == g.optimizer
+            and r["budget"] == g.budget and r["seed"] in seeds]
+    if not recs:
+        return {}, math.nan, 0
+    hib = recs[0]["higher_is_better"]
+    worst = -math.inf if hib else math.inf
+    by_lr: dict[float, list[float]] = {}
+    for r in recs:
+        by_lr.setdefault(r["lr"], []).append(worst if r["metric"] is None else r["metric"])
+    full = {lr: v for lr, v in by_lr.items() if len(v) == len(seeds)}
+    best = (max if hib else min)(full, key=lambda lr: np.mean(full[lr]))
+    per_seed = {r["seed"]: (worst if r["metric"] is None else r["metric"]) for r in recs if r["lr"] == best}
+    return per_seed, best, len(recs)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--tasks", nargs="*", default=list(TASKS))
+    ap.add_argument("--no-record", action="store_true")
+    args = ap.parse_args()
+    seeds = list(range(args.seeds))
+    methods = ["grid-tuned", "adam-1e-3", "plateau", *PEERS, "autopilot"]
+    skipped = [m for m in PEERS if _peer(m) is None]
+    results: dict[str, dict[str, list[dict[str, float]]]] = {}
+    notes = []
+    for name in args.tasks:
+        task = get_task(name)
+        res: dict[str, list[dict[str, float]]] = {m: [] for m in methods}
+        tuned, best, grid_runs = _grid_tuned(name, seeds)
+        notes.append(f"{name}: grid-best rate {best:g} ({task.info.default_optimizer}), from {grid_runs} cached runs")
+        for seed in seeds:
+            if seed in tuned:
+                res["grid-tuned"].append({"metric": tuned[seed], "steps": task.info.budget})
+            r = train(name, lr=1e-3, optimizer="adam", seed=seed)
+            res["adam-1e-3"].append({"metric": r.metric, "steps": r.steps})
+            res["plateau"].append(_loop(name, seed, None, plateau=True))
+            for peer in PEERS:
+                make = _peer(peer)
+                if make is not None:
+                    res[peer].append(_loop(name, seed, make))
+            res["autopilot"].append(_loop(name, seed, None, autopilot=True))
+            print(f"{name} seed {seed} done", file=sys.stderr)
+        results[name] = res
+    _report(results, methods, skipped, notes, args)
+
+
+def _report(results: dict, methods: list[str], skipped: list[str], notes: list[str], args: Any) -> None:
+    rows, gaps = [], {m: [] for m in methods}
+    for name, res in results.items():
+        task = get_task(name)
+        hib = task.info.metric in ("val_acc",)
+        ref = np.mean([r["metric"] for r in res["grid-tuned"]]) if res["grid-tuned"] else math.nan
+        budget = task.info.budget
+        for m in methods:
+            if not res[m]:
+                continue
+            metric = float(np.mean([r["metric"] for r in res[m]]))
+            compute = float(np.mean([r["steps"] for r in res[m]])) / budget
+            # Relative gap to the grid-tuned metric, signed so that positive = worse.
+            gap = (ref - metric) / abs(ref) if hib else (metric - ref) / abs(ref)
+            gaps[m].append(gap)
+            rows.append([name, task.info.metric, m, metric, 100 * gap, compute])
+    headers = ["task", "metric", "method", "mean final metric", "gap to grid-tuned (%)", "compute (x one run)"]
+    print_table(rows, headers)
+    summary = [[m, float(np.mean(g)) * 100, float(np.max(g)) * 100, len(g)] for m, g in gaps.items() if g]
+    print_table(summary, ["method", "mean gap (%)", "worst gap (%)", "tasks"])
+    plot = _plot(results, gaps, methods)
+    if args.no_record:
+        return
+    body = (
+        f"Seeds {list(range(args.seeds))}; every run uses the task's budget; gap = relative distance to the "
+        "grid-tuned metric, positive = worse. "
+        + (f"Not installed, so not run: {', '.join(skipped)}. " if skipped else "")
+        + "Grid cost is not in the grid-tuned compute: " + "; ".join(notes) + ".\n\n"
+        + markdown_table(rows, headers, floatfmt=".4g") + "\n\n"
+        + markdown_table(summary, ["method", "mean gap (%)", "worst gap (%)", "tasks"], floatfmt=".3g")
+        + (f"\n\n![gap to grid-tuned per task](benchmarks/results/{plot.name})" if plot else "")
+    )
+    record("no_tuning", "No learning-rate tuning: Autopilot vs tuned and LR-free baselines", body,
+           command="nice .venv/bin/python benchmarks/no_tuning.py")
+
+
+def _plot(results: dict, gaps: dict, methods: list[str]) -> Path | None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    names = list(results)
+    shown = [m for m in methods if m != "grid-tuned" and len(gaps[m]) == len(names)]
+    fig, ax = plt.subplots(figsize=(9, 4))
+    width = 0.8 / max(1, len(shown))
+    for j, m in enumerate(shown):
+        ax.bar(np.arange(len(names)) + j * width, 100 * np.clip(gaps[m], -1, 1), width, label=m)
+    ax.axhline(1.0, color="k", lw=0.8, ls="--")
+    ax.set_xticks(np.arange(len(names)) + 0.4 - width / 2, names)
+    ax.set_ylabel("gap to grid-tuned (%), clipped to +-100")
+    ax.legend(fontsize=8, ncol=3)
+    fig.tight_layout()
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / "no_tuning.png"
+    fig.savefig(out, dpi=110)
+    return out
+
+
+if __name__ == "__main__":
+    main()
