@@ -79,3 +79,14 @@ def test_help_lists_every_demo():
     text = " ".join(result.stdout.split())
     for name in demos:
         assert name in text
+
+
+def test_list_shows_every_demo_and_claim_without_running(tmp_path):
+    result = runner.invoke(app, ["lab", "--list", "--json", "--out", str(tmp_path / "never")])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [r["name"] for r in rows] == list(demos)
+    assert rows[-3]["needs"] == ["torch"] and rows[0]["claim"] == demos["divergence"].claim
+    assert not (tmp_path / "never").exists()
+    text = runner.invoke(app, ["lab", "--list"]).stdout.splitlines()
+    assert len(text) == len(demos) and text[0].startswith("divergence ")

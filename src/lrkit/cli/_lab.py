@@ -59,8 +59,22 @@ def lab_command(
         help="Add the learning-rate slider page (precomputed trajectories).",
     ),
     json_out: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
+    list_only: bool = typer.Option(False, "--list", help="List the demos and their claims; run nothing."),
 ) -> None:
     """Reproduce the textbook claims about the learning rate, as numbers and figures."""
+    if list_only:
+        from lrkit.lab import demos
+
+        rows = [
+            {"name": d.name, "claim": d.claim, "source": d.source, "needs": list(d.needs)}
+            for d in demos.values()
+        ]
+        if json_out:
+            print_json(rows)
+        else:
+            for row in rows:
+                typer.echo(f"{row['name']:24s} {row['claim']}")
+        return
     names = _selected(demo)
     if importlib.util.find_spec("matplotlib") is None:
         raise fail("`lrkit lab` draws figures: it needs the plot extra (pip install 'lrkit[plot]').")
