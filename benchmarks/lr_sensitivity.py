@@ -34,6 +34,7 @@ def _fmt(v: float) -> str:
 def plot(results: dict[str, list[dict]], path: Path) -> None:
     """One panel per task: mean metric vs rate (log), the seed range shaded, divergences marked."""
     from lrkit.plotting._mpl import pyplot
+    from lrkit.tasks import get_task
 
     plt = pyplot()
     n = len(results)
@@ -49,20 +50,24 @@ def plot(results: dict[str, list[dict]], path: Path) -> None:
         ax.plot(lrs[finite], mean[finite], "o-", ms=3.5, color="C0", label="mean of 3 seeds")
         band = np.isfinite(lo) & np.isfinite(hi)
         ax.fill_between(lrs[band], lo[band], hi[band], color="C0", alpha=0.2, label="min-max over seeds")
+        g = records[0]
+        if not g["higher_is_better"] and finite.any():
+            # Losses explode past the edge of stability: show the bottom of the U, not the blow-up.
+            fin = mean[finite]
+            ax.set_ylim(0.9 * fin.min(), min(fin.max(), 2.5 * fin.min()) * 1.05)
         div = np.array([r["diverged"] > 0 for r in rows])
         if div.any():
-            top = ax.get_ylim()[1] if not records[0]["higher_is_better"] else ax.get_ylim()[0]
-            ax.plot(lrs[div], np.full(div.sum(), top), "x", color="C3", label="a seed diverged")
+            edge = ax.get_ylim()[0] if g["higher_is_better"] else ax.get_ylim()[1]
+            ax.plot(lrs[div], np.full(div.sum(), edge), "x", color="C3", clip_on=False, label="a seed diverged")
         best, _ = best_lr(records)
         ax.axvline(best, color="C2", ls="--", lw=1, label=f"grid best {best:.3g}")
+        curvature = getattr(get_task(task), "curvature", None)
+        if curvature is not None:
+            ax.axvline(curvature().max_stable_lr, color="C1", ls=":", lw=1.2, label="2/L (full-batch GD)")
         ax.set_xscale("log")
-        g = records[0]
         ax.set_title(f"{task} ({g['optimizer']}, {g['budget']} steps)", fontsize=10)
         ax.set_xlabel("learning rate")
         ax.set_ylabel(g["metric_name"] + (" (higher is better)" if g["higher_is_better"] else " (lower is better)"))
-        if not g["higher_is_better"] and finite.any():
-            fin = mean[finite]
-            ax.set_ylim(0.9 * fin.min(), min(fin.max(), 4 * fin.min()) * 1.05)
         ax.legend(fontsize=7)
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
