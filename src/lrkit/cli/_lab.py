@@ -2,7 +2,8 @@
 
 Writes ``DIR/<demo>.png`` per demo, ``DIR/lab.json`` (every record) and a
 self-contained ``DIR/report.html`` (figures embedded, no network) with the
-interactive learning-rate slider. With no DEMO every demo runs. Results go to
+interactive learning-rate slider. With no DEMO every demo runs; ``--list``
+lists them (name, claim) and runs nothing. Results go to
 stdout (a table, or ``--json``), progress to stderr.
 """
 
