@@ -119,7 +119,23 @@ def test_selectors_switch_optimizer_and_problem(browser, report):
     assert rosen[0] != adam[0]
     bg = browser.find_element(By.ID, "lrlab-bg").get_attribute("href")
     assert bg.startswith("data:image/png;base64,")
+    problems = Select(browser.find_element(By.ID, "lrlab-problem"))
+    optimizers = Select(browser.find_element(By.ID, "lrlab-optimizer"))
+    assert [o.get_attribute("value") for o in problems.options] == [
+        "quadratic",
+        "rosenbrock",
+        "double_well",
+        "saddle",
+    ]
+    assert len(optimizers.options) == 8
+    for problem in ("double_well", "saddle"):
+        problems.select_by_value(problem)
+        for optimizer in ("sgd", "nesterov", "adadelta"):
+            optimizers.select_by_value(optimizer)
+            assert len(_state(browser)[0].split()) >= 2, (problem, optimizer)
     assert _severe(browser) == []
+    problems.select_by_value("rosenbrock")
+    optimizers.select_by_value("adam")
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "lab-report-interactive.png"
     section = browser.find_element(By.ID, "lrlab")
