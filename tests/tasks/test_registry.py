@@ -134,3 +134,14 @@ def test_make_optimizer_validates():
         make_optimizer("lion", torch.nn.Linear(2, 1).parameters(), 0.1)
     with pytest.raises(LRKitError, match="`lr` of the optimizer must be a finite number > 0; got -1."):
         make_optimizer("adam", torch.nn.Linear(2, 1).parameters(), -1)
+
+
+@pytest.mark.parametrize("name", ["digits-mlp", "wine-logreg", "charlm-small"])
+def test_tasks_pickle_for_worker_processes(name):
+    import pickle
+
+    task = get_task(name)
+    back = pickle.loads(pickle.dumps(task))
+    assert back.info == task.info
+    a, b = task.build(1), back.build(1)
+    assert all(torch.equal(p, q) for p, q in zip(a["model"].parameters(), b["model"].parameters()))
