@@ -15,7 +15,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from lrkit import LRKitError  # noqa: E402
-from lrkit.schedules import constant, cosine, linear, parse, reduce_on_plateau  # noqa: E402
+from lrkit.schedules import constant, cosine, linear, parse, reduce_on_plateau, registry  # noqa: E402
 from lrkit.torch import LRScheduler  # noqa: E402
 
 WARM_COS = linear(start=0.0, end=0.1, steps=20) >> cosine(lr=0.1, steps=80, min_lr=1e-3)
@@ -72,6 +72,21 @@ def test_plain_loop_uses_schedule_of_t_and_matches_manual_lr_setting(kind: str) 
     for pa, pb in zip(model_a.parameters(), model_b.parameters(), strict=True):
         assert torch.equal(pa, pb)
     assert sched.t == 120 and sched.get_last_lr() == [1e-3, 1e-3 * 0.25]
+
+
+@pytest.mark.parametrize("name", sorted(n for n, info in registry.items() if not info.stateful))
+def test_every_registered_family_drives_an_optimizer_exactly(name: str) -> None:
+    """Registry-wide: the adapter writes exactly ``s(t)`` for every family's example, across block edges."""
+    s = parse(registry[name].example)
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    sched = LRScheduler(opt, registry[name].example)
+    seen = []
+    for _ in range(2100):
+        seen.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    np.testing.assert_array_equal(seen, s(np.arange(2100)))
+    assert seen[:3] == [s(0), s(1), s(2)] and seen[-1] == s(2099)  # scalar calls agree too
 
 
 def test_is_a_torch_lr_scheduler_with_its_api() -> None:
