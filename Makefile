@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml constraints.txt
 
 run: $(STAMP)
 	$(VENV)/bin/lrkit find --out $(OUT)
+	$(VENV)/bin/lrkit lab --out $(OUT)/lab
+	@echo "finder report: $(OUT)/report.html"
+	@echo "lab report:    $(OUT)/lab/report.html"
 
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2 --dist loadgroup
