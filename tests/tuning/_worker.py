@@ -29,6 +29,12 @@ def main() -> None:
             params.report(value + 1.0 / step, step)
         return value
 
+    # Start together: on a loaded machine imports alone can take seconds, and a late worker
+    # would find the study already finished. The test touches MARKERS/go once all are ready.
+    (marker_dir / f"ready-w{worker}").touch()
+    deadline = time.monotonic() + 60
+    while not (marker_dir / "go").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
     result = tune(objective, n_trials=int(n_trials), storage=storage, study_name=study, worker_id=int(worker),
                   space={"lr": [1e-4, 1.0], "schedules": ["constant"]}, pruner="none",
                   heartbeat_interval=1, grace_period=2)

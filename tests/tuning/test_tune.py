@@ -90,6 +90,7 @@ def test_sqlite_resume_after_kill_9_requeues_the_dead_trial(tmp_path):
     markers.mkdir()
     url = f"sqlite:///{tmp_path}/k.db"
     proc = subprocess.Popen([sys.executable, str(WORKER), url, "kill", "4", "0", "2.0", str(markers)])
+    (markers / "go").touch()  # one worker: no need to wait for others
     _wait_for(lambda: list(markers.glob("w0-t1.start")), proc)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()

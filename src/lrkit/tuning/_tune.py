@@ -16,8 +16,6 @@ instant) is marked FAIL with the user attribute ``surplus`` and never trains.
 from __future__ import annotations
 
 import logging
-import random
-import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -28,55 +26,22 @@ from lrkit.tuning._objective import Target, resolve_target
 from lrkit.tuning._result import TuneResult, result_from_study
 from lrkit.tuning._space import WIDE_LR_RANGE, SearchSpace, load_space, lr_range_from_finder
 from lrkit.tuning._storage import default_worker_id, open_storage, worker_seed
+from lrkit.tuning._study import (
+    PRUNERS,
+    SAMPLERS,
+    enough,
+    live_trials,
+    make_pruner,
+    make_sampler,
+    open_study,
+    requeue_dead_runs,
+)
 
-__all__ = ["tune", "SAMPLERS", "PRUNERS", "make_sampler", "make_pruner"]
-
-SAMPLERS = ("tpe", "random")
-PRUNERS = ("hyperband", "successive_halving", "median", "none")
-_SPACE_ATTR, _FINDER_ATTR = "lrkit_space", "lrkit_finder"
+__all__ = ["tune"]
 
 
 class _Surplus(Exception):
     """A trial created after the study already had ``n_trials`` live trials."""
-
-
-def make_sampler(name: str, seed: int, n_trials: int) -> Any:
-    """The Optuna sampler ``name`` (see :data:`SAMPLERS`) seeded with ``seed``.
-
-    ``tpe`` is Optuna 5's :class:`~optuna.samplers.TPESampler` with its 5.x defaults
-    (multivariate for one objective, ``constant_liar=True`` so parallel workers do
-    not pile onto one point) and ``n_startup_trials = clip(n_trials // 4, 4, 10)``
-    random start-up trials: the finder-seeded range needs few to get TPE going.
-    """
-    import optuna
-
-    if name not in SAMPLERS:
-        raise unknown_name("sampler", str(name), SAMPLERS)
-    if name == "random":
-        return optuna.samplers.RandomSampler(seed=seed)
-    return optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(10, max(4, n_trials // 4)))
-
-
-def make_pruner(name: str, *, min_resource: int | None, max_resource: int | None) -> Any:
-    """The Optuna pruner ``name`` (see :data:`PRUNERS`) over training steps.
-
-    Hyperband and successive halving use reduction factor 3 with rungs at
-    ``min_resource * 3^k`` steps (``min_resource`` = the evaluation interval);
-    the median rule waits for 4 completed trials and one evaluation.
-    """
-    import optuna
-
-    if name not in PRUNERS:
-        raise unknown_name("pruner", str(name), PRUNERS)
-    lo = min_resource or "auto"
-    if name == "hyperband":
-        return optuna.pruners.HyperbandPruner(min_resource=min_resource or 1,
-                                              max_resource=max_resource or "auto", reduction_factor=3)
-    if name == "successive_halving":
-        return optuna.pruners.SuccessiveHalvingPruner(min_resource=lo, reduction_factor=3)
-    if name == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=min_resource or 0)
-    return optuna.pruners.NopPruner()
 
 
 def _run_finder(target: Target, seed: int, notes: list[str]) -> dict[str, Any]:
@@ -119,76 +84,6 @@ def _build_space(target: Target, space: Any, seed: int, use_finder: bool,
     base = {} if user is None else user.to_dict()
     base.pop("lr", None)
     return SearchSpace.from_dict(base, lr=lr, lr_source=source), finder
-
-
-def _open_study(store: Any, name: str, target: Target, space: Any, seed: int, use_finder: bool,
-                notes: list[str]) -> tuple[Any, SearchSpace, dict[str, Any] | None]:
-    """Create or join the study; the first worker stores the space (and finder run) for all others."""
-    import optuna
-    from sqlalchemy.exc import IntegrityError
-
-    built = None
-    for attempt in range(6):
-        try:
-            probe = optuna.create_study(storage=store, study_name=name, direction=target.direction,
-                                        load_if_exists=True)
-            if probe.direction.name.lower() != target.direction:
-                raise LRKitError(f"study {name!r} exists and {probe.direction.name.lower()}s; this target "
-                                 f"{target.direction}s. Choose another --study name.")
-            if probe.user_attrs.get(_SPACE_ATTR) is None:
-                built = built or _build_space(target, space, seed, use_finder, notes)
-                probe.set_user_attr(_FINDER_ATTR, built[1])
-                probe.set_user_attr(_SPACE_ATTR, {**built[0].to_dict(), "lr_source": built[0].lr_source})
-            break
-        except IntegrityError:  # workers starting together race to create the study or its attributes
-            if attempt == 5:
-                raise
-            time.sleep(0.1 * (attempt + 1) + random.random() * 0.1)
-    # Read back what is stored (another worker may have written first): every worker searches one space.
-    attrs = optuna.load_study(study_name=name, storage=store).user_attrs
-    the_space = SearchSpace(**attrs[_SPACE_ATTR])
-    if space is not None and built is None and not _same_space(load_space(space), the_space):
-        raise LRKitError(f"study {name!r} was created with another search space; "
-                         "use a new --study name to search a different space.")
-    return probe, the_space, attrs.get(_FINDER_ATTR)
-
-
-def _same_space(user: SearchSpace, stored: SearchSpace) -> bool:
-    """Does the user's space agree with the study's? (A space without ``lr`` took the finder's.)"""
-    a, b = user.to_dict(), stored.to_dict()
-    if user.lr_source != "user":
-        a.pop("lr"), b.pop("lr")
-    return a == b
-
-
-def _live(study: Any) -> list[Any]:
-    from optuna.trial import TrialState
-
-    states = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
-    return study.get_trials(deepcopy=False, states=states)
-
-
-def _enough(study: Any, n_trials: int) -> bool:
-    """True when the study holds ``n_trials`` live trials and none is waiting for a worker."""
-    from optuna.trial import TrialState
-
-    live = _live(study)
-    return len(live) >= n_trials and not any(t.state == TrialState.WAITING for t in live)
-
-
-def _requeue_dead_runs(study: Any) -> int:
-    """Embedded storage has one process by definition: a RUNNING trial there was killed."""
-    import optuna
-    from optuna.trial import TrialState
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=2)
-    dead = study.get_trials(deepcopy=True, states=(TrialState.RUNNING,))
-    for t in dead:
-        study._storage.set_trial_state_values(t._trial_id, state=TrialState.FAIL)
-        retry(study, study._storage.get_trial(t._trial_id))
-    return len(dead)
 
 
 def tune(
@@ -288,8 +183,9 @@ def tune(
     previous = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(logging.WARNING)
     try:
-        probe, the_space, finder = _open_study(store, name, target, space, seed, use_finder, notes)
-        if not shared and (n_dead := _requeue_dead_runs(probe)):
+        probe, the_space, finder = open_study(store, name, target.direction, space,
+                                              lambda: _build_space(target, space, seed, use_finder, notes))
+        if not shared and (n_dead := requeue_dead_runs(probe)):
             notes.append(f"re-queued {n_dead} trial(s) left running by a killed process.")
         n_existing = len(probe.get_trials(deepcopy=False))
         if n_existing:
@@ -300,7 +196,7 @@ def tune(
             pruner=make_pruner(pruner, min_resource=target.eval_every, max_resource=target.budget))
 
         def objective(trial: optuna.Trial) -> float:
-            ahead = sum(t.number < trial.number for t in _live(study))
+            ahead = sum(t.number < trial.number for t in live_trials(study))
             if ahead >= n_trials:
                 trial.set_user_attr("surplus", True)
                 study.stop()
@@ -311,14 +207,14 @@ def tune(
             finished = st.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
             if on_trial is not None and not trial.user_attrs.get("surplus"):
                 on_trial(trial, len(finished), n_trials)
-            if _enough(st, n_trials):
+            if enough(st, n_trials):
                 st.stop()
 
         if shared:  # fail (and re-queue) trials of killed workers before counting what is left
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
                 optuna.storages.fail_stale_trials(study)
-        if not _enough(study, n_trials):
+        if not enough(study, n_trials):
             study.optimize(objective, n_trials=None, timeout=timeout, callbacks=[after], catch=(_Surplus,),
                            gc_after_trial=False)
         return result_from_study(study, n_trials=n_trials, metric=target.metric, storage=storage_desc,

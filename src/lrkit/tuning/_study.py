@@ -1,0 +1,136 @@
+"""Optuna plumbing: samplers and pruners by name, and the study life cycle.
+
+**Counting trials.** ``n_trials`` is the number of *finished* (complete or pruned)
+trials a study should hold, whichever worker ran them and whenever. *Live*
+trials are complete, pruned, running or waiting ones: a study is done when it
+holds ``n_trials`` live trials and none waits for a worker.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import warnings
+from typing import Any
+
+from lrkit.errors import LRKitError, unknown_name
+from lrkit.tuning._space import SearchSpace, load_space
+
+__all__ = ["SAMPLERS", "PRUNERS", "make_sampler", "make_pruner", "open_study", "live_trials", "enough",
+           "requeue_dead_runs"]
+
+SAMPLERS = ("tpe", "random")
+PRUNERS = ("hyperband", "successive_halving", "median", "none")
+SPACE_ATTR, FINDER_ATTR = "lrkit_space", "lrkit_finder"
+
+
+def make_sampler(name: str, seed: int, n_trials: int) -> Any:
+    """The Optuna sampler ``name`` (see :data:`SAMPLERS`) seeded with ``seed``.
+
+    ``tpe`` is Optuna 5's :class:`~optuna.samplers.TPESampler` with its 5.x defaults
+    (multivariate for one objective, ``constant_liar=True`` so parallel workers do
+    not pile onto one point) and ``n_startup_trials = clip(n_trials // 4, 4, 10)``
+    random start-up trials: the finder-seeded range needs few to get TPE going.
+    """
+    import optuna
+
+    if name not in SAMPLERS:
+        raise unknown_name("sampler", str(name), SAMPLERS)
+    if name == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    return optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(10, max(4, n_trials // 4)))
+
+
+def make_pruner(name: str, *, min_resource: int | None, max_resource: int | None) -> Any:
+    """The Optuna pruner ``name`` (see :data:`PRUNERS`) over training steps.
+
+    Hyperband and successive halving use reduction factor 3 with rungs at
+    ``min_resource * 3^k`` steps (``min_resource`` = the evaluation interval);
+    the median rule waits for 4 completed trials and one evaluation.
+    """
+    import optuna
+
+    if name not in PRUNERS:
+        raise unknown_name("pruner", str(name), PRUNERS)
+    lo = min_resource or "auto"
+    if name == "hyperband":
+        return optuna.pruners.HyperbandPruner(min_resource=min_resource or 1,
+                                              max_resource=max_resource or "auto", reduction_factor=3)
+    if name == "successive_halving":
+        return optuna.pruners.SuccessiveHalvingPruner(min_resource=lo, reduction_factor=3)
+    if name == "median":
+        return optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=min_resource or 0)
+    return optuna.pruners.NopPruner()
+
+
+def open_study(store: Any, name: str, direction: str, space: Any,
+               build_space: Any) -> tuple[Any, SearchSpace, dict[str, Any] | None]:
+    """Create or join the study; the first worker stores the space (and finder run) for all others.
+
+    ``build_space()`` returns ``(SearchSpace, finder_dict | None)``; it runs only when the
+    study has no stored space yet.
+    """
+    import optuna
+    from sqlalchemy.exc import IntegrityError
+
+    built = None
+    for attempt in range(6):
+        try:
+            probe = optuna.create_study(storage=store, study_name=name, direction=direction, load_if_exists=True)
+            if probe.direction.name.lower() != direction:
+                raise LRKitError(f"study {name!r} exists and {probe.direction.name.lower()}s; this target "
+                                 f"{direction}s. Choose another --study name.")
+            if probe.user_attrs.get(SPACE_ATTR) is None:
+                built = built or build_space()
+                probe.set_user_attr(FINDER_ATTR, built[1])
+                probe.set_user_attr(SPACE_ATTR, {**built[0].to_dict(), "lr_source": built[0].lr_source})
+            break
+        except IntegrityError:  # workers starting together race to create the study or its attributes
+            if attempt == 5:
+                raise
+            time.sleep(0.1 * (attempt + 1) + random.random() * 0.1)
+    # Read back what is stored (another worker may have written first): every worker searches one space.
+    attrs = optuna.load_study(study_name=name, storage=store).user_attrs
+    the_space = SearchSpace(**attrs[SPACE_ATTR])
+    if space is not None and built is None and not _same_space(load_space(space), the_space):
+        raise LRKitError(f"study {name!r} was created with another search space; "
+                         "use a new --study name to search a different space.")
+    return probe, the_space, attrs.get(FINDER_ATTR)
+
+
+def _same_space(user: SearchSpace, stored: SearchSpace) -> bool:
+    """Does the user's space agree with the study's? (A space without ``lr`` took the finder's.)"""
+    a, b = user.to_dict(), stored.to_dict()
+    if user.lr_source != "user":
+        a.pop("lr"), b.pop("lr")
+    return a == b
+
+
+def live_trials(study: Any) -> list[Any]:
+    from optuna.trial import TrialState
+
+    states = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
+    return study.get_trials(deepcopy=False, states=states)
+
+
+def enough(study: Any, n_trials: int) -> bool:
+    """True when the study holds ``n_trials`` live trials and none is waiting for a worker."""
+    from optuna.trial import TrialState
+
+    live = live_trials(study)
+    return len(live) >= n_trials and not any(t.state == TrialState.WAITING for t in live)
+
+
+def requeue_dead_runs(study: Any) -> int:
+    """Embedded storage has one process by definition: a RUNNING trial there was killed."""
+    import optuna
+    from optuna.trial import TrialState
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=2)
+    dead = study.get_trials(deepcopy=True, states=(TrialState.RUNNING,))
+    for t in dead:
+        study._storage.set_trial_state_values(t._trial_id, state=TrialState.FAIL)
+        retry(study, study._storage.get_trial(t._trial_id))
+    return len(dead)
