@@ -111,8 +111,8 @@ def tune(
 
     Each trial samples a peak rate :math:`\\eta \\sim \\text{LogUniform}(lo, hi)`, a
     schedule family and its shape (see :class:`SearchSpace`), trains for ``budget``
-    steps and returns the task's validation metric. By default ``[lo, hi]`` is a
-    decade each side of a centre half a decade below the range test's suggestion
+    steps and returns the task's validation metric. By default ``[lo, hi]`` spans a
+    decade above and a decade and a half below the range test's suggestion
     (:func:`lr_range_from_finder`);
     without a finder it is :data:`WIDE_LR_RANGE` and ``result.notes`` says so.
 
