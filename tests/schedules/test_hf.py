@@ -58,7 +58,9 @@ def test_cosine(w, total):
     assert_closed_form(warmup(cosine(lr=LR, steps=total - w), steps=w), expected, range(total + 1), rel=1e-12)
 
 
-@pytest.mark.parametrize(("w", "total", "cycles"), [(0, 1000, 1), (100, 900, 2), (10, 410, 4), (100, 1000, 3)])
+@pytest.mark.parametrize(
+    ("w", "total", "cycles"), [(0, 1000, 1), (100, 900, 2), (10, 410, 4), (100, 1000, 3)]
+)
 def test_cosine_with_restarts(w, total, cycles):
     def hf(t):
         if t < w:
