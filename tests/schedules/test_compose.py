@@ -155,3 +155,13 @@ def test_warmup_join_lands_exactly_on_the_schedule_start():
     ramp_next = 0.25 * 37 / 37  # the ramp's value one step past its end
     assert s(37) == ramp_next == cosine(lr=0.25, steps=363)(0)
     assert math.isclose(s(36), 0.25 * 36 / 37, rel_tol=1e-15)
+
+
+def test_sequence_gives_the_same_values_for_sorted_and_shuffled_steps():
+    # Sorted steps take a slicing fast path; any order takes the masked path.
+    s = wsd(lr=0.1, warmup=10, stable=20, decay=30, shape="cosine") >> constant(lr=0.002)
+    t = np.concatenate([np.arange(100), [10**9]])
+    perm = np.random.default_rng(0).permutation(t.size)
+    np.testing.assert_array_equal(s(t[perm]), s(t)[perm])
+    np.testing.assert_array_equal(s(t[:100].reshape(10, 10)), s(t[:100]).reshape(10, 10))
+    np.testing.assert_array_equal(s(np.array([59, 60, 60, 61])), [s(59), s(60), s(60), s(61)])

@@ -82,13 +82,25 @@ class Sequence(Schedule):
     def _value(self, t: np.ndarray) -> np.ndarray:
         bounds = self.boundaries
         starts = np.concatenate([[0.0], bounds])
-        idx = np.searchsorted(bounds, t, side="right")
-        out = np.empty_like(t)
-        for k, phase in enumerate(self.phases):
-            mask = idx == k
-            if np.any(mask):
-                out[mask] = phase.evaluate(t[mask] - starts[k])
-        return out
+        flat = t.ravel()
+        out = np.empty_like(flat)
+        if flat.size > 1 and bool(np.all(flat[1:] >= flat[:-1])):
+            # Sorted steps (a whole run, the usual case): each phase is a contiguous
+            # slice, found by bisection; no per-element masks or gathers.
+            edges = [*np.searchsorted(flat, bounds, side="left"), flat.size]
+            lo = 0
+            for k, phase in enumerate(self.phases):
+                hi = int(edges[k])
+                if hi > lo:
+                    out[lo:hi] = phase.evaluate(flat[lo:hi] - starts[k])
+                lo = max(lo, hi)
+        else:
+            idx = np.searchsorted(bounds, flat, side="right")
+            for k, phase in enumerate(self.phases):
+                mask = idx == k
+                if np.any(mask):
+                    out[mask] = phase.evaluate(flat[mask] - starts[k])
+        return out.reshape(t.shape)
 
     def to_spec(self) -> str:
         return " >> ".join(p.to_spec() for p in self.phases)
