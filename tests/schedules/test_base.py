@@ -69,6 +69,15 @@ def test_register_rejects_a_second_registration():
         register("cosine", "again")(object)
 
 
+def test_reexecuting_a_module_may_register_the_same_definition_again():
+    original = registry["constant"]
+    try:
+        register("constant", "re-imported", example="constant(lr=1.0)")(original.factory)
+        assert registry["constant"].summary == "re-imported"
+    finally:
+        registry["constant"] = original
+
+
 def test_lookup_and_info_records():
     info = lookup("warmup_cosine")
     assert isinstance(info, ScheduleInfo) and info.composite and not info.stateful
