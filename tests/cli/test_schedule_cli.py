@@ -12,8 +12,10 @@ runner = CliRunner()
 def test_schedule_list_names_every_registered_family():
     result = runner.invoke(app, ["schedule", "list", "--json"])
     assert result.exit_code == 0, result.output
-    names = {row["name"] for row in json.loads(result.stdout)}
-    assert names == set(registry)
+    rows = json.loads(result.stdout)
+    assert {row["name"] for row in rows} == set(registry)
+    for row in rows:  # every listed example is a valid spec of its own family
+        assert parse(row["example"]) is not None
 
 
 def test_schedule_list_table():

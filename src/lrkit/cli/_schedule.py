@@ -27,18 +27,18 @@ def _steps(steps: int) -> int:
 def list_schedules(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List every registered schedule family with its torch counterpart."""
     rows = [
-        {"name": i.name, "summary": i.summary, "torch": i.torch, "composite": i.composite}
+        {"name": i.name, "summary": i.summary, "torch": i.torch, "composite": i.composite, "example": i.example}
         for i in sorted(registry.values(), key=lambda i: i.name)
     ]
     if json_out:
         print_json(rows)
         return
-    table = Table("name", "what it does", "torch counterpart")
+    table = Table("name", "what it does", "torch counterpart", "example spec")
     for r in rows:
-        table.add_row(escape(r["name"]), escape(r["summary"]), escape(r["torch"]))
+        table.add_row(escape(r["name"]), escape(r["summary"]), escape(r["torch"]), escape(r["example"]))
     from rich.console import Console
 
-    Console(width=140).print(table)
+    Console(width=200).print(table)
 
 
 @schedule_app.command("values")
