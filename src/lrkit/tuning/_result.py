@@ -155,7 +155,7 @@ def result_from_study(study: Any, *, n_trials: int, metric: str, storage: str, s
     counts = {s: sum(r["state"] == s.name for r in rows) for s in (TrialState.COMPLETE, TrialState.PRUNED,
                                                                        TrialState.FAIL)}
     return TuneResult(
-        best_lr=None if best is None else best["lr"] if best["lr"] is not None else space.lr[0],
+        best_lr=None if best is None else (best["lr"] if best["lr"] is not None else space.lr[0]),  # fixed lr
         best_schedule=None if best is None else best["schedule"],
         best_value=None if best is None else best["value"],
         best_params={} if best is None else best["params"],
