@@ -59,6 +59,7 @@ from lrkit.torch import find_lr  # noqa: E402
 
 PNG = ROOT / "benchmarks" / "results" / "finder_regret.png"
 RUNS_CACHE = ROOT / "benchmarks" / "results" / "finder_regret_runs.json"
+PEERS_CACHE = ROOT / "benchmarks" / "results" / "finder_regret_peers.json"
 SWEEP = {"start": 1e-7, "end": 10.0, "num_steps": 100}
 LRKIT_RULES = ("default", "steepest", "valley", "minimum/10")
 
@@ -68,7 +69,8 @@ def configs(full: bool) -> list[dict[str, Any]]:
     def cfg(task: str, optimizer: str | None = None, lrs: tuple[float, ...] | None = None,
             budget: int | None = None) -> dict[str, Any]:
         g = GRIDS[task]
-        return {"task": task, "optimizer": optimizer or g.optimizer, "lrs": lrs or g.lrs, "budget": budget or g.budget}
+        return {"task": task, "optimizer": optimizer or g.optimizer, "lrs": lrs or g.lrs,
+                "budget": budget or g.budget}
 
     return [
         cfg("digits-mlp"),  # SGD with momentum 0.9, the task's default
@@ -83,10 +85,12 @@ def configs(full: bool) -> list[dict[str, Any]]:
 
 
 def lrkit_suggestions(parts: dict[str, Any]) -> tuple[dict[str, float | None], int, float]:
+    began = time.perf_counter()  # the whole call, as for the peers: snapshot, sweep, restore, rules, interval
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # loaders shorter than the sweep are cycled, as for every finder
         res = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"], **SWEEP)
-    return {f"lrkit {r}": res.suggestions.get(r) for r in LRKIT_RULES}, res.steps, res.wall_time
+    wall = time.perf_counter() - began
+    return {f"lrkit {r}": res.suggestions.get(r) for r in LRKIT_RULES}, res.steps, wall
 
 
 def torch_lr_finder_suggestion(parts: dict[str, Any]) -> tuple[float | None, int, float]:
@@ -141,7 +145,8 @@ def lightning_suggestion(parts: dict[str, Any]) -> tuple[float | None, int, floa
                             enable_progress_bar=False, enable_model_summary=False, default_root_dir=tmp)
         began = time.perf_counter()
         found = Tuner(trainer).lr_find(Module(), train_dataloaders=loader, min_lr=SWEEP["start"],
-                                       max_lr=SWEEP["end"], num_training=SWEEP["num_steps"], update_attr=False)
+                                       max_lr=SWEEP["end"], num_training=SWEEP["num_steps"],
+                                       update_attr=False)
         wall = time.perf_counter() - began
     lr = found.suggestion() if found is not None else None
     return (float(lr) if lr is not None else None), len(found.results["lr"]) if found else 0, wall
@@ -164,6 +169,23 @@ def _quiet() -> Iterator[None]:
             lg.setLevel(level)
 
 
+def peer_suggestion(
+    name: str, fn: Any, task: str, optimizer: str, seed: int
+) -> tuple[float | None, int, float]:
+    """A peer's (suggestion, steps, wall time), cached: peers do not change between runs of this script."""
+    import json
+
+    cache = json.loads(PEERS_CACHE.read_text()) if PEERS_CACHE.exists() else {}
+    k = f"{name}|{task}|{optimizer}|{seed}|{SWEEP['start']:g}|{SWEEP['end']:g}|{SWEEP['num_steps']}"
+    if k not in cache:
+        torch.manual_seed(seed)
+        cache = json.loads(PEERS_CACHE.read_text()) if PEERS_CACHE.exists() else {}
+        cache[k] = list(fn(get_task(task).build(seed, optimizer=optimizer)))
+        PEERS_CACHE.write_text(json.dumps(cache, indent=1, sort_keys=True) + "\n")
+    lr, steps, wall = cache[k]
+    return lr, int(steps), float(wall)
+
+
 def available_peers() -> dict[str, Any]:
     peers: dict[str, Any] = {}
     try:
@@ -184,12 +206,10 @@ def available_peers() -> dict[str, Any]:
 # ---------------------------------------------------------------- regret
 
 
-def evaluate(cfg: dict[str, Any], seeds: list[int], peers: dict[str, Any]) -> dict[str, Any]:
+def evaluate(
+    cfg: dict[str, Any], seeds: list[int], peers: dict[str, Any], *, suggest_only: bool = False
+) -> dict[str, Any] | None:
     task, optimizer, budget = cfg["task"], cfg["optimizer"], cfg["budget"]
-    truth = load_or_compute(task, optimizer, cfg["lrs"], seeds, budget=budget)
-    best, best_mean = best_lr(truth)
-    hib = truth[0]["higher_is_better"]
-    full_wall = statistics.median(r["wall_time"] for r in truth if r["lr"] == best)
     suggested: dict[str, list[float | None]] = {}
     cost: dict[str, list[tuple[int, float]]] = {}
     for seed in seeds:
@@ -199,22 +219,29 @@ def evaluate(cfg: dict[str, Any], seeds: list[int], peers: dict[str, Any]) -> di
             suggested.setdefault(name, []).append(lr)
             cost.setdefault(name, []).append((steps, wall))
         for name, fn in peers.items():
-            torch.manual_seed(seed)
-            lr, steps, wall = fn(get_task(task).build(seed, optimizer=optimizer))
+            lr, steps, wall = peer_suggestion(name, fn, task, optimizer, seed)
             suggested.setdefault(name, []).append(lr)
             cost.setdefault(name, []).append((steps, wall))
-        print(f"  {task}/{optimizer} seed {seed}: " + ", ".join(
-            f"{k}={v[-1]:.3g}" if v[-1] else f"{k}=None" for k, v in suggested.items()), file=sys.stderr, flush=True)
+        line = ", ".join(f"{k}={v[-1]:.3g}" if v[-1] else f"{k}=None" for k, v in suggested.items())
+        print(f"  {task}/{optimizer} seed {seed}: {line}", file=sys.stderr, flush=True)
+    # Full runs at every suggested rate first: they do not need the grid, which may still be computing.
+    runs = {}
+    for name, lrs in suggested.items():
+        for seed, lr in zip(seeds, lrs):
+            if lr is not None:
+                run = load_or_compute(task, optimizer, [lr], [seed], budget=budget, cache=RUNS_CACHE,
+                                      verbose=False)
+                runs[name, seed] = run[0]["metric"]
+    if suggest_only:
+        return None
+    truth = load_or_compute(task, optimizer, cfg["lrs"], seeds, budget=budget)
+    best, best_mean = best_lr(truth)
+    hib = truth[0]["higher_is_better"]
+    full_wall = statistics.median(r["wall_time"] for r in truth if r["lr"] == best)
     worst = get_task(task).worst()[truth[0]["metric_name"]]
     rows = {}
     for name, lrs in suggested.items():
-        metrics = []
-        for seed, lr in zip(seeds, lrs):
-            if lr is None:
-                metrics.append(worst)
-                continue
-            run = load_or_compute(task, optimizer, [lr], [seed], budget=budget, cache=RUNS_CACHE, verbose=False)
-            metrics.append(run[0]["metric"])
+        metrics = [runs.get((name, seed), worst) for seed in seeds]
         mean = float(np.mean(metrics))
         regret = (best_mean - mean) * 100 if hib else mean - best_mean
         found = [v for v in lrs if v is not None]
@@ -228,7 +255,8 @@ def evaluate(cfg: dict[str, Any], seeds: list[int], peers: dict[str, Any]) -> di
             "wall_frac": float(np.mean([c[1] for c in cost[name]])) / full_wall,
             "metrics": metrics,
         }
-    return {"cfg": cfg, "truth": truth, "best": best, "best_mean": best_mean, "hib": hib, "rows": rows}
+    return {"cfg": cfg, "seeds": seeds, "truth": truth, "best": best, "best_mean": best_mean, "hib": hib,
+            "rows": rows}
 
 
 # ---------------------------------------------------------------- overhead
@@ -309,8 +337,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--full", action="store_true", help="charlm at its full budget")
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--charlm-seeds", type=int, default=3,
+                        help="seeds for charlm (a cut-down run costs ~100 s on a loaded 2-core box)")
     parser.add_argument("--only", nargs="*", help="task names to run (default: all)")
     parser.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    parser.add_argument("--suggest-only", action="store_true",
+                        help="only run the finders and the full runs at their suggestions (fills the caches)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     seeds = list(range(args.seeds))
@@ -319,18 +351,23 @@ def main() -> None:
     for cfg in configs(args.full):
         if args.only and cfg["task"] not in args.only:
             continue
-        print(f"{cfg['task']} / {cfg['optimizer']}: grid {len(cfg['lrs'])} rates x {len(seeds)} seeds, "
+        task_seeds = seeds[: args.charlm_seeds] if cfg["task"] == "charlm" else seeds
+        print(f"{cfg['task']} / {cfg['optimizer']}: grid {len(cfg['lrs'])} rates x {len(task_seeds)} seeds, "
               f"budget {cfg['budget']}", file=sys.stderr, flush=True)
-        results.append(evaluate(cfg, seeds, peers))
+        results.append(evaluate(cfg, task_seeds, peers, suggest_only=args.suggest_only))
+    if args.suggest_only:
+        return
 
-    headers = ["task", "optimizer", "metric", "grid-best lr", "grid-best", "finder", "suggested lr (geo-mean)",
+    headers = ["task", "optimizer", "seeds", "metric", "grid-best lr", "grid-best", "finder",
+               "suggested lr (geo-mean)",
                "range over seeds", "none", "regret", "steps", "wall / full run"]
     rows = []
     for res in results:
         c = res["cfg"]
         unit = "acc points" if res["hib"] else res["truth"][0]["metric_name"] + " excess"
         for name, row in res["rows"].items():
-            rows.append([c["task"], c["optimizer"], unit, _f(res["best"]), _f(res["best_mean"], ".4g"), name,
+            rows.append([c["task"], c["optimizer"], len(res["seeds"]), unit, _f(res["best"]),
+                         _f(res["best_mean"], ".4g"), name,
                          _f(row["lr"]), f"{_f(row['lr_min'])} .. {_f(row['lr_max'])}", row["none"],
                          _f(row["regret"]), f"{row['steps']:.0f}", f"{row['wall_frac']:.2f}"])
     print_table(rows, headers)
@@ -350,9 +387,11 @@ def main() -> None:
     print()
     print_table(verdict_rows, verdict_headers)
 
-    over = [dict(task=t, optimizer=o, **overhead(t, o)) for t, o in (("digits-mlp", "sgd"), ("digits-cnn", "adam"))]
+    over = [dict(task=t, optimizer=o, **overhead(t, o))
+            for t, o in (("digits-mlp", "sgd"), ("digits-cnn", "adam"))]
     over_rows = [[o["task"], o["optimizer"], f"{o['plain_s'] * 1e3:.1f}", f"{o['sweep_s'] * 1e3:.1f}",
-                  f"{o['total_s'] * 1e3:.1f}", f"{o['sweep_ratio']:.3f}", f"{o['total_ratio']:.2f}"] for o in over]
+                  f"{o['total_s'] * 1e3:.1f}", f"{o['sweep_ratio']:.3f}", f"{o['total_ratio']:.2f}"]
+                 for o in over]
     over_headers = ["task", "optimizer", "100 plain steps (ms)", "find_lr sweep loop (ms)",
                     "find_lr end to end (ms)", "sweep / plain", "end to end / plain"]
     print()
@@ -367,7 +406,8 @@ def main() -> None:
             pass
     body = (
         f"Sweep for every finder: {SWEEP['start']:g} .. {SWEEP['end']:g}, {SWEEP['num_steps']} rates, exponential; "
-        f"{len(seeds)} seeds; peers: {', '.join(versions) or 'none installed'}. Regret = grid-best mean metric "
+        f"{len(seeds)} seeds (charlm: {min(args.charlm_seeds, len(seeds))}); "
+        f"peers: {', '.join(versions) or 'none installed'}. Regret = grid-best mean metric "
         "minus the mean metric of full runs at the suggested rate (accuracy points; excess loss/MSE otherwise). "
         "`none` counts seeds without a suggestion (charged the worst metric). `steps` = optimizer steps of the "
         "sweep; `wall / full run` = sweep wall time over one full training run.\n\n"
@@ -383,6 +423,8 @@ def main() -> None:
     if args.no_record:
         return
     cmd = "nice .venv/bin/python benchmarks/finder_regret.py" + (" --full" if args.full else "")
+    if args.charlm_seeds != 3:
+        cmd += f" --charlm-seeds {args.charlm_seeds}"
     if args.only:
         cmd += " --only " + " ".join(args.only)
     record("finder_regret", "LR finder regret: lrkit vs torch-lr-finder vs Lightning", body, command=cmd)
