@@ -19,7 +19,10 @@ from lrkit.finder import synthetic
 from lrkit.finder._combine import combine
 from lrkit.finder._interval import bootstrap_interval
 from lrkit.finder._result import STOP_REASONS, FinderResult
-from lrkit.finder._rules import MIN_POINTS, Suggestion, half_drop, minimum_over_10, rules, steepest, suggest, valley
+from lrkit.finder._default import Valley, half_depth, valley_geometry
+from lrkit.finder._peers import minimum_over_10, steepest, valley
+from lrkit.finder._rules import rules, suggest
+from lrkit.finder._suggestion import MIN_POINTS, Suggestion
 from lrkit.finder._smooth import noise_scale, smooth
 from lrkit.finder._stop import DivergenceMonitor, divergence_index
 from lrkit.finder._sweep import MIN_STEPS, range_test, sweep_schedule
@@ -37,7 +40,9 @@ __all__ = [
     "DivergenceMonitor",
     "divergence_index",
     "sweep_schedule",
-    "half_drop",
+    "half_depth",
+    "valley_geometry",
+    "Valley",
     "steepest",
     "valley",
     "minimum_over_10",

@@ -25,13 +25,12 @@ __all__ = ["smooth", "noise_scale", "DEFAULT_WINDOW", "MIN_NEIGHBOURS"]
 #: batches without flattening the minimum.
 DEFAULT_WINDOW = 0.3
 
-#: Every local fit sees at least this many points (the kernel is widened where
-#: the grid is sparse), so two points never define a "trend".
-MIN_NEIGHBOURS = 5
+#: Every local fit sees at least this many neighbours well inside its kernel
+#: (it is widened where the grid is sparse), so two points never define a
+#: "trend". Kept small so that on usual grids (>= 10 points per decade) the
+#: width in decades, not the grid, sets the smoothing.
+MIN_NEIGHBOURS = 3
 
-# Cleveland's robustness iterations: each refit down-weights points whose
-# residual is large compared with 6 median absolute residuals (bisquare).
-_ROBUST_ITERATIONS = 2
 
 
 def _tricube(u: np.ndarray) -> np.ndarray:
@@ -39,8 +38,13 @@ def _tricube(u: np.ndarray) -> np.ndarray:
     return a * a * a
 
 
-def _local_linear(x: np.ndarray, y: np.ndarray, h: np.ndarray, robust: np.ndarray) -> np.ndarray:
-    """One LOESS pass: the value at each ``x_i`` of a weighted line fit around it."""
+def _local_linear(x: np.ndarray, y: np.ndarray, h: np.ndarray, robust: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One LOESS pass: the value at each ``x_i`` of a weighted line fit around it, and its leverage.
+
+    The leverage :math:`H_{ii}` is the weight of :math:`y_i` in its own fitted value
+    (:math:`w_{ii} S_2 / (S_0 S_2 - S_1^2)` for a line); the bootstrap uses it to undo
+    the shrinkage of residuals about a smooth.
+    """
     n = x.size
     lo = np.searchsorted(x, x - h, side="left")
     hi = np.searchsorted(x, x + h, side="right")
@@ -64,7 +68,34 @@ def _local_linear(x: np.ndarray, y: np.ndarray, h: np.ndarray, robust: np.ndarra
     line = (s2 * t0 - s1 * t1) / safe_det
     mean = t0 / np.where(s0 > 0, s0, 1.0)
     out = np.where(well_posed, line, mean)
-    return np.where(s0 > 0, out, y)
+    safe_s0 = np.where(s0 > 0, s0, 1.0)
+    lev = np.where(well_posed, robust * s2 / safe_det, robust / safe_s0)
+    return np.where(s0 > 0, out, y), np.where(s0 > 0, lev, 1.0)
+
+
+def _spike_weights(y: np.ndarray) -> np.ndarray:
+    """Bisquare weights that remove isolated spikes (one bad batch) but keep trends.
+
+    A spike is a point far from *both* neighbours on the same side, so its
+    residual about the running 3-point median :math:`e_i = y_i - \\mathrm{med}(y_{i-1}, y_i, y_{i+1})`
+    is large; on any monotone run, such as the blow-up, :math:`e_i = 0`. The
+    weight is :math:`(1 - (e_i / 6s)^2)_+^2` with :math:`s` the median
+    :math:`|e_i|` (or the mean, if the median is 0: a noiseless curve with a
+    spike). Cleveland's refits, which judge residuals about the smooth itself,
+    would instead treat a sharp blow-up, which no local line can follow, as a
+    run of outliers and flatten it away.
+    """
+    n = y.size
+    med = y.copy()
+    med[1:-1] = np.median(np.stack([y[:-2], y[1:-1], y[2:]]), axis=0)
+    e = y - med
+    tiny = 1e-12 * max(float(np.max(np.abs(y))), 1e-300)
+    if float(np.max(np.abs(e))) <= tiny:
+        return np.ones(n)
+    s = float(np.median(np.abs(e)))
+    s = s if s > tiny else float(np.mean(np.abs(e)))
+    u = e / (6.0 * s)
+    return np.clip(1.0 - u * u, 0.0, None) ** 2
 
 
 def _kth_neighbour_distance(x: np.ndarray, k: int) -> np.ndarray:
@@ -97,9 +128,10 @@ def smooth(lrs: np.ndarray, losses: np.ndarray, *, window: float | None = None, 
 
     where :math:`h_i = \\max(h, d_i)`, :math:`h` is ``window`` (decades) and
     :math:`d_i` the distance to the :data:`MIN_NEIGHBOURS`-th nearest point
-    (times 1.5), so sparse grids still get a real fit. :math:`\\delta_j` are
-    bisquare robustness weights from two refits (Cleveland 1979), so a single
-    bad batch does not bend the curve. The window is centred, so a straight
+    (times 1.25), so sparse grids still get a real fit. :math:`\\delta_j` are
+    bisquare robustness weights (Cleveland 1979) judged against a running
+    3-point median, so a single bad batch does not bend the curve while the
+    blow-up, a run of rising points, is kept (see ``_spike_weights``). The window is centred, so a straight
     line is reproduced exactly and a feature is never shifted to later steps,
     unlike the EMA of other finders. The bandwidth is in decades, not points,
     so the smoothed curve does not change when the sweep is made longer or
@@ -109,7 +141,7 @@ def smooth(lrs: np.ndarray, losses: np.ndarray, *, window: float | None = None, 
         lrs: learning rates, positive and strictly increasing (a sweep).
         losses: finite losses, same length.
         window: kernel half-width :math:`h` in decades (> 0); default 0.3.
-        robust: run the bisquare robustness refits.
+        robust: down-weight isolated spikes.
 
     Returns:
         The smoothed losses, same length (a copy of ``losses`` when it has
@@ -130,25 +162,23 @@ def smooth(lrs: np.ndarray, losses: np.ndarray, *, window: float | None = None, 
         W. S. Cleveland, "Robust locally weighted regression and smoothing
         scatterplots", JASA 74 (1979).
     """
+    return _smooth_fit(lrs, losses, window=window, robust=robust)[0]
+
+
+def _smooth_fit(
+    lrs: object, losses: object, *, window: float | None = None, robust: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`smooth`, also returning each point's leverage (1.0 for curves under 3 points)."""
     x, y = _check_curve(lrs, losses, "smooth")
     if not np.all(np.isfinite(y)):
         raise LRKitError("`losses` of smooth must be finite; got a NaN or infinite value.")
     h0 = DEFAULT_WINDOW if window is None else check_positive("window", window, "smooth")
     n = x.size
     if n < 3:
-        return y.copy()
-    h = np.maximum(h0, 1.5 * _kth_neighbour_distance(x, min(MIN_NEIGHBOURS, n - 1)))
-    weights = np.ones(n)
-    fit = _local_linear(x, y, h, weights)
-    for _ in range(_ROBUST_ITERATIONS if robust else 0):
-        resid = y - fit
-        s = float(np.median(np.abs(resid)))
-        if s <= 1e-12 * max(float(np.max(np.abs(y))), 1e-300):
-            break  # the fit is exact: nothing to down-weight
-        u = resid / (6.0 * s)
-        weights = np.clip(1.0 - u * u, 0.0, None) ** 2
-        fit = _local_linear(x, y, h, weights)
-    return fit
+        return y.copy(), np.ones(n)
+    h = np.maximum(h0, 1.25 * _kth_neighbour_distance(x, min(MIN_NEIGHBOURS, n - 1)))
+    weights = _spike_weights(y) if robust else np.ones(n)
+    return _local_linear(x, y, h, weights)
 
 
 def noise_scale(losses: np.ndarray) -> float:
@@ -193,7 +223,7 @@ def _check_curve(lrs: object, losses: object, owner: str) -> tuple[np.ndarray, n
             f"`lrs` and `losses` of {owner} must be 1-D of the same length; got shapes {lr.shape} and {y.shape}."
         )
     if lr.size and (not np.all(np.isfinite(lr)) or np.any(lr <= 0)):
-        raise LRKitError(f"`lrs` of {owner} must be finite and > 0; got {lr[~(np.isfinite(lr) & (lr > 0))][0]!r}.")
+        raise LRKitError(f"`lrs` of {owner} must be finite and > 0; got {float(lr[~(np.isfinite(lr) & (lr > 0))][0])!r}.")
     if lr.size > 1 and np.any(np.diff(lr) <= 0):
         raise LRKitError(f"`lrs` of {owner} must be strictly increasing (a sweep); got {lr.tolist()[:6]}...")
     return np.log10(lr) if lr.size else lr, y

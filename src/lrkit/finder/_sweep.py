@@ -33,10 +33,7 @@ def sweep_schedule(start: float, end: float, num_steps: int, mode: str = "exp") 
         >>> [float(f"{v:.3g}") for v in s(np.arange(5))]
         [0.0001, 0.001, 0.01, 0.1, 1.0]
     """
-    try:
-        from lrkit.schedules import exp_sweep, linear_sweep
-    except ImportError:  # the sweeps are not exported yet by lrkit.schedules
-        from lrkit.schedules._sweeps import exp_sweep, linear_sweep
+    from lrkit.schedules import exp_sweep, linear_sweep
 
     factory = exp_sweep if mode == "exp" else linear_sweep
     return factory(start=start, end=end, steps=num_steps)

@@ -42,7 +42,7 @@ def curve(
                + a\\,\\nu\\,\\varepsilon, \\qquad \\varepsilon \\sim N(0, 1)
 
     The descent is a logistic sigmoid of depth :math:`d` centred on
-    :math:`x_f = \\log_{10}` ``lr_fast`` (its half-drop and steepest point), the
+    :math:`x_f = \\log_{10}` ``lr_fast`` (its half-depth and steepest point), the
     blow-up an exponential that adds :math:`a` (the plateau height) at ``lr_blow``.
 
     Args:

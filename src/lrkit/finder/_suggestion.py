@@ -1,0 +1,44 @@
+"""The value every suggestion rule returns, and the input handling the rules share."""
+
+from __future__ import annotations
+
+import dataclasses
+import numpy as np
+
+from lrkit.finder._smooth import _check_curve
+
+__all__ = ["Suggestion", "MIN_POINTS"]
+
+#: Fewer finite points than this cannot show a plateau, a descent and a minimum.
+MIN_POINTS = 8
+
+@dataclasses.dataclass(frozen=True)
+class Suggestion:
+    """What a rule suggests: a rate and the grid index nearest to it, or ``None`` and why.
+
+    Attributes:
+        lr: the suggested learning rate, or ``None`` when the curve gives none.
+        index: index of the sweep point nearest to ``lr`` (in log-LR), or ``None``.
+        reason: how the value was found, or why there is none.
+    """
+
+    lr: float | None
+    index: int | None
+    reason: str
+
+
+def _none(reason: str) -> Suggestion:
+    return Suggestion(None, None, reason)
+
+
+def _finite_prefix(lrs: object, losses: object, owner: str) -> tuple[np.ndarray, np.ndarray, str]:
+    """``(log10 lr, loss)`` up to the first non-finite loss, and a note if one was cut."""
+    x, y = _check_curve(lrs, losses, owner)
+    bad = np.flatnonzero(~np.isfinite(y))
+    if bad.size:
+        return x[: bad[0]], y[: bad[0]], f"; the loss was not finite from step {int(bad[0])}"
+    return x, y, ""
+
+
+def _nearest(x: np.ndarray, x_star: float) -> int:
+    return int(np.argmin(np.abs(x - x_star)))

@@ -1,0 +1,187 @@
+"""range_test: the sweep, its stop rules, the record it returns, and bad input."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+import lrkit
+from lrkit import LRKitError
+from lrkit.finder import FinderResult, range_test, rules, synthetic
+from lrkit.schedules import parse
+
+
+def _curve_step(fn):
+    """A step function that returns fn(lr) and records the rates it was given."""
+    seen = []
+
+    def step(lr):
+        seen.append(lr)
+        return fn(lr)
+
+    return step, seen
+
+
+def test_sweep_uses_the_exp_sweep_schedule_one_rate_per_step():
+    step, seen = _curve_step(lambda lr: 1.0)
+    r = range_test(step, start=1e-6, end=1.0, num_steps=25, interval=False)
+    expected = parse("exp_sweep(start=1e-06, end=1.0, steps=25)")(np.arange(25))
+    assert seen == pytest.approx(expected.tolist(), rel=1e-14)
+    assert r.lrs.tolist() == seen and r.steps == 25 and r.stop_reason == "completed"
+    assert r.meta["schedule"].startswith("exp_sweep(")
+    assert seen[0] == 1e-6 and seen[-1] == 1.0
+
+
+def test_linear_mode_uses_the_linear_sweep():
+    step, seen = _curve_step(lambda lr: 1.0)
+    range_test(step, start=0.1, end=1.0, num_steps=10, mode="linear", interval=False)
+    assert seen == pytest.approx(np.linspace(0.1, 1.0, 10).tolist(), rel=1e-14)
+
+
+def test_nan_stops_at_once_and_is_recorded():
+    step, seen = _curve_step(lambda lr: float("nan") if lr > 1e-3 else 1.0)
+    r = range_test(step, start=1e-6, end=1.0, num_steps=40, interval=False)
+    assert r.stop_reason == "nan"
+    assert math.isnan(r.losses[-1]) and np.all(np.isfinite(r.losses[:-1]))
+    assert r.lrs[-1] > 1e-3 >= r.lrs[-2] and len(seen) == r.steps
+
+
+def test_inf_counts_as_nan():
+    r = range_test(lambda lr: math.inf if lr > 1e-2 else 2.0, start=1e-5, end=1.0, num_steps=30, interval=False)
+    assert r.stop_reason == "nan" and math.isinf(r.losses[-1])
+
+
+@pytest.mark.parametrize("scale, offset", [(1.0, 0.0), (1e-4, 0.0), (1e4, 0.0), (1.0, -50.0), (3.0, 1e3)])
+def test_divergence_stop_is_the_same_for_any_loss_scale_and_sign(scale, offset):
+    """Negative losses and large offsets stop where the plain curve stops (affine invariance)."""
+    lrs = np.geomspace(1e-6, 10.0, 120)
+
+    def run(a, c):
+        return range_test(lambda lr: float(c + a * synthetic.curve(np.array([lr]), noise=0.0)[0]),
+                          start=1e-6, end=10.0, num_steps=120, interval=False)
+
+    base, moved = run(1.0, 0.0), run(scale, offset)
+    assert base.stop_reason == moved.stop_reason == "diverged"
+    assert base.steps == moved.steps
+    # It stops past the minimum, within a few tenths of a decade of the blow-up.
+    assert 1e-1 < base.lrs[-1] < 1.0 and base.steps < lrs.size
+
+
+def test_torch_lr_finder_ratio_rule_fails_on_negative_losses_where_lrkit_does_not():
+    """The 5 x best rule of other finders stops a negative-loss curve at once; lrkit does not."""
+    y = synthetic.curve(np.geomspace(1e-6, 10.0, 120), noise=0.0) - 5.0
+    best = np.minimum.accumulate(y)
+    assert np.argmax(y > 5 * best) < 3  # the ratio rule would "diverge" at the start
+    r = range_test(lambda lr: float(synthetic.curve(np.array([lr]), noise=0.0)[0] - 5.0),
+                   start=1e-6, end=10.0, num_steps=120, interval=False)
+    assert r.lrs[-1] > 1e-1
+
+
+def test_callback_sees_every_step_and_can_stop():
+    calls = []
+
+    def on_step(i, lr, loss):
+        calls.append((i, lr, loss))
+        return i == 11
+
+    r = range_test(lambda lr: 1.0, start=1e-4, end=1.0, num_steps=30, on_step=on_step, interval=False)
+    assert r.stop_reason == "callback" and r.steps == 12
+    assert [c[0] for c in calls] == list(range(12)) and calls[3][1] == r.lrs[3]
+
+
+def test_allreduce_is_applied_before_recording_and_deciding():
+    # A rank whose own losses are NaN-free but whose mean is NaN must stop like the others.
+    r = range_test(lambda lr: 1.0, start=1e-4, end=1.0, num_steps=30, interval=False,
+                   allreduce=lambda v: float("nan") if v == 1.0 and len(seen) > 4 else (seen.append(v) or 2 * v))
+    assert r.stop_reason == "nan" and r.steps == 6
+    assert r.losses[:5].tolist() == [2.0] * 5
+
+
+seen: list[float] = []
+
+
+def test_exceptions_from_step_fn_propagate():
+    def boom(lr):
+        if lr > 1e-3:
+            raise KeyboardInterrupt
+        return 1.0
+
+    with pytest.raises(KeyboardInterrupt):
+        range_test(boom, start=1e-5, end=1.0, num_steps=20)
+
+
+def test_quadratic_gradient_descent_suggestion_is_below_two_over_L_within_a_decade():
+    for lipschitz in (0.1, 4.0, 100.0):
+        for condition in (1.0, 30.0, 1000.0):
+            p = synthetic.quadratic(lipschitz=lipschitz, condition=condition)
+            r = range_test(p.step, start=1e-7, end=1e4, num_steps=100, interval=False)
+            assert r.stop_reason in ("diverged", "nan")
+            assert p.stability_limit / 10 < r.suggestion < p.stability_limit, (lipschitz, condition, r)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_logistic_regression_sgd_suggestion_is_below_two_over_L_within_a_decade(seed):
+    p = synthetic.logistic(seed=seed)
+    r = range_test(p.step, start=1e-5, end=1e4, num_steps=100, interval=False)
+    assert p.stability_limit / 10 < r.suggestion < p.stability_limit, r
+
+
+def test_result_record_round_trips_through_json():
+    r = range_test(synthetic.logistic(seed=3).step, start=1e-5, end=1e4, num_steps=60, replicates=30)
+    data = json.loads(r.to_json())
+    assert isinstance(data["suggestion"], float) and len(data["interval"]) == 2
+    back = FinderResult.from_dict(data)
+    assert back.to_dict() == r.to_dict()
+    assert np.array_equal(back.losses, r.losses, equal_nan=True)
+    assert set(r.suggestions) == set(rules)
+    assert r.wall_time > 0 and r.steps == len(r.lrs) == len(r.losses) == len(r.smoothed)
+
+
+def test_nan_loss_round_trips_as_null():
+    r = range_test(lambda lr: float("nan") if lr > 0.1 else 1.0, start=1e-3, end=1.0, num_steps=12, interval=False)
+    d = json.loads(r.to_json())
+    assert d["losses"][-1] is None and d["stop_reason"] == "nan" and d["suggestion"] is None
+    assert math.isnan(FinderResult.from_dict(d).losses[-1])
+
+
+def test_top_level_lazy_names():
+    assert lrkit.range_test is range_test and lrkit.FinderResult is FinderResult
+
+
+@pytest.mark.parametrize(
+    "kwargs, pattern",
+    [
+        ({"start": 0.0}, r"`start` of range_test must be a finite number > 0; got 0.0."),
+        ({"start": -1e-3}, r"`start` of range_test must be a finite number > 0; got -0.001."),
+        ({"start": 1.0, "end": 0.5}, r"`end` of range_test must be > start=1; got 0.5."),
+        ({"end": 1e-7}, r"`end` of range_test must be > start"),
+        ({"num_steps": 4}, r"`num_steps` of range_test must be an integer >= 10; got 4."),
+        ({"num_steps": 50.5}, r"`num_steps` of range_test must be an integer >= 10"),
+        ({"mode": "log"}, r"`mode` of range_test must be one of 'exp', 'linear'; got 'log'."),
+        ({"rule": "steep"}, r"unknown rule 'steep'; did you mean 'steepest'\? Valid: default, minimum/10, steepest, valley."),
+        ({"diverge_threshold": 0}, r"`diverge_threshold` of range_test must be a finite number > 0"),
+        ({"smooth_window": -1.0}, r"`smooth_window` of range_test must be a finite number > 0"),
+    ],
+)
+def test_bad_arguments_raise_lrkit_error(kwargs, pattern):
+    with pytest.raises(LRKitError, match=pattern):
+        range_test(lambda lr: 1.0, **kwargs)
+
+
+def test_step_fn_must_be_callable():
+    with pytest.raises(LRKitError, match=r"`step_fn` of range_test must be callable"):
+        range_test(3.0)
+
+
+@pytest.mark.parametrize("first", [float("nan"), float("inf"), -float("inf")])
+def test_non_finite_first_loss_is_an_error(first):
+    with pytest.raises(LRKitError, match=r"the first loss of range_test must be finite; got"):
+        range_test(lambda lr: first)
+
+
+def test_non_scalar_loss_is_an_error():
+    with pytest.raises(LRKitError, match=r"`step_fn` of range_test must return a scalar loss; got \[1.0, 2.0\]"):
+        range_test(lambda lr: [1.0, 2.0])

@@ -1,0 +1,257 @@
+"""Suggestion rules: never raise, the default rule's invariances, and the peers as their libraries define them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from lrkit import LRKitError
+from lrkit.finder import Suggestion, rules, suggest, synthetic, valley_geometry
+
+# -- never raise on odd curves -------------------------------------------------------------------
+
+odd_values = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True, width=64),
+    st.sampled_from([0.0, 1.0, -1.0, 1e300, -1e300, 5e-324, float("nan"), float("inf")]),
+)
+
+
+@given(losses=st.lists(odd_values, min_size=0, max_size=40), rule=st.sampled_from(sorted(rules)))
+def test_rules_never_raise_on_odd_curves(losses, rule):
+    lrs = np.geomspace(1e-6, 1.0, len(losses)) if losses else []
+    s = suggest(lrs, losses, rule)
+    assert isinstance(s, Suggestion) and isinstance(s.reason, str) and s.reason
+    if s.lr is None:
+        assert s.index is None
+    else:
+        assert np.isfinite(s.lr) and s.lr > 0 and 0 <= s.index < len(losses)
+
+
+@given(
+    n=st.integers(0, 120),
+    value=st.floats(-1e6, 1e6),
+    rule=st.sampled_from(sorted(rules)),
+)
+def test_constant_curves_give_no_suggestion(n, value, rule):
+    s = suggest(np.geomspace(1e-6, 1.0, n), np.full(n, value), rule)
+    assert s.lr is None and s.reason
+
+
+@pytest.mark.parametrize(
+    "losses, reason",
+    [
+        ([], "too few points: 0 usable"),
+        ([1.0, 0.5, 0.2], "too few points: 3 usable"),
+        (np.full(50, 3.0), "flat curve"),
+        (np.linspace(1.0, 5.0, 50), "the loss rose from the first step"),
+        ([1.0] * 12 + [1e6] * 44, "flat curve: the smoothed loss varies by 0, within the noise (SD 0); it blew up at step 12"),
+        ([1.0] * 6 + [1e6] * 44, "diverged at once"),
+        ([1.0, 0.9, 0.8, float("nan")] + [0.1] * 40, "too few points: 3 usable (need 8); the loss was not finite from step 3"),
+    ],
+)
+def test_default_rule_reasons(losses, reason):
+    s = suggest(np.geomspace(1e-6, 1.0, len(losses)), losses)
+    assert s.lr is None and reason in s.reason
+
+
+def test_a_rise_without_a_descent_is_no_descent():
+    rng = np.random.default_rng(0)
+    y = 1.0 + 0.05 * rng.standard_normal(60)
+    y[30:] += np.linspace(0.0, 0.3, 30)  # too slow a rise to count as divergence
+    s = suggest(np.geomspace(1e-6, 1.0, 60), y)
+    assert s.lr is None and s.reason.startswith("no descent: the smoothed loss fell by")
+
+
+def test_pure_noise_is_usually_called_flat():
+    flat = 0
+    for seed in range(40):
+        y = np.random.default_rng(seed).standard_normal(100)
+        flat += suggest(np.geomspace(1e-6, 1.0, 100), y).lr is None
+    assert flat >= 30
+
+
+def test_unknown_rule_lists_the_valid_ones():
+    with pytest.raises(LRKitError, match=r"unknown rule 'valey'; did you mean 'valley'\? Valid: default, minimum/10, steepest, valley."):
+        suggest([1e-3], [1.0], "valey")
+
+
+def test_malformed_input_is_an_error_not_a_reason():
+    with pytest.raises(LRKitError, match=r"must be 1-D of the same length"):
+        suggest([1e-3, 1e-2], [1.0])
+
+
+# -- the default rule: where it lands and what it ignores -------------------------------------------
+
+curves = st.fixed_dictionaries(
+    {
+        "lr_fast": st.floats(-5.0, -2.0).map(lambda e: 10.0**e),
+        "width": st.floats(0.15, 0.45),
+        "drop": st.floats(0.3, 0.95),
+        "gap": st.floats(1.0, 3.0),  # decades from the descent to the blow-up
+        "blow_width": st.floats(0.08, 0.3),
+        # Real sweeps always carry some batch noise; on an exactly noiseless
+        # curve the blow-up tail leaking into the plateau (1e-5) can itself
+        # trip the divergence rule, which has no noise scale to compare it with.
+        "noise": st.floats(0.001, 0.01),
+        "seed": st.integers(0, 10_000),
+    }
+)
+
+
+def _curve(p, lrs, **over):
+    q = {**p, **over}
+    return synthetic.curve(lrs, lr_fast=q["lr_fast"], width=q["width"], drop=q["drop"],
+                           lr_blow=q["lr_fast"] * 10 ** q["gap"], blow_width=q["blow_width"],
+                           noise=q["noise"], seed=q["seed"], scale=q.get("scale", 1.0), offset=q.get("offset", 0.0))
+
+
+def _grid(p, start_decades_below=3.0, n_per_decade=15.0):
+    lo = np.log10(p["lr_fast"]) - start_decades_below
+    hi = np.log10(p["lr_fast"]) + p["gap"] + 1.5
+    return np.logspace(lo, hi, int(round((hi - lo) * n_per_decade)))
+
+
+def _log_suggestion(lrs, losses):
+    s = suggest(lrs, losses)
+    assert s.lr is not None, s.reason
+    return np.log10(s.lr)
+
+
+@given(p=curves, a=st.floats(1e-4, 1e4), c=st.floats(-1e3, 1e3))
+def test_invariant_to_scaling_and_shifting_the_loss(p, a, c):
+    # Offsets up to 1e3 times the loss's own scale (the divergence floor holds to ~1e5).
+    lrs = _grid(p)
+    y = _curve(p, lrs)
+    base = _log_suggestion(lrs, y)
+    assert abs(_log_suggestion(lrs, a * y) - base) < 0.05
+    assert abs(_log_suggestion(lrs, y + c) - base) < 0.05
+    assert abs(_log_suggestion(lrs, a * (y + c)) - base) < 0.05
+
+
+@given(p=curves, lower=st.floats(1.0, 4.0))
+def test_invariant_to_lowering_the_start_below_the_informative_region(p, lower):
+    # The same number of steps over a longer range: a coarser grid and new noise draws.
+    n = 120
+    lo = np.log10(p["lr_fast"]) - 2.5
+    hi = np.log10(p["lr_fast"]) + p["gap"] + 1.5
+    a = np.logspace(lo, hi, n)
+    b = np.logspace(lo - lower, hi, n)
+    assert abs(_log_suggestion(a, _curve(p, a)) - _log_suggestion(b, _curve(p, b))) < 0.05
+
+
+@given(p=curves)
+def test_invariant_to_doubling_num_steps(p):
+    a = _grid(p, n_per_decade=12)
+    b = np.geomspace(a[0], a[-1], 2 * a.size)
+    assert abs(_log_suggestion(a, _curve(p, a)) - _log_suggestion(b, _curve(p, b))) < 0.05
+
+
+@given(p=curves)
+def test_lands_between_the_fastest_descent_and_the_blow_up(p):
+    lrs = _grid(p)
+    x = _log_suggestion(lrs, _curve(p, lrs))
+    fast = np.log10(p["lr_fast"])
+    blow = fast + p["gap"]
+    # Never below the steepest point (the descent's centre) and safely below the blow-up.
+    assert fast - 0.05 < x < blow - 0.25
+
+
+def test_landmarks_on_a_known_curve():
+    """The half-depth crossings, against the noiseless curve's own crossings on a 100x finer grid."""
+    lrs = np.geomspace(1e-7, 1.0, 141)
+    v = valley_geometry(lrs, synthetic.curve(lrs, lr_fast=1e-4, lr_blow=1e-2, noise=0.0))
+    x = np.linspace(-7, 0, 14001)
+    y = synthetic.curve(10**x, lr_fast=1e-4, lr_blow=1e-2, noise=0.0)
+    i = int(np.argmin(y))
+    half = 0.5 * (1.0 + y[i])  # the plateau of the synthetic curve is 1
+    fast = x[:i][y[:i] >= half][-1]
+    edge = x[i:][y[i:] >= half][0]
+    assert v.x_fast == pytest.approx(fast, abs=0.03)
+    # Smoothing a convex blow-up raises it a little, so its crossing comes slightly early.
+    assert v.x_edge == pytest.approx(edge, abs=0.06)
+    assert v.edge_seen and v.top == pytest.approx(1.0, abs=0.01)
+    assert v.x_min == pytest.approx(x[i], abs=0.15)  # the floor is flat: only roughly located
+
+
+def test_a_curve_still_falling_at_the_end_is_flagged():
+    lrs = np.geomspace(1e-6, 1e-2, 60)
+    s = suggest(lrs, synthetic.curve(lrs, lr_fast=1e-3, lr_blow=10.0, noise=0.0))
+    assert s.lr is not None and "never rose back to half depth" in s.reason
+
+
+def test_a_noisy_but_real_descent_is_flagged_weak():
+    lrs = np.geomspace(1e-6, 1.0, 100)
+    s = suggest(lrs, synthetic.curve(lrs, noise=0.12, drop=0.25, seed=3))
+    assert s.lr is not None and "weak signal" in s.reason
+
+
+# -- the peers, checked against transcriptions of their libraries -----------------------------------
+
+
+def _fastai_valley(lrs, losses):
+    """fastai.callback.schedule.valley, verbatim in plain Python."""
+    n = len(losses)
+    max_start, max_end = 0, 0
+    lds = [1] * n
+    for i in range(1, n):
+        for j in range(0, i):
+            if (losses[i] < losses[j]) and (lds[i] < lds[j] + 1):
+                lds[i] = lds[j] + 1
+            if lds[max_end] < lds[i]:
+                max_end = i
+                max_start = max_end - lds[max_end]
+    sections = (max_end - max_start) / 3
+    idx = max_start + int(sections) + int(sections / 2)
+    return float(lrs[idx])
+
+
+def _fastai_recorder(losses, beta=0.98):
+    """fastai's Recorder: a debiased EMA of the batch losses."""
+    avg, out = 0.0, []
+    for i, v in enumerate(losses, start=1):
+        avg = beta * avg + (1 - beta) * v
+        out.append(avg / (1 - beta**i))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_valley_and_minimum_match_fastai(seed):
+    lrs = np.geomspace(1e-7, 10.0, 100)
+    y = synthetic.curve(lrs, noise=0.05, seed=seed)[:90]
+    lrs = lrs[:90]
+    sm = _fastai_recorder(y.tolist())
+    cut_l, cut_s = lrs[90 // 10 : -5], sm[90 // 10 : -5]
+    assert suggest(lrs, y, "valley").lr == pytest.approx(_fastai_valley(cut_l, cut_s), rel=1e-12)
+    assert suggest(lrs, y, "minimum/10").lr == pytest.approx(cut_l[int(np.argmin(cut_s))] / 10, rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_steepest_matches_torch_lr_finder(seed):
+    lrs = np.geomspace(1e-7, 10.0, 100)
+    y = synthetic.curve(lrs, noise=0.05, seed=seed)
+    # torch_lr_finder.LRFinder.range_test: loss = smooth_f * loss + (1 - smooth_f) * previous, smooth_f = 0.05.
+    hist = [y[0]]
+    for v in y[1:]:
+        hist.append(0.05 * v + 0.95 * hist[-1])
+    # LRFinder.plot(suggest_lr=True): skip_start=10, skip_end=5, argmin of np.gradient.
+    l, h = lrs[10:-5], np.array(hist[10:-5])
+    assert suggest(lrs, y, "steepest").lr == pytest.approx(l[np.gradient(h).argmin()], rel=1e-12)
+
+
+def test_steepest_lags_where_the_default_does_not():
+    """On a clean sigmoid the EMA's steepest point lands late; the half-depth crossing does not."""
+    lrs = np.geomspace(1e-7, 10.0, 100)
+    y = synthetic.curve(lrs, lr_fast=1e-4, lr_blow=1e-1, noise=0.0)
+    assert np.log10(suggest(lrs, y, "steepest").lr) > -4.0 + 0.3
+    assert valley_geometry(lrs, y).x_fast == pytest.approx(-4.0, abs=0.02)
+
+
+def test_default_is_less_noisy_than_steepest_across_batches():
+    lrs = np.geomspace(1e-7, 10.0, 100)
+    spread = {}
+    for rule in ("default", "steepest"):
+        xs = [np.log10(suggest(lrs, synthetic.curve(lrs, noise=0.03, seed=s), rule).lr) for s in range(30)]
+        spread[rule] = np.std(xs)
+    assert spread["default"] < 0.5 * spread["steepest"]

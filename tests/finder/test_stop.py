@@ -1,0 +1,83 @@
+"""The divergence stop rule: affine-invariant, spike-tolerant, identical online and offline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lrkit import LRKitError
+from lrkit.finder import DivergenceMonitor, divergence_index, synthetic
+
+
+def _online(losses, threshold=2.0):
+    m = DivergenceMonitor(threshold)
+    for i, v in enumerate(losses):
+        if m.update(v):
+            return i
+    return None
+
+
+def test_stops_on_the_second_consecutive_loss_above_the_bar():
+    y = [5, 5, 5, 5, 5, 4, 3, 2, 1, 1, 7.5, 7.9, 30]
+    # start level 4.5 (median of the first 10), best 1, noise 0.74 (plateau MAD):
+    # bar = 1 + 2 * max(4.5 - 1, 4 * 0.74) = 8; and 7.9 is below it.
+    assert DivergenceMonitor()._noise(np.array(y[:10], dtype=float)) == pytest.approx(0.7413, abs=1e-4)
+    assert _online(y) is None
+    y = [5, 5, 5, 5, 5, 4, 3, 2, 1, 1, 8.1, 8.2, 30]
+    assert _online(y) == 11
+    assert divergence_index(y) == 10
+
+
+def test_one_spike_is_not_divergence():
+    y = [5, 5, 5, 5, 5, 4, 3, 2, 1, 1, 9, 1, 1, 1]
+    assert _online(y) is None and divergence_index(y) is None
+
+
+def test_warmup_points_are_never_judged():
+    assert _online([1, 100, 1000, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]) is None
+    assert DivergenceMonitor().bar() == float("inf")
+
+
+@given(
+    a=st.floats(1e-6, 1e6),
+    c=st.floats(-1e4, 1e4),
+    seed=st.integers(0, 1000),
+)
+def test_decision_is_invariant_to_affine_changes_of_the_loss(a, c, seed):
+    lrs = np.geomspace(1e-6, 10.0, 100)
+    y = synthetic.curve(lrs, noise=0.02, seed=seed)
+    # c is relative to the new scale a: the loss keeps ~12 significant digits of its noise.
+    assert divergence_index(y) == divergence_index(a * y + a * c)
+
+
+def test_negative_losses_diverge_like_positive_ones():
+    lrs = np.geomspace(1e-6, 10.0, 100)
+    y = synthetic.curve(lrs, noise=0.0)
+    assert divergence_index(y) == divergence_index(y - 10.0) == divergence_index(y - 1e3)
+    assert lrs[divergence_index(y)] > 1e-1  # past the blow-up (1e-1), not earlier
+
+
+def test_offline_matches_online_on_random_curves():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        y = np.cumsum(rng.standard_normal(60)) * rng.uniform(0.01, 10)
+        on = _online(y.tolist())
+        off = divergence_index(y)
+        assert (on is None and off is None) or off == on - 1
+
+
+def test_threshold_controls_how_far_it_lets_the_loss_rise():
+    lrs = np.geomspace(1e-6, 10.0, 200)
+    y = synthetic.curve(lrs, noise=0.0)
+    assert divergence_index(y, 1.0) < divergence_index(y, 2.0) < divergence_index(y, 8.0)
+
+
+def test_non_finite_prefix_only():
+    assert divergence_index([1.0, 1.0, np.nan, 1e9, 1e9]) is None
+
+
+def test_bad_threshold():
+    with pytest.raises(LRKitError, match=r"`diverge_threshold` of range_test must be a finite number > 0; got -1"):
+        DivergenceMonitor(-1)
