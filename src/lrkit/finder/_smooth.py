@@ -79,8 +79,8 @@ def _spike_weights(y: np.ndarray) -> np.ndarray:
     A spike is a point far from *both* neighbours on the same side, so its
     residual about the running 3-point median :math:`e_i = y_i - \\mathrm{med}(y_{i-1}, y_i, y_{i+1})`
     is large; on any monotone run, such as the blow-up, :math:`e_i = 0`. The
-    weight is :math:`(1 - (e_i / 6s)^2)_+^2` with :math:`s` the median
-    :math:`|e_i|` (or the mean, if the median is 0: a noiseless curve with a
+    weight is :math:`(1 - (e_i / 6s)^2)_+^2` with :math:`s` the batch noise
+    :func:`noise_scale` (or the mean :math:`|e_i|` on a noiseless curve with a
     spike). Cleveland's refits, which judge residuals about the smooth itself,
     would instead treat a sharp blow-up, which no local line can follow, as a
     run of outliers and flatten it away.
@@ -92,7 +92,9 @@ def _spike_weights(y: np.ndarray) -> np.ndarray:
     tiny = 1e-12 * max(float(np.max(np.abs(y))), 1e-300)
     if float(np.max(np.abs(e))) <= tiny:
         return np.ones(n)
-    s = float(np.median(np.abs(e)))
+    # The scale is the batch noise (a third of the e_i are exactly 0, so their
+    # own median would be far too small and cut honest points).
+    s = noise_scale(y)
     s = s if s > tiny else float(np.mean(np.abs(e)))
     u = e / (6.0 * s)
     return np.clip(1.0 - u * u, 0.0, None) ** 2

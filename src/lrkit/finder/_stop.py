@@ -67,6 +67,8 @@ class DivergenceMonitor:
         self._losses: list[float] = []
         self._best = np.inf
         self._above_before = False
+        #: Whether each loss so far was above its bar.
+        self.above: list[bool] = []
 
     def bar(self) -> float:
         """The current bar :math:`\\text{bar}_i` (``inf`` during the warm-up)."""
@@ -99,28 +101,47 @@ class DivergenceMonitor:
         tail = self._losses[-3:]
         self._best = min(self._best, float(np.median(tail)))
         above = loss > self.bar()
+        self.above.append(bool(above))
         diverged = above and self._above_before
         self._above_before = above
         return bool(diverged)
 
 
 def divergence_index(losses: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> int | None:
-    """Index of the first loss above the bar in the pair that stops the sweep, or None.
+    """Where the unstable end of a sweep begins, or None if it never diverged.
 
     The offline twin of :class:`DivergenceMonitor`, used by the suggestion rules
     to drop the blow-up: points from the returned index on are past divergence.
-    Only the finite prefix of ``losses`` is examined.
+    The sweep ends at the stop of the monitor or at the first non-finite loss;
+    from there the cut moves back over the run of losses above the bar (gaps of
+    one point allowed), because an unstable loss oscillates - a step far above
+    the bar is often followed by one far *below* the true curve, which must
+    not be read as the minimum.
 
     Example:
         >>> divergence_index([5, 5, 5, 5, 5, 4, 3, 2, 1, 1, 9, 12, 30])
         10
+        >>> divergence_index([5, 5, 5, 5, 5, 4, 3, 2, 1, 1, 1, 9, 0.01, 12, 30])
+        11
         >>> divergence_index([-5, -5, -6, -7, -8, -8]) is None
         True
     """
     monitor = DivergenceMonitor(threshold)
+    end = None
     for i, v in enumerate(np.asarray(losses, dtype=np.float64)):
         if not np.isfinite(v):
-            return None
+            end = i
+            break
         if monitor.update(float(v)):
-            return i - 1
-    return None
+            end = i - 1
+            break
+    if end is None:
+        return None
+    above = monitor.above
+    while True:
+        if end >= 1 and above[end - 1]:
+            end -= 1
+        elif end >= 2 and above[end - 2]:
+            end -= 2
+        else:
+            return end

@@ -89,13 +89,15 @@ class Problem:
     Attributes:
         step: ``step(lr) -> float``: the loss at the current weights, then one
             gradient-descent update ``w <- w - lr * grad`` (what ``range_test`` calls).
-        lipschitz: :math:`L`, the largest Hessian eigenvalue (at the start).
+        lipschitz: :math:`L`, the largest Hessian eigenvalue (over all weights).
         weights: the current weights (mutated by ``step``).
+        objective: the full (not mini-batch) loss at the current weights.
     """
 
     step: Callable[[float], float]
     lipschitz: float
     weights: np.ndarray
+    objective: Callable[[], float]
 
     @property
     def stability_limit(self) -> float:
@@ -123,12 +125,15 @@ def quadratic(dim: int = 20, *, condition: float = 100.0, lipschitz: float = 4.0
     )
     w = np.random.default_rng(check_int("seed", seed, "quadratic", low=0)).standard_normal(dim)
 
+    def objective() -> float:
+        return 0.5 * float(np.sum(lam * w * w))
+
     def step(lr: float) -> float:
-        loss = 0.5 * float(np.sum(lam * w * w))
+        loss = objective()
         w[:] = w - lr * lam * w
         return loss
 
-    return Problem(step, float(lam.max()), w)
+    return Problem(step, float(lam.max()), w, objective)
 
 
 def logistic(n: int = 400, dim: int = 10, *, batch: int = 40, seed: int = 0) -> Problem:
@@ -139,6 +144,9 @@ def logistic(n: int = 400, dim: int = 10, *, batch: int = 40, seed: int = 0) -> 
     :math:`\\frac1n X^\\top D X` with :math:`D_{ii} = \\sigma(1-\\sigma) \\le 1/4`,
     equal to :math:`X^\\top X/(4n)` at :math:`w = 0` (the start), so
     :math:`L = \\lambda_{max}(X^\\top X)/(4n)` there and at most that anywhere.
+    So :math:`2/L` is a *sufficient* stability bound (the descent lemma), not a
+    sharp divergence threshold as for the quadratic: away from the start the
+    curvature is lower and somewhat larger steps still converge.
     Each step draws the next batch of a fixed shuffled order (cycled), so the
     loss carries real mini-batch noise.
 
@@ -169,7 +177,10 @@ def logistic(n: int = 400, dim: int = 10, *, batch: int = 40, seed: int = 0) -> 
         w[:] = w - lr * grad
         return loss
 
-    return Problem(step, lipschitz, w)
+    def objective() -> float:
+        return float(np.mean(np.logaddexp(0.0, -t * (X @ w))))
+
+    return Problem(step, lipschitz, w, objective)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
