@@ -33,7 +33,7 @@ def _quadratic(eta_l: float, steps: int, seed: int, *, lrs=None, spikes=()):
 # -- closed-form curves -------------------------------------------------------------------------
 def test_power_law_descent_is_healthy():
     d = diagnose(_noisy(1 / np.sqrt(1 + T)))
-    assert d.verdict == "healthy" and 0.5 <= d.confidence <= 1
+    assert d.verdict == "healthy" and 0.5 <= d.confidence <= 1 and d.fired == ()
 
 
 def test_exponential_growth_diverges_with_a_factor_of_ten():
@@ -72,7 +72,7 @@ def test_spikes_are_found_at_their_steps_and_clipping_is_sized_from_grad_norms()
     y = _noisy(1 / np.sqrt(1 + T))
     y[[150, 260, 261]] += 2.0
     d = diagnose(y, grad_norms=np.full(400, 0.5))
-    assert d.verdict == "loss_spikes"
+    assert d.verdict == "loss_spikes" and d.fired[0] == "loss_spikes"
     assert d.evidence[0].steps == (150, 260)
     assert "clip gradients at about 1" in d.recommendation
 

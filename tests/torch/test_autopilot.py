@@ -93,17 +93,34 @@ def test_nan_gradient_and_100x_spike_are_recovered_bitwise():
         if step == ap.probe_steps + 151:  # the state right after the NaN: exactly the snapshot
             captured["after_nan"] = [t.detach().clone() for t in ap._tensors()]
         if step == ap.probe_steps + 260:
+            captured["before_spike"] = [t.detach().clone() for t in ap._tensors()]
             return loss * 100.0  # a 100x loss spike
+        if step == ap.probe_steps + 261:
+            captured["after_spike"] = [t.detach().clone() for t in ap._tensors()]
         return loss
 
     ap, model, final, _ = _run(budget=400, faults=faults)
-    kinds = [e["fault"] for e in ap.events if "fault" in e]
-    assert kinds == ["non-finite gradient", "loss spike"]
-    for a, b in zip(captured["after_nan"], captured["nan_snapshot"]):
+    faults_seen = [(e["fault"], e["action"]) for e in ap.events if "fault" in e]
+    assert faults_seen == [("non-finite gradient", "rolled back"), ("loss spike", "skipped")]
+    for a, b in zip(captured["after_nan"], captured["nan_snapshot"]):  # restored = snapshot, bitwise
+        assert torch.equal(a, b)
+    for a, b in zip(captured["after_spike"], captured["before_spike"]):  # the spiking update never landed
         assert torch.equal(a, b)
     assert all(torch.isfinite(p).all() for p in model.parameters())
     assert abs(final - clean) <= 0.01 * clean + 1e-3  # within 1% of the clean run (plus the noise floor's jitter)
     assert ap.scale == 1.0  # two isolated faults: skipped and rolled back, the schedule kept
+
+
+def test_consecutive_spikes_roll_back():
+    def faults(step, ap, model, loss):
+        if step in (ap.probe_steps + 200, ap.probe_steps + 201):
+            return loss * 1000.0
+        return loss
+
+    ap, model, final, _ = _run(budget=300, faults=faults)
+    assert [(e["fault"], e["action"]) for e in ap.events if "fault" in e] == [
+        ("loss spike", "skipped"), ("loss spike", "rolled back")]
+    assert final < 0.05
 
 
 def test_repeated_faults_cut_the_rate():
@@ -113,7 +130,7 @@ def test_repeated_faults_cut_the_rate():
         return loss
 
     ap, model, final, _ = _run(budget=300, faults=faults)
-    assert [e["fault"] for e in ap.events if "fault" in e] == ["non-finite loss"] * 3
+    assert [(e["fault"], e["action"]) for e in ap.events if "fault" in e] == [("non-finite loss", "rolled back")] * 3
     assert ap.scale == pytest.approx(0.25) and final < 0.05
 
 
@@ -170,7 +187,7 @@ def test_without_a_budget_it_reacts_to_the_diagnosis():
     assert ap.total_steps is None and not ap.done
     assert reactions, ap.events
     scale = 1.0
-    for e in ap.events[1:]:  # each reaction (and fault) moved the rate the way it says
+    for e in ap.events[1:]:  # each reaction moved the rate the way it says (faults log their own)
         factor = {"plateau": 0.1, "too_low_slow": 3.0}.get(e.get("reaction"), 0.5)
         scale = e["scale"] if "fault" in e else scale * factor
         assert e["scale"] == pytest.approx(scale)

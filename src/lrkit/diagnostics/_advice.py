@@ -40,13 +40,14 @@ def _nan(y: np.ndarray, lrs: np.ndarray | None, gn: np.ndarray | None, steps: np
     rec = (f"Training broke at step {step}: restore a checkpoint from before it, divide the rate{rate}{clip}; "
            f"if it happened early, add {_round_steps(2 * max(step, 50))} warmup steps.")
     ev = Evidence("first_non_finite_step", float(step), 0.0, True, 1.0, (step,), detail)
-    return Diagnosis("nan", 1.0, (ev,), rec, {"first_non_finite_index": float(first_bad)}, int(y.size))
+    return Diagnosis("nan", 1.0, (ev,), rec, {"first_non_finite_index": float(first_bad)}, int(y.size), ("nan",))
 
 
 def advise(verdict: str, *, y: np.ndarray, lrs: np.ndarray | None, grad_norms: np.ndarray | None,
            steps: np.ndarray, first_bad: int = -1, evidence: dict[str, Evidence] | None = None,
            key: str | None = None, stats: dict[str, float] | None = None, i_min: int = 0,
-           events: list[tuple[int, int]] | None = None, wide: np.ndarray | None = None) -> Diagnosis:
+           events: list[tuple[int, int]] | None = None, wide: np.ndarray | None = None,
+           fired: tuple[str, ...] = ()) -> Diagnosis:
     """Build the :class:`Diagnosis` for ``verdict`` (internal; see :func:`lrkit.diagnose`)."""
     if verdict == "nan":
         return _nan(y, lrs, grad_norms, steps, first_bad)
@@ -99,5 +100,5 @@ def advise(verdict: str, *, y: np.ndarray, lrs: np.ndarray | None, grad_norms: n
         # Healthy: as confident as the nearest alternative is far from firing.
         confidence = 1.0 - max(e.strength for e in evidence.values())
         confidence = max(0.5, confidence)
-    return Diagnosis(verdict, round(float(confidence), 4), tuple(ordered), rec, dict(stats), int(n))
+    return Diagnosis(verdict, round(float(confidence), 4), tuple(ordered), rec, dict(stats), int(n), fired)
 

@@ -279,9 +279,10 @@ def _diagnose_finite(y: np.ndarray, lr: np.ndarray | None, gn: np.ndarray | None
     order = [("loss_spikes", "spikes"), ("too_high_diverging", "rise"), ("too_high_oscillating", "oscillation"),
              ("too_high_oscillating", "zigzag"), ("too_low_slow", "slow"),
              ("plateau", "plateau")]
+    fired = tuple(dict.fromkeys(verdict for verdict, key in order if ev[key].fired))
     for verdict, key in order:
         if ev[key].fired:
             return advise(verdict, y=y, lrs=lr, grad_norms=gn, steps=st, evidence=ev, key=key, stats=stats,
-                          i_min=i_min, events=events, wide=wide)
+                          i_min=i_min, events=events, wide=wide, fired=fired)
     return advise("healthy", y=y, lrs=lr, grad_norms=gn, steps=st, evidence=ev, key=None, stats=stats,
-                  i_min=i_min, events=events, wide=wide)
+                  i_min=i_min, events=events, wide=wide, fired=fired)

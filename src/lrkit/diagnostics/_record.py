@@ -103,6 +103,8 @@ class Diagnosis:
         recommendation: a concrete next action ("divide the rate by about 3").
         statistics: every computed statistic by name (for plots and debugging).
         n_steps: number of losses looked at.
+        fired: every verdict whose test fired, in test order (the first is ``verdict``;
+            empty for ``healthy``), e.g. ``("loss_spikes", "plateau")``.
 
     Example:
         >>> from lrkit import diagnose
@@ -117,6 +119,7 @@ class Diagnosis:
     recommendation: str
     statistics: dict[str, float] = field(default_factory=dict)
     n_steps: int = 0
+    fired: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data with a top-level ``verdict``, ``evidence`` and ``recommendation``."""
@@ -128,6 +131,7 @@ class Diagnosis:
                 "evidence": [e.to_dict() for e in self.evidence],
                 "statistics": {k: float(v) for k, v in self.statistics.items()},
                 "n_steps": int(self.n_steps),
+                "fired": list(self.fired),
             }
         )
 
@@ -156,7 +160,7 @@ class Diagnosis:
         )
         stats = {k: num(v) for k, v in data.get("statistics", {}).items()}
         return cls(data["verdict"], float(data["confidence"]), evidence, data["recommendation"], stats,
-                   int(data.get("n_steps", 0)))
+                   int(data.get("n_steps", 0)), tuple(data.get("fired", ())))
 
     def __str__(self) -> str:
         lines = [f"verdict: {self.verdict} (confidence {self.confidence:.2f})", f"recommendation: {self.recommendation}"]

@@ -3,11 +3,12 @@
 Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would call
 ``optimizer.step()`` (after ``loss.backward()``). The run goes through three phases:
 
-1. **probe** (``probe_steps`` updates, default ``clip(0.1 budget, 10, 100)``): an in-run range
+1. **probe** (``probe_steps`` updates, default ``clip(0.1 budget, 20, 100)``): an in-run range
    test. Update ``k`` uses the geometric sweep rate ``lr_min (lr_max/lr_min)^(k/(P-1))``
    (``lrkit.finder.sweep_schedule``); it stops early on divergence
    (``lrkit.finder.DivergenceMonitor``). The peak rate is ``lrkit.finder.suggest``'s default
-   rule on the probe curve (fallback: the rate at the lowest loss / 10). The model and
+   rule on the probe curve (if it gives none: the ``valley``, then the ``minimum/10`` rule,
+   which smooth the curve first; last resort the sweep's middle rate). The model and
    optimizer are then restored bit for bit to their state before the probe, so the probe's
    wild updates leave no trace; only its compute is spent.
 2. **warmup** (``warmup`` updates, default 5% of the budget): linear from 0 to the peak.
@@ -17,13 +18,14 @@ Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would 
    10 (at most ``max_decays`` times), ``too_high_*`` halves it, ``too_low_slow`` (before any
    decay) triples it, never above a third of the highest rate the probe survived.
 
-**Faults.** Before each update the loss and every gradient are checked. A NaN/inf loss or
-gradient, or a loss spike (robust z-score above ``spike_z`` against the last 50 losses, and
-above ``spike_ratio`` times their median distance from their minimum) skips the update and
-restores the last good snapshot (taken every ``snapshot_every`` healthy updates, in CPU memory,
-bit for bit). A fault within ``2 * snapshot_every`` updates of the previous one also multiplies
-the rate by ``cut``: one bad batch is skipped at no cost to the schedule, repeated faults mean
-the rate is too high. The clock keeps running, so the budget is never exceeded.
+**Faults.** Before each update the loss and every gradient are checked. A loss spike (above
+the median of the last 100 losses by ``spike_z`` robust SDs and by ``spike_ratio`` times their
+99th-percentile excess) on one batch skips that update: the weights are untouched. A NaN/inf
+loss or gradient, or spikes on two consecutive updates, restore the last good snapshot (taken
+every ``snapshot_every`` healthy updates, in CPU memory, bit for bit); if the previous rollback
+was within ``2 * snapshot_every`` updates, the rate is also multiplied by ``cut`` (repeated
+faults mean the rate is too high). Every fault is logged in ``events``. The clock keeps
+running, so the budget is never exceeded.
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ class Autopilot:
         model: the module, to include its buffers (e.g. BatchNorm statistics) in snapshots.
         probe_steps: most updates of the range test (counted in ``total_steps``); after
             the probe this attribute holds the number it actually took.
-        lr_min, lr_max: the probe's sweep range.
+        lr_min, lr_max: the probe's sweep range (``lr_max`` default: 1 for optimizers with
+            ``betas`` (the Adam family), 10 otherwise).
         warmup: warmup updates (default 5% of ``budget``, or 100 without one).
         snapshot_every: healthy updates between rollback snapshots.
         cut: rate multiplier after a repeated fault, in (0, 1).
@@ -70,32 +73,36 @@ class Autopilot:
         >>> _ = torch.manual_seed(0)
         >>> x = torch.randn(256, 4); y = x @ torch.tensor([1.0, -2.0, 0.5, 3.0])
         >>> model = torch.nn.Linear(4, 1)
-        >>> ap = Autopilot(torch.optim.SGD(model.parameters(), lr=1.0), budget=150, model=model)
+        >>> ap = Autopilot(torch.optim.SGD(model.parameters(), lr=1.0), budget=300, model=model)
         >>> while not ap.done:
         ...     ap.optimizer.zero_grad()
         ...     i = torch.randint(0, 256, (32,))
         ...     loss = ((model(x[i]).squeeze(1) - y[i]) ** 2).mean()
         ...     loss.backward()
         ...     _ = ap.step(loss)
-        >>> ap.phase, ap.total_steps == ap.probe_steps + 150, float(loss.detach()) < 1e-3
+        >>> ap.phase, ap.total_steps == ap.probe_steps + 300, float(loss.detach()) < 1e-3
         ('done', True, True)
     """
 
     def __init__(self, optimizer: torch.optim.Optimizer, *, budget: int | None = None,
                  model: torch.nn.Module | None = None, probe_steps: int | None = None,
-                 lr_min: float = 1e-6, lr_max: float = 10.0, warmup: int | None = None,
+                 lr_min: float = 1e-5, lr_max: float | None = None, warmup: int | None = None,
                  snapshot_every: int = 50, cut: float = 0.5, spike_z: float = 15.0,
-                 spike_ratio: float = 5.0, check_every: int = 100, max_decays: int = 3) -> None:
+                 spike_ratio: float = 3.0, check_every: int = 100, max_decays: int = 3) -> None:
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise LRKitError(f"`optimizer` of Autopilot must be a torch optimizer; got {type(optimizer).__name__}.")
         self.optimizer, self.model = optimizer, model
         self.budget = None if budget is None else check_int("budget", budget, _OWNER)
-        # 10% of the budget (the compute target is <= 1.15x one run), within [10, 100] updates.
-        default_probe = 100 if budget is None else int(min(100, max(10, round(0.1 * self.budget))))
+        # 10% of the budget (the compute target is <= 1.15x one run), within [20, 100] updates: the
+        # suggestion rules need a few points per decade of the sweep.
+        default_probe = 100 if budget is None else int(min(100, max(20, round(0.1 * self.budget))))
         self.probe_steps = check_int("probe_steps", default_probe if probe_steps is None else probe_steps, _OWNER,
                                      low=10)
         self.lr_min = check_positive("lr_min", lr_min, _OWNER)
-        self.lr_max = check_positive("lr_max", lr_max, _OWNER)
+        # Adam-family updates are normalized (a step moves each weight by about lr), so rates above 1
+        # are never useful there and a probe that goes up to 10 wastes its few steps.
+        adaptive = "betas" in optimizer.param_groups[0]
+        self.lr_max = check_positive("lr_max", (1.0 if adaptive else 10.0) if lr_max is None else lr_max, _OWNER)
         if self.lr_max <= self.lr_min:
             raise LRKitError(f"`lr_max` of Autopilot must be a number > lr_min ({self.lr_min:g}); got {lr_max}.")
         default_warmup = 100 if budget is None else max(1, self.budget // 20)
@@ -119,9 +126,10 @@ class Autopilot:
         self.k = 0  # probe updates done
         self.phase = "probe"
         self.events: list[dict[str, Any]] = []
-        self._recent: collections.deque[float] = collections.deque(maxlen=50)
+        self._recent: collections.deque[float] = collections.deque(maxlen=100)
         self._healthy = 0
         self._last_fault: int | None = None
+        self._spikes_in_row = 0
         self._monitor = Monitor(every=check_every)
         self._pre_probe = self._take_snapshot()
         self._snapshot = self._pre_probe
@@ -182,13 +190,16 @@ class Autopilot:
         return bool(torch.stack([torch.isfinite(g).all() for g in grads]).all())
 
     def _is_spike(self, value: float) -> bool:
+        """Above the median of the last 100 losses by ``spike_z`` robust SDs *and* ``spike_ratio`` times
+        their own 99th-percentile excess: minibatch losses near zero have heavy right tails (one hard
+        example), and a spike must stand out from this loss's tail, not only from its MAD."""
         if len(self._recent) < 20:
             return False
         y = np.fromiter(self._recent, float)
         med = float(np.median(y))
         sigma = 1.4826 * float(np.median(np.abs(y - med)))
-        spread = med - float(y.min())
-        return value > med + max(self.spike_z * sigma, self.spike_ratio * spread, 1e-12 * abs(med))
+        tail = float(np.percentile(y, 99)) - med
+        return value > med + max(self.spike_z * sigma, self.spike_ratio * tail, 1e-12 * abs(med))
 
     def step(self, loss: float | torch.Tensor) -> bool:
         """Check this update's loss and gradients, apply it (or recover), and set the next rate.
@@ -211,15 +222,23 @@ class Autopilot:
             fault = "non-finite gradient"
         elif self._is_spike(value):
             fault = "loss spike"
-        if fault is not None:
+            self._spikes_in_row += 1
+        if fault == "loss spike" and self._spikes_in_row < 2:
+            # One spiking batch: its update is skipped, the weights are untouched, nothing to undo.
+            self.events.append({"t": self.t, "fault": fault, "loss": value, "action": "skipped",
+                                "scale": self.scale})
+        elif fault is not None:
+            # NaN/inf, or spikes on consecutive updates (the weights, not a batch, are the problem).
             self._restore(self._snapshot)
             if self._last_fault is not None and self.t - self._last_fault <= 2 * self.snapshot_every:
                 self.scale *= self.cut
-            self.events.append({"t": self.t, "fault": fault, "loss": value, "restored_to": self._snapshot["t"],
-                                "scale": self.scale})
+            self.events.append({"t": self.t, "fault": fault, "loss": value, "action": "rolled back",
+                                "restored_to": self._snapshot["t"], "scale": self.scale})
             self._last_fault = self.t
             self._healthy = 0
+            self._spikes_in_row = 0
         else:
+            self._spikes_in_row = 0
             self.optimizer.step()
             self._recent.append(value)
             self._healthy += 1
@@ -249,13 +268,15 @@ class Autopilot:
 
     def _end_probe(self) -> None:
         lrs, losses = np.array(self.probe_lrs), np.array(self.probe_losses)
-        s = suggest(lrs, losses) if lrs.size else None
-        if s is not None and s.lr is not None:
-            self.peak, how = float(s.lr), s.reason
-        elif lrs.size:
-            self.peak, how = float(lrs[int(np.argmin(losses))]) / 10, "lowest probe loss / 10"
-        else:
-            self.peak, how = self.lr_min, "probe failed at once"
+        self.peak, how = None, "probe failed at once"
+        # lrkit's default rule first; on a curve too noisy for it, the smoothed-minimum rules.
+        for rule in ("default", "valley", "minimum/10"):
+            s = suggest(lrs, losses, rule) if lrs.size else None
+            if s is not None and s.lr is not None:
+                self.peak, how = float(s.lr), f"{rule}: {s.reason}"
+                break
+        if self.peak is None:
+            self.peak = float(lrs[len(lrs) // 2]) if lrs.size else self.lr_min
         self.events.append({"t": 0, "probe": self.k, "peak": self.peak, "how": how})
         self.probe_steps = self.k  # the probe may stop early (divergence): count what it spent
         self._restore(self._pre_probe)  # the probe's updates leave no trace on the model
@@ -277,15 +298,18 @@ class Autopilot:
             return
         # The probe's last stable rate bounds any increase: never within 3x of where it diverged.
         ceiling = max(self.probe_lrs, default=self.peak) / 3.0 / self.peak
-        if d.verdict == "plateau" and self.decays < self.max_decays:
+        # React to the first rate-related finding; spikes are handled per step (skip / roll back),
+        # so a spike verdict must not hide a plateau behind it.
+        verdict = next((v for v in d.fired if v != "loss_spikes"), "healthy")
+        if verdict == "plateau" and self.decays < self.max_decays:
             self.scale, self.decays = self.scale * 0.1, self.decays + 1
-        elif d.verdict.startswith("too_high"):
+        elif verdict.startswith("too_high"):
             self.scale *= 0.5
-        elif d.verdict == "too_low_slow" and self.decays == 0 and self.scale * 3.0 <= ceiling:
+        elif verdict == "too_low_slow" and self.decays == 0 and self.scale * 3.0 <= ceiling:
             self.scale *= 3.0
         else:
             return
-        self.events.append({"t": self.t, "reaction": d.verdict, "scale": self.scale})
+        self.events.append({"t": self.t, "reaction": verdict, "scale": self.scale})
         self._monitor = Monitor(every=self.check_every)
 
     # -- state -----------------------------------------------------------------------------------
@@ -297,7 +321,8 @@ class Autopilot:
         return {"budget": self.budget, "probe_steps": self.probe_steps, "phase": self.phase, "t": self.t,
                 "k": self.k, "peak": self.peak, "scale": self.scale, "decays": self.decays,
                 "probe_lrs": list(self.probe_lrs), "probe_losses": list(self.probe_losses),
-                "recent": list(self._recent), "healthy": self._healthy, "last_fault": self._last_fault, "events": copy.deepcopy(self.events),
+                "recent": list(self._recent), "healthy": self._healthy, "last_fault": self._last_fault,
+                "spikes_in_row": self._spikes_in_row, "events": copy.deepcopy(self.events),
                 "monitor": self._monitor.state_dict(), "divergence": list(self._divergence._losses)}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -306,9 +331,9 @@ class Autopilot:
         self.phase, self.t, self.k = state["phase"], int(state["t"]), int(state["k"])
         self.peak, self.scale, self.decays = state["peak"], float(state["scale"]), int(state["decays"])
         self.probe_lrs, self.probe_losses = list(state["probe_lrs"]), list(state["probe_losses"])
-        self._recent = collections.deque(state["recent"], maxlen=50)
+        self._recent = collections.deque(state["recent"], maxlen=100)
         self._healthy, self.events = int(state["healthy"]), copy.deepcopy(state["events"])
-        self._last_fault = state["last_fault"]
+        self._last_fault, self._spikes_in_row = state["last_fault"], int(state["spikes_in_row"])
         self._monitor.load_state_dict(state["monitor"])
         self._sweep = sweep_schedule(self.lr_min, self.lr_max, self.probe_steps)
         self._divergence = DivergenceMonitor()
