@@ -149,23 +149,6 @@ def test_finder_seeds_the_rate_range_when_available(tmp_path):
         s = r.finder["suggestion"]
         assert r.lr_source == "finder" and r.lr_range[0] < s < r.lr_range[1]
         assert all(r.lr_range[0] <= t["lr"] <= r.lr_range[1] for t in r.trials)
-        # the first trials are the range test's rules of thumb: s / 10 and s / sqrt(10)
-        assert [t["lr"] for t in r.trials] == pytest.approx([s / 10, s / 10**0.5])
-
-
-def test_rules_of_thumb_are_queued_only_for_finder_spaces_and_clipped(tmp_path):
-    from lrkit.tuning import SearchSpace
-    from lrkit.tuning._study import enqueue_rules_of_thumb
-
-    study = optuna.create_study(storage=f"sqlite:///{tmp_path}/q.db")
-    space = SearchSpace(lr=(0.05, 1.0), schedules=("wsd", "one_cycle"), lr_source="finder")
-    enqueue_rules_of_thumb(study, space, 0.2)
-    fixed = [t.system_attrs["fixed_params"] for t in study.trials]
-    assert fixed == [
-        {"lr": 0.05, "schedule": "wsd", "final_ratio": 0.01, "warmup_fraction": 0.02, "decay_fraction": 0.1},
-        {"lr": pytest.approx(0.2 / 10**0.5), "schedule": "wsd", "final_ratio": 0.01, "warmup_fraction": 0.02,
-         "decay_fraction": 0.1},
-    ]
 
 
 def test_joining_a_study_keeps_its_space_and_direction(tmp_path):

@@ -17,7 +17,7 @@ from lrkit.errors import LRKitError, unknown_name
 from lrkit.tuning._space import SearchSpace, load_space
 
 __all__ = ["SAMPLERS", "PRUNERS", "make_sampler", "make_pruner", "open_study", "live_trials", "enough",
-           "requeue_dead_runs", "enqueue_rules_of_thumb"]
+           "requeue_dead_runs"]
 
 SAMPLERS = ("tpe", "random")
 PRUNERS = ("hyperband", "successive_halving", "median", "none")
@@ -95,32 +95,7 @@ def open_study(store: Any, name: str, direction: str, space: Any,
     if space is not None and built is None and not _same_space(load_space(space), the_space):
         raise LRKitError(f"study {name!r} was created with another search space; "
                          "use a new --study name to search a different space.")
-    finder = attrs.get(FINDER_ATTR)
-    if built is not None and finder is not None:
-        enqueue_rules_of_thumb(probe, the_space, finder["suggestion"])
-    return probe, the_space, finder
-
-
-def enqueue_rules_of_thumb(study: Any, space: SearchSpace, suggestion: float, n: int = 2) -> None:
-    """Queue the range test's rules of thumb as the first trials of a new study.
-
-    Cosine decay (final ratio 0.01) from ``s / 10`` and from ``s / sqrt(10)``:
-    "an order of magnitude below the steepest point" (Smith, 2017; fastai) and a
-    bolder half-decade. They give the pruner and TPE a good reference from the
-    first trial instead of a random one; values are clipped to the space.
-    """
-    family = "cosine" if "cosine" in space.schedules else space.schedules[0]
-    for lr in (suggestion / 10, suggestion / 10**0.5)[:n]:
-        params: dict[str, Any] = {"lr": min(max(lr, space.lr[0]), space.lr[1])}
-        if len(space.schedules) > 1:
-            params["schedule"] = family
-        if family in ("cosine", "warmup_cosine", "wsd") and space.final_ratio[0] < space.final_ratio[1]:
-            params["final_ratio"] = min(max(0.01, space.final_ratio[0]), space.final_ratio[1])
-        if family in ("warmup_cosine", "one_cycle", "wsd") and space.warmup_fraction[0] < space.warmup_fraction[1]:
-            params["warmup_fraction"] = space.warmup_fraction[0]
-        if family == "wsd" and space.decay_fraction[0] < space.decay_fraction[1]:
-            params["decay_fraction"] = space.decay_fraction[0]
-        study.enqueue_trial(params, skip_if_exists=True)
+    return probe, the_space, attrs.get(FINDER_ATTR)
 
 
 def _same_space(user: SearchSpace, stored: SearchSpace) -> bool:
