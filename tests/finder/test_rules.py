@@ -150,6 +150,9 @@ def test_invariant_to_doubling_num_steps(p):
 
 @given(p=curves)
 def test_lands_between_the_fastest_descent_and_the_blow_up(p):
+    # On separated shapes the descent's centre is the curve's steepest point;
+    # when the blow-up overlaps the descent, the valley itself moves left.
+    assume(p["gap"] >= 3 * p["width"] + 2 * p["blow_width"])
     lrs = _grid(p)
     x = _log_suggestion(lrs, _curve(p, lrs))
     fast = np.log10(p["lr_fast"])

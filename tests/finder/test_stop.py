@@ -23,7 +23,6 @@ def test_stops_on_the_second_consecutive_loss_above_the_bar():
     y = [5, 5, 5, 5, 5, 4, 3, 2, 1, 1, 7.5, 7.9, 30]
     # start level 4.5 (median of the first 10), best 1, noise 0.74 (plateau MAD):
     # bar = 1 + 2 * max(4.5 - 1, 4 * 0.74) = 8; and 7.9 is below it.
-    assert DivergenceMonitor()._noise(np.array(y[:10], dtype=float)) == pytest.approx(0.7413, abs=1e-4)
     assert _online(y) is None
     y = [5, 5, 5, 5, 5, 4, 3, 2, 1, 1, 8.1, 8.2, 30]
     assert _online(y) == 11

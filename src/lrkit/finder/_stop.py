@@ -31,6 +31,8 @@ NaN and infinite losses stop the sweep at once; that check is elsewhere.
 
 from __future__ import annotations
 
+import statistics
+
 import numpy as np
 
 from lrkit.errors import check_positive
@@ -67,40 +69,51 @@ class DivergenceMonitor:
         self._losses: list[float] = []
         self._best = np.inf
         self._above_before = False
+        self._start: float | None = None
+        self._plateau = 0.0
         #: Whether each loss so far was above its bar.
         self.above: list[bool] = []
 
-    def bar(self) -> float:
-        """The current bar :math:`\\text{bar}_i` (``inf`` during the warm-up)."""
-        y = np.asarray(self._losses)
-        if y.size < WARMUP:
-            return float("inf")
-        start = float(np.median(y[:WARMUP]))
+    def _levels(self) -> tuple[float, float, float]:
+        """``(start, plateau noise, floor)``, fixed once the warm-up is over."""
+        if self._start is None:
+            head = np.asarray(self._losses[:WARMUP])
+            start = float(np.median(head))
+            # Early in a sweep few points make any one scale estimate unreliable
+            # (the MAD of ten second differences can come out 4x too small); the
+            # spread of the starting plateau is a second estimate, and the bar
+            # uses the larger. Overestimating only delays the stop by a step or
+            # two, as a blow-up soon dwarfs the noise.
+            self._plateau = 1.4826 * float(np.median(np.abs(head - start)))
+            self._start = start
         # A noiseless curve that has not moved yet has no scale of its own; the
         # floor (a millionth of the loss level) keeps a drift of 1e-9 on such a
         # plateau from counting as divergence. It only matters while the curve's
         # own variation is below it, so the invariance to adding a constant holds
         # for offsets up to ~1e5 times the loss's variation.
-        floor = 1e-6 * max(abs(start), abs(self._best))
-        scale = max(start - self._best, NOISE_SIGMAS * self._noise(y), floor)
-        return float(self._best + self.threshold * scale)
+        floor = 1e-6 * max(abs(self._start), abs(self._best))
+        return self._start, self._plateau, floor
 
-    @staticmethod
-    def _noise(y: np.ndarray) -> float:
-        # Early in a sweep few points make any one scale estimate unreliable
-        # (the MAD of ten second differences can come out 4x too small); the
-        # larger of two estimates - second differences over the whole curve,
-        # spread of the starting plateau - rarely is. Overestimating only
-        # delays the stop by a step or two, as a blow-up soon dwarfs the noise.
-        plateau = 1.4826 * float(np.median(np.abs(y[:WARMUP] - np.median(y[:WARMUP]))))
-        return max(noise_scale(y), plateau)
+    def bar(self) -> float:
+        """The current bar :math:`\\text{bar}_i` (``inf`` during the warm-up)."""
+        if len(self._losses) < WARMUP:
+            return float("inf")
+        start, plateau, floor = self._levels()
+        sigma = max(noise_scale(np.asarray(self._losses)), plateau)
+        scale = max(start - self._best, NOISE_SIGMAS * sigma, floor)
+        return float(self._best + self.threshold * scale)
 
     def update(self, loss: float) -> bool:
         """Record one finite loss; return True when the sweep has diverged."""
         self._losses.append(float(loss))
-        tail = self._losses[-3:]
-        self._best = min(self._best, float(np.median(tail)))
-        above = loss > self.bar()
+        self._best = min(self._best, statistics.median(self._losses[-3:]))
+        above = False
+        if len(self._losses) >= WARMUP:
+            # The bar without the whole-curve noise term is a lower bound of the
+            # bar; only a loss above it needs the (costlier) full bar.
+            start, plateau, floor = self._levels()
+            cheap = self._best + self.threshold * max(start - self._best, NOISE_SIGMAS * plateau, floor)
+            above = loss > cheap and loss > self.bar()
         self.above.append(bool(above))
         diverged = above and self._above_before
         self._above_before = above
