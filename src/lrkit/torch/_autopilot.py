@@ -8,7 +8,8 @@ Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would 
    (``lrkit.finder.sweep_schedule``); it stops early on divergence
    (``lrkit.finder.DivergenceMonitor``). The peak rate is ``lrkit.finder.suggest``'s default
    rule on the probe curve (if it gives none: the ``valley``, then the ``minimum/10`` rule,
-   which smooth the curve first; last resort the sweep's middle rate). The model and
+   which smooth the curve first; last resort the sweep's middle rate); when the probe diverged
+   at rate ``r``, the peak is kept within ``[r/30, r/3]``. The model and
    optimizer are then restored bit for bit to their state before the probe, so the probe's
    wild updates leave no trace; only its compute is spent.
 2. **warmup** (``warmup`` updates, default 5% of the budget): linear from 0 to the peak.
@@ -277,6 +278,14 @@ class Autopilot:
                 break
         if self.peak is None:
             self.peak = float(lrs[len(lrs) // 2]) if lrs.size else self.lr_min
+        if self.k < self.probe_steps:
+            # The probe found where training breaks (rate r): the peak goes within [r/30, r/3], the
+            # classical "a decade below the blow-up" band, whatever a noisy curve made the rule say.
+            r = float(self._sweep(self.k - 1))
+            clipped = min(max(self.peak, r / 30), r / 3)
+            if clipped != self.peak:
+                how += f"; clipped to [{r / 30:.3g}, {r / 3:.3g}] below the divergence at {r:.3g}"
+            self.peak = clipped
         self.events.append({"t": 0, "probe": self.k, "peak": self.peak, "how": how})
         self.probe_steps = self.k  # the probe may stop early (divergence): count what it spent
         self._restore(self._pre_probe)  # the probe's updates leave no trace on the model
