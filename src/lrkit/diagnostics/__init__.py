@@ -22,4 +22,13 @@ from lrkit.diagnostics._history import History, read_history
 from lrkit.diagnostics._monitor import Monitor
 from lrkit.diagnostics._record import VERDICTS, Diagnosis, Evidence
 
-__all__ = ["diagnose", "Diagnosis", "Evidence", "VERDICTS", "MIN_POINTS", "Monitor", "History", "read_history"]
+__all__ = [
+    "diagnose",
+    "Diagnosis",
+    "Evidence",
+    "VERDICTS",
+    "MIN_POINTS",
+    "Monitor",
+    "History",
+    "read_history",
+]

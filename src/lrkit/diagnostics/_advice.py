@@ -27,7 +27,9 @@ def _round_steps(k: float) -> int:
     return int(k)
 
 
-def _nan(y: np.ndarray, lrs: np.ndarray | None, gn: np.ndarray | None, steps: np.ndarray, first_bad: int) -> Diagnosis:
+def _nan(
+    y: np.ndarray, lrs: np.ndarray | None, gn: np.ndarray | None, steps: np.ndarray, first_bad: int
+) -> Diagnosis:
     step = int(steps[first_bad])
     finite = y[:first_bad]
     climbed = finite.size >= 3 and finite[-1] > np.median(finite)
@@ -35,12 +37,16 @@ def _nan(y: np.ndarray, lrs: np.ndarray | None, gn: np.ndarray | None, steps: np
         f", after rising to {finite[-1]:.3g} (median before: {np.median(finite):.3g})" if climbed else ""
     )
     rate = f" to about {float(lrs[first_bad]) / 10:.3g}" if lrs is not None else " by about 10"
-    clip = f" and clip gradients at about {2 * float(np.nanmedian(gn[:first_bad])):.3g}" if (
-        gn is not None and first_bad > 0 and np.isfinite(np.nanmedian(gn[:first_bad]))) else " and clip gradients"
-    rec = (f"Training broke at step {step}: restore a checkpoint from before it, divide the rate{rate}{clip}; "
-           f"if it happened early, add {_round_steps(2 * max(step, 50))} warmup steps.")
+    clip = " and clip gradients"
+    if gn is not None and first_bad > 0 and np.isfinite(np.nanmedian(gn[:first_bad])):
+        clip += f" at about {2 * float(np.nanmedian(gn[:first_bad])):.3g}"
+    rec = (
+        f"Training broke at step {step}: restore a checkpoint from before it, divide the rate{rate}{clip}; "
+        f"if it happened early, add {_round_steps(2 * max(step, 50))} warmup steps."
+    )
     ev = Evidence("first_non_finite_step", float(step), 0.0, True, 1.0, (step,), detail)
-    return Diagnosis("nan", 1.0, (ev,), rec, {"first_non_finite_index": float(first_bad)}, int(y.size), ("nan",))
+    stats = {"first_non_finite_index": float(first_bad)}
+    return Diagnosis("nan", 1.0, (ev,), rec, stats, int(y.size), ("nan",))
 
 
 def advise(verdict: str, *, y: np.ndarray, lrs: np.ndarray | None, grad_norms: np.ndarray | None,
@@ -57,9 +63,12 @@ def advise(verdict: str, *, y: np.ndarray, lrs: np.ndarray | None, grad_norms: n
     if verdict == "too_high_diverging":
         worse_than_start = stats["rise"] > 1.0
         factor = 10 if worse_than_start else 3
-        rec = f"Divide the rate by about {factor}: the loss turned upward at step {int(s[i_min])}{_rate_at(lrs, i_min)}"
+        turn = int(s[i_min])
+        rec = f"Divide the rate by about {factor}: the loss turned upward at step {turn}"
+        rec += _rate_at(lrs, i_min)
         if i_min < 0.2 * n:
-            rec += f"; as it turned early, also add {_round_steps(2 * max(int(s[i_min]) - int(s[0]), 50))} warmup steps"
+            extra = _round_steps(2 * max(turn - int(s[0]), 50))
+            rec += f"; as it turned early, also add {extra} warmup steps"
         rec += "."
     elif verdict == "too_high_oscillating":
         rec = ("Divide the rate by about 3 (or decay it): the loss swings up and down instead of settling"
@@ -67,7 +76,8 @@ def advise(verdict: str, *, y: np.ndarray, lrs: np.ndarray | None, grad_norms: n
     elif verdict == "loss_spikes":
         first = int(s[events[0][0]])
         if grad_norms is not None and np.isfinite(np.median(grad_norms)):
-            clip = f"clip gradients at about {2 * float(np.median(grad_norms)):.3g} (twice the median gradient norm)"
+            median = float(np.median(grad_norms))
+            clip = f"clip gradients at about {2 * median:.3g} (twice the median gradient norm)"
         else:
             clip = "clip gradients (e.g. max-norm 1.0)"
         rec = f"{len(events)} loss spike(s), first at step {first}: {clip}"

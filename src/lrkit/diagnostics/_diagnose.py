@@ -180,7 +180,9 @@ def diagnose(
     return _diagnose_finite(y_all, lr, gn, st)
 
 
-def _diagnose_finite(y: np.ndarray, lr: np.ndarray | None, gn: np.ndarray | None, st: np.ndarray) -> Diagnosis:
+def _diagnose_finite(
+    y: np.ndarray, lr: np.ndarray | None, gn: np.ndarray | None, st: np.ndarray
+) -> Diagnosis:
     n = y.size
     # Work in robust units: (y - median) / spread, so huge losses of a blow-up cannot overflow squares.
     spread = float(np.subtract(*np.percentile(y, [95, 5]))) or float(np.abs(y).max()) or 1.0
@@ -200,7 +202,9 @@ def _diagnose_finite(y: np.ndarray, lr: np.ndarray | None, gn: np.ndarray | None
     for a, b in candidates:
         others[a:b] = False
     tail = max(float(np.percentile(z[others], 99)), 1.0) if others.any() else 1.0
-    events = [e for e, r in zip(candidates, rel) if r >= SPIKE_REL and z[e[0]:e[1]].max() >= SPIKE_TAIL * tail]
+    events = [
+        e for e, r in zip(candidates, rel) if r >= SPIKE_REL and z[e[0] : e[1]].max() >= SPIKE_TAIL * tail
+    ]
     if len(events) > max(3.0, SPIKE_RATE * n / 100):
         events = []  # frequent "spikes" are the noise of this loss (or an oscillation), not events
     clean = y.copy()
@@ -223,7 +227,8 @@ def _diagnose_finite(y: np.ndarray, lr: np.ndarray | None, gn: np.ndarray | None
     rise_z = (y_end - y_min) / se_end
 
     # -- 3. oscillation: residuals of the best non-increasing fit vs local noise ------------
-    local = running_median(np.abs(np.diff(clean, prepend=clean[0])), max(5, n // 10)) * MAD_TO_SIGMA / np.sqrt(2)
+    steps_abs = np.abs(np.diff(clean, prepend=clean[0]))
+    local = running_median(steps_abs, max(5, n // 10)) * MAD_TO_SIGMA / np.sqrt(2)
     local = np.maximum(local, max(sigma_c, floor) * 0.1)
     resid = clean - isotonic_decreasing(clean)
     q = float(np.mean(np.minimum((resid / local) ** 2, OSC_CLIP**2)))
@@ -257,16 +262,18 @@ def _diagnose_finite(y: np.ndarray, lr: np.ndarray | None, gn: np.ndarray | None
                            f"a zig-zag above {ZIGZAG:g})"),
         "spikes": Evidence("spike_height", max(rel, default=0.0), SPIKE_REL, bool(events),
                            strength(max(rel, default=0.0), SPIKE_REL), tuple(s[a] for a, _ in events),
-                           f"{len(events)} spike(s) above {SPIKE_Z:g} robust standard deviations of the local trend "
+                           f"{len(events)} spike(s) above {SPIKE_Z:g} robust SDs of the local trend "
                            f"and {SPIKE_REL:g}x the progress made (highest: {max(rel, default=0.0):.2g}x; "
                            f"{len(candidates)} candidate(s))"),
         "slow": Evidence("decade_ratio", float(ratio), SLOW_RATIO,
                          bool((ratio > SLOW_RATIO and z_last > PROGRESS_Z) or z_total < PROGRESS_Z),
                          1.0 if z_total < PROGRESS_Z else strength(float(ratio), SLOW_RATIO), span,
                          f"the last decade of {'rate-weighted ' if lr is not None else ''}time gained "
-                         f"{ratio:.2g}x the decade before ({z_last:.1f} s.e.; total progress {z_total:.1f} s.e.)"),
+                         f"{ratio:.2g}x the decade before ({z_last:.1f} s.e.; "
+                         f"total progress {z_total:.1f} s.e.)"),
         "plateau": Evidence("last_decade_z", float(z_last), PLATEAU_Z,
-                            bool((z_last < PLATEAU_Z or ratio < PLATEAU_RATIO) and not decayed and not converged),
+                            bool((z_last < PLATEAU_Z or ratio < PLATEAU_RATIO)
+                                 and not decayed and not converged),
                             strength(float(z_last), PLATEAU_Z, above=False), span,
                             f"the last decade gained {ratio:.2g}x the decade before ({z_last:.1f} s.e.)"
                             + ("; the rate is decayed" if decayed else "; the rate is not decayed")),
@@ -276,8 +283,9 @@ def _diagnose_finite(y: np.ndarray, lr: np.ndarray | None, gn: np.ndarray | None
              "max_spike_height": max(rel, default=0.0), "decade_ratio": float(ratio),
              "last_decade_z": float(z_last), "total_progress_z": float(z_total), "noise_to_spread": sigma_c,
              "end_noise_to_spread": noise_end}
-    order = [("loss_spikes", "spikes"), ("too_high_diverging", "rise"), ("too_high_oscillating", "oscillation"),
-             ("too_high_oscillating", "zigzag"), ("too_low_slow", "slow"),
+    order = [("loss_spikes", "spikes"), ("too_high_diverging", "rise"),
+             ("too_high_oscillating", "oscillation"), ("too_high_oscillating", "zigzag"),
+             ("too_low_slow", "slow"),
              ("plateau", "plateau")]
     fired = tuple(dict.fromkeys(verdict for verdict, key in order if ev[key].fired))
     for verdict, key in order:

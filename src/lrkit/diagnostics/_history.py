@@ -81,7 +81,9 @@ def read_csv(path: str | Path) -> History:
     header = rows[0][1]
     i_loss, i_step, i_lr = _pick(header, _LOSS), _pick(header, _STEP), _pick(header, _LR)
     if i_loss is None:
-        raise LRKitError(f"the history file {path} needs a `loss` column; its header is {','.join(header)!r}.")
+        raise LRKitError(
+            f"the history file {path} needs a `loss` column; its header is {','.join(header)!r}."
+        )
     steps, losses, lrs = [], [], []
     for line, row in rows[1:]:
         cell = row[i_loss].strip() if i_loss < len(row) else ""
@@ -107,7 +109,8 @@ def _sorted(steps: np.ndarray, losses: np.ndarray, lrs: np.ndarray | None, path:
         raise LRKitError(f"`step` in {path} must not repeat; step {dup} appears twice.")
     if lrs is not None:
         lrs = lrs[order]
-        if not np.all(np.isfinite(lrs)):  # a partly logged rate is no rate: the trend tests fall back to steps
+        # A partly logged rate is no rate: the trend tests fall back to step counts.
+        if not np.all(np.isfinite(lrs)):
             lrs = None
     return History(steps, losses, lrs)
 
@@ -123,9 +126,11 @@ def _read_tensorboard(path: Path) -> History:
     acc = EventAccumulator(str(path), size_guidance={"scalars": 0})
     acc.Reload()
     tags = acc.Tags().get("scalars", [])
-    loss_tag = next((t for t in tags if t.lower() in _LOSS), None) or next((t for t in tags if "loss" in t.lower()), None)
+    loss_tag = next((t for t in tags if t.lower() in _LOSS), None)
+    loss_tag = loss_tag or next((t for t in tags if "loss" in t.lower()), None)
     if loss_tag is None:
-        raise LRKitError(f"no loss scalar in the TensorBoard events at {path}; tags: {', '.join(tags) or 'none'}.")
+        listed = ", ".join(tags) or "none"
+        raise LRKitError(f"no loss scalar in the TensorBoard events at {path}; tags: {listed}.")
     lr_tag = next((t for t in tags if t.lower() in _LR or "learning_rate" in t.lower()), None)
     events = acc.Scalars(loss_tag)
     steps = np.array([e.step for e in events], dtype=np.float64)

@@ -49,7 +49,9 @@ class Monitor:
         self.every = check_int("every", every, "Monitor")
         self.capacity = check_int("capacity", capacity, "Monitor", low=2 * MIN_POINTS)
         if self.capacity % 2:
-            raise LRKitError(f"`capacity` of Monitor must be an even integer >= {2 * MIN_POINTS}; got {capacity}.")
+            raise LRKitError(
+                f"`capacity` of Monitor must be an even integer >= {2 * MIN_POINTS}; got {capacity}."
+            )
         self._steps: list[int] = []
         self._losses: list[float] = []
         self._lrs: list[float] = []

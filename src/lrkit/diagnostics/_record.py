@@ -163,6 +163,9 @@ class Diagnosis:
                    int(data.get("n_steps", 0)), tuple(data.get("fired", ())))
 
     def __str__(self) -> str:
-        lines = [f"verdict: {self.verdict} (confidence {self.confidence:.2f})", f"recommendation: {self.recommendation}"]
+        lines = [
+            f"verdict: {self.verdict} (confidence {self.confidence:.2f})",
+            f"recommendation: {self.recommendation}",
+        ]
         lines += [f"  - {e.detail}" for e in self.evidence if e.fired] or [f"  - {self.evidence[0].detail}"]
         return "\n".join(lines)

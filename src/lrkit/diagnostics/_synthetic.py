@@ -34,7 +34,9 @@ class Quadratic:
     s: float
 
     @classmethod
-    def random(cls, rng: np.random.Generator, *, dim: int = 20, kappa: float = 30.0, floor: float = 0.02) -> Quadratic:
+    def random(
+        cls, rng: np.random.Generator, *, dim: int = 20, kappa: float = 30.0, floor: float = 0.02
+    ) -> Quadratic:
         """Eigenvalues log-spaced in ``[1/kappa, 1]``; ``s`` sets the loss floor to ``floor`` of the start."""
         lam = np.logspace(-np.log10(kappa), 0.0, dim)
         x0 = rng.normal(0.0, 1.0, dim) / np.sqrt(lam)  # equal initial loss in every mode

@@ -91,21 +91,26 @@ class Autopilot:
                  snapshot_every: int = 50, cut: float = 0.5, spike_z: float = 15.0,
                  spike_ratio: float = 3.0, check_every: int = 100, max_decays: int = 3) -> None:
         if not isinstance(optimizer, torch.optim.Optimizer):
-            raise LRKitError(f"`optimizer` of Autopilot must be a torch optimizer; got {type(optimizer).__name__}.")
+            raise LRKitError(
+                f"`optimizer` of Autopilot must be a torch optimizer; got {type(optimizer).__name__}."
+            )
         self.optimizer, self.model = optimizer, model
         self.budget = None if budget is None else check_int("budget", budget, _OWNER)
         # 10% of the budget (the compute target is <= 1.15x one run), within [20, 100] updates: the
         # suggestion rules need a few points per decade of the sweep.
         default_probe = 100 if budget is None else int(min(100, max(20, round(0.1 * self.budget))))
-        self.probe_steps = check_int("probe_steps", default_probe if probe_steps is None else probe_steps, _OWNER,
-                                     low=10)
+        probe = default_probe if probe_steps is None else probe_steps
+        self.probe_steps = check_int("probe_steps", probe, _OWNER, low=10)
         self.lr_min = check_positive("lr_min", lr_min, _OWNER)
         # Adam-family updates are normalized (a step moves each weight by about lr), so rates above 1
         # are never useful there and a probe that goes up to 10 wastes its few steps.
         adaptive = "betas" in optimizer.param_groups[0]
-        self.lr_max = check_positive("lr_max", (1.0 if adaptive else 10.0) if lr_max is None else lr_max, _OWNER)
+        top = (1.0 if adaptive else 10.0) if lr_max is None else lr_max
+        self.lr_max = check_positive("lr_max", top, _OWNER)
         if self.lr_max <= self.lr_min:
-            raise LRKitError(f"`lr_max` of Autopilot must be a number > lr_min ({self.lr_min:g}); got {lr_max}.")
+            raise LRKitError(
+                f"`lr_max` of Autopilot must be a number > lr_min ({self.lr_min:g}); got {lr_max}."
+            )
         default_warmup = 100 if budget is None else max(1, self.budget // 20)
         self.warmup = check_int("warmup", default_warmup if warmup is None else warmup, _OWNER, low=0)
         self.snapshot_every = check_int("snapshot_every", snapshot_every, _OWNER)

@@ -80,7 +80,8 @@ class Watchdog:
             if self.report is not None:
                 self.report(d)
         if bad and self.on_nan == "raise":
-            raise NonFiniteLossError(f"the loss is {value} at step {step}; {d.recommendation if d else ''}".strip())
+            advice = d.recommendation if d else ""
+            raise NonFiniteLossError(f"the loss is {value} at step {step}; {advice}".strip())
         return bad and self.on_nan == "stop"
 
     @property
@@ -112,7 +113,9 @@ class Watchdog:
         watchdog = self
 
         class WatchdogCallback(Callback):
-            def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
+            def on_train_batch_end(
+                self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int
+            ) -> None:
                 loss = outputs.get("loss") if isinstance(outputs, dict) else outputs
                 if loss is None:
                     return
@@ -138,7 +141,9 @@ class Watchdog:
         watchdog = self
 
         class WatchdogHFCallback(TrainerCallback):
-            def on_log(self, args: Any, state: Any, control: Any, logs: dict | None = None, **kwargs: Any) -> None:
+            def on_log(
+                self, args: Any, state: Any, control: Any, logs: dict | None = None, **kwargs: Any
+            ) -> None:
                 if not logs or "loss" not in logs:
                     return
                 if watchdog.observe(state.global_step, logs["loss"], logs.get("learning_rate")):
@@ -149,7 +154,11 @@ class Watchdog:
     # -- state -----------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """Plain data: the monitor's state plus the settings."""
-        return {"on_nan": self.on_nan, "last_verdict": self._last_verdict, "monitor": self.monitor.state_dict()}
+        return {
+            "on_nan": self.on_nan,
+            "last_verdict": self._last_verdict,
+            "monitor": self.monitor.state_dict(),
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore from :meth:`state_dict` output."""
