@@ -32,7 +32,6 @@ DEFAULT_WINDOW = 0.3
 MIN_NEIGHBOURS = 3
 
 
-
 def _tricube(u: np.ndarray) -> np.ndarray:
     a = np.clip(1.0 - np.abs(u) ** 3, 0.0, None)
     return a * a * a
@@ -128,16 +127,16 @@ def smooth(lrs: np.ndarray, losses: np.ndarray, *, window: float | None = None, 
         (a_i, b_i) = \\arg\\min_{a,b} \\sum_j w_{ij}\\,\\delta_j\\,(y_j - a - b(x_j - x_i))^2,
         \\qquad w_{ij} = \\Bigl(1 - \\bigl|\\tfrac{x_j - x_i}{h_i}\\bigr|^3\\Bigr)_+^3
 
-    where :math:`h_i = \\max(h, d_i)`, :math:`h` is ``window`` (decades) and
-    :math:`d_i` the distance to the :data:`MIN_NEIGHBOURS`-th nearest point
-    (times 1.25), so sparse grids still get a real fit. :math:`\\delta_j` are
-    bisquare robustness weights (Cleveland 1979) judged against a running
-    3-point median, so a single bad batch does not bend the curve while the
-    blow-up, a run of rising points, is kept (see ``_spike_weights``). The window is centred, so a straight
-    line is reproduced exactly and a feature is never shifted to later steps,
-    unlike the EMA of other finders. The bandwidth is in decades, not points,
-    so the smoothed curve does not change when the sweep is made longer or
-    starts lower.
+    where :math:`h_i = \\max(h, 1.25\\,d_i)`, :math:`h` is ``window`` (decades)
+    and :math:`d_i` the distance to the :data:`MIN_NEIGHBOURS`-th nearest
+    point, so sparse grids still get a real fit. :math:`\\delta_j` are bisquare
+    robustness weights (Cleveland 1979) judged against a running 3-point
+    median, so a single bad batch does not bend the curve while the blow-up, a
+    run of rising points, is kept. The window is centred, so a straight line is
+    reproduced exactly and a feature is never shifted to later steps, unlike
+    the EMA of other finders. The bandwidth is in decades, not points, so the
+    smoothed curve does not change when the sweep is made longer or starts
+    lower.
 
     Args:
         lrs: learning rates, positive and strictly increasing (a sweep).
