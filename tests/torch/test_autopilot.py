@@ -107,8 +107,49 @@ def test_nan_gradient_and_100x_spike_are_recovered_bitwise():
     for a, b in zip(captured["after_spike"], captured["before_spike"]):  # the spiking update never landed
         assert torch.equal(a, b)
     assert all(torch.isfinite(p).all() for p in model.parameters())
-    assert abs(final - clean) <= 0.01 * clean + 1e-3  # within 1% of the clean run (plus the noise floor's jitter)
+    assert abs(final - clean) <= 0.01 * clean  # within 1% of the clean run
     assert ap.scale == 1.0  # two isolated faults: skipped and rolled back, the schedule kept
+
+
+def _task_run(name: str, seed: int, faults: bool) -> tuple[float, Autopilot]:
+    from lrkit.tasks import get_task
+
+    task = get_task(name)
+    parts = task.build(seed)
+    model, opt, loss_fn = parts["model"], parts["optimizer"], parts["loss_fn"]
+    ap = Autopilot(opt, budget=task.info.budget, model=model)
+    batches, step = iter(()), 0
+    while not ap.done:
+        try:
+            x, y = next(batches)
+        except StopIteration:
+            batches = iter(parts["train_loader"])
+            x, y = next(batches)
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        if faults and step == ap.probe_steps + task.info.budget // 2:
+            next(model.parameters()).grad.view(-1)[0] = float("nan")
+        if faults and step == ap.probe_steps + (3 * task.info.budget) // 4:
+            loss = loss * 100.0
+        ap.step(loss)
+        step += 1
+    return float(task.evaluate(model, parts["val_loader"])[task.info.metric]), ap
+
+
+@pytest.mark.parametrize("name", ["diabetes-linear", pytest.param("digits-mlp", marks=pytest.mark.slow)])
+def test_fault_injection_on_a_real_task_finishes_within_one_percent(name):
+    clean, _ = _task_run(name, 0, faults=False)
+    faulty, ap = _task_run(name, 0, faults=True)
+    from lrkit.tasks import get_task
+
+    assert [e["fault"] for e in ap.events if "fault" in e][:2] == ["non-finite gradient", "loss spike"]
+    # No worse than 1% (the rollback replays different batches, so it may also land slightly better:
+    # diabetes-linear seed 0 ends 1.1% *lower* in MSE than the clean run).
+    if get_task(name).info.metric == "val_acc":
+        assert faulty >= clean * 0.99
+    else:
+        assert faulty <= clean * 1.01
 
 
 def test_consecutive_spikes_roll_back():
