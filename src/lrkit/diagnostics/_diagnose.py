@@ -131,12 +131,15 @@ def diagnose(
     robust step noise ``sigma`` (``1.4826 MAD(diff y) / sqrt 2``, computed
     locally so noise that shrinks with the loss is handled) the statistics are:
 
-    * spike z-score ``z_t = (y_t - med_7(y)_t) / sigma``; a spike is a run of at
-      most 3 steps with ``z > 8``; spikes are removed before the trend tests;
+    * spike z-score ``z_t = (y_t - max(L_t, R_t)) / sigma`` (``L_t``, ``R_t``: medians of
+      the 6 points before and after); a spike is a run of at most 3 steps with ``z > 8``,
+      at least half the run's progress high and 10x the 99th percentile of the other
+      points' ``z`` (heavy-tailed minibatch losses); spikes are removed before the trend tests;
     * rise ``(y_end - y_min) / (y_start - y_min)`` with ``y_end`` the median of the
       last 10%, ``y_min`` the minimum of a running median;
-    * oscillation ``Q = mean(((y - iso(y)) / sigma_t)^2)``, ``iso`` the least-squares
-      non-increasing fit: about 1 for noise around a decreasing trend;
+    * oscillation ``Q = mean(min(((y - iso(y)) / sigma_t)^2, 9))``, ``iso`` the least-squares
+      non-increasing fit: about 1 for noise around a decreasing trend; and the zig-zag
+      ratio ``MAD(y_{t+1} - y_t) / MAD(y_{t+2} - y_t)`` (1 for noise);
     * decade ratio ``R = (L(-1) - L(0)) / (L(-2) - L(-1))``, ``L(u)`` the loss level at
       effective time ``tau = 10^u tau_end``, ``tau_t = sum_{s<=t} lr_s / max lr``:
       a linear (too slow) descent has ``R ~ 10``, a power law ``t^-a`` has
