@@ -12,7 +12,7 @@ import numpy as np
 
 from lrkit.errors import LRKitError, check_int, check_range
 from lrkit.finder._rules import suggest
-from lrkit.finder._smooth import _check_curve, _smooth_fit
+from lrkit.finder._smooth import DEFAULT_WINDOW, _check_curve, _smooth_fit
 from lrkit.finder._stop import divergence_index
 
 __all__ = ["bootstrap_interval", "DEFAULT_REPLICATES", "DEFAULT_LEVEL"]
@@ -34,24 +34,20 @@ def bootstrap_interval(
 ) -> tuple[float, float] | None:
     """Interval for a rule's suggestion from a wild bootstrap of the sweep's own noise.
 
-    The curve (finite, before divergence) is split into the lag-free smooth
-    :math:`\\hat y` and residuals :math:`r_i = y_i - \\hat y_i`, each divided by
-    :math:`\\sqrt{1 - H_{ii}}` (:math:`H_{ii}` the smoother's leverage: residuals
-    about a fit are smaller than the noise, most where the window is narrow).
-    Each replicate builds :math:`y^*_i = \\hat y_i + v_i r_i` with Rademacher
-    signs :math:`v_i = \\pm 1`, re-applies the rule (which re-smooths) and keeps
-    :math:`x^* = \\log_{10}\\eta^*`. With :math:`q_\\alpha` the replicates'
-    quantiles and :math:`\\hat x` the suggestion, the interval is the *basic*
-    (reflected) bootstrap interval
-
-    .. math::  [\\,2\\hat x - q_{1-\\alpha/2},\\; 2\\hat x - q_{\\alpha/2}\\,]
-
-    which, unlike the plain percentile interval, corrects for the rule's own
-    bias (the replicates are drawn around :math:`\\hat y`, the estimate, so they
-    repeat its bias once more); it is widened if needed to contain
-    :math:`\\hat x`. Measured on synthetic sweeps (``docs/finder.md``) it is
-    still somewhat too narrow when the drop is only a few noise SDs: read it as
-    the batch-noise part of the uncertainty, not a guarantee.
+    The curve (finite, before divergence) is split into a pilot smooth
+    :math:`\\tilde y` with half the rule's window and residuals
+    :math:`r_i = (y_i - \\tilde y_i) / \\sqrt{1 - H_{ii}}` (:math:`H_{ii}` the
+    pilot's leverage: residuals about a fit are smaller than the noise). Each
+    replicate builds :math:`y^*_i = \\tilde y_i + v_i r_i` with Rademacher signs
+    :math:`v_i = \\pm 1`, re-applies the rule (which smooths at its own window)
+    and keeps :math:`x^* = \\log_{10}\\eta^*`. The interval is the central
+    ``level`` percentile range of the :math:`x^*`, widened if needed to contain
+    the suggestion. The pilot is narrower because a smoother's bias grows as
+    the square of its window: around a 4x less biased pilot, each replicate
+    goes through the rule's smoothing once, as the real sweep did, so the
+    spread of the replicates is the spread of the suggestion. On synthetic
+    sweeps the nominal 90% interval covered the noiseless curve's suggestion
+    in 87% of cases (``docs/finder.md``).
 
     Why a *wild* bootstrap: batch noise grows along a sweep (large rates make
     noisy steps), and flipping each residual's sign in place keeps every point's
@@ -83,7 +79,7 @@ def bootstrap_interval(
         >>> losses = synthetic.curve(lrs, noise=0.03)
         >>> lo, hi = bootstrap_interval(lrs, losses, replicates=50)
         >>> bool(lo <= suggest(lrs, losses).lr <= hi), round(float(np.log10(hi / lo)), 2)
-        (True, 0.06)
+        (True, 0.05)
     """
     replicates = check_int("replicates", replicates, "bootstrap_interval", low=20)
     level = check_range("level", level, "bootstrap_interval", 0.0, 1.0, low_open=True, high_open=True)
@@ -101,6 +97,7 @@ def bootstrap_interval(
         if sweeps.ndim != 2 or sweeps.shape[1] < n:
             raise LRKitError(f"`repeats` of bootstrap_interval must be an (r, >= {n}) array; got shape {sweeps.shape}.")
         sweeps = sweeps[:, :n]
+    pilot = 0.5 * (DEFAULT_WINDOW if window is None else float(window))
     draws = []
     for _ in range(replicates):
         base = y[:n] if sweeps is None else sweeps[rng.integers(0, sweeps.shape[0], sweeps.shape[0])].mean(axis=0)
@@ -110,7 +107,7 @@ def bootstrap_interval(
         # cannot follow the blow-up, and flipping those huge residuals would
         # fabricate a deep minimum where the loss is exploding.
         m = divergence_index(base) or n
-        fit, lev = _smooth_fit(lr[:m], base[:m], window=window)
+        fit, lev = _smooth_fit(lr[:m], base[:m], window=pilot)
         resid = (base[:m] - fit) / np.sqrt(1.0 - np.clip(lev, 0.0, 0.9))
         star = base.copy()
         star[:m] = fit + rng.choice((-1.0, 1.0), size=m) * resid
@@ -122,7 +119,6 @@ def bootstrap_interval(
     if len(draws) < replicates // 2:
         return None
     tail = 50.0 * (1.0 - level)
-    q_lo, q_hi = np.percentile(draws, [tail, 100.0 - tail])
-    x_hat = float(np.log10(point.lr))
-    lo, hi = min(2.0 * x_hat - q_hi, x_hat), max(2.0 * x_hat - q_lo, x_hat)
-    return (float(10.0**lo), float(10.0**hi))
+    lo, hi = np.percentile(draws, [tail, 100.0 - tail])
+    p = float(point.lr)
+    return (min(float(10.0**lo), p), max(float(10.0**hi), p))
