@@ -93,14 +93,18 @@ def test_callback_sees_every_step_and_can_stop():
 
 
 def test_allreduce_is_applied_before_recording_and_deciding():
-    # A rank whose own losses are NaN-free but whose mean is NaN must stop like the others.
-    r = range_test(lambda lr: 1.0, start=1e-4, end=1.0, num_steps=30, interval=False,
-                   allreduce=lambda v: float("nan") if v == 1.0 and len(seen) > 4 else (seen.append(v) or 2 * v))
+    """What DDP needs: the reduced loss is recorded, and a NaN on another rank stops this one too."""
+    reduced = iter([2.0] * 5 + [float("nan")])  # the cross-rank mean turns NaN at step 5
+    calls = []
+
+    def allreduce(loss):
+        calls.append(loss)
+        return next(reduced)
+
+    r = range_test(lambda lr: 1.0, start=1e-4, end=1.0, num_steps=30, interval=False, allreduce=allreduce)
+    assert calls == [1.0] * 6  # this rank's own losses were all finite
     assert r.stop_reason == "nan" and r.steps == 6
-    assert r.losses[:5].tolist() == [2.0] * 5
-
-
-seen: list[float] = []
+    assert r.losses[:5].tolist() == [2.0] * 5 and np.isnan(r.losses[5])
 
 
 def test_exceptions_from_step_fn_propagate():
