@@ -206,3 +206,12 @@ def test_non_finite_first_loss_is_an_error(first):
 def test_non_scalar_loss_is_an_error():
     with pytest.raises(LRKitError, match=r"`step_fn` of range_test must return a scalar loss; got \[1.0, 2.0\]"):
         range_test(lambda lr: [1.0, 2.0])
+
+
+@pytest.mark.parametrize("condition", [1.0, 100.0])
+def test_linear_sweep_on_a_quadratic_also_lands_below_two_over_L(condition):
+    p = synthetic.quadratic(lipschitz=4.0, condition=condition)
+    r = range_test(p.step, start=1e-3, end=2.0, num_steps=100, mode="linear")
+    assert r.stop_reason == "diverged" and r.meta["schedule"].startswith("linear_sweep(")
+    assert p.stability_limit / 10 < r.suggestion < p.stability_limit
+    assert r.interval[0] <= r.suggestion <= r.interval[1]
