@@ -185,6 +185,10 @@ def test_top_level_lazy_names():
         ({"rule": "steep"}, r"unknown rule 'steep'; did you mean 'steepest'\? Valid: default, minimum/10, steepest, valley."),
         ({"diverge_threshold": 0}, r"`diverge_threshold` of range_test must be a finite number > 0"),
         ({"smooth_window": -1.0}, r"`smooth_window` of range_test must be a finite number > 0"),
+        ({"on_step": 3}, r"`on_step` of range_test must be callable or None; got 3."),
+        ({"allreduce": "mean"}, r"`allreduce` of range_test must be callable or None; got 'mean'."),
+        ({"seed": -1}, r"`seed` of range_test must be an integer >= 0; got -1."),
+        ({"replicates": 10}, r"`replicates` of range_test must be an integer >= 20; got 10."),
     ],
 )
 def test_bad_arguments_raise_lrkit_error(kwargs, pattern):

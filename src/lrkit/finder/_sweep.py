@@ -130,6 +130,11 @@ def range_test(
     check_positive("diverge_threshold", diverge_threshold, "range_test")
     if smooth_window is not None:
         check_positive("smooth_window", smooth_window, "range_test")
+    for name, hook in (("on_step", on_step), ("allreduce", allreduce)):
+        if hook is not None and not callable(hook):
+            raise LRKitError(f"`{name}` of range_test must be callable or None; got {hook!r}.")
+    check_int("seed", seed, "range_test", low=0)
+    check_int("replicates", replicates, "range_test", low=20)
     schedule = sweep_schedule(start, end, num_steps, mode)
     grid = np.asarray(schedule(np.arange(num_steps)), dtype=np.float64)
 
