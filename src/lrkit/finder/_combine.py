@@ -66,7 +66,8 @@ def combine(
             raise LRKitError("`results` of combine must be sweeps over the same rates; got different `lrs`.")
     stack = np.stack([r.losses[:n] for r in results])
     shortest = min(results, key=lambda r: r.steps)
-    meta = {k: v for k, v in first.meta.items() if k in ("start", "end", "num_steps", "mode", "schedule", "diverge_threshold")}
+    keep = ("start", "end", "num_steps", "mode", "schedule", "diverge_threshold")
+    meta = {k: v for k, v in first.meta.items() if k in keep}
     meta["repeats"] = len(results)
     meta["repeat_suggestions"] = [r.suggestion for r in results]
     with np.errstate(invalid="ignore"):

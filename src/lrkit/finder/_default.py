@@ -81,13 +81,18 @@ def valley_geometry(lrs: object, losses: object, *, window: float | None = None)
     sigma = noise_scale(y)
     tiny = 64.0 * float(np.spacing(np.max(np.abs(ys))))  # float resolution, not a loss scale
     blew = "" if stop is None else f"; it blew up at step {stop}"
-    if float(np.ptp(ys)) <= max(FLAT_SIGMAS * sigma, tiny):
-        return f"flat curve: the smoothed loss varies by {float(np.ptp(ys)):.3g}, within the noise (SD {sigma:.3g}){blew}"
+    noise = f"within the noise (SD {sigma:.3g}){blew}"
+    spread = float(np.ptp(ys))
+    if spread <= max(FLAT_SIGMAS * sigma, tiny):
+        return f"flat curve: the smoothed loss varies by {spread:.3g}, {noise}"
     if i_min == 0:
-        return f"the loss rose from the first step (monotone increasing or diverged at once); lower `start`{blew}"
+        return (
+            "the loss rose from the first step (monotone increasing or diverged at once); "
+            f"lower `start`{blew}"
+        )
     drop0 = float(np.max(ys[: i_min + 1]) - ys[i_min])
     if drop0 <= max(FLAT_SIGMAS * sigma, tiny):
-        return f"no descent: the smoothed loss fell by {drop0:.3g} at most, within the noise (SD {sigma:.3g}){blew}"
+        return f"no descent: the smoothed loss fell by {drop0:.3g} at most, {noise}"
     bottom = float(ys[i_min])
     # The starting level is the median of the top 10% band before the minimum,
     # so a longer plateau (a lower start) does not move it.
@@ -169,11 +174,17 @@ def half_depth(lrs: object, losses: object, *, window: float | None = None) -> S
         return _none(v)
     x, _, cut = _finite_prefix(lrs, losses, "default")
     x_star = v.x_fast + EDGE_WEIGHT * (v.x_edge - v.x_fast)
-    note = "" if v.edge_seen else "; the loss never rose back to half depth, so the edge is the last usable rate"
+    note = ""
+    if not v.edge_seen:
+        note = "; the loss never rose back to half depth, so the edge is the last usable rate"
     if v.signal < WEAK_SIGMAS:
-        note += f"; weak signal: the drop is only {v.signal:.1f} noise SDs (repeat the sweep or use larger batches)"
+        note += (
+            f"; weak signal: the drop is only {v.signal:.1f} noise SDs "
+            "(repeat the sweep or use larger batches)"
+        )
     reason = (
-        f"one third across the valley at half depth: lr {10.0 ** v.x_fast:.3g} (falling) to {10.0 ** v.x_edge:.3g} "
+        f"one third across the valley at half depth: lr {10.0 ** v.x_fast:.3g} (falling) "
+        f"to {10.0 ** v.x_edge:.3g} "
         f"(rising); loss from {v.top:.4g} to {v.bottom:.4g} at lr {10.0 ** v.x_min:.3g}{note}{cut}"
     )
     return Suggestion(float(10.0**x_star), _nearest(x, x_star), reason)

@@ -95,12 +95,17 @@ def bootstrap_interval(
     if repeats is not None:
         sweeps = np.asarray(repeats, dtype=np.float64)
         if sweeps.ndim != 2 or sweeps.shape[1] < n:
-            raise LRKitError(f"`repeats` of bootstrap_interval must be an (r, >= {n}) array; got shape {sweeps.shape}.")
+            raise LRKitError(
+                f"`repeats` of bootstrap_interval must be an (r, >= {n}) array; got shape {sweeps.shape}."
+            )
         sweeps = sweeps[:, :n]
     pilot = 0.5 * (DEFAULT_WINDOW if window is None else float(window))
     draws = []
     for _ in range(replicates):
-        base = y[:n] if sweeps is None else sweeps[rng.integers(0, sweeps.shape[0], sweeps.shape[0])].mean(axis=0)
+        if sweeps is None:
+            base = y[:n]
+        else:
+            base = sweeps[rng.integers(0, sweeps.shape[0], sweeps.shape[0])].mean(axis=0)
         if not np.all(np.isfinite(base)):
             base = y[:n]
         # Only the curve before divergence is resampled: past it the smooth

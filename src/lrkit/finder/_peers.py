@@ -120,4 +120,5 @@ def minimum_over_10(lrs: object, losses: object) -> Suggestion:
     i = int(np.argmin(s))
     if i == 0:
         return _none(f"the EMA curve is lowest at its first point: the loss never fell{cut}")
-    return Suggestion(float(10.0 ** x[i]) / 10.0, _nearest(x, x[i] - 1.0) + skip, f"minimum of the EMA curve / 10{cut}")
+    index = _nearest(x, x[i] - 1.0) + skip
+    return Suggestion(float(10.0 ** x[i]) / 10.0, index, f"minimum of the EMA curve / 10{cut}")

@@ -79,7 +79,10 @@ class FinderResult:
                 f"got {self.lrs.size}, {self.losses.size}, {self.smoothed.size}."
             )
         if self.stop_reason not in STOP_REASONS:
-            raise LRKitError(f"`stop_reason` of FinderResult must be one of {', '.join(STOP_REASONS)}; got {self.stop_reason!r}.")
+            raise LRKitError(
+                f"`stop_reason` of FinderResult must be one of {', '.join(STOP_REASONS)}; "
+                f"got {self.stop_reason!r}."
+            )
         if self.interval is not None:
             object.__setattr__(self, "interval", (float(self.interval[0]), float(self.interval[1])))
         if self.suggestion is not None:
@@ -115,7 +118,8 @@ class FinderResult:
             fields["interval"] = tuple(interval) if interval is not None else None
             return cls(**fields)
         except (KeyError, TypeError) as exc:
-            raise LRKitError(f"`data` of FinderResult.from_dict must come from to_dict(); got {exc!r}.") from None
+            message = f"`data` of FinderResult.from_dict must come from to_dict(); got {exc!r}."
+            raise LRKitError(message) from None
 
     def plot(self, ax: Any = None) -> Any:
         """Draw the sweep (see :func:`lrkit.plotting.plot_finder`); return the figure."""

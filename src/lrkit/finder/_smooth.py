@@ -37,7 +37,9 @@ def _tricube(u: np.ndarray) -> np.ndarray:
     return a * a * a
 
 
-def _local_linear(x: np.ndarray, y: np.ndarray, h: np.ndarray, robust: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _local_linear(
+    x: np.ndarray, y: np.ndarray, h: np.ndarray, robust: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """One LOESS pass: the value at each ``x_i`` of a weighted line fit around it, and its leverage.
 
     The leverage :math:`H_{ii}` is the weight of :math:`y_i` in its own fitted value
@@ -116,7 +118,9 @@ def _kth_neighbour_distance(x: np.ndarray, k: int) -> np.ndarray:
     return best
 
 
-def smooth(lrs: np.ndarray, losses: np.ndarray, *, window: float | None = None, robust: bool = True) -> np.ndarray:
+def smooth(
+    lrs: np.ndarray, losses: np.ndarray, *, window: float | None = None, robust: bool = True
+) -> np.ndarray:
     """Smooth a range-test curve without lag: robust local-linear regression in log-LR.
 
     At each point :math:`x_i = \\log_{10} \\eta_i` the smoothed value is the
@@ -218,13 +222,16 @@ def _check_curve(lrs: object, losses: object, owner: str) -> tuple[np.ndarray, n
         lr = np.asarray(lrs, dtype=np.float64)
         y = np.asarray(losses, dtype=np.float64)
     except (TypeError, ValueError):
-        raise LRKitError(f"`lrs` and `losses` of {owner} must be sequences of numbers; got {lrs!r}, {losses!r}.") from None
+        message = f"`lrs` and `losses` of {owner} must be sequences of numbers; got {lrs!r}, {losses!r}."
+        raise LRKitError(message) from None
     if lr.ndim != 1 or y.ndim != 1 or lr.shape != y.shape:
         raise LRKitError(
-            f"`lrs` and `losses` of {owner} must be 1-D of the same length; got shapes {lr.shape} and {y.shape}."
+            f"`lrs` and `losses` of {owner} must be 1-D of the same length; "
+            f"got shapes {lr.shape} and {y.shape}."
         )
     if lr.size and (not np.all(np.isfinite(lr)) or np.any(lr <= 0)):
-        raise LRKitError(f"`lrs` of {owner} must be finite and > 0; got {float(lr[~(np.isfinite(lr) & (lr > 0))][0])!r}.")
+        bad = float(lr[~(np.isfinite(lr) & (lr > 0))][0])
+        raise LRKitError(f"`lrs` of {owner} must be finite and > 0; got {bad!r}.")
     if lr.size > 1 and np.any(np.diff(lr) <= 0):
         raise LRKitError(f"`lrs` of {owner} must be strictly increasing (a sweep); got {lr.tolist()[:6]}...")
     return np.log10(lr) if lr.size else lr, y

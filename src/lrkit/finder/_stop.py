@@ -9,7 +9,8 @@ rise against the curve's own scale instead:
 
 .. math::
 
-    \\text{bar}_i = b_i + \\tau \\max\\bigl(y_0 - b_i,\\; 4\\hat\\sigma_i,\\; 10^{-6}\\max(|y_0|, |b_i|)\\bigr)
+    \\text{bar}_i = b_i + \\tau \\max\\bigl(y_0 - b_i,\\; 4\\hat\\sigma_i,\\;
+                                          10^{-6}\\max(|y_0|, |b_i|)\\bigr)
 
 where :math:`y_0` is the median of the first :data:`WARMUP` losses (the
 starting level), :math:`b_i` the running minimum of the 3-point running median

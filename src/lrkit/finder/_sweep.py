@@ -39,7 +39,9 @@ def sweep_schedule(start: float, end: float, num_steps: int, mode: str = "exp") 
     return factory(start=start, end=end, steps=num_steps)
 
 
-def _check_args(step_fn: Any, start: Any, end: Any, num_steps: Any, mode: Any, rule: Any) -> tuple[float, float, int]:
+def _check_args(
+    step_fn: Any, start: Any, end: Any, num_steps: Any, mode: Any, rule: Any
+) -> tuple[float, float, int]:
     if not callable(step_fn):
         raise LRKitError(f"`step_fn` of range_test must be callable as step_fn(lr) -> loss; got {step_fn!r}.")
     start = check_positive("start", start, "range_test")
@@ -56,9 +58,12 @@ def _as_loss(value: Any, step: int) -> float:
     try:
         loss = float(value)
     except (TypeError, ValueError):
-        raise LRKitError(f"`step_fn` of range_test must return a scalar loss; got {value!r} at step {step}.") from None
+        message = f"`step_fn` of range_test must return a scalar loss; got {value!r} at step {step}."
+        raise LRKitError(message) from None
     if step == 0 and not math.isfinite(loss):
-        raise LRKitError(f"the first loss of range_test must be finite; got {loss!r} at step 0 (check the model and data).")
+        raise LRKitError(
+            f"the first loss of range_test must be finite; got {loss!r} at step 0 (check the model and data)."
+        )
     return loss
 
 
@@ -172,8 +177,14 @@ def range_test(
         seed=seed,
         replicates=replicates,
         wall_time=wall_time,
-        meta={"start": start, "end": end, "num_steps": num_steps, "mode": mode, "schedule": schedule.to_spec(),
-              "diverge_threshold": float(diverge_threshold)},
+        meta={
+            "start": start,
+            "end": end,
+            "num_steps": num_steps,
+            "mode": mode,
+            "schedule": schedule.to_spec(),
+            "diverge_threshold": float(diverge_threshold),
+        },
     )
 
 
@@ -203,7 +214,9 @@ def _finish(
     suggestions = {name: suggest(lrs, losses, name, window=window).lr for name in rules}
     band = None
     if interval and chosen.lr is not None:
-        band = bootstrap_interval(lrs, losses, rule=rule, seed=seed, window=window, replicates=replicates, repeats=repeats)
+        band = bootstrap_interval(
+            lrs, losses, rule=rule, seed=seed, window=window, replicates=replicates, repeats=repeats
+        )
     meta = {**meta, "smooth_window": window, "interval_method": "wild bootstrap" if interval else None,
             "replicates": replicates if interval else 0, "seed": seed, "index": chosen.index}
     return FinderResult(

@@ -50,7 +50,8 @@ def plot_finder(result: Any, *, ax: Any = None, title: str | None = None) -> Any
     if result.interval is not None:
         ax.axvspan(*result.interval, color="#f0a030", alpha=0.25, label="interval")
     if result.suggestion is not None:
-        ax.axvline(result.suggestion, color="#d0501a", lw=1.8, label=f"{result.rule}: {result.suggestion:.3g}")
+        label = f"{result.rule}: {result.suggestion:.3g}"
+        ax.axvline(result.suggestion, color="#d0501a", lw=1.8, label=label)
     others = {k: v for k, v in (result.suggestions or {}).items() if v is not None and k != result.rule}
     for name, value in others.items():
         ax.axvline(value, ymin=0.93, ymax=1.0, color="0.2", lw=1)
