@@ -77,6 +77,16 @@ def test_spikes_are_found_at_their_steps_and_clipping_is_sized_from_grad_norms()
     assert "clip gradients at about 1" in d.recommendation
 
 
+def test_a_blow_up_before_any_progress_is_too_high_not_a_spike():
+    # Adam at 100x its rate: the first update explodes the loss, the net is dead (chance level) after.
+    y = 2.3 + 0.02 * np.random.default_rng(2).normal(size=400)
+    y[1] = 500.0
+    d = diagnose(y, np.full(400, 0.3))
+    assert d.verdict == "too_high_diverging" and d.evidence[0].statistic == "early_spikes"
+    assert d.evidence[0].steps == (1,)
+    assert "warmup" in d.recommendation and "0.3" in d.recommendation
+
+
 def test_early_spikes_recommend_warmup():
     y = _noisy(1 / np.sqrt(1 + T))
     y[20] += 3.0

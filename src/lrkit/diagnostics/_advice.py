@@ -60,7 +60,11 @@ def advise(verdict: str, *, y: np.ndarray, lrs: np.ndarray | None, grad_norms: n
     assert evidence is not None and stats is not None and events is not None and wide is not None
     n = y.size
     s = steps
-    if verdict == "too_high_diverging":
+    if verdict == "too_high_diverging" and key == "blowup":
+        first = int(s[events[0][0]])
+        rec = (f"Divide the rate by about 3 and add {_round_steps(2 * max(first - int(s[0]), 50))} warmup steps: "
+               f"the loss blew up at step {first}{_rate_at(lrs, events[0][0])} before training made progress.")
+    elif verdict == "too_high_diverging":
         worse_than_start = stats["rise"] > 1.0
         factor = 10 if worse_than_start else 3
         turn = int(s[i_min])

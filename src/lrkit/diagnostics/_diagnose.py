@@ -54,6 +54,9 @@ SPIKE_TAIL = 10.0
 #: Spike: at most this many events per 100 steps, and never more than 3 below 300 steps
 #: (more is an oscillating or heavy-tailed loss, not a few bad batches).
 SPIKE_RATE = 1.0
+#: Diverging (early blow-up): a spike while the loss is within this fraction of the run's progress
+#: from its start level.
+BLOWUP_FRAC = 0.1
 #: Diverging: end level above the best level by this fraction of the progress made ...
 RISE_FRAC = 0.5
 #: ... and by this many standard errors of the end level.
@@ -210,6 +213,16 @@ def _diagnose_finite(
     ]
     if len(events) > max(3.0, SPIKE_RATE * n / 100):
         events = []  # frequent "spikes" are the noise of this loss (or an oscillation), not events
+    # A spike before the loss has made a tenth of the run's progress is the first updates blowing
+    # up, not a bad batch: the initial rate is too high (what warmup is for). Levels use only the
+    # points before the spike, so the spike cannot pass for the start level.
+    best = float(smooth.min())
+    early = []
+    for a, b in events:
+        start = float(np.median(y[: min(3, a)]))
+        pre = float(np.median(y[max(0, a - 10) : a]))
+        if start - pre <= BLOWUP_FRAC * max(start - best, 0.0):
+            early.append((a, b))
     clean = y.copy()
     med = running_median(y, 4 * SPIKE_MAX_LEN + 1)
     for a, b in events:
@@ -263,6 +276,9 @@ def _diagnose_finite(
         "zigzag": Evidence("zigzag_ratio", zz, ZIGZAG, bool(zz > ZIGZAG), strength(zz, ZIGZAG), span,
                            f"step-to-step changes are {zz:.2f}x the two-step changes (1 for noise; "
                            f"a zig-zag above {ZIGZAG:g})"),
+        "blowup": Evidence("early_spikes", float(len(early)), 0.0, bool(early),
+                           1.0 if early else 0.0, tuple(s[a] for a, _ in early),
+                           f"{len(early)} spike(s) before the loss made {BLOWUP_FRAC:g} of its progress"),
         "spikes": Evidence("spike_height", max(rel, default=0.0), SPIKE_REL, bool(events),
                            strength(max(rel, default=0.0), SPIKE_REL), tuple(s[a] for a, _ in events),
                            f"{len(events)} spike(s) above {SPIKE_Z:g} robust SDs of the local trend "
@@ -286,7 +302,7 @@ def _diagnose_finite(
              "max_spike_height": max(rel, default=0.0), "decade_ratio": float(ratio),
              "last_decade_z": float(z_last), "total_progress_z": float(z_total), "noise_to_spread": sigma_c,
              "end_noise_to_spread": noise_end}
-    order = [("loss_spikes", "spikes"), ("too_high_diverging", "rise"),
+    order = [("too_high_diverging", "blowup"), ("loss_spikes", "spikes"), ("too_high_diverging", "rise"),
              ("too_high_oscillating", "oscillation"), ("too_high_oscillating", "zigzag"),
              ("too_low_slow", "slow"),
              ("plateau", "plateau")]
