@@ -62,8 +62,9 @@ def advise(verdict: str, *, y: np.ndarray, lrs: np.ndarray | None, grad_norms: n
     s = steps
     if verdict == "too_high_diverging" and key == "blowup":
         first = int(s[events[0][0]])
-        rec = (f"Divide the rate by about 3 and add {_round_steps(2 * max(first - int(s[0]), 50))} warmup steps: "
-               f"the loss blew up at step {first}{_rate_at(lrs, events[0][0])} before training made progress.")
+        warm = _round_steps(2 * max(first - int(s[0]), 50))
+        rec = (f"Divide the rate by about 3 and add {warm} warmup steps: the loss blew up at step "
+               f"{first}{_rate_at(lrs, events[0][0])} before training made progress.")
     elif verdict == "too_high_diverging":
         worse_than_start = stats["rise"] > 1.0
         factor = 10 if worse_than_start else 3
