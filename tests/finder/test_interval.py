@@ -26,8 +26,11 @@ def test_contains_the_suggestion_and_is_reproducible(seed):
 
 
 def test_wider_when_the_sweep_is_noisier():
-    quiet = np.mean([_width(bootstrap_interval(LRS, synthetic.curve(LRS, noise=0.01, seed=s), replicates=30)) for s in range(2)])
-    loud = np.mean([_width(bootstrap_interval(LRS, synthetic.curve(LRS, noise=0.08, seed=s), replicates=30)) for s in range(2)])
+    def mean_width(noise):
+        curves = [synthetic.curve(LRS, noise=noise, seed=s) for s in range(2)]
+        return np.mean([_width(bootstrap_interval(LRS, y, replicates=30)) for y in curves])
+
+    quiet, loud = mean_width(0.01), mean_width(0.08)
     assert loud > 2 * quiet
 
 
@@ -41,7 +44,8 @@ def test_noiseless_curve_gives_a_narrow_interval():
 
 def test_higher_level_is_wider():
     y = synthetic.curve(LRS, noise=0.05, seed=1)
-    assert _width(bootstrap_interval(LRS, y, level=0.98, replicates=40)) >= _width(bootstrap_interval(LRS, y, level=0.5, replicates=40))
+    wide = bootstrap_interval(LRS, y, level=0.98, replicates=40)
+    assert _width(wide) >= _width(bootstrap_interval(LRS, y, level=0.5, replicates=40))
 
 
 def test_no_interval_without_a_suggestion():
@@ -96,7 +100,8 @@ def test_combined_suggestion_is_closer_to_the_truth_on_average():
         for s in range(4):
             y = synthetic.curve(LRS, noise=0.08, seed=10 * k + s)
             it = iter(y)
-            runs.append(range_test(lambda lr: float(next(it)), start=1e-6, end=1.0, num_steps=100, interval=False))
+            step = lambda lr, it=it: float(next(it))  # noqa: E731
+            runs.append(range_test(step, start=1e-6, end=1.0, num_steps=100, interval=False))
         single += [abs(np.log10(r.suggestion) - truth) for r in runs]
         pooled.append(abs(np.log10(combine(runs, interval=False).suggestion) - truth))
     assert np.mean(pooled) < np.mean(single)
@@ -122,8 +127,10 @@ def test_coverage_of_the_nominal_90_percent_interval_on_synthetic_sweeps():
     """The measurement quoted in docs/finder.md (87% on 60 curves): at least 80%."""
     rng, hits, n = np.random.default_rng(1), 0, 0
     for trial in range(60):
-        p = dict(lr_fast=10 ** rng.uniform(-5, -2), width=rng.uniform(0.15, 0.45), drop=rng.uniform(0.3, 0.95),
-                 blow_width=rng.uniform(0.08, 0.3), noise=rng.uniform(0.01, 0.08))
+        p = dict(
+            lr_fast=10 ** rng.uniform(-5, -2), width=rng.uniform(0.15, 0.45), drop=rng.uniform(0.3, 0.95),
+            blow_width=rng.uniform(0.08, 0.3), noise=rng.uniform(0.01, 0.08),
+        )
         gap = rng.uniform(1, 3)
         lrs = np.geomspace(p["lr_fast"] / 1e3, p["lr_fast"] * 10 ** (gap + 1.5), 100)
         truth = suggest(lrs, synthetic.curve(lrs, lr_blow=p["lr_fast"] * 10**gap, **{**p, "noise": 0.0})).lr

@@ -26,7 +26,8 @@ def test_range_test_signature_is_keyword_only_after_step_fn():
     defaults = {k: p.default for k, p in params.items() if k != "step_fn"}
     assert defaults["start"] == 1e-7 and defaults["end"] == 10.0 and defaults["num_steps"] == 100
     assert defaults["mode"] == "exp" and defaults["rule"] == "default" and defaults["interval"] is True
-    assert {"on_step", "allreduce", "diverge_threshold", "smooth_window", "seed", "replicates"} <= set(defaults)
+    hooks = {"on_step", "allreduce", "diverge_threshold", "smooth_window", "seed", "replicates"}
+    assert hooks <= set(defaults)
 
 
 def test_sweep_schedule_is_a_registered_schedule_and_its_spec_round_trips():

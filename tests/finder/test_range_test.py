@@ -50,7 +50,8 @@ def test_nan_stops_at_once_and_is_recorded():
 
 
 def test_inf_counts_as_nan():
-    r = range_test(lambda lr: math.inf if lr > 1e-2 else 2.0, start=1e-5, end=1.0, num_steps=30, interval=False)
+    step = lambda lr: math.inf if lr > 1e-2 else 2.0  # noqa: E731
+    r = range_test(step, start=1e-5, end=1.0, num_steps=30, interval=False)
     assert r.stop_reason == "nan" and math.isinf(r.losses[-1])
 
 
@@ -162,7 +163,8 @@ def test_result_record_round_trips_through_json():
 
 
 def test_nan_loss_round_trips_as_null():
-    r = range_test(lambda lr: float("nan") if lr > 0.1 else 1.0, start=1e-3, end=1.0, num_steps=12, interval=False)
+    step = lambda lr: float("nan") if lr > 0.1 else 1.0  # noqa: E731
+    r = range_test(step, start=1e-3, end=1.0, num_steps=12, interval=False)
     d = json.loads(r.to_json())
     assert d["losses"][-1] is None and d["stop_reason"] == "nan" and d["suggestion"] is None
     assert math.isnan(FinderResult.from_dict(d).losses[-1])
@@ -182,7 +184,8 @@ def test_top_level_lazy_names():
         ({"num_steps": 4}, r"`num_steps` of range_test must be an integer >= 10; got 4."),
         ({"num_steps": 50.5}, r"`num_steps` of range_test must be an integer >= 10"),
         ({"mode": "log"}, r"`mode` of range_test must be one of 'exp', 'linear'; got 'log'."),
-        ({"rule": "steep"}, r"unknown rule 'steep'; did you mean 'steepest'\? Valid: default, minimum/10, steepest, valley."),
+        ({"rule": "steep"},
+         r"unknown rule 'steep'; did you mean 'steepest'\? Valid: default, minimum/10, steepest, valley."),
         ({"diverge_threshold": 0}, r"`diverge_threshold` of range_test must be a finite number > 0"),
         ({"smooth_window": -1.0}, r"`smooth_window` of range_test must be a finite number > 0"),
         ({"on_step": 3}, r"`on_step` of range_test must be callable or None; got 3."),
@@ -208,7 +211,8 @@ def test_non_finite_first_loss_is_an_error(first):
 
 
 def test_non_scalar_loss_is_an_error():
-    with pytest.raises(LRKitError, match=r"`step_fn` of range_test must return a scalar loss; got \[1.0, 2.0\]"):
+    pattern = r"`step_fn` of range_test must return a scalar loss; got \[1.0, 2.0\]"
+    with pytest.raises(LRKitError, match=pattern):
         range_test(lambda lr: [1.0, 2.0])
 
 

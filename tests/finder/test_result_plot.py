@@ -65,7 +65,8 @@ def test_repr_is_short(result):
 
 
 def test_bad_records():
-    with pytest.raises(LRKitError, match=r"`stop_reason` of FinderResult must be one of completed, diverged, nan, callback; got 'x'"):
+    pattern = r"`stop_reason` of FinderResult must be one of completed, diverged, nan, callback; got 'x'"
+    with pytest.raises(LRKitError, match=pattern):
         FinderResult([1e-3], [1.0], [1.0], "x", None, None, "default", "", 1, 0.0)
     with pytest.raises(LRKitError, match=r"must have the same length; got 2, 1, 1."):
         FinderResult([1e-3, 1e-2], [1.0], [1.0], "completed", None, None, "default", "", 1, 0.0)

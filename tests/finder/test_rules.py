@@ -1,4 +1,4 @@
-"""Suggestion rules: never raise, the default rule's invariances, and the peers as their libraries define them."""
+"""Suggestion rules: never raise, the default rule's invariances, the peers as their libraries define them."""
 
 from __future__ import annotations
 
@@ -46,9 +46,11 @@ def test_constant_curves_give_no_suggestion(n, value, rule):
         ([1.0, 0.5, 0.2], "too few points: 3 usable"),
         (np.full(50, 3.0), "flat curve"),
         (np.linspace(1.0, 5.0, 50), "the loss rose from the first step"),
-        ([1.0] * 12 + [1e6] * 44, "flat curve: the smoothed loss varies by 0, within the noise (SD 0); it blew up at step 12"),
+        ([1.0] * 12 + [1e6] * 44,
+         "flat curve: the smoothed loss varies by 0, within the noise (SD 0); it blew up at step 12"),
         ([1.0] * 6 + [1e6] * 44, "diverged at once"),
-        ([1.0, 0.9, 0.8, float("nan")] + [0.1] * 40, "too few points: 3 usable (need 8); the loss was not finite from step 3"),
+        ([1.0, 0.9, 0.8, float("nan")] + [0.1] * 40,
+         "too few points: 3 usable (need 8); the loss was not finite from step 3"),
     ],
 )
 def test_default_rule_reasons(losses, reason):
@@ -79,7 +81,8 @@ def test_pure_noise_is_usually_called_flat_and_otherwise_weak():
 
 
 def test_unknown_rule_lists_the_valid_ones():
-    with pytest.raises(LRKitError, match=r"unknown rule 'valey'; did you mean 'valley'\? Valid: default, minimum/10, steepest, valley."):
+    pattern = r"unknown rule 'valey'; did you mean 'valley'\? Valid: default, minimum/10, steepest, valley."
+    with pytest.raises(LRKitError, match=pattern):
         suggest([1e-3], [1.0], "valey")
 
 
@@ -106,11 +109,10 @@ curves = st.fixed_dictionaries(
 )
 
 
-def _curve(p, lrs, **over):
-    q = {**p, **over}
-    return synthetic.curve(lrs, lr_fast=q["lr_fast"], width=q["width"], drop=q["drop"],
-                           lr_blow=q["lr_fast"] * 10 ** q["gap"], blow_width=q["blow_width"],
-                           noise=q["noise"], seed=q["seed"], scale=q.get("scale", 1.0), offset=q.get("offset", 0.0))
+def _curve(p, lrs):
+    return synthetic.curve(lrs, lr_fast=p["lr_fast"], width=p["width"], drop=p["drop"],
+                           lr_blow=p["lr_fast"] * 10 ** p["gap"], blow_width=p["blow_width"],
+                           noise=p["noise"], seed=p["seed"])
 
 
 def _grid(p, start_decades_below=3.0, n_per_decade=15.0):
@@ -240,7 +242,8 @@ def test_valley_and_minimum_match_fastai(seed):
 def test_steepest_matches_torch_lr_finder(seed):
     lrs = np.geomspace(1e-7, 10.0, 100)
     y = synthetic.curve(lrs, noise=0.05, seed=seed)
-    # torch_lr_finder.LRFinder.range_test: loss = smooth_f * loss + (1 - smooth_f) * previous, smooth_f = 0.05.
+    # torch_lr_finder.LRFinder.range_test: loss = smooth_f * loss + (1 - smooth_f) * previous,
+    # with smooth_f = 0.05.
     hist = [y[0]]
     for v in y[1:]:
         hist.append(0.05 * v + 0.95 * hist[-1])

@@ -79,5 +79,6 @@ def test_a_non_finite_loss_ends_the_sweep():
 
 
 def test_bad_threshold():
-    with pytest.raises(LRKitError, match=r"`diverge_threshold` of range_test must be a finite number > 0; got -1"):
+    pattern = r"`diverge_threshold` of range_test must be a finite number > 0; got -1"
+    with pytest.raises(LRKitError, match=pattern):
         DivergenceMonitor(-1)
