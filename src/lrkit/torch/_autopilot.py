@@ -170,6 +170,9 @@ class Autopilot:
             g["lr"] = rate * r
 
     # -- snapshots -----------------------------------------------------------------------------
+    # Not lrkit.torch.snapshot: that one also rewinds every RNG (right for a range test that must
+    # leave no trace), but a rollback must move on: rewinding the data order or dropout masks would
+    # replay the very batch that caused the fault. Parameters, buffers and optimizer state only.
     def _tensors(self) -> list[torch.Tensor]:
         params = [p for g in self.optimizer.param_groups for p in g["params"]]
         buffers = list(self.model.buffers()) if self.model is not None else []
