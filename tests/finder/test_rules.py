@@ -8,7 +8,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from lrkit import LRKitError
-from lrkit.finder import Suggestion, rules, suggest, synthetic, valley_geometry
+from lrkit.finder import Suggestion, range_test, rules, suggest, synthetic, valley_geometry
 
 # -- never raise on odd curves -------------------------------------------------------------------
 
@@ -267,3 +267,13 @@ def test_default_is_less_noisy_than_steepest_across_batches():
         xs = [np.log10(suggest(lrs, synthetic.curve(lrs, noise=0.03, seed=s), rule).lr) for s in range(30)]
         spread[rule] = np.std(xs)
     assert spread["default"] < 0.5 * spread["steepest"]
+
+
+def test_isolated_bad_batches_do_not_move_the_default_or_stop_the_sweep():
+    lrs = np.geomspace(1e-7, 10.0, 100)
+    y = synthetic.curve(lrs, noise=0.02, seed=5)
+    spiky = y.copy()
+    spiky[[20, 45, 60]] += 50.0  # three single-batch spikes, 2500 noise SDs each
+    assert suggest(lrs, spiky).lr == pytest.approx(suggest(lrs, y).lr, rel=0.05)
+    r = range_test(lambda lr, it=iter(spiky): float(next(it)), start=1e-7, end=10.0, num_steps=100, interval=False)
+    assert r.stop_reason == "diverged" and r.lrs[-1] > 1e-1
