@@ -54,6 +54,7 @@ def test_probe_leaves_no_trace_and_costs_its_steps():
     opt = torch.optim.SGD(model.parameters(), lr=1.0, momentum=0.9)
     ap = Autopilot(opt, budget=200, model=model, probe_steps=30)
     x, y = _regression()
+    assert ap.schedule() is None  # unknown until the probe has run
     while ap.phase == "probe":
         opt.zero_grad()
         loss = ((model(x[:64]).squeeze(1) - y[:64]) ** 2).mean()
@@ -71,6 +72,8 @@ def test_peak_is_below_the_stability_limit_and_training_converges():
     limit = 2.0 / float(torch.linalg.eigvalsh(hessian).max())
     ap, _, final, steps = _run()
     assert 0 < ap.peak < limit
+    sched = ap.schedule()  # warmup (5%) then cosine to zero, peaking at the probe's rate
+    assert sched(15) == pytest.approx(ap.peak) and sched(299) < 1e-3 * ap.peak and sched(0) == 0.0
     assert steps == ap.total_steps == ap.probe_steps + 300
     assert final < 0.05  # noise variance is 0.01; the start is ~ |w|^2 * 3
 
