@@ -145,8 +145,22 @@ def _read_tensorboard(path: Path) -> History:
 def read_history(path: str | Path) -> History:
     """Read a history from a CSV file, a TensorBoard event file, or a directory of event files.
 
+    Args:
+        path: a ``.csv`` file, an ``events.out.tfevents.*`` file, or a directory of them.
+
+    Returns:
+        A :class:`History` (steps, losses, rates or ``None``), sorted by step.
+
     Raises:
         LRKitError: as :func:`read_csv`, or when event files need ``tensorboard`` and it is missing.
+
+    Example:
+        >>> import tempfile, os
+        >>> f = os.path.join(tempfile.mkdtemp(), "run.csv")
+        >>> _ = open(f, "w").write("step,loss,lr\n0,2.0,0.1\n1,1.5,0.1\n")
+        >>> h = read_history(f)
+        >>> h.losses.tolist(), h.lrs.tolist()
+        ([2.0, 1.5], [0.1, 0.1])
     """
     path = Path(path)
     if path.is_dir() or path.name.startswith("events.out.tfevents"):
