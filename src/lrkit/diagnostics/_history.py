@@ -157,7 +157,7 @@ def read_history(path: str | Path) -> History:
     Example:
         >>> import tempfile, os
         >>> f = os.path.join(tempfile.mkdtemp(), "run.csv")
-        >>> _ = open(f, "w").write("step,loss,lr\n0,2.0,0.1\n1,1.5,0.1\n")
+        >>> _ = open(f, "w").write("step,loss,lr\\n0,2.0,0.1\\n1,1.5,0.1\\n")
         >>> h = read_history(f)
         >>> h.losses.tolist(), h.lrs.tolist()
         ([2.0, 1.5], [0.1, 0.1])
