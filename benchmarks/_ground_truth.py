@@ -181,8 +181,8 @@ def load_or_compute(
                     print(f"  [{len(new)}/{len(missing)}] {task} {optimizer} lr={rec['lr']:.4g} seed={rec['seed']}: "
                           f"{rec['metric_name']}={rec['metric']:.4g}{' (diverged)' if rec['diverged'] else ''} "
                           f"[{time.perf_counter() - start:.0f}s]", file=sys.stderr, flush=True)
-                if len(new) % 10 == 0:
-                    _save(cache, new)  # keep finished runs if interrupted
+                if len(new) % 10 == 0 or rec["wall_time"] > 5:
+                    _save(cache, new)  # keep finished runs if interrupted (every long run)
         _save(cache, new)
         runs.update(new)
     return [runs[key(*w)] for w in wanted]

@@ -124,7 +124,12 @@ def main() -> None:
         "each task with its default optimizer and budget. Diverged runs (NaN/inf loss) count as the worst "
         "value (chance accuracy, infinite loss). *Near-best band*: rates whose mean is within 1 accuracy point "
         "(or 5% of the loss) of the best. Ground truth for the finder and tuning benchmarks "
-        "(cached in `benchmarks/results/lr_sensitivity.json`).\n\n"
+        "(cached in `benchmarks/results/lr_sensitivity.json`). "
+        + ("" if args.full else f"charlm runs at a cut-down budget ({GRIDS['charlm'].budget} of its "
+           f"{get_task('charlm').info.budget} steps; `--full` for the whole budget), so its default rate, "
+           "chosen for the full budget, need not be its cut-down optimum. ")
+        + "The wine-logreg metric is the training objective, the quantity step-size theory speaks about; "
+        "the dotted line is 2/L of full-batch GD (`ConvexTask.curvature()`).\n\n"
         + markdown_table(summary, headers)
         + "\n\n![LR sensitivity](benchmarks/results/lr_sensitivity.png)\n\n"
         + "<details><summary>Per-rate tables</summary>\n\n" + "\n\n".join(details) + "\n\n</details>"

@@ -34,4 +34,4 @@ def test_charlm_full_run_learns_the_language():
     # Uniform guessing is ln(vocab) ~ 5.1 nats/char; character unigram statistics give ~3.3.
     task = get_task("charlm")
     r = train(task, lr=task.info.default_lr)
-    assert not r.diverged and r.final["val_loss"] < 2.0
+    assert not r.diverged and r.final["val_loss"] < 1.9  # measured: 1.77 at seed 0

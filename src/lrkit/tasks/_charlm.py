@@ -237,7 +237,7 @@ register(CharLMTask(
     summary="char transformer LM (2 layers, d_model 128, 4 heads, context 128) on stdlib source",
     train_files=TRAIN_FILES, val_files=VAL_FILES,
     arch=dict(d_model=128, n_layer=2, n_head=4, context=128),
-    defaults=dict(default_optimizer="adamw", default_lr=3e-3, budget=1000, batch_size=32, cost=150.0),
+    defaults=dict(default_optimizer="adamw", default_lr=1e-3, budget=1000, batch_size=32, cost=155.0),
     val_windows=256,
 ))
 
