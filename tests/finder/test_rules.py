@@ -48,7 +48,7 @@ def test_constant_curves_give_no_suggestion(n, value, rule):
         (np.linspace(1.0, 5.0, 50), "the loss rose from the first step"),
         ([1.0] * 12 + [1e6] * 44,
          "flat curve: the smoothed loss varies by 0, within the noise (SD 0); it blew up at step 12"),
-        ([1.0] * 6 + [1e6] * 44, "diverged at once"),
+        ([1.0] * 6 + [1e6] * 44, "diverged at once: the loss blew up at step 6, before 8 usable points"),
         ([1.0, 0.9, 0.8, float("nan")] + [0.1] * 40,
          "too few points: 3 usable (need 8); the loss was not finite from step 3"),
     ],

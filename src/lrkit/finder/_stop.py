@@ -109,6 +109,12 @@ class DivergenceMonitor:
         self._losses.append(float(loss))
         self._best = min(self._best, statistics.median(self._losses[-3:]))
         above = False
+        if len(self._losses) == WARMUP:
+            # The warm-up losses were not judged as they came; flag them against
+            # the first bar now, so that the offline cut can see a blow-up that
+            # began inside the warm-up (the stop decisions are unchanged).
+            first = self.bar()
+            self.above = [v > first for v in self._losses[:-1]]
         if len(self._losses) >= WARMUP:
             # The bar without the whole-curve noise term is a lower bound of the
             # bar; only a loss above it needs the (costlier) full bar.
