@@ -44,6 +44,11 @@ def split(x: np.ndarray, y: np.ndarray, val_fraction: float, *, stratify: bool, 
     ``np.random.default_rng(seed)``; stratified, each class ``c`` with ``n_c`` rows sends its
     first ``round(val_fraction * n_c)`` permuted rows to validation, otherwise the first
     ``ceil(val_fraction * n)`` rows go. Both sides keep the permuted order.
+
+    Example:
+        >>> a = split(np.arange(10.0)[:, None], np.array([0] * 5 + [1] * 5), 0.2, stratify=True)
+        >>> len(a.x_train), a.y_val.tolist()
+        (8, [0, 1])
     """
     order = np.random.default_rng(seed).permutation(len(x))
     is_val = np.zeros(len(x), dtype=bool)
@@ -62,6 +67,11 @@ def standardize(a: Arrays, *, targets: bool = False) -> Arrays:
 
     Constant columns (e.g. the always-zero border pixels of digits) keep a scale of 1
     instead of dividing by zero.
+
+    Example:
+        >>> a = standardize(Arrays(np.array([[1.0, 5.0], [3.0, 5.0]]), np.zeros(2), np.array([[2.0, 6.0]]), np.zeros(1)))
+        >>> a.x_train.tolist(), a.x_val.tolist()
+        ([[-1.0, 0.0], [1.0, 0.0]], [[0.0, 1.0]])
     """
 
     def z(train: np.ndarray, val: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
