@@ -35,7 +35,8 @@ def list_tasks(json_out: bool = typer.Option(False, "--json", help="Print JSON."
     for i in infos:
         table.add_row(
             escape(i.name), escape(i.data), _params(i.n_params), i.default_optimizer, f"{i.default_lr:g}",
-            f"{i.budget} ({i.budget / i.steps_per_epoch:.3g} ep)", i.metric + (" ↑" if i.higher_is_better else " ↓"),
+            f"{i.budget} ({i.budget / i.steps_per_epoch:.3g} ep)",
+            i.metric + (" ↑" if i.higher_is_better else " ↓"),
             "-" if i.cost is None else f"{i.cost:g}",
         )
     Console(width=200).print(table)
@@ -45,9 +46,13 @@ def list_tasks(json_out: bool = typer.Option(False, "--json", help="Print JSON."
 def train_command(
     task: str = typer.Option(..., "--task", help="Built-in task name (see `lrkit tasks list`)."),
     lr: float = typer.Option(..., "--lr", help="Learning rate (the peak rate when a schedule is given)."),
-    schedule: str | None = typer.Option(None, "--schedule", help="Schedule spec; its shape is rescaled to peak at --lr."),
-    optimizer: str | None = typer.Option(None, "--optimizer", help="sgd, sgd-plain, adam or adamw (default: the task's)."),
-    epochs: float | None = typer.Option(None, "--epochs", help="Budget in epochs (passes over the training data)."),
+    schedule: str | None = typer.Option(
+        None, "--schedule", help="Schedule spec; its shape is rescaled to peak at --lr."
+    ),
+    optimizer: str | None = typer.Option(
+        None, "--optimizer", help="sgd, sgd-plain, adam or adamw (default: the task's)."
+    ),
+    epochs: float | None = typer.Option(None, "--epochs", help="Budget in epochs (passes over the data)."),
     steps: int | None = typer.Option(None, "--steps", help="Budget in optimizer steps."),
     seed: int = typer.Option(0, "--seed", help="Seed of weights and batch order."),
     eval_every: int | None = typer.Option(None, "--eval-every", help="Also evaluate every N steps."),

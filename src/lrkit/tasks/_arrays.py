@@ -93,7 +93,9 @@ def from_arrays(
     if len(y_arr) != n:
         raise LRKitError(f"`y` of {_OWNER} must have one entry per row of X ({n}); got {len(y_arr)}.")
     if not (isinstance(model, torch.nn.Module) or callable(model)):
-        raise LRKitError(f"`model` of {_OWNER} must be an nn.Module or a factory returning one; got {model!r}.")
+        raise LRKitError(
+            f"`model` of {_OWNER} must be an nn.Module or a factory returning one; got {model!r}."
+        )
     if optimizer not in OPTIMIZERS:
         raise unknown_name("optimizer", optimizer, OPTIMIZERS)
     lr = check_positive("lr", lr, _OWNER)
@@ -112,14 +114,18 @@ def from_arrays(
         y_arr = y_arr.astype(np.int64)
         counts = np.bincount(y_arr)
         if np.count_nonzero(counts) < 2:
-            raise LRKitError(f"`y` of {_OWNER} must hold at least 2 classes for classification; got {counts.size}.")
+            raise LRKitError(
+                f"`y` of {_OWNER} must hold at least 2 classes for classification; got {counts.size}."
+            )
         stratify = bool(counts[counts > 0].min() >= 2) and n_val >= np.count_nonzero(counts)
     else:
         y_arr = y_arr.astype(np.float64)
     arrays = split(x_arr.astype(np.float64), y_arr, val_fraction, stratify=stratify, seed=split_seed)
     if standardize_inputs:
         arrays = standardize(arrays)
-    arrays = Arrays(arrays.x_train.astype(np.float32), arrays.y_train, arrays.x_val.astype(np.float32), arrays.y_val)
+    arrays = Arrays(
+        arrays.x_train.astype(np.float32), arrays.y_train, arrays.x_val.astype(np.float32), arrays.y_val
+    )
     batch = min(batch_size, len(arrays.x_train))
     steps_per_epoch = -(-len(arrays.x_train) // batch)
     budget = 10 * steps_per_epoch if budget is None else check_int("budget", budget, _OWNER)

@@ -99,7 +99,9 @@ class ArrayLoader:
         drop_last: bool = False,
     ) -> None:
         if len(inputs) != len(targets):
-            raise LRKitError(f"`targets` of ArrayLoader must have {len(inputs)} rows like `inputs`; got {len(targets)}.")
+            raise LRKitError(
+                f"`targets` of ArrayLoader must have {len(inputs)} rows like `inputs`; got {len(targets)}."
+            )
         self.inputs = inputs
         self.targets = targets
         self.batch_size = check_int("batch_size", batch_size, "ArrayLoader")
@@ -108,7 +110,9 @@ class ArrayLoader:
         self.drop_last = bool(drop_last)
         self.epoch = 0
         if len(self) == 0:
-            raise LRKitError(f"`batch_size` of ArrayLoader must be <= {len(inputs)} rows with drop_last; got {batch_size}.")
+            raise LRKitError(
+                f"`batch_size` of ArrayLoader must be <= {len(inputs)} rows with drop_last; got {batch_size}."
+            )
 
     def __len__(self) -> int:
         n = len(self.inputs)
@@ -205,7 +209,9 @@ class Task:
     def _make_info(self) -> TaskInfo:
         raise NotImplementedError  # pragma: no cover - abstract
 
-    def build(self, seed: int = 0, *, optimizer: str | None = None, lr: float | None = None) -> dict[str, Any]:
+    def build(
+        self, seed: int = 0, *, optimizer: str | None = None, lr: float | None = None
+    ) -> dict[str, Any]:
         """Build model, optimizer, loss and loaders for one run.
 
         Args:

@@ -35,7 +35,16 @@ from lrkit.errors import LRKitError
 from lrkit.tasks._base import Task, TaskInfo, register
 from lrkit.tasks._supervised import n_params
 
-__all__ = ["TRAIN_FILES", "VAL_FILES", "CharCorpus", "CharLM", "CharLMTask", "WindowLoader", "load_corpus", "lm_loss"]
+__all__ = [
+    "TRAIN_FILES",
+    "VAL_FILES",
+    "CharCorpus",
+    "CharLM",
+    "CharLMTask",
+    "WindowLoader",
+    "load_corpus",
+    "lm_loss",
+]
 
 #: Training modules of ``charlm`` (about 1 MB on Python 3.11).
 TRAIN_FILES: tuple[str, ...] = tuple(sorted(
@@ -118,7 +127,9 @@ class WindowLoader:
     def __init__(self, tokens: torch.Tensor, context: int, batch_size: int, *, shuffle: bool,
                  seed: int = 0, max_windows: int | None = None) -> None:
         if len(tokens) < context + 2:
-            raise LRKitError(f"`tokens` of WindowLoader must hold more than {context + 1} characters; got {len(tokens)}.")
+            raise LRKitError(
+                f"`tokens` of WindowLoader must hold more than {context + 1} characters; got {len(tokens)}."
+            )
         self.tokens, self.context, self.batch_size = tokens, context, batch_size
         self.shuffle, self.seed, self.epoch = shuffle, int(seed), 0
         n_windows = (len(tokens) - 1) // context
@@ -128,12 +139,15 @@ class WindowLoader:
         self._offsets = torch.arange(context + 1)
 
     def __len__(self) -> int:
-        return max(1, self.n_windows // self.batch_size) if self.shuffle else math.ceil(self.n_windows / self.batch_size)
+        if self.shuffle:
+            return max(1, self.n_windows // self.batch_size)
+        return math.ceil(self.n_windows / self.batch_size)
 
     def __iter__(self):
         if self.shuffle:
             gen = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)
-            starts = torch.randint(0, len(self.tokens) - self.context, (len(self) * self.batch_size,), generator=gen)
+            n = len(self) * self.batch_size
+            starts = torch.randint(0, len(self.tokens) - self.context, (n,), generator=gen)
         else:
             starts = torch.arange(self.n_windows) * self.context
         self.epoch += 1
@@ -214,8 +228,10 @@ class CharLMTask(Task):
         return TaskInfo(
             name=self.name,
             summary=self.summary,
-            data=(f"{len(self.train_files)} stdlib modules ({len(c.train):,} chars) / {len(self.val_files)} for "
-                  f"validation ({len(c.val):,} chars), vocab {len(c.vocab)}, Python {py}, sha256 {c.digest}"),
+            data=(
+                f"{len(self.train_files)} stdlib modules ({len(c.train):,} chars) / {len(self.val_files)} "
+                f"for validation ({len(c.val):,} chars), vocab {len(c.vocab)}, Python {py}, sha256 {c.digest}"
+            ),
             n_params=n_params(self._model()),
             default_optimizer=d["default_optimizer"],
             default_lr=float(d["default_lr"]),
@@ -243,7 +259,8 @@ class CharLMTask(Task):
             total, n = 0.0, 0
             for x, y in val_loader:
                 out = model(x)
-                total += float(F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1), reduction="sum"))
+                logits = out.reshape(-1, out.shape[-1])
+                total += float(F.cross_entropy(logits, y.reshape(-1), reduction="sum"))
                 n += y.numel()
         finally:
             model.train(was)

@@ -174,7 +174,8 @@ def wine_arrays() -> Arrays:
     from sklearn.datasets import load_wine
 
     bunch = load_wine()
-    return standardize(split(bunch.data.astype(np.float64), bunch.target.astype(np.int64), 0.2, stratify=True))
+    x, y = bunch.data.astype(np.float64), bunch.target.astype(np.int64)
+    return standardize(split(x, y, 0.2, stratify=True))
 
 
 def _diabetes_model() -> nn.Module:

@@ -26,7 +26,8 @@ def digits_arrays() -> Arrays:
     from sklearn.datasets import load_digits
 
     bunch = load_digits()
-    return standardize(split(bunch.data.astype(np.float64), bunch.target.astype(np.int64), 0.2, stratify=True))
+    x, y = bunch.data.astype(np.float64), bunch.target.astype(np.int64)
+    return standardize(split(x, y, 0.2, stratify=True))
 
 
 class DigitsMLP(nn.Sequential):

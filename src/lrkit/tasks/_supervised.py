@@ -69,7 +69,8 @@ def standardize(a: Arrays, *, targets: bool = False) -> Arrays:
     instead of dividing by zero.
 
     Example:
-        >>> a = standardize(Arrays(np.array([[1.0, 5.0], [3.0, 5.0]]), np.zeros(2), np.array([[2.0, 6.0]]), np.zeros(1)))
+        >>> x_train, x_val = np.array([[1.0, 5.0], [3.0, 5.0]]), np.array([[2.0, 6.0]])
+        >>> a = standardize(Arrays(x_train, np.zeros(2), x_val, np.zeros(1)))
         >>> a.x_train.tolist(), a.x_val.tolist()
         ([[-1.0, 0.0], [1.0, 0.0]], [[0.0, 1.0]])
     """
@@ -125,8 +126,10 @@ def evaluate_arrays(model: torch.nn.Module, loader: Any, task_type: str) -> dict
 def regression_loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Mean squared error that refuses silent broadcasting (``(n, 1)`` vs ``(n,)``)."""
     if output.shape != target.shape:
-        raise LRKitError(f"`output` of the regression loss must have the target's shape {tuple(target.shape)}; "
-                         f"got {tuple(output.shape)}.")
+        raise LRKitError(
+            f"`output` of the regression loss must have the target's shape {tuple(target.shape)}; "
+            f"got {tuple(output.shape)}."
+        )
     return F.mse_loss(output, target)
 
 

@@ -58,11 +58,15 @@ def resolve_schedule(lr: float, schedule: Schedule | str | None, budget: int) ->
     sched = parse(schedule)
     peak = float(np.max(sched(np.arange(budget))))
     if not peak > 0:
-        raise LRKitError(f"`schedule` of train must be positive somewhere in the first {budget} steps; got {sched}.")
+        raise LRKitError(
+            f"`schedule` of train must be positive somewhere in the first {budget} steps; got {sched}."
+        )
     return sched if peak == lr else scale(sched, lr / peak)
 
 
-def _resolve_task(task: Task | str | Callable[[int], dict[str, Any]]) -> tuple[str, Task | None, Callable[..., dict]]:
+def _resolve_task(
+    task: Task | str | Callable[[int], dict[str, Any]],
+) -> tuple[str, Task | None, Callable[..., dict[str, Any]]]:
     if isinstance(task, str):
         t = get_task(task)
         return t.name, t, t.build
@@ -174,7 +178,9 @@ def train(
             parts = build(seed)
             missing = {"model", "optimizer", "loss_fn", "train_loader"} - set(parts)
             if missing:
-                raise LRKitError(f"the task function {name} must return the keys {sorted(missing)}; got {sorted(parts)}.")
+                raise LRKitError(
+                    f"the task function {name} must return the keys {sorted(missing)}; got {sorted(parts)}."
+                )
             if optimizer is not None:
                 parts["optimizer"] = make_optimizer(optimizer, parts["model"].parameters(), lr)
             opt_name = optimizer or type(parts["optimizer"]).__name__
@@ -219,7 +225,7 @@ def train(
             t += 1
             metrics = evaluate() if eval_every is not None and t % eval_every == 0 and t < budget else {}
             row.update(metrics)
-            info = {"step": row["step"], "lr": rate, "loss": value, "model": model, "optimizer": opt, **metrics}
+            info = {"step": t - 1, "lr": rate, "loss": value, "model": model, "optimizer": opt, **metrics}
             if any([bool(cb(info)) for cb in callbacks]):  # a list: every callback sees every step
                 stopped = "callback"
                 break
