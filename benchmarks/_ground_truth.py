@@ -49,7 +49,7 @@ class Grid:
 
 
 def log_grid(lo_exp: float, hi_exp: float, per_decade: int = 3) -> tuple[float, ...]:
-    """``10 ** e`` for ``e`` from ``lo_exp`` to ``hi_exp`` in steps of ``1 / per_decade``, rounded to 4 digits."""
+    """``10 ** e`` for ``e`` from ``lo_exp`` to ``hi_exp`` in steps of ``1 / per_decade`` (4 digits)."""
     n = int(round((hi_exp - lo_exp) * per_decade)) + 1
     return tuple(float(f"{v:.4g}") for v in np.logspace(lo_exp, hi_exp, n))
 
@@ -224,7 +224,9 @@ def best_lr(records: Sequence[dict[str, Any]]) -> tuple[float, float]:
     return best["lr"], best["mean"]
 
 
-def good_band(records: Sequence[dict[str, Any]], *, acc_tol: float = 0.01, loss_rel: float = 0.05) -> tuple[float, float]:
+def good_band(
+    records: Sequence[dict[str, Any]], *, acc_tol: float = 0.01, loss_rel: float = 0.05
+) -> tuple[float, float]:
     """The lowest and highest grid rate whose mean is near the best.
 
     Near means within ``acc_tol`` (absolute) of the best accuracy, or within ``loss_rel``

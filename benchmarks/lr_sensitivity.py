@@ -67,7 +67,8 @@ def plot(results: dict[str, list[dict]], path: Path) -> None:
         ax.set_xscale("log")
         ax.set_title(f"{task} ({g['optimizer']}, {g['budget']} steps)", fontsize=10)
         ax.set_xlabel("learning rate")
-        ax.set_ylabel(g["metric_name"] + (" (higher is better)" if g["higher_is_better"] else " (lower is better)"))
+        better = " (higher is better)" if g["higher_is_better"] else " (lower is better)"
+        ax.set_ylabel(g["metric_name"] + better)
         ax.legend(fontsize=7)
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
@@ -94,7 +95,8 @@ def main() -> None:
         budget = get_task(task).info.budget if (args.full and task == "charlm") else g.budget
         print(f"{task}: {g.optimizer}, {len(g.lrs)} rates {g.lrs[0]:g}..{g.lrs[-1]:g}, {args.seeds} seeds, "
               f"{budget} steps", flush=True)
-        records = load_or_compute(task, g.optimizer, g.lrs, range(args.seeds), budget=budget, workers=args.workers)
+        seeds = range(args.seeds)
+        records = load_or_compute(task, g.optimizer, g.lrs, seeds, budget=budget, workers=args.workers)
         results[task] = records
         rows = summarize(records)
         table = [[r["lr"], _fmt(r["mean"]), _fmt(r["std"]), _fmt(r["min"]), _fmt(r["max"]), r["diverged"]]

@@ -36,7 +36,8 @@ def test_missing_module_is_reported():
 
 def test_windows_are_shifted_by_one_and_reproducible():
     tokens = torch.arange(1000)
-    a, b = WindowLoader(tokens, 16, 4, shuffle=True, seed=3), WindowLoader(tokens, 16, 4, shuffle=True, seed=3)
+    a = WindowLoader(tokens, 16, 4, shuffle=True, seed=3)
+    b = WindowLoader(tokens, 16, 4, shuffle=True, seed=3)
     assert len(a) == 999 // 16 // 4
     for (xa, ya), (xb, yb) in zip(a, b):
         assert xa.shape == (4, 16) and torch.equal(xa, xb) and torch.equal(ya, yb)

@@ -10,7 +10,8 @@ from lrkit.tasks import get_task, train
 
 def test_digits_mlp_default_run_reaches_97_percent():
     # The bar: >= 97% validation accuracy at the best rate with the default budget.
-    accs = [train("digits-mlp", lr=get_task("digits-mlp").info.default_lr, seed=s).final["val_acc"] for s in range(3)]
+    lr = get_task("digits-mlp").info.default_lr
+    accs = [train("digits-mlp", lr=lr, seed=s).final["val_acc"] for s in range(3)]
     assert np.mean(accs) >= 0.97 and min(accs) >= 0.96
 
 
@@ -20,12 +21,14 @@ def test_convex_defaults_reach_their_optimum():
     assert r.metric == pytest.approx(wine.curvature().optimum_loss, abs=1e-6)
     diabetes = get_task("diabetes-linear")
     r = train(diabetes, lr=diabetes.info.default_lr)
-    assert r.final["train_objective"] < 1.02 * diabetes.curvature().optimum_loss  # SGD noise floor at this rate
+    # Mini-batch SGD at a constant rate stalls at a noise floor just above the optimum.
+    assert r.final["train_objective"] < 1.02 * diabetes.curvature().optimum_loss
 
 
 @pytest.mark.slow
 def test_digits_cnn_default_run_reaches_98_percent():
-    accs = [train("digits-cnn", seed=s, lr=get_task("digits-cnn").info.default_lr).final["val_acc"] for s in range(3)]
+    lr = get_task("digits-cnn").info.default_lr
+    accs = [train("digits-cnn", lr=lr, seed=s).final["val_acc"] for s in range(3)]
     assert np.mean(accs) >= 0.98
 
 

@@ -77,7 +77,7 @@ def test_make_optimizer_names(name, cls, momentum):
 
 
 def test_unknown_task_lists_the_valid_names():
-    with pytest.raises(LRKitError, match=r"unknown task 'digit-mlp'; did you mean 'digits-mlp'\? Valid: charlm, "):
+    with pytest.raises(LRKitError, match=r"unknown task 'digit-mlp'; did you mean 'digits-mlp'\? Valid: charlm,"):
         get_task("digit-mlp")
 
 
@@ -111,7 +111,8 @@ def test_array_loader_reshuffles_each_epoch_deterministically():
 def test_array_loader_validation_order_is_fixed_and_drop_last():
     x = torch.arange(10.0)
     val = ArrayLoader(x, x, 4, shuffle=False)
-    assert [b.tolist() for b, _ in val] == [b.tolist() for b, _ in val] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    expected = [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert [b.tolist() for b, _ in val] == [b.tolist() for b, _ in val] == expected
     assert len(ArrayLoader(x, x, 4, drop_last=True)) == 2
     with pytest.raises(LRKitError, match="`targets` of ArrayLoader must have 10 rows"):
         ArrayLoader(x, x[:3], 4)
@@ -123,8 +124,8 @@ def test_public_api_is_pinned():
     import lrkit.tasks
 
     assert set(lrkit.tasks.__all__) == {
-        "OPTIMIZERS", "ArrayLoader", "CharLMTask", "ConvexTask", "Curvature", "Task", "TaskInfo", "TrainResult",
-        "from_arrays", "get_task", "make_optimizer", "registry", "resolve_schedule", "train",
+        "OPTIMIZERS", "ArrayLoader", "CharLMTask", "ConvexTask", "Curvature", "Task", "TaskInfo",
+        "TrainResult", "from_arrays", "get_task", "make_optimizer", "registry", "resolve_schedule", "train",
     }
     assert all(hasattr(lrkit.tasks, name) for name in lrkit.tasks.__all__)
 

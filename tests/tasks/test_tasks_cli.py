@@ -45,7 +45,8 @@ def test_train_with_schedule_epochs_and_optimizer():
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["steps"] == 2 * get_task("diabetes-linear").info.steps_per_epoch == 24
-    assert data["optimizer"] == "adam" and data["history"][0]["lr"] == 0.1 and data["history"][-1]["lr"] < 0.001
+    assert data["optimizer"] == "adam"
+    assert data["history"][0]["lr"] == 0.1 and data["history"][-1]["lr"] < 0.001
     assert set(data["final"]) == {"val_mse", "train_objective"}
 
 

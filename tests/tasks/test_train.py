@@ -22,7 +22,8 @@ def _run(name, steps, seed=0):
     def keep(info):
         final["params"] = [p.detach().clone() for p in info["model"].parameters()]
 
-    return train(name, lr=get_task(name).info.default_lr, budget=steps, seed=seed, callbacks=[keep]), final["params"]
+    r = train(name, lr=get_task(name).info.default_lr, budget=steps, seed=seed, callbacks=[keep])
+    return r, final["params"]
 
 
 @pytest.mark.parametrize("name", sorted(registry))
@@ -101,17 +102,23 @@ def test_callbacks_see_every_step_and_can_stop():
 
 def test_eval_every_adds_metrics_to_history_and_callbacks():
     got = []
-    r = train("diabetes-linear", lr=0.05, budget=10, eval_every=4, callbacks=[lambda i: got.append(i.get("val_mse"))])
+    r = train("diabetes-linear", lr=0.05, budget=10, eval_every=4,
+              callbacks=[lambda i: got.append(i.get("val_mse"))])
     evaluated = [h["step"] for h in r.history if "val_mse" in h]
     assert evaluated == [3, 7, 9]  # after updates 4, 8 and the end
     assert [g is not None for g in got] == [s in (3, 7) for s in range(10)]
     keys = []
-    train("wine-logreg", lr=1.0, budget=4, eval_every=2, callbacks=[lambda i: keys.append(set(i) - {"model", "optimizer"})])
-    assert keys[1] == {"step", "lr", "loss", "val_acc", "val_loss", "train_objective"}  # every metric, main included
+    train("wine-logreg", lr=1.0, budget=4, eval_every=2,
+          callbacks=[lambda i: keys.append(set(i) - {"model", "optimizer"})])
+    # Every metric, the main one (train_objective) included.
+    assert keys[1] == {"step", "lr", "loss", "val_acc", "val_loss", "train_objective"}
 
 
-@pytest.mark.parametrize(("name", "worst"), [("diabetes-linear", {"val_mse": math.inf, "train_objective": math.inf}),
-                                             ("digits-mlp", {"val_acc": 0.1, "val_loss": math.inf})])
+@pytest.mark.parametrize(
+    ("name", "worst"),
+    [("diabetes-linear", {"val_mse": math.inf, "train_objective": math.inf}),
+     ("digits-mlp", {"val_acc": 0.1, "val_loss": math.inf})],
+)
 def test_nan_loss_stops_the_run_as_diverged(name, worst):
     r = train(name, lr=1e6, optimizer="sgd-plain", budget=200)
     assert r.diverged and r.stopped == "diverged" and r.steps < 200
@@ -130,12 +137,14 @@ def _user_task(seed):
 
     opt = torch.optim.SGD([{"params": [w.weight]}, {"params": [w.bias], "lr": 0.01}], lr=0.1)
     return {"model": w, "optimizer": opt, "loss_fn": F.mse_loss,
-            "train_loader": ArrayLoader(x, y, 16, seed=seed), "val_loader": ArrayLoader(x, y, 64, shuffle=False)}
+            "train_loader": ArrayLoader(x, y, 16, seed=seed),
+            "val_loader": ArrayLoader(x, y, 64, shuffle=False)}
 
 
 def test_a_user_protocol_function_trains_and_keeps_group_ratios():
     groups = []
-    r = train(_user_task, lr=0.2, budget=12, callbacks=[lambda i: groups.append([g["lr"] for g in i["optimizer"].param_groups])])
+    r = train(_user_task, lr=0.2, budget=12,
+              callbacks=[lambda i: groups.append([g["lr"] for g in i["optimizer"].param_groups])])
     assert r.task == "_user_task" and r.metric_name == "val_loss" and r.steps == 12 and r.budget == 12
     assert groups[0] == [0.2, pytest.approx(0.02)]
     assert r.final["val_loss"] < r.history[0]["train_loss"]
