@@ -22,8 +22,12 @@ METRICS = {
 
 
 def test_registry_holds_the_issue_tasks():
+    from lrkit.tasks import CharLMTask, ConvexTask, SupervisedTask
+
     assert set(NAMES) == set(METRICS)
     assert all(isinstance(registry[n], Task) and registry[n].name == n for n in NAMES)
+    assert isinstance(registry["digits-mlp"], SupervisedTask) and isinstance(registry["wine-logreg"], ConvexTask)
+    assert isinstance(registry["charlm"], CharLMTask)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -125,7 +129,7 @@ def test_public_api_is_pinned():
 
     assert set(lrkit.tasks.__all__) == {
         "OPTIMIZERS", "ArrayLoader", "CharLMTask", "ConvexTask", "Curvature", "Task", "TaskInfo",
-        "TrainResult", "from_arrays", "get_task", "make_optimizer", "registry", "resolve_schedule", "train",
+        "TrainResult", "SupervisedTask", "from_arrays", "get_task", "make_optimizer", "registry", "resolve_schedule", "train",
     }
     assert all(hasattr(lrkit.tasks, name) for name in lrkit.tasks.__all__)
 

@@ -34,6 +34,7 @@ from lrkit.tasks._arrays import from_arrays
 from lrkit.tasks._charlm import CharLMTask
 from lrkit.tasks._convex import ConvexTask, Curvature
 from lrkit.tasks._result import TrainResult
+from lrkit.tasks._supervised import SupervisedTask
 from lrkit.tasks._train import resolve_schedule, train
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "CharLMTask",
     "ConvexTask",
     "Curvature",
+    "SupervisedTask",
     "Task",
     "TaskInfo",
     "TrainResult",
