@@ -22,8 +22,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
+# Every benchmark, each writing its section of BENCHMARKS.md (ground truth is cached in
+# benchmarks/results/, so reruns are cheap). Long: run on an otherwise idle machine.
+BENCHES := bench_schedules lr_sensitivity finder_regret diagnose_accuracy no_tuning tune_efficiency
 bench: $(STAMP)
-	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
+	for b in $(BENCHES); do $(PY) benchmarks/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis build src/*.egg-info
