@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 
+from lrkit._json import json_safe
 from lrkit.errors import LRKitError
 
 __all__ = ["stderr", "fail", "user_errors", "print_json", "out_dir", "T"]
@@ -39,21 +40,7 @@ def user_errors() -> Iterator[None]:
 
 def print_json(data: Any) -> None:
     """Write ``data`` as JSON to stdout (NaN/inf become null)."""
-    typer.echo(json.dumps(_json_safe(data), indent=2))
-
-
-def _json_safe(data: Any) -> Any:
-    import math
-
-    if isinstance(data, float) and not math.isfinite(data):
-        return None
-    if isinstance(data, dict):
-        return {str(k): _json_safe(v) for k, v in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [_json_safe(v) for v in data]
-    if hasattr(data, "item") and callable(data.item):  # numpy scalars
-        return _json_safe(data.item())
-    return data
+    typer.echo(json.dumps(json_safe(data), indent=2))
 
 
 def out_dir(path: Path) -> Path:

@@ -7,6 +7,8 @@ import json
 import math
 from typing import Any
 
+from lrkit._json import json_safe
+
 __all__ = ["TrainResult"]
 
 
@@ -60,7 +62,7 @@ class TrainResult:
 
     def to_json(self) -> str:
         """JSON text; non-finite numbers (a diverged loss) are written as ``null``."""
-        return json.dumps(_finite_or_none(self.to_dict()))
+        return json.dumps(json_safe(self.to_dict()))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainResult:
@@ -78,13 +80,3 @@ class TrainResult:
         d["final"] = {k: num(v, math.inf) for k, v in d["final"].items()}
         d["metric"] = num(d["metric"], math.inf)
         return cls(**d)
-
-
-def _finite_or_none(data: Any) -> Any:
-    if isinstance(data, float) and not math.isfinite(data):
-        return None
-    if isinstance(data, dict):
-        return {k: _finite_or_none(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_finite_or_none(v) for v in data]
-    return data

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import platform
 from typing import Any
+
+from lrkit._json import json_safe
 
 __all__ = ["TuneResult", "result_from_study", "trial_rows"]
 
@@ -75,17 +76,7 @@ class TuneResult:
 
     def to_json(self, indent: int | None = 2) -> str:
         """JSON text; non-finite numbers are written as ``null``."""
-        return json.dumps(_finite(self.to_dict()), indent=indent)
-
-
-def _finite(data: Any) -> Any:
-    if isinstance(data, float) and not math.isfinite(data):
-        return None
-    if isinstance(data, dict):
-        return {str(k): _finite(v) for k, v in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [_finite(v) for v in data]
-    return data
+        return json.dumps(json_safe(self.to_dict()), indent=indent)
 
 
 def trial_rows(study: Any) -> list[dict[str, Any]]:
