@@ -24,7 +24,7 @@ def json_safe(data: Any) -> Any:
         {'loss': None, 'lrs': [0.1, None], '3': 1}
     """
     if isinstance(data, float):
-        return data if math.isfinite(data) else None
+        return float(data) if math.isfinite(data) else None
     if isinstance(data, dict):
         return {str(k): json_safe(v) for k, v in data.items()}
     if isinstance(data, (list, tuple)):
