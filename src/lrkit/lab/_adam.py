@@ -46,8 +46,23 @@ def _adam_direction(opt: Any, g: np.ndarray, state: dict[str, Any], lr: float) -
     return state["scale"] * state["m"]
 
 
+class _AdamFamily(Optimizer):
+    """What Adam and AdamW share: the betas/eps/decay validation and the moment state.
+
+    Not a dataclass itself (the subclasses declare their fields, since their
+    ``weight_decay`` defaults differ); the subclasses differ only in ``_update``.
+    """
+
+    def __post_init__(self) -> None:
+        self._post_init_lr()
+        _check_betas(self)
+
+    def _init_state(self, p: np.ndarray) -> dict[str, Any]:
+        return {"m": np.zeros_like(p), "v": np.zeros_like(p), "v_max": np.zeros_like(p)}
+
+
 @dataclasses.dataclass(frozen=True)
-class Adam(Optimizer):
+class Adam(_AdamFamily):
     """Adam (Kingma & Ba, 2015): bias-corrected first and second moment estimates.
 
     .. code-block:: text
@@ -86,13 +101,6 @@ class Adam(Optimizer):
     weight_decay: float = 0.0
     amsgrad: bool = False
 
-    def __post_init__(self) -> None:
-        self._post_init_lr()
-        _check_betas(self)
-
-    def _init_state(self, p: np.ndarray) -> dict[str, Any]:
-        return {"m": np.zeros_like(p), "v": np.zeros_like(p), "v_max": np.zeros_like(p)}
-
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], lr: float) -> np.ndarray:
         if self.weight_decay:
             g = g + self.weight_decay * p
@@ -100,7 +108,7 @@ class Adam(Optimizer):
 
 
 @dataclasses.dataclass(frozen=True)
-class AdamW(Optimizer):
+class AdamW(_AdamFamily):
     """AdamW (Loshchilov & Hutter, 2019): Adam with weight decay decoupled from the gradient.
 
     .. code-block:: text
@@ -133,13 +141,6 @@ class AdamW(Optimizer):
     eps: float = 1e-8
     weight_decay: float = 0.01
     amsgrad: bool = False
-
-    def __post_init__(self) -> None:
-        self._post_init_lr()
-        _check_betas(self)
-
-    def _init_state(self, p: np.ndarray) -> dict[str, Any]:
-        return {"m": np.zeros_like(p), "v": np.zeros_like(p), "v_max": np.zeros_like(p)}
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], lr: float) -> np.ndarray:
         decayed = p * (1.0 - lr * self.weight_decay)
