@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from lrkit.errors import LRKitError, check_positive
-from lrkit.lab._optim_base import Optimizer, check_unit
+from lrkit.lab._optim_base import Optimizer, check_unit, check_weight_decay, l2_gradient
 from lrkit.schedules import Schedule
 
 __all__ = ["Adam", "AdamW"]
@@ -22,9 +22,7 @@ def _check_betas(opt: Any) -> None:
         opt, "betas", (check_unit("betas[0]", betas[0], opt.name), check_unit("betas[1]", betas[1], opt.name))
     )
     object.__setattr__(opt, "eps", check_positive("eps", opt.eps, opt.name))
-    object.__setattr__(
-        opt, "weight_decay", check_positive("weight_decay", opt.weight_decay, opt.name, allow_zero=True)
-    )
+    check_weight_decay(opt)
     object.__setattr__(opt, "amsgrad", bool(opt.amsgrad))
 
 
@@ -102,8 +100,7 @@ class Adam(_AdamFamily):
     amsgrad: bool = False
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], lr: float) -> np.ndarray:
-        if self.weight_decay:
-            g = g + self.weight_decay * p
+        g = l2_gradient(p, g, self.weight_decay)
         return p - _adam_direction(self, g, state, lr)
 
 

@@ -13,16 +13,10 @@ from typing import Any
 import numpy as np
 
 from lrkit.errors import check_positive
-from lrkit.lab._optim_base import Optimizer, check_unit
+from lrkit.lab._optim_base import Optimizer, check_unit, check_weight_decay, l2_gradient
 from lrkit.schedules import Schedule
 
 __all__ = ["AdaGrad", "RMSProp", "Adadelta"]
-
-
-def _decay(opt: Any) -> None:
-    object.__setattr__(
-        opt, "weight_decay", check_positive("weight_decay", opt.weight_decay, opt.name, allow_zero=True)
-    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,14 +71,13 @@ class AdaGrad(Optimizer):
                 "initial_accumulator_value", self.initial_accumulator_value, self.name, allow_zero=True
             ),
         )
-        _decay(self)
+        check_weight_decay(self)
 
     def _init_state(self, p: np.ndarray) -> dict[str, Any]:
         return {"sum": np.full_like(p, self.initial_accumulator_value)}
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], lr: float) -> np.ndarray:
-        if self.weight_decay:
-            g = g + self.weight_decay * p
+        g = l2_gradient(p, g, self.weight_decay)
         clr = lr / (1.0 + state["t"] * self.lr_decay)
         state["sum"] = state["sum"] + g * g
         state["scale"] = clr / (np.sqrt(state["sum"]) + self.eps)
@@ -138,14 +131,13 @@ class RMSProp(Optimizer):
         object.__setattr__(self, "eps", check_positive("eps", self.eps, self.name))
         object.__setattr__(self, "momentum", check_unit("momentum", self.momentum, self.name))
         object.__setattr__(self, "centered", bool(self.centered))
-        _decay(self)
+        check_weight_decay(self)
 
     def _init_state(self, p: np.ndarray) -> dict[str, Any]:
         return {"square_avg": np.zeros_like(p), "grad_avg": np.zeros_like(p), "buf": np.zeros_like(p)}
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], lr: float) -> np.ndarray:
-        if self.weight_decay:
-            g = g + self.weight_decay * p
+        g = l2_gradient(p, g, self.weight_decay)
         a = self.alpha
         state["square_avg"] = a * state["square_avg"] + (1.0 - a) * g * g
         if self.centered:
@@ -201,14 +193,13 @@ class Adadelta(Optimizer):
         self._post_init_lr()
         object.__setattr__(self, "rho", check_unit("rho", self.rho, self.name))
         object.__setattr__(self, "eps", check_positive("eps", self.eps, self.name))
-        _decay(self)
+        check_weight_decay(self)
 
     def _init_state(self, p: np.ndarray) -> dict[str, Any]:
         return {"square_avg": np.zeros_like(p), "acc_delta": np.zeros_like(p)}
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], lr: float) -> np.ndarray:
-        if self.weight_decay:
-            g = g + self.weight_decay * p
+        g = l2_gradient(p, g, self.weight_decay)
         rho = self.rho
         state["square_avg"] = rho * state["square_avg"] + (1.0 - rho) * g * g
         ratio = np.sqrt(state["acc_delta"] + self.eps) / np.sqrt(state["square_avg"] + self.eps)

@@ -32,6 +32,18 @@ def check_unit(name: str, value: Any, owner: str) -> float:
     return check_range(name, value, owner, 0.0, 1.0, high_open=True)
 
 
+def check_weight_decay(opt: Any) -> None:
+    """Validate (in place, on a frozen dataclass) an optimizer's ``weight_decay >= 0``."""
+    object.__setattr__(
+        opt, "weight_decay", check_positive("weight_decay", opt.weight_decay, opt.name, allow_zero=True)
+    )
+
+
+def l2_gradient(p: np.ndarray, g: np.ndarray, weight_decay: float) -> np.ndarray:
+    """torch's coupled (L2) weight decay: ``g + lambda * p``; ``g`` itself when ``lambda == 0``."""
+    return g + weight_decay * p if weight_decay else g
+
+
 class Optimizer:
     """Base of the reference optimizers.
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from lrkit.errors import LRKitError, check_positive
-from lrkit.lab._optim_base import Optimizer, check_unit
+from lrkit.errors import LRKitError
+from lrkit.lab._optim_base import Optimizer, check_unit, check_weight_decay, l2_gradient
 from lrkit.schedules import Schedule
 
 __all__ = ["SGD", "Momentum", "Nesterov"]
@@ -45,18 +45,13 @@ class SGD(Optimizer):
 
     def __post_init__(self) -> None:
         self._post_init_lr()
-        object.__setattr__(
-            self,
-            "weight_decay",
-            check_positive("weight_decay", self.weight_decay, self.name, allow_zero=True),
-        )
+        check_weight_decay(self)
 
     def _init_state(self, p: np.ndarray) -> dict[str, Any]:
         return {}
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], lr: float) -> np.ndarray:
-        if self.weight_decay:
-            g = g + self.weight_decay * p
+        g = l2_gradient(p, g, self.weight_decay)
         return p - lr * g
 
 
@@ -102,18 +97,13 @@ class Momentum(Optimizer):
         self._post_init_lr()
         object.__setattr__(self, "momentum", check_unit("momentum", self.momentum, self.name))
         object.__setattr__(self, "dampening", check_unit("dampening", self.dampening, self.name))
-        object.__setattr__(
-            self,
-            "weight_decay",
-            check_positive("weight_decay", self.weight_decay, self.name, allow_zero=True),
-        )
+        check_weight_decay(self)
 
     def _init_state(self, p: np.ndarray) -> dict[str, Any]:
         return {"buf": None}
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], lr: float) -> np.ndarray:
-        if self.weight_decay:
-            g = g + self.weight_decay * p
+        g = l2_gradient(p, g, self.weight_decay)
         buf = state["buf"]
         # torch starts the buffer at the first gradient itself, undamped.
         buf = g.copy() if buf is None else self.momentum * buf + (1.0 - self.dampening) * g
@@ -163,18 +153,13 @@ class Nesterov(Optimizer):
         if mu == 0.0:
             raise LRKitError("`momentum` of nesterov must be a number in (0, 1); got 0.0.")
         object.__setattr__(self, "momentum", mu)
-        object.__setattr__(
-            self,
-            "weight_decay",
-            check_positive("weight_decay", self.weight_decay, self.name, allow_zero=True),
-        )
+        check_weight_decay(self)
 
     def _init_state(self, p: np.ndarray) -> dict[str, Any]:
         return {"buf": None}
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], lr: float) -> np.ndarray:
-        if self.weight_decay:
-            g = g + self.weight_decay * p
+        g = l2_gradient(p, g, self.weight_decay)
         buf = g.copy() if state["buf"] is None else self.momentum * state["buf"] + g
         state["buf"] = buf
         return p - lr * (g + self.momentum * buf)
