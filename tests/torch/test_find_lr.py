@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
-import random
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -49,33 +49,6 @@ def class_data(n: int = 2048, batch: int = 32) -> list:
     return [(X[i : i + batch], y[i : i + batch]) for i in range(0, n, batch)]
 
 
-def fingerprint(model: nn.Module, opt: torch.optim.Optimizer) -> dict:
-    return {
-        "model": copy.deepcopy(model.state_dict()),
-        "grads": [None if p.grad is None else p.grad.clone() for p in model.parameters()],
-        "training": [m.training for m in model.modules()],
-        "optim": copy.deepcopy(opt.state_dict()),
-        "python": random.getstate(),
-        "numpy": np.random.get_state(),
-        "torch": torch.get_rng_state(),
-    }
-
-
-def assert_same(a: object, b: object, path: str = "") -> None:
-    if isinstance(a, torch.Tensor):
-        assert torch.equal(a, b) and a.dtype == b.dtype, f"tensor differs at {path}"
-    elif isinstance(a, np.ndarray):
-        assert np.array_equal(a, b), path
-    elif isinstance(a, dict):
-        assert set(a) == set(b), f"keys differ at {path}"
-        for k in a:
-            assert_same(a[k], b[k], f"{path}/{k}")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b)):
-            assert_same(x, y, f"{path}[{i}]")
-    else:
-        assert a == b, f"{path}: {a!r} != {b!r}"
 
 
 def trained_classifier() -> tuple[nn.Module, torch.optim.Optimizer, list]:
@@ -170,7 +143,9 @@ def test_amp_skipped_update_retries_the_same_rate() -> None:
     assert scaler.get_scale() == pytest.approx(3e38)  # the caller's scaler is restored
 
 
-def test_amp_autocast_on_cpu_runs_and_restores() -> None:
+def test_amp_autocast_on_cpu_runs_and_restores(
+    fingerprint: Callable[..., dict], assert_same: Callable[..., None]
+) -> None:
     model, opt, data = trained_classifier()
     before = fingerprint(model, opt)
     res = find_lr(model, opt, nn.functional.cross_entropy, data, num_steps=20, start=1e-4, end=1.0, amp=True)
@@ -235,7 +210,9 @@ def test_suggestion_lies_below_the_least_squares_stability_limit() -> None:
     assert limit / 100 < res.suggestion < limit
 
 
-def test_repeats_combine_sweeps_over_fresh_batches() -> None:
+def test_repeats_combine_sweeps_over_fresh_batches(
+    fingerprint: Callable[..., dict], assert_same: Callable[..., None]
+) -> None:
     model, opt, data = _linear()
     model.weight.grad = torch.ones_like(model.weight)  # must come back too
     before = fingerprint(model, opt)
@@ -260,7 +237,9 @@ def test_same_call_twice_gives_the_same_result() -> None:
 
 
 @pytest.mark.parametrize("storage", ["memory", "disk"])
-def test_state_is_bitwise_equal_after_find_lr(storage: str) -> None:
+def test_state_is_bitwise_equal_after_find_lr(
+    storage: str, fingerprint: Callable[..., dict], assert_same: Callable[..., None]
+) -> None:
     model, opt, data = trained_classifier()
     model.eval()
     before = fingerprint(model, opt)
@@ -271,7 +250,9 @@ def test_state_is_bitwise_equal_after_find_lr(storage: str) -> None:
 
 
 @pytest.mark.parametrize("exc", [RuntimeError("loss exploded"), KeyboardInterrupt()])
-def test_state_is_restored_when_the_loss_raises_mid_sweep(exc: BaseException) -> None:
+def test_state_is_restored_when_the_loss_raises_mid_sweep(
+    exc: BaseException, fingerprint: Callable[..., dict], assert_same: Callable[..., None]
+) -> None:
     model, opt, data = trained_classifier()
     before = fingerprint(model, opt)
     calls = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import os
 import random
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -48,36 +49,6 @@ def _train(model: nn.Module, opt: torch.optim.Optimizer, steps: int) -> list[flo
     return losses
 
 
-def fingerprint(model: nn.Module, opt: torch.optim.Optimizer) -> dict:
-    return {
-        "model": copy.deepcopy(model.state_dict()),
-        "calls": model.calls.clone(),
-        "grads": [None if p.grad is None else p.grad.clone() for p in model.parameters()],
-        "training": [m.training for m in model.modules()],
-        "optim": copy.deepcopy(opt.state_dict()),
-        "python": random.getstate(),
-        "numpy": np.random.get_state(),
-        "torch": torch.get_rng_state(),
-    }
-
-
-def assert_same(a: object, b: object, path: str = "") -> None:
-    """Bitwise equality over nested dicts/lists/tuples of tensors, arrays and plain values."""
-    if isinstance(a, torch.Tensor):
-        assert isinstance(b, torch.Tensor) and a.dtype == b.dtype and a.shape == b.shape, path
-        assert torch.equal(a, b), f"tensor differs at {path}"
-    elif isinstance(a, np.ndarray):
-        assert np.array_equal(a, b), path
-    elif isinstance(a, dict):
-        assert set(a) == set(b), f"keys differ at {path}: {set(a) ^ set(b)}"
-        for k in a:
-            assert_same(a[k], b[k], f"{path}/{k}")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b)):
-            assert_same(x, y, f"{path}[{i}]")
-    else:
-        assert a == b, f"{path}: {a!r} != {b!r}"
 
 
 def _setup(optimizer: str = "adam") -> tuple[nn.Module, torch.optim.Optimizer]:
@@ -95,7 +66,9 @@ def _setup(optimizer: str = "adam") -> tuple[nn.Module, torch.optim.Optimizer]:
 
 @pytest.mark.parametrize("storage", ["memory", "disk"])
 @pytest.mark.parametrize("optimizer", ["adam", "sgd-groups"])
-def test_restore_is_bitwise_exact(storage: str, optimizer: str) -> None:
+def test_restore_is_bitwise_exact(
+    storage: str, optimizer: str, fingerprint: Callable[..., dict], assert_same: Callable[..., None]
+) -> None:
     model, opt = _setup(optimizer)
     _train(model, opt, 3)  # non-empty optimizer state and grads
     model.eval()  # a non-default flag that must come back
@@ -139,7 +112,9 @@ def test_fresh_optimizer_state_stays_empty_and_group_dicts_keep_identity() -> No
     assert all(p.grad is None for p in model.parameters())
 
 
-def test_restore_can_run_many_times_without_aliasing() -> None:
+def test_restore_can_run_many_times_without_aliasing(
+    fingerprint: Callable[..., dict], assert_same: Callable[..., None]
+) -> None:
     model, opt = _setup("adam")
     _train(model, opt, 2)
     snap = snapshot(model, opt)
@@ -151,7 +126,9 @@ def test_restore_can_run_many_times_without_aliasing() -> None:
 
 
 @pytest.mark.parametrize("exc", [RuntimeError("boom"), KeyboardInterrupt()])
-def test_preserved_restores_when_the_block_raises(exc: BaseException) -> None:
+def test_preserved_restores_when_the_block_raises(
+    exc: BaseException, fingerprint: Callable[..., dict], assert_same: Callable[..., None]
+) -> None:
     model, opt = _setup("adam")
     _train(model, opt, 1)
     before = fingerprint(model, opt)

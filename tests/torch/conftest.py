@@ -1,0 +1,63 @@
+"""Shared oracles of the torch tests: a bitwise fingerprint of training state, and its comparison.
+
+Used by ``test_find_lr.py`` and ``test_state.py`` (both check that a sweep or a
+snapshot/restore leaves model, optimizer and RNGs exactly as they were); served
+as fixtures because the tests import in ``--import-mode=importlib`` without packages.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+
+def _fingerprint(model: nn.Module, opt: torch.optim.Optimizer) -> dict:
+    """Deep copies of everything a restore must bring back, independent of lrkit's own code."""
+    return {
+        "model": copy.deepcopy(model.state_dict()),
+        # named_buffers also covers non-persistent buffers, which state_dict() leaves out.
+        "buffers": {name: b.clone() for name, b in model.named_buffers()},
+        "grads": [None if p.grad is None else p.grad.clone() for p in model.parameters()],
+        "training": [m.training for m in model.modules()],
+        "optim": copy.deepcopy(opt.state_dict()),
+        "python": random.getstate(),
+        "numpy": np.random.get_state(),
+        "torch": torch.get_rng_state(),
+    }
+
+
+def _assert_same(a: object, b: object, path: str = "") -> None:
+    """Bitwise equality over nested dicts/lists/tuples of tensors, arrays and plain values."""
+    if isinstance(a, torch.Tensor):
+        assert isinstance(b, torch.Tensor) and a.dtype == b.dtype and a.shape == b.shape, path
+        assert torch.equal(a, b), f"tensor differs at {path}"
+    elif isinstance(a, np.ndarray):
+        assert np.array_equal(a, b), path
+    elif isinstance(a, dict):
+        assert set(a) == set(b), f"keys differ at {path}: {set(a) ^ set(b)}"
+        for k in a:
+            _assert_same(a[k], b[k], f"{path}/{k}")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            _assert_same(x, y, f"{path}[{i}]")
+    else:
+        assert a == b, f"{path}: {a!r} != {b!r}"
+
+
+@pytest.fixture
+def fingerprint() -> Callable[[nn.Module, torch.optim.Optimizer], dict]:
+    """``fingerprint(model, opt)``: a deep-copied snapshot of model, grads, modes, optimizer and RNGs."""
+    return _fingerprint
+
+
+@pytest.fixture
+def assert_same() -> Callable[..., None]:
+    """``assert_same(a, b)``: assert two fingerprints (or any nested values) are bitwise equal."""
+    return _assert_same
