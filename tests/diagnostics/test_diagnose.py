@@ -61,6 +61,28 @@ def test_flat_noise_from_the_start_is_too_slow_no_progress():
     assert d.verdict == "too_low_slow" and "no measurable progress" in d.recommendation
 
 
+def test_fast_drop_then_flat_noisy_tail_is_converged_not_too_slow():
+    # The diabetes-linear failure pattern: the loss falls within ~5 steps, then noise (sd 0.15, a third
+    # of the drop) dominates, so total progress is below 3 s.e. It used to read as "no progress: too low".
+    t = np.arange(300)
+    y = 0.5 + 0.4 * np.exp(-t / 2) + 0.15 * np.random.default_rng(7).standard_normal(300)
+    d = diagnose(y, np.full(300, 0.01))
+    assert 2.0 <= d.statistics["total_progress_z"] < 3.0  # the branch this test is about
+    assert d.statistics["early_drop_fraction"] >= 0.8
+    assert "too_low_slow" not in d.fired and d.verdict == "plateau"
+
+
+def test_a_crawl_under_the_same_noise_stays_too_slow():
+    # Same noise and total drop, spread evenly over the run: little of it is made by 10-20% of the run.
+    t = np.arange(300)
+    for seed in range(8):
+        rng = np.random.default_rng(seed)
+        crawl = 0.9 - 0.4 * t / 300 + 0.15 * rng.standard_normal(300)
+        d = diagnose(crawl, np.full(300, 0.01))
+        assert d.verdict == "too_low_slow", seed
+        assert d.statistics["early_drop_fraction"] < 0.8, seed
+
+
 def test_zig_zag_is_oscillating():
     y = _noisy(np.exp(-T / 100), 0.01) + 0.2 * (-1.0) ** T
     d = diagnose(y)

@@ -71,6 +71,13 @@ ZIGZAG = 1.5
 #: Too slow: drop over the last decade of (rate-weighted) time over the drop of the decade before;
 #: a power law ``t^-a`` has ratio ``10^-a``, so 0.8 means "slower than ``t^-0.1``".
 SLOW_RATIO = 0.8
+#: Too slow despite no significant total progress needs the descent to go on: a run that made at least
+#: this fraction of its (insignificant) total drop by the first 20% of its steps converged early and is
+#: noise-dominated since, which is not a crawl (a too-low rate spreads its drop over the whole run).
+EARLY_FRAC = 0.8
+#: ... and only when that drop is at least this many standard errors (short of ``PROGRESS_Z``, yet unlikely
+#: from noise alone: below it the fraction is a ratio of two noise terms and means nothing).
+EARLY_Z = 2.0
 #: Plateau: the last decade's drop is below this many standard errors of the noise at the end ...
 PLATEAU_Z = 2.0
 #: ... or below this fraction of the previous decade's drop (a power law steeper than ``t^-1``).
@@ -259,6 +266,11 @@ def _diagnose_finite(
     ratio = d_last / d_prev if d_prev > se_last else (np.inf if d_last > 0 else 0.0)
     z_last = d_last / se_last
     z_total = (y_start - y_end) / (1.25 * sigma_c * np.sqrt(1.0 / 3 + 1.0 / max(3, n // 10)))
+    # Share of the total drop already made by 10-20% of the run (1 = converged early, then flat).
+    early_frac = (y_start - level(clean, 0.1, 0.2)) / (y_start - y_end) if y_start > y_end else -np.inf
+    # No significant total progress reads as a crawl unless the drop there was came early (and is
+    # itself not noise): a fast initial drop then a flat noisy tail is converged, not too slow.
+    converged_early = bool(early_frac >= EARLY_FRAC and z_total >= EARLY_Z)
     decayed = lr is not None and float(np.mean(lr[int(0.7 * n):])) < DECAYED * float(np.max(lr))
     # A flat end without noise is an exact optimum (full-batch descent): nothing left to gain by decaying.
     converged = noise_end <= NOISELESS * max(y_start - y_end, floor)
@@ -285,11 +297,13 @@ def _diagnose_finite(
                            f"and {SPIKE_REL:g}x the progress made (highest: {max(rel, default=0.0):.2g}x; "
                            f"{len(candidates)} candidate(s))"),
         "slow": Evidence("decade_ratio", float(ratio), SLOW_RATIO,
-                         bool((ratio > SLOW_RATIO and z_last > PROGRESS_Z) or z_total < PROGRESS_Z),
+                         bool((ratio > SLOW_RATIO and z_last > PROGRESS_Z)
+                              or (z_total < PROGRESS_Z and not converged_early)),
                          1.0 if z_total < PROGRESS_Z else strength(float(ratio), SLOW_RATIO), span,
                          f"the last decade of {'rate-weighted ' if lr is not None else ''}time gained "
                          f"{ratio:.2g}x the decade before ({z_last:.1f} s.e.; "
-                         f"total progress {z_total:.1f} s.e.)"),
+                         f"total progress {z_total:.1f} s.e., {max(early_frac, -9.99):.2f} of it "
+                         f"made by 10-20% of the run)"),
         "plateau": Evidence("last_decade_z", float(z_last), PLATEAU_Z,
                             bool((z_last < PLATEAU_Z or ratio < PLATEAU_RATIO)
                                  and not decayed and not converged),
@@ -300,7 +314,8 @@ def _diagnose_finite(
     stats = {"rise": rise, "rise_z": rise_z, "oscillation_q": q, "zigzag_ratio": zz,
              "spike_count": float(len(events)), "max_spike_z": float(z.max()),
              "max_spike_height": max(rel, default=0.0), "decade_ratio": float(ratio),
-             "last_decade_z": float(z_last), "total_progress_z": float(z_total), "noise_to_spread": sigma_c,
+             "last_decade_z": float(z_last), "total_progress_z": float(z_total),
+             "early_drop_fraction": float(max(early_frac, -1e300)), "noise_to_spread": sigma_c,
              "end_noise_to_spread": noise_end}
     order = [("too_high_diverging", "blowup"), ("loss_spikes", "spikes"), ("too_high_diverging", "rise"),
              ("too_high_oscillating", "oscillation"), ("too_high_oscillating", "zigzag"),
