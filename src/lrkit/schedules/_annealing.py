@@ -9,8 +9,8 @@ import dataclasses
 
 import numpy as np
 
-from lrkit.errors import LRKitError, check_int, check_positive, check_range
-from lrkit.schedules._base import Schedule, int_power, register
+from lrkit.errors import check_int, check_positive, check_range
+from lrkit.schedules._base import Schedule, check_floor, int_power, progress, register
 
 __all__ = ["Constant", "Cosine", "CosineRestarts", "constant", "cosine", "cosine_restarts"]
 
@@ -95,13 +95,10 @@ class Cosine(Schedule):
         lr = check_positive("lr", self.lr, self.name, allow_zero=True)
         object.__setattr__(self, "lr", lr)
         object.__setattr__(self, "steps", check_int("steps", self.steps, self.name))
-        min_lr = check_positive("min_lr", self.min_lr, self.name, allow_zero=True)
-        if min_lr > lr:
-            raise LRKitError(f"`min_lr` of cosine must be in [0, lr={lr:g}]; got {min_lr:g}.")
-        object.__setattr__(self, "min_lr", min_lr)
+        object.__setattr__(self, "min_lr", check_floor("min_lr", self.min_lr, lr, self.name))
 
     def _value(self, t: np.ndarray) -> np.ndarray:
-        frac = np.minimum(t, self.steps) / self.steps
+        frac = progress(t, self.steps)
         return self.min_lr + (self.lr - self.min_lr) * 0.5 * (1.0 + np.cos(np.pi * frac))
 
 
@@ -164,10 +161,7 @@ class CosineRestarts(Schedule):
         object.__setattr__(self, "lr", lr)
         object.__setattr__(self, "period", check_int("period", self.period, self.name))
         object.__setattr__(self, "mult", check_int("mult", self.mult, self.name))
-        min_lr = check_positive("min_lr", self.min_lr, self.name, allow_zero=True)
-        if min_lr > lr:
-            raise LRKitError(f"`min_lr` of cosine_restarts must be in [0, lr={lr:g}]; got {min_lr:g}.")
-        object.__setattr__(self, "min_lr", min_lr)
+        object.__setattr__(self, "min_lr", check_floor("min_lr", self.min_lr, lr, self.name))
         object.__setattr__(
             self, "decay", check_range("decay", self.decay, self.name, 0.0, 1.0, low_open=True)
         )

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from lrkit.errors import LRKitError, unknown_name
+from lrkit.errors import LRKitError, check_positive, unknown_name
 
 __all__ = [
     "Schedule",
@@ -86,6 +86,19 @@ def int_power(base: float, k: np.ndarray) -> np.ndarray:
         table = base ** np.arange(int(kmax) + 1, dtype=np.float64)
         return table[k.astype(np.intp)]
     return base**k
+
+
+def progress(t: np.ndarray, steps: int) -> np.ndarray:
+    """Fraction of the horizon done, :math:`\\min(t, T) / T`, in ``[0, 1]``."""
+    return np.minimum(t, steps) / steps
+
+
+def check_floor(name: str, value: object, lr: float, owner: str) -> float:
+    """A floor rate (``min_lr``, ``end``) in ``[0, lr]``, else LRKitError naming ``lr``."""
+    v = check_positive(name, value, owner, allow_zero=True)
+    if v > lr:
+        raise LRKitError(f"`{name}` of {owner} must be in [0, lr={lr:g}]; got {v:g}.")
+    return v
 
 
 def steps_array(t: Any, owner: str) -> np.ndarray:

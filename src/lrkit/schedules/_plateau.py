@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from lrkit.errors import LRKitError, check_choice, check_int, check_positive, check_range
-from lrkit.schedules._base import register, spec_call, steps_array
+from lrkit.schedules._base import check_floor, register, spec_call, steps_array
 
 __all__ = ["ReduceOnPlateau", "reduce_on_plateau"]
 
@@ -102,11 +102,7 @@ class ReduceOnPlateau:
         self.threshold = check_positive("threshold", threshold, owner, allow_zero=True)
         self.threshold_mode = check_choice("threshold_mode", threshold_mode, owner, ("rel", "abs"))
         self.cooldown = check_int("cooldown", cooldown, owner, low=0)
-        self.min_lr = check_positive("min_lr", min_lr, owner, allow_zero=True)
-        if self.min_lr > self.initial_lr:
-            raise LRKitError(
-                f"`min_lr` of reduce_on_plateau must be in [0, lr={self.initial_lr:g}]; got {self.min_lr:g}."
-            )
+        self.min_lr = check_floor("min_lr", min_lr, self.initial_lr, owner)
         self.mode = check_choice("mode", mode, owner, ("min", "max"))
         self.eps = check_positive("eps", eps, owner, allow_zero=True)
         self._reset()

@@ -12,8 +12,8 @@ import dataclasses
 
 import numpy as np
 
-from lrkit.errors import LRKitError, check_int, check_positive
-from lrkit.schedules._base import Schedule, register
+from lrkit.errors import check_int, check_positive
+from lrkit.schedules._base import Schedule, check_floor, progress, register
 
 __all__ = [
     "Linear",
@@ -25,18 +25,6 @@ __all__ = [
     "one_minus_sqrt",
     "geometric",
 ]
-
-
-def _progress(t: np.ndarray, steps: int) -> np.ndarray:
-    """Fraction of the horizon done, :math:`\\min(t, T) / T`, in ``[0, 1]``."""
-    return np.minimum(t, steps) / steps
-
-
-def _floor(name: str, value: object, lr: float, owner: str) -> float:
-    v = check_positive(name, value, owner, allow_zero=True)
-    if v > lr:
-        raise LRKitError(f"`{name}` of {owner} must be in [0, lr={lr:g}]; got {v:g}.")
-    return v
 
 
 @register(
@@ -81,7 +69,7 @@ class Linear(Schedule):
         object.__setattr__(self, "steps", check_int("steps", self.steps, self.name))
 
     def _value(self, t: np.ndarray) -> np.ndarray:
-        frac = _progress(t, self.steps)
+        frac = progress(t, self.steps)
         # Pin the end exactly (a + (b - a) can differ from b by an ulp) so the
         # held value past the horizon is the documented ``end``.
         return np.where(frac >= 1.0, self.end, self.start + (self.end - self.start) * frac)
@@ -128,10 +116,10 @@ class Polynomial(Schedule):
         object.__setattr__(self, "lr", lr)
         object.__setattr__(self, "steps", check_int("steps", self.steps, self.name))
         object.__setattr__(self, "power", check_positive("power", self.power, self.name))
-        object.__setattr__(self, "end", _floor("end", self.end, lr, self.name))
+        object.__setattr__(self, "end", check_floor("end", self.end, lr, self.name))
 
     def _value(self, t: np.ndarray) -> np.ndarray:
-        return (self.lr - self.end) * (1.0 - _progress(t, self.steps)) ** self.power + self.end
+        return (self.lr - self.end) * (1.0 - progress(t, self.steps)) ** self.power + self.end
 
 
 @register(
@@ -175,10 +163,10 @@ class OneMinusSqrt(Schedule):
         lr = check_positive("lr", self.lr, self.name, allow_zero=True)
         object.__setattr__(self, "lr", lr)
         object.__setattr__(self, "steps", check_int("steps", self.steps, self.name))
-        object.__setattr__(self, "min_lr", _floor("min_lr", self.min_lr, lr, self.name))
+        object.__setattr__(self, "min_lr", check_floor("min_lr", self.min_lr, lr, self.name))
 
     def _value(self, t: np.ndarray) -> np.ndarray:
-        return self.min_lr + (self.lr - self.min_lr) * (1.0 - np.sqrt(_progress(t, self.steps)))
+        return self.min_lr + (self.lr - self.min_lr) * (1.0 - np.sqrt(progress(t, self.steps)))
 
 
 @register(
@@ -223,7 +211,7 @@ class Geometric(Schedule):
         object.__setattr__(self, "steps", check_int("steps", self.steps, self.name))
 
     def _value(self, t: np.ndarray) -> np.ndarray:
-        frac = _progress(t, self.steps)
+        frac = progress(t, self.steps)
         # Pin the end exactly: (b/a)**1 * a can be off by an ulp.
         return np.where(frac >= 1.0, self.end, self.start * (self.end / self.start) ** frac)
 

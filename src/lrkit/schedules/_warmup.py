@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from lrkit.errors import LRKitError, check_choice, check_int, check_positive
 from lrkit.schedules._annealing import Constant, Cosine
-from lrkit.schedules._base import Schedule, register
+from lrkit.schedules._base import Schedule, check_floor, register
 from lrkit.schedules._compose import sequence
 from lrkit.schedules._ramps import Geometric, Linear, OneMinusSqrt
 
@@ -130,9 +130,7 @@ def warmup_cosine(lr: float, warmup: int, steps: int, min_lr: float = 0.0) -> Sc
     lr = check_positive("lr", lr, "warmup_cosine", allow_zero=True)
     steps = check_int("steps", steps, "warmup_cosine")
     warmup_steps = check_int("warmup", warmup, "warmup_cosine", low=0, high=steps - 1)
-    min_lr = check_positive("min_lr", min_lr, "warmup_cosine", allow_zero=True)
-    if min_lr > lr:
-        raise LRKitError(f"`min_lr` of warmup_cosine must be in [0, lr={lr:g}]; got {min_lr:g}.")
+    min_lr = check_floor("min_lr", min_lr, lr, "warmup_cosine")
     return _prepend_warmup(Cosine(lr=lr, steps=steps - warmup_steps, min_lr=min_lr), steps=warmup_steps)
 
 
@@ -195,9 +193,7 @@ def wsd(
     warmup_steps = check_int("warmup", warmup, "wsd", low=0)
     stable = check_int("stable", stable, "wsd", low=0)
     decay = check_int("decay", decay, "wsd")
-    min_lr = check_positive("min_lr", min_lr, "wsd", allow_zero=True)
-    if min_lr > lr:
-        raise LRKitError(f"`min_lr` of wsd must be in [0, lr={lr:g}]; got {min_lr:g}.")
+    min_lr = check_floor("min_lr", min_lr, lr, "wsd")
     check_choice("shape", shape, "wsd", _DECAYS)
     phases: list[Schedule] = []
     if warmup_steps:
