@@ -51,10 +51,8 @@ def plot_trajectories(
     ax.plot(*problem.start(), "k*", ms=9)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
-    ax.set_xlabel("$w_1$")
-    ax.set_ylabel("$w_2$")
     ax.set_title(f"{problem.name}: iterates over loss contours", fontsize=9)
-    ax.legend(fontsize=7, loc="upper right")
+    _finish(ax, "$w_1$", "$w_2$", loc="upper right")
     return fig
 
 
@@ -73,10 +71,16 @@ def _loss_axes(
             np.flatnonzero(ok), np.maximum(y[ok], floor), lw=1.4, color=COLORS[i % len(COLORS)], label=label
         )
     ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    _finish(ax, xlabel, ylabel)
+
+
+def _finish(ax: Any, xlabel: str, ylabel: str, *, legend: float | None = 7, **legend_kw: Any) -> None:
+    """Close a panel: axis labels, then a legend at font size ``legend`` (none if ``None``)."""
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
+    if legend is not None:
+        ax.legend(fontsize=legend, **legend_kw)
 
 
 def _panels(n: int, width: float = 4.6) -> tuple[Any, Any]:
@@ -113,8 +117,9 @@ def _slow(r: Any) -> Any:
             fontsize=8,
         )
     b.set_yscale("log")
-    b.set_xlabel("learning rate (last = tuned 2/(L+mu))")
-    b.set_ylabel(f"steps to loss <= {r.tolerance:g} x initial")
+    _finish(
+        b, "learning rate (last = tuned 2/(L+mu))", f"steps to loss <= {r.tolerance:g} x initial", legend=None
+    )
     return fig
 
 
@@ -129,9 +134,7 @@ def _oscillation(r: Any) -> Any:
             label=f"lr = {lr:g} ({'flips' if r.sign_flip_fraction[i] else 'no flips'})",
         )
     a.axhline(0, color="k", lw=0.8)
-    a.set_xlabel("step t (updates)")
-    a.set_ylabel("stiff coordinate $w_1$")
-    a.legend(fontsize=7)
+    _finish(a, "step t (updates)", "stiff coordinate $w_1$")
     plot_trajectories(r.problem, r.runs, labels=[f"lr = {x:g}" for x in r.rates], ax=b)
     return fig
 
@@ -144,9 +147,7 @@ def _stability(r: Any) -> Any:
     ax.axhline(1.0, color="k", lw=0.8)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("constant learning rate (dashed: 2/L)")
-    ax.set_ylabel("final / initial loss after 100 steps")
-    ax.legend(fontsize=8)
+    _finish(ax, "constant learning rate (dashed: 2/L)", "final / initial loss after 100 steps", legend=8)
     return fig
 
 
@@ -154,9 +155,7 @@ def _schedules(r: Any) -> Any:
     fig, (a, b) = _panels(2)
     for i, (name, rates) in enumerate(zip(r.names, r.rates)):
         a.plot(rates, color=COLORS[i], label=name)
-    a.set_xlabel("step t (updates)")
-    a.set_ylabel("learning rate")
-    a.legend(fontsize=7)
+    _finish(a, "step t (updates)", "learning rate")
     _loss_axes(b, list(zip(r.names, r.mean_loss)), ylabel=f"mean loss over {r.seeds} seeds (log scale)")
     return fig
 
@@ -169,9 +168,7 @@ def _warmup(r: Any) -> Any:
         c.plot(s, color=COLORS[i], label=n)
     c.axhline(2.0, color="k", ls="--", lw=1)
     c.set_yscale("log")
-    c.set_xlabel("step t (updates)")
-    c.set_ylabel("lr x local curvature (unstable above 2)")
-    c.legend(fontsize=7)
+    _finish(c, "step t (updates)", "lr x local curvature (unstable above 2)")
     return fig
 
 
@@ -181,9 +178,7 @@ def _adaptive(r: Any) -> Any:
         a.plot(eff[:, 1], color=COLORS[i], label=f"{name}: flat axis")
         a.plot(eff[:, 0], color=COLORS[i], ls=":", label=f"{name}: stiff axis")
     a.set_yscale("log")
-    a.set_xlabel("step t (updates)")
-    a.set_ylabel("effective per-parameter rate")
-    a.legend(fontsize=6, ncol=2)
+    _finish(a, "step t (updates)", "effective per-parameter rate", legend=6, ncol=2)
     plot_trajectories(r.problem, r.runs, labels=list(r.names), ax=b)
     return fig
 
@@ -195,9 +190,7 @@ def _local(r: Any) -> Any:
     b.plot(r.rates, r.final_x, "o-", color=COLORS[0])
     b.axhline(r.local_x, color=COLORS[1], ls="--", label=f"local minimum x = {r.local_x:.3f}")
     b.axhline(r.global_x, color=COLORS[2], ls="--", label=f"global minimum x = {r.global_x:.3f}")
-    b.set_xlabel("constant learning rate")
-    b.set_ylabel("final $w_1$")
-    b.legend(fontsize=7)
+    _finish(b, "constant learning rate", "final $w_1$")
     return fig
 
 
@@ -207,15 +200,11 @@ def _batch(r: Any) -> Any:
     for j, rule in enumerate(r.rules):
         a.plot(batches, r.val_loss[:, j], "o-", color=COLORS[j], label=f"rate scaling: {rule}")
     a.set_xscale("log", base=2)
-    a.set_xlabel(f"batch size ({r.epochs} epochs each)")
-    a.set_ylabel("validation loss")
     a.set_title(r.task, fontsize=9)
-    a.legend(fontsize=7)
+    _finish(a, f"batch size ({r.epochs} epochs each)", "validation loss")
     for i, (name, curve) in enumerate(r.curves.items()):
         b.plot(np.linspace(0, r.epochs, len(curve)), curve, color=COLORS[i % len(COLORS)], lw=1, label=name)
-    b.set_xlabel("epoch")
-    b.set_ylabel("training loss")
-    b.legend(fontsize=6)
+    _finish(b, "epoch", "training loss", legend=6)
     return fig
 
 
@@ -244,15 +233,12 @@ def _kohonen(r: Any) -> Any:
             ax.set_xticks([])
             ax.set_yticks([])
         ax.set_title(f"{name}\nQE {res.qe[-1]:.3f}, TE {res.te[-1]:.3f}", fontsize=8)
-        ax.set_xlabel("map column")
-        ax.set_ylabel("map row")
+        _finish(ax, "map column", "map row", legend=None)
     ax = axes[-1]
     for i, (name, res) in enumerate(zip(r.names, r.results)):
         ax.plot(res.checkpoints, res.qe, color=COLORS[i], label=f"{name}: QE")
         ax.plot(res.checkpoints, res.te, color=COLORS[i], ls=":", label=f"{name}: TE")
-    ax.set_xlabel("iteration")
-    ax.set_ylabel("quantization / topographic error")
-    ax.legend(fontsize=6)
+    _finish(ax, "iteration", "quantization / topographic error", legend=6)
     return fig
 
 
