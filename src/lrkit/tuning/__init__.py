@@ -25,8 +25,8 @@ from lrkit.tuning._space import (
     SearchSpace,
     load_space,
     lr_range_from_finder,
-    schedule_from_params,
 )
+from lrkit.tuning._to_schedule import schedule_from_params
 from lrkit.tuning._storage import default_worker_id, mask_url, open_storage, worker_seed
 from lrkit.tuning._study import PRUNERS, SAMPLERS, make_pruner, make_sampler
 from lrkit.tuning._tune import tune

@@ -24,7 +24,8 @@ from collections.abc import Callable
 from typing import Any
 
 from lrkit.errors import LRKitError
-from lrkit.tuning._space import SearchSpace, schedule_from_params
+from lrkit.tuning._space import SearchSpace
+from lrkit.tuning._to_schedule import schedule_from_params
 
 __all__ = ["TrialParams", "Target", "resolve_target"]
 
