@@ -10,7 +10,7 @@ For each (task, optimizer) configuration:
    sweep (1e-7 .. 10, 100 rates, exponential):
 
    - lrkit ``find_lr`` with its default rule, and, from the *same* sweep, the core's
-     ``steepest``, fastai-style ``valley`` and ``minimum/10`` rules;
+     ``falling`` (w = 0, opt-in), ``steepest``, fastai-style ``valley`` and ``minimum/10`` rules;
    - torch-lr-finder 0.2.x ``LRFinder.range_test`` + its ``plot(suggest_lr=True)``
      suggestion (steepest gradient of its EMA-smoothed loss), if installed;
    - Lightning ``Tuner.lr_find`` + ``suggestion()``, if installed.
@@ -61,7 +61,7 @@ PNG = ROOT / "benchmarks" / "results" / "finder_regret.png"
 RUNS_CACHE = ROOT / "benchmarks" / "results" / "finder_regret_runs.json"
 PEERS_CACHE = ROOT / "benchmarks" / "results" / "finder_regret_peers.json"
 SWEEP = {"start": 1e-7, "end": 10.0, "num_steps": 100}
-LRKIT_RULES = ("default", "steepest", "valley", "minimum/10")
+LRKIT_RULES = ("default", "falling", "steepest", "valley", "minimum/10")
 
 
 def configs(full: bool) -> list[dict[str, Any]]:

@@ -12,11 +12,11 @@ def test_public_names():
     assert set(finder.__all__) == {
         "range_test", "FinderResult", "Suggestion", "suggest", "rules", "smooth", "noise_scale",
         "bootstrap_interval", "combine", "DivergenceMonitor", "divergence_index", "sweep_schedule",
-        "half_depth", "valley_geometry", "Valley", "steepest", "valley", "minimum_over_10",
+        "half_depth", "falling_half_depth", "valley_geometry", "Valley", "steepest", "valley", "minimum_over_10",
         "synthetic", "STOP_REASONS", "MIN_POINTS", "MIN_STEPS",
     }
     assert all(hasattr(finder, name) for name in finder.__all__)
-    assert sorted(finder.rules) == ["default", "minimum/10", "steepest", "valley"]
+    assert sorted(finder.rules) == ["default", "falling", "minimum/10", "steepest", "valley"]
 
 
 def test_range_test_signature_is_keyword_only_after_step_fn():

@@ -81,7 +81,7 @@ def test_pure_noise_is_usually_called_flat_and_otherwise_weak():
 
 
 def test_unknown_rule_lists_the_valid_ones():
-    pattern = r"unknown rule 'valey'; did you mean 'valley'\? Valid: default, minimum/10, steepest, valley."
+    pattern = r"unknown rule 'valey'; did you mean 'valley'\? Valid: default, falling, minimum/10, steepest, valley."
     with pytest.raises(LRKitError, match=pattern):
         suggest([1e-3], [1.0], "valey")
 
@@ -121,8 +121,8 @@ def _grid(p, start_decades_below=3.0, n_per_decade=15.0):
     return np.logspace(lo, hi, int(round((hi - lo) * n_per_decade)))
 
 
-def _log_suggestion(lrs, losses):
-    s = suggest(lrs, losses)
+def _log_suggestion(lrs, losses, rule="default"):
+    s = suggest(lrs, losses, rule)
     assert s.lr is not None, s.reason
     return np.log10(s.lr)
 
@@ -167,6 +167,34 @@ def test_lands_between_the_fastest_descent_and_the_blow_up(p):
     blow = fast + p["gap"]
     # Never below the steepest point (the descent's centre) and safely below the blow-up.
     assert fast - 0.05 < x < blow - 0.25
+
+
+@given(p=curves, a=st.floats(1e-4, 1e4), c=st.floats(-1e3, 1e3), lower=st.floats(1.0, 4.0))
+def test_falling_rule_has_the_default_rules_invariances(p, a, c, lower):
+    """``falling`` shares the default's landmarks: loss scale/shift, start and num_steps leave it put."""
+    lrs = _grid(p)
+    y = _curve(p, lrs)
+    base = _log_suggestion(lrs, y, "falling")
+    assert abs(_log_suggestion(lrs, a * (y + c), "falling") - base) < 0.05
+    n = 120
+    lo, hi = np.log10(p["lr_fast"]) - 2.5, np.log10(p["lr_fast"]) + p["gap"] + 1.5
+    a1, b1 = np.logspace(lo, hi, n), np.logspace(lo - lower, hi, n)
+    assert abs(_log_suggestion(a1, _curve(p, a1), "falling") - _log_suggestion(b1, _curve(p, b1), "falling")) < 0.05
+    d = np.geomspace(lrs[0], lrs[-1], 2 * lrs.size)
+    assert abs(_log_suggestion(d, _curve(p, d), "falling") - base) < 0.05
+
+
+@given(p=curves)
+def test_falling_is_the_valleys_falling_crossing_below_the_default(p):
+    lrs = _grid(p)
+    y = _curve(p, lrs)
+    v = valley_geometry(lrs, y)
+    x = _log_suggestion(lrs, y, "falling")
+    assert x == pytest.approx(v.x_fast, abs=1e-12)
+    # w = 0 against the default's w = 1/3 of the same valley.
+    assert _log_suggestion(lrs, y) - x == pytest.approx((v.x_edge - v.x_fast) / 3, abs=1e-9)
+    # Near the steepest point of the descent (the sigmoid's centre), as steepest intends.
+    assert abs(x - np.log10(p["lr_fast"])) < 0.5
 
 
 def test_landmarks_on_a_known_curve():

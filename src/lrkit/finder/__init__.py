@@ -19,7 +19,7 @@ from lrkit.finder import synthetic
 from lrkit.finder._combine import combine
 from lrkit.finder._interval import bootstrap_interval
 from lrkit.finder._result import STOP_REASONS, FinderResult
-from lrkit.finder._default import Valley, half_depth, valley_geometry
+from lrkit.finder._default import Valley, falling_half_depth, half_depth, valley_geometry
 from lrkit.finder._peers import minimum_over_10, steepest, valley
 from lrkit.finder._rules import rules, suggest
 from lrkit.finder._suggestion import MIN_POINTS, Suggestion
@@ -40,6 +40,7 @@ __all__ = [
     "DivergenceMonitor",
     "divergence_index",
     "sweep_schedule",
+    "falling_half_depth",
     "half_depth",
     "valley_geometry",
     "Valley",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lrkit.errors import unknown_name
-from lrkit.finder._default import half_depth
+from lrkit.finder._default import falling_half_depth, half_depth
 from lrkit.finder._peers import minimum_over_10, steepest, valley
 from lrkit.finder._suggestion import Suggestion
 
@@ -14,6 +14,7 @@ __all__ = ["rules", "suggest"]
 #: Rule name -> pure function ``(lrs, losses) -> Suggestion``.
 rules: dict[str, Callable[[object, object], Suggestion]] = {
     "default": half_depth,
+    "falling": falling_half_depth,
     "steepest": steepest,
     "valley": valley,
     "minimum/10": minimum_over_10,
@@ -28,7 +29,7 @@ def suggest(lrs: object, losses: object, rule: str = "default", *, window: float
         losses: the raw loss at each rate (NaN/inf allowed: the curve is cut there).
         rule: a name in :data:`rules`.
         window: smoothing half-width in decades for the rules that use lrkit's
-            smoother (``default``); the peers keep their own EMA.
+            smoother (``default``, ``falling``); the peers keep their own EMA.
 
     Returns:
         A :class:`Suggestion`; its ``lr`` is ``None`` with a reason on curves that
@@ -44,6 +45,6 @@ def suggest(lrs: object, losses: object, rule: str = "default", *, window: float
     """
     if not isinstance(rule, str) or rule not in rules:
         raise unknown_name("rule", rule, rules)
-    if rule == "default":
-        return half_depth(lrs, losses, window=window)
+    if rule in ("default", "falling"):
+        return rules[rule](lrs, losses, window=window)  # type: ignore[call-arg]
     return rules[rule](lrs, losses)

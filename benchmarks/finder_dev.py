@@ -1,0 +1,212 @@
+"""A development set for the finder's suggestion rule: workloads that are NOT the built-in benchmarks.
+
+Rules are chosen here, never on ``finder_regret.py``'s configurations (those are the
+held-out evidence). Each workload is a small sklearn data set with an MLP trained by
+one of five optimizers (SGD, SGD+momentum 0.9, Adam, AdamW, RMSprop):
+
+1. **Ground truth**: a log grid of 11 rates (1e-4.5 .. 10^0.5, half-decade steps), 2 seeds,
+   a short budget; metric = validation accuracy (classification) or minus the
+   validation MSE on a standardized target (regression), higher is better.
+2. **Sweeps**: one ``lrkit.torch.find_lr`` range test per seed (1e-7 .. 10, 100 rates,
+   the same sweep as ``finder_regret.py``); its raw ``(lrs, losses)`` are stored.
+3. **Offline scoring** (a proxy, documented in ``docs/finder.md``): every candidate
+   rule is applied to the stored sweeps; a suggestion is scored by the grid's mean
+   metric linearly interpolated in log-lr (clamped to the grid's ends), and its
+   regret is the grid-best mean minus that score. No training run at the suggested
+   rate is made, so the proxy cannot see structure finer than half a decade.
+
+    nice .venv/bin/python benchmarks/finder_dev.py          # cached in results/finder_dev.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _record import markdown_table, print_table, record  # noqa: E402
+
+import torch  # noqa: E402
+from sklearn import datasets  # noqa: E402
+
+from lrkit.finder import valley_geometry  # noqa: E402
+from lrkit.finder._rules import rules as RULES  # noqa: E402
+from lrkit.torch import find_lr  # noqa: E402
+
+CACHE = Path(__file__).resolve().parent / "results" / "finder_dev.json"
+GRID = tuple(float(10.0**e) for e in np.arange(-4.5, 0.51, 0.5))
+SEEDS = (0, 1)
+BUDGET = 300  # optimizer steps per training run
+BATCH = 32
+SWEEP = {"start": 1e-7, "end": 10.0, "num_steps": 100}
+OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rmsprop")
+ADAPTIVE = {"adam", "adamw", "rmsprop"}
+
+
+def _data(name: str, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+    """(x_train, y_train, x_val, y_val, is_classification), standardized, split 75/25 by ``seed``."""
+    if name == "cancer":
+        x, y = datasets.load_breast_cancer(return_X_y=True)
+    elif name == "wine":
+        x, y = datasets.load_wine(return_X_y=True)
+    elif name == "blobs-clf":
+        x, y = datasets.make_classification(1200, 20, n_informative=8, n_classes=4, random_state=7)
+    else:  # "friedman": a nonlinear regression
+        x, y = datasets.make_friedman1(1200, 10, noise=1.0, random_state=7)
+        y = (y - y.mean()) / y.std()
+    clf = name != "friedman"
+    idx = np.random.default_rng(seed).permutation(len(x))
+    cut = int(0.75 * len(x))
+    x = (x - x[idx[:cut]].mean(0)) / (x[idx[:cut]].std(0) + 1e-12)
+    return x[idx[:cut]], y[idx[:cut]], x[idx[cut:]], y[idx[cut:]], clf
+
+
+def _parts(name: str, opt: str, seed: int) -> dict[str, Any]:
+    xt, yt, xv, yv, clf = _data(name, seed)
+    torch.manual_seed(seed)
+    out = int(yt.max()) + 1 if clf else 1
+    model = torch.nn.Sequential(torch.nn.Linear(xt.shape[1], 64), torch.nn.Tanh(), torch.nn.Linear(64, out))
+    params = model.parameters()
+    optimizer = {
+        "sgd": lambda: torch.optim.SGD(params, lr=1e-3),
+        "momentum": lambda: torch.optim.SGD(params, lr=1e-3, momentum=0.9),
+        "adam": lambda: torch.optim.Adam(params, lr=1e-3),
+        "adamw": lambda: torch.optim.AdamW(params, lr=1e-3, weight_decay=0.01),
+        "rmsprop": lambda: torch.optim.RMSprop(params, lr=1e-3),
+    }[opt]()
+    tx = torch.tensor(xt, dtype=torch.float32)
+    ty = torch.tensor(yt, dtype=torch.long if clf else torch.float32)
+    if not clf:
+        ty = ty[:, None]
+    gen = torch.Generator().manual_seed(seed)
+    batches = [(tx[i], ty[i]) for i in torch.randperm(len(tx), generator=gen).split(BATCH) if len(i) == BATCH]
+    loss_fn = torch.nn.functional.cross_entropy if clf else torch.nn.functional.mse_loss
+    val = (torch.tensor(xv, dtype=torch.float32), torch.tensor(yv))
+    return {"model": model, "optimizer": optimizer, "loss_fn": loss_fn, "batches": batches, "val": val, "clf": clf}
+
+
+def train(name: str, opt: str, lr: float, seed: int) -> float:
+    """The validation metric after :data:`BUDGET` steps at constant ``lr`` (higher is better)."""
+    p = _parts(name, opt, seed)
+    for g in p["optimizer"].param_groups:
+        g["lr"] = lr
+    model, batches = p["model"], p["batches"]
+    for i in range(BUDGET):
+        xb, yb = batches[i % len(batches)]
+        p["optimizer"].zero_grad()
+        loss = p["loss_fn"](model(xb), yb)
+        if not torch.isfinite(loss):
+            break
+        loss.backward()
+        p["optimizer"].step()
+    with torch.no_grad():
+        xv, yv = p["val"]
+        out = model(xv)
+        if p["clf"]:
+            return float((out.argmax(1) == yv).double().mean()) * 100.0 if torch.isfinite(out).all() else 0.0
+        mse = float(((out[:, 0] - yv.float()) ** 2).mean())
+        return -min(mse, 10.0) if np.isfinite(mse) else -10.0  # a blown-up run: a capped loss
+
+
+def sweep(name: str, opt: str, seed: int) -> tuple[list[float], list[float]]:
+    p = _parts(name, opt, seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the loader is cycled
+        res = find_lr(p["model"], p["optimizer"], p["loss_fn"], p["batches"], **SWEEP)
+    return [float(v) for v in res.lrs], [float(v) for v in res.losses]
+
+
+def _fraction_rule(w: float):  # noqa: ANN202 - a local rule factory
+    def rule(lrs: object, losses: object) -> float | None:
+        v = valley_geometry(lrs, losses)
+        return None if isinstance(v, str) else float(10.0 ** (v.x_fast + w * (v.x_edge - v.x_fast)))
+    return rule
+
+
+def _registered(name: str):  # noqa: ANN202
+    return lambda lrs, losses: RULES[name](lrs, losses).lr
+
+
+CANDIDATES = {
+    "default (w=1/3)": _registered("default"),
+    "falling": _registered("falling"),
+    "w=1/6": _fraction_rule(1 / 6),
+    "w=1/2": _fraction_rule(0.5),
+    "valley": _registered("valley"),
+    "steepest": _registered("steepest"),
+    "minimum/10": _registered("minimum/10"),
+}
+
+
+def score(grid_mean: dict[float, float], lr: float | None, worst: float) -> float:
+    """The grid's mean metric interpolated in log-lr at ``lr`` (clamped to the grid)."""
+    if lr is None:
+        return worst
+    xs = np.log10(sorted(grid_mean))
+    return float(np.interp(np.log10(lr), xs, [grid_mean[k] for k in sorted(grid_mean)]))
+
+
+def main() -> None:
+    torch.set_num_threads(1)
+    cache: dict[str, Any] = json.loads(CACHE.read_text()) if CACHE.exists() else {}
+    workloads = [(n, o) for n in ("cancer", "wine", "blobs-clf", "friedman") for o in OPTIMIZERS]
+    for name, opt in workloads:
+        k = f"{name}/{opt}"
+        if k in cache:
+            continue
+        grid = {str(lr): [train(name, opt, lr, s) for s in SEEDS] for lr in GRID}
+        cache[k] = {"grid": grid, "sweeps": [sweep(name, opt, s) for s in SEEDS]}
+        CACHE.write_text(json.dumps(cache))
+        print("done", k, flush=True)
+    # Regret units differ (accuracy points vs standardized MSE), so the summary averages each kind
+    # of workload separately; "by kind" is `default` for SGD/momentum and `falling` for the adaptive ones.
+    names = [*CANDIDATES, "by kind (default | falling)"]
+    regrets: dict[str, dict[str, list[float]]] = {r: {} for r in names}
+    rows = []
+    for name, opt in workloads:
+        c = cache[f"{name}/{opt}"]
+        gm = {float(k): float(np.mean(v)) for k, v in c["grid"].items()}
+        best_lr = max(gm, key=gm.get)
+        worst = min(gm.values())
+        adaptive = opt in ADAPTIVE
+        group = ("regression " if name == "friedman" else "classification ") + ("adaptive" if adaptive else "SGD")
+        row: list[Any] = [f"{name}/{opt}", f"{best_lr:.3g}"]
+        for r, fn in CANDIDATES.items():
+            regs = [gm[best_lr] - score(gm, fn(np.asarray(l), np.asarray(y)), worst) for l, y in c["sweeps"]]
+            regrets[r].setdefault(group, []).append(float(np.mean(regs)))
+            row.append(float(np.mean(regs)))
+        kind = regrets["falling" if adaptive else "default (w=1/3)"][group][-1]
+        regrets[names[-1]].setdefault(group, []).append(kind)
+        rows.append(row)
+    headers = ["workload", "grid best", *CANDIDATES]
+    groups = ["classification SGD", "classification adaptive", "regression SGD", "regression adaptive"]
+    ref = regrets["default (w=1/3)"][groups[1]]
+
+    def tally(r: str) -> str:
+        mine = regrets[r][groups[1]]
+        return f"{sum(a < b - 1e-9 for a, b in zip(mine, ref))} / {sum(a > b + 1e-9 for a, b in zip(mine, ref))}"
+
+    summary = [[r, *(float(np.mean(regrets[r][g])) for g in groups), tally(r)] for r in names]
+    sh = ["rule", "acc. points, SGD/momentum (6)", "acc. points, Adam/AdamW/RMSprop (9)",
+          "MSE, SGD/momentum (2)", "MSE, adaptive (3)", "adaptive clf.: better / worse than default"]
+    print_table(rows, headers, ".3g")
+    print()
+    print_table(summary, sh, ".3g")
+    body = (
+        "Proxy regret (mean over the group's workloads of the grid-best mean metric minus the grid's mean metric interpolated in log-lr at "
+        "the suggestion; accuracy points, or MSE on a standardized target for `friedman`), mean of "
+        f"{len(SEEDS)} seeds, {BUDGET}-step budgets, batch {BATCH}, MLP 64 tanh. Lower is better. "
+        "`falling` is the half-depth valley's falling crossing (w = 0); the default is w = 1/3.\n\n"
+        + markdown_table(summary, sh, ".3g") + "\n\nPer workload:\n\n" + markdown_table(rows, headers, ".3g")
+    )
+    record("finder_dev", "LR finder rules on the development set (not the built-in tasks)", body,
+           command="nice .venv/bin/python benchmarks/finder_dev.py")
+
+
+if __name__ == "__main__":
+    main()
