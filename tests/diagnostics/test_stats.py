@@ -9,8 +9,10 @@ from hypothesis import strategies as st
 from sklearn.isotonic import IsotonicRegression
 
 from lrkit.diagnostics._stats import (
+    effective_time,
     isotonic_decreasing,
     level,
+    log_time_levels,
     noise_sigma,
     running_median,
     spike_events,
@@ -89,3 +91,22 @@ def test_zigzag_ratio_is_one_for_noise_and_large_for_alternation():
     assert zigzag_ratio(noise + 2.0 * (-1.0) ** np.arange(4000)) > 2.0
     assert zigzag_ratio(np.cumsum(noise)) < 0.8  # a random walk drifts: lag-2 changes are larger
     assert zigzag_ratio(np.ones(10)) == 1.0
+
+
+def test_effective_time_is_the_cumulative_rate_in_peak_steps():
+    lrs = np.concatenate([np.linspace(0.0, 0.1, 11)[1:], np.full(20, 0.1)])
+    ref = [sum(lrs[: t + 1]) / 0.1 for t in range(lrs.size)]  # a plain loop
+    assert effective_time(lrs, lrs.size) == pytest.approx(ref)
+    assert effective_time(None, 5).tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert effective_time(np.array([0.1, np.nan, 0.1]), 3).tolist() == [1.0, 2.0, 3.0]  # unusable rates
+
+
+@pytest.mark.parametrize("a", [0.5, 1.0, 2.0])
+def test_log_time_levels_are_band_medians_of_a_power_law(a):
+    # y = tau^-a on a log-spaced clock ending at T = 10^4: a band median is the value at the band's
+    # middle in u = log10(tau / T): u = -2 and -1 for the full bands, -0.075 for the last (one-sided) one.
+    tau = np.logspace(0, 4, 4001)
+    l2, l1, l0, n1, n0 = log_time_levels(tau**-a, tau)
+    ref = [(1e4 * 10.0**u) ** -a for u in (-2.0, -1.0, -0.075)]
+    assert [l2, l1, l0] == pytest.approx(ref, rel=1e-2)
+    assert (n1, n0) == (301, 151)

@@ -8,7 +8,8 @@ The tests run in a fixed order; the first that fires decides the verdict:
    weights would otherwise read as swings).
 3. ``too_high_diverging``: the end of the run sits well above its best level.
 4. ``too_high_oscillating``: the curve swings in ways no decreasing curve explains.
-5. ``too_low_slow``: progress is still speeding up in log-time at the end.
+5. ``too_low_slow``: progress is still speeding up in log-time at the end, or there was no
+   significant progress at all (unless the little drop there was came early: converged, then noise).
 6. ``plateau``: no significant progress over the last part, at an undecayed rate.
 7. ``healthy``.
 
@@ -27,8 +28,10 @@ from lrkit.diagnostics._advice import advise
 from lrkit.diagnostics._record import Diagnosis, Evidence, strength
 from lrkit.diagnostics._stats import (
     MAD_TO_SIGMA,
+    effective_time,
     isotonic_decreasing,
     level,
+    log_time_levels,
     noise_sigma,
     running_median,
     spike_events,
@@ -72,8 +75,8 @@ ZIGZAG = 1.5
 #: a power law ``t^-a`` has ratio ``10^-a``, so 0.8 means "slower than ``t^-0.1``".
 SLOW_RATIO = 0.8
 #: Too slow despite no significant total progress needs the descent to go on: a run that made at least
-#: this fraction of its (insignificant) total drop by the first 20% of its steps converged early and is
-#: noise-dominated since, which is not a crawl (a too-low rate spreads its drop over the whole run).
+#: this fraction of its (insignificant) total drop by 10-20% of its steps (median level there) converged
+#: early and is noise-dominated since, which is not a crawl (a too-low rate spreads its drop over the run).
 EARLY_FRAC = 0.8
 #: ... and only when that drop is at least this many standard errors (short of ``PROGRESS_Z``, yet unlikely
 #: from noise alone: below it the fraction is a ratio of two noise terms and means nothing).
@@ -102,32 +105,6 @@ def _as_array(name: str, values: Sequence[float] | np.ndarray, n: int | None) ->
     return arr
 
 
-def _log_time_levels(y: np.ndarray, tau: np.ndarray) -> tuple[float, float, float, int, int]:
-    """Levels at ``u = log10(tau / T) = -2, -1, 0`` (medians over ``|u - u0| <= 0.15``).
-
-    Returns the three levels and the point counts of the last two bands (for standard errors).
-    """
-    u = np.log10(np.maximum(tau, 1e-300) / tau[-1])
-
-    def band(u0: float) -> tuple[float, int]:
-        idx = np.flatnonzero(np.abs(u - u0) <= 0.15)
-        if idx.size < 3:  # too few points that early: take the nearest three
-            idx = np.sort(np.argsort(np.abs(u - u0), kind="stable")[:3])
-        return float(np.median(y[idx])), int(idx.size)
-
-    (l2, _), (l1, n1), (l0, n0) = band(-2.0), band(-1.0), band(0.0)
-    return l2, l1, l0, n1, n0
-
-
-def _effective_time(lrs: np.ndarray | None, n: int) -> np.ndarray:
-    """``tau_t = sum_{s <= t} lr_s / max(lr)``: time in units of peak-rate steps (the step if no rates)."""
-    steps = np.arange(1, n + 1, dtype=np.float64)
-    if lrs is None or not np.all(np.isfinite(lrs)) or np.any(lrs < 0) or not np.any(lrs > 0):
-        return steps
-    tau = np.cumsum(lrs / lrs.max())
-    return np.maximum(tau, 1e-12 * steps)  # a run that starts at lr = 0 (warmup) still has ordered times
-
-
 def diagnose(
     losses: Sequence[float] | np.ndarray,
     lrs: Sequence[float] | np.ndarray | None = None,
@@ -153,7 +130,11 @@ def diagnose(
     * decade ratio ``R = (L(-1) - L(0)) / (L(-2) - L(-1))``, ``L(u)`` the loss level at
       effective time ``tau = 10^u tau_end``, ``tau_t = sum_{s<=t} lr_s / max lr``:
       a linear (too slow) descent has ``R ~ 10``, a power law ``t^-a`` has
-      ``R = 10^-a``, a converged run ``R ~ 0``.
+      ``R = 10^-a``, a converged run ``R ~ 0``;
+    * total progress ``z_total = (y_start - y_end) / (1.25 sigma sqrt(1/3 + 1/(n/10)))`` and the
+      early-drop fraction ``f = (y_start - L_early) / (y_start - y_end)``, ``L_early`` the median
+      over 10-20% of the run: with ``z_total < 3`` the run is too slow unless ``f >= 0.8`` and
+      ``z_total >= 2`` (a fast drop then a flat noisy tail: converged early, not crawling).
 
     Args:
         losses: training losses in step order (NaN/inf allowed: they give ``nan``).
@@ -258,8 +239,8 @@ def _diagnose_finite(
     zz = zigzag_ratio(clean)
 
     # -- 4. decade ratio in effective time, significance against the noise at the end -------
-    tau = _effective_time(lr, n)
-    l2, l1, l0, n1, n0 = _log_time_levels(clean, tau)
+    tau = effective_time(lr, n)
+    l2, l1, l0, n1, n0 = log_time_levels(clean, tau)
     d_prev, d_last = l2 - l1, l1 - l0
     noise_end = float(np.median(local[-max(3, n // 10):]))
     se_last = 1.25 * max(noise_end, floor) * np.sqrt(1.0 / n1 + 1.0 / n0)

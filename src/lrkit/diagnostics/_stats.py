@@ -26,6 +26,8 @@ __all__ = [
     "spike_events",
     "spike_zscores",
     "zigzag_ratio",
+    "effective_time",
+    "log_time_levels",
 ]
 
 #: ``1.4826 * MAD`` is a consistent estimate of the standard deviation of Gaussian noise.
@@ -186,3 +188,42 @@ def zigzag_ratio(y: np.ndarray) -> float:
     if m2 == 0.0:
         return 1.0 if m1 == 0.0 else np.inf
     return m1 / m2
+
+
+def log_time_levels(y: np.ndarray, tau: np.ndarray) -> tuple[float, float, float, int, int]:
+    """Levels at ``u = log10(tau / T) = -2, -1, 0`` (medians over ``|u - u0| <= 0.15``).
+
+    Returns the three levels and the point counts of the last two bands (for standard errors).
+    The decade ratio of :func:`lrkit.diagnose` compares ``L(-2) - L(-1)`` with ``L(-1) - L(0)``.
+
+    Example:
+        >>> t = np.arange(1.0, 1001.0)  # y = 1/t: about 1/tau at tau = 10, 100, 1000
+        >>> [round(v, 3) for v in log_time_levels(1 / t, t)[:3]]
+        [0.091, 0.009, 0.001]
+    """
+    u = np.log10(np.maximum(tau, 1e-300) / tau[-1])
+
+    def band(u0: float) -> tuple[float, int]:
+        idx = np.flatnonzero(np.abs(u - u0) <= 0.15)
+        if idx.size < 3:  # too few points that early: take the nearest three
+            idx = np.sort(np.argsort(np.abs(u - u0), kind="stable")[:3])
+        return float(np.median(y[idx])), int(idx.size)
+
+    (l2, _), (l1, n1), (l0, n0) = band(-2.0), band(-1.0), band(0.0)
+    return l2, l1, l0, n1, n0
+
+
+def effective_time(lrs: np.ndarray | None, n: int) -> np.ndarray:
+    """``tau_t = sum_{s <= t} lr_s / max(lr)``: time in units of peak-rate steps (the step if no rates).
+
+    Warmup and decay then do not distort the clock of the decade ratio.
+
+    Example:
+        >>> effective_time(np.array([0.5, 1.0, 1.0, 0.5]), 4).tolist()
+        [0.5, 1.5, 2.5, 3.0]
+    """
+    steps = np.arange(1, n + 1, dtype=np.float64)
+    if lrs is None or not np.all(np.isfinite(lrs)) or np.any(lrs < 0) or not np.any(lrs > 0):
+        return steps
+    tau = np.cumsum(lrs / lrs.max())
+    return np.maximum(tau, 1e-12 * steps)  # a run that starts at lr = 0 (warmup) still has ordered times
