@@ -36,13 +36,20 @@ import copy
 import math
 from typing import Any
 
-import numpy as np
 import torch
 
 from lrkit.diagnostics._monitor import Monitor
 from lrkit.errors import LRKitError, check_int, check_positive, check_range
-from lrkit.finder import DivergenceMonitor, suggest, sweep_schedule
+from lrkit.finder import DivergenceMonitor, sweep_schedule
 from lrkit.schedules import constant, warmup, warmup_cosine
+from lrkit.torch._autopilot_guard import (
+    grads_finite,
+    is_spike,
+    restore_snapshot,
+    take_snapshot,
+    training_tensors,
+)
+from lrkit.torch._autopilot_probe import probe_peak
 
 __all__ = ["Autopilot"]
 
@@ -169,47 +176,17 @@ class Autopilot:
         for g, r in zip(self.optimizer.param_groups, self._ratios):
             g["lr"] = rate * r
 
-    # -- snapshots -----------------------------------------------------------------------------
-    # Not lrkit.torch.snapshot: that one also rewinds every RNG (right for a range test that must
-    # leave no trace), but a rollback must move on: rewinding the data order or dropout masks would
-    # replay the very batch that caused the fault. Parameters, buffers and optimizer state only.
+    # -- snapshots and fault checks (lrkit.torch._autopilot_guard) -----------------------------
     def _tensors(self) -> list[torch.Tensor]:
-        params = [p for g in self.optimizer.param_groups for p in g["params"]]
-        buffers = list(self.model.buffers()) if self.model is not None else []
-        return params + buffers
+        return training_tensors(self.optimizer, self.model)
 
     def _take_snapshot(self) -> dict[str, Any]:
-        return {"tensors": [t.detach().to("cpu", copy=True) for t in self._tensors()],
-                "optimizer": copy.deepcopy(self.optimizer.state_dict()), "t": self.t}
+        return take_snapshot(self.optimizer, self.model, self.t)
 
     def _restore(self, snap: dict[str, Any]) -> None:
-        with torch.no_grad():
-            for t, saved in zip(self._tensors(), snap["tensors"]):
-                t.copy_(saved.to(t.device))
-        lrs = [g["lr"] for g in self.optimizer.param_groups]
-        self.optimizer.load_state_dict(copy.deepcopy(snap["optimizer"]))
-        for g, lr in zip(self.optimizer.param_groups, lrs):
-            g["lr"] = lr
+        restore_snapshot(self.optimizer, self.model, snap)
 
     # -- the step -------------------------------------------------------------------------------
-    def _grads_finite(self) -> bool:
-        grads = [p.grad for g in self.optimizer.param_groups for p in g["params"] if p.grad is not None]
-        if not grads:
-            return True
-        return bool(torch.stack([torch.isfinite(g).all() for g in grads]).all())
-
-    def _is_spike(self, value: float) -> bool:
-        """Above the median of the last 100 losses by ``spike_z`` robust SDs *and* ``spike_ratio`` times
-        their own 99th-percentile excess: minibatch losses near zero have heavy right tails (one hard
-        example), and a spike must stand out from this loss's tail, not only from its MAD."""
-        if len(self._recent) < 20:
-            return False
-        y = np.fromiter(self._recent, float)
-        med = float(np.median(y))
-        sigma = 1.4826 * float(np.median(np.abs(y - med)))
-        tail = float(np.percentile(y, 99)) - med
-        return value > med + max(self.spike_z * sigma, self.spike_ratio * tail, 1e-12 * abs(med))
-
     def step(self, loss: float | torch.Tensor) -> bool:
         """Check this update's loss and gradients, apply it (or recover), and set the next rate.
 
@@ -227,9 +204,9 @@ class Autopilot:
         fault = None
         if not math.isfinite(value):
             fault = "non-finite loss"
-        elif not self._grads_finite():
+        elif not grads_finite(self.optimizer):
             fault = "non-finite gradient"
-        elif self._is_spike(value):
+        elif is_spike(self._recent, value, self.spike_z, self.spike_ratio):
             fault = "loss spike"
             self._spikes_in_row += 1
         if fault == "loss spike" and self._spikes_in_row < 2:
@@ -261,7 +238,7 @@ class Autopilot:
 
     def _probe_step(self, value: float) -> bool:
         rate = float(self._sweep(self.k))
-        if math.isfinite(value) and self._grads_finite():
+        if math.isfinite(value) and grads_finite(self.optimizer):
             self.optimizer.step()
             self.probe_lrs.append(rate)
             self.probe_losses.append(value)
@@ -276,24 +253,9 @@ class Autopilot:
         return True
 
     def _end_probe(self) -> None:
-        lrs, losses = np.array(self.probe_lrs), np.array(self.probe_losses)
-        self.peak, how = None, "probe failed at once"
-        # lrkit's default rule first; on a curve too noisy for it, the smoothed-minimum rules.
-        for rule in ("default", "valley", "minimum/10"):
-            s = suggest(lrs, losses, rule) if lrs.size else None
-            if s is not None and s.lr is not None:
-                self.peak, how = float(s.lr), f"{rule}: {s.reason}"
-                break
-        if self.peak is None:
-            self.peak = float(lrs[len(lrs) // 2]) if lrs.size else self.lr_min
-        if self.k < self.probe_steps:
-            # The probe found where training breaks (rate r): the peak goes within [r/30, r/3], the
-            # classical "a decade below the blow-up" band, whatever a noisy curve made the rule say.
-            r = float(self._sweep(self.k - 1))
-            clipped = min(max(self.peak, r / 30), r / 3)
-            if clipped != self.peak:
-                how += f"; clipped to [{r / 30:.3g}, {r / 3:.3g}] below the divergence at {r:.3g}"
-            self.peak = clipped
+        # Stopped before its last step: the probe diverged at the rate of its last update.
+        diverged_at = float(self._sweep(self.k - 1)) if self.k < self.probe_steps else None
+        self.peak, how = probe_peak(self.probe_lrs, self.probe_losses, self.lr_min, diverged_at)
         self.events.append({"t": 0, "probe": self.k, "peak": self.peak, "how": how})
         self.probe_steps = self.k  # the probe may stop early (divergence): count what it spent
         self._restore(self._pre_probe)  # the probe's updates leave no trace on the model
