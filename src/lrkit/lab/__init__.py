@@ -34,11 +34,13 @@ from lrkit.lab._sgd import SGD, Momentum, Nesterov
 from lrkit.lab._demo_base import DemoInfo, DemoRecord, demos, register_demo, run_demo
 
 # importing the demo modules registers the demos; this order is the report's order
-from lrkit.lab import _demos_rate, _demos_schedule, _demos_landscape, _demos_external  # noqa: F401, I001
+from lrkit.lab import _demos_rate, _demos_schedule, _demos_landscape  # noqa: F401, I001
+from lrkit.lab import _demos_external, _demos_som  # noqa: F401, I001
 from lrkit.lab._demos_rate import divergence, oscillation, slow_convergence, stability_limit
 from lrkit.lab._demos_schedule import adaptive_per_parameter, schedules_compared, warmup_demo
 from lrkit.lab._demos_landscape import local_minimum
-from lrkit.lab._demos_external import batch_size_scaling, finder_explained, kohonen
+from lrkit.lab._demos_external import batch_size_scaling, finder_explained
+from lrkit.lab._demos_som import kohonen
 from lrkit.lab import som
 from lrkit.lab.som import SOM, SOMResult
 
