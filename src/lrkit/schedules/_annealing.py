@@ -10,7 +10,7 @@ import dataclasses
 import numpy as np
 
 from lrkit.errors import check_int, check_positive, check_range
-from lrkit.schedules._base import Schedule, check_floor, int_power, progress, register
+from lrkit.schedules._base import Schedule, check_anneal_fields, check_floor, int_power, progress, register
 
 __all__ = ["Constant", "Cosine", "CosineRestarts", "constant", "cosine", "cosine_restarts"]
 
@@ -92,10 +92,7 @@ class Cosine(Schedule):
     min_lr: float = 0.0
 
     def __post_init__(self) -> None:
-        lr = check_positive("lr", self.lr, self.name, allow_zero=True)
-        object.__setattr__(self, "lr", lr)
-        object.__setattr__(self, "steps", check_int("steps", self.steps, self.name))
-        object.__setattr__(self, "min_lr", check_floor("min_lr", self.min_lr, lr, self.name))
+        check_anneal_fields(self)
 
     def _value(self, t: np.ndarray) -> np.ndarray:
         frac = progress(t, self.steps)

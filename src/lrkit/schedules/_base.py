@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from lrkit.errors import LRKitError, check_positive, unknown_name
+from lrkit.errors import LRKitError, check_int, check_positive, unknown_name
 
 __all__ = [
     "Schedule",
@@ -99,6 +99,18 @@ def check_floor(name: str, value: object, lr: float, owner: str) -> float:
     if v > lr:
         raise LRKitError(f"`{name}` of {owner} must be in [0, lr={lr:g}]; got {v:g}.")
     return v
+
+
+def check_anneal_fields(sched: Any) -> None:
+    """Validate, in place on a frozen dataclass, the fields of a decay from ``lr`` to ``min_lr``.
+
+    ``lr >= 0``, ``steps`` a positive integer, ``min_lr`` in ``[0, lr]`` (checked in that
+    order): the shape shared by ``cosine`` and ``one_minus_sqrt``.
+    """
+    lr = check_positive("lr", sched.lr, sched.name, allow_zero=True)
+    object.__setattr__(sched, "lr", lr)
+    object.__setattr__(sched, "steps", check_int("steps", sched.steps, sched.name))
+    object.__setattr__(sched, "min_lr", check_floor("min_lr", sched.min_lr, lr, sched.name))
 
 
 def steps_array(t: Any, owner: str) -> np.ndarray:

@@ -13,7 +13,7 @@ import dataclasses
 import numpy as np
 
 from lrkit.errors import check_int, check_positive
-from lrkit.schedules._base import Schedule, check_floor, progress, register
+from lrkit.schedules._base import Schedule, check_anneal_fields, check_floor, progress, register
 
 __all__ = [
     "Linear",
@@ -160,10 +160,7 @@ class OneMinusSqrt(Schedule):
     min_lr: float = 0.0
 
     def __post_init__(self) -> None:
-        lr = check_positive("lr", self.lr, self.name, allow_zero=True)
-        object.__setattr__(self, "lr", lr)
-        object.__setattr__(self, "steps", check_int("steps", self.steps, self.name))
-        object.__setattr__(self, "min_lr", check_floor("min_lr", self.min_lr, lr, self.name))
+        check_anneal_fields(self)
 
     def _value(self, t: np.ndarray) -> np.ndarray:
         return self.min_lr + (self.lr - self.min_lr) * (1.0 - np.sqrt(progress(t, self.steps)))
