@@ -113,6 +113,19 @@ def check_anneal_fields(sched: Any) -> None:
     object.__setattr__(sched, "min_lr", check_floor("min_lr", sched.min_lr, lr, sched.name))
 
 
+def check_ramp_fields(sched: Any, *, allow_zero: bool, min_steps: int = 1) -> None:
+    """Validate, in place on a frozen dataclass, the fields of a ramp from ``start`` to ``end``.
+
+    ``start`` and ``end`` positive (or ``>= 0`` with ``allow_zero``: linear shapes can touch
+    zero, geometric ones cannot), ``steps`` an integer ``>= min_steps`` (2 for the range-test
+    sweeps, which include both ends); checked in that order.
+    """
+    for key in ("start", "end"):
+        value = check_positive(key, getattr(sched, key), sched.name, allow_zero=allow_zero)
+        object.__setattr__(sched, key, value)
+    object.__setattr__(sched, "steps", check_int("steps", sched.steps, sched.name, low=min_steps))
+
+
 def steps_array(t: Any, owner: str) -> np.ndarray:
     """Validate steps (an int or array of ints >= 0) and return them as float64."""
     arr = np.asarray(t)

@@ -13,7 +13,14 @@ import dataclasses
 import numpy as np
 
 from lrkit.errors import check_int, check_positive
-from lrkit.schedules._base import Schedule, check_anneal_fields, check_floor, progress, register
+from lrkit.schedules._base import (
+    Schedule,
+    check_anneal_fields,
+    check_floor,
+    check_ramp_fields,
+    progress,
+    register,
+)
 
 __all__ = [
     "Linear",
@@ -64,9 +71,7 @@ class Linear(Schedule):
     steps: int
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", check_positive("start", self.start, self.name, allow_zero=True))
-        object.__setattr__(self, "end", check_positive("end", self.end, self.name, allow_zero=True))
-        object.__setattr__(self, "steps", check_int("steps", self.steps, self.name))
+        check_ramp_fields(self, allow_zero=True)
 
     def _value(self, t: np.ndarray) -> np.ndarray:
         frac = progress(t, self.steps)
@@ -203,9 +208,7 @@ class Geometric(Schedule):
     steps: int
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", check_positive("start", self.start, self.name))
-        object.__setattr__(self, "end", check_positive("end", self.end, self.name))
-        object.__setattr__(self, "steps", check_int("steps", self.steps, self.name))
+        check_ramp_fields(self, allow_zero=False)
 
     def _value(self, t: np.ndarray) -> np.ndarray:
         frac = progress(t, self.steps)

@@ -11,8 +11,7 @@ import dataclasses
 
 import numpy as np
 
-from lrkit.errors import check_int, check_positive
-from lrkit.schedules._base import Schedule, register
+from lrkit.schedules._base import Schedule, check_ramp_fields, register
 
 __all__ = ["ExpSweep", "LinearSweep", "exp_sweep", "linear_sweep"]
 
@@ -57,9 +56,7 @@ class ExpSweep(Schedule):
     steps: int
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", check_positive("start", self.start, self.name))
-        object.__setattr__(self, "end", check_positive("end", self.end, self.name))
-        object.__setattr__(self, "steps", check_int("steps", self.steps, self.name, low=2))
+        check_ramp_fields(self, allow_zero=False, min_steps=2)
 
     def _value(self, t: np.ndarray) -> np.ndarray:
         frac = _frac(t, self.steps)
@@ -101,9 +98,7 @@ class LinearSweep(Schedule):
     steps: int
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", check_positive("start", self.start, self.name, allow_zero=True))
-        object.__setattr__(self, "end", check_positive("end", self.end, self.name, allow_zero=True))
-        object.__setattr__(self, "steps", check_int("steps", self.steps, self.name, low=2))
+        check_ramp_fields(self, allow_zero=True, min_steps=2)
 
     def _value(self, t: np.ndarray) -> np.ndarray:
         frac = _frac(t, self.steps)
