@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from lrkit.errors import LRKitError, check_choice, check_int, check_positive, check_range
-from lrkit.schedules._base import check_floor, register, spec_call, steps_array
+from lrkit.schedules._base import register, spec_call, steps_array
+from lrkit.schedules._checks import check_floor
 
 __all__ = ["ReduceOnPlateau", "reduce_on_plateau"]
 

@@ -13,14 +13,8 @@ import dataclasses
 import numpy as np
 
 from lrkit.errors import check_int, check_positive
-from lrkit.schedules._base import (
-    Schedule,
-    check_anneal_fields,
-    check_floor,
-    check_ramp_fields,
-    progress,
-    register,
-)
+from lrkit.schedules._base import Schedule, register
+from lrkit.schedules._checks import check_anneal_fields, check_floor, check_ramp_fields, progress
 
 __all__ = [
     "Linear",

@@ -11,7 +11,8 @@ import dataclasses
 
 import numpy as np
 
-from lrkit.schedules._base import Schedule, check_ramp_fields, register
+from lrkit.schedules._base import Schedule, register
+from lrkit.schedules._checks import check_ramp_fields
 
 __all__ = ["ExpSweep", "LinearSweep", "exp_sweep", "linear_sweep"]
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from lrkit.errors import LRKitError, check_choice, check_int, check_positive
 from lrkit.schedules._annealing import Constant, Cosine
-from lrkit.schedules._base import Schedule, check_floor, register
+from lrkit.schedules._base import Schedule, register
+from lrkit.schedules._checks import check_floor
 from lrkit.schedules._compose import sequence
 from lrkit.schedules._ramps import Geometric, Linear, OneMinusSqrt
 
