@@ -185,8 +185,9 @@ def falling_half_depth(lrs: object, losses: object, *, window: float | None = No
     normalized steps leave, which is proportional to :math:`\\eta` and does not
     shrink as the gradients do (with SGD it does, so SGD's best rate sits
     nearer the edge). On the development set of ``benchmarks/finder_dev.py`` it
-    cut the mean proxy regret of the adaptive workloads by about a third and
-    doubled that of SGD (see ``docs/finder.md``); it is opt-in, not the default.
+    cut the mean proxy regret of the adaptive classifiers by about a third, but
+    doubled that of SGD and was worse on every adaptive regression (see
+    ``docs/finder.md``), so it is opt-in, not the default.
 
     Example:
         >>> import numpy as np
