@@ -5,8 +5,9 @@ held-out evidence). Each workload is a small sklearn data set with an MLP traine
 one of five optimizers (SGD, SGD+momentum 0.9, Adam, AdamW, RMSprop):
 
 1. **Ground truth**: a log grid of 11 rates (1e-4.5 .. 10^0.5, half-decade steps), 2 seeds,
-   a short budget; metric = validation accuracy (classification) or minus the
-   validation MSE on a standardized target (regression), higher is better.
+   two budgets (300 steps, and 1500 to reach the noise floor); metric = validation accuracy
+   (classification) or minus the validation MSE on a standardized target (regression),
+   higher is better.
 2. **Sweeps**: one ``lrkit.torch.find_lr`` range test per seed (1e-7 .. 10, 100 rates,
    the same sweep as ``finder_regret.py``); its raw ``(lrs, losses)`` are stored.
 3. **Offline scoring** (a proxy, documented in ``docs/finder.md``): every candidate
@@ -41,7 +42,7 @@ from lrkit.torch import find_lr  # noqa: E402
 CACHE = Path(__file__).resolve().parent / "results" / "finder_dev.json"
 GRID = tuple(float(10.0**e) for e in np.arange(-4.5, 0.51, 0.5))
 SEEDS = (0, 1)
-BUDGET = 300  # optimizer steps per training run
+BUDGETS = (300, 1500)  # optimizer steps per training run: short, and long enough to reach the noise floor
 BATCH = 32
 SWEEP = {"start": 1e-7, "end": 10.0, "num_steps": 100}
 OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rmsprop")
@@ -87,16 +88,17 @@ def _parts(name: str, opt: str, seed: int) -> dict[str, Any]:
     batches = [(tx[i], ty[i]) for i in torch.randperm(len(tx), generator=gen).split(BATCH) if len(i) == BATCH]
     loss_fn = torch.nn.functional.cross_entropy if clf else torch.nn.functional.mse_loss
     val = (torch.tensor(xv, dtype=torch.float32), torch.tensor(yv))
-    return {"model": model, "optimizer": optimizer, "loss_fn": loss_fn, "batches": batches, "val": val, "clf": clf}
+    return {"model": model, "optimizer": optimizer, "loss_fn": loss_fn, "batches": batches, "val": val,
+            "clf": clf}
 
 
-def train(name: str, opt: str, lr: float, seed: int) -> float:
-    """The validation metric after :data:`BUDGET` steps at constant ``lr`` (higher is better)."""
+def train(name: str, opt: str, lr: float, seed: int, budget: int) -> float:
+    """The validation metric after ``budget`` steps at constant ``lr`` (higher is better)."""
     p = _parts(name, opt, seed)
     for g in p["optimizer"].param_groups:
         g["lr"] = lr
     model, batches = p["model"], p["batches"]
-    for i in range(BUDGET):
+    for i in range(budget):
         xb, yb = batches[i % len(batches)]
         p["optimizer"].zero_grad()
         loss = p["loss_fn"](model(xb), yb)
@@ -151,59 +153,73 @@ def score(grid_mean: dict[float, float], lr: float | None, worst: float) -> floa
     return float(np.interp(np.log10(lr), xs, [grid_mean[k] for k in sorted(grid_mean)]))
 
 
-def main() -> None:
-    torch.set_num_threads(1)
-    cache: dict[str, Any] = json.loads(CACHE.read_text()) if CACHE.exists() else {}
-    workloads = [(n, o) for n in ("cancer", "wine", "blobs-clf", "friedman") for o in OPTIMIZERS]
-    for name, opt in workloads:
-        k = f"{name}/{opt}"
-        if k in cache:
-            continue
-        grid = {str(lr): [train(name, opt, lr, s) for s in SEEDS] for lr in GRID}
-        cache[k] = {"grid": grid, "sweeps": [sweep(name, opt, s) for s in SEEDS]}
-        CACHE.write_text(json.dumps(cache))
-        print("done", k, flush=True)
+def _key(name: str, opt: str, budget: int) -> str:
+    return f"{name}/{opt}" if budget == BUDGETS[0] else f"{name}/{opt}@{budget}"
+
+
+def table(cache: dict[str, Any], workloads: list[tuple[str, str]], budget: int) -> tuple[list, list]:
+    """(summary rows, per-workload rows) of the proxy regret at one training budget."""
     # Regret units differ (accuracy points vs standardized MSE), so the summary averages each kind
     # of workload separately; "by kind" is `default` for SGD/momentum and `falling` for the adaptive ones.
     names = [*CANDIDATES, "by kind (default | falling)"]
     regrets: dict[str, dict[str, list[float]]] = {r: {} for r in names}
     rows = []
     for name, opt in workloads:
-        c = cache[f"{name}/{opt}"]
-        gm = {float(k): float(np.mean(v)) for k, v in c["grid"].items()}
+        sweeps = cache[_key(name, opt, BUDGETS[0])]["sweeps"]  # one sweep per seed serves every budget
+        gm = {float(k): float(np.mean(v)) for k, v in cache[_key(name, opt, budget)]["grid"].items()}
         best_lr = max(gm, key=gm.get)
         worst = min(gm.values())
         adaptive = opt in ADAPTIVE
-        group = ("regression " if name == "friedman" else "classification ") + ("adaptive" if adaptive else "SGD")
+        group = "regression " if name == "friedman" else "classification "
+        group += "adaptive" if adaptive else "SGD"
         row: list[Any] = [f"{name}/{opt}", f"{best_lr:.3g}"]
         for r, fn in CANDIDATES.items():
-            regs = [gm[best_lr] - score(gm, fn(np.asarray(l), np.asarray(y)), worst) for l, y in c["sweeps"]]
+            regs = [gm[best_lr] - score(gm, fn(np.asarray(l), np.asarray(y)), worst) for l, y in sweeps]
             regrets[r].setdefault(group, []).append(float(np.mean(regs)))
             row.append(float(np.mean(regs)))
         kind = regrets["falling" if adaptive else "default (w=1/3)"][group][-1]
         regrets[names[-1]].setdefault(group, []).append(kind)
         rows.append(row)
-    headers = ["workload", "grid best", *CANDIDATES]
     groups = ["classification SGD", "classification adaptive", "regression SGD", "regression adaptive"]
-    ref = regrets["default (w=1/3)"][groups[1]]
+    ref = regrets["default (w=1/3)"]
 
     def tally(r: str) -> str:
-        mine = regrets[r][groups[1]]
-        return f"{sum(a < b - 1e-9 for a, b in zip(mine, ref))} / {sum(a > b + 1e-9 for a, b in zip(mine, ref))}"
+        pairs = [(a, b) for g in groups[1::2] for a, b in zip(regrets[r][g], ref[g])]
+        return f"{sum(a < b - 1e-9 for a, b in pairs)} / {sum(a > b + 1e-9 for a, b in pairs)}"
 
-    summary = [[r, *(float(np.mean(regrets[r][g])) for g in groups), tally(r)] for r in names]
+    return [[r, *(float(np.mean(regrets[r][g])) for g in groups), tally(r)] for r in names], rows
+
+
+def main() -> None:
+    torch.set_num_threads(1)
+    cache: dict[str, Any] = json.loads(CACHE.read_text()) if CACHE.exists() else {}
+    workloads = [(n, o) for n in ("cancer", "wine", "blobs-clf", "friedman") for o in OPTIMIZERS]
+    for budget in BUDGETS:
+        for name, opt in workloads:
+            k = _key(name, opt, budget)
+            if k in cache:
+                continue
+            cache[k] = {"grid": {str(lr): [train(name, opt, lr, s, budget) for s in SEEDS] for lr in GRID}}
+            if budget == BUDGETS[0]:
+                cache[k]["sweeps"] = [sweep(name, opt, s) for s in SEEDS]
+            CACHE.write_text(json.dumps(cache))
+            print("done", k, flush=True)
+    headers = ["workload", "grid best", *CANDIDATES]
     sh = ["rule", "acc. points, SGD/momentum (6)", "acc. points, Adam/AdamW/RMSprop (9)",
-          "MSE, SGD/momentum (2)", "MSE, adaptive (3)", "adaptive clf.: better / worse than default"]
-    print_table(rows, headers, ".3g")
-    print()
-    print_table(summary, sh, ".3g")
+          "MSE, SGD/momentum (2)", "MSE, adaptive (3)", "adaptive (12): better / worse than default"]
     body = (
-        "Proxy regret (mean over the group's workloads of the grid-best mean metric minus the grid's mean metric interpolated in log-lr at "
-        "the suggestion; accuracy points, or MSE on a standardized target for `friedman`), mean of "
-        f"{len(SEEDS)} seeds, {BUDGET}-step budgets, batch {BATCH}, MLP 64 tanh. Lower is better. "
-        "`falling` is the half-depth valley's falling crossing (w = 0); the default is w = 1/3.\n\n"
-        + markdown_table(summary, sh, ".3g") + "\n\nPer workload:\n\n" + markdown_table(rows, headers, ".3g")
+        "Proxy regret (mean over the group's workloads of the grid-best mean metric minus the grid's mean "
+        "metric interpolated in log-lr at the suggestion; accuracy points, or MSE on a standardized target "
+        f"for `friedman`), mean of {len(SEEDS)} seeds, batch {BATCH}, MLP 64 tanh; the same sweeps scored "
+        "against each budget's grid. Lower is better. `falling` is the half-depth valley's falling crossing "
+        "(w = 0); the default is w = 1/3.\n\n"
     )
+    for budget in BUDGETS:
+        summary, rows = table(cache, workloads, budget)
+        print(f"\n{budget}-step budget")
+        print_table(summary, sh, ".3g")
+        body += (f"**{budget}-step budget**\n\n" + markdown_table(summary, sh, ".3g")
+                 + f"\n\nPer workload ({budget} steps):\n\n" + markdown_table(rows, headers, ".3g") + "\n\n")
     record("finder_dev", "LR finder rules on the development set (not the built-in tasks)", body,
            command="nice .venv/bin/python benchmarks/finder_dev.py")
 

@@ -185,7 +185,8 @@ def test_top_level_lazy_names():
         ({"num_steps": 50.5}, r"`num_steps` of range_test must be an integer >= 10"),
         ({"mode": "log"}, r"`mode` of range_test must be one of 'exp', 'linear'; got 'log'."),
         ({"rule": "steep"},
-         r"unknown rule 'steep'; did you mean 'steepest'\? Valid: default, falling, minimum/10, steepest, valley."),
+         r"unknown rule 'steep'; did you mean 'steepest'\? "
+         r"Valid: default, falling, minimum/10, steepest, valley."),
         ({"diverge_threshold": 0}, r"`diverge_threshold` of range_test must be a finite number > 0"),
         ({"smooth_window": -1.0}, r"`smooth_window` of range_test must be a finite number > 0"),
         ({"on_step": 3}, r"`on_step` of range_test must be callable or None; got 3."),
