@@ -58,7 +58,7 @@ def test_human_summary_table(tmp_path: Path) -> None:
     result = runner.invoke(app, ["find", "--task", "digits-mlp", "--optimizer", "adam", "--num-steps", "30",
                                  "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "default (chosen)" in result.stdout and "suggestion" in result.stdout
+    assert "falling (chosen)" in result.stdout and "suggestion" in result.stdout  # adam: "auto" picks falling
     assert "steepest" in result.stdout and "valley" in result.stdout
     assert "note: find_lr: train_loader has" in result.stderr  # the cycling is said, on stderr
 

@@ -112,7 +112,8 @@ def find_command(
     num_steps: int = typer.Option(100, "--num-steps", help="Rates in the sweep (one optimizer update each)."),
     start: float = typer.Option(1e-7, "--start", help="First rate of the sweep."),
     end: float = typer.Option(10.0, "--end", help="Last rate of the sweep."),
-    rule: str = typer.Option("default", "--rule", help="Rule: default, steepest, valley, minimum/10."),
+    rule: str = typer.Option("auto", "--rule", help="Rule: auto (by optimizer kind), default, falling, steepest, "
+                             "valley, minimum/10."),
     repeats: int = typer.Option(1, "--repeats", help="Sweeps over fresh batches, pooled for the interval."),
     val: bool = typer.Option(False, "--val", help="Record the loss on a fixed validation subset."),
     out: Path = typer.Option(Path("lrkit-out"), "--out", help="Writes finder.json, finder.png, report.html."),

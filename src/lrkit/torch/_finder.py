@@ -31,11 +31,12 @@ from typing import Any
 
 import torch
 
-from lrkit.errors import LRKitError, check_choice, check_int, check_positive, unknown_name
-from lrkit.finder import MIN_STEPS, FinderResult, combine, range_test, rules
+from lrkit.errors import LRKitError, check_choice, check_int, check_positive
+from lrkit.finder import MIN_STEPS, FinderResult, combine, range_test
 from lrkit.torch import _ddp
 from lrkit.torch._batches import Batches, check_loss, default_forward
 from lrkit.torch._groups import GroupKey, initial_scales, parse_key
+from lrkit.torch._finder_rule import resolve_rule
 from lrkit.torch._state import snapshot as take_snapshot
 
 __all__ = ["find_lr"]
@@ -145,7 +146,7 @@ def find_lr(
     end: float = 10.0,
     num_steps: int = 100,
     mode: str = "exp",
-    rule: str = "default",
+    rule: str = "auto",
     val_loader: Iterable[Any] | None = None,
     val_every: int = 1,
     val_batches: int = 4,
@@ -179,8 +180,10 @@ def find_lr(
             DESIGN.md; ``loss_fn(output, target)`` returns a scalar tensor. A
             loader shorter than the sweep is cycled (a warning;
             ``meta["loader_passes"] > 0``).
-        start, end, num_steps, mode, rule: the sweep and the suggestion rule
-            (see :func:`lrkit.finder.range_test`).
+        start, end, num_steps, mode: the sweep (see :func:`lrkit.finder.range_test`).
+        rule: the suggestion rule; ``"auto"`` picks ``"falling"`` for adaptive
+            optimizers and ``"default"`` for SGD-like ones (:func:`resolve_rule`
+            explains why); ``meta["rule_requested"]`` keeps what was asked.
         val_loader, val_every, val_batches: validation mode.
         accumulation_steps: micro-batches per optimizer update.
         amp: run forward and loss under ``torch.autocast`` (float16 on CUDA,
@@ -236,8 +239,7 @@ def find_lr(
         raise LRKitError(f"`end` of find_lr must be > start={start:g}; got {end:g}.")
     num_steps = check_int("num_steps", num_steps, _OWNER, low=MIN_STEPS)
     check_choice("mode", mode, _OWNER, ("exp", "linear"))
-    if rule not in rules:
-        raise unknown_name("rule", rule, rules)
+    requested, rule = rule, resolve_rule(rule, optimizer)
     check_choice("snapshot", snapshot, _OWNER, ("memory", "disk"))
     if step is not None and (accumulation_steps != 1 or amp or scaler is not None):
         raise LRKitError("`step` of find_lr must be None when accumulation_steps > 1, amp or scaler is used; "
@@ -289,7 +291,7 @@ def find_lr(
             accumulation_steps=accumulation_steps, amp=amp, amp_skipped_steps=runner.amp_skips,
             group_scales=scales, repeats=repeats, world_size=_ddp.world_size(), snapshot=snapshot,
             snapshot_bytes=snap.nbytes, batches_used=batches.used, loader_passes=batches.passes,
-            cycled=batches.passes > 0,
+            cycled=batches.passes > 0, rule_requested=requested,
         )
         # Every rank returns the same record, so wall time is the slowest rank's.
         return dataclasses.replace(result, wall_time=_ddp.max_across_ranks(result.wall_time))

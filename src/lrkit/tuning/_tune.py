@@ -56,7 +56,9 @@ def _run_finder(target: Target, seed: int, notes: list[str]) -> dict[str, Any]:
     parts = target.task.build(seed) if hasattr(target.task, "build") else target.task(seed)
     with warnings.catch_warnings(record=True) as caught:  # e.g. "cycling a short loader": keep as notes
         warnings.simplefilter("always")
-        res = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"])
+        # The search range around the suggestion was measured against the "default" rule
+        # (docs/tuning.md), so it is pinned here rather than following find_lr's "auto".
+        res = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"], rule="default")
     notes.extend(f"finder: {w.message}" for w in caught)
     if res.suggestion is None:
         raise LRKitError(f"the range test found no suggestion: {res.reason}")

@@ -1,0 +1,66 @@
+"""Which suggestion rule ``find_lr`` uses by default: chosen from the optimizer's kind.
+
+Why the kind matters. An SGD update is :math:`\\eta g`: it shrinks with the
+gradient, so the noise floor falls on its own and the best long-run rate sits
+close to the edge where the short sweep starts to blow up; lrkit's ``default``
+rule (a third of the way across the half-depth valley) aims there. An adaptive
+update (Adam, RMSprop, AdaGrad, ...) is about :math:`\\eta` per coordinate
+whatever the gradient's scale, so its noise floor stays proportional to
+:math:`\\eta`, and the sweep's blow-up edge says little about the long-run
+optimum; the ``falling`` rule (where the loss first falls through half its
+depth, the lag-free steepest point) ignores that edge. Measured on a
+development set of 20 workloads that are not the built-in tasks, then
+confirmed on the held-out built-in benchmark (``docs/finder.md``,
+``BENCHMARKS.md``: finder_dev and finder_regret).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from lrkit.errors import unknown_name
+from lrkit.finder import rules
+
+__all__ = ["ADAPTIVE_OPTIMIZERS", "resolve_rule"]
+
+#: torch optimizers whose update size is set by ``lr`` per coordinate, not by the gradient's scale.
+ADAPTIVE_OPTIMIZERS: tuple[type[torch.optim.Optimizer], ...] = (
+    torch.optim.Adam,
+    torch.optim.AdamW,
+    torch.optim.Adamax,
+    torch.optim.NAdam,
+    torch.optim.RAdam,
+    torch.optim.RMSprop,
+    torch.optim.Adagrad,
+    torch.optim.Adadelta,
+    torch.optim.SparseAdam,
+)
+
+
+def resolve_rule(rule: str, optimizer: torch.optim.Optimizer) -> str:
+    """Return the rule name to use: ``rule`` itself, or for ``"auto"`` the optimizer's kind's.
+
+    Args:
+        rule: ``"auto"`` or a name in :data:`lrkit.finder.rules`.
+        optimizer: the optimizer the sweep steps.
+
+    Returns:
+        ``"falling"`` for an adaptive optimizer (:data:`ADAPTIVE_OPTIMIZERS`, subclasses
+        included), ``"default"`` otherwise, when ``rule == "auto"``; else ``rule``.
+
+    Raises:
+        LRKitError: for a name that is neither ``"auto"`` nor a registered rule.
+
+    Example:
+        >>> import torch
+        >>> p = [torch.nn.Parameter(torch.zeros(1))]
+        >>> resolve_rule("auto", torch.optim.Adam(p)), resolve_rule("auto", torch.optim.SGD(p, lr=0.1))
+        ('falling', 'default')
+        >>> resolve_rule("valley", torch.optim.Adam(p))
+        'valley'
+    """
+    if rule == "auto":
+        return "falling" if isinstance(optimizer, ADAPTIVE_OPTIMIZERS) else "default"
+    if rule not in rules:
+        raise unknown_name("rule", rule, ["auto", *rules])
+    return rule
