@@ -191,7 +191,9 @@ def falling_half_depth(lrs: object, losses: object, *, window: float | None = No
     trained to its noise floor it beat the default on 8 of 12 adaptive
     workloads (and lost on SGD regression), and on the held-out built-in
     benchmark it beat it on all three Adam/AdamW tasks (``docs/finder.md``).
-    It is opt-in: the core cannot know the optimizer, and SGD keeps ``default``.
+    The core cannot know the optimizer, so its default stays ``default``; the torch
+    runner's ``rule="auto"`` picks this rule for adaptive optimizers
+    (:func:`lrkit.torch._finder_rule.resolve_rule`).
 
     Example:
         >>> import numpy as np
