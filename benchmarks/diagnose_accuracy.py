@@ -56,12 +56,16 @@ from lrkit.diagnostics import VERDICTS, diagnose  # noqa: E402
 from lrkit.diagnostics._synthetic import Quadratic, sgd_history  # noqa: E402
 
 CACHE = Path(__file__).resolve().parent / "results" / "diagnose_corpus.npz"
-SEEDS = range(16)
+#: The measured default rates of the workloads new in held-out v4 (a grid, see ``_measure_default``).
+NEW_DEFAULTS = Path(__file__).resolve().parent / "results" / "diagnose_new_workloads.json"
+SEEDS = range(20)
 #: Seeds added after the early-blow-up rule (the second threshold revision): never looked at before it.
 FRESH_SEEDS = range(8, 12)
 #: Seeds added before the third revision (the flat-noisy-tail test of ``too_low_slow``): generated
 #: first, then left unscored until that revision was final, and scored once.
 NEW_SEEDS = range(12, 16)
+#: Held-out v4 (session 2): generated and frozen before the fourth revision, scored once after it.
+V4_SEEDS = range(16, 20)
 HELD_OUT_TASKS = {"digits-cnn"}
 ACCEPT = {
     "healthy": {"healthy"},
@@ -82,6 +86,61 @@ TASKS = {
     "diabetes-linear": ("good", "good+schedule", "too_high", "too_low", "spikes", "plateau"),
     "wine-logreg": ("good", "good+schedule", "too_high", "too_low", "spikes"),
 }
+# Workloads never in the corpus before held-out v4: sklearn data through ``lrkit.tasks.from_arrays``.
+# Their "good" rate is measured, as the built-in tasks' defaults were: the best mean final validation
+# loss over a half-decade grid (1e-4 .. 10), seeds 0 and 1, at the workload's budget, constant rate.
+# Plateau again only where theory guarantees an SGD noise floor (least squares with label noise).
+NEW_TASKS = {
+    "cancer-logreg": ("good", "good+schedule", "too_high", "too_low", "spikes"),
+    "regression-linear": ("good", "good+schedule", "too_high", "too_low", "spikes", "plateau"),
+    "blobs-mlp": ("good", "good+schedule", "too_high", "too_low", "spikes"),
+}
+GRID = tuple(float(10.0**e) for e in np.arange(-4.0, 1.01, 0.5))
+
+
+def _new_task(name: str, lr: float = 1e-3):
+    """The v4 workloads: logistic regression (breast cancer), a noisy linear regression, an MLP."""
+    from sklearn import datasets
+
+    from lrkit.tasks import from_arrays
+
+    if name == "cancer-logreg":
+        x, y = datasets.load_breast_cancer(return_X_y=True)
+        return from_arrays(x, y, model=lambda: torch.nn.Linear(30, 2), optimizer="sgd-plain", lr=lr,
+                           batch_size=32, budget=300, name=name)
+    if name == "regression-linear":  # raw (unstandardized) targets: a loss in the thousands
+        x, y = datasets.make_regression(800, 20, n_informative=10, noise=30.0, random_state=3)
+        return from_arrays(x, y, model=lambda: torch.nn.Linear(20, 1), task_type="regression",
+                           optimizer="sgd-plain", lr=lr, batch_size=32, budget=300, name=name)
+    x, y = datasets.make_classification(1000, 20, n_informative=8, n_classes=3, random_state=5)
+    return from_arrays(x, y, model=lambda: torch.nn.Sequential(torch.nn.Linear(20, 64), torch.nn.ReLU(),
+                                                                torch.nn.Linear(64, 3)),
+                       optimizer="adam", lr=lr, batch_size=64, budget=400, name=name)
+
+
+def _measure_default(name: str) -> dict:
+    """Grid-best constant rate of a new workload (mean final validation loss over seeds 0 and 1)."""
+    from lrkit.tasks import train
+
+    torch.set_num_threads(1)
+    key = "val_mse" if name == "regression-linear" else "val_loss"
+    task = _new_task(name)
+    means = {}
+    for lr in GRID:
+        vals = [train(task, lr=lr, seed=s).final[key] for s in (0, 1)]
+        means[lr] = float(np.mean(vals)) if np.all(np.isfinite(vals)) else float("inf")
+    best = min(means, key=means.get)
+    return {"default_lr": best, "metric": key, "grid": {f"{k:.4g}": v for k, v in means.items()}}
+
+
+def _new_defaults() -> dict[str, dict]:
+    have = json.loads(NEW_DEFAULTS.read_text()) if NEW_DEFAULTS.exists() else {}
+    for name in NEW_TASKS:
+        if name not in have:
+            have[name] = _measure_default(name)
+            print(f"{name}: default rate {have[name]['default_lr']:.3g}", file=sys.stderr)
+            NEW_DEFAULTS.write_text(json.dumps(have, indent=1))
+    return have
 
 
 def _label(setting: str, losses: np.ndarray) -> str:
@@ -92,15 +151,13 @@ def _label(setting: str, losses: np.ndarray) -> str:
 
 
 def _task_history(name: str, setting: str, seed: int) -> tuple[np.ndarray, np.ndarray, float]:
-    import torch
-
     from lrkit.tasks import get_task, train
 
     torch.set_num_threads(1)
-    task = get_task(name)
+    task = _new_task(name, _new_defaults()[name]["default_lr"]) if name in NEW_TASKS else get_task(name)
     d, budget, opt = task.info.default_lr, task.info.budget, task.info.default_optimizer
     rng = np.random.default_rng(1000 + seed)
-    lr, schedule, target = d, None, name
+    lr, schedule, target = d, None, (task if name in NEW_TASKS else name)
     if setting == "good+schedule":
         schedule = f"cosine(lr={d}, steps={budget})"
     elif setting == "too_high":
@@ -182,7 +239,8 @@ def build_corpus(existing: list[dict] | None = None) -> list[dict]:
     for seed in SEEDS:
         if seed in have:
             continue
-        for name, settings in TASKS.items():
+        tasks = {**TASKS, **NEW_TASKS} if seed in V4_SEEDS else TASKS
+        for name, settings in tasks.items():
             for setting in settings:
                 losses, lrs, metric = _task_history(name, setting, seed)
                 corpus.append(dict(source=name, setting=setting, seed=seed, losses=losses, lrs=lrs, metric=metric))
@@ -212,7 +270,10 @@ def load() -> list[dict]:
 def split(c: dict) -> str:
     """``design`` (thresholds set on it), ``held-out v1`` (scored once with the first thresholds,
     then looked at), ``fresh held-out`` (built after the second revision, then looked at), or
-    ``held-out v3`` (built before the third revision, scored only after it)."""
+    ``held-out v3`` (built before the third revision, scored only after it), or ``held-out v4``
+    (built and frozen before the fourth revision, with three new workloads, scored once after it)."""
+    if c["seed"] in V4_SEEDS:
+        return "held-out v4"
     if c["seed"] in NEW_SEEDS:
         return "held-out v3"
     if c["seed"] in FRESH_SEEDS:
@@ -227,7 +288,8 @@ def held_out(c: dict) -> bool:
 def evaluate(corpus: list[dict]) -> tuple[list[list], dict[str, float]]:
     labels = list(ACCEPT)
     confusion = {lab: Counter() for lab in labels}
-    right = {"design": [0, 0], "held-out v1": [0, 0], "fresh held-out": [0, 0], "held-out v3": [0, 0]}
+    right = {part: [0, 0] for part in ("design", "held-out v1", "fresh held-out", "held-out v3", "held-out v4")}
+    right = {k: v for k, v in right.items() if any(split(c) == k for c in corpus)}
     healthy_on_diverged = strict = 0
     for c in corpus:
         label = _label(c["setting"], c["losses"])
@@ -253,6 +315,8 @@ def main() -> None:
     ap.add_argument("--rebuild", action="store_true", help="regenerate the cached corpus")
     ap.add_argument("--design-only", action="store_true", help="score the design split only (while tuning)")
     ap.add_argument("--no-record", action="store_true", help="print, do not write BENCHMARKS.md")
+    ap.add_argument("--without-v4", action="store_true",
+                    help="leave the held-out v4 split unscored (while revising; implies --no-record)")
     args = ap.parse_args()
     cached = [] if args.rebuild or not CACHE.exists() else load()
     corpus = build_corpus(cached)
@@ -260,12 +324,14 @@ def main() -> None:
         save(corpus)
     if args.design_only:
         corpus = [c for c in corpus if not held_out(c)]
+    if args.without_v4:
+        corpus = [c for c in corpus if split(c) != "held-out v4"]
     rows, summary = evaluate(corpus)
     headers = ["label (setting)", "n", *VERDICTS]
     print_table(rows, headers)
     for k, v in summary.items():
         print(f"{k}: {v:.4g}")
-    if args.design_only or args.no_record:
+    if args.design_only or args.no_record or args.without_v4:
         return
     setting_rows = []
     for (src, setting), group in _groups(corpus).items():
@@ -300,7 +366,7 @@ def _metric_name(source: str, setting: str) -> str:
         return "val_loss"
     from lrkit.tasks import get_task
 
-    return get_task(source).info.metric
+    return (_new_task(source) if source in NEW_TASKS else get_task(source)).info.metric
 
 
 def _groups(corpus: list[dict]) -> dict[tuple[str, str], list[dict]]:
