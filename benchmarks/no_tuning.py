@@ -51,7 +51,7 @@ def _batches(loader: Any) -> Iterator[Any]:
 
 
 def _loop(name: str, seed: int, make_opt: Callable[[Any], Any] | None, *, autopilot: bool = False,
-          plateau: bool = False) -> dict[str, float]:
+          plateau: bool = False, ap_kwargs: dict[str, Any] | None = None) -> dict[str, float]:
     """One run with a custom optimizer setup; returns the metric and the optimizer steps spent."""
     torch.set_num_threads(1)
     task = get_task(name)
@@ -59,7 +59,7 @@ def _loop(name: str, seed: int, make_opt: Callable[[Any], Any] | None, *, autopi
     model, loss_fn = parts["model"], parts["loss_fn"]
     opt = make_opt(model.parameters()) if make_opt is not None else parts["optimizer"]
     budget = task.info.budget
-    ap = Autopilot(opt, budget=budget, model=model) if autopilot else None
+    ap = Autopilot(opt, budget=budget, model=model, **(ap_kwargs or {})) if autopilot else None
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.1, patience=2) if plateau else None
     epoch = max(1, len(parts["train_loader"]))
     if hasattr(opt, "train"):  # Schedule-Free keeps two parameter sequences: train() / eval() switch

@@ -3,29 +3,33 @@
 Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would call
 ``optimizer.step()`` (after ``loss.backward()``). The run goes through three phases:
 
-1. **probe** (``probe_steps`` updates, default ``clip(0.1 budget, 20, 100)``): an in-run range
-   test. Update ``k`` uses the geometric sweep rate ``lr_min (lr_max/lr_min)^(k/(P-1))``
-   (``lrkit.finder.sweep_schedule``); it stops early on divergence
-   (``lrkit.finder.DivergenceMonitor``). The peak rate is ``lrkit.finder.suggest``'s default
-   rule on the probe curve (if it gives none: the ``valley``, then the ``minimum/10`` rule,
-   which smooth the curve first; last resort the sweep's middle rate); when the probe diverged
-   at rate ``r``, the peak is kept within ``[r/30, r/3]``. The model and
-   optimizer are then restored bit for bit to their state before the probe, so the probe's
-   wild updates leave no trace; only its compute is spent.
-2. **warmup** (``warmup`` updates, default 5% of the budget): linear from 0 to the peak.
+1. **probe**: an in-run range test whose cost scales with the budget :math:`B`
+   (``lrkit.torch._autopilot_probe``). Update ``k`` uses the geometric sweep rate
+   ``lr_min (lr_max/lr_min)^(k/(P-1))``; it stops early on divergence. The peak is
+   ``lrkit.finder.suggest``'s rule for the optimizer kind (``falling`` for adaptive optimizers,
+   ``default`` for SGD-like ones, as ``find_lr``'s ``rule="auto"``), kept within ``[r/30, r/3]``
+   of a divergence at rate ``r``. Two modes (``probe="auto"`` picks by the budget):
+
+   * ``"rollback"`` (:math:`B \\ge 195` or unknown): :math:`P = \\min(100, 0.1 B)` updates over
+     ``1e-5 .. 10`` (``.. 1`` for the Adam family), then the model and optimizer are restored
+     bit for bit to their state before the probe: only its compute is spent (at most 10%).
+   * ``"ramp"`` (shorter budgets): the probe is the warmup. :math:`P = \\max(16, B/4)` (at most
+     :math:`B/2`) updates over the kind's band (``1e-4 .. 1`` for adaptive optimizers) inside
+     the budget; the run goes on from the state just after the last update at a rate <= the
+     peak. No extra compute: the updates above the peak are paid from the budget.
+2. **warmup** (``warmup`` updates; default 5% of the budget after a rolled-back probe, none
+   after a ramp): linear from 0 to the peak.
 3. **main**: with a known ``budget``, cosine decay from the peak to 0 over the rest
-   (``lrkit.schedules.warmup_cosine``); without one, the peak held, and every ``check_every``
+   (``lrkit.schedules.warmup_cosine``); after a ramp (a short run, far from its noise floor)
+   the peak held, then a 1-sqrt cool-down over the last 20% (``wsd``); without a budget,
+   the peak held, and every ``check_every``
    updates a :class:`~lrkit.diagnostics.Monitor` diagnosis: ``plateau`` divides the rate by
    10 (at most ``max_decays`` times), ``too_high_*`` halves it, ``too_low_slow`` (before any
    decay) triples it, never above a third of the highest rate the probe survived.
 
-**Faults.** Before each update the loss and every gradient are checked. A loss spike (above
-the median of the last 100 losses by ``spike_z`` robust SDs and by ``spike_ratio`` times their
-99th-percentile excess) on one batch skips that update: the weights are untouched. A NaN/inf
-loss or gradient, or spikes on two consecutive updates, restore the last good snapshot (taken
-every ``snapshot_every`` healthy updates, in CPU memory, bit for bit); if the previous rollback
-was within ``2 * snapshot_every`` updates, the rate is also multiplied by ``cut`` (repeated
-faults mean the rate is too high). Every fault is logged in ``events``. The clock keeps
+**Faults** (``lrkit.torch._autopilot_guard``): a spiking batch's update is skipped; a NaN/inf
+loss or gradient, or two spikes in a row, restore the last good in-memory snapshot bit for bit
+(and cut the rate when faults repeat). Every fault is logged in ``events``; the clock keeps
 running, so the budget is never exceeded.
 """
 
@@ -40,20 +44,24 @@ import torch
 
 from lrkit.diagnostics._monitor import Monitor
 from lrkit.errors import LRKitError, check_int, check_positive, check_range
-from lrkit.finder import DivergenceMonitor, sweep_schedule
-from lrkit.schedules import constant, warmup, warmup_cosine
+from lrkit.schedules import constant, warmup
 from lrkit.torch._autopilot_guard import (
+    find_fault,
     grads_finite,
-    is_spike,
+    reaction,
     restore_snapshot,
     take_snapshot,
     training_tensors,
 )
-from lrkit.torch._autopilot_probe import probe_peak
+from lrkit.torch._autopilot_probe import Probe, main_schedule, probe_settings
 
 __all__ = ["Autopilot"]
 
 _OWNER = "Autopilot"
+
+#: The plain-number attributes that :meth:`Autopilot.state_dict` saves as they are.
+_PLAIN = ("budget", "probe_steps", "phase", "t", "warmup", "peak", "scale", "decays", "_healthy",
+          "_last_fault", "_spikes_in_row")
 
 
 class Autopilot:
@@ -62,13 +70,16 @@ class Autopilot:
     Args:
         optimizer: any ``torch.optim.Optimizer``; its ``lr`` values are overwritten
             (per-group ratios are kept: group ``g`` gets ``rate * lr_g / lr_0``).
-        budget: training updates after the probe (``None``: unknown, plateau reaction).
+        budget: training updates (``None``: unknown, plateau reaction). A rolled-back probe
+            comes on top of it; a ramp is part of it.
         model: the module, to include its buffers (e.g. BatchNorm statistics) in snapshots.
-        probe_steps: most updates of the range test (counted in ``total_steps``); after
-            the probe this attribute holds the number it actually took.
-        lr_min, lr_max: the probe's sweep range (``lr_max`` default: 1 for optimizers with
-            ``betas`` (the Adam family), 10 otherwise).
-        warmup: warmup updates (default 5% of ``budget``, or 100 without one).
+        probe: ``"auto"``, ``"rollback"`` or ``"ramp"`` (see the module docstring).
+        probe_steps: most updates of the probe; after the probe this attribute holds the
+            number it actually took.
+        lr_min, lr_max: the probe's sweep range (default: :func:`probe_range`).
+        rule: the peak rule, ``"auto"`` (by the optimizer kind) or a ``lrkit.finder.rules`` name.
+        warmup: warmup updates after the probe (default 5% of ``budget`` after a rolled-back
+            probe, 100 without a budget, 0 after a ramp).
         snapshot_every: healthy updates between rollback snapshots.
         cut: rate multiplier after a repeated fault, in (0, 1).
         spike_z, spike_ratio: the loss-spike test (see the module docstring).
@@ -93,33 +104,19 @@ class Autopilot:
     """
 
     def __init__(self, optimizer: torch.optim.Optimizer, *, budget: int | None = None,
-                 model: torch.nn.Module | None = None, probe_steps: int | None = None,
-                 lr_min: float = 1e-5, lr_max: float | None = None, warmup: int | None = None,
-                 snapshot_every: int = 50, cut: float = 0.5, spike_z: float = 15.0,
-                 spike_ratio: float = 3.0, check_every: int = 100, max_decays: int = 3) -> None:
+                 model: torch.nn.Module | None = None, probe: str = "auto", probe_steps: int | None = None,
+                 lr_min: float | None = None, lr_max: float | None = None, rule: str = "auto",
+                 warmup: int | None = None, snapshot_every: int = 50, cut: float = 0.5,
+                 spike_z: float = 15.0, spike_ratio: float = 3.0, check_every: int = 100,
+                 max_decays: int = 3) -> None:
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise LRKitError(
                 f"`optimizer` of Autopilot must be a torch optimizer; got {type(optimizer).__name__}."
             )
         self.optimizer, self.model = optimizer, model
-        self.budget = None if budget is None else check_int("budget", budget, _OWNER)
-        # 10% of the budget (the compute target is <= 1.15x one run), within [20, 100] updates: the
-        # suggestion rules need a few points per decade of the sweep.
-        default_probe = 100 if budget is None else int(min(100, max(20, round(0.1 * self.budget))))
-        probe = default_probe if probe_steps is None else probe_steps
-        self.probe_steps = check_int("probe_steps", probe, _OWNER, low=10)
-        self.lr_min = check_positive("lr_min", lr_min, _OWNER)
-        # Adam-family updates are normalized (a step moves each weight by about lr), so rates above 1
-        # are never useful there and a probe that goes up to 10 wastes its few steps.
-        adaptive = "betas" in optimizer.param_groups[0]
-        top = (1.0 if adaptive else 10.0) if lr_max is None else lr_max
-        self.lr_max = check_positive("lr_max", top, _OWNER)
-        if self.lr_max <= self.lr_min:
-            raise LRKitError(
-                f"`lr_max` of Autopilot must be a number > lr_min ({self.lr_min:g}); got {lr_max}."
-            )
-        default_warmup = 100 if budget is None else max(1, self.budget // 20)
-        self.warmup = check_int("warmup", default_warmup if warmup is None else warmup, _OWNER, low=0)
+        self.budget = None if budget is None else check_int("budget", budget, _OWNER, low=4)
+        plan = probe_settings(optimizer, self.budget, probe, probe_steps, lr_min, lr_max, rule, warmup)
+        self.ramp, self.probe_steps, self.lr_min, self.lr_max, self.rule, self.warmup = plan
         self.snapshot_every = check_int("snapshot_every", snapshot_every, _OWNER)
         self.cut = check_range("cut", cut, _OWNER, 0.0, 1.0, low_open=True, high_open=True)
         self.spike_z = check_positive("spike_z", spike_z, _OWNER)
@@ -128,15 +125,11 @@ class Autopilot:
         self.max_decays = check_int("max_decays", max_decays, _OWNER, low=0)
         base = [float(g["lr"]) for g in optimizer.param_groups]
         self._ratios = [b / base[0] if base[0] > 0 else 1.0 for b in base]
-        self._sweep = sweep_schedule(self.lr_min, self.lr_max, self.probe_steps)
-        self._divergence = DivergenceMonitor()
-        self.probe_lrs: list[float] = []
-        self.probe_losses: list[float] = []
+        self._probe = Probe(self.lr_min, self.lr_max, self.probe_steps, self.ramp, self.rule)
         self.peak: float | None = None
         self.scale = 1.0
         self.decays = 0
-        self.t = 0  # updates (or skipped updates) since the probe ended
-        self.k = 0  # probe updates done
+        self.t = 0  # main-phase updates (or skipped updates) since the probe ended
         self.phase = "probe"
         self.events: list[dict[str, Any]] = []
         self._recent: collections.deque[float] = collections.deque(maxlen=100)
@@ -146,13 +139,30 @@ class Autopilot:
         self._monitor = Monitor(every=check_every)
         self._pre_probe = self._take_snapshot()
         self._snapshot = self._pre_probe
-        self._set_rate(float(self._sweep(0)))
+        self._set_rate(self._probe.rate())
 
     # -- rates ---------------------------------------------------------------------------------
     @property
+    def probe_lrs(self) -> list[float]:
+        """The rate of each applied probe update."""
+        return self._probe.lrs
+
+    @property
+    def probe_losses(self) -> list[float]:
+        """The loss of each applied probe update."""
+        return self._probe.losses
+
+    @property
+    def main_steps(self) -> int | None:
+        """Updates of the main phase (warmup included): the budget less a ramp's updates."""
+        if self.budget is None:
+            return None
+        return self.budget - self.probe_steps if self.ramp else self.budget
+
+    @property
     def total_steps(self) -> int | None:
-        """``probe_steps + budget`` (``None`` without a budget); exact once the probe has ended."""
-        return None if self.budget is None else self.probe_steps + self.budget
+        """Every update of the run (``None`` without a budget): ``budget``, plus a rolled-back probe's."""
+        return None if self.budget is None else self.budget + (0 if self.ramp else self.probe_steps)
 
     @property
     def done(self) -> bool:
@@ -160,11 +170,11 @@ class Autopilot:
         return self.phase == "done"
 
     def schedule(self) -> Any:
-        """The main-phase schedule (an lrkit schedule), known once the probe has ended."""
+        """The main-phase schedule (an lrkit schedule of ``t``), known once the probe has ended."""
         if self.peak is None:
             return None
         if self.budget is not None:
-            return warmup_cosine(lr=self.peak, warmup=min(self.warmup, self.budget - 1), steps=self.budget)
+            return main_schedule(self.peak, self.main_steps, self.warmup, self.ramp)
         return warmup(constant(self.peak), steps=self.warmup) if self.warmup else constant(self.peak)
 
     @property
@@ -201,14 +211,8 @@ class Autopilot:
         value = float(loss.detach()) if isinstance(loss, torch.Tensor) else float(loss)
         if self.phase == "probe":
             return self._probe_step(value)
-        fault = None
-        if not math.isfinite(value):
-            fault = "non-finite loss"
-        elif not grads_finite(self.optimizer):
-            fault = "non-finite gradient"
-        elif is_spike(self._recent, value, self.spike_z, self.spike_ratio):
-            fault = "loss spike"
-            self._spikes_in_row += 1
+        fault = find_fault(self.optimizer, self._recent, value, self.spike_z, self.spike_ratio)
+        self._spikes_in_row += fault == "loss spike"
         if fault == "loss spike" and self._spikes_in_row < 2:
             # One spiking batch: its update is skipped, the weights are untouched, nothing to undo.
             self.events.append({"t": self.t, "fault": fault, "loss": value, "action": "skipped",
@@ -237,34 +241,33 @@ class Autopilot:
         return fault is None
 
     def _probe_step(self, value: float) -> bool:
-        rate = float(self._sweep(self.k))
-        if math.isfinite(value) and grads_finite(self.optimizer):
+        ok = math.isfinite(value) and grads_finite(self.optimizer)
+        if ok:
+            if self.ramp:  # the state before this update: where the run goes on if it is the last kept
+                self._probe.states.append(self._take_snapshot())
             self.optimizer.step()
-            self.probe_lrs.append(rate)
-            self.probe_losses.append(value)
-            stop = self._divergence.update(value)
-        else:
-            stop = True
-        self.k += 1
-        if stop or self.k >= self.probe_steps:
+        if self._probe.record(value, ok):
             self._end_probe()
         else:
-            self._set_rate(float(self._sweep(self.k)))
-        return True
+            self._set_rate(self._probe.rate())
+        return ok
 
     def _end_probe(self) -> None:
-        # Stopped before its last step: the probe diverged at the rate of its last update.
-        diverged_at = float(self._sweep(self.k - 1)) if self.k < self.probe_steps else None
-        self.peak, how = probe_peak(self.probe_lrs, self.probe_losses, self.lr_min, diverged_at)
-        self.events.append({"t": 0, "probe": self.k, "peak": self.peak, "how": how})
-        self.probe_steps = self.k  # the probe may stop early (divergence): count what it spent
-        self._restore(self._pre_probe)  # the probe's updates leave no trace on the model
+        self.peak, how, state = self._probe.finish()
+        self.probe_steps = self._probe.k  # the probe may stop early (divergence): count what it spent
+        if not self.ramp:
+            self._restore(self._pre_probe)  # the probe's updates leave no trace on the model
+        elif state is not None:  # the ramp's updates above the peak were a test: undo them
+            self._restore(state)
+        self.events.append({"t": 0, "probe": self.probe_steps, "peak": self.peak, "how": how,
+                            "mode": "ramp" if self.ramp else "rollback"})
+        self._probe.states = []
         self._snapshot = self._take_snapshot()
         self.phase = "main"
         self._advance()
 
     def _advance(self) -> None:
-        if self.budget is not None and self.t >= self.budget:
+        if self.budget is not None and self.t >= self.main_steps:
             self.phase = "done"
             return
         self._set_rate(float(self.schedule()(self.t)) * self.scale)
@@ -277,17 +280,10 @@ class Autopilot:
             return
         # The probe's last stable rate bounds any increase: never within 3x of where it diverged.
         ceiling = max(self.probe_lrs, default=self.peak) / 3.0 / self.peak
-        # React to the first rate-related finding; spikes are handled per step (skip / roll back),
-        # so a spike verdict must not hide a plateau behind it.
-        verdict = next((v for v in d.fired if v != "loss_spikes"), "healthy")
-        if verdict == "plateau" and self.decays < self.max_decays:
-            self.scale, self.decays = self.scale * 0.1, self.decays + 1
-        elif verdict.startswith("too_high"):
-            self.scale *= 0.5
-        elif verdict == "too_low_slow" and self.decays == 0 and self.scale * 3.0 <= ceiling:
-            self.scale *= 3.0
-        else:
+        verdict, factor = reaction(d.fired, self.decays, self.max_decays, self.scale, ceiling)
+        if factor is None:
             return
+        self.scale, self.decays = self.scale * factor, self.decays + (verdict == "plateau")
         self.events.append({"t": self.t, "reaction": verdict, "scale": self.scale})
         self._monitor = Monitor(every=self.check_every)
 
@@ -295,32 +291,27 @@ class Autopilot:
     def state_dict(self) -> dict[str, Any]:
         """Plain data to resume the autopilot (the model and optimizer are checkpointed by the user).
 
-        Rollback snapshots are in-memory only; after a resume the first one is taken at once.
+        Snapshots are in-memory only: after a resume the first rollback snapshot is taken at
+        once, and a ramp resumed mid-probe keeps its earlier updates whatever the peak.
         """
-        return {"budget": self.budget, "probe_steps": self.probe_steps, "phase": self.phase, "t": self.t,
-                "k": self.k, "peak": self.peak, "scale": self.scale, "decays": self.decays,
-                "probe_lrs": list(self.probe_lrs), "probe_losses": list(self.probe_losses),
-                "recent": list(self._recent), "healthy": self._healthy, "last_fault": self._last_fault,
-                "spikes_in_row": self._spikes_in_row, "events": copy.deepcopy(self.events),
-                "monitor": self._monitor.state_dict(), "divergence": list(self._divergence._losses)}
+        state = {k: getattr(self, k) for k in _PLAIN}
+        return {**state, "probe": self._probe.state_dict(), "recent": list(self._recent),
+                "events": copy.deepcopy(self.events), "monitor": self._monitor.state_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore from :meth:`state_dict` output (call after loading the model and optimizer)."""
-        self.budget, self.probe_steps = state["budget"], int(state["probe_steps"])
-        self.phase, self.t, self.k = state["phase"], int(state["t"]), int(state["k"])
-        self.peak, self.scale, self.decays = state["peak"], float(state["scale"]), int(state["decays"])
-        self.probe_lrs, self.probe_losses = list(state["probe_lrs"]), list(state["probe_losses"])
+        for k in _PLAIN:
+            setattr(self, k, state[k])
+        self._probe = Probe.from_state(state["probe"])
+        self.ramp, self.rule = self._probe.keep, self._probe.rule
+        self.lr_min, self.lr_max = self._probe.lo, self._probe.hi
         self._recent = collections.deque(state["recent"], maxlen=100)
-        self._healthy, self.events = int(state["healthy"]), copy.deepcopy(state["events"])
-        self._last_fault, self._spikes_in_row = state["last_fault"], int(state["spikes_in_row"])
+        self.events = copy.deepcopy(state["events"])
         self._monitor.load_state_dict(state["monitor"])
-        self._sweep = sweep_schedule(self.lr_min, self.lr_max, self.probe_steps)
-        self._divergence = DivergenceMonitor()
-        for v in self.probe_losses:  # the divergence test saw exactly the probe's losses
-            self._divergence.update(v)
         self._snapshot = self._take_snapshot()
         if self.phase == "probe":
             self._pre_probe = self._snapshot
-            self._set_rate(float(self._sweep(self.k)))
+            self._probe.states = [None] * self._probe.k  # the states before the resume are gone
+            self._set_rate(self._probe.rate())
         else:
             self._advance()

@@ -1,7 +1,16 @@
-"""Autopilot's fault machinery: rollback snapshots, gradient finiteness, loss-spike detection.
+"""Autopilot's guards: rollback snapshots, fault detection, and the reaction to a diagnosis.
 
 Kept apart from the rate logic in ``_autopilot.py``: these functions only look at
-the optimizer, the model and recent losses, never at the schedule.
+the optimizer, the model, recent losses or a verdict, never at the schedule.
+
+**Faults.** Before each update the loss and every gradient are checked. A loss spike (above
+the median of the last 100 losses by ``spike_z`` robust SDs and by ``spike_ratio`` times their
+99th-percentile excess) on one batch skips that update: the weights are untouched. A NaN/inf
+loss or gradient, or spikes on two consecutive updates, restore the last good snapshot (taken
+every ``snapshot_every`` healthy updates, in CPU memory, bit for bit); if the previous rollback
+was within ``2 * snapshot_every`` updates, the rate is also multiplied by ``cut`` (repeated
+faults mean the rate is too high). Every fault is logged in ``events``. The clock keeps
+running, so the budget is never exceeded.
 
 Snapshots are not :func:`lrkit.torch.snapshot`: that one also rewinds every RNG
 (right for a range test that must leave no trace), but a rollback must move on:
@@ -12,13 +21,15 @@ caused the fault. Parameters, buffers and optimizer state only.
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection
+import math
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
 import torch
 
-__all__ = ["training_tensors", "take_snapshot", "restore_snapshot", "grads_finite", "is_spike"]
+__all__ = ["training_tensors", "take_snapshot", "restore_snapshot", "grads_finite", "is_spike", "find_fault",
+           "reaction"]
 
 
 def training_tensors(optimizer: torch.optim.Optimizer, model: torch.nn.Module | None) -> list[torch.Tensor]:
@@ -75,3 +86,42 @@ def is_spike(recent: Collection[float], value: float, spike_z: float, spike_rati
     sigma = 1.4826 * float(np.median(np.abs(y - med)))
     tail = float(np.percentile(y, 99)) - med
     return value > med + max(spike_z * sigma, spike_ratio * tail, 1e-12 * abs(med))
+
+
+def find_fault(optimizer: torch.optim.Optimizer, recent: Collection[float], value: float,
+               spike_z: float, spike_ratio: float) -> str | None:
+    """The fault of an update about to be applied: non-finite loss or gradient, loss spike, or None.
+
+    Example:
+        >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        >>> find_fault(opt, [1.0] * 20, float("nan"), 15.0, 3.0), find_fault(opt, [1.0] * 20, 1.0, 15.0, 3.0)
+        ('non-finite loss', None)
+    """
+    if not math.isfinite(value):
+        return "non-finite loss"
+    if not grads_finite(optimizer):
+        return "non-finite gradient"
+    return "loss spike" if is_spike(recent, value, spike_z, spike_ratio) else None
+
+
+def reaction(fired: Sequence[str], decays: int, max_decays: int, scale: float,
+             ceiling: float) -> tuple[str, float | None]:
+    """Without a budget: the rate factor for a diagnosis, ``(verdict, factor or None)``.
+
+    The first rate-related verdict counts (spikes are handled per step, so a spike verdict
+    must not hide a plateau behind it): ``plateau`` decays by 10 (at most ``max_decays``
+    times), ``too_high_*`` halves, ``too_low_slow`` triples before any decay while
+    ``3 * scale <= ceiling``; anything else leaves the rate alone (``None``).
+
+    Example:
+        >>> reaction(["loss_spikes", "plateau"], 0, 3, 1.0, 10.0), reaction(["healthy"], 0, 3, 1.0, 10.0)
+        (('plateau', 0.1), ('healthy', None))
+    """
+    verdict = next((v for v in fired if v != "loss_spikes"), "healthy")
+    if verdict == "plateau" and decays < max_decays:
+        return verdict, 0.1
+    if verdict.startswith("too_high"):
+        return verdict, 0.5
+    if verdict == "too_low_slow" and decays == 0 and scale * 3.0 <= ceiling:
+        return verdict, 3.0
+    return verdict, None

@@ -1,31 +1,141 @@
-"""Autopilot's choice of the peak rate from its in-run range test (the probe)."""
+"""Autopilot's probe (an in-run range test, rolled back or kept as the warmup) and the schedule it sets.
+
+The probe raises the rate geometrically, :math:`\\eta_k = \\eta_{lo} (\\eta_{hi}/\\eta_{lo})^{k/(P-1)}`
+(``lrkit.finder.sweep_schedule``), one real update per rate, and stops early on divergence
+(``lrkit.finder.DivergenceMonitor``) or a non-finite loss or gradient. Its cost must scale with
+the budget :math:`B` and stay inside the allowance (the target is at most 1.15 runs of compute):
+
+* **rollback** (:math:`0.1 B \\ge` :data:`MIN_ROLLBACK`, or an unknown budget): :math:`P = \\min(100,
+  \\lfloor 0.1 B \\rceil)` updates over the full range; afterwards the model and optimizer are
+  restored to their state before the probe, so its wild updates leave no trace. It costs
+  :math:`P \\le 0.1 B` extra updates.
+* **ramp** (shorter budgets, where 10% is too few points for a range test): the probe *is* the
+  warmup. :math:`P = \\max(10, \\lfloor 0.2 B \\rceil)` updates over the optimizer kind's band
+  (:func:`probe_range`), counted in the budget. The state before each update is kept; at the end
+  the run goes back to the state just after the last update whose rate was at most the chosen
+  peak, so the ramp below the peak is kept training, and only the updates above it are lost
+  (the clock keeps running: the total stays :math:`B`).
+
+The peak is ``lrkit.finder.suggest``'s rule for the optimizer kind (``find_lr``'s ``rule="auto"``:
+``falling`` for adaptive optimizers, ``default`` for SGD-like ones; ``resolve_rule``); on a curve
+too noisy for it, the smoothed ``valley`` then ``minimum/10`` rules; last resort the middle rate.
+If the probe diverged at rate :math:`r`, the peak is clipped to :math:`[r/30, r/3]`.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+import torch
 
-from lrkit.finder import suggest
+from lrkit.schedules import Schedule, warmup_cosine, wsd
+from lrkit.errors import LRKitError, check_choice, check_int, check_positive
+from lrkit.finder import DivergenceMonitor, suggest, sweep_schedule
 
-__all__ = ["probe_peak"]
+__all__ = ["MIN_RAMP", "MIN_ROLLBACK", "Probe", "probe_peak", "probe_plan", "probe_range", "probe_settings", "main_schedule"]
+
+#: Fewest updates of a rolled-back probe: the suggestion rules need a plateau, a descent and a
+#: minimum of a few points each; below this (budgets under ~200) the probe becomes the ramp.
+MIN_ROLLBACK = 20
+
+#: Fewest updates of a ramp (on the development set at a 40-update budget, 16 beat 10).
+MIN_RAMP = 16
 
 
-def probe_peak(
-    probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min: float, diverged_at: float | None
-) -> tuple[float, str]:
+def probe_plan(budget: int | None, mode: str) -> tuple[str, int]:
+    """``(mode, updates)`` of the default probe for a budget (``mode`` ``"auto"`` resolved).
+
+    Example:
+        >>> probe_plan(1000, "auto"), probe_plan(40, "auto"), probe_plan(None, "auto")
+        (('rollback', 100), ('ramp', 16), ('rollback', 100))
+    """
+    tenth = None if budget is None else round(0.1 * budget)
+    if mode == "auto":
+        mode = "rollback" if tenth is None or tenth >= MIN_ROLLBACK else "ramp"
+    if mode == "rollback":
+        return mode, 100 if tenth is None else max(10, min(100, tenth))
+    # A ramp is part of the budget: a quarter of it, and at least MIN_RAMP updates (the suggestion
+    # rules need >= 8 usable points through the minibatch noise), but never more than half of it.
+    return mode, max(2, min(budget // 2, max(MIN_RAMP, round(0.25 * budget)))) if budget else MIN_RAMP
+
+
+def probe_range(optimizer: torch.optim.Optimizer, mode: str) -> tuple[float, float]:
+    """The default sweep range: the whole plausible range, or for a ramp the kind's useful band.
+
+    An adaptive update moves each weight by about ``lr`` whatever the gradient's scale, so its
+    useful rates sit in a band known in advance, :math:`10^{-4} .. 1` for the Adam family (a
+    larger rate moves a unit-scale weight by more than its size each step); a ramp, whose every
+    update is paid from the budget, starts there, a rolled-back probe a decade lower. An SGD
+    update is ``lr`` times the gradient, so its rate has the gradient's units and only the wide
+    range will do. (On the development set, ramps topping out at 0.1 instead of 1 did worse at
+    budgets of 40 and 100: a small unnormalized problem can want an Adam rate above 0.1.)
+
+    Example:
+        >>> p = [torch.nn.Parameter(torch.zeros(1))]
+        >>> probe_range(torch.optim.Adam(p), "ramp"), probe_range(torch.optim.SGD(p, lr=0.1), "ramp")
+        ((0.0001, 1.0), (1e-05, 10.0))
+    """
+    from lrkit.torch._finder_rule import ADAPTIVE_OPTIMIZERS
+
+    if isinstance(optimizer, ADAPTIVE_OPTIMIZERS) or "betas" in optimizer.param_groups[0]:
+        return (1e-4 if mode == "ramp" else 1e-5), 1.0
+    return 1e-5, 10.0
+
+
+def probe_settings(optimizer: torch.optim.Optimizer, budget: int | None, probe: str, steps: int | None,
+                   lr_min: float | None, lr_max: float | None, rule: str,
+                   warmup: int | None) -> tuple[bool, int, float, float, str, int]:
+    """Autopilot's probe arguments, validated, defaults filled in.
+
+    Returns:
+        ``(ramp, probe_steps, lr_min, lr_max, rule, warmup)``, ``rule`` resolved for the
+        optimizer (``lrkit.torch._finder_rule.resolve_rule``).
+
+    Raises:
+        LRKitError: for a bad argument (the message names ``Autopilot``).
+
+    Example:
+        >>> opt = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))])
+        >>> probe_settings(opt, 40, "auto", None, None, None, "auto", None)
+        (True, 16, 0.0001, 1.0, 'falling', 0)
+    """
+    from lrkit.torch._finder_rule import resolve_rule
+
+    check_choice("probe", probe, "Autopilot", ("auto", "rollback", "ramp"))
+    if probe == "ramp" and budget is None:
+        raise LRKitError("`probe` of Autopilot must not be 'ramp' without a budget; got 'ramp'.")
+    mode, default = probe_plan(budget, probe)
+    ramp = mode == "ramp"
+    steps = check_int("probe_steps", default if steps is None else steps, "Autopilot",
+                      low=2 if ramp else 10, high=budget - 1 if ramp else None)
+    lo, hi = probe_range(optimizer, mode)
+    lo = check_positive("lr_min", lo if lr_min is None else lr_min, "Autopilot")
+    hi = check_positive("lr_max", hi if lr_max is None else lr_max, "Autopilot")
+    if hi <= lo:
+        raise LRKitError(f"`lr_max` of Autopilot must be a number > lr_min ({lo:g}); got {lr_max}.")
+    default_warmup = 0 if ramp else 100 if budget is None else max(1, budget // 20)
+    warmup = check_int("warmup", default_warmup if warmup is None else warmup, "Autopilot", low=0)
+    return ramp, steps, lo, hi, resolve_rule(rule, optimizer), warmup
+
+
+def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min: float,
+               diverged_at: float | None, rule: str = "default") -> tuple[float, str]:
     """The peak rate for the run after a probe, and how it was chosen.
 
-    ``lrkit.finder.suggest``'s default rule first; on a curve too noisy for it the
-    smoothed ``valley`` then ``minimum/10`` rules; last resort the sweep's middle rate
-    (``lr_min`` for an empty probe). If the probe diverged at rate ``r``, the peak is
-    clipped to :math:`[r/30,\\ r/3]`.
+    ``rule`` first (``lrkit.finder.suggest``); on a curve too noisy for it the smoothed
+    ``valley`` then ``minimum/10`` rules; last resort the sweep's middle rate (``lr_min``
+    for an empty probe). If the probe diverged at rate ``r``, the peak is clipped to
+    :math:`[r/30,\\ r/3]`.
 
     Args:
         probe_lrs: the rate of each applied probe update.
         probe_losses: the loss of each applied probe update.
         lr_min: the sweep's lowest rate (the answer when no update was applied).
         diverged_at: the rate at which the probe stopped on divergence, or ``None``.
+        rule: the first rule tried, a name in ``lrkit.finder.rules``.
 
     Returns:
         ``(peak, how)``: the rate and a one-line account for the events log.
@@ -36,11 +146,10 @@ def probe_peak(
     """
     lrs, losses = np.array(probe_lrs), np.array(probe_losses)
     peak, how = None, "probe failed at once"
-    # lrkit's default rule first; on a curve too noisy for it, the smoothed-minimum rules.
-    for rule in ("default", "valley", "minimum/10"):
-        s = suggest(lrs, losses, rule) if lrs.size else None
+    for name in dict.fromkeys((rule, "valley", "minimum/10")):
+        s = suggest(lrs, losses, name) if lrs.size else None
         if s is not None and s.lr is not None:
-            peak, how = float(s.lr), f"{rule}: {s.reason}"
+            peak, how = float(s.lr), f"{name}: {s.reason}"
             break
     if peak is None:
         peak = float(lrs[len(lrs) // 2]) if lrs.size else lr_min
@@ -53,3 +162,88 @@ def probe_peak(
             how += f"; clipped to [{r / 30:.3g}, {r / 3:.3g}] below the divergence at {r:.3g}"
         peak = clipped
     return peak, how
+
+
+class Probe:
+    """The probe's record: its rates, losses, divergence test and (ramp) per-update states.
+
+    Args:
+        lo, hi: the sweep's first and last rate.
+        steps: most updates.
+        keep: ramp mode (the updates below the peak are kept; the states are recorded).
+        rule: the peak rule (see :func:`probe_peak`).
+    """
+
+    def __init__(self, lo: float, hi: float, steps: int, keep: bool, rule: str) -> None:
+        self.lo, self.hi, self.steps, self.keep, self.rule = lo, hi, steps, keep, rule
+        self.sweep = sweep_schedule(lo, hi, steps)
+        self.divergence = DivergenceMonitor()
+        self.lrs: list[float] = []
+        self.losses: list[float] = []
+        #: ramp only: ``states[k]`` is the state before update ``k`` (in memory, never saved).
+        self.states: list[Any] = []
+        self.k = 0
+
+    def rate(self) -> float:
+        """The rate of the next probe update."""
+        return float(self.sweep(self.k))
+
+    def record(self, value: float, ok: bool) -> bool:
+        """Log update ``k`` (applied when ``ok``); return True when the probe is over."""
+        stop = True
+        if ok and math.isfinite(value):
+            self.lrs.append(self.rate())
+            self.losses.append(value)
+            stop = self.divergence.update(value)
+        self.k += 1
+        return stop or self.k >= self.steps
+
+    def finish(self) -> tuple[float, str, Any]:
+        """``(peak, how, state)``: the peak and, for a ramp, the state to continue from (or None).
+
+        The ramp continues from the state after the last applied update at a rate <= the
+        peak: the updates above it were a test, not training.
+        """
+        # Stopped before its last step: the probe diverged at the rate of its last update.
+        diverged_at = float(self.sweep(self.k - 1)) if self.k < self.steps else None
+        peak, how = probe_peak(self.lrs, self.losses, self.lo, diverged_at, self.rule)
+        if not self.keep:
+            return peak, how, None
+        below = [i for i, r in enumerate(self.lrs) if r <= peak * (1 + 1e-9)]
+        keep = below[-1] + 1 if below else 0
+        state = self.states[keep] if keep < len(self.states) else None
+        return peak, how, state
+
+    def state_dict(self) -> dict[str, Any]:
+        """Plain data (the recorded states are in-memory only)."""
+        return {"lo": self.lo, "hi": self.hi, "steps": self.steps, "keep": self.keep, "rule": self.rule,
+                "k": self.k, "lrs": list(self.lrs), "losses": list(self.losses)}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> Probe:
+        """Rebuild from :meth:`state_dict` output (the divergence test re-reads the losses)."""
+        probe = cls(state["lo"], state["hi"], int(state["steps"]), bool(state["keep"]), state["rule"])
+        probe.k, probe.lrs, probe.losses = int(state["k"]), list(state["lrs"]), list(state["losses"])
+        for v in probe.losses:
+            probe.divergence.update(v)
+        return probe
+
+
+def main_schedule(peak: float, steps: int, warmup: int, ramp: bool) -> Schedule:
+    """The schedule after the probe, over ``steps`` updates (a known budget).
+
+    After a rolled-back probe: warmup then cosine to 0 (``warmup_cosine``). After a ramp, the
+    run is short and ends far from its noise floor, where a long decay spends its updates at
+    rates too low to matter: the peak is held, then cooled down over the last 20% with the
+    1-sqrt shape (``wsd``, Hägele et al. 2024); on the development set (``benchmarks/no_tuning.py
+    --dev``) this beat cosine at budgets of 40 and 100 updates.
+
+    Example:
+        >>> [round(float(v), 2) for v in main_schedule(1.0, 10, 0, True)(range(10))]
+        [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.29]
+    """
+    if ramp:
+        cool = max(1, round(0.2 * steps))
+        w = min(warmup, steps - cool)
+        return wsd(lr=peak, warmup=w, stable=steps - w - cool, decay=cool, shape="1-sqrt")
+    return warmup_cosine(lr=peak, warmup=min(warmup, steps - 1), steps=steps)
