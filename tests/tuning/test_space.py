@@ -16,8 +16,10 @@ from lrkit.tuning import (
     SearchSpace,
     load_space,
     lr_range_from_finder,
+    first_trial,
     schedule_from_params,
 )
+from lrkit.tuning._to_schedule import FIRST_TRIAL
 
 REGISTERED = [n for n in TUNABLE_SCHEDULES if n in registry]
 
@@ -122,9 +124,33 @@ def test_schedule_from_params_rejects_unknown_family_and_bad_rate():
 def test_lr_range_from_finder():
     lo, hi = lr_range_from_finder(0.01)
     assert lo == pytest.approx(0.01 / 10**1.5) and hi == pytest.approx(0.1)
-    assert math.log10(hi / lo) == pytest.approx(2.5)  # covers the measured best/suggestion ratios 0.04..6
+    assert math.log10(hi / lo) == pytest.approx(2.5)  # covers the dev set's near-best bands (docs/tuning.md)
     assert lr_range_from_finder(0.01, below=1, above=1) == pytest.approx((0.001, 0.1))
     with pytest.raises(LRKitError, match="`suggestion` of the finder result must be a finite number > 0"):
         lr_range_from_finder(0.0)
     with pytest.raises(LRKitError, match="`below` of lr_range_from_finder must be a finite number > 0"):
         lr_range_from_finder(0.01, below=-1)
+
+
+def test_first_trial_is_cosine_at_the_rate_and_replays_through_suggest():
+    space = SearchSpace(lr=(1e-4, 1.0))
+    params = first_trial(space, 0.02)
+    assert params == {"lr": 0.02, "schedule": "cosine", "final_ratio": 0.01}
+    # Independent check: Optuna's FixedTrial replays it, and the schedule is cosine to 1% of the peak.
+    got = space.suggest(optuna.trial.FixedTrial(params))
+    assert got == params
+    s = schedule_from_params(got, 100)
+    assert s(0) == pytest.approx(0.02) and s(100) == pytest.approx(0.0002)
+
+
+def test_first_trial_follows_the_space():
+    # the first preferred family the space holds; shapes clipped into its ranges; fixed entries left out
+    space = SearchSpace(lr=(1e-3, 0.1), schedules=("constant", "one_cycle"), warmup_fraction=(0.3, 0.5))
+    assert first_trial(space, 0.5) == {"lr": 0.1, "schedule": "one_cycle", "warmup_fraction": 0.3}
+    single = SearchSpace(lr=(1e-3, 0.1), schedules=("wsd",), final_ratio=0.05)
+    assert first_trial(single, 1e-5) == {"lr": 1e-3, "warmup_fraction": 0.05, "decay_fraction": 0.2}
+    assert first_trial(SearchSpace(lr=0.01, schedules=("constant",)), 0.02) == {}
+    assert [f for f, _ in FIRST_TRIAL] == ["cosine", "warmup_cosine", "wsd", "one_cycle", "constant"]
+    assert sorted(f for f, _ in FIRST_TRIAL) == sorted(TUNABLE_SCHEDULES)
+    with pytest.raises(LRKitError, match="`lr` of first_trial must be a finite number > 0"):
+        first_trial(space, math.nan)

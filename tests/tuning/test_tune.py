@@ -140,15 +140,35 @@ def test_protocol_function_task_and_fallback_note(tmp_path):
     assert any("finder is disabled; searching the wide range 1e-05..1" in n for n in r.notes)
 
 
-def test_finder_seeds_the_rate_range_when_available(tmp_path):
-    r = tune("diabetes-linear", n_trials=2, budget=20, out=tmp_path, pruner="none",
+def test_finder_seeds_the_rate_range_and_the_first_trial(tmp_path):
+    kw = dict(n_trials=2, budget=20, out=tmp_path, pruner="none", space={"schedules": ["constant", "cosine"]})
+    r = tune("diabetes-linear", **kw)
+    s = r.finder["suggestion"]
+    assert r.finder["rule"] == "default"  # rule="auto": plain SGD takes the default rule
+    assert r.lr_source == "finder" and r.lr_range == pytest.approx((s / 10**1.5, s * 10))
+    assert all(r.lr_range[0] <= t["lr"] <= r.lr_range[1] for t in r.trials)
+    # trial 0 is the suggestion itself with cosine to 1% of it; the next is the sampler's own
+    assert r.trials[0]["params"] == {"lr": s, "schedule": "cosine", "final_ratio": 0.01}
+    assert r.trials[0]["schedule"] == f"cosine(lr={s!r}, steps=20, min_lr={s * 0.01!r})"
+    assert r.trials[1]["lr"] != s
+    # Independent check: the finder alone, trained the same way, gives trial 0's value.
+    again = train("diabetes-linear", lr=s, schedule=parse(r.trials[0]["schedule"]), budget=20, seed=0)
+    assert r.trials[0]["value"] == pytest.approx(again.metric, rel=1e-9)
+    # a resumed study does not queue it again
+    r2 = tune("diabetes-linear", **{**kw, "n_trials": 3})
+    assert [t["lr"] for t in r2.trials].count(s) == 1 and r2.n_complete == 3
+
+
+def test_adaptive_optimizers_get_the_falling_rule_and_user_rates_no_first_trial(tmp_path):
+    r = tune("charlm-small", n_trials=1, budget=4, out=tmp_path / "a", pruner="none",
              space={"schedules": ["constant"]})
-    if r.finder is None:  # the torch finder runner is a separate part of lrkit
-        assert r.lr_source == "fallback" and any("finder is unavailable" in n for n in r.notes)
-    else:
-        s = r.finder["suggestion"]
-        assert r.lr_source == "finder" and r.lr_range[0] < s < r.lr_range[1]
-        assert all(r.lr_range[0] <= t["lr"] <= r.lr_range[1] for t in r.trials)
+    assert r.finder["rule"] == "falling" and r.trials[0]["lr"] == r.finder["suggestion"]
+    user = tune("diabetes-linear", n_trials=1, budget=10, out=tmp_path / "b", pruner="none", seed=3,
+                space={"lr": [1e-3, 1e-2], "schedules": ["constant"]})
+    assert user.finder is None
+    for res, queued in ((r, True), (user, False)):
+        first = optuna.load_study(study_name=res.study_name, storage=res.storage).trials[0]
+        assert (first.user_attrs.get("first") == "finder") is queued
 
 
 def test_joining_a_study_keeps_its_space_and_direction(tmp_path):

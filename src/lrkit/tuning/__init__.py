@@ -1,10 +1,10 @@
 """Tune the learning rate and its schedule with Optuna (extra ``lrkit[tune]``).
 
 Optuna does the sampling, pruning and storage; lrkit brings what it knows about
-learning rates: a log-uniform rate range centred on the range test's suggestion,
-schedule families from the registry with their own shape parameters, pruning on
-the task's validation metric every few steps, and the best result as a schedule
-spec. Storage is an SQLite file under ``out`` by default (resumable); a
+learning rates: a log-uniform rate range centred on the range test's suggestion
+(which is also the first trial), schedule families from the registry with their
+own shape parameters, pruning on the task's validation metric, and the best
+result as a schedule spec. Storage is an SQLite file under ``out`` by default (resumable); a
 ``postgresql://`` URL lets many workers on many machines share one study
 (``docs/tuning.md``).
 
@@ -26,7 +26,7 @@ from lrkit.tuning._space import (
     load_space,
     lr_range_from_finder,
 )
-from lrkit.tuning._to_schedule import schedule_from_params
+from lrkit.tuning._to_schedule import first_trial, schedule_from_params
 from lrkit.tuning._storage import default_worker_id, mask_url, open_storage, worker_seed
 from lrkit.tuning._study import PRUNERS, SAMPLERS, make_pruner, make_sampler
 from lrkit.tuning._tune import tune
@@ -39,6 +39,7 @@ __all__ = [
     "load_space",
     "lr_range_from_finder",
     "schedule_from_params",
+    "first_trial",
     "open_storage",
     "mask_url",
     "worker_seed",

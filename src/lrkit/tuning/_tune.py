@@ -36,6 +36,7 @@ from lrkit.tuning._study import (
     open_study,
     requeue_dead_runs,
 )
+from lrkit.tuning._to_schedule import first_trial
 
 __all__ = ["tune"]
 
@@ -56,9 +57,9 @@ def _run_finder(target: Target, seed: int, notes: list[str]) -> dict[str, Any]:
     parts = target.task.build(seed) if hasattr(target.task, "build") else target.task(seed)
     with warnings.catch_warnings(record=True) as caught:  # e.g. "cycling a short loader": keep as notes
         warnings.simplefilter("always")
-        # The search range around the suggestion was measured against the "default" rule
-        # (docs/tuning.md), so it is pinned here rather than following find_lr's "auto".
-        res = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"], rule="default")
+        # rule="auto" (find_lr's default): the rule follows the optimizer's kind; the search
+        # range around its suggestion was measured for it on a development set (docs/tuning.md).
+        res = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"], rule="auto")
     notes.extend(f"finder: {w.message}" for w in caught)
     if res.suggestion is None:
         raise LRKitError(f"the range test found no suggestion: {res.reason}")
@@ -88,6 +89,24 @@ def _build_space(target: Target, space: Any, seed: int, use_finder: bool,
     return SearchSpace.from_dict(base, lr=lr, lr_source=source), finder
 
 
+def _first_params(target: Target, space: SearchSpace, finder: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A new study's first trial: the finder's rate with a default schedule (``None``: no finder range).
+
+    The suggestion is for the task's own optimizer, so a space that samples optimizers
+    queues it with that one, and one that excludes it queues nothing.
+    """
+    if finder is None or space.lr_source != "finder":
+        return None
+    params = first_trial(space, finder["suggestion"])
+    if space.optimizers is not None:
+        own = getattr(getattr(target.task, "info", None), "default_optimizer", None)
+        if own not in space.optimizers:
+            return None
+        if len(space.optimizers) > 1:
+            params["optimizer"] = own
+    return params
+
+
 def tune(
     task_or_objective: Any,
     *,
@@ -114,9 +133,10 @@ def tune(
     Each trial samples a peak rate :math:`\\eta \\sim \\text{LogUniform}(lo, hi)`, a
     schedule family and its shape (see :class:`SearchSpace`), trains for ``budget``
     steps and returns the task's validation metric. By default ``[lo, hi]`` spans a
-    decade above and a decade and a half below the range test's suggestion
-    (:func:`lr_range_from_finder`);
-    without a finder it is :data:`WIDE_LR_RANGE` and ``result.notes`` says so.
+    decade above and a decade and a half below the range test's suggestion ``s``
+    (``find_lr(rule="auto")``, :func:`lr_range_from_finder`), and a new study's first
+    trial is ``s`` itself with a cosine schedule (:func:`first_trial`); without a
+    finder the range is :data:`WIDE_LR_RANGE` and ``result.notes`` says so.
 
     Args:
         task_or_objective: a built-in task name, a ``Task``, a protocol function
@@ -140,7 +160,8 @@ def tune(
         budget: training steps per trial (default: the task's budget).
         eval_every: steps between validation reports (default ``budget // 10``).
         direction: ``"minimize"``/``"maximize"`` for an objective (tasks know theirs).
-        use_finder: run the range test to centre the rate range.
+        use_finder: run the range test to centre the rate range and queue its
+            suggestion as the first trial.
         heartbeat_interval, grace_period: seconds; see :func:`open_storage`.
         on_trial: ``cb(frozen_trial, n_finished, n_trials)`` after each trial (progress).
 
@@ -212,6 +233,9 @@ def tune(
             if enough(st, n_trials):
                 st.stop()
 
+        if n_existing == 0 and (first := _first_params(target, the_space, finder)) is not None:
+            # skip_if_exists: a worker joining at the same instant queues the same point once
+            study.enqueue_trial(first, user_attrs={"first": "finder"}, skip_if_exists=True)
         if shared:  # fail (and re-queue) trials of killed workers before counting what is left
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
