@@ -11,14 +11,17 @@ from __future__ import annotations
 import numpy as np
 
 from lrkit.errors import LRKitError, check_int, check_range
+from lrkit.finder._batch import BATCHED_RULES, half_depth_rows, smooth_rows
 from lrkit.finder._rules import suggest
-from lrkit.finder._smooth import DEFAULT_WINDOW, _check_curve, _smooth_fit
+from lrkit.finder._smooth import DEFAULT_WINDOW, _check_curve
 from lrkit.finder._stop import divergence_index
 
 __all__ = ["bootstrap_interval", "DEFAULT_REPLICATES", "DEFAULT_LEVEL"]
 
 DEFAULT_REPLICATES = 200
 DEFAULT_LEVEL = 0.9
+
+_SIGNS = np.array((-1.0, 1.0))
 
 
 def bootstrap_interval(
@@ -100,25 +103,12 @@ def bootstrap_interval(
             )
         sweeps = sweeps[:, :n]
     pilot = 0.5 * (DEFAULT_WINDOW if window is None else float(window))
-    draws = []
-    for _ in range(replicates):
-        if sweeps is None:
-            base = y[:n]
-        else:
-            base = sweeps[rng.integers(0, sweeps.shape[0], sweeps.shape[0])].mean(axis=0)
-        if not np.all(np.isfinite(base)):
-            base = y[:n]
-        # Only the curve before divergence is resampled: past it the smooth
-        # cannot follow the blow-up, and flipping those huge residuals would
-        # fabricate a deep minimum where the loss is exploding.
-        m = divergence_index(base) or n
-        fit, lev = _smooth_fit(lr[:m], base[:m], window=pilot)
-        resid = (base[:m] - fit) / np.sqrt(1.0 - np.clip(lev, 0.0, 0.9))
-        star = base.copy()
-        star[:m] = fit + rng.choice((-1.0, 1.0), size=m) * resid
-        s = suggest(lr, star, rule, window=window)
-        if s.lr is not None:
-            draws.append(np.log10(s.lr))
+    stars = _replicates(lr, y[:n], sweeps, rng, replicates, pilot)
+    if rule in BATCHED_RULES:
+        found = half_depth_rows(lr, stars, rule, window=window)
+    else:
+        found = [suggest(lr, star, rule, window=window).lr for star in stars]
+    draws = [np.log10(v) for v in found if v is not None]
     # Replicates that yield no suggestion are dropped; if most of them do, the
     # curve is too ambiguous for a percentile interval to mean anything.
     if len(draws) < replicates // 2:
@@ -127,3 +117,45 @@ def bootstrap_interval(
     lo, hi = np.percentile(draws, [tail, 100.0 - tail])
     p = float(point.lr)
     return (min(float(10.0**lo), p), max(float(10.0**hi), p))
+
+
+def _replicates(
+    lr: np.ndarray, y: np.ndarray, sweeps: np.ndarray | None, rng: np.random.Generator, replicates: int,
+    pilot: float,
+) -> np.ndarray:
+    """The ``(replicates, n)`` resampled curves: pilot fit plus sign-flipped, leverage-corrected residuals.
+
+    Only the curve before divergence is resampled: past it the smooth cannot
+    follow the blow-up, and flipping those huge residuals would fabricate a
+    deep minimum where the loss is exploding. The random draws are made in the
+    order of one replicate after another, so a seed gives the same curves as
+    resampling them one by one; the pilot fits, which need no draws, are then
+    computed for all replicates with the same cut together.
+    """
+    n = y.size
+    bases, cuts, signs = [], [], []
+    for _ in range(replicates):
+        if sweeps is None:
+            base = y
+        else:
+            base = sweeps[rng.integers(0, sweeps.shape[0], sweeps.shape[0])].mean(axis=0)
+            if not np.all(np.isfinite(base)):
+                base = y
+        # A cut at 0 (no curve before divergence) resamples the whole sweep, as it always has.
+        m = (divergence_index(base) or n) if sweeps is not None or not cuts else cuts[0]
+        bases.append(base)
+        cuts.append(m)
+        # rng.choice((-1.0, 1.0), size=m), the same draws, without choice's per-call overhead.
+        signs.append(_SIGNS[rng.integers(0, 2, size=m)])
+    stars = np.array(bases, dtype=np.float64)
+    x = np.log10(lr)
+    cut = np.array(cuts)
+    for m in np.unique(cut).tolist():
+        rows = np.flatnonzero(cut == m)
+        if sweeps is None:  # one curve: one pilot fit serves every replicate
+            fit, lev = (v[:1] for v in smooth_rows(x[:m], stars[rows[:1], :m], window=pilot))
+        else:
+            fit, lev = smooth_rows(x[:m], stars[rows, :m], window=pilot)
+        resid = (stars[rows, :m] - fit) / np.sqrt(1.0 - np.clip(lev, 0.0, 0.9))
+        stars[rows, :m] = fit + np.array([signs[i] for i in rows.tolist()]) * resid
+    return stars

@@ -32,14 +32,14 @@ NaN and infinite losses stop the sweep at once; that check is elsewhere.
 
 from __future__ import annotations
 
-import statistics
+import math
 
 import numpy as np
 
 from lrkit.errors import check_positive
-from lrkit.finder._smooth import noise_scale
+from lrkit.finder._running import RunningNoise
 
-__all__ = ["DivergenceMonitor", "divergence_index", "DEFAULT_THRESHOLD", "WARMUP"]
+__all__ = ["DivergenceMonitor", "divergence_index", "divergence_rows", "DEFAULT_THRESHOLD", "WARMUP"]
 
 #: Default :math:`\\tau`.
 DEFAULT_THRESHOLD = 2.0
@@ -55,6 +55,13 @@ NOISE_SIGMAS = 4.0
 class DivergenceMonitor:
     """Online form of the stop rule: feed losses one by one with :meth:`update`.
 
+    An update costs :math:`O(1)`: the running median of three and the running
+    minimum are kept as numbers, and the bar's costly term, the noise of the
+    whole curve so far, is needed only when a loss clears the cheap lower bound
+    of the bar that leaves it out (in a sweep, a handful of times near the
+    blow-up); it then comes from :class:`~lrkit.finder._running.RunningNoise`
+    in :math:`O(\\log n)`, equal bit for bit to ``noise_scale`` of the losses.
+
     Args:
         threshold: :math:`\\tau` (> 0), the rise above the best level, in units
             of the improvement so far, that counts as divergence.
@@ -68,24 +75,26 @@ class DivergenceMonitor:
     def __init__(self, threshold: float = DEFAULT_THRESHOLD) -> None:
         self.threshold = check_positive("diverge_threshold", threshold, "range_test")
         self._losses: list[float] = []
-        self._best = np.inf
+        self._best = math.inf
         self._above_before = False
         self._start: float | None = None
         self._plateau = 0.0
+        self._noise = RunningNoise()
+        self._fixed = (0.0, 0.0, 0.0)  # start, |start|, NOISE_SIGMAS * plateau once warmed up
         #: Whether each loss so far was above its bar.
         self.above: list[bool] = []
 
     def _levels(self) -> tuple[float, float, float]:
-        """``(start, plateau noise, floor)``, fixed once the warm-up is over."""
+        """``(start, plateau noise, floor)``, the first two fixed once the warm-up is over."""
         if self._start is None:
-            head = np.asarray(self._losses[:WARMUP])
-            start = float(np.median(head))
+            head = self._losses[:WARMUP]
+            start = _median(head)
             # Early in a sweep few points make any one scale estimate unreliable
             # (the MAD of ten second differences can come out 4x too small); the
             # spread of the starting plateau is a second estimate, and the bar
             # uses the larger. Overestimating only delays the stop by a step or
             # two, as a blow-up soon dwarfs the noise.
-            self._plateau = 1.4826 * float(np.median(np.abs(head - start)))
+            self._plateau = 1.4826 * _median([abs(v - start) for v in head])
             self._start = start
         # A noiseless curve that has not moved yet has no scale of its own; the
         # floor (a millionth of the loss level) keeps a drift of 1e-9 on such a
@@ -100,31 +109,52 @@ class DivergenceMonitor:
         if len(self._losses) < WARMUP:
             return float("inf")
         start, plateau, floor = self._levels()
-        sigma = max(noise_scale(np.asarray(self._losses)), plateau)
+        sigma = max(self._noise.scale(self._losses), plateau)
         scale = max(start - self._best, NOISE_SIGMAS * sigma, floor)
         return float(self._best + self.threshold * scale)
 
     def update(self, loss: float) -> bool:
         """Record one finite loss; return True when the sweep has diverged."""
-        self._losses.append(float(loss))
-        self._best = min(self._best, statistics.median(self._losses[-3:]))
+        losses = self._losses
+        value = float(loss)
+        losses.append(value)
+        n = len(losses)
+        # The running median of the last three (statistics.median's arithmetic:
+        # the middle of the sorted values, or the mean of two).
+        if n >= 3:
+            med = sorted((losses[-3], losses[-2], value))[1]
+        elif n == 2:
+            med = (losses[0] + value) / 2
+        else:
+            med = value
+        best = self._best = min(self._best, med)
         above = False
-        if len(self._losses) == WARMUP:
-            # The warm-up losses were not judged as they came; flag them against
-            # the first bar now, so that the offline cut can see a blow-up that
-            # began inside the warm-up (the stop decisions are unchanged).
-            first = self.bar()
-            self.above = [v > first for v in self._losses[:-1]]
-        if len(self._losses) >= WARMUP:
+        if n >= WARMUP:
+            if n == WARMUP:
+                # The warm-up losses were not judged as they came; flag them against
+                # the first bar now, so that the offline cut can see a blow-up that
+                # began inside the warm-up (the stop decisions are unchanged).
+                first = self.bar()
+                self.above = [v > first for v in losses[:-1]]
+                self._fixed = (self._start, abs(self._start), NOISE_SIGMAS * self._plateau)
             # The bar without the whole-curve noise term is a lower bound of the
-            # bar; only a loss above it needs the (costlier) full bar.
-            start, plateau, floor = self._levels()
-            cheap = self._best + self.threshold * max(start - self._best, NOISE_SIGMAS * plateau, floor)
-            above = loss > cheap and loss > self.bar()
-        self.above.append(bool(above))
+            # bar; only a loss above it needs the full bar. (The terms are those of
+            # _levels() and bar(), written out: this runs once per update.)
+            start, abs_start, noise_floor = self._fixed
+            floor = 1e-6 * max(abs_start, abs(best))
+            cheap = best + self.threshold * max(start - best, noise_floor, floor)
+            above = value > cheap and value > self.bar()
+        self.above.append(above)
         diverged = above and self._above_before
         self._above_before = above
-        return bool(diverged)
+        return diverged
+
+
+def _median(values: list[float]) -> float:
+    """``np.median`` of a few finite floats, with its arithmetic, in plain Python (no array round trip)."""
+    s = sorted(values)
+    n = len(s)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
 
 
 def divergence_index(losses: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> int | None:
@@ -146,18 +176,21 @@ def divergence_index(losses: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -
         >>> divergence_index([-5, -5, -6, -7, -8, -8]) is None
         True
     """
+    y = np.asarray(losses, dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(y))
     monitor = DivergenceMonitor(threshold)
-    end = None
-    for i, v in enumerate(np.asarray(losses, dtype=np.float64)):
-        if not np.isfinite(v):
-            end = i
-            break
-        if monitor.update(float(v)):
+    end = int(bad[0]) if bad.size else None
+    for i, v in enumerate(y[:end].tolist()):
+        if monitor.update(v):
             end = i - 1
             break
     if end is None:
         return None
-    above = monitor.above
+    return _cut_back(end, monitor.above)
+
+
+def _cut_back(end: int, above: list[bool] | np.ndarray) -> int:
+    """Move the cut back over the run of losses above the bar (gaps of one point allowed)."""
     while True:
         if end >= 1 and above[end - 1]:
             end -= 1
@@ -165,3 +198,85 @@ def divergence_index(losses: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -
             end -= 2
         else:
             return end
+
+
+def _median_rows(a: np.ndarray) -> np.ndarray:
+    """``np.median(a, axis=1)`` with its arithmetic (the middle order statistic, or the mean of two)."""
+    n = a.shape[1]
+    k = n // 2
+    if n % 2:
+        return np.partition(a, k, axis=1)[:, k]
+    part = np.partition(a, (k - 1, k), axis=1)
+    return (part[:, k - 1] + part[:, k]) / 2
+
+
+def _noise_rows(y: np.ndarray, d2: np.ndarray | None = None) -> np.ndarray:
+    """:func:`~lrkit.finder.noise_scale` of each row of a 2-D array (at least 3 columns).
+
+    ``d2``, the rows' second differences, may be passed when already at hand.
+    """
+    d2 = np.diff(y, n=2, axis=1) if d2 is None else d2
+    mad = _median_rows(np.abs(d2 - _median_rows(d2)[:, None]))
+    return 1.4826 * mad / math.sqrt(6.0)
+
+
+def divergence_rows(losses: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> np.ndarray:
+    """:func:`divergence_index` of every row of a finite ``(r, n)`` array at once (-1 for None).
+
+    The monitor's quantities are computed for all rows and steps together:
+    the running median of three and its running minimum :math:`b_i`, the
+    starting level and plateau noise, and the cheap bar (the bar without the
+    whole-curve noise term, a lower bound of it). Only where a loss clears the
+    cheap bar is the full bar needed; those few points are settled column by
+    column with the noise of each row's prefix, for the rows still running.
+    The arithmetic is the monitor's, operation for operation, so the indices
+    are those of :func:`divergence_index` (a test replays both).
+
+    Example:
+        >>> y = np.array([[5, 5, 5, 5, 5, 4, 3, 2, 1, 1, 9, 12, 30.0],
+        ...               [5, 5, 5, 5, 5, 4, 3, 2, 1, 1, 1, 1, 1.0]])
+        >>> divergence_rows(y).tolist()
+        [10, -1]
+    """
+    y = np.asarray(losses, dtype=np.float64)
+    r, n = y.shape
+    out = np.full(r, -1, dtype=np.int64)
+    if n <= WARMUP:  # a stop needs two judged losses, the first at index WARMUP - 1
+        return out
+    tau = float(threshold)
+    med = y.copy()
+    med[:, 1] = (y[:, 0] + y[:, 1]) / 2
+    a, b, c = y[:, :-2], y[:, 1:-1], y[:, 2:]
+    med[:, 2:] = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
+    best = np.minimum.accumulate(med, axis=1)
+    head = y[:, :WARMUP]
+    start = _median_rows(head)[:, None]
+    plateau = (1.4826 * _median_rows(np.abs(head - start)))[:, None]
+    floor = 1e-6 * np.maximum(np.abs(start), np.abs(best))
+    cheap = best + tau * np.maximum(np.maximum(start - best, NOISE_SIGMAS * plateau), floor)
+    d2 = np.diff(y, n=2, axis=1)  # a prefix's second differences are a prefix of these
+
+    def full_bar(rows: np.ndarray, j: int) -> np.ndarray:
+        sigma = np.maximum(_noise_rows(y[rows, : j + 1], d2[rows, : j - 1]), plateau[rows, 0])
+        scale = np.maximum(np.maximum(start[rows, 0] - best[rows, j], NOISE_SIGMAS * sigma), floor[rows, j])
+        return best[rows, j] + tau * scale
+
+    above = np.zeros((r, n), dtype=bool)
+    every = np.arange(r)
+    first = full_bar(every, WARMUP - 1)  # the warm-up losses are flagged against the first bar
+    above[:, : WARMUP - 1] = y[:, : WARMUP - 1] > first[:, None]
+    above[:, WARMUP - 1] = (y[:, WARMUP - 1] > cheap[:, WARMUP - 1]) & (y[:, WARMUP - 1] > first)
+    candidate = y > cheap
+    running = np.ones(r, dtype=bool)
+    for j in range(WARMUP, n):
+        rows = np.flatnonzero(running & candidate[:, j])
+        if rows.size == 0:
+            continue
+        above[rows, j] = y[rows, j] > full_bar(rows, j)
+        stopped = rows[above[rows, j] & above[rows, j - 1]]
+        for i in stopped.tolist():
+            out[i] = _cut_back(j - 1, above[i])
+        running[stopped] = False
+        if not running.any():
+            break
+    return out

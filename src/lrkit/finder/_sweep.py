@@ -143,23 +143,27 @@ def range_test(
     schedule = sweep_schedule(start, end, num_steps, mode)
     grid = np.asarray(schedule(np.arange(num_steps)), dtype=np.float64)
 
+    rates = grid.tolist()
     monitor = DivergenceMonitor(diverge_threshold)
-    lrs: list[float] = []
+    judge = monitor.update
     losses: list[float] = []
     stop_reason = "completed"
+    # The loop runs once per optimizer update, so it does as little as it can:
+    # plain floats, the rates precomputed, the checks of _as_loss only where
+    # the value is not already a float past the first step.
     began = time.perf_counter()
-    for t in range(num_steps):
-        lr = float(grid[t])
-        loss = _as_loss(step_fn(lr), t)
+    for t, lr in enumerate(rates):
+        loss = step_fn(lr)
+        if t == 0 or type(loss) is not float:  # noqa: E721 (exactly float: a subclass may not convert)
+            loss = _as_loss(loss, t)
         if allreduce is not None:
             loss = _as_loss(allreduce(loss), t)
-        lrs.append(lr)
         losses.append(loss)
-        stop_cb = bool(on_step(t, lr, loss)) if on_step is not None else False
+        stop_cb = on_step is not None and bool(on_step(t, lr, loss))
         if not math.isfinite(loss):
             stop_reason = "nan"
             break
-        if monitor.update(loss):
+        if judge(loss):
             stop_reason = "diverged"
             break
         if stop_cb:
@@ -168,7 +172,7 @@ def range_test(
     wall_time = time.perf_counter() - began
 
     return _finish(
-        np.asarray(lrs),
+        np.asarray(rates[: len(losses)]),
         np.asarray(losses),
         stop_reason=stop_reason,
         rule=rule,
@@ -210,8 +214,9 @@ def _finish(
     n = n if cut is None else cut
     if n >= 1:
         smoothed[:n] = smooth(lrs[:n], losses[:n], window=window)
-    chosen = suggest(lrs, losses, rule, window=window)
-    suggestions = {name: suggest(lrs, losses, name, window=window).lr for name in rules}
+    found = {name: suggest(lrs, losses, name, window=window) for name in rules}
+    chosen = found[rule]
+    suggestions = {name: s.lr for name, s in found.items()}
     band = None
     if interval and chosen.lr is not None:
         band = bootstrap_interval(

@@ -39,6 +39,8 @@ def default_forward(model: torch.nn.Module, batch: Any) -> tuple[Any, Any]:
         >>> out.tolist(), y
         ([1.0, 1.0], 3)
     """
+    if type(batch) is tuple and len(batch) == 2:  # noqa: E721 (the common case first: it runs every update)
+        return model(batch[0]), batch[1]
     if isinstance(batch, Mapping):
         x = next((batch[k] for k in _INPUT_KEYS if k in batch), None)
         y = next((batch[k] for k in _TARGET_KEYS if k in batch), None)
@@ -134,6 +136,13 @@ class Batches:
         if self.device is not None:
             return _to(batch, self.device)
         if self.model_device is not None:
+            # The usual (inputs, target) pair of tensors is checked inline: this runs once
+            # per update, and the generic walk below costs more than a small model's step.
+            if type(batch) is tuple and len(batch) == 2:  # noqa: E721 (exact types: no subclasses)
+                a, b = batch
+                if (type(a) is torch.Tensor and type(b) is torch.Tensor  # noqa: E721
+                        and a.device == self.model_device and b.device == self.model_device):
+                    return batch
             for t in _tensors(batch):
                 if t.device != self.model_device:
                     raise LRKitError(

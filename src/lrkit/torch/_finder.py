@@ -22,118 +22,25 @@ scaler) is restored in a ``finally`` from a CPU (or disk) snapshot.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import itertools
-import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import torch
 
 from lrkit.errors import LRKitError, check_choice, check_int, check_positive
-from lrkit.finder import MIN_STEPS, FinderResult, combine, range_test
+from lrkit.finder import MIN_STEPS, FinderResult, combine
 from lrkit.torch import _ddp
-from lrkit.torch._batches import Batches, check_loss, default_forward
-from lrkit.torch._groups import GroupKey, initial_scales, parse_key
+from lrkit.torch._batches import Batches, default_forward
 from lrkit.torch._finder_rule import resolve_rule
+from lrkit.torch._finder_runner import Runner, progress_bar
+from lrkit.torch._groups import initial_scales, parse_key
 from lrkit.torch._state import snapshot as take_snapshot
 
 __all__ = ["find_lr"]
 
 _OWNER = "find_lr"
-# After this many consecutive AMP skips at one rate the loss is reported as NaN:
-# GradScaler halves its scale per skip, so 16 skips mean the gradients are not
-# merely overflowing the fp16 range but are genuinely non-finite.
-_MAX_AMP_SKIPS = 16
-
-
-class _Runner:
-    """The machinery of one ``find_lr`` call: write rates, perform updates, evaluate."""
-
-    def __init__(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, loss_fn: Callable[..., Any],
-                 batches: Batches, *, gkey: GroupKey, scales: list[float], forward: Callable[..., Any],
-                 step: Callable[..., Any] | None, scaler: Any, autocast: Callable[[], Any],
-                 accumulation_steps: int, val_set: list[Any] | None, val_every: int, bar: Any) -> None:
-        self.model, self.optimizer, self.loss_fn, self.batches = model, optimizer, loss_fn, batches
-        self.gkey, self.scales, self.forward, self.step = gkey, scales, forward, step
-        self.scaler, self.autocast, self.k = scaler, autocast, accumulation_steps
-        self.val_set, self.val_every, self.bar = val_set, val_every, bar
-        self.reduce = _ddp.loss_reducer()
-        self.amp_skips = 0
-
-    def update(self, lr: float) -> float:
-        """One real optimizer update at ``lr`` (retried on AMP skips); its training loss."""
-        for g, c in zip(self.optimizer.param_groups, self.scales):
-            self.gkey.write(g, lr * c)
-        for _ in range(_MAX_AMP_SKIPS + 1):
-            self.optimizer.zero_grad(set_to_none=True)
-            if self.step is not None:
-                loss = self.step(self.model, self.optimizer, self.batches.next(), self.loss_fn)
-                return check_loss(loss if isinstance(loss, torch.Tensor) else torch.tensor(loss)).item()
-            total = 0.0
-            for _ in range(self.k):
-                with self.autocast():
-                    loss = check_loss(self.loss_fn(*self.forward(self.model, self.batches.next())))
-                # Dividing by k makes the accumulated gradient the mean over all k micro-batches.
-                scaled = loss / self.k if self.k > 1 else loss
-                (self.scaler.scale(scaled) if self.scaler is not None else scaled).backward()
-                total += loss.item() / self.k
-            if self.scaler is None:
-                self.optimizer.step()
-                return total
-            before = self.scaler.get_scale()
-            self.scaler.step(self.optimizer)
-            self.scaler.update()
-            if self.scaler.get_scale() >= before:  # GradScaler lowers its scale only on a skipped update
-                return total
-            self.amp_skips += 1
-        return math.nan
-
-    def val_loss(self) -> float:
-        """Mean loss over the fixed validation batches, in eval mode, without gradients."""
-        assert self.val_set is not None
-        self.model.eval()
-        with torch.no_grad(), self.autocast():
-            total = sum(check_loss(self.loss_fn(*self.forward(self.model, b))).item() for b in self.val_set)
-        self.model.train()
-        return total / len(self.val_set)
-
-    def sweep(self, index: int, range_kwargs: dict[str, Any]) -> FinderResult:
-        """One range test.
-
-        Each loss is averaged over ranks inside ``step_fn`` (not via ``range_test``'s
-        ``allreduce``) so the first-loss check, the held validation value and the
-        progress bar also see the mean, identically on every rank.
-        """
-        train_losses: list[float] = []
-        val_steps: list[int] = []
-        held = math.nan
-
-        def step_fn(lr: float) -> float:
-            nonlocal held
-            i = len(train_losses)
-            loss = self.reduce(self.update(lr))
-            train_losses.append(loss)
-            if self.val_set is not None and (i % self.val_every == 0 or not math.isfinite(loss)):
-                held = self.reduce(self.val_loss())
-                val_steps.append(i)
-            value = held if self.val_set is not None else loss
-            if i == 0 and not math.isfinite(value):
-                raise LRKitError(
-                    f"the first loss of find_lr must be finite; got {value} at lr={lr:g}, before the rate "
-                    "can have had an effect: check the model, loss_fn and data."
-                )
-            if self.bar is not None:
-                self.bar[0].update(self.bar[1], advance=1, description=f"lr {lr:.2e}  loss {value:.4g}")
-            return value
-
-        self.model.train()
-        result = range_test(step_fn, **range_kwargs)
-        result.meta.update(sweep=index, train_losses=train_losses)
-        if self.val_set is not None:
-            result.meta["val_steps"] = val_steps
-        return result
 
 
 def find_lr(
@@ -263,7 +170,7 @@ def find_lr(
     generators = [g for g in generators if isinstance(g, torch.Generator)]
     extras = [o for o in (scaler, *loaders) if hasattr(o, "state_dict") and hasattr(o, "load_state_dict")]
     snap = take_snapshot(model, optimizer, storage=snapshot, generators=generators, extras=extras)
-    bar = _progress_bar(num_steps * repeats) if progress else None
+    bar = progress_bar(num_steps * repeats) if progress else None
     range_kwargs = dict(start=start, end=end, num_steps=num_steps, mode=mode, rule=rule, **range_test_kwargs)
     try:
         # Inside the snapshot: starting a shuffling DataLoader draws from the torch RNG.
@@ -275,8 +182,8 @@ def find_lr(
             val_set = [batches.prepare(b) for b in itertools.islice(iter(val_loader), val_batches)]
             if not val_set:
                 raise LRKitError("`val_loader` of find_lr must yield at least one batch; got an empty one.")
-        autocast = (lambda: torch.autocast(amp_device)) if amp else contextlib.nullcontext
-        runner = _Runner(model, optimizer, loss_fn, batches, gkey=gkey, scales=scales, forward=forward or
+        autocast = (lambda: torch.autocast(amp_device)) if amp else None
+        runner = Runner(model, optimizer, loss_fn, batches, gkey=gkey, scales=scales, forward=forward or
                          default_forward, step=step, scaler=scaler, autocast=autocast,
                          accumulation_steps=accumulation_steps, val_set=val_set, val_every=val_every, bar=bar)
         results = []
@@ -303,12 +210,3 @@ def find_lr(
         finally:
             snap.close()
 
-
-def _progress_bar(total: int) -> tuple[Any, Any]:
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    bar = Progress(TextColumn("find_lr"), BarColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                   console=Console(stderr=True), transient=True)
-    bar.start()
-    return bar, bar.add_task("", total=total)

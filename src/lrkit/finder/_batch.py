@@ -1,0 +1,206 @@
+"""The smoother and the half-depth rules applied to many curves on one grid at once.
+
+The bootstrap re-applies a rule to a few hundred resampled curves that share
+their learning rates. Curve by curve, each one pays for its own divergence cut,
+kernel weights, local fits and landmark search in small NumPy calls, and that
+per-call overhead, not arithmetic, is most of the cost. Here the curves are the
+rows of one array: the kernel geometry, which depends only on the grid, is
+built once per curve length, and every other step runs on all rows together.
+Each operation is the one-curve code's operation, in the same order, so every
+row's answer is the one :func:`~lrkit.finder.smooth` and
+:func:`~lrkit.finder.suggest` give for it alone (the tests compare them for
+equality, not closeness).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lrkit.finder._default import EDGE_WEIGHT, FLAT_SIGMAS
+from lrkit.finder._smooth import DEFAULT_WINDOW, MIN_NEIGHBOURS, _kth_neighbour_distance, _tricube
+from lrkit.finder._stop import _noise_rows, divergence_rows
+from lrkit.finder._suggestion import MIN_POINTS
+
+__all__ = ["smooth_rows", "half_depth_rows", "BATCHED_RULES"]
+
+#: Elements of one (rows, n, width) temporary of the batched local fits (smaller blocks
+#: measured faster: the temporaries then stay in the core's cache).
+_BLOCK_ELEMENTS = 1 << 15
+
+#: The rules :func:`half_depth_rows` computes, with their edge weight :math:`w`.
+BATCHED_RULES = {"default": EDGE_WEIGHT, "falling": 0.0}
+
+
+def _middle3(y: np.ndarray) -> np.ndarray:
+    """The median of each point and its two neighbours (the end points are kept)."""
+    med = y.copy()
+    a, b, c = y[:, :-2], y[:, 1:-1], y[:, 2:]
+    med[:, 1:-1] = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
+    return med
+
+
+def _spike_rows(y: np.ndarray) -> np.ndarray:
+    """``_spike_weights`` of each row (see :mod:`lrkit.finder._smooth`)."""
+    e = y - _middle3(y)
+    tiny = 1e-12 * np.maximum(np.max(np.abs(y), axis=1), 1e-300)
+    quiet = np.max(np.abs(e), axis=1) <= tiny
+    s = _noise_rows(y)
+    s = np.where(s > tiny, s, np.mean(np.abs(e), axis=1))
+    with np.errstate(divide="ignore", invalid="ignore"):  # the quiet rows' s may be 0; they get ones
+        u = e / (6.0 * s)[:, None]
+        weights = np.clip(1.0 - u * u, 0.0, None) ** 2
+    weights[quiet] = 1.0
+    return weights
+
+
+def smooth_rows(
+    x: np.ndarray, y: np.ndarray, *, window: float | None = None, robust: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`~lrkit.finder.smooth` of every row of ``y`` over one grid, and each point's leverage.
+
+    Args:
+        x: the grid in decades, :math:`\\log_{10}\\eta` (what ``smooth`` computes from its rates).
+        y: an ``(r, n)`` array of finite losses.
+        window: the half-width :math:`h` in decades (``None``: the default).
+        robust: down-weight isolated spikes, as ``smooth`` does.
+
+    Returns:
+        ``(fit, leverage)``, two ``(r, n)`` arrays.
+
+    Example:
+        >>> lrs = np.logspace(-4, 0, 41)
+        >>> x = np.log10(lrs)
+        >>> fit, _ = smooth_rows(x, np.stack([2.0 - 0.5 * x, 1.0 + 3.0 * x]))
+        >>> bool(np.allclose(fit[0], 2.0 - 0.5 * x) and np.allclose(fit[1], 1.0 + 3.0 * x))
+        True
+    """
+    y = np.asarray(y, dtype=np.float64)
+    n = x.size
+    if n < 3:
+        return y.copy(), np.ones(y.shape)
+    h0 = DEFAULT_WINDOW if window is None else float(window)
+    h = np.maximum(h0, 1.25 * _kth_neighbour_distance(x, min(MIN_NEIGHBOURS, n - 1)))
+    robust_w = _spike_rows(y) if robust else np.ones(y.shape)
+    # The kernel's geometry depends on the grid only: one (n, width) table for every row.
+    lo = np.searchsorted(x, x - h, side="left")
+    hi = np.searchsorted(x, x + h, side="right")
+    width = int(np.max(hi - lo))
+    idx = lo[:, None] + np.arange(width)[None, :]
+    inside = idx < hi[:, None]
+    idx = np.minimum(idx, n - 1)
+    dx = x[idx] - x[:, None]
+    # The 1-D code's (kernel * robust) * inside equals (kernel * inside) * robust exactly (the
+    # weights are finite and >= 0, inside is 0 or 1), and the first product is per grid.
+    kernel = _tricube(dx / h[:, None]) * inside
+    sums = np.empty((5,) + y.shape)
+    # Blocks of rows whose (rows, n, width) temporaries stay cache-sized (256 KiB each).
+    step = max(1, _BLOCK_ELEMENTS // (n * width))
+    for a in range(0, y.shape[0], step):
+        block = slice(a, a + step)
+        # np.take keeps the gathered arrays C-ordered: NumPy's sums over the last axis
+        # associate differently on other strides, and must sum as the 1-D code does.
+        w = kernel * np.take(robust_w[block], idx, axis=1)
+        yy = np.take(y[block], idx, axis=1)
+        wdx = w * dx  # the 1-D code's w * dx * dx and w * dx * yy are (w * dx) * ...
+        sums[:, block] = (w.sum(axis=-1), wdx.sum(axis=-1), (wdx * dx).sum(axis=-1),
+                          (w * yy).sum(axis=-1), (wdx * yy).sum(axis=-1))
+    s0, s1, s2, t0, t1 = sums
+    det = s0 * s2 - s1 * s1
+    well_posed = det > 1e-12 * np.maximum(s0 * s2, 1e-300)
+    safe_det = np.where(well_posed, det, 1.0)
+    line = (s2 * t0 - s1 * t1) / safe_det
+    mean = t0 / np.where(s0 > 0, s0, 1.0)
+    out = np.where(well_posed, line, mean)
+    safe_s0 = np.where(s0 > 0, s0, 1.0)
+    lev = np.where(well_posed, robust_w * s2 / safe_det, robust_w / safe_s0)
+    return np.where(s0 > 0, out, y), np.where(s0 > 0, lev, 1.0)
+
+
+def half_depth_rows(lrs: np.ndarray, losses: np.ndarray, rule: str, *, window: float | None = None) -> list:
+    """``suggest(lrs, row, rule).lr`` for every row of a finite ``(r, n)`` array, for ``default``/``falling``.
+
+    Per row, as :func:`~lrkit.finder.valley_geometry`: cut at the divergence
+    index, smooth, and read the valley at half depth; rows that get no
+    suggestion (too few points, flat, rising from the start, no descent) give
+    ``None``. Rows with the same cut share one batched smooth.
+
+    Args:
+        lrs: the rates (positive, increasing), shared by all rows.
+        losses: ``(r, n)`` finite losses.
+        rule: ``"default"`` or ``"falling"`` (a key of :data:`BATCHED_RULES`).
+        window: smoothing half-width in decades.
+
+    Returns:
+        A list of ``r`` suggested rates (``float``) or ``None``.
+
+    Example:
+        >>> from lrkit.finder import suggest, synthetic
+        >>> lrs = np.logspace(-6, 0, 61)
+        >>> y = np.stack([synthetic.curve(lrs, seed=s) for s in range(3)])
+        >>> half_depth_rows(lrs, y, "default") == [suggest(lrs, row).lr for row in y]
+        True
+    """
+    w = BATCHED_RULES[rule]
+    y = np.asarray(losses, dtype=np.float64)
+    # The one-curve rule reads log10(lrs) and smooths on log10(10 ** that): keep both, as it does.
+    x = np.log10(np.asarray(lrs, dtype=np.float64))
+    x_smooth = np.log10(10.0**x)
+    stops = divergence_rows(y)
+    lengths = np.where(stops >= 0, stops, y.shape[1])
+    out: list = [None] * y.shape[0]
+    for m in np.unique(lengths).tolist():
+        if m < MIN_POINTS:
+            continue
+        rows = np.flatnonzero(lengths == m)
+        x_star = _half_depth(x[:m], y[rows, :m], smooth_rows(x_smooth[:m], y[rows, :m], window=window)[0], w)
+        for i, v in zip(rows.tolist(), x_star.tolist()):
+            if v == v:  # NaN marks a row without a suggestion
+                out[i] = float(10.0**v)
+    return out
+
+
+def _crossing(x: np.ndarray, ys: np.ndarray, j: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """Row-wise ``_crossing``: where segment ``j -> j+1`` of each row meets its ``level``."""
+    rows = np.arange(ys.shape[0])
+    yj, yk = ys[rows, j], ys[rows, j + 1]
+    return x[j] + (yj - level) / (yj - yk) * (x[j + 1] - x[j])
+
+
+def _first(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of each row's first True, and whether it has one."""
+    return np.argmax(mask, axis=1), mask.any(axis=1)
+
+
+def _half_depth(x: np.ndarray, y: np.ndarray, ys: np.ndarray, w: float) -> np.ndarray:
+    """``x_fast + w (x_edge - x_fast)`` per row of smoothed curves ``ys`` (raw ``y``), NaN for none."""
+    r, m = ys.shape
+    cols = np.arange(m)[None, :]
+    rows = np.arange(r)
+    i_min = np.argmin(ys, axis=1)
+    sigma = _noise_rows(y)
+    tiny = 64.0 * np.spacing(np.max(np.abs(ys), axis=1))
+    gate = np.maximum(FLAT_SIGMAS * sigma, tiny)
+    bottom = ys[rows, i_min]
+    pre = cols <= i_min[:, None]
+    drop0 = np.max(np.where(pre, ys, -np.inf), axis=1) - bottom
+    ok = (np.ptp(ys, axis=1) > gate) & (i_min > 0) & (drop0 > gate)
+    # The starting level: the median of the band, the points before the minimum in the top 10% of the drop.
+    band = pre & (ys >= (bottom + 0.9 * drop0)[:, None])
+    count = band.sum(axis=1)
+    ranked = np.sort(np.where(band, ys, np.inf), axis=1)
+    upper = ranked[rows, count // 2]
+    lower = ranked[rows, np.maximum(count // 2 - 1, 0)]
+    top = np.where(count % 2 == 1, upper, (lower + upper) / 2)
+    half = 0.5 * (top + bottom)
+    left_top = m - 1 - np.argmax(band[:, ::-1], axis=1)
+    falls = (ys[:, :-1] >= half[:, None]) & (ys[:, 1:] < half[:, None]) & (cols[:, :-1] >= left_top[:, None])
+    falls &= cols[:, :-1] < i_min[:, None]
+    j_fast, has_fast = _first(falls)
+    rises = (ys[:, :-1] < half[:, None]) & (ys[:, 1:] >= half[:, None]) & (cols[:, :-1] >= i_min[:, None])
+    j_edge, edge_seen = _first(rises)
+    ok &= has_fast
+    with np.errstate(divide="ignore", invalid="ignore"):  # rows that are not ok are discarded below
+        x_fast = _crossing(x, ys, np.where(ok, j_fast, 0), half)
+        x_edge = np.where(edge_seen, _crossing(x, ys, j_edge, half), x[-1])
+        x_star = x_fast + w * (x_edge - x_fast)
+    return np.where(ok, x_star, np.nan)
