@@ -28,7 +28,9 @@ from lrkit.diagnostics._advice import advise
 from lrkit.diagnostics._record import Diagnosis, Evidence, strength
 from lrkit.diagnostics._stats import (
     MAD_TO_SIGMA,
+    decade_slopes,
     effective_time,
+    half_drop_z,
     isotonic_decreasing,
     level,
     log_time_levels,
@@ -36,6 +38,7 @@ from lrkit.diagnostics._stats import (
     running_median,
     spike_events,
     spike_zscores,
+    tail_max,
     zigzag_ratio,
 )
 from lrkit.errors import LRKitError
@@ -191,11 +194,14 @@ def _diagnose_finite(
     smooth = running_median(y, max(5, n // 20))
     progress_all = float(smooth[: max(3, n // 10)].max() - smooth.min())
     rel = [float((z[a:b].max() * sigma) / max(progress_all, sigma)) for a, b in candidates]
+    # The loss's own tail: the points outside the candidates and outside runs of up to twice their
+    # length (two bad batches a step or two apart merge into one run; it is no sample of the noise).
+    # Longer runs stay: they are the loss's texture (a slow swing, the kick's decay) a spike must beat.
     others = np.ones(n, dtype=bool)
     others[[0, -1]] = False
-    for a, b in candidates:
+    for a, b in spike_events(z, SPIKE_Z, 2 * SPIKE_MAX_LEN):
         others[a:b] = False
-    tail = max(float(np.percentile(z[others], 99)), 1.0) if others.any() else 1.0
+    tail = tail_max(z[others], n)
     events = [
         e for e, r in zip(candidates, rel) if r >= SPIKE_REL and z[e[0] : e[1]].max() >= SPIKE_TAIL * tail
     ]
@@ -205,11 +211,14 @@ def _diagnose_finite(
     # up, not a bad batch: the initial rate is too high (what warmup is for). Levels use only the
     # points before the spike, so the spike cannot pass for the start level.
     best = float(smooth.min())
+    # "Early" also means inside the first 10% of the run, the window that defines the start level:
+    # a noisy loss whose whole drop is within a few noise units can look "not yet started" anywhere,
+    # and a bad batch late in such a run is still a bad batch.
     early = []
     for a, b in events:
         start = float(np.median(y[: min(3, a)]))
         pre = float(np.median(y[max(0, a - 10) : a]))
-        if start - pre <= BLOWUP_FRAC * max(start - best, 0.0):
+        if a < max(3, n // 10) and start - pre <= BLOWUP_FRAC * max(start - best, 0.0):
             early.append((a, b))
     clean = y.copy()
     med = running_median(y, 4 * SPIKE_MAX_LEN + 1)
@@ -217,7 +226,8 @@ def _diagnose_finite(
         clean[a:b] = med[a:b]
 
     # -- 2. levels and progress --------------------------------------------------------------
-    wide = running_median(clean, max(5, n // 20))
+    width = max(5, n // 20) | 1
+    wide = running_median(clean, width)
     i_min = int(np.argmin(wide))
     # The start level is the highest smoothed level of the first 10%: a fast initial drop (or a
     # warmup's rise) happens inside it, and a median over all of it would hide the drop.
@@ -228,7 +238,9 @@ def _diagnose_finite(
     se_end = 1.25 * sigma_c / np.sqrt(max(3, n // 10))  # std. error of a median of n/10 points
     progress = y_start - y_min
     rise = (y_end - y_min) / max(progress, se_end)
-    rise_z = (y_end - y_min) / se_end
+    # y_min is itself a median of `width` points (and the lowest of many): its error counts too.
+    se_min = 1.25 * sigma_c / np.sqrt(width)
+    rise_z = (y_end - y_min) / np.hypot(se_end, se_min)
 
     # -- 3. oscillation: residuals of the best non-increasing fit vs local noise ------------
     steps_abs = np.abs(np.diff(clean, prepend=clean[0]))
@@ -244,8 +256,11 @@ def _diagnose_finite(
     d_prev, d_last = l2 - l1, l1 - l0
     noise_end = float(np.median(local[-max(3, n // 10):]))
     se_last = 1.25 * max(noise_end, floor) * np.sqrt(1.0 / n1 + 1.0 / n0)
-    ratio = d_last / d_prev if d_prev > se_last else (np.inf if d_last > 0 else 0.0)
+    # Drops per decade between the bands' actual centres (a short run's earliest band sits late).
+    s_prev, s_last = decade_slopes(clean, tau)
+    ratio = s_last / s_prev if d_prev > se_last else (np.inf if d_last > 0 else 0.0)
     z_last = d_last / se_last
+    z_half = half_drop_z(clean, tau, local)
     z_total = (y_start - y_end) / (1.25 * sigma_c * np.sqrt(1.0 / 3 + 1.0 / max(3, n // 10)))
     # Share of the total drop already made by 10-20% of the run (1 = converged early, then flat).
     early_frac = (y_start - level(clean, 0.1, 0.2)) / (y_start - y_end) if y_start > y_end else -np.inf
@@ -278,7 +293,7 @@ def _diagnose_finite(
                            f"and {SPIKE_REL:g}x the progress made (highest: {max(rel, default=0.0):.2g}x; "
                            f"{len(candidates)} candidate(s))"),
         "slow": Evidence("decade_ratio", float(ratio), SLOW_RATIO,
-                         bool((ratio > SLOW_RATIO and z_last > PROGRESS_Z)
+                         bool((ratio > SLOW_RATIO and z_last > PROGRESS_Z and early_frac < EARLY_FRAC)
                               or (z_total < PROGRESS_Z and not converged_early)),
                          1.0 if z_total < PROGRESS_Z else strength(float(ratio), SLOW_RATIO), span,
                          f"the last decade of {'rate-weighted ' if lr is not None else ''}time gained "
@@ -286,19 +301,19 @@ def _diagnose_finite(
                          f"total progress {z_total:.1f} s.e., {max(early_frac, -9.99):.2f} of it "
                          f"made by 10-20% of the run)"),
         "plateau": Evidence("last_decade_z", float(z_last), PLATEAU_Z,
-                            bool((z_last < PLATEAU_Z or ratio < PLATEAU_RATIO)
-                                 and not decayed and not converged),
+                            bool(min(z_last, z_half) < PLATEAU_Z and not decayed and not converged),
                             strength(float(z_last), PLATEAU_Z, above=False), span,
-                            f"the last decade gained {ratio:.2g}x the decade before ({z_last:.1f} s.e.)"
+                            f"the last decade gained {z_last:.1f} s.e., the last half {z_half:.1f} s.e."
                             + ("; the rate is decayed" if decayed else "; the rate is not decayed")),
     }
     stats = {"rise": rise, "rise_z": rise_z, "oscillation_q": q, "zigzag_ratio": zz,
              "spike_count": float(len(events)), "max_spike_z": float(z.max()),
              "max_spike_height": max(rel, default=0.0), "decade_ratio": float(ratio),
-             "last_decade_z": float(z_last), "total_progress_z": float(z_total),
+             "last_decade_z": float(z_last), "last_half_z": float(z_half),
+             "total_progress_z": float(z_total),
              "early_drop_fraction": float(max(early_frac, -1e300)), "noise_to_spread": sigma_c,
              "end_noise_to_spread": noise_end}
-    order = [("too_high_diverging", "blowup"), ("loss_spikes", "spikes"), ("too_high_diverging", "rise"),
+    order = [("too_high_diverging", "blowup"), ("too_high_diverging", "rise"), ("loss_spikes", "spikes"),
              ("too_high_oscillating", "oscillation"), ("too_high_oscillating", "zigzag"),
              ("too_low_slow", "slow"),
              ("plateau", "plateau")]
