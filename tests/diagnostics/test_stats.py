@@ -9,16 +9,15 @@ from hypothesis import strategies as st
 from sklearn.isotonic import IsotonicRegression
 
 from lrkit.diagnostics._stats import (
-    effective_time,
     isotonic_decreasing,
     level,
-    log_time_levels,
     noise_sigma,
     running_median,
     spike_events,
     spike_zscores,
     zigzag_ratio,
 )
+from lrkit.diagnostics._timescale import effective_time, log_time_levels
 
 
 @pytest.mark.parametrize("window", [1, 3, 5, 8, 21])

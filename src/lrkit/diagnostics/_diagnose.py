@@ -3,15 +3,21 @@
 The tests run in a fixed order; the first that fires decides the verdict:
 
 1. ``nan``: a loss is NaN or infinite.
-2. ``loss_spikes``: a few isolated steps far above the local trend, each undoing
-   a good part of the progress made (tested first: the kicks they give the
-   weights would otherwise read as swings).
-3. ``too_high_diverging``: the end of the run sits well above its best level.
-4. ``too_high_oscillating``: the curve swings in ways no decreasing curve explains.
-5. ``too_low_slow``: progress is still speeding up in log-time at the end, or there was no
-   significant progress at all (unless the little drop there was came early: converged, then noise).
-6. ``plateau``: no significant progress over the last part, at an undecayed rate.
-7. ``healthy``.
+2. ``too_high_diverging`` (early blow-up): a spike in the first 10% of the run, before
+   the loss made a tenth of its progress: the first updates blew up.
+3. ``too_high_diverging``: the end of the run sits well above its best level (it did
+   not come back; tested before spikes, which are excursions that do).
+4. ``loss_spikes``: a few isolated steps far above the local trend and the loss's own
+   tail, each undoing a good part of the progress made (tested before oscillation: the
+   kicks they give the weights would otherwise read as swings).
+5. ``too_high_oscillating``: the curve swings in ways no decreasing curve explains.
+6. ``too_low_slow``: still descending steadily at the end (the last decade of log-time
+   gained at least 0.8x the previous one's per decade, beyond noise) with most of the drop
+   not yet made early, or no significant progress at all (unless the little drop there
+   was came early: converged, then noise).
+7. ``plateau``: no significant drop over the last decade or the last half of the run, at
+   an undecayed rate.
+8. ``healthy``.
 
 Every statistic is invariant to ``y -> a y + b`` (``a > 0``). Thresholds and
 their derivations are in ``docs/diagnostics.md``; the numbers are module
@@ -26,46 +32,25 @@ import numpy as np
 
 from lrkit.diagnostics._advice import advise
 from lrkit.diagnostics._record import Diagnosis, Evidence, strength
+from lrkit.diagnostics._spikes import BLOWUP_FRAC, SPIKE_REL, SPIKE_Z, find_spikes
 from lrkit.diagnostics._stats import (
     MAD_TO_SIGMA,
-    decade_slopes,
-    effective_time,
-    half_drop_z,
     isotonic_decreasing,
     level,
-    log_time_levels,
     noise_sigma,
     running_median,
-    spike_events,
-    spike_zscores,
-    tail_max,
     zigzag_ratio,
 )
+from lrkit.diagnostics._timescale import decade_slopes, effective_time, half_drop_z, log_time_levels
 from lrkit.errors import LRKitError
 
 __all__ = ["diagnose", "MIN_POINTS"]
 
 #: Fewest finite losses the trend tests need (a ``nan`` verdict needs none).
 MIN_POINTS = 10
-#: Spike: robust z-score of a point above the medians of the 6 points on each side.
-SPIKE_Z = 8.0
-#: Spike: at most this many consecutive points (longer is a level change).
-SPIKE_MAX_LEN = 3
-#: Spike: height above the local trend of at least this fraction of the progress made so far
-#: (minibatch losses have heavy right tails; a spike worth acting on undoes real progress).
-SPIKE_REL = 0.5
-#: Spike: z-score at least this multiple of the 99th percentile of the other points' z-scores (heavy-tailed
-#: minibatch losses, e.g. squared errors, have natural outliers; a spike must stand out from them).
-SPIKE_TAIL = 10.0
-#: Spike: at most this many events per 100 steps, and never more than 3 below 300 steps
-#: (more is an oscillating or heavy-tailed loss, not a few bad batches).
-SPIKE_RATE = 1.0
-#: Diverging (early blow-up): a spike while the loss is within this fraction of the run's progress
-#: from its start level.
-BLOWUP_FRAC = 0.1
 #: Diverging: end level above the best level by this fraction of the progress made ...
 RISE_FRAC = 0.5
-#: ... and by this many standard errors of the end level.
+#: ... and by this many standard errors of that difference (end level and best level: both medians).
 RISE_Z = 4.0
 #: Oscillating: mean squared residual of the best non-increasing fit, in units of local step noise,
 #: each term clipped at ``OSC_CLIP^2`` so the rare outliers of a heavy-tailed loss cannot carry it
@@ -74,20 +59,20 @@ OSC_Q = 2.5
 OSC_CLIP = 3.0
 #: Oscillating (zig-zag): lag-1 over lag-2 difference spread above this (1 for i.i.d. noise).
 ZIGZAG = 1.5
-#: Too slow: drop over the last decade of (rate-weighted) time over the drop of the decade before;
-#: a power law ``t^-a`` has ratio ``10^-a``, so 0.8 means "slower than ``t^-0.1``".
+#: Too slow: drop per decade over the last decade of (rate-weighted) time over the drop per decade of
+#: the decade before; a power law ``t^-a`` has ratio ``10^-a``, so 0.8 means "slower than ``t^-0.1``".
 SLOW_RATIO = 0.8
-#: Too slow despite no significant total progress needs the descent to go on: a run that made at least
-#: this fraction of its (insignificant) total drop by 10-20% of its steps (median level there) converged
-#: early and is noise-dominated since, which is not a crawl (a too-low rate spreads its drop over the run).
+#: Too slow needs most of the drop still to come: a run that made at least this fraction of its total
+#: drop by 10-20% of its steps (median level there) has realised most of it and is noise-dominated
+#: since, which is not a crawl (a too-low rate spreads its drop over the run: 0.1-0.7 in practice).
 EARLY_FRAC = 0.8
-#: ... and only when that drop is at least this many standard errors (short of ``PROGRESS_Z``, yet unlikely
-#: from noise alone: below it the fraction is a ratio of two noise terms and means nothing).
+#: ... where the total drop is not significant, only when it is at least this many standard errors (short
+#: of ``PROGRESS_Z``, yet unlikely from noise alone: below it the fraction is a ratio of two noise terms).
 EARLY_Z = 2.0
-#: Plateau: the last decade's drop is below this many standard errors of the noise at the end ...
+#: Plateau: the drop over the last decade, or over the last half, of (effective) time is below this many
+#: standard errors: no significant descent recently. A run still falling significantly over both is no
+#: plateau, however small that fall is next to its first decade's.
 PLATEAU_Z = 2.0
-#: ... or below this fraction of the previous decade's drop (a power law steeper than ``t^-1``).
-PLATEAU_RATIO = 0.1
 #: Noise at the end below this fraction of the progress counts as none (an exact optimum, not a plateau).
 NOISELESS = 1e-4
 #: Significance needed for "progress was made" (z-score of a level difference).
@@ -123,21 +108,28 @@ def diagnose(
 
     * spike z-score ``z_t = (y_t - max(L_t, R_t)) / sigma`` (``L_t``, ``R_t``: medians of
       the 6 points before and after); a spike is a run of at most 3 steps with ``z > 8``,
-      at least half the run's progress high and 10x the 99th percentile of the other
-      points' ``z`` (heavy-tailed minibatch losses); spikes are removed before the trend tests;
+      at least half the run's progress high and 10x the largest ``z`` the other points'
+      tail reaches in ``n`` steps, ``q99 (q99/q90)^log10(n/100)`` (heavy-tailed minibatch
+      losses); spikes are removed before the trend tests (:mod:`._spikes`);
     * rise ``(y_end - y_min) / (y_start - y_min)`` with ``y_end`` the median of the
-      last 10%, ``y_min`` the minimum of a running median;
+      last 10%, ``y_min`` the minimum of a running median of width ``w = n/20``; it must
+      also be 4 s.e. of the difference, ``1.25 sigma sqrt(1/(n/10) + 1/w)``;
     * oscillation ``Q = mean(min(((y - iso(y)) / sigma_t)^2, 9))``, ``iso`` the least-squares
       non-increasing fit: about 1 for noise around a decreasing trend; and the zig-zag
       ratio ``MAD(y_{t+1} - y_t) / MAD(y_{t+2} - y_t)`` (1 for noise);
-    * decade ratio ``R = (L(-1) - L(0)) / (L(-2) - L(-1))``, ``L(u)`` the loss level at
-      effective time ``tau = 10^u tau_end``, ``tau_t = sum_{s<=t} lr_s / max lr``:
-      a linear (too slow) descent has ``R ~ 10``, a power law ``t^-a`` has
-      ``R = 10^-a``, a converged run ``R ~ 0``;
+    * decade ratio ``R = ((L_1 - L_0) / w_last) / ((L_2 - L_1) / w_prev)``, ``L_k`` the loss
+      level near effective time ``tau = 10^-k tau_end``, ``tau_t = sum_{s<=t} lr_s / max lr``,
+      and ``w`` the decades between the bands' actual centres (a short run's earliest band
+      sits late): a linear (too slow) descent has ``R ~ 10``, a power law ``t^-a`` has
+      ``R = 10^-a``, a converged run ``R ~ 0``; with ``z_last`` the last decade's drop in
+      standard errors, the run is too slow when ``R > 0.8``, ``z_last > 3`` and ``f < 0.8``;
     * total progress ``z_total = (y_start - y_end) / (1.25 sigma sqrt(1/3 + 1/(n/10)))`` and the
       early-drop fraction ``f = (y_start - L_early) / (y_start - y_end)``, ``L_early`` the median
-      over 10-20% of the run: with ``z_total < 3`` the run is too slow unless ``f >= 0.8`` and
-      ``z_total >= 2`` (a fast drop then a flat noisy tail: converged early, not crawling).
+      over 10-20% of the run (the share of the drop already made there): with ``z_total < 3``
+      the run is too slow unless ``f >= 0.8`` and ``z_total >= 2`` (a fast drop then a flat
+      noisy tail: converged early, not crawling);
+    * plateau: ``min(z_last, z_half) < 2`` at an undecayed rate, ``z_half`` the drop from the
+      middle 10% of effective time to its last 10% in standard errors.
 
     Args:
         losses: training losses in step order (NaN/inf allowed: they give ``nan``).
@@ -187,43 +179,8 @@ def _diagnose_finite(
     floor = 1e-3  # noise floor in spread units: a noiseless curve must not give infinite z-scores
 
     # -- 1. spikes (found first so the trend tests see the cleaned curve) --------------------
-    sigma = max(noise_sigma(y), floor)
-    z = spike_zscores(y, sigma, 2 * SPIKE_MAX_LEN)
-    candidates = spike_events(z, SPIKE_Z, SPIKE_MAX_LEN)
-    # Height against the progress of the whole run: start level minus the best smoothed level.
-    smooth = running_median(y, max(5, n // 20))
-    progress_all = float(smooth[: max(3, n // 10)].max() - smooth.min())
-    rel = [float((z[a:b].max() * sigma) / max(progress_all, sigma)) for a, b in candidates]
-    # The loss's own tail: the points outside the candidates and outside runs of up to twice their
-    # length (two bad batches a step or two apart merge into one run; it is no sample of the noise).
-    # Longer runs stay: they are the loss's texture (a slow swing, the kick's decay) a spike must beat.
-    others = np.ones(n, dtype=bool)
-    others[[0, -1]] = False
-    for a, b in spike_events(z, SPIKE_Z, 2 * SPIKE_MAX_LEN):
-        others[a:b] = False
-    tail = tail_max(z[others], n)
-    events = [
-        e for e, r in zip(candidates, rel) if r >= SPIKE_REL and z[e[0] : e[1]].max() >= SPIKE_TAIL * tail
-    ]
-    if len(events) > max(3.0, SPIKE_RATE * n / 100):
-        events = []  # frequent "spikes" are the noise of this loss (or an oscillation), not events
-    # A spike before the loss has made a tenth of the run's progress is the first updates blowing
-    # up, not a bad batch: the initial rate is too high (what warmup is for). Levels use only the
-    # points before the spike, so the spike cannot pass for the start level.
-    best = float(smooth.min())
-    # "Early" also means inside the first 10% of the run, the window that defines the start level:
-    # a noisy loss whose whole drop is within a few noise units can look "not yet started" anywhere,
-    # and a bad batch late in such a run is still a bad batch.
-    early = []
-    for a, b in events:
-        start = float(np.median(y[: min(3, a)]))
-        pre = float(np.median(y[max(0, a - 10) : a]))
-        if a < max(3, n // 10) and start - pre <= BLOWUP_FRAC * max(start - best, 0.0):
-            early.append((a, b))
-    clean = y.copy()
-    med = running_median(y, 4 * SPIKE_MAX_LEN + 1)
-    for a, b in events:
-        clean[a:b] = med[a:b]
+    sp = find_spikes(y, floor)
+    z, candidates, rel, events, early, clean = sp.z, sp.candidates, sp.rel, sp.events, sp.early, sp.clean
 
     # -- 2. levels and progress --------------------------------------------------------------
     width = max(5, n // 20) | 1
