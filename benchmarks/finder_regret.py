@@ -26,6 +26,7 @@ For each (task, optimizer) configuration:
 
     nice .venv/bin/python benchmarks/finder_regret.py            # charlm at a cut-down budget
     nice .venv/bin/python benchmarks/finder_regret.py --full     # charlm at its full budget
+    nice .venv/bin/python benchmarks/finder_regret.py --overhead-only   # the overhead table alone
 
 torch-lr-finder is a benchmark-only dependency: ``pip install --no-deps torch-lr-finder``
 (it must not change torch); it is not part of CI.
@@ -269,35 +270,67 @@ def evaluate(
 
 
 def overhead(task: str, optimizer: str, repeats: int = 7) -> dict[str, float]:
-    """Median wall time of find_lr vs the same number of plain training steps on the same batches."""
+    """Median wall time of find_lr vs the same number of plain training steps on the same batches.
+
+    Each repeat builds the task afresh and times both on it, in alternating order (the
+    first loop on a fresh model pays one-time costs, such as allocating its buffers, that
+    the second does not), and the ratios are those of the medians.
+    """
     n = SWEEP["num_steps"]
-    plain_t, sweep_t, total_t = [], [], []
-    for _ in range(repeats):
+    times: dict[str, list[float]] = {k: [] for k in ("plain", "sweep", "total", "plain_cpu", "sweep_cpu",
+                                                      "total_cpu")}
+    for rep in range(repeats):
         parts = get_task(task).build(0, optimizer=optimizer)
         model, opt, loss_fn = parts["model"], parts["optimizer"], parts["loss_fn"]
         batches = []
         while len(batches) < n:
             batches.extend(parts["train_loader"])
         batches = batches[:n]
-        state = ({k: v.clone() for k, v in model.state_dict().items()})
-        began = time.perf_counter()
-        for x, y in batches:  # the plain loop a user would write (loss logged each step)
-            opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            opt.step()
-            loss.item()
-        plain_t.append(time.perf_counter() - began)
-        model.load_state_dict(state)
-        opt.state.clear()
-        # A sweep that stays low so that every one of the n steps runs (no early stop).
-        began = time.perf_counter()
-        res = find_lr(model, opt, loss_fn, batches, start=1e-7, end=1e-4, num_steps=n)
-        total_t.append(time.perf_counter() - began)
-        assert res.steps == n, res
-        sweep_t.append(res.wall_time)
-    p, s, t = (statistics.median(v) for v in (plain_t, sweep_t, total_t))
-    return {"plain_s": p, "sweep_s": s, "total_s": t, "sweep_ratio": s / p, "total_ratio": t / p}
+        state = {k: v.clone() for k, v in model.state_dict().items()}
+
+        def plain() -> None:
+            began, began_cpu = time.perf_counter(), time.process_time()
+            for x, y in batches:  # the plain loop a user would write (loss logged each step)
+                opt.zero_grad(set_to_none=True)
+                loss = loss_fn(model(x), y)
+                loss.backward()
+                opt.step()
+                loss.item()
+            times["plain"].append(time.perf_counter() - began)
+            times["plain_cpu"].append(time.process_time() - began_cpu)
+            model.load_state_dict(state)
+            opt.state.clear()
+
+        def finder() -> None:
+            # A sweep that stays low so that every one of the n steps runs (no early stop);
+            # find_lr restores the model and optimizer itself.
+            began, began_cpu = time.perf_counter(), time.process_time()
+            res = find_lr(model, opt, loss_fn, batches, start=1e-7, end=1e-4, num_steps=n)
+            times["total"].append(time.perf_counter() - began)
+            times["total_cpu"].append(time.process_time() - began_cpu)
+            assert res.steps == n, res
+            times["sweep"].append(res.wall_time)
+            times["sweep_cpu"].append(res.meta["loop_cpu_time"])
+
+        for measure in (plain, finder) if rep % 2 == 0 else (finder, plain):
+            measure()
+    m = {k: statistics.median(v) for k, v in times.items()}
+    return {"plain_s": m["plain"], "sweep_s": m["sweep"], "total_s": m["total"],
+            "sweep_ratio": m["sweep"] / m["plain"], "total_ratio": m["total"] / m["plain"],
+            "sweep_cpu_ratio": m["sweep_cpu"] / m["plain_cpu"], "total_cpu_ratio": m["total_cpu"] / m["plain_cpu"]}
+
+
+def overhead_table(repeats: int) -> tuple[list[list[Any]], list[str]]:
+    """The overhead table's rows and headers: digits-mlp (SGD) and digits-cnn (Adam)."""
+    over = [dict(task=t, optimizer=o, **overhead(t, o, repeats))
+            for t, o in (("digits-mlp", "sgd"), ("digits-cnn", "adam"))]
+    rows = [[o["task"], o["optimizer"], f"{o['plain_s'] * 1e3:.1f}", f"{o['sweep_s'] * 1e3:.1f}",
+             f"{o['total_s'] * 1e3:.1f}", f"{o['sweep_ratio']:.3f}", f"{o['total_ratio']:.2f}",
+             f"{o['sweep_cpu_ratio']:.3f}", f"{o['total_cpu_ratio']:.2f}"] for o in over]
+    headers = ["task", "optimizer", "100 plain steps (ms)", "find_lr sweep loop (ms)",
+               "find_lr end to end (ms)", "sweep / plain", "end to end / plain", "sweep / plain (CPU)",
+               "end to end / plain (CPU)"]
+    return rows, headers
 
 
 # ---------------------------------------------------------------- output
@@ -349,8 +382,16 @@ def main() -> None:
     parser.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
     parser.add_argument("--suggest-only", action="store_true",
                         help="only run the finders and the full runs at their suggestions (fills the caches)")
+    parser.add_argument("--overhead-only", action="store_true",
+                        help="only measure and print the finder-overhead table (a minute or two; leaves "
+                             "BENCHMARKS.md alone)")
+    parser.add_argument("--overhead-repeats", type=int, default=7,
+                        help="side-by-side repeats of the overhead measurement (the median is reported)")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if args.overhead_only:
+        print_table(*overhead_table(args.overhead_repeats))
+        return
     seeds = list(range(args.seeds))
     peers = available_peers()
     results = []
@@ -393,13 +434,7 @@ def main() -> None:
     print()
     print_table(verdict_rows, verdict_headers)
 
-    over = [dict(task=t, optimizer=o, **overhead(t, o))
-            for t, o in (("digits-mlp", "sgd"), ("digits-cnn", "adam"))]
-    over_rows = [[o["task"], o["optimizer"], f"{o['plain_s'] * 1e3:.1f}", f"{o['sweep_s'] * 1e3:.1f}",
-                  f"{o['total_s'] * 1e3:.1f}", f"{o['sweep_ratio']:.3f}", f"{o['total_ratio']:.2f}"]
-                 for o in over]
-    over_headers = ["task", "optimizer", "100 plain steps (ms)", "find_lr sweep loop (ms)",
-                    "find_lr end to end (ms)", "sweep / plain", "end to end / plain"]
+    over_rows, over_headers = overhead_table(args.overhead_repeats)
     print()
     print_table(over_rows, over_headers)
 
@@ -420,9 +455,11 @@ def main() -> None:
         + markdown_table(rows, headers)
         + "\n\n**Targets** (lrkit auto: find_lr's default, the rule picked by the optimizer's kind):\n\n"
         + markdown_table(verdict_rows, verdict_headers)
-        + "\n\n**Finder overhead** over the same number of plain training steps (median of 7; the sweep loop "
+        + f"\n\n**Finder overhead** over the same number of plain training steps (median of "
+        f"{args.overhead_repeats}, side by side; the sweep loop "
         "is `FinderResult.wall_time`; end to end adds snapshot, restore, smoothing, rules and the bootstrap "
-        "interval):\n\n"
+        "interval; the ratios are of wall times, and of process CPU times in the (CPU) columns, which other "
+        "processes on a shared machine do not inflate):\n\n"
         + markdown_table(over_rows, over_headers)
         + f"\n\n![finder regret](benchmarks/results/{PNG.name})\n"
     )

@@ -224,3 +224,22 @@ def test_linear_sweep_on_a_quadratic_also_lands_below_two_over_L(condition):
     assert r.stop_reason == "diverged" and r.meta["schedule"].startswith("linear_sweep(")
     assert p.stability_limit / 10 < r.suggestion < p.stability_limit
     assert r.interval[0] <= r.suggestion <= r.interval[1]
+
+
+def test_losses_of_any_numeric_type_are_recorded_as_floats_and_non_scalars_fail_late_too():
+    values = iter([np.float32(2.0), 2, np.float64(1.5)] + [1.0] * 20 + [[1.0, 2.0]])
+    with pytest.raises(LRKitError, match=r"must return a scalar loss; got \[1.0, 2.0\] at step 23"):
+        range_test(lambda lr: next(values), start=1e-4, end=1.0, num_steps=30, interval=False)
+    values = iter([np.float32(2.0), 2, np.float64(1.5)] + [1.0] * 30)
+    r = range_test(lambda lr: next(values), start=1e-4, end=1.0, num_steps=30, interval=False)
+    assert r.losses[:4].tolist() == [2.0, 2.0, 1.5, 1.0] and r.losses.dtype == np.float64
+
+
+def test_the_loop_cpu_time_is_recorded_and_combined_results_add_it_up():
+    from lrkit.finder import combine
+
+    runs = [range_test(synthetic.quadratic(lipschitz=4.0).step, start=1e-4, end=10.0, num_steps=40,
+                       interval=False) for _ in range(2)]
+    assert all(0.0 <= r.meta["loop_cpu_time"] < 60.0 for r in runs)
+    pooled = combine(runs, interval=False)
+    assert pooled.meta["loop_cpu_time"] == runs[0].meta["loop_cpu_time"] + runs[1].meta["loop_cpu_time"]

@@ -42,8 +42,8 @@ def combine(
     Returns:
         A :class:`~lrkit.finder.FinderResult` whose ``meta["repeats"]`` is the
         number of sweeps and ``meta["repeat_suggestions"]`` each sweep's own
-        suggestion; ``stop_reason`` is that of the shortest sweep and
-        ``wall_time`` the total.
+        suggestion; ``stop_reason`` is that of the shortest sweep, and
+        ``wall_time`` and ``meta["loop_cpu_time"]`` are the totals.
 
     Raises:
         LRKitError: for no results, or sweeps over different rates.
@@ -70,6 +70,8 @@ def combine(
     meta = {k: v for k, v in first.meta.items() if k in keep}
     meta["repeats"] = len(results)
     meta["repeat_suggestions"] = [r.suggestion for r in results]
+    if all("loop_cpu_time" in r.meta for r in results):
+        meta["loop_cpu_time"] = float(sum(r.meta["loop_cpu_time"] for r in results))
     with np.errstate(invalid="ignore"):
         mean = stack.mean(axis=0)
     return _finish(

@@ -200,7 +200,9 @@ def find_lr(
             snapshot_bytes=snap.nbytes, batches_used=batches.used, loader_passes=batches.passes,
             cycled=batches.passes > 0, rule_requested=requested,
         )
-        # Every rank returns the same record, so wall time is the slowest rank's.
+        # Every rank returns the same record, so wall and CPU time are the slowest rank's.
+        if "loop_cpu_time" in result.meta:
+            result.meta["loop_cpu_time"] = _ddp.max_across_ranks(result.meta["loop_cpu_time"])
         return dataclasses.replace(result, wall_time=_ddp.max_across_ranks(result.wall_time))
     finally:
         if bar is not None:
