@@ -17,6 +17,15 @@ Per built-in task (``charlm``, minutes per run, is left out) and seed (0, 1, 2):
 
 Every run gets the task's budget of optimizer steps; the metric is the task's own
 (``lrkit.tasks``). Run: ``nice .venv/bin/python benchmarks/no_tuning.py [--seeds 3]``.
+
+**Development set** (``--dev``; also part of the full run, ``--no-dev`` skips it): the
+Autopilot's probe was designed on workloads that are *not* the built-in tasks,
+``benchmarks/finder_dev.py``'s 20 (4 sklearn data sets x SGD, momentum, Adam, AdamW, RMSprop,
+an MLP, seeds 0 and 1), at budgets 40, 100, 300 and 1500. The reference is the best constant
+rate of that file's half-decade grid at the same budget (300 and 1500 from its cache, 40 and
+100 computed here and cached in ``results/no_tuning_dev.json``). Two Autopilots: lrkit's
+default, and session 1's (a rolled-back probe of ``clip(0.1 budget, 20, 100)`` updates, the
+``default`` rule), to show what the budget-scaled probe trades.
 """
 
 from __future__ import annotations
@@ -125,12 +134,117 @@ def _grid_tuned(name: str, seeds: list[int]) -> tuple[dict[int, float], float, i
     return per_seed, best, len(recs)
 
 
+DEV_BUDGETS = (40, 100, 300, 1500)
+DEV_CACHE = RESULTS / "no_tuning_dev.json"
+DEV_VARIANTS = {"autopilot": lambda b: {},
+                "session-1 autopilot": lambda b: {"probe": "rollback", "rule": "default",
+                                                  "probe_steps": max(20, min(100, round(0.1 * b)))}}
+
+
+def _dev_run(fd: Any, name: str, opt: str, seed: int, budget: int,
+             kwargs: dict[str, Any]) -> tuple[float, int]:
+    """One Autopilot run on a development workload: (metric, higher is better; updates spent)."""
+    torch.set_num_threads(1)
+    p = fd._parts(name, opt, seed)
+    model, batches, o = p["model"], p["batches"], p["optimizer"]
+    ap = Autopilot(o, budget=budget, model=model, **kwargs)
+    i = 0
+    while not ap.done:
+        xb, yb = batches[i % len(batches)]
+        o.zero_grad()
+        loss = p["loss_fn"](model(xb), yb)
+        loss.backward()
+        ap.step(loss)
+        i += 1
+    with torch.no_grad():
+        xv, yv = p["val"]
+        out = model(xv)
+        if not torch.isfinite(out).all():
+            return (0.0 if p["clf"] else -10.0), i
+        if p["clf"]:
+            return float((out.argmax(1) == yv).double().mean()) * 100.0, i
+        return -min(float(((out[:, 0] - yv.float()) ** 2).mean()), 10.0), i  # as finder_dev's grid
+
+
+def _dev_grid(fd: Any, name: str, opt: str, budget: int, cache: dict[str, Any]) -> float:
+    """The best mean (over finder_dev's seeds) constant-rate metric of the half-decade grid."""
+    key = f"{name}/{opt}" + ("" if budget == 300 else f"@{budget}")
+    own = f"{name}/{opt}@{budget}"
+    if budget in fd.BUDGETS:
+        grid = json.loads(fd.CACHE.read_text())[key]["grid"]
+    else:
+        if own not in cache:
+            cache[own] = {str(lr): [fd.train(name, opt, lr, s, budget) for s in fd.SEEDS] for lr in fd.GRID}
+        grid = cache[own]
+    return max(float(np.mean(v)) for v in grid.values())
+
+
+def dev_table() -> tuple[list[list[Any]], list[str]]:
+    """Per budget and Autopilot variant: the gaps to the grid-best constant rate on the dev set."""
+    import finder_dev as fd
+
+    cache = json.loads(DEV_CACHE.read_text()) if DEV_CACHE.exists() else {}
+    rows = []
+    for budget in DEV_BUDGETS:
+        for variant, kwargs in DEV_VARIANTS.items():
+            gaps, spent = [], []
+            for name in ("cancer", "wine", "blobs-clf", "friedman"):
+                for opt in fd.OPTIMIZERS:
+                    best = _dev_grid(fd, name, opt, budget, cache)
+                    runs = [_dev_run(fd, name, opt, s, budget, kwargs(budget)) for s in fd.SEEDS]
+                    gaps.append(100 * (best - np.mean([r[0] for r in runs])) / abs(best))
+                    spent.append(np.mean([r[1] for r in runs]) / budget)
+            g = np.array(gaps)
+            within = f"{int(np.sum(g <= 1))}/{len(g)}"
+            rows.append([budget, variant, float(np.mean(g)), float(np.median(g)), within, float(np.max(g)),
+                         float(np.mean(spent))])
+            print(f"dev budget {budget} {variant} done", file=sys.stderr)
+    RESULTS.mkdir(exist_ok=True)
+    DEV_CACHE.write_text(json.dumps(cache))
+    return rows, ["budget", "autopilot", "mean gap (%)", "median gap (%)", "within 1%", "worst gap (%)",
+                  "compute (x one run)"]
+
+
+TRUNCATE = (0.05, 0.1, 0.2)
+
+
+def truncation_table(tasks: list[str], seeds: list[int]) -> tuple[list[list[Any]], list[str]]:
+    """What losing part of the budget costs even at the grid-best rate: a bound on in-run search.
+
+    Any in-run rate search spends updates that do not train at the best rate (a rolled-back
+    probe outright; a ramp below the peak, partly). Training at the grid-best constant rate for
+    ``B - ceil(f B)`` updates shows what losing a fraction ``f`` costs on its own; where it
+    exceeds 1%, no search that costs that fraction can be within 1%.
+    """
+    rows = []
+    for name in tasks:
+        task = get_task(name)
+        tuned, best, _ = _grid_tuned(name, seeds)
+        if not tuned:
+            continue
+        ref = float(np.mean([tuned[s] for s in seeds]))
+        budget = task.info.budget
+        row: list[Any] = [name, budget, best]
+        for f in TRUNCATE:
+            m = float(np.mean([train(name, lr=best, budget=budget - math.ceil(f * budget), seed=s).metric
+                               for s in seeds]))
+            row.append(100 * ((ref - m) if task.info.higher_is_better else (m - ref)) / abs(ref))
+        rows.append(row)
+    cuts = [f"gap, {round(100 * f)}% fewer updates (%)" for f in TRUNCATE]
+    return rows, ["task", "budget", "grid-best lr", *cuts]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--tasks", nargs="*", default=list(TASKS))
     ap.add_argument("--no-record", action="store_true")
+    ap.add_argument("--dev", action="store_true", help="only the development set (not recorded)")
+    ap.add_argument("--no-dev", action="store_true", help="skip the development set")
     args = ap.parse_args()
+    if args.dev:
+        print_table(*dev_table(), floatfmt=".3g")
+        return
     seeds = list(range(args.seeds))
     methods = ["grid-tuned", "adam-1e-3", "plateau", *PEERS, "autopilot"]
     skipped = [m for m in PEERS if _peer(m) is None]
@@ -154,10 +268,13 @@ def main() -> None:
             res["autopilot"].append(_loop(name, seed, None, autopilot=True))
             print(f"{name} seed {seed} done", file=sys.stderr)
         results[name] = res
-    _report(results, methods, skipped, notes, args)
+    trunc = truncation_table(args.tasks, seeds)
+    dev = None if args.no_dev else dev_table()
+    _report(results, methods, skipped, notes, args, dev, trunc)
 
 
-def _report(results: dict, methods: list[str], skipped: list[str], notes: list[str], args: Any) -> None:
+def _report(results: dict, methods: list[str], skipped: list[str], notes: list[str], args: Any,
+            dev: tuple[list[list[Any]], list[str]] | None, trunc: tuple[list[list[Any]], list[str]]) -> None:
     rows, gaps = [], {m: [] for m in methods}
     for name, res in results.items():
         task = get_task(name)
@@ -177,9 +294,33 @@ def _report(results: dict, methods: list[str], skipped: list[str], notes: list[s
     print_table(rows, headers)
     summary = [[m, float(np.mean(g)) * 100, float(np.max(g)) * 100, len(g)] for m, g in gaps.items() if g]
     print_table(summary, ["method", "mean gap (%)", "worst gap (%)", "tasks"])
+    print_table(*trunc, floatfmt=".3g")
+    if dev is not None:
+        print_table(*dev, floatfmt=".3g")
     plot = _plot(results, gaps, methods)
     if args.no_record:
         return
+    ap_rows = [r for r in rows if r[2] == "autopilot"]
+    met = [r[0] for r in ap_rows if r[4] <= 1.0 and r[5] <= 1.15]
+    peers = {m: float(np.mean(gaps[m])) for m in PEERS if len(gaps[m]) == len(ap_rows)}
+    ahead = all(float(np.mean(gaps["autopilot"])) < v for v in peers.values())
+    targets = (
+        f"**Targets.** Autopilot within 1% of grid-tuned at <= 1.15x compute on {len(met)} of {len(ap_rows)} "
+        f"tasks ({', '.join(met)}); ahead of every LR-free peer on average: {'yes' if ahead else 'no'} "
+        f"(autopilot {100 * float(np.mean(gaps['autopilot'])):.3g}%, "
+        + ", ".join(f"{m} {100 * v:.3g}%" for m, v in peers.items()) + ")."
+    )
+    extra = (
+        "\n\n**What in-run search can cost at all**: the grid-best constant rate itself, trained with a "
+        "fraction of the budget removed (gap to the same rate's full run; seeds as above). A range test "
+        "needs at least 8 points (`lrkit.finder.MIN_POINTS`).\n\n" + markdown_table(*trunc, floatfmt=".3g")
+    )
+    if dev is not None:
+        extra += (
+            "\n\n**Development set** (`--dev`; workloads that are not the built-in tasks, see the module "
+            "docstring): gap to the best constant rate of a half-decade grid at the same budget, "
+            "over 20 workloads (mean of 2 seeds each).\n\n" + markdown_table(*dev, floatfmt=".3g")
+        )
     body = (
         f"Seeds {list(range(args.seeds))}; every run uses the task's budget; gap = relative distance to the "
         "grid-tuned metric, positive = worse. "
@@ -187,7 +328,9 @@ def _report(results: dict, methods: list[str], skipped: list[str], notes: list[s
         + "Grid cost is not in the grid-tuned compute: " + "; ".join(notes) + ".\n\n"
         + markdown_table(rows, headers, floatfmt=".4g") + "\n\n"
         + markdown_table(summary, ["method", "mean gap (%)", "worst gap (%)", "tasks"], floatfmt=".3g")
+        + "\n\n" + targets
         + (f"\n\n![gap to grid-tuned per task](benchmarks/results/{plot.name})" if plot else "")
+        + extra
     )
     record("no_tuning", "No learning-rate tuning: Autopilot vs tuned and LR-free baselines", body,
            command="nice .venv/bin/python benchmarks/no_tuning.py")

@@ -25,11 +25,12 @@ def _data(seed=0, n=512, d=8):
 
 
 def _loop(budget, optimizer="sgd", seed=0, on_step=None, **kw):
-    """Train to the end; ``on_step(ap, model)`` runs before every ``ap.step``. Returns (ap, final MSE, updates)."""
+    """Train to the end, ``on_step(ap, model)`` before every ``ap.step``; return (ap, final MSE, updates)."""
     torch.manual_seed(seed)
     x, y = _data(seed)
     model = torch.nn.Linear(x.shape[1], 1)
-    opt = torch.optim.SGD(model.parameters(), lr=1.0) if optimizer == "sgd" else torch.optim.Adam(model.parameters())
+    params = model.parameters()
+    opt = torch.optim.SGD(params, lr=1.0) if optimizer == "sgd" else torch.optim.Adam(params)
     ap = Autopilot(opt, budget=budget, model=model, **kw)
     g = torch.Generator().manual_seed(seed + 1)
     updates = 0
@@ -46,13 +47,13 @@ def _loop(budget, optimizer="sgd", seed=0, on_step=None, **kw):
         return ap, float(((model(x).squeeze(1) - y) ** 2).mean()), updates
 
 
-@pytest.mark.parametrize("budget", [195, 200, 300, 460, 920, 1000, 5000])
+@pytest.mark.parametrize("budget", [200, 209, 300, 460, 920, 1000, 5000])
 def test_a_rolled_back_probe_costs_at_most_a_tenth_of_the_budget(budget):
     mode, steps = probe_plan(budget, "auto")
-    assert mode == "rollback" and 20 <= steps <= 0.1 * budget + 0.5 and steps <= 100
+    assert mode == "rollback" and 20 <= steps <= 0.1 * budget and steps == min(100, budget // 10)
 
 
-@pytest.mark.parametrize("budget", [4, 10, 40, 100, 150, 194])
+@pytest.mark.parametrize("budget", [4, 10, 40, 100, 150, 199])
 def test_short_budgets_ramp_inside_the_budget(budget):
     mode, steps = probe_plan(budget, "auto")
     assert mode == "ramp" and 2 <= steps <= budget // 2
@@ -123,7 +124,8 @@ def test_the_schedule_after_a_ramp_holds_the_peak_then_cools_down():
 
 def test_auto_rule_follows_the_optimizer_kind():
     assert Autopilot(torch.optim.Adam(torch.nn.Linear(2, 1).parameters()), budget=300).rule == "falling"
-    assert Autopilot(torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1), budget=300).rule == "default"
+    sgd = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)
+    assert Autopilot(sgd, budget=300).rule == "default"
     ramp = Autopilot(torch.optim.Adam(torch.nn.Linear(2, 1).parameters()), budget=40)
     assert (ramp.lr_min, ramp.lr_max, ramp.lr) == (1e-4, 1.0, pytest.approx(1e-4))
 

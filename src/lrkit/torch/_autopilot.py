@@ -10,7 +10,7 @@ Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would 
    ``default`` for SGD-like ones, as ``find_lr``'s ``rule="auto"``), kept within ``[r/30, r/3]``
    of a divergence at rate ``r``. Two modes (``probe="auto"`` picks by the budget):
 
-   * ``"rollback"`` (:math:`B \\ge 195` or unknown): :math:`P = \\min(100, 0.1 B)` updates over
+   * ``"rollback"`` (:math:`B \\ge 200` or unknown): :math:`P = \\min(100, B/10)` updates over
      ``1e-5 .. 10`` (``.. 1`` for the Adam family), then the model and optimizer are restored
      bit for bit to their state before the probe: only its compute is spent (at most 10%).
    * ``"ramp"`` (shorter budgets): the probe is the warmup. :math:`P = \\max(16, B/4)` (at most
@@ -73,7 +73,8 @@ class Autopilot:
         budget: training updates (``None``: unknown, plateau reaction). A rolled-back probe
             comes on top of it; a ramp is part of it.
         model: the module, to include its buffers (e.g. BatchNorm statistics) in snapshots.
-        probe: ``"auto"``, ``"rollback"`` or ``"ramp"`` (see the module docstring).
+        probe: ``"auto"``, ``"rollback"`` or ``"ramp"`` (see the module docstring). A ramp
+            holds one CPU copy of the parameters, buffers and optimizer state per update.
         probe_steps: most updates of the probe; after the probe this attribute holds the
             number it actually took.
         lr_min, lr_max: the probe's sweep range (default: :func:`probe_range`).

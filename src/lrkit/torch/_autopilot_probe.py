@@ -5,16 +5,16 @@ The probe raises the rate geometrically, :math:`\\eta_k = \\eta_{lo} (\\eta_{hi}
 (``lrkit.finder.DivergenceMonitor``) or a non-finite loss or gradient. Its cost must scale with
 the budget :math:`B` and stay inside the allowance (the target is at most 1.15 runs of compute):
 
-* **rollback** (:math:`0.1 B \\ge` :data:`MIN_ROLLBACK`, or an unknown budget): :math:`P = \\min(100,
-  \\lfloor 0.1 B \\rceil)` updates over the full range; afterwards the model and optimizer are
-  restored to their state before the probe, so its wild updates leave no trace. It costs
-  :math:`P \\le 0.1 B` extra updates.
+* **rollback** (:math:`\\lfloor B/10 \\rfloor \\ge` :data:`MIN_ROLLBACK`, or an unknown budget):
+  :math:`P = \\min(100, \\lfloor B/10 \\rfloor)` updates over the full range; afterwards the
+  model and optimizer are restored to their state before the probe, so its wild updates leave
+  no trace. It costs :math:`P \\le 0.1 B` extra updates.
 * **ramp** (shorter budgets, where 10% is too few points for a range test): the probe *is* the
-  warmup. :math:`P = \\max(10, \\lfloor 0.2 B \\rceil)` updates over the optimizer kind's band
-  (:func:`probe_range`), counted in the budget. The state before each update is kept; at the end
-  the run goes back to the state just after the last update whose rate was at most the chosen
-  peak, so the ramp below the peak is kept training, and only the updates above it are lost
-  (the clock keeps running: the total stays :math:`B`).
+  warmup. :math:`P = \\max(16, \\lfloor B/4 \\rceil)` (at most :math:`B/2`) updates over the
+  optimizer kind's band (:func:`probe_range`), counted in the budget. The state before each
+  update is kept; at the end the run goes back to the state just after the last update whose
+  rate was at most the chosen peak, so the ramp below the peak is kept training, and only the
+  updates above it are lost (the clock keeps running: the total stays :math:`B`).
 
 The peak is ``lrkit.finder.suggest``'s rule for the optimizer kind (``find_lr``'s ``rule="auto"``:
 ``falling`` for adaptive optimizers, ``default`` for SGD-like ones; ``resolve_rule``); on a curve
@@ -35,10 +35,11 @@ from lrkit.schedules import Schedule, warmup_cosine, wsd
 from lrkit.errors import LRKitError, check_choice, check_int, check_positive
 from lrkit.finder import DivergenceMonitor, suggest, sweep_schedule
 
-__all__ = ["MIN_RAMP", "MIN_ROLLBACK", "Probe", "probe_peak", "probe_plan", "probe_range", "probe_settings", "main_schedule"]
+__all__ = ["MIN_RAMP", "MIN_ROLLBACK", "Probe", "main_schedule", "probe_peak", "probe_plan", "probe_range",
+           "probe_settings"]
 
 #: Fewest updates of a rolled-back probe: the suggestion rules need a plateau, a descent and a
-#: minimum of a few points each; below this (budgets under ~200) the probe becomes the ramp.
+#: minimum of a few points each; below this (budgets under 200) the probe becomes the ramp.
 MIN_ROLLBACK = 20
 
 #: Fewest updates of a ramp (on the development set at a 40-update budget, 16 beat 10).
@@ -52,7 +53,7 @@ def probe_plan(budget: int | None, mode: str) -> tuple[str, int]:
         >>> probe_plan(1000, "auto"), probe_plan(40, "auto"), probe_plan(None, "auto")
         (('rollback', 100), ('ramp', 16), ('rollback', 100))
     """
-    tenth = None if budget is None else round(0.1 * budget)
+    tenth = None if budget is None else budget // 10  # never above 10% of the budget
     if mode == "auto":
         mode = "rollback" if tenth is None or tenth >= MIN_ROLLBACK else "ramp"
     if mode == "rollback":
