@@ -66,7 +66,7 @@ from lrkit.diagnostics._synthetic import Quadratic, sgd_history  # noqa: E402
 CACHE = Path(__file__).resolve().parent / "results" / "diagnose_corpus.npz"
 #: The measured default rates of the workloads new in held-out v4 (a grid, see ``_measure_default``).
 NEW_DEFAULTS = Path(__file__).resolve().parent / "results" / "diagnose_new_workloads.json"
-SEEDS = range(20)
+SEEDS = range(24)
 #: Seeds added after the early-blow-up rule (the second threshold revision): never looked at before it.
 FRESH_SEEDS = range(8, 12)
 #: Seeds added before the third revision (the flat-noisy-tail test of ``too_low_slow``): generated
@@ -74,6 +74,9 @@ FRESH_SEEDS = range(8, 12)
 NEW_SEEDS = range(12, 16)
 #: Held-out v4 (session 2): generated and frozen before the fourth revision, scored once after it.
 V4_SEEDS = range(16, 20)
+#: Held-out v5 (session 2): generated and frozen after v4 was scored and before the fifth revision
+#: (made looking at v4's errors), scored once after it; it adds a fourth new workload (``V5_TASKS``).
+V5_SEEDS = range(20, 24)
 HELD_OUT_TASKS = {"digits-cnn"}
 ACCEPT = {
     "healthy": {"healthy"},
@@ -103,6 +106,8 @@ NEW_TASKS = {
     "regression-linear": ("good", "good+schedule", "too_high", "too_low", "spikes", "plateau"),
     "blobs-mlp": ("good", "good+schedule", "too_high", "too_low", "spikes"),
 }
+# New in held-out v5 only: a nonlinear regression MLP trained by SGD with momentum.
+V5_TASKS = {"friedman-mlp": ("good", "good+schedule", "too_high", "too_low", "spikes")}
 GRID = tuple(float(10.0**e) for e in np.arange(-4.0, 1.01, 0.5))
 
 
@@ -120,6 +125,11 @@ def _new_task(name: str, lr: float = 1e-3):
         x, y = datasets.make_regression(800, 20, n_informative=10, noise=30.0, random_state=3)
         return from_arrays(x, y, model=lambda: torch.nn.Linear(20, 1), task_type="regression",
                            optimizer="sgd-plain", lr=lr, batch_size=32, budget=300, name=name)
+    if name == "friedman-mlp":
+        x, y = datasets.make_friedman1(1000, 10, noise=1.0, random_state=11)
+        return from_arrays(x, y, model=lambda: torch.nn.Sequential(torch.nn.Linear(10, 64), torch.nn.Tanh(),
+                                                                    torch.nn.Linear(64, 1)),
+                           task_type="regression", optimizer="sgd", lr=lr, batch_size=32, budget=400, name=name)
     x, y = datasets.make_classification(1000, 20, n_informative=8, n_classes=3, random_state=5)
     return from_arrays(x, y, model=lambda: torch.nn.Sequential(torch.nn.Linear(20, 64), torch.nn.ReLU(),
                                                                 torch.nn.Linear(64, 3)),
@@ -131,7 +141,7 @@ def _measure_default(name: str) -> dict:
     from lrkit.tasks import train
 
     torch.set_num_threads(1)
-    key = "val_mse" if name == "regression-linear" else "val_loss"
+    key = "val_mse" if name in ("regression-linear", "friedman-mlp") else "val_loss"
     task = _new_task(name)
     means = {}
     for lr in GRID:
@@ -143,7 +153,7 @@ def _measure_default(name: str) -> dict:
 
 def _new_defaults() -> dict[str, dict]:
     have = json.loads(NEW_DEFAULTS.read_text()) if NEW_DEFAULTS.exists() else {}
-    for name in NEW_TASKS:
+    for name in {**NEW_TASKS, **V5_TASKS}:
         if name not in have:
             have[name] = _measure_default(name)
             print(f"{name}: default rate {have[name]['default_lr']:.3g}", file=sys.stderr)
@@ -162,10 +172,11 @@ def _task_history(name: str, setting: str, seed: int) -> tuple[np.ndarray, np.nd
     from lrkit.tasks import get_task, train
 
     torch.set_num_threads(1)
-    task = _new_task(name, _new_defaults()[name]["default_lr"]) if name in NEW_TASKS else get_task(name)
+    new = name in NEW_TASKS or name in V5_TASKS
+    task = _new_task(name, _new_defaults()[name]["default_lr"]) if new else get_task(name)
     d, budget, opt = task.info.default_lr, task.info.budget, task.info.default_optimizer
     rng = np.random.default_rng(1000 + seed)
-    lr, schedule, target = d, None, (task if name in NEW_TASKS else name)
+    lr, schedule, target = d, None, (task if new else name)
     if setting == "good+schedule":
         schedule = f"cosine(lr={d}, steps={budget})"
     elif setting == "too_high":
@@ -248,6 +259,7 @@ def build_corpus(existing: list[dict] | None = None) -> list[dict]:
         if seed in have:
             continue
         tasks = {**TASKS, **NEW_TASKS} if seed in V4_SEEDS else TASKS
+        tasks = {**TASKS, **NEW_TASKS, **V5_TASKS} if seed in V5_SEEDS else tasks
         for name, settings in tasks.items():
             for setting in settings:
                 losses, lrs, metric = _task_history(name, setting, seed)
@@ -280,6 +292,8 @@ def split(c: dict) -> str:
     then looked at), ``fresh held-out`` (built after the second revision, then looked at), or
     ``held-out v3`` (built before the third revision, scored only after it), or ``held-out v4``
     (built and frozen before the fourth revision, with three new workloads, scored once after it)."""
+    if c["seed"] in V5_SEEDS:
+        return "held-out v5"
     if c["seed"] in V4_SEEDS:
         return "held-out v4"
     if c["seed"] in NEW_SEEDS:
@@ -296,7 +310,8 @@ def held_out(c: dict) -> bool:
 def evaluate(corpus: list[dict]) -> tuple[list[list], dict[str, float]]:
     labels = list(ACCEPT)
     confusion = {lab: Counter() for lab in labels}
-    right = {part: [0, 0] for part in ("design", "held-out v1", "fresh held-out", "held-out v3", "held-out v4")}
+    parts = ("design", "held-out v1", "fresh held-out", "held-out v3", "held-out v4", "held-out v5")
+    right = {part: [0, 0] for part in parts}
     right = {k: v for k, v in right.items() if any(split(c) == k for c in corpus)}
     healthy_on_diverged = strict = 0
     for c in corpus:
@@ -315,10 +330,12 @@ def evaluate(corpus: list[dict]) -> tuple[list[list], dict[str, float]]:
     summary["overall accuracy, strict (good constant runs must be 'healthy')"] = strict / max(total[1], 1)
     summary.update({f"{k} histories": float(v[1]) for k, v in right.items()})
     summary["healthy verdicts on too-high runs"] = float(healthy_on_diverged)
-    new = [c for c in corpus if c["source"] in NEW_TASKS]
-    if new:
-        ok = sum(diagnose(c["losses"], c["lrs"]).verdict in ACCEPT[_label(c["setting"], c["losses"])] for c in new)
-        summary["held-out v4 accuracy, the three new workloads only"] = ok / len(new)
+    for part, names in (("held-out v4", NEW_TASKS), ("held-out v5", {**NEW_TASKS, **V5_TASKS})):
+        new = [c for c in corpus if c["source"] in names and split(c) == part]
+        if new:
+            ok = sum(diagnose(c["losses"], c["lrs"]).verdict in ACCEPT[_label(c["setting"], c["losses"])]
+                     for c in new)
+            summary[f"{part} accuracy, the workloads new to the corpus only"] = ok / len(new)
     return rows, summary
 
 
@@ -327,8 +344,8 @@ def main() -> None:
     ap.add_argument("--rebuild", action="store_true", help="regenerate the cached corpus")
     ap.add_argument("--design-only", action="store_true", help="score the design split only (while tuning)")
     ap.add_argument("--no-record", action="store_true", help="print, do not write BENCHMARKS.md")
-    ap.add_argument("--without-v4", action="store_true",
-                    help="leave the held-out v4 split unscored (while revising; implies --no-record)")
+    ap.add_argument("--without-v5", action="store_true",
+                    help="leave the held-out v5 split unscored (while revising; implies --no-record)")
     args = ap.parse_args()
     cached = [] if args.rebuild or not CACHE.exists() else load()
     corpus = build_corpus(cached)
@@ -336,19 +353,21 @@ def main() -> None:
         save(corpus)
     if args.design_only:
         corpus = [c for c in corpus if not held_out(c)]
-    if args.without_v4:
-        corpus = [c for c in corpus if split(c) != "held-out v4"]
+    if args.without_v5:
+        corpus = [c for c in corpus if split(c) != "held-out v5"]
     rows, summary = evaluate(corpus)
     headers = ["label (setting)", "n", *VERDICTS]
     print_table(rows, headers)
-    v4 = [c for c in corpus if split(c) == "held-out v4"]
-    rows_v4 = evaluate(v4)[0] if v4 else []
-    if v4:
-        print("held-out v4 alone:")
-        print_table(rows_v4, headers)
+    alone = {}
+    for part in ("held-out v4", "held-out v5"):
+        sub = [c for c in corpus if split(c) == part]
+        if sub:
+            alone[part] = evaluate(sub)[0]
+            print(f"{part} alone:")
+            print_table(alone[part], headers)
     for k, v in summary.items():
         print(f"{k}: {v:.4g}")
-    if args.design_only or args.no_record or args.without_v4:
+    if args.design_only or args.no_record or args.without_v5:
         return
     setting_rows = []
     for (src, setting), group in _groups(corpus).items():
@@ -369,8 +388,7 @@ def main() -> None:
         "fourth revision, scored once after it). "
         "Rows: the label fixed by the setting; columns: the verdict.\n\n"
         + markdown_table(rows, headers)
-        + "\n\nThe held-out v4 split alone:\n\n"
-        + markdown_table(rows_v4, headers)
+        + "".join(f"\n\nThe {part} split alone:\n\n" + markdown_table(r, headers) for part, r in alone.items())
         + "\n\n"
         + markdown_table([[k, v] for k, v in summary.items()], ["figure", "value"])
         + "\n\nDefault rates of the new workloads (best mean final validation loss over the grid "
@@ -395,7 +413,7 @@ def _metric_name(source: str, setting: str) -> str:
         return "val_loss"
     from lrkit.tasks import get_task
 
-    return (_new_task(source) if source in NEW_TASKS else get_task(source)).info.metric
+    return (_new_task(source) if source in {**NEW_TASKS, **V5_TASKS} else get_task(source)).info.metric
 
 
 def _groups(corpus: list[dict]) -> dict[tuple[str, str], list[dict]]:
