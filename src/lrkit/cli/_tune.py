@@ -32,7 +32,8 @@ def tune_command(
     timeout: float = typer.Option(None, "--timeout", help="Stop starting trials after this many seconds."),
     heartbeat: int = typer.Option(10, "--heartbeat", help="Seconds between trial heartbeats (dead trials are "
                                                           "re-queued after 3 missed beats)."),
-    no_finder: bool = typer.Option(False, "--no-finder", help="Skip the range test; search 1e-5..1."),
+    no_finder: bool = typer.Option(False, "--no-finder",
+                                   help="Skip the range test (and its first trial); search 1e-5..1."),
 ) -> None:
     """Tune the learning rate and schedule of a task; writes tune.json and tune.html under --out."""
     if trials <= 0:

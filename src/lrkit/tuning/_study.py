@@ -45,8 +45,9 @@ def make_pruner(name: str, *, min_resource: int | None, max_resource: int | None
     """The Optuna pruner ``name`` (see :data:`PRUNERS`) over training steps.
 
     Hyperband and successive halving use reduction factor 3 with rungs at
-    ``min_resource * 3^k`` steps (``min_resource`` = the evaluation interval);
-    the median rule waits for 4 completed trials and one evaluation.
+    ``min_resource * 3^k`` steps (for a task, ``tune`` passes a third of the budget,
+    ``_tune.FIRST_RUNG``: the first decision comes at the first report from there on);
+    the median rule waits for 4 completed trials and ``min_resource`` steps.
     """
     import optuna
 
