@@ -24,8 +24,9 @@ Autopilot's probe was designed on workloads that are *not* the built-in tasks,
 an MLP, seeds 0 and 1), at budgets 40, 100, 300 and 1500. The reference is the best constant
 rate of that file's half-decade grid at the same budget (300 and 1500 from its cache, 40 and
 100 computed here and cached in ``results/no_tuning_dev.json``). Two Autopilots: lrkit's
-default, and session 1's (a rolled-back probe of ``clip(0.1 budget, 20, 100)`` updates, the
-``default`` rule), to show what the budget-scaled probe trades.
+default (a ramp inside the budget), and session 1's (a rolled-back probe of
+``clip(0.1 budget, 20, 100)`` updates, the ``default`` rule, cosine), to show what the
+budget-scaled probe trades.
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ def test_probe_leaves_no_trace_and_costs_its_steps():
     model = torch.nn.Linear(8, 1)
     before = [p.detach().clone() for p in model.parameters()]
     opt = torch.optim.SGD(model.parameters(), lr=1.0, momentum=0.9)
-    ap = Autopilot(opt, budget=200, model=model, probe_steps=30)
+    ap = Autopilot(opt, budget=200, model=model, probe="rollback", probe_steps=30)
     x, y = _regression()
     assert ap.schedule() is None  # unknown until the probe has run
     while ap.phase == "probe":
@@ -66,15 +66,20 @@ def test_probe_leaves_no_trace_and_costs_its_steps():
     assert 10 <= len(ap.probe_lrs) <= 30 and ap.peak is not None
 
 
-def test_peak_is_below_the_stability_limit_and_training_converges():
+@pytest.mark.parametrize("probe", ["ramp", "rollback"])
+def test_peak_is_below_the_stability_limit_and_training_converges(probe):
     x, _ = _regression()
     hessian = 2 * (x.T @ x) / len(x)  # of the mean squared error (bias ignored: a lower bound on L)
     limit = 2.0 / float(torch.linalg.eigvalsh(hessian).max())
-    ap, _, final, steps = _run()
+    ap, _, final, steps = _run(probe=probe)
     assert 0 < ap.peak < limit
-    sched = ap.schedule()  # warmup (5%) then cosine to zero, peaking at the probe's rate
-    assert sched(15) == pytest.approx(ap.peak) and sched(299) < 1e-3 * ap.peak and sched(0) == 0.0
-    assert steps == ap.total_steps == ap.probe_steps + 300
+    sched = ap.schedule()
+    if probe == "rollback":  # warmup (5%) then cosine to zero, peaking at the probe's rate
+        assert sched(15) == pytest.approx(ap.peak) and sched(299) < 1e-3 * ap.peak and sched(0) == 0.0
+        assert steps == ap.total_steps == ap.probe_steps + 300
+    else:  # the ramp was the warmup: the peak at once, held, cooled down at the end
+        assert sched(0) == ap.peak and sched(ap.main_steps - 1) < 0.35 * ap.peak
+        assert steps == ap.total_steps == 300 + ap.refund and ap.refund <= 30
     assert final < 0.05  # noise variance is 0.01; the start is ~ |w|^2 * 3
 
 

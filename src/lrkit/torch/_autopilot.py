@@ -8,21 +8,22 @@ Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would 
    ``lr_min (lr_max/lr_min)^(k/(P-1))``; it stops early on divergence. The peak is
    ``lrkit.finder.suggest``'s rule for the optimizer kind (``falling`` for adaptive optimizers,
    ``default`` for SGD-like ones, as ``find_lr``'s ``rule="auto"``), kept within ``[r/30, r/3]``
-   of a divergence at rate ``r``. Two modes (``probe="auto"`` picks by the budget):
+   of a divergence at rate ``r``. Two modes (``probe="auto"``: a ramp when the budget is known):
 
-   * ``"rollback"`` (:math:`B \\ge 200` or unknown): :math:`P = \\min(100, B/10)` updates over
+   * ``"ramp"``: the probe is the warmup. :math:`P = \\min(100, B/2, \\max(16, B/4))` updates
+     over the kind's band (``1e-4 .. 1`` for adaptive optimizers, ``1e-5 .. 10`` otherwise),
+     inside the budget; the run goes on from the state just after the last update at a rate
+     <= the peak (or up to ``ceil(P/20) - 1`` updates before it: at most 20 states are held).
+     The updates undone above the peak were pure search: up to :math:`B/10` of them are added
+     back to the main phase (``refund``), so the run costs at most 1.1 runs.
+   * ``"rollback"`` (no budget, or asked for): :math:`P = \\min(100, B/10)` updates over
      ``1e-5 .. 10`` (``.. 1`` for the Adam family), then the model and optimizer are restored
      bit for bit to their state before the probe: only its compute is spent (at most 10%).
-   * ``"ramp"`` (shorter budgets): the probe is the warmup. :math:`P = \\max(16, B/4)` (at most
-     :math:`B/2`) updates over the kind's band (``1e-4 .. 1`` for adaptive optimizers) inside
-     the budget; the run goes on from the state just after the last update at a rate <= the
-     peak. No extra compute: the updates above the peak are paid from the budget.
 2. **warmup** (``warmup`` updates; default 5% of the budget after a rolled-back probe, none
-   after a ramp): linear from 0 to the peak.
-3. **main**: with a known ``budget``, cosine decay from the peak to 0 over the rest
-   (``lrkit.schedules.warmup_cosine``); after a ramp (a short run, far from its noise floor)
-   the peak held, then a 1-sqrt cool-down over the last 20% (``wsd``); without a budget,
-   the peak held, and every ``check_every``
+   after a ramp, which was one): linear from 0 to the peak.
+3. **main**: after a ramp, the peak held, then a 1-sqrt cool-down over the last 20% (``wsd``);
+   after a rolled-back probe with a budget, cosine decay to 0 (``warmup_cosine``); without a
+   budget, the peak held, and every ``check_every``
    updates a :class:`~lrkit.diagnostics.Monitor` diagnosis: ``plateau`` divides the rate by
    10 (at most ``max_decays`` times), ``too_high_*`` halves it, ``too_low_slow`` (before any
    decay) triples it, never above a third of the highest rate the probe survived.
@@ -60,7 +61,7 @@ __all__ = ["Autopilot"]
 _OWNER = "Autopilot"
 
 #: The plain-number attributes that :meth:`Autopilot.state_dict` saves as they are.
-_PLAIN = ("budget", "probe_steps", "phase", "t", "warmup", "peak", "scale", "decays", "_healthy",
+_PLAIN = ("budget", "probe_steps", "refund", "phase", "t", "warmup", "peak", "scale", "decays", "_healthy",
           "_last_fault", "_spikes_in_row")
 
 
@@ -71,10 +72,11 @@ class Autopilot:
         optimizer: any ``torch.optim.Optimizer``; its ``lr`` values are overwritten
             (per-group ratios are kept: group ``g`` gets ``rate * lr_g / lr_0``).
         budget: training updates (``None``: unknown, plateau reaction). A rolled-back probe
-            comes on top of it; a ramp is part of it.
+            comes on top of it; a ramp is part of it (with its ``refund`` on top).
         model: the module, to include its buffers (e.g. BatchNorm statistics) in snapshots.
         probe: ``"auto"``, ``"rollback"`` or ``"ramp"`` (see the module docstring). A ramp
-            holds one CPU copy of the parameters, buffers and optimizer state per update.
+            holds up to 20 CPU copies of the parameters, buffers and optimizer state, a
+            rolled-back probe one.
         probe_steps: most updates of the probe; after the probe this attribute holds the
             number it actually took.
         lr_min, lr_max: the probe's sweep range (default: :func:`probe_range`).
@@ -100,8 +102,8 @@ class Autopilot:
         ...     loss = ((model(x[i]).squeeze(1) - y[i]) ** 2).mean()
         ...     loss.backward()
         ...     _ = ap.step(loss)
-        >>> ap.phase, ap.total_steps == ap.probe_steps + 300, float(loss.detach()) < 1e-3
-        ('done', True, True)
+        >>> ap.phase, ap.events[0]["mode"], 300 <= ap.total_steps <= 330, float(loss.detach()) < 1e-3
+        ('done', 'ramp', True, True)
     """
 
     def __init__(self, optimizer: torch.optim.Optimizer, *, budget: int | None = None,
@@ -128,6 +130,7 @@ class Autopilot:
         self._ratios = [b / base[0] if base[0] > 0 else 1.0 for b in base]
         self._probe = Probe(self.lr_min, self.lr_max, self.probe_steps, self.ramp, self.rule)
         self.peak: float | None = None
+        self.refund = 0
         self.scale = 1.0
         self.decays = 0
         self.t = 0  # main-phase updates (or skipped updates) since the probe ended
@@ -158,12 +161,12 @@ class Autopilot:
         """Updates of the main phase (warmup included): the budget less a ramp's updates."""
         if self.budget is None:
             return None
-        return self.budget - self.probe_steps if self.ramp else self.budget
+        return self.budget - self.probe_steps + self.refund if self.ramp else self.budget
 
     @property
     def total_steps(self) -> int | None:
         """Every update of the run (``None`` without a budget): ``budget``, plus a rolled-back probe's."""
-        return None if self.budget is None else self.budget + (0 if self.ramp else self.probe_steps)
+        return None if self.budget is None else self.budget + (self.refund if self.ramp else self.probe_steps)
 
     @property
     def done(self) -> bool:
@@ -244,8 +247,8 @@ class Autopilot:
     def _probe_step(self, value: float) -> bool:
         ok = math.isfinite(value) and grads_finite(self.optimizer)
         if ok:
-            if self.ramp:  # the state before this update: where the run goes on if it is the last kept
-                self._probe.states.append(self._take_snapshot())
+            if self._probe.wants_state():  # where the run goes on if this is the first update undone
+                self._probe.states[len(self._probe.lrs)] = self._take_snapshot()
             self.optimizer.step()
         if self._probe.record(value, ok):
             self._end_probe()
@@ -254,15 +257,18 @@ class Autopilot:
         return ok
 
     def _end_probe(self) -> None:
-        self.peak, how, state = self._probe.finish()
+        self.peak, how, state, undone = self._probe.finish()
         self.probe_steps = self._probe.k  # the probe may stop early (divergence): count what it spent
+        # The updates a ramp undoes were pure search: like a rolled-back probe, they are paid from
+        # the compute allowance (up to 10% of the budget) rather than from the budget itself.
+        self.refund = min(undone, self.budget // 10) if self.ramp else 0
         if not self.ramp:
             self._restore(self._pre_probe)  # the probe's updates leave no trace on the model
         elif state is not None:  # the ramp's updates above the peak were a test: undo them
             self._restore(state)
         self.events.append({"t": 0, "probe": self.probe_steps, "peak": self.peak, "how": how,
                             "mode": "ramp" if self.ramp else "rollback"})
-        self._probe.states = []
+        self._probe.states = {}
         self._snapshot = self._take_snapshot()
         self.phase = "main"
         self._advance()
@@ -312,7 +318,6 @@ class Autopilot:
         self._snapshot = self._take_snapshot()
         if self.phase == "probe":
             self._pre_probe = self._snapshot
-            self._probe.states = [None] * self._probe.k  # the states before the resume are gone
             self._set_rate(self._probe.rate())
         else:
             self._advance()
