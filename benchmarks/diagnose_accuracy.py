@@ -133,7 +133,8 @@ def _new_task(name: str, lr: float = 1e-3):
         x, y = datasets.make_friedman1(1000, 10, noise=1.0, random_state=11)
         return from_arrays(x, y, model=lambda: torch.nn.Sequential(torch.nn.Linear(10, 64), torch.nn.Tanh(),
                                                                     torch.nn.Linear(64, 1)),
-                           task_type="regression", optimizer="sgd", lr=lr, batch_size=32, budget=400, name=name)
+                           task_type="regression", optimizer="sgd", lr=lr, batch_size=32, budget=400,
+                           name=name)
     x, y = datasets.make_classification(1000, 20, n_informative=8, n_classes=3, random_state=5)
     return from_arrays(x, y, model=lambda: torch.nn.Sequential(torch.nn.Linear(20, 64), torch.nn.ReLU(),
                                                                 torch.nn.Linear(64, 3)),
@@ -391,12 +392,14 @@ def main() -> None:
         "workloads new to the corpus: cancer-logreg, regression-linear and blobs-mlp through "
         "`lrkit.tasks.from_arrays`, default rates measured on a grid; generated and committed before the "
         "fourth revision, scored once after it at 86.0%, then looked at), "
-        f"{int(summary['held-out v5 histories'])} *held-out v5* (seeds 20-23 of every source, the v4 workloads "
-        "and a fourth new one, friedman-mlp; generated after v4 was scored and before its errors were studied; "
-        "no revision came of that study, so this is a second clean split of the fourth revision, scored once). "
+        f"{int(summary['held-out v5 histories'])} *held-out v5* (seeds 20-23 of every source, the v4 "
+        "workloads and a fourth new one, friedman-mlp; generated after v4 was scored and before its errors "
+        "were studied; no revision came of that study, so this is a second clean split of the fourth "
+        "revision, scored once). "
         "Rows: the label fixed by the setting; columns: the verdict.\n\n"
         + markdown_table(rows, headers)
-        + "".join(f"\n\nThe {part} split alone:\n\n" + markdown_table(r, headers) for part, r in alone.items())
+        + "".join(f"\n\nThe {part} split alone:\n\n" + markdown_table(r, headers)
+                  for part, r in alone.items())
         + "\n\n"
         + markdown_table([[k, v] for k, v in summary.items()], ["figure", "value"])
         + "\n\nDefault rates of the new workloads (best mean final validation loss over the grid "

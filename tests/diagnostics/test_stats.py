@@ -15,9 +15,10 @@ from lrkit.diagnostics._stats import (
     running_median,
     spike_events,
     spike_zscores,
+    tail_max,
     zigzag_ratio,
 )
-from lrkit.diagnostics._timescale import effective_time, log_time_levels
+from lrkit.diagnostics._timescale import decade_slopes, effective_time, half_drop_z, log_time_levels
 
 
 @pytest.mark.parametrize("window", [1, 3, 5, 8, 21])
@@ -109,3 +110,36 @@ def test_log_time_levels_are_band_medians_of_a_power_law(a):
     ref = [(1e4 * 10.0**u) ** -a for u in (-2.0, -1.0, -0.075)]
     assert [l2, l1, l0] == pytest.approx(ref, rel=1e-2)
     assert (n1, n0) == (301, 151)
+
+
+@pytest.mark.parametrize("alpha", [1.5, 2.0, 3.0])
+@pytest.mark.parametrize("n", [300, 3000])
+def test_tail_max_is_the_exceedance_one_over_n_quantile_of_a_power_law(alpha, n):
+    # Exact quantiles of a Pareto(alpha) tail, P(Z > z) = z^-alpha: Q(1 - p) = p^(-1/alpha). The
+    # largest of n draws sits at exceedance 1/n, z = n^(1/alpha); the extrapolation is exact there.
+    z = (1.0 - (np.arange(200_000) + 0.5) / 200_000) ** (-1.0 / alpha)
+    assert tail_max(z, n) == pytest.approx(n ** (1.0 / alpha), rel=0.01)
+    assert tail_max(z, 50) == pytest.approx(100 ** (1.0 / alpha), rel=0.01)  # never below q99
+
+
+def test_tail_max_floors_a_light_tail_at_one_noise_unit():
+    assert tail_max(np.zeros(1000), 1000) == 1.0
+    assert tail_max(np.array([]), 10) == 1.0
+
+
+def test_half_drop_z_of_a_linear_descent_matches_the_closed_form():
+    # y = -t on a clock ending at T = 1000: the middle band (|t/T - 0.5| <= 0.05, ~100 points) has
+    # median ~500, the last (t/T >= 0.9, ~100 points) ~950; with noise s, se = 1.25 s sqrt(2/100).
+    # (On a discrete clock a band edge can gain or lose a point: 0.5% at most here.)
+    t = np.arange(1.0, 1001.0)
+    s = 0.5
+    ref = (950 - 500) / (1.25 * s * np.sqrt(2 / 100))
+    assert half_drop_z(-t, t, np.full(1000, s)) == pytest.approx(ref, rel=5e-3)
+    assert half_drop_z(np.zeros(1000), t, np.full(1000, s)) == 0.0  # flat: no drop
+
+
+def test_decade_slopes_of_a_power_law_are_ten_to_minus_a_apart():
+    t = np.arange(1.0, 10001.0)
+    for a in (0.25, 0.5, 1.0):
+        s_prev, s_last = decade_slopes(t**-a, t)
+        assert s_last / s_prev == pytest.approx(10**-a, rel=0.1)  # secants between band medians
