@@ -117,6 +117,23 @@ def test_the_ramp_keeps_its_updates_up_to_the_peak_bitwise():
         assert torch.equal(p, q)
 
 
+def test_a_long_ramp_holds_at_most_max_states_copies():
+    torch.manual_seed(0)
+    x, y = _data()
+    model = torch.nn.Linear(8, 1)
+    opt = torch.optim.Adam(model.parameters())
+    ap = Autopilot(opt, budget=1000, model=model)
+    held = []
+    while ap.phase == "probe":
+        opt.zero_grad()
+        loss = ((model(x[:64]).squeeze(1) - y[:64]) ** 2).mean()
+        loss.backward()
+        ap.step(loss)
+        held.append(len(ap._probe.states))
+    assert ap.probe_steps <= 100 and max(held[:-1]) <= MAX_STATES and held[-1] == 0  # freed at the end
+    assert 0 <= ap.refund <= 100 and ap.total_steps == 1000 + ap.refund
+
+
 def test_the_schedule_after_a_ramp_holds_the_peak_then_cools_down():
     s = main_schedule(0.3, 50, 0, ramp=True)
     ref = wsd(lr=0.3, warmup=0, stable=40, decay=10, shape="1-sqrt")
@@ -171,32 +188,32 @@ def test_state_dict_round_trip_after_a_ramp_is_bit_identical():
         assert torch.equal(p, q)
 
 
-def test_a_ramp_resumed_midway_finishes_with_the_same_peak():
+def test_a_ramp_resumed_midway_continues_bit_identically():
+    """A resume drops the states recorded before it; here the ramp goes back to a later one."""
     x, y = _data()
-    torch.manual_seed(0)
-    model = torch.nn.Linear(8, 1)
-    opt = torch.optim.SGD(model.parameters(), lr=1.0)
-    ap = Autopilot(opt, budget=90, model=model)
-    g = torch.Generator().manual_seed(5)
-    peaks = []
-    for resume in (False, True):
+
+    def run(resume_at):
         torch.manual_seed(0)
         model = torch.nn.Linear(8, 1)
         opt = torch.optim.SGD(model.parameters(), lr=1.0)
         ap = Autopilot(opt, budget=90, model=model)
         g = torch.Generator().manual_seed(5)
         while not ap.done:
-            if resume and ap._probe.k == 5:  # the in-memory states before the resume are lost
+            if ap.phase == "probe" and len(ap.probe_lrs) == resume_at:
                 state = json.loads(json.dumps(ap.state_dict()))
                 ap = Autopilot(opt, budget=90, model=model)
                 ap.load_state_dict(state)
-                resume = False
             opt.zero_grad()
             i = torch.randint(0, len(x), (32,), generator=g)
-            ((model(x[i]).squeeze(1) - y[i]) ** 2).mean().backward()
-            ap.step(((model(x[i]).squeeze(1) - y[i]) ** 2).mean())
-        peaks.append(ap.peak)
-    assert peaks[0] == peaks[1]
+            loss = ((model(x[i]).squeeze(1) - y[i]) ** 2).mean()
+            loss.backward()
+            ap.step(loss)
+        return ap, [p.detach().clone() for p in model.parameters()]
+
+    (a1, p1), (a2, p2) = run(None), run(5)
+    assert a2.peak == a1.peak and a2.refund == a1.refund > 0 and a2.total_steps == a1.total_steps
+    for p, q in zip(p1, p2):
+        assert torch.equal(p, q)
 
 
 @pytest.mark.parametrize("fired, expect", [
