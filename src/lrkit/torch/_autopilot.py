@@ -158,15 +158,18 @@ class Autopilot:
 
     @property
     def main_steps(self) -> int | None:
-        """Updates of the main phase (warmup included): the budget less a ramp's updates."""
+        """Updates of the main phase (warmup included): the budget less a ramp's, plus its refund."""
         if self.budget is None:
             return None
         return self.budget - self.probe_steps + self.refund if self.ramp else self.budget
 
     @property
     def total_steps(self) -> int | None:
-        """Every update of the run (``None`` without a budget): ``budget``, plus a rolled-back probe's."""
-        return None if self.budget is None else self.budget + (self.refund if self.ramp else self.probe_steps)
+        """Every update of the run (``None`` without a budget): the budget plus a ramp's refund or a
+        rolled-back probe's updates."""
+        if self.budget is None:
+            return None
+        return self.budget + (self.refund if self.ramp else self.probe_steps)
 
     @property
     def done(self) -> bool:
@@ -299,7 +302,7 @@ class Autopilot:
         """Plain data to resume the autopilot (the model and optimizer are checkpointed by the user).
 
         Snapshots are in-memory only: after a resume the first rollback snapshot is taken at
-        once, and a ramp resumed mid-probe keeps its earlier updates whatever the peak.
+        once, and a ramp resumed midway can only go back to states recorded after the resume.
         """
         state = {k: getattr(self, k) for k in _PLAIN}
         return {**state, "probe": self._probe.state_dict(), "recent": list(self._recent),
