@@ -95,7 +95,7 @@ def test_nan_gradient_and_100x_spike_are_recovered_bitwise():
     def faults(step, ap, model, loss):
         if step == ap.probe_steps + 150:  # a NaN gradient
             next(model.parameters()).grad[0, 0] = float("nan")
-            captured["nan_snapshot"] = [t.clone() for t in ap._snapshot["tensors"]]
+            captured["nan_snapshot"] = [t.clone() for t in ap._guard.snapshot["tensors"]]
             captured["nan_model"] = model
         if step == ap.probe_steps + 151:  # the state right after the NaN: exactly the snapshot
             captured["after_nan"] = [t.detach().clone() for t in ap._tensors()]

@@ -14,7 +14,7 @@ torch = pytest.importorskip("torch")
 from lrkit import LRKitError  # noqa: E402
 from lrkit.schedules import wsd  # noqa: E402
 from lrkit.torch import Autopilot  # noqa: E402
-from lrkit.torch._autopilot_guard import reaction  # noqa: E402
+from lrkit.torch._autopilot_guard import Guard, reaction  # noqa: E402
 from lrkit.torch._autopilot_probe import MAX_STATES, MIN_RAMP, main_schedule, probe_plan  # noqa: E402
 
 
@@ -241,3 +241,23 @@ def test_reaction_limits():
 def test_bad_probe_arguments(kwargs, match):
     with pytest.raises(LRKitError, match=match):
         Autopilot(torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1), **kwargs)
+
+
+def test_guard_skips_one_spike_rolls_back_on_two_and_flags_repeats():
+    w = torch.nn.Parameter(torch.zeros(3))
+    opt = torch.optim.SGD([w], lr=0.1)
+    guard = Guard(opt, None, 5, 15.0, 3.0)
+    guard.reset(0)
+    rng = np.random.default_rng(0)
+    for t in range(20):  # 20 healthy updates: the spike test has its reference
+        w.grad = torch.ones(3)
+        assert guard.update(1.0 + 0.01 * rng.standard_normal(), t) is None
+    assert guard.snapshot["t"] == 19 and torch.equal(guard.snapshot["tensors"][0], w.detach())
+    w.grad = torch.ones(3)
+    before = w.detach().clone()
+    assert guard.update(100.0, 20)["action"] == "skipped" and torch.equal(w, before)
+    first = guard.update(100.0, 21)  # a second spike in a row: the weights are the problem
+    assert first["action"] == "rolled back" and first["restored_to"] == 19 and not first["repeat"]
+    w.grad = torch.full((3,), float("nan"))
+    assert guard.update(1.0, 25)["repeat"]  # within 2 * snapshot_every of the last rollback
+    assert guard.update(1.0, 40)["repeat"] is False

@@ -36,7 +36,6 @@ running, so the budget is never exceeded.
 
 from __future__ import annotations
 
-import collections
 import copy
 import math
 from typing import Any
@@ -47,7 +46,7 @@ from lrkit.diagnostics._monitor import Monitor
 from lrkit.errors import LRKitError, check_int, check_positive, check_range
 from lrkit.schedules import constant, warmup
 from lrkit.torch._autopilot_guard import (
-    find_fault,
+    Guard,
     grads_finite,
     reaction,
     restore_snapshot,
@@ -61,8 +60,7 @@ __all__ = ["Autopilot"]
 _OWNER = "Autopilot"
 
 #: The plain-number attributes that :meth:`Autopilot.state_dict` saves as they are.
-_PLAIN = ("budget", "probe_steps", "refund", "phase", "t", "warmup", "peak", "scale", "decays", "_healthy",
-          "_last_fault", "_spikes_in_row")
+_PLAIN = ("budget", "probe_steps", "refund", "phase", "t", "warmup", "peak", "scale", "decays")
 
 
 class Autopilot:
@@ -136,13 +134,9 @@ class Autopilot:
         self.t = 0  # main-phase updates (or skipped updates) since the probe ended
         self.phase = "probe"
         self.events: list[dict[str, Any]] = []
-        self._recent: collections.deque[float] = collections.deque(maxlen=100)
-        self._healthy = 0
-        self._last_fault: int | None = None
-        self._spikes_in_row = 0
+        self._guard = Guard(optimizer, model, self.snapshot_every, self.spike_z, self.spike_ratio)
         self._monitor = Monitor(every=check_every)
         self._pre_probe = self._take_snapshot()
-        self._snapshot = self._pre_probe
         self._set_rate(self._probe.rate())
 
     # -- rates ---------------------------------------------------------------------------------
@@ -200,9 +194,6 @@ class Autopilot:
     def _take_snapshot(self) -> dict[str, Any]:
         return take_snapshot(self.optimizer, self.model, self.t)
 
-    def _restore(self, snap: dict[str, Any]) -> None:
-        restore_snapshot(self.optimizer, self.model, snap)
-
     # -- the step -------------------------------------------------------------------------------
     def step(self, loss: float | torch.Tensor) -> bool:
         """Check this update's loss and gradients, apply it (or recover), and set the next rate.
@@ -218,34 +209,16 @@ class Autopilot:
         value = float(loss.detach()) if isinstance(loss, torch.Tensor) else float(loss)
         if self.phase == "probe":
             return self._probe_step(value)
-        fault = find_fault(self.optimizer, self._recent, value, self.spike_z, self.spike_ratio)
-        self._spikes_in_row += fault == "loss spike"
-        if fault == "loss spike" and self._spikes_in_row < 2:
-            # One spiking batch: its update is skipped, the weights are untouched, nothing to undo.
-            self.events.append({"t": self.t, "fault": fault, "loss": value, "action": "skipped",
-                                "scale": self.scale})
-        elif fault is not None:
-            # NaN/inf, or spikes on consecutive updates (the weights, not a batch, are the problem).
-            self._restore(self._snapshot)
-            if self._last_fault is not None and self.t - self._last_fault <= 2 * self.snapshot_every:
+        event = self._guard.update(value, self.t)
+        if event is not None:
+            if event.pop("repeat", False):  # repeated faults mean the rate is too high
                 self.scale *= self.cut
-            self.events.append({"t": self.t, "fault": fault, "loss": value, "action": "rolled back",
-                                "restored_to": self._snapshot["t"], "scale": self.scale})
-            self._last_fault = self.t
-            self._healthy = 0
-            self._spikes_in_row = 0
-        else:
-            self._spikes_in_row = 0
-            self.optimizer.step()
-            self._recent.append(value)
-            self._healthy += 1
-            if self._healthy % self.snapshot_every == 0:
-                self._snapshot = self._take_snapshot()
-            if self.budget is None:
-                self._react(value)
+            self.events.append({**event, "scale": self.scale})
+        elif self.budget is None:
+            self._react(value)
         self.t += 1
         self._advance()
-        return fault is None
+        return event is None
 
     def _probe_step(self, value: float) -> bool:
         ok = math.isfinite(value) and grads_finite(self.optimizer)
@@ -266,13 +239,13 @@ class Autopilot:
         # the compute allowance (up to 10% of the budget) rather than from the budget itself.
         self.refund = min(undone, self.budget // 10) if self.ramp else 0
         if not self.ramp:
-            self._restore(self._pre_probe)  # the probe's updates leave no trace on the model
+            restore_snapshot(self.optimizer, self.model, self._pre_probe)  # the probe leaves no trace
         elif state is not None:  # the ramp's updates above the peak were a test: undo them
-            self._restore(state)
+            restore_snapshot(self.optimizer, self.model, state)
         self.events.append({"t": 0, "probe": self.probe_steps, "peak": self.peak, "how": how,
                             "mode": "ramp" if self.ramp else "rollback"})
         self._probe.states = {}
-        self._snapshot = self._take_snapshot()
+        self._guard.reset(self.t)
         self.phase = "main"
         self._advance()
 
@@ -305,7 +278,7 @@ class Autopilot:
         once, and a ramp resumed midway can only go back to states recorded after the resume.
         """
         state = {k: getattr(self, k) for k in _PLAIN}
-        return {**state, "probe": self._probe.state_dict(), "recent": list(self._recent),
+        return {**state, "probe": self._probe.state_dict(), "guard": self._guard.state_dict(),
                 "events": copy.deepcopy(self.events), "monitor": self._monitor.state_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -315,12 +288,12 @@ class Autopilot:
         self._probe = Probe.from_state(state["probe"])
         self.ramp, self.rule = self._probe.keep, self._probe.rule
         self.lr_min, self.lr_max = self._probe.lo, self._probe.hi
-        self._recent = collections.deque(state["recent"], maxlen=100)
+        self._guard.load_state_dict(state["guard"])
         self.events = copy.deepcopy(state["events"])
         self._monitor.load_state_dict(state["monitor"])
-        self._snapshot = self._take_snapshot()
+        self._guard.reset(self.t)
         if self.phase == "probe":
-            self._pre_probe = self._snapshot
+            self._pre_probe = self._take_snapshot()
             self._set_rate(self._probe.rate())
         else:
             self._advance()

@@ -20,6 +20,7 @@ caused the fault. Parameters, buffers and optimizer state only.
 
 from __future__ import annotations
 
+import collections
 import copy
 import math
 from collections.abc import Collection, Sequence
@@ -28,8 +29,8 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["training_tensors", "take_snapshot", "restore_snapshot", "grads_finite", "is_spike", "find_fault",
-           "reaction"]
+__all__ = ["Guard", "training_tensors", "take_snapshot", "restore_snapshot", "grads_finite", "is_spike",
+           "find_fault", "reaction"]
 
 
 def training_tensors(optimizer: torch.optim.Optimizer, model: torch.nn.Module | None) -> list[torch.Tensor]:
@@ -125,3 +126,76 @@ def reaction(fired: Sequence[str], decays: int, max_decays: int, scale: float,
     if verdict == "too_low_slow" and decays == 0 and scale * 3.0 <= ceiling:
         return verdict, 3.0
     return verdict, None
+
+
+class Guard:
+    """The main phase's fault guard: checks each update, applies it, skips it or rolls back.
+
+    Holds the last 100 healthy losses (the spike test's reference), the rollback snapshot
+    (retaken every ``snapshot_every`` healthy updates) and the fault history; the rate is
+    not its business: :meth:`update` says whether a rollback repeats a recent one.
+
+    Args:
+        optimizer, model: what is stepped and snapshotted (see :func:`training_tensors`).
+        snapshot_every: healthy updates between snapshots.
+        spike_z, spike_ratio: the spike test (:func:`is_spike`).
+
+    Example:
+        >>> w = torch.nn.Parameter(torch.ones(1))
+        >>> guard = Guard(torch.optim.SGD([w], lr=0.5), None, 50, 15.0, 3.0)
+        >>> guard.reset(0)
+        >>> w.grad = torch.ones(1); guard.update(1.0, 0), w.item()  # applied
+        (None, 0.5)
+        >>> w.grad = torch.full((1,), float("nan")); guard.update(1.0, 1)["action"], w.item()
+        ('rolled back', 1.0)
+    """
+
+    def __init__(self, optimizer: torch.optim.Optimizer, model: torch.nn.Module | None, snapshot_every: int,
+                 spike_z: float, spike_ratio: float) -> None:
+        self.optimizer, self.model, self.snapshot_every = optimizer, model, snapshot_every
+        self.spike_z, self.spike_ratio = spike_z, spike_ratio
+        self.recent: collections.deque[float] = collections.deque(maxlen=100)
+        self.healthy, self.spikes_in_row = 0, 0
+        self.last_fault: int | None = None
+        self.snapshot: dict[str, Any] | None = None
+
+    def reset(self, t: int) -> None:
+        """Take the rollback snapshot now (the state is known good), stamped ``t``."""
+        self.snapshot = take_snapshot(self.optimizer, self.model, t)
+
+    def update(self, value: float, t: int) -> dict[str, Any] | None:
+        """Update ``t`` with loss ``value``: apply it and return None, or return the fault's event.
+
+        One spiking batch is skipped (the weights untouched); a NaN/inf loss or gradient, or a
+        second spike in a row, restores the snapshot, and the event's ``repeat`` says whether
+        the previous rollback was within ``2 * snapshot_every`` updates.
+        """
+        fault = find_fault(self.optimizer, self.recent, value, self.spike_z, self.spike_ratio)
+        self.spikes_in_row += fault == "loss spike"
+        if fault == "loss spike" and self.spikes_in_row < 2:
+            return {"t": t, "fault": fault, "loss": value, "action": "skipped"}
+        if fault is not None:  # the weights, not a batch, are the problem
+            assert self.snapshot is not None, "reset() comes before the first update"
+            restore_snapshot(self.optimizer, self.model, self.snapshot)
+            repeat = self.last_fault is not None and t - self.last_fault <= 2 * self.snapshot_every
+            self.last_fault, self.healthy, self.spikes_in_row = t, 0, 0
+            return {"t": t, "fault": fault, "loss": value, "action": "rolled back",
+                    "restored_to": self.snapshot["t"], "repeat": repeat}
+        self.spikes_in_row = 0
+        self.optimizer.step()
+        self.recent.append(value)
+        self.healthy += 1
+        if self.healthy % self.snapshot_every == 0:
+            self.reset(t)
+        return None
+
+    def state_dict(self) -> dict[str, Any]:
+        """Plain data (the snapshot is in memory only)."""
+        return {"recent": list(self.recent), "healthy": self.healthy, "last_fault": self.last_fault,
+                "spikes_in_row": self.spikes_in_row}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict` output."""
+        self.recent = collections.deque(state["recent"], maxlen=100)
+        self.healthy, self.spikes_in_row = int(state["healthy"]), int(state["spikes_in_row"])
+        self.last_fault = state["last_fault"]
