@@ -261,3 +261,32 @@ def test_guard_skips_one_spike_rolls_back_on_two_and_flags_repeats():
     w.grad = torch.full((3,), float("nan"))
     assert guard.update(1.0, 25)["repeat"]  # within 2 * snapshot_every of the last rollback
     assert guard.update(1.0, 40)["repeat"] is False
+
+
+def test_snapshots_hold_cpu_copies_and_restore_the_optimizer_state_bitwise():
+    from lrkit.torch._autopilot_guard import restore_snapshot, take_snapshot
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8), torch.nn.Linear(8, 1))
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    x = torch.randn(64, 4)
+
+    def steps(n):
+        for _ in range(n):
+            opt.zero_grad()
+            model(x).pow(2).mean().backward()
+            opt.step()
+
+    def flat():
+        state = [v for s in opt.state_dict()["state"].values() for v in s.values()]
+        return [t.detach().clone() for t in (*model.parameters(), *model.buffers(), *state)]
+
+    steps(3)
+    snap, expect = take_snapshot(opt, model, 3), flat()
+    leaves = [v for s in snap["optimizer"]["state"].values() for v in s.values()]
+    assert all(t.device.type == "cpu" for t in (*snap["tensors"], *leaves))
+    for _ in range(2):  # restoring twice: the snapshot is not aliased by the restored optimizer
+        steps(4)
+        restore_snapshot(opt, model, snap)
+        for a, b in zip(flat(), expect):
+            assert torch.equal(a, b)

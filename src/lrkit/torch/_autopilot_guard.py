@@ -40,10 +40,32 @@ def training_tensors(optimizer: torch.optim.Optimizer, model: torch.nn.Module | 
     return params + buffers
 
 
+def _on_cpu(value: Any) -> Any:
+    """A deep copy of ``value`` with every tensor copied to CPU memory."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().to("cpu", copy=True)
+    if isinstance(value, dict):
+        return {k: _on_cpu(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_on_cpu(v) for v in value)
+    return copy.deepcopy(value)
+
+
 def take_snapshot(optimizer: torch.optim.Optimizer, model: torch.nn.Module | None, t: int) -> dict[str, Any]:
-    """CPU copies of :func:`training_tensors` and a deep copy of the optimizer state, stamped ``t``."""
+    """CPU copies of :func:`training_tensors` and of the optimizer state, stamped ``t``.
+
+    Everything goes to CPU memory (a ramp holds up to 20 snapshots; accelerator memory is the
+    scarce kind); ``torch.optim.Optimizer.load_state_dict`` casts the state back to each
+    parameter's device and dtype on restore, so the round trip is bit for bit.
+
+    Example:
+        >>> w = torch.nn.Parameter(torch.ones(2))
+        >>> snap = take_snapshot(torch.optim.Adam([w]), None, 7)
+        >>> snap["t"], snap["tensors"][0].device.type, snap["tensors"][0] is w
+        (7, 'cpu', False)
+    """
     return {"tensors": [x.detach().to("cpu", copy=True) for x in training_tensors(optimizer, model)],
-            "optimizer": copy.deepcopy(optimizer.state_dict()), "t": t}
+            "optimizer": _on_cpu(optimizer.state_dict()), "t": t}
 
 
 def restore_snapshot(optimizer: torch.optim.Optimizer, model: torch.nn.Module | None,
