@@ -160,7 +160,7 @@ class Autopilot:
     @property
     def total_steps(self) -> int | None:
         """Every update of the run (``None`` without a budget): the budget plus a ramp's refund or a
-        rolled-back probe's updates."""
+        rolled-back probe's updates (exact once the probe has ended)."""
         if self.budget is None:
             return None
         return self.budget + (self.refund if self.ramp else self.probe_steps)
