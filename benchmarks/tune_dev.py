@@ -8,14 +8,15 @@ Friedman #1 regression) wrapped with :func:`lrkit.tasks.from_arrays` around a
 
 1. **Ground truth**: a constant-rate grid of 11 rates (1e-4.5 .. 10^0.5, half-decade
    steps) per seed; cached in ``results/tune_dev.json``.
-2. **First trial** (``--first``): the range test's suggestion ``s`` (``rule="auto"``)
-   trained once with each candidate schedule; a hit is a final metric within 1% of
-   that seed's grid best (the ``tune_efficiency`` criterion).
-3. **Search** (``--search``): ``tune`` with its defaults against Optuna TPE on the naive
-   space (``tune_efficiency.naive_tpe``), steps until the first trial within 1%.
+2. **First trial**: the range test's suggestion ``s`` (``rule="auto"``) trained once
+   with each candidate schedule, at budgets of 60, 300 and 1500 steps; a hit is a final
+   metric within 1% of that seed's grid best (the ``tune_efficiency`` criterion).
+3. **Search** (300 steps): ``tune`` (12 trials) with its defaults but the pruner's
+   first decision at 1/10, 1/3 or 1/2 of the budget, or no pruning, against Optuna
+   TPE on the naive space (``tune_efficiency.naive_tpe``): steps until the first trial
+   within 1% of the grid's best (the grid: 11 x 300 = 3300 steps).
 
-    nice .venv/bin/python benchmarks/tune_dev.py --first
-    nice .venv/bin/python benchmarks/tune_dev.py --search --trials 12
+    nice .venv/bin/python benchmarks/tune_dev.py            # both parts; records BENCHMARKS.md
 """
 
 from __future__ import annotations
@@ -34,7 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 CACHE = Path(__file__).resolve().parent / "results" / "tune_dev.json"
 GRID = tuple(float(f"{10.0**e:.4g}") for e in np.arange(-4.5, 0.51, 0.5))
-BUDGET = 300
+BUDGET = 300  # the search's budget; the first-trial part also tries FIRST_BUDGETS
+FIRST_BUDGETS = (60, 300, 1500)
+#: Search settings: label -> (pruner, FIRST_RUNG); the default is tune's own.
+SETTINGS = {"first rung at 1/10": ("hyperband", 0.1), "at 1/3 (default)": ("hyperband", 1 / 3),
+            "at 1/2": ("hyperband", 0.5), "no pruning": ("none", 1 / 3)}
 WORKLOADS = ("cancer/sgd", "cancer/adamw", "blobs/sgd-plain", "blobs/adam", "moons/sgd", "moons/adamw",
              "friedman/sgd", "friedman/adam")
 #: Trial-0 candidates at the suggestion s: schedule spec templates over the budget T.
@@ -47,7 +52,7 @@ FIRST = {
 }
 
 
-def task(workload: str) -> Any:
+def task(workload: str, budget: int = BUDGET) -> Any:
     """The dev workload as an lrkit Task (data split fixed; the seed sets init and batch order)."""
     import torch
     from sklearn import datasets
@@ -70,7 +75,7 @@ def task(workload: str) -> Any:
     def model() -> torch.nn.Module:
         return torch.nn.Sequential(torch.nn.Linear(x.shape[1], 64), torch.nn.Tanh(), torch.nn.Linear(64, out))
 
-    return from_arrays(x, y, model=model, task_type=kind, optimizer=opt, budget=BUDGET, val_fraction=0.25,
+    return from_arrays(x, y, model=model, task_type=kind, optimizer=opt, budget=budget, val_fraction=0.25,
                        name=f"dev-{name}-{opt}")
 
 
@@ -78,13 +83,13 @@ def _load() -> dict[str, Any]:
     return json.loads(CACHE.read_text()) if CACHE.exists() else {}
 
 
-def grid(workload: str, seed: int, cache: dict[str, Any]) -> list[float]:
+def grid(workload: str, seed: int, cache: dict[str, Any], budget: int = BUDGET) -> list[float]:
     """Final metric at every grid rate (cached); a diverged run carries the task's worst value."""
     from lrkit.tasks import train
 
-    k = f"{workload}|{seed}" if BUDGET == 300 else f"{workload}|{seed}|{BUDGET}"
+    k = f"{workload}|{seed}" if budget == 300 else f"{workload}|{seed}|{budget}"
     if k not in cache:
-        t = task(workload)
+        t = task(workload, budget)
         cache[k] = [train(t, lr=lr, seed=seed).metric for lr in GRID]
         CACHE.write_text(json.dumps(cache, indent=0))
     return [math.inf if v is None else v for v in cache[k]]
@@ -111,89 +116,103 @@ def suggestion(workload: str, seed: int) -> tuple[float, int]:
     return float(r.suggestion), int(r.steps)
 
 
-def first(seeds: list[int]) -> None:
-    """Hit rate of each trial-0 candidate at the finder's suggestion."""
+def first(seeds: list[int]) -> list[list[Any]]:
+    """Rows: each trial-0 candidate's hits (within 1% of the grid's best) per budget."""
     from lrkit.tasks import train
 
     cache = _load()
-    hits: dict[str, list[bool]] = {c: [] for c in FIRST}
+    hits = {c: {b: 0 for b in FIRST_BUDGETS} for c in FIRST}
+    n = 0
     for w in WORKLOADS:
-        t = task(w)
-        higher = t.info.higher_is_better
         for seed in seeds:
-            g = grid(w, seed, cache)
-            best = best_of(g, higher)
-            s, _ = suggestion(w, seed)
-            line = []
-            for c, spec in FIRST.items():
-                m = train(t, lr=s, schedule=spec.format(s=s, m=s * 0.01, m10=s * 0.1, T=BUDGET, w=BUDGET // 20,
-                                                       st=BUDGET - 1 - BUDGET // 5, d=BUDGET // 5), seed=seed).metric
-                hits[c].append(near(m, best, higher))
-                line.append(f"{c} {m:.4g}{'*' if hits[c][-1] else ''}")
-            print(f"{w} s{seed}: best {best:.4g} at {GRID[g.index(best)]:.3g}, s={s:.3g}: " + ", ".join(line),
-                  flush=True)
-    for c, h in hits.items():
-        print(f"{c}: {sum(h)}/{len(h)} within 1%")
+            s, _ = suggestion(w, seed)  # the sweep does not depend on the budget
+            n += 1
+            for b in FIRST_BUDGETS:
+                t = task(w, b)
+                higher = t.info.higher_is_better
+                best = best_of(grid(w, seed, cache, b), higher)
+                for c, spec in FIRST.items():
+                    sched = spec.format(s=s, m=s * 0.01, m10=s * 0.1, T=b, w=b // 20, st=b - 1 - b // 5, d=b // 5)
+                    hits[c][b] += near(train(t, lr=s, schedule=sched, seed=seed).metric, best, higher)
+            print(f"first trial: {w} seed {seed} done", file=sys.stderr, flush=True)
+    return [[c, *(f"{h[b]}/{n}" for b in FIRST_BUDGETS), f"{sum(h.values())}/{n * len(FIRST_BUDGETS)}"]
+            for c, h in hits.items()]
 
 
-def search(seeds: list[int], trials: int, pruner: str) -> None:
-    """Steps to 1%: lrkit tune vs naive TPE vs the grid, per workload and seed."""
+def search(seeds: list[int], trials: int) -> list[list[Any]]:
+    """Rows: steps to 1% of naive TPE and of tune under each pruning setting."""
     import tempfile
 
     from tune_efficiency import _trace_stats, naive_tpe
 
-    from lrkit.tuning import tune
+    from lrkit.tuning import _tune, tune
 
     cache = _load()
     grid_steps = len(GRID) * BUDGET
-    tally: dict[str, list[float]] = {"lrkit": [], "naive": []}
-    for w in WORKLOADS:
-        t = task(w)
-        higher = t.info.higher_is_better
-        for seed in seeds:
-            best = best_of(grid(w, seed, cache), higher)
-            nv, _ = _trace_stats(naive_tpe(t, seed, trials, BUDGET, t.info.default_optimizer), 0, best, higher,
-                                 grid_steps // 4)
-            with tempfile.TemporaryDirectory() as out:
-                r = tune(t, n_trials=trials, seed=seed, out=out, pruner=pruner)
-            trace = [(x["steps"] or 0, x["value"] if x["state"] == "COMPLETE" else math.nan) for x in r.trials]
-            lk, _ = _trace_stats(trace, r.finder["steps"], best, higher, grid_steps // 4)
-            tally["lrkit"].append(lk)
-            tally["naive"].append(nv)
-            print(f"{w} s{seed}: lrkit {lk:.0f} naive {nv:.0f} (grid {grid_steps}); best {r.best_schedule}",
-                  flush=True)
-    lk, nv = np.array(tally["lrkit"]), np.array(tally["naive"])
-    print(f"lrkit reached 1% in {np.isfinite(lk).sum()}/{lk.size}; <= 25% grid in {(lk <= grid_steps / 4).sum()}; "
-          f"<= 50% naive in {(lk <= nv / 2).sum()}; median lrkit {np.median(lk):.0f}, naive {np.median(nv):.0f}")
+    reach: dict[str, list[float]] = {"naive TPE": [], **{k: [] for k in SETTINGS}}
+    default_rung = _tune.FIRST_RUNG
+    try:
+        for w in WORKLOADS:
+            t = task(w)
+            higher = t.info.higher_is_better
+            for seed in seeds:
+                best = best_of(grid(w, seed, cache), higher)
+                naive = naive_tpe(t, seed, trials, BUDGET, t.info.default_optimizer)
+                reach["naive TPE"].append(_trace_stats(naive, 0, best, higher, grid_steps)[0])
+                for label, (pruner, rung) in SETTINGS.items():
+                    _tune.FIRST_RUNG = rung
+                    with tempfile.TemporaryDirectory() as out:
+                        r = tune(t, n_trials=trials, seed=seed, out=out, pruner=pruner)
+                    trace = [(x["steps"] or 0, x["value"] if x["state"] == "COMPLETE" else math.nan)
+                             for x in r.trials]
+                    reach[label].append(_trace_stats(trace, r.finder["steps"], best, higher, grid_steps)[0])
+                print(f"search: {w} seed {seed}: " + ", ".join(f"{k} {v[-1]:.0f}" for k, v in reach.items()),
+                      file=sys.stderr, flush=True)
+    finally:
+        _tune.FIRST_RUNG = default_rung
+    naive = np.array(reach["naive TPE"])
+    rows = []
+    for label, values in reach.items():
+        v = np.array(values)
+        rows.append([label, f"{np.isfinite(v).sum()}/{v.size}", f"{np.median(v):.0f}",
+                     f"{(v <= grid_steps / 4).sum()}/{v.size}",
+                     "-" if label == "naive TPE" else f"{(v <= naive / 2).sum()}/{v.size}"])
+    return rows
 
 
 def main() -> None:
-    global BUDGET
     import optuna
     import torch
+
+    from _record import markdown_table, print_table, record
 
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--first", action="store_true")
-    ap.add_argument("--search", action="store_true")
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     ap.add_argument("--trials", type=int, default=12)
-    ap.add_argument("--pruner", default="hyperband")
-    ap.add_argument("--prune-start", type=float, default=None, help="Hyperband's first rung / budget")
-    ap.add_argument("--budget", type=int, default=BUDGET, help="steps per run (300, or 1500 for the noise floor)")
+    ap.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = ap.parse_args()
-    BUDGET = args.budget
-    if args.first:
-        first(args.seeds)
-    if args.prune_start is not None:  # try Hyperband's first rung at another fraction of the budget
-        from lrkit.tuning import _tune
-
-        make = _tune.make_pruner
-        _tune.make_pruner = lambda name, *, min_resource, max_resource: make(
-            name, min_resource=max(1, int(args.prune_start * max_resource)), max_resource=max_resource)
-    if args.search:
-        search(args.seeds, args.trials, args.pruner)
+    fh = ["first trial at s", *(f"{b} steps" for b in FIRST_BUDGETS), "all"]
+    sh = ["search", "reached 1%", "median steps to 1%", "<= 25% of grid", "<= 50% of naive (paired)"]
+    frows = first(args.seeds)
+    print_table(frows, fh)
+    srows = search(args.seeds, args.trials)
+    print_table(srows, sh)
+    if args.no_record:
+        return
+    body = (
+        f"Development workloads (not built-in tasks): {', '.join(WORKLOADS)}; from_arrays, MLP 64 tanh, "
+        f"batch 32; seeds {args.seeds}; ground truth: constant-rate grid of {len(GRID)} rates "
+        "(1e-4.5 .. 10^0.5). A hit / 'reached' = a final metric within 1% of that seed's grid best.\n\n"
+        "**First trial**: the range test's suggestion s (rule='auto') trained once with each schedule "
+        "(hits per budget):\n\n" + markdown_table(frows, fh)
+        + f"\n\n**Search** ({BUDGET} steps, {args.trials} trials, grid = {len(GRID) * BUDGET} steps; an "
+        "unreached search counts as infinite in the median): tune's defaults with the pruner's first "
+        "decision moved, against naive TPE:\n\n" + markdown_table(srows, sh)
+    )
+    record("tune_dev", "Tuning defaults on the development set (not the built-in tasks)", body,
+           command="nice .venv/bin/python benchmarks/tune_dev.py")
 
 
 if __name__ == "__main__":

@@ -160,6 +160,16 @@ def test_finder_seeds_the_rate_range_and_the_first_trial(tmp_path):
     assert [t["lr"] for t in r2.trials].count(s) == 1 and r2.n_complete == 3
 
 
+def test_a_space_sampling_optimizers_queues_the_task_optimizer_or_nothing(tmp_path):
+    kw = dict(n_trials=1, budget=4, pruner="none")
+    space = {"schedules": ["constant"], "optimizers": ["sgd", "adamw"]}
+    r = tune("charlm-small", out=tmp_path / "a", space=space, **kw)
+    # the range test swept the task's own AdamW, so its rate is queued with AdamW
+    assert r.trials[0]["params"] == {"lr": r.finder["suggestion"], "optimizer": "adamw"}
+    other = tune("charlm-small", out=tmp_path / "b", space={**space, "optimizers": ["sgd", "adam"]}, **kw)
+    assert other.trials[0]["lr"] != other.finder["suggestion"]
+
+
 def test_adaptive_optimizers_get_the_falling_rule_and_user_rates_no_first_trial(tmp_path):
     r = tune("charlm-small", n_trials=1, budget=4, out=tmp_path / "a", pruner="none",
              space={"schedules": ["constant"]})

@@ -117,7 +117,8 @@ def first_trial(space: SearchSpace, lr: float) -> dict[str, Any]:
     Example:
         >>> first_trial(SearchSpace(lr=(1e-3, 1.0)), 0.02)
         {'lr': 0.02, 'schedule': 'cosine', 'final_ratio': 0.01}
-        >>> first_trial(SearchSpace(lr=(1e-3, 1.0), schedules=("constant", "wsd"), final_ratio=(0.1, 0.3)), 5.0)
+        >>> space = SearchSpace(lr=(1e-3, 1.0), schedules=("constant", "wsd"), final_ratio=(0.1, 0.3))
+        >>> first_trial(space, 5.0)
         {'lr': 1.0, 'schedule': 'wsd', 'warmup_fraction': 0.05, 'decay_fraction': 0.2, 'final_ratio': 0.1}
     """
     lr = check_positive("lr", lr, "first_trial")

@@ -59,7 +59,8 @@ def _run_finder(target: Target, seed: int, notes: list[str]) -> dict[str, Any]:
         warnings.simplefilter("always")
         # rule="auto" (find_lr's default): the rule follows the optimizer's kind; the search
         # range around its suggestion was measured for it on a development set (docs/tuning.md).
-        res = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"], rule="auto")
+        res = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"],
+                      rule="auto")
     notes.extend(f"finder: {w.message}" for w in caught)
     if res.suggestion is None:
         raise LRKitError(f"the range test found no suggestion: {res.reason}")
@@ -255,7 +256,8 @@ def tune(
                 st.stop()
 
         if n_existing == 0 and (first := _first_params(target, the_space, finder)) is not None:
-            # skip_if_exists: a worker joining at the same instant queues the same point once
+            # skip_if_exists: a worker that found the study empty just after this one does not
+            # queue it again (only a truly simultaneous start can run it twice)
             study.enqueue_trial(first, user_attrs={"first": "finder"}, skip_if_exists=True)
         if shared:  # fail (and re-queue) trials of killed workers before counting what is left
             with warnings.catch_warnings():
