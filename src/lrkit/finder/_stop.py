@@ -59,8 +59,10 @@ class DivergenceMonitor:
     minimum are kept as numbers, and the bar's costly term, the noise of the
     whole curve so far, is needed only when a loss clears the cheap lower bound
     of the bar that leaves it out (in a sweep, a handful of times near the
-    blow-up); it then comes from :class:`~lrkit.finder._running.RunningNoise`
-    in :math:`O(\\log n)`, equal bit for bit to ``noise_scale`` of the losses.
+    blow-up). It then comes from :class:`~lrkit.finder._running.RunningNoise`,
+    equal bit for bit to ``noise_scale`` of the losses, at :math:`O(\\log n)`
+    per query and per loss it has not seen yet (one binary insertion each), so
+    a whole sweep stays :math:`O(n \\log n)` even if every loss needs it.
 
     Args:
         threshold: :math:`\\tau` (> 0), the rise above the best level, in units
