@@ -116,7 +116,9 @@ def smooth_rows(
     return np.where(s0 > 0, out, y), np.where(s0 > 0, lev, 1.0)
 
 
-def half_depth_rows(lrs: np.ndarray, losses: np.ndarray, rule: str, *, window: float | None = None) -> list:
+def half_depth_rows(
+    lrs: np.ndarray, losses: np.ndarray, rule: str, *, window: float | None = None
+) -> list[float | None]:
     """``suggest(lrs, row, rule).lr`` for every row of a finite ``(r, n)`` array, for ``default``/``falling``.
 
     Per row, as :func:`~lrkit.finder.valley_geometry`: cut at the divergence
@@ -147,7 +149,7 @@ def half_depth_rows(lrs: np.ndarray, losses: np.ndarray, rule: str, *, window: f
     x_smooth = np.log10(10.0**x)
     stops = divergence_rows(y)
     lengths = np.where(stops >= 0, stops, y.shape[1])
-    out: list = [None] * y.shape[0]
+    out: list[float | None] = [None] * y.shape[0]
     for m in np.unique(lengths).tolist():
         if m < MIN_POINTS:
             continue
