@@ -137,7 +137,7 @@ class Batches:
             return _to(batch, self.device)
         if self.model_device is not None:
             # The usual (inputs, target) pair of tensors is checked inline: this runs once
-            # per update, and the generic walk below costs more than a small model's step.
+            # per update, and the generic walk below costs a few microseconds each time.
             if type(batch) is tuple and len(batch) == 2:  # noqa: E721 (exact types: no subclasses)
                 a, b = batch
                 if (type(a) is torch.Tensor and type(b) is torch.Tensor  # noqa: E721

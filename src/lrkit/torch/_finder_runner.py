@@ -32,8 +32,9 @@ __all__ = ["Runner", "progress_bar"]
 # merely overflowing the fp16 range but are genuinely non-finite.
 MAX_AMP_SKIPS = 16
 
-# The progress bar is redrawn a few times a second at most (Rich refreshes at 10 Hz
-# anyway); updating its text every step would cost more than a small model's update.
+# The progress bar's text is updated ten times a second at most (Rich redraws at 10 Hz
+# anyway): formatting and handing it over every update costs ~1.3 us, half a percent of
+# a small model's update, for nothing anyone can see.
 _BAR_INTERVAL_S = 0.1
 
 
