@@ -6,6 +6,8 @@ small sklearn data set (breast cancer, a 4-class ``make_classification``, two mo
 Friedman #1 regression) wrapped with :func:`lrkit.tasks.from_arrays` around a
 64-unit tanh MLP (batch 32, 300 steps) and one of the task optimizers:
 
+0. **Rate range** (offline, no training): on ``finder_dev.py``'s cached sweeps and grids,
+   how candidate ranges around the suggestion meet the near-best band.
 1. **Ground truth**: a constant-rate grid of 11 rates (1e-4.5 .. 10^0.5, half-decade
    steps) per seed; cached in ``results/tune_dev.json``.
 2. **First trial**: the range test's suggestion ``s`` (``rule="auto"``) trained once
@@ -116,6 +118,56 @@ def suggestion(workload: str, seed: int) -> tuple[float, int]:
     return float(r.suggestion), int(r.steps)
 
 
+#: Rate ranges tried, as (decades below s, decades above s); the first is tune's.
+RANGES = ((1.5, 1.0), (1.0, 1.0), (0.5, 0.5), (2.0, 1.0), (1.5, 1.5))
+
+
+def ranges() -> list[list[Any]]:
+    """Rows: how each rate range around s covers the near-best band, on ``finder_dev.py``'s cached runs.
+
+    For every (workload, seed, budget) of the finder's development set, the grid's mean
+    metric is interpolated in log-lr; the *band* is the rates within 1% of the grid's
+    best. A range "covers" when it meets the band; ``P`` is the chance that a log-uniform
+    draw from the range lands in it (the hit rate of a random trial).
+    """
+    from finder_dev import ADAPTIVE, BUDGETS
+    from finder_dev import CACHE as DEV_CACHE
+
+    from lrkit.finder import rules
+
+    dev = json.loads(DEV_CACHE.read_text())
+    cases = []  # (adaptive?, log10(rate / s) on a fine grid, near-best mask)
+    for key, entry in dev.items():
+        if "@" in key:
+            continue
+        opt = key.split("/")[1]
+        rule = rules["falling" if opt in ADAPTIVE else "default"]  # what find_lr's rule="auto" picks
+        for budget in BUDGETS:
+            grid_of = dev[key if budget == BUDGETS[0] else f"{key}@{budget}"]["grid"]
+            lrs = sorted(grid_of, key=float)
+            for i, (sweep_lrs, sweep_losses) in enumerate(entry["sweeps"]):
+                s = rule(np.asarray(sweep_lrs), np.asarray(sweep_losses)).lr
+                m = np.array([grid_of[lr][i] for lr in lrs])
+                x = np.log10([float(lr) for lr in lrs])
+                fine = np.linspace(x[0], x[-1], 2001)
+                fm = np.interp(fine, x, m)
+                cases.append((opt in ADAPTIVE, fine - np.log10(s), fm >= m.max() - 0.01 * abs(m.max())))
+    rows = []
+    for below, above in RANGES:
+        row: list[Any] = [f"[s / 10^{below:g}, s * 10^{above:g}]"]
+        for adaptive in (False, True):
+            cov, probs = [], []
+            for a, rel, band in cases:
+                if a != adaptive:
+                    continue
+                cov.append(bool((band & (rel >= -below) & (rel <= above)).any()))
+                draws = np.linspace(-below, above, 400)  # outside the grid: its end's value
+                probs.append(band[np.clip(np.searchsorted(rel, draws), 0, rel.size - 1)].mean())
+            row += [f"{sum(cov)}/{len(cov)}", f"{np.median(probs):.2f}"]
+        rows.append(row)
+    return rows
+
+
 def first(seeds: list[int]) -> list[list[Any]]:
     """Rows: each trial-0 candidate's hits (within 1% of the grid's best) per budget."""
     from lrkit.tasks import train
@@ -195,6 +247,10 @@ def main() -> None:
     args = ap.parse_args()
     fh = ["first trial at s", *(f"{b} steps" for b in FIRST_BUDGETS), "all"]
     sh = ["search", "reached 1%", "median steps to 1%", "<= 25% of grid", "<= 50% of naive (paired)"]
+    rh = ["rate range", "SGD-like (default rule): covers band", "median P", "adaptive (falling rule): covers band",
+          "median P"]
+    rrows = ranges()
+    print_table(rrows, rh)
     frows = first(args.seeds)
     print_table(frows, fh)
     srows = search(args.seeds, args.trials)
@@ -205,6 +261,10 @@ def main() -> None:
         f"Development workloads (not built-in tasks): {', '.join(WORKLOADS)}; from_arrays, MLP 64 tanh, "
         f"batch 32; seeds {args.seeds}; ground truth: constant-rate grid of {len(GRID)} rates "
         "(1e-4.5 .. 10^0.5). A hit / 'reached' = a final metric within 1% of that seed's grid best.\n\n"
+        "**Rate range** around the suggestion s (offline, on `finder_dev.py`'s cached sweeps and grids: 20 "
+        "workloads x 2 seeds x budgets 300 and 1500): does the range meet the band of rates within 1% of the "
+        "grid's best, and the median chance P that a log-uniform draw from it lands in that band:\n\n"
+        + markdown_table(rrows, rh) + "\n\n"
         "**First trial**: the range test's suggestion s (rule='auto') trained once with each schedule "
         "(hits per budget):\n\n" + markdown_table(frows, fh)
         + f"\n\n**Search** ({BUDGET} steps, {args.trials} trials, grid = {len(GRID) * BUDGET} steps; an "

@@ -37,7 +37,7 @@ from lrkit.tuning._space import TUNABLE_SCHEDULES, SearchSpace
 __all__ = ["schedule_from_params", "first_trial", "FIRST_TRIAL"]
 
 #: The first trial's schedule, in order of preference (the first one the space holds),
-#: and its shape. Chosen on the development set (``benchmarks/tune_dev.py --first``, 8
+#: and its shape. Chosen on the development set (``benchmarks/tune_dev.py``, 8
 #: workloads x 3 seeds x budgets of 60, 300 and 1500 steps): at the suggested rate,
 #: cosine to 1% of the peak came within 1% of the constant-rate grid's best on 36 of 72
 #: runs, as did cosine to 10% and wsd (20% cool-down); warmup_cosine 29, constant 28.
