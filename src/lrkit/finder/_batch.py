@@ -17,8 +17,15 @@ from __future__ import annotations
 import numpy as np
 
 from lrkit.finder._default import EDGE_WEIGHT, FLAT_SIGMAS
-from lrkit.finder._smooth import DEFAULT_WINDOW, MIN_NEIGHBOURS, _kth_neighbour_distance, _tricube
-from lrkit.finder._stop import _noise_rows, divergence_rows
+from lrkit.finder._smooth import (
+    DEFAULT_WINDOW,
+    MIN_NEIGHBOURS,
+    _kernel_geometry,
+    _kth_neighbour_distance,
+    _solve_line,
+    _tricube,
+)
+from lrkit.finder._stop import _noise_rows, divergence_rows, _median_of_three
 from lrkit.finder._suggestion import MIN_POINTS
 
 __all__ = ["smooth_rows", "half_depth_rows", "BATCHED_RULES"]
@@ -34,8 +41,7 @@ BATCHED_RULES = {"default": EDGE_WEIGHT, "falling": 0.0}
 def _middle3(y: np.ndarray) -> np.ndarray:
     """The median of each point and its two neighbours (the end points are kept)."""
     med = y.copy()
-    a, b, c = y[:, :-2], y[:, 1:-1], y[:, 2:]
-    med[:, 1:-1] = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
+    med[:, 1:-1] = _median_of_three(y[:, :-2], y[:, 1:-1], y[:, 2:])
     return med
 
 
@@ -82,13 +88,8 @@ def smooth_rows(
     h = np.maximum(h0, 1.25 * _kth_neighbour_distance(x, min(MIN_NEIGHBOURS, n - 1)))
     robust_w = _spike_rows(y) if robust else np.ones(y.shape)
     # The kernel's geometry depends on the grid only: one (n, width) table for every row.
-    lo = np.searchsorted(x, x - h, side="left")
-    hi = np.searchsorted(x, x + h, side="right")
-    width = int(np.max(hi - lo))
-    idx = lo[:, None] + np.arange(width)[None, :]
-    inside = idx < hi[:, None]
-    idx = np.minimum(idx, n - 1)
-    dx = x[idx] - x[:, None]
+    idx, inside, dx = _kernel_geometry(x, h)
+    width = idx.shape[1]
     # The 1-D code's (kernel * robust) * inside equals (kernel * inside) * robust exactly (the
     # weights are finite and >= 0, inside is 0 or 1), and the first product is per grid.
     kernel = _tricube(dx / h[:, None]) * inside
@@ -104,16 +105,7 @@ def smooth_rows(
         wdx = w * dx  # the 1-D code's w * dx * dx and w * dx * yy are (w * dx) * ...
         sums[:, block] = (w.sum(axis=-1), wdx.sum(axis=-1), (wdx * dx).sum(axis=-1),
                           (w * yy).sum(axis=-1), (wdx * yy).sum(axis=-1))
-    s0, s1, s2, t0, t1 = sums
-    det = s0 * s2 - s1 * s1
-    well_posed = det > 1e-12 * np.maximum(s0 * s2, 1e-300)
-    safe_det = np.where(well_posed, det, 1.0)
-    line = (s2 * t0 - s1 * t1) / safe_det
-    mean = t0 / np.where(s0 > 0, s0, 1.0)
-    out = np.where(well_posed, line, mean)
-    safe_s0 = np.where(s0 > 0, s0, 1.0)
-    lev = np.where(well_posed, robust_w * s2 / safe_det, robust_w / safe_s0)
-    return np.where(s0 > 0, out, y), np.where(s0 > 0, lev, 1.0)
+    return _solve_line(*sums, robust_w, y)
 
 
 def half_depth_rows(

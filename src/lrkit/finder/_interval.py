@@ -133,6 +133,8 @@ def _replicates(
     computed for all replicates with the same cut together.
     """
     n = y.size
+    # A cut at 0 (no curve before divergence) resamples the whole sweep, as it always has.
+    own_cut = divergence_index(y) or n
     bases, cuts, signs = [], [], []
     for _ in range(replicates):
         if sweeps is None:
@@ -141,8 +143,7 @@ def _replicates(
             base = sweeps[rng.integers(0, sweeps.shape[0], sweeps.shape[0])].mean(axis=0)
             if not np.all(np.isfinite(base)):
                 base = y
-        # A cut at 0 (no curve before divergence) resamples the whole sweep, as it always has.
-        m = (divergence_index(base) or n) if sweeps is not None or not cuts else cuts[0]
+        m = own_cut if base is y else (divergence_index(base) or n)
         bases.append(base)
         cuts.append(m)
         # rng.choice((-1.0, 1.0), size=m), the same draws, without choice's per-call overhead.

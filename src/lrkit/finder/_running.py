@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 __all__ = ["RunningNoise"]
 
+
 class RunningNoise:
     """Exact :func:`~lrkit.finder.noise_scale` of a growing sequence of losses.
 

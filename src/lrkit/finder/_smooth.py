@@ -37,14 +37,11 @@ def _tricube(u: np.ndarray) -> np.ndarray:
     return a * a * a
 
 
-def _local_linear(
-    x: np.ndarray, y: np.ndarray, h: np.ndarray, robust: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """One LOESS pass: the value at each ``x_i`` of a weighted line fit around it, and its leverage.
+def _kernel_geometry(x: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The windows of the local fits, which depend on the grid only: ``(idx, inside, dx)``.
 
-    The leverage :math:`H_{ii}` is the weight of :math:`y_i` in its own fitted value
-    (:math:`w_{ii} S_2 / (S_0 S_2 - S_1^2)` for a line); the bootstrap uses it to undo
-    the shrinkage of residuals about a smooth.
+    Row ``i`` lists the points within ``h_i`` of ``x_i``: their indices ``idx`` (padded to one
+    width with the last index), whether each is really inside, and ``dx = x_j - x_i``.
     """
     n = x.size
     lo = np.searchsorted(x, x - h, side="left")
@@ -53,14 +50,18 @@ def _local_linear(
     idx = lo[:, None] + np.arange(width)[None, :]
     inside = idx < hi[:, None]
     idx = np.minimum(idx, n - 1)
-    dx = x[idx] - x[:, None]
-    w = _tricube(dx / h[:, None]) * robust[idx] * inside
-    yy = y[idx]
-    s0 = w.sum(axis=1)
-    s1 = (w * dx).sum(axis=1)
-    s2 = (w * dx * dx).sum(axis=1)
-    t0 = (w * yy).sum(axis=1)
-    t1 = (w * dx * yy).sum(axis=1)
+    return idx, inside, x[idx] - x[:, None]
+
+
+def _solve_line(
+    s0: np.ndarray, s1: np.ndarray, s2: np.ndarray, t0: np.ndarray, t1: np.ndarray,
+    robust: np.ndarray, y: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each local line's intercept and its point's leverage from the weighted sums.
+
+    ``s_k = sum_j w_j dx_j^k`` and ``t_k = sum_j w_j dx_j^k y_j``; element-wise, so it
+    serves one curve (:func:`_local_linear`) and many rows (``lrkit.finder._batch``) alike.
+    """
     det = s0 * s2 - s1 * s1
     # A window whose points all share one x (or carry one point's weight) has no
     # slope to fit: fall back to the weighted mean there.
@@ -72,6 +73,26 @@ def _local_linear(
     safe_s0 = np.where(s0 > 0, s0, 1.0)
     lev = np.where(well_posed, robust * s2 / safe_det, robust / safe_s0)
     return np.where(s0 > 0, out, y), np.where(s0 > 0, lev, 1.0)
+
+
+def _local_linear(
+    x: np.ndarray, y: np.ndarray, h: np.ndarray, robust: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """One LOESS pass: the value at each ``x_i`` of a weighted line fit around it, and its leverage.
+
+    The leverage :math:`H_{ii}` is the weight of :math:`y_i` in its own fitted value
+    (:math:`w_{ii} S_2 / (S_0 S_2 - S_1^2)` for a line); the bootstrap uses it to undo
+    the shrinkage of residuals about a smooth.
+    """
+    idx, inside, dx = _kernel_geometry(x, h)
+    w = _tricube(dx / h[:, None]) * robust[idx] * inside
+    yy = y[idx]
+    s0 = w.sum(axis=1)
+    s1 = (w * dx).sum(axis=1)
+    s2 = (w * dx * dx).sum(axis=1)
+    t0 = (w * yy).sum(axis=1)
+    t1 = (w * dx * yy).sum(axis=1)
+    return _solve_line(s0, s1, s2, t0, t1, robust, y)
 
 
 def _spike_weights(y: np.ndarray) -> np.ndarray:

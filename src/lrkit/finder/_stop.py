@@ -202,6 +202,11 @@ def _cut_back(end: int, above: list[bool] | np.ndarray) -> int:
             return end
 
 
+def _median_of_three(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """The element-wise median of three arrays (a selection, so exactly one of the values)."""
+    return np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
+
+
 def _median_rows(a: np.ndarray) -> np.ndarray:
     """``np.median(a, axis=1)`` with its arithmetic (the middle order statistic, or the mean of two)."""
     n = a.shape[1]
@@ -248,8 +253,7 @@ def divergence_rows(losses: np.ndarray, threshold: float = DEFAULT_THRESHOLD) ->
     tau = float(threshold)
     med = y.copy()
     med[:, 1] = (y[:, 0] + y[:, 1]) / 2
-    a, b, c = y[:, :-2], y[:, 1:-1], y[:, 2:]
-    med[:, 2:] = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
+    med[:, 2:] = _median_of_three(y[:, :-2], y[:, 1:-1], y[:, 2:])
     best = np.minimum.accumulate(med, axis=1)
     head = y[:, :WARMUP]
     start = _median_rows(head)[:, None]
