@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import types
 
 import numpy as np
 import torch
 from torch import nn
 
 from lrkit.torch import find_lr
+from lrkit.torch import _finder_runner
 from lrkit.torch._batches import Batches, default_forward
 from lrkit.torch._finder_runner import Runner
 from lrkit.torch._groups import initial_scales, parse_key
@@ -79,7 +81,7 @@ def test_accumulated_loss_is_the_float64_mean_of_the_micro_batch_losses():
     assert _runner(model, opt, data, accumulation_steps=3).update(1e-3) == expected
 
 
-def test_progress_bar_is_redrawn_at_most_every_tenth_of_a_second():
+def test_progress_bar_is_redrawn_at_most_every_tenth_of_a_second(monkeypatch):
     class Bar:
         def __init__(self) -> None:
             self.calls: list[dict] = []
@@ -87,14 +89,18 @@ def test_progress_bar_is_redrawn_at_most_every_tenth_of_a_second():
         def update(self, task: int, **kw: object) -> None:
             self.calls.append(kw)
 
+    # A fake clock that moves 0.03 s per reading (one reading per update): a redraw every 4th step.
+    clock = iter(np.arange(1000) * 0.03)
+    monkeypatch.setattr(_finder_runner, "time", types.SimpleNamespace(monotonic=lambda: float(next(clock))))
     bar = Bar()
     model, opt = _model_and_optimizer("sgd")
     runner = _runner(model, opt, _data(), bar=(bar, 0))
     result = runner.sweep(0, dict(start=1e-5, end=1e-3, num_steps=20, interval=False))
     assert result.steps == 20
-    # The first step is drawn at once; a 20-step sweep of a tiny model takes far less than 0.1 s more.
-    assert 1 <= len(bar.calls) <= 3 and bar.calls[0]["advance"] == 1
-    assert sum(c["advance"] for c in bar.calls) <= 20
+    drawn = [c for c in bar.calls if "description" in c]
+    assert [c["advance"] for c in drawn] == [1, 4, 4, 4, 4]  # steps 0, 4, 8, 12, 16 (0.12 s apart)
+    assert bar.calls[-1] == {"advance": 3}  # the last three, flushed when the sweep ends
+    assert sum(c["advance"] for c in bar.calls) == 20
 
 
 def test_find_lr_reports_the_loop_cpu_time():

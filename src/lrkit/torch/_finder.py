@@ -211,4 +211,3 @@ def find_lr(
             snap.restore()
         finally:
             snap.close()
-
