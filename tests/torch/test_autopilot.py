@@ -12,39 +12,9 @@ torch = pytest.importorskip("torch")
 
 from lrkit import LRKitError  # noqa: E402
 from lrkit.torch import Autopilot  # noqa: E402
+from lrkit.torch._autopilot_guard import training_tensors  # noqa: E402
 
-
-def _regression(seed=0, n=512, d=8, noise=0.1):
-    g = torch.Generator().manual_seed(seed)
-    scales = torch.linspace(0.3, 3.0, d)
-    x = torch.randn(n, d, generator=g) * scales
-    w = torch.randn(d, generator=g)
-    y = x @ w + noise * torch.randn(n, generator=g)
-    return x, y
-
-
-def _run(budget=300, seed=0, faults=None, optimizer="sgd", **kw):
-    torch.manual_seed(seed)
-    x, y = _regression(seed)
-    model = torch.nn.Linear(x.shape[1], 1)
-    opt = torch.optim.SGD(model.parameters(), lr=1.0) if optimizer == "sgd" else torch.optim.Adam(model.parameters())
-    ap = Autopilot(opt, budget=budget, model=model, **kw)
-    g = torch.Generator().manual_seed(seed + 1)
-    seen = []
-    step = 0
-    while not ap.done:
-        opt.zero_grad()
-        i = torch.randint(0, len(x), (32,), generator=g)
-        loss = ((model(x[i]).squeeze(1) - y[i]) ** 2).mean()
-        loss.backward()
-        if faults:
-            loss = faults(step, ap, model, loss)
-        seen.append(float(loss.detach()))
-        ap.step(loss)
-        step += 1
-    with torch.no_grad():
-        final = float(((model(x).squeeze(1) - y) ** 2).mean())
-    return ap, model, final, step
+from ._autopilot_run import regression, run  # noqa: E402
 
 
 def test_probe_leaves_no_trace_and_costs_its_steps():
@@ -53,7 +23,7 @@ def test_probe_leaves_no_trace_and_costs_its_steps():
     before = [p.detach().clone() for p in model.parameters()]
     opt = torch.optim.SGD(model.parameters(), lr=1.0, momentum=0.9)
     ap = Autopilot(opt, budget=200, model=model, probe="rollback", probe_steps=30)
-    x, y = _regression()
+    x, y = regression()
     assert ap.schedule() is None  # unknown until the probe has run
     while ap.phase == "probe":
         opt.zero_grad()
@@ -68,10 +38,10 @@ def test_probe_leaves_no_trace_and_costs_its_steps():
 
 @pytest.mark.parametrize("probe", ["ramp", "rollback"])
 def test_peak_is_below_the_stability_limit_and_training_converges(probe):
-    x, _ = _regression()
+    x, _ = regression()
     hessian = 2 * (x.T @ x) / len(x)  # of the mean squared error (bias ignored: a lower bound on L)
     limit = 2.0 / float(torch.linalg.eigvalsh(hessian).max())
-    ap, _, final, steps = _run(probe=probe)
+    ap, _, final, steps = run(probe=probe)
     assert 0 < ap.peak < limit
     sched = ap.schedule()
     if probe == "rollback":  # warmup (5%) then cosine to zero, peaking at the probe's rate
@@ -84,12 +54,12 @@ def test_peak_is_below_the_stability_limit_and_training_converges(probe):
 
 
 def test_works_with_adam_too():
-    ap, _, final, _ = _run(optimizer="adam")
+    ap, _, final, _ = run(optimizer="adam")
     assert final < 0.05 and ap.peak > 0
 
 
 def test_nan_gradient_and_100x_spike_are_recovered_bitwise():
-    clean = _run(budget=400)[2]
+    clean = run(budget=400)[2]
     captured = {}
 
     def faults(step, ap, model, loss):
@@ -98,15 +68,15 @@ def test_nan_gradient_and_100x_spike_are_recovered_bitwise():
             captured["nan_snapshot"] = [t.clone() for t in ap._guard.snapshot["tensors"]]
             captured["nan_model"] = model
         if step == ap.probe_steps + 151:  # the state right after the NaN: exactly the snapshot
-            captured["after_nan"] = [t.detach().clone() for t in ap._tensors()]
+            captured["after_nan"] = [t.detach().clone() for t in training_tensors(ap.optimizer, model)]
         if step == ap.probe_steps + 260:
-            captured["before_spike"] = [t.detach().clone() for t in ap._tensors()]
+            captured["before_spike"] = [t.detach().clone() for t in training_tensors(ap.optimizer, model)]
             return loss * 100.0  # a 100x loss spike
         if step == ap.probe_steps + 261:
-            captured["after_spike"] = [t.detach().clone() for t in ap._tensors()]
+            captured["after_spike"] = [t.detach().clone() for t in training_tensors(ap.optimizer, model)]
         return loss
 
-    ap, model, final, _ = _run(budget=400, faults=faults)
+    ap, model, final, _ = run(budget=400, on_step=faults)
     faults_seen = [(e["fault"], e["action"]) for e in ap.events if "fault" in e]
     assert faults_seen == [("non-finite gradient", "rolled back"), ("loss spike", "skipped")]
     for a, b in zip(captured["after_nan"], captured["nan_snapshot"]):  # restored = snapshot, bitwise
@@ -165,7 +135,7 @@ def test_consecutive_spikes_roll_back():
             return loss * 1000.0
         return loss
 
-    ap, model, final, _ = _run(budget=300, faults=faults)
+    ap, model, final, _ = run(budget=300, on_step=faults)
     assert [(e["fault"], e["action"]) for e in ap.events if "fault" in e] == [
         ("loss spike", "skipped"), ("loss spike", "rolled back")]
     assert final < 0.05
@@ -177,19 +147,21 @@ def test_repeated_faults_cut_the_rate():
             return loss * float("nan")
         return loss
 
-    ap, model, final, _ = _run(budget=300, faults=faults)
+    ap, model, final, _ = run(budget=300, on_step=faults)
     assert [(e["fault"], e["action"]) for e in ap.events if "fault" in e] == [("non-finite loss", "rolled back")] * 3
     assert ap.scale == pytest.approx(0.25) and final < 0.05
 
 
-def test_state_dict_round_trip_continues_bit_identically():
-    x, y = _regression()
+@pytest.mark.parametrize("probe, budget, resume_at", [("rollback", 200, 120), ("ramp", 90, 40)])
+def test_state_dict_round_trip_continues_bit_identically(probe, budget, resume_at):
+    """Resumed in the main phase after either kind of probe (a ramp's refund is part of the state)."""
+    x, y = regression()
 
     def make():
         torch.manual_seed(0)
         model = torch.nn.Linear(8, 1)
         opt = torch.optim.SGD(model.parameters(), lr=1.0, momentum=0.9)
-        return model, opt, Autopilot(opt, budget=200, model=model)
+        return model, opt, Autopilot(opt, budget=budget, model=model, probe=probe)
 
     def train(model, opt, ap, steps, g):
         for _ in range(steps):
@@ -201,7 +173,8 @@ def test_state_dict_round_trip_continues_bit_identically():
 
     m1, o1, a1 = make()
     g1 = torch.Generator().manual_seed(5)
-    train(m1, o1, a1, 120, g1)
+    train(m1, o1, a1, resume_at, g1)
+    assert a1.phase == "main" and a1.ramp == (probe == "ramp")
     state = json.loads(json.dumps(a1.state_dict()))
     m2, o2, a2 = make()
     m2.load_state_dict(m1.state_dict())
@@ -210,17 +183,17 @@ def test_state_dict_round_trip_continues_bit_identically():
     g2 = torch.Generator()
     g2.set_state(g1.get_state())
     assert a2.lr == a1.lr
-    rest = a1.total_steps - a1.probe_steps - a1.t
+    rest = a1.main_steps - a1.t
     train(m1, o1, a1, rest, g1)
     train(m2, o2, a2, rest, g2)
-    assert a1.done and a2.done
+    assert a1.done and a2.done and a2.peak == a1.peak
     for p, q in zip(m1.parameters(), m2.parameters()):
         assert torch.equal(p, q)
 
 
 def test_without_a_budget_it_reacts_to_the_diagnosis():
     torch.manual_seed(0)
-    x, y = _regression(noise=1.0)
+    x, y = regression(noise=1.0)
     model = torch.nn.Linear(8, 1)
     opt = torch.optim.SGD(model.parameters(), lr=1.0)
     ap = Autopilot(opt, model=model, probe_steps=40, check_every=100)

@@ -3,7 +3,6 @@ for short budgets a ramp inside it whose updates up to the chosen peak are kept,
 
 from __future__ import annotations
 
-import copy
 import json
 
 import numpy as np
@@ -17,34 +16,7 @@ from lrkit.torch import Autopilot  # noqa: E402
 from lrkit.torch._autopilot_guard import Guard, reaction  # noqa: E402
 from lrkit.torch._autopilot_probe import MAX_STATES, MIN_RAMP, main_schedule, probe_plan  # noqa: E402
 
-
-def _data(seed=0, n=512, d=8):
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(n, d, generator=g) * torch.linspace(0.3, 3.0, d)
-    return x, x @ torch.randn(d, generator=g) + 0.1 * torch.randn(n, generator=g)
-
-
-def _loop(budget, optimizer="sgd", seed=0, on_step=None, **kw):
-    """Train to the end, ``on_step(ap, model)`` before every ``ap.step``; return (ap, final MSE, updates)."""
-    torch.manual_seed(seed)
-    x, y = _data(seed)
-    model = torch.nn.Linear(x.shape[1], 1)
-    params = model.parameters()
-    opt = torch.optim.SGD(params, lr=1.0) if optimizer == "sgd" else torch.optim.Adam(params)
-    ap = Autopilot(opt, budget=budget, model=model, **kw)
-    g = torch.Generator().manual_seed(seed + 1)
-    updates = 0
-    while not ap.done:
-        opt.zero_grad()
-        i = torch.randint(0, len(x), (32,), generator=g)
-        loss = ((model(x[i]).squeeze(1) - y[i]) ** 2).mean()
-        loss.backward()
-        if on_step is not None:
-            on_step(ap, model)
-        ap.step(loss)
-        updates += 1
-    with torch.no_grad():
-        return ap, float(((model(x).squeeze(1) - y) ** 2).mean()), updates
+from ._autopilot_run import regression, run  # noqa: E402
 
 
 @pytest.mark.parametrize("budget", [100, 200, 209, 300, 460, 920, 1000, 5000])
@@ -64,7 +36,7 @@ def test_a_known_budget_ramps_inside_it(budget):
 def _constant(lr, optimizer, budget, seed=0):
     """The reference: the same model, data and batches at a constant rate (NaN if it blew up)."""
     torch.manual_seed(seed)
-    x, y = _data(seed)
+    x, y = regression(seed)
     model = torch.nn.Linear(x.shape[1], 1)
     opt = (torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam)(model.parameters(), lr=lr)
     g = torch.Generator().manual_seed(seed + 1)
@@ -79,7 +51,7 @@ def _constant(lr, optimizer, budget, seed=0):
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_a_ramp_run_spends_exactly_its_budget_and_nears_the_best_constant_rate(optimizer):
-    ap, final, updates = _loop(120, optimizer)
+    ap, _, final, updates = run(120, optimizer=optimizer)
     assert ap.ramp and ap.events[0]["mode"] == "ramp"
     # The undone updates above the peak are refunded from the allowance, at most 10% of the budget.
     assert updates == ap.total_steps == 120 + ap.refund and 0 <= ap.refund <= 12
@@ -94,19 +66,17 @@ def test_a_ramp_run_spends_exactly_its_budget_and_nears_the_best_constant_rate(o
 def test_the_ramp_keeps_its_updates_up_to_the_peak_bitwise():
     before = []  # the parameters before each update of the ramp
 
-    def record(ap, model):
-        if ap.phase == "probe":
-            before.append([p.detach().clone() for p in model.parameters()])
-
     seen = {}
 
-    def check(ap, model):
-        record(ap, model)
+    def check(step, ap, model, loss):
+        if ap.phase == "probe":
+            before.append([p.detach().clone() for p in model.parameters()])
         if ap.phase == "main" and "after" not in seen:  # the first update after the ramp
             seen["after"] = [p.detach().clone() for p in model.parameters()]
             seen["lrs"], seen["peak"] = list(ap.probe_lrs), ap.peak
+        return loss
 
-    ap, _, _ = _loop(100, on_step=check)
+    ap, _, _, _ = run(100, on_step=check)
     lrs = np.array(seen["lrs"])
     keep = int(np.flatnonzero(lrs <= seen["peak"] * (1 + 1e-9))[-1]) + 1  # updates at rates <= the peak
     assert 0 < keep < len(lrs)  # the probe went past the peak, and the excess was undone
@@ -119,7 +89,7 @@ def test_the_ramp_keeps_its_updates_up_to_the_peak_bitwise():
 
 def test_a_long_ramp_holds_at_most_max_states_copies():
     torch.manual_seed(0)
-    x, y = _data()
+    x, y = regression()
     model = torch.nn.Linear(8, 1)
     opt = torch.optim.Adam(model.parameters())
     ap = Autopilot(opt, budget=1000, model=model)
@@ -140,7 +110,7 @@ def test_the_schedule_after_a_ramp_holds_the_peak_then_cools_down():
     t = np.arange(50)
     np.testing.assert_allclose(s(t), ref(t), rtol=0, atol=0)
     assert s(0) == s(39) == 0.3 and s(49) < 0.3 * 0.35
-    ap, _, _ = _loop(60)
+    ap, _, _, _ = run(60)
     expect = main_schedule(ap.peak, ap.main_steps, 0, ramp=True)
     assert ap.schedule()(ap.main_steps - 1) == pytest.approx(float(expect(ap.main_steps - 1)))
 
@@ -153,44 +123,9 @@ def test_auto_rule_follows_the_optimizer_kind():
     assert (ramp.lr_min, ramp.lr_max, ramp.lr) == (1e-4, 1.0, pytest.approx(1e-4))
 
 
-def test_state_dict_round_trip_after_a_ramp_is_bit_identical():
-    x, y = _data()
-
-    def make():
-        torch.manual_seed(0)
-        model = torch.nn.Linear(8, 1)
-        opt = torch.optim.SGD(model.parameters(), lr=1.0, momentum=0.9)
-        return model, opt, Autopilot(opt, budget=90, model=model)
-
-    def train(model, opt, ap, steps, g):
-        for _ in range(steps):
-            opt.zero_grad()
-            i = torch.randint(0, len(x), (32,), generator=g)
-            loss = ((model(x[i]).squeeze(1) - y[i]) ** 2).mean()
-            loss.backward()
-            ap.step(loss)
-
-    m1, o1, a1 = make()
-    g1 = torch.Generator().manual_seed(5)
-    train(m1, o1, a1, 40, g1)
-    assert a1.ramp and a1.phase == "main"
-    m2, o2, a2 = make()
-    m2.load_state_dict(m1.state_dict())
-    o2.load_state_dict(copy.deepcopy(o1.state_dict()))
-    a2.load_state_dict(json.loads(json.dumps(a1.state_dict())))
-    g2 = torch.Generator()
-    g2.set_state(g1.get_state())
-    rest = a1.main_steps - a1.t
-    train(m1, o1, a1, rest, g1)
-    train(m2, o2, a2, rest, g2)
-    assert a1.done and a2.done and a2.peak == a1.peak
-    for p, q in zip(m1.parameters(), m2.parameters()):
-        assert torch.equal(p, q)
-
-
 def test_a_ramp_resumed_midway_continues_bit_identically():
     """A resume drops the states recorded before it; here the ramp goes back to a later one."""
-    x, y = _data()
+    x, y = regression()
 
     def run(resume_at):
         torch.manual_seed(0)

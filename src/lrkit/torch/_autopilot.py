@@ -45,14 +45,7 @@ import torch
 from lrkit.diagnostics._monitor import Monitor
 from lrkit.errors import LRKitError, check_int, check_positive, check_range
 from lrkit.schedules import constant, warmup
-from lrkit.torch._autopilot_guard import (
-    Guard,
-    grads_finite,
-    reaction,
-    restore_snapshot,
-    take_snapshot,
-    training_tensors,
-)
+from lrkit.torch._autopilot_guard import Guard, grads_finite, reaction, restore_snapshot, take_snapshot
 from lrkit.torch._autopilot_probe import Probe, main_schedule, probe_settings
 
 __all__ = ["Autopilot"]
@@ -188,9 +181,6 @@ class Autopilot:
             g["lr"] = rate * r
 
     # -- snapshots and fault checks (lrkit.torch._autopilot_guard) -----------------------------
-    def _tensors(self) -> list[torch.Tensor]:
-        return training_tensors(self.optimizer, self.model)
-
     def _take_snapshot(self) -> dict[str, Any]:
         return take_snapshot(self.optimizer, self.model, self.t)
 
