@@ -31,13 +31,14 @@ def log_time_bands(tau: np.ndarray) -> list[np.ndarray]:
         [0, 1, 2]
     """
     u = np.log10(np.maximum(tau, 1e-300) / tau[-1])
-    out = []
-    for u0 in (-2.0, -1.0, 0.0):
-        idx = np.flatnonzero(np.abs(u - u0) <= 0.15)
-        if idx.size < 3:  # too few points that early: take the nearest three
-            idx = np.sort(np.argsort(np.abs(u - u0), kind="stable")[:3])
-        out.append(idx)
-    return out
+    return [_band(np.abs(u - u0) <= 0.15, np.abs(u - u0)) for u0 in (-2.0, -1.0, 0.0)]
+
+
+def _band(inside: np.ndarray, distance: np.ndarray) -> np.ndarray:
+    """The indices where ``inside`` holds, or the three nearest by ``distance`` if that is fewer
+    (a band too early, or too narrow, for the run's clock to have three points in it)."""
+    idx = np.flatnonzero(inside)
+    return idx if idx.size >= 3 else np.sort(np.argsort(distance, kind="stable")[:3])
 
 
 def log_time_levels(y: np.ndarray, tau: np.ndarray) -> tuple[float, float, float, int, int]:
@@ -109,12 +110,7 @@ def half_drop_z(y: np.ndarray, tau: np.ndarray, noise: np.ndarray) -> float:
         True
     """
     r = tau / tau[-1]
-
-    def band(mask: np.ndarray, near: float) -> np.ndarray:
-        idx = np.flatnonzero(mask)
-        return idx if idx.size >= 3 else np.sort(np.argsort(np.abs(r - near), kind="stable")[:3])
-
-    h, e = band(np.abs(r - 0.5) <= 0.05, 0.5), band(r >= 0.9, 1.0)
+    h, e = _band(np.abs(r - 0.5) <= 0.05, np.abs(r - 0.5)), _band(r >= 0.9, np.abs(r - 1.0))
     se2 = sum((1.25 * float(np.median(noise[b]))) ** 2 / b.size for b in (h, e))
     return (float(np.median(y[h])) - float(np.median(y[e]))) / max(float(np.sqrt(se2)), 1e-300)
 
