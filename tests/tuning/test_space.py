@@ -14,9 +14,9 @@ from lrkit.tuning import (
     TUNABLE_SCHEDULES,
     WIDE_LR_RANGE,
     SearchSpace,
+    first_trial,
     load_space,
     lr_range_from_finder,
-    first_trial,
     schedule_from_params,
 )
 from lrkit.tuning._to_schedule import FIRST_TRIAL
@@ -154,3 +154,5 @@ def test_first_trial_follows_the_space():
     assert sorted(f for f, _ in FIRST_TRIAL) == sorted(TUNABLE_SCHEDULES)
     with pytest.raises(LRKitError, match="`lr` of first_trial must be a finite number > 0"):
         first_trial(space, math.nan)
+    with pytest.raises(LRKitError, match="`space` of first_trial must be a SearchSpace; got dict"):
+        first_trial({"lr": [1e-3, 1e-1]}, 0.01)

@@ -30,7 +30,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from lrkit.errors import check_int, check_positive, unknown_name
+from lrkit.errors import LRKitError, check_int, check_positive, unknown_name
 from lrkit.schedules import Schedule, lookup
 from lrkit.tuning._space import TUNABLE_SCHEDULES, SearchSpace
 
@@ -112,7 +112,8 @@ def first_trial(space: SearchSpace, lr: float) -> dict[str, Any]:
         ``{"lr": ..., "schedule": ..., <shape keys>}`` as Optuna parameter names.
 
     Raises:
-        LRKitError: for a rate that is not a finite number > 0.
+        LRKitError: for a ``space`` that is not a :class:`SearchSpace`, or a rate that is
+            not a finite number > 0.
 
     Example:
         >>> first_trial(SearchSpace(lr=(1e-3, 1.0)), 0.02)
@@ -121,6 +122,8 @@ def first_trial(space: SearchSpace, lr: float) -> dict[str, Any]:
         >>> first_trial(space, 5.0)
         {'lr': 1.0, 'schedule': 'wsd', 'warmup_fraction': 0.05, 'decay_fraction': 0.2, 'final_ratio': 0.1}
     """
+    if not isinstance(space, SearchSpace):
+        raise LRKitError(f"`space` of first_trial must be a SearchSpace; got {type(space).__name__}.")
     lr = check_positive("lr", lr, "first_trial")
     family, shape = next((f, s) for f, s in FIRST_TRIAL if f in space.schedules)
     params: dict[str, Any] = {}
