@@ -18,7 +18,7 @@ Friedman #1 regression) wrapped with :func:`lrkit.tasks.from_arrays` around a
    TPE on the naive space (``tune_efficiency.naive_tpe``): steps until the first trial
    within 1% of the grid's best (the grid: 11 x 300 = 3300 steps).
 
-    nice .venv/bin/python benchmarks/tune_dev.py            # both parts; records BENCHMARKS.md
+    nice .venv/bin/python benchmarks/tune_dev.py            # every part; records BENCHMARKS.md
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def grid(workload: str, seed: int, cache: dict[str, Any], budget: int = BUDGET) 
     """Final metric at every grid rate (cached); a diverged run carries the task's worst value."""
     from lrkit.tasks import train
 
-    k = f"{workload}|{seed}" if budget == 300 else f"{workload}|{seed}|{budget}"
+    k = f"{workload}|{seed}" if budget == BUDGET else f"{workload}|{seed}|{budget}"
     if k not in cache:
         t = task(workload, budget)
         cache[k] = [train(t, lr=lr, seed=seed).metric for lr in GRID]
