@@ -24,6 +24,7 @@ def test_a_rolled_back_probe_costs_at_most_a_tenth_of_the_budget(budget):
     mode, steps = probe_plan(budget, "rollback")
     assert mode == "rollback" and 10 <= steps <= 0.1 * budget and steps == min(100, budget // 10)
     assert probe_plan(None, "auto") == ("rollback", 100)  # no budget: nothing to ramp inside
+    assert probe_plan(40, "rollback") == ("rollback", 10)  # below 100: the 10 points a range test reads
 
 
 @pytest.mark.parametrize("budget", [4, 10, 40, 100, 150, 199, 300, 920, 5000])

@@ -16,9 +16,10 @@ Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would 
      <= the peak (or up to ``ceil(P/20) - 1`` updates before it: at most 20 states are held).
      The updates undone above the peak were pure search: up to :math:`B/10` of them are added
      back to the main phase (``refund``), so the run costs at most 1.1 runs.
-   * ``"rollback"`` (no budget, or asked for): :math:`P = \\min(100, B/10)` updates over
-     ``1e-5 .. 10`` (``.. 1`` for the Adam family), then the model and optimizer are restored
-     bit for bit to their state before the probe: only its compute is spent (at most 10%).
+   * ``"rollback"`` (no budget, or asked for): :math:`P = \\max(10, \\min(100, B/10))` updates
+     over ``1e-5 .. 10`` (``.. 1`` for the Adam family), then the model and optimizer are restored
+     bit for bit to their state before the probe: only its compute is spent (10% of a budget of
+     100 or more; a range test needs its 10 points whatever the budget).
 2. **warmup** (``warmup`` updates; default 5% of the budget after a rolled-back probe, none
    after a ramp, which was one): linear from 0 to the peak.
 3. **main**: after a ramp, the peak held, then a 1-sqrt cool-down over the last 20% (``wsd``);

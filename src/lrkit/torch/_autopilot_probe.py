@@ -13,9 +13,10 @@ the budget :math:`B` and stay inside the allowance (the target is at most 1.15 r
   most the chosen peak, so the ramp below the peak keeps training. The updates undone were
   pure search: up to :math:`B/10` of them are refunded to the main phase from the compute
   allowance (the run costs at most :math:`1.1 B` updates), any more are lost from the budget.
-* **rollback** (no budget, or asked for): :math:`P = \\min(100, \\lfloor B/10 \\rfloor)` updates
-  over the full range; afterwards the model and optimizer are restored to their state before
-  the probe, so its wild updates leave no trace. It costs :math:`P \\le 0.1 B` extra updates.
+* **rollback** (no budget, or asked for): :math:`P = \\max(10, \\min(100, \\lfloor B/10 \\rfloor))`
+  updates over the full range; afterwards the model and optimizer are restored to their state
+  before the probe, so its wild updates leave no trace. It costs :math:`P` extra updates,
+  :math:`\\le 0.1 B` from a budget of 100 on (a range test needs its 10 points below that).
 
 Measured on ``benchmarks/no_tuning.py --dev`` (20 workloads that are not the built-in tasks,
 budgets 40 to 1500) against session 1's rolled-back probe of ``clip(0.1 B, 20, 100)`` updates
@@ -62,7 +63,7 @@ def probe_plan(budget: int | None, mode: str) -> tuple[str, int]:
     """
     if mode == "auto":
         mode = "rollback" if budget is None else "ramp"
-    if mode == "rollback":  # never above 10% of the budget
+    if mode == "rollback":  # 10% of the budget, but never under the 10 points a range test reads
         return mode, 100 if budget is None else max(10, min(100, budget // 10))
     # A ramp is part of the budget: a quarter of it, at least MIN_RAMP updates (the suggestion rules
     # need >= 8 usable points through the minibatch noise), at most 100 and half the budget.
