@@ -102,12 +102,6 @@ def best_of(values: list[float], higher: bool) -> float:
     return max(finite) if higher else min(finite)
 
 
-def near(value: float, best: float, higher: bool) -> bool:
-    if not math.isfinite(value):
-        return False
-    return value >= 0.99 * best if higher else value <= 1.01 * best
-
-
 def suggestion(workload: str, seed: int) -> tuple[float, int]:
     from lrkit.torch import find_lr
 
@@ -170,6 +164,8 @@ def ranges() -> list[list[Any]]:
 
 def first(seeds: list[int]) -> list[list[Any]]:
     """Rows: each trial-0 candidate's hits (within 1% of the grid's best) per budget."""
+    from tune_efficiency import _near
+
     from lrkit.tasks import train
 
     cache = _load()
@@ -185,7 +181,7 @@ def first(seeds: list[int]) -> list[list[Any]]:
                 best = best_of(grid(w, seed, cache, b), higher)
                 for c, spec in FIRST.items():
                     sched = spec.format(s=s, m=s * 0.01, m10=s * 0.1, T=b, w=b // 20, st=b - 1 - b // 5, d=b // 5)
-                    hits[c][b] += near(train(t, lr=s, schedule=sched, seed=seed).metric, best, higher)
+                    hits[c][b] += _near(train(t, lr=s, schedule=sched, seed=seed).metric, best, higher)
             print(f"first trial: {w} seed {seed} done", file=sys.stderr, flush=True)
     return [[c, *(f"{h[b]}/{n}" for b in FIRST_BUDGETS), f"{sum(h.values())}/{n * len(FIRST_BUDGETS)}"]
             for c, h in hits.items()]
