@@ -239,6 +239,13 @@ def divergence_rows(losses: np.ndarray, threshold: float = DEFAULT_THRESHOLD) ->
     The arithmetic is the monitor's, operation for operation, so the indices
     are those of :func:`divergence_index` (a test replays both).
 
+    Args:
+        losses: an ``(r, n)`` array of finite losses, one curve per row.
+        threshold: :math:`\\tau`, as for :func:`divergence_index`.
+
+    Returns:
+        An ``int64`` array of ``r`` cut indices, ``-1`` where a row did not diverge.
+
     Example:
         >>> y = np.array([[5, 5, 5, 5, 5, 4, 3, 2, 1, 1, 9, 12, 30.0],
         ...               [5, 5, 5, 5, 5, 4, 3, 2, 1, 1, 1, 1, 1.0]])
