@@ -254,7 +254,7 @@ def _diagnose_finite(
                               or (z_total < PROGRESS_Z and not converged_early)),
                          1.0 if z_total < PROGRESS_Z else strength(float(ratio), SLOW_RATIO), span,
                          f"the last decade of {'rate-weighted ' if lr is not None else ''}time gained "
-                         f"{ratio:.2g}x the decade before ({z_last:.1f} s.e.; "
+                         f"{ratio:.2g}x as much per decade as the decade before ({z_last:.1f} s.e.; "
                          f"total progress {z_total:.1f} s.e., {max(early_frac, -9.99):.2f} of it "
                          f"made by 10-20% of the run)"),
         "plateau": Evidence("last_decade_z", float(z_last), PLATEAU_Z,
