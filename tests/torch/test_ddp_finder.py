@@ -101,8 +101,9 @@ def _without_wall_time(d: dict) -> dict:
 
 def test_both_ranks_return_the_same_result(ranks: list[dict]) -> None:
     a, b = (r["plain"]["result"] for r in ranks)
-    assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)  # wall time too: the slowest rank's
-    assert a["meta"]["world_size"] == 2
+    # wall time and the loop's CPU time too: each is the slowest rank's
+    assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    assert a["meta"]["world_size"] == 2 and a["meta"]["loop_cpu_time"] > 0.0
 
 
 def test_every_loss_is_the_mean_over_ranks(ranks: list[dict]) -> None:
