@@ -45,9 +45,13 @@ and scored once at the end (86.0%). The *held-out v5* split (seeds 20-23 of ever
 workloads and a fourth new one, friedman-mlp) was then generated and committed before v4's errors
 were studied; no revision came of that study (the two candidates tried, local-noise spike z-scores
 and frequent excursions read as oscillation, did not reduce the errors on v1-v4 and were dropped),
-so v5 is a second clean split of the same, fourth, revision, scored once. All six are reported.
+so v5 is a second clean split of the same, fourth, revision, scored once. The *held-out v6* split
+(seeds 24-27 of every source, the v4 and v5 workloads and a fifth new one, classify-mlp-sgd: a 4-class
+MLP on ``make_classification`` data trained by SGD with momentum, its default rate measured on the same
+grid) was generated and committed before the fifth revision (spikes by return to the earlier level),
+left unscored while it was made (``--without-v6``), and scored once at the end. All seven are reported.
 
-Run: ``nice .venv/bin/python benchmarks/diagnose_accuracy.py [--rebuild] [--design-only] [--without-v4]``
+Run: ``nice .venv/bin/python benchmarks/diagnose_accuracy.py [--rebuild] [--design-only] [--without-v6]``
 """
 
 from __future__ import annotations
@@ -70,7 +74,7 @@ from lrkit.diagnostics._synthetic import Quadratic, sgd_history  # noqa: E402
 CACHE = Path(__file__).resolve().parent / "results" / "diagnose_corpus.npz"
 #: The measured default rates of the workloads new in held-out v4 (a grid, see ``_measure_default``).
 NEW_DEFAULTS = Path(__file__).resolve().parent / "results" / "diagnose_new_workloads.json"
-SEEDS = range(24)
+SEEDS = range(28)
 #: Seeds added after the early-blow-up rule (the second threshold revision): never looked at before it.
 FRESH_SEEDS = range(8, 12)
 #: Seeds added before the third revision (the flat-noisy-tail test of ``too_low_slow``): generated
@@ -81,6 +85,9 @@ V4_SEEDS = range(16, 20)
 #: Held-out v5 (session 2): generated and frozen after v4 was scored, before v4's errors were studied
 #: (no revision came of it), scored once; it adds a fourth new workload (``V5_TASKS``).
 V5_SEEDS = range(20, 24)
+#: Held-out v6 (session 2): generated and frozen before the fifth revision (spike by return), left
+#: unscored while it was made (``--without-v6``), scored once; it adds a fifth new workload (``V6_TASKS``).
+V6_SEEDS = range(24, 28)
 HELD_OUT_TASKS = {"digits-cnn"}
 ACCEPT = {
     "healthy": {"healthy"},
@@ -112,6 +119,9 @@ NEW_TASKS = {
 }
 # New in held-out v5 only: a nonlinear regression MLP trained by SGD with momentum.
 V5_TASKS = {"friedman-mlp": ("good", "good+schedule", "too_high", "too_low", "spikes")}
+# New in held-out v6 only: a 4-class MLP on make_classification data trained by SGD with momentum.
+V6_TASKS = {"classify-mlp-sgd": ("good", "good+schedule", "too_high", "too_low", "spikes")}
+ALL_NEW = {**NEW_TASKS, **V5_TASKS, **V6_TASKS}
 GRID = tuple(float(10.0**e) for e in np.arange(-4.0, 1.01, 0.5))
 
 
@@ -135,6 +145,12 @@ def _new_task(name: str, lr: float = 1e-3):
                                                                     torch.nn.Linear(64, 1)),
                            task_type="regression", optimizer="sgd", lr=lr, batch_size=32, budget=400,
                            name=name)
+    if name == "classify-mlp-sgd":
+        x, y = datasets.make_classification(1200, 16, n_informative=6, n_classes=4, flip_y=0.05,
+                                            random_state=17)
+        return from_arrays(x, y, model=lambda: torch.nn.Sequential(torch.nn.Linear(16, 48), torch.nn.ReLU(),
+                                                                    torch.nn.Linear(48, 4)),
+                           optimizer="sgd", lr=lr, batch_size=32, budget=400, name=name)
     x, y = datasets.make_classification(1000, 20, n_informative=8, n_classes=3, random_state=5)
     return from_arrays(x, y, model=lambda: torch.nn.Sequential(torch.nn.Linear(20, 64), torch.nn.ReLU(),
                                                                 torch.nn.Linear(64, 3)),
@@ -158,7 +174,7 @@ def _measure_default(name: str) -> dict:
 
 def _new_defaults() -> dict[str, dict]:
     have = json.loads(NEW_DEFAULTS.read_text()) if NEW_DEFAULTS.exists() else {}
-    for name in {**NEW_TASKS, **V5_TASKS}:
+    for name in ALL_NEW:
         if name not in have:
             have[name] = _measure_default(name)
             print(f"{name}: default rate {have[name]['default_lr']:.3g}", file=sys.stderr)
@@ -177,7 +193,7 @@ def _task_history(name: str, setting: str, seed: int) -> tuple[np.ndarray, np.nd
     from lrkit.tasks import get_task, train
 
     torch.set_num_threads(1)
-    new = name in NEW_TASKS or name in V5_TASKS
+    new = name in ALL_NEW
     task = _new_task(name, _new_defaults()[name]["default_lr"]) if new else get_task(name)
     d, budget, opt = task.info.default_lr, task.info.budget, task.info.default_optimizer
     rng = np.random.default_rng(1000 + seed)
@@ -265,6 +281,7 @@ def build_corpus(existing: list[dict] | None = None) -> list[dict]:
             continue
         tasks = {**TASKS, **NEW_TASKS} if seed in V4_SEEDS else TASKS
         tasks = {**TASKS, **NEW_TASKS, **V5_TASKS} if seed in V5_SEEDS else tasks
+        tasks = {**TASKS, **ALL_NEW} if seed in V6_SEEDS else tasks
         for name, settings in tasks.items():
             for setting in settings:
                 losses, lrs, metric = _task_history(name, setting, seed)
@@ -298,6 +315,8 @@ def split(c: dict) -> str:
     ``held-out v3`` (built before the third revision, scored only after it), or ``held-out v4``
     (built and frozen before the fourth revision, with three new workloads, scored once after it), or
     ``held-out v5`` (built after v4 was scored, with a fourth new workload; scored once)."""
+    if c["seed"] in V6_SEEDS:
+        return "held-out v6"
     if c["seed"] in V5_SEEDS:
         return "held-out v5"
     if c["seed"] in V4_SEEDS:
@@ -316,7 +335,8 @@ def held_out(c: dict) -> bool:
 def evaluate(corpus: list[dict]) -> tuple[list[list], dict[str, float]]:
     labels = list(ACCEPT)
     confusion = {lab: Counter() for lab in labels}
-    parts = ("design", "held-out v1", "fresh held-out", "held-out v3", "held-out v4", "held-out v5")
+    parts = ("design", "held-out v1", "fresh held-out", "held-out v3", "held-out v4", "held-out v5",
+             "held-out v6")
     right = {part: [0, 0] for part in parts}
     right = {k: v for k, v in right.items() if any(split(c) == k for c in corpus)}
     healthy_on_diverged = strict = 0
@@ -336,7 +356,8 @@ def evaluate(corpus: list[dict]) -> tuple[list[list], dict[str, float]]:
     summary["overall accuracy, strict (good constant runs must be 'healthy')"] = strict / max(total[1], 1)
     summary.update({f"{k} histories": float(v[1]) for k, v in right.items()})
     summary["healthy verdicts on too-high runs"] = float(healthy_on_diverged)
-    for part, names in (("held-out v4", NEW_TASKS), ("held-out v5", {**NEW_TASKS, **V5_TASKS})):
+    for part, names in (("held-out v4", NEW_TASKS), ("held-out v5", {**NEW_TASKS, **V5_TASKS}),
+                        ("held-out v6", ALL_NEW)):
         new = [c for c in corpus if c["source"] in names and split(c) == part]
         if new:
             ok = sum(diagnose(c["losses"], c["lrs"]).verdict in ACCEPT[_label(c["setting"], c["losses"])]
@@ -351,7 +372,9 @@ def main() -> None:
     ap.add_argument("--design-only", action="store_true", help="score the design split only (while tuning)")
     ap.add_argument("--no-record", action="store_true", help="print, do not write BENCHMARKS.md")
     ap.add_argument("--without-v5", action="store_true",
-                    help="leave the held-out v5 split unscored (while revising; implies --no-record)")
+                    help="leave the held-out v5 split unscored (implies --no-record)")
+    ap.add_argument("--without-v6", action="store_true",
+                    help="leave the held-out v6 split unscored (while revising; implies --no-record)")
     args = ap.parse_args()
     cached = [] if args.rebuild or not CACHE.exists() else load()
     corpus = build_corpus(cached)
@@ -361,11 +384,13 @@ def main() -> None:
         corpus = [c for c in corpus if not held_out(c)]
     if args.without_v5:
         corpus = [c for c in corpus if split(c) != "held-out v5"]
+    if args.without_v6:
+        corpus = [c for c in corpus if split(c) != "held-out v6"]
     rows, summary = evaluate(corpus)
     headers = ["label (setting)", "n", *VERDICTS]
     print_table(rows, headers)
     alone = {}
-    for part in ("held-out v4", "held-out v5"):
+    for part in ("held-out v4", "held-out v5", "held-out v6"):
         sub = [c for c in corpus if split(c) == part]
         if sub:
             alone[part] = evaluate(sub)[0]
@@ -373,7 +398,7 @@ def main() -> None:
             print_table(alone[part], headers)
     for k, v in summary.items():
         print(f"{k}: {v:.4g}")
-    if args.design_only or args.no_record or args.without_v5:
+    if args.design_only or args.no_record or args.without_v5 or args.without_v6:
         return
     setting_rows = []
     for (src, setting), group in _groups(corpus).items():
@@ -424,7 +449,7 @@ def _metric_name(source: str, setting: str) -> str:
         return "val_loss"
     from lrkit.tasks import get_task
 
-    return (_new_task(source) if source in {**NEW_TASKS, **V5_TASKS} else get_task(source)).info.metric
+    return (_new_task(source) if source in ALL_NEW else get_task(source)).info.metric
 
 
 def _groups(corpus: list[dict]) -> dict[tuple[str, str], list[dict]]:
