@@ -7,9 +7,10 @@ The tests run in a fixed order; the first that fires decides the verdict:
    the loss made a tenth of its progress: the first updates blew up.
 3. ``too_high_diverging``: the end of the run sits well above its best level (it did
    not come back; tested before spikes, which are excursions that do).
-4. ``loss_spikes``: a few isolated steps far above the local trend and the loss's own
-   tail, each undoing a good part of the progress made (tested before oscillation: the
-   kicks they give the weights would otherwise read as swings).
+4. ``loss_spikes``: a few excursions that start with a jump far above the local trend and
+   the loss's own tail, each undoing a good part of the progress made, and come back to the
+   earlier level within a fifth of the run (tested before oscillation: the kicks they give
+   the weights would otherwise read as swings).
 5. ``too_high_oscillating``: the curve swings in ways no decreasing curve explains.
 6. ``too_low_slow``: still descending steadily at the end (the last decade of log-time
    gained at least 0.8x the previous one's per decade, beyond noise) with most of the drop
@@ -107,10 +108,13 @@ def diagnose(
     locally so noise that shrinks with the loss is handled) the statistics are:
 
     * spike z-score ``z_t = (y_t - max(L_t, R_t)) / sigma`` (``L_t``, ``R_t``: medians of
-      the 6 points before and after); a spike is a run of at most 3 steps with ``z > 8``,
+      the 6 points before and after); a spike's onset is a run of steps with ``z > 8``,
       at least half the run's progress high and 10x the largest ``z`` the other points'
       tail reaches in ``n`` steps, ``q99 (q99/q90)^log10(n/100)`` (heavy-tailed minibatch
-      losses); spikes are removed before the trend tests (:mod:`._spikes`);
+      losses), and it must come back: the median of the 7 points from some step ``r`` within
+      ``0.2 n`` of the onset is within a tenth of the progress (plus 3 s.e.) of the median of
+      the 6 points before it; the excursion up to ``r`` is one event, however long, and is
+      replaced by a straight line before the trend tests (:mod:`._spikes`);
     * rise ``(y_end - y_min) / (y_start - y_min)`` with ``y_end`` the median of the
       last 10%, ``y_min`` the minimum of a running median of width ``w = n/20``; it must
       also be 4 s.e. of the difference, ``1.25 sigma sqrt(1/(n/10) + 1/w)``;
