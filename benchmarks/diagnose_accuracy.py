@@ -365,7 +365,8 @@ def evaluate(corpus: list[dict]) -> tuple[list[list], dict[str, float]]:
             summary[f"{part} accuracy, the workloads new to the corpus only"] = ok / len(new)
     fresh = [c for c in corpus if c["source"] in V6_TASKS and split(c) == "held-out v6"]
     if fresh:  # the workload never seen before v6, by any revision
-        ok = sum(diagnose(c["losses"], c["lrs"]).verdict in ACCEPT[_label(c["setting"], c["losses"])] for c in fresh)
+        ok = sum(diagnose(c["losses"], c["lrs"]).verdict in ACCEPT[_label(c["setting"], c["losses"])]
+                 for c in fresh)
         summary["held-out v6 accuracy, classify-mlp-sgd (new in v6) only"] = ok / len(fresh)
     return rows, summary
 
@@ -425,8 +426,8 @@ def main() -> None:
         "workloads and a fourth new one, friedman-mlp; generated after v4 was scored; scored once with the "
         "fourth revision at 88.5%, then looked at), "
         f"{int(summary['held-out v6 histories'])} *held-out v6* (seeds 24-27 of every source, the v4 and v5 "
-        "workloads and a fifth new one, classify-mlp-sgd: a 4-class MLP on make_classification data trained by "
-        "SGD with momentum; generated and committed before the fifth revision, left unscored while it was "
+        "workloads and a fifth new one, classify-mlp-sgd: a 4-class MLP on make_classification data "
+        "trained by SGD with momentum; generated and committed before the fifth revision, left unscored while it was "
         "made, scored once after it: the only clean split of this table). The fifth revision (a spike is an "
         "excursion that comes back to its earlier level within 0.2 n steps, whatever its length) was made "
         "looking at v5's friedman-mlp errors; on design..v5 it changes 3 verdicts, all right now (740 -> 743 "

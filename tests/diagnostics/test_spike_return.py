@@ -61,7 +61,14 @@ def test_return_is_the_first_step_whose_forward_median_is_back():
     assert r == 51 + next(i for i, v in enumerate(ahead) if v <= band)
     y[50:] = 100.0  # a level change never comes back
     assert _return(y, 50, 51, progress=1.0, sigma=1e-3) is None
-    assert RETURN_FRAC * 200 < 150  # the window is a fraction of the run
+    # Back only after the window of RETURN_FRAC n steps (40 here): not a return.
+    window = int(RETURN_FRAC * y.size)
+    y[50:] = 0.0
+    y[50 : 50 + window + 5] = 100.0
+    assert _return(y, 50, 51, progress=1.0, sigma=1e-3) is None
+    y[50 + window - 10 : 50 + window + 5] = 0.0  # back 10 steps before the window ends
+    # The forward median of 7 points is back once 4 of them are: 3 steps before the first back point.
+    assert _return(y, 50, 51, progress=1.0, sigma=1e-3) == 50 + window - 10 - 3
 
 
 @settings(max_examples=15, deadline=None)

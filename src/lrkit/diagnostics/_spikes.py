@@ -1,9 +1,9 @@
 """Loss spikes: excursions far above the local trend that come back to the earlier level.
 
 A spike starts with an *onset*: a run of consecutive steps (of any length up to the
-return window below) whose robust z-score (:func:`~lrkit.diagnostics._stats.spike_zscores`: height above the larger of the
-medians of the ``2 SPIKE_MAX_LEN`` points on each side, in units of the step noise)
-exceeds ``SPIKE_Z``, that undoes at least ``SPIKE_REL`` of the run's progress, and that
+return window below) whose robust z-score (:func:`~lrkit.diagnostics._stats.spike_zscores`:
+height above the larger of the medians of the ``2 SPIKE_MAX_LEN`` points on each side, in
+units of the step noise) exceeds ``SPIKE_Z``, that undoes at least ``SPIKE_REL`` of the run's progress, and that
 stands ``SPIKE_TAIL`` times above the largest z-score the loss's own tail reaches in ``n``
 steps (:func:`~lrkit.diagnostics._stats.tail_max`). What makes it a spike is that it
 *comes back*: with ``P`` the median of the ``2 SPIKE_MAX_LEN`` points before the onset and
