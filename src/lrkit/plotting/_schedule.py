@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from lrkit.errors import check_int
 from lrkit.plotting._mpl import figure_and_axes
 from lrkit.schedules import Schedule, parse
 
@@ -13,14 +14,28 @@ from lrkit.schedules import Schedule, parse
 def plot_schedule(schedule: Schedule | str, steps: int, *, ax: Any = None, log: bool = False, label: str | None = None) -> Any:
     """Draw ``schedule(t)`` for ``t = 0 .. steps-1``; return the figure.
 
+    Args:
+        schedule: a schedule or its spec string.
+        steps: how many steps to draw (a positive integer).
+        ax: matplotlib axes to draw on; a new figure when omitted.
+        log: a logarithmic rate axis (for sweeps and exponential decays).
+        label: the line's legend label; the schedule's spec by default.
+
+    Returns:
+        The matplotlib figure holding the axes.
+
+    Raises:
+        LRKitError: ``steps`` is not a positive integer, or the spec is invalid.
+
     Example:
         >>> fig = plot_schedule("cosine(lr=0.1, steps=100)", 100)
         >>> fig.axes[0].get_xlabel()
         'step t (optimizer updates)'
     """
+    steps = check_int("steps", steps, "plot_schedule")
     schedule = parse(schedule)
     fig, ax = figure_and_axes(ax)
-    t = np.arange(int(steps))
+    t = np.arange(steps)
     ax.plot(t, schedule(t), label=label or schedule.to_spec())
     ax.set_xlabel("step t (optimizer updates)")
     ax.set_ylabel("learning rate")
