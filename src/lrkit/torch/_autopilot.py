@@ -122,6 +122,7 @@ class Autopilot:
         self._ratios = [b / base[0] if base[0] > 0 else 1.0 for b in base]
         self._probe = Probe(self.lr_min, self.lr_max, self.probe_steps, self.ramp, self.rule)
         self.peak: float | None = None
+        self._main: Any = None  # the main-phase schedule, once the probe has ended
         self.refund = 0
         self.scale = 1.0
         self.decays = 0
@@ -166,6 +167,11 @@ class Autopilot:
 
     def schedule(self) -> Any:
         """The main-phase schedule (an lrkit schedule of ``t``), known once the probe has ended."""
+        return self._main
+
+    def _build_schedule(self) -> Any:
+        # Everything it depends on is fixed when the probe ends (or is loaded): built then, once,
+        # not per update (the fault cut is a separate factor, ``scale``).
         if self.peak is None:
             return None
         if self.budget is not None:
@@ -238,6 +244,7 @@ class Autopilot:
         self._probe.states = {}
         self._guard.reset(self.t)
         self.phase = "main"
+        self._main = self._build_schedule()
         self._advance()
 
     def _advance(self) -> None:
@@ -279,6 +286,7 @@ class Autopilot:
         self._probe = Probe.from_state(state["probe"])
         self.ramp, self.rule = self._probe.keep, self._probe.rule
         self.lr_min, self.lr_max = self._probe.lo, self._probe.hi
+        self._main = self._build_schedule()
         self._guard.load_state_dict(state["guard"])
         self.events = copy.deepcopy(state["events"])
         self._monitor.load_state_dict(state["monitor"])
