@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from lrkit.torch._state import _cpu_copy
+
 __all__ = ["Guard", "training_tensors", "take_snapshot", "restore_snapshot", "grads_finite", "is_spike",
            "find_fault", "reaction"]
 
@@ -43,7 +45,7 @@ def training_tensors(optimizer: torch.optim.Optimizer, model: torch.nn.Module | 
 def _on_cpu(value: Any) -> Any:
     """A deep copy of ``value`` with every tensor copied to CPU memory."""
     if isinstance(value, torch.Tensor):
-        return value.detach().to("cpu", copy=True)
+        return _cpu_copy(value)
     if isinstance(value, dict):
         return {k: _on_cpu(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -64,7 +66,7 @@ def take_snapshot(optimizer: torch.optim.Optimizer, model: torch.nn.Module | Non
         >>> snap["t"], snap["tensors"][0].device.type, snap["tensors"][0] is w
         (7, 'cpu', False)
     """
-    return {"tensors": [x.detach().to("cpu", copy=True) for x in training_tensors(optimizer, model)],
+    return {"tensors": [_cpu_copy(x) for x in training_tensors(optimizer, model)],
             "optimizer": _on_cpu(optimizer.state_dict()), "t": t}
 
 
