@@ -156,3 +156,16 @@ def test_first_trial_follows_the_space():
         first_trial(space, math.nan)
     with pytest.raises(LRKitError, match="`space` of first_trial must be a SearchSpace; got dict"):
         first_trial({"lr": [1e-3, 1e-1]}, 0.01)
+
+
+def test_sampled_is_the_rule_suggest_and_first_trial_share():
+    """A key is a trial parameter exactly when ``sampled`` says so: for suggest and first_trial alike."""
+    space = SearchSpace(lr=(1e-3, 1e-1), schedules=("cosine", "wsd"), final_ratio=(0.05, 0.05),
+                        optimizers=("sgd", "adam"))
+    assert [space.sampled(k) for k in ("lr", "schedule", "final_ratio", "optimizer", "warmup_fraction")] == [
+        True, True, False, True, True]
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    trial = study.ask()
+    space.suggest(trial)
+    assert all(space.sampled(k) for k in trial.params)
+    assert set(first_trial(space, 0.01)) == {"lr", "schedule"}  # cosine's final_ratio is fixed here

@@ -177,6 +177,21 @@ class SearchSpace:
             out["optimizers"] = list(self.optimizers)
         return out
 
+    def sampled(self, key: str) -> bool:
+        """Whether ``key`` is an Optuna parameter of a trial: a range with two ends, or a choice
+        of more than one (``"schedule"``, ``"optimizer"``); a fixed entry is not sampled.
+
+        Example:
+            >>> s = SearchSpace(lr=(0.01, 0.01), schedules=("cosine", "wsd"))
+            >>> s.sampled("lr"), s.sampled("schedule"), s.sampled("optimizer")
+            (False, True, False)
+        """
+        if key in ("schedule", "optimizer"):
+            choices = self.schedules if key == "schedule" else self.optimizers
+            return choices is not None and len(choices) > 1
+        low, high = getattr(self, key)
+        return low != high
+
     def suggest(self, trial: Any) -> dict[str, Any]:
         """Sample one point with an Optuna ``trial`` (define-by-run, conditional).
 
@@ -185,19 +200,19 @@ class SearchSpace:
             "final_ratio": 0.01}``. Fixed entries are included without sampling.
         """
         params: dict[str, Any] = {"lr": self._float(trial, "lr")}
-        family = self.schedules[0] if len(self.schedules) == 1 else trial.suggest_categorical(
-            "schedule", list(self.schedules))
+        family = trial.suggest_categorical("schedule", list(self.schedules)) if self.sampled(
+            "schedule") else self.schedules[0]
         params["schedule"] = family
         for key in _USES[family]:
             params[key] = self._float(trial, key)
         if self.optimizers is not None:
-            params["optimizer"] = self.optimizers[0] if len(self.optimizers) == 1 else trial.suggest_categorical(
-                "optimizer", list(self.optimizers))
+            params["optimizer"] = trial.suggest_categorical("optimizer", list(self.optimizers)) if self.sampled(
+                "optimizer") else self.optimizers[0]
         return params
 
     def _float(self, trial: Any, key: str) -> float:
         low, high = getattr(self, key)
-        if low == high:
+        if not self.sampled(key):
             return low
         return float(trial.suggest_float(key, low, high, log=key in _LOG_KEYS))
 

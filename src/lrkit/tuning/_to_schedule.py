@@ -129,12 +129,12 @@ def first_trial(space: SearchSpace, lr: float) -> dict[str, Any]:
     params: dict[str, Any] = {}
 
     def put(key: str, value: float) -> None:
-        low, high = getattr(space, key)
-        if low != high:  # a fixed entry is not sampled, so it is not a trial parameter
+        if space.sampled(key):  # a fixed entry is not sampled, so it is not a trial parameter
+            low, high = getattr(space, key)
             params[key] = min(max(value, low), high)
 
     put("lr", lr)
-    if len(space.schedules) > 1:
+    if space.sampled("schedule"):
         params["schedule"] = family
     for key, value in shape.items():
         put(key, value)

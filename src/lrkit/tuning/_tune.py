@@ -124,7 +124,7 @@ def _first_params(target: Target, space: SearchSpace, finder: dict[str, Any] | N
         own = getattr(getattr(target.task, "info", None), "default_optimizer", None)
         if own not in space.optimizers:
             return None
-        if len(space.optimizers) > 1:
+        if space.sampled("optimizer"):
             params["optimizer"] = own
     return params
 
