@@ -115,7 +115,7 @@ def find_spikes(y: np.ndarray, floor: float = 1e-3) -> SpikeScan:
         r = None if a < inside else _return(y, a, b, progress_all, sigma)
         ends.append(r)
         if a >= inside and h >= SPIKE_REL:
-            inside = r if r is not None else a + max(2 * SPIKE_MAX_LEN, int(RETURN_FRAC * n))
+            inside = r if r is not None else a + _return_window(n)
     # The loss's own tail: the points outside the candidates and outside runs of up to twice their
     # length (two bad batches a step or two apart merge into one run; it is no sample of the noise),
     # and outside the excursions of the onsets high enough to be spikes that come back (the decay of
@@ -160,6 +160,11 @@ def find_spikes(y: np.ndarray, floor: float = 1e-3) -> SpikeScan:
     return SpikeScan(z, candidates, rel, events, early, clean)
 
 
+def _return_window(n: int) -> int:
+    """Steps after its onset within which an excursion of a run of ``n`` steps must come back."""
+    return max(2 * SPIKE_MAX_LEN, int(RETURN_FRAC * n))
+
+
 def _return(y: np.ndarray, a: int, b: int, progress: float, sigma: float) -> int | None:
     """The step at which the excursion with onset ``y[a:b]`` is back at its earlier level, if it is.
 
@@ -173,7 +178,7 @@ def _return(y: np.ndarray, a: int, b: int, progress: float, sigma: float) -> int
         return None
     pre = float(np.median(y[max(0, a - m) : a]))
     tol = RETURN_REL * max(progress, sigma) + 3 * 1.25 * sigma * np.sqrt(1 / m + 1 / (m + 1))
-    last = min(y.size - m - 1, a + max(m, int(RETURN_FRAC * y.size)))
+    last = min(y.size - m - 1, a + _return_window(y.size))
     if last < b:
         return None
     ahead = np.lib.stride_tricks.sliding_window_view(y[b : last + m + 1], m + 1)
