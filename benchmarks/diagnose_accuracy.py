@@ -49,9 +49,14 @@ so v5 is a second clean split of the same, fourth, revision, scored once. The *h
 (seeds 24-27 of every source, the v4 and v5 workloads and a fifth new one, classify-mlp-sgd: a 4-class
 MLP on ``make_classification`` data trained by SGD with momentum, its default rate measured on the same
 grid) was generated and committed before the fifth revision (spikes by return to the earlier level),
-left unscored while it was made (``--without-v6``), and scored once at the end. All seven are reported.
+left unscored while it was made (``--without-v6``), and scored once at the end. The *held-out v7* split
+(session 3: seeds 28-31 of every source, the v4-v6 workloads and two more new ones, digits-adam-mlp, a
+64-32-10 ReLU MLP on the digits trained by Adam, and moons-mlp-gd, a 2-32-32-2 tanh MLP on two noisy moons
+trained by plain gradient descent, their default rates measured on the same grid) was generated and
+committed before the sixth revision (a good rate's slow late learning versus a too-low rate), left
+unscored while it was made (``--without-v7``), and scored once at the end. All eight are reported.
 
-Run: ``nice .venv/bin/python benchmarks/diagnose_accuracy.py [--rebuild] [--design-only] [--without-v6]``
+Run: ``nice .venv/bin/python benchmarks/diagnose_accuracy.py [--rebuild] [--design-only] [--without-v7]``
 """
 
 from __future__ import annotations
@@ -74,7 +79,7 @@ from lrkit.diagnostics._synthetic import Quadratic, sgd_history  # noqa: E402
 CACHE = Path(__file__).resolve().parent / "results" / "diagnose_corpus.npz"
 #: The measured default rates of the workloads new in held-out v4 (a grid, see ``_measure_default``).
 NEW_DEFAULTS = Path(__file__).resolve().parent / "results" / "diagnose_new_workloads.json"
-SEEDS = range(28)
+SEEDS = range(32)
 #: Seeds added after the early-blow-up rule (the second threshold revision): never looked at before it.
 FRESH_SEEDS = range(8, 12)
 #: Seeds added before the third revision (the flat-noisy-tail test of ``too_low_slow``): generated
@@ -88,6 +93,10 @@ V5_SEEDS = range(20, 24)
 #: Held-out v6 (session 2): generated and frozen before the fifth revision (spike by return), left
 #: unscored while it was made (``--without-v6``), scored once; it adds a fifth new workload (``V6_TASKS``).
 V6_SEEDS = range(24, 28)
+#: Held-out v7 (session 3): generated and frozen before the sixth revision (late learning of a good
+#: rate vs. a too-low one), left unscored while it was made (``--without-v7``), scored once; it adds
+#: two more new workloads (``V7_TASKS``).
+V7_SEEDS = range(28, 32)
 HELD_OUT_TASKS = {"digits-cnn"}
 ACCEPT = {
     "healthy": {"healthy"},
@@ -121,7 +130,11 @@ NEW_TASKS = {
 V5_TASKS = {"friedman-mlp": ("good", "good+schedule", "too_high", "too_low", "spikes")}
 # New in held-out v6 only: a 4-class MLP on make_classification data trained by SGD with momentum.
 V6_TASKS = {"classify-mlp-sgd": ("good", "good+schedule", "too_high", "too_low", "spikes")}
-ALL_NEW = {**NEW_TASKS, **V5_TASKS, **V6_TASKS}
+# New in held-out v7 only: digits through a small MLP trained by Adam, and two moons through a tanh MLP
+# trained by plain gradient descent (no momentum).
+V7_TASKS = {"digits-adam-mlp": ("good", "good+schedule", "too_high", "too_low", "spikes"),
+            "moons-mlp-gd": ("good", "good+schedule", "too_high", "too_low", "spikes")}
+ALL_NEW = {**NEW_TASKS, **V5_TASKS, **V6_TASKS, **V7_TASKS}
 GRID = tuple(float(10.0**e) for e in np.arange(-4.0, 1.01, 0.5))
 
 
@@ -151,6 +164,17 @@ def _new_task(name: str, lr: float = 1e-3):
         return from_arrays(x, y, model=lambda: torch.nn.Sequential(torch.nn.Linear(16, 48), torch.nn.ReLU(),
                                                                     torch.nn.Linear(48, 4)),
                            optimizer="sgd", lr=lr, batch_size=32, budget=400, name=name)
+    if name == "digits-adam-mlp":
+        x, y = datasets.load_digits(return_X_y=True)
+        return from_arrays(x, y, model=lambda: torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(),
+                                                                    torch.nn.Linear(32, 10)),
+                           optimizer="adam", lr=lr, batch_size=32, budget=300, name=name)
+    if name == "moons-mlp-gd":
+        x, y = datasets.make_moons(1000, noise=0.3, random_state=23)
+        return from_arrays(x, y, model=lambda: torch.nn.Sequential(torch.nn.Linear(2, 32), torch.nn.Tanh(),
+                                                                    torch.nn.Linear(32, 32), torch.nn.Tanh(),
+                                                                    torch.nn.Linear(32, 2)),
+                           optimizer="sgd-plain", lr=lr, batch_size=32, budget=400, name=name)
     x, y = datasets.make_classification(1000, 20, n_informative=8, n_classes=3, random_state=5)
     return from_arrays(x, y, model=lambda: torch.nn.Sequential(torch.nn.Linear(20, 64), torch.nn.ReLU(),
                                                                 torch.nn.Linear(64, 3)),
@@ -281,7 +305,8 @@ def build_corpus(existing: list[dict] | None = None) -> list[dict]:
             continue
         tasks = {**TASKS, **NEW_TASKS} if seed in V4_SEEDS else TASKS
         tasks = {**TASKS, **NEW_TASKS, **V5_TASKS} if seed in V5_SEEDS else tasks
-        tasks = {**TASKS, **ALL_NEW} if seed in V6_SEEDS else tasks
+        tasks = {**TASKS, **NEW_TASKS, **V5_TASKS, **V6_TASKS} if seed in V6_SEEDS else tasks
+        tasks = {**TASKS, **ALL_NEW} if seed in V7_SEEDS else tasks
         for name, settings in tasks.items():
             for setting in settings:
                 losses, lrs, metric = _task_history(name, setting, seed)
@@ -314,7 +339,11 @@ def split(c: dict) -> str:
     then looked at), ``fresh held-out`` (built after the second revision, then looked at), or
     ``held-out v3`` (built before the third revision, scored only after it), or ``held-out v4``
     (built and frozen before the fourth revision, with three new workloads, scored once after it), or
-    ``held-out v5`` (built after v4 was scored, with a fourth new workload; scored once)."""
+    ``held-out v5`` (built after v4 was scored, with a fourth new workload; scored once), ``held-out v6``
+    (built before the fifth revision, with a fifth new workload; scored once after it), or ``held-out v7``
+    (built before the sixth revision, with two more new workloads; scored once after it)."""
+    if c["seed"] in V7_SEEDS:
+        return "held-out v7"
     if c["seed"] in V6_SEEDS:
         return "held-out v6"
     if c["seed"] in V5_SEEDS:
@@ -336,7 +365,7 @@ def evaluate(corpus: list[dict]) -> tuple[list[list], dict[str, float]]:
     labels = list(ACCEPT)
     confusion = {lab: Counter() for lab in labels}
     parts = ("design", "held-out v1", "fresh held-out", "held-out v3", "held-out v4", "held-out v5",
-             "held-out v6")
+             "held-out v6", "held-out v7")
     right = {part: [0, 0] for part in parts}
     right = {k: v for k, v in right.items() if any(split(c) == k for c in corpus)}
     healthy_on_diverged = strict = 0
@@ -357,7 +386,7 @@ def evaluate(corpus: list[dict]) -> tuple[list[list], dict[str, float]]:
     summary.update({f"{k} histories": float(v[1]) for k, v in right.items()})
     summary["healthy verdicts on too-high runs"] = float(healthy_on_diverged)
     for part, names in (("held-out v4", NEW_TASKS), ("held-out v5", {**NEW_TASKS, **V5_TASKS}),
-                        ("held-out v6", ALL_NEW)):
+                        ("held-out v6", {**NEW_TASKS, **V5_TASKS, **V6_TASKS}), ("held-out v7", ALL_NEW)):
         new = [c for c in corpus if c["source"] in names and split(c) == part]
         if new:
             ok = sum(diagnose(c["losses"], c["lrs"]).verdict in ACCEPT[_label(c["setting"], c["losses"])]
@@ -368,6 +397,11 @@ def evaluate(corpus: list[dict]) -> tuple[list[list], dict[str, float]]:
         ok = sum(diagnose(c["losses"], c["lrs"]).verdict in ACCEPT[_label(c["setting"], c["losses"])]
                  for c in fresh)
         summary["held-out v6 accuracy, classify-mlp-sgd (new in v6) only"] = ok / len(fresh)
+    fresh = [c for c in corpus if c["source"] in V7_TASKS and split(c) == "held-out v7"]
+    if fresh:  # the workloads never seen before v7, by any revision
+        ok = sum(diagnose(c["losses"], c["lrs"]).verdict in ACCEPT[_label(c["setting"], c["losses"])]
+                 for c in fresh)
+        summary["held-out v7 accuracy, digits-adam-mlp and moons-mlp-gd (new in v7) only"] = ok / len(fresh)
     return rows, summary
 
 
@@ -380,6 +414,8 @@ def main() -> None:
                     help="leave the held-out v5 split unscored (implies --no-record)")
     ap.add_argument("--without-v6", action="store_true",
                     help="leave the held-out v6 split unscored (while revising; implies --no-record)")
+    ap.add_argument("--without-v7", action="store_true",
+                    help="leave the held-out v7 split unscored (while revising; implies --no-record)")
     args = ap.parse_args()
     cached = [] if args.rebuild or not CACHE.exists() else load()
     corpus = build_corpus(cached)
@@ -391,11 +427,13 @@ def main() -> None:
         corpus = [c for c in corpus if split(c) != "held-out v5"]
     if args.without_v6:
         corpus = [c for c in corpus if split(c) != "held-out v6"]
+    if args.without_v7:
+        corpus = [c for c in corpus if split(c) != "held-out v7"]
     rows, summary = evaluate(corpus)
     headers = ["label (setting)", "n", *VERDICTS]
     print_table(rows, headers)
     alone = {}
-    for part in ("held-out v4", "held-out v5", "held-out v6"):
+    for part in ("held-out v4", "held-out v5", "held-out v6", "held-out v7"):
         sub = [c for c in corpus if split(c) == part]
         if sub:
             alone[part] = evaluate(sub)[0]
@@ -403,7 +441,7 @@ def main() -> None:
             print_table(alone[part], headers)
     for k, v in summary.items():
         print(f"{k}: {v:.4g}")
-    if args.design_only or args.no_record or args.without_v5 or args.without_v6:
+    if args.design_only or args.no_record or args.without_v5 or args.without_v6 or args.without_v7:
         return
     setting_rows = []
     for (src, setting), group in _groups(corpus).items():
