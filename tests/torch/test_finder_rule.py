@@ -8,7 +8,8 @@ import torch
 from lrkit import LRKitError
 from lrkit.finder import rules, suggest
 from lrkit.torch import find_lr
-from lrkit.torch._finder_rule import ADAPTIVE_OPTIMIZERS, resolve_rule
+from lrkit.torch._autopilot_probe import probe_range
+from lrkit.torch._finder_rule import ADAPTIVE_OPTIMIZERS, is_adaptive, resolve_rule
 
 
 def _params() -> list[torch.nn.Parameter]:
@@ -28,6 +29,46 @@ def test_sgd_and_subclasses_of_adaptive_ones_resolve_by_kind():
 
     assert resolve_rule("auto", torch.optim.SGD(_params(), lr=0.1, momentum=0.9)) == "default"
     assert resolve_rule("auto", MyAdam(_params())) == "falling"
+
+
+class _PlainAdam(torch.optim.Optimizer):
+    """Adam written from scratch, as third-party fused or 8-bit Adams are: not a torch.optim.Adam."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999)):
+        super().__init__(params, {"lr": lr, "betas": betas})
+
+    def step(self, closure=None):  # the rule is read from the optimizer's kind, never by stepping
+        raise NotImplementedError
+
+
+class _Momentum(torch.optim.Optimizer):
+    """A from-scratch heavy-ball SGD: a rate in gradient units, no betas."""
+
+    def __init__(self, params, lr=0.1, momentum=0.9):
+        super().__init__(params, {"lr": lr, "momentum": momentum})
+
+    def step(self, closure=None):
+        raise NotImplementedError
+
+
+def test_an_adam_like_optimizer_outside_torch_gets_the_adaptive_rule_and_range():
+    # Regression: resolve_rule checked torch classes only, so a from-scratch Adam (bitsandbytes,
+    # apex, Lion, ...) got the SGD rule from find_lr while the Autopilot's probe treated it as
+    # adaptive (it read `betas`): the two disagreed about the same optimizer.
+    adam_like, sgd_like = _PlainAdam(_params()), _Momentum(_params())
+    assert is_adaptive(adam_like) and not is_adaptive(sgd_like)
+    assert resolve_rule("auto", adam_like) == "falling"
+    assert resolve_rule("auto", sgd_like) == "default"
+    assert probe_range(adam_like, "ramp") == probe_range(torch.optim.Adam(_params()), "ramp")
+    assert probe_range(sgd_like, "ramp") == probe_range(torch.optim.SGD(_params(), lr=0.1), "ramp")
+
+
+def test_is_adaptive_reads_every_param_group():
+    opt = _Momentum(_params())
+    opt.add_param_group({"params": _params(), "betas": (0.9, 0.99)})
+    assert is_adaptive(opt)
+    assert all(is_adaptive(cls([torch.nn.Parameter(torch.zeros(2))], lr=0.01)) for cls in ADAPTIVE_OPTIMIZERS)
+    assert not is_adaptive(torch.optim.SGD(_params(), lr=0.1, momentum=0.9))
 
 
 def test_an_explicit_rule_is_kept_and_an_unknown_one_lists_auto_too():

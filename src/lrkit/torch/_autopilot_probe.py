@@ -42,7 +42,7 @@ import torch
 from lrkit.errors import LRKitError, check_choice, check_int, check_positive
 from lrkit.finder import DivergenceMonitor, suggest, sweep_schedule
 from lrkit.schedules import Schedule, warmup_cosine, wsd
-from lrkit.torch._finder_rule import ADAPTIVE_OPTIMIZERS, resolve_rule
+from lrkit.torch._finder_rule import is_adaptive, resolve_rule
 
 __all__ = ["MAX_STATES", "MIN_RAMP", "Probe", "main_schedule", "probe_peak", "probe_plan", "probe_range",
            "probe_settings"]
@@ -86,7 +86,7 @@ def probe_range(optimizer: torch.optim.Optimizer, mode: str) -> tuple[float, flo
         >>> probe_range(torch.optim.Adam(p), "ramp"), probe_range(torch.optim.SGD(p, lr=0.1), "ramp")
         ((0.0001, 1.0), (1e-05, 10.0))
     """
-    if isinstance(optimizer, ADAPTIVE_OPTIMIZERS) or "betas" in optimizer.param_groups[0]:
+    if is_adaptive(optimizer):
         return (1e-4 if mode == "ramp" else 1e-5), 1.0
     return 1e-5, 10.0
 
