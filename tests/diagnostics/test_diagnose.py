@@ -59,6 +59,18 @@ def test_linear_descent_is_too_slow():
 def test_flat_noise_from_the_start_is_too_slow_no_progress():
     d = diagnose(np.random.default_rng(1).normal(size=400))
     assert d.verdict == "too_low_slow" and "no measurable progress" in d.recommendation
+    assert "validation loss" not in d.recommendation  # nothing fell: no overfitting to warn about
+
+
+def test_fast_phase_then_linear_drift_is_too_slow_with_the_validation_caveat():
+    # The pattern of the validation-best runs of blobs-mlp and classify-mlp-sgd (issue 5): a short fast
+    # phase, then a slow almost linear fall to the end. In log-time that is the shape of a too-low rate
+    # (the last decade gains ~2.5x the one before), so the verdict stays `too_low_slow`; the advice says
+    # to confirm a higher rate on validation loss, which a training-loss history cannot see.
+    y = 0.3 * np.exp(-T / 15) + 1.0 - 0.0015 * T
+    d = diagnose(_noisy(y, 0.01), np.full(400, 0.03))
+    assert d.verdict == "too_low_slow" and d.statistics["decade_ratio"] > 1.5
+    assert "Multiply the rate by about 3" in d.recommendation and "check the validation loss" in d.recommendation
 
 
 def test_fast_drop_then_flat_noisy_tail_is_converged_not_too_slow():

@@ -98,6 +98,11 @@ def advise(verdict: str, *, y: np.ndarray, lrs: np.ndarray | None, grad_norms: n
                else "the loss is still falling faster at the end than earlier (in log-time)")
         rec = f"Multiply the rate by about {factor}: {why}"
         rec += f"; current rate {float(lrs[-1]):.3g}." if lrs is not None else "."
+        if not no_progress:
+            # A training-loss history cannot know the rate was chosen for validation loss (early
+            # stopping): the shape of such a run can be exactly that of a too-low rate (docs/diagnostics.md).
+            rec += (" If this rate gave the best validation loss, check the validation loss at the higher "
+                    "rate before keeping it: a faster fall of the training loss can overfit sooner.")
     elif verdict == "plateau":
         end = wide[-1]
         tol = max(1e-12, 0.05 * (float(wide[0]) - end))
