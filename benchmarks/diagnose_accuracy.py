@@ -472,9 +472,10 @@ def main() -> None:
         "trained by SGD with momentum; generated and committed before the fifth revision, left unscored while it was "
         "made, scored once after it at 80.2%, then looked at), "
         f"{int(summary['held-out v7 histories'])} *held-out v7* (seeds 28-31 of every source, the v4-v6 "
-        "workloads and two more new ones, digits-adam-mlp, a 64-32-10 ReLU MLP on the digits trained by Adam, "
-        "and moons-mlp-gd, a 2-32-32-2 tanh MLP on noisy moons trained by plain gradient descent; generated and "
-        "committed before v4-v6's errors were studied again, left unscored during that study, scored once: the "
+        "workloads and two more new ones, digits-adam-mlp, a 64-32-10 ReLU MLP on the digits trained by "
+        "Adam, and moons-mlp-gd, a 2-32-32-2 tanh MLP on noisy moons trained by plain gradient descent; "
+        "generated and committed before v4-v6's errors were studied again, left unscored during that study, "
+        "scored once: the "
         "only clean split of this table). The fifth revision (a spike is an "
         "excursion that comes back to its earlier level within 0.2 n steps, whatever its length) was made "
         "looking at v5's friedman-mlp errors; on design..v5 it changes 3 verdicts, all right now (740 -> 743 "
@@ -496,7 +497,8 @@ def main() -> None:
         "metric of the runs that did not diverge, per source and setting (the quadratic has none; the "
         "spikes runs go through the protocol-function path, which reports `val_loss`):\n\n"
         + markdown_table(setting_rows, ["source", "setting", "metric", "runs", "finite", "mean final metric"])
-        + "\n\nCan a statistic of the curve's shape tell the good runs of the new workloads from too-low runs "
+        + "\n\nCan a statistic of the curve's shape tell the good runs of the new workloads from too-low "
+        "runs "
         "(issue 5's main miss: `blobs-mlp` and `classify-mlp-sgd` good runs read `too_low_slow`)? Each good "
         "and too-low history with significant progress (design..v6, total-progress z >= 3) is reduced to "
         "its log-time profile (`shape_profile`: the share of the drop still to come at u = log10(tau/T) = "
@@ -541,7 +543,8 @@ def shape_profile(losses: np.ndarray, lrs: np.ndarray) -> np.ndarray:
         idx = np.flatnonzero(np.abs(u - u0) <= 0.125)
         idx = idx if idx.size >= 3 else np.argsort(np.abs(u - u0), kind="stable")[:3]
         levels.append(float(np.median(losses[idx])))
-    y0 = max(float(np.median(losses[:3])), float(running_median(losses, max(5, n // 20) | 1)[: max(3, n // 10)].max()))
+    wide = running_median(losses, max(5, n // 20) | 1)
+    y0 = max(float(np.median(losses[:3])), float(wide[: max(3, n // 10)].max()))
     lv = np.array(levels)
     return (lv - lv[-1]) / max(y0 - lv[-1], 1e-300)
 
@@ -597,9 +600,9 @@ def rate_check(names: tuple[str, ...] = ("blobs-mlp", "classify-mlp-sgd"), seeds
             key = f"{name}|{m:g}|{','.join(map(str, seeds))}"
             if key not in have:
                 runs = [train(_new_task(name, d * m), lr=d * m, seed=s) for s in seeds]
-                tails = [float(np.median([h["train_loss"] for h in r.history][-max(3, len(r.history) // 10):]))
-                         for r in runs]
-                have[key] = {"train": float(np.mean(tails)), "val": float(np.mean([r.final["val_loss"] for r in runs]))}
+                tails = [np.array([h["train_loss"] for h in r.history]) for r in runs]
+                have[key] = {"train": float(np.mean([np.median(t[-max(3, t.size // 10):]) for t in tails])),
+                             "val": float(np.mean([r.final["val_loss"] for r in runs]))}
                 RATE_CHECK.write_text(json.dumps(have, indent=1))
             rows.append([name, f"{m:g}x ({d * m:.3g})", have[key]["train"], have[key]["val"]])
     return rows
