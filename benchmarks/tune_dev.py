@@ -10,15 +10,18 @@ Friedman #1 regression) wrapped with :func:`lrkit.tasks.from_arrays` around a
    how candidate ranges around the suggestion meet the near-best band.
 1. **Ground truth**: a constant-rate grid of 11 rates (1e-4.5 .. 10^0.5, half-decade
    steps) per seed; cached in ``results/tune_dev.json``.
-2. **First trial**: the range test's suggestion ``s`` (``rule="auto"``) trained once
-   with each candidate schedule, at budgets of 60, 300 and 1500 steps; a hit is a final
-   metric within 1% of that seed's grid best (the ``tune_efficiency`` criterion).
+2. **First trial** (seeds 0-4): the range test's suggestion ``s`` (``rule="auto"``) trained
+   once with each candidate schedule (built by ``schedule_from_params``, as a trial runs it),
+   at budgets of 40 to 3000 steps; a hit is a final metric within 1% of that seed's grid
+   best at that budget (the ``tune_efficiency`` criterion). The last row is what
+   ``first_trial`` queues.
 3. **Search** (300 steps): ``tune`` (12 trials) with its defaults but the pruner's
    first decision at 1/10, 1/3 or 1/2 of the budget, or no pruning, against Optuna
    TPE on the naive space (``tune_efficiency.naive_tpe``): steps until the first trial
    within 1% of the grid's best (the grid: 11 x 300 = 3300 steps).
 
-    nice .venv/bin/python benchmarks/tune_dev.py            # every part; records BENCHMARKS.md
+    nice .venv/bin/python benchmarks/tune_dev.py                 # every part; records BENCHMARKS.md
+    nice .venv/bin/python benchmarks/tune_dev.py --only-first    # the first-trial part, printed only
 """
 
 from __future__ import annotations
@@ -38,20 +41,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 CACHE = Path(__file__).resolve().parent / "results" / "tune_dev.json"
 GRID = tuple(float(f"{10.0**e:.4g}") for e in np.arange(-4.5, 0.51, 0.5))
 BUDGET = 300  # the search's budget; the first-trial part also tries FIRST_BUDGETS
-FIRST_BUDGETS = (60, 300, 1500)
+FIRST_BUDGETS = (40, 60, 100, 300, 600, 1000, 1500, 3000)
+FIRST_SEEDS = (0, 1, 2, 3, 4)  # more cases than the search part: the first trial is one run per case
 #: Search settings: label -> (pruner, FIRST_RUNG); the default is tune's own.
 SETTINGS = {"first rung at 1/10": ("hyperband", 0.1), "at 1/3 (default)": ("hyperband", 1 / 3),
             "at 1/2": ("hyperband", 0.5), "no pruning": ("none", 1 / 3)}
 WORKLOADS = ("cancer/sgd", "cancer/adamw", "blobs/sgd-plain", "blobs/adam", "moons/sgd", "moons/adamw",
              "friedman/sgd", "friedman/adam")
-#: Trial-0 candidates at the suggestion s: schedule spec templates over the budget T.
+#: Trial-0 candidates at the suggestion s, as trial parameters (``schedule_from_params`` builds the
+#: schedule over the budget T, exactly as a trial of ``tune`` runs it). wsd is FIRST_TRIAL's own shape.
 FIRST = {
-    "constant": "constant(lr={s})",
-    "cosine": "cosine(lr={s}, steps={T}, min_lr={m})",
-    "warmup_cosine": "warmup_cosine(lr={s}, warmup={w}, steps={T}, min_lr={m})",
-    "cosine r=0.1": "cosine(lr={s}, steps={T}, min_lr={m10})",
-    "wsd": "wsd(lr={s}, warmup=1, stable={st}, decay={d}, min_lr={m})",
+    "constant": {"schedule": "constant"},
+    "cosine": {"schedule": "cosine", "final_ratio": 0.01},
+    "wsd": {"schedule": "wsd", "warmup_fraction": 0.05, "decay_fraction": 0.2, "final_ratio": 0.01},
 }
+TUNE_ROW = "tune's first trial"
 
 
 def task(workload: str, budget: int = BUDGET) -> Any:
@@ -162,29 +166,69 @@ def ranges() -> list[list[Any]]:
     return rows
 
 
-def first(seeds: list[int]) -> list[list[Any]]:
-    """Rows: each trial-0 candidate's hits (within 1% of the grid's best) per budget."""
-    from tune_efficiency import _near
+def first_runs(seeds: list[int], budgets: tuple[int, ...] = FIRST_BUDGETS) -> dict[str, dict[int, list[float]]]:
+    """Each trial-0 candidate's shortfall from the grid's best, per budget: one value per (workload, seed).
 
+    The shortfall is ``(best - metric) / |best|`` oriented so that > 0 is worse than the
+    grid's best (``inf`` for a diverged run); a hit is a shortfall <= 0.01
+    (``tune_efficiency._near``). Every run is cached in ``results/tune_dev.json`` under
+    its spec, so a re-run trains only what is new. The row ``tune's first trial`` is
+    what :func:`lrkit.tuning.first_trial` queues on the default space.
+    """
     from lrkit.tasks import train
+    from lrkit.tuning import SearchSpace, first_trial, lr_range_from_finder, schedule_from_params
 
     cache = _load()
-    hits = {c: {b: 0 for b in FIRST_BUDGETS} for c in FIRST}
-    n = 0
+    out: dict[str, dict[int, list[float]]] = {c: {b: [] for b in budgets} for c in [*FIRST, TUNE_ROW]}
     for w in WORKLOADS:
         for seed in seeds:
             s, _ = suggestion(w, seed)  # the sweep does not depend on the budget
-            n += 1
-            for b in FIRST_BUDGETS:
+            space = SearchSpace(lr=lr_range_from_finder(s), lr_source="finder")
+            for b in budgets:
                 t = task(w, b)
                 higher = t.info.higher_is_better
                 best = best_of(grid(w, seed, cache, b), higher)
-                for c, spec in FIRST.items():
-                    sched = spec.format(s=s, m=s * 0.01, m10=s * 0.1, T=b, w=b // 20, st=b - 1 - b // 5, d=b // 5)
-                    hits[c][b] += _near(train(t, lr=s, schedule=sched, seed=seed).metric, best, higher)
+                queued = {"schedule": space.schedules[0], **first_trial(space, s, budget=b)}
+                for c, params in [*FIRST.items(), (TUNE_ROW, queued)]:
+                    spec = schedule_from_params({"lr": s, **params}, b).to_spec()
+                    k = f"run|{w}|{seed}|{b}|{spec}"
+                    if k not in cache:
+                        cache[k] = train(t, lr=s, schedule=spec, seed=seed).metric
+                        CACHE.write_text(json.dumps(cache, indent=0))
+                    m = math.inf if cache[k] is None else cache[k]
+                    gap = (best - m if higher else m - best) / abs(best) if math.isfinite(m) else math.inf
+                    out[c][b].append(gap)
             print(f"first trial: {w} seed {seed} done", file=sys.stderr, flush=True)
-    return [[c, *(f"{h[b]}/{n}" for b in FIRST_BUDGETS), f"{sum(h.values())}/{n * len(FIRST_BUDGETS)}"]
-            for c, h in hits.items()]
+    return out
+
+
+def first(runs: dict[str, dict[int, list[float]]]) -> list[list[Any]]:
+    """Rows: each trial-0 candidate's hits (within 1% of the grid's best) per budget, and overall."""
+    rows = []
+    for c, per in runs.items():
+        hits = {b: sum(g <= 0.01 for g in v) for b, v in per.items()}
+        n = len(next(iter(per.values())))
+        rows.append([c, *(f"{h}/{n}" for h in hits.values()), f"{sum(hits.values())}/{n * len(per)}"])
+    return rows
+
+
+def paired(runs: dict[str, dict[int, list[float]]], a: str = "wsd", b: str = "cosine") -> list[list[Any]]:
+    """Rows per budget: ``a`` against ``b`` on the same cases (discordant hits, median shortfall).
+
+    Only the discordant pairs (one hits, the other misses) tell the two apart; with
+    ``k`` of ``n`` discordant pairs won, the one-sided sign-test p-value is
+    :math:`P(X \\ge k)`, :math:`X \\sim \\text{Bin}(n, 1/2)`.
+    """
+    from scipy.stats import binomtest
+
+    rows = []
+    for budget in runs[a]:
+        ga, gb = np.array(runs[a][budget]), np.array(runs[b][budget])
+        wa, wb = int(((ga <= 0.01) & (gb > 0.01)).sum()), int(((gb <= 0.01) & (ga > 0.01)).sum())
+        p = binomtest(wa, wa + wb, 0.5, alternative="greater").pvalue if wa + wb else 1.0
+        rows.append([budget, f"{wa}", f"{wb}", f"{p:.2f}", f"{100 * np.median(ga):.2f}%",
+                     f"{100 * np.median(gb):.2f}%", f"{int((ga < gb).sum())}/{ga.size}"])
+    return rows
 
 
 def search(seeds: list[int], trials: int) -> list[list[Any]]:
@@ -237,34 +281,49 @@ def main() -> None:
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="seeds of the search part")
+    ap.add_argument("--first-seeds", nargs="+", type=int, default=list(FIRST_SEEDS),
+                    help="seeds of the first-trial part")
     ap.add_argument("--trials", type=int, default=12)
+    ap.add_argument("--only-first", action="store_true", help="run the first-trial part only (implies --no-record)")
     ap.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = ap.parse_args()
     fh = ["first trial at s", *(f"{b} steps" for b in FIRST_BUDGETS), "all"]
+    ph = ["budget", "wsd hits, cosine misses", "cosine hits, wsd misses", "sign test p (wsd better)",
+          "wsd median shortfall", "cosine median shortfall", "wsd closer to best"]
     sh = ["search", "reached 1%", "median steps to 1%", "<= 25% of grid", "<= 50% of naive (paired)"]
     rh = ["rate range", "SGD-like (default rule): covers band", "median P", "adaptive (falling rule): covers band",
           "median P"]
+    runs = first_runs(args.first_seeds)
+    frows, prows = first(runs), paired(runs)
+    print_table(frows, fh)
+    print_table(prows, ph)
+    if args.only_first:
+        return
     rrows = ranges()
     print_table(rrows, rh)
-    frows = first(args.seeds)
-    print_table(frows, fh)
     srows = search(args.seeds, args.trials)
     print_table(srows, sh)
     if args.no_record:
         return
+    n_first = len(WORKLOADS) * len(args.first_seeds)
     body = (
         f"Development workloads (not built-in tasks): {', '.join(WORKLOADS)}; from_arrays, MLP 64 tanh, "
-        f"batch 32; seeds {args.seeds}; ground truth: constant-rate grid of {len(GRID)} rates "
-        "(1e-4.5 .. 10^0.5). A hit / 'reached' = a final metric within 1% of that seed's grid best.\n\n"
+        f"batch 32; ground truth: constant-rate grid of {len(GRID)} rates (1e-4.5 .. 10^0.5) per seed and "
+        "budget. A hit / 'reached' = a final metric within 1% of that seed's grid best.\n\n"
         "**Rate range** around the suggestion s (offline, on `finder_dev.py`'s cached sweeps and grids: 20 "
         "workloads x 2 seeds x budgets 300 and 1500): does the range meet the band of rates within 1% of the "
         "grid's best, and the median chance P that a log-uniform draw from it lands in that band:\n\n"
         + markdown_table(rrows, rh) + "\n\n"
-        "**First trial**: the range test's suggestion s (rule='auto') trained once with each schedule "
-        "(hits per budget):\n\n" + markdown_table(frows, fh)
-        + f"\n\n**Search** ({BUDGET} steps, {args.trials} trials, grid = {len(GRID) * BUDGET} steps; an "
-        "unreached search counts as infinite in the median): tune's defaults with the pruner's first "
+        f"**First trial** (seeds {args.first_seeds}, {n_first} cases per budget): the range test's suggestion s "
+        "(rule='auto') trained once with each schedule, built by `schedule_from_params` as a trial runs it "
+        "(cosine to 1% of s; wsd: 5% warmup, 20% linear cool-down to 1%); hits per budget. The last row is "
+        "what `first_trial` queues:\n\n" + markdown_table(frows, fh)
+        + "\n\nwsd against cosine on the same cases (shortfall = distance below the grid's best, relative; "
+        "the sign test counts only the cases where one hits and the other misses):\n\n"
+        + markdown_table(prows, ph)
+        + f"\n\n**Search** (seeds {args.seeds}, {BUDGET} steps, {args.trials} trials, grid = {len(GRID) * BUDGET} "
+        "steps; an unreached search counts as infinite in the median): tune's defaults with the pruner's first "
         "decision moved, against naive TPE:\n\n" + markdown_table(srows, sh)
     )
     record("tune_dev", "Tuning defaults on the development set (not the built-in tasks)", body,

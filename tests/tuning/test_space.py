@@ -19,7 +19,7 @@ from lrkit.tuning import (
     lr_range_from_finder,
     schedule_from_params,
 )
-from lrkit.tuning._to_schedule import FIRST_TRIAL
+from lrkit.tuning._to_schedule import FIRST_TRIAL, SHORT_BUDGET
 
 REGISTERED = [n for n in TUNABLE_SCHEDULES if n in registry]
 
@@ -134,7 +134,7 @@ def test_lr_range_from_finder():
 
 def test_first_trial_is_cosine_at_the_rate_and_replays_through_suggest():
     space = SearchSpace(lr=(1e-4, 1.0))
-    params = first_trial(space, 0.02)
+    params = first_trial(space, 0.02, budget=100 * SHORT_BUDGET)
     assert params == {"lr": 0.02, "schedule": "cosine", "final_ratio": 0.01}
     # Independent check: Optuna's FixedTrial replays it, and the schedule is cosine to 1% of the peak.
     got = space.suggest(optuna.trial.FixedTrial(params))
@@ -156,6 +156,40 @@ def test_first_trial_follows_the_space():
         first_trial(space, math.nan)
     with pytest.raises(LRKitError, match="`space` of first_trial must be a SearchSpace; got dict"):
         first_trial({"lr": [1e-3, 1e-1]}, 0.01)
+
+
+@pytest.mark.parametrize(
+    ("budget", "family"),
+    [(None, "cosine"), (1, "wsd"), (40, "wsd"), (300, "wsd"), (999, "wsd"), (1000, "cosine"), (3000, "cosine")],
+)
+def test_first_trial_holds_the_peak_below_the_short_budget(budget, family):
+    """Regression of the measured rule (tune_dev): wsd below SHORT_BUDGET = 1000 updates, cosine from there on."""
+    assert SHORT_BUDGET == 1000
+    space = SearchSpace(lr=(1e-4, 1.0))
+    params = first_trial(space, 0.02, budget=budget)
+    shape = dict(FIRST_TRIAL)[family]
+    assert params == {"lr": 0.02, "schedule": family, **shape}
+    assert space.suggest(optuna.trial.FixedTrial(params)) == params
+    if budget is not None and budget >= 40:
+        # The schedule a trial runs ends at 1% of the peak. Updates within 1% of the peak: wsd's plateau
+        # (75% of T) against cosine's opening, closed form m + (1 - m)(1 + cos pi u) / 2 >= 0.99 with m = 0.01.
+        s = schedule_from_params(params, budget)
+        at = np.asarray(s(range(budget)), dtype=float)
+        assert at.max() == pytest.approx(0.02) and s(budget) == pytest.approx(0.0002)
+        held = np.mean(at >= 0.99 * 0.02)
+        cosine = np.arccos(2 * 0.98 / 0.99 - 1) / np.pi  # 0.064
+        assert held == pytest.approx(0.75 if family == "wsd" else cosine, abs=0.03)
+
+
+def test_first_trial_short_budget_falls_back_in_order_and_checks_the_budget():
+    # without wsd in the space, a short budget keeps FIRST_TRIAL's order: cosine, then warmup_cosine, ...
+    assert first_trial(SearchSpace(lr=(1e-3, 1.0), schedules=("constant", "cosine")), 0.02, budget=60) == {
+        "lr": 0.02, "schedule": "cosine", "final_ratio": 0.01}
+    assert first_trial(SearchSpace(lr=(1e-3, 1.0), schedules=("constant", "one_cycle")), 0.02, budget=60) == {
+        "lr": 0.02, "schedule": "one_cycle", "warmup_fraction": 0.25}
+    for bad in (0, -5, 2.5, True):
+        with pytest.raises(LRKitError, match="`budget` of first_trial must be a positive integer"):
+            first_trial(SearchSpace(), 0.02, budget=bad)
 
 
 def test_sampled_is_the_rule_suggest_and_first_trial_share():

@@ -112,14 +112,14 @@ def first_rung(target: Target) -> int | None:
 
 
 def _first_params(target: Target, space: SearchSpace, finder: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A new study's first trial: the finder's rate with a default schedule (``None``: no finder range).
+    """A new study's first trial: the finder's rate with the budget's default schedule (``None``: no finder range).
 
     The suggestion is for the task's own optimizer, so a space that samples optimizers
     queues it with that one, and one that excludes it queues nothing.
     """
     if finder is None or space.lr_source != "finder":
         return None
-    params = first_trial(space, finder["suggestion"])
+    params = first_trial(space, finder["suggestion"], budget=target.budget)
     if space.optimizers is not None:
         own = getattr(getattr(target.task, "info", None), "default_optimizer", None)
         if own not in space.optimizers:
@@ -157,8 +157,9 @@ def tune(
     steps and returns the task's validation metric. By default ``[lo, hi]`` spans a
     decade above and a decade and a half below the range test's suggestion ``s``
     (``find_lr(rule="auto")``, :func:`lr_range_from_finder`), and a new study's first
-    trial is ``s`` itself with a cosine schedule (:func:`first_trial`); without a
-    finder the range is :data:`WIDE_LR_RANGE` and ``result.notes`` says so.
+    trial is ``s`` itself with wsd below 1000 updates, cosine from there on
+    (:func:`first_trial`); without a finder the range is :data:`WIDE_LR_RANGE` and
+    ``result.notes`` says so.
 
     Args:
         task_or_objective: a built-in task name, a ``Task``, a protocol function
