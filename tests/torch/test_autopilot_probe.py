@@ -88,6 +88,30 @@ def test_the_ramp_keeps_its_updates_up_to_the_peak_bitwise():
         assert torch.equal(p, q)
 
 
+def test_the_main_phase_starts_with_fresh_optimizer_statistics():
+    # The ramp's low-rate updates must not leave their large early gradients in Adam's moments:
+    # the first update after the ramp is exactly a fresh torch Adam's first step at the peak.
+    seen = {}
+
+    def check(step, ap, model, loss):
+        if ap.phase == "main" and "w" not in seen:
+            seen["w"] = [p.detach().clone() for p in model.parameters()]
+            seen["g"] = [p.grad.detach().clone() for p in model.parameters()]
+            seen["state"], seen["lr"] = len(ap.optimizer.state), ap.lr
+        elif "w" in seen and "w1" not in seen:
+            seen["w1"] = [p.detach().clone() for p in model.parameters()]
+        return loss
+
+    ap, _, _, _ = run(100, optimizer="adam", on_step=check)
+    assert ap.events[0]["mode"] == "ramp" and seen["state"] == 0
+    ref = [torch.nn.Parameter(w.clone()) for w in seen["w"]]
+    for p, g in zip(ref, seen["g"]):
+        p.grad = g
+    torch.optim.Adam(ref, lr=seen["lr"]).step()
+    for p, q in zip(ref, seen["w1"]):
+        assert torch.equal(p.detach(), q)
+
+
 def test_a_long_ramp_holds_at_most_max_states_copies():
     torch.manual_seed(0)
     x, y = regression()

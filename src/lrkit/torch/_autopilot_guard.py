@@ -31,8 +31,8 @@ import torch
 
 from lrkit.torch._state import _cpu_copy
 
-__all__ = ["Guard", "training_tensors", "take_snapshot", "restore_snapshot", "grads_finite", "is_spike",
-           "find_fault", "reaction"]
+__all__ = ["Guard", "training_tensors", "take_snapshot", "restore_snapshot", "restart_statistics", "grads_finite",
+           "is_spike", "find_fault", "reaction"]
 
 
 def training_tensors(optimizer: torch.optim.Optimizer, model: torch.nn.Module | None) -> list[torch.Tensor]:
@@ -80,6 +80,22 @@ def restore_snapshot(optimizer: torch.optim.Optimizer, model: torch.nn.Module | 
     optimizer.load_state_dict(copy.deepcopy(snap["optimizer"]))
     for g, lr in zip(optimizer.param_groups, lrs):
         g["lr"] = lr
+
+
+def restart_statistics(optimizer: torch.optim.Optimizer) -> None:
+    """Drop the optimizer's per-parameter state (moments, momentum buffers, step counts).
+
+    Every torch optimizer creates its state lazily on the next ``step``, exactly as on its
+    first, so this restarts its statistics (and Adam's bias correction) while the weights stay.
+
+    Example:
+        >>> w = torch.nn.Parameter(torch.ones(2))
+        >>> opt = torch.optim.Adam([w], lr=0.1)
+        >>> w.grad = torch.ones(2); opt.step()
+        >>> restart_statistics(opt); len(opt.state), opt.param_groups[0]["lr"]
+        (0, 0.1)
+    """
+    optimizer.state.clear()
 
 
 def grads_finite(optimizer: torch.optim.Optimizer) -> bool:
