@@ -12,7 +12,7 @@ Friedman #1 regression) wrapped with :func:`lrkit.tasks.from_arrays` around a
    steps) per seed; cached in ``results/tune_dev.json``.
 2. **First trial** (seeds 0-4): the range test's suggestion ``s`` (``rule="auto"``) trained
    once with each candidate schedule (built by ``schedule_from_params``, as a trial runs it),
-   at budgets of 40 to 3000 steps; a hit is a final metric within 1% of that seed's grid
+   at budgets of 20 to 3000 steps; a hit is a final metric within 1% of that seed's grid
    best at that budget (the ``tune_efficiency`` criterion). The last row is what
    ``first_trial`` queues.
 3. **Search** (300 steps): ``tune`` (12 trials) with its defaults but the pruner's
@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 CACHE = Path(__file__).resolve().parent / "results" / "tune_dev.json"
 GRID = tuple(float(f"{10.0**e:.4g}") for e in np.arange(-4.5, 0.51, 0.5))
 BUDGET = 300  # the search's budget; the first-trial part also tries FIRST_BUDGETS
-FIRST_BUDGETS = (40, 60, 100, 300, 600, 1000, 1500, 3000)
+FIRST_BUDGETS = (20, 30, 40, 60, 100, 300, 600, 1000, 1500, 3000)
 FIRST_SEEDS = (0, 1, 2, 3, 4)  # more cases than the search part: the first trial is one run per case
 #: Search settings: label -> (pruner, FIRST_RUNG); the default is tune's own.
 SETTINGS = {"first rung at 1/10": ("hyperband", 0.1), "at 1/3 (default)": ("hyperband", 1 / 3),
@@ -212,22 +212,69 @@ def first(runs: dict[str, dict[int, list[float]]]) -> list[list[Any]]:
     return rows
 
 
-def paired(runs: dict[str, dict[int, list[float]]], a: str = "wsd", b: str = "cosine") -> list[list[Any]]:
-    """Rows per budget: ``a`` against ``b`` on the same cases (discordant hits, median shortfall).
+def paired(runs: dict[str, dict[int, list[float]]]) -> list[list[Any]]:
+    """Rows per budget: wsd against cosine, and constant against wsd, on the same cases.
 
-    Only the discordant pairs (one hits, the other misses) tell the two apart; with
+    Only the discordant pairs (one hits, the other misses) tell two schedules apart; with
     ``k`` of ``n`` discordant pairs won, the one-sided sign-test p-value is
-    :math:`P(X \\ge k)`, :math:`X \\sim \\text{Bin}(n, 1/2)`.
+    :math:`P(X \\ge k)`, :math:`X \\sim \\text{Bin}(n, 1/2)`. The shortfalls are medians.
     """
     from scipy.stats import binomtest
 
+    def sign(a: np.ndarray, b: np.ndarray) -> tuple[int, int, float]:
+        wa, wb = int(((a <= 0.01) & (b > 0.01)).sum()), int(((b <= 0.01) & (a > 0.01)).sum())
+        return wa, wb, binomtest(wa, wa + wb, 0.5, alternative="greater").pvalue if wa + wb else 1.0
+
     rows = []
-    for budget in runs[a]:
-        ga, gb = np.array(runs[a][budget]), np.array(runs[b][budget])
-        wa, wb = int(((ga <= 0.01) & (gb > 0.01)).sum()), int(((gb <= 0.01) & (ga > 0.01)).sum())
-        p = binomtest(wa, wa + wb, 0.5, alternative="greater").pvalue if wa + wb else 1.0
-        rows.append([budget, f"{wa}", f"{wb}", f"{p:.2f}", f"{100 * np.median(ga):.2f}%",
-                     f"{100 * np.median(gb):.2f}%", f"{int((ga < gb).sum())}/{ga.size}"])
+    for budget in runs["wsd"]:
+        con, ws, co = (np.array(runs[c][budget]) for c in ("constant", "wsd", "cosine"))
+        a, b, p = sign(ws, co)
+        c, d, q = sign(con, ws)
+        rows.append([budget, f"{a} / {b}", f"{p:.2f}", f"{100 * np.median(ws):.2f}% / {100 * np.median(co):.2f}%",
+                     f"{c} / {d}", f"{q:.2f}"])
+    return rows
+
+
+def budget_rules(runs: dict[str, dict[int, list[float]]], n_seeds: int) -> list[list[Any]]:
+    """Rows: hits of each single family, and of a budget rule chosen on held-out folds.
+
+    A rule is "constant below budget ``a``, wsd below ``b``, cosine from there on" (the
+    form ``first_trial`` uses; ``a = b`` drops wsd, ``a = 0`` drops constant), over every
+    pair of bounds at the measured budgets. Chosen on all cases it is scored in-sample;
+    chosen on 7 workloads (on 4 seeds) and scored on the 8th (the 5th), fold by fold,
+    it is cross-validated: the figure that says whether the rule generalises.
+    """
+    budgets = list(runs["cosine"])
+    hits = {c: np.array([np.array(runs[c][b]).reshape(len(WORKLOADS), n_seeds) <= 0.01 for b in budgets])
+            for c in ("constant", "wsd", "cosine")}  # [budget, workload, seed]
+    pairs = [(a, b) for a in range(len(budgets) + 1) for b in range(a, len(budgets) + 1)]
+
+    def score(pair: tuple[int, int], w: np.ndarray, s: np.ndarray) -> int:
+        fam = ["constant" if i < pair[0] else "wsd" if i < pair[1] else "cosine" for i in range(len(budgets))]
+        return int(sum(hits[f][i][np.ix_(w, s)].sum() for i, f in enumerate(fam)))
+
+    def chosen(w: np.ndarray, s: np.ndarray) -> tuple[int, int]:
+        return max(pairs, key=lambda p: (score(p, w, s), -p[0], -p[1]))  # ties: the simpler, fewer regimes
+
+    def bound(i: int) -> str:
+        return str(budgets[i]) if i < len(budgets) else "-"
+
+    every_w, every_s = np.ones(len(WORKLOADS), bool), np.ones(n_seeds, bool)
+    n = hits["cosine"][:, every_w][:, :, every_s].size
+    rows = [[f"{c} at every budget", "-", f"{score(p, every_w, every_s)}/{n}"]
+            for c, p in (("constant", (len(budgets),) * 2), ("wsd", (0, len(budgets))), ("cosine", (0, 0)))]
+    p = chosen(every_w, every_s)
+    rows.append([f"rule chosen on all cases: constant < {bound(p[0])}, wsd < {bound(p[1])}", "-",
+                 f"{score(p, every_w, every_s)}/{n}"])
+    for name, n_folds, fold in (("workload", len(WORKLOADS), lambda j: (np.arange(len(WORKLOADS)) != j, every_s)),
+                                ("seed", n_seeds, lambda j: (every_w, np.arange(n_seeds) != j))):
+        total, picks = 0, []
+        for j in range(n_folds):
+            w, s = fold(j)
+            p = chosen(w, s)
+            picks.append(f"{bound(p[0])}/{bound(p[1])}")
+            total += score(p, ~w if name == "workload" else every_w, ~s if name == "seed" else every_s)
+        rows.append([f"rule chosen without one {name}, scored on it", ", ".join(picks), f"{total}/{n}"])
     return rows
 
 
@@ -289,15 +336,17 @@ def main() -> None:
     ap.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = ap.parse_args()
     fh = ["first trial at s", *(f"{b} steps" for b in FIRST_BUDGETS), "all"]
-    ph = ["budget", "wsd hits, cosine misses", "cosine hits, wsd misses", "sign test p (wsd better)",
-          "wsd median shortfall", "cosine median shortfall", "wsd closer to best"]
+    ph = ["budget", "wsd only / cosine only hits", "p (wsd better)", "median shortfall wsd / cosine",
+          "constant only / wsd only hits", "p (constant better)"]
+    bh = ["first trial by budget", "bounds picked per fold (constant < / wsd <)", "hits"]
     sh = ["search", "reached 1%", "median steps to 1%", "<= 25% of grid", "<= 50% of naive (paired)"]
     rh = ["rate range", "SGD-like (default rule): covers band", "median P", "adaptive (falling rule): covers band",
           "median P"]
     runs = first_runs(args.first_seeds)
-    frows, prows = first(runs), paired(runs)
+    frows, prows, brows = first(runs), paired(runs), budget_rules(runs, len(args.first_seeds))
     print_table(frows, fh)
     print_table(prows, ph)
+    print_table(brows, bh)
     if args.only_first:
         return
     rrows = ranges()
@@ -319,9 +368,12 @@ def main() -> None:
         "(rule='auto') trained once with each schedule, built by `schedule_from_params` as a trial runs it "
         "(cosine to 1% of s; wsd: 5% warmup, 20% linear cool-down to 1%); hits per budget. The last row is "
         "what `first_trial` queues:\n\n" + markdown_table(frows, fh)
-        + "\n\nwsd against cosine on the same cases (shortfall = distance below the grid's best, relative; "
-        "the sign test counts only the cases where one hits and the other misses):\n\n"
+        + "\n\nPaired on the same cases (shortfall = distance below the grid's best, relative; the one-sided "
+        "sign test counts only the cases where one hits and the other misses):\n\n"
         + markdown_table(prows, ph)
+        + "\n\nA budget rule (constant below a, wsd below b, cosine from b on; the bounds at measured budgets) "
+        "against one family at every budget; cross-validated: bounds chosen without a workload (a seed) and "
+        "scored on it, fold by fold:\n\n" + markdown_table(brows, bh)
         + f"\n\n**Search** (seeds {args.seeds}, {BUDGET} steps, {args.trials} trials, grid = {len(GRID) * BUDGET} "
         "steps; an unreached search counts as infinite in the median): tune's defaults with the pruner's first "
         "decision moved, against naive TPE:\n\n" + markdown_table(srows, sh)

@@ -19,7 +19,7 @@ from lrkit.tuning import (
     lr_range_from_finder,
     schedule_from_params,
 )
-from lrkit.tuning._to_schedule import FIRST_TRIAL, SHORT_BUDGET
+from lrkit.tuning._to_schedule import FIRST_BY_BUDGET, FIRST_TRIAL
 
 REGISTERED = [n for n in TUNABLE_SCHEDULES if n in registry]
 
@@ -134,7 +134,7 @@ def test_lr_range_from_finder():
 
 def test_first_trial_is_cosine_at_the_rate_and_replays_through_suggest():
     space = SearchSpace(lr=(1e-4, 1.0))
-    params = first_trial(space, 0.02, budget=100 * SHORT_BUDGET)
+    params = first_trial(space, 0.02, budget=100_000)
     assert params == {"lr": 0.02, "schedule": "cosine", "final_ratio": 0.01}
     # Independent check: Optuna's FixedTrial replays it, and the schedule is cosine to 1% of the peak.
     got = space.suggest(optuna.trial.FixedTrial(params))
@@ -160,33 +160,36 @@ def test_first_trial_follows_the_space():
 
 @pytest.mark.parametrize(
     ("budget", "family"),
-    [(None, "cosine"), (1, "wsd"), (40, "wsd"), (300, "wsd"), (999, "wsd"), (1000, "cosine"), (3000, "cosine")],
+    [(None, "cosine"), (1, "constant"), (20, "constant"), (49, "constant"), (50, "wsd"), (300, "wsd"),
+     (999, "wsd"), (1000, "cosine"), (3000, "cosine")],
 )
-def test_first_trial_holds_the_peak_below_the_short_budget(budget, family):
-    """Regression of the measured rule (tune_dev): wsd below SHORT_BUDGET = 1000 updates, cosine from there on."""
-    assert SHORT_BUDGET == 1000
+def test_first_trial_follows_the_measured_budget_rule(budget, family):
+    """Regression of the rule measured on tune_dev: constant below 50 updates, wsd below 1000, cosine after."""
+    assert FIRST_BY_BUDGET == ((50, "constant"), (1000, "wsd"))
     space = SearchSpace(lr=(1e-4, 1.0))
     params = first_trial(space, 0.02, budget=budget)
-    shape = dict(FIRST_TRIAL)[family]
-    assert params == {"lr": 0.02, "schedule": family, **shape}
+    assert params == {"lr": 0.02, "schedule": family, **dict(FIRST_TRIAL)[family]}
     assert space.suggest(optuna.trial.FixedTrial(params)) == params
-    if budget is not None and budget >= 40:
-        # The schedule a trial runs ends at 1% of the peak. Updates within 1% of the peak: wsd's plateau
-        # (75% of T) against cosine's opening, closed form m + (1 - m)(1 + cos pi u) / 2 >= 0.99 with m = 0.01.
+    if budget is not None and budget >= 20:
+        # The fraction of updates within 1% of the peak: all of constant's, wsd's plateau (75% of T) and
+        # cosine's opening, closed form m + (1 - m)(1 + cos pi u) / 2 >= 0.99 with m = 0.01 (u <= 0.064).
         s = schedule_from_params(params, budget)
         at = np.asarray(s(range(budget)), dtype=float)
-        assert at.max() == pytest.approx(0.02) and s(budget) == pytest.approx(0.0002)
-        held = np.mean(at >= 0.99 * 0.02)
-        cosine = np.arccos(2 * 0.98 / 0.99 - 1) / np.pi  # 0.064
-        assert held == pytest.approx(0.75 if family == "wsd" else cosine, abs=0.03)
+        assert at.max() == pytest.approx(0.02) and s(budget) == pytest.approx(0.02 if family == "constant" else 2e-4)
+        held = {"constant": 1.0, "wsd": 0.75, "cosine": np.arccos(2 * 0.98 / 0.99 - 1) / np.pi}[family]
+        assert np.mean(at >= 0.99 * 0.02) == pytest.approx(held, abs=0.05)
 
 
 def test_first_trial_short_budget_falls_back_in_order_and_checks_the_budget():
-    # without wsd in the space, a short budget keeps FIRST_TRIAL's order: cosine, then warmup_cosine, ...
-    assert first_trial(SearchSpace(lr=(1e-3, 1.0), schedules=("constant", "cosine")), 0.02, budget=60) == {
-        "lr": 0.02, "schedule": "cosine", "final_ratio": 0.01}
-    assert first_trial(SearchSpace(lr=(1e-3, 1.0), schedules=("constant", "one_cycle")), 0.02, budget=60) == {
-        "lr": 0.02, "schedule": "one_cycle", "warmup_fraction": 0.25}
+    # a regime's family missing from the space: the next longer regime's, then FIRST_TRIAL's order
+    def first(schedules, budget):
+        return first_trial(SearchSpace(lr=(1e-3, 1.0), schedules=schedules), 0.02, budget=budget)["schedule"]
+
+    assert first(("cosine", "wsd"), 40) == "wsd"
+    assert first(("one_cycle", "cosine"), 40) == "cosine"
+    assert first(("constant", "cosine"), 300) == "cosine"
+    assert first(("constant", "one_cycle"), 300) == "one_cycle"
+    assert first(("constant", "wsd"), 3000) == "wsd"
     for bad in (0, -5, 2.5, True):
         with pytest.raises(LRKitError, match="`budget` of first_trial must be a positive integer"):
             first_trial(SearchSpace(), 0.02, budget=bad)

@@ -142,22 +142,22 @@ def test_protocol_function_task_and_fallback_note(tmp_path):
 
 
 def test_finder_seeds_the_rate_range_and_the_first_trial(tmp_path):
-    kw = dict(n_trials=2, budget=20, out=tmp_path, pruner="none",
+    kw = dict(n_trials=2, budget=60, out=tmp_path, pruner="none",
               space={"schedules": ["constant", "cosine", "wsd"]})
     r = tune("diabetes-linear", **kw)
     s = r.finder["suggestion"]
     assert r.finder["rule"] == "default"  # rule="auto": plain SGD takes the default rule
     assert r.lr_source == "finder" and r.lr_range == pytest.approx((s / 10**1.5, s * 10))
     assert all(r.lr_range[0] <= t["lr"] <= r.lr_range[1] for t in r.trials)
-    # trial 0 is the suggestion itself; a 20-update budget is short (< SHORT_BUDGET), so it holds
-    # the peak: wsd, 1 warmup update, 15 at s, a 4-update linear cool-down to 1% of s. Then the sampler's own.
+    # trial 0 is the suggestion itself; a 60-update budget is short (50 <= T < 1000), so it holds the
+    # peak: wsd, 3 warmup updates, 45 at s, a 12-update linear cool-down to 1% of s. Then the sampler's own.
     assert r.trials[0]["params"] == {"lr": s, "schedule": "wsd", "warmup_fraction": 0.05, "decay_fraction": 0.2,
                                      "final_ratio": 0.01}
-    assert r.trials[0]["schedule"] == (f"linear(start={s * 0.01!r}, end={s!r}, steps=1) >> constant(lr={s!r}, "
-                                       f"steps=15) >> linear(start={s!r}, end={s * 0.01!r}, steps=4)")
+    assert r.trials[0]["schedule"] == (f"linear(start={s * 0.01!r}, end={s!r}, steps=3) >> constant(lr={s!r}, "
+                                       f"steps=45) >> linear(start={s!r}, end={s * 0.01!r}, steps=12)")
     assert r.trials[1]["lr"] != s
     # Independent check: the finder alone, trained the same way, gives trial 0's value.
-    again = train("diabetes-linear", lr=s, schedule=parse(r.trials[0]["schedule"]), budget=20, seed=0)
+    again = train("diabetes-linear", lr=s, schedule=parse(r.trials[0]["schedule"]), budget=60, seed=0)
     assert r.trials[0]["value"] == pytest.approx(again.metric, rel=1e-9)
     # a resumed study does not queue it again
     r2 = tune("diabetes-linear", **{**kw, "n_trials": 3})

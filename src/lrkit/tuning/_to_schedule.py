@@ -20,8 +20,8 @@ The parameter names (``lr``, ``schedule``, ``warmup_fraction``, ``final_ratio``,
 the sampler learns e.g. one good final ratio across cosine and wsd.
 
 :func:`first_trial` is the study's first point: the range test's suggestion with a
-default schedule chosen by the budget (wsd below :data:`SHORT_BUDGET` updates, cosine
-from there on), queued so that a search is never worse than the finder alone
+default schedule chosen by the budget (constant below 50 updates, wsd below 1000,
+cosine from there on; :data:`FIRST_BY_BUDGET`), queued so that a search is never worse than the finder alone
 (``docs/tuning.md``).
 """
 
@@ -35,7 +35,7 @@ from lrkit.errors import LRKitError, check_int, check_positive, unknown_name
 from lrkit.schedules import Schedule, lookup
 from lrkit.tuning._space import TUNABLE_SCHEDULES, SearchSpace
 
-__all__ = ["schedule_from_params", "first_trial", "FIRST_TRIAL", "SHORT_BUDGET"]
+__all__ = ["schedule_from_params", "first_trial", "FIRST_TRIAL", "FIRST_BY_BUDGET"]
 
 #: The first trial's schedule for a long budget, in order of preference (the first one
 #: the space holds), and its shape: cosine to 1% of the peak, the usual default.
@@ -46,8 +46,9 @@ FIRST_TRIAL: tuple[tuple[str, dict[str, float]], ...] = (
     ("one_cycle", {"warmup_fraction": 0.25}),
     ("constant", {}),
 )
-#: Budgets (optimizer updates) below this start with wsd instead (:func:`first_trial`).
-SHORT_BUDGET = 1000
+#: ``(bound, family)``: a budget of fewer than ``bound`` updates puts ``family`` first
+#: (:func:`first_trial`; the bounds were measured on the development set).
+FIRST_BY_BUDGET: tuple[tuple[int, str], ...] = ((50, "constant"), (1000, "wsd"))
 
 
 def schedule_from_params(params: Mapping[str, Any], steps: int) -> Schedule:
@@ -96,45 +97,45 @@ def schedule_from_params(params: Mapping[str, Any], steps: int) -> Schedule:
 
 
 def _preference(budget: int | None) -> tuple[tuple[str, dict[str, float]], ...]:
-    """:data:`FIRST_TRIAL`, with wsd moved to the front for a budget below :data:`SHORT_BUDGET`."""
-    if budget is None or budget >= SHORT_BUDGET:
-        return FIRST_TRIAL
-    return tuple(sorted(FIRST_TRIAL, key=lambda entry: entry[0] != "wsd"))  # stable: the rest keep their order
+    """:data:`FIRST_TRIAL`'s order, led by the family of every regime of :data:`FIRST_BY_BUDGET`
+    the budget falls below, the shortest first (so 40 updates: constant, wsd, cosine, ...)."""
+    front = [] if budget is None else [family for bound, family in FIRST_BY_BUDGET if budget < bound]
+    return tuple(sorted(FIRST_TRIAL, key=lambda e: front.index(e[0]) if e[0] in front else len(front)))
 
 
 def first_trial(space: SearchSpace, lr: float, *, budget: int | None = None) -> dict[str, Any]:
     """The Optuna parameters of a study's first trial: rate ``lr`` with a budget-aware schedule.
 
-    A run of ``T`` updates at a fixed peak ends at a loss made of two parts: the distance
-    it has not yet travelled, which shrinks with the area :math:`\\sum_t \\eta_t` under
-    the schedule, and the noise floor, proportional to the rate at the end. A short run is
-    dominated by the first, so the schedule should hold the peak as long as it can
-    (wsd's trapezoid: :math:`\\eta_t = \\eta` for the first 80% of the budget, then a
-    linear cool-down to :math:`\\eta / 100`, area :math:`\\approx 0.9\\,\\eta T` against
-    cosine's :math:`\\approx 0.5\\,\\eta T`); a long run is limited by the second, which a
-    long anneal (cosine to :math:`\\eta / 100`) lowers. Hence:
+    A run of ``T`` updates at peak :math:`\\eta` ends at a loss made of two parts: the
+    distance not yet travelled, which shrinks with the area :math:`\\sum_t \\eta_t` under
+    the schedule, and a noise floor that grows with the rate at the end. The shorter the run,
+    the more the first part dominates and the longer the schedule should hold the peak:
 
     .. math::
 
-        \\text{family} = \\begin{cases} \\text{wsd} & T < T^* \\\\
-                                         \\text{cosine} & T \\ge T^* \\text{ or } T \\text{ unknown}
-                       \\end{cases}, \\qquad T^* = \\text{SHORT\\_BUDGET} = 1000.
+        \\text{family}(T) = \\begin{cases}
+            \\text{constant} & T < 50 \\quad (\\text{area } \\eta T) \\\\
+            \\text{wsd} & 50 \\le T < 1000 \\quad (\\approx 0.9\\, \\eta T) \\\\
+            \\text{cosine} & T \\ge 1000 \\text{ or unknown} \\quad (\\approx 0.5\\, \\eta T)
+        \\end{cases}
 
-    :math:`T^*` was measured on the development set (``benchmarks/tune_dev.py``: 8
-    sklearn workloads that are not built-in tasks x 5 seeds, budgets 40 to 3000 updates;
-    a hit is a final metric within 1% of the constant-rate grid's best at ``lr = s``).
-    wsd and cosine tie at 1000 updates (20/40 each, median shortfall 1.10% vs 1.11%); below
-    it wsd hit 85/200 against cosine's 77, at 1500 and 3000 cosine 40/80 against 32. Over all 320
-    cases the rule hits 145, cosine alone and wsd alone 137 each; choosing the switch
-    on 7 workloads and scoring the 8th (or on 4 seeds, scoring the 5th) gives 143. The
-    margin is small (below 1000 updates wsd alone hit 23 cases where cosine missed,
-    cosine alone 15: a one-sided sign test p = 0.13), so this is the better default on
-    the evidence, not a guarantee.
+    (wsd: 5% warmup, the peak, a linear cool-down over the last 20% to :math:`\\eta / 100`;
+    cosine to :math:`\\eta / 100`). The bounds were measured on the development set only
+    (``benchmarks/tune_dev.py``: 8 sklearn workloads that are not built-in tasks x 5 seeds,
+    budgets of 20 to 3000 updates; a hit is a final metric within 1% of the constant-rate
+    grid's best at ``lr = s``): constant beat wsd and cosine at 20, 30 and 40 updates
+    (49/120 hits against 37 and 29), wsd led from 60 to 600 (72/160 against cosine's 64), and
+    the two tie at 1000 (20/40 each), from where cosine leads (40/80 against 32 at 1500 and
+    3000). Over all 400 cases the rule hits 181, cosine alone 153; choosing the bounds on 7
+    workloads and scoring the 8th, in turn, scores 179 (``BENCHMARKS.md``, ``tune_dev``). A
+    bound sits between two measured budgets (the log-midpoint of 40 and 60 rounded, and the
+    tie at 1000); the per-budget margins are a few cases of 40, so this is the better
+    default on the evidence, not a guarantee.
 
-    The family is the first of that order (``wsd`` then :data:`FIRST_TRIAL`'s order for a
-    short budget, :data:`FIRST_TRIAL` otherwise) that ``space`` holds, with its shape
-    clipped into the space's ranges. Only what :meth:`SearchSpace.suggest` would sample
-    is returned (a fixed value or a single family is not a parameter), so
+    The family is the first of :func:`_preference`'s order that ``space`` holds (the
+    regime's own, then the ones for longer budgets, then :data:`FIRST_TRIAL`'s), with its
+    shape clipped into the space's ranges. Only what :meth:`SearchSpace.suggest` would
+    sample is returned (a fixed value or a single family is not a parameter), so
     ``study.enqueue_trial(first_trial(space, s, budget=T))`` replays exactly this point.
 
     Args:
@@ -151,12 +152,14 @@ def first_trial(space: SearchSpace, lr: float, *, budget: int | None = None) -> 
             not a finite number > 0, or a budget that is not a positive integer.
 
     Example:
-        >>> first_trial(SearchSpace(lr=(1e-3, 1.0)), 0.02, budget=1000)
-        {'lr': 0.02, 'schedule': 'cosine', 'final_ratio': 0.01}
-        >>> first_trial(SearchSpace(lr=(1e-3, 1.0)), 0.02, budget=300)
+        >>> space = SearchSpace(lr=(1e-3, 1.0))
+        >>> first_trial(space, 0.02, budget=40)
+        {'lr': 0.02, 'schedule': 'constant'}
+        >>> first_trial(space, 0.02, budget=300)
         {'lr': 0.02, 'schedule': 'wsd', 'warmup_fraction': 0.05, 'decay_fraction': 0.2, 'final_ratio': 0.01}
-        >>> space = SearchSpace(lr=(1e-3, 1.0), schedules=("constant", "wsd"), final_ratio=(0.1, 0.3))
-        >>> first_trial(space, 5.0)
+        >>> first_trial(space, 0.02, budget=1000)
+        {'lr': 0.02, 'schedule': 'cosine', 'final_ratio': 0.01}
+        >>> first_trial(SearchSpace(lr=(1e-3, 1.0), schedules=("constant", "wsd"), final_ratio=(0.1, 0.3)), 5.0)
         {'lr': 1.0, 'schedule': 'wsd', 'warmup_fraction': 0.05, 'decay_fraction': 0.2, 'final_ratio': 0.1}
     """
     if not isinstance(space, SearchSpace):

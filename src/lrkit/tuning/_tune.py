@@ -157,9 +157,9 @@ def tune(
     steps and returns the task's validation metric. By default ``[lo, hi]`` spans a
     decade above and a decade and a half below the range test's suggestion ``s``
     (``find_lr(rule="auto")``, :func:`lr_range_from_finder`), and a new study's first
-    trial is ``s`` itself with wsd below 1000 updates, cosine from there on
-    (:func:`first_trial`); without a finder the range is :data:`WIDE_LR_RANGE` and
-    ``result.notes`` says so.
+    trial is ``s`` itself with a schedule chosen by the budget (constant below 50
+    updates, wsd below 1000, cosine from there on: :func:`first_trial`); without a
+    finder the range is :data:`WIDE_LR_RANGE` and ``result.notes`` says so.
 
     Args:
         task_or_objective: a built-in task name, a ``Task``, a protocol function
