@@ -43,46 +43,49 @@ DATA = ("cancer", "wine", "blobs-clf", "friedman")
 KIND_RULES = ("default", "falling")
 
 
-class PlainAdam(torch.optim.Optimizer):
+class _PerParameter(torch.optim.Optimizer):
+    """An optimizer whose step is one rule applied to each parameter with a gradient."""
+
+    @torch.no_grad()
+    def step(self, closure: Any = None) -> None:
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    self.update(p, self.state[p], group)
+
+    def update(self, p: torch.Tensor, st: dict[str, Any], group: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+
+class PlainAdam(_PerParameter):
     """Adam from scratch (bias-corrected moments), not a ``torch.optim.Adam``: as third-party ones are."""
 
     def __init__(self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8) -> None:
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps})
 
-    @torch.no_grad()
-    def step(self, closure: Any = None) -> None:
-        for group in self.param_groups:
-            b1, b2 = group["betas"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                st = self.state[p]
-                if not st:
-                    st.update(t=0, m=torch.zeros_like(p), v=torch.zeros_like(p))
-                st["t"] += 1
-                st["m"].mul_(b1).add_(p.grad, alpha=1 - b1)
-                st["v"].mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
-                v_hat = (st["v"] / (1 - b2 ** st["t"])).sqrt_().add_(group["eps"])
-                p.addcdiv_(st["m"] / (1 - b1 ** st["t"]), v_hat, value=-group["lr"])
+    def update(self, p: torch.Tensor, st: dict[str, Any], group: dict[str, Any]) -> None:
+        b1, b2 = group["betas"]
+        if not st:
+            st.update(t=0, m=torch.zeros_like(p), v=torch.zeros_like(p))
+        st["t"] += 1
+        st["m"].mul_(b1).add_(p.grad, alpha=1 - b1)
+        st["v"].mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
+        v_hat = (st["v"] / (1 - b2 ** st["t"])).sqrt_().add_(group["eps"])
+        p.addcdiv_(st["m"] / (1 - b1 ** st["t"]), v_hat, value=-group["lr"])
 
 
-class Lion(torch.optim.Optimizer):
+class Lion(_PerParameter):
     """Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"), no weight decay."""
 
     def __init__(self, params: Any, lr: float = 1e-4, betas: tuple[float, float] = (0.9, 0.99)) -> None:
         super().__init__(params, {"lr": lr, "betas": betas})
 
-    @torch.no_grad()
-    def step(self, closure: Any = None) -> None:
-        for group in self.param_groups:
-            b1, b2 = group["betas"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                m = self.state[p].setdefault("m", torch.zeros_like(p))
-                p.add_((m * b1 + p.grad * (1 - b1)).sign_(), alpha=-group["lr"])
-                m.mul_(b2).add_(p.grad, alpha=1 - b2)
+    def update(self, p: torch.Tensor, st: dict[str, Any], group: dict[str, Any]) -> None:
+        b1, b2 = group["betas"]
+        m = st.setdefault("m", torch.zeros_like(p))
+        p.add_((m * b1 + p.grad * (1 - b1)).sign_(), alpha=-group["lr"])
+        m.mul_(b2).add_(p.grad, alpha=1 - b2)
 
 
 OPTIMIZERS = {"torch Adam": None, "plain Adam": PlainAdam, "Lion": Lion}
