@@ -9,7 +9,8 @@ Side by side on the built-in tasks, for each seed (the seed of every training ru
   (rate log-uniform in 1e-5..1, constant schedule, no pruning);
 * **lrkit tune**: :func:`lrkit.tuning.tune` with its defaults: the range test
   (``rule="auto"``) seeds the rate range and the first trial (its suggestion with a
-  cosine schedule), the five schedule families, Hyperband pruning on validation
+  schedule chosen by the budget: constant below 50 updates, wsd below 1000, cosine
+  from there on), the five schedule families, Hyperband pruning on validation
   reports every ``budget // 10`` steps with the first decision at a third of the
   budget. Its compute includes the finder's steps. (Those defaults were chosen on
   ``tune_dev.py``'s development workloads, not here.)

@@ -93,10 +93,11 @@ def _build_space(target: Target, space: Any, seed: int, use_finder: bool,
 #: The pruner's first decision comes after this fraction of a task's budget. Earlier
 #: rungs rank runs by their early progress, which favours a high constant rate over
 #: a schedule that pays off when it anneals. On the development set
-#: (``benchmarks/tune_dev.py``, 8 workloads x 3 seeds, 12 trials of 300 steps) a first
-#: rung at a tenth of the budget let 16 of 24 searches reach 1% of the grid's best, at
-#: a third 20, at a half 19, without pruning 22; a third had the lowest median cost
-#: (1110 steps; a tenth 1438, a half 1210, no pruning 1440).
+#: (``benchmarks/tune_dev.py``, 8 workloads x 3 seeds, 12 trials of 300 steps, the first
+#: trial by :func:`first_trial`'s budget rule) a first rung at a tenth of the budget let 19
+#: of 24 searches reach 1% of the grid's best, at a third 23, at a half 22, without pruning
+#: 23; a third had the lowest median cost (1018 steps; a tenth and a half 1134, no pruning
+#: 1143). (With the cosine first trial before it: 16, 20, 19, 22 and 1110 steps at a third.)
 FIRST_RUNG = 1 / 3
 
 
