@@ -166,7 +166,8 @@ def ranges() -> list[list[Any]]:
     return rows
 
 
-def first_runs(seeds: list[int], budgets: tuple[int, ...] = FIRST_BUDGETS) -> dict[str, dict[int, list[float]]]:
+def first_runs(seeds: list[int],
+               budgets: tuple[int, ...] = FIRST_BUDGETS) -> dict[str, dict[int, list[float]]]:
     """Each trial-0 candidate's shortfall from the grid's best, per budget: one value per (workload, seed).
 
     The shortfall is ``(best - metric) / |best|`` oriented so that > 0 is worse than the
@@ -230,8 +231,8 @@ def paired(runs: dict[str, dict[int, list[float]]]) -> list[list[Any]]:
         con, ws, co = (np.array(runs[c][budget]) for c in ("constant", "wsd", "cosine"))
         a, b, p = sign(ws, co)
         c, d, q = sign(con, ws)
-        rows.append([budget, f"{a} / {b}", f"{p:.2f}", f"{100 * np.median(ws):.2f}% / {100 * np.median(co):.2f}%",
-                     f"{c} / {d}", f"{q:.2f}"])
+        shortfall = f"{100 * np.median(ws):.2f}% / {100 * np.median(co):.2f}%"
+        rows.append([budget, f"{a} / {b}", f"{p:.2f}", shortfall, f"{c} / {d}", f"{q:.2f}"])
     return rows
 
 
@@ -266,8 +267,9 @@ def budget_rules(runs: dict[str, dict[int, list[float]]], n_seeds: int) -> list[
     p = chosen(every_w, every_s)
     rows.append([f"rule chosen on all cases: constant < {bound(p[0])}, wsd < {bound(p[1])}", "-",
                  f"{score(p, every_w, every_s)}/{n}"])
-    for name, n_folds, fold in (("workload", len(WORKLOADS), lambda j: (np.arange(len(WORKLOADS)) != j, every_s)),
-                                ("seed", n_seeds, lambda j: (every_w, np.arange(n_seeds) != j))):
+    folds = (("workload", len(WORKLOADS), lambda j: (np.arange(len(WORKLOADS)) != j, every_s)),
+             ("seed", n_seeds, lambda j: (every_w, np.arange(n_seeds) != j)))
+    for name, n_folds, fold in folds:
         total, picks = 0, []
         for j in range(n_folds):
             w, s = fold(j)
@@ -332,7 +334,8 @@ def main() -> None:
     ap.add_argument("--first-seeds", nargs="+", type=int, default=list(FIRST_SEEDS),
                     help="seeds of the first-trial part")
     ap.add_argument("--trials", type=int, default=12)
-    ap.add_argument("--only-first", action="store_true", help="run the first-trial part only (implies --no-record)")
+    ap.add_argument("--only-first", action="store_true",
+                    help="run the first-trial part only (implies --no-record)")
     ap.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = ap.parse_args()
     fh = ["first trial at s", *(f"{b} steps" for b in FIRST_BUDGETS), "all"]

@@ -164,7 +164,7 @@ def test_first_trial_follows_the_space():
      (999, "wsd"), (1000, "cosine"), (3000, "cosine")],
 )
 def test_first_trial_follows_the_measured_budget_rule(budget, family):
-    """Regression of the rule measured on tune_dev: constant below 50 updates, wsd below 1000, cosine after."""
+    """Regression of the rule measured on tune_dev: constant below 50 updates, wsd below 1000, then cosine."""
     assert FIRST_BY_BUDGET == ((50, "constant"), (1000, "wsd"))
     space = SearchSpace(lr=(1e-4, 1.0))
     params = first_trial(space, 0.02, budget=budget)
@@ -175,7 +175,8 @@ def test_first_trial_follows_the_measured_budget_rule(budget, family):
         # cosine's opening, closed form m + (1 - m)(1 + cos pi u) / 2 >= 0.99 with m = 0.01 (u <= 0.064).
         s = schedule_from_params(params, budget)
         at = np.asarray(s(range(budget)), dtype=float)
-        assert at.max() == pytest.approx(0.02) and s(budget) == pytest.approx(0.02 if family == "constant" else 2e-4)
+        end = 0.02 if family == "constant" else 2e-4
+        assert at.max() == pytest.approx(0.02) and s(budget) == pytest.approx(end)
         held = {"constant": 1.0, "wsd": 0.75, "cosine": np.arccos(2 * 0.98 / 0.99 - 1) / np.pi}[family]
         assert np.mean(at >= 0.99 * 0.02) == pytest.approx(held, abs=0.05)
 

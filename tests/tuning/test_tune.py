@@ -151,10 +151,11 @@ def test_finder_seeds_the_rate_range_and_the_first_trial(tmp_path):
     assert all(r.lr_range[0] <= t["lr"] <= r.lr_range[1] for t in r.trials)
     # trial 0 is the suggestion itself; a 60-update budget is short (50 <= T < 1000), so it holds the
     # peak: wsd, 3 warmup updates, 45 at s, a 12-update linear cool-down to 1% of s. Then the sampler's own.
-    assert r.trials[0]["params"] == {"lr": s, "schedule": "wsd", "warmup_fraction": 0.05, "decay_fraction": 0.2,
-                                     "final_ratio": 0.01}
-    assert r.trials[0]["schedule"] == (f"linear(start={s * 0.01!r}, end={s!r}, steps=3) >> constant(lr={s!r}, "
-                                       f"steps=45) >> linear(start={s!r}, end={s * 0.01!r}, steps=12)")
+    assert r.trials[0]["params"] == {"lr": s, "schedule": "wsd", "warmup_fraction": 0.05,
+                                     "decay_fraction": 0.2, "final_ratio": 0.01}
+    assert r.trials[0]["schedule"] == (f"linear(start={s * 0.01!r}, end={s!r}, steps=3) >> "
+                                       f"constant(lr={s!r}, steps=45) >> "
+                                       f"linear(start={s!r}, end={s * 0.01!r}, steps=12)")
     assert r.trials[1]["lr"] != s
     # Independent check: the finder alone, trained the same way, gives trial 0's value.
     again = train("diabetes-linear", lr=s, schedule=parse(r.trials[0]["schedule"]), budget=60, seed=0)

@@ -21,8 +21,8 @@ the sampler learns e.g. one good final ratio across cosine and wsd.
 
 :func:`first_trial` is the study's first point: the range test's suggestion with a
 default schedule chosen by the budget (constant below 50 updates, wsd below 1000,
-cosine from there on; :data:`FIRST_BY_BUDGET`), queued so that a search is never worse than the finder alone
-(``docs/tuning.md``).
+cosine from there on; :data:`FIRST_BY_BUDGET`), queued so that a search is never
+worse than the finder alone (``docs/tuning.md``).
 """
 
 from __future__ import annotations
@@ -159,7 +159,8 @@ def first_trial(space: SearchSpace, lr: float, *, budget: int | None = None) -> 
         {'lr': 0.02, 'schedule': 'wsd', 'warmup_fraction': 0.05, 'decay_fraction': 0.2, 'final_ratio': 0.01}
         >>> first_trial(space, 0.02, budget=1000)
         {'lr': 0.02, 'schedule': 'cosine', 'final_ratio': 0.01}
-        >>> first_trial(SearchSpace(lr=(1e-3, 1.0), schedules=("constant", "wsd"), final_ratio=(0.1, 0.3)), 5.0)
+        >>> two = SearchSpace(lr=(1e-3, 1.0), schedules=("constant", "wsd"), final_ratio=(0.1, 0.3))
+        >>> first_trial(two, 5.0)
         {'lr': 1.0, 'schedule': 'wsd', 'warmup_fraction': 0.05, 'decay_fraction': 0.2, 'final_ratio': 0.1}
     """
     if not isinstance(space, SearchSpace):
