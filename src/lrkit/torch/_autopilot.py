@@ -15,7 +15,10 @@ Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would 
      inside the budget; the run goes on from the state just after the last update at a rate
      <= the peak (or up to ``ceil(P/20) - 1`` updates before it: at most 20 states are held).
      The updates undone above the peak were pure search: up to :math:`B/10` of them are added
-     back to the main phase (``refund``), so the run costs at most 1.1 runs.
+     back to the main phase (``refund``), so the run costs at most 1.1 runs. The main phase
+     starts with fresh optimizer statistics (moments, momentum buffers): the ramp's weights are
+     kept, but its low-rate updates would otherwise leave the large gradients of an untrained
+     model in Adam's second moment, which remembers ~1000 updates and shrinks every later step.
    * ``"rollback"`` (no budget, or asked for): :math:`P = \\max(10, \\min(100, B/10))` updates
      over ``1e-5 .. 10`` (``.. 1`` for the Adam family), then the model and optimizer are restored
      bit for bit to their state before the probe: only its compute is spent (10% of a budget of
