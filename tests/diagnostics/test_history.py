@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -80,13 +82,11 @@ def test_tensorboard_events(tmp_path):
     np.testing.assert_allclose(h.lrs, 0.1, rtol=1e-6)
 
 
-def test_tensorboard_without_the_package_is_a_clear_error(tmp_path):
-    try:
-        import tensorboard  # noqa: F401
-
-        pytest.skip("tensorboard is installed")
-    except ImportError:
-        pass
+def test_tensorboard_without_the_package_is_a_clear_error(tmp_path, monkeypatch):
+    # Whether or not tensorboard is installed: a None entry in sys.modules makes its import fail.
+    for name in ("tensorboard", "tensorboard.backend", "tensorboard.backend.event_processing",
+                 "tensorboard.backend.event_processing.event_accumulator"):
+        monkeypatch.setitem(sys.modules, name, None)
     (tmp_path / "events.out.tfevents.1").write_bytes(b"")
     with pytest.raises(LRKitError, match="needs the `tensorboard` package"):
         read_history(tmp_path / "events.out.tfevents.1")

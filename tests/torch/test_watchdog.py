@@ -143,5 +143,52 @@ def test_hf_callback_sets_should_training_stop():
     state, control = TrainerState(), TrainerControl()
     for t in range(12):
         state.global_step = t
-        cb.on_log(None, state, control, logs={"loss": float("nan") if t == 11 else _loss(t), "learning_rate": 0.1})
+        loss = float("nan") if t == 11 else _loss(t)
+        cb.on_log(None, state, control, logs={"loss": loss, "learning_rate": 0.1})
     assert control.should_training_stop and wd.diagnosis.verdict == "nan"
+
+
+def _hf_trainer_run(tmp_path, *, nan_at: int, **args):
+    """A real ``transformers.Trainer`` on a tiny regression; forward call ``nan_at`` returns a NaN loss."""
+    from transformers import Trainer, TrainingArguments
+
+    class Model(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = torch.nn.Linear(2, 1)
+            self.calls = 0
+
+        def forward(self, x, labels):
+            self.calls += 1
+            loss = ((self.lin(x).squeeze(1) - labels) ** 2).mean()
+            return {"loss": loss * float("nan") if self.calls == nan_at else loss}
+
+    class Data(torch.utils.data.Dataset):
+        def __len__(self):
+            return 400
+
+        def __getitem__(self, i):
+            x = torch.randn(2, generator=torch.Generator().manual_seed(i))
+            return {"x": x, "labels": x.sum()}
+
+    torch.manual_seed(0)
+    wd = Watchdog(every=10)
+    targs = TrainingArguments(output_dir=str(tmp_path), per_device_train_batch_size=4, num_train_epochs=1,
+                              logging_steps=1, report_to=[], save_strategy="no", use_cpu=True,
+                              learning_rate=0.01, seed=0, disable_tqdm=True, **args)
+    trainer = Trainer(model=Model(), args=targs, train_dataset=Data(), callbacks=[wd.hf_callback()])
+    trainer.train()
+    return wd, trainer
+
+
+@pytest.mark.parametrize("nan_filter", [True, False])
+def test_a_real_hf_trainer_stops_on_nan_with_or_without_its_nan_filter(tmp_path, nan_filter):
+    # Regression: the Trainer's default logging_nan_inf_filter=True logs a NaN step's loss as a
+    # finite number, so the watchdog never saw the NaN and let all 100 steps run. The step's
+    # gradient norm is logged unfiltered (NaN): the callback now reads it too.
+    pytest.importorskip("transformers")
+    pytest.importorskip("accelerate")
+    wd, trainer = _hf_trainer_run(tmp_path, nan_at=30, logging_nan_inf_filter=nan_filter)
+    assert wd.diagnosis.verdict == "nan"
+    assert trainer.state.global_step == 30  # stopped right after the NaN step, not after 100
+

@@ -14,6 +14,8 @@ HF callbacks set ``trainer.should_stop`` / ``control.should_training_stop``.
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Callable
 from typing import Any
 
@@ -131,7 +133,10 @@ class Watchdog:
     def hf_callback(self) -> Any:
         """A ``transformers.TrainerCallback`` fed from the Trainer's logs (``loss``, ``learning_rate``).
 
-        The Trainer logs every ``logging_steps``; set it to 1 for a per-step history.
+        The Trainer logs every ``logging_steps``; set it to 1 for a per-step history. With its
+        default ``logging_nan_inf_filter=True`` the Trainer logs a NaN/inf step's loss as a
+        finite number, so a non-finite ``grad_norm`` in the same log counts as a NaN loss: the
+        watchdog still sees the blow-up, and stops the run on it.
 
         Raises:
             ImportError: when ``transformers`` is not installed.
@@ -146,7 +151,10 @@ class Watchdog:
             ) -> None:
                 if not logs or "loss" not in logs:
                     return
-                if watchdog.observe(state.global_step, logs["loss"], logs.get("learning_rate")):
+                loss, grad_norm = logs["loss"], logs.get("grad_norm")
+                if grad_norm is not None and not math.isfinite(float(grad_norm)):  # the filter hid a NaN loss
+                    loss = math.nan
+                if watchdog.observe(state.global_step, loss, logs.get("learning_rate")):
                     control.should_training_stop = True
 
         return WatchdogHFCallback()
