@@ -148,8 +148,9 @@ def test_hf_callback_sets_should_training_stop():
     assert control.should_training_stop and wd.diagnosis.verdict == "nan"
 
 
-def _hf_trainer_run(tmp_path, *, nan_at: int, **args):
-    """A real ``transformers.Trainer`` on a tiny regression; forward call ``nan_at`` returns a NaN loss."""
+def _hf_trainer_run(tmp_path, *, nan_at: int = 0, overflow_at: int = 0, **args):
+    """A real ``transformers.Trainer`` on a tiny regression; forward call ``nan_at`` returns a NaN loss,
+    call ``overflow_at`` a finite loss whose gradient overflows (1e34 times the weights')."""
     from transformers import Trainer, TrainingArguments
 
     class Model(torch.nn.Module):
@@ -161,6 +162,9 @@ def _hf_trainer_run(tmp_path, *, nan_at: int, **args):
         def forward(self, x, labels):
             self.calls += 1
             loss = ((self.lin(x).squeeze(1) - labels) ** 2).mean()
+            if self.calls == overflow_at:
+                big = 1e34 * self.lin.weight.sum()
+                loss = loss + (big - big.detach())  # same value; a gradient that overflows once scaled
             return {"loss": loss * float("nan") if self.calls == nan_at else loss}
 
     class Data(torch.utils.data.Dataset):
@@ -192,3 +196,14 @@ def test_a_real_hf_trainer_stops_on_nan_with_or_without_its_nan_filter(tmp_path,
     assert wd.diagnosis.verdict == "nan"
     assert trainer.state.global_step == 30  # stopped right after the NaN step, not after 100
 
+
+def test_a_real_hf_fp16_trainer_runs_on_past_a_loss_scaler_overflow(tmp_path):
+    # Regression: under fp16 a non-finite grad_norm is the loss scaler's overflow, a step the
+    # Trainer skips (the loss is finite, the weights untouched); read as a NaN loss, it stopped
+    # the run at the first overflow, which fp16 training meets routinely while the scale settles.
+    pytest.importorskip("transformers")
+    pytest.importorskip("accelerate")
+    wd, trainer = _hf_trainer_run(tmp_path, overflow_at=5, fp16=True)
+    logs = [e for e in trainer.state.log_history if "grad_norm" in e]
+    assert not math.isfinite(logs[4]["grad_norm"]) and math.isfinite(logs[4]["loss"])  # the overflow happened
+    assert trainer.state.global_step == 100 and wd.diagnosis.verdict != "nan"

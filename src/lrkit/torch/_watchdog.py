@@ -136,7 +136,10 @@ class Watchdog:
         The Trainer logs every ``logging_steps``; set it to 1 for a per-step history. With its
         default ``logging_nan_inf_filter=True`` the Trainer logs a NaN/inf step's loss as a
         finite number, so a non-finite ``grad_norm`` in the same log counts as a NaN loss: the
-        watchdog still sees the blow-up, and stops the run on it.
+        watchdog still sees the blow-up, and stops the run on it. Not under ``fp16``: there a
+        non-finite ``grad_norm`` is the loss scaler's overflow, a step the Trainer skips (its
+        loss finite, the weights untouched), met routinely while the scale settles; only a
+        logged non-finite loss (``logging_nan_inf_filter=False``) stops an ``fp16`` run.
 
         Raises:
             ImportError: when ``transformers`` is not installed.
@@ -152,7 +155,9 @@ class Watchdog:
                 if not logs or "loss" not in logs:
                     return
                 loss, grad_norm = logs["loss"], logs.get("grad_norm")
-                if grad_norm is not None and not math.isfinite(float(grad_norm)):  # the filter hid a NaN loss
+                # The filter hid a NaN loss, unless an fp16 loss scaler overflowed (a skipped step).
+                scaled = bool(getattr(args, "fp16", False))
+                if grad_norm is not None and not scaled and not math.isfinite(float(grad_norm)):
                     loss = math.nan
                 if watchdog.observe(state.global_step, loss, logs.get("learning_rate")):
                     control.should_training_stop = True
