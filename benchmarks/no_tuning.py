@@ -300,7 +300,8 @@ def _report(results: dict, methods: list[str], skipped: list[str], notes: list[s
             # from the paired per-seed gaps (same seed: same initialization and batch order).
             gap = (ref - metric) / abs(ref) if hib else (metric - ref) / abs(ref)
             per_seed = [(a - r["metric"]) if hib else (r["metric"] - a) for a, r in zip(ref_by_seed, res[m])]
-            se = float(np.std(per_seed, ddof=1) / math.sqrt(len(per_seed))) / abs(ref) if len(per_seed) > 1 else math.nan
+            se = (float(np.std(per_seed, ddof=1) / math.sqrt(len(per_seed))) / abs(ref)
+                  if len(per_seed) > 1 else math.nan)
             gaps[m].append(gap)
             rows.append([name, task.info.metric, m, metric, 100 * gap, 100 * se, compute])
     headers = ["task", "metric", "method", "mean final metric", "gap to grid-tuned (%)", "standard error (%)",
@@ -337,7 +338,8 @@ def _report(results: dict, methods: list[str], skipped: list[str], notes: list[s
         )
     body = (
         f"Seeds {list(range(args.seeds))}; every run uses the task's budget (charlm: the grid's cut-down "
-        f"{run_budget('charlm')} updates); gap = relative distance to the grid-tuned metric, positive = worse, "
+        f"{run_budget('charlm')} updates); gap = relative distance to the grid-tuned metric, "
+        "positive = worse, "
         "with its standard error over the paired seeds. "
         + (f"Not installed, so not run: {', '.join(skipped)}. " if skipped else "")
         + "Grid cost is not in the grid-tuned compute: " + "; ".join(notes) + ".\n\n"

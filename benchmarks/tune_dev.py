@@ -367,19 +367,21 @@ def main() -> None:
         "workloads x 2 seeds x budgets 300 and 1500): does the range meet the band of rates within 1% of the "
         "grid's best, and the median chance P that a log-uniform draw from it lands in that band:\n\n"
         + markdown_table(rrows, rh) + "\n\n"
-        f"**First trial** (seeds {args.first_seeds}, {n_first} cases per budget): the range test's suggestion s "
-        "(rule='auto') trained once with each schedule, built by `schedule_from_params` as a trial runs it "
+        f"**First trial** (seeds {args.first_seeds}, {n_first} cases per budget): the range test's "
+        "suggestion s (rule='auto') trained once with each schedule, built by `schedule_from_params` as a "
+        "trial runs it "
         "(cosine to 1% of s; wsd: 5% warmup, 20% linear cool-down to 1%); hits per budget. The last row is "
         "what `first_trial` queues:\n\n" + markdown_table(frows, fh)
         + "\n\nPaired on the same cases (shortfall = distance below the grid's best, relative; the one-sided "
         "sign test counts only the cases where one hits and the other misses):\n\n"
         + markdown_table(prows, ph)
-        + "\n\nA budget rule (constant below a, wsd below b, cosine from b on; the bounds at measured budgets) "
-        "against one family at every budget; cross-validated: bounds chosen without a workload (a seed) and "
+        + "\n\nA budget rule (constant below a, wsd below b, cosine from b on; the bounds at measured "
+        "budgets) against one family at every budget; cross-validated: bounds chosen without a workload "
+        "(a seed) and "
         "scored on it, fold by fold:\n\n" + markdown_table(brows, bh)
-        + f"\n\n**Search** (seeds {args.seeds}, {BUDGET} steps, {args.trials} trials, grid = {len(GRID) * BUDGET} "
-        "steps; an unreached search counts as infinite in the median): tune's defaults with the pruner's first "
-        "decision moved, against naive TPE:\n\n" + markdown_table(srows, sh)
+        + f"\n\n**Search** (seeds {args.seeds}, {BUDGET} steps, {args.trials} trials, "
+        f"grid = {len(GRID) * BUDGET} steps; an unreached search counts as infinite in the median): tune's "
+        "defaults with the pruner's first decision moved, against naive TPE:\n\n" + markdown_table(srows, sh)
     )
     record("tune_dev", "Tuning defaults on the development set (not the built-in tasks)", body,
            command="nice .venv/bin/python benchmarks/tune_dev.py")

@@ -31,8 +31,8 @@ import torch
 
 from lrkit.torch._state import _cpu_copy
 
-__all__ = ["Guard", "training_tensors", "take_snapshot", "restore_snapshot", "restart_statistics", "grads_finite",
-           "is_spike", "find_fault", "reaction"]
+__all__ = ["Guard", "training_tensors", "take_snapshot", "restore_snapshot", "restart_statistics",
+           "grads_finite", "is_spike", "find_fault", "reaction"]
 
 
 def training_tensors(optimizer: torch.optim.Optimizer, model: torch.nn.Module | None) -> list[torch.Tensor]:

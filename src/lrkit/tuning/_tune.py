@@ -113,7 +113,7 @@ def first_rung(target: Target) -> int | None:
 
 
 def _first_params(target: Target, space: SearchSpace, finder: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A new study's first trial: the finder's rate, the budget's default schedule (``None``: no finder range).
+    """A new study's first trial: the finder's rate with the budget's schedule (``None``: no finder range).
 
     The suggestion is for the task's own optimizer, so a space that samples optimizers
     queues it with that one, and one that excludes it queues nothing.
