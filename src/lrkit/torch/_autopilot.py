@@ -244,11 +244,8 @@ class Autopilot:
         else:
             if state is not None:  # the ramp's updates above the peak were a test: undo them
                 restore_snapshot(self.optimizer, self.model, state)
-            # The main phase starts from the ramp's weights with fresh optimizer statistics. Adam's
-            # second moment remembers ~1/(1 - beta2) = 1000 updates: the ramp's low-rate updates
-            # fed it the large gradients of a barely trained model, and in a short run that inflated
-            # estimate shrinks every later step (charlm, 100 updates: +3.5-8% val loss at the right
-            # peak). A fresh start is what a run at the peak from the start would have had.
+            # Fresh statistics, the ramp's weights: Adam's second moment (~1000-update memory) would
+            # keep the untrained model's large gradients and shrink a short run's steps (docstring).
             restart_statistics(self.optimizer)
         self.events.append({"t": 0, "probe": self.probe_steps, "peak": self.peak, "how": how,
                             "mode": "ramp" if self.ramp else "rollback"})
