@@ -13,12 +13,15 @@ and 1; not the built-in tasks) with two optimizers written here, outside torch:
   a sign update, so each coordinate moves by ``lr`` whatever the gradient's scale: adaptive in the
   sense that matters here.
 
+and torch's own **Adafactor**, which divides by a running second moment without ``betas`` (its
+decay is ``beta2_decay``): ``is_adaptive`` knows it by class (``ADAPTIVE_OPTIMIZERS``).
+
 For each: a constant-rate grid (1e-5.5 .. 10^0.5, half-decade steps, budgets 300 and 1500), one
 range test per seed (``finder_dev.SWEEP``), and the proxy regret of each rule's suggestion
 (``finder_dev.score``: the grid's mean metric interpolated in log-lr; accuracy points, or MSE on a
 standardized target for ``friedman``). Lower is better.
 
-    nice .venv/bin/python benchmarks/finder_kind.py      # about 3 minutes on 2 cores; records BENCHMARKS.md
+    nice .venv/bin/python benchmarks/finder_kind.py      # about 4 minutes on 2 cores; records BENCHMARKS.md
 """
 
 from __future__ import annotations
@@ -88,7 +91,8 @@ class Lion(_PerParameter):
         m.mul_(b2).add_(p.grad, alpha=1 - b2)
 
 
-OPTIMIZERS = {"torch Adam": None, "plain Adam": PlainAdam, "Lion": Lion}
+OPTIMIZERS = {"torch Adam": None, "plain Adam": PlainAdam, "Lion": Lion,
+              "torch Adafactor": torch.optim.Adafactor}
 
 
 def _parts(name: str, opt: str, seed: int) -> dict[str, Any]:
@@ -145,8 +149,9 @@ def main() -> None:
     body = (
         "Proxy regret of the finder's two kind rules (lower is better; mean of 2 seeds; accuracy points, "
         "or MSE on a standardized target for friedman) on finder_dev's development set, for Adam-like "
-        "optimizers written outside torch (see the module docstring). `is_adaptive` gives these "
-        "`falling`, as torch's Adam gets; before, a class check gave them `default`.\n\n"
+        "optimizers written outside torch, and torch's Adafactor, which has no `betas` (see the module "
+        "docstring). `is_adaptive` gives these `falling`, as torch's Adam gets; before, a class check gave "
+        "the first two `default`, and Adafactor got `default` from both tests.\n\n"
         + markdown_table(summary, sh, ".3g") + "\n\nPer workload:\n\n" + markdown_table(rows, rh, ".3g")
     )
     record("finder_kind", "Finder rule for Adam-like optimizers outside torch", body,

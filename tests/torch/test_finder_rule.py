@@ -71,6 +71,17 @@ def test_is_adaptive_reads_every_param_group():
     assert not is_adaptive(torch.optim.SGD(_params(), lr=0.1, momentum=0.9))
 
 
+@pytest.mark.skipif(not hasattr(torch.optim, "Adafactor"), reason="torch.optim.Adafactor needs torch >= 2.5")
+def test_torch_adafactor_is_adaptive_though_it_has_no_betas():
+    # Regression: Adafactor divides by a running second moment (beta2_decay, no `betas`), so its
+    # update is about lr per coordinate; is_adaptive gave it the SGD rule and the SGD probe range.
+    # On the development set `falling` had the lower regret in 3 of 4 groups (finder_kind.py).
+    opt = torch.optim.Adafactor(_params())
+    assert "betas" not in opt.param_groups[0]
+    assert is_adaptive(opt) and resolve_rule("auto", opt) == "falling"
+    assert probe_range(opt, "ramp") == probe_range(torch.optim.Adam(_params()), "ramp")
+
+
 def test_an_explicit_rule_is_kept_and_an_unknown_one_lists_auto_too():
     opt = torch.optim.Adam(_params())
     for name in rules:

@@ -34,6 +34,8 @@ ADAPTIVE_OPTIMIZERS: tuple[type[torch.optim.Optimizer], ...] = (
     torch.optim.Adagrad,
     torch.optim.Adadelta,
     torch.optim.SparseAdam,
+    # A running second moment without `betas` (beta2_decay); torch >= 2.5 only.
+    *((torch.optim.Adafactor,) if hasattr(torch.optim, "Adafactor") else ()),
 )
 
 
@@ -48,7 +50,9 @@ def is_adaptive(optimizer: torch.optim.Optimizer) -> bool:
     Measured (``benchmarks/finder_kind.py``, the finder development set): a from-scratch Adam,
     which a class check misses, gives the same sweeps and the same regrets as torch's Adam on
     all 8 (workload, budget) cells, so it must get Adam's rule; for Lion, ``falling`` had the
-    lower mean regret in 3 of the 4 (task kind, budget) groups.
+    lower mean regret in 3 of the 4 (task kind, budget) groups, and so it had for torch's
+    Adafactor, which has no ``betas`` (its second moment decays by ``beta2_decay``) and is in
+    :data:`ADAPTIVE_OPTIMIZERS` by class.
 
     Example:
         >>> import torch
