@@ -152,15 +152,18 @@ def test_repeated_faults_cut_the_rate():
     assert ap.scale == pytest.approx(0.25) and final < 0.05
 
 
-@pytest.mark.parametrize("probe, budget, resume_at", [("rollback", 200, 120), ("ramp", 90, 40)])
-def test_state_dict_round_trip_continues_bit_identically(probe, budget, resume_at):
-    """Resumed in the main phase after either kind of probe (a ramp's refund is part of the state)."""
+@pytest.mark.parametrize("probe, budget, resume_at, adam",
+                         [("rollback", 200, 120, False), ("ramp", 90, 40, False), ("ramp", 90, 40, True)])
+def test_state_dict_round_trip_continues_bit_identically(probe, budget, resume_at, adam):
+    """Resumed in the main phase after either kind of probe (a ramp's refund is part of the state);
+    with Adam, from the moments rebuilt after the ramp's restart_statistics."""
     x, y = regression()
 
     def make():
         torch.manual_seed(0)
         model = torch.nn.Linear(8, 1)
-        opt = torch.optim.SGD(model.parameters(), lr=1.0, momentum=0.9)
+        opt = (torch.optim.Adam(model.parameters(), lr=1e-3) if adam
+               else torch.optim.SGD(model.parameters(), lr=1.0, momentum=0.9))
         return model, opt, Autopilot(opt, budget=budget, model=model, probe=probe)
 
     def train(model, opt, ap, steps, g):
@@ -175,6 +178,8 @@ def test_state_dict_round_trip_continues_bit_identically(probe, budget, resume_a
     g1 = torch.Generator().manual_seed(5)
     train(m1, o1, a1, resume_at, g1)
     assert a1.phase == "main" and a1.ramp == (probe == "ramp")
+    if adam:  # the moments now are the main phase's own: its step count is the updates since the ramp
+        assert {int(st["step"]) for st in o1.state.values()} == {a1.t}
     state = json.loads(json.dumps(a1.state_dict()))
     m2, o2, a2 = make()
     m2.load_state_dict(m1.state_dict())
