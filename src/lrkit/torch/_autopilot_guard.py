@@ -87,6 +87,9 @@ def restart_statistics(optimizer: torch.optim.Optimizer) -> None:
 
     Every torch optimizer creates its state lazily on the next ``step``, exactly as on its
     first, so this restarts its statistics (and Adam's bias correction) while the weights stay.
+    An optimizer that builds its state in ``__init__`` instead (some third-party ones), or
+    keeps it outside ``optimizer.state`` (``ZeroRedundancyOptimizer``'s inner optimizer,
+    Prodigy's ``d`` in its param groups), is not fully restarted by this.
 
     Example:
         >>> w = torch.nn.Parameter(torch.ones(2))
