@@ -27,10 +27,12 @@ Autopilot's probe was designed on workloads that are *not* the built-in tasks,
 ``benchmarks/finder_dev.py``'s 20 (4 sklearn data sets x SGD, momentum, Adam, AdamW, RMSprop,
 an MLP, seeds 0 and 1), at budgets 40, 100, 300 and 1500. The reference is the best constant
 rate of that file's half-decade grid at the same budget (300 and 1500 from its cache, 40 and
-100 computed here and cached in ``results/no_tuning_dev.json``). Two Autopilots: lrkit's
+100 computed here and cached in ``results/no_tuning_dev.json``). Three Autopilots: lrkit's
 default (a ramp inside the budget), and session 1's (a rolled-back probe of
 ``clip(0.1 budget, 20, 100)`` updates, the ``default`` rule, cosine), to show what the
-budget-scaled probe trades.
+budget-scaled probe trades; and lrkit's default run for the same number of updates without being
+told the budget (``budget=None``: a rolled-back probe of 100 updates, then the peak held with the
+plateau reaction), to show what knowing the budget is worth.
 """
 
 from __future__ import annotations
@@ -148,7 +150,10 @@ DEV_BUDGETS = (40, 100, 300, 1500)
 DEV_CACHE = RESULTS / "no_tuning_dev.json"
 DEV_VARIANTS = {"autopilot": lambda b: {},
                 "session-1 autopilot": lambda b: {"probe": "rollback", "rule": "default",
-                                                  "probe_steps": max(20, min(100, round(0.1 * b)))}}
+                                                  "probe_steps": max(20, min(100, round(0.1 * b)))},
+                # The same run length, but the Autopilot is not told it (budget=None): a rolled-back
+                # probe of 100 updates, then the peak held and the plateau reaction.
+                "autopilot, budget not given": lambda b: {"budget": None}}
 
 
 def _dev_run(fd: Any, name: str, opt: str, seed: int, budget: int,
@@ -157,9 +162,10 @@ def _dev_run(fd: Any, name: str, opt: str, seed: int, budget: int,
     torch.set_num_threads(1)
     p = fd._parts(name, opt, seed)
     model, batches, o = p["model"], p["batches"], p["optimizer"]
-    ap = Autopilot(o, budget=budget, model=model, **kwargs)
+    ap = Autopilot(o, **{"budget": budget, **kwargs}, model=model)
     i = 0
-    while not ap.done:
+    # Without a budget the Autopilot never says it is done: the loop stops after `budget` main updates.
+    while not ap.done and not (ap.budget is None and ap.phase == "main" and ap.t >= budget):
         xb, yb = batches[i % len(batches)]
         o.zero_grad()
         loss = p["loss_fn"](model(xb), yb)
@@ -264,7 +270,8 @@ def main() -> None:
         task = get_task(name)
         res: dict[str, list[dict[str, float]]] = {m: [] for m in methods}
         tuned, best, grid_runs = _grid_tuned(name, seeds)
-        notes.append(f"{name}: grid-best rate {best:g} ({task.info.default_optimizer}), from {grid_runs} cached runs")
+        notes.append(f"{name}: grid-best rate {best:g} ({task.info.default_optimizer}), "
+                     f"from {grid_runs} cached runs")
         for seed in seeds:
             if seed in tuned:
                 res["grid-tuned"].append({"metric": tuned[seed], "steps": run_budget(name)})
