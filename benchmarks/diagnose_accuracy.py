@@ -137,6 +137,15 @@ V6_TASKS = {"classify-mlp-sgd": ("good", "good+schedule", "too_high", "too_low",
 V7_TASKS = {"digits-adam-mlp": ("good", "good+schedule", "too_high", "too_low", "spikes"),
             "moons-mlp-gd": ("good", "good+schedule", "too_high", "too_low", "spikes")}
 ALL_NEW = {**NEW_TASKS, **V5_TASKS, **V6_TASKS, **V7_TASKS}
+#: The held-out splits made of whole seeds, newest first, with the workloads new to the corpus each
+#: one holds (all that existed when it was generated) and, for v6 and v7, the ones it introduced.
+SEED_SPLITS: tuple[tuple[str, range], ...] = (
+    ("held-out v7", V7_SEEDS), ("held-out v6", V6_SEEDS), ("held-out v5", V5_SEEDS),
+    ("held-out v4", V4_SEEDS), ("held-out v3", NEW_SEEDS), ("fresh held-out", FRESH_SEEDS))
+SPLIT_NEW_TASKS = {"held-out v4": NEW_TASKS, "held-out v5": {**NEW_TASKS, **V5_TASKS},
+                   "held-out v6": {**NEW_TASKS, **V5_TASKS, **V6_TASKS}, "held-out v7": ALL_NEW}
+SPLIT_FIRST_SEEN = {"held-out v6": (V6_TASKS, "classify-mlp-sgd (new in v6)"),
+                    "held-out v7": (V7_TASKS, "digits-adam-mlp and moons-mlp-gd (new in v7)")}
 GRID = tuple(float(10.0**e) for e in np.arange(-4.0, 1.01, 0.5))
 
 
@@ -305,10 +314,7 @@ def build_corpus(existing: list[dict] | None = None) -> list[dict]:
     for seed in SEEDS:
         if seed in have:
             continue
-        tasks = {**TASKS, **NEW_TASKS} if seed in V4_SEEDS else TASKS
-        tasks = {**TASKS, **NEW_TASKS, **V5_TASKS} if seed in V5_SEEDS else tasks
-        tasks = {**TASKS, **NEW_TASKS, **V5_TASKS, **V6_TASKS} if seed in V6_SEEDS else tasks
-        tasks = {**TASKS, **ALL_NEW} if seed in V7_SEEDS else tasks
+        tasks = {**TASKS, **SPLIT_NEW_TASKS.get(_seed_split(seed), {})}
         for name, settings in tasks.items():
             for setting in settings:
                 losses, lrs, metric = _task_history(name, setting, seed)
@@ -344,19 +350,15 @@ def split(c: dict) -> str:
     ``held-out v5`` (built after v4 was scored, with a fourth new workload; scored once), ``held-out v6``
     (built before the fifth revision, with a fifth new workload; scored once after it), or ``held-out v7``
     (built before v4-v6 were studied again, with two more new workloads; scored once)."""
-    if c["seed"] in V7_SEEDS:
-        return "held-out v7"
-    if c["seed"] in V6_SEEDS:
-        return "held-out v6"
-    if c["seed"] in V5_SEEDS:
-        return "held-out v5"
-    if c["seed"] in V4_SEEDS:
-        return "held-out v4"
-    if c["seed"] in NEW_SEEDS:
-        return "held-out v3"
-    if c["seed"] in FRESH_SEEDS:
-        return "fresh held-out"
+    by_seed = _seed_split(c["seed"])
+    if by_seed is not None:
+        return by_seed
     return "held-out v1" if c["source"] in HELD_OUT_TASKS or c["seed"] % 2 == 1 else "design"
+
+
+def _seed_split(seed: int) -> str | None:
+    """The split of :data:`SEED_SPLITS` that holds ``seed`` (``None``: design or held-out v1)."""
+    return next((name for name, seeds in SEED_SPLITS if seed in seeds), None)
 
 
 def held_out(c: dict) -> bool:
@@ -366,9 +368,9 @@ def held_out(c: dict) -> bool:
 def evaluate(corpus: list[dict]) -> tuple[list[list], dict[str, float]]:
     labels = list(ACCEPT)
     confusion = {lab: Counter() for lab in labels}
-    parts = ("design", "held-out v1", "fresh held-out", "held-out v3", "held-out v4", "held-out v5",
-             "held-out v6", "held-out v7")
+    parts = ("design", "held-out v1", *(name for name, _ in reversed(SEED_SPLITS)))
     right = {part: [0, 0] for part in parts}
+    correct = []  # per history, in corpus order: whether its verdict is accepted
     right = {k: v for k, v in right.items() if any(split(c) == k for c in corpus)}
     healthy_on_diverged = strict = 0
     for c in corpus:
@@ -376,7 +378,8 @@ def evaluate(corpus: list[dict]) -> tuple[list[list], dict[str, float]]:
         verdict = diagnose(c["losses"], c["lrs"]).verdict
         confusion[label][verdict] += 1
         part = split(c)
-        right[part][0] += verdict in ACCEPT[label]
+        correct.append(verdict in ACCEPT[label])
+        right[part][0] += correct[-1]
         right[part][1] += 1
         strict += verdict in ACCEPT[label] and not (label == "healthy (constant rate)" and verdict != "healthy")
         healthy_on_diverged += label in ("too_high", "nan") and verdict == "healthy"
@@ -387,23 +390,14 @@ def evaluate(corpus: list[dict]) -> tuple[list[list], dict[str, float]]:
     summary["overall accuracy, strict (good constant runs must be 'healthy')"] = strict / max(total[1], 1)
     summary.update({f"{k} histories": float(v[1]) for k, v in right.items()})
     summary["healthy verdicts on too-high runs"] = float(healthy_on_diverged)
-    for part, names in (("held-out v4", NEW_TASKS), ("held-out v5", {**NEW_TASKS, **V5_TASKS}),
-                        ("held-out v6", {**NEW_TASKS, **V5_TASKS, **V6_TASKS}), ("held-out v7", ALL_NEW)):
-        new = [c for c in corpus if c["source"] in names and split(c) == part]
+    for part, names in SPLIT_NEW_TASKS.items():
+        new = [ok for c, ok in zip(corpus, correct) if c["source"] in names and split(c) == part]
         if new:
-            ok = sum(diagnose(c["losses"], c["lrs"]).verdict in ACCEPT[_label(c["setting"], c["losses"])]
-                     for c in new)
-            summary[f"{part} accuracy, the workloads new to the corpus only"] = ok / len(new)
-    fresh = [c for c in corpus if c["source"] in V6_TASKS and split(c) == "held-out v6"]
-    if fresh:  # the workload never seen before v6, by any revision
-        ok = sum(diagnose(c["losses"], c["lrs"]).verdict in ACCEPT[_label(c["setting"], c["losses"])]
-                 for c in fresh)
-        summary["held-out v6 accuracy, classify-mlp-sgd (new in v6) only"] = ok / len(fresh)
-    fresh = [c for c in corpus if c["source"] in V7_TASKS and split(c) == "held-out v7"]
-    if fresh:  # the workloads never seen before v7, by any revision
-        ok = sum(diagnose(c["losses"], c["lrs"]).verdict in ACCEPT[_label(c["setting"], c["losses"])]
-                 for c in fresh)
-        summary["held-out v7 accuracy, digits-adam-mlp and moons-mlp-gd (new in v7) only"] = ok / len(fresh)
+            summary[f"{part} accuracy, the workloads new to the corpus only"] = sum(new) / len(new)
+    for part, (names, what) in SPLIT_FIRST_SEEN.items():  # workloads never seen by any earlier revision
+        fresh = [ok for c, ok in zip(corpus, correct) if c["source"] in names and split(c) == part]
+        if fresh:
+            summary[f"{part} accuracy, {what} only"] = sum(fresh) / len(fresh)
     return rows, summary
 
 
@@ -425,17 +419,13 @@ def main() -> None:
         save(corpus)
     if args.design_only:
         corpus = [c for c in corpus if not held_out(c)]
-    if args.without_v5:
-        corpus = [c for c in corpus if split(c) != "held-out v5"]
-    if args.without_v6:
-        corpus = [c for c in corpus if split(c) != "held-out v6"]
-    if args.without_v7:
-        corpus = [c for c in corpus if split(c) != "held-out v7"]
+    unscored = {f"held-out {v}" for v in ("v5", "v6", "v7") if getattr(args, f"without_{v}")}
+    corpus = [c for c in corpus if split(c) not in unscored]
     rows, summary = evaluate(corpus)
     headers = ["label (setting)", "n", *VERDICTS]
     print_table(rows, headers)
     alone = {}
-    for part in ("held-out v4", "held-out v5", "held-out v6", "held-out v7"):
+    for part in SPLIT_NEW_TASKS:
         sub = [c for c in corpus if split(c) == part]
         if sub:
             alone[part] = evaluate(sub)[0]
@@ -443,7 +433,7 @@ def main() -> None:
             print_table(alone[part], headers)
     for k, v in summary.items():
         print(f"{k}: {v:.4g}")
-    if args.design_only or args.no_record or args.without_v5 or args.without_v6 or args.without_v7:
+    if args.design_only or args.no_record or unscored:
         return
     setting_rows = []
     for (src, setting), group in _groups(corpus).items():
