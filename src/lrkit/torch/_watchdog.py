@@ -15,7 +15,6 @@ HF callbacks set ``trainer.should_stop`` / ``control.should_training_stop``.
 from __future__ import annotations
 
 import math
-
 from collections.abc import Callable
 from typing import Any
 
