@@ -47,6 +47,8 @@ BATCH = 32
 SWEEP = {"start": 1e-7, "end": 10.0, "num_steps": 100}
 OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rmsprop")
 ADAPTIVE = {"adam", "adamw", "rmsprop"}
+DATASETS = ("cancer", "wine", "blobs-clf", "friedman")
+WORKLOADS = tuple((name, opt) for name in DATASETS for opt in OPTIMIZERS)
 
 
 def _data(name: str, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
@@ -106,13 +108,18 @@ def train(name: str, opt: str, lr: float, seed: int, budget: int) -> float:
             break
         loss.backward()
         p["optimizer"].step()
-    with torch.no_grad():
-        xv, yv = p["val"]
-        out = model(xv)
-        if p["clf"]:
-            return float((out.argmax(1) == yv).double().mean()) * 100.0 if torch.isfinite(out).all() else 0.0
-        mse = float(((out[:, 0] - yv.float()) ** 2).mean())
-        return -min(mse, 10.0) if np.isfinite(mse) else -10.0  # a blown-up run: a capped loss
+    return evaluate(p)
+
+
+@torch.no_grad()
+def evaluate(p: dict[str, Any]) -> float:
+    """Validation accuracy in % (classification) or minus the MSE capped at 10 (regression)."""
+    xv, yv = p["val"]
+    out = p["model"](xv)
+    if p["clf"]:
+        return float((out.argmax(1) == yv).double().mean()) * 100.0 if torch.isfinite(out).all() else 0.0
+    mse = float(((out[:, 0] - yv.float()) ** 2).mean())
+    return -min(mse, 10.0) if np.isfinite(mse) else -10.0  # a blown-up run: a capped loss
 
 
 def sweep(name: str, opt: str, seed: int) -> tuple[list[float], list[float]]:
@@ -193,7 +200,7 @@ def table(cache: dict[str, Any], workloads: list[tuple[str, str]], budget: int) 
 def main() -> None:
     torch.set_num_threads(1)
     cache: dict[str, Any] = json.loads(CACHE.read_text()) if CACHE.exists() else {}
-    workloads = [(n, o) for n in ("cancer", "wine", "blobs-clf", "friedman") for o in OPTIMIZERS]
+    workloads = list(WORKLOADS)
     for budget in BUDGETS:
         for name, opt in workloads:
             k = _key(name, opt, budget)

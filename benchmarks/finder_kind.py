@@ -42,7 +42,7 @@ from lrkit.finder._rules import rules as RULES  # noqa: E402
 
 GRID = tuple(float(10.0**e) for e in np.arange(-5.5, 0.51, 0.5))
 BUDGETS = (300, 1500)
-DATA = ("cancer", "wine", "blobs-clf", "friedman")
+DATA = fd.DATASETS
 KIND_RULES = ("default", "falling")
 
 

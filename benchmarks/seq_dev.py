@@ -1,0 +1,130 @@
+"""Sequence workloads for the Autopilot's development set: character language models that are NOT
+the built-in ``charlm`` tasks.
+
+``finder_dev.py``'s 20 development workloads are all tabular MLPs; a rule chosen on them alone has
+never seen a sequence model, whose loss curves differ (a fast "unigram" drop from ``ln V`` early on,
+then slow learning; Adam's best rate far below the rate where a ramp blows up). These six are
+built from other standard-library modules than ``charlm``'s and ``charlm-small``'s (disjoint text),
+and from three model families, each with two optimizers:
+
+* ``gru``: a GRU character LM (embedding 32, hidden 96, context 32), Adam and SGD + momentum 0.9;
+* ``tfm``: a 2-layer transformer (``lrkit.tasks.CharLM``, width 48, 4 heads, context 48) of
+  another size than ``charlm``'s, Adam and AdamW;
+* ``nplm``: Bengio et al.'s neural probabilistic LM (an MLP on the previous 8 characters'
+  embeddings, loss on the next one only: a noisy loss), Adam and plain SGD.
+
+Batches of 16 windows, 300 per seed (cycled); the metric is minus the validation cross-entropy
+(nats per character, capped at 10 so a blown-up run scores -10), higher is better.
+The interface is ``finder_dev``'s (``SEEDS``, ``GRID``, ``WORKLOADS``, ``train``, ``_parts``,
+``evaluate``), so ``no_tuning.py --dev`` runs both families through the same code::
+
+    nice .venv/bin/python benchmarks/no_tuning.py --dev
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from finder_dev import GRID, SEEDS  # noqa: E402,F401  (the same half-decade grid and seeds)
+
+from lrkit.tasks._charlm import CharLM, WindowLoader, load_corpus, lm_loss  # noqa: E402
+
+#: Per model family: training and validation modules (none in charlm's or charlm-small's lists),
+#: context length and the two optimizers.
+SPECS: dict[str, dict[str, Any]] = {
+    "gru": {"train": ("traceback", "selectors", "tempfile"), "val": ("glob",), "context": 32,
+            "optimizers": ("adam", "momentum")},
+    "tfm": {"train": ("locale", "gzip"), "val": ("types",), "context": 48, "optimizers": ("adam", "adamw")},
+    "nplm": {"train": ("shutil", "pickle"), "val": ("reprlib", "stat"), "context": 8,
+             "optimizers": ("adam", "sgd")},
+}
+WORKLOADS: tuple[tuple[str, str], ...] = tuple((n, o) for n, s in SPECS.items() for o in s["optimizers"])
+BATCH, N_BATCHES, VAL_WINDOWS = 16, 300, 128
+
+
+class GRULM(nn.Module):
+    """Embedding, one GRU layer, a linear read-out: ``(B, T)`` -> ``(B, T, V)`` logits."""
+
+    def __init__(self, vocab: int) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(vocab, 32)
+        self.gru, self.head = nn.GRU(32, 96, batch_first=True), nn.Linear(96, vocab)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.gru(self.embed(x))[0])
+
+
+class NPLM(nn.Module):
+    """Bengio et al. (2003): the previous ``context`` characters' embeddings, concatenated, through
+    an MLP: ``(B, T)`` -> ``(B, V)`` logits of the character after the window."""
+
+    def __init__(self, vocab: int, context: int) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(vocab, 16)
+        self.mlp = nn.Sequential(nn.Linear(16 * context, 128), nn.Tanh(), nn.Linear(128, vocab))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.mlp(self.embed(x).flatten(1))
+
+
+def _next_char_loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return F.cross_entropy(output, target[:, -1])  # NPLM predicts only the character after the window
+
+
+def _parts(name: str, opt: str, seed: int) -> dict[str, Any]:
+    spec = SPECS[name]
+    corpus = load_corpus(spec["train"], spec["val"])
+    vocab, ctx = len(corpus.vocab), spec["context"]
+    torch.manual_seed(seed)
+    model = {"gru": lambda: GRULM(vocab), "nplm": lambda: NPLM(vocab, ctx),
+             "tfm": lambda: CharLM(vocab, d_model=48, n_layer=2, n_head=4, context=ctx)}[name]()
+    params = model.parameters()
+    optimizer = {
+        "sgd": lambda: torch.optim.SGD(params, lr=1e-3),
+        "momentum": lambda: torch.optim.SGD(params, lr=1e-3, momentum=0.9),
+        "adam": lambda: torch.optim.Adam(params, lr=1e-3),
+        "adamw": lambda: torch.optim.AdamW(params, lr=1e-3, weight_decay=0.01),
+    }[opt]()
+    loader = WindowLoader(corpus.train, ctx, BATCH, shuffle=True, seed=seed)
+    batches: list[Any] = []
+    while len(batches) < N_BATCHES:
+        batches.extend(loader)
+    val = list(WindowLoader(corpus.val, ctx, 64, shuffle=False, max_windows=VAL_WINDOWS))
+    return {"model": model, "optimizer": optimizer, "batches": batches[:N_BATCHES], "val": val,
+            "loss_fn": _next_char_loss if name == "nplm" else lm_loss}
+
+
+@torch.no_grad()
+def evaluate(parts: dict[str, Any]) -> float:
+    """Minus the mean validation loss (capped at 10 nats: a blown-up run scores -10)."""
+    model = parts["model"]
+    model.eval()
+    loss = float(np.mean([float(parts["loss_fn"](model(x), y)) for x, y in parts["val"]]))
+    model.train()
+    return -min(loss, 10.0) if math.isfinite(loss) else -10.0
+
+
+def train(name: str, opt: str, lr: float, seed: int, budget: int) -> float:
+    """The validation metric after ``budget`` steps at constant ``lr`` (higher is better)."""
+    torch.set_num_threads(1)
+    p = _parts(name, opt, seed)
+    for g in p["optimizer"].param_groups:
+        g["lr"] = lr
+    for i in range(budget):
+        x, y = p["batches"][i % len(p["batches"])]
+        p["optimizer"].zero_grad()
+        loss = p["loss_fn"](p["model"](x), y)
+        if not torch.isfinite(loss):
+            return -10.0
+        loss.backward()
+        p["optimizer"].step()
+    return evaluate(p)
