@@ -73,7 +73,9 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import seq_dev  # noqa: E402
 from _record import markdown_table, print_table, record  # noqa: E402
+from _seq_histories import seq_history  # noqa: E402
 
 from lrkit.diagnostics import VERDICTS, diagnose  # noqa: E402
 from lrkit.diagnostics._synthetic import Quadratic, sgd_history  # noqa: E402
@@ -81,7 +83,7 @@ from lrkit.diagnostics._synthetic import Quadratic, sgd_history  # noqa: E402
 CACHE = Path(__file__).resolve().parent / "results" / "diagnose_corpus.npz"
 #: The measured default rates of the workloads new in held-out v4 (a grid, see ``_measure_default``).
 NEW_DEFAULTS = Path(__file__).resolve().parent / "results" / "diagnose_new_workloads.json"
-SEEDS = range(32)
+SEEDS = range(36)
 #: Seeds added after the early-blow-up rule (the second threshold revision): never looked at before it.
 FRESH_SEEDS = range(8, 12)
 #: Seeds added before the third revision (the flat-noisy-tail test of ``too_low_slow``): generated
@@ -99,6 +101,9 @@ V6_SEEDS = range(24, 28)
 #: a good rate vs. a too-low one), left unscored during that study (``--without-v7``), scored once; it adds
 #: two more new workloads (``V7_TASKS``).
 V7_SEEDS = range(28, 32)
+#: Held-out v8: generated and committed before it was scored, then scored once with the
+#: unchanged fifth revision; it adds a family the detector never saw, six character LMs (``V8_TASKS``).
+V8_SEEDS = range(32, 36)
 HELD_OUT_TASKS = {"digits-cnn"}
 ACCEPT = {
     "healthy": {"healthy"},
@@ -137,15 +142,23 @@ V6_TASKS = {"classify-mlp-sgd": ("good", "good+schedule", "too_high", "too_low",
 V7_TASKS = {"digits-adam-mlp": ("good", "good+schedule", "too_high", "too_low", "spikes"),
             "moons-mlp-gd": ("good", "good+schedule", "too_high", "too_low", "spikes")}
 ALL_NEW = {**NEW_TASKS, **V5_TASKS, **V6_TASKS, **V7_TASKS}
+# New in held-out v8 only: the sequence models of ``seq_dev.py`` (GRU, transformer and NPLM character LMs,
+# two optimizers each), their histories made by ``_seq_histories.seq_history``. Not in ``ALL_NEW``: their
+# good rate is the grid-best of ``no_tuning.py --dev``'s cached grid, not measured by ``_measure_default``.
+V8_TASKS = {f"seq-{n}-{o}": ("good", "good+schedule", "too_high", "too_low", "spikes")
+            for n, o in seq_dev.WORKLOADS}
 #: The held-out splits made of whole seeds, newest first, with the workloads new to the corpus each
-#: one holds (all that existed when it was generated) and, for v6 and v7, the ones it introduced.
+#: one holds (all that existed when it was generated) and, for v6-v8, the ones it introduced.
 SEED_SPLITS: tuple[tuple[str, range], ...] = (
-    ("held-out v7", V7_SEEDS), ("held-out v6", V6_SEEDS), ("held-out v5", V5_SEEDS),
-    ("held-out v4", V4_SEEDS), ("held-out v3", NEW_SEEDS), ("fresh held-out", FRESH_SEEDS))
+    ("held-out v8", V8_SEEDS), ("held-out v7", V7_SEEDS), ("held-out v6", V6_SEEDS),
+    ("held-out v5", V5_SEEDS), ("held-out v4", V4_SEEDS), ("held-out v3", NEW_SEEDS),
+    ("fresh held-out", FRESH_SEEDS))
 SPLIT_NEW_TASKS = {"held-out v4": NEW_TASKS, "held-out v5": {**NEW_TASKS, **V5_TASKS},
-                   "held-out v6": {**NEW_TASKS, **V5_TASKS, **V6_TASKS}, "held-out v7": ALL_NEW}
+                   "held-out v6": {**NEW_TASKS, **V5_TASKS, **V6_TASKS}, "held-out v7": ALL_NEW,
+                   "held-out v8": {**ALL_NEW, **V8_TASKS}}
 SPLIT_FIRST_SEEN = {"held-out v6": (V6_TASKS, "classify-mlp-sgd (new in v6)"),
-                    "held-out v7": (V7_TASKS, "digits-adam-mlp and moons-mlp-gd (new in v7)")}
+                    "held-out v7": (V7_TASKS, "digits-adam-mlp and moons-mlp-gd (new in v7)"),
+                    "held-out v8": (V8_TASKS, "the six sequence models (new in v8)")}
 GRID = tuple(float(10.0**e) for e in np.arange(-4.0, 1.01, 0.5))
 
 
@@ -227,6 +240,8 @@ def _label(setting: str, losses: np.ndarray) -> str:
 def _task_history(name: str, setting: str, seed: int) -> tuple[np.ndarray, np.ndarray, float]:
     from lrkit.tasks import get_task, train
 
+    if name in V8_TASKS:  # a sequence model: its own training loop and good rate (``_seq_histories``)
+        return seq_history(name, setting, seed)
     torch.set_num_threads(1)
     new = name in ALL_NEW
     task = _new_task(name, _new_defaults()[name]["default_lr"]) if new else get_task(name)
@@ -349,7 +364,8 @@ def split(c: dict) -> str:
     (built and frozen before the fourth revision, with three new workloads, scored once after it), or
     ``held-out v5`` (built after v4 was scored, with a fourth new workload; scored once), ``held-out v6``
     (built before the fifth revision, with a fifth new workload; scored once after it), or ``held-out v7``
-    (built before v4-v6 were studied again, with two more new workloads; scored once)."""
+    (built before v4-v6 were studied again, with two more new workloads; scored once), or ``held-out v8``
+    (built and committed before it was scored, with six sequence models; scored once)."""
     by_seed = _seed_split(c["seed"])
     if by_seed is not None:
         return by_seed
@@ -412,6 +428,8 @@ def main() -> None:
                     help="leave the held-out v6 split unscored (while revising; implies --no-record)")
     ap.add_argument("--without-v7", action="store_true",
                     help="leave the held-out v7 split unscored (while revising; implies --no-record)")
+    ap.add_argument("--without-v8", action="store_true",
+                    help="leave the held-out v8 split unscored (until it is committed; implies --no-record)")
     args = ap.parse_args()
     cached = [] if args.rebuild or not CACHE.exists() else load()
     corpus = build_corpus(cached)
@@ -419,7 +437,7 @@ def main() -> None:
         save(corpus)
     if args.design_only:
         corpus = [c for c in corpus if not held_out(c)]
-    unscored = {f"held-out {v}" for v in ("v5", "v6", "v7") if getattr(args, f"without_{v}")}
+    unscored = {f"held-out {v}" for v in ("v5", "v6", "v7", "v8") if getattr(args, f"without_{v}")}
     corpus = [c for c in corpus if split(c) not in unscored]
     rows, summary = evaluate(corpus)
     headers = ["label (setting)", "n", *VERDICTS]
@@ -440,7 +458,7 @@ def main() -> None:
         metrics = [c["metric"] for c in group if np.isfinite(c["metric"])]
         setting_rows.append([src, setting, _metric_name(src, setting), len(group), len(metrics),
                              float(np.mean(metrics)) if metrics else "-"])
-    shape_rows = shape_overlap([c for c in corpus if split(c) != "held-out v7"])
+    shape_rows = shape_overlap([c for c in corpus if split(c) not in ("held-out v7", "held-out v8")])
     rate_rows = rate_check()
     body = (
         f"{len(corpus)} histories: {int(summary['design histories'])} *design* (even seeds 0-6; thresholds set "
@@ -601,7 +619,7 @@ def rate_check(names: tuple[str, ...] = ("blobs-mlp", "classify-mlp-sgd"), seeds
 def _metric_name(source: str, setting: str) -> str:
     if source == "quadratic":
         return "-"
-    if setting == "spikes":
+    if setting == "spikes" or source in V8_TASKS:
         return "val_loss"
     from lrkit.tasks import get_task
 
