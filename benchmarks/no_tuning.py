@@ -23,21 +23,26 @@ gaps are paired: same seed, same initialization and batch order), so a gap small
 its error is not a measured difference. Run: ``nice .venv/bin/python benchmarks/no_tuning.py [--seeds 5]``.
 
 **Development set** (``--dev``; also part of the full run, ``--no-dev`` skips it): the
-Autopilot's probe was designed on workloads that are *not* the built-in tasks,
-``benchmarks/finder_dev.py``'s 20 (4 sklearn data sets x SGD, momentum, Adam, AdamW, RMSprop,
-an MLP, seeds 0 and 1), at budgets 40, 100, 300 and 1500. The reference is the best constant
-rate of that file's half-decade grid at the same budget (300 and 1500 from its cache, 40 and
-100 computed here and cached in ``results/no_tuning_dev.json``). Three Autopilots: lrkit's
-default (a ramp inside the budget), and session 1's (a rolled-back probe of
-``clip(0.1 budget, 20, 100)`` updates, the ``default`` rule, cosine), to show what the
-budget-scaled probe trades; and lrkit's default run for the same number of updates without being
-told the budget (``budget=None``: a rolled-back probe of 100 updates, then the peak held with the
-plateau reaction), to show what knowing the budget is worth.
+Autopilot's probe was designed on workloads that are *not* the built-in tasks, two families:
+``benchmarks/finder_dev.py``'s 20 tabular ones (4 sklearn data sets x SGD, momentum, Adam, AdamW,
+RMSprop, an MLP) at budgets 40, 100, 300 and 1500, and ``benchmarks/seq_dev.py``'s 6 character
+language models (GRU, transformer, NPLM on other stdlib text than ``charlm``'s) at 40, 100 and 300;
+seeds 0 and 1. The reference is the best constant rate of a half-decade grid at the same budget
+(finder_dev's cache at 300 and 1500, the rest computed here and cached in
+``results/no_tuning_dev.json``). Four Autopilots: lrkit's default (a ramp inside the budget);
+session 1's (a rolled-back probe of ``clip(0.1 budget, 20, 100)`` updates, the ``default`` rule,
+cosine), to show what the budget-scaled probe trades; lrkit's default run for the same number of
+updates without being told the budget (``budget=None``: a rolled-back probe of 100 updates, then the
+peak held with the plateau reaction), to show what knowing the budget is worth; and the default
+with its probe's choice replaced by the grid-best rate (``GIVEN_PEAK``, also run on the built-in
+tasks), to show what the probe's structure (ramp, refund, cool-down) costs at that rate.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import importlib.util
 import json
 import math
@@ -45,6 +50,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import torch
@@ -54,7 +60,7 @@ from _ground_truth import CACHE, GRIDS  # noqa: E402
 from _record import markdown_table, print_table, record  # noqa: E402
 
 from lrkit.tasks import get_task, train  # noqa: E402
-from lrkit.torch import Autopilot  # noqa: E402
+from lrkit.torch import Autopilot, _autopilot_probe as autopilot_probe  # noqa: E402
 
 TASKS = ("diabetes-linear", "wine-logreg", "digits-mlp", "digits-cnn", "charlm-small", "charlm")
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -72,14 +78,15 @@ def _batches(loader: Any) -> Iterator[Any]:
 
 
 def _loop(name: str, seed: int, make_opt: Callable[[Any], Any] | None, *, autopilot: bool = False,
-          plateau: bool = False, ap_kwargs: dict[str, Any] | None = None) -> dict[str, float]:
+          plateau: bool = False, ap_kwargs: dict[str, Any] | None = None,
+          budget: int | None = None) -> dict[str, float]:
     """One run with a custom optimizer setup; returns the metric and the optimizer steps spent."""
     torch.set_num_threads(1)
     task = get_task(name)
     parts = task.build(seed)
     model, loss_fn = parts["model"], parts["loss_fn"]
     opt = make_opt(model.parameters()) if make_opt is not None else parts["optimizer"]
-    budget = run_budget(name)
+    budget = budget or run_budget(name)
     ap = Autopilot(opt, budget=budget, model=model, **(ap_kwargs or {})) if autopilot else None
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.1, patience=2) if plateau else None
     epoch = max(1, len(parts["train_loader"]))
@@ -127,12 +134,14 @@ def _peer(name: str) -> Callable[[Any], Any] | None:
     return lambda p: DAdaptAdam(p, lr=1.0)
 
 
-def _grid_tuned(name: str, seeds: list[int]) -> tuple[dict[int, float], float, int]:
-    """Per-seed metric at the grid-best rate, the rate, and the grid's size (runs) from the cache."""
+def _grid_tuned(name: str, seeds: list[int],
+                budget: int | None = None) -> tuple[dict[int, float], float, int]:
+    """Per-seed metric at the grid-best rate, the rate, and the grid's size (runs) from the cache
+    (at ``budget``, default the grid's; rates run for every seed only)."""
     g = GRIDS[name]
     runs = json.loads(CACHE.read_text())["runs"] if CACHE.exists() else {}
     recs = [r for r in runs.values() if r["task"] == name and r["optimizer"] == g.optimizer
-            and r["budget"] == g.budget and r["seed"] in seeds]
+            and r["budget"] == (budget or g.budget) and r["seed"] in seeds]
     if not recs:
         return {}, math.nan, 0
     hib = recs[0]["higher_is_better"]
@@ -146,21 +155,38 @@ def _grid_tuned(name: str, seeds: list[int]) -> tuple[dict[int, float], float, i
     return per_seed, best, len(recs)
 
 
-DEV_BUDGETS = (40, 100, 300, 1500)
+#: The development families: module name (finder_dev's interface) and budgets. The sequence family
+#: skips 1500 updates: its grid alone would cost about an hour on two cores.
+DEV_FAMILIES = {"tabular": ("finder_dev", (40, 100, 300, 1500)), "sequence": ("seq_dev", (40, 100, 300))}
 DEV_CACHE = RESULTS / "no_tuning_dev.json"
+#: The Autopilot with its probe's choice replaced by the grid-best constant rate (the ramp, its refund
+#: and the cool-down unchanged): what the structure costs at that rate. Not a method a user can run.
+GIVEN_PEAK = "autopilot, grid-best peak"
 DEV_VARIANTS = {"autopilot": lambda b: {},
                 "session-1 autopilot": lambda b: {"probe": "rollback", "rule": "default",
                                                   "probe_steps": max(20, min(100, round(0.1 * b)))},
                 # The same run length, but the Autopilot is not told it (budget=None): a rolled-back
                 # probe of 100 updates, then the peak held and the plateau reaction.
-                "autopilot, budget not given": lambda b: {"budget": None}}
+                "autopilot, budget not given": lambda b: {"budget": None},
+                GIVEN_PEAK: lambda b: {}}
 
 
-def _dev_run(fd: Any, name: str, opt: str, seed: int, budget: int,
+@contextlib.contextmanager
+def _given_peak(rate: float | None) -> Iterator[None]:
+    """Within the block, every Autopilot probe "chooses" ``rate`` (nothing changes for ``None``)."""
+    if rate is None:
+        yield
+        return
+    given = lambda *args, **kwargs: (rate, "given: the grid-best rate")  # noqa: E731
+    with mock.patch.object(autopilot_probe, "probe_peak", given):
+        yield
+
+
+def _dev_run(fam: Any, name: str, opt: str, seed: int, budget: int,
              kwargs: dict[str, Any]) -> tuple[float, int]:
     """One Autopilot run on a development workload: (metric, higher is better; updates spent)."""
     torch.set_num_threads(1)
-    p = fd._parts(name, opt, seed)
+    p = fam._parts(name, opt, seed)
     model, batches, o = p["model"], p["batches"], p["optimizer"]
     ap = Autopilot(o, **{"budget": budget, **kwargs}, model=model)
     i = 0
@@ -172,56 +198,80 @@ def _dev_run(fd: Any, name: str, opt: str, seed: int, budget: int,
         loss.backward()
         ap.step(loss)
         i += 1
-    with torch.no_grad():
-        xv, yv = p["val"]
-        out = model(xv)
-        if not torch.isfinite(out).all():
-            return (0.0 if p["clf"] else -10.0), i
-        if p["clf"]:
-            return float((out.argmax(1) == yv).double().mean()) * 100.0, i
-        return -min(float(((out[:, 0] - yv.float()) ** 2).mean()), 10.0), i  # as finder_dev's grid
+    return fam.evaluate(p), i
 
 
-def _dev_grid(fd: Any, name: str, opt: str, budget: int, cache: dict[str, Any]) -> float:
-    """The best mean (over finder_dev's seeds) constant-rate metric of the half-decade grid."""
-    key = f"{name}/{opt}" + ("" if budget == 300 else f"@{budget}")
+def _dev_grid(fam: Any, name: str, opt: str, budget: int, cache: dict[str, Any]) -> tuple[float, float]:
+    """The best mean (over the family's seeds) constant-rate metric of the half-decade grid, and its rate."""
     own = f"{name}/{opt}@{budget}"
-    if budget in fd.BUDGETS:
-        grid = json.loads(fd.CACHE.read_text())[key]["grid"]
+    if budget in getattr(fam, "BUDGETS", ()):  # finder_dev's own grids
+        grid = json.loads(fam.CACHE.read_text())[fam._key(name, opt, budget)]["grid"]
     else:
         if own not in cache:
-            cache[own] = {str(lr): [fd.train(name, opt, lr, s, budget) for s in fd.SEEDS] for lr in fd.GRID}
+            cache[own] = {str(lr): [fam.train(name, opt, lr, s, budget) for s in fam.SEEDS]
+                          for lr in fam.GRID}
         grid = cache[own]
-    return max(float(np.mean(v)) for v in grid.values())
+    means = {float(lr): float(np.mean(v)) for lr, v in grid.items()}
+    best = max(means, key=means.get)
+    return means[best], best
 
 
 def dev_table() -> tuple[list[list[Any]], list[str]]:
-    """Per budget and Autopilot variant: the gaps to the grid-best constant rate on the dev set."""
-    import finder_dev as fd
-
+    """Per family, budget and Autopilot variant: the gaps to the grid-best constant rate."""
     cache = json.loads(DEV_CACHE.read_text()) if DEV_CACHE.exists() else {}
     rows = []
-    for budget in DEV_BUDGETS:
-        for variant, kwargs in DEV_VARIANTS.items():
-            gaps, spent = [], []
-            for name in ("cancer", "wine", "blobs-clf", "friedman"):
-                for opt in fd.OPTIMIZERS:
-                    best = _dev_grid(fd, name, opt, budget, cache)
-                    runs = [_dev_run(fd, name, opt, s, budget, kwargs(budget)) for s in fd.SEEDS]
+    for family, (module, budgets) in DEV_FAMILIES.items():
+        fam = importlib.import_module(module)
+        for budget in budgets:
+            for variant, kwargs in DEV_VARIANTS.items():
+                gaps, spent = [], []
+                for name, opt in fam.WORKLOADS:
+                    best, rate = _dev_grid(fam, name, opt, budget, cache)
+                    with _given_peak(rate if variant == GIVEN_PEAK else None):
+                        runs = [_dev_run(fam, name, opt, s, budget, kwargs(budget)) for s in fam.SEEDS]
                     gaps.append(100 * (best - np.mean([r[0] for r in runs])) / abs(best))
                     spent.append(np.mean([r[1] for r in runs]) / budget)
-            g = np.array(gaps)
-            within = f"{int(np.sum(g <= 1))}/{len(g)}"
-            rows.append([budget, variant, float(np.mean(g)), float(np.median(g)), within, float(np.max(g)),
-                         float(np.mean(spent))])
-            print(f"dev budget {budget} {variant} done", file=sys.stderr)
+                g = np.array(gaps)
+                rows.append([f"{family} ({len(g)})", budget, variant, float(np.mean(g)), float(np.median(g)),
+                             f"{int(np.sum(g <= 1))}/{len(g)}", float(np.max(g)), float(np.mean(spent))])
+                print(f"dev {family} budget {budget} {variant} done", file=sys.stderr)
     RESULTS.mkdir(exist_ok=True)
     DEV_CACHE.write_text(json.dumps(cache))
-    return rows, ["budget", "autopilot", "mean gap (%)", "median gap (%)", "within 1%", "worst gap (%)",
-                  "compute (x one run)"]
+    return rows, ["workloads", "budget", "autopilot", "mean gap (%)", "median gap (%)", "within 1%",
+                  "worst gap (%)", "compute (x one run)"]
 
 
 TRUNCATE = (0.05, 0.1, 0.2)
+
+
+#: Most seconds per run (``TaskInfo.cost``) for :func:`given_peak_sweep` (13 rates x 5 seeds each).
+SWEEP_MAX_COST = 5.0
+
+
+def given_peak_sweep(results: dict[str, dict[str, list[dict[str, float]]]],
+                     seeds: list[int]) -> tuple[list[list[Any]], list[str]]:
+    """Where the Autopilot misses 1%: its structure with each grid rate as the given peak.
+
+    The probe's choice is replaced by every rate of the task's grid in turn (ramp, refund and
+    cool-down unchanged). If no rate brings the run within 1% of grid-tuned, no choice the probe
+    could make would: the miss is the structure's (the updates the in-run search spends), not the
+    rule's. Only tasks whose run costs at most :data:`SWEEP_MAX_COST` seconds are swept.
+    """
+    rows = []
+    for name, res in results.items():
+        budget, info = run_budget(name), get_task(name).info
+        gap = _gap_rows(name, res, ["autopilot"], budget)[0][4]
+        if gap <= 1.0 or (info.cost or math.inf) > SWEEP_MAX_COST:
+            continue
+        swept = {}
+        for lr in GRIDS[name].lrs:
+            with _given_peak(lr):
+                runs = {"grid-tuned": res["grid-tuned"], GIVEN_PEAK: [_loop(name, s, None, autopilot=True)
+                                                                     for s in seeds]}
+            swept[lr] = _gap_rows(name, runs, [GIVEN_PEAK], budget)[0][4]
+        best = min(swept, key=swept.get)
+        rows.append([name, budget, gap, best, swept[best], len(swept)])
+    return rows, ["task", "budget", "autopilot gap (%)", "best given peak", "its gap (%)", "peaks tried"]
 
 
 def truncation_table(tasks: list[str], seeds: list[int]) -> tuple[list[list[Any]], list[str]]:
@@ -257,12 +307,17 @@ def main() -> None:
     ap.add_argument("--no-record", action="store_true")
     ap.add_argument("--dev", action="store_true", help="only the development set (not recorded)")
     ap.add_argument("--no-dev", action="store_true", help="skip the development set")
+    ap.add_argument("--charlm-full", action="store_true",
+                    help="only charlm at its own 1000 updates, 3 seeds (about 20 minutes; recorded apart)")
     args = ap.parse_args()
+    if args.charlm_full:
+        charlm_full(args.no_record)
+        return
     if args.dev:
         print_table(*dev_table(), floatfmt=".3g")
         return
     seeds = list(range(args.seeds))
-    methods = ["grid-tuned", "adam-1e-3", "plateau", *PEERS, "autopilot"]
+    methods = ["grid-tuned", "adam-1e-3", "plateau", *PEERS, "autopilot", GIVEN_PEAK]
     skipped = [m for m in PEERS if _peer(m) is None]
     results: dict[str, dict[str, list[dict[str, float]]]] = {}
     notes = []
@@ -283,40 +338,97 @@ def main() -> None:
                 if make is not None:
                     res[peer].append(_loop(name, seed, make))
             res["autopilot"].append(_loop(name, seed, None, autopilot=True))
+            with _given_peak(best):
+                res[GIVEN_PEAK].append(_loop(name, seed, None, autopilot=True))
             print(f"{name} seed {seed} done", file=sys.stderr)
         results[name] = res
     trunc = truncation_table(args.tasks, seeds)
+    sweep = given_peak_sweep(results, seeds)
     dev = None if args.no_dev else dev_table()
-    _report(results, methods, skipped, notes, args, dev, trunc)
+    _report(results, methods, skipped, notes, args, dev, trunc, sweep)
+
+
+#: ``charlm`` at its own budget (``--charlm-full``, a section of its own): a run costs about three
+#: CPU-minutes, so the grid is the four half-decade rates around the cut-down grid's best (fixed
+#: before any Autopilot run at this budget), on 3 seeds.
+CHARLM_FULL = {"budget": 1000, "lrs": (0.0004642, 0.001, 0.002154, 0.004642), "seeds": [0, 1, 2]}
+
+
+def _autopilot_run(args: tuple[str, int, int, float | None]) -> dict[str, float]:
+    """``_loop`` with the Autopilot, at ``budget``, its peak given when ``peak`` is not None (a
+    process-pool task)."""
+    name, seed, budget, peak = args
+    with _given_peak(peak):
+        return _loop(name, seed, None, autopilot=True, budget=budget)
+
+
+def charlm_full(no_record: bool) -> None:
+    """The Autopilot against grid-tuned on ``charlm`` at its own 1000 updates (two processes)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from _ground_truth import load_or_compute
+
+    budget, seeds, lrs = CHARLM_FULL["budget"], CHARLM_FULL["seeds"], CHARLM_FULL["lrs"]
+    load_or_compute("charlm", GRIDS["charlm"].optimizer, lrs, seeds=seeds, budget=budget, workers=2)
+    tuned, best, n = _grid_tuned("charlm", seeds, budget=budget)
+    res = {"grid-tuned": [{"metric": tuned[s], "steps": budget} for s in seeds]}
+    with ProcessPoolExecutor(2) as pool:
+        for method, peak in (("autopilot", None), (GIVEN_PEAK, best)):
+            res[method] = list(pool.map(_autopilot_run, [("charlm", s, budget, peak) for s in seeds]))
+    rows = _gap_rows("charlm", res, list(res), budget)
+    print_table(rows, HEADERS)
+    if no_record:
+        return
+    edge = "" if lrs[0] < best < lrs[-1] else " (at the grid's edge: the grid-tuned figure is a bound)"
+    body = (f"Seeds {seeds}; {budget} updates, charlm's own budget (the main table cuts it to "
+            f"{run_budget('charlm')}). Grid-tuned: the best of {len(lrs)} half-decade rates "
+            f"{', '.join(f'{v:g}' for v in lrs)} ({n} cached runs): {best:g}{edge}. \"{GIVEN_PEAK}\": "
+            "the Autopilot with its probe's choice replaced by that rate.\n\n"
+            + markdown_table(rows, HEADERS))
+    record("no_tuning_charlm_full", "No learning-rate tuning: charlm at its own budget", body,
+           command="nice .venv/bin/python benchmarks/no_tuning.py --charlm-full")
+
+
+HEADERS = ["task", "metric", "method", "mean final metric", "gap to grid-tuned (%)", "standard error (%)",
+           "compute (x one run)"]
+
+
+def _gap_rows(name: str, res: dict[str, list[dict[str, float]]], methods: list[str],
+              budget: int) -> list[list[Any]]:
+    """One :data:`HEADERS` row per method with runs: its mean metric, gap to grid-tuned and compute."""
+    task = get_task(name)
+    hib = task.info.higher_is_better
+    ref_by_seed = [r["metric"] for r in res["grid-tuned"]]
+    ref = float(np.mean(ref_by_seed)) if ref_by_seed else math.nan
+    rows = []
+    for m in methods:
+        if not res[m]:
+            continue
+        metric = float(np.mean([r["metric"] for r in res[m]]))
+        compute = float(np.mean([r["steps"] for r in res[m]])) / budget
+        # Relative gap to the grid-tuned metric, signed so that positive = worse; its error
+        # from the paired per-seed gaps (same seed: same initialization and batch order).
+        gap = (ref - metric) / abs(ref) if hib else (metric - ref) / abs(ref)
+        per_seed = [(a - r["metric"]) if hib else (r["metric"] - a) for a, r in zip(ref_by_seed, res[m])]
+        se = (float(np.std(per_seed, ddof=1) / math.sqrt(len(per_seed))) / abs(ref)
+              if len(per_seed) > 1 else math.nan)
+        rows.append([name, task.info.metric, m, metric, 100 * gap, 100 * se, compute])
+    return rows
 
 
 def _report(results: dict, methods: list[str], skipped: list[str], notes: list[str], args: Any,
-            dev: tuple[list[list[Any]], list[str]] | None, trunc: tuple[list[list[Any]], list[str]]) -> None:
+            dev: tuple[list[list[Any]], list[str]] | None, trunc: tuple[list[list[Any]], list[str]],
+            sweep: tuple[list[list[Any]], list[str]]) -> None:
     rows, gaps = [], {m: [] for m in methods}
     for name, res in results.items():
-        task = get_task(name)
-        hib = task.info.higher_is_better
-        ref_by_seed = [r["metric"] for r in res["grid-tuned"]]
-        ref = float(np.mean(ref_by_seed)) if ref_by_seed else math.nan
-        for m in methods:
-            if not res[m]:
-                continue
-            metric = float(np.mean([r["metric"] for r in res[m]]))
-            compute = float(np.mean([r["steps"] for r in res[m]])) / run_budget(name)
-            # Relative gap to the grid-tuned metric, signed so that positive = worse; its error
-            # from the paired per-seed gaps (same seed: same initialization and batch order).
-            gap = (ref - metric) / abs(ref) if hib else (metric - ref) / abs(ref)
-            per_seed = [(a - r["metric"]) if hib else (r["metric"] - a) for a, r in zip(ref_by_seed, res[m])]
-            se = (float(np.std(per_seed, ddof=1) / math.sqrt(len(per_seed))) / abs(ref)
-                  if len(per_seed) > 1 else math.nan)
-            gaps[m].append(gap)
-            rows.append([name, task.info.metric, m, metric, 100 * gap, 100 * se, compute])
-    headers = ["task", "metric", "method", "mean final metric", "gap to grid-tuned (%)", "standard error (%)",
-               "compute (x one run)"]
-    print_table(rows, headers)
+        for row in _gap_rows(name, res, methods, run_budget(name)):
+            gaps[row[2]].append(row[4] / 100)
+            rows.append(row)
+    print_table(rows, HEADERS)
     summary = [[m, float(np.mean(g)) * 100, float(np.max(g)) * 100, len(g)] for m, g in gaps.items() if g]
     print_table(summary, ["method", "mean gap (%)", "worst gap (%)", "tasks"])
     print_table(*trunc, floatfmt=".3g")
+    print_table(*sweep, floatfmt=".3g")
     if dev is not None:
         print_table(*dev, floatfmt=".3g")
     plot = _plot(results, gaps, methods)
@@ -336,12 +448,19 @@ def _report(results: dict, methods: list[str], skipped: list[str], notes: list[s
         "\n\n**What in-run search can cost at all**: the grid-best constant rate itself, trained with a "
         "fraction of the budget removed (gap to the same rate's full run; seeds as above). A range test "
         "needs at least 8 points (`lrkit.finder.MIN_POINTS`).\n\n" + markdown_table(*trunc, floatfmt=".3g")
+        + "\n\n**Could any choice of peak meet the target?** Where the Autopilot misses 1% (and a run "
+        f"costs at most {SWEEP_MAX_COST:g} s), its probe's choice is replaced by each rate of the task's "
+        "grid in turn; the ramp, refund and cool-down are unchanged (`given_peak_sweep`).\n\n"
+        + markdown_table(*sweep, floatfmt=".3g")
     )
     if dev is not None:
         extra += (
             "\n\n**Development set** (`--dev`; workloads that are not the built-in tasks, see the module "
-            "docstring): gap to the best constant rate of a half-decade grid at the same budget, "
-            "over 20 workloads (mean of 2 seeds each).\n\n" + markdown_table(*dev, floatfmt=".3g")
+            "docstring and `benchmarks/seq_dev.py`): gap to the best constant rate of a half-decade grid at "
+            "the same budget, per family (mean of 2 seeds per workload). "
+            f"\"{GIVEN_PEAK}\" is the Autopilot with its probe's choice replaced by that best rate: what "
+            "the ramp, refund and cool-down cost at the best constant rate.\n\n"
+            + markdown_table(*dev, floatfmt=".3g")
         )
     body = (
         f"Seeds {list(range(args.seeds))}; every run uses the task's budget (charlm: the grid's cut-down "
@@ -350,7 +469,7 @@ def _report(results: dict, methods: list[str], skipped: list[str], notes: list[s
         "with its standard error over the paired seeds. "
         + (f"Not installed, so not run: {', '.join(skipped)}. " if skipped else "")
         + "Grid cost is not in the grid-tuned compute: " + "; ".join(notes) + ".\n\n"
-        + markdown_table(rows, headers, floatfmt=".4g") + "\n\n"
+        + markdown_table(rows, HEADERS, floatfmt=".4g") + "\n\n"
         + markdown_table(summary, ["method", "mean gap (%)", "worst gap (%)", "tasks"], floatfmt=".3g")
         + "\n\n" + targets
         + (f"\n\n![gap to grid-tuned per task](benchmarks/results/{plot.name})" if plot else "")
