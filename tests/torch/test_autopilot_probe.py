@@ -14,7 +14,8 @@ from lrkit import LRKitError  # noqa: E402
 from lrkit.schedules import wsd  # noqa: E402
 from lrkit.torch import Autopilot  # noqa: E402
 from lrkit.torch._autopilot_guard import Guard, reaction  # noqa: E402
-from lrkit.torch._autopilot_probe import MAX_STATES, MIN_RAMP, main_schedule, probe_plan  # noqa: E402
+from lrkit.torch._autopilot_probe import (MAX_STATES, MIN_RAMP, main_schedule, probe_peak,  # noqa: E402
+                                          probe_plan)
 
 from ._autopilot_run import regression, run  # noqa: E402
 
@@ -138,6 +139,41 @@ def test_the_schedule_after_a_ramp_holds_the_peak_then_cools_down():
     ap, _, _, _ = run(60)
     expect = main_schedule(ap.peak, ap.main_steps, 0, ramp=True)
     assert ap.schedule()(ap.main_steps - 1) == pytest.approx(float(expect(ap.main_steps - 1)))
+
+
+def _valley_then_floor(noise: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A ramp's curve: a clear descent around 6e-4, then a flat floor up to the blow-up at 0.5,
+    the shape of a transformer LM's ramp under Adam (charlm at 1000 updates)."""
+    lrs = np.logspace(-4, np.log10(0.5), 90)
+    x = np.log10(lrs)
+    losses = 5.0 - 2.2 / (1.0 + np.exp(-(x + 3.2) / 0.25))
+    return lrs, losses + noise * np.random.default_rng(seed).standard_normal(lrs.size)
+
+
+def test_probe_peak_of_an_adaptive_optimizer_keeps_a_strong_suggestion_below_the_divergence_band():
+    # Regression (charlm, 1000 updates): the falling rule found 4.5e-4 on a drop of tens of noise SDs,
+    # and the [r/30, r/3] clip lifted it 30-fold to r/30, where the run ended 41% behind grid-tuned.
+    lrs, losses = _valley_then_floor(noise=0.03)
+    peak, how = probe_peak(lrs, losses, 1e-4, 0.5, "falling", adaptive=True)
+    assert 2e-4 < peak < 2e-3 and "clipped" not in how
+    # The upper bound stays: never within 3x of the blow-up.
+    assert probe_peak(lrs, losses, 1e-4, 1e-3, "falling", adaptive=True)[0] == pytest.approx(1e-3 / 3)
+
+
+def test_probe_peak_lifts_a_weak_or_sgd_suggestion_into_the_band_below_the_divergence():
+    lrs, losses = _valley_then_floor(noise=0.03)
+    # SGD: the blow-up is the curvature's edge (2/L), the classical band a decade below it holds.
+    peak, how = probe_peak(lrs, losses, 1e-4, 0.5, "default", adaptive=False)
+    assert peak == pytest.approx(0.5 / 30) and "clipped" in how
+    assert probe_peak(lrs, losses, 1e-4, 0.5, "falling")[0] == pytest.approx(0.5 / 30)  # adaptive=False
+    # A weak signal (a drop of a few noise SDs): the rule may be noise, the band is the better bet.
+    noisy, weak = _valley_then_floor(noise=0.8, seed=3)
+    peak, how = probe_peak(noisy, weak, 1e-4, 0.5, "falling", adaptive=True)
+    assert 0.5 / 30 <= peak <= 0.5 / 3
+
+
+def test_probe_peak_of_an_empty_probe_is_the_lowest_rate():
+    assert probe_peak([], [], 1e-5, None) == (1e-5, "probe failed at once")
 
 
 def test_auto_rule_follows_the_optimizer_kind():

@@ -8,7 +8,7 @@ Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would 
    ``lr_min (lr_max/lr_min)^(k/(P-1))``; it stops early on divergence. The peak is
    ``lrkit.finder.suggest``'s rule for the optimizer kind (``falling`` for adaptive optimizers,
    ``default`` for SGD-like ones, as ``find_lr``'s ``rule="auto"``), kept within ``[r/30, r/3]``
-   of a divergence at rate ``r``. Two modes (``probe="auto"``: a ramp when the budget is known):
+   of a divergence at rate ``r`` (an adaptive optimizer's strong suggestion only below ``r/3``). Two modes (``probe="auto"``: a ramp when the budget is known):
 
    * ``"ramp"``: the probe is the warmup. :math:`P = \\min(100, B/2, \\max(16, B/4))` updates
      over the kind's band (``1e-4 .. 1`` for adaptive optimizers, ``1e-5 .. 10`` otherwise),
@@ -52,6 +52,7 @@ from lrkit.schedules import constant, warmup
 from lrkit.torch._autopilot_guard import (Guard, grads_finite, reaction, restart_statistics, restore_snapshot,
                                           take_snapshot)
 from lrkit.torch._autopilot_probe import Probe, main_schedule, probe_settings
+from lrkit.torch._finder_rule import is_adaptive
 
 __all__ = ["Autopilot"]
 
@@ -124,7 +125,8 @@ class Autopilot:
         self.max_decays = check_int("max_decays", max_decays, _OWNER, low=0)
         base = [float(g["lr"]) for g in optimizer.param_groups]
         self._ratios = [b / base[0] if base[0] > 0 else 1.0 for b in base]
-        self._probe = Probe(self.lr_min, self.lr_max, self.probe_steps, self.ramp, self.rule)
+        self._probe = Probe(self.lr_min, self.lr_max, self.probe_steps, self.ramp, self.rule,
+                            is_adaptive(optimizer))
         self.peak: float | None = None
         self._main: Any = None  # the main-phase schedule, once the probe has ended
         self.refund = 0
