@@ -69,19 +69,23 @@ def _data(name: str, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     return x[idx[:cut]], y[idx[:cut]], x[idx[cut:]], y[idx[cut:]], clf
 
 
-def _parts(name: str, opt: str, seed: int) -> dict[str, Any]:
-    xt, yt, xv, yv, clf = _data(name, seed)
-    torch.manual_seed(seed)
-    out = int(yt.max()) + 1 if clf else 1
-    model = torch.nn.Sequential(torch.nn.Linear(xt.shape[1], 64), torch.nn.Tanh(), torch.nn.Linear(64, out))
-    params = model.parameters()
-    optimizer = {
+def make_optimizer(name: str, params: Any) -> torch.optim.Optimizer:
+    """One of :data:`OPTIMIZERS` (rate 1e-3, overwritten by every caller) over ``params``."""
+    return {
         "sgd": lambda: torch.optim.SGD(params, lr=1e-3),
         "momentum": lambda: torch.optim.SGD(params, lr=1e-3, momentum=0.9),
         "adam": lambda: torch.optim.Adam(params, lr=1e-3),
         "adamw": lambda: torch.optim.AdamW(params, lr=1e-3, weight_decay=0.01),
         "rmsprop": lambda: torch.optim.RMSprop(params, lr=1e-3),
-    }[opt]()
+    }[name]()
+
+
+def _parts(name: str, opt: str, seed: int) -> dict[str, Any]:
+    xt, yt, xv, yv, clf = _data(name, seed)
+    torch.manual_seed(seed)
+    out = int(yt.max()) + 1 if clf else 1
+    model = torch.nn.Sequential(torch.nn.Linear(xt.shape[1], 64), torch.nn.Tanh(), torch.nn.Linear(64, out))
+    optimizer = make_optimizer(opt, model.parameters())
     tx = torch.tensor(xt, dtype=torch.float32)
     ty = torch.tensor(yt, dtype=torch.long if clf else torch.float32)
     if not clf:

@@ -34,7 +34,7 @@ from torch import nn
 from torch.nn import functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from finder_dev import GRID, SEEDS  # noqa: E402,F401  (the same half-decade grid and seeds)
+from finder_dev import GRID, SEEDS, make_optimizer  # noqa: E402,F401  (the same grid, seeds and optimizers)
 
 from lrkit.tasks._charlm import CharLM, WindowLoader, load_corpus, lm_loss  # noqa: E402
 
@@ -87,13 +87,7 @@ def _parts(name: str, opt: str, seed: int) -> dict[str, Any]:
     torch.manual_seed(seed)
     model = {"gru": lambda: GRULM(vocab), "nplm": lambda: NPLM(vocab, ctx),
              "tfm": lambda: CharLM(vocab, d_model=48, n_layer=2, n_head=4, context=ctx)}[name]()
-    params = model.parameters()
-    optimizer = {
-        "sgd": lambda: torch.optim.SGD(params, lr=1e-3),
-        "momentum": lambda: torch.optim.SGD(params, lr=1e-3, momentum=0.9),
-        "adam": lambda: torch.optim.Adam(params, lr=1e-3),
-        "adamw": lambda: torch.optim.AdamW(params, lr=1e-3, weight_decay=0.01),
-    }[opt]()
+    optimizer = make_optimizer(opt, model.parameters())
     loader = WindowLoader(corpus.train, ctx, BATCH, shuffle=True, seed=seed)
     batches: list[Any] = []
     while len(batches) < N_BATCHES:
