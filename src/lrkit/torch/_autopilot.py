@@ -8,7 +8,8 @@ Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would 
    ``lr_min (lr_max/lr_min)^(k/(P-1))``; it stops early on divergence. The peak is
    ``lrkit.finder.suggest``'s rule for the optimizer kind (``falling`` for adaptive optimizers,
    ``default`` for SGD-like ones, as ``find_lr``'s ``rule="auto"``), kept within ``[r/30, r/3]``
-   of a divergence at rate ``r`` (an adaptive optimizer's strong suggestion only below ``r/3``). Two modes (``probe="auto"``: a ramp when the budget is known):
+   of a divergence at rate ``r`` (an adaptive optimizer's strong suggestion only below ``r/3``).
+   Two modes (``probe="auto"``: a ramp when the budget is known):
 
    * ``"ramp"``: the probe is the warmup. :math:`P = \\min(100, B/2, \\max(16, B/4))` updates
      over the kind's band (``1e-4 .. 1`` for adaptive optimizers, ``1e-5 .. 10`` otherwise),
