@@ -66,9 +66,9 @@ def main() -> None:
         regret: dict[str, list[float]] = {r: [] for r in RULES}
         rows = []
         for name, opt in seq_dev.WORKLOADS:
-            best, _ = no_tuning._dev_grid(seq_dev, name, opt, budget, grids)  # computed and cached if missing
+            best, rate = no_tuning._dev_grid(seq_dev, name, opt, budget, grids)  # cached if missing
             gm = {float(k): float(np.mean(v)) for k, v in grids[f"{name}/{opt}@{budget}"].items()}
-            row: list[Any] = [f"{name}/{opt}", max(gm, key=gm.get)]
+            row: list[Any] = [f"{name}/{opt}", rate]
             for r, cand in RULES.items():
                 regs = []
                 for s in seq_dev.SEEDS:

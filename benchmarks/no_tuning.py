@@ -168,7 +168,7 @@ DEV_VARIANTS = {"autopilot": lambda b: {},
                 # The same run length, but the Autopilot is not told it (budget=None): a rolled-back
                 # probe of 100 updates, then the peak held and the plateau reaction.
                 "autopilot, budget not given": lambda b: {"budget": None},
-                GIVEN_PEAK: lambda b: {}}
+                GIVEN_PEAK: lambda b: {}}  # the default's arguments; dev_table gives it the peak
 
 
 @contextlib.contextmanager
@@ -253,9 +253,9 @@ def given_peak_sweep(results: dict[str, dict[str, list[dict[str, float]]]],
     """Where the Autopilot misses 1%: its structure with each grid rate as the given peak.
 
     The probe's choice is replaced by every rate of the task's grid in turn (ramp, refund and
-    cool-down unchanged). If no rate brings the run within 1% of grid-tuned, no choice the probe
-    could make would: the miss is the structure's (the updates the in-run search spends), not the
-    rule's. Only tasks whose run costs at most :data:`SWEEP_MAX_COST` seconds are swept.
+    cool-down unchanged). If no rate of the grid brings the run within 1% of grid-tuned, the miss
+    is the structure's (the updates the in-run search spends), not the rule's, to the grid's
+    half-decade resolution. Only tasks whose run costs at most :data:`SWEEP_MAX_COST` seconds are swept.
     """
     rows = []
     for name, res in results.items():
@@ -338,8 +338,9 @@ def main() -> None:
                 if make is not None:
                     res[peer].append(_loop(name, seed, make))
             res["autopilot"].append(_loop(name, seed, None, autopilot=True))
-            with _given_peak(best):
-                res[GIVEN_PEAK].append(_loop(name, seed, None, autopilot=True))
+            if math.isfinite(best):  # no cached grid: no grid-best rate to give
+                with _given_peak(best):
+                    res[GIVEN_PEAK].append(_loop(name, seed, None, autopilot=True))
             print(f"{name} seed {seed} done", file=sys.stderr)
         results[name] = res
     trunc = truncation_table(args.tasks, seeds)

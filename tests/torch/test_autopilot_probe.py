@@ -166,8 +166,10 @@ def test_probe_peak_lifts_a_weak_or_sgd_suggestion_into_the_band_below_the_diver
     peak, how = probe_peak(lrs, losses, 1e-4, 0.5, "default", adaptive=False)
     assert peak == pytest.approx(0.5 / 30) and "clipped" in how
     assert probe_peak(lrs, losses, 1e-4, 0.5, "falling")[0] == pytest.approx(0.5 / 30)  # adaptive=False
+    # Another rule than the valley ones: the valley's depth says nothing of it, the band holds.
+    assert probe_peak(lrs, losses, 1e-4, 0.5, "steepest", adaptive=True)[0] == pytest.approx(0.5 / 30)
     # A weak signal (a drop of a few noise SDs): the rule may be noise, the band is the better bet.
-    noisy, weak = _valley_then_floor(noise=0.8, seed=3)
+    noisy, weak = _valley_then_floor(noise=1.5, seed=3)
     peak, how = probe_peak(noisy, weak, 1e-4, 0.5, "falling", adaptive=True)
     assert 0.5 / 30 <= peak <= 0.5 / 3
 

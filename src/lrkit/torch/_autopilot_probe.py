@@ -46,14 +46,18 @@ from lrkit.finder._default import WEAK_SIGMAS
 from lrkit.schedules import Schedule, warmup_cosine, wsd
 from lrkit.torch._finder_rule import is_adaptive, resolve_rule
 
-__all__ = ["MAX_STATES", "MIN_RAMP", "Probe", "main_schedule", "probe_peak", "probe_plan", "probe_range",
-           "probe_settings"]
+__all__ = ["MAX_STATES", "MIN_RAMP", "VALLEY_RULES", "Probe", "main_schedule", "probe_peak", "probe_plan",
+           "probe_range", "probe_settings"]
 
 #: Fewest updates of a ramp (on the development set at a 40-update budget, 16 beat 10).
 MIN_RAMP = 16
 
 #: Most states a ramp holds in memory (one every ``ceil(P / MAX_STATES)`` updates).
 MAX_STATES = 20
+
+#: The rules whose strength the valley's depth measures (``lrkit.finder.valley_geometry``): the only
+#: ones :func:`probe_peak` trusts over the divergence band.
+VALLEY_RULES = ("default", "falling")
 
 
 def probe_plan(budget: int | None, mode: str) -> tuple[str, int]:
@@ -135,17 +139,19 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
     ``valley`` then ``minimum/10`` rules; last resort the sweep's middle rate (``lr_min``
     for an empty probe). If the probe diverged at rate ``r``, the peak is clipped to
     :math:`[r/30,\\ r/3]`, the classical band a decade below the blow-up, except that for an
-    ``adaptive`` optimizer a suggestion of ``rule`` itself on a strong signal (a valley at least
-    :data:`~lrkit.finder._default.WEAK_SIGMAS` noise SDs deep) is only capped at :math:`r/3`.
+    ``adaptive`` optimizer a suggestion of ``rule`` itself (one of :data:`VALLEY_RULES`) on a strong
+    signal (a valley at least :data:`~lrkit.finder._default.WEAK_SIGMAS` noise SDs deep) is only
+    capped at :math:`r/3`.
 
     Why the exception: for SGD the blow-up is the curvature's edge (:math:`\\eta L = 2`), so the
     useful rates sit a decade below it. An adaptive update moves every weight by about the rate
     whatever the curvature, and its blow-up can come far above the rates where the loss stopped
     improving: ``charlm``'s 1000-update ramp fell steeply to 3e-3, stayed flat to 0.3 and blew up
     at 0.48, and lifting the rule's 4.5e-4 to :math:`r/30` cost 41% of the validation loss. The
-    lower bound is there to overrule a noisy curve, so it stays for weak signals, fallback rules
-    and SGD. On the development set (``no_tuning.py --dev``, tabular and sequence families,
-    budgets 40 to 1500) the exception changed no family's count of workloads within 1%.
+    lower bound is there to overrule a noisy curve, so it stays for weak signals, fallback rules,
+    other rules and SGD. On the development set (``no_tuning.py --dev``, tabular and sequence
+    families, budgets 40 to 1500) the exception changed no family's total count of (workload,
+    budget) cells within 1%.
 
     Args:
         probe_lrs: the rate of each applied probe update.
@@ -176,7 +182,9 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
         # classical "a decade below the blow-up" band, whatever a noisy curve made the rule say
         # (an adaptive optimizer's strong suggestion keeps its place below it: see the docstring).
         r = diverged_at
-        valley = valley_geometry(lrs, losses) if adaptive and chosen_by == rule else None
+        # The signal is the valley's depth: it measures the valley rules (default, falling) only.
+        own = adaptive and chosen_by == rule and rule in VALLEY_RULES
+        valley = valley_geometry(lrs, losses) if own else None
         trusted = valley is not None and not isinstance(valley, str) and valley.signal >= WEAK_SIGMAS
         low = 0.0 if trusted else r / 30
         clipped = min(max(peak, low), r / 3)
