@@ -32,12 +32,16 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import seq_dev  # noqa: E402
 
+from _settings import setting_plan  # noqa: E402
+
 from lrkit.tasks import train  # noqa: E402
 from lrkit.tasks._charlm import load_corpus  # noqa: E402
 
 #: The cached grid of constant rates of the sequence workloads (``no_tuning.py --dev``).
 GRID_RESULTS = Path(__file__).resolve().parent / "results" / "no_tuning_dev.json"
 BUDGET = 300
+#: The settings of a sequence workload (``_settings``; no plateau: no guaranteed noise floor).
+V8_SETTINGS = ("good", "good+schedule", "too_high", "too_low", "spikes")
 #: ``seq_dev.evaluate`` caps the validation loss at this many nats (a blown-up run); read as NaN here.
 LOSS_CAP = 10.0
 
@@ -67,23 +71,6 @@ def _corrupt(batches: list[Any], bad: set[int], vocab: int, seed: int) -> list[A
             for i, (x, y) in enumerate(batches)]
 
 
-def _setting(setting: str, good: float, seed: int) -> tuple[float, str | None, set[int]]:
-    """Rate, schedule spec and corrupted updates of a setting (``_task_history``'s definitions)."""
-    if setting == "good+schedule":
-        return good, f"cosine(lr={good}, steps={BUDGET})", set()
-    if setting == "too_high":
-        return good * (30.0 if seed % 4 < 2 else 100.0), None, set()
-    if setting == "too_low":
-        return good / 300.0, None, set()
-    if setting == "spikes":
-        rng = np.random.default_rng(1000 + seed)
-        span = np.arange(int(0.2 * BUDGET), int(0.9 * BUDGET))
-        return good, None, set(rng.choice(span, size=3, replace=False).tolist())
-    if setting == "good":
-        return good, None, set()
-    raise ValueError(f"`setting` must be good, good+schedule, too_high, too_low or spikes; got {setting!r}.")
-
-
 def seq_history(source: str, setting: str, seed: int) -> tuple[np.ndarray, np.ndarray, float]:
     """One labelled history of a sequence workload: per-update training losses and rates, and the
     final validation loss (NaN if the run diverged or ``seq_dev.evaluate`` hit its cap).
@@ -91,7 +78,9 @@ def seq_history(source: str, setting: str, seed: int) -> tuple[np.ndarray, np.nd
     Example: ``seq_history("seq-gru-adam", "too_low", 32)``.
     """
     name, opt = _workload(source)
-    lr, schedule, bad = _setting(setting, good_rate(source), seed)
+    if setting not in V8_SETTINGS:
+        raise ValueError(f"`setting` must be one of {', '.join(V8_SETTINGS)}; got {setting!r}.")
+    lr, schedule, _, bad = setting_plan(setting, good_rate(source), BUDGET, seed)
     built: dict[str, Any] = {}
 
     def build(s: int) -> dict[str, Any]:

@@ -83,7 +83,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import seq_dev  # noqa: E402
 from _record import markdown_table, print_table, record  # noqa: E402
-from _seq_histories import good_rate, seq_history  # noqa: E402
+from _seq_histories import V8_SETTINGS, good_rate, seq_history  # noqa: E402
+from _settings import setting_plan  # noqa: E402
 
 from lrkit.diagnostics import VERDICTS, diagnose  # noqa: E402
 from lrkit.diagnostics._synthetic import Quadratic, sgd_history  # noqa: E402
@@ -153,8 +154,7 @@ ALL_NEW = {**NEW_TASKS, **V5_TASKS, **V6_TASKS, **V7_TASKS}
 # New in held-out v8 only: the sequence models of ``seq_dev.py`` (GRU, transformer and NPLM character LMs,
 # two optimizers each), their histories made by ``_seq_histories.seq_history``. Not in ``ALL_NEW``: their
 # good rate is the grid-best of ``no_tuning.py --dev``'s cached grid, not measured by ``_measure_default``.
-V8_TASKS = {f"seq-{n}-{o}": ("good", "good+schedule", "too_high", "too_low", "spikes")
-            for n, o in seq_dev.WORKLOADS}
+V8_TASKS = {f"seq-{n}-{o}": V8_SETTINGS for n, o in seq_dev.WORKLOADS}
 #: The held-out splits made of whole seeds, newest first, with the workloads new to the corpus each
 #: one holds (all that existed when it was generated) and, for v6-v8, the ones it introduced.
 SEED_SPLITS: tuple[tuple[str, range], ...] = (
@@ -253,19 +253,10 @@ def _task_history(name: str, setting: str, seed: int) -> tuple[np.ndarray, np.nd
     torch.set_num_threads(1)
     new = name in ALL_NEW
     task = _new_task(name, _new_defaults()[name]["default_lr"]) if new else get_task(name)
-    d, budget, opt = task.info.default_lr, task.info.budget, task.info.default_optimizer
-    rng = np.random.default_rng(1000 + seed)
-    lr, schedule, target = d, None, (task if new else name)
-    if setting == "good+schedule":
-        schedule = f"cosine(lr={d}, steps={budget})"
-    elif setting == "too_high":
-        lr = d * (30.0 if seed % 4 < 2 else 100.0)
-    elif setting == "too_low":
-        lr = d / 300.0
-    elif setting == "plateau":
-        lr, budget = d * 3.0, budget * 3
-    elif setting == "spikes":
-        bad = set(rng.choice(np.arange(int(0.2 * budget), int(0.9 * budget)), size=3, replace=False).tolist())
+    opt = task.info.default_optimizer
+    lr, schedule, budget, bad = setting_plan(setting, task.info.default_lr, task.info.budget, seed)
+    target = task if new else name
+    if bad:
 
         def target(s: int, _bad=bad) -> dict:  # the task with three corrupted batches
             parts = task.build(s, optimizer=opt, lr=lr)
