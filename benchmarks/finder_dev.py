@@ -101,6 +101,13 @@ def _parts(name: str, opt: str, seed: int) -> dict[str, Any]:
 def train(name: str, opt: str, lr: float, seed: int, budget: int) -> float:
     """The validation metric after ``budget`` steps at constant ``lr`` (higher is better)."""
     p = _parts(name, opt, seed)
+    train_constant(p, lr, budget)
+    return evaluate(p)
+
+
+def train_constant(p: dict[str, Any], lr: float, budget: int) -> bool:
+    """``budget`` updates of ``p`` (a ``_parts`` dict) at constant ``lr``, its batches cycled;
+    False when a loss was not finite (training stopped there, before that update)."""
     for g in p["optimizer"].param_groups:
         g["lr"] = lr
     model, batches = p["model"], p["batches"]
@@ -109,10 +116,10 @@ def train(name: str, opt: str, lr: float, seed: int, budget: int) -> float:
         p["optimizer"].zero_grad()
         loss = p["loss_fn"](model(xb), yb)
         if not torch.isfinite(loss):
-            break
+            return False
         loss.backward()
         p["optimizer"].step()
-    return evaluate(p)
+    return True
 
 
 @torch.no_grad()

@@ -34,7 +34,7 @@ from torch import nn
 from torch.nn import functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from finder_dev import GRID, SEEDS, make_optimizer  # noqa: E402,F401  (the same grid, seeds and optimizers)
+from finder_dev import GRID, SEEDS, make_optimizer, train_constant  # noqa: E402,F401  (shared)
 
 from lrkit.tasks._charlm import CharLM, WindowLoader, load_corpus, lm_loss  # noqa: E402
 
@@ -111,14 +111,4 @@ def train(name: str, opt: str, lr: float, seed: int, budget: int) -> float:
     """The validation metric after ``budget`` steps at constant ``lr`` (higher is better)."""
     torch.set_num_threads(1)
     p = _parts(name, opt, seed)
-    for g in p["optimizer"].param_groups:
-        g["lr"] = lr
-    for i in range(budget):
-        x, y = p["batches"][i % len(p["batches"])]
-        p["optimizer"].zero_grad()
-        loss = p["loss_fn"](p["model"](x), y)
-        if not torch.isfinite(loss):
-            return -10.0
-        loss.backward()
-        p["optimizer"].step()
-    return evaluate(p)
+    return evaluate(p) if train_constant(p, lr, budget) else -10.0  # a non-finite loss: blown up
