@@ -28,7 +28,7 @@ import torch
 from torch.optim import lr_scheduler as tls
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _record import markdown_table, print_table, record  # noqa: E402
+from dev.record import markdown_table, print_table, record  # noqa: E402
 
 from lrkit.schedules import Schedule, cosine, cyclic, linear, one_cycle  # noqa: E402
 from lrkit.torch import LRScheduler  # noqa: E402

@@ -24,7 +24,7 @@ corpus before (``NEW_TASKS``: breast-cancer logistic regression, a noisy linear
 regression on raw targets, a 3-class MLP, all through ``lrkit.tasks.from_arrays``),
 whose "default" rate is measured on a grid as the built-in ones were; in held-out v8 also six
 character language models (``V8_TASKS``, ``seq_dev.py``: GRU, transformer and NPLM, two optimizers
-each), whose good rate is their grid-best constant rate at 300 updates (``_seq_histories.py``). The
+each), whose good rate is their grid-best constant rate at 300 updates (``dev/seq_histories.py``). The
 corpus is cached in
 ``benchmarks/results/diagnose_corpus.npz`` (``--rebuild`` regenerates it).
 
@@ -82,9 +82,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import seq_dev  # noqa: E402
-from _record import markdown_table, print_table, record  # noqa: E402
-from _seq_histories import V8_SETTINGS, good_rate, seq_history  # noqa: E402
-from _settings import setting_plan  # noqa: E402
+from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.seq_histories import V8_SETTINGS, good_rate, seq_history  # noqa: E402
+from dev.settings import setting_plan  # noqa: E402
 
 from lrkit.diagnostics import VERDICTS, diagnose  # noqa: E402
 from lrkit.diagnostics._synthetic import Quadratic, sgd_history  # noqa: E402
@@ -152,7 +152,7 @@ V7_TASKS = {"digits-adam-mlp": ("good", "good+schedule", "too_high", "too_low", 
             "moons-mlp-gd": ("good", "good+schedule", "too_high", "too_low", "spikes")}
 ALL_NEW = {**NEW_TASKS, **V5_TASKS, **V6_TASKS, **V7_TASKS}
 # New in held-out v8 only: the sequence models of ``seq_dev.py`` (GRU, transformer and NPLM character LMs,
-# two optimizers each), their histories made by ``_seq_histories.seq_history``. Not in ``ALL_NEW``: their
+# two optimizers each), their histories made by ``dev.seq_histories.seq_history``. Not in ``ALL_NEW``: their
 # good rate is the grid-best of ``no_tuning.py --dev``'s cached grid, not measured by ``_measure_default``.
 V8_TASKS = {f"seq-{n}-{o}": V8_SETTINGS for n, o in seq_dev.WORKLOADS}
 #: The held-out splits made of whole seeds, newest first, with the workloads new to the corpus each
@@ -248,7 +248,7 @@ def _label(setting: str, losses: np.ndarray) -> str:
 def _task_history(name: str, setting: str, seed: int) -> tuple[np.ndarray, np.ndarray, float]:
     from lrkit.tasks import get_task, train
 
-    if name in V8_TASKS:  # a sequence model: its own training loop and good rate (``_seq_histories``)
+    if name in V8_TASKS:  # a sequence model: its own training loop and good rate (``dev.seq_histories``)
         return seq_history(name, setting, seed)
     torch.set_num_threads(1)
     new = name in ALL_NEW

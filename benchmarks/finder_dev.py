@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _record import markdown_table, print_table, record  # noqa: E402
+from dev.record import markdown_table, print_table, record  # noqa: E402
 
 import torch  # noqa: E402
 from sklearn import datasets  # noqa: E402

@@ -36,7 +36,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import finder_dev as fd  # noqa: E402
-from _record import markdown_table, print_table, record  # noqa: E402
+from dev.record import markdown_table, print_table, record  # noqa: E402
 
 from lrkit.finder._rules import rules as RULES  # noqa: E402
 

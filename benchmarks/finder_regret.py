@@ -5,7 +5,7 @@ For each (task, optimizer) configuration:
 1. **Ground truth**: full training runs at every rate of a log grid (>= 13 rates over
    >= 4 decades, 3 per decade), >= 5 seeds, the task's full budget (charlm: a cut-down
    budget unless ``--full``); the grid-best rate by the mean validation metric. Runs are
-   cached (``benchmarks/_ground_truth.py``, ``results/lr_sensitivity.json``).
+   cached (``benchmarks/dev/ground_truth.py``, ``results/lr_sensitivity.json``).
 2. **Suggestions**, per seed, each finder on the task built with that seed, over the same
    sweep (1e-7 .. 10, 100 rates, exponential):
 
@@ -51,8 +51,8 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _ground_truth import GRIDS, ROOT, best_lr, load_or_compute, log_grid, summarize  # noqa: E402
-from _record import markdown_table, print_table, record  # noqa: E402
+from dev.ground_truth import GRIDS, ROOT, best_lr, load_or_compute, log_grid, summarize  # noqa: E402
+from dev.record import markdown_table, print_table, record  # noqa: E402
 
 import torch  # noqa: E402
 
@@ -242,7 +242,7 @@ def evaluate(
     best, best_mean = best_lr(truth)
     hib = truth[0]["higher_is_better"]
     # One full run timed now, in this process: cached grid runs were timed under other loads.
-    from _ground_truth import run_one
+    from dev.ground_truth import run_one
 
     full_wall = run_one(task, optimizer, best, seeds[0], budget)["wall_time"]
     worst = get_task(task).worst()[truth[0]["metric_name"]]

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import finder_dev as fd  # noqa: E402
 import no_tuning  # noqa: E402
 import seq_dev  # noqa: E402
-from _record import markdown_table, print_table, record  # noqa: E402
+from dev.record import markdown_table, print_table, record  # noqa: E402
 
 from lrkit.torch import find_lr  # noqa: E402
 

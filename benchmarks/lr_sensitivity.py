@@ -3,7 +3,7 @@
 For each task and its default optimizer and budget: full training runs on a log grid of
 rates (3 per decade, >= 13 rates over >= 4 decades) and 3 seeds; the mean, spread and
 divergences per rate, the grid-best rate, and one PNG of all the U-shaped curves.
-The runs are cached in ``benchmarks/results/lr_sensitivity.json`` (see ``_ground_truth.py``):
+The runs are cached in ``benchmarks/results/lr_sensitivity.json`` (see ``dev/ground_truth.py``):
 the finder and tuning benchmarks read the same ground truth.
 
     nice .venv/bin/python benchmarks/lr_sensitivity.py            # charlm at a cut-down budget
@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _ground_truth import GRIDS, ROOT, best_lr, good_band, load_or_compute, summarize  # noqa: E402
-from _record import markdown_table, print_table, record  # noqa: E402
+from dev.ground_truth import GRIDS, ROOT, best_lr, good_band, load_or_compute, summarize  # noqa: E402
+from dev.record import markdown_table, print_table, record  # noqa: E402
 
 PNG = ROOT / "benchmarks" / "results" / "lr_sensitivity.png"
 ORDER = ["digits-mlp", "digits-cnn", "diabetes-linear", "wine-logreg", "charlm-small", "charlm"]

@@ -1,11 +1,11 @@
 """Training with no learning-rate choice: lrkit's Autopilot against tuned and LR-free baselines.
 
 Per built-in task and seed (0 .. 4; the grid has 5): ``charlm`` at the benchmarks' cut-down budget
-(``_ground_truth.CHARLM_CUT_BUDGET`` = 100 updates, as in the grid; its full 1000 cost minutes per run),
+(``dev.ground_truth.CHARLM_CUT_BUDGET`` = 100 updates, as in the grid; its full 1000 cost minutes per run),
 every other task at its own budget:
 
 * **grid-tuned**: the task's default optimizer, constant rate, at the grid-best rate of the
-  sensitivity benchmark (``benchmarks/_ground_truth.py``, cached in
+  sensitivity benchmark (``benchmarks/dev/ground_truth.py``, cached in
   ``results/lr_sensitivity.json``; best by the mean over these seeds). Its compute is one run;
   finding the rate cost the whole grid (listed separately).
 * **adam-1e-3**: Adam at its default rate 1e-3, constant.
@@ -56,8 +56,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _ground_truth import CACHE, GRIDS  # noqa: E402
-from _record import markdown_table, print_table, record  # noqa: E402
+from dev.ground_truth import CACHE, GRIDS  # noqa: E402
+from dev.record import markdown_table, print_table, record  # noqa: E402
 
 from lrkit.tasks import get_task, train  # noqa: E402
 from lrkit.torch import Autopilot, _autopilot_probe as autopilot_probe  # noqa: E402
@@ -367,7 +367,7 @@ def charlm_full(no_record: bool) -> None:
     """The Autopilot against grid-tuned on ``charlm`` at its own 1000 updates (two processes)."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from _ground_truth import load_or_compute
+    from dev.ground_truth import load_or_compute
 
     budget, seeds, lrs = CHARLM_FULL["budget"], CHARLM_FULL["seeds"], CHARLM_FULL["lrs"]
     load_or_compute("charlm", GRIDS["charlm"].optimizer, lrs, seeds=seeds, budget=budget, workers=2)

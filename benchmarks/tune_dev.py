@@ -8,7 +8,7 @@ Friedman #1 regression) wrapped with :func:`lrkit.tasks.from_arrays` around a
 
 0. **Rate range** (offline, no training): on ``finder_dev.py``'s cached sweeps and grids,
    how candidate ranges around the suggestion meet the near-best band. This part and the
-   first-trial part's tables are arithmetic on cached results, in ``_tune_dev_offline.py``.
+   first-trial part's tables are arithmetic on cached results, in ``dev/tune_dev_offline.py``.
 1. **Ground truth**: a constant-rate grid of 11 rates (1e-4.5 .. 10^0.5, half-decade
    steps) per seed; cached in ``results/tune_dev.json``.
 2. **First trial** (seeds 0-4): the range test's suggestion ``s`` (``rule="auto"``) trained
@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _tune_dev_offline import budget_rules, first, paired, ranges  # noqa: E402
+from dev.tune_dev_offline import budget_rules, first, paired, ranges  # noqa: E402
 
 CACHE = Path(__file__).resolve().parent / "results" / "tune_dev.json"
 GRID = tuple(float(f"{10.0**e:.4g}") for e in np.arange(-4.5, 0.51, 0.5))
@@ -200,7 +200,7 @@ def main() -> None:
     import optuna
     import torch
 
-    from _record import markdown_table, print_table, record
+    from dev.record import markdown_table, print_table, record
 
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.WARNING)

@@ -3,7 +3,7 @@
 Side by side on the built-in tasks, for each seed (the seed of every training run
 *and* of the sampler):
 
-* **grid**: the sensitivity benchmark's constant-rate grid (``_ground_truth.GRIDS``,
+* **grid**: the sensitivity benchmark's constant-rate grid (``dev.ground_truth.GRIDS``,
   16 rates over 5 decades, full budget each; cached runs are reused);
 * **naive TPE**: Optuna's ``TPESampler`` with Optuna 5 defaults on a naive space
   (rate log-uniform in 1e-5..1, constant schedule, no pruning);
@@ -47,8 +47,8 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _ground_truth import GRIDS, load_or_compute  # noqa: E402
-from _record import markdown_table, print_table, record  # noqa: E402
+from dev.ground_truth import GRIDS, load_or_compute  # noqa: E402
+from dev.record import markdown_table, print_table, record  # noqa: E402
 
 TASKS = ["diabetes-linear", "wine-logreg", "charlm-small", "digits-mlp", "digits-cnn"]  # cheapest first
 

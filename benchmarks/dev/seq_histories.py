@@ -29,16 +29,16 @@ from typing import Any
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import seq_dev  # noqa: E402
 
-from _settings import setting_plan  # noqa: E402
+from dev.settings import setting_plan  # noqa: E402
 
 from lrkit.tasks import train  # noqa: E402
 from lrkit.tasks._charlm import load_corpus  # noqa: E402
 
 #: The cached grid of constant rates of the sequence workloads (``no_tuning.py --dev``).
-GRID_RESULTS = Path(__file__).resolve().parent / "results" / "no_tuning_dev.json"
+GRID_RESULTS = Path(__file__).resolve().parents[1] / "results" / "no_tuning_dev.json"
 BUDGET = 300
 #: The settings of a sequence workload (``_settings``; no plateau: no guaranteed noise floor).
 V8_SETTINGS = ("good", "good+schedule", "too_high", "too_low", "spikes")

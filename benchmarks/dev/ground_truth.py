@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 CACHE = ROOT / "benchmarks" / "results" / "lr_sensitivity.json"
 

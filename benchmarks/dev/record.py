@@ -6,7 +6,7 @@ benchmark side by side with how they were produced.
 
 Usage from a benchmark script::
 
-    from _record import record, markdown_table
+    from dev.record import record, markdown_table
     record("schedules", "Schedule evaluation speed", markdown_table(rows, headers),
            command="python benchmarks/bench_schedules.py")
 """
@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
 HEADER = (
     "# lrkit benchmarks\n\n"
