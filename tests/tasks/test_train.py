@@ -201,3 +201,18 @@ def test_train_leaves_the_thread_count_alone():
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_a_user_task_with_an_unusable_val_loader_fails_before_training():
+    calls = []
+
+    def build(seed):
+        parts = _user_task(seed)
+        parts["val_loader"] = [{"x": torch.zeros(2, 3)}]  # dict batches: the default evaluation cannot read
+        return parts
+
+    with pytest.raises(LRKitError, match=r"`val_loader` of the task function build must yield \(inputs, target\)"):
+        train(build, lr=0.1, budget=5, callbacks=[lambda info: calls.append(info["step"])])
+    assert calls == []  # not one update was made
+    with pytest.raises(LRKitError, match=r"`model` of the task function <lambda> must be a torch.nn.Module; got 'm'"):
+        train(lambda seed: {**_user_task(seed), "model": "m"}, lr=0.1, budget=2)

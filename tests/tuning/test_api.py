@@ -16,7 +16,7 @@ def test_public_names_are_pinned():
         "tune", "TuneResult", "SearchSpace", "TrialParams", "load_space", "lr_range_from_finder",
         "schedule_from_params", "first_trial", "open_storage", "mask_url", "worker_seed", "default_worker_id",
         "make_sampler", "make_pruner", "plot_lr_scatter", "plot_history", "tune_report", "SAMPLERS",
-        "PRUNERS", "TUNABLE_SCHEDULES", "OPTIMIZERS", "WIDE_LR_RANGE",
+        "PRUNERS", "TUNABLE_SCHEDULES", "OPTIMIZERS", "WIDE_LR_RANGE", "MAX_CONSECUTIVE_FAILURES",
     ])
     for name in tuning.__all__:
         assert getattr(tuning, name) is not None

@@ -33,12 +33,14 @@ from lrkit.tasks import _charlm, _convex, _digits  # noqa: F401  (register the b
 from lrkit.tasks._arrays import from_arrays
 from lrkit.tasks._charlm import CharLMTask
 from lrkit.tasks._convex import ConvexTask, Curvature
+from lrkit.tasks._protocol import PROTOCOL_KEYS, check_parts
 from lrkit.tasks._result import TrainResult
 from lrkit.tasks._supervised import SupervisedTask
 from lrkit.tasks._train import resolve_schedule, train
 
 __all__ = [
     "OPTIMIZERS",
+    "PROTOCOL_KEYS",
     "ArrayLoader",
     "CharLMTask",
     "ConvexTask",
@@ -47,6 +49,7 @@ __all__ = [
     "Task",
     "TaskInfo",
     "TrainResult",
+    "check_parts",
     "from_arrays",
     "get_task",
     "make_optimizer",

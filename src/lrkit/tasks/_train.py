@@ -30,6 +30,7 @@ import torch
 from lrkit.errors import LRKitError, check_int, check_positive, unknown_name
 from lrkit.schedules import Schedule, constant, parse, scale
 from lrkit.tasks._base import OPTIMIZERS, Task, get_task, make_optimizer
+from lrkit.tasks._protocol import check_parts, evaluate_val_loss
 from lrkit.tasks._result import TrainResult
 from lrkit.torch import LRScheduler
 
@@ -99,19 +100,6 @@ def _batches(loader: Any) -> Iterator[Any]:
             raise LRKitError("`train_loader` of the task yielded no batches.")
 
 
-def _default_evaluate(model: torch.nn.Module, loss_fn: Callable, val_loader: Any) -> dict[str, float]:
-    """Mean validation loss of a user task without its own metrics (``val_loss``)."""
-    was = model.training
-    model.eval()
-    total, n = 0.0, 0
-    with torch.no_grad():
-        for x, y in val_loader:
-            total += float(loss_fn(model(x), y)) * len(y)
-            n += len(y)
-    model.train(was)
-    return {"val_loss": total / max(n, 1)}
-
-
 def train(
     task: Task | str | Callable[[int], dict[str, Any]],
     *,
@@ -175,12 +163,7 @@ def train(
             opt_name = optimizer or task_obj.info.default_optimizer
         else:
             torch.manual_seed(seed)
-            parts = build(seed)
-            missing = {"model", "optimizer", "loss_fn", "train_loader"} - set(parts)
-            if missing:
-                raise LRKitError(
-                    f"the task function {name} must return the keys {sorted(missing)}; got {sorted(parts)}."
-                )
+            parts = check_parts(build(seed), f"the task function {name}")
             if optimizer is not None:
                 parts["optimizer"] = make_optimizer(optimizer, parts["model"].parameters(), lr)
             opt_name = optimizer or type(parts["optimizer"]).__name__
@@ -199,7 +182,7 @@ def train(
         def evaluate() -> dict[str, float]:
             if task_obj is not None:
                 return task_obj.evaluate(model, val_loader)
-            return _default_evaluate(model, loss_fn, val_loader) if val_loader is not None else {}
+            return evaluate_val_loss(model, loss_fn, val_loader) if val_loader is not None else {}
 
         # Group 0 follows the schedule; other groups keep their initial ratio to group 0.
         scheduler = LRScheduler(opt, sched)

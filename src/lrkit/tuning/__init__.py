@@ -29,7 +29,7 @@ from lrkit.tuning._space import (
 from lrkit.tuning._to_schedule import first_trial, schedule_from_params
 from lrkit.tuning._storage import default_worker_id, mask_url, open_storage, worker_seed
 from lrkit.tuning._study import PRUNERS, SAMPLERS, make_pruner, make_sampler
-from lrkit.tuning._tune import tune
+from lrkit.tuning._tune import MAX_CONSECUTIVE_FAILURES, tune
 
 __all__ = [
     "tune",
@@ -54,4 +54,5 @@ __all__ = [
     "TUNABLE_SCHEDULES",
     "OPTIMIZERS",
     "WIDE_LR_RANGE",
+    "MAX_CONSECUTIVE_FAILURES",
 ]

@@ -3,7 +3,7 @@
 Two kinds of target are tuned:
 
 * a **task** (a built-in name, a :class:`lrkit.tasks.Task`, or a protocol function
-  ``FUNC(seed) -> dict`` whose only parameter is named ``seed``): each trial trains
+  ``FUNC(seed) -> dict`` whose first parameter is named ``seed`` and the others have defaults): each trial trains
   it with :func:`lrkit.tasks.train` at the sampled rate and schedule, evaluating
   every ``eval_every`` steps; each evaluation is reported to Optuna
   (``trial.report(metric, step)``) and a pruner decision stops the run;
@@ -68,21 +68,36 @@ class Target:
     """What is tuned: its name, metric, direction, budget and the per-trial run.
 
     Built by :func:`resolve_target`; ``run(trial, space, seed)`` trains once and
-    returns the value (raising ``optuna.TrialPruned`` when pruned or diverged).
+    returns the value (raising ``optuna.TrialPruned`` when pruned or diverged); ``check(seed)``
+    validates it before the study starts.
     """
 
     def __init__(self, name: str, metric: str, direction: str, budget: int | None,
-                 run: Callable[..., float], task: Any = None, eval_every: int | None = None) -> None:
+                 run: Callable[..., float], task: Any = None, eval_every: int | None = None,
+                 check: Callable[[int], None] | None = None) -> None:
         self.name, self.metric, self.direction, self.budget = name, metric, direction, budget
         self.run, self.task, self.eval_every = run, task, eval_every
+        self._check = check
+
+    def check(self, seed: int) -> None:
+        """Check the target before any study exists (a protocol function's parts, its validation split).
+
+        Raises:
+            LRKitError: naming what is wrong, e.g. a missing or unusable ``val_loader``.
+        """
+        if self._check is not None:
+            self._check(seed)
 
 
 def _is_protocol_function(fn: Callable[..., Any]) -> bool:
+    """``FUNC(seed, ...)``: a first parameter named ``seed`` and nothing else required."""
     try:
-        names = list(inspect.signature(fn).parameters)
+        params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
         return False
-    return names == ["seed"]
+    rest_optional = all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+                        for p in params[1:])
+    return bool(params) and params[0].name == "seed" and rest_optional
 
 
 def _task_run(task: Any, metric: str, budget: int, eval_every: int) -> Callable[..., float]:
@@ -114,6 +129,9 @@ def _task_run(task: Any, metric: str, budget: int, eval_every: int) -> Callable[
             raise optuna.TrialPruned(f"diverged after {result.steps} steps")
         if pruned:
             raise optuna.TrialPruned(f"pruned after {result.steps} steps")
+        if not math.isfinite(result.metric):  # no metric at all: every trial would fail the same way
+            raise LRKitError(f"the task {result.task} gave no {metric} after training (got {result.metric}); "
+                             "give it a val_loader.")
         return float(result.metric)
 
     return run
@@ -172,6 +190,7 @@ def resolve_target(target: Any, *, budget: int | None, eval_every: int | None,
 
     task = get_task(target) if isinstance(target, str) else target
     info = getattr(task, "info", None)
+    check = None  # a built-in task needs no check; a protocol function does
     if info is not None:
         name, metric = info.name, info.metric
         natural = "maximize" if info.higher_is_better else "minimize"
@@ -180,7 +199,34 @@ def resolve_target(target: Any, *, budget: int | None, eval_every: int | None,
         name, metric, natural = getattr(task, "__name__", "user-task"), "val_loss", "minimize"
         if budget is None:
             raise LRKitError("`budget` of tune is required for a protocol function task.")
+        check = _protocol_check(task, name)
     if direction is not None and direction != natural:
         raise LRKitError(f"`direction` of tune must be {natural!r} for task {name} ({metric}); got {direction!r}.")
     every = check_int("eval_every", eval_every, "tune") if eval_every is not None else max(1, budget // 10)
-    return Target(name, metric, natural, budget, _task_run(task, metric, budget, every), task, every)
+    return Target(name, metric, natural, budget, _task_run(task, metric, budget, every), task, every, check)
+
+
+def _protocol_check(build: Callable[[int], Any], name: str) -> Callable[[int], None]:
+    """Build a protocol function once and check its parts and its validation split.
+
+    The global torch RNG is left as it was: the trials and the range test seed their own builds.
+    """
+
+    def check(seed: int) -> None:
+        import torch
+
+        from lrkit.tasks import check_parts
+
+        owner = f"the task function {name}"
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            try:
+                parts = build(seed)
+            except Exception as exc:  # the user's code: one line naming it
+                raise LRKitError(f"{owner} raised {type(exc).__name__}: {exc}") from exc
+            check_parts(parts, owner, need_val=True,
+                        why_val=" for tune: each trial is scored by its mean validation loss (return a held-out "
+                                "split as val_loader, or tune an objective callable(params) that returns your "
+                                "own score)")
+
+    return check

@@ -29,7 +29,7 @@ class TuneResult:
         n_trials: the requested number of finished (complete + pruned) trials.
         n_complete, n_pruned, n_failed: trial counts by state in the study.
         trials: one row per trial: ``number, state, value, lr, schedule, steps,
-            diverged, duration_s, params``.
+            diverged, error`` (why a FAIL trial failed, else ``None``)``, duration_s, params``.
         importances: Optuna's parameter importances (fANOVA), or ``None`` when
             the study is too small; ``importance_note`` says why.
         lr_range: the rate bounds searched; ``lr_source`` where they came from.
@@ -95,6 +95,7 @@ def trial_rows(study: Any) -> list[dict[str, Any]]:
             "steps": t.user_attrs.get("steps"),
             "diverged": bool(t.user_attrs.get("diverged", False)),
             "retry_of": t.system_attrs.get("failed_trial"),
+            "error": t.user_attrs.get("error"),
             "duration_s": duration,
             "params": dict(t.params),
         })

@@ -38,11 +38,29 @@ from lrkit.tuning._study import (
 )
 from lrkit.tuning._to_schedule import first_trial
 
-__all__ = ["tune"]
+__all__ = ["tune", "MAX_CONSECUTIVE_FAILURES"]
 
 
 class _Surplus(Exception):
     """A trial created after the study already had ``n_trials`` live trials."""
+
+
+class _TrialFailed(Exception):
+    """A trial whose objective raised (not an :class:`LRKitError`): recorded as FAIL, the study goes on."""
+
+
+#: A study stops after this many trials in a row fail (the objective raised, or returned
+#: no usable value). A transient fault (out of memory at one large rate, a flaky file
+#: system) fails a trial or two between good ones; a broken objective fails every trial,
+#: and each failure costs a whole trial, so a few in a row is evidence enough. Without a
+#: cap a study of such an objective starts new trials forever.
+MAX_CONSECUTIVE_FAILURES = 3
+
+
+def _fail_reason(trial: Any) -> str:
+    """Why Optuna failed a trial itself (e.g. the objective returned NaN), in one line."""
+    reason = str(trial.system_attrs.get("fail_reason") or "the objective returned no usable value")
+    return reason.splitlines()[0] if reason else reason
 
 
 def _run_finder(target: Target, seed: int, notes: list[str]) -> dict[str, Any]:
@@ -194,8 +212,10 @@ def tune(
 
     Raises:
         LRKitError: for ``n_trials <= 0``, unknown sampler / pruner / schedule
-            names (listing the valid ones), a bad space, or an unreachable storage
-            (before any study is written).
+            names (listing the valid ones), a bad space, an unreachable storage, or a
+            protocol function whose parts or ``val_loader`` cannot be used (all before any
+            study is written); and when :data:`MAX_CONSECUTIVE_FAILURES` trials in a row
+            fail (the message names the last cause; the failed trials stay in the study).
 
     Example:
         >>> import tempfile
@@ -218,6 +238,7 @@ def tune(
     if space is not None:
         load_space(space)  # validate eagerly, before any storage or training
     target = resolve_target(task_or_objective, budget=budget, eval_every=eval_every, direction=direction)
+    target.check(seed)  # a user's task is built and its validation split tried before any study exists
     out_path = Path(out) if out is not None else Path("lrkit-out")
     store, storage_desc, shared = open_storage(storage, out_path, heartbeat_interval=heartbeat_interval,
                                                grace_period=grace_period)
@@ -242,17 +263,36 @@ def tune(
             study_name=name, storage=store, sampler=make_sampler(sampler, s_seed, n_trials),
             pruner=make_pruner(pruner, min_resource=first_rung(target), max_resource=target.budget))
 
+        failures: list[str] = []  # the causes of the current run of failed trials
+        last_error: list[BaseException] = []
+
         def objective(trial: optuna.Trial) -> float:
             ahead = sum(t.number < trial.number for t in live_trials(study))
             if ahead >= n_trials:
                 trial.set_user_attr("surplus", True)
                 study.stop()
                 raise _Surplus(f"study already has {n_trials} live trials")
-            return target.run(trial, the_space, seed)
+            try:
+                return target.run(trial, the_space, seed)
+            except (LRKitError, optuna.TrialPruned):
+                raise  # a usage error is the same in every trial: stop at once
+            except Exception as exc:  # the user's code failed in this trial: record it, go on (capped)
+                cause = f"{type(exc).__name__}: {exc}"
+                trial.set_user_attr("error", cause)
+                last_error[:] = [exc]
+                raise _TrialFailed(cause) from exc
 
         def after(st: optuna.Study, trial: Any) -> None:
+            if trial.user_attrs.get("surplus"):
+                return
+            if trial.state == TrialState.FAIL:
+                failures.append(trial.user_attrs.get("error") or _fail_reason(trial))
+                if len(failures) >= MAX_CONSECUTIVE_FAILURES:
+                    st.stop()
+            else:
+                failures.clear()
             finished = st.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
-            if on_trial is not None and not trial.user_attrs.get("surplus"):
+            if on_trial is not None:
                 on_trial(trial, len(finished), n_trials)
             if enough(st, n_trials):
                 st.stop()
@@ -266,8 +306,12 @@ def tune(
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
                 optuna.storages.fail_stale_trials(study)
         if not enough(study, n_trials):
-            study.optimize(objective, n_trials=None, timeout=timeout, callbacks=[after], catch=(_Surplus,),
-                           gc_after_trial=False)
+            study.optimize(objective, n_trials=None, timeout=timeout, callbacks=[after],
+                           catch=(_Surplus, _TrialFailed), gc_after_trial=False)
+        if len(failures) >= MAX_CONSECUTIVE_FAILURES:
+            raise LRKitError(f"tune stopped: {len(failures)} trials in a row failed (the study keeps them; "
+                             f"fix the cause and re-run to resume); the last: {failures[-1]}") from (
+                last_error[0] if last_error else None)
         return result_from_study(study, n_trials=n_trials, metric=target.metric, storage=storage_desc,
                                  space=the_space, finder=finder, sampler=sampler, pruner=pruner, seed=seed,
                                  sampler_seed=s_seed, worker_id=worker_id, notes=notes)

@@ -1,0 +1,142 @@
+"""The user task protocol, checked before anything trains.
+
+A protocol function ``FUNC(seed) -> dict`` (``DESIGN.md``) returns ``model``, ``optimizer``,
+``loss_fn``, ``train_loader`` and optionally ``val_loader``. Whatever runs it (``train``,
+``tune``, the CLI's ``--script``) checks its return value here first, so a wrong type or an
+unusable validation split is one :class:`~lrkit.LRKitError` naming the key, before the first
+update, and never a failure in every trial of a study.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import torch
+
+from lrkit.errors import LRKitError
+
+__all__ = ["PROTOCOL_KEYS", "check_parts", "check_val_loader", "evaluate_val_loss"]
+
+#: The keys every protocol function returns (``val_loader`` is optional).
+PROTOCOL_KEYS: tuple[str, ...] = ("model", "optimizer", "loss_fn", "train_loader")
+
+
+def check_parts(parts: Any, owner: str, *, need_val: bool = False, why_val: str = "") -> dict[str, Any]:
+    """Check a protocol function's return value; return it unchanged.
+
+    Args:
+        parts: what ``FUNC(seed)`` returned.
+        owner: how messages name the function, e.g. ``"the task function build"``.
+        need_val: a ``val_loader`` is required (``tune`` scores each trial by it).
+        why_val: the end of the message when it is missing (what needs it, what to do).
+
+    Returns:
+        ``parts``.
+
+    Raises:
+        LRKitError: for a value that is not a dict, a missing key, a value of the wrong type,
+            or (when present or needed) a ``val_loader`` that :func:`check_val_loader` rejects.
+
+    Example:
+        >>> import torch
+        >>> m = torch.nn.Linear(2, 1)
+        >>> parts = {"model": m, "optimizer": torch.optim.SGD(m.parameters(), lr=0.1),
+        ...          "loss_fn": torch.nn.functional.mse_loss, "train_loader": [(torch.ones(1, 2), torch.ones(1, 1))]}
+        >>> check_parts(parts, "the task function f") is parts
+        True
+        >>> check_parts(parts, "the task function f", need_val=True)
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: `val_loader` of the task function f must be given; it returned the keys ['loss_fn', 'model', 'optimizer', 'train_loader'].
+    """
+    if not isinstance(parts, Mapping):
+        raise LRKitError(f"{owner} must return a dict with the keys {', '.join(PROTOCOL_KEYS)}; "
+                         f"got {type(parts).__name__}.")
+    missing = [k for k in PROTOCOL_KEYS if k not in parts]
+    if missing:
+        raise LRKitError(f"{owner} must return the keys {sorted(missing)}; got {sorted(parts)}.")
+    checks: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
+        ("model", lambda v: isinstance(v, torch.nn.Module), "a torch.nn.Module"),
+        ("optimizer", lambda v: isinstance(v, torch.optim.Optimizer), "a torch.optim.Optimizer"),
+        ("loss_fn", callable, "a callable (output, target) -> scalar tensor"),
+        ("train_loader", lambda v: isinstance(v, Iterable), "an iterable of batches"),
+    )
+    for key, ok, what in checks:
+        if not ok(parts[key]):
+            raise LRKitError(f"`{key}` of {owner} must be {what}; got {_short(parts[key])}.")
+    val = parts.get("val_loader")
+    if val is None and need_val:
+        raise LRKitError(f"`val_loader` of {owner} must be given{why_val}; it returned the keys "
+                         f"{sorted(parts)}.")
+    if val is not None:
+        check_val_loader(parts["model"], parts["loss_fn"], val, owner)
+    return parts
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"a {type(value).__name__}"
+
+
+def _pair(batch: Any, owner: str) -> tuple[Any, Any]:
+    if isinstance(batch, (tuple, list)) and len(batch) == 2:
+        return batch[0], batch[1]
+    kind = f"a dict with keys {sorted(batch)}" if isinstance(batch, Mapping) else type(batch).__name__
+    raise LRKitError(f"`val_loader` of {owner} must yield (inputs, target) pairs; got {kind}.")
+
+
+def check_val_loader(model: torch.nn.Module, loss_fn: Callable[..., Any], val_loader: Any, owner: str) -> None:
+    """Evaluate the first validation batch once (no gradient, the model's mode restored).
+
+    Raises:
+        LRKitError: for a loader that is not iterable or yields nothing, a batch that is not an
+            ``(inputs, target)`` pair, a forward or loss that raises, or a loss that is not a finite
+            number (the untrained model must give a finite validation loss).
+    """
+    if not isinstance(val_loader, Iterable):
+        raise LRKitError(f"`val_loader` of {owner} must be an iterable of batches; got {_short(val_loader)}.")
+    first = next(iter(val_loader), None)
+    if first is None:
+        raise LRKitError(f"`val_loader` of {owner} must yield at least one batch; got an empty loader.")
+    x, y = _pair(first, owner)
+    was = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            loss = loss_fn(model(x), y)
+    except Exception as exc:  # the user's code: one line naming where it failed
+        raise LRKitError(f"`val_loader` of {owner} failed on its first batch: "
+                         f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        model.train(was)
+    try:
+        value = float(loss)
+    except (TypeError, ValueError, RuntimeError):
+        raise LRKitError(f"`loss_fn` of {owner} must return a scalar; got {_short(loss)} on the first "
+                         "validation batch.") from None
+    if not math.isfinite(value):
+        raise LRKitError(f"`val_loader` of {owner} gave a non-finite loss ({value}) on its first batch, "
+                         "before any training.")
+
+
+def evaluate_val_loss(model: torch.nn.Module, loss_fn: Callable[..., Any], val_loader: Any) -> dict[str, float]:
+    """Mean validation loss (``val_loss``) of a user task without its own metrics, weighted by batch size.
+
+    Example:
+        >>> import torch
+        >>> m = torch.nn.Linear(1, 1, bias=False); _ = torch.nn.init.zeros_(m.weight)
+        >>> evaluate_val_loss(m, torch.nn.functional.mse_loss, [(torch.ones(2, 1), torch.ones(2, 1))])
+        {'val_loss': 1.0}
+    """
+    was = model.training
+    model.eval()
+    total, n = 0.0, 0
+    with torch.no_grad():
+        for batch in val_loader:
+            x, y = _pair(batch, "the task")
+            total += float(loss_fn(model(x), y)) * len(y)
+            n += len(y)
+    model.train(was)
+    return {"val_loss": total / max(n, 1)}
