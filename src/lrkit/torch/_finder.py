@@ -13,7 +13,9 @@ where one call is one *real optimizer update*:
   the skip is counted in ``result.meta["amp_skipped_steps"]``;
 * every param group gets ``lr * c_g``, keeping its ratio ``c_g`` to group 0
   (the adapter's :func:`lrkit.torch._groups.initial_scales`);
-* under ``torch.distributed`` each loss is the mean over ranks (``_ddp.py``).
+* under ``torch.distributed`` each loss is the mean over ranks (``_ddp.py``),
+  also under ``accelerate launch``, whose prepared loaders and fp16 optimizers
+  ``_accelerate.py`` handles.
 
 Everything the sweep touches (parameters, buffers, gradients, optimizer state
 and hyper-parameters, every RNG, a DataLoader's generator, a stateful loader or
@@ -32,6 +34,7 @@ import torch
 from lrkit.errors import LRKitError, check_choice, check_int, check_positive
 from lrkit.finder import MIN_STEPS, FinderResult, combine
 from lrkit.torch import _ddp
+from lrkit.torch._accelerate import snapshot_extras, unwrap_scaled
 from lrkit.torch._batches import Batches, default_forward
 from lrkit.torch._finder_rule import resolve_rule
 from lrkit.torch._finder_runner import Runner, progress_bar
@@ -135,6 +138,7 @@ def find_lr(
         >>> 1e-2 < res.suggestion < 1.0, torch.equal(model.weight, w)
         (True, True)
     """
+    optimizer, scaler = unwrap_scaled(optimizer, scaler)  # an accelerate fp16 optimizer steps through its scaler
     accumulation_steps = check_int("accumulation_steps", accumulation_steps, _OWNER)
     repeats = check_int("repeats", repeats, _OWNER)
     val_every = check_int("val_every", val_every, _OWNER)
@@ -168,7 +172,7 @@ def find_lr(
     loaders = (train_loader, val_loader)
     generators = [getattr(o, "generator", None) for o in loaders]
     generators = [g for g in generators if isinstance(g, torch.Generator)]
-    extras = [o for o in (scaler, *loaders) if hasattr(o, "state_dict") and hasattr(o, "load_state_dict")]
+    extras = snapshot_extras((scaler, *loaders))
     snap = take_snapshot(model, optimizer, storage=snapshot, generators=generators, extras=extras)
     bar = progress_bar(num_steps * repeats) if progress else None
     range_kwargs = dict(start=start, end=end, num_steps=num_steps, mode=mode, rule=rule, **range_test_kwargs)

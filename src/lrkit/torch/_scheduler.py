@@ -9,7 +9,9 @@ edits, which are the usual ways torch's chainable schedulers drift on resume.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -19,6 +21,7 @@ from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 from lrkit.errors import LRKitError, check_int
 from lrkit.schedules import ReduceOnPlateau, Schedule, constant, from_dict, parse
 from lrkit.torch._groups import check_scales, initial_scales, parse_key
+from lrkit.torch._updates import UpdateTally, called_by_accelerate
 
 __all__ = ["LRScheduler"]
 
@@ -66,6 +69,14 @@ class LRScheduler(_TorchLRScheduler):
             fresh run); the scheduler starts at ``t = last_step + 1``. Resuming
             from a checkpoint is better done with :meth:`load_state_dict`.
         group_scales: explicit :math:`c_g` per param group instead of the ratios.
+        per_update: count ``t`` in the optimizer's real updates: a :meth:`step`
+            with no ``optimizer.step()`` since the last advance (a second call
+            for the same update, a micro-batch that only accumulated, an update
+            the AMP scaler skipped) does nothing. ``None`` (default) does this
+            for calls from accelerate's prepared scheduler, which calls
+            ``step()`` ``num_processes`` times per update (or once per
+            micro-batch with ``step_scheduler_with_optimizer=False``); any other
+            caller advances ``t`` with each call, as torch's schedulers do.
 
     Raises:
         LRKitError: if ``optimizer`` is not a torch optimizer, ``schedule`` is
@@ -101,6 +112,7 @@ class LRScheduler(_TorchLRScheduler):
         key: str = "lr",
         last_step: int = -1,
         group_scales: Sequence[float] | None = None,
+        per_update: bool | None = None,
     ) -> None:
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise LRKitError(
@@ -142,6 +154,10 @@ class LRScheduler(_TorchLRScheduler):
         self._n_groups = len(groups)
         self._block: list[float] = []
         self._block_start = 0
+        if per_update is not None and not isinstance(per_update, bool):
+            raise LRKitError(f"`per_update` of LRScheduler must be True, False or None; got {per_update!r}.")
+        self._per_update = per_update
+        self._tally = UpdateTally(optimizer)
         # torch's constructor records initial_lr, wraps optimizer.step for its
         # ordering warning and calls self.step() once: that first call lands on t = 0.
         super().__init__(optimizer, last_epoch=-1)
@@ -158,7 +174,11 @@ class LRScheduler(_TorchLRScheduler):
                 argument; here it is exact, since values are recomputed).
         """
         self._step_count += 1
+        tally = self._tally
+        updates, tally.updates = tally.updates, 0
         if epoch is None:
+            if not updates and self.last_epoch >= 0 and self._guarded(sys._getframe(1)):
+                return  # no optimizer update since the last advance (see per_update)
             t = self.last_epoch + 1
         else:
             t = check_int("epoch", epoch, "LRScheduler.step", low=0)
@@ -188,6 +208,9 @@ class LRScheduler(_TorchLRScheduler):
             for group, value in zip(groups, values, strict=True):
                 gkey.write(group, value)
         self._last_lr = values
+
+    def _guarded(self, caller: FrameType | None) -> bool:
+        return called_by_accelerate(caller) if self._per_update is None else self._per_update
 
     def _refill(self, t: int) -> float:
         start = (t // _BLOCK) * _BLOCK

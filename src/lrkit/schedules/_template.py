@@ -1,0 +1,176 @@
+"""Specs written relative to the run: ``warmup_cosine(lr=lr, warmup=0.06*total, steps=total)``.
+
+A schedule's lengths are counted in optimizer updates, and a framework knows
+that count only once the run is configured (epochs, dataset size, batch size,
+gradient accumulation and world size all enter it). A *run-relative spec* names
+the run's quantities instead of numbers; :func:`for_run` binds them and parses
+the result with :func:`~lrkit.schedules.parse`. The spec grammar is unchanged;
+the template adds bare names and arithmetic on numbers:
+
+* a name is one of the quantities passed to :func:`for_run` (the framework
+  integrations pass ``total``, the run's optimizer updates; ``epoch``, the
+  updates per epoch; ``warmup``, the framework's own warmup length; and ``lr``,
+  the configured peak rate);
+* ``+ - * / //`` and unary ``-`` combine names and numbers. A quantity that is an
+  ``int`` counts steps, a ``float`` is a rate. An expression that involves a step
+  count is a step count and is **rounded to the nearest whole step** (halves
+  up), so ``0.06*total`` with ``total = 950`` is ``57``; mixing a step count and
+  a rate in one expression is an error (it has no unit).
+
+Example:
+    >>> from lrkit.schedules import for_run
+    >>> s = for_run("warmup_cosine(lr=lr, warmup=0.1*total, steps=total)", total=1000, lr=3e-4)
+    >>> s(100), s.horizon
+    (0.0003, 1000)
+    >>> for_run("cosine(lr=0.1, steps=total // 2)", total=7).horizon
+    3
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import numbers
+import operator
+from collections.abc import Callable
+from typing import Any
+
+from lrkit.errors import LRKitError
+from lrkit.schedules._base import Schedule
+from lrkit.schedules._plateau import ReduceOnPlateau
+from lrkit.schedules._spec import parse
+
+__all__ = ["for_run", "run_names"]
+
+_OWNER = "for_run"
+_OPS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+    ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv,
+}
+# The unit of a folded value: a step count, a rate, or a plain number (a literal).
+_STEPS, _RATE, _NUMBER = "steps", "rate", "number"
+
+
+def _kind(value: Any) -> str:
+    return _STEPS if isinstance(value, numbers.Integral) else _RATE
+
+
+def _check_quantities(quantities: dict[str, Any]) -> dict[str, Any]:
+    for name, value in quantities.items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
+            raise LRKitError(f"`{name}` of {_OWNER} must be a finite number; got {value!r}.")
+        if isinstance(value, numbers.Integral) and value < 0:
+            raise LRKitError(f"`{name}` of {_OWNER} must be a step count >= 0; got {value!r}.")
+    return quantities
+
+
+class _Binder(ast.NodeTransformer):
+    """Replace run quantities by numbers and fold the arithmetic around them."""
+
+    def __init__(self, quantities: dict[str, Any]) -> None:
+        self.quantities = quantities
+
+    def _fold(self, node: ast.AST) -> tuple[float, str] | None:
+        """``(value, kind)`` of an arithmetic node, or ``None`` when it is not arithmetic."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(
+                node.value, bool):
+            return node.value, _NUMBER
+        if isinstance(node, ast.Name) and node.id in self.quantities:
+            value = self.quantities[node.id]
+            return value, _kind(value)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            inner = self._fold(node.operand)
+            if inner is None:
+                return None
+            return (-inner[0] if isinstance(node.op, ast.USub) else inner[0]), inner[1]
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+            left, right = self._fold(node.left), self._fold(node.right)
+            if left is None or right is None:
+                return None
+            kinds = {left[1], right[1]} - {_NUMBER}
+            if len(kinds) > 1:
+                raise LRKitError(
+                    f"`spec` of {_OWNER} mixes a step count and a rate in {ast.unparse(node)!r}; "
+                    "an expression must count steps or give a rate, not both."
+                )
+            if isinstance(node.op, (ast.Div, ast.FloorDiv)) and right[0] == 0:
+                raise LRKitError(f"`spec` of {_OWNER} divides by zero in {ast.unparse(node)!r}.")
+            return _OPS[type(node.op)](left[0], right[0]), (kinds.pop() if kinds else _NUMBER)
+        return None
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        # A call's name is a schedule family (``warmup(...)``), even where a quantity has the same name.
+        node.args = [self.visit(a) for a in node.args]
+        for kw in node.keywords:
+            kw.value = self.visit(kw.value)
+        return node
+
+    def visit(self, node: ast.AST) -> ast.AST:
+        if isinstance(node, (ast.Name, ast.UnaryOp, ast.BinOp)) and not (
+                isinstance(node, ast.BinOp) and isinstance(node.op, ast.RShift)):
+            folded = self._fold(node)
+            if folded is not None:
+                value, kind = folded
+                if kind == _STEPS:
+                    value = math.floor(value + 0.5)  # whole steps, halves up
+                return ast.copy_location(ast.Constant(value), node)
+        return super().visit(node)
+
+
+def run_names(spec: str) -> set[str]:
+    """The bare names a run-relative spec uses (``lr``, ``total``, ...), schedule names excluded.
+
+    Example:
+        >>> sorted(run_names("warmup(cosine(lr=lr, steps=total - 10), steps=10)"))
+        ['lr', 'total']
+    """
+    try:
+        tree = ast.parse(spec.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise LRKitError(f"invalid schedule spec {spec!r}: {exc.msg} at column {exc.offset}.") from None
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    constants = {"True", "False", "None", "inf", "nan"}
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called
+            and n.id not in constants}
+
+
+def for_run(spec: str | Schedule, **quantities: int | float) -> Schedule | ReduceOnPlateau:
+    """Bind a run-relative spec to the run's quantities and parse it.
+
+    Args:
+        spec: a spec whose values may name the quantities and combine them with
+            ``+ - * / //`` (see the module docstring); a plain spec or a
+            :class:`~lrkit.schedules.Schedule` is returned parsed, unchanged.
+        **quantities: the run's numbers by name; an ``int`` is a step count
+            (expressions with it are rounded to whole steps), a ``float`` a rate.
+
+    Returns:
+        The schedule (or ``reduce_on_plateau`` controller) the bound spec describes.
+
+    Raises:
+        LRKitError: when the spec names a quantity that was not given (listing
+            those that were), mixes a step count and a rate in one expression,
+            divides by zero, or is not a valid spec once bound; when a quantity is
+            not a finite number or is a negative step count.
+
+    Example:
+        >>> s = for_run("wsd(lr=lr, warmup=warmup, stable=total - warmup - total // 5, decay=total // 5)",
+        ...             total=500, warmup=50, lr=1e-3)
+        >>> [p.horizon for p in s.phases]
+        [50, 350, 100]
+    """
+    if isinstance(spec, (Schedule, ReduceOnPlateau)):
+        return spec
+    if not isinstance(spec, str) or not spec.strip():
+        raise LRKitError(f"`spec` of {_OWNER} must be a non-empty schedule spec string; got {spec!r}.")
+    quantities = _check_quantities(dict(quantities))
+    missing = sorted(run_names(spec) - set(quantities))
+    if missing:
+        known = ", ".join(sorted(quantities)) or "none"
+        raise LRKitError(
+            f"`spec` of {_OWNER} names {', '.join(missing)}, which this run does not define; "
+            f"the run's quantities are: {known}."
+        )
+    tree = ast.parse(spec.strip(), mode="eval")
+    bound = _Binder(quantities).visit(tree)
+    return parse(ast.unparse(ast.fix_missing_locations(bound)))

@@ -1,0 +1,106 @@
+"""One process of ``test_accelerate_launch.py``, started by a real ``accelerate launch`` (2 CPU processes).
+
+Writes ``rank{R}.json`` into the directory given as ``argv[1]``: for each
+(step_scheduler_with_optimizer, split_batches) case the rates the optimizer
+really used and the scheduler's ``t``; then two ``find_lr`` runs on the
+accelerate-prepared model, optimizer and loader (one where rank 1's loss blows
+up), with every loss this rank computed locally.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+
+import torch
+from accelerate import Accelerator, DataLoaderConfiguration
+
+from lrkit.torch import LRScheduler, find_lr
+
+torch.set_num_threads(1)
+SPEC = "linear(start=0.01, end=0.1, steps=4) >> cosine(lr=0.1, steps=12)"
+ACCUMULATION = 2
+SAMPLES = 48
+
+
+def schedule_case(with_optimizer: bool, split: bool, per_update: bool | None) -> dict:
+    acc = Accelerator(cpu=True, gradient_accumulation_steps=ACCUMULATION, step_scheduler_with_optimizer=with_optimizer,
+                      dataloader_config=DataLoaderConfiguration(split_batches=split))
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    raw = torch.optim.SGD(model.parameters(), lr=0.1)
+    used: list[float] = []
+    raw.register_step_pre_hook(lambda o, a, k: used.append(o.param_groups[0]["lr"]))
+    x = torch.randn(SAMPLES, 3, generator=torch.Generator().manual_seed(1))
+    # 4 samples per batch and process either way: 48 / (4 * 2) = 6 batches a process, 3 updates an epoch
+    batch = 8 if split else 4
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x), batch_size=batch)
+    sched = LRScheduler(raw, SPEC, per_update=per_update)
+    model, opt, loader, prepared = acc.prepare(model, raw, loader, sched)
+    calls = 0
+    for _ in range(2):
+        for (xb,) in loader:
+            with acc.accumulate(model):
+                acc.backward(model(xb).pow(2).mean())
+                opt.step()
+                prepared.step()
+                calls += 1
+                opt.zero_grad()
+    return {"used": used, "t": sched.t, "updates": len(used), "batches": calls}
+
+
+def finder_run(rank: int, blow_up_at: int | None, find: bool = True) -> dict:
+    acc = Accelerator(cpu=True)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    g = torch.Generator().manual_seed(7)
+    x = torch.randn(640, 4, generator=g)
+    y = x @ torch.tensor([1.0, -1.0, 2.0, 0.5])
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=16, shuffle=True,
+                                         generator=torch.Generator().manual_seed(3))
+    model, opt, loader = acc.prepare(model, opt, loader)
+    local: list[float] = []
+
+    def loss_fn(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        loss = ((out.squeeze(1) - target) ** 2).mean()
+        if blow_up_at is not None and rank == 1 and len(local) == blow_up_at:
+            loss = loss * math.inf
+        local.append(loss.item())
+        return loss
+
+    if not find:  # the control: the first batch of the first epoch without a sweep before it
+        return {"first_batch": next(iter(loader))[0].tolist()}
+    before = [p.detach().clone() for p in model.parameters()]
+    res = find_lr(model, opt, loss_fn, loader, start=1e-4, end=10.0, num_steps=30, interval=False)
+    restored = all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    registered = acc.gradient_state.in_dataloader  # the sweep stopped mid-pass: the loader must be let go
+    first = next(iter(loader))[0].tolist()
+    return {"result": res.to_dict(), "local": local, "restored": restored, "registered": registered,
+            "first_batch": first}
+
+
+def main() -> None:
+    out = sys.argv[1]
+    rank = int(os.environ["RANK"])
+    record: dict = {"schedule": {}, "rank": rank, "world": int(os.environ["WORLD_SIZE"])}
+    for with_optimizer in (True, False):
+        for split in (False, True):
+            record["schedule"][f"{with_optimizer}-{split}"] = schedule_case(with_optimizer, split, None)
+    record["unguarded"] = schedule_case(True, False, False)  # the bug lrkit's guard removes, for contrast
+    record["find"] = finder_run(rank, None)
+    record["find_blowup"] = finder_run(rank, 9)
+    record["no_find"] = finder_run(rank, None, find=False)
+    with open(os.path.join(out, f"rank{rank}.json"), "w") as f:
+        json.dump(record, f)
+    torch.distributed.barrier()
+    torch.distributed.destroy_process_group()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # gloo's threads can abort in interpreter teardown; the record is written
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""lrkit under a real ``accelerate launch`` with 2 CPU processes (gloo).
+
+accelerate's launcher for several local processes is its torchrun path
+(``--multi_gpu``); the worker builds ``Accelerator(cpu=True)``, so both
+processes run on the CPU (``DistributedType.MULTI_CPU``, backend gloo).
+
+Oracles:
+* the schedule: the rates the inner optimizer really used (a step pre-hook)
+  must be ``schedule(0..N-1)`` and ``t == N`` on every process, for every
+  combination of ``step_scheduler_with_optimizer`` and ``split_batches``, with
+  gradient accumulation; the same scheduler with the guard off runs
+  ``num_processes`` times too fast (the bug of huggingface/accelerate#2318, #2926);
+* the finder: every loss it records is the mean of the two processes' own
+  losses, both return the same record, a non-finite loss on one process stops
+  both at the same step, and the model, the loader's epoch and accelerate's
+  gradient state are as before (the next epoch draws the batches it would have
+  drawn without the sweep).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("accelerate")
+from lrkit.schedules import parse  # noqa: E402
+
+WORKER = Path(__file__).with_name("_accelerate_worker.py")
+SPEC = "linear(start=0.01, end=0.1, steps=4) >> cosine(lr=0.1, steps=12)"
+CASES = ["True-False", "True-True", "False-False", "False-True"]  # step_with_optimizer-split_batches
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def ranks(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+    out = tmp_path_factory.mktemp("accelerate")
+    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
+           "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
+           "--main_process_port", str(_free_port()), str(WORKER), str(out)]
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join(sys.path))
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    return [json.loads((out / f"rank{r}.json").read_text()) for r in range(2)]
+
+
+def test_two_processes_really_ran(ranks):
+    assert [r["rank"] for r in ranks] == [0, 1] and all(r["world"] == 2 for r in ranks)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_schedule_is_at_step_n_after_n_updates_on_every_process(ranks, case):
+    want = parse(SPEC)
+    for r in ranks:
+        run = r["schedule"][case]
+        assert run["batches"] == 12 and run["updates"] == 6  # accumulation over 2 batches
+        assert run["t"] == 6
+        assert run["used"] == [want(t) for t in range(6)]
+
+
+def test_without_the_guard_accelerate_steps_the_schedule_once_per_process(ranks):
+    for r in ranks:
+        assert r["unguarded"]["updates"] == 6 and r["unguarded"]["t"] == 12
+
+
+def test_find_lr_losses_are_the_mean_over_processes_and_both_agree(ranks):
+    a, b = (r["find"]["result"] for r in ranks)
+    assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    n = len(a["losses"])
+    local = np.array([r["find"]["local"][:n] for r in ranks])
+    np.testing.assert_allclose(a["losses"], local.mean(axis=0), rtol=1e-12)
+    assert not np.allclose(local[0], local[1])  # each process had its own shard
+    assert a["meta"]["world_size"] == 2
+
+
+def test_a_blow_up_on_one_process_stops_both_at_the_same_step(ranks):
+    a, b = (r["find_blowup"]["result"] for r in ranks)
+    assert a["stop_reason"] == b["stop_reason"] == "nan"
+    assert len(a["losses"]) == len(b["losses"]) == 10
+    assert len(ranks[0]["find_blowup"]["local"]) == len(ranks[1]["find_blowup"]["local"]) == 10
+
+
+def test_find_lr_restores_the_model_the_loader_epoch_and_accelerates_state(ranks):
+    for r in ranks:
+        assert r["find"]["restored"] and not r["find"]["registered"]
+        assert r["find"]["first_batch"] == r["no_find"]["first_batch"]
