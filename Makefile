@@ -8,9 +8,10 @@ OUT    ?= lrkit-out
 
 .PHONY: run test bench clean
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt benchmarks/dev/requirements-fastai.txt
 	python3 -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[all,dev]'
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[all,dev,peers]'
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -r benchmarks/dev/requirements-fastai.txt
 	touch $(STAMP)
 
 run: $(STAMP)
