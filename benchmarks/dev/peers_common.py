@@ -60,7 +60,7 @@ class OptimizerFamily:
     def of(cls, optimizer: torch.optim.Optimizer) -> OptimizerFamily:
         group = optimizer.param_groups[0]
         is_sgd = isinstance(optimizer, torch.optim.SGD)
-        decoupled = isinstance(optimizer, torch.optim.AdamW) or bool(group.get("decoupled_weight_decay", False))
+        decoupled = isinstance(optimizer, torch.optim.AdamW) or bool(group.get("decoupled_weight_decay"))
         return cls(
             name=type(optimizer).__name__,
             kind="sgd" if is_sgd else "adaptive",

@@ -85,6 +85,8 @@ SF_BN_BATCHES = 50
 #: DoG's ``reps_rel``: its docstring's "Suggested value is 1e-6, unless the model uses
 #: batch-normalization, in which case the suggested value is 1e-4".
 DOG_REPS_REL, DOG_REPS_REL_BATCHNORM = 1e-6, 1e-4
+#: How to install the peers' packages (the ``peers`` extra, pinned by constraints.txt).
+PEERS_INSTALL = "pip install -c constraints.txt -e '.[peers]'"
 #: The untuned baseline's rate: Adam's and AdamW's torch default.
 BASELINE_LR = 1e-3
 
@@ -134,7 +136,8 @@ def _cosine(opt: torch.optim.Optimizer, budget: int) -> torch.optim.lr_scheduler
 def prodigy(params: Any, fam: OptimizerFamily, model: torch.nn.Module, budget: int) -> Setup:
     from prodigyopt import Prodigy
 
-    kw = {"lr": 1.0, "d_coef": 1.0, "weight_decay": fam.weight_decay, "decouple": fam.decoupled if fam.weight_decay else True}
+    decouple = fam.decoupled if fam.weight_decay else True  # no decay: keep Prodigy's default
+    kw = {"lr": 1.0, "d_coef": 1.0, "weight_decay": fam.weight_decay, "decouple": decouple}
     opt = Prodigy(params, **kw)
     return Setup(opt, _cosine(opt, budget), config={"class": "prodigyopt.Prodigy", "kwargs": kw,
                                                     "schedule": f"CosineAnnealingLR(T_max={budget})"})
@@ -159,9 +162,10 @@ def schedule_free(params: Any, fam: OptimizerFamily, model: torch.nn.Module, bud
     kw = {"warmup_steps": math.ceil(SF_WARMUP_FRACTION * budget), "weight_decay": fam.weight_decay}
     opt = cls(params, **kw)
     bn = has_batchnorm(model)
-    return Setup(opt, config={"class": f"schedulefree.{cls.__name__}", "kwargs": kw | {"lr": opt.defaults["lr"]},
-                              "schedule": None, "eval": "optimizer.eval()" + (
-                                  f" + BatchNorm recalibration on {SF_BN_BATCHES} train batches" if bn else "")})
+    recalibrate = f" + BatchNorm recalibration on {SF_BN_BATCHES} train batches" if bn else ""
+    config = {"class": f"schedulefree.{cls.__name__}", "kwargs": kw | {"lr": opt.defaults["lr"]},
+              "schedule": None, "eval": "optimizer.eval()" + recalibrate}
+    return Setup(opt, config=config)
 
 
 def dog(params: Any, fam: OptimizerFamily, model: torch.nn.Module, budget: int) -> Setup:
@@ -200,7 +204,7 @@ def available_lrfree_peers() -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     for name, (dist, _) in LRFREE_PEERS.items():
         missing = dist is not None and importlib.util.find_spec(_MODULES[dist]) is None
-        out[name] = f"{dist} is not installed (pip install -c constraints.txt -e '.[peers]')" if missing else None
+        out[name] = f"{dist} is not installed ({PEERS_INSTALL})" if missing else None
     return out
 
 
@@ -246,7 +250,7 @@ def run_lrfree(task: Any, peer: str, seed: int = 0, budget: int | None = None) -
         model, loss_fn = parts["model"], parts["loss_fn"]
         fam = OptimizerFamily.of(parts["optimizer"])
         losses: list[float] = []
-        diverged = False
+        diverged, metrics = False, {}
         with quiet(), cpu_clock() as clock:
             setup = build(model.parameters(), fam, model, budget)  # some peers print on construction
             model.train()
@@ -267,7 +271,8 @@ def run_lrfree(task: Any, peer: str, seed: int = 0, budget: int | None = None) -
                 if setup.averager is not None:
                     setup.averager.step()
                 losses.append(float(loss.detach()))
-            metrics = {} if diverged else _evaluate(task, setup, model, parts["train_loader"], parts["val_loader"])
+            if not diverged:
+                metrics = _evaluate(task, setup, model, parts["train_loader"], parts["val_loader"])
         config = setup.config | {"workload_optimizer": dataclasses.asdict(fam),
                                  "package": package_version(dist) if dist else package_version("torch")}
         info = task.info

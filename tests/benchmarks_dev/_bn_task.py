@@ -11,7 +11,8 @@ class Wrapped(Task):
     """``digits-mlp`` with another model or a loss that is NaN from update ``nan_from`` on."""
 
     def __init__(self, name: str, *, batchnorm: bool = False, nan_from: int | None = None) -> None:
-        self.name, self.inner, self.batchnorm, self.nan_from = name, get_task("digits-mlp"), batchnorm, nan_from
+        self.name, self.inner = name, get_task("digits-mlp")
+        self.batchnorm, self.nan_from = batchnorm, nan_from
 
     def _make_info(self):
         return self.inner.info

@@ -180,14 +180,17 @@ def test_an_early_stopped_sweep_is_trimmed_by_its_own_length_not_by_num_it(raw):
 
 def test_the_early_stop_difference_is_real():
     """A sweep stopped after 60 of 100 points: fastai trims 10 points, lrkit 6, and their valleys differ."""
-    raw = list(2.0 - 1.0 / (1 + np.exp(-(np.arange(60) - 12) / 3.0)) + np.random.default_rng(0).normal(0, 0.05, 60))
+    steps = np.arange(60)
+    raw = list(2.0 - 1.0 / (1 + np.exp(-(steps - 12) / 3.0)) + np.random.default_rng(0).normal(0, 0.05, 60))
     lrs = sweep_lrs(60, num_it=100)
     fastai_100, fastai_60 = (fastai_suggestions(list(lrs), raw, num_it=k)[0] for k in (100, 60))
     assert valley(lrs, raw).lr == pytest.approx(fastai_60, rel=1e-9)
-    assert valley(lrs, raw).lr == pytest.approx(2.09e-5, rel=1e-2) and fastai_100 == pytest.approx(3.02e-5, rel=1e-2)
+    assert valley(lrs, raw).lr == pytest.approx(2.09e-5, rel=1e-2)
+    assert fastai_100 == pytest.approx(3.02e-5, rel=1e-2)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("torch_lr_finder") is None, reason="torch-lr-finder not installed")
+@pytest.mark.skipif(importlib.util.find_spec("torch_lr_finder") is None,
+                    reason="torch-lr-finder not installed")
 @given(st.lists(st.floats(0.01, 10.0), min_size=17, max_size=100))
 def test_steepest_is_torch_lr_finders_own_suggestion(raw):
     from matplotlib.figure import Figure

@@ -14,7 +14,8 @@ import sys
 import pytest
 import torch
 
-from dev.peers_finders import SWEEP_STEPS, available_finder_peers, lightning_finder, run_finder_peers, torch_lr_finder
+from dev.peers_finders import (SWEEP_STEPS, available_finder_peers, lightning_finder, run_finder_peers,
+                               torch_lr_finder)
 from lrkit.tasks import get_task
 
 from .conftest import BENCHMARKS
@@ -34,7 +35,8 @@ def _check(results, peers):
         assert r.lr is None or (math.isfinite(r.lr) and 1e-8 <= r.lr <= 10.0)
 
 
-@pytest.mark.parametrize(("peer", "runner"), [("torch-lr-finder", torch_lr_finder), ("lightning", lightning_finder)])
+@pytest.mark.parametrize(("peer", "runner"),
+                         [("torch-lr-finder", torch_lr_finder), ("lightning", lightning_finder)])
 def test_peer_suggests_and_restores_the_model(peer, runner):
     _needs(peer)
     parts = get_task("digits-mlp").build(0)
@@ -42,7 +44,7 @@ def test_peer_suggests_and_restores_the_model(peer, runner):
     lr_before = parts["optimizer"].param_groups[0]["lr"]
     results = runner(parts)
     _check(results, [peer])
-    assert results[0].lr is not None and results[0].source.startswith(peer.replace("lightning", "lightning=="))
+    assert results[0].lr is not None and results[0].source.startswith(f"{peer}==")
     after = parts["model"].state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before)  # the peer's promised restore
     if peer == "torch-lr-finder":  # reset() restores the optimizer too
@@ -80,8 +82,8 @@ print(json.dumps({"results": [r.to_dict() for r in results],
 
 def test_fastai_suggests_valley_and_minimum_from_one_sweep_and_restores_the_model(tmp_path):
     _needs("fastai")
-    out = subprocess.run([sys.executable, "-c", FASTAI_CHILD, str(BENCHMARKS)], capture_output=True, text=True,
-                         check=True, cwd=tmp_path)
+    out = subprocess.run([sys.executable, "-c", FASTAI_CHILD, str(BENCHMARKS)], capture_output=True,
+                         text=True, check=True, cwd=tmp_path)
     got = json.loads(out.stdout.strip().splitlines()[-1])
     assert got["restored"]
     valley, minimum = got["results"]

@@ -1,4 +1,4 @@
-"""The learning-rate-free peer harness: every peer on a tiny budget, configured by the workload's optimizer."""
+"""The learning-rate-free peer harness: every peer on a tiny budget, set up from the workload's optimizer."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ def test_every_peer_runs_the_budget_and_returns_finite_figures(peer, task):
     assert (r.steps, len(r.losses), r.budget, r.diverged) == (6, 6, 6, False)
     assert math.isfinite(r.metric) and math.isfinite(r.val_loss) and r.cpu_s >= 0.0
     assert all(math.isfinite(v) for v in r.losses)
-    assert r.config["package"].split("==")[0] in {"prodigyopt", "dadaptation", "schedulefree", "dog-optimizer", "torch"}
+    packages = {"prodigyopt", "dadaptation", "schedulefree", "dog-optimizer", "torch"}
+    assert r.config["package"].split("==")[0] in packages
 
 
 def test_the_same_seed_gives_the_same_run():
@@ -41,9 +42,11 @@ def test_the_same_seed_gives_the_same_run():
     ("task", "peer", "cls", "kwargs"),
     [
         ("digits-mlp", "d-adapt", "dadaptation.DAdaptSGD", {"lr": 1.0, "momentum": 0.9}),
-        ("charlm-small", "d-adapt", "dadaptation.DAdaptAdam", {"lr": 1.0, "decouple": True, "weight_decay": 0.01}),
+        ("charlm-small", "d-adapt", "dadaptation.DAdaptAdam",
+         {"lr": 1.0, "decouple": True, "weight_decay": 0.01}),
         ("digits-mlp", "schedule-free", "schedulefree.SGDScheduleFree", {"lr": 1.0, "warmup_steps": 1}),
-        ("charlm-small", "schedule-free", "schedulefree.AdamWScheduleFree", {"lr": 0.0025, "weight_decay": 0.01}),
+        ("charlm-small", "schedule-free", "schedulefree.AdamWScheduleFree",
+         {"lr": 0.0025, "weight_decay": 0.01}),
         ("charlm-small", "prodigy", "prodigyopt.Prodigy", {"lr": 1.0, "d_coef": 1.0, "decouple": True}),
         ("digits-mlp", "dog", "dog.DoG", {"lr": 1.0, "reps_rel": 1e-6}),
         ("charlm-small", "adam-cosine", "torch.optim.AdamW", {"lr": 1e-3, "weight_decay": 0.01}),
