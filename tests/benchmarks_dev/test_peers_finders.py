@@ -1,15 +1,11 @@
 """The range-test peer harness: each peer answers from its own package and leaves the model as it was.
 
-fastai runs in a child interpreter: importing it patches torch.Tensor and warning filters for the
-whole process, which the rest of the suite should not inherit.
+fastai runs in a child interpreter (the ``fastai_child`` fixture of conftest.py).
 """
 
 from __future__ import annotations
 
-import json
 import math
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -18,7 +14,6 @@ from dev.peers_finders import (SWEEP_STEPS, available_finder_peers, lightning_fi
                                torch_lr_finder)
 from lrkit.tasks import get_task
 
-from .conftest import BENCHMARKS
 
 AVAILABLE = available_finder_peers()
 
@@ -65,29 +60,12 @@ def test_unknown_peer_is_refused(peers):
         run_finder_peers("digits-mlp", peers=peers)
 
 
-FASTAI_CHILD = """
-import json, sys, torch
-sys.path.insert(0, sys.argv[1])
-torch.set_num_threads(1)
-from dev.peers_fastai import fastai_finder
-from lrkit.tasks import get_task
-parts = get_task("digits-mlp").build(0)
-before = {k: v.clone() for k, v in parts["model"].state_dict().items()}
-results = fastai_finder(parts)
-after = parts["model"].state_dict()
-print(json.dumps({"results": [r.to_dict() for r in results],
-                  "restored": all(torch.equal(before[k], after[k]) for k in before)}))
-"""
-
-
-def test_fastai_suggests_valley_and_minimum_from_one_sweep_and_restores_the_model(tmp_path):
-    _needs("fastai")
-    out = subprocess.run([sys.executable, "-c", FASTAI_CHILD, str(BENCHMARKS)], capture_output=True,
-                         text=True, check=True, cwd=tmp_path)
-    got = json.loads(out.stdout.strip().splitlines()[-1])
+@pytest.mark.xdist_group(name="fastai-child")
+def test_fastai_suggests_valley_and_minimum_from_one_sweep_and_restores_the_model(fastai_child):
+    got = fastai_child
     assert got["restored"]
     valley, minimum = got["results"]
     assert (valley["peer"], minimum["peer"]) == ("fastai valley", "fastai minimum/10")
     assert valley["steps"] == minimum["steps"] and 16 <= valley["steps"] <= SWEEP_STEPS
     assert all(r["lr"] is not None and 1e-8 <= r["lr"] <= 10.0 for r in (valley, minimum))
-    assert list(tmp_path.iterdir()) == []  # fastai's _tmp.pth went to a temporary folder
+    assert got["left_in_cwd"] == []  # fastai's _tmp.pth went to a temporary folder
