@@ -13,12 +13,15 @@ from __future__ import annotations
 import difflib
 import math
 import numbers
+import os
 from collections.abc import Iterable
 from typing import Any
 
 __all__ = [
     "LRKitError",
+    "available_memory",
     "check_choice",
+    "check_count",
     "check_finite",
     "check_int",
     "check_positive",
@@ -89,6 +92,55 @@ def check_int(name: str, value: Any, owner: str, *, low: int = 1, high: int | No
     if ivalue < low or (high is not None and ivalue > high):
         raise _fail(name, owner, allowed, value)
     return ivalue
+
+
+def available_memory() -> int | None:
+    """Bytes of memory this machine can give a new allocation now (``None`` if unknown).
+
+    Linux's ``MemAvailable`` (free plus reclaimable cache), else the physical memory.
+
+    Example:
+        >>> m = available_memory()
+        >>> m is None or m > 0
+        True
+    """
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - not a POSIX system
+        return None
+
+
+def check_count(name: str, value: Any, owner: str, *, bytes_each: float, low: int = 1) -> int:
+    """:func:`check_int`, then refuse a count whose memory this machine cannot hold.
+
+    A count the user gives (steps, rows, trials) sizes arrays and records; ``bytes_each`` is
+    what one unit costs, so ``value * bytes_each`` must fit in :func:`available_memory`.
+    Checked before any work starts, so ``--steps 1e12`` fails at once instead of after hours.
+
+    Example:
+        >>> check_count("steps", 100, "demo", bytes_each=8)
+        100
+        >>> check_count("steps", 10**15, "demo", bytes_each=8)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: `steps` of demo must be an integer in [1, ...] ...; got 1000000000000000.
+    """
+    value = check_int(name, value, owner, low=low)
+    memory = available_memory()
+    if memory is not None and value * bytes_each > memory:
+        cap = max(low, int(memory // bytes_each))
+        raise LRKitError(
+            f"`{name}` of {owner} must be an integer in [{low}, {cap}] (at {bytes_each:g} bytes each, what "
+            f"the {memory / 2**30:.1f} GiB of free memory holds); got {value}."
+        )
+    return value
 
 
 def check_range(

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 
-from lrkit.cli._app import app
+from lrkit.cli._app import Command, app
 from lrkit.cli._common import call, print_json, stderr
 from lrkit.diagnostics import diagnose as _diagnose
-from lrkit.diagnostics._history import read_history
+from lrkit.diagnostics import read_history
 
 
-@app.command("diagnose")
+@app.command("diagnose", cls=Command)
 def diagnose(
-    history: Path = typer.Argument(
-        ..., help="CSV with a header `step,loss[,lr]` (extra columns ignored), or TensorBoard event file(s)."
-    ),
-    json_out: bool = typer.Option(False, "--json", help="Print the diagnosis as JSON."),
+    history: Annotated[Path, typer.Argument(
+        metavar="HISTORY",
+        help="CSV with a header `step,loss[,lr]` (extra columns ignored), or TensorBoard event file(s).")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print the diagnosis as JSON.")] = False,
 ) -> None:
     """Diagnose a training-loss history: too high, too low, spikes, plateau, NaN, or healthy."""
     h = call(read_history, history)

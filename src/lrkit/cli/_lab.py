@@ -12,12 +12,13 @@ from __future__ import annotations
 import importlib.util
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
-from lrkit.cli._app import app
-from lrkit.cli._common import fail, out_dir, print_json, stderr, user_errors
+from lrkit.cli._app import Command, app
+from lrkit.cli._common import check_out_dir, fail, print_json, staged, stderr, user_errors
 
 
 def _selected(demo: str | None) -> list[str]:
@@ -43,24 +44,24 @@ def _selected(demo: str | None) -> list[str]:
     return names
 
 
-@app.command("lab")
+@app.command("lab", cls=Command)
 def lab_command(
-    demo: str = typer.Argument(
-        None,
+    demo: Annotated[str | None, typer.Argument(
+        metavar="DEMO",
         help="One demo (default: all). Names: divergence, slow_convergence, oscillation, "
         "stability_limit, schedules_compared, warmup, adaptive_per_parameter, "
         "local_minimum, batch_size_scaling, finder_explained, kohonen.",
-    ),
-    out: Path = typer.Option(
-        Path("lrkit-out/lab"), "--out", help="Directory for report.html, the PNGs and lab.json."
-    ),
-    interactive: bool = typer.Option(
-        True,
+    )] = None,
+    out: Annotated[Path, typer.Option(
+        "--out", metavar="DIR", help="Folder for report.html, the PNGs and lab.json.",
+    )] = Path("lrkit-out/lab"),
+    interactive: Annotated[bool, typer.Option(
         "--interactive/--no-interactive",
         help="Add the learning-rate slider page (precomputed trajectories).",
-    ),
-    json_out: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
-    list_only: bool = typer.Option(False, "--list", help="List the demos and their claims; run nothing."),
+    )] = True,
+    json_out: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")] = False,
+    list_only: Annotated[bool, typer.Option(
+        "--list", help="List the demos and their claims; run nothing.")] = False,
 ) -> None:
     """Reproduce the textbook claims about the learning rate, as numbers and figures."""
     if list_only:
@@ -76,6 +77,7 @@ def lab_command(
             for row in rows:
                 typer.echo(f"{row['name']:24s} {row['claim']}")
         return
+    check_out_dir(out)
     names = _selected(demo)
     if importlib.util.find_spec("matplotlib") is None:
         raise fail("`lrkit lab` draws figures: it needs the plot extra (pip install 'lrkit[plot]').")
@@ -88,7 +90,6 @@ def lab_command(
     from lrkit.plotting._mpl import pyplot
     from lrkit.plotting._report import figure_png
 
-    folder = out_dir(out)
     records: list[Any] = []
     pngs: dict[str, bytes] = {}
     for name in names:
@@ -98,17 +99,20 @@ def lab_command(
         fig = plot_demo(record)
         pngs[name] = figure_png(fig)
         pyplot().close(fig)
-        (folder / f"{name}.png").write_bytes(pngs[name])
         records.append(record)
     grids = ()
     if interactive:
         stderr.print("computing trajectories for the interactive page ...")
         grids = standard_grids()
-    report = lab_report(records, grids, pngs=pngs).write(folder / "report.html")
-    (folder / "lab.json").write_text(
-        json.dumps({r.demo: r.to_dict() for r in records}, allow_nan=False), encoding="utf-8"
-    )
-    stderr.print(f"wrote {report}")
+    with staged(out) as stage:
+        for name, png in pngs.items():
+            (stage / f"{name}.png").write_bytes(png)
+        lab_report(records, grids, pngs=pngs).write(stage / "report.html")
+        (stage / "lab.json").write_text(
+            json.dumps({r.demo: r.to_dict() for r in records}, allow_nan=False), encoding="utf-8"
+        )
+    folder, report = out, out / "report.html"
+    stderr.print(escape(f"wrote {report}"), soft_wrap=True)
     summary = {
         r.demo: {"holds": r.holds(), "checks": r.checks(), "png": str(folder / f"{r.demo}.png")}
         for r in records

@@ -1,48 +1,79 @@
-"""``lrkit tune``: search the rate and schedule of a task with Optuna."""
+"""``lrkit tune``: search the rate and schedule of a task (or your own, ``--script``) with Optuna."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
-from lrkit.cli._app import app
-from lrkit.cli._common import fail, out_dir, print_json, stderr, user_errors
+from lrkit.cli._app import Command, app
+from lrkit.cli._common import check_out_dir, fail, print_json, staged, stderr, user_errors
+from lrkit.cli._options import DEFAULT_TASK, JsonFlag, OutDirOption, ScriptOption, SeedOption, TaskOption
+from lrkit.cli._script import build_parts, load_script, script_errors
 
 
-@app.command("tune")
+def _target(task: str | None, script: str | None, seed: int) -> Any:
+    """What ``tune`` searches: a task name, or the user's protocol function (checked by one call)."""
+    if task is not None and script is not None:
+        raise fail("`--task` and `--script` are exclusive; give one.")
+    if script is None:
+        return task or DEFAULT_TASK
+    func = load_script(script)
+    build_parts(script, func, seed)  # fail now, in one line, rather than in every trial
+
+    def protocol(seed: int) -> dict[str, Any]:  # named `seed`: tune reads it as a task, not an objective
+        return func(seed)
+
+    protocol.__name__ = getattr(func, "__name__", "script")
+    return protocol
+
+
+@app.command("tune", cls=Command)
 def tune_command(
-    task: str = typer.Option(..., "--task", help="Built-in task name (see `lrkit tasks list`)."),
-    trials: int = typer.Option(20, "--trials", help="Finished trials the study should hold (counted across "
-                                                    "workers and re-runs)."),
-    storage: str = typer.Option(None, "--storage", help="sqlite:///F.db, journal:///F.log or "
-                                                        "postgresql://USER:PW@HOST/DB (default: SQLite under --out)."),
-    study: str = typer.Option(None, "--study", help="Study name (default lrkit-TASK); the same name resumes/joins."),
-    out: Path = typer.Option(Path("lrkit-out"), "--out", help="Output directory."),
-    json_out: bool = typer.Option(False, "--json", help="Print the TuneResult as JSON on stdout."),
-    seed: int = typer.Option(0, "--seed", help="Base seed (the sampler gets seed + worker hash)."),
-    sampler: str = typer.Option("tpe", "--sampler", help="tpe or random."),
-    pruner: str = typer.Option("hyperband", "--pruner", help="hyperband, successive_halving, median or none."),
-    space: Path = typer.Option(None, "--space", help="YAML/JSON search space (keys: lr, schedules, "
-                                                     "warmup_fraction, final_ratio, decay_fraction, optimizers)."),
-    budget: int = typer.Option(None, "--budget", help="Training steps per trial (default: the task's)."),
-    worker_id: int = typer.Option(None, "--worker-id", help="Worker id for the sampler seed "
-                                                            "(default: $LRKIT_WORKER_ID or host+pid)."),
-    timeout: float = typer.Option(None, "--timeout", help="Stop starting trials after this many seconds."),
-    heartbeat: int = typer.Option(10, "--heartbeat", help="Seconds between trial heartbeats (dead trials are "
-                                                          "re-queued after 3 missed beats)."),
-    no_finder: bool = typer.Option(False, "--no-finder",
-                                   help="Skip the range test (and its first trial); search 1e-5..1."),
+    task: TaskOption = None,
+    script: ScriptOption = None,
+    trials: Annotated[int, typer.Option("--trials", metavar="N", help=(
+        "Finished trials the study should hold (counted across workers and re-runs)."))] = 20,
+    storage: Annotated[str | None, typer.Option("--storage", metavar="URL", help=(
+        "sqlite:///F.db, journal:///F.log or postgresql://USER:PW@HOST/DB "
+        "(default: SQLite under --out)."))] = None,
+    study: Annotated[str | None, typer.Option("--study", metavar="NAME", help=(
+        "Study name (default lrkit-TASK); the same name resumes/joins."))] = None,
+    out: OutDirOption = Path("lrkit-out"),
+    json_out: JsonFlag = False,
+    seed: SeedOption = 0,
+    sampler: Annotated[str, typer.Option("--sampler", metavar="NAME", help="tpe or random.")] = "tpe",
+    pruner: Annotated[str, typer.Option("--pruner", metavar="NAME", help=(
+        "hyperband, successive_halving, median or none."))] = "hyperband",
+    space: Annotated[Path | None, typer.Option("--space", metavar="FILE", help=(
+        "YAML/JSON search space (keys: lr, schedules, warmup_fraction, final_ratio, decay_fraction, "
+        "optimizers)."))] = None,
+    budget: Annotated[int | None, typer.Option("--budget", metavar="N", help=(
+        "Training steps per trial (default: the task's; required with --script)."))] = None,
+    worker_id: Annotated[int | None, typer.Option("--worker-id", metavar="N", help=(
+        "Worker id for the sampler seed (default: $LRKIT_WORKER_ID or host+pid)."))] = None,
+    timeout: Annotated[float | None, typer.Option("--timeout", metavar="SECONDS", help=(
+        "Stop starting trials after this many seconds."))] = None,
+    heartbeat: Annotated[int, typer.Option("--heartbeat", metavar="SECONDS", help=(
+        "Seconds between trial heartbeats (dead trials are re-queued after 3 missed beats)."))] = 10,
+    no_finder: Annotated[bool, typer.Option("--no-finder", help=(
+        "Skip the range test (and its first trial); search 1e-5..1."))] = False,
 ) -> None:
     """Tune the learning rate and schedule of a task; writes tune.json and tune.html under --out."""
     if trials <= 0:
         raise fail(f"`--trials` must be a positive integer; got {trials}.")
+    if worker_id is not None and worker_id < 0:
+        raise fail(f"`--worker-id` must be an integer >= 0; got {worker_id}.")
+    check_out_dir(out)
+    target = _target(task, script, seed)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from lrkit.tuning import tune, tune_report
 
-    progress = Progress(TextColumn("[bold]tune[/] " + task), BarColumn(), MofNCompleteColumn(),
+    label = escape(script or task or DEFAULT_TASK)
+    progress = Progress(TextColumn("[bold]tune[/] " + label), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), TextColumn("{task.description}"), console=stderr)
     bar = progress.add_task("", total=trials)
 
@@ -53,10 +84,10 @@ def tune_command(
         progress.update(bar, completed=min(finished, total),
                         description=f"trial {trial.number} {trial.state.name.lower()}{value}")
 
-    with user_errors():
+    with user_errors(), script_errors(script):
         try:
             try:
-                result = tune(task, n_trials=trials, space=space, sampler=sampler, pruner=pruner,
+                result = tune(target, n_trials=trials, space=space, sampler=sampler, pruner=pruner,
                               storage=storage, study_name=study, seed=seed, out=out, worker_id=worker_id,
                               timeout=timeout, budget=budget, heartbeat_interval=heartbeat,
                               use_finder=not no_finder, on_trial=on_trial)
@@ -67,18 +98,18 @@ def tune_command(
             stderr.print("interrupted; run the same command again to resume the study.")
             raise typer.Exit(code=130) from None
     for note in result.notes:
-        stderr.print(f"note: {note}")
-    folder = out_dir(out)
-    (folder / "tune.json").write_text(result.to_json(), encoding="utf-8")
-    tune_report(result, folder / "tune.html")
+        stderr.print(escape(f"note: {note}"), soft_wrap=True)
+    with staged(out) as stage:
+        (stage / "tune.json").write_text(result.to_json(), encoding="utf-8")
+        tune_report(result, stage / "tune.html")
     if json_out:
         print_json(result.to_dict())
         return
     if result.best_schedule is None:
-        typer.echo(f"no trial of study {result.study_name!r} completed yet; see {folder / 'tune.html'}")
+        typer.echo(f"no trial of study {result.study_name!r} completed yet; see {out / 'tune.html'}")
         return
     typer.echo(f"best {result.metric} = {result.best_value:.6g} (trial {result.best_trial}, "
                f"{result.n_complete} complete / {result.n_pruned} pruned of {result.n_trials})")
     typer.echo(f"best lr       = {result.best_lr:.6g}")
     typer.echo(f"best schedule = {result.best_schedule}")
-    typer.echo(f"report        = {folder / 'tune.html'}")
+    typer.echo(f"report        = {out / 'tune.html'}")

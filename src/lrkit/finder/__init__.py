@@ -25,7 +25,7 @@ from lrkit.finder._rules import rules, suggest
 from lrkit.finder._suggestion import MIN_POINTS, Suggestion
 from lrkit.finder._smooth import noise_scale, smooth
 from lrkit.finder._stop import DivergenceMonitor, divergence_index
-from lrkit.finder._sweep import MIN_STEPS, range_test, sweep_schedule
+from lrkit.finder._sweep import MIN_STEPS, SWEEP_BYTES_PER_STEP, range_test, sweep_schedule
 
 __all__ = [
     "range_test",
@@ -51,4 +51,5 @@ __all__ = [
     "STOP_REASONS",
     "MIN_POINTS",
     "MIN_STEPS",
+    "SWEEP_BYTES_PER_STEP",
 ]

@@ -9,18 +9,21 @@ from typing import Any
 
 import numpy as np
 
-from lrkit.errors import LRKitError, check_choice, check_int, check_positive
+from lrkit.errors import LRKitError, check_choice, check_count, check_int, check_positive
 from lrkit.finder._interval import DEFAULT_REPLICATES, bootstrap_interval
 from lrkit.finder._result import FinderResult
 from lrkit.finder._rules import rules, suggest
 from lrkit.finder._smooth import smooth
 from lrkit.finder._stop import DEFAULT_THRESHOLD, DivergenceMonitor, divergence_index
 
-__all__ = ["range_test", "sweep_schedule", "MIN_STEPS"]
+__all__ = ["range_test", "sweep_schedule", "MIN_STEPS", "SWEEP_BYTES_PER_STEP"]
 
 #: Fewest steps a sweep may have: the rules need a plateau, a descent and a
 #: minimum of a few points each (see ``MIN_POINTS`` of the rules).
 MIN_STEPS = 10
+#: Memory one sweep step costs: about a dozen float64 arrays over the sweep (rates, losses,
+#: smoothed curve, noise, weights, rule internals) and the result's JSON text; rounded up.
+SWEEP_BYTES_PER_STEP = 256
 
 
 def sweep_schedule(start: float, end: float, num_steps: int, mode: str = "exp") -> Any:
@@ -48,7 +51,8 @@ def _check_args(
     end = check_positive("end", end, "range_test")
     if end <= start:
         raise LRKitError(f"`end` of range_test must be > start={start:g}; got {end:g}.")
-    num_steps = check_int("num_steps", num_steps, "range_test", low=MIN_STEPS)
+    num_steps = check_count("num_steps", num_steps, "range_test", low=MIN_STEPS,
+                            bytes_each=SWEEP_BYTES_PER_STEP)
     check_choice("mode", mode, "range_test", ("exp", "linear"))
     suggest([], [], rule)  # raises the unknown-rule error, listing the valid ones
     return start, end, num_steps

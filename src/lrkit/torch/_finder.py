@@ -31,8 +31,8 @@ from typing import Any
 
 import torch
 
-from lrkit.errors import LRKitError, check_choice, check_int, check_positive
-from lrkit.finder import MIN_STEPS, FinderResult, combine
+from lrkit.errors import LRKitError, check_choice, check_count, check_int, check_positive
+from lrkit.finder import MIN_STEPS, SWEEP_BYTES_PER_STEP, FinderResult, combine
 from lrkit.torch import _ddp
 from lrkit.torch._accelerate import snapshot_extras, unwrap_scaled
 from lrkit.torch._batches import Batches, default_forward
@@ -148,7 +148,8 @@ def find_lr(
     end = check_positive("end", end, _OWNER)
     if end <= start:
         raise LRKitError(f"`end` of find_lr must be > start={start:g}; got {end:g}.")
-    num_steps = check_int("num_steps", num_steps, _OWNER, low=MIN_STEPS)
+    num_steps = check_count("num_steps", num_steps, _OWNER, low=MIN_STEPS,
+                            bytes_each=SWEEP_BYTES_PER_STEP * repeats)
     check_choice("mode", mode, _OWNER, ("exp", "linear"))
     requested, rule = rule, resolve_rule(rule, optimizer)
     check_choice("snapshot", snapshot, _OWNER, ("memory", "disk"))
