@@ -87,7 +87,7 @@ def test_user_script(tmp_path: Path) -> None:
         (["--script", "nocolon.py"], "`--script` must look like FILE.py:FUNC"),
         (["--script", "missing.py:build"], "does not exist"),
         (["--script", "{dir}/mytask.py:nothing"], "`--script` function 'nothing' is not defined"),
-        (["--script", "{dir}/mytask.py:not_a_dict"], "must return a dict with model, optimizer, loss_fn"),
+        (["--script", "{dir}/mytask.py:not_a_dict"], "must return a dict with the keys model, optimizer, loss_fn"),
         (["--script", "{dir}/broken.py:build"], "failed to import: ZeroDivisionError"),
         (["--task", "digits-mlp", "--script", "{dir}/mytask.py:build"], "exclusive"),
         (["--script", "{dir}/mytask.py:build", "--optimizer", "adam"], "built-in tasks only"),

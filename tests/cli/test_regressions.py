@@ -103,7 +103,7 @@ SCRIPT = textwrap.dedent(
 @pytest.mark.parametrize(
     ("func", "needle"),
     [
-        ("strings", "`model` returned by `--script`"),
+        ("strings", "must be a torch.nn.Module; got 'm'"),
         ("raises_in_loss", "raised ZeroDivisionError at task.py:14 in bad_loss"),
         ("raises_in_forward", "raised RuntimeError at task.py:20 in <lambda>"),
     ],

@@ -14,7 +14,7 @@ def test_public_names():
         "bootstrap_interval", "combine", "DivergenceMonitor", "divergence_index", "sweep_schedule",
         "half_depth", "falling_half_depth", "valley_geometry", "Valley", "steepest", "valley",
         "minimum_over_10",
-        "synthetic", "STOP_REASONS", "MIN_POINTS", "MIN_STEPS",
+        "synthetic", "STOP_REASONS", "MIN_POINTS", "MIN_STEPS", "SWEEP_BYTES_PER_STEP",
     }
     assert all(hasattr(finder, name) for name in finder.__all__)
     assert sorted(finder.rules) == ["default", "falling", "minimum/10", "steepest", "valley"]

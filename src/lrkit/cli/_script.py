@@ -1,9 +1,7 @@
 """``--script FILE.py:FUNC``: load a user's task function, check what it returns, and name its failures.
 
-``FUNC(seed) -> dict`` is the user task protocol of ``docs/architecture.md``: ``model`` (a
-``torch.nn.Module``), ``optimizer`` (a ``torch.optim.Optimizer``), ``loss_fn`` (a callable),
-``train_loader`` (an iterable of batches) and an optional ``val_loader``. Shared by ``lrkit find``
-and ``lrkit tune``. Every failure is one ``error:`` line: a malformed argument, a file that does
+``FUNC(seed) -> dict`` is the user task protocol of ``docs/architecture.md``, checked by
+:func:`lrkit.tasks.check_parts`. Shared by ``lrkit find`` and ``lrkit tune``. Every failure is one ``error:`` line: a malformed argument, a file that does
 not import, a dict of the wrong things, and an exception raised inside the user's own code while
 lrkit runs it (named with the file and line of the user's frame).
 """
@@ -18,11 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from lrkit.cli._common import fail
+from lrkit.cli._common import fail, user_errors
 
-__all__ = ["load_script", "build_parts", "script_errors", "PROTOCOL_KEYS"]
-
-PROTOCOL_KEYS = ("model", "optimizer", "loss_fn", "train_loader")
+__all__ = ["load_script", "build_parts", "script_errors"]
 
 
 def _script_path(spec: str) -> tuple[Path, str]:
@@ -69,45 +65,20 @@ def load_script(spec: str) -> Callable[[int], Any]:
     return func
 
 
-def _check_parts(parts: Any, spec: str) -> dict[str, Any]:
-    import torch
-
-    if not isinstance(parts, dict):
-        raise fail(f"`--script` {spec!r} must return a dict with {', '.join(PROTOCOL_KEYS)}; "
-                   f"got {type(parts).__name__}.")
-    missing = [k for k in PROTOCOL_KEYS if k not in parts]
-    if missing:
-        raise fail(f"`--script` {spec!r} must return a dict with {', '.join(PROTOCOL_KEYS)}; missing "
-                   f"{', '.join(missing)}.")
-    wanted = {"model": (torch.nn.Module, "a torch.nn.Module"),
-              "optimizer": (torch.optim.Optimizer, "a torch.optim.Optimizer")}
-    for key, (kind, words) in wanted.items():
-        if not isinstance(parts[key], kind):
-            raise fail(f"`{key}` returned by `--script` {spec!r} must be {words}; "
-                       f"got {type(parts[key]).__name__} {parts[key]!r:.60}.")
-    if not callable(parts["loss_fn"]):
-        raise fail(f"`loss_fn` returned by `--script` {spec!r} must be callable; "
-                   f"got {type(parts['loss_fn']).__name__}.")
-    for key in ("train_loader", "val_loader"):
-        loader = parts.get(key)
-        if (loader is not None or key == "train_loader") and (isinstance(loader, (str, bytes)) or
-                                                               not hasattr(loader, "__iter__")):
-            raise fail(f"`{key}` returned by `--script` {spec!r} must be an iterable of (inputs, targets) "
-                       f"batches such as a DataLoader; got {type(loader).__name__}.")
-    return parts
-
-
 def build_parts(spec: str, func: Callable[[int], Any], seed: int) -> dict[str, Any]:
     """Call the user's ``FUNC(seed)`` and check the dict it returns.
 
     Raises:
         typer.Exit: code 2 with one line when ``FUNC`` raises or returns something else.
     """
+    from lrkit.tasks import check_parts
+
     try:
         parts = func(seed)
     except Exception as exc:
         raise fail(f"`--script` {spec!r} raised {type(exc).__name__}: {exc}") from None
-    return _check_parts(parts, spec)
+    with user_errors(), script_errors(spec):
+        return check_parts(parts, f"`--script` {spec!r}")
 
 
 def _user_frame(exc: BaseException, path: Path) -> traceback.FrameSummary | None:

@@ -11,19 +11,18 @@ from rich.markup import escape
 from lrkit.cli._app import Command, app
 from lrkit.cli._common import check_out_dir, fail, print_json, staged, stderr, user_errors
 from lrkit.cli._options import DEFAULT_TASK, JsonFlag, OutDirOption, ScriptOption, SeedOption, TaskOption
-from lrkit.cli._script import build_parts, load_script, script_errors
+from lrkit.cli._script import load_script, script_errors
 
 
 def _target(task: str | None, script: str | None, seed: int) -> Any:
-    """What ``tune`` searches: a task name, or the user's protocol function (checked by one call)."""
+    """What ``tune`` searches: a task name, or the user's protocol function (tune checks what it returns)."""
     if task is not None and script is not None:
         raise fail("`--task` and `--script` are exclusive; give one.")
     if script is None:
         return task or DEFAULT_TASK
     func = load_script(script)
-    build_parts(script, func, seed)  # fail now, in one line, rather than in every trial
 
-    def protocol(seed: int) -> dict[str, Any]:  # named `seed`: tune reads it as a task, not an objective
+    def protocol(seed: int) -> Any:  # named `seed`: tune reads it as a task, not an objective
         return func(seed)
 
     protocol.__name__ = getattr(func, "__name__", "script")
