@@ -1,9 +1,10 @@
 """``--script FILE.py:FUNC``: load a user's task function, check what it returns, and name its failures.
 
 ``FUNC(seed) -> dict`` is the user task protocol of ``docs/architecture.md``, checked by
-:func:`lrkit.tasks.check_parts`. Shared by ``lrkit find`` and ``lrkit tune``. Every failure is one ``error:`` line: a malformed argument, a file that does
-not import, a dict of the wrong things, and an exception raised inside the user's own code while
-lrkit runs it (named with the file and line of the user's frame).
+:func:`lrkit.tasks.check_parts`. Shared by ``lrkit find`` and ``lrkit tune``. Every failure is
+one ``error:`` line: a malformed argument, a file that does not import, a dict of the wrong
+things, and an exception raised inside the user's own code while lrkit runs it (named with the
+file and line of the user's frame).
 """
 
 from __future__ import annotations
