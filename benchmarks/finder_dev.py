@@ -35,8 +35,7 @@ from dev.record import markdown_table, print_table, record  # noqa: E402
 import torch  # noqa: E402
 from sklearn import datasets  # noqa: E402
 
-from lrkit.finder import valley_geometry  # noqa: E402
-from lrkit.finder._rules import rules as RULES  # noqa: E402
+from lrkit.finder import FinderPolicy, Sweep, suggest  # noqa: E402
 from lrkit.torch import find_lr  # noqa: E402
 
 CACHE = Path(__file__).resolve().parent / "results" / "finder_dev.json"
@@ -44,7 +43,7 @@ GRID = tuple(float(10.0**e) for e in np.arange(-4.5, 0.51, 0.5))
 SEEDS = (0, 1)
 BUDGETS = (300, 1500)  # optimizer steps per training run: short, and long enough to reach the noise floor
 BATCH = 32
-SWEEP = {"start": 1e-7, "end": 10.0, "num_steps": 100}
+SWEEP = Sweep(start=1e-7, end=10.0, num_steps=100)
 OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rmsprop")
 ADAPTIVE = {"adam", "adamw", "rmsprop"}
 DATASETS = ("cancer", "wine", "blobs-clf", "friedman")
@@ -137,26 +136,21 @@ def sweep(name: str, opt: str, seed: int) -> tuple[list[float], list[float]]:
     p = _parts(name, opt, seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the loader is cycled
-        res = find_lr(p["model"], p["optimizer"], p["loss_fn"], p["batches"], **SWEEP)
+        res = find_lr(p["model"], p["optimizer"], p["loss_fn"], p["batches"], sweep=SWEEP)
     return [float(v) for v in res.lrs], [float(v) for v in res.losses]
 
 
-def _fraction_rule(w: float):  # noqa: ANN202 - a local rule factory
-    def rule(lrs: object, losses: object) -> float | None:
-        v = valley_geometry(lrs, losses)
-        return None if isinstance(v, str) else float(10.0 ** (v.x_fast + w * (v.x_edge - v.x_fast)))
-    return rule
+def _registered(name: str, policy: FinderPolicy = FinderPolicy()):  # noqa: ANN202 - a rule factory
+    return lambda lrs, losses: suggest(lrs, losses, name, policy=policy).lr
 
 
-def _registered(name: str):  # noqa: ANN202
-    return lambda lrs, losses: RULES[name](lrs, losses).lr
-
-
+#: Candidate name -> ``(lrs, losses) -> lr``: the registered rules, and the default rule at
+#: other edge weights ``w`` (a policy field, varied through the public ``policy=`` argument).
 CANDIDATES = {
     "default (w=1/3)": _registered("default"),
     "falling": _registered("falling"),
-    "w=1/6": _fraction_rule(1 / 6),
-    "w=1/2": _fraction_rule(0.5),
+    "w=1/6": _registered("default", FinderPolicy(edge_weight=1 / 6)),
+    "w=1/2": _registered("default", FinderPolicy(edge_weight=0.5)),
     "valley": _registered("valley"),
     "steepest": _registered("steepest"),
     "minimum/10": _registered("minimum/10"),

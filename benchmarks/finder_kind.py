@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import finder_dev as fd  # noqa: E402
 from dev.record import markdown_table, print_table, record  # noqa: E402
 
-from lrkit.finder._rules import rules as RULES  # noqa: E402
+from lrkit.finder import rules as RULES  # noqa: E402
 
 GRID = tuple(float(10.0**e) for e in np.arange(-5.5, 0.51, 0.5))
 BUDGETS = (300, 1500)

@@ -57,12 +57,13 @@ from dev.record import markdown_table, print_table, record  # noqa: E402
 import torch  # noqa: E402
 
 from lrkit.tasks import get_task  # noqa: E402
+from lrkit.finder import Sweep  # noqa: E402
 from lrkit.torch import find_lr  # noqa: E402
 
 PNG = ROOT / "benchmarks" / "results" / "finder_regret.png"
 RUNS_CACHE = ROOT / "benchmarks" / "results" / "finder_regret_runs.json"
 PEERS_CACHE = ROOT / "benchmarks" / "results" / "finder_regret_peers.json"
-SWEEP = {"start": 1e-7, "end": 10.0, "num_steps": 100}
+SWEEP = Sweep(start=1e-7, end=10.0, num_steps=100)
 LRKIT_RULES = ("default", "falling", "steepest", "valley", "minimum/10")
 
 
@@ -90,7 +91,8 @@ def lrkit_suggestions(parts: dict[str, Any]) -> tuple[dict[str, float | None], i
     began = time.perf_counter()  # the whole call, as for the peers: snapshot, sweep, restore, rules, interval
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # loaders shorter than the sweep are cycled, as for every finder
-        res = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"], **SWEEP)
+        res = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"],
+                      sweep=SWEEP)
     wall = time.perf_counter() - began
     # "lrkit auto" is what find_lr returns by default: the rule picked by the optimizer's kind.
     chosen = {"lrkit auto": res.suggestion}
@@ -104,12 +106,12 @@ def torch_lr_finder_suggestion(parts: dict[str, Any]) -> tuple[float | None, int
 
     opt = parts["optimizer"]
     for g in opt.param_groups:
-        g["lr"] = SWEEP["start"]  # torch-lr-finder starts from the optimizer's rate
+        g["lr"] = SWEEP.start  # torch-lr-finder starts from the optimizer's rate
     finder = LRFinder(parts["model"], opt, parts["loss_fn"], device="cpu")
     began = time.perf_counter()
     with _quiet():
-        finder.range_test(TrainDataLoaderIter(parts["train_loader"]), end_lr=SWEEP["end"],
-                          num_iter=SWEEP["num_steps"], step_mode="exp")
+        finder.range_test(TrainDataLoaderIter(parts["train_loader"]), end_lr=SWEEP.end,
+                          num_iter=SWEEP.num_steps, step_mode="exp")
     wall = time.perf_counter() - began
     plt = pyplot()
     fig, ax = plt.subplots()
@@ -129,7 +131,7 @@ def lightning_suggestion(parts: dict[str, Any]) -> tuple[float | None, int, floa
 
     model, opt, loss_fn = parts["model"], parts["optimizer"], parts["loss_fn"]
     batches = []
-    while len(batches) < SWEEP["num_steps"] + 5:
+    while len(batches) < SWEEP.num_steps + 5:
         batches.extend(parts["train_loader"])
 
     class Module(L.LightningModule):
@@ -148,8 +150,8 @@ def lightning_suggestion(parts: dict[str, Any]) -> tuple[float | None, int, floa
         trainer = L.Trainer(accelerator="cpu", devices=1, logger=False, enable_checkpointing=False,
                             enable_progress_bar=False, enable_model_summary=False, default_root_dir=tmp)
         began = time.perf_counter()
-        found = Tuner(trainer).lr_find(Module(), train_dataloaders=loader, min_lr=SWEEP["start"],
-                                       max_lr=SWEEP["end"], num_training=SWEEP["num_steps"],
+        found = Tuner(trainer).lr_find(Module(), train_dataloaders=loader, min_lr=SWEEP.start,
+                                       max_lr=SWEEP.end, num_training=SWEEP.num_steps,
                                        update_attr=False)
         wall = time.perf_counter() - began
     lr = found.suggestion() if found is not None else None
@@ -180,7 +182,7 @@ def peer_suggestion(
     import json
 
     cache = json.loads(PEERS_CACHE.read_text()) if PEERS_CACHE.exists() else {}
-    k = f"{name}|{task}|{optimizer}|{seed}|{SWEEP['start']:g}|{SWEEP['end']:g}|{SWEEP['num_steps']}"
+    k = f"{name}|{task}|{optimizer}|{seed}|{SWEEP.start:g}|{SWEEP.end:g}|{SWEEP.num_steps}"
     if k not in cache:
         torch.manual_seed(seed)
         cache = json.loads(PEERS_CACHE.read_text()) if PEERS_CACHE.exists() else {}
@@ -276,7 +278,7 @@ def overhead(task: str, optimizer: str, repeats: int = 7) -> dict[str, float]:
     first loop on a fresh model pays one-time costs, such as allocating its buffers, that
     the second does not), and the ratios are those of the medians.
     """
-    n = SWEEP["num_steps"]
+    n = SWEEP.num_steps
     times: dict[str, list[float]] = {k: [] for k in ("plain", "sweep", "total", "plain_cpu", "sweep_cpu",
                                                       "total_cpu")}
     for rep in range(repeats):
@@ -305,7 +307,7 @@ def overhead(task: str, optimizer: str, repeats: int = 7) -> dict[str, float]:
             # A sweep that stays low so that every one of the n steps runs (no early stop);
             # find_lr restores the model and optimizer itself.
             began, began_cpu = time.perf_counter(), time.process_time()
-            res = find_lr(model, opt, loss_fn, batches, start=1e-7, end=1e-4, num_steps=n)
+            res = find_lr(model, opt, loss_fn, batches, sweep=Sweep(start=1e-7, end=1e-4, num_steps=n))
             times["total"].append(time.perf_counter() - began)
             times["total_cpu"].append(time.process_time() - began_cpu)
             assert res.steps == n, res
@@ -447,7 +449,7 @@ def main() -> None:
         except (ImportError, AttributeError):
             pass
     body = (
-        f"Sweep for every finder: {SWEEP['start']:g} .. {SWEEP['end']:g}, {SWEEP['num_steps']} rates, exponential; "
+        f"Sweep for every finder: {SWEEP.start:g} .. {SWEEP.end:g}, {SWEEP.num_steps} rates, exponential; "
         f"{len(seeds)} seeds (charlm: {min(args.charlm_seeds, len(seeds))}); "
         f"peers: {', '.join(versions) or 'none installed'}. Regret = grid-best mean metric "
         "minus the mean metric of full runs at the suggested rate (accuracy points; excess loss/MSE otherwise). "

@@ -46,7 +46,7 @@ def _sweep(name: str, opt: str, seed: int) -> dict[str, Any]:
     p = seq_dev._parts(name, opt, seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the batch list is cycled
-        res = find_lr(p["model"], p["optimizer"], p["loss_fn"], p["batches"], **fd.SWEEP)
+        res = find_lr(p["model"], p["optimizer"], p["loss_fn"], p["batches"], sweep=fd.SWEEP)
     return {"lrs": [float(v) for v in res.lrs], "losses": [float(v) for v in res.losses],
             "auto": res.suggestion}
 

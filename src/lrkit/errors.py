@@ -177,6 +177,18 @@ def check_choice(name: str, value: Any, owner: str, choices: Iterable[str]) -> s
     return value
 
 
+def check_instance(name: str, value: Any, owner: str, kind: type) -> Any:
+    """Return ``value`` if it is a ``kind`` (a record such as a policy), else raise naming the type.
+
+    Example:
+        >>> check_instance("policy", {"a": 1}, "range_test", dict)
+        {'a': 1}
+    """
+    if not isinstance(value, kind):
+        raise _fail(name, owner, f"a {kind.__name__}", value if not isinstance(value, str) else repr(value))
+    return value
+
+
 def unknown_name(kind: str, name: str, valid: Iterable[str]) -> LRKitError:
     """Build the error for an unknown registry name, with a "did you mean" hint.
 

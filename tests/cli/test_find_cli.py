@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from lrkit.cli import app
 from lrkit.tasks import get_task
+from lrkit.finder import Sweep
 from lrkit.torch import find_lr
 
 runner = CliRunner()
@@ -46,7 +47,7 @@ def test_json_output_matches_the_library_and_files_are_written(tmp_path: Path) -
     parts = get_task("digits-mlp").build(0)
     with pytest.warns(UserWarning, match="cycling"):  # 23 batches per epoch
         direct = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"],
-                         num_steps=40)
+                         sweep=Sweep(num_steps=40))
     assert data["suggestion"] == direct.suggestion and data["losses"] == direct.to_dict()["losses"]
     assert json.loads((tmp_path / "finder.json").read_text())["suggestion"] == data["suggestion"]
     assert (tmp_path / "finder.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -78,9 +79,9 @@ def test_user_script(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["--num-steps", "3"], "`num_steps` of find_lr must be an integer >= 10; got 3."),
-        (["--start", "0"], "`start` of find_lr must be a finite number > 0; got 0.0."),
-        (["--start", "1", "--end", "0.5"], "`end` of find_lr must be > start=1; got 0.5."),
+        (["--num-steps", "3"], "`num_steps` of Sweep must be an integer >= 10; got 3."),
+        (["--start", "0"], "`start` of Sweep must be a finite number > 0; got 0.0."),
+        (["--start", "1", "--end", "0.5"], "`end` of Sweep must be > start=1; got 0.5."),
         (["--task", "digits-mpl"], "did you mean 'digits-mlp'?"),
         (["--rule", "steepst"], "unknown rule 'steepst'; did you mean 'steepest'?"),
         (["--optimizer", "lion"], "unknown optimizer 'lion'"),

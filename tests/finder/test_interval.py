@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from lrkit import LRKitError
-from lrkit.finder import FinderResult, bootstrap_interval, combine, range_test, suggest, synthetic
+from lrkit.finder import (
+    FinderPolicy, FinderResult, Sweep, bootstrap_interval, combine, range_test, suggest, synthetic,
+)
 
 LRS = np.geomspace(1e-6, 1.0, 100)
 
@@ -18,17 +20,18 @@ def _width(iv):
 @pytest.mark.parametrize("seed", range(2))
 def test_contains_the_suggestion_and_is_reproducible(seed):
     y = synthetic.curve(LRS, noise=0.04, seed=seed)
-    iv = bootstrap_interval(LRS, y, replicates=30, seed=7)
+    iv = bootstrap_interval(LRS, y, policy=FinderPolicy(replicates=30), seed=7)
     s = suggest(LRS, y).lr
     assert iv[0] <= s <= iv[1]
-    assert bootstrap_interval(LRS, y, replicates=30, seed=7) == iv
-    assert bootstrap_interval(LRS, y, replicates=30, seed=8) != iv
+    assert bootstrap_interval(LRS, y, policy=FinderPolicy(replicates=30), seed=7) == iv
+    assert bootstrap_interval(LRS, y, policy=FinderPolicy(replicates=30), seed=8) != iv
 
 
 def test_wider_when_the_sweep_is_noisier():
     def mean_width(noise):
         curves = [synthetic.curve(LRS, noise=noise, seed=s) for s in range(2)]
-        return np.mean([_width(bootstrap_interval(LRS, y, replicates=30)) for y in curves])
+        return np.mean([_width(bootstrap_interval(LRS, y,
+                                                  policy=FinderPolicy(replicates=30))) for y in curves])
 
     quiet, loud = mean_width(0.01), mean_width(0.08)
     assert loud > 2 * quiet
@@ -38,31 +41,42 @@ def test_noiseless_curve_gives_a_narrow_interval():
     # No noise to resample; what is left is the shift from smoothing the smooth
     # once more, which the reflected interval reports (a few hundredths of a decade).
     y = synthetic.curve(LRS, noise=0.0)
-    lo, hi = bootstrap_interval(LRS, y, replicates=30)
+    lo, hi = bootstrap_interval(LRS, y, policy=FinderPolicy(replicates=30))
     assert lo <= suggest(LRS, y).lr <= hi and _width((lo, hi)) < 0.05
 
 
 def test_higher_level_is_wider():
     y = synthetic.curve(LRS, noise=0.05, seed=1)
-    wide = bootstrap_interval(LRS, y, level=0.98, replicates=40)
-    assert _width(wide) >= _width(bootstrap_interval(LRS, y, level=0.5, replicates=40))
+    wide = bootstrap_interval(LRS, y, policy=FinderPolicy(level=0.98, replicates=40))
+    assert _width(wide) >= _width(bootstrap_interval(LRS, y, policy=FinderPolicy(level=0.5, replicates=40)))
 
 
 def test_no_interval_without_a_suggestion():
-    assert bootstrap_interval(LRS, np.ones(100), replicates=30) is None
+    assert bootstrap_interval(LRS, np.ones(100), policy=FinderPolicy(replicates=30)) is None
+
+
+@pytest.mark.parametrize(
+    "fields, pattern",
+    [
+        ({"replicates": 5}, r"`replicates` of FinderPolicy must be an integer >= 20; got 5."),
+        ({"level": 1.0}, r"`level` of FinderPolicy must be a number in \(0, 1\); got 1.0."),
+    ],
+)
+def test_bad_interval_policy(fields, pattern):
+    with pytest.raises(LRKitError, match=pattern):
+        FinderPolicy(**fields)
 
 
 def test_works_for_the_peer_rules_too():
     y = synthetic.curve(LRS, noise=0.04, seed=2)
-    lo, hi = bootstrap_interval(LRS, y, rule="steepest", replicates=40)
+    lo, hi = bootstrap_interval(LRS, y, rule="steepest", policy=FinderPolicy(replicates=40))
     assert lo <= suggest(LRS, y, "steepest").lr <= hi
 
 
 @pytest.mark.parametrize(
     "kwargs, pattern",
     [
-        ({"replicates": 5}, r"`replicates` of bootstrap_interval must be an integer >= 20; got 5."),
-        ({"level": 1.0}, r"`level` of bootstrap_interval must be a number in \(0, 1\); got 1.0."),
+        ({"policy": {"replicates": 5}}, r"`policy` of bootstrap_interval must be a FinderPolicy"),
         ({"rule": "nope"}, r"unknown rule 'nope'"),
         ({"repeats": np.ones((2, 3))}, r"`repeats` of bootstrap_interval must be an \(r, >= 100\) array"),
     ],
@@ -77,13 +91,14 @@ def _sweeps(n=3, noise=0.05):
     for s in range(n):
         y = synthetic.curve(LRS, noise=noise, seed=100 + s)
         it = iter(y)
-        out.append(range_test(lambda lr: float(next(it)), start=1e-6, end=1.0, num_steps=100, interval=False))
+        out.append(range_test(lambda lr: float(next(it)), sweep=Sweep(start=1e-6, end=1.0, num_steps=100),
+                              interval=False))
     return out
 
 
 def test_combine_averages_the_sweeps_and_keeps_their_suggestions():
     runs = _sweeps()
-    pooled = combine(runs, replicates=40)
+    pooled = combine(runs, policy=FinderPolicy(replicates=40))
     n = min(r.steps for r in runs)
     np.testing.assert_allclose(pooled.losses, np.mean([r.losses[:n] for r in runs], axis=0))
     assert pooled.meta["repeats"] == 3 and pooled.meta["repeat_suggestions"] == [r.suggestion for r in runs]
@@ -101,7 +116,7 @@ def test_combined_suggestion_is_closer_to_the_truth_on_average():
             y = synthetic.curve(LRS, noise=0.08, seed=10 * k + s)
             it = iter(y)
             step = lambda lr, it=it: float(next(it))  # noqa: E731
-            runs.append(range_test(step, start=1e-6, end=1.0, num_steps=100, interval=False))
+            runs.append(range_test(step, sweep=Sweep(start=1e-6, end=1.0, num_steps=100), interval=False))
         single += [abs(np.log10(r.suggestion) - truth) for r in runs]
         pooled.append(abs(np.log10(combine(runs, interval=False).suggestion) - truth))
     assert np.mean(pooled) < np.mean(single)
@@ -114,7 +129,7 @@ def test_combine_one_result_reproduces_it():
 
 def test_combine_rejects_other_grids_and_empty_input():
     a = _sweeps(1)[0]
-    b = range_test(lambda lr: 1.0, start=1e-5, end=1.0, num_steps=100, interval=False)
+    b = range_test(lambda lr: 1.0, sweep=Sweep(start=1e-5, end=1.0, num_steps=100), interval=False)
     with pytest.raises(LRKitError, match=r"`results` of combine must be sweeps over the same rates"):
         combine([a, b])
     with pytest.raises(LRKitError, match=r"`results` of combine must be a non-empty list of FinderResult"):

@@ -20,12 +20,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lrkit.finder import (
-    DivergenceMonitor, bootstrap_interval, divergence_index, noise_scale, suggest, synthetic,
+    DivergenceMonitor, FinderPolicy, bootstrap_interval, divergence_index, noise_scale, suggest, synthetic,
 )
 from lrkit.finder._batch import half_depth_rows, smooth_rows
 from lrkit.finder._running import RunningNoise
-from lrkit.finder._smooth import DEFAULT_WINDOW, _check_curve, _smooth_fit
-from lrkit.finder._stop import NOISE_SIGMAS, WARMUP, divergence_rows
+from lrkit.finder._smooth import _check_curve, _smooth_fit
+from lrkit.finder._stop import divergence_rows
+
+WARMUP, NOISE_SIGMAS, DEFAULT_WINDOW = (getattr(FinderPolicy(), k) for k in ("stop_warmup", "noise_sigmas",
+                                                                             "smooth_window"))
 
 RECORDED = json.loads((Path(__file__).parent / "data" / "recorded_sweeps.json").read_text())
 SWEEPS = {name: np.array(s["losses"]) for name, s in RECORDED["sweeps"].items()}
@@ -72,7 +75,8 @@ class ReferenceMonitor:
 
 def reference_bootstrap(lrs, losses, rule, replicates, seed, window=None):
     """bootstrap_interval as first written: one replicate at a time, each through ``suggest``."""
-    point = suggest(lrs, losses, rule, window=window)
+    policy = FinderPolicy() if window is None else FinderPolicy(smooth_window=window)
+    point = suggest(lrs, losses, rule, policy=policy)
     if point.lr is None:
         return None
     x, y = _check_curve(lrs, losses, "bootstrap_interval")
@@ -89,7 +93,7 @@ def reference_bootstrap(lrs, losses, rule, replicates, seed, window=None):
         resid = (base[:m] - fit) / np.sqrt(1.0 - np.clip(lev, 0.0, 0.9))
         star = base.copy()
         star[:m] = fit + rng.choice((-1.0, 1.0), size=m) * resid
-        s = suggest(lr, star, rule, window=window)
+        s = suggest(lr, star, rule, policy=policy)
         if s.lr is not None:
             draws.append(np.log10(s.lr))
     if len(draws) < replicates // 2:
@@ -99,7 +103,8 @@ def reference_bootstrap(lrs, losses, rule, replicates, seed, window=None):
 
 
 def _replay(curve, threshold=2.0):
-    fast, ref = DivergenceMonitor(threshold), ReferenceMonitor(threshold)
+    fast = DivergenceMonitor(policy=FinderPolicy(diverge_threshold=threshold))
+    ref = ReferenceMonitor(threshold)
     for i, v in enumerate(curve):
         assert fast.update(v) == ref.update(v), f"step {i}"
         assert fast.bar() == ref.bar(), f"step {i}"
@@ -185,7 +190,7 @@ def test_batched_rule_equals_suggest_bit_for_bit(rule):
 @pytest.mark.parametrize("name", sorted(SWEEPS))
 @pytest.mark.parametrize("rule", ["default", "falling", "steepest"])
 def test_bootstrap_equals_the_one_replicate_at_a_time_reference(name, rule):
-    got = bootstrap_interval(LRS[name], SWEEPS[name], rule=rule, replicates=40, seed=5)
+    got = bootstrap_interval(LRS[name], SWEEPS[name], rule=rule, policy=FinderPolicy(replicates=40), seed=5)
     assert got == reference_bootstrap(LRS[name], SWEEPS[name], rule, 40, 5)
 
 
@@ -193,7 +198,7 @@ def test_bootstrap_gives_the_intervals_recorded_before_it_was_batched():
     for key, expected in RECORDED["intervals"].items():
         name, rule, seed = key.split("|")
         got = bootstrap_interval(LRS[name], SWEEPS[name], rule=rule, seed=int(seed),
-                                 replicates=200 if seed == "0" else 60)
+                                 policy=FinderPolicy(replicates=200 if seed == "0" else 60))
         assert (got if got is None else list(got)) == expected, key
 
 
@@ -204,5 +209,6 @@ def test_bootstrap_of_repeated_sweeps_is_unchanged_by_batching():
     expected = {"default": (0.003777086430384132, 0.004296009783033678),
                 "falling": (0.0009013855325021021, 0.0011091992250332576)}
     for rule, interval in expected.items():
-        got = bootstrap_interval(lrs, sweeps.mean(axis=0), rule=rule, seed=1, replicates=80, repeats=sweeps)
+        got = bootstrap_interval(lrs, sweeps.mean(axis=0), rule=rule, seed=1,
+                                 policy=FinderPolicy(replicates=80), repeats=sweeps)
         assert got == interval

@@ -14,7 +14,8 @@ def test_public_names():
         "bootstrap_interval", "combine", "DivergenceMonitor", "divergence_index", "sweep_schedule",
         "half_depth", "falling_half_depth", "valley_geometry", "Valley", "steepest", "valley",
         "minimum_over_10",
-        "synthetic", "STOP_REASONS", "MIN_POINTS", "MIN_STEPS", "SWEEP_BYTES_PER_STEP",
+        "synthetic", "STOP_REASONS", "MIN_POINTS", "MIN_STEPS", "SWEEP_BYTES_PER_STEP", "Sweep",
+        "FinderPolicy", "VALLEY_RULES",
     }
     assert all(hasattr(finder, name) for name in finder.__all__)
     assert sorted(finder.rules) == ["default", "falling", "minimum/10", "steepest", "valley"]
@@ -25,9 +26,11 @@ def test_range_test_signature_is_keyword_only_after_step_fn():
     assert list(params)[0] == "step_fn"
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for name, p in params.items() if name != "step_fn")
     defaults = {k: p.default for k, p in params.items() if k != "step_fn"}
-    assert defaults["start"] == 1e-7 and defaults["end"] == 10.0 and defaults["num_steps"] == 100
-    assert defaults["mode"] == "exp" and defaults["rule"] == "default" and defaults["interval"] is True
-    hooks = {"on_step", "allreduce", "diverge_threshold", "smooth_window", "seed", "replicates"}
+    sweep = defaults["sweep"]
+    assert sweep.start == 1e-7 and sweep.end == 10.0 and sweep.num_steps == 100
+    assert sweep.mode == "exp" and defaults["rule"] == "default" and defaults["interval"] is True
+    assert defaults["policy"] == finder.FinderPolicy()
+    hooks = {"on_step", "allreduce", "seed"}
     assert hooks <= set(defaults)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import lrkit
 from lrkit import LRKitError
-from lrkit.finder import FinderResult, range_test, rules, synthetic
+from lrkit.finder import FinderPolicy, FinderResult, Sweep, range_test, rules, synthetic
 from lrkit.schedules import parse
 
 
@@ -27,7 +27,7 @@ def _curve_step(fn):
 
 def test_sweep_uses_the_exp_sweep_schedule_one_rate_per_step():
     step, seen = _curve_step(lambda lr: 1.0)
-    r = range_test(step, start=1e-6, end=1.0, num_steps=25, interval=False)
+    r = range_test(step, sweep=Sweep(start=1e-6, end=1.0, num_steps=25), interval=False)
     expected = parse("exp_sweep(start=1e-06, end=1.0, steps=25)")(np.arange(25))
     assert seen == pytest.approx(expected.tolist(), rel=1e-14)
     assert r.lrs.tolist() == seen and r.steps == 25 and r.stop_reason == "completed"
@@ -37,13 +37,13 @@ def test_sweep_uses_the_exp_sweep_schedule_one_rate_per_step():
 
 def test_linear_mode_uses_the_linear_sweep():
     step, seen = _curve_step(lambda lr: 1.0)
-    range_test(step, start=0.1, end=1.0, num_steps=10, mode="linear", interval=False)
+    range_test(step, sweep=Sweep(start=0.1, end=1.0, num_steps=10, mode="linear"), interval=False)
     assert seen == pytest.approx(np.linspace(0.1, 1.0, 10).tolist(), rel=1e-14)
 
 
 def test_nan_stops_at_once_and_is_recorded():
     step, seen = _curve_step(lambda lr: float("nan") if lr > 1e-3 else 1.0)
-    r = range_test(step, start=1e-6, end=1.0, num_steps=40, interval=False)
+    r = range_test(step, sweep=Sweep(start=1e-6, end=1.0, num_steps=40), interval=False)
     assert r.stop_reason == "nan"
     assert math.isnan(r.losses[-1]) and np.all(np.isfinite(r.losses[:-1]))
     assert r.lrs[-1] > 1e-3 >= r.lrs[-2] and len(seen) == r.steps
@@ -51,7 +51,7 @@ def test_nan_stops_at_once_and_is_recorded():
 
 def test_inf_counts_as_nan():
     step = lambda lr: math.inf if lr > 1e-2 else 2.0  # noqa: E731
-    r = range_test(step, start=1e-5, end=1.0, num_steps=30, interval=False)
+    r = range_test(step, sweep=Sweep(start=1e-5, end=1.0, num_steps=30), interval=False)
     assert r.stop_reason == "nan" and math.isinf(r.losses[-1])
 
 
@@ -62,7 +62,7 @@ def test_divergence_stop_is_the_same_for_any_loss_scale_and_sign(scale, offset):
 
     def run(a, c):
         return range_test(lambda lr: float(c + a * synthetic.curve(np.array([lr]), noise=0.0)[0]),
-                          start=1e-6, end=10.0, num_steps=120, interval=False)
+                          sweep=Sweep(start=1e-6, end=10.0, num_steps=120), interval=False)
 
     base, moved = run(1.0, 0.0), run(scale, offset)
     assert base.stop_reason == moved.stop_reason == "diverged"
@@ -77,7 +77,7 @@ def test_torch_lr_finder_ratio_rule_fails_on_negative_losses_where_lrkit_does_no
     best = np.minimum.accumulate(y)
     assert np.argmax(y > 5 * best) < 3  # the ratio rule would "diverge" at the start
     r = range_test(lambda lr: float(synthetic.curve(np.array([lr]), noise=0.0)[0] - 5.0),
-                   start=1e-6, end=10.0, num_steps=120, interval=False)
+                   sweep=Sweep(start=1e-6, end=10.0, num_steps=120), interval=False)
     assert r.lrs[-1] > 1e-1
 
 
@@ -88,7 +88,8 @@ def test_callback_sees_every_step_and_can_stop():
         calls.append((i, lr, loss))
         return i == 11
 
-    r = range_test(lambda lr: 1.0, start=1e-4, end=1.0, num_steps=30, on_step=on_step, interval=False)
+    r = range_test(lambda lr: 1.0, sweep=Sweep(start=1e-4, end=1.0, num_steps=30), on_step=on_step,
+                   interval=False)
     assert r.stop_reason == "callback" and r.steps == 12
     assert [c[0] for c in calls] == list(range(12)) and calls[3][1] == r.lrs[3]
 
@@ -102,7 +103,8 @@ def test_allreduce_is_applied_before_recording_and_deciding():
         calls.append(loss)
         return next(reduced)
 
-    r = range_test(lambda lr: 1.0, start=1e-4, end=1.0, num_steps=30, interval=False, allreduce=allreduce)
+    r = range_test(lambda lr: 1.0, sweep=Sweep(start=1e-4, end=1.0, num_steps=30), interval=False,
+                   allreduce=allreduce)
     assert calls == [1.0] * 6  # this rank's own losses were all finite
     assert r.stop_reason == "nan" and r.steps == 6
     assert r.losses[:5].tolist() == [2.0] * 5 and np.isnan(r.losses[5])
@@ -115,14 +117,14 @@ def test_exceptions_from_step_fn_propagate():
         return 1.0
 
     with pytest.raises(KeyboardInterrupt):
-        range_test(boom, start=1e-5, end=1.0, num_steps=20)
+        range_test(boom, sweep=Sweep(start=1e-5, end=1.0, num_steps=20))
 
 
 def test_quadratic_gradient_descent_suggestion_is_below_two_over_L_within_a_decade():
     for lipschitz in (0.1, 4.0, 100.0):
         for condition in (1.0, 30.0, 1000.0):
             p = synthetic.quadratic(lipschitz=lipschitz, condition=condition)
-            r = range_test(p.step, start=1e-7, end=1e4, num_steps=100, interval=False)
+            r = range_test(p.step, sweep=Sweep(start=1e-7, end=1e4, num_steps=100), interval=False)
             assert r.stop_reason in ("diverged", "nan")
             assert p.stability_limit / 10 < r.suggestion < p.stability_limit, (lipschitz, condition, r)
 
@@ -144,7 +146,7 @@ def test_logistic_regression_suggestion_trains_as_well_as_the_grid_best(seed):
     the grid-best loss.
     """
     p = synthetic.logistic(seed=seed)
-    r = range_test(p.step, start=1e-5, end=1e4, num_steps=100, interval=False)
+    r = range_test(p.step, sweep=Sweep(start=1e-5, end=1e4, num_steps=100), interval=False)
     assert p.stability_limit / 10 < r.suggestion < p.stability_limit * 10, r
     grid = p.stability_limit * np.logspace(-2, 1.5, 15)
     best = min(_final_objective(seed, lr) for lr in grid)
@@ -152,7 +154,8 @@ def test_logistic_regression_suggestion_trains_as_well_as_the_grid_best(seed):
 
 
 def test_result_record_round_trips_through_json():
-    r = range_test(synthetic.logistic(seed=3).step, start=1e-5, end=1e4, num_steps=60, replicates=30)
+    r = range_test(synthetic.logistic(seed=3).step, sweep=Sweep(start=1e-5, end=1e4, num_steps=60),
+                   policy=FinderPolicy(replicates=30))
     data = json.loads(r.to_json())
     assert isinstance(data["suggestion"], float) and len(data["interval"]) == 2
     back = FinderResult.from_dict(data)
@@ -164,7 +167,7 @@ def test_result_record_round_trips_through_json():
 
 def test_nan_loss_round_trips_as_null():
     step = lambda lr: float("nan") if lr > 0.1 else 1.0  # noqa: E731
-    r = range_test(step, start=1e-3, end=1.0, num_steps=12, interval=False)
+    r = range_test(step, sweep=Sweep(start=1e-3, end=1.0, num_steps=12), interval=False)
     d = json.loads(r.to_json())
     assert d["losses"][-1] is None and d["stop_reason"] == "nan" and d["suggestion"] is None
     assert math.isnan(FinderResult.from_dict(d).losses[-1])
@@ -175,29 +178,37 @@ def test_top_level_lazy_names():
 
 
 @pytest.mark.parametrize(
-    "kwargs, pattern",
+    "make, pattern",
     [
-        ({"start": 0.0}, r"`start` of range_test must be a finite number > 0; got 0.0."),
-        ({"start": -1e-3}, r"`start` of range_test must be a finite number > 0; got -0.001."),
-        ({"start": 1.0, "end": 0.5}, r"`end` of range_test must be > start=1; got 0.5."),
-        ({"end": 1e-7}, r"`end` of range_test must be > start"),
-        ({"num_steps": 4}, r"`num_steps` of range_test must be an integer >= 10; got 4."),
-        ({"num_steps": 50.5}, r"`num_steps` of range_test must be an integer >= 10"),
-        ({"mode": "log"}, r"`mode` of range_test must be one of 'exp', 'linear'; got 'log'."),
-        ({"rule": "steep"},
+        (lambda: Sweep(start=0.0), r"`start` of Sweep must be a finite number > 0; got 0.0."),
+        (lambda: Sweep(start=-1e-3), r"`start` of Sweep must be a finite number > 0; got -0.001."),
+        (lambda: Sweep(start=1.0, end=0.5), r"`end` of Sweep must be > start=1; got 0.5."),
+        (lambda: Sweep(end=1e-7), r"`end` of Sweep must be > start"),
+        (lambda: Sweep(num_steps=4), r"`num_steps` of Sweep must be an integer >= 10; got 4."),
+        (lambda: Sweep(num_steps=50.5), r"`num_steps` of Sweep must be an integer >= 10"),
+        (lambda: Sweep(mode="log"), r"`mode` of Sweep must be one of 'exp', 'linear'; got 'log'."),
+        (lambda: range_test(lambda lr: 1.0, rule="steep"),
          r"unknown rule 'steep'; did you mean 'steepest'\? "
          r"Valid: default, falling, minimum/10, steepest, valley."),
-        ({"diverge_threshold": 0}, r"`diverge_threshold` of range_test must be a finite number > 0"),
-        ({"smooth_window": -1.0}, r"`smooth_window` of range_test must be a finite number > 0"),
-        ({"on_step": 3}, r"`on_step` of range_test must be callable or None; got 3."),
-        ({"allreduce": "mean"}, r"`allreduce` of range_test must be callable or None; got 'mean'."),
-        ({"seed": -1}, r"`seed` of range_test must be an integer >= 0; got -1."),
-        ({"replicates": 10}, r"`replicates` of range_test must be an integer >= 20; got 10."),
+        (lambda: FinderPolicy(diverge_threshold=0),
+         r"`diverge_threshold` of FinderPolicy must be a finite number > 0"),
+        (lambda: FinderPolicy(smooth_window=-1.0),
+         r"`smooth_window` of FinderPolicy must be a finite number > 0"),
+        (lambda: range_test(lambda lr: 1.0, on_step=3),
+         r"`on_step` of range_test must be callable or None; got 3."),
+        (lambda: range_test(lambda lr: 1.0, allreduce="mean"),
+         r"`allreduce` of range_test must be callable or None; got 'mean'."),
+        (lambda: range_test(lambda lr: 1.0, seed=-1),
+         r"`seed` of range_test must be an integer >= 0; got -1."),
+        (lambda: FinderPolicy(replicates=10),
+         r"`replicates` of FinderPolicy must be an integer >= 20; got 10."),
+        (lambda: range_test(lambda lr: 1.0, sweep={"start": 1e-5}), r"`sweep` of range_test must be a Sweep"),
+        (lambda: range_test(lambda lr: 1.0, policy=None), r"`policy` of range_test must be a FinderPolicy"),
     ],
 )
-def test_bad_arguments_raise_lrkit_error(kwargs, pattern):
+def test_bad_arguments_raise_lrkit_error(make, pattern):
     with pytest.raises(LRKitError, match=pattern):
-        range_test(lambda lr: 1.0, **kwargs)
+        make()
 
 
 def test_step_fn_must_be_callable():
@@ -220,7 +231,7 @@ def test_non_scalar_loss_is_an_error():
 @pytest.mark.parametrize("condition", [1.0, 100.0])
 def test_linear_sweep_on_a_quadratic_also_lands_below_two_over_L(condition):
     p = synthetic.quadratic(lipschitz=4.0, condition=condition)
-    r = range_test(p.step, start=1e-3, end=2.0, num_steps=100, mode="linear")
+    r = range_test(p.step, sweep=Sweep(start=1e-3, end=2.0, num_steps=100, mode="linear"))
     assert r.stop_reason == "diverged" and r.meta["schedule"].startswith("linear_sweep(")
     assert p.stability_limit / 10 < r.suggestion < p.stability_limit
     assert r.interval[0] <= r.suggestion <= r.interval[1]
@@ -229,16 +240,17 @@ def test_linear_sweep_on_a_quadratic_also_lands_below_two_over_L(condition):
 def test_losses_of_any_numeric_type_are_recorded_as_floats_and_non_scalars_fail_late_too():
     values = iter([np.float32(2.0), 2, np.float64(1.5)] + [1.0] * 20 + [[1.0, 2.0]])
     with pytest.raises(LRKitError, match=r"must return a scalar loss; got \[1.0, 2.0\] at step 23"):
-        range_test(lambda lr: next(values), start=1e-4, end=1.0, num_steps=30, interval=False)
+        range_test(lambda lr: next(values), sweep=Sweep(start=1e-4, end=1.0, num_steps=30), interval=False)
     values = iter([np.float32(2.0), 2, np.float64(1.5)] + [1.0] * 30)
-    r = range_test(lambda lr: next(values), start=1e-4, end=1.0, num_steps=30, interval=False)
+    r = range_test(lambda lr: next(values), sweep=Sweep(start=1e-4, end=1.0, num_steps=30), interval=False)
     assert r.losses[:4].tolist() == [2.0, 2.0, 1.5, 1.0] and r.losses.dtype == np.float64
 
 
 def test_the_loop_cpu_time_is_recorded_and_combined_results_add_it_up():
     from lrkit.finder import combine
 
-    runs = [range_test(synthetic.quadratic(lipschitz=4.0).step, start=1e-4, end=10.0, num_steps=40,
+    runs = [range_test(synthetic.quadratic(lipschitz=4.0).step, sweep=Sweep(start=1e-4, end=10.0,
+                                                                            num_steps=40),
                        interval=False) for _ in range(2)]
     assert all(0.0 <= r.meta["loop_cpu_time"] < 60.0 for r in runs)
     pooled = combine(runs, interval=False)

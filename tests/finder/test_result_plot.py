@@ -8,13 +8,14 @@ import numpy as np
 import pytest
 
 from lrkit import LRKitError
-from lrkit.finder import FinderResult, range_test, synthetic
+from lrkit.finder import FinderPolicy, FinderResult, Sweep, range_test, synthetic
 from lrkit.plotting import plot_finder
 
 
 @pytest.fixture(scope="module")
 def result():
-    return range_test(synthetic.logistic(seed=0).step, start=1e-5, end=1e4, num_steps=80, replicates=30)
+    return range_test(synthetic.logistic(seed=0).step, sweep=Sweep(start=1e-5, end=1e4, num_steps=80),
+                      policy=FinderPolicy(replicates=30))
 
 
 def test_plot_has_log_axis_labels_points_curve_and_band(result):
@@ -45,7 +46,7 @@ def test_plot_on_given_axes_returns_its_figure(result):
 def test_plot_without_suggestion():
     import matplotlib.pyplot as plt
 
-    r = range_test(lambda lr: 1.0, start=1e-4, end=1.0, num_steps=20)
+    r = range_test(lambda lr: 1.0, sweep=Sweep(start=1e-4, end=1.0, num_steps=20))
     fig = r.plot()
     assert "suggestion none" in fig.axes[0].get_title()
     plt.close(fig)

@@ -8,7 +8,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from lrkit import LRKitError
-from lrkit.finder import Suggestion, range_test, rules, suggest, synthetic, valley_geometry
+from lrkit.finder import Suggestion, Sweep, range_test, rules, suggest, synthetic, valley_geometry
 
 # -- never raise on odd curves -------------------------------------------------------------------
 
@@ -306,5 +306,5 @@ def test_isolated_bad_batches_do_not_move_the_default_or_stop_the_sweep():
     spiky[[20, 45, 60]] += 50.0  # three single-batch spikes, 2500 noise SDs each
     assert suggest(lrs, spiky).lr == pytest.approx(suggest(lrs, y).lr, rel=0.05)
     step = lambda lr, it=iter(spiky): float(next(it))  # noqa: E731
-    r = range_test(step, start=1e-7, end=10.0, num_steps=100, interval=False)
+    r = range_test(step, sweep=Sweep(start=1e-7, end=10.0, num_steps=100), interval=False)
     assert r.stop_reason == "diverged" and r.lrs[-1] > 1e-1

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from lrkit import LRKitError
-from lrkit.finder import noise_scale, smooth
-from lrkit.finder._smooth import MIN_NEIGHBOURS
+from lrkit.finder import FinderPolicy, noise_scale, smooth
+
+MIN_NEIGHBOURS = FinderPolicy().min_neighbours
 
 
 def _reference_loess(x, y, h):

@@ -8,11 +8,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lrkit import LRKitError
-from lrkit.finder import DivergenceMonitor, divergence_index, synthetic
+from lrkit.finder import DivergenceMonitor, FinderPolicy, divergence_index, synthetic
 
 
 def _online(losses, threshold=2.0):
-    m = DivergenceMonitor(threshold)
+    m = DivergenceMonitor(policy=FinderPolicy(diverge_threshold=threshold))
     for i, v in enumerate(losses):
         if m.update(v):
             return i
@@ -71,7 +71,8 @@ def test_offline_matches_online_on_random_curves():
 def test_threshold_controls_how_far_it_lets_the_loss_rise():
     lrs = np.geomspace(1e-6, 10.0, 200)
     y = synthetic.curve(lrs, noise=0.0)
-    assert divergence_index(y, 1.0) < divergence_index(y, 2.0) < divergence_index(y, 8.0)
+    cut = [divergence_index(y, policy=FinderPolicy(diverge_threshold=tau)) for tau in (1.0, 2.0, 8.0)]
+    assert cut[0] < cut[1] < cut[2]
 
 
 def test_a_non_finite_loss_ends_the_sweep():
@@ -79,6 +80,8 @@ def test_a_non_finite_loss_ends_the_sweep():
 
 
 def test_bad_threshold():
-    pattern = r"`diverge_threshold` of range_test must be a finite number > 0; got -1"
+    pattern = r"`diverge_threshold` of FinderPolicy must be a finite number > 0; got -1"
     with pytest.raises(LRKitError, match=pattern):
-        DivergenceMonitor(-1)
+        DivergenceMonitor(policy=FinderPolicy(diverge_threshold=-1))
+    with pytest.raises(LRKitError, match=r"`policy` of DivergenceMonitor must be a FinderPolicy; got 2.0"):
+        DivergenceMonitor(policy=2.0)

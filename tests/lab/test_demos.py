@@ -179,7 +179,7 @@ def test_batch_size_scaling_on_a_real_task():
             r"`condition` of quadratic must be a finite number >= 1",
         ),
         ("local_minimum", {"rates": (0.1, 0.0)}, r"`rates` of local_minimum"),
-        ("finder_explained", {"num_steps": 5}, r"`num_steps` of range_test"),
+        ("finder_explained", {"num_steps": 5}, r"`num_steps` of Sweep"),
         ("kohonen", {"iterations": 0}, r"`iterations` of kohonen must be a positive integer"),
         (
             "oscillation",

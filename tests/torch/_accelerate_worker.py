@@ -17,6 +17,7 @@ import sys
 import torch
 from accelerate import Accelerator, DataLoaderConfiguration
 
+from lrkit.finder import Sweep
 from lrkit.torch import LRScheduler, find_lr
 
 torch.set_num_threads(1)
@@ -74,7 +75,8 @@ def finder_run(rank: int, blow_up_at: int | None, find: bool = True) -> dict:
     if not find:  # the control: the first batch of the first epoch without a sweep before it
         return {"first_batch": next(iter(loader))[0].tolist()}
     before = [p.detach().clone() for p in model.parameters()]
-    res = find_lr(model, opt, loss_fn, loader, start=1e-4, end=10.0, num_steps=30, interval=False)
+    res = find_lr(model, opt, loss_fn, loader, sweep=Sweep(start=1e-4, end=10.0, num_steps=30),
+                  interval=False)
     restored = all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
     registered = acc.gradient_state.in_dataloader  # the sweep stopped mid-pass: the loader must be let go
     first = next(iter(loader))[0].tolist()

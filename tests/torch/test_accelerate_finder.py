@@ -13,6 +13,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("accelerate")
 
+from lrkit.finder import Sweep  # noqa: E402
 from lrkit.torch import find_lr  # noqa: E402
 from lrkit.torch._accelerate import LoaderPosition, is_prepared, snapshot_extras, unwrap_scaled  # noqa: E402
 
@@ -49,7 +50,7 @@ def test_an_optimizer_with_a_loss_scaler_is_stepped_through_that_scaler(accelera
     steps: list[float] = []
     inner.register_step_pre_hook(lambda o, a, k: steps.append(o.param_groups[0]["lr"]))
     before, scale = fingerprint(model, inner), scaler.get_scale()
-    res = find_lr(model, opt, _mse, _data(), start=1e-4, end=1.0, num_steps=15, interval=False)
+    res = find_lr(model, opt, _mse, _data(), sweep=Sweep(start=1e-4, end=1.0, num_steps=15), interval=False)
     assert len(steps) == res.steps + res.meta["amp_skipped_steps"] and res.steps > 10
     assert_same(before, fingerprint(model, inner))
     assert scaler.get_scale() == scale  # the scaler's state is restored too
@@ -62,8 +63,8 @@ def test_a_prepared_loader_gets_its_epoch_and_registration_back(accelerator):
     assert len(extras) == 1 and isinstance(extras[0], LoaderPosition)  # its own state_dict is unusable here
     model = torch.nn.Linear(3, 1)
     with pytest.warns(UserWarning, match="cycling"):  # 40 batches: two passes of 16 and a half
-        find_lr(model, torch.optim.SGD(model.parameters(), lr=0.1), _mse, loader, start=1e-4, end=1.0,
-                num_steps=40, interval=False)
+        find_lr(model, torch.optim.SGD(model.parameters(), lr=0.1), _mse, loader,
+                sweep=Sweep(start=1e-4, end=1.0, num_steps=40), interval=False)
     assert loader.iteration == 0 and not accelerator.gradient_state.in_dataloader
     # the next epoch draws what it would have drawn without the sweep
     assert all(torch.equal(a[0], b[0]) for a, b in zip(loader, control))

@@ -21,6 +21,7 @@ import pytest
 import torch
 from torch import nn
 
+from lrkit.finder import Sweep
 from lrkit.torch import find_lr
 from lrkit.torch._ddp import is_distributed, max_across_ranks, mean_across_ranks, world_size
 
@@ -29,6 +30,7 @@ WORKER = textwrap.dedent(
     import json, math, os, sys
     import torch, torch.distributed as dist
     from torch import nn
+    from lrkit.finder import Sweep
     from lrkit.torch import find_lr
 
     torch.set_num_threads(1)
@@ -53,7 +55,8 @@ WORKER = textwrap.dedent(
             local.append(loss.item())
             return loss
         w = model.module.weight.clone()
-        res = find_lr(model, opt, loss_fn, data(rank), start=1e-5, end=1.0, num_steps=40, interval=False)
+        res = find_lr(model, opt, loss_fn, data(rank), sweep=Sweep(start=1e-5, end=1.0, num_steps=40),
+                      interval=False)
         assert torch.equal(model.module.weight, w)
         return {"result": res.to_dict(), "local": local}
 
@@ -86,7 +89,8 @@ def ranks(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
                OMP_NUM_THREADS="1")
     procs = [
         subprocess.Popen([sys.executable, str(script), str(tmp / f"rank{r}.json")],
-                         env=dict(env, RANK=str(r)), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                         env=dict(env,
+                                  RANK=str(r)), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         for r in range(2)
     ]
     for p in procs:
@@ -130,7 +134,8 @@ def test_differs_from_a_rank0_only_run(ranks: list[dict]) -> None:
     data = [(X[i : i + 32], y[i : i + 32]) for i in range(0, 320, 32)]
     with pytest.warns(UserWarning, match="cycling"):  # the same 10 batches as rank 0
         solo = find_lr(model, torch.optim.SGD(model.parameters(), lr=0.1),
-                       lambda o, t: ((o.squeeze(1) - t) ** 2).mean(), data, start=1e-5, end=1.0, num_steps=40)
+                       lambda o, t: ((o.squeeze(1) - t) ** 2).mean(), data,
+                       sweep=Sweep(start=1e-5, end=1.0, num_steps=40))
     ddp = ranks[0]["plain"]["result"]
     assert solo.meta["world_size"] == 1
     n = min(len(solo.losses), len(ddp["losses"]))

@@ -17,7 +17,8 @@ import torch
 from torch import nn
 
 from lrkit import LRKitError
-from lrkit.torch import find_lr
+from lrkit.finder import FinderPolicy, Sweep
+from lrkit.torch import Update, Validation, find_lr
 
 
 def regression_data(n: int = 4096, batch: int = 32, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, list]:
@@ -78,7 +79,7 @@ def test_losses_equal_a_hand_written_loop_at_the_same_rates() -> None:
     model = nn.Linear(5, 1)
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     ref_model = copy.deepcopy(model)
-    res = find_lr(model, opt, mse, data, start=1e-5, end=1.0, num_steps=30, interval=False)
+    res = find_lr(model, opt, mse, data, sweep=Sweep(start=1e-5, end=1.0, num_steps=30), interval=False)
     assert res.stop_reason in ("completed", "diverged")
     ref_opt = torch.optim.SGD(ref_model.parameters(), lr=0.1, momentum=0.9)
     expected = []
@@ -103,7 +104,8 @@ def test_one_rate_per_real_optimizer_step_and_groups_keep_their_ratio() -> None:
     )
     opt.add_param_group({"params": model.net[1].parameters(), "lr": 0.2})
     seen = record_step_lrs(opt)
-    res = find_lr(model, opt, nn.functional.cross_entropy, class_data(), start=1e-4, end=1.0, num_steps=25)
+    res = find_lr(model, opt, nn.functional.cross_entropy, class_data(),
+                  sweep=Sweep(start=1e-4, end=1.0, num_steps=25))
     assert len(seen) == res.steps == len(res.lrs)
     for (g0, g1, g2), lr in zip(seen, res.lrs):
         assert g0 == pytest.approx(lr, rel=1e-12)
@@ -119,8 +121,9 @@ def test_gradient_accumulation_steps_once_per_k_micro_batches() -> None:
     m2.load_state_dict(m1.state_dict())
     o1, o2 = torch.optim.SGD(m1.parameters(), lr=0.1), torch.optim.SGD(m2.parameters(), lr=0.1)
     seen = record_step_lrs(o1)
-    acc = find_lr(m1, o1, mse, small, start=1e-4, end=0.3, num_steps=15, accumulation_steps=4, interval=False)
-    ref = find_lr(m2, o2, mse, big, start=1e-4, end=0.3, num_steps=15, interval=False)
+    acc = find_lr(m1, o1, mse, small, sweep=Sweep(start=1e-4, end=0.3, num_steps=15),
+                  update=Update(accumulation_steps=4), interval=False)
+    ref = find_lr(m2, o2, mse, big, sweep=Sweep(start=1e-4, end=0.3, num_steps=15), interval=False)
     assert len(seen) == acc.steps == 15 and acc.meta["batches_used"] == 60
     # Mean of 4 micro-batch means of 8 = mean over 32 rows: the same curve up to rounding.
     np.testing.assert_allclose(acc.losses, ref.losses, rtol=1e-5)
@@ -135,7 +138,8 @@ def test_amp_skipped_update_retries_the_same_rate() -> None:
     # A scale of 3e38 overflows float32 on the first backward: that update is skipped and the
     # scale drops by the backoff factor to ~3e8, after which updates go through.
     scaler = torch.amp.GradScaler("cpu", init_scale=3e38, backoff_factor=1e-30, growth_interval=10**6)
-    res = find_lr(model, opt, mse, data, start=1e-5, end=0.1, num_steps=12, scaler=scaler)
+    res = find_lr(model, opt, mse, data, sweep=Sweep(start=1e-5, end=0.1, num_steps=12),
+                  update=Update(scaler=scaler))
     assert res.meta["amp_skipped_steps"] == 1
     assert res.meta["batches_used"] == res.steps + 1
     # The first rate is used once, by a real step.
@@ -148,7 +152,9 @@ def test_amp_autocast_on_cpu_runs_and_restores(
 ) -> None:
     model, opt, data = trained_classifier()
     before = fingerprint(model, opt)
-    res = find_lr(model, opt, nn.functional.cross_entropy, data, num_steps=20, start=1e-4, end=1.0, amp=True)
+    res = find_lr(model, opt, nn.functional.cross_entropy, data, sweep=Sweep(num_steps=20, start=1e-4,
+                                                                             end=1.0),
+                  update=Update(amp=True))
     assert res.steps > 0 and res.meta["amp"] is True
     assert_same(before, fingerprint(model, opt))
 
@@ -157,12 +163,13 @@ def test_dict_batches_custom_forward_and_step_hook() -> None:
     X, y, data = regression_data()
     dict_data = [{"input": a, "target": b} for a, b in data]
     r_dict = find_lr(nn.Linear(5, 1), torch.optim.SGD(nn.Linear(5, 1).parameters(), lr=0.1), mse, dict_data,
-                     start=1e-4, end=1.0, num_steps=10)
+                     sweep=Sweep(start=1e-4, end=1.0, num_steps=10))
     hf_style = [{"features": a, "labels": b} for a, b in data]
     torch.manual_seed(3)
     model = nn.Linear(5, 1)
-    r_fwd = find_lr(model, torch.optim.SGD(model.parameters(), lr=0.1), mse, hf_style, start=1e-4, end=1.0,
-                    num_steps=10, forward=lambda m, b: (m(b["features"]), b["labels"]))
+    r_fwd = find_lr(model, torch.optim.SGD(model.parameters(), lr=0.1), mse, hf_style,
+                    sweep=Sweep(start=1e-4, end=1.0, num_steps=10),
+                    update=Update(forward=lambda m, b: (m(b["features"]), b["labels"])))
     assert r_dict.steps == r_fwd.steps == 10
 
     calls = []
@@ -174,8 +181,8 @@ def test_dict_batches_custom_forward_and_step_hook() -> None:
         o.step()
         return loss
 
-    res = find_lr(model, torch.optim.SGD(model.parameters(), lr=0.1), mse, data, start=1e-4, end=1.0,
-                  num_steps=12, step=clipped_step)
+    res = find_lr(model, torch.optim.SGD(model.parameters(), lr=0.1), mse, data,
+                  sweep=Sweep(start=1e-4, end=1.0, num_steps=12), update=Update(step=clipped_step))
     assert len(calls) == res.steps == 12
 
 
@@ -185,8 +192,8 @@ def test_validation_mode_matches_an_independent_evaluation_and_holds_between() -
     model = nn.Linear(5, 1)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     ref = copy.deepcopy(model)
-    res = find_lr(model, opt, mse, data, val_loader=val, val_every=3, val_batches=2, start=1e-4, end=1.0,
-                  num_steps=20)
+    res = find_lr(model, opt, mse, data, validation=Validation(val, every=3, batches=2),
+                  sweep=Sweep(start=1e-4, end=1.0, num_steps=20))
     assert res.meta["loss"] == "val" and res.meta["val_steps"][:4] == [0, 3, 6, 9]
     assert res.losses[1] == res.losses[0] and res.losses[2] == res.losses[0]  # held between evaluations
     ref_opt = torch.optim.SGD(ref.parameters(), lr=float(res.lrs[0]))
@@ -204,8 +211,8 @@ def test_suggestion_lies_below_the_least_squares_stability_limit() -> None:
     # MSE = mean (x.w - y)^2 has Hessian 2 X^T X / n; plain GD diverges above 2 / lambda_max.
     limit = 2.0 / torch.linalg.eigvalsh(2 * Xb.T @ Xb / len(X)).max().item()
     model = nn.Linear(5, 1)
-    res = find_lr(model, torch.optim.SGD(model.parameters(), lr=0.1), mse, data, start=1e-5, end=10.0,
-                  num_steps=80)
+    res = find_lr(model, torch.optim.SGD(model.parameters(), lr=0.1), mse, data,
+                  sweep=Sweep(start=1e-5, end=10.0, num_steps=80))
     assert res.suggestion is not None
     assert limit / 100 < res.suggestion < limit
 
@@ -217,7 +224,7 @@ def test_repeats_combine_sweeps_over_fresh_batches(
     model.weight.grad = torch.ones_like(model.weight)  # must come back too
     before = fingerprint(model, opt)
     seen = record_step_lrs(opt)
-    res = find_lr(model, opt, mse, data, start=1e-5, end=10.0, num_steps=40, repeats=3)
+    res = find_lr(model, opt, mse, data, sweep=Sweep(start=1e-5, end=10.0, num_steps=40), repeats=3)
     # Three sweeps, each restarting at `start` from the caller's state, on successive batches.
     starts = [i for i, s in enumerate(seen) if s[0] == pytest.approx(1e-5)]
     assert len(starts) == 3 and res.meta["repeats"] == 3
@@ -228,8 +235,8 @@ def test_repeats_combine_sweeps_over_fresh_batches(
 
 def test_same_call_twice_gives_the_same_result() -> None:
     model, opt, data = trained_classifier()
-    a = find_lr(model, opt, nn.functional.cross_entropy, data, start=1e-4, end=3.0, num_steps=25)
-    b = find_lr(model, opt, nn.functional.cross_entropy, data, start=1e-4, end=3.0, num_steps=25)
+    a = find_lr(model, opt, nn.functional.cross_entropy, data, sweep=Sweep(start=1e-4, end=3.0, num_steps=25))
+    b = find_lr(model, opt, nn.functional.cross_entropy, data, sweep=Sweep(start=1e-4, end=3.0, num_steps=25))
     assert list(a.losses) == list(b.losses) and a.suggestion == b.suggestion
 
 
@@ -243,7 +250,8 @@ def test_state_is_bitwise_equal_after_find_lr(
     model, opt, data = trained_classifier()
     model.eval()
     before = fingerprint(model, opt)
-    res = find_lr(model, opt, nn.functional.cross_entropy, data, start=1e-5, end=10.0, num_steps=40,
+    res = find_lr(model, opt, nn.functional.cross_entropy, data, sweep=Sweep(start=1e-5, end=10.0,
+                                                                             num_steps=40),
                   snapshot=storage, progress=True, interval=False)
     assert res.steps > 5 and res.meta["snapshot"] == storage
     assert_same(before, fingerprint(model, opt))
@@ -264,7 +272,7 @@ def test_state_is_restored_when_the_loss_raises_mid_sweep(
         return nn.functional.cross_entropy(out, target)
 
     with pytest.raises(type(exc)):
-        find_lr(model, opt, flaky, data, num_steps=40)
+        find_lr(model, opt, flaky, data, sweep=Sweep(num_steps=40))
     assert len(calls) == 15
     assert_same(before, fingerprint(model, opt))
 
@@ -276,7 +284,7 @@ def test_loader_generator_is_restored() -> None:
                                          generator=gen)
     state = gen.get_state()
     model = nn.Linear(5, 1)
-    find_lr(model, torch.optim.SGD(model.parameters(), lr=0.1), mse, loader, num_steps=30)
+    find_lr(model, torch.optim.SGD(model.parameters(), lr=0.1), mse, loader, sweep=Sweep(num_steps=30))
     assert torch.equal(gen.get_state(), state)
 
 
@@ -291,21 +299,32 @@ def _linear() -> tuple[nn.Module, torch.optim.Optimizer, list]:
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"start": 0.0}, "start"),
-        ({"start": -1e-3}, "start"),
-        ({"start": 1.0, "end": 1.0}, "end"),
-        ({"start": 1.0, "end": 0.5}, "end"),
-        ({"accumulation_steps": 0}, "`accumulation_steps` of find_lr must be a positive integer; got 0."),
-        ({"repeats": -1}, "`repeats` of find_lr must be a positive integer; got -1."),
-        ({"snapshot": "gpu"}, "`snapshot` of find_lr must be one of 'memory', 'disk'; got 'gpu'."),
-        ({"step": lambda *a: 0.0, "accumulation_steps": 2}, "`step` of find_lr must be None"),
+        (lambda: {"sweep": Sweep(start=0.0)}, "start"),
+        (lambda: {"sweep": Sweep(start=-1e-3)}, "start"),
+        (lambda: {"sweep": Sweep(start=1.0, end=1.0)}, "end"),
+        (lambda: {"sweep": Sweep(start=1.0, end=0.5)}, "end"),
+        (lambda: {"update": Update(accumulation_steps=0)},
+         "`accumulation_steps` of Update must be a positive integer; got 0."),
+        (lambda: {"repeats": -1}, "`repeats` of find_lr must be a positive integer; got -1."),
+        (lambda: {"snapshot": "gpu"}, "`snapshot` of find_lr must be one of 'memory', 'disk'; got 'gpu'."),
+        (lambda: {"update": Update(step=lambda *a: 0.0, accumulation_steps=2)},
+         "`step` of Update must be None"),
+        (lambda: {"seed": -1}, "`seed` of find_lr must be an integer >= 0; got -1."),
+        (lambda: {"on_step": 3}, "`on_step` of find_lr must be callable or None; got 3."),
+        (lambda: {"policy": {"replicates": 10}}, "`policy` of find_lr must be a FinderPolicy"),
+        (lambda: {"policy": FinderPolicy(replicates=10)},
+         "`replicates` of FinderPolicy must be an integer >= 20"),
+        (lambda: {"sweep": (1e-5, 1.0)}, "`sweep` of find_lr must be a Sweep"),
+        (lambda: {"validation": Validation([(0, 0)], every=0)},
+         "`every` of Validation must be a positive integer"),
     ],
 )
-def test_bad_arguments_raise_before_any_update(kwargs: dict, match: str) -> None:
+def test_bad_arguments_raise_before_any_update(kwargs: Callable[[], dict], match: str) -> None:
+    """Every argument is checked before the snapshot, the loader or the optimizer is touched."""
     model, opt, data = _linear()
     w = model.weight.clone()
     with pytest.raises(LRKitError, match=match):
-        find_lr(model, opt, mse, data, **kwargs)
+        find_lr(model, opt, mse, iter(data), **kwargs())
     assert torch.equal(model.weight, w) and opt.state_dict()["state"] == {}
 
 
@@ -315,15 +334,15 @@ def test_empty_and_one_shot_loaders_are_rejected() -> None:
         find_lr(model, opt, mse, [])
     with pytest.warns(UserWarning, match="ran out after 3 batches"):
         with pytest.raises(LRKitError, match="at least one batch per pass"):
-            find_lr(model, opt, mse, iter(regression_data()[2][:3]), num_steps=10)
-    with pytest.raises(LRKitError, match="`val_loader` of find_lr"):
-        find_lr(model, opt, mse, regression_data()[2], val_loader=[])
+            find_lr(model, opt, mse, iter(regression_data()[2][:3]), sweep=Sweep(num_steps=10))
+    with pytest.raises(LRKitError, match="`validation.loader` of find_lr"):
+        find_lr(model, opt, mse, regression_data()[2], validation=Validation([]))
 
 
 def test_short_loader_is_cycled_with_a_warning() -> None:
     model, opt, data = _linear()
     with pytest.warns(UserWarning, match="train_loader has 4 batches but the sweep needs 30; cycling it"):
-        res = find_lr(model, opt, mse, data[:4], start=1e-5, end=0.01, num_steps=30)
+        res = find_lr(model, opt, mse, data[:4], sweep=Sweep(start=1e-5, end=0.01, num_steps=30))
     assert res.meta["cycled"] and res.meta["loader_passes"] == 7 and res.meta["batches_used"] == 30
 
 
@@ -354,8 +373,8 @@ def test_batch_on_another_device_than_the_model_is_rejected() -> None:
 
 def test_unsupported_batch_layout_names_the_forward_hook() -> None:
     model, opt, _ = _linear()
-    with pytest.raises(LRKitError, match="Pass forward="):
-        find_lr(model, opt, mse, [{"x": torch.ones(2, 5)}] * 10, num_steps=10)
+    with pytest.raises(LRKitError, match=r"Pass update=Update\(forward="):
+        find_lr(model, opt, mse, [{"x": torch.ones(2, 5)}] * 10, sweep=Sweep(num_steps=10))
 
 
 def test_a_stateful_task_loader_replays_the_same_batches_after_find_lr() -> None:
@@ -368,7 +387,8 @@ def test_a_stateful_task_loader_replays_the_same_batches_after_find_lr() -> None
     expected = [x.clone() for x, _ in loader]
     loader.load_state_dict({"epoch": 0})
     with pytest.warns(UserWarning, match="cycling"):
-        find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], loader, num_steps=60, interval=False)
+        find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], loader, sweep=Sweep(num_steps=60),
+                interval=False)
     assert loader.state_dict() == {"epoch": 0}
     assert all(torch.equal(a, x) for a, (x, _) in zip(expected, loader))
 

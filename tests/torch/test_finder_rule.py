@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from lrkit import LRKitError
-from lrkit.finder import rules, suggest
+from lrkit.finder import Sweep, rules, suggest
 from lrkit.torch import find_lr
 from lrkit.torch._autopilot_probe import probe_range
 from lrkit.torch._finder_rule import ADAPTIVE_OPTIMIZERS, is_adaptive, resolve_rule
@@ -100,8 +100,8 @@ def test_find_lr_default_is_auto_and_its_suggestion_is_that_rule_on_the_same_swe
     y = X @ torch.tensor([1.0, -1.0, 2.0, 0.5])
     data = [(X[i:i + 64], y[i:i + 64]) for i in range(0, 2048, 64)]
     model = torch.nn.Linear(4, 1)
-    res = find_lr(model, make_opt(list(model.parameters())), lambda o, t: ((o.squeeze(1) - t) ** 2).mean(), data,
-                  start=1e-5, end=10.0, num_steps=60, interval=False)
+    res = find_lr(model, make_opt(list(model.parameters())), lambda o, t: ((o.squeeze(1) - t) ** 2).mean(),
+                  data, sweep=Sweep(start=1e-5, end=10.0, num_steps=60), interval=False)
     assert res.rule == expected and res.meta["rule_requested"] == "auto"
     assert res.suggestion == res.suggestions[expected]
     assert res.suggestion == suggest(res.lrs, res.losses, expected).lr

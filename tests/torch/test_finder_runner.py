@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from lrkit.finder import Sweep
 from lrkit.torch import find_lr
 from lrkit.torch import _finder_runner
 from lrkit.torch._batches import Batches, default_forward
@@ -95,7 +96,7 @@ def test_progress_bar_is_redrawn_at_most_every_tenth_of_a_second(monkeypatch):
     bar = Bar()
     model, opt = _model_and_optimizer("sgd")
     runner = _runner(model, opt, _data(), bar=(bar, 0))
-    result = runner.sweep(0, dict(start=1e-5, end=1e-3, num_steps=20, interval=False))
+    result = runner.sweep(0, dict(sweep=Sweep(start=1e-5, end=1e-3, num_steps=20), interval=False))
     assert result.steps == 20
     drawn = [c for c in bar.calls if "description" in c]
     assert [c["advance"] for c in drawn] == [1, 4, 4, 4, 4]  # steps 0, 4, 8, 12, 16 (0.12 s apart)
@@ -105,6 +106,7 @@ def test_progress_bar_is_redrawn_at_most_every_tenth_of_a_second(monkeypatch):
 
 def test_find_lr_reports_the_loop_cpu_time():
     model, opt = _model_and_optimizer("sgd")
-    res = find_lr(model, opt, nn.functional.cross_entropy, _data(), start=1e-5, end=1e-2, num_steps=20,
+    res = find_lr(model, opt, nn.functional.cross_entropy, _data(), sweep=Sweep(start=1e-5, end=1e-2,
+                                                                                num_steps=20),
                   interval=False)
     assert 0.0 < res.meta["loop_cpu_time"] < 60.0 and res.wall_time > 0.0

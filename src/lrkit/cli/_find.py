@@ -91,7 +91,8 @@ def find_command(
     """Run the LR range test and suggest a learning rate; writes finder.json, finder.png, report.html."""
     import torch
 
-    from lrkit.torch import find_lr
+    from lrkit.finder import Sweep
+    from lrkit.torch import Validation, find_lr
 
     check_out_dir(out)
     torch.set_num_threads(1)
@@ -101,9 +102,10 @@ def find_command(
         raise fail(f"`--val` needs a val_loader, which {name!r} does not provide.")
     with user_errors(), script_errors(script), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        sweep = Sweep(start=start, end=end, num_steps=num_steps)
         result = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"],
-                         start=start, end=end, num_steps=num_steps, rule=rule, repeats=repeats,
-                         val_loader=val_loader, progress=True)
+                         sweep=sweep, rule=rule, repeats=repeats, progress=True,
+                         validation=None if val_loader is None else Validation(val_loader))
     for w in caught:  # one plain line each, e.g. "the loader was cycled"
         stderr.print(escape(f"note: {w.message}"), soft_wrap=True)
     from lrkit.plotting._report import figure_png

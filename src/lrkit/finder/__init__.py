@@ -4,13 +4,14 @@
 an lrkit schedule (``exp_sweep``/``linear_sweep``); raw losses are kept and
 smoothed afterwards without lag; the suggestion rules are pure functions of
 ``(lrs, losses)``; the default rule's suggestion comes with a bootstrap
-interval. Only NumPy is needed: ``lrkit.torch.find_lr`` builds ``step_fn``
+interval. Every tuned number is a field of :class:`FinderPolicy`, passed as
+``policy=``. Only NumPy is needed: ``lrkit.torch.find_lr`` builds ``step_fn``
 for a torch model and restores its state.
 
 Example:
-    >>> from lrkit.finder import range_test, synthetic
+    >>> from lrkit.finder import Sweep, range_test, synthetic
     >>> problem = synthetic.quadratic(lipschitz=4.0)
-    >>> result = range_test(problem.step, start=1e-5, end=10.0, num_steps=80, interval=False)
+    >>> result = range_test(problem.step, sweep=Sweep(start=1e-5, end=10.0, num_steps=80), interval=False)
     >>> 0.05 < result.suggestion < problem.stability_limit
     True
 """
@@ -19,16 +20,19 @@ from lrkit.finder import synthetic
 from lrkit.finder._combine import combine
 from lrkit.finder._interval import bootstrap_interval
 from lrkit.finder._result import STOP_REASONS, FinderResult
-from lrkit.finder._default import Valley, falling_half_depth, half_depth, valley_geometry
+from lrkit.finder._default import VALLEY_RULES, Valley, falling_half_depth, half_depth, valley_geometry
 from lrkit.finder._peers import minimum_over_10, steepest, valley
 from lrkit.finder._rules import rules, suggest
 from lrkit.finder._suggestion import MIN_POINTS, Suggestion
 from lrkit.finder._smooth import noise_scale, smooth
+from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._stop import DivergenceMonitor, divergence_index
-from lrkit.finder._sweep import MIN_STEPS, SWEEP_BYTES_PER_STEP, range_test, sweep_schedule
+from lrkit.finder._sweep import MIN_STEPS, SWEEP_BYTES_PER_STEP, Sweep, range_test, sweep_schedule
 
 __all__ = [
     "range_test",
+    "Sweep",
+    "FinderPolicy",
     "FinderResult",
     "Suggestion",
     "suggest",
@@ -52,4 +56,5 @@ __all__ = [
     "MIN_POINTS",
     "MIN_STEPS",
     "SWEEP_BYTES_PER_STEP",
+    "VALLEY_RULES",
 ]

@@ -16,26 +16,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrkit.finder._default import EDGE_WEIGHT, FLAT_SIGMAS
-from lrkit.finder._smooth import (
-    DEFAULT_WINDOW,
-    MIN_NEIGHBOURS,
-    _kernel_geometry,
-    _kth_neighbour_distance,
-    _solve_line,
-    _tricube,
-)
+from lrkit.errors import LRKitError
+from lrkit.finder._default import VALLEY_RULES, edge_weight
+from lrkit.finder._policy import FinderPolicy
+from lrkit.finder._smooth import _SINGULAR, _kernel_geometry, _solve_line, _tricube, bandwidths
 from lrkit.finder._stop import _noise_rows, divergence_rows, _median_of_three
-from lrkit.finder._suggestion import MIN_POINTS
+from lrkit.finder._suggestion import MIN_POINTS, ROUNDING_ULPS
 
-__all__ = ["smooth_rows", "half_depth_rows", "BATCHED_RULES"]
+__all__ = ["smooth_rows", "half_depth_rows"]
 
 #: Elements of one (rows, n, width) temporary of the batched local fits (smaller blocks
 #: measured faster: the temporaries then stay in the core's cache).
 _BLOCK_ELEMENTS = 1 << 15
-
-#: The rules :func:`half_depth_rows` computes, with their edge weight :math:`w`.
-BATCHED_RULES = {"default": EDGE_WEIGHT, "falling": 0.0}
 
 
 def _middle3(y: np.ndarray) -> np.ndarray:
@@ -45,30 +37,32 @@ def _middle3(y: np.ndarray) -> np.ndarray:
     return med
 
 
-def _spike_rows(y: np.ndarray) -> np.ndarray:
+def _spike_rows(y: np.ndarray, cut: float) -> np.ndarray:
     """``_spike_weights`` of each row (see :mod:`lrkit.finder._smooth`)."""
     e = y - _middle3(y)
-    tiny = 1e-12 * np.maximum(np.max(np.abs(y), axis=1), 1e-300)
+    tiny = _SINGULAR * np.maximum(np.max(np.abs(y), axis=1), 1e-300)
     quiet = np.max(np.abs(e), axis=1) <= tiny
     s = _noise_rows(y)
     s = np.where(s > tiny, s, np.mean(np.abs(e), axis=1))
     with np.errstate(divide="ignore", invalid="ignore"):  # the quiet rows' s may be 0; they get ones
-        u = e / (6.0 * s)[:, None]
+        u = e / (cut * s)[:, None]
         weights = np.clip(1.0 - u * u, 0.0, None) ** 2
     weights[quiet] = 1.0
     return weights
 
 
 def smooth_rows(
-    x: np.ndarray, y: np.ndarray, *, window: float | None = None, robust: bool = True
+    x: np.ndarray, y: np.ndarray, *, window: float | None = None, robust: bool = True,
+    policy: FinderPolicy = FinderPolicy(),
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`~lrkit.finder.smooth` of every row of ``y`` over one grid, and each point's leverage.
 
     Args:
         x: the grid in decades, :math:`\\log_{10}\\eta` (what ``smooth`` computes from its rates).
         y: an ``(r, n)`` array of finite losses.
-        window: the half-width :math:`h` in decades (``None``: the default).
+        window: the half-width :math:`h` in decades (``None``: ``policy.smooth_window``).
         robust: down-weight isolated spikes, as ``smooth`` does.
+        policy: the tuned numbers, as for ``smooth``.
 
     Returns:
         ``(fit, leverage)``, two ``(r, n)`` arrays.
@@ -84,9 +78,8 @@ def smooth_rows(
     n = x.size
     if n < 3:
         return y.copy(), np.ones(y.shape)
-    h0 = DEFAULT_WINDOW if window is None else float(window)
-    h = np.maximum(h0, 1.25 * _kth_neighbour_distance(x, min(MIN_NEIGHBOURS, n - 1)))
-    robust_w = _spike_rows(y) if robust else np.ones(y.shape)
+    h = bandwidths(x, policy.smooth_window if window is None else float(window), policy)
+    robust_w = _spike_rows(y, policy.spike_cut) if robust else np.ones(y.shape)
     # The kernel's geometry depends on the grid only: one (n, width) table for every row.
     idx, inside, dx = _kernel_geometry(x, h)
     width = idx.shape[1]
@@ -109,7 +102,7 @@ def smooth_rows(
 
 
 def half_depth_rows(
-    lrs: np.ndarray, losses: np.ndarray, rule: str, *, window: float | None = None
+    lrs: np.ndarray, losses: np.ndarray, rule: str, *, policy: FinderPolicy = FinderPolicy()
 ) -> list[float | None]:
     """``suggest(lrs, row, rule).lr`` for every row of a finite ``(r, n)`` array, for ``default``/``falling``.
 
@@ -121,8 +114,8 @@ def half_depth_rows(
     Args:
         lrs: the rates (positive, increasing), shared by all rows.
         losses: ``(r, n)`` finite losses.
-        rule: ``"default"`` or ``"falling"`` (a key of :data:`BATCHED_RULES`).
-        window: smoothing half-width in decades.
+        rule: ``"default"`` or ``"falling"`` (one of ``VALLEY_RULES``).
+        policy: the tuned numbers, as for ``suggest``.
 
     Returns:
         A list of ``r`` suggested rates (``float``) or ``None``.
@@ -134,19 +127,22 @@ def half_depth_rows(
         >>> half_depth_rows(lrs, y, "default") == [suggest(lrs, row).lr for row in y]
         True
     """
-    w = BATCHED_RULES[rule]
+    if rule not in VALLEY_RULES:
+        raise LRKitError(f"`rule` of half_depth_rows must be one of {VALLEY_RULES}; got {rule!r}.")
+    w = edge_weight(rule, policy)
     y = np.asarray(losses, dtype=np.float64)
     # The one-curve rule reads log10(lrs) and smooths on log10(10 ** that): keep both, as it does.
     x = np.log10(np.asarray(lrs, dtype=np.float64))
     x_smooth = np.log10(10.0**x)
-    stops = divergence_rows(y)
+    stops = divergence_rows(y, policy=policy)
     lengths = np.where(stops >= 0, stops, y.shape[1])
     out: list[float | None] = [None] * y.shape[0]
     for m in np.unique(lengths).tolist():
         if m < MIN_POINTS:
             continue
         rows = np.flatnonzero(lengths == m)
-        x_star = _half_depth(x[:m], y[rows, :m], smooth_rows(x_smooth[:m], y[rows, :m], window=window)[0], w)
+        fit = smooth_rows(x_smooth[:m], y[rows, :m], policy=policy)[0]
+        x_star = _half_depth(x[:m], y[rows, :m], fit, w, policy)
         for i, v in zip(rows.tolist(), x_star.tolist()):
             if v == v:  # NaN marks a row without a suggestion
                 out[i] = float(10.0**v)
@@ -165,21 +161,21 @@ def _first(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.argmax(mask, axis=1), mask.any(axis=1)
 
 
-def _half_depth(x: np.ndarray, y: np.ndarray, ys: np.ndarray, w: float) -> np.ndarray:
+def _half_depth(x: np.ndarray, y: np.ndarray, ys: np.ndarray, w: float, policy: FinderPolicy) -> np.ndarray:
     """``x_fast + w (x_edge - x_fast)`` per row of smoothed curves ``ys`` (raw ``y``), NaN for none."""
     r, m = ys.shape
     cols = np.arange(m)[None, :]
     rows = np.arange(r)
     i_min = np.argmin(ys, axis=1)
     sigma = _noise_rows(y)
-    tiny = 64.0 * np.spacing(np.max(np.abs(ys), axis=1))
-    gate = np.maximum(FLAT_SIGMAS * sigma, tiny)
+    tiny = ROUNDING_ULPS * np.spacing(np.max(np.abs(ys), axis=1))
+    gate = np.maximum(policy.flat_sigmas * sigma, tiny)
     bottom = ys[rows, i_min]
     pre = cols <= i_min[:, None]
     drop0 = np.max(np.where(pre, ys, -np.inf), axis=1) - bottom
     ok = (np.ptp(ys, axis=1) > gate) & (i_min > 0) & (drop0 > gate)
-    # The starting level: the median of the band, the points before the minimum in the top 10% of the drop.
-    band = pre & (ys >= (bottom + 0.9 * drop0)[:, None])
+    # The starting level: the median of the band, the points before the minimum in the top of the drop.
+    band = pre & (ys >= (bottom + policy.top_band * drop0)[:, None])
     count = band.sum(axis=1)
     ranked = np.sort(np.where(band, ys, np.inf), axis=1)
     upper = ranked[rows, count // 2]

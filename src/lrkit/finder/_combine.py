@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from lrkit.errors import LRKitError
-from lrkit.finder._interval import DEFAULT_REPLICATES
+from lrkit.errors import LRKitError, check_instance
+from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._result import FinderResult
 from lrkit.finder._sweep import _finish
 
@@ -20,7 +20,7 @@ def combine(
     rule: str | None = None,
     interval: bool = True,
     seed: int = 0,
-    replicates: int = DEFAULT_REPLICATES,
+    policy: FinderPolicy | None = None,
 ) -> FinderResult:
     """Average repeated sweeps over the same rates and suggest on the mean curve.
 
@@ -37,7 +37,8 @@ def combine(
         rule: the rule to apply (default: the first result's).
         interval: compute the interval.
         seed: seeds the bootstrap.
-        replicates: bootstrap replicates.
+        policy: the tuned numbers (default: the first result's, as recorded in its
+            ``meta["policy"]``).
 
     Returns:
         A :class:`~lrkit.finder.FinderResult` whose ``meta["repeats"]`` is the
@@ -50,9 +51,11 @@ def combine(
 
     Example:
         >>> from lrkit.finder import range_test, synthetic
-        >>> runs = [range_test(synthetic.logistic(seed=s).step, start=1e-3, end=1e3, num_steps=60,
-        ...                    interval=False) for s in (1, 2, 3)]
-        >>> pooled = combine(runs, replicates=40)
+        >>> from lrkit.finder import FinderPolicy, Sweep
+        >>> sweep = Sweep(start=1e-3, end=1e3, num_steps=60)
+        >>> runs = [range_test(synthetic.logistic(seed=s).step, sweep=sweep, interval=False)
+        ...         for s in (1, 2, 3)]
+        >>> pooled = combine(runs, policy=FinderPolicy(replicates=40))
         >>> pooled.meta["repeats"], pooled.interval[0] <= pooled.suggestion <= pooled.interval[1]
         (3, True)
     """
@@ -61,12 +64,15 @@ def combine(
         raise LRKitError(f"`results` of combine must be a non-empty list of FinderResult; got {results!r}.")
     n = min(r.steps for r in results)
     first = results[0]
+    if policy is None:
+        policy = FinderPolicy.from_dict(first.meta.get("policy", {}))
+    check_instance("policy", policy, "combine", FinderPolicy)
     for r in results[1:]:
         if not np.allclose(r.lrs[:n], first.lrs[:n], rtol=1e-12, atol=0.0):
             raise LRKitError("`results` of combine must be sweeps over the same rates; got different `lrs`.")
     stack = np.stack([r.losses[:n] for r in results])
     shortest = min(results, key=lambda r: r.steps)
-    keep = ("start", "end", "num_steps", "mode", "schedule", "diverge_threshold")
+    keep = ("start", "end", "num_steps", "mode", "schedule")
     meta = {k: v for k, v in first.meta.items() if k in keep}
     meta["repeats"] = len(results)
     meta["repeat_suggestions"] = [r.suggestion for r in results]
@@ -79,10 +85,9 @@ def combine(
         mean,
         stop_reason=shortest.stop_reason,
         rule=rule or first.rule,
-        window=first.meta.get("smooth_window"),
+        policy=policy,
         interval=interval,
         seed=seed,
-        replicates=replicates,
         wall_time=float(sum(r.wall_time for r in results)),
         meta=meta,
         repeats=stack,

@@ -6,26 +6,25 @@ import dataclasses
 
 import numpy as np
 
+from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._smooth import noise_scale, smooth
 from lrkit.finder._stop import divergence_index
-from lrkit.finder._suggestion import MIN_POINTS, Suggestion, _finite_prefix, _nearest, _none
+from lrkit.finder._suggestion import MIN_POINTS, ROUNDING_ULPS, Suggestion, _finite_prefix, _nearest, _none
 
-__all__ = [
-    "half_depth", "falling_half_depth", "valley_geometry", "Valley",
-    "FLAT_SIGMAS", "WEAK_SIGMAS", "EDGE_WEIGHT",
-]
+__all__ = ["half_depth", "falling_half_depth", "valley_geometry", "Valley", "VALLEY_RULES", "edge_weight"]
 
-#: A drop smaller than this many (raw, per-batch) noise SDs is treated as a
-#: flat curve. On pure Gaussian or t(3) noise the smoothed curve's range exceeds
-#: 2 SDs in about a quarter of 100-point sweeps and 4 SDs almost never; real
-#: sweeps with a genuine but noisy descent (small batches, a regression loss:
-#: 2-3 SDs on diabetes-linear) sit in between, so they get a suggestion flagged
-#: as weak - with a wide interval - rather than none.
-FLAT_SIGMAS = 2.0
-WEAK_SIGMAS = 4.0
+#: The rules that read the half-depth valley with lrkit's smoother, and so take a policy.
+VALLEY_RULES = ("default", "falling")
 
-#: :math:`w`: how far from the descent towards the edge the suggestion lies, in log-LR.
-EDGE_WEIGHT = 1.0 / 3.0
+
+def edge_weight(rule: str, policy: FinderPolicy) -> float:
+    """:math:`w` of a valley rule: ``policy.edge_weight`` for ``default``, 0 (the descent) for ``falling``.
+
+    Example:
+        >>> edge_weight("falling", FinderPolicy()), round(edge_weight("default", FinderPolicy()), 3)
+        (0.0, 0.333)
+    """
+    return policy.edge_weight if rule == "default" else 0.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,8 +37,8 @@ class Valley:
         x_min: where it is lowest.
         top: the starting level :math:`\\hat y_{top}`; ``bottom``: the minimum.
         edge_seen: whether the rise back to half depth was observed.
-        signal: the drop in units of the batch-noise SD (below
-            :data:`WEAK_SIGMAS` the suggestion is flagged as weak).
+        signal: the drop in units of the batch-noise SD (below the policy's
+            ``weak_sigmas`` the suggestion is flagged as weak).
     """
 
     x_fast: float
@@ -56,7 +55,7 @@ def _crossing(x: np.ndarray, y: np.ndarray, j: int, level: float) -> float:
     return float(x[j] + (y[j] - level) / (y[j] - y[j + 1]) * (x[j + 1] - x[j]))
 
 
-def valley_geometry(lrs: object, losses: object, *, window: float | None = None) -> Valley | str:
+def valley_geometry(lrs: object, losses: object, *, policy: FinderPolicy = FinderPolicy()) -> Valley | str:
     """Find the valley of a sweep: returns a :class:`Valley`, or the reason there is none.
 
     Only the finite losses before divergence are used (points after the first
@@ -72,21 +71,22 @@ def valley_geometry(lrs: object, losses: object, *, window: float | None = None)
         (-3.02, -1.18, True)
     """
     x, y, cut = _finite_prefix(lrs, losses, "default")
-    stop = divergence_index(y)
+    stop = divergence_index(y, policy=policy)
     if stop is not None:
         x, y = x[:stop], y[:stop]
     if x.size < MIN_POINTS:
         if stop is not None and stop < MIN_POINTS:
             return f"diverged at once: the loss blew up at step {stop}, before {MIN_POINTS} usable points"
         return f"too few points: {x.size} usable (need {MIN_POINTS}){cut}"
-    ys = smooth(10.0**x, y, window=window)
+    ys = smooth(10.0**x, y, policy=policy)
     i_min = int(np.argmin(ys))
     sigma = noise_scale(y)
-    tiny = 64.0 * float(np.spacing(np.max(np.abs(ys))))  # float resolution, not a loss scale
+    tiny = ROUNDING_ULPS * float(np.spacing(np.max(np.abs(ys))))  # float resolution, not a loss scale
     blew = "" if stop is None else f"; it blew up at step {stop}"
     noise = f"within the noise (SD {sigma:.3g}){blew}"
     spread = float(np.ptp(ys))
-    if spread <= max(FLAT_SIGMAS * sigma, tiny):
+    flat = max(policy.flat_sigmas * sigma, tiny)
+    if spread <= flat:
         return f"flat curve: the smoothed loss varies by {spread:.3g}, {noise}"
     if i_min == 0:
         return (
@@ -94,18 +94,19 @@ def valley_geometry(lrs: object, losses: object, *, window: float | None = None)
             f"lower `start`{blew}"
         )
     drop0 = float(np.max(ys[: i_min + 1]) - ys[i_min])
-    if drop0 <= max(FLAT_SIGMAS * sigma, tiny):
+    if drop0 <= flat:
         return f"no descent: the smoothed loss fell by {drop0:.3g} at most, {noise}"
     bottom = float(ys[i_min])
-    # The starting level is the median of the top 10% band before the minimum,
-    # so a longer plateau (a lower start) does not move it.
+    # The starting level is the median of the top band before the minimum (the top 10% of the
+    # drop: policy.top_band), so a longer plateau (a lower start) does not move it.
     pre = ys[: i_min + 1]
-    top = float(np.median(pre[pre >= bottom + 0.9 * drop0]))
+    in_top = pre >= bottom + policy.top_band * drop0
+    top = float(np.median(pre[in_top]))
     half = 0.5 * (top + bottom)
     # The first crossing after the curve last left its starting band: a noisy
     # dip on the plateau that climbs back is not the descent, and a bump on the
     # way down must not move the landmark to a second, later descent.
-    left_top = int(np.flatnonzero(pre >= bottom + 0.9 * drop0)[-1])
+    left_top = int(np.flatnonzero(in_top)[-1])
     down = np.flatnonzero((ys[left_top:i_min] >= half) & (ys[left_top + 1 : i_min + 1] < half))
     x_fast = _crossing(x, ys, left_top + int(down[0]), half)
     up = np.flatnonzero((ys[i_min:-1] < half) & (ys[i_min + 1 :] >= half))
@@ -114,7 +115,7 @@ def valley_geometry(lrs: object, losses: object, *, window: float | None = None)
     return Valley(x_fast, x_edge, float(x[i_min]), top, bottom, edge_seen, float(drop0 / max(sigma, tiny)))
 
 
-def half_depth(lrs: object, losses: object, *, window: float | None = None) -> Suggestion:
+def half_depth(lrs: object, losses: object, *, policy: FinderPolicy = FinderPolicy()) -> Suggestion:
     """lrkit's default rule: one third of the way across the loss valley at half depth, in log-LR.
 
     1. Keep the finite losses before divergence and smooth them without lag
@@ -152,17 +153,16 @@ def half_depth(lrs: object, losses: object, *, window: float | None = None) -> S
     on a quadratic, 0.5-0.9 decades past :math:`2/L`). The descent comes early
     and moves with the sweep length: a sweep reaches each rate after few steps,
     and longer sweeps take more steps per decade. Weighting the earlier,
-    tighter landmark twice lands inside the stable region in every case we
-    examined - synthetic valleys, gradient descent on quadratics and logistic
-    regression (always below :math:`2/L`, within a decade of it) and ten
-    task/optimizer pairs trained to convergence (``docs/finder.md``) - where
-    the centre (:math:`w = 1/2`) overshot on SGD tasks and :math:`w = 0` was
-    too timid on convex ones.
+    tighter landmark twice lands inside the stable region: on gradient descent
+    over quadratics and logistic regression the suggestion is below :math:`2/L`
+    and within a decade of it (the tests check both). How :math:`w` was chosen:
+    ``docs/evidence.md#finder-the-valley-rules``.
 
     Returns ``None`` with the reason for fewer than :data:`MIN_POINTS` usable
-    points, a curve that rises from the first step, or a drop below
-    :data:`FLAT_SIGMAS` noise SDs; a drop below :data:`WEAK_SIGMAS` SDs is
-    flagged in the reason.
+    points, a curve that rises from the first step, or a drop below the policy's
+    ``flat_sigmas`` noise SDs; a drop below ``weak_sigmas`` SDs is flagged in the
+    reason. ``policy`` (:class:`~lrkit.finder.FinderPolicy`) holds every number
+    used here (``edge_weight`` is :math:`w`).
 
     Example:
         >>> import numpy as np
@@ -172,10 +172,10 @@ def half_depth(lrs: object, losses: object, *, window: float | None = None) -> S
         >>> round(float(np.log10(s.lr)), 2)
         -2.4
     """
-    return _across(lrs, losses, EDGE_WEIGHT, "one third across the valley at half depth", window)
+    return _across(lrs, losses, "default", "one third across the valley at half depth", policy)
 
 
-def falling_half_depth(lrs: object, losses: object, *, window: float | None = None) -> Suggestion:
+def falling_half_depth(lrs: object, losses: object, *, policy: FinderPolicy = FinderPolicy()) -> Suggestion:
     """The ``falling`` rule: where the smoothed loss first falls through half depth (:math:`w = 0`).
 
     :func:`half_depth` with :math:`\\log_{10}\\eta^* = x_{fast}`: the lag-free
@@ -187,13 +187,10 @@ def falling_half_depth(lrs: object, losses: object, *, window: float | None = No
     *early* basin, while a full run's final loss is set by the noise floor the
     normalized steps leave, which is proportional to :math:`\\eta` and does not
     shrink as the gradients do (with SGD it does, so SGD's best rate sits
-    nearer the edge). On the development set of ``benchmarks/finder_dev.py``
-    trained to its noise floor it beat the default on 8 of 12 adaptive
-    workloads (and lost on SGD regression), and on the held-out built-in
-    benchmark it beat it on all three Adam/AdamW tasks (``docs/finder.md``).
-    The core cannot know the optimizer, so its default stays ``default``; the torch
-    runner's ``rule="auto"`` picks this rule for adaptive optimizers
-    (:func:`lrkit.torch._finder_rule.resolve_rule`).
+    nearer the edge). The core cannot know the optimizer, so its default stays
+    ``default``; the torch runner's ``rule="auto"`` picks this rule for adaptive
+    optimizers (:func:`lrkit.torch._finder_rule.resolve_rule`; the measurements:
+    ``docs/evidence.md#finder-the-automatic-rule``).
 
     Example:
         >>> import numpy as np
@@ -203,20 +200,20 @@ def falling_half_depth(lrs: object, losses: object, *, window: float | None = No
         >>> round(float(np.log10(s.lr)), 2)
         -3.02
     """
-    return _across(lrs, losses, 0.0, "where the valley at half depth begins", window)
+    return _across(lrs, losses, "falling", "where the valley at half depth begins", policy)
 
 
-def _across(lrs: object, losses: object, w: float, what: str, window: float | None) -> Suggestion:
-    """The point a fraction ``w`` of the way across the half-depth valley, in log-LR."""
-    v = valley_geometry(lrs, losses, window=window)
+def _across(lrs: object, losses: object, rule: str, what: str, policy: FinderPolicy) -> Suggestion:
+    """The point a fraction :func:`edge_weight` of the way across the half-depth valley, in log-LR."""
+    v = valley_geometry(lrs, losses, policy=policy)
     if isinstance(v, str):
         return _none(v)
     x, _, cut = _finite_prefix(lrs, losses, "default")
-    x_star = v.x_fast + w * (v.x_edge - v.x_fast)
+    x_star = v.x_fast + edge_weight(rule, policy) * (v.x_edge - v.x_fast)
     note = ""
     if not v.edge_seen:
         note = "; the loss never rose back to half depth, so the edge is the last usable rate"
-    if v.signal < WEAK_SIGMAS:
+    if v.signal < policy.weak_sigmas:
         note += (
             f"; weak signal: the drop is only {v.signal:.1f} noise SDs "
             "(repeat the sweep or use larger batches)"

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrkit.errors import LRKitError, check_int, check_range
-from lrkit.finder._batch import BATCHED_RULES, half_depth_rows, smooth_rows
+from lrkit.errors import LRKitError, check_instance, check_int
+from lrkit.finder._batch import half_depth_rows, smooth_rows
+from lrkit.finder._default import VALLEY_RULES
+from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._rules import suggest
-from lrkit.finder._smooth import DEFAULT_WINDOW, _check_curve
+from lrkit.finder._smooth import _check_curve
 from lrkit.finder._stop import divergence_index
 
-__all__ = ["bootstrap_interval", "DEFAULT_REPLICATES", "DEFAULT_LEVEL"]
-
-DEFAULT_REPLICATES = 200
-DEFAULT_LEVEL = 0.9
+__all__ = ["bootstrap_interval"]
 
 _SIGNS = np.array((-1.0, 1.0))
 
@@ -29,28 +28,25 @@ def bootstrap_interval(
     losses: object,
     *,
     rule: str = "default",
-    replicates: int = DEFAULT_REPLICATES,
-    level: float = DEFAULT_LEVEL,
     seed: int = 0,
-    window: float | None = None,
     repeats: np.ndarray | None = None,
+    policy: FinderPolicy = FinderPolicy(),
 ) -> tuple[float, float] | None:
     """Interval for a rule's suggestion from a wild bootstrap of the sweep's own noise.
 
     The curve (finite, before divergence) is split into a pilot smooth
-    :math:`\\tilde y` with half the rule's window and residuals
+    :math:`\\tilde y` with half the rule's window (``policy.pilot_ratio``) and residuals
     :math:`r_i = (y_i - \\tilde y_i) / \\sqrt{1 - H_{ii}}` (:math:`H_{ii}` the
     pilot's leverage: residuals about a fit are smaller than the noise). Each
     replicate builds :math:`y^*_i = \\tilde y_i + v_i r_i` with Rademacher signs
     :math:`v_i = \\pm 1`, re-applies the rule (which smooths at its own window)
     and keeps :math:`x^* = \\log_{10}\\eta^*`. The interval is the central
-    ``level`` percentile range of the :math:`x^*`, widened if needed to contain
+    ``policy.level`` percentile range of the :math:`x^*`, widened if needed to contain
     the suggestion. The pilot is narrower because a smoother's bias grows as
     the square of its window: around a 4x less biased pilot, each replicate
     goes through the rule's smoothing once, as the real sweep did, so the
-    spread of the replicates is the spread of the suggestion. On synthetic
-    sweeps the nominal 90% interval covered the noiseless curve's suggestion
-    in 87% of cases (``docs/finder.md``).
+    spread of the replicates is the spread of the suggestion (its coverage:
+    ``docs/evidence.md#finder-interval``).
 
     Why a *wild* bootstrap: batch noise grows along a sweep (large rates make
     noisy steps), and flipping each residual's sign in place keeps every point's
@@ -64,12 +60,11 @@ def bootstrap_interval(
         lrs: the sweep's rates.
         losses: the (mean) losses.
         rule: the rule to bootstrap.
-        replicates: number of bootstrap replicates (>= 20).
-        level: central coverage of the interval, in (0, 1).
         seed: seeds the signs (the interval is reproducible).
-        window: smoothing half-width in decades (``None``: the default).
         repeats: optional ``(r, n)`` array of repeated sweeps' losses on the
             same rates (``losses`` is then their mean).
+        policy: the tuned numbers: ``replicates``, ``level``, ``pilot_ratio``,
+            ``max_leverage``, ``min_answered``, and the rule's own.
 
     Returns:
         ``(lo, hi)`` with ``lo <= suggestion <= hi``, or ``None`` when the rule
@@ -80,13 +75,13 @@ def bootstrap_interval(
         >>> from lrkit.finder import synthetic
         >>> lrs = np.logspace(-6, 0, 80)
         >>> losses = synthetic.curve(lrs, noise=0.03)
-        >>> lo, hi = bootstrap_interval(lrs, losses, replicates=50)
+        >>> lo, hi = bootstrap_interval(lrs, losses, policy=FinderPolicy(replicates=50))
         >>> bool(lo <= suggest(lrs, losses).lr <= hi), round(float(np.log10(hi / lo)), 2)
         (True, 0.05)
     """
-    replicates = check_int("replicates", replicates, "bootstrap_interval", low=20)
-    level = check_range("level", level, "bootstrap_interval", 0.0, 1.0, low_open=True, high_open=True)
-    point = suggest(lrs, losses, rule, window=window)
+    check_instance("policy", policy, "bootstrap_interval", FinderPolicy)
+    replicates = policy.replicates
+    point = suggest(lrs, losses, rule, policy=policy)
     if point.lr is None:
         return None
     x, y = _check_curve(lrs, losses, "bootstrap_interval")
@@ -102,26 +97,24 @@ def bootstrap_interval(
                 f"`repeats` of bootstrap_interval must be an (r, >= {n}) array; got shape {sweeps.shape}."
             )
         sweeps = sweeps[:, :n]
-    pilot = 0.5 * (DEFAULT_WINDOW if window is None else float(window))
-    stars = _replicates(lr, y[:n], sweeps, rng, replicates, pilot)
-    if rule in BATCHED_RULES:
-        found = half_depth_rows(lr, stars, rule, window=window)
+    stars = _replicates(lr, y[:n], sweeps, rng, policy)
+    if rule in VALLEY_RULES:
+        found = half_depth_rows(lr, stars, rule, policy=policy)
     else:
-        found = [suggest(lr, star, rule, window=window).lr for star in stars]
+        found = [suggest(lr, star, rule, policy=policy).lr for star in stars]
     draws = [np.log10(v) for v in found if v is not None]
     # Replicates that yield no suggestion are dropped; if most of them do, the
     # curve is too ambiguous for a percentile interval to mean anything.
-    if len(draws) < replicates // 2:
+    if len(draws) < int(replicates * policy.min_answered):
         return None
-    tail = 50.0 * (1.0 - level)
+    tail = 50.0 * (1.0 - policy.level)
     lo, hi = np.percentile(draws, [tail, 100.0 - tail])
     p = float(point.lr)
     return (min(float(10.0**lo), p), max(float(10.0**hi), p))
 
 
 def _replicates(
-    lr: np.ndarray, y: np.ndarray, sweeps: np.ndarray | None, rng: np.random.Generator, replicates: int,
-    pilot: float,
+    lr: np.ndarray, y: np.ndarray, sweeps: np.ndarray | None, rng: np.random.Generator, policy: FinderPolicy,
 ) -> np.ndarray:
     """The ``(replicates, n)`` resampled curves: pilot fit plus sign-flipped, leverage-corrected residuals.
 
@@ -133,17 +126,18 @@ def _replicates(
     computed for all replicates with the same cut together.
     """
     n = y.size
+    pilot = policy.pilot_ratio * policy.smooth_window
     # A cut at 0 (no curve before divergence) resamples the whole sweep, as it always has.
-    own_cut = divergence_index(y) or n
+    own_cut = divergence_index(y, policy=policy) or n
     bases, cuts, signs = [], [], []
-    for _ in range(replicates):
+    for _ in range(policy.replicates):
         if sweeps is None:
             base = y
         else:
             base = sweeps[rng.integers(0, sweeps.shape[0], sweeps.shape[0])].mean(axis=0)
             if not np.all(np.isfinite(base)):
                 base = y
-        m = own_cut if base is y else (divergence_index(base) or n)
+        m = own_cut if base is y else (divergence_index(base, policy=policy) or n)
         bases.append(base)
         cuts.append(m)
         # rng.choice((-1.0, 1.0), size=m), the same draws, without choice's per-call overhead.
@@ -154,9 +148,9 @@ def _replicates(
     for m in np.unique(cut).tolist():
         rows = np.flatnonzero(cut == m)
         if sweeps is None:  # one curve: one pilot fit serves every replicate
-            fit, lev = (v[:1] for v in smooth_rows(x[:m], stars[rows[:1], :m], window=pilot))
+            fit, lev = (v[:1] for v in smooth_rows(x[:m], stars[rows[:1], :m], window=pilot, policy=policy))
         else:
-            fit, lev = smooth_rows(x[:m], stars[rows, :m], window=pilot)
-        resid = (stars[rows, :m] - fit) / np.sqrt(1.0 - np.clip(lev, 0.0, 0.9))
+            fit, lev = smooth_rows(x[:m], stars[rows, :m], window=pilot, policy=policy)
+        resid = (stars[rows, :m] - fit) / np.sqrt(1.0 - np.clip(lev, 0.0, policy.max_leverage))
         stars[rows, :m] = fit + np.array([signs[i] for i in rows.tolist()]) * resid
     return stars

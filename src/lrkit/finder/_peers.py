@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrkit.finder._suggestion import Suggestion, _finite_prefix, _nearest, _none
+from lrkit.finder._suggestion import ROUNDING_ULPS, Suggestion, _finite_prefix, _nearest, _none
 
 __all__ = ["steepest", "valley", "minimum_over_10"]
 
 
 def _flat(s: np.ndarray) -> bool:
     """True when a curve does not change beyond float rounding: no rule can read it."""
-    return bool(np.ptp(s) <= 64.0 * float(np.spacing(np.max(np.abs(s)))))
+    return bool(np.ptp(s) <= ROUNDING_ULPS * float(np.spacing(np.max(np.abs(s)))))
 
 
 def _ema(y: np.ndarray, beta: float, *, debias: bool) -> np.ndarray:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lrkit.errors import unknown_name
-from lrkit.finder._default import falling_half_depth, half_depth
+from lrkit.finder._default import VALLEY_RULES, falling_half_depth, half_depth
 from lrkit.finder._peers import minimum_over_10, steepest, valley
+from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._suggestion import Suggestion
 
 __all__ = ["rules", "suggest"]
 
-#: Rule name -> pure function ``(lrs, losses) -> Suggestion``.
+#: Rule name -> pure function ``(lrs, losses) -> Suggestion`` (lrkit's own rules, :data:`VALLEY_RULES`,
+#: also take ``policy=``; the peers keep their libraries' own numbers).
 rules: dict[str, Callable[[object, object], Suggestion]] = {
     "default": half_depth,
     "falling": falling_half_depth,
@@ -21,15 +23,16 @@ rules: dict[str, Callable[[object, object], Suggestion]] = {
 }
 
 
-def suggest(lrs: object, losses: object, rule: str = "default", *, window: float | None = None) -> Suggestion:
+def suggest(lrs: object, losses: object, rule: str = "default", *,
+            policy: FinderPolicy = FinderPolicy()) -> Suggestion:
     """Apply a suggestion rule to a sweep.
 
     Args:
         lrs: the sweep's learning rates (positive, strictly increasing).
         losses: the raw loss at each rate (NaN/inf allowed: the curve is cut there).
         rule: a name in :data:`rules`.
-        window: smoothing half-width in decades for the rules that use lrkit's
-            smoother (``default``, ``falling``); the peers keep their own EMA.
+        policy: the tuned numbers of lrkit's own rules (``default``, ``falling``:
+            smoothing, stop rule, valley); the peers keep their libraries' EMA and numbers.
 
     Returns:
         A :class:`Suggestion`; its ``lr`` is ``None`` with a reason on curves that
@@ -45,6 +48,6 @@ def suggest(lrs: object, losses: object, rule: str = "default", *, window: float
     """
     if not isinstance(rule, str) or rule not in rules:
         raise unknown_name("rule", rule, rules)
-    if rule in ("default", "falling"):
-        return rules[rule](lrs, losses, window=window)  # type: ignore[call-arg]
+    if rule in VALLEY_RULES:
+        return rules[rule](lrs, losses, policy=policy)  # type: ignore[call-arg]
     return rules[rule](lrs, losses)

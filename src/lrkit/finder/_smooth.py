@@ -17,19 +17,13 @@ import math
 import numpy as np
 
 from lrkit.errors import LRKitError, check_positive
+from lrkit.finder._policy import FinderPolicy
 
-__all__ = ["smooth", "noise_scale", "DEFAULT_WINDOW", "MIN_NEIGHBOURS"]
+__all__ = ["smooth", "noise_scale"]
 
-#: Default kernel half-width in decades of learning rate. A range-test descent
-#: spans about one to two decades; 0.3 decades averages the noise of a few
-#: batches without flattening the minimum.
-DEFAULT_WINDOW = 0.3
-
-#: Every local fit sees at least this many neighbours well inside its kernel
-#: (it is widened where the grid is sparse), so two points never define a
-#: "trend". Kept small so that on usual grids (>= 10 points per decade) the
-#: width in decades, not the grid, sets the smoothing.
-MIN_NEIGHBOURS = 3
+#: A local fit whose determinant is below this fraction of ``S_0 S_2`` has no slope to fit
+#: (float rounding, not a loss scale).
+_SINGULAR = 1e-12
 
 
 def _tricube(u: np.ndarray) -> np.ndarray:
@@ -65,7 +59,7 @@ def _solve_line(
     det = s0 * s2 - s1 * s1
     # A window whose points all share one x (or carry one point's weight) has no
     # slope to fit: fall back to the weighted mean there.
-    well_posed = det > 1e-12 * np.maximum(s0 * s2, 1e-300)
+    well_posed = det > _SINGULAR * np.maximum(s0 * s2, 1e-300)
     safe_det = np.where(well_posed, det, 1.0)
     line = (s2 * t0 - s1 * t1) / safe_det
     mean = t0 / np.where(s0 > 0, s0, 1.0)
@@ -95,13 +89,14 @@ def _local_linear(
     return _solve_line(s0, s1, s2, t0, t1, robust, y)
 
 
-def _spike_weights(y: np.ndarray) -> np.ndarray:
+def _spike_weights(y: np.ndarray, cut: float) -> np.ndarray:
     """Bisquare weights that remove isolated spikes (one bad batch) but keep trends.
 
     A spike is a point far from *both* neighbours on the same side, so its
     residual about the running 3-point median :math:`e_i = y_i - \\mathrm{med}(y_{i-1}, y_i, y_{i+1})`
     is large; on any monotone run, such as the blow-up, :math:`e_i = 0`. The
-    weight is :math:`(1 - (e_i / 6s)^2)_+^2` with :math:`s` the batch noise
+    weight is :math:`(1 - (e_i / c s)^2)_+^2` with :math:`c` the policy's ``spike_cut`` and
+    :math:`s` the batch noise
     :func:`noise_scale` (or the mean :math:`|e_i|` on a noiseless curve with a
     spike). Cleveland's refits, which judge residuals about the smooth itself,
     would instead treat a sharp blow-up, which no local line can follow, as a
@@ -111,14 +106,14 @@ def _spike_weights(y: np.ndarray) -> np.ndarray:
     med = y.copy()
     med[1:-1] = np.median(np.stack([y[:-2], y[1:-1], y[2:]]), axis=0)
     e = y - med
-    tiny = 1e-12 * max(float(np.max(np.abs(y))), 1e-300)
+    tiny = _SINGULAR * max(float(np.max(np.abs(y))), 1e-300)
     if float(np.max(np.abs(e))) <= tiny:
         return np.ones(n)
     # The scale is the batch noise (a third of the e_i are exactly 0, so their
     # own median would be far too small and cut honest points).
     s = noise_scale(y)
     s = s if s > tiny else float(np.mean(np.abs(e)))
-    u = e / (6.0 * s)
+    u = e / (cut * s)
     return np.clip(1.0 - u * u, 0.0, None) ** 2
 
 
@@ -139,8 +134,19 @@ def _kth_neighbour_distance(x: np.ndarray, k: int) -> np.ndarray:
     return best
 
 
+def bandwidths(x: np.ndarray, window: float, policy: FinderPolicy) -> np.ndarray:
+    """Each point's kernel half-width :math:`h_i = \\max(h, r\\,d_i)` on the grid ``x`` (decades).
+
+    :math:`d_i` is the distance to the ``policy.min_neighbours``-th nearest point and
+    :math:`r` is ``policy.neighbour_reach``, so a sparse grid still gives each fit its neighbours.
+    """
+    k = min(policy.min_neighbours, x.size - 1)
+    return np.maximum(window, policy.neighbour_reach * _kth_neighbour_distance(x, k))
+
+
 def smooth(
-    lrs: np.ndarray, losses: np.ndarray, *, window: float | None = None, robust: bool = True
+    lrs: np.ndarray, losses: np.ndarray, *, window: float | None = None, robust: bool = True,
+    policy: FinderPolicy = FinderPolicy(),
 ) -> np.ndarray:
     """Smooth a range-test curve without lag: robust local-linear regression in log-LR.
 
@@ -152,9 +158,10 @@ def smooth(
         (a_i, b_i) = \\arg\\min_{a,b} \\sum_j w_{ij}\\,\\delta_j\\,(y_j - a - b(x_j - x_i))^2,
         \\qquad w_{ij} = \\Bigl(1 - \\bigl|\\tfrac{x_j - x_i}{h_i}\\bigr|^3\\Bigr)_+^3
 
-    where :math:`h_i = \\max(h, 1.25\\,d_i)`, :math:`h` is ``window`` (decades)
-    and :math:`d_i` the distance to the :data:`MIN_NEIGHBOURS`-th nearest
-    point, so sparse grids still get a real fit. :math:`\\delta_j` are bisquare
+    where :math:`h_i = \\max(h, r\\,d_i)` (:func:`bandwidths`), :math:`h` is ``window``
+    (decades), :math:`d_i` the distance to the ``policy.min_neighbours``-th nearest point and
+    :math:`r` the policy's ``neighbour_reach``, so sparse grids still get a real fit.
+    :math:`\\delta_j` are bisquare
     robustness weights (Cleveland 1979) judged against a running 3-point
     median, so a single bad batch does not bend the curve while the blow-up, a
     run of rising points, is kept. The window is centred, so a straight line is
@@ -166,8 +173,9 @@ def smooth(
     Args:
         lrs: learning rates, positive and strictly increasing (a sweep).
         losses: finite losses, same length.
-        window: kernel half-width :math:`h` in decades (> 0); default 0.3.
+        window: kernel half-width :math:`h` in decades (> 0); ``None``: ``policy.smooth_window``.
         robust: down-weight isolated spikes.
+        policy: the tuned numbers (:class:`~lrkit.finder.FinderPolicy`).
 
     Returns:
         The smoothed losses, same length (a copy of ``losses`` when it has
@@ -188,23 +196,23 @@ def smooth(
         W. S. Cleveland, "Robust locally weighted regression and smoothing
         scatterplots", JASA 74 (1979).
     """
-    return _smooth_fit(lrs, losses, window=window, robust=robust)[0]
+    return _smooth_fit(lrs, losses, window=window, robust=robust, policy=policy)[0]
 
 
 def _smooth_fit(
-    lrs: object, losses: object, *, window: float | None = None, robust: bool = True
+    lrs: object, losses: object, *, window: float | None = None, robust: bool = True,
+    policy: FinderPolicy = FinderPolicy(),
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`smooth`, also returning each point's leverage (1.0 for curves under 3 points)."""
     x, y = _check_curve(lrs, losses, "smooth")
     if not np.all(np.isfinite(y)):
         raise LRKitError("`losses` of smooth must be finite; got a NaN or infinite value.")
-    h0 = DEFAULT_WINDOW if window is None else check_positive("window", window, "smooth")
+    h0 = policy.smooth_window if window is None else check_positive("window", window, "smooth")
     n = x.size
     if n < 3:
         return y.copy(), np.ones(n)
-    h = np.maximum(h0, 1.25 * _kth_neighbour_distance(x, min(MIN_NEIGHBOURS, n - 1)))
-    weights = _spike_weights(y) if robust else np.ones(n)
-    return _local_linear(x, y, h, weights)
+    weights = _spike_weights(y, policy.spike_cut) if robust else np.ones(n)
+    return _local_linear(x, y, bandwidths(x, h0, policy), weights)
 
 
 def noise_scale(losses: np.ndarray) -> float:

@@ -12,17 +12,18 @@ rise against the curve's own scale instead:
     \\text{bar}_i = b_i + \\tau \\max\\bigl(y_0 - b_i,\\; 4\\hat\\sigma_i,\\;
                                           10^{-6}\\max(|y_0|, |b_i|)\\bigr)
 
-where :math:`y_0` is the median of the first :data:`WARMUP` losses (the
+where :math:`y_0` is the median of the first ``stop_warmup`` losses (the
 starting level), :math:`b_i` the running minimum of the 3-point running median
 (the best level so far, immune to one lucky batch), :math:`\\hat\\sigma_i` the
 batch noise (the larger of :func:`~lrkit.finder.noise_scale` of the losses so
 far and the MAD of the starting plateau) and :math:`\\tau` the
-``diverge_threshold`` (default 2). With :math:`\\tau = 2` the bar is the
+``diverge_threshold`` (default 2; the numbers are fields of
+:class:`~lrkit.finder.FinderPolicy`). With :math:`\\tau = 2` the bar is the
 starting level plus the whole improvement: the loss now sits as far above
 where it began as it ever got below it. Before the loss has fallen by more
 than the noise, a rise must clear :math:`4\\tau` noise SDs. The sweep stops
 when **two consecutive** losses exceed their bars (one bad batch is not a
-trend); no check is made during the first :data:`WARMUP` losses. Every term
+trend); no check is made during the first ``stop_warmup`` losses. Every term
 but the last moves with an affine change :math:`y \\mapsto a y + c`
 (:math:`a > 0`), so the decision does not; the last is a floor for noiseless
 curves that have not moved yet, far below any real curve's variation. On
@@ -36,20 +37,11 @@ import math
 
 import numpy as np
 
-from lrkit.errors import check_positive
+from lrkit.errors import check_instance
+from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._running import RunningNoise
 
-__all__ = ["DivergenceMonitor", "divergence_index", "divergence_rows", "DEFAULT_THRESHOLD", "WARMUP"]
-
-#: Default :math:`\\tau`.
-DEFAULT_THRESHOLD = 2.0
-
-#: Losses seen before the first divergence check (they define the starting level).
-WARMUP = 10
-
-#: The noise floor of the scale, in noise SDs: before the loss has fallen by
-#: more than this, a rise must exceed :math:`\\tau` times it to count.
-NOISE_SIGMAS = 4.0
+__all__ = ["DivergenceMonitor", "divergence_index", "divergence_rows"]
 
 
 class DivergenceMonitor:
@@ -65,31 +57,34 @@ class DivergenceMonitor:
     a whole sweep stays :math:`O(n \\log n)` even if every loss needs it.
 
     Args:
-        threshold: :math:`\\tau` (> 0), the rise above the best level, in units
-            of the improvement so far, that counts as divergence.
+        policy: the tuned numbers; :math:`\\tau` is ``policy.diverge_threshold``, the rise
+            above the best level, in units of the improvement so far, that counts as divergence.
 
     Example:
-        >>> m = DivergenceMonitor(threshold=2.0)
+        >>> m = DivergenceMonitor()
         >>> [m.update(v) for v in [5, 5, 5, 5, 5, 4, 3, 2, 1, 1, 9, 12]][-3:]
         [False, False, True]
     """
 
-    def __init__(self, threshold: float = DEFAULT_THRESHOLD) -> None:
-        self.threshold = check_positive("diverge_threshold", threshold, "range_test")
+    def __init__(self, *, policy: FinderPolicy = FinderPolicy()) -> None:
+        self.policy = check_instance("policy", policy, "DivergenceMonitor", FinderPolicy)
+        # Read once: update() runs once per optimizer update.
+        self.threshold = policy.diverge_threshold
+        self._warmup, self._sigmas, self._floor = policy.stop_warmup, policy.noise_sigmas, policy.level_floor
         self._losses: list[float] = []
         self._best = math.inf
         self._above_before = False
         self._start: float | None = None
         self._plateau = 0.0
         self._noise = RunningNoise()
-        self._fixed = (0.0, 0.0, 0.0)  # start, |start|, NOISE_SIGMAS * plateau once warmed up
+        self._fixed = (0.0, 0.0, 0.0)  # start, |start|, noise_sigmas * plateau once warmed up
         #: Whether each loss so far was above its bar.
         self.above: list[bool] = []
 
     def _levels(self) -> tuple[float, float, float]:
         """``(start, plateau noise, floor)``, the first two fixed once the warm-up is over."""
         if self._start is None:
-            head = self._losses[:WARMUP]
+            head = self._losses[: self._warmup]
             start = _median(head)
             # Early in a sweep few points make any one scale estimate unreliable
             # (the MAD of ten second differences can come out 4x too small); the
@@ -103,16 +98,16 @@ class DivergenceMonitor:
         # plateau from counting as divergence. It only matters while the curve's
         # own variation is below it, so the invariance to adding a constant holds
         # for offsets up to ~1e5 times the loss's variation.
-        floor = 1e-6 * max(abs(self._start), abs(self._best))
+        floor = self._floor * max(abs(self._start), abs(self._best))
         return self._start, self._plateau, floor
 
     def bar(self) -> float:
         """The current bar :math:`\\text{bar}_i` (``inf`` during the warm-up)."""
-        if len(self._losses) < WARMUP:
+        if len(self._losses) < self._warmup:
             return float("inf")
         start, plateau, floor = self._levels()
         sigma = max(self._noise.scale(self._losses), plateau)
-        scale = max(start - self._best, NOISE_SIGMAS * sigma, floor)
+        scale = max(start - self._best, self._sigmas * sigma, floor)
         return float(self._best + self.threshold * scale)
 
     def update(self, loss: float) -> bool:
@@ -131,19 +126,20 @@ class DivergenceMonitor:
             med = value
         best = self._best = min(self._best, med)
         above = False
-        if n >= WARMUP:
-            if n == WARMUP:
+        warmup = self._warmup
+        if n >= warmup:
+            if n == warmup:
                 # The warm-up losses were not judged as they came; flag them against
                 # the first bar now, so that the offline cut can see a blow-up that
                 # began inside the warm-up (the stop decisions are unchanged).
                 first = self.bar()
                 self.above = [v > first for v in losses[:-1]]
-                self._fixed = (self._start, abs(self._start), NOISE_SIGMAS * self._plateau)
+                self._fixed = (self._start, abs(self._start), self._sigmas * self._plateau)
             # The bar without the whole-curve noise term is a lower bound of the
             # bar; only a loss above it needs the full bar. (The terms are those of
             # _levels() and bar(), written out: this runs once per update.)
             start, abs_start, noise_floor = self._fixed
-            floor = 1e-6 * max(abs_start, abs(best))
+            floor = self._floor * max(abs_start, abs(best))
             cheap = best + self.threshold * max(start - best, noise_floor, floor)
             above = value > cheap and value > self.bar()
         self.above.append(above)
@@ -159,7 +155,7 @@ def _median(values: list[float]) -> float:
     return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
 
 
-def divergence_index(losses: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> int | None:
+def divergence_index(losses: np.ndarray, *, policy: FinderPolicy = FinderPolicy()) -> int | None:
     """Where the unstable end of a sweep begins, or None if it never diverged.
 
     The offline twin of :class:`DivergenceMonitor`, used by the suggestion rules
@@ -169,6 +165,10 @@ def divergence_index(losses: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -
     one point allowed), because an unstable loss oscillates - a step far above
     the bar is often followed by one far *below* the true curve, which must
     not be read as the minimum.
+
+    Args:
+        losses: the sweep's losses (a non-finite one ends the sweep).
+        policy: the tuned numbers of the stop rule (:class:`~lrkit.finder.FinderPolicy`).
 
     Example:
         >>> divergence_index([5, 5, 5, 5, 5, 4, 3, 2, 1, 1, 9, 12, 30])
@@ -180,7 +180,7 @@ def divergence_index(losses: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -
     """
     y = np.asarray(losses, dtype=np.float64)
     bad = np.flatnonzero(~np.isfinite(y))
-    monitor = DivergenceMonitor(threshold)
+    monitor = DivergenceMonitor(policy=policy)
     end = int(bad[0]) if bad.size else None
     for i, v in enumerate(y[:end].tolist()):
         if monitor.update(v):
@@ -227,7 +227,7 @@ def _noise_rows(y: np.ndarray, d2: np.ndarray | None = None) -> np.ndarray:
     return 1.4826 * mad / math.sqrt(6.0)
 
 
-def divergence_rows(losses: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> np.ndarray:
+def divergence_rows(losses: np.ndarray, *, policy: FinderPolicy = FinderPolicy()) -> np.ndarray:
     """:func:`divergence_index` of every row of a finite ``(r, n)`` array at once (-1 for None).
 
     The monitor's quantities are computed for all rows and steps together:
@@ -241,7 +241,7 @@ def divergence_rows(losses: np.ndarray, threshold: float = DEFAULT_THRESHOLD) ->
 
     Args:
         losses: an ``(r, n)`` array of finite losses, one curve per row.
-        threshold: :math:`\\tau`, as for :func:`divergence_index`.
+        policy: the tuned numbers, as for :func:`divergence_index`.
 
     Returns:
         An ``int64`` array of ``r`` cut indices, ``-1`` where a row did not diverge.
@@ -255,33 +255,34 @@ def divergence_rows(losses: np.ndarray, threshold: float = DEFAULT_THRESHOLD) ->
     y = np.asarray(losses, dtype=np.float64)
     r, n = y.shape
     out = np.full(r, -1, dtype=np.int64)
-    if n <= WARMUP:  # a stop needs two judged losses, the first at index WARMUP - 1
+    warmup, sigmas = policy.stop_warmup, policy.noise_sigmas
+    if n <= warmup:  # a stop needs two judged losses, the first at index warmup - 1
         return out
-    tau = float(threshold)
+    tau = policy.diverge_threshold
     med = y.copy()
     med[:, 1] = (y[:, 0] + y[:, 1]) / 2
     med[:, 2:] = _median_of_three(y[:, :-2], y[:, 1:-1], y[:, 2:])
     best = np.minimum.accumulate(med, axis=1)
-    head = y[:, :WARMUP]
+    head = y[:, :warmup]
     start = _median_rows(head)[:, None]
     plateau = (1.4826 * _median_rows(np.abs(head - start)))[:, None]
-    floor = 1e-6 * np.maximum(np.abs(start), np.abs(best))
-    cheap = best + tau * np.maximum(np.maximum(start - best, NOISE_SIGMAS * plateau), floor)
+    floor = policy.level_floor * np.maximum(np.abs(start), np.abs(best))
+    cheap = best + tau * np.maximum(np.maximum(start - best, sigmas * plateau), floor)
     d2 = np.diff(y, n=2, axis=1)  # a prefix's second differences are a prefix of these
 
     def full_bar(rows: np.ndarray, j: int) -> np.ndarray:
         sigma = np.maximum(_noise_rows(y[rows, : j + 1], d2[rows, : j - 1]), plateau[rows, 0])
-        scale = np.maximum(np.maximum(start[rows, 0] - best[rows, j], NOISE_SIGMAS * sigma), floor[rows, j])
+        scale = np.maximum(np.maximum(start[rows, 0] - best[rows, j], sigmas * sigma), floor[rows, j])
         return best[rows, j] + tau * scale
 
     above = np.zeros((r, n), dtype=bool)
     every = np.arange(r)
-    first = full_bar(every, WARMUP - 1)  # the warm-up losses are flagged against the first bar
-    above[:, : WARMUP - 1] = y[:, : WARMUP - 1] > first[:, None]
-    above[:, WARMUP - 1] = (y[:, WARMUP - 1] > cheap[:, WARMUP - 1]) & (y[:, WARMUP - 1] > first)
+    first = full_bar(every, warmup - 1)  # the warm-up losses are flagged against the first bar
+    above[:, : warmup - 1] = y[:, : warmup - 1] > first[:, None]
+    above[:, warmup - 1] = (y[:, warmup - 1] > cheap[:, warmup - 1]) & (y[:, warmup - 1] > first)
     candidate = y > cheap
     running = np.ones(r, dtype=bool)
-    for j in range(WARMUP, n):
+    for j in range(warmup, n):
         rows = np.flatnonzero(running & candidate[:, j])
         if rows.size == 0:
             continue

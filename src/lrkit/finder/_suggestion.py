@@ -7,10 +7,15 @@ import numpy as np
 
 from lrkit.finder._smooth import _check_curve
 
-__all__ = ["Suggestion", "MIN_POINTS"]
+__all__ = ["Suggestion", "MIN_POINTS", "ROUNDING_ULPS"]
 
-#: Fewer finite points than this cannot show a plateau, a descent and a minimum.
+#: Fewer finite points than this cannot show a plateau, a descent and a minimum
+#: (a few points each: a structural minimum, not a tuned number).
 MIN_POINTS = 8
+
+#: A curve whose range is within this many units in the last place of its largest value
+#: does not change beyond float rounding: no rule can read it (float resolution, not a loss scale).
+ROUNDING_ULPS = 64.0
 
 @dataclasses.dataclass(frozen=True)
 class Suggestion:

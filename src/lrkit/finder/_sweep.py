@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -9,14 +10,17 @@ from typing import Any
 
 import numpy as np
 
-from lrkit.errors import LRKitError, check_choice, check_count, check_int, check_positive
-from lrkit.finder._interval import DEFAULT_REPLICATES, bootstrap_interval
+from lrkit.errors import (
+    LRKitError, check_choice, check_count, check_instance, check_int, check_positive,
+)
+from lrkit.finder._interval import bootstrap_interval
+from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._result import FinderResult
 from lrkit.finder._rules import rules, suggest
 from lrkit.finder._smooth import smooth
-from lrkit.finder._stop import DEFAULT_THRESHOLD, DivergenceMonitor, divergence_index
+from lrkit.finder._stop import DivergenceMonitor, divergence_index
 
-__all__ = ["range_test", "sweep_schedule", "MIN_STEPS", "SWEEP_BYTES_PER_STEP"]
+__all__ = ["range_test", "sweep_schedule", "Sweep", "MIN_STEPS", "SWEEP_BYTES_PER_STEP"]
 
 #: Fewest steps a sweep may have: the rules need a plateau, a descent and a
 #: minimum of a few points each (see ``MIN_POINTS`` of the rules).
@@ -42,20 +46,69 @@ def sweep_schedule(start: float, end: float, num_steps: int, mode: str = "exp") 
     return factory(start=start, end=end, steps=num_steps)
 
 
-def _check_args(
-    step_fn: Any, start: Any, end: Any, num_steps: Any, mode: Any, rule: Any
-) -> tuple[float, float, int]:
+@dataclasses.dataclass(frozen=True)
+class Sweep:
+    """The rates a range test tries: ``num_steps`` rates from ``start`` to ``end``, one update each.
+
+    The defaults span every rate a model plausibly trains at (``1e-7`` moves nothing,
+    ``10`` blows up nearly anything) in 100 updates: about 12 points per decade, which
+    the smoother needs to see a descent of one or two decades.
+
+    Attributes:
+        start: the first rate (> 0).
+        end: the last rate (> ``start``).
+        num_steps: rates in the sweep, at least :data:`MIN_STEPS`.
+        mode: ``"exp"`` (a geometric grid, the default) or ``"linear"``.
+
+    Raises:
+        LRKitError: for a bad field (the message names ``Sweep``).
+
+    Example:
+        >>> Sweep(start=1e-4, end=1.0, num_steps=20).schedule()(0)
+        0.0001
+        >>> Sweep(start=1.0, end=0.5)
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: `end` of Sweep must be > start=1; got 0.5.
+    """
+
+    start: float = 1e-7
+    end: float = 10.0
+    num_steps: int = 100
+    mode: str = "exp"
+
+    def __post_init__(self) -> None:
+        start = check_positive("start", self.start, "Sweep")
+        end = check_positive("end", self.end, "Sweep")
+        if end <= start:
+            raise LRKitError(f"`end` of Sweep must be > start={start:g}; got {end:g}.")
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
+        num_steps = check_count("num_steps", self.num_steps, "Sweep", low=MIN_STEPS,
+                                bytes_each=SWEEP_BYTES_PER_STEP)
+        object.__setattr__(self, "num_steps", num_steps)
+        check_choice("mode", self.mode, "Sweep", ("exp", "linear"))
+
+    def schedule(self) -> Any:
+        """The sweep as an lrkit schedule (:func:`sweep_schedule`)."""
+        return sweep_schedule(self.start, self.end, self.num_steps, self.mode)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``start``, ``end``, ``num_steps``, ``mode`` as plain data."""
+        return dataclasses.asdict(self)
+
+
+def _check_args(step_fn: Any, sweep: Any, rule: Any, policy: Any, seed: Any, hooks: dict[str, Any]) -> None:
+    """Every argument of :func:`range_test` but the step function's results, before anything runs."""
     if not callable(step_fn):
         raise LRKitError(f"`step_fn` of range_test must be callable as step_fn(lr) -> loss; got {step_fn!r}.")
-    start = check_positive("start", start, "range_test")
-    end = check_positive("end", end, "range_test")
-    if end <= start:
-        raise LRKitError(f"`end` of range_test must be > start={start:g}; got {end:g}.")
-    num_steps = check_count("num_steps", num_steps, "range_test", low=MIN_STEPS,
-                            bytes_each=SWEEP_BYTES_PER_STEP)
-    check_choice("mode", mode, "range_test", ("exp", "linear"))
+    check_instance("sweep", sweep, "range_test", Sweep)
+    check_instance("policy", policy, "range_test", FinderPolicy)
     suggest([], [], rule)  # raises the unknown-rule error, listing the valid ones
-    return start, end, num_steps
+    check_int("seed", seed, "range_test", low=0)
+    for name, hook in hooks.items():
+        if hook is not None and not callable(hook):
+            raise LRKitError(f"`{name}` of range_test must be callable or None; got {hook!r}.")
 
 
 def _as_loss(value: Any, step: int) -> float:
@@ -74,23 +127,18 @@ def _as_loss(value: Any, step: int) -> float:
 def range_test(
     step_fn: Callable[[float], float],
     *,
-    start: float = 1e-7,
-    end: float = 10.0,
-    num_steps: int = 100,
-    mode: str = "exp",
+    sweep: Sweep = Sweep(),
     rule: str = "default",
-    diverge_threshold: float = DEFAULT_THRESHOLD,
-    smooth_window: float | None = None,
+    policy: FinderPolicy = FinderPolicy(),
     interval: bool = True,
+    seed: int = 0,
     on_step: Callable[[int, float, float], bool | None] | None = None,
     allreduce: Callable[[float], float] | None = None,
-    seed: int = 0,
-    replicates: int = DEFAULT_REPLICATES,
 ) -> FinderResult:
     """Run a learning-rate range test over any ``step_fn(lr) -> loss``.
 
     Step ``t`` uses the rate :math:`\\eta_t = s(t)` of the sweep schedule
-    (:func:`sweep_schedule`): geometric, :math:`\\eta_t = \\eta_0 (\\eta_1/\\eta_0)^{t/(T-1)}`,
+    (:meth:`Sweep.schedule`): geometric, :math:`\\eta_t = \\eta_0 (\\eta_1/\\eta_0)^{t/(T-1)}`,
     or linear. ``step_fn`` must do one real optimizer update at that rate and
     return that update's loss. The sweep stops early when
 
@@ -108,19 +156,15 @@ def range_test(
 
     Args:
         step_fn: ``step_fn(lr) -> float``, one optimizer update at ``lr``.
-        start: first rate (> 0).
-        end: last rate (> start).
-        num_steps: number of rates, at least :data:`MIN_STEPS`.
-        mode: ``"exp"`` (geometric grid, the default) or ``"linear"``.
+        sweep: the rates (:class:`Sweep`: ``start``, ``end``, ``num_steps``, ``mode``).
         rule: the rule for ``suggestion``: a name in :data:`~lrkit.finder.rules`.
-        diverge_threshold: :math:`\\tau` of the divergence bar (> 0).
-        smooth_window: smoothing half-width in decades (``None``: 0.3).
+        policy: the tuned numbers of the stop rule, the smoother, the rules and the
+            interval (:class:`~lrkit.finder.FinderPolicy`; the default is the measured one).
         interval: compute the bootstrap interval.
+        seed: seeds the bootstrap.
         on_step: called after each step with ``(t, lr, loss)``; True stops.
         allreduce: applied to each loss before it is recorded and judged (for
             DDP, a mean over ranks, so every rank stops at the same step).
-        seed: seeds the bootstrap.
-        replicates: bootstrap replicates.
 
     Returns:
         A :class:`~lrkit.finder.FinderResult`; its ``wall_time`` is the sweep loop's
@@ -133,24 +177,16 @@ def range_test(
     Example:
         >>> from lrkit.finder import synthetic
         >>> problem = synthetic.quadratic(lipschitz=4.0)          # diverges above 2/L = 0.5
-        >>> result = range_test(problem.step, start=1e-5, end=10.0, num_steps=80)
+        >>> result = range_test(problem.step, sweep=Sweep(start=1e-5, end=10.0, num_steps=80))
         >>> result.stop_reason, result.suggestion < problem.stability_limit
         ('diverged', True)
     """
-    start, end, num_steps = _check_args(step_fn, start, end, num_steps, mode, rule)
-    check_positive("diverge_threshold", diverge_threshold, "range_test")
-    if smooth_window is not None:
-        check_positive("smooth_window", smooth_window, "range_test")
-    for name, hook in (("on_step", on_step), ("allreduce", allreduce)):
-        if hook is not None and not callable(hook):
-            raise LRKitError(f"`{name}` of range_test must be callable or None; got {hook!r}.")
-    check_int("seed", seed, "range_test", low=0)
-    check_int("replicates", replicates, "range_test", low=20)
-    schedule = sweep_schedule(start, end, num_steps, mode)
-    grid = np.asarray(schedule(np.arange(num_steps)), dtype=np.float64)
+    _check_args(step_fn, sweep, rule, policy, seed, {"on_step": on_step, "allreduce": allreduce})
+    schedule = sweep.schedule()
+    grid = np.asarray(schedule(np.arange(sweep.num_steps)), dtype=np.float64)
 
     rates = grid.tolist()
-    monitor = DivergenceMonitor(diverge_threshold)
+    monitor = DivergenceMonitor(policy=policy)
     judge = monitor.update
     losses: list[float] = []
     stop_reason = "completed"
@@ -184,20 +220,11 @@ def range_test(
         np.asarray(losses),
         stop_reason=stop_reason,
         rule=rule,
-        window=smooth_window,
+        policy=policy,
         interval=interval,
         seed=seed,
-        replicates=replicates,
         wall_time=wall_time,
-        meta={
-            "start": start,
-            "end": end,
-            "num_steps": num_steps,
-            "mode": mode,
-            "schedule": schedule.to_spec(),
-            "diverge_threshold": float(diverge_threshold),
-            "loop_cpu_time": loop_cpu_time,
-        },
+        meta={**sweep.to_dict(), "schedule": schedule.to_spec(), "loop_cpu_time": loop_cpu_time},
     )
 
 
@@ -207,10 +234,9 @@ def _finish(
     *,
     stop_reason: str,
     rule: str,
-    window: float | None,
+    policy: FinderPolicy,
     interval: bool,
     seed: int,
-    replicates: int,
     wall_time: float,
     meta: dict[str, Any],
     repeats: np.ndarray | None = None,
@@ -219,20 +245,18 @@ def _finish(
     smoothed = np.full(losses.shape, np.nan)
     bad = np.flatnonzero(~np.isfinite(losses))
     n = int(bad[0]) if bad.size else losses.size
-    cut = divergence_index(losses[:n], meta.get("diverge_threshold", DEFAULT_THRESHOLD))
+    cut = divergence_index(losses[:n], policy=policy)
     n = n if cut is None else cut
     if n >= 1:
-        smoothed[:n] = smooth(lrs[:n], losses[:n], window=window)
-    found = {name: suggest(lrs, losses, name, window=window) for name in rules}
+        smoothed[:n] = smooth(lrs[:n], losses[:n], policy=policy)
+    found = {name: suggest(lrs, losses, name, policy=policy) for name in rules}
     chosen = found[rule]
     suggestions = {name: s.lr for name, s in found.items()}
     band = None
     if interval and chosen.lr is not None:
-        band = bootstrap_interval(
-            lrs, losses, rule=rule, seed=seed, window=window, replicates=replicates, repeats=repeats
-        )
-    meta = {**meta, "smooth_window": window, "interval_method": "wild bootstrap" if interval else None,
-            "replicates": replicates if interval else 0, "seed": seed, "index": chosen.index}
+        band = bootstrap_interval(lrs, losses, rule=rule, seed=seed, repeats=repeats, policy=policy)
+    meta = {**meta, "policy": policy.to_dict(), "interval_method": "wild bootstrap" if interval else None,
+            "replicates": policy.replicates if interval else 0, "seed": seed, "index": chosen.index}
     return FinderResult(
         lrs=lrs,
         losses=losses,

@@ -199,7 +199,7 @@ def finder_explained(
         >>> bool(r.rates[1] < 2.0 < r.rates[2])
         True
     """
-    from lrkit.finder import range_test
+    from lrkit.finder import Sweep, range_test
 
     q = Noisy(
         Quadratic(condition=10.0, L=1.0, x0=(-3.0, 3.0)),
@@ -215,14 +215,8 @@ def finder_explained(
         x = x - lr * q.grad(x, rng)
         return float(loss)
 
-    result = range_test(
-        step_fn,
-        start=1e-4,
-        end=10.0,
-        num_steps=check_int("num_steps", num_steps, "finder_explained"),
-        interval=False,
-        seed=seed,
-    )
+    sweep = Sweep(start=1e-4, end=10.0, num_steps=check_int("num_steps", num_steps, "finder_explained"))
+    result = range_test(step_fn, sweep=sweep, interval=False, seed=seed)
     if result.suggestion is None:  # only with settings that leave too few points before the blow-up
         raise LRKitError(
             f"the range test of finder_explained gave no suggestion ({result.reason}); raise `num_steps`."

@@ -28,8 +28,9 @@ def plot_finder(result: Any, *, ax: Any = None, title: str | None = None) -> Any
         The matplotlib figure.
 
     Example:
-        >>> from lrkit.finder import range_test, synthetic
-        >>> r = range_test(synthetic.quadratic().step, start=1e-5, end=10.0, num_steps=60, interval=False)
+        >>> from lrkit.finder import Sweep, range_test, synthetic
+        >>> r = range_test(synthetic.quadratic().step, sweep=Sweep(start=1e-5, end=10.0, num_steps=60),
+        ...                interval=False)
         >>> ax = plot_finder(r).axes[0]
         >>> ax.get_xscale(), ax.get_xlabel()
         ('log', 'learning rate (log scale)')

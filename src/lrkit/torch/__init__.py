@@ -5,6 +5,7 @@ Importing this package requires the ``torch`` extra (``pip install lrkit[torch]`
 """
 
 from lrkit.torch._finder import find_lr
+from lrkit.torch._finder_options import Update, Validation
 from lrkit.torch._scheduler import LRScheduler
 from lrkit.torch._state import TrainingSnapshot, preserved, snapshot
 from lrkit.torch._autopilot import Autopilot
@@ -14,6 +15,8 @@ __all__: list[str] = [
     "LRScheduler",
     "TrainingSnapshot",
     "find_lr",
+    "Update",
+    "Validation",
     "preserved",
     "snapshot",
     "Watchdog",

@@ -41,8 +41,7 @@ import numpy as np
 import torch
 
 from lrkit.errors import LRKitError, check_choice, check_int, check_positive
-from lrkit.finder import DivergenceMonitor, suggest, sweep_schedule, valley_geometry
-from lrkit.finder._default import WEAK_SIGMAS
+from lrkit.finder import DivergenceMonitor, FinderPolicy, suggest, sweep_schedule, valley_geometry
 from lrkit.schedules import Schedule, warmup_cosine, wsd
 from lrkit.torch._finder_rule import is_adaptive, resolve_rule
 
@@ -185,7 +184,8 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
         # The signal is the valley's depth: it measures the valley rules (default, falling) only.
         own = adaptive and chosen_by == rule and rule in VALLEY_RULES
         valley = valley_geometry(lrs, losses) if own else None
-        trusted = valley is not None and not isinstance(valley, str) and valley.signal >= WEAK_SIGMAS
+        weak = FinderPolicy().weak_sigmas
+        trusted = valley is not None and not isinstance(valley, str) and valley.signal >= weak
         low = 0.0 if trusted else r / 30
         clipped = min(max(peak, low), r / 3)
         if clipped != peak:

@@ -52,7 +52,7 @@ def default_forward(model: torch.nn.Module, batch: Any) -> tuple[Any, Any]:
     raise LRKitError(
         "`train_loader` of find_lr must yield (inputs, target) pairs or dicts with 'input' and 'target' "
         "keys; "
-        f"got {kind}. Pass forward=lambda model, batch: (output, target) for other layouts."
+        f"got {kind}. Pass update=Update(forward=lambda model, batch: (output, target)) for other layouts."
     )
 
 

@@ -8,10 +8,9 @@ update (Adam, RMSprop, AdaGrad, ...) is about :math:`\\eta` per coordinate
 whatever the gradient's scale, so its noise floor stays proportional to
 :math:`\\eta`, and the sweep's blow-up edge says little about the long-run
 optimum; the ``falling`` rule (where the loss first falls through half its
-depth, the lag-free steepest point) ignores that edge. Measured on a
-development set of 20 workloads that are not the built-in tasks, then
-confirmed on the held-out built-in benchmark (``docs/finder.md``,
-``BENCHMARKS.md``: finder_dev and finder_regret).
+depth, the lag-free steepest point) ignores that edge. The rule of each kind
+is a field of :class:`lrkit.finder.FinderPolicy` (``adaptive_rule``, ``sgd_rule``);
+the measurements are in ``docs/evidence.md#finder-the-automatic-rule``.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from __future__ import annotations
 import torch
 
 from lrkit.errors import unknown_name
-from lrkit.finder import rules
+from lrkit.finder import FinderPolicy, rules
 
 __all__ = ["ADAPTIVE_OPTIMIZERS", "is_adaptive", "resolve_rule"]
 
@@ -47,12 +46,10 @@ def is_adaptive(optimizer: torch.optim.Optimizer) -> bool:
     Adams, Lion, LAMB, Adan, ...) normalizes its update by running moments the same way, and
     ``betas`` is how they all spell those moments. The SGD family has no ``betas``.
 
-    Measured (``benchmarks/finder_kind.py``, the finder development set): a from-scratch Adam,
-    which a class check misses, gives the same sweeps and the same regrets as torch's Adam on
-    all 8 (workload, budget) cells, so it must get Adam's rule; for Lion, ``falling`` had the
-    lower mean regret in 3 of the 4 (task kind, budget) groups, and so it had for torch's
-    Adafactor, which has no ``betas`` (its second moment decays by ``beta2_decay``) and is in
-    :data:`ADAPTIVE_OPTIMIZERS` by class.
+    A from-scratch Adam, which a class check misses, gives the same sweeps as torch's Adam, so
+    it must get Adam's rule; torch's Adafactor has no ``betas`` (its second moment decays by
+    ``beta2_decay``) and is in :data:`ADAPTIVE_OPTIMIZERS` by class (the measurements for Lion,
+    Adafactor and a hand-written Adam: ``BENCHMARKS.md``, section ``finder_kind``).
 
     Example:
         >>> import torch
@@ -66,16 +63,18 @@ def is_adaptive(optimizer: torch.optim.Optimizer) -> bool:
     return isinstance(optimizer, ADAPTIVE_OPTIMIZERS) or any("betas" in g for g in optimizer.param_groups)
 
 
-def resolve_rule(rule: str, optimizer: torch.optim.Optimizer) -> str:
+def resolve_rule(rule: str, optimizer: torch.optim.Optimizer, policy: FinderPolicy = FinderPolicy()) -> str:
     """Return the rule name to use: ``rule`` itself, or for ``"auto"`` the optimizer's kind's.
 
     Args:
         rule: ``"auto"`` or a name in :data:`lrkit.finder.rules`.
         optimizer: the optimizer the sweep steps.
+        policy: names the rule of each kind (``adaptive_rule``, ``sgd_rule``).
 
     Returns:
-        ``"falling"`` for an adaptive optimizer (:func:`is_adaptive`), ``"default"``
-        otherwise, when ``rule == "auto"``; else ``rule``.
+        ``policy.adaptive_rule`` (``"falling"``) for an adaptive optimizer
+        (:func:`is_adaptive`), ``policy.sgd_rule`` (``"default"``) otherwise, when
+        ``rule == "auto"``; else ``rule``.
 
     Raises:
         LRKitError: for a name that is neither ``"auto"`` nor a registered rule.
@@ -89,7 +88,7 @@ def resolve_rule(rule: str, optimizer: torch.optim.Optimizer) -> str:
         'valley'
     """
     if rule == "auto":
-        return "falling" if is_adaptive(optimizer) else "default"
+        return policy.adaptive_rule if is_adaptive(optimizer) else policy.sgd_rule
     if rule not in rules:
         raise unknown_name("rule", rule, ["auto", *rules])
     return rule

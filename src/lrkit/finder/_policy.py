@@ -1,0 +1,109 @@
+"""``FinderPolicy``: every tuned number of the range test, with its reason and its evidence.
+
+The mechanism (the sweep, the smoother, the stop rule, the half-depth valley, the wild
+bootstrap) is in the other modules of :mod:`lrkit.finder`; the numbers they were tuned
+with are here, in one frozen record passed as ``policy=`` to
+:func:`~lrkit.finder.range_test`, :func:`~lrkit.finder.suggest`,
+:func:`~lrkit.finder.bootstrap_interval`, :func:`~lrkit.finder.combine`,
+:class:`~lrkit.finder.DivergenceMonitor` and ``lrkit.torch.find_lr``. Its defaults are
+the measured values; a benchmark or a cross-validation varies a field by passing
+``FinderPolicy(field=value)``.
+"""
+
+from __future__ import annotations
+
+from lrkit._policy import (
+    Policy, at_least, choice, fraction, integer, non_negative, policy_record, positive, tuned,
+)
+
+__all__ = ["FinderPolicy", "RULE_NAMES"]
+
+#: The names of the registered suggestion rules (``lrkit.finder.rules``), for the fields that name one.
+RULE_NAMES = ("default", "falling", "steepest", "valley", "minimum/10")
+
+_SMOOTH = "docs/evidence.md#finder-smoothing"
+_STOP = "docs/evidence.md#finder-stop-rule"
+_VALLEY = "docs/evidence.md#finder-the-valley-rules"
+_INTERVAL = "docs/evidence.md#finder-interval"
+_AUTO = "docs/evidence.md#finder-the-automatic-rule"
+
+
+@policy_record
+class FinderPolicy(Policy):
+    """The tuned numbers of lrkit's range test: smoothing, stop rule, valley rules, interval, auto rule.
+
+    Example:
+        >>> p = FinderPolicy()
+        >>> p.smooth_window, p.diverge_threshold, round(p.edge_weight, 3), p.replicates
+        (0.3, 2.0, 0.333, 200)
+        >>> FinderPolicy(diverge_threshold=0)
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: `diverge_threshold` of FinderPolicy must be a finite number > 0; got 0.
+    """
+
+    # -- smoothing (lrkit.finder.smooth) ---------------------------------------------------------
+    smooth_window: float = tuned(
+        0.3, "kernel half-width in decades: a descent spans 1-2 decades, 0.3 averages a few batches' "
+        "noise without flattening the minimum", _SMOOTH, positive)
+    min_neighbours: int = tuned(
+        3, "every local fit sees this many neighbours, so two points never make a trend; small so the "
+        "width in decades, not the grid, sets the smoothing on grids of >= 10 points per decade", _SMOOTH,
+        integer)
+    neighbour_reach: float = tuned(
+        1.25, "a sparse grid widens a point's kernel to this many times the distance to its "
+        "min_neighbours-th neighbour, which then sits well inside the kernel", _SMOOTH, at_least(1.0))
+    spike_cut: float = tuned(
+        6.0, "a point this many batch-noise SDs from its 3-point running median gets robustness "
+        "weight 0 (Cleveland's bisquare at 6 scale units)", _SMOOTH, positive)
+    # -- stop rule (lrkit.finder.DivergenceMonitor) ------------------------------------------------
+    diverge_threshold: float = tuned(
+        2.0, "tau: the loss must sit as far above where it began as it ever got below it (twice in a "
+        "row); never stopped on 400 pure-noise sweeps", _STOP, positive)
+    stop_warmup: int = tuned(
+        10, "losses that define the starting level before any divergence check", _STOP,
+        at_least(3, whole=True))
+    noise_sigmas: float = tuned(
+        4.0, "before the loss has fallen by more than this many noise SDs, a rise must clear tau times "
+        "this many to count", _STOP, positive)
+    level_floor: float = tuned(
+        1e-6, "a floor of the bar's scale, relative to the loss level, for noiseless curves that have "
+        "not moved yet: far below any real curve's variation", _STOP, positive)
+    # -- the half-depth valley rules (default, falling) ------------------------------------------
+    flat_sigmas: float = tuned(
+        2.0, "a drop below this many batch-noise SDs is a flat curve (no suggestion): pure noise "
+        "exceeds 2 SDs in a quarter of 100-point sweeps", _VALLEY, non_negative)
+    weak_sigmas: float = tuned(
+        4.0, "a drop below this many SDs is flagged as a weak signal (pure noise almost never reaches "
+        "4); also what the Autopilot trusts over its divergence band", _VALLEY, positive)
+    edge_weight: float = tuned(
+        1.0 / 3.0, "w of the default rule: the suggestion lies this far from the descent towards the "
+        "edge: the earlier, tighter landmark counts twice (the centre overshoots SGD tasks)", _VALLEY,
+        fraction)
+    top_band: float = tuned(
+        0.9, "the starting level is the median of the smoothed points before the minimum in the top "
+        "10% of the drop, so a longer plateau does not move it", _VALLEY, fraction)
+    # -- the interval (lrkit.finder.bootstrap_interval) -------------------------------------------
+    replicates: int = tuned(
+        200, "wild-bootstrap replicates: enough for stable 5th/95th percentiles at a few tenths of a "
+        "second per sweep", _INTERVAL, at_least(20, whole=True))
+    level: float = tuned(
+        0.9, "central coverage of the interval (the nominal 90% covered the noiseless curve's "
+        "suggestion in 87% of synthetic sweeps)", _INTERVAL, fraction)
+    pilot_ratio: float = tuned(
+        0.5, "the pilot smooth's window over the rule's: a smoother's bias grows as its window "
+        "squared, so the pilot is 4x less biased", _INTERVAL, fraction)
+    max_leverage: float = tuned(
+        0.9, "leverage is clipped here before residuals are inflated by 1/sqrt(1 - H), so a point that "
+        "fits itself cannot blow up", _INTERVAL, fraction)
+    min_answered: float = tuned(
+        0.5, "fewer replicates than this fraction giving a suggestion: the curve is too ambiguous for "
+        "a percentile interval", _INTERVAL, fraction)
+    # -- rule="auto" (lrkit.torch.find_lr, the Autopilot) -----------------------------------------
+    adaptive_rule: str = tuned(
+        "falling", "an adaptive optimizer's noise floor is proportional to the rate, so the sweep's "
+        "blow-up edge says little: use the valley's falling crossing", _AUTO,
+        choice(*RULE_NAMES))
+    sgd_rule: str = tuned(
+        "default", "an SGD step shrinks with the gradient, so the best long-run rate sits near the edge "
+        "the sweep measures", _AUTO, choice(*RULE_NAMES))

@@ -1,0 +1,106 @@
+"""The option records of ``find_lr``: how each sweep update is done, and validation mode.
+
+``find_lr`` takes a model, an optimizer, a loss and a loader, and then a few records
+instead of a long list of flags: the rates (:class:`lrkit.finder.Sweep`), the tuned
+numbers (:class:`lrkit.finder.FinderPolicy`), how one update is done (:class:`Update`)
+and, optionally, which loss to record (:class:`Validation`). Each record checks its
+own fields when it is built, so a bad value fails before any state is touched.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import torch
+
+from lrkit.errors import LRKitError, check_int
+
+__all__ = ["Update", "Validation"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Update:
+    """How ``find_lr`` does one sweep update (the plain loop's step by default).
+
+    Attributes:
+        accumulation_steps: micro-batches per optimizer update; each micro-batch loss is
+            divided by it, so the gradient is the mean over all of them.
+        amp: run forward and loss under ``torch.autocast`` (float16 on CUDA, bfloat16 on
+            CPU); on CUDA a ``GradScaler`` is created unless ``scaler`` is given.
+        scaler: a ``torch.amp.GradScaler`` to use (its state is restored afterwards).
+        forward: ``forward(model, batch) -> (output, target)``; default
+            :func:`lrkit.torch._batches.default_forward` (``(inputs, targets)`` batches).
+        step: ``step(model, optimizer, batch, loss_fn) -> loss`` doing one whole update
+            (forward, backward, ``optimizer.step()``) at the rate already written to the
+            groups; gradients are zeroed before each call. It owns the update, so it
+            excludes ``accumulation_steps > 1``, ``amp`` and ``scaler``.
+        device: move every batch there; by default batches must already be on the model's
+            device (a mismatch raises instead of silently copying).
+
+    Raises:
+        LRKitError: for a bad field (the message names ``Update``).
+
+    Example:
+        >>> Update(accumulation_steps=4).accumulation_steps
+        4
+        >>> Update(accumulation_steps=0)
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: `accumulation_steps` of Update must be a positive integer; got 0.
+    """
+
+    accumulation_steps: int = 1
+    amp: bool = False
+    scaler: Any = None
+    forward: Callable[[torch.nn.Module, Any], tuple[Any, Any]] | None = None
+    step: Callable[[torch.nn.Module, torch.optim.Optimizer, Any, Callable[..., Any]], Any] | None = None
+    device: str | torch.device | None = None
+
+    def __post_init__(self) -> None:
+        k = check_int("accumulation_steps", self.accumulation_steps, "Update")
+        object.__setattr__(self, "accumulation_steps", k)
+        for name in ("forward", "step"):
+            hook = getattr(self, name)
+            if hook is not None and not callable(hook):
+                raise LRKitError(f"`{name}` of Update must be callable or None; got {hook!r}.")
+        if self.step is not None and (self.accumulation_steps != 1 or self.amp or self.scaler is not None):
+            raise LRKitError("`step` of Update must be None with accumulation_steps > 1, amp or a scaler "
+                             "(the step hook owns the whole update); got a step hook.")
+        if self.device is not None:
+            try:
+                torch.device(self.device)
+            except (RuntimeError, TypeError):
+                message = f"`device` of Update must be a torch device or its name; got {self.device!r}."
+                raise LRKitError(message) from None
+
+
+@dataclasses.dataclass(frozen=True)
+class Validation:
+    """Validation mode of ``find_lr``: record a held-out loss instead of the training loss.
+
+    The loss recorded for update :math:`i` is the mean loss over the first ``batches``
+    batches of ``loader`` (a fixed subset), evaluated after update :math:`i`, every
+    ``every`` updates; the updates in between report the most recent evaluation (a held
+    value, so the curve is a staircase of width ``every``).
+
+    Attributes:
+        loader: an iterable of batches (a DataLoader).
+        every: updates between evaluations (>= 1).
+        batches: batches of ``loader`` in the fixed subset (>= 1).
+
+    Example:
+        >>> Validation([(0, 0)], every=4).batches
+        4
+    """
+
+    loader: Iterable[Any]
+    every: int = 1
+    batches: int = 4
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.loader, Iterable):
+            raise LRKitError(f"`loader` of Validation must be an iterable of batches; got {self.loader!r}.")
+        object.__setattr__(self, "every", check_int("every", self.every, "Validation"))
+        object.__setattr__(self, "batches", check_int("batches", self.batches, "Validation"))
