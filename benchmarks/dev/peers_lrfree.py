@@ -22,7 +22,8 @@ the installed package's ``METADATA`` carries the same README text for the pinned
   `T_max=total_steps`". ``safeguard_warmup`` stays off: the README asks for it only "If you do use
   restarts" or "if you use linear warm-up"; ``use_bias_correction`` stays off: recommended only
   "when training diffusion models". Weight decay: "choose weight decay value based on your
-  problem" (the workload's), "use option `decouple=False`" for an L2 penalty.
+  problem" (the workload's), "use option `decouple=False`" for an L2 penalty. Prodigy is Adam-like
+  and has no SGD variant, so it is the same optimizer on SGD workloads.
 * ``d-adapt`` (dadaptation 3.2; facebookresearch/dadaptation ``README.md`` @c984980):
   ``DAdaptSGD(lr=1.0, momentum=<workload's>)`` for SGD workloads, ``DAdaptAdam(lr=1.0,
   decouple=<AdamW?>)`` for adaptive ones, with ``CosineAnnealingLR(T_max=B)``. "**Set the LR
@@ -45,6 +46,8 @@ the installed package's ``METADATA`` carries the same README text for the pinned
   optimizer.eval(); with torch.no_grad(): for batch in itertools.islice(train_loader, 50):
   model(batch); model.eval()": done exactly so for a model with BatchNorm. The README also says
   "This method does require tuning": the default rates are what a user who does not tune gets.
+  ``SGDScheduleFree`` keeps its own ``momentum=0.9`` on every SGD workload, plain SGD included: it is
+  the interpolation weight that "replaces the momentum of an underlying optimizer", not SGD's.
 * ``dog`` (dog-optimizer 1.0.3; formll/dog ``README.md`` and ``src/dog/dog.py`` @8d45cf5):
   ``DoG(lr=1.0, reps_rel=1e-6)`` (``1e-4`` for a model with BatchNorm) and
   ``PolynomialDecayAverager(model)`` (gamma 8) stepped after every update; the *averaged* model is

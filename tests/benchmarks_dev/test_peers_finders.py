@@ -69,3 +69,12 @@ def test_fastai_suggests_valley_and_minimum_from_one_sweep_and_restores_the_mode
     assert valley["steps"] == minimum["steps"] and 16 <= valley["steps"] <= SWEEP_STEPS
     assert all(r["lr"] is not None and 1e-8 <= r["lr"] <= 10.0 for r in (valley, minimum))
     assert got["left_in_cwd"] == []  # fastai's _tmp.pth went to a temporary folder
+
+
+def test_torch_lr_finder_takes_a_torch_dataloader_as_is():
+    _needs("torch-lr-finder")
+    parts = get_task("digits-mlp").build(0)
+    data = torch.utils.data.TensorDataset(parts["train_loader"].inputs, parts["train_loader"].targets)
+    parts["train_loader"] = torch.utils.data.DataLoader(data, batch_size=64, shuffle=True,
+                                                        generator=torch.Generator().manual_seed(0))
+    _check(torch_lr_finder(parts), ["torch-lr-finder"])
