@@ -39,7 +39,8 @@ print(json.dumps({"results": [r.to_dict() for r in results],
 def fastai_child(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """fastai's finder on digits-mlp (seed 0) and its rules' source, from one child interpreter."""
     if importlib.util.find_spec("fastai") is None:
-        pytest.skip("fastai is not installed (pip install --no-deps -r benchmarks/dev/requirements-fastai.txt)")
+        pytest.skip("fastai is not installed (pip install --no-deps -r "
+                    "benchmarks/dev/requirements-fastai.txt)")
     cwd = tmp_path_factory.mktemp("fastai-cwd")
     out = subprocess.run([sys.executable, "-c", FASTAI_CHILD, str(BENCHMARKS)], capture_output=True,
                          text=True, check=True, cwd=cwd)
