@@ -12,7 +12,7 @@ import sys
 import pytest
 
 HEAVY = ("torch", "optuna", "matplotlib", "sklearn", "typer")
-CORE = ["lrkit", "lrkit.schedules", "lrkit.finder", "lrkit.diagnostics", "lrkit.lab"]
+CORE = ["lrkit", "lrkit.schedules", "lrkit.stats", "lrkit.finder", "lrkit.diagnostics", "lrkit.lab"]
 
 
 def _loaded_after_import(module: str) -> set[str]:

@@ -11,13 +11,13 @@ from sklearn.isotonic import IsotonicRegression
 from lrkit.diagnostics._stats import (
     isotonic_decreasing,
     level,
-    noise_sigma,
     running_median,
     spike_events,
-    spike_zscores,
     tail_max,
     zigzag_ratio,
 )
+from lrkit.stats import difference_noise as noise_sigma
+from lrkit.stats import spike_zscores
 from lrkit.diagnostics._timescale import decade_slopes, effective_time, half_drop_z, log_time_levels
 
 

@@ -34,16 +34,10 @@ import numpy as np
 from lrkit.diagnostics._advice import advise
 from lrkit.diagnostics._record import Diagnosis, Evidence, strength
 from lrkit.diagnostics._spikes import BLOWUP_FRAC, SPIKE_REL, SPIKE_Z, find_spikes
-from lrkit.diagnostics._stats import (
-    MAD_TO_SIGMA,
-    isotonic_decreasing,
-    level,
-    noise_sigma,
-    running_median,
-    zigzag_ratio,
-)
+from lrkit.diagnostics._stats import isotonic_decreasing, level, running_median, zigzag_ratio
 from lrkit.diagnostics._timescale import decade_slopes, effective_time, half_drop_z, log_time_levels
 from lrkit.errors import LRKitError
+from lrkit.stats import MAD_TO_SIGMA, difference_noise, difference_scale, median_diff_se, median_se
 
 __all__ = ["diagnose", "MIN_POINTS"]
 
@@ -104,7 +98,7 @@ def diagnose(
     """Diagnose a training-loss history: is the learning rate too high, too low, or fine?
 
     The curve ``y_t`` is modelled as a non-increasing trend plus noise. With the
-    robust step noise ``sigma`` (``1.4826 MAD(diff y) / sqrt 2``, computed
+    robust step noise ``sigma`` (``MAD_TO_SIGMA MAD(diff y) / sqrt 2``, :mod:`lrkit.stats`, computed
     locally so noise that shrinks with the loss is handled) the statistics are:
 
     * spike z-score ``z_t = (y_t - max(L_t, R_t)) / sigma`` (``L_t``, ``R_t``: medians of
@@ -195,17 +189,17 @@ def _diagnose_finite(
     # The median of the first three points catches a drop over in a handful of steps (a high rate).
     y_start = max(float(np.median(clean[:3])), float(wide[: max(3, n // 10)].max()))
     y_min, y_end = float(wide[i_min]), level(clean, 0.9, 1.0)
-    sigma_c = max(noise_sigma(clean), floor)
-    se_end = 1.25 * sigma_c / np.sqrt(max(3, n // 10))  # std. error of a median of n/10 points
+    sigma_c = max(difference_noise(clean), floor)
+    se_end = median_se(sigma_c, max(3, n // 10))  # the end level is a median of n/10 points
     progress = y_start - y_min
     rise = (y_end - y_min) / max(progress, se_end)
     # y_min is itself a median of `width` points (and the lowest of many): its error counts too.
-    se_min = 1.25 * sigma_c / np.sqrt(width)
+    se_min = median_se(sigma_c, width)
     rise_z = (y_end - y_min) / np.hypot(se_end, se_min)
 
     # -- 3. oscillation: residuals of the best non-increasing fit vs local noise ------------
     steps_abs = np.abs(np.diff(clean, prepend=clean[0]))
-    local = running_median(steps_abs, max(5, n // 10)) * MAD_TO_SIGMA / np.sqrt(2)
+    local = running_median(steps_abs, max(5, n // 10)) * MAD_TO_SIGMA / difference_scale(1)
     local = np.maximum(local, max(sigma_c, floor) * 0.1)
     resid = clean - isotonic_decreasing(clean)
     q = float(np.mean(np.minimum((resid / local) ** 2, OSC_CLIP**2)))
@@ -216,13 +210,13 @@ def _diagnose_finite(
     l2, l1, l0, n1, n0 = log_time_levels(clean, tau)
     d_prev, d_last = l2 - l1, l1 - l0
     noise_end = float(np.median(local[-max(3, n // 10):]))
-    se_last = 1.25 * max(noise_end, floor) * np.sqrt(1.0 / n1 + 1.0 / n0)
+    se_last = median_diff_se(max(noise_end, floor), n1, n0)
     # Drops per decade between the bands' actual centres (a short run's earliest band sits late).
     s_prev, s_last = decade_slopes(clean, tau)
     ratio = s_last / s_prev if d_prev > se_last else (np.inf if d_last > 0 else 0.0)
     z_last = d_last / se_last
     z_half = half_drop_z(clean, tau, local)
-    z_total = (y_start - y_end) / (1.25 * sigma_c * np.sqrt(1.0 / 3 + 1.0 / max(3, n // 10)))
+    z_total = (y_start - y_end) / median_diff_se(sigma_c, 3, max(3, n // 10))
     # Share of the total drop already made by 10-20% of the run (1 = converged early, then flat).
     early_frac = (y_start - level(clean, 0.1, 0.2)) / (y_start - y_end) if y_start > y_end else -np.inf
     # No significant total progress reads as a crawl unless the drop there was came early (and is

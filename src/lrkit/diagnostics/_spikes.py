@@ -1,7 +1,7 @@
 """Loss spikes: excursions far above the local trend that come back to the earlier level.
 
 A spike starts with an *onset*: a run of consecutive steps (of any length up to the
-return window below) whose robust z-score (:func:`~lrkit.diagnostics._stats.spike_zscores`:
+return window below) whose robust z-score (:func:`lrkit.stats.spike_zscores`:
 height above the larger of the medians of the ``2 SPIKE_MAX_LEN`` points on each side, in
 units of the step noise) exceeds ``SPIKE_Z``, that undoes at least ``SPIKE_REL`` of the run's progress, and that
 stands ``SPIKE_TAIL`` times above the largest z-score the loss's own tail reaches in ``n``
@@ -10,7 +10,7 @@ steps (:func:`~lrkit.diagnostics._stats.tail_max`). What makes it a spike is tha
 ``M_r`` the median of the ``2 SPIKE_MAX_LEN + 1`` points from step ``r`` on, the excursion
 ends at the first ``r`` after the onset with
 
-    M_r - P <= RETURN_REL * progress + 3 * 1.25 sigma sqrt(1/6 + 1/7),
+    M_r - P <= RETURN_REL * progress + 3 se,   se = MEDIAN_SE sigma sqrt(1/6 + 1/7)
 
 (back within a tenth of the run's progress, beyond the noise of the two medians) and
 that ``r`` must come within ``RETURN_FRAC n`` steps of the onset. However long the loss
@@ -29,7 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lrkit.diagnostics._stats import noise_sigma, running_median, spike_events, spike_zscores, tail_max
+from lrkit.diagnostics._stats import running_median, spike_events, tail_max
+from lrkit.stats import MEDIAN_SE, difference_noise, spike_zscores
 
 __all__ = ["SpikeScan", "find_spikes"]
 
@@ -97,7 +98,7 @@ def find_spikes(y: np.ndarray, floor: float = 1e-3) -> SpikeScan:
         (240, 253)
     """
     n = y.size
-    sigma = max(noise_sigma(y), floor)
+    sigma = max(difference_noise(y), floor)
     z = spike_zscores(y, sigma, 2 * SPIKE_MAX_LEN)
     # Runs above SPIKE_Z of any length up to the return window: duration does not decide, return does
     # (a kick's smooth decay keeps z above the bar for as long as it stays above both sides' medians).
@@ -177,7 +178,7 @@ def _return(y: np.ndarray, a: int, b: int, progress: float, sigma: float) -> int
     if a == 0 or b >= y.size:
         return None
     pre = float(np.median(y[max(0, a - m) : a]))
-    tol = RETURN_REL * max(progress, sigma) + 3 * 1.25 * sigma * np.sqrt(1 / m + 1 / (m + 1))
+    tol = RETURN_REL * max(progress, sigma) + 3 * MEDIAN_SE * sigma * np.sqrt(1 / m + 1 / (m + 1))
     last = min(y.size - m - 1, a + _return_window(y.size))
     if last < b:
         return None

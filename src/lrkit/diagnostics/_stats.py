@@ -1,36 +1,30 @@
-"""Robust, scale- and shift-invariant statistics of a loss curve.
+"""Shape statistics of a loss curve for ``diagnose``: running median, isotonic fit, levels, tails.
 
 Every statistic here is unchanged when the losses are replaced by ``a * y + b``
 with ``a > 0`` (a change of units or an additive constant such as an entropy
 floor), so one set of thresholds serves a cross-entropy near 2.3, a regression
-loss near 3e4 and a negative log-likelihood below zero alike.
+loss near 3e4 and a negative log-likelihood below zero alike. The noise scales,
+standard errors of medians and spike z-scores that the finder and the Autopilot
+share are in :mod:`lrkit.stats`.
 
 Notation used in the docstrings: ``y_0 .. y_{n-1}`` the finite losses in step
-order, ``med`` the median, ``MAD(x) = med|x - med(x)|``, and the Gaussian
-consistency factor ``1.4826`` that makes ``1.4826 * MAD`` estimate a standard
-deviation.
+order, ``med`` the median, ``MAD(x) = med|x - med(x)|``.
 """
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
+from lrkit.stats import mad
+
 __all__ = [
-    "MAD_TO_SIGMA",
     "running_median",
-    "noise_sigma",
     "isotonic_decreasing",
     "level",
     "spike_events",
-    "spike_zscores",
     "zigzag_ratio",
     "tail_max",
 ]
-
-#: ``1.4826 * MAD`` is a consistent estimate of the standard deviation of Gaussian noise.
-MAD_TO_SIGMA = 1.4826
 
 
 def running_median(y: np.ndarray, window: int) -> np.ndarray:
@@ -53,25 +47,6 @@ def running_median(y: np.ndarray, window: int) -> np.ndarray:
     padded = np.concatenate([np.full(half, np.nan), y, np.full(half, np.nan)])
     view = np.lib.stride_tricks.sliding_window_view(padded, window)
     return np.nanmedian(view, axis=1)
-
-
-def noise_sigma(y: np.ndarray) -> float:
-    """Step-to-step noise level ``sigma = 1.4826 * MAD(diff(y)) / sqrt(2)``.
-
-    For ``y_t = trend_t + e_t`` with i.i.d. noise ``e`` of standard deviation
-    ``s`` and a trend that moves little per step, ``y_{t+1} - y_t`` has standard
-    deviation ``sqrt(2) s``; the MAD makes the estimate ignore spikes and the
-    few large steps of a fast initial drop.
-
-    Example:
-        >>> rng = np.random.default_rng(0)
-        >>> round(noise_sigma(rng.normal(0, 2.0, 20000)), 1)
-        2.0
-    """
-    d = np.diff(np.asarray(y, dtype=np.float64))
-    if d.size == 0:
-        return 0.0
-    return float(MAD_TO_SIGMA * np.median(np.abs(d - np.median(d))) / np.sqrt(2.0))
 
 
 def isotonic_decreasing(y: np.ndarray) -> np.ndarray:
@@ -131,38 +106,6 @@ def spike_events(z: np.ndarray, threshold: float, max_len: int) -> list[tuple[in
     return [(a, b) for a, b in runs if b - a <= max_len]
 
 
-def spike_zscores(y: np.ndarray, sigma: float, side: int = 6) -> np.ndarray:
-    """Spike z-scores ``z_t = (y_t - max(L_t, R_t)) / sigma``.
-
-    ``L_t`` and ``R_t`` are the medians of the ``side`` points before and after
-    ``t``. A spike must stand above the curve on *both* sides, so a steep but
-    monotone stretch (the fast initial drop, an exponential blow-up) never
-    counts, and the first and last point (one side missing) never do either. A
-    spike of up to ``side // 2`` points cannot move either median, because at
-    most half of each side window is inside it.
-
-    Example:
-        >>> y = np.array([5.0, 4, 3, 2, 1, 1, 1, 9, 1, 1, 1, 1, 1])
-        >>> int(np.argmax(spike_zscores(y, 1.0, side=3))), float(spike_zscores(y, 1.0, side=3).max())
-        (7, 8.0)
-    """
-    y = np.asarray(y, dtype=np.float64)
-    n = y.size
-    if n < 3:
-        return np.full(n, -np.inf)
-    pad = np.full(side, np.nan)
-    view = np.lib.stride_tricks.sliding_window_view(np.concatenate([pad, y, pad]), side)
-    # nanmedian of an all-NaN edge window warns; those are the end points we discard anyway.
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        left = np.nanmedian(view[:n], axis=1)  # y[t-side .. t-1]
-        right = np.nanmedian(view[side + 1 : side + 1 + n], axis=1)  # y[t+1 .. t+side]
-    ref = np.fmax(left, right)
-    z = (y - ref) / sigma
-    z[0] = z[-1] = -np.inf
-    return np.where(np.isnan(z), -np.inf, z)
-
-
 def tail_max(z: np.ndarray, n: int) -> float:
     """The largest of ``n`` draws from the upper tail of ``z``, extrapolated from its quantiles.
 
@@ -210,9 +153,7 @@ def zigzag_ratio(y: np.ndarray) -> float:
     y = np.asarray(y, dtype=np.float64)
     if y.size < 4:
         return 1.0
-    d1, d2 = np.diff(y), y[2:] - y[:-2]
-    m1 = float(np.median(np.abs(d1 - np.median(d1))))
-    m2 = float(np.median(np.abs(d2 - np.median(d2))))
+    m1, m2 = mad(np.diff(y)), mad(y[2:] - y[:-2])
     if m2 == 0.0:
         return 1.0 if m1 == 0.0 else np.inf
     return m1 / m2

@@ -5,8 +5,8 @@ logarithmic time axis ``u = log10(tau / T)``, with ``tau`` the effective time
 (steps weighted by the rate relative to its peak, so warmup and decay do not
 distort the clock) and ``T`` its final value. Levels are medians over bands of
 that axis, and their standard errors use the local noise of
-:func:`lrkit.diagnostics._stats.noise_sigma` (``1.25 sigma / sqrt(m)`` for a
-median of ``m`` points). Everything here is invariant to ``y -> a y + b``
+:func:`lrkit.stats.difference_noise` (:func:`lrkit.stats.median_se`, ``MEDIAN_SE sigma / sqrt(m)``
+for a median of ``m`` points). Everything here is invariant to ``y -> a y + b``
 (``a > 0``) up to the same factor ``a`` on levels and noise, so every ratio and
 z-score is invariant.
 """
@@ -14,6 +14,8 @@ z-score is invariant.
 from __future__ import annotations
 
 import numpy as np
+
+from lrkit.stats import MEDIAN_SE
 
 __all__ = ["effective_time", "log_time_bands", "log_time_levels", "decade_slopes", "half_drop_z"]
 
@@ -91,7 +93,7 @@ def half_drop_z(y: np.ndarray, tau: np.ndarray, noise: np.ndarray) -> float:
     """Significance of the drop over the last half of (effective) time.
 
     ``L_h`` is the median of ``y`` over ``|tau / T - 1/2| <= 0.05`` and ``L_e`` over
-    ``tau / T >= 0.9`` (at least three points each); with ``se_k = 1.25 sigma_k / sqrt(n_k)``
+    ``tau / T >= 0.9`` (at least three points each); with ``se_k = MEDIAN_SE sigma_k / sqrt(n_k)``
     the standard error of a median of ``n_k`` points of local noise ``sigma_k``,
 
         z_half = (L_h - L_e) / sqrt(se_h^2 + se_e^2).
@@ -111,7 +113,7 @@ def half_drop_z(y: np.ndarray, tau: np.ndarray, noise: np.ndarray) -> float:
     """
     r = tau / tau[-1]
     h, e = _band(np.abs(r - 0.5) <= 0.05, np.abs(r - 0.5)), _band(r >= 0.9, np.abs(r - 1.0))
-    se2 = sum((1.25 * float(np.median(noise[b]))) ** 2 / b.size for b in (h, e))
+    se2 = sum((MEDIAN_SE * float(np.median(noise[b]))) ** 2 / b.size for b in (h, e))
     return (float(np.median(y[h])) - float(np.median(y[e]))) / max(float(np.sqrt(se2)), 1e-300)
 
 

@@ -12,12 +12,11 @@ of second order in the bandwidth and symmetric.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from lrkit.errors import LRKitError, check_positive
 from lrkit.finder._policy import FinderPolicy
+from lrkit.stats import difference_noise
 
 __all__ = ["smooth", "noise_scale"]
 
@@ -216,13 +215,16 @@ def _smooth_fit(
 
 
 def noise_scale(losses: np.ndarray) -> float:
-    """Robust standard deviation of the batch-to-batch noise of a curve.
+    """Robust standard deviation of a sweep's batch noise (:func:`lrkit.stats.difference_noise`, order 2).
 
-    Second differences remove any locally linear trend, and for independent
+    Second differences remove any locally linear trend, which is all a sweep's steep descent
+    allows (first differences would read the descent itself as noise), and for independent
     noise of variance :math:`\\sigma^2`, :math:`\\operatorname{Var}(\\Delta^2 y) = 6\\sigma^2`;
     the median absolute deviation makes it immune to the blow-up and to spikes:
 
-    .. math::  \\hat\\sigma = 1.4826\\,\\operatorname{MAD}(\\Delta^2 y) / \\sqrt 6
+    .. math::  \\hat\\sigma = c\\,\\operatorname{MAD}(\\Delta^2 y) / \\sqrt 6
+
+    with :math:`c` = ``lrkit.stats.MAD_TO_SIGMA``.
 
     Args:
         losses: finite losses (at least 3 for a non-zero answer).
@@ -237,12 +239,7 @@ def noise_scale(losses: np.ndarray) -> float:
         >>> round(noise_scale(y), 1)
         0.1
     """
-    y = np.asarray(losses, dtype=np.float64)
-    if y.size < 3:
-        return 0.0
-    d2 = np.diff(y, n=2)
-    mad = float(np.median(np.abs(d2 - np.median(d2))))
-    return 1.4826 * mad / math.sqrt(6.0)
+    return difference_noise(losses, order=2)
 
 
 def _check_curve(lrs: object, losses: object, owner: str) -> tuple[np.ndarray, np.ndarray]:

@@ -39,7 +39,8 @@ import numpy as np
 
 from lrkit.errors import check_instance
 from lrkit.finder._policy import FinderPolicy
-from lrkit.finder._running import RunningNoise
+from lrkit.finder._smooth import noise_scale
+from lrkit.stats import MAD_TO_SIGMA, difference_scale
 
 __all__ = ["DivergenceMonitor", "divergence_index", "divergence_rows"]
 
@@ -48,13 +49,12 @@ class DivergenceMonitor:
     """Online form of the stop rule: feed losses one by one with :meth:`update`.
 
     An update costs :math:`O(1)`: the running median of three and the running
-    minimum are kept as numbers, and the bar's costly term, the noise of the
-    whole curve so far, is needed only when a loss clears the cheap lower bound
-    of the bar that leaves it out (in a sweep, a handful of times near the
-    blow-up). It then comes from :class:`~lrkit.finder._running.RunningNoise`,
-    equal bit for bit to ``noise_scale`` of the losses, at :math:`O(\\log n)`
-    per query and per loss it has not seen yet (one binary insertion each), so
-    a whole sweep stays :math:`O(n \\log n)` even if every loss needs it.
+    minimum are kept as numbers, and the bar's one costly term, the noise of the
+    whole curve so far (:func:`~lrkit.finder.noise_scale`, :math:`O(n)`), is
+    computed only when a loss clears the bar that leaves it out, a lower bound
+    of the bar: in a sweep, a handful of times near the blow-up.
+    :class:`~lrkit.finder._reference.ReferenceMonitor` is the same rule written
+    plainly (every bar in full); a test replays both and compares every decision.
 
     Args:
         policy: the tuned numbers; :math:`\\tau` is ``policy.diverge_threshold``, the rise
@@ -76,7 +76,6 @@ class DivergenceMonitor:
         self._above_before = False
         self._start: float | None = None
         self._plateau = 0.0
-        self._noise = RunningNoise()
         self._fixed = (0.0, 0.0, 0.0)  # start, |start|, noise_sigmas * plateau once warmed up
         #: Whether each loss so far was above its bar.
         self.above: list[bool] = []
@@ -91,7 +90,7 @@ class DivergenceMonitor:
             # spread of the starting plateau is a second estimate, and the bar
             # uses the larger. Overestimating only delays the stop by a step or
             # two, as a blow-up soon dwarfs the noise.
-            self._plateau = 1.4826 * _median([abs(v - start) for v in head])
+            self._plateau = MAD_TO_SIGMA * _median([abs(v - start) for v in head])
             self._start = start
         # A noiseless curve that has not moved yet has no scale of its own; the
         # floor (a millionth of the loss level) keeps a drift of 1e-9 on such a
@@ -106,7 +105,7 @@ class DivergenceMonitor:
         if len(self._losses) < self._warmup:
             return float("inf")
         start, plateau, floor = self._levels()
-        sigma = max(self._noise.scale(self._losses), plateau)
+        sigma = max(noise_scale(self._losses), plateau)
         scale = max(start - self._best, self._sigmas * sigma, floor)
         return float(self._best + self.threshold * scale)
 
@@ -224,7 +223,7 @@ def _noise_rows(y: np.ndarray, d2: np.ndarray | None = None) -> np.ndarray:
     """
     d2 = np.diff(y, n=2, axis=1) if d2 is None else d2
     mad = _median_rows(np.abs(d2 - _median_rows(d2)[:, None]))
-    return 1.4826 * mad / math.sqrt(6.0)
+    return MAD_TO_SIGMA * mad / difference_scale(2)
 
 
 def divergence_rows(losses: np.ndarray, *, policy: FinderPolicy = FinderPolicy()) -> np.ndarray:
@@ -265,7 +264,7 @@ def divergence_rows(losses: np.ndarray, *, policy: FinderPolicy = FinderPolicy()
     best = np.minimum.accumulate(med, axis=1)
     head = y[:, :warmup]
     start = _median_rows(head)[:, None]
-    plateau = (1.4826 * _median_rows(np.abs(head - start)))[:, None]
+    plateau = (MAD_TO_SIGMA * _median_rows(np.abs(head - start)))[:, None]
     floor = policy.level_floor * np.maximum(np.abs(start), np.abs(best))
     cheap = best + tau * np.maximum(np.maximum(start - best, sigmas * plateau), floor)
     d2 = np.diff(y, n=2, axis=1)  # a prefix's second differences are a prefix of these

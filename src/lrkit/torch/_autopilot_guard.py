@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from lrkit.stats import MAD_TO_SIGMA, mad
 from lrkit.torch._state import _cpu_copy
 
 __all__ = ["Guard", "training_tensors", "take_snapshot", "restore_snapshot", "restart_statistics",
@@ -112,9 +113,10 @@ def grads_finite(optimizer: torch.optim.Optimizer) -> bool:
 def is_spike(recent: Collection[float], value: float, spike_z: float, spike_ratio: float) -> bool:
     """Whether ``value`` spikes above the ``recent`` losses (False until there are 20 of them).
 
-    .. math::  v > m + \\max(z \\cdot 1.4826\\,\\mathrm{MAD},\\; \\rho\\,(q_{99} - m),\\; 10^{-12} |m|)
+    .. math::  v > m + \\max(z \\cdot c\\,\\mathrm{MAD},\\; \\rho\\,(q_{99} - m),\\; 10^{-12} |m|)
 
-    with ``m`` the median: above the median by ``spike_z`` robust SDs *and* ``spike_ratio``
+    with ``m`` the median and ``c = lrkit.stats.MAD_TO_SIGMA``: above the median by ``spike_z``
+    robust SDs *and* ``spike_ratio``
     times the losses' own 99th-percentile excess. Minibatch losses near zero have heavy right
     tails (one hard example), and a spike must stand out from this loss's tail, not only from
     its MAD.
@@ -127,7 +129,7 @@ def is_spike(recent: Collection[float], value: float, spike_z: float, spike_rati
         return False
     y = np.fromiter(recent, float)
     med = float(np.median(y))
-    sigma = 1.4826 * float(np.median(np.abs(y - med)))
+    sigma = MAD_TO_SIGMA * mad(y)
     tail = float(np.percentile(y, 99)) - med
     return value > med + max(spike_z * sigma, spike_ratio * tail, 1e-12 * abs(med))
 
