@@ -332,18 +332,25 @@ def test_empty_and_one_shot_loaders_are_rejected() -> None:
     model, opt, _ = _linear()
     with pytest.raises(LRKitError, match="`train_loader` of find_lr must yield at least one batch; got an"):
         find_lr(model, opt, mse, [])
-    with pytest.warns(UserWarning, match="ran out after 3 batches"):
-        with pytest.raises(LRKitError, match="at least one batch per pass"):
-            find_lr(model, opt, mse, iter(regression_data()[2][:3]), sweep=Sweep(num_steps=10))
+    with pytest.raises(LRKitError, match="at least one batch per pass"):
+        find_lr(model, opt, mse, iter(regression_data()[2][:3]), sweep=Sweep(num_steps=10))
     with pytest.raises(LRKitError, match="`validation.loader` of find_lr"):
         find_lr(model, opt, mse, regression_data()[2], validation=Validation([]))
 
 
-def test_short_loader_is_cycled_with_a_warning() -> None:
+def test_short_loader_is_cycled_quietly_and_counted(caplog) -> None:
+    # Regression (issue 18): cycling a loader shorter than the sweep is the normal case (any data set of
+    # ~1,400 samples), not a warning on every first run; it is counted in meta and logged at INFO only.
+    import logging
+    import warnings
+
     model, opt, data = _linear()
-    with pytest.warns(UserWarning, match="train_loader has 4 batches but the sweep needs 30; cycling it"):
+    with warnings.catch_warnings(), caplog.at_level(logging.INFO, logger="lrkit"):
+        warnings.simplefilter("error")
         res = find_lr(model, opt, mse, data[:4], sweep=Sweep(start=1e-5, end=0.01, num_steps=30))
     assert res.meta["cycled"] and res.meta["loader_passes"] == 7 and res.meta["batches_used"] == 30
+    assert [r.levelname for r in caplog.records] == ["INFO"]
+    assert "train_loader has 4 batches but the sweep needs 30; cycling it" in caplog.records[0].getMessage()
 
 
 def test_non_scalar_and_non_finite_first_losses_are_rejected() -> None:
@@ -386,9 +393,8 @@ def test_a_stateful_task_loader_replays_the_same_batches_after_find_lr() -> None
     loader = parts["train_loader"]
     expected = [x.clone() for x, _ in loader]
     loader.load_state_dict({"epoch": 0})
-    with pytest.warns(UserWarning, match="cycling"):
-        find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], loader, sweep=Sweep(num_steps=60),
-                interval=False)
+    find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], loader, sweep=Sweep(num_steps=60),
+            interval=False)
     assert loader.state_dict() == {"epoch": 0}
     assert all(torch.equal(a, x) for a, (x, _) in zip(expected, loader))
 

@@ -114,3 +114,18 @@ def test_lrkit_errors_from_the_objective_are_not_retried(tmp_path):
     with pytest.raises(LRKitError, match="`x` of my objective must be 1"):
         tune(objective, n_trials=5, out=tmp_path, pruner="none", space=SPACE)
     assert len(calls) == 1
+
+
+def test_a_short_loader_is_no_note_nor_warning_in_a_study(tmp_path):
+    # Regression (issue 18 item 5): "train_loader has 23 batches but the sweep needs 100; cycling it"
+    # was printed by every first run and repeated inside tune.html.
+    import warnings
+
+    from lrkit.tuning import tune_report
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        r = tune("digits-mlp", n_trials=1, budget=20, out=tmp_path, pruner="none")
+    assert r.lr_source == "finder"
+    assert not any("cycl" in n for n in r.notes)
+    assert "cycl" not in tune_report(r).html()

@@ -1,15 +1,17 @@
 """Batches for the torch finder: the default forward, device handling, cycling, loss checks.
 
 A range test needs ``num_steps * accumulation_steps`` batches in a fixed order,
-whatever the loader: a loader shorter than that is cycled (and the cycling is
-reported), an empty one is an error before any update, and a batch on another
+whatever the loader: a loader shorter than that is cycled (counted in
+``meta["loader_passes"]`` and logged at INFO on the ``lrkit`` logger: with a
+data set of a thousand samples it is the normal case, not a warning), an empty
+one is an error before any update, and a batch on another
 device than the model is an error rather than a silent copy, unless the caller
 asked for batches to be moved (``device=``).
 """
 
 from __future__ import annotations
 
-import warnings
+import logging
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -19,6 +21,7 @@ from lrkit.errors import LRKitError
 
 __all__ = ["Batches", "check_loss", "default_forward"]
 
+_LOG = logging.getLogger("lrkit.torch")
 _INPUT_KEYS = ("input", "inputs")
 _TARGET_KEYS = ("target", "targets")
 
@@ -82,7 +85,7 @@ class Batches:
 
     Args:
         loader: any re-iterable of batches (a list, a ``DataLoader``, ...).
-        needed: batches the sweep will draw, for the early "will cycle" warning.
+        needed: batches the sweep will draw, for the early "will cycle" note.
         device: move each batch there (``None``: check instead).
         model_device: the model's device, which batches must be on when ``device`` is None.
         name: the argument name used in messages.
@@ -101,16 +104,16 @@ class Batches:
         self.passes = 0  # completed restarts of the loader
         self._it = iter(loader)
         self._in_pass = 0
-        self._warned = False
+        self._noted = False
         length = len(loader) if hasattr(loader, "__len__") else None  # type: ignore[arg-type]
         if length == 0:
             raise LRKitError(f"`{name}` of find_lr must yield at least one batch; got an empty loader.")
         if length is not None and length < needed:
-            self._warn(f"{name} has {length} batches but the sweep needs {needed}")
+            self._note(f"{name} has {length} batches but the sweep needs {needed}")
 
-    def _warn(self, why: str) -> None:
-        self._warned = True
-        warnings.warn(f"find_lr: {why}; cycling it (see result.meta['loader_passes']).", stacklevel=4)
+    def _note(self, why: str) -> None:
+        self._noted = True
+        _LOG.info("find_lr: %s; cycling it (see result.meta['loader_passes']).", why)
 
     def next(self) -> Any:
         """The next batch, restarting the loader when it is exhausted."""
@@ -123,8 +126,8 @@ class Batches:
                     "(a one-shot iterator cannot be cycled: pass a list or a DataLoader)."
                 ) from None
             self.passes += 1
-            if not self._warned:
-                self._warn(f"{self.name} ran out after {self._in_pass} batches")
+            if not self._noted:
+                self._note(f"{self.name} ran out after {self._in_pass} batches")
             self._it, self._in_pass = iter(self.loader), 0
             return self.next()
         self._in_pass += 1

@@ -79,8 +79,8 @@ def find_lr(
     Args:
         model, optimizer, loss_fn, train_loader: the user task protocol
             (``docs/architecture.md``); ``loss_fn(output, target)`` returns a scalar
-            tensor. A loader shorter than the sweep is cycled (a warning;
-            ``meta["loader_passes"] > 0``).
+            tensor. A loader shorter than the sweep is cycled (``meta["loader_passes"] > 0``;
+            an INFO message on the ``lrkit`` logger, no warning: it is the usual case).
         sweep: the rates (:class:`lrkit.finder.Sweep`: ``start``, ``end``,
             ``num_steps``, ``mode``).
         rule: the suggestion rule; ``"auto"`` picks ``policy.adaptive_rule``

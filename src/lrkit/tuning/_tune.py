@@ -73,7 +73,7 @@ def _run_finder(target: Target, seed: int, notes: list[str]) -> dict[str, Any]:
     from lrkit.torch import find_lr
 
     parts = target.task.build(seed) if hasattr(target.task, "build") else target.task(seed)
-    with warnings.catch_warnings(record=True) as caught:  # e.g. "cycling a short loader": keep as notes
+    with warnings.catch_warnings(record=True) as caught:  # a user's model may warn: keep them as notes
         warnings.simplefilter("always")
         # rule="auto" (find_lr's default): the rule follows the optimizer's kind; the search
         # range around its suggestion was measured for it on a development set (docs/tuning.md).
