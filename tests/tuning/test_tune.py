@@ -16,6 +16,7 @@ import optuna
 import pytest
 
 from lrkit import LRKitError
+from lrkit.finder._next_step import round_rate
 from lrkit.schedules import parse
 from lrkit.tasks import train
 from lrkit.tuning import TrialParams, tune
@@ -153,16 +154,17 @@ def test_finder_seeds_the_rate_range_and_the_first_trial(tmp_path):
     # peak: wsd, 3 warmup updates, 45 at s, a 12-update linear cool-down to 1% of s. Then the sampler's own.
     assert r.trials[0]["params"] == {"lr": s, "schedule": "wsd", "warmup_fraction": 0.05,
                                      "decay_fraction": 0.2, "final_ratio": 0.01}
-    assert r.trials[0]["schedule"] == (f"linear(start={s * 0.01!r}, end={s!r}, steps=3) >> "
-                                       f"constant(lr={s!r}, steps=45) >> "
-                                       f"linear(start={s!r}, end={s * 0.01!r}, steps=12)")
+    q, lo = round_rate(s), round_rate(round_rate(s) * 0.01)  # a spec's rates have 4 significant digits
+    assert r.trials[0]["schedule"] == (f"linear(start={lo!r}, end={q!r}, steps=3) >> "
+                                       f"constant(lr={q!r}, steps=45) >> "
+                                       f"linear(start={q!r}, end={lo!r}, steps=12)")
     assert r.trials[1]["lr"] != s
     # Independent check: the finder alone, trained the same way, gives trial 0's value.
-    again = train("diabetes-linear", lr=s, schedule=parse(r.trials[0]["schedule"]), budget=60, seed=0)
+    again = train("diabetes-linear", lr=q, schedule=parse(r.trials[0]["schedule"]), budget=60, seed=0)
     assert r.trials[0]["value"] == pytest.approx(again.metric, rel=1e-9)
     # a resumed study does not queue it again
     r2 = tune("diabetes-linear", **{**kw, "n_trials": 3})
-    assert [t["lr"] for t in r2.trials].count(s) == 1 and r2.n_complete == 3
+    assert [t["lr"] for t in r2.trials].count(q) == 1 and r2.n_complete == 3
 
 
 def test_a_space_sampling_optimizers_queues_the_task_optimizer_or_nothing(tmp_path):
@@ -178,7 +180,7 @@ def test_a_space_sampling_optimizers_queues_the_task_optimizer_or_nothing(tmp_pa
 def test_adaptive_optimizers_get_the_falling_rule_and_user_rates_no_first_trial(tmp_path):
     r = tune("charlm-small", n_trials=1, budget=4, out=tmp_path / "a", pruner="none",
              space={"schedules": ["constant"]})
-    assert r.finder["rule"] == "falling" and r.trials[0]["lr"] == r.finder["suggestion"]
+    assert r.finder["rule"] == "falling" and r.trials[0]["lr"] == round_rate(r.finder["suggestion"])
     user = tune("diabetes-linear", n_trials=1, budget=10, out=tmp_path / "b", pruner="none", seed=3,
                 space={"lr": [1e-3, 1e-2], "schedules": ["constant"]})
     assert user.finder is None
@@ -218,3 +220,17 @@ def test_bad_input_fails_before_anything_is_written(tmp_path, kwargs, message):
 def test_unknown_task_lists_the_valid_ones(tmp_path):
     with pytest.raises(LRKitError, match=r"unknown task 'digits-mpl'; did you mean 'digits-mlp'\?"):
         tune("digits-mpl", n_trials=2, out=tmp_path)
+
+
+def test_specs_have_short_rates_and_round_trip(tmp_path):
+    # Regression (issue 18 item 6): the best schedule printed 16-digit floats (0.0014606797962271570).
+    import re
+
+    r = tune("diabetes-linear", n_trials=4, budget=60, out=tmp_path, pruner="none",
+             space={"schedules": ["cosine", "wsd", "warmup_cosine", "one_cycle"]})
+    for t in r.trials:
+        numbers = re.findall(r"\d+\.\d+(?:e-?\d+)?", t["schedule"])
+        assert numbers and all(len(n.split("e")[0].replace(".", "").lstrip("0")) <= 4 for n in numbers), t
+        assert parse(t["schedule"]).to_spec() == t["schedule"]
+    best = parse(r.best_schedule)
+    assert float(np.max(best(np.arange(60)))) == r.best_lr

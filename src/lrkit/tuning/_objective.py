@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lrkit.errors import LRKitError
+from lrkit.finder._next_step import round_rate
 from lrkit.tuning._space import SearchSpace
 from lrkit.tuning._to_schedule import schedule_from_params
 
@@ -121,7 +122,8 @@ def _task_run(task: Any, metric: str, budget: int, eval_every: int) -> Callable[
                 pruned = trial.should_prune()
             return pruned
 
-        result = train(task, lr=params["lr"], schedule=schedule, optimizer=params.get("optimizer"),
+        # the schedule's peak is the sampled rate rounded to 4 digits: it runs as its spec reads
+        result = train(task, lr=round_rate(params["lr"]), schedule=schedule, optimizer=params.get("optimizer"),
                        budget=budget, seed=seed, callbacks=(report,), eval_every=eval_every)
         trial.set_user_attr("steps", int(result.steps))
         if result.diverged:
@@ -148,7 +150,7 @@ def _objective_run(fn: Callable[[TrialParams], float], budget: int | None) -> Ca
                              "objective; pass budget=STEPS or restrict the space to schedules=['constant'].")
         schedule = schedule_from_params(params, budget or 1)
         trial.set_user_attr("schedule_spec", schedule.to_spec())
-        tp = TrialParams(params, trial, schedule)
+        tp = TrialParams({**params, "lr": round_rate(params["lr"])}, trial, schedule)  # the rate of its spec
         value = fn(tp)
         if tp.pruned:
             raise optuna.TrialPruned("pruned by the objective's reports")

@@ -8,6 +8,7 @@ import platform
 from typing import Any
 
 from lrkit._json import json_safe
+from lrkit.finder._next_step import round_rate
 
 __all__ = ["TuneResult", "result_from_study", "trial_rows"]
 
@@ -17,7 +18,8 @@ class TuneResult:
     """What :func:`~lrkit.tuning.tune` found, as plain data.
 
     Attributes:
-        best_lr: the peak rate of the best trial (``None`` if no trial completed).
+        best_lr: the peak rate of the best trial (``None`` if no trial completed), as it ran:
+            rates are rounded to 4 significant digits when a trial builds its schedule.
         best_schedule: the best trial's schedule as an lrkit spec string.
         best_value: the best trial's value: the task's validation metric
             (``metric``), or the objective's return value.
@@ -90,7 +92,7 @@ def trial_rows(study: Any) -> list[dict[str, Any]]:
             "state": t.state.name,
             "value": t.value,
             "last_intermediate": None if last is None else t.intermediate_values[last],
-            "lr": t.params.get("lr"),
+            "lr": None if t.params.get("lr") is None else round_rate(t.params["lr"]),  # the rate that ran
             "schedule": t.user_attrs.get("schedule_spec"),
             "steps": t.user_attrs.get("steps"),
             "diverged": bool(t.user_attrs.get("diverged", False)),
@@ -147,7 +149,7 @@ def result_from_study(study: Any, *, n_trials: int, metric: str, storage: str, s
     counts = {s: sum(r["state"] == s.name for r in rows) for s in (TrialState.COMPLETE, TrialState.PRUNED,
                                                                        TrialState.FAIL)}
     return TuneResult(
-        best_lr=None if best is None else (best["lr"] if best["lr"] is not None else space.lr[0]),  # fixed lr
+        best_lr=None if best is None else (best["lr"] if best["lr"] is not None else round_rate(space.lr[0])),
         best_schedule=None if best is None else best["schedule"],
         best_value=None if best is None else best["value"],
         best_params={} if best is None else best["params"],

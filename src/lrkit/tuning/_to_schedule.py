@@ -32,23 +32,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from lrkit.errors import LRKitError, check_int, check_positive, unknown_name
-from lrkit.schedules import Schedule, lookup
+from lrkit.finder._next_step import BUDGET_RULE, SHAPES, build_schedule
+from lrkit.schedules import Schedule
 from lrkit.tuning._space import TUNABLE_SCHEDULES, SearchSpace
 
 __all__ = ["schedule_from_params", "first_trial", "FIRST_TRIAL", "FIRST_BY_BUDGET"]
 
 #: The first trial's schedule for a long budget, in order of preference (the first one
-#: the space holds), and its shape: cosine to 1% of the peak, the usual default.
-FIRST_TRIAL: tuple[tuple[str, dict[str, float]], ...] = (
-    ("cosine", {"final_ratio": 0.01}),
-    ("warmup_cosine", {"warmup_fraction": 0.05, "final_ratio": 0.01}),
-    ("wsd", {"warmup_fraction": 0.05, "decay_fraction": 0.2, "final_ratio": 0.01}),
-    ("one_cycle", {"warmup_fraction": 0.25}),
-    ("constant", {}),
-)
+#: the space holds), and its shape: the finder's next step (:mod:`lrkit.finder._next_step`),
+#: one rule for both.
+FIRST_TRIAL: tuple[tuple[str, dict[str, float]], ...] = SHAPES
 #: ``(bound, family)``: a budget of fewer than ``bound`` updates puts ``family`` first
 #: (:func:`first_trial`; the bounds were measured on the development set).
-FIRST_BY_BUDGET: tuple[tuple[int, str], ...] = ((50, "constant"), (1000, "wsd"))
+FIRST_BY_BUDGET: tuple[tuple[int, str], ...] = BUDGET_RULE
 
 
 def schedule_from_params(params: Mapping[str, Any], steps: int) -> Schedule:
@@ -60,7 +56,8 @@ def schedule_from_params(params: Mapping[str, Any], steps: int) -> Schedule:
         steps: the training budget ``T`` in optimizer updates.
 
     Returns:
-        The schedule value; its ``to_spec()`` is the string reported for the trial.
+        The schedule value (rates rounded to 4 significant digits, so the spec is short and is
+        exactly what the trial ran); its ``to_spec()`` is the string reported for the trial.
 
     Raises:
         LRKitError: for an unknown family or parameters the family rejects.
@@ -79,21 +76,8 @@ def schedule_from_params(params: Mapping[str, Any], steps: int) -> Schedule:
     def get(key: str) -> float:
         return float(params.get(key, getattr(defaults, key)[0]))
 
-    factory = lookup(family).factory
-    if family == "constant":
-        return factory(lr=lr)
-    min_lr = lr * get("final_ratio")
-    if family == "cosine":
-        return factory(lr=lr, steps=steps, min_lr=min_lr)
-    # Warmup and decay lengths are whole updates, at least one each, and never the whole budget.
-    warmup = min(max(1, math.ceil(get("warmup_fraction") * steps)), max(steps - 1, 1))
-    if family == "warmup_cosine":
-        return factory(lr=lr, warmup=warmup, steps=max(steps, warmup + 1), min_lr=min_lr)
-    if family == "one_cycle":
-        return factory(max_lr=lr, steps=steps, pct_start=min(max(get("warmup_fraction"), 1.0 / steps), 0.5))
-    decay = max(1, math.ceil(get("decay_fraction") * steps))
-    stable = max(steps - warmup - decay, 0)
-    return factory(lr=lr, warmup=warmup, stable=stable, decay=decay, min_lr=min_lr)
+    shape = {key: get(key) for key in dict(SHAPES)[family]}
+    return build_schedule(family, lr, steps, shape)
 
 
 def _preference(budget: int | None) -> tuple[tuple[str, dict[str, float]], ...]:
