@@ -5,11 +5,11 @@ NumPy; ``lrkit.torch``, ``lrkit.tasks``, ``lrkit.tuning`` and ``lrkit.plotting``
 need their extras and are imported on demand.
 """
 
-from lrkit.errors import LRKitError
+from lrkit.errors import LRKitError, RateConflictWarning
 
 __version__ = "0.1.0"
 
-__all__ = ["LRKitError", "__version__", "range_test", "FinderResult", "diagnose", "Diagnosis"]
+__all__ = ["LRKitError", "RateConflictWarning", "__version__", "range_test", "FinderResult", "diagnose", "Diagnosis", "report"]
 
 # Public names that live in subpackages, imported on first use (PEP 562) so that
 # ``import lrkit`` stays cheap: name -> module.
@@ -18,6 +18,7 @@ _LAZY = {
     "FinderResult": "lrkit.finder",
     "diagnose": "lrkit.diagnostics",
     "Diagnosis": "lrkit.diagnostics",
+    "report": "lrkit.plotting",
 }
 
 

@@ -20,6 +20,7 @@ from typing import Any
 __all__ = [
     "LRKitError",
     "available_memory",
+    "RateConflictWarning",
     "check_choice",
     "check_count",
     "check_finite",
@@ -39,6 +40,16 @@ class LRKitError(ValueError):
         >>> from lrkit import LRKitError
         >>> issubclass(LRKitError, ValueError)
         True
+    """
+
+
+class RateConflictWarning(UserWarning):
+    """Two learning rates given for one run disagree; lrkit says which one it uses.
+
+    lrkit's rule (``docs/torch.md``, "Which rate wins"): a run's own rate (``lr=`` of
+    :func:`lrkit.tasks.train`, ``--lr``) over the schedule's, the schedule's over the
+    optimizer's own ``lr``. Filter it like any warning once the choice is deliberate:
+    ``warnings.simplefilter("ignore", RateConflictWarning)``.
     """
 
 

@@ -70,8 +70,11 @@ def test_constant_rate_by_default():
 
 
 def test_train_follows_a_schedule_rescaled_to_peak_at_lr():
+    from lrkit import RateConflictWarning
+
     spec = "warmup(cosine(lr=1.0, steps=20), steps=5)"
-    r = train("diabetes-linear", lr=0.1, schedule=spec, budget=25)
+    with pytest.warns(RateConflictWarning, match="rescaled 0.1x"):
+        r = train("diabetes-linear", lr=0.1, schedule=spec, budget=25)
     expected = 0.1 * parse(spec)(np.arange(25)) / 1.0
     np.testing.assert_allclose([h["lr"] for h in r.history], expected, rtol=1e-12)
     same = train("diabetes-linear", lr=0.1, schedule="cosine(lr=0.1, steps=25)", budget=25)
@@ -82,7 +85,10 @@ def test_train_follows_a_schedule_rescaled_to_peak_at_lr():
 def test_resolve_schedule():
     assert resolve_schedule(0.3, None, 10)(7) == 0.3
     assert resolve_schedule(0.1, "cosine(lr=0.1, steps=10)", 10) == parse("cosine(lr=0.1, steps=10)")
-    assert resolve_schedule(0.05, "linear(start=0.0, end=0.2, steps=10)", 10)(9) == pytest.approx(0.05)
+    with pytest.warns(UserWarning, match="disagree"):
+        assert resolve_schedule(0.05, "linear(start=0.0, end=0.2, steps=10)", 10)(9) == pytest.approx(0.05)
+    assert resolve_schedule(None, "linear(start=0.0, end=0.2, steps=10)", 10)(9) == pytest.approx(0.18)
+    assert resolve_schedule(None, None, 10, default_lr=0.2)(3) == 0.2
     with pytest.raises(LRKitError, match="must be positive somewhere in the first 10 steps"):
         resolve_schedule(0.1, "constant(lr=0.0)", 10)
 
@@ -157,6 +163,7 @@ def test_a_user_protocol_function_trains_and_keeps_group_ratios():
 @pytest.mark.parametrize(
     ("kwargs", "pattern"),
     [({"lr": 0.0}, "`lr` of train must be a finite number > 0; got 0.0."),
+     ({"lr": True}, "`lr` of train must be a finite number > 0; got True."),
      ({"lr": -1.0}, "`lr` of train must be a finite number > 0"),
      ({"lr": float("nan")}, "`lr` of train must be a finite number > 0; got nan."),
      ({"lr": 0.1, "budget": 0}, "`budget` of train must be a positive integer; got 0."),
@@ -216,3 +223,44 @@ def test_a_user_task_with_an_unusable_val_loader_fails_before_training():
     assert calls == []  # not one update was made
     with pytest.raises(LRKitError, match=r"`model` of the task function <lambda> must be a torch.nn.Module; got 'm'"):
         train(lambda seed: {**_user_task(seed), "model": "m"}, lr=0.1, budget=2)
+
+
+# -- which rate wins (issue 18 item 4): lr= > the schedule's own rate > the optimizer's / task's default --
+def test_lr_and_a_disagreeing_schedule_warn_and_lr_wins():
+    from lrkit import RateConflictWarning
+
+    # The reported case: --lr 0.1 with "cosine(lr=0.01, ...)" silently rescaled the schedule 10x.
+    with pytest.warns(RateConflictWarning, match=r"lr=0.1 and the schedule's own peak 0.01 .*disagree; lr= is "
+                                                 r"used: the schedule's shape is rescaled 10x"):
+        r = train("diabetes-linear", lr=0.1, schedule="cosine(lr=0.01, steps=20)", budget=20)
+    assert r.history[0]["lr"] == pytest.approx(0.1)
+
+
+def test_without_lr_the_schedule_runs_as_written():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = train("diabetes-linear", schedule="cosine(lr=0.01, steps=20)", budget=20)
+        same = train("diabetes-linear", lr=0.01, schedule="cosine(lr=0.01, steps=20)", budget=20)
+    assert r.history[0]["lr"] == pytest.approx(0.01) and r.lr == pytest.approx(0.01)
+    assert [h["train_loss"] for h in r.history] == [h["train_loss"] for h in same.history]
+
+
+def test_without_lr_or_schedule_the_default_rate_runs():
+    task = get_task("diabetes-linear")
+    r = train(task, budget=5)
+    assert [h["lr"] for h in r.history] == [task.info.default_lr] * 5
+    # a protocol function: its optimizer's own rate (group 0; the others keep their ratios)
+    groups = []
+    r = train(_user_task, budget=3, callbacks=[lambda i: groups.append([g["lr"] for g in i["optimizer"].param_groups])])
+    assert r.lr == 0.1 and groups[0] == [0.1, pytest.approx(0.01)]
+
+
+def test_a_protocol_functions_optimizer_rate_is_a_template_replaced_without_a_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = train(_user_task, lr=0.3, budget=3)  # _user_task builds SGD(lr=0.1)
+    assert r.history[0]["lr"] == pytest.approx(0.3)

@@ -16,6 +16,10 @@ from lrkit import LRKitError  # noqa: E402
 from lrkit.schedules import constant, cosine, linear, parse, reduce_on_plateau, registry  # noqa: E402
 from lrkit.torch import LRScheduler  # noqa: E402
 
+# These tests drive every family from one optimizer built at an arbitrary rate; the rate rule and its
+# RateConflictWarning have their own tests (test_rate_rule.py).
+pytestmark = pytest.mark.filterwarnings("ignore::lrkit.errors.RateConflictWarning")
+
 WARM_COS = linear(start=0.0, end=0.1, steps=20) >> cosine(lr=0.1, steps=80, min_lr=1e-3)
 
 

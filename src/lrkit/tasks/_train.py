@@ -21,14 +21,16 @@ from __future__ import annotations
 import contextlib
 import math
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 import torch
 
-from lrkit.errors import LRKitError, check_int, check_positive, unknown_name
+from lrkit.errors import LRKitError, RateConflictWarning, check_int, check_positive, unknown_name
 from lrkit.schedules import Schedule, constant, parse, scale
+from lrkit.schedules._peak import peak_rate, rates_disagree
 from lrkit.tasks._base import OPTIMIZERS, Task, get_task, make_optimizer
 from lrkit.tasks._protocol import check_parts, evaluate_val_loss
 from lrkit.tasks._result import TrainResult
@@ -39,30 +41,47 @@ __all__ = ["train", "resolve_schedule"]
 Callback = Callable[[dict[str, Any]], "bool | None"]
 
 
-def resolve_schedule(lr: float, schedule: Schedule | str | None, budget: int) -> Schedule:
-    """The schedule a run follows: ``constant(lr)``, or ``schedule`` rescaled to peak at ``lr``.
+def resolve_schedule(lr: float | None, schedule: Schedule | str | None, budget: int, *,
+                     default_lr: float | None = None) -> Schedule:
+    """The schedule a run follows, by lrkit's rule for which rate wins.
 
-    A schedule gives the *shape*; ``lr`` gives the *level*: the rates are
-    ``schedule(t) * lr / max_{t < budget} schedule(t)``. Passing ``lr`` equal to the
-    schedule's own peak (``train(..., lr=0.1, schedule="cosine(lr=0.1, steps=100)")``)
-    runs it unchanged; sweeping ``lr`` with a fixed schedule sweeps its level.
+    The run's own rate ``lr`` over the schedule's, the schedule's over the default (the task's
+    default rate, or a protocol function's optimizer's ``lr``):
+
+    * no schedule: ``constant(lr)``, or ``constant(default_lr)`` without ``lr``;
+    * a schedule and no ``lr``: the schedule as written;
+    * both: the schedule's *shape* at the *level* ``lr``, i.e. the rates
+      ``schedule(t) * lr / max_{t < budget} schedule(t)`` (this is how a search over ``lr``
+      sweeps a schedule's level). When the schedule's own peak differs from ``lr`` by more than
+      1%, a :class:`~lrkit.RateConflictWarning` names both and the factor applied.
 
     Raises:
-        LRKitError: for a bad spec or a schedule that is zero over the whole budget.
+        LRKitError: for a bad spec, a schedule that is zero over the whole budget, or no rate at all.
 
     Example:
-        >>> resolve_schedule(0.05, "cosine(lr=0.1, steps=10)", 10)(0)
+        >>> resolve_schedule(None, "cosine(lr=0.1, steps=10)", 10)(0)
+        0.1
+        >>> resolve_schedule(0.1, "cosine(lr=0.1, steps=10)", 10)(5)
         0.05
     """
     if schedule is None:
-        return constant(lr)
+        rate = lr if lr is not None else default_lr
+        if rate is None:
+            raise LRKitError("`lr` of train must be given when there is neither a schedule nor a default rate.")
+        return constant(rate)
     sched = parse(schedule)
-    peak = float(np.max(sched(np.arange(budget))))
+    peak = peak_rate(sched, budget)
     if not peak > 0:
         raise LRKitError(
             f"`schedule` of train must be positive somewhere in the first {budget} steps; got {sched}."
         )
-    return sched if peak == lr else scale(sched, lr / peak)
+    if lr is None or peak == lr:
+        return sched
+    if rates_disagree(lr, peak):
+        warnings.warn(f"train: lr={lr:g} and the schedule's own peak {peak:g} (first {budget} steps) disagree; lr= "
+                      f"is used: the schedule's shape is rescaled {lr / peak:.3g}x to peak at {lr:g}. Leave lr "
+                      "out to run the schedule as written.", RateConflictWarning, stacklevel=3)
+    return scale(sched, lr / peak)
 
 
 def _resolve_task(
@@ -103,7 +122,7 @@ def _batches(loader: Any) -> Iterator[Any]:
 def train(
     task: Task | str | Callable[[int], dict[str, Any]],
     *,
-    lr: float,
+    lr: float | None = None,
     schedule: Schedule | str | None = None,
     optimizer: str | None = None,
     budget: int | None = None,
@@ -113,8 +132,11 @@ def train(
 ) -> TrainResult:
     """Train a task for ``budget`` optimizer steps and evaluate it.
 
-    The rate of update ``t`` is ``lr`` (constant), or ``schedule(t)`` rescaled to peak at
-    ``lr`` (see :func:`resolve_schedule`), written by ``lrkit.torch.LRScheduler``: parameter
+    Which rate wins: ``lr`` over the schedule's own rate over the default rate (the task's, or a
+    protocol function's optimizer's ``lr``, which is a template ``lr`` replaces silently). The
+    rate of update ``t`` is ``lr`` (constant), ``schedule(t)`` as written without ``lr``, or
+    ``schedule(t)`` rescaled to peak at ``lr`` with both, warned about when the two disagree
+    (see :func:`resolve_schedule`); it is written by ``lrkit.torch.LRScheduler``: parameter
     group 0 follows it exactly and any other group keeps its initial ratio to group 0.
     A NaN or infinite training loss stops the run before its update: the result is
     ``diverged`` and reports the task's worst metrics (chance accuracy, infinite losses).
@@ -123,8 +145,9 @@ def train(
     Args:
         task: a registry name, a :class:`Task`, or a protocol function ``FUNC(seed) -> dict``
             (``model``, ``optimizer``, ``loss_fn``, ``train_loader``, optional ``val_loader``).
-        lr: the (peak) learning rate, a finite number > 0.
-        schedule: a :class:`~lrkit.schedules.Schedule` or spec string; ``None`` = constant ``lr``.
+        lr: the (peak) learning rate, a finite number > 0; ``None``: the schedule's own, else the
+            task's default rate (a protocol function: its optimizer's ``lr``).
+        schedule: a :class:`~lrkit.schedules.Schedule` or spec string; ``None`` = a constant rate.
         optimizer: an optimizer name (``"sgd"``, ``"sgd-plain"``, ``"adam"``, ``"adamw"``);
             default: the task's (for a protocol function: the one it returns).
         budget: optimizer steps; default: the task's budget (protocol function: one epoch).
@@ -146,7 +169,8 @@ def train(
         (30, 'val_mse', False, True)
     """
     name, task_obj, build = _resolve_task(task)
-    lr = check_positive("lr", lr, "train")
+    if lr is not None:
+        lr = check_positive("lr", lr, "train")
     seed = check_int("seed", seed, "train", low=0)
     if optimizer is not None and optimizer not in OPTIMIZERS:
         raise unknown_name("optimizer", optimizer, OPTIMIZERS)
@@ -158,14 +182,19 @@ def train(
             raise LRKitError(f"`callbacks` of train must be callables; got {cb!r}.")
 
     with _one_thread():
+        sched0 = parse(schedule) if schedule is not None else None
         if task_obj is not None:
-            parts = task_obj.build(seed, optimizer=optimizer, lr=lr)
+            # the optimizer is built at the rate that runs first (the schedule sets it from then on)
+            build_lr = lr or (peak_rate(sched0, budget or task_obj.info.budget) if sched0 is not None else None)
+            parts = task_obj.build(seed, optimizer=optimizer, lr=build_lr)
             opt_name = optimizer or task_obj.info.default_optimizer
+            default_lr = task_obj.info.default_lr
         else:
             torch.manual_seed(seed)
             parts = check_parts(build(seed), f"the task function {name}")
+            default_lr = float(parts["optimizer"].param_groups[0]["lr"])
             if optimizer is not None:
-                parts["optimizer"] = make_optimizer(optimizer, parts["model"].parameters(), lr)
+                parts["optimizer"] = make_optimizer(optimizer, parts["model"].parameters(), lr or default_lr)
             opt_name = optimizer or type(parts["optimizer"]).__name__
         model, opt, loss_fn = parts["model"], parts["optimizer"], parts["loss_fn"]
         train_loader, val_loader = parts["train_loader"], parts.get("val_loader")
@@ -177,15 +206,19 @@ def train(
             else:
                 raise LRKitError("`budget` of train is required for a task whose train_loader has no length.")
         budget = check_int("budget", budget, "train")
-        sched = resolve_schedule(lr, schedule, budget)
+        sched = resolve_schedule(lr, sched0, budget, default_lr=default_lr)
+        lr = lr if lr is not None else peak_rate(sched, budget)  # the run's (peak) rate, for the record
 
         def evaluate() -> dict[str, float]:
             if task_obj is not None:
                 return task_obj.evaluate(model, val_loader)
             return evaluate_val_loss(model, loss_fn, val_loader) if val_loader is not None else {}
 
-        # Group 0 follows the schedule; other groups keep their initial ratio to group 0.
-        scheduler = LRScheduler(opt, sched)
+        # Group 0 follows the schedule; other groups keep their initial ratio to group 0. The
+        # optimizer's own rate was a template (train's rule: lr=, then the schedule's, then it).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RateConflictWarning)
+            scheduler = LRScheduler(opt, sched)
         history: list[dict[str, float]] = []
         stopped, t = "budget", 0
         start = time.perf_counter()

@@ -10,6 +10,7 @@ edits, which are the usual ways torch's chainable schedulers drift on resume.
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Sequence
 from types import FrameType
 from typing import Any
@@ -18,8 +19,9 @@ import numpy as np
 import torch
 from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 
-from lrkit.errors import LRKitError, check_int
+from lrkit.errors import LRKitError, RateConflictWarning, check_int
 from lrkit.schedules import ReduceOnPlateau, Schedule, constant, from_dict, parse
+from lrkit.schedules._peak import peak_rate, rates_disagree
 from lrkit.torch._groups import check_scales, initial_scales, parse_key
 from lrkit.torch._updates import UpdateTally, called_by_accelerate
 
@@ -29,6 +31,24 @@ __all__ = ["LRScheduler"]
 # so the value used at step t never depends on where a run (or a resume) began.
 _BLOCK = 1024
 _PLATEAU_API = ("observe", "apply", "state_dict", "load_state_dict")
+
+
+def _check_rates(group: dict[str, Any], schedule: Schedule) -> None:
+    """Warn when the optimizer was built with another rate than the schedule's (the schedule's runs).
+
+    ``initial_lr`` (set by any torch scheduler attached before, and restored by
+    ``optimizer.load_state_dict``) is the rate the optimizer was built with; ``lr`` otherwise.
+    """
+    built = group.get("initial_lr", group.get("lr"))
+    if not isinstance(built, (int, float)) or built <= 0:
+        return
+    peak = peak_rate(schedule)
+    if peak > 0 and rates_disagree(float(built), peak):
+        warnings.warn(
+            f"LRScheduler: the optimizer was built with lr={built:g} but the schedule peaks at {peak:g}; "
+            "the schedule's rate is used (it sets group 0's rate every step; the optimizer's lr only sets "
+            f"the other groups' ratios to it). Build the optimizer with lr={peak:g}, or put the rate you "
+            "mean into the schedule.", RateConflictWarning, stacklevel=3)
 
 
 class LRScheduler(_TorchLRScheduler):
@@ -45,6 +65,12 @@ class LRScheduler(_TorchLRScheduler):
     group 0's, so group 0 follows the schedule exactly and the others keep their
     ratio to it (``SGD([{"params": a, "lr": 0.1}, {"params": b, "lr": 0.01}])``
     with a cosine from 0.1 gives ``b`` a cosine from 0.01).
+
+    Which rate wins: the schedule's. It writes group 0's rate every step, so the rate the
+    optimizer was built with only sets the other groups' ratios to group 0. When that rate and
+    the schedule's peak differ by more than 1% (``AdamW(lr=1e-3)`` with a schedule peaking at
+    ``3e-4``), a :class:`~lrkit.RateConflictWarning` says so at construction; build the optimizer
+    with the schedule's peak to agree (``docs/torch.md``, "Which rate wins").
 
     Step convention (lrkit's and torch's): the first ``optimizer.step()`` uses
     :math:`s(0)`; call ``scheduler.step()`` after each ``optimizer.step()``.
@@ -152,6 +178,8 @@ class LRScheduler(_TorchLRScheduler):
             else (initial_scales(self._key, groups))
         )
         self._n_groups = len(groups)
+        if self._key.key == "lr" and last_step < 0 and group_scales is None:
+            _check_rates(groups[0], parsed)
         self._block: list[float] = []
         self._block_start = 0
         if per_update is not None and not isinstance(per_update, bool):
