@@ -15,7 +15,7 @@ def test_public_names():
         "half_depth", "falling_half_depth", "valley_geometry", "Valley", "steepest", "valley",
         "minimum_over_10",
         "synthetic", "STOP_REASONS", "MIN_POINTS", "MIN_STEPS", "SWEEP_BYTES_PER_STEP", "Sweep",
-        "FinderPolicy", "VALLEY_RULES",
+        "FinderPolicy", "VALLEY_RULES", "advise", "Advice", "next_schedule",
     }
     assert all(hasattr(finder, name) for name in finder.__all__)
     assert sorted(finder.rules) == ["default", "falling", "minimum/10", "steepest", "valley"]

@@ -22,15 +22,46 @@ def test_plot_has_log_axis_labels_points_curve_and_band(result):
     import matplotlib.pyplot as plt
 
     fig = result.plot()
-    ax = fig.axes[0]
-    assert ax.get_xscale() == "log"
-    assert ax.get_xlabel() == "learning rate (log scale)" and ax.get_ylabel() == "loss"
-    labels = [line.get_label() for line in ax.get_lines()]
-    assert "raw loss" in labels and "smoothed (no lag)" in labels
-    assert any(lbl.startswith("default:") for lbl in labels)
-    assert any(p.get_label() == "interval" for p in ax.patches)
-    raw = next(line for line in ax.get_lines() if line.get_label() == "raw loss")
+    whole, near = fig.axes
+    assert whole.get_xscale() == near.get_xscale() == "log"
+    assert whole.get_xlabel() == "learning rate (log scale)" and whole.get_ylabel() == "loss"
+    labels = [h.get_label() for h in fig.legends[0].legend_handles]
+    assert "raw loss (one batch each)" in labels and "smoothed loss (no lag)" in labels
+    assert any(lbl.startswith("suggestion (default): ") for lbl in labels)
+    assert any(lbl.startswith("interval (90%): ") for lbl in labels)
+    raw = next(line for line in whole.get_lines() if line.get_label() == "raw loss (one batch each)")
     assert len(raw.get_xdata()) == np.isfinite(result.losses).sum()
+    plt.close(fig)
+
+
+def test_labels_cannot_stack_every_rule_is_a_legend_entry(result):
+    # Regression (issue 18 item 2): "minimum/10" and "steepest" were printed on top of each other as
+    # text at data coordinates. Now no text is drawn in the axes; every rule is a legend entry.
+    import matplotlib.pyplot as plt
+
+    fig = result.plot()
+    assert all(len(ax.texts) == 0 for ax in fig.axes)
+    labels = " ".join(h.get_label() for h in fig.legends[0].legend_handles)
+    for rule, value in result.suggestions.items():
+        if value is not None and rule != result.rule:
+            assert f"other rule '{rule}': {value:.3g}" in labels
+    plt.close(fig)
+
+
+def test_the_interval_is_visible_next_to_the_suggestion(result):
+    # Regression: in the make-run report the interval [0.137, 0.153] was hidden under the suggestion
+    # line. The zoom panel shows the band at least 20 pixels wide, and the figure is large.
+    import matplotlib.pyplot as plt
+
+    fig = result.plot()
+    fig.canvas.draw()
+    near = fig.axes[1]
+    lo, hi = result.interval
+    (x0, _), (x1, _) = near.transData.transform([(lo, 1.0), (hi, 1.0)])
+    assert x1 - x0 >= 20
+    assert near.get_xlim()[0] < lo < result.suggestion < hi < near.get_xlim()[1]
+    width, height = fig.get_size_inches() * 110
+    assert width >= 1200 and height >= 550
     plt.close(fig)
 
 
@@ -39,8 +70,25 @@ def test_plot_on_given_axes_returns_its_figure(result):
 
     fig, axes = plt.subplots(1, 2)
     assert plot_finder(result, ax=axes[1]) is fig
-    assert axes[1].get_xscale() == "log" and axes[0].get_xscale() == "linear"
+    assert result.plot(ax=axes[0]) is fig and result.plot(axes[0]) is fig  # the old positional form
+    assert axes[1].get_xscale() == "log" and len(axes[1].texts) == 0
     plt.close(fig)
+
+
+def test_plot_writes_a_file_or_raises_lrkit_error(result, tmp_path):
+    # Regression (issue 18 item 3): result.plot("x.png") raised AttributeError: 'str' object has no
+    # attribute 'figure'.
+    import matplotlib.pyplot as plt
+
+    fig = result.plot(tmp_path / "sub" / "x.png")
+    assert (tmp_path / "sub" / "x.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    plt.close(fig)
+    plt.close(result.plot(str(tmp_path / "x.svg")))
+    assert (tmp_path / "x.svg").read_text().lstrip().startswith("<?xml")
+    with pytest.raises(LRKitError, match=r"`path` of plot must end in .png, .svg, .pdf; got '.*x.txt'"):
+        result.plot(tmp_path / "x.txt")
+    with pytest.raises(LRKitError, match=r"`path` of FinderResult.plot must be a file path"):
+        result.plot(42)
 
 
 def test_plot_without_suggestion():
@@ -48,7 +96,7 @@ def test_plot_without_suggestion():
 
     r = range_test(lambda lr: 1.0, sweep=Sweep(start=1e-4, end=1.0, num_steps=20))
     fig = r.plot()
-    assert "suggestion none" in fig.axes[0].get_title()
+    assert "suggestion none" in fig.get_suptitle()
     plt.close(fig)
 
 

@@ -407,3 +407,22 @@ def test_docs_examples_run() -> None:
     docs = Path(__file__).resolve().parents[2] / "docs" / "finder-torch.md"
     result = doctest.testfile(str(docs), module_relative=False, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 30 and result.failed == 0, result
+
+
+def test_the_result_names_the_optimizer_and_batch_size_it_is_for() -> None:
+    # The suggestion is a rate *for* an optimizer: the report and the JSON name it (issue 18 item 2).
+    X, y, _ = regression_data(512)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=64)
+    model = nn.Linear(X.shape[1], 1)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.95), weight_decay=0.1)
+    res = find_lr(model, opt, mse, loader, sweep=Sweep(start=1e-5, end=1.0, num_steps=20), interval=False)
+    d = res.meta["optimizer"]
+    assert d["name"] == "AdamW" and d["adaptive"] and d["param_groups"] == 1
+    assert d["hyperparameters"]["betas"] == [0.9, 0.95] and d["hyperparameters"]["weight_decay"] == 0.1
+    assert "lr" not in d["hyperparameters"] and "foreach" not in d["hyperparameters"]
+    assert d["constructor"] == "torch.optim.AdamW(model.parameters(), lr={lr}, betas=(0.9, 0.95), weight_decay=0.1)"
+    assert res.meta["batch_size"] == 64
+    assert res.to_json()  # plain data
+    two = torch.optim.SGD([{"params": [model.weight]}, {"params": [model.bias], "lr": 0.1}], lr=0.01)
+    res2 = find_lr(model, two, mse, loader, sweep=Sweep(start=1e-5, end=1.0, num_steps=20), interval=False)
+    assert res2.meta["optimizer"]["constructor"] is None and res2.meta["optimizer"]["param_groups"] == 2

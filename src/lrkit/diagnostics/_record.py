@@ -162,6 +162,15 @@ class Diagnosis:
         return cls(data["verdict"], float(data["confidence"]), evidence, data["recommendation"], stats,
                    int(data.get("n_steps", 0)), tuple(data.get("fired", ())))
 
+    def report(self, path: Any = None, **kwargs: Any) -> Any:
+        """The HTML report (:func:`lrkit.plotting.diagnosis_report`); written to ``path`` when given.
+
+        Pass the history (``losses=``, and ``steps=``, ``lrs=``) for its figure.
+        """
+        from lrkit.plotting import diagnosis_report
+
+        return diagnosis_report(self, path, **kwargs)
+
     def __str__(self) -> str:
         lines = [
             f"verdict: {self.verdict} (confidence {self.confidence:.2f})",

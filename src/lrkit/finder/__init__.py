@@ -17,6 +17,8 @@ Example:
 """
 
 from lrkit.finder import synthetic
+from lrkit.finder._advice import Advice, advise
+from lrkit.finder._next_step import next_schedule
 from lrkit.finder._combine import combine
 from lrkit.finder._interval import bootstrap_interval
 from lrkit.finder._result import STOP_REASONS, FinderResult
@@ -33,6 +35,9 @@ __all__ = [
     "range_test",
     "Sweep",
     "FinderPolicy",
+    "advise",
+    "Advice",
+    "next_schedule",
     "FinderResult",
     "Suggestion",
     "suggest",

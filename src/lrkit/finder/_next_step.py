@@ -33,9 +33,10 @@ from typing import Any
 
 from lrkit.errors import LRKitError, check_int, check_positive, unknown_name
 from lrkit.schedules import Schedule, lookup
+from lrkit.schedules._base import format_value, spec_call
 
 __all__ = ["BUDGET_RULE", "LONG_RUN", "SHAPES", "PLACEHOLDER_STEPS", "SPEC_DIGITS", "family_for",
-           "build_schedule", "next_schedule", "round_rate"]
+           "schedule_kwargs", "build_schedule", "next_schedule", "next_spec", "round_rate"]
 
 #: ``(bound, family)``: a run of fewer than ``bound`` updates uses ``family`` (the first that
 #: applies); longer runs, and runs of unknown length, use :data:`LONG_RUN`. The bounds sit between
@@ -86,8 +87,8 @@ def family_for(budget: int | None) -> str:
     return LONG_RUN
 
 
-def build_schedule(family: str, lr: float, steps: int, shape: dict[str, Any]) -> Schedule:
-    """The schedule of ``family`` peaking at ``lr`` over ``steps`` updates, with ``shape``'s fractions.
+def schedule_kwargs(family: str, lr: float, steps: int, shape: dict[str, Any]) -> dict[str, Any]:
+    """The factory arguments of ``family`` peaking at ``lr`` over ``steps`` updates, from ``shape``'s fractions.
 
     ``shape`` holds the fractions the family uses: ``final_ratio`` (``min_lr = final_ratio * lr``),
     ``warmup_fraction`` and ``decay_fraction`` (of ``steps``, rounded up to whole updates, at least
@@ -98,28 +99,68 @@ def build_schedule(family: str, lr: float, steps: int, shape: dict[str, Any]) ->
         LRKitError: for an unknown family, a rate that is not a finite number > 0, or ``steps < 1``.
 
     Example:
-        >>> build_schedule("warmup_cosine", 0.1, 100, {"warmup_fraction": 0.05, "final_ratio": 0.01})
-        linear(start=0.0, end=0.1, steps=5) >> cosine(lr=0.1, steps=95, min_lr=0.001)
+        >>> schedule_kwargs("wsd", 0.1, 100, {"warmup_fraction": 0.05, "decay_fraction": 0.2, "final_ratio": 0.01})
+        {'lr': 0.1, 'warmup': 5, 'stable': 75, 'decay': 20, 'min_lr': 0.001}
     """
     families = [f for f, _ in SHAPES]
     if family not in families:
         raise unknown_name("schedule", str(family), families)
     lr = round_rate(check_positive("lr", lr, "the schedule"))
     steps = check_int("steps", steps, "the schedule", low=1)
-    factory = lookup(family).factory
     if family == "constant":
-        return factory(lr=lr)
+        return {"lr": lr}
     if family == "one_cycle":
-        pct = min(max(float(shape["warmup_fraction"]), 1.0 / steps), 0.5)
-        return factory(max_lr=lr, steps=steps, pct_start=pct)
+        return {"max_lr": lr, "steps": steps,
+                "pct_start": min(max(float(shape["warmup_fraction"]), 1.0 / steps), 0.5)}
     min_lr = round_rate(lr * float(shape["final_ratio"]))
     if family == "cosine":
-        return factory(lr=lr, steps=steps, min_lr=min_lr)
+        return {"lr": lr, "steps": steps, "min_lr": min_lr}
     warmup = min(max(1, math.ceil(float(shape["warmup_fraction"]) * steps)), max(steps - 1, 1))
     if family == "warmup_cosine":
-        return factory(lr=lr, warmup=warmup, steps=max(steps, warmup + 1), min_lr=min_lr)
+        return {"lr": lr, "warmup": warmup, "steps": max(steps, warmup + 1), "min_lr": min_lr}
     decay = max(1, math.ceil(float(shape["decay_fraction"]) * steps))
-    return factory(lr=lr, warmup=warmup, stable=max(steps - warmup - decay, 0), decay=decay, min_lr=min_lr)
+    return {"lr": lr, "warmup": warmup, "stable": max(steps - warmup - decay, 0), "decay": decay, "min_lr": min_lr}
+
+
+def build_schedule(family: str, lr: float, steps: int, shape: dict[str, Any]) -> Schedule:
+    """The schedule of :func:`schedule_kwargs` (``family``'s factory called with them).
+
+    Example:
+        >>> build_schedule("warmup_cosine", 0.1, 100, {"warmup_fraction": 0.05, "final_ratio": 0.01})
+        linear(start=0.0, end=0.1, steps=5) >> cosine(lr=0.1, steps=95, min_lr=0.001)
+    """
+    return lookup(family).factory(**schedule_kwargs(family, lr, steps, shape))
+
+
+def next_spec(lr: float, budget: int | None) -> str:
+    """:func:`next_schedule` written as its family's call, e.g. ``wsd(lr=0.02, warmup=15, ...)``.
+
+    Shorter than the schedule's own spec (which spells a composite's phases) and parsed to the
+    same schedule. Without a budget, ``steps`` reads ``{total_steps}``: a template to fill with
+    ``str.format`` (or an f-string) once the run's length is known.
+
+    Example:
+        >>> next_spec(0.02, 300)
+        'wsd(lr=0.02, warmup=15, stable=225, decay=60, min_lr=0.0002)'
+        >>> next_spec(0.02, None)
+        'cosine(lr=0.02, steps={total_steps}, min_lr=0.0002)'
+    """
+    family = family_for(_budget(budget))
+    kwargs = schedule_kwargs(family, _rate(lr), budget or PLACEHOLDER_STEPS, dict(SHAPES)[family])
+    text = spec_call(family, kwargs)
+    if budget is None and "steps" in kwargs:
+        text = text.replace(f"steps={format_value(kwargs['steps'])}", "steps={total_steps}")
+    return text
+
+
+def _budget(budget: int | None) -> int | None:
+    return None if budget is None else check_int("budget", budget, "next_schedule")
+
+
+def _rate(lr: float | None) -> float:
+    if lr is None:
+        raise LRKitError("`lr` of next_schedule must be a finite number > 0; got None.")
+    return check_positive("lr", lr, "next_schedule")
 
 
 def next_schedule(lr: float, budget: int | None) -> Schedule:
@@ -128,10 +169,6 @@ def next_schedule(lr: float, budget: int | None) -> Schedule:
     Raises:
         LRKitError: for a rate that is not a finite number > 0 or a budget that is not a positive integer.
     """
-    if budget is not None:
-        budget = check_int("budget", budget, "next_schedule")
+    budget = _budget(budget)
     family = family_for(budget)
-    shape = dict(SHAPES)[family]
-    if lr is None:
-        raise LRKitError("`lr` of next_schedule must be a finite number > 0; got None.")
-    return build_schedule(family, lr, budget or PLACEHOLDER_STEPS, shape)
+    return build_schedule(family, _rate(lr), budget or PLACEHOLDER_STEPS, dict(SHAPES)[family])

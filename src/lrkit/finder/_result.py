@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from os import PathLike
 from typing import Any
 
 import numpy as np
@@ -121,11 +122,37 @@ class FinderResult:
             message = f"`data` of FinderResult.from_dict must come from to_dict(); got {exc!r}."
             raise LRKitError(message) from None
 
-    def plot(self, ax: Any = None) -> Any:
-        """Draw the sweep (see :func:`lrkit.plotting.plot_finder`); return the figure."""
-        from lrkit.plotting._finder import plot_finder
+    def plot(self, path: Any = None, *, ax: Any = None) -> Any:
+        """Draw the sweep (see :func:`lrkit.plotting.plot_finder`); return the figure.
 
-        return plot_finder(self, ax=ax)
+        Args:
+            path: write the figure there too (``.png``, ``.svg`` or ``.pdf``). For backward
+                compatibility a matplotlib ``Axes`` here is taken as ``ax``.
+            ax: axes to draw on (one panel); a new two-panel figure when ``None``.
+
+        Raises:
+            LRKitError: for a path with another extension, one that cannot be written, or an
+                argument that is neither a path nor axes.
+        """
+        from lrkit.plotting._finder import plot_finder, save_figure
+
+        if path is not None and hasattr(path, "figure") and hasattr(path, "plot"):
+            path, ax = None, path  # plot(ax): the old positional form
+        if path is not None and not isinstance(path, (str, PathLike)):
+            raise LRKitError(f"`path` of FinderResult.plot must be a file path (.png, .svg, .pdf); got {path!r}.")
+        fig = plot_finder(self, ax=ax)
+        if path is not None:
+            save_figure(fig, path)
+        return fig
+
+    def report(self, path: Any = None, **kwargs: Any) -> Any:
+        """The HTML report (:func:`lrkit.plotting.finder_report`); written to ``path`` when given.
+
+        Keyword arguments (``budget``, ``task``, ``title``) go to ``finder_report``.
+        """
+        from lrkit.plotting import finder_report
+
+        return finder_report(self, path, **kwargs)
 
     def __repr__(self) -> str:
         sug = "None" if self.suggestion is None else f"{self.suggestion:.3g}"

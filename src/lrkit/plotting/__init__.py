@@ -5,9 +5,24 @@ is cheap; every plot takes ``ax=None`` and returns the figure, never shows it.
 """
 
 from lrkit.plotting._finder import plot_finder
+from lrkit.plotting._diagnosis_report import diagnosis_report, plot_diagnosis
+from lrkit.plotting._finder_report import finder_report
 from lrkit.plotting._interactive import interactive_section, lab_report
 from lrkit.plotting._lab import plot_demo, plot_trajectories
 from lrkit.plotting._report import Report
 from lrkit.plotting._schedule import plot_schedule
+from lrkit.plotting._write import report
 
-__all__ = ["plot_schedule", "plot_finder", "Report", "plot_demo", "plot_trajectories", "lab_report", "interactive_section"]
+__all__ = [
+    "report",
+    "Report",
+    "plot_schedule",
+    "plot_finder",
+    "finder_report",
+    "plot_diagnosis",
+    "diagnosis_report",
+    "plot_demo",
+    "plot_trajectories",
+    "lab_report",
+    "interactive_section",
+]

@@ -33,6 +33,16 @@ th,td{border:1px solid #ccd5df;padding:.3em .6em;text-align:right}
 th{background:#eef3f8} td:first-child,th:first-child{text-align:left} td.text{text-align:left}
 code,pre{background:#f3f5f7;padding:.1em .3em;border-radius:3px}
 .meta{color:#666;font-size:.85em}
+pre{padding:.6em .8em;overflow-x:auto;line-height:1.35} pre code{padding:0;background:none}
+.answer{border:2px solid #3b6ea5;border-radius:6px;padding:.4em 1.2em 1em;background:#f7fafd;margin:1em 0}
+.answer .rate{font-size:1.5em;margin:.4em 0} .answer h2{margin-top:1em}
+.sure-high{border-left:5px solid #3a9a4a;padding-left:.6em} .sure-medium{border-left:5px solid #d0a020;padding-left:.6em}
+.sure-low,.sure-none{border-left:5px solid #c0392b;padding-left:.6em}
+.caveats{color:#555;font-size:.9em}
+details{margin:.8em 0;border:1px solid #dde3ea;border-radius:4px;padding:.3em .8em}
+summary{cursor:pointer;font-weight:600;color:#2a4f78}
+nav.toc{border:1px solid #dde3ea;border-radius:4px;padding:.3em 1em;background:#fafbfc}
+nav.toc ol{margin:.3em 0;columns:2} .lookfor{background:#f3f7ee;border-left:4px solid #3a9a4a;padding:.4em .8em}
 """
 
 
@@ -103,6 +113,10 @@ class Report:
         self._parts.append(fragment)
         if script:
             self._scripts.append(script)
+
+    def body(self) -> str:
+        """The sections added so far, as one HTML fragment (no page around them)."""
+        return "".join(self._parts)
 
     def html(self) -> str:
         sub = f'<p class="meta">{html.escape(self.subtitle)}</p>' if self.subtitle else ""

@@ -37,6 +37,7 @@ from lrkit.torch import _ddp
 from lrkit.torch._accelerate import snapshot_extras, unwrap_scaled
 from lrkit.torch._batches import Batches, default_forward
 from lrkit.torch._finder_options import Update, Validation
+from lrkit.torch._describe import describe_optimizer, loader_batch_size
 from lrkit.torch._finder_rule import resolve_rule
 from lrkit.torch._finder_runner import Runner, progress_bar
 from lrkit.torch._groups import initial_scales, parse_key
@@ -102,7 +103,9 @@ def find_lr(
 
     Returns:
         The :class:`~lrkit.finder.FinderResult`; ``meta`` adds the runner's
-        accounting (batches used, loader passes, AMP skips, group scales, ...).
+        accounting (batches used, loader passes, AMP skips, group scales, ...), the
+        optimizer the rate is for (``meta["optimizer"]``: name, kind, key hyperparameters,
+        :func:`~lrkit.torch._describe.describe_optimizer`) and ``meta["batch_size"]``.
 
     Raises:
         LRKitError: for bad arguments (every one is checked before any state is
@@ -197,6 +200,7 @@ def find_lr(
             group_scales=scales, repeats=repeats, world_size=_ddp.world_size(), snapshot=snapshot,
             snapshot_bytes=snap.nbytes, batches_used=batches.used, loader_passes=batches.passes,
             cycled=batches.passes > 0, rule_requested=requested,
+            optimizer=describe_optimizer(optimizer), batch_size=loader_batch_size(train_loader),
         )
         # Every rank returns the same record, so wall and CPU time are the slowest rank's.
         if "loop_cpu_time" in result.meta:

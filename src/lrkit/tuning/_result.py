@@ -80,6 +80,12 @@ class TuneResult:
         """JSON text; non-finite numbers are written as ``null``."""
         return json.dumps(json_safe(self.to_dict()), indent=indent)
 
+    def report(self, path: Any = None) -> Any:
+        """The HTML report (:func:`lrkit.tuning.tune_report`); written to ``path`` when given."""
+        from lrkit.tuning._plots import tune_report
+
+        return tune_report(self, path)
+
 
 def trial_rows(study: Any) -> list[dict[str, Any]]:
     """One plain row per trial of ``study``, ordered by trial number."""

@@ -1,0 +1,245 @@
+"""What a range test means for the user, in plain words: the one place lrkit phrases a suggestion.
+
+A :class:`~lrkit.finder.FinderResult` is data (rates, losses, a suggestion, an interval). A
+practitioner asks four things of it: *which rate*, *for which optimizer*, *how sure*, and *what
+to do next*. :func:`advise` answers them as an :class:`Advice` record; the HTML report, the
+CLI's human output and ``lrkit find --json`` all print this record, so the wording lives here
+and only here.
+
+How sure, in words. Two measured quantities decide it. The *signal*: how far the smoothed loss
+fell during the sweep, in units of its batch-to-batch noise (:attr:`lrkit.finder.Valley.signal`);
+below :data:`~lrkit.finder.WEAK_SIGMAS` a rule reads noise as much as curve. The *spread*: the
+ratio ``hi / lo`` of the bootstrap interval, how far the sweep's own noise moves the suggestion.
+Both say how repeatable the reading of *this sweep* is; neither says how much worse a nearby
+rate trains (the regret benchmarks do: ``docs/finder.md``).
+
+Example:
+    >>> from lrkit.finder import Sweep, range_test, synthetic
+    >>> r = range_test(synthetic.quadratic(lipschitz=4.0).step, sweep=Sweep(start=1e-5, end=10, num_steps=80))
+    >>> a = advise(r, budget=2000)
+    >>> a.lr, a.confidence, a.schedule_spec
+    (0.298, 'high', 'cosine(lr=0.298, steps=2000, min_lr=0.00298)')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+from lrkit.finder._default import WEAK_SIGMAS, valley_geometry
+from lrkit.finder._next_step import next_spec, round_rate
+
+__all__ = ["Advice", "advise", "TIGHT_SPREAD", "LOOSE_SPREAD", "RULE_WORDS", "SCHEDULE_WORDS"]
+
+#: An interval whose ends are within this factor (``hi / lo``) is a *tight* reading: the sweep's
+#: noise moves the suggestion by less than about +-20%, less than the rate can be set by hand.
+TIGHT_SPREAD = 1.5
+#: Beyond this factor the noise decides the suggestion's digit, not only its last one: a rough reading.
+LOOSE_SPREAD = 3.0
+
+#: What each rule does, for a reader who has not read ``docs/finder.md``.
+RULE_WORDS: dict[str, str] = {
+    "default": "a third of the way (on a log scale) from the rate where the loss starts falling fast to "
+               "the rate where it climbs back up",
+    "falling": "the rate where the loss starts falling fast (halfway down its drop)",
+    "steepest": "the rate where the smoothed loss falls steepest (torch-lr-finder's rule)",
+    "valley": "fastai's 'valley' rule: inside the longest stretch where the loss keeps falling",
+    "minimum/10": "a tenth of the rate at the lowest loss (the classic rule of thumb)",
+}
+#: The next step's schedule families, in words (the budget rule of :mod:`lrkit.finder._next_step`).
+SCHEDULE_WORDS: dict[str, str] = {
+    "constant": "the rate held constant: a run this short gains most from the full rate",
+    "wsd": "a short warmup (5%), the peak held, then a linear cool-down over the last 20% to 1% of the peak",
+    "cosine": "a cosine decay from the peak to 1% of it",
+}
+_WHY_AUTO = {
+    True: "{name} is an adaptive optimizer: its best rate for a whole run sits well below where a short "
+          "sweep blows up, so lrkit reads where the loss starts falling",
+    False: "{name} steps in proportion to the gradient: its best rate for a whole run sits nearer the "
+           "blow-up, so lrkit reads a third of the way towards it",
+}
+_NONE = (  # (start of the finder's reason, what it means, what to do)
+    ("flat curve", "the loss did not change during the sweep", "the sweep's rates were all too small, or "
+     "the model does not learn: check the loss and the data, or raise `end`"),
+    ("no descent", "the loss never fell clearly below its starting level", "raise `end`, or check that "
+     "the model can learn (the loss, the labels, the optimizer's parameters)"),
+    ("the loss rose from the first step", "the loss rose from the smallest rate on", "even the smallest "
+     "rate is too high: lower `start`"),
+    ("diverged at once", "the loss blew up within the first few rates", "lower `start`"),
+    ("too few points", "the sweep stopped before it had enough rates to read", "use more `num_steps`"),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Advice:
+    """A range test's answer for a practitioner (see :func:`advise`); ``to_dict`` for JSON.
+
+    Attributes:
+        lr: the suggested rate (``None``: no suggestion), rounded as the spec writes it.
+        headline: one sentence: the rate and what it is for (or why there is none).
+        optimizer: the optimizer (name and key hyperparameters) and batch size, in words.
+        confidence: ``"high"``, ``"medium"``, ``"low"`` or ``"none"``.
+        confidence_words: why, in plain words, and what would make it surer.
+        rule: the rule that gave ``lr``; ``rule_words`` what it does; ``why_rule`` why it was used.
+        budget: the run length the next step is written for (``None``: unknown).
+        schedule_spec: an lrkit spec for that run peaking at ``lr`` (``{total_steps}`` when unknown).
+        schedule_words: its shape in words.
+        python: code to paste into a PyTorch script (optimizer and ``LRScheduler``).
+        cli: the ``lrkit train`` line for a built-in task, else ``None``.
+        caveats: what the sweep could not see.
+    """
+
+    lr: float | None
+    headline: str
+    optimizer: str
+    confidence: str
+    confidence_words: str
+    rule: str
+    rule_words: str
+    why_rule: str
+    budget: int | None
+    schedule_spec: str | None
+    schedule_words: str | None
+    python: str | None
+    cli: str | None
+    caveats: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data."""
+        out = dataclasses.asdict(self)
+        out["caveats"] = list(self.caveats)
+        return out
+
+    def lines(self) -> list[str]:
+        """The advice as lines of text (the CLI's human output)."""
+        out = [self.headline, f"how sure: {self.confidence} - {self.confidence_words}"]
+        if self.lr is not None:
+            out.append(f"rule: {self.rule} - {self.rule_words}")
+            if self.why_rule:
+                out.append(f"why this rule: {self.why_rule}")
+            out.append(f"next step: train with this schedule ({self.schedule_words}):")
+            out.append(f"  {self.schedule_spec}")
+            if self.cli:
+                out.append(f"  {self.cli}")
+        out += [f"note: {c}" for c in self.caveats]
+        return out
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def _optimizer_words(meta: dict[str, Any]) -> tuple[str, str]:
+    """``(name, 'Name (key hyperparameters), batch size B')`` from ``find_lr``'s meta."""
+    d = meta.get("optimizer")
+    if not isinstance(d, dict):
+        return "", "the optimizer and batch size of the sweep"
+    hp = d.get("hyperparameters", {})
+    parts = []
+    for key, label in (("momentum", "momentum"), ("nesterov", "Nesterov"), ("betas", "betas"),
+                       ("alpha", "alpha"), ("weight_decay", "weight decay")):
+        v = hp.get(key)
+        if key == "nesterov":
+            parts += ["Nesterov"] if v else []
+        elif key in ("momentum", "weight_decay") and not v:
+            continue
+        elif v is not None:
+            parts.append(f"{label} {', '.join(_fmt(x) for x in v) if isinstance(v, list) else _fmt(v)}")
+    words = d["name"] + (f" ({'; '.join(parts)})" if parts else "")
+    if d.get("param_groups", 1) > 1:
+        words += f", {d['param_groups']} param groups (group 0 gets the rate, the others keep their ratios)"
+    if meta.get("batch_size"):
+        words += f", batch size {meta['batch_size']}"
+    return d["name"], words
+
+
+def _confidence(result: Any) -> tuple[str, str]:
+    lo_hi = result.interval
+    valley = valley_geometry(result.lrs, result.losses)
+    signal = None if isinstance(valley, str) else valley.signal
+    spread = None if lo_hi is None or lo_hi[0] <= 0 else lo_hi[1] / lo_hi[0]
+    drop = "" if signal is None else f"the loss fell {signal:.0f} times its batch-to-batch noise"
+    moves = "" if lo_hi is None else (f"the sweep's own noise moves the suggestion between {_fmt(lo_hi[0])} "
+                                      f"and {_fmt(lo_hi[1])}")
+    surer = "repeat the sweep on fresh batches (repeats=3, or --repeats 3) or use larger batches"
+    if signal is not None and signal < WEAK_SIGMAS:
+        return "low", (f"Rough reading: the loss fell only {signal:.1f} times its batch-to-batch noise, so the "
+                       f"curve is mostly noise{'; ' + moves if moves else ''}. Before relying on it, {surer}.")
+    if spread is not None and spread > LOOSE_SPREAD:
+        clear = f"the loss fell clearly ({signal:.0f} times its batch-to-batch noise), but " if drop else ""
+        return "low", (f"Rough reading: {clear}{moves}, a factor of {spread:.1f}. Trust its order of magnitude "
+                       f"only; {surer}.")
+    if spread is not None and spread <= TIGHT_SPREAD and signal is not None:
+        return "high", f"Clear reading: {drop}, and {moves}."
+    detail = "; ".join(x for x in (drop, moves) if x) or "no interval was computed"
+    return "medium", (f"Fair reading: {detail}{f' (a factor of {spread:.1f})' if spread else ''}. The order of "
+                      f"magnitude is sound; to pin the value down, {surer}.")
+
+
+def _caveats(result: Any) -> tuple[str, ...]:
+    out = []
+    valley = valley_geometry(result.lrs, result.losses)
+    if result.suggestion is not None and not isinstance(valley, str) and not valley.edge_seen:
+        out.append("the loss never climbed back up during the sweep, so where it blows up was not seen; a "
+                   "sweep to a higher `end` may move the suggestion up.")
+    if result.stop_reason == "callback":
+        out.append("the sweep was stopped early by a callback.")
+    out.append("the interval is how repeatable this reading is, not a range of rates that train equally well; "
+               "a new optimizer, momentum or batch size needs a new sweep.")
+    return tuple(out)
+
+
+def _python(lr: float, constructor: str | None, spec: str, budget: int | None) -> str:
+    lines = ["import torch", "from lrkit.torch import LRScheduler", ""]
+    if constructor:
+        lines.append(f"optimizer = {constructor.format(lr=lr)}")
+    else:
+        lines.append(f"# build your optimizer with lr={lr} (the schedule below sets the rate either way)")
+    if budget is None:
+        lines.append("total_steps = 10_000  # the number of optimizer updates in your run")
+        lines.append(f'scheduler = LRScheduler(optimizer, f"{spec}")')
+    else:
+        lines.append(f'scheduler = LRScheduler(optimizer, "{spec}")')
+    lines += ["# in the training loop, after each optimizer.step():", "#     scheduler.step()"]
+    return "\n".join(lines)
+
+
+def advise(result: Any, *, budget: int | None = None, task: str | None = None) -> Advice:
+    """Turn a range test into a recommendation: the rate, for what, how sure, and the next step.
+
+    Args:
+        result: a :class:`~lrkit.finder.FinderResult` (``find_lr``'s names the optimizer in ``meta``).
+        budget: the number of optimizer updates of the run the rate is for; the next step's schedule
+            follows the budget rule of :func:`~lrkit.finder._next_step.next_schedule` (``None``:
+            a cosine written for ``total_steps``, to be filled in). Default: ``meta["budget"]``.
+        task: a built-in task's name, for the ``lrkit train`` line.
+
+    Returns:
+        An :class:`Advice`.
+    """
+    meta = dict(result.meta or {})
+    budget = budget if budget is not None else meta.get("budget")
+    name, optimizer = _optimizer_words(meta)
+    rule_words = RULE_WORDS.get(result.rule, result.rule)
+    why = ""
+    if meta.get("rule_requested") == "auto" and name:
+        why = _WHY_AUTO[bool(meta["optimizer"].get("adaptive"))].format(name=name)
+    if result.suggestion is None or not math.isfinite(result.suggestion):
+        what, todo = next(((w, t) for key, w, t in _NONE if result.reason.startswith(key)),
+                          (result.reason, "see the plot"))
+        return Advice(None, f"No suggestion: {what}.", optimizer, "none", f"{what[0].upper()}{what[1:]}; {todo}.",
+                      result.rule, rule_words, why, budget, None, None, None, None, _caveats(result)[1:])
+    lr = round_rate(result.suggestion, 3)
+    spec = next_spec(lr, budget)
+    level, words = _confidence(result)
+    d = meta.get("optimizer") if isinstance(meta.get("optimizer"), dict) else {}
+    python = _python(lr, d.get("constructor"), spec, budget)
+    cli = None
+    if task is not None and budget is not None:
+        cli = f'lrkit train --task {task} --lr {lr} --schedule "{spec}"'
+    run = f"a run of {budget} updates" if budget is not None else "your run (set total_steps)"
+    headline = f"Use a peak learning rate of {lr} for {optimizer}, with the schedule below for {run}."
+    words_schedule = SCHEDULE_WORDS.get(spec.split("(", 1)[0], "")
+    return Advice(lr, headline, optimizer, level, words, result.rule, rule_words, why, budget, spec, words_schedule,
+                  python, cli, _caveats(result))

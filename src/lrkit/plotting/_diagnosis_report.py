@@ -1,0 +1,111 @@
+"""The HTML report of :func:`lrkit.diagnose`: the verdict and what to do first, then the curve and the evidence."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lrkit.errors import LRKitError
+from lrkit.plotting._mpl import pyplot
+from lrkit.plotting._report import Report
+
+__all__ = ["diagnosis_report", "plot_diagnosis", "VERDICT_TITLES"]
+
+#: Each verdict as a reader would say it (the report's headline).
+VERDICT_TITLES: dict[str, str] = {
+    "nan": "Training broke: the loss became NaN or infinite",
+    "loss_spikes": "The loss spikes: the rate is too high for some batches",
+    "too_high_diverging": "The learning rate is too high: the loss turned upward",
+    "too_high_oscillating": "The learning rate is too high: the loss swings instead of settling",
+    "too_low_slow": "The learning rate looks too low: the loss falls slowly",
+    "plateau": "The loss has stopped improving at this rate",
+    "healthy": "Healthy: nothing to change about the rate",
+}
+
+
+def plot_diagnosis(diagnosis: Any, losses: Any, *, steps: Any = None, lrs: Any = None, ax: Any = None) -> Any:
+    """The loss (and rate) against the step, with the steps the fired evidence points at; return the figure.
+
+    Example:
+        >>> import numpy as np
+        >>> from lrkit import diagnose
+        >>> y = 1 / np.sqrt(1 + np.arange(300.0))
+        >>> fig = plot_diagnosis(diagnose(y), y)
+        >>> fig.axes[0].get_xlabel(), len(fig.axes[0].texts)
+        ('step (optimizer update)', 0)
+    """
+    y = np.asarray(losses, dtype=float)
+    x = np.arange(y.size) if steps is None else np.asarray(steps, dtype=float)
+    if x.shape != y.shape:
+        raise LRKitError(f"`steps` of plot_diagnosis must have {y.size} entries like `losses`; got {x.size}.")
+    plt = pyplot()
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(11.0, 4.6), layout="constrained")
+    ok = np.isfinite(y)
+    handles = ax.plot(x[ok], y[ok], "-", color="#2a6fb0", lw=1.2, label="training loss")
+    if np.any(~ok):
+        first = x[np.flatnonzero(~ok)[0]]
+        handles.append(ax.axvline(first, color="#c0392b", lw=2, label=f"first non-finite loss (step {first:g})"))
+    marks = [e for e in diagnosis.evidence if e.fired and len(e.steps) > 2]  # listed steps, not a span
+    for e in marks[:1]:
+        at = np.isin(x, np.asarray(e.steps, dtype=float))
+        handles += ax.plot(x[at], y[at], "o", color="#d0501a", ms=7, mfc="none", mew=1.6,
+                           label=f"{e.statistic} ({len(e.steps)} steps)")
+    if ok.any() and np.all(y[ok] > 0) and np.max(y[ok]) / np.min(y[ok]) > 30:
+        ax.set_yscale("log")
+    ax.set_xlabel("step (optimizer update)")
+    ax.set_ylabel("loss")
+    ax.grid(alpha=0.3)
+    if lrs is not None:
+        r = np.asarray(lrs, dtype=float)
+        twin = ax.twinx()
+        handles += twin.plot(x, r, "--", color="0.35", lw=1.2, label="learning rate (right axis)")
+        twin.set_ylabel("learning rate")
+    ax.set_title(f"{diagnosis.verdict} (confidence {diagnosis.confidence:.2f})", fontsize=11)
+    ax.legend(handles=handles, fontsize=9, loc="upper right")
+    return fig
+
+
+def diagnosis_report(diagnosis: Any, path: str | Path | None = None, *, losses: Any = None, steps: Any = None,
+                     lrs: Any = None, title: str = "lrkit diagnose") -> Report:
+    """The HTML report of a :class:`~lrkit.diagnostics.Diagnosis`: verdict, what to do, the curve, the evidence.
+
+    Args:
+        diagnosis: what :func:`lrkit.diagnose` returned.
+        path: also write the page there.
+        losses, steps, lrs: the history it was computed from (for the figure; none: no figure).
+        title: the page title.
+
+    Example:
+        >>> import numpy as np
+        >>> from lrkit import diagnose
+        >>> y = 1 / np.sqrt(1 + np.arange(300.0))
+        >>> "Healthy" in diagnosis_report(diagnose(y), losses=y).html()
+        True
+    """
+    report = Report(title, subtitle=f"{diagnosis.n_steps} losses; verdict {diagnosis.verdict}, "
+                                    f"confidence {diagnosis.confidence:.2f}")
+    headline = VERDICT_TITLES.get(diagnosis.verdict, diagnosis.verdict)
+    report.add_html(
+        '<div class="answer" id="answer">'
+        f'<p class="rate" id="verdict">{html.escape(headline)}</p>'
+        f'<p id="recommendation"><strong>What to do:</strong> {html.escape(diagnosis.recommendation)}</p>'
+        + (f'<p class="meta">Other tests that fired: {html.escape(", ".join(diagnosis.fired[1:]))}</p>'
+           if len(diagnosis.fired) > 1 else "")
+        + "</div>")
+    if losses is not None:
+        fig = plot_diagnosis(diagnosis, losses, steps=steps, lrs=lrs)
+        report.add_figure(fig, caption="The loss the verdict was read from (blue), the rate if it was logged "
+                                       "(dashed), and the steps the deciding evidence points at.")
+        pyplot().close(fig)
+    report.add_heading("The evidence")
+    report.add_text("Each test below looks at one statistic of the curve; the first that fires decides the "
+                    "verdict. A statistic past its threshold 'fires'.")
+    rows = [[e.statistic, "yes" if e.fired else "no", e.value, e.threshold, e.detail]
+            for e in sorted(diagnosis.evidence, key=lambda e: not e.fired)]
+    report.add_table(rows, ["test", "fired", "value", "threshold", "in words"])
+    if path is not None:
+        report.write(path)
+    return report
