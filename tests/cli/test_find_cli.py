@@ -52,14 +52,22 @@ def test_json_output_matches_the_library_and_files_are_written(tmp_path: Path) -
     assert (tmp_path / "finder.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     html = (tmp_path / "report.html").read_text()
     assert "data:image/png;base64," in html and "LR range test: digits-mlp" in html
+    advice = data["advice"]  # the report's answer, in the JSON too
+    assert advice["lr"] == float(f"{data['suggestion']:.3g}") and advice["budget"] == 920
+    assert advice["optimizer"].startswith("SGD (momentum 0.9)") and advice["confidence"] in ("high", "medium", "low")
+    assert advice["schedule_spec"].startswith("wsd(lr=") and "LRScheduler(optimizer" in advice["python"]
+    assert json.loads((tmp_path / "finder.json").read_text())["advice"] == advice
 
 
 def test_human_summary_table(tmp_path: Path) -> None:
     result = runner.invoke(app, ["find", "--task", "digits-mlp", "--optimizer", "adam", "--num-steps", "30",
                                  "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "falling (chosen)" in result.stdout and "suggestion" in result.stdout  # adam: "auto" picks falling
-    assert "steepest" in result.stdout and "valley" in result.stdout
+    out = result.stdout  # the advice, as in the report (issue 18 item 2)
+    assert out.startswith("Use a peak learning rate of ") and "for Adam (betas 0.9, 0.999), batch size" in out
+    assert "how sure: " in out and "rule: falling - " in out  # adam: "auto" picks falling
+    assert "wsd(lr=" in out and 'lrkit train --task digits-mlp --schedule "wsd(lr=' in out
+    assert "other rules on the same sweep (for comparison): default " in out and "valley" in out
     assert "cycling" not in result.stderr  # a short loader is the usual case, not a note (issue 18)
 
 

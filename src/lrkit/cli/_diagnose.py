@@ -1,4 +1,4 @@
-"""``lrkit diagnose HISTORY [--json]``: name what the learning rate did to a logged run."""
+"""``lrkit diagnose HISTORY [--json] [--report FILE.html]``: name what the learning rate did to a logged run."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from lrkit.cli._app import Command, app
-from lrkit.cli._common import call, print_json, stderr
+from lrkit.cli._common import call, check_out_file, print_json, stderr
 from lrkit.diagnostics import diagnose as _diagnose
 from lrkit.diagnostics import read_history
 
@@ -18,12 +18,20 @@ from lrkit.diagnostics import read_history
 def diagnose(
     history: Annotated[Path, typer.Argument(
         metavar="HISTORY",
-        help="CSV with a header `step,loss[,lr]` (extra columns ignored), or TensorBoard event file(s).")],
+        help="CSV with a header `step,loss[,lr]` (extra columns ignored; `lrkit train --history` writes "
+             "one), `lrkit train --json` output (.json), or TensorBoard event file(s).")],
     json_out: Annotated[bool, typer.Option("--json", help="Print the diagnosis as JSON.")] = False,
+    report: Annotated[Path | None, typer.Option("--report", metavar="FILE.html", help=(
+        "Also write the HTML report: the verdict, what to do, the curve and the evidence."))] = None,
 ) -> None:
     """Diagnose a training-loss history: too high, too low, spikes, plateau, NaN, or healthy."""
+    if report is not None:
+        check_out_file(report, (".html",), "--report")
     h = call(read_history, history)
     d = call(_diagnose, h.losses, h.lrs, steps=h.steps)
+    if report is not None:
+        call(d.report, report, losses=h.losses, steps=h.steps, lrs=h.lrs)
+        stderr.print(escape(f"wrote {report}"), soft_wrap=True)
     if json_out:
         print_json(d.to_dict())
         return

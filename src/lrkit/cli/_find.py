@@ -4,11 +4,14 @@ Runs :func:`lrkit.torch.find_lr` on the task's model (its state restored
 afterwards, as always), then writes ``finder.json``, ``finder.png`` and
 ``report.html`` under ``--out``. ``--json`` prints the
 :class:`~lrkit.finder.FinderResult` on stdout (top-level numeric ``suggestion``
-and ``interval``); otherwise a summary table. The progress bar goes to stderr.
+and ``interval``) with an ``advice`` object (:func:`lrkit.finder.advise`: the rate,
+the optimizer, how sure, the next step's spec and code); otherwise the same advice
+in words. The progress bar goes to stderr.
 """
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,7 +20,7 @@ import typer
 from rich.markup import escape
 
 from lrkit.cli._app import Command, app
-from lrkit.cli._common import check_out_dir, fail, print_json, staged, stderr, user_errors
+from lrkit.cli._common import call, check_out_dir, fail, print_json, staged, stderr, user_errors
 from lrkit.cli._options import (
     DEFAULT_TASK,
     JsonFlag,
@@ -28,6 +31,7 @@ from lrkit.cli._options import (
     TaskOption,
 )
 from lrkit.cli._script import build_parts, load_script, script_errors
+from lrkit.errors import check_int
 
 
 def build_task(task: str | None, script: str | None, optimizer: str | None,
@@ -44,26 +48,6 @@ def build_task(task: str | None, script: str | None, optimizer: str | None,
     name = task or DEFAULT_TASK
     with user_errors():
         return name, get_task(name).build(seed, optimizer=optimizer)
-
-
-def _report(result: Any, name: str, path: Path, png: bytes) -> Path:
-    from lrkit.plotting import Report
-
-    report = Report(f"LR range test: {name}", subtitle=f"rule {result.rule}; {result.steps} steps; "
-                                                       f"stopped: {result.stop_reason}")
-    report.add_figure(png, caption="Raw losses, lag-free smoothed curve, suggestion and its interval.")
-    report.add_heading("Suggestion")
-    lo, hi = result.interval if result.interval is not None else (None, None)
-    report.add_table([[result.rule, _fmt(result.suggestion), _fmt(lo), _fmt(hi), result.reason]],
-                     ["rule", "suggested lr", "interval low", "interval high", "how"])
-    report.add_heading("Every rule on the same sweep")
-    report.add_table([[k, _fmt(v)] for k, v in result.suggestions.items()], ["rule", "suggested lr"])
-    report.add_heading("Run")
-    keep = ("start", "end", "num_steps", "mode", "accumulation_steps", "amp", "amp_skipped_steps", "repeats",
-            "batches_used", "loader_passes", "world_size", "snapshot")
-    report.add_table([[k, str(result.meta[k])] for k in keep if k in result.meta] +
-                     [["wall time (s)", f"{result.wall_time:.2f}"]], ["setting", "value"])
-    return report.write(path)
 
 
 def _fmt(value: float | None) -> str:
@@ -85,6 +69,9 @@ def find_command(
     repeats: Annotated[int, typer.Option(
         "--repeats", metavar="N", help="Sweeps over fresh batches, pooled for the interval.")] = 1,
     val: Annotated[bool, typer.Option("--val", help="Record the loss on a fixed validation subset.")] = False,
+    budget: Annotated[int | None, typer.Option("--budget", metavar="N", help=(
+        "Optimizer updates of the run the rate is for: the next step's schedule is written for it "
+        "(default: a built-in task's budget; a --script's: a template over total_steps)."))] = None,
     out: OutDirOption = Path("lrkit-out"),
     json_out: JsonFlag = False,
 ) -> None:
@@ -95,6 +82,8 @@ def find_command(
     from lrkit.torch import Validation, find_lr
 
     check_out_dir(out)
+    if budget is not None:
+        call(check_int, "--budget", budget, "lrkit find")
     torch.set_num_threads(1)
     name, parts = build_task(task, script, optimizer, seed)
     val_loader = parts.get("val_loader") if val else None
@@ -108,28 +97,31 @@ def find_command(
                          validation=None if val_loader is None else Validation(val_loader))
     for w in caught:  # one plain line each, e.g. "the loader was cycled"
         stderr.print(escape(f"note: {w.message}"), soft_wrap=True)
+    from lrkit.finder import advise
+    from lrkit.plotting import finder_report
     from lrkit.plotting._report import figure_png
 
+    if budget is None and script is None:
+        from lrkit.tasks import get_task
+
+        budget = get_task(name).info.budget
+    task_name = None if script is not None else name
+    advice = advise(result, budget=budget, task=task_name)
     png = figure_png(result.plot())
     with staged(out) as stage:
-        (stage / "finder.json").write_text(result.to_json(indent=2), encoding="utf-8")
+        (stage / "finder.json").write_text(json.dumps({**result.to_dict(), "advice": advice.to_dict()}, indent=2,
+                                                      allow_nan=False), encoding="utf-8")
         (stage / "finder.png").write_bytes(png)
-        _report(result, name, stage / "report.html", png)
+        finder_report(result, stage / "report.html", budget=budget, task=task_name,
+                      title=f"LR range test: {name}")
     stderr.print(escape(f"wrote {out / 'finder.json'}, {out / 'finder.png'}, {out / 'report.html'}"),
                  soft_wrap=True)
-    if json_out:
-        print_json(result.to_dict())
+    if json_out:  # the FinderResult's fields, plus the advice the report leads with
+        print_json({**result.to_dict(), "advice": advice.to_dict()})
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"lrkit find: {escape(name)}", show_header=True)
-    table.add_column("rule")
-    table.add_column("suggested lr", justify="right")
-    for rule_name, value in result.suggestions.items():
-        mark = " (chosen)" if rule_name == result.rule else ""
-        table.add_row(rule_name + mark, _fmt(value))
-    Console(width=100).print(table)
-    interval = "-" if result.interval is None else f"[{result.interval[0]:.3g}, {result.interval[1]:.3g}]"
-    typer.echo(f"suggestion {_fmt(result.suggestion)}  interval {interval}  ({result.reason})")
-    typer.echo(f"stopped: {result.stop_reason} after {result.steps} steps in {result.wall_time:.2f} s")
+    for line in advice.lines():
+        typer.echo(line)
+    others = ", ".join(f"{k} {_fmt(v)}" for k, v in result.suggestions.items() if k != result.rule)
+    typer.echo(f"other rules on the same sweep (for comparison): {others}")
+    typer.echo(f"stopped: {result.stop_reason} after {result.steps} steps in {result.wall_time:.2f} s; "
+               f"report: {out / 'report.html'}")

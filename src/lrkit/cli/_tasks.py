@@ -1,25 +1,28 @@
 """``lrkit tasks list`` and ``lrkit train``.
 
-Which rate ``train`` uses: ``--lr`` when it is given; else the peak of ``--schedule`` over the
-budget (the spec's own rate); else the task's default rate (``lrkit tasks list``). When both are
-given and disagree, a note on stderr says which one the run follows.
+Which rate ``train`` uses is lrkit's one rule (:func:`lrkit.tasks.resolve_schedule`,
+``docs/torch.md``): ``--lr`` when it is given; else the peak of ``--schedule`` over the budget
+(the spec's own rate); else the task's default rate (``lrkit tasks list``). When both are given
+and disagree, the library's RateConflictWarning is printed as a note on stderr. ``--history
+FILE.csv`` writes the run's ``step,loss,lr`` rows, the file ``lrkit diagnose`` reads.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
+from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from lrkit.cli._app import Command, Group, app
-from lrkit.cli._common import call, fail, print_json, stderr
+from lrkit.cli._common import call, check_out_file, fail, print_json, stderr
 from lrkit.cli._options import DEFAULT_TASK, JsonFlag, OptimizerOption, SeedOption, TaskOption
-from lrkit.errors import check_count, check_positive
+from lrkit.errors import RateConflictWarning, check_count, check_positive
 
 tasks_app = typer.Typer(cls=Group, help="The built-in training tasks.", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
@@ -53,31 +56,14 @@ def list_tasks(json_out: JsonFlag = False) -> None:
     Console(width=200).print(table)
 
 
-def _rate(lr: float | None, schedule: str | None, budget: int, task: Any) -> float:
-    """The run's (peak) rate by the module's rule, with a note when the two given rates disagree."""
+def _check_rate(lr: float | None, schedule: str | None, task: Any) -> float | None:
+    """``--lr`` checked (``None`` when absent: the library applies the rule), with a note when no rate is given."""
     if lr is not None:
-        lr = call(check_positive, "--lr", lr, "lrkit train")
+        return call(check_positive, "--lr", lr, "lrkit train")
     if schedule is None:
-        if lr is None:
-            stderr.print(escape(f"note: no --lr or --schedule; training at {task.info.name}'s default rate "
-                                f"{task.info.default_lr:g}."), soft_wrap=True)
-            return float(task.info.default_lr)
-        return lr
-    from lrkit.schedules import parse
-
-    sched = call(parse, schedule)
-    peak = float(np.max(call(sched, np.arange(budget))))
-    if not peak > 0:
-        raise fail(f"`--schedule` of lrkit train must be positive somewhere in the first {budget} steps; "
-                   f"got {schedule!r}.")
-    if lr is None:
-        return peak
-    if not math.isclose(lr, peak, rel_tol=1e-9):
-        stderr.print(escape(f"note: --lr {lr:g} and --schedule (peak {peak:g} in the first {budget} steps) "
-                            "disagree; the run follows the schedule's shape rescaled to peak at "
-                            f"--lr {lr:g}."),
-                     soft_wrap=True)
-    return lr
+        stderr.print(escape(f"note: no --lr or --schedule; training at {task.info.name}'s default rate "
+                            f"{task.info.default_lr:g}."), soft_wrap=True)
+    return None
 
 
 @app.command("train", cls=Command)
@@ -97,6 +83,8 @@ def train_command(
     eval_every: Annotated[int | None, typer.Option(
         "--eval-every", metavar="N", help="Also evaluate every N steps.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the TrainResult as JSON.")] = False,
+    history: Annotated[Path | None, typer.Option("--history", metavar="FILE.csv", help=(
+        "Also write the run's step,loss,lr history there (what `lrkit diagnose` reads)."))] = None,
 ) -> None:
     """Train a built-in task at a rate (or schedule) and print its final metrics."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -115,7 +103,9 @@ def train_command(
         budget = call(check_count, "--epochs", max(1, math.ceil(epochs * the_task.info.steps_per_epoch)),
                       "lrkit train (in steps)", bytes_each=TRAIN_BYTES_PER_STEP)
     n = budget or the_task.info.budget
-    rate = _rate(lr, schedule, n, the_task)
+    if history is not None:
+        check_out_file(history, (".csv",), "--history")
+    rate = _check_rate(lr, schedule, the_task)
 
     with Progress(
         TextColumn(f"[bold]{escape(task)}[/]"), BarColumn(), MofNCompleteColumn(),
@@ -131,10 +121,17 @@ def train_command(
             if done % every == 0 or done == n:
                 progress.update(bar, completed=done, loss=f"{info['loss']:.4g}")
 
-        result = call(
-            train, the_task, lr=rate, schedule=schedule, optimizer=optimizer, budget=budget, seed=seed,
-            callbacks=[advance], eval_every=eval_every,
-        )
+        with warnings.catch_warnings(record=True) as caught:  # the rate rule's notes, as one line each
+            warnings.simplefilter("always", RateConflictWarning)
+            result = call(
+                train, the_task, lr=rate, schedule=schedule, optimizer=optimizer, budget=budget, seed=seed,
+                callbacks=[advance], eval_every=eval_every,
+            )
+    for w in caught:
+        stderr.print(escape(f"note: {w.message}"), soft_wrap=True)
+    if history is not None:
+        call(result.write_history, history)
+        stderr.print(escape(f"wrote {history}"), soft_wrap=True)
     if json_out:
         print_json(result.to_dict())
         return

@@ -27,6 +27,8 @@ constants below.
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Sequence
 
 import numpy as np
@@ -74,6 +76,15 @@ NOISELESS = 1e-4
 PROGRESS_Z = 3.0
 #: A rate counts as decayed when its mean over the last 30% is below this fraction of its peak.
 DECAYED = 0.5
+
+
+def _decade_words(ratio: float) -> str:
+    """The last decade's progress relative to the one before, in words (the ratio can be 0 or infinite)."""
+    if math.isinf(ratio):
+        return "made progress where the decade before made none"
+    if ratio == 0:
+        return "made no progress, nor did the decade before"
+    return f"gained {ratio:.2g}x as much per decade as the decade before"
 
 
 def _as_array(name: str, values: Sequence[float] | np.ndarray, n: int | None) -> np.ndarray:
@@ -251,8 +262,8 @@ def _diagnose_finite(
                          bool((ratio > SLOW_RATIO and z_last > PROGRESS_Z and early_frac < EARLY_FRAC)
                               or (z_total < PROGRESS_Z and not converged_early)),
                          1.0 if z_total < PROGRESS_Z else strength(float(ratio), SLOW_RATIO), span,
-                         f"the last decade of {'rate-weighted ' if lr is not None else ''}time gained "
-                         f"{ratio:.2g}x as much per decade as the decade before ({z_last:.1f} s.e.; "
+                         f"the last decade of {'rate-weighted ' if lr is not None else ''}time "
+                         f"{_decade_words(float(ratio))} ({z_last:.1f} s.e.; "
                          f"total progress {z_total:.1f} s.e., {max(early_frac, -9.99):.2f} of it "
                          f"made by 10-20% of the run)"),
         "plateau": Evidence("last_decade_z", float(z_last), PLATEAU_Z,

@@ -1,4 +1,4 @@
-"""Load a loss history from a CSV file or TensorBoard event files.
+"""Load a loss history from a CSV file, a JSON file (``lrkit train --json``) or TensorBoard event files.
 
 CSV: a header row naming a step column (``step``), a loss column (``loss`` or
 ``train_loss``) and optionally a rate column (``lr``, ``learning_rate``); other
@@ -143,10 +143,12 @@ def _read_tensorboard(path: Path) -> History:
 
 
 def read_history(path: str | Path) -> History:
-    """Read a history from a CSV file, a TensorBoard event file, or a directory of event files.
+    """Read a history from a CSV file, a JSON file, a TensorBoard event file, or a directory of event files.
 
     Args:
-        path: a ``.csv`` file, an ``events.out.tfevents.*`` file, or a directory of them.
+        path: a ``.csv`` file, a ``.json`` file (``lrkit train --json`` output: its ``history``
+            rows, :mod:`lrkit.diagnostics._history_json`), an ``events.out.tfevents.*`` file, or
+            a directory of them.
 
     Returns:
         A :class:`History` (steps, losses, rates or ``None``), sorted by step.
@@ -165,4 +167,9 @@ def read_history(path: str | Path) -> History:
     path = Path(path)
     if path.is_dir() or path.name.startswith("events.out.tfevents"):
         return _read_tensorboard(path)
+    if path.suffix.lower() == ".json":
+        from lrkit.diagnostics._history_json import read_json
+
+        steps, losses, lrs = read_json(path)
+        return _sorted(steps, losses, lrs, path)
     return read_csv(path)

@@ -237,7 +237,7 @@ def advise(result: Any, *, budget: int | None = None, task: str | None = None) -
     python = _python(lr, d.get("constructor"), spec, budget)
     cli = None
     if task is not None and budget is not None:
-        cli = f'lrkit train --task {task} --lr {lr} --schedule "{spec}"'
+        cli = f'lrkit train --task {task} --schedule "{spec}"'
     run = f"a run of {budget} updates" if budget is not None else "your run (set total_steps)"
     headline = f"Use a peak learning rate of {lr} for {optimizer}, with the schedule below for {run}."
     words_schedule = SCHEDULE_WORDS.get(spec.split("(", 1)[0], "")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from pathlib import Path
 from typing import Any
 
 from lrkit._json import json_safe
+from lrkit.errors import LRKitError
 
 __all__ = ["TrainResult"]
 
@@ -63,6 +65,36 @@ class TrainResult:
     def to_json(self) -> str:
         """JSON text; non-finite numbers (a diverged loss) are written as ``null``."""
         return json.dumps(json_safe(self.to_dict()))
+
+    def write_history(self, path: str | Path) -> Path:
+        """Write the per-step history as a ``step,loss,lr`` CSV, the file ``lrkit diagnose`` reads.
+
+        ``loss`` is the training loss of each update (a diverged run's last one is ``nan`` or
+        ``inf``), ``lr`` the rate that update used. Parents are created.
+
+        Raises:
+            LRKitError: for a path that does not end in ``.csv`` or cannot be written.
+
+        Example:
+            >>> import tempfile, os
+            >>> from lrkit.tasks import train
+            >>> r = train("wine-logreg", lr=1.0, budget=3)
+            >>> p = r.write_history(os.path.join(tempfile.mkdtemp(), "h.csv"))
+            >>> p.read_text().splitlines()[0]
+            'step,loss,lr'
+        """
+        path = Path(path)
+        if path.suffix.lower() != ".csv":
+            raise LRKitError(f"`path` of TrainResult.write_history must end in .csv; got {str(path)!r}.")
+        lines = ["step,loss,lr"] + [f"{int(row['step'])},{float(row['train_loss'])!r},{float(row['lr'])!r}"
+                                    for row in self.history]
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise LRKitError(f"`path` of TrainResult.write_history cannot be written: {path} "
+                             f"({exc.strerror or exc}).") from None
+        return path
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainResult:

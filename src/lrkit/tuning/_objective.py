@@ -122,8 +122,9 @@ def _task_run(task: Any, metric: str, budget: int, eval_every: int) -> Callable[
                 pruned = trial.should_prune()
             return pruned
 
-        # the schedule's peak is the sampled rate rounded to 4 digits: it runs as its spec reads
-        result = train(task, lr=round_rate(params["lr"]), schedule=schedule, optimizer=params.get("optimizer"),
+        # lr=None: the schedule runs exactly as its spec reads (lrkit's rate rule; a short one_cycle's
+        # discrete peak sits below max_lr, and rescaling it to max_lr would run another schedule)
+        result = train(task, lr=None, schedule=schedule, optimizer=params.get("optimizer"),
                        budget=budget, seed=seed, callbacks=(report,), eval_every=eval_every)
         trial.set_user_attr("steps", int(result.steps))
         if result.diverged:
