@@ -62,9 +62,9 @@ def test_a_prepared_loader_gets_its_epoch_and_registration_back(accelerator):
     extras = snapshot_extras([None, loader])
     assert len(extras) == 1 and isinstance(extras[0], LoaderPosition)  # its own state_dict is unusable here
     model = torch.nn.Linear(3, 1)
-    with pytest.warns(UserWarning, match="cycling"):  # 40 batches: two passes of 16 and a half
-        find_lr(model, torch.optim.SGD(model.parameters(), lr=0.1), _mse, loader,
-                sweep=Sweep(start=1e-4, end=1.0, num_steps=40), interval=False)
+    res = find_lr(model, torch.optim.SGD(model.parameters(), lr=0.1), _mse, loader,
+                  sweep=Sweep(start=1e-4, end=1.0, num_steps=40), interval=False)
+    assert res.meta["loader_passes"] == 2  # 40 batches: two passes of 16 and a half, cycled quietly
     assert loader.iteration == 0 and not accelerator.gradient_state.in_dataloader
     # the next epoch draws what it would have drawn without the sweep
     assert all(torch.equal(a[0], b[0]) for a, b in zip(loader, control))
