@@ -95,7 +95,7 @@ def find_command(
         result = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"],
                          sweep=sweep, rule=rule, repeats=repeats, progress=True,
                          validation=None if val_loader is None else Validation(val_loader))
-    for w in caught:  # one plain line each, e.g. "the loader was cycled"
+    for w in caught:  # one plain line each (a warning raised by the user's own code)
         stderr.print(escape(f"note: {w.message}"), soft_wrap=True)
     from lrkit.finder import advise
     from lrkit.plotting import finder_report
