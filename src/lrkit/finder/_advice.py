@@ -8,7 +8,7 @@ and only here.
 
 How sure, in words. Two measured quantities decide it. The *signal*: how far the smoothed loss
 fell during the sweep, in units of its batch-to-batch noise (:attr:`lrkit.finder.Valley.signal`);
-below :data:`~lrkit.finder.WEAK_SIGMAS` a rule reads noise as much as curve. The *spread*: the
+below ``FinderPolicy.weak_sigmas`` a rule reads noise as much as curve. The *spread*: the
 ratio ``hi / lo`` of the bootstrap interval, how far the sweep's own noise moves the suggestion.
 Both say how repeatable the reading of *this sweep* is; neither says how much worse a nearby
 rate trains (the regret benchmarks do: ``docs/finder.md``).
@@ -27,7 +27,8 @@ import dataclasses
 import math
 from typing import Any
 
-from lrkit.finder._default import WEAK_SIGMAS, valley_geometry
+from lrkit.finder._default import valley_geometry
+from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._next_step import next_spec, round_rate
 
 __all__ = ["Advice", "advise", "TIGHT_SPREAD", "LOOSE_SPREAD", "RULE_WORDS", "SCHEDULE_WORDS"]
@@ -154,16 +155,16 @@ def _optimizer_words(meta: dict[str, Any]) -> tuple[str, str]:
     return d["name"], words
 
 
-def _confidence(result: Any) -> tuple[str, str]:
+def _confidence(result: Any, policy: FinderPolicy) -> tuple[str, str]:
     lo_hi = result.interval
-    valley = valley_geometry(result.lrs, result.losses)
+    valley = valley_geometry(result.lrs, result.losses, policy=policy)
     signal = None if isinstance(valley, str) else valley.signal
     spread = None if lo_hi is None or lo_hi[0] <= 0 else lo_hi[1] / lo_hi[0]
     drop = "" if signal is None else f"the loss fell {signal:.0f} times its batch-to-batch noise"
     moves = "" if lo_hi is None else (f"the sweep's own noise moves the suggestion between {_fmt(lo_hi[0])} "
                                       f"and {_fmt(lo_hi[1])}")
     surer = "repeat the sweep on fresh batches (repeats=3, or --repeats 3) or use larger batches"
-    if signal is not None and signal < WEAK_SIGMAS:
+    if signal is not None and signal < policy.weak_sigmas:
         return "low", (f"Rough reading: the loss fell only {signal:.1f} times its batch-to-batch noise, so the "
                        f"curve is mostly noise{'; ' + moves if moves else ''}. Before relying on it, {surer}.")
     if spread is not None and spread > LOOSE_SPREAD:
@@ -177,9 +178,9 @@ def _confidence(result: Any) -> tuple[str, str]:
                       f"magnitude is sound; to pin the value down, {surer}.")
 
 
-def _caveats(result: Any) -> tuple[str, ...]:
+def _caveats(result: Any, policy: FinderPolicy) -> tuple[str, ...]:
     out = []
-    valley = valley_geometry(result.lrs, result.losses)
+    valley = valley_geometry(result.lrs, result.losses, policy=policy)
     if result.suggestion is not None and not isinstance(valley, str) and not valley.edge_seen:
         out.append("the loss never climbed back up during the sweep, so where it blows up was not seen; a "
                    "sweep to a higher `end` may move the suggestion up.")
@@ -205,7 +206,8 @@ def _python(lr: float, constructor: str | None, spec: str, budget: int | None) -
     return "\n".join(lines)
 
 
-def advise(result: Any, *, budget: int | None = None, task: str | None = None) -> Advice:
+def advise(result: Any, *, budget: int | None = None, task: str | None = None,
+           policy: FinderPolicy | None = None) -> Advice:
     """Turn a range test into a recommendation: the rate, for what, how sure, and the next step.
 
     Args:
@@ -214,11 +216,16 @@ def advise(result: Any, *, budget: int | None = None, task: str | None = None) -
             follows the budget rule of :func:`~lrkit.finder._next_step.next_schedule` (``None``:
             a cosine written for ``total_steps``, to be filled in). Default: ``meta["budget"]``.
         task: a built-in task's name, for the ``lrkit train`` line.
+        policy: the finder's policy the sweep was read with (the valley, ``weak_sigmas``);
+            default: the one recorded in ``meta["policy"]``, else ``FinderPolicy()``.
 
     Returns:
         An :class:`Advice`.
     """
     meta = dict(result.meta or {})
+    if policy is None:
+        recorded = meta.get("policy")
+        policy = FinderPolicy.from_dict(recorded) if isinstance(recorded, dict) else FinderPolicy()
     budget = budget if budget is not None else meta.get("budget")
     name, optimizer = _optimizer_words(meta)
     rule_words = RULE_WORDS.get(result.rule, result.rule)
@@ -229,10 +236,10 @@ def advise(result: Any, *, budget: int | None = None, task: str | None = None) -
         what, todo = next(((w, t) for key, w, t in _NONE if result.reason.startswith(key)),
                           (result.reason, "see the plot"))
         return Advice(None, f"No suggestion: {what}.", optimizer, "none", f"{what[0].upper()}{what[1:]}; {todo}.",
-                      result.rule, rule_words, why, budget, None, None, None, None, _caveats(result)[1:])
+                      result.rule, rule_words, why, budget, None, None, None, None, _caveats(result, policy)[1:])
     lr = round_rate(result.suggestion, 3)
     spec = next_spec(lr, budget)
-    level, words = _confidence(result)
+    level, words = _confidence(result, policy)
     d = meta.get("optimizer") if isinstance(meta.get("optimizer"), dict) else {}
     python = _python(lr, d.get("constructor"), spec, budget)
     cli = None
@@ -242,4 +249,4 @@ def advise(result: Any, *, budget: int | None = None, task: str | None = None) -
     headline = f"Use a peak learning rate of {lr} for {optimizer}, with the schedule below for {run}."
     words_schedule = SCHEDULE_WORDS.get(spec.split("(", 1)[0], "")
     return Advice(lr, headline, optimizer, level, words, result.rule, rule_words, why, budget, spec, words_schedule,
-                  python, cli, _caveats(result))
+                  python, cli, _caveats(result, policy))
