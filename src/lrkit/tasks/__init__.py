@@ -37,6 +37,7 @@ from lrkit.tasks._protocol import PROTOCOL_KEYS, check_parts
 from lrkit.tasks._result import TrainResult
 from lrkit.tasks._supervised import SupervisedTask
 from lrkit.tasks._train import resolve_schedule, train
+from lrkit.tasks._autopilot_train import train_autopilot
 
 __all__ = [
     "OPTIMIZERS",
@@ -56,4 +57,5 @@ __all__ = [
     "registry",
     "resolve_schedule",
     "train",
+    "train_autopilot",
 ]

@@ -32,6 +32,9 @@ class TrainResult:
         diverged: a training or validation loss became NaN or infinite.
         stopped: why the run ended: ``"budget"``, ``"callback"`` or ``"diverged"``.
         task, optimizer, lr, schedule, seed, budget: what was run (schedule as a spec).
+        autopilot: for a run of :func:`~lrkit.tasks.train_autopilot`, the Autopilot's account:
+            ``mode``, ``peak``, ``probe_steps``, ``refund``, ``total_steps`` and its ``events``;
+            ``None`` for a run at a given rate.
 
     Example:
         >>> from lrkit.tasks import train
@@ -57,6 +60,7 @@ class TrainResult:
     schedule: str | None
     seed: int
     budget: int
+    autopilot: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data; ``TrainResult.from_dict`` inverts it."""

@@ -1,0 +1,163 @@
+"""Train a task with no rate given: the loop of :func:`lrkit.tasks.train`, driven by the Autopilot.
+
+The same protocol as :func:`~lrkit.tasks.train` (a registry name, a :class:`Task` or a protocol
+function; the seed fixes weights and batch order), but the task's optimizer is wrapped in
+:class:`lrkit.torch.Autopilot`, told the budget, and ``autopilot.step(loss)`` replaces
+``optimizer.step()``::
+
+    while not autopilot.done:               # budget + the ramp's refund updates (<= 1.1 budget)
+        x, y = next batch
+        loss = loss_fn(model(x), y)
+        loss.backward(); autopilot.step(loss)   # probe, then the schedule it chose; faults recovered
+
+A NaN or infinite loss does not end the run: the Autopilot skips or rolls back that update
+(``events``); only one at the very first update, before any rate has been tried, is an error.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import torch
+
+from lrkit.errors import LRKitError, check_int, unknown_name
+from lrkit.tasks._base import OPTIMIZERS, make_optimizer
+from lrkit.tasks._protocol import check_parts, evaluate_val_loss
+from lrkit.tasks._result import TrainResult
+from lrkit.tasks._train import Callback, _batches, _one_thread, _resolve_task
+
+__all__ = ["train_autopilot"]
+
+_OWNER = "train_autopilot"
+
+
+def train_autopilot(
+    task: Any,
+    *,
+    budget: int | None = None,
+    optimizer: str | None = None,
+    seed: int = 0,
+    callbacks: Sequence[Callback] = (),
+    eval_every: int | None = None,
+    autopilot: Mapping[str, Any] | None = None,
+) -> TrainResult:
+    """Train a task for ``budget`` updates with no learning rate given, and evaluate it.
+
+    The task's optimizer (its initial rate is ignored; per-group ratios are kept) is driven by
+    :class:`lrkit.torch.Autopilot` told the budget: its probe chooses the peak rate inside the
+    run, then its schedule runs to the end. The run makes ``budget`` updates plus the probe's
+    refund (at most 10% more); ``TrainResult.steps`` counts them all.
+
+    Args:
+        task: a registry name, a :class:`~lrkit.tasks.Task`, or a protocol function
+            ``FUNC(seed) -> dict``.
+        budget: updates the Autopilot is told (default: the task's; protocol function: one epoch).
+        optimizer: an optimizer name (default: the task's, or the one the function returns).
+        seed: seeds weights and batch order.
+        callbacks: ``cb(info) -> bool | None`` after every update, as in :func:`~lrkit.tasks.train`.
+        eval_every: also evaluate every this many updates.
+        autopilot: further keyword arguments of :class:`~lrkit.torch.Autopilot` (``budget`` and
+            ``model`` are set here).
+
+    Returns:
+        A :class:`TrainResult`: ``lr`` is the peak the probe chose, ``schedule`` the main phase's
+        spec, and ``autopilot`` the probe's account and every event.
+
+    Raises:
+        LRKitError: for a bad task, budget, optimizer, seed or Autopilot argument, or a loss that
+            is not finite at the first update (the model is left as it was).
+
+    Example:
+        >>> r = train_autopilot("diabetes-linear")  # its budget: 300 updates
+        >>> 300 <= r.steps <= 330, r.autopilot["mode"], r.lr > 0, r.final["val_mse"] < 0.6
+        (True, 'ramp', True, True)
+    """
+    from lrkit.torch import Autopilot
+
+    name, task_obj, build = _resolve_task(task)
+    seed = check_int("seed", seed, _OWNER, low=0)
+    if optimizer is not None and optimizer not in OPTIMIZERS:
+        raise unknown_name("optimizer", optimizer, OPTIMIZERS)
+    if eval_every is not None:
+        eval_every = check_int("eval_every", eval_every, _OWNER)
+    options = dict(autopilot or {})
+    for key in ("budget", "model"):
+        if key in options:
+            raise LRKitError(f"`autopilot` of {_OWNER} must not set {key!r}: it is set from the run; got "
+                             f"{options[key]!r}.")
+    callbacks = tuple(callbacks)
+    for cb in callbacks:
+        if not callable(cb):
+            raise LRKitError(f"`callbacks` of {_OWNER} must be callables; got {cb!r}.")
+
+    with _one_thread():
+        if task_obj is not None:
+            parts = task_obj.build(seed, optimizer=optimizer)
+            opt_name = optimizer or task_obj.info.default_optimizer
+        else:
+            torch.manual_seed(seed)
+            parts = check_parts(build(seed), f"the task function {name}")
+            if optimizer is not None:
+                parts["optimizer"] = make_optimizer(optimizer, parts["model"].parameters(), 1e-3)
+            opt_name = optimizer or type(parts["optimizer"]).__name__
+        model, opt, loss_fn = parts["model"], parts["optimizer"], parts["loss_fn"]
+        train_loader, val_loader = parts["train_loader"], parts.get("val_loader")
+        if budget is None:
+            if task_obj is not None:
+                budget = task_obj.info.budget
+            elif hasattr(train_loader, "__len__"):
+                budget = len(train_loader)
+            else:
+                raise LRKitError(f"`budget` of {_OWNER} is required for a task whose train_loader has no "
+                                 "length.")
+        ap = Autopilot(opt, budget=budget, model=model, **options)
+
+        def evaluate() -> dict[str, float]:
+            if task_obj is not None:
+                return task_obj.evaluate(model, val_loader)
+            return evaluate_val_loss(model, loss_fn, val_loader) if val_loader is not None else {}
+
+        history: list[dict[str, float]] = []
+        stopped, t = "budget", 0
+        start = time.perf_counter()
+        model.train()
+        batches = _batches(train_loader)
+        while not ap.done:
+            x, y = next(batches)
+            rate = ap.lr
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x), y)
+            value = float(loss.detach())
+            loss.backward()
+            ap.step(loss)
+            history.append({"step": t, "lr": rate, "train_loss": value})
+            t += 1
+            metrics = evaluate() if eval_every is not None and t % eval_every == 0 and not ap.done else {}
+            history[-1].update(metrics)
+            info = {"step": t - 1, "lr": rate, "loss": value, "model": model, "optimizer": opt, **metrics}
+            if any([bool(cb(info)) for cb in callbacks]):
+                stopped = "callback"
+                break
+        final = evaluate()
+        diverged = any(not math.isfinite(v) for k, v in final.items() if k != "val_acc")
+        if diverged:
+            stopped = "diverged"
+            final = task_obj.worst() if task_obj is not None else {"val_loss": math.inf}
+        if history and final:
+            history[-1].update(final)
+        wall = time.perf_counter() - start
+
+    metric_name = task_obj.info.metric if task_obj is not None else "val_loss"
+    sched = ap.schedule()
+    return TrainResult(
+        history=history, final=final, metric=final.get(metric_name, math.nan), metric_name=metric_name,
+        higher_is_better=task_obj.info.higher_is_better if task_obj is not None else False, steps=t,
+        wall_time=wall, diverged=diverged, stopped=stopped, task=name, optimizer=opt_name,
+        lr=float(ap.peak) if ap.peak is not None else math.nan,
+        schedule=None if sched is None else str(sched), seed=seed, budget=int(budget),
+        autopilot={"mode": "ramp" if ap.ramp else "rollback", "peak": ap.peak, "probe_steps": ap.probe_steps,
+                   "refund": ap.refund, "total_steps": ap.total_steps, "events": ap.events},
+    )
