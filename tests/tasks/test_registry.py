@@ -130,6 +130,7 @@ def test_public_api_is_pinned():
     assert set(lrkit.tasks.__all__) == {
         "OPTIMIZERS", "ArrayLoader", "CharLMTask", "ConvexTask", "Curvature", "Task", "TaskInfo",
         "TrainResult", "SupervisedTask", "from_arrays", "get_task", "make_optimizer", "registry", "resolve_schedule", "train",
+        "train_autopilot",
         "PROTOCOL_KEYS", "check_parts",
     }
     assert all(hasattr(lrkit.tasks, name) for name in lrkit.tasks.__all__)
