@@ -132,6 +132,8 @@ def test_public_api_is_pinned():
         "TrainResult", "SupervisedTask", "from_arrays", "get_task", "make_optimizer", "registry", "resolve_schedule", "train",
         "train_autopilot",
         "PROTOCOL_KEYS", "check_parts",
+        # the pieces the workload zoo (lrkit.zoo) builds on
+        "Arrays", "CharCorpus", "CharLM", "WindowLoader", "lm_loss", "load_corpus", "split", "standardize",
     }
     assert all(hasattr(lrkit.tasks, name) for name in lrkit.tasks.__all__)
 
@@ -152,3 +154,32 @@ def test_tasks_pickle_for_worker_processes(name):
     assert back.info == task.info
     a, b = task.build(1), back.build(1)
     assert all(torch.equal(p, q) for p, q in zip(a["model"].parameters(), b["model"].parameters()))
+
+
+@pytest.mark.parametrize(
+    ("name", "cls", "settings"),
+    [("nesterov", torch.optim.SGD, {"momentum": 0.9, "nesterov": True}),
+     ("rmsprop", torch.optim.RMSprop, {"alpha": 0.99, "momentum": 0}),
+     ("adagrad", torch.optim.Adagrad, {"lr_decay": 0}),
+     ("nadam", torch.optim.NAdam, {"betas": (0.9, 0.999)}),
+     ("radam", torch.optim.RAdam, {"betas": (0.9, 0.999)})],
+)
+def test_make_optimizer_new_names(name, cls, settings):
+    opt = make_optimizer(name, torch.nn.Linear(2, 1).parameters(), 0.1)
+    assert type(opt) is cls and opt.param_groups[0]["lr"] == 0.1
+    assert {k: opt.param_groups[0][k] for k in settings} == settings
+    assert name in OPTIMIZERS
+
+
+def test_make_optimizer_options_override_the_fixed_settings():
+    opt = make_optimizer("sgd", torch.nn.Linear(2, 1).parameters(), 0.1, momentum=0.5, weight_decay=1e-4)
+    assert opt.param_groups[0]["momentum"] == 0.5 and opt.param_groups[0]["weight_decay"] == 1e-4
+    groups = [{"params": [torch.nn.Parameter(torch.zeros(2))], "weight_decay": 0.0}]
+    assert make_optimizer("adamw", groups, 0.01).param_groups[0]["weight_decay"] == 0.0
+
+
+def test_make_optimizer_rejects_an_option_in_one_line():
+    with pytest.raises(LRKitError, match="`options` of optimizer 'adagrad' must be keyword arguments"):
+        make_optimizer("adagrad", torch.nn.Linear(2, 1).parameters(), 0.1, momentum=0.9)
+    with pytest.raises(LRKitError, match="did you mean 'nadam'"):
+        make_optimizer("nadm", torch.nn.Linear(2, 1).parameters(), 0.1)

@@ -26,7 +26,7 @@ from lrkit.cli._app import USAGE_EXIT, error_line
 from lrkit.errors import LRKitError
 
 __all__ = ["stderr", "fail", "user_errors", "print_json", "call", "check_out_dir", "check_out_file",
-           "staged", "T"]
+           "staged", "resolve_task", "T", "ZOO_PREFIX"]
 
 T = TypeVar("T")
 
@@ -125,3 +125,18 @@ def staged(folder: Path) -> Iterator[Path]:
                 shutil.move(str(item), folder / item.name)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+#: ``--task zoo/NAME`` names a workload of :mod:`lrkit.zoo`; any other name is a built-in task.
+ZOO_PREFIX = "zoo/"
+
+
+def resolve_task(name: str) -> Any:
+    """The built-in task ``name``, or the zoo workload ``NAME`` for ``zoo/NAME`` (LRKitError if unknown)."""
+    if name.startswith(ZOO_PREFIX):
+        from lrkit.zoo import get
+
+        return get(name[len(ZOO_PREFIX):])
+    from lrkit.tasks import get_task
+
+    return get_task(name)

@@ -20,7 +20,9 @@ import typer
 from rich.markup import escape
 
 from lrkit.cli._app import Command, app
-from lrkit.cli._common import call, check_out_dir, fail, print_json, staged, stderr, user_errors
+from lrkit.cli._common import (
+    call, check_out_dir, fail, print_json, resolve_task, staged, stderr, user_errors,
+)
 from lrkit.cli._options import (
     DEFAULT_TASK,
     JsonFlag,
@@ -43,11 +45,9 @@ def build_task(task: str | None, script: str | None, optimizer: str | None,
         if optimizer is not None:
             raise fail("`--optimizer` applies to built-in tasks only; a --script builds its own optimizer.")
         return script, build_parts(script, load_script(script), seed)
-    from lrkit.tasks import get_task
-
     name = task or DEFAULT_TASK
     with user_errors():
-        return name, get_task(name).build(seed, optimizer=optimizer)
+        return name, resolve_task(name).build(seed, optimizer=optimizer)
 
 
 def _fmt(value: float | None) -> str:
@@ -102,9 +102,7 @@ def find_command(
     from lrkit.plotting._report import figure_png
 
     if budget is None and script is None:
-        from lrkit.tasks import get_task
-
-        budget = get_task(name).info.budget
+        budget = resolve_task(name).info.budget
     task_name = None if script is not None else name
     advice = advise(result, budget=budget, task=task_name)
     png = figure_png(result.plot())

@@ -20,7 +20,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from lrkit.cli._app import Command, Group, app
-from lrkit.cli._common import call, check_out_file, fail, print_json, stderr
+from lrkit.cli._common import (
+    ZOO_PREFIX, call, check_out_file, fail, print_json, resolve_task, stderr,
+)
 from lrkit.cli._options import DEFAULT_TASK, JsonFlag, OptimizerOption, SeedOption, TaskOption
 from lrkit.errors import RateConflictWarning, check_count, check_positive
 
@@ -37,9 +39,15 @@ def _params(n: int) -> str:
 
 
 @tasks_app.command("list", cls=Command)
-def list_tasks(json_out: JsonFlag = False) -> None:
-    """List every built-in task: data, model size, defaults, budget and cost."""
-    from lrkit.tasks import registry
+def list_tasks(
+    json_out: JsonFlag = False,
+    zoo: Annotated[bool, typer.Option("--zoo", help="List the workload zoo (run as --task zoo/NAME).")] = False,
+) -> None:
+    """List every built-in task (or zoo workload): data, model size, defaults, budget and cost."""
+    if zoo:
+        from lrkit.zoo import registry
+    else:
+        from lrkit.tasks import registry
 
     infos = [registry[name].info for name in sorted(registry)]
     if json_out:
@@ -48,7 +56,8 @@ def list_tasks(json_out: JsonFlag = False) -> None:
     table = Table("name", "data", "params", "optimizer", "lr", "budget (steps)", "metric", "cost (s, 1 core)")
     for i in infos:
         table.add_row(
-            escape(i.name), escape(i.data), _params(i.n_params), i.default_optimizer, f"{i.default_lr:g}",
+            escape(ZOO_PREFIX + i.name if zoo else i.name), escape(i.data), _params(i.n_params),
+            i.default_optimizer, f"{i.default_lr:g}",
             f"{i.budget} ({i.budget / i.steps_per_epoch:.3g} ep)",
             i.metric + (" ↑" if i.higher_is_better else " ↓"),
             "-" if i.cost is None else f"{i.cost:g}",
@@ -89,10 +98,10 @@ def train_command(
     """Train a built-in task at a rate (or schedule) and print its final metrics."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from lrkit.tasks import get_task, train
+    from lrkit.tasks import train
 
     task = task or DEFAULT_TASK
-    the_task = call(get_task, task)
+    the_task = call(resolve_task, task)
     if epochs is not None and steps is not None:
         raise fail("`--epochs` and `--steps` of lrkit train are exclusive; give one.")
     budget = None

@@ -9,7 +9,9 @@ import typer
 from rich.markup import escape
 
 from lrkit.cli._app import Command, app
-from lrkit.cli._common import check_out_dir, fail, print_json, staged, stderr, user_errors
+from lrkit.cli._common import (
+    ZOO_PREFIX, check_out_dir, fail, print_json, resolve_task, staged, stderr, user_errors,
+)
 from lrkit.cli._options import DEFAULT_TASK, JsonFlag, OutDirOption, ScriptOption, SeedOption, TaskOption
 from lrkit.cli._script import load_script, script_errors
 
@@ -19,7 +21,8 @@ def _target(task: str | None, script: str | None, seed: int) -> Any:
     if task is not None and script is not None:
         raise fail("`--task` and `--script` are exclusive; give one.")
     if script is None:
-        return task or DEFAULT_TASK
+        task = task or DEFAULT_TASK
+        return resolve_task(task) if task.startswith(ZOO_PREFIX) else task
     func = load_script(script)
 
     def protocol(seed: int) -> Any:  # named `seed`: tune reads it as a task, not an objective

@@ -31,11 +31,11 @@ Example:
 from lrkit.tasks._base import OPTIMIZERS, ArrayLoader, Task, TaskInfo, get_task, make_optimizer, registry
 from lrkit.tasks import _charlm, _convex, _digits  # noqa: F401  (register the built-in tasks)
 from lrkit.tasks._arrays import from_arrays
-from lrkit.tasks._charlm import CharLMTask
+from lrkit.tasks._charlm import CharCorpus, CharLM, CharLMTask, WindowLoader, load_corpus, lm_loss
 from lrkit.tasks._convex import ConvexTask, Curvature
 from lrkit.tasks._protocol import PROTOCOL_KEYS, check_parts
 from lrkit.tasks._result import TrainResult
-from lrkit.tasks._supervised import SupervisedTask
+from lrkit.tasks._supervised import Arrays, SupervisedTask, split, standardize
 from lrkit.tasks._train import resolve_schedule, train
 from lrkit.tasks._autopilot_train import train_autopilot
 
@@ -43,6 +43,9 @@ __all__ = [
     "OPTIMIZERS",
     "PROTOCOL_KEYS",
     "ArrayLoader",
+    "Arrays",
+    "CharCorpus",
+    "CharLM",
     "CharLMTask",
     "ConvexTask",
     "Curvature",
@@ -51,11 +54,16 @@ __all__ = [
     "TaskInfo",
     "TrainResult",
     "check_parts",
+    "WindowLoader",
     "from_arrays",
     "get_task",
+    "lm_loss",
+    "load_corpus",
     "make_optimizer",
     "registry",
     "resolve_schedule",
+    "split",
+    "standardize",
     "train",
     "train_autopilot",
 ]

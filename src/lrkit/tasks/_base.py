@@ -29,41 +29,79 @@ __all__ = [
     "registry",
 ]
 
-#: Optimizer names every task accepts. ``sgd`` has momentum 0.9; ``sgd-plain`` is plain
-#: gradient descent (the step-size theory's optimizer); ``adam``/``adamw`` use torch defaults.
-OPTIMIZERS: tuple[str, ...] = ("sgd", "sgd-plain", "adam", "adamw")
+#: Optimizer names every task accepts, each a torch optimizer with fixed hyperparameters (the rate
+#: aside); a task may override any of them through ``make_optimizer``'s keyword options:
+#:
+#: ============ ====================================================================================
+#: name         torch optimizer
+#: ============ ====================================================================================
+#: sgd          ``SGD(momentum=0.9)`` (heavy-ball momentum, the usual deep-learning SGD)
+#: sgd-plain    ``SGD()``: plain gradient descent, the step-size theory's optimizer
+#: nesterov     ``SGD(momentum=0.9, nesterov=True)``: Nesterov's accelerated gradient
+#: adam         ``Adam()`` (betas 0.9, 0.999; eps 1e-8)
+#: adamw        ``AdamW()`` (decoupled weight decay, 0.01 by default)
+#: rmsprop      ``RMSprop()`` (alpha 0.99, no momentum)
+#: adagrad      ``Adagrad()`` (per-coordinate rates that only decay)
+#: nadam        ``NAdam()`` (Adam with Nesterov momentum)
+#: radam        ``RAdam()`` (Adam with a rectified, warmup-free variance estimate)
+#: ============ ====================================================================================
+OPTIMIZERS: tuple[str, ...] = (
+    "sgd", "sgd-plain", "nesterov", "adam", "adamw", "rmsprop", "adagrad", "nadam", "radam"
+)
+
+#: ``name -> (torch class, fixed keyword arguments)`` behind :data:`OPTIMIZERS`.
+_OPTIMIZER_TABLE: dict[str, tuple[type[torch.optim.Optimizer], dict[str, Any]]] = {
+    "sgd": (torch.optim.SGD, {"momentum": 0.9}),
+    "sgd-plain": (torch.optim.SGD, {}),
+    "nesterov": (torch.optim.SGD, {"momentum": 0.9, "nesterov": True}),
+    "adam": (torch.optim.Adam, {}),
+    "adamw": (torch.optim.AdamW, {}),
+    "rmsprop": (torch.optim.RMSprop, {}),
+    "adagrad": (torch.optim.Adagrad, {}),
+    "nadam": (torch.optim.NAdam, {}),
+    "radam": (torch.optim.RAdam, {}),
+}
 
 
-def make_optimizer(name: str, params: Iterable[torch.nn.Parameter], lr: float) -> torch.optim.Optimizer:
+def make_optimizer(
+    name: str, params: Iterable[torch.nn.Parameter] | Iterable[dict[str, Any]], lr: float, **options: Any
+) -> torch.optim.Optimizer:
     """Build a torch optimizer from its lrkit name.
 
     Args:
         name: one of :data:`OPTIMIZERS`.
-        params: the parameters to optimize.
+        params: the parameters to optimize, or parameter-group dicts (as torch accepts).
         lr: the (initial) learning rate, > 0.
+        **options: keyword arguments of the torch optimizer that replace the name's fixed ones
+            (``weight_decay=5e-4``, ``momentum=0.8``, ``eps=1e-6`` ...).
 
     Returns:
-        ``SGD(momentum=0.9)`` for ``"sgd"``, ``SGD`` for ``"sgd-plain"``, ``Adam`` or
-        ``AdamW`` (torch defaults otherwise).
+        The torch optimizer of :data:`OPTIMIZERS`' table (torch defaults for everything not named).
 
     Raises:
-        LRKitError: for an unknown name or a rate that is not a finite number > 0.
+        LRKitError: for an unknown name, a rate that is not a finite number > 0, or an option the
+            optimizer does not take (or rejects).
 
     Example:
         >>> opt = make_optimizer("sgd", torch.nn.Linear(2, 1).parameters(), 0.1)
         >>> type(opt).__name__, opt.param_groups[0]["momentum"]
         ('SGD', 0.9)
+        >>> opt = make_optimizer("nesterov", torch.nn.Linear(2, 1).parameters(), 0.1, weight_decay=5e-4)
+        >>> opt.param_groups[0]["nesterov"], opt.param_groups[0]["weight_decay"]
+        (True, 0.0005)
     """
     if name not in OPTIMIZERS:
         raise unknown_name("optimizer", name, OPTIMIZERS)
     lr = check_positive("lr", lr, "the optimizer")
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=0.9)
-    if name == "sgd-plain":
-        return torch.optim.SGD(params, lr=lr)
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr)
-    return torch.optim.AdamW(params, lr=lr)
+    cls, fixed = _OPTIMIZER_TABLE[name]
+    kwargs = {**fixed, **options}
+    try:
+        return cls(params, lr=lr, **kwargs)
+    except (TypeError, ValueError) as exc:  # an unknown keyword, or a value torch rejects
+        raise LRKitError(
+            f"`options` of optimizer {name!r} must be keyword arguments {cls.__name__} accepts; "
+            f"got {options} ({exc})."
+        ) from None
 
 
 class ArrayLoader:
@@ -234,11 +272,18 @@ class Task:
         model, loss_fn, train_loader, val_loader = self._build(seed)
         return {
             "model": model,
-            "optimizer": make_optimizer(name, model.parameters(), rate),
+            "optimizer": self.make_optimizer(name, model, rate),
             "loss_fn": loss_fn,
             "train_loader": train_loader,
             "val_loader": val_loader,
         }
+
+    def make_optimizer(self, name: str, model: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
+        """The optimizer ``build`` gives ``model``: :func:`make_optimizer` over its parameters.
+
+        A task whose optimizer needs options (weight decay, parameter groups) overrides this.
+        """
+        return make_optimizer(name, model.parameters(), lr)
 
     def __call__(self, seed: int = 0) -> dict[str, Any]:
         return self.build(seed)
