@@ -87,7 +87,7 @@ def test_split_is_a_fixed_stratified_partition():
      ({"val_fraction": 1.0}, "`val_fraction` of from_arrays must be a number in \\(0, 1\\); got 1.0."),
      ({"batch_size": 0}, "`batch_size` of from_arrays must be a positive integer; got 0."),
      ({"lr": -0.1}, "`lr` of from_arrays must be a finite number > 0; got -0.1."),
-     ({"optimizer": "rmsprop"}, "unknown optimizer 'rmsprop'"),
+    ({"optimizer": "rmsprp"}, "unknown optimizer 'rmsprp'; did you mean 'rmsprop'"),
      ({"model": 3}, "`model` of from_arrays must be an nn.Module or a factory")],
 )
 def test_from_arrays_validates_eagerly(kwargs, pattern):
