@@ -30,13 +30,13 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 from torch.nn import functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from finder_dev import GRID, SEEDS, make_optimizer, train_constant  # noqa: E402,F401  (shared)
 
-from lrkit.tasks._charlm import CharLM, WindowLoader, load_corpus, lm_loss  # noqa: E402
+from lrkit.tasks import CharLM, WindowLoader, load_corpus, lm_loss  # noqa: E402
+from lrkit.zoo import GRULM, NPLM  # noqa: E402
 
 #: Per model family: training and validation modules (none in charlm's or charlm-small's lists),
 #: context length and the two optimizers.
@@ -49,31 +49,6 @@ SPECS: dict[str, dict[str, Any]] = {
 }
 WORKLOADS: tuple[tuple[str, str], ...] = tuple((n, o) for n, s in SPECS.items() for o in s["optimizers"])
 BATCH, N_BATCHES, VAL_WINDOWS = 16, 300, 128
-
-
-class GRULM(nn.Module):
-    """Embedding, one GRU layer, a linear read-out: ``(B, T)`` -> ``(B, T, V)`` logits."""
-
-    def __init__(self, vocab: int) -> None:
-        super().__init__()
-        self.embed = nn.Embedding(vocab, 32)
-        self.gru, self.head = nn.GRU(32, 96, batch_first=True), nn.Linear(96, vocab)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.gru(self.embed(x))[0])
-
-
-class NPLM(nn.Module):
-    """Bengio et al. (2003): the previous ``context`` characters' embeddings, concatenated, through
-    an MLP: ``(B, T)`` -> ``(B, V)`` logits of the character after the window."""
-
-    def __init__(self, vocab: int, context: int) -> None:
-        super().__init__()
-        self.embed = nn.Embedding(vocab, 16)
-        self.mlp = nn.Sequential(nn.Linear(16 * context, 128), nn.Tanh(), nn.Linear(128, vocab))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.mlp(self.embed(x).flatten(1))
 
 
 def _next_char_loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

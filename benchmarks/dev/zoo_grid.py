@@ -67,8 +67,12 @@ MIN_DECADES = 5
 #: Mean regret (``unit="best"``) a rate on each side of the best must reach for the best to be interior:
 #: two accuracy points or 2% of the best loss, well beyond the seed-to-seed noise of a grid mean.
 CLEARLY_WORSE = 2.0
-#: Mean regret within which a rate is "near-optimal" (the band whose width the table reports).
+#: Mean regret within which a rate is "near-optimal" (the band whose width the table reports): one
+#: accuracy point or 1% of the best loss.
 NEAR_OPTIMAL = 1.0
+#: The same in ``unit="gap"``: rates that keep 95% of the best rate's improvement over not training
+#: (comparable across metrics, and wider than seed noise where 1% of a small loss is not).
+NEAR_OPTIMAL_GAP = 5.0
 #: Widest grid (decades) a workload may extend to before the grid is reported as unfinished.
 MAX_DECADES = 10
 #: First grid per optimizer, as exponents ``k`` (``lr = 10 ** (k / 3)``): five decades around where
@@ -199,11 +203,11 @@ def regret(name: str, metric: float | np.ndarray, unit: str = "best") -> float |
     return float(out) if np.ndim(out) == 0 else out
 
 
-def band(name: str, tol: float = NEAR_OPTIMAL) -> tuple[float, float]:
-    """The lowest and highest grid rate whose mean regret (``unit="best"``) is within ``tol``
+def band(name: str, tol: float = NEAR_OPTIMAL, unit: str = "best") -> tuple[float, float]:
+    """The lowest and highest grid rate whose mean regret (in ``unit``) is within ``tol``
     (a contiguous run around the best: the band stops at the first rate outside it)."""
     g = load(name)
-    reg = regret(name, g.mean)
+    reg = regret(name, g.mean, unit)
     lo = hi = g.best_index
     while lo > 0 and reg[lo - 1] <= tol:
         lo -= 1
