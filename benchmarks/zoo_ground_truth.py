@@ -80,8 +80,9 @@ def compute(names: list[str], workers: int) -> None:
                 n_runs += 1
                 finished[run.workload].append(run)
                 left[run.workload] -= 1
-                print(f"[{n_runs} | {time.time() - start:.0f}s] {run.workload} lr={run.lr:.4g} seed={run.seed}: "
-                      f"{run.metric:.4g}{' (diverged)' if run.diverged else ''} cpu={run.cpu_s:.2f}s", flush=True)
+                tag = " (diverged)" if run.diverged else ""
+                print(f"[{n_runs} | {time.time() - start:.0f}s] {run.workload} lr={run.lr:.4g} "
+                      f"seed={run.seed}: {run.metric:.4g}{tag} cpu={run.cpu_s:.2f}s", flush=True)
                 if left[run.workload] == 0:
                     zg.save_workload(run.workload, metas[run.workload], finished.pop(run.workload))
                     zg._CACHE.pop(run.workload, None)
@@ -138,7 +139,8 @@ def main() -> None:
         "grid-best by the mean scored metric (a diverged run, or one ending worse than it started, "
         "scores the untrained model's metric). Near-optimal bands: contiguous grid rates around the "
         "best whose mean regret is within 1 accuracy point or 1% of the best loss, and whose mean keeps 95% "
-        "of the best rate's gain over the untrained model (`regret(..., unit='gap') <= 5`). " + summary + "\n\n"
+        "of the best rate's gain over the untrained model (`regret(..., unit='gap') <= 5`). "
+        + summary + "\n\n"
         "Runs, histories and the API (`best`, `regret`, `run_at`): `benchmarks/dev/zoo_grid.py`; "
         "results in `benchmarks/results/zoo_grid.json` and `zoo_histories/`.\n\n"
         + markdown_table(rows, HEADERS)

@@ -6,6 +6,7 @@ What other benchmarks use::
     from dev import zoo_grid as zg
     g = zg.load("rnn-recall-gru-adam")       # Grid: rates, per-seed scored metrics, ...
     lr, mean = zg.best("rnn-recall-gru-adam")  # grid-best rate by the mean over seeds, and that mean
+    zg.bests()                                 # {name: (lr, mean)} of every finished grid
     zg.regret("rnn-recall-gru-adam", 0.91)     # 100 * (best - metric) for accuracy: points
     run = zg.run_at("rnn-recall-gru-adam", 0.004, seed=0)   # a full run (cached): Run with history
     runs = zg.run_many([(name, lr, seed, None), ...], workers=2)
@@ -94,35 +95,50 @@ def exponent(lr: float) -> int:
 
 
 # -- the grid file ---------------------------------------------------------------------------------
-def read_grid(path: Path = GRID_FILE) -> dict[str, Any]:
+def read_grid() -> dict[str, Any]:
     """``{"workloads": {name: {"untrained", "metric", ...}}, "runs": {name: {key: record}}}``."""
-    if not path.exists():
+    if not GRID_FILE.exists():
         return {"workloads": {}, "runs": {}}
-    return json.loads(path.read_text())
+    return json.loads(GRID_FILE.read_text())
 
 
-def save_workload(name: str, meta: dict[str, Any], runs: Sequence[Run], path: Path = GRID_FILE) -> None:
+def save_workload(name: str, meta: dict[str, Any], runs: Sequence[Run]) -> None:
     """Merge ``runs`` of workload ``name`` (records and histories) into the grid files, under a lock."""
-    with open(path.with_suffix(".lock"), "w") as lock:
+    with open(GRID_FILE.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         hist_path = HISTORY_DIR / f"{name}.npz"
         arrays = read_npz(hist_path)
         for r in runs:
             arrays.update({f"{run_key(r.lr, r.seed)}/{k}": v for k, v in pack(r).items()})
         write_npz(hist_path, arrays)
-        data = read_grid(path)
+        data = read_grid()
         data["workloads"][name] = meta
-        data.setdefault("runs", {}).setdefault(name, {}).update({run_key(r.lr, r.seed): r.record() for r in runs})
+        stored = data.setdefault("runs", {}).setdefault(name, {})
+        stored.update({run_key(r.lr, r.seed): r.record() for r in runs})
         data["about"] = "zoo ground truth: see benchmarks/dev/zoo_grid.py"
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp = GRID_FILE.with_name(f".{GRID_FILE.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
-        os.replace(tmp, path)
+        os.replace(tmp, GRID_FILE)
+
+
+def drop_workload(name: str) -> None:
+    """Forget every stored grid run of ``name`` (after its definition changed), under the lock."""
+    with open(GRID_FILE.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        data = read_grid()
+        data["workloads"].pop(name, None)
+        data["runs"].pop(name, None)
+        tmp = GRID_FILE.with_name(f".{GRID_FILE.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+        os.replace(tmp, GRID_FILE)
+        (HISTORY_DIR / f"{name}.npz").unlink(missing_ok=True)
+    _CACHE.pop(name, None)
 
 
 # -- what the others read -------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
 class Grid:
-    """One workload's grid: ``metrics[i, j]`` is the scored metric of rate ``lrs[i]`` and seed ``seeds[j]``."""
+    """One workload's grid: ``metrics[i, j]`` is the scored metric of rate ``lrs[i]``, seed ``seeds[j]``."""
 
     name: str
     family: str
@@ -150,16 +166,16 @@ class Grid:
 _CACHE: dict[str, Grid] = {}
 
 
-def names(path: Path = GRID_FILE) -> list[str]:
+def names() -> list[str]:
     """Workloads whose grid is stored (finished or not; see :func:`status`)."""
-    return sorted(read_grid(path)["workloads"])
+    return sorted(read_grid()["workloads"])
 
 
-def load(name: str, path: Path = GRID_FILE) -> Grid:
+def load(name: str) -> Grid:
     """The stored grid of ``name`` (complete seeds only; cached per process)."""
     if name in _CACHE:
         return _CACHE[name]
-    data = read_grid(path)
+    data = read_grid()
     if name not in data["workloads"]:
         raise KeyError(f"no zoo ground truth for {name!r}; have {sorted(data['workloads'])}")
     meta, recs = data["workloads"][name], [Run.from_record(r) for r in data["runs"][name].values()
@@ -182,6 +198,11 @@ def best(name: str) -> tuple[float, float]:
     """The grid-best rate (by the mean scored metric over seeds) and that mean."""
     g = load(name)
     return float(g.lrs[g.best_index]), float(g.mean[g.best_index])
+
+
+def bests() -> dict[str, tuple[float, float]]:
+    """:func:`best` of every workload whose grid is finished (``status == "ok"``)."""
+    return {n: best(n) for n in names() if status(n) == "ok"}
 
 
 def regret(name: str, metric: float | np.ndarray, unit: str = "best") -> float | np.ndarray:

@@ -106,8 +106,8 @@ def run_one(name: str, lr: float, seed: int, schedule: str | None = None) -> Run
         "eval_val_loss": np.array([h.get("val_loss", math.nan) for h in evals], dtype=np.float32),
         "eval_metric": np.array([h[info.metric] for h in evals], dtype=np.float32),
     }
-    return Run(name, float(lr), int(seed), schedule, scored, raw,
-               float(r.final.get("val_loss", math.inf)), bool(r.diverged), int(r.steps), round(cpu, 3), history)
+    return Run(name, float(lr), int(seed), schedule, scored, raw, float(r.final.get("val_loss", math.inf)),
+               bool(r.diverged), int(r.steps), round(cpu, 3), history)
 
 
 def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:

@@ -78,11 +78,13 @@ def test_best_regret_band_and_status_of_a_stored_grid(files):
         zg.regret("loss", 0.5, unit="points")
 
 
-def test_status_names_an_unfinished_grid(files):
+def test_status_names_an_unfinished_grid_and_bests_leaves_it_out(files):
     _store("edge", "val_acc", True, 0.1, _curve(range(-15, 1), 0))
     assert zg.status("edge") == "best at an edge"
     _store("short", "val_acc", True, 0.1, _curve(range(-9, 1), -5))
     assert zg.status("short").startswith("spans 3.00 decades")
+    _store("fine", "val_acc", True, 0.1, _curve(range(-15, 1), -7))
+    assert zg.bests() == {"fine": (zg.rate(-7), pytest.approx(0.9))}
 
 
 def test_a_diverged_run_scores_the_untrained_model_and_keeps_its_history():

@@ -49,23 +49,23 @@ _workload("rnn-recall-gru-adam", summary="GRU (embedding 16, hidden 32): the sum
           "16 tokens, Adam", data="first two tokens' sum mod 8 behind 14 distractors, 3200/800", family="rnn",
           arrays=_p(_sequences.recall, 4000, 16, 8, 8, 2), model=_p(RNNClassifier, 17, 8, cell="gru"),
           loss="cross_entropy", optimizer="adam", batch_size=32, budget=400, metric="val_acc")
-_workload("rnn-recall-lstm-rmsprop", summary="LSTM (embedding 16, hidden 32) recalling the first of 24 "
-          "tokens, RMSprop", data="the first of 24 tokens (8 classes) behind 23 distractors, 3200/800",
-          family="rnn",
-          arrays=_p(_sequences.recall, 4000, 24, 8, 8, 1), model=_p(RNNClassifier, 17, 8, cell="lstm"),
-          loss="cross_entropy", optimizer="rmsprop", batch_size=64, budget=600, metric="val_acc")
+_workload("rnn-recall-lstm-rmsprop", summary="LSTM (embedding 16, hidden 32) recalling the first of 16 "
+          "tokens, RMSprop", data="the first of 16 tokens (8 classes) behind 15 distractors, 3200/800",
+          family="rnn", arrays=_p(_sequences.recall, 4000, 16, 8, 8, 1),
+          model=_p(RNNClassifier, 17, 8, cell="lstm"),
+          loss="cross_entropy", optimizer="rmsprop", batch_size=64, budget=800, metric="val_acc")
 _workload("rnn-adding-lstm-nadam", summary="LSTM (hidden 32) on the adding problem (length 30), MSE, NAdam",
           data="adding problem, 30 steps, target noise SD 0.1, 3200/800", family="rnn",
           arrays=_p(_sequences.adding, 4000, 30, 0.1), model=AddingRNN,
           loss="mse", optimizer="nadam", batch_size=32, budget=1000, metric="val_mse")
 
 # -- transformer: encoders for classification ----------------------------------------------------
-_workload("transformer-marker-adamw", summary="1-layer transformer encoder (width 32, 4 heads): the token "
-          "after a marker, AdamW", data="20 tokens over 16 symbols and a marker, 3200/800",
-          family="transformer",
-          arrays=_sequences.marker, model=_p(TransformerClassifier, 18, 16, length=20, layers=1),
-          loss="cross_entropy", optimizer="adamw", groups=no_decay_groups, batch_size=32, budget=600,
-          metric="val_acc")
+_workload("transformer-marker-adamw", summary="2-layer transformer encoder (width 32, 4 heads): the token "
+          "after a marker, AdamW", data="16 tokens over 8 symbols and a marker, 3200/800",
+          family="transformer", arrays=_p(_sequences.marker, 4000, 16, 8),
+          model=_p(TransformerClassifier, 10, 8, length=16, layers=2), loss="cross_entropy",
+          optimizer="adamw",
+          groups=no_decay_groups, batch_size=32, budget=600, metric="val_acc")
 _workload("transformer-keyword-radam", summary="2-layer transformer encoder on hashed code tokens: the "
           "keyword a line started with, RAdam", data="stdlib lines without their keyword, 8 classes",
           family="transformer", arrays=_p(text_tensors, "keyword", "tokens", 24, 2048),
