@@ -41,7 +41,6 @@ tasks), to show what the probe's structure (ramp, refund, cool-down) costs at th
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import importlib.util
 import json
@@ -50,7 +49,6 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import numpy as np
 import torch
@@ -60,7 +58,7 @@ from dev.ground_truth import CACHE, GRIDS  # noqa: E402
 from dev.record import markdown_table, print_table, record  # noqa: E402
 
 from lrkit.tasks import get_task, train  # noqa: E402
-from lrkit.torch import Autopilot, _autopilot_probe as autopilot_probe  # noqa: E402
+from lrkit.torch import Autopilot  # noqa: E402
 
 TASKS = ("diabetes-linear", "wine-logreg", "digits-mlp", "digits-cnn", "charlm-small", "charlm")
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -171,17 +169,6 @@ DEV_VARIANTS = {"autopilot": lambda b: {},
                 GIVEN_PEAK: lambda b: {}}  # the default's arguments; dev_table gives it the peak
 
 
-@contextlib.contextmanager
-def _given_peak(rate: float | None) -> Iterator[None]:
-    """Within the block, every Autopilot probe "chooses" ``rate`` (nothing changes for ``None``)."""
-    if rate is None:
-        yield
-        return
-    given = lambda *args, **kwargs: (rate, "given: the grid-best rate")  # noqa: E731
-    with mock.patch.object(autopilot_probe, "probe_peak", given):
-        yield
-
-
 def _dev_run(fam: Any, name: str, opt: str, seed: int, budget: int,
              kwargs: dict[str, Any]) -> tuple[float, int]:
     """One Autopilot run on a development workload: (metric, higher is better; updates spent)."""
@@ -227,8 +214,9 @@ def dev_table() -> tuple[list[list[Any]], list[str]]:
                 gaps, spent = [], []
                 for name, opt in fam.WORKLOADS:
                     best, rate = _dev_grid(fam, name, opt, budget, cache)
-                    with _given_peak(rate if variant == GIVEN_PEAK else None):
-                        runs = [_dev_run(fam, name, opt, s, budget, kwargs(budget)) for s in fam.SEEDS]
+                    given = {"peak": rate} if variant == GIVEN_PEAK else {}  # Autopilot's public peak=
+                    runs = [_dev_run(fam, name, opt, s, budget, {**kwargs(budget), **given})
+                            for s in fam.SEEDS]
                     gaps.append(100 * (best - np.mean([r[0] for r in runs])) / abs(best))
                     spent.append(np.mean([r[1] for r in runs]) / budget)
                 g = np.array(gaps)
@@ -265,9 +253,8 @@ def given_peak_sweep(results: dict[str, dict[str, list[dict[str, float]]]],
             continue
         swept = {}
         for lr in GRIDS[name].lrs:
-            with _given_peak(lr):
-                runs = {"grid-tuned": res["grid-tuned"], GIVEN_PEAK: [_loop(name, s, None, autopilot=True)
-                                                                     for s in seeds]}
+            given = [_loop(name, s, None, autopilot=True, ap_kwargs={"peak": lr}) for s in seeds]
+            runs = {"grid-tuned": res["grid-tuned"], GIVEN_PEAK: given}
             swept[lr] = _gap_rows(name, runs, [GIVEN_PEAK], budget)[0][4]
         best = min(swept, key=swept.get)
         rows.append([name, budget, gap, best, swept[best], len(swept)])
@@ -339,8 +326,7 @@ def main() -> None:
                     res[peer].append(_loop(name, seed, make))
             res["autopilot"].append(_loop(name, seed, None, autopilot=True))
             if math.isfinite(best):  # no cached grid: no grid-best rate to give
-                with _given_peak(best):
-                    res[GIVEN_PEAK].append(_loop(name, seed, None, autopilot=True))
+                res[GIVEN_PEAK].append(_loop(name, seed, None, autopilot=True, ap_kwargs={"peak": best}))
             print(f"{name} seed {seed} done", file=sys.stderr)
         results[name] = res
     trunc = truncation_table(args.tasks, seeds)
@@ -359,8 +345,7 @@ def _autopilot_run(args: tuple[str, int, int, float | None]) -> dict[str, float]
     """``_loop`` with the Autopilot, at ``budget``, its peak given when ``peak`` is not None (a
     process-pool task)."""
     name, seed, budget, peak = args
-    with _given_peak(peak):
-        return _loop(name, seed, None, autopilot=True, budget=budget)
+    return _loop(name, seed, None, autopilot=True, budget=budget, ap_kwargs={"peak": peak})
 
 
 def charlm_full(no_record: bool) -> None:

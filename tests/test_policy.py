@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Every policy record, by where it lives (a new one must be added here).
 EXPECTED = {
     "lrkit.finder._policy.FinderPolicy",
+    "lrkit.diagnostics._policy.DiagnosePolicy",
+    "lrkit.torch._autopilot_policy.AutopilotPolicy",
 }
 
 

@@ -15,7 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lrkit.diagnostics import diagnose
-from lrkit.diagnostics._spikes import RETURN_FRAC, _return, find_spikes
+from lrkit.diagnostics import DiagnosePolicy
+from lrkit.diagnostics._spikes import _return, find_spikes
+
+RETURN_FRAC = DiagnosePolicy().return_frac
 
 N = 400
 

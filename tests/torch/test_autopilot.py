@@ -11,7 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from lrkit import LRKitError  # noqa: E402
-from lrkit.torch import Autopilot  # noqa: E402
+from lrkit.torch import Autopilot, AutopilotPolicy  # noqa: E402
 from lrkit.torch._autopilot_guard import training_tensors  # noqa: E402
 
 from ._autopilot_run import regression, run  # noqa: E402
@@ -201,7 +201,7 @@ def test_without_a_budget_it_reacts_to_the_diagnosis():
     x, y = regression(noise=1.0)
     model = torch.nn.Linear(8, 1)
     opt = torch.optim.SGD(model.parameters(), lr=1.0)
-    ap = Autopilot(opt, model=model, probe_steps=40, check_every=100)
+    ap = Autopilot(opt, model=model, probe_steps=40, policy=AutopilotPolicy(check_every=100))
     g = torch.Generator().manual_seed(1)
     for _ in range(3000):
         opt.zero_grad()
@@ -222,11 +222,19 @@ def test_without_a_budget_it_reacts_to_the_diagnosis():
     assert ap.lr <= ceiling
 
 
+def test_bad_policy_fields_are_refused_when_the_record_is_built():
+    with pytest.raises(LRKitError, match=r"`fault_cut` of AutopilotPolicy must be a number in \(0, 1\)"):
+        AutopilotPolicy(fault_cut=1.0)
+    with pytest.raises(LRKitError, match="`min_spike_history` of AutopilotPolicy must be <= spike_history"):
+        AutopilotPolicy(spike_history=10)
+
+
 @pytest.mark.parametrize("kwargs, match", [
     (dict(budget=0), "`budget` of Autopilot"),
     (dict(probe_steps=3), "`probe_steps` of Autopilot"),
     (dict(lr_min=1.0, lr_max=0.5), "`lr_max` of Autopilot"),
-    (dict(cut=1.0), "`cut` of Autopilot"),
+    (dict(policy={"fault_cut": 0.5}), "`policy` of Autopilot must be a AutopilotPolicy"),
+    (dict(peak=-1.0), "`peak` of Autopilot"),
 ])
 def test_bad_arguments(kwargs, match):
     opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)

@@ -12,12 +12,13 @@ torch = pytest.importorskip("torch")
 
 from lrkit import LRKitError  # noqa: E402
 from lrkit.schedules import wsd  # noqa: E402
-from lrkit.torch import Autopilot  # noqa: E402
+from lrkit.torch import Autopilot, AutopilotPolicy  # noqa: E402
 from lrkit.torch._autopilot_guard import Guard, reaction  # noqa: E402
-from lrkit.torch._autopilot_probe import (MAX_STATES, MIN_RAMP, main_schedule, probe_peak,  # noqa: E402
-                                          probe_plan)
+from lrkit.torch._autopilot_probe import main_schedule, probe_peak, probe_plan  # noqa: E402
 
 from ._autopilot_run import regression, run  # noqa: E402
+
+MAX_STATES, MIN_RAMP = AutopilotPolicy().max_states, AutopilotPolicy().min_ramp
 
 
 @pytest.mark.parametrize("budget", [100, 200, 209, 300, 460, 920, 1000, 5000])
@@ -221,13 +222,13 @@ def test_a_ramp_resumed_midway_continues_bit_identically():
     (["healthy"], ("healthy", None)),
 ])
 def test_reaction_table(fired, expect):
-    assert reaction(fired, 0, 3, 1.0, 10.0) == expect
+    assert reaction(fired, 0, 1.0, 10.0) == expect
 
 
 def test_reaction_limits():
-    assert reaction(["plateau"], 3, 3, 1.0, 10.0) == ("plateau", None)  # out of decays
-    assert reaction(["too_low_slow"], 1, 3, 1.0, 10.0) == ("too_low_slow", None)  # never after a decay
-    assert reaction(["too_low_slow"], 0, 3, 4.0, 10.0) == ("too_low_slow", None)  # 3x would pass the ceiling
+    assert reaction(["plateau"], 3, 1.0, 10.0) == ("plateau", None)  # out of decays (max_decays = 3)
+    assert reaction(["too_low_slow"], 1, 1.0, 10.0) == ("too_low_slow", None)  # never after a decay
+    assert reaction(["too_low_slow"], 0, 4.0, 10.0) == ("too_low_slow", None)  # 3x would pass the ceiling
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -244,7 +245,7 @@ def test_bad_probe_arguments(kwargs, match):
 def test_guard_skips_one_spike_rolls_back_on_two_and_flags_repeats():
     w = torch.nn.Parameter(torch.zeros(3))
     opt = torch.optim.SGD([w], lr=0.1)
-    guard = Guard(opt, None, 5, 15.0, 3.0)
+    guard = Guard(opt, None, AutopilotPolicy(snapshot_every=5))
     guard.reset(0)
     rng = np.random.default_rng(0)
     for t in range(20):  # 20 healthy updates: the spike test has its reference

@@ -20,10 +20,12 @@ Example:
 from lrkit.diagnostics._diagnose import MIN_POINTS, diagnose
 from lrkit.diagnostics._history import History, read_history
 from lrkit.diagnostics._monitor import Monitor
+from lrkit.diagnostics._policy import DiagnosePolicy
 from lrkit.diagnostics._record import VERDICTS, Diagnosis, Evidence
 
 __all__ = [
     "diagnose",
+    "DiagnosePolicy",
     "Diagnosis",
     "Evidence",
     "VERDICTS",

@@ -1,17 +1,65 @@
 """Turn a verdict and its evidence into a :class:`Diagnosis` with a concrete recommendation.
 
-The factors are deliberately coarse (3x, 10x): a diagnosis from one curve can
-place the rate within half a decade, not tune it. Where the rates are known
-the advice names the rate to use instead.
+One small function per verdict writes the recommendation (:data:`RECOMMEND`); :func:`advise`
+picks it and computes the confidence. The factors are deliberately coarse
+(``DiagnosePolicy.cut`` = 3, ``big_cut`` = 10): a diagnosis from one curve can place the rate
+within half a decade, not tune it. Where the rates are known the advice names the rate to use
+instead.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 
+from lrkit.diagnostics._policy import DiagnosePolicy
 from lrkit.diagnostics._record import Diagnosis, Evidence
 
-__all__ = ["advise"]
+__all__ = ["Context", "advise", "advise_nan", "rate_decayed", "RECOMMEND"]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a recommendation may use: the history (in robust units) and what the tests measured.
+
+    Attributes:
+        y: the losses; lrs, grad_norms: the rates and gradient norms, or ``None``.
+        steps: the step of each loss.
+        stats: the statistics of :func:`lrkit.diagnose` (``Diagnosis.stats``).
+        i_min: index of the best smoothed level; wide: the running median it was read from.
+        events: the spike events, ``(onset, return)`` index pairs.
+        decayed: whether the rate is decayed (:func:`rate_decayed`).
+        policy: the tuned numbers.
+    """
+
+    y: np.ndarray
+    lrs: np.ndarray | None
+    grad_norms: np.ndarray | None
+    steps: np.ndarray
+    stats: dict[str, float]
+    i_min: int
+    events: list[tuple[int, int]]
+    wide: np.ndarray
+    decayed: bool
+    policy: DiagnosePolicy
+
+
+def rate_decayed(lrs: np.ndarray | None, policy: DiagnosePolicy = DiagnosePolicy()) -> bool:
+    """Whether the rate has decayed: its mean over the last ``decay_window`` is below ``decayed`` of its peak.
+
+    The one definition of "decayed", used by the plateau test (a decayed rate's flat end is the
+    decay at work) and by the healthy advice. Without rates, the rate counts as not decayed.
+
+    Example:
+        >>> rate_decayed(np.linspace(1.0, 0.0, 100)), rate_decayed(np.ones(100)), rate_decayed(None)
+        (True, False, False)
+    """
+    if lrs is None:
+        return False
+    n = lrs.size
+    return float(np.mean(lrs[int((1.0 - policy.decay_window) * n):])) < policy.decayed * float(np.max(lrs))
 
 
 def _rate_at(lrs: np.ndarray | None, i: int) -> str:
@@ -27,98 +75,130 @@ def _round_steps(k: float) -> int:
     return int(k)
 
 
-def _nan(
-    y: np.ndarray, lrs: np.ndarray | None, gn: np.ndarray | None, steps: np.ndarray, first_bad: int
-) -> Diagnosis:
+def _warmup(ctx: Context, i: int) -> int:
+    """The warmup to suggest for trouble at index ``i``: ``warmup_factor`` times the steps before it."""
+    p = ctx.policy
+    return _round_steps(p.warmup_factor * max(int(ctx.steps[i]) - int(ctx.steps[0]), p.min_warmup))
+
+
+def _blowup(ctx: Context) -> str:
+    a = ctx.events[0][0]
+    return (f"Divide the rate by about {ctx.policy.cut:g} and add {_warmup(ctx, a)} warmup steps: the loss "
+            f"blew up at step {int(ctx.steps[a])}{_rate_at(ctx.lrs, a)} before training made progress.")
+
+
+def _diverging(ctx: Context) -> str:
+    p = ctx.policy
+    worse_than_start = ctx.stats["rise"] > 1.0  # the rise undid more than all the progress
+    rec = (f"Divide the rate by about {p.big_cut if worse_than_start else p.cut:g}: the loss turned upward "
+           f"at step {int(ctx.steps[ctx.i_min])}{_rate_at(ctx.lrs, ctx.i_min)}")
+    if ctx.i_min < p.early_turn * ctx.y.size:
+        rec += f"; as it turned early, also add {_warmup(ctx, ctx.i_min)} warmup steps"
+    return rec + "."
+
+
+def _oscillating(ctx: Context) -> str:
+    peak = f"; the peak rate was {float(np.max(ctx.lrs)):.3g}" if ctx.lrs is not None else ""
+    return f"Divide the rate by about {ctx.policy.cut:g} (or decay it): the loss swings up and down " \
+           f"instead of settling{peak}."
+
+
+def _clip(ctx: Context, grad_norms: np.ndarray | None) -> str:
+    """Gradient clipping at ``clip_factor`` times the median gradient norm, when the norms are known."""
+    if grad_norms is not None and grad_norms.size and np.isfinite(np.median(grad_norms)):
+        level = ctx.policy.clip_factor * float(np.median(grad_norms))
+        return f"clip gradients at about {level:.3g} ({ctx.policy.clip_factor:g}x the median gradient norm)"
+    return "clip gradients (e.g. max-norm 1.0)"
+
+
+def _spikes(ctx: Context) -> str:
+    a = ctx.events[0][0]
+    rec = f"{len(ctx.events)} loss spike(s), first at step {int(ctx.steps[a])}: {_clip(ctx, ctx.grad_norms)}"
+    if a < ctx.policy.level_fraction * ctx.y.size:
+        rec += f" and add {_warmup(ctx, a)} warmup steps"
+    else:
+        rec += ", or halve the peak rate"
+    return rec + "."
+
+
+def _too_slow(ctx: Context) -> str:
+    p = ctx.policy
+    no_progress = ctx.stats["total_progress_z"] < p.progress_z
+    factor = p.big_cut if no_progress or ctx.stats["decade_ratio"] > p.very_slow_ratio else p.cut
+    why = ("the loss made no measurable progress" if no_progress
+           else "the loss is still falling faster at the end than earlier (in log-time)")
+    rec = f"Multiply the rate by about {factor:g}: {why}"
+    rec += f"; current rate {float(ctx.lrs[-1]):.3g}." if ctx.lrs is not None else "."
+    if not no_progress:
+        # A training-loss history cannot know the rate was chosen for validation loss (early
+        # stopping): the shape of such a run can be exactly that of a too-low rate (docs/diagnostics.md).
+        rec += (" If this rate gave the best validation loss, check the validation loss at the higher "
+                "rate before keeping it: a faster fall of the training loss can overfit sooner.")
+    return rec
+
+
+def _plateau(ctx: Context) -> str:
+    end = ctx.wide[-1]
+    # (1e-12: a curve with no drop at all is on its plateau from the start)
+    tol = max(1e-12, ctx.policy.plateau_onset * (float(ctx.wide[0]) - end))
+    onset = int(np.argmax(ctx.wide <= end + tol))
+    return (f"Decay: you are at a plateau since about step {int(ctx.steps[onset])}. Cut the rate by "
+            f"{ctx.policy.big_cut:g}x now (or anneal it to zero with cosine/linear decay), or stop training.")
+
+
+def _healthy(ctx: Context) -> str:
+    return "Keep the rate: the loss falls steadily" + (
+        " and the decay is doing its work." if ctx.decayed else "; decay it towards the end of the budget.")
+
+
+#: ``(verdict, deciding evidence)`` -> the recommendation's writer (``None``: any evidence).
+RECOMMEND: dict[tuple[str, str | None], Callable[[Context], str]] = {
+    ("too_high_diverging", "blowup"): _blowup,
+    ("too_high_diverging", None): _diverging,
+    ("too_high_oscillating", None): _oscillating,
+    ("loss_spikes", None): _spikes,
+    ("too_low_slow", None): _too_slow,
+    ("plateau", None): _plateau,
+    ("healthy", None): _healthy,
+}
+
+
+def advise(verdict: str, key: str | None, evidence: dict[str, Evidence], ctx: Context,
+           fired: tuple[str, ...]) -> Diagnosis:
+    """Build the :class:`Diagnosis` for ``verdict``, decided by ``evidence[key]`` (``None``: healthy).
+
+    The recommendation comes from :data:`RECOMMEND`; the confidence is the deciding evidence's
+    strength, or for ``healthy`` one minus the strength of the nearest alternative, and at least
+    ``policy.min_confidence`` either way.
+    """
+    write = RECOMMEND.get((verdict, key)) or RECOMMEND[(verdict, None)]
+    ordered = ([evidence[key]] if key else []) + [e for k, e in evidence.items() if k != key]
+    if key is not None:
+        confidence = evidence[key].strength
+    else:  # healthy: as confident as the nearest alternative is far from firing
+        confidence = 1.0 - max(e.strength for e in evidence.values())
+    confidence = max(ctx.policy.min_confidence, confidence)
+    return Diagnosis(verdict, round(float(confidence), 4), tuple(ordered), write(ctx), dict(ctx.stats),
+                     int(ctx.y.size), fired)
+
+
+def advise_nan(y: np.ndarray, lrs: np.ndarray | None, grad_norms: np.ndarray | None, steps: np.ndarray,
+               first_bad: int, policy: DiagnosePolicy = DiagnosePolicy()) -> Diagnosis:
+    """The ``nan`` diagnosis: where training broke, and how to restart it."""
+    p = policy
     step = int(steps[first_bad])
     finite = y[:first_bad]
     climbed = finite.size >= 3 and finite[-1] > np.median(finite)
     detail = f"the loss is {y[first_bad]} at step {step}" + (
         f", after rising to {finite[-1]:.3g} (median before: {np.median(finite):.3g})" if climbed else ""
     )
-    rate = f" to about {float(lrs[first_bad]) / 10:.3g}" if lrs is not None else " by about 10"
+    rate = f" by about {p.big_cut:g}" if lrs is None else f" to about {float(lrs[first_bad]) / p.big_cut:.3g}"
     clip = " and clip gradients"
-    if gn is not None and first_bad > 0 and np.isfinite(np.nanmedian(gn[:first_bad])):
-        clip += f" at about {2 * float(np.nanmedian(gn[:first_bad])):.3g}"
-    rec = (
-        f"Training broke at step {step}: restore a checkpoint from before it, divide the rate{rate}{clip}; "
-        f"if it happened early, add {_round_steps(2 * max(step, 50))} warmup steps."
-    )
+    if grad_norms is not None and first_bad > 0 and np.isfinite(np.nanmedian(grad_norms[:first_bad])):
+        clip += f" at about {p.clip_factor * float(np.nanmedian(grad_norms[:first_bad])):.3g}"
+    warm = _round_steps(p.warmup_factor * max(step, p.min_warmup))
+    rec = (f"Training broke at step {step}: restore a checkpoint from before it, divide the rate{rate}"
+           f"{clip}; if it happened early, add {warm} warmup steps.")
     ev = Evidence("first_non_finite_step", float(step), 0.0, True, 1.0, (step,), detail)
     stats = {"first_non_finite_index": float(first_bad)}
     return Diagnosis("nan", 1.0, (ev,), rec, stats, int(y.size), ("nan",))
-
-
-def advise(verdict: str, *, y: np.ndarray, lrs: np.ndarray | None, grad_norms: np.ndarray | None,
-           steps: np.ndarray, first_bad: int = -1, evidence: dict[str, Evidence] | None = None,
-           key: str | None = None, stats: dict[str, float] | None = None, i_min: int = 0,
-           events: list[tuple[int, int]] | None = None, wide: np.ndarray | None = None,
-           fired: tuple[str, ...] = ()) -> Diagnosis:
-    """Build the :class:`Diagnosis` for ``verdict`` (internal; see :func:`lrkit.diagnose`)."""
-    if verdict == "nan":
-        return _nan(y, lrs, grad_norms, steps, first_bad)
-    assert evidence is not None and stats is not None and events is not None and wide is not None
-    n = y.size
-    s = steps
-    if verdict == "too_high_diverging" and key == "blowup":
-        first = int(s[events[0][0]])
-        warm = _round_steps(2 * max(first - int(s[0]), 50))
-        rec = (f"Divide the rate by about 3 and add {warm} warmup steps: the loss blew up at step "
-               f"{first}{_rate_at(lrs, events[0][0])} before training made progress.")
-    elif verdict == "too_high_diverging":
-        worse_than_start = stats["rise"] > 1.0
-        factor = 10 if worse_than_start else 3
-        turn = int(s[i_min])
-        rec = f"Divide the rate by about {factor}: the loss turned upward at step {turn}"
-        rec += _rate_at(lrs, i_min)
-        if i_min < 0.2 * n:
-            extra = _round_steps(2 * max(turn - int(s[0]), 50))
-            rec += f"; as it turned early, also add {extra} warmup steps"
-        rec += "."
-    elif verdict == "too_high_oscillating":
-        rec = ("Divide the rate by about 3 (or decay it): the loss swings up and down instead of settling"
-               + (f"; the peak rate was {float(np.max(lrs)):.3g}" if lrs is not None else "") + ".")
-    elif verdict == "loss_spikes":
-        first = int(s[events[0][0]])
-        if grad_norms is not None and np.isfinite(np.median(grad_norms)):
-            median = float(np.median(grad_norms))
-            clip = f"clip gradients at about {2 * median:.3g} (twice the median gradient norm)"
-        else:
-            clip = "clip gradients (e.g. max-norm 1.0)"
-        rec = f"{len(events)} loss spike(s), first at step {first}: {clip}"
-        if events[0][0] < 0.1 * n:
-            rec += f" and add {_round_steps(2 * max(first - int(s[0]), 50))} warmup steps"
-        else:
-            rec += ", or halve the peak rate"
-        rec += "."
-    elif verdict == "too_low_slow":
-        no_progress = stats["total_progress_z"] < 3.0
-        factor = 10 if no_progress or stats["decade_ratio"] > 5.0 else 3
-        why = ("the loss made no measurable progress" if no_progress
-               else "the loss is still falling faster at the end than earlier (in log-time)")
-        rec = f"Multiply the rate by about {factor}: {why}"
-        rec += f"; current rate {float(lrs[-1]):.3g}." if lrs is not None else "."
-        if not no_progress:
-            # A training-loss history cannot know the rate was chosen for validation loss (early
-            # stopping): the shape of such a run can be exactly that of a too-low rate (docs/diagnostics.md).
-            rec += (" If this rate gave the best validation loss, check the validation loss at the higher "
-                    "rate before keeping it: a faster fall of the training loss can overfit sooner.")
-    elif verdict == "plateau":
-        end = wide[-1]
-        tol = max(1e-12, 0.05 * (float(wide[0]) - end))
-        onset = int(np.argmax(wide <= end + tol))
-        rec = (f"Decay: you are at a plateau since about step {int(s[onset])}. Cut the rate by 10x now "
-               f"(or anneal it to zero with cosine/linear decay), or stop training.")
-    else:
-        rec = ("Keep the rate: the loss falls steadily"
-               + (" and the decay is doing its work." if lrs is not None and lrs[-1] < 0.5 * np.max(lrs)
-                  else "; decay it towards the end of the budget."))
-    ordered = ([evidence[key]] if key else []) + [e for k, e in evidence.items() if k != key]
-    if key is not None:
-        confidence = max(0.5, evidence[key].strength)
-    else:
-        # Healthy: as confident as the nearest alternative is far from firing.
-        confidence = 1.0 - max(e.strength for e in evidence.values())
-        confidence = max(0.5, confidence)
-    return Diagnosis(verdict, round(float(confidence), 4), tuple(ordered), rec, dict(stats), int(n), fired)
-

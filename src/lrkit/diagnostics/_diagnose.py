@@ -20,62 +20,36 @@ The tests run in a fixed order; the first that fires decides the verdict:
    an undecayed rate.
 8. ``healthy``.
 
-Every statistic is invariant to ``y -> a y + b`` (``a > 0``). Thresholds and
-their derivations are in ``docs/diagnostics.md``; the numbers are module
-constants below.
+Every statistic is invariant to ``y -> a y + b`` (``a > 0``). The measurements are in
+``_measure.py``, the spikes in ``_spikes.py``, the recommendations in ``_advice.py``; every
+number they use is a field of :class:`~lrkit.diagnostics.DiagnosePolicy` (its reasons and
+evidence: ``docs/evidence.md``). The statistics are explained in ``docs/diagnostics.md``.
 """
 
 from __future__ import annotations
 
 import math
-
 from collections.abc import Sequence
 
 import numpy as np
 
-from lrkit.diagnostics._advice import advise
+from lrkit.diagnostics._advice import Context, advise, advise_nan, rate_decayed
+from lrkit.diagnostics._measure import Levels, Pace, Swings, levels, pace, robust_units, swings
+from lrkit.diagnostics._policy import DiagnosePolicy
 from lrkit.diagnostics._record import Diagnosis, Evidence, strength
-from lrkit.diagnostics._spikes import BLOWUP_FRAC, SPIKE_REL, SPIKE_Z, find_spikes
-from lrkit.diagnostics._stats import isotonic_decreasing, level, running_median, zigzag_ratio
-from lrkit.diagnostics._timescale import decade_slopes, effective_time, half_drop_z, log_time_levels
-from lrkit.errors import LRKitError
-from lrkit.stats import MAD_TO_SIGMA, difference_noise, difference_scale, median_diff_se, median_se
+from lrkit.diagnostics._spikes import SpikeScan, find_spikes
+from lrkit.errors import LRKitError, check_instance
 
-__all__ = ["diagnose", "MIN_POINTS"]
+__all__ = ["diagnose", "MIN_POINTS", "ORDER"]
 
-#: Fewest finite losses the trend tests need (a ``nan`` verdict needs none).
+#: Fewest finite losses the trend tests need (a ``nan`` verdict needs none): a start level, an end
+#: level and a running median need a few points each.
 MIN_POINTS = 10
-#: Diverging: end level above the best level by this fraction of the progress made ...
-RISE_FRAC = 0.5
-#: ... and by this many standard errors of that difference (end level and best level: both medians).
-RISE_Z = 4.0
-#: Oscillating: mean squared residual of the best non-increasing fit, in units of local step noise,
-#: each term clipped at ``OSC_CLIP^2`` so the rare outliers of a heavy-tailed loss cannot carry it
-#: (Gaussian noise gives 0.97; sustained swings of 2+ noise units give 4 or more).
-OSC_Q = 2.5
-OSC_CLIP = 3.0
-#: Oscillating (zig-zag): lag-1 over lag-2 difference spread above this (1 for i.i.d. noise).
-ZIGZAG = 1.5
-#: Too slow: drop per decade over the last decade of (rate-weighted) time over the drop per decade of
-#: the decade before; a power law ``t^-a`` has ratio ``10^-a``, so 0.8 means "slower than ``t^-0.1``".
-SLOW_RATIO = 0.8
-#: Too slow needs most of the drop still to come: a run that made at least this fraction of its total
-#: drop by 10-20% of its steps (median level there) has realised most of it and is noise-dominated
-#: since, which is not a crawl (a too-low rate spreads its drop over the run: 0.1-0.7 in practice).
-EARLY_FRAC = 0.8
-#: ... where the total drop is not significant, only when it is at least this many standard errors (short
-#: of ``PROGRESS_Z``, yet unlikely from noise alone: below it the fraction is a ratio of two noise terms).
-EARLY_Z = 2.0
-#: Plateau: the drop over the last decade, or over the last half, of (effective) time is below this many
-#: standard errors: no significant descent recently. A run still falling significantly over both is no
-#: plateau, however small that fall is next to its first decade's.
-PLATEAU_Z = 2.0
-#: Noise at the end below this fraction of the progress counts as none (an exact optimum, not a plateau).
-NOISELESS = 1e-4
-#: Significance needed for "progress was made" (z-score of a level difference).
-PROGRESS_Z = 3.0
-#: A rate counts as decayed when its mean over the last 30% is below this fraction of its peak.
-DECAYED = 0.5
+
+#: The test order, ``(verdict, evidence)``: the first evidence that fired decides the verdict.
+ORDER = (("too_high_diverging", "blowup"), ("too_high_diverging", "rise"), ("loss_spikes", "spikes"),
+         ("too_high_oscillating", "oscillation"), ("too_high_oscillating", "zigzag"),
+         ("too_low_slow", "slow"), ("plateau", "plateau"))
 
 
 def _decade_words(ratio: float) -> str:
@@ -105,6 +79,7 @@ def diagnose(
     *,
     grad_norms: Sequence[float] | np.ndarray | None = None,
     steps: Sequence[int] | np.ndarray | None = None,
+    policy: DiagnosePolicy = DiagnosePolicy(),
 ) -> Diagnosis:
     """Diagnose a training-loss history: is the learning rate too high, too low, or fine?
 
@@ -146,6 +121,8 @@ def diagnose(
             rate-specific advice.
         grad_norms: gradient norms per step (optional); used to size clipping advice.
         steps: the step number of each loss (default ``0 .. n-1``), for the evidence.
+        policy: the tuned numbers (:class:`~lrkit.diagnostics.DiagnosePolicy`; the numbers
+            quoted above are its defaults).
 
     Returns:
         A :class:`~lrkit.diagnostics.Diagnosis`.
@@ -162,6 +139,7 @@ def diagnose(
         >>> diagnose(10 - 0.001 * t).verdict
         'too_low_slow'
     """
+    check_instance("policy", policy, "diagnose", DiagnosePolicy)
     y_all = _as_array("losses", losses, None)
     n_all = y_all.size
     lr = None if lrs is None else _as_array("lrs", lrs, n_all)
@@ -172,121 +150,80 @@ def diagnose(
     st = st.astype(np.int64)
     bad = np.flatnonzero(~np.isfinite(y_all))
     if bad.size:
-        return advise("nan", y=y_all, lrs=lr, grad_norms=gn, steps=st, first_bad=int(bad[0]))
+        return advise_nan(y_all, lr, gn, st, int(bad[0]), policy)
     if n_all < MIN_POINTS:
         raise LRKitError(f"`losses` of diagnose must hold at least {MIN_POINTS} finite values; got {n_all}.")
-    return _diagnose_finite(y_all, lr, gn, st)
+    return _diagnose_finite(y_all, lr, gn, st, policy)
 
 
 def _diagnose_finite(
-    y: np.ndarray, lr: np.ndarray | None, gn: np.ndarray | None, st: np.ndarray
+    y: np.ndarray, lr: np.ndarray | None, gn: np.ndarray | None, st: np.ndarray, policy: DiagnosePolicy
 ) -> Diagnosis:
-    n = y.size
-    # Work in robust units: (y - median) / spread, so huge losses of a blow-up cannot overflow squares.
-    spread = float(np.subtract(*np.percentile(y, [95, 5]))) or float(np.abs(y).max()) or 1.0
-    y = (y - np.median(y)) / spread
-    floor = 1e-3  # noise floor in spread units: a noiseless curve must not give infinite z-scores
+    """The trend tests of a finite history, in four steps, then the first evidence that fired.
 
-    # -- 1. spikes (found first so the trend tests see the cleaned curve) --------------------
-    sp = find_spikes(y, floor)
-    z, candidates, rel, events, early, clean = sp.z, sp.candidates, sp.rel, sp.events, sp.early, sp.clean
+    1. robust units (:func:`~lrkit.diagnostics._measure.robust_units`);
+    2. the spikes, found first so the trend tests see the cleaned curve (``find_spikes``);
+    3. the measurements of the cleaned curve: levels, swings, pace (``_measure``);
+    4. each measurement against its threshold (:func:`_evidence`), in :data:`ORDER`.
+    """
+    p = policy
+    y = robust_units(y)
+    floor = p.noise_floor
+    sp = find_spikes(y, floor, p)
+    lv = levels(sp.clean, floor, p)
+    sw = swings(sp.clean, lv.sigma, floor, p)
+    pc = pace(sp.clean, lr, lv, sw.local, floor, p)
+    decayed = rate_decayed(lr, p)
+    ev = _evidence(lv, sw, pc, sp, decayed, lr is not None, st.tolist(), p)
+    stats = {"rise": lv.rise, "rise_z": lv.rise_z, "oscillation_q": sw.q, "zigzag_ratio": sw.zigzag,
+             "spike_count": float(len(sp.events)), "max_spike_z": float(sp.z.max()),
+             "max_spike_height": max(sp.rel, default=0.0), "decade_ratio": pc.ratio,
+             "last_decade_z": pc.z_last, "last_half_z": pc.z_half, "total_progress_z": pc.z_total,
+             "early_drop_fraction": float(max(pc.early_frac, -1e300)), "noise_to_spread": lv.sigma,
+             "end_noise_to_spread": pc.noise_end}
+    fired = tuple(dict.fromkeys(verdict for verdict, key in ORDER if ev[key].fired))
+    verdict, key = next(((v, k) for v, k in ORDER if ev[k].fired), ("healthy", None))
+    ctx = Context(y, lr, gn, st, stats, lv.i_min, sp.events, lv.wide, decayed, p)
+    return advise(verdict, key, ev, ctx, fired)
 
-    # -- 2. levels and progress --------------------------------------------------------------
-    width = max(5, n // 20) | 1
-    wide = running_median(clean, width)
-    i_min = int(np.argmin(wide))
-    # The start level is the highest smoothed level of the first 10%: a fast initial drop (or a
-    # warmup's rise) happens inside it, and a median over all of it would hide the drop.
-    # The median of the first three points catches a drop over in a handful of steps (a high rate).
-    y_start = max(float(np.median(clean[:3])), float(wide[: max(3, n // 10)].max()))
-    y_min, y_end = float(wide[i_min]), level(clean, 0.9, 1.0)
-    sigma_c = max(difference_noise(clean), floor)
-    se_end = median_se(sigma_c, max(3, n // 10))  # the end level is a median of n/10 points
-    progress = y_start - y_min
-    rise = (y_end - y_min) / max(progress, se_end)
-    # y_min is itself a median of `width` points (and the lowest of many): its error counts too.
-    se_min = median_se(sigma_c, width)
-    rise_z = (y_end - y_min) / np.hypot(se_end, se_min)
 
-    # -- 3. oscillation: residuals of the best non-increasing fit vs local noise ------------
-    steps_abs = np.abs(np.diff(clean, prepend=clean[0]))
-    local = running_median(steps_abs, max(5, n // 10)) * MAD_TO_SIGMA / difference_scale(1)
-    local = np.maximum(local, max(sigma_c, floor) * 0.1)
-    resid = clean - isotonic_decreasing(clean)
-    q = float(np.mean(np.minimum((resid / local) ** 2, OSC_CLIP**2)))
-    zz = zigzag_ratio(clean)
-
-    # -- 4. decade ratio in effective time, significance against the noise at the end -------
-    tau = effective_time(lr, n)
-    l2, l1, l0, n1, n0 = log_time_levels(clean, tau)
-    d_prev, d_last = l2 - l1, l1 - l0
-    noise_end = float(np.median(local[-max(3, n // 10):]))
-    se_last = median_diff_se(max(noise_end, floor), n1, n0)
-    # Drops per decade between the bands' actual centres (a short run's earliest band sits late).
-    s_prev, s_last = decade_slopes(clean, tau)
-    ratio = s_last / s_prev if d_prev > se_last else (np.inf if d_last > 0 else 0.0)
-    z_last = d_last / se_last
-    z_half = half_drop_z(clean, tau, local)
-    z_total = (y_start - y_end) / median_diff_se(sigma_c, 3, max(3, n // 10))
-    # Share of the total drop already made by 10-20% of the run (1 = converged early, then flat).
-    early_frac = (y_start - level(clean, 0.1, 0.2)) / (y_start - y_end) if y_start > y_end else -np.inf
-    # No significant total progress reads as a crawl unless the drop there was came early (and is
-    # itself not noise): a fast initial drop then a flat noisy tail is converged, not too slow.
-    converged_early = bool(early_frac >= EARLY_FRAC and z_total >= EARLY_Z)
-    decayed = lr is not None and float(np.mean(lr[int(0.7 * n):])) < DECAYED * float(np.max(lr))
-    # A flat end without noise is an exact optimum (full-batch descent): nothing left to gain by decaying.
-    converged = noise_end <= NOISELESS * max(y_start - y_end, floor)
-
-    s = st.tolist()
+def _evidence(lv: Levels, sw: Swings, pc: Pace, sp: SpikeScan, decayed: bool, has_rates: bool, s: list[int],
+              p: DiagnosePolicy) -> dict[str, Evidence]:
+    """Each measurement against its threshold: what fired, how strongly, where, in one sentence."""
     span = (s[0], s[-1])
-    ev = {
-        "rise": Evidence("rise", rise, RISE_FRAC, bool(rise > RISE_FRAC and rise_z > RISE_Z),
-                         strength(min(rise / RISE_FRAC, rise_z / RISE_Z), 1.0), (s[i_min], s[-1]),
-                         f"the loss ended {rise:.2f}x its earlier progress above its best level "
-                         f"(step {s[i_min]}), {rise_z:.1f} standard errors"),
-        "oscillation": Evidence("oscillation_q", q, OSC_Q, bool(q > OSC_Q), strength(q, OSC_Q), span,
-                                f"residuals from the best non-increasing curve are {q:.1f}x the step noise "
-                                f"(about 1 for noise around a decreasing trend)"),
-        "zigzag": Evidence("zigzag_ratio", zz, ZIGZAG, bool(zz > ZIGZAG), strength(zz, ZIGZAG), span,
-                           f"step-to-step changes are {zz:.2f}x the two-step changes (1 for noise; "
-                           f"a zig-zag above {ZIGZAG:g})"),
-        "blowup": Evidence("early_spikes", float(len(early)), 0.0, bool(early),
-                           1.0 if early else 0.0, tuple(s[a] for a, _ in early),
-                           f"{len(early)} spike(s) before the loss made {BLOWUP_FRAC:g} of its progress"),
-        "spikes": Evidence("spike_height", max(rel, default=0.0), SPIKE_REL, bool(events),
-                           strength(max(rel, default=0.0), SPIKE_REL), tuple(s[a] for a, _ in events),
-                           f"{len(events)} spike(s) above {SPIKE_Z:g} robust SDs of the local trend "
-                           f"and {SPIKE_REL:g}x the progress made (highest: {max(rel, default=0.0):.2g}x; "
-                           f"{len(candidates)} candidate(s))"),
-        "slow": Evidence("decade_ratio", float(ratio), SLOW_RATIO,
-                         bool((ratio > SLOW_RATIO and z_last > PROGRESS_Z and early_frac < EARLY_FRAC)
-                              or (z_total < PROGRESS_Z and not converged_early)),
-                         1.0 if z_total < PROGRESS_Z else strength(float(ratio), SLOW_RATIO), span,
-                         f"the last decade of {'rate-weighted ' if lr is not None else ''}time "
-                         f"{_decade_words(float(ratio))} ({z_last:.1f} s.e.; "
-                         f"total progress {z_total:.1f} s.e., {max(early_frac, -9.99):.2f} of it "
-                         f"made by 10-20% of the run)"),
-        "plateau": Evidence("last_decade_z", float(z_last), PLATEAU_Z,
-                            bool(min(z_last, z_half) < PLATEAU_Z and not decayed and not converged),
-                            strength(float(z_last), PLATEAU_Z, above=False), span,
-                            f"the last decade gained {z_last:.1f} s.e., the last half {z_half:.1f} s.e."
+    rel, events, early = max(sp.rel, default=0.0), sp.events, sp.early
+    slow = bool((pc.ratio > p.slow_ratio and pc.z_last > p.progress_z and pc.early_frac < p.early_frac)
+                or (pc.z_total < p.progress_z and not pc.converged_early))
+    return {
+        "rise": Evidence("rise", lv.rise, p.rise_frac, bool(lv.rise > p.rise_frac and lv.rise_z > p.rise_z),
+                         strength(min(lv.rise / p.rise_frac, lv.rise_z / p.rise_z), 1.0),
+                         (s[lv.i_min], s[-1]),
+                         f"the loss ended {lv.rise:.2f}x its earlier progress above its best level "
+                         f"(step {s[lv.i_min]}), {lv.rise_z:.1f} standard errors"),
+        "oscillation": Evidence("oscillation_q", sw.q, p.osc_q, bool(sw.q > p.osc_q), strength(sw.q, p.osc_q),
+                                span, f"residuals from the best non-increasing curve are {sw.q:.1f}x the "
+                                f"step noise (about 1 for noise around a decreasing trend)"),
+        "zigzag": Evidence("zigzag_ratio", sw.zigzag, p.zigzag, bool(sw.zigzag > p.zigzag),
+                           strength(sw.zigzag, p.zigzag), span,
+                           f"step-to-step changes are {sw.zigzag:.2f}x the two-step changes (1 for noise; "
+                           f"a zig-zag above {p.zigzag:g})"),
+        "blowup": Evidence("early_spikes", float(len(early)), 0.0, bool(early), 1.0 if early else 0.0,
+                           tuple(s[a] for a, _ in early),
+                           f"{len(early)} spike(s) before the loss made {p.blowup_frac:g} of its progress"),
+        "spikes": Evidence("spike_height", rel, p.spike_rel, bool(events), strength(rel, p.spike_rel),
+                           tuple(s[a] for a, _ in events),
+                           f"{len(events)} spike(s) above {p.spike_z:g} robust SDs of the local trend "
+                           f"and {p.spike_rel:g}x the progress made (highest: {rel:.2g}x; "
+                           f"{len(sp.candidates)} candidate(s))"),
+        "slow": Evidence("decade_ratio", pc.ratio, p.slow_ratio, slow,
+                         1.0 if pc.z_total < p.progress_z else strength(pc.ratio, p.slow_ratio), span,
+                         f"the last decade of {'rate-weighted ' if has_rates else ''}time "
+                         f"{_decade_words(pc.ratio)} ({pc.z_last:.1f} s.e.; "
+                         f"total progress {pc.z_total:.1f} s.e., {max(pc.early_frac, -9.99):.2f} of it "
+                         f"made by {100 * p.early_window[0]:g}-{100 * p.early_window[1]:g}% of the run)"),
+        "plateau": Evidence("last_decade_z", pc.z_last, p.plateau_z,
+                            bool(min(pc.z_last, pc.z_half) < p.plateau_z and not (decayed or pc.converged)),
+                            strength(pc.z_last, p.plateau_z, above=False), span,
+                            f"the last decade gained {pc.z_last:.1f} s.e., the last half {pc.z_half:.1f} s.e."
                             + ("; the rate is decayed" if decayed else "; the rate is not decayed")),
     }
-    stats = {"rise": rise, "rise_z": rise_z, "oscillation_q": q, "zigzag_ratio": zz,
-             "spike_count": float(len(events)), "max_spike_z": float(z.max()),
-             "max_spike_height": max(rel, default=0.0), "decade_ratio": float(ratio),
-             "last_decade_z": float(z_last), "last_half_z": float(z_half),
-             "total_progress_z": float(z_total),
-             "early_drop_fraction": float(max(early_frac, -1e300)), "noise_to_spread": sigma_c,
-             "end_noise_to_spread": noise_end}
-    order = [("too_high_diverging", "blowup"), ("too_high_diverging", "rise"), ("loss_spikes", "spikes"),
-             ("too_high_oscillating", "oscillation"), ("too_high_oscillating", "zigzag"),
-             ("too_low_slow", "slow"),
-             ("plateau", "plateau")]
-    fired = tuple(dict.fromkeys(verdict for verdict, key in order if ev[key].fired))
-    for verdict, key in order:
-        if ev[key].fired:
-            return advise(verdict, y=y, lrs=lr, grad_norms=gn, steps=st, evidence=ev, key=key, stats=stats,
-                          i_min=i_min, events=events, wide=wide, fired=fired)
-    return advise("healthy", y=y, lrs=lr, grad_norms=gn, steps=st, evidence=ev, key=None, stats=stats,
-                  i_min=i_min, events=events, wide=wide, fired=fired)

@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 
 from lrkit.diagnostics._diagnose import MIN_POINTS, diagnose
+from lrkit.diagnostics._policy import DiagnosePolicy
 from lrkit.diagnostics._record import Diagnosis
-from lrkit.errors import LRKitError, check_int
+from lrkit.errors import LRKitError, check_instance, check_int
 
 __all__ = ["Monitor"]
 
@@ -33,6 +34,7 @@ class Monitor:
         every: run the diagnosis every this many observations (default 50); each
             run costs ``O(capacity)``, so the per-step cost is ``O(capacity / every)``.
         capacity: most points kept (default 2048, an even number >= 2 * 10).
+        policy: the tuned numbers of the diagnosis (:class:`~lrkit.diagnostics.DiagnosePolicy`).
 
     Raises:
         LRKitError: for a bad ``every`` or ``capacity``.
@@ -45,7 +47,9 @@ class Monitor:
         ('healthy', True, 'nan')
     """
 
-    def __init__(self, *, every: int = 50, capacity: int = 2048) -> None:
+    def __init__(self, *, every: int = 50, capacity: int = 2048,
+                 policy: DiagnosePolicy = DiagnosePolicy()) -> None:
+        self.policy = check_instance("policy", policy, "Monitor", DiagnosePolicy)
         self.every = check_int("every", every, "Monitor")
         self.capacity = check_int("capacity", capacity, "Monitor", low=2 * MIN_POINTS)
         if self.capacity % 2:
@@ -79,7 +83,7 @@ class Monitor:
         if not math.isfinite(loss):
             self._flush()
             self._push(step, loss, rate)
-            self._diagnosis = diagnose(self._losses, steps=self._steps)
+            self._diagnosis = diagnose(self._losses, steps=self._steps, policy=self.policy)
             return True
         if self._acc[2] == 0:
             self._acc_step = step
@@ -115,7 +119,8 @@ class Monitor:
         if not self._losses or (len(self._losses) < MIN_POINTS and all(map(math.isfinite, self._losses))):
             return self._diagnosis
         lrs = np.array(self._lrs)
-        self._diagnosis = diagnose(self._losses, None if np.isnan(lrs).any() else lrs, steps=self._steps)
+        self._diagnosis = diagnose(self._losses, None if np.isnan(lrs).any() else lrs, steps=self._steps,
+                                   policy=self.policy)
         return self._diagnosis
 
     @property

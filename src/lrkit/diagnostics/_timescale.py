@@ -15,15 +15,24 @@ from __future__ import annotations
 
 import numpy as np
 
+from lrkit.diagnostics._policy import DiagnosePolicy
 from lrkit.stats import MEDIAN_SE
 
 __all__ = ["effective_time", "log_time_bands", "log_time_levels", "decade_slopes", "half_drop_z"]
 
+#: The decades of the log-time bands, ``u = log10(tau / T)``: the last, the one before, the one before that.
+DECADES = (-2.0, -1.0, 0.0)
+#: Band centres closer than this (decades) count as this far apart (a guard against division by 0).
+_MIN_GAP = 1e-3
+#: Effective times are at least this fraction of a step, so a run that starts at rate 0 keeps its order.
+_MIN_TAU = 1e-12
 
-def log_time_bands(tau: np.ndarray) -> list[np.ndarray]:
-    """Indices of the bands ``|u - u0| <= 0.15`` around ``u0 = -2, -1, 0``, ``u = log10(tau / T)``.
 
-    A band with fewer than three points (the run is too short to reach that far back in
+def log_time_bands(tau: np.ndarray, policy: DiagnosePolicy = DiagnosePolicy()) -> list[np.ndarray]:
+    """Indices of the bands ``|u - u0| <= w`` around ``u0 = -2, -1, 0``, ``u = log10(tau / T)``.
+
+    ``w`` is ``policy.band_width`` (0.15 decades). A band with fewer than
+    ``policy.min_level_points`` points (three; the run is too short to reach that far back in
     log-time) takes the three points nearest to ``u0`` instead, so its *actual* centre
     (the median ``u`` of its points) can sit well after ``u0``: a run of 44 steps has
     nothing at ``tau = 0.44``, and its earliest band is centred near ``tau = 2``.
@@ -33,17 +42,19 @@ def log_time_bands(tau: np.ndarray) -> list[np.ndarray]:
         [0, 1, 2]
     """
     u = np.log10(np.maximum(tau, 1e-300) / tau[-1])
-    return [_band(np.abs(u - u0) <= 0.15, np.abs(u - u0)) for u0 in (-2.0, -1.0, 0.0)]
+    k = policy.min_level_points
+    return [_band(np.abs(u - u0) <= policy.band_width, np.abs(u - u0), k) for u0 in DECADES]
 
 
-def _band(inside: np.ndarray, distance: np.ndarray) -> np.ndarray:
-    """The indices where ``inside`` holds, or the three nearest by ``distance`` if that is fewer
-    (a band too early, or too narrow, for the run's clock to have three points in it)."""
+def _band(inside: np.ndarray, distance: np.ndarray, k: int) -> np.ndarray:
+    """The indices where ``inside`` holds, or the ``k`` nearest by ``distance`` if that is fewer
+    (a band too early, or too narrow, for the run's clock to have ``k`` points in it)."""
     idx = np.flatnonzero(inside)
-    return idx if idx.size >= 3 else np.sort(np.argsort(distance, kind="stable")[:3])
+    return idx if idx.size >= k else np.sort(np.argsort(distance, kind="stable")[:k])
 
 
-def log_time_levels(y: np.ndarray, tau: np.ndarray) -> tuple[float, float, float, int, int]:
+def log_time_levels(y: np.ndarray, tau: np.ndarray,
+                    policy: DiagnosePolicy = DiagnosePolicy()) -> tuple[float, float, float, int, int]:
     """Levels at ``u = log10(tau / T) = -2, -1, 0`` (medians over the bands of :func:`log_time_bands`).
 
     Returns the three levels and the point counts of the last two bands (for standard errors).
@@ -55,12 +66,13 @@ def log_time_levels(y: np.ndarray, tau: np.ndarray) -> tuple[float, float, float
         >>> [round(v, 3) for v in log_time_levels(1 / t, t)[:3]]
         [0.091, 0.009, 0.001]
     """
-    b2, b1, b0 = log_time_bands(tau)
+    b2, b1, b0 = log_time_bands(tau, policy)
     return (float(np.median(y[b2])), float(np.median(y[b1])), float(np.median(y[b0])),
             int(b1.size), int(b0.size))
 
 
-def decade_slopes(y: np.ndarray, tau: np.ndarray) -> tuple[float, float]:
+def decade_slopes(y: np.ndarray, tau: np.ndarray,
+                  policy: DiagnosePolicy = DiagnosePolicy()) -> tuple[float, float]:
     """Drops per decade of log-time over the last two decades: ``(s_prev, s_last)``.
 
     With the bands ``B_k`` of :func:`log_time_bands`, levels ``L_k = med y[B_k]``, actual
@@ -82,18 +94,20 @@ def decade_slopes(y: np.ndarray, tau: np.ndarray) -> tuple[float, float]:
         1000 1.0
     """
     u = np.log10(np.maximum(tau, 1e-300) / tau[-1])
-    bands = log_time_bands(tau)
+    bands = log_time_bands(tau, policy)
     lv = [float(np.median(y[b])) for b in bands]
     c = [float(np.median(u[b])) for b in bands]
-    w_prev, w_last = max(c[1] - c[0], 1e-3), max(c[2] - c[1], 1e-3)
+    w_prev, w_last = max(c[1] - c[0], _MIN_GAP), max(c[2] - c[1], _MIN_GAP)
     return (lv[0] - lv[1]) / w_prev, (lv[1] - lv[2]) / w_last
 
 
-def half_drop_z(y: np.ndarray, tau: np.ndarray, noise: np.ndarray) -> float:
+def half_drop_z(y: np.ndarray, tau: np.ndarray, noise: np.ndarray,
+                policy: DiagnosePolicy = DiagnosePolicy()) -> float:
     """Significance of the drop over the last half of (effective) time.
 
     ``L_h`` is the median of ``y`` over ``|tau / T - 1/2| <= 0.05`` and ``L_e`` over
-    ``tau / T >= 0.9`` (at least three points each); with ``se_k = MEDIAN_SE sigma_k / sqrt(n_k)``
+    ``tau / T >= 0.9`` (``policy.half_band``, ``policy.end_band``; at least three points each);
+    with ``se_k = MEDIAN_SE sigma_k / sqrt(n_k)``
     the standard error of a median of ``n_k`` points of local noise ``sigma_k``,
 
         z_half = (L_h - L_e) / sqrt(se_h^2 + se_e^2).
@@ -112,7 +126,9 @@ def half_drop_z(y: np.ndarray, tau: np.ndarray, noise: np.ndarray) -> float:
         True
     """
     r = tau / tau[-1]
-    h, e = _band(np.abs(r - 0.5) <= 0.05, np.abs(r - 0.5)), _band(r >= 0.9, np.abs(r - 1.0))
+    k = policy.min_level_points
+    h = _band(np.abs(r - 0.5) <= policy.half_band, np.abs(r - 0.5), k)
+    e = _band(r >= policy.end_band, np.abs(r - 1.0), k)
     se2 = sum((MEDIAN_SE * float(np.median(noise[b]))) ** 2 / b.size for b in (h, e))
     return (float(np.median(y[h])) - float(np.median(y[e]))) / max(float(np.sqrt(se2)), 1e-300)
 
@@ -130,4 +146,4 @@ def effective_time(lrs: np.ndarray | None, n: int) -> np.ndarray:
     if lrs is None or not np.all(np.isfinite(lrs)) or np.any(lrs < 0) or not np.any(lrs > 0):
         return steps
     tau = np.cumsum(lrs / lrs.max())
-    return np.maximum(tau, 1e-12 * steps)  # a run that starts at lr = 0 (warmup) still has ordered times
+    return np.maximum(tau, _MIN_TAU * steps)  # a run that starts at lr = 0 (warmup) still has ordered times

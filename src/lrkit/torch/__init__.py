@@ -9,6 +9,7 @@ from lrkit.torch._finder_options import Update, Validation
 from lrkit.torch._scheduler import LRScheduler
 from lrkit.torch._state import TrainingSnapshot, preserved, snapshot
 from lrkit.torch._autopilot import Autopilot
+from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._watchdog import NonFiniteLossError, Watchdog
 
 __all__: list[str] = [
@@ -22,4 +23,5 @@ __all__: list[str] = [
     "Watchdog",
     "NonFiniteLossError",
     "Autopilot",
+    "AutopilotPolicy",
 ]

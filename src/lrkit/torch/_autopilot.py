@@ -37,6 +37,9 @@ Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would 
 loss or gradient, or two spikes in a row, restore the last good in-memory snapshot bit for bit
 (and cut the rate when faults repeat). Every fault is logged in ``events``; the clock keeps
 running, so the budget is never exceeded.
+
+Every number above is a field of :class:`~lrkit.torch.AutopilotPolicy` (the defaults quoted),
+passed as ``Autopilot(policy=...)``; its reasons and evidence: ``docs/evidence.md``.
 """
 
 from __future__ import annotations
@@ -47,11 +50,12 @@ from typing import Any
 
 import torch
 
-from lrkit.diagnostics._monitor import Monitor
-from lrkit.errors import LRKitError, check_int, check_positive, check_range
+from lrkit.diagnostics import Monitor
+from lrkit.errors import LRKitError, check_instance, check_int, check_positive
 from lrkit.schedules import constant, warmup
 from lrkit.torch._autopilot_guard import (Guard, grads_finite, reaction, restart_statistics, restore_snapshot,
                                           take_snapshot)
+from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._autopilot_probe import Probe, main_schedule, probe_settings
 from lrkit.torch._finder_rule import is_adaptive
 
@@ -81,10 +85,11 @@ class Autopilot:
         rule: the peak rule, ``"auto"`` (by the optimizer kind) or a ``lrkit.finder.rules`` name.
         warmup: warmup updates after the probe (default 5% of ``budget`` after a rolled-back
             probe, 100 without a budget, 0 after a ramp).
-        snapshot_every: healthy updates between rollback snapshots.
-        cut: rate multiplier after a repeated fault, in (0, 1).
-        spike_z, spike_ratio: the loss-spike test (see the module docstring).
-        check_every, max_decays: the plateau reaction without a budget.
+        peak: the main phase's peak rate, when it is known; the probe still runs (as the
+            warmup, or rolled back) but its choice is replaced (``None``: the probe chooses).
+        policy: the tuned numbers (:class:`~lrkit.torch.AutopilotPolicy`): the probe's
+            length and band, the peak's clip, the cool-down, the guard (snapshot cadence, the
+            spike test, the cut after repeated faults) and the plateau reaction.
 
     Raises:
         LRKitError: for a bad argument.
@@ -107,27 +112,23 @@ class Autopilot:
     def __init__(self, optimizer: torch.optim.Optimizer, *, budget: int | None = None,
                  model: torch.nn.Module | None = None, probe: str = "auto", probe_steps: int | None = None,
                  lr_min: float | None = None, lr_max: float | None = None, rule: str = "auto",
-                 warmup: int | None = None, snapshot_every: int = 50, cut: float = 0.5,
-                 spike_z: float = 15.0, spike_ratio: float = 3.0, check_every: int = 100,
-                 max_decays: int = 3) -> None:
+                 warmup: int | None = None, peak: float | None = None,
+                 policy: AutopilotPolicy = AutopilotPolicy()) -> None:
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise LRKitError(
                 f"`optimizer` of Autopilot must be a torch optimizer; got {type(optimizer).__name__}."
             )
+        self.policy = check_instance("policy", policy, _OWNER, AutopilotPolicy)
         self.optimizer, self.model = optimizer, model
         self.budget = None if budget is None else check_int("budget", budget, _OWNER, low=4)
-        plan = probe_settings(optimizer, self.budget, probe, probe_steps, lr_min, lr_max, rule, warmup)
+        self.given_peak = None if peak is None else check_positive("peak", peak, _OWNER)
+        plan = probe_settings(optimizer, self.budget, probe, probe_steps, lr_min, lr_max, rule, warmup,
+                              policy)
         self.ramp, self.probe_steps, self.lr_min, self.lr_max, self.rule, self.warmup = plan
-        self.snapshot_every = check_int("snapshot_every", snapshot_every, _OWNER)
-        self.cut = check_range("cut", cut, _OWNER, 0.0, 1.0, low_open=True, high_open=True)
-        self.spike_z = check_positive("spike_z", spike_z, _OWNER)
-        self.spike_ratio = check_positive("spike_ratio", spike_ratio, _OWNER)
-        self.check_every = check_int("check_every", check_every, _OWNER)
-        self.max_decays = check_int("max_decays", max_decays, _OWNER, low=0)
         base = [float(g["lr"]) for g in optimizer.param_groups]
         self._ratios = [b / base[0] if base[0] > 0 else 1.0 for b in base]
         self._probe = Probe(self.lr_min, self.lr_max, self.probe_steps, self.ramp, self.rule,
-                            is_adaptive(optimizer))
+                            is_adaptive(optimizer), policy, self.given_peak)
         self.peak: float | None = None
         self._main: Any = None  # the main-phase schedule, once the probe has ended
         self.refund = 0
@@ -136,8 +137,8 @@ class Autopilot:
         self.t = 0  # main-phase updates (or skipped updates) since the probe ended
         self.phase = "probe"
         self.events: list[dict[str, Any]] = []
-        self._guard = Guard(optimizer, model, self.snapshot_every, self.spike_z, self.spike_ratio)
-        self._monitor = Monitor(every=check_every)
+        self._guard = Guard(optimizer, model, policy)
+        self._monitor = Monitor(every=policy.check_every)
         self._pre_probe = self._take_snapshot()
         self._set_rate(self._probe.rate())
 
@@ -182,7 +183,7 @@ class Autopilot:
         if self.peak is None:
             return None
         if self.budget is not None:
-            return main_schedule(self.peak, self.main_steps, self.warmup, self.ramp)
+            return main_schedule(self.peak, self.main_steps, self.warmup, self.ramp, self.policy)
         return warmup(constant(self.peak), steps=self.warmup) if self.warmup else constant(self.peak)
 
     @property
@@ -216,7 +217,7 @@ class Autopilot:
         event = self._guard.update(value, self.t)
         if event is not None:
             if event.pop("repeat", False):  # repeated faults mean the rate is too high
-                self.scale *= self.cut
+                self.scale *= self.policy.fault_cut
             self.events.append({**event, "scale": self.scale})
         elif self.budget is None:
             self._react(value)
@@ -240,8 +241,8 @@ class Autopilot:
         self.peak, how, state, undone = self._probe.finish()
         self.probe_steps = self._probe.k  # the probe may stop early (divergence): count what it spent
         # The updates a ramp undoes were pure search: like a rolled-back probe, they are paid from
-        # the compute allowance (up to 10% of the budget) rather than from the budget itself.
-        self.refund = min(undone, self.budget // 10) if self.ramp else 0
+        # the compute allowance (up to refund_fraction of the budget) rather than from the budget itself.
+        self.refund = min(undone, int(self.budget * self.policy.refund_fraction)) if self.ramp else 0
         if not self.ramp:
             restore_snapshot(self.optimizer, self.model, self._pre_probe)  # the probe leaves no trace
         else:
@@ -268,16 +269,16 @@ class Autopilot:
         """Unknown budget: decay on a plateau, halve when too high (a fresh monitor after each)."""
         self._monitor.observe(self.t, value, self.lr)
         d = self._monitor.diagnosis
-        if d is None or self.t % self.check_every:
+        if d is None or self.t % self.policy.check_every:
             return
-        # The probe's last stable rate bounds any increase: never within 3x of where it diverged.
-        ceiling = max(self.probe_lrs, default=self.peak) / 3.0 / self.peak
-        verdict, factor = reaction(d.fired, self.decays, self.max_decays, self.scale, ceiling)
+        # The probe's last stable rate bounds any increase: never within clip_above of where it diverged.
+        ceiling = max(self.probe_lrs, default=self.peak) / self.policy.clip_above / self.peak
+        verdict, factor = reaction(d.fired, self.decays, self.scale, ceiling, self.policy)
         if factor is None:
             return
         self.scale, self.decays = self.scale * factor, self.decays + (verdict == "plateau")
         self.events.append({"t": self.t, "reaction": verdict, "scale": self.scale})
-        self._monitor = Monitor(every=self.check_every)
+        self._monitor = Monitor(every=self.policy.check_every)
 
     # -- state -----------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -294,7 +295,7 @@ class Autopilot:
         """Restore from :meth:`state_dict` output (call after loading the model and optimizer)."""
         for k in _PLAIN:
             setattr(self, k, state[k])
-        self._probe = Probe.from_state(state["probe"])
+        self._probe = Probe.from_state(state["probe"], self.policy, self.given_peak)
         self.ramp, self.rule = self._probe.keep, self._probe.rule
         self.lr_min, self.lr_max = self._probe.lo, self._probe.hi
         self._main = self._build_schedule()

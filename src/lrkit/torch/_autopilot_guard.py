@@ -4,13 +4,14 @@ Kept apart from the rate logic in ``_autopilot.py``: these functions only look a
 the optimizer, the model, recent losses or a verdict, never at the schedule.
 
 **Faults.** Before each update the loss and every gradient are checked. A loss spike (above
-the median of the last 100 losses by ``spike_z`` robust SDs and by ``spike_ratio`` times their
-99th-percentile excess) on one batch skips that update: the weights are untouched. A NaN/inf
-loss or gradient, or spikes on two consecutive updates, restore the last good snapshot (taken
-every ``snapshot_every`` healthy updates, in CPU memory, bit for bit); if the previous rollback
-was within ``2 * snapshot_every`` updates, the rate is also multiplied by ``cut`` (repeated
-faults mean the rate is too high). Every fault is logged in ``events``. The clock keeps
-running, so the budget is never exceeded.
+the median of the last ``spike_history`` losses by ``spike_z`` robust SDs and by ``spike_ratio``
+times their ``spike_percentile`` excess: fields of :class:`~lrkit.torch.AutopilotPolicy`) on one
+batch skips that update: the weights are untouched. A NaN/inf loss or gradient, or spikes on two
+consecutive updates, restore the last good snapshot (taken every ``snapshot_every`` healthy
+updates, in CPU memory, bit for bit); if the previous rollback was within ``2 * snapshot_every``
+updates, the rate is also multiplied by ``fault_cut`` (repeated faults mean the rate is too
+high). Every fault is logged in ``events``. The clock keeps running, so the budget is never
+exceeded.
 
 Snapshots are not :func:`lrkit.torch.snapshot`: that one also rewinds every RNG
 (right for a range test that must leave no trace), but a rollback must move on:
@@ -30,6 +31,7 @@ import numpy as np
 import torch
 
 from lrkit.stats import MAD_TO_SIGMA, mad
+from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._state import _cpu_copy
 
 __all__ = ["Guard", "training_tensors", "take_snapshot", "restore_snapshot", "restart_statistics",
@@ -110,84 +112,87 @@ def grads_finite(optimizer: torch.optim.Optimizer) -> bool:
     return bool(torch.stack([torch.isfinite(g).all() for g in grads]).all())
 
 
-def is_spike(recent: Collection[float], value: float, spike_z: float, spike_ratio: float) -> bool:
-    """Whether ``value`` spikes above the ``recent`` losses (False until there are 20 of them).
+def is_spike(recent: Collection[float], value: float, policy: AutopilotPolicy = AutopilotPolicy()) -> bool:
+    """Whether ``value`` spikes above the ``recent`` losses (False until ``min_spike_history`` of them).
 
-    .. math::  v > m + \\max(z \\cdot c\\,\\mathrm{MAD},\\; \\rho\\,(q_{99} - m),\\; 10^{-12} |m|)
+    .. math::  v > m + \\max(z \\cdot c\\,\\mathrm{MAD},\\; \\rho\\,(q - m),\\; 10^{-12} |m|)
 
-    with ``m`` the median and ``c = lrkit.stats.MAD_TO_SIGMA``: above the median by ``spike_z``
-    robust SDs *and* ``spike_ratio``
-    times the losses' own 99th-percentile excess. Minibatch losses near zero have heavy right
-    tails (one hard example), and a spike must stand out from this loss's tail, not only from
-    its MAD.
+    with ``m`` the median, ``c = lrkit.stats.MAD_TO_SIGMA``, ``z = policy.spike_z``,
+    ``rho = policy.spike_ratio`` and ``q`` the ``policy.spike_percentile``-th percentile: above
+    the median by ``z`` robust SDs *and* ``rho`` times the losses' own tail. Minibatch losses
+    near zero have heavy right tails (one hard example), and a spike must stand out from this
+    loss's tail, not only from its MAD. (The last term only keeps a constant loss from
+    spiking by float rounding.) This is the online one of lrkit's three spike tests: it sees
+    only the past (:mod:`lrkit.stats` names the other two).
 
     Example:
-        >>> is_spike([1.0, 1.1] * 10, 50.0, 15.0, 3.0), is_spike([1.0, 1.1] * 10, 1.2, 15.0, 3.0)
+        >>> is_spike([1.0, 1.1] * 10, 50.0), is_spike([1.0, 1.1] * 10, 1.2)
         (True, False)
     """
-    if len(recent) < 20:
+    if len(recent) < policy.min_spike_history:
         return False
     y = np.fromiter(recent, float)
     med = float(np.median(y))
     sigma = MAD_TO_SIGMA * mad(y)
-    tail = float(np.percentile(y, 99)) - med
-    return value > med + max(spike_z * sigma, spike_ratio * tail, 1e-12 * abs(med))
+    tail = float(np.percentile(y, policy.spike_percentile)) - med
+    return value > med + max(policy.spike_z * sigma, policy.spike_ratio * tail, 1e-12 * abs(med))
 
 
 def find_fault(optimizer: torch.optim.Optimizer, recent: Collection[float], value: float,
-               spike_z: float, spike_ratio: float) -> str | None:
+               policy: AutopilotPolicy = AutopilotPolicy()) -> str | None:
     """The fault of an update about to be applied: non-finite loss or gradient, loss spike, or None.
 
     Example:
         >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
-        >>> find_fault(opt, [1.0] * 20, float("nan"), 15.0, 3.0), find_fault(opt, [1.0] * 20, 1.0, 15.0, 3.0)
+        >>> find_fault(opt, [1.0] * 20, float("nan")), find_fault(opt, [1.0] * 20, 1.0)
         ('non-finite loss', None)
     """
     if not math.isfinite(value):
         return "non-finite loss"
     if not grads_finite(optimizer):
         return "non-finite gradient"
-    return "loss spike" if is_spike(recent, value, spike_z, spike_ratio) else None
+    return "loss spike" if is_spike(recent, value, policy) else None
 
 
-def reaction(fired: Sequence[str], decays: int, max_decays: int, scale: float,
-             ceiling: float) -> tuple[str, float | None]:
+def reaction(fired: Sequence[str], decays: int, scale: float, ceiling: float,
+             policy: AutopilotPolicy = AutopilotPolicy()) -> tuple[str, float | None]:
     """Without a budget: the rate factor for a diagnosis, ``(verdict, factor or None)``.
 
     The first rate-related verdict counts (spikes are handled per step, so a spike verdict
-    must not hide a plateau behind it): ``plateau`` decays by 10 (at most ``max_decays``
-    times), ``too_high_*`` halves, ``too_low_slow`` triples before any decay while
-    ``3 * scale <= ceiling``; anything else leaves the rate alone (``None``).
+    must not hide a plateau behind it): ``plateau`` multiplies by ``policy.plateau_decay``
+    (0.1, at most ``policy.max_decays`` times), ``too_high_*`` by ``too_high_factor`` (0.5),
+    ``too_low_slow`` by ``too_low_factor`` (3) before any decay while the new scale stays at
+    most ``ceiling``; anything else leaves the rate alone (``None``).
 
     Example:
-        >>> reaction(["loss_spikes", "plateau"], 0, 3, 1.0, 10.0), reaction(["healthy"], 0, 3, 1.0, 10.0)
+        >>> reaction(["loss_spikes", "plateau"], 0, 1.0, 10.0), reaction(["healthy"], 0, 1.0, 10.0)
         (('plateau', 0.1), ('healthy', None))
     """
+    p = policy
     verdict = next((v for v in fired if v != "loss_spikes"), "healthy")
-    if verdict == "plateau" and decays < max_decays:
-        return verdict, 0.1
+    if verdict == "plateau" and decays < p.max_decays:
+        return verdict, p.plateau_decay
     if verdict.startswith("too_high"):
-        return verdict, 0.5
-    if verdict == "too_low_slow" and decays == 0 and scale * 3.0 <= ceiling:
-        return verdict, 3.0
+        return verdict, p.too_high_factor
+    if verdict == "too_low_slow" and decays == 0 and scale * p.too_low_factor <= ceiling:
+        return verdict, p.too_low_factor
     return verdict, None
 
 
 class Guard:
     """The main phase's fault guard: checks each update, applies it, skips it or rolls back.
 
-    Holds the last 100 healthy losses (the spike test's reference), the rollback snapshot
-    (retaken every ``snapshot_every`` healthy updates) and the fault history; the rate is
-    not its business: :meth:`update` says whether a rollback repeats a recent one.
+    Holds the last ``spike_history`` healthy losses (the spike test's reference), the rollback
+    snapshot (retaken every ``snapshot_every`` healthy updates) and the fault history; the rate
+    is not its business: :meth:`update` says whether a rollback repeats a recent one.
 
     Args:
         optimizer, model: what is stepped and snapshotted (see :func:`training_tensors`).
-        snapshot_every: healthy updates between snapshots.
-        spike_z, spike_ratio: the spike test (:func:`is_spike`).
+        policy: the tuned numbers (``snapshot_every`` and the spike test, :func:`is_spike`).
 
     Example:
         >>> w = torch.nn.Parameter(torch.ones(1))
-        >>> guard = Guard(torch.optim.SGD([w], lr=0.5), None, 50, 15.0, 3.0)
+        >>> guard = Guard(torch.optim.SGD([w], lr=0.5), None)
         >>> guard.reset(0)
         >>> w.grad = torch.ones(1); guard.update(1.0, 0), w.item()  # applied
         (None, 0.5)
@@ -195,11 +200,11 @@ class Guard:
         ('rolled back', 1.0)
     """
 
-    def __init__(self, optimizer: torch.optim.Optimizer, model: torch.nn.Module | None, snapshot_every: int,
-                 spike_z: float, spike_ratio: float) -> None:
-        self.optimizer, self.model, self.snapshot_every = optimizer, model, snapshot_every
-        self.spike_z, self.spike_ratio = spike_z, spike_ratio
-        self.recent: collections.deque[float] = collections.deque(maxlen=100)
+    def __init__(self, optimizer: torch.optim.Optimizer, model: torch.nn.Module | None,
+                 policy: AutopilotPolicy = AutopilotPolicy()) -> None:
+        self.optimizer, self.model, self.policy = optimizer, model, policy
+        self.snapshot_every = policy.snapshot_every
+        self.recent: collections.deque[float] = collections.deque(maxlen=policy.spike_history)
         self.healthy, self.spikes_in_row = 0, 0
         self.last_fault: int | None = None
         self.snapshot: dict[str, Any] | None = None
@@ -215,7 +220,7 @@ class Guard:
         second spike in a row, restores the snapshot, and the event's ``repeat`` says whether
         the previous rollback was within ``2 * snapshot_every`` updates.
         """
-        fault = find_fault(self.optimizer, self.recent, value, self.spike_z, self.spike_ratio)
+        fault = find_fault(self.optimizer, self.recent, value, self.policy)
         self.spikes_in_row += fault == "loss spike"
         if fault == "loss spike" and self.spikes_in_row < 2:
             return {"t": t, "fault": fault, "loss": value, "action": "skipped"}
@@ -241,6 +246,6 @@ class Guard:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore :meth:`state_dict` output."""
-        self.recent = collections.deque(state["recent"], maxlen=100)
+        self.recent = collections.deque(state["recent"], maxlen=self.policy.spike_history)
         self.healthy, self.spikes_in_row = int(state["healthy"]), int(state["spikes_in_row"])
         self.last_fault = state["last_fault"]

@@ -1,0 +1,184 @@
+"""``DiagnosePolicy``: every tuned number of ``diagnose``, with its reason and its evidence.
+
+The tests themselves (spikes, rise, swings, the decade ratio, the plateau) are mechanism, in
+``_diagnose.py``, ``_spikes.py`` and ``_timescale.py``; the recommendations are in
+``_advice.py``. The numbers they were tuned with are the fields below, passed as ``policy=`` to
+:func:`lrkit.diagnose` and :class:`lrkit.diagnostics.Monitor` (and from there to the Watchdog and
+the Autopilot). Fractions of the run are of its length ``n`` in steps; z-scores are in standard
+errors of the levels compared; heights and drops are in units of the run's progress.
+"""
+
+from __future__ import annotations
+
+from lrkit._policy import Policy, at_least, fraction, integer, policy_record, positive, tuned
+from lrkit.errors import LRKitError
+
+__all__ = ["DiagnosePolicy"]
+
+_E = "docs/evidence.md#"
+_LEVELS = _E + "diagnose-noise-and-levels"
+_SPIKES = _E + "diagnose-spikes"
+_RISE = _E + "diagnose-diverging"
+_SWING = _E + "diagnose-oscillating"
+_SLOW = _E + "diagnose-too-slow"
+_PLATEAU = _E + "diagnose-plateau"
+_CLOCK = _E + "diagnose-the-clock"
+_ADVICE = _E + "diagnose-advice"
+
+
+@policy_record
+class DiagnosePolicy(Policy):
+    """The tuned numbers of :func:`lrkit.diagnose`: spikes, rise, swings, pace, plateau, clock, advice.
+
+    Example:
+        >>> p = DiagnosePolicy()
+        >>> p.spike_z, p.rise_frac, p.progress_z, p.decayed
+        (8.0, 0.5, 3.0, 0.5)
+        >>> DiagnosePolicy(plateau_z=1.5).plateau_z
+        1.5
+    """
+
+    # -- units, noise and levels ---------------------------------------------------------------
+    noise_floor: float = tuned(
+        1e-3, "smallest step noise, in units of the curve's 5-95% spread: a noiseless curve must not "
+        "give infinite z-scores", _LEVELS, positive)
+    level_fraction: float = tuned(
+        0.1, "the start and end levels are medians over this fraction of the run: long enough to average "
+        "the noise, short enough to be a level", _LEVELS, fraction)
+    min_level_points: int = tuned(
+        3, "a level is the median of at least this many points (the first three also catch a drop made "
+        "in a handful of steps)", _LEVELS, at_least(1, whole=True))
+    smooth_fraction: float = tuned(
+        0.05, "the running median that finds the best level spans this fraction of the run, so the "
+        "lowest of about 20 medians is the minimum", _LEVELS, fraction)
+    min_smooth_points: int = tuned(
+        5, "the running medians span at least this many points (a spike of 2 cannot move them)",
+        _LEVELS, at_least(3, whole=True))
+    local_fraction: float = tuned(
+        0.1, "the local step noise is a running median over this fraction of the run: minibatch noise "
+        "shrinks as the loss falls", _LEVELS, fraction)
+    local_noise_min: float = tuned(
+        0.1, "the local noise is never below this fraction of the whole run's, so a quiet stretch "
+        "cannot make every residual huge", _LEVELS, fraction)
+    # -- spikes (_spikes.py) ---------------------------------------------------------------------
+    spike_z: float = tuned(
+        8.0, "an onset stands this many noise SDs above the medians on both sides", _SPIKES, positive)
+    spike_max_len: int = tuned(
+        3, "the z-score's side windows are twice this long, so a run of up to this many points cannot "
+        "move them", _SPIKES, integer)
+    spike_rel: float = tuned(
+        0.5, "an onset undoes at least this fraction of the run's progress: a spike worth acting on "
+        "undoes real progress", _SPIKES, positive)
+    spike_tail: float = tuned(
+        10.0, "an onset's z is at least this multiple of the largest z the loss's own heavy tail "
+        "reaches in n steps", _SPIKES, positive)
+    spike_rate: float = tuned(
+        1.0, "more events than this many per 100 steps are the loss's texture or an oscillation, not "
+        "bad batches", _SPIKES, positive)
+    min_spike_cap: int = tuned(
+        3, "the cap on events is never below this many (short runs)", _SPIKES, integer)
+    return_frac: float = tuned(
+        0.2, "an excursion must come back within this fraction of the run: a kick is re-learnt on the "
+        "time scale of the initial drop", _SPIKES, fraction)
+    return_rel: float = tuned(
+        0.1, "back means within this fraction of the progress of the level before the onset (plus "
+        "return_z standard errors)", _SPIKES, fraction)
+    return_z: float = tuned(
+        3.0, "standard errors of the two medians compared, added to the return tolerance", _SPIKES,
+        positive)
+    blowup_frac: float = tuned(
+        0.1, "a spike before the loss made this fraction of its progress (in the first level window) is "
+        "the first updates blowing up", _SPIKES, fraction)
+    blowup_lookback: int = tuned(
+        10, "the level just before a possible early blow-up is the median of this many points",
+        _SPIKES, integer)
+    # -- diverging: the rise -------------------------------------------------------------------
+    rise_frac: float = tuned(
+        0.5, "diverging when the end level sits above the best by more than this fraction of the "
+        "progress made", _RISE, positive)
+    rise_z: float = tuned(
+        4.0, "... and by this many standard errors of the difference (both levels are medians; the "
+        "best is the lowest of ~20)", _RISE, positive)
+    # -- oscillating ---------------------------------------------------------------------------
+    osc_q: float = tuned(
+        2.5, "mean squared residual of the best non-increasing fit, in local noise units: 0.97 for "
+        "Gaussian noise, 4+ for sustained swings", _SWING, positive)
+    osc_clip: float = tuned(
+        3.0, "each residual term is clipped at this many noise units, so a heavy tail's rare outliers "
+        "cannot carry Q", _SWING, positive)
+    zigzag: float = tuned(
+        1.5, "lag-1 over lag-2 difference spread above this is a zig-zag (1 for i.i.d. noise)",
+        _SWING, at_least(1.0))
+    # -- too slow ------------------------------------------------------------------------------
+    slow_ratio: float = tuned(
+        0.8, "the last decade of time gained at least this many times the previous one's drop per "
+        "decade: slower than t^-0.1", _SLOW, positive)
+    early_frac: float = tuned(
+        0.8, "a run that made this share of its drop by early_window is converged, not crawling "
+        "(a too-low rate gives 0.1-0.7)", _SLOW, fraction)
+    early_window: tuple[float, float] = tuned(
+        (0.1, 0.2), "the early level is the median over this span of the run", _SLOW,
+        lambda name, value, owner: _span(name, value, owner))
+    early_z: float = tuned(
+        2.0, "the early share counts only for a total drop of at least this many standard errors "
+        "(below, it is a ratio of noise)", _SLOW, positive)
+    progress_z: float = tuned(
+        3.0, "significance of 'progress was made' (and of the last decade's drop), in standard errors",
+        _SLOW, positive)
+    # -- plateau -------------------------------------------------------------------------------
+    plateau_z: float = tuned(
+        2.0, "no drop over the last decade or the last half beyond this many standard errors: a "
+        "plateau (at an undecayed rate)", _PLATEAU, positive)
+    noiseless: float = tuned(
+        1e-4, "end noise below this fraction of the progress is an exact optimum, not a plateau", _PLATEAU,
+        positive)
+    decayed: float = tuned(
+        0.5, "the rate counts as decayed when its mean over decay_window is below this fraction of its "
+        "peak", _PLATEAU, fraction)
+    decay_window: float = tuned(
+        0.3, "the last fraction of the run whose mean rate decides 'decayed'", _PLATEAU, fraction)
+    # -- the clock (_timescale.py) ---------------------------------------------------------------
+    band_width: float = tuned(
+        0.15, "the log-time bands are this many decades either side of 1/100, 1/10 and all of the "
+        "effective time", _CLOCK, positive)
+    half_band: float = tuned(
+        0.05, "the level at half the effective time is the median over this half-width around 1/2",
+        _CLOCK, fraction)
+    end_band: float = tuned(
+        0.9, "the end level of the half-time test is the median from this fraction of the effective time",
+        _CLOCK, fraction)
+    # -- advice (_advice.py) -------------------------------------------------------------------
+    cut: float = tuned(
+        3.0, "too high: divide the rate by about this (a curve places the rate within half a decade)",
+        _ADVICE, at_least(1.0))
+    big_cut: float = tuned(
+        10.0, "divide (or multiply) by this when the run ended above its start, hit NaN or made no "
+        "progress", _ADVICE, at_least(1.0))
+    very_slow_ratio: float = tuned(
+        5.0, "a decade ratio above this is a run on its first linear descent: multiply by big_cut",
+        _ADVICE, positive)
+    early_turn: float = tuned(
+        0.2, "a turn upward before this fraction of the run also asks for warmup", _ADVICE, fraction)
+    warmup_factor: float = tuned(
+        2.0, "suggested warmup: this many times the steps before the trouble, in round numbers",
+        _ADVICE, positive)
+    min_warmup: int = tuned(
+        50, "the suggested warmup counts at least this many steps before the trouble", _ADVICE, integer)
+    clip_factor: float = tuned(
+        2.0, "suggested gradient clipping: this many times the median gradient norm before the trouble",
+        _ADVICE, positive)
+    plateau_onset: float = tuned(
+        0.05, "a plateau starts where the smoothed loss comes within this fraction of its total drop of "
+        "the final level", _ADVICE, fraction)
+    min_confidence: float = tuned(
+        0.5, "the confidence of a verdict that fired (and of healthy) is at least this", _ADVICE, fraction)
+
+
+def _span(name: str, value: object, owner: str) -> tuple[float, float]:
+    """A ``(lo, hi)`` pair with ``0 <= lo < hi <= 1``."""
+    ok = isinstance(value, (tuple, list)) and len(value) == 2
+    lo, hi = (float(v) for v in value) if ok else (0.0, 0.0)  # type: ignore[union-attr]
+    if not ok or not 0.0 <= lo < hi <= 1.0:
+        raise LRKitError(f"`{name}` of {owner} must be a (lo, hi) pair with 0 <= lo < hi <= 1; "
+                         f"got {value!r}.")
+    return lo, hi

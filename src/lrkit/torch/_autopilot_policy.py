@@ -1,0 +1,169 @@
+"""``AutopilotPolicy``: every tuned number of the Autopilot, with its reason and its evidence.
+
+The phases (probe, warmup, main), the guard and the plateau reaction are mechanism, in
+``_autopilot.py``, ``_autopilot_probe.py`` and ``_autopilot_guard.py``; their numbers are the
+fields below, passed as ``Autopilot(policy=...)``. The probe is a range test, so the finder's
+own numbers (its stop rule, smoother and valley rules) come with it as a nested
+:class:`lrkit.finder.FinderPolicy`. Fractions of the budget ``B`` are in updates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lrkit._policy import Policy, at_least, choice, fraction, integer, policy_record, positive, tuned
+from lrkit.errors import LRKitError, check_instance
+from lrkit.finder import FinderPolicy
+from lrkit.finder._policy import RULE_NAMES
+
+__all__ = ["AutopilotPolicy"]
+
+_E = "docs/evidence.md#"
+_PROBE = _E + "autopilot-the-probe"
+_PEAK = _E + "autopilot-the-peak"
+_MAIN = _E + "autopilot-the-main-phase"
+_GUARD = _E + "autopilot-the-guard"
+_REACT = _E + "autopilot-without-a-budget"
+
+
+def _band(name: str, value: Any, owner: str) -> tuple[float, float]:
+    """A ``(lo, hi)`` pair of rates with ``0 < lo < hi``."""
+    ok = isinstance(value, (tuple, list)) and len(value) == 2
+    lo, hi = (float(v) for v in value) if ok else (0.0, 0.0)
+    if not ok or not 0.0 < lo < hi:
+        raise LRKitError(f"`{name}` of {owner} must be a (lo, hi) pair of rates with 0 < lo < hi; "
+                         f"got {value!r}.")
+    return lo, hi
+
+
+def _rules(name: str, value: Any, owner: str) -> tuple[str, ...]:
+    """A tuple of registered rule names."""
+    names = (value,) if isinstance(value, str) else tuple(value) if isinstance(value, (tuple, list)) else None
+    if not names or any(n not in RULE_NAMES for n in names):
+        raise LRKitError(f"`{name}` of {owner} must be a tuple of rule names from {RULE_NAMES}; "
+                         f"got {value!r}.")
+    return names
+
+
+def _finder(name: str, value: Any, owner: str) -> FinderPolicy:
+    return check_instance(name, value, owner, FinderPolicy)
+
+
+@policy_record
+class AutopilotPolicy(Policy):
+    """The tuned numbers of :class:`lrkit.torch.Autopilot`: probe, peak, schedule, guard, reaction.
+
+    Example:
+        >>> p = AutopilotPolicy()
+        >>> p.max_probe, p.ramp_fraction, p.clip_below, p.clip_above, p.cooldown
+        (100, 0.25, 30.0, 3.0, 0.2)
+        >>> AutopilotPolicy(cooldown=0.1).replace(max_probe=50)
+        AutopilotPolicy(max_probe=50, cooldown=0.1)
+    """
+
+    # -- the probe (_autopilot_probe.probe_plan, probe_range) ------------------------------------
+    max_probe: int = tuned(
+        100, "a probe takes at most this many updates (a range test's usual length), and a rolled-back "
+        "probe without a budget exactly this many", _PROBE, at_least(10, whole=True))
+    min_ramp: int = tuned(
+        16, "a ramp takes at least this many updates: the rules need 8 usable points through minibatch "
+        "noise (16 beat 10 at a 40-update budget)", _PROBE, at_least(2, whole=True))
+    ramp_fraction: float = tuned(
+        0.25, "a ramp takes this fraction of the budget (it is also the warmup, counted in the budget)",
+        _PROBE, fraction)
+    max_ramp_fraction: float = tuned(
+        0.5, "... and never more than this fraction of it", _PROBE, fraction)
+    rollback_fraction: float = tuned(
+        0.1, "a rolled-back probe takes this fraction of the budget, on top of it", _PROBE, fraction)
+    min_rollback: int = tuned(
+        10, "a rolled-back probe takes at least this many updates: the points a range test reads",
+        _PROBE, at_least(10, whole=True))
+    adaptive_band: tuple[float, float] = tuned(
+        (1e-4, 1.0), "a ramp's rates for an adaptive optimizer, whose update is about the rate per "
+        "coordinate (a ramp topping out at 0.1 did worse at budgets of 40 and 100)", _PROBE, _band)
+    adaptive_floor: float = tuned(
+        1e-5, "a rolled-back probe of an adaptive optimizer starts here, a decade below the ramp (its "
+        "updates are not paid from the budget)", _PROBE, positive)
+    sgd_band: tuple[float, float] = tuned(
+        (1e-5, 10.0), "an SGD rate has the gradient's units, so its probe sweeps the whole plausible "
+        "range", _PROBE, _band)
+    max_states: int = tuned(
+        20, "a ramp keeps at most this many CPU snapshots (one every ceil(P / 20) updates) to go back to "
+        "the last update below the peak", _PROBE, integer)
+    refund_fraction: float = tuned(
+        0.1, "a ramp's updates above the peak, undone, are refunded up to this fraction of the budget "
+        "(the run costs at most 1.1 B)", _PROBE, fraction)
+    finder: FinderPolicy = tuned(
+        FinderPolicy(), "the probe is a range test: the finder's stop rule, smoother and rules read it",
+        _PROBE, _finder)
+    # -- the peak (_autopilot_probe.probe_peak) --------------------------------------------------
+    fallback_rules: tuple[str, ...] = tuned(
+        ("valley", "minimum/10"), "on a curve too noisy for the kind's rule, these rules in turn (the "
+        "smoothed valley first)", _PEAK, _rules)
+    clip_below: float = tuned(
+        30.0, "a peak is at least r / this below a divergence at rate r (the classical 'a decade below "
+        "the blow-up' band), unless a strong valley rule chose it", _PEAK, at_least(1.0))
+    clip_above: float = tuned(
+        3.0, "a peak is at most r / this below a divergence at rate r, and the plateau reaction never "
+        "raises the rate above it", _PEAK, at_least(1.0))
+    # -- the main phase (_autopilot_probe.main_schedule) -----------------------------------------
+    cooldown: float = tuned(
+        0.2, "after a ramp, the peak is held, then cooled down over this last fraction of the main phase "
+        "(wsd, 1-sqrt shape)", _MAIN, fraction)
+    cooldown_shape: str = tuned(
+        "1-sqrt", "the cool-down's shape (Hagele et al. 2024: the trapezoid with 1-sqrt matches cosine at "
+        "a fixed budget)", _MAIN, choice("linear", "cosine", "1-sqrt"))
+    warmup_fraction: float = tuned(
+        0.05, "after a rolled-back probe, linear warmup over this fraction of the budget", _MAIN, fraction)
+    unknown_budget_warmup: int = tuned(
+        100, "after a rolled-back probe without a budget, linear warmup over this many updates", _MAIN,
+        at_least(0, whole=True))
+    # -- the guard (_autopilot_guard) ------------------------------------------------------------
+    snapshot_every: int = tuned(
+        50, "healthy updates between rollback snapshots (a repeat within twice this cuts the rate)",
+        _GUARD, integer)
+    spike_z: float = tuned(
+        15.0, "a loss spikes when it is above the recent median by this many robust SDs ...", _GUARD,
+        positive)
+    spike_ratio: float = tuned(
+        3.0, "... and by this many times the recent losses' own tail (percentile above the median)",
+        _GUARD, positive)
+    spike_percentile: float = tuned(
+        99.0, "the recent losses' tail is read at this percentile (minibatch losses have heavy right tails)",
+        _GUARD, lambda n, v, o: _percentile(n, v, o))
+    spike_history: int = tuned(
+        100, "the spike test compares with the last this many healthy losses", _GUARD,
+        at_least(2, whole=True))
+    min_spike_history: int = tuned(
+        20, "no spike is called before this many healthy losses", _GUARD, at_least(2, whole=True))
+    fault_cut: float = tuned(
+        0.5, "the rate multiplier after a rollback that repeats a recent one (the rate is too high)",
+        _GUARD, fraction)
+    # -- without a budget: the plateau reaction (_autopilot_guard.reaction) ----------------------
+    check_every: int = tuned(
+        100, "updates between diagnoses of the main phase when the budget is unknown", _REACT, integer)
+    max_decays: int = tuned(
+        3, "a plateau divides the rate by plateau_decay at most this many times", _REACT,
+        at_least(0, whole=True))
+    plateau_decay: float = tuned(
+        0.1, "the rate factor for a plateau (the classical step decay)", _REACT, fraction)
+    too_high_factor: float = tuned(
+        0.5, "the rate factor for a too_high verdict", _REACT, fraction)
+    too_low_factor: float = tuned(
+        3.0, "the rate factor for too_low_slow before any decay (never above the probe's r / clip_above)",
+        _REACT,
+        at_least(1.0))
+
+    def _check_together(self) -> None:
+        if self.min_spike_history > self.spike_history:
+            raise LRKitError(f"`min_spike_history` of AutopilotPolicy must be <= spike_history "
+                             f"({self.spike_history}); got {self.min_spike_history}.")
+        if self.clip_above > self.clip_below:
+            raise LRKitError(f"`clip_above` of AutopilotPolicy must be <= clip_below ({self.clip_below:g}); "
+                             f"got {self.clip_above:g}.")
+
+
+def _percentile(name: str, value: Any, owner: str) -> float:
+    from lrkit.errors import check_range
+
+    return check_range(name, value, owner, 50.0, 100.0, high_open=True)
