@@ -60,7 +60,8 @@ def test_bad_json_histories_are_one_clear_error(tmp_path):
 
 def test_cli_train_history_then_diagnose(tmp_path):
     csv = tmp_path / "h.csv"
-    result = runner.invoke(app, ["train", "--task", "diabetes-linear", "--steps", "40", "--history", str(csv)])
+    result = runner.invoke(app, ["train", "--task", "diabetes-linear", "--steps", "40",
+                                 "--history", str(csv)])
     assert result.exit_code == 0, result.output
     assert csv.read_text().startswith("step,loss,lr\n0,")
     result = runner.invoke(app, ["diagnose", str(csv), "--json"])

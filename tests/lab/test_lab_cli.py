@@ -40,7 +40,9 @@ def test_no_demo_runs_every_demo_and_adds_the_interactive_page(tmp_path):
     for name in demos:
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000
     page = (tmp_path / "report.html").read_text()
-    assert page.count("<figure>") == len(demos) and 'id="lrlab-rate"' in page
+    assert page.count("<figure>") == len(demos) and 'href="interactive.html"' in page
+    interactive = (tmp_path / "interactive.html").read_text()  # its own page, linked both ways
+    assert 'id="lrlab-rate"' in interactive and 'href="report.html"' in interactive
     assert "running kohonen" in result.stderr
 
 

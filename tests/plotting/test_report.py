@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from lrkit import LRKitError  # noqa: E402
-from lrkit.lab import Quadratic, demos, run_demo, trajectory_grid  # noqa: E402
+from lrkit.lab import Quadratic, demos, run_demo, standard_grids, trajectory_grid  # noqa: E402
 from lrkit.lab._demos_external import BatchScalingRecord  # noqa: E402
 from lrkit.plotting import Report, interactive_section, lab_report, plot_demo, plot_trajectories  # noqa: E402
 from lrkit.plotting._interactive import grid_payload  # noqa: E402
@@ -151,14 +151,40 @@ def test_lab_report_has_a_section_per_record_and_no_network(records):
     page = lab_report(chosen, [grid], pngs={"warmup": ready}).html()
     assert page.count("<figure>") == 2
     assert base64.b64encode(ready).decode("ascii") in page
-    assert "1. oscillation" in page and "2. warmup" in page and records["warmup"].claim in page
+    assert "1. A high rate oscillates" in page and "2. Warmup: a small rate first" in page
+    assert records["warmup"].claim in page
     for check in records["warmup"].checks():
         assert html.escape(check) in page
-    assert 'id="lrlab"' in page
+    assert 'id="lrlab"' in page and 'href="#lrlab"' in page  # embedded, and linked from the top
+    assert page.index('href="#lrlab"') < page.index("<section")
     assert "http://" not in page and "https://" not in page
-    assert (
-        "lrlab" not in lab_report(chosen, pngs={"oscillation": ready, "warmup": ready}).html()
-    )  # no grids: none
+    alone = lab_report(chosen, pngs={"oscillation": ready, "warmup": ready}).html()
+    assert "lrlab" not in alone and "Try it yourself" not in alone  # no grids, no link: none
+
+
+def test_lab_report_teaches_contents_what_to_look_at_and_the_claim_once(records):
+    # Regression (issue 18 item 9): each section stated its claim three times with a cryptic source line,
+    # with no contents and nothing at the top pointing to the interactive page.
+    from lrkit.plotting import interactive_page
+    from lrkit.plotting._lab_guide import LOOK_FOR, PROBLEM_CAPTIONS, TITLES
+
+    assert set(TITLES) == set(LOOK_FOR) == set(demos)  # every demo has its words
+    assert set(PROBLEM_CAPTIONS) == {g.problem.name for g in standard_grids(steps=2, num_rates=2)}
+    chosen = [records["divergence"], records["adaptive_per_parameter"]]
+    page = lab_report(chosen, interactive_href="interactive.html").html()
+    top = page.index("<section")
+    assert 'href="interactive.html"' in page[:top] and 'id="contents"' in page[:top]
+    for r in chosen:
+        assert f'href="#{r.demo}"' in page[:top] and f'<section id="{r.demo}">' in page
+        section = page[page.index(f'<section id="{r.demo}">'):]
+        section = section[: section.index("</section>")]
+        assert html.escape(LOOK_FOR[r.demo]) in section
+        text = re.sub(r"<[^>]+>", "", section.replace(f'alt="{html.escape(r.claim)}"', ""))
+        assert text.count(r.claim) == 0  # the claim is the figure's own title and the contents' entry
+    grid = trajectory_grid(Quadratic(), ["sgd"], rates=[0.1, 1.0], steps=5)
+    alone = interactive_page([grid], report_href="report.html").html()
+    assert 'href="report.html"' in alone and 'id="lrlab-caption"' in alone
+    assert json.dumps(PROBLEM_CAPTIONS["quadratic"])[1:-1] in alone
 
 
 def test_report_tables_align_numbers_right_and_text_left():

@@ -46,7 +46,7 @@ def test_agreeing_rates_are_silent(opt_lr, spec):
 
 
 def test_a_resumed_optimizer_is_compared_by_its_initial_rate():
-    # After optimizer.load_state_dict the group holds a mid-run rate; its initial_lr is the one it was built with.
+    # After optimizer.load_state_dict the group holds a mid-run rate; its initial_lr is the built one.
     opt = torch.optim.SGD(_params(), lr=0.1)
     first = LRScheduler(opt, "cosine(lr=0.1, steps=100)")
     for _ in range(50):

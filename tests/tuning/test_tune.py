@@ -230,7 +230,21 @@ def test_specs_have_short_rates_and_round_trip(tmp_path):
              space={"schedules": ["cosine", "wsd", "warmup_cosine", "one_cycle"]})
     for t in r.trials:
         numbers = re.findall(r"\d+\.\d+(?:e-?\d+)?", t["schedule"])
-        assert numbers and all(len(n.split("e")[0].replace(".", "").lstrip("0")) <= 4 for n in numbers), t
+        assert numbers and all(len(n.split("e")[0].replace(".", "").strip("0")) <= 4 for n in numbers), t
         assert parse(t["schedule"]).to_spec() == t["schedule"]
     best = parse(r.best_schedule)
     assert float(np.max(best(np.arange(60)))) == r.best_lr
+
+
+@pytest.mark.parametrize("family", ["constant", "cosine", "warmup_cosine", "one_cycle", "wsd"])
+def test_every_family_builds_a_short_spec_from_long_samples(family):
+    import re
+
+    from lrkit.tuning import schedule_from_params
+
+    params = {"lr": 0.0014606797962271570, "schedule": family, "warmup_fraction": 0.17934333991649068,
+              "final_ratio": 0.013579246813579246, "decay_fraction": 0.2468013579246801}
+    spec = schedule_from_params(params, 300).to_spec()
+    numbers = re.findall(r"\d+\.\d+(?:e-?\d+)?", spec)
+    assert all(len(n.split("e")[0].replace(".", "").strip("0")) <= 4 for n in numbers), spec
+    assert parse(spec).to_spec() == spec

@@ -1,4 +1,4 @@
-"""``lrkit diagnose HISTORY [--json] [--report FILE.html]``: name what the learning rate did to a logged run."""
+"""``lrkit diagnose HISTORY [--json] [--report FILE.html]``: what the learning rate did to a logged run."""
 
 from __future__ import annotations
 

@@ -107,8 +107,8 @@ def find_command(
     advice = advise(result, budget=budget, task=task_name)
     png = figure_png(result.plot())
     with staged(out) as stage:
-        (stage / "finder.json").write_text(json.dumps({**result.to_dict(), "advice": advice.to_dict()}, indent=2,
-                                                      allow_nan=False), encoding="utf-8")
+        data = {**result.to_dict(), "advice": advice.to_dict()}
+        (stage / "finder.json").write_text(json.dumps(data, indent=2, allow_nan=False), encoding="utf-8")
         (stage / "finder.png").write_bytes(png)
         finder_report(result, stage / "report.html", budget=budget, task=task_name,
                       title=f"LR range test: {name}")

@@ -1,10 +1,11 @@
 """``lrkit lab [DEMO] --out DIR``: run the learning-rate demos and write the report.
 
-Writes ``DIR/<demo>.png`` per demo, ``DIR/lab.json`` (every record) and a
-self-contained ``DIR/report.html`` (figures embedded, no network) with the
-interactive learning-rate slider. With no DEMO every demo runs; ``--list``
-lists them (name, claim) and runs nothing. Results go to
-stdout (a table, or ``--json``), progress to stderr.
+Writes ``DIR/<demo>.png`` per demo, ``DIR/lab.json`` (every record), a
+self-contained ``DIR/report.html`` (figures embedded, no network) and
+``DIR/interactive.html``, the learning-rate slider page linked from the
+report's top. With no DEMO every demo runs; ``--list`` lists them (name,
+claim) and runs nothing. Results go to stdout (a table, or ``--json``),
+progress to stderr.
 """
 
 from __future__ import annotations
@@ -53,11 +54,11 @@ def lab_command(
         "local_minimum, batch_size_scaling, finder_explained, kohonen.",
     )] = None,
     out: Annotated[Path, typer.Option(
-        "--out", metavar="DIR", help="Folder for report.html, the PNGs and lab.json.",
+        "--out", metavar="DIR", help="Folder for report.html, interactive.html, the PNGs and lab.json.",
     )] = Path("lrkit-out/lab"),
     interactive: Annotated[bool, typer.Option(
         "--interactive/--no-interactive",
-        help="Add the learning-rate slider page (precomputed trajectories).",
+        help="Write the learning-rate slider page, interactive.html (precomputed trajectories).",
     )] = True,
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")] = False,
     list_only: Annotated[bool, typer.Option(
@@ -86,7 +87,7 @@ def lab_command(
 
         torch.set_num_threads(1)  # the real-task demo trains: one thread, reproducible
     from lrkit.lab import run_demo, standard_grids
-    from lrkit.plotting import lab_report, plot_demo
+    from lrkit.plotting import interactive_page, lab_report, plot_demo
     from lrkit.plotting._mpl import pyplot
     from lrkit.plotting._report import figure_png
 
@@ -107,7 +108,11 @@ def lab_command(
     with staged(out) as stage:
         for name, png in pngs.items():
             (stage / f"{name}.png").write_bytes(png)
-        lab_report(records, grids, pngs=pngs).write(stage / "report.html")
+        # the slider gets its own page, linked from the top of the report (and back)
+        href = "interactive.html" if grids else None
+        lab_report(records, pngs=pngs, interactive_href=href).write(stage / "report.html")
+        if grids:
+            interactive_page(grids, report_href="report.html").write(stage / "interactive.html")
         (stage / "lab.json").write_text(
             json.dumps({r.demo: r.to_dict() for r in records}, allow_nan=False), encoding="utf-8"
         )

@@ -66,7 +66,7 @@ def list_tasks(
 
 
 def _check_rate(lr: float | None, schedule: str | None, task: Any) -> float | None:
-    """``--lr`` checked (``None`` when absent: the library applies the rule), with a note when no rate is given."""
+    """``--lr`` checked (``None`` when absent: the library applies the rule); a note when no rate is given."""
     if lr is not None:
         return call(check_positive, "--lr", lr, "lrkit train")
     if schedule is None:

@@ -50,13 +50,15 @@ def read_json(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise LRKitError(f"cannot read the history file {path}: {getattr(exc, 'strerror', None) or exc}.") from None
+        why = getattr(exc, "strerror", None) or exc
+        raise LRKitError(f"cannot read the history file {path}: {why}.") from None
     except json.JSONDecodeError as exc:
-        raise LRKitError(f"the history file {path} is not valid JSON: {exc.msg} (line {exc.lineno}).") from None
+        raise LRKitError(f"the history file {path} is not valid JSON: {exc.msg} "
+                         f"(line {exc.lineno}).") from None
     rows = data.get("history") if isinstance(data, dict) else data
     if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
-        raise LRKitError(f"the history file {path} needs a `history` list of rows with `step` and `loss` (what "
-                         "`lrkit train --json` writes).")
+        raise LRKitError(f"the history file {path} needs a `history` list of rows with `step` and `loss` "
+                         "(what `lrkit train --json` writes).")
     steps, losses, lrs = [], [], []
     for i, row in enumerate(rows):
         key = next((k for k in _LOSS_KEYS if k in row), None)

@@ -165,17 +165,19 @@ def _confidence(result: Any, policy: FinderPolicy) -> tuple[str, str]:
                                       f"and {_fmt(lo_hi[1])}")
     surer = "repeat the sweep on fresh batches (repeats=3, or --repeats 3) or use larger batches"
     if signal is not None and signal < policy.weak_sigmas:
-        return "low", (f"Rough reading: the loss fell only {signal:.1f} times its batch-to-batch noise, so the "
-                       f"curve is mostly noise{'; ' + moves if moves else ''}. Before relying on it, {surer}.")
+        return "low", (f"Rough reading: the loss fell only {signal:.1f} times its batch-to-batch noise, so "
+                       f"the curve is mostly noise{'; ' + moves if moves else ''}. Before relying on it, "
+                       f"{surer}.")
     if spread is not None and spread > LOOSE_SPREAD:
         clear = f"the loss fell clearly ({signal:.0f} times its batch-to-batch noise), but " if drop else ""
-        return "low", (f"Rough reading: {clear}{moves}, a factor of {spread:.1f}. Trust its order of magnitude "
-                       f"only; {surer}.")
+        return "low", (f"Rough reading: {clear}{moves}, a factor of {spread:.1f}. Trust its order of "
+                       f"magnitude only; {surer}.")
     if spread is not None and spread <= TIGHT_SPREAD and signal is not None:
         return "high", f"Clear reading: {drop}, and {moves}."
     detail = "; ".join(x for x in (drop, moves) if x) or "no interval was computed"
-    return "medium", (f"Fair reading: {detail}{f' (a factor of {spread:.1f})' if spread else ''}. The order of "
-                      f"magnitude is sound; to pin the value down, {surer}.")
+    factor = f" (a factor of {spread:.1f})" if spread else ""
+    return "medium", (f"Fair reading: {detail}{factor}. The order of magnitude is sound; to pin the value "
+                      f"down, {surer}.")
 
 
 def _caveats(result: Any, policy: FinderPolicy) -> tuple[str, ...]:
@@ -186,8 +188,8 @@ def _caveats(result: Any, policy: FinderPolicy) -> tuple[str, ...]:
                    "sweep to a higher `end` may move the suggestion up.")
     if result.stop_reason == "callback":
         out.append("the sweep was stopped early by a callback.")
-    out.append("the interval is how repeatable this reading is, not a range of rates that train equally well; "
-               "a new optimizer, momentum or batch size needs a new sweep.")
+    out.append("the interval is how repeatable this reading is, not a range of rates that train equally "
+               "well; a new optimizer, momentum or batch size needs a new sweep.")
     return tuple(out)
 
 
@@ -235,8 +237,9 @@ def advise(result: Any, *, budget: int | None = None, task: str | None = None,
     if result.suggestion is None or not math.isfinite(result.suggestion):
         what, todo = next(((w, t) for key, w, t in _NONE if result.reason.startswith(key)),
                           (result.reason, "see the plot"))
-        return Advice(None, f"No suggestion: {what}.", optimizer, "none", f"{what[0].upper()}{what[1:]}; {todo}.",
-                      result.rule, rule_words, why, budget, None, None, None, None, _caveats(result, policy)[1:])
+        words = f"{what[0].upper()}{what[1:]}; {todo}."
+        return Advice(None, f"No suggestion: {what}.", optimizer, "none", words, result.rule, rule_words, why,
+                      budget, None, None, None, None, _caveats(result, policy)[1:])
     lr = round_rate(result.suggestion, 3)
     spec = next_spec(lr, budget)
     level, words = _confidence(result, policy)
@@ -248,5 +251,5 @@ def advise(result: Any, *, budget: int | None = None, task: str | None = None,
     run = f"a run of {budget} updates" if budget is not None else "your run (set total_steps)"
     headline = f"Use a peak learning rate of {lr} for {optimizer}, with the schedule below for {run}."
     words_schedule = SCHEDULE_WORDS.get(spec.split("(", 1)[0], "")
-    return Advice(lr, headline, optimizer, level, words, result.rule, rule_words, why, budget, spec, words_schedule,
-                  python, cli, _caveats(result, policy))
+    return Advice(lr, headline, optimizer, level, words, result.rule, rule_words, why, budget, spec,
+                  words_schedule, python, cli, _caveats(result, policy))

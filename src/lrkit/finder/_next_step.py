@@ -20,8 +20,10 @@ Measured on the tuning development set (``benchmarks/tune_dev.py``, ``BENCHMARKS
 Example:
     >>> next_schedule(0.02, 40)
     constant(lr=0.02)
-    >>> next_schedule(0.02, 300).to_spec()  # wsd: warmup, hold, cool-down (its spec spells the phases)
-    'linear(start=0.0002, end=0.02, steps=15) >> constant(lr=0.02, steps=225) >> linear(start=0.02, end=0.0002, steps=60)'
+    >>> print(next_schedule(0.02, 300).to_spec().replace(" >> ", "\n"))  # wsd: warmup, hold, cool-down
+    linear(start=0.0002, end=0.02, steps=15)
+    constant(lr=0.02, steps=225)
+    linear(start=0.02, end=0.0002, steps=60)
     >>> next_schedule(0.02, None)
     cosine(lr=0.02, steps=10000, min_lr=0.0002)
 """
@@ -88,18 +90,19 @@ def family_for(budget: int | None) -> str:
 
 
 def schedule_kwargs(family: str, lr: float, steps: int, shape: dict[str, Any]) -> dict[str, Any]:
-    """The factory arguments of ``family`` peaking at ``lr`` over ``steps`` updates, from ``shape``'s fractions.
+    """The factory arguments of ``family`` peaking at ``lr`` over ``steps`` updates, from ``shape``.
 
     ``shape`` holds the fractions the family uses: ``final_ratio`` (``min_lr = final_ratio * lr``),
     ``warmup_fraction`` and ``decay_fraction`` (of ``steps``, rounded up to whole updates, at least
-    one each and never the whole run). Rates are rounded to :data:`SPEC_DIGITS` significant digits,
-    so the spec is short and is exactly what runs.
+    one each and never the whole run). Rates (and one_cycle's ``pct_start``) are rounded to
+    :data:`SPEC_DIGITS` significant digits, so the spec is short and is exactly what runs.
 
     Raises:
         LRKitError: for an unknown family, a rate that is not a finite number > 0, or ``steps < 1``.
 
     Example:
-        >>> schedule_kwargs("wsd", 0.1, 100, {"warmup_fraction": 0.05, "decay_fraction": 0.2, "final_ratio": 0.01})
+        >>> shape = {"warmup_fraction": 0.05, "decay_fraction": 0.2, "final_ratio": 0.01}
+        >>> schedule_kwargs("wsd", 0.1, 100, shape)
         {'lr': 0.1, 'warmup': 5, 'stable': 75, 'decay': 20, 'min_lr': 0.001}
     """
     families = [f for f, _ in SHAPES]
@@ -111,7 +114,7 @@ def schedule_kwargs(family: str, lr: float, steps: int, shape: dict[str, Any]) -
         return {"lr": lr}
     if family == "one_cycle":
         return {"max_lr": lr, "steps": steps,
-                "pct_start": min(max(float(shape["warmup_fraction"]), 1.0 / steps), 0.5)}
+                "pct_start": round_rate(min(max(float(shape["warmup_fraction"]), 1.0 / steps), 0.5))}
     min_lr = round_rate(lr * float(shape["final_ratio"]))
     if family == "cosine":
         return {"lr": lr, "steps": steps, "min_lr": min_lr}
@@ -119,7 +122,8 @@ def schedule_kwargs(family: str, lr: float, steps: int, shape: dict[str, Any]) -
     if family == "warmup_cosine":
         return {"lr": lr, "warmup": warmup, "steps": max(steps, warmup + 1), "min_lr": min_lr}
     decay = max(1, math.ceil(float(shape["decay_fraction"]) * steps))
-    return {"lr": lr, "warmup": warmup, "stable": max(steps - warmup - decay, 0), "decay": decay, "min_lr": min_lr}
+    stable = max(steps - warmup - decay, 0)
+    return {"lr": lr, "warmup": warmup, "stable": stable, "decay": decay, "min_lr": min_lr}
 
 
 def build_schedule(family: str, lr: float, steps: int, shape: dict[str, Any]) -> Schedule:

@@ -7,7 +7,8 @@ is cheap; every plot takes ``ax=None`` and returns the figure, never shows it.
 from lrkit.plotting._finder import plot_finder
 from lrkit.plotting._diagnosis_report import diagnosis_report, plot_diagnosis
 from lrkit.plotting._finder_report import finder_report
-from lrkit.plotting._interactive import interactive_section, lab_report
+from lrkit.plotting._interactive import interactive_section
+from lrkit.plotting._lab_report import interactive_page, lab_report
 from lrkit.plotting._lab import plot_demo, plot_trajectories
 from lrkit.plotting._report import Report
 from lrkit.plotting._schedule import plot_schedule
@@ -24,5 +25,6 @@ __all__ = [
     "plot_demo",
     "plot_trajectories",
     "lab_report",
+    "interactive_page",
     "interactive_section",
 ]

@@ -1,4 +1,4 @@
-"""The HTML report of :func:`lrkit.diagnose`: the verdict and what to do first, then the curve and the evidence."""
+"""The HTML report of :func:`lrkit.diagnose`: the verdict and what to do first, then curve and evidence."""
 
 from __future__ import annotations
 
@@ -47,7 +47,8 @@ def plot_diagnosis(diagnosis: Any, losses: Any, *, steps: Any = None, lrs: Any =
     handles = ax.plot(x[ok], y[ok], "-", color="#2a6fb0", lw=1.2, label="training loss")
     if np.any(~ok):
         first = x[np.flatnonzero(~ok)[0]]
-        handles.append(ax.axvline(first, color="#c0392b", lw=2, label=f"first non-finite loss (step {first:g})"))
+        label = f"first non-finite loss (step {first:g})"
+        handles.append(ax.axvline(first, color="#c0392b", lw=2, label=label))
     marks = [e for e in diagnosis.evidence if e.fired and len(e.steps) > 2]  # listed steps, not a span
     for e in marks[:1]:
         at = np.isin(x, np.asarray(e.steps, dtype=float))
@@ -63,14 +64,16 @@ def plot_diagnosis(diagnosis: Any, losses: Any, *, steps: Any = None, lrs: Any =
         twin = ax.twinx()
         handles += twin.plot(x, r, "--", color="0.35", lw=1.2, label="learning rate (right axis)")
         twin.set_ylabel("learning rate")
+        top = float(np.nanmax(r)) if np.isfinite(r).any() else 1.0
+        twin.set_ylim(0.0, 1.1 * top if top > 0 else 1.0)
     ax.set_title(f"{diagnosis.verdict} (confidence {diagnosis.confidence:.2f})", fontsize=11)
-    ax.legend(handles=handles, fontsize=9, loc="upper right")
+    ax.legend(handles=handles, fontsize=9, loc="best", framealpha=0.9)
     return fig
 
 
 def diagnosis_report(diagnosis: Any, path: str | Path | None = None, *, losses: Any = None, steps: Any = None,
                      lrs: Any = None, title: str = "lrkit diagnose") -> Report:
-    """The HTML report of a :class:`~lrkit.diagnostics.Diagnosis`: verdict, what to do, the curve, the evidence.
+    """The HTML report of a :class:`~lrkit.diagnostics.Diagnosis`: verdict, what to do, curve, evidence.
 
     Args:
         diagnosis: what :func:`lrkit.diagnose` returned.

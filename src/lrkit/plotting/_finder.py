@@ -42,7 +42,8 @@ def _draw(ax: Any, result: Any, *, zoom: bool) -> list[Any]:
     """Draw the sweep on ``ax``; return the artists to list in a legend."""
     lrs, losses, sm = _curve(result)
     finite, ok = np.isfinite(losses), np.isfinite(sm)
-    handles = [ax.plot(lrs[finite], losses[finite], ".", color=_GREY, ms=5, label="raw loss (one batch each)")[0]]
+    handles = ax.plot(lrs[finite], losses[finite], ".", color=_GREY, ms=5,
+                      label="raw loss (one batch each)")
     if ok.any():
         handles += ax.plot(lrs[ok], sm[ok], "-", color=_BLUE, lw=2.2, label="smoothed loss (no lag)")
     s, band = result.suggestion, result.interval
@@ -63,8 +64,8 @@ def _draw(ax: Any, result: Any, *, zoom: bool) -> list[Any]:
     if not zoom:
         others = [(k, v) for k, v in (result.suggestions or {}).items() if v is not None and k != result.rule]
         for marker, (name, value) in zip(_MARKERS, others):
-            handles.append(ax.plot([value], [_on_curve(lrs, sm, value)], marker, color="0.25", mfc="white", ms=8,
-                                   mew=1.4, zorder=4, label=f"other rule '{name}': {value:.3g}")[0])
+            handles += ax.plot([value], [_on_curve(lrs, sm, value)], marker, color="0.25", mfc="white", ms=8,
+                               mew=1.4, zorder=4, label=f"other rule '{name}': {value:.3g}")
     ax.set_xscale("log")
     ax.set_xlabel("learning rate (log scale)")
     ax.set_ylabel("loss")
@@ -95,7 +96,8 @@ def _limits(ax: Any, result: Any, *, zoom: bool) -> None:
         ax.set_ylim(y0 - pad, y1 + 2 * pad)
 
 
-def plot_finder(result: Any, *, ax: Any = None, title: str | None = None) -> Any:
+def plot_finder(result: Any, *, ax: Any = None, title: str | None = None,
+                legend_loc: str = "upper left") -> Any:
     """Draw a :class:`~lrkit.finder.FinderResult` on a log-rate axis; return the figure.
 
     Raw losses are points (never hidden: the smoothed curve is drawn over them), the smoothed
@@ -112,6 +114,7 @@ def plot_finder(result: Any, *, ax: Any = None, title: str | None = None) -> Any
         result: a ``FinderResult`` (or anything with its attributes).
         ax: axes to draw the whole sweep on; a new two-panel figure when ``None``.
         title: the figure's title (default: the suggestion and stop reason).
+        legend_loc: where the legend goes when ``ax`` is given (matplotlib's ``loc``).
 
     Returns:
         The matplotlib figure.
@@ -133,7 +136,7 @@ def plot_finder(result: Any, *, ax: Any = None, title: str | None = None) -> Any
         handles = _draw(ax, result, zoom=False)
         _limits(ax, result, zoom=False)
         ax.set_title(title, fontsize=10)
-        ax.legend(handles=handles, fontsize=7, loc="upper left")
+        ax.legend(handles=handles, fontsize=7, loc=legend_loc)
         return ax.figure
     plt = pyplot()
     fig, (whole, near) = plt.subplots(1, 2, figsize=FIGSIZE, layout="constrained", width_ratios=(3, 2))
@@ -148,7 +151,8 @@ def plot_finder(result: Any, *, ax: Any = None, title: str | None = None) -> Any
         near.set_axis_off()
         near.set_title("no suggestion: " + result.reason[:60], fontsize=9)
     fig.suptitle(title, fontsize=12)
-    fig.legend(handles=handles, loc="outside lower center", ncol=min(4, len(handles)), fontsize=9, frameon=False)
+    fig.legend(handles=handles, loc="outside lower center", ncol=min(4, len(handles)), fontsize=9,
+               frameon=False)
     return fig
 
 
@@ -161,7 +165,8 @@ def save_figure(fig: Any, path: str | Path) -> Path:
     path = Path(path)
     ext = path.suffix.lower().lstrip(".")
     if ext not in _FORMATS:
-        raise LRKitError(f"`path` of plot must end in {', '.join('.' + f for f in _FORMATS)}; got {str(path)!r}.")
+        allowed = ", ".join("." + f for f in _FORMATS)
+        raise LRKitError(f"`path` of plot must end in {allowed}; got {str(path)!r}.")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=110)

@@ -31,11 +31,12 @@ def _e(text: Any) -> str:
 
 
 def _answer(advice: Any, result: Any) -> str:
-    sure = {"high": "sure-high", "medium": "sure-medium", "low": "sure-low"}.get(advice.confidence, "sure-none")
+    sure = f"sure-{advice.confidence}"  # high, medium, low or none: the colour of the bar beside it
     if advice.lr is None:
         return (f'<div class="answer" id="answer"><p class="rate" id="suggestion">{_e(advice.headline)}</p>'
                 f'<p id="optimizer">Optimizer: {_e(advice.optimizer)}.</p>'
-                f'<p class="{sure}" id="confidence"><strong>What to do:</strong> {_e(advice.confidence_words)}</p>'
+                f'<p class="{sure}" id="confidence"><strong>What to do:</strong> '
+                f"{_e(advice.confidence_words)}</p>"
                 "</div>")
     run = (f"a run of {advice.budget} updates" if advice.budget is not None
            else "a run of <code>total_steps</code> updates (fill in yours)")
@@ -116,13 +117,14 @@ def finder_report(result: Any, path: str | Path | None = None, *, budget: int | 
     report.add_html(_details("How the rate was read from the curve", how, "rule"))
     from lrkit.finder._advice import RULE_WORDS
 
-    rows = [[k + (" (used)" if k == result.rule else ""), "-" if v is None else f"{v:.3g}", RULE_WORDS.get(k, "")]
-            for k, v in (result.suggestions or {}).items()]
+    rows = [[k + (" (used)" if k == result.rule else ""), "-" if v is None else f"{v:.3g}",
+             RULE_WORDS.get(k, "")] for k, v in (result.suggestions or {}).items()]
     report.add_html(_details("What the other rules would pick on the same sweep",
                              "<p>lrkit uses one rule; these are for comparison.</p>"
                              + _table(rows, ["rule", "rate", "what it does"]), "other-rules"))
     meta = result.meta or {}
-    settings = [[k, str(meta[k])] for k in _SETTINGS if k in meta] + [["wall time (s)", f"{result.wall_time:.2f}"]]
+    settings = [[k, str(meta[k])] for k in _SETTINGS if k in meta]
+    settings.append(["wall time (s)", f"{result.wall_time:.2f}"])
     report.add_html(_details("Run settings", _table(settings, ["setting", "value"]), "settings"))
     if path is not None:
         report.write(path)

@@ -16,13 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from lrkit.plotting._lab import contour_grid, plot_demo
+from lrkit.plotting._lab import contour_grid
+from lrkit.plotting._lab_guide import PROBLEM_CAPTIONS
 from lrkit.plotting._mpl import pyplot
-from lrkit.plotting._report import Report, figure_png
+from lrkit.plotting._report import figure_png
 
-__all__ = ["interactive_section", "lab_report", "grid_payload"]
+__all__ = ["interactive_section", "grid_payload"]
 
-SIZE = 340  # px, both panels
+SIZE = 440  # px, both panels: side by side they fill the report's width
 PAD = 44  # px of the loss panel kept for axis labels
 LOG_FLOOR = -12.0  # the loss panel's y axis starts at 1e-12
 
@@ -77,6 +78,7 @@ def grid_payload(grid: Any) -> dict[str, Any]:
     limit = getattr(problem, "stability_limit", None)
     return {
         "name": problem.name,
+        "caption": PROBLEM_CAPTIONS.get(problem.name, ""),
         "bounds": [[x0, x1], [y0, y1]],
         "rates": [_r(r) for r in grid.rates],
         "steps": grid.steps,
@@ -91,8 +93,8 @@ _HTML = """
 <h2>Interactive: move the learning rate</h2>
 <p>Every path below was computed in Python at {n_rates} rates; the slider picks one.
 Left: the iterates on the loss contours (black dot: start, orange dot: last iterate).
-Right: loss minus its minimum, log scale.
-Quadratic: gradient descent diverges above the stability limit 2/L.</p>
+Right: loss minus its minimum, log scale.</p>
+<p id="lrlab-caption" class="lookfor"></p>
 <div class="lrlab-controls">
 <label>problem <select id="lrlab-problem">{problem_options}</select></label>
 <label>optimizer <select id="lrlab-optimizer">{optimizer_options}</select></label>
@@ -124,7 +126,7 @@ Quadratic: gradient descent diverges above the stability limit 2/L.</p>
 
 _CSS = """.lrlab-controls{display:flex;flex-wrap:wrap;gap:1em;align-items:center;margin:.6em 0}
 .lrlab-panels{display:flex;flex-wrap:wrap;gap:1em}.lrlab-panels svg{border:1px solid #dde3ea;background:#fff}
-#lrlab-rate{width:260px}"""
+#lrlab-rate{width:320px}"""
 
 _JS = """(function () {
   "use strict";
@@ -173,6 +175,7 @@ _JS = """(function () {
   }
   function setProblem() {
     var g = data[prob.value];
+    document.getElementById("lrlab-caption").textContent = g.caption;
     document.getElementById("lrlab-bg").setAttribute("href", g.background);
     slider.max = g.rates.length - 1;
     ticks(g);
@@ -234,51 +237,3 @@ def interactive_section(grids: Sequence[Any]) -> tuple[str, str]:
     )
     script = _JS % {"size": SIZE, "pad": PAD, "floor": repr(LOG_FLOOR)}
     return f"<style>{_CSS}</style>{fragment}", script
-
-
-def lab_report(
-    records: Sequence[Any],
-    grids: Sequence[Any] = (),
-    *,
-    title: str = "lrkit lab: the learning rate, shown",
-    pngs: dict[str, bytes] | None = None,
-) -> Report:
-    """The lab report: a summary table, then per demo its claim, checks and figure, then the slider page.
-
-    Args:
-        records: lab demo records (``lrkit.lab.run_demo``).
-        grids: trajectory grids for the interactive section (none: no section).
-        title: the page title.
-        pngs: figures already rendered by name (the CLI writes them to files too); missing ones are drawn.
-
-    Returns:
-        A :class:`Report` ready to :meth:`~Report.write`.
-    """
-    from lrkit import __version__
-    from lrkit.lab import demos
-
-    report = Report(
-        title, subtitle=f"lrkit {__version__}; every number below is computed, seeded, in this run"
-    )
-    report.add_text(
-        "Each section reproduces one claim that learning-rate primers make, with the numbers that "
-        "prove it (checks) and a figure. The optimizers are NumPy kernels with torch.optim's exact updates."
-    )
-    report.add_table(
-        [[r.demo, r.claim, "yes" if r.holds() else "NO"] for r in records], ["demo", "claim", "holds"]
-    )
-    for i, r in enumerate(records, 1):
-        report.add_heading(f"{i}. {r.demo}")
-        report.add_text(r.claim)
-        report.add_html(f'<p class="meta">Source: {html.escape(demos[r.demo].source)}</p>')
-        report.add_table([[k, "yes" if v else "NO"] for k, v in r.checks().items()], ["check", "holds"])
-        png = (pngs or {}).get(r.demo)
-        if png is None:
-            fig = plot_demo(r)
-            png = figure_png(fig)
-            pyplot().close(fig)
-        report.add_figure(png, caption=f"{r.demo}: {r.claim}")
-    if grids:
-        fragment, script = interactive_section(grids)
-        report.add_html(fragment, script=script)
-    return report

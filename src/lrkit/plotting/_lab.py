@@ -173,14 +173,9 @@ def _warmup(r: Any) -> Any:
 
 
 def _adaptive(r: Any) -> Any:
-    fig, (a, b) = _panels(2)
-    for i, (name, eff) in enumerate(zip(r.names, r.effective_rates)):
-        a.plot(eff[:, 1], color=COLORS[i], label=f"{name}: flat axis")
-        a.plot(eff[:, 0], color=COLORS[i], ls=":", label=f"{name}: stiff axis")
-    a.set_yscale("log")
-    _finish(a, "step t (updates)", "effective per-parameter rate", legend=6, ncol=2)
-    plot_trajectories(r.problem, r.runs, labels=list(r.names), ax=b)
-    return fig
+    from lrkit.plotting._lab_adaptive import plot_adaptive
+
+    return plot_adaptive(r)
 
 
 def _local(r: Any) -> Any:
@@ -212,7 +207,7 @@ def _finder(r: Any) -> Any:
     from lrkit.plotting._finder import plot_finder
 
     fig, (a, b) = _panels(2)
-    plot_finder(r.finder, ax=a)
+    plot_finder(r.finder, ax=a, legend_loc="best")
     a.axvline(r.stability_limit, color="k", ls="--", lw=1)
     _loss_axes(b, [(f"lr = {lr:.3g}", run.gap()) for lr, run in zip(r.rates, r.runs)])
     b.set_title("training at suggestion / 100, suggestion, blow-up rate", fontsize=9)

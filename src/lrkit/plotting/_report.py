@@ -30,19 +30,20 @@ figure{margin:1em 0} figure img{max-width:100%;border:1px solid #dde3ea}
 figcaption{font-size:.9em;color:#555}
 table{border-collapse:collapse;margin:1em 0;font-size:.92em}
 th,td{border:1px solid #ccd5df;padding:.3em .6em;text-align:right}
-th{background:#eef3f8} td:first-child,th:first-child{text-align:left} td.text{text-align:left}
+th{background:#eef3f8} td:first-child,th:first-child{text-align:left} td.text,th.text{text-align:left}
 code,pre{background:#f3f5f7;padding:.1em .3em;border-radius:3px}
 .meta{color:#666;font-size:.85em}
 pre{padding:.6em .8em;overflow-x:auto;line-height:1.35} pre code{padding:0;background:none}
 .answer{border:2px solid #3b6ea5;border-radius:6px;padding:.4em 1.2em 1em;background:#f7fafd;margin:1em 0}
 .answer .rate{font-size:1.5em;margin:.4em 0} .answer h2{margin-top:1em}
-.sure-high{border-left:5px solid #3a9a4a;padding-left:.6em} .sure-medium{border-left:5px solid #d0a020;padding-left:.6em}
+.sure-high{border-left:5px solid #3a9a4a;padding-left:.6em}
+.sure-medium{border-left:5px solid #d0a020;padding-left:.6em}
 .sure-low,.sure-none{border-left:5px solid #c0392b;padding-left:.6em}
 .caveats{color:#555;font-size:.9em}
 details{margin:.8em 0;border:1px solid #dde3ea;border-radius:4px;padding:.3em .8em}
 summary{cursor:pointer;font-weight:600;color:#2a4f78}
 nav.toc{border:1px solid #dde3ea;border-radius:4px;padding:.3em 1em;background:#fafbfc}
-nav.toc ol{margin:.3em 0;columns:2} .lookfor{background:#f3f7ee;border-left:4px solid #3a9a4a;padding:.4em .8em}
+nav.toc h2{margin-top:.4em} .lookfor{background:#f3f7ee;border-left:4px solid #3a9a4a;padding:.4em .8em}
 """
 
 
@@ -100,11 +101,18 @@ class Report:
         Numbers (and strings that read as numbers, or ``-``) are right-aligned, other text left-aligned.
         """
 
-        def cell(v: Any) -> str:
-            text = f"{v:.4g}" if isinstance(v, float) else str(v)
-            return f'<td class="text">{html.escape(text)}</td>' if _is_prose(text) else f"<td>{html.escape(text)}</td>"
+        def text(v: Any) -> str:
+            return f"{v:.4g}" if isinstance(v, float) else str(v)
 
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+        def cell(v: Any) -> str:
+            t = text(v)
+            return f'<td class="text">{html.escape(t)}</td>' if _is_prose(t) else f"<td>{html.escape(t)}</td>"
+
+        # a column of prose gets a left-aligned header, like its cells
+        prose = [i == 0 or (bool(rows) and all(_is_prose(text(row[i])) or text(row[i]) == "" for row in rows))
+                 for i in range(len(headers))]
+        head = "".join(f'<th class="text">{html.escape(h)}</th>' if p else f"<th>{html.escape(h)}</th>"
+                       for h, p in zip(headers, prose))
         body = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in rows)
         self._parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 

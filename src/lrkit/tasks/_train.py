@@ -25,7 +25,6 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-import numpy as np
 import torch
 
 from lrkit.errors import LRKitError, RateConflictWarning, check_int, check_positive, unknown_name
@@ -67,7 +66,8 @@ def resolve_schedule(lr: float | None, schedule: Schedule | str | None, budget: 
     if schedule is None:
         rate = lr if lr is not None else default_lr
         if rate is None:
-            raise LRKitError("`lr` of train must be given when there is neither a schedule nor a default rate.")
+            raise LRKitError("`lr` of train must be given when there is neither a schedule nor a default "
+                             "rate.")
         return constant(rate)
     sched = parse(schedule)
     peak = peak_rate(sched, budget)
@@ -78,9 +78,10 @@ def resolve_schedule(lr: float | None, schedule: Schedule | str | None, budget: 
     if lr is None or peak == lr:
         return sched
     if rates_disagree(lr, peak):
-        warnings.warn(f"train: lr={lr:g} and the schedule's own peak {peak:g} (first {budget} steps) disagree; lr= "
-                      f"is used: the schedule's shape is rescaled {lr / peak:.3g}x to peak at {lr:g}. Leave lr "
-                      "out to run the schedule as written.", RateConflictWarning, stacklevel=3)
+        warnings.warn(f"train: lr={lr:g} and the schedule's own peak {peak:g} (first {budget} steps) "
+                      f"disagree; lr= is used: the schedule's shape is rescaled {lr / peak:.3g}x to peak at "
+                      f"{lr:g}. Leave lr out to run the schedule as written.", RateConflictWarning,
+                      stacklevel=3)
     return scale(sched, lr / peak)
 
 
@@ -185,7 +186,8 @@ def train(
         sched0 = parse(schedule) if schedule is not None else None
         if task_obj is not None:
             # the optimizer is built at the rate that runs first (the schedule sets it from then on)
-            build_lr = lr or (peak_rate(sched0, budget or task_obj.info.budget) if sched0 is not None else None)
+            horizon = budget or task_obj.info.budget
+            build_lr = lr or (peak_rate(sched0, horizon) if sched0 is not None else None)
             parts = task_obj.build(seed, optimizer=optimizer, lr=build_lr)
             opt_name = optimizer or task_obj.info.default_optimizer
             default_lr = task_obj.info.default_lr

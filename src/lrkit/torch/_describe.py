@@ -62,7 +62,8 @@ def describe_optimizer(optimizer: torch.optim.Optimizer) -> dict[str, Any]:
     """
     cls = type(optimizer)
     group = optimizer.param_groups[0]
-    hyper = {k: v for k, v in ((k, _plain(v)) for k, v in group.items() if k not in _SWITCHES) if v is not None}
+    plain = ((k, _plain(v)) for k, v in group.items() if k not in _SWITCHES)
+    hyper = {k: v for k, v in plain if v is not None}
     constructor = None
     if cls.__module__.startswith("torch.optim") and len(optimizer.param_groups) == 1:
         defaults = _defaults(cls)
@@ -88,7 +89,8 @@ def loader_batch_size(loader: Any) -> int | None:
 
     Example:
         >>> import torch
-        >>> loader_batch_size(torch.utils.data.DataLoader(list(range(10)), batch_size=4)), loader_batch_size([1])
+        >>> loader = torch.utils.data.DataLoader(list(range(10)), batch_size=4)
+        >>> loader_batch_size(loader), loader_batch_size([1])
         (4, None)
     """
     size = getattr(loader, "batch_size", None)

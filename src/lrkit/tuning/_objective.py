@@ -3,7 +3,7 @@
 Two kinds of target are tuned:
 
 * a **task** (a built-in name, a :class:`lrkit.tasks.Task`, or a protocol function
-  ``FUNC(seed) -> dict`` whose first parameter is named ``seed`` and the others have defaults): each trial trains
+  ``FUNC(seed) -> dict`` whose first parameter is named ``seed``, the others with defaults): each trial trains
   it with :func:`lrkit.tasks.train` at the sampled rate and schedule, evaluating
   every ``eval_every`` steps; each evaluation is reported to Optuna
   (``trial.report(metric, step)``) and a pruner decision stops the run;
@@ -209,6 +209,10 @@ def resolve_target(target: Any, *, budget: int | None, eval_every: int | None,
     return Target(name, metric, natural, budget, _task_run(task, metric, budget, every), task, every, check)
 
 
+_WHY_VAL = (" for tune: each trial is scored by its mean validation loss (return a held-out split as "
+            "val_loader, or tune an objective callable(params) that returns your own score)")
+
+
 def _protocol_check(build: Callable[[int], Any], name: str) -> Callable[[int], None]:
     """Build a protocol function once and check its parts and its validation split.
 
@@ -227,9 +231,6 @@ def _protocol_check(build: Callable[[int], Any], name: str) -> Callable[[int], N
                 parts = build(seed)
             except Exception as exc:  # the user's code: one line naming it
                 raise LRKitError(f"{owner} raised {type(exc).__name__}: {exc}") from exc
-            check_parts(parts, owner, need_val=True,
-                        why_val=" for tune: each trial is scored by its mean validation loss (return a held-out "
-                                "split as val_loader, or tune an objective callable(params) that returns your "
-                                "own score)")
+            check_parts(parts, owner, need_val=True, why_val=_WHY_VAL)
 
     return check

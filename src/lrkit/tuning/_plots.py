@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,8 @@ def plot_lr_scatter(result: TuneResult, ax: Any = None) -> Any:
         ax.scatter([result.best_lr], [result.best_value], marker="*", s=220, color="gold", edgecolors="k",
                    zorder=4, label="best")
     ax.set_xscale("log")
-    ax.set_xlim(*result.lr_range)
+    lo, hi = result.lr_range
+    ax.set_xlim(lo / 1.25, hi * 1.25)  # a trial at an end of the range is drawn whole
     ax.set_xlabel("peak learning rate")
     ax.set_ylabel(result.metric)
     ax.set_title("rate vs metric (hollow: pruned, x: diverged)")
@@ -116,12 +118,7 @@ def tune_report(result: TuneResult, path: str | Path | None = None) -> Report:
     r = Report(f"lrkit tune: {result.study_name}",
                f"storage {result.storage}; sampler {result.sampler}, pruner {result.pruner}; "
                + ", ".join(f"{k} {v}" for k, v in result.versions.items()))
-    r.add_heading("Best")
-    if result.best_schedule is None:
-        r.add_text("No trial completed yet.")
-    else:
-        r.add_table([[result.best_trial, result.best_lr, result.best_value, result.best_schedule]],
-                    ["trial", "peak lr", result.metric, "schedule"])
+    r.add_html(_answer(result))
     r.add_text(f"{result.n_complete} complete, {result.n_pruned} pruned, {result.n_failed} failed of "
                f"{result.n_trials} requested; {result.compute_steps} training steps in all. Rate range "
                f"{result.lr_range[0]:.3g}..{result.lr_range[1]:.3g} ({result.lr_source}).")
@@ -137,11 +134,40 @@ def tune_report(result: TuneResult, path: str | Path | None = None) -> Report:
     r.add_heading("Trials")
     r.add_table([[t["number"], t["state"] + (" (diverged)" if t["diverged"] else ""),
                   "" if t["value"] is None else t["value"], "" if t["lr"] is None else t["lr"],
-                  t["steps"] if t["steps"] is not None else "", t["schedule"] or ""] for t in result.trials],
-                ["trial", "state", result.metric, "lr", "steps", "schedule"])
+                  t["steps"] if t["steps"] is not None else "", t["schedule"] or "", t.get("error") or ""]
+                 for t in result.trials],
+                ["trial", "state", result.metric, "lr", "steps", "schedule", "why it failed"])
     if path is not None:
         r.write(path)
     return r
+
+
+def _answer(result: TuneResult) -> str:
+    """The page's first box: the best rate and schedule, and the code to run them."""
+    e = html.escape
+    if result.best_schedule is None:
+        return ('<div class="answer" id="answer"><p class="rate" id="best">No trial completed yet.</p>'
+                f"<p>{result.n_pruned} pruned, {result.n_failed} failed; see the trials below.</p></div>")
+    lo, hi = result.lr_range
+    edge = ""
+    if result.best_lr is not None and (result.best_lr < lo * _EDGE or result.best_lr > hi / _EDGE):
+        edge = ('<p class="sure-low">The best rate lies at the edge of the searched range '
+                f"{lo:.3g}..{hi:.3g}: the best may lie outside it; widen the range (space lr) and resume.</p>")
+    code = ("from lrkit.torch import LRScheduler\n\n"
+            f"# build the optimizer with lr={result.best_lr:.4g}, then:\n"
+            f'scheduler = LRScheduler(optimizer, "{result.best_schedule}")\n'
+            "# in the training loop, after each optimizer.step():\n#     scheduler.step()")
+    return ('<div class="answer" id="answer">'
+            f'<p class="rate">Best peak learning rate: <strong id="best-lr">{result.best_lr:.4g}</strong></p>'
+            f"<p>with {e(result.metric)} = <strong>{result.best_value:.4g}</strong> "
+            f"(trial {result.best_trial}, the best of {result.n_complete} completed).</p>{edge}"
+            f'<h2 id="next-step">Next step</h2><p>Train with the best schedule:</p>'
+            f'<pre><code id="best-schedule">{e(result.best_schedule)}</code></pre>'
+            f'<pre><code id="next-python">{e(code)}</code></pre></div>')
+
+
+#: A best rate within this factor of an end of the searched range sits at its edge.
+_EDGE = 1.25
 
 
 def _example_result() -> TuneResult:

@@ -27,7 +27,6 @@ worse than the finder alone (``docs/tuning.md``).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
