@@ -31,7 +31,7 @@ from lrkit.finder._default import valley_geometry
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._next_step import next_spec, round_rate
 
-__all__ = ["Advice", "advise", "TIGHT_SPREAD", "LOOSE_SPREAD", "RULE_WORDS", "SCHEDULE_WORDS"]
+__all__ = ["Advice", "advise", "TIGHT_SPREAD", "LOOSE_SPREAD", "RULE_WORDS", "SCHEDULE_WORDS", "FIGURE_WORDS"]
 
 #: An interval whose ends are within this factor (``hi / lo``) is a *tight* reading: the sweep's
 #: noise moves the suggestion by less than about +-20%, less than the rate can be set by hand.
@@ -48,6 +48,12 @@ RULE_WORDS: dict[str, str] = {
     "valley": "fastai's 'valley' rule: inside the longest stretch where the loss keeps falling",
     "minimum/10": "a tenth of the rate at the lowest loss (the classic rule of thumb)",
 }
+#: The finder report's figure, in words.
+FIGURE_WORDS = (
+    "Left, the whole sweep: grey dots are the loss of each batch as the rate grows, the blue line the "
+    "smoothed loss; the orange dot is the suggestion, hollow markers what other rules would pick. Right, "
+    "a zoom around the suggestion: the shaded band with dotted edges (and the error bar) is the interval."
+)
 #: The next step's schedule families, in words (the budget rule of :mod:`lrkit.finder._next_step`).
 SCHEDULE_WORDS: dict[str, str] = {
     "constant": "the rate held constant: a run this short gains most from the full rate",
@@ -85,7 +91,7 @@ class Advice:
         rule: the rule that gave ``lr``; ``rule_words`` what it does; ``why_rule`` why it was used.
         budget: the run length the next step is written for (``None``: unknown).
         schedule_spec: an lrkit spec for that run peaking at ``lr`` (``{total_steps}`` when unknown).
-        schedule_words: its shape in words.
+        schedule_words: its shape in words; ``next_step_words`` the sentence that introduces it.
         python: code to paste into a PyTorch script (optimizer and ``LRScheduler``).
         cli: the ``lrkit train`` line for a built-in task, else ``None``.
         caveats: what the sweep could not see.
@@ -102,6 +108,7 @@ class Advice:
     budget: int | None
     schedule_spec: str | None
     schedule_words: str | None
+    next_step_words: str | None
     python: str | None
     cli: str | None
     caveats: tuple[str, ...]
@@ -119,7 +126,7 @@ class Advice:
             out.append(f"rule: {self.rule} - {self.rule_words}")
             if self.why_rule:
                 out.append(f"why this rule: {self.why_rule}")
-            out.append(f"next step: train with this schedule ({self.schedule_words}):")
+            out.append(f"next step: {self.next_step_words}")
             out.append(f"  {self.schedule_spec}")
             if self.cli:
                 out.append(f"  {self.cli}")
@@ -239,7 +246,7 @@ def advise(result: Any, *, budget: int | None = None, task: str | None = None,
                           (result.reason, "see the plot"))
         words = f"{what[0].upper()}{what[1:]}; {todo}."
         return Advice(None, f"No suggestion: {what}.", optimizer, "none", words, result.rule, rule_words, why,
-                      budget, None, None, None, None, _caveats(result, policy)[1:])
+                      budget, None, None, None, None, None, _caveats(result, policy)[1:])
     lr = round_rate(result.suggestion, 3)
     spec = next_spec(lr, budget)
     level, words = _confidence(result, policy)
@@ -251,5 +258,9 @@ def advise(result: Any, *, budget: int | None = None, task: str | None = None,
     run = f"a run of {budget} updates" if budget is not None else "your run (set total_steps)"
     headline = f"Use a peak learning rate of {lr} for {optimizer}, with the schedule below for {run}."
     words_schedule = SCHEDULE_WORDS.get(spec.split("(", 1)[0], "")
+    length = (f"a run of {budget} updates" if budget is not None
+              else "a run of total_steps updates (fill in yours)")
+    next_words = (f"Train with this schedule, written for {length}: {words_schedule} (the schedule lrkit's "
+                  "tuner tries first for a run of this length).")
     return Advice(lr, headline, optimizer, level, words, result.rule, rule_words, why, budget, spec,
-                  words_schedule, python, cli, _caveats(result, policy))
+                  words_schedule, next_words, python, cli, _caveats(result, policy))

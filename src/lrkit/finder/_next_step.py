@@ -20,7 +20,7 @@ Measured on the tuning development set (``benchmarks/tune_dev.py``, ``BENCHMARKS
 Example:
     >>> next_schedule(0.02, 40)
     constant(lr=0.02)
-    >>> print(next_schedule(0.02, 300).to_spec().replace(" >> ", "\n"))  # wsd: warmup, hold, cool-down
+    >>> print(next_schedule(0.02, 300).to_spec().replace(" >> ", "\\n"))  # wsd: warmup, hold, cool-down
     linear(start=0.0002, end=0.02, steps=15)
     constant(lr=0.02, steps=225)
     linear(start=0.02, end=0.0002, steps=60)

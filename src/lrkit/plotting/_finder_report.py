@@ -11,6 +11,7 @@ import html
 from pathlib import Path
 from typing import Any
 
+from lrkit.finder._advice import FIGURE_WORDS, RULE_WORDS
 from lrkit.plotting._finder import plot_finder
 from lrkit.plotting._mpl import pyplot
 from lrkit.plotting._report import Report
@@ -19,11 +20,6 @@ __all__ = ["finder_report"]
 
 _SETTINGS = ("start", "end", "num_steps", "mode", "loss", "accumulation_steps", "amp", "amp_skipped_steps",
              "repeats", "batches_used", "loader_passes", "world_size", "snapshot", "rule_requested")
-_FIGURE_CAPTION = (
-    "Left, the whole sweep: grey dots are the loss of each batch as the rate grows, the blue line the "
-    "smoothed loss; the orange dot is the suggestion, hollow markers what other rules would pick. Right, "
-    "a zoom around the suggestion: the shaded band with dotted edges (and the error bar) is the interval."
-)
 
 
 def _e(text: Any) -> str:
@@ -38,8 +34,6 @@ def _answer(advice: Any, result: Any) -> str:
                 f'<p class="{sure}" id="confidence"><strong>What to do:</strong> '
                 f"{_e(advice.confidence_words)}</p>"
                 "</div>")
-    run = (f"a run of {advice.budget} updates" if advice.budget is not None
-           else "a run of <code>total_steps</code> updates (fill in yours)")
     parts = [
         '<div class="answer" id="answer">',
         f'<p class="rate">Suggested peak learning rate: <strong id="suggestion">{_e(advice.lr)}</strong></p>',
@@ -47,8 +41,7 @@ def _answer(advice: Any, result: Any) -> str:
         f'<p class="{sure}" id="confidence"><strong>How sure: {_e(advice.confidence)}.</strong> '
         f"{_e(advice.confidence_words)}</p>",
         '<h2 id="next-step">Next step</h2>',
-        f"<p>Train with this schedule, written for {run}: {_e(advice.schedule_words)} (the schedule "
-        "lrkit's tuner tries first for a run of this length).</p>",
+        f"<p>{_e(advice.next_step_words)}</p>",
         f'<pre><code id="next-spec">{_e(advice.schedule_spec)}</code></pre>',
         "<p>In a PyTorch script:</p>",
         f'<pre><code id="next-python">{_e(advice.python)}</code></pre>',
@@ -109,14 +102,12 @@ def finder_report(result: Any, path: str | Path | None = None, *, budget: int | 
                              f"stopped: {result.stop_reason}")
     report.add_html(_answer(advice, result))
     fig = plot_finder(result)
-    report.add_figure(fig, caption=_FIGURE_CAPTION, alt="the range test: loss against learning rate")
+    report.add_figure(fig, caption=FIGURE_WORDS, alt="the range test: loss against learning rate")
     pyplot().close(fig)
     how = (f"<p><strong>{_e(result.rule)}</strong>: {_e(advice.rule_words)}.</p>"
            + (f"<p>Why this rule: {_e(advice.why_rule)}.</p>" if advice.why_rule else "")
            + f'<p class="meta">The rule\'s own account: {_e(result.reason)}</p>')
     report.add_html(_details("How the rate was read from the curve", how, "rule"))
-    from lrkit.finder._advice import RULE_WORDS
-
     rows = [[k + (" (used)" if k == result.rule else ""), "-" if v is None else f"{v:.3g}",
              RULE_WORDS.get(k, "")] for k, v in (result.suggestions or {}).items()]
     report.add_html(_details("What the other rules would pick on the same sweep",
