@@ -42,7 +42,8 @@ def plot_diagnosis(diagnosis: Any, losses: Any, *, steps: Any = None, lrs: Any =
     if x.shape != y.shape:
         raise LRKitError(f"`steps` of plot_diagnosis must have {y.size} entries like `losses`; got {x.size}.")
     plt = pyplot()
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(11.0, 4.6), layout="constrained")
+    given = ax is not None
+    fig, ax = (ax.figure, ax) if given else plt.subplots(figsize=(11.0, 4.8), layout="constrained")
     ok = np.isfinite(y)
     handles = ax.plot(x[ok], y[ok], "-", color="#2a6fb0", lw=1.2, label="training loss")
     if np.any(~ok):
@@ -65,9 +66,12 @@ def plot_diagnosis(diagnosis: Any, losses: Any, *, steps: Any = None, lrs: Any =
         handles += twin.plot(x, r, "--", color="0.35", lw=1.2, label="learning rate (right axis)")
         twin.set_ylabel("learning rate")
         top = float(np.nanmax(r)) if np.isfinite(r).any() else 1.0
-        twin.set_ylim(0.0, 1.1 * top if top > 0 else 1.0)
+        twin.set_ylim(0.0, 1.25 * top if top > 0 else 1.0)
     ax.set_title(f"{diagnosis.verdict} (confidence {diagnosis.confidence:.2f})", fontsize=11)
-    ax.legend(handles=handles, fontsize=9, loc="best", framealpha=0.9)
+    if given:
+        ax.legend(handles=handles, fontsize=9, loc="best", framealpha=0.9)
+    else:  # below the axes: the rate's axis draws over anything inside them
+        fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=9, frameon=False)
     return fig
 
 

@@ -132,11 +132,13 @@ def tune_report(result: TuneResult, path: str | Path | None = None) -> Report:
         r.add_table(sorted(result.importances.items(), key=lambda kv: -kv[1]), ["parameter", "importance"])
     r.add_text(result.importance_note)
     r.add_heading("Trials")
+    failed = any(t.get("error") for t in result.trials)  # the column only when a trial failed
     r.add_table([[t["number"], t["state"] + (" (diverged)" if t["diverged"] else ""),
                   "" if t["value"] is None else t["value"], "" if t["lr"] is None else t["lr"],
-                  t["steps"] if t["steps"] is not None else "", t["schedule"] or "", t.get("error") or ""]
-                 for t in result.trials],
-                ["trial", "state", result.metric, "lr", "steps", "schedule", "why it failed"])
+                  t["steps"] if t["steps"] is not None else "", t["schedule"] or ""]
+                 + ([t.get("error") or ""] if failed else []) for t in result.trials],
+                ["trial", "state", result.metric, "lr", "steps", "schedule"]
+                + (["why it failed"] if failed else []))
     if path is not None:
         r.write(path)
     return r
@@ -152,7 +154,8 @@ def _answer(result: TuneResult) -> str:
     edge = ""
     if result.best_lr is not None and (result.best_lr < lo * _EDGE or result.best_lr > hi / _EDGE):
         edge = ('<p class="sure-low">The best rate lies at the edge of the searched range '
-                f"{lo:.3g}..{hi:.3g}: the best may lie outside it; widen the range (space lr) and resume.</p>")
+                f"{lo:.3g}..{hi:.3g}: the best may lie outside it; widen the range (space lr) and "
+                "resume.</p>")
     code = ("from lrkit.torch import LRScheduler\n\n"
             f"# build the optimizer with lr={result.best_lr:.4g}, then:\n"
             f'scheduler = LRScheduler(optimizer, "{result.best_schedule}")\n'
