@@ -25,6 +25,7 @@ import json
 import math
 import os
 import time
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -78,7 +79,8 @@ def run_one(name: str, lr: float, seed: int, schedule: str | None = None) -> Run
     import torch
 
     from lrkit import zoo
-    from lrkit.tasks import train
+    from lrkit import RateConflictWarning
+    from lrkit.tasks import resolve_schedule, train
 
     torch.set_num_threads(1)
     w = zoo.get(name)
@@ -90,8 +92,15 @@ def run_one(name: str, lr: float, seed: int, schedule: str | None = None) -> Run
         grads = [p.grad for p in step["model"].parameters() if p.grad is not None]
         norms.append(float(torch.nn.utils.get_total_norm(grads)) if grads else 0.0)
 
+    if schedule is not None:
+        # ``schedule`` is a shape and ``lr`` its peak: the level sweep of lrkit's rate rule, so the
+        # rule's warning that the two rates differ is expected here and not shown.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RateConflictWarning)
+            shaped = resolve_schedule(lr, schedule, info.budget)
     start = time.process_time()
-    r = train(w, lr=lr, seed=seed, schedule=schedule, eval_every=max(1, info.budget // EVAL_POINTS),
+    r = train(w, lr=lr if schedule is None else None, seed=seed,
+              schedule=None if schedule is None else shaped, eval_every=max(1, info.budget // EVAL_POINTS),
               callbacks=[grad_norm])
     cpu = time.process_time() - start
     raw = float(r.metric)
