@@ -12,7 +12,8 @@ MIN_NEIGHBOURS = FinderPolicy().min_neighbours
 
 
 def _reference_loess(x, y, h):
-    """Non-robust local-linear fit at each point, by numpy.polyfit with tricube weights."""
+    """Non-robust local-linear fit at each point, by numpy.polyfit with tricube weights, held within the
+    range of the losses with a positive weight."""
     out = []
     for xi in x:
         d = np.sort(np.abs(x - xi))
@@ -21,7 +22,7 @@ def _reference_loess(x, y, h):
         keep = w > 0
         # polyfit weights multiply the residuals, so pass sqrt(w) for weighted least squares.
         coef = np.polyfit(x[keep] - xi, y[keep], 1, w=np.sqrt(w[keep]))
-        out.append(coef[-1])
+        out.append(np.clip(coef[-1], y[keep].min(), y[keep].max()))  # held within the data it fits
     return np.array(out)
 
 

@@ -51,11 +51,19 @@ def test_decision_is_invariant_to_affine_changes_of_the_loss(a, c, seed):
     assert divergence_index(y) == divergence_index(a * y + a * c)
 
 
+#: A rebound depth no loss reaches: the offline cut is then the stop rule's alone.
+NO_REBOUND = FinderPolicy(rebound_depth=1e9)
+
+
 def test_negative_losses_diverge_like_positive_ones():
     lrs = np.geomspace(1e-6, 10.0, 100)
     y = synthetic.curve(lrs, noise=0.0)
-    assert divergence_index(y) == divergence_index(y - 10.0) == divergence_index(y - 1e3)
-    assert lrs[divergence_index(y)] > 1e-1  # past the blow-up (1e-1), not earlier
+    for policy in (FinderPolicy(), NO_REBOUND):
+        cut = divergence_index(y, policy=policy)
+        assert cut == divergence_index(y - 10.0, policy=policy) == divergence_index(y - 1e3, policy=policy)
+    assert lrs[divergence_index(y, policy=NO_REBOUND)] > 1e-1  # past the blow-up (1e-1), not earlier
+    # The rebound (half the progress undone, twice in a row) ends the curve on the blow-up's flank.
+    assert 1e-2 < lrs[divergence_index(y)] <= lrs[divergence_index(y, policy=NO_REBOUND)]
 
 
 def test_offline_matches_online_on_random_curves():
@@ -63,15 +71,20 @@ def test_offline_matches_online_on_random_curves():
     for _ in range(50):
         y = np.cumsum(rng.standard_normal(60)) * rng.uniform(0.01, 10)
         on = _online(y.tolist())
-        off = divergence_index(y)
+        off = divergence_index(y, policy=NO_REBOUND)
         # Offline, the cut moves back over the unstable run that led to the stop.
         assert (on is None and off is None) or off <= on - 1
+        # A rebound can only end the curve earlier.
+        cut = divergence_index(y)
+        assert cut == off or (cut is not None and (off is None or cut < off))
 
 
 def test_threshold_controls_how_far_it_lets_the_loss_rise():
     lrs = np.geomspace(1e-6, 10.0, 200)
     y = synthetic.curve(lrs, noise=0.0)
-    cut = [divergence_index(y, policy=FinderPolicy(diverge_threshold=tau)) for tau in (1.0, 2.0, 8.0)]
+    cut = [divergence_index(y, policy=NO_REBOUND.replace(diverge_threshold=tau)) for tau in (1.0, 2.0, 8.0)]
+    assert cut[0] < cut[1] < cut[2]
+    cut = [divergence_index(y, policy=FinderPolicy(rebound_depth=rho)) for rho in (0.25, 0.5, 1.0)]
     assert cut[0] < cut[1] < cut[2]
 
 

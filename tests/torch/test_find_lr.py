@@ -426,3 +426,20 @@ def test_the_result_names_the_optimizer_and_batch_size_it_is_for() -> None:
     two = torch.optim.SGD([{"params": [model.weight]}, {"params": [model.bias], "lr": 0.1}], lr=0.01)
     res2 = find_lr(model, two, mse, loader, sweep=Sweep(start=1e-5, end=1.0, num_steps=20), interval=False)
     assert res2.meta["optimizer"]["constructor"] is None and res2.meta["optimizer"]["param_groups"] == 2
+
+
+def test_the_new_user_digits_sweep_suggests_below_its_first_blow_up() -> None:
+    """Issue 13: every default on an MLP 64-128-10 on load_digits with Adam suggested 0.168, past the
+    spike that starts near 0.07, and the smoothed cross-entropy went down to -0.27."""
+    from sklearn.datasets import load_digits
+
+    torch.manual_seed(0)
+    X, y = load_digits(return_X_y=True)
+    data = torch.utils.data.TensorDataset(torch.tensor(X / 16, dtype=torch.float32), torch.tensor(y))
+    loader = torch.utils.data.DataLoader(data, batch_size=64, shuffle=True)
+    model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
+    res = find_lr(model, torch.optim.Adam(model.parameters()), nn.functional.cross_entropy, loader)
+    finite = np.isfinite(res.smoothed)
+    assert res.smoothed[finite].min() >= res.losses[np.isfinite(res.losses)].min()
+    assert res.suggestion < 0.05
+    assert "-0." not in res.reason

@@ -19,7 +19,9 @@ import numpy as np
 from lrkit.errors import LRKitError
 from lrkit.finder._default import VALLEY_RULES, edge_weight
 from lrkit.finder._policy import FinderPolicy
-from lrkit.finder._smooth import _SINGULAR, _kernel_geometry, _solve_line, _tricube, bandwidths
+from lrkit.finder._smooth import (
+    _SINGULAR, _kernel_geometry, _solve_line, _support_range, _tricube, bandwidths,
+)
 from lrkit.finder._stop import _noise_rows, divergence_rows, _median_of_three
 from lrkit.finder._suggestion import MIN_POINTS, ROUNDING_ULPS
 
@@ -87,6 +89,7 @@ def smooth_rows(
     # weights are finite and >= 0, inside is 0 or 1), and the first product is per grid.
     kernel = _tricube(dx / h[:, None]) * inside
     sums = np.empty((5,) + y.shape)
+    lo, hi = np.empty(y.shape), np.empty(y.shape)
     # Blocks of rows whose (rows, n, width) temporaries stay cache-sized (256 KiB each).
     step = max(1, _BLOCK_ELEMENTS // (n * width))
     for a in range(0, y.shape[0], step):
@@ -98,7 +101,8 @@ def smooth_rows(
         wdx = w * dx  # the 1-D code's w * dx * dx and w * dx * yy are (w * dx) * ...
         sums[:, block] = (w.sum(axis=-1), wdx.sum(axis=-1), (wdx * dx).sum(axis=-1),
                           (w * yy).sum(axis=-1), (wdx * yy).sum(axis=-1))
-    return _solve_line(*sums, robust_w, y)
+        lo[block], hi[block] = _support_range(w, yy)
+    return _solve_line(*sums, robust_w, y, lo, hi)
 
 
 def half_depth_rows(

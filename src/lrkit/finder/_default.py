@@ -33,10 +33,12 @@ class Valley:
 
     Attributes:
         x_fast: where the smoothed loss, falling, crosses half depth.
-        x_edge: where it crosses half depth again, rising (or the last usable point).
+        x_edge: where it crosses half depth again, rising, or the last usable point (before a
+            rebound, the blow-up or a non-finite loss, or the sweep's end).
         x_min: where it is lowest.
         top: the starting level :math:`\\hat y_{top}`; ``bottom``: the minimum.
-        edge_seen: whether the rise back to half depth was observed.
+        edge_seen: whether the rise was observed: in the smooth, or as the rebound, blow-up or
+            non-finite loss that ended the curve (False when the sweep ended still low).
         signal: the drop in units of the batch-noise SD (below the policy's
             ``weak_sigmas`` the suggestion is flagged as weak).
     """
@@ -110,15 +112,18 @@ def valley_geometry(lrs: object, losses: object, *, policy: FinderPolicy = Finde
     down = np.flatnonzero((ys[left_top:i_min] >= half) & (ys[left_top + 1 : i_min + 1] < half))
     x_fast = _crossing(x, ys, left_top + int(down[0]), half)
     up = np.flatnonzero((ys[i_min:-1] < half) & (ys[i_min + 1 :] >= half))
-    edge_seen = up.size > 0
-    x_edge = _crossing(x, ys, i_min + int(up[0]), half) if edge_seen else float(x[-1])
+    # The rise is seen in the smooth, or in the losses that ended the curve (a rebound, the
+    # blow-up, a non-finite loss); then the last usable rate is the edge.
+    edge_seen = up.size > 0 or stop is not None or bool(cut)
+    x_edge = _crossing(x, ys, i_min + int(up[0]), half) if up.size else float(x[-1])
     return Valley(x_fast, x_edge, float(x[i_min]), top, bottom, edge_seen, float(drop0 / max(sigma, tiny)))
 
 
 def half_depth(lrs: object, losses: object, *, policy: FinderPolicy = FinderPolicy()) -> Suggestion:
     """lrkit's default rule: one third of the way across the loss valley at half depth, in log-LR.
 
-    1. Keep the finite losses before divergence and smooth them without lag
+    1. Keep the finite losses before divergence or a rebound
+       (:func:`~lrkit.finder.divergence_index`) and smooth them without lag
        (:func:`~lrkit.finder.smooth`: local-linear regression in log-LR).
     2. The valley's depth runs from the starting level :math:`\\hat y_{top}`
        (median of the smoothed points before the minimum in the top 10% of the
@@ -127,8 +132,9 @@ def half_depth(lrs: object, losses: object, *, policy: FinderPolicy = FinderPoli
     3. :math:`x_{fast}`: where the smoothed loss first falls through
        :math:`\\hat y_{1/2}` after leaving its starting level;
        :math:`x_{edge}`: where it first climbs back through it after the minimum
-       (or the last usable point if the loss jumped straight to NaN or the sweep
-       ended first). Both are interpolated linearly in :math:`x = \\log_{10}\\eta`.
+       (or the last usable point if the curve ended first: at a rebound, the blow-up,
+       a non-finite loss, or the sweep's end). Both are interpolated linearly in
+       :math:`x = \\log_{10}\\eta`.
     4. Suggest
 
        .. math::  \\log_{10}\\eta^* = x_{fast} + w\\,(x_{edge} - x_{fast}), \\qquad w = 1/3
@@ -212,7 +218,7 @@ def _across(lrs: object, losses: object, rule: str, what: str, policy: FinderPol
     x_star = v.x_fast + edge_weight(rule, policy) * (v.x_edge - v.x_fast)
     note = ""
     if not v.edge_seen:
-        note = "; the loss never rose back to half depth, so the edge is the last usable rate"
+        note = "; the loss never rose back to half depth, so the edge is the last rate of the sweep"
     if v.signal < policy.weak_sigmas:
         note += (
             f"; weak signal: the drop is only {v.signal:.1f} noise SDs "

@@ -69,6 +69,10 @@ class FinderPolicy(Policy):
     level_floor: float = tuned(
         1e-6, "a floor of the bar's scale, relative to the loss level, for noiseless curves that have "
         "not moved yet: far below any real curve's variation", _STOP, positive)
+    rebound_depth: float = tuned(
+        0.5, "two losses in a row that undo this fraction of the progress (after a descent beyond the "
+        "noise) end the curve the rules read: past a blow-up the weights and optimizer state are damaged, "
+        "so a recovery there says nothing about a constant rate", _STOP, positive)
     # -- the half-depth valley rules (default, falling) ------------------------------------------
     flat_sigmas: float = tuned(
         2.0, "a drop below this many batch-noise SDs is a flat curve (no suggestion): pure noise "

@@ -48,12 +48,13 @@ def _kernel_geometry(x: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def _solve_line(
     s0: np.ndarray, s1: np.ndarray, s2: np.ndarray, t0: np.ndarray, t1: np.ndarray,
-    robust: np.ndarray, y: np.ndarray,
+    robust: np.ndarray, y: np.ndarray, lo: np.ndarray, hi: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each local line's intercept and its point's leverage from the weighted sums.
+    """Each local line's intercept, kept within its data, and its point's leverage, from the weighted sums.
 
-    ``s_k = sum_j w_j dx_j^k`` and ``t_k = sum_j w_j dx_j^k y_j``; element-wise, so it
-    serves one curve (:func:`_local_linear`) and many rows (``lrkit.finder._batch``) alike.
+    ``s_k = sum_j w_j dx_j^k`` and ``t_k = sum_j w_j dx_j^k y_j``; ``lo`` and ``hi`` are the least
+    and greatest loss with a positive weight in each fit. Element-wise, so it serves one curve
+    (:func:`_local_linear`) and many rows (``lrkit.finder._batch``) alike.
     """
     det = s0 * s2 - s1 * s1
     # A window whose points all share one x (or carry one point's weight) has no
@@ -62,7 +63,10 @@ def _solve_line(
     safe_det = np.where(well_posed, det, 1.0)
     line = (s2 * t0 - s1 * t1) / safe_det
     mean = t0 / np.where(s0 > 0, s0, 1.0)
-    out = np.where(well_posed, line, mean)
+    # A line fitted to lopsided weights (a spike's neighbours down-weighted on one side) can
+    # extrapolate beyond every loss it was fitted to: a smoothed cross-entropy below zero. The
+    # fit is a weighted average of those losses in spirit, so it is held within their range.
+    out = np.clip(np.where(well_posed, line, mean), lo, hi)
     safe_s0 = np.where(s0 > 0, s0, 1.0)
     lev = np.where(well_posed, robust * s2 / safe_det, robust / safe_s0)
     return np.where(s0 > 0, out, y), np.where(s0 > 0, lev, 1.0)
@@ -85,7 +89,14 @@ def _local_linear(
     s2 = (w * dx * dx).sum(axis=1)
     t0 = (w * yy).sum(axis=1)
     t1 = (w * dx * yy).sum(axis=1)
-    return _solve_line(s0, s1, s2, t0, t1, robust, y)
+    lo, hi = _support_range(w, yy)
+    return _solve_line(s0, s1, s2, t0, t1, robust, y, lo, hi)
+
+
+def _support_range(w: np.ndarray, yy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The least and greatest loss with a positive weight in each fit (last axis); inf, -inf for none."""
+    held = w > 0
+    return np.where(held, yy, np.inf).min(axis=-1), np.where(held, yy, -np.inf).max(axis=-1)
 
 
 def _spike_weights(y: np.ndarray, cut: float) -> np.ndarray:
@@ -163,7 +174,10 @@ def smooth(
     :math:`\\delta_j` are bisquare
     robustness weights (Cleveland 1979) judged against a running 3-point
     median, so a single bad batch does not bend the curve while the blow-up, a
-    run of rising points, is kept. The window is centred, so a straight line is
+    run of rising points, is kept. Each fitted value is held within the least and
+    greatest loss that carries weight in its fit: where the robustness weights leave
+    a lopsided window (an oscillating blow-up), a line could otherwise extrapolate past
+    every loss it saw, and the smooth of a non-negative loss would go below zero. The window is centred, so a straight line is
     reproduced exactly and a feature is never shifted to later steps, unlike
     the EMA of other finders. The bandwidth is in decades, not points, so the
     smoothed curve does not change when the sweep is made longer or starts

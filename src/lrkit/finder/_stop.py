@@ -42,7 +42,7 @@ from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._smooth import noise_scale
 from lrkit.stats import MAD_TO_SIGMA, difference_scale
 
-__all__ = ["DivergenceMonitor", "divergence_index", "divergence_rows"]
+__all__ = ["DivergenceMonitor", "divergence_index", "divergence_rows", "rebound_rows"]
 
 
 class DivergenceMonitor:
@@ -163,7 +163,12 @@ def divergence_index(losses: np.ndarray, *, policy: FinderPolicy = FinderPolicy(
     from there the cut moves back over the run of losses above the bar (gaps of
     one point allowed), because an unstable loss oscillates - a step far above
     the bar is often followed by one far *below* the true curve, which must
-    not be read as the minimum.
+    not be read as the minimum. The curve before that ends earlier still at its
+    first *rebound* (:func:`rebound_rows`): a blow-up that the loss recovers from
+    before the stop rule fires. Past a blow-up the weights and the optimizer's
+    state (momentum, Adam's moments) are damaged, so a recovery at a higher rate
+    is a recovery from that damage, not evidence that a constant run at that rate
+    trains well, and a deeper second valley there must never be read as the minimum.
 
     Args:
         losses: the sweep's losses (a non-finite one ends the sweep).
@@ -176,6 +181,8 @@ def divergence_index(losses: np.ndarray, *, policy: FinderPolicy = FinderPolicy(
         11
         >>> divergence_index([-5, -5, -6, -7, -8, -8]) is None
         True
+        >>> divergence_index([5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 4, 3, 2, 1, 1, 3, 3, 1, 0.5, 0.5])  # a rebound
+        15
     """
     y = np.asarray(losses, dtype=np.float64)
     bad = np.flatnonzero(~np.isfinite(y))
@@ -185,9 +192,9 @@ def divergence_index(losses: np.ndarray, *, policy: FinderPolicy = FinderPolicy(
         if monitor.update(v):
             end = i - 1
             break
-    if end is None:
-        return None
-    return _cut_back(end, monitor.above)
+    cut = None if end is None else _cut_back(end, monitor.above)
+    rebound = int(rebound_rows(y[None, : y.size if cut is None else cut], policy=policy)[0])
+    return cut if rebound < 0 else rebound
 
 
 def _cut_back(end: int, above: list[bool] | np.ndarray) -> int:
@@ -258,16 +265,8 @@ def divergence_rows(losses: np.ndarray, *, policy: FinderPolicy = FinderPolicy()
     if n <= warmup:  # a stop needs two judged losses, the first at index warmup - 1
         return out
     tau = policy.diverge_threshold
-    med = y.copy()
-    med[:, 1] = (y[:, 0] + y[:, 1]) / 2
-    med[:, 2:] = _median_of_three(y[:, :-2], y[:, 1:-1], y[:, 2:])
-    best = np.minimum.accumulate(med, axis=1)
-    head = y[:, :warmup]
-    start = _median_rows(head)[:, None]
-    plateau = (MAD_TO_SIGMA * _median_rows(np.abs(head - start)))[:, None]
-    floor = policy.level_floor * np.maximum(np.abs(start), np.abs(best))
+    best, start, plateau, floor, d2 = _levels_rows(y, policy)
     cheap = best + tau * np.maximum(np.maximum(start - best, sigmas * plateau), floor)
-    d2 = np.diff(y, n=2, axis=1)  # a prefix's second differences are a prefix of these
 
     def full_bar(rows: np.ndarray, j: int) -> np.ndarray:
         sigma = np.maximum(_noise_rows(y[rows, : j + 1], d2[rows, : j - 1]), plateau[rows, 0])
@@ -292,4 +291,78 @@ def divergence_rows(losses: np.ndarray, *, policy: FinderPolicy = FinderPolicy()
         running[stopped] = False
         if not running.any():
             break
+    # The curve before each stop ends earlier still at its first rebound (rows grouped by length).
+    lengths = np.where(out >= 0, out, n)
+    for m in np.unique(lengths).tolist():
+        rows = np.flatnonzero(lengths == m)
+        rebound = rebound_rows(y[rows, :m], policy=policy)
+        out[rows] = np.where(rebound >= 0, rebound, out[rows])
+    return out
+
+
+def _levels_rows(
+    y: np.ndarray, policy: FinderPolicy
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The monitor's levels for every row and step: ``(best, start, plateau, floor, d2)``.
+
+    ``best`` is the running minimum of the running median of three, ``start`` and ``plateau``
+    the median and MAD-scale of the first ``stop_warmup`` losses (columns), ``floor`` the
+    level floor, and ``d2`` the rows' second differences (a prefix's are a prefix of these).
+    """
+    med = y.copy()
+    med[:, 1] = (y[:, 0] + y[:, 1]) / 2
+    med[:, 2:] = _median_of_three(y[:, :-2], y[:, 1:-1], y[:, 2:])
+    best = np.minimum.accumulate(med, axis=1)
+    head = y[:, : policy.stop_warmup]
+    start = _median_rows(head)[:, None]
+    plateau = (MAD_TO_SIGMA * _median_rows(np.abs(head - start)))[:, None]
+    floor = policy.level_floor * np.maximum(np.abs(start), np.abs(best))
+    return best, start, plateau, floor, np.diff(y, n=2, axis=1)
+
+
+def rebound_rows(losses: np.ndarray, *, policy: FinderPolicy = FinderPolicy()) -> np.ndarray:
+    """Where each row's first rebound begins, ``-1`` where it has none: the end of the curve to read.
+
+    With the monitor's levels (starting level :math:`y_0`, best level :math:`b_i`, floor) and
+    the batch noise :math:`\\hat\\sigma` of the whole row (the larger of
+    :func:`~lrkit.finder.noise_scale` and the starting plateau's MAD: offline, the whole curve
+    is known, and a prefix's few differences would underestimate it early on), a loss is
+    *above the rebound bar* when the curve has already fallen beyond its noise,
+    :math:`y_0 - b_i > k\\hat\\sigma`, and
+
+    .. math::  y_i > b_i + \\max\\bigl(\\rho\\,(y_0 - b_i),\\; k\\hat\\sigma,\\; \\text{floor}_i\\bigr)
+
+    with :math:`\\rho` the policy's ``rebound_depth`` and :math:`k` its ``noise_sigmas``:
+    the loss has undone a fraction :math:`\\rho` of its progress and cleared the noise. Two
+    such losses in a row are a rebound (one bad batch is not), and the curve is cut back
+    over the run above the bar (gaps of one point allowed), as for divergence. Before any
+    descent beyond the noise nothing is a rebound: a rise on the starting plateau is noise
+    or the blow-up, which the stop rule judges. Every term moves with ``a * loss + c``.
+
+    Args:
+        losses: an ``(r, n)`` array of finite losses, one curve per row (before any stop).
+        policy: ``rebound_depth``, ``noise_sigmas``, ``stop_warmup``, ``level_floor``.
+
+    Returns:
+        An ``int64`` array of ``r`` cut indices, ``-1`` where a row has no rebound.
+
+    Example:
+        >>> y = np.array([[5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 4, 3, 2, 1, 1, 3, 3, 1, 0.5, 0.5]])
+        >>> rebound_rows(y).tolist(), rebound_rows(y, policy=FinderPolicy(rebound_depth=0.6)).tolist()
+        ([15], [-1])
+    """
+    y = np.asarray(losses, dtype=np.float64)
+    r, n = y.shape
+    out = np.full(r, -1, dtype=np.int64)
+    warmup, k, rho = policy.stop_warmup, policy.noise_sigmas, policy.rebound_depth
+    if n <= warmup:
+        return out
+    best, start, plateau, floor, d2 = _levels_rows(y, policy)
+    sigma = np.maximum(_noise_rows(y, d2), plateau[:, 0])[:, None]
+    depth = start - best
+    above = (depth > k * sigma) & (y > best + np.maximum(np.maximum(rho * depth, k * sigma), floor))
+    above[:, :warmup] = False
+    pairs = above[:, 1:] & above[:, :-1]
+    for i in np.flatnonzero(pairs.any(axis=1)).tolist():
+        out[i] = _cut_back(int(np.argmax(pairs[i])), above[i])
     return out
