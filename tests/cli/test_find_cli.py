@@ -34,6 +34,21 @@ SCRIPT = textwrap.dedent(
 
     def not_a_dict(seed):
         return 42
+
+    def no_optimizer(seed):
+        parts = build(seed)
+        del parts["optimizer"]
+        return parts
+
+    def no_loss(seed):
+        parts = build(seed)
+        del parts["loss_fn"]
+        return parts
+
+    def misfit(seed):  # batches of 3 features for a model of 4
+        parts = build(seed)
+        parts["train_loader"] = [(torch.randn(16, 3), torch.randn(16)) for _ in range(4)]
+        return parts
     """
 )
 
@@ -97,6 +112,9 @@ def test_user_script(tmp_path: Path) -> None:
         (["--script", "{dir}/mytask.py:nothing"], "`--script` function 'nothing' is not defined"),
         (["--script", "{dir}/mytask.py:not_a_dict"], "must return a dict with the keys model, optimizer, loss_fn"),
         (["--script", "{dir}/broken.py:build"], "failed to import: ZeroDivisionError"),
+        (["--script", "{dir}/mytask.py:no_optimizer"], "must return the keys ['optimizer']"),
+        (["--script", "{dir}/mytask.py:no_loss"], "must return the keys ['loss_fn']"),
+        (["--script", "{dir}/mytask.py:misfit"], "the first update of find_lr failed (RuntimeError: mat1"),
         (["--task", "digits-mlp", "--script", "{dir}/mytask.py:build"], "exclusive"),
         (["--script", "{dir}/mytask.py:build", "--optimizer", "adam"], "built-in tasks only"),
         (["--val", "--script", "{dir}/mytask.py:build"], "`--val` needs a val_loader"),
@@ -112,3 +130,48 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path: Path, args: list[str], nee
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     assert needle in lines[0]
     assert not (tmp_path / "out" / "finder.json").exists()
+
+
+NO_SIGNAL = textwrap.dedent(
+    """
+    import torch
+
+    def _parts(seed, loss_fn):
+        g = torch.Generator().manual_seed(seed)
+        X, y = torch.randn(1024, 8, generator=g), torch.randn(1024, generator=g)
+        model = torch.nn.Linear(8, 1)
+        torch.nn.init.zeros_(model.weight), torch.nn.init.zeros_(model.bias)
+        return {"model": model, "optimizer": torch.optim.SGD(model.parameters(), lr=0.1),
+                "loss_fn": loss_fn, "train_loader": [(X[i:i + 64], y[i:i + 64]) for i in range(0, 1024, 64)]}
+
+    def noise(seed):  # nothing to learn, but the loss blows up at large rates
+        return _parts(seed, lambda out, t: ((out.squeeze(1) - t) ** 2).mean())
+
+    def deaf(seed):  # a loss the parameters do not move
+        return _parts(seed, lambda out, t: (out * 0.0).sum() + 1.0)
+    """
+)
+
+
+def test_a_sweep_without_signal_suggests_and_says_it_is_a_guess(tmp_path: Path) -> None:
+    script = tmp_path / "task.py"
+    script.write_text(NO_SIGNAL)
+    result = runner.invoke(app, ["find", "--script", f"{script}:noise", "--num-steps", "60", "--seed", "1",
+                                 "--out", str(tmp_path / "out"), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert isinstance(data["suggestion"], float) and data["meta"]["source"] == "blow-up fallback"
+    assert data["reason"].startswith("a guess, not a measurement") and data["meta"]["updates"] > 60
+
+
+def test_no_suggestion_is_never_exit_0(tmp_path: Path) -> None:
+    script = tmp_path / "task.py"
+    script.write_text(NO_SIGNAL)
+    for extra in ([], ["--json"]):
+        result = runner.invoke(app, ["find", "--script", f"{script}:deaf", "--num-steps", "40",
+                                     "--out", str(tmp_path / "out"), *extra])
+        assert result.exit_code == 3, result.output
+        errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+        assert len(errors) == 1 and "no suggestion" in errors[0] and "never blew up" in errors[0]
+        assert "check that the optimizer updates" in errors[0]
+        assert (tmp_path / "out" / "finder.json").exists()  # the outputs are written, for a look at the curve

@@ -443,3 +443,39 @@ def test_the_new_user_digits_sweep_suggests_below_its_first_blow_up() -> None:
     assert res.smoothed[finite].min() >= res.losses[np.isfinite(res.losses)].min()
     assert res.suggestion < 0.05
     assert "-0." not in res.reason
+
+
+def test_a_sweep_without_signal_is_retried_and_answered_with_a_stated_guess() -> None:
+    """Targets that are pure noise: nothing to learn, so no descent, but the loss still blows up."""
+    g = torch.Generator().manual_seed(3)
+    X, y = torch.randn(2048, 16, generator=g), torch.randn(2048, generator=g)
+    data = [(X[i : i + 64], y[i : i + 64]) for i in range(0, 2048, 64)]
+    model = nn.Linear(16, 1)
+    with torch.no_grad():
+        model.weight.zero_(), model.bias.zero_()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    before = copy.deepcopy(model.state_dict())
+    res = find_lr(model, opt, mse, data, sweep=Sweep(num_steps=60))
+    assert res.meta["source"] == "blow-up fallback" and res.suggestion is not None
+    assert len(res.meta["passes"]) == 2 and res.meta["updates"] > 60
+    assert res.meta["updates"] == sum(p["steps"] for p in res.meta["passes"])
+    assert res.reason.startswith("a guess, not a measurement")
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    plain = find_lr(model, opt, mse, data, sweep=Sweep(num_steps=60), retry=False)
+    assert plain.suggestion is None and plain.meta["source"] is None and plain.meta["updates"] <= 60
+
+
+@pytest.mark.parametrize("bad", ["features", "classes"])
+def test_batches_that_do_not_fit_the_model_are_one_line_and_change_nothing(bad: str) -> None:
+    model, opt, data = trained_classifier()
+    x, y = data[0]
+    batches = [(x[:, :5], y)] * 4 if bad == "features" else [(x, y + 7)] * 4
+    before, opt_before = copy.deepcopy(model.state_dict()), copy.deepcopy(opt.state_dict())
+    rng = torch.get_rng_state()
+    with pytest.raises(LRKitError, match=r"^the first update of find_lr failed \((RuntimeError|IndexError): "
+                                         r"[^\n]*fit the model and `loss_fn`[^\n]*unchanged\.$"):
+        find_lr(model, opt, nn.functional.cross_entropy, batches, sweep=Sweep(num_steps=10))
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert opt.state_dict()["param_groups"] == opt_before["param_groups"]
+    assert all(torch.equal(opt_before["state"][0][k], v) for k, v in opt.state_dict()["state"][0].items())
+    assert torch.equal(torch.get_rng_state(), rng)

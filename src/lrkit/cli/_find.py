@@ -7,6 +7,10 @@ afterwards, as always), then writes ``finder.json``, ``finder.png`` and
 and ``interval``) with an ``advice`` object (:func:`lrkit.finder.advise`: the rate,
 the optimizer, how sure, the next step's spec and code); otherwise the same advice
 in words. The progress bar goes to stderr.
+A sweep without a signal is swept again (``find_lr``'s second pass); the answer
+says how it was reached. A run that still has no suggestion writes its outputs,
+then ends with one ``error: no suggestion: ...`` line naming the reason and what
+to check, and exit code 3: never a null suggestion with exit code 0.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from lrkit.cli._app import Command, app
+from lrkit.cli._app import Command, app, error_line
 from lrkit.cli._common import (
     call, check_out_dir, fail, print_json, resolve_task, staged, stderr, user_errors,
 )
@@ -34,6 +38,9 @@ from lrkit.cli._options import (
 )
 from lrkit.cli._script import build_parts, load_script, script_errors
 from lrkit.errors import check_int
+
+#: Exit code of a range test that gave no suggestion, after its second pass (the outputs are written).
+NO_ANSWER_EXIT = 3
 
 
 def build_task(task: str | None, script: str | None, optimizer: str | None,
@@ -116,10 +123,22 @@ def find_command(
                  soft_wrap=True)
     if json_out:  # the FinderResult's fields, plus the advice the report leads with
         print_json({**result.to_dict(), "advice": advice.to_dict()})
+        _answered(result)
         return
     for line in advice.lines():
         typer.echo(line)
     others = ", ".join(f"{k} {_fmt(v)}" for k, v in result.suggestions.items() if k != result.rule)
     typer.echo(f"other rules on the same sweep (for comparison): {others}")
-    typer.echo(f"stopped: {result.stop_reason} after {result.steps} steps in {result.wall_time:.2f} s; "
+    updates = result.meta.get("updates", result.steps)
+    more = f" ({updates} updates over {len(result.meta['passes'])} sweeps)" if updates != result.steps else ""
+    typer.echo(f"stopped: {result.stop_reason} after {result.steps} steps{more} in {result.wall_time:.2f} s; "
                f"report: {out / 'report.html'}")
+    _answered(result)
+
+
+def _answered(result: Any) -> None:
+    """A sweep without an answer is not a success: one ``error:`` line and exit code 3."""
+    if result.suggestion is not None:
+        return
+    typer.echo(error_line(f"no suggestion: {result.reason}."), err=True)
+    raise typer.Exit(code=NO_ANSWER_EXIT)

@@ -29,6 +29,7 @@ from lrkit.finder._suggestion import MIN_POINTS, Suggestion
 from lrkit.finder._smooth import noise_scale, smooth
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._stop import DivergenceMonitor, divergence_index
+from lrkit.finder._retry import SOURCES, blow_up_rate, second_sweep, settle, signal
 from lrkit.finder._sweep import MIN_STEPS, SWEEP_BYTES_PER_STEP, Sweep, range_test, sweep_schedule
 
 __all__ = [
@@ -46,6 +47,10 @@ __all__ = [
     "noise_scale",
     "bootstrap_interval",
     "combine",
+    "second_sweep",
+    "settle",
+    "signal",
+    "blow_up_rate",
     "DivergenceMonitor",
     "divergence_index",
     "sweep_schedule",
@@ -58,6 +63,7 @@ __all__ = [
     "minimum_over_10",
     "synthetic",
     "STOP_REASONS",
+    "SOURCES",
     "MIN_POINTS",
     "MIN_STEPS",
     "SWEEP_BYTES_PER_STEP",

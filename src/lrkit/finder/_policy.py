@@ -26,6 +26,7 @@ _STOP = "docs/evidence.md#finder-stop-rule"
 _VALLEY = "docs/evidence.md#finder-the-valley-rules"
 _INTERVAL = "docs/evidence.md#finder-interval"
 _AUTO = "docs/evidence.md#finder-the-automatic-rule"
+_RETRY = "docs/evidence.md#finder-no-signal"
 
 
 @policy_record
@@ -87,6 +88,21 @@ class FinderPolicy(Policy):
     top_band: float = tuned(
         0.9, "the starting level is the median of the smoothed points before the minimum in the top "
         "10% of the drop, so a longer plateau does not move it", _VALLEY, fraction)
+    # -- no signal: the second pass and the fallback (lrkit.torch.find_lr) -----------------------
+    retry_sigmas: float = tuned(
+        4.0, "a first sweep with no suggestion or a drop below this many noise SDs (the weak-signal line) "
+        "has measured nothing and gets a second pass", _RETRY, non_negative)
+    retry_decades: float = tuned(
+        1.0, "the second pass sweeps this many decades below where the first blew up: the rates that could "
+        "train, ten times as densely, so a loss that is flat for a while can fall inside the range", _RETRY,
+        positive)
+    retry_steps: int = tuned(
+        100, "updates of the second pass (at most num_steps + retry_steps in all, and only without a "
+        "signal)", _RETRY, at_least(10, whole=True))
+    fallback_divisor: float = tuned(
+        3.0, "with no descent in either pass, the stated guess is the blow-up rate over this: the highest "
+        "rate known to be unstable, with the margin the default rule leaves below the edge", _RETRY,
+        at_least(1.0))
     # -- the interval (lrkit.finder.bootstrap_interval) -------------------------------------------
     replicates: int = tuned(
         200, "wild-bootstrap replicates: enough for stable 5th/95th percentiles at a few tenths of a "

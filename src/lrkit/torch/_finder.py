@@ -32,7 +32,9 @@ from typing import Any
 import torch
 
 from lrkit.errors import LRKitError, check_choice, check_count, check_instance, check_int
-from lrkit.finder import MIN_STEPS, SWEEP_BYTES_PER_STEP, FinderPolicy, FinderResult, Sweep, combine
+from lrkit.finder import (
+    MIN_STEPS, SWEEP_BYTES_PER_STEP, FinderPolicy, FinderResult, Sweep, combine, second_sweep, settle,
+)
 from lrkit.torch import _ddp
 from lrkit.torch._accelerate import snapshot_extras, unwrap_scaled
 from lrkit.torch._batches import Batches, default_forward
@@ -60,6 +62,7 @@ def find_lr(
     update: Update = Update(),
     validation: Validation | None = None,
     repeats: int = 1,
+    retry: bool = True,
     interval: bool = True,
     seed: int = 0,
     on_step: Callable[[int, float, float], bool | None] | None = None,
@@ -95,6 +98,13 @@ def find_lr(
         validation: record a validation loss instead (:class:`Validation`), or ``None``.
         repeats: independent sweeps over successive batches, the state restored
             before each; their curves are combined by :func:`lrkit.finder.combine`.
+        retry: when the sweep carries no signal (no suggestion, or a drop below
+            ``policy.retry_sigmas`` noise SDs), sweep again from the same state over the
+            ``policy.retry_decades`` below where it blew up, in ``policy.retry_steps``
+            updates (each repeat), and answer from the clearer pass; with no descent in
+            either, a stated guess below the blow-up (:func:`lrkit.finder.settle`).
+            ``meta["source"]`` says which answered, ``meta["passes"]`` what each pass
+            found and ``meta["updates"]`` the updates of all passes together.
         interval: compute the bootstrap interval.
         seed: seeds the bootstrap.
         on_step: called after each update with ``(t, lr, loss)``; True stops the sweep.
@@ -140,6 +150,8 @@ def find_lr(
     if validation is not None:
         check_instance("validation", validation, _OWNER, Validation)
     repeats = check_int("repeats", repeats, _OWNER)
+    if not isinstance(retry, bool):
+        raise LRKitError(f"`retry` of find_lr must be True or False; got {retry!r}.")
     # The sweep's memory, all repeats together, must fit before anything is drawn.
     check_count("num_steps", sweep.num_steps, _OWNER, low=MIN_STEPS,
                 bytes_each=SWEEP_BYTES_PER_STEP * repeats)
@@ -194,6 +206,18 @@ def find_lr(
                 snap.restore()  # each repeat starts from the caller's state, on fresh batches
             results.append(runner.sweep(index, range_kwargs))
         result = results[0] if repeats == 1 else combine(results, interval=interval, seed=seed, policy=policy)
+        updates, second = sum(r.steps for r in results), None
+        plan = second_sweep(result, sweep, policy) if retry else None
+        if plan is not None:  # the first pass carried no signal: sweep again where it matters
+            if bar is not None:
+                bar[0].update(bar[1], total=(sweep.num_steps + plan.num_steps) * repeats)
+            more = []
+            for index in range(repeats):
+                snap.restore()
+                more.append(runner.sweep(repeats + index, {**range_kwargs, "sweep": plan}))
+            updates += sum(r.steps for r in more)
+            second = more[0] if repeats == 1 else combine(more, interval=interval, seed=seed, policy=policy)
+        result = settle(result, second, policy, updates=updates)
         result.meta.update(
             runner="lrkit.torch.find_lr", loss="val" if val_set is not None else "train",
             accumulation_steps=k, amp=update.amp, amp_skipped_steps=runner.amp_skips,

@@ -155,7 +155,7 @@ class Runner:
                 )
 
         def train_step(lr: float) -> float:
-            loss = reduce(update(lr))
+            loss = reduce(update(lr) if train_losses else _first_update(update, lr))
             train_losses.append(loss)
             if len(train_losses) == 1:
                 first(lr, loss)
@@ -168,7 +168,7 @@ class Runner:
         def val_step(lr: float) -> float:
             nonlocal held
             i = len(train_losses)
-            loss = reduce(update(lr))
+            loss = reduce(update(lr) if i else _first_update(update, lr))
             train_losses.append(loss)
             if i % self.val_every == 0 or not math.isfinite(loss):
                 held = reduce(self.val_loss())
@@ -187,6 +187,25 @@ class Runner:
         if self.val_set is not None:
             result.meta["val_steps"] = val_steps
         return result
+
+
+def _first_update(update: Callable[[float], float], lr: float) -> float:
+    """The sweep's first update: a failure here is the data not fitting the model, named in one line.
+
+    Nothing has been learned yet, so an exception from the forward, the loss or the step
+    (a shape, dtype or class-index mismatch) is the user's batches and model disagreeing;
+    ``find_lr`` restores every state before the error reaches the caller.
+    """
+    try:
+        return update(lr)
+    except LRKitError:
+        raise
+    except Exception as exc:  # the user's model, loss or data: one line naming it, the cause chained
+        what = " ".join(f"{type(exc).__name__}: {exc}".split())
+        raise LRKitError(
+            f"the first update of find_lr failed ({what}): check that the batches of `train_loader` fit the "
+            "model and `loss_fn` (shapes, dtypes, class indices); the model and optimizer are unchanged."
+        ) from exc
 
 
 def _mean_loss(losses: list[torch.Tensor], k: int) -> float:

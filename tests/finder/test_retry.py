@@ -1,0 +1,92 @@
+"""No signal is not an answer: the second pass's sweep, the choice between passes, the stated fallback."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lrkit.finder import (
+    SOURCES, FinderPolicy, Sweep, blow_up_rate, range_test, second_sweep, settle, signal, synthetic,
+)
+
+LRS = np.geomspace(1e-7, 10.0, 100)
+
+
+def _sweep_of(losses, lrs=LRS, rule="falling"):
+    """The range test of a recorded curve (its losses replayed as the step function's)."""
+    values = iter(losses)
+    sweep = Sweep(start=float(lrs[0]), end=float(lrs[-1]), num_steps=len(lrs))
+    return range_test(lambda lr: next(values), sweep=sweep, rule=rule, interval=False)
+
+
+def _flat_then_blow_up(seed=0):
+    rng = np.random.default_rng(seed)
+    y = 2.3 + 0.05 * rng.standard_normal(100)
+    y[80:] = 2.3 * np.exp(np.arange(20))  # blows up from step 80 (lr 0.025)
+    return y
+
+
+def test_a_clear_signal_needs_no_second_pass():
+    first = _sweep_of(synthetic.curve(LRS, noise=0.02, seed=1))
+    assert signal(first) > FinderPolicy().retry_sigmas
+    assert second_sweep(first, Sweep()) is None
+    out = settle(first, None)
+    assert out.meta["source"] == "sweep" and out.suggestion == first.suggestion
+    assert out.meta["updates"] == first.steps and len(out.meta["passes"]) == 1
+
+
+def test_no_signal_sweeps_the_decade_below_the_blow_up_again():
+    first = _sweep_of(_flat_then_blow_up())
+    assert first.suggestion is None
+    top = blow_up_rate(first)
+    assert LRS[78] <= top <= LRS[81]
+    plan = second_sweep(first, Sweep(), FinderPolicy(retry_steps=120, retry_decades=2.0))
+    assert plan.end == pytest.approx(top) and plan.start == pytest.approx(top / 100)
+    assert plan.num_steps == 120 and plan.mode == "exp"
+
+
+def test_a_weak_signal_gets_a_second_pass_too_unless_the_policy_says_otherwise():
+    y = synthetic.curve(LRS, noise=0.08, drop=0.2, seed=2)
+    first = _sweep_of(y)
+    assert first.suggestion is not None and 0 < signal(first) < 4
+    assert second_sweep(first, Sweep()) is not None
+    assert second_sweep(first, Sweep(), FinderPolicy(retry_sigmas=0.0)) is None
+
+
+def test_the_clearer_pass_answers_and_the_reason_says_how():
+    first = _sweep_of(_flat_then_blow_up())
+    lrs2 = np.geomspace(2.5e-3, 2.5e-2, 100)
+    second = _sweep_of(synthetic.curve(lrs2, lr_fast=6e-3, lr_blow=1e-1, noise=0.02, seed=2), lrs2)
+    out = settle(first, second, updates=first.steps + second.steps)
+    assert out.meta["source"] == "second sweep" and out.suggestion == second.suggestion
+    assert out.reason.startswith("second sweep answered") and "carried no signal" in out.reason
+    assert out.meta["updates"] == first.steps + second.steps
+    assert [p["steps"] for p in out.meta["passes"]] == [first.steps, second.steps]
+    assert np.array_equal(out.lrs, second.lrs)
+
+
+def test_no_descent_in_either_pass_gives_a_stated_guess_below_the_blow_up():
+    first = _sweep_of(_flat_then_blow_up(0))
+    second = _sweep_of(_flat_then_blow_up(1))
+    out = settle(first, second, FinderPolicy(fallback_divisor=4.0))
+    assert out.meta["source"] == "blow-up fallback"
+    assert out.suggestion == pytest.approx(blow_up_rate(first) / 4.0)
+    assert out.interval is None and out.reason.startswith("a guess, not a measurement")
+
+
+def test_no_descent_and_no_blow_up_is_no_answer_with_what_to_check():
+    first = _sweep_of(np.full(100, 2.3))  # a loss that does not depend on the parameters
+    second = _sweep_of(np.full(100, 2.3), np.geomspace(1.0, 10.0, 100))
+    assert blow_up_rate(first) is None
+    out = settle(first, second)
+    assert out.suggestion is None and out.meta["source"] is None
+    assert "never blew up" in out.reason and "check that the optimizer updates" in out.reason
+
+
+def test_a_sweep_the_caller_stopped_is_not_retried():
+    stopped = range_test(lambda lr: 2.3, sweep=Sweep(num_steps=20), on_step=lambda t, lr, loss: t == 12)
+    assert stopped.stop_reason == "callback" and second_sweep(stopped, Sweep()) is None
+
+
+def test_sources_are_named():
+    assert SOURCES == ("sweep", "second sweep", "blow-up fallback")
