@@ -90,3 +90,17 @@ def test_a_sweep_the_caller_stopped_is_not_retried():
 
 def test_sources_are_named():
     assert SOURCES == ("sweep", "second sweep", "blow-up fallback")
+
+
+def test_the_advice_calls_a_guess_a_guess_and_names_the_second_sweep():
+    from lrkit.finder import advise
+
+    guess = settle(_sweep_of(_flat_then_blow_up(0)), _sweep_of(_flat_then_blow_up(1)))
+    a = advise(guess)
+    assert a.lr is not None and a.confidence == "low" and a.confidence_words.startswith("A guess")
+    first = _sweep_of(_flat_then_blow_up())
+    lrs2 = np.geomspace(2.5e-3, 2.5e-2, 100)
+    second = settle(first, _sweep_of(synthetic.curve(lrs2, lr_fast=6e-3, lr_blow=1e-1, noise=0.02, seed=2), lrs2))
+    assert any("second sweep" in c for c in advise(second).caveats)
+    none = settle(_sweep_of(np.full(100, 2.3)), _sweep_of(np.full(100, 2.3), np.geomspace(1.0, 10.0, 100)))
+    assert advise(none).headline.startswith("No suggestion: neither the sweep nor a second")

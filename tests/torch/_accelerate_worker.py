@@ -76,7 +76,7 @@ def finder_run(rank: int, blow_up_at: int | None, find: bool = True) -> dict:
         return {"first_batch": next(iter(loader))[0].tolist()}
     before = [p.detach().clone() for p in model.parameters()]
     res = find_lr(model, opt, loss_fn, loader, sweep=Sweep(start=1e-4, end=10.0, num_steps=30),
-                  interval=False)
+                  interval=False, retry=False)  # one sweep: the joint stop is the point here
     restored = all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
     registered = acc.gradient_state.in_dataloader  # the sweep stopped mid-pass: the loader must be let go
     first = next(iter(loader))[0].tolist()

@@ -93,12 +93,18 @@ def _user_frame(exc: BaseException, path: Path) -> traceback.FrameSummary | None
 def script_errors(spec: str | None) -> Iterator[None]:
     """Name an exception raised inside the user's script as one ``error:`` line (exit 2).
 
-    An exception with no frame in the script is lrkit's own and propagates unchanged.
+    An exception with no frame in the script is lrkit's own and propagates unchanged; one lrkit
+    raised *from* an exception of the script's (``find_lr``'s failed first update) is named by
+    that exception, where the script raised it.
     """
     try:
         yield
     except Exception as exc:
-        frame = _user_frame(exc, Path(spec.rpartition(":")[0])) if spec else None
+        path = Path(spec.rpartition(":")[0]) if spec else None
+        frame = _user_frame(exc, path) if path else None
+        if frame is None and path and isinstance(exc.__cause__, Exception):
+            frame = _user_frame(exc.__cause__, path)
+            exc = exc.__cause__ if frame is not None else exc
         if frame is None:
             raise
         where = f"{Path(frame.filename).name}:{frame.lineno} in {frame.name}"

@@ -67,6 +67,8 @@ _WHY_AUTO = {
            "blow-up, so lrkit reads a third of the way towards it",
 }
 _NONE = (  # (start of the finder's reason, what it means, what to do)
+    ("no answer", "neither the sweep nor a second, denser one showed the loss falling, and it never blew up",
+     "check that the optimizer updates the parameters the loss depends on, or raise `end`"),
     ("flat curve", "the loss did not change during the sweep", "the sweep's rates were all too small, or "
      "the model does not learn: check the loss and the data, or raise `end`"),
     ("no descent", "the loss never fell clearly below its starting level", "raise `end`, or check that "
@@ -163,6 +165,10 @@ def _optimizer_words(meta: dict[str, Any]) -> tuple[str, str]:
 
 
 def _confidence(result: Any, policy: FinderPolicy) -> tuple[str, str]:
+    if (result.meta or {}).get("source") == "blow-up fallback":
+        return "low", ("A guess, not a measurement: neither the sweep nor a second, denser one showed the loss "
+                       f"falling beyond its noise; the rate is 1/{policy.fallback_divisor:g} of where the loss blew "
+                       "up. Check it with a short run, or sweep with more steps or larger batches.")
     lo_hi = result.interval
     valley = valley_geometry(result.lrs, result.losses, policy=policy)
     signal = None if isinstance(valley, str) else valley.signal
@@ -195,6 +201,12 @@ def _caveats(result: Any, policy: FinderPolicy) -> tuple[str, ...]:
                    "sweep to a higher `end` may move the suggestion up.")
     if result.stop_reason == "callback":
         out.append("the sweep was stopped early by a callback.")
+    passes = (result.meta or {}).get("passes", [])
+    if (result.meta or {}).get("source") == "second sweep" and passes:
+        first = passes[0]
+        out.append(f"the first sweep ({_fmt(first['start'])} to {_fmt(first['end'])}) showed no clear descent; "
+                   f"this reading comes from a second sweep over the decade below where it blew up "
+                   f"({(result.meta or {}).get('updates')} updates in all).")
     out.append("the interval is how repeatable this reading is, not a range of rates that train equally "
                "well; a new optimizer, momentum or batch size needs a new sweep.")
     return tuple(out)

@@ -70,7 +70,7 @@ def valley_geometry(lrs: object, losses: object, *, policy: FinderPolicy = Finde
         >>> lrs = np.logspace(-6, 0, 61)
         >>> v = valley_geometry(lrs, synthetic.curve(lrs, noise=0.0))
         >>> round(v.x_fast, 2), round(v.x_edge, 2), v.edge_seen
-        (-3.02, -1.18, True)
+        (-3.02, -1.2, True)
     """
     x, y, cut = _finite_prefix(lrs, losses, "default")
     stop = divergence_index(y, policy=policy)
@@ -176,7 +176,7 @@ def half_depth(lrs: object, losses: object, *, policy: FinderPolicy = FinderPoli
         >>> lrs = np.logspace(-6, 0, 61)
         >>> s = half_depth(lrs, synthetic.curve(lrs, lr_fast=1e-3, lr_blow=1e-1, noise=0.0))
         >>> round(float(np.log10(s.lr)), 2)
-        -2.4
+        -2.41
     """
     return _across(lrs, losses, "default", "one third across the valley at half depth", policy)
 

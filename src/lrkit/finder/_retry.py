@@ -84,7 +84,7 @@ def second_sweep(result: FinderResult, sweep: Sweep, policy: FinderPolicy = Find
         ...                     rule="falling", reason="flat curve", steps=100, wall_time=0.0)
         >>> s = second_sweep(flat, Sweep())
         >>> round(s.start, 4), round(s.end, 3), s.num_steps
-        (0.0033, 0.033, 100)
+        (0.0292, 0.292, 100)
     """
     if result.stop_reason == "callback" or (
             result.suggestion is not None and signal(result, policy) >= policy.retry_sigmas):

@@ -181,8 +181,8 @@ def divergence_index(losses: np.ndarray, *, policy: FinderPolicy = FinderPolicy(
         11
         >>> divergence_index([-5, -5, -6, -7, -8, -8]) is None
         True
-        >>> divergence_index([5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 4, 3, 2, 1, 1, 3, 3, 1, 0.5, 0.5])  # a rebound
-        15
+        >>> divergence_index([5] * 10 + [4, 3, 2, 1, 1, 1, 3.5, 3.5, 1, 0.5, 0.5, 0.5])  # a rebound
+        16
     """
     y = np.asarray(losses, dtype=np.float64)
     bad = np.flatnonzero(~np.isfinite(y))
@@ -347,9 +347,9 @@ def rebound_rows(losses: np.ndarray, *, policy: FinderPolicy = FinderPolicy()) -
         An ``int64`` array of ``r`` cut indices, ``-1`` where a row has no rebound.
 
     Example:
-        >>> y = np.array([[5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 4, 3, 2, 1, 1, 3, 3, 1, 0.5, 0.5]])
-        >>> rebound_rows(y).tolist(), rebound_rows(y, policy=FinderPolicy(rebound_depth=0.6)).tolist()
-        ([15], [-1])
+        >>> y = np.array([[5.0] * 10 + [4, 3, 2, 1, 1, 1, 3.5, 3.5, 1, 0.5, 0.5, 0.5]])
+        >>> rebound_rows(y).tolist(), rebound_rows(y, policy=FinderPolicy(rebound_depth=0.7)).tolist()
+        ([16], [-1])
     """
     y = np.asarray(losses, dtype=np.float64)
     r, n = y.shape
