@@ -31,6 +31,10 @@ __all__ = [
 ]
 
 
+#: Largest integer any count may be: numpy's int64, which step counters and array sizes use.
+MAX_INT = 2**63 - 1
+
+
 class LRKitError(ValueError):
     """Raised for every invalid input to lrkit.
 
@@ -53,8 +57,16 @@ class RateConflictWarning(UserWarning):
     """
 
 
+#: Longest rendering of a bad value in a message; past it the value is cut (a 10 kB string or a
+#: 4,000-bit integer would otherwise fill the terminal, and ``str`` of a huge int raises).
+_MAX_SHOWN = 80
+
+
 def _fmt(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else str(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"an integer of {value.bit_length()} bits"
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
 
 
 def _fail(name: str, owner: str, allowed: str, value: Any) -> LRKitError:
@@ -65,9 +77,21 @@ def _is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+def _as_float(value: Any) -> float:
+    """``float(value)``, with an integer too large for a float read as infinite (not OverflowError)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def _finite(value: Any) -> bool:
+    return _is_real(value) and math.isfinite(_as_float(value))
+
+
 def check_finite(name: str, value: Any, owner: str) -> float:
     """Return ``value`` as a float if it is a finite real number, else raise."""
-    if not _is_real(value) or not math.isfinite(float(value)):
+    if not _finite(value):
         raise _fail(name, owner, "a finite number", value)
     return float(value)
 
@@ -75,7 +99,7 @@ def check_finite(name: str, value: Any, owner: str) -> float:
 def check_positive(name: str, value: Any, owner: str, *, allow_zero: bool = False) -> float:
     """Return ``value`` as a float if it is finite and > 0 (or >= 0), else raise."""
     allowed = "a finite number >= 0" if allow_zero else "a finite number > 0"
-    if not _is_real(value) or not math.isfinite(float(value)):
+    if not _finite(value):
         raise _fail(name, owner, allowed, value)
     if float(value) < 0 or (float(value) == 0 and not allow_zero):
         raise _fail(name, owner, allowed, value)
@@ -96,12 +120,14 @@ def check_int(name: str, value: Any, owner: str, *, low: int = 1, high: int | No
         allowed = f"an integer >= {low}"
     else:
         allowed = f"an integer in [{low}, {high}]"
-    ok = _is_real(value) and math.isfinite(float(value)) and float(value) == int(value)
+    ok = _finite(value) and (isinstance(value, numbers.Integral) or float(value) == int(value))
     if not ok:
         raise _fail(name, owner, allowed, value)
     ivalue = int(value)
     if ivalue < low or (high is not None and ivalue > high):
         raise _fail(name, owner, allowed, value)
+    if ivalue > MAX_INT:  # numpy's int64 step counters and array sizes end here
+        raise _fail(name, owner, f"an integer <= {MAX_INT} (2**63 - 1)", value)
     return ivalue
 
 
@@ -169,7 +195,7 @@ def check_range(
     The interval is written in the message with brackets, e.g. ``(0, 1]``.
     """
     interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-    if not _is_real(value) or not math.isfinite(float(value)):
+    if not _finite(value):
         raise _fail(name, owner, f"a number in {interval}", value)
     v = float(value)
     too_low = v <= low if low_open else v < low
