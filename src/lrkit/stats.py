@@ -46,9 +46,10 @@ Example:
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
+
+from lrkit._medians import window_medians
 
 __all__ = [
     "MAD_TO_SIGMA",
@@ -174,13 +175,9 @@ def spike_zscores(y: np.ndarray, sigma: float, side: int = 6) -> np.ndarray:
     n = y.size
     if n < 3:
         return np.full(n, -np.inf)
-    pad = np.full(side, np.nan)
-    view = np.lib.stride_tricks.sliding_window_view(np.concatenate([pad, y, pad]), side)
-    # nanmedian of an all-NaN edge window warns; those are the end points we discard anyway.
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        left = np.nanmedian(view[:n], axis=1)  # y[t-side .. t-1]
-        right = np.nanmedian(view[side + 1 : side + 1 + n], axis=1)  # y[t+1 .. t+side]
+    t = np.arange(n)
+    left = window_medians(y, np.maximum(t - side, 0), t)  # y[t-side .. t-1]; NaN (none) at t = 0
+    right = window_medians(y, np.minimum(t + 1, n), np.minimum(t + side + 1, n))  # y[t+1 .. t+side]
     ref = np.fmax(left, right)
     z = (y - ref) / sigma
     z[0] = z[-1] = -np.inf

@@ -3,7 +3,9 @@
 :func:`diagnose` names what the rate is doing (one of :data:`VERDICTS`) with
 the evidence and a concrete recommendation; :class:`Monitor` runs the same
 diagnosis online over a bounded buffer, the engine of ``lrkit.torch.Watchdog``;
-:func:`read_history` loads a ``step,loss[,lr]`` CSV or TensorBoard event files.
+:func:`read_history` loads a ``step,loss[,lr]`` CSV or TensorBoard event files;
+:func:`running_median` (with its readable :func:`running_median_reference`) is the O(n log n)
+smoother the verdicts are built on.
 
 This package imports only NumPy and :mod:`lrkit.schedules`.
 
@@ -22,6 +24,7 @@ from lrkit.diagnostics._history import History, read_history
 from lrkit.diagnostics._monitor import Monitor
 from lrkit.diagnostics._policy import DiagnosePolicy
 from lrkit.diagnostics._record import VERDICTS, Diagnosis, Evidence
+from lrkit._medians import running_median, running_median_reference, window_medians
 
 __all__ = [
     "diagnose",
@@ -33,4 +36,7 @@ __all__ = [
     "Monitor",
     "History",
     "read_history",
+    "running_median",
+    "running_median_reference",
+    "window_medians",
 ]

@@ -110,7 +110,7 @@ def swings(clean: np.ndarray, sigma: float, floor: float, p: DiagnosePolicy) -> 
     local = np.maximum(local, max(sigma, floor) * p.local_noise_min)
     resid = clean - isotonic_decreasing(clean)
     q = float(np.mean(np.minimum((resid / local) ** 2, p.osc_clip**2)))
-    return Swings(local, q, zigzag_ratio(clean))
+    return Swings(local, q, zigzag_ratio(clean, floor))
 
 
 @dataclass(frozen=True)

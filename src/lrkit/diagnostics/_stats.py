@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lrkit._medians import running_median
 from lrkit.stats import mad
 
 __all__ = [
@@ -25,28 +26,6 @@ __all__ = [
     "zigzag_ratio",
     "tail_max",
 ]
-
-
-def running_median(y: np.ndarray, window: int) -> np.ndarray:
-    """Centered running median with an odd ``window``; edges use a shrunken window.
-
-    A median smoother follows the trend but ignores isolated outliers (a spike
-    of fewer than ``window // 2`` points leaves it unchanged), which is why it is
-    the reference curve for spike detection.
-
-    Example:
-        >>> running_median(np.array([1.0, 1.0, 9.0, 1.0, 1.0]), 3).tolist()
-        [1.0, 1.0, 1.0, 1.0, 1.0]
-    """
-    y = np.asarray(y, dtype=np.float64)
-    window = max(1, int(window) | 1)  # force odd so the window is centered
-    half = window // 2
-    if y.size == 0 or half == 0:
-        return y.copy()
-    # Pad with NaN and take nanmedian so edge windows shrink instead of repeating edge values.
-    padded = np.concatenate([np.full(half, np.nan), y, np.full(half, np.nan)])
-    view = np.lib.stride_tricks.sliding_window_view(padded, window)
-    return np.nanmedian(view, axis=1)
 
 
 def isotonic_decreasing(y: np.ndarray) -> np.ndarray:
@@ -135,7 +114,7 @@ def tail_max(z: np.ndarray, n: int) -> float:
     return q99 * g ** max(0.0, float(np.log10(max(n, 1) / 100)))
 
 
-def zigzag_ratio(y: np.ndarray) -> float:
+def zigzag_ratio(y: np.ndarray, floor: float = 0.0) -> float:
     """``MAD(y_{t+1} - y_t) / MAD(y_{t+2} - y_t)``: step-to-step alternation against noise.
 
     For i.i.d. noise both differences have the same distribution (ratio 1); a
@@ -146,14 +125,20 @@ def zigzag_ratio(y: np.ndarray) -> float:
     stability. Unlike an autocorrelation of detrended residuals it needs no
     detrending filter (every high-pass filter makes white noise look anti-correlated).
 
+    Both MADs are read as at least ``floor`` (the noise floor of the caller's units): a
+    noise-free line has MADs of rounding error only, whose ratio is meaningless (one of them
+    exactly 0 made it infinite), so below the floor the ratio is 1, no evidence either way.
+
     Example:
         >>> zigzag_ratio(np.array([1.0, -1.0] * 50) + np.linspace(0, 0.1, 100)) > 10
         True
+        >>> zigzag_ratio(0.1 - 0.37 * np.arange(50) / 18.5, floor=1e-3)  # a line, in spread units
+        1.0
     """
     y = np.asarray(y, dtype=np.float64)
     if y.size < 4:
         return 1.0
-    m1, m2 = mad(np.diff(y)), mad(y[2:] - y[:-2])
+    m1, m2 = max(mad(np.diff(y)), floor), max(mad(y[2:] - y[:-2]), floor)
     if m2 == 0.0:
         return 1.0 if m1 == 0.0 else np.inf
     return m1 / m2
