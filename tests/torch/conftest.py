@@ -26,6 +26,9 @@ def _fingerprint(model: nn.Module, opt: torch.optim.Optimizer) -> dict:
         "grads": [None if p.grad is None else p.grad.clone() for p in model.parameters()],
         "training": [m.training for m in model.modules()],
         "optim": copy.deepcopy(opt.state_dict()),
+        # every tensor the optimizer updates, also those the model does not hold (a temperature in the loss)
+        "optim_params": [p.detach().clone() for g in opt.param_groups for p in g["params"]],
+        "optim_grads": [None if p.grad is None else p.grad.clone() for g in opt.param_groups for p in g["params"]],
         "python": random.getstate(),
         "numpy": np.random.get_state(),
         "torch": torch.get_rng_state(),

@@ -479,3 +479,49 @@ def test_batches_that_do_not_fit_the_model_are_one_line_and_change_nothing(bad: 
     assert opt.state_dict()["param_groups"] == opt_before["param_groups"]
     assert all(torch.equal(opt_before["state"][0][k], v) for k, v in opt.state_dict()["state"][0].items())
     assert torch.equal(torch.get_rng_state(), rng)
+
+
+# ---------------------------------------------------------------- optimizer-only parameters (issue 19)
+
+
+class TemperedLoss:
+    """Cross-entropy with a learnable temperature: a parameter the optimizer holds and the model does not."""
+
+    def __init__(self) -> None:
+        self.log_t = nn.Parameter(torch.tensor(0.3))
+
+    def __call__(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return nn.functional.cross_entropy(out / self.log_t.exp(), target)
+
+
+@pytest.mark.parametrize("storage", ["memory", "disk"])
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+@pytest.mark.parametrize("fault", [None, RuntimeError("boom"), KeyboardInterrupt()])
+def test_optimizer_only_parameters_are_restored_bitwise(
+    storage: str, kind: str, fault: BaseException | None, fingerprint: Callable[..., dict],
+    assert_same: Callable[..., None]
+) -> None:
+    model, _, data = trained_classifier()
+    loss = TemperedLoss()
+    groups = [{"params": model.parameters()}, {"params": [loss.log_t], "lr": 0.05}]
+    opt = (torch.optim.SGD(groups, lr=0.1, momentum=0.9) if kind == "sgd" else torch.optim.Adam(groups, lr=1e-3))
+    loss(model(data[0][0]), data[0][1]).backward()  # a gradient on the temperature before the sweep
+    opt.step()
+    before = fingerprint(model, opt)
+    t_before = loss.log_t.detach().clone()
+    calls = []
+
+    def loss_fn(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        calls.append(1)
+        if fault is not None and len(calls) == 12:
+            raise fault
+        return loss(out, target)
+
+    if fault is None:
+        find_lr(model, opt, loss_fn, data, sweep=Sweep(num_steps=30), snapshot=storage, interval=False)
+    else:
+        with pytest.raises(type(fault)):
+            find_lr(model, opt, loss_fn, data, sweep=Sweep(num_steps=30), snapshot=storage, interval=False)
+    assert len(calls) >= 12  # the sweep did move the temperature
+    assert torch.equal(loss.log_t.detach(), t_before)
+    assert_same(before, fingerprint(model, opt))

@@ -12,6 +12,8 @@ the copy on the GPU (doubling its memory). Here the snapshot covers:
 * the optimizer's per-parameter state and every param-group hyper-parameter
   (``lr``, ``momentum``, ``betas``, ...); group dicts are updated *in place*, so
   references held elsewhere (schedulers, user code) stay valid;
+* every tensor the optimizer updates that the model does not hold (a learnable
+  temperature in the loss, a prompt embedding kept outside the module), with its ``.grad``;
 * the Python, NumPy and torch RNGs (and CUDA's when CUDA is initialized), plus
   any extra ``torch.Generator`` passed in (e.g. a DataLoader's ``generator``);
 * optionally any object with ``state_dict()`` / ``load_state_dict()`` (a
@@ -145,6 +147,12 @@ class TrainingSnapshot:
                 del group[key]
             group.update(copy.deepcopy(saved))
         params = [p for g in opt.param_groups for p in g["params"]]
+        with torch.no_grad():
+            for i, p in enumerate(params):  # the optimizer's own tensors, outside the model
+                if f"optparam:{i}" in tensors:
+                    p.copy_(tensors[f"optparam:{i}"])
+                    grad = tensors.get(f"optgrad:{i}")
+                    p.grad = None if grad is None else grad.to(self._devices[f"optgrad:{i}"], copy=True)
         opt.state.clear()
         for i, keys in enumerate(self._state_keys):
             if not keys:
@@ -179,7 +187,8 @@ def snapshot(
     Args:
         model: the module; all parameters, all buffers (persistent or not), the
             parameters' gradients and each submodule's train/eval flag are saved.
-        optimizer: its per-parameter state and every param-group key but ``params``.
+        optimizer: its per-parameter state, every param-group key but ``params``, and
+            the values and gradients of the parameters it holds outside ``model``.
         storage: ``"memory"`` (deep copies in CPU RAM) or ``"disk"`` (a temporary
             file, for models whose copy does not fit in RAM; deleted by ``close``).
         generators: extra ``torch.Generator`` objects whose state to save.
@@ -222,6 +231,13 @@ def snapshot(
         groups = [{k: copy.deepcopy(v) for k, v in g.items() if k != "params"}
                   for g in optimizer.param_groups]
         params = [p for g in optimizer.param_groups for p in g["params"]]
+        in_model = {id(t) for t in model.parameters()} | {id(t) for t in model.buffers()}
+        for i, p in enumerate(params):
+            if id(p) not in in_model:  # e.g. a learnable temperature in the loss
+                tensors[f"optparam:{i}"] = _cpu_copy(p)
+                if p.grad is not None:
+                    tensors[f"optgrad:{i}"] = _cpu_copy(p.grad)
+                    devices[f"optgrad:{i}"] = p.grad.device
         for i, p in enumerate(params):
             entry = optimizer.state.get(p, {})
             state_keys.append(list(entry))
