@@ -139,7 +139,7 @@ class Autopilot:
         self.events: list[dict[str, Any]] = []
         self._guard = Guard(optimizer, model, policy)
         self._monitor = Monitor(every=policy.check_every)
-        self._pre_probe = self._take_snapshot()
+        self._pre_probe: dict[str, Any] | None = self._take_snapshot()
         self._set_rate(self._probe.rate())
 
     # -- rates ---------------------------------------------------------------------------------
@@ -253,7 +253,7 @@ class Autopilot:
             restart_statistics(self.optimizer)
         self.events.append({"t": 0, "probe": self.probe_steps, "peak": self.peak, "how": how,
                             "mode": "ramp" if self.ramp else "rollback"})
-        self._probe.states = {}
+        self._probe.states, self._pre_probe = {}, None
         self._guard.reset(self.t)
         self.phase = "main"
         self._main = self._build_schedule()
@@ -282,14 +282,18 @@ class Autopilot:
 
     # -- state -----------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        """Plain data to resume the autopilot (the model and optimizer are checkpointed by the user).
+        """Everything to resume the autopilot bit-identically (the user checkpoints model and optimizer).
 
-        Snapshots are in-memory only: after a resume the first rollback snapshot is taken at
-        once, and a ramp resumed midway can only go back to states recorded after the resume.
+        Plain numbers plus the CPU snapshots the run may still go back to: the rollback snapshot
+        of the fault guard, a rolled-back probe's pre-probe state, a ramp's recorded states (up
+        to 20 copies of the parameters and optimizer state while the ramp runs, none after it).
+        Save it with ``torch.save``; ``torch.load(..., weights_only=True)`` reads it back.
         """
         state = {k: getattr(self, k) for k in _PLAIN}
+        pre_probe = self._pre_probe if self.phase == "probe" and not self.ramp else None
         return {**state, "probe": self._probe.state_dict(), "guard": self._guard.state_dict(),
-                "events": copy.deepcopy(self.events), "monitor": self._monitor.state_dict()}
+                "events": copy.deepcopy(self.events), "monitor": self._monitor.state_dict(),
+                "pre_probe": pre_probe}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore from :meth:`state_dict` output (call after loading the model and optimizer)."""
@@ -302,9 +306,11 @@ class Autopilot:
         self._guard.load_state_dict(state["guard"])
         self.events = copy.deepcopy(state["events"])
         self._monitor.load_state_dict(state["monitor"])
-        self._guard.reset(self.t)
+        if self._guard.snapshot is None:  # a state saved without its snapshots: the best now is now
+            self._guard.reset(self.t)
         if self.phase == "probe":
-            self._pre_probe = self._take_snapshot()
+            saved = state.get("pre_probe")
+            self._pre_probe = saved if saved is not None else self._take_snapshot()
             self._set_rate(self._probe.rate())
         else:
             self._advance()

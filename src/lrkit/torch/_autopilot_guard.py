@@ -240,12 +240,13 @@ class Guard:
         return None
 
     def state_dict(self) -> dict[str, Any]:
-        """Plain data (the snapshot is in memory only)."""
+        """Plain data and the rollback snapshot (CPU tensors: ``torch.save`` it with the model)."""
         return {"recent": list(self.recent), "healthy": self.healthy, "last_fault": self.last_fault,
-                "spikes_in_row": self.spikes_in_row}
+                "spikes_in_row": self.spikes_in_row, "snapshot": _on_cpu(self.snapshot)}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore :meth:`state_dict` output."""
+        """Restore :meth:`state_dict` output, the rollback snapshot included (if it was saved)."""
         self.recent = collections.deque(state["recent"], maxlen=self.policy.spike_history)
         self.healthy, self.spikes_in_row = int(state["healthy"]), int(state["spikes_in_row"])
         self.last_fault = state["last_fault"]
+        self.snapshot = _on_cpu(state.get("snapshot"))

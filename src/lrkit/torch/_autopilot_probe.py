@@ -218,7 +218,7 @@ class Probe:
         self.lrs: list[float] = []
         self.losses: list[float] = []
         #: ramp only: ``states[k]``, the state before applied update ``k``, for every ``stride``-th
-        #: ``k`` (at most ``policy.max_states`` copies; in memory, never saved).
+        #: ``k`` (at most ``policy.max_states`` copies, in CPU memory and in :meth:`state_dict`).
         self.states: dict[int, Any] = {}
         self.stride = -(-steps // policy.max_states)
         self.k = 0
@@ -266,9 +266,10 @@ class Probe:
         return peak, how, self.states[at], len(self.lrs) - at
 
     def state_dict(self) -> dict[str, Any]:
-        """Plain data (the recorded states are in-memory only)."""
+        """Plain data and a ramp's recorded states (CPU tensors: ``torch.save`` it with the model)."""
         return {"lo": self.lo, "hi": self.hi, "steps": self.steps, "keep": self.keep, "rule": self.rule,
-                "adaptive": self.adaptive, "k": self.k, "lrs": list(self.lrs), "losses": list(self.losses)}
+                "adaptive": self.adaptive, "k": self.k, "lrs": list(self.lrs), "losses": list(self.losses),
+                "states": [[k, v] for k, v in sorted(self.states.items())]}
 
     @classmethod
     def from_state(cls, state: dict[str, Any], policy: AutopilotPolicy = AutopilotPolicy(),
@@ -278,6 +279,7 @@ class Probe:
                     bool(state.get("adaptive", False)),  # older states: the clip they started with
                     policy, peak)
         probe.k, probe.lrs, probe.losses = int(state["k"]), list(state["lrs"]), list(state["losses"])
+        probe.states = {int(k): v for k, v in state.get("states", [])}
         for v in probe.losses:
             probe.divergence.update(v)
         return probe

@@ -1,0 +1,113 @@
+"""The Autopilot resumes bit-identically at any update, in every probe mode (issue 19).
+
+A run is checkpointed at random updates with ``torch.save`` (model, optimizer, Autopilot, data
+generator), loaded into fresh objects with ``torch.load(weights_only=True)``, and continued; its
+weights, optimizer state, rate and event log must equal the uninterrupted run's bit for bit.
+Covered: during a rolled-back probe (the pre-probe state is in the checkpoint), during a ramp
+(its recorded states are), with no budget (rolled-back probe, then the diagnosis reactions),
+and between a rollback snapshot and a NaN (the guard's snapshot is in the checkpoint, so the
+NaN rolls back to it, not to the resume point).
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from lrkit.torch import Autopilot, AutopilotPolicy  # noqa: E402
+
+from ._autopilot_run import regression  # noqa: E402
+
+MODES = {
+    "rollback": dict(budget=120, probe="rollback", probe_steps=30, optimizer="sgd"),
+    "ramp": dict(budget=120, probe="ramp", optimizer="adam"),
+    "ramp-sgd": dict(budget=80, probe="ramp", optimizer="sgd"),
+    "no budget": dict(budget=None, probe="auto", probe_steps=20, optimizer="sgd", check_every=20, steps=150),
+}
+#: Faults at these updates of the whole run (counted from the first probe update).
+NAN_AT, SPIKE_AT = 77, 95
+
+
+def make(mode: dict):
+    torch.manual_seed(0)
+    model = torch.nn.Linear(8, 1)
+    opt = (torch.optim.SGD(model.parameters(), lr=1.0, momentum=0.9) if mode["optimizer"] == "sgd"
+           else torch.optim.Adam(model.parameters(), lr=1e-3))
+    kw = {k: v for k, v in mode.items() if k not in ("optimizer", "steps", "check_every")}
+    policy = AutopilotPolicy(snapshot_every=10, check_every=mode.get("check_every", 100))
+    return model, opt, Autopilot(opt, model=model, policy=policy, **kw), torch.Generator().manual_seed(3)
+
+
+def advance(model, opt, ap, g, step: int, until: int, mode: dict) -> int:
+    x, y = regression()
+    while step < until and not ap.done:
+        opt.zero_grad()
+        i = torch.randint(0, len(x), (32,), generator=g)
+        loss = ((model(x[i]).squeeze(1) - y[i]) ** 2).mean()
+        loss.backward()
+        if step == NAN_AT:
+            next(model.parameters()).grad[0, 0] = float("nan")
+        if step == SPIKE_AT:
+            loss = loss * 100.0
+        ap.step(loss)
+        step += 1
+    return step
+
+
+def finish(mode: dict) -> int:
+    return mode.get("steps", 10**6)
+
+
+def state_of(model, opt, ap) -> dict:
+    return {"model": {k: v.clone() for k, v in model.state_dict().items()}, "opt": opt.state_dict(),
+            "lr": ap.lr, "events": ap.events, "phase": ap.phase, "t": ap.t}
+
+
+def same(a, b, path="") -> None:
+    if isinstance(a, torch.Tensor):
+        assert torch.equal(a, b), path
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), path
+        for k in a:
+            same(a[k], b[k], f"{path}/{k}")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), path
+        for i, (u, v) in enumerate(zip(a, b)):
+            same(u, v, f"{path}[{i}]")
+    else:
+        assert a == b or (a != a and b != b), f"{path}: {a!r} != {b!r}"
+
+
+def resume_points(mode_name: str, total: int) -> list[int]:
+    rng = np.random.default_rng(abs(hash(mode_name)) % 2**32)
+    fixed = [1, 15, NAN_AT - 3, NAN_AT + 1]  # in the probe, and between a snapshot and the NaN
+    return sorted({*fixed, *rng.integers(1, total - 1, 6).tolist()} - {0} & set(range(1, total)))
+
+
+@pytest.mark.parametrize("mode_name", list(MODES))
+def test_resume_is_bit_identical_at_random_updates(mode_name: str) -> None:
+    mode = MODES[mode_name]
+    model, opt, ap, g = make(mode)
+    total = advance(model, opt, ap, g, 0, finish(mode), mode)
+    reference = state_of(model, opt, ap)
+    assert any(e.get("action") == "rolled back" for e in ap.events)  # the NaN was met
+    for at in resume_points(mode_name, total):
+        model, opt, ap, g = make(mode)
+        step = advance(model, opt, ap, g, 0, at, mode)
+        buffer = io.BytesIO()
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "ap": ap.state_dict(),
+                    "g": g.get_state(), "step": step}, buffer)
+        buffer.seek(0)
+        saved = torch.load(buffer, weights_only=True)
+        model, opt, ap, g = make(mode)
+        model.load_state_dict(saved["model"])
+        opt.load_state_dict(saved["opt"])
+        ap.load_state_dict(saved["ap"])
+        g.set_state(saved["g"])
+        end = advance(model, opt, ap, g, saved["step"], finish(mode), mode)
+        assert end == total, (mode_name, at)
+        same(reference, state_of(model, opt, ap), f"{mode_name} resumed at {at}")
