@@ -70,7 +70,7 @@ def test_out_that_is_a_file(tmp_path: Path) -> None:
 def test_counts_beyond_memory_are_refused_at_once(tmp_path: Path, args: list[str]) -> None:
     start = time.process_time()
     message = error_of([*args, *(["--out", str(tmp_path / "o")] if args[0] == "find" else [])])
-    assert "free memory" in message
+    assert "free memory" in message or "(2**63 - 1)" in message
     assert time.process_time() - start < 5
     assert not (tmp_path / "o").exists()
 
