@@ -45,7 +45,7 @@ GRID = tuple(float(f"{10.0**e:.4g}") for e in np.arange(-4.5, 0.51, 0.5))
 BUDGET = 300  # the search's budget; the first-trial part also tries FIRST_BUDGETS
 FIRST_BUDGETS = (20, 30, 40, 60, 100, 300, 600, 1000, 1500, 3000)
 FIRST_SEEDS = (0, 1, 2, 3, 4)  # more cases than the search part: the first trial is one run per case
-#: Search settings: label -> (pruner, FIRST_RUNG); the default is tune's own.
+#: Search settings: label -> (pruner, TunePolicy.first_rung); the default is tune's own.
 SETTINGS = {"first rung at 1/10": ("hyperband", 0.1), "at 1/3 (default)": ("hyperband", 1 / 3),
             "at 1/2": ("hyperband", 0.5), "no pruning": ("none", 1 / 3)}
 WORKLOADS = ("cancer/sgd", "cancer/adamw", "blobs/sgd-plain", "blobs/adam", "moons/sgd", "moons/adamw",
@@ -161,31 +161,27 @@ def search(seeds: list[int], trials: int) -> list[list[Any]]:
 
     from tune_efficiency import _trace_stats, naive_tpe
 
-    from lrkit.tuning import _tune, tune
+    from lrkit.tuning import Storage, TunePolicy, tune
 
     cache = _load()
     grid_steps = len(GRID) * BUDGET
     reach: dict[str, list[float]] = {"naive TPE": [], **{k: [] for k in SETTINGS}}
-    default_rung = _tune.FIRST_RUNG
-    try:
-        for w in WORKLOADS:
-            t = task(w)
-            higher = t.info.higher_is_better
-            for seed in seeds:
-                best = best_of(grid(w, seed, cache), higher)
-                naive = naive_tpe(t, seed, trials, BUDGET, t.info.default_optimizer)
-                reach["naive TPE"].append(_trace_stats(naive, 0, best, higher, grid_steps)[0])
-                for label, (pruner, rung) in SETTINGS.items():
-                    _tune.FIRST_RUNG = rung
-                    with tempfile.TemporaryDirectory() as out:
-                        r = tune(t, n_trials=trials, seed=seed, out=out, pruner=pruner)
-                    trace = [(x["steps"] or 0, x["value"] if x["state"] == "COMPLETE" else math.nan)
-                             for x in r.trials]
-                    reach[label].append(_trace_stats(trace, r.finder["steps"], best, higher, grid_steps)[0])
-                print(f"search: {w} seed {seed}: " + ", ".join(f"{k} {v[-1]:.0f}" for k, v in reach.items()),
-                      file=sys.stderr, flush=True)
-    finally:
-        _tune.FIRST_RUNG = default_rung
+    for w in WORKLOADS:
+        t = task(w)
+        higher = t.info.higher_is_better
+        for seed in seeds:
+            best = best_of(grid(w, seed, cache), higher)
+            naive = naive_tpe(t, seed, trials, BUDGET, t.info.default_optimizer)
+            reach["naive TPE"].append(_trace_stats(naive, 0, best, higher, grid_steps)[0])
+            for label, (pruner, rung) in SETTINGS.items():
+                with tempfile.TemporaryDirectory() as out:
+                    r = tune(t, n_trials=trials, seed=seed, storage=Storage(out=out), pruner=pruner,
+                             policy=TunePolicy(first_rung=rung))
+                trace = [(x["steps"] or 0, x["value"] if x["state"] == "COMPLETE" else math.nan)
+                         for x in r.trials]
+                reach[label].append(_trace_stats(trace, r.finder["steps"], best, higher, grid_steps)[0])
+            print(f"search: {w} seed {seed}: " + ", ".join(f"{k} {v[-1]:.0f}" for k, v in reach.items()),
+                  file=sys.stderr, flush=True)
     naive = np.array(reach["naive TPE"])
     rows = []
     for label, values in reach.items():
@@ -218,7 +214,8 @@ def main() -> None:
           "constant only / wsd only hits", "p (constant better)"]
     bh = ["first trial by budget", "bounds picked per fold (constant < / wsd <)", "hits"]
     sh = ["search", "reached 1%", "median steps to 1%", "<= 25% of grid", "<= 50% of naive (paired)"]
-    rh = ["rate range", "SGD-like (default rule): covers band", "median P", "adaptive (falling rule): covers band",
+    rh = ["rate range", "SGD-like (default rule): covers band", "median P",
+          "adaptive (falling rule): covers band",
           "median P"]
     runs = first_runs(args.first_seeds)
     frows, prows, brows = first(runs), paired(runs), budget_rules(runs, len(WORKLOADS), len(args.first_seeds))

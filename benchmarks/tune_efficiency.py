@@ -112,10 +112,10 @@ def naive_tpe(task: Any, seed: int, n_trials: int, budget: int, optimizer: str,
 
 def lrkit_tune(task: str, seed: int, n_trials: int, budget: int) -> tuple[int, list[tuple[int, float]], Any]:
     """lrkit's tune with its defaults; returns (finder steps, per-trial trace, result)."""
-    from lrkit.tuning import tune
+    from lrkit.tuning import Storage, tune
 
     with tempfile.TemporaryDirectory() as out:
-        r = tune(task, n_trials=n_trials, seed=seed, budget=budget, out=out)
+        r = tune(task, n_trials=n_trials, seed=seed, budget=budget, storage=Storage(out=out))
     trace = [(t["steps"] or 0, t["value"] if t["state"] == "COMPLETE" else math.nan) for t in r.trials]
     return (r.finder or {}).get("steps", 0), trace, r
 

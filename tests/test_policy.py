@@ -26,6 +26,7 @@ EXPECTED = {
     "lrkit.finder._policy.FinderPolicy",
     "lrkit.diagnostics._policy.DiagnosePolicy",
     "lrkit.torch._autopilot_policy.AutopilotPolicy",
+    "lrkit.tuning._policy.TunePolicy",
 }
 
 

@@ -81,9 +81,9 @@ def test_confidence_reads_low_on_a_weak_noisy_sweep():
 
 
 def test_report_for_tune_and_diagnosis_results(tmp_path):
-    from lrkit.tuning import tune
+    from lrkit.tuning import Storage, tune
 
-    r = tune(lambda p: (np.log10(p["lr"]) + 2) ** 2, n_trials=3, out=tmp_path, pruner="none",
+    r = tune(lambda p: (np.log10(p["lr"]) + 2) ** 2, n_trials=3, storage=Storage(out=tmp_path), pruner="none",
              space={"lr": [1e-4, 1.0], "schedules": ["constant"]})
     page = lrkit.report(r, tmp_path / "tune.html").html()
     assert "optimization history" in page and (tmp_path / "tune.html").exists()

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from lrkit.tuning import tune
+from lrkit.tuning import Storage, tune
 
 
 def main() -> None:
@@ -35,9 +35,10 @@ def main() -> None:
     deadline = time.monotonic() + 60
     while not (marker_dir / "go").exists() and time.monotonic() < deadline:
         time.sleep(0.02)
-    result = tune(objective, n_trials=int(n_trials), storage=storage, study_name=study, worker_id=int(worker),
-                  space={"lr": [1e-4, 1.0], "schedules": ["constant"]}, pruner="none",
-                  heartbeat_interval=1, grace_period=2)
+    where = Storage(url=storage, study_name=study, worker_id=int(worker), heartbeat_interval=1,
+                    grace_period=2)
+    result = tune(objective, n_trials=int(n_trials), storage=where,
+                  space={"lr": [1e-4, 1.0], "schedules": ["constant"]}, pruner="none")
     print(f"worker {worker} done: {result.n_complete} complete, sampler seed {result.sampler_seed}")
 
 

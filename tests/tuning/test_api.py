@@ -17,6 +17,7 @@ def test_public_names_are_pinned():
         "schedule_from_params", "first_trial", "open_storage", "mask_url", "worker_seed", "default_worker_id",
         "make_sampler", "make_pruner", "plot_lr_scatter", "plot_history", "tune_report", "SAMPLERS",
         "PRUNERS", "TUNABLE_SCHEDULES", "OPTIMIZERS", "WIDE_LR_RANGE", "MAX_CONSECUTIVE_FAILURES",
+        "TunePolicy", "Storage",
     ])
     for name in tuning.__all__:
         assert getattr(tuning, name) is not None
@@ -38,8 +39,10 @@ def test_make_pruner_resources_are_training_steps():
     assert (hb._min_resource, hb._max_resource, hb._reduction_factor) == (30, 300, 3)
     sh = tuning.make_pruner("successive_halving", min_resource=30, max_resource=300)
     assert isinstance(sh, optuna.pruners.SuccessiveHalvingPruner) and sh._min_resource == 30
-    assert isinstance(tuning.make_pruner("median", min_resource=30, max_resource=300), optuna.pruners.MedianPruner)
-    assert isinstance(tuning.make_pruner("none", min_resource=None, max_resource=None), optuna.pruners.NopPruner)
+    assert isinstance(tuning.make_pruner("median", min_resource=30, max_resource=300),
+                      optuna.pruners.MedianPruner)
+    assert isinstance(tuning.make_pruner("none", min_resource=None, max_resource=None),
+                      optuna.pruners.NopPruner)
 
 
 def test_timeout_stops_starting_trials(tmp_path):
@@ -48,6 +51,6 @@ def test_timeout_stops_starting_trials(tmp_path):
         return p["lr"]
 
     start = time.perf_counter()
-    r = tuning.tune(slow, n_trials=50, timeout=1.0, out=tmp_path, pruner="none",
+    r = tuning.tune(slow, n_trials=50, timeout=1.0, storage=tuning.Storage(out=tmp_path), pruner="none",
                     space={"lr": [1e-3, 1.0], "schedules": ["constant"]})
     assert 1 <= r.n_complete < 50 and time.perf_counter() - start < 30

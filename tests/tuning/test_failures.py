@@ -11,7 +11,7 @@ import torch
 
 from lrkit import LRKitError
 from lrkit.tasks import ArrayLoader
-from lrkit.tuning import MAX_CONSECUTIVE_FAILURES, tune
+from lrkit.tuning import MAX_CONSECUTIVE_FAILURES, Storage, tune
 
 SPACE = {"lr": [1e-3, 0.1], "schedules": ["constant"]}
 
@@ -42,7 +42,7 @@ def test_a_task_without_val_loader_is_one_clear_error_before_the_study(tmp_path)
 
     start = time.process_time()
     with pytest.raises(LRKitError, match=r"`val_loader` of the task function build must be given for tune"):
-        tune(build, n_trials=4, budget=300, out=tmp_path / "out")
+        tune(build, n_trials=4, budget=300, storage=Storage(out=tmp_path / "out"))
     assert time.process_time() - start < 5.0
     assert not (tmp_path / "out").exists()
 
@@ -64,12 +64,12 @@ def test_an_unusable_val_loader_is_one_clear_error_before_the_study(tmp_path, va
         return _regression(seed, val_loader=val_loader)
 
     with pytest.raises(LRKitError, match=message):
-        tune(build, n_trials=2, budget=20, out=tmp_path / "out", use_finder=False)
+        tune(build, n_trials=2, budget=20, storage=Storage(out=tmp_path / "out"), use_finder=False)
     assert not (tmp_path / "out").exists()
 
 
 def test_a_task_with_a_val_loader_tunes(tmp_path):
-    r = tune(_regression, n_trials=3, budget=60, out=tmp_path, pruner="none", space=SPACE)
+    r = tune(_regression, n_trials=3, budget=60, storage=Storage(out=tmp_path), pruner="none", space=SPACE)
     assert r.n_complete == 3 and r.metric == "val_loss" and r.n_failed == 0
 
 
@@ -81,7 +81,8 @@ def test_a_study_whose_trials_keep_failing_stops_and_names_the_cause(tmp_path):
         raise RuntimeError("CUDA out of memory (simulated)")
 
     with pytest.raises(LRKitError) as info:
-        tune(objective, n_trials=50, out=tmp_path, pruner="none", space=SPACE, study_name="s")
+        tune(objective, n_trials=50, storage=Storage(out=tmp_path, study_name="s"), pruner="none",
+             space=SPACE)
     message = str(info.value)
     assert "\n" not in message
     assert f"{MAX_CONSECUTIVE_FAILURES} trials in a row failed" in message
@@ -98,7 +99,7 @@ def test_an_occasional_failure_does_not_stop_the_study(tmp_path):
             raise RuntimeError("flaky")
         return (p["lr"] - 0.01) ** 2
 
-    r = tune(objective, n_trials=5, out=tmp_path, pruner="none", space=SPACE)
+    r = tune(objective, n_trials=5, storage=Storage(out=tmp_path), pruner="none", space=SPACE)
     assert r.n_complete == 5 and r.n_failed >= 1
     failed = [t for t in r.trials if t["state"] == "FAIL"]
     assert all(t["error"] == "RuntimeError: flaky" for t in failed)
@@ -112,7 +113,7 @@ def test_lrkit_errors_from_the_objective_are_not_retried(tmp_path):
         raise LRKitError("`x` of my objective must be 1; got 2.")
 
     with pytest.raises(LRKitError, match="`x` of my objective must be 1"):
-        tune(objective, n_trials=5, out=tmp_path, pruner="none", space=SPACE)
+        tune(objective, n_trials=5, storage=Storage(out=tmp_path), pruner="none", space=SPACE)
     assert len(calls) == 1
 
 
@@ -125,7 +126,7 @@ def test_a_short_loader_is_no_note_nor_warning_in_a_study(tmp_path):
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
-        r = tune("digits-mlp", n_trials=1, budget=20, out=tmp_path, pruner="none")
+        r = tune("digits-mlp", n_trials=1, budget=20, storage=Storage(out=tmp_path), pruner="none")
     assert r.lr_source == "finder"
     assert not any("cycl" in n for n in r.notes)
     assert "cycl" not in tune_report(r).html()

@@ -8,14 +8,15 @@ import math
 import numpy as np
 import pytest
 
-from lrkit.tuning import plot_history, plot_lr_scatter, tune, tune_report
+from lrkit.tuning import Storage, plot_history, plot_lr_scatter, tune, tune_report
 
 mpl = pytest.importorskip("matplotlib")
 
 
 @pytest.fixture(scope="module")
 def result(tmp_path_factory):
-    r = tune(lambda p: (math.log10(p["lr"]) + 2) ** 2, n_trials=8, out=tmp_path_factory.mktemp("plots"),
+    r = tune(lambda p: (math.log10(p["lr"]) + 2) ** 2, n_trials=8,
+             storage=Storage(out=tmp_path_factory.mktemp("plots")),
              space={"lr": [1e-4, 1.0], "schedules": ["constant"]}, pruner="none")
     # as if the range test had run: the scatter draws its interval and suggestion
     return dataclasses.replace(r, finder={"suggestion": 0.02, "interval": [0.005, 0.1], "steps": 90})

@@ -18,7 +18,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from lrkit.tuning import schedule_from_params, tune
+from lrkit.tuning import Storage, schedule_from_params, tune
 
 URL = os.environ.get("LRKIT_TEST_POSTGRES_URL")
 WORKER = Path(__file__).with_name("_worker.py")
@@ -29,7 +29,8 @@ pytestmark = [
 
 
 def _spawn(study: str, n_trials: int, worker: int, seconds: float, markers: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(WORKER), URL, study, str(n_trials), str(worker), str(seconds),
+    return subprocess.Popen([sys.executable, str(WORKER), URL, study, str(n_trials), str(worker),
+                             str(seconds),
                              str(markers)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -118,12 +119,14 @@ def test_killed_worker_trial_is_failed_and_rerun(tmp_path):
 @pytest.mark.slow  # two CLI processes importing torch: ~40 s on a loaded 2-core machine
 def test_lrkit_tune_cli_workers_on_a_real_task(tmp_path):
     study = f"cli-{uuid.uuid4().hex[:8]}"
-    cmd = [str(Path(sys.executable).with_name("lrkit")), "tune", "--task", "diabetes-linear", "--trials", "4", "--budget", "20",
+    cmd = [str(Path(sys.executable).with_name("lrkit")), "tune", "--task", "diabetes-linear", "--trials",
+           "4", "--budget", "20",
            "--storage", URL, "--study", study, "--no-finder", "--pruner", "none", "--json"]
     procs = [subprocess.Popen(cmd + ["--out", str(tmp_path / f"w{w}"), "--worker-id", str(w)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for w in range(2)]
     _finish(procs)
     assert len([t for t in _load(study).trials if t.state == TrialState.COMPLETE]) == 4
     # a later worker joining a finished study runs nothing and reports the whole study
-    r = tune("diabetes-linear", n_trials=4, storage=URL, study_name=study, budget=20, use_finder=False)
+    r = tune("diabetes-linear", n_trials=4, storage=Storage(url=URL, study_name=study), budget=20,
+             use_finder=False)
     assert r.n_complete == 4 and r.storage.startswith("postgresql+psycopg2://") and "***" in r.storage

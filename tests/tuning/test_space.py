@@ -16,6 +16,7 @@ from lrkit.tuning import (
     SearchSpace,
     first_trial,
     load_space,
+    TunePolicy,
     lr_range_from_finder,
     schedule_from_params,
 )
@@ -47,7 +48,8 @@ def test_dict_round_trip_and_fixed_values():
         ({"lr": [0, 0.1]}, r"`lr` of the search space must lie in \(0, inf\]"),
         ({"lr": [1e-3, 1, 3]}, r"must be a number or a \[low, high\] pair"),
         ({"warmup_fraction": [0, 0.9]}, r"`warmup_fraction` of the search space must lie in \[0, 0.5\]"),
-        ({"final_ratio": "abc"}, r"`final_ratio` of the search space must be a finite number >= 0; got 'abc'"),
+        ({"final_ratio": "abc"},
+         r"`final_ratio` of the search space must be a finite number >= 0; got 'abc'"),
         ({"schedules": []}, r"non-empty list of names"),
         ({"schedules": ["cosine", "cosine"]}, r"must not repeat a name"),
     ],
@@ -125,11 +127,12 @@ def test_lr_range_from_finder():
     lo, hi = lr_range_from_finder(0.01)
     assert lo == pytest.approx(0.01 / 10**1.5) and hi == pytest.approx(0.1)
     assert math.log10(hi / lo) == pytest.approx(2.5)  # covers the dev set's near-best bands (docs/tuning.md)
-    assert lr_range_from_finder(0.01, below=1, above=1) == pytest.approx((0.001, 0.1))
+    narrow = TunePolicy(lr_below=1, lr_above=1)
+    assert lr_range_from_finder(0.01, policy=narrow) == pytest.approx((0.001, 0.1))
     with pytest.raises(LRKitError, match="`suggestion` of the finder result must be a finite number > 0"):
         lr_range_from_finder(0.0)
-    with pytest.raises(LRKitError, match="`below` of lr_range_from_finder must be a finite number > 0"):
-        lr_range_from_finder(0.01, below=-1)
+    with pytest.raises(LRKitError, match="`lr_below` of TunePolicy must be a finite number > 0"):
+        lr_range_from_finder(0.01, policy=TunePolicy(lr_below=-1))
 
 
 def test_first_trial_is_cosine_at_the_rate_and_replays_through_suggest():

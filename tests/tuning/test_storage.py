@@ -9,7 +9,7 @@ import optuna
 import pytest
 
 from lrkit import LRKitError
-from lrkit.tuning import default_worker_id, mask_url, open_storage, tune, worker_seed
+from lrkit.tuning import Storage, default_worker_id, mask_url, open_storage, tune, worker_seed
 
 
 def _closed_port() -> int:
@@ -29,8 +29,9 @@ def test_default_is_sqlite_file_under_out(tmp_path):
 def test_unreachable_postgres_fails_fast_and_creates_nothing(tmp_path):
     url = f"postgresql://bob:secret@127.0.0.1:{_closed_port()}/lr"
     start = time.perf_counter()
-    with pytest.raises(LRKitError, match=r"cannot reach storage 'postgresql\+psycopg2://bob:\*\*\*@127.0.0.1"):
-        tune(lambda p: p["lr"], n_trials=3, storage=url, out=tmp_path / "out",
+    with pytest.raises(LRKitError,
+                       match=r"cannot reach storage 'postgresql\+psycopg2://bob:\*\*\*@127.0.0.1"):
+        tune(lambda p: p["lr"], n_trials=3, storage=Storage(url=url, out=tmp_path / "out"),
              space={"lr": [1e-3, 1], "schedules": ["constant"]})
     assert time.perf_counter() - start < 10
     assert not (tmp_path / "out").exists()  # no default database, no report, no partial study
@@ -63,8 +64,9 @@ def test_heartbeat_settings_are_validated(tmp_path):
 
 
 def test_journal_storage_runs_a_study(tmp_path):
-    r = tune(lambda p: (p["lr"] - 0.1) ** 2, n_trials=4, storage=f"journal:///{tmp_path}/study.log",
-             space={"lr": [1e-3, 1], "schedules": ["constant"]}, pruner="none", worker_id=3)
+    r = tune(lambda p: (p["lr"] - 0.1) ** 2, n_trials=4,
+             storage=Storage(url=f"journal:///{tmp_path}/study.log", worker_id=3),
+             space={"lr": [1e-3, 1], "schedules": ["constant"]}, pruner="none")
     assert r.n_complete == 4 and r.storage.startswith("journal://") and r.worker_id == 3
     assert (tmp_path / "study.log").stat().st_size > 0
 
@@ -82,7 +84,8 @@ def test_default_worker_id_reads_the_environment(monkeypatch):
     monkeypatch.setenv("LRKIT_WORKER_ID", "12")
     assert default_worker_id() == 12
     monkeypatch.setenv("LRKIT_WORKER_ID", "x")
-    with pytest.raises(LRKitError, match="`LRKIT_WORKER_ID` of the environment must be an integer >= 0; got 'x'"):
+    with pytest.raises(LRKitError,
+                       match="`LRKIT_WORKER_ID` of the environment must be an integer >= 0; got 'x'"):
         default_worker_id()
     monkeypatch.delenv("LRKIT_WORKER_ID")
     assert default_worker_id() == default_worker_id()  # stable within a process (host + pid)

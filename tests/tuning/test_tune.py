@@ -19,14 +19,15 @@ from lrkit import LRKitError
 from lrkit.finder._next_step import round_rate
 from lrkit.schedules import parse
 from lrkit.tasks import train
-from lrkit.tuning import TrialParams, tune
+from lrkit.tuning import Storage, TrialParams, tune
 
 WORKER = Path(__file__).with_name("_worker.py")
 SMALL = {"lr": [1e-3, 0.3], "schedules": ["constant", "cosine"]}
 
 
 def test_best_result_is_the_best_complete_trial_and_retrains_exactly(tmp_path):
-    r = tune("diabetes-linear", n_trials=6, budget=40, space=SMALL, out=tmp_path, pruner="none")
+    r = tune("diabetes-linear", n_trials=6, budget=40, space=SMALL, storage=Storage(out=tmp_path),
+             pruner="none")
     done = [t for t in r.trials if t["state"] == "COMPLETE"]
     assert r.n_complete == 6 and r.metric == "val_mse" and r.direction == "minimize"
     assert r.best_value == min(t["value"] for t in done)
@@ -42,8 +43,9 @@ def test_best_result_is_the_best_complete_trial_and_retrains_exactly(tmp_path):
 
 
 def test_hyperband_prunes_on_intermediate_validation_reports(tmp_path):
-    r = tune("digits-mlp", n_trials=10, budget=90, eval_every=10, space={"lr": [1e-4, 1.0], "schedules": ["constant"]},
-             out=tmp_path, pruner="hyperband")
+    space = {"lr": [1e-4, 1.0], "schedules": ["constant"]}
+    r = tune("digits-mlp", n_trials=10, budget=90, eval_every=10, space=space, storage=Storage(out=tmp_path),
+             pruner="hyperband")
     pruned = [t for t in r.trials if t["state"] == "PRUNED" and not t["diverged"]]
     assert pruned, "hyperband should stop some of 10 trials spread over four decades"
     # the first decision comes at a third of the budget (30 steps), never at the first report
@@ -57,7 +59,7 @@ def test_hyperband_prunes_on_intermediate_validation_reports(tmp_path):
 
 def test_divergent_rates_are_pruned_and_marked(tmp_path):
     r = tune("diabetes-linear", n_trials=3, budget=30, space={"lr": [50.0, 500.0], "schedules": ["constant"]},
-             out=tmp_path, pruner="none")
+             storage=Storage(out=tmp_path), pruner="none")
     assert r.n_pruned == 3 and all(t["diverged"] for t in r.trials)
     assert r.best_lr is None and r.best_schedule is None and r.best_value is None
     assert json.loads(r.to_json())["best_value"] is None
@@ -72,7 +74,7 @@ def test_sqlite_run_interrupt_resume_is_one_study(tmp_path):
             raise KeyboardInterrupt  # what Ctrl-C does in the middle of trial 2
         return (math.log10(p["lr"]) + 2) ** 2
 
-    kw = dict(n_trials=5, out=tmp_path, study_name="resume", pruner="none",
+    kw = dict(n_trials=5, storage=Storage(out=tmp_path, study_name="resume"), pruner="none",
               space={"lr": [1e-4, 1.0], "schedules": ["constant"]})
     with pytest.raises(KeyboardInterrupt):
         tune(objective, **kw)
@@ -98,7 +100,8 @@ def test_sqlite_resume_after_kill_9_requeues_the_dead_trial(tmp_path):
     proc.wait()
     study = optuna.load_study(study_name="kill", storage=url)
     assert [t.state.name for t in study.trials] == ["COMPLETE", "RUNNING"]
-    r = tune(lambda p: (math.log10(p["lr"]) + 2) ** 2, n_trials=4, storage=url, study_name="kill",
+    r = tune(lambda p: (math.log10(p["lr"]) + 2) ** 2, n_trials=4, storage=Storage(url=url,
+                                                                                   study_name="kill"),
              space={"lr": [1e-4, 1.0], "schedules": ["constant"]}, pruner="none")
     assert any("re-queued 1 trial(s)" in n for n in r.notes)
     assert [t["state"] for t in r.trials] == ["COMPLETE", "FAIL", "COMPLETE", "COMPLETE", "COMPLETE"]
@@ -121,7 +124,7 @@ def test_user_objective_can_prune_through_report(tmp_path):
                 break
         return value
 
-    r = tune(objective, n_trials=12, out=tmp_path, pruner="median", space={"lr": [1e-5, 1.0],
+    r = tune(objective, n_trials=12, storage=Storage(out=tmp_path), pruner="median", space={"lr": [1e-5, 1.0],
                                                                          "schedules": ["constant"]})
     assert r.n_complete + r.n_pruned == 12 and r.n_pruned >= 1
     assert r.best_value == min(t["value"] for t in r.trials if t["state"] == "COMPLETE")
@@ -135,7 +138,7 @@ def test_protocol_function_task_and_fallback_note(tmp_path):
     def make(seed):
         return task.build(seed)
 
-    r = tune(make, n_trials=3, budget=20, out=tmp_path, use_finder=False, pruner="none",
+    r = tune(make, n_trials=3, budget=20, storage=Storage(out=tmp_path), use_finder=False, pruner="none",
              space={"schedules": ["constant"]})
     assert r.metric == "val_loss" and r.n_complete == 3
     assert r.lr_source == "fallback" and r.lr_range == (1e-5, 1.0)
@@ -143,7 +146,7 @@ def test_protocol_function_task_and_fallback_note(tmp_path):
 
 
 def test_finder_seeds_the_rate_range_and_the_first_trial(tmp_path):
-    kw = dict(n_trials=2, budget=60, out=tmp_path, pruner="none",
+    kw = dict(n_trials=2, budget=60, storage=Storage(out=tmp_path), pruner="none",
               space={"schedules": ["constant", "cosine", "wsd"]})
     r = tune("diabetes-linear", **kw)
     s = r.finder["suggestion"]
@@ -170,18 +173,20 @@ def test_finder_seeds_the_rate_range_and_the_first_trial(tmp_path):
 def test_a_space_sampling_optimizers_queues_the_task_optimizer_or_nothing(tmp_path):
     kw = dict(n_trials=1, budget=4, pruner="none")
     space = {"schedules": ["constant"], "optimizers": ["sgd", "adamw"]}
-    r = tune("charlm-small", out=tmp_path / "a", space=space, **kw)
+    r = tune("charlm-small", storage=Storage(out=tmp_path / "a"), space=space, **kw)
     # the range test swept the task's own AdamW, so its rate is queued with AdamW
     assert r.trials[0]["params"] == {"lr": r.finder["suggestion"], "optimizer": "adamw"}
-    other = tune("charlm-small", out=tmp_path / "b", space={**space, "optimizers": ["sgd", "adam"]}, **kw)
+    other = tune("charlm-small", storage=Storage(out=tmp_path / "b"),
+                 space={**space, "optimizers": ["sgd", "adam"]}, **kw)
     assert other.trials[0]["lr"] != other.finder["suggestion"]
 
 
 def test_adaptive_optimizers_get_the_falling_rule_and_user_rates_no_first_trial(tmp_path):
-    r = tune("charlm-small", n_trials=1, budget=4, out=tmp_path / "a", pruner="none",
+    r = tune("charlm-small", n_trials=1, budget=4, storage=Storage(out=tmp_path / "a"), pruner="none",
              space={"schedules": ["constant"]})
     assert r.finder["rule"] == "falling" and r.trials[0]["lr"] == round_rate(r.finder["suggestion"])
-    user = tune("diabetes-linear", n_trials=1, budget=10, out=tmp_path / "b", pruner="none", seed=3,
+    user = tune("diabetes-linear", n_trials=1, budget=10, storage=Storage(out=tmp_path / "b"), pruner="none",
+                seed=3,
                 space={"lr": [1e-3, 1e-2], "schedules": ["constant"]})
     assert user.finder is None
     for res, queued in ((r, True), (user, False)):
@@ -190,7 +195,7 @@ def test_adaptive_optimizers_get_the_falling_rule_and_user_rates_no_first_trial(
 
 
 def test_joining_a_study_keeps_its_space_and_direction(tmp_path):
-    kw = dict(out=tmp_path, study_name="s", pruner="none")
+    kw = dict(storage=Storage(out=tmp_path, study_name="s"), pruner="none")
     tune(lambda p: p["lr"], n_trials=2, space={"lr": [1e-3, 1e-2], "schedules": ["constant"]}, **kw)
     with pytest.raises(LRKitError, match="study 's' was created with another search space"):
         tune(lambda p: p["lr"], n_trials=3, space={"lr": [1e-3, 1.0], "schedules": ["constant"]}, **kw)
@@ -204,29 +209,32 @@ def test_joining_a_study_keeps_its_space_and_direction(tmp_path):
     ("kwargs", "message"),
     [
         (dict(n_trials=0), r"`n_trials` of tune must be a positive integer; got 0"),
-        (dict(n_trials=2, sampler="tpee"), r"unknown sampler 'tpee'; did you mean 'tpe'\? Valid: random, tpe"),
-        (dict(n_trials=2, pruner="hyper"), r"unknown pruner 'hyper'.*Valid: hyperband, median, none, successive_"),
-        (dict(n_trials=2, space={"schedules": ["cosin"]}), r"unknown schedule 'cosin'; did you mean 'cosine'"),
+        (dict(n_trials=2, sampler="tpee"),
+         r"unknown sampler 'tpee'; did you mean 'tpe'\? Valid: random, tpe"),
+        (dict(n_trials=2, pruner="hyper"),
+         r"unknown pruner 'hyper'.*Valid: hyperband, median, none, successive_"),
+        (dict(n_trials=2, space={"schedules": ["cosin"]}),
+         r"unknown schedule 'cosin'; did you mean 'cosine'"),
         (dict(n_trials=2, timeout=-1), r"`timeout` of tune must be a number of seconds > 0"),
         (dict(n_trials=2, budget=0), r"`budget` of tune must be a positive integer"),
     ],
 )
 def test_bad_input_fails_before_anything_is_written(tmp_path, kwargs, message):
     with pytest.raises(LRKitError, match=message):
-        tune("diabetes-linear", out=tmp_path / "out", **kwargs)
+        tune("diabetes-linear", storage=Storage(out=tmp_path / "out"), **kwargs)
     assert not (tmp_path / "out").exists()
 
 
 def test_unknown_task_lists_the_valid_ones(tmp_path):
     with pytest.raises(LRKitError, match=r"unknown task 'digits-mpl'; did you mean 'digits-mlp'\?"):
-        tune("digits-mpl", n_trials=2, out=tmp_path)
+        tune("digits-mpl", n_trials=2, storage=Storage(out=tmp_path))
 
 
 def test_specs_have_short_rates_and_round_trip(tmp_path):
     # Regression (issue 18 item 6): the best schedule printed 16-digit floats (0.0014606797962271570).
     import re
 
-    r = tune("diabetes-linear", n_trials=4, budget=60, out=tmp_path, pruner="none",
+    r = tune("diabetes-linear", n_trials=4, budget=60, storage=Storage(out=tmp_path), pruner="none",
              space={"schedules": ["cosine", "wsd", "warmup_cosine", "one_cycle"]})
     for t in r.trials:
         numbers = re.findall(r"\d+\.\d+(?:e-?\d+)?", t["schedule"])

@@ -72,7 +72,7 @@ def tune_command(
     target = _target(task, script, seed)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from lrkit.tuning import tune, tune_report
+    from lrkit.tuning import Storage, tune, tune_report
 
     label = escape(script or task or DEFAULT_TASK)
     progress = Progress(TextColumn("[bold]tune[/] " + label), BarColumn(), MofNCompleteColumn(),
@@ -89,9 +89,10 @@ def tune_command(
     with user_errors(), script_errors(script):
         try:
             try:
+                where = Storage(url=storage, out=out, study_name=study, worker_id=worker_id,
+                                heartbeat_interval=heartbeat)
                 result = tune(target, n_trials=trials, space=space, sampler=sampler, pruner=pruner,
-                              storage=storage, study_name=study, seed=seed, out=out, worker_id=worker_id,
-                              timeout=timeout, budget=budget, heartbeat_interval=heartbeat,
+                              storage=where, seed=seed, timeout=timeout, budget=budget,
                               use_finder=not no_finder, on_trial=on_trial)
             finally:
                 if progress.live.is_started:

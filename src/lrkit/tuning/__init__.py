@@ -16,6 +16,7 @@ Example:
 """
 
 from lrkit.tuning._objective import TrialParams
+from lrkit.tuning._policy import TunePolicy
 from lrkit.tuning._plots import plot_lr_scatter, plot_history, tune_report
 from lrkit.tuning._result import TuneResult
 from lrkit.tuning._space import (
@@ -30,9 +31,12 @@ from lrkit.tuning._to_schedule import first_trial, schedule_from_params
 from lrkit.tuning._storage import default_worker_id, mask_url, open_storage, worker_seed
 from lrkit.tuning._study import PRUNERS, SAMPLERS, make_pruner, make_sampler
 from lrkit.tuning._tune import MAX_CONSECUTIVE_FAILURES, tune
+from lrkit.tuning._where import Storage
 
 __all__ = [
     "tune",
+    "TunePolicy",
+    "Storage",
     "TuneResult",
     "SearchSpace",
     "TrialParams",

@@ -168,8 +168,11 @@ def _objective_run(fn: Callable[[TrialParams], float], budget: int | None) -> Ca
 
 
 def resolve_target(target: Any, *, budget: int | None, eval_every: int | None,
-                   direction: str | None) -> Target:
+                   direction: str | None, reports: int = 10) -> Target:
     """Turn ``tune``'s first argument into a :class:`Target`.
+
+    ``reports`` sets the default ``eval_every`` of a task, ``budget // reports``
+    (``TunePolicy.reports``).
 
     Raises:
         LRKitError: for an unknown task name, a bad budget or direction, or a
@@ -205,7 +208,7 @@ def resolve_target(target: Any, *, budget: int | None, eval_every: int | None,
         check = _protocol_check(task, name)
     if direction is not None and direction != natural:
         raise LRKitError(f"`direction` of tune must be {natural!r} for task {name} ({metric}); got {direction!r}.")
-    every = check_int("eval_every", eval_every, "tune") if eval_every is not None else max(1, budget // 10)
+    every = check_int("eval_every", eval_every, "tune") if eval_every is not None else max(1, budget // reports)
     return Target(name, metric, natural, budget, _task_run(task, metric, budget, every), task, every, check)
 
 

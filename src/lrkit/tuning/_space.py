@@ -17,8 +17,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from lrkit.errors import LRKitError, check_positive, unknown_name
+from lrkit.errors import LRKitError, check_instance, check_positive, unknown_name
 from lrkit.schedules import lookup
+from lrkit.tuning._policy import TunePolicy
 
 __all__ = [
     "SearchSpace",
@@ -33,8 +34,8 @@ __all__ = [
 TUNABLE_SCHEDULES = ("constant", "cosine", "warmup_cosine", "one_cycle", "wsd")
 #: Optimizer names the tuner can sample (passed to the task's ``train``).
 OPTIMIZERS = ("sgd", "adam", "adamw")
-#: The documented fallback rate range when no finder result is available.
-WIDE_LR_RANGE = (1e-5, 1.0)
+#: The fallback rate range when no finder result is available (``TunePolicy.wide_lr_range``).
+WIDE_LR_RANGE = TunePolicy().wide_lr_range
 
 _RANGE_KEYS = ("lr", "warmup_fraction", "final_ratio", "decay_fraction")
 _KEYS = (*_RANGE_KEYS, "schedules", "optimizers")
@@ -217,41 +218,36 @@ class SearchSpace:
         return float(trial.suggest_float(key, low, high, log=key in _LOG_KEYS))
 
 
-def lr_range_from_finder(suggestion: float, *, below: float = 1.5, above: float = 1.0) -> Range:
+def lr_range_from_finder(suggestion: float, *, policy: TunePolicy = TunePolicy()) -> Range:
     """Log-uniform bounds for the rate around the finder's suggestion.
 
     .. math::  [lo, hi] = [s \\cdot 10^{-b},\\; s \\cdot 10^{a}]
 
-    a decade above the suggestion ``s`` and a decade and a half below it (the
-    defaults ``a = 1``, ``b = 1.5``). Measured on a development set that is not the
-    built-in tasks (20 sklearn workloads x 2 seeds x 2 budgets, ``rule="auto"``;
-    ``docs/tuning.md``): the band of rates within 1% of the grid's best met this
-    range in all 80 cases; a decade each side also did, but with fewer random draws
-    in the band; half a decade each side missed 22. The finder's interval does not
-    set the bounds: it measures the suggestion's own noise (a tenth to a third of a
-    decade), not where the optimum of a full run lies.
+    a decade above the suggestion ``s`` and a decade and a half below it (``policy.lr_above``
+    ``a = 1``, ``policy.lr_below`` ``b = 1.5``: the evidence is in
+    ``docs/evidence.md#tune-the-rate-range``). The finder's interval does not set the bounds:
+    it measures the suggestion's own noise (a tenth to a third of a decade), not where the
+    optimum of a full run lies.
 
     Args:
         suggestion: the finder's suggested rate ``s`` (> 0).
-        below: decades of the range below ``s``.
-        above: decades of the range above ``s``.
+        policy: the tuned numbers (:class:`~lrkit.tuning.TunePolicy`).
 
     Returns:
         ``(low, high)`` with ``low < suggestion < high``.
 
     Raises:
-        LRKitError: for a non-positive suggestion or widths.
+        LRKitError: for a non-positive suggestion.
 
     Example:
         >>> lo, hi = lr_range_from_finder(0.1); round(lo, 6), round(hi, 6)
         (0.003162, 1.0)
-        >>> lr_range_from_finder(0.1, below=1, above=1)
+        >>> lr_range_from_finder(0.1, policy=TunePolicy(lr_below=1, lr_above=1))
         (0.01, 1.0)
     """
     s = check_positive("suggestion", suggestion, "the finder result")
-    b = check_positive("below", below, "lr_range_from_finder")
-    a = check_positive("above", above, "lr_range_from_finder")
-    return s / 10**b, s * 10**a
+    check_instance("policy", policy, "lr_range_from_finder", TunePolicy)
+    return s / 10**policy.lr_below, s * 10**policy.lr_above
 
 
 def load_space(source: str | Path | Mapping[str, Any] | SearchSpace | None, **defaults: Any) -> SearchSpace | None:

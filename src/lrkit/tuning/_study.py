@@ -14,6 +14,7 @@ import warnings
 from typing import Any
 
 from lrkit.errors import LRKitError, unknown_name
+from lrkit.tuning._policy import TunePolicy
 from lrkit.tuning._space import SearchSpace, load_space
 
 __all__ = ["SAMPLERS", "PRUNERS", "make_sampler", "make_pruner", "open_study", "live_trials", "enough",
@@ -24,13 +25,14 @@ PRUNERS = ("hyperband", "successive_halving", "median", "none")
 SPACE_ATTR, FINDER_ATTR = "lrkit_space", "lrkit_finder"
 
 
-def make_sampler(name: str, seed: int, n_trials: int) -> Any:
+def make_sampler(name: str, seed: int, n_trials: int, policy: TunePolicy = TunePolicy()) -> Any:
     """The Optuna sampler ``name`` (see :data:`SAMPLERS`) seeded with ``seed``.
 
     ``tpe`` is Optuna 5's :class:`~optuna.samplers.TPESampler` with its 5.x defaults
     (multivariate for one objective, ``constant_liar=True`` so parallel workers do
     not pile onto one point) and ``n_startup_trials = clip(n_trials // 4, 4, 10)``
-    random start-up trials: the finder-seeded range needs few to get TPE going.
+    random start-up trials (``policy.tpe_startup_*``): the finder-seeded range needs few
+    to get TPE going.
     """
     import optuna
 
@@ -38,16 +40,19 @@ def make_sampler(name: str, seed: int, n_trials: int) -> Any:
         raise unknown_name("sampler", str(name), SAMPLERS)
     if name == "random":
         return optuna.samplers.RandomSampler(seed=seed)
-    return optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(10, max(4, n_trials // 4)))
+    p = policy
+    startup = min(p.tpe_startup_max, max(p.tpe_startup_min, int(n_trials * p.tpe_startup_fraction)))
+    return optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup)
 
 
-def make_pruner(name: str, *, min_resource: int | None, max_resource: int | None) -> Any:
+def make_pruner(name: str, *, min_resource: int | None, max_resource: int | None,
+                policy: TunePolicy = TunePolicy()) -> Any:
     """The Optuna pruner ``name`` (see :data:`PRUNERS`) over training steps.
 
-    Hyperband and successive halving use reduction factor 3 with rungs at
-    ``min_resource * 3^k`` steps (for a task, ``tune`` passes a third of the budget,
-    ``_tune.FIRST_RUNG``: the first decision comes at the first report from there on);
-    the median rule waits for 4 completed trials and ``min_resource`` steps.
+    Hyperband and successive halving use reduction factor 3 (``policy.reduction_factor``) with
+    rungs at ``min_resource * 3^k`` steps (for a task, ``tune`` passes a third of the budget,
+    ``policy.first_rung``: the first decision comes at the first report from there on); the
+    median rule waits for 4 completed trials (``policy.median_startup``) and ``min_resource`` steps.
     """
     import optuna
 
@@ -56,11 +61,14 @@ def make_pruner(name: str, *, min_resource: int | None, max_resource: int | None
     lo = min_resource or "auto"
     if name == "hyperband":
         return optuna.pruners.HyperbandPruner(min_resource=min_resource or 1,
-                                              max_resource=max_resource or "auto", reduction_factor=3)
+                                              max_resource=max_resource or "auto",
+                                              reduction_factor=policy.reduction_factor)
     if name == "successive_halving":
-        return optuna.pruners.SuccessiveHalvingPruner(min_resource=lo, reduction_factor=3)
+        return optuna.pruners.SuccessiveHalvingPruner(min_resource=lo,
+                                                      reduction_factor=policy.reduction_factor)
     if name == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=min_resource or 0)
+        return optuna.pruners.MedianPruner(n_startup_trials=policy.median_startup,
+                                           n_warmup_steps=min_resource or 0)
     return optuna.pruners.NopPruner()
 
 

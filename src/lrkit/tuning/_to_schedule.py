@@ -42,7 +42,7 @@ __all__ = ["schedule_from_params", "first_trial", "FIRST_TRIAL", "FIRST_BY_BUDGE
 #: one rule for both.
 FIRST_TRIAL: tuple[tuple[str, dict[str, float]], ...] = SHAPES
 #: ``(bound, family)``: a budget of fewer than ``bound`` updates puts ``family`` first
-#: (:func:`first_trial`; the bounds were measured on the development set).
+#: (:func:`first_trial`; the evidence: ``docs/evidence.md#tune-the-first-trial``).
 FIRST_BY_BUDGET: tuple[tuple[int, str], ...] = BUDGET_RULE
 
 
@@ -103,17 +103,8 @@ def first_trial(space: SearchSpace, lr: float, *, budget: int | None = None) -> 
         \\end{cases}
 
     (wsd: 5% warmup, the peak, a linear cool-down over the last 20% to :math:`\\eta / 100`;
-    cosine to :math:`\\eta / 100`). The bounds were measured on the development set only
-    (``benchmarks/tune_dev.py``: 8 sklearn workloads that are not built-in tasks x 5 seeds,
-    budgets of 20 to 3000 updates; a hit is a final metric within 1% of the constant-rate
-    grid's best at ``lr = s``): constant beat wsd and cosine at 20, 30 and 40 updates
-    (49/120 hits against 37 and 29), wsd led from 60 to 600 (72/160 against cosine's 64), and
-    the two tie at 1000 (20/40 each), from where cosine leads (40/80 against 32 at 1500 and
-    3000). Over all 400 cases the rule hits 181, cosine alone 153; choosing the bounds on 7
-    workloads and scoring the 8th, in turn, scores 179 (``BENCHMARKS.md``, ``tune_dev``). A
-    bound sits between two measured budgets (the log-midpoint of 40 and 60 rounded, and the
-    tie at 1000); the per-budget margins are a few cases of 40, so this is the better
-    default on the evidence, not a guarantee.
+    cosine to :math:`\\eta / 100`). How the bounds were measured:
+    ``docs/evidence.md#tune-the-first-trial``.
 
     The family is the first of :func:`_preference`'s order that ``space`` holds (the
     regime's own, then the ones for longer budgets, then :data:`FIRST_TRIAL`'s), with its

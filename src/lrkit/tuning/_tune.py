@@ -21,10 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lrkit.errors import LRKitError, check_int, unknown_name
+from lrkit.errors import LRKitError, check_instance, check_int, unknown_name
 from lrkit.tuning._objective import Target, resolve_target
+from lrkit.tuning._policy import TunePolicy
 from lrkit.tuning._result import TuneResult, result_from_study
-from lrkit.tuning._space import WIDE_LR_RANGE, SearchSpace, load_space, lr_range_from_finder
+from lrkit.tuning._space import SearchSpace, load_space, lr_range_from_finder
 from lrkit.tuning._storage import default_worker_id, open_storage, worker_seed
 from lrkit.tuning._study import (
     PRUNERS,
@@ -37,6 +38,7 @@ from lrkit.tuning._study import (
     requeue_dead_runs,
 )
 from lrkit.tuning._to_schedule import first_trial
+from lrkit.tuning._where import Storage
 
 __all__ = ["tune", "MAX_CONSECUTIVE_FAILURES"]
 
@@ -63,7 +65,7 @@ def _fail_reason(trial: Any) -> str:
     return reason.splitlines()[0] if reason else reason
 
 
-def _run_finder(target: Target, seed: int, notes: list[str]) -> dict[str, Any]:
+def _run_finder(target: Target, seed: int, notes: list[str], policy: TunePolicy) -> dict[str, Any]:
     """Run lrkit's range test on the task (default optimizer) and return plain data.
 
     Raises:
@@ -76,9 +78,9 @@ def _run_finder(target: Target, seed: int, notes: list[str]) -> dict[str, Any]:
     with warnings.catch_warnings(record=True) as caught:  # a user's model may warn: keep them as notes
         warnings.simplefilter("always")
         # rule="auto" (find_lr's default): the rule follows the optimizer's kind; the search
-        # range around its suggestion was measured for it on a development set (docs/tuning.md).
+        # range around its suggestion was measured for it (docs/evidence.md#tune-the-rate-range).
         res = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"],
-                      rule="auto")
+                      rule="auto", policy=policy.finder)
     notes.extend(f"finder: {w.message}" for w in caught)
     if res.suggestion is None:
         raise LRKitError(f"the range test found no suggestion: {res.reason}")
@@ -87,47 +89,38 @@ def _run_finder(target: Target, seed: int, notes: list[str]) -> dict[str, Any]:
             "interval": None if interval is None else [float(interval[0]), float(interval[1])]}
 
 
-def _build_space(target: Target, space: Any, seed: int, use_finder: bool,
-                 notes: list[str]) -> tuple[SearchSpace, dict[str, Any] | None]:
+def _build_space(target: Target, space: Any, seed: int, use_finder: bool, notes: list[str],
+                 policy: TunePolicy) -> tuple[SearchSpace, dict[str, Any] | None]:
     user = load_space(space) if not isinstance(space, SearchSpace) else space
     if user is not None and user.lr_source == "user":
         return user, None
     finder, why = None, "the finder is disabled" if not use_finder else "an objective has no model to range-test"
     if use_finder and target.task is not None:
         try:
-            finder = _run_finder(target, seed, notes)
+            finder = _run_finder(target, seed, notes, policy)
         except (ImportError, LRKitError, RuntimeError) as exc:
             why = f"the finder is unavailable ({type(exc).__name__}: {exc})"
     if finder is not None:
-        lr, source = lr_range_from_finder(finder["suggestion"]), "finder"
+        lr, source = lr_range_from_finder(finder["suggestion"], policy=policy), "finder"
     else:
-        lr, source = WIDE_LR_RANGE, "fallback"
-        notes.append(f"{why}; searching the wide range {WIDE_LR_RANGE[0]:g}..{WIDE_LR_RANGE[1]:g}.")
+        lr, source = policy.wide_lr_range, "fallback"
+        notes.append(f"{why}; searching the wide range {lr[0]:g}..{lr[1]:g}.")
     base = {} if user is None else user.to_dict()
     base.pop("lr", None)
     return SearchSpace.from_dict(base, lr=lr, lr_source=source), finder
 
 
-#: The pruner's first decision comes after this fraction of a task's budget. Earlier
-#: rungs rank runs by their early progress, which favours a high constant rate over
-#: a schedule that pays off when it anneals. On the development set
-#: (``benchmarks/tune_dev.py``, 8 workloads x 3 seeds, 12 trials of 300 steps, the first
-#: trial by :func:`first_trial`'s budget rule) a first rung at a tenth of the budget let 19
-#: of 24 searches reach 1% of the grid's best, at a third 23, at a half 22, without pruning
-#: 23; a third had the lowest median cost (1018 steps; a tenth and a half 1134, no pruning
-#: 1143). (With the cosine first trial before it: 16, 20, 19, 22 and 1110 steps at a third.)
-FIRST_RUNG = 1 / 3
+def first_rung(target: Target, policy: TunePolicy = TunePolicy()) -> int | None:
+    """Steps before the pruner's first decision: ``policy.first_rung`` of the budget, on a report.
 
-
-def first_rung(target: Target) -> int | None:
-    """Steps before the pruner's first decision: ``FIRST_RUNG`` of the budget, on a report.
-
-    A user objective reports at steps of its own choosing: its first rung is ``eval_every``
+    Earlier rungs rank runs by their early progress, which favours a high constant rate over a
+    schedule that pays off when it anneals (``docs/evidence.md#tune-pruning-and-sampling``). A
+    user objective reports at steps of its own choosing: its first rung is ``eval_every``
     (``None``: the pruner's own default).
     """
     if target.task is None or target.budget is None or target.eval_every is None:
         return target.eval_every
-    return max(target.eval_every, int(FIRST_RUNG * target.budget))
+    return max(target.eval_every, int(policy.first_rung * target.budget))
 
 
 def _first_params(target: Target, space: SearchSpace, finder: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -155,18 +148,14 @@ def tune(
     space: SearchSpace | dict[str, Any] | str | Path | None = None,
     sampler: str = "tpe",
     pruner: str = "hyperband",
-    storage: str | None = None,
-    study_name: str | None = None,
     seed: int = 0,
-    out: str | Path | None = None,
-    worker_id: int | None = None,
     timeout: float | None = None,
     budget: int | None = None,
     eval_every: int | None = None,
     direction: str | None = None,
     use_finder: bool = True,
-    heartbeat_interval: int = 10,
-    grace_period: int | None = None,
+    storage: Storage | str | None = None,
+    policy: TunePolicy = TunePolicy(),
     on_trial: Callable[[Any, int, int], None] | None = None,
 ) -> TuneResult:
     """Tune the learning rate and its schedule of a task (or an objective) with Optuna.
@@ -178,7 +167,7 @@ def tune(
     (``find_lr(rule="auto")``, :func:`lr_range_from_finder`), and a new study's first
     trial is ``s`` itself with a schedule chosen by the budget (constant below 50
     updates, wsd below 1000, cosine from there on: :func:`first_trial`); without a
-    finder the range is :data:`WIDE_LR_RANGE` and ``result.notes`` says so.
+    finder the range is ``policy.wide_lr_range`` and ``result.notes`` says so.
 
     Args:
         task_or_objective: a built-in task name, a ``Task``, a protocol function
@@ -190,21 +179,19 @@ def tune(
             take the defaults (``lr`` from the finder).
         sampler: one of :data:`SAMPLERS`.
         pruner: one of :data:`PRUNERS`; reports come every ``eval_every`` steps.
-        storage: ``None`` (SQLite file under ``out``), ``sqlite:///F.db``,
-            ``journal:///F.log`` or ``postgresql://...`` (see ``docs/tuning.md``).
-        study_name: default ``lrkit-<task>``; the same name resumes/joins the study.
         seed: the base seed (trials all train with it; the sampler gets
             :func:`worker_seed` of it).
-        out: the output directory for the default storage (default ``./lrkit-out``).
-        worker_id: this worker's id; default 0 for the embedded SQLite file, else
-            ``$LRKIT_WORKER_ID`` or a hash of host name and pid.
         timeout: stop starting trials after this many seconds.
         budget: training steps per trial (default: the task's budget).
-        eval_every: steps between validation reports (default ``budget // 10``).
+        eval_every: steps between validation reports (default ``budget // policy.reports``).
         direction: ``"minimize"``/``"maximize"`` for an objective (tasks know theirs).
         use_finder: run the range test to centre the rate range and queue its
             suggestion as the first trial.
-        heartbeat_interval, grace_period: seconds; see :func:`open_storage`.
+        storage: where the study lives (:class:`Storage`: its URL, ``out`` folder for the
+            default SQLite file, study name, worker id, heartbeats), or just its URL; ``None``:
+            ``Storage()``, an SQLite file under ``./lrkit-out``.
+        policy: the tuned defaults (:class:`TunePolicy`: the rate range around the finder's
+            suggestion, the first rung, TPE's start-up, the finder's own policy).
         on_trial: ``cb(frozen_trial, n_finished, n_trials)`` after each trial (progress).
 
     Returns:
@@ -219,7 +206,7 @@ def tune(
 
     Example:
         >>> import tempfile
-        >>> r = tune(lambda p: (p["lr"] - 0.01) ** 2, n_trials=6, out=tempfile.mkdtemp(),
+        >>> r = tune(lambda p: (p["lr"] - 0.01) ** 2, n_trials=6, storage=Storage(out=tempfile.mkdtemp()),
         ...          space={"lr": [1e-4, 1], "schedules": ["constant"]}, pruner="none")
         >>> r.n_complete, r.best_schedule.startswith("constant(lr=")
         (6, True)
@@ -235,24 +222,29 @@ def tune(
         raise unknown_name("pruner", str(pruner), PRUNERS)
     if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
         raise LRKitError(f"`timeout` of tune must be a number of seconds > 0; got {timeout!r}.")
+    check_instance("policy", policy, "tune", TunePolicy)
+    where = Storage(url=storage) if isinstance(storage, str) else Storage() if storage is None else storage
+    check_instance("storage", where, "tune", Storage)
     if space is not None:
         load_space(space)  # validate eagerly, before any storage or training
-    target = resolve_target(task_or_objective, budget=budget, eval_every=eval_every, direction=direction)
+    target = resolve_target(task_or_objective, budget=budget, eval_every=eval_every, direction=direction,
+                            reports=policy.reports)
     target.check(seed)  # a user's task is built and its validation split tried before any study exists
-    out_path = Path(out) if out is not None else Path("lrkit-out")
-    store, storage_desc, shared = open_storage(storage, out_path, heartbeat_interval=heartbeat_interval,
-                                               grace_period=grace_period)
+    store, storage_desc, shared = open_storage(where.url, Path(where.out),
+                                               heartbeat_interval=where.heartbeat_interval,
+                                               grace_period=where.grace_period)
+    worker_id = where.worker_id
     if worker_id is None:
         worker_id = default_worker_id() if shared else 0
-    worker_id = check_int("worker_id", worker_id, "tune", low=0)
-    name = study_name or f"lrkit-{target.name}"
+    name = where.study_name or f"lrkit-{target.name}"
     notes: list[str] = []
 
     previous = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(logging.WARNING)
     try:
         probe, the_space, finder = open_study(store, name, target.direction, space,
-                                              lambda: _build_space(target, space, seed, use_finder, notes))
+                                              lambda: _build_space(target, space, seed, use_finder, notes,
+                                                                   policy))
         if not shared and (n_dead := requeue_dead_runs(probe)):
             notes.append(f"re-queued {n_dead} trial(s) left running by a killed process.")
         n_existing = len(probe.get_trials(deepcopy=False))
@@ -260,8 +252,9 @@ def tune(
             notes.append(f"resumed study {name!r} with {n_existing} stored trial(s).")
         s_seed = worker_seed(seed, worker_id, n_existing)
         study = optuna.load_study(
-            study_name=name, storage=store, sampler=make_sampler(sampler, s_seed, n_trials),
-            pruner=make_pruner(pruner, min_resource=first_rung(target), max_resource=target.budget))
+            study_name=name, storage=store, sampler=make_sampler(sampler, s_seed, n_trials, policy),
+            pruner=make_pruner(pruner, min_resource=first_rung(target, policy), max_resource=target.budget,
+                               policy=policy))
 
         failures: list[str] = []  # the causes of the current run of failed trials
         last_error: list[BaseException] = []

@@ -1,0 +1,78 @@
+"""``TunePolicy``: every tuned default of ``tune``, with its reason and its evidence.
+
+How ``tune`` centres the rate range on the range test's suggestion, when the pruner first
+decides and how many random trials start TPE: the numbers are the fields below, passed as
+``tune(policy=...)``. The range test it runs takes the nested :class:`lrkit.finder.FinderPolicy`.
+(The first trial's schedule by budget is the finder's next step, ``lrkit.finder._next_step``:
+one rule for both.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lrkit._policy import Policy, at_least, fraction, integer, policy_record, positive, tuned
+from lrkit.errors import LRKitError, check_instance
+from lrkit.finder import FinderPolicy
+
+__all__ = ["TunePolicy"]
+
+_E = "docs/evidence.md#"
+_RANGE = _E + "tune-the-rate-range"
+_PRUNE = _E + "tune-pruning-and-sampling"
+
+
+def _rates(name: str, value: Any, owner: str) -> tuple[float, float]:
+    ok = isinstance(value, (tuple, list)) and len(value) == 2
+    lo, hi = (float(v) for v in value) if ok else (0.0, 0.0)
+    if not ok or not 0.0 < lo < hi:
+        raise LRKitError(f"`{name}` of {owner} must be a (lo, hi) pair of rates with 0 < lo < hi; "
+                         f"got {value!r}.")
+    return lo, hi
+
+
+def _finder(name: str, value: Any, owner: str) -> FinderPolicy:
+    return check_instance(name, value, owner, FinderPolicy)
+
+
+@policy_record
+class TunePolicy(Policy):
+    """The tuned defaults of :func:`lrkit.tuning.tune`: the rate range, the first trial, pruning, TPE.
+
+    Example:
+        >>> p = TunePolicy()
+        >>> p.lr_below, p.lr_above, round(p.first_rung, 3), p.reports
+        (1.5, 1.0, 0.333, 10)
+    """
+
+    # -- the rate range (lr_range_from_finder) ---------------------------------------------------
+    lr_below: float = tuned(
+        1.5, "the range reaches this many decades below the finder's suggestion (the band within 1% of "
+        "the grid's best met it in all 80 development cases)", _RANGE, positive)
+    lr_above: float = tuned(
+        1.0, "... and this many above it (a decade each side also met it, with fewer draws in the band; "
+        "half a decade missed 22)", _RANGE, positive)
+    wide_lr_range: tuple[float, float] = tuned(
+        (1e-5, 1.0), "the range searched without a finder suggestion: every rate a model plausibly trains "
+        "at", _RANGE, _rates)
+    finder: FinderPolicy = tuned(
+        FinderPolicy(), "the range test that centres the range (find_lr, rule='auto')", _RANGE, _finder)
+    # -- pruning and sampling (make_pruner, make_sampler) ----------------------------------------
+    first_rung: float = tuned(
+        1.0 / 3.0, "the pruner's first decision waits for this fraction of the budget: earlier rungs "
+        "favour a high constant rate over a schedule that pays off when it anneals", _PRUNE, fraction)
+    reports: int = tuned(
+        10, "a trial reports its validation metric this many times (every budget // reports updates)",
+        _PRUNE, integer)
+    reduction_factor: int = tuned(
+        3, "Hyperband and successive halving keep a third of the trials at each rung (Optuna's and the "
+        "papers' default)", _PRUNE, at_least(2, whole=True))
+    median_startup: int = tuned(
+        4, "the median rule waits for this many completed trials before it prunes", _PRUNE, integer)
+    tpe_startup_fraction: float = tuned(
+        0.25, "TPE starts with this fraction of the trials drawn at random (the finder-centred range "
+        "needs few to get TPE going) ...", _PRUNE, fraction)
+    tpe_startup_min: int = tuned(
+        4, "... at least this many ...", _PRUNE, integer)
+    tpe_startup_max: int = tuned(
+        10, "... and at most this many (Optuna's own default)", _PRUNE, integer)
