@@ -1,18 +1,128 @@
 """The dependency rule of docs/architecture.md, enforced.
 
-Each core package must import without torch, optuna or matplotlib: run the
-import in a fresh interpreter and list which heavy modules got loaded.
+1. Every import statement in ``src/lrkit`` goes down the layer table of ``docs/architecture.md``
+   (read from the document itself, so the table and the test cannot drift): a package imports only
+   packages of lower levels. The one sanctioned exception, a result record's ``plot``/``report``
+   methods importing ``lrkit.plotting`` when called, must stay inside a function body.
+2. No cycle among lrkit's modules through module-level imports.
+3. Each core package imports without torch, optuna, matplotlib, sklearn or typer: run the import
+   in a fresh interpreter and list which heavy modules got loaded.
 """
 
 from __future__ import annotations
 
+import ast
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src" / "lrkit"
 HEAVY = ("torch", "optuna", "matplotlib", "sklearn", "typer")
 CORE = ["lrkit", "lrkit.schedules", "lrkit.stats", "lrkit.finder", "lrkit.diagnostics", "lrkit.lab"]
+#: ``(importer, imported)`` packages whose upward import is sanctioned, at call time only.
+CALL_TIME_UP = {("finder", "plotting"), ("diagnostics", "plotting")}
+
+
+def _levels() -> dict[str, int]:
+    """``{package: level}`` from the table in docs/architecture.md (``lrkit`` itself is ``"lrkit"``)."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    table = text[text.index("## Layers and the dependency rule"):text.index("## Conventions")]
+    levels = {}
+    for level, names in re.findall(r"^\| (\d+) \| ([^|]+) \|", table, re.M):
+        for name in re.findall(r"`(lrkit(?:\.\w+)?)`", names):
+            levels[name.split(".", 1)[1] if "." in name else "lrkit"] = int(level)
+    return levels
+
+
+LEVELS = _levels()
+
+
+def _unit(path: Path) -> str:
+    """The table's name for a source file: its subpackage, its top-level module, or ``lrkit``."""
+    rel = path.relative_to(SRC).parts
+    if len(rel) > 1:
+        return rel[0]
+    return "lrkit" if rel[0] == "__init__.py" else rel[0][:-3]
+
+
+def _imports(tree: ast.Module) -> list[tuple[str, int, bool]]:
+    """``(module, line, inside a function)`` of every absolute ``lrkit`` import in a module."""
+    found = []
+
+    def visit(node: ast.AST, in_function: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+            if isinstance(child, ast.ImportFrom) and child.level == 0 and child.module:
+                found.append((child.module, child.lineno, in_function))
+            elif isinstance(child, ast.Import):
+                found.extend((a.name, child.lineno, in_function) for a in child.names)
+            visit(child, inner)
+
+    visit(tree, False)
+    return [(m, line, f) for m, line, f in found if m == "lrkit" or m.startswith("lrkit.")]
+
+
+SOURCES = sorted(SRC.rglob("*.py"))
+
+
+def test_the_table_lists_every_package_and_module_of_lrkit():
+    units = {_unit(p) for p in SOURCES}
+    missing = sorted(units - set(LEVELS))
+    assert not missing, f"add to the layer table of docs/architecture.md: {missing}"
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=[str(p.relative_to(SRC)) for p in SOURCES])
+def test_every_import_goes_down_the_table(path):
+    here = _unit(path)
+    wrong = []
+    for module, line, in_function in _imports(ast.parse(path.read_text(encoding="utf-8"))):
+        target = module.split(".")[1] if "." in module else "lrkit"
+        if target == here or LEVELS[target] < LEVELS[here]:
+            continue
+        if (here, target) in CALL_TIME_UP and in_function:
+            continue
+        wrong.append(f"line {line}: {here} (level {LEVELS[here]}) imports {module} (level {LEVELS[target]})")
+    assert not wrong, "\n".join(wrong)
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(SRC.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_no_cycle_among_module_level_imports():
+    names = {_module_name(p): p for p in SOURCES}
+    graph = {}
+    for name, path in names.items():
+        deps = set()
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node,
+                          ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("lrkit"):
+                deps.update(f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in names else node.module
+                            for a in node.names)
+            elif isinstance(node, ast.Import):
+                deps.update(a.name for a in node.names if a.name.startswith("lrkit"))
+        graph[name] = {d for d in deps if d in names and d != name}
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(u: str) -> None:
+        state[u] = 1
+        path.append(u)
+        for v in sorted(graph[u]):
+            assert state.get(v) != 1, "import cycle: " + " -> ".join(path[path.index(v):] + [v])
+            if v not in state:
+                visit(v)
+        path.pop()
+        state[u] = 2
+
+    for u in sorted(graph):
+        if u not in state:
+            visit(u)
 
 
 def _loaded_after_import(module: str) -> set[str]:
@@ -27,10 +137,6 @@ def _loaded_after_import(module: str) -> set[str]:
 
 @pytest.mark.parametrize("module", CORE)
 def test_core_packages_import_no_heavy_dependency(module):
-    try:
-        __import__(module)
-    except ModuleNotFoundError:
-        pytest.skip(f"{module} not built yet")
     assert _loaded_after_import(module) == set()
 
 

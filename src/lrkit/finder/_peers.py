@@ -14,6 +14,16 @@ from lrkit.finder._suggestion import ROUNDING_ULPS, Suggestion, _finite_prefix, 
 
 __all__ = ["steepest", "valley", "minimum_over_10"]
 
+# The peers' own numbers, as their libraries ship them (not lrkit's to tune):
+#: torch-lr-finder's ``smooth_f=0.05``: its EMA keeps this much of the previous value.
+TLF_BETA = 0.95
+#: torch-lr-finder's ``suggest_lr`` skips this many points at the start and at the end.
+TLF_SKIP_START, TLF_SKIP_END = 10, 5
+#: fastai's debiased EMA of the loss in ``lr_find``.
+FASTAI_BETA = 0.98
+#: fastai trims the last this many points (and the first tenth) before its rules.
+FASTAI_SKIP_END = 5
+
 
 def _flat(s: np.ndarray) -> bool:
     """True when a curve does not change beyond float rounding: no rule can read it."""
@@ -46,23 +56,24 @@ def steepest(lrs: object, losses: object) -> Suggestion:
         True
     """
     x, y, cut = _finite_prefix(lrs, losses, "steepest")
-    if x.size < 10 + 5 + 2:
-        return _none(f"too few points: {x.size} (torch-lr-finder skips 10 + 5 and needs 2 more){cut}")
-    s = _ema(y, 0.95, debias=False)[10:-5]
-    xs = x[10:-5]
+    if x.size < TLF_SKIP_START + TLF_SKIP_END + 2:
+        return _none(f"too few points: {x.size} (torch-lr-finder skips {TLF_SKIP_START} + {TLF_SKIP_END} and "
+                     f"needs 2 more){cut}")
+    s = _ema(y, TLF_BETA, debias=False)[TLF_SKIP_START:-TLF_SKIP_END]
+    xs = x[TLF_SKIP_START:-TLF_SKIP_END]
     if _flat(s):
         return _none(f"flat curve: the EMA loss does not change{cut}")
     i = int(np.argmin(np.gradient(s)))
-    return Suggestion(float(10.0 ** xs[i]), i + 10, f"steepest slope of the EMA(0.05) curve{cut}")
+    return Suggestion(float(10.0 ** xs[i]), i + TLF_SKIP_START, f"steepest slope of the EMA(0.05) curve{cut}")
 
 
 def _fastai_curve(lrs: object, losses: object, owner: str) -> tuple[np.ndarray, np.ndarray, int, str]:
     x, y, cut = _finite_prefix(lrs, losses, owner)
     skip = x.size // 10
-    if x.size - skip - 5 < 2:
+    if x.size - skip - FASTAI_SKIP_END < 2:
         return x[:0], y[:0], 0, cut
-    s = _ema(y, 0.98, debias=True)
-    return x[skip:-5], s[skip:-5], skip, cut
+    s = _ema(y, FASTAI_BETA, debias=True)
+    return x[skip:-FASTAI_SKIP_END], s[skip:-FASTAI_SKIP_END], skip, cut
 
 
 def valley(lrs: object, losses: object) -> Suggestion:
