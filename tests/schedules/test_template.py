@@ -17,12 +17,22 @@ def test_binds_names_and_matches_the_spec_written_out():
     assert s == parse(f"warmup_cosine(lr=0.0003, warmup=57, steps=950, min_lr={3e-4 / 100!r})")
 
 
-@pytest.mark.parametrize(("expr", "want"), [
-    ("0.5*total", 5), ("0.25*total", 3), ("total*0.35", 4), ("total // 3", 3), ("total/4", 3),
-    ("total - 1", 9), ("-(-total)", 10), ("epoch*2", 4),
-])
+@pytest.mark.parametrize(
+    ("expr", "want"),
+    [
+        ("0.5*total", 5),
+        ("0.25*total", 3),
+        ("total*0.35", 4),
+        ("total // 3", 3),
+        ("total/4", 3),
+        ("total - 1", 9),
+        ("-(-total)", 10),
+        ("epoch*2", 4),
+    ],
+)
 def test_step_counts_round_to_the_nearest_whole_step_halves_up(expr, want):
-    # total = 10, epoch = 2: 0.25*10 = 2.5 -> 3 (halves up), 10*0.35 = 3.5000000000000004 -> 4, 10/4 = 2.5 -> 3
+    # total = 10, epoch = 2: 0.25*10 = 2.5 -> 3 (halves up), 10*0.35 = 3.5000000000000004 -> 4,
+    # 10/4 = 2.5 -> 3
     assert for_run(f"cosine(lr=0.1, steps={expr})", total=10, epoch=2) == cosine(lr=0.1, steps=want)
 
 
@@ -41,16 +51,19 @@ def test_run_names_lists_only_value_names():
     assert run_names("warmup(cosine(lr=lr, steps=total), steps=10) >> constant(lr=inf)") == {"lr", "total"}
 
 
-@pytest.mark.parametrize(("spec", "quantities", "match"), [
-    ("cosine(lr=lr, steps=total)", {"total": 10}, "names lr, which this run does not define; .* total"),
-    ("cosine(lr=lr*total, steps=total)", {"total": 10, "lr": 0.1}, "mixes a step count and a rate"),
-    ("cosine(lr=0.1, steps=total // 0)", {"total": 10}, "divides by zero"),
-    ("cosine(lr=0.1, steps=0.01*total)", {"total": 10}, "`steps` of cosine"),  # rounds to 0
-    ("cosine(lr=0.1, steps=total)", {"total": -1}, "step count >= 0"),
-    ("cosine(lr=0.1, steps=total)", {"total": float("nan")}, "finite number"),
-    ("cosine(lr=0.1, steps=total", {"total": 10}, "invalid schedule spec"),
-    ("", {}, "non-empty"),
-])
+@pytest.mark.parametrize(
+    ("spec", "quantities", "match"),
+    [
+        ("cosine(lr=lr, steps=total)", {"total": 10}, "names lr, which this run does not define; .* total"),
+        ("cosine(lr=lr*total, steps=total)", {"total": 10, "lr": 0.1}, "mixes a step count and a rate"),
+        ("cosine(lr=0.1, steps=total // 0)", {"total": 10}, "divides by zero"),
+        ("cosine(lr=0.1, steps=0.01*total)", {"total": 10}, "`steps` of cosine"),  # rounds to 0
+        ("cosine(lr=0.1, steps=total)", {"total": -1}, "step count >= 0"),
+        ("cosine(lr=0.1, steps=total)", {"total": float("nan")}, "finite number"),
+        ("cosine(lr=0.1, steps=total", {"total": 10}, "invalid schedule spec"),
+        ("", {}, "non-empty"),
+    ],
+)
 def test_bad_specs_and_quantities_raise_naming_the_problem(spec, quantities, match):
     with pytest.raises(LRKitError, match=match):
         for_run(spec, **quantities)

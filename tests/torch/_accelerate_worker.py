@@ -27,8 +27,12 @@ SAMPLES = 48
 
 
 def schedule_case(with_optimizer: bool, split: bool, per_update: bool | None) -> dict:
-    acc = Accelerator(cpu=True, gradient_accumulation_steps=ACCUMULATION, step_scheduler_with_optimizer=with_optimizer,
-                      dataloader_config=DataLoaderConfiguration(split_batches=split))
+    acc = Accelerator(
+        cpu=True,
+        gradient_accumulation_steps=ACCUMULATION,
+        step_scheduler_with_optimizer=with_optimizer,
+        dataloader_config=DataLoaderConfiguration(split_batches=split),
+    )
     torch.manual_seed(0)
     model = torch.nn.Linear(3, 1)
     raw = torch.optim.SGD(model.parameters(), lr=0.1)
@@ -60,8 +64,12 @@ def finder_run(rank: int, blow_up_at: int | None, find: bool = True) -> dict:
     g = torch.Generator().manual_seed(7)
     x = torch.randn(640, 4, generator=g)
     y = x @ torch.tensor([1.0, -1.0, 2.0, 0.5])
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=16, shuffle=True,
-                                         generator=torch.Generator().manual_seed(3))
+    loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(x, y),
+        batch_size=16,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(3),
+    )
     model, opt, loader = acc.prepare(model, opt, loader)
     local: list[float] = []
 
@@ -80,8 +88,46 @@ def finder_run(rank: int, blow_up_at: int | None, find: bool = True) -> dict:
     restored = all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
     registered = acc.gradient_state.in_dataloader  # the sweep stopped mid-pass: the loader must be let go
     first = next(iter(loader))[0].tolist()
-    return {"result": res.to_dict(), "local": local, "restored": restored, "registered": registered,
-            "first_batch": first}
+    return {
+        "result": res.to_dict(),
+        "local": local,
+        "restored": restored,
+        "registered": registered,
+        "first_batch": first,
+    }
+
+
+def hf_trainer_run(out: str) -> dict:
+    """``lrkit.hf.find_lr`` on a Trainer under the launch: its model is DDP-wrapped for the sweep only."""
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+    from transformers import Trainer, TrainingArguments
+
+    from lrkit.hf import find_lr as hf_find_lr
+
+    class Regression(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lin = torch.nn.Linear(2, 1)
+            self.local: list[float] = []
+
+        def forward(self, x: torch.Tensor, labels: torch.Tensor) -> dict:
+            loss = ((self.lin(x).squeeze(1) - labels) ** 2).mean()
+            self.local.append(loss.item())
+            return {"loss": loss}
+
+    torch.manual_seed(0)
+    rows = [{"x": torch.tensor([i / 64, 1.0]), "labels": torch.tensor(3.0 * i / 64)} for i in range(128)]
+    args = TrainingArguments(out, per_device_train_batch_size=4, gradient_accumulation_steps=2, use_cpu=True,
+                             report_to=[], save_strategy="no", learning_rate=1e-3, seed=0, disable_tqdm=True)
+    model = Regression()
+    trainer = Trainer(model=model, args=args, train_dataset=rows)
+    after: list[list[float]] = []  # the weights after each update: DDP keeps the replicas equal
+    hook = register_optimizer_step_post_hook(lambda o, a, k: after.append(model.lin.weight.flatten().tolist()))
+    before = model.lin.weight.clone()
+    res = hf_find_lr(trainer, sweep=Sweep(num_steps=12), interval=False)
+    hook.remove()
+    return {"result": res.to_dict(), "local": model.local, "after": after,
+            "restored": bool(torch.equal(before, model.lin.weight)), "unwrapped": trainer.model_wrapped is model}
 
 
 def main() -> None:
@@ -95,6 +141,7 @@ def main() -> None:
     record["find"] = finder_run(rank, None)
     record["find_blowup"] = finder_run(rank, 9)
     record["no_find"] = finder_run(rank, None, find=False)
+    record["hf"] = hf_trainer_run(out)
     with open(os.path.join(out, f"rank{rank}.json"), "w") as f:
         json.dump(record, f)
     torch.distributed.barrier()

@@ -1,4 +1,4 @@
-"""Shared oracles of the torch tests: a bitwise fingerprint of training state, and its comparison.
+"""Shared helpers of the torch tests: a bitwise fingerprint of training state, its comparison, a free port.
 
 Used by ``test_find_lr.py`` and ``test_state.py`` (both check that a sweep or a
 snapshot/restore leaves model, optimizer and RNGs exactly as they were); served
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import random
+import socket
 from collections.abc import Callable
 
 import numpy as np
@@ -64,3 +65,15 @@ def fingerprint() -> Callable[[nn.Module, torch.optim.Optimizer], dict]:
 def assert_same() -> Callable[..., None]:
     """``assert_same(a, b)``: assert two fingerprints (or any nested values) are bitwise equal."""
     return _assert_same
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def free_port() -> Callable[[], int]:
+    """``free_port()``: a free TCP port on loopback, for a process group's rendezvous."""
+    return _free_port

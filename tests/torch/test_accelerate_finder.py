@@ -31,15 +31,21 @@ def accelerator() -> Iterator[object]:
 def _data(n: int = 256) -> torch.utils.data.DataLoader:
     g = torch.Generator().manual_seed(0)
     x = torch.randn(n, 3, generator=g)
-    return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, x.sum(1, keepdim=True)), batch_size=16,
-                                       shuffle=True, generator=torch.Generator().manual_seed(1))
+    return torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(x, x.sum(1, keepdim=True)),
+        batch_size=16,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(1),
+    )
 
 
 def _mse(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return ((out - y) ** 2).mean()
 
 
-def test_an_optimizer_with_a_loss_scaler_is_stepped_through_that_scaler(accelerator, fingerprint, assert_same):
+def test_an_optimizer_with_a_loss_scaler_is_stepped_through_that_scaler(
+    accelerator, fingerprint, assert_same
+):
     from accelerate.optimizer import AcceleratedOptimizer
 
     model = torch.nn.Linear(3, 1)

@@ -10,6 +10,9 @@ Oracles:
   combination of ``step_scheduler_with_optimizer`` and ``split_batches``, with
   gradient accumulation; the same scheduler with the guard off runs
   ``num_processes`` times too fast (the bug of huggingface/accelerate#2318, #2926);
+* ``lrkit.hf.find_lr`` on a ``transformers.Trainer`` run by the launch: the sweep
+  goes through the Trainer's DDP-prepared model (replicas equal after each
+  update), its losses are the processes' mean, and the Trainer is unwrapped after;
 * the finder: every loss it records is the mean of the two processes' own
   losses, both return the same record, a non-finite loss on one process stops
   both at the same step, and the model, the loader's epoch and accelerate's
@@ -21,7 +24,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -32,23 +34,35 @@ import pytest
 pytest.importorskip("accelerate")
 from lrkit.schedules import parse  # noqa: E402
 
+# One worker runs the whole module, so the module fixture launches the processes once (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("accelerate_launch")
+
 WORKER = Path(__file__).with_name("_accelerate_worker.py")
 SPEC = "linear(start=0.01, end=0.1, steps=4) >> cosine(lr=0.1, steps=12)"
 CASES = ["True-False", "True-True", "False-False", "False-True"]  # step_with_optimizer-split_batches
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def ranks(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+def ranks(tmp_path_factory: pytest.TempPathFactory, free_port) -> list[dict]:
     out = tmp_path_factory.mktemp("accelerate")
-    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
-           "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
-           "--main_process_port", str(_free_port()), str(WORKER), str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "accelerate.commands.launch",
+        "--multi_gpu",
+        "--num_processes",
+        "2",
+        "--num_machines",
+        "1",
+        "--mixed_precision",
+        "no",
+        "--dynamo_backend",
+        "no",
+        "--main_process_port",
+        str(free_port()),
+        str(WORKER),
+        str(out),
+    ]
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join(sys.path))
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
@@ -95,3 +109,15 @@ def test_find_lr_restores_the_model_the_loader_epoch_and_accelerates_state(ranks
     for r in ranks:
         assert r["find"]["restored"] and not r["find"]["registered"]
         assert r["find"]["first_batch"] == r["no_find"]["first_batch"]
+
+
+def test_hf_find_lr_on_a_trainer_sweeps_through_ddp_and_unwraps_after(ranks):
+    a, b = (r["hf"] for r in ranks)
+    assert json.dumps(a["result"], sort_keys=True) == json.dumps(b["result"], sort_keys=True)
+    n = len(a["result"]["losses"])
+    # 2 micro-batches per update; training_step returns each loss / 2, the update's loss is their sum
+    per_update = [np.array(r["local"][: 2 * n]).reshape(n, 2).mean(axis=1) for r in (a, b)]
+    np.testing.assert_allclose(a["result"]["losses"], (per_update[0] + per_update[1]) / 2, rtol=1e-6)
+    assert not np.allclose(per_update[0], per_update[1])  # the Trainer's sampler gave each its shard
+    assert a["after"] == b["after"] and len(a["after"]) == n  # DDP kept the replicas equal, update by update
+    assert a["restored"] and b["restored"] and a["unwrapped"] and b["unwrapped"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -24,6 +23,9 @@ from torch import nn
 from lrkit.finder import Sweep
 from lrkit.torch import find_lr
 from lrkit.torch._ddp import is_distributed, max_across_ranks, mean_across_ranks, world_size
+
+# One worker runs the whole module, so the module fixture launches the processes once (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("ddp_finder")
 
 WORKER = textwrap.dedent(
     """
@@ -74,18 +76,12 @@ WORKER = textwrap.dedent(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def ranks(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+def ranks(tmp_path_factory: pytest.TempPathFactory, free_port) -> list[dict]:
     tmp = tmp_path_factory.mktemp("ddp")
     script = tmp / "worker.py"
     script.write_text(WORKER)
-    env = dict(os.environ, MASTER_ADDR="127.0.0.1", MASTER_PORT=str(_free_port()), WORLD_SIZE="2",
+    env = dict(os.environ, MASTER_ADDR="127.0.0.1", MASTER_PORT=str(free_port()), WORLD_SIZE="2",
                OMP_NUM_THREADS="1")
     procs = [
         subprocess.Popen([sys.executable, str(script), str(tmp / f"rank{r}.json")],

@@ -81,7 +81,9 @@ def test_an_explicit_epoch_still_jumps():
 
 def test_bad_per_update_is_refused_before_anything_changes():
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
-    with pytest.raises(LRKitError, match="`per_update` of LRScheduler must be True, False or None; got 'yes'"):
+    with pytest.raises(
+        LRKitError, match="`per_update` of LRScheduler must be True, False or None; got 'yes'"
+    ):
         LRScheduler(opt, SPEC, per_update="yes")
     assert not opt._optimizer_step_post_hooks and opt.param_groups[0]["lr"] == 0.1
 

@@ -48,7 +48,7 @@ from lrkit.schedules._ramps import (
     polynomial,
 )
 from lrkit.schedules._spec import from_dict, parse
-from lrkit.schedules._template import for_run, run_names
+from lrkit.schedules._template import check_run_spec, for_run, run_names
 from lrkit.schedules._sweeps import ExpSweep, LinearSweep, exp_sweep, linear_sweep
 from lrkit.schedules._warmup import warmup, warmup_cosine, wsd
 
@@ -62,6 +62,7 @@ __all__ = [
     "parse",
     "from_dict",
     "for_run",
+    "check_run_spec",
     "run_names",
     # families (lowercase factories)
     "constant",

@@ -40,12 +40,15 @@ from lrkit.schedules._base import Schedule
 from lrkit.schedules._plateau import ReduceOnPlateau
 from lrkit.schedules._spec import parse
 
-__all__ = ["for_run", "run_names"]
+__all__ = ["check_run_spec", "for_run", "run_names"]
 
 _OWNER = "for_run"
 _OPS: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-    ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv,
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
 }
 # The unit of a folded value: a step count, a rate, or a plain number (a literal).
 _STEPS, _RATE, _NUMBER = "steps", "rate", "number"
@@ -72,8 +75,11 @@ class _Binder(ast.NodeTransformer):
 
     def _fold(self, node: ast.AST) -> tuple[float, str] | None:
         """``(value, kind)`` of an arithmetic node, or ``None`` when it is not arithmetic."""
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(
-                node.value, bool):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, (int, float))
+            and not isinstance(node.value, bool)
+        ):
             return node.value, _NUMBER
         if isinstance(node, ast.Name) and node.id in self.quantities:
             value = self.quantities[node.id]
@@ -107,7 +113,8 @@ class _Binder(ast.NodeTransformer):
 
     def visit(self, node: ast.AST) -> ast.AST:
         if isinstance(node, (ast.Name, ast.UnaryOp, ast.BinOp)) and not (
-                isinstance(node, ast.BinOp) and isinstance(node.op, ast.RShift)):
+            isinstance(node, ast.BinOp) and isinstance(node.op, ast.RShift)
+        ):
             folded = self._fold(node)
             if folded is not None:
                 value, kind = folded
@@ -130,8 +137,37 @@ def run_names(spec: str) -> set[str]:
         raise LRKitError(f"invalid schedule spec {spec!r}: {exc.msg} at column {exc.offset}.") from None
     called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     constants = {"True", "False", "None", "inf", "nan"}
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called
-            and n.id not in constants}
+    return {
+        n.id
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Name) and id(n) not in called and n.id not in constants
+    }
+
+
+def check_run_spec(spec: Any, allowed: tuple[str, ...], owner: str, run: str) -> set[str]:
+    """Check a run-relative spec before the run exists: a schedule, or a spec naming only ``allowed``.
+
+    Returns the names it uses (none for a schedule). Only the syntax and the
+    names are checked here; values that do not fit the run's numbers fail when
+    :func:`for_run` binds them.
+
+    Raises:
+        LRKitError: for something else than a schedule or a non-empty string,
+            invalid syntax, or a name outside ``allowed`` (naming ``run``'s).
+
+    Example:
+        >>> sorted(check_run_spec("cosine(lr=lr, steps=total)", ("total", "lr"), "demo", "this run"))
+        ['lr', 'total']
+    """
+    if isinstance(spec, (Schedule, ReduceOnPlateau)):
+        return set()
+    if not isinstance(spec, str) or not spec.strip():
+        raise LRKitError(f"`spec` of {owner} must be a schedule or a spec string; got {spec!r}.")
+    names = run_names(spec)
+    unknown = sorted(names - set(allowed))
+    if unknown:
+        raise LRKitError(f"`spec` of {owner} names {', '.join(unknown)}; {run} defines {', '.join(allowed)}.")
+    return names
 
 
 def for_run(spec: str | Schedule, **quantities: int | float) -> Schedule | ReduceOnPlateau:

@@ -63,9 +63,12 @@ class LoaderPosition:
     def state_dict(self) -> dict[str, Any]:
         """``{"iteration", "end_of_dataloader", "remainder", "registered"}``."""
         loader = self.loader
-        return {"iteration": int(getattr(loader, "iteration", 0)),
-                "end_of_dataloader": bool(loader.end_of_dataloader), "remainder": int(loader.remainder),
-                "registered": self._registered()}
+        return {
+            "iteration": int(getattr(loader, "iteration", 0)),
+            "end_of_dataloader": bool(loader.end_of_dataloader),
+            "remainder": int(loader.remainder),
+            "registered": self._registered(),
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` saved."""
@@ -118,6 +121,11 @@ def unwrap_scaled(optimizer: torch.optim.Optimizer, scaler: Any) -> tuple[torch.
     """
     inner = getattr(optimizer, "optimizer", None)
     own = getattr(optimizer, "scaler", None)
-    if scaler is None and own is not None and is_prepared(optimizer) and isinstance(inner, torch.optim.Optimizer):
+    if (
+        scaler is None
+        and own is not None
+        and is_prepared(optimizer)
+        and isinstance(inner, torch.optim.Optimizer)
+    ):
         return inner, own
     return optimizer, scaler

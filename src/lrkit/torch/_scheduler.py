@@ -12,7 +12,6 @@ from __future__ import annotations
 import sys
 import warnings
 from collections.abc import Sequence
-from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -31,6 +30,8 @@ __all__ = ["LRScheduler"]
 # so the value used at step t never depends on where a run (or a resume) began.
 _BLOCK = 1024
 _PLATEAU_API = ("observe", "apply", "state_dict", "load_state_dict")
+# accelerate's AcceleratedScheduler lives here; until it is imported, no call can come from it.
+_WRAPPER = "accelerate.scheduler"
 
 
 def _check_rates(group: dict[str, Any], schedule: Schedule) -> None:
@@ -205,8 +206,12 @@ class LRScheduler(_TorchLRScheduler):
         tally = self._tally
         updates, tally.updates = tally.updates, 0
         if epoch is None:
-            if not updates and self.last_epoch >= 0 and self._guarded(sys._getframe(1)):
-                return  # no optimizer update since the last advance (see per_update)
+            if not updates and self.last_epoch >= 0:  # no optimizer update since the last advance
+                guard = self._per_update
+                if guard is None:  # the default: guard the calls accelerate's prepared scheduler makes
+                    guard = _WRAPPER in sys.modules and called_by_accelerate(sys._getframe(1))
+                if guard:
+                    return
             t = self.last_epoch + 1
         else:
             t = check_int("epoch", epoch, "LRScheduler.step", low=0)
@@ -236,9 +241,6 @@ class LRScheduler(_TorchLRScheduler):
             for group, value in zip(groups, values, strict=True):
                 gkey.write(group, value)
         self._last_lr = values
-
-    def _guarded(self, caller: FrameType | None) -> bool:
-        return called_by_accelerate(caller) if self._per_update is None else self._per_update
 
     def _refill(self, t: int) -> float:
         start = (t // _BLOCK) * _BLOCK

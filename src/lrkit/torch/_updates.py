@@ -29,9 +29,11 @@ import torch
 
 __all__ = ["UpdateTally", "called_by_accelerate", "innermost"]
 
+_ACCELERATE = "accelerate."  # accelerate's modules, AcceleratedScheduler's among them
+
 
 def innermost(optimizer: torch.optim.Optimizer) -> torch.optim.Optimizer:
-    """The torch optimizer under wrappers (``AcceleratedOptimizer.optimizer``, ``LightningOptimizer._optimizer``).
+    """The torch optimizer under wrappers (accelerate's ``.optimizer``, Lightning's ``._optimizer``).
 
     Example:
         >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
@@ -62,8 +64,7 @@ def called_by_accelerate(frame: FrameType | None) -> bool:
         >>> called_by_accelerate(sys._getframe())
         False
     """
-    name = frame.f_globals.get("__name__", "") if frame is not None else ""
-    return name == "accelerate" or name.startswith("accelerate.")
+    return frame is not None and frame.f_globals.get("__name__", "").startswith(_ACCELERATE)
 
 
 class UpdateTally:

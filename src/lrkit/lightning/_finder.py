@@ -1,0 +1,305 @@
+"""``lrkit.lightning.LearningRateFinder``: Lightning's finder callback, backed by lrkit's range test.
+
+It takes Lightning's arguments and, like Lightning's callback, runs before
+``fit`` trains and sets the module's ``lr`` / ``learning_rate`` (or
+``attr_name``) and the optimizer to the suggestion. What it does differently:
+
+* **Everything comes back exactly** (Lightning-AI/pytorch-lightning#6675): the
+  sweep runs inside ``lrkit.torch.find_lr``, which restores parameters,
+  buffers, gradients, optimizer state and every RNG bit for bit from a CPU
+  snapshot; no checkpoint file, no fit-loop restart.
+* **Again during training** (#20008): ``epochs=(5, 10)`` runs it at the start
+  of those epochs too, on the model as trained so far.
+* **Under DDP** (#19912): each update goes through the strategy
+  (``strategy.training_step``: the DDP wrapper and the precision plugin's
+  autocast), and each loss is the mean over ranks, so every rank records the
+  same curve, stops at the same step and picks the same rate.
+* **The rule** (#21141): lrkit's suggestion rules and divergence bar, chosen on
+  workloads outside the built-in tasks (docs/finder.md), not the steepest
+  slope of an exponentially smoothed curve.
+* **The rate sticks**: the suggestion moves the param groups (keeping their
+  ratios), torch schedulers' ``base_lrs`` and lrkit schedules together
+  (``lrkit.torch._retune``), so a scheduler does not overwrite it at its next
+  step (#21030).
+
+One sweep update is one optimizer update of Lightning's automatic
+optimization: ``accumulate_grad_batches`` micro-batches, each loss divided by
+it, the precision plugin's loss scaler when there is one, gradient clipping as
+configured (``gradient_clip_val``, ``gradient_clip_algorithm``). The module's
+``self.log`` calls are muted during the sweep and no callback is called, so
+loggers and callbacks see only the real run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import math
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import torch
+
+from lrkit.errors import LRKitError, check_choice
+from lrkit.finder import FinderResult, Sweep
+from lrkit.torch import Update, find_lr
+from lrkit.torch._retune import retune
+
+try:
+    import lightning.pytorch as pl
+    from lightning.pytorch.utilities.parsing import lightning_hasattr, lightning_setattr
+except ImportError:  # the pre-2.0 package name
+    import pytorch_lightning as pl  # type: ignore[no-redef]
+    from pytorch_lightning.utilities.parsing import (  # type: ignore[no-redef]
+        lightning_hasattr,
+        lightning_setattr,
+    )
+
+__all__ = ["LearningRateFinder"]
+
+_OWNER = "LearningRateFinder"
+_ATTRS = ("lr", "learning_rate")
+_MODES = {"exponential": "exp", "linear": "linear"}
+# Lightning's early_stop_threshold rule, reproduced when a threshold is given: its loss average.
+LIGHTNING_BETA = 0.98
+
+
+class _Groups:
+    """The train loader in groups of ``k`` batches moved to the device; one group is one update."""
+
+    def __init__(self, loader: Any, k: int, to_device: Callable[[Any], Any]) -> None:
+        self.loader, self.k, self.to_device = loader, k, to_device
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.loader) / self.k)
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        it = iter(self.loader)
+        while group := [self.to_device(b) for b in itertools.islice(it, self.k)]:
+            yield group
+
+
+class _ThresholdStop:
+    """Lightning's early stop: the bias-corrected running loss above ``threshold`` times its best."""
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold, self.avg, self.best = threshold, 0.0, 0.0
+
+    def __call__(self, t: int, lr: float, loss: float) -> bool:
+        step = t + 1  # Lightning reads global_step after the update
+        self.avg = LIGHTNING_BETA * self.avg + (1 - LIGHTNING_BETA) * loss
+        smoothed = self.avg / (1 - LIGHTNING_BETA ** (step + 1))
+        stop = step > 1 and smoothed > self.threshold * self.best
+        if smoothed < self.best or step == 1:
+            self.best = smoothed
+        return stop
+
+
+def _loss_of(output: Any) -> torch.Tensor:
+    loss = output.get("loss") if isinstance(output, dict) else output
+    if not isinstance(loss, torch.Tensor):
+        raise LRKitError(
+            f"`training_step` used by {_OWNER} must return a loss tensor or a dict with 'loss'; "
+            f"got {type(output).__name__}."
+        )
+    return loss
+
+
+def _lightning_update(trainer: Any, module: Any) -> Callable[..., torch.Tensor]:
+    """``find_lr``'s step hook: one update of Lightning's automatic optimization over a group of batches."""
+    strategy = trainer.strategy
+    scaler = getattr(trainer.precision_plugin, "scaler", None)
+
+    def step(model: Any, optimizer: torch.optim.Optimizer, group: list[Any], loss_fn: Any) -> torch.Tensor:
+        total = torch.zeros(())
+        for i, batch in enumerate(group):
+            loss = _loss_of(strategy.training_step(batch, i)) / len(group)
+            (scaler.scale(loss) if scaler is not None else loss).backward()
+            total = total + loss.detach().float().cpu()
+        if trainer.gradient_clip_val:
+            if scaler is not None:
+                scaler.unscale_(optimizer)
+            module.clip_gradients(
+                optimizer,
+                gradient_clip_val=trainer.gradient_clip_val,
+                gradient_clip_algorithm=trainer.gradient_clip_algorithm,
+            )
+        if scaler is not None:
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            optimizer.step()
+        return total
+
+    return step
+
+
+@contextlib.contextmanager
+def _muted_logging(module: Any) -> Iterator[None]:
+    """``self.log`` / ``self.log_dict`` do nothing inside the block (the sweep is not the run)."""
+    saved = {name: vars(module).get(name) for name in ("log", "log_dict")}
+    module.log = module.log_dict = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                vars(module).pop(name, None)
+            else:
+                setattr(module, name, value)
+
+
+class LearningRateFinder(pl.Callback):
+    """Run lrkit's range test before ``fit`` (and at chosen epochs) and set the rate it suggests.
+
+    Args:
+        min_lr, max_lr, num_training_steps, mode: Lightning's sweep arguments
+            (``"exponential"`` or ``"linear"``); lrkit's defaults for the range,
+            ``1e-7`` to ``10``, where its rules were chosen.
+        early_stop_threshold: ``None`` (default): lrkit's divergence bar only; a
+            number adds Lightning's rule (stop when the running loss exceeds
+            this many times its best).
+        update_attr: set the module's rate attribute and the optimizer to the
+            suggestion (Lightning's default, ``True``).
+        attr_name: the attribute; by default ``lr`` or ``learning_rate`` on the
+            module or its ``hparams``, as Lightning looks them up.
+        epochs: run again at the start of each of these epochs.
+        at_fit_start: run in ``on_fit_start`` (default ``True``).
+        **find_kwargs: passed to :func:`lrkit.torch.find_lr` (``rule``, ``policy``, ``interval``,
+            ``repeats``, ``snapshot``, ``progress``, ...).
+
+    Attributes:
+        results: ``{epoch: FinderResult}`` of every sweep (``-1``: before fit).
+        result: the latest :class:`~lrkit.finder.FinderResult` (``None`` before any).
+        optimal_lr: Lightning's name for the latest result (here a ``FinderResult``:
+            ``suggestion`` is an attribute, ``lrs`` / ``losses`` the curve).
+
+    Raises:
+        LRKitError: for a bad argument; at the sweep, for a module with manual
+            optimization or several optimizers, or without the rate attribute
+            when ``update_attr`` is set.
+    """
+
+    def __init__(
+        self,
+        min_lr: float = 1e-7,
+        max_lr: float = 10.0,
+        num_training_steps: int = 100,
+        mode: str = "exponential",
+        early_stop_threshold: float | None = None,
+        update_attr: bool = True,
+        attr_name: str = "",
+        *,
+        epochs: Sequence[int] = (),
+        at_fit_start: bool = True,
+        **find_kwargs: Any,
+    ) -> None:
+        check_choice("mode", mode, _OWNER, tuple(_MODES))
+        if early_stop_threshold is not None and not (
+            isinstance(early_stop_threshold, (int, float)) and early_stop_threshold > 1
+        ):
+            raise LRKitError(
+                f"`early_stop_threshold` of {_OWNER} must be None or a number > 1; "
+                f"got {early_stop_threshold!r}."
+            )
+        if any(isinstance(e, bool) or not isinstance(e, int) or e < 0 for e in epochs):
+            raise LRKitError(f"`epochs` of {_OWNER} must be epoch numbers >= 0; got {list(epochs)!r}.")
+        taken = sorted(set(find_kwargs) & {"sweep", "update"} | (
+            {"on_step"} & set(find_kwargs) if early_stop_threshold is not None else set()))
+        if taken:
+            raise LRKitError(f"`{taken[0]}` of {_OWNER} is set by its own arguments (min_lr, max_lr, "
+                             "num_training_steps, mode; the Trainer's update; early_stop_threshold).")
+        self.sweep = Sweep(start=min_lr, end=max_lr, num_steps=num_training_steps, mode=_MODES[mode])
+        self.find_kwargs = find_kwargs
+        self.early_stop_threshold, self.update_attr, self.attr_name = (
+            early_stop_threshold,
+            update_attr,
+            attr_name,
+        )
+        self.epochs, self.at_fit_start = frozenset(epochs), at_fit_start
+        self.results: dict[int, FinderResult] = {}
+        self.result: FinderResult | None = None
+
+    @property
+    def optimal_lr(self) -> FinderResult | None:
+        """Lightning's attribute name for the latest result."""
+        return self.result
+
+    def _attr(self, module: Any) -> str:
+        names = (self.attr_name,) if self.attr_name else _ATTRS
+        for name in names:
+            if lightning_hasattr(module, name):
+                return name
+        raise LRKitError(
+            f"`attr_name` of {_OWNER} must name the module's learning rate; the module and its "
+            f"hparams have none of {', '.join(names)} (set update_attr=False to only measure)."
+        )
+
+    def lr_find(self, trainer: Any, module: Any) -> FinderResult:
+        """Run the range test now on ``module`` as ``trainer`` trains it; set the rate if ``update_attr``.
+
+        Call it from any hook (Lightning's own callback offers the same method for subclasses).
+        """
+        return self._run(trainer, module, trainer.current_epoch)
+
+    def _run(self, trainer: Any, module: Any, key: int) -> FinderResult:
+        if not module.automatic_optimization:
+            raise LRKitError(
+                f"`module` of {_OWNER} must use automatic optimization; this one steps its "
+                "optimizers itself (manual optimization)."
+            )
+        if len(trainer.optimizers) != 1:
+            raise LRKitError(
+                f"`module` of {_OWNER} must configure one optimizer; got {len(trainer.optimizers)}."
+            )
+        attr = self._attr(module) if self.update_attr else None
+        if trainer.train_dataloader is None:
+            trainer.fit_loop.setup_data()  # on_fit_start runs before the fit loop loads its data
+        loader = trainer.train_dataloader
+        if not hasattr(loader, "__iter__") or isinstance(loader, (dict, list, tuple)):
+            raise LRKitError(
+                f"`train_dataloader` of {_OWNER} must be one loader; got {type(loader).__name__}."
+            )
+        optimizer = trainer.optimizers[0]
+        kwargs = dict(self.find_kwargs)
+        if self.early_stop_threshold is not None:
+            kwargs["on_step"] = _ThresholdStop(float(self.early_stop_threshold))
+        groups = _Groups(loader, trainer.accumulate_grad_batches, trainer.strategy.batch_to_device)
+        with _muted_logging(module):
+            update = Update(step=_lightning_update(trainer, module))
+            result = find_lr(module, optimizer, _unused_loss, groups, sweep=self.sweep, update=update, **kwargs)
+        result.meta.update(
+            runner="lrkit.lightning.LearningRateFinder",
+            epoch=trainer.current_epoch,
+            accumulation_steps=trainer.accumulate_grad_batches,
+        )
+        self.result = self.results[key] = result
+        if attr is not None:
+            self._apply(trainer, module, attr, result)
+        return result
+
+    def _apply(self, trainer: Any, module: Any, attr: str, result: FinderResult) -> None:
+        lr = result.suggestion
+        if lr is None or not math.isfinite(lr):
+            warnings.warn(
+                f"{_OWNER} has no suggestion to apply ({result.reason}); the rate is unchanged.", stacklevel=3
+            )
+            return
+        lightning_setattr(module, attr, float(lr))
+        schedulers = [cfg.scheduler for cfg in trainer.lr_scheduler_configs]
+        retune(trainer.optimizers[0], schedulers, float(lr))
+
+    def on_fit_start(self, trainer: Any, module: Any) -> None:
+        if self.at_fit_start:
+            self._run(trainer, module, -1)
+
+    def on_train_epoch_start(self, trainer: Any, module: Any) -> None:
+        if trainer.current_epoch in self.epochs:
+            self._run(trainer, module, trainer.current_epoch)
+
+
+def _unused_loss(output: Any, target: Any) -> torch.Tensor:
+    raise AssertionError(
+        "Lightning's training_step computes the loss; this is never called"
+    )  # pragma: no cover

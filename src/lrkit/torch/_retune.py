@@ -1,0 +1,93 @@
+"""Putting a found rate into a run that is already configured: optimizer groups and schedulers move together.
+
+Setting ``group["lr"]`` alone is not enough once a scheduler exists: torch's
+closed-form schedulers recompute from their ``base_lrs`` and lrkit's adapter
+recomputes ``schedule(t)`` at the next step, so the new rate lasts one update
+(Lightning-AI/pytorch-lightning#21030). :func:`retune` multiplies everything
+that carries the run's rate by one factor
+
+.. math::  k = \\eta^\\star / \\eta_0
+
+where :math:`\\eta^\\star` is the new rate and :math:`\\eta_0` the rate group 0
+was configured with (its ``initial_lr`` when a scheduler recorded one, else its
+``lr``): every group's ``lr`` and ``initial_lr`` (so the groups keep their
+ratios, a backbone at a tenth of the head stays at a tenth), every torch
+scheduler's ``base_lrs``, and every lrkit schedule (``scale(schedule, k)``,
+written at the current step). A schedule's shape is kept; its peak moves to
+the new rate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import torch
+
+from lrkit.errors import LRKitError
+from lrkit.schedules import scale
+from lrkit.torch._scheduler import LRScheduler
+
+__all__ = ["configured_rate", "retune"]
+
+
+def configured_rate(optimizer: torch.optim.Optimizer) -> float:
+    """The rate group 0 was configured with: ``initial_lr`` if a scheduler recorded it, else ``lr``.
+
+    Example:
+        >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.5)
+        >>> configured_rate(opt)
+        0.5
+    """
+    group = optimizer.param_groups[0]
+    return float(group.get("initial_lr", group["lr"]))
+
+
+def retune(optimizer: torch.optim.Optimizer, schedulers: Iterable[Any], lr: float) -> float:
+    """Move the run to rate ``lr``: groups keep their ratios, schedulers keep their shape.
+
+    Args:
+        optimizer: the run's optimizer (a wrapper with ``param_groups`` works).
+        schedulers: the schedulers driving it (torch's, lrkit's, or anything
+            else, which is left alone); ``None`` entries are skipped.
+        lr: the new rate for group 0, finite and > 0.
+
+    Returns:
+        The factor :math:`k` applied.
+
+    Raises:
+        LRKitError: if ``lr`` is not a finite positive number, or group 0 was
+            configured with a rate of 0 (no ratio to keep).
+
+    Example:
+        >>> w, b = torch.zeros(2, requires_grad=True), torch.zeros(1, requires_grad=True)
+        >>> opt = torch.optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.01}], lr=0.1)
+        >>> sched = LRScheduler(opt, "cosine(lr=0.1, steps=100)")
+        >>> retune(opt, [sched], 0.2)
+        2.0
+        >>> [round(g["lr"], 12) for g in opt.param_groups], sched.schedule(0)
+        ([0.2, 0.02], 0.2)
+    """
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
+        raise LRKitError(f"`lr` of retune must be a finite number > 0; got {lr!r}.")
+    old = configured_rate(optimizer)
+    if old <= 0:
+        raise LRKitError(
+            f"`optimizer` of retune must have a positive configured rate in group 0 to keep the groups' "
+            f"ratios; got {old}."
+        )
+    k = float(lr) / old
+    for group in optimizer.param_groups:
+        group["lr"] = group["lr"] * k
+        if "initial_lr" in group:
+            group["initial_lr"] = group["initial_lr"] * k
+    for sched in schedulers:
+        sched = getattr(sched, "scheduler", sched)  # accelerate's AcceleratedScheduler wraps it
+        if isinstance(sched, LRScheduler):
+            state = sched.state_dict()
+            state["schedule"] = scale(sched.schedule, k).to_dict()
+            sched.load_state_dict(state)  # rewrites the groups at the current step
+        elif isinstance(sched, torch.optim.lr_scheduler.LRScheduler) and hasattr(sched, "base_lrs"):
+            sched.base_lrs = [b * k for b in sched.base_lrs]
+    return k

@@ -1,0 +1,57 @@
+"""``lrkit.lightning.LearningRateFinder`` under a real Lightning DDP run: 2 CPU processes, gloo
+(Lightning-AI/pytorch-lightning#19912: Lightning's own finder fails under DDP).
+
+Oracles: every loss the sweep records is the mean of the two ranks' own
+training-step losses, both ranks get the same record and apply the same rate,
+and after the sweep and the epoch the replicas are still identical (the sweep
+went through DDP, so it kept them in step). Slow: the second process imports
+torch and Lightning (tens of seconds on a loaded machine); CI runs it in its slow pass.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("lightning.pytorch")
+
+# One worker runs the whole module, so the module fixture launches the processes once (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("lightning_ddp")
+
+WORKER = Path(__file__).with_name("_lightning_ddp_worker.py")
+
+
+@pytest.fixture(scope="module")
+def ranks(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+    out = tmp_path_factory.mktemp("lightning_ddp")
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join(sys.path))
+    proc = subprocess.run(
+        [sys.executable, str(WORKER), str(out)], env=env, capture_output=True, text=True, timeout=300, cwd=out
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    return [json.loads((out / f"rank{r}.json").read_text()) for r in range(2)]
+
+
+@pytest.mark.slow
+def test_both_ranks_sweep_the_same_curve_the_mean_of_their_losses(ranks):
+    a, b = ranks
+    assert a["world"] == b["world"] == 2
+    assert json.dumps(a["result"]["losses"]) == json.dumps(b["result"]["losses"])
+    n = len(a["result"]["losses"])
+    mean = (np.array(a["local"][:n]) + np.array(b["local"][:n])) / 2
+    np.testing.assert_allclose(a["result"]["losses"], mean, rtol=1e-9)
+    assert not np.allclose(a["local"][:n], b["local"][:n])  # each rank had its own shard
+
+
+@pytest.mark.slow
+def test_both_ranks_apply_the_same_rate_and_stay_in_step(ranks):
+    a, b = ranks
+    assert a["result"]["suggestion"] is not None
+    assert a["lr"] == b["lr"] == a["result"]["suggestion"]
+    assert a["params"] == b["params"]

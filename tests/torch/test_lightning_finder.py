@@ -1,0 +1,214 @@
+"""``lrkit.lightning``: the ``LearningRateFinder`` callback and ``configure_optimizers`` in a real Lightning
+``Trainer``. Oracles: the rate of every real update (a step pre-hook on the optimizer), a bitwise
+fingerprint of model, optimizer and RNGs around the sweep (``conftest.py``), and a run without the finder."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pl = pytest.importorskip("lightning.pytorch", reason="lightning is not installed (it is in the dev extra)")
+
+from lrkit import LRKitError  # noqa: E402
+from lrkit.lightning import LearningRateFinder, configure_optimizers  # noqa: E402
+from lrkit.schedules import for_run  # noqa: E402
+
+SPEC = "warmup_cosine(lr=lr, warmup=0.2*total, steps=total)"
+SWEEP = dict(num_training_steps=20, interval=False)
+
+
+class Net(pl.LightningModule):
+    """A small classifier: ``self.lr`` is the rate the finder sets; training_step logs, as modules do."""
+
+    def __init__(self, lr: float = 1e-3, spec: str | None = SPEC) -> None:
+        super().__init__()
+        self.lr, self.spec = lr, spec
+        self.net = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.Tanh(), torch.nn.Linear(16, 3))
+        self.rates: list[float] = []  # group 0's rate at each real optimizer update
+        self.autocast: list[bool] = []
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        self.autocast.append(torch.is_autocast_enabled("cpu"))
+        loss = torch.nn.functional.cross_entropy(self.net(x).float(), y)
+        self.log("train_loss", loss)
+        return loss
+
+    def configure_optimizers(self):
+        opt = torch.optim.AdamW(self.parameters(), lr=self.lr, weight_decay=0.01)
+        opt.register_step_pre_hook(lambda o, a, k: self.rates.append(o.param_groups[0]["lr"]))
+        return configure_optimizers(self, opt, self.spec) if self.spec else opt
+
+    def train_dataloader(self):
+        g = torch.Generator().manual_seed(0)
+        x = torch.randn(256, 4, generator=g)
+        data = torch.utils.data.TensorDataset(x, (x[:, 0] > 0).long() + (x[:, 1] > 0).long())
+        return torch.utils.data.DataLoader(data, batch_size=16, shuffle=True)  # shuffles with the global RNG
+
+
+def _trainer(root: Path, callbacks=(), **kw) -> pl.Trainer:
+    args = dict(
+        max_epochs=2,
+        accelerator="cpu",
+        devices=1,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        default_root_dir=root,
+    )
+    args.update(kw)
+    return pl.Trainer(callbacks=list(callbacks), **args)
+
+
+@pytest.fixture(autouse=True)
+def _quiet() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module="lightning")
+        warnings.filterwarnings("ignore", message=".*(does not have many workers|cycling).*")
+        yield
+
+
+def test_before_fit_the_suggestion_becomes_the_modules_rate_and_the_schedules_peak(tmp_path):
+    torch.manual_seed(0)
+    model, finder = Net(), LearningRateFinder(**SWEEP)
+    _trainer(tmp_path, [finder]).fit(model)
+    res = finder.results[-1]
+    assert (
+        finder.result is res is finder.optimal_lr
+        and res.meta["runner"] == "lrkit.lightning.LearningRateFinder"
+    )
+    assert res.suggestion is not None and model.lr == res.suggestion
+    real = model.rates[res.steps :]  # the sweep's updates come first
+    total = 32  # 16 batches x 2 epochs
+    assert real == pytest.approx(
+        [for_run(SPEC, total=total, lr=res.suggestion)(t) for t in range(total)], rel=1e-12
+    )
+
+
+class Probe(pl.Callback):
+    """Fingerprints model, optimizer and RNGs at an epoch's start (listed before and after the finder)."""
+
+    def __init__(self, fingerprint, epoch: int) -> None:
+        self.fingerprint, self.epoch, self.seen = fingerprint, epoch, None
+
+    def on_train_epoch_start(self, trainer, module):
+        if trainer.current_epoch == self.epoch:
+            self.seen = self.fingerprint(module, trainer.optimizers[0])
+
+
+def test_a_sweep_during_training_restores_everything_bitwise(tmp_path, fingerprint, assert_same):
+    torch.manual_seed(0)
+    before, after = Probe(fingerprint, 1), Probe(fingerprint, 1)
+    finder = LearningRateFinder(update_attr=False, epochs=(1,), at_fit_start=False, **SWEEP)
+    model = Net()
+    _trainer(tmp_path, [before, finder, after]).fit(model)
+    assert before.seen["optim"]["state"]  # Adam's moments exist by epoch 1: restoring them is tested
+    assert_same(before.seen, after.seen)
+    torch.manual_seed(0)
+    control = Net()
+    _trainer(tmp_path).fit(control)
+    for p, q in zip(model.parameters(), control.parameters()):
+        assert torch.equal(p, q)  # the run with a sweep in it is the run without one
+
+
+def test_it_runs_again_at_chosen_epochs_on_the_model_as_trained(tmp_path):
+    torch.manual_seed(0)
+    finder = LearningRateFinder(epochs=(1, 2), **SWEEP)
+    _trainer(tmp_path, [finder], max_epochs=3).fit(Net())
+    assert sorted(finder.results) == [-1, 1, 2]
+    first, later = finder.results[-1], finder.results[2]
+    assert later.meta["epoch"] == 2 and later.losses[0] < first.losses[0]  # trained: lower loss at the start
+
+
+def test_one_rate_per_real_update_with_accumulation_and_bf16_autocast(tmp_path):
+    torch.manual_seed(0)
+    model, finder = Net(spec=None), LearningRateFinder(**SWEEP)
+    _trainer(tmp_path, [finder], max_epochs=1, accumulate_grad_batches=4, precision="bf16-mixed").fit(model)
+    res = finder.result
+    assert res.meta["accumulation_steps"] == 4
+    assert model.rates[: res.steps] == pytest.approx(res.lrs.tolist(), rel=1e-12)  # one update per swept rate
+    assert all(model.autocast)  # the sweep's forward passes too ran under the precision plugin's autocast
+
+
+@pytest.mark.parametrize("threshold", [1.5, 4.0])
+def test_lightnings_early_stop_threshold_stops_where_lightnings_own_callback_does(tmp_path, threshold):
+    from types import SimpleNamespace as NS
+
+    from lightning.pytorch.tuner.lr_finder import _LRCallback
+
+    from lrkit.lightning._finder import _ThresholdStop
+
+    g = torch.Generator().manual_seed(1)
+    losses = [1.0 + 0.1 * float(torch.rand(1, generator=g)) for _ in range(10)] + [
+        2.0**k for k in range(1, 12)
+    ]
+    # Lightning's own callback, driven through a stand-in trainer with the fields it reads
+    theirs = _LRCallback(num_training=100, early_stop_threshold=threshold, progress_bar_refresh_rate=0)
+    trainer = NS(
+        fit_loop=NS(batch_idx=0),
+        accumulate_grad_batches=1,
+        global_step=0,
+        should_stop=False,
+        strategy=NS(broadcast=lambda x: x),
+    )
+    for t, v in enumerate(losses):
+        trainer.fit_loop.batch_idx, trainer.global_step = t, t + 1
+        theirs.on_train_batch_end(trainer, None, {"loss": torch.tensor(v)}, None, t)
+        if trainer.should_stop:
+            break
+    ours = _ThresholdStop(threshold)
+    assert next(i for i, v in enumerate(losses) if ours(i, 0.0, v)) == t
+    torch.manual_seed(0)
+    finder = LearningRateFinder(early_stop_threshold=threshold, num_training_steps=40, interval=False)
+    _trainer(tmp_path, [finder], max_epochs=1).fit(Net())
+    assert finder.result.steps <= 40
+
+
+def test_bad_arguments_and_modules_are_refused(tmp_path):
+    with pytest.raises(LRKitError, match="`mode` of LearningRateFinder"):
+        LearningRateFinder(mode="cubic")
+    with pytest.raises(
+        LRKitError, match="`early_stop_threshold` of LearningRateFinder must be None or a number > 1"
+    ):
+        LearningRateFinder(early_stop_threshold=0.5)
+    with pytest.raises(LRKitError, match="`epochs` of LearningRateFinder must be epoch numbers >= 0"):
+        LearningRateFinder(epochs=(-1,))
+    with pytest.raises(LRKitError, match="`sweep` of LearningRateFinder is set by its own arguments"):
+        LearningRateFinder(sweep=None)
+    with pytest.raises(LRKitError, match="`on_step` of LearningRateFinder is set by its own arguments"):
+        LearningRateFinder(early_stop_threshold=4.0, on_step=print)
+    with pytest.raises(LRKitError, match="`end` of Sweep must be > start"):
+        LearningRateFinder(min_lr=1.0, max_lr=0.1)
+
+    class NoRate(Net):
+        def __init__(self):
+            super().__init__()
+            del self.lr
+
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=0.1)
+
+    with pytest.raises(LRKitError, match="must name the module's learning rate; .* lr, learning_rate"):
+        _trainer(tmp_path, [LearningRateFinder(**SWEEP)]).fit(NoRate())
+
+    class Manual(Net):
+        def __init__(self):
+            super().__init__(spec=None)
+            self.automatic_optimization = False
+
+    with pytest.raises(LRKitError, match="must use automatic optimization"):
+        _trainer(tmp_path, [LearningRateFinder(**SWEEP)]).fit(Manual())
+
+
+def test_configure_optimizers_refuses_names_a_lightning_run_does_not_have():
+    net = torch.nn.Linear(2, 1)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(LRKitError, match="names warmup; a Lightning run defines total, epoch, lr"):
+        configure_optimizers(net, opt, "cosine(lr=lr, steps=warmup)")
+    with pytest.raises(LRKitError, match="must be attached to a Trainer"):
+        configure_optimizers(net, opt, "cosine(lr=lr, steps=total)")

@@ -1,0 +1,61 @@
+"""``lrkit.torch._retune.retune``: a found rate moves the groups (ratios kept) and every scheduler with them."""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from lrkit import LRKitError  # noqa: E402
+from lrkit.torch import LRScheduler  # noqa: E402
+from lrkit.torch._retune import configured_rate, retune  # noqa: E402
+
+
+def _opt(lr: float = 0.1) -> torch.optim.Optimizer:
+    a, b = torch.zeros(2, requires_grad=True), torch.zeros(1, requires_grad=True)
+    return torch.optim.SGD([{"params": [a]}, {"params": [b], "lr": lr / 10}], lr=lr)
+
+
+def test_a_torch_closed_form_scheduler_follows_through_its_base_lrs():
+    opt = _opt()
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 1.0 / (1 + t))
+    for _ in range(3):
+        opt.step()
+        sched.step()
+    assert configured_rate(opt) == 0.1  # initial_lr, not the decayed 0.025
+    assert retune(opt, [sched, None], 0.2) == 2.0
+    opt.step()
+    sched.step()
+    assert [g["lr"] for g in opt.param_groups] == pytest.approx([0.2 / 5, 0.02 / 5])
+
+
+def test_an_lrkit_schedule_is_scaled_at_its_current_step():
+    opt = _opt()
+    sched = LRScheduler(opt, "cosine(lr=0.1, steps=10)")
+    for _ in range(4):
+        opt.step()
+        sched.step()
+    before = sched.get_last_lr()
+    retune(opt, [sched], 0.05)
+    assert sched.t == 4 and sched.get_last_lr() == pytest.approx([v / 2 for v in before])
+    assert sched.schedule(0) == pytest.approx(0.05)
+
+
+def test_without_a_scheduler_the_groups_keep_their_ratio():
+    opt = _opt()
+    retune(opt, [], 0.3)
+    assert [g["lr"] for g in opt.param_groups] == pytest.approx([0.3, 0.03])
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, float("nan"), True, "0.1"])
+def test_a_bad_rate_is_refused_before_anything_changes(bad):
+    opt = _opt()
+    with pytest.raises(LRKitError, match="`lr` of retune must be a finite number > 0"):
+        retune(opt, [], bad)
+    assert opt.param_groups[0]["lr"] == 0.1
+
+
+def test_a_group_zero_at_rate_zero_has_no_ratio_to_keep():
+    opt = _opt(lr=0.0)
+    with pytest.raises(LRKitError, match="positive configured rate in group 0"):
+        retune(opt, [], 0.1)
