@@ -8,9 +8,11 @@ as fixtures because the tests import in ``--import-mode=importlib`` without pack
 from __future__ import annotations
 
 import copy
+import fcntl
 import random
 import socket
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -77,3 +79,30 @@ def _free_port() -> int:
 def free_port() -> Callable[[], int]:
     """``free_port()``: a free TCP port on loopback, for a process group's rendezvous."""
     return _free_port
+
+
+@pytest.fixture(scope="session")
+def run_once(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Callable[..., Path]:
+    """``run_once(name, produce)``: ``produce(folder)`` runs once per test session, whatever the xdist workers.
+
+    The multi-process tests launch real process groups (tens of seconds on a loaded machine); a
+    module fixture would launch once per xdist worker that runs one of the module's tests. The
+    first worker to ask runs ``produce`` under a file lock in the session's shared temporary
+    folder; the others wait for it and read what it wrote. A failed ``produce`` is retried by the
+    next worker (and fails there too), so no worker reads half a result.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent  # shared by the workers of this session
+
+    def once(name: str, produce: Callable[[Path], None]) -> Path:
+        out = root / name
+        with open(root / f"{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (out / ".done").exists():
+                out.mkdir(exist_ok=True)
+                produce(out)
+                (out / ".done").touch()
+        return out
+
+    return once

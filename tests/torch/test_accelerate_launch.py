@@ -34,38 +34,22 @@ import pytest
 pytest.importorskip("accelerate")
 from lrkit.schedules import parse  # noqa: E402
 
-# One worker runs the whole module, so the module fixture launches the processes once (--dist loadgroup).
-pytestmark = pytest.mark.xdist_group("accelerate_launch")
-
 WORKER = Path(__file__).with_name("_accelerate_worker.py")
 SPEC = "linear(start=0.01, end=0.1, steps=4) >> cosine(lr=0.1, steps=12)"
 CASES = ["True-False", "True-True", "False-False", "False-True"]  # step_with_optimizer-split_batches
 
 
 @pytest.fixture(scope="module")
-def ranks(tmp_path_factory: pytest.TempPathFactory, free_port) -> list[dict]:
-    out = tmp_path_factory.mktemp("accelerate")
-    cmd = [
-        sys.executable,
-        "-m",
-        "accelerate.commands.launch",
-        "--multi_gpu",
-        "--num_processes",
-        "2",
-        "--num_machines",
-        "1",
-        "--mixed_precision",
-        "no",
-        "--dynamo_backend",
-        "no",
-        "--main_process_port",
-        str(free_port()),
-        str(WORKER),
-        str(out),
-    ]
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join(sys.path))
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+def ranks(run_once, free_port) -> list[dict]:
+    def launch(out: Path) -> None:
+        cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
+               "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
+               "--main_process_port", str(free_port()), str(WORKER), str(out)]
+        env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join(sys.path))
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+
+    out = run_once("accelerate_launch", launch)  # one launch per session, however many xdist workers
     return [json.loads((out / f"rank{r}.json").read_text()) for r in range(2)]
 
 

@@ -24,8 +24,6 @@ from lrkit.finder import Sweep
 from lrkit.torch import find_lr
 from lrkit.torch._ddp import is_distributed, max_across_ranks, mean_across_ranks, world_size
 
-# One worker runs the whole module, so the module fixture launches the processes once (--dist loadgroup).
-pytestmark = pytest.mark.xdist_group("ddp_finder")
 
 WORKER = textwrap.dedent(
     """
@@ -77,21 +75,23 @@ WORKER = textwrap.dedent(
 
 
 @pytest.fixture(scope="module")
-def ranks(tmp_path_factory: pytest.TempPathFactory, free_port) -> list[dict]:
-    tmp = tmp_path_factory.mktemp("ddp")
-    script = tmp / "worker.py"
-    script.write_text(WORKER)
-    env = dict(os.environ, MASTER_ADDR="127.0.0.1", MASTER_PORT=str(free_port()), WORLD_SIZE="2",
-               OMP_NUM_THREADS="1")
-    procs = [
-        subprocess.Popen([sys.executable, str(script), str(tmp / f"rank{r}.json")],
-                         env=dict(env,
-                                  RANK=str(r)), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for r in range(2)
-    ]
-    for p in procs:
-        output, _ = p.communicate(timeout=120)
-        assert p.returncode == 0, output
+def ranks(run_once, free_port) -> list[dict]:
+    def launch(tmp: Path) -> None:
+        script = tmp / "worker.py"
+        script.write_text(WORKER)
+        env = dict(os.environ, MASTER_ADDR="127.0.0.1", MASTER_PORT=str(free_port()), WORLD_SIZE="2",
+                   OMP_NUM_THREADS="1")
+        procs = [
+            subprocess.Popen([sys.executable, str(script), str(tmp / f"rank{r}.json")],
+                             env=dict(env, RANK=str(r)), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True)
+            for r in range(2)
+        ]
+        for p in procs:
+            output, _ = p.communicate(timeout=120)
+            assert p.returncode == 0, output
+
+    tmp = run_once("ddp_finder", launch)  # one launch per session, however many xdist workers
     return [json.loads((tmp / f"rank{r}.json").read_text()) for r in range(2)]
 
 

@@ -21,20 +21,19 @@ import pytest
 
 pytest.importorskip("lightning.pytorch")
 
-# One worker runs the whole module, so the module fixture launches the processes once (--dist loadgroup).
-pytestmark = pytest.mark.xdist_group("lightning_ddp")
 
 WORKER = Path(__file__).with_name("_lightning_ddp_worker.py")
 
 
 @pytest.fixture(scope="module")
-def ranks(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
-    out = tmp_path_factory.mktemp("lightning_ddp")
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join(sys.path))
-    proc = subprocess.run(
-        [sys.executable, str(WORKER), str(out)], env=env, capture_output=True, text=True, timeout=300, cwd=out
-    )
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+def ranks(run_once) -> list[dict]:
+    def launch(out: Path) -> None:
+        env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join(sys.path))
+        proc = subprocess.run([sys.executable, str(WORKER), str(out)], env=env, capture_output=True, text=True,
+                              timeout=300, cwd=out)
+        assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+
+    out = run_once("lightning_ddp", launch)  # one DDP run per session, however many xdist workers
     return [json.loads((out / f"rank{r}.json").read_text()) for r in range(2)]
 
 
