@@ -19,7 +19,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def run():
-    return train("diabetes-linear", schedule="cosine(lr=0.05, steps=60)", budget=60)
+    return train("wine-logreg", schedule="cosine(lr=0.5, steps=60)", budget=60, eval_every=20)
 
 
 def test_read_history_reads_a_train_result_json(run, tmp_path):
@@ -29,14 +29,18 @@ def test_read_history_reads_a_train_result_json(run, tmp_path):
     assert h.steps.tolist() == list(range(60))
     assert h.losses.tolist() == [row["train_loss"] for row in run.history]
     assert h.lrs.tolist() == [row["lr"] for row in run.history]
+    evals = [(row["step"], row["val_loss"]) for row in run.history if "val_loss" in row]
+    assert list(zip(h.val_steps.tolist(), h.val_losses.tolist())) == evals and evals
 
 
 def test_write_history_writes_the_csv_diagnose_reads(run, tmp_path):
     path = run.write_history(tmp_path / "h.csv")
-    assert path.read_text().splitlines()[0] == "step,loss,lr"
+    assert path.read_text().splitlines()[0] == "step,loss,lr,val_loss"
     h = read_history(path)
     assert h.losses.tolist() == [row["train_loss"] for row in run.history]
     assert h.lrs.tolist() == [row["lr"] for row in run.history]
+    evals = [(row["step"], row["val_loss"]) for row in run.history if "val_loss" in row]
+    assert list(zip(h.val_steps.tolist(), h.val_losses.tolist())) == evals and evals
     with pytest.raises(LRKitError, match=r"`path` of TrainResult.write_history must end in .csv"):
         run.write_history(tmp_path / "h.txt")
 

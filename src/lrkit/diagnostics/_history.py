@@ -1,9 +1,11 @@
-"""Load a loss history from a CSV file, a JSON file (``lrkit train --json``) or TensorBoard event files.
+"""Load a loss history from the files users have: CSV, JSON, TensorBoard event files.
 
 CSV: a header row naming a step column (``step``), a loss column (``loss`` or
-``train_loss``) and optionally a rate column (``lr``, ``learning_rate``); other
-columns are ignored, blank lines skipped, rows sorted by step. ``nan``/``inf``
-losses are kept (they are what ``diagnose`` reports as ``nan``). TensorBoard:
+``train_loss``) and optionally a rate column (``lr``, ``learning_rate``), a
+gradient-norm column and a validation-loss column; other columns are ignored,
+blank lines skipped, rows sorted by step. ``nan``/``inf`` losses are kept (they
+are what ``diagnose`` reports as ``nan``). JSON: ``lrkit train --json`` output
+or a Hugging Face ``trainer_state.json`` (:mod:`._history_json`). TensorBoard:
 an event file or a directory of them, read with ``tensorboard`` when it is
 installed.
 """
@@ -25,17 +27,38 @@ from lrkit.errors import LRKitError
 __all__ = ["History", "read_history", "read_csv"]
 
 _STEP = ("step", "steps", "iteration", "iter", "global_step")
-_LOSS = ("loss", "train_loss", "training_loss", "train/loss")
-_LR = ("lr", "learning_rate", "train/lr", "rate")
+_LOSS = ("loss", "train_loss", "training_loss", "train/loss", "loss/train", "train_loss_step")
+_LR = ("lr", "learning_rate", "train/lr", "rate", "train/learning_rate")
+#: Rate columns named by prefix: Lightning's ``LearningRateMonitor`` logs ``lr-<Optimizer>[/pg<k>]``.
+_LR_PREFIXES = ("lr-", "lr/")
+#: Gradient-norm columns: plain names, Hugging Face's ``grad_norm`` and Lightning's ``grad_norm`` utility.
+GRAD_NAMES = ("grad_norm", "gradient_norm", "train/grad_norm", "grad_2.0_norm_total", "grad_norm/total")
+#: Validation-loss columns: plain names, Lightning's ``val_loss`` (and its epoch form), Hugging Face's
+#: ``eval_loss`` and the usual TensorBoard tags.
+VAL_NAMES = ("val_loss", "valid_loss", "validation_loss", "eval_loss", "val/loss", "eval/loss", "loss/val",
+             "loss/validation", "val_loss_epoch")
 
 
 @dataclass(frozen=True)
 class History:
-    """Steps, losses and (optionally) rates of one run, sorted by step."""
+    """One run, sorted by step: losses and (when logged) rates and gradient norms per loss, and the
+    validation losses at their own steps.
+
+    Attributes:
+        steps: the step of each training loss.
+        losses: the training losses.
+        lrs: the rate at each step, or ``None`` when not logged for every step.
+        grad_norms: the gradient norm at each step (NaN where not logged), or ``None``.
+        val_steps: the steps of the validation losses, or ``None``.
+        val_losses: the validation losses, or ``None``.
+    """
 
     steps: np.ndarray
     losses: np.ndarray
     lrs: np.ndarray | None
+    grad_norms: np.ndarray | None = None
+    val_steps: np.ndarray | None = None
+    val_losses: np.ndarray | None = None
 
 
 def _pick(header: list[str], names: tuple[str, ...]) -> int | None:
@@ -44,6 +67,12 @@ def _pick(header: list[str], names: tuple[str, ...]) -> int | None:
         if name in lowered:
             return lowered.index(name)
     return None
+
+
+def _pick_prefix(header: list[str], prefixes: tuple[str, ...]) -> int | None:
+    """The first column named with one of ``prefixes`` (Lightning's ``lr-SGD``, ``lr-AdamW/pg1``)."""
+    lowered = [h.strip().lower() for h in header]
+    return next((i for i, h in enumerate(lowered) if h.startswith(prefixes)), None)
 
 
 def _number(text: str, what: str, path: Path, line: int) -> float:
@@ -66,19 +95,21 @@ def _column(cells: list[str], what: str, path: Path, lines: list[int]) -> np.nda
 
 
 class _Columns:
-    """Step, loss and rate cells gathered row by row, turned into arrays a chunk at a time."""
+    """Cells of the named columns gathered row by row, turned into arrays a chunk at a time."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, names: tuple[str, ...]) -> None:
         self.path = path
-        self.cells: dict[str, list[str]] = {"step": [], "loss": [], "lr": []}
+        self.cells: dict[str, list[str]] = {k: [] for k in names}
         self.lines: list[int] = []
-        self.parts: dict[str, list[np.ndarray]] = {"step": [], "loss": [], "lr": []}
+        self.parts: dict[str, list[np.ndarray]] = {k: [] for k in names}
 
-    def add(self, line: int, step: str, loss: str, lr: str) -> None:
+    def __len__(self) -> int:
+        return sum(p.size for p in self.parts[next(iter(self.parts))]) + len(self.lines)
+
+    def add(self, line: int, *cells: str) -> None:
         self.lines.append(line)
-        self.cells["step"].append(step)
-        self.cells["loss"].append(loss)
-        self.cells["lr"].append(lr)
+        for column, cell in zip(self.cells.values(), cells):
+            column.append(cell)
         if len(self.lines) >= _CHUNK_ROWS:
             self.flush()
 
@@ -88,10 +119,9 @@ class _Columns:
             cells.clear()
         self.lines.clear()
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def arrays(self) -> tuple[np.ndarray, ...]:
         self.flush()
-        step, loss, lr = (np.concatenate(self.parts[k]) for k in ("step", "loss", "lr"))
-        return step, loss, lr
+        return tuple(np.concatenate(p) if p else np.zeros(0) for p in self.parts.values())
 
 
 def _not_utf8(path: Path) -> LRKitError:
@@ -144,17 +174,24 @@ def _open_csv(path: Path) -> Iterator[Iterator[tuple[int, list[str]]]]:
 
 
 def read_csv(path: str | Path) -> History:
-    """Read a ``step,loss[,lr]`` CSV file (UTF-8, with or without a byte-order mark).
+    """Read a ``step,loss[,lr]`` CSV file (UTF-8, with or without a byte-order mark), or Lightning's
+    ``CSVLogger`` ``metrics.csv``.
+
+    A row with a blank loss that holds other values is another metric's row (Lightning logs the
+    training loss, the rate, the validation loss each on rows of their own): its rate, gradient norm
+    and validation loss are read, and a rate logged that way holds until its next log
+    (:func:`at_steps`). Validation losses are kept at their own steps.
 
     Args:
         path: the file.
 
     Returns:
-        A :class:`History`; ``lrs`` is ``None`` without a rate column or when any rate cell is blank.
+        A :class:`History`; ``lrs`` is ``None`` without a rate column or when a loss row's rate cell is
+        blank (a partly logged rate).
 
     Raises:
         LRKitError: missing or unreadable file, text that is not UTF-8, no header with a loss
-            column, a non-numeric cell, or no rows.
+            column, a non-numeric cell, a row with nothing but a step, or no rows.
 
     Example:
         >>> import tempfile, os
@@ -175,27 +212,57 @@ def read_csv(path: str | Path) -> History:
             shown = ",".join(header)
             raise LRKitError(f"the history file {path} needs a `loss` column; its header is "
                              f"{shown[:80] + ('...' if len(shown) > 80 else '')!r}.")
-        columns = _Columns(path)
+        i_lr = i_lr if i_lr is not None else _pick_prefix(header, _LR_PREFIXES)
+        i_grad, i_val = _pick(header, GRAD_NAMES), _pick(header, VAL_NAMES)
+        others = [i for i, h in enumerate(header)
+                  if h.strip().lower() not in _STEP + ("epoch",) and i != i_loss]
+
+        def cell(row: list[str], i: int | None) -> str:
+            return row[i].strip() if i is not None and i < len(row) else ""
+
+        columns = _Columns(path, ("step", "loss", "lr", "grad_norm"))
+        side = {k: _Columns(path, ("step", k)) for k in ("lr", "grad_norm", "val_loss")}
+        own_rows = [(k, i) for k, i in (("lr", i_lr), ("grad_norm", i_grad)) if i is not None]
         n = 0
         for line, row in rows:
-            cell = row[i_loss].strip() if i_loss < len(row) else ""
-            if not cell:
+            loss, step = cell(row, i_loss), cell(row, i_step)
+            if i_val is not None and cell(row, i_val):  # validation losses keep their own steps
+                side["val_loss"].add(line, step or str(n), cell(row, i_val))
+            if loss:
+                columns.add(line, step or str(n), loss, cell(row, i_lr) or "nan", cell(row, i_grad) or "nan")
+                n += 1
+                continue
+            if not any(cell(row, i) for i in others):
                 raise LRKitError(f"`loss` in {path} line {line} is missing.")
-            step = row[i_step] if i_step is not None and i_step < len(row) else str(n)
-            lr_cell = row[i_lr].strip() if i_lr is not None and i_lr < len(row) else ""
-            columns.add(line, step, cell, lr_cell or "nan")
-            n += 1
+            for key, i in own_rows:  # another metric's row (a Lightning metrics.csv logs each on its own)
+                if cell(row, i):
+                    side[key].add(line, step or str(n), cell(row, i))
     if not n:
         raise LRKitError(f"the history file {path} has a header but no rows.")
-    steps, losses, lrs = columns.arrays()
-    return _sorted(steps, losses, lrs if i_lr is not None else None, path)
+    steps, losses, lrs, grads = columns.arrays()
+    rates = lrs if i_lr is not None else None
+    if len(side["lr"]):  # rates logged on their own rows hold until the next log
+        rates = at_steps(steps, *side["lr"].arrays())
+    norms = grads if i_grad is not None else None
+    if len(side["grad_norm"]):  # norms logged on their own rows (Lightning's grad_norm utility)
+        norms = at_steps(steps, *side["grad_norm"].arrays())
+    val = side["val_loss"].arrays() if len(side["val_loss"]) else None
+    return _sorted(steps, losses, rates, path, grad_norms=norms, val=val)
 
 
-def _sorted(steps: np.ndarray, losses: np.ndarray, lrs: np.ndarray | None, path: Path) -> History:
+def _integers(steps: np.ndarray, path: Path) -> np.ndarray:
     if not np.all(np.isfinite(steps)) or np.any(steps != np.floor(steps)):
         raise LRKitError(f"`step` in {path} must hold integers.")
+    return steps.astype(np.int64)
+
+
+def _sorted(steps: np.ndarray, losses: np.ndarray, lrs: np.ndarray | None, path: Path, *,
+            grad_norms: np.ndarray | None = None,
+            val: tuple[np.ndarray, np.ndarray] | None = None) -> History:
+    """The history sorted by step; ``lrs``, ``grad_norms`` are per loss, ``val`` its own (steps, losses)."""
+    steps = _integers(steps, path)
     order = np.argsort(steps, kind="stable")
-    steps, losses = steps[order].astype(np.int64), losses[order]
+    steps, losses = steps[order], losses[order]
     if np.any(np.diff(steps) == 0):
         dup = int(steps[np.flatnonzero(np.diff(steps) == 0)[0]])
         raise LRKitError(f"`step` in {path} must not repeat; step {dup} appears twice.")
@@ -204,7 +271,47 @@ def _sorted(steps: np.ndarray, losses: np.ndarray, lrs: np.ndarray | None, path:
         # A partly logged rate is no rate: the trend tests fall back to step counts.
         if not np.all(np.isfinite(lrs)):
             lrs = None
-    return History(steps, losses, lrs)
+    if grad_norms is not None:
+        grad_norms = grad_norms[order]
+        if not np.any(np.isfinite(grad_norms)):
+            grad_norms = None
+    val_steps = val_losses = None
+    if val is not None and len(val[0]):
+        vs = _integers(np.asarray(val[0], dtype=np.float64), path)
+        last = {int(s): float(v) for s, v in zip(vs, val[1])}  # a step evaluated twice: the later value
+        val_steps = np.array(sorted(last), dtype=np.int64)
+        val_losses = np.array([last[s] for s in val_steps.tolist()])
+    return History(steps, losses, lrs, grad_norms, val_steps, val_losses)
+
+
+def at_steps(steps: np.ndarray, log_steps: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The last value logged at or before each of ``steps`` (NaN before the first log).
+
+    A rate or a gradient norm logged on its own rows or tags (Lightning's ``LearningRateMonitor``,
+    TensorBoard) is held until the next log: a rate logged once per epoch holds for the epoch.
+
+    Example:
+        >>> at_steps(np.array([0, 1, 2, 5]), np.array([1, 3]), np.array([0.1, 0.01])).tolist()
+        [nan, 0.1, 0.1, 0.01]
+    """
+    order = np.argsort(log_steps, kind="stable")
+    log_steps, values = np.asarray(log_steps)[order], np.asarray(values, dtype=np.float64)[order]
+    idx = np.searchsorted(log_steps, steps, side="right") - 1
+    out = np.where(idx >= 0, values[np.maximum(idx, 0)], np.nan)
+    return out.astype(np.float64)
+
+
+def _event_folder(path: Path) -> Path:
+    """``path``, or the one folder below it that holds event files (the Hugging Face Trainer and
+    Lightning write each run to its own folder under ``runs/`` or ``lightning_logs/``)."""
+    if not path.is_dir() or any(p.name.startswith("events.out.tfevents") for p in path.iterdir()):
+        return path
+    runs = sorted({p.parent for p in path.rglob("events.out.tfevents*")})
+    if len(runs) > 1:
+        shown = ", ".join(str(r.relative_to(path)) for r in runs[:5]) + (", ..." if len(runs) > 5 else "")
+        raise LRKitError(f"the folder {path} holds the event files of {len(runs)} runs ({shown}); give one "
+                         "run's folder.")
+    return runs[0] if runs else path
 
 
 def _read_tensorboard(path: Path) -> History:
@@ -215,38 +322,47 @@ def _read_tensorboard(path: Path) -> History:
             f"reading TensorBoard event files ({path}) needs the `tensorboard` package; "
             "install it or export the scalars to CSV."
         ) from None
+    path = _event_folder(path)
     if path.is_dir() and not any(p.name.startswith("events.out.tfevents") for p in path.iterdir()):
         raise LRKitError(f"the folder {path} holds no TensorBoard event files (events.out.tfevents.*); "
                          "give a CSV file or a folder of event files.")
     acc = EventAccumulator(str(path), size_guidance={"scalars": 0})
     acc.Reload()
     tags = acc.Tags().get("scalars", [])
+    val_tag = next((t for t in tags if t.lower() in VAL_NAMES), None)
     loss_tag = next((t for t in tags if t.lower() in _LOSS), None)
-    loss_tag = loss_tag or next((t for t in tags if "loss" in t.lower()), None)
+    # Any other loss tag, but never the validation loss or a run's mean training loss (train/train_loss).
+    loss_tag = loss_tag or next((t for t in tags if "loss" in t.lower() and t != val_tag
+                                 and not t.lower().endswith("train_loss")), None)
     if loss_tag is None:
         listed = ", ".join(tags) or "none"
         raise LRKitError(f"no loss scalar in the TensorBoard events at {path}; tags: {listed}.")
+
+    def series(tag: str) -> tuple[np.ndarray, np.ndarray]:
+        events = acc.Scalars(tag)
+        return (np.array([e.step for e in events], dtype=np.float64),
+                np.array([e.value for e in events], dtype=np.float64))
+
+    steps, losses = series(loss_tag)
     lr_tag = next((t for t in tags if t.lower() in _LR or "learning_rate" in t.lower()), None)
-    events = acc.Scalars(loss_tag)
-    steps = np.array([e.step for e in events], dtype=np.float64)
-    losses = np.array([e.value for e in events], dtype=np.float64)
-    lrs = None
-    if lr_tag is not None:
-        by_step = {e.step: e.value for e in acc.Scalars(lr_tag)}
-        lrs = np.array([by_step.get(int(s), math.nan) for s in steps])
-    return _sorted(steps, losses, lrs, path)
+    grad_tag = next((t for t in tags if t.lower() in GRAD_NAMES), None)
+    lrs = at_steps(steps, *series(lr_tag)) if lr_tag is not None else None
+    grads = at_steps(steps, *series(grad_tag)) if grad_tag is not None else None
+    return _sorted(steps, losses, lrs, path, grad_norms=grads,
+                   val=series(val_tag) if val_tag is not None else None)
 
 
 def read_history(path: str | Path) -> History:
     """Read a history from a CSV file, a JSON file, a TensorBoard event file, or a directory of event files.
 
     Args:
-        path: a ``.csv`` file, a ``.json`` file (``lrkit train --json`` output: its ``history``
-            rows, :mod:`lrkit.diagnostics._history_json`), an ``events.out.tfevents.*`` file, or
-            a directory of them.
+        path: a ``.csv`` file (Lightning's ``CSVLogger`` ``metrics.csv`` too), a ``.json`` file
+            (``lrkit train --json`` output, or a Hugging Face ``trainer_state.json``:
+            :mod:`lrkit.diagnostics._history_json`), an ``events.out.tfevents.*`` file, or a
+            directory of them.
 
     Returns:
-        A :class:`History` (steps, losses, rates or ``None``), sorted by step.
+        A :class:`History` (steps, losses, and what else was logged), sorted by step.
 
     Raises:
         LRKitError: as :func:`read_csv`, or when event files need ``tensorboard`` and it is missing.
@@ -265,6 +381,6 @@ def read_history(path: str | Path) -> History:
     if path.suffix.lower() == ".json":
         from lrkit.diagnostics._history_json import read_json
 
-        steps, losses, lrs = read_json(path)
-        return _sorted(steps, losses, lrs, path)
+        cols = read_json(path)
+        return _sorted(cols.steps, cols.losses, cols.lrs, path, grad_norms=cols.grad_norms, val=cols.val)
     return read_csv(path)

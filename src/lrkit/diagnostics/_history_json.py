@@ -1,9 +1,10 @@
-"""Read a loss history from JSON: what ``lrkit train --json`` prints (a ``TrainResult``).
+"""Read a loss history from JSON: ``lrkit train --json`` output, or a Hugging Face ``trainer_state.json``.
 
-The file holds a ``history`` list of rows (or is that list itself), one row per update with
-``step``, a loss (``loss`` or ``train_loss``; ``null`` for a non-finite one, as strict JSON
-writes a diverged loss) and optionally ``lr``. So ``lrkit train ... --json > run.json`` and
-``lrkit diagnose run.json`` meet without a conversion step.
+``lrkit train --json``: a ``history`` list of rows (or that list itself), one row per update with
+``step``, a loss (``loss`` or ``train_loss``; ``null`` for a non-finite one, as strict JSON writes
+a diverged loss) and optionally ``lr`` and ``val_loss``. So ``lrkit train ... --json > run.json``
+and ``lrkit diagnose run.json`` meet without a conversion step. ``trainer_state.json`` (written by
+``transformers.Trainer`` in its output and checkpoint folders): its ``log_history``.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from lrkit.errors import LRKitError
 
-__all__ = ["read_json"]
+__all__ = ["JsonColumns", "read_json"]
 
 _LOSS_KEYS = ("loss", "train_loss")
 
@@ -30,36 +31,59 @@ def _number(value: Any, what: str, path: Path, i: int, missing: float) -> float:
     return float(value)
 
 
-def read_json(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """``(steps, losses, lrs or None)`` of a JSON history, in file order.
+class JsonColumns(NamedTuple):
+    """What a JSON history holds: per-loss steps, losses, rates and gradient norms (``None`` when absent),
+    and the validation losses at their own steps (``None`` when absent)."""
 
-    A ``null`` loss reads as NaN (a diverged update); ``lrs`` is ``None`` unless every row has a rate.
+    steps: np.ndarray
+    losses: np.ndarray
+    lrs: np.ndarray | None
+    grad_norms: np.ndarray | None
+    val: tuple[np.ndarray, np.ndarray] | None
 
-    Raises:
-        LRKitError: for text that is not JSON, no ``history`` list, or a row without a loss.
 
-    Example:
-        >>> import tempfile, os
-        >>> f = os.path.join(tempfile.mkdtemp(), "run.json")
-        >>> _ = open(f, "w").write('{"history": [{"step": 0, "lr": 0.1, "train_loss": 2.0}, '
-        ...                        '{"step": 1, "lr": 0.1, "train_loss": null}]}')
-        >>> steps, losses, lrs = read_json(Path(f))
-        >>> steps.tolist(), losses.tolist(), lrs.tolist()
-        ([0.0, 1.0], [2.0, nan], [0.1, 0.1])
-    """
+def _load(path: Path) -> Any:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         why = getattr(exc, "strerror", None) or exc
         raise LRKitError(f"cannot read the history file {path}: {why}.") from None
     except json.JSONDecodeError as exc:
         raise LRKitError(f"the history file {path} is not valid JSON: {exc.msg} "
                          f"(line {exc.lineno}).") from None
+
+
+def read_json(path: Path) -> JsonColumns:
+    """The columns of a JSON history, in file order.
+
+    Two layouts: ``lrkit train --json`` (a ``history`` list of rows, one per update, with ``step``,
+    ``loss`` or ``train_loss`` and optionally ``lr`` and, at evaluations, ``val_loss``; or that list
+    itself), and a Hugging Face ``trainer_state.json`` (its ``log_history``: training logs carry
+    ``loss``, ``learning_rate``, ``grad_norm``; evaluation logs carry ``eval_loss``; the run's closing
+    summary, whose ``train_loss`` is the mean over the run, is no training log). A ``null`` loss reads
+    as NaN (a diverged update); ``lrs`` is ``None`` unless every training row has a rate.
+
+    Raises:
+        LRKitError: for text that is not JSON, no ``history`` or ``log_history`` list, a training row
+            without a loss, or a value that is not a number.
+
+    Example:
+        >>> import tempfile, os
+        >>> f = os.path.join(tempfile.mkdtemp(), "run.json")
+        >>> _ = open(f, "w").write('{"history": [{"step": 0, "lr": 0.1, "train_loss": 2.0}, '
+        ...                        '{"step": 1, "lr": 0.1, "train_loss": null, "val_loss": 1.5}]}')
+        >>> cols = read_json(Path(f))
+        >>> cols.steps.tolist(), cols.losses.tolist(), cols.lrs.tolist(), cols.val[1].tolist()
+        ([0.0, 1.0], [2.0, nan], [0.1, 0.1], [1.5])
+    """
+    data = _load(path)
+    if isinstance(data, dict) and isinstance(data.get("log_history"), list):
+        return _trainer_state(data["log_history"], path)
     rows = data.get("history") if isinstance(data, dict) else data
     if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
         raise LRKitError(f"the history file {path} needs a `history` list of rows with `step` and `loss` "
-                         "(what `lrkit train --json` writes).")
-    steps, losses, lrs = [], [], []
+                         "(what `lrkit train --json` writes) or a `log_history` list (a trainer_state.json).")
+    steps, losses, lrs, val = [], [], [], ([], [])
     for i, row in enumerate(rows):
         key = next((k for k in _LOSS_KEYS if k in row), None)
         if key is None:
@@ -67,5 +91,26 @@ def read_json(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         losses.append(_number(row[key], key, path, i, math.nan))
         steps.append(_number(row.get("step", i), "step", path, i, float(i)))
         lrs.append(_number(row.get("lr"), "lr", path, i, math.nan))
+        if row.get("val_loss") is not None:
+            val[0].append(steps[-1])
+            val[1].append(_number(row["val_loss"], "val_loss", path, i, math.nan))
     rates = np.array(lrs)
-    return np.array(steps), np.array(losses), rates if np.all(np.isfinite(rates)) else None
+    return JsonColumns(np.array(steps), np.array(losses), rates if np.all(np.isfinite(rates)) else None, None,
+                       (np.array(val[0]), np.array(val[1])) if val[0] else None)
+
+
+def _trainer_state(logs: list[Any], path: Path) -> JsonColumns:
+    """The columns of a ``trainer_state.json``'s ``log_history``."""
+    train = [(i, e) for i, e in enumerate(logs) if isinstance(e, dict) and "loss" in e]
+    if not train:
+        raise LRKitError(f"the history file {path} has a `log_history` with no training loss (`loss`); set "
+                         "`logging_steps` so the Trainer logs the loss.")
+    steps = np.array([_number(e.get("step", k), "step", path, i, float(k)) for k, (i, e) in enumerate(train)])
+    losses = np.array([_number(e["loss"], "loss", path, i, math.nan) for i, e in train])
+    rates = np.array([_number(e.get("learning_rate"), "learning_rate", path, i, math.nan) for i, e in train])
+    grads = np.array([_number(e.get("grad_norm"), "grad_norm", path, i, math.nan) for i, e in train])
+    evals = [(i, e) for i, e in enumerate(logs) if isinstance(e, dict) and "eval_loss" in e and "step" in e]
+    val = (np.array([_number(e["step"], "step", path, i, math.nan) for i, e in evals]),
+           np.array([_number(e["eval_loss"], "eval_loss", path, i, math.nan) for i, e in evals]))
+    return JsonColumns(steps, losses, rates if np.all(np.isfinite(rates)) else None,
+                       grads if np.any(np.isfinite(grads)) else None, val if evals else None)

@@ -71,10 +71,11 @@ class TrainResult:
         return json.dumps(json_safe(self.to_dict()))
 
     def write_history(self, path: str | Path) -> Path:
-        """Write the per-step history as a ``step,loss,lr`` CSV, the file ``lrkit diagnose`` reads.
+        """Write the per-step history as a ``step,loss,lr[,val_loss]`` CSV, the file ``lrkit diagnose`` reads.
 
         ``loss`` is the training loss of each update (a diverged run's last one is ``nan`` or
-        ``inf``), ``lr`` the rate that update used. Parents are created.
+        ``inf``), ``lr`` the rate that update used, ``val_loss`` (when the run was evaluated) the
+        validation loss after that update, blank where there was no evaluation. Parents are created.
 
         Raises:
             LRKitError: for a path that does not end in ``.csv`` or cannot be written.
@@ -85,13 +86,16 @@ class TrainResult:
             >>> r = train("wine-logreg", lr=1.0, budget=3)
             >>> p = r.write_history(os.path.join(tempfile.mkdtemp(), "h.csv"))
             >>> p.read_text().splitlines()[0]
-            'step,loss,lr'
+            'step,loss,lr,val_loss'
         """
         path = Path(path)
         if path.suffix.lower() != ".csv":
             raise LRKitError(f"`path` of TrainResult.write_history must end in .csv; got {str(path)!r}.")
-        lines = ["step,loss,lr"] + [f"{int(row['step'])},{float(row['train_loss'])!r},{float(row['lr'])!r}"
-                                    for row in self.history]
+        val = any("val_loss" in row for row in self.history)
+        lines = ["step,loss,lr" + (",val_loss" if val else "")] + [
+            f"{int(row['step'])},{float(row['train_loss'])!r},{float(row['lr'])!r}"
+            + (f",{float(row['val_loss'])!r}" if "val_loss" in row else ("," if val else ""))
+            for row in self.history]
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text("\n".join(lines) + "\n", encoding="utf-8")
