@@ -180,7 +180,8 @@ def _hf_trainer_run(tmp_path, *, nan_at: int = 0, overflow_at: int = 0, **args):
     targs = TrainingArguments(output_dir=str(tmp_path), per_device_train_batch_size=4, num_train_epochs=1,
                               logging_steps=1, report_to=[], save_strategy="no", use_cpu=True,
                               learning_rate=0.01, seed=0, disable_tqdm=True, **args)
-    trainer = Trainer(model=Model(), args=targs, train_dataset=Data(), callbacks=[wd.hf_callback()])
+    trainer = Trainer(model=Model(), args=targs, train_dataset=Data(), callbacks=[wd.hf_callback()],
+                      eval_dataset=Data() if "eval_strategy" in args else None)
     trainer.train()
     return wd, trainer
 
@@ -197,6 +198,16 @@ def test_a_real_hf_trainer_stops_on_nan_with_or_without_its_nan_filter(tmp_path,
     assert trainer.state.global_step == 30  # stopped right after the NaN step, not after 100
 
 
+def test_a_real_hf_trainer_feeds_gradient_norms_and_evaluation_losses(tmp_path):
+    pytest.importorskip("transformers")
+    pytest.importorskip("accelerate")
+    wd, trainer = _hf_trainer_run(tmp_path, eval_strategy="steps", eval_steps=25)
+    h = wd.monitor.history()
+    assert trainer.state.global_step == 100 and len(h["losses"]) == 100
+    assert np.all(np.isfinite(h["grad_norms"])) and h["val_steps"].tolist() == [25, 50, 75, 100]
+    assert wd.diagnosis.n_steps == 100
+
+
 def test_a_real_hf_fp16_trainer_runs_on_past_a_loss_scaler_overflow(tmp_path):
     # Regression: under fp16 a non-finite grad_norm is the loss scaler's overflow, a step the
     # Trainer skips (the loss is finite, the weights untouched); read as a NaN loss, it stopped
@@ -207,3 +218,61 @@ def test_a_real_hf_fp16_trainer_runs_on_past_a_loss_scaler_overflow(tmp_path):
     logs = [e for e in trainer.state.log_history if "grad_norm" in e]
     assert not math.isfinite(logs[4]["grad_norm"]) and math.isfinite(logs[4]["loss"])  # the overflow happened
     assert trainer.state.global_step == 100 and wd.diagnosis.verdict != "nan"
+
+
+def test_the_diagnosis_read_after_the_loop_covers_every_step():
+    wd = Watchdog(every=50)
+    for t in range(145):  # the last refresh on the every-50 clock was at step 99
+        wd.observe(t, _loss(t), lr=0.1)
+    assert wd.diagnosis.n_steps == 145
+    assert wd.diagnosis == diagnose([_loss(t) for t in range(145)], np.full(145, 0.1))
+
+
+def test_plain_loop_gradient_norms_and_validation_losses_reach_the_history():
+    wd = Watchdog(every=20, capacity=64)
+    for t in range(200):
+        wd.observe(t, _loss(t), lr=0.1, grad_norm=torch.tensor(2.0 + t / 100))
+        if t % 50 == 49:
+            wd.observe_val(t, 1.1 * _loss(t))
+    h = wd.monitor.history()
+    assert len(h["grad_norms"]) == len(h["losses"]) and np.all(np.isfinite(h["grad_norms"]))
+    assert h["val_steps"].tolist() == [49, 99, 149, 199]
+    with pytest.raises(LRKitError, match="observe_val must increase"):
+        wd.observe_val(199, 1.0)
+
+
+def test_train_callback_feeds_the_validation_losses():
+    from lrkit.tasks import train
+
+    wd = Watchdog(every=20)
+    train("wine-logreg", lr=0.3, budget=60, eval_every=20, callbacks=[wd])
+    assert wd.monitor.history()["val_steps"].tolist() == [19, 39]  # the final evaluation is after the loop
+
+
+def test_a_real_lightning_trainer_feeds_gradient_norms_and_validation_losses():
+    pl = pytest.importorskip("lightning.pytorch")
+
+    class Model(pl.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.layer = torch.nn.Linear(2, 1)
+
+        def training_step(self, batch, batch_idx):
+            return (self.layer(batch[0]) - batch[0].sum(1, keepdim=True)).pow(2).mean()
+
+        def validation_step(self, batch, batch_idx):
+            self.log("val_loss", (self.layer(batch[0]) - batch[0].sum(1, keepdim=True)).pow(2).mean())
+
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=0.05)
+
+    data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.randn(80, 2)), batch_size=4)
+    wd = Watchdog(every=10, grad_norms=True)
+    trainer = pl.Trainer(max_epochs=3, callbacks=[wd.lightning_callback()], logger=False,
+                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+                         accelerator="cpu")
+    trainer.fit(Model(), data, data)
+    h = wd.monitor.history()
+    assert len(h["losses"]) == 60 and np.all(h["grad_norms"] > 0)
+    assert h["val_steps"].tolist() == [19, 39, 59]  # after each epoch; the sanity check is not a measurement
+    assert wd.diagnosis.n_steps == 60

@@ -9,7 +9,9 @@ meaning; a spike shrinks by ``k`` relative to the trend, which is why the
 watchdog reports spikes early, while the stride is still small.
 
 A non-finite loss is never averaged away: it is stored as it is and makes
-the diagnosis ``nan`` at once.
+the diagnosis ``nan`` at once. Gradient norms, when given, are averaged into the
+same buckets as the losses; validation losses keep their own steps (at most
+``capacity`` of them, every other one dropped when full).
 """
 
 from __future__ import annotations
@@ -25,6 +27,11 @@ from lrkit.diagnostics._record import Diagnosis
 from lrkit.errors import LRKitError, check_instance, check_int
 
 __all__ = ["Monitor"]
+
+
+def _plain(values: list[float]) -> list[float | None]:
+    """NaN (a step without a gradient norm) as ``None``: strict JSON, and equal after a round trip."""
+    return [None if math.isnan(v) else v for v in values]
 
 
 class Monitor:
@@ -59,16 +66,27 @@ class Monitor:
         self._steps: list[int] = []
         self._losses: list[float] = []
         self._lrs: list[float] = []
+        self._grads: list[float] = []
+        self._val_steps: list[int] = []
+        self._val_losses: list[float] = []
         self._stride = 1
-        self._acc: list[float] = [0.0, 0.0, 0.0]  # loss sum, lr sum, count of the open bucket
+        # The open bucket: loss sum, lr sum, count, gradient-norm sum, count of gradient norms.
+        self._acc: list[float] = [0.0, 0.0, 0.0, 0.0, 0.0]
         self._acc_step = 0
         self._seen = 0
         self._last_step: int | None = None
         self._diagnosis: Diagnosis | None = None
+        self._stale = False  # observed since the last diagnosis
 
     # -- feeding ------------------------------------------------------------------------------
-    def observe(self, step: int, loss: float, lr: float | None = None) -> bool:
+    def observe(self, step: int, loss: float, lr: float | None = None, grad_norm: float | None = None) -> bool:
         """Record one step; return ``True`` when the loss is NaN/inf (training should stop).
+
+        Args:
+            step: the step number (strictly increasing).
+            loss: the training loss of the step.
+            lr: the rate the step used (optional).
+            grad_norm: the gradient norm of the step (optional).
 
         Raises:
             LRKitError: when ``step`` is not larger than the previous step.
@@ -79,48 +97,84 @@ class Monitor:
         self._last_step = step
         loss = float(loss)
         rate = math.nan if lr is None else float(lr)
+        grad = math.nan if grad_norm is None else float(grad_norm)
         self._seen += 1
+        self._stale = True
         if not math.isfinite(loss):
             self._flush()
-            self._push(step, loss, rate)
-            self._diagnosis = diagnose(self._losses, steps=self._steps, policy=self.policy)
+            self._push(step, loss, rate, grad)
+            self.update()
             return True
         if self._acc[2] == 0:
             self._acc_step = step
         self._acc[0] += loss
         self._acc[1] += rate
         self._acc[2] += 1
+        if math.isfinite(grad):
+            self._acc[3] += grad
+            self._acc[4] += 1
         if self._acc[2] >= self._stride:
             self._flush()
         if self._seen % self.every == 0 and len(self._losses) >= MIN_POINTS:
             self.update()
         return False
 
-    def _flush(self) -> None:
-        total, rate_sum, count = self._acc
-        if count:
-            self._push(self._acc_step, total / count, rate_sum / count)
-        self._acc = [0.0, 0.0, 0.0]
+    def observe_val(self, step: int, val_loss: float) -> None:
+        """Record a validation loss measured after ``step`` (kept at its own step).
 
-    def _push(self, step: int, loss: float, rate: float) -> None:
+        Raises:
+            LRKitError: when ``step`` is not larger than the previous validation step.
+        """
+        step = int(step)
+        if self._val_steps and step <= self._val_steps[-1]:
+            raise LRKitError(f"`step` of Monitor.observe_val must increase; got {step} after "
+                             f"{self._val_steps[-1]}.")
+        self._val_steps.append(step)
+        self._val_losses.append(float(val_loss))
+        self._stale = True
+        if len(self._val_steps) > self.capacity:  # keep the first, drop every other one after it
+            self._val_steps, self._val_losses = self._val_steps[::2], self._val_losses[::2]
+
+    def _flush(self) -> None:
+        total, rate_sum, count, grad_sum, grad_count = self._acc
+        if count:
+            self._push(self._acc_step, total / count, rate_sum / count,
+                       grad_sum / grad_count if grad_count else math.nan)
+        self._acc = [0.0, 0.0, 0.0, 0.0, 0.0]
+
+    def _push(self, step: int, loss: float, rate: float, grad: float) -> None:
         self._steps.append(step)
         self._losses.append(loss)
         self._lrs.append(rate)
+        self._grads.append(grad)
         if len(self._losses) >= self.capacity:
             # Merge neighbours: the buffer halves and every later bucket averages twice as many steps.
+            def pairs(v: list[float]) -> list[float]:
+                return [(a + b) / 2 for a, b in zip(v[0::2], v[1::2])]
+
             self._steps = self._steps[0::2]
-            self._losses = [(a + b) / 2 for a, b in zip(self._losses[0::2], self._losses[1::2])]
-            self._lrs = [(a + b) / 2 for a, b in zip(self._lrs[0::2], self._lrs[1::2])]
+            self._losses, self._lrs, self._grads = pairs(self._losses), pairs(self._lrs), pairs(self._grads)
             self._stride *= 2
 
     # -- reading ------------------------------------------------------------------------------
     def update(self) -> Diagnosis | None:
-        """Diagnose the history held now (``None`` with fewer than 10 points and no NaN)."""
-        if not self._losses or (len(self._losses) < MIN_POINTS and all(map(math.isfinite, self._losses))):
+        """Diagnose everything observed so far (``None`` with fewer than 10 points and no NaN).
+
+        The open bucket (steps not yet averaged into a point) counts too, so the diagnosis read at
+        the end of a run covers its last steps.
+        """
+        steps, losses, lrs, grads = self._steps, self._losses, self._lrs, self._grads
+        total, rate_sum, count, grad_sum, grad_count = self._acc
+        if count:  # the open bucket, without closing it
+            steps, losses = steps + [self._acc_step], losses + [total / count]
+            lrs, grads = lrs + [rate_sum / count], grads + [grad_sum / grad_count if grad_count else math.nan]
+        if not losses or (len(losses) < MIN_POINTS and all(map(math.isfinite, losses))):
             return self._diagnosis
-        lrs = np.array(self._lrs)
-        self._diagnosis = diagnose(self._losses, None if np.isnan(lrs).any() else lrs, steps=self._steps,
+        rates, norms = np.array(lrs), np.array(grads)
+        self._diagnosis = diagnose(losses, None if np.isnan(rates).any() else rates,
+                                   grad_norms=None if np.isnan(norms).all() else norms, steps=steps,
                                    policy=self.policy)
+        self._stale = False
         return self._diagnosis
 
     @property
@@ -130,30 +184,45 @@ class Monitor:
 
     @property
     def diagnosis(self) -> Diagnosis | None:
-        """The latest diagnosis (refreshed every ``every`` steps and at once on NaN/inf)."""
+        """The diagnosis of everything observed so far.
+
+        Refreshed every ``every`` steps and at once on NaN/inf; reading it after more steps were
+        observed refreshes it first, so the diagnosis read at the end of a run covers the whole run.
+        """
+        if self._stale:
+            self.update()
         return self._diagnosis
 
     def history(self) -> dict[str, np.ndarray]:
-        """The held (strided) history: ``steps``, ``losses``, ``lrs`` (NaN where not given)."""
+        """The held (strided) history: ``steps``, ``losses``, ``lrs``, ``grad_norms`` (NaN where not
+        given), and the validation losses ``val_steps``, ``val_losses``."""
         return {"steps": np.array(self._steps, dtype=np.int64), "losses": np.array(self._losses),
-                "lrs": np.array(self._lrs)}
+                "lrs": np.array(self._lrs), "grad_norms": np.array(self._grads),
+                "val_steps": np.array(self._val_steps, dtype=np.int64), "val_losses": np.array(self._val_losses)}
 
     # -- state --------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """Plain data (lists, numbers): everything needed to continue bit-identically."""
         return {"every": self.every, "capacity": self.capacity, "steps": list(self._steps),
-                "losses": list(self._losses), "lrs": list(self._lrs), "stride": self._stride,
+                "losses": list(self._losses), "lrs": list(self._lrs), "grads": _plain(self._grads),
+                "val_steps": list(self._val_steps), "val_losses": list(self._val_losses), "stride": self._stride,
                 "acc": list(self._acc), "acc_step": self._acc_step, "seen": self._seen,
-                "last_step": self._last_step,
+                "last_step": self._last_step, "stale": self._stale,
                 "diagnosis": None if self._diagnosis is None else self._diagnosis.to_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore from :meth:`state_dict` output."""
+        """Restore from :meth:`state_dict` output (a state saved before gradient norms and validation
+        losses were kept restores with none)."""
         self.every, self.capacity = int(state["every"]), int(state["capacity"])
         self._steps = [int(s) for s in state["steps"]]
         self._losses = [float(v) for v in state["losses"]]
         self._lrs = [float(v) for v in state["lrs"]]
-        self._stride, self._acc = int(state["stride"]), [float(v) for v in state["acc"]]
+        self._grads = [math.nan if v is None else float(v) for v in state.get("grads", [None] * len(self._losses))]
+        self._val_steps = [int(s) for s in state.get("val_steps", [])]
+        self._val_losses = [float(v) for v in state.get("val_losses", [])]
+        self._stale = bool(state.get("stale", False))
+        acc = [float(v) for v in state["acc"]]
+        self._stride, self._acc = int(state["stride"]), acc + [0.0] * (5 - len(acc))
         self._acc_step, self._seen = int(state["acc_step"]), int(state["seen"])
         self._last_step = None if state["last_step"] is None else int(state["last_step"])
         self._diagnosis = None if state["diagnosis"] is None else Diagnosis.from_dict(state["diagnosis"])

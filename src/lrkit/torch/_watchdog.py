@@ -3,7 +3,12 @@ Lightning and the Hugging Face Trainer.
 
 The statistics are those of :func:`lrkit.diagnose`, run every ``every`` steps
 over a bounded strided history (:class:`lrkit.diagnostics.Monitor`), so the
-cost per step is one ``float(loss)`` plus ``O(capacity / every)``.
+cost per step is one ``float(loss)`` plus ``O(capacity / every)``. It sees what
+the loop gives it: the loss and the rate of every step, and, where the loop has
+them, the gradient norm (the Hugging Face Trainer logs it; Lightning computes it
+when ``grad_norms=True``) and the validation loss (``lrkit.tasks.train``'s
+evaluations, Lightning's logged ``val_loss``, the Trainer's ``eval_loss``).
+:attr:`Watchdog.diagnosis` read after the loop covers the whole run.
 
 **Stopping on NaN.** ``observe`` returns ``True`` when the loss is NaN or
 infinite (the stop flag); with ``on_nan="raise"`` it raises
@@ -37,6 +42,11 @@ def _scalar(value: Any) -> float:
     return float(value)
 
 
+def _total_norm(grads: list[torch.Tensor]) -> float:
+    """The 2-norm of all gradients together (``torch.nn.utils.get_total_norm`` is not in torch 2.2)."""
+    return float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g.detach().float()) for g in grads])))
+
+
 class Watchdog:
     """Watch a training run and say what its learning rate is doing.
 
@@ -47,6 +57,8 @@ class Watchdog:
             (:class:`NonFiniteLossError`) or ``"ignore"``.
         report: optional ``fn(diagnosis)`` called whenever the verdict changes
             (e.g. ``print`` or a logger).
+        grad_norms: the Lightning callback also computes the gradient norm of every step
+            (one pass over the gradients; the Hugging Face Trainer logs it anyway).
 
     Raises:
         LRKitError: for a bad argument.
@@ -60,22 +72,25 @@ class Watchdog:
     """
 
     def __init__(self, *, every: int = 50, capacity: int = 2048, on_nan: str = "stop",
-                 report: Callable[[Diagnosis], Any] | None = None) -> None:
+                 report: Callable[[Diagnosis], Any] | None = None, grad_norms: bool = False) -> None:
         self.on_nan = check_choice("on_nan", on_nan, "Watchdog", ("stop", "raise", "ignore"))
         self.monitor = Monitor(every=every, capacity=capacity)
         self.report = report
+        self.grad_norms = bool(grad_norms)
         self._last_verdict: str | None = None
 
-    def observe(self, step: int, loss: float | torch.Tensor, lr: float | None = None) -> bool:
-        """Record the loss of ``step`` (and its rate); return ``True`` if training should stop.
+    def observe(self, step: int, loss: float | torch.Tensor, lr: float | None = None,
+                grad_norm: float | torch.Tensor | None = None) -> bool:
+        """Record the loss of ``step`` (and its rate and gradient norm); return ``True`` if training
+        should stop.
 
         Raises:
             NonFiniteLossError: on a NaN/inf loss with ``on_nan="raise"``.
             LRKitError: when ``step`` does not increase.
         """
         value = _scalar(loss)
-        bad = self.monitor.observe(step, value, lr)
-        d = self.monitor.diagnosis
+        bad = self.monitor.observe(step, value, lr, None if grad_norm is None else _scalar(grad_norm))
+        d = self.monitor._diagnosis  # as of the last refresh: a verdict is reported when it is made
         if d is not None and d.verdict != self._last_verdict:
             self._last_verdict = d.verdict
             if self.report is not None:
@@ -85,9 +100,13 @@ class Watchdog:
             raise NonFiniteLossError(f"the loss is {value} at step {step}; {advice}".strip())
         return bad and self.on_nan == "stop"
 
+    def observe_val(self, step: int, val_loss: float | torch.Tensor) -> None:
+        """Record a validation loss measured after ``step``."""
+        self.monitor.observe_val(step, _scalar(val_loss))
+
     @property
     def diagnosis(self) -> Diagnosis | None:
-        """The latest :class:`~lrkit.diagnostics.Diagnosis` (``None`` before 10 steps)."""
+        """The :class:`~lrkit.diagnostics.Diagnosis` of everything observed so far (``None`` before 10 steps)."""
         return self.monitor.diagnosis
 
     def update(self) -> Diagnosis | None:
@@ -96,8 +115,12 @@ class Watchdog:
 
     # -- lrkit.tasks.train callback --------------------------------------------------------------
     def __call__(self, info: dict[str, Any]) -> bool:
-        """``lrkit.tasks.train`` callback: reads ``info["step"]``, ``info["loss"]``, ``info["lr"]``."""
-        return self.observe(info["step"], info["loss"], info.get("lr"))
+        """``lrkit.tasks.train`` callback: reads ``info["step"]``, ``info["loss"]``, ``info["lr"]`` and,
+        on evaluation steps, ``info["val_loss"]``."""
+        stop = self.observe(info["step"], info["loss"], info.get("lr"))
+        if info.get("val_loss") is not None:
+            self.observe_val(info["step"], info["val_loss"])
+        return stop
 
     # -- framework callbacks -----------------------------------------------------------------------
     def lightning_callback(self) -> Any:
@@ -114,6 +137,22 @@ class Watchdog:
         watchdog = self
 
         class WatchdogCallback(Callback):
+            def __init__(self) -> None:
+                self.norm: float | None = None
+
+            def on_before_optimizer_step(self, trainer: Any, pl_module: Any, optimizer: Any) -> None:
+                if watchdog.grad_norms:
+                    grads = [p.grad for p in pl_module.parameters() if p.grad is not None]
+                    self.norm = _total_norm(grads) if grads else None
+
+            def on_validation_end(self, trainer: Any, pl_module: Any) -> None:
+                val = trainer.callback_metrics.get("val_loss")
+                if val is not None and not trainer.sanity_checking:
+                    watchdog.observe_val(max(trainer.global_step - 1, 0), val)
+
+            def on_train_end(self, trainer: Any, pl_module: Any) -> None:
+                watchdog.update()
+
             def on_train_batch_end(
                 self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int
             ) -> None:
@@ -124,7 +163,8 @@ class Watchdog:
                 lr = float(opts[0].param_groups[0]["lr"]) if opts else None
                 # global_step counts optimizer steps; with accumulation several batches share one.
                 step = max(trainer.global_step, watchdog.monitor.last_step + 1)
-                if watchdog.observe(step, loss, lr):
+                norm, self.norm = self.norm, None
+                if watchdog.observe(step, loss, lr, norm):
                     trainer.should_stop = True
 
         return WatchdogCallback()
@@ -151,6 +191,8 @@ class Watchdog:
             def on_log(
                 self, args: Any, state: Any, control: Any, logs: dict | None = None, **kwargs: Any
             ) -> None:
+                if logs and logs.get("eval_loss") is not None:
+                    watchdog.observe_val(state.global_step, logs["eval_loss"])
                 if not logs or "loss" not in logs:
                     return
                 loss, grad_norm = logs["loss"], logs.get("grad_norm")
@@ -158,8 +200,13 @@ class Watchdog:
                 scaled = bool(getattr(args, "fp16", False))
                 if grad_norm is not None and not scaled and not math.isfinite(float(grad_norm)):
                     loss = math.nan
-                if watchdog.observe(state.global_step, loss, logs.get("learning_rate")):
+                finite_norm = grad_norm is not None and math.isfinite(float(grad_norm))
+                if watchdog.observe(state.global_step, loss, logs.get("learning_rate"),
+                                    float(grad_norm) if finite_norm else None):
                     control.should_training_stop = True
+
+            def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+                watchdog.update()
 
         return WatchdogHFCallback()
 
