@@ -156,7 +156,8 @@ def test_summary_writer_events(tmp_path):
 def test_plain_csv_with_validation_and_gradient_norm_columns(tmp_path):
     rows = ["step,loss,lr,grad_norm,val_loss"]
     for t in range(40):
-        rows.append(f"{t},{2 / math.sqrt(1 + t)},0.1,{1 + t / 40},{2.1 / math.sqrt(1 + t) if t % 10 == 9 else ''}")
+        val = 2.1 / math.sqrt(1 + t) if t % 10 == 9 else ""
+        rows.append(f"{t},{2 / math.sqrt(1 + t)},0.1,{1 + t / 40},{val}")
     path = tmp_path / "run.csv"
     path.write_text("\n".join(rows) + "\n")
     h = read_history(path)
