@@ -35,7 +35,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import finder_dev as fd  # noqa: E402
+from dev import finder_dev as fd  # noqa: E402
 from dev.record import markdown_table, print_table, record  # noqa: E402
 
 from lrkit.finder import rules as RULES  # noqa: E402
@@ -104,12 +104,12 @@ def _parts(name: str, opt: str, seed: int) -> dict[str, Any]:
     return p
 
 
-_DEV_PARTS = fd._parts
+_DEV_PARTS = fd.parts
 
 
 def regrets(opt: str, name: str, budget: int, sweeps: list[tuple[list[float], list[float]]]) -> list[Any]:
     """``[grid-best lr, regret of each of KIND_RULES]`` for one workload and budget."""
-    grid = {lr: float(np.mean([fd.train(name, opt, lr, s, budget) for s in fd.SEEDS])) for lr in GRID}
+    grid = {lr: float(np.mean([fd.train(name, opt, lr, s, budget, _parts) for s in fd.SEEDS])) for lr in GRID}
     best = max(grid, key=grid.get)
     worst = min(grid.values())
     row: list[Any] = [best]
@@ -124,12 +124,11 @@ def main() -> None:
     ap.add_argument("--no-record", action="store_true")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    fd._parts = _parts  # finder_dev.train and .sweep build their workloads through this
     rows, summary = [], []
     for opt in OPTIMIZERS:
         per_group: dict[tuple[int, str], list[list[float]]] = {}
         for name in DATA:
-            sweeps = [fd.sweep(name, opt, s) for s in fd.SEEDS]
+            sweeps = [fd.sweep(name, opt, s, _parts) for s in fd.SEEDS]
             for budget in BUDGETS:
                 best, *reg = regrets(opt, name, budget, sweeps)
                 rows.append([opt, name, budget, best, *reg])

@@ -1,7 +1,7 @@
 """The finder's rules on a family they were not designed on: six character language models.
 
 ``find_lr``'s rules were chosen on ``finder_dev.py``'s tabular MLPs and checked on the built-in
-tasks (``finder_regret.py``). ``seq_dev.py``'s sequence workloads (GRU, transformer and NPLM
+tasks (``finder_regret.py``). ``dev/seq_dev.py``'s sequence workloads (GRU, transformer and NPLM
 character models, on other stdlib text than ``charlm``'s) were added afterwards, with no rule
 changed since: this is held-out evidence. Each workload and seed gets one range test with
 ``finder_dev``'s sweep (1e-7 .. 10, 100 rates, cached in ``results/finder_seq.json``); every rule,
@@ -16,6 +16,7 @@ rate (the half-decade grids of ``no_tuning.py --dev``, at 100 and 300 updates). 
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import warnings
@@ -26,9 +27,9 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import finder_dev as fd  # noqa: E402
-import no_tuning  # noqa: E402
-import seq_dev  # noqa: E402
+from dev import finder_dev as fd  # noqa: E402
+from dev import autopilot_runs  # noqa: E402
+from dev import seq_dev  # noqa: E402
 from dev.record import markdown_table, print_table, record  # noqa: E402
 
 from lrkit.torch import find_lr  # noqa: E402
@@ -43,7 +44,7 @@ RULES = {"find_lr (rule='auto')": None, "default": "default (w=1/3)", "falling":
 
 def _sweep(name: str, opt: str, seed: int) -> dict[str, Any]:
     torch.set_num_threads(1)
-    p = seq_dev._parts(name, opt, seed)
+    p = seq_dev.parts(name, opt, seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the batch list is cycled
         res = find_lr(p["model"], p["optimizer"], p["loss_fn"], p["batches"], sweep=fd.SWEEP)
@@ -52,6 +53,9 @@ def _sweep(name: str, opt: str, seed: int) -> dict[str, Any]:
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    args = ap.parse_args()
     sweeps = json.loads(CACHE.read_text()) if CACHE.exists() else {}
     for name, opt in seq_dev.WORKLOADS:
         for s in seq_dev.SEEDS:
@@ -59,14 +63,14 @@ def main() -> None:
                 sweeps[f"{name}/{opt}/{s}"] = _sweep(name, opt, s)
     CACHE.parent.mkdir(exist_ok=True)
     CACHE.write_text(json.dumps(sweeps))
-    grids = json.loads(no_tuning.DEV_CACHE.read_text()) if no_tuning.DEV_CACHE.exists() else {}
+    grids = json.loads(autopilot_runs.DEV_CACHE.read_text()) if autopilot_runs.DEV_CACHE.exists() else {}
     cached = len(grids)
     body = ""
     for budget in BUDGETS:
         regret: dict[str, list[float]] = {r: [] for r in RULES}
         rows = []
         for name, opt in seq_dev.WORKLOADS:
-            best, rate = no_tuning._dev_grid(seq_dev, name, opt, budget, grids)  # cached if missing
+            best, rate = autopilot_runs.dev_grid(seq_dev, name, opt, budget, grids)  # cached if missing
             gm = {float(k): float(np.mean(v)) for k, v in grids[f"{name}/{opt}@{budget}"].items()}
             row: list[Any] = [f"{name}/{opt}", rate]
             for r, cand in RULES.items():
@@ -89,10 +93,12 @@ def main() -> None:
         body += (f"**{budget} updates**\n\n" + markdown_table(summary, sh, ".3g") + "\n\nPer workload:\n\n"
                  + markdown_table(rows, ["workload", "grid best", *RULES], ".3g") + "\n\n")
     if len(grids) > cached:
-        no_tuning.DEV_CACHE.write_text(json.dumps(grids))
-    head = (f"{len(seq_dev.WORKLOADS)} workloads x seeds {list(seq_dev.SEEDS)} (`seq_dev.py`), one sweep "
+        autopilot_runs.DEV_CACHE.write_text(json.dumps(grids))
+    head = (f"{len(seq_dev.WORKLOADS)} workloads x seeds {list(seq_dev.SEEDS)} (`dev/seq_dev.py`), one sweep "
             "each, scored against the grid at each budget; lower is better. The rules were fixed before "
             "these workloads existed.\n\n")
+    if args.no_record:
+        return
     record("finder_seq", "LR finder rules on sequence models (held out)", head + body,
            command="nice .venv/bin/python benchmarks/finder_seq.py")
 

@@ -33,7 +33,7 @@ def _fmt(v: float) -> str:
 
 def plot(results: dict[str, list[dict]], path: Path) -> None:
     """One panel per task: mean metric vs rate (log), the seed range shaded, divergences marked."""
-    from lrkit.plotting._mpl import pyplot
+    from dev.plots import pyplot
     from lrkit.tasks import get_task
 
     plt = pyplot()

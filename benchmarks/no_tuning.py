@@ -17,6 +17,8 @@ every other task at its own budget:
 * **autopilot**: the task's default optimizer wrapped in ``lrkit.torch.Autopilot(budget=...)``;
   its compute includes the probe's updates.
 
+(``charlm`` at its own 1000 updates is ``no_tuning_charlm.py``; the runs are ``dev/autopilot_runs.py``.)
+
 Every run gets the task's budget of optimizer steps (the grid's, :func:`run_budget`); the metric is the
 task's own (``lrkit.tasks``). Each gap is reported with its standard error over seeds (the per-seed
 gaps are paired: same seed, same initialization and batch order), so a gap smaller than about twice
@@ -24,8 +26,8 @@ its error is not a measured difference. Run: ``nice .venv/bin/python benchmarks/
 
 **Development set** (``--dev``; also part of the full run, ``--no-dev`` skips it): the
 Autopilot's probe was designed on workloads that are *not* the built-in tasks, two families:
-``benchmarks/finder_dev.py``'s 20 tabular ones (4 sklearn data sets x SGD, momentum, Adam, AdamW,
-RMSprop, an MLP) at budgets 40, 100, 300 and 1500, and ``benchmarks/seq_dev.py``'s 6 character
+``benchmarks/dev/finder_dev.py``'s 20 tabular ones (4 sklearn data sets x SGD, momentum, Adam, AdamW,
+RMSprop, an MLP) at budgets 40, 100, 300 and 1500, and ``benchmarks/dev/seq_dev.py``'s 6 character
 language models (GRU, transformer, NPLM on other stdlib text than ``charlm``'s) at 40, 100 and 300;
 seeds 0 and 1. The reference is the best constant rate of a half-decade grid at the same budget
 (finder_dev's cache at 300 and 1500, the rest computed here and cached in
@@ -46,162 +48,20 @@ import importlib.util
 import json
 import math
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dev.ground_truth import CACHE, GRIDS  # noqa: E402
+from dev.autopilot_runs import (  # noqa: E402
+    DEV_CACHE, DEV_FAMILIES, DEV_VARIANTS, GIVEN_PEAK, HEADERS, PEERS, RESULTS, TASKS, dev_grid, dev_run,
+    gap_rows, grid_tuned, loop, peer_optimizer, run_budget,
+)
+from dev.ground_truth import GRIDS  # noqa: E402
 from dev.record import markdown_table, print_table, record  # noqa: E402
 
 from lrkit.tasks import get_task, train  # noqa: E402
-from lrkit.torch import Autopilot  # noqa: E402
-
-TASKS = ("diabetes-linear", "wine-logreg", "digits-mlp", "digits-cnn", "charlm-small", "charlm")
-RESULTS = Path(__file__).resolve().parent / "results"
-PEERS = {"prodigy": "prodigyopt", "schedule-free": "schedulefree", "d-adapt": "dadaptation"}
-
-
-def run_budget(name: str) -> int:
-    """Updates per run: the sensitivity grid's budget (the task's own, ``charlm``'s cut to 100)."""
-    return GRIDS[name].budget
-
-
-def _batches(loader: Any) -> Iterator[Any]:
-    while True:
-        yield from loader
-
-
-def _loop(name: str, seed: int, make_opt: Callable[[Any], Any] | None, *, autopilot: bool = False,
-          plateau: bool = False, ap_kwargs: dict[str, Any] | None = None,
-          budget: int | None = None) -> dict[str, float]:
-    """One run with a custom optimizer setup; returns the metric and the optimizer steps spent."""
-    torch.set_num_threads(1)
-    task = get_task(name)
-    parts = task.build(seed)
-    model, loss_fn = parts["model"], parts["loss_fn"]
-    opt = make_opt(model.parameters()) if make_opt is not None else parts["optimizer"]
-    budget = budget or run_budget(name)
-    ap = Autopilot(opt, budget=budget, model=model, **(ap_kwargs or {})) if autopilot else None
-    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.1, patience=2) if plateau else None
-    epoch = max(1, len(parts["train_loader"]))
-    if hasattr(opt, "train"):  # Schedule-Free keeps two parameter sequences: train() / eval() switch
-        opt.train()
-    model.train()
-    batches, steps, epoch_losses = _batches(parts["train_loader"]), 0, []
-    while (not ap.done) if ap is not None else steps < budget:
-        x, y = next(batches)
-        opt.zero_grad(set_to_none=True)
-        loss = loss_fn(model(x), y)
-        if not torch.isfinite(loss) and ap is None:
-            return {"metric": task.worst()[task.info.metric], "steps": steps + 1, "diverged": 1.0}
-        loss.backward()
-        if ap is not None:
-            ap.step(loss)
-        else:
-            opt.step()
-        steps += 1
-        epoch_losses.append(float(loss.detach()))
-        if sched is not None and steps % epoch == 0:
-            sched.step(float(np.mean(epoch_losses)))
-            epoch_losses = []
-    if hasattr(opt, "eval"):
-        opt.eval()
-    metric = float(task.evaluate(model, parts["val_loader"])[task.info.metric])
-    if not math.isfinite(metric):
-        metric = float(task.worst()[task.info.metric])
-    return {"metric": metric, "steps": steps, "diverged": 0.0}
-
-
-def _peer(name: str) -> Callable[[Any], Any] | None:
-    if importlib.util.find_spec(PEERS[name]) is None:
-        return None
-    if name == "prodigy":
-        from prodigyopt import Prodigy
-
-        return lambda p: Prodigy(p, lr=1.0)
-    if name == "schedule-free":
-        from schedulefree import AdamWScheduleFree
-
-        return lambda p: AdamWScheduleFree(p, warmup_steps=0)
-    from dadaptation import DAdaptAdam
-
-    return lambda p: DAdaptAdam(p, lr=1.0)
-
-
-def _grid_tuned(name: str, seeds: list[int],
-                budget: int | None = None) -> tuple[dict[int, float], float, int]:
-    """Per-seed metric at the grid-best rate, the rate, and the grid's size (runs) from the cache
-    (at ``budget``, default the grid's; rates run for every seed only)."""
-    g = GRIDS[name]
-    runs = json.loads(CACHE.read_text())["runs"] if CACHE.exists() else {}
-    recs = [r for r in runs.values() if r["task"] == name and r["optimizer"] == g.optimizer
-            and r["budget"] == (budget or g.budget) and r["seed"] in seeds]
-    if not recs:
-        return {}, math.nan, 0
-    hib = recs[0]["higher_is_better"]
-    worst = -math.inf if hib else math.inf
-    by_lr: dict[float, list[float]] = {}
-    for r in recs:
-        by_lr.setdefault(r["lr"], []).append(worst if r["metric"] is None else r["metric"])
-    full = {lr: v for lr, v in by_lr.items() if len(v) == len(seeds)}
-    best = (max if hib else min)(full, key=lambda lr: np.mean(full[lr]))
-    per_seed = {r["seed"]: (worst if r["metric"] is None else r["metric"]) for r in recs if r["lr"] == best}
-    return per_seed, best, len(recs)
-
-
-#: The development families: module name (finder_dev's interface) and budgets. The sequence family
-#: skips 1500 updates: its grid alone would cost about an hour on two cores.
-DEV_FAMILIES = {"tabular": ("finder_dev", (40, 100, 300, 1500)), "sequence": ("seq_dev", (40, 100, 300))}
-DEV_CACHE = RESULTS / "no_tuning_dev.json"
-#: The Autopilot with its probe's choice replaced by the grid-best constant rate (the ramp, its refund
-#: and the cool-down unchanged): what the structure costs at that rate. Not a method a user can run.
-GIVEN_PEAK = "autopilot, grid-best peak"
-DEV_VARIANTS = {"autopilot": lambda b: {},
-                "session-1 autopilot": lambda b: {"probe": "rollback", "rule": "default",
-                                                  "probe_steps": max(20, min(100, round(0.1 * b)))},
-                # The same run length, but the Autopilot is not told it (budget=None): a rolled-back
-                # probe of 100 updates, then the peak held and the plateau reaction.
-                "autopilot, budget not given": lambda b: {"budget": None},
-                GIVEN_PEAK: lambda b: {}}  # the default's arguments; dev_table gives it the peak
-
-
-def _dev_run(fam: Any, name: str, opt: str, seed: int, budget: int,
-             kwargs: dict[str, Any]) -> tuple[float, int]:
-    """One Autopilot run on a development workload: (metric, higher is better; updates spent)."""
-    torch.set_num_threads(1)
-    p = fam._parts(name, opt, seed)
-    model, batches, o = p["model"], p["batches"], p["optimizer"]
-    ap = Autopilot(o, **{"budget": budget, **kwargs}, model=model)
-    i = 0
-    # Without a budget the Autopilot never says it is done: the loop stops after `budget` main updates.
-    while not ap.done and not (ap.budget is None and ap.phase == "main" and ap.t >= budget):
-        xb, yb = batches[i % len(batches)]
-        o.zero_grad()
-        loss = p["loss_fn"](model(xb), yb)
-        loss.backward()
-        ap.step(loss)
-        i += 1
-    return fam.evaluate(p), i
-
-
-def _dev_grid(fam: Any, name: str, opt: str, budget: int, cache: dict[str, Any]) -> tuple[float, float]:
-    """The best mean (over the family's seeds) constant-rate metric of the half-decade grid, and its rate."""
-    own = f"{name}/{opt}@{budget}"
-    if budget in getattr(fam, "BUDGETS", ()):  # finder_dev's own grids
-        grid = json.loads(fam.CACHE.read_text())[fam._key(name, opt, budget)]["grid"]
-    else:
-        if own not in cache:
-            cache[own] = {str(lr): [fam.train(name, opt, lr, s, budget) for s in fam.SEEDS]
-                          for lr in fam.GRID}
-        grid = cache[own]
-    means = {float(lr): float(np.mean(v)) for lr, v in grid.items()}
-    best = max(means, key=means.get)
-    return means[best], best
-
 
 def dev_table() -> tuple[list[list[Any]], list[str]]:
     """Per family, budget and Autopilot variant: the gaps to the grid-best constant rate."""
@@ -213,9 +73,9 @@ def dev_table() -> tuple[list[list[Any]], list[str]]:
             for variant, kwargs in DEV_VARIANTS.items():
                 gaps, spent = [], []
                 for name, opt in fam.WORKLOADS:
-                    best, rate = _dev_grid(fam, name, opt, budget, cache)
+                    best, rate = dev_grid(fam, name, opt, budget, cache)
                     given = {"peak": rate} if variant == GIVEN_PEAK else {}  # Autopilot's public peak=
-                    runs = [_dev_run(fam, name, opt, s, budget, {**kwargs(budget), **given})
+                    runs = [dev_run(fam, name, opt, s, budget, {**kwargs(budget), **given})
                             for s in fam.SEEDS]
                     gaps.append(100 * (best - np.mean([r[0] for r in runs])) / abs(best))
                     spent.append(np.mean([r[1] for r in runs]) / budget)
@@ -248,14 +108,14 @@ def given_peak_sweep(results: dict[str, dict[str, list[dict[str, float]]]],
     rows = []
     for name, res in results.items():
         budget, info = run_budget(name), get_task(name).info
-        gap = _gap_rows(name, res, ["autopilot"], budget)[0][4]
+        gap = gap_rows(name, res, ["autopilot"], budget)[0][4]
         if gap <= 1.0 or (info.cost or math.inf) > SWEEP_MAX_COST:
             continue
         swept = {}
         for lr in GRIDS[name].lrs:
-            given = [_loop(name, s, None, autopilot=True, ap_kwargs={"peak": lr}) for s in seeds]
+            given = [loop(name, s, None, autopilot=True, ap_kwargs={"peak": lr}) for s in seeds]
             runs = {"grid-tuned": res["grid-tuned"], GIVEN_PEAK: given}
-            swept[lr] = _gap_rows(name, runs, [GIVEN_PEAK], budget)[0][4]
+            swept[lr] = gap_rows(name, runs, [GIVEN_PEAK], budget)[0][4]
         best = min(swept, key=swept.get)
         rows.append([name, budget, gap, best, swept[best], len(swept)])
     return rows, ["task", "budget", "autopilot gap (%)", "best given peak", "its gap (%)", "peaks tried"]
@@ -272,7 +132,7 @@ def truncation_table(tasks: list[str], seeds: list[int]) -> tuple[list[list[Any]
     rows = []
     for name in tasks:
         task = get_task(name)
-        tuned, best, _ = _grid_tuned(name, seeds)
+        tuned, best, _ = grid_tuned(name, seeds)
         if not tuned:
             continue
         ref = float(np.mean([tuned[s] for s in seeds]))
@@ -294,24 +154,19 @@ def main() -> None:
     ap.add_argument("--no-record", action="store_true")
     ap.add_argument("--dev", action="store_true", help="only the development set (not recorded)")
     ap.add_argument("--no-dev", action="store_true", help="skip the development set")
-    ap.add_argument("--charlm-full", action="store_true",
-                    help="only charlm at its own 1000 updates, 3 seeds (about 20 minutes; recorded apart)")
     args = ap.parse_args()
-    if args.charlm_full:
-        charlm_full(args.no_record)
-        return
     if args.dev:
         print_table(*dev_table(), floatfmt=".3g")
         return
     seeds = list(range(args.seeds))
     methods = ["grid-tuned", "adam-1e-3", "plateau", *PEERS, "autopilot", GIVEN_PEAK]
-    skipped = [m for m in PEERS if _peer(m) is None]
+    skipped = [m for m in PEERS if peer_optimizer(m) is None]
     results: dict[str, dict[str, list[dict[str, float]]]] = {}
     notes = []
     for name in args.tasks:
         task = get_task(name)
         res: dict[str, list[dict[str, float]]] = {m: [] for m in methods}
-        tuned, best, grid_runs = _grid_tuned(name, seeds)
+        tuned, best, grid_runs = grid_tuned(name, seeds)
         notes.append(f"{name}: grid-best rate {best:g} ({task.info.default_optimizer}), "
                      f"from {grid_runs} cached runs")
         for seed in seeds:
@@ -319,14 +174,14 @@ def main() -> None:
                 res["grid-tuned"].append({"metric": tuned[seed], "steps": run_budget(name)})
             r = train(name, lr=1e-3, optimizer="adam", budget=run_budget(name), seed=seed)
             res["adam-1e-3"].append({"metric": r.metric, "steps": r.steps})
-            res["plateau"].append(_loop(name, seed, None, plateau=True))
+            res["plateau"].append(loop(name, seed, None, plateau=True))
             for peer in PEERS:
-                make = _peer(peer)
+                make = peer_optimizer(peer)
                 if make is not None:
-                    res[peer].append(_loop(name, seed, make))
-            res["autopilot"].append(_loop(name, seed, None, autopilot=True))
+                    res[peer].append(loop(name, seed, make))
+            res["autopilot"].append(loop(name, seed, None, autopilot=True))
             if math.isfinite(best):  # no cached grid: no grid-best rate to give
-                res[GIVEN_PEAK].append(_loop(name, seed, None, autopilot=True, ap_kwargs={"peak": best}))
+                res[GIVEN_PEAK].append(loop(name, seed, None, autopilot=True, ap_kwargs={"peak": best}))
             print(f"{name} seed {seed} done", file=sys.stderr)
         results[name] = res
     trunc = truncation_table(args.tasks, seeds)
@@ -335,79 +190,12 @@ def main() -> None:
     _report(results, methods, skipped, notes, args, dev, trunc, sweep)
 
 
-#: ``charlm`` at its own budget (``--charlm-full``, a section of its own): a run costs about three
-#: CPU-minutes, so the grid is the four half-decade rates around the cut-down grid's best (fixed
-#: before any Autopilot run at this budget), on 3 seeds.
-CHARLM_FULL = {"budget": 1000, "lrs": (0.0004642, 0.001, 0.002154, 0.004642), "seeds": [0, 1, 2]}
-
-
-def _autopilot_run(args: tuple[str, int, int, float | None]) -> dict[str, float]:
-    """``_loop`` with the Autopilot, at ``budget``, its peak given when ``peak`` is not None (a
-    process-pool task)."""
-    name, seed, budget, peak = args
-    return _loop(name, seed, None, autopilot=True, budget=budget, ap_kwargs={"peak": peak})
-
-
-def charlm_full(no_record: bool) -> None:
-    """The Autopilot against grid-tuned on ``charlm`` at its own 1000 updates (two processes)."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    from dev.ground_truth import load_or_compute
-
-    budget, seeds, lrs = CHARLM_FULL["budget"], CHARLM_FULL["seeds"], CHARLM_FULL["lrs"]
-    load_or_compute("charlm", GRIDS["charlm"].optimizer, lrs, seeds=seeds, budget=budget, workers=2)
-    tuned, best, n = _grid_tuned("charlm", seeds, budget=budget)
-    res = {"grid-tuned": [{"metric": tuned[s], "steps": budget} for s in seeds]}
-    with ProcessPoolExecutor(2) as pool:
-        for method, peak in (("autopilot", None), (GIVEN_PEAK, best)):
-            res[method] = list(pool.map(_autopilot_run, [("charlm", s, budget, peak) for s in seeds]))
-    rows = _gap_rows("charlm", res, list(res), budget)
-    print_table(rows, HEADERS)
-    if no_record:
-        return
-    edge = "" if lrs[0] < best < lrs[-1] else " (at the grid's edge: the grid-tuned figure is a bound)"
-    body = (f"Seeds {seeds}; {budget} updates, charlm's own budget (the main table cuts it to "
-            f"{run_budget('charlm')}). Grid-tuned: the best of {len(lrs)} half-decade rates "
-            f"{', '.join(f'{v:g}' for v in lrs)} ({n} cached runs): {best:g}{edge}. \"{GIVEN_PEAK}\": "
-            "the Autopilot with its probe's choice replaced by that rate.\n\n"
-            + markdown_table(rows, HEADERS))
-    record("no_tuning_charlm_full", "No learning-rate tuning: charlm at its own budget", body,
-           command="nice .venv/bin/python benchmarks/no_tuning.py --charlm-full")
-
-
-HEADERS = ["task", "metric", "method", "mean final metric", "gap to grid-tuned (%)", "standard error (%)",
-           "compute (x one run)"]
-
-
-def _gap_rows(name: str, res: dict[str, list[dict[str, float]]], methods: list[str],
-              budget: int) -> list[list[Any]]:
-    """One :data:`HEADERS` row per method with runs: its mean metric, gap to grid-tuned and compute."""
-    task = get_task(name)
-    hib = task.info.higher_is_better
-    ref_by_seed = [r["metric"] for r in res["grid-tuned"]]
-    ref = float(np.mean(ref_by_seed)) if ref_by_seed else math.nan
-    rows = []
-    for m in methods:
-        if not res[m]:
-            continue
-        metric = float(np.mean([r["metric"] for r in res[m]]))
-        compute = float(np.mean([r["steps"] for r in res[m]])) / budget
-        # Relative gap to the grid-tuned metric, signed so that positive = worse; its error
-        # from the paired per-seed gaps (same seed: same initialization and batch order).
-        gap = (ref - metric) / abs(ref) if hib else (metric - ref) / abs(ref)
-        per_seed = [(a - r["metric"]) if hib else (r["metric"] - a) for a, r in zip(ref_by_seed, res[m])]
-        se = (float(np.std(per_seed, ddof=1) / math.sqrt(len(per_seed))) / abs(ref)
-              if len(per_seed) > 1 else math.nan)
-        rows.append([name, task.info.metric, m, metric, 100 * gap, 100 * se, compute])
-    return rows
-
-
 def _report(results: dict, methods: list[str], skipped: list[str], notes: list[str], args: Any,
             dev: tuple[list[list[Any]], list[str]] | None, trunc: tuple[list[list[Any]], list[str]],
             sweep: tuple[list[list[Any]], list[str]]) -> None:
     rows, gaps = [], {m: [] for m in methods}
     for name, res in results.items():
-        for row in _gap_rows(name, res, methods, run_budget(name)):
+        for row in gap_rows(name, res, methods, run_budget(name)):
             gaps[row[2]].append(row[4] / 100)
             rows.append(row)
     print_table(rows, HEADERS)

@@ -159,7 +159,7 @@ def search(seeds: list[int], trials: int) -> list[list[Any]]:
     """Rows: steps to 1% of naive TPE and of tune under each pruning setting."""
     import tempfile
 
-    from tune_efficiency import _trace_stats, naive_tpe
+    from dev.tune_runs import naive_tpe, trace_stats
 
     from lrkit.tuning import Storage, TunePolicy, tune
 
@@ -172,14 +172,14 @@ def search(seeds: list[int], trials: int) -> list[list[Any]]:
         for seed in seeds:
             best = best_of(grid(w, seed, cache), higher)
             naive = naive_tpe(t, seed, trials, BUDGET, t.info.default_optimizer)
-            reach["naive TPE"].append(_trace_stats(naive, 0, best, higher, grid_steps)[0])
+            reach["naive TPE"].append(trace_stats(naive, 0, best, higher, grid_steps)[0])
             for label, (pruner, rung) in SETTINGS.items():
                 with tempfile.TemporaryDirectory() as out:
                     r = tune(t, n_trials=trials, seed=seed, storage=Storage(out=out), pruner=pruner,
                              policy=TunePolicy(first_rung=rung))
                 trace = [(x["steps"] or 0, x["value"] if x["state"] == "COMPLETE" else math.nan)
                          for x in r.trials]
-                reach[label].append(_trace_stats(trace, r.finder["steps"], best, higher, grid_steps)[0])
+                reach[label].append(trace_stats(trace, r.finder["steps"], best, higher, grid_steps)[0])
             print(f"search: {w} seed {seed}: " + ", ".join(f"{k} {v[-1]:.0f}" for k, v in reach.items()),
                   file=sys.stderr, flush=True)
     naive = np.array(reach["naive TPE"])

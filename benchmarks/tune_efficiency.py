@@ -49,65 +49,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev.ground_truth import GRIDS, load_or_compute  # noqa: E402
 from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.tune_runs import better, naive_tpe, near, trace_stats  # noqa: E402
 
 TASKS = ["diabetes-linear", "wine-logreg", "charlm-small", "digits-mlp", "digits-cnn"]  # cheapest first
-
-
-def _near(value: float, best: float, higher: bool) -> bool:
-    if not math.isfinite(value):
-        return False
-    return value >= 0.99 * best if higher else value <= 1.01 * best
-
-
-def _better(a: float, b: float, higher: bool) -> float:
-    if not math.isfinite(a):
-        return b
-    if not math.isfinite(b):
-        return a
-    return max(a, b) if higher else min(a, b)
-
-
-def _trace_stats(trace: list[tuple[int, float]], offset: int, best: float, higher: bool,
-                 cap: int) -> tuple[float, float]:
-    """(steps until first near-best completed trial, best metric within ``cap`` steps)."""
-    used, reach, best_at = offset, math.inf, math.nan
-    for steps, value in trace:
-        used += steps
-        if used <= cap:
-            best_at = _better(value, best_at, higher)
-        if math.isinf(reach) and _near(value, best, higher):
-            reach = used
-    return reach, best_at
-
-
-def naive_tpe(task: Any, seed: int, n_trials: int, budget: int, optimizer: str,
-              sampler_seed: int | None = None) -> list[tuple[int, float]]:
-    """Optuna TPE (5.x defaults), rate in 1e-5..1, constant schedule, no pruning.
-
-    Trains with ``seed``; the sampler is seeded with ``sampler_seed`` (default: ``seed``).
-    """
-    import optuna
-
-    from lrkit.tasks import train
-
-    trace: list[tuple[int, float]] = []
-
-    def objective(trial: optuna.Trial) -> float:
-        r = train(task, lr=trial.suggest_float("lr", 1e-5, 1.0, log=True), optimizer=optimizer,
-                  budget=budget, seed=seed)
-        # a diverged run has an infinite loss: give TPE a finite worst value instead
-        value = r.metric if math.isfinite(r.metric) else (0.0 if r.higher_is_better else 1e12)
-        trace.append((r.steps, r.metric))
-        return value
-
-    from lrkit.tasks import get_task
-
-    info = (get_task(task) if isinstance(task, str) else task).info
-    direction = "maximize" if info.higher_is_better else "minimize"
-    sampler = optuna.samplers.TPESampler(seed=seed if sampler_seed is None else sampler_seed)
-    study = optuna.create_study(direction=direction, sampler=sampler)
-    study.optimize(objective, n_trials=n_trials)
-    return trace
 
 
 def lrkit_tune(task: str, seed: int, n_trials: int, budget: int) -> tuple[int, list[tuple[int, float]], Any]:
@@ -131,9 +75,9 @@ def _grid_best(task: str, seed: int) -> tuple[float, float, bool]:
     metrics = [r["metric"] for r in recs]
     best = coarse = metrics[0]
     for m in metrics:
-        best = _better(m, best, higher)
+        best = better(m, best, higher)
     for m in metrics[::4]:
-        coarse = _better(m, coarse, higher)
+        coarse = better(m, coarse, higher)
     return best, coarse, higher
 
 
@@ -186,8 +130,8 @@ def main() -> None:
             best, _, higher = _grid_best(task, seed)
             naive = naive_tpe(task, seed, STARTUP, g.budget, g.optimizer, sampler_seed=s)
             draws += len(naive)
-            hits += sum(_near(v, best, higher) for _, v in naive)
-            extra.append(_trace_stats(naive, 0, best, higher, cap)[0])  # infinite: no hit in STARTUP trials
+            hits += sum(near(v, best, higher) for _, v in naive)
+            extra.append(trace_stats(naive, 0, best, higher, cap)[0])  # infinite: no hit in STARTUP trials
             print(f"{task} sampler seed {s} (random draws only): {hits}/{draws} within 1% so far",
                   file=sys.stderr, flush=True)
         for seed in args.seeds:
@@ -195,12 +139,12 @@ def main() -> None:
             t0 = time.perf_counter()
             naive = naive_tpe(task, seed, args.trials, g.budget, g.optimizer)
             draws += min(STARTUP, len(naive))
-            hits += sum(_near(v, best, higher) for _, v in naive[:STARTUP])
+            hits += sum(near(v, best, higher) for _, v in naive[:STARTUP])
             per["grid"].append((grid_compute, coarse))
-            per["naive"].append(_trace_stats(naive, 0, best, higher, cap))
+            per["naive"].append(trace_stats(naive, 0, best, higher, cap))
             t1 = time.perf_counter()
             f_steps, trace, res = lrkit_tune(task, seed, args.trials, g.budget)
-            per["lrkit"].append(_trace_stats(trace, f_steps, best, higher, cap))
+            per["lrkit"].append(trace_stats(trace, f_steps, best, higher, cap))
             finder_steps.append(f_steps)
             bests.append(best)
             families.append(res.best_params.get("schedule", "none"))  # the sampled family, not the spec head

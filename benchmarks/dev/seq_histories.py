@@ -22,20 +22,17 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import seq_dev  # noqa: E402
+from dev import seq_dev  # noqa: E402
 
 from dev.settings import setting_plan  # noqa: E402
 
-from lrkit.tasks import train  # noqa: E402
-from lrkit.tasks._charlm import load_corpus  # noqa: E402
+from lrkit.tasks import load_corpus, train  # noqa: E402
 
 #: The cached grid of constant rates of the sequence workloads (``no_tuning.py --dev``).
 GRID_RESULTS = Path(__file__).resolve().parents[1] / "results" / "no_tuning_dev.json"
@@ -84,7 +81,7 @@ def seq_history(source: str, setting: str, seed: int) -> tuple[np.ndarray, np.nd
     built: dict[str, Any] = {}
 
     def build(s: int) -> dict[str, Any]:
-        parts = seq_dev._parts(name, opt, s)
+        parts = seq_dev.parts(name, opt, s)
         if bad:
             spec = seq_dev.SPECS[name]
             vocab = len(load_corpus(spec["train"], spec["val"]).vocab)

@@ -27,8 +27,8 @@ def ranges() -> list[list[Any]]:
     best. A range "covers" when it meets the band; ``P`` is the chance that a log-uniform
     draw from the range lands in it (the hit rate of a random trial).
     """
-    from finder_dev import ADAPTIVE, BUDGETS
-    from finder_dev import CACHE as DEV_CACHE
+    from dev.finder_dev import ADAPTIVE, BUDGETS
+    from dev.finder_dev import CACHE as DEV_CACHE
 
     from lrkit.finder import rules
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import lrkit
 from lrkit import LRKitError
 from lrkit.diagnostics import VERDICTS, Diagnosis, diagnose
-from lrkit.diagnostics._synthetic import Quadratic, expected_curve, sgd_history
+from lrkit.diagnostics.synthetic import Quadratic, expected_curve, sgd_history
 
 T = np.arange(400)
 

@@ -12,7 +12,7 @@ import pytest
 
 from lrkit.diagnostics import diagnose
 from lrkit.diagnostics._spikes import find_spikes
-from lrkit.diagnostics._synthetic import Quadratic, sgd_history
+from lrkit.diagnostics.synthetic import Quadratic, sgd_history
 from lrkit.diagnostics._timescale import decade_slopes
 
 T = np.arange(300)

@@ -24,6 +24,8 @@ from lrkit.diagnostics._history import History, read_history
 from lrkit.diagnostics._monitor import Monitor
 from lrkit.diagnostics._policy import DiagnosePolicy
 from lrkit.diagnostics._record import VERDICTS, Diagnosis, Evidence
+from lrkit.diagnostics._timescale import effective_time
+from lrkit.diagnostics import synthetic
 from lrkit._medians import running_median, running_median_reference, window_medians
 
 __all__ = [
@@ -39,4 +41,6 @@ __all__ = [
     "running_median",
     "running_median_reference",
     "window_medians",
+    "effective_time",
+    "synthetic",
 ]

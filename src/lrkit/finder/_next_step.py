@@ -14,8 +14,8 @@ floor a high final rate leaves.
         \\text{cosine to } \\eta/100 & T \\ge 1000 \\text{ or unknown}
     \\end{cases}
 
-Measured on the tuning development set (``benchmarks/tune_dev.py``, ``BENCHMARKS.md`` section
-``tune_dev``; ``docs/tuning.md`` gives the counts).
+How the bounds were measured: ``docs/evidence.md#tune-the-first-trial`` (``BENCHMARKS.md``,
+section ``tune_dev``).
 
 Example:
     >>> next_schedule(0.02, 40)
@@ -42,7 +42,7 @@ __all__ = ["BUDGET_RULE", "LONG_RUN", "SHAPES", "PLACEHOLDER_STEPS", "SPEC_DIGIT
 
 #: ``(bound, family)``: a run of fewer than ``bound`` updates uses ``family`` (the first that
 #: applies); longer runs, and runs of unknown length, use :data:`LONG_RUN`. The bounds sit between
-#: the budgets measured on the tuning development set (``docs/tuning.md``, ``tune_dev``).
+#: the budgets measured (``docs/evidence.md#tune-the-first-trial``).
 BUDGET_RULE: tuple[tuple[int, str], ...] = ((50, "constant"), (1000, "wsd"))
 #: The family for long runs and for runs of unknown length.
 LONG_RUN = "cosine"

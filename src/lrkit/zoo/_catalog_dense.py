@@ -36,7 +36,7 @@ _HARD_DATA = "make_classification 3000x40, 20 informative, 10 classes, 2% label 
 _SOFT = _p(_data.classification, 3000, 40, 12, 6, 0.8, 4)
 _SOFT_DATA = "make_classification 3000x40, 12 informative, 6 classes, class_sep 0.8"
 
-# -- tabular: benchmarks/finder_dev.py's data sets and tanh MLP ----------------------------------
+# -- tabular: benchmarks/dev/finder_dev.py's data sets and tanh MLP ----------------------------------
 _TAB = dict(family="tabular", loss="cross_entropy")
 _workload("tabular-blobs-sgd", summary="tanh MLP 20-64-4 on blobs-clf, plain SGD",
           data="make_classification 1200x20, 4 classes (finder_dev blobs-clf)",

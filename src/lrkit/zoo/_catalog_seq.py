@@ -93,7 +93,7 @@ _workload("embbag-module-adam", summary="EmbeddingBag (4096 buckets, dim 32) + h
           model=_p(BagClassifier, 4096, len(MODULE_FILES), hidden=64), loss="cross_entropy", optimizer="adam",
           batch_size=256, budget=300, metric="val_acc")
 
-# -- charlm: benchmarks/seq_dev.py's character LMs -----------------------------------------------
+# -- charlm: benchmarks/dev/seq_dev.py's character LMs -----------------------------------------------
 _CHARLM = dict(family="charlm", batch_size=16, budget=300)
 register(CharLMWorkload("charlm-gru-adam", summary="GRU character LM (embedding 32, hidden 96, context 32), "
                         "Adam", data="stdlib traceback, selectors, tempfile / glob", arch="gru",

@@ -1,4 +1,4 @@
-"""Character language models on stdlib text: ``benchmarks/seq_dev.py``'s three model families.
+"""Character language models on stdlib text: ``benchmarks/dev/seq_dev.py``'s three model families.
 
 Windows come from :class:`lrkit.tasks.WindowLoader` (random windows per epoch, seeded by the run's
 seed; validation: the first consecutive windows of the validation modules). The metric is the mean

@@ -41,7 +41,7 @@ def to_tensors(a: Arrays, *, classes: bool, image: tuple[int, ...] | None = None
 
 @functools.lru_cache(maxsize=None)
 def finder_dev(name: str) -> Tensors:
-    """The four tabular sets of ``benchmarks/finder_dev.py`` (75/25 split, seed 0).
+    """The four tabular sets of ``benchmarks/dev/finder_dev.py`` (75/25 split, seed 0).
 
     ``cancer`` (breast cancer, 2 classes), ``wine`` (3 classes), ``blobs-clf``
     (``make_classification``, 1,200 x 20, 4 classes), ``friedman`` (``make_friedman1``, 1,200 x 10,

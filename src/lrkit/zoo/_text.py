@@ -1,7 +1,7 @@
 """Text classification data from the standard library's own source (no download).
 
 Two tasks on single lines of Python source, each from its own fixed list of modules (none in
-``charlm``'s, ``charlm-small``'s or ``benchmarks/seq_dev.py``'s lists, nor in the pretraining text):
+``charlm``'s, ``charlm-small``'s or ``benchmarks/dev/seq_dev.py``'s lists, nor in the pretraining text):
 
 * **module** (:data:`MODULE_FILES`): which of ten modules a line comes from. Lines shorter than
   :data:`MIN_CHARS` characters or found in two modules are dropped; each remaining ``(module,

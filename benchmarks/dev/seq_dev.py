@@ -1,7 +1,7 @@
 """Sequence workloads for the Autopilot's development set: character language models that are NOT
 the built-in ``charlm`` tasks.
 
-``finder_dev.py``'s 20 development workloads are all tabular MLPs; a rule chosen on them alone has
+``dev/finder_dev.py``'s 20 development workloads are all tabular MLPs; a rule chosen on them alone has
 never seen a sequence model, whose loss curves differ (a fast "unigram" drop from ``ln V`` early on,
 then slow learning; Adam's best rate far below the rate where a ramp blows up). These six are
 built from other standard-library modules than ``charlm``'s and ``charlm-small``'s (disjoint text),
@@ -15,7 +15,7 @@ and from three model families, each with two optimizers:
 
 Batches of 16 windows, 300 per seed (cycled); the metric is minus the validation cross-entropy
 (nats per character, capped at 10 so a blown-up run scores -10), higher is better.
-The interface is ``finder_dev``'s (``SEEDS``, ``GRID``, ``WORKLOADS``, ``train``, ``_parts``,
+The interface is ``dev.finder_dev``'s (``SEEDS``, ``GRID``, ``WORKLOADS``, ``train``, ``parts``,
 ``evaluate``), so ``no_tuning.py --dev`` runs both families through the same code::
 
     nice .venv/bin/python benchmarks/no_tuning.py --dev
@@ -24,19 +24,16 @@ The interface is ``finder_dev``'s (``SEEDS``, ``GRID``, ``WORKLOADS``, ``train``
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from torch.nn import functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from finder_dev import GRID, SEEDS, make_optimizer, train_constant  # noqa: E402,F401  (shared)
+from dev.finder_dev import GRID, SEEDS, make_optimizer, train_constant  # noqa: F401  (shared)
 
-from lrkit.tasks import CharLM, WindowLoader, load_corpus, lm_loss  # noqa: E402
-from lrkit.zoo import GRULM, NPLM  # noqa: E402
+from lrkit.tasks import CharLM, WindowLoader, load_corpus, lm_loss
+from lrkit.zoo import GRULM, NPLM
 
 #: Per model family: training and validation modules (none in charlm's or charlm-small's lists),
 #: context length and the two optimizers.
@@ -55,7 +52,8 @@ def _next_char_loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(output, target[:, -1])  # NPLM predicts only the character after the window
 
 
-def _parts(name: str, opt: str, seed: int) -> dict[str, Any]:
+def parts(name: str, opt: str, seed: int) -> dict[str, Any]:
+    """The workload ``name`` with optimizer ``opt``, built for ``seed`` (``dev.finder_dev.parts``'s keys)."""
     spec = SPECS[name]
     corpus = load_corpus(spec["train"], spec["val"])
     vocab, ctx = len(corpus.vocab), spec["context"]
@@ -85,5 +83,5 @@ def evaluate(parts: dict[str, Any]) -> float:
 def train(name: str, opt: str, lr: float, seed: int, budget: int) -> float:
     """The validation metric after ``budget`` steps at constant ``lr`` (higher is better)."""
     torch.set_num_threads(1)
-    p = _parts(name, opt, seed)
+    p = parts(name, opt, seed)
     return evaluate(p) if train_constant(p, lr, budget) else -10.0  # a non-finite loss: blown up
