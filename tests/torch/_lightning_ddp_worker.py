@@ -47,7 +47,7 @@ class Net(pl.LightningModule):
 def main() -> None:
     out = sys.argv[1]
     torch.manual_seed(0)
-    model, finder = Net(), LearningRateFinder(num_training_steps=30, interval=False)
+    model, finder = Net(), LearningRateFinder(num_training_steps=30, interval=False, retry=False)  # one pass
     trainer = pl.Trainer(
         max_epochs=1,
         accelerator="cpu",
