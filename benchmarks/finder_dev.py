@@ -2,7 +2,7 @@
 
 Rules are chosen here, never on ``finder_regret.py``'s configurations (those are the held-out
 evidence). The workloads, their ground truth and the sweeps are ``dev/finder_dev.py``'s (cached in
-``results/finder_dev.json``). **Offline scoring** (a proxy, documented in ``docs/finder.md``): every
+``results/finder_dev.json``). **Offline scoring** (a proxy, documented in ``docs/evidence.md``): every
 candidate rule is applied to the stored sweeps; a suggestion is scored by the grid's mean metric
 linearly interpolated in log-lr (clamped to the grid's ends), and its regret is the grid-best mean
 minus that score. No training run at the suggested rate is made, so the proxy cannot see structure

@@ -18,7 +18,7 @@ def test_readme_examples_run():
 def test_readme_torch_table_matches_the_schedules_guide():
     pattern = re.compile(r"<!-- torch-table:start -->.*?<!-- torch-table:end -->", re.S)
     readme = pattern.search((ROOT / "README.md").read_text()).group(0)
-    guide = pattern.search((ROOT / "docs" / "schedules.md").read_text()).group(0)
+    guide = pattern.search((ROOT / "docs" / "schedule.md").read_text()).group(0)
     assert readme == guide
 
 

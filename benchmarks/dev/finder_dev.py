@@ -10,7 +10,7 @@ one of five optimizers (SGD, SGD+momentum 0.9, Adam, AdamW, RMSprop):
    higher is better.
 2. **Sweeps**: one ``lrkit.torch.find_lr`` range test per seed (1e-7 .. 10, 100 rates,
    the same sweep as ``finder_regret.py``); its raw ``(lrs, losses)`` are stored.
-3. **Offline scoring** (a proxy, documented in ``docs/finder.md``): every candidate
+3. **Offline scoring** (a proxy, documented in ``docs/evidence.md``): every candidate
    rule is applied to the stored sweeps; a suggestion is scored by the grid's mean
    metric linearly interpolated in log-lr (clamped to the grid's ends), and its
    regret is the grid-best mean minus that score. No training run at the suggested

@@ -50,7 +50,7 @@ class LRKitError(ValueError):
 class RateConflictWarning(UserWarning):
     """Two learning rates given for one run disagree; lrkit says which one it uses.
 
-    lrkit's rule (``docs/torch.md``, "Which rate wins"): a run's own rate (``lr=`` of
+    lrkit's rule (``docs/schedule.md``, "Which rate wins"): a run's own rate (``lr=`` of
     :func:`lrkit.tasks.train`, ``--lr``) over the schedule's, the schedule's over the
     optimizer's own ``lr``. Filter it like any warning once the choice is deliberate:
     ``warnings.simplefilter("ignore", RateConflictWarning)``.

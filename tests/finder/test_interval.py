@@ -138,7 +138,7 @@ def test_combine_rejects_other_grids_and_empty_input():
 
 
 def test_coverage_of_the_nominal_90_percent_interval_on_synthetic_sweeps():
-    """The measurement quoted in docs/finder.md (87% on 60 curves): at least 80%.
+    """The measurement quoted in docs/find.md (87% on 60 curves): at least 80%.
 
     Under a second since the bootstrap is batched (it was a slow test before).
     """

@@ -1,4 +1,4 @@
-"""docs/schedules.md: its examples run, its family table is complete, its torch table is right."""
+"""docs/schedule.md: its examples run, its family table is complete, its torch table is right."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from lrkit.schedules import ReduceOnPlateau, parse, registry
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "schedules.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "schedule.md"
 
 
 def _torch_table() -> list[tuple[str, str]]:
@@ -26,7 +26,7 @@ def _torch_table() -> list[tuple[str, str]]:
 def test_family_table_lists_every_registered_name():
     text = DOCS.read_text()
     missing = [name for name in registry if f"`{name}`" not in text]
-    assert not missing, f"docs/schedules.md does not mention {missing}"
+    assert not missing, f"docs/schedule.md does not mention {missing}"
 
 
 def test_every_spec_in_the_torch_table_parses_and_round_trips():

@@ -4,7 +4,7 @@ Each reference below is the ``lr_lambda`` of ``transformers.optimization``
 written out here (HF wraps it in ``LambdaLR``, so update ``t`` uses
 ``lr * lambda(t)``: the same step convention as lrkit). We compare on
 ``0 <= t < num_training_steps``; past it HF's cosine climbs back and its
-restarts drop to 0, while lrkit holds its final value (DESIGN: past the end).
+restarts drop to 0, while lrkit holds its final value (docs/schedule.md, "Conventions": past the end).
 """
 
 from __future__ import annotations

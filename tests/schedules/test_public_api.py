@@ -1,4 +1,5 @@
-"""Pin the public surface of ``lrkit.schedules``: names and parameter names are API (DESIGN.md)."""
+"""Pin the public surface of ``lrkit.schedules``: names and parameter names are API
+(docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 import lrkit.schedules as S
 
-# DESIGN.md's family table (parameter names and defaults are public API), plus the families
+# docs/architecture.md's family table (parameter names and defaults are public API), plus the families
 # this package adds. A change here is a breaking change for specs, configs and users.
 SIGNATURES = {
     "constant": "(lr, steps=None)",

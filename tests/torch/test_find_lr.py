@@ -400,11 +400,11 @@ def test_a_stateful_task_loader_replays_the_same_batches_after_find_lr() -> None
 
 
 def test_docs_examples_run() -> None:
-    """docs/finder-torch.md's ``>>>`` examples are executed, so the guide cannot drift from the code."""
+    """docs/find.md's ``>>>`` examples are executed, so the guide cannot drift from the code."""
     import doctest
     from pathlib import Path
 
-    docs = Path(__file__).resolve().parents[2] / "docs" / "finder-torch.md"
+    docs = Path(__file__).resolve().parents[2] / "docs" / "find.md"
     result = doctest.testfile(str(docs), module_relative=False, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 30 and result.failed == 0, result
 

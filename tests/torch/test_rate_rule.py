@@ -1,5 +1,5 @@
 """Which rate wins (issue 18 item 4): the schedule's over the optimizer's own ``lr``, with a warning
-when the two disagree, never a silent replacement (docs/torch.md, "Which rate wins")."""
+when the two disagree, never a silent replacement (docs/schedule.md, "Which rate wins")."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 ``COUNTERPARTS`` is the one table of (torch scheduler, lrkit spec) pairs: the
 tests drive both sides of every row the same way (record each group's lr,
 ``optimizer.step()``, ``scheduler.step()``) for at least 2,000 steps and require
-a relative error <= 1e-9 at every step and in every param group; docs/torch.md
+a relative error <= 1e-9 at every step and in every param group; docs/schedule.md
 shows the same table (``test_docs_show_the_table`` keeps it current).
 
 The torch side of a row is a Python expression, evaluated with only ``opt``
@@ -34,7 +34,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::lrkit.errors.RateConflictWarnin
 
 RTOL = 1e-9
 N_STEPS = 2000
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "torch.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "schedule.md"
 Params = dict[str, Any]
 
 
@@ -468,7 +468,7 @@ def test_the_plateau_cases_do_cut() -> None:
     ],
 )
 def test_per_epoch_matches_torch_stepped_once_per_epoch(torch_expr: str, epoch_spec: str) -> None:
-    """DESIGN "time units": torch stepped at epoch ends == lrkit's per_epoch stepped every update."""
+    """Time units: torch stepped at epoch ends == lrkit's per_epoch stepped every update."""
     epochs, per_epoch = 60, 37  # 2,220 updates
     opt_t, opt_l = _optimizer({}), _optimizer({})
     ref = _torch_scheduler(torch_expr, opt_t)
@@ -486,7 +486,7 @@ def test_per_epoch_matches_torch_stepped_once_per_epoch(torch_expr: str, epoch_s
 
 
 def test_cosine_past_t_max_holds_min_lr_where_torch_climbs_back() -> None:
-    # DESIGN "past the end": lrkit holds the final value; torch's CosineAnnealingLR is periodic.
+    # docs/schedule.md, "past the end": lrkit holds the final value; torch's CosineAnnealingLR is periodic.
     row = next(r for r in COUNTERPARTS if r.name == "CosineAnnealingLR")
     p = dict(lr=0.1, T_max=500, eta_min=1e-3)
     mine, theirs = run_both(row, p, n=2000)
@@ -598,7 +598,7 @@ def test_plateau_drawn(
 
 # -- the table, as the docs show it ---------------------------------------------------
 def counterparts_markdown() -> str:
-    """The table of docs/torch.md: each row's first parameter set, optimizer lr as in that set."""
+    """The table of docs/schedule.md: each row's first parameter set, optimizer lr as in that set."""
     lines = ["| torch (`opt` built with `lr=0.1`) | lrkit spec | note |", "|---|---|---|"]
     for row in COUNTERPARTS:
         p = row.cases[0]
@@ -610,8 +610,8 @@ def counterparts_markdown() -> str:
 
 def test_docs_show_the_table() -> None:
     table = counterparts_markdown()
-    assert DOCS.exists(), "docs/torch.md is missing"
-    assert table in DOCS.read_text(), f"docs/torch.md must contain the current oracle table:\n\n{table}\n"
+    assert DOCS.exists(), "docs/schedule.md is missing"
+    assert table in DOCS.read_text(), f"docs/schedule.md must contain the current oracle table:\n\n{table}\n"
 
 
 def test_every_row_has_cases_and_multi_group_coverage() -> None:

@@ -126,7 +126,7 @@ def test_schedule_from_params_rejects_unknown_family_and_bad_rate():
 def test_lr_range_from_finder():
     lo, hi = lr_range_from_finder(0.01)
     assert lo == pytest.approx(0.01 / 10**1.5) and hi == pytest.approx(0.1)
-    assert math.log10(hi / lo) == pytest.approx(2.5)  # covers the dev set's near-best bands (docs/tuning.md)
+    assert math.log10(hi / lo) == pytest.approx(2.5)  # the near-best bands (docs/evidence.md)
     narrow = TunePolicy(lr_below=1, lr_above=1)
     assert lr_range_from_finder(0.01, policy=narrow) == pytest.approx((0.001, 0.1))
     with pytest.raises(LRKitError, match="`suggestion` of the finder result must be a finite number > 0"):

@@ -1,7 +1,7 @@
 """``lrkit tasks list`` and ``lrkit train``.
 
 Which rate ``train`` uses is lrkit's one rule (:func:`lrkit.tasks.resolve_schedule`,
-``docs/torch.md``): ``--lr`` when it is given; else the peak of ``--schedule`` over the budget
+``docs/schedule.md``): ``--lr`` when it is given; else the peak of ``--schedule`` over the budget
 (the spec's own rate); else the task's default rate (``lrkit tasks list``). When both are given
 and disagree, the library's RateConflictWarning is printed as a note on stderr. ``--history
 FILE.csv`` writes the run's ``step,loss,lr`` rows, the file ``lrkit diagnose`` reads.

@@ -131,7 +131,7 @@ def _too_slow(ctx: Context) -> str:
     rec += f"; current rate {float(ctx.lrs[-1]):.3g}." if ctx.lrs is not None else "."
     if not no_progress:
         # A training-loss history cannot know the rate was chosen for validation loss (early
-        # stopping): the shape of such a run can be exactly that of a too-low rate (docs/diagnostics.md).
+        # stopping): the shape of such a run can be exactly that of a too-low rate (docs/watch.md).
         rec += (" If this rate gave the best validation loss, check the validation loss at the higher "
                 "rate before keeping it: a faster fall of the training loss can overfit sooner.")
     return rec

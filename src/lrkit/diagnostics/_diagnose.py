@@ -23,7 +23,7 @@ The tests run in a fixed order; the first that fires decides the verdict:
 Every statistic is invariant to ``y -> a y + b`` (``a > 0``). The measurements are in
 ``_measure.py``, the spikes in ``_spikes.py``, the recommendations in ``_advice.py``; every
 number they use is a field of :class:`~lrkit.diagnostics.DiagnosePolicy` (its reasons and
-evidence: ``docs/evidence.md``). The statistics are explained in ``docs/diagnostics.md``.
+evidence: ``docs/evidence.md``). The statistics are explained in ``docs/watch.md``.
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ class Evidence:
     """One statistic that supports (or was checked for) a verdict.
 
     Attributes:
-        statistic: the statistic's name, as documented in ``docs/diagnostics.md``.
+        statistic: the statistic's name, as documented in ``docs/watch.md``.
         value: its value on this history.
         threshold: the value at which it fires.
         fired: whether it crossed the threshold.

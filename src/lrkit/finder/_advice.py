@@ -11,7 +11,7 @@ fell during the sweep, in units of its batch-to-batch noise (:attr:`lrkit.finder
 below ``FinderPolicy.weak_sigmas`` a rule reads noise as much as curve. The *spread*: the
 ratio ``hi / lo`` of the bootstrap interval, how far the sweep's own noise moves the suggestion.
 Both say how repeatable the reading of *this sweep* is; neither says how much worse a nearby
-rate trains (the regret benchmarks do: ``docs/finder.md``).
+rate trains (the regret benchmarks do: ``docs/find.md``).
 
 Example:
     >>> from lrkit.finder import Sweep, range_test, synthetic
@@ -39,7 +39,7 @@ TIGHT_SPREAD = 1.5
 #: Beyond this factor the noise decides the suggestion's digit, not only its last one: a rough reading.
 LOOSE_SPREAD = 3.0
 
-#: What each rule does, for a reader who has not read ``docs/finder.md``.
+#: What each rule does, for a reader who has not read ``docs/find.md``.
 RULE_WORDS: dict[str, str] = {
     "default": "a third of the way (on a log scale) from the rate where the loss starts falling fast to "
                "the rate where it climbs back up",

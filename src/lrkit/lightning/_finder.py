@@ -15,7 +15,7 @@ It takes Lightning's arguments and, like Lightning's callback, runs before
   autocast), and each loss is the mean over ranks, so every rank records the
   same curve, stops at the same step and picks the same rate.
 * **The rule** (#21141): lrkit's suggestion rules and divergence bar, chosen on
-  workloads outside the built-in tasks (docs/finder.md), not the steepest
+  workloads outside the built-in tasks (docs/evidence.md), not the steepest
   slope of an exponentially smoothed curve.
 * **The rate sticks**: the suggestion moves the param groups (keeping their
   ratios), torch schedulers' ``base_lrs`` and lrkit schedules together

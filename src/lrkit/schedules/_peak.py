@@ -3,7 +3,7 @@
 Which rate wins, in one line: the run's own rate (``lr=``, ``--lr``) over the schedule's, the
 schedule's over the optimizer's ``lr``. Two given rates that differ by more than
 :data:`RATE_TOLERANCE` get a :class:`~lrkit.errors.RateConflictWarning` saying which one runs
-(``docs/torch.md``, "Which rate wins").
+(``docs/schedule.md``, "Which rate wins").
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Built-in real training tasks and the training harness.
 
 Every task is a reproducible, download-free workload that follows the user task
-protocol of ``DESIGN.md``: ``task.build(seed)`` (or simply ``task(seed)``) returns
+protocol of ``docs/architecture.md``: ``task.build(seed)`` (or simply ``task(seed)``) returns
 ``model``, ``optimizer``, ``loss_fn``, ``train_loader`` and ``val_loader``. The
 registry holds them by name; :func:`train` runs any of them (or a user's protocol
 function) at a rate or schedule and returns a :class:`TrainResult`.

@@ -1,7 +1,7 @@
 """The task value type, its registry, optimizers by name, and the in-memory batch iterator.
 
 A :class:`Task` is a named, reproducible training problem. ``task.build(seed)``
-returns the pieces of the user task protocol of ``DESIGN.md`` (``model``,
+returns the pieces of the user task protocol of ``docs/architecture.md`` (``model``,
 ``optimizer``, ``loss_fn``, ``train_loader``, ``val_loader``), so a built-in task
 is itself a protocol function: ``task(seed) == task.build(seed)``.
 """

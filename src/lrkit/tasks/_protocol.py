@@ -1,6 +1,6 @@
 """The user task protocol, checked before anything trains.
 
-A protocol function ``FUNC(seed) -> dict`` (``DESIGN.md``) returns ``model``, ``optimizer``,
+A protocol function ``FUNC(seed) -> dict`` (``docs/architecture.md``) returns ``model``, ``optimizer``,
 ``loss_fn``, ``train_loader`` and optionally ``val_loader``. Whatever runs it (``train``,
 ``tune``, the CLI's ``--script``) checks its return value here first, so a wrong type or an
 unusable validation split is one :class:`~lrkit.LRKitError` naming the key, before the first

@@ -12,7 +12,7 @@ protocol function ``FUNC(seed) -> dict``)::
         callbacks(info)                     # a True return stops the run
 
 The rate comes from ``lrkit.torch.LRScheduler`` (it recomputes ``schedule(t)`` from
-its own counter each step), so the step convention of ``DESIGN.md`` holds: the first
+its own counter each step), so the step convention of ``docs/architecture.md`` holds: the first
 ``optimizer.step()`` uses ``schedule(0)``.
 """
 

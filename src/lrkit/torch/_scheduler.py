@@ -71,7 +71,7 @@ class LRScheduler(_TorchLRScheduler):
     optimizer was built with only sets the other groups' ratios to group 0. When that rate and
     the schedule's peak differ by more than 1% (``AdamW(lr=1e-3)`` with a schedule peaking at
     ``3e-4``), a :class:`~lrkit.RateConflictWarning` says so at construction; build the optimizer
-    with the schedule's peak to agree (``docs/torch.md``, "Which rate wins").
+    with the schedule's peak to agree (``docs/schedule.md``, "Which rate wins").
 
     Step convention (lrkit's and torch's): the first ``optimizer.step()`` uses
     :math:`s(0)`; call ``scheduler.step()`` after each ``optimizer.step()``.

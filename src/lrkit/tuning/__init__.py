@@ -6,7 +6,7 @@ learning rates: a log-uniform rate range centred on the range test's suggestion
 own shape parameters, pruning on the task's validation metric, and the best
 result as a schedule spec. Storage is an SQLite file under ``out`` by default (resumable); a
 ``postgresql://`` URL lets many workers on many machines share one study
-(``docs/tuning.md``).
+(``docs/tune.md``).
 
 Example:
     >>> from lrkit.tuning import SearchSpace, schedule_from_params

@@ -22,7 +22,7 @@ the sampler learns e.g. one good final ratio across cosine and wsd.
 :func:`first_trial` is the study's first point: the range test's suggestion with a
 default schedule chosen by the budget (constant below 50 updates, wsd below 1000,
 cosine from there on; :data:`FIRST_BY_BUDGET`), queued so that a search is never
-worse than the finder alone (``docs/tuning.md``).
+worse than the finder alone (``docs/tune.md``).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ class Storage:
     Attributes:
         url: ``None`` (an SQLite file under ``out``), ``sqlite:///F.db``, ``journal:///F.log``
             (several processes on one host) or ``postgresql://...`` (several hosts); see
-            ``docs/tuning.md``.
+            ``docs/tune.md``.
         out: the folder of the default SQLite file (default ``./lrkit-out``).
         study_name: the study's name (default ``lrkit-<task>``); the same name resumes or joins it.
         worker_id: this worker's id; default 0 for the embedded SQLite file, else
