@@ -234,6 +234,8 @@ def unknown_name(kind: str, name: str, valid: Iterable[str]) -> LRKitError:
         unknown schedule 'cosin'; did you mean 'cosine'? Valid: cosine, step.
     """
     valid = sorted(valid)
-    close = difflib.get_close_matches(str(name), valid, n=1)
+    text = str(name)
+    close = difflib.get_close_matches(text, valid, n=1) if len(text) <= _MAX_SHOWN else []
     hint = f"; did you mean {close[0]!r}?" if close else "."
-    return LRKitError(f"unknown {kind} {name!r}{hint} Valid: {', '.join(valid)}.")
+    shown = _fmt(name) if isinstance(name, str) else repr(name)[:_MAX_SHOWN]
+    return LRKitError(f"unknown {kind} {shown}{hint} Valid: {', '.join(valid)}.")

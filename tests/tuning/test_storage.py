@@ -59,7 +59,7 @@ def test_bad_storage_urls(tmp_path, url, message):
 
 
 def test_heartbeat_settings_are_validated(tmp_path):
-    with pytest.raises(LRKitError, match="`grace_period` of tune must be an integer >= 6"):
+    with pytest.raises(LRKitError, match=r"`grace_period` of tune must be an integer in \[6, 10800\]"):
         open_storage(None, tmp_path, heartbeat_interval=5, grace_period=5)
 
 

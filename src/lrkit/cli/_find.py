@@ -28,13 +28,13 @@ from lrkit.cli._common import (
     call, check_out_dir, fail, print_json, resolve_task, staged, stderr, user_errors,
 )
 from lrkit.cli._options import (
-    DEFAULT_TASK,
     JsonFlag,
     OptimizerOption,
     OutDirOption,
     ScriptOption,
     SeedOption,
     TaskOption,
+    task_name,
 )
 from lrkit.cli._script import build_parts, load_script, script_errors
 from lrkit.errors import check_int
@@ -52,7 +52,7 @@ def build_task(task: str | None, script: str | None, optimizer: str | None,
         if optimizer is not None:
             raise fail("`--optimizer` applies to built-in tasks only; a --script builds its own optimizer.")
         return script, build_parts(script, load_script(script), seed)
-    name = task or DEFAULT_TASK
+    name = task_name(task)
     with user_errors():
         return name, resolve_task(name).build(seed, optimizer=optimizer)
 
@@ -110,14 +110,14 @@ def find_command(
 
     if budget is None and script is None:
         budget = resolve_task(name).info.budget
-    task_name = None if script is not None else name
-    advice = advise(result, budget=budget, task=task_name)
+    builtin = None if script is not None else name
+    advice = advise(result, budget=budget, task=builtin)
     png = figure_png(result.plot())
     with staged(out) as stage:
         data = {**result.to_dict(), "advice": advice.to_dict()}
         (stage / "finder.json").write_text(json.dumps(data, indent=2, allow_nan=False), encoding="utf-8")
         (stage / "finder.png").write_bytes(png)
-        finder_report(result, stage / "report.html", budget=budget, task=task_name,
+        finder_report(result, stage / "report.html", budget=budget, task=builtin,
                       title=f"LR range test: {name}")
     stderr.print(escape(f"wrote {out / 'finder.json'}, {out / 'finder.png'}, {out / 'report.html'}"),
                  soft_wrap=True)

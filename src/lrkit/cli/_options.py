@@ -12,12 +12,18 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["DEFAULT_TASK", "TaskOption", "ScriptOption", "OptimizerOption", "SeedOption", "JsonFlag",
+__all__ = ["DEFAULT_TASK", "task_name", "TaskOption", "ScriptOption", "OptimizerOption", "SeedOption",
+           "JsonFlag",
            "OutDirOption"]
 
 #: The built-in task a command runs when neither --task nor --script is given: the smallest real
 #: workload whose range test and tuning finish in about a minute on one core.
 DEFAULT_TASK = "digits-mlp"
+
+def task_name(task: str | None) -> str:
+    """``--task`` as given, or :data:`DEFAULT_TASK` when absent (an empty name is an error, not absent)."""
+    return DEFAULT_TASK if task is None else task
+
 
 TaskOption = Annotated[str | None, typer.Option(
     "--task", metavar="NAME", help=f"Built-in task (default {DEFAULT_TASK}; see `lrkit tasks list`).")]

@@ -54,12 +54,16 @@ def load_script(spec: str) -> Callable[[int], Any]:
         raise fail(f"`--script` file {str(path)!r} is not an importable Python file.")
     module = importlib.util.module_from_spec(module_spec)
     sys.path.insert(0, str(path.resolve().parent))  # so the script can import its neighbours
+    writes_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no __pycache__ beside it
     try:
         module_spec.loader.exec_module(module)
     except Exception as exc:  # the user's code: report it in one line
         raise fail(f"`--script` file {str(path)!r} failed to import: {type(exc).__name__}: {exc}") from None
+    except SystemExit as exc:
+        raise fail(f"`--script` file {str(path)!r} called exit({exc.code}) while being imported.") from None
     finally:
         sys.path.pop(0)
+        sys.dont_write_bytecode = writes_bytecode
     func = getattr(module, func_name, None)
     if not callable(func):
         raise fail(f"`--script` function {func_name!r} is not defined in {str(path)!r}.")

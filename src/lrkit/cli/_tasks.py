@@ -23,15 +23,11 @@ from lrkit.cli._app import Command, Group, app
 from lrkit.cli._common import (
     ZOO_PREFIX, call, check_out_file, fail, print_json, resolve_task, stderr,
 )
-from lrkit.cli._options import DEFAULT_TASK, JsonFlag, OptimizerOption, SeedOption, TaskOption
+from lrkit.cli._options import JsonFlag, OptimizerOption, SeedOption, TaskOption, task_name
 from lrkit.errors import RateConflictWarning, check_count, check_positive
 
 tasks_app = typer.Typer(cls=Group, help="The built-in training tasks.", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
-
-#: Memory per training step: train() keeps one history row (a dict of step, rate and loss, about
-#: 270 bytes measured with tracemalloc) and --json prints it again; rounded up.
-TRAIN_BYTES_PER_STEP = 400
 
 
 def _params(n: int) -> str:
@@ -65,14 +61,15 @@ def list_tasks(
     Console(width=200).print(table)
 
 
-def _check_rate(lr: float | None, schedule: str | None, task: Any) -> float | None:
-    """``--lr`` checked (``None`` when absent: the library applies the rule); a note when no rate is given."""
+def _check_rate(lr: float | None, schedule: str | None, task: Any) -> tuple[float | None, list[str]]:
+    """``--lr`` checked (``None`` when absent: the library applies the rule), and the notes to print
+    once the run has started without an error (a note before an ``error:`` line would be a second line)."""
     if lr is not None:
-        return call(check_positive, "--lr", lr, "lrkit train")
+        return call(check_positive, "--lr", lr, "lrkit train"), []
     if schedule is None:
-        stderr.print(escape(f"note: no --lr or --schedule; training at {task.info.name}'s default rate "
-                            f"{task.info.default_lr:g}."), soft_wrap=True)
-    return None
+        return None, [f"no --lr or --schedule; training at {task.info.name}'s default rate "
+                      f"{task.info.default_lr:g}."]
+    return None, []
 
 
 @app.command("train", cls=Command)
@@ -99,22 +96,23 @@ def train_command(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from lrkit.tasks import train
+    from lrkit.tasks._train import HISTORY_BYTES_PER_STEP  # checked here too, so the message names the flag
 
-    task = task or DEFAULT_TASK
+    task = task_name(task)
     the_task = call(resolve_task, task)
     if epochs is not None and steps is not None:
         raise fail("`--epochs` and `--steps` of lrkit train are exclusive; give one.")
     budget = None
     if steps is not None:
-        budget = call(check_count, "--steps", steps, "lrkit train", bytes_each=TRAIN_BYTES_PER_STEP)
+        budget = call(check_count, "--steps", steps, "lrkit train", bytes_each=HISTORY_BYTES_PER_STEP)
     elif epochs is not None:
         call(check_positive, "--epochs", epochs, "lrkit train")
         budget = call(check_count, "--epochs", max(1, math.ceil(epochs * the_task.info.steps_per_epoch)),
-                      "lrkit train (in steps)", bytes_each=TRAIN_BYTES_PER_STEP)
+                      "lrkit train (in steps)", bytes_each=HISTORY_BYTES_PER_STEP)
     n = budget or the_task.info.budget
     if history is not None:
         check_out_file(history, (".csv",), "--history")
-    rate = _check_rate(lr, schedule, the_task)
+    rate, notes = _check_rate(lr, schedule, the_task)
 
     with Progress(
         TextColumn(f"[bold]{escape(task)}[/]"), BarColumn(), MofNCompleteColumn(),
@@ -136,8 +134,8 @@ def train_command(
                 train, the_task, lr=rate, schedule=schedule, optimizer=optimizer, budget=budget, seed=seed,
                 callbacks=[advance], eval_every=eval_every,
             )
-    for w in caught:
-        stderr.print(escape(f"note: {w.message}"), soft_wrap=True)
+    for note in [*notes, *(str(w.message) for w in caught)]:
+        stderr.print(escape(f"note: {note}"), soft_wrap=True)
     if history is not None:
         call(result.write_history, history)
         stderr.print(escape(f"wrote {history}"), soft_wrap=True)

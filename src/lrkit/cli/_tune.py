@@ -12,7 +12,7 @@ from lrkit.cli._app import Command, app
 from lrkit.cli._common import (
     ZOO_PREFIX, check_out_dir, fail, print_json, resolve_task, staged, stderr, user_errors,
 )
-from lrkit.cli._options import DEFAULT_TASK, JsonFlag, OutDirOption, ScriptOption, SeedOption, TaskOption
+from lrkit.cli._options import JsonFlag, OutDirOption, ScriptOption, SeedOption, TaskOption, task_name
 from lrkit.cli._script import load_script, script_errors
 
 
@@ -21,7 +21,7 @@ def _target(task: str | None, script: str | None, seed: int) -> Any:
     if task is not None and script is not None:
         raise fail("`--task` and `--script` are exclusive; give one.")
     if script is None:
-        task = task or DEFAULT_TASK
+        task = task_name(task)
         return resolve_task(task) if task.startswith(ZOO_PREFIX) else task
     func = load_script(script)
 
@@ -74,7 +74,7 @@ def tune_command(
 
     from lrkit.tuning import Storage, tune, tune_report
 
-    label = escape(script or task or DEFAULT_TASK)
+    label = escape(script or task_name(task))
     progress = Progress(TextColumn("[bold]tune[/] " + label), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), TextColumn("{task.description}"), console=stderr)
     bar = progress.add_task("", total=trials)

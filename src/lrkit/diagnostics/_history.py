@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import math
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -375,6 +376,8 @@ def read_history(path: str | Path) -> History:
         >>> h.losses.tolist(), h.lrs.tolist()
         ([2.0, 1.5], [0.1, 0.1])
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise LRKitError(f"`path` of read_history must be a file path; got {path!r:.80}.")
     path = Path(path)
     if path.is_dir() or path.name.startswith("events.out.tfevents"):
         return _read_tensorboard(path)

@@ -139,6 +139,14 @@ def find_lr(
         (True, True)
     """
     # Every argument is checked here, so nothing is snapshotted, drawn or stepped before an error.
+    check_instance("model", model, _OWNER, torch.nn.Module)
+    check_instance("optimizer", optimizer, _OWNER, torch.optim.Optimizer)
+    if not callable(loss_fn):
+        raise LRKitError(f"`loss_fn` of find_lr must be a callable (output, target) -> loss; "
+                         f"got {loss_fn!r:.80}.")
+    if isinstance(train_loader, (str, bytes)) or not hasattr(train_loader, "__iter__"):
+        raise LRKitError(f"`train_loader` of find_lr must be an iterable of batches (a DataLoader); "
+                         f"got {type(train_loader).__name__}.")
     check_instance("sweep", sweep, _OWNER, Sweep)
     check_instance("policy", policy, _OWNER, FinderPolicy)
     check_instance("update", update, _OWNER, Update)

@@ -89,6 +89,6 @@ def resolve_rule(rule: str, optimizer: torch.optim.Optimizer, policy: FinderPoli
     """
     if rule == "auto":
         return policy.adaptive_rule if is_adaptive(optimizer) else policy.sgd_rule
-    if rule not in rules:
+    if not isinstance(rule, str) or rule not in rules:
         raise unknown_name("rule", rule, ["auto", *rules])
     return rule

@@ -28,7 +28,8 @@ from lrkit.tuning._space import (
     lr_range_from_finder,
 )
 from lrkit.tuning._to_schedule import first_trial, schedule_from_params
-from lrkit.tuning._storage import default_worker_id, mask_url, open_storage, worker_seed
+from lrkit.tuning._storage import default_worker_id, open_storage, worker_seed
+from lrkit.tuning._urls import mask_url
 from lrkit.tuning._study import PRUNERS, SAMPLERS, make_pruner, make_sampler
 from lrkit.tuning._tune import MAX_CONSECUTIVE_FAILURES, tune
 from lrkit.tuning._where import Storage

@@ -178,14 +178,18 @@ def resolve_target(target: Any, *, budget: int | None, eval_every: int | None,
         LRKitError: for an unknown task name, a bad budget or direction, or a
             value that is neither a task nor a callable.
     """
-    from lrkit.errors import check_choice, check_int
+    from lrkit.errors import check_choice, check_count, check_int
 
     if direction is not None:
         check_choice("direction", direction, "tune", ("minimize", "maximize"))
-    if budget is not None:
-        budget = check_int("budget", budget, "tune")
     is_task = isinstance(target, str) or hasattr(target, "info") or (
         callable(target) and _is_protocol_function(target))
+    if budget is not None:
+        budget = check_int("budget", budget, "tune")
+    if budget is not None and is_task:  # each trial keeps a history row per step
+        from lrkit.tasks._train import HISTORY_BYTES_PER_STEP
+
+        budget = check_count("budget", budget, "tune", bytes_each=HISTORY_BYTES_PER_STEP)
     if not is_task:
         if not callable(target):
             raise LRKitError(f"`task_or_objective` of tune must be a task name, a Task, a protocol function "

@@ -260,13 +260,32 @@ def load_space(source: str | Path | Mapping[str, Any] | SearchSpace | None, **de
         return source
     if isinstance(source, Mapping):
         return SearchSpace.from_dict(source, **defaults)
+    if not isinstance(source, (str, Path)):
+        raise LRKitError(f"`space` of tune must be a dict, a SearchSpace or a YAML/JSON file; "
+                         f"got {source!r:.80}.")
     path = Path(source)
-    if not path.is_file():
-        raise LRKitError(f"`space` file {str(path)!r} does not exist.")
+    if path.is_dir():
+        raise LRKitError(f"`space` file {str(path)!r} is a folder; give a YAML or JSON file.")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")  # a byte-order mark is not part of the YAML
+    except FileNotFoundError:
+        raise LRKitError(f"`space` file {str(path)!r} does not exist.") from None
+    except OSError as exc:
+        raise LRKitError(f"cannot read the `space` file {str(path)!r}: {exc.strerror or exc}.") from None
+    except UnicodeDecodeError as exc:
+        byte = exc.object[exc.start]
+        raise LRKitError(f"`space` file {str(path)!r} is not UTF-8 text (byte {byte:#04x} at offset "
+                         f"{exc.start}); save it as UTF-8.") from None
+    if "\x00" in text:
+        raise LRKitError(f"`space` file {str(path)!r} is not a text file (it holds NUL bytes).")
     import yaml  # optuna depends on PyYAML; YAML is a superset of JSON
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise LRKitError(f"`space` file {str(path)!r} is not valid YAML: {exc}") from None
+        reason = " ".join(str(exc).split())
+        raise LRKitError(f"`space` file {str(path)!r} is not valid YAML: {reason}") from None
+    if data is not None and not isinstance(data, Mapping):
+        raise LRKitError(f"`space` file {str(path)!r} must hold a mapping of keys (lr, schedules, ...); "
+                         f"got a {type(data).__name__}.")
     return SearchSpace.from_dict(data or {}, **defaults)

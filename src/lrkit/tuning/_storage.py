@@ -32,27 +32,17 @@ from typing import Any
 import numpy as np
 
 from lrkit.errors import LRKitError, check_int
+from lrkit.tuning._urls import mask_url, scrub
 
-__all__ = ["open_storage", "mask_url", "worker_seed", "default_worker_id", "DEFAULT_DB"]
+__all__ = ["open_storage", "worker_seed", "default_worker_id", "DEFAULT_DB", "MAX_HEARTBEAT"]
 
+#: Longest interval between heartbeats, in seconds: a killed worker's trial is re-queued after
+#: three missed beats, and past an hour that is longer than most trials (Optuna's own thread also
+#: sleeps in a C call that overflows past ~2**31 seconds).
+MAX_HEARTBEAT = 3600
 #: File name of the embedded default storage under ``out``.
 DEFAULT_DB = "lrkit-tune.db"
 _FORMS = "sqlite:///PATH.db, journal:///PATH.log, postgresql://USER:PASSWORD@HOST:PORT/DB"
-
-
-def mask_url(url: str) -> str:
-    """The URL with its password replaced by ``***`` (for messages and results).
-
-    Example:
-        >>> mask_url("postgresql://bob:secret@db:5432/lr")
-        'postgresql://bob:***@db:5432/lr'
-    """
-    try:
-        from sqlalchemy.engine import make_url
-
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not an SQLAlchemy URL (journal paths): nothing secret in it
-        return url
 
 
 def _with_postgres_driver(url: str) -> str:
@@ -66,25 +56,46 @@ def _with_postgres_driver(url: str) -> str:
 
 
 def _check_reachable(url: str, connect_args: dict[str, Any]) -> None:
-    """Open and close one connection, so a bad URL fails before any study is written."""
+    """Open one connection (and read an SQLite file's header), so a bad URL fails before any study.
+
+    Every message shows the URL masked, and the driver's own words scrubbed of its secrets.
+    """
     import sqlalchemy
     from sqlalchemy import exc
 
+    shown = mask_url(url)
     try:
         engine = sqlalchemy.create_engine(url, connect_args=connect_args)
-    except exc.ArgumentError as e:
-        raise LRKitError(f"`storage` {mask_url(url)!r} is not a valid database URL ({e}); use {_FORMS}.") from None
     except ModuleNotFoundError as e:
-        raise LRKitError(f"`storage` {mask_url(url)!r} needs the database driver {e.name!r}: "
-                         "pip install 'lrkit[postgres]'.") from None
+        raise LRKitError(f"`storage` {shown!r} needs the database driver {e.name!r}; install it (PostgreSQL: "
+                         "pip install 'lrkit[postgres]').") from None
+    except Exception as e:  # ArgumentError, or ValueError for a bad port or an unclosed '[' of an IPv6 host
+        raise LRKitError(f"`storage` {shown!r} is not a valid database URL ({_one_line(e, url)}); "
+                         f"use {_FORMS}.") from None
     try:
-        with engine.connect():
-            pass
+        with engine.connect() as conn:
+            if url.startswith("sqlite"):
+                conn.exec_driver_sql("PRAGMA schema_version")  # "file is not a database" shows here
     except exc.SQLAlchemyError as e:
-        reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
-        raise LRKitError(f"cannot reach storage {mask_url(url)!r}: {reason}") from None
+        raise _unusable(url, e, "reach") from None
     finally:
         engine.dispose()
+
+
+def _one_line(e: BaseException, url: str) -> str:
+    """An exception's words as one line, without the URL's secrets (drivers may quote the URL)."""
+    return scrub(" ".join(str(e).split()), url)
+
+
+def _unusable(url: str, e: Exception, what: str = "use") -> LRKitError:
+    reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
+    return LRKitError(f"cannot {what} storage {mask_url(url)!r}: {_one_line(reason, url)}")
+
+
+def _in_memory(url: str) -> bool:
+    """``sqlite://``, ``sqlite:///:memory:`` or ``mode=memory``: a database no other connection sees."""
+    rest = url.split("://", 1)[1] if "://" in url else ""
+    return rest in ("", "/") or ":memory:" in rest or "mode=memory" in rest
 
 
 def open_storage(
@@ -116,15 +127,19 @@ def open_storage(
         LRKitError: for an unsupported URL, a missing driver or an unreachable
             server; nothing is created in that case.
     """
-    heartbeat_interval = check_int("heartbeat_interval", heartbeat_interval, "tune")
+    heartbeat_interval = check_int("heartbeat_interval", heartbeat_interval, "tune", high=MAX_HEARTBEAT)
     grace_period = check_int("grace_period", grace_period if grace_period is not None else 3 * heartbeat_interval,
-                             "tune", low=heartbeat_interval + 1)
+                             "tune", low=heartbeat_interval + 1, high=3 * MAX_HEARTBEAT)
     max_retry = check_int("max_retry", max_retry, "tune", low=0)
     if storage is None:
-        out.mkdir(parents=True, exist_ok=True)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LRKitError(f"`out` of tune {str(out)!r} cannot be created: "
+                             f"{exc.strerror or exc}.") from None
         url, shared = f"sqlite:///{(out / DEFAULT_DB).resolve()}", False
     elif not isinstance(storage, str) or not storage.strip():
-        raise LRKitError(f"`storage` must be a URL such as {_FORMS}; got {storage!r}.")
+        raise LRKitError(f"`storage` must be a URL such as {_FORMS}; got {mask_url(repr(storage))}.")
     else:
         url = storage.strip()
         if url.startswith("postgres://"):  # the libpq spelling; SQLAlchemy wants postgresql://
@@ -137,12 +152,17 @@ def open_storage(
     if url.startswith("journal://"):
         path = Path(url[len("journal://"):])
         if not path.parent.is_dir():
-            raise LRKitError(f"cannot reach storage {url!r}: directory {str(path.parent)!r} does not exist.")
+            raise LRKitError(f"cannot reach storage {mask_url(url)!r}: directory "
+                             f"{scrub(str(path.parent), url)!r} does not exist.")
         backend = optuna.storages.journal.JournalFileBackend(str(path))
-        return optuna.storages.JournalStorage(backend), url, True
+        return optuna.storages.JournalStorage(backend), mask_url(url), True
     scheme = url.split(":", 1)[0].split("+", 1)[0]
-    if scheme not in ("sqlite", "postgresql", "mysql"):
+    if "://" not in url or scheme not in ("sqlite", "postgresql", "mysql"):
         raise LRKitError(f"unsupported storage {mask_url(url)!r}; use {_FORMS}.")
+    if scheme == "sqlite" and _in_memory(url):
+        raise LRKitError(f"`storage` {url!r} is an in-memory database: each connection (Optuna's heartbeat "
+                         "thread has its own) sees an empty one and nothing is kept; give a file, "
+                         "sqlite:///PATH.db, or leave --storage out for the file under --out.")
     connect_args = {"connect_timeout": connect_timeout} if scheme in ("postgresql", "mysql") else {}
     if scheme == "sqlite":
         # Optuna's guidance: SQLite is for one process; a long busy timeout covers the heartbeat thread.
@@ -163,12 +183,14 @@ def open_storage(
                     heartbeat_stale_trial_callback=retry,
                 )
                 break
-            except (exc.IntegrityError, exc.ProgrammingError):
+            except (exc.IntegrityError, exc.ProgrammingError) as e:
                 # Workers starting together on a fresh database race to create Optuna's schema
                 # (CREATE TYPE / version row); the loser retries and finds the tables there.
                 if attempt == 5:
-                    raise
+                    raise _unusable(url, e) from None
                 time.sleep(0.2 * (attempt + 1) + random.random() * 0.2)
+            except exc.SQLAlchemyError as e:  # not an Optuna database, a locked or read-only file
+                raise _unusable(url, e) from None
     return rdb, mask_url(url), shared
 
 

@@ -8,7 +8,9 @@ holds ``n_trials`` live trials and none waits for a worker.
 
 from __future__ import annotations
 
+import os
 import random
+import socket
 import time
 import warnings
 from typing import Any
@@ -18,7 +20,7 @@ from lrkit.tuning._policy import TunePolicy
 from lrkit.tuning._space import SearchSpace, load_space
 
 __all__ = ["SAMPLERS", "PRUNERS", "make_sampler", "make_pruner", "open_study", "live_trials", "enough",
-           "requeue_dead_runs"]
+           "requeue_dead_runs", "mark_worker", "WORKER_ATTR"]
 
 SAMPLERS = ("tpe", "random")
 PRUNERS = ("hyperband", "successive_halving", "median", "none")
@@ -130,16 +132,65 @@ def enough(study: Any, n_trials: int) -> bool:
     return len(live) >= n_trials and not any(t.state == TrialState.WAITING for t in live)
 
 
-def requeue_dead_runs(study: Any) -> int:
-    """Embedded storage has one process by definition: a RUNNING trial there was killed."""
+#: System attribute of a trial: the host and process id of the worker running it.
+WORKER_ATTR = "lrkit_worker"
+
+
+def mark_worker(trial: Any) -> None:
+    """Record on a starting trial which process runs it (read by :func:`requeue_dead_runs`)."""
+    trial.storage.set_trial_system_attr(trial._trial_id, WORKER_ATTR,
+                                        {"host": socket.gethostname(), "pid": os.getpid()})
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return pid > 0  # someone else's process: alive
+    return True
+
+
+def requeue_dead_runs(study: Any, where: str) -> int:
+    """Fail and re-queue the RUNNING trials of an embedded (SQLite) study whose worker is gone.
+
+    A trial is dead when its heartbeat is older than the storage's grace period (Optuna's
+    :func:`~optuna.storages.fail_stale_trials`), or when the process that started it on this host
+    (:func:`mark_worker`) no longer exists, or is this very process (an interrupted earlier call).
+    A RUNNING trial of a *live* process is not dead: SQLite is meant for one worker, so a second
+    one is refused at once rather than left to race the first.
+
+    Returns:
+        The number of trials re-queued.
+
+    Raises:
+        LRKitError: when another live process is running a trial of the study.
+    """
     import optuna
     from optuna.trial import TrialState
 
+    running = len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)  # heartbeat older than the grace period (re-queued too)
         retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=2)
-    dead = study.get_trials(deepcopy=True, states=(TrialState.RUNNING,))
+    stale = running - len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
+    host, dead = socket.gethostname(), []
+    for t in study.get_trials(deepcopy=True, states=(TrialState.RUNNING,)):
+        worker = t.system_attrs.get(WORKER_ATTR) or {}
+        pid = int(worker.get("pid", -1))
+        if worker.get("host") == host and (pid == os.getpid() or not _process_alive(pid)):
+            dead.append(t)
+            continue
+        who = f"pid {pid} on this host" if worker.get("host") == host else (
+            f"a worker on {worker['host']!r}" if worker else "another process")
+        raise LRKitError(
+            f"study {study.study_name!r} in {where} is being run by {who} (trial {t.number} is running): "
+            "an SQLite file holds one worker. Wait for it to finish and run the command again, or give "
+            "several workers journal:///PATH.log or PostgreSQL (--storage)."
+        )
     for t in dead:
         study._storage.set_trial_state_values(t._trial_id, state=TrialState.FAIL)
         retry(study, study._storage.get_trial(t._trial_id))
-    return len(dead)
+    return stale + len(dead)

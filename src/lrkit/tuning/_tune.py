@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lrkit.errors import LRKitError, check_instance, check_int, unknown_name
+from lrkit.errors import LRKitError, check_count, check_instance, check_int, unknown_name
 from lrkit.tuning._objective import Target, resolve_target
 from lrkit.tuning._policy import TunePolicy
 from lrkit.tuning._result import TuneResult, result_from_study
@@ -35,6 +35,7 @@ from lrkit.tuning._study import (
     make_pruner,
     make_sampler,
     open_study,
+    mark_worker,
     requeue_dead_runs,
 )
 from lrkit.tuning._to_schedule import first_trial
@@ -141,6 +142,11 @@ def _first_params(target: Target, space: SearchSpace, finder: dict[str, Any] | N
     return params
 
 
+#: Memory one finished trial costs in the result read back from the study (its parameters, the
+#: schedule spec, up to a few dozen intermediate reports, user attributes); generous on purpose.
+TRIAL_BYTES = 16_384
+
+
 def tune(
     task_or_objective: Any,
     *,
@@ -214,8 +220,10 @@ def tune(
     import optuna
     from optuna.trial import TrialState
 
-    n_trials = check_int("n_trials", n_trials, "tune")
+    n_trials = check_count("n_trials", n_trials, "tune", bytes_each=TRIAL_BYTES)
     seed = check_int("seed", seed, "tune", low=0)
+    if worker_id is not None:  # before the storage: a bad id must not leave a database behind
+        worker_id = check_int("worker_id", worker_id, "tune", low=0)
     if sampler not in SAMPLERS:
         raise unknown_name("sampler", str(sampler), SAMPLERS)
     if pruner not in PRUNERS:
@@ -245,7 +253,7 @@ def tune(
         probe, the_space, finder = open_study(store, name, target.direction, space,
                                               lambda: _build_space(target, space, seed, use_finder, notes,
                                                                    policy))
-        if not shared and (n_dead := requeue_dead_runs(probe)):
+        if not shared and (n_dead := requeue_dead_runs(probe, storage_desc)):
             notes.append(f"re-queued {n_dead} trial(s) left running by a killed process.")
         n_existing = len(probe.get_trials(deepcopy=False))
         if n_existing:
@@ -260,6 +268,7 @@ def tune(
         last_error: list[BaseException] = []
 
         def objective(trial: optuna.Trial) -> float:
+            mark_worker(trial)  # a live worker's trial is never taken for a dead one
             ahead = sum(t.number < trial.number for t in live_trials(study))
             if ahead >= n_trials:
                 trial.set_user_attr("surplus", True)

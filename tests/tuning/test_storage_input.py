@@ -1,0 +1,198 @@
+"""Storage URLs and workers (issue 19): no secret is ever printed or written, every malformed URL is
+one line, an in-memory SQLite database is refused, a bad worker id leaves no file, and two
+processes on one SQLite file never crash the first (the second refuses at once, or both finish).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lrkit import LRKitError
+from lrkit.cli import app
+from lrkit.tuning import mask_url, tune
+from lrkit.tuning._storage import open_storage
+
+optuna = pytest.importorskip("optuna")
+
+SECRET = "s3cretPW_x9"
+WORKER = Path(__file__).with_name("_worker.py")
+SCHEMES = [
+    "postgresql://",
+    "postgres://",
+    "postgresql+psycopg2://",
+    "mysql://",
+    "sqlite://",
+    "redis://",
+    "journal://",
+    "",
+    "://",
+]
+SHAPES = [
+    "lrkit:{pw}@127.0.0.1/lrkit",
+    "lrkit:{pw}@127.0.0.1:notaport/lrkit",
+    "lrkit:{pw}@[::1/lrkit",
+    "lrkit:{pw}@127.0.0.1:99999/lrkit",
+    "lrkit:{pw}@127.0.0.1:1/lrkit",
+    ":{pw}@127.0.0.1:1/lrkit",
+    "lrkit:{pw}@127.0.0.1:1/lrkit?sslmode=nonsense",
+    "lrkit@127.0.0.1:1/lrkit?password={pw}",
+    "lrkit:{pw}@@127.0.0.1:1/lrkit",
+    "lrkit:{pw}%40x@127.0.0.1:1/lrkit",
+]
+URLS = [scheme + shape.format(pw=SECRET) for scheme in SCHEMES for shape in SHAPES]
+
+
+def _files_hold_secret(folder: Path) -> list[str]:
+    return [str(p) for p in folder.rglob("*") if p.is_file() and SECRET.encode() in p.read_bytes()]
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_malformed_urls_are_one_error_without_the_secret(tmp_path: Path, url: str) -> None:
+    with pytest.raises(LRKitError) as info:
+        open_storage(url, tmp_path / "out", connect_timeout=2)
+    message = str(info.value)
+    assert SECRET not in message and "\n" not in message, message
+    assert SECRET not in mask_url(url)
+    assert not _files_hold_secret(tmp_path)
+
+
+@pytest.mark.parametrize("url", URLS[::4])
+def test_the_cli_never_prints_or_writes_the_secret(tmp_path: Path, url: str) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "tune",
+            "--task",
+            "diabetes-linear",
+            "--budget",
+            "10",
+            "--no-finder",
+            "--trials",
+            "1",
+            "--storage",
+            url,
+            "--out",
+            str(tmp_path / "out"),
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert SECRET not in result.output
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert not _files_hold_secret(tmp_path) and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "sqlite:///file:x?mode=memory&uri=true"])
+def test_in_memory_sqlite_is_refused(tmp_path: Path, url: str) -> None:
+    with pytest.raises(LRKitError, match="in-memory database"):
+        open_storage(url, tmp_path)
+
+
+def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    path = tmp_path / "not_a_db"
+    path.write_text("hello")
+    result = CliRunner().invoke(
+        app,
+        [
+            "tune",
+            "--task",
+            "diabetes-linear",
+            "--budget",
+            "10",
+            "--no-finder",
+            "--storage",
+            f"sqlite:///{path}",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+    )
+    assert result.exit_code == 2 and "file is not a database" in result.stderr
+    assert path.read_text() == "hello"
+
+
+def test_a_negative_worker_id_leaves_no_file(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["tune", "--task", "diabetes-linear", "--worker-id", "-1", "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 2 and "--worker-id" in result.stderr
+    with pytest.raises(LRKitError, match="`worker_id` of tune must be an integer >= 0; got -1"):
+        tune(lambda p: 1.0, n_trials=1, worker_id=-1, out=tmp_path / "lib")
+    assert list(tmp_path.iterdir()) == []
+
+
+def _wait_for(condition, proc, timeout: float = 120.0) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.05)
+
+
+def test_two_processes_on_one_sqlite_file_never_crash_the_first(tmp_path: Path) -> None:
+    """The second worker starts while the first runs a trial: it refuses at once with a clear message
+    (or, had the first been between trials, both finish); the first always finishes the study."""
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    url = f"sqlite:///{tmp_path}/two.db"
+    first = subprocess.Popen(
+        [sys.executable, str(WORKER), url, "two", "6", "0", "1.5", str(markers)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    (markers / "go").touch()
+    _wait_for(lambda: list(markers.glob("w0-t1.start")), first)  # the first is inside its second trial
+    start = time.monotonic()
+    second = subprocess.run(
+        [sys.executable, str(WORKER), url, "two", "6", "1", "1.5", str(markers)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    waited = time.monotonic() - start
+    out, err = first.communicate(timeout=600)
+    assert first.returncode == 0, err
+    assert "worker 0 done: 6 complete" in out
+    if second.returncode != 0:
+        assert "is being run by pid" in second.stderr and "an SQLite file holds one worker" in second.stderr
+        assert waited < 60 and not list(markers.glob("w1-t*.start"))  # refused before any trial
+    study = optuna.load_study(study_name="two", storage=url)
+    states = [t.state.name for t in study.trials]
+    assert states.count("COMPLETE") == 6 and "FAIL" not in states and "RUNNING" not in states
+
+
+def test_a_dead_workers_trial_is_requeued_by_pid(tmp_path: Path) -> None:
+    """The first worker is killed mid-trial; the next run re-queues its trial at once (its pid is gone)."""
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    url = f"sqlite:///{tmp_path}/dead.db"
+    proc = subprocess.Popen([sys.executable, str(WORKER), url, "dead", "3", "0", "30", str(markers)])
+    (markers / "go").touch()
+    _wait_for(lambda: list(markers.glob("w0-t0.start")), proc)
+    proc.kill()
+    proc.wait()
+    assert not _alive(proc.pid)
+    r = tune(
+        lambda p: 1.0,
+        n_trials=2,
+        storage=url,
+        study_name="dead",
+        space={"lr": [1e-4, 1.0], "schedules": ["constant"]},
+        pruner="none",
+    )
+    assert any("re-queued 1 trial(s)" in n for n in r.notes) and r.n_complete == 2
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
