@@ -27,7 +27,7 @@ from lrkit.finder import Sweep, range_test  # noqa: E402
 from lrkit.schedules import from_dict, parse  # noqa: E402
 from lrkit.tasks import train  # noqa: E402
 from lrkit.torch import Autopilot, LRScheduler, Watchdog, find_lr  # noqa: E402
-from lrkit.tuning import SearchSpace, load_space, tune  # noqa: E402
+from lrkit.tuning import SearchSpace, Storage, load_space, tune  # noqa: E402
 
 nan, inf = math.nan, math.inf
 COUNTS = [0, -1, 1.5, nan, inf, "10", True, 10**30, [3]]
@@ -97,17 +97,16 @@ def _autopilot(**kw: Any) -> Any:
 
 
 def _tune(tmp: Path, **kw: Any) -> Any:
+    """``tune`` with ``kw``; the ``Storage`` fields among them build its storage record (in the call)."""
     out = tmp / "tune-out"
+    fields = {k: kw.pop(k) for k in ("worker_id", "heartbeat_interval", "grace_period", "study_name")
+              if k in kw}
     try:
+        storage = kw.pop("storage") if "storage" in kw else Storage(out=out, **fields)
         return tune(
             kw.pop("task_or_objective", lambda p: 1.0),
-            **{
-                "n_trials": 1,
-                "out": out,
-                "pruner": "none",
-                "space": {"lr": [1e-4, 1.0], "schedules": ["constant"]},
-                **kw,
-            },
+            **{"n_trials": 1, "pruner": "none", "space": {"lr": [1e-4, 1.0], "schedules": ["constant"]},
+               "storage": storage, **kw},
         )
     finally:
         assert not out.exists(), "tune wrote files before refusing its input"
@@ -203,8 +202,11 @@ ENTRY: dict[str, tuple[Callable[..., Any], dict[str, list[Any]]]] = {
             "budget": COUNTS,
             "direction": NAMES,
             "heartbeat_interval": [0, -1, 10**6, 1.5],
+            "grace_period": [0, -1, 1.5, 10**6],
+            "study_name": ["", 3],
             "space": [3, "missing.yaml", {"lr": [1, 0]}, {"nope": 1}, {"lr": [nan, 1]}],
-            "storage": ["sqlite://", "nope://x", 3, "", "postgresql://u:pw@127.0.0.1:bad/db"],
+            "storage": ["sqlite://", "nope://x", 3, "", "postgresql://u:pw@127.0.0.1:bad/db",
+                        "sqlite:///:memory:", "lrkit:pw@127.0.0.1/db"],
         },
     ),
     "load_space": (

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from lrkit import LRKitError
 from lrkit.cli import app
-from lrkit.tuning import mask_url, tune
+from lrkit.tuning import Storage, mask_url, tune
 from lrkit.tuning._storage import open_storage
 
 optuna = pytest.importorskip("optuna")
@@ -122,8 +122,8 @@ def test_a_negative_worker_id_leaves_no_file(tmp_path: Path) -> None:
         app, ["tune", "--task", "diabetes-linear", "--worker-id", "-1", "--out", str(tmp_path / "out")]
     )
     assert result.exit_code == 2 and "--worker-id" in result.stderr
-    with pytest.raises(LRKitError, match="`worker_id` of tune must be an integer >= 0; got -1"):
-        tune(lambda p: 1.0, n_trials=1, worker_id=-1, out=tmp_path / "lib")
+    with pytest.raises(LRKitError, match="`worker_id` of Storage must be an integer >= 0; got -1"):
+        tune(lambda p: 1.0, n_trials=1, storage=Storage(worker_id=-1, out=tmp_path / "lib"))
     assert list(tmp_path.iterdir()) == []
 
 
@@ -182,8 +182,7 @@ def test_a_dead_workers_trial_is_requeued_by_pid(tmp_path: Path) -> None:
     r = tune(
         lambda p: 1.0,
         n_trials=2,
-        storage=url,
-        study_name="dead",
+        storage=Storage(url, study_name="dead"),
         space={"lr": [1e-4, 1.0], "schedules": ["constant"]},
         pruner="none",
     )

@@ -222,8 +222,6 @@ def tune(
 
     n_trials = check_count("n_trials", n_trials, "tune", bytes_each=TRIAL_BYTES)
     seed = check_int("seed", seed, "tune", low=0)
-    if worker_id is not None:  # before the storage: a bad id must not leave a database behind
-        worker_id = check_int("worker_id", worker_id, "tune", low=0)
     if sampler not in SAMPLERS:
         raise unknown_name("sampler", str(sampler), SAMPLERS)
     if pruner not in PRUNERS:
