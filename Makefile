@@ -25,7 +25,8 @@ test: $(STAMP)
 
 # Every benchmark, each writing its section of BENCHMARKS.md (ground truth is cached in
 # benchmarks/results/, so reruns are cheap). Long: run on an otherwise idle machine.
-BENCHES := bench_schedules lr_sensitivity finder_regret diagnose_accuracy no_tuning tune_efficiency
+BENCHES := bench_schedules lr_sensitivity finder_regret finder_overhead diagnose_accuracy no_tuning \
+           tune_efficiency
 bench: $(STAMP)
 	for b in $(BENCHES); do $(PY) benchmarks/$$b.py || exit 1; done
 

@@ -8,20 +8,17 @@ suggestion, cached in ``results/finder_regret_runs.json``) for one (task, optimi
 
 from __future__ import annotations
 
-import contextlib
-import io
-import logging
 import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import torch
 
 from dev.ground_truth import GRIDS, ROOT, best_lr, load_or_compute, log_grid
+from dev.peers_common import quiet
 
 from lrkit.finder import Sweep
 from lrkit.tasks import get_task
@@ -76,14 +73,14 @@ def torch_lr_finder_suggestion(parts: dict[str, Any]) -> tuple[float | None, int
         g["lr"] = SWEEP.start  # torch-lr-finder starts from the optimizer's rate
     finder = LRFinder(parts["model"], opt, parts["loss_fn"], device="cpu")
     began = time.perf_counter()
-    with _quiet():
+    with quiet():
         finder.range_test(TrainDataLoaderIter(parts["train_loader"]), end_lr=SWEEP.end,
                           num_iter=SWEEP.num_steps, step_mode="exp")
     wall = time.perf_counter() - began
     plt = pyplot()
     fig, ax = plt.subplots()
     try:
-        with _quiet():
+        with quiet():
             out = finder.plot(ax=ax, suggest_lr=True)
         lr = out[1] if isinstance(out, tuple) else None
     except Exception:  # its suggestion raises on too-short curves
@@ -113,7 +110,7 @@ def lightning_suggestion(parts: dict[str, Any]) -> tuple[float | None, int, floa
             return opt
 
     loader = torch.utils.data.DataLoader(batches, batch_size=None, shuffle=False)
-    with tempfile.TemporaryDirectory() as tmp, _quiet():
+    with tempfile.TemporaryDirectory() as tmp, quiet():
         trainer = L.Trainer(accelerator="cpu", devices=1, logger=False, enable_checkpointing=False,
                             enable_progress_bar=False, enable_model_summary=False, default_root_dir=tmp)
         began = time.perf_counter()
@@ -123,23 +120,6 @@ def lightning_suggestion(parts: dict[str, Any]) -> tuple[float | None, int, floa
         wall = time.perf_counter() - began
     lr = found.suggestion() if found is not None else None
     return (float(lr) if lr is not None else None), len(found.results["lr"]) if found else 0, wall
-
-
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """Silence a peer's prints, progress bars, log lines and warnings (results are printed by us)."""
-    loggers = [logging.getLogger(n) for n in ("lightning", "lightning.pytorch", "lightning.fabric")]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.ERROR)
-    sink = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        for lg, level in zip(loggers, levels):
-            lg.setLevel(level)
 
 
 def peer_suggestion(

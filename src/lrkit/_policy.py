@@ -31,13 +31,14 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from lrkit.errors import LRKitError, check_choice, check_int, check_positive, check_range, unknown_name
+from lrkit.errors import (LRKitError, check_choice, check_instance, check_int, check_positive, check_range,
+                          unknown_name)
 
 __all__ = ["Policy", "policy_record", "tuned", "positive", "non_negative", "integer", "fraction", "choice",
-           "at_least"]
+           "at_least", "rate_band", "nested"]
 
 Check = Callable[[str, Any, str], Any]
 P = TypeVar("P", bound="Policy")
@@ -82,6 +83,23 @@ def at_least(low: float, *, whole: bool = False) -> Check:
 def fraction(name: str, value: Any, owner: str) -> float:
     """A number in (0, 1)."""
     return check_range(name, value, owner, 0.0, 1.0, low_open=True, high_open=True)
+
+
+def rate_band(name: str, value: Any, owner: str) -> tuple[float, float]:
+    """A ``(lo, hi)`` pair of rates with ``0 < lo < hi``."""
+    ok = isinstance(value, (tuple, list)) and len(value) == 2
+    lo, hi = (float(v) for v in value) if ok else (0.0, 0.0)
+    if not ok or not 0.0 < lo < hi:
+        raise LRKitError(f"`{name}` of {owner} must be a (lo, hi) pair of rates with 0 < lo < hi; "
+                         f"got {value!r}.")
+    return lo, hi
+
+
+def nested(kind: type) -> Check:
+    """An instance of ``kind`` (a nested policy record)."""
+    def check(name: str, value: Any, owner: str) -> Any:
+        return check_instance(name, value, owner, kind)
+    return check
 
 
 def choice(*options: str) -> Check:

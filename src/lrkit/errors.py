@@ -222,7 +222,8 @@ def check_instance(name: str, value: Any, owner: str, kind: type) -> Any:
         {'a': 1}
     """
     if not isinstance(value, kind):
-        raise _fail(name, owner, f"a {kind.__name__}", value if not isinstance(value, str) else repr(value))
+        article = "an" if kind.__name__[:1] in "AEIOU" else "a"
+        raise _fail(name, owner, f"{article} {kind.__name__}", value)
     return value
 
 

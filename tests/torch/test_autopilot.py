@@ -236,7 +236,7 @@ def test_bad_policy_fields_are_refused_when_the_record_is_built():
     (dict(budget=0), "`budget` of Autopilot"),
     (dict(probe_steps=3), "`probe_steps` of Autopilot"),
     (dict(lr_min=1.0, lr_max=0.5), "`lr_max` of Autopilot"),
-    (dict(policy={"fault_cut": 0.5}), "`policy` of Autopilot must be a AutopilotPolicy"),
+    (dict(policy={"fault_cut": 0.5}), "`policy` of Autopilot must be an AutopilotPolicy"),
     (dict(peak=-1.0), "`peak` of Autopilot"),
 ])
 def test_bad_arguments(kwargs, match):

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from lrkit._policy import Policy, at_least, choice, fraction, integer, policy_record, positive, tuned
-from lrkit.errors import LRKitError, check_instance
+from lrkit._policy import (Policy, at_least, choice, fraction, integer, nested, policy_record, positive,
+                           rate_band, tuned)
+from lrkit.errors import LRKitError
 from lrkit.finder import FinderPolicy
 from lrkit.finder._policy import RULE_NAMES
 
@@ -26,16 +27,6 @@ _GUARD = _E + "autopilot-the-guard"
 _REACT = _E + "autopilot-without-a-budget"
 
 
-def _band(name: str, value: Any, owner: str) -> tuple[float, float]:
-    """A ``(lo, hi)`` pair of rates with ``0 < lo < hi``."""
-    ok = isinstance(value, (tuple, list)) and len(value) == 2
-    lo, hi = (float(v) for v in value) if ok else (0.0, 0.0)
-    if not ok or not 0.0 < lo < hi:
-        raise LRKitError(f"`{name}` of {owner} must be a (lo, hi) pair of rates with 0 < lo < hi; "
-                         f"got {value!r}.")
-    return lo, hi
-
-
 def _rules(name: str, value: Any, owner: str) -> tuple[str, ...]:
     """A tuple of registered rule names."""
     names = (value,) if isinstance(value, str) else tuple(value) if isinstance(value, (tuple, list)) else None
@@ -43,10 +34,6 @@ def _rules(name: str, value: Any, owner: str) -> tuple[str, ...]:
         raise LRKitError(f"`{name}` of {owner} must be a tuple of rule names from {RULE_NAMES}; "
                          f"got {value!r}.")
     return names
-
-
-def _finder(name: str, value: Any, owner: str) -> FinderPolicy:
-    return check_instance(name, value, owner, FinderPolicy)
 
 
 @policy_record
@@ -80,13 +67,13 @@ class AutopilotPolicy(Policy):
         _PROBE, at_least(10, whole=True))
     adaptive_band: tuple[float, float] = tuned(
         (1e-4, 1.0), "a ramp's rates for an adaptive optimizer, whose update is about the rate per "
-        "coordinate (a ramp topping out at 0.1 did worse at budgets of 40 and 100)", _PROBE, _band)
+        "coordinate (a ramp topping out at 0.1 did worse at budgets of 40 and 100)", _PROBE, rate_band)
     adaptive_floor: float = tuned(
         1e-5, "a rolled-back probe of an adaptive optimizer starts here, a decade below the ramp (its "
         "updates are not paid from the budget)", _PROBE, positive)
     sgd_band: tuple[float, float] = tuned(
         (1e-5, 10.0), "an SGD rate has the gradient's units, so its probe sweeps the whole plausible "
-        "range", _PROBE, _band)
+        "range", _PROBE, rate_band)
     max_states: int = tuned(
         20, "a ramp keeps at most this many CPU snapshots (one every ceil(P / 20) updates) to go back to "
         "the last update below the peak", _PROBE, integer)
@@ -95,7 +82,7 @@ class AutopilotPolicy(Policy):
         "(the run costs at most 1.1 B)", _PROBE, fraction)
     finder: FinderPolicy = tuned(
         FinderPolicy(), "the probe is a range test: the finder's stop rule, smoother and rules read it",
-        _PROBE, _finder)
+        _PROBE, nested(FinderPolicy))
     # -- the peak (_autopilot_probe.probe_peak) --------------------------------------------------
     fallback_rules: tuple[str, ...] = tuned(
         ("valley", "minimum/10"), "on a curve too noisy for the kind's rule, these rules in turn (the "

@@ -9,10 +9,8 @@ one rule for both.)
 
 from __future__ import annotations
 
-from typing import Any
-
-from lrkit._policy import Policy, at_least, fraction, integer, policy_record, positive, tuned
-from lrkit.errors import LRKitError, check_instance
+from lrkit._policy import (Policy, at_least, fraction, integer, nested, policy_record, positive, rate_band,
+                           tuned)
 from lrkit.finder import FinderPolicy
 
 __all__ = ["TunePolicy"]
@@ -20,19 +18,6 @@ __all__ = ["TunePolicy"]
 _E = "docs/evidence.md#"
 _RANGE = _E + "tune-the-rate-range"
 _PRUNE = _E + "tune-pruning-and-sampling"
-
-
-def _rates(name: str, value: Any, owner: str) -> tuple[float, float]:
-    ok = isinstance(value, (tuple, list)) and len(value) == 2
-    lo, hi = (float(v) for v in value) if ok else (0.0, 0.0)
-    if not ok or not 0.0 < lo < hi:
-        raise LRKitError(f"`{name}` of {owner} must be a (lo, hi) pair of rates with 0 < lo < hi; "
-                         f"got {value!r}.")
-    return lo, hi
-
-
-def _finder(name: str, value: Any, owner: str) -> FinderPolicy:
-    return check_instance(name, value, owner, FinderPolicy)
 
 
 @policy_record
@@ -47,16 +32,17 @@ class TunePolicy(Policy):
 
     # -- the rate range (lr_range_from_finder) ---------------------------------------------------
     lr_below: float = tuned(
-        1.5, "the range reaches this many decades below the finder's suggestion (the band within 1% of "
-        "the grid's best met it in all 80 development cases)", _RANGE, positive)
+        1.5, "the range reaches this many decades below the finder's suggestion (it reached the band within "
+        "1% of the grid's best in all 80 measured cases)", _RANGE, positive)
     lr_above: float = tuned(
         1.0, "... and this many above it (a decade each side also met it, with fewer draws in the band; "
         "half a decade missed 22)", _RANGE, positive)
     wide_lr_range: tuple[float, float] = tuned(
         (1e-5, 1.0), "the range searched without a finder suggestion: every rate a model plausibly trains "
-        "at", _RANGE, _rates)
+        "at", _RANGE, rate_band)
     finder: FinderPolicy = tuned(
-        FinderPolicy(), "the range test that centres the range (find_lr, rule='auto')", _RANGE, _finder)
+        FinderPolicy(), "the range test that centres the range (find_lr, rule='auto')", _RANGE,
+        nested(FinderPolicy))
     # -- pruning and sampling (make_pruner, make_sampler) ----------------------------------------
     first_rung: float = tuned(
         1.0 / 3.0, "the pruner's first decision waits for this fraction of the budget: earlier rungs "
