@@ -32,7 +32,7 @@ import numpy as np
 
 from lrkit.diagnostics._policy import DiagnosePolicy
 from lrkit.diagnostics._stats import running_median, spike_events, tail_max
-from lrkit.stats import MEDIAN_SE, difference_noise, spike_zscores
+from lrkit.stats import difference_noise, median_diff_se, spike_zscores
 
 __all__ = ["SpikeScan", "find_spikes"]
 
@@ -157,8 +157,7 @@ def _return(y: np.ndarray, a: int, b: int, progress: float, sigma: float,
     if a == 0 or b >= y.size:
         return None
     pre = float(np.median(y[max(0, a - m) : a]))
-    both = np.sqrt(1 / m + 1 / (m + 1))  # the difference of the two medians: MEDIAN_SE sigma both
-    tol = p.return_rel * max(progress, sigma) + p.return_z * MEDIAN_SE * sigma * both
+    tol = p.return_rel * max(progress, sigma) + p.return_z * median_diff_se(sigma, m, m + 1)
     last = min(y.size - m - 1, a + _return_window(y.size, p))
     if last < b:
         return None

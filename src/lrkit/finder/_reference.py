@@ -35,7 +35,7 @@ from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._rules import suggest
 from lrkit.finder._smooth import _check_curve, _smooth_fit, noise_scale
 from lrkit.finder._stop import divergence_index
-from lrkit.stats import MAD_TO_SIGMA
+from lrkit.stats import robust_sigma
 
 __all__ = ["ReferenceMonitor", "reference_divergence_rows", "reference_smooth_rows",
            "reference_half_depth_rows", "reference_bootstrap"]
@@ -61,7 +61,7 @@ class ReferenceMonitor:
         """``(starting level, plateau noise, floor)``."""
         head = np.asarray(self.losses[: self.policy.stop_warmup])
         start = float(np.median(head))
-        plateau = MAD_TO_SIGMA * float(np.median(np.abs(head - start)))
+        plateau = robust_sigma(head)
         return start, plateau, self.policy.level_floor * max(abs(start), abs(self.best))
 
     def bar(self) -> float:

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from lrkit.stats import MAD_TO_SIGMA, mad
+from lrkit.stats import robust_sigma
 from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._state import _cpu_copy
 
@@ -133,7 +133,7 @@ def is_spike(recent: Collection[float], value: float, policy: AutopilotPolicy = 
         return False
     y = np.fromiter(recent, float)
     med = float(np.median(y))
-    sigma = MAD_TO_SIGMA * mad(y)
+    sigma = robust_sigma(y)
     tail = float(np.percentile(y, policy.spike_percentile)) - med
     return value > med + max(policy.spike_z * sigma, policy.spike_ratio * tail, 1e-12 * abs(med))
 
