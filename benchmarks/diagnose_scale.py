@@ -131,7 +131,7 @@ def main() -> None:
         + markdown_table(rows, headers, floatfmt=".3g")
         + "\n\n(b) The running median over a window of n/10 rows (what `diagnose` smooths with): the "
         "readable `np.nanmedian` reference against the wavelet-matrix order statistics in "
-        "`lrkit/diagnostics/_running_median.py`, CPU seconds, outputs compared bit for bit.\n\n"
+        "`lrkit/_medians.py`, CPU seconds, outputs compared bit for bit.\n\n"
         + markdown_table(ref, ref_headers, floatfmt=".3g")
     )
     record("diagnose_scale", "diagnose: time and memory against the length of the history", body,

@@ -31,6 +31,7 @@ from lrkit.tuning import SearchSpace, Storage, load_space, tune  # noqa: E402
 
 nan, inf = math.nan, math.inf
 COUNTS = [0, -1, 1.5, nan, inf, "10", True, 10**30, [3]]
+FLAGS = ["yes", 1, None]  # a switch is True or False, not something truthy
 SEEDS = [-1, 1.5, nan, "1", 10**30]
 RATES = [0, -1.0, nan, inf, -inf, "0.1", True, 1e400, [0.1]]
 NAMES = ["", "nonexistent", 3, ["sgd"], "\udcff"]
@@ -156,6 +157,13 @@ ENTRY: dict[str, tuple[Callable[..., Any], dict[str, list[Any]]]] = {
             "repeats": COUNTS,
             "snapshot": NAMES,
             "seed": SEEDS,
+            "policy": [None, 3, {}],
+            "update": [None, 3, {}],
+            "validation": [3, "val"],
+            "retry": FLAGS,
+            "interval": FLAGS,
+            "progress": FLAGS,
+            "on_step": [3, "f"],
         },
     ),
     "LRScheduler": (
@@ -204,6 +212,10 @@ ENTRY: dict[str, tuple[Callable[..., Any], dict[str, list[Any]]]] = {
             "heartbeat_interval": [0, -1, 10**6, 1.5],
             "grace_period": [0, -1, 1.5, 10**6],
             "study_name": ["", 3],
+            "eval_every": COUNTS,
+            "use_finder": FLAGS,
+            "on_trial": [3, "cb"],
+            "policy": [None, 3, {}],
             "space": [3, "missing.yaml", {"lr": [1, 0]}, {"nope": 1}, {"lr": [nan, 1]}],
             "storage": ["sqlite://", "nope://x", 3, "", "postgresql://u:pw@127.0.0.1:bad/db",
                         "sqlite:///:memory:", "lrkit:pw@127.0.0.1/db"],
@@ -233,6 +245,7 @@ ALLOWED = {
         ("Watchdog", "every", 10**30),
         ("Monitor", "every", 10**30),  # evaluate never: allowed
         ("train", "eval_every", 10**30),  # evaluate only at the end
+        ("tune", "eval_every", 10**30),  # report only at the end
     ]
 }
 

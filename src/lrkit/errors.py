@@ -24,6 +24,7 @@ __all__ = [
     "check_choice",
     "check_count",
     "check_finite",
+    "check_flag",
     "check_int",
     "check_positive",
     "check_range",
@@ -211,6 +212,20 @@ def check_choice(name: str, value: Any, owner: str, choices: Iterable[str]) -> s
     if not isinstance(value, str) or value not in choices:
         listed = ", ".join(repr(c) for c in choices)
         raise _fail(name, owner, f"one of {listed}", value)
+    return value
+
+
+def check_flag(name: str, value: Any, owner: str) -> bool:
+    """Return ``value`` if it is ``True`` or ``False`` (a switch, not any truthy value), else raise.
+
+    Example:
+        >>> check_flag("retry", "no", "find_lr")
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: `retry` of find_lr must be True or False; got 'no'.
+    """
+    if not isinstance(value, bool):
+        raise _fail(name, owner, "True or False", value)
     return value
 
 

@@ -31,7 +31,7 @@ from typing import Any
 
 import torch
 
-from lrkit.errors import LRKitError, check_choice, check_count, check_instance, check_int
+from lrkit.errors import LRKitError, check_choice, check_count, check_flag, check_instance, check_int
 from lrkit.finder import (
     MIN_STEPS, SWEEP_BYTES_PER_STEP, FinderPolicy, FinderResult, Sweep, combine, second_sweep, settle,
 )
@@ -158,8 +158,8 @@ def find_lr(
     if validation is not None:
         check_instance("validation", validation, _OWNER, Validation)
     repeats = check_int("repeats", repeats, _OWNER)
-    if not isinstance(retry, bool):
-        raise LRKitError(f"`retry` of find_lr must be True or False; got {retry!r}.")
+    for flag, value in (("retry", retry), ("interval", interval), ("progress", progress)):
+        check_flag(flag, value, _OWNER)
     # The sweep's memory, all repeats together, must fit before anything is drawn.
     check_count("num_steps", sweep.num_steps, _OWNER, low=MIN_STEPS,
                 bytes_each=SWEEP_BYTES_PER_STEP * repeats)

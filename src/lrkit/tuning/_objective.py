@@ -186,6 +186,8 @@ def resolve_target(target: Any, *, budget: int | None, eval_every: int | None,
         callable(target) and _is_protocol_function(target))
     if budget is not None:
         budget = check_int("budget", budget, "tune")
+    if eval_every is not None:  # checked for an objective too, which has no use for it
+        eval_every = check_int("eval_every", eval_every, "tune")
     if budget is not None and is_task:  # each trial keeps a history row per step
         from lrkit.tasks._train import HISTORY_BYTES_PER_STEP
 
@@ -212,7 +214,7 @@ def resolve_target(target: Any, *, budget: int | None, eval_every: int | None,
         check = _protocol_check(task, name)
     if direction is not None and direction != natural:
         raise LRKitError(f"`direction` of tune must be {natural!r} for task {name} ({metric}); got {direction!r}.")
-    every = check_int("eval_every", eval_every, "tune") if eval_every is not None else max(1, budget // reports)
+    every = eval_every if eval_every is not None else max(1, budget // reports)
     return Target(name, metric, natural, budget, _task_run(task, metric, budget, every), task, every, check)
 
 

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lrkit.errors import LRKitError, check_count, check_instance, check_int, unknown_name
+from lrkit.errors import LRKitError, check_count, check_flag, check_instance, check_int, unknown_name
 from lrkit.tuning._objective import Target, resolve_target
 from lrkit.tuning._policy import TunePolicy
 from lrkit.tuning._result import TuneResult, result_from_study
@@ -229,6 +229,10 @@ def tune(
     if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
         raise LRKitError(f"`timeout` of tune must be a number of seconds > 0; got {timeout!r}.")
     check_instance("policy", policy, "tune", TunePolicy)
+    check_flag("use_finder", use_finder, "tune")
+    if on_trial is not None and not callable(on_trial):
+        raise LRKitError(f"`on_trial` of tune must be a callable (trial, n_finished, n_trials) or None; "
+                         f"got {on_trial!r:.80}.")
     where = Storage(url=storage) if isinstance(storage, str) else Storage() if storage is None else storage
     check_instance("storage", where, "tune", Storage)
     if space is not None:
