@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -63,25 +64,15 @@ def test_malformed_urls_are_one_error_without_the_secret(tmp_path: Path, url: st
     assert not _files_hold_secret(tmp_path)
 
 
+def _cli_tune(url: str, out: Path) -> Any:
+    """``lrkit tune`` of one cheap trial (no finder) on the study at ``url``, folder ``out``."""
+    args = ["tune", "--task", "diabetes-linear", "--budget", "10", "--no-finder", "--trials", "1"]
+    return CliRunner().invoke(app, [*args, "--storage", url, "--out", str(out)])
+
+
 @pytest.mark.parametrize("url", URLS[::4])
 def test_the_cli_never_prints_or_writes_the_secret(tmp_path: Path, url: str) -> None:
-    result = CliRunner().invoke(
-        app,
-        [
-            "tune",
-            "--task",
-            "diabetes-linear",
-            "--budget",
-            "10",
-            "--no-finder",
-            "--trials",
-            "1",
-            "--storage",
-            url,
-            "--out",
-            str(tmp_path / "out"),
-        ],
-    )
+    result = _cli_tune(url, tmp_path / "out")
     assert result.exit_code == 2, result.output
     assert SECRET not in result.output
     lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
@@ -98,21 +89,7 @@ def test_in_memory_sqlite_is_refused(tmp_path: Path, url: str) -> None:
 def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
     path = tmp_path / "not_a_db"
     path.write_text("hello")
-    result = CliRunner().invoke(
-        app,
-        [
-            "tune",
-            "--task",
-            "diabetes-linear",
-            "--budget",
-            "10",
-            "--no-finder",
-            "--storage",
-            f"sqlite:///{path}",
-            "--out",
-            str(tmp_path / "out"),
-        ],
-    )
+    result = _cli_tune(f"sqlite:///{path}", tmp_path / "out")
     assert result.exit_code == 2 and "file is not a database" in result.stderr
     assert path.read_text() == "hello"
 
