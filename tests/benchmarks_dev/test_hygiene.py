@@ -25,9 +25,9 @@ def _ids(paths: list[Path]) -> list[str]:
     return [str(p.relative_to(BENCHMARKS)) for p in paths]
 
 
-@pytest.mark.parametrize("path", FILES, ids=_ids(FILES))
-def test_only_public_lrkit_names_and_no_patching(path):
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+def _violations(source: str) -> list[str]:
+    """Private lrkit imports, mock imports and private names replaced, one line each."""
+    tree = ast.parse(source)
     wrong = []
     for node in ast.walk(tree):
         modules = []
@@ -36,6 +36,8 @@ def test_only_public_lrkit_names_and_no_patching(path):
             if node.module.startswith("lrkit"):
                 wrong += [f"line {node.lineno}: {node.module}.{a.name}" for a in node.names
                           if a.name.startswith("_")]
+            if node.module == "unittest" and any(a.name == "mock" for a in node.names):
+                modules.append("unittest.mock")
         elif isinstance(node, ast.Import):
             modules = [a.name for a in node.names]
         for m in modules:
@@ -49,7 +51,32 @@ def test_only_public_lrkit_names_and_no_patching(path):
                 if (isinstance(base, ast.Name) and base.id not in ("self", "cls")
                         and target.attr.startswith("_")):
                     wrong.append(f"line {node.lineno}: assigns {ast.unparse(target)}")
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr"
+                and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant)
+                and str(node.args[1].value).startswith("_")):
+            wrong.append(f"line {node.lineno}: setattr of {node.args[1].value!r}")
+    return wrong
+
+
+@pytest.mark.parametrize("path", FILES, ids=_ids(FILES))
+def test_only_public_lrkit_names_and_no_patching(path):
+    wrong = _violations(path.read_text(encoding="utf-8"))
     assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("source", [
+    "from lrkit.finder._rules import suggest",
+    "from lrkit.finder import _rules",
+    "import lrkit.tasks._charlm",
+    "from unittest import mock",
+    "from unittest.mock import patch",
+    "import unittest.mock",
+    "import mock",
+    "import lrkit.finder as f\nf._noise = 3",
+    "import lrkit.finder as f\nsetattr(f, '_noise', 3)",
+])
+def test_the_check_sees_each_kind_of_violation(source):
+    assert len(_violations(source)) == 1, _violations(source)
 
 
 @pytest.mark.parametrize("path", SCRIPTS, ids=_ids(SCRIPTS))
