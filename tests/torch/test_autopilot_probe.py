@@ -14,7 +14,8 @@ from lrkit import LRKitError  # noqa: E402
 from lrkit.schedules import wsd  # noqa: E402
 from lrkit.torch import Autopilot, AutopilotPolicy  # noqa: E402
 from lrkit.torch._autopilot_guard import Guard, reaction  # noqa: E402
-from lrkit.torch._autopilot_probe import main_schedule, probe_peak, probe_plan  # noqa: E402
+from lrkit.torch._autopilot_peak import probe_peak  # noqa: E402
+from lrkit.torch._autopilot_probe import main_schedule, probe_plan  # noqa: E402
 
 from ._autopilot_run import regression, run  # noqa: E402
 

@@ -51,8 +51,9 @@ from typing import Any
 import torch
 
 from lrkit.diagnostics import Monitor
-from lrkit.errors import LRKitError, check_instance, check_int, check_positive
+from lrkit.errors import check_instance, check_positive
 from lrkit.schedules import constant, warmup
+from lrkit.torch._autopilot_checks import check_budget, check_first_loss, check_optimizer
 from lrkit.torch._autopilot_guard import (Guard, grads_finite, reaction, restart_statistics, restore_snapshot,
                                           take_snapshot)
 from lrkit.torch._autopilot_policy import AutopilotPolicy
@@ -114,21 +115,21 @@ class Autopilot:
                  lr_min: float | None = None, lr_max: float | None = None, rule: str = "auto",
                  warmup: int | None = None, peak: float | None = None,
                  policy: AutopilotPolicy = AutopilotPolicy()) -> None:
-        if not isinstance(optimizer, torch.optim.Optimizer):
-            raise LRKitError(
-                f"`optimizer` of Autopilot must be a torch optimizer; got {type(optimizer).__name__}."
-            )
+        # Every check comes before any state changes (``_autopilot_checks``): one line, nothing touched.
+        check_optimizer(optimizer, model)
         self.policy = check_instance("policy", policy, _OWNER, AutopilotPolicy)
         self.optimizer, self.model = optimizer, model
-        self.budget = None if budget is None else check_int("budget", budget, _OWNER, low=4)
+        self.budget = check_budget(budget)
         self.given_peak = None if peak is None else check_positive("peak", peak, _OWNER)
         plan = probe_settings(optimizer, self.budget, probe, probe_steps, lr_min, lr_max, rule, warmup,
                               policy)
-        self.ramp, self.probe_steps, self.lr_min, self.lr_max, self.rule, self.warmup = plan
+        self.ramp, self.probe_steps, self.lr_min, self.lr_max, how, self.warmup = plan
+        self.rule = how.rule
         base = [float(g["lr"]) for g in optimizer.param_groups]
+        self._initial_lrs = [g["lr"] for g in optimizer.param_groups]  # put back if the first loss fails
         self._ratios = [b / base[0] if base[0] > 0 else 1.0 for b in base]
         self._probe = Probe(self.lr_min, self.lr_max, self.probe_steps, self.ramp, self.rule,
-                            is_adaptive(optimizer), policy, self.given_peak)
+                            is_adaptive(optimizer), policy, self.given_peak, how.factor, how.lag)
         self.peak: float | None = None
         self._main: Any = None  # the main-phase schedule, once the probe has ended
         self.refund = 0
@@ -227,6 +228,10 @@ class Autopilot:
 
     def _probe_step(self, value: float) -> bool:
         ok = math.isfinite(value) and grads_finite(self.optimizer)
+        if not ok and self._probe.k == 0:  # no rate tried yet: nothing can be read, nothing was applied
+            for g, lr in zip(self.optimizer.param_groups, self._initial_lrs):
+                g["lr"] = lr
+            check_first_loss(value, math.isfinite(value) and grads_finite(self.optimizer))
         if ok:
             if self._probe.wants_state():  # where the run goes on if this is the first update undone
                 self._probe.states[len(self._probe.lrs)] = self._take_snapshot()

@@ -131,11 +131,23 @@ def is_spike(recent: Collection[float], value: float, policy: AutopilotPolicy = 
     """
     if len(recent) < policy.min_spike_history:
         return False
-    y = np.fromiter(recent, float)
-    med = float(np.median(y))
-    sigma = robust_sigma(y)
-    tail = float(np.percentile(y, policy.spike_percentile)) - med
-    return value > med + max(policy.spike_z * sigma, policy.spike_ratio * tail, 1e-12 * abs(med))
+    # Called before every update: the median and the tail come from one sort of ~100 floats, and the
+    # robust spread (a second median) only when the value clears the bar without it, which it rarely does.
+    y = sorted(recent)
+    med = _quantile(y, 0.5)
+    bar = max(policy.spike_ratio * (_quantile(y, policy.spike_percentile / 100.0) - med), 1e-12 * abs(med))
+    if value <= med + bar:  # the spread term can only raise the bar
+        return False
+    return value > med + max(policy.spike_z * robust_sigma(np.asarray(y)), bar)
+
+
+def _quantile(ordered: Sequence[float], q: float) -> float:
+    """The ``q``-quantile of sorted values, interpolated linearly (numpy's default method)."""
+    h = (len(ordered) - 1) * q
+    lo = math.floor(h)
+    if lo + 1 >= len(ordered):
+        return float(ordered[-1])
+    return float(ordered[lo] + (ordered[lo + 1] - ordered[lo]) * (h - lo))
 
 
 def find_fault(optimizer: torch.optim.Optimizer, recent: Collection[float], value: float,

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from lrkit._policy import (Policy, at_least, choice, fraction, integer, nested, policy_record, positive,
-                           rate_band, tuned)
+from lrkit._policy import (Policy, at_least, choice, fraction, integer, nested, non_negative, policy_record,
+                           positive, rate_band, tuned)
 from lrkit.errors import LRKitError
 from lrkit.finder import FinderPolicy
 from lrkit.finder._policy import RULE_NAMES
@@ -83,7 +83,25 @@ class AutopilotPolicy(Policy):
     finder: FinderPolicy = tuned(
         FinderPolicy(), "the probe is a range test: the finder's stop rule, smoother and rules read it",
         _PROBE, nested(FinderPolicy))
-    # -- the peak (_autopilot_probe.probe_peak) --------------------------------------------------
+    # -- the peak (_autopilot_peak.peak_rule, probe_peak) ----------------------------------------
+    adaptive_peak: str = tuned(
+        "falling", "an adaptive optimizer's peak rule on the ramp (its update is about the rate per "
+        "coordinate, so the blow-up edge says little)", _PEAK, choice(*RULE_NAMES))
+    adaptive_factor: float = tuned(
+        1.0, "an adaptive optimizer's peak is its rule's rate times this", _PEAK, positive)
+    momentum_peak: str = tuned(
+        "default", "SGD with momentum: the peak rule on the ramp", _PEAK, choice(*RULE_NAMES))
+    momentum_factor: float = tuned(
+        1.0, "SGD with momentum: the peak is its rule's rate times this", _PEAK, positive)
+    plain_peak: str = tuned(
+        "default", "plain SGD: the peak rule on the ramp (its blow-up is the curvature's edge)", _PEAK,
+        choice(*RULE_NAMES))
+    plain_factor: float = tuned(
+        1.0, "plain SGD: the peak is its rule's rate times this", _PEAK, positive)
+    response_lag: float = tuned(
+        0.0, "the ramp's loss at update k is read against the rate of update k - lag, lag = this / (1 - "
+        "momentum): a run with momentum answers a rate over ~1 / (1 - momentum) updates", _PEAK,
+        non_negative)
     fallback_rules: tuple[str, ...] = tuned(
         ("valley", "minimum/10"), "on a curve too noisy for the kind's rule, these rules in turn (the "
         "smoothed valley first)", _PEAK, _rules)
@@ -94,6 +112,10 @@ class AutopilotPolicy(Policy):
         3.0, "a peak is at most r / this below a divergence at rate r, and the plateau reaction never "
         "raises the rate above it", _PEAK, at_least(1.0))
     # -- the main phase (_autopilot_probe.main_schedule) -----------------------------------------
+    main_shape: str = tuned(
+        "wsd", "after a ramp: 'wsd' holds the peak and cools down over the last `cooldown`; 'cosine' and "
+        "'linear' decay from the peak to 0 over the whole main phase", _MAIN,
+        choice("wsd", "cosine", "linear"))
     cooldown: float = tuned(
         0.2, "after a ramp, the peak is held, then cooled down over this last fraction of the main phase "
         "(wsd, 1-sqrt shape)", _MAIN, fraction)

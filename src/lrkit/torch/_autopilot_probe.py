@@ -20,31 +20,25 @@ The numbers are fields of :class:`~lrkit.torch.AutopilotPolicy` (``p``; defaults
   before the probe, so its wild updates leave no trace. It costs :math:`P` extra updates,
   :math:`\\le 0.1 B` from a budget of 100 on (a range test needs its 10 points below that).
 
-The peak is ``lrkit.finder.suggest``'s rule for the optimizer kind (``find_lr``'s ``rule="auto"``:
-``falling`` for adaptive optimizers, ``default`` for SGD-like ones; ``resolve_rule``); on a curve
-too noisy for it, the ``p.fallback_rules`` (the smoothed ``valley``, then ``minimum/10``); last
-resort the middle rate. If the probe diverged at rate :math:`r`, the peak is clipped to
-:math:`[r/30, r/3]` (``p.clip_below``, ``p.clip_above``; for an adaptive optimizer whose rule found
-a strong valley, only capped at :math:`r/3`: :func:`probe_peak`). How the probe's numbers were
-measured: ``docs/evidence.md#autopilot-the-probe``.
+The peak is read off the probe's curve by the optimizer kind's rule (``lrkit.torch._autopilot_peak``).
+How the probe's numbers were measured: ``docs/evidence.md#autopilot-the-probe``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import torch
 
 from lrkit.errors import LRKitError, check_choice, check_int, check_positive
-from lrkit.finder import VALLEY_RULES, DivergenceMonitor, suggest, sweep_schedule, valley_geometry
-from lrkit.schedules import Schedule, warmup_cosine, wsd
+from lrkit.finder import DivergenceMonitor, sweep_schedule
+from lrkit.schedules import Schedule, linear, warmup, warmup_cosine, wsd
+from lrkit.torch._autopilot_peak import PeakRule, peak_rule, probe_peak
 from lrkit.torch._autopilot_policy import AutopilotPolicy
-from lrkit.torch._finder_rule import is_adaptive, resolve_rule
+from lrkit.torch._finder_rule import is_adaptive
 
-__all__ = ["Probe", "main_schedule", "probe_peak", "probe_plan", "probe_range", "probe_settings"]
+__all__ = ["Probe", "main_schedule", "probe_plan", "probe_range", "probe_settings"]
 
 #: Rates within this relative distance of the peak count as the peak (float rounding of the sweep).
 _SAME_RATE = 1e-9
@@ -93,12 +87,13 @@ def probe_range(optimizer: torch.optim.Optimizer, mode: str,
 
 def probe_settings(optimizer: torch.optim.Optimizer, budget: int | None, probe: str, steps: int | None,
                    lr_min: float | None, lr_max: float | None, rule: str, warmup: int | None,
-                   policy: AutopilotPolicy = AutopilotPolicy()) -> tuple[bool, int, float, float, str, int]:
+                   policy: AutopilotPolicy = AutopilotPolicy(),
+                   ) -> tuple[bool, int, float, float, PeakRule, int]:
     """Autopilot's probe arguments, validated, defaults filled in.
 
     Returns:
-        ``(ramp, probe_steps, lr_min, lr_max, rule, warmup)``, ``rule`` resolved for the
-        optimizer (``lrkit.torch._finder_rule.resolve_rule``).
+        ``(ramp, probe_steps, lr_min, lr_max, rule, warmup)``, ``rule`` the
+        :class:`~lrkit.torch._autopilot_peak.PeakRule` for the optimizer (``peak_rule``).
 
     Raises:
         LRKitError: for a bad argument (the message names ``Autopilot``).
@@ -106,7 +101,7 @@ def probe_settings(optimizer: torch.optim.Optimizer, budget: int | None, probe: 
     Example:
         >>> opt = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))])
         >>> probe_settings(opt, 40, "auto", None, None, None, "auto", None)
-        (True, 16, 0.0001, 1.0, 'falling', 0)
+        (True, 16, 0.0001, 1.0, PeakRule(rule='falling', factor=1.0, lag=0), 0)
     """
     p = policy
     check_choice("probe", probe, "Autopilot", ("auto", "rollback", "ramp"))
@@ -127,72 +122,7 @@ def probe_settings(optimizer: torch.optim.Optimizer, budget: int | None, probe: 
         default_warmup = (p.unknown_budget_warmup if budget is None
                           else max(1, int(budget * p.warmup_fraction)))
     warmup = check_int("warmup", default_warmup if warmup is None else warmup, "Autopilot", low=0)
-    return ramp, steps, lo, hi, resolve_rule(rule, optimizer, p.finder), warmup
-
-
-def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min: float,
-               diverged_at: float | None, rule: str = "default", adaptive: bool = False,
-               policy: AutopilotPolicy = AutopilotPolicy()) -> tuple[float, str]:
-    """The peak rate for the run after a probe, and how it was chosen.
-
-    ``rule`` first (``lrkit.finder.suggest``); on a curve too noisy for it the
-    ``policy.fallback_rules`` (the smoothed ``valley``, then ``minimum/10``); last resort the
-    sweep's middle rate (``lr_min`` for an empty probe). If the probe diverged at rate ``r``, the
-    peak is clipped to :math:`[r/30,\\ r/3]` (``policy.clip_below``, ``clip_above``), the
-    classical band a decade below the blow-up, except that for an ``adaptive`` optimizer a
-    suggestion of ``rule`` itself (one of ``lrkit.finder.VALLEY_RULES``) on a strong signal (a
-    valley at least ``policy.finder.weak_sigmas`` noise SDs deep) is only capped at :math:`r/3`.
-
-    Why the exception: for SGD the blow-up is the curvature's edge (:math:`\\eta L = 2`), so the
-    useful rates sit a decade below it. An adaptive update moves every weight by about the rate
-    whatever the curvature, and its blow-up can come far above the rates where the loss stopped
-    improving: ``charlm``'s 1000-update ramp fell steeply to 3e-3, stayed flat to 0.3 and blew up
-    at 0.48, and lifting the rule's 4.5e-4 to :math:`r/30` cost 41% of the validation loss
-    (``docs/evidence.md#autopilot-the-peak``). The lower bound is there to overrule a noisy
-    curve, so it stays for weak signals, fallback rules, other rules and SGD.
-
-    Args:
-        probe_lrs: the rate of each applied probe update.
-        probe_losses: the loss of each applied probe update.
-        lr_min: the sweep's lowest rate (the answer when no update was applied).
-        diverged_at: the rate at which the probe stopped on divergence, or ``None``.
-        rule: the first rule tried, a name in ``lrkit.finder.rules``.
-        adaptive: whether the optimizer is adaptive (``lrkit.torch._finder_rule.is_adaptive``).
-        policy: the tuned numbers (:class:`~lrkit.torch.AutopilotPolicy`).
-
-    Returns:
-        ``(peak, how)``: the rate and a one-line account for the events log.
-
-    Example:
-        >>> probe_peak([], [], 1e-5, None)
-        (1e-05, 'probe failed at once')
-    """
-    p = policy
-    lrs, losses = np.array(probe_lrs), np.array(probe_losses)
-    peak, how, chosen_by = None, "probe failed at once", None
-    for name in dict.fromkeys((rule, *p.fallback_rules)):
-        s = suggest(lrs, losses, name, policy=p.finder) if lrs.size else None
-        if s is not None and s.lr is not None:
-            peak, how, chosen_by = float(s.lr), f"{name}: {s.reason}", name
-            break
-    if peak is None:
-        peak = float(lrs[len(lrs) // 2]) if lrs.size else lr_min
-    if diverged_at is not None:
-        # The probe found where training breaks (rate r): the peak goes within [r/30, r/3], the
-        # classical "a decade below the blow-up" band, whatever a noisy curve made the rule say
-        # (an adaptive optimizer's strong suggestion keeps its place below it: see the docstring).
-        r = diverged_at
-        # The signal is the valley's depth: it measures the valley rules (default, falling) only.
-        own = adaptive and chosen_by == rule and rule in VALLEY_RULES
-        valley = valley_geometry(lrs, losses, policy=p.finder) if own else None
-        strong = valley is not None and not isinstance(valley, str) and valley.signal >= p.finder.weak_sigmas
-        low = 0.0 if strong else r / p.clip_below
-        high = r / p.clip_above
-        clipped = min(max(peak, low), high)
-        if clipped != peak:
-            how += f"; clipped to [{low:.3g}, {high:.3g}] below the divergence at {r:.3g}"
-        peak = clipped
-    return peak, how
+    return ramp, steps, lo, hi, peak_rule(optimizer, rule, p), warmup
 
 
 class Probe:
@@ -202,17 +132,19 @@ class Probe:
         lo, hi: the sweep's first and last rate.
         steps: most updates.
         keep: ramp mode (the updates below the peak are kept; the states are recorded).
-        rule: the peak rule (see :func:`probe_peak`).
-        adaptive: whether the optimizer is adaptive (see :func:`probe_peak`).
+        rule: the peak rule (see ``lrkit.torch._autopilot_peak.probe_peak``).
+        adaptive: whether the optimizer is adaptive (see ``probe_peak``).
         policy: the tuned numbers (:class:`~lrkit.torch.AutopilotPolicy`).
         peak: the peak to use instead of the probe's choice (``None``: the probe chooses).
+        factor, lag: the rule's factor and the lag of its reading (``probe_peak``).
     """
 
     def __init__(self, lo: float, hi: float, steps: int, keep: bool, rule: str,
                  adaptive: bool = False, policy: AutopilotPolicy = AutopilotPolicy(),
-                 peak: float | None = None) -> None:
+                 peak: float | None = None, factor: float = 1.0, lag: int = 0) -> None:
         self.lo, self.hi, self.steps, self.keep, self.rule = lo, hi, steps, keep, rule
         self.adaptive, self.policy, self.given_peak = adaptive, policy, peak
+        self.factor, self.lag = float(factor), int(lag)
         self.sweep = sweep_schedule(lo, hi, steps)
         self.divergence = DivergenceMonitor(policy=policy.finder)
         self.lrs: list[float] = []
@@ -255,7 +187,7 @@ class Probe:
             peak, how = self.given_peak, "given"
         else:
             peak, how = probe_peak(self.lrs, self.losses, self.lo, diverged_at, self.rule, self.adaptive,
-                                   self.policy)
+                                   self.policy, self.factor, self.lag)
         if not self.keep:
             return peak, how, None, 0
         below = [i for i, r in enumerate(self.lrs) if r <= peak * (1 + _SAME_RATE)]
@@ -268,7 +200,8 @@ class Probe:
     def state_dict(self) -> dict[str, Any]:
         """Plain data and a ramp's recorded states (CPU tensors: ``torch.save`` it with the model)."""
         return {"lo": self.lo, "hi": self.hi, "steps": self.steps, "keep": self.keep, "rule": self.rule,
-                "adaptive": self.adaptive, "k": self.k, "lrs": list(self.lrs), "losses": list(self.losses),
+                "adaptive": self.adaptive, "factor": self.factor, "lag": self.lag, "k": self.k,
+                "lrs": list(self.lrs), "losses": list(self.losses),
                 "states": [[k, v] for k, v in sorted(self.states.items())]}
 
     @classmethod
@@ -277,7 +210,7 @@ class Probe:
         """Rebuild from :meth:`state_dict` output (the divergence test re-reads the losses)."""
         probe = cls(state["lo"], state["hi"], int(state["steps"]), bool(state["keep"]), state["rule"],
                     bool(state.get("adaptive", False)),  # older states: the clip they started with
-                    policy, peak)
+                    policy, peak, float(state.get("factor", 1.0)), int(state.get("lag", 0)))
         probe.k, probe.lrs, probe.losses = int(state["k"]), list(state["lrs"]), list(state["losses"])
         probe.states = {int(k): v for k, v in state.get("states", [])}
         for v in probe.losses:
@@ -285,23 +218,33 @@ class Probe:
         return probe
 
 
-def main_schedule(peak: float, steps: int, warmup: int, ramp: bool,
+def main_schedule(peak: float, steps: int, warmup_steps: int, ramp: bool,
                   policy: AutopilotPolicy = AutopilotPolicy()) -> Schedule:
     """The schedule after the probe, over ``steps`` updates (a known budget).
 
-    After a ramp: the peak held, then cooled down over the last ``policy.cooldown`` (20%) with
-    the 1-sqrt shape (``wsd``; Hägele et al. 2024 find this trapezoid as good as cosine at a
-    fixed budget, and it spends fewer updates at rates too low to matter when a run ends far
-    from its noise floor; measured against cosine: ``docs/evidence.md#autopilot-the-main-phase``).
-    After a rolled-back probe (no ramp to warm up): ``warmup`` updates of linear warmup, then
-    cosine to 0 (``warmup_cosine``).
+    After a ramp (it was the warmup), by ``policy.main_shape``: ``"wsd"`` holds the peak, then
+    cools down over the last ``policy.cooldown`` of the updates with ``policy.cooldown_shape``
+    (Hägele et al. 2024 find this trapezoid as good as cosine at a fixed budget); ``"cosine"``
+    and ``"linear"`` decay from the peak to 0 over all of them. After a rolled-back probe (no
+    ramp to warm up): ``warmup_steps`` updates of linear warmup, then cosine to 0
+    (``warmup_cosine``). Measured: ``docs/evidence.md#autopilot-the-main-phase``.
 
     Example:
         >>> [round(float(v), 2) for v in main_schedule(1.0, 10, 0, True)(range(10))]
         [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.29]
+        >>> [round(float(v), 2) for v in main_schedule(1.0, 4, 0, True, AutopilotPolicy(main_shape="linear"))(
+        ...     range(4))]
+        [1.0, 0.75, 0.5, 0.25]
     """
-    if ramp:
+    if not ramp:
+        return warmup_cosine(lr=peak, warmup=min(warmup_steps, steps - 1), steps=steps)
+    shape = policy.main_shape
+    if shape == "wsd":
         cool = max(1, round(policy.cooldown * steps))
-        w = min(warmup, steps - cool)
+        w = min(warmup_steps, steps - cool)
         return wsd(lr=peak, warmup=w, stable=steps - w - cool, decay=cool, shape=policy.cooldown_shape)
-    return warmup_cosine(lr=peak, warmup=min(warmup, steps - 1), steps=steps)
+    w = min(warmup_steps, steps - 1)
+    if shape == "cosine":
+        return warmup_cosine(lr=peak, warmup=w, steps=steps)
+    decay = linear(start=peak, end=0.0, steps=steps - w)
+    return warmup(decay, steps=w) if w else decay

@@ -1,0 +1,109 @@
+"""Autopilot's input checks: what it needs from the optimizer, the model, the budget and the first loss.
+
+Each check raises one :class:`~lrkit.LRKitError` line naming the argument, the bad value and what
+is allowed, before the Autopilot has changed anything (the model's weights are never touched
+before the first applied update; the rates it wrote are put back when the first loss fails).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from lrkit.errors import LRKitError, check_int
+from lrkit.finder import MIN_POINTS
+
+__all__ = ["MIN_BUDGET", "check_budget", "check_first_loss", "check_optimizer"]
+
+#: Fewest updates a budget may have: a ramp is at most half of it and a range test reads a rate
+#: from at least ``lrkit.finder.MIN_POINTS`` (8) of them.
+MIN_BUDGET = 2 * MIN_POINTS
+
+_OWNER = "Autopilot"
+
+
+def check_budget(budget: int | None) -> int | None:
+    """``budget`` as an int (``None`` stays ``None``).
+
+    Raises:
+        LRKitError: for a budget below :data:`MIN_BUDGET` or not an integer.
+
+    Example:
+        >>> check_budget(100), check_budget(None)
+        (100, None)
+        >>> try:
+        ...     check_budget(10)
+        ... except LRKitError as e:
+        ...     print(e)  # doctest: +NORMALIZE_WHITESPACE
+        `budget` of Autopilot must be an integer >= 16 (its probe reads a rate from at least 8 updates,
+        at most half the budget); got 10.
+    """
+    if budget is None:
+        return None
+    if isinstance(budget, int) and not isinstance(budget, bool) and 0 < budget < MIN_BUDGET:
+        raise LRKitError(f"`budget` of {_OWNER} must be an integer >= {MIN_BUDGET} (its probe reads a rate "
+                         f"from at least {MIN_POINTS} updates, at most half the budget); got {budget}.")
+    return check_int("budget", budget, _OWNER, low=MIN_BUDGET)
+
+
+def check_optimizer(optimizer: object, model: torch.nn.Module | None) -> torch.optim.Optimizer:
+    """The optimizer, if the Autopilot can drive it: a torch optimizer with an ``lr`` in every
+    parameter group, updating every trainable parameter of ``model`` (when given).
+
+    Raises:
+        LRKitError: naming what is missing.
+
+    Example:
+        >>> m = torch.nn.Linear(2, 1)
+        >>> try:
+        ...     check_optimizer(torch.optim.SGD([m.weight], lr=0.1), m)
+        ... except LRKitError as e:
+        ...     print(e)  # doctest: +NORMALIZE_WHITESPACE
+        `model` of Autopilot has 1 trainable parameter the optimizer does not update (first: 'bias',
+        shape (1,)); give the optimizer every trainable parameter, or set requires_grad=False on those
+        to keep fixed.
+    """
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        kind = type(optimizer).__name__
+        raise LRKitError(f"`optimizer` of {_OWNER} must be a torch optimizer; got {kind}.")
+    for i, group in enumerate(optimizer.param_groups):
+        if "lr" not in group:
+            raise LRKitError(f"`optimizer` of {_OWNER} must have an 'lr' in every parameter group (the rate "
+                             f"it drives); got {type(optimizer).__name__} whose group {i} has none.")
+    if model is not None:
+        if not isinstance(model, torch.nn.Module):
+            raise LRKitError(f"`model` of {_OWNER} must be a torch.nn.Module; got {type(model).__name__}.")
+        updated = {id(p) for g in optimizer.param_groups for p in g["params"]}
+        missing = [(n, p) for n, p in model.named_parameters() if p.requires_grad and id(p) not in updated]
+        if missing:
+            name, p = missing[0]
+            s = "" if len(missing) == 1 else "s"
+            raise LRKitError(f"`model` of {_OWNER} has {len(missing)} trainable parameter{s} the optimizer "
+                             f"does not update (first: {name!r}, shape {tuple(p.shape)}); give the optimizer "
+                             "every trainable parameter, or set requires_grad=False on those to keep fixed.")
+    return optimizer
+
+
+def check_first_loss(value: float, grads_ok: bool) -> None:
+    """The first update's loss and gradients must be finite: no rate can be tried otherwise.
+
+    Raises:
+        LRKitError: for a NaN or infinite loss, or a non-finite gradient.
+
+    Example:
+        >>> check_first_loss(1.0, True)
+        >>> try:
+        ...     check_first_loss(float("nan"), True)
+        ... except LRKitError as e:
+        ...     print(e)  # doctest: +NORMALIZE_WHITESPACE
+        `loss` of Autopilot.step must be finite at the first update, before any rate is tried; got nan
+        (nothing was applied: the model and the optimizer's rates are as they were).
+    """
+    if math.isfinite(value) and grads_ok:
+        return
+    finite_loss = math.isfinite(value)
+    what = f"`loss` of {_OWNER}.step must be finite" if not finite_loss else "the gradients must be finite"
+    got = f"{value}" if not finite_loss else "a NaN or infinite gradient"
+    raise LRKitError(f"{what} at the first update, before any rate is tried; got {got} (nothing was applied: "
+                     "the model and the optimizer's rates are as they were).")

@@ -1,0 +1,168 @@
+"""Autopilot's peak: which rate the main phase runs at, read off the probe's curve.
+
+Three kinds of optimizer read the curve differently (:func:`optimizer_kind`):
+
+* **adaptive** (Adam, RMSprop, AdaGrad, ...: ``lrkit.torch._finder_rule.is_adaptive``): an update
+  moves each weight by about the rate whatever the gradient's scale;
+* **momentum** (SGD with momentum or Nesterov): an update is the rate times a running sum of
+  gradients, about :math:`1/(1-\\beta)` of them;
+* **plain** (SGD without momentum): an update is the rate times this batch's gradient.
+
+For each kind, :class:`~lrkit.torch.AutopilotPolicy` names a suggestion rule (``lrkit.finder.rules``)
+and a factor: the peak is the rule's rate on the probe's curve times the factor. The probe is a
+*ramp*: its rate rises every update, and an optimizer with momentum :math:`\\beta` answers a rate
+change over about :math:`1/(1-\\beta)` updates, so the loss of update :math:`k` is read against the
+rate of update :math:`k - \\ell` with :math:`\\ell = \\lambda/(1-\\beta)` (``response_lag``
+:math:`\\lambda`). On a curve too noisy for the kind's rule the ``fallback_rules`` answer; a
+divergence at rate :math:`r` clips the peak into :math:`[r/c_b, r/c_a]` (``clip_below``,
+``clip_above``), except for an adaptive optimizer's own rule on a strong valley, only capped at
+:math:`r/c_a` (:func:`probe_peak`). The factor applies after the clip, and the peak never exceeds
+:math:`r/c_a`. The values and how they were chosen (leave-one-family-out on ``lrkit.zoo``):
+``docs/evidence.md#autopilot-the-peak``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+import torch
+
+from lrkit.finder import VALLEY_RULES, suggest, valley_geometry
+from lrkit.torch._autopilot_policy import AutopilotPolicy
+from lrkit.torch._finder_rule import is_adaptive, resolve_rule
+
+__all__ = ["PeakRule", "momentum_of", "optimizer_kind", "peak_rule", "probe_peak"]
+
+
+def momentum_of(optimizer: torch.optim.Optimizer) -> float:
+    """The optimizer's momentum :math:`\\beta` (first group): SGD's and RMSprop's ``momentum``, the
+    Adam family's ``betas[0]``, 0 for none.
+
+    Example:
+        >>> p = [torch.nn.Parameter(torch.zeros(1))]
+        >>> momentum_of(torch.optim.SGD(p, lr=0.1, momentum=0.9)), momentum_of(torch.optim.Adagrad(p))
+        (0.9, 0.0)
+    """
+    group = optimizer.param_groups[0]
+    if "betas" in group:
+        return float(group["betas"][0])
+    return float(group.get("momentum", 0.0) or 0.0)
+
+
+def optimizer_kind(optimizer: torch.optim.Optimizer) -> str:
+    """``"adaptive"``, ``"momentum"`` or ``"plain"`` (see the module docstring).
+
+    Example:
+        >>> p = [torch.nn.Parameter(torch.zeros(1))]
+        >>> [optimizer_kind(o) for o in (torch.optim.Adam(p), torch.optim.SGD(p, lr=0.1, momentum=0.9),
+        ...                              torch.optim.SGD(p, lr=0.1))]
+        ['adaptive', 'momentum', 'plain']
+    """
+    if is_adaptive(optimizer):
+        return "adaptive"
+    return "momentum" if momentum_of(optimizer) > 0 else "plain"
+
+
+class PeakRule(NamedTuple):
+    """How the peak is read: a suggestion rule, the factor it is multiplied by, and the lag (updates)."""
+
+    rule: str
+    factor: float
+    lag: int
+
+
+def peak_rule(optimizer: torch.optim.Optimizer, rule: str = "auto",
+              policy: AutopilotPolicy = AutopilotPolicy()) -> PeakRule:
+    """The :class:`PeakRule` for ``optimizer``: its kind's policy fields for ``rule="auto"``, else
+    ``rule`` as given (factor 1, no lag).
+
+    Example:
+        >>> p = [torch.nn.Parameter(torch.zeros(1))]
+        >>> peak_rule(torch.optim.SGD(p, lr=0.1), "valley")
+        PeakRule(rule='valley', factor=1.0, lag=0)
+    """
+    if rule != "auto":
+        return PeakRule(resolve_rule(rule, optimizer, policy.finder), 1.0, 0)
+    kind = optimizer_kind(optimizer)
+    name, factor = {"adaptive": (policy.adaptive_peak, policy.adaptive_factor),
+                    "momentum": (policy.momentum_peak, policy.momentum_factor),
+                    "plain": (policy.plain_peak, policy.plain_factor)}[kind]
+    lag = round(policy.response_lag / (1.0 - min(momentum_of(optimizer), 0.999)))
+    return PeakRule(name, factor, lag)
+
+
+def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min: float,
+               diverged_at: float | None, rule: str = "default", adaptive: bool = False,
+               policy: AutopilotPolicy = AutopilotPolicy(), factor: float = 1.0,
+               lag: int = 0) -> tuple[float, str]:
+    """The peak rate for the run after a probe, and how it was chosen.
+
+    ``rule`` first (``lrkit.finder.suggest``), on the losses read ``lag`` updates after their
+    rates; on a curve too noisy for it the ``policy.fallback_rules`` (the smoothed ``valley``,
+    then ``minimum/10``); last resort the sweep's middle rate (``lr_min`` for an empty probe).
+    If the probe diverged at rate ``r``, the peak is clipped to :math:`[r/30,\\ r/3]`
+    (``policy.clip_below``, ``clip_above``), the classical band a decade below the blow-up,
+    except that for an ``adaptive`` optimizer a suggestion of ``rule`` itself (one of
+    ``lrkit.finder.VALLEY_RULES``) on a strong signal (a valley at least
+    ``policy.finder.weak_sigmas`` noise SDs deep) is only capped at :math:`r/3`. Then the peak is
+    multiplied by ``factor``, and capped at :math:`r/3` again.
+
+    Why the exception: for SGD the blow-up is the curvature's edge (:math:`\\eta L = 2`), so the
+    useful rates sit a decade below it. An adaptive update moves every weight by about the rate
+    whatever the curvature, and its blow-up can come far above the rates where the loss stopped
+    improving (``docs/evidence.md#autopilot-the-peak``). The lower bound is there to overrule a
+    noisy curve, so it stays for weak signals, fallback rules, other rules and SGD.
+
+    Args:
+        probe_lrs: the rate of each applied probe update.
+        probe_losses: the loss of each applied probe update.
+        lr_min: the sweep's lowest rate (the answer when no update was applied).
+        diverged_at: the rate at which the probe stopped on divergence, or ``None``.
+        rule: the first rule tried, a name in ``lrkit.finder.rules``.
+        adaptive: whether the optimizer is adaptive (``lrkit.torch._finder_rule.is_adaptive``).
+        policy: the tuned numbers (:class:`~lrkit.torch.AutopilotPolicy`).
+        factor: the rule's rate is multiplied by this (:func:`peak_rule`).
+        lag: updates between a rate and the loss read as its answer (:func:`peak_rule`).
+
+    Returns:
+        ``(peak, how)``: the rate and a one-line account for the events log.
+
+    Example:
+        >>> probe_peak([], [], 1e-5, None)
+        (1e-05, 'probe failed at once')
+    """
+    p = policy
+    lrs, losses = np.array(probe_lrs, dtype=float), np.array(probe_losses, dtype=float)
+    if 0 < lag < lrs.size:  # the loss of update k answers the rate of update k - lag
+        lrs, losses = lrs[:lrs.size - lag], losses[lag:]
+    peak, how, chosen_by = None, "probe failed at once", None
+    for name in dict.fromkeys((rule, *p.fallback_rules)):
+        s = suggest(lrs, losses, name, policy=p.finder) if lrs.size else None
+        if s is not None and s.lr is not None:
+            peak, how, chosen_by = float(s.lr), f"{name}: {s.reason}", name
+            break
+    if peak is None:
+        peak = float(lrs[len(lrs) // 2]) if lrs.size else lr_min
+    high = diverged_at / p.clip_above if diverged_at is not None else np.inf
+    if diverged_at is not None:
+        # The probe found where training breaks (rate r): the peak goes within [r/30, r/3], the
+        # classical "a decade below the blow-up" band, whatever a noisy curve made the rule say
+        # (an adaptive optimizer's strong suggestion keeps its place below it: see the docstring).
+        r = diverged_at
+        # The signal is the valley's depth: it measures the valley rules (default, falling) only.
+        own = adaptive and chosen_by == rule and rule in VALLEY_RULES
+        valley = valley_geometry(lrs, losses, policy=p.finder) if own else None
+        strong = valley is not None and not isinstance(valley, str) and valley.signal >= p.finder.weak_sigmas
+        low = 0.0 if strong else r / p.clip_below
+        clipped = min(max(peak, low), high)
+        if clipped != peak:
+            how += f"; clipped to [{low:.3g}, {high:.3g}] below the divergence at {r:.3g}"
+        peak = clipped
+    if factor != 1.0:
+        peak = min(peak * factor, high)
+        how += f"; times {factor:g}" + (f" (capped at {high:.3g})" if peak == high else "")
+    if lag:
+        how += f"; losses read {lag} updates after their rates"
+    return float(peak), how

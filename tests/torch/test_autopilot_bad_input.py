@@ -1,0 +1,100 @@
+"""Bad input to the Autopilot (issue 15): each is one LRKitError line, and the model is left as it was."""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from lrkit import LRKitError  # noqa: E402
+from lrkit.torch import Autopilot  # noqa: E402
+from lrkit.torch._autopilot_checks import MIN_BUDGET  # noqa: E402
+
+
+def _model() -> torch.nn.Module:
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
+
+
+def _same(model: torch.nn.Module, before: list[torch.Tensor]) -> bool:
+    return all(torch.equal(p, b) for p, b in zip(model.parameters(), before))
+
+
+class NoRate(torch.optim.Optimizer):
+    """An optimizer whose groups have no ``lr`` (it steps by a fixed fraction of the gradient)."""
+
+    def __init__(self, params):
+        super().__init__(params, {"fraction": 0.1})
+
+    def step(self, closure=None):
+        for g in self.param_groups:
+            for p in g["params"]:
+                if p.grad is not None:
+                    p.data.add_(p.grad, alpha=-g["fraction"])
+
+
+@pytest.mark.parametrize("budget", [1, 5, MIN_BUDGET - 1])
+def test_a_budget_below_what_a_probe_needs(budget):
+    model = _model()
+    with pytest.raises(LRKitError, match=rf"^`budget` of Autopilot must be an integer >= {MIN_BUDGET} .*got "
+                                         rf"{budget}\.$"):
+        Autopilot(torch.optim.SGD(model.parameters(), lr=0.1), budget=budget, model=model)
+
+
+def test_the_smallest_budget_runs():
+    model = _model()
+    ap = Autopilot(torch.optim.SGD(model.parameters(), lr=0.1), budget=MIN_BUDGET, model=model)
+    assert ap.probe_steps >= 8
+
+
+def test_an_optimizer_without_lr():
+    model = _model()
+    opt = NoRate(model.parameters())
+    with pytest.raises(LRKitError, match=r"^`optimizer` of Autopilot must have an 'lr' in every parameter "
+                                         r"group .*NoRate whose group 0 has none\.$"):
+        Autopilot(opt, budget=100, model=model)
+    assert "lr" not in opt.param_groups[0]
+
+
+def test_model_parameters_the_optimizer_does_not_update():
+    model = _model()
+    opt = torch.optim.Adam(model[0].parameters(), lr=1e-3)  # the last layer is left out
+    with pytest.raises(LRKitError, match=r"^`model` of Autopilot has 2 trainable parameters the optimizer "
+                                         r"does not update \(first: '2.weight', shape \(1, 8\)\)"):
+        Autopilot(opt, budget=100, model=model)
+    assert opt.param_groups[0]["lr"] == 1e-3
+    for p in model[2].parameters():  # frozen on purpose: fine
+        p.requires_grad_(False)
+    Autopilot(opt, budget=100, model=model)
+
+
+@pytest.mark.parametrize("probe", ["ramp", "rollback"])
+@pytest.mark.parametrize("fault", ["loss", "gradient"])
+def test_a_non_finite_loss_at_the_first_update(probe, fault):
+    model = _model()
+    before = [p.detach().clone() for p in model.parameters()]
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    ap = Autopilot(opt, budget=100, model=model, probe=probe)
+    loss = model(torch.randn(16, 4)).pow(2).mean()
+    loss.backward()
+    if fault == "loss":
+        loss = loss * float("nan")
+    else:
+        next(model.parameters()).grad[0, 0] = float("inf")
+    msg = (r"at the first update, before any rate is tried; got .* \(nothing was applied: the model and the "
+           r"optimizer's rates are as they were\)\.$")
+    with pytest.raises(LRKitError, match=msg):
+        ap.step(loss)
+    assert _same(model, before) and opt.param_groups[0]["lr"] == 0.1 and opt.state_dict()["state"] == {}
+
+
+def test_a_non_finite_loss_later_in_the_probe_is_a_divergence_not_an_error():
+    model = _model()
+    ap = Autopilot(torch.optim.SGD(model.parameters(), lr=0.1), budget=100, model=model)
+    x = torch.randn(16, 4)
+    for k in range(3):
+        ap.optimizer.zero_grad()
+        loss = model(x).pow(2).mean()
+        loss.backward()
+        ap.step(loss * float("nan") if k == 2 else loss)
+    assert ap.phase == "main" and ap.events[0]["probe"] == 3

@@ -1,0 +1,83 @@
+"""The Autopilot's peak: the kind's rule and factor, the ramp's lag, and the main phase's shape."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from lrkit.finder import sweep_schedule  # noqa: E402
+from lrkit.torch import Autopilot, AutopilotPolicy  # noqa: E402
+from lrkit.torch._autopilot_peak import PeakRule, momentum_of, optimizer_kind, peak_rule, probe_peak  # noqa: E402
+from lrkit.torch._autopilot_probe import Probe, main_schedule  # noqa: E402
+
+from ._autopilot_run import run  # noqa: E402
+
+P = [torch.nn.Parameter(torch.zeros(2))]
+
+
+@pytest.mark.parametrize("make, kind, beta", [
+    (lambda: torch.optim.Adam(P, betas=(0.8, 0.99)), "adaptive", 0.8),
+    (lambda: torch.optim.RMSprop(P), "adaptive", 0.0),
+    (lambda: torch.optim.NAdam(P), "adaptive", 0.9),
+    (lambda: torch.optim.SGD(P, lr=0.1, momentum=0.95, nesterov=True), "momentum", 0.95),
+    (lambda: torch.optim.SGD(P, lr=0.1), "plain", 0.0),
+])
+def test_the_kind_and_momentum_of_an_optimizer(make, kind, beta):
+    opt = make()
+    assert optimizer_kind(opt) == kind and momentum_of(opt) == pytest.approx(beta)
+
+
+def test_peak_rule_reads_the_kinds_fields_and_the_lag_in_momentum_time():
+    policy = AutopilotPolicy(momentum_peak="minimum/10", momentum_factor=0.5, plain_peak="valley", plain_factor=2.0,
+                             adaptive_peak="default", adaptive_factor=3.0, response_lag=1.0)
+    assert peak_rule(torch.optim.SGD(P, lr=0.1, momentum=0.9), "auto", policy) == PeakRule("minimum/10", 0.5, 10)
+    assert peak_rule(torch.optim.SGD(P, lr=0.1), "auto", policy) == PeakRule("valley", 2.0, 1)
+    assert peak_rule(torch.optim.Adam(P), "auto", policy) == PeakRule("default", 3.0, 10)
+    assert peak_rule(torch.optim.Adam(P), "steepest", policy) == PeakRule("steepest", 1.0, 0)  # as asked
+
+
+def _valley(n=60):
+    lrs = sweep_schedule(1e-4, 1.0, n)(np.arange(n))
+    x = np.log10(lrs)
+    return lrs, 1.0 + 0.5 * np.tanh(-(x + 2.5) * 3) + np.exp(3 * (x + 0.3))
+
+
+def test_a_lag_reads_each_loss_against_an_earlier_rate():
+    lrs, losses = _valley()
+    q = lrs[1] / lrs[0]  # the sweep's growth per update
+    shifted = probe_peak(lrs[3:], losses[3:], 1e-4, None, "default")[0]
+    lagged, how = probe_peak(lrs, losses, 1e-4, None, "default", lag=3)
+    assert lagged == pytest.approx(shifted / q ** 3) and "read 3 updates after" in how
+
+
+def test_a_factor_scales_the_peak_and_never_lifts_it_past_a_third_of_a_divergence():
+    lrs, losses = _valley()
+    base = probe_peak(lrs, losses, 1e-4, None, "default")[0]
+    assert probe_peak(lrs, losses, 1e-4, None, "default", factor=0.5)[0] == pytest.approx(base / 2)
+    capped, how = probe_peak(lrs, losses, 1e-4, 2 * base, "default", factor=10.0)
+    assert capped == pytest.approx(2 * base / 3) and "capped" in how
+
+
+@pytest.mark.parametrize("shape, first, last", [("wsd", 1.0, 0.29), ("cosine", 1.0, 0.02), ("linear", 1.0, 0.1)])
+def test_the_main_phase_shape_after_a_ramp(shape, first, last):
+    sched = main_schedule(1.0, 10, 0, True, AutopilotPolicy(main_shape=shape))
+    values = [float(v) for v in sched(range(10))]
+    assert values[0] == first and values[-1] == pytest.approx(last, abs=0.01)
+    assert all(a >= b for a, b in zip(values, values[1:]))
+
+
+def test_the_probe_state_keeps_its_factor_and_lag():
+    probe = Probe(1e-4, 1.0, 20, True, "default", False, AutopilotPolicy(), None, 0.5, 4)
+    again = Probe.from_state(probe.state_dict())
+    assert (again.factor, again.lag) == (0.5, 4)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_a_run_under_another_policy_uses_its_rule_factor_and_shape(optimizer):
+    policy = AutopilotPolicy(main_shape="cosine", plain_factor=0.5, adaptive_factor=0.5)
+    ap, _, final, steps = run(200, optimizer=optimizer, policy=policy)
+    base, _, _, _ = run(200, optimizer=optimizer)
+    assert ap.peak == pytest.approx(base.peak / 2) and "times 0.5" in ap.events[0]["how"]
+    assert ap.schedule()(ap.main_steps - 1) < 0.01 * ap.peak and steps == ap.total_steps and final < 0.1
