@@ -46,10 +46,10 @@ def test_peak_is_below_the_stability_limit_and_training_converges(probe):
     sched = ap.schedule()
     if probe == "rollback":  # warmup (5%) then cosine to zero, peaking at the probe's rate
         assert sched(15) == pytest.approx(ap.peak) and sched(299) < 1e-3 * ap.peak and sched(0) == 0.0
-        assert steps == ap.total_steps == ap.probe_steps + 300
+        assert steps == ap.total_steps == 300 and ap.main_steps == 300 - ap.probe_steps
     else:  # the ramp was the warmup: the peak at once, held, cooled down at the end
         assert sched(0) == ap.peak and sched(ap.main_steps - 1) < 0.35 * ap.peak
-        assert steps == ap.total_steps == 300 + ap.refund and ap.refund <= 30
+        assert steps == ap.total_steps == 300 and ap.main_steps == 300 - ap.probe_steps
     assert final < 0.05  # noise variance is 0.01; the start is ~ |w|^2 * 3
 
 
@@ -155,7 +155,7 @@ def test_repeated_faults_cut_the_rate():
 @pytest.mark.parametrize("probe, budget, resume_at, adam",
                          [("rollback", 200, 120, False), ("ramp", 90, 40, False), ("ramp", 90, 40, True)])
 def test_state_dict_round_trip_continues_bit_identically(probe, budget, resume_at, adam):
-    """Resumed in the main phase after either kind of probe (a ramp's refund is part of the state);
+    """Resumed in the main phase after either kind of probe (the run's length is part of the state);
     with Adam, from the moments rebuilt after the ramp's restart_statistics."""
     x, y = regression()
 

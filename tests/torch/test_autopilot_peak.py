@@ -80,4 +80,5 @@ def test_a_run_under_another_policy_uses_its_rule_factor_and_shape(optimizer):
     ap, _, final, steps = run(200, optimizer=optimizer, policy=policy)
     base, _, _, _ = run(200, optimizer=optimizer)
     assert ap.peak == pytest.approx(base.peak / 2) and "times 0.5" in ap.events[0]["how"]
-    assert ap.schedule()(ap.main_steps - 1) < 0.01 * ap.peak and steps == ap.total_steps and final < 0.1
+    assert ap.schedule()(ap.main_steps - 1) < 0.01 * ap.peak and steps == ap.total_steps == 200
+    assert final < 0.5  # trained from an MSE of ~40 (Adam at half its peak: 0.23 after 200 updates)

@@ -33,7 +33,7 @@ class TrainResult:
         stopped: why the run ended: ``"budget"``, ``"callback"`` or ``"diverged"``.
         task, optimizer, lr, schedule, seed, budget: what was run (schedule as a spec).
         autopilot: for a run of :func:`~lrkit.tasks.train_autopilot`, the Autopilot's account:
-            ``mode``, ``peak``, ``probe_steps``, ``refund``, ``total_steps`` and its ``events``;
+            ``mode``, ``peak``, ``probe_steps``, ``total_steps`` and its ``events``;
             ``None`` for a run at a given rate.
 
     Example:

@@ -15,15 +15,14 @@ Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would 
      over the kind's band (``1e-4 .. 1`` for adaptive optimizers, ``1e-5 .. 10`` otherwise),
      inside the budget; the run goes on from the state just after the last update at a rate
      <= the peak (or up to ``ceil(P/20) - 1`` updates before it: at most 20 states are held).
-     The updates undone above the peak were pure search: up to :math:`B/10` of them are added
-     back to the main phase (``refund``), so the run costs at most 1.1 runs. The main phase
+     The updates undone above the peak were pure search, paid from the budget. The main phase
      starts with fresh optimizer statistics (moments, momentum buffers): the ramp's weights are
      kept, but its low-rate updates would otherwise leave the large gradients of an untrained
      model in Adam's second moment, which remembers ~1000 updates and shrinks every later step.
    * ``"rollback"`` (no budget, or asked for): :math:`P = \\max(10, \\min(100, B/10))` updates
      over ``1e-5 .. 10`` (``.. 1`` for the Adam family), then the model and optimizer are restored
-     bit for bit to their state before the probe: only its compute is spent (10% of a budget of
-     100 or more; a range test needs its 10 points whatever the budget).
+     bit for bit to their state before the probe: only its compute is spent, paid from the
+     budget (10% of a budget of 100 or more; a range test needs its 10 points whatever the budget).
 2. **warmup** (``warmup`` updates; default 5% of the budget after a rolled-back probe, none
    after a ramp, which was one): linear from 0 to the peak.
 3. **main**: after a ramp, the peak held, then a 1-sqrt cool-down over the last 20% (``wsd``);
@@ -36,7 +35,9 @@ Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would 
 **Faults** (``lrkit.torch._autopilot_guard``): a spiking batch's update is skipped; a NaN/inf
 loss or gradient, or two spikes in a row, restore the last good in-memory snapshot bit for bit
 (and cut the rate when faults repeat). Every fault is logged in ``events``; the clock keeps
-running, so the budget is never exceeded.
+running. **The budget is never exceeded**: every update of the probe (kept, undone or rolled
+back), of the main phase and every skipped one is paid from it, so ``while not ap.done`` makes
+exactly ``budget`` updates.
 
 Every number above is a field of :class:`~lrkit.torch.AutopilotPolicy` (the defaults quoted),
 passed as ``Autopilot(policy=...)``; its reasons and evidence: ``docs/evidence.md``.
@@ -65,7 +66,7 @@ __all__ = ["Autopilot"]
 _OWNER = "Autopilot"
 
 #: The plain-number attributes that :meth:`Autopilot.state_dict` saves as they are.
-_PLAIN = ("budget", "probe_steps", "refund", "phase", "t", "warmup", "peak", "scale", "decays")
+_PLAIN = ("budget", "probe_steps", "phase", "t", "warmup", "peak", "scale", "decays")
 
 
 class Autopilot:
@@ -74,8 +75,8 @@ class Autopilot:
     Args:
         optimizer: any ``torch.optim.Optimizer``; its ``lr`` values are overwritten
             (per-group ratios are kept: group ``g`` gets ``rate * lr_g / lr_0``).
-        budget: training updates (``None``: unknown, plateau reaction). A rolled-back probe
-            comes on top of it; a ramp is part of it (with its ``refund`` on top).
+        budget: training updates (``None``: unknown, plateau reaction). Every update of the
+            run is paid from it, the probe's included: the run makes exactly this many.
         model: the module, to include its buffers (e.g. BatchNorm statistics) in snapshots.
         probe: ``"auto"``, ``"rollback"`` or ``"ramp"`` (see the module docstring). A ramp
             holds up to 20 CPU copies of the parameters, buffers and optimizer state, a
@@ -106,8 +107,8 @@ class Autopilot:
         ...     loss = ((model(x[i]).squeeze(1) - y[i]) ** 2).mean()
         ...     loss.backward()
         ...     _ = ap.step(loss)
-        >>> ap.phase, ap.events[0]["mode"], 300 <= ap.total_steps <= 330, float(loss.detach()) < 1e-3
-        ('done', 'ramp', True, True)
+        >>> ap.phase, ap.events[0]["mode"], ap.total_steps, float(loss.detach()) < 1e-3
+        ('done', 'ramp', 300, True)
     """
 
     def __init__(self, optimizer: torch.optim.Optimizer, *, budget: int | None = None,
@@ -132,7 +133,6 @@ class Autopilot:
                             is_adaptive(optimizer), policy, self.given_peak, how.factor, how.lag)
         self.peak: float | None = None
         self._main: Any = None  # the main-phase schedule, once the probe has ended
-        self.refund = 0
         self.scale = 1.0
         self.decays = 0
         self.t = 0  # main-phase updates (or skipped updates) since the probe ended
@@ -156,18 +156,15 @@ class Autopilot:
 
     @property
     def main_steps(self) -> int | None:
-        """Updates of the main phase (warmup included): the budget less a ramp's, plus its refund."""
+        """Updates of the main phase (warmup included): the budget less the probe's."""
         if self.budget is None:
             return None
-        return self.budget - self.probe_steps + self.refund if self.ramp else self.budget
+        return self.budget - self.probe_steps
 
     @property
     def total_steps(self) -> int | None:
-        """Every update of the run (``None`` without a budget): the budget plus a ramp's refund or a
-        rolled-back probe's updates (exact once the probe has ended)."""
-        if self.budget is None:
-            return None
-        return self.budget + (self.refund if self.ramp else self.probe_steps)
+        """Every update of the run (``None`` without a budget): the budget, the probe's included."""
+        return self.budget
 
     @property
     def done(self) -> bool:
@@ -243,11 +240,8 @@ class Autopilot:
         return ok
 
     def _end_probe(self) -> None:
-        self.peak, how, state, undone = self._probe.finish()
+        self.peak, how, state, _ = self._probe.finish()
         self.probe_steps = self._probe.k  # the probe may stop early (divergence): count what it spent
-        # The updates a ramp undoes were pure search: like a rolled-back probe, they are paid from
-        # the compute allowance (up to refund_fraction of the budget) rather than from the budget itself.
-        self.refund = min(undone, int(self.budget * self.policy.refund_fraction)) if self.ramp else 0
         if not self.ramp:
             restore_snapshot(self.optimizer, self.model, self._pre_probe)  # the probe leaves no trace
         else:

@@ -61,7 +61,7 @@ class AutopilotPolicy(Policy):
     max_ramp_fraction: float = tuned(
         0.5, "... and never more than this fraction of it", _PROBE, fraction)
     rollback_fraction: float = tuned(
-        0.1, "a rolled-back probe takes this fraction of the budget, on top of it", _PROBE, fraction)
+        0.1, "a rolled-back probe takes this fraction of the budget (paid from it)", _PROBE, fraction)
     min_rollback: int = tuned(
         10, "a rolled-back probe takes at least this many updates: the points a range test reads",
         _PROBE, at_least(10, whole=True))
@@ -77,9 +77,6 @@ class AutopilotPolicy(Policy):
     max_states: int = tuned(
         20, "a ramp keeps at most this many CPU snapshots (one every ceil(P / 20) updates) to go back to "
         "the last update below the peak", _PROBE, integer)
-    refund_fraction: float = tuned(
-        0.1, "a ramp's updates above the peak, undone, are refunded up to this fraction of the budget "
-        "(the run costs at most 1.1 B)", _PROBE, fraction)
     finder: FinderPolicy = tuned(
         FinderPolicy(), "the probe is a range test: the finder's stop rule, smoother and rules read it",
         _PROBE, nested(FinderPolicy))

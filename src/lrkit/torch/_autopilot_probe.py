@@ -3,7 +3,7 @@
 The probe raises the rate geometrically, :math:`\\eta_k = \\eta_{lo} (\\eta_{hi}/\\eta_{lo})^{k/(P-1)}`
 (``lrkit.finder.sweep_schedule``), one real update per rate, and stops early on divergence
 (``lrkit.finder.DivergenceMonitor``) or a non-finite loss or gradient. Its cost must scale with
-the budget :math:`B` and stay inside the allowance (the target is at most 1.15 runs of compute).
+the budget :math:`B` and is paid from it.
 The numbers are fields of :class:`~lrkit.torch.AutopilotPolicy` (``p``; defaults in brackets):
 
 * **ramp** (any known budget, the default): the probe *is* the warmup.
@@ -12,13 +12,13 @@ The numbers are fields of :class:`~lrkit.torch.AutopilotPolicy` (``p``; defaults
   counted in the budget. The state before every ``ceil(P / p.max_states)``-th update is kept; at
   the end the run goes back to the latest of those at or before the state just after the last
   update whose rate was at most the chosen peak, so the ramp below the peak keeps training. The
-  updates undone were pure search: up to ``p.refund_fraction`` of the budget [10%] of them are
-  refunded to the main phase from the compute allowance (the run costs at most :math:`1.1 B`
-  updates), any more are lost from the budget.
+  updates undone were pure search, paid from the budget like every other update.
 * **rollback** (no budget, or asked for): :math:`P = \\max(10, \\min(100, \\lfloor B/10 \\rfloor))`
   updates over the full range; afterwards the model and optimizer are restored to their state
-  before the probe, so its wild updates leave no trace. It costs :math:`P` extra updates,
-  :math:`\\le 0.1 B` from a budget of 100 on (a range test needs its 10 points below that).
+  before the probe, so its wild updates leave no trace. Its :math:`P` updates are paid from the
+  budget, :math:`\\le 0.1 B` from a budget of 100 on (a range test needs its 10 points below that).
+
+Either way the run makes exactly :math:`B` updates: the budget is never exceeded.
 
 The peak is read off the probe's curve by the optimizer kind's rule (``lrkit.torch._autopilot_peak``).
 How the probe's numbers were measured: ``docs/evidence.md#autopilot-the-probe``.
@@ -110,7 +110,7 @@ def probe_settings(optimizer: torch.optim.Optimizer, budget: int | None, probe: 
     mode, default = probe_plan(budget, probe, p)
     ramp = mode == "ramp"
     steps = check_int("probe_steps", default if steps is None else steps, "Autopilot",
-                      low=2 if ramp else p.min_rollback, high=budget - 1 if ramp else None)
+                      low=2 if ramp else p.min_rollback, high=None if budget is None else budget - 1)
     lo, hi = probe_range(optimizer, mode, p)
     lo = check_positive("lr_min", lo if lr_min is None else lr_min, "Autopilot")
     hi = check_positive("lr_max", hi if lr_max is None else lr_max, "Autopilot")
