@@ -5,6 +5,12 @@ Which rate ``train`` uses is lrkit's one rule (:func:`lrkit.tasks.resolve_schedu
 (the spec's own rate); else the task's default rate (``lrkit tasks list``). When both are given
 and disagree, the library's RateConflictWarning is printed as a note on stderr. ``--history
 FILE.csv`` writes the run's ``step,loss,lr`` rows, the file ``lrkit diagnose`` reads.
+
+``--autopilot`` trains with no rate given (:func:`lrkit.tasks.train_autopilot`: the Autopilot told
+the budget chooses the peak inside the run), so ``--lr`` and ``--schedule`` do not apply; the JSON
+is the same :class:`~lrkit.tasks.TrainResult`, with the Autopilot's account in ``autopilot``.
+``--script FILE.py:FUNC`` trains the user's task function instead of ``--task`` (its budget: one
+pass over its ``train_loader`` unless ``--steps`` or ``--epochs`` says otherwise).
 """
 
 from __future__ import annotations
@@ -23,7 +29,8 @@ from lrkit.cli._app import Command, Group, app
 from lrkit.cli._common import (
     ZOO_PREFIX, call, check_out_file, fail, print_json, resolve_task, stderr,
 )
-from lrkit.cli._options import JsonFlag, OptimizerOption, SeedOption, TaskOption, task_name
+from lrkit.cli._options import JsonFlag, OptimizerOption, ScriptOption, SeedOption, TaskOption, task_name
+from lrkit.cli._script import build_parts, load_script, script_errors
 from lrkit.errors import RateConflictWarning, check_count, check_positive
 
 tasks_app = typer.Typer(cls=Group, help="The built-in training tasks.", no_args_is_help=True)
@@ -66,7 +73,7 @@ def _check_rate(lr: float | None, schedule: str | None, task: Any) -> tuple[floa
     once the run has started without an error (a note before an ``error:`` line would be a second line)."""
     if lr is not None:
         return call(check_positive, "--lr", lr, "lrkit train"), []
-    if schedule is None:
+    if schedule is None and task is not None:
         return None, [f"no --lr or --schedule; training at {task.info.name}'s default rate "
                       f"{task.info.default_lr:g}."]
     return None, []
@@ -75,6 +82,10 @@ def _check_rate(lr: float | None, schedule: str | None, task: Any) -> tuple[floa
 @app.command("train", cls=Command)
 def train_command(
     task: TaskOption = None,
+    script: ScriptOption = None,
+    autopilot: Annotated[bool, typer.Option("--autopilot", help=(
+        "Train with no rate given: the Autopilot, told the budget, chooses the peak inside the run "
+        "(not with --lr or --schedule)."))] = False,
     lr: Annotated[float | None, typer.Option("--lr", metavar="RATE", help=(
         "Learning rate (the peak when a schedule is given). Default: the schedule's own peak, "
         "else the task's default rate."))] = None,
@@ -92,27 +103,42 @@ def train_command(
     history: Annotated[Path | None, typer.Option("--history", metavar="FILE.csv", help=(
         "Also write the run's step,loss,lr history there (what `lrkit diagnose` reads)."))] = None,
 ) -> None:
-    """Train a built-in task at a rate (or schedule) and print its final metrics."""
+    """Train a built-in task or your script at a rate (or schedule, or --autopilot); print its final metrics."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from lrkit.tasks import train
+    from lrkit.tasks import train, train_autopilot
     from lrkit.tasks._train import HISTORY_BYTES_PER_STEP  # checked here too, so the message names the flag
 
-    task = task_name(task)
-    the_task = call(resolve_task, task)
+    if autopilot and (lr is not None or schedule is not None):
+        raise fail(f"`{'--lr' if lr is not None else '--schedule'}` of lrkit train does not apply with "
+                   "--autopilot (it chooses the rate); give one or the other.")
     if epochs is not None and steps is not None:
         raise fail("`--epochs` and `--steps` of lrkit train are exclusive; give one.")
+    task, the_task, per_epoch = _train_target(task, script, optimizer, seed)
     budget = None
     if steps is not None:
         budget = call(check_count, "--steps", steps, "lrkit train", bytes_each=HISTORY_BYTES_PER_STEP)
     elif epochs is not None:
         call(check_positive, "--epochs", epochs, "lrkit train")
-        budget = call(check_count, "--epochs", max(1, math.ceil(epochs * the_task.info.steps_per_epoch)),
+        if per_epoch is None:
+            raise fail(f"`--epochs` of lrkit train needs a train_loader with a length; `--script` {script!r} "
+                       "returns one without: give --steps.")
+        budget = call(check_count, "--epochs", max(1, math.ceil(epochs * per_epoch)),
                       "lrkit train (in steps)", bytes_each=HISTORY_BYTES_PER_STEP)
-    n = budget or the_task.info.budget
+    if budget is None and script is not None and per_epoch is None:
+        raise fail(f"`--steps` of lrkit train is needed: `--script` {script!r} returns a train_loader with no "
+                   "length (one pass is the default budget).")
+    n = budget or (the_task.info.budget if script is None else per_epoch)
+    if autopilot:
+        from lrkit.torch._autopilot_checks import MIN_BUDGET
+
+        if n < MIN_BUDGET:
+            raise fail(f"`--steps` of lrkit train --autopilot must be >= {MIN_BUDGET} (the probe reads a rate "
+                       f"from at least {MIN_BUDGET // 2} updates, at most half the budget); got {n}.")
     if history is not None:
         check_out_file(history, (".csv",), "--history")
-    rate, notes = _check_rate(lr, schedule, the_task)
+    own = None if script is not None else the_task  # a script's rate is its optimizer's
+    rate, notes = (None, []) if autopilot else _check_rate(lr, schedule, own)
 
     with Progress(
         TextColumn(f"[bold]{escape(task)}[/]"), BarColumn(), MofNCompleteColumn(),
@@ -130,10 +156,13 @@ def train_command(
 
         with warnings.catch_warnings(record=True) as caught:  # the rate rule's notes, as one line each
             warnings.simplefilter("always", RateConflictWarning)
-            result = call(
-                train, the_task, lr=rate, schedule=schedule, optimizer=optimizer, budget=budget, seed=seed,
-                callbacks=[advance], eval_every=eval_every,
-            )
+            with script_errors(script):
+                if autopilot:
+                    result = call(train_autopilot, the_task, budget=budget, optimizer=optimizer, seed=seed,
+                                  callbacks=[advance], eval_every=eval_every)
+                else:
+                    result = call(train, the_task, lr=rate, schedule=schedule, optimizer=optimizer,
+                                  budget=budget, seed=seed, callbacks=[advance], eval_every=eval_every)
     for note in [*notes, *(str(w.message) for w in caught)]:
         stderr.print(escape(f"note: {note}"), soft_wrap=True)
     if history is not None:
@@ -150,3 +179,20 @@ def train_command(
     table.add_row("steps", str(result.steps))
     table.add_row("wall time (s)", f"{result.wall_time:.2f}")
     Console().print(table)
+
+
+def _train_target(task: str | None, script: str | None, optimizer: str | None,
+                  seed: int) -> tuple[str, Any, int | None]:
+    """``(name, task, steps per epoch)`` of ``--task`` or ``--script`` (exclusive): a built-in task,
+    or the user's function, called once here so that a broken script is one line before training."""
+    if task is not None and script is not None:
+        raise fail("`--task` and `--script` are exclusive; give one.")
+    if script is None:
+        name = task_name(task)
+        the_task = call(resolve_task, name)
+        return name, the_task, the_task.info.steps_per_epoch
+    if optimizer is not None:
+        raise fail("`--optimizer` applies to built-in tasks only; a --script builds its own optimizer.")
+    func = load_script(script)
+    loader = build_parts(script, func, seed)["train_loader"]
+    return script, func, len(loader) if hasattr(loader, "__len__") else None
