@@ -8,12 +8,18 @@ every other task at its own budget:
   sensitivity benchmark (``benchmarks/dev/ground_truth.py``, cached in
   ``results/lr_sensitivity.json``; best by the mean over these seeds). Its compute is one run;
   finding the rate cost the whole grid (listed separately).
-* **adam-1e-3**: Adam at its default rate 1e-3, constant.
+* **adam-cosine**: Adam (AdamW for a decoupled-decay task) at its default rate 1e-3 with cosine
+  annealing over the budget: what a user who tunes nothing writes (``dev.peers_lrfree``).
 * **plateau**: the task's default optimizer and default rate with torch's ``ReduceLROnPlateau``
   (factor 0.1, patience 2) stepped once per epoch on that epoch's mean training loss.
-* **prodigy** (``prodigyopt.Prodigy``, lr=1), **schedule-free** (``schedulefree.AdamWScheduleFree``,
-  its default lr, 5% warmup), **d-adapt** (``dadaptation.DAdaptAdam``, lr=1): the LR-free peers,
-  each skipped (and said so) when its package is not installed.
+* **prodigy**, **d-adapt**, **schedule-free**, **dog**: the LR-free peers, each from its own package
+  and configured as its documentation recommends (``dev.peers_lrfree``, whose docstring quotes every
+  source): Prodigy ``lr=1`` with cosine annealing over the budget ("we suggest setting
+  `T_max=total_steps`"); D-Adaptation's SGD or Adam variant by the task's optimizer, ``lr=1``, with
+  cosine ("Set the LR parameter to 1.0"); Schedule-Free SGD/AdamW at its default rate with 2%
+  warmup and ``train()``/``eval()`` switching ("Using learning rate warmup is recommended"); DoG
+  ``lr=1`` with iterate averaging, the averaged model evaluated ("DoG/L-DoG must be combined with
+  iterate averaging"). Each is skipped (and said so) when its package is not installed.
 * **autopilot**: the task's default optimizer wrapped in ``lrkit.torch.Autopilot(budget=...)``;
   its compute includes the probe's updates.
 
@@ -37,7 +43,7 @@ cosine), to show what the budget-scaled probe trades; lrkit's default run for th
 updates without being told the budget (``budget=None``: a rolled-back probe of 100 updates, then the
 peak held with the plateau reaction), to show what knowing the budget is worth; and the default
 with its probe's choice replaced by the grid-best rate (``GIVEN_PEAK``, also run on the built-in
-tasks), to show what the probe's structure (ramp, refund, cool-down) costs at that rate.
+tasks), to show what the probe's structure (ramp, cool-down) costs at that rate.
 """
 
 from __future__ import annotations
@@ -56,9 +62,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev.autopilot_runs import (  # noqa: E402
     DEV_CACHE, DEV_FAMILIES, DEV_VARIANTS, GIVEN_PEAK, HEADERS, PEERS, RESULTS, TASKS, dev_grid, dev_run,
-    gap_rows, grid_tuned, loop, peer_optimizer, run_budget,
+    gap_rows, grid_tuned, loop, peer_run, run_budget,
 )
 from dev.ground_truth import GRIDS  # noqa: E402
+from dev.peers_lrfree import available_lrfree_peers  # noqa: E402
 from dev.record import markdown_table, print_table, record  # noqa: E402
 
 from lrkit.tasks import get_task, train  # noqa: E402
@@ -100,8 +107,8 @@ def given_peak_sweep(results: dict[str, dict[str, list[dict[str, float]]]],
                      seeds: list[int]) -> tuple[list[list[Any]], list[str]]:
     """Where the Autopilot misses 1%: its structure with each grid rate as the given peak.
 
-    The probe's choice is replaced by every rate of the task's grid in turn (ramp, refund and
-    cool-down unchanged). If no rate of the grid brings the run within 1% of grid-tuned, the miss
+    The probe's choice is replaced by every rate of the task's grid in turn (ramp and cool-down
+    unchanged). If no rate of the grid brings the run within 1% of grid-tuned, the miss
     is the structure's (the updates the in-run search spends), not the rule's, to the grid's
     half-decade resolution. Only tasks whose run costs at most :data:`SWEEP_MAX_COST` seconds are swept.
     """
@@ -159,8 +166,8 @@ def main() -> None:
         print_table(*dev_table(), floatfmt=".3g")
         return
     seeds = list(range(args.seeds))
-    methods = ["grid-tuned", "adam-1e-3", "plateau", *PEERS, "autopilot", GIVEN_PEAK]
-    skipped = [m for m in PEERS if peer_optimizer(m) is None]
+    methods = ["grid-tuned", "adam-cosine", "plateau", *PEERS, "autopilot", GIVEN_PEAK]
+    skipped = [m for m, why in available_lrfree_peers().items() if why is not None and m in PEERS]
     results: dict[str, dict[str, list[dict[str, float]]]] = {}
     notes = []
     for name in args.tasks:
@@ -172,13 +179,11 @@ def main() -> None:
         for seed in seeds:
             if seed in tuned:
                 res["grid-tuned"].append({"metric": tuned[seed], "steps": run_budget(name)})
-            r = train(name, lr=1e-3, optimizer="adam", budget=run_budget(name), seed=seed)
-            res["adam-1e-3"].append({"metric": r.metric, "steps": r.steps})
+            res["adam-cosine"].append(peer_run(name, "adam-cosine", seed))
             res["plateau"].append(loop(name, seed, None, plateau=True))
             for peer in PEERS:
-                make = peer_optimizer(peer)
-                if make is not None:
-                    res[peer].append(loop(name, seed, make))
+                if peer not in skipped:
+                    res[peer].append(peer_run(name, peer, seed))
             res["autopilot"].append(loop(name, seed, None, autopilot=True))
             if math.isfinite(best):  # no cached grid: no grid-best rate to give
                 res[GIVEN_PEAK].append(loop(name, seed, None, autopilot=True, ap_kwargs={"peak": best}))
@@ -224,7 +229,7 @@ def _report(results: dict, methods: list[str], skipped: list[str], notes: list[s
         "needs at least 8 points (`lrkit.finder.MIN_POINTS`).\n\n" + markdown_table(*trunc, floatfmt=".3g")
         + "\n\n**Could any choice of peak meet the target?** Where the Autopilot misses 1% (and a run "
         f"costs at most {SWEEP_MAX_COST:g} s), its probe's choice is replaced by each rate of the task's "
-        "grid in turn; the ramp, refund and cool-down are unchanged (`given_peak_sweep`).\n\n"
+        "grid in turn; the ramp and cool-down are unchanged (`given_peak_sweep`).\n\n"
         + markdown_table(*sweep, floatfmt=".3g")
     )
     if dev is not None:
@@ -233,7 +238,7 @@ def _report(results: dict, methods: list[str], skipped: list[str], notes: list[s
             "docstring and `benchmarks/seq_dev.py`): gap to the best constant rate of a half-decade grid at "
             "the same budget, per family (mean of 2 seeds per workload). "
             f"\"{GIVEN_PEAK}\" is the Autopilot with its probe's choice replaced by that best rate: what "
-            "the ramp, refund and cool-down cost at the best constant rate.\n\n"
+            "the ramp and cool-down cost at the best constant rate.\n\n"
             + markdown_table(*dev, floatfmt=".3g")
         )
     body = (

@@ -9,7 +9,6 @@ table's gaps to grid-tuned. Used by ``no_tuning.py``, ``no_tuning_charlm.py`` an
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 from collections.abc import Callable, Iterator
@@ -26,7 +25,8 @@ from lrkit.torch import Autopilot
 
 TASKS = ("diabetes-linear", "wine-logreg", "digits-mlp", "digits-cnn", "charlm-small", "charlm")
 RESULTS = Path(__file__).resolve().parents[1] / "results"
-PEERS = {"prodigy": "prodigyopt", "schedule-free": "schedulefree", "d-adapt": "dadaptation"}
+#: The LR-free peers, each run as its documentation recommends by ``dev.peers_lrfree`` (quotes there).
+PEERS = ("prodigy", "d-adapt", "schedule-free", "dog")
 
 
 def run_budget(name: str) -> int:
@@ -81,20 +81,13 @@ def loop(name: str, seed: int, make_opt: Callable[[Any], Any] | None, *, autopil
     return {"metric": metric, "steps": steps, "diverged": 0.0}
 
 
-def peer_optimizer(name: str) -> Callable[[Any], Any] | None:
-    if importlib.util.find_spec(PEERS[name]) is None:
-        return None
-    if name == "prodigy":
-        from prodigyopt import Prodigy
+def peer_run(name: str, peer: str, seed: int, budget: int | None = None) -> dict[str, float]:
+    """One run of a ``dev.peers_lrfree`` peer (or its ``adam-cosine`` baseline) on a built-in task, at
+    the grid's budget: the metric (the task's worst when it diverged) and the updates it made."""
+    from dev.peers_lrfree import run_lrfree
 
-        return lambda p: Prodigy(p, lr=1.0)
-    if name == "schedule-free":
-        from schedulefree import AdamWScheduleFree
-
-        return lambda p: AdamWScheduleFree(p, warmup_steps=0)
-    from dadaptation import DAdaptAdam
-
-    return lambda p: DAdaptAdam(p, lr=1.0)
+    r = run_lrfree(name, peer, seed=seed, budget=budget or run_budget(name))
+    return {"metric": r.metric, "steps": r.steps, "diverged": float(r.diverged)}
 
 
 def grid_tuned(name: str, seeds: list[int],
@@ -123,7 +116,7 @@ def grid_tuned(name: str, seeds: list[int],
 DEV_FAMILIES = {"tabular": ("dev.finder_dev", (40, 100, 300, 1500)),
                 "sequence": ("dev.seq_dev", (40, 100, 300))}
 DEV_CACHE = RESULTS / "no_tuning_dev.json"
-#: The Autopilot with its probe's choice replaced by the grid-best constant rate (the ramp, its refund
+#: The Autopilot with its probe's choice replaced by the grid-best constant rate (the ramp
 #: and the cool-down unchanged): what the structure costs at that rate. Not a method a user can run.
 GIVEN_PEAK = "autopilot, grid-best peak"
 DEV_VARIANTS = {"autopilot": lambda b: {},
