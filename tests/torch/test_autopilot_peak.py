@@ -8,7 +8,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from lrkit.finder import sweep_schedule  # noqa: E402
-from lrkit.torch import Autopilot, AutopilotPolicy  # noqa: E402
+from lrkit.torch import Autopilot, AutopilotPolicy, autopilot_peak  # noqa: E402
 from lrkit.torch._autopilot_peak import PeakRule, momentum_of, optimizer_kind, peak_rule, probe_peak  # noqa: E402
 from lrkit.torch._autopilot_probe import Probe, main_schedule  # noqa: E402
 
@@ -82,3 +82,15 @@ def test_a_run_under_another_policy_uses_its_rule_factor_and_shape(optimizer):
     assert ap.peak == pytest.approx(base.peak / 2) and "times 0.5" in ap.events[0]["how"]
     assert ap.schedule()(ap.main_steps - 1) < 0.01 * ap.peak and steps == ap.total_steps == 200
     assert final < 0.5  # trained from an MSE of ~40 (Adam at half its peak: 0.23 after 200 updates)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_autopilot_peak_rereads_a_recorded_probe_as_the_autopilot_did(optimizer):
+    policy = AutopilotPolicy(plain_factor=0.7, momentum_factor=0.7, adaptive_factor=0.7)
+    ap, _, _, _ = run(120, optimizer=optimizer, policy=policy)
+    first = ap.events[0]
+    assert autopilot_peak(ap.probe_lrs, ap.probe_losses, ap.optimizer, policy, first["diverged_at"]) == (
+        ap.peak, first["how"])
+    # Under another policy, the same curve gives that policy's peak (here: its factor, uncapped or capped).
+    other, _ = autopilot_peak(ap.probe_lrs, ap.probe_losses, ap.optimizer, AutopilotPolicy(), first["diverged_at"])
+    assert other >= ap.peak and optimizer_kind(ap.optimizer) == ("adaptive" if optimizer == "adam" else "plain")

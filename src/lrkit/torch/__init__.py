@@ -10,6 +10,7 @@ from lrkit.torch._scheduler import LRScheduler
 from lrkit.torch._state import TrainingSnapshot, preserved, snapshot
 from lrkit.torch._autopilot import Autopilot
 from lrkit.torch._autopilot_policy import AutopilotPolicy
+from lrkit.torch._autopilot_peak import autopilot_peak, optimizer_kind
 from lrkit.torch._watchdog import NonFiniteLossError, Watchdog
 
 __all__: list[str] = [
@@ -24,4 +25,6 @@ __all__: list[str] = [
     "NonFiniteLossError",
     "Autopilot",
     "AutopilotPolicy",
+    "autopilot_peak",
+    "optimizer_kind",
 ]

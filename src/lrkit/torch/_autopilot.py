@@ -251,7 +251,7 @@ class Autopilot:
             # keep the untrained model's large gradients and shrink a short run's steps (docstring).
             restart_statistics(self.optimizer)
         self.events.append({"t": 0, "probe": self.probe_steps, "peak": self.peak, "how": how,
-                            "mode": "ramp" if self.ramp else "rollback"})
+                            "mode": "ramp" if self.ramp else "rollback", "diverged_at": self._probe.diverged_at()})
         self._probe.states, self._pre_probe = {}, None
         self._guard.reset(self.t)
         self.phase = "main"

@@ -33,7 +33,7 @@ from lrkit.finder import VALLEY_RULES, suggest, valley_geometry
 from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._finder_rule import is_adaptive, resolve_rule
 
-__all__ = ["PeakRule", "momentum_of", "optimizer_kind", "peak_rule", "probe_peak"]
+__all__ = ["PeakRule", "autopilot_peak", "momentum_of", "optimizer_kind", "peak_rule", "probe_peak"]
 
 
 def momentum_of(optimizer: torch.optim.Optimizer) -> float:
@@ -166,3 +166,38 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
     if lag:
         how += f"; losses read {lag} updates after their rates"
     return float(peak), how
+
+
+def autopilot_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], optimizer: torch.optim.Optimizer,
+                   policy: AutopilotPolicy = AutopilotPolicy(), diverged_at: float | None = None,
+                   lr_min: float | None = None) -> tuple[float, str]:
+    """The peak an Autopilot under ``policy`` reads off a recorded probe of ``optimizer``.
+
+    What the Autopilot does when its probe ends (``rule="auto"``): the optimizer's kind picks the
+    policy's rule, factor and lag (:func:`peak_rule`), and :func:`probe_peak` reads the curve. With
+    a run's ``ap.probe_lrs`` and ``ap.probe_losses`` (and the rate it diverged at, if it stopped
+    early), it answers "which peak would this policy have chosen?" without training again: how
+    a policy is chosen on recorded runs (``docs/evidence.md#autopilot-the-peak``).
+
+    Args:
+        probe_lrs, probe_losses: the rate and loss of each applied probe update.
+        optimizer: the optimizer the probe ran (its kind and momentum are read, nothing changed).
+        policy: the :class:`~lrkit.torch.AutopilotPolicy` whose peak fields are applied.
+        diverged_at: the rate at which the probe stopped on divergence, or ``None``.
+        lr_min: the sweep's lowest rate (default: the first recorded rate).
+
+    Returns:
+        ``(peak, how)``, as the Autopilot's first event records them.
+
+    Example:
+        >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        >>> lrs = list(np.geomspace(1e-4, 1.0, 40))
+        >>> losses = [1.0 / (1.0 + 50 * r) if r < 0.2 else 1.0 + 10 * r for r in lrs]
+        >>> peak, how = autopilot_peak(lrs, losses, opt)
+        >>> 1e-3 < peak < 0.2, how.split(":")[0]
+        (True, 'default')
+    """
+    rule = peak_rule(optimizer, "auto", policy)
+    lo = lr_min if lr_min is not None else (float(probe_lrs[0]) if len(probe_lrs) else 1e-5)
+    return probe_peak(probe_lrs, probe_losses, lo, diverged_at, rule.rule, is_adaptive(optimizer), policy,
+                      rule.factor, rule.lag)

@@ -173,6 +173,10 @@ class Probe:
         self.k += 1
         return stop or self.k >= self.steps
 
+    def diverged_at(self) -> float | None:
+        """The rate the probe diverged at (it stopped before its last update), or ``None``."""
+        return float(self.sweep(self.k - 1)) if 0 < self.k < self.steps else None
+
     def finish(self) -> tuple[float, str, Any, int]:
         """``(peak, how, state, undone)``: the peak and, for a ramp, the state to continue from
         (or None: the current one) and how many updates restoring it undoes.
@@ -181,8 +185,7 @@ class Probe:
         peak (the updates above it were a test, not training), or the latest recorded state
         before it (at most ``stride - 1`` updates earlier).
         """
-        # Stopped before its last step: the probe diverged at the rate of its last update.
-        diverged_at = float(self.sweep(self.k - 1)) if self.k < self.steps else None
+        diverged_at = self.diverged_at()
         if self.given_peak is not None:
             peak, how = self.given_peak, "given"
         else:
