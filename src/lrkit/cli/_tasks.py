@@ -103,7 +103,7 @@ def train_command(
     history: Annotated[Path | None, typer.Option("--history", metavar="FILE.csv", help=(
         "Also write the run's step,loss,lr history there (what `lrkit diagnose` reads)."))] = None,
 ) -> None:
-    """Train a built-in task or your script at a rate (or schedule, or --autopilot); print its final metrics."""
+    """Train a built-in task or your script at a rate, a schedule or --autopilot; print the final metrics."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from lrkit.tasks import train, train_autopilot
@@ -126,15 +126,15 @@ def train_command(
         budget = call(check_count, "--epochs", max(1, math.ceil(epochs * per_epoch)),
                       "lrkit train (in steps)", bytes_each=HISTORY_BYTES_PER_STEP)
     if budget is None and script is not None and per_epoch is None:
-        raise fail(f"`--steps` of lrkit train is needed: `--script` {script!r} returns a train_loader with no "
-                   "length (one pass is the default budget).")
+        raise fail(f"`--steps` of lrkit train is needed: `--script` {script!r} returns a train_loader "
+                   "with no length (one pass is the default budget).")
     n = budget or (the_task.info.budget if script is None else per_epoch)
     if autopilot:
         from lrkit.torch._autopilot_checks import MIN_BUDGET
 
         if n < MIN_BUDGET:
-            raise fail(f"`--steps` of lrkit train --autopilot must be >= {MIN_BUDGET} (the probe reads a rate "
-                       f"from at least {MIN_BUDGET // 2} updates, at most half the budget); got {n}.")
+            raise fail(f"`--steps` of lrkit train --autopilot must be >= {MIN_BUDGET} (the probe reads a "
+                       f"rate from at least {MIN_BUDGET // 2} updates, at most half the budget); got {n}.")
     if history is not None:
         check_out_file(history, (".csv",), "--history")
     own = None if script is not None else the_task  # a script's rate is its optimizer's
