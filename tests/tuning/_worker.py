@@ -4,7 +4,10 @@ Runs ``lrkit.tuning.tune`` on a cheap objective whose trials take a known time:
 each trial touches ``MARKERS/w<worker>-t<trial>.start`` when it begins (so a test
 can kill it mid-trial) and reports five intermediate values.
 
-    python _worker.py STORAGE STUDY N_TRIALS WORKER_ID SECONDS_PER_TRIAL MARKERS
+    python _worker.py STORAGE STUDY N_TRIALS WORKER_ID SECONDS_PER_TRIAL MARKERS [PAUSE_AFTER]
+
+With ``PAUSE_AFTER`` = k, the worker stops between trials once k have finished (no trial of its
+own running): it touches ``MARKERS/w<worker>-between`` and waits for ``MARKERS/resume``.
 """
 
 from __future__ import annotations
@@ -19,7 +22,15 @@ from lrkit.tuning import Storage, tune
 
 def main() -> None:
     storage, study, n_trials, worker, seconds, markers = sys.argv[1:7]
+    pause_after = int(sys.argv[7]) if len(sys.argv) > 7 else None
     marker_dir = Path(markers)
+
+    def between(trial, n_finished, n_total):
+        if n_finished == pause_after:
+            (marker_dir / f"w{worker}-between").touch()
+            deadline = time.monotonic() + 120
+            while not (marker_dir / "resume").exists() and time.monotonic() < deadline:
+                time.sleep(0.02)
 
     def objective(params):
         (marker_dir / f"w{worker}-t{params.number}.start").touch()
@@ -38,7 +49,7 @@ def main() -> None:
     where = Storage(url=storage, study_name=study, worker_id=int(worker), heartbeat_interval=1,
                     grace_period=2)
     result = tune(objective, n_trials=int(n_trials), storage=where,
-                  space={"lr": [1e-4, 1.0], "schedules": ["constant"]}, pruner="none")
+                  space={"lr": [1e-4, 1.0], "schedules": ["constant"]}, pruner="none", on_trial=between)
     print(f"worker {worker} done: {result.n_complete} complete, sampler seed {result.sampler_seed}")
 
 

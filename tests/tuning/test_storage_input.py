@@ -145,6 +145,41 @@ def test_two_processes_on_one_sqlite_file_never_crash_the_first(tmp_path: Path) 
     assert states.count("COMPLETE") == 6 and "FAIL" not in states and "RUNNING" not in states
 
 
+def test_a_second_process_started_between_trials_runs_and_both_finish(tmp_path: Path) -> None:
+    """The other branch of the rule: the first worker is alive but between trials (none running), so
+    the second starts; the first then resumes and both run trials on the file at once. Both finish,
+    and the study holds its trials complete, none failed or left running."""
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    url = f"sqlite:///{tmp_path}/between.db"
+    first = subprocess.Popen(
+        [sys.executable, str(WORKER), url, "between", "6", "0", "1.0", str(markers), "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    (markers / "go").touch()
+    _wait_for(lambda: (markers / "w0-between").exists(), first)  # one trial done, none running
+    second = subprocess.Popen(
+        [sys.executable, str(WORKER), url, "between", "6", "1", "1.0", str(markers)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait_for(lambda: list(markers.glob("w1-t*.start")), second)  # the second is inside a trial
+    (markers / "resume").touch()
+    out0, err0 = first.communicate(timeout=600)
+    out1, err1 = second.communicate(timeout=600)
+    assert first.returncode == 0, err0
+    assert second.returncode == 0, err1
+    assert "worker 0 done" in out0 and "worker 1 done" in out1
+    study = optuna.load_study(study_name="between", storage=url)
+    states = [t.state.name for t in study.trials]
+    assert states.count("COMPLETE") >= 6 and "FAIL" not in states and "RUNNING" not in states, states
+    workers = {t.system_attrs.get("lrkit_worker", {}).get("pid") for t in study.trials}
+    assert {first.pid, second.pid} <= workers, workers  # both ran trials
+
+
 def test_a_dead_workers_trial_is_requeued_by_pid(tmp_path: Path) -> None:
     """The first worker is killed mid-trial; the next run re-queues its trial at once (its pid is gone)."""
     markers = tmp_path / "markers"
