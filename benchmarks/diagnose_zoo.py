@@ -33,8 +33,9 @@ Run::
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -44,63 +45,41 @@ from dev import diagnose_corpus as dc  # noqa: E402
 from dev.diagnose_labels import LABELS  # noqa: E402
 from dev.record import markdown_table, print_table, record  # noqa: E402
 
-from lrkit.diagnostics import diagnose  # noqa: E402
+from dev.diagnose_lofo import (  # noqa: E402
+    GRID, TOO_HIGH, WRONG_FOR_TOO_HIGH, balanced, calibration_rows, candidates, confusion_rows, family_rows,
+    fit_calibration, lofo, measure_all, per_label_stability)
 
-MODES = ("loss+lr", "all")
-#: Verdicts that tell a too-high run the wrong thing (keep, decay, or raise).
-WRONG_FOR_TOO_HIGH = {"healthy", "plateau", "too_low_slow"}
+from lrkit.diagnostics import DIRECTIONS  # noqa: E402
 
-
-def run_detector(e: dc.Entry, mode: str):
-    """``diagnose`` on one corpus run with the signals of ``mode``."""
-    if mode == "loss+lr":
-        return diagnose(e.loss, e.lr)
-    gn = e.grad_norm
-    if gn.size < e.loss.size:  # a diverged run: the last, non-finite loss had no update
-        gn = np.concatenate([gn, np.full(e.loss.size - gn.size, np.nan)])
-    return diagnose(e.loss, e.lr, grad_norms=gn)
+RESULT = Path(__file__).resolve().parent / "results" / "diagnose_zoo.json"
 
 
-def summarise(entries: list[dc.Entry], verdicts: list[str]) -> dict[str, object]:
-    """Accuracy overall, balanced, per family and per label, and the safety counts."""
-    lab = [(e, v) for e, v in zip(entries, verdicts) if e.record["label"] is not None]
-    right = [v == e.record["label"] for e, v in lab]
-    per_label = {k: float(np.mean([r for (e, _), r in zip(lab, right) if e.record["label"] == k]))
-                 for k in LABELS if any(e.record["label"] == k for e, _ in lab)}
-    per_family = {f: float(np.mean([r for (e, _), r in zip(lab, right) if e.record["family"] == f]))
-                  for f in sorted({e.record["family"] for e, _ in lab})}
-    high = [v for e, v in lab if e.record["label"] in ("too_high_diverging", "too_high_oscillating")]
-    blown = [v for e, v in lab if e.record["label"] in ("nan", "too_high_diverging")]
-    return {"n": len(lab), "right": float(np.mean(right)), "balanced": float(np.mean(list(per_label.values()))),
-            "per_label": per_label, "per_family": per_family,
-            "too_high_as_wrong": float(np.mean([v in WRONG_FOR_TOO_HIGH for v in high])) if high else 0.0,
-            "healthy_on_blown": sum(v == "healthy" for v in blown)}
+def _arrays(entries: list[dc.Entry]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Labels ("" when unlabelled), families, each run's rate in decades from the grid-best, and whether
+    its training loss ended at or above its first loss."""
+    labels = np.array([e.record["label"] or "" for e in entries], dtype=object)
+    families = np.array([e.record["family"] for e in entries], dtype=object)
+    decades = np.array([(e.record["facts"] or {}).get("decades_from_best") or 0.0 for e in entries], float)
+    above = np.array([bool((e.record["facts"] or {}).get("ended_above_start")) for e in entries])
+    return labels, families, decades, above
 
 
-def confusion(entries: list[dc.Entry], verdicts: list[str]) -> tuple[list[list[object]], list[str]]:
-    """Rows per label: count, right, and the verdicts given."""
-    by = defaultdict(Counter)
-    for e, v in zip(entries, verdicts):
-        by[e.record["label"] or f"({e.record['reason']})"][v] += 1
-    cols = sorted({v for c in by.values() for v in c})
-    rows = [[k, sum(c.values()), c.get(k, 0), *[c.get(v, 0) for v in cols]] for k, c in sorted(by.items())]
-    return rows, ["label", "runs", "right", *cols]
-
-
-def family_table(entries: list[dc.Entry], verdicts: list[str]) -> tuple[list[list[object]], list[str]]:
-    """Held-out right / labelled per family x label."""
-    fams = sorted({e.record["family"] for e in entries})
-    rows = []
-    for f in fams + ["all"]:
-        row: list[object] = [f]
-        tot = good = 0
-        for k in LABELS:
-            sel = [v == k for e, v in zip(entries, verdicts) if e.record["label"] == k and f in ("all", e.record["family"])]
-            row.append(f"{sum(sel)}/{len(sel)}" if sel else "")
-            tot, good = tot + len(sel), good + sum(sel)
-        row.append(f"{100 * good / max(tot, 1):.1f}%")
-        rows.append(row)
-    return rows, ["family", *LABELS, "right"]
+def safety(labels: np.ndarray, verdict: np.ndarray, direction: np.ndarray, decades: np.ndarray,
+           above: np.ndarray) -> list[list]:
+    """The counts that must be zero (or small), over every run, labelled or not."""
+    high = np.isin(labels, TOO_HIGH)
+    blown = np.isin(labels, ("nan", "too_high_diverging"))
+    return [
+        ["too-high runs read as healthy, plateau or too_low_slow (target <= 5%)",
+         f"{int(np.isin(verdict[high], list(WRONG_FOR_TOO_HIGH)).sum())}/{int(high.sum())} "
+         f"({100 * np.isin(verdict[high], list(WRONG_FOR_TOO_HIGH)).mean():.1f}%)"],
+        ["healthy on a diverged or NaN run (target 0)", f"{int((verdict[blown] == 'healthy').sum())}/{int(blown.sum())}"],
+        ["raise the rate on a too-high run (target 0)", f"{int((direction[high] == 'raise').sum())}/{int(high.sum())}"],
+        ["raise the rate on any run above the grid-best rate, labelled or not",
+         f"{int((direction[decades > 0.01] == 'raise').sum())}/{int((decades > 0.01).sum())}"],
+        ["raise the rate on a run whose loss ended at or above its first loss (guard: 0)",
+         f"{int((direction[above] == 'raise').sum())}/{int(above.sum())}"],
+    ]
 
 
 def main() -> None:
@@ -112,26 +91,52 @@ def main() -> None:
     args = ap.parse_args()
     if args.build:
         dc.build(workers=args.workers)
-    records = [e for e in __import__("json").loads(dc.CORPUS.read_text())["records"]]
+    records = json.loads(dc.CORPUS.read_text())["records"]
     rows, headers = dc.counts(records)
     print_table(rows, headers)
     print("unlabelled:", dict(Counter(r["reason"] for r in records if r["label"] is None)))
     if args.counts or args.build:
         return
     entries = dc.load()
-    body = []
-    for mode in MODES:
-        verdicts = [run_detector(e, mode).verdict for e in entries]
-        s = summarise(entries, verdicts)
-        print(f"\n== {mode}: {s['right']:.1%} right, balanced {s['balanced']:.1%}, too-high as wrong "
-              f"{s['too_high_as_wrong']:.1%}, healthy on blown {s['healthy_on_blown']}")
-        rows, headers = family_table(entries, verdicts)
-        print_table(rows, headers)
-        rows2, headers2 = confusion(entries, verdicts)
-        print_table(rows2, headers2)
-        body += [f"### {mode}", markdown_table(rows, headers), "", markdown_table(rows2, headers2), ""]
+    labels, families, decades, above = _arrays(entries)
+    ms = measure_all(entries)
+    cands = candidates()
+    verdict, confidence, chosen, scored = lofo(ms, labels, families, cands)
+    lab = labels != ""
+    right = verdict == labels
+    fam_rows, fam_h = family_rows(labels, verdict, families, LABELS)
+    conf_rows, conf_h = confusion_rows(labels, verdict, lab)
+    cal_rows, cal_h = calibration_rows(confidence[lab], right[lab])
+    direction = np.array([DIRECTIONS[v] for v in verdict])
+    safe = safety(labels, verdict, direction, decades, above)
+    # The shipped policy: the candidate best on all twelve families, its calibration fitted on all of them.
+    i_all = int(np.argmax([balanced(s.verdict, labels, lab) for s in scored]))
+    final = scored[i_all]
+    table = fit_calibration(final.raw[lab], final.verdict[lab] == labels[lab], final.verdict[lab])
+    shipped = {k: getattr(cands[i_all], k) for k in GRID}
+    summary = {"held_out_right": float(right[lab].mean()), "held_out_balanced": balanced(verdict, labels, lab),
+               "per_family": {f: float(right[lab & (families == f)].mean()) for f in sorted(set(families))},
+               "shipped": shipped, "calibration": table, "uncertain": int((verdict[lab] == "uncertain").sum())}
+    RESULT.write_text(json.dumps(summary, indent=1, default=str) + "\n")
+    print(f"\nheld out by family: {summary['held_out_right']:.1%} right, balanced {summary['held_out_balanced']:.1%}")
+    for title, (r, h) in (("per family x label", (fam_rows, fam_h)), ("confusion", (conf_rows, conf_h)),
+                          ("calibration (held out)", (cal_rows, cal_h)), ("safety", (safe, ["count", "runs"])),
+                          ("chosen per fold", (per_label_stability(chosen), ["field", "value: folds"]))):
+        print(f"\n{title}")
+        print_table(r, h)
+    print("\nshipped:", shipped)
+    print("calibration =", table)
     if not args.no_record:
-        record("diagnose_zoo", "Diagnosis on the zoo, held out by family", "\n".join(body),
+        body = "\n\n".join([
+            f"Held out by family (leave-one-family-out over {len(set(families))} families, {len(cands)} candidate "
+            f"policies): **{summary['held_out_right']:.1%}** right of {int(lab.sum())} labelled runs, balanced "
+            f"(mean over labels) {summary['held_out_balanced']:.1%}; {summary['uncertain']} said `uncertain`.",
+            markdown_table(fam_rows, fam_h), markdown_table(conf_rows, conf_h),
+            "Calibration (each family's confidences from a calibration fitted on the other eleven):",
+            markdown_table(cal_rows, cal_h), markdown_table(safe, ["safety count", "runs"]),
+            "Chosen per fold:", markdown_table(per_label_stability(chosen), ["field", "value: folds"]),
+            f"Shipped (best on all families): `{shipped}`."])
+        record("diagnose_zoo", "Diagnosis on the zoo, held out by family", body,
                command="nice -n 10 .venv/bin/python benchmarks/diagnose_zoo.py")
 
 

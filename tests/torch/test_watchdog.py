@@ -276,3 +276,36 @@ def test_a_real_lightning_trainer_feeds_gradient_norms_and_validation_losses():
     assert len(h["losses"]) == 60 and np.all(h["grad_norms"] > 0)
     assert h["val_steps"].tolist() == [19, 39, 59]  # after each epoch; the sanity check is not a measurement
     assert wd.diagnosis.n_steps == 60
+
+
+def _new_user_run(seed: int) -> tuple[Watchdog, list[float]]:
+    """Issue 14's new user: SGD with momentum 0.9 at lr 2.5 on a digits MLP, 145 steps, Watchdog(every=50)."""
+    from sklearn.datasets import load_digits
+
+    x, y = load_digits(return_X_y=True)
+    data, labels = torch.tensor(x / 16, dtype=torch.float32), torch.tensor(y)
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=2.5, momentum=0.9)
+    batches = torch.Generator().manual_seed(seed)
+    wd, losses = Watchdog(every=50), []
+    for step in range(145):
+        idx = torch.randint(0, len(data), (32,), generator=batches)
+        loss = torch.nn.functional.cross_entropy(model(data[idx]), labels[idx])
+        losses.append(float(loss.detach()))
+        wd.observe(step, loss.detach(), lr=2.5)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return wd, losses
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_issue_14_new_user_run_that_ended_above_its_start_is_never_told_to_raise_the_rate(seed):
+    # Regression: the loss went 2.3 -> 7-13 -> 2.5 (above where it started); the Watchdog and
+    # lrkit.diagnose both said too_low_slow, "Multiply the rate by about 10".
+    wd, losses = _new_user_run(seed)
+    assert losses[0] < 2.4 and max(losses) > 5 and np.median(losses[-15:]) > losses[0]  # the issue's shape
+    for d in (wd.diagnosis, diagnose(losses, np.full(145, 2.5))):
+        assert d.verdict not in ("too_low_slow", "plateau", "healthy") and d.direction != "raise", d
+        assert not d.recommendation.startswith("Multiply")

@@ -19,18 +19,22 @@ Example:
     'healthy'
 """
 
-from lrkit.diagnostics._diagnose import MIN_POINTS, diagnose
+from lrkit.diagnostics._diagnose import MIN_POINTS, Measurements, decide, diagnose, measure
 from lrkit.diagnostics._history import History, read_history
 from lrkit.diagnostics._monitor import Monitor
 from lrkit.diagnostics._policy import DiagnosePolicy
-from lrkit.diagnostics._record import VERDICTS, Diagnosis, Evidence
+from lrkit.diagnostics._record import DIRECTIONS, VERDICTS, Diagnosis, Evidence
 from lrkit.diagnostics._timescale import effective_time
 from lrkit.diagnostics import synthetic
 from lrkit._medians import running_median, running_median_reference, window_medians
 
 __all__ = [
     "diagnose",
+    "measure",
+    "decide",
+    "Measurements",
     "DiagnosePolicy",
+    "DIRECTIONS",
     "Diagnosis",
     "Evidence",
     "VERDICTS",

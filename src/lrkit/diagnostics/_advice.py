@@ -151,6 +151,21 @@ def _healthy(ctx: Context) -> str:
         " and the decay is doing its work." if ctx.decayed else "; decay it towards the end of the budget.")
 
 
+def _still(ctx: Context) -> str:
+    return ("I can't tell: the loss ended where it started, within noise, so nothing measurable moved. Either "
+            "the rate is far too low, or training broke in its first steps (a rate too high can kill a "
+            "network at once: look for a jump in the first few losses). Run 100 steps at 10x and at 1/10 "
+            "of this rate and keep the one whose loss falls.")
+
+
+def _guarded(ctx: Context, reason: str) -> str:
+    what = ("ended at or above where it started" if reason == "ended_above_start"
+            else "rose above where it started by more than its whole descent")
+    return (f"I can't tell: the loss {what}, so a higher rate could blow it up, and the flat or slow stretch "
+            "after it is no sign the rate is too low. Keep the rate (or lower it and add warmup if the rise "
+            "came early), and clip gradients; try a higher rate only in a short side run.")
+
+
 #: ``(verdict, deciding evidence)`` -> the recommendation's writer (``None``: any evidence).
 RECOMMEND: dict[tuple[str, str | None], Callable[[Context], str]] = {
     ("too_high_diverging", "blowup"): _blowup,
@@ -160,26 +175,26 @@ RECOMMEND: dict[tuple[str, str | None], Callable[[Context], str]] = {
     ("too_low_slow", None): _too_slow,
     ("plateau", None): _plateau,
     ("healthy", None): _healthy,
+    ("uncertain", None): _still,
 }
 
 
 def advise(verdict: str, key: str | None, evidence: dict[str, Evidence], ctx: Context,
-           fired: tuple[str, ...]) -> Diagnosis:
+           fired: tuple[str, ...], *, confidence: float, runner_up: str | None = None,
+           guard_reason: str | None = None) -> Diagnosis:
     """Build the :class:`Diagnosis` for ``verdict``, decided by ``evidence[key]`` (``None``: healthy).
 
-    The recommendation comes from :data:`RECOMMEND`; the confidence is the deciding evidence's
-    strength, or for ``healthy`` one minus the strength of the nearest alternative, and at least
-    ``policy.min_confidence`` either way.
+    The recommendation comes from :data:`RECOMMEND`; a verdict the guard made ``uncertain``
+    (``guard_reason``) says why. ``confidence`` and ``runner_up`` come from :mod:`._confidence`.
     """
-    write = RECOMMEND.get((verdict, key)) or RECOMMEND[(verdict, None)]
+    if guard_reason is not None:
+        text = _guarded(ctx, guard_reason)
+    else:
+        write = RECOMMEND.get((verdict, key)) or RECOMMEND[(verdict, None)]
+        text = write(ctx)
     ordered = ([evidence[key]] if key else []) + [e for k, e in evidence.items() if k != key]
-    if key is not None:
-        confidence = evidence[key].strength
-    else:  # healthy: as confident as the nearest alternative is far from firing
-        confidence = 1.0 - max(e.strength for e in evidence.values())
-    confidence = max(ctx.policy.min_confidence, confidence)
-    return Diagnosis(verdict, round(float(confidence), 4), tuple(ordered), write(ctx), dict(ctx.stats),
-                     int(ctx.y.size), fired)
+    return Diagnosis(verdict, round(float(confidence), 4), tuple(ordered), text, dict(ctx.stats),
+                     int(ctx.y.size), fired, runner_up)
 
 
 def advise_nan(y: np.ndarray, lrs: np.ndarray | None, grad_norms: np.ndarray | None, steps: np.ndarray,

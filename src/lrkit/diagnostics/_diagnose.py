@@ -28,38 +28,22 @@ evidence: ``docs/evidence.md``). The statistics are explained in ``docs/watch.md
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 
-from lrkit.diagnostics._advice import Context, advise, advise_nan, rate_decayed
-from lrkit.diagnostics._measure import Levels, Pace, Swings, levels, pace, robust_units, swings
+from lrkit.diagnostics._advice import Context, advise, advise_nan
+from lrkit.diagnostics._confidence import calibrated, raw_score, runner_up
+from lrkit.diagnostics._decide import ORDER, Measurements, decide_verdict, evidence, measure_finite
 from lrkit.diagnostics._policy import DiagnosePolicy
-from lrkit.diagnostics._record import Diagnosis, Evidence, strength
-from lrkit.diagnostics._spikes import SpikeScan, find_spikes
+from lrkit.diagnostics._record import Diagnosis
 from lrkit.errors import LRKitError, check_instance
 
-__all__ = ["diagnose", "MIN_POINTS", "ORDER"]
+__all__ = ["diagnose", "decide", "measure", "Measurements", "MIN_POINTS", "ORDER"]
 
 #: Fewest finite losses the trend tests need (a ``nan`` verdict needs none): a start level, an end
 #: level and a running median need a few points each.
 MIN_POINTS = 10
-
-#: The test order, ``(verdict, evidence)``: the first evidence that fired decides the verdict.
-ORDER = (("too_high_diverging", "blowup"), ("too_high_diverging", "rise"), ("loss_spikes", "spikes"),
-         ("too_high_oscillating", "oscillation"), ("too_high_oscillating", "zigzag"),
-         ("too_low_slow", "slow"), ("plateau", "plateau"))
-
-
-def _decade_words(ratio: float) -> str:
-    """The last decade's progress relative to the one before, in words (the ratio can be 0 or infinite)."""
-    if math.isinf(ratio):
-        return "made progress where the decade before made none"
-    if ratio == 0:
-        return "made no progress, nor did the decade before"
-    return f"gained {ratio:.2g}x as much per decade as the decade before"
-
 
 def _as_array(name: str, values: Sequence[float] | np.ndarray, n: int | None) -> np.ndarray:
     try:
@@ -79,6 +63,8 @@ def diagnose(
     *,
     grad_norms: Sequence[float] | np.ndarray | None = None,
     steps: Sequence[int] | np.ndarray | None = None,
+    val_losses: Sequence[float] | np.ndarray | None = None,
+    val_steps: Sequence[int] | np.ndarray | None = None,
     policy: DiagnosePolicy = DiagnosePolicy(),
 ) -> Diagnosis:
     """Diagnose a training-loss history: is the learning rate too high, too low, or fine?
@@ -121,6 +107,9 @@ def diagnose(
             rate-specific advice.
         grad_norms: gradient norms per step (optional); used to size clipping advice.
         steps: the step number of each loss (default ``0 .. n-1``), for the evidence.
+        val_losses: validation losses (optional), at ``val_steps`` (default: evenly spread); reported
+            in the statistics and read by the advice.
+        val_steps: the step after which each validation loss was measured.
         policy: the tuned numbers (:class:`~lrkit.diagnostics.DiagnosePolicy`; the numbers
             quoted above are its defaults).
 
@@ -148,82 +137,85 @@ def diagnose(
     if n_all and (np.any(np.diff(st) <= 0) or not np.all(np.isfinite(st))):
         raise LRKitError("`steps` of diagnose must be strictly increasing finite numbers.")
     st = st.astype(np.int64)
+    vl = None if val_losses is None else _as_array("val_losses", val_losses, None)
+    vs = None if val_steps is None else _as_array("val_steps", val_steps, None if vl is None else vl.size)
     bad = np.flatnonzero(~np.isfinite(y_all))
     if bad.size:
         return advise_nan(y_all, lr, gn, st, int(bad[0]), policy)
     if n_all < MIN_POINTS:
         raise LRKitError(f"`losses` of diagnose must hold at least {MIN_POINTS} finite values; got {n_all}.")
-    return _diagnose_finite(y_all, lr, gn, st, policy)
+    return decide(measure_finite(y_all, lr, policy), steps=st, grad_norms=gn, val=_val_stats(vl, vs),
+                  policy=policy)
 
 
-def _diagnose_finite(
-    y: np.ndarray, lr: np.ndarray | None, gn: np.ndarray | None, st: np.ndarray, policy: DiagnosePolicy
-) -> Diagnosis:
-    """The trend tests of a finite history, in four steps, then the first evidence that fired.
+def measure(losses: Sequence[float] | np.ndarray, lrs: Sequence[float] | np.ndarray | None = None, *,
+            policy: DiagnosePolicy = DiagnosePolicy()) -> Measurements:
+    """Measure a finite history once: its spikes, levels, swings, pace and shape (:func:`decide` reads them).
 
-    1. robust units (:func:`~lrkit.diagnostics._measure.robust_units`);
-    2. the spikes, found first so the trend tests see the cleaned curve (``find_spikes``);
-    3. the measurements of the cleaned curve: levels, swings, pace (``_measure``);
-    4. each measurement against its threshold (:func:`_evidence`), in :data:`ORDER`.
+    Raises:
+        LRKitError: for non-numeric or mismatched inputs, a non-finite loss (that is a ``nan``
+            verdict, :func:`diagnose`'s), or fewer than 10 losses.
+
+    Example:
+        >>> import numpy as np
+        >>> m = measure(np.exp(-np.arange(100) / 20.0))
+        >>> m.shape.ended_above_start, round(m.shape.late_share, 3)
+        (False, 0.082)
     """
-    p = policy
-    y = robust_units(y)
-    floor = p.noise_floor
-    sp = find_spikes(y, floor, p)
-    lv = levels(sp.clean, floor, p)
-    sw = swings(sp.clean, lv.sigma, floor, p)
-    pc = pace(sp.clean, lr, lv, sw.local, floor, p)
-    decayed = rate_decayed(lr, p)
-    ev = _evidence(lv, sw, pc, sp, decayed, lr is not None, st.tolist(), p)
-    stats = {"rise": lv.rise, "rise_z": lv.rise_z, "oscillation_q": sw.q, "zigzag_ratio": sw.zigzag,
+    check_instance("policy", policy, "measure", DiagnosePolicy)
+    y = _as_array("losses", losses, None)
+    lr = None if lrs is None else _as_array("lrs", lrs, y.size)
+    if not np.all(np.isfinite(y)):
+        raise LRKitError("`losses` of measure must be finite (a NaN or infinite loss is diagnose's `nan` verdict).")
+    if y.size < MIN_POINTS:
+        raise LRKitError(f"`losses` of measure must hold at least {MIN_POINTS} values; got {y.size}.")
+    return measure_finite(y, lr, policy)
+
+
+def _val_stats(val_losses: np.ndarray | None, val_steps: np.ndarray | None) -> dict[str, float]:
+    """The validation losses as statistics (reported, and read by the advice; not by the tests:
+    on held-out families they did not improve the verdicts, ``BENCHMARKS.md#diagnose_zoo``)."""
+    if val_losses is None or val_losses.size < 2 or not np.all(np.isfinite(val_losses)):
+        return {}
+    v = val_losses
+    best = float(v.min())
+    drop = float(v[0] - best)
+    return {"val_points": float(v.size), "val_rise": float((v[-1] - best) / drop) if drop > 0 else 0.0,
+            "val_best_at": float(val_steps[int(np.argmin(v))]) if val_steps is not None else float(np.argmin(v))}
+
+
+def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
+           grad_norms: np.ndarray | None = None, val: dict[str, float] | None = None,
+           policy: DiagnosePolicy = DiagnosePolicy()) -> Diagnosis:
+    """The diagnosis of a measured history: its tests in :data:`ORDER`, the guard, the advice.
+
+    :func:`diagnose` is ``decide(measure(...))``. Measuring is the costly part; deciding reads only
+    the thresholds of ``policy`` (its measuring fields were used by :func:`measure`), so one history
+    can be decided under many policies cheaply, as the leave-one-family-out benchmark does.
+
+    Example:
+        >>> import numpy as np
+        >>> t = np.arange(300)
+        >>> m = measure(np.exp(0.02 * t), None)
+        >>> decide(m).verdict, decide(m, policy=DiagnosePolicy(above_start_z=1e9, rise_frac=1e9)).verdict
+        ('too_high_diverging', 'too_high_diverging')
+    """
+    check_instance("policy", policy, "decide", DiagnosePolicy)
+    st = np.arange(m.y.size, dtype=np.int64) if steps is None else np.asarray(steps, dtype=np.int64)
+    ev = evidence(m, st.tolist(), policy)
+    verdict, key, fired, why = decide_verdict(ev, m.shape)
+    lv, sw, pc, sp, sh = m.levels, m.swings, m.pace, m.spikes, m.shape
+    stats = {"rise": sh.rise, "rise_z": lv.rise_z, "oscillation_q": sw.q, "zigzag_ratio": sw.zigzag,
              "spike_count": float(len(sp.events)), "max_spike_z": float(sp.z.max()),
              "max_spike_height": max(sp.rel, default=0.0), "decade_ratio": pc.ratio,
              "last_decade_z": pc.z_last, "last_half_z": pc.z_half, "total_progress_z": pc.z_total,
              "early_drop_fraction": float(max(pc.early_frac, -1e300)), "noise_to_spread": lv.sigma,
-             "end_noise_to_spread": pc.noise_end}
-    fired = tuple(dict.fromkeys(verdict for verdict, key in ORDER if ev[key].fired))
-    verdict, key = next(((v, k) for v, k in ORDER if ev[k].fired), ("healthy", None))
-    ctx = Context(y, lr, gn, st, stats, lv.i_min, sp.events, lv.wide, decayed, p)
-    return advise(verdict, key, ev, ctx, fired)
-
-
-def _evidence(lv: Levels, sw: Swings, pc: Pace, sp: SpikeScan, decayed: bool, has_rates: bool, s: list[int],
-              p: DiagnosePolicy) -> dict[str, Evidence]:
-    """Each measurement against its threshold: what fired, how strongly, where, in one sentence."""
-    span = (s[0], s[-1])
-    rel, events, early = max(sp.rel, default=0.0), sp.events, sp.early
-    slow = bool((pc.ratio > p.slow_ratio and pc.z_last > p.progress_z and pc.early_frac < p.early_frac)
-                or (pc.z_total < p.progress_z and not pc.converged_early))
-    return {
-        "rise": Evidence("rise", lv.rise, p.rise_frac, bool(lv.rise > p.rise_frac and lv.rise_z > p.rise_z),
-                         strength(min(lv.rise / p.rise_frac, lv.rise_z / p.rise_z), 1.0),
-                         (s[lv.i_min], s[-1]),
-                         f"the loss ended {lv.rise:.2f}x its earlier progress above its best level "
-                         f"(step {s[lv.i_min]}), {lv.rise_z:.1f} standard errors"),
-        "oscillation": Evidence("oscillation_q", sw.q, p.osc_q, bool(sw.q > p.osc_q), strength(sw.q, p.osc_q),
-                                span, f"residuals from the best non-increasing curve are {sw.q:.1f}x the "
-                                f"step noise (about 1 for noise around a decreasing trend)"),
-        "zigzag": Evidence("zigzag_ratio", sw.zigzag, p.zigzag, bool(sw.zigzag > p.zigzag),
-                           strength(sw.zigzag, p.zigzag), span,
-                           f"step-to-step changes are {sw.zigzag:.2f}x the two-step changes (1 for noise; "
-                           f"a zig-zag above {p.zigzag:g})"),
-        "blowup": Evidence("early_spikes", float(len(early)), 0.0, bool(early), 1.0 if early else 0.0,
-                           tuple(s[a] for a, _ in early),
-                           f"{len(early)} spike(s) before the loss made {p.blowup_frac:g} of its progress"),
-        "spikes": Evidence("spike_height", rel, p.spike_rel, bool(events), strength(rel, p.spike_rel),
-                           tuple(s[a] for a, _ in events),
-                           f"{len(events)} spike(s) above {p.spike_z:g} robust SDs of the local trend "
-                           f"and {p.spike_rel:g}x the progress made (highest: {rel:.2g}x; "
-                           f"{len(sp.candidates)} candidate(s))"),
-        "slow": Evidence("decade_ratio", pc.ratio, p.slow_ratio, slow,
-                         1.0 if pc.z_total < p.progress_z else strength(pc.ratio, p.slow_ratio), span,
-                         f"the last decade of {'rate-weighted ' if has_rates else ''}time "
-                         f"{_decade_words(pc.ratio)} ({pc.z_last:.1f} s.e.; "
-                         f"total progress {pc.z_total:.1f} s.e., {max(pc.early_frac, -9.99):.2f} of it "
-                         f"made by {100 * p.early_window[0]:g}-{100 * p.early_window[1]:g}% of the run)"),
-        "plateau": Evidence("last_decade_z", pc.z_last, p.plateau_z,
-                            bool(min(pc.z_last, pc.z_half) < p.plateau_z and not (decayed or pc.converged)),
-                            strength(pc.z_last, p.plateau_z, above=False), span,
-                            f"the last decade gained {pc.z_last:.1f} s.e., the last half {pc.z_half:.1f} s.e."
-                            + ("; the rate is decayed" if decayed else "; the rate is not decayed")),
-    }
+             "end_noise_to_spread": pc.noise_end, "peak_excess": sh.peak_excess, "peak_z": sh.peak_z,
+             "end_vs_first_z": sh.end_z, "late_share": sh.late_share, "noise_skew": sh.skew,
+             "ended_above_start": float(sh.ended_above_start),
+             "spiked_over_descent": float(sh.spiked_over_descent), **(val or {})}
+    ctx = Context(m.y, m.lrs, grad_norms, st, stats, lv.i_min, sp.events, lv.wide, m.decayed, policy)
+    replaced = next((v for v, k in ORDER if k == key), None) if why else None
+    raw = max(policy.min_confidence, raw_score(verdict, key, ev, ORDER))
+    return advise(verdict, key, ev, ctx, fired, confidence=calibrated(verdict, raw, policy),
+                  runner_up=runner_up(verdict, key, replaced, fired, ev, ORDER), guard_reason=why)

@@ -24,6 +24,9 @@ _SLOW = _E + "diagnose-too-slow"
 _PLATEAU = _E + "diagnose-plateau"
 _CLOCK = _E + "diagnose-the-clock"
 _ADVICE = _E + "diagnose-advice"
+_FIRST = _E + "diagnose-against-the-first-loss"
+#: The thresholds chosen by leave-one-family-out on the zoo corpus (``benchmarks/diagnose_zoo.py``).
+_ZOO = "BENCHMARKS.md#diagnose_zoo"
 
 
 @policy_record
@@ -34,8 +37,8 @@ class DiagnosePolicy(Policy):
         >>> p = DiagnosePolicy()
         >>> p.spike_z, p.rise_frac, p.progress_z, p.decayed
         (8.0, 0.5, 3.0, 0.5)
-        >>> DiagnosePolicy(plateau_z=1.5).plateau_z
-        1.5
+        >>> DiagnosePolicy(stall_share=0.03).stall_share
+        0.03
     """
 
     # -- units, noise and levels ---------------------------------------------------------------
@@ -92,10 +95,45 @@ class DiagnosePolicy(Policy):
     blowup_lookback: int = tuned(
         10, "the level just before a possible early blow-up is the median of this many points",
         _SPIKES, integer)
+    # -- against the first loss (_shape.py) ---------------------------------------------------------
+    peak_points: int = tuned(
+        5, "the peak is the highest level of a running median of this many points: a bad batch or two "
+        "cannot make it", _FIRST, at_least(3, whole=True))
+    middle_band: float = tuned(
+        0.05, "the level at the middle of the run is the median over this half-width around it", _FIRST,
+        fraction)
+    skew_points: int = tuned(
+        9, "the skewness of the noise is read from the residuals of a running median of this many points",
+        _FIRST, at_least(3, whole=True))
+    blowup_excess: float = tuned(
+        1.0, "blew up: the loss rose above its first value by more than this many times its whole "
+        "descent ...", _ZOO, positive)
+    blowup_z: float = tuned(
+        3.0, "... by this many standard errors ...", _ZOO, positive)
+    recovered_rise: float = tuned(
+        0.05, "... and did not recover: it ends above its best by more than this share of the descent, "
+        "or within recovered_z standard errors of its first loss", _ZOO, positive)
+    recovered_z: float = tuned(
+        30.0, "a run that ends this many standard errors below its first loss has recovered", _ZOO, positive)
+    above_start_z: float = tuned(
+        1.0, "ended above its first loss by this many standard errors: diverging; between 0 and this, "
+        "uncertain (nothing measurable moved)", _ZOO, positive)
+    stall_share: float = tuned(
+        0.05, "stalled: the second half of the run made less than this share of its drop", _ZOO, fraction)
+    drift_rise: float = tuned(
+        0.03, "stalled and back above its best by more than this share of the descent ...", _ZOO, positive)
+    drift_z: float = tuned(
+        2.0, "... by this many standard errors: the rate keeps it from settling (too high)", _ZOO, positive)
+    slow_share: float = tuned(
+        0.15, "too slow: the second half made more than this share of the drop (a good rate makes most of "
+        "it early) ...", _ZOO, fraction)
+    slow_skew: float = tuned(
+        0.5, "... with noise no more right-skewed than this (a rate near its best makes the loss jump up "
+        "now and then)", _ZOO, positive)
     # -- diverging: the rise -------------------------------------------------------------------
     rise_frac: float = tuned(
         0.5, "diverging when the end level sits above the best by more than this fraction of the "
-        "progress made", _RISE, positive)
+        "descent from the first loss", _ZOO, positive)
     rise_z: float = tuned(
         4.0, "... and by this many standard errors of the difference (both levels are medians; the "
         "best is the lowest of ~20)", _RISE, positive)
@@ -110,9 +148,6 @@ class DiagnosePolicy(Policy):
         1.5, "lag-1 over lag-2 difference spread above this is a zig-zag (1 for i.i.d. noise)",
         _SWING, at_least(1.0))
     # -- too slow ------------------------------------------------------------------------------
-    slow_ratio: float = tuned(
-        0.8, "the last decade of time gained at least this many times the previous one's drop per "
-        "decade: slower than t^-0.1", _SLOW, positive)
     early_frac: float = tuned(
         0.8, "a run that made this share of its drop by early_window is converged, not crawling "
         "(a too-low rate gives 0.1-0.7)", _SLOW, fraction)
@@ -126,9 +161,6 @@ class DiagnosePolicy(Policy):
         3.0, "significance of 'progress was made' (and of the last decade's drop), in standard errors",
         _SLOW, positive)
     # -- plateau -------------------------------------------------------------------------------
-    plateau_z: float = tuned(
-        2.0, "no drop over the last decade or the last half beyond this many standard errors: a "
-        "plateau (at an undecayed rate)", _PLATEAU, positive)
     noiseless: float = tuned(
         1e-4, "end noise below this fraction of the progress is an exact optimum, not a plateau", _PLATEAU,
         positive)
@@ -171,7 +203,25 @@ class DiagnosePolicy(Policy):
         0.05, "a plateau starts where the smoothed loss comes within this fraction of its total drop of "
         "the final level", _ADVICE, fraction)
     min_confidence: float = tuned(
-        0.5, "the confidence of a verdict that fired (and of healthy) is at least this", _ADVICE, fraction)
+        0.5, "the raw score of a verdict that fired (and of healthy) is at least this", _ADVICE, fraction)
+    calibration: tuple = tuned(
+        (), "per verdict, steps (upper edge of the raw score, calibrated confidence), fitted on held-out "
+        "families; a verdict without steps keeps its raw score", _ZOO, lambda n, v, o: _calibration(n, v, o))
+
+
+def _calibration(name: str, value: object, owner: str) -> tuple:
+    """``((verdict, ((edge, probability), ...)), ...)``: edges increasing to 1, probabilities in [0, 1]."""
+    try:
+        out = tuple((str(v), tuple((float(e), float(q)) for e, q in steps)) for v, steps in value)  # type: ignore
+    except (TypeError, ValueError):
+        out = None
+    ok = out is not None and all(
+        st and st[-1][0] >= 1.0 and all(0 <= q <= 1 for _, q in st)
+        and all(a[0] < b[0] for a, b in zip(st, st[1:])) for _, st in out)
+    if not ok:
+        raise LRKitError(f"`{name}` of {owner} must be ((verdict, ((edge, probability), ...)), ...) with "
+                         f"increasing edges up to 1 and probabilities in [0, 1]; got {value!r}.")
+    return out  # type: ignore[return-value]
 
 
 def _span(name: str, value: object, owner: str) -> tuple[float, float]:

@@ -7,9 +7,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["VERDICTS", "Diagnosis", "Evidence", "strength"]
+__all__ = ["VERDICTS", "DIRECTIONS", "Diagnosis", "Evidence", "strength"]
 
-#: Every verdict :func:`lrkit.diagnose` can return, in the order it tests them.
+#: Every verdict :func:`lrkit.diagnose` can return. ``uncertain``: the history cannot tell (the
+#: recommendation says why, and what would tell).
 VERDICTS: tuple[str, ...] = (
     "nan",
     "loss_spikes",
@@ -18,7 +19,15 @@ VERDICTS: tuple[str, ...] = (
     "too_low_slow",
     "plateau",
     "healthy",
+    "uncertain",
 )
+
+#: What each verdict's advice does to the rate: ``lower`` it, ``raise`` it, ``decay`` it, ``keep``
+#: it, ``clip`` the gradients (spikes), or ``none`` (uncertain: no change is advised blind).
+DIRECTIONS: dict[str, str] = {
+    "nan": "lower", "too_high_diverging": "lower", "too_high_oscillating": "lower", "loss_spikes": "clip",
+    "too_low_slow": "raise", "plateau": "decay", "healthy": "keep", "uncertain": "none",
+}
 
 
 def strength(value: float, threshold: float, *, above: bool = True) -> float:
@@ -97,14 +106,19 @@ class Diagnosis:
 
     Attributes:
         verdict: one of :data:`VERDICTS`.
-        confidence: ``[0, 1]``; the strength of the deciding statistic (for
-            ``healthy``, one minus the strength of the nearest alternative).
+        confidence: ``[0, 1]``, calibrated: the share of held-out runs given this verdict at this
+            margin for which it was right (``DiagnosePolicy.calibration``).
         evidence: the deciding statistic first, then the others that were checked.
         recommendation: a concrete next action ("divide the rate by about 3").
         statistics: every computed statistic by name (for plots and debugging).
         n_steps: number of losses looked at.
         fired: every verdict whose test fired, in test order (the first is ``verdict``;
             empty for ``healthy``), e.g. ``("loss_spikes", "plateau")``.
+        runner_up: the next most likely verdict (the next test that fired, else the one whose
+            test came closest to firing), or ``None``.
+        direction: what the advice does to the rate (:data:`DIRECTIONS`): never ``raise`` for a
+            run that ended at or above its start, rose above its start by more than its whole
+            descent, or blew up.
 
     Example:
         >>> from lrkit import diagnose
@@ -120,6 +134,12 @@ class Diagnosis:
     statistics: dict[str, float] = field(default_factory=dict)
     n_steps: int = 0
     fired: tuple[str, ...] = ()
+    runner_up: str | None = None
+
+    @property
+    def direction(self) -> str:
+        """What the advice does to the rate: ``DIRECTIONS[verdict]``."""
+        return DIRECTIONS[self.verdict]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data with a top-level ``verdict``, ``evidence`` and ``recommendation``."""
@@ -127,6 +147,8 @@ class Diagnosis:
             {
                 "verdict": self.verdict,
                 "confidence": float(self.confidence),
+                "runner_up": self.runner_up,
+                "direction": self.direction,
                 "recommendation": self.recommendation,
                 "evidence": [e.to_dict() for e in self.evidence],
                 "statistics": {k: float(v) for k, v in self.statistics.items()},
@@ -160,7 +182,7 @@ class Diagnosis:
         )
         stats = {k: num(v) for k, v in data.get("statistics", {}).items()}
         return cls(data["verdict"], float(data["confidence"]), evidence, data["recommendation"], stats,
-                   int(data.get("n_steps", 0)), tuple(data.get("fired", ())))
+                   int(data.get("n_steps", 0)), tuple(data.get("fired", ())), data.get("runner_up"))
 
     def report(self, path: Any = None, **kwargs: Any) -> Any:
         """The HTML report (:func:`lrkit.plotting.diagnosis_report`); written to ``path`` when given.
@@ -172,8 +194,9 @@ class Diagnosis:
         return diagnosis_report(self, path, **kwargs)
 
     def __str__(self) -> str:
+        runner = f"; runner-up: {self.runner_up}" if self.runner_up else ""
         lines = [
-            f"verdict: {self.verdict} (confidence {self.confidence:.2f})",
+            f"verdict: {self.verdict} (confidence {self.confidence:.2f}{runner})",
             f"recommendation: {self.recommendation}",
         ]
         lines += [f"  - {e.detail}" for e in self.evidence if e.fired] or [f"  - {self.evidence[0].detail}"]

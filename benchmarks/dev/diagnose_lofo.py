@@ -1,0 +1,171 @@
+"""Leave-one-family-out machinery of ``benchmarks/diagnose_zoo.py``: candidate policies, the held-out
+choice of one, the held-out calibration of its confidences, and the tables.
+
+Every run is measured once (``lrkit.diagnostics.measure``) and decided under each candidate policy
+(``lrkit.diagnostics.decide``, which reads only the thresholds). For each family, the candidate
+with the best balanced accuracy (mean over labels) on the other families is scored on it; the
+calibration (isotonic regression of "right" on the raw score, per verdict, lowered to a one-sided
+90% Wilson bound) is fitted on the other families' runs under that candidate and applied to the
+held-out family's.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from lrkit.diagnostics import VERDICTS, DiagnosePolicy, Measurements, decide, diagnose, measure
+
+__all__ = ["GRID", "Scored", "candidates", "measure_all", "verdicts", "lofo", "fit_calibration",
+           "balanced", "WRONG_FOR_TOO_HIGH", "TOO_HIGH"]
+
+#: The decision thresholds searched, each around the value its reason gives (DiagnosePolicy).
+GRID: dict[str, tuple[float, ...]] = {
+    "blowup_excess": (0.5, 1.0, 2.0),
+    "above_start_z": (1.0, 2.0, 3.0),
+    "stall_share": (0.02, 0.03, 0.05),
+    "drift_rise": (0.03, 0.05, 0.1),
+    "slow_share": (0.1, 0.15, 0.2),
+    "slow_skew": (0.3, 0.5, 0.8, 100.0),  # 100: off (no run's noise is that skewed)
+}
+TOO_HIGH = ("too_high_diverging", "too_high_oscillating")
+#: Verdicts that tell a too-high run the wrong thing (keep, decay, or raise).
+WRONG_FOR_TOO_HIGH = {"healthy", "plateau", "too_low_slow"}
+#: One-sided 90% normal quantile of the Wilson lower bound of a calibration step.
+WILSON_Z = 1.2816
+
+
+def candidates(grid: dict[str, tuple[float, ...]] = GRID) -> list[DiagnosePolicy]:
+    """Every combination of the grid's values, as policies (with no calibration: confidence = raw score)."""
+    base = DiagnosePolicy(calibration=())
+    return [base.replace(**dict(zip(grid, vals))) for vals in itertools.product(*grid.values())]
+
+
+def measure_all(entries: Sequence) -> list[Measurements | None]:
+    """Each run's measurements (``None`` for a run with a non-finite loss: ``nan`` under every policy)."""
+    return [measure(e.loss, e.lr) if np.all(np.isfinite(e.loss)) else None for e in entries]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Per run: verdict, raw score (the uncalibrated confidence), direction."""
+
+    verdict: np.ndarray
+    raw: np.ndarray
+    direction: np.ndarray
+
+
+def verdicts(ms: Sequence[Measurements | None], policy: DiagnosePolicy) -> Scored:
+    """Decide every measured run under ``policy``."""
+    out = [decide(m, policy=policy) if m is not None else diagnose([math.nan] * 10) for m in ms]
+    return Scored(np.array([d.verdict for d in out]), np.array([d.confidence for d in out]),
+                  np.array([d.direction for d in out]))
+
+
+def balanced(verdict: np.ndarray, labels: np.ndarray, mask: np.ndarray) -> float:
+    """Mean over the labels present of the share of their runs given that verdict."""
+    return float(np.mean([np.mean(verdict[mask & (labels == k)] == k) for k in set(labels[mask])]))
+
+
+def fit_calibration(raw: np.ndarray, right: np.ndarray, verdict: np.ndarray) -> tuple:
+    """Per verdict, steps ``(edge, confidence)``: isotonic in the raw score, each step at its 90% lower bound."""
+    from sklearn.isotonic import IsotonicRegression
+
+    table = []
+    for v in sorted(set(verdict)):
+        sel = verdict == v
+        x, y = raw[sel], right[sel].astype(float)
+        fit = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip").fit(x, y)
+        level = fit.predict(x)
+        steps, lowest = [], 0.0
+        for q in sorted(set(np.round(level, 12))):
+            block = np.isclose(level, q)
+            n, p = int(block.sum()), float(y[block].mean())
+            z = WILSON_Z
+            low = (p + z * z / (2 * n) - z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))) / (1 + z * z / n)
+            lowest = max(lowest, low)  # keep the map non-decreasing
+            steps.append((float(x[block].max()), round(lowest, 3)))
+        steps[-1] = (1.0, steps[-1][1])
+        merged = []
+        for e, q in steps:  # one step per distinct confidence
+            if merged and merged[-1][1] == q:
+                merged[-1] = (e, q)
+            else:
+                merged.append((e, q))
+        table.append((v, tuple(merged)))
+    return tuple(table)
+
+
+def lofo(ms: Sequence[Measurements | None], labels: np.ndarray, families: np.ndarray,
+         cands: Sequence[DiagnosePolicy]) -> tuple[np.ndarray, np.ndarray, dict[str, DiagnosePolicy], list[Scored]]:
+    """Held-out verdicts and calibrated confidences, the policy chosen for each family, and every
+    candidate's scores (``labels`` is ``None``-free: unlabelled runs are excluded by the caller's mask
+    ``labels != ""``)."""
+    scored = [verdicts(ms, p) for p in cands]
+    labelled = labels != ""
+    verdict = np.empty(len(labels), dtype=object)
+    confidence = np.zeros(len(labels))
+    chosen = {}
+    for fam in sorted(set(families)):
+        train, test = labelled & (families != fam), families == fam
+        i = int(np.argmax([balanced(s.verdict, labels, train) for s in scored]))
+        chosen[fam] = cands[i]
+        s = scored[i]
+        table = fit_calibration(s.raw[train], s.verdict[train] == labels[train], s.verdict[train])
+        held = verdicts([m for m, t in zip(ms, test) if t], cands[i].replace(calibration=table))
+        verdict[test], confidence[test] = held.verdict, held.raw  # the same verdicts, calibrated
+    return verdict, confidence, chosen, scored
+
+
+def confusion_rows(labels: np.ndarray, verdict: np.ndarray, mask: np.ndarray) -> tuple[list, list]:
+    """Rows per label: runs, right, and how many got each verdict."""
+    cols = [v for v in VERDICTS if (verdict[mask] == v).any()]
+    rows = []
+    for k in sorted(set(labels[mask])):
+        c = Counter(verdict[mask & (labels == k)])
+        rows.append([k, sum(c.values()), c.get(k, 0), *[c.get(v, 0) for v in cols]])
+    return rows, ["label", "runs", "right", *cols]
+
+
+def family_rows(labels: np.ndarray, verdict: np.ndarray, families: np.ndarray,
+                order: Sequence[str]) -> tuple[list, list]:
+    """Held-out right / labelled per family x label, and each family's share right."""
+    rows = []
+    for fam in sorted(set(families)) + ["all"]:
+        row: list = [fam]
+        sel_f = (families == fam) if fam != "all" else np.ones(len(labels), bool)
+        good = tot = 0
+        for k in order:
+            sel = sel_f & (labels == k)
+            row.append(f"{int((verdict[sel] == k).sum())}/{int(sel.sum())}" if sel.any() else "")
+            good, tot = good + int((verdict[sel] == k).sum()), tot + int(sel.sum())
+        row.append(f"{100 * good / max(tot, 1):.1f}%")
+        rows.append(row)
+    return rows, ["family", *order, "right"]
+
+
+def calibration_rows(confidence: np.ndarray, right: np.ndarray) -> tuple[list, list]:
+    """Held-out accuracy per band of confidence, and the runs at 0.8 or more."""
+    bands = [(0.0, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 0.95), (0.95, 1.01)]
+    rows = []
+    for lo, hi in bands + [(0.8, 1.01)]:
+        sel = (confidence >= lo) & (confidence < hi)
+        name = f"{lo:.2f}-{min(hi, 1.0):.2f}" if (lo, hi) != (0.8, 1.01) else ">= 0.80 (target: >= 95% right)"
+        rows.append([name, int(sel.sum()), f"{100 * right[sel].mean():.1f}%" if sel.any() else ""])
+    return rows, ["confidence", "runs", "right"]
+
+
+def per_label_stability(chosen: dict[str, DiagnosePolicy]) -> list[list]:
+    """How often each grid value was chosen across the folds."""
+    rows = []
+    for k in GRID:
+        c = defaultdict(int)
+        for p in chosen.values():
+            c[getattr(p, k)] += 1
+        rows.append([k, ", ".join(f"{v:g}: {n}" for v, n in sorted(c.items()))])
+    return rows

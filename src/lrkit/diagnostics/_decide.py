@@ -1,0 +1,172 @@
+"""Measure a finite history once (:func:`measure_finite`), then decide a verdict from the measurements
+(:func:`decide`): the tests of :func:`lrkit.diagnose`, in order, the first that fires decides.
+
+=========================  ============  ===================================================================
+verdict                    evidence      fires when
+=========================  ============  ===================================================================
+``too_high_diverging``     ``blowup``    a spike in the first tenth, before the loss made a tenth of its drop
+``too_high_diverging``     ``peak``      the loss rose above its first value by more than its whole
+                                         descent (``blowup_excess``, ``blowup_z`` s.e.) and did not recover
+``too_high_diverging``     ``above``     it ended above its first loss by ``above_start_z`` s.e.
+``too_high_diverging``     ``rise``      it ended above its best by ``rise_frac`` of the descent, ``rise_z`` s.e.
+``uncertain``              ``still``     it ended at or above its first loss, within noise: nothing moved
+``loss_spikes``            ``spikes``    excursions far above the trend that come back (``_spikes.py``)
+``too_high_oscillating``   ``oscillation`` / ``zigzag``: swings no decreasing curve explains
+``too_high_oscillating``   ``drift``     stalled (``late_share < stall_share``) and back above its best by
+                                         ``drift_rise`` of the descent, ``drift_z`` s.e.
+``plateau``                ``plateau``   stalled at an undecayed rate (and not an exact, noiseless optimum)
+``too_low_slow``           ``slow``      the second half made more than ``slow_share`` of the drop, with
+                                         noise no more right-skewed than ``slow_skew``; or no measurable
+                                         progress at all (unless the little drop there was came early)
+``healthy``                              none of the above
+=========================  ============  ===================================================================
+
+Then the **guard**: a run that ended at or above its first loss, or rose above it by more than its
+whole descent (``Shape.ended_above_start``, ``Shape.spiked_over_descent``), is never ``plateau``
+or ``too_low_slow``: those verdicts become ``uncertain``, so the advice never raises the rate of a
+run that blew up. Every threshold is a field of :class:`~lrkit.diagnostics.DiagnosePolicy`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lrkit.diagnostics._advice import rate_decayed
+from lrkit.diagnostics._measure import Levels, Pace, Swings, levels, pace, robust_units, swings
+from lrkit.diagnostics._policy import DiagnosePolicy
+from lrkit.diagnostics._record import Evidence, strength
+from lrkit.diagnostics._shape import Shape, shape
+from lrkit.diagnostics._spikes import SpikeScan, find_spikes
+
+__all__ = ["ORDER", "Measurements", "measure_finite", "evidence", "decide_verdict", "guard"]
+
+#: The test order, ``(verdict, evidence)``: the first evidence that fired decides the verdict.
+ORDER = (("too_high_diverging", "blowup"), ("too_high_diverging", "peak"), ("too_high_diverging", "above"),
+         ("too_high_diverging", "rise"), ("uncertain", "still"), ("loss_spikes", "spikes"),
+         ("too_high_oscillating", "oscillation"), ("too_high_oscillating", "zigzag"),
+         ("too_high_oscillating", "drift"), ("plateau", "plateau"), ("too_low_slow", "slow"))
+
+
+@dataclass(frozen=True)
+class Measurements:
+    """Everything the tests read, measured once from a finite history (``y`` in robust units)."""
+
+    y: np.ndarray
+    lrs: np.ndarray | None
+    spikes: SpikeScan
+    levels: Levels
+    swings: Swings
+    pace: Pace
+    shape: Shape
+    decayed: bool
+
+
+def measure_finite(y: np.ndarray, lrs: np.ndarray | None, p: DiagnosePolicy) -> Measurements:
+    """Robust units, spikes, then the levels, swings, pace and shape of the cleaned curve."""
+    u = robust_units(y)
+    sp = find_spikes(u, p.noise_floor, p)
+    lv = levels(sp.clean, p.noise_floor, p)
+    sw = swings(sp.clean, lv.sigma, p.noise_floor, p)
+    pc = pace(sp.clean, lrs, lv, sw.local, p.noise_floor, p)
+    return Measurements(u, lrs, sp, lv, sw, pc, shape(u, sp.clean, lv, p), rate_decayed(lrs, p))
+
+
+def _decade_words(ratio: float) -> str:
+    """The last decade's progress relative to the one before, in words (the ratio can be 0 or infinite)."""
+    if np.isinf(ratio):
+        return "made progress where the decade before made none"
+    if ratio == 0:
+        return "made no progress, nor did the decade before"
+    return f"gained {ratio:.2g}x as much per decade as the decade before"
+
+
+def evidence(m: Measurements, s: list[int], p: DiagnosePolicy) -> dict[str, Evidence]:
+    """Each measurement against its threshold: what fired, how strongly, where, in one sentence."""
+    lv, sw, pc, sp, sh = m.levels, m.swings, m.pace, m.spikes, m.shape
+    span = (s[0], s[-1])
+    rel, events, early = max(sp.rel, default=0.0), sp.events, sp.early
+    peak_fired = bool(sh.peak_excess > p.blowup_excess and sh.peak_z > p.blowup_z
+                      and (sh.rise > p.recovered_rise or sh.end_z > -p.recovered_z))
+    stalled = bool(sh.late_share < p.stall_share)
+    no_progress = bool(pc.z_total < p.progress_z and not pc.converged_early)
+    slow = bool((sh.late_share > p.slow_share and sh.skew < p.slow_skew) or no_progress)
+    return {
+        "blowup": Evidence("early_spikes", float(len(early)), 0.0, bool(early), 1.0 if early else 0.0,
+                           tuple(s[a] for a, _ in early),
+                           f"{len(early)} spike(s) before the loss made {p.blowup_frac:g} of its progress"),
+        "peak": Evidence("peak_excess", sh.peak_excess, p.blowup_excess, peak_fired,
+                         strength(min(sh.peak_excess / p.blowup_excess, sh.peak_z / p.blowup_z), 1.0), span,
+                         f"the loss rose above its first value by {sh.peak_excess:.2g}x its whole descent "
+                         f"({sh.peak_z:.1f} s.e.) and ended {sh.rise:.2f} of the descent above its best"),
+        "above": Evidence("end_vs_first_z", sh.end_z, p.above_start_z, bool(sh.end_z > p.above_start_z),
+                          strength(sh.end_z, p.above_start_z), span,
+                          f"the loss ended {sh.end_z:.1f} standard errors {'above' if sh.end_z > 0 else 'below'} "
+                          f"its first value"),
+        "rise": Evidence("rise", sh.rise, p.rise_frac, bool(sh.rise > p.rise_frac and lv.rise_z > p.rise_z),
+                         strength(min(sh.rise / p.rise_frac, lv.rise_z / p.rise_z), 1.0), (s[lv.i_min], s[-1]),
+                         f"the loss ended {sh.rise:.2f}x its descent above its best level "
+                         f"(step {s[lv.i_min]}), {lv.rise_z:.1f} standard errors"),
+        "still": Evidence("end_vs_first_z", sh.end_z, 0.0, bool(sh.end_z >= 0.0), 1.0 if sh.end_z >= 0 else 0.0,
+                          span, "the loss ended where it started, within noise: nothing measurable moved"),
+        "spikes": Evidence("spike_height", rel, p.spike_rel, bool(events), strength(rel, p.spike_rel),
+                           tuple(s[a] for a, _ in events),
+                           f"{len(events)} spike(s) above {p.spike_z:g} robust SDs of the local trend "
+                           f"and {p.spike_rel:g}x the progress made (highest: {rel:.2g}x; "
+                           f"{len(sp.candidates)} candidate(s))"),
+        "oscillation": Evidence("oscillation_q", sw.q, p.osc_q, bool(sw.q > p.osc_q), strength(sw.q, p.osc_q),
+                                span, f"residuals from the best non-increasing curve are {sw.q:.1f}x the "
+                                f"step noise (about 1 for noise around a decreasing trend)"),
+        "zigzag": Evidence("zigzag_ratio", sw.zigzag, p.zigzag, bool(sw.zigzag > p.zigzag),
+                           strength(sw.zigzag, p.zigzag), span,
+                           f"step-to-step changes are {sw.zigzag:.2f}x the two-step changes (1 for noise; "
+                           f"a zig-zag above {p.zigzag:g})"),
+        "drift": Evidence("rise", sh.rise, p.drift_rise,
+                          bool(stalled and sh.rise > p.drift_rise and lv.rise_z > p.drift_z),
+                          strength(min(sh.rise / p.drift_rise, lv.rise_z / p.drift_z), 1.0) if stalled else 0.0,
+                          (s[lv.i_min], s[-1]),
+                          f"the loss stopped falling ({sh.late_share:.1%} of its drop in the second half) and "
+                          f"drifted {sh.rise:.2f}x its descent back above its best ({lv.rise_z:.1f} s.e.)"),
+        "plateau": Evidence("late_share", sh.late_share, p.stall_share,
+                            bool(stalled and not (m.decayed or pc.converged)),
+                            strength(max(sh.late_share, 1e-9), p.stall_share, above=False), span,
+                            f"the second half of the run made {sh.late_share:.1%} of its drop"
+                            + ("; the rate is decayed" if m.decayed else "; the rate is not decayed")),
+        "slow": Evidence("late_share", sh.late_share, p.slow_share, slow,
+                         1.0 if no_progress else strength(sh.late_share, p.slow_share), span,
+                         f"the second half of the run made {sh.late_share:.1%} of its drop (noise skew "
+                         f"{sh.skew:.2f}; total progress {pc.z_total:.1f} s.e.); the last decade of "
+                         f"{'rate-weighted ' if m.lrs is not None else ''}time {_decade_words(pc.ratio)}"),
+    }
+
+
+def guard(verdict: str, sh: Shape) -> tuple[str, str | None]:
+    """The verdict a run may get given the hard facts of its curve, and why it was changed.
+
+    A run whose loss ended at or above its first value, or rose above it by more than its whole
+    descent, is never told to decay (``plateau``) or to raise the rate (``too_low_slow``): it is
+    ``uncertain`` instead.
+
+    Example:
+        >>> from lrkit.diagnostics._shape import Shape
+        >>> facts = Shape(1.0, 3.0, 2.0, 9.0, -5.0, 0.01, 0.2, 0.3, 0.0, False, True)
+        >>> guard("too_low_slow", facts)[0], guard("healthy", facts)[0]
+        ('uncertain', 'healthy')
+    """
+    if verdict not in ("plateau", "too_low_slow"):
+        return verdict, None
+    if sh.ended_above_start:
+        return "uncertain", "ended_above_start"
+    if sh.spiked_over_descent:
+        return "uncertain", "spiked_over_descent"
+    return verdict, None
+
+
+def decide_verdict(ev: dict[str, Evidence], sh: Shape) -> tuple[str, str | None, tuple[str, ...], str | None]:
+    """``(verdict, deciding evidence, fired verdicts, guard reason)``: the first test in :data:`ORDER`
+    that fired (``healthy`` when none did), then :func:`guard`."""
+    fired = tuple(dict.fromkeys(verdict for verdict, key in ORDER if ev[key].fired))
+    verdict, key = next(((v, k) for v, k in ORDER if ev[k].fired), ("healthy", None))
+    verdict, why = guard(verdict, sh)
+    return verdict, key, fired, why

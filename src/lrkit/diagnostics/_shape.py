@@ -1,0 +1,87 @@
+"""Where the run stands against its first loss, and where its drop happened.
+
+The levels of :mod:`._measure` read the start of a run as the highest level of its first tenth,
+so that a warmup's rise or a fast first drop happens inside it. That start is blind to a run
+that blew up in its first updates: the highest early level is then the blow-up, and the slow
+fall from it reads as progress (a run that went 1.5 -> 7 -> 4 "made progress"). The measurements
+here are anchored at the **first loss**, the untrained model's, which no rate has touched yet:
+
+* ``first = min(y_0, median(y_0, y_1, y_2))`` (the lower of the two, so that a noisy first batch
+  cannot make a run look as if it descended);
+* ``peak``: the highest level of a running median of ``peak_points`` points (a single bad batch
+  cannot make it), and how far it rose above ``first``, in units of the run's whole descent
+  (``peak_excess``) and in standard errors (``peak_z``);
+* ``end_z``: the end level (median of the last ``level_fraction``) against ``first``, in standard
+  errors: positive when the run ended above where it started;
+* ``rise``: the end above the best level, as a share of the descent from ``first`` to the best;
+* ``late_share``: the share of the whole drop (``first`` to the end) made over the second half of
+  the run (from the median around its middle to the end). A good constant rate makes most of its
+  drop early and then refines; a rate too low spreads its drop over the whole run; a run that has
+  stalled makes none of it late;
+* ``skew``: the skewness of the residuals from a running median of ``skew_points`` points. A rate
+  near its best makes the loss jump up now and then (a step that overshoots; a hard batch of a
+  model that fits most batches well): right-skewed noise. A rate far too low gives the symmetric
+  noise of the batches alone.
+
+The two hard facts of the advice guard are here too: ``ended_above_start`` (the end level at or
+above ``first``) and ``spiked_over_descent`` (``peak`` above ``first`` by more than the descent).
+Everything is a ratio of differences of losses: invariant to ``y -> a y + b`` (``a > 0``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lrkit.diagnostics._measure import Levels
+from lrkit.diagnostics._policy import DiagnosePolicy
+from lrkit.diagnostics._stats import level, running_median
+from lrkit.stats import median_diff_se
+
+__all__ = ["Shape", "shape"]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The run against its first loss (see the module docstring); levels in robust units."""
+
+    first: float
+    peak: float
+    peak_excess: float
+    peak_z: float
+    end_z: float
+    rise: float
+    rise_z: float
+    late_share: float
+    skew: float
+    ended_above_start: bool
+    spiked_over_descent: bool
+
+
+def shape(y: np.ndarray, clean: np.ndarray, lv: Levels, p: DiagnosePolicy) -> Shape:
+    """Measure the :class:`Shape` of a run: ``y`` the losses and ``clean`` the curve with its spike
+    excursions replaced (both in robust units), ``lv`` its levels.
+
+    Example:
+        >>> from lrkit.diagnostics._measure import levels
+        >>> y = np.concatenate([[1.0, 1.2, 3.0], np.linspace(3.0, 1.6, 197)])  # blew up, then "fell"
+        >>> s = shape(y, y, levels(y, 1e-3, DiagnosePolicy()), DiagnosePolicy())
+        >>> s.ended_above_start, s.spiked_over_descent, round(s.end_z) > 0
+        (True, True, True)
+    """
+    n = y.size
+    m = max(p.min_level_points, int(n * p.level_fraction))
+    first = min(float(y[0]), float(np.median(y[: p.min_level_points])))
+    se_end = median_diff_se(lv.sigma, p.min_level_points, m)  # first (3 points) against the end level
+    descent = max(first - lv.best, se_end)
+    peak = float(running_median(y, p.peak_points)[1:].max()) if n > 1 else first
+    se_peak = median_diff_se(lv.sigma, p.peak_points, p.min_level_points)
+    middle = level(clean, 0.5 - p.middle_band, 0.5 + p.middle_band)
+    drop = first - lv.end
+    resid = clean - running_median(clean, p.skew_points)
+    var = float(np.mean(resid**2))
+    skew = float(np.mean(resid**3) / var**1.5) if var > 0 else 0.0
+    return Shape(first, peak, (peak - first) / descent, (peak - first) / se_peak, (lv.end - first) / se_end,
+                 (lv.end - lv.best) / descent, lv.rise_z, (middle - lv.end) / max(drop, se_end), skew,
+                 bool(lv.end >= first), bool(peak - first > first - lv.best))
