@@ -31,7 +31,8 @@ def test_json_has_the_verdict_evidence_and_recommendation_of_the_library(tmp_pat
     out = json.loads(result.stdout)
     assert out["verdict"] == "too_high_diverging" and out["verdict"] in VERDICTS
     assert out["recommendation"] == diagnose(losses, np.full(300, 0.5)).recommendation
-    assert out["evidence"][0]["statistic"] == "rise" and out["evidence"][0]["fired"] is True
+    assert out["evidence"][0]["statistic"] == "peak_excess" and out["evidence"][0]["fired"] is True
+    assert out["direction"] == "lower" and out["runner_up"] in VERDICTS  # fields added by issue 14
 
 
 def test_text_output_and_nan_history(tmp_path):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import lrkit
 from lrkit import LRKitError
-from lrkit.diagnostics import VERDICTS, Diagnosis, diagnose
+from lrkit.diagnostics import VERDICTS, DiagnosePolicy, Diagnosis, diagnose
 from lrkit.diagnostics.synthetic import Quadratic, expected_curve, sgd_history
 
 T = np.arange(400)
@@ -31,9 +31,12 @@ def _quadratic(eta_l: float, steps: int, seed: int, *, lrs=None, spikes=()):
 
 
 # -- closed-form curves -------------------------------------------------------------------------
-def test_power_law_descent_is_healthy():
+def test_power_law_descent_whose_second_half_brought_little_is_a_plateau():
+    # 1/sqrt(1+t) over 400 steps: the second half brings 2% of the drop, under stall_share (the zoo
+    # corpus's outcome rule calls such a run stalled: a decay, not more steps at this rate, helps it).
     d = diagnose(_noisy(1 / np.sqrt(1 + T)))
-    assert d.verdict == "healthy" and 0.5 <= d.confidence <= 1 and d.fired == ()
+    assert d.statistics["late_share"] < DiagnosePolicy().stall_share
+    assert d.verdict == "plateau" and d.direction == "decay" and 0.5 <= d.confidence <= 1
 
 
 def test_exponential_growth_diverges_with_a_factor_of_ten():
@@ -56,9 +59,11 @@ def test_linear_descent_is_too_slow():
     assert d.verdict == "too_low_slow" and "Multiply the rate by about 10" in d.recommendation
 
 
-def test_flat_noise_from_the_start_is_too_slow_no_progress():
+def test_flat_noise_from_the_start_is_an_honest_unknown_with_too_slow_the_runner_up():
+    # Nothing measurable moved: a rate far too low and a network that died at once look alike.
     d = diagnose(np.random.default_rng(1).normal(size=400))
-    assert d.verdict == "too_low_slow" and "no measurable progress" in d.recommendation
+    assert d.verdict == "uncertain" and d.runner_up == "too_low_slow" and d.direction == "none"
+    assert d.recommendation.startswith("I can't tell")
     assert "validation loss" not in d.recommendation  # nothing fell: no overfitting to warn about
 
 
@@ -82,7 +87,12 @@ def test_fast_drop_then_flat_noisy_tail_is_converged_not_too_slow():
     d = diagnose(y, np.full(300, 0.01))
     assert 2.0 <= d.statistics["total_progress_z"] < 3.0  # the branch this test is about
     assert d.statistics["early_drop_fraction"] >= 0.8
-    assert "too_low_slow" not in d.fired and d.verdict == "plateau"
+    # Never "raise the rate". The noisy tail sits 0.3 of the descent above its best level by chance
+    # (the best of ~20 noisy medians), which the drift test reads as a rate that keeps the loss from
+    # settling: a known false alarm of drift_z = 2 (BENCHMARKS.md#diagnose_zoo: at 4 the zoo's
+    # oscillating runs go from 23 to 5 of 92 right).
+    assert "too_low_slow" not in d.fired and d.verdict in ("plateau", "too_high_oscillating")
+    assert "plateau" in d.fired
 
 
 def test_a_crawl_under_the_same_noise_stays_too_slow():
@@ -164,9 +174,9 @@ def test_quadratic_at_a_good_rate_is_healthy_early(seed):
     y, lrs, p = _quadratic(0.6, 100, seed)
     verdict = diagnose(y, lrs).verdict
     assert verdict in ("healthy", "plateau")
-    if verdict == "plateau":  # only where the closed form really is flat over the second half
+    if verdict == "plateau":  # only where the closed form's second half brings under stall_share of its drop
         e = expected_curve(p, lrs)
-        assert e[50] - e[-1] < 0.01 * (e[0] - e[-1])
+        assert e[50] - e[-1] < DiagnosePolicy().stall_share * (e[0] - e[-1])
 
 
 def test_quadratic_long_past_convergence_is_mostly_called_a_plateau():
@@ -199,7 +209,7 @@ def test_quadratic_with_bad_batches_has_spikes(seed):
 # -- real task histories ----------------------------------------------------------------------
 @pytest.mark.parametrize("factor, expected", [
     (1.0, {"healthy", "plateau"}),
-    (1 / 300, {"too_low_slow"}),
+    (1 / 300, {"too_low_slow", "uncertain"}),  # noisy and barely moving: it ends within noise of its start
     (100.0, {"too_high_diverging", "too_high_oscillating", "nan"}),
 ])
 def test_real_regression_task(factor, expected):
@@ -237,7 +247,7 @@ def test_diagnosis_round_trips_through_json():
 def test_top_level_lazy_name():
     assert lrkit.diagnose is diagnose
     assert set(VERDICTS) == {"healthy", "too_high_diverging", "too_high_oscillating", "loss_spikes",
-                             "too_low_slow", "plateau", "nan"}
+                             "too_low_slow", "plateau", "nan", "uncertain"}
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.markup import escape
 
@@ -28,14 +29,17 @@ def diagnose(
     if report is not None:
         check_out_file(report, (".html",), "--report")
     h = call(read_history, history)
-    d = call(_diagnose, h.losses, h.lrs, steps=h.steps)
+    norms = h.grad_norms if h.grad_norms is not None and np.all(np.isfinite(h.grad_norms)) else None
+    d = call(_diagnose, h.losses, h.lrs, steps=h.steps, grad_norms=norms, val_losses=h.val_losses,
+             val_steps=h.val_steps)
     if report is not None:
         call(d.report, report, losses=h.losses, steps=h.steps, lrs=h.lrs)
         stderr.print(escape(f"wrote {report}"), soft_wrap=True)
     if json_out:
         print_json(d.to_dict())
         return
-    typer.echo(f"verdict: {d.verdict} (confidence {d.confidence:.2f})")
+    runner = f"; runner-up: {d.runner_up}" if d.runner_up else ""
+    typer.echo(f"verdict: {d.verdict} (confidence {d.confidence:.2f}{runner})")
     typer.echo(f"recommendation: {d.recommendation}")
     for e in d.evidence:
         if e.fired:

@@ -14,7 +14,7 @@ Example:
     >>> from lrkit.diagnostics import diagnose
     >>> t = np.arange(400)
     >>> rng = np.random.default_rng(0)
-    >>> d = diagnose(1 / np.sqrt(1 + t) + 0.01 * rng.normal(size=400))
+    >>> d = diagnose(np.exp(-t / 100) + 0.01 * rng.normal(size=400))
     >>> d.verdict
     'healthy'
 """

@@ -159,6 +159,15 @@ def _still(ctx: Context) -> str:
 
 
 def _guarded(ctx: Context, reason: str) -> str:
+    if reason == "not_starved":
+        p, s = ctx.policy, ctx.stats
+        signs = [what for what, shown in (
+            ("it lost back part of its descent", s["rise"] > p.starved_rise),
+            ("its validation loss turned up", s.get("val_rise", 0.0) > p.starved_val_rise),
+            ("it swings more than a falling curve explains", s["oscillation_q"] > p.starved_swing)) if shown]
+        return (f"I can't tell: the loss moved too little or too slowly, which often means a rate too low, but "
+                f"{' and '.join(signs)}, a sign of a rate at its limit, so a higher rate could make it "
+                "worse. Try 3x this rate in a short side run and keep it only if its loss falls faster.")
     what = ("ended at or above where it started" if reason == "ended_above_start"
             else "rose above where it started by more than its whole descent")
     return (f"I can't tell: the loss {what}, so a higher rate could blow it up, and the flat or slow stretch "

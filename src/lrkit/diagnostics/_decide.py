@@ -21,10 +21,11 @@ verdict                    evidence      fires when
 ``healthy``                              none of the above
 =========================  ============  ===================================================================
 
-Then the **guard**: a run that ended at or above its first loss, or rose above it by more than its
-whole descent (``Shape.ended_above_start``, ``Shape.spiked_over_descent``), is never ``plateau``
-or ``too_low_slow``: those verdicts become ``uncertain``, so the advice never raises the rate of a
-run that blew up. Every threshold is a field of :class:`~lrkit.diagnostics.DiagnosePolicy`.
+Then the **guard** (:func:`guard`): a run that ended at or above its first loss, or rose above it by
+more than its whole descent (``Shape.ended_above_start``, ``Shape.spiked_over_descent``), is never
+``plateau`` or ``too_low_slow``; a run with a sign of a rate at or past its limit (it lost back part of
+its descent, its validation loss turned up, or it swings) is never ``too_low_slow``: those verdicts
+become ``uncertain``, so the advice never raises the rate of a run that blew up. Every threshold is a field of :class:`~lrkit.diagnostics.DiagnosePolicy`.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy) -> dict[str, Evid
     """Each measurement against its threshold: what fired, how strongly, where, in one sentence."""
     lv, sw, pc, sp, sh = m.levels, m.swings, m.pace, m.spikes, m.shape
     span = (s[0], s[-1])
+    turn = (s[lv.i_min], s[-1])  # from the best level to the end: where a rise began
     rel, events, early = max(sp.rel, default=0.0), sp.events, sp.early
     peak_fired = bool(sh.peak_excess > p.blowup_excess and sh.peak_z > p.blowup_z
                       and (sh.rise > p.recovered_rise or sh.end_z > -p.recovered_z))
@@ -97,15 +99,15 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy) -> dict[str, Evid
                            tuple(s[a] for a, _ in early),
                            f"{len(early)} spike(s) before the loss made {p.blowup_frac:g} of its progress"),
         "peak": Evidence("peak_excess", sh.peak_excess, p.blowup_excess, peak_fired,
-                         strength(min(sh.peak_excess / p.blowup_excess, sh.peak_z / p.blowup_z), 1.0), span,
+                         strength(min(sh.peak_excess / p.blowup_excess, sh.peak_z / p.blowup_z), 1.0), turn,
                          f"the loss rose above its first value by {sh.peak_excess:.2g}x its whole descent "
                          f"({sh.peak_z:.1f} s.e.) and ended {sh.rise:.2f} of the descent above its best"),
         "above": Evidence("end_vs_first_z", sh.end_z, p.above_start_z, bool(sh.end_z > p.above_start_z),
-                          strength(sh.end_z, p.above_start_z), span,
+                          strength(sh.end_z, p.above_start_z), turn,
                           f"the loss ended {sh.end_z:.1f} standard errors {'above' if sh.end_z > 0 else 'below'} "
                           f"its first value"),
         "rise": Evidence("rise", sh.rise, p.rise_frac, bool(sh.rise > p.rise_frac and lv.rise_z > p.rise_z),
-                         strength(min(sh.rise / p.rise_frac, lv.rise_z / p.rise_z), 1.0), (s[lv.i_min], s[-1]),
+                         strength(min(sh.rise / p.rise_frac, lv.rise_z / p.rise_z), 1.0), turn,
                          f"the loss ended {sh.rise:.2f}x its descent above its best level "
                          f"(step {s[lv.i_min]}), {lv.rise_z:.1f} standard errors"),
         "still": Evidence("end_vs_first_z", sh.end_z, 0.0, bool(sh.end_z >= 0.0), 1.0 if sh.end_z >= 0 else 0.0,
@@ -129,7 +131,7 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy) -> dict[str, Evid
                           f"the loss stopped falling ({sh.late_share:.1%} of its drop in the second half) and "
                           f"drifted {sh.rise:.2f}x its descent back above its best ({lv.rise_z:.1f} s.e.)"),
         "plateau": Evidence("late_share", sh.late_share, p.stall_share,
-                            bool(stalled and not (m.decayed or pc.converged)),
+                            bool(stalled and not (m.decayed or pc.converged or no_progress)),
                             strength(max(sh.late_share, 1e-9), p.stall_share, above=False), span,
                             f"the second half of the run made {sh.late_share:.1%} of its drop"
                             + ("; the rate is decayed" if m.decayed else "; the rate is not decayed")),
@@ -141,32 +143,40 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy) -> dict[str, Evid
     }
 
 
-def guard(verdict: str, sh: Shape) -> tuple[str, str | None]:
+def guard(verdict: str, m: Measurements, val: dict[str, float], p: DiagnosePolicy) -> tuple[str, str | None]:
     """The verdict a run may get given the hard facts of its curve, and why it was changed.
 
     A run whose loss ended at or above its first value, or rose above it by more than its whole
     descent, is never told to decay (``plateau``) or to raise the rate (``too_low_slow``): it is
-    ``uncertain`` instead.
+    ``uncertain`` instead. Nor is a run told to raise the rate when it shows a sign of a rate at or
+    past its limit (``starved_*``): it lost back part of its descent, its validation loss turned up,
+    or it swings more than a decreasing curve explains; a rate too low does none of these.
 
     Example:
-        >>> from lrkit.diagnostics._shape import Shape
-        >>> facts = Shape(1.0, 3.0, 2.0, 9.0, -5.0, 0.01, 0.2, 0.3, 0.0, False, True)
-        >>> guard("too_low_slow", facts)[0], guard("healthy", facts)[0]
-        ('uncertain', 'healthy')
+        >>> import numpy as np
+        >>> from lrkit.diagnostics import measure
+        >>> m = measure(np.concatenate([[1.0, 1.2, 3.0], np.linspace(3.0, 1.6, 197)]))
+        >>> guard("too_low_slow", m, {}, DiagnosePolicy()), guard("healthy", m, {}, DiagnosePolicy())
+        (('uncertain', 'ended_above_start'), ('healthy', None))
     """
     if verdict not in ("plateau", "too_low_slow"):
         return verdict, None
+    sh = m.shape
     if sh.ended_above_start:
         return "uncertain", "ended_above_start"
     if sh.spiked_over_descent:
         return "uncertain", "spiked_over_descent"
+    if verdict == "too_low_slow" and (sh.rise > p.starved_rise or val.get("val_rise", 0.0) > p.starved_val_rise
+                                      or m.swings.q > p.starved_swing):
+        return "uncertain", "not_starved"
     return verdict, None
 
 
-def decide_verdict(ev: dict[str, Evidence], sh: Shape) -> tuple[str, str | None, tuple[str, ...], str | None]:
+def decide_verdict(ev: dict[str, Evidence], m: Measurements, val: dict[str, float],
+                   p: DiagnosePolicy) -> tuple[str, str | None, tuple[str, ...], str | None]:
     """``(verdict, deciding evidence, fired verdicts, guard reason)``: the first test in :data:`ORDER`
     that fired (``healthy`` when none did), then :func:`guard`."""
     fired = tuple(dict.fromkeys(verdict for verdict, key in ORDER if ev[key].fired))
     verdict, key = next(((v, k) for v, k in ORDER if ev[k].fired), ("healthy", None))
-    verdict, why = guard(verdict, sh)
+    verdict, why = guard(verdict, m, val, p)
     return verdict, key, fired, why

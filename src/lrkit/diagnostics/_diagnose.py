@@ -107,8 +107,8 @@ def diagnose(
             rate-specific advice.
         grad_norms: gradient norms per step (optional); used to size clipping advice.
         steps: the step number of each loss (default ``0 .. n-1``), for the evidence.
-        val_losses: validation losses (optional), at ``val_steps`` (default: evenly spread); reported
-            in the statistics and read by the advice.
+        val_losses: validation losses (optional), at ``val_steps``; reported in the statistics and
+            read by the guard (a validation loss that turned up is never answered "raise the rate").
         val_steps: the step after which each validation loss was measured.
         policy: the tuned numbers (:class:`~lrkit.diagnostics.DiagnosePolicy`; the numbers
             quoted above are its defaults).
@@ -144,7 +144,7 @@ def diagnose(
         return advise_nan(y_all, lr, gn, st, int(bad[0]), policy)
     if n_all < MIN_POINTS:
         raise LRKitError(f"`losses` of diagnose must hold at least {MIN_POINTS} finite values; got {n_all}.")
-    return decide(measure_finite(y_all, lr, policy), steps=st, grad_norms=gn, val=_val_stats(vl, vs),
+    return decide(measure_finite(y_all, lr, policy), steps=st, grad_norms=gn, val_losses=vl, val_steps=vs,
                   policy=policy)
 
 
@@ -160,7 +160,7 @@ def measure(losses: Sequence[float] | np.ndarray, lrs: Sequence[float] | np.ndar
         >>> import numpy as np
         >>> m = measure(np.exp(-np.arange(100) / 20.0))
         >>> m.shape.ended_above_start, round(m.shape.late_share, 3)
-        (False, 0.082)
+        (False, 0.078)
     """
     check_instance("policy", policy, "measure", DiagnosePolicy)
     y = _as_array("losses", losses, None)
@@ -173,8 +173,8 @@ def measure(losses: Sequence[float] | np.ndarray, lrs: Sequence[float] | np.ndar
 
 
 def _val_stats(val_losses: np.ndarray | None, val_steps: np.ndarray | None) -> dict[str, float]:
-    """The validation losses as statistics (reported, and read by the advice; not by the tests:
-    on held-out families they did not improve the verdicts, ``BENCHMARKS.md#diagnose_zoo``)."""
+    """The validation losses as statistics: reported, and read by the guard (a validation loss that rose
+    back from its best, ``val_rise``, is never answered with "raise the rate")."""
     if val_losses is None or val_losses.size < 2 or not np.all(np.isfinite(val_losses)):
         return {}
     v = val_losses
@@ -185,7 +185,9 @@ def _val_stats(val_losses: np.ndarray | None, val_steps: np.ndarray | None) -> d
 
 
 def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
-           grad_norms: np.ndarray | None = None, val: dict[str, float] | None = None,
+           grad_norms: Sequence[float] | np.ndarray | None = None,
+           val_losses: Sequence[float] | np.ndarray | None = None,
+           val_steps: Sequence[int] | np.ndarray | None = None,
            policy: DiagnosePolicy = DiagnosePolicy()) -> Diagnosis:
     """The diagnosis of a measured history: its tests in :data:`ORDER`, the guard, the advice.
 
@@ -201,9 +203,13 @@ def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
         ('too_high_diverging', 'too_high_diverging')
     """
     check_instance("policy", policy, "decide", DiagnosePolicy)
+    gn = None if grad_norms is None else _as_array("grad_norms", grad_norms, m.y.size)
+    vl = None if val_losses is None else _as_array("val_losses", val_losses, None)
+    vs = None if val_steps is None else _as_array("val_steps", val_steps, None if vl is None else vl.size)
+    val = _val_stats(vl, vs)
     st = np.arange(m.y.size, dtype=np.int64) if steps is None else np.asarray(steps, dtype=np.int64)
     ev = evidence(m, st.tolist(), policy)
-    verdict, key, fired, why = decide_verdict(ev, m.shape)
+    verdict, key, fired, why = decide_verdict(ev, m, val, policy)
     lv, sw, pc, sp, sh = m.levels, m.swings, m.pace, m.spikes, m.shape
     stats = {"rise": sh.rise, "rise_z": lv.rise_z, "oscillation_q": sw.q, "zigzag_ratio": sw.zigzag,
              "spike_count": float(len(sp.events)), "max_spike_z": float(sp.z.max()),
@@ -213,8 +219,8 @@ def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
              "end_noise_to_spread": pc.noise_end, "peak_excess": sh.peak_excess, "peak_z": sh.peak_z,
              "end_vs_first_z": sh.end_z, "late_share": sh.late_share, "noise_skew": sh.skew,
              "ended_above_start": float(sh.ended_above_start),
-             "spiked_over_descent": float(sh.spiked_over_descent), **(val or {})}
-    ctx = Context(m.y, m.lrs, grad_norms, st, stats, lv.i_min, sp.events, lv.wide, m.decayed, policy)
+             "spiked_over_descent": float(sh.spiked_over_descent), **val}
+    ctx = Context(m.y, m.lrs, gn, st, stats, lv.i_min, sp.events, lv.wide, m.decayed, policy)
     replaced = next((v for v, k in ORDER if k == key), None) if why else None
     raw = max(policy.min_confidence, raw_score(verdict, key, ev, ORDER))
     return advise(verdict, key, ev, ctx, fired, confidence=calibrated(verdict, raw, policy),

@@ -49,7 +49,7 @@ class Monitor:
     Example:
         >>> m = Monitor(every=10)
         >>> for t in range(100):
-        ...     stop = m.observe(t, 1.0 / (1 + t))
+        ...     stop = m.observe(t, 1.0 / (1 + t / 10))
         >>> m.diagnosis.verdict, m.observe(100, float("nan")), m.diagnosis.verdict
         ('healthy', True, 'nan')
     """
@@ -173,6 +173,7 @@ class Monitor:
         rates, norms = np.array(lrs), np.array(grads)
         self._diagnosis = diagnose(losses, None if np.isnan(rates).any() else rates,
                                    grad_norms=None if np.isnan(norms).all() else norms, steps=steps,
+                                   val_losses=self._val_losses or None, val_steps=self._val_steps or None,
                                    policy=self.policy)
         self._stale = False
         return self._diagnosis

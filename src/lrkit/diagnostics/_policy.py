@@ -25,6 +25,7 @@ _PLATEAU = _E + "diagnose-plateau"
 _CLOCK = _E + "diagnose-the-clock"
 _ADVICE = _E + "diagnose-advice"
 _FIRST = _E + "diagnose-against-the-first-loss"
+_GUARD = _E + "diagnose-the-guard"
 #: The thresholds chosen by leave-one-family-out on the zoo corpus (``benchmarks/diagnose_zoo.py``).
 _ZOO = "BENCHMARKS.md#diagnose_zoo"
 
@@ -130,6 +131,15 @@ class DiagnosePolicy(Policy):
     slow_skew: float = tuned(
         0.5, "... with noise no more right-skewed than this (a rate near its best makes the loss jump up "
         "now and then)", _ZOO, positive)
+    starved_rise: float = tuned(
+        0.3, "never 'raise the rate' on a run that lost back more than this share of its descent from its "
+        "best level: a rate too low descends without losing ground", _GUARD, positive)
+    starved_val_rise: float = tuned(
+        0.05, "... nor on one whose validation loss rose back by more than this share of its drop (a higher "
+        "rate would not help what a validation rise shows)", _GUARD, positive)
+    starved_swing: float = tuned(
+        1.1, "... nor on one whose swings around the best decreasing curve exceed this many times the step "
+        "noise (a rate at its limit swings; a rate too low does not)", _GUARD, positive)
     # -- diverging: the rise -------------------------------------------------------------------
     rise_frac: float = tuned(
         0.5, "diverging when the end level sits above the best by more than this fraction of the "

@@ -10,7 +10,8 @@ here are anchored at the **first loss**, the untrained model's, which no rate ha
   cannot make a run look as if it descended);
 * ``peak``: the highest level of a running median of ``peak_points`` points (a single bad batch
   cannot make it), and how far it rose above ``first``, in units of the run's whole descent
-  (``peak_excess``) and in standard errors (``peak_z``);
+  (``peak_excess``) and in standard errors beyond what the highest of ``N = n / peak_points``
+  window medians reaches by chance, ``sqrt(2 ln N)`` (``peak_z``);
 * ``end_z``: the end level (median of the last ``level_fraction``) against ``first``, in standard
   errors: positive when the run ended above where it started;
 * ``rise``: the end above the best level, as a share of the descent from ``first`` to the best;
@@ -24,7 +25,9 @@ here are anchored at the **first loss**, the untrained model's, which no rate ha
   noise of the batches alone.
 
 The two hard facts of the advice guard are here too: ``ended_above_start`` (the end level at or
-above ``first``) and ``spiked_over_descent`` (``peak`` above ``first`` by more than the descent).
+above ``first``) and ``spiked_over_descent`` (the highest level of the raw losses, spikes included,
+above ``first`` by more than the descent and by ``blowup_z`` standard errors). ``peak`` itself is
+read from the curve with its spikes removed: a bad batch that comes back is a spike, not a blow-up.
 Everything is a ratio of differences of losses: invariant to ``y -> a y + b`` (``a > 0``).
 """
 
@@ -75,8 +78,12 @@ def shape(y: np.ndarray, clean: np.ndarray, lv: Levels, p: DiagnosePolicy) -> Sh
     first = min(float(y[0]), float(np.median(y[: p.min_level_points])))
     se_end = median_diff_se(lv.sigma, p.min_level_points, m)  # first (3 points) against the end level
     descent = max(first - lv.best, se_end)
-    peak = float(running_median(y, p.peak_points)[1:].max()) if n > 1 else first
+    raw_peak = float(running_median(y, p.peak_points)[1:].max())
+    peak = float(running_median(clean, p.peak_points)[1:].max())
     se_peak = median_diff_se(lv.sigma, p.peak_points, p.min_level_points)
+    # The peak is the highest of about n / peak_points independent window medians: under noise alone
+    # it stands about sqrt(2 ln N) of their standard errors above the level, so that much is discounted.
+    chance = float(np.sqrt(2.0 * np.log(max(n / p.peak_points, 1.0))))
     middle = level(clean, 0.5 - p.middle_band, 0.5 + p.middle_band)
     drop = first - lv.end
     resid = clean - running_median(clean, p.skew_points)
@@ -84,4 +91,5 @@ def shape(y: np.ndarray, clean: np.ndarray, lv: Levels, p: DiagnosePolicy) -> Sh
     skew = float(np.mean(resid**3) / var**1.5) if var > 0 else 0.0
     return Shape(first, peak, (peak - first) / descent, (peak - first) / se_peak, (lv.end - first) / se_end,
                  (lv.end - lv.best) / descent, lv.rise_z, (middle - lv.end) / max(drop, se_end), skew,
-                 bool(lv.end >= first), bool(peak - first > first - lv.best))
+                 bool(lv.end >= first),
+                 bool(raw_peak - first > first - lv.best and (raw_peak - first) / se_peak - chance > p.blowup_z))
