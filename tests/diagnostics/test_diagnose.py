@@ -264,3 +264,15 @@ def test_top_level_lazy_name():
 def test_bad_inputs_raise(kwargs, match):
     with pytest.raises(LRKitError, match=match):
         diagnose(**kwargs)
+
+
+def test_a_guarded_verdict_leaves_the_fired_list_so_nothing_acts_on_it():
+    # Issue 14: a run that blew up early and then fell slowly (1.0 -> 3.0 -> 1.6) reads as slow
+    # progress; the guard makes it `uncertain`, and `fired` (which the Autopilot reacts to) no longer
+    # holds `too_low_slow` or `plateau`.
+    y = np.concatenate([[1.0, 1.2, 3.0], np.linspace(3.0, 1.6, 197)])
+    y = y + 0.01 * np.random.default_rng(0).normal(size=200)
+    d = diagnose(y, np.full(200, 0.5), policy=DiagnosePolicy(above_start_z=1e9, blowup_excess=1e9, rise_frac=1e9))
+    assert d.verdict == "uncertain" and d.direction == "none" and d.fired[0] == "uncertain"
+    assert not {"too_low_slow", "plateau"} & set(d.fired)
+    assert d.recommendation.startswith("I can't tell") and "Multiply" not in d.recommendation

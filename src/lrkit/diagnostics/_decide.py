@@ -178,5 +178,7 @@ def decide_verdict(ev: dict[str, Evidence], m: Measurements, val: dict[str, floa
     that fired (``healthy`` when none did), then :func:`guard`."""
     fired = tuple(dict.fromkeys(verdict for verdict, key in ORDER if ev[key].fired))
     verdict, key = next(((v, k) for v, k in ORDER if ev[k].fired), ("healthy", None))
-    verdict, why = guard(verdict, m, val, p)
-    return verdict, key, fired, why
+    guarded, why = guard(verdict, m, val, p)
+    # No verdict the guard forbids stays among the fired (an Autopilot acts on them).
+    fired = (guarded, *(v for v in fired if v != guarded and guard(v, m, val, p)[1] is None)) if fired else ()
+    return guarded, key, fired, why

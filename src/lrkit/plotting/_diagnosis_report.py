@@ -23,6 +23,7 @@ VERDICT_TITLES: dict[str, str] = {
     "too_low_slow": "The learning rate looks too low: the loss falls slowly",
     "plateau": "The loss has stopped improving at this rate",
     "healthy": "Healthy: nothing to change about the rate",
+    "uncertain": "I can't tell from this history what the rate is doing",
 }
 
 
