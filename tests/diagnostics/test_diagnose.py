@@ -276,3 +276,28 @@ def test_a_guarded_verdict_leaves_the_fired_list_so_nothing_acts_on_it():
     assert d.verdict == "uncertain" and d.direction == "none" and d.fired[0] == "uncertain"
     assert not {"too_low_slow", "plateau"} & set(d.fired)
     assert d.recommendation.startswith("I can't tell") and "Multiply" not in d.recommendation
+
+
+def test_a_slow_descent_whose_validation_loss_turned_up_is_never_told_to_raise_the_rate():
+    # A linear crawl is too_low_slow from the training loss alone; a validation loss that rose back
+    # from its best (overfitting, or a rate at its limit) is the guard's "not starved" sign.
+    y = _noisy(10 - 0.01 * T, 0.01)
+    assert diagnose(y).verdict == "too_low_slow"
+    val_steps = np.arange(50, 400, 50)
+    val = np.array([5.0, 4.0, 3.5, 3.3, 3.4, 3.8, 4.2])
+    d = diagnose(y, val_losses=val, val_steps=val_steps)
+    assert d.verdict == "uncertain" and d.runner_up == "too_low_slow" and d.direction == "none"
+    assert "validation loss turned up" in d.recommendation and d.statistics["val_best_at"] == 200
+    # A validation loss still falling changes nothing.
+    assert diagnose(y, val_losses=val[:4], val_steps=val_steps[:4]).verdict == "too_low_slow"
+
+
+def test_the_calibration_maps_each_verdicts_raw_score_and_is_validated():
+    steps = (("too_low_slow", ((0.6, 0.2), (1.0, 0.9))),)
+    y = _noisy(10 - 0.01 * T, 0.01)
+    raw = diagnose(y, policy=DiagnosePolicy(calibration=())).confidence
+    cal = diagnose(y, policy=DiagnosePolicy(calibration=steps)).confidence
+    assert cal == (0.2 if raw <= 0.6 else 0.9)
+    for bad in ((("healthy", ((0.5, 0.2),)),), (("healthy", ((0.5, 0.2), (1.0, 1.5))),), "x"):
+        with pytest.raises(LRKitError, match="calibration"):
+            DiagnosePolicy(calibration=bad)

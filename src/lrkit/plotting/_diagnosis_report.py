@@ -89,7 +89,7 @@ def diagnosis_report(diagnosis: Any, path: str | Path | None = None, *, losses: 
     Example:
         >>> import numpy as np
         >>> from lrkit import diagnose
-        >>> y = 1 / np.sqrt(1 + np.arange(300.0))
+        >>> y = np.exp(-np.arange(300.0) / 80)
         >>> "Healthy" in diagnosis_report(diagnose(y), losses=y).html()
         True
     """
