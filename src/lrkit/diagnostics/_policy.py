@@ -28,6 +28,19 @@ _FIRST = _E + "diagnose-against-the-first-loss"
 _GUARD = _E + "diagnose-the-guard"
 #: The thresholds chosen by leave-one-family-out on the zoo corpus (``benchmarks/diagnose_zoo.py``).
 _ZOO = "BENCHMARKS.md#diagnose_zoo"
+#: The default confidence map: per verdict, ``(upper edge of the raw score, share right)`` steps,
+#: isotonic in the raw score and lowered to a one-sided 90% bound, fitted on all twelve zoo families
+#: (``benchmarks/diagnose_zoo.py`` prints it; held out by family, verdicts given 0.8 or more were
+#: right 90.7% of the time). ``uncertain`` and ``loss_spikes`` (no zoo run has that label) keep
+#: their raw score.
+CALIBRATION = (
+    ("healthy", ((0.577, 0.667), (0.727, 0.685), (1.0, 0.709))),
+    ("nan", ((1.0, 0.969),)),
+    ("plateau", ((0.5369, 0.0), (0.5911, 0.03), (0.8091, 0.161), (0.8303, 0.172), (0.8629, 0.409), (1.0, 0.626))),
+    ("too_high_diverging", ((0.5049, 0.0), (0.5231, 0.164), (0.5647, 0.342), (0.6982, 0.501), (1.0, 0.695))),
+    ("too_high_oscillating", ((0.5135, 0.0), (0.607, 0.089), (0.6625, 0.109), (1.0, 0.337))),
+    ("too_low_slow", ((0.5276, 0.0), (0.5895, 0.294), (0.8419, 0.806), (0.8725, 0.863), (1.0, 0.912))),
+)
 
 
 @policy_record
@@ -138,8 +151,8 @@ class DiagnosePolicy(Policy):
         0.05, "... nor on one whose validation loss rose back by more than this share of its drop (a higher "
         "rate would not help what a validation rise shows)", _GUARD, positive)
     starved_swing: float = tuned(
-        1.1, "... nor on one whose swings around the best decreasing curve exceed this many times the step "
-        "noise (a rate at its limit swings; a rate too low does not)", _GUARD, positive)
+        1.0, "... nor on one whose swings around the best decreasing curve exceed this many times the step "
+        "noise (a rate at its limit swings; a rate too low does not)", _ZOO, positive)
     # -- diverging: the rise -------------------------------------------------------------------
     rise_frac: float = tuned(
         0.5, "diverging when the end level sits above the best by more than this fraction of the "
@@ -215,8 +228,9 @@ class DiagnosePolicy(Policy):
     min_confidence: float = tuned(
         0.5, "the raw score of a verdict that fired (and of healthy) is at least this", _ADVICE, fraction)
     calibration: tuple = tuned(
-        (), "per verdict, steps (upper edge of the raw score, calibrated confidence), fitted on held-out "
-        "families; a verdict without steps keeps its raw score", _ZOO, lambda n, v, o: _calibration(n, v, o))
+        CALIBRATION, "per verdict, steps (upper edge of the raw score, calibrated confidence), fitted on "
+        "the zoo's families; a verdict without steps keeps its raw score", _ZOO,
+        lambda n, v, o: _calibration(n, v, o))
 
 
 def _calibration(name: str, value: object, owner: str) -> tuple:
