@@ -114,3 +114,23 @@ def test_script_failures_are_one_line(tmp_path: Path, func: str, needle: str) ->
                         "--out", str(tmp_path / "o")])
     assert needle in message
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--num-steps", str(10**12)], "`--num-steps` of lrkit find must be an integer in [10, "),
+        (["--num-steps", "3"], "`--num-steps` of lrkit find"),
+        (["--repeats", "0"], "`--repeats` of lrkit find"),
+        (["--start", "1", "--end", "0.1"], "`end` of Sweep"),
+    ],
+)
+def test_find_checks_the_sweep_before_the_script_runs(tmp_path: Path, args: list[str], needle: str) -> None:
+    """The sweep's counts and rates are refused before FUNC builds anything (it can be costly)."""
+    marker = tmp_path / "built"
+    (tmp_path / "task.py").write_text(f"def build(seed):\n    open({str(marker)!r}, 'w').close()\n"
+                                      "    raise SystemExit('built')\n")
+    message = error_of(["find", "--script", f"{tmp_path / 'task.py'}:build", *args,
+                        "--out", str(tmp_path / "o")])
+    assert needle in message, message
+    assert not marker.exists() and not (tmp_path / "o").exists()

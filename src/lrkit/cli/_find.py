@@ -37,7 +37,7 @@ from lrkit.cli._options import (
     task_name,
 )
 from lrkit.cli._script import build_parts, load_script, script_errors
-from lrkit.errors import check_int
+from lrkit.errors import check_count, check_int
 
 #: Exit code of a range test that gave no suggestion, after its second pass (the outputs are written).
 NO_ANSWER_EXIT = 3
@@ -85,12 +85,17 @@ def find_command(
     """Run the LR range test and suggest a learning rate; writes finder.json, finder.png, report.html."""
     import torch
 
-    from lrkit.finder import Sweep
+    from lrkit.finder import MIN_STEPS, SWEEP_BYTES_PER_STEP, Sweep
     from lrkit.torch import Validation, find_lr
 
     check_out_dir(out)
     if budget is not None:
         call(check_int, "--budget", budget, "lrkit find")
+    # The sweep is checked before the task or script is built (a user's FUNC can be costly).
+    repeats = call(check_int, "--repeats", repeats, "lrkit find")
+    call(check_count, "--num-steps", num_steps, "lrkit find", low=MIN_STEPS,
+         bytes_each=SWEEP_BYTES_PER_STEP * repeats)
+    sweep = call(Sweep, start=start, end=end, num_steps=num_steps)
     torch.set_num_threads(1)
     name, parts = build_task(task, script, optimizer, seed)
     val_loader = parts.get("val_loader") if val else None
@@ -98,7 +103,6 @@ def find_command(
         raise fail(f"`--val` needs a val_loader, which {name!r} does not provide.")
     with user_errors(), script_errors(script), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        sweep = Sweep(start=start, end=end, num_steps=num_steps)
         result = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"],
                          sweep=sweep, rule=rule, repeats=repeats, progress=True,
                          validation=None if val_loader is None else Validation(val_loader))
