@@ -1,0 +1,141 @@
+"""Full runs without a given rate (the Autopilot, its development variants, the LR-free peers), scored
+like the zoo's ground truth and cached in one JSON file.
+
+Every method gets the same protocol as ``dev.zoo_runs.run_one``: ``task.build(seed)`` (the same
+initial weights and batch order for every method), one torch thread, the workload's own budget,
+``task.evaluate`` at the end. A run's **scored** metric never is worse than the untrained model's:
+a diverged run, or one that ends worse than it started, scores the untrained model
+(``task.worst()``), as every grid run does, so regrets stay finite and comparable.
+
+* :func:`run_autopilot`: the Autopilot told the budget (``variant``: :func:`make_autopilot`'s; ``{}``
+  is the library's Autopilot);
+  ``steps`` counts every update it made (a ramp's refund included);
+* :func:`run_peer`: a ``dev.peers_lrfree`` peer, configured as its documentation recommends.
+
+:func:`cached` stores each record under ``"method|workload|seed|budget"`` in :data:`STORE` (a lock
+makes it safe for two processes), so a table can be rebuilt without re-running anything.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import math
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from dev.peers_common import cpu_clock, endless, one_thread
+from dev.peers_common import resolve_task as _builtin
+
+__all__ = ["STORE", "AP", "cached", "make_autopilot", "resolve_task", "run_autopilot", "run_peer", "scored",
+           "variant_key"]
+
+STORE = Path(__file__).resolve().parents[1] / "results" / "autopilot_runs.json"
+#: The store's method prefix of the Autopilot that pays every update from its budget. Records under
+#: ``"ap:"`` were made before, when a ramp's undone updates were refunded (up to 1.1 budgets).
+AP = "ap2:"
+
+
+def resolve_task(task: Any) -> Any:
+    """A Task, given one, a zoo workload's name or a built-in task's name."""
+    if isinstance(task, str):
+        from lrkit import zoo
+
+        if task in zoo.registry:
+            return zoo.get(task)
+    return _builtin(task)
+
+
+def scored(task: Any, raw: float, diverged: bool) -> float:
+    """The run's metric as the zoo scores it: never worse than the untrained model's."""
+    info = task.info
+    untrained = float(task.worst()[info.metric])
+    better = raw > untrained if info.higher_is_better else raw < untrained
+    return float(raw) if (not diverged and math.isfinite(raw) and better) else untrained
+
+
+def variant_key(variant: dict[str, Any]) -> str:
+    """A stable name for a variant (``"default"`` for the library's Autopilot)."""
+    if not variant:
+        return "default"
+    return ",".join(f"{k}={variant[k]}" for k in sorted(variant))
+
+
+def make_autopilot(optimizer: Any, budget: int, model: Any, variant: dict[str, Any] | None = None) -> Any:
+    """The library's Autopilot under a variant: ``given`` (a peak rate, replacing the probe's choice),
+    ``schedule`` (``AutopilotPolicy.main_shape``), any other key an ``AutopilotPolicy`` field."""
+    from lrkit.torch import Autopilot, AutopilotPolicy
+
+    v = dict(variant or {})
+    peak = v.pop("given", None)
+    if "schedule" in v:
+        v["main_shape"] = v.pop("schedule")
+    return Autopilot(optimizer, budget=budget, model=model, peak=peak, policy=AutopilotPolicy(**v))
+
+
+def run_autopilot(task: Any, seed: int = 0, budget: int | None = None,
+                  variant: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One full run of the Autopilot (under a :func:`make_autopilot` variant) on ``task``, told the budget."""
+    task = resolve_task(task)
+    info = task.info
+    budget = int(info.budget if budget is None else budget)
+    with one_thread():
+        parts = task.build(seed)
+        model, opt, loss_fn = parts["model"], parts["optimizer"], parts["loss_fn"]
+        with cpu_clock() as clock:
+            ap = make_autopilot(opt, budget, model, variant)
+            model.train()
+            batches = endless(parts["train_loader"])
+            while not ap.done:
+                x, y = next(batches)
+                opt.zero_grad(set_to_none=True)
+                loss = loss_fn(model(x), y)
+                loss.backward()
+                ap.step(loss)
+            metrics = task.evaluate(model, parts["val_loader"])
+    raw = float(metrics.get(info.metric, math.nan))
+    diverged = not math.isfinite(raw)
+    faults = [e for e in ap.events if "fault" in e]
+    first = ap.events[0]  # what the probe saw, for scoring other peak rules offline (autopilot_peak)
+    return {"metric": scored(task, raw, diverged), "raw_metric": raw, "diverged": diverged,
+            "steps": int(ap.total_steps), "budget": budget, "cpu_s": round(clock.seconds, 3),
+            "peak": ap.peak, "probe_steps": ap.probe_steps, "how": ap.events[0]["how"],
+            "faults": len(faults), "scale": ap.scale, "diverged_at": first["diverged_at"],
+            "rule": ap.rule, "probe_lrs": [float(v) for v in ap.probe_lrs],
+            "probe_losses": [float(v) for v in ap.probe_losses]}
+
+
+def run_peer(task: Any, peer: str, seed: int = 0, budget: int | None = None) -> dict[str, Any]:
+    """One full run of an LR-free peer (``dev.peers_lrfree``), scored like the grid."""
+    from dev.peers_lrfree import run_lrfree
+
+    task = resolve_task(task)
+    r = run_lrfree(task, peer, seed=seed, budget=budget)
+    raw = r.metric if not r.diverged else math.nan
+    return {"metric": scored(task, raw, r.diverged), "raw_metric": r.metric, "diverged": r.diverged,
+            "steps": r.steps, "budget": r.budget, "cpu_s": round(r.cpu_s, 3)}
+
+
+def _read(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def cached(method: str, name: str, seed: int, budget: int, run: Callable[[], dict[str, Any]],
+           path: Path = STORE) -> dict[str, Any]:
+    """The stored record of ``method`` on ``name`` at ``seed`` and ``budget``, or ``run()``'s, stored."""
+    key = f"{method}|{name}|{seed}|{budget}"
+    have = _read(path).get(key)
+    if have is not None:
+        return have
+    rec = run()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        data = _read(path)
+        data[key] = rec
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, indent=0, sort_keys=True) + "\n")
+        os.replace(tmp, path)
+    return rec
