@@ -156,3 +156,24 @@ def test_coverage_of_the_nominal_90_percent_interval_on_synthetic_sweeps():
         if truth is not None and iv is not None:
             n, hits = n + 1, hits + (iv[0] <= truth <= iv[1])
     assert n >= 55 and hits / n >= 0.8
+
+
+def test_the_seed_spread_widens_the_interval_in_quadrature_and_says_what_it_covers():
+    problem = synthetic.logistic(seed=1)
+    sweep = Sweep(start=1e-3, end=1e3, num_steps=60)
+    narrow = range_test(problem.step, sweep=sweep, policy=FinderPolicy(replicates=40, seed_spread=0.0))
+    wide = range_test(synthetic.logistic(seed=1).step, sweep=sweep,
+                      policy=FinderPolicy(replicates=40, seed_spread=0.25))
+    assert wide.suggestion == narrow.suggestion and wide.meta["interval_batch"] == list(narrow.interval)
+    x, (lo, hi), (blo, bhi) = np.log10(wide.suggestion), np.log10(wide.interval), np.log10(narrow.interval)
+    assert x - lo == pytest.approx(np.hypot(x - blo, 0.25)) and hi - x == pytest.approx(np.hypot(bhi - x, 0.25))
+    assert wide.to_dict()["interval_covers"].startswith("a rerun's suggestion, with other batches and another")
+    assert narrow.to_dict()["interval_covers"].startswith("this sweep's batch noise only")
+    assert FinderResult.from_dict(wide.to_dict()).interval == wide.interval
+    caveat = [c for c in __import__("lrkit").finder.advise(wide).caveats if c.startswith("the interval")]
+    assert len(caveat) == 1 and "covers a rerun's suggestion" in caveat[0]
+
+
+def test_no_interval_says_nothing_about_coverage():
+    r = range_test(synthetic.quadratic(lipschitz=4.0).step, sweep=Sweep(1e-5, 10.0, 60), interval=False)
+    assert r.interval is None and r.to_dict()["interval_covers"] is None

@@ -96,10 +96,11 @@ def test_batched_smooth_equals_smooth_bit_for_bit(window):
 
 
 @pytest.mark.parametrize("rule", ["default", "falling"])
-def test_batched_rule_equals_suggest_bit_for_bit(rule):
+@pytest.mark.parametrize("policy", [FinderPolicy(), FinderPolicy(weak_rule="minimum/10", weak_rule_sigmas=8.0)])
+def test_batched_rule_equals_suggest_bit_for_bit(rule, policy):
     lrs, curves = _synthetic_curves(120)
-    expected = reference_half_depth_rows(lrs, curves, rule)
-    assert half_depth_rows(lrs, curves, rule) == expected
+    expected = reference_half_depth_rows(lrs, curves, rule, policy=policy)
+    assert half_depth_rows(lrs, curves, rule, policy=policy) == expected
     # Both kinds of row are covered: with and without a suggestion.
     assert any(v is None for v in expected) and any(v is not None for v in expected)
 

@@ -8,7 +8,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from lrkit import LRKitError
-from lrkit.finder import Suggestion, Sweep, range_test, rules, suggest, synthetic, valley_geometry
+from lrkit.finder import FinderPolicy, Suggestion, Sweep, range_test, rules, suggest, synthetic, valley_geometry
 
 # -- never raise on odd curves -------------------------------------------------------------------
 
@@ -308,3 +308,16 @@ def test_isolated_bad_batches_do_not_move_the_default_or_stop_the_sweep():
     step = lambda lr, it=iter(spiky): float(next(it))  # noqa: E731
     r = range_test(step, sweep=Sweep(start=1e-7, end=10.0, num_steps=100), interval=False)
     assert r.stop_reason == "diverged" and r.lrs[-1] > 1e-1
+
+
+@pytest.mark.parametrize("weak_rule", ["minimum/10", "valley"])
+def test_a_weak_signal_is_read_by_the_weak_rule_and_the_reason_says_so(weak_rule):
+    lrs = np.geomspace(1e-7, 10.0, 100)
+    y = synthetic.curve(lrs, noise=0.1, drop=0.3, seed=0)  # a drop of about 6 noise SDs
+    signal = valley_geometry(lrs, y).signal
+    handed = FinderPolicy(weak_rule=weak_rule, weak_rule_sigmas=signal + 1)
+    kept = FinderPolicy(weak_rule=weak_rule, weak_rule_sigmas=signal - 1)
+    for rule in ("default", "falling"):
+        s = suggest(lrs, y, rule, policy=handed)
+        assert s.lr == suggest(lrs, y, weak_rule).lr and s.reason.startswith("weak signal: the drop is only")
+        assert suggest(lrs, y, rule, policy=kept).lr == suggest(lrs, y, rule).lr

@@ -169,7 +169,10 @@ def _confidence(result: Any, policy: FinderPolicy) -> tuple[str, str]:
         return "low", ("A guess, not a measurement: neither the sweep nor a second, denser one showed the loss "
                        f"falling beyond its noise; the rate is 1/{policy.fallback_divisor:g} of where the loss blew "
                        "up. Check it with a short run, or sweep with more steps or larger batches.")
-    lo_hi = result.interval
+    # How repeatable *this reading* is: the bootstrap's batch-noise interval (the reported interval may
+    # be widened for another seed's spread, which says nothing about this sweep's clarity).
+    batch = (result.meta or {}).get("interval_batch")
+    lo_hi = tuple(batch) if batch else result.interval
     valley = valley_geometry(result.lrs, result.losses, policy=policy)
     signal = None if isinstance(valley, str) else valley.signal
     spread = None if lo_hi is None or lo_hi[0] <= 0 else lo_hi[1] / lo_hi[0]
@@ -207,8 +210,14 @@ def _caveats(result: Any, policy: FinderPolicy) -> tuple[str, ...]:
         out.append(f"the first sweep ({_fmt(first['start'])} to {_fmt(first['end'])}) showed no clear descent; "
                    f"this reading comes from a second sweep over the decade below where it blew up "
                    f"({(result.meta or {}).get('updates')} updates in all).")
-    out.append("the interval is how repeatable this reading is, not a range of rates that train equally "
-               "well; a new optimizer, momentum or batch size needs a new sweep.")
+    covers = (result.meta or {}).get("interval_covers")
+    if result.interval is not None and covers:
+        out.append(f"the interval, {_fmt(result.interval[0])} to {_fmt(result.interval[1])}, covers {covers}; "
+                   "it is not a range of rates that train equally well, and a new optimizer, momentum or batch "
+                   "size needs a new sweep.")
+    else:
+        out.append("the interval is how repeatable this reading is, not a range of rates that train equally "
+                   "well; a new optimizer, momentum or batch size needs a new sweep.")
     return tuple(out)
 
 

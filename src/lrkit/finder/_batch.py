@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from lrkit.errors import LRKitError
-from lrkit.finder._default import VALLEY_RULES, edge_weight
+from lrkit.finder._default import VALLEY_RULES, _weak, edge_weight
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._smooth import (
     _SINGULAR, _kernel_geometry, _solve_line, _support_range, _tricube, bandwidths,
@@ -146,9 +146,13 @@ def half_depth_rows(
             continue
         rows = np.flatnonzero(lengths == m)
         fit = smooth_rows(x_smooth[:m], y[rows, :m], policy=policy)[0]
-        x_star = _half_depth(x[:m], y[rows, :m], fit, w, policy)
-        for i, v in zip(rows.tolist(), x_star.tolist()):
-            if v == v:  # NaN marks a row without a suggestion
+        x_star, signal = _half_depth(x[:m], y[rows, :m], fit, w, policy)
+        for i, v, sig in zip(rows.tolist(), x_star.tolist(), signal.tolist()):
+            if v != v:  # NaN marks a row without a suggestion
+                continue
+            if sig < policy.weak_rule_sigmas and policy.weak_rule != "none":  # as the one-curve rule does
+                out[i] = _weak(lrs, y[i], sig, policy.weak_rule).lr
+            else:
                 out[i] = float(10.0**v)
     return out
 
@@ -165,8 +169,11 @@ def _first(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.argmax(mask, axis=1), mask.any(axis=1)
 
 
-def _half_depth(x: np.ndarray, y: np.ndarray, ys: np.ndarray, w: float, policy: FinderPolicy) -> np.ndarray:
-    """``x_fast + w (x_edge - x_fast)`` per row of smoothed curves ``ys`` (raw ``y``), NaN for none."""
+def _half_depth(
+    x: np.ndarray, y: np.ndarray, ys: np.ndarray, w: float, policy: FinderPolicy
+) -> tuple[np.ndarray, np.ndarray]:
+    """``x_fast + w (x_edge - x_fast)`` per row of smoothed curves ``ys`` (raw ``y``), NaN for none, and
+    each row's signal (the drop in noise SDs, as :func:`~lrkit.finder.valley_geometry` computes it)."""
     r, m = ys.shape
     cols = np.arange(m)[None, :]
     rows = np.arange(r)
@@ -197,4 +204,4 @@ def _half_depth(x: np.ndarray, y: np.ndarray, ys: np.ndarray, w: float, policy: 
         x_fast = _crossing(x, ys, np.where(ok, j_fast, 0), half)
         x_edge = np.where(edge_seen, _crossing(x, ys, j_edge, half), x[-1])
         x_star = x_fast + w * (x_edge - x_fast)
-    return np.where(ok, x_star, np.nan)
+    return np.where(ok, x_star, np.nan), drop0 / np.maximum(sigma, tiny)

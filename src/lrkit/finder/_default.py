@@ -214,6 +214,8 @@ def _across(lrs: object, losses: object, rule: str, what: str, policy: FinderPol
     v = valley_geometry(lrs, losses, policy=policy)
     if isinstance(v, str):
         return _none(v)
+    if v.signal < policy.weak_rule_sigmas and policy.weak_rule != "none":
+        return _weak(lrs, losses, v.signal, policy.weak_rule)
     x, _, cut = _finite_prefix(lrs, losses, "default")
     x_star = v.x_fast + edge_weight(rule, policy) * (v.x_edge - v.x_fast)
     note = ""
@@ -230,3 +232,14 @@ def _across(lrs: object, losses: object, rule: str, what: str, policy: FinderPol
         f"(rising); loss from {v.top:.4g} to {v.bottom:.4g} at lr {10.0 ** v.x_min:.3g}{note}{cut}"
     )
     return Suggestion(float(10.0**x_star), _nearest(x, x_star), reason)
+
+
+def _weak(lrs: object, losses: object, signal: float, name: str) -> Suggestion:
+    """A weak signal's reading handed to the policy's ``weak_rule`` (the reason says so)."""
+    from lrkit.finder._peers import minimum_over_10, steepest, valley
+
+    found = {"valley": valley, "minimum/10": minimum_over_10, "steepest": steepest}[name](lrs, losses)
+    if found.lr is None:
+        return found
+    return Suggestion(found.lr, found.index, f"weak signal: the drop is only {signal:.1f} noise SDs, where the "
+                      f"half-depth crossings are noise, so the {name} rule reads it: {found.reason}")

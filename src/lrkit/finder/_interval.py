@@ -8,6 +8,8 @@ caller has them, are pooled by :func:`combine` and resampled too.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from lrkit.errors import LRKitError, check_instance, check_int
@@ -18,7 +20,7 @@ from lrkit.finder._rules import suggest
 from lrkit.finder._smooth import _check_curve
 from lrkit.finder._stop import divergence_index
 
-__all__ = ["bootstrap_interval"]
+__all__ = ["bootstrap_interval", "seed_widened", "interval_covers"]
 
 _SIGNS = np.array((-1.0, 1.0))
 
@@ -154,3 +156,45 @@ def _replicates(
         resid = (stars[rows, :m] - fit) / np.sqrt(1.0 - np.clip(lev, 0.0, policy.max_leverage))
         stars[rows, :m] = fit + np.array([signs[i] for i in rows.tolist()]) * resid
     return stars
+
+
+def seed_widened(interval: tuple[float, float] | None, suggestion: float | None,
+                 spread: float) -> tuple[float, float] | None:
+    """The interval widened for another seed: ``spread`` decades added in quadrature to each side.
+
+    One sweep's bootstrap sees its own batch noise; a rerun with another initialisation and
+    another batch order moves the whole curve too. With :math:`x = \\log_{10}\\eta^*` and the
+    bootstrap's half-widths :math:`w_-, w_+` (decades), the interval becomes
+
+    .. math::  \\bigl[x - \\sqrt{w_-^2 + s^2},\\; x + \\sqrt{w_+^2 + s^2}\\bigr]
+
+    (independent sources of spread add in variance); :math:`s` is ``FinderPolicy.seed_spread``,
+    calibrated on the zoo so that the interval holds a rerun's suggestion at its nominal level.
+
+    Example:
+        >>> lo, hi = seed_widened((0.009, 0.011), 0.01, 0.3)
+        >>> round(lo, 5), round(hi, 5)
+        (0.00497, 0.02008)
+        >>> seed_widened((0.009, 0.011), 0.01, 0.0)
+        (0.009, 0.011)
+    """
+    if interval is None or suggestion is None or spread == 0:
+        return interval
+    x = math.log10(suggestion)
+    down = math.hypot(x - math.log10(interval[0]), spread)
+    up = math.hypot(math.log10(interval[1]) - x, spread)
+    return (10.0 ** (x - down), 10.0 ** (x + up))
+
+
+def interval_covers(policy: FinderPolicy) -> str:
+    """What ``FinderResult.interval`` covers under ``policy``, in words (``meta["interval_covers"]``).
+
+    Example:
+        >>> interval_covers(FinderPolicy(seed_spread=0.0)).split(":")[0]
+        "this sweep's batch noise only (nominal 90%)"
+    """
+    if policy.seed_spread > 0:
+        return (f"a rerun's suggestion, with other batches and another initialisation (nominal "
+                f"{policy.level:.0%}, calibrated on the zoo's seed-to-seed spread)")
+    return (f"this sweep's batch noise only (nominal {policy.level:.0%}): not a rerun with other batches or "
+            "another initialisation")

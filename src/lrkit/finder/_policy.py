@@ -16,10 +16,13 @@ from lrkit._policy import (
     Policy, at_least, choice, fraction, integer, non_negative, policy_record, positive, tuned,
 )
 
-__all__ = ["FinderPolicy", "RULE_NAMES"]
+__all__ = ["FinderPolicy", "RULE_NAMES", "WEAK_RULE_NAMES"]
 
 #: The names of the registered suggestion rules (``lrkit.finder.rules``), for the fields that name one.
 RULE_NAMES = ("default", "falling", "steepest", "valley", "minimum/10")
+#: The rules a weak signal can be handed to (``weak_rule``): the peers' rules, which read a heavily
+#: smoothed curve's longest descent or minimum rather than a level crossing.
+WEAK_RULE_NAMES = ("valley", "minimum/10", "steepest")
 
 _SMOOTH = "docs/evidence.md#finder-smoothing"
 _STOP = "docs/evidence.md#finder-stop-rule"
@@ -85,6 +88,12 @@ class FinderPolicy(Policy):
         1.0 / 3.0, "w of the default rule: the suggestion lies this far from the descent towards the "
         "edge: the earlier, tighter landmark counts twice (the centre overshoots SGD tasks)", _VALLEY,
         fraction)
+    weak_rule: str = tuned(
+        "none", "below weak_rule_sigmas the half-depth crossings of a barely falling smooth are set by noise; "
+        "this rule reads the curve instead ('none': keep the crossing)", _VALLEY,
+        choice("none", *WEAK_RULE_NAMES))
+    weak_rule_sigmas: float = tuned(
+        4.0, "a drop below this many noise SDs hands the reading to weak_rule", _VALLEY, non_negative)
     top_band: float = tuned(
         0.9, "the starting level is the median of the smoothed points before the minimum in the top "
         "10% of the drop, so a longer plateau does not move it", _VALLEY, fraction)
@@ -110,6 +119,10 @@ class FinderPolicy(Policy):
     level: float = tuned(
         0.9, "central coverage of the interval (the nominal 90% covered the noiseless curve's "
         "suggestion in 87% of synthetic sweeps)", _INTERVAL, fraction)
+    seed_spread: float = tuned(
+        0.0, "decades added in quadrature to each side of the bootstrap interval: what another seed moves "
+        "the suggestion (initialisation, batch order) and one sweep's noise cannot show", _INTERVAL,
+        non_negative)
     pilot_ratio: float = tuned(
         0.5, "the pilot smooth's window over the rule's: a smoother's bias grows as its window "
         "squared, so the pilot is 4x less biased", _INTERVAL, fraction)

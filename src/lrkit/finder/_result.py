@@ -40,7 +40,9 @@ class FinderResult:
             divergence and at non-finite losses).
         stop_reason: ``"completed"``, ``"diverged"``, ``"nan"`` or ``"callback"``.
         suggestion: the suggested rate of ``rule``, or ``None``.
-        interval: ``(lo, hi)`` around the suggestion, or ``None``.
+        interval: ``(lo, hi)`` around the suggestion, or ``None``; what it covers is named in
+            ``meta["interval_covers"]`` (and ``to_dict()["interval_covers"]``), the bootstrap's own
+            batch-noise interval is ``meta["interval_batch"]``.
         rule: the rule that produced ``suggestion``.
         reason: how the suggestion was found, or why there is none.
         steps: the number of steps (optimizer updates) taken.
@@ -94,6 +96,7 @@ class FinderResult:
         return {
             "suggestion": self.suggestion,
             "interval": list(self.interval) if self.interval is not None else None,
+            "interval_covers": self.meta.get("interval_covers"),
             "rule": self.rule,
             "reason": self.reason,
             "stop_reason": self.stop_reason,

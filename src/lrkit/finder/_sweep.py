@@ -13,7 +13,7 @@ import numpy as np
 from lrkit.errors import (
     LRKitError, check_choice, check_count, check_instance, check_int, check_positive,
 )
-from lrkit.finder._interval import bootstrap_interval
+from lrkit.finder._interval import bootstrap_interval, interval_covers, seed_widened
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._result import FinderResult
 from lrkit.finder._rules import rules, suggest
@@ -252,11 +252,14 @@ def _finish(
     found = {name: suggest(lrs, losses, name, policy=policy) for name in rules}
     chosen = found[rule]
     suggestions = {name: s.lr for name, s in found.items()}
-    band = None
+    batch = None
     if interval and chosen.lr is not None:
-        band = bootstrap_interval(lrs, losses, rule=rule, seed=seed, repeats=repeats, policy=policy)
+        batch = bootstrap_interval(lrs, losses, rule=rule, seed=seed, repeats=repeats, policy=policy)
+    band = seed_widened(batch, chosen.lr, policy.seed_spread)
     meta = {**meta, "policy": policy.to_dict(), "interval_method": "wild bootstrap" if interval else None,
-            "replicates": policy.replicates if interval else 0, "seed": seed, "index": chosen.index}
+            "replicates": policy.replicates if interval else 0, "seed": seed, "index": chosen.index,
+            "interval_batch": None if batch is None else list(batch),
+            "interval_covers": interval_covers(policy) if batch is not None else None}
     return FinderResult(
         lrs=lrs,
         losses=losses,
