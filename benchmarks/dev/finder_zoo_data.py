@@ -1,0 +1,132 @@
+"""The finder benchmark's data on the zoo: raw sweeps, real ``find_lr`` answers, the peers' answers.
+
+Everything is cached in ``benchmarks/results/`` and computed on demand, one thread, seeds
+:data:`SEEDS` (the zoo grid's, so a suggestion's full run is the grid's run when it hits a grid rate):
+
+* ``finder_zoo_sweeps.json``: per workload, seed and sweep length, the raw curve of one ``find_lr``
+  sweep over ``1e-7 .. 10`` recorded to its end (the stop rule disabled: ``diverge_threshold`` huge).
+  The stop rule is causal, so replaying it on the full curve (:func:`replay`) gives, loss for loss,
+  the sweep ``find_lr`` would have run with any candidate policy; every rule reads it offline.
+* ``finder_zoo_answers.json``: real ``find_lr`` answers (suggestion, interval, source, updates) per
+  workload, seed, sweep length and policy: where a second pass decides (it depends on the first
+  pass's outcome) and for the final scoring.
+* ``finder_zoo_peers.json``: each peer's suggestion (``dev.peers_finders``), per workload and seed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from lrkit import zoo
+from lrkit.finder import DivergenceMonitor, FinderPolicy, Sweep
+from lrkit.torch import find_lr
+
+__all__ = ["SEEDS", "START", "END", "answer", "family", "adaptive", "peers", "replay", "sweep", "workloads"]
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+SWEEPS_FILE = RESULTS / "finder_zoo_sweeps.json"
+ANSWERS_FILE = RESULTS / "finder_zoo_answers.json"
+PEERS_FILE = RESULTS / "finder_zoo_peers.json"
+#: The seeds of every sweep and every full run (the zoo grid's).
+SEEDS = (0, 1, 2)
+#: The range of every first sweep: ``find_lr``'s default.
+START, END = Sweep().start, Sweep().end
+#: Records the whole sweep: no loss rises 1e12 times the progress, so the stop rule never fires.
+_NO_STOP = FinderPolicy(diverge_threshold=1e12)
+
+_MEMO: dict[Path, dict[str, Any]] = {}
+
+
+def _load(path: Path) -> dict[str, Any]:
+    if path not in _MEMO:
+        _MEMO[path] = json.loads(path.read_text()) if path.exists() else {}
+    return _MEMO[path]
+
+
+def _save(path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(_MEMO[path], sort_keys=True, indent=0) + "\n")
+    os.replace(tmp, path)
+
+
+def workloads() -> list[str]:
+    """Every zoo workload's name, sorted."""
+    return sorted(zoo.names())
+
+
+def family(name: str) -> str:
+    return zoo.get(name).info.family
+
+
+def adaptive(name: str) -> bool:
+    """Whether the workload's optimizer is of the adaptive kind (``rule="auto"``'s split, as ``find_lr`` read it)."""
+    sweep(name, SEEDS[0])
+    return bool(_load(SWEEPS_FILE)[f"{name}|{SEEDS[0]}|100"]["adaptive"])
+
+
+def _find(name: str, seed: int, *, sweep: Sweep, policy: FinderPolicy, **kwargs: Any) -> Any:
+    torch.set_num_threads(1)
+    parts = zoo.get(name).build(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"],
+                       sweep=sweep, policy=policy, **kwargs)
+
+
+def sweep(name: str, seed: int, num_steps: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    """The full raw curve ``(lrs, losses)`` of a ``num_steps`` sweep (to the end, or a non-finite loss)."""
+    data, key = _load(SWEEPS_FILE), f"{name}|{seed}|{num_steps}"
+    if key not in data:
+        res = _find(name, seed, sweep=Sweep(START, END, num_steps), policy=_NO_STOP, retry=False,
+                    interval=False)
+        data[key] = {"lrs": res.lrs.tolist(), "losses": [v if np.isfinite(v) else None for v in res.losses.tolist()],
+                     "adaptive": bool(res.meta["optimizer"]["adaptive"])}
+        _save(SWEEPS_FILE)
+    d = data[key]
+    return np.asarray(d["lrs"]), np.array([np.nan if v is None else v for v in d["losses"]])
+
+
+def replay(lrs: np.ndarray, losses: np.ndarray, policy: FinderPolicy) -> tuple[np.ndarray, np.ndarray]:
+    """The part of a full curve a sweep with ``policy``'s stop rule records (to the stop or a non-finite loss)."""
+    monitor = DivergenceMonitor(policy=policy)
+    for i, v in enumerate(losses.tolist()):
+        if not np.isfinite(v) or monitor.update(v):
+            return lrs[: i + 1], losses[: i + 1]
+    return lrs, losses
+
+
+def answer(name: str, seed: int, policy: FinderPolicy, num_steps: int = 100, *,
+           interval: bool = False) -> dict[str, Any]:
+    """A real ``find_lr`` (``rule="auto"``, retry on) answer with ``policy``: suggestion, interval, source, updates."""
+    data = _load(ANSWERS_FILE)
+    # Every field spelled out, so a key keeps its meaning when the shipped defaults change.
+    key = f"{name}|{seed}|{num_steps}|{interval}|" + json.dumps(policy.to_dict(), sort_keys=True,
+                                                               separators=(",", ":"))
+    if key not in data:
+        res = _find(name, seed, sweep=Sweep(START, END, num_steps), policy=policy, interval=interval)
+        data[key] = {"lr": res.suggestion, "interval": None if res.interval is None else list(res.interval),
+                     "interval_batch": res.meta.get("interval_batch"),
+                     "source": res.meta["source"], "updates": res.meta["updates"], "rule": res.rule,
+                     "reason": res.reason}
+        _save(ANSWERS_FILE)
+    return data[key]
+
+
+def peers(name: str, seed: int) -> dict[str, dict[str, Any]]:
+    """Each peer's answer on the workload built with ``seed``: ``{peer: {"lr", "steps", "reason"}}``."""
+    data, key = _load(PEERS_FILE), f"{name}|{seed}"
+    if key not in data:
+        from dev.peers_finders import run_finder_peers
+
+        found = run_finder_peers(zoo.get(name), seed=seed)
+        data[key] = {r.peer: {"lr": r.lr, "steps": r.steps, "reason": r.reason, "source": r.source}
+                     for r in found}
+        _save(PEERS_FILE)
+    return data[key]

@@ -1,0 +1,162 @@
+"""How far from the grid-best rate is each finder's suggestion on the zoo, per family, cross-validated?
+
+**Protocol.** Every rule, threshold and default of lrkit's finder is chosen by leave-one-family-out
+cross-validation on the zoo (``lrkit.zoo``: 37 workloads in 12 families) and the figure reported is
+the cross-validated regret per family, never the in-sample one. The built-in tasks stay held out
+(``finder_regret.py`` re-measures them with the final rules).
+
+1. **Data** (cached, ``dev.finder_zoo_data``): per workload and seed (0, 1, 2, the grid's), one
+   lrkit sweep over ``1e-7 .. 10`` recorded to its end, at 100 and at 150 updates; every candidate
+   policy is read offline from it (its stop rule replayed), and a real ``find_lr`` call answers
+   wherever its second pass decides. Each peer's suggestion from its own package as its docs
+   recommend (``dev.peers_finders``: torch-lr-finder, Lightning's ``Tuner.lr_find``, fastai's
+   ``valley`` and ``minimum/10``), same seeds.
+2. **Candidates** (``dev.finder_zoo_cv.CANDIDATES``, 400, each factor with its reason there): the
+   rule per optimizer kind (``falling``, or ``default`` with w 1/3 or 1/2), a weak signal's reading
+   (the crossing, or fastai's ``valley`` / ``minimum/10`` below 4 or 8 noise SDs), ``rebound_depth``
+   0.5 or 0.25, the second pass on weak signals or only without an answer, the fallback at 1/3 or
+   1/10 of the blow-up, 100 or 150 updates per sweep.
+3. **Leave one family out**: for each family, the candidate with the lowest mean of family-mean
+   regrets on the *other* families, by the proxy (the grid's mean metric interpolated in log-rate
+   at the suggestion); it is then scored on the held-out family.
+4. **Final scoring**, for lrkit (each family's cross-validated policy, a real ``find_lr`` with its
+   default interval) and every peer: a full training run at each suggested rate (``zoo_grid.run_at``,
+   cached), same seeds. Regret in the zoo's ``gap`` unit: percent of the grid-best rate's gain over
+   the untrained model that is lost (0 at the grid best, 100 for no better than not training; a
+   missing suggestion scores 100); also in the ``best`` unit (accuracy points, or percent of the
+   best loss). Standard errors over a family's workload-seed cells.
+
+The shipped ``FinderPolicy`` defaults are the candidate chosen on all families (the in-sample
+choice; its cross-validated figure is the estimate for an unseen family)::
+
+    nice .venv/bin/python benchmarks/finder_zoo.py [--no-record] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dev import finder_zoo_cv as cv  # noqa: E402
+from dev import finder_zoo_data as data  # noqa: E402
+from dev import zoo_grid  # noqa: E402
+from dev.record import markdown_table, print_table, record  # noqa: E402
+
+PEERS = ("torch-lr-finder", "lightning", "fastai valley", "fastai minimum/10")
+
+
+def _regret(name: str, lr: float | None, seed: int, unit: str) -> float:
+    """Regret of a full run at ``lr`` (100 gap / the untrained model's metric when there is none)."""
+    if lr is None:
+        return 100.0 if unit == "gap" else float(zoo_grid.regret(name, zoo_grid.load(name).untrained, unit))
+    return float(zoo_grid.regret(name, zoo_grid.run_at(name, lr, seed).metric, unit))
+
+
+def _mean_se(values: list[float]) -> tuple[float, float]:
+    a = np.asarray(values, dtype=float)
+    return float(a.mean()), float(a.std(ddof=1) / np.sqrt(a.size)) if a.size > 1 else 0.0
+
+
+def final_answers(names: list[str], chosen: dict[str, int]) -> dict[str, dict[tuple[str, int], Any]]:
+    """Each finder's answer per cell: lrkit with its family's cross-validated policy, and every peer."""
+    out: dict[str, dict[tuple[str, int], Any]] = {"lrkit": {}, **{p: {} for p in PEERS}}
+    for n, s in cv.cells(names):
+        cand = cv.CANDIDATES[chosen[data.family(n)]]
+        out["lrkit"][(n, s)] = data.answer(n, s, cand.policy, cand.num_steps, interval=True)
+        found = data.peers(n, s)
+        for p in PEERS:
+            out[p][(n, s)] = found.get(p, {"lr": None, "steps": 0})
+    return out
+
+
+def family_table(names: list[str], answers: dict[str, Any], unit: str) -> tuple[list[list[Any]], dict]:
+    """Rows per family: each finder's mean regret +- SE, the best peer, and lrkit's verdict."""
+    rows, means = [], {}
+    fams = sorted({data.family(n) for n in names})
+    for f in fams:
+        fcells = [(n, s) for n, s in cv.cells(names) if data.family(n) == f]
+        reg = {k: [_regret(n, answers[k][(n, s)]["lr"], s, unit) for n, s in fcells] for k in answers}
+        stats = {k: _mean_se(v) for k, v in reg.items()}
+        best = min(PEERS, key=lambda p: stats[p][0])
+        diff = np.asarray(reg["lrkit"]) - np.asarray(reg[best])
+        se_diff = float(diff.std(ddof=1) / np.sqrt(diff.size))
+        verdict = "yes" if diff.mean() <= se_diff else "no"
+        means[f] = {k: v[0] for k, v in stats.items()}
+        rows.append([f, len(fcells)] + [f"{stats[k][0]:.1f} +- {stats[k][1]:.1f}" for k in answers]
+                    + [best, f"{diff.mean():+.1f} +- {se_diff:.1f}", verdict])
+    overall = {k: float(np.mean([means[f][k] for f in fams])) for k in answers}
+    best_overall = min(PEERS, key=lambda p: overall[p])
+    rows.append(["mean of families", len(cv.cells(names))] + [f"{overall[k]:.1f}" for k in answers]
+                + [best_overall, f"ratio {overall['lrkit'] / overall[best_overall]:.2f}",
+                   "yes" if overall["lrkit"] <= 0.6 * overall[best_overall] else "no"])
+    return rows, overall
+
+
+def cost_rows(names: list[str], answers: dict[str, Any]) -> list[list[Any]]:
+    """Updates per sweep (mean, max) and how each lrkit answer was reached."""
+    rows = []
+    for k, ans in answers.items():
+        steps = [a.get("updates", a.get("steps", 0)) for a in ans.values()]
+        none = sum(a["lr"] is None for a in ans.values())
+        sources = Counter(a.get("source", "-") for a in ans.values()) if k == "lrkit" else {}
+        rows.append([k, f"{np.mean(steps):.0f}", max(steps), none,
+                     ", ".join(f"{v} {s}" for s, v in sorted(sources.items(), key=str)) or "-"])
+    return rows
+
+
+def finetune_rows(names: list[str], answers: dict[str, Any]) -> list[list[Any]]:
+    """The fine-tuning family: grid-best rate and each finder's median suggestion (issue 16 part 4)."""
+    rows = []
+    for n in [n for n in names if data.family(n) == "finetune"]:
+        med = {k: np.median([a[(n, s)]["lr"] or np.nan for s in data.SEEDS]) for k, a in answers.items()}
+        rows.append([n, f"{zoo_grid.best(n)[0]:.3g}"] + [f"{med[k]:.3g}" for k in answers])
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    parser.add_argument("--workers", type=int, default=1, help="processes for the full runs (at most 2)")
+    args = parser.parse_args()
+    names = [n for n in data.workloads() if zoo_grid.status(n) == "ok"]
+    table = cv.regret_table(cv.CANDIDATES, names)
+    chosen, shipped = cv.lofo(table, names), cv.in_sample(table, names)
+    answers = final_answers(names, chosen)
+    runs = [(n, a["lr"], s, None) for k in answers for (n, s), a in answers[k].items() if a["lr"] is not None]
+    zoo_grid.run_many(sorted(set(runs), key=str), workers=min(2, args.workers))
+    headers = ["family", "cells", "lrkit (CV)", *PEERS, "best peer", "lrkit - best peer", "target met"]
+    body = []
+    for unit, what in (("gap", "percent of the grid-best rate's gain lost"),
+                       ("best", "accuracy points, or percent of the best loss")):
+        rows, _ = family_table(names, answers, unit)
+        print(f"\nRegret ({unit}: {what}), mean +- SE per family")
+        print_table(rows, headers)
+        body.append(f"**Regret, unit `{unit}`** ({what}; mean +- SE over each family's workload-seed cells; "
+                    "target: lrkit at or below the best peer within one SE on every family, and the mean "
+                    "over families at most 0.6x the best peer's):\n\n" + markdown_table(rows, headers))
+    c_rows = cost_rows(names, answers)
+    print_table(c_rows, ["finder", "updates (mean)", "updates (max)", "no answer", "how lrkit answered"])
+    body.append("**Cost and answers** (optimizer updates per call, all passes):\n\n" + markdown_table(
+        c_rows, ["finder", "updates (mean)", "updates (max)", "no answer", "how lrkit answered"]))
+    fams = sorted(chosen)
+    p_rows = [[f, cv.CANDIDATES[chosen[f]].label] for f in fams] + [["(all: shipped)", cv.CANDIDATES[shipped].label]]
+    body.append("**Policy chosen without each family** (the proxy on the other 11):\n\n"
+                + markdown_table(p_rows, ["held-out family", "candidate"]))
+    f_rows = finetune_rows(names, answers)
+    body.append("**Fine-tuning** (grid-best rate and each finder's median suggestion over seeds):\n\n"
+                + markdown_table(f_rows, ["workload", "grid best", "lrkit (CV)", *PEERS]))
+    print_table(p_rows, ["held-out family", "candidate"])
+    print_table(f_rows, ["workload", "grid best", "lrkit (CV)", *PEERS])
+    if not args.no_record:
+        record("finder_zoo", "Finder on the zoo: cross-validated regret per family, lrkit vs peers",
+               "\n\n".join(body), command="nice .venv/bin/python benchmarks/finder_zoo.py --workers 2")
+
+
+if __name__ == "__main__":
+    main()
