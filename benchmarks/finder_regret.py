@@ -12,15 +12,17 @@ For each (task, optimizer) configuration:
    - lrkit ``find_lr`` with its default ``rule="auto"`` (the rule picked by the optimizer's kind), and,
      from the *same* sweep, the core's ``default``,
      ``falling`` (w = 0; auto's pick for adaptive optimizers), ``steepest``, fastai-style ``valley`` and ``minimum/10`` rules;
-   - torch-lr-finder 0.2.x ``LRFinder.range_test`` + its ``plot(suggest_lr=True)``
-     suggestion (steepest gradient of its EMA-smoothed loss), if installed;
-   - Lightning ``Tuner.lr_find`` + ``suggestion()``, if installed.
+   - the peers of ``dev/peers_finders.py``, each from its own package as its documentation
+     recommends (the configurations and the quoted sources are there): torch-lr-finder's
+     ``plot(suggest_lr=True)`` suggestion over 1e-7 .. 10, Lightning's ``Tuner.lr_find`` with every
+     default (1e-8 .. 1, 100 updates) and ``suggestion()``, fastai's ``valley`` and ``minimum/10``;
+     each that is installed.
 3. **Regret**: a full training run at each suggested rate, with the same seed; regret =
    grid-best mean metric minus the mean metric of those runs (accuracy in points; for
    loss/MSE tasks, the excess loss). A finder that gives no suggestion is charged the
    task's worst metric (chance accuracy / infinite loss).
-4. **Cost**: optimizer steps of each sweep and its wall time as a fraction of one full
-   run. (What ``find_lr`` adds over the same number of plain training steps is
+4. **Cost**: optimizer steps of each sweep and its CPU time as a fraction of one full
+   run's wall time. (What ``find_lr`` adds over the same number of plain training steps is
    ``finder_overhead.py``'s question.)
 
 The runs are ``dev/regret_runs.py``'s.
@@ -28,8 +30,8 @@ The runs are ``dev/regret_runs.py``'s.
     nice .venv/bin/python benchmarks/finder_regret.py            # charlm at a cut-down budget
     nice .venv/bin/python benchmarks/finder_regret.py --full     # charlm at its full budget
 
-torch-lr-finder is a benchmark-only dependency: ``pip install --no-deps torch-lr-finder``
-(it must not change torch); it is not part of CI.
+The peers are benchmark-only dependencies (``dev/peers_finders.py`` says how each installs next to
+torch without replacing it); they are not part of CI.
 """
 
 from __future__ import annotations
@@ -48,6 +50,10 @@ from dev.regret_runs import PNG, SWEEP, available_peers, configs, evaluate  # no
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+
+#: The peers' suggestion names (``dev.peers_finders``); fastai's package gives two rules.
+PEERS = ("torch-lr-finder", "lightning", "fastai valley", "fastai minimum/10")
+
 
 def plot(results: list[dict[str, Any]], path: Path) -> None:
 
@@ -112,7 +118,7 @@ def main() -> None:
 
     headers = ["task", "optimizer", "seeds", "metric", "grid-best lr", "grid-best", "finder",
                "suggested lr (geo-mean)",
-               "range over seeds", "none", "regret", "steps", "wall / full run"]
+               "range over seeds", "none", "regret", "steps", "CPU / full run"]
     rows = []
     for res in results:
         c = res["cfg"]
@@ -127,7 +133,7 @@ def main() -> None:
     verdict_rows = []
     for res in results:
         c, r = res["cfg"], res["rows"]
-        peer = [r[k]["regret"] for k in ("torch-lr-finder", "lightning") if k in r]
+        peer = [r[k]["regret"] for k in PEERS if k in r]
         best_peer = min(peer) if peer else math.nan
         mine = r["lrkit auto"]["regret"]
         digits = c["task"].startswith("digits")
@@ -140,19 +146,17 @@ def main() -> None:
     print_table(verdict_rows, verdict_headers)
 
     plot(results, PNG)
-    versions = []
-    for mod in ("torch_lr_finder", "lightning"):
-        try:
-            versions.append(f"{mod} {__import__(mod).__version__}")
-        except (ImportError, AttributeError):
-            pass
+    from dev.peers_common import package_version
+
+    versions = [package_version(p) for p in peers]  # a peer's name is its distribution's
     body = (
         f"Sweep for every finder: {SWEEP.start:g} .. {SWEEP.end:g}, {SWEEP.num_steps} rates, exponential; "
         f"{len(seeds)} seeds (charlm: {min(args.charlm_seeds, len(seeds))}); "
-        f"peers: {', '.join(versions) or 'none installed'}. Regret = grid-best mean metric "
+        f"peers (dev/peers_finders.py, as they ship): {', '.join(versions) or 'none installed'}. "
+        "Regret = grid-best mean metric "
         "minus the mean metric of full runs at the suggested rate (accuracy points; excess loss/MSE otherwise). "
         "`none` counts seeds without a suggestion (charged the worst metric). `steps` = optimizer steps of the "
-        "sweep; `wall / full run` = sweep wall time over one full training run.\n\n"
+        "sweep; `CPU / full run` = the sweep's CPU time over one full training run's wall time.\n\n"
         + markdown_table(rows, headers)
         + "\n\n**Targets** (lrkit auto: find_lr's default, the rule picked by the optimizer's kind):\n\n"
         + markdown_table(verdict_rows, verdict_headers)
@@ -165,7 +169,7 @@ def main() -> None:
         cmd += f" --charlm-seeds {args.charlm_seeds}"
     if args.only:
         cmd += " --only " + " ".join(args.only)
-    record("finder_regret", "LR finder regret: lrkit vs torch-lr-finder vs Lightning", body, command=cmd)
+    record("finder_regret", "LR finder regret: lrkit vs torch-lr-finder, Lightning and fastai", body, command=cmd)
 
 
 if __name__ == "__main__":

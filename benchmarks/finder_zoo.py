@@ -11,25 +11,29 @@ the cross-validated regret per family, never the in-sample one. The built-in tas
    wherever its second pass decides. Each peer's suggestion from its own package as its docs
    recommend (``dev.peers_finders``: torch-lr-finder, Lightning's ``Tuner.lr_find``, fastai's
    ``valley`` and ``minimum/10``), same seeds.
-2. **Candidates** (``dev.finder_zoo_cv.CANDIDATES``, 400, each factor with its reason there): the
+2. **Candidates** (``dev.finder_zoo_cv.CANDIDATES``, 160, each factor with its reason there): the
    rule per optimizer kind (``falling``, or ``default`` with w 1/3 or 1/2), a weak signal's reading
-   (the crossing, or fastai's ``valley`` / ``minimum/10`` below 4 or 8 noise SDs), ``rebound_depth``
-   0.5 or 0.25, the second pass on weak signals or only without an answer, the fallback at 1/3 or
-   1/10 of the blow-up, 100 or 150 updates per sweep.
+   (the crossing, or fastai's ``minimum/10`` below 8 noise SDs), ``rebound_depth`` 0.5 or 0.25, the
+   second pass on weak signals or only without an answer, the fallback at 1/3 or 1/10 of the
+   blow-up, 100 or 150 updates per sweep.
 3. **Leave one family out**: for each family, the candidate with the lowest mean of family-mean
    regrets on the *other* families, by the proxy (the grid's mean metric interpolated in log-rate
    at the suggestion); it is then scored on the held-out family.
-4. **Final scoring**, for lrkit (each family's cross-validated policy, a real ``find_lr`` with its
-   default interval) and every peer: a full training run at each suggested rate (``zoo_grid.run_at``,
-   cached), same seeds. Regret in the zoo's ``gap`` unit: percent of the grid-best rate's gain over
-   the untrained model that is lost (0 at the grid best, 100 for no better than not training; a
-   missing suggestion scores 100); also in the ``best`` unit (accuracy points, or percent of the
-   best loss). Standard errors over a family's workload-seed cells.
+4. **Final scoring**, for lrkit (each family's cross-validated policy; its suggestion is
+   ``find_lr``'s own, read as in step 2) and every peer: ``--score runs`` (default) a full training
+   run at each suggested rate (``zoo_grid.run_at``, cached), same seed; ``--score grid`` the grid's
+   mean metric interpolated at the suggestion (no training: the selection proxy). Regret in the
+   zoo's ``gap`` unit: percent of the grid-best rate's gain over the untrained model that is lost
+   (0 at the grid best, 100 for no better than not training; a missing suggestion scores 100);
+   also in the ``best`` unit (accuracy points, or percent of the best loss; a family mean there
+   is dominated by its workloads with the smallest best loss). Standard errors over a family's
+   workload-seed cells; "target met" when lrkit's mean minus the best peer's is at most one SE of
+   the paired differences.
 
 The shipped ``FinderPolicy`` defaults are the candidate chosen on all families (the in-sample
 choice; its cross-validated figure is the estimate for an unseen family)::
 
-    nice .venv/bin/python benchmarks/finder_zoo.py [--no-record] [--workers 2]
+    nice .venv/bin/python benchmarks/finder_zoo.py [--no-record] [--workers 2] [--score grid]
 """
 
 from __future__ import annotations
@@ -49,12 +53,17 @@ from dev import zoo_grid  # noqa: E402
 from dev.record import markdown_table, print_table, record  # noqa: E402
 
 PEERS = ("torch-lr-finder", "lightning", "fastai valley", "fastai minimum/10")
+SCORED = {"runs": "a full run at each suggestion, same seed",
+          "grid": "the grid's mean metric interpolated in log-rate at each suggestion"}
 
 
-def _regret(name: str, lr: float | None, seed: int, unit: str) -> float:
-    """Regret of a full run at ``lr`` (100 gap / the untrained model's metric when there is none)."""
+def _regret(name: str, lr: float | None, seed: int, unit: str, score: str) -> float:
+    """Regret at ``lr``: a full run's (``score="runs"``) or the grid's interpolated mean's; none scores 100 gap."""
     if lr is None:
         return 100.0 if unit == "gap" else float(zoo_grid.regret(name, zoo_grid.load(name).untrained, unit))
+    if score == "grid":
+        g = zoo_grid.load(name)
+        return float(zoo_grid.regret(name, float(np.interp(np.log10(lr), np.log10(g.lrs), g.mean)), unit))
     return float(zoo_grid.regret(name, zoo_grid.run_at(name, lr, seed).metric, unit))
 
 
@@ -67,21 +76,21 @@ def final_answers(names: list[str], chosen: dict[str, int]) -> dict[str, dict[tu
     """Each finder's answer per cell: lrkit with its family's cross-validated policy, and every peer."""
     out: dict[str, dict[tuple[str, int], Any]] = {"lrkit": {}, **{p: {} for p in PEERS}}
     for n, s in cv.cells(names):
-        cand = cv.CANDIDATES[chosen[data.family(n)]]
-        out["lrkit"][(n, s)] = data.answer(n, s, cand.policy, cand.num_steps, interval=True)
+        lr, updates, source = cv.read(n, s, cv.CANDIDATES[chosen[data.family(n)]])
+        out["lrkit"][(n, s)] = {"lr": lr, "updates": updates, "source": source}
         found = data.peers(n, s)
         for p in PEERS:
             out[p][(n, s)] = found.get(p, {"lr": None, "steps": 0})
     return out
 
 
-def family_table(names: list[str], answers: dict[str, Any], unit: str) -> tuple[list[list[Any]], dict]:
+def family_table(names: list[str], answers: dict[str, Any], unit: str, score: str) -> tuple[list[list[Any]], dict]:
     """Rows per family: each finder's mean regret +- SE, the best peer, and lrkit's verdict."""
     rows, means = [], {}
     fams = sorted({data.family(n) for n in names})
     for f in fams:
         fcells = [(n, s) for n, s in cv.cells(names) if data.family(n) == f]
-        reg = {k: [_regret(n, answers[k][(n, s)]["lr"], s, unit) for n, s in fcells] for k in answers}
+        reg = {k: [_regret(n, answers[k][(n, s)]["lr"], s, unit, score) for n, s in fcells] for k in answers}
         stats = {k: _mean_se(v) for k, v in reg.items()}
         best = min(PEERS, key=lambda p: stats[p][0])
         diff = np.asarray(reg["lrkit"]) - np.asarray(reg[best])
@@ -123,21 +132,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
     parser.add_argument("--workers", type=int, default=1, help="processes for the full runs (at most 2)")
+    parser.add_argument("--score", choices=("runs", "grid"), default="runs",
+                        help="full runs at the suggestions, or the grid interpolated there")
     args = parser.parse_args()
     names = [n for n in data.workloads() if zoo_grid.status(n) == "ok"]
     table = cv.regret_table(cv.CANDIDATES, names)
     chosen, shipped = cv.lofo(table, names), cv.in_sample(table, names)
     answers = final_answers(names, chosen)
     runs = [(n, a["lr"], s, None) for k in answers for (n, s), a in answers[k].items() if a["lr"] is not None]
-    zoo_grid.run_many(sorted(set(runs), key=str), workers=min(2, args.workers))
+    if args.score == "runs":
+        zoo_grid.run_many(sorted(set(runs), key=str), workers=min(2, args.workers))
     headers = ["family", "cells", "lrkit (CV)", *PEERS, "best peer", "lrkit - best peer", "target met"]
     body = []
     for unit, what in (("gap", "percent of the grid-best rate's gain lost"),
                        ("best", "accuracy points, or percent of the best loss")):
-        rows, _ = family_table(names, answers, unit)
+        rows, _ = family_table(names, answers, unit, args.score)
         print(f"\nRegret ({unit}: {what}), mean +- SE per family")
         print_table(rows, headers)
-        body.append(f"**Regret, unit `{unit}`** ({what}; mean +- SE over each family's workload-seed cells; "
+        body.append(f"**Regret, unit `{unit}`** ({what}; scored by {SCORED[args.score]}; mean +- SE over each family's workload-seed cells; "
                     "target: lrkit at or below the best peer within one SE on every family, and the mean "
                     "over families at most 0.6x the best peer's):\n\n" + markdown_table(rows, headers))
     c_rows = cost_rows(names, answers)
@@ -155,7 +167,7 @@ def main() -> None:
     print_table(f_rows, ["workload", "grid best", "lrkit (CV)", *PEERS])
     if not args.no_record:
         record("finder_zoo", "Finder on the zoo: cross-validated regret per family, lrkit vs peers",
-               "\n\n".join(body), command="nice .venv/bin/python benchmarks/finder_zoo.py --workers 2")
+               "\n\n".join(body), command=f"nice .venv/bin/python benchmarks/finder_zoo.py --score {args.score}")
 
 
 if __name__ == "__main__":

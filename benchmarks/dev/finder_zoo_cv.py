@@ -11,7 +11,8 @@ step (``check_offline`` compares them).
 suggestion (clamped to the grid), as regret in the zoo's ``"gap"`` unit: percent of the grid-best
 rate's improvement over the untrained model that is lost (0 at the grid best, 100 for no better
 than not training; a missing suggestion scores 100). Every family weighs the same: a policy's
-score on a set of families is the mean of their family means.
+score on a set of families is the mean of their family means; :func:`select` applies the
+one-standard-error rule towards the reference policy.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from dev import finder_zoo_data as data
 from dev import zoo_grid
 from lrkit.finder import FinderPolicy, suggest, valley_geometry
 
-__all__ = ["Candidate", "CANDIDATES", "cells", "read", "proxy", "regret_table", "lofo", "check_offline"]
+__all__ = ["Candidate", "CANDIDATES", "REFERENCE", "cells", "changes", "check_offline", "family_means", "in_sample",
+           "lofo", "proxy", "read", "regret_table", "select"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,29 +40,42 @@ class Candidate:
     policy: FinderPolicy
 
 
+#: The policy the selection starts from (``find_lr``'s defaults before it; every field spelled out, so
+#: the candidates and their cached answers keep their meaning when the shipped defaults change).
+REFERENCE = FinderPolicy(adaptive_rule="falling", sgd_rule="default", edge_weight=1 / 3, weak_rule="none",
+                         weak_rule_sigmas=4.0, rebound_depth=0.5, retry_sigmas=4.0, fallback_divisor=3.0,
+                         seed_spread=0.0)
+#: The reference's sweep length (``Sweep().num_steps``).
+REFERENCE_STEPS = 100
+#: The fields the candidates vary.
+FIELDS = ("adaptive_rule", "sgd_rule", "edge_weight", "weak_rule", "weak_rule_sigmas", "rebound_depth",
+          "retry_sigmas", "fallback_divisor")
+
+
 def _candidates() -> list[Candidate]:
     """The candidate set, each factor with its reason (``benchmarks/finder_zoo.py`` lists them).
 
     * the rule per optimizer kind: ``falling`` (w = 0) or ``default`` (w across the half-depth valley,
       1/3 or 1/2) for each kind: the split the rules' principle makes (an adaptive optimizer's best
       rate sits far below the blow-up, SGD's nearer it);
-    * a weak signal's reading: the half-depth crossing as it is, or handed to fastai's ``valley`` or
-      ``minimum/10`` (a heavily smoothed curve's longest descent or minimum) below 4 noise SDs (the
-      weak-signal line) or 8 (twice it);
+    * a weak signal's reading: the half-depth crossing as it is, or handed to fastai's ``minimum/10``
+      (a heavily smoothed curve's minimum, a decade below) below 8 noise SDs (twice the weak-signal
+      line: a drop of 4-8 SDs still puts the half-depth level inside the plateau's noise band);
     * ``rebound_depth`` 0.5 (the valley's own half depth) or 0.25 (a quarter of the progress lost);
     * the second pass on weak signals too (``retry_sigmas`` 4) or only without an answer (0);
     * the fallback's margin below the blow-up: 1/3 or 1/10 (fastai's minimum/10 margin);
     * the first sweep: 100 updates (12 per decade) or 150 (18 per decade), within the 150 allowed.
-    The shipped defaults come first, so ties keep them.
+    The reference comes first.
     """
     rules = [("falling", "default", 1 / 3), ("falling", "default", 1 / 2), ("falling", "falling", 1 / 3),
              ("default", "default", 1 / 3), ("default", "default", 1 / 2)]
-    weak = [("none", 4.0), ("minimum/10", 4.0), ("minimum/10", 8.0), ("valley", 4.0), ("valley", 8.0)]
+    weak = [("none", 4.0), ("minimum/10", 8.0)]
     out = []
     for (a, s, w), (wr, ws), rebound, retry, divisor, steps in itertools.product(
             rules, weak, (0.5, 0.25), (4.0, 0.0), (3.0, 10.0), (100, 150)):
-        policy = FinderPolicy(adaptive_rule=a, sgd_rule=s, edge_weight=w, weak_rule=wr, weak_rule_sigmas=ws,
-                              rebound_depth=rebound, retry_sigmas=retry, fallback_divisor=divisor)
+        policy = REFERENCE.replace(adaptive_rule=a, sgd_rule=s, edge_weight=w, weak_rule=wr,
+                                   weak_rule_sigmas=ws, rebound_depth=rebound, retry_sigmas=retry,
+                                   fallback_divisor=divisor)
         wtext = "" if a == s == "falling" else f" w={w:.2g}"
         weak_text = "crossing" if wr == "none" else f"{wr} below {ws:g} SDs"
         label = (f"adaptive {a}, sgd {s}{wtext}; weak: {weak_text}; rebound {rebound:g}; retry "
@@ -69,8 +84,18 @@ def _candidates() -> list[Candidate]:
     return out
 
 
+def changes(cand: Candidate) -> int:
+    """How many of the varied settings ``cand`` changes from the reference (the sweep length included)."""
+    p = cand.policy
+    moved = [f for f in FIELDS if getattr(p, f) != getattr(REFERENCE, f)]
+    if p.weak_rule == "none":  # the line is not read without a weak rule
+        moved = [f for f in moved if f != "weak_rule_sigmas"]
+    return len(moved) + int(cand.num_steps != REFERENCE_STEPS)
+
+
 CANDIDATES: list[Candidate] = _candidates()
 _REPLAYED: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+_FIRST: dict[tuple, tuple[float | None, float]] = {}
 
 
 def cells(names: Sequence[str]) -> list[tuple[str, int]]:
@@ -86,16 +111,20 @@ def read(name: str, seed: int, cand: Candidate) -> tuple[float | None, int, str 
         _REPLAYED[key] = data.replay(*data.sweep(name, seed, cand.num_steps), p)
     lrs, losses = _REPLAYED[key]
     rule = p.adaptive_rule if data.adaptive(name) else p.sgd_rule
-    s = suggest(lrs, losses, rule, policy=p)
-    v = valley_geometry(lrs, losses, policy=p)
-    signal = 0.0 if isinstance(v, str) else v.signal
-    if s.lr is None or signal < p.retry_sigmas:  # find_lr's second pass decides: run it
+    # The first pass's reading depends on these fields only: candidates that differ elsewhere share it.
+    w = p.edge_weight if rule == "default" else None
+    first = (key, rule, w, p.weak_rule, p.weak_rule_sigmas, p.rebound_depth)
+    if first not in _FIRST:
+        v = valley_geometry(lrs, losses, policy=p)
+        _FIRST[first] = (suggest(lrs, losses, rule, policy=p).lr, 0.0 if isinstance(v, str) else v.signal)
+    lr, signal = _FIRST[first]
+    if lr is None or signal < p.retry_sigmas:  # find_lr's second pass decides: run it
         a = data.answer(name, seed, _canonical(p, rule), cand.num_steps)
         lr = a["lr"]
         if a["source"] == "blow-up fallback":  # the guess is the blow-up rate over the divisor
-            lr *= FinderPolicy().fallback_divisor / p.fallback_divisor
+            lr *= REFERENCE.fallback_divisor / p.fallback_divisor
         return lr, a["updates"], a["source"]
-    return s.lr, int(lrs.size), "sweep"
+    return lr, int(lrs.size), "sweep"
 
 
 def _canonical(policy: FinderPolicy, rule: str) -> FinderPolicy:
@@ -104,10 +133,9 @@ def _canonical(policy: FinderPolicy, rule: str) -> FinderPolicy:
     Only the rule of the workload's optimizer kind is read, ``edge_weight`` only by ``default``, and
     ``fallback_divisor`` only scales a fallback's rate (:func:`read` rescales it).
     """
-    default = FinderPolicy()
-    w = policy.edge_weight if rule == "default" else default.edge_weight
+    w = policy.edge_weight if rule == "default" else REFERENCE.edge_weight
     return policy.replace(adaptive_rule=rule, sgd_rule=rule, edge_weight=w,
-                          fallback_divisor=default.fallback_divisor)
+                          fallback_divisor=REFERENCE.fallback_divisor)
 
 
 def proxy(name: str, lr: float | None) -> float:
@@ -125,27 +153,39 @@ def regret_table(cands: Sequence[Candidate], names: Sequence[str],
     return np.array([[score(n, read(n, s, c)[0]) for n, s in cells(names)] for c in cands])
 
 
-def _family_means(row: np.ndarray, fams: np.ndarray, keep: Sequence[str]) -> float:
-    return float(np.mean([row[fams == f].mean() for f in keep]))
+def family_means(table: np.ndarray, names: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """``(candidates, families)`` means of each family's cells, and the families (sorted)."""
+    fams = np.array([data.family(n) for n, _ in cells(names)])
+    every = sorted(set(fams.tolist()))
+    return np.stack([table[:, fams == f].mean(axis=1) for f in every], axis=1), every
+
+
+def select(means: np.ndarray, keep: Sequence[int]) -> int:
+    """The one-standard-error rule on the families ``keep`` (column indices of ``means``).
+
+    Score: the mean of the family means (every family weighs the same). Among the candidates whose
+    score is within one standard error of the best's (the SE of their paired family differences),
+    the one with the fewest :func:`changes` from the reference, then the lowest score: a setting
+    moves only where the zoo shows more than its noise (Breiman et al.'s rule for CV selection).
+    """
+    m = means[:, list(keep)]
+    score = m.mean(axis=1)
+    best = int(np.argmin(score))
+    se = (m - m[best]).std(axis=1, ddof=1) / np.sqrt(m.shape[1])
+    near = np.flatnonzero(score <= score[best] + se)
+    return int(min(near, key=lambda i: (changes(CANDIDATES[i]), score[i])))
 
 
 def lofo(table: np.ndarray, names: Sequence[str]) -> dict[str, int]:
-    """For each family, the candidate (row index) with the lowest mean of family means on the others."""
-    fams = np.array([data.family(n) for n, _ in cells(names)])
-    every = sorted(set(fams.tolist()))
-    chosen = {}
-    for held in every:
-        rest = [f for f in every if f != held]
-        scores = [_family_means(row, fams, rest) for row in table]
-        chosen[held] = int(np.argmin(scores))
-    return chosen
+    """For each family, the candidate (row index) :func:`select` picks on the other families."""
+    means, every = family_means(table, names)
+    return {held: select(means, [j for j, f in enumerate(every) if f != held]) for held in every}
 
 
 def in_sample(table: np.ndarray, names: Sequence[str]) -> int:
-    """The candidate chosen on every family (what ships)."""
-    fams = np.array([data.family(n) for n, _ in cells(names)])
-    every = sorted(set(fams.tolist()))
-    return int(np.argmin([_family_means(row, fams, every) for row in table]))
+    """The candidate :func:`select` picks on every family (what ships)."""
+    means, every = family_means(table, names)
+    return select(means, range(len(every)))
 
 
 def check_offline(names: Sequence[str], cand: Candidate) -> int:

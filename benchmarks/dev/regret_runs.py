@@ -1,24 +1,22 @@
 """Runs of ``finder_regret.py``: each finder's suggestions on a task, and full training runs at them.
 
-``lrkit_suggestions`` (``find_lr``, every registered rule from one sweep), ``torch_lr_finder_suggestion``
-and ``lightning_suggestion`` (the peers as their documentation recommends, when installed; cached in
-``results/finder_regret_peers.json``) and ``evaluate`` (the grid's ground truth and a full run at every
+``lrkit_suggestions`` (``find_lr``, every registered rule from one sweep), ``peer_suggestions`` (the
+peers of ``dev.peers_finders``, from their own packages as their documentation recommends, when
+installed; cached in ``results/finder_regret_peers.json``) and ``evaluate`` (the grid's ground truth and a full run at every
 suggestion, cached in ``results/finder_regret_runs.json``) for one (task, optimizer) configuration.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sys
-import tempfile
 import time
 import warnings
 from typing import Any
 
 import numpy as np
-import torch
 
 from dev.ground_truth import GRIDS, ROOT, best_lr, load_or_compute, log_grid
-from dev.peers_common import quiet
 
 from lrkit.finder import Sweep
 from lrkit.tasks import get_task
@@ -52,115 +50,66 @@ def configs(full: bool) -> list[dict[str, Any]]:
 
 
 def lrkit_suggestions(parts: dict[str, Any]) -> tuple[dict[str, float | None], int, float]:
-    began = time.perf_counter()  # the whole call, as for the peers: snapshot, sweep, restore, rules, interval
+    began = time.process_time()  # the whole call, as for the peers: snapshot, sweep, restore, rules, interval
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # loaders shorter than the sweep are cycled, as for every finder
         res = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"],
                       sweep=SWEEP)
-    wall = time.perf_counter() - began
+    wall = time.process_time() - began
     # "lrkit auto" is what find_lr returns by default: the rule picked by the optimizer's kind.
     chosen = {"lrkit auto": res.suggestion}
     return chosen | {f"lrkit {r}": res.suggestions.get(r) for r in LRKIT_RULES}, res.steps, wall
 
 
-def torch_lr_finder_suggestion(parts: dict[str, Any]) -> tuple[float | None, int, float]:
-    from torch_lr_finder import LRFinder, TrainDataLoaderIter
+@dataclasses.dataclass(frozen=True)
+class ConfiguredTask:
+    """A built-in task with its optimizer fixed: what ``dev.peers_finders`` builds (``build(seed)``)."""
 
-    from dev.plots import pyplot
+    task: str
+    optimizer: str
 
-    opt = parts["optimizer"]
-    for g in opt.param_groups:
-        g["lr"] = SWEEP.start  # torch-lr-finder starts from the optimizer's rate
-    finder = LRFinder(parts["model"], opt, parts["loss_fn"], device="cpu")
-    began = time.perf_counter()
-    with quiet():
-        finder.range_test(TrainDataLoaderIter(parts["train_loader"]), end_lr=SWEEP.end,
-                          num_iter=SWEEP.num_steps, step_mode="exp")
-    wall = time.perf_counter() - began
-    plt = pyplot()
-    fig, ax = plt.subplots()
-    try:
-        with quiet():
-            out = finder.plot(ax=ax, suggest_lr=True)
-        lr = out[1] if isinstance(out, tuple) else None
-    except Exception:  # its suggestion raises on too-short curves
-        lr = None
-    plt.close(fig)
-    return (float(lr) if lr is not None else None), len(finder.history["lr"]), wall
+    def build(self, seed: int) -> dict[str, Any]:
+        return get_task(self.task).build(seed, optimizer=self.optimizer)
 
 
-def lightning_suggestion(parts: dict[str, Any]) -> tuple[float | None, int, float]:
-    import lightning as L
-    from lightning.pytorch.tuner import Tuner
+def peer_suggestions(task: str, optimizer: str, seed: int) -> dict[str, tuple[float | None, int, float]]:
+    """Every installed peer's ``(suggestion, steps, CPU seconds)``, run as it ships, cached.
 
-    model, opt, loss_fn = parts["model"], parts["optimizer"], parts["loss_fn"]
-    batches = []
-    while len(batches) < SWEEP.num_steps + 5:
-        batches.extend(parts["train_loader"])
-
-    class Module(L.LightningModule):
-        def __init__(self) -> None:
-            super().__init__()
-            self.net = model
-
-        def training_step(self, batch: Any, _: int) -> torch.Tensor:
-            return loss_fn(self.net(batch[0]), batch[1])
-
-        def configure_optimizers(self) -> torch.optim.Optimizer:
-            return opt
-
-    loader = torch.utils.data.DataLoader(batches, batch_size=None, shuffle=False)
-    with tempfile.TemporaryDirectory() as tmp, quiet():
-        trainer = L.Trainer(accelerator="cpu", devices=1, logger=False, enable_checkpointing=False,
-                            enable_progress_bar=False, enable_model_summary=False, default_root_dir=tmp)
-        began = time.perf_counter()
-        found = Tuner(trainer).lr_find(Module(), train_dataloaders=loader, min_lr=SWEEP.start,
-                                       max_lr=SWEEP.end, num_training=SWEEP.num_steps,
-                                       update_attr=False)
-        wall = time.perf_counter() - began
-    lr = found.suggestion() if found is not None else None
-    return (float(lr) if lr is not None else None), len(found.results["lr"]) if found else 0, wall
-
-
-def peer_suggestion(
-    name: str, fn: Any, task: str, optimizer: str, seed: int
-) -> tuple[float | None, int, float]:
-    """A peer's (suggestion, steps, wall time), cached: peers do not change between runs of this script."""
+    The peers are ``dev.peers_finders``'s (torch-lr-finder, Lightning's ``Tuner.lr_find`` with its
+    defaults, fastai's ``valley`` and ``minimum/10``), each configured as its documentation
+    recommends (quoted there); peers do not change between runs of this script.
+    """
     import json
 
+    from dev.peers_finders import run_finder_peers
+
     cache = json.loads(PEERS_CACHE.read_text()) if PEERS_CACHE.exists() else {}
-    k = f"{name}|{task}|{optimizer}|{seed}|{SWEEP.start:g}|{SWEEP.end:g}|{SWEEP.num_steps}"
+    k = f"{task}|{optimizer}|{seed}"
     if k not in cache:
-        torch.manual_seed(seed)
-        cache = json.loads(PEERS_CACHE.read_text()) if PEERS_CACHE.exists() else {}
-        cache[k] = list(fn(get_task(task).build(seed, optimizer=optimizer)))
+        found = run_finder_peers(ConfiguredTask(task, optimizer), seed=seed)
+        cache[k] = {r.peer: [r.lr, r.steps, r.cpu_s] for r in found}
         PEERS_CACHE.write_text(json.dumps(cache, indent=1, sort_keys=True) + "\n")
-    lr, steps, wall = cache[k]
-    return lr, int(steps), float(wall)
+    return {name: (lr, int(steps), float(cpu)) for name, (lr, steps, cpu) in cache[k].items()}
 
 
-def available_peers() -> dict[str, Any]:
-    peers: dict[str, Any] = {}
-    try:
-        import torch_lr_finder  # noqa: F401
+def available_peers() -> list[str]:
+    """The finder peers installed here (a note on stderr for each that is not)."""
+    from dev.peers_finders import available_finder_peers
 
-        peers["torch-lr-finder"] = torch_lr_finder_suggestion
-    except ImportError:
-        print("note: torch-lr-finder not installed; skipped", file=sys.stderr)
-    try:
-        import lightning  # noqa: F401
-
-        peers["lightning"] = lightning_suggestion
-    except ImportError:
-        print("note: lightning not installed; skipped", file=sys.stderr)
-    return peers
+    names = []
+    for name, why in available_finder_peers().items():
+        if why is None:
+            names.append(name)
+        else:
+            print(f"note: {name} skipped: {why}", file=sys.stderr)
+    return names
 
 
 # ---------------------------------------------------------------- regret
 
 
 def evaluate(
-    cfg: dict[str, Any], seeds: list[int], peers: dict[str, Any], *, suggest_only: bool = False
+    cfg: dict[str, Any], seeds: list[int], peers: list[str], *, suggest_only: bool = False
 ) -> dict[str, Any] | None:
     task, optimizer, budget = cfg["task"], cfg["optimizer"], cfg["budget"]
     suggested: dict[str, list[float | None]] = {}
@@ -171,10 +120,10 @@ def evaluate(
         for name, lr in sugg.items():
             suggested.setdefault(name, []).append(lr)
             cost.setdefault(name, []).append((steps, wall))
-        for name, fn in peers.items():
-            lr, steps, wall = peer_suggestion(name, fn, task, optimizer, seed)
-            suggested.setdefault(name, []).append(lr)
-            cost.setdefault(name, []).append((steps, wall))
+        if peers:
+            for name, (lr, steps, cpu) in peer_suggestions(task, optimizer, seed).items():
+                suggested.setdefault(name, []).append(lr)
+                cost.setdefault(name, []).append((steps, cpu))
         line = ", ".join(f"{k}={v[-1]:.3g}" if v[-1] else f"{k}=None" for k, v in suggested.items())
         print(f"  {task}/{optimizer} seed {seed}: {line}", file=sys.stderr, flush=True)
     # Full runs at every suggested rate first: they do not need the grid, which may still be computing.

@@ -166,8 +166,9 @@ def test_the_seed_spread_widens_the_interval_in_quadrature_and_says_what_it_cove
                       policy=FinderPolicy(replicates=40, seed_spread=0.25))
     assert wide.suggestion == narrow.suggestion and wide.meta["interval_batch"] == list(narrow.interval)
     x, (lo, hi), (blo, bhi) = np.log10(wide.suggestion), np.log10(wide.interval), np.log10(narrow.interval)
-    assert x - lo == pytest.approx(np.hypot(x - blo, 0.25)) and hi - x == pytest.approx(np.hypot(bhi - x, 0.25))
-    assert wide.to_dict()["interval_covers"].startswith("a rerun's suggestion, with other batches and another")
+    assert x - lo == pytest.approx(np.hypot(x - blo, 0.25))
+    assert hi - x == pytest.approx(np.hypot(bhi - x, 0.25))
+    assert wide.to_dict()["interval_covers"].startswith("a rerun's suggestion, with other batches and")
     assert narrow.to_dict()["interval_covers"].startswith("this sweep's batch noise only")
     assert FinderResult.from_dict(wide.to_dict()).interval == wide.interval
     caveat = [c for c in __import__("lrkit").finder.advise(wide).caveats if c.startswith("the interval")]

@@ -96,7 +96,7 @@ def test_batched_smooth_equals_smooth_bit_for_bit(window):
 
 
 @pytest.mark.parametrize("rule", ["default", "falling"])
-@pytest.mark.parametrize("policy", [FinderPolicy(), FinderPolicy(weak_rule="minimum/10", weak_rule_sigmas=8.0)])
+@pytest.mark.parametrize("policy", [FinderPolicy(weak_rule="none"), FinderPolicy()])
 def test_batched_rule_equals_suggest_bit_for_bit(rule, policy):
     lrs, curves = _synthetic_curves(120)
     expected = reference_half_depth_rows(lrs, curves, rule, policy=policy)

@@ -83,3 +83,17 @@ def test_the_smooth_never_leaves_the_range_of_the_losses(values, window):
     lrs = np.geomspace(1e-5, 1.0, y.size)
     s = smooth(lrs, y, window=window, policy=FinderPolicy())
     assert np.all(s >= y.min()) and np.all(s <= y.max())
+
+
+PLATEAU = json.loads((Path(__file__).parent / "data" / "adagrad_plateau.json").read_text())
+
+
+def test_a_weak_drop_below_a_noisy_plateau_is_not_read_at_the_sweeps_first_rate():
+    # DECISIONS #3: the zoo's softmax regression with Adagrad (grid-best constant rate 0.046). Its
+    # plateau's noise is a fifth of the whole drop, and one high first loss set the top level, so the
+    # half-depth level lay inside the plateau's noise band and 'falling' read 1.7e-7, the second rate.
+    lrs = np.array(PLATEAU["lrs"])
+    losses = np.array([np.nan if v is None else v for v in PLATEAU["losses"]])
+    for rule in ("falling", "default"):
+        lr = suggest(lrs, losses, rule).lr
+        assert lr is not None and 0.0046 <= lr <= 0.46, (rule, lr)

@@ -8,7 +8,9 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from lrkit import LRKitError
-from lrkit.finder import FinderPolicy, Suggestion, Sweep, range_test, rules, suggest, synthetic, valley_geometry
+from lrkit.finder import (
+    FinderPolicy, Suggestion, Sweep, range_test, rules, suggest, synthetic, valley_geometry,
+)
 
 # -- never raise on odd curves -------------------------------------------------------------------
 
@@ -317,7 +319,31 @@ def test_a_weak_signal_is_read_by_the_weak_rule_and_the_reason_says_so(weak_rule
     signal = valley_geometry(lrs, y).signal
     handed = FinderPolicy(weak_rule=weak_rule, weak_rule_sigmas=signal + 1)
     kept = FinderPolicy(weak_rule=weak_rule, weak_rule_sigmas=signal - 1)
+    crossing = FinderPolicy(weak_rule="none")
     for rule in ("default", "falling"):
         s = suggest(lrs, y, rule, policy=handed)
         assert s.lr == suggest(lrs, y, weak_rule).lr and s.reason.startswith("weak signal: the drop is only")
-        assert suggest(lrs, y, rule, policy=kept).lr == suggest(lrs, y, rule).lr
+        assert suggest(lrs, y, rule, policy=kept).lr == suggest(lrs, y, rule, policy=crossing).lr
+
+
+def test_a_weak_signal_keeps_its_crossing_where_the_weak_rule_finds_nothing():
+    lrs = np.geomspace(1e-4, 1.0, 12)  # a 12-step sweep whose lagging EMA is lowest at its first point
+    y = synthetic.curve(lrs, lr_fast=1e-3, lr_blow=0.3, noise=0.1, drop=0.3, seed=26)
+    v = valley_geometry(lrs, y)
+    assert not isinstance(v, str) and v.signal < FinderPolicy().weak_rule_sigmas
+    assert suggest(lrs, y, "minimum/10").lr is None
+    crossing = suggest(lrs, y, "default", policy=FinderPolicy(weak_rule="none"))
+    assert suggest(lrs, y, "default").lr == crossing.lr
+
+
+def test_advice_on_a_weak_rule_reading_says_it_cannot_tell_where_the_descent_begins():
+    from lrkit.finder import advise
+
+    lrs = np.geomspace(1e-7, 10.0, 100)
+    y = synthetic.curve(lrs, noise=0.1, drop=0.3, seed=0)  # about 6 noise SDs: between 4 and 8
+    step = lambda lr, it=iter(y): float(next(it))  # noqa: E731
+    r = range_test(step, sweep=Sweep(start=1e-7, end=10.0, num_steps=100), interval=False)
+    assert r.reason.startswith("weak signal")
+    advice = advise(r)
+    assert advice.confidence == "medium"
+    assert advice.confidence_words.startswith("I can't tell where the descent begins: the loss fell only")

@@ -20,7 +20,7 @@ from lrkit.finder import synthetic
 from lrkit.finder._advice import Advice, advise
 from lrkit.finder._next_step import next_schedule
 from lrkit.finder._combine import combine
-from lrkit.finder._interval import bootstrap_interval
+from lrkit.finder._interval import bootstrap_interval, interval_covers, seed_widened
 from lrkit.finder._result import STOP_REASONS, FinderResult
 from lrkit.finder._default import VALLEY_RULES, Valley, falling_half_depth, half_depth, valley_geometry
 from lrkit.finder._peers import minimum_over_10, steepest, valley
@@ -46,6 +46,8 @@ __all__ = [
     "smooth",
     "noise_scale",
     "bootstrap_interval",
+    "seed_widened",
+    "interval_covers",
     "combine",
     "second_sweep",
     "settle",

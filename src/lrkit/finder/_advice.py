@@ -166,9 +166,9 @@ def _optimizer_words(meta: dict[str, Any]) -> tuple[str, str]:
 
 def _confidence(result: Any, policy: FinderPolicy) -> tuple[str, str]:
     if (result.meta or {}).get("source") == "blow-up fallback":
-        return "low", ("A guess, not a measurement: neither the sweep nor a second, denser one showed the loss "
-                       f"falling beyond its noise; the rate is 1/{policy.fallback_divisor:g} of where the loss blew "
-                       "up. Check it with a short run, or sweep with more steps or larger batches.")
+        return "low", ("A guess, not a measurement: neither the sweep nor a second, denser one showed the "
+                       "loss falling beyond its noise; the rate is "
+                       f"1/{policy.fallback_divisor:g} of where the loss blew up. Check it with a short run, or sweep with more steps or larger batches.")
     # How repeatable *this reading* is: the bootstrap's batch-noise interval (the reported interval may
     # be widened for another seed's spread, which says nothing about this sweep's clarity).
     batch = (result.meta or {}).get("interval_batch")
@@ -184,6 +184,12 @@ def _confidence(result: Any, policy: FinderPolicy) -> tuple[str, str]:
         return "low", (f"Rough reading: the loss fell only {signal:.1f} times its batch-to-batch noise, so "
                        f"the curve is mostly noise{'; ' + moves if moves else ''}. Before relying on it, "
                        f"{surer}.")
+    if signal is not None and policy.weak_rule != "none" and signal < policy.weak_rule_sigmas:
+        return "medium", (f"I can't tell where the descent begins: the loss fell only {signal:.1f} times "
+                          "its batch-to-batch noise, too little for the half-depth crossings, so the "
+                          f"{policy.weak_rule} rule read the smoothed curve instead"
+                          f"{'; ' + moves if moves else ''}. The order of magnitude is sound; to pin the "
+                          f"value down, {surer}.")
     if spread is not None and spread > LOOSE_SPREAD:
         clear = f"the loss fell clearly ({signal:.0f} times its batch-to-batch noise), but " if drop else ""
         return "low", (f"Rough reading: {clear}{moves}, a factor of {spread:.1f}. Trust its order of "
@@ -212,9 +218,9 @@ def _caveats(result: Any, policy: FinderPolicy) -> tuple[str, ...]:
                    f"({(result.meta or {}).get('updates')} updates in all).")
     covers = (result.meta or {}).get("interval_covers")
     if result.interval is not None and covers:
-        out.append(f"the interval, {_fmt(result.interval[0])} to {_fmt(result.interval[1])}, covers {covers}; "
-                   "it is not a range of rates that train equally well, and a new optimizer, momentum or batch "
-                   "size needs a new sweep.")
+        out.append(f"the interval, {_fmt(result.interval[0])} to {_fmt(result.interval[1])}, covers "
+                   f"{covers}; it is not a range of rates that train equally well, and a new optimizer, "
+                   "momentum or batch size needs a new sweep.")
     else:
         out.append("the interval is how repeatable this reading is, not a range of rates that train equally "
                    "well; a new optimizer, momentum or batch size needs a new sweep.")

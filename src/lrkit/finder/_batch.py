@@ -150,10 +150,10 @@ def half_depth_rows(
         for i, v, sig in zip(rows.tolist(), x_star.tolist(), signal.tolist()):
             if v != v:  # NaN marks a row without a suggestion
                 continue
+            weak = None
             if sig < policy.weak_rule_sigmas and policy.weak_rule != "none":  # as the one-curve rule does
-                out[i] = _weak(lrs, y[i], sig, policy.weak_rule).lr
-            else:
-                out[i] = float(10.0**v)
+                weak = _weak(lrs, y[i], sig, policy.weak_rule)
+            out[i] = float(10.0**v) if weak is None else weak.lr
     return out
 
 

@@ -215,7 +215,9 @@ def _across(lrs: object, losses: object, rule: str, what: str, policy: FinderPol
     if isinstance(v, str):
         return _none(v)
     if v.signal < policy.weak_rule_sigmas and policy.weak_rule != "none":
-        return _weak(lrs, losses, v.signal, policy.weak_rule)
+        weak = _weak(lrs, losses, v.signal, policy.weak_rule)
+        if weak is not None:
+            return weak
     x, _, cut = _finite_prefix(lrs, losses, "default")
     x_star = v.x_fast + edge_weight(rule, policy) * (v.x_edge - v.x_fast)
     note = ""
@@ -234,12 +236,13 @@ def _across(lrs: object, losses: object, rule: str, what: str, policy: FinderPol
     return Suggestion(float(10.0**x_star), _nearest(x, x_star), reason)
 
 
-def _weak(lrs: object, losses: object, signal: float, name: str) -> Suggestion:
-    """A weak signal's reading handed to the policy's ``weak_rule`` (the reason says so)."""
+def _weak(lrs: object, losses: object, signal: float, name: str) -> Suggestion | None:
+    """A weak signal's reading handed to the policy's ``weak_rule`` (the reason says so); ``None`` where that
+    rule finds nothing (too few points for its smoothing), and the crossing stands."""
     from lrkit.finder._peers import minimum_over_10, steepest, valley
 
     found = {"valley": valley, "minimum/10": minimum_over_10, "steepest": steepest}[name](lrs, losses)
     if found.lr is None:
-        return found
-    return Suggestion(found.lr, found.index, f"weak signal: the drop is only {signal:.1f} noise SDs, where the "
-                      f"half-depth crossings are noise, so the {name} rule reads it: {found.reason}")
+        return None
+    return Suggestion(found.lr, found.index, f"weak signal: the drop is only {signal:.1f} noise SDs, where "
+                      f"the half-depth crossings are noise, so the {name} rule reads it: {found.reason}")

@@ -30,6 +30,7 @@ _VALLEY = "docs/evidence.md#finder-the-valley-rules"
 _INTERVAL = "docs/evidence.md#finder-interval"
 _AUTO = "docs/evidence.md#finder-the-automatic-rule"
 _RETRY = "docs/evidence.md#finder-no-signal"
+_ZOO = "docs/evidence.md#finder-the-zoo"
 
 
 @policy_record
@@ -89,11 +90,12 @@ class FinderPolicy(Policy):
         "edge: the earlier, tighter landmark counts twice (the centre overshoots SGD tasks)", _VALLEY,
         fraction)
     weak_rule: str = tuned(
-        "none", "below weak_rule_sigmas the half-depth crossings of a barely falling smooth are set by noise; "
-        "this rule reads the curve instead ('none': keep the crossing)", _VALLEY,
-        choice("none", *WEAK_RULE_NAMES))
+        "minimum/10", "below weak_rule_sigmas the half-depth level lies inside the plateau's noise band, "
+        "so its crossing is noise; fastai's minimum/10 reads the smoothed minimum instead ('none': keep it)",
+        _ZOO, choice("none", *WEAK_RULE_NAMES))
     weak_rule_sigmas: float = tuned(
-        4.0, "a drop below this many noise SDs hands the reading to weak_rule", _VALLEY, non_negative)
+        8.0, "a drop below this many noise SDs hands the reading to weak_rule: twice the weak-signal line, "
+        "chosen by leave-one-family-out on the zoo", _ZOO, non_negative)
     top_band: float = tuned(
         0.9, "the starting level is the median of the smoothed points before the minimum in the top "
         "10% of the drop, so a longer plateau does not move it", _VALLEY, fraction)

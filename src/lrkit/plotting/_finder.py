@@ -48,9 +48,11 @@ def _draw(ax: Any, result: Any, *, zoom: bool) -> list[Any]:
         handles += ax.plot(lrs[ok], sm[ok], "-", color=_BLUE, lw=2.2, label="smoothed loss (no lag)")
     s, band = result.suggestion, result.interval
     if band is not None:
-        level = ((result.meta or {}).get("policy") or {}).get("level", 0.9)
+        policy = (result.meta or {}).get("policy") or {}
+        level = policy.get("level", 0.9)
+        covers = "a rerun's suggestion" if policy.get("seed_spread") else "this sweep's noise only"
         handles.append(ax.axvspan(*band, color="#f0a030", alpha=0.35, lw=0, zorder=1,
-                                  label=f"interval ({level:.0%}): {band[0]:.3g} to {band[1]:.3g}"))
+                                  label=f"interval ({level:.0%}, {covers}): {band[0]:.3g} to {band[1]:.3g}"))
         for edge in band:  # the band's edges stay visible even when the band is narrow
             ax.axvline(edge, color="#b06a00", lw=1.0, ls=":", zorder=2)
     if s is not None:
