@@ -47,12 +47,14 @@ def _cells(policy: FinderPolicy) -> dict[str, list[tuple[str, float | None, tupl
 
 
 def _pairs(cells: list) -> list[tuple[float, tuple[float, float], float]]:
-    """``(suggestion s, interval of s, suggestion t)`` for every workload and pair of seeds with an interval."""
+    """``(suggestion s, interval of s, suggestion t)`` for every workload and pair of seeds with an
+    interval."""
     out = []
     for i, (n, lr, iv) in enumerate(cells):
         if lr is None or iv is None:
             continue
-        out += [(lr, iv, other) for j, (m, other, _) in enumerate(cells) if j != i and m == n and other is not None]
+        out += [(lr, iv, other) for j, (m, other, _) in enumerate(cells)
+                if j != i and m == n and other is not None]
     return out
 
 

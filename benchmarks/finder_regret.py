@@ -169,7 +169,8 @@ def main() -> None:
         cmd += f" --charlm-seeds {args.charlm_seeds}"
     if args.only:
         cmd += " --only " + " ".join(args.only)
-    record("finder_regret", "LR finder regret: lrkit vs torch-lr-finder, Lightning and fastai", body, command=cmd)
+    record("finder_regret", "LR finder regret: lrkit vs torch-lr-finder, Lightning and fastai", body,
+           command=cmd)
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ SCORED = {"runs": "a full run at each suggestion, same seed",
 
 
 def _regret(name: str, lr: float | None, seed: int, unit: str, score: str) -> float:
-    """Regret at ``lr``: a full run's (``score="runs"``) or the grid's interpolated mean's; none scores 100 gap."""
+    """Regret at ``lr``: a full run's (``score="runs"``) or the grid's interpolated mean's (none: 100 gap)."""
     if lr is None:
         return 100.0 if unit == "gap" else float(zoo_grid.regret(name, zoo_grid.load(name).untrained, unit))
     if score == "grid":
@@ -84,7 +84,9 @@ def final_answers(names: list[str], chosen: dict[str, int]) -> dict[str, dict[tu
     return out
 
 
-def family_table(names: list[str], answers: dict[str, Any], unit: str, score: str) -> tuple[list[list[Any]], dict]:
+def family_table(
+    names: list[str], answers: dict[str, Any], unit: str, score: str
+) -> tuple[list[list[Any]], dict]:
     """Rows per family: each finder's mean regret +- SE, the best peer, and lrkit's verdict."""
     rows, means = [], {}
     fams = sorted({data.family(n) for n in names})
@@ -149,7 +151,8 @@ def main() -> None:
         rows, _ = family_table(names, answers, unit, args.score)
         print(f"\nRegret ({unit}: {what}), mean +- SE per family")
         print_table(rows, headers)
-        body.append(f"**Regret, unit `{unit}`** ({what}; scored by {SCORED[args.score]}; mean +- SE over each family's workload-seed cells; "
+        body.append(f"**Regret, unit `{unit}`** ({what}; scored by {SCORED[args.score]}; mean +- SE over "
+                    "each family's workload-seed cells; "
                     "target: lrkit at or below the best peer within one SE on every family, and the mean "
                     "over families at most 0.6x the best peer's):\n\n" + markdown_table(rows, headers))
     c_rows = cost_rows(names, answers)
@@ -157,7 +160,8 @@ def main() -> None:
     body.append("**Cost and answers** (optimizer updates per call, all passes):\n\n" + markdown_table(
         c_rows, ["finder", "updates (mean)", "updates (max)", "no answer", "how lrkit answered"]))
     fams = sorted(chosen)
-    p_rows = [[f, cv.CANDIDATES[chosen[f]].label] for f in fams] + [["(all: shipped)", cv.CANDIDATES[shipped].label]]
+    p_rows = [[f, cv.CANDIDATES[chosen[f]].label] for f in fams]
+    p_rows.append(["(all: shipped)", cv.CANDIDATES[shipped].label])
     body.append("**Policy chosen without each family** (the proxy on the other 11):\n\n"
                 + markdown_table(p_rows, ["held-out family", "candidate"]))
     f_rows = finetune_rows(names, answers)
@@ -167,7 +171,8 @@ def main() -> None:
     print_table(f_rows, ["workload", "grid best", "lrkit (CV)", *PEERS])
     if not args.no_record:
         record("finder_zoo", "Finder on the zoo: cross-validated regret per family, lrkit vs peers",
-               "\n\n".join(body), command=f"nice .venv/bin/python benchmarks/finder_zoo.py --score {args.score}")
+               "\n\n".join(body),
+               command=f"nice .venv/bin/python benchmarks/finder_zoo.py --score {args.score}")
 
 
 if __name__ == "__main__":

@@ -27,8 +27,8 @@ from dev import finder_zoo_data as data
 from dev import zoo_grid
 from lrkit.finder import FinderPolicy, suggest, valley_geometry
 
-__all__ = ["Candidate", "CANDIDATES", "REFERENCE", "cells", "changes", "check_offline", "family_means", "in_sample",
-           "lofo", "proxy", "read", "regret_table", "select"]
+__all__ = ["Candidate", "CANDIDATES", "REFERENCE", "cells", "changes", "check_offline", "family_means",
+           "in_sample", "lofo", "proxy", "read", "regret_table", "select"]
 
 
 @dataclasses.dataclass(frozen=True)

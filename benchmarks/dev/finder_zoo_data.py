@@ -66,7 +66,8 @@ def family(name: str) -> str:
 
 
 def adaptive(name: str) -> bool:
-    """Whether the workload's optimizer is of the adaptive kind (``rule="auto"``'s split, as ``find_lr`` read it)."""
+    """Whether the workload's optimizer is of the adaptive kind (``rule="auto"``'s split, as ``find_lr`` read
+    it)."""
     sweep(name, SEEDS[0])
     return bool(_load(SWEEPS_FILE)[f"{name}|{SEEDS[0]}|100"]["adaptive"])
 
@@ -86,7 +87,8 @@ def sweep(name: str, seed: int, num_steps: int = 100) -> tuple[np.ndarray, np.nd
     if key not in data:
         res = _find(name, seed, sweep=Sweep(START, END, num_steps), policy=_NO_STOP, retry=False,
                     interval=False)
-        data[key] = {"lrs": res.lrs.tolist(), "losses": [v if np.isfinite(v) else None for v in res.losses.tolist()],
+        data[key] = {"lrs": res.lrs.tolist(),
+                     "losses": [v if np.isfinite(v) else None for v in res.losses.tolist()],
                      "adaptive": bool(res.meta["optimizer"]["adaptive"])}
         _save(SWEEPS_FILE)
     d = data[key]
@@ -94,7 +96,8 @@ def sweep(name: str, seed: int, num_steps: int = 100) -> tuple[np.ndarray, np.nd
 
 
 def replay(lrs: np.ndarray, losses: np.ndarray, policy: FinderPolicy) -> tuple[np.ndarray, np.ndarray]:
-    """The part of a full curve a sweep with ``policy``'s stop rule records (to the stop or a non-finite loss)."""
+    """The part of a full curve a sweep with ``policy``'s stop rule records (to the stop or a non-finite
+    loss)."""
     monitor = DivergenceMonitor(policy=policy)
     for i, v in enumerate(losses.tolist()):
         if not np.isfinite(v) or monitor.update(v):
@@ -104,7 +107,8 @@ def replay(lrs: np.ndarray, losses: np.ndarray, policy: FinderPolicy) -> tuple[n
 
 def answer(name: str, seed: int, policy: FinderPolicy, num_steps: int = 100, *,
            interval: bool = False) -> dict[str, Any]:
-    """A real ``find_lr`` (``rule="auto"``, retry on) answer with ``policy``: suggestion, interval, source, updates."""
+    """A real ``find_lr`` (``rule="auto"``, retry on) answer with ``policy``: suggestion, interval, source,
+    updates."""
     data = _load(ANSWERS_FILE)
     # Every field spelled out, so a key keeps its meaning when the shipped defaults change.
     key = f"{name}|{seed}|{num_steps}|{interval}|" + json.dumps(policy.to_dict(), sort_keys=True,

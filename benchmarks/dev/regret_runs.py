@@ -2,8 +2,9 @@
 
 ``lrkit_suggestions`` (``find_lr``, every registered rule from one sweep), ``peer_suggestions`` (the
 peers of ``dev.peers_finders``, from their own packages as their documentation recommends, when
-installed; cached in ``results/finder_regret_peers.json``) and ``evaluate`` (the grid's ground truth and a full run at every
-suggestion, cached in ``results/finder_regret_runs.json``) for one (task, optimizer) configuration.
+installed; cached in ``results/finder_regret_peers.json``) and ``evaluate`` (the grid's ground truth
+and a full run at every suggestion, cached in ``results/finder_regret_runs.json``) for one (task,
+optimizer) configuration.
 """
 
 from __future__ import annotations

@@ -172,20 +172,28 @@ def test_lands_between_the_fastest_descent_and_the_blow_up(p):
     assert fast - 0.05 < x < blow - 0.25
 
 
+#: The falling crossing alone is x_fast; the default averages it with the edge (2/3 x_fast + 1/3 x_edge),
+#: so with independent landmark errors its noise is 1/0.75 = 1.33x the default's: 1.33 x 0.05 decades.
+FALLING_TOLERANCE = 0.065
+
+
 @given(p=curves, a=st.floats(1e-4, 1e4), c=st.floats(-1e3, 1e3), lower=st.floats(1.0, 4.0))
 def test_falling_rule_has_the_default_rules_invariances(p, a, c, lower):
     """``falling`` shares the default's landmarks: loss scale/shift, start and num_steps leave it put."""
+    # On separated shapes, as for the default's position test: where the blow-up cuts into the descent,
+    # the valley's floor (so its half depth) is wherever the noise puts the cut.
+    assume(p["gap"] >= 3 * p["width"] + 2 * p["blow_width"])
     lrs = _grid(p)
     y = _curve(p, lrs)
     base = _log_suggestion(lrs, y, "falling")
-    assert abs(_log_suggestion(lrs, a * (y + c), "falling") - base) < 0.05
+    assert abs(_log_suggestion(lrs, a * (y + c), "falling") - base) < FALLING_TOLERANCE
     n = 120
     lo, hi = np.log10(p["lr_fast"]) - 2.5, np.log10(p["lr_fast"]) + p["gap"] + 1.5
     a1, b1 = np.logspace(lo, hi, n), np.logspace(lo - lower, hi, n)
     shifted = _log_suggestion(b1, _curve(p, b1), "falling")
-    assert abs(_log_suggestion(a1, _curve(p, a1), "falling") - shifted) < 0.05
+    assert abs(_log_suggestion(a1, _curve(p, a1), "falling") - shifted) < FALLING_TOLERANCE
     d = np.geomspace(lrs[0], lrs[-1], 2 * lrs.size)
-    assert abs(_log_suggestion(d, _curve(p, d), "falling") - base) < 0.05
+    assert abs(_log_suggestion(d, _curve(p, d), "falling") - base) < FALLING_TOLERANCE
 
 
 @given(p=curves)
