@@ -185,11 +185,13 @@ def _confidence(result: Any, policy: FinderPolicy) -> tuple[str, str]:
                        f"the curve is mostly noise{'; ' + moves if moves else ''}. Before relying on it, "
                        f"{surer}.")
     if signal is not None and policy.weak_rule != "none" and signal < policy.weak_rule_sigmas:
-        return "medium", (f"I can't tell where the descent begins: the loss fell only {signal:.1f} times "
-                          "its batch-to-batch noise, too little for the half-depth crossings, so the "
-                          f"{policy.weak_rule} rule read the smoothed curve instead"
-                          f"{'; ' + moves if moves else ''}. The order of magnitude is sound; to pin the "
-                          f"value down, {surer}.")
+        loose = spread is not None and spread > LOOSE_SPREAD
+        trust = ("Trust it as a starting point only" if loose else
+                 "The order of magnitude is sound; to pin the value down")
+        return "low" if loose else "medium", (
+            f"I can't tell where the descent begins: the loss fell only {signal:.1f} times its "
+            f"batch-to-batch noise, too little for the half-depth crossings, so the {policy.weak_rule} "
+            f"rule read the smoothed curve instead{'; ' + moves if moves else ''}. {trust}; {surer}.")
     if spread is not None and spread > LOOSE_SPREAD:
         clear = f"the loss fell clearly ({signal:.0f} times its batch-to-batch noise), but " if drop else ""
         return "low", (f"Rough reading: {clear}{moves}, a factor of {spread:.1f}. Trust its order of "
@@ -277,6 +279,9 @@ def advise(result: Any, *, budget: int | None = None, task: str | None = None,
     lr = round_rate(result.suggestion, 3)
     spec = next_spec(lr, budget)
     level, words = _confidence(result, policy)
+    if result.reason.startswith("weak signal"):  # the valley rule handed a weak drop to policy.weak_rule
+        rule_words = (f"{rule_words}; here the drop was too weak for it, so {policy.weak_rule} read the "
+                      f"curve: {RULE_WORDS.get(policy.weak_rule, policy.weak_rule)}")
     d = meta.get("optimizer") if isinstance(meta.get("optimizer"), dict) else {}
     python = _python(lr, d.get("constructor"), spec, budget)
     cli = None
