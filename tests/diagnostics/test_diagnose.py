@@ -306,3 +306,23 @@ def test_the_calibration_maps_each_verdicts_raw_score_and_is_validated():
     for bad in ((("healthy", ((0.5, 0.2),)),), (("healthy", ((0.5, 0.2), (1.0, 1.5))),), "x"):
         with pytest.raises(LRKitError, match="calibration"):
             DiagnosePolicy(calibration=bad)
+
+
+def test_decide_of_measure_is_diagnose_under_any_policy():
+    # The leave-one-family-out benchmark measures each history once and decides it under many
+    # policies: that must be exactly what diagnose says under each of them.
+    from lrkit.diagnostics import decide, measure
+
+    rng = np.random.default_rng(3)
+    histories = [np.exp(0.02 * T), _noisy(10 - 0.01 * T, 0.01), _noisy(1 / np.sqrt(1 + T)),
+                 np.concatenate([[1.0, 1.2, 3.0], np.linspace(3.0, 1.6, 397)]) + 0.01 * rng.normal(size=400)]
+    lrs = np.full(400, 0.1)
+    for policy in (DiagnosePolicy(), DiagnosePolicy(above_start_z=2.0, stall_share=0.03, starved_swing=1.1)):
+        for y in histories:
+            a, b = diagnose(y, lrs, policy=policy), decide(measure(y, lrs, policy=policy), policy=policy)
+            assert (a.verdict, a.confidence, a.runner_up, a.recommendation, a.fired) == \
+                (b.verdict, b.confidence, b.runner_up, b.recommendation, b.fired)
+    with pytest.raises(LRKitError, match="finite"):
+        measure([1.0] * 20 + [float("nan")])
+    with pytest.raises(LRKitError, match="at least 10"):
+        measure([1.0, 0.5])
