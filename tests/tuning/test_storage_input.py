@@ -136,13 +136,19 @@ def test_two_processes_on_one_sqlite_file_never_crash_the_first(tmp_path: Path) 
     waited = time.monotonic() - start
     out, err = first.communicate(timeout=600)
     assert first.returncode == 0, err
-    assert "worker 0 done: 6 complete" in out
+    study = optuna.load_study(study_name="two", storage=url)
+    states = [t.state.name for t in study.trials]
+    assert "FAIL" not in states and "RUNNING" not in states, states
     if second.returncode != 0:
         assert "is being run by pid" in second.stderr and "an SQLite file holds one worker" in second.stderr
         assert waited < 60 and not list(markers.glob("w1-t*.start"))  # refused before any trial
-    study = optuna.load_study(study_name="two", storage=url)
-    states = [t.state.name for t in study.trials]
-    assert states.count("COMPLETE") == 6 and "FAIL" not in states and "RUNNING" not in states
+        assert "worker 0 done: 6 complete" in out and states.count("COMPLETE") == 6
+    else:
+        # On a loaded machine the first may already be between trials when the second looks: both
+        # run. The first can then finish while the second's last trial is still running, so its own
+        # count may read 5; the study's trials, read after both ended, hold at least 6 complete.
+        assert "worker 0 done" in out and "worker 1 done" in second.stdout
+        assert states.count("COMPLETE") >= 6, states
 
 
 def test_a_second_process_started_between_trials_runs_and_both_finish(tmp_path: Path) -> None:
