@@ -39,7 +39,7 @@ def _fingerprint(model: nn.Module, opt: torch.optim.Optimizer) -> dict:
 
 
 def _assert_same(a: object, b: object, path: str = "") -> None:
-    """Bitwise equality over nested dicts/lists/tuples of tensors, arrays and plain values."""
+    """Bitwise equality over nested dicts/lists/tuples of tensors, arrays and plain values (NaN is NaN)."""
     if isinstance(a, torch.Tensor):
         assert isinstance(b, torch.Tensor) and a.dtype == b.dtype and a.shape == b.shape, path
         assert torch.equal(a, b), f"tensor differs at {path}"
@@ -53,8 +53,8 @@ def _assert_same(a: object, b: object, path: str = "") -> None:
         assert len(a) == len(b), path
         for i, (x, y) in enumerate(zip(a, b)):
             _assert_same(x, y, f"{path}[{i}]")
-    else:
-        assert a == b, f"{path}: {a!r} != {b!r}"
+    else:  # a plain value; a NaN recorded in both (an Autopilot event's loss) is the same value
+        assert a == b or (a != a and b != b), f"{path}: {a!r} != {b!r}"
 
 
 @pytest.fixture

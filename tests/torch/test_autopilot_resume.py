@@ -71,21 +71,6 @@ def state_of(model, opt, ap) -> dict:
             "lr": ap.lr, "events": ap.events, "phase": ap.phase, "t": ap.t}
 
 
-def same(a, b, path="") -> None:
-    if isinstance(a, torch.Tensor):
-        assert torch.equal(a, b), path
-    elif isinstance(a, dict):
-        assert a.keys() == b.keys(), path
-        for k in a:
-            same(a[k], b[k], f"{path}/{k}")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), path
-        for i, (u, v) in enumerate(zip(a, b)):
-            same(u, v, f"{path}[{i}]")
-    else:
-        assert a == b or (a != a and b != b), f"{path}: {a!r} != {b!r}"
-
-
 def resume_points(mode_name: str, total: int) -> list[int]:
     rng = np.random.default_rng(zlib.crc32(mode_name.encode()))  # the same points in every process
     fixed = [1, 15, NAN_AT - 3, NAN_AT + 1]  # in the probe, and between a snapshot and the NaN
@@ -93,7 +78,7 @@ def resume_points(mode_name: str, total: int) -> list[int]:
 
 
 @pytest.mark.parametrize("mode_name", list(MODES))
-def test_resume_is_bit_identical_at_random_updates(mode_name: str) -> None:
+def test_resume_is_bit_identical_at_random_updates(mode_name: str, assert_same) -> None:
     mode = MODES[mode_name]
     model, opt, ap, g = make(mode)
     total = advance(model, opt, ap, g, 0, finish(mode), mode)
@@ -114,4 +99,4 @@ def test_resume_is_bit_identical_at_random_updates(mode_name: str) -> None:
         g.set_state(saved["g"])
         end = advance(model, opt, ap, g, saved["step"], finish(mode), mode)
         assert end == total, (mode_name, at)
-        same(reference, state_of(model, opt, ap), f"{mode_name} resumed at {at}")
+        assert_same(reference, state_of(model, opt, ap), f"{mode_name} resumed at {at}")
