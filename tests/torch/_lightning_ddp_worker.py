@@ -72,6 +72,12 @@ def main() -> None:
     }
     with open(os.path.join(out, f"rank{rank}.json"), "w") as f:
         json.dump(record, f)
+    # Lightning leaves the gloo process group up after fit; tearing it down at
+    # interpreter exit can abort ("terminate called without an active
+    # exception", exit -6). Both ranks meet, then close it while Python is alive.
+    if torch.distributed.is_initialized():
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
 
 
 if __name__ == "__main__":
