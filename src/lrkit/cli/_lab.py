@@ -19,17 +19,14 @@ import typer
 from rich.markup import escape
 
 from lrkit.cli._app import Command, app
-from lrkit.cli._common import check_out_dir, fail, print_json, staged, stderr, user_errors
+from lrkit.cli._common import call, check_out_dir, fail, print_json, staged, stderr, user_errors
 
 
 def _selected(demo: str | None) -> list[str]:
-    from lrkit.errors import unknown_name
     from lrkit.lab import demos
 
     if demo is not None:
-        if demo not in demos:
-            raise fail(str(unknown_name("demo", demo, demos)))
-        missing = [x for x in demos[demo].needs if importlib.util.find_spec(x) is None]
+        missing = [x for x in call(demos.lookup, demo).needs if importlib.util.find_spec(x) is None]
         if missing:
             raise fail(
                 f"demo {demo!r} needs the {', '.join(missing)} extra: pip install 'lrkit[{missing[0]}]'."

@@ -15,7 +15,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from lrkit.errors import LRKitError, unknown_name
+from lrkit._registry import Registry
+from lrkit.errors import LRKitError
 
 __all__ = ["DemoRecord", "DemoInfo", "demos", "register_demo", "run_demo", "plain"]
 
@@ -87,16 +88,14 @@ class DemoInfo:
 
 
 #: Every demo by name, in the order the report shows them.
-demos: dict[str, DemoInfo] = {}
+demos: Registry[DemoInfo] = Registry("demo")
 
 
 def register_demo(name: str, claim: str, source: str, *, needs: tuple[str, ...] = ()) -> Callable[[Any], Any]:
     """Decorator adding a demo function to :data:`demos`."""
 
     def deco(fn: Callable[..., DemoRecord]) -> Callable[..., DemoRecord]:
-        if name in demos:
-            raise LRKitError(f"demo name {name!r} is registered twice.")
-        demos[name] = DemoInfo(name, claim, source, fn, needs)
+        demos.register(DemoInfo(name, claim, source, fn, needs))
         return fn
 
     return deco
@@ -114,12 +113,11 @@ def run_demo(name: str, **kwargs: Any) -> DemoRecord:
         >>> run_demo("oscillation").holds()
         True
     """
-    if name not in demos:
-        raise unknown_name("demo", name, demos)
-    accepted = inspect.signature(demos[name].run).parameters
+    info = demos.lookup(name)
+    accepted = inspect.signature(info.run).parameters
     for key in kwargs:
         if key not in accepted:
             raise LRKitError(
                 f"demo {name!r} has no parameter `{key}`; valid: {', '.join(accepted) or 'none'}."
             )
-    return demos[name].run(**kwargs)
+    return info.run(**kwargs)

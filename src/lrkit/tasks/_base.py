@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 
+from lrkit._registry import Registry
 from lrkit.errors import LRKitError, check_int, check_positive, unknown_name
 
 __all__ = [
@@ -304,15 +305,12 @@ class Task:
 
 
 #: Every built-in task by name (filled by the task modules on import).
-registry: dict[str, Task] = {}
+registry: Registry[Task] = Registry("task")
 
 
 def register(task: Task) -> Task:
-    """Add a built-in task to :data:`registry` under ``task.name``."""
-    if task.name in registry:
-        raise LRKitError(f"task name {task.name!r} is registered twice.")
-    registry[task.name] = task
-    return task
+    """Add a built-in task to :data:`registry` under ``task.name`` (a name may be registered once)."""
+    return registry.register(task)
 
 
 def get_task(name: str) -> Task:
@@ -325,8 +323,4 @@ def get_task(name: str) -> Task:
         >>> get_task("digits-mlp").info.metric
         'val_acc'
     """
-    if isinstance(name, str) and name in registry:
-        return registry[name]
-    raise unknown_name("task", str(name), registry)
-
-
+    return registry.lookup(name)

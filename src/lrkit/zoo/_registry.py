@@ -1,23 +1,25 @@
-"""The zoo's registry: workloads by name, families by name (apart from the built-in tasks' registry)."""
+"""The zoo's registry: workloads by name, families by name.
+
+The mechanism is :class:`lrkit._registry.Registry`, the one the built-in tasks use too; the zoo keeps
+its own instance (the built-in tasks are held out of it) and adds the family views.
+"""
 
 from __future__ import annotations
 
-from lrkit.errors import LRKitError, unknown_name
+from lrkit._registry import Registry
+from lrkit.errors import unknown_name
 from lrkit.zoo._workload import Workload
 
 __all__ = ["families", "get", "names", "register", "registry"]
 
 #: Every zoo workload by name (filled by the catalogue modules on import). The built-in tasks of
 #: :data:`lrkit.tasks.registry` are held out and never appear here.
-registry: dict[str, Workload] = {}
+registry: Registry[Workload] = Registry("zoo workload")
 
 
 def register(workload: Workload) -> Workload:
     """Add ``workload`` to :data:`registry` under its name (a name may be registered once)."""
-    if workload.name in registry:
-        raise LRKitError(f"zoo workload name {workload.name!r} is registered twice.")
-    registry[workload.name] = workload
-    return workload
+    return registry.register(workload)
 
 
 def get(name: str) -> Workload:
@@ -30,9 +32,7 @@ def get(name: str) -> Workload:
         >>> get("tabular-blobs-sgd").info.family
         'tabular'
     """
-    if isinstance(name, str) and name in registry:
-        return registry[name]
-    raise unknown_name("zoo workload", str(name), registry)
+    return registry.lookup(name)
 
 
 def names(family: str | None = None) -> list[str]:
