@@ -28,10 +28,14 @@ pytestmark = [
 ]
 
 
-def _spawn(study: str, n_trials: int, worker: int, seconds: float, markers: Path) -> subprocess.Popen:
+def _spawn(study: str, n_trials: int, worker: int, seconds: float, markers: Path,
+           grace: int | None = None) -> subprocess.Popen:
+    """A worker process; ``grace`` (s) only for one that must find a killed worker's stale trial (the
+    worker's default never takes a live, if stalled, worker for a dead one)."""
+    extra = [] if grace is None else ["0", str(grace)]
     return subprocess.Popen([sys.executable, str(WORKER), URL, study, str(n_trials), str(worker),
-                             str(seconds),
-                             str(markers)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             str(seconds), str(markers), *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _start_together(procs: list[subprocess.Popen], markers: Path) -> None:
@@ -104,9 +108,9 @@ def test_killed_worker_trial_is_failed_and_rerun(tmp_path):
     st = _load(study)  # the study stays readable
     dead = st.trials[killed]
     assert dead.state in (TrialState.FAIL, TrialState.RUNNING)  # RUNNING until a worker sees it is stale
-    time.sleep(3)  # past the 2 s grace period: the heartbeat is stale for sure
+    time.sleep(3)  # past the 2 s grace period of the next worker: the heartbeat is stale for sure
     # re-running the command completes whatever is missing
-    _finish([_spawn(study, n, 5, 0.3, tmp_path)])
+    _finish([_spawn(study, n, 5, 0.3, tmp_path, grace=2)])
     trials = _load(study).trials
     assert trials[killed].state == TrialState.FAIL
     done = [t for t in trials if t.state == TrialState.COMPLETE]

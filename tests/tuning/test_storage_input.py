@@ -6,6 +6,7 @@ processes on one SQLite file never crash the first (the second refuses at once, 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -112,78 +113,117 @@ def _wait_for(condition, proc, timeout: float = 120.0) -> None:
         time.sleep(0.05)
 
 
+#: How long the between-trials test freezes the first worker mid-trial (s), and the trials of that
+#: test: the second (1 s trials) starts trials 3 and 4 s into the freeze, when the first's last
+#: heartbeat is more than 2 s old however late the freeze began within the first's heartbeat
+#: second; so the test meets every run the starvation a loaded machine inflicts now and then
+#: (with a grace period of 2 s, the worker's old default, it then fails: 'Cannot tell a FAIL trial').
+STALL = 5.0
+BETWEEN_TRIALS = 10
+
+
+def _worker(url: str, study: str, n_trials: int, worker: int, seconds: float, markers: Path,
+            pause_after: int = 0) -> subprocess.Popen:
+    """A worker process (``_worker.py``: its default grace period never takes a live worker for dead)."""
+    return subprocess.Popen(
+        [sys.executable, str(WORKER), url, study, str(n_trials), str(worker), str(seconds), str(markers),
+         str(pause_after)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def _settled(url: str, study: str, n: int) -> list[Any]:
+    """The study's trials once every worker ended: exactly ``n`` complete, none running or waiting,
+    and nothing failed but a surplus trial (two workers that ask for the last slot at the same
+    instant both get one; the later is marked FAIL with ``surplus`` and never samples or trains,
+    see ``lrkit/tuning/_tune.py``). Returns the complete trials."""
+    trials = optuna.load_study(study_name=study, storage=url).trials
+    states = [(t.number, t.state.name, t.user_attrs) for t in trials]
+    done = [t for t in trials if t.state.name == "COMPLETE"]
+    assert len(done) == n, states
+    for t in trials:
+        if t.state.name != "COMPLETE":
+            assert t.state.name == "FAIL" and t.user_attrs.get("surplus") and not t.params, states
+    return done
+
+
+def _reap(*procs: subprocess.Popen) -> None:
+    """After a failed assertion: no worker outlives the test."""
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 def test_two_processes_on_one_sqlite_file_never_crash_the_first(tmp_path: Path) -> None:
     """The second worker starts while the first runs a trial: it refuses at once with a clear message
     (or, had the first been between trials, both finish); the first always finishes the study."""
     markers = tmp_path / "markers"
     markers.mkdir()
     url = f"sqlite:///{tmp_path}/two.db"
-    first = subprocess.Popen(
-        [sys.executable, str(WORKER), url, "two", "6", "0", "1.5", str(markers)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    (markers / "go").touch()
-    _wait_for(lambda: list(markers.glob("w0-t1.start")), first)  # the first is inside its second trial
-    start = time.monotonic()
-    second = subprocess.run(
-        [sys.executable, str(WORKER), url, "two", "6", "1", "1.5", str(markers)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    waited = time.monotonic() - start
-    out, err = first.communicate(timeout=600)
+    first = _worker(url, "two", 6, 0, 1.5, markers)
+    try:
+        (markers / "go").touch()
+        _wait_for(lambda: list(markers.glob("w0-t1.start")), first)  # the first is inside its second trial
+        start = time.monotonic()
+        second = subprocess.run(
+            [sys.executable, str(WORKER), url, "two", "6", "1", "1.5", str(markers)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        waited = time.monotonic() - start
+        out, err = first.communicate(timeout=600)
+    finally:
+        _reap(first)
     assert first.returncode == 0, err
-    study = optuna.load_study(study_name="two", storage=url)
-    states = [t.state.name for t in study.trials]
-    assert "FAIL" not in states and "RUNNING" not in states, states
+    done = _settled(url, "two", 6)
     if second.returncode != 0:
         assert "is being run by pid" in second.stderr and "an SQLite file holds one worker" in second.stderr
         assert waited < 60 and not list(markers.glob("w1-t*.start"))  # refused before any trial
-        assert "worker 0 done: 6 complete" in out and states.count("COMPLETE") == 6
+        assert "worker 0 done: 6 complete" in out
     else:
         # On a loaded machine the first may already be between trials when the second looks: both
         # run. The first can then finish while the second's last trial is still running, so its own
-        # count may read 5; the study's trials, read after both ended, hold at least 6 complete.
+        # count may read 5; the study's trials, read after both ended, hold the 6.
         assert "worker 0 done" in out and "worker 1 done" in second.stdout
-        assert states.count("COMPLETE") >= 6, states
+        assert len(done) == 6
 
 
 def test_a_second_process_started_between_trials_runs_and_both_finish(tmp_path: Path) -> None:
     """The other branch of the rule: the first worker is alive but between trials (none running), so
-    the second starts; the first then resumes and both run trials on the file at once. Both finish,
-    and the study holds its trials complete, none failed or left running."""
+    the second starts; the first then resumes and both run trials on the file at once. While both
+    run, the first is frozen mid-trial for longer than the default grace period (what a loaded
+    machine does to a process now and then), and the second keeps starting trials meanwhile. Both
+    finish, and the study holds its trials complete, none failed (but a surplus one) or left
+    running, with trials of both processes among them."""
     markers = tmp_path / "markers"
     markers.mkdir()
     url = f"sqlite:///{tmp_path}/between.db"
-    first = subprocess.Popen(
-        [sys.executable, str(WORKER), url, "between", "6", "0", "1.0", str(markers), "1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    (markers / "go").touch()
-    _wait_for(lambda: (markers / "w0-between").exists(), first)  # one trial done, none running
-    second = subprocess.Popen(
-        [sys.executable, str(WORKER), url, "between", "6", "1", "1.0", str(markers)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    _wait_for(lambda: list(markers.glob("w1-t*.start")), second)  # the second is inside a trial
-    (markers / "resume").touch()
-    out0, err0 = first.communicate(timeout=600)
-    out1, err1 = second.communicate(timeout=600)
+    first = _worker(url, "between", BETWEEN_TRIALS, 0, 1.0, markers, pause_after=1)
+    second = None
+    try:
+        (markers / "go").touch()
+        _wait_for(lambda: (markers / "w0-between").exists(), first)  # one trial done, none running
+        second = _worker(url, "between", BETWEEN_TRIALS, 1, 1.0, markers)
+        _wait_for(lambda: list(markers.glob("w1-t*.start")), second)  # the second is inside a trial
+        (markers / "resume").touch()
+        _wait_for(lambda: len(list(markers.glob("w0-t*.start"))) >= 2, first)  # the first, inside its next
+        time.sleep(0.5)  # half-way through that trial: its heartbeat thread has written a beat
+        first.send_signal(signal.SIGSTOP)
+        time.sleep(STALL)
+        first.send_signal(signal.SIGCONT)
+        out0, err0 = first.communicate(timeout=600)
+        out1, err1 = second.communicate(timeout=600)
+    finally:
+        (markers / "resume").touch()
+        _reap(first, *([second] if second is not None else []))
     assert first.returncode == 0, err0
     assert second.returncode == 0, err1
     assert "worker 0 done" in out0 and "worker 1 done" in out1
-    study = optuna.load_study(study_name="between", storage=url)
-    states = [t.state.name for t in study.trials]
-    assert states.count("COMPLETE") >= 6 and "FAIL" not in states and "RUNNING" not in states, states
-    workers = {t.system_attrs.get("lrkit_worker", {}).get("pid") for t in study.trials}
-    assert {first.pid, second.pid} <= workers, workers  # both ran trials
+    done = _settled(url, "between", BETWEEN_TRIALS)
+    workers = {t.system_attrs.get("lrkit_worker", {}).get("pid") for t in done}
+    assert {first.pid, second.pid} <= workers, workers  # both completed trials
 
 
 def test_a_dead_workers_trial_is_requeued_by_pid(tmp_path: Path) -> None:
