@@ -308,9 +308,8 @@ class Task:
 registry: Registry[Task] = Registry("task")
 
 
-def register(task: Task) -> Task:
-    """Add a built-in task to :data:`registry` under ``task.name`` (a name may be registered once)."""
-    return registry.register(task)
+#: Add a built-in task to :data:`registry` under ``task.name`` (a name may be registered once).
+register = registry.register
 
 
 def get_task(name: str) -> Task:

@@ -29,13 +29,15 @@ from lrkit.zoo._workload import ArrayWorkload, Workload, WorkloadInfo, no_decay_
 from lrkit.zoo._registry import families, get, names, registry
 from lrkit.zoo import _catalog_dense, _catalog_seq  # noqa: F401  (register the workloads)
 from lrkit.zoo._charlm import CharLMWorkload
+from lrkit.zoo._data import TABULAR_SETS, tabular_set
 from lrkit.zoo._models import (
     MLP, AddingRNN, BagClassifier, DigitCNN, GRULM, NPLM, ResNet, RNNClassifier, TransformerClassifier,
 )
 from lrkit.zoo._pretrained import RECIPES, load_pretrained, pretrain, save_pretrained
 
 __all__ = [
-    "MLP", "NPLM", "GRULM", "RECIPES", "AddingRNN", "ArrayWorkload", "BagClassifier", "CharLMWorkload",
-    "DigitCNN", "RNNClassifier", "ResNet", "TransformerClassifier", "Workload", "WorkloadInfo", "families",
-    "get", "load_pretrained", "names", "no_decay_groups", "pretrain", "registry", "save_pretrained",
+    "MLP", "NPLM", "GRULM", "RECIPES", "TABULAR_SETS", "AddingRNN", "ArrayWorkload", "BagClassifier",
+    "CharLMWorkload", "DigitCNN", "RNNClassifier", "ResNet", "TransformerClassifier", "Workload", "WorkloadInfo",
+    "families", "get", "load_pretrained", "names", "no_decay_groups", "pretrain", "registry", "save_pretrained",
+    "tabular_set",
 ]

@@ -12,11 +12,12 @@ import functools
 import numpy as np
 import torch
 
+from lrkit.errors import unknown_name
 from lrkit.tasks import Arrays, split, standardize
 
 __all__ = [
-    "Tensors", "classification", "curve", "digits", "finder_dev", "friedman2", "linear", "outliers",
-    "shapes", "to_tensors",
+    "TABULAR_SETS", "Tensors", "classification", "curve", "digits", "finder_dev", "friedman2", "linear",
+    "outliers", "shapes", "tabular_set", "to_tensors",
 ]
 
 Tensors = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
@@ -39,16 +40,31 @@ def to_tensors(a: Arrays, *, classes: bool, image: tuple[int, ...] | None = None
     return x(a.x_train), y(a.y_train), x(a.x_val), y(a.y_val)
 
 
-@functools.lru_cache(maxsize=None)
-def finder_dev(name: str) -> Tensors:
-    """The four tabular sets of ``benchmarks/dev/finder_dev.py`` (75/25 split, seed 0).
+#: The tabular family's data sets (the workloads of ``benchmarks/dev/finder_dev.py`` read them too).
+TABULAR_SETS: tuple[str, ...] = ("cancer", "wine", "blobs-clf", "friedman")
 
-    ``cancer`` (breast cancer, 2 classes), ``wine`` (3 classes), ``blobs-clf``
-    (``make_classification``, 1,200 x 20, 4 classes), ``friedman`` (``make_friedman1``, 1,200 x 10,
-    noise 1, standardized target).
+
+def tabular_set(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The raw ``(x, y)`` of a tabular data set, before any split or scaling (float64 inputs).
+
+    ``cancer`` (breast cancer, 569 x 30, 2 classes), ``wine`` (178 x 13, 3 classes), ``blobs-clf``
+    (``make_classification``, 1,200 x 20, 8 informative, 4 classes), ``friedman``
+    (``make_friedman1``, 1,200 x 10, noise 1: a nonlinear regression, the target as generated).
+    The zoo's workloads split each once (:func:`finder_dev`); ``benchmarks/dev/finder_dev.py``
+    splits them anew for every seed. Both read the sets here, so they cannot drift apart.
+
+    Raises:
+        LRKitError: for a name not in :data:`TABULAR_SETS` (with a "did you mean").
+
+    Example:
+        >>> x, y = tabular_set("wine")
+        >>> x.shape, x.dtype.name, sorted(set(y.tolist()))
+        ((178, 13), 'float64', [0, 1, 2])
     """
     from sklearn import datasets
 
+    if name not in TABULAR_SETS:
+        raise unknown_name("tabular data set", str(name), TABULAR_SETS)
     if name == "cancer":
         x, y = datasets.load_breast_cancer(return_X_y=True)
     elif name == "wine":
@@ -57,8 +73,16 @@ def finder_dev(name: str) -> Tensors:
         x, y = datasets.make_classification(1200, 20, n_informative=8, n_classes=4, random_state=7)
     else:
         x, y = datasets.make_friedman1(1200, 10, noise=1.0, random_state=7)
+    return x.astype(np.float64), y
+
+
+@functools.lru_cache(maxsize=None)
+def finder_dev(name: str) -> Tensors:
+    """The tabular family's split of :func:`tabular_set` ``name``: 75/25, seed 0, stratified by class
+    (``friedman``: the target z-scored with training statistics)."""
     classes = name != "friedman"
-    a = standardize(split(x.astype(np.float64), y, 0.25, stratify=classes), targets=not classes)
+    x, y = tabular_set(name)
+    a = standardize(split(x, y, 0.25, stratify=classes), targets=not classes)
     return to_tensors(a, classes=classes)
 
 

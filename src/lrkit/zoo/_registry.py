@@ -17,9 +17,8 @@ __all__ = ["families", "get", "names", "register", "registry"]
 registry: Registry[Workload] = Registry("zoo workload")
 
 
-def register(workload: Workload) -> Workload:
-    """Add ``workload`` to :data:`registry` under its name (a name may be registered once)."""
-    return registry.register(workload)
+#: Add a workload to :data:`registry` under its name (a name may be registered once).
+register = registry.register
 
 
 def get(name: str) -> Workload:
