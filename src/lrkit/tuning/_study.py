@@ -20,7 +20,7 @@ from lrkit.tuning._policy import TunePolicy
 from lrkit.tuning._space import SearchSpace, load_space
 
 __all__ = ["SAMPLERS", "PRUNERS", "make_sampler", "make_pruner", "open_study", "live_trials", "enough",
-           "requeue_dead_runs", "mark_worker", "WORKER_ATTR"]
+           "taken_for_dead", "requeue_dead_runs", "mark_worker", "WORKER_ATTR"]
 
 SAMPLERS = ("tpe", "random")
 PRUNERS = ("hyperband", "successive_halving", "median", "none")
@@ -130,6 +130,19 @@ def enough(study: Any, n_trials: int) -> bool:
 
     live = live_trials(study)
     return len(live) >= n_trials and not any(t.state == TrialState.WAITING for t in live)
+
+
+def taken_for_dead(study: Any, number: int) -> bool:
+    """True when trial ``number``, whose objective this worker saw return, is stored as FAIL.
+
+    Only another worker writes that: its stale-heartbeat sweep fails a trial whose last beat is older
+    than the grace period, which a live but stalled process (a loaded machine, a laptop asleep) can
+    also show. That worker re-queues the parameters, so this worker's result can be dropped.
+    """
+    from optuna.trial import TrialState
+
+    done = [t for t in study.get_trials(deepcopy=False) if t.number == number]
+    return bool(done) and done[0].state == TrialState.FAIL
 
 
 #: System attribute of a trial: the host and process id of the worker running it.

@@ -16,6 +16,7 @@ instant) is marked FAIL with the user attribute ``surplus`` and never trains.
 from __future__ import annotations
 
 import logging
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -37,6 +38,7 @@ from lrkit.tuning._study import (
     open_study,
     mark_worker,
     requeue_dead_runs,
+    taken_for_dead,
 )
 from lrkit.tuning._to_schedule import first_trial
 from lrkit.tuning._where import Storage
@@ -268,8 +270,10 @@ def tune(
 
         failures: list[str] = []  # the causes of the current run of failed trials
         last_error: list[BaseException] = []
+        returned: list[int] = []  # the number of the trial whose objective last returned a value
 
         def objective(trial: optuna.Trial) -> float:
+            returned.clear()
             mark_worker(trial)  # a live worker's trial is never taken for a dead one
             ahead = sum(t.number < trial.number for t in live_trials(study))
             if ahead >= n_trials:
@@ -277,7 +281,9 @@ def tune(
                 study.stop()
                 raise _Surplus(f"study already has {n_trials} live trials")
             try:
-                return target.run(trial, the_space, seed)
+                value = target.run(trial, the_space, seed)
+                returned.append(trial.number)
+                return value
             except (LRKitError, optuna.TrialPruned):
                 raise  # a usage error is the same in every trial: stop at once
             except Exception as exc:  # the user's code failed in this trial: record it, go on (capped)
@@ -309,9 +315,24 @@ def tune(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
                 optuna.storages.fail_stale_trials(study)
-        if not enough(study, n_trials):
-            study.optimize(objective, n_trials=None, timeout=timeout, callbacks=[after],
-                           catch=(_Surplus, _TrialFailed), gc_after_trial=False)
+        started = time.monotonic()
+        while not enough(study, n_trials):
+            left = None if timeout is None else timeout - (time.monotonic() - started)
+            if left is not None and left <= 0:
+                break
+            try:
+                study.optimize(objective, n_trials=None, timeout=left, callbacks=[after],
+                               catch=(_Surplus, _TrialFailed), gc_after_trial=False)
+                break
+            except Exception as exc:
+                # Optuna cannot record a result for a trial another worker has failed meanwhile (it
+                # raises from its own bookkeeping); that trial's parameters are re-queued there, so
+                # this result is dropped and this worker goes on. Anything else propagates.
+                if isinstance(exc, LRKitError) or not returned or not taken_for_dead(study, returned[0]):
+                    raise
+                notes.append(f"trial {returned[0]} was taken for dead by another worker (no heartbeat within "
+                             f"the grace period: this process was stalled); its result was dropped and "
+                             f"its parameters re-queued.")
         if len(failures) >= MAX_CONSECUTIVE_FAILURES:
             raise LRKitError(f"tune stopped: {len(failures)} trials in a row failed (the study keeps them; "
                              f"fix the cause and re-run to resume); the last: {failures[-1]}") from (
