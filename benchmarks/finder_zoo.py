@@ -11,16 +11,16 @@ the cross-validated regret per family, never the in-sample one. The built-in tas
    wherever its second pass decides. Each peer's suggestion from its own package as its docs
    recommend (``dev.peers_finders``: torch-lr-finder, Lightning's ``Tuner.lr_find``, fastai's
    ``valley`` and ``minimum/10``), same seeds.
-2. **Candidates** (``dev.finder_zoo_cv.CANDIDATES``, 160, each factor with its reason there): the
-   rule per optimizer kind (``falling``, or ``default`` with w 1/3 or 1/2), a weak signal's reading
-   (the crossing, or fastai's ``minimum/10`` below 8 noise SDs), ``rebound_depth`` 0.5 or 0.25, the
-   second pass on weak signals or only without an answer, the fallback at 1/3 or 1/10 of the
-   blow-up, 100 or 150 updates per sweep.
+2. **Candidates** (``dev.finder_zoo_cv.CANDIDATES``, a handful of rules, each with its reason there):
+   the reference (the valley reading per optimizer kind, a weak signal read by ``minimum/10``); the
+   reading moved half way in log-rate to ``c`` decades below the rate where the sweep blew up
+   (``anchor_weight`` 1/2); ``c`` decades below the blow-up alone (``anchor_weight`` 1); the anchored
+   reading without the weak rule; ``c`` from 1.5 to 3 decades in quarter decades.
 3. **Leave one family out**: for each family, the candidate with the lowest mean of family-mean
    regrets on the *other* families, by the proxy (the grid's mean metric interpolated in log-rate
    at the suggestion); it is then scored on the held-out family.
 4. **Final scoring**, for lrkit (each family's cross-validated policy; its suggestion is
-   ``find_lr``'s own, read as in step 2) and every peer: ``--score runs`` (default) a full training
+   ``find_lr``'s own, read as in step 2), the reference in every fold (side by side) and every peer: ``--score runs`` (default) a full training
    run at each suggested rate (``zoo_grid.run_at``, cached), same seed; ``--score grid`` the grid's
    mean metric interpolated at the suggestion (no training: the selection proxy). Regret in the
    zoo's ``gap`` unit: percent of the grid-best rate's gain over the untrained model that is lost
@@ -53,6 +53,8 @@ from dev import zoo_grid  # noqa: E402
 from dev.record import markdown_table, print_table, record  # noqa: E402
 
 PEERS = ("torch-lr-finder", "lightning", "fastai valley", "fastai minimum/10")
+#: The reference candidate (the rule shipped before the blow-up anchor) in every fold, side by side.
+PREVIOUS = "lrkit reference"
 SCORED = {"runs": "a full run at each suggestion, same seed",
           "grid": "the grid's mean metric interpolated in log-rate at each suggestion"}
 
@@ -74,10 +76,12 @@ def _mean_se(values: list[float]) -> tuple[float, float]:
 
 def final_answers(names: list[str], chosen: dict[str, int]) -> dict[str, dict[tuple[str, int], Any]]:
     """Each finder's answer per cell: lrkit with its family's cross-validated policy, and every peer."""
-    out: dict[str, dict[tuple[str, int], Any]] = {"lrkit": {}, **{p: {} for p in PEERS}}
+    out: dict[str, dict[tuple[str, int], Any]] = {"lrkit": {}, PREVIOUS: {}, **{p: {} for p in PEERS}}
     for n, s in cv.cells(names):
         lr, updates, source = cv.read(n, s, cv.CANDIDATES[chosen[data.family(n)]])
         out["lrkit"][(n, s)] = {"lr": lr, "updates": updates, "source": source}
+        lr, updates, source = cv.read(n, s, cv.CANDIDATES[0])
+        out[PREVIOUS][(n, s)] = {"lr": lr, "updates": updates, "source": source}
         found = data.peers(n, s)
         for p in PEERS:
             out[p][(n, s)] = found.get(p, {"lr": None, "steps": 0})
@@ -115,7 +119,7 @@ def cost_rows(names: list[str], answers: dict[str, Any]) -> list[list[Any]]:
     for k, ans in answers.items():
         steps = [a.get("updates", a.get("steps", 0)) for a in ans.values()]
         none = sum(a["lr"] is None for a in ans.values())
-        sources = Counter(a.get("source", "-") for a in ans.values()) if k == "lrkit" else {}
+        sources = Counter(a.get("source", "-") for a in ans.values()) if k in ("lrkit", PREVIOUS) else {}
         rows.append([k, f"{np.mean(steps):.0f}", max(steps), none,
                      ", ".join(f"{v} {s}" for s, v in sorted(sources.items(), key=str)) or "-"])
     return rows
@@ -144,7 +148,8 @@ def main() -> None:
     runs = [(n, a["lr"], s, None) for k in answers for (n, s), a in answers[k].items() if a["lr"] is not None]
     if args.score == "runs":
         zoo_grid.run_many(sorted(set(runs), key=str), workers=min(2, args.workers))
-    headers = ["family", "cells", "lrkit (CV)", *PEERS, "best peer", "lrkit - best peer", "target met"]
+    headers = ["family", "cells", "lrkit (CV)", PREVIOUS, *PEERS, "best peer", "lrkit - best peer",
+               "target met"]
     body = []
     for unit, what in (("gap", "percent of the grid-best rate's gain lost"),
                        ("best", "accuracy points, or percent of the best loss")):
@@ -156,19 +161,26 @@ def main() -> None:
                     "target: lrkit at or below the best peer within one SE on every family, and the mean "
                     "over families at most 0.6x the best peer's):\n\n" + markdown_table(rows, headers))
     c_rows = cost_rows(names, answers)
-    print_table(c_rows, ["finder", "updates (mean)", "updates (max)", "no answer", "how lrkit answered"])
+    print_table(c_rows, ["finder", "updates (mean)", "updates (max)", "no answer", "how it answered"])
     body.append("**Cost and answers** (optimizer updates per call, all passes):\n\n" + markdown_table(
-        c_rows, ["finder", "updates (mean)", "updates (max)", "no answer", "how lrkit answered"]))
+        c_rows, ["finder", "updates (mean)", "updates (max)", "no answer", "how it answered"]))
     fams = sorted(chosen)
     p_rows = [[f, cv.CANDIDATES[chosen[f]].label] for f in fams]
     p_rows.append(["(all: shipped)", cv.CANDIDATES[shipped].label])
     body.append("**Policy chosen without each family** (the proxy on the other 11):\n\n"
                 + markdown_table(p_rows, ["held-out family", "candidate"]))
+    fams_all = sorted({data.family(n) for n in names})
+    r_rows = cv.rule_rows(table, names)
+    r_head = ["rule", *fams_all, "mean (CV)", "c (all)", "mean (in-sample)"]
+    print_table(r_rows, r_head)
+    body.append("**Candidate rules** (the selection proxy, gap unit: each family's regret with `c` chosen "
+                "on the other families within the rule; the last columns: `c` and the mean chosen on all "
+                "families):\n\n" + markdown_table(r_rows, r_head))
     f_rows = finetune_rows(names, answers)
     body.append("**Fine-tuning** (grid-best rate and each finder's median suggestion over seeds):\n\n"
-                + markdown_table(f_rows, ["workload", "grid best", "lrkit (CV)", *PEERS]))
+                + markdown_table(f_rows, ["workload", "grid best", "lrkit (CV)", PREVIOUS, *PEERS]))
     print_table(p_rows, ["held-out family", "candidate"])
-    print_table(f_rows, ["workload", "grid best", "lrkit (CV)", *PEERS])
+    print_table(f_rows, ["workload", "grid best", "lrkit (CV)", PREVIOUS, *PEERS])
     if not args.no_record:
         record("finder_zoo", "Finder on the zoo: cross-validated regret per family, lrkit vs peers",
                "\n\n".join(body),

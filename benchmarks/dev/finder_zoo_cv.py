@@ -18,7 +18,6 @@ one-standard-error rule towards the reference policy.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -28,7 +27,7 @@ from dev import zoo_grid
 from lrkit.finder import FinderPolicy, suggest, valley_geometry
 
 __all__ = ["Candidate", "CANDIDATES", "REFERENCE", "cells", "changes", "check_offline", "family_means",
-           "in_sample", "lofo", "proxy", "read", "regret_table", "select"]
+           "in_sample", "lofo", "proxy", "read", "regret_table", "rule_rows", "select"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,47 +39,44 @@ class Candidate:
     policy: FinderPolicy
 
 
-#: The policy the selection starts from (``find_lr``'s defaults before it; every field spelled out, so
-#: the candidates and their cached answers keep their meaning when the shipped defaults change).
-REFERENCE = FinderPolicy(adaptive_rule="falling", sgd_rule="default", edge_weight=1 / 3, weak_rule="none",
-                         weak_rule_sigmas=4.0, rebound_depth=0.5, retry_sigmas=4.0, fallback_divisor=3.0,
-                         seed_spread=0.0)
+#: The policy the selection starts from: the rule shipped before the blow-up anchor (every field spelled
+#: out, so the candidates and their cached answers keep their meaning when the shipped defaults change).
+REFERENCE = FinderPolicy(adaptive_rule="falling", sgd_rule="default", edge_weight=1 / 3,
+                         weak_rule="minimum/10", weak_rule_sigmas=8.0, rebound_depth=0.5, retry_sigmas=4.0,
+                         fallback_divisor=3.0,
+                         seed_spread=0.0, anchor_weight=0.0, anchor_decades=2.25)
 #: The reference's sweep length (``Sweep().num_steps``).
 REFERENCE_STEPS = 100
 #: The fields the candidates vary.
 FIELDS = ("adaptive_rule", "sgd_rule", "edge_weight", "weak_rule", "weak_rule_sigmas", "rebound_depth",
-          "retry_sigmas", "fallback_divisor")
+          "retry_sigmas", "fallback_divisor", "anchor_weight", "anchor_decades")
+#: The anchor's decades below the blow-up the selection may pick (quarter decades from 1.5 to 3: the
+#: zoo's best rates sit 1.85 +- 0.93 decades below a sweep's blow-up).
+ANCHOR_DECADES = (1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 3.0)
 
 
 def _candidates() -> list[Candidate]:
-    """The candidate set, each factor with its reason (``benchmarks/finder_zoo.py`` lists them).
+    """The candidate set, a handful of rules each with its reason (``benchmarks/finder_zoo.py`` lists them).
 
-    * the rule per optimizer kind: ``falling`` (w = 0) or ``default`` (w across the half-depth valley,
-      1/3 or 1/2) for each kind: the split the rules' principle makes (an adaptive optimizer's best
-      rate sits far below the blow-up, SGD's nearer it);
-    * a weak signal's reading: the half-depth crossing as it is, or handed to fastai's ``minimum/10``
-      (a heavily smoothed curve's minimum, a decade below) below 8 noise SDs (twice the weak-signal
-      line: a drop of 4-8 SDs still puts the half-depth level inside the plateau's noise band);
-    * ``rebound_depth`` 0.5 (the valley's own half depth) or 0.25 (a quarter of the progress lost);
-    * the second pass on weak signals too (``retry_sigmas`` 4) or only without an answer (0);
-    * the fallback's margin below the blow-up: 1/3 or 1/10 (fastai's minimum/10 margin);
-    * the first sweep: 100 updates (12 per decade) or 150 (18 per decade), within the 150 allowed.
-    The reference comes first.
+    * the reference: the valley reading per optimizer kind (``falling`` for adaptive, ``default``
+      w = 1/3 for SGD), a weak signal handed to ``minimum/10`` below 8 noise SDs;
+    * **anchored** (a = 1/2): the reference's reading moved half way in log-rate to ``c`` decades
+      below the rate where the stop rule ended the sweep: the crossings and the blow-up err in partly
+      independent ways (error correlation 0.49 on the zoo), so their log-mean spreads less than
+      either, and with a cliff above the best rate (divergence) a smaller spread is what lowers regret;
+    * **blow-up only** (a = 1): ``c`` decades below the blow-up, nothing from the valley (the
+      folklore "a tenth to a hundredth of the rate that blows up");
+    * **anchored, no weak rule**: does the anchor make the weak signal's ``minimum/10`` unnecessary?
+    ``c`` in :data:`ANCHOR_DECADES` for each, chosen with the rule by the same leave-one-family-out
+    selection. The reference comes first.
     """
-    rules = [("falling", "default", 1 / 3), ("falling", "default", 1 / 2), ("falling", "falling", 1 / 3),
-             ("default", "default", 1 / 3), ("default", "default", 1 / 2)]
-    weak = [("none", 4.0), ("minimum/10", 8.0)]
-    out = []
-    for (a, s, w), (wr, ws), rebound, retry, divisor, steps in itertools.product(
-            rules, weak, (0.5, 0.25), (4.0, 0.0), (3.0, 10.0), (100, 150)):
-        policy = REFERENCE.replace(adaptive_rule=a, sgd_rule=s, edge_weight=w, weak_rule=wr,
-                                   weak_rule_sigmas=ws, rebound_depth=rebound, retry_sigmas=retry,
-                                   fallback_divisor=divisor)
-        wtext = "" if a == s == "falling" else f" w={w:.2g}"
-        weak_text = "crossing" if wr == "none" else f"{wr} below {ws:g} SDs"
-        label = (f"adaptive {a}, sgd {s}{wtext}; weak: {weak_text}; rebound {rebound:g}; retry "
-                 f"{'weak' if retry else 'none'}; fallback 1/{divisor:g}; {steps} steps")
-        out.append(Candidate(label, steps, policy))
+    out = [Candidate("reference: valley per kind; weak: minimum/10 below 8 SDs", REFERENCE_STEPS, REFERENCE)]
+    for label, fields in (("anchored a=1/2", dict(anchor_weight=0.5)),
+                          ("blow-up only a=1", dict(anchor_weight=1.0)),
+                          ("anchored a=1/2, no weak rule", dict(anchor_weight=0.5, weak_rule="none"))):
+        for c in ANCHOR_DECADES:
+            out.append(Candidate(f"{label}, c={c:g}", REFERENCE_STEPS,
+                                 REFERENCE.replace(anchor_decades=c, **fields)))
     return out
 
 
@@ -90,6 +86,8 @@ def changes(cand: Candidate) -> int:
     moved = [f for f in FIELDS if getattr(p, f) != getattr(REFERENCE, f)]
     if p.weak_rule == "none":  # the line is not read without a weak rule
         moved = [f for f in moved if f != "weak_rule_sigmas"]
+    if p.anchor_weight == 0:  # nor the anchor's decades without the anchor
+        moved = [f for f in moved if f != "anchor_decades"]
     return len(moved) + int(cand.num_steps != REFERENCE_STEPS)
 
 
@@ -113,7 +111,8 @@ def read(name: str, seed: int, cand: Candidate) -> tuple[float | None, int, str 
     rule = p.adaptive_rule if data.adaptive(name) else p.sgd_rule
     # The first pass's reading depends on these fields only: candidates that differ elsewhere share it.
     w = p.edge_weight if rule == "default" else None
-    first = (key, rule, w, p.weak_rule, p.weak_rule_sigmas, p.rebound_depth)
+    first = (key, rule, w, p.weak_rule, p.weak_rule_sigmas, p.rebound_depth, p.anchor_weight,
+             p.anchor_decades)
     if first not in _FIRST:
         v = valley_geometry(lrs, losses, policy=p)
         _FIRST[first] = (suggest(lrs, losses, rule, policy=p).lr, 0.0 if isinstance(v, str) else v.signal)
@@ -197,3 +196,23 @@ def check_offline(names: Sequence[str], cand: Candidate) -> int:
             real = data.answer(n, s, cand.policy, cand.num_steps)["lr"]
             bad += int(real is None or abs(np.log10(real / lr)) > 1e-9)
     return bad
+
+
+def rule_rows(table: np.ndarray, names: Sequence[str]) -> list[list[object]]:
+    """Per candidate rule (the labels before ``, c=``): its leave-one-family-out proxy regret per family and
+    the mean, ``c`` chosen on the other families within the rule; and each rule's in-sample best."""
+    means, every = family_means(table, names)
+    groups: dict[str, list[int]] = {}
+    for i, c in enumerate(CANDIDATES):
+        groups.setdefault(c.label.split(", c=")[0], []).append(i)
+    rows: list[list[object]] = []
+    for label, idx in groups.items():
+        held = []
+        for j, f in enumerate(every):
+            keep = [k for k in range(len(every)) if k != j]
+            held.append(means[min(idx, key=lambda i: means[i, keep].mean()), j])
+        best = min(idx, key=lambda i: means[i].mean())
+        c_all = CANDIDATES[best].label.split(", c=")[-1] if len(idx) > 1 else "-"
+        rows.append([label, *[f"{v:.1f}" for v in held], f"{np.mean(held):.1f}", c_all,
+                     f"{means[best].mean():.1f}"])
+    return rows

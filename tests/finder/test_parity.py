@@ -22,7 +22,7 @@ from lrkit.finder._reference import (
     ReferenceMonitor, reference_bootstrap, reference_divergence_rows, reference_half_depth_rows,
     reference_smooth_rows,
 )
-from lrkit.finder._stop import divergence_rows
+from lrkit.finder._stop import divergence_rows, monitor_rows
 
 RECORDED = json.loads((Path(__file__).parent / "data" / "recorded_sweeps.json").read_text())
 SWEEPS = {name: np.array(s["losses"]) for name, s in RECORDED["sweeps"].items()}
@@ -86,6 +86,16 @@ def test_batched_divergence_equals_one_curve_at_a_time_on_any_rows(rows):
     assert divergence_rows(y).tolist() == reference_divergence_rows(y).tolist()
 
 
+def test_monitor_rows_stop_where_the_monitor_stops():
+    lrs, curves = _synthetic_curves(40)
+    stops, _ = monitor_rows(curves)
+    for row, stop in zip(curves, stops.tolist()):
+        monitor = DivergenceMonitor()
+        fired = next((i for i, v in enumerate(row.tolist()) if monitor.update(v)), -1)
+        assert stop == fired
+    assert (stops >= 0).any() and (stops < 0).any()
+
+
 @pytest.mark.parametrize("window", [None, 0.1, 0.6])
 def test_batched_smooth_equals_smooth_bit_for_bit(window):
     lrs, curves = _synthetic_curves(60)
@@ -96,7 +106,8 @@ def test_batched_smooth_equals_smooth_bit_for_bit(window):
 
 
 @pytest.mark.parametrize("rule", ["default", "falling"])
-@pytest.mark.parametrize("policy", [FinderPolicy(weak_rule="none"), FinderPolicy()])
+@pytest.mark.parametrize("policy", [FinderPolicy(weak_rule="none"), FinderPolicy(),
+                                    FinderPolicy(anchor_weight=0.0), FinderPolicy(anchor_weight=1.0)])
 def test_batched_rule_equals_suggest_bit_for_bit(rule, policy):
     lrs, curves = _synthetic_curves(120)
     expected = reference_half_depth_rows(lrs, curves, rule, policy=policy)
@@ -116,7 +127,8 @@ def test_bootstrap_equals_the_one_replicate_at_a_time_reference(name, rule):
 def test_bootstrap_gives_the_intervals_of_the_one_replicate_at_a_time_reference():
     for key, expected in RECORDED["intervals"].items():
         name, rule, seed = key.split("|")
-        policy = FinderPolicy(replicates=200 if seed == "0" else 60)
+        # Recorded before the blow-up anchor: the valley reading's own intervals (the anchor off).
+        policy = FinderPolicy(replicates=200 if seed == "0" else 60, anchor_weight=0.0)
         got = bootstrap_interval(LRS[name], SWEEPS[name], rule=rule, seed=int(seed), policy=policy)
         assert (got if got is None else list(got)) == expected, key
 
@@ -130,5 +142,5 @@ def test_bootstrap_of_repeated_sweeps_is_unchanged_by_batching():
                 "falling": (0.0008973661445737446, 0.0011277277471606671)}
     for rule, interval in expected.items():
         got = bootstrap_interval(lrs, sweeps.mean(axis=0), rule=rule, seed=1, repeats=sweeps,
-                                 policy=FinderPolicy(replicates=80))
+                                 policy=FinderPolicy(replicates=80, anchor_weight=0.0))
         assert got == interval

@@ -136,21 +136,30 @@ def _final_objective(seed, lr, steps=2000):
     return p.objective()
 
 
+#: The default rule's slack on a convex problem: the blow-up anchor pulls the valley's reading about a
+#: decade below a short sweep's blow-up, which on a problem whose best rate sits at the stability limit
+#: (no sharpening, no noise floor) costs up to ~11% of the loss after 2000 steps (the valley alone: 1%).
+ANCHORED_SLACK = 1.15
+
+
+@pytest.mark.parametrize("policy, slack", [(FinderPolicy(anchor_weight=0.0), 1.05),
+                                           (FinderPolicy(), ANCHORED_SLACK)])
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
-def test_logistic_regression_suggestion_trains_as_well_as_the_grid_best(seed):
+def test_logistic_regression_suggestion_trains_as_well_as_the_grid_best(seed, policy, slack):
     """Mini-batch SGD on logistic regression, judged by training at every rate of a grid.
 
     2/L bounds the stable rates from below here (L is the largest curvature
     anywhere, reached at the start): the suggestion must be within a decade
     of it, and 2000 steps at it (enough to converge) must reach within 5% of
-    the grid-best loss.
+    the grid-best loss for the valley reading, within ``ANCHORED_SLACK`` for the
+    default (anchored) rule.
     """
     p = synthetic.logistic(seed=seed)
-    r = range_test(p.step, sweep=Sweep(start=1e-5, end=1e4, num_steps=100), interval=False)
+    r = range_test(p.step, sweep=Sweep(start=1e-5, end=1e4, num_steps=100), interval=False, policy=policy)
     assert p.stability_limit / 10 < r.suggestion < p.stability_limit * 10, r
     grid = p.stability_limit * np.logspace(-2, 1.5, 15)
     best = min(_final_objective(seed, lr) for lr in grid)
-    assert _final_objective(seed, r.suggestion) < 1.05 * best
+    assert _final_objective(seed, r.suggestion) < slack * best
 
 
 def test_result_record_round_trips_through_json():
@@ -229,11 +238,14 @@ def test_non_scalar_loss_is_an_error():
 
 
 @pytest.mark.parametrize("condition", [1.0, 100.0])
-def test_linear_sweep_on_a_quadratic_also_lands_below_two_over_L(condition):
+@pytest.mark.parametrize("policy, decades", [(FinderPolicy(anchor_weight=0.0), 1.0), (FinderPolicy(), 1.5)])
+def test_linear_sweep_on_a_quadratic_also_lands_below_two_over_L(condition, policy, decades):
+    """Below 2/L: within a decade for the valley reading, 1.5 for the default, which the blow-up anchor moves
+    about a decade below the sweep's blow-up."""
     p = synthetic.quadratic(lipschitz=4.0, condition=condition)
-    r = range_test(p.step, sweep=Sweep(start=1e-3, end=2.0, num_steps=100, mode="linear"))
+    r = range_test(p.step, sweep=Sweep(start=1e-3, end=2.0, num_steps=100, mode="linear"), policy=policy)
     assert r.stop_reason == "diverged" and r.meta["schedule"].startswith("linear_sweep(")
-    assert p.stability_limit / 10 < r.suggestion < p.stability_limit
+    assert p.stability_limit / 10**decades < r.suggestion < p.stability_limit
     assert r.interval[0] <= r.suggestion <= r.interval[1]
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from lrkit.finder import (
     SOURCES, FinderPolicy, Sweep, blow_up_rate, range_test, second_sweep, settle, signal, synthetic,
 )
+from lrkit.finder._anchor import blend, blow_up_x
 
 LRS = np.geomspace(1e-7, 10.0, 100)
 
@@ -68,10 +71,21 @@ def test_the_clearer_pass_answers_and_the_reason_says_how():
 def test_no_descent_in_either_pass_gives_a_stated_guess_below_the_blow_up():
     first = _sweep_of(_flat_then_blow_up(0))
     second = _sweep_of(_flat_then_blow_up(1))
-    out = settle(first, second, FinderPolicy(fallback_divisor=4.0))
+    out = settle(first, second, FinderPolicy(fallback_divisor=4.0, anchor_weight=0.0))
     assert out.meta["source"] == "blow-up fallback"
     assert out.suggestion == pytest.approx(blow_up_rate(first) / 4.0)
     assert out.interval is None and out.reason.startswith("a guess, not a measurement")
+
+
+def test_the_stated_guess_is_pulled_towards_the_blow_up_anchor_as_every_reading_is():
+    first = _sweep_of(_flat_then_blow_up(0))
+    second = _sweep_of(_flat_then_blow_up(1))
+    policy = FinderPolicy(fallback_divisor=4.0)
+    out = settle(first, second, policy)
+    x_blow, seen = blow_up_x(first.lrs, first.losses, policy=policy)
+    expected = 10.0 ** blend(math.log10(blow_up_rate(first) / 4.0), x_blow, policy)
+    assert seen and out.suggestion == pytest.approx(expected, rel=1e-12)
+    assert out.suggestion < blow_up_rate(first) / 4.0 and "1/10^2.25" in out.reason
 
 
 def test_no_descent_and_no_blow_up_is_no_answer_with_what_to_check():

@@ -124,8 +124,13 @@ def _grid(p, start_decades_below=3.0, n_per_decade=15.0):
     return np.logspace(lo, hi, int(round((hi - lo) * n_per_decade)))
 
 
+#: The valley reading alone: the properties below are the half-depth valley's (the blow-up anchor that moves
+#: the reading by default has its own tests, ``test_anchor.py``).
+VALLEY = FinderPolicy(anchor_weight=0.0)
+
+
 def _log_suggestion(lrs, losses, rule="default"):
-    s = suggest(lrs, losses, rule)
+    s = suggest(lrs, losses, rule, policy=VALLEY)
     assert s.lr is not None, s.reason
     return np.log10(s.lr)
 
@@ -325,9 +330,9 @@ def test_a_weak_signal_is_read_by_the_weak_rule_and_the_reason_says_so(weak_rule
     lrs = np.geomspace(1e-7, 10.0, 100)
     y = synthetic.curve(lrs, noise=0.1, drop=0.3, seed=0)  # a drop of about 6 noise SDs
     signal = valley_geometry(lrs, y).signal
-    handed = FinderPolicy(weak_rule=weak_rule, weak_rule_sigmas=signal + 1)
-    kept = FinderPolicy(weak_rule=weak_rule, weak_rule_sigmas=signal - 1)
-    crossing = FinderPolicy(weak_rule="none")
+    handed = VALLEY.replace(weak_rule=weak_rule, weak_rule_sigmas=signal + 1)
+    kept = VALLEY.replace(weak_rule=weak_rule, weak_rule_sigmas=signal - 1)
+    crossing = VALLEY.replace(weak_rule="none")
     for rule in ("default", "falling"):
         s = suggest(lrs, y, rule, policy=handed)
         assert s.lr == suggest(lrs, y, weak_rule).lr and s.reason.startswith("weak signal: the drop is only")

@@ -18,7 +18,7 @@ Example:
     >>> r = range_test(synthetic.quadratic(lipschitz=4.0).step, sweep=Sweep(start=1e-5, end=10, num_steps=80))
     >>> a = advise(r, budget=2000)
     >>> a.lr, a.confidence, a.schedule_spec
-    (0.298, 'high', 'cosine(lr=0.298, steps=2000, min_lr=0.00298)')
+    (0.0996, 'high', 'cosine(lr=0.0996, steps=2000, min_lr=0.000996)')
 """
 
 from __future__ import annotations

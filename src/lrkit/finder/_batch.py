@@ -17,12 +17,13 @@ from __future__ import annotations
 import numpy as np
 
 from lrkit.errors import LRKitError
+from lrkit.finder._anchor import blend
 from lrkit.finder._default import VALLEY_RULES, _weak, edge_weight
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._smooth import (
     _SINGULAR, _kernel_geometry, _solve_line, _support_range, _tricube, bandwidths,
 )
-from lrkit.finder._stop import _noise_rows, divergence_rows, _median_of_three
+from lrkit.finder._stop import _noise_rows, divergence_rows, monitor_rows, _median_of_three
 from lrkit.finder._suggestion import MIN_POINTS, ROUNDING_ULPS
 
 __all__ = ["smooth_rows", "half_depth_rows"]
@@ -154,7 +155,14 @@ def half_depth_rows(
             if sig < policy.weak_rule_sigmas and policy.weak_rule != "none":  # as the one-curve rule does
                 weak = _weak(lrs, y[i], sig, policy.weak_rule)
             out[i] = float(10.0**v) if weak is None else weak.lr
-    return out
+    if policy.anchor_weight == 0:
+        return out
+    # The blow-up anchor (lrkit.finder._anchor): each row is finite, so where the stop rule fires or
+    # the last rate; the same arithmetic as the one-curve rule's.
+    blown = monitor_rows(y, policy=policy)[0]
+    x_blow = np.where(blown >= 0, x[np.maximum(blown, 0)], x[-1])
+    return [None if v is None else float(10.0 ** blend(float(np.log10(v)), float(xb), policy))
+            for v, xb in zip(out, x_blow.tolist())]
 
 
 def _crossing(x: np.ndarray, ys: np.ndarray, j: np.ndarray, level: np.ndarray) -> np.ndarray:

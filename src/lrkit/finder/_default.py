@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 
+from lrkit.finder._anchor import anchored
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._smooth import noise_scale, smooth
 from lrkit.finder._stop import divergence_index
@@ -164,6 +165,10 @@ def half_depth(lrs: object, losses: object, *, policy: FinderPolicy = FinderPoli
     and within a decade of it (the tests check both). How :math:`w` was chosen:
     ``docs/evidence.md#finder-the-valley-rules``.
 
+    Then the policy's blow-up anchor (``anchor_weight``, on by default) moves the reading in
+    log-rate towards ``anchor_decades`` below the rate where the sweep blew up
+    (:mod:`lrkit.finder._anchor`): the valley and the blow-up err in partly independent ways.
+
     Returns ``None`` with the reason for fewer than :data:`MIN_POINTS` usable
     points, a curve that rises from the first step, or a drop below the policy's
     ``flat_sigmas`` noise SDs; a drop below ``weak_sigmas`` SDs is flagged in the
@@ -174,9 +179,12 @@ def half_depth(lrs: object, losses: object, *, policy: FinderPolicy = FinderPoli
         >>> import numpy as np
         >>> from lrkit.finder import synthetic
         >>> lrs = np.logspace(-6, 0, 61)
-        >>> s = half_depth(lrs, synthetic.curve(lrs, lr_fast=1e-3, lr_blow=1e-1, noise=0.0))
+        >>> y = synthetic.curve(lrs, lr_fast=1e-3, lr_blow=1e-1, noise=0.0)
+        >>> s = half_depth(lrs, y, policy=FinderPolicy(anchor_weight=0.0))
         >>> round(float(np.log10(s.lr)), 2)
         -2.41
+        >>> round(float(np.log10(half_depth(lrs, y).lr)), 2)  # anchored: towards 10^-2.25 of the blow-up
+        -2.73
     """
     return _across(lrs, losses, "default", "one third across the valley at half depth", policy)
 
@@ -202,8 +210,8 @@ def falling_half_depth(lrs: object, losses: object, *, policy: FinderPolicy = Fi
         >>> import numpy as np
         >>> from lrkit.finder import synthetic
         >>> lrs = np.logspace(-6, 0, 61)
-        >>> s = falling_half_depth(lrs, synthetic.curve(lrs, lr_fast=1e-3, lr_blow=1e-1, noise=0.0))
-        >>> round(float(np.log10(s.lr)), 2)
+        >>> y = synthetic.curve(lrs, lr_fast=1e-3, lr_blow=1e-1, noise=0.0)
+        >>> round(float(np.log10(falling_half_depth(lrs, y, policy=FinderPolicy(anchor_weight=0.0)).lr)), 2)
         -3.02
     """
     return _across(lrs, losses, "falling", "where the valley at half depth begins", policy)
@@ -217,7 +225,7 @@ def _across(lrs: object, losses: object, rule: str, what: str, policy: FinderPol
     if v.signal < policy.weak_rule_sigmas and policy.weak_rule != "none":
         weak = _weak(lrs, losses, v.signal, policy.weak_rule)
         if weak is not None:
-            return weak
+            return anchored(lrs, losses, weak, policy)
     x, _, cut = _finite_prefix(lrs, losses, "default")
     x_star = v.x_fast + edge_weight(rule, policy) * (v.x_edge - v.x_fast)
     note = ""
@@ -233,7 +241,7 @@ def _across(lrs: object, losses: object, rule: str, what: str, policy: FinderPol
         f"to {10.0 ** v.x_edge:.3g} "
         f"(rising); loss from {v.top:.4g} to {v.bottom:.4g} at lr {10.0 ** v.x_min:.3g}{note}{cut}"
     )
-    return Suggestion(float(10.0**x_star), _nearest(x, x_star), reason)
+    return anchored(lrs, losses, Suggestion(float(10.0**x_star), _nearest(x, x_star), reason), policy)
 
 
 def _weak(lrs: object, losses: object, signal: float, name: str) -> Suggestion | None:

@@ -79,7 +79,7 @@ def bootstrap_interval(
         >>> losses = synthetic.curve(lrs, noise=0.03)
         >>> lo, hi = bootstrap_interval(lrs, losses, policy=FinderPolicy(replicates=50))
         >>> bool(lo <= suggest(lrs, losses).lr <= hi), round(float(np.log10(hi / lo)), 2)
-        (True, 0.08)
+        (True, 0.04)
     """
     check_instance("policy", policy, "bootstrap_interval", FinderPolicy)
     replicates = policy.replicates

@@ -13,7 +13,7 @@ the measured values; a benchmark or a cross-validation varies a field by passing
 from __future__ import annotations
 
 from lrkit._policy import (
-    Policy, at_least, choice, fraction, integer, non_negative, policy_record, positive, tuned,
+    Policy, at_least, check_range, choice, fraction, integer, non_negative, policy_record, positive, tuned,
 )
 
 __all__ = ["FinderPolicy", "RULE_NAMES", "WEAK_RULE_NAMES"]
@@ -31,6 +31,11 @@ _INTERVAL = "docs/evidence.md#finder-interval"
 _AUTO = "docs/evidence.md#finder-the-automatic-rule"
 _RETRY = "docs/evidence.md#finder-no-signal"
 _ZOO = "docs/evidence.md#finder-the-zoo"
+
+
+def _weight(name: str, value: object, owner: str) -> float:
+    """A number in [0, 1] (both ends allowed: 0 turns a term off, 1 keeps only it)."""
+    return check_range(name, value, owner, 0.0, 1.0)
 
 
 @policy_record
@@ -99,6 +104,14 @@ class FinderPolicy(Policy):
     top_band: float = tuned(
         0.9, "the starting level is the median of the smoothed points before the minimum in the top "
         "10% of the drop, so a longer plateau does not move it", _VALLEY, fraction)
+    # -- the blow-up anchor (lrkit.finder._anchor) ---------------------------------------------------
+    anchor_weight: float = tuned(
+        0.5, "a: the reading moves this far (in log-rate) towards anchor_decades below the blow-up; the "
+        "crossings and the blow-up err in partly independent ways, so their mean spreads less (0: off)",
+        _ZOO, _weight)
+    anchor_decades: float = tuned(
+        2.25, "c: a full run's best constant rate sits about this many decades below a short sweep's blow-up "
+        "(chosen by leave-one-family-out on the zoo)", _ZOO, non_negative)
     # -- no signal: the second pass and the fallback (lrkit.torch.find_lr) -----------------------
     retry_sigmas: float = tuned(
         4.0, "a first sweep with no suggestion or a drop below this many noise SDs (the weak-signal line) "

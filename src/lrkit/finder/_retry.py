@@ -10,7 +10,8 @@ So the second pass sweeps the ``retry_decades`` below that rate with ``retry_ste
 which lets the flat phase end inside the range that matters. The pass with the stronger
 signal (the deeper drop in noise SDs) answers. If neither shows a descent beyond its noise
 but the loss blew up, the answer is a stated guess, the blow-up rate divided by
-``fallback_divisor``; if the loss never blew up either, there is no answer, and the reason says
+``fallback_divisor`` (pulled towards the blow-up anchor as every reading is); if the loss never
+blew up either, there is no answer, and the reason says
 what to check. Each outcome is named in ``meta["source"]``: ``"sweep"``, ``"second sweep"``,
 ``"blow-up fallback"`` or ``None``.
 """
@@ -22,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from lrkit.finder._anchor import blend, blow_up_x
 from lrkit.finder._default import valley_geometry
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._result import FinderResult
@@ -142,11 +144,15 @@ def settle(first: FinderResult, second: FinderResult | None, policy: FinderPolic
                f"{float(first.lrs[-1]):.3g} ({first.reason}; second sweep: {second.reason}); check that the "
                "optimizer updates the parameters the loss depends on, or sweep higher (`end`)")
         return _with(first, meta, None, why)
-    guess = top / policy.fallback_divisor
+    # The blow-up anchor pulls the guess as it pulls every reading (lrkit.finder._anchor).
+    guess = float(10.0 ** blend(float(np.log10(top / policy.fallback_divisor)),
+                                blow_up_x(first.lrs, first.losses, policy=policy)[0], policy))
+    anchor = (f", moved {policy.anchor_weight:.2g} of the way in log-rate to 1/10^{policy.anchor_decades:g} "
+              "of where the stop rule ended the sweep" if policy.anchor_weight else "")
     why = (f"a guess, not a measurement: neither sweep showed a descent beyond its noise ({first.reason}; "
            f"second sweep, {_range(second)}: {second.reason}); 1/{policy.fallback_divisor:g} of {top:.3g}, "
-           "where the loss blew up in the first sweep. Check it with a short run, or sweep with more steps "
-           "or larger batches")
+           f"where the loss blew up in the first sweep{anchor}: {guess:.3g}. Check it with a short run, or "
+           "sweep with more steps or larger batches")
     index = int(np.argmin(np.abs(np.log10(first.lrs) - np.log10(guess))))
     fallback = dataclasses.replace(first, suggestion=guess, interval=None,
                                    meta={**first.meta, "index": index, "interval_method": None})

@@ -42,7 +42,7 @@ from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._smooth import noise_scale
 from lrkit.stats import MAD_TO_SIGMA, difference_scale
 
-__all__ = ["DivergenceMonitor", "divergence_index", "divergence_rows", "rebound_rows"]
+__all__ = ["DivergenceMonitor", "divergence_index", "divergence_rows", "monitor_rows", "rebound_rows"]
 
 
 class DivergenceMonitor:
@@ -233,6 +233,56 @@ def _noise_rows(y: np.ndarray, d2: np.ndarray | None = None) -> np.ndarray:
     return MAD_TO_SIGMA * mad / difference_scale(2)
 
 
+def monitor_rows(
+    losses: np.ndarray, *, policy: FinderPolicy = FinderPolicy()
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where :class:`DivergenceMonitor` stops each row of a finite ``(r, n)`` array, and its flags.
+
+    Returns ``(stops, above)``: the index of the loss at which ``update`` first returns True
+    (``-1`` where it never does) and the ``(r, n)`` flags of the losses above their bars up to
+    there, as ``DivergenceMonitor.above``. The arithmetic is the monitor's, operation for
+    operation (see :func:`divergence_rows`).
+
+    Example:
+        >>> y = np.array([[5, 5, 5, 5, 5, 4, 3, 2, 1, 1, 9, 12, 30.0]])
+        >>> monitor_rows(y)[0].tolist()
+        [11]
+    """
+    y = np.asarray(losses, dtype=np.float64)
+    r, n = y.shape
+    out = np.full(r, -1, dtype=np.int64)
+    above = np.zeros((r, n), dtype=bool)
+    warmup, sigmas = policy.stop_warmup, policy.noise_sigmas
+    if n <= warmup:  # a stop needs two judged losses, the first at index warmup - 1
+        return out, above
+    tau = policy.diverge_threshold
+    best, start, plateau, floor, d2 = _levels_rows(y, policy)
+    cheap = best + tau * np.maximum(np.maximum(start - best, sigmas * plateau), floor)
+
+    def full_bar(rows: np.ndarray, j: int) -> np.ndarray:
+        sigma = np.maximum(_noise_rows(y[rows, : j + 1], d2[rows, : j - 1]), plateau[rows, 0])
+        scale = np.maximum(np.maximum(start[rows, 0] - best[rows, j], sigmas * sigma), floor[rows, j])
+        return best[rows, j] + tau * scale
+
+    every = np.arange(r)
+    first = full_bar(every, warmup - 1)  # the warm-up losses are flagged against the first bar
+    above[:, : warmup - 1] = y[:, : warmup - 1] > first[:, None]
+    above[:, warmup - 1] = (y[:, warmup - 1] > cheap[:, warmup - 1]) & (y[:, warmup - 1] > first)
+    candidate = y > cheap
+    running = np.ones(r, dtype=bool)
+    for j in range(warmup, n):
+        rows = np.flatnonzero(running & candidate[:, j])
+        if rows.size == 0:
+            continue
+        above[rows, j] = y[rows, j] > full_bar(rows, j)
+        stopped = rows[above[rows, j] & above[rows, j - 1]]
+        out[stopped] = j
+        running[stopped] = False
+        if not running.any():
+            break
+    return out, above
+
+
 def divergence_rows(losses: np.ndarray, *, policy: FinderPolicy = FinderPolicy()) -> np.ndarray:
     """:func:`divergence_index` of every row of a finite ``(r, n)`` array at once (-1 for None).
 
@@ -259,38 +309,10 @@ def divergence_rows(losses: np.ndarray, *, policy: FinderPolicy = FinderPolicy()
         [10, -1]
     """
     y = np.asarray(losses, dtype=np.float64)
-    r, n = y.shape
-    out = np.full(r, -1, dtype=np.int64)
-    warmup, sigmas = policy.stop_warmup, policy.noise_sigmas
-    if n <= warmup:  # a stop needs two judged losses, the first at index warmup - 1
-        return out
-    tau = policy.diverge_threshold
-    best, start, plateau, floor, d2 = _levels_rows(y, policy)
-    cheap = best + tau * np.maximum(np.maximum(start - best, sigmas * plateau), floor)
-
-    def full_bar(rows: np.ndarray, j: int) -> np.ndarray:
-        sigma = np.maximum(_noise_rows(y[rows, : j + 1], d2[rows, : j - 1]), plateau[rows, 0])
-        scale = np.maximum(np.maximum(start[rows, 0] - best[rows, j], sigmas * sigma), floor[rows, j])
-        return best[rows, j] + tau * scale
-
-    above = np.zeros((r, n), dtype=bool)
-    every = np.arange(r)
-    first = full_bar(every, warmup - 1)  # the warm-up losses are flagged against the first bar
-    above[:, : warmup - 1] = y[:, : warmup - 1] > first[:, None]
-    above[:, warmup - 1] = (y[:, warmup - 1] > cheap[:, warmup - 1]) & (y[:, warmup - 1] > first)
-    candidate = y > cheap
-    running = np.ones(r, dtype=bool)
-    for j in range(warmup, n):
-        rows = np.flatnonzero(running & candidate[:, j])
-        if rows.size == 0:
-            continue
-        above[rows, j] = y[rows, j] > full_bar(rows, j)
-        stopped = rows[above[rows, j] & above[rows, j - 1]]
-        for i in stopped.tolist():
-            out[i] = _cut_back(j - 1, above[i])
-        running[stopped] = False
-        if not running.any():
-            break
+    n = y.shape[1]
+    stops, above = monitor_rows(y, policy=policy)
+    out = np.array([-1 if j < 0 else _cut_back(j - 1, above[i]) for i, j in enumerate(stops.tolist())],
+                   dtype=np.int64)
     # The curve before each stop ends earlier still at its first rebound (rows grouped by length).
     lengths = np.where(out >= 0, out, n)
     for m in np.unique(lengths).tolist():

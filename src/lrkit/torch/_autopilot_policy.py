@@ -78,8 +78,9 @@ class AutopilotPolicy(Policy):
         20, "a ramp keeps at most this many CPU snapshots (one every ceil(P / 20) updates) to go back to "
         "the last update below the peak", _PROBE, integer)
     finder: FinderPolicy = tuned(
-        FinderPolicy(weak_rule="none"), "the probe is a range test: the finder's stop rule, smoother and "
-        "rules read it; a weak signal keeps its crossing, which the peak's clip to the blow-up band bounds",
+        FinderPolicy(weak_rule="none", anchor_weight=0.0), "the probe is a range test: the finder's stop "
+        "rule, smoother and rules read it; a weak signal keeps its crossing, which the peak's clip to the "
+        "blow-up band bounds; no blow-up anchor (chosen on find_lr's sweeps, not measured on the ramp)",
         _PROBE, nested(FinderPolicy))
     # -- the peak (_autopilot_peak.peak_rule, probe_peak) ----------------------------------------
     adaptive_peak: str = tuned(
