@@ -133,11 +133,11 @@ class FinderPolicy(Policy):
         "second per sweep", _INTERVAL, at_least(20, whole=True))
     level: float = tuned(
         0.9, "central coverage of the interval (the nominal 90% covered the noiseless curve's "
-        "suggestion in 87% of synthetic sweeps)", _INTERVAL, fraction)
+        "suggestion in 82% of synthetic sweeps)", _INTERVAL, fraction)
     seed_spread: float = tuned(
-        0.81, "decades added in quadrature to each side of the bootstrap interval: what another seed moves "
-        "the suggestion and one sweep's noise cannot show (held-out zoo coverage of a rerun 89%)", _INTERVAL,
-        non_negative)
+        0.47, "decades added in quadrature to each side of the bootstrap interval: what another seed moves "
+        "the suggestion and one sweep's noise cannot show (held-out zoo coverage of a rerun 89%, 62-79% on "
+        "regression, rnn, resnet, finetune)", _INTERVAL, non_negative)
     pilot_ratio: float = tuned(
         0.5, "the pilot smooth's window over the rule's: a smoother's bias grows as its window "
         "squared, so the pilot is 4x less biased", _INTERVAL, fraction)
