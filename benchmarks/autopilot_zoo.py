@@ -5,15 +5,18 @@ every choice the Autopilot makes; charlm at the ground truth's cut-down 100 upda
 each run at its own budget and built by ``task.build(seed)`` (the same weights and batch order for
 every method):
 
-* **autopilot**: the library's ``lrkit.torch.Autopilot`` (its default ``AutopilotPolicy``: each
-  optimizer kind's rule at factor 1) told the budget, around the workload's own optimizer; every
-  update it makes (its probe's included) is paid from the budget.
-* **autopilot, LOFO factors**: the candidate change: the peak is the kind's rule times a factor per
-  optimizer kind (``AutopilotPolicy.adaptive_factor``, ``momentum_factor``, ``plain_factor``) chosen
-  by leave-one-family-out (``dev.autopilot_select``, space "current rules, a factor per kind"): each
-  zoo family is run with the factors chosen on the *other* families' recorded ramps and given-peak
-  responses, so every zoo figure is cross-validated; the built-in tasks run the factors chosen on
-  the whole zoo. The offline selection's own cross-validated estimate is printed per space.
+* **autopilot**: the library's ``lrkit.torch.Autopilot`` (its default ``AutopilotPolicy``, one of
+  the candidates below) told the budget, around the workload's own optimizer; every update it makes
+  (its probe's and its race's included) is paid from the budget.
+* the candidate Autopilots (:data:`VARIANTS`, full runs of each): the ramp's peak as read before
+  this benchmark's choice; the ramp read with the finder's shipped rules (a weak valley handed to
+  ``minimum/10``); and races (``AutopilotPolicy.race_factors``) of 3 or 4 multiples of the ramp's
+  peak, each trained briefly from the ramp's end state, the lowest loss winning.
+* **autopilot, LOFO-chosen**: each zoo family run with the candidate that has the lowest mean
+  regret over the *other* families in the first of :data:`CHOICES` (so every zoo figure in that
+  row is cross-validated; the mean over families is the cross-validated figure); the built-in tasks
+  with the candidate chosen on the whole zoo. Whether a choice became the library's default, and
+  why, is on the evidence page (``docs/evidence.md#autopilot-the-zoo-and-the-peers``).
 * the LR-free peers, each from its own package and configured as its documentation recommends
   (``dev.peers_lrfree``, whose docstring quotes every source): **prodigy** (``Prodigy(lr=1)``, cosine
   over the budget: "We recommend using `lr=1.` (default) for all networks" / "we suggest setting
@@ -55,22 +58,37 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dev import autopilot_select as sel  # noqa: E402
+from dev import autopilot_miss as miss  # noqa: E402
 from dev import autopilot_truth as truth  # noqa: E402
 from dev.autopilot_zoo_runs import AP, STORE, cached, resolve_task, run_autopilot, run_peer  # noqa: E402
-from dev.autopilot_zoo_runs import variant_key  # noqa: E402
+from dev.autopilot_zoo_runs import policy_of, variant_key  # noqa: E402
 from dev.record import markdown_table, print_table, record  # noqa: E402
 
 from lrkit import zoo  # noqa: E402
 
 SEEDS = (0, 1, 2)
 PEERS = ("prodigy", "d-adapt", "schedule-free", "dog")
-AUTOPILOTS = ("autopilot", "autopilot, LOFO factors")
-#: The library's default peak factors, spelled out (the store's key stays when a default changes).
-FACTOR_1 = {"adaptive_factor": 1.0, "momentum_factor": 1.0, "plain_factor": 1.0}
+#: The candidate Autopilots (``dev.autopilot_zoo_runs.make_autopilot`` variants, spelled out so the
+#: store's keys stay when a default changes); the one equal to ``AutopilotPolicy()`` is "autopilot".
+VARIANTS = {
+    "ramp, weak valley: crossing": {"adaptive_factor": 1.0, "finder_weak_rule": "none",
+                                    "momentum_factor": 1.0, "plain_factor": 1.0},
+    "ramp, weak valley: minimum/10": {"finder_weak_rule": "minimum/10"},
+    "race 1/4, 1, 4": {"finder_weak_rule": "none", "race_factors": [0.25, 1.0, 4.0]},
+    "race 1/4, 1, 4, 16": {"finder_weak_rule": "none", "race_factors": [0.25, 1.0, 4.0, 16.0]},
+    "race 1/4, 1, 4, weak valley: minimum/10": {"finder_weak_rule": "minimum/10",
+                                                "race_factors": [0.25, 1.0, 4.0]},
+}
+#: The leave-one-family-out choices made (candidates compared; the first is the "autopilot, LOFO-chosen"
+#: row): how the ramp reads a weak valley; a race on top of the reading chosen; every candidate at once.
+CHOICES = {
+    "the ramp's weak-valley reading": ("ramp, weak valley: crossing", "ramp, weak valley: minimum/10"),
+    "a race on top of it": ("ramp, weak valley: minimum/10", "race 1/4, 1, 4, weak valley: minimum/10"),
+    "every candidate": tuple(VARIANTS),
+}
+CHOSEN = "autopilot, LOFO-chosen"
+AUTOPILOTS = ("autopilot", CHOSEN)
 METHODS = (*AUTOPILOTS, *PEERS, "adam-cosine", "constant, tuned", "schedule, tuned")
-#: The selection space the LOFO variant is chosen in (``dev.autopilot_select.SPACES``).
-SPACE = 1
 #: The schedule shape of the Autopilot (``AutopilotPolicy.main_shape``) and of "schedule, tuned".
 SHAPE = "wsd"
 
@@ -79,47 +97,45 @@ class _NotRun(LookupError):
     pass
 
 
-def lofo_choices() -> tuple[dict[str, dict[str, Any]], dict[str, Any], list[list[Any]]]:
-    """Per held-out family the policy fields chosen on the others; the choice on every family; and
-    per space the offline cross-validated mean regret (gap unit) of the selection."""
-    ws = sel.load(json.loads(STORE.read_text()), SHAPE, "gap")
-    rows, chosen = [], None
-    for i, space in enumerate(sel.SPACES):
-        r = sel.lofo(ws, space)
-        rows.append([space.name, len(ws), r["cv"]])
-        if i == SPACE:
-            chosen = r
-    folds = {f: sel.policy_fields(ch, lam) for f, (lam, ch, _) in chosen["held_out"].items()}
-    return folds, sel.policy_fields(chosen["chosen"], chosen["lag"]), rows
+def default_variant() -> str:
+    """The candidate whose policy is the library's default ``AutopilotPolicy()``."""
+    from lrkit.torch import AutopilotPolicy
+
+    same = [k for k, v in VARIANTS.items() if policy_of(v) == AutopilotPolicy()]
+    if len(same) != 1:
+        raise SystemExit(f"the library's AutopilotPolicy() must be exactly one of VARIANTS; matches: {same}")
+    return same[0]
 
 
-def method_runs(name: str, method: str, variant: dict[str, Any], run: bool) -> list[dict[str, Any]]:
-    """Per-seed records of an Autopilot variant or a peer (cached; run when missing unless ``run`` is False)."""
+def method_runs(name: str, method: str, run: bool) -> list[dict[str, Any]]:
+    """Per-seed records of a candidate Autopilot or a peer (cached; run when missing unless ``run``
+    is False)."""
     budget = truth.budget_of(name)
-    key = AP + variant_key(variant) if method in AUTOPILOTS else method
+    variant = VARIANTS.get(method)
+    key = method if variant is None else AP + variant_key(variant)
 
     def fresh(seed: int) -> dict[str, Any]:
         if not run:
             raise _NotRun(key)
-        if method in AUTOPILOTS:
+        if variant is not None:
             return run_autopilot(resolve_task(name), seed, budget, variant)
         return run_peer(name, method, seed, budget)
 
     return [cached(key, name, s, budget, lambda s=s: fresh(s)) for s in SEEDS]
 
 
-def collect(names: list[str], folds: dict, everything: dict, run: bool) -> dict[str, dict[str, list[dict]]]:
+def collect(names: list[str], run: bool) -> dict[str, dict[str, list[dict]]]:
     """``name -> method -> per-seed records`` (a method left out where it was not run)."""
     out: dict[str, dict[str, list[dict]]] = {}
     for n in names:
         budget, res = truth.budget_of(n), {}
-        fold = folds.get(truth.family_of(n), everything)
-        for m, v in [("autopilot", FACTOR_1), ("autopilot, LOFO factors", fold),
-                     *[(p, {}) for p in (*PEERS, "adam-cosine")]]:
+        for m in (*VARIANTS, *PEERS, "adam-cosine"):
             try:
-                res[m] = method_runs(n, m, v, run)
+                res[m] = method_runs(n, m, run)
             except _NotRun:
                 pass
+        if default_variant() in res:
+            res["autopilot"] = res[default_variant()]
         res["constant, tuned"] = [{"metric": v, "steps": budget} for v in truth.constant_best(n, SEEDS)[1]]
         try:
             res["schedule, tuned"] = [{"metric": v, "steps": budget}
@@ -129,6 +145,35 @@ def collect(names: list[str], folds: dict, everything: dict, run: bool) -> dict[
         out[n] = res
         print(f"{n}: {len(res)} methods", file=sys.stderr)
     return out
+
+
+def lofo(results: dict, candidates: tuple[str, ...]) -> tuple[dict[str, str], str, list[list[Any]]]:
+    """Per held-out zoo family the candidate with the lowest mean regret (gap) over the other families;
+    the choice on every family; rows (family, choice, its regret, the default's)."""
+    _, means = family_table(results, list(candidates))
+    fams = [f for f in means if all(v in means[f] for v in candidates)]
+
+    def best(excluded: str | None) -> str:
+        return min(candidates, key=lambda v: np.mean([means[g][v] for g in fams if g != excluded]))
+
+    held = {f: best(f) for f in fams}
+    return held, best(None), [[f, held[f], means[f][held[f]], means[f]["autopilot"]] for f in fams]
+
+
+def lofo_text(results: dict) -> tuple[str, dict[str, str], str]:
+    """Each of :data:`CHOICES` by leave-one-family-out; the first one's choices (family -> candidate,
+    and on every family) for the "autopilot, LOFO-chosen" row."""
+    headers = ["held-out family", "chosen on the other families", "its regret (gap %)", "autopilot's (gap %)"]
+    text, first = [], None
+    for question, candidates in CHOICES.items():
+        held, everything, rows = lofo(results, candidates)
+        first = first or (held, everything)
+        print_table(rows, headers, floatfmt=".3g")
+        cv = np.mean([r[2] for r in rows])
+        text.append(f"**{question}** (candidates: {', '.join(candidates)}): cross-validated mean {cv:.3g} "
+                    f"(gap %); chosen on every zoo family: **{everything}**.\n\n"
+                    + markdown_table(rows, headers, floatfmt=".3g"))
+    return "\n\n".join(text), *first
 
 
 def regrets(results: dict, unit: str) -> dict[str, dict[str, np.ndarray]]:
@@ -144,13 +189,14 @@ def families(results: dict) -> dict[str, list[str]]:
     return dict(sorted(fams.items()))
 
 
-def family_table(results: dict) -> tuple[list[list[Any]], dict[str, dict[str, float]]]:
+def family_table(results: dict, methods: list[str] | None = None
+                 ) -> tuple[list[list[Any]], dict[str, dict[str, float]]]:
     """Rows (family, method, workloads, gap mean, SE, native mean) and ``family -> method -> gap mean``."""
     gap, native = regrets(results, "gap"), regrets(results, "best")
     rows, means = [], {}
     for f, names in families(results).items():
         means[f] = {}
-        for m in METHODS:
+        for m in [*METHODS, *VARIANTS] if methods is None else [*methods, "autopilot"]:
             have = [n for n in names if m in gap[n]]
             if not have:
                 continue
@@ -178,7 +224,7 @@ def summary(results: dict, means: dict[str, dict[str, float]], ap: str) -> tuple
     """Per method: mean over families (gap), families ``ap`` is ahead on, compute; the targets for ``ap``."""
     fams = [f for f in means if ap in means[f]]
     rows, ahead_all = [], True
-    for m in METHODS:
+    for m in dict.fromkeys((*METHODS, *VARIANTS)):
         both = [f for f in fams if m in means[f]]
         if not both:
             continue
@@ -230,20 +276,23 @@ def main() -> None:
     ap.add_argument("--cached-only", action="store_true", help="run nothing; tables from the cache")
     ap.add_argument("--no-record", action="store_true")
     args = ap.parse_args()
-    folds, everything, spaces = lofo_choices()
-    print_table(spaces, ["selection space", "zoo workloads with a response", "offline CV mean regret (gap %)"],
-                floatfmt=".3g")
-    choice_rows = [[f, json.dumps(v, sort_keys=True)] for f, v in folds.items()] + [["(built-in: all)",
-                                                                                     json.dumps(everything)]]
-    body = ["Offline selection (the held-out family's regret read off its given-peak response, as "
-            "`dev.autopilot_select` does; these response runs were made while a ramp's undone updates "
-            "were still refunded):\n\n" + markdown_table(spaces, ["selection space", "workloads",
-                                                                  "offline CV mean regret (gap %)"],
-                                                         floatfmt=".3g"),
-            "Policy each family was run with (chosen without it):\n\n"
-            + markdown_table(choice_rows, ["held-out family", "AutopilotPolicy fields"])]
-    for label, names in (("zoo", sorted(zoo.names())), ("built-in tasks (held out)", list(truth.BUILTIN))):
-        body.append(report(label, collect(names, folds, everything, run=not args.cached_only)))
+    zoo_results = collect(sorted(zoo.names()), run=not args.cached_only)
+    choices, held, everything = lofo_text(zoo_results)
+    for n, res in zoo_results.items():
+        if truth.family_of(n) in held:
+            res[CHOSEN] = res[held[truth.family_of(n)]]
+    builtin = collect(list(truth.BUILTIN), run=not args.cached_only)
+    for res in builtin.values():
+        if everything in res:
+            res[CHOSEN] = res[everything]
+    body = ["Candidates (`VARIANTS`): " + "; ".join(f"**{k}** `{json.dumps(v)}`" for k, v in VARIANTS.items())
+            + f". The library's default is **{default_variant()}**. Leave-one-family-out choices (gap unit; "
+            f"\"{CHOSEN}\" below is the first one's, the built-in tasks run its choice on every family):",
+            choices, miss.text(json.loads(STORE.read_text()), {
+                v: AP + variant_key(VARIANTS[v]) for v in (next(iter(VARIANTS)), default_variant())},
+                sorted(zoo.names()), SEEDS)]
+    for label, results in (("zoo", zoo_results), ("built-in tasks (held out)", builtin)):
+        body.append(report(label, results))
     if not args.no_record:
         record("autopilot_zoo", "No rate given: the Autopilot and the LR-free peers against tuned rates",
                __doc__.split("\n\n")[1] + "\n\n" + "\n\n".join(body),

@@ -28,7 +28,10 @@ every other task at its own budget:
 Every run gets the task's budget of optimizer steps (the grid's, :func:`run_budget`); the metric is the
 task's own (``lrkit.tasks``). Each gap is reported with its standard error over seeds (the per-seed
 gaps are paired: same seed, same initialization and batch order), so a gap smaller than about twice
-its error is not a measured difference. Run: ``nice .venv/bin/python benchmarks/no_tuning.py [--seeds 5]``.
+its error is not a measured difference. Run: ``nice -n 10 .venv/bin/python benchmarks/no_tuning.py
+[--seeds 5] [--no-dev]``; every run of the built-in tasks is cached in
+``results/no_tuning_runs.json`` (``dev.autopilot_runs.cached_run``: an Autopilot's under the fingerprint
+of the default ``AutopilotPolicy``, so a changed default runs again, the peers' once).
 
 **Development set** (``--dev``; also part of the full run, ``--no-dev`` skips it): the
 Autopilot's probe was designed on workloads that are *not* the built-in tasks, two families:
@@ -61,8 +64,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev.autopilot_runs import (  # noqa: E402
-    DEV_CACHE, DEV_FAMILIES, DEV_VARIANTS, GIVEN_PEAK, HEADERS, PEERS, RESULTS, TASKS, dev_grid, dev_run,
-    gap_rows, grid_tuned, loop, peer_run, run_budget,
+    DEV_CACHE, DEV_FAMILIES, DEV_VARIANTS, GIVEN_PEAK, HEADERS, PEERS, RESULTS, TASKS, cached_run, dev_grid,
+    dev_run, gap_rows, grid_tuned, loop, peer_run, run_budget,
 )
 from dev.ground_truth import GRIDS  # noqa: E402
 from dev.peers_lrfree import available_lrfree_peers  # noqa: E402
@@ -120,7 +123,8 @@ def given_peak_sweep(results: dict[str, dict[str, list[dict[str, float]]]],
             continue
         swept = {}
         for lr in GRIDS[name].lrs:
-            given = [loop(name, s, None, autopilot=True, ap_kwargs={"peak": lr}) for s in seeds]
+            given = [cached_run(f"given:{lr:.6g}", name, s, autopilot=True, run=lambda s=s: loop(
+                name, s, None, autopilot=True, ap_kwargs={"peak": lr})) for s in seeds]
             runs = {"grid-tuned": res["grid-tuned"], GIVEN_PEAK: given}
             swept[lr] = gap_rows(name, runs, [GIVEN_PEAK], budget)[0][4]
         best = min(swept, key=swept.get)
@@ -146,8 +150,9 @@ def truncation_table(tasks: list[str], seeds: list[int]) -> tuple[list[list[Any]
         budget = run_budget(name)
         row: list[Any] = [name, budget, best]
         for f in TRUNCATE:
-            m = float(np.mean([train(name, lr=best, budget=budget - math.ceil(f * budget), seed=s).metric
-                               for s in seeds]))
+            cut = budget - math.ceil(f * budget)
+            m = float(np.mean([cached_run(f"truncated:{best:.6g}", name, s, budget=cut, run=lambda s=s: {
+                "metric": train(name, lr=best, budget=cut, seed=s).metric})["metric"] for s in seeds]))
             row.append(100 * ((ref - m) if task.info.higher_is_better else (m - ref)) / abs(ref))
         rows.append(row)
     cuts = [f"gap, {round(100 * f)}% fewer updates (%)" for f in TRUNCATE]
@@ -179,14 +184,16 @@ def main() -> None:
         for seed in seeds:
             if seed in tuned:
                 res["grid-tuned"].append({"metric": tuned[seed], "steps": run_budget(name)})
-            res["adam-cosine"].append(peer_run(name, "adam-cosine", seed))
-            res["plateau"].append(loop(name, seed, None, plateau=True))
-            for peer in PEERS:
-                if peer not in skipped:
-                    res[peer].append(peer_run(name, peer, seed))
-            res["autopilot"].append(loop(name, seed, None, autopilot=True))
+            for peer in ("adam-cosine", *(p for p in PEERS if p not in skipped)):
+                res[peer].append(cached_run(peer, name, seed, lambda: peer_run(name, peer, seed)))
+            res["plateau"].append(cached_run("plateau", name, seed,
+                                             lambda: loop(name, seed, None, plateau=True)))
+            res["autopilot"].append(cached_run("autopilot", name, seed, autopilot=True,
+                                               run=lambda: loop(name, seed, None, autopilot=True)))
             if math.isfinite(best):  # no cached grid: no grid-best rate to give
-                res[GIVEN_PEAK].append(loop(name, seed, None, autopilot=True, ap_kwargs={"peak": best}))
+                res[GIVEN_PEAK].append(cached_run(f"given:{best:.6g}", name, seed, autopilot=True,
+                                                  run=lambda: loop(name, seed, None, autopilot=True,
+                                                                   ap_kwargs={"peak": best})))
             print(f"{name} seed {seed} done", file=sys.stderr)
         results[name] = res
     trunc = truncation_table(args.tasks, seeds)
@@ -255,7 +262,7 @@ def _report(results: dict, methods: list[str], skipped: list[str], notes: list[s
         + extra
     )
     record("no_tuning", "No learning-rate tuning: Autopilot vs tuned and LR-free baselines", body,
-           command="nice .venv/bin/python benchmarks/no_tuning.py")
+           command=" ".join(["nice -n 10 .venv/bin/python benchmarks/no_tuning.py", *sys.argv[1:]]))
 
 
 def _plot(results: dict, gaps: dict, methods: list[str]) -> Path | None:

@@ -4,11 +4,15 @@
 setup, an LR-free peer, ``ReduceLROnPlateau``, or the Autopilot); ``grid_tuned`` reads the grid-best
 constant rate from the sensitivity grid's cache; ``dev_run`` and ``dev_grid`` do the same for the
 development families (``dev/finder_dev.py``, ``dev/seq_dev.py``); ``gap_rows`` turns runs into the
-table's gaps to grid-tuned. Used by ``no_tuning.py``, ``no_tuning_charlm.py`` and ``finder_seq.py``.
+table's gaps to grid-tuned; ``cached_run`` keeps each run of ``no_tuning.py`` in :data:`RUNS` (an
+Autopilot's under the fingerprint of the default ``AutopilotPolicy``, so a changed default runs
+again). Used by ``no_tuning.py``, ``no_tuning_charlm.py`` and ``finder_seq.py``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import math
 from collections.abc import Callable, Iterator
@@ -18,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from dev.autopilot_zoo_runs import cached
 from dev.ground_truth import CACHE, GRIDS
 
 from lrkit.tasks import get_task
@@ -27,6 +32,29 @@ TASKS = ("diabetes-linear", "wine-logreg", "digits-mlp", "digits-cnn", "charlm-s
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 #: The LR-free peers, each run as its documentation recommends by ``dev.peers_lrfree`` (quotes there).
 PEERS = ("prodigy", "d-adapt", "schedule-free", "dog")
+#: Every run of ``no_tuning.py``, keyed ``"method|task|seed|budget"``.
+RUNS = RESULTS / "no_tuning_runs.json"
+
+
+def _fields(record: Any) -> Any:
+    if dataclasses.is_dataclass(record):
+        return [(f.name, _fields(getattr(record, f.name))) for f in dataclasses.fields(record)]
+    return record
+
+
+def policy_fingerprint() -> str:
+    """A short hash of every field of the default ``AutopilotPolicy`` (its nested ``FinderPolicy``
+    included): an Autopilot run cached under it is the current default's."""
+    from lrkit.torch import AutopilotPolicy
+
+    return hashlib.sha1(repr(_fields(AutopilotPolicy())).encode()).hexdigest()[:10]
+
+
+def cached_run(method: str, name: str, seed: int, run: Callable[[], dict[str, Any]], *,
+               autopilot: bool = False, budget: int | None = None) -> dict[str, Any]:
+    """``run()``'s record, cached in :data:`RUNS` (an Autopilot's under :func:`policy_fingerprint`)."""
+    key = f"{method}@autopilot:{policy_fingerprint()}" if autopilot else method
+    return cached(key, name, seed, budget or run_budget(name), run, path=RUNS)
 
 
 def run_budget(name: str) -> int:

@@ -29,8 +29,8 @@ from typing import Any
 from dev.peers_common import cpu_clock, endless, one_thread
 from dev.peers_common import resolve_task as _builtin
 
-__all__ = ["STORE", "AP", "cached", "make_autopilot", "resolve_task", "run_autopilot", "run_peer", "scored",
-           "variant_key"]
+__all__ = ["STORE", "AP", "cached", "make_autopilot", "policy_of", "resolve_task", "run_autopilot",
+           "run_peer", "scored", "variant_key"]
 
 STORE = Path(__file__).resolve().parents[1] / "results" / "autopilot_runs.json"
 #: The store's method prefix of the Autopilot that pays every update from its budget. Records under
@@ -63,16 +63,27 @@ def variant_key(variant: dict[str, Any]) -> str:
     return ",".join(f"{k}={variant[k]}" for k in sorted(variant))
 
 
-def make_autopilot(optimizer: Any, budget: int, model: Any, variant: dict[str, Any] | None = None) -> Any:
-    """The library's Autopilot under a variant: ``given`` (a peak rate, replacing the probe's choice),
-    ``schedule`` (``AutopilotPolicy.main_shape``), any other key an ``AutopilotPolicy`` field."""
-    from lrkit.torch import Autopilot, AutopilotPolicy
+def policy_of(variant: dict[str, Any] | None) -> Any:
+    """The ``AutopilotPolicy`` of a :func:`make_autopilot` variant (``given`` left out)."""
+    from lrkit.torch import AutopilotPolicy
 
-    v = dict(variant or {})
-    peak = v.pop("given", None)
+    v = {k: val for k, val in (variant or {}).items() if k != "given"}
     if "schedule" in v:
         v["main_shape"] = v.pop("schedule")
-    return Autopilot(optimizer, budget=budget, model=model, peak=peak, policy=AutopilotPolicy(**v))
+    finder = {k[len("finder_"):]: v.pop(k) for k in list(v) if k.startswith("finder_")}
+    if finder:
+        v["finder"] = AutopilotPolicy().finder.replace(**finder)
+    return AutopilotPolicy(**v)
+
+
+def make_autopilot(optimizer: Any, budget: int, model: Any, variant: dict[str, Any] | None = None) -> Any:
+    """The library's Autopilot under a variant: ``given`` (a peak rate, replacing the probe's choice),
+    ``schedule`` (``AutopilotPolicy.main_shape``), ``finder_*`` (a field of the probe's nested
+    ``FinderPolicy``), any other key an ``AutopilotPolicy`` field."""
+    from lrkit.torch import Autopilot
+
+    return Autopilot(optimizer, budget=budget, model=model, peak=(variant or {}).get("given"),
+                     policy=policy_of(variant))
 
 
 def run_autopilot(task: Any, seed: int = 0, budget: int | None = None,

@@ -46,10 +46,10 @@ def test_peak_is_below_the_stability_limit_and_training_converges(probe):
     sched = ap.schedule()
     if probe == "rollback":  # warmup (5%) then cosine to zero, peaking at the probe's rate
         assert sched(15) == pytest.approx(ap.peak) and sched(299) < 1e-3 * ap.peak and sched(0) == 0.0
-        assert steps == ap.total_steps == 300 and ap.main_steps == 300 - ap.probe_steps
+        assert steps == ap.total_steps == 300 and ap.main_steps == 300 - ap.probe_steps - ap.race_steps
     else:  # the ramp was the warmup: the peak at once, held, cooled down at the end
         assert sched(0) == ap.peak and sched(ap.main_steps - 1) < 0.35 * ap.peak
-        assert steps == ap.total_steps == 300 and ap.main_steps == 300 - ap.probe_steps
+        assert steps == ap.total_steps == 300 and ap.main_steps == 300 - ap.probe_steps - ap.race_steps
     assert final < 0.05  # noise variance is 0.01; the start is ~ |w|^2 * 3
 
 

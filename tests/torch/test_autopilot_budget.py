@@ -44,7 +44,7 @@ def _updates(budget: int, probe: str, optimizer: str, nan_at: int | None = None)
 def test_a_run_makes_exactly_its_budget_of_updates(budget, probe, optimizer):
     ap, n = _updates(budget, probe, optimizer)
     assert n == budget == ap.total_steps
-    assert ap.main_steps == budget - ap.probe_steps
+    assert ap.main_steps == budget - ap.probe_steps - ap.race_steps
     # The ramp's probe goes past the peak: those updates are undone, and still paid from the budget.
     assert ap.peak < max(ap.probe_lrs)
 

@@ -5,8 +5,10 @@ generator), loaded into fresh objects with ``torch.load(weights_only=True)``, an
 weights, optimizer state, rate and event log must equal the uninterrupted run's bit for bit.
 Covered: during a rolled-back probe (the pre-probe state is in the checkpoint), during a ramp
 (its recorded states are), with no budget (rolled-back probe, then the diagnosis reactions),
-with a known peak (the probe's choice replaced, in both probe modes), and between a rollback snapshot and a NaN (the guard's snapshot is in the checkpoint, so the
-NaN rolls back to it, not to the resume point).
+with a known peak (the probe's choice replaced, in both probe modes), during a race after the
+ramp (its shared start and best-so-far snapshots are in the checkpoint), and between a rollback
+snapshot and a NaN (the guard's snapshot is in the checkpoint, so the NaN rolls back to it, not
+to the resume point).
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ MODES = {
     # a known peak: the probe still runs (as the warmup, or rolled back) but its choice is replaced
     "peak ramp": dict(budget=120, probe="ramp", optimizer="adam", peak=3e-3),
     "peak rollback": dict(budget=120, probe="rollback", probe_steps=30, optimizer="sgd", peak=0.05),
+    # a race after the ramp (its start and best-so-far snapshots are in the checkpoint): resumed
+    # inside each of its three 8-update segments and at their boundaries
+    "race": dict(budget=120, probe="ramp", optimizer="adam", race=(0.25, 1.0, 4.0), at=(31, 38, 39, 46, 52)),
 }
 #: Faults at these updates of the whole run (counted from the first probe update).
 NAN_AT, SPIKE_AT = 77, 95
@@ -41,8 +46,9 @@ def make(mode: dict):
     model = torch.nn.Linear(8, 1)
     opt = (torch.optim.SGD(model.parameters(), lr=1.0, momentum=0.9) if mode["optimizer"] == "sgd"
            else torch.optim.Adam(model.parameters(), lr=1e-3))
-    kw = {k: v for k, v in mode.items() if k not in ("optimizer", "steps", "check_every")}
-    policy = AutopilotPolicy(snapshot_every=10, check_every=mode.get("check_every", 100))
+    kw = {k: v for k, v in mode.items() if k not in ("optimizer", "steps", "check_every", "race", "at")}
+    policy = AutopilotPolicy(snapshot_every=10, check_every=mode.get("check_every", 100),
+                             race_factors=mode.get("race", ()))
     return model, opt, Autopilot(opt, model=model, policy=policy, **kw), torch.Generator().manual_seed(3)
 
 
@@ -73,7 +79,8 @@ def state_of(model, opt, ap) -> dict:
 
 def resume_points(mode_name: str, total: int) -> list[int]:
     rng = np.random.default_rng(zlib.crc32(mode_name.encode()))  # the same points in every process
-    fixed = [1, 15, NAN_AT - 3, NAN_AT + 1]  # in the probe, and between a snapshot and the NaN
+    fixed = [1, 15, NAN_AT - 3, NAN_AT + 1, *MODES[mode_name].get("at", ())]  # in the probe, and
+    # between a snapshot and the NaN
     return sorted({*fixed, *rng.integers(1, total - 1, 6).tolist()} - {0} & set(range(1, total)))
 
 
@@ -84,6 +91,7 @@ def test_resume_is_bit_identical_at_random_updates(mode_name: str, assert_same) 
     total = advance(model, opt, ap, g, 0, finish(mode), mode)
     reference = state_of(model, opt, ap)
     assert any(e.get("action") == "rolled back" for e in ap.events)  # the NaN was met
+    assert ("race" in mode) == any("race" in e for e in ap.events)
     for at in resume_points(mode_name, total):
         model, opt, ap, g = make(mode)
         step = advance(model, opt, ap, g, 0, at, mode)

@@ -23,6 +23,12 @@ Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would 
      over ``1e-5 .. 10`` (``.. 1`` for the Adam family), then the model and optimizer are restored
      bit for bit to their state before the probe: only its compute is spent, paid from the
      budget (10% of a budget of 100 or more; a range test needs its 10 points whatever the budget).
+   **race** (after a ramp, when ``policy.race_factors`` lists candidates; ``lrkit.torch._autopilot_race``):
+   each multiple of the ramp's peak trains ``m`` updates (:math:`\\max(8, 0.04 B)`) at a constant
+   rate from the ramp's end state, restored bit for bit for each; the lowest mean loss over the
+   last half of its segment wins and the run goes on from where the winner's segment ended. The
+   losers' updates are paid from the budget; a race the budget cannot afford (more than 30% of
+   what is left) is not run.
 2. **warmup** (``warmup`` updates; default 5% of the budget after a rolled-back probe, none
    after a ramp, which was one): linear from 0 to the peak.
 3. **main**: after a ramp, the peak held, then a 1-sqrt cool-down over the last 20% (``wsd``);
@@ -36,8 +42,8 @@ Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would 
 loss or gradient, or two spikes in a row, restore the last good in-memory snapshot bit for bit
 (and cut the rate when faults repeat). Every fault is logged in ``events``; the clock keeps
 running. **The budget is never exceeded**: every update of the probe (kept, undone or rolled
-back), of the main phase and every skipped one is paid from it, so ``while not ap.done`` makes
-exactly ``budget`` updates.
+back), of the race, of the main phase and every skipped one is paid from it, so
+``while not ap.done`` makes exactly ``budget`` updates.
 
 Every number above is a field of :class:`~lrkit.torch.AutopilotPolicy` (the defaults quoted),
 passed as ``Autopilot(policy=...)``; its reasons and evidence: ``docs/evidence.md``.
@@ -59,6 +65,7 @@ from lrkit.torch._autopilot_guard import (Guard, grads_finite, reaction, restart
                                           take_snapshot)
 from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._autopilot_probe import Probe, main_schedule, probe_settings
+from lrkit.torch._autopilot_race import Race, race_plan
 from lrkit.torch._finder_rule import is_adaptive
 
 __all__ = ["Autopilot"]
@@ -66,7 +73,7 @@ __all__ = ["Autopilot"]
 _OWNER = "Autopilot"
 
 #: The plain-number attributes that :meth:`Autopilot.state_dict` saves as they are.
-_PLAIN = ("budget", "probe_steps", "phase", "t", "warmup", "peak", "scale", "decays")
+_PLAIN = ("budget", "probe_steps", "race_steps", "phase", "t", "warmup", "peak", "scale", "decays")
 
 
 class Autopilot:
@@ -80,7 +87,7 @@ class Autopilot:
         model: the module, to include its buffers (e.g. BatchNorm statistics) in snapshots.
         probe: ``"auto"``, ``"rollback"`` or ``"ramp"`` (see the module docstring). A ramp
             holds up to 20 CPU copies of the parameters, buffers and optimizer state, a
-            rolled-back probe one.
+            rolled-back probe one, a race two.
         probe_steps: most updates of the probe; after the probe this attribute holds the
             number it actually took.
         lr_min, lr_max: the probe's sweep range (default: :func:`probe_range`).
@@ -132,6 +139,8 @@ class Autopilot:
         self._probe = Probe(self.lr_min, self.lr_max, self.probe_steps, self.ramp, self.rule,
                             is_adaptive(optimizer), policy, self.given_peak, how.factor, how.lag)
         self.peak: float | None = None
+        self._race: Race | None = None  # the race after a ramp, while it runs (``policy.race_factors``)
+        self.race_steps = 0
         self._main: Any = None  # the main-phase schedule, once the probe has ended
         self.scale = 1.0
         self.decays = 0
@@ -156,10 +165,10 @@ class Autopilot:
 
     @property
     def main_steps(self) -> int | None:
-        """Updates of the main phase (warmup included): the budget less the probe's."""
+        """Updates of the main phase (warmup included): the budget less the probe's and the race's."""
         if self.budget is None:
             return None
-        return self.budget - self.probe_steps
+        return self.budget - self.probe_steps - self.race_steps
 
     @property
     def total_steps(self) -> int | None:
@@ -212,6 +221,8 @@ class Autopilot:
         value = float(loss.detach()) if isinstance(loss, torch.Tensor) else float(loss)
         if self.phase == "probe":
             return self._probe_step(value)
+        if self.phase == "race":
+            return self._race_step(value)
         event = self._guard.update(value, self.t)
         if event is not None:
             if event.pop("repeat", False):  # repeated faults mean the rate is too high
@@ -253,10 +264,34 @@ class Autopilot:
         self.events.append({"t": 0, "probe": self.probe_steps, "peak": self.peak, "how": how,
                             "mode": "ramp" if self.ramp else "rollback", "diverged_at": self._probe.diverged_at()})
         self._probe.states, self._pre_probe = {}, None
+        segment = race_plan(self.budget, self.budget - self.probe_steps, self.policy) if (
+            self.ramp and self.given_peak is None and self.budget is not None) else None
+        if segment is not None:  # measure a few peaks around the ramp's reading (``_autopilot_race``)
+            p = self.policy
+            self._race = Race(self.peak, p.race_factors, segment, p.race_score_fraction)
+            self._race.begin(self.optimizer, self.model)
+            self.phase = "race"
+            self._set_rate(self._race.rate())
+            return
+        self._start_main()
+
+    def _start_main(self) -> None:
         self._guard.reset(self.t)
         self.phase = "main"
         self._main = self._build_schedule()
         self._advance()
+
+    def _race_step(self, value: float) -> bool:
+        ok, over = self._race.step(self.optimizer, self.model, value)
+        if not over:
+            self._set_rate(self._race.rate())
+            return ok
+        self.peak, self.race_steps = self._race.finish(self.optimizer, self.model, self.policy.fault_cut)
+        self.events.append({"t": 0, "race": [[r, s] for r, s in zip(self._race.rates, self._race.scores)],
+                            "peak": self.peak, "race_steps": self.race_steps})
+        self._race = None
+        self._start_main()
+        return ok
 
     def _advance(self) -> None:
         if self.budget is not None and self.t >= self.main_steps:
@@ -290,14 +325,17 @@ class Autopilot:
         """
         state = {k: getattr(self, k) for k in _PLAIN}
         pre_probe = self._pre_probe if self.phase == "probe" and not self.ramp else None
-        return {**state, "probe": self._probe.state_dict(), "guard": self._guard.state_dict(),
+        race = self._race.state_dict() if self._race is not None else None
+        return {**state, "probe": self._probe.state_dict(), "guard": self._guard.state_dict(), "race": race,
                 "events": copy.deepcopy(self.events), "monitor": self._monitor.state_dict(),
                 "pre_probe": pre_probe}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore from :meth:`state_dict` output (call after loading the model and optimizer)."""
         for k in _PLAIN:
-            setattr(self, k, state[k])
+            setattr(self, k, state.get(k, 0) if k == "race_steps" else state[k])  # older states: no race
+        saved_race = state.get("race")
+        self._race = Race.from_state(saved_race) if saved_race is not None else None
         self._probe = Probe.from_state(state["probe"], self.policy, self.given_peak)
         self.ramp, self.rule = self._probe.keep, self._probe.rule
         self.lr_min, self.lr_max = self._probe.lo, self._probe.hi
@@ -311,5 +349,7 @@ class Autopilot:
             saved = state.get("pre_probe")
             self._pre_probe = saved if saved is not None else self._take_snapshot()
             self._set_rate(self._probe.rate())
+        elif self.phase == "race":
+            self._set_rate(self._race.rate())
         else:
             self._advance()

@@ -22,6 +22,7 @@ __all__ = ["AutopilotPolicy"]
 _E = "docs/evidence.md#"
 _PROBE = _E + "autopilot-the-probe"
 _PEAK = _E + "autopilot-the-peak"
+_RACE = _E + "autopilot-the-race"
 _MAIN = _E + "autopilot-the-main-phase"
 _GUARD = _E + "autopilot-the-guard"
 _REACT = _E + "autopilot-without-a-budget"
@@ -110,6 +111,21 @@ class AutopilotPolicy(Policy):
     clip_above: float = tuned(
         3.0, "a peak is at most r / this below a divergence at rate r, and the plateau reaction never "
         "raises the rate above it", _PEAK, at_least(1.0))
+    # -- the race (_autopilot_race) ----------------------------------------------------------------
+    race_factors: tuple[float, ...] = tuned(
+        (), "after a ramp, these multiples of its peak are each trained briefly from the same state and "
+        "the lowest loss wins (empty: the ramp's peak, no race)", _RACE, lambda n, v, o: _factors(n, v, o))
+    race_fraction: float = tuned(
+        0.04, "a race candidate trains this fraction of the budget", _RACE, fraction)
+    min_race: int = tuned(
+        8, "... and at least this many updates (a score is a mean over several minibatches)", _RACE,
+        at_least(2, whole=True))
+    max_race_fraction: float = tuned(
+        0.3, "no race when its updates would exceed this fraction of those left after the ramp", _RACE,
+        fraction)
+    race_score_fraction: float = tuned(
+        0.5, "a candidate's score is the mean of this last fraction of its losses (the first ones "
+        "still reflect the shared start)", _RACE, fraction)
     # -- the main phase (_autopilot_probe.main_schedule) -----------------------------------------
     main_shape: str = tuned(
         "wsd", "after a ramp: 'wsd' holds the peak and cools down over the last `cooldown`; 'cosine' and "
@@ -169,6 +185,15 @@ class AutopilotPolicy(Policy):
         if self.clip_above > self.clip_below:
             raise LRKitError(f"`clip_above` of AutopilotPolicy must be <= clip_below ({self.clip_below:g}); "
                              f"got {self.clip_above:g}.")
+
+
+def _factors(name: str, value: Any, owner: str) -> tuple[float, ...]:
+    """A tuple of positive finite numbers (empty allowed)."""
+    ok = isinstance(value, (tuple, list)) and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < float("inf") for v in value)
+    if not ok:
+        raise LRKitError(f"`{name}` of {owner} must be a tuple of positive numbers; got {value!r}.")
+    return tuple(float(v) for v in value)
 
 
 def _percentile(name: str, value: Any, owner: str) -> float:

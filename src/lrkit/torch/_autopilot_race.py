@@ -1,0 +1,150 @@
+"""Autopilot's race: after the ramp, a few peaks around its choice, each trained briefly from one state.
+
+A ramp reads the peak off a curve whose rate changes every update, so its reading is a
+prediction; the race measures instead. With the ramp's peak :math:`p` and the factors
+:math:`f_1..f_K` (``AutopilotPolicy.race_factors``), candidate :math:`i` trains :math:`m`
+updates at the constant rate :math:`f_i p` from the state the ramp ended in (fresh optimizer
+statistics, as the main phase starts), and scores the mean of its last
+``race_score_fraction`` of losses; a non-finite loss or gradient disqualifies it. After each
+candidate the model and optimizer are restored bit for bit to that state. The winner (lowest
+score; the first listed wins a tie) continues from the state its own segment ended in, so its
+:math:`m` updates are kept as the start of the main phase; the others' :math:`(K-1) m` are the
+race's cost, paid from the budget like every other update.
+
+:math:`m = \\max(\\text{min\\_race}, \\lfloor \\text{race\\_fraction}\\, B \\rceil)`, and there is no
+race when :math:`K m` would exceed ``max_race_fraction`` of the updates left after the ramp:
+the budget is never exceeded. Two snapshots are held during the race (the start, and the end of
+the best segment so far), in CPU memory and in ``state_dict``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+
+from lrkit.torch._autopilot_guard import grads_finite, restore_snapshot, take_snapshot
+from lrkit.torch._autopilot_policy import AutopilotPolicy
+
+__all__ = ["Race", "race_plan"]
+
+
+def race_plan(budget: int | None, left: int, policy: AutopilotPolicy = AutopilotPolicy()) -> int | None:
+    """Updates per candidate for a race with ``left`` updates after the ramp, or ``None`` (no race).
+
+    Example:
+        >>> p = AutopilotPolicy(race_factors=(0.25, 1.0, 4.0))
+        >>> race_plan(500, 400, p), race_plan(40, 24, p), race_plan(500, 400, p.replace(race_factors=()))
+        (20, None, None)
+    """
+    k = len(policy.race_factors)
+    if budget is None or k < 2:
+        return None
+    m = max(policy.min_race, round(policy.race_fraction * budget))
+    return m if k * m <= policy.max_race_fraction * left else None
+
+
+class Race:
+    """The race's record: candidate rates, the running segment's losses, the scores, two snapshots.
+
+    Args:
+        peak: the ramp's peak (the candidates are it times ``factors``).
+        factors: the candidates' multipliers, in the order they run.
+        segment: updates per candidate (:func:`race_plan`).
+        score_fraction: a segment is scored by the mean of this last fraction of its losses.
+    """
+
+    def __init__(self, peak: float, factors: tuple[float, ...], segment: int, score_fraction: float) -> None:
+        self.peak, self.factors = float(peak), tuple(float(f) for f in factors)
+        self.segment, self.score_fraction = int(segment), float(score_fraction)
+        self.i = 0
+        self.losses: list[float] = []
+        self.scores: list[float] = []
+        self.steps = 0
+        #: The state every candidate starts from, and the end state of the best segment so far.
+        self.start: dict[str, Any] | None = None
+        self.best: dict[str, Any] | None = None
+
+    @property
+    def rates(self) -> list[float]:
+        return [self.peak * f for f in self.factors]
+
+    def rate(self) -> float:
+        """The running candidate's rate."""
+        return self.rates[self.i]
+
+    def record(self, value: float, ok: bool) -> bool:
+        """Log one update of the running candidate (applied when ``ok``); True when its segment is over."""
+        self.steps += 1
+        if not ok:
+            self.losses = []  # disqualified: no score
+            return True
+        self.losses.append(value)
+        return len(self.losses) >= self.segment
+
+    def close(self) -> bool:
+        """Score the finished segment; True when it is the best so far (its end state is to be kept)."""
+        n = max(1, math.ceil(self.score_fraction * len(self.losses)))
+        score = float(sum(self.losses[-n:]) / n) if self.losses else math.inf
+        best = math.isfinite(score) and all(score < s for s in self.scores)
+        self.scores.append(score)
+        self.losses = []
+        self.i += 1
+        return best
+
+    @property
+    def over(self) -> bool:
+        return self.i >= len(self.factors)
+
+    def winner(self) -> int | None:
+        """The winning candidate's index (``None`` if every one was disqualified)."""
+        finite = [i for i, s in enumerate(self.scores) if math.isfinite(s)]
+        return min(finite, key=lambda i: self.scores[i]) if finite else None
+
+    def begin(self, optimizer: torch.optim.Optimizer, model: torch.nn.Module | None) -> None:
+        """Hold the state every candidate starts from (the current one)."""
+        self.start = take_snapshot(optimizer, model, 0)
+
+    def step(self, optimizer: torch.optim.Optimizer, model: torch.nn.Module | None,
+             value: float) -> tuple[bool, bool]:
+        """Apply the running candidate's update (if its loss and gradients are finite) and, at the end
+        of its segment, score it, keep its end state if it is the best so far and restore the start
+        for the next one. Returns ``(applied, race over)``."""
+        ok = math.isfinite(value) and grads_finite(optimizer)
+        if ok:
+            optimizer.step()
+        if not self.record(value, ok):
+            return ok, False
+        if self.close() and not self.over:  # the best segment so far: keep where it ended
+            self.best = take_snapshot(optimizer, model, 0)
+        if not self.over:
+            restore_snapshot(optimizer, model, self.start)
+        return ok, self.over
+
+    def finish(self, optimizer: torch.optim.Optimizer, model: torch.nn.Module | None,
+               fault_cut: float) -> tuple[float, int]:
+        """Go to where the winner's segment ended; ``(its rate, the race's updates)``. If every
+        candidate failed: the shared start, at the lowest rate times ``fault_cut``."""
+        won = self.winner()
+        if won is None:
+            restore_snapshot(optimizer, model, self.start)
+            return min(self.rates) * fault_cut, self.steps
+        if won != len(self.factors) - 1:  # the last segment's state is the current one
+            restore_snapshot(optimizer, model, self.best)
+        return self.rates[won], self.steps
+
+    def state_dict(self) -> dict[str, Any]:
+        """Plain data and the two snapshots (CPU tensors: ``torch.save`` it with the model)."""
+        return {"peak": self.peak, "factors": list(self.factors), "segment": self.segment,
+                "score_fraction": self.score_fraction, "i": self.i, "losses": list(self.losses),
+                "scores": list(self.scores), "steps": self.steps, "start": self.start, "best": self.best}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> Race:
+        """Rebuild from :meth:`state_dict` output."""
+        race = cls(state["peak"], tuple(state["factors"]), state["segment"], state["score_fraction"])
+        race.i, race.steps = int(state["i"]), int(state["steps"])
+        race.losses, race.scores = list(state["losses"]), list(state["scores"])
+        race.start, race.best = state["start"], state["best"]
+        return race
