@@ -320,7 +320,8 @@ class Autopilot:
 
         Plain numbers plus the CPU snapshots the run may still go back to: the rollback snapshot
         of the fault guard, a rolled-back probe's pre-probe state, a ramp's recorded states (up
-        to 20 copies of the parameters and optimizer state while the ramp runs, none after it).
+        to 20 copies of the parameters and optimizer state while the ramp runs, none after it),
+        a race's shared start and the end of its best segment so far (while it runs).
         Save it with ``torch.save``; ``torch.load(..., weights_only=True)`` reads it back.
         """
         state = {k: getattr(self, k) for k in _PLAIN}
