@@ -11,15 +11,16 @@ from lrkit.finder import (
     SOURCES, FinderPolicy, Sweep, blow_up_rate, range_test, second_sweep, settle, signal, synthetic,
 )
 from lrkit.finder._anchor import blend, blow_up_x
+from lrkit.finder._retry import SECOND_PASS_COVERS
 
 LRS = np.geomspace(1e-7, 10.0, 100)
 
 
-def _sweep_of(losses, lrs=LRS, rule="falling"):
+def _sweep_of(losses, lrs=LRS, rule="falling", interval=False):
     """The range test of a recorded curve (its losses replayed as the step function's)."""
     values = iter(losses)
     sweep = Sweep(start=float(lrs[0]), end=float(lrs[-1]), num_steps=len(lrs))
-    return range_test(lambda lr: next(values), sweep=sweep, rule=rule, interval=False)
+    return range_test(lambda lr: next(values), sweep=sweep, rule=rule, interval=interval)
 
 
 def _flat_then_blow_up(seed=0):
@@ -118,3 +119,14 @@ def test_the_advice_calls_a_guess_a_guess_and_names_the_second_sweep():
     assert any("second sweep" in c for c in advise(second).caveats)
     none = settle(_sweep_of(np.full(100, 2.3)), _sweep_of(np.full(100, 2.3), np.geomspace(1.0, 10.0, 100)))
     assert advise(none).headline.startswith("No suggestion: neither the sweep nor a second")
+
+
+def test_a_second_pass_answer_says_its_interval_does_not_cover_a_rerun():
+    first = _sweep_of(_flat_then_blow_up())
+    lrs2 = np.geomspace(2.5e-3, 2.5e-2, 100)
+    y2 = synthetic.curve(lrs2, lr_fast=6e-3, lr_blow=1e-1, noise=0.02, seed=2)
+    out = settle(first, _sweep_of(y2, lrs2, interval=True))
+    assert out.meta["source"] == "second sweep" and out.interval is not None
+    assert out.meta["interval_covers"] == SECOND_PASS_COVERS == out.to_dict()["interval_covers"]
+    clear = settle(_sweep_of(synthetic.curve(LRS, noise=0.02, seed=1), interval=True), None)
+    assert clear.interval is not None and clear.meta["interval_covers"] != SECOND_PASS_COVERS

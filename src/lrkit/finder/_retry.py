@@ -30,10 +30,16 @@ from lrkit.finder._result import FinderResult
 from lrkit.finder._stop import divergence_index
 from lrkit.finder._sweep import MIN_STEPS, Sweep
 
-__all__ = ["signal", "second_sweep", "settle", "blow_up_rate", "SOURCES"]
+__all__ = ["signal", "second_sweep", "settle", "blow_up_rate", "SOURCES", "SECOND_PASS_COVERS"]
 
 #: What ``meta["source"]`` says answered: the sweep, the second sweep, the blow-up fallback (or None).
 SOURCES = ("sweep", "second sweep", "blow-up fallback")
+#: What a second pass's interval covers: its own batch noise and the zoo's seed spread, which a rerun
+#: can exceed, since a rerun's first sweep may show a signal and answer from another pass (on the zoo a
+#: second pass's interval held 1 of 4 reruns' suggestions, the first sweep's 92%): said, not widened.
+SECOND_PASS_COVERS = ("only this second pass's batch noise and the zoo's seed-to-seed spread; unreliable "
+                      "for a rerun, which may answer from its first sweep instead (the first sweep carried "
+                      "no signal)")
 
 
 def signal(result: FinderResult, policy: FinderPolicy = FinderPolicy()) -> float:
@@ -137,6 +143,8 @@ def settle(first: FinderResult, second: FinderResult | None, policy: FinderPolic
         why = (f"{which} answered ({_range(best)}): {best.reason}; the first sweep ({_range(first)}) carried "
                f"no signal: {first.reason}" if best is second else
                f"{first.reason}; a second sweep ({_range(second)}) was no clearer: {second.reason}")
+        if best is second and best.interval is not None:
+            meta["interval_covers"] = SECOND_PASS_COVERS
         return _with(best, meta, which, why)
     top = blow_up_rate(first, policy)
     if top is None:
