@@ -34,6 +34,18 @@ def test_plot_has_log_axis_labels_points_curve_and_band(result):
     plt.close(fig)
 
 
+def test_a_second_pass_answer_is_plotted_as_unreliable_for_a_rerun(result):
+    import dataclasses
+
+    import matplotlib.pyplot as plt
+
+    second = dataclasses.replace(result, meta={**result.meta, "source": "second sweep"})
+    fig = second.plot()
+    labels = [h.get_label() for h in fig.legends[0].legend_handles]
+    assert any(lbl.startswith("interval (90%, this pass's noise; unreliable for a rerun): ") for lbl in labels)
+    plt.close(fig)
+
+
 def test_labels_cannot_stack_every_rule_is_a_legend_entry(result):
     # Regression (issue 18 item 2): "minimum/10" and "steepest" were printed on top of each other as
     # text at data coordinates. Now no text is drawn in the axes; every rule is a legend entry.
