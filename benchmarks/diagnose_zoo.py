@@ -9,11 +9,13 @@ does not decide a label (borderline regrets, a training loss that does not show 
 shows) are unlabelled: they are left out of the accuracy figures and kept in the safety counts.
 
 **Held out by family.** The detector's policy (``lrkit.diagnostics.DiagnosePolicy``) is chosen among
-:data:`CANDIDATES` by leave-one-family-out: for each of the zoo's families, the candidate with the best
-balanced accuracy (mean over labels) on the *other* families, with no "raise the rate" advice on their
-too-high runs, is scored on that family; the confidence calibration is fitted the same way. Every
-figure printed is the held-out one. The built-in tasks are not in the zoo (``diagnose_accuracy.py``
-is their regression check).
+the candidates of ``dev.diagnose_lofo.GRID`` by leave-one-family-out: for each of the zoo's families,
+the candidate chosen on the *other* families, safety first (``dev.diagnose_lofo.choose``: no "raise
+the rate" on their too-high runs, no ``healthy`` on their diverged runs, few too-high runs read as
+keep, decay or raise; then the best balanced accuracy), is scored on that family; the confidence
+calibration is fitted the same way. Every figure printed is the held-out one. The built-in tasks are
+not in the zoo (``diagnose_accuracy.py`` is their regression check); ``diagnose_ceiling.py`` asks how
+far any reader of these histories could get.
 
 **Signals.** Each run is diagnosed twice: as a plain ``step,loss,lr`` CSV gives it (``loss+lr``), and
 with every column the zoo records (``all``: the gradient norm per update and the validation loss at 16
@@ -111,6 +113,7 @@ def main() -> None:
     claim = lab & (verdict != "uncertain")  # "I can't tell" claims nothing to be right about
     cal_rows, cal_h = calibration_rows(confidence[claim], right[claim])
     direction = np.array([DIRECTIONS[v] for v in verdict])
+    high = np.isin(labels, TOO_HIGH)
     safe = safety(labels, verdict, direction, decades, above)
     plain_safe = safety(labels, plain, np.array([DIRECTIONS[v] for v in plain]), decades, above)
     safe = [[name, a, b] for (name, a), (_, b) in zip(safe, plain_safe)]
@@ -118,12 +121,15 @@ def main() -> None:
     # The shipped policy: the candidate chosen on all twelve families, its calibration fitted on all of them.
     i_all = choose(scored, labels, lab)
     final = scored[i_all]
-    table = fit_calibration(final.raw[lab], final.verdict[lab] == labels[lab], final.verdict[lab])
+    table = fit_calibration(final.raw[lab], final.verdict[lab] == labels[lab], final.verdict[lab], families[lab])
     shipped = {k: getattr(cands[i_all], k) for k in GRID}
     summary = {"held_out_right": float(right[lab].mean()), "held_out_balanced": balanced(verdict, labels, lab),
                "held_out_right_loss_and_rate_only": plain_right,
                "per_family": {f: float(right[lab & (families == f)].mean()) for f in sorted(set(families))},
-               "shipped": shipped, "calibration": table, "uncertain": int((verdict[lab] == "uncertain").sum())}
+               "shipped": shipped, "calibration": table,
+               "uncertain": int((verdict[lab] == "uncertain").sum()),
+               "too_high_slips": int(np.isin(verdict[high], list(WRONG_FOR_TOO_HIGH)).sum()),
+               "too_high_raise": int((direction[high] == "raise").sum())}
     RESULT.write_text(json.dumps(summary, indent=1, default=str) + "\n")
     print(f"\nheld out by family: {summary['held_out_right']:.1%} right, balanced {summary['held_out_balanced']:.1%}"
           f"; from the loss and rate alone {plain_right:.1%}")
@@ -141,8 +147,9 @@ def main() -> None:
             f"(mean over labels) {summary['held_out_balanced']:.1%}; {summary['uncertain']} said `uncertain`. "
             f"From the loss and rate columns alone (no validation loss): {plain_right:.1%} right.",
             markdown_table(fam_rows, fam_h), markdown_table(conf_rows, conf_h),
-            "Calibration (each family's confidences from a calibration fitted on the other eleven; "
-            "the verdicts other than `uncertain`):",
+            "Calibration (each family's confidences from a calibration fitted on the other eleven, each "
+            "step at the lower of its Wilson bound and its family-clustered bound; the verdicts other "
+            "than `uncertain`):",
             markdown_table(cal_rows, cal_h), markdown_table(safe, ["safety count", "every signal", "loss and rate only"]),
             "Chosen per fold:", markdown_table(per_label_stability(chosen), ["field", "value: folds"]),
             f"Shipped (chosen the same way on all families): `{shipped}`; its calibration, fitted on all "

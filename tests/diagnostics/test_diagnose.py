@@ -326,3 +326,53 @@ def test_decide_of_measure_is_diagnose_under_any_policy():
         measure([1.0] * 20 + [float("nan")])
     with pytest.raises(LRKitError, match="at least 10"):
         measure([1.0, 0.5])
+
+
+def _jump_then_settle(seed: int = 0, jump: float = 1.6, n: int = 400) -> np.ndarray:
+    """A loss that jumps from 2.4 to about 2.4 + jump in its first updates, then falls towards 0.3 and
+    keeps creeping down: what a rate at its limit does (zoo norm-bn-nesterov at lr 1: near-best look, 18-19% of the gap lost)."""
+    t = np.arange(n - 3, dtype=float)
+    fall = 0.3 + 2.1 * np.exp(-t / 40.0) + 0.2 * (1.0 - t / n) + jump * np.exp(-t / 5.0)
+    curve = np.concatenate([[2.4, 2.4 + jump / 2, 2.4 + jump], fall])
+    return curve + 0.02 * np.random.default_rng(seed).normal(size=n)
+
+
+def test_a_run_that_jumped_above_its_start_then_settled_is_never_told_to_keep_the_rate():
+    # Issue 14: too-high runs that settle read as `healthy`; the jump above the first loss before the
+    # fall is the sign of a rate at its limit, and the answer is "I can't tell", not "keep the rate".
+    y = _jump_then_settle()
+    d = diagnose(y, np.full(y.size, 1.0))
+    assert d.verdict == "uncertain" and d.direction == "none" and d.runner_up == "healthy"
+    assert d.recommendation.startswith("I can't tell") and "rose" in d.recommendation
+    assert "healthy" not in d.fired and "plateau" not in d.fired
+    # The same curve without the jump is healthy; the threshold is DiagnosePolicy.limit_peak.
+    assert diagnose(_jump_then_settle(jump=0.0), np.full(y.size, 1.0)).verdict == "healthy"
+    assert diagnose(y, np.full(y.size, 1.0), policy=DiagnosePolicy(limit_peak=100.0)).verdict == "healthy"
+
+
+def test_a_validation_rise_needs_a_jump_too_before_it_vetoes_keep():
+    # A validation loss that turns up at a good rate is as often overfitting: alone it changes nothing;
+    # with a small jump above the first loss (limit_peak_val) it does.
+    val_steps = np.arange(50, 401, 50)
+    val = np.array([2.0, 1.0, 0.8, 0.75, 0.9, 1.0, 1.2, 1.3])  # rose back 0.55 / 1.25 = 0.44 of its drop
+    flat = _jump_then_settle(jump=0.0)
+    assert diagnose(flat, val_losses=val, val_steps=val_steps).verdict == "healthy"
+    small = _jump_then_settle(jump=0.25)
+    p = DiagnosePolicy(limit_peak=100.0)
+    assert diagnose(small, policy=p).verdict == "healthy"
+    d = diagnose(small, val_losses=val, val_steps=val_steps, policy=p)
+    assert d.verdict == "uncertain" and "validation loss rose back" in d.recommendation
+
+
+def test_a_slow_run_that_rose_above_its_start_by_more_than_its_descent_is_never_told_to_raise():
+    # Issue 14's rule, from a held-out zoo run (transformer-module-adam, cosine at 3x the best rate:
+    # 2.30 -> 2.56 -> a slow noisy fall to 2.1): "raise the rate" on a run that spiked by more than its
+    # descent is wrong-way advice, however noisy the spike.
+    rng = np.random.default_rng(1)
+    y = np.concatenate([[2.30, 2.45, 2.56], np.linspace(2.56, 2.12, 397)]) + 0.08 * rng.normal(size=400)
+    # (the other tests that would catch it switched off, so that only the guard stands between)
+    loose = DiagnosePolicy(starved_swing=100.0, starved_peak=100.0, starved_rise=100.0, above_start_z=1e9,
+                           blowup_excess=1e9, rise_frac=1e9)
+    assert diagnose(y, np.full(400, 0.01), policy=loose).verdict == "too_low_slow"
+    d = diagnose(y, np.full(400, 0.01), policy=loose.replace(starved_peak=1.0))
+    assert d.verdict == "uncertain" and d.direction != "raise" and "whole descent" in d.recommendation

@@ -164,10 +164,26 @@ def _guarded(ctx: Context, reason: str) -> str:
         signs = [what for what, shown in (
             ("it lost back part of its descent", s["rise"] > p.starved_rise),
             ("its validation loss turned up", s.get("val_rise", 0.0) > p.starved_val_rise),
-            ("it swings more than a falling curve explains", s["oscillation_q"] > p.starved_swing)) if shown]
+            ("it swings more than a falling curve explains", s["oscillation_q"] > p.starved_swing),
+            ("it rose above its first loss by more than its whole descent",
+             s["peak_excess"] > p.starved_peak))
+            if shown]
         return (f"I can't tell: the loss moved too little or too slowly, which often means a rate too low, but "
                 f"{' and '.join(signs)}, a sign of a rate at its limit, so a higher rate could make it "
                 "worse. Try 3x this rate in a short side run and keep it only if its loss falls faster.")
+    if reason == "at_limit":
+        p, s = ctx.policy, ctx.stats
+        signs = [what for what, shown in (
+            (f"it first rose {s['peak_excess']:.2g}x its descent above its starting loss",
+             s["peak_excess"] > p.limit_peak),
+            (f"its validation loss rose back {s.get('val_rise', 0.0):.2g}x its drop",
+             s.get("val_rise", 0.0) > p.limit_val_rise and s["peak_excess"] > p.limit_peak_val)) if shown]
+        return (f"I can't tell: the loss looks settled, but {' and '.join(signs)}, a sign of a rate at its "
+                "limit (or, for the validation loss, of overfitting). A rate at its limit settles at a "
+                "higher level than a lower rate would reach, and one history cannot show that lower level. "
+                "Compare "
+                f"a short side run at 1/{p.cut:g} of this rate and keep the one whose loss is lower at equal "
+                "steps.")
     what = ("ended at or above where it started" if reason == "ended_above_start"
             else "rose above where it started by more than its whole descent")
     return (f"I can't tell: the loss {what}, so a higher rate could blow it up, and the flat or slow stretch "

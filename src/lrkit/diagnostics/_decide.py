@@ -23,9 +23,13 @@ verdict                    evidence      fires when
 
 Then the **guard** (:func:`guard`): a run that ended at or above its first loss, or rose above it by
 more than its whole descent (``Shape.ended_above_start``, ``Shape.spiked_over_descent``), is never
-``plateau`` or ``too_low_slow``; a run with a sign of a rate at or past its limit (it lost back part of
-its descent, its validation loss turned up, or it swings) is never ``too_low_slow``: those verdicts
-become ``uncertain``, so the advice never raises the rate of a run that blew up. Every threshold is a field of :class:`~lrkit.diagnostics.DiagnosePolicy`.
+``healthy``, ``plateau`` or ``too_low_slow``; a run with a sign of a rate at or past its limit (it lost
+back part of its descent, its validation loss turned up, or it swings) is never ``too_low_slow``; a run
+that jumped above its first loss before falling (:func:`at_limit`: by ``limit_peak`` of its descent, or
+by less with a validation rise) is never ``healthy`` or ``plateau``: those verdicts become
+``uncertain``, so the advice never raises the rate of a run that blew up, nor keeps a rate that may
+hold the loss above where a lower one would take it. Every threshold is a field of
+:class:`~lrkit.diagnostics.DiagnosePolicy`.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from lrkit.diagnostics._record import Evidence, strength
 from lrkit.diagnostics._shape import Shape, shape
 from lrkit.diagnostics._spikes import SpikeScan, find_spikes
 
-__all__ = ["ORDER", "Measurements", "measure_finite", "evidence", "decide_verdict", "guard"]
+__all__ = ["ORDER", "Measurements", "measure_finite", "evidence", "decide_verdict", "guard", "at_limit"]
 
 #: The test order, ``(verdict, evidence)``: the first evidence that fired decides the verdict.
 ORDER = (("too_high_diverging", "blowup"), ("too_high_diverging", "peak"), ("too_high_diverging", "above"),
@@ -143,30 +147,60 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy) -> dict[str, Evid
     }
 
 
+def at_limit(m: Measurements, val: dict[str, float], p: DiagnosePolicy) -> bool:
+    """Whether a run shows the signs of a rate at its limit that forbid ``healthy`` and ``plateau``: its
+    loss rose above its first value by more than ``limit_peak`` of its descent before falling, or by
+    more than ``limit_peak_val`` of it while its validation loss rose back by more than
+    ``limit_val_rise`` of its drop (a validation rise alone is as often overfitting at a good rate).
+
+    Example:
+        >>> import numpy as np
+        >>> from lrkit.diagnostics import measure
+        >>> m = measure(np.concatenate([[1.0, 1.3, 1.3, 1.3], 0.5 + 0.8 * np.exp(-np.arange(196) / 20)]))
+        >>> smooth = measure(np.exp(-np.arange(200) / 20))
+        >>> at_limit(m, {}, DiagnosePolicy()), at_limit(smooth, {}, DiagnosePolicy())
+        (True, False)
+    """
+    jump = m.shape.peak_excess
+    val_rose = val.get("val_rise", 0.0) > p.limit_val_rise
+    return bool(jump > p.limit_peak or (jump > p.limit_peak_val and val_rose))
+
+
 def guard(verdict: str, m: Measurements, val: dict[str, float], p: DiagnosePolicy) -> tuple[str, str | None]:
     """The verdict a run may get given the hard facts of its curve, and why it was changed.
 
     A run whose loss ended at or above its first value, or rose above it by more than its whole
-    descent, is never told to decay (``plateau``) or to raise the rate (``too_low_slow``): it is
-    ``uncertain`` instead. Nor is a run told to raise the rate when it shows a sign of a rate at or
-    past its limit (``starved_*``): it lost back part of its descent, its validation loss turned up,
-    or it swings more than a decreasing curve explains; a rate too low does none of these.
+    descent, is never told to keep the rate (``healthy``), to decay it (``plateau``) or to raise it
+    (``too_low_slow``): it is ``uncertain`` instead. Nor is a run told to raise the rate when it shows
+    a sign of a rate at or past its limit (``starved_*``): it lost back part of its descent, rose
+    above its first loss by more than its whole descent (significant or not), its validation loss
+    turned up, or it swings more than a decreasing curve explains; a rate too low does none of these.
+    Nor is a run told to keep or decay the rate (``at_limit``) when its loss first jumped above its
+    starting value (:func:`at_limit`): a rate at its limit settles at a level a lower rate would have
+    gone below, and the history alone cannot show that lower level.
 
     Example:
         >>> import numpy as np
         >>> from lrkit.diagnostics import measure
         >>> m = measure(np.concatenate([[1.0, 1.2, 3.0], np.linspace(3.0, 1.6, 197)]))
         >>> guard("too_low_slow", m, {}, DiagnosePolicy()), guard("healthy", m, {}, DiagnosePolicy())
-        (('uncertain', 'ended_above_start'), ('healthy', None))
+        (('uncertain', 'ended_above_start'), ('uncertain', 'ended_above_start'))
+        >>> jump = measure(np.concatenate([[1.0, 1.3, 1.3, 1.3], 0.5 + 0.8 * np.exp(-np.arange(196) / 20)]))
+        >>> p = DiagnosePolicy()
+        >>> guard("healthy", jump, {}, p), guard("too_high_diverging", jump, {}, p)
+        (('uncertain', 'at_limit'), ('too_high_diverging', None))
     """
-    if verdict not in ("plateau", "too_low_slow"):
+    if verdict not in ("healthy", "plateau", "too_low_slow"):
         return verdict, None
     sh = m.shape
     if sh.ended_above_start:
         return "uncertain", "ended_above_start"
     if sh.spiked_over_descent:
         return "uncertain", "spiked_over_descent"
-    if verdict == "too_low_slow" and (sh.rise > p.starved_rise or val.get("val_rise", 0.0) > p.starved_val_rise
+    if verdict != "too_low_slow" and at_limit(m, val, p):
+        return "uncertain", "at_limit"
+    if verdict == "too_low_slow" and (sh.rise > p.starved_rise or sh.peak_excess > p.starved_peak
+                                      or val.get("val_rise", 0.0) > p.starved_val_rise
                                       or m.swings.q > p.starved_swing):
         return "uncertain", "not_starved"
     return verdict, None

@@ -221,7 +221,7 @@ def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
              "ended_above_start": float(sh.ended_above_start),
              "spiked_over_descent": float(sh.spiked_over_descent), **val}
     ctx = Context(m.y, m.lrs, gn, st, stats, lv.i_min, sp.events, lv.wide, m.decayed, policy)
-    replaced = next((v for v, k in ORDER if k == key), None) if why else None
+    replaced = next((v for v, k in ORDER if k == key), "healthy") if why else None  # healthy: no key
     raw = max(policy.min_confidence, raw_score(verdict, key, ev, ORDER))
     return advise(verdict, key, ev, ctx, fired, confidence=calibrated(verdict, raw, policy),
                   runner_up=runner_up(verdict, key, replaced, fired, ev, ORDER), guard_reason=why)
