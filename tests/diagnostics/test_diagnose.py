@@ -332,7 +332,7 @@ def _jump_then_settle(seed: int = 0, jump: float = 1.6, n: int = 400) -> np.ndar
     """A loss that jumps from 2.4 to about 2.4 + jump in its first updates, then falls towards 0.3 and
     keeps creeping down: what a rate at its limit does (zoo norm-bn-nesterov at lr 1: near-best look, 18-19% of the gap lost)."""
     t = np.arange(n - 3, dtype=float)
-    fall = 0.3 + 2.1 * np.exp(-t / 40.0) + 0.2 * (1.0 - t / n) + jump * np.exp(-t / 5.0)
+    fall = 0.3 + 1.9 * np.exp(-t / 40.0) + 0.2 * (1.0 - t / n) + jump * np.exp(-t / 5.0)
     curve = np.concatenate([[2.4, 2.4 + jump / 2, 2.4 + jump], fall])
     return curve + 0.02 * np.random.default_rng(seed).normal(size=n)
 
