@@ -26,8 +26,8 @@ from lrkit.diagnostics import VERDICTS, DiagnosePolicy, Measurements, decide, di
 __all__ = ["GRID", "Measured", "Scored", "candidates", "measure_all", "verdicts", "choose", "lofo",
            "fit_calibration", "balanced", "WRONG_FOR_TOO_HIGH", "TOO_HIGH"]
 
-#: The decision thresholds searched, each around the value its reason gives (DiagnosePolicy); 216
-#: candidates, about 0.3 s of CPU each on the whole corpus (decided with and without the validation
+#: The decision thresholds searched, each around the value its reason gives (DiagnosePolicy); 648
+#: candidates, about 0.25 s of CPU each on the whole corpus (decided with and without the validation
 #: losses). ``above_start_z``, ``stall_share``, ``slow_share`` and ``slow_skew`` are fixed at the value
 #: at least 11 of 12 folds chose in the earlier, wider searches (from {1, 2}, {0.03, 0.05, 0.08},
 #: {0.1, 0.15, 0.2} and {0.5, 0.8, off}; docs/evidence.md#diagnose-held-out-by-family-on-the-zoo);
@@ -38,6 +38,7 @@ GRID: dict[str, tuple[float, ...]] = {
     "slow_share": (0.15,),
     "slow_skew": (0.5,),
     "starved_swing": (1.0, 1.05),
+    "starved_swing_val": (1.0, 1.05, 1.1),
     "starved_rise": (0.1, 0.2, 0.3),
     "limit_peak": (0.1, 0.15, 0.2, 0.3),
     "limit_val_rise": (0.3, 1.0, 100.0),

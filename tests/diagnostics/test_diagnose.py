@@ -376,3 +376,20 @@ def test_a_slow_run_that_rose_above_its_start_by_more_than_its_descent_is_never_
     assert diagnose(y, np.full(400, 0.01), policy=loose).verdict == "too_low_slow"
     d = diagnose(y, np.full(400, 0.01), policy=loose.replace(starved_peak=1.0))
     assert d.verdict == "uncertain" and d.direction != "raise" and "whole descent" in d.recommendation
+
+
+def test_a_validation_loss_still_at_its_best_asks_for_a_clearer_swing_before_vetoing_raise():
+    # The swing sign (Q > starved_swing) is weak: noise around a trend gives Q near 1. A validation loss still
+    # at its best at the last evaluation says the rate has not reached its limit, so then the swing
+    # must pass starved_swing_val instead.
+    y = _noisy(10 - 0.01 * T, 0.01)
+    p = DiagnosePolicy(starved_swing=0.1, starved_swing_val=100.0)  # every crawl "swings" at 0.1
+    val_steps = np.arange(50, 400, 50)
+    falling = np.array([5.0, 4.0, 3.5, 3.3, 3.2, 3.1, 3.0])
+    assert diagnose(y, policy=p).verdict == "uncertain"
+    d = diagnose(y, val_losses=falling, val_steps=val_steps, policy=p)
+    assert d.verdict == "too_low_slow" and d.statistics["val_improving"] == 1.0
+    turned = np.array([5.0, 4.0, 3.5, 3.3, 3.2, 3.1, 3.15])  # 1/38 of its drop: under starved_val_rise
+    d = diagnose(y, val_losses=turned, val_steps=val_steps, policy=p)
+    assert d.verdict == "uncertain" and d.statistics["val_improving"] == 0.0
+    assert "swings" in d.recommendation

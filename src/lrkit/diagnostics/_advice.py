@@ -164,7 +164,8 @@ def _guarded(ctx: Context, reason: str) -> str:
         signs = [what for what, shown in (
             ("it lost back part of its descent", s["rise"] > p.starved_rise),
             ("its validation loss turned up", s.get("val_rise", 0.0) > p.starved_val_rise),
-            ("it swings more than a falling curve explains", s["oscillation_q"] > p.starved_swing),
+            ("it swings more than a falling curve explains", s["oscillation_q"] > (
+                p.starved_swing_val if s.get("val_improving") else p.starved_swing)),
             ("it rose above its first loss by more than its whole descent",
              s["peak_excess"] > p.starved_peak))
             if shown]

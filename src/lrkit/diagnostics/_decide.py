@@ -174,7 +174,9 @@ def guard(verdict: str, m: Measurements, val: dict[str, float], p: DiagnosePolic
     (``too_low_slow``): it is ``uncertain`` instead. Nor is a run told to raise the rate when it shows
     a sign of a rate at or past its limit (``starved_*``): it lost back part of its descent, rose
     above its first loss by more than its whole descent (significant or not), its validation loss
-    turned up, or it swings more than a decreasing curve explains; a rate too low does none of these.
+    turned up, or it swings more than a decreasing curve explains (``starved_swing``; more,
+    ``starved_swing_val``, when the validation loss is still at its best at the end, a sign the rate
+    has not reached its limit); a rate too low does none of these.
     Nor is a run told to keep or decay the rate (``at_limit``) when its loss first jumped above its
     starting value (:func:`at_limit`): a rate at its limit settles at a level a lower rate would have
     gone below, and the history alone cannot show that lower level.
@@ -199,9 +201,9 @@ def guard(verdict: str, m: Measurements, val: dict[str, float], p: DiagnosePolic
         return "uncertain", "spiked_over_descent"
     if verdict != "too_low_slow" and at_limit(m, val, p):
         return "uncertain", "at_limit"
+    swing = p.starved_swing_val if val.get("val_improving") else p.starved_swing
     if verdict == "too_low_slow" and (sh.rise > p.starved_rise or sh.peak_excess > p.starved_peak
-                                      or val.get("val_rise", 0.0) > p.starved_val_rise
-                                      or m.swings.q > p.starved_swing):
+                                      or val.get("val_rise", 0.0) > p.starved_val_rise or m.swings.q > swing):
         return "uncertain", "not_starved"
     return verdict, None
 

@@ -174,13 +174,15 @@ def measure(losses: Sequence[float] | np.ndarray, lrs: Sequence[float] | np.ndar
 
 def _val_stats(val_losses: np.ndarray | None, val_steps: np.ndarray | None) -> dict[str, float]:
     """The validation losses as statistics: reported, and read by the guard (a validation loss that rose
-    back from its best, ``val_rise``, is never answered with "raise the rate")."""
+    back from its best, ``val_rise``, is never answered with "raise the rate"; one still at its best at
+    the last evaluation after a drop, ``val_improving``, asks for more than a swing before it is)."""
     if val_losses is None or val_losses.size < 2 or not np.all(np.isfinite(val_losses)):
         return {}
     v = val_losses
     best = float(v.min())
     drop = float(v[0] - best)
     return {"val_points": float(v.size), "val_rise": float((v[-1] - best) / drop) if drop > 0 else 0.0,
+            "val_improving": float(drop > 0 and v[-1] <= best),
             "val_best_at": float(val_steps[int(np.argmin(v))]) if val_steps is not None else float(np.argmin(v))}
 
 

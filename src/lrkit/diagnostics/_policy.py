@@ -41,8 +41,8 @@ CALIBRATION = (
                  (1.0, 0.815))),
     ("too_high_diverging", ((0.5231, 0.0), (0.5647, 0.342), (0.6371, 0.48), (0.6982, 0.497), (1.0, 0.639))),
     ("too_high_oscillating", ((0.5135, 0.0), (0.6625, 0.027), (1.0, 0.269))),
-    ("too_low_slow", ((0.5276, 0.0), (0.5895, 0.19), (0.8166, 0.78), (0.8419, 0.795), (0.8725, 0.863),
-                      (1.0, 0.897))),
+    ("too_low_slow", ((0.5305, 0.0), (0.5895, 0.286), (0.7326, 0.801), (0.8419, 0.804), (0.8725, 0.872),
+                      (1.0, 0.9))),
 )
 
 
@@ -156,6 +156,9 @@ class DiagnosePolicy(Policy):
     starved_swing: float = tuned(
         1.0, "... nor on one whose swings around the best decreasing curve exceed this many times the step "
         "noise (a rate at its limit swings; a rate too low does not)", _ZOO, positive)
+    starved_swing_val: float = tuned(
+        1.05, "... the swing threshold instead when the validation loss is still at its best at its last "
+        "evaluation: it says the rate has not reached its limit, so a swing must be clearer", _ZOO, positive)
     starved_peak: float = tuned(
         1.0, "... nor on one whose loss (spikes removed) rose above its first value by more than this many "
         "times its whole descent, significant or not: issue 14's 'spiked by more than its descent'", _GUARD,
