@@ -9,7 +9,7 @@ instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +17,7 @@ import numpy as np
 from lrkit.diagnostics._policy import DiagnosePolicy
 from lrkit.diagnostics._record import Diagnosis, Evidence
 
-__all__ = ["Context", "advise", "advise_nan", "rate_decayed", "RECOMMEND"]
+__all__ = ["Context", "advise", "advise_nan", "rate_decayed", "starved_signs", "limit_signs", "RECOMMEND"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,45 @@ def rate_decayed(lrs: np.ndarray | None, policy: DiagnosePolicy = DiagnosePolicy
         return False
     n = lrs.size
     return float(np.mean(lrs[int((1.0 - policy.decay_window) * n):])) < policy.decayed * float(np.max(lrs))
+
+
+def starved_signs(s: Mapping[str, float], policy: DiagnosePolicy = DiagnosePolicy()) -> list[str]:
+    """The signs of a rate at or past its limit that forbid ``too_low_slow`` (the guard's ``starved_*``).
+
+    The one definition, read by the guard and by the advice that names them. ``s`` holds the run's
+    ``rise``, ``peak_excess`` and ``oscillation_q`` and, when given, ``val_rise`` and ``val_improving``
+    (a validation loss still at its best asks for a swing past ``starved_swing_val``).
+
+    Example:
+        >>> s = {"rise": 0.0, "peak_excess": 0.0, "oscillation_q": 0.0}
+        >>> starved_signs(s), starved_signs({**s, "rise": 0.9, "val_rise": 0.9})
+        ([], ['lost_descent', 'val_turned_up'])
+    """
+    p = policy
+    swing = p.starved_swing_val if s.get("val_improving") else p.starved_swing
+    return [name for name, shown in (
+        ("lost_descent", s["rise"] > p.starved_rise),
+        ("val_turned_up", s.get("val_rise", 0.0) > p.starved_val_rise),
+        ("swings", s["oscillation_q"] > swing),
+        ("rose_over_descent", s["peak_excess"] > p.starved_peak)) if shown]
+
+
+def limit_signs(s: Mapping[str, float], policy: DiagnosePolicy = DiagnosePolicy()) -> list[str]:
+    """The signs of a rate at its limit that forbid ``healthy`` and ``plateau`` (the guard's ``at_limit``).
+
+    The loss rose above its first value by more than ``limit_peak`` of its descent before falling
+    (``jumped``), or by more than ``limit_peak_val`` of it while the validation loss rose back by
+    more than ``limit_val_rise`` of its drop (``val_rose``; a validation rise alone is as often
+    overfitting at a good rate).
+
+    Example:
+        >>> limit_signs({"peak_excess": 0.5}), limit_signs({"peak_excess": 0.0, "val_rise": 0.9})
+        (['jumped'], [])
+    """
+    p, jump = policy, s["peak_excess"]
+    return [name for name, shown in (
+        ("jumped", jump > p.limit_peak),
+        ("val_rose", s.get("val_rise", 0.0) > p.limit_val_rise and jump > p.limit_peak_val)) if shown]
 
 
 def _rate_at(lrs: np.ndarray | None, i: int) -> str:
@@ -159,26 +198,20 @@ def _still(ctx: Context) -> str:
 
 
 def _guarded(ctx: Context, reason: str) -> str:
+    p, s = ctx.policy, ctx.stats
     if reason == "not_starved":
-        p, s = ctx.policy, ctx.stats
-        signs = [what for what, shown in (
-            ("it lost back part of its descent", s["rise"] > p.starved_rise),
-            ("its validation loss turned up", s.get("val_rise", 0.0) > p.starved_val_rise),
-            ("it swings more than a falling curve explains", s["oscillation_q"] > (
-                p.starved_swing_val if s.get("val_improving") else p.starved_swing)),
-            ("it rose above its first loss by more than its whole descent",
-             s["peak_excess"] > p.starved_peak))
-            if shown]
+        said = {"lost_descent": "it lost back part of its descent",
+                "val_turned_up": "its validation loss turned up",
+                "swings": "it swings more than a falling curve explains",
+                "rose_over_descent": "it rose above its first loss by more than its whole descent"}
+        signs = [said[k] for k in starved_signs(s, p)]
         return (f"I can't tell: the loss moved too little or too slowly, which often means a rate too low, but "
                 f"{' and '.join(signs)}, a sign of a rate at its limit, so a higher rate could make it "
                 "worse. Try 3x this rate in a short side run and keep it only if its loss falls faster.")
     if reason == "at_limit":
-        p, s = ctx.policy, ctx.stats
-        signs = [what for what, shown in (
-            (f"it first rose {s['peak_excess']:.2g}x its descent above its starting loss",
-             s["peak_excess"] > p.limit_peak),
-            (f"its validation loss rose back {s.get('val_rise', 0.0):.2g}x its drop",
-             s.get("val_rise", 0.0) > p.limit_val_rise and s["peak_excess"] > p.limit_peak_val)) if shown]
+        said = {"jumped": f"it first rose {s['peak_excess']:.2g}x its descent above its starting loss",
+                "val_rose": f"its validation loss rose back {s.get('val_rise', 0.0):.2g}x its drop"}
+        signs = [said[k] for k in limit_signs(s, p)]
         return (f"I can't tell: the loss looks settled, but {' and '.join(signs)}, a sign of a rate at its "
                 "limit (or, for the validation loss, of overfitting). A rate at its limit settles at a "
                 "higher level than a lower rate would reach, and one history cannot show that lower level. "

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lrkit.diagnostics._advice import rate_decayed
+from lrkit.diagnostics._advice import limit_signs, rate_decayed, starved_signs
 from lrkit.diagnostics._measure import Levels, Pace, Swings, levels, pace, robust_units, swings
 from lrkit.diagnostics._policy import DiagnosePolicy
 from lrkit.diagnostics._record import Evidence, strength
@@ -161,9 +161,12 @@ def at_limit(m: Measurements, val: dict[str, float], p: DiagnosePolicy) -> bool:
         >>> at_limit(m, {}, DiagnosePolicy()), at_limit(smooth, {}, DiagnosePolicy())
         (True, False)
     """
-    jump = m.shape.peak_excess
-    val_rose = val.get("val_rise", 0.0) > p.limit_val_rise
-    return bool(jump > p.limit_peak or (jump > p.limit_peak_val and val_rose))
+    return bool(limit_signs(_sign_stats(m, val), p))
+
+
+def _sign_stats(m: Measurements, val: dict[str, float]) -> dict[str, float]:
+    """The numbers :func:`~lrkit.diagnostics._advice.starved_signs` and ``limit_signs`` read."""
+    return {"rise": m.shape.rise, "peak_excess": m.shape.peak_excess, "oscillation_q": m.swings.q, **val}
 
 
 def guard(verdict: str, m: Measurements, val: dict[str, float], p: DiagnosePolicy) -> tuple[str, str | None]:
@@ -201,9 +204,7 @@ def guard(verdict: str, m: Measurements, val: dict[str, float], p: DiagnosePolic
         return "uncertain", "spiked_over_descent"
     if verdict != "too_low_slow" and at_limit(m, val, p):
         return "uncertain", "at_limit"
-    swing = p.starved_swing_val if val.get("val_improving") else p.starved_swing
-    if verdict == "too_low_slow" and (sh.rise > p.starved_rise or sh.peak_excess > p.starved_peak
-                                      or val.get("val_rise", 0.0) > p.starved_val_rise or m.swings.q > swing):
+    if verdict == "too_low_slow" and starved_signs(_sign_stats(m, val), p):
         return "uncertain", "not_starved"
     return verdict, None
 
