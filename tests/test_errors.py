@@ -43,3 +43,39 @@ def test_unknown_name_suggests_close_match():
     err = unknown_name("task", "digits-mpl", ["digits-mlp", "charlm"])
     assert "did you mean 'digits-mlp'?" in str(err)
     assert "Valid: charlm, digits-mlp." in str(err)
+
+
+def test_check_flag_takes_only_true_or_false():
+    from lrkit.errors import check_flag
+
+    assert check_flag("retry", True, "find_lr") is True
+    assert check_flag("retry", False, "find_lr") is False
+    for bad in (1, 0, "yes", None, 1.0):
+        with pytest.raises(LRKitError, match=r"`retry` of find_lr must be True or False; got "):
+            check_flag("retry", bad, "find_lr")
+
+
+def test_available_memory_is_positive_and_within_physical_memory():
+    import os
+
+    from lrkit.errors import available_memory
+
+    free = available_memory()
+    assert free is not None and free > 0
+    physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    assert free <= physical
+
+
+def test_check_count_refuses_what_free_memory_cannot_hold():
+    from lrkit.errors import available_memory, check_count
+
+    free = available_memory()
+    assert free is not None
+    fits = max(1, free // 2**20)  # 1 MiB each: about all of free memory, but not more
+    assert check_count("rows", 100, "demo", bytes_each=2**20) == 100
+    assert check_count("rows", 2.0, "demo", bytes_each=8) == 2  # integral floats pass, as in check_int
+    capped = r"`rows` of demo must be an integer in \[1, \d+\] \(at 1.04858e\+06 bytes"
+    with pytest.raises(LRKitError, match=capped):
+        check_count("rows", 4 * fits, "demo", bytes_each=2**20)
+    with pytest.raises(LRKitError, match="`rows` of demo must be a positive integer; got 0"):
+        check_count("rows", 0, "demo", bytes_each=8)  # check_int's rules come first

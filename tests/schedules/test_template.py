@@ -75,3 +75,20 @@ def test_warmup_fraction_is_the_rounded_product(total, frac, lr):
     w = int(frac * total + 0.5)
     assert s == warmup_cosine(lr=lr, warmup=w, steps=total)
     assert s.horizon == total
+
+
+def test_check_run_spec_returns_the_names_and_refuses_others_before_binding():
+    from lrkit.schedules import check_run_spec
+
+    allowed = ("total", "epoch", "lr")
+    spec = "warmup(cosine(lr=lr, steps=total - epoch), steps=epoch)"
+    assert check_run_spec(spec, allowed, "demo", "this run") == run_names(spec) == {"total", "epoch", "lr"}
+    assert check_run_spec(cosine(lr=0.1, steps=10), allowed, "demo", "this run") == set()  # a schedule
+    refused = "`spec` of demo names steps, warmup; this run defines total, epoch, lr"
+    with pytest.raises(LRKitError, match=refused):
+        check_run_spec("warmup(cosine(lr=lr, steps=steps), steps=warmup)", allowed, "demo", "this run")
+    for bad in ("", "   ", 3, None):
+        with pytest.raises(LRKitError, match="`spec` of demo must be a schedule or a spec string"):
+            check_run_spec(bad, allowed, "demo", "this run")
+    # only names are checked here: a value that cannot fit the run fails when for_run binds it
+    assert check_run_spec("cosine(lr=lr, steps=total - 500)", allowed, "demo", "this run") == {"lr", "total"}
