@@ -28,7 +28,9 @@ Example:
     'val_acc'
 """
 
-from lrkit.tasks._base import OPTIMIZERS, ArrayLoader, Task, TaskInfo, get_task, make_optimizer, registry
+from lrkit.tasks._base import Task, TaskInfo, get_task, registry
+from lrkit.tasks._loader import ArrayLoader
+from lrkit.tasks._optimizers import OPTIMIZERS, make_optimizer
 from lrkit.tasks import _charlm, _convex, _digits  # noqa: F401  (register the built-in tasks)
 from lrkit.tasks._arrays import from_arrays
 from lrkit.tasks._charlm import CharCorpus, CharLM, CharLMTask, WindowLoader, load_corpus, lm_loss

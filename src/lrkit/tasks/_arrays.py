@@ -11,7 +11,8 @@ import numpy as np
 import torch
 
 from lrkit.errors import LRKitError, check_choice, check_int, check_positive, check_range, unknown_name
-from lrkit.tasks._base import OPTIMIZERS, Task
+from lrkit.tasks._base import Task
+from lrkit.tasks._optimizers import OPTIMIZERS
 from lrkit.tasks._supervised import Arrays, SupervisedTask, split, standardize
 
 __all__ = ["from_arrays"]

@@ -21,7 +21,8 @@ import torch
 import torch.nn.functional as F
 
 from lrkit.errors import LRKitError
-from lrkit.tasks._base import ArrayLoader, Task, TaskInfo
+from lrkit.tasks._base import Task, TaskInfo
+from lrkit.tasks._loader import ArrayLoader
 
 __all__ = ["Arrays", "SupervisedTask", "split", "standardize", "evaluate_arrays", "n_params"]
 

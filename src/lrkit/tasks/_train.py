@@ -30,7 +30,8 @@ import torch
 from lrkit.errors import LRKitError, RateConflictWarning, check_count, check_int, check_positive, unknown_name
 from lrkit.schedules import Schedule, constant, parse, scale
 from lrkit.schedules._peak import peak_rate, rates_disagree
-from lrkit.tasks._base import OPTIMIZERS, Task, get_task, make_optimizer
+from lrkit.tasks._base import Task, get_task
+from lrkit.tasks._optimizers import OPTIMIZERS, make_optimizer
 from lrkit.tasks._protocol import check_parts, evaluate_val_loss
 from lrkit.tasks._result import TrainResult
 from lrkit.torch import LRScheduler

@@ -1,0 +1,90 @@
+"""Optimizers by name: the torch optimizer and fixed hyperparameters behind each name tasks accept.
+
+A task, the zoo and the CLI name an optimizer (``--optimizer nesterov``) rather than build one, so
+every run of a name is the same optimizer; :func:`make_optimizer` builds it with the given rate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import torch
+
+from lrkit.errors import LRKitError, check_positive, unknown_name
+
+__all__ = ["OPTIMIZERS", "make_optimizer"]
+
+#: Optimizer names every task accepts, each a torch optimizer with fixed hyperparameters (the rate
+#: aside); a task may override any of them through ``make_optimizer``'s keyword options:
+#:
+#: ============ ====================================================================================
+#: name         torch optimizer
+#: ============ ====================================================================================
+#: sgd          ``SGD(momentum=0.9)`` (heavy-ball momentum, the usual deep-learning SGD)
+#: sgd-plain    ``SGD()``: plain gradient descent, the step-size theory's optimizer
+#: nesterov     ``SGD(momentum=0.9, nesterov=True)``: Nesterov's accelerated gradient
+#: adam         ``Adam()`` (betas 0.9, 0.999; eps 1e-8)
+#: adamw        ``AdamW()`` (decoupled weight decay, 0.01 by default)
+#: rmsprop      ``RMSprop()`` (alpha 0.99, no momentum)
+#: adagrad      ``Adagrad()`` (per-coordinate rates that only decay)
+#: nadam        ``NAdam()`` (Adam with Nesterov momentum)
+#: radam        ``RAdam()`` (Adam with a rectified, warmup-free variance estimate)
+#: ============ ====================================================================================
+OPTIMIZERS: tuple[str, ...] = (
+    "sgd", "sgd-plain", "nesterov", "adam", "adamw", "rmsprop", "adagrad", "nadam", "radam"
+)
+
+#: ``name -> (torch class, fixed keyword arguments)`` behind :data:`OPTIMIZERS`.
+_OPTIMIZER_TABLE: dict[str, tuple[type[torch.optim.Optimizer], dict[str, Any]]] = {
+    "sgd": (torch.optim.SGD, {"momentum": 0.9}),
+    "sgd-plain": (torch.optim.SGD, {}),
+    "nesterov": (torch.optim.SGD, {"momentum": 0.9, "nesterov": True}),
+    "adam": (torch.optim.Adam, {}),
+    "adamw": (torch.optim.AdamW, {}),
+    "rmsprop": (torch.optim.RMSprop, {}),
+    "adagrad": (torch.optim.Adagrad, {}),
+    "nadam": (torch.optim.NAdam, {}),
+    "radam": (torch.optim.RAdam, {}),
+}
+
+
+def make_optimizer(
+    name: str, params: Iterable[torch.nn.Parameter] | Iterable[dict[str, Any]], lr: float, **options: Any
+) -> torch.optim.Optimizer:
+    """Build a torch optimizer from its lrkit name.
+
+    Args:
+        name: one of :data:`OPTIMIZERS`.
+        params: the parameters to optimize, or parameter-group dicts (as torch accepts).
+        lr: the (initial) learning rate, > 0.
+        **options: keyword arguments of the torch optimizer that replace the name's fixed ones
+            (``weight_decay=5e-4``, ``momentum=0.8``, ``eps=1e-6`` ...).
+
+    Returns:
+        The torch optimizer of :data:`OPTIMIZERS`' table (torch defaults for everything not named).
+
+    Raises:
+        LRKitError: for an unknown name, a rate that is not a finite number > 0, or an option the
+            optimizer does not take (or rejects).
+
+    Example:
+        >>> opt = make_optimizer("sgd", torch.nn.Linear(2, 1).parameters(), 0.1)
+        >>> type(opt).__name__, opt.param_groups[0]["momentum"]
+        ('SGD', 0.9)
+        >>> opt = make_optimizer("nesterov", torch.nn.Linear(2, 1).parameters(), 0.1, weight_decay=5e-4)
+        >>> opt.param_groups[0]["nesterov"], opt.param_groups[0]["weight_decay"]
+        (True, 0.0005)
+    """
+    if name not in OPTIMIZERS:
+        raise unknown_name("optimizer", name, OPTIMIZERS)
+    lr = check_positive("lr", lr, "the optimizer")
+    cls, fixed = _OPTIMIZER_TABLE[name]
+    kwargs = {**fixed, **options}
+    try:
+        return cls(params, lr=lr, **kwargs)
+    except (TypeError, ValueError) as exc:  # an unknown keyword, or a value torch rejects
+        raise LRKitError(
+            f"`options` of optimizer {name!r} must be keyword arguments {cls.__name__} accepts; "
+            f"got {options} ({exc})."
+        ) from None
