@@ -33,7 +33,7 @@ import torch
 from transformers import Trainer
 
 from lrkit.errors import LRKitError
-from lrkit.torch._state import _rng_state, _set_rng_state
+from lrkit.torch._rng import rng_state, set_rng_state
 
 __all__ = ["check_trainer", "prepared"]
 
@@ -65,7 +65,7 @@ def prepared(trainer: Any) -> Iterator[tuple[torch.nn.Module, torch.optim.Optimi
     base = trainer.model
     model_attrs = {name: vars(base).get(name, _MISSING) for name in _MODEL_ATTRS}
     sync = acc.gradient_state.sync_gradients
-    rng = _rng_state(())
+    rng = rng_state()
     try:
         if trainer.optimizer is None:
             trainer.create_optimizer()
@@ -95,4 +95,4 @@ def prepared(trainer: Any) -> Iterator[tuple[torch.nn.Module, torch.optim.Optimi
         for name, value in attrs.items():
             if current.get(name, _MISSING) is not value:
                 current[name] = value
-        _set_rng_state(rng, ())
+        set_rng_state(rng)

@@ -29,44 +29,20 @@ from __future__ import annotations
 
 import copy
 import os
-import random
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import torch
 
 from lrkit.errors import check_choice
+from lrkit.torch._rng import rng_state, set_rng_state
 
 __all__ = ["TrainingSnapshot", "preserved", "snapshot"]
 
 _OWNER = "snapshot"
-
-
-def _rng_state(generators: tuple[torch.Generator, ...]) -> dict[str, Any]:
-    state: dict[str, Any] = {
-        "python": random.getstate(),
-        "numpy": np.random.get_state(),
-        "torch": torch.get_rng_state(),
-        "generators": [g.get_state() for g in generators],
-    }
-    # Only when CUDA is already initialized: querying it would otherwise start a context.
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def _set_rng_state(state: dict[str, Any], generators: tuple[torch.Generator, ...]) -> None:
-    random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
-    torch.set_rng_state(state["torch"])
-    for g, s in zip(generators, state["generators"]):
-        g.set_state(s)
-    if "cuda" in state:
-        torch.cuda.set_rng_state_all(state["cuda"])
 
 
 def _cpu_copy(t: torch.Tensor) -> torch.Tensor:
@@ -137,7 +113,7 @@ class TrainingSnapshot:
             self._restore_optimizer(tensors)
         for obj, state in zip(self.extras, self._extra_states):
             obj.load_state_dict(copy.deepcopy(state))
-        _set_rng_state(self._rng, self.generators)
+        set_rng_state(self._rng, self.generators)
 
     def _restore_optimizer(self, tensors: dict[str, torch.Tensor]) -> None:
         opt = self.optimizer
@@ -268,7 +244,7 @@ def snapshot(
         _groups=groups,
         _state_keys=state_keys,
         _plain_state=plain,
-        _rng=_rng_state(generators),
+        _rng=rng_state(generators),
         _extra_states=[copy.deepcopy(obj.state_dict()) for obj in extras],
         path=path,
         nbytes=nbytes,

@@ -1,0 +1,50 @@
+"""The process's random state, captured and put back: Python's, NumPy's, torch's (and CUDA's).
+
+A range test or a Trainer's sweep draws random numbers (dropout masks, batch order) that the run
+after it would otherwise not see again; saving all the generators before and restoring them after
+makes the run with a sweep the run without one. CUDA's state is read only when CUDA is already
+initialized: querying it would otherwise start a context on a machine that never used the GPU.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+__all__ = ["rng_state", "set_rng_state"]
+
+
+def rng_state(generators: Sequence[torch.Generator] = ()) -> dict[str, Any]:
+    """Copy the state of every process-wide generator, and of ``generators`` (a DataLoader's own).
+
+    Example:
+        >>> state = rng_state()
+        >>> first = torch.rand(1)
+        >>> set_rng_state(state)
+        >>> torch.equal(torch.rand(1), first)
+        True
+    """
+    state: dict[str, Any] = {
+        "python": random.getstate(),
+        "numpy": np.random.get_state(),
+        "torch": torch.get_rng_state(),
+        "generators": [g.get_state() for g in generators],
+    }
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict[str, Any], generators: Sequence[torch.Generator] = ()) -> None:
+    """Put back a :func:`rng_state` (``generators`` in the order they were captured)."""
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    torch.set_rng_state(state["torch"])
+    for g, s in zip(generators, state["generators"]):
+        g.set_state(s)
+    if "cuda" in state:
+        torch.cuda.set_rng_state_all(state["cuda"])
