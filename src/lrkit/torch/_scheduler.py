@@ -10,7 +10,6 @@ edits, which are the usual ways torch's chainable schedulers drift on resume.
 from __future__ import annotations
 
 import sys
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,10 +17,10 @@ import numpy as np
 import torch
 from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 
-from lrkit.errors import LRKitError, RateConflictWarning, check_int
-from lrkit.schedules import ReduceOnPlateau, Schedule, constant, from_dict, parse
-from lrkit.schedules._peak import peak_rate, rates_disagree
+from lrkit.errors import LRKitError, check_int
+from lrkit.schedules import ReduceOnPlateau, Schedule
 from lrkit.torch._groups import check_scales, initial_scales, parse_key
+from lrkit.torch._scheduler_inputs import check_rates, check_saved_state, schedule_and_plateau
 from lrkit.torch._updates import UpdateTally, called_by_accelerate
 
 __all__ = ["LRScheduler"]
@@ -29,27 +28,8 @@ __all__ = ["LRScheduler"]
 # Steps evaluated per vectorized call. Blocks are aligned to multiples of this,
 # so the value used at step t never depends on where a run (or a resume) began.
 _BLOCK = 1024
-_PLATEAU_API = ("observe", "apply", "state_dict", "load_state_dict")
 # accelerate's AcceleratedScheduler lives here; until it is imported, no call can come from it.
 _WRAPPER = "accelerate.scheduler"
-
-
-def _check_rates(group: dict[str, Any], schedule: Schedule) -> None:
-    """Warn when the optimizer was built with another rate than the schedule's (the schedule's runs).
-
-    ``initial_lr`` (set by any torch scheduler attached before, and restored by
-    ``optimizer.load_state_dict``) is the rate the optimizer was built with; ``lr`` otherwise.
-    """
-    built = group.get("initial_lr", group.get("lr"))
-    if not isinstance(built, (int, float)) or built <= 0:
-        return
-    peak = peak_rate(schedule)
-    if peak > 0 and rates_disagree(float(built), peak):
-        warnings.warn(
-            f"LRScheduler: the optimizer was built with lr={built:g} but the schedule peaks at {peak:g}; "
-            "the schedule's rate is used (it sets group 0's rate every step; the optimizer's lr only sets "
-            f"the other groups' ratios to it). Build the optimizer with lr={peak:g}, or put the rate you "
-            "mean into the schedule.", RateConflictWarning, stacklevel=3)
 
 
 class LRScheduler(_TorchLRScheduler):
@@ -145,30 +125,8 @@ class LRScheduler(_TorchLRScheduler):
             raise LRKitError(
                 f"`optimizer` of LRScheduler must be a torch.optim.Optimizer; got {optimizer!r}."
             )
-        if not isinstance(schedule, (Schedule, ReduceOnPlateau, str)):
-            raise LRKitError(
-                "`schedule` of LRScheduler must be an lrkit Schedule or a spec string such as "
-                f"'cosine(lr=0.1, steps=1000)'; got {schedule!r}."
-            )
-        parsed = parse(schedule)
-        if isinstance(plateau, str):
-            plateau = parse(plateau)
-        if isinstance(parsed, ReduceOnPlateau):
-            # A bare controller is torch's ReduceLROnPlateau: a constant rate that only cuts lower.
-            if plateau is not None:
-                raise LRKitError(
-                    "`schedule` of LRScheduler must be a schedule when `plateau` is given; "
-                    "got the controller "
-                    f"{schedule!r} (pass it as plateau= only)."
-                )
-            parsed, plateau = constant(lr=parsed.initial_lr), parsed
+        parsed, plateau = schedule_and_plateau(schedule, plateau)
         self._schedule: Schedule = parsed
-        if plateau is not None and not all(callable(getattr(plateau, m, None)) for m in _PLATEAU_API):
-            raise LRKitError(
-                "`plateau` of LRScheduler must be an lrkit reduce_on_plateau controller "
-                "(with observe, apply, "
-                f"state_dict, load_state_dict); got {plateau!r}."
-            )
         self._plateau = plateau
         last_step = check_int("last_step", last_step, "LRScheduler", low=-1)
         groups = optimizer.param_groups
@@ -180,7 +138,7 @@ class LRScheduler(_TorchLRScheduler):
         )
         self._n_groups = len(groups)
         if self._key.key == "lr" and last_step < 0 and group_scales is None:
-            _check_rates(groups[0], parsed)
+            check_rates(groups[0], parsed)
         self._block: list[float] = []
         self._block_start = 0
         if per_update is not None and not isinstance(per_update, bool):
@@ -335,28 +293,9 @@ class LRScheduler(_TorchLRScheduler):
                 number of param groups, or holds plateau state this scheduler
                 has no controller for (or vice versa).
         """
-        required = ("t", "key", "group_scales", "schedule", "plateau")
-        if not isinstance(state_dict, dict) or any(k not in state_dict for k in required):
-            raise LRKitError(
-                f"`state_dict` of LRScheduler must be a dict with keys {', '.join(required)}; "
-                f"got {state_dict!r}."
-            )
-        if state_dict["key"] != self._key.key:
-            raise LRKitError(
-                f"`state_dict` of LRScheduler must be saved for key {self._key.key!r}; "
-                f"got {state_dict['key']!r}."
-            )
-        t = check_int("t", state_dict["t"], "LRScheduler.load_state_dict", low=0)
-        scales = check_scales(state_dict["group_scales"], len(self.optimizer.param_groups))
-        saved = state_dict["schedule"]
-        schedule = saved if isinstance(saved, Schedule) else from_dict(saved)
-        plateau_state = state_dict["plateau"]
-        if (plateau_state is None) != (self._plateau is None):
-            raise LRKitError(
-                "`state_dict` of LRScheduler must match the plateau= setting: the saved state has "
-                f"{'no' if plateau_state is None else 'a'} plateau controller and this scheduler "
-                f"{'has' if self._plateau is not None else 'has none'}."
-            )
+        t, scales, schedule, plateau_state = check_saved_state(
+            state_dict, self._key.key, len(self.optimizer.param_groups),
+            has_plateau=self._plateau is not None)
         if self._plateau is not None:
             self._plateau.load_state_dict(plateau_state)
         self._schedule = schedule

@@ -1,0 +1,115 @@
+"""What ``LRScheduler`` is given, checked before it touches an optimizer: schedule, plateau, saved state.
+
+Three inputs of the adapter can be wrong in ways a user must hear about at once, not mid-run: the
+schedule and plateau controller pair (a spec, a bare ``reduce_on_plateau`` meaning torch's
+``ReduceLROnPlateau``), the rate the optimizer was built with when it disagrees with the schedule's
+peak (a warning: the schedule's rate runs), and a saved state that does not fit this scheduler.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from lrkit.errors import LRKitError, RateConflictWarning, check_int
+from lrkit.schedules import ReduceOnPlateau, Schedule, constant, from_dict, parse
+from lrkit.schedules._peak import peak_rate, rates_disagree
+from lrkit.torch._groups import check_scales
+
+__all__ = ["check_rates", "check_saved_state", "schedule_and_plateau"]
+
+#: The methods the adapter calls on a plateau controller (an lrkit ``reduce_on_plateau`` has them).
+PLATEAU_API = ("observe", "apply", "state_dict", "load_state_dict")
+#: The keys of ``LRScheduler.state_dict()`` that loading needs (``step_count`` is optional).
+STATE_KEYS = ("t", "key", "group_scales", "schedule", "plateau")
+
+
+def schedule_and_plateau(schedule: Any, plateau: Any) -> tuple[Schedule, Any]:
+    """The schedule to follow and the plateau controller (or ``None``), specs parsed.
+
+    A bare controller as ``schedule`` is torch's ``ReduceLROnPlateau``: a constant rate that only
+    cuts lower, so it becomes ``constant(lr=controller.lr)`` with the controller as ``plateau``.
+
+    Raises:
+        LRKitError: for a ``schedule`` that is neither a schedule nor a spec, a controller given
+            both ways, or a ``plateau`` without the controller methods (:data:`PLATEAU_API`).
+
+    Example:
+        >>> s, p = schedule_and_plateau("reduce_on_plateau(lr=0.1, patience=2)", None)
+        >>> s, type(p).__name__
+        (constant(lr=0.1), 'ReduceOnPlateau')
+    """
+    if not isinstance(schedule, (Schedule, ReduceOnPlateau, str)):
+        raise LRKitError(
+            "`schedule` of LRScheduler must be an lrkit Schedule or a spec string such as "
+            f"'cosine(lr=0.1, steps=1000)'; got {schedule!r}."
+        )
+    parsed = parse(schedule)
+    if isinstance(plateau, str):
+        plateau = parse(plateau)
+    if isinstance(parsed, ReduceOnPlateau):
+        if plateau is not None:
+            raise LRKitError(
+                "`schedule` of LRScheduler must be a schedule when `plateau` is given; "
+                "got the controller "
+                f"{schedule!r} (pass it as plateau= only)."
+            )
+        parsed, plateau = constant(lr=parsed.initial_lr), parsed
+    if plateau is not None and not all(callable(getattr(plateau, m, None)) for m in PLATEAU_API):
+        raise LRKitError(
+            "`plateau` of LRScheduler must be an lrkit reduce_on_plateau controller "
+            "(with observe, apply, "
+            f"state_dict, load_state_dict); got {plateau!r}."
+        )
+    return parsed, plateau
+
+
+def check_rates(group: dict[str, Any], schedule: Schedule) -> None:
+    """Warn when the optimizer was built with another rate than the schedule's (the schedule's runs).
+
+    ``initial_lr`` (set by any torch scheduler attached before, and restored by
+    ``optimizer.load_state_dict``) is the rate the optimizer was built with; ``lr`` otherwise.
+    Called from ``LRScheduler.__init__``: the warning points at the line that built the scheduler.
+    """
+    built = group.get("initial_lr", group.get("lr"))
+    if not isinstance(built, (int, float)) or built <= 0:
+        return
+    peak = peak_rate(schedule)
+    if peak > 0 and rates_disagree(float(built), peak):
+        warnings.warn(
+            f"LRScheduler: the optimizer was built with lr={built:g} but the schedule peaks at {peak:g}; "
+            "the schedule's rate is used (it sets group 0's rate every step; the optimizer's lr only sets "
+            f"the other groups' ratios to it). Build the optimizer with lr={peak:g}, or put the rate you "
+            "mean into the schedule.", RateConflictWarning, stacklevel=3)
+
+
+def check_saved_state(state_dict: Any, key: str, n_groups: int, *,
+                      has_plateau: bool) -> tuple[int, list[float], Schedule, Any]:
+    """``(t, group_scales, schedule, plateau_state)`` of a saved ``LRScheduler.state_dict()``.
+
+    Raises:
+        LRKitError: if the state is malformed, was saved for another ``key`` or number of param
+            groups, or holds plateau state when ``has_plateau`` is false (or vice versa).
+    """
+    if not isinstance(state_dict, dict) or any(k not in state_dict for k in STATE_KEYS):
+        raise LRKitError(
+            f"`state_dict` of LRScheduler must be a dict with keys {', '.join(STATE_KEYS)}; "
+            f"got {state_dict!r}."
+        )
+    if state_dict["key"] != key:
+        raise LRKitError(
+            f"`state_dict` of LRScheduler must be saved for key {key!r}; "
+            f"got {state_dict['key']!r}."
+        )
+    t = check_int("t", state_dict["t"], "LRScheduler.load_state_dict", low=0)
+    scales = check_scales(state_dict["group_scales"], n_groups)
+    saved = state_dict["schedule"]
+    schedule = saved if isinstance(saved, Schedule) else from_dict(saved)
+    plateau_state = state_dict["plateau"]
+    if (plateau_state is None) == has_plateau:
+        raise LRKitError(
+            "`state_dict` of LRScheduler must match the plateau= setting: the saved state has "
+            f"{'no' if plateau_state is None else 'a'} plateau controller and this scheduler "
+            f"{'has' if has_plateau else 'has none'}."
+        )
+    return t, scales, schedule, plateau_state
