@@ -26,7 +26,8 @@ from lrkit.errors import LRKitError, check_count, check_flag, check_instance, ch
 from lrkit.tuning._objective import Target, resolve_target
 from lrkit.tuning._policy import TunePolicy
 from lrkit.tuning._result import TuneResult, result_from_study
-from lrkit.tuning._space import SearchSpace, load_space, lr_range_from_finder
+from lrkit.tuning._space import SearchSpace, load_space
+from lrkit.tuning._start import build_space, first_params
 from lrkit.tuning._storage import default_worker_id, open_storage, worker_seed
 from lrkit.tuning._study import (
     PRUNERS,
@@ -40,7 +41,6 @@ from lrkit.tuning._study import (
     requeue_dead_runs,
     taken_for_dead,
 )
-from lrkit.tuning._to_schedule import first_trial
 from lrkit.tuning._where import Storage
 
 __all__ = ["tune", "MAX_CONSECUTIVE_FAILURES"]
@@ -68,51 +68,6 @@ def _fail_reason(trial: Any) -> str:
     return reason.splitlines()[0] if reason else reason
 
 
-def _run_finder(target: Target, seed: int, notes: list[str], policy: TunePolicy) -> dict[str, Any]:
-    """Run lrkit's range test on the task (default optimizer) and return plain data.
-
-    Raises:
-        ImportError: without the torch finder runner.
-        LRKitError: when the range test finds no suggestion (the reason is given).
-    """
-    from lrkit.torch import find_lr
-
-    parts = target.task.build(seed) if hasattr(target.task, "build") else target.task(seed)
-    with warnings.catch_warnings(record=True) as caught:  # a user's model may warn: keep them as notes
-        warnings.simplefilter("always")
-        # rule="auto" (find_lr's default): the rule follows the optimizer's kind; the search
-        # range around its suggestion was measured for it (docs/evidence.md#tune-the-rate-range).
-        res = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"],
-                      rule="auto", policy=policy.finder)
-    notes.extend(f"finder: {w.message}" for w in caught)
-    if res.suggestion is None:
-        raise LRKitError(f"the range test found no suggestion: {res.reason}")
-    interval = res.interval
-    return {"suggestion": float(res.suggestion), "steps": int(res.steps), "rule": res.rule,
-            "interval": None if interval is None else [float(interval[0]), float(interval[1])]}
-
-
-def _build_space(target: Target, space: Any, seed: int, use_finder: bool, notes: list[str],
-                 policy: TunePolicy) -> tuple[SearchSpace, dict[str, Any] | None]:
-    user = load_space(space) if not isinstance(space, SearchSpace) else space
-    if user is not None and user.lr_source == "user":
-        return user, None
-    finder, why = None, "the finder is disabled" if not use_finder else "an objective has no model to range-test"
-    if use_finder and target.task is not None:
-        try:
-            finder = _run_finder(target, seed, notes, policy)
-        except (ImportError, LRKitError, RuntimeError) as exc:
-            why = f"the finder is unavailable ({type(exc).__name__}: {exc})"
-    if finder is not None:
-        lr, source = lr_range_from_finder(finder["suggestion"], policy=policy), "finder"
-    else:
-        lr, source = policy.wide_lr_range, "fallback"
-        notes.append(f"{why}; searching the wide range {lr[0]:g}..{lr[1]:g}.")
-    base = {} if user is None else user.to_dict()
-    base.pop("lr", None)
-    return SearchSpace.from_dict(base, lr=lr, lr_source=source), finder
-
-
 def first_rung(target: Target, policy: TunePolicy = TunePolicy()) -> int | None:
     """Steps before the pruner's first decision: ``policy.first_rung`` of the budget, on a report.
 
@@ -124,24 +79,6 @@ def first_rung(target: Target, policy: TunePolicy = TunePolicy()) -> int | None:
     if target.task is None or target.budget is None or target.eval_every is None:
         return target.eval_every
     return max(target.eval_every, int(policy.first_rung * target.budget))
-
-
-def _first_params(target: Target, space: SearchSpace, finder: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A new study's first trial: the finder's rate with the budget's schedule (``None``: no finder range).
-
-    The suggestion is for the task's own optimizer, so a space that samples optimizers
-    queues it with that one, and one that excludes it queues nothing.
-    """
-    if finder is None or space.lr_source != "finder":
-        return None
-    params = first_trial(space, finder["suggestion"], budget=target.budget)
-    if space.optimizers is not None:
-        own = getattr(getattr(target.task, "info", None), "default_optimizer", None)
-        if own not in space.optimizers:
-            return None
-        if space.sampled("optimizer"):
-            params["optimizer"] = own
-    return params
 
 
 #: Memory one finished trial costs in the result read back from the study (its parameters, the
@@ -255,7 +192,7 @@ def tune(
     optuna.logging.set_verbosity(logging.WARNING)
     try:
         probe, the_space, finder = open_study(store, name, target.direction, space,
-                                              lambda: _build_space(target, space, seed, use_finder, notes,
+                                              lambda: build_space(target, space, seed, use_finder, notes,
                                                                    policy))
         if not shared and (n_dead := requeue_dead_runs(probe, storage_desc)):
             notes.append(f"re-queued {n_dead} trial(s) left running by a killed process.")
@@ -307,7 +244,7 @@ def tune(
             if enough(st, n_trials):
                 st.stop()
 
-        if n_existing == 0 and (first := _first_params(target, the_space, finder)) is not None:
+        if n_existing == 0 and (first := first_params(target, the_space, finder)) is not None:
             # skip_if_exists: a worker that found the study empty just after this one does not
             # queue it again (only a truly simultaneous start can run it twice)
             study.enqueue_trial(first, user_attrs={"first": "finder"}, skip_if_exists=True)

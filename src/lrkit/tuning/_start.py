@@ -1,0 +1,88 @@
+"""Where a study starts: the rate range around the range test's suggestion, and the first trial.
+
+``tune`` runs lrkit's range test on the task (its own optimizer) to centre the log-uniform rate
+range on the suggestion (:func:`~lrkit.tuning.lr_range_from_finder`), and queues the suggestion
+itself, with the schedule the budget calls for, as a new study's first trial. Without a finder (an
+objective, a disabled or failed one) the range is ``TunePolicy.wide_lr_range`` and a note says why.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from lrkit.errors import LRKitError
+from lrkit.tuning._objective import Target
+from lrkit.tuning._policy import TunePolicy
+from lrkit.tuning._space import SearchSpace, load_space, lr_range_from_finder
+from lrkit.tuning._to_schedule import first_trial
+
+__all__ = ["build_space", "first_params", "run_finder"]
+
+
+def run_finder(target: Target, seed: int, notes: list[str], policy: TunePolicy) -> dict[str, Any]:
+    """Run lrkit's range test on the task (default optimizer) and return plain data.
+
+    Raises:
+        ImportError: without the torch finder runner.
+        LRKitError: when the range test finds no suggestion (the reason is given).
+    """
+    from lrkit.torch import find_lr
+
+    parts = target.task.build(seed) if hasattr(target.task, "build") else target.task(seed)
+    with warnings.catch_warnings(record=True) as caught:  # a user's model may warn: keep them as notes
+        warnings.simplefilter("always")
+        # rule="auto" (find_lr's default): the rule follows the optimizer's kind; the search
+        # range around its suggestion was measured for it (docs/evidence.md#tune-the-rate-range).
+        res = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"],
+                      rule="auto", policy=policy.finder)
+    notes.extend(f"finder: {w.message}" for w in caught)
+    if res.suggestion is None:
+        raise LRKitError(f"the range test found no suggestion: {res.reason}")
+    interval = res.interval
+    return {"suggestion": float(res.suggestion), "steps": int(res.steps), "rule": res.rule,
+            "interval": None if interval is None else [float(interval[0]), float(interval[1])]}
+
+
+def build_space(target: Target, space: Any, seed: int, use_finder: bool, notes: list[str],
+                policy: TunePolicy) -> tuple[SearchSpace, dict[str, Any] | None]:
+    """The study's search space and the finder's plain data (``None`` when no finder set the range).
+
+    A user's rate range wins; else the range test's, else the wide fallback (``notes`` says why).
+    """
+    user = load_space(space) if not isinstance(space, SearchSpace) else space
+    if user is not None and user.lr_source == "user":
+        return user, None
+    finder = None
+    why = "the finder is disabled" if not use_finder else "an objective has no model to range-test"
+    if use_finder and target.task is not None:
+        try:
+            finder = run_finder(target, seed, notes, policy)
+        except (ImportError, LRKitError, RuntimeError) as exc:
+            why = f"the finder is unavailable ({type(exc).__name__}: {exc})"
+    if finder is not None:
+        lr, source = lr_range_from_finder(finder["suggestion"], policy=policy), "finder"
+    else:
+        lr, source = policy.wide_lr_range, "fallback"
+        notes.append(f"{why}; searching the wide range {lr[0]:g}..{lr[1]:g}.")
+    base = {} if user is None else user.to_dict()
+    base.pop("lr", None)
+    return SearchSpace.from_dict(base, lr=lr, lr_source=source), finder
+
+
+def first_params(target: Target, space: SearchSpace, finder: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A new study's first trial: the finder's rate with the budget's schedule (``None``: no finder range).
+
+    The suggestion is for the task's own optimizer, so a space that samples optimizers
+    queues it with that one, and one that excludes it queues nothing.
+    """
+    if finder is None or space.lr_source != "finder":
+        return None
+    params = first_trial(space, finder["suggestion"], budget=target.budget)
+    if space.optimizers is not None:
+        own = getattr(getattr(target.task, "info", None), "default_optimizer", None)
+        if own not in space.optimizers:
+            return None
+        if space.sampled("optimizer"):
+            params["optimizer"] = own
+    return params
