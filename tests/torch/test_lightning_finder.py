@@ -141,7 +141,7 @@ def test_lightnings_early_stop_threshold_stops_where_lightnings_own_callback_doe
 
     from lightning.pytorch.tuner.lr_finder import _LRCallback
 
-    from lrkit.lightning._finder import _ThresholdStop
+    from lrkit.lightning._sweep_update import ThresholdStop
 
     g = torch.Generator().manual_seed(1)
     losses = [1.0 + 0.1 * float(torch.rand(1, generator=g)) for _ in range(10)] + [
@@ -161,7 +161,7 @@ def test_lightnings_early_stop_threshold_stops_where_lightnings_own_callback_doe
         theirs.on_train_batch_end(trainer, None, {"loss": torch.tensor(v)}, None, t)
         if trainer.should_stop:
             break
-    ours = _ThresholdStop(threshold)
+    ours = ThresholdStop(threshold)
     assert next(i for i, v in enumerate(losses) if ours(i, 0.0, v)) == t
     torch.manual_seed(0)
     finder = LearningRateFinder(early_stop_threshold=threshold, num_training_steps=40, interval=False)

@@ -22,21 +22,16 @@ It takes Lightning's arguments and, like Lightning's callback, runs before
   (``lrkit.torch._retune``), so a scheduler does not overwrite it at its next
   step (#21030).
 
-One sweep update is one optimizer update of Lightning's automatic
-optimization: ``accumulate_grad_batches`` micro-batches, each loss divided by
-it, the precision plugin's loss scaler when there is one, gradient clipping as
-configured (``gradient_clip_val``, ``gradient_clip_algorithm``). The module's
-``self.log`` calls are muted during the sweep and no callback is called, so
-loggers and callbacks see only the real run.
+One sweep update is one optimizer update of Lightning's automatic optimization
+(``lrkit.lightning._sweep_update``); the module's ``self.log`` calls are muted during the
+sweep and no callback is called, so loggers and callbacks see only the real run.
 """
 
 from __future__ import annotations
 
-import contextlib
-import itertools
 import math
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -44,6 +39,7 @@ import torch
 from lrkit.errors import LRKitError, check_choice
 from lrkit.finder import FinderResult, Sweep
 from lrkit.torch import Update, find_lr
+from lrkit.lightning._sweep_update import BatchGroups, ThresholdStop, lightning_update, muted_logging
 from lrkit.torch._retune import retune
 
 try:
@@ -61,93 +57,6 @@ __all__ = ["LearningRateFinder"]
 _OWNER = "LearningRateFinder"
 _ATTRS = ("lr", "learning_rate")
 _MODES = {"exponential": "exp", "linear": "linear"}
-# Lightning's early_stop_threshold rule, reproduced when a threshold is given: its loss average.
-LIGHTNING_BETA = 0.98
-
-
-class _Groups:
-    """The train loader in groups of ``k`` batches moved to the device; one group is one update."""
-
-    def __init__(self, loader: Any, k: int, to_device: Callable[[Any], Any]) -> None:
-        self.loader, self.k, self.to_device = loader, k, to_device
-
-    def __len__(self) -> int:
-        return math.ceil(len(self.loader) / self.k)
-
-    def __iter__(self) -> Iterator[list[Any]]:
-        it = iter(self.loader)
-        while group := [self.to_device(b) for b in itertools.islice(it, self.k)]:
-            yield group
-
-
-class _ThresholdStop:
-    """Lightning's early stop: the bias-corrected running loss above ``threshold`` times its best."""
-
-    def __init__(self, threshold: float) -> None:
-        self.threshold, self.avg, self.best = threshold, 0.0, 0.0
-
-    def __call__(self, t: int, lr: float, loss: float) -> bool:
-        step = t + 1  # Lightning reads global_step after the update
-        self.avg = LIGHTNING_BETA * self.avg + (1 - LIGHTNING_BETA) * loss
-        smoothed = self.avg / (1 - LIGHTNING_BETA ** (step + 1))
-        stop = step > 1 and smoothed > self.threshold * self.best
-        if smoothed < self.best or step == 1:
-            self.best = smoothed
-        return stop
-
-
-def _loss_of(output: Any) -> torch.Tensor:
-    loss = output.get("loss") if isinstance(output, dict) else output
-    if not isinstance(loss, torch.Tensor):
-        raise LRKitError(
-            f"`training_step` used by {_OWNER} must return a loss tensor or a dict with 'loss'; "
-            f"got {type(output).__name__}."
-        )
-    return loss
-
-
-def _lightning_update(trainer: Any, module: Any) -> Callable[..., torch.Tensor]:
-    """``find_lr``'s step hook: one update of Lightning's automatic optimization over a group of batches."""
-    strategy = trainer.strategy
-    scaler = getattr(trainer.precision_plugin, "scaler", None)
-
-    def step(model: Any, optimizer: torch.optim.Optimizer, group: list[Any], loss_fn: Any) -> torch.Tensor:
-        total = torch.zeros(())
-        for i, batch in enumerate(group):
-            loss = _loss_of(strategy.training_step(batch, i)) / len(group)
-            (scaler.scale(loss) if scaler is not None else loss).backward()
-            total = total + loss.detach().float().cpu()
-        if trainer.gradient_clip_val:
-            if scaler is not None:
-                scaler.unscale_(optimizer)
-            module.clip_gradients(
-                optimizer,
-                gradient_clip_val=trainer.gradient_clip_val,
-                gradient_clip_algorithm=trainer.gradient_clip_algorithm,
-            )
-        if scaler is not None:
-            scaler.step(optimizer)
-            scaler.update()
-        else:
-            optimizer.step()
-        return total
-
-    return step
-
-
-@contextlib.contextmanager
-def _muted_logging(module: Any) -> Iterator[None]:
-    """``self.log`` / ``self.log_dict`` do nothing inside the block (the sweep is not the run)."""
-    saved = {name: vars(module).get(name) for name in ("log", "log_dict")}
-    module.log = module.log_dict = lambda *args, **kwargs: None
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                vars(module).pop(name, None)
-            else:
-                setattr(module, name, value)
 
 
 class LearningRateFinder(pl.Callback):
@@ -264,11 +173,12 @@ class LearningRateFinder(pl.Callback):
         optimizer = trainer.optimizers[0]
         kwargs = dict(self.find_kwargs)
         if self.early_stop_threshold is not None:
-            kwargs["on_step"] = _ThresholdStop(float(self.early_stop_threshold))
-        groups = _Groups(loader, trainer.accumulate_grad_batches, trainer.strategy.batch_to_device)
-        with _muted_logging(module):
-            update = Update(step=_lightning_update(trainer, module))
-            result = find_lr(module, optimizer, _unused_loss, groups, sweep=self.sweep, update=update, **kwargs)
+            kwargs["on_step"] = ThresholdStop(float(self.early_stop_threshold))
+        groups = BatchGroups(loader, trainer.accumulate_grad_batches, trainer.strategy.batch_to_device)
+        with muted_logging(module):
+            update = Update(step=lightning_update(trainer, module))
+            result = find_lr(module, optimizer, _unused_loss, groups, sweep=self.sweep, update=update,
+                             **kwargs)
         result.meta.update(
             runner="lrkit.lightning.LearningRateFinder",
             epoch=trainer.current_epoch,
