@@ -34,9 +34,10 @@ from lrkit.lab._sgd import SGD, Momentum, Nesterov
 from lrkit.lab._demo_base import DemoInfo, DemoRecord, demos, register_demo, run_demo
 
 # importing the demo modules registers the demos; this order is the report's order
-from lrkit.lab import _demos_rate, _demos_schedule, _demos_landscape  # noqa: F401, I001
+from lrkit.lab import _demos_rate, _demos_stability, _demos_schedule, _demos_landscape  # noqa: F401, I001
 from lrkit.lab import _demos_external, _demos_som  # noqa: F401, I001
-from lrkit.lab._demos_rate import divergence, oscillation, slow_convergence, stability_limit
+from lrkit.lab._demos_rate import divergence, slow_convergence
+from lrkit.lab._demos_stability import oscillation, stability_limit
 from lrkit.lab._demos_schedule import adaptive_per_parameter, schedules_compared, warmup_demo
 from lrkit.lab._demos_landscape import local_minimum
 from lrkit.lab._demos_external import batch_size_scaling, finder_explained
