@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -212,3 +213,43 @@ def test_configure_optimizers_refuses_names_a_lightning_run_does_not_have():
         configure_optimizers(net, opt, "cosine(lr=lr, steps=warmup)")
     with pytest.raises(LRKitError, match="must be attached to a Trainer"):
         configure_optimizers(net, opt, "cosine(lr=lr, steps=total)")
+
+
+ALL_RUN_NAMES = "linear(start=lr/10, end=lr, steps=epoch) >> cosine(lr=lr, steps=total - epoch)"
+
+
+def test_each_of_run_names_is_the_runs_own_count(tmp_path):
+    """One spec names every quantity of ``RUN_NAMES``; each update's rate is the spec bound by hand to
+    this run's numbers (256 rows / 16 = 16 batches an epoch, 2 epochs -> 32 updates)."""
+    from lrkit.lightning import RUN_NAMES
+    from lrkit.schedules import run_names
+
+    assert run_names(ALL_RUN_NAMES) == set(RUN_NAMES)
+    torch.manual_seed(0)
+    model = Net(spec=ALL_RUN_NAMES)
+    _trainer(tmp_path).fit(model)
+    want = for_run(ALL_RUN_NAMES, total=32, epoch=16, lr=1e-3)
+    assert model.rates == [want(t) for t in range(32)]
+
+
+class FindAtEpochOne(LearningRateFinder):
+    """A user's subclass that decides itself when to sweep, through the public ``lr_find``."""
+
+    def on_train_epoch_start(self, trainer, module) -> None:
+        if trainer.current_epoch == 1:
+            self.lr_find(trainer, module)
+
+
+def test_lr_find_from_a_hook_equals_the_callbacks_own_epoch_sweep(tmp_path):
+    """The same seeded run swept by hand at epoch 1 and by ``epochs=(1,)``: same curve, same rate set."""
+    torch.manual_seed(0)
+    mine, by_hand = Net(), FindAtEpochOne(at_fit_start=False, **SWEEP)
+    _trainer(tmp_path, [by_hand]).fit(mine)
+    torch.manual_seed(0)
+    theirs, built_in = Net(), LearningRateFinder(epochs=(1,), at_fit_start=False, **SWEEP)
+    _trainer(tmp_path, [built_in]).fit(theirs)
+    got, want = by_hand.results[1], built_in.results[1]
+    assert got.meta["epoch"] == 1 and np.array_equal(got.lrs, want.lrs)
+    assert np.array_equal(got.losses, want.losses)
+    assert got.suggestion == want.suggestion and by_hand.result is got
+    assert mine.lr == theirs.lr == got.suggestion  # update_attr: the module's rate is the suggestion
