@@ -48,13 +48,26 @@ from dev import diagnose_corpus as dc  # noqa: E402
 from dev.diagnose_labels import LABELS  # noqa: E402
 from dev.record import markdown_table, print_table, record  # noqa: E402
 
+from dev.diagnose_calibration import SURE, choose_level, fit_calibration, reliability_rows  # noqa: E402
 from dev.diagnose_lofo import (  # noqa: E402
-    GRID, TOO_HIGH, WRONG_FOR_TOO_HIGH, balanced, calibration_rows, candidates, choose, confusion_rows,
-    family_rows, fit_calibration, lofo, measure_all, per_label_stability)
+    GRID, TOO_HIGH, WRONG_FOR_TOO_HIGH, balanced, candidates, choose, confusion_rows, family_rows, lofo,
+    measure_all, per_label_stability)
 
 from lrkit.diagnostics import DIRECTIONS  # noqa: E402
 
 RESULT = Path(__file__).resolve().parent / "results" / "diagnose_zoo.json"
+CEILING = Path(__file__).resolve().parent / "results" / "diagnose_ceiling.json"
+
+
+def ceiling_line(right: float) -> str:
+    """diagnose's held-out figure beside the empirical ceiling of ``diagnose_ceiling.py`` (its last run)."""
+    if not CEILING.exists():
+        return f"held out: diagnose {right:.1%}; ceiling not measured (run benchmarks/diagnose_ceiling.py)"
+    c = json.loads(CEILING.read_text())
+    sets = ", ".join(f"{c[k]['right']:.1%} on {k}" for k in ("measurements", "curves", "everything")
+                     if k in c)
+    return (f"held out by family, the same splits: diagnose's rules {right:.1%}; a gradient-boosting "
+            f"classifier (benchmarks/diagnose_ceiling.py, its last run) {sets}")
 
 
 def _arrays(entries: list[dc.Entry]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -105,13 +118,16 @@ def main() -> None:
     labels, families, decades, above = _arrays(entries)
     ms = measure_all(entries)
     cands = candidates()
-    verdict, confidence, plain, chosen, scored = lofo(ms, labels, families, cands)
+    verdict, confidence, plain, chosen, scored, levels = lofo(ms, labels, families, cands)
     lab = labels != ""
     right = verdict == labels
     fam_rows, fam_h = family_rows(labels, verdict, families, LABELS)
     conf_rows, conf_h = confusion_rows(labels, verdict, lab)
     claim = lab & (verdict != "uncertain")  # "I can't tell" claims nothing to be right about
-    cal_rows, cal_h = calibration_rows(confidence[claim], right[claim])
+    cal_rows, cal_h = reliability_rows(confidence[claim], right[claim])
+    sure = claim & (confidence >= SURE)
+    sure_by = [[v, int(sure[verdict == v].sum()), f"{100 * right[sure & (verdict == v)].mean():.1f}%"]
+               for v in sorted(set(verdict[sure]))]
     direction = np.array([DIRECTIONS[v] for v in verdict])
     high = np.isin(labels, TOO_HIGH)
     safe = safety(labels, verdict, direction, decades, above)
@@ -121,24 +137,34 @@ def main() -> None:
     # The shipped policy: the candidate chosen on all twelve families, its calibration fitted on all of them.
     i_all = choose(scored, labels, lab)
     final = scored[i_all]
-    table = fit_calibration(final.raw[lab], final.verdict[lab] == labels[lab], final.verdict[lab], families[lab])
+    fit_args = (final.raw[lab], final.verdict[lab] == labels[lab], final.verdict[lab], families[lab])
+    level = choose_level(*fit_args)
+    table = fit_calibration(*fit_args, z=level)
     shipped = {k: getattr(cands[i_all], k) for k in GRID}
     summary = {"held_out_right": float(right[lab].mean()), "held_out_balanced": balanced(verdict, labels, lab),
                "held_out_right_loss_and_rate_only": plain_right,
                "per_family": {f: float(right[lab & (families == f)].mean()) for f in sorted(set(families))},
-               "shipped": shipped, "calibration": table,
+               "shipped": shipped, "calibration": table, "calibration_level": level,
+               "calibration_levels_per_fold": levels,
+               "held_out_sure": {"runs": int(sure.sum()),
+                                 "right": float(right[sure].mean()) if sure.any() else None},
                "uncertain": int((verdict[lab] == "uncertain").sum()),
                "too_high_slips": int(np.isin(verdict[high], list(WRONG_FOR_TOO_HIGH)).sum()),
                "too_high_raise": int((direction[high] == "raise").sum())}
     RESULT.write_text(json.dumps(summary, indent=1, default=str) + "\n")
     print(f"\nheld out by family: {summary['held_out_right']:.1%} right, balanced {summary['held_out_balanced']:.1%}"
           f"; from the loss and rate alone {plain_right:.1%}")
+    print(ceiling_line(summary["held_out_right"]))
     for title, (r, h) in (("per family x label", (fam_rows, fam_h)), ("confusion", (conf_rows, conf_h)),
-                          ("calibration (held out)", (cal_rows, cal_h)), ("safety", (safe, ["count", "every signal", "loss and rate only"])),
+                          ("reliability (held out)", (cal_rows, cal_h)),
+                          (f"confidence >= {SURE} by verdict (held out)",
+                           (sure_by, ["verdict", "runs", "right"])),
+                          ("safety", (safe, ["count", "every signal", "loss and rate only"])),
                           ("chosen per fold", (per_label_stability(chosen), ["field", "value: folds"]))):
         print(f"\n{title}")
         print_table(r, h)
     print("\nshipped:", shipped)
+    print("calibration bound level per fold:", levels, "shipped:", level)
     print("calibration =", table)
     if not args.no_record:
         body = "\n\n".join([
@@ -147,10 +173,19 @@ def main() -> None:
             f"(mean over labels) {summary['held_out_balanced']:.1%}; {summary['uncertain']} said `uncertain`. "
             f"From the loss and rate columns alone (no validation loss): {plain_right:.1%} right.",
             markdown_table(fam_rows, fam_h), markdown_table(conf_rows, conf_h),
-            "Calibration (each family's confidences from a calibration fitted on the other eleven, each "
-            "step at the lower of its Wilson bound and its family-clustered bound; the verdicts other "
-            "than `uncertain`):",
-            markdown_table(cal_rows, cal_h), markdown_table(safe, ["safety count", "every signal", "loss and rate only"]),
+            ceiling_line(summary["held_out_right"]) + ".",
+            "Reliability, held out (each family's confidences from a map fitted on the other eleven: "
+            "isotonic per verdict, each step lowered to a one-sided bound of the share right on a new "
+            "family, the bound's level chosen by leave-one-family-out within the eleven; the verdicts "
+            "other than `uncertain`; a band right less often than its mean confidence claims more "
+            "than it covers):",
+            markdown_table(cal_rows, cal_h),
+            f"Verdicts given {SURE} or more, held out:",
+            markdown_table(sure_by, ["verdict", "runs", "right"]),
+            "Bound level chosen per fold (normal quantile: 1.28, 1.64, 2.33 = one-sided 90, 95, 99%): "
+            + ", ".join(f"{f} {z:.2f}" for f, z in levels.items())
+            + f"; shipped (chosen on all twelve): {level:.2f}.",
+            markdown_table(safe, ["safety count", "every signal", "loss and rate only"]),
             "Chosen per fold:", markdown_table(per_label_stability(chosen), ["field", "value: folds"]),
             f"Shipped (chosen the same way on all families): `{shipped}`; its calibration, fitted on all "
             f"families, is `DiagnosePolicy.calibration`'s default. CPU time {time.process_time() - cpu:.0f} s "

@@ -6,9 +6,10 @@ Every run is measured once (``lrkit.diagnostics.measure``) and decided under eac
 on the other families (:func:`choose`: safety first, the fewest "raise the rate" verdicts on too-high
 runs with or without the validation losses, the fewest ``healthy`` on diverged or NaN runs, too-high
 runs read as healthy, plateau or too_low_slow within :data:`SLIP_SHARE`, then the best balanced
-accuracy) is scored on it; the calibration (isotonic regression of "right" on the raw score, per
-verdict, lowered to a one-sided 90% Wilson bound) is fitted on the other families' runs under that
-candidate and applied to the held-out family's.
+accuracy) is scored on it; the confidence map (``dev.diagnose_calibration``: isotonic per verdict,
+lowered to a bound for a new family whose level is chosen by leave-one-family-out within the other
+families) is fitted on the other families' runs under that candidate and applied to the held-out
+family's.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dev.diagnose_calibration import choose_level, fit_calibration
+
 from lrkit.diagnostics import VERDICTS, DiagnosePolicy, Measurements, decide, diagnose, measure
 
 __all__ = ["GRID", "Measured", "Scored", "candidates", "measure_all", "verdicts", "choose", "lofo",
-           "fit_calibration", "balanced", "WRONG_FOR_TOO_HIGH", "TOO_HIGH"]
+           "balanced", "WRONG_FOR_TOO_HIGH", "TOO_HIGH"]
 
 #: The decision thresholds searched, each around the value its reason gives (DiagnosePolicy); 648
 #: candidates, about 0.25 s of CPU each on the whole corpus (decided with and without the validation
@@ -44,9 +47,6 @@ GRID: dict[str, tuple[float, ...]] = {
     "limit_val_rise": (0.3, 1.0, 100.0),
     "limit_peak_val": (0.03, 0.05, 0.1),
 }
-#: Verdicts no corpus run is labelled with: their confidence stays the raw score (a calibration would
-#: map them to 0, "never right", which says nothing about them).
-UNCALIBRATED = ("uncertain", "loss_spikes")
 TOO_HIGH = ("too_high_diverging", "too_high_oscillating")
 #: Verdicts that tell a too-high run the wrong thing (keep, decay, or raise).
 WRONG_FOR_TOO_HIGH = {"healthy", "plateau", "too_low_slow"}
@@ -55,8 +55,6 @@ WRONG_FOR_TOO_HIGH = {"healthy", "plateau", "too_low_slow"}
 #: held-out family, which the choice never saw, has room to come out higher and still meet it (at 0.04
 #: it came out at 5.6% held out; docs/evidence.md#diagnose-held-out-by-family-on-the-zoo).
 SLIP_SHARE = 0.03
-#: One-sided 90% normal quantile of the Wilson lower bound of a calibration step.
-WILSON_Z = 1.2816
 
 
 def candidates(grid: dict[str, tuple[float, ...]] = GRID) -> list[DiagnosePolicy]:
@@ -109,55 +107,6 @@ def balanced(verdict: np.ndarray, labels: np.ndarray, mask: np.ndarray) -> float
     return float(np.mean([np.mean(verdict[mask & (labels == k)] == k) for k in set(labels[mask])]))
 
 
-def _cluster_low(right: np.ndarray, groups: np.ndarray) -> float:
-    """One-sided 90% lower bound of the share right when the unit that generalises is the group (the
-    family): the cluster-robust standard error of a mean over runs grouped by family,
-    ``sqrt(G / (G - 1) sum_g n_g^2 (p_g - p)^2) / n``. Runs of one family share their errors, so
-    1,000 runs of 11 families say much less than 1,000 independent runs would."""
-    names, idx = np.unique(groups, return_inverse=True)
-    if names.size < 2:
-        return 0.0
-    n_g = np.bincount(idx).astype(float)
-    p_g = np.bincount(idx, weights=right) / n_g
-    p, n = float(right.mean()), float(right.size)
-    var = names.size / (names.size - 1) * float(np.sum(n_g**2 * (p_g - p) ** 2)) / n**2
-    return p - WILSON_Z * math.sqrt(var)
-
-
-def fit_calibration(raw: np.ndarray, right: np.ndarray, verdict: np.ndarray,
-                    groups: np.ndarray | None = None) -> tuple:
-    """Per verdict, steps ``(edge, confidence)``: isotonic in the raw score, each step at its 90% lower
-    bound: the Wilson bound of its runs, and with ``groups`` (each run's family) the lower of that and
-    the family-clustered bound (:func:`_cluster_low`)."""
-    from sklearn.isotonic import IsotonicRegression
-
-    table = []
-    for v in sorted(set(verdict) - set(UNCALIBRATED)):
-        sel = verdict == v
-        x, y = raw[sel], right[sel].astype(float)
-        fit = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip").fit(x, y)
-        level = fit.predict(x)
-        steps, lowest = [], 0.0
-        for q in sorted(set(np.round(level, 12))):
-            block = np.isclose(level, q)
-            n, p = int(block.sum()), float(y[block].mean())
-            z = WILSON_Z
-            low = (p + z * z / (2 * n) - z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))) / (1 + z * z / n)
-            if groups is not None:
-                low = max(0.0, min(low, _cluster_low(y[block], groups[sel][block])))
-            lowest = max(lowest, low)  # keep the map non-decreasing
-            steps.append((float(x[block].max()), round(lowest, 3)))
-        steps[-1] = (1.0, steps[-1][1])
-        merged = []
-        for e, q in steps:  # one step per distinct confidence
-            if merged and merged[-1][1] == q:
-                merged[-1] = (e, q)
-            else:
-                merged.append((e, q))
-        table.append((str(v), tuple(merged)))
-    return tuple(table)
-
-
 def choose(scored: Sequence[Scored], labels: np.ndarray, mask: np.ndarray) -> int:
     """The candidate chosen on the runs of ``mask``, safety before accuracy: the fewest "raise the rate"
     verdicts on too-high runs (with every signal and from the loss and rate alone), then the fewest
@@ -180,28 +129,31 @@ def choose(scored: Sequence[Scored], labels: np.ndarray, mask: np.ndarray) -> in
 
 
 def lofo(ms: Sequence[Measured], labels: np.ndarray, families: np.ndarray, cands: Sequence[DiagnosePolicy],
-         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, DiagnosePolicy], list[Scored]]:
+         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, DiagnosePolicy], list[Scored],
+                    dict[str, float]]:
     """Held-out verdicts with every signal, their calibrated confidences, the held-out verdicts from
-    the loss and rate alone, the policy chosen for each family, and every candidate's scores
-    (unlabelled runs, ``labels == ""``, take no part in the choice)."""
+    the loss and rate alone, the policy chosen for each family, every candidate's scores, and the
+    calibration bound's level chosen for each family (unlabelled runs, ``labels == ""``, take no
+    part in either choice)."""
     scored = [verdicts(ms, p) for p in cands]
     labelled = labels != ""
     verdict = np.empty(len(labels), dtype=object)
     plain = np.empty(len(labels), dtype=object)
     confidence = np.zeros(len(labels))
-    chosen = {}
+    chosen, levels = {}, {}
     for fam in sorted(set(families)):
         train, test = labelled & (families != fam), families == fam
         i = choose(scored, labels, train)
         chosen[fam] = cands[i]
         s = scored[i]
-        table = fit_calibration(s.raw[train], s.verdict[train] == labels[train], s.verdict[train],
-                                families[train])
+        fit_args = (s.raw[train], s.verdict[train] == labels[train], s.verdict[train], families[train])
+        levels[fam] = choose_level(*fit_args)
+        table = fit_calibration(*fit_args, z=levels[fam])
         held_ms = [m for m, t in zip(ms, test) if t]
         held = verdicts(held_ms, cands[i].replace(calibration=table))
         verdict[test], confidence[test] = held.verdict, held.raw  # the same verdicts, calibrated
         plain[test] = verdicts(held_ms, cands[i], val=False).verdict
-    return verdict, confidence, plain, chosen, scored
+    return verdict, confidence, plain, chosen, scored, levels
 
 
 def confusion_rows(labels: np.ndarray, verdict: np.ndarray, mask: np.ndarray) -> tuple[list, list]:
@@ -229,17 +181,6 @@ def family_rows(labels: np.ndarray, verdict: np.ndarray, families: np.ndarray,
         row.append(f"{100 * good / max(tot, 1):.1f}%")
         rows.append(row)
     return rows, ["family", *order, "right"]
-
-
-def calibration_rows(confidence: np.ndarray, right: np.ndarray) -> tuple[list, list]:
-    """Held-out accuracy per band of confidence, and the runs at 0.8 or more."""
-    bands = [(0.0, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 0.95), (0.95, 1.01)]
-    rows = []
-    for lo, hi in bands + [(0.8, 1.01)]:
-        sel = (confidence >= lo) & (confidence < hi)
-        name = f"{lo:.2f}-{min(hi, 1.0):.2f}" if (lo, hi) != (0.8, 1.01) else ">= 0.80 (target: >= 95% right)"
-        rows.append([name, int(sel.sum()), f"{100 * right[sel].mean():.1f}%" if sel.any() else ""])
-    return rows, ["confidence", "runs", "right"]
 
 
 def per_label_stability(chosen: dict[str, DiagnosePolicy]) -> list[list]:

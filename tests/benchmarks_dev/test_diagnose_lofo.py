@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from dev.diagnose_lofo import GRID, Scored, candidates, choose, fit_calibration
+from dev.diagnose_calibration import choose_level, fit_calibration, reliability_rows
+from dev.diagnose_lofo import GRID, Scored, candidates, choose
 
 from lrkit.diagnostics import DIRECTIONS
 
@@ -39,17 +41,59 @@ def test_the_grid_holds_every_guard_threshold_and_switches_the_limit_tests_off()
     assert all(p.calibration == () for p in cands)
 
 
-def test_the_calibration_bound_is_clustered_by_family():
+def test_the_calibration_bound_is_for_a_new_family():
     # 200 runs of one verdict at one raw score: right on 9 families, wrong on the 10th. Over runs the
-    # share (90%) is well measured; over families (the unit a new workload is drawn from) it is not.
+    # share (90%) is well measured; what a new family (the unit a user's workload is drawn from) gets
+    # is not: one family in ten got none right.
     raw = np.full(200, 0.9)
     verdict = np.full(200, "too_low_slow", dtype=object)
     families = np.repeat(np.arange(10), 20)
     right = families != 9
     (_, plain), = fit_calibration(raw, right, verdict)
-    (_, clustered), = fit_calibration(raw, right, verdict, families)
-    assert plain[-1][0] == clustered[-1][0] == 1.0
-    assert 0.85 < plain[-1][1] < 0.9 and clustered[-1][1] < plain[-1][1] - 0.03
-    # With no spread between families, the clustered bound is no lower than the plain one.
+    (_, new_family), = fit_calibration(raw, right, verdict, families)
+    assert plain[-1][0] == new_family[-1][0] == 1.0
+    assert 0.85 < plain[-1][1] < 0.9
+    # p - z sqrt(v_between + v_mean) = 0.9 - 1.2816 sqrt(0.1 + 0.01)
+    assert new_family[-1][1] == pytest.approx(0.9 - 1.2816 * np.sqrt(0.11), abs=1e-3)
+    # With no spread between families, the bound is no lower than the plain one.
     (_, same), = fit_calibration(raw, np.ones(200, bool), verdict, families)
     assert same == fit_calibration(raw, np.ones(200, bool), verdict)[0][1]
+
+
+def test_the_calibration_is_made_monotone_by_lowering_never_by_raising():
+    # Isotonic means rise with the raw score, but a step's bound can fall (a larger step spread over
+    # families that disagree): the earlier step is lowered to it; the later one is never lifted.
+    raw = np.concatenate([np.full(100, 0.6), np.full(100, 0.9)])
+    verdict = np.full(200, "too_low_slow", dtype=object)
+    families = np.concatenate([np.repeat(np.arange(10), 10), np.repeat(np.arange(10), 10)])
+    even = np.arange(100) % 10 != 0  # 90% right, every family alike
+    spread = np.arange(100) < 95  # 95% right, all five misses in one family
+    (_, steps), = fit_calibration(raw, np.concatenate([even, spread]), verdict, families)
+    (_, alone), = fit_calibration(raw[100:], spread, verdict[100:], families[100:])
+    (_, first), = fit_calibration(raw[:100], even, verdict[:100], families[:100])
+    assert first[-1][1] > alone[-1][1]  # the lower margin alone would earn more than the higher one
+    assert steps[-1][1] == alone[-1][1]  # the higher margin keeps its own bound
+    assert all(q <= alone[-1][1] for _, q in steps)  # the lower one is brought down to it
+
+
+def test_the_bound_level_is_the_lowest_that_keeps_sure_verdicts_right_on_the_family_left_out():
+    # Twelve families: the verdict is right on every run of eleven and on none of the twelfth. At the
+    # 90% level the map fitted on eleven perfect families claims >= 0.8 on the bad one; only a level
+    # that keeps every fit under 0.8 makes the sure verdicts right 95% of the time held out.
+    families = np.repeat(np.arange(12), 30)
+    verdict = np.full(families.size, "too_low_slow", dtype=object)
+    raw = np.full(families.size, 0.9)
+    right = families != 11
+    assert choose_level(raw, right, verdict, families, levels=(0.1, 50.0)) == 50.0
+    # Right everywhere: the lowest level already keeps its promise.
+    assert choose_level(raw, np.ones(families.size, bool), verdict, families, levels=(0.1, 50.0)) == 0.1
+
+
+def test_the_reliability_table_gives_each_band_its_mean_confidence_and_share_right():
+    conf = np.array([0.3, 0.55, 0.85, 0.85, 0.97])
+    right = np.array([False, True, True, False, True])
+    rows, head = reliability_rows(conf, right)
+    assert head == ["confidence", "runs", "mean confidence", "right"]
+    by = {r[0]: r for r in rows}
+    assert by["0.80-0.90"][1:] == [2, "0.850", "50.0%"] and by["0.95-1.00"][1:] == [1, "0.970", "100.0%"]
+    assert rows[-1][0].startswith(">= 0.80") and rows[-1][1:] == [3, "0.890", "66.7%"]

@@ -3,6 +3,7 @@
 :func:`diagnose` names what the rate is doing (one of :data:`VERDICTS`) with
 the evidence and a concrete recommendation; :class:`Monitor` runs the same
 diagnosis online over a bounded buffer, the engine of ``lrkit.torch.Watchdog``;
+:func:`calibrated` maps a verdict's raw score through a policy's confidence map;
 :func:`read_history` loads a ``step,loss[,lr]`` CSV or TensorBoard event files;
 :func:`running_median` (with its readable :func:`running_median_reference`) is the O(n log n)
 smoother the verdicts are built on.
@@ -19,6 +20,7 @@ Example:
     'healthy'
 """
 
+from lrkit.diagnostics._confidence import calibrated
 from lrkit.diagnostics._diagnose import MIN_POINTS, Measurements, decide, diagnose, measure
 from lrkit.diagnostics._history import History, read_history
 from lrkit.diagnostics._monitor import Monitor
@@ -32,6 +34,7 @@ __all__ = [
     "diagnose",
     "measure",
     "decide",
+    "calibrated",
     "Measurements",
     "DiagnosePolicy",
     "DIRECTIONS",

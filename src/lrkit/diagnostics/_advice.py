@@ -86,16 +86,17 @@ def starved_signs(s: Mapping[str, float], policy: DiagnosePolicy = DiagnosePolic
 def limit_signs(s: Mapping[str, float], policy: DiagnosePolicy = DiagnosePolicy()) -> list[str]:
     """The signs of a rate at its limit that forbid ``healthy`` and ``plateau`` (the guard's ``at_limit``).
 
-    The loss rose above its first value by more than ``limit_peak`` of its descent before falling
-    (``jumped``), or by more than ``limit_peak_val`` of it while the validation loss rose back by
-    more than ``limit_val_rise`` of its drop (``val_rose``; a validation rise alone is as often
-    overfitting at a good rate).
+    The loss rose above its first value ``y_0`` by more than ``limit_peak`` of its descent before
+    falling (``jumped``; ``jump_excess``, measured from ``y_0`` itself, so that the fall after a hard
+    first batch is no jump), or by more than ``limit_peak_val`` of it while the validation loss rose
+    back by more than ``limit_val_rise`` of its drop (``val_rose``; a validation rise alone is as
+    often overfitting at a good rate).
 
     Example:
-        >>> limit_signs({"peak_excess": 0.5}), limit_signs({"peak_excess": 0.0, "val_rise": 0.9})
+        >>> limit_signs({"jump_excess": 0.5}), limit_signs({"jump_excess": 0.0, "val_rise": 0.9})
         (['jumped'], [])
     """
-    p, jump = policy, s["peak_excess"]
+    p, jump = policy, s["jump_excess"]
     return [name for name, shown in (
         ("jumped", jump > p.limit_peak),
         ("val_rose", s.get("val_rise", 0.0) > p.limit_val_rise and jump > p.limit_peak_val)) if shown]
@@ -209,7 +210,7 @@ def _guarded(ctx: Context, reason: str) -> str:
                 f"{' and '.join(signs)}, a sign of a rate at its limit, so a higher rate could make it "
                 "worse. Try 3x this rate in a short side run and keep it only if its loss falls faster.")
     if reason == "at_limit":
-        said = {"jumped": f"it first rose {s['peak_excess']:.2g}x its descent above its starting loss",
+        said = {"jumped": f"it first rose {s['jump_excess']:.2g}x its descent above its first loss",
                 "val_rose": f"its validation loss rose back {s.get('val_rise', 0.0):.2g}x its drop"}
         signs = [said[k] for k in limit_signs(s, p)]
         return (f"I can't tell: the loss looks settled, but {' and '.join(signs)}, a sign of a rate at its "

@@ -8,9 +8,12 @@ alternative; for a verdict the guard made ``uncertain``, the strength of the ver
 is nearly always right, a slow descent twice past its own is right far less often. The
 confidence is the raw score mapped through ``DiagnosePolicy.calibration``: for each verdict, steps
 ``(upper edge of the raw score, share of runs given that verdict at that margin that were right)``,
-fitted by isotonic regression on held-out families (``benchmarks/diagnose_zoo.py``), then lowered
-to a one-sided 90% lower bound of that share so a confidence of 0.8 or more is earned by a step
-that is right at least that often. A verdict without a calibration keeps its raw score.
+fitted by isotonic regression (``benchmarks/diagnose_zoo.py``), then lowered to a one-sided lower
+bound of the share right on a workload family the fit never saw, so a confidence of 0.8 or more is
+earned by a step that is right at least that often on a new family. A verdict the calibration has no
+steps for (no labelled run measured it: ``uncertain``, ``loss_spikes``) keeps its raw score, but no
+more than ``DiagnosePolicy.unmeasured_max``: it has not earned the confidence a measured verdict
+must; with no calibration at all (``calibration=()``) the confidence is the raw score.
 
 **Runner-up.** The verdict the guard replaced; for a run where nothing moved, ``too_low_slow``;
 else the next verdict whose test fired; else the verdict whose test came closest to firing.
@@ -33,17 +36,20 @@ def raw_score(verdict: str, key: str | None, ev: dict[str, Evidence], order: tup
 
 
 def calibrated(verdict: str, raw: float, policy: DiagnosePolicy) -> float:
-    """``raw`` through the verdict's calibration steps (the raw score itself when it has none).
+    """``raw`` through the verdict's calibration steps; a verdict without steps keeps ``raw``, at most
+    ``policy.unmeasured_max`` when there is a calibration (see the module docstring).
 
     Example:
         >>> p = DiagnosePolicy(calibration=(("healthy", ((0.7, 0.55), (1.0, 0.9))),))
         >>> calibrated("healthy", 0.6, p), calibrated("healthy", 0.95, p), calibrated("plateau", 0.6, p)
         (0.55, 0.9, 0.6)
+        >>> calibrated("loss_spikes", 0.95, p), calibrated("loss_spikes", 0.95, p.replace(calibration=()))
+        (0.75, 0.95)
     """
     for name, steps in policy.calibration:
         if name == verdict:
             return next((prob for edge, prob in steps if raw <= edge), steps[-1][1])
-    return raw
+    return min(raw, policy.unmeasured_max) if policy.calibration else raw
 
 
 def runner_up(verdict: str, key: str | None, replaced: str | None, fired: tuple[str, ...],

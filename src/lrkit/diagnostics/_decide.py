@@ -166,7 +166,9 @@ def at_limit(m: Measurements, val: dict[str, float], p: DiagnosePolicy) -> bool:
 
 def _sign_stats(m: Measurements, val: dict[str, float]) -> dict[str, float]:
     """The numbers :func:`~lrkit.diagnostics._advice.starved_signs` and ``limit_signs`` read."""
-    return {"rise": m.shape.rise, "peak_excess": m.shape.peak_excess, "oscillation_q": m.swings.q, **val}
+    sh = m.shape
+    return {"rise": sh.rise, "peak_excess": sh.peak_excess, "jump_excess": sh.jump_excess,
+            "oscillation_q": m.swings.q, **val}
 
 
 def guard(verdict: str, m: Measurements, val: dict[str, float], p: DiagnosePolicy) -> tuple[str, str | None]:

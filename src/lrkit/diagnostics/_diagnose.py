@@ -219,6 +219,7 @@ def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
              "last_decade_z": pc.z_last, "last_half_z": pc.z_half, "total_progress_z": pc.z_total,
              "early_drop_fraction": float(max(pc.early_frac, -1e300)), "noise_to_spread": lv.sigma,
              "end_noise_to_spread": pc.noise_end, "peak_excess": sh.peak_excess, "peak_z": sh.peak_z,
+             "jump_excess": sh.jump_excess,
              "end_vs_first_z": sh.end_z, "late_share": sh.late_share, "noise_skew": sh.skew,
              "ended_above_start": float(sh.ended_above_start),
              "spiked_over_descent": float(sh.spiked_over_descent), **val}

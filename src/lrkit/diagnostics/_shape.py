@@ -12,6 +12,10 @@ here are anchored at the **first loss**, the untrained model's, which no rate ha
   cannot make it), and how far it rose above ``first``, in units of the run's whole descent
   (``peak_excess``) and in standard errors beyond what the highest of ``N = n / peak_points``
   window medians reaches by chance, ``sqrt(2 ln N)`` (``peak_z``);
+* ``jump_excess``: how far that peak rose above the first loss ``y_0`` itself, in units of the
+  descent. ``first`` is the lower start reading so that a noisy first batch cannot make a run look
+  as if it descended; a jump is the opposite claim, so it is measured from the higher one: a hard
+  first batch lifts ``y_0``, and the noisy fall after it is no jump above the untrained loss;
 * ``end_z``: the end level (median of the last ``level_fraction``) against ``first``, in standard
   errors: positive when the run ended above where it started;
 * ``rise``: the end above the best level, as a share of the descent from ``first`` to the best;
@@ -52,6 +56,7 @@ class Shape:
     first: float
     peak: float
     peak_excess: float
+    jump_excess: float
     peak_z: float
     end_z: float
     rise: float
@@ -89,7 +94,8 @@ def shape(y: np.ndarray, clean: np.ndarray, lv: Levels, p: DiagnosePolicy) -> Sh
     resid = clean - running_median(clean, p.skew_points)
     var = float(np.mean(resid**2))
     skew = float(np.mean(resid**3) / var**1.5) if var > 0 else 0.0
-    return Shape(first, peak, (peak - first) / descent, (peak - first) / se_peak, (lv.end - first) / se_end,
+    return Shape(first, peak, (peak - first) / descent, (peak - float(y[0])) / descent,
+                 (peak - first) / se_peak, (lv.end - first) / se_end,
                  (lv.end - lv.best) / descent, lv.rise_z, (middle - lv.end) / max(drop, se_end), skew,
                  bool(lv.end >= first),
                  bool(raw_peak - first > first - lv.best and (raw_peak - first) / se_peak - chance > p.blowup_z))
