@@ -27,7 +27,7 @@ from lrkit.errors import LRKitError, check_int, unknown_name
 from lrkit.tasks._base import OPTIMIZERS, make_optimizer
 from lrkit.tasks._protocol import check_parts, evaluate_val_loss
 from lrkit.tasks._result import TrainResult
-from lrkit.tasks._train import Callback, _batches, _one_thread, _resolve_task
+from lrkit.tasks._train import Callback, _batches, _one_thread, _owner, _resolve_task
 
 __all__ = ["train_autopilot"]
 
@@ -124,7 +124,7 @@ def train_autopilot(
         stopped, t = "budget", 0
         start = time.perf_counter()
         model.train()
-        batches = _batches(train_loader)
+        batches = _batches(train_loader, _owner(name, task_obj))
         while not ap.done:
             x, y = next(batches)
             rate = ap.lr

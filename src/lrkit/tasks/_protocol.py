@@ -16,8 +16,9 @@ from typing import Any
 import torch
 
 from lrkit.errors import LRKitError
+from lrkit.torch._batches import LAYOUTS, describe_batch, split_batch
 
-__all__ = ["PROTOCOL_KEYS", "check_parts", "check_val_loader", "evaluate_val_loss"]
+__all__ = ["PROTOCOL_KEYS", "batch_pair", "check_parts", "check_val_loader", "evaluate_val_loss"]
 
 #: The keys every protocol function returns (``val_loader`` is optional).
 PROTOCOL_KEYS: tuple[str, ...] = ("model", "optimizer", "loss_fn", "train_loader")
@@ -82,11 +83,23 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else f"a {type(value).__name__}"
 
 
-def _pair(batch: Any, owner: str) -> tuple[Any, Any]:
-    if isinstance(batch, (tuple, list)) and len(batch) == 2:
-        return batch[0], batch[1]
-    kind = f"a dict with keys {sorted(batch)}" if isinstance(batch, Mapping) else type(batch).__name__
-    raise LRKitError(f"`val_loader` of {owner} must yield (inputs, target) pairs; got {kind}.")
+def batch_pair(batch: Any, loader: str, owner: str) -> tuple[Any, Any]:
+    """``(inputs, target)`` of one batch of a protocol task's ``loader``, in the layouts ``find_lr`` reads.
+
+    Pairs and ``{"input"/"inputs", "target"/"targets"}`` dicts (other keys ignored), so a task
+    that ``lrkit find --script`` sweeps also trains, validates and tunes.
+
+    Raises:
+        LRKitError: for any other layout, naming the loader, the owner and what the batch was.
+
+    Example:
+        >>> batch_pair({"input": 1, "target": 2}, "train_loader", "the task function f")
+        (1, 2)
+    """
+    pair = split_batch(batch)
+    if pair is None:
+        raise LRKitError(f"`{loader}` of {owner} must yield {LAYOUTS}; got {describe_batch(batch)}.")
+    return pair
 
 
 def check_val_loader(model: torch.nn.Module, loss_fn: Callable[..., Any], val_loader: Any,
@@ -94,8 +107,8 @@ def check_val_loader(model: torch.nn.Module, loss_fn: Callable[..., Any], val_lo
     """Evaluate the first validation batch once (no gradient, the model's mode restored).
 
     Raises:
-        LRKitError: for a loader that is not iterable or yields nothing, a batch that is not an
-            ``(inputs, target)`` pair, a forward or loss that raises, or a loss that is not a finite
+        LRKitError: for a loader that is not iterable or yields nothing, a batch
+            :func:`batch_pair` cannot read, a forward or loss that raises, or a loss that is not a finite
             number (the untrained model must give a finite validation loss).
     """
     if not isinstance(val_loader, Iterable):
@@ -103,7 +116,7 @@ def check_val_loader(model: torch.nn.Module, loss_fn: Callable[..., Any], val_lo
     first = next(iter(val_loader), None)
     if first is None:
         raise LRKitError(f"`val_loader` of {owner} must yield at least one batch; got an empty loader.")
-    x, y = _pair(first, owner)
+    x, y = batch_pair(first, "val_loader", owner)
     was = model.training
     model.eval()
     try:
@@ -139,7 +152,7 @@ def evaluate_val_loss(model: torch.nn.Module, loss_fn: Callable[..., Any],
     total, n = 0.0, 0
     with torch.no_grad():
         for batch in val_loader:
-            x, y = _pair(batch, "the task")
+            x, y = batch_pair(batch, "val_loader", "the task")
             total += float(loss_fn(model(x), y)) * len(y)
             n += len(y)
     model.train(was)

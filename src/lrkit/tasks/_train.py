@@ -32,7 +32,7 @@ from lrkit.schedules import Schedule, constant, parse, scale
 from lrkit.schedules._peak import peak_rate, rates_disagree
 from lrkit.tasks._base import Task, get_task
 from lrkit.tasks._optimizers import OPTIMIZERS, make_optimizer
-from lrkit.tasks._protocol import check_parts, evaluate_val_loss
+from lrkit.tasks._protocol import batch_pair, check_parts, evaluate_val_loss
 from lrkit.tasks._result import TrainResult
 from lrkit.torch import LRScheduler
 
@@ -99,6 +99,11 @@ def _resolve_task(
     raise LRKitError(f"`task` of train must be a task name, a Task or a protocol function; got {task!r}.")
 
 
+def _owner(name: str, task_obj: Task | None) -> str:
+    """How messages name the task: ``the task digits-mlp``, ``the task function build``."""
+    return f"the task {name}" if task_obj is not None else f"the task function {name}"
+
+
 @contextlib.contextmanager
 def _one_thread() -> Iterator[None]:
     # Bit-identical runs and honest per-core costs: intra-op threads change reduction order.
@@ -110,13 +115,17 @@ def _one_thread() -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
-def _batches(loader: Any) -> Iterator[Any]:
-    """Endless batches: one epoch after another (each ``iter`` reshuffles)."""
+def _batches(loader: Any, owner: str = "the task") -> Iterator[tuple[Any, Any]]:
+    """Endless ``(inputs, target)`` batches: one epoch after another (each ``iter`` reshuffles).
+
+    Each batch is read by :func:`~lrkit.tasks._protocol.batch_pair` (pairs, or the dicts
+    ``find_lr`` reads), so another layout is one ``LRKitError`` naming ``owner``, before its update.
+    """
     while True:
         empty = True
         for batch in loader:
             empty = False
-            yield batch
+            yield batch_pair(batch, "train_loader", owner)
         if empty:
             raise LRKitError("`train_loader` of the task yielded no batches.")
 
@@ -231,7 +240,7 @@ def train(
         stopped, t = "budget", 0
         start = time.perf_counter()
         model.train()
-        batches = _batches(train_loader)
+        batches = _batches(train_loader, _owner(name, task_obj))
         while t < budget:
             x, y = next(batches)
             rate = float(opt.param_groups[0]["lr"])

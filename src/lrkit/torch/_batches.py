@@ -19,11 +19,48 @@ import torch
 
 from lrkit.errors import LRKitError
 
-__all__ = ["Batches", "check_loss", "default_forward"]
+__all__ = ["Batches", "check_loss", "default_forward", "split_batch"]
 
 _LOG = logging.getLogger("lrkit.torch")
 _INPUT_KEYS = ("input", "inputs")
 _TARGET_KEYS = ("target", "targets")
+
+
+def split_batch(batch: Any) -> tuple[Any, Any] | None:
+    """``(inputs, target)`` of a pair or a ``{"input"/"inputs", "target"/"targets"}`` dict, else ``None``.
+
+    The one definition of the batch layouts lrkit reads without a user's ``forward``: the
+    finder's default forward and the task protocol's training and validation loops use it.
+
+    Example:
+        >>> split_batch({"inputs": 1, "targets": 2, "mask": 3}), split_batch([1, 2]), split_batch((1, 2, 3))
+        ((1, 2), (1, 2), None)
+    """
+    if isinstance(batch, Mapping):
+        x = next((batch[k] for k in _INPUT_KEYS if k in batch), None)
+        y = next((batch[k] for k in _TARGET_KEYS if k in batch), None)
+        return (x, y) if x is not None and y is not None else None
+    if isinstance(batch, (tuple, list)) and len(batch) == 2:
+        return batch[0], batch[1]
+    return None
+
+
+def describe_batch(batch: Any) -> str:
+    """How error messages name a batch of a layout lrkit cannot read.
+
+    Example:
+        >>> describe_batch({"x": 1, "y": 2}), describe_batch((1, 2, 3)), describe_batch(3.0)
+        ("a dict with keys ['x', 'y']", 'a tuple of 3', 'float')
+    """
+    if isinstance(batch, Mapping):
+        return f"a dict with keys {sorted(batch)}"
+    if isinstance(batch, (tuple, list)):
+        return f"a {type(batch).__name__} of {len(batch)}"
+    return type(batch).__name__
+
+
+#: What the batch-layout errors say lrkit reads.
+LAYOUTS = "(inputs, target) pairs or dicts with 'input' and 'target' keys"
 
 
 def default_forward(model: torch.nn.Module, batch: Any) -> tuple[Any, Any]:
@@ -44,18 +81,12 @@ def default_forward(model: torch.nn.Module, batch: Any) -> tuple[Any, Any]:
     """
     if type(batch) is tuple and len(batch) == 2:  # noqa: E721 (the common case first: it runs every update)
         return model(batch[0]), batch[1]
-    if isinstance(batch, Mapping):
-        x = next((batch[k] for k in _INPUT_KEYS if k in batch), None)
-        y = next((batch[k] for k in _TARGET_KEYS if k in batch), None)
-        if x is not None and y is not None:
-            return model(x), y
-    elif isinstance(batch, (tuple, list)) and len(batch) == 2:
-        return model(batch[0]), batch[1]
-    kind = f"a dict with keys {sorted(batch)}" if isinstance(batch, Mapping) else type(batch).__name__
+    pair = split_batch(batch)
+    if pair is not None:
+        return model(pair[0]), pair[1]
     raise LRKitError(
-        "`train_loader` of find_lr must yield (inputs, target) pairs or dicts with 'input' and 'target' "
-        "keys; "
-        f"got {kind}. Pass update=Update(forward=lambda model, batch: (output, target)) for other layouts."
+        f"`train_loader` of find_lr must yield {LAYOUTS}; got {describe_batch(batch)}. "
+        "Pass update=Update(forward=lambda model, batch: (output, target)) for other layouts."
     )
 
 
