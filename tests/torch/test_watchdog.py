@@ -309,3 +309,16 @@ def test_issue_14_new_user_run_that_ended_above_its_start_is_never_told_to_raise
     for d in (wd.diagnosis, diagnose(losses, np.full(145, 2.5))):
         assert d.verdict not in ("too_low_slow", "plateau", "healthy") and d.direction != "raise", d
         assert not d.recommendation.startswith("Multiply")
+
+
+@pytest.mark.parametrize(("loss", "shown"), [("abc", "'abc'"), (None, "None"), ([1.0, 2.0], r"\[1.0, 2.0\]"),
+                                             (torch.ones(0), "an empty tensor")])
+def test_a_loss_that_is_not_a_number_is_one_lrkit_error_and_changes_nothing(loss, shown):
+    wd = Watchdog(every=10)
+    wd.observe(0, 1.0)
+    before = wd.state_dict()
+    with pytest.raises(LRKitError, match=rf"^`loss` of Watchdog.observe must be a number or a tensor; got {shown}\.$"):
+        wd.observe(1, loss)
+    with pytest.raises(LRKitError, match=r"^`grad_norm` of Watchdog.observe must be a number or a tensor; got 'x'\.$"):
+        wd.observe(1, 1.0, grad_norm="x")
+    assert wd.state_dict() == before

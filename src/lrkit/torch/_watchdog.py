@@ -27,7 +27,7 @@ import torch
 
 from lrkit.diagnostics import Diagnosis
 from lrkit.diagnostics._monitor import Monitor
-from lrkit.errors import check_choice
+from lrkit.errors import LRKitError, check_choice
 
 __all__ = ["NonFiniteLossError", "Watchdog"]
 
@@ -36,10 +36,17 @@ class NonFiniteLossError(RuntimeError):
     """Raised by :meth:`Watchdog.observe` with ``on_nan="raise"`` when the loss is NaN/inf."""
 
 
-def _scalar(value: Any) -> float:
-    if isinstance(value, torch.Tensor):
+def _scalar(value: Any, name: str = "loss") -> float:
+    """A loss or gradient norm as a float; anything else is one ``LRKitError`` naming ``name``."""
+    if isinstance(value, torch.Tensor) and value.numel() > 0:
         return float(value.detach().float().mean())  # .mean(): a per-device loss vector in DP setups
-    return float(value)
+    if not isinstance(value, (torch.Tensor, str, bytes)):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            pass
+    shown = "an empty tensor" if isinstance(value, torch.Tensor) else repr(value)
+    raise LRKitError(f"`{name}` of Watchdog.observe must be a number or a tensor; got {shown}.")
 
 
 def _total_norm(grads: list[torch.Tensor]) -> float:
@@ -86,10 +93,11 @@ class Watchdog:
 
         Raises:
             NonFiniteLossError: on a NaN/inf loss with ``on_nan="raise"``.
-            LRKitError: when ``step`` does not increase.
+            LRKitError: when ``step`` does not increase, or ``loss`` / ``grad_norm`` is not a number.
         """
         value = _scalar(loss)
-        bad = self.monitor.observe(step, value, lr, None if grad_norm is None else _scalar(grad_norm))
+        norm = None if grad_norm is None else _scalar(grad_norm, "grad_norm")
+        bad = self.monitor.observe(step, value, lr, norm)
         d = self.monitor._diagnosis  # as of the last refresh: a verdict is reported when it is made
         if d is not None and d.verdict != self._last_verdict:
             self._last_verdict = d.verdict
