@@ -112,3 +112,24 @@ def test_the_cli_runs_a_script_whose_batches_are_dicts(tmp_path, args):
     out = ["--out", str(tmp_path / "o")] if args[0] == "find" else []
     result = CliRunner().invoke(app, [*args, "--script", f"{tmp_path / 'task.py'}:build", *out])
     assert result.exit_code == 0, result.output
+
+
+def test_a_one_shot_iterator_that_runs_out_says_so():
+    def build(seed):
+        parts = PAIR(seed)
+        parts["train_loader"] = iter(parts["train_loader"][:3])  # a generator: one pass only
+        parts.pop("val_loader")
+        return parts
+
+    with pytest.raises(LRKitError, match=r"^`train_loader` of the task function build ran out after 3 batches "
+                                         r"and yielded nothing on its second pass: a one-shot iterator cannot "
+                                         r"be cycled; pass a list or a DataLoader\.$"):
+        train(build, lr=0.05, budget=5)
+
+
+def test_an_empty_loader_is_named():
+    def build(seed):
+        return {**PAIR(seed), "train_loader": []}
+
+    with pytest.raises(LRKitError, match=r"^`train_loader` of the task function build yielded no batches\.$"):
+        train(build, lr=0.05, budget=5)

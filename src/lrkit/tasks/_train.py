@@ -120,14 +120,22 @@ def _batches(loader: Any, owner: str = "the task") -> Iterator[tuple[Any, Any]]:
 
     Each batch is read by :func:`~lrkit.tasks._protocol.batch_pair` (pairs, or the dicts
     ``find_lr`` reads), so another layout is one ``LRKitError`` naming ``owner``, before its update.
+    A loader that yields nothing is an error naming it; so is one that runs dry after its first
+    pass (a generator), which says why.
     """
+    seen = 0
     while True:
         empty = True
         for batch in loader:
             empty = False
+            seen += 1
             yield batch_pair(batch, "train_loader", owner)
+        if empty and seen:
+            raise LRKitError(f"`train_loader` of {owner} ran out after {seen} batches and yielded nothing "
+                             "on its second pass: a one-shot iterator cannot be cycled; pass a list or a "
+                             "DataLoader.")
         if empty:
-            raise LRKitError("`train_loader` of the task yielded no batches.")
+            raise LRKitError(f"`train_loader` of {owner} yielded no batches.")
 
 
 #: Memory one training step costs: the history row train() keeps (a dict of step, rate and loss,
