@@ -12,7 +12,7 @@ torch = pytest.importorskip("torch")
 
 from lrkit import LRKitError  # noqa: E402
 from lrkit.torch import AutopilotPolicy  # noqa: E402
-from lrkit.torch._autopilot_race import Race, race_plan  # noqa: E402
+from lrkit.torch._autopilot_race import Race, race_plan, start_race  # noqa: E402
 
 from ._autopilot_run import run  # noqa: E402
 
@@ -99,3 +99,17 @@ def test_a_candidate_that_blows_up_loses_the_race():
     (event,) = [e for e in ap.events if "race" in e]
     (r1, s1), (r100, s100) = event["race"]
     assert s1 < s100 and ap.peak == r1 and math.isfinite(final) and n == 300
+
+
+def test_start_race_holds_the_current_state_and_the_finished_race_logs_its_candidates():
+    model = torch.nn.Linear(2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    assert start_race(0.1, 500, 100, AutopilotPolicy(), opt, model) is None  # no factors: no race
+    assert start_race(0.1, 100, 25, RACE, opt, model) is None  # 3 x 8 updates > 30% of the 75 left
+    assert start_race(0.1, None, 25, RACE, opt, model) is None
+    race = start_race(0.1, 500, 100, RACE, opt, model)
+    assert race.segment == 20 and race.rates == pytest.approx([0.025, 0.1, 0.4]) and race.start is not None
+    race.scores, race.i, race.steps = [2.0, 1.0, 3.0], 3, 60
+    race.best = race.start
+    assert race.finish(opt, model, 0.5) == (pytest.approx(0.1), 60)
+    assert race.event() == {"t": 0, "race": [[0.025, 2.0], [0.1, 1.0], [0.4, 3.0]], "peak": 0.1, "race_steps": 60}

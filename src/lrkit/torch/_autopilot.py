@@ -24,11 +24,8 @@ Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would 
      bit for bit to their state before the probe: only its compute is spent, paid from the
      budget (10% of a budget of 100 or more; a range test needs its 10 points whatever the budget).
    **race** (after a ramp, when ``policy.race_factors`` lists candidates; ``lrkit.torch._autopilot_race``):
-   each multiple of the ramp's peak trains ``m`` updates (:math:`\\max(8, 0.04 B)`) at a constant
-   rate from the ramp's end state, restored bit for bit for each; the lowest mean loss over the
-   last half of its segment wins and the run goes on from where the winner's segment ended. The
-   losers' updates are paid from the budget; a race the budget cannot afford (more than 30% of
-   what is left) is not run.
+   each multiple of the ramp's peak trains a few updates from the ramp's end state, restored bit for
+   bit for each; the lowest late loss wins, the losers' updates are paid from the budget.
 2. **warmup** (``warmup`` updates; default 5% of the budget after a rolled-back probe, none
    after a ramp, which was one): linear from 0 to the peak.
 3. **main**: after a ramp, the peak held, then a 1-sqrt cool-down over the last 20% (``wsd``);
@@ -46,12 +43,12 @@ back), of the race, of the main phase and every skipped one is paid from it, so
 ``while not ap.done`` makes exactly ``budget`` updates.
 
 Every number above is a field of :class:`~lrkit.torch.AutopilotPolicy` (the defaults quoted),
-passed as ``Autopilot(policy=...)``; its reasons and evidence: ``docs/evidence.md``.
+passed as ``Autopilot(policy=...)``; its reasons and evidence: ``docs/evidence.md``. Resuming
+(``state_dict``): ``lrkit.torch._autopilot_state``.
 """
 
 from __future__ import annotations
 
-import copy
 import math
 from typing import Any
 
@@ -65,18 +62,16 @@ from lrkit.torch._autopilot_guard import (Guard, grads_finite, reaction, restart
                                           take_snapshot)
 from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._autopilot_probe import Probe, main_schedule, probe_settings
-from lrkit.torch._autopilot_race import Race, race_plan
+from lrkit.torch._autopilot_race import Race, start_race
+from lrkit.torch._autopilot_state import Resumable
 from lrkit.torch._finder_rule import is_adaptive
 
 __all__ = ["Autopilot"]
 
 _OWNER = "Autopilot"
 
-#: The plain-number attributes that :meth:`Autopilot.state_dict` saves as they are.
-_PLAIN = ("budget", "probe_steps", "race_steps", "phase", "t", "warmup", "peak", "scale", "decays")
 
-
-class Autopilot:
+class Autopilot(Resumable):
     """Drive an optimizer's learning rate with no rate given: probe, warm up, decay, recover.
 
     Args:
@@ -264,14 +259,11 @@ class Autopilot:
         self.events.append({"t": 0, "probe": self.probe_steps, "peak": self.peak, "how": how,
                             "mode": "ramp" if self.ramp else "rollback", "diverged_at": self._probe.diverged_at()})
         self._probe.states, self._pre_probe = {}, None
-        segment = race_plan(self.budget, self.budget - self.probe_steps, self.policy) if (
-            self.ramp and self.given_peak is None and self.budget is not None) else None
-        if segment is not None:  # measure a few peaks around the ramp's reading (``_autopilot_race``)
-            p = self.policy
-            self._race = Race(self.peak, p.race_factors, segment, p.race_score_fraction)
-            self._race.begin(self.optimizer, self.model)
-            self.phase = "race"
-            self._set_rate(self._race.rate())
+        race = start_race(self.peak, self.budget, self.probe_steps, self.policy, self.optimizer, self.model) if (
+            self.ramp and self.given_peak is None) else None
+        if race is not None:  # measure a few peaks around the ramp's reading (``_autopilot_race``)
+            self._race, self.phase = race, "race"
+            self._set_rate(race.rate())
             return
         self._start_main()
 
@@ -287,8 +279,7 @@ class Autopilot:
             self._set_rate(self._race.rate())
             return ok
         self.peak, self.race_steps = self._race.finish(self.optimizer, self.model, self.policy.fault_cut)
-        self.events.append({"t": 0, "race": [[r, s] for r, s in zip(self._race.rates, self._race.scores)],
-                            "peak": self.peak, "race_steps": self.race_steps})
+        self.events.append(self._race.event())
         self._race = None
         self._start_main()
         return ok
@@ -313,44 +304,3 @@ class Autopilot:
         self.scale, self.decays = self.scale * factor, self.decays + (verdict == "plateau")
         self.events.append({"t": self.t, "reaction": verdict, "scale": self.scale})
         self._monitor = Monitor(every=self.policy.check_every)
-
-    # -- state -----------------------------------------------------------------------------------
-    def state_dict(self) -> dict[str, Any]:
-        """Everything to resume the autopilot bit-identically (the user checkpoints model and optimizer).
-
-        Plain numbers plus the CPU snapshots the run may still go back to: the rollback snapshot
-        of the fault guard, a rolled-back probe's pre-probe state, a ramp's recorded states (up
-        to 20 copies of the parameters and optimizer state while the ramp runs, none after it),
-        a race's shared start and the end of its best segment so far (while it runs).
-        Save it with ``torch.save``; ``torch.load(..., weights_only=True)`` reads it back.
-        """
-        state = {k: getattr(self, k) for k in _PLAIN}
-        pre_probe = self._pre_probe if self.phase == "probe" and not self.ramp else None
-        race = self._race.state_dict() if self._race is not None else None
-        return {**state, "probe": self._probe.state_dict(), "guard": self._guard.state_dict(), "race": race,
-                "events": copy.deepcopy(self.events), "monitor": self._monitor.state_dict(),
-                "pre_probe": pre_probe}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore from :meth:`state_dict` output (call after loading the model and optimizer)."""
-        for k in _PLAIN:
-            setattr(self, k, state.get(k, 0) if k == "race_steps" else state[k])  # older states: no race
-        saved_race = state.get("race")
-        self._race = Race.from_state(saved_race) if saved_race is not None else None
-        self._probe = Probe.from_state(state["probe"], self.policy, self.given_peak)
-        self.ramp, self.rule = self._probe.keep, self._probe.rule
-        self.lr_min, self.lr_max = self._probe.lo, self._probe.hi
-        self._main = self._build_schedule()
-        self._guard.load_state_dict(state["guard"])
-        self.events = copy.deepcopy(state["events"])
-        self._monitor.load_state_dict(state["monitor"])
-        if self._guard.snapshot is None:  # a state saved without its snapshots: the best now is now
-            self._guard.reset(self.t)
-        if self.phase == "probe":
-            saved = state.get("pre_probe")
-            self._pre_probe = saved if saved is not None else self._take_snapshot()
-            self._set_rate(self._probe.rate())
-        elif self.phase == "race":
-            self._set_rate(self._race.rate())
-        else:
-            self._advance()

@@ -27,7 +27,7 @@ import torch
 from lrkit.torch._autopilot_guard import grads_finite, restore_snapshot, take_snapshot
 from lrkit.torch._autopilot_policy import AutopilotPolicy
 
-__all__ = ["Race", "race_plan"]
+__all__ = ["Race", "race_plan", "start_race"]
 
 
 def race_plan(budget: int | None, left: int, policy: AutopilotPolicy = AutopilotPolicy()) -> int | None:
@@ -43,6 +43,19 @@ def race_plan(budget: int | None, left: int, policy: AutopilotPolicy = Autopilot
         return None
     m = max(policy.min_race, round(policy.race_fraction * budget))
     return m if k * m <= policy.max_race_fraction * left else None
+
+
+def start_race(peak: float, budget: int | None, spent: int, policy: AutopilotPolicy,
+               optimizer: torch.optim.Optimizer, model: torch.nn.Module | None) -> Race | None:
+    """The race after a ramp that spent ``spent`` updates of ``budget``, holding the current state as
+    every candidate's start; ``None`` when ``policy`` lists no race or the budget cannot afford one
+    (:func:`race_plan`)."""
+    segment = race_plan(budget, budget - spent, policy) if budget is not None else None
+    if segment is None:
+        return None
+    race = Race(peak, policy.race_factors, segment, policy.race_score_fraction)
+    race.begin(optimizer, model)
+    return race
 
 
 class Race:
@@ -65,6 +78,7 @@ class Race:
         #: The state every candidate starts from, and the end state of the best segment so far.
         self.start: dict[str, Any] | None = None
         self.best: dict[str, Any] | None = None
+        self.won: float | None = None  # the rate :meth:`finish` chose
 
     @property
     def rates(self) -> list[float]:
@@ -129,10 +143,17 @@ class Race:
         won = self.winner()
         if won is None:
             restore_snapshot(optimizer, model, self.start)
-            return min(self.rates) * fault_cut, self.steps
+            self.won = min(self.rates) * fault_cut
+            return self.won, self.steps
         if won != len(self.factors) - 1:  # the last segment's state is the current one
             restore_snapshot(optimizer, model, self.best)
-        return self.rates[won], self.steps
+        self.won = self.rates[won]
+        return self.won, self.steps
+
+    def event(self) -> dict[str, Any]:
+        """The finished race's entry in the Autopilot's ``events``: each candidate's rate and score."""
+        return {"t": 0, "race": [[r, s] for r, s in zip(self.rates, self.scores)], "peak": self.won,
+                "race_steps": self.steps}
 
     def state_dict(self) -> dict[str, Any]:
         """Plain data and the two snapshots (CPU tensors: ``torch.save`` it with the model)."""
