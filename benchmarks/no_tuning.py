@@ -31,7 +31,8 @@ gaps are paired: same seed, same initialization and batch order), so a gap small
 its error is not a measured difference. Run: ``nice -n 10 .venv/bin/python benchmarks/no_tuning.py
 [--seeds 5] [--no-dev]``; every run of the built-in tasks is cached in
 ``results/no_tuning_runs.json`` (``dev.autopilot_runs.cached_run``: an Autopilot's under the fingerprint
-of the default ``AutopilotPolicy``, so a changed default runs again, the peers' once).
+of the fields of the default ``AutopilotPolicy`` that a run told its budget reads, so a changed default
+runs again and an unrelated field does not; the peers' once).
 
 **Development set** (``--dev``; also part of the full run, ``--no-dev`` skips it): the
 Autopilot's probe was designed on workloads that are *not* the built-in tasks, two families:

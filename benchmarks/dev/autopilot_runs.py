@@ -5,8 +5,8 @@ setup, an LR-free peer, ``ReduceLROnPlateau``, or the Autopilot); ``grid_tuned``
 constant rate from the sensitivity grid's cache; ``dev_run`` and ``dev_grid`` do the same for the
 development families (``dev/finder_dev.py``, ``dev/seq_dev.py``); ``gap_rows`` turns runs into the
 table's gaps to grid-tuned; ``cached_run`` keeps each run of ``no_tuning.py`` in :data:`RUNS` (an
-Autopilot's under the fingerprint of the default ``AutopilotPolicy``, so a changed default runs
-again). Used by ``no_tuning.py``, ``no_tuning_charlm.py`` and ``finder_seq.py``.
+Autopilot's under the fingerprint of the default ``AutopilotPolicy``'s fields such a run reads, so a
+changed default runs again and an unrelated field does not). Used by ``no_tuning.py``, ``no_tuning_charlm.py`` and ``finder_seq.py``.
 """
 
 from __future__ import annotations
@@ -36,18 +36,44 @@ PEERS = ("prodigy", "d-adapt", "schedule-free", "dog")
 RUNS = RESULTS / "no_tuning_runs.json"
 
 
-def _fields(record: Any) -> Any:
-    if dataclasses.is_dataclass(record):
-        return [(f.name, _fields(getattr(record, f.name))) for f in dataclasses.fields(record)]
-    return record
+#: Fields of the probe's nested ``FinderPolicy`` that an Autopilot never reads: ``find_lr``'s retry and
+#: advice (``retry_*``, ``fallback_divisor``), its interval (``replicates`` .. ``min_answered``) and its
+#: own ``rule="auto"`` choice (``adaptive_rule``, ``sgd_rule``: the Autopilot's kind rules are its own).
+FINDER_UNREAD = ("retry_sigmas", "retry_decades", "retry_steps", "fallback_divisor", "replicates", "level",
+                 "seed_spread", "pilot_ratio", "max_leverage", "min_answered", "adaptive_rule", "sgd_rule")
+#: ``AutopilotPolicy`` fields read only by a race (inert while ``race_factors`` is empty) and only
+#: without a budget (the plateau reaction and its warmup: every cached run is told its budget).
+RACE_FIELDS = ("race_fraction", "min_race", "max_race_fraction", "race_score_fraction")
+NO_BUDGET_FIELDS = ("check_every", "max_decays", "plateau_decay", "too_high_factor", "too_low_factor",
+                    "unknown_budget_warmup")
 
 
-def policy_fingerprint() -> str:
-    """A short hash of every field of the default ``AutopilotPolicy`` (its nested ``FinderPolicy``
-    included): an Autopilot run cached under it is the current default's."""
+def run_fields(policy: Any = None) -> dict[str, Any]:
+    """The fields of an ``AutopilotPolicy`` (default: the library's) that a run told its budget reads,
+    its nested finder's under ``"finder"``: the others cannot change such a run, given these values
+    (``tests/benchmarks_dev/test_autopilot_variants.py`` changes each one left out and checks that
+    the run stays bit for bit the same)."""
     from lrkit.torch import AutopilotPolicy
 
-    return hashlib.sha1(repr(_fields(AutopilotPolicy())).encode()).hexdigest()[:10]
+    policy = AutopilotPolicy() if policy is None else policy
+    finder = {f.name: getattr(policy.finder, f.name) for f in dataclasses.fields(policy.finder)
+              if f.name not in FINDER_UNREAD}
+    drop = set(NO_BUDGET_FIELDS) | ({"finder"} | (set() if policy.race_factors else set(RACE_FIELDS)))
+    if finder["anchor_weight"] == 0:
+        del finder["anchor_decades"]
+    if finder["weak_rule"] == "none":  # no weak-valley hand-off: neither its threshold nor its guard
+        del finder["weak_rule_sigmas"]
+        drop.add("weak_rule_when")
+    fields = {f.name: getattr(policy, f.name) for f in dataclasses.fields(policy) if f.name not in drop}
+    return {**fields, "finder": finder}
+
+
+def policy_fingerprint(policy: Any = None) -> str:
+    """A short hash of :func:`run_fields` of ``policy`` (default: the library's): an Autopilot run cached
+    under it is the current default's, and a field no such run reads does not invalidate it."""
+    fields = run_fields(policy)
+    return hashlib.sha1(repr(sorted({**fields, "finder": sorted(fields["finder"].items())}.items()))
+                        .encode()).hexdigest()[:10]
 
 
 def cached_run(method: str, name: str, seed: int, run: Callable[[], dict[str, Any]], *,

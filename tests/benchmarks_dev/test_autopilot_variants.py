@@ -3,14 +3,17 @@ miss summary by group, a variant's policy and its store key, and the no-tuning r
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from dev import autopilot_miss as am
-from dev.autopilot_runs import policy_fingerprint
-from dev.autopilot_zoo_runs import policy_of, variant_key
+torch = pytest.importorskip("torch")
 
-from lrkit.finder import FinderPolicy
-from lrkit.torch import AutopilotPolicy
+from dev import autopilot_miss as am  # noqa: E402
+from dev.autopilot_runs import policy_fingerprint, run_fields  # noqa: E402
+from dev.autopilot_zoo_runs import policy_of, variant_key  # noqa: E402
+
+from lrkit.torch import Autopilot, AutopilotPolicy  # noqa: E402
 
 
 def _row(kind, norm, budget, miss, regret):
@@ -35,7 +38,66 @@ def test_a_variant_names_its_policy_fields_and_the_probes_finder_fields():
     assert policy_of({"given": 0.1, "schedule": "cosine"}) == AutopilotPolicy(main_shape="cosine")
 
 
-def test_the_fingerprint_is_the_default_policys_every_field():
+#: A changed value for every field the fingerprint may leave out (``dev.autopilot_runs.run_fields``).
+OTHER = {"race_fraction": 0.1, "min_race": 4, "max_race_fraction": 0.5, "race_score_fraction": 0.25,
+         "check_every": 7, "max_decays": 1, "plateau_decay": 0.5, "too_high_factor": 0.25, "too_low_factor": 2.0,
+         "unknown_budget_warmup": 3, "weak_rule_when": "always",
+         "finder.retry_sigmas": 2.0, "finder.retry_decades": 2.0, "finder.retry_steps": 20,
+         "finder.fallback_divisor": 10.0, "finder.replicates": 50, "finder.level": 0.8, "finder.seed_spread": 0.3,
+         "finder.pilot_ratio": 0.25, "finder.max_leverage": 0.5, "finder.min_answered": 0.8,
+         "finder.adaptive_rule": "default", "finder.sgd_rule": "falling", "finder.anchor_decades": 1.0,
+         "finder.weak_rule_sigmas": 100.0}
+
+
+def _left_out(policy: AutopilotPolicy) -> list[str]:
+    kept = run_fields(policy)
+    top = [f.name for f in dataclasses.fields(policy) if f.name not in kept]
+    inner = [f"finder.{f.name}" for f in dataclasses.fields(policy.finder) if f.name not in kept["finder"]]
+    return [n for n in top if n != "finder"] + inner
+
+
+def _changed(policy: AutopilotPolicy, name: str) -> AutopilotPolicy:
+    if name.startswith("finder."):
+        return policy.replace(finder=policy.finder.replace(**{name[len("finder."):]: OTHER[name]}))
+    return policy.replace(**{name: OTHER[name]})
+
+
+def _final_weights(policy: AutopilotPolicy, optimizer: str) -> bytes:
+    torch.manual_seed(0)
+    x = torch.randn(256, 6) * torch.linspace(0.3, 3.0, 6)
+    y = x @ torch.randn(6) + 0.3 * torch.randn(256)
+    model = torch.nn.Linear(6, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=1.0) if optimizer == "sgd" else torch.optim.Adam(model.parameters())
+    ap = Autopilot(opt, budget=120, model=model, policy=policy)
+    g = torch.Generator().manual_seed(1)
+    while not ap.done:
+        opt.zero_grad()
+        i = torch.randint(0, 256, (16,), generator=g)
+        loss = ((model(x[i]).squeeze(1) - y[i]) ** 2).mean()
+        loss.backward()
+        ap.step(loss)
+    return b"".join(p.detach().numpy().tobytes() for p in model.parameters())
+
+
+def test_the_fingerprint_hashes_the_fields_a_budgeted_run_reads():
     fp = policy_fingerprint()
-    assert len(fp) == 10 and fp == policy_fingerprint()
-    assert isinstance(AutopilotPolicy().finder, FinderPolicy)
+    assert len(fp) == 10 and fp == policy_fingerprint(AutopilotPolicy())
+    assert policy_fingerprint(AutopilotPolicy(cooldown=0.3)) != fp  # read: a new key
+    assert policy_fingerprint(AutopilotPolicy(check_every=7)) == fp  # only without a budget
+    assert policy_fingerprint(AutopilotPolicy(race_fraction=0.1)) == fp  # only in a race: none by default
+    assert policy_fingerprint(AutopilotPolicy(race_factors=(0.5, 1.0), race_fraction=0.1)) != policy_fingerprint(
+        AutopilotPolicy(race_factors=(0.5, 1.0)))
+
+
+@pytest.mark.parametrize("policy", [AutopilotPolicy(), AutopilotPolicy(
+    finder=AutopilotPolicy().finder.replace(weak_rule="minimum/10"), race_factors=(0.5, 1.0))],
+    ids=["default", "weak rule and race"])
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_every_field_the_fingerprint_leaves_out_leaves_a_budgeted_run_bit_for_bit_the_same(policy, optimizer):
+    left_out = _left_out(policy)
+    assert set(left_out) <= set(OTHER)  # a newly left-out field needs a changed value here
+    reference = _final_weights(policy, optimizer)
+    assert _final_weights(policy.replace(cooldown=0.5), optimizer) != reference  # a field it reads tells
+    for name in left_out:
+        assert policy_fingerprint(_changed(policy, name)) == policy_fingerprint(policy), name
+        assert _final_weights(_changed(policy, name), optimizer) == reference, name
