@@ -9,7 +9,8 @@ torch = pytest.importorskip("torch")
 
 from lrkit.finder import sweep_schedule  # noqa: E402
 from lrkit.torch import Autopilot, AutopilotPolicy, autopilot_peak  # noqa: E402
-from lrkit.torch._autopilot_peak import PeakRule, momentum_of, optimizer_kind, peak_rule, probe_peak  # noqa: E402
+from lrkit.torch._autopilot_peak import (PeakRule, momentum_of, optimizer_kind, peak_rule,  # noqa: E402
+                                        probe_peak, reading_policy)
 from lrkit.torch._autopilot_probe import Probe, main_schedule  # noqa: E402
 
 from ._autopilot_run import run  # noqa: E402
@@ -95,3 +96,32 @@ def test_autopilot_peak_rereads_a_recorded_probe_as_the_autopilot_did(optimizer)
     # Under another policy, the same curve gives that policy's peak (here: its factor, uncapped or capped).
     other, _ = autopilot_peak(ap.probe_lrs, ap.probe_losses, ap.optimizer, AutopilotPolicy(), first["diverged_at"])
     assert other >= first["peak"] and optimizer_kind(ap.optimizer) == ("adaptive" if optimizer == "adam" else "plain")
+
+
+MIN10 = AutopilotPolicy().finder.replace(weak_rule="minimum/10")
+
+
+@pytest.mark.parametrize("budget, seed", [(60, 0), (60, 2), (120, 0), (120, 1)])
+def test_a_weak_valley_on_a_ramp_still_falling_at_its_top_keeps_the_crossing(budget, seed):
+    # Regression: minimum/10 read these short Adam ramps (loss still falling at their top) at 1e-4..1e-3
+    # and left the model untrained (MSE 5.7 to 35; trained: < 0.5).
+    always, _, mse_always, _ = run(budget, seed=seed, optimizer="adam",
+                                   policy=AutopilotPolicy(finder=MIN10, weak_rule_when="always"))
+    ap, _, mse, _ = run(budget, seed=seed, optimizer="adam", policy=AutopilotPolicy(finder=MIN10))
+    assert mse_always > 5.0 and "minimum/10" in always.events[0]["how"]
+    assert mse < 0.5 and "minimum/10" not in ap.events[0]["how"]
+
+
+def test_the_weak_valley_hand_off_needs_a_ramp_that_turned():
+    lrs = np.geomspace(1e-4, 1.0, 40)
+    rng = np.random.default_rng(0)
+    falling = 1.0 / (1.0 + 30 * lrs) + 0.02 * rng.standard_normal(lrs.size)
+    turned = falling + np.where(lrs > 0.1, 20 * (lrs - 0.1), 0.0)
+    guarded = AutopilotPolicy(finder=MIN10)
+    assert reading_policy(lrs, falling, None, guarded).weak_rule == "none"
+    assert reading_policy(lrs, falling, 2.0, guarded).weak_rule == "minimum/10"  # it blew up: it turned
+    assert reading_policy(lrs, turned, None, guarded).weak_rule == "minimum/10"
+    assert reading_policy(lrs, falling, None, guarded.replace(weak_rule_when="always")).weak_rule == "minimum/10"
+    assert guarded == AutopilotPolicy()  # the default
+    crossing = AutopilotPolicy(finder=MIN10.replace(weak_rule="none"))
+    assert reading_policy(lrs, turned, None, crossing) is crossing.finder  # no hand-off at all

@@ -4,25 +4,23 @@ Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would 
 ``optimizer.step()`` (after ``loss.backward()``). The run goes through three phases:
 
 1. **probe**: an in-run range test whose cost scales with the budget :math:`B`
-   (``lrkit.torch._autopilot_probe``). Update ``k`` uses the geometric sweep rate
-   ``lr_min (lr_max/lr_min)^(k/(P-1))``; it stops early on divergence. The peak is
-   ``lrkit.finder.suggest``'s rule for the optimizer kind (``falling`` for adaptive optimizers,
-   ``default`` for SGD-like ones, as ``find_lr``'s ``rule="auto"``), kept within ``[r/30, r/3]``
-   of a divergence at rate ``r`` (an adaptive optimizer's strong suggestion only below ``r/3``).
-   Two modes (``probe="auto"``: a ramp when the budget is known):
+   (``lrkit.torch._autopilot_probe``): update ``k`` at the geometric sweep rate
+   ``lr_min (lr_max/lr_min)^(k/(P-1))``, stopped early on divergence. The peak
+   (``lrkit.torch._autopilot_peak``) is ``lrkit.finder.suggest``'s rule for the optimizer kind
+   (``falling`` for adaptive optimizers, ``default`` for SGD-like ones, as ``find_lr``'s
+   ``rule="auto"``); a valley under 8 noise SDs is read by ``minimum/10`` where the ramp's loss
+   turned; the peak is kept within ``[r/30, r/3]`` of a divergence at rate ``r`` (an adaptive
+   optimizer's strong suggestion only below ``r/3``). Two modes (``probe="auto"``: a ramp when the
+   budget is known):
 
-   * ``"ramp"``: the probe is the warmup. :math:`P = \\min(100, B/2, \\max(16, B/4))` updates
-     over the kind's band (``1e-4 .. 1`` for adaptive optimizers, ``1e-5 .. 10`` otherwise),
-     inside the budget; the run goes on from the state just after the last update at a rate
-     <= the peak (or up to ``ceil(P/20) - 1`` updates before it: at most 20 states are held).
-     The updates undone above the peak were pure search, paid from the budget. The main phase
-     starts with fresh optimizer statistics (moments, momentum buffers): the ramp's weights are
-     kept, but its low-rate updates would otherwise leave the large gradients of an untrained
-     model in Adam's second moment, which remembers ~1000 updates and shrinks every later step.
+   * ``"ramp"``: the probe is the warmup, :math:`P = \\min(100, B/2, \\max(16, B/4))` updates over the
+     kind's band (``1e-4 .. 1`` adaptive, ``1e-5 .. 10`` otherwise) inside the budget; the run goes on
+     from (about: at most 20 states are held) the last update at a rate <= the peak, the updates above
+     it undone, and with fresh optimizer statistics: the ramp's weights are kept, but its untrained
+     gradients would linger in Adam's second moment (~1000 updates) and shrink every later step.
    * ``"rollback"`` (no budget, or asked for): :math:`P = \\max(10, \\min(100, B/10))` updates
      over ``1e-5 .. 10`` (``.. 1`` for the Adam family), then the model and optimizer are restored
-     bit for bit to their state before the probe: only its compute is spent, paid from the
-     budget (10% of a budget of 100 or more; a range test needs its 10 points whatever the budget).
+     bit for bit; only its compute is spent, paid from the budget.
    **race** (after a ramp, when ``policy.race_factors`` lists candidates; ``lrkit.torch._autopilot_race``):
    each multiple of the ramp's peak trains a few updates from the ramp's end state, restored bit for
    bit for each; the lowest late loss wins, the losers' updates are paid from the budget.
@@ -30,17 +28,16 @@ Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would 
    after a ramp, which was one): linear from 0 to the peak.
 3. **main**: after a ramp, the peak held, then a 1-sqrt cool-down over the last 20% (``wsd``);
    after a rolled-back probe with a budget, cosine decay to 0 (``warmup_cosine``); without a
-   budget, the peak held, and every ``check_every``
-   updates a :class:`~lrkit.diagnostics.Monitor` diagnosis: ``plateau`` divides the rate by
-   10 (at most ``max_decays`` times), ``too_high_*`` halves it, ``too_low_slow`` (before any
-   decay) triples it, never above a third of the highest rate the probe survived.
+   budget, the peak held, and every ``check_every`` updates a :class:`~lrkit.diagnostics.Monitor`
+   diagnosis: ``plateau`` divides the rate by 10 (at most ``max_decays`` times), ``too_high_*``
+   halves it, ``too_low_slow`` (before any decay) triples it, never above a third of the highest
+   rate the probe survived.
 
 **Faults** (``lrkit.torch._autopilot_guard``): a spiking batch's update is skipped; a NaN/inf
 loss or gradient, or two spikes in a row, restore the last good in-memory snapshot bit for bit
-(and cut the rate when faults repeat). Every fault is logged in ``events``; the clock keeps
-running. **The budget is never exceeded**: every update of the probe (kept, undone or rolled
-back), of the race, of the main phase and every skipped one is paid from it, so
-``while not ap.done`` makes exactly ``budget`` updates.
+(and cut the rate when faults repeat); all logged in ``events``. **The budget is never exceeded**:
+every update (the probe's, kept, undone or rolled back, the race's, skipped ones) is paid from it,
+so ``while not ap.done`` makes exactly ``budget`` updates.
 
 Every number above is a field of :class:`~lrkit.torch.AutopilotPolicy` (the defaults quoted),
 passed as ``Autopilot(policy=...)``; its reasons and evidence: ``docs/evidence.md``. Resuming

@@ -13,7 +13,9 @@ and a factor: the peak is the rule's rate on the probe's curve times the factor.
 *ramp*: its rate rises every update, and an optimizer with momentum :math:`\\beta` answers a rate
 change over about :math:`1/(1-\\beta)` updates, so the loss of update :math:`k` is read against the
 rate of update :math:`k - \\ell` with :math:`\\ell = \\lambda/(1-\\beta)` (``response_lag``
-:math:`\\lambda`). On a curve too noisy for the kind's rule the ``fallback_rules`` answer; a
+:math:`\\lambda`). A weak valley (under ``finder.weak_rule_sigmas`` noise SDs) is read by the
+finder's ``weak_rule`` (``minimum/10``) where the ramp's loss turned (:func:`reading_policy`). On a
+curve too noisy for the kind's rule the ``fallback_rules`` answer; a
 divergence at rate :math:`r` clips the peak into :math:`[r/c_b, r/c_a]` (``clip_below``,
 ``clip_above``), except for an adaptive optimizer's own rule on a strong valley, only capped at
 :math:`r/c_a` (:func:`probe_peak`). The factor applies after the clip, and the peak never exceeds
@@ -29,11 +31,12 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from lrkit.finder import VALLEY_RULES, suggest, valley_geometry
+from lrkit.finder import VALLEY_RULES, FinderPolicy, suggest, valley_geometry
 from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._finder_rule import is_adaptive, resolve_rule
 
-__all__ = ["PeakRule", "autopilot_peak", "momentum_of", "optimizer_kind", "peak_rule", "probe_peak"]
+__all__ = ["PeakRule", "autopilot_peak", "momentum_of", "optimizer_kind", "peak_rule", "probe_peak",
+           "reading_policy"]
 
 
 def momentum_of(optimizer: torch.optim.Optimizer) -> float:
@@ -93,14 +96,41 @@ def peak_rule(optimizer: torch.optim.Optimizer, rule: str = "auto",
     return PeakRule(name, factor, lag)
 
 
+def reading_policy(lrs: np.ndarray, losses: np.ndarray, diverged_at: float | None,
+                   policy: AutopilotPolicy = AutopilotPolicy()) -> FinderPolicy:
+    """The finder policy the peak rules read a ramp with: ``policy.finder``, without its weak-signal
+    hand-off (``weak_rule``) where ``policy.weak_rule_when`` is ``"turned"`` and the ramp's loss never
+    turned: it did not rise back through half depth, blow up or stop on divergence.
+
+    Why: ``minimum/10`` (fastai's rule, the usual ``weak_rule``) reads the minimum of a sweep that went
+    past it into the rise, a decade below where the loss turns. On a ramp still falling at its top
+    the lowest point is wherever the sweep or its trimming ended, or a noise dip of the lagging average,
+    and a tenth of it has no reason to be near a good rate (a short Adam ramp on a noisy regression
+    reads 1e-4, a decade and more below any useful rate); the valley's own crossing stands there.
+
+    Example:
+        >>> lrs = np.geomspace(1e-4, 1.0, 30)
+        >>> falling = 1.0 / (1.0 + 100 * lrs)  # still falling at the ramp's top
+        >>> p = AutopilotPolicy(finder=AutopilotPolicy().finder.replace(weak_rule="minimum/10"))
+        >>> reading_policy(lrs, falling, None, p).weak_rule, reading_policy(lrs, falling, 2.0, p).weak_rule
+        ('none', 'minimum/10')
+    """
+    finder = policy.finder
+    if finder.weak_rule == "none" or policy.weak_rule_when == "always" or diverged_at is not None:
+        return finder
+    valley = valley_geometry(lrs, losses, policy=finder) if lrs.size else None
+    turned = valley is not None and not isinstance(valley, str) and valley.edge_seen
+    return finder if turned else finder.replace(weak_rule="none")
+
+
 def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min: float,
                diverged_at: float | None, rule: str = "default", adaptive: bool = False,
                policy: AutopilotPolicy = AutopilotPolicy(), factor: float = 1.0,
                lag: int = 0) -> tuple[float, str]:
     """The peak rate for the run after a probe, and how it was chosen.
 
-    ``rule`` first (``lrkit.finder.suggest``), on the losses read ``lag`` updates after their
-    rates; on a curve too noisy for it the ``policy.fallback_rules`` (the smoothed ``valley``,
+    ``rule`` first (``lrkit.finder.suggest`` under :func:`reading_policy`), on the losses read
+    ``lag`` updates after their rates; on a curve too noisy for it the ``policy.fallback_rules`` (the smoothed ``valley``,
     then ``minimum/10``); last resort the sweep's middle rate (``lr_min`` for an empty probe).
     If the probe diverged at rate ``r``, the peak is clipped to :math:`[r/30,\\ r/3]`
     (``policy.clip_below``, ``clip_above``), the classical band a decade below the blow-up,
@@ -138,8 +168,9 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
     if 0 < lag < lrs.size:  # the loss of update k answers the rate of update k - lag
         lrs, losses = lrs[:lrs.size - lag], losses[lag:]
     peak, how, chosen_by = None, "probe failed at once", None
+    finder = reading_policy(lrs, losses, diverged_at, policy)
     for name in dict.fromkeys((rule, *p.fallback_rules)):
-        s = suggest(lrs, losses, name, policy=p.finder) if lrs.size else None
+        s = suggest(lrs, losses, name, policy=finder) if lrs.size else None
         if s is not None and s.lr is not None:
             peak, how, chosen_by = float(s.lr), f"{name}: {s.reason}", name
             break

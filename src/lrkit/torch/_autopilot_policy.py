@@ -79,10 +79,15 @@ class AutopilotPolicy(Policy):
         20, "a ramp keeps at most this many CPU snapshots (one every ceil(P / 20) updates) to go back to "
         "the last update below the peak", _PROBE, integer)
     finder: FinderPolicy = tuned(
-        FinderPolicy(weak_rule="none", anchor_weight=0.0), "the probe is a range test: the finder's stop "
-        "rule, smoother and rules read it; a weak signal keeps its crossing, which the peak's clip to the "
-        "blow-up band bounds; no blow-up anchor (chosen on find_lr's sweeps, not measured on the ramp)",
-        _PROBE, nested(FinderPolicy))
+        FinderPolicy(weak_rule="minimum/10", weak_rule_sigmas=8.0, anchor_weight=0.0), "the probe is a range "
+        "test: the finder's stop rule, smoother and rules read it; a valley under 8 noise SDs, whose half-depth "
+        "crossings are noise, is read by minimum/10 as find_lr reads it (only where the ramp turned: "
+        "weak_rule_when; chosen by leave-one-family-out on the zoo); no blow-up anchor (chosen on find_lr's "
+        "sweeps, not measured on the ramp)", _PEAK, nested(FinderPolicy))
+    weak_rule_when: str = tuned(
+        "turned", "where finder.weak_rule reads a weak valley: 'always', or only on a ramp whose loss turned "
+        "(rose back or blew up): minimum/10 reads the minimum of a curve that went past it; on a ramp still "
+        "falling at its top it read 1e-4 and left short Adam runs untrained", _PEAK, choice("always", "turned"))
     # -- the peak (_autopilot_peak.peak_rule, probe_peak) ----------------------------------------
     adaptive_peak: str = tuned(
         "falling", "an adaptive optimizer's peak rule on the ramp (its update is about the rate per "
