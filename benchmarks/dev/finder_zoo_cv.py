@@ -37,6 +37,8 @@ class Candidate:
     label: str
     num_steps: int
     policy: FinderPolicy
+    #: ``find_lr``'s revision (``dev.finder_zoo_data.MECHANICS``); an earlier one is read from the cache.
+    mechanics: int = data.MECHANICS
 
 
 #: The policy the selection starts from: the rule shipped before the blow-up anchor (every field spelled
@@ -118,23 +120,18 @@ def read(name: str, seed: int, cand: Candidate) -> tuple[float | None, int, str 
         _FIRST[first] = (suggest(lrs, losses, rule, policy=p).lr, 0.0 if isinstance(v, str) else v.signal)
     lr, signal = _FIRST[first]
     if lr is None or signal < p.retry_sigmas:  # find_lr's second pass decides: run it
-        a = data.answer(name, seed, _canonical(p, rule), cand.num_steps)
-        lr = a["lr"]
-        if a["source"] == "blow-up fallback":  # the guess is the blow-up rate over the divisor
-            lr *= REFERENCE.fallback_divisor / p.fallback_divisor
-        return lr, a["updates"], a["source"]
+        a = data.answer(name, seed, _canonical(p, rule), cand.num_steps, mechanics=cand.mechanics)
+        return a["lr"], a["updates"], a["source"]
     return lr, int(lrs.size), "sweep"
 
 
 def _canonical(policy: FinderPolicy, rule: str) -> FinderPolicy:
     """The same answer's policy with the fields this workload cannot see set to one value (fewer real runs).
 
-    Only the rule of the workload's optimizer kind is read, ``edge_weight`` only by ``default``, and
-    ``fallback_divisor`` only scales a fallback's rate (:func:`read` rescales it).
+    Only the rule of the workload's optimizer kind is read, and ``edge_weight`` only by ``default``.
     """
     w = policy.edge_weight if rule == "default" else REFERENCE.edge_weight
-    return policy.replace(adaptive_rule=rule, sgd_rule=rule, edge_weight=w,
-                          fallback_divisor=REFERENCE.fallback_divisor)
+    return policy.replace(adaptive_rule=rule, sgd_rule=rule, edge_weight=w)
 
 
 def proxy(name: str, lr: float | None) -> float:
@@ -159,7 +156,7 @@ def family_means(table: np.ndarray, names: Sequence[str]) -> tuple[np.ndarray, l
     return np.stack([table[:, fams == f].mean(axis=1) for f in every], axis=1), every
 
 
-def select(means: np.ndarray, keep: Sequence[int]) -> int:
+def select(means: np.ndarray, keep: Sequence[int], cands: Sequence[Candidate] | None = None) -> int:
     """The one-standard-error rule on the families ``keep`` (column indices of ``means``).
 
     Score: the mean of the family means (every family weighs the same). Among the candidates whose
@@ -172,19 +169,21 @@ def select(means: np.ndarray, keep: Sequence[int]) -> int:
     best = int(np.argmin(score))
     se = (m - m[best]).std(axis=1, ddof=1) / np.sqrt(m.shape[1])
     near = np.flatnonzero(score <= score[best] + se)
-    return int(min(near, key=lambda i: (changes(CANDIDATES[i]), score[i])))
+    pool = CANDIDATES if cands is None else cands
+    return int(min(near, key=lambda i: (changes(pool[i]), score[i])))
 
 
-def lofo(table: np.ndarray, names: Sequence[str]) -> dict[str, int]:
-    """For each family, the candidate (row index) :func:`select` picks on the other families."""
+def lofo(table: np.ndarray, names: Sequence[str], cands: Sequence[Candidate] | None = None) -> dict[str, int]:
+    """For each family, the candidate (row index of ``cands``, default :data:`CANDIDATES`) :func:`select`
+    picks on the other families."""
     means, every = family_means(table, names)
-    return {held: select(means, [j for j, f in enumerate(every) if f != held]) for held in every}
+    return {held: select(means, [j for j, f in enumerate(every) if f != held], cands) for held in every}
 
 
-def in_sample(table: np.ndarray, names: Sequence[str]) -> int:
+def in_sample(table: np.ndarray, names: Sequence[str], cands: Sequence[Candidate] | None = None) -> int:
     """The candidate :func:`select` picks on every family (what ships)."""
     means, every = family_means(table, names)
-    return select(means, range(len(every)))
+    return select(means, range(len(every)), cands)
 
 
 def check_offline(names: Sequence[str], cand: Candidate) -> int:

@@ -38,6 +38,12 @@ PEERS_FILE = RESULTS / "finder_zoo_peers.json"
 SEEDS = (0, 1, 2)
 #: The range of every first sweep: ``find_lr``'s default.
 START, END = Sweep().start, Sweep().end
+#: The revision of ``find_lr``'s second pass and fallback that an answer comes from, part of its cache key
+#: from 2 on. 1: a second pass's valley read from its own top, the blow-up cut back over its run of high
+#: losses. 2: a second pass's descent and blow-up judged against the first pass's starting level, the
+#: blow-up where the stop rule fired (the anchor's definition). Only the current one can be computed;
+#: an earlier one's answers are read from the cache (side-by-side checks of a change).
+MECHANICS = 2
 #: Records the whole sweep: no loss rises 1e12 times the progress, so the stop rule never fires.
 _NO_STOP = FinderPolicy(diverge_threshold=1e12)
 
@@ -106,15 +112,18 @@ def replay(lrs: np.ndarray, losses: np.ndarray, policy: FinderPolicy) -> tuple[n
 
 
 def answer(name: str, seed: int, policy: FinderPolicy, num_steps: int = 100, *,
-           interval: bool = False) -> dict[str, Any]:
+           interval: bool = False, mechanics: int = MECHANICS) -> dict[str, Any]:
     """A real ``find_lr`` (``rule="auto"``, retry on) answer with ``policy``: suggestion, interval, source,
-    updates."""
+    updates (``mechanics`` other than :data:`MECHANICS`: from the cache only)."""
     data = _load(ANSWERS_FILE)
     # Every field spelled out, so a key keeps its meaning when the shipped defaults change.
     fields = policy.to_dict()
     if policy.anchor_weight == 0:  # without the anchor, the key of a policy from before it existed
         fields = {k: v for k, v in fields.items() if k not in ("anchor_weight", "anchor_decades")}
     key = f"{name}|{seed}|{num_steps}|{interval}|" + json.dumps(fields, sort_keys=True, separators=(",", ":"))
+    key += f"|m{mechanics}" if mechanics > 1 else ""
+    if key not in data and mechanics != MECHANICS:
+        raise KeyError(f"no cached answer of find_lr revision {mechanics}: {key}")
     if key not in data:
         res = _find(name, seed, sweep=Sweep(START, END, num_steps), policy=policy, interval=interval)
         data[key] = {"lr": res.suggestion, "interval": None if res.interval is None else list(res.interval),

@@ -16,7 +16,8 @@ def test_public_names():
         "minimum_over_10",
         "synthetic", "STOP_REASONS", "MIN_POINTS", "MIN_STEPS", "SWEEP_BYTES_PER_STEP", "Sweep",
         "FinderPolicy", "VALLEY_RULES", "advise", "Advice", "next_schedule",
-        "second_sweep", "settle", "signal", "blow_up_rate", "SOURCES", "seed_widened", "interval_covers",
+        "second_sweep", "settle", "signal", "descent", "start_level", "blow_up_rate", "SOURCES", "seed_widened",
+        "interval_covers",
     }
     assert all(hasattr(finder, name) for name in finder.__all__)
     assert sorted(finder.rules) == ["default", "falling", "minimum/10", "steepest", "valley"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,7 +12,7 @@ import pytest
 from lrkit.finder import (
     SOURCES, FinderPolicy, Sweep, blow_up_rate, range_test, second_sweep, settle, signal, synthetic,
 )
-from lrkit.finder._anchor import blend, blow_up_x
+from lrkit.finder._anchor import blow_up_x
 from lrkit.finder._retry import SECOND_PASS_COVERS
 
 LRS = np.geomspace(1e-7, 10.0, 100)
@@ -43,7 +45,9 @@ def test_no_signal_sweeps_the_decade_below_the_blow_up_again():
     first = _sweep_of(_flat_then_blow_up())
     assert first.suggestion is None
     top = blow_up_rate(first)
-    assert LRS[78] <= top <= LRS[81]
+    assert top == pytest.approx(LRS[82])  # where the stop rule fired: the second of two losses above its bar
+    # the anchor's definition, the same one
+    assert blow_up_x(first.lrs, first.losses) == (pytest.approx(np.log10(top)), True)
     plan = second_sweep(first, Sweep(), FinderPolicy(retry_steps=120, retry_decades=2.0))
     assert plan.end == pytest.approx(top) and plan.start == pytest.approx(top / 100)
     assert plan.num_steps == 120 and plan.mode == "exp"
@@ -78,15 +82,17 @@ def test_no_descent_in_either_pass_gives_a_stated_guess_below_the_blow_up():
     assert out.interval is None and out.reason.startswith("a guess, not a measurement")
 
 
-def test_the_stated_guess_is_pulled_towards_the_blow_up_anchor_as_every_reading_is():
+def test_with_the_anchor_on_the_stated_guess_is_the_anchor_alone():
+    # No reading to average: the anchor, anchor_decades below the blow-up, is the whole estimate, and the
+    # divisor (the guess with the anchor off) plays no part.
     first = _sweep_of(_flat_then_blow_up(0))
     second = _sweep_of(_flat_then_blow_up(1))
-    policy = FinderPolicy(fallback_divisor=4.0)
-    out = settle(first, second, policy)
-    x_blow, seen = blow_up_x(first.lrs, first.losses, policy=policy)
-    expected = 10.0 ** blend(math.log10(blow_up_rate(first) / 4.0), x_blow, policy)
-    assert seen and out.suggestion == pytest.approx(expected, rel=1e-12)
-    assert out.suggestion < blow_up_rate(first) / 4.0 and "1/10^2.25" in out.reason
+    for divisor in (3.0, 4.0):
+        policy = FinderPolicy(fallback_divisor=divisor, anchor_decades=2.25)
+        out = settle(first, second, policy)
+        x_blow, seen = blow_up_x(first.lrs, first.losses, policy=policy)
+        assert seen and out.suggestion == pytest.approx(10.0 ** (x_blow - 2.25), rel=1e-12)
+        assert out.meta["source"] == "blow-up fallback" and "1/10^2.25 of" in out.reason
 
 
 def test_no_descent_and_no_blow_up_is_no_answer_with_what_to_check():
@@ -130,3 +136,37 @@ def test_a_second_pass_answer_says_its_interval_does_not_cover_a_rerun():
     assert out.meta["interval_covers"] == SECOND_PASS_COVERS == out.to_dict()["interval_covers"]
     clear = settle(_sweep_of(synthetic.curve(LRS, noise=0.02, seed=1), interval=True), None)
     assert clear.interval is not None and clear.meta["interval_covers"] != SECOND_PASS_COVERS
+
+
+HUBER = json.loads((Path(__file__).parent / "data" / "huber_adam_second_pass.json").read_text())
+
+
+def _recorded(which, rule="falling"):
+    return _sweep_of(HUBER[which]["losses"], np.array(HUBER[which]["lrs"]), rule=rule)
+
+
+def test_a_second_pass_that_jumps_above_the_start_and_recovers_is_not_a_valley():
+    # Regression (issue 13): zoo regression-huber-adam, seed 2. The first sweep never blew up, so the
+    # second pass swept its top decade (1 to 10) from the starting state; Adam's first update there moved
+    # every weight by the rate and the loss jumped from 1.2 to 1,360, then recovered towards the start.
+    # Read as a valley, the recovery suggested 0.26 (grid-best constant rate 0.002). Both passes start
+    # from the same state, so a descent counts only below the starting level; the jump is a blow-up at
+    # the pass's first rates, which bounds the answer from above.
+    first, second = _recorded("first"), _recorded("second")
+    assert first.suggestion is None and second.suggestion is not None  # the recovery reads as a valley
+    out = settle(first, second)
+    assert out.meta["source"] != "second sweep"
+    assert out.suggestion is not None and out.suggestion < float(second.lrs[0]) / 10.0
+    assert out.meta["source"] == "blow-up fallback" and "second sweep" in out.reason
+
+
+def test_a_second_pass_descent_counts_only_below_the_starting_level():
+    first = _sweep_of(_flat_then_blow_up())
+    lrs2 = np.geomspace(2.5e-3, 2.5e-2, 100)
+    y2 = synthetic.curve(lrs2, lr_fast=6e-3, lr_blow=1e-1, noise=0.02, seed=2)
+    start = float(np.median(first.losses[:10]))
+    lifted = start + 3.0 * (y2 - y2.min()) / np.ptp(y2[:60])  # the same shape, its bottom at the start level
+    assert _sweep_of(lifted, lrs2).suggestion is not None
+    assert settle(first, _sweep_of(lifted, lrs2)).meta["source"] != "second sweep"
+    lowered = lifted - 1.0  # the same pass, now falling a whole unit below where the model started
+    assert settle(first, _sweep_of(lowered, lrs2)).meta["source"] == "second sweep"

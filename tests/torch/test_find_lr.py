@@ -465,6 +465,21 @@ def test_a_sweep_without_signal_is_retried_and_answered_with_a_stated_guess() ->
     assert plain.suggestion is None and plain.meta["source"] is None and plain.meta["updates"] <= 60
 
 
+def test_a_second_pass_that_blows_up_at_its_first_rates_is_not_read_as_a_valley() -> None:
+    """Issue 13: zoo regression-huber-adam, seed 2 (grid-best constant rate 0.002). The first sweep never
+    blew up (a Huber loss's gradient is bounded), so the second pass swept 1 to 10 from the starting state;
+    Adam's first update there moved every weight by the rate, the loss jumped 1,000-fold and recovered,
+    and the recovery was read as a valley: 0.26. The jump is a blow-up at the pass's first rates."""
+    from lrkit import zoo
+
+    torch.manual_seed(0)
+    parts = zoo.get("regression-huber-adam").build(2)
+    res = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"], interval=False)
+    assert [p["start"] for p in res.meta["passes"]] == [1e-7, pytest.approx(1.0)]
+    assert res.meta["source"] == "blow-up fallback" and "blew up in the second sweep" in res.reason
+    assert res.suggestion < 0.02
+
+
 @pytest.mark.parametrize("bad", ["features", "classes"])
 def test_batches_that_do_not_fit_the_model_are_one_line_and_change_nothing(bad: str) -> None:
     model, opt, data = trained_classifier()

@@ -29,7 +29,7 @@ from lrkit.finder._suggestion import MIN_POINTS, Suggestion
 from lrkit.finder._smooth import noise_scale, smooth
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._stop import DivergenceMonitor, divergence_index
-from lrkit.finder._retry import SOURCES, blow_up_rate, second_sweep, settle, signal
+from lrkit.finder._retry import SOURCES, blow_up_rate, descent, second_sweep, settle, signal, start_level
 from lrkit.finder._sweep import MIN_STEPS, SWEEP_BYTES_PER_STEP, Sweep, range_test, sweep_schedule
 
 __all__ = [
@@ -52,6 +52,8 @@ __all__ = [
     "second_sweep",
     "settle",
     "signal",
+    "descent",
+    "start_level",
     "blow_up_rate",
     "DivergenceMonitor",
     "divergence_index",

@@ -28,14 +28,35 @@ from lrkit.finder._smooth import _check_curve
 from lrkit.finder._stop import monitor_rows
 from lrkit.finder._suggestion import Suggestion, _finite_prefix, _nearest
 
-__all__ = ["blow_up_x", "blend", "anchored"]
+__all__ = ["blow_up_index", "blow_up_x", "blend", "anchored"]
+
+
+def blow_up_index(losses: object, *, policy: FinderPolicy = FinderPolicy()) -> tuple[int, bool]:
+    """``(i, seen)``: the index of the loss at which the sweep blew up, and whether it did.
+
+    The one definition of where a sweep blew up, read by the anchor, the second pass and the
+    fallback: the loss at which :class:`~lrkit.finder.DivergenceMonitor` fires, else the first
+    non-finite loss; a sweep that did neither gives its last index and ``seen=False``.
+
+    Example:
+        >>> blow_up_index([5, 5, 5, 5, 5, 4, 3, 2, 1, 1, 9, 12, 30.0])
+        (11, True)
+        >>> blow_up_index([5.0] * 12 + [float("nan")])
+        (12, True)
+        >>> blow_up_index([5.0] * 13)
+        (12, False)
+    """
+    y = np.asarray(losses, dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(y))
+    n = int(bad[0]) if bad.size else y.size
+    stop = int(monitor_rows(y[None, :n], policy=policy)[0][0]) if n else -1
+    if stop >= 0:
+        return stop, True
+    return (n, True) if bad.size else (y.size - 1, False)
 
 
 def blow_up_x(lrs: object, losses: object, *, policy: FinderPolicy = FinderPolicy()) -> tuple[float, bool]:
-    """``(x_blow, seen)``: :math:`\\log_{10}` of the rate where the sweep blew up, and whether it did.
-
-    The rate of the loss at which the stop rule fires, else of the first non-finite loss; a sweep
-    that did neither gives its last rate and ``seen=False``.
+    """``(x_blow, seen)``: :math:`\\log_{10}` of the rate where the sweep blew up (:func:`blow_up_index`).
 
     Example:
         >>> import numpy as np
@@ -47,12 +68,8 @@ def blow_up_x(lrs: object, losses: object, *, policy: FinderPolicy = FinderPolic
         (-1.0, False)
     """
     x, y = _check_curve(lrs, losses, "blow_up_x")
-    bad = np.flatnonzero(~np.isfinite(y))
-    n = int(bad[0]) if bad.size else y.size
-    stop = int(monitor_rows(y[None, :n], policy=policy)[0][0]) if n else -1
-    if stop >= 0:
-        return float(x[stop]), True
-    return (float(x[n]), True) if bad.size else (float(x[-1]), False)
+    i, seen = blow_up_index(y, policy=policy)
+    return float(x[i]), seen
 
 
 def blend(x_rule: float, x_blow: float, policy: FinderPolicy) -> float:

@@ -42,6 +42,7 @@ class Valley:
             non-finite loss that ended the curve (False when the sweep ended still low).
         signal: the drop in units of the batch-noise SD (below the policy's
             ``weak_sigmas`` the suggestion is flagged as weak).
+        noise: that SD (:func:`~lrkit.finder.noise_scale` of the losses the rules read).
     """
 
     x_fast: float
@@ -51,6 +52,7 @@ class Valley:
     bottom: float
     edge_seen: bool
     signal: float
+    noise: float
 
 
 def _crossing(x: np.ndarray, y: np.ndarray, j: int, level: float) -> float:
@@ -117,7 +119,8 @@ def valley_geometry(lrs: object, losses: object, *, policy: FinderPolicy = Finde
     # blow-up, a non-finite loss); then the last usable rate is the edge.
     edge_seen = up.size > 0 or stop is not None or bool(cut)
     x_edge = _crossing(x, ys, i_min + int(up[0]), half) if up.size else float(x[-1])
-    return Valley(x_fast, x_edge, float(x[i_min]), top, bottom, edge_seen, float(drop0 / max(sigma, tiny)))
+    return Valley(x_fast, x_edge, float(x[i_min]), top, bottom, edge_seen, float(drop0 / max(sigma, tiny)),
+                  float(max(sigma, tiny)))
 
 
 def half_depth(lrs: object, losses: object, *, policy: FinderPolicy = FinderPolicy()) -> Suggestion:

@@ -124,9 +124,9 @@ class FinderPolicy(Policy):
         100, "updates of the second pass (at most num_steps + retry_steps in all, and only without a "
         "signal)", _RETRY, at_least(10, whole=True))
     fallback_divisor: float = tuned(
-        3.0, "with no descent in either pass, the stated guess is the blow-up rate over this: the highest "
-        "rate known to be unstable, with the margin the default rule leaves below the edge", _RETRY,
-        at_least(1.0))
+        3.0, "with the anchor off and no descent in either pass, the stated guess is the blow-up rate over "
+        "this: the margin the default rule leaves below the edge (with the anchor on, the guess is the "
+        "anchor, anchor_decades below the blow-up)", _RETRY, at_least(1.0))
     # -- the interval (lrkit.finder.bootstrap_interval) -------------------------------------------
     replicates: int = tuned(
         200, "wild-bootstrap replicates: enough for stable 5th/95th percentiles at a few tenths of a "

@@ -7,11 +7,16 @@ net at chance), where a sweep of a hundred updates over eight decades spends onl
 each rate that could train it. What the sweep *has* measured then is where the loss blew up.
 So the second pass sweeps the ``retry_decades`` below that rate with ``retry_steps`` updates
 (ten times the density of the default sweep for one decade), from the same starting state,
-which lets the flat phase end inside the range that matters. The pass with the stronger
-signal (the deeper drop in noise SDs) answers. If neither shows a descent beyond its noise
-but the loss blew up, the answer is a stated guess, the blow-up rate divided by
-``fallback_divisor`` (pulled towards the blow-up anchor as every reading is); if the loss never
-blew up either, there is no answer, and the reason says
+which lets the flat phase end inside the range that matters. Both passes start from the same
+state, so a descent counts only below the loss the model started at (the first pass's starting
+level, :func:`start_level`): a second pass whose loss jumps above it at its first rates (an
+optimizer's first steps there, such as Adam's, which moves every weight by the rate) and recovers
+has measured a blow-up, not a valley. The pass with the deeper descent below the start (in its
+noise SDs, :func:`descent`) answers. If neither shows a descent beyond its noise but the loss blew
+up (in the first pass, else in the second, judged against the same starting level), the answer is
+a stated guess: the blow-up anchor alone, ``anchor_decades`` below the blow-up (with no reading to
+average, the anchor is the whole estimate), or with the anchor off the blow-up rate over
+``fallback_divisor``; if the loss never blew up either, there is no answer, and the reason says
 what to check. Each outcome is named in ``meta["source"]``: ``"sweep"``, ``"second sweep"``,
 ``"blow-up fallback"`` or ``None``.
 """
@@ -23,14 +28,14 @@ from typing import Any
 
 import numpy as np
 
-from lrkit.finder._anchor import blend, blow_up_x
+from lrkit.finder._anchor import blow_up_index
 from lrkit.finder._default import valley_geometry
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._result import FinderResult
-from lrkit.finder._stop import divergence_index
 from lrkit.finder._sweep import MIN_STEPS, Sweep
 
-__all__ = ["signal", "second_sweep", "settle", "blow_up_rate", "SOURCES", "SECOND_PASS_COVERS"]
+__all__ = ["signal", "descent", "start_level", "second_sweep", "settle", "blow_up_rate", "SOURCES",
+           "SECOND_PASS_COVERS"]
 
 #: What ``meta["source"]`` says answered: the sweep, the second sweep, the blow-up fallback (or None).
 SOURCES = ("sweep", "second sweep", "blow-up fallback")
@@ -56,8 +61,56 @@ def signal(result: FinderResult, policy: FinderPolicy = FinderPolicy()) -> float
     return 0.0 if isinstance(v, str) else float(v.signal)
 
 
-def blow_up_rate(result: FinderResult, policy: FinderPolicy = FinderPolicy()) -> float | None:
-    """The first rate of the sweep's unstable end (a rebound, the blow-up, a non-finite loss), or None.
+def start_level(result: FinderResult, policy: FinderPolicy = FinderPolicy()) -> float:
+    """The loss the model started at: the median of a sweep's first ``stop_warmup`` losses.
+
+    The stop rule's starting level :math:`y_0`; every pass of one ``find_lr`` call starts from
+    the same state, so the first pass's level is every pass's.
+
+    Example:
+        >>> import numpy as np
+        >>> from lrkit.finder import FinderResult
+        >>> r = FinderResult(lrs=np.geomspace(1e-4, 1.0, 12), losses=[2.0] * 9 + [2.2, 1.0, 0.5],
+        ...                  smoothed=[np.nan] * 12, stop_reason="completed", suggestion=None, interval=None,
+        ...                  rule="default", reason="", steps=12, wall_time=0.0)
+        >>> start_level(r)
+        2.0
+    """
+    return float(np.median(np.asarray(result.losses, dtype=np.float64)[: policy.stop_warmup]))
+
+
+def descent(result: FinderResult, start: float, policy: FinderPolicy = FinderPolicy()) -> float:
+    """How far the pass's valley reaches below ``start``, in its batch-noise SDs (0 without a valley).
+
+    :math:`(\\min(\\hat y_{top}, y_0) - \\hat y_{min}) / \\hat\\sigma` with the valley's smoothed
+    starting level and minimum (:class:`~lrkit.finder.Valley`): a loss that first rose above where
+    the model started and then came back has descended only by what it lost below that level.
+
+    Example:
+        >>> from lrkit.finder import range_test, synthetic, Sweep
+        >>> step = synthetic.quadratic(lipschitz=4.0).step
+        >>> r = range_test(step, sweep=Sweep(1e-5, 10.0, 60), interval=False)
+        >>> descent(r, start_level(r)) > 100, descent(r, 0.0)
+        (True, 0.0)
+    """
+    v = valley_geometry(result.lrs, result.losses, policy=policy)
+    return 0.0 if isinstance(v, str) else max(0.0, min(v.top, start) - v.bottom) / v.noise
+
+
+def blow_up_rate(result: FinderResult, policy: FinderPolicy = FinderPolicy(), *,
+                 first: FinderResult | None = None) -> float | None:
+    """The rate at which the sweep blew up (:func:`~lrkit.finder._anchor.blow_up_index`), or None.
+
+    The same definition the blow-up anchor reads: where the stop rule fired, else the first
+    non-finite loss.
+
+    Args:
+        result: the pass.
+        policy: the stop rule's numbers.
+        first: the first pass, when ``result`` is a second pass from the same starting state: the
+            stop rule then judges ``result``'s losses against the first pass's starting level (its
+            first ``stop_warmup`` losses come first), so a jump at the second pass's first rates,
+            inside its own warm-up, counts.
 
     Example:
         >>> import numpy as np
@@ -69,11 +122,9 @@ def blow_up_rate(result: FinderResult, policy: FinderPolicy = FinderPolicy()) ->
         True
     """
     y = np.asarray(result.losses, dtype=np.float64)
-    bad = np.flatnonzero(~np.isfinite(y))
-    n = int(bad[0]) if bad.size else y.size
-    cut = divergence_index(y[:n], policy=policy)
-    end = cut if cut is not None else (n if bad.size else None)
-    return None if end is None or end >= y.size else float(result.lrs[end])
+    head = np.asarray(first.losses, dtype=np.float64)[: policy.stop_warmup] if first is not None else y[:0]
+    i, seen = blow_up_index(np.r_[head, y], policy=policy)
+    return float(result.lrs[i - head.size]) if seen else None
 
 
 def second_sweep(result: FinderResult, sweep: Sweep, policy: FinderPolicy = FinderPolicy()) -> Sweep | None:
@@ -115,7 +166,7 @@ def settle(first: FinderResult, second: FinderResult | None, policy: FinderPolic
     Args:
         first: the first sweep's result.
         second: the second pass's result (None when there was none).
-        policy: ``fallback_divisor`` and the valley numbers.
+        policy: the anchor's numbers (``fallback_divisor`` with the anchor off) and the valley numbers.
         updates: optimizer updates of every pass together (``meta["updates"]``; default: the
             passes' steps).
 
@@ -136,31 +187,39 @@ def settle(first: FinderResult, second: FinderResult | None, policy: FinderPolic
             "updates": int(updates if updates is not None else sum(r.steps for r in passes))}
     if second is None:
         return _with(first, meta, "sweep" if first.suggestion is not None else None, first.reason)
-    answered = [r for r in passes if r.suggestion is not None]
+    start = start_level(first, policy)
+    deep = {id(r): descent(r, start, policy) for r in passes}
+    # A second pass's valley counts only where it reaches below the starting level by more than the
+    # noise a flat curve shows: a jump above it and a recovery is a blow-up, not a descent.
+    below = deep[id(second)] > policy.flat_sigmas
+    second_why = second.reason if second.suggestion is None or below else (
+        f"its loss fell no more than {policy.flat_sigmas:g} noise SDs below where the model started "
+        f"({start:.3g}): a rise above that level and a recovery, not a descent")
+    answered = [r for r in passes if r.suggestion is not None and (r is first or below)]
     if answered:
-        best = max(answered, key=lambda r: signal(r, policy))
+        best = max(answered, key=lambda r: deep[id(r)])
         which = "second sweep" if best is second else "sweep"
         why = (f"{which} answered ({_range(best)}): {best.reason}; the first sweep ({_range(first)}) carried "
                f"no signal: {first.reason}" if best is second else
-               f"{first.reason}; a second sweep ({_range(second)}) was no clearer: {second.reason}")
+               f"{first.reason}; a second sweep ({_range(second)}) was no clearer: {second_why}")
         if best is second and best.interval is not None:
             meta["interval_covers"] = SECOND_PASS_COVERS
         return _with(best, meta, which, why)
-    top = blow_up_rate(first, policy)
+    top, where = blow_up_rate(first, policy), "the first sweep"
+    if top is None:
+        top, where = blow_up_rate(second, policy, first=first), f"the second sweep ({_range(second)})"
     if top is None:
         why = (f"no answer: neither sweep showed a descent beyond its noise and the loss never blew up up to "
-               f"{float(first.lrs[-1]):.3g} ({first.reason}; second sweep: {second.reason}); check that the "
+               f"{float(first.lrs[-1]):.3g} ({first.reason}; second sweep: {second_why}); check that the "
                "optimizer updates the parameters the loss depends on, or sweep higher (`end`)")
         return _with(first, meta, None, why)
-    # The blow-up anchor pulls the guess as it pulls every reading (lrkit.finder._anchor).
-    guess = float(10.0 ** blend(float(np.log10(top / policy.fallback_divisor)),
-                                blow_up_x(first.lrs, first.losses, policy=policy)[0], policy))
-    anchor = (f", moved {policy.anchor_weight:.2g} of the way in log-rate to 1/10^{policy.anchor_decades:g} "
-              "of where the stop rule ended the sweep" if policy.anchor_weight else "")
+    if policy.anchor_weight:  # no reading to average: the anchor is the whole estimate (lrkit.finder._anchor)
+        guess, how = top / 10.0**policy.anchor_decades, f"1/10^{policy.anchor_decades:g}"
+    else:
+        guess, how = top / policy.fallback_divisor, f"1/{policy.fallback_divisor:g}"
     why = (f"a guess, not a measurement: neither sweep showed a descent beyond its noise ({first.reason}; "
-           f"second sweep, {_range(second)}: {second.reason}); 1/{policy.fallback_divisor:g} of {top:.3g}, "
-           f"where the loss blew up in the first sweep{anchor}: {guess:.3g}. Check it with a short run, or "
-           "sweep with more steps or larger batches")
+           f"second sweep, {_range(second)}: {second_why}); {how} of {top:.3g}, where the loss blew up in "
+           f"{where}: {guess:.3g}. Check it with a short run, or sweep with more steps or larger batches")
     index = int(np.argmin(np.abs(np.log10(first.lrs) - np.log10(guess))))
     fallback = dataclasses.replace(first, suggestion=guess, interval=None,
                                    meta={**first.meta, "index": index, "interval_method": None})
