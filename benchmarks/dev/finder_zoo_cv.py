@@ -46,15 +46,18 @@ class Candidate:
 REFERENCE = FinderPolicy(adaptive_rule="falling", sgd_rule="default", edge_weight=1 / 3,
                          weak_rule="minimum/10", weak_rule_sigmas=8.0, rebound_depth=0.5, retry_sigmas=4.0,
                          fallback_divisor=3.0,
-                         seed_spread=0.0, anchor_weight=0.0, anchor_decades=2.25)
+                         seed_spread=0.0, anchor_weight=0.0, anchor_decades=2.25, memoryless_decades=2.25)
 #: The reference's sweep length (``Sweep().num_steps``).
 REFERENCE_STEPS = 100
 #: The fields the candidates vary.
 FIELDS = ("adaptive_rule", "sgd_rule", "edge_weight", "weak_rule", "weak_rule_sigmas", "rebound_depth",
-          "retry_sigmas", "fallback_divisor", "anchor_weight", "anchor_decades")
+          "retry_sigmas", "fallback_divisor", "anchor_weight", "anchor_decades", "memoryless_decades")
 #: The anchor's decades below the blow-up the selection may pick (quarter decades from 1.5 to 3: the
 #: zoo's best rates sit 1.85 +- 0.93 decades below a sweep's blow-up).
 ANCHOR_DECADES = (1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 3.0)
+#: The anchor's decades for a step without momentum, when they may differ (the zoo: plain SGD, Adagrad and
+#: RMSprop's best rates sit 1.0 decade under a sweep's blow-up on average, the rest 2.2).
+MEMORYLESS_DECADES = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
 
 
 def _candidates() -> list[Candidate]:
@@ -69,6 +72,10 @@ def _candidates() -> list[Candidate]:
     * **blow-up only** (a = 1): ``c`` decades below the blow-up, nothing from the valley (the
       folklore "a tenth to a hundredth of the rate that blows up");
     * **anchored, no weak rule**: does the anchor make the weak signal's ``minimum/10`` unnecessary?
+    * **anchored, c apart without momentum** (a = 1/2): ``c`` for a step with momentum, ``c'`` in
+      :data:`MEMORYLESS_DECADES` for one without (plain SGD, Adagrad, RMSprop): a step that averages
+      past gradients answers the onset of instability about ``1/(1 - beta)`` updates late while the
+      sweep's rate keeps rising, so its sweep blows up further above a full run's best rate.
     ``c`` in :data:`ANCHOR_DECADES` for each, chosen with the rule by the same leave-one-family-out
     selection. The reference comes first.
     """
@@ -78,7 +85,11 @@ def _candidates() -> list[Candidate]:
                           ("anchored a=1/2, no weak rule", dict(anchor_weight=0.5, weak_rule="none"))):
         for c in ANCHOR_DECADES:
             out.append(Candidate(f"{label}, c={c:g}", REFERENCE_STEPS,
-                                 REFERENCE.replace(anchor_decades=c, **fields)))
+                                 REFERENCE.replace(anchor_decades=c, memoryless_decades=c, **fields)))
+    for c in ANCHOR_DECADES:
+        for m in MEMORYLESS_DECADES:
+            out.append(Candidate(f"anchored a=1/2, c apart without momentum, c={c:g}/{m:g}", REFERENCE_STEPS,
+                                 REFERENCE.replace(anchor_weight=0.5, anchor_decades=c, memoryless_decades=m)))
     return out
 
 
@@ -89,7 +100,9 @@ def changes(cand: Candidate) -> int:
     if p.weak_rule == "none":  # the line is not read without a weak rule
         moved = [f for f in moved if f != "weak_rule_sigmas"]
     if p.anchor_weight == 0:  # nor the anchor's decades without the anchor
-        moved = [f for f in moved if f != "anchor_decades"]
+        moved = [f for f in moved if f not in ("anchor_decades", "memoryless_decades")]
+    elif p.memoryless_decades == p.anchor_decades:  # one distance for every step: one setting
+        moved = [f for f in moved if f != "memoryless_decades"]
     return len(moved) + int(cand.num_steps != REFERENCE_STEPS)
 
 
@@ -105,7 +118,8 @@ def cells(names: Sequence[str]) -> list[tuple[str, int]]:
 
 def read(name: str, seed: int, cand: Candidate) -> tuple[float | None, int, str | None]:
     """``(suggestion, updates, source)`` of ``cand`` on ``name`` built with ``seed``."""
-    p = cand.policy
+    c = cand.policy.memoryless_decades if data.memoryless(name) else cand.policy.anchor_decades
+    p = cand.policy.replace(anchor_decades=c, memoryless_decades=c)  # the distance find_lr uses here
     key = (name, seed, cand.num_steps, p.diverge_threshold, p.stop_warmup, p.noise_sigmas, p.level_floor)
     if key not in _REPLAYED:  # the stop rule is the same for every candidate: replay each sweep once
         _REPLAYED[key] = data.replay(*data.sweep(name, seed, cand.num_steps), p)

@@ -25,10 +25,11 @@ import numpy as np
 import torch
 
 from lrkit import zoo
-from lrkit.finder import DivergenceMonitor, FinderPolicy, Sweep
+from lrkit.finder import MIN_STEPS, DivergenceMonitor, FinderPolicy, Sweep
 from lrkit.torch import find_lr
 
-__all__ = ["SEEDS", "START", "END", "answer", "family", "adaptive", "peers", "replay", "sweep", "workloads"]
+__all__ = ["SEEDS", "START", "END", "answer", "family", "adaptive", "memoryless", "peers", "replay", "sweep",
+           "workloads"]
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 SWEEPS_FILE = RESULTS / "finder_zoo_sweeps.json"
@@ -78,6 +79,18 @@ def adaptive(name: str) -> bool:
     return bool(_load(SWEEPS_FILE)[f"{name}|{SEEDS[0]}|100"]["adaptive"])
 
 
+def memoryless(name: str) -> bool:
+    """Whether the workload's optimizer steps without momentum (``find_lr``'s ``meta["optimizer"]["momentum"]``
+    is 0), so ``find_lr`` anchors it ``FinderPolicy.memoryless_decades`` below the blow-up."""
+    data, key = _load(SWEEPS_FILE), f"{name}|momentum"
+    if key not in data:
+        res = _find(name, SEEDS[0], sweep=Sweep(START, END, MIN_STEPS), policy=_NO_STOP, retry=False,
+                    interval=False)
+        data[key] = float(res.meta["optimizer"]["momentum"])
+        _save(SWEEPS_FILE)
+    return data[key] == 0
+
+
 def _find(name: str, seed: int, *, sweep: Sweep, policy: FinderPolicy, **kwargs: Any) -> Any:
     torch.set_num_threads(1)
     parts = zoo.get(name).build(seed)
@@ -118,8 +131,11 @@ def answer(name: str, seed: int, policy: FinderPolicy, num_steps: int = 100, *,
     data = _load(ANSWERS_FILE)
     # Every field spelled out, so a key keeps its meaning when the shipped defaults change.
     fields = policy.to_dict()
+    if policy.memoryless_decades == policy.anchor_decades:  # one distance: the key from before the split
+        del fields["memoryless_decades"]
     if policy.anchor_weight == 0:  # without the anchor, the key of a policy from before it existed
-        fields = {k: v for k, v in fields.items() if k not in ("anchor_weight", "anchor_decades")}
+        fields = {k: v for k, v in fields.items() if k not in ("anchor_weight", "anchor_decades",
+                                                              "memoryless_decades")}
     key = f"{name}|{seed}|{num_steps}|{interval}|" + json.dumps(fields, sort_keys=True, separators=(",", ":"))
     key += f"|m{mechanics}" if mechanics > 1 else ""
     if key not in data and mechanics != MECHANICS:

@@ -6,10 +6,12 @@ import pytest
 import torch
 
 from lrkit import LRKitError
-from lrkit.finder import Sweep, rules, suggest
+from lrkit.finder import FinderPolicy, Sweep, rules, suggest
 from lrkit.torch import find_lr
 from lrkit.torch._autopilot_probe import probe_range
-from lrkit.torch._finder_rule import ADAPTIVE_OPTIMIZERS, is_adaptive, resolve_rule
+from lrkit.torch._finder_rule import (
+    ADAPTIVE_OPTIMIZERS, is_adaptive, momentum_of, resolve_policy, resolve_rule,
+)
 
 
 def _params() -> list[torch.nn.Parameter]:
@@ -100,8 +102,51 @@ def test_find_lr_default_is_auto_and_its_suggestion_is_that_rule_on_the_same_swe
     y = X @ torch.tensor([1.0, -1.0, 2.0, 0.5])
     data = [(X[i:i + 64], y[i:i + 64]) for i in range(0, 2048, 64)]
     model = torch.nn.Linear(4, 1)
-    res = find_lr(model, make_opt(list(model.parameters())), lambda o, t: ((o.squeeze(1) - t) ** 2).mean(),
+    opt = make_opt(list(model.parameters()))
+    res = find_lr(model, opt, lambda o, t: ((o.squeeze(1) - t) ** 2).mean(),
                   data, sweep=Sweep(start=1e-5, end=10.0, num_steps=60), interval=False)
     assert res.rule == expected and res.meta["rule_requested"] == "auto"
     assert res.suggestion == res.suggestions[expected]
-    assert res.suggestion == suggest(res.lrs, res.losses, expected).lr
+    policy = resolve_policy(FinderPolicy(), opt)  # the anchor's distance for the optimizer's step
+    assert res.suggestion == suggest(res.lrs, res.losses, expected, policy=policy).lr
+
+
+@pytest.mark.parametrize(("make_opt", "memoryless"), [
+    (lambda p: torch.optim.SGD(p, lr=0.1), True),
+    (lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True), False),
+    (lambda p: torch.optim.RMSprop(p), True),
+    (lambda p: torch.optim.RMSprop(p, momentum=0.5), False),
+    (lambda p: torch.optim.Adagrad(p), True),
+    (lambda p: torch.optim.Adadelta(p), True),
+    (lambda p: torch.optim.Adam(p), False),
+    (lambda p: torch.optim.AdamW(p, betas=(0.0, 0.99)), True),
+])
+def test_the_anchor_distance_follows_the_momentum_of_the_step(make_opt, memoryless):
+    policy = FinderPolicy(anchor_decades=2.5, memoryless_decades=1.0)
+    assert resolve_policy(policy, make_opt(_params())).anchor_decades == (1.0 if memoryless else 2.5)
+
+
+def test_resolve_policy_sets_the_anchor_distance_of_the_optimizers_step_and_nothing_else():
+    policy = FinderPolicy(anchor_decades=2.5, memoryless_decades=1.0, retry_steps=50)
+    plain = resolve_policy(policy, torch.optim.SGD(_params(), lr=0.1))
+    assert plain == policy.replace(anchor_decades=1.0) and plain.retry_steps == 50
+    assert resolve_policy(policy, torch.optim.Adam(_params())) is policy
+    assert momentum_of(torch.optim.SGD(_params(), lr=0.1, momentum=0.9)) == pytest.approx(0.9)
+
+
+def test_find_lr_anchors_a_momentum_free_sweep_with_its_own_distance():
+    torch.manual_seed(0)
+    X = torch.randn(2048, 4)
+    y = X @ torch.tensor([1.0, -1.0, 2.0, 0.5])
+    data = [(X[i:i + 64], y[i:i + 64]) for i in range(0, 2048, 64)]
+    loss = lambda o, t: ((o.squeeze(1) - t) ** 2).mean()  # noqa: E731
+    sweep = Sweep(start=1e-5, end=10.0, num_steps=60)
+    answers = []
+    for c in (1.0, 2.0):
+        torch.manual_seed(1)
+        model = torch.nn.Linear(4, 1)
+        res = find_lr(model, torch.optim.SGD(model.parameters(), lr=0.1), loss, data, sweep=sweep,
+                      interval=False, policy=FinderPolicy(memoryless_decades=c, anchor_decades=3.0))
+        assert f"1/10^{c:g} of" in res.reason
+        answers.append(res.suggestion)
+    assert answers[0] == pytest.approx(answers[1] * 10.0 ** 0.5)  # half of the decade moved, a = 1/2

@@ -195,6 +195,7 @@ def interval_covers(policy: FinderPolicy) -> str:
     """
     if policy.seed_spread > 0:
         return (f"a rerun's suggestion, with other batches and another initialisation (nominal "
-                f"{policy.level:.0%}, calibrated on the zoo's seed-to-seed spread)")
+                f"{policy.level:.0%} on average over the zoo's workload families, calibrated on their "
+                "seed-to-seed spread; not on every family: on some it holds fewer reruns)")
     return (f"this sweep's batch noise only (nominal {policy.level:.0%}): not a rerun with other batches or "
             "another initialisation")

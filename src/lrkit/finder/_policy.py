@@ -112,6 +112,11 @@ class FinderPolicy(Policy):
     anchor_decades: float = tuned(
         2.25, "c: a full run's best constant rate sits about this many decades below a short sweep's blow-up "
         "(chosen by leave-one-family-out on the zoo)", _ZOO, non_negative)
+    memoryless_decades: float = tuned(
+        1.5, "c for an optimizer whose step has no momentum (SGD without momentum, Adagrad, RMSprop): it "
+        "reacts to the onset of instability at once, so a sweep's blow-up sits nearer a full run's best rate "
+        "(lrkit.torch.find_lr reads the optimizer; chosen by leave-one-family-out on the zoo)", _ZOO,
+        non_negative)
     # -- no signal: the second pass and the fallback (lrkit.torch.find_lr) -----------------------
     retry_sigmas: float = tuned(
         4.0, "a first sweep with no suggestion or a drop below this many noise SDs (the weak-signal line) "
@@ -135,9 +140,9 @@ class FinderPolicy(Policy):
         0.9, "central coverage of the interval (the nominal 90% covered the noiseless curve's "
         "suggestion in 82% of synthetic sweeps)", _INTERVAL, fraction)
     seed_spread: float = tuned(
-        0.47, "decades added in quadrature to each side of the bootstrap interval: what another seed moves "
-        "the suggestion and one sweep's noise cannot show (held-out zoo coverage of a rerun 89%, 62-79% on "
-        "regression, rnn, resnet, finetune)", _INTERVAL, non_negative)
+        0.36, "decades added in quadrature to each side of the bootstrap interval: what another seed moves "
+        "the suggestion and one sweep's noise cannot show (held-out zoo coverage of a rerun 89% on average "
+        "over families, 61-78% on deep-mlp, finetune, norm-mlp, resnet)", _INTERVAL, non_negative)
     pilot_ratio: float = tuned(
         0.5, "the pilot smooth's window over the rule's: a smoother's bias grows as its window "
         "squared, so the pilot is 4x less biased", _INTERVAL, fraction)

@@ -33,25 +33,10 @@ import torch
 
 from lrkit.finder import VALLEY_RULES, FinderPolicy, suggest, valley_geometry
 from lrkit.torch._autopilot_policy import AutopilotPolicy
-from lrkit.torch._finder_rule import is_adaptive, resolve_rule
+from lrkit.torch._finder_rule import is_adaptive, momentum_of, resolve_rule
 
 __all__ = ["PeakRule", "autopilot_peak", "momentum_of", "optimizer_kind", "peak_rule", "probe_peak",
            "reading_policy"]
-
-
-def momentum_of(optimizer: torch.optim.Optimizer) -> float:
-    """The optimizer's momentum :math:`\\beta` (first group): SGD's and RMSprop's ``momentum``, the
-    Adam family's ``betas[0]``, 0 for none.
-
-    Example:
-        >>> p = [torch.nn.Parameter(torch.zeros(1))]
-        >>> momentum_of(torch.optim.SGD(p, lr=0.1, momentum=0.9)), momentum_of(torch.optim.Adagrad(p))
-        (0.9, 0.0)
-    """
-    group = optimizer.param_groups[0]
-    if "betas" in group:
-        return float(group["betas"][0])
-    return float(group.get("momentum", 0.0) or 0.0)
 
 
 def optimizer_kind(optimizer: torch.optim.Optimizer) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from lrkit.torch._finder_rule import is_adaptive
+from lrkit.torch._finder_rule import is_adaptive, momentum_of
 
 __all__ = ["describe_optimizer", "loader_batch_size"]
 
@@ -45,7 +45,8 @@ def describe_optimizer(optimizer: torch.optim.Optimizer) -> dict[str, Any]:
     """Name, kind and key hyperparameters of an optimizer (its first param group), as plain data.
 
     Returns:
-        ``{"name", "module", "adaptive", "hyperparameters", "param_groups", "constructor"}``:
+        ``{"name", "module", "adaptive", "momentum", "hyperparameters", "param_groups", "constructor"}``
+        (``momentum``: :math:`\\beta` of the step, which sets the blow-up anchor's distance):
         ``hyperparameters`` holds group 0's numbers and flags except ``lr`` and implementation
         switches (``foreach``, ``fused``, ...); ``constructor`` is the Python call that rebuilds the
         optimizer (with ``lr={lr}`` left to fill, and only the values that differ from the class's
@@ -55,8 +56,8 @@ def describe_optimizer(optimizer: torch.optim.Optimizer) -> dict[str, Any]:
         >>> import torch
         >>> opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1, momentum=0.9)
         >>> d = describe_optimizer(opt)
-        >>> d["name"], d["adaptive"], d["hyperparameters"]["momentum"]
-        ('SGD', False, 0.9)
+        >>> d["name"], d["adaptive"], d["momentum"], d["hyperparameters"]["momentum"]
+        ('SGD', False, 0.9, 0.9)
         >>> d["constructor"]
         'torch.optim.SGD(model.parameters(), lr={lr}, momentum=0.9)'
     """
@@ -78,6 +79,7 @@ def describe_optimizer(optimizer: torch.optim.Optimizer) -> dict[str, Any]:
         "name": cls.__name__,
         "module": cls.__module__,
         "adaptive": is_adaptive(optimizer),
+        "momentum": momentum_of(optimizer),
         "hyperparameters": hyper,
         "param_groups": len(optimizer.param_groups),
         "constructor": constructor,

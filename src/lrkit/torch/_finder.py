@@ -40,7 +40,7 @@ from lrkit.torch._accelerate import snapshot_extras, unwrap_scaled
 from lrkit.torch._batches import Batches, default_forward
 from lrkit.torch._finder_options import Update, Validation
 from lrkit.torch._describe import describe_optimizer, loader_batch_size
-from lrkit.torch._finder_rule import resolve_rule
+from lrkit.torch._finder_rule import resolve_policy, resolve_rule
 from lrkit.torch._finder_runner import Runner, progress_bar
 from lrkit.torch._groups import initial_scales, parse_key
 from lrkit.torch._state import snapshot as take_snapshot
@@ -92,7 +92,9 @@ def find_lr(
             (``"default"``) for SGD-like ones (:func:`resolve_rule` explains why);
             ``meta["rule_requested"]`` keeps what was asked.
         policy: the tuned numbers of the stop rule, the smoother, the rules, the
-            interval and ``rule="auto"`` (:class:`lrkit.finder.FinderPolicy`).
+            interval and ``rule="auto"`` (:class:`lrkit.finder.FinderPolicy`); the blow-up
+            anchor's distance is ``policy.memoryless_decades`` for an optimizer without
+            momentum (:func:`resolve_policy`).
         update: how one update is done (:class:`Update`: accumulation, AMP, a scaler,
             a custom forward or step, the device).
         validation: record a validation loss instead (:class:`Validation`), or ``None``.
@@ -167,6 +169,7 @@ def find_lr(
     if on_step is not None and not callable(on_step):
         raise LRKitError(f"`on_step` of find_lr must be callable or None; got {on_step!r}.")
     requested, rule = rule, resolve_rule(rule, optimizer, policy)
+    policy = resolve_policy(policy, optimizer)  # the anchor's distance for the optimizer's kind of step
     check_choice("snapshot", snapshot, _OWNER, ("memory", "disk"))
     for i, group in enumerate(optimizer.param_groups):
         if "lr" not in group:

@@ -11,6 +11,12 @@ optimum; the ``falling`` rule (where the loss first falls through half its
 depth, the lag-free steepest point) ignores that edge. The rule of each kind
 is a field of :class:`lrkit.finder.FinderPolicy` (``adaptive_rule``, ``sgd_rule``);
 the measurements are in ``docs/evidence.md#finder-the-automatic-rule``.
+
+The blow-up anchor's distance below the blow-up depends on whether the step has momentum
+(:func:`momentum_of`, :func:`resolve_policy`): a step that averages past gradients (heavy-ball
+momentum, Adam's first moment) answers the onset of instability about :math:`1/(1-\\beta)` updates
+late, while the sweep's rate keeps rising, so its sweep blows up further above a full run's best rate
+(``docs/evidence.md#finder-the-zoo``).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import torch
 from lrkit.errors import unknown_name
 from lrkit.finder import FinderPolicy, rules
 
-__all__ = ["ADAPTIVE_OPTIMIZERS", "is_adaptive", "resolve_rule"]
+__all__ = ["ADAPTIVE_OPTIMIZERS", "is_adaptive", "momentum_of", "resolve_policy", "resolve_rule"]
 
 #: torch optimizers whose update size is set by ``lr`` per coordinate, not by the gradient's scale.
 ADAPTIVE_OPTIMIZERS: tuple[type[torch.optim.Optimizer], ...] = (
@@ -92,3 +98,36 @@ def resolve_rule(rule: str, optimizer: torch.optim.Optimizer, policy: FinderPoli
     if not isinstance(rule, str) or rule not in rules:
         raise unknown_name("rule", rule, ["auto", *rules])
     return rule
+
+
+def momentum_of(optimizer: torch.optim.Optimizer) -> float:
+    """The optimizer's momentum :math:`\\beta` (first group): SGD's and RMSprop's ``momentum``, the
+    Adam family's ``betas[0]``, 0 for none.
+
+    Example:
+        >>> p = [torch.nn.Parameter(torch.zeros(1))]
+        >>> momentum_of(torch.optim.SGD(p, lr=0.1, momentum=0.9)), momentum_of(torch.optim.Adagrad(p))
+        (0.9, 0.0)
+    """
+    group = optimizer.param_groups[0]
+    if "betas" in group:
+        return float(group["betas"][0])
+    return float(group.get("momentum", 0.0) or 0.0)
+
+
+def resolve_policy(policy: FinderPolicy, optimizer: torch.optim.Optimizer) -> FinderPolicy:
+    """``policy`` with the blow-up anchor's distance for ``optimizer``'s kind of step.
+
+    ``anchor_decades`` for a step with momentum (:func:`momentum_of` above 0: SGD with momentum or
+    Nesterov, the Adam family's first moment), ``memoryless_decades`` for one without (plain SGD,
+    Adagrad, Adadelta, RMSprop's default); every other field as given.
+
+    Example:
+        >>> import torch
+        >>> p = [torch.nn.Parameter(torch.zeros(1))]
+        >>> resolve_policy(FinderPolicy(), torch.optim.SGD(p, lr=0.1)).anchor_decades
+        1.5
+        >>> resolve_policy(FinderPolicy(), torch.optim.Adam(p)).anchor_decades
+        2.25
+    """
+    return policy if momentum_of(optimizer) > 0 else policy.replace(anchor_decades=policy.memoryless_decades)
