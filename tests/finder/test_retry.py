@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from lrkit.finder import (
-    SOURCES, FinderPolicy, Sweep, blow_up_rate, range_test, second_sweep, settle, signal, synthetic,
+    SOURCES, FinderPolicy, Sweep, blow_up_rate, descent, range_test, second_sweep, settle, signal, start_level,
+    synthetic, valley_geometry,
 )
 from lrkit.finder._anchor import blow_up_x
 from lrkit.finder._retry import SECOND_PASS_COVERS
@@ -170,3 +171,15 @@ def test_a_second_pass_descent_counts_only_below_the_starting_level():
     assert settle(first, _sweep_of(lifted, lrs2)).meta["source"] != "second sweep"
     lowered = lifted - 1.0  # the same pass, now falling a whole unit below where the model started
     assert settle(first, _sweep_of(lowered, lrs2)).meta["source"] == "second sweep"
+
+
+def test_start_level_is_the_median_of_the_stop_rules_warm_up_and_descent_is_measured_from_it():
+    first = _sweep_of(_flat_then_blow_up())
+    assert start_level(first) == pytest.approx(float(np.median(first.losses[:10])))
+    assert start_level(first, FinderPolicy(stop_warmup=20)) == pytest.approx(float(np.median(first.losses[:20])))
+    lrs2 = np.geomspace(2.5e-3, 2.5e-2, 100)
+    second = _sweep_of(synthetic.curve(lrs2, lr_fast=6e-3, lr_blow=1e-1, noise=0.02, seed=2), lrs2)
+    v = valley_geometry(second.lrs, second.losses)
+    assert descent(second, v.top) == pytest.approx((v.top - v.bottom) / v.noise)  # from its own top
+    assert descent(second, v.bottom) == 0.0 and descent(first, start_level(first)) == 0.0  # none below
+    assert descent(second, 1e9) == descent(second, v.top)  # a start above the valley's top: its own top
