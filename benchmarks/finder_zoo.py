@@ -15,20 +15,24 @@ the cross-validated regret per family, never the in-sample one. The built-in tas
    the reference (the valley reading per optimizer kind, a weak signal read by ``minimum/10``); the
    reading moved half way in log-rate to ``c`` decades below the rate where the sweep blew up
    (``anchor_weight`` 1/2); ``c`` decades below the blow-up alone (``anchor_weight`` 1); the anchored
-   reading without the weak rule; ``c`` from 1.5 to 3 decades in quarter decades.
+   reading without the weak rule; ``c`` from 1.5 to 3 decades in quarter decades; and the anchored
+   reading with ``c`` apart for a step without momentum (``memoryless_decades``, 0.5 to 2 decades).
 3. **Leave one family out**: for each family, the candidate with the lowest mean of family-mean
    regrets on the *other* families, by the proxy (the grid's mean metric interpolated in log-rate
    at the suggestion); it is then scored on the held-out family.
-4. **Final scoring**, for lrkit (each family's cross-validated policy; its suggestion is
-   ``find_lr``'s own, read as in step 2), the reference in every fold (side by side) and every peer: ``--score runs`` (default) a full training
-   run at each suggested rate (``zoo_grid.run_at``, cached), same seed; ``--score grid`` the grid's
-   mean metric interpolated at the suggestion (no training: the selection proxy). Regret in the
-   zoo's ``gap`` unit: percent of the grid-best rate's gain over the untrained model that is lost
-   (0 at the grid best, 100 for no better than not training; a missing suggestion scores 100);
-   also in the ``best`` unit (accuracy points, or percent of the best loss; a family mean there
-   is dominated by its workloads with the smallest best loss). Standard errors over a family's
-   workload-seed cells; "target met" when lrkit's mean minus the best peer's is at most one SE of
-   the paired differences.
+4. **Final scoring**, for lrkit (each family's cross-validated policy; its suggestion is ``find_lr``'s
+   own, read as in step 2), the reference in every fold (side by side) and every peer: ``--score runs``
+   (default) a full training run at each suggested rate (``zoo_grid.run_at``, cached), same seed;
+   ``--score grid`` the grid's mean metric interpolated at the suggestion (no training: the selection
+   proxy). Regret in the zoo's ``gap`` unit: percent of the grid-best rate's gain over the untrained
+   model that is lost (0 at the grid best, 100 for no better than not training; a missing suggestion
+   scores 100); also in the ``best`` unit (accuracy points, or percent of the best loss; a family mean
+   there is dominated by its workloads with the smallest best loss). Standard errors over a family's
+   workload-seed cells; "target met" when lrkit's mean minus the best peer's is at most one SE of the
+   paired differences.
+5. **The per-family goal for every finder**: the same paired one-SE check applied to lrkit and to
+   each peer, against the best of the others on each family (all five finders, and the peers
+   only), counted over families: whether any single finder meets the goal is measured, not assumed.
 
 The shipped ``FinderPolicy`` defaults are the candidate chosen on all families (the in-sample
 choice; its cross-validated figure is the estimate for an unseen family)::
