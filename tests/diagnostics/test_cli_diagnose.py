@@ -65,7 +65,8 @@ def test_missing_file_exits_2(tmp_path):
 
 def test_a_validation_loss_column_reaches_the_guard(tmp_path):
     # A linear crawl reads too_low_slow; the same file with a validation loss that turned up
-    # (Lightning's val_loss, logged every 50 steps, blank elsewhere) is an honest unknown.
+    # (Lightning's val_loss, logged every 50 steps, blank elsewhere) is overfitting at a rate that
+    # learns: keep the rate (the guard's `overfit_val_rise`), never "raise".
     t = np.arange(400)
     losses = 10 - 0.01 * t + 0.01 * np.random.default_rng(0).normal(size=400)
     val = {50 * (k + 1): v for k, v in enumerate([5.0, 4.0, 3.5, 3.3, 3.4, 3.8, 4.2])}
@@ -73,7 +74,7 @@ def test_a_validation_loss_column_reaches_the_guard(tmp_path):
     p = tmp_path / "metrics.csv"
     p.write_text("\n".join(rows) + "\n")
     out = json.loads(runner.invoke(app, ["diagnose", str(p), "--json"]).stdout)
-    assert out["verdict"] == "uncertain" and out["runner_up"] == "too_low_slow" and out["direction"] == "none"
+    assert out["verdict"] == "healthy" and out["runner_up"] == "too_low_slow" and out["direction"] == "keep"
     assert out["statistics"]["val_points"] == 7
     text = runner.invoke(app, ["diagnose", str(p)]).stdout
-    assert "runner-up: too_low_slow" in text and "I can't tell" in text
+    assert "runner-up: too_low_slow" in text and "overfitting" in text

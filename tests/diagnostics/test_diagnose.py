@@ -285,14 +285,18 @@ def test_a_guarded_verdict_leaves_the_fired_list_so_nothing_acts_on_it():
 
 def test_a_slow_descent_whose_validation_loss_turned_up_is_never_told_to_raise_the_rate():
     # A linear crawl is too_low_slow from the training loss alone; a validation loss that rose back
-    # from its best (overfitting, or a rate at its limit) is the guard's "not starved" sign.
+    # from its best (overfitting, or a rate at its limit) is the guard's "not starved" sign. Alone, with
+    # no jump above the first loss, it reads as overfitting at a rate that learns: keep the rate.
     y = _noisy(10 - 0.01 * T, 0.01)
     assert diagnose(y).verdict == "too_low_slow"
     val_steps = np.arange(50, 400, 50)
     val = np.array([5.0, 4.0, 3.5, 3.3, 3.4, 3.8, 4.2])
     d = diagnose(y, val_losses=val, val_steps=val_steps)
+    assert d.verdict == "healthy" and d.runner_up == "too_low_slow" and d.direction == "keep"
+    assert "overfitting" in d.recommendation and d.statistics["val_best_at"] == 200
+    d = diagnose(y, val_losses=val, val_steps=val_steps, policy=DiagnosePolicy(overfit_val_rise=100.0))
     assert d.verdict == "uncertain" and d.runner_up == "too_low_slow" and d.direction == "none"
-    assert "validation loss turned up" in d.recommendation and d.statistics["val_best_at"] == 200
+    assert "validation loss turned up" in d.recommendation
     # A validation loss still falling changes nothing.
     assert diagnose(y, val_losses=val[:4], val_steps=val_steps[:4]).verdict == "too_low_slow"
 

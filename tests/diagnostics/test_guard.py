@@ -61,3 +61,22 @@ def test_calibrated_maps_a_raw_score_through_its_verdicts_steps_and_caps_the_unm
     # The shipped map gives no measured verdict but nan 0.8 (held out, the only one right 95% of the time).
     shipped = DiagnosePolicy()
     assert all(calibrated(v, 1.0, shipped) < 0.8 for v, _ in shipped.calibration if v != "nan")
+
+
+def test_a_slow_run_whose_only_sign_is_a_validation_rise_is_overfitting_and_keeps_its_rate():
+    # A training loss still creeping down (the slow test fires) while the validation loss has turned up
+    # is a model fitting past what generalises at a rate that learns: "raise the rate" would be wrong
+    # and "I can't tell" says less than the history shows. With a jump above y_0 too, it stays uncertain.
+    t = np.arange(400, dtype=float)
+    y = 0.5 + 2.0 * np.exp(-t / 200.0) + 0.01 * np.random.default_rng(0).normal(size=400)
+    val_steps = np.arange(50, 401, 50)
+    turned = np.array([2.0, 1.2, 1.0, 0.95, 1.0, 1.05, 1.1, 1.15])  # rose back 0.2 / 1.05 of its drop
+    assert diagnose(y).verdict == "too_low_slow"
+    d = diagnose(y, val_losses=turned, val_steps=val_steps)
+    assert d.verdict == "healthy" and d.direction == "keep" and d.runner_up == "too_low_slow"
+    assert "overfitting" in d.recommendation and "too_low_slow" not in d.fired
+    off = DiagnosePolicy(overfit_val_rise=100.0)
+    assert diagnose(y, val_losses=turned, val_steps=val_steps, policy=off).verdict == "uncertain"
+    jumped = y.copy()
+    jumped[1:6] = y[0] + 0.4  # rose above y_0 by about 0.3 of its descent first
+    assert diagnose(jumped, val_losses=turned, val_steps=val_steps).verdict == "uncertain"

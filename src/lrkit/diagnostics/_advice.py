@@ -209,6 +209,10 @@ def _guarded(ctx: Context, reason: str) -> str:
         return (f"I can't tell: the loss moved too little or too slowly, which often means a rate too low, but "
                 f"{' and '.join(signs)}, a sign of a rate at its limit, so a higher rate could make it "
                 "worse. Try 3x this rate in a short side run and keep it only if its loss falls faster.")
+    if reason == "overfitting":
+        return (f"Keep the rate: the training loss still falls, but the validation loss rose back "
+                f"{s.get('val_rise', 0.0):.2g}x its drop from its best: the model is overfitting, and a higher "
+                "rate would only get there sooner. Decay the rate or stop at the best validation loss.")
     if reason == "at_limit":
         said = {"jumped": f"it first rose {s['jump_excess']:.2g}x its descent above its first loss",
                 "val_rose": f"its validation loss rose back {s.get('val_rise', 0.0):.2g}x its drop"}

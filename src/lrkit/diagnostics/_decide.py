@@ -24,7 +24,8 @@ verdict                    evidence      fires when
 Then the **guard** (:func:`guard`): a run that ended at or above its first loss, or rose above it by
 more than its whole descent (``Shape.ended_above_start``, ``Shape.spiked_over_descent``), is never
 ``healthy``, ``plateau`` or ``too_low_slow``; a run with a sign of a rate at or past its limit (it lost
-back part of its descent, its validation loss turned up, or it swings) is never ``too_low_slow``; a run
+back part of its descent, its validation loss turned up, or it swings) is never ``too_low_slow`` (but a validation rise alone, with no jump, is
+overfitting at a rate that learns: ``healthy``); a run
 that jumped above its first loss before falling (:func:`at_limit`: by ``limit_peak`` of its descent, or
 by less with a validation rise) is never ``healthy`` or ``plateau``: those verdicts become
 ``uncertain``, so the advice never raises the rate of a run that blew up, nor keeps a rate that may
@@ -185,6 +186,9 @@ def guard(verdict: str, m: Measurements, val: dict[str, float], p: DiagnosePolic
     Nor is a run told to keep or decay the rate (``at_limit``) when its loss first jumped above its
     starting value (:func:`at_limit`): a rate at its limit settles at a level a lower rate would have
     gone below, and the history alone cannot show that lower level.
+    A slow run whose only such sign is a validation loss that rose back by more than
+    ``overfit_val_rise`` of its drop (and no jump) is ``healthy`` (``overfitting``): the model has
+    fitted what generalises at this rate, and a higher rate would only get there sooner.
 
     Example:
         >>> import numpy as np
@@ -206,7 +210,11 @@ def guard(verdict: str, m: Measurements, val: dict[str, float], p: DiagnosePolic
         return "uncertain", "spiked_over_descent"
     if verdict != "too_low_slow" and at_limit(m, val, p):
         return "uncertain", "at_limit"
-    if verdict == "too_low_slow" and starved_signs(_sign_stats(m, val), p):
+    signs = starved_signs(_sign_stats(m, val), p) if verdict == "too_low_slow" else []
+    if (signs == ["val_turned_up"] and val.get("val_rise", 0.0) > p.overfit_val_rise
+            and not at_limit(m, val, p)):
+        return "healthy", "overfitting"
+    if signs:
         return "uncertain", "not_starved"
     return verdict, None
 

@@ -38,7 +38,7 @@ _ZOO = "BENCHMARKS.md#diagnose_zoo"
 #: as often as it claimed (docs/evidence.md#diagnose-confidence-on-a-new-family). ``uncertain`` and
 #: ``loss_spikes`` (no zoo run has that label) keep their raw score up to ``unmeasured_max``.
 CALIBRATION = (
-    ("healthy", ((0.727, 0.345), (1.0, 0.597))),
+    ("healthy", ((1.0, 0.6),)),
     ("nan", ((1.0, 0.951),)),
     ("plateau", ((0.8303, 0.0), (0.9994, 0.284), (1.0, 0.352))),
     ("too_high_diverging", ((0.6371, 0.0), (0.6982, 0.055), (1.0, 0.359))),
@@ -160,6 +160,10 @@ class DiagnosePolicy(Policy):
     starved_swing_val: float = tuned(
         1.05, "... the swing threshold instead when the validation loss is still at its best at its last "
         "evaluation: it says the rate has not reached its limit, so a swing must be clearer", _ZOO, positive)
+    overfit_val_rise: float = tuned(
+        0.05, "a slow run whose one sign against 'raise the rate' is a validation loss that rose back by "
+        "more than this share of its drop (and no jump above its first loss) is overfitting at a rate that "
+        "learns: healthy, not uncertain", _ZOO, positive)
     starved_peak: float = tuned(
         1.0, "... nor on one whose loss (spikes removed) rose above its first value by more than this many "
         "times its whole descent, significant or not: issue 14's 'spiked by more than its descent'", _GUARD,
