@@ -169,6 +169,9 @@ def test_the_seed_spread_widens_the_interval_in_quadrature_and_says_what_it_cove
     assert x - lo == pytest.approx(np.hypot(x - blo, 0.25))
     assert hi - x == pytest.approx(np.hypot(bhi - x, 0.25))
     assert wide.to_dict()["interval_covers"].startswith("a rerun's suggestion, with other batches and")
+    # the nominal level is a mean over workload families, and the words say so
+    assert "on average over the zoo's workload families" in wide.to_dict()["interval_covers"]
+    assert "not on every family" in wide.to_dict()["interval_covers"]
     assert narrow.to_dict()["interval_covers"].startswith("this sweep's batch noise only")
     assert FinderResult.from_dict(wide.to_dict()).interval == wide.interval
     caveat = [c for c in __import__("lrkit").finder.advise(wide).caveats if c.startswith("the interval")]

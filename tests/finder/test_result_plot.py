@@ -28,7 +28,7 @@ def test_plot_has_log_axis_labels_points_curve_and_band(result):
     labels = [h.get_label() for h in fig.legends[0].legend_handles]
     assert "raw loss (one batch each)" in labels and "smoothed loss (no lag)" in labels
     assert any(lbl.startswith("suggestion (default): ") for lbl in labels)
-    assert any(lbl.startswith("interval (90%, a rerun's suggestion): ") for lbl in labels)
+    assert any(lbl.startswith("interval (90%, a rerun's suggestion, family average): ") for lbl in labels)
     raw = next(line for line in whole.get_lines() if line.get_label() == "raw loss (one batch each)")
     assert len(raw.get_xdata()) == np.isfinite(result.losses).sum()
     plt.close(fig)

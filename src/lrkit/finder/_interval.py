@@ -169,7 +169,8 @@ def seed_widened(interval: tuple[float, float] | None, suggestion: float | None,
     .. math::  \\bigl[x - \\sqrt{w_-^2 + s^2},\\; x + \\sqrt{w_+^2 + s^2}\\bigr]
 
     (independent sources of spread add in variance); :math:`s` is ``FinderPolicy.seed_spread``,
-    calibrated on the zoo so that the interval holds a rerun's suggestion at its nominal level.
+    calibrated on the zoo so that the interval holds a rerun's suggestion at its nominal level on
+    average over workload families (not on each: :func:`interval_covers` says so).
 
     Example:
         >>> lo, hi = seed_widened((0.009, 0.011), 0.01, 0.3)

@@ -50,7 +50,8 @@ def _draw(ax: Any, result: Any, *, zoom: bool) -> list[Any]:
     if band is not None:
         policy = (result.meta or {}).get("policy") or {}
         level = policy.get("level", 0.9)
-        covers = "a rerun's suggestion" if policy.get("seed_spread") else "this sweep's noise only"
+        covers = ("a rerun's suggestion, family average" if policy.get("seed_spread")
+                  else "this sweep's noise only")
         if (result.meta or {}).get("source") == "second sweep":  # lrkit.finder.SECOND_PASS_COVERS
             covers = "this pass's noise; unreliable for a rerun"
         handles.append(ax.axvspan(*band, color="#f0a030", alpha=0.35, lw=0, zorder=1,
