@@ -54,7 +54,7 @@ import torch
 from lrkit.diagnostics import Monitor
 from lrkit.errors import check_instance, check_positive
 from lrkit.schedules import constant, warmup
-from lrkit.torch._autopilot_checks import check_budget, check_first_loss, check_optimizer
+from lrkit.torch._autopilot_checks import check_budget, check_first_loss, check_optimizer, group_ratios
 from lrkit.torch._autopilot_guard import (Guard, grads_finite, reaction, restart_statistics, restore_snapshot,
                                           take_snapshot)
 from lrkit.torch._autopilot_policy import AutopilotPolicy
@@ -73,7 +73,8 @@ class Autopilot(Resumable):
 
     Args:
         optimizer: any ``torch.optim.Optimizer``; its ``lr`` values are overwritten
-            (per-group ratios are kept: group ``g`` gets ``rate * lr_g / lr_0``).
+            (per-group ratios are kept: group ``g`` gets ``rate * lr_g / lr_0``, ``lr_0`` the first
+            positive one; a group frozen with ``lr=0`` stays at 0).
         budget: training updates (``None``: unknown, plateau reaction). Every update of the
             run is paid from it, the probe's included: the run makes exactly this many.
         model: the module, to include its buffers (e.g. BatchNorm statistics) in snapshots.
@@ -127,7 +128,7 @@ class Autopilot(Resumable):
         self.rule = how.rule
         base = [float(g["lr"]) for g in optimizer.param_groups]
         self._initial_lrs = [g["lr"] for g in optimizer.param_groups]  # put back if the first loss fails
-        self._ratios = [b / base[0] if base[0] > 0 else 1.0 for b in base]
+        self._ref, self._ratios = group_ratios(base)  # a group frozen with lr=0 stays at 0
         self._probe = Probe(self.lr_min, self.lr_max, self.probe_steps, self.ramp, self.rule,
                             is_adaptive(optimizer), policy, self.given_peak, how.factor, how.lag)
         self.peak: float | None = None
@@ -187,8 +188,8 @@ class Autopilot(Resumable):
 
     @property
     def lr(self) -> float:
-        """The rate the next update uses (first param group)."""
-        return float(self.optimizer.param_groups[0]["lr"])
+        """The rate the next update uses (the first param group with a positive rate)."""
+        return float(self.optimizer.param_groups[self._ref]["lr"])
 
     def _set_rate(self, rate: float) -> None:
         for g, r in zip(self.optimizer.param_groups, self._ratios):

@@ -1,12 +1,9 @@
-"""On record (session 5, ux): the Autopilot trains a parameter group the user froze with lr=0.
+"""A parameter group frozen with lr=0 stays frozen under the Autopilot, wherever it is listed.
 
-Freezing a backbone by giving its param group ``lr=0`` is common. When that group is group 0 (the
-backbone listed first), ``LRScheduler`` and ``find_lr`` refuse with an ``LRKitError`` (the ratio of the
-other groups to group 0 is undefined), but ``Autopilot`` accepts it and writes the same rate to every
-group: the frozen backbone is trained at the head's rate (0.2 to 3.5 on a wine MLP). With the frozen
-group listed second it stays at 0, as it should. Expected: an ``LRKitError`` at construction naming
-the optimizer's groups (as ``LRScheduler`` gives), or the lr=0 group left untouched.
-Owner: auto (src/lrkit/torch/_autopilot*). Remove the xfail mark when fixed.
+Regression (session 5, ux finding): freezing a backbone by giving its param group ``lr=0`` is
+common; with that group listed first, the Autopilot took group 0's rate as the reference for the
+others' ratios, found it 0, and wrote its rate to every group, training the frozen backbone at the
+head's rate (0.2 to 3.5 on a wine MLP). The reference is now the first group with a positive rate.
 """
 
 from __future__ import annotations
@@ -16,9 +13,9 @@ import torch
 
 from lrkit import LRKitError
 from lrkit.torch import Autopilot
+from lrkit.torch._autopilot_checks import group_ratios
 
 
-@pytest.mark.xfail(strict=True, reason="Autopilot trains a group 0 frozen with lr=0 (ux finding, owner auto)")
 def test_a_group_frozen_with_lr_zero_is_refused_or_left_untouched():
     torch.manual_seed(0)
     backbone, head = torch.nn.Linear(4, 8), torch.nn.Linear(8, 2)
@@ -38,3 +35,10 @@ def test_a_group_frozen_with_lr_zero_is_refused_or_left_untouched():
         ap.step(loss)
     assert torch.equal(backbone.weight, frozen), "the lr=0 group was trained"
     assert opt.param_groups[0]["lr"] == 0.0
+    assert ap.lr == opt.param_groups[1]["lr"] and ap.peak > 0  # the rate reported is the head's
+
+
+@pytest.mark.parametrize("lrs, ref, ratios", [([0.1, 0.05], 0, [1.0, 0.5]), ([0.0, 0.1, 0.05], 1, [0.0, 1.0, 0.5]),
+                                              ([0.2, 0.0], 0, [1.0, 0.0]), ([0.0, 0.0], 0, [1.0, 1.0])])
+def test_group_ratios_keep_each_groups_share_and_a_frozen_groups_zero(lrs, ref, ratios):
+    assert group_ratios(lrs) == (ref, ratios)
