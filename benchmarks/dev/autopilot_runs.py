@@ -59,8 +59,8 @@ def run_fields(policy: Any = None) -> dict[str, Any]:
     finder = {f.name: getattr(policy.finder, f.name) for f in dataclasses.fields(policy.finder)
               if f.name not in FINDER_UNREAD}
     drop = set(NO_BUDGET_FIELDS) | ({"finder"} | (set() if policy.race_factors else set(RACE_FIELDS)))
-    if finder["anchor_weight"] == 0:
-        del finder["anchor_decades"]
+    if finder["anchor_weight"] == 0:  # no blow-up anchor: neither of its distances
+        del finder["anchor_decades"], finder["memoryless_decades"]
     if finder["weak_rule"] == "none":  # no weak-valley hand-off: neither its threshold nor its guard
         del finder["weak_rule_sigmas"]
         drop.add("weak_rule_when")
