@@ -121,9 +121,9 @@ def test_a_one_shot_iterator_that_runs_out_says_so():
         parts.pop("val_loader")
         return parts
 
-    with pytest.raises(LRKitError, match=r"^`train_loader` of the task function build ran out after 3 batches "
-                                         r"and yielded nothing on its second pass: a one-shot iterator cannot "
-                                         r"be cycled; pass a list or a DataLoader\.$"):
+    with pytest.raises(LRKitError, match=r"^`train_loader` of the task function build ran out after 3 "
+                                         r"batches and yielded nothing on its second pass: a one-shot "
+                                         r"iterator cannot be cycled; pass a list or a DataLoader\.$"):
         train(build, lr=0.05, budget=5)
 
 
@@ -133,3 +133,35 @@ def test_an_empty_loader_is_named():
 
     with pytest.raises(LRKitError, match=r"^`train_loader` of the task function build yielded no batches\.$"):
         train(build, lr=0.05, budget=5)
+
+
+def _frozen_first(seed):
+    parts = PAIR(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 1))
+    parts["model"] = model
+    parts["optimizer"] = torch.optim.SGD([{"params": model[0].parameters(), "lr": 0.0},
+                                          {"params": model[1].parameters(), "lr": 0.1}], lr=0.1)
+    return parts
+
+
+def test_a_group_0_frozen_at_lr_zero_stays_frozen_under_train_autopilot():
+    seen = []
+    r = train_autopilot(_frozen_first, budget=20, callbacks=[lambda i: seen.append(
+        torch.equal(i["model"][0].weight, _frozen_first(0)["model"][0].weight))])
+    assert r.steps == 20 and all(seen)
+
+
+def test_a_group_0_frozen_at_lr_zero_is_named_with_the_way_out():
+    def build(seed):
+        parts = PAIR(seed)
+        model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 1))
+        parts["model"] = model
+        parts["optimizer"] = torch.optim.SGD([{"params": model[0].parameters(), "lr": 0.0},
+                                              {"params": model[1].parameters(), "lr": 0.1}], lr=0.1)
+        return parts
+
+    with pytest.raises(LRKitError, match=r"^`optimizer` of the task function build has param group 0 at lr=0 "
+                                         r"and group 1 at 0\.1: train keeps each group's ratio to group 0, "
+                                         r"which is undefined; list a group with lr > 0 first \(a group at "
+                                         r"lr=0 after it stays at 0\)\.$"):
+        train(build, lr=0.05, budget=4)

@@ -32,7 +32,7 @@ from lrkit.schedules import Schedule, constant, parse, scale
 from lrkit.schedules._peak import peak_rate, rates_disagree
 from lrkit.tasks._base import Task, get_task
 from lrkit.tasks._optimizers import OPTIMIZERS, make_optimizer
-from lrkit.tasks._protocol import batch_pair, check_parts, evaluate_val_loss
+from lrkit.tasks._protocol import batch_pair, check_group_0, check_parts, evaluate_val_loss
 from lrkit.tasks._result import TrainResult
 from lrkit.torch import LRScheduler
 
@@ -217,6 +217,7 @@ def train(
         else:
             torch.manual_seed(seed)
             parts = check_parts(build(seed), f"the task function {name}")
+            check_group_0(parts["optimizer"], f"the task function {name}")
             default_lr = float(parts["optimizer"].param_groups[0]["lr"])
             if optimizer is not None:
                 parts["optimizer"] = make_optimizer(optimizer, parts["model"].parameters(), lr or default_lr)
