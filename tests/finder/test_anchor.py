@@ -72,3 +72,27 @@ def test_the_anchor_fields_are_validated():
         FinderPolicy(anchor_weight=1.5)
     with pytest.raises(LRKitError, match="anchor_decades"):
         FinderPolicy(anchor_decades=-1.0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_blow_up_index_is_the_one_definition_the_anchor_and_the_second_pass_read(seed):
+    """blow_up_x and blow_up_rate are blow_up_index read off the rates: where the stop rule fires,
+    else the first non-finite loss; a sweep that did neither is unseen (no rate for the retry)."""
+    from lrkit.finder import FinderResult, blow_up_rate
+    from lrkit.finder._anchor import blow_up_index
+
+    curves = [_blows_up(seed=seed), np.r_[np.full(40 + seed, 2.3), np.full(60 - seed, np.nan)],
+              np.full(100, 2.3)]
+    for y in curves:
+        i, seen = blow_up_index(y)
+        monitor = DivergenceMonitor()
+        bad = np.flatnonzero(~np.isfinite(y))
+        finite = y[: bad[0] if bad.size else y.size].tolist()  # the losses before the first non-finite one
+        fired = next((k for k, v in enumerate(finite) if monitor.update(v)), None)
+        expected = fired if fired is not None else (len(finite) if len(finite) < y.size else y.size - 1)
+        assert (i, seen) == (expected, fired is not None or len(finite) < y.size)
+        assert blow_up_x(LRS, y) == (np.log10(LRS[i]), seen)
+        result = FinderResult(lrs=LRS, losses=y, smoothed=np.full(100, np.nan), stop_reason="completed",
+                              suggestion=None, interval=None, rule="default", reason="", steps=100,
+                              wall_time=0.0)
+        assert blow_up_rate(result) == (float(LRS[i]) if seen else None)

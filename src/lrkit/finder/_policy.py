@@ -85,8 +85,9 @@ class FinderPolicy(Policy):
         "so a recovery there says nothing about a constant rate", _STOP, positive)
     # -- the half-depth valley rules (default, falling) ------------------------------------------
     flat_sigmas: float = tuned(
-        2.0, "a drop below this many batch-noise SDs is a flat curve (no suggestion): pure noise "
-        "exceeds 2 SDs in a quarter of 100-point sweeps", _VALLEY, non_negative)
+        2.0, "a drop below this many batch-noise SDs is a flat curve (no suggestion), and a second pass "
+        "must descend this far below the model's starting loss to answer (settle): pure noise exceeds 2 SDs "
+        "in a quarter of 100-point sweeps", _VALLEY, non_negative)
     weak_sigmas: float = tuned(
         4.0, "a drop below this many SDs is flagged as a weak signal (pure noise almost never reaches "
         "4); also what the Autopilot trusts over its divergence band", _VALLEY, positive)
@@ -111,7 +112,9 @@ class FinderPolicy(Policy):
         _ZOO, _weight)
     anchor_decades: float = tuned(
         2.25, "c: a full run's best constant rate sits about this many decades below a short sweep's blow-up "
-        "(chosen by leave-one-family-out on the zoo)", _ZOO, non_negative)
+        "for a step with momentum (lrkit.torch.find_lr uses memoryless_decades for one without; range_test "
+        "and suggest see no optimizer and use this); chosen by leave-one-family-out on the zoo", _ZOO,
+        non_negative)
     memoryless_decades: float = tuned(
         1.5, "c for an optimizer whose step has no momentum (SGD without momentum, Adagrad, RMSprop): it "
         "reacts to the onset of instability at once, so a sweep's blow-up sits nearer a full run's best rate "
