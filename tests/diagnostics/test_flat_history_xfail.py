@@ -39,8 +39,6 @@ def test_pure_noise_is_not_read_as_a_blow_up():
     assert verdicts.count("too_high_diverging") == 0, verdicts.count("too_high_diverging")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="diagnose accepts negative learning rates without an LRKitError (ux finding, owner diag)")
 def test_negative_rates_are_bad_input():
     try:
         lrkit.diagnose(np.linspace(2.0, 1.0, 50), lrs=np.full(50, -0.1))

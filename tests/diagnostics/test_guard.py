@@ -80,3 +80,18 @@ def test_a_slow_run_whose_only_sign_is_a_validation_rise_is_overfitting_and_keep
     jumped = y.copy()
     jumped[1:6] = y[0] + 0.4  # rose above y_0 by about 0.3 of its descent first
     assert diagnose(jumped, val_losses=turned, val_steps=val_steps).verdict == "uncertain"
+
+
+def test_negative_rates_are_refused_by_measure_and_the_monitor_before_any_state_changes():
+    import pytest
+
+    from lrkit import LRKitError
+    from lrkit.diagnostics import Monitor
+
+    with pytest.raises(LRKitError, match="`lrs` of diagnose must be non-negative.*-0.5.*index 3"):
+        measure(np.linspace(2.0, 1.0, 50), np.array([0.1, 0.1, 0.1, -0.5] + [0.1] * 46))
+    mon = Monitor(every=10)
+    mon.observe(0, 1.0, lr=0.1)
+    with pytest.raises(LRKitError, match="`lr` of Monitor.observe must be a non-negative"):
+        mon.observe(1, 1.0, lr=-0.1)
+    assert mon.observe(1, 1.0, lr=0.1) is False  # step 1 was not consumed by the refused call

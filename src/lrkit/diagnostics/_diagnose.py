@@ -45,6 +45,16 @@ __all__ = ["diagnose", "decide", "measure", "Measurements", "MIN_POINTS", "ORDER
 #: level and a running median need a few points each.
 MIN_POINTS = 10
 
+def _as_rates(lrs: Sequence[float] | np.ndarray, n: int) -> np.ndarray:
+    """The learning rates, one per loss, none negative (a NaN rate is an unknown one, as Monitor logs it)."""
+    lr = _as_array("lrs", lrs, n)
+    bad = np.flatnonzero(lr < 0)
+    if bad.size:
+        raise LRKitError(f"`lrs` of diagnose must be non-negative learning rates; got {float(lr[bad[0]])!r} "
+                         f"at index {int(bad[0])}.")
+    return lr
+
+
 def _as_array(name: str, values: Sequence[float] | np.ndarray, n: int | None) -> np.ndarray:
     try:
         arr = np.asarray(values, dtype=np.float64)
@@ -117,8 +127,8 @@ def diagnose(
         A :class:`~lrkit.diagnostics.Diagnosis`.
 
     Raises:
-        LRKitError: for non-numeric or mismatched inputs, non-increasing ``steps``, or
-            fewer than 10 finite losses without any NaN.
+        LRKitError: for non-numeric or mismatched inputs, a negative rate, non-increasing ``steps``,
+            or fewer than 10 finite losses without any NaN.
 
     Example:
         >>> import numpy as np
@@ -131,7 +141,7 @@ def diagnose(
     check_instance("policy", policy, "diagnose", DiagnosePolicy)
     y_all = _as_array("losses", losses, None)
     n_all = y_all.size
-    lr = None if lrs is None else _as_array("lrs", lrs, n_all)
+    lr = None if lrs is None else _as_rates(lrs, n_all)
     gn = None if grad_norms is None else _as_array("grad_norms", grad_norms, n_all)
     st = np.arange(n_all) if steps is None else _as_array("steps", steps, n_all)
     if n_all and (np.any(np.diff(st) <= 0) or not np.all(np.isfinite(st))):
@@ -164,7 +174,7 @@ def measure(losses: Sequence[float] | np.ndarray, lrs: Sequence[float] | np.ndar
     """
     check_instance("policy", policy, "measure", DiagnosePolicy)
     y = _as_array("losses", losses, None)
-    lr = None if lrs is None else _as_array("lrs", lrs, y.size)
+    lr = None if lrs is None else _as_rates(lrs, y.size)
     if not np.all(np.isfinite(y)):
         raise LRKitError("`losses` of measure must be finite (a NaN or infinite loss is diagnose's `nan` verdict).")
     if y.size < MIN_POINTS:

@@ -89,11 +89,13 @@ class Monitor:
             grad_norm: the gradient norm of the step (optional).
 
         Raises:
-            LRKitError: when ``step`` is not larger than the previous step.
+            LRKitError: when ``step`` is not larger than the previous step, or ``lr`` is negative.
         """
         step = int(step)
         if self._last_step is not None and step <= self._last_step:
             raise LRKitError(f"`step` of Monitor.observe must increase; got {step} after {self._last_step}.")
+        if lr is not None and float(lr) < 0:
+            raise LRKitError(f"`lr` of Monitor.observe must be a non-negative learning rate; got {lr!r}.")
         self._last_step = step
         loss = float(loss)
         rate = math.nan if lr is None else float(lr)

@@ -10,8 +10,9 @@ here are anchored at the **first loss**, the untrained model's, which no rate ha
   cannot make a run look as if it descended);
 * ``peak``: the highest level of a running median of ``peak_points`` points (a single bad batch
   cannot make it), and how far it rose above ``first``, in units of the run's whole descent
-  (``peak_excess``) and in standard errors beyond what the highest of ``N = n / peak_points``
-  window medians reaches by chance, ``sqrt(2 ln N)`` (``peak_z``);
+  (``peak_excess``) and in standard errors (``peak_z``; the hard fact ``spiked_over_descent``
+  below also discounts the ``sqrt(2 ln N)`` that the highest of ``N = n / peak_points`` window
+  medians reaches by chance, ``peak_z`` itself does not);
 * ``jump_excess``: how far that peak rose above the first loss ``y_0`` itself, in units of the
   descent. ``first`` is the lower start reading so that a noisy first batch cannot make a run look
   as if it descended; a jump is the opposite claim, so it is measured from the higher one: a hard
