@@ -174,7 +174,7 @@ def lofo_text(results: dict) -> tuple[str, dict[str, str], str]:
         print_table(rows, headers, floatfmt=".3g")
         cv = np.mean([r[2] for r in rows])
         text.append(f"**{question}** (candidates: {', '.join(candidates)}): cross-validated mean {cv:.3g} "
-                    f"(gap %); chosen on every zoo family: **{everything}**.\n\n"
+                    f"(gap %); chosen on all zoo families together: **{everything}**.\n\n"
                     + markdown_table(rows, headers, floatfmt=".3g"))
     return "\n\n".join(text), *first
 

@@ -163,7 +163,8 @@ class DiagnosePolicy(Policy):
     overfit_val_rise: float = tuned(
         0.05, "a slow run whose one sign against 'raise the rate' is a validation loss that rose back by "
         "more than this share of its drop (and no jump above its first loss) is overfitting at a rate that "
-        "learns: healthy, not uncertain", _ZOO, positive)
+        "learns: healthy, not uncertain; at starved_val_rise or below, every such rise counts (higher "
+        "values lost held out)", _ZOO, positive)
     starved_peak: float = tuned(
         1.0, "... nor on one whose loss (spikes removed) rose above its first value by more than this many "
         "times its whole descent, significant or not: issue 14's 'spiked by more than its descent'", _GUARD,

@@ -82,12 +82,14 @@ class AutopilotPolicy(Policy):
         FinderPolicy(weak_rule="minimum/10", weak_rule_sigmas=8.0, anchor_weight=0.0), "the probe is a range "
         "test: the finder's stop rule, smoother and rules read it; a valley under 8 noise SDs, whose half-depth "
         "crossings are noise, is read by minimum/10 as find_lr reads it (only where the ramp turned: "
-        "weak_rule_when; chosen by leave-one-family-out on the zoo); no blow-up anchor (chosen on find_lr's "
-        "sweeps, not measured on the ramp)", _PEAK, nested(FinderPolicy))
+        "weak_rule_when); no blow-up anchor (chosen on find_lr's sweeps, not measured on the ramp)", _PEAK,
+        nested(FinderPolicy))
     weak_rule_when: str = tuned(
         "turned", "where finder.weak_rule reads a weak valley: 'always', or only on a ramp whose loss turned "
-        "(rose back or blew up): minimum/10 reads the minimum of a curve that went past it; on a ramp still "
-        "falling at its top it read 1e-4 and left short Adam runs untrained", _PEAK, choice("always", "turned"))
+        "(rose back or blew up): minimum/10 reads the minimum of a curve that went past it, and a ramp "
+        "still falling at its top has none (there it reads a rate far too low for short Adam runs); beats "
+        "the crossing held out by family, trails 'always' there (a safety choice)", _PEAK,
+        choice("always", "turned"))
     # -- the peak (_autopilot_peak.peak_rule, probe_peak) ----------------------------------------
     adaptive_peak: str = tuned(
         "falling", "an adaptive optimizer's peak rule on the ramp (its update is about the rate per "
