@@ -90,3 +90,21 @@ def test_tensorboard_without_the_package_is_a_clear_error(tmp_path, monkeypatch)
     (tmp_path / "events.out.tfevents.1").write_bytes(b"")
     with pytest.raises(LRKitError, match="needs the `tensorboard` package"):
         read_history(tmp_path / "events.out.tfevents.1")
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_semicolon_and_tab_separated_histories_are_read(tmp_path, sep):
+    # A spreadsheet export in many locales (';') or a TSV: the header holds a loss column, so the file
+    # is read rather than refused with "needs a `loss` column" while showing that very column.
+    text = sep.join(["step", "loss", "lr"]) + "\n" + "\n".join(
+        sep.join([str(i), str(1.0 / (i + 1)), "0.1"]) for i in range(4)) + "\n"
+    h = read_history(_write(tmp_path, text, name="h.tsv" if sep == "\t" else "h.csv"))
+    assert h.steps.tolist() == [0, 1, 2, 3]
+    assert h.losses.tolist() == [1.0, 0.5, 1.0 / 3, 0.25]
+    assert h.lrs.tolist() == [0.1] * 4
+
+
+def test_a_comma_in_the_header_keeps_commas_as_the_separator(tmp_path):
+    # A comma header decides, whatever else the cells hold: a ';' inside a note column stays text.
+    h = read_history(_write(tmp_path, "step,loss,note\n0,1.0,a;b\n1,0.5,c\td\n"))
+    assert h.losses.tolist() == [1.0, 0.5]

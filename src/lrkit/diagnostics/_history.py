@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import math
 import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
@@ -137,6 +137,22 @@ def _not_utf8(path: Path) -> LRKitError:
     return LRKitError(f"the history file {path} is not UTF-8 text; save it as UTF-8.")  # pragma: no cover
 
 
+# The separators a history file may use, in order of precedence: a comma wherever the header has one
+# (every CSV writer's default, so a comma file reads as it always did), else a tab (TSV), else ';'
+# (spreadsheet exports in locales whose decimal mark is a comma).
+SEPARATORS = (",", "\t", ";")
+
+
+def _separator(f: TextIO) -> str:
+    """The first of :data:`SEPARATORS` in the first non-blank line of ``f`` (``,`` if none), with
+    ``f`` rewound."""
+    line = f.readline()
+    while line and not line.strip():
+        line = f.readline()
+    f.seek(0)
+    return next((sep for sep in SEPARATORS if sep in line), SEPARATORS[0])
+
+
 @contextlib.contextmanager
 def _open_csv(path: Path) -> Iterator[Iterator[tuple[int, list[str]]]]:
     """``(line, cells)`` of each non-blank row of a UTF-8 (BOM optional) CSV, every failure one error.
@@ -151,7 +167,11 @@ def _open_csv(path: Path) -> Iterator[Iterator[tuple[int, list[str]]]]:
         f = open(path, encoding="utf-8-sig", newline="")
     except OSError as exc:
         raise LRKitError(f"cannot read the history file {path}: {exc.strerror or exc}.") from None
-    reader = csv.reader(f)
+    try:
+        reader = csv.reader(f, delimiter=_separator(f))
+    except UnicodeDecodeError:
+        f.close()
+        raise _not_utf8(path) from None
     old_limit = csv.field_size_limit(sys.maxsize)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
@@ -176,7 +196,8 @@ def _open_csv(path: Path) -> Iterator[Iterator[tuple[int, list[str]]]]:
 
 def read_csv(path: str | Path) -> History:
     """Read a ``step,loss[,lr]`` CSV file (UTF-8, with or without a byte-order mark), or Lightning's
-    ``CSVLogger`` ``metrics.csv``.
+    ``CSVLogger`` ``metrics.csv``. Tab- and ``;``-separated files are read too: the separator is the
+    first of :data:`SEPARATORS` in the header.
 
     A row with a blank loss that holds other values is another metric's row (Lightning logs the
     training loss, the rate, the validation loss each on rows of their own): its rate, gradient norm
@@ -302,57 +323,6 @@ def at_steps(steps: np.ndarray, log_steps: np.ndarray, values: np.ndarray) -> np
     return out.astype(np.float64)
 
 
-def _event_folder(path: Path) -> Path:
-    """``path``, or the one folder below it that holds event files (the Hugging Face Trainer and
-    Lightning write each run to its own folder under ``runs/`` or ``lightning_logs/``)."""
-    if not path.is_dir() or any(p.name.startswith("events.out.tfevents") for p in path.iterdir()):
-        return path
-    runs = sorted({p.parent for p in path.rglob("events.out.tfevents*")})
-    if len(runs) > 1:
-        shown = ", ".join(str(r.relative_to(path)) for r in runs[:5]) + (", ..." if len(runs) > 5 else "")
-        raise LRKitError(f"the folder {path} holds the event files of {len(runs)} runs ({shown}); give one "
-                         "run's folder.")
-    return runs[0] if runs else path
-
-
-def _read_tensorboard(path: Path) -> History:
-    try:
-        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-    except ImportError:
-        raise LRKitError(
-            f"reading TensorBoard event files ({path}) needs the `tensorboard` package; "
-            "install it or export the scalars to CSV."
-        ) from None
-    path = _event_folder(path)
-    if path.is_dir() and not any(p.name.startswith("events.out.tfevents") for p in path.iterdir()):
-        raise LRKitError(f"the folder {path} holds no TensorBoard event files (events.out.tfevents.*); "
-                         "give a CSV file or a folder of event files.")
-    acc = EventAccumulator(str(path), size_guidance={"scalars": 0})
-    acc.Reload()
-    tags = acc.Tags().get("scalars", [])
-    val_tag = next((t for t in tags if t.lower() in VAL_NAMES), None)
-    loss_tag = next((t for t in tags if t.lower() in _LOSS), None)
-    # Any other loss tag, but never the validation loss or a run's mean training loss (train/train_loss).
-    loss_tag = loss_tag or next((t for t in tags if "loss" in t.lower() and t != val_tag
-                                 and not t.lower().endswith("train_loss")), None)
-    if loss_tag is None:
-        listed = ", ".join(tags) or "none"
-        raise LRKitError(f"no loss scalar in the TensorBoard events at {path}; tags: {listed}.")
-
-    def series(tag: str) -> tuple[np.ndarray, np.ndarray]:
-        events = acc.Scalars(tag)
-        return (np.array([e.step for e in events], dtype=np.float64),
-                np.array([e.value for e in events], dtype=np.float64))
-
-    steps, losses = series(loss_tag)
-    lr_tag = next((t for t in tags if t.lower() in _LR or "learning_rate" in t.lower()), None)
-    grad_tag = next((t for t in tags if t.lower() in GRAD_NAMES), None)
-    lrs = at_steps(steps, *series(lr_tag)) if lr_tag is not None else None
-    grads = at_steps(steps, *series(grad_tag)) if grad_tag is not None else None
-    return _sorted(steps, losses, lrs, path, grad_norms=grads,
-                   val=series(val_tag) if val_tag is not None else None)
-
-
 def read_history(path: str | Path) -> History:
     """Read a history from a CSV file, a JSON file, a TensorBoard event file, or a directory of event files.
 
@@ -380,7 +350,9 @@ def read_history(path: str | Path) -> History:
         raise LRKitError(f"`path` of read_history must be a file path; got {path!r:.80}.")
     path = Path(path)
     if path.is_dir() or path.name.startswith("events.out.tfevents"):
-        return _read_tensorboard(path)
+        from lrkit.diagnostics._history_tensorboard import read_tensorboard
+
+        return read_tensorboard(path)
     if path.suffix.lower() == ".json":
         from lrkit.diagnostics._history_json import read_json
 

@@ -1,0 +1,68 @@
+"""Read a loss history from TensorBoard event files (the Hugging Face Trainer's and Lightning's
+``runs/`` and ``lightning_logs/`` folders), with the column names :mod:`._history` reads CSV by."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from lrkit.diagnostics._history import _LOSS, _LR, GRAD_NAMES, VAL_NAMES, History, _sorted, at_steps
+from lrkit.errors import LRKitError
+
+__all__ = ["read_tensorboard"]
+
+
+def _event_folder(path: Path) -> Path:
+    """``path``, or the one folder below it that holds event files (the Hugging Face Trainer and
+    Lightning write each run to its own folder under ``runs/`` or ``lightning_logs/``)."""
+    if not path.is_dir() or any(p.name.startswith("events.out.tfevents") for p in path.iterdir()):
+        return path
+    runs = sorted({p.parent for p in path.rglob("events.out.tfevents*")})
+    if len(runs) > 1:
+        shown = ", ".join(str(r.relative_to(path)) for r in runs[:5]) + (", ..." if len(runs) > 5 else "")
+        raise LRKitError(f"the folder {path} holds the event files of {len(runs)} runs ({shown}); give one "
+                         "run's folder.")
+    return runs[0] if runs else path
+
+
+def read_tensorboard(path: Path) -> History:
+    """A :class:`History` from an ``events.out.tfevents.*`` file or a run's folder of them: the loss tag
+    (a plain name, else any ``loss`` tag but the validation loss and a run's mean training loss), the
+    rate, gradient-norm and validation-loss tags where logged; rates and norms logged at other steps
+    hold until their next log (:func:`at_steps`). Needs the ``tensorboard`` package."""
+    try:
+        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    except ImportError:
+        raise LRKitError(
+            f"reading TensorBoard event files ({path}) needs the `tensorboard` package; "
+            "install it or export the scalars to CSV."
+        ) from None
+    path = _event_folder(path)
+    if path.is_dir() and not any(p.name.startswith("events.out.tfevents") for p in path.iterdir()):
+        raise LRKitError(f"the folder {path} holds no TensorBoard event files (events.out.tfevents.*); "
+                         "give a CSV file or a folder of event files.")
+    acc = EventAccumulator(str(path), size_guidance={"scalars": 0})
+    acc.Reload()
+    tags = acc.Tags().get("scalars", [])
+    val_tag = next((t for t in tags if t.lower() in VAL_NAMES), None)
+    loss_tag = next((t for t in tags if t.lower() in _LOSS), None)
+    # Any other loss tag, but never the validation loss or a run's mean training loss (train/train_loss).
+    loss_tag = loss_tag or next((t for t in tags if "loss" in t.lower() and t != val_tag
+                                 and not t.lower().endswith("train_loss")), None)
+    if loss_tag is None:
+        listed = ", ".join(tags) or "none"
+        raise LRKitError(f"no loss scalar in the TensorBoard events at {path}; tags: {listed}.")
+
+    def series(tag: str) -> tuple[np.ndarray, np.ndarray]:
+        events = acc.Scalars(tag)
+        return (np.array([e.step for e in events], dtype=np.float64),
+                np.array([e.value for e in events], dtype=np.float64))
+
+    steps, losses = series(loss_tag)
+    lr_tag = next((t for t in tags if t.lower() in _LR or "learning_rate" in t.lower()), None)
+    grad_tag = next((t for t in tags if t.lower() in GRAD_NAMES), None)
+    lrs = at_steps(steps, *series(lr_tag)) if lr_tag is not None else None
+    grads = at_steps(steps, *series(grad_tag)) if grad_tag is not None else None
+    return _sorted(steps, losses, lrs, path, grad_norms=grads,
+                   val=series(val_tag) if val_tag is not None else None)
