@@ -17,6 +17,7 @@ import torch
 
 from lrkit.errors import LRKitError
 from lrkit.torch._batches import LAYOUTS, describe_batch, split_batch
+from lrkit.torch._groups import check_group_0
 
 __all__ = ["PROTOCOL_KEYS", "batch_pair", "check_group_0", "check_parts", "check_val_loader",
            "evaluate_val_loss"]
@@ -77,28 +78,6 @@ def check_parts(parts: Any, owner: str, *, need_val: bool = False, why_val: str 
     if val is not None:
         check_val_loader(parts["model"], parts["loss_fn"], val, owner)
     return parts
-
-
-def check_group_0(optimizer: torch.optim.Optimizer, owner: str) -> None:
-    """Refuse a group 0 at lr=0 beside a group above it, for :func:`~lrkit.tasks.train`.
-
-    ``train``'s scheduler keeps each group's ratio to group 0; freezing a backbone with ``lr=0`` and
-    listing it first leaves the ratios undefined, and the way out (list a trained group first) is
-    the caller's, not a parameter ``train`` could take. (The Autopilot takes the ratios to the
-    first group above 0, so ``train_autopilot`` does not need this.)
-
-    Example:
-        >>> import torch
-        >>> a, b = torch.nn.Linear(1, 1), torch.nn.Linear(1, 1)
-        >>> opt = torch.optim.SGD([{"params": a.parameters()}, {"params": b.parameters(), "lr": 0.0}], lr=0.1)
-        >>> check_group_0(opt, "the task function f")   # a frozen group after a trained one: fine
-    """
-    rates = [float(g.get("lr", 0.0)) for g in optimizer.param_groups]
-    live = next((k for k, r in enumerate(rates) if r > 0), None)
-    if rates and rates[0] == 0 and live is not None:
-        raise LRKitError(f"`optimizer` of {owner} has param group 0 at lr=0 and group {live} at "
-                         f"{rates[live]:g}: train keeps each group's ratio to group 0, which is undefined; "
-                         "list a group with lr > 0 first (a group at lr=0 after it stays at 0).")
 
 
 def _short(value: Any) -> str:

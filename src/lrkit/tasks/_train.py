@@ -217,7 +217,7 @@ def train(
         else:
             torch.manual_seed(seed)
             parts = check_parts(build(seed), f"the task function {name}")
-            check_group_0(parts["optimizer"], f"the task function {name}")
+            check_group_0(parts["optimizer"], f"the task function {name}", "train")
             default_lr = float(parts["optimizer"].param_groups[0]["lr"])
             if optimizer is not None:
                 parts["optimizer"] = make_optimizer(optimizer, parts["model"].parameters(), lr or default_lr)

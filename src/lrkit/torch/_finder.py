@@ -42,7 +42,7 @@ from lrkit.torch._finder_options import Update, Validation
 from lrkit.torch._describe import describe_optimizer, loader_batch_size
 from lrkit.torch._finder_rule import resolve_policy, resolve_rule
 from lrkit.torch._finder_runner import Runner, progress_bar
-from lrkit.torch._groups import initial_scales, parse_key
+from lrkit.torch._groups import check_group_0, initial_scales, parse_key
 from lrkit.torch._state import snapshot as take_snapshot
 
 __all__ = ["find_lr"]
@@ -177,6 +177,7 @@ def find_lr(
             raise LRKitError(
                 f"`optimizer` of find_lr must have an 'lr' in every param group; group {i} has {keys}."
             )
+    check_group_0(optimizer, _OWNER, "the sweep")
     params = list(model.parameters())
     model_device = params[0].device if params else None
     dev = torch.device(update.device) if update.device is not None else None

@@ -19,7 +19,7 @@ import torch
 
 from lrkit.errors import LRKitError
 
-__all__ = ["GroupKey", "parse_key", "initial_scales", "check_scales"]
+__all__ = ["GroupKey", "parse_key", "initial_scales", "check_group_0", "check_scales"]
 
 _KEY = re.compile(r"^([A-Za-z_]\w*)(?:\[(\d+)\])?$")
 
@@ -140,6 +140,29 @@ def initial_scales(gkey: GroupKey, groups: Sequence[dict[str, Any]]) -> list[flo
             )
         return [1.0] * len(initial)
     return [v / ref for v in initial]
+
+
+def check_group_0(optimizer: torch.optim.Optimizer, owner: str, user: str) -> None:
+    """Refuse a group 0 at lr=0 beside a group above it, for a caller (``user``) that keeps each
+    group's ratio to group 0 and takes no ``group_scales``: :func:`~lrkit.tasks.train` and
+    :func:`~lrkit.torch.find_lr`.
+
+    Freezing a backbone with ``lr=0`` and listing it first leaves the ratios undefined, and the way
+    out (list a trained group first) is the caller's. (The Autopilot takes the ratios to the first
+    group above 0, so it does not need this; :class:`~lrkit.torch.LRScheduler` takes ``group_scales``.)
+
+    Example:
+        >>> import torch
+        >>> a, b = torch.nn.Linear(1, 1), torch.nn.Linear(1, 1)
+        >>> opt = torch.optim.SGD([{"params": a.parameters()}, {"params": b.parameters(), "lr": 0.0}], lr=0.1)
+        >>> check_group_0(opt, "find_lr", "the sweep")   # a frozen group after a trained one: fine
+    """
+    rates = [float(g.get("lr", 0.0)) for g in optimizer.param_groups]
+    live = next((k for k, r in enumerate(rates) if r > 0), None)
+    if rates and rates[0] == 0 and live is not None:
+        raise LRKitError(f"`optimizer` of {owner} has param group 0 at lr=0 and group {live} at "
+                         f"{rates[live]:g}: {user} keeps each group's ratio to group 0, which is undefined; "
+                         "list a group with lr > 0 first (a group at lr=0 after it stays at 0).")
 
 
 def check_scales(scales: Any, n_groups: int) -> list[float]:
