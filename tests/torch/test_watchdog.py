@@ -103,6 +103,12 @@ def test_bad_arguments():
         Watchdog(on_nan="explode")
     with pytest.raises(LRKitError, match="`capacity` of Monitor"):
         Monitor(capacity=21)
+    # The Watchdog's own arguments are named as the Watchdog's (they said "of Monitor", a class the
+    # user never called).
+    with pytest.raises(LRKitError, match="`every` of Watchdog must be a positive integer; got 0"):
+        Watchdog(every=0)
+    with pytest.raises(LRKitError, match="`capacity` of Watchdog must be an even integer"):
+        Watchdog(capacity=21)
     wd = Watchdog()
     wd.observe(5, 1.0)
     with pytest.raises(LRKitError, match="must increase"):

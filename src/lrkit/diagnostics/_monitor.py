@@ -42,6 +42,8 @@ class Monitor:
             run costs ``O(capacity)``, so the per-step cost is ``O(capacity / every)``.
         capacity: most points kept (default 2048, an even number >= 2 * 10).
         policy: the tuned numbers of the diagnosis (:class:`~lrkit.diagnostics.DiagnosePolicy`).
+        owner: the name the errors give for a bad argument: a wrapper's own (``Watchdog``), so the
+            message names what the user called.
 
     Raises:
         LRKitError: for a bad ``every`` or ``capacity``.
@@ -55,13 +57,13 @@ class Monitor:
     """
 
     def __init__(self, *, every: int = 50, capacity: int = 2048,
-                 policy: DiagnosePolicy = DiagnosePolicy()) -> None:
-        self.policy = check_instance("policy", policy, "Monitor", DiagnosePolicy)
-        self.every = check_int("every", every, "Monitor")
-        self.capacity = check_int("capacity", capacity, "Monitor", low=2 * MIN_POINTS)
+                 policy: DiagnosePolicy = DiagnosePolicy(), owner: str = "Monitor") -> None:
+        self.policy = check_instance("policy", policy, owner, DiagnosePolicy)
+        self.every = check_int("every", every, owner)
+        self.capacity = check_int("capacity", capacity, owner, low=2 * MIN_POINTS)
         if self.capacity % 2:
             raise LRKitError(
-                f"`capacity` of Monitor must be an even integer >= {2 * MIN_POINTS}; got {capacity}."
+                f"`capacity` of {owner} must be an even integer >= {2 * MIN_POINTS}; got {capacity}."
             )
         self._steps: list[int] = []
         self._losses: list[float] = []

@@ -81,7 +81,7 @@ class Watchdog:
     def __init__(self, *, every: int = 50, capacity: int = 2048, on_nan: str = "stop",
                  report: Callable[[Diagnosis], Any] | None = None, grad_norms: bool = False) -> None:
         self.on_nan = check_choice("on_nan", on_nan, "Watchdog", ("stop", "raise", "ignore"))
-        self.monitor = Monitor(every=every, capacity=capacity)
+        self.monitor = Monitor(every=every, capacity=capacity, owner="Watchdog")
         self.report = report
         self.grad_norms = bool(grad_norms)
         self._last_verdict: str | None = None
