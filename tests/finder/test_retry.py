@@ -183,3 +183,30 @@ def test_start_level_is_the_median_of_the_stop_rules_warm_up_and_descent_is_meas
     assert descent(second, v.top) == pytest.approx((v.top - v.bottom) / v.noise)  # from its own top
     assert descent(second, v.bottom) == 0.0 and descent(first, start_level(first)) == 0.0  # none below
     assert descent(second, 1e9) == descent(second, v.top)  # a start above the valley's top: its own top
+
+
+@pytest.mark.parametrize("policy, words", [
+    (FinderPolicy(fallback_divisor=4.0, anchor_decades=2.25), "1/10^2.25"),
+    (FinderPolicy(fallback_divisor=4.0, anchor_weight=0.0), "1/4")])
+def test_the_advice_on_a_stated_guess_names_the_rule_that_made_it(policy, words):
+    # The advice said "1/{fallback_divisor} of where the loss blew up" whatever made the guess; with
+    # the anchor on (the default) the guess is 10^-anchor_decades of it, as the result's reason says.
+    from lrkit.finder import advise
+
+    out = settle(_sweep_of(_flat_then_blow_up(0)), _sweep_of(_flat_then_blow_up(1)), policy)
+    advice = advise(out, policy=policy)
+    assert advice.confidence == "low" and f"{words} of where the loss blew up" in advice.confidence_words
+    assert f"{words} of" in out.reason
+
+
+def test_the_advice_on_a_weak_valley_reads_as_one_sentence():
+    # "... to pin the value down; repeat the sweep ..." read as two broken clauses (ux finding).
+    from lrkit.finder import advise
+
+    sweep = Sweep(start=float(LRS[0]), end=float(LRS[-1]), num_steps=len(LRS))
+    values = iter(synthetic.curve(LRS, noise=0.15, seed=1))
+    result = range_test(lambda lr: next(values), sweep=sweep)
+    advice = advise(result)
+    assert result.reason.startswith("weak signal") and advice.confidence == "medium"
+    assert "to pin the value down, repeat the sweep" in advice.confidence_words
+    assert "down;" not in advice.confidence_words

@@ -30,6 +30,7 @@ from typing import Any
 from lrkit.finder._default import valley_geometry
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._next_step import next_spec, round_rate
+from lrkit.finder._retry import guess_divisor
 
 __all__ = ["Advice", "advise", "TIGHT_SPREAD", "LOOSE_SPREAD", "RULE_WORDS", "SCHEDULE_WORDS", "FIGURE_WORDS"]
 
@@ -167,8 +168,8 @@ def _optimizer_words(meta: dict[str, Any]) -> tuple[str, str]:
 def _confidence(result: Any, policy: FinderPolicy) -> tuple[str, str]:
     if (result.meta or {}).get("source") == "blow-up fallback":
         return "low", ("A guess, not a measurement: neither the sweep nor a second, denser one showed the "
-                       "loss falling beyond its noise; the rate is "
-                       f"1/{policy.fallback_divisor:g} of where the loss blew up. Check it with a short run, or sweep with more steps or larger batches.")
+                       f"loss falling beyond its noise; the rate is {guess_divisor(policy)[1]} of where the "
+                       "loss blew up. Check it with a short run, or sweep with more steps or larger batches.")
     # How repeatable *this reading* is: the bootstrap's batch-noise interval (the reported interval may
     # be widened for another seed's spread, which says nothing about this sweep's clarity).
     batch = (result.meta or {}).get("interval_batch")
@@ -186,12 +187,12 @@ def _confidence(result: Any, policy: FinderPolicy) -> tuple[str, str]:
                        f"{surer}.")
     if signal is not None and policy.weak_rule != "none" and signal < policy.weak_rule_sigmas:
         loose = spread is not None and spread > LOOSE_SPREAD
-        trust = ("Trust it as a starting point only" if loose else
-                 "The order of magnitude is sound; to pin the value down")
+        trust = ("Trust it as a starting point only;" if loose else
+                 "The order of magnitude is sound; to pin the value down,")
         return "low" if loose else "medium", (
             f"I can't tell where the descent begins: the loss fell only {signal:.1f} times its "
             f"batch-to-batch noise, too little for the half-depth crossings, so the {policy.weak_rule} "
-            f"rule read the smoothed curve instead{'; ' + moves if moves else ''}. {trust}; {surer}.")
+            f"rule read the smoothed curve instead{'; ' + moves if moves else ''}. {trust} {surer}.")
     if spread is not None and spread > LOOSE_SPREAD:
         clear = f"the loss fell clearly ({signal:.0f} times its batch-to-batch noise), but " if drop else ""
         return "low", (f"Rough reading: {clear}{moves}, a factor of {spread:.1f}. Trust its order of "

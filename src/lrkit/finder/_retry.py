@@ -34,8 +34,8 @@ from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._result import FinderResult
 from lrkit.finder._sweep import MIN_STEPS, Sweep
 
-__all__ = ["signal", "descent", "start_level", "second_sweep", "settle", "blow_up_rate", "SOURCES",
-           "SECOND_PASS_COVERS"]
+__all__ = ["signal", "descent", "start_level", "second_sweep", "settle", "blow_up_rate", "guess_divisor",
+           "SOURCES", "SECOND_PASS_COVERS"]
 
 #: What ``meta["source"]`` says answered: the sweep, the second sweep, the blow-up fallback (or None).
 SOURCES = ("sweep", "second sweep", "blow-up fallback")
@@ -213,10 +213,8 @@ def settle(first: FinderResult, second: FinderResult | None, policy: FinderPolic
                f"{float(first.lrs[-1]):.3g} ({first.reason}; second sweep: {second_why}); check that the "
                "optimizer updates the parameters the loss depends on, or sweep higher (`end`)")
         return _with(first, meta, None, why)
-    if policy.anchor_weight:  # no reading to average: the anchor is the whole estimate (lrkit.finder._anchor)
-        guess, how = top / 10.0**policy.anchor_decades, f"1/10^{policy.anchor_decades:g}"
-    else:
-        guess, how = top / policy.fallback_divisor, f"1/{policy.fallback_divisor:g}"
+    divisor, how = guess_divisor(policy)
+    guess = top / divisor
     why = (f"a guess, not a measurement: neither sweep showed a descent beyond its noise ({first.reason}; "
            f"second sweep, {_range(second)}: {second_why}); {how} of {top:.3g}, where the loss blew up in "
            f"{where}: {guess:.3g}. Check it with a short run, or sweep with more steps or larger batches")
@@ -224,6 +222,22 @@ def settle(first: FinderResult, second: FinderResult | None, policy: FinderPolic
     fallback = dataclasses.replace(first, suggestion=guess, interval=None,
                                    meta={**first.meta, "index": index, "interval_method": None})
     return _with(fallback, meta, "blow-up fallback", why)
+
+
+def guess_divisor(policy: FinderPolicy) -> tuple[float, str]:
+    """How far below the blow-up a stated guess sits, and those words: ``10^anchor_decades`` with the
+    anchor on (no reading to average, so the anchor is the whole estimate: :mod:`lrkit.finder._anchor`),
+    else ``fallback_divisor``. One rule for :func:`settle`'s guess and the advice that explains it.
+
+    Example:
+        >>> guess_divisor(FinderPolicy(anchor_decades=2.0))
+        (100.0, '1/10^2')
+        >>> guess_divisor(FinderPolicy(anchor_weight=0.0, fallback_divisor=4.0))
+        (4.0, '1/4')
+    """
+    if policy.anchor_weight:
+        return 10.0**policy.anchor_decades, f"1/10^{policy.anchor_decades:g}"
+    return policy.fallback_divisor, f"1/{policy.fallback_divisor:g}"
 
 
 def _range(r: FinderResult) -> str:
