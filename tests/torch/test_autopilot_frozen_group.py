@@ -13,7 +13,7 @@ import torch
 
 from lrkit import LRKitError
 from lrkit.torch import Autopilot
-from lrkit.torch._autopilot_checks import group_ratios
+from lrkit.torch._groups import group_ratios
 
 
 def test_a_group_frozen_with_lr_zero_is_refused_or_left_untouched():

@@ -17,10 +17,8 @@ import torch
 
 from lrkit.errors import LRKitError
 from lrkit.torch._batches import LAYOUTS, describe_batch, split_batch
-from lrkit.torch._groups import check_group_0
 
-__all__ = ["PROTOCOL_KEYS", "batch_pair", "check_group_0", "check_parts", "check_val_loader",
-           "evaluate_val_loss"]
+__all__ = ["PROTOCOL_KEYS", "batch_pair", "check_parts", "check_val_loader", "evaluate_val_loss"]
 
 #: The keys every protocol function returns (``val_loader`` is optional).
 PROTOCOL_KEYS: tuple[str, ...] = ("model", "optimizer", "loss_fn", "train_loader")

@@ -32,9 +32,10 @@ from lrkit.schedules import Schedule, constant, parse, scale
 from lrkit.schedules._peak import peak_rate, rates_disagree
 from lrkit.tasks._base import Task, get_task
 from lrkit.tasks._optimizers import OPTIMIZERS, make_optimizer
-from lrkit.tasks._protocol import batch_pair, check_group_0, check_parts, evaluate_val_loss
+from lrkit.tasks._protocol import batch_pair, check_parts, evaluate_val_loss
 from lrkit.tasks._result import TrainResult
 from lrkit.torch import LRScheduler
+from lrkit.torch._groups import check_group_0
 
 __all__ = ["train", "resolve_schedule"]
 

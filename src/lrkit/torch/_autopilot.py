@@ -54,7 +54,7 @@ import torch
 from lrkit.diagnostics import Monitor
 from lrkit.errors import check_instance, check_positive
 from lrkit.schedules import constant, warmup
-from lrkit.torch._autopilot_checks import check_budget, check_first_loss, check_optimizer, group_ratios
+from lrkit.torch._autopilot_checks import check_budget, check_first_loss, check_optimizer
 from lrkit.torch._autopilot_guard import (Guard, grads_finite, reaction, restart_statistics, restore_snapshot,
                                           take_snapshot)
 from lrkit.torch._autopilot_policy import AutopilotPolicy
@@ -62,6 +62,7 @@ from lrkit.torch._autopilot_probe import Probe, main_schedule, probe_settings
 from lrkit.torch._autopilot_race import Race, start_race
 from lrkit.torch._autopilot_state import Resumable
 from lrkit.torch._finder_rule import is_adaptive
+from lrkit.torch._groups import group_ratios
 
 __all__ = ["Autopilot"]
 

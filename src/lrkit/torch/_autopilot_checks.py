@@ -14,7 +14,7 @@ import torch
 from lrkit.errors import LRKitError, check_int
 from lrkit.finder import MIN_POINTS
 
-__all__ = ["MIN_BUDGET", "check_budget", "check_first_loss", "check_optimizer", "group_ratios"]
+__all__ = ["MIN_BUDGET", "check_budget", "check_first_loss", "check_optimizer"]
 
 #: Fewest updates a budget may have: a ramp is at most half of it and a range test reads a rate
 #: from at least ``lrkit.finder.MIN_POINTS`` (8) of them.
@@ -108,21 +108,3 @@ def check_first_loss(value: float, grads_ok: bool) -> None:
     raise LRKitError(f"{what} at the first update, before any rate is tried; got {got} (nothing was applied: "
                      "the model and the optimizer's rates are as they were).")
 
-
-def group_ratios(lrs: list[float]) -> tuple[int, list[float]]:
-    """The reference group (the first with a positive rate) and each group's rate over the reference's.
-
-    The Autopilot drives one rate and keeps the groups' ratios: group ``g`` gets
-    ``rate * lr_g / lr_ref``. A group frozen with ``lr=0`` (a backbone, say) stays at 0 wherever it is
-    listed; with no positive rate at all, every group gets the rate.
-
-    Example:
-        >>> group_ratios([0.0, 0.1, 0.05])
-        (1, [0.0, 1.0, 0.5])
-        >>> group_ratios([0.0, 0.0])
-        (0, [1.0, 1.0])
-    """
-    ref = next((i for i, lr in enumerate(lrs) if lr > 0), None)
-    if ref is None:
-        return 0, [1.0] * len(lrs)
-    return ref, [lr / lrs[ref] for lr in lrs]

@@ -19,7 +19,7 @@ import torch
 
 from lrkit.errors import LRKitError
 
-__all__ = ["GroupKey", "parse_key", "initial_scales", "check_group_0", "check_scales"]
+__all__ = ["GroupKey", "parse_key", "initial_scales", "group_ratios", "check_group_0", "check_scales"]
 
 _KEY = re.compile(r"^([A-Za-z_]\w*)(?:\[(\d+)\])?$")
 
@@ -142,6 +142,25 @@ def initial_scales(gkey: GroupKey, groups: Sequence[dict[str, Any]]) -> list[flo
     return [v / ref for v in initial]
 
 
+def group_ratios(lrs: list[float]) -> tuple[int, list[float]]:
+    """The reference group (the first with a positive rate) and each group's rate over the reference's.
+
+    The Autopilot drives one rate and keeps the groups' ratios: group ``g`` gets
+    ``rate * lr_g / lr_ref``. A group frozen with ``lr=0`` (a backbone, say) stays at 0 wherever it is
+    listed; with no positive rate at all, every group gets the rate.
+
+    Example:
+        >>> group_ratios([0.0, 0.1, 0.05])
+        (1, [0.0, 1.0, 0.5])
+        >>> group_ratios([0.0, 0.0])
+        (0, [1.0, 1.0])
+    """
+    ref = next((i for i, lr in enumerate(lrs) if lr > 0), None)
+    if ref is None:
+        return 0, [1.0] * len(lrs)
+    return ref, [lr / lrs[ref] for lr in lrs]
+
+
 def check_group_0(optimizer: torch.optim.Optimizer, owner: str, user: str) -> None:
     """Refuse a group 0 at lr=0 beside a group above it, for a caller (``user``) that keeps each
     group's ratio to group 0 and takes no ``group_scales``: :func:`~lrkit.tasks.train` and
@@ -158,8 +177,8 @@ def check_group_0(optimizer: torch.optim.Optimizer, owner: str, user: str) -> No
         >>> check_group_0(opt, "find_lr", "the sweep")   # a frozen group after a trained one: fine
     """
     rates = [float(g.get("lr", 0.0)) for g in optimizer.param_groups]
-    live = next((k for k, r in enumerate(rates) if r > 0), None)
-    if rates and rates[0] == 0 and live is not None:
+    live, _ = group_ratios(rates)
+    if live > 0:
         raise LRKitError(f"`optimizer` of {owner} has param group 0 at lr=0 and group {live} at "
                          f"{rates[live]:g}: {user} keeps each group's ratio to group 0, which is undefined; "
                          "list a group with lr > 0 first (a group at lr=0 after it stays at 0).")
