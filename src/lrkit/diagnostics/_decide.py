@@ -6,8 +6,8 @@ verdict                    evidence      fires when
 =========================  ============  ===================================================================
 ``too_high_diverging``     ``blowup``    a spike in the first tenth, before the loss made a tenth of its drop
 ``too_high_diverging``     ``peak``      the loss rose above its first value by more than its whole
-                                         descent (``blowup_excess``, ``blowup_z`` s.e.) and did not recover
-``too_high_diverging``     ``above``     it ended above its first loss by ``above_start_z`` s.e.
+                                         descent (``blowup_excess``; ``blowup_peak_z`` s.e. beyond chance) and did not recover
+``too_high_diverging``     ``above``     it ended above its first loss ``y_0`` by ``above_start_z`` s.e.
 ``too_high_diverging``     ``rise``      it ended above its best by ``rise_frac`` of the descent, ``rise_z`` s.e.
 ``uncertain``              ``still``     it ended at or above its first loss, within noise: nothing moved
 ``loss_spikes``            ``spikes``    excursions far above the trend that come back (``_spikes.py``)
@@ -94,7 +94,7 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy) -> dict[str, Evid
     span = (s[0], s[-1])
     turn = (s[lv.i_min], s[-1])  # from the best level to the end: where a rise began
     rel, events, early = max(sp.rel, default=0.0), sp.events, sp.early
-    peak_fired = bool(sh.peak_excess > p.blowup_excess and sh.peak_z > p.blowup_z
+    peak_fired = bool(sh.peak_excess > p.blowup_excess and sh.peak_z > p.blowup_peak_z
                       and (sh.rise > p.recovered_rise or sh.end_z > -p.recovered_z))
     stalled = bool(sh.late_share < p.stall_share)
     no_progress = bool(pc.z_total < p.progress_z and not pc.converged_early)
@@ -104,13 +104,13 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy) -> dict[str, Evid
                            tuple(s[a] for a, _ in early),
                            f"{len(early)} spike(s) before the loss made {p.blowup_frac:g} of its progress"),
         "peak": Evidence("peak_excess", sh.peak_excess, p.blowup_excess, peak_fired,
-                         strength(min(sh.peak_excess / p.blowup_excess, sh.peak_z / p.blowup_z), 1.0), turn,
+                         strength(min(sh.peak_excess / p.blowup_excess, sh.peak_z / p.blowup_peak_z), 1.0), turn,
                          f"the loss rose above its first value by {sh.peak_excess:.2g}x its whole descent "
-                         f"({sh.peak_z:.1f} s.e.) and ended {sh.rise:.2f} of the descent above its best"),
-        "above": Evidence("end_vs_first_z", sh.end_z, p.above_start_z, bool(sh.end_z > p.above_start_z),
-                          strength(sh.end_z, p.above_start_z), turn,
-                          f"the loss ended {sh.end_z:.1f} standard errors {'above' if sh.end_z > 0 else 'below'} "
-                          f"its first value"),
+                         f"({sh.peak_z:.1f} s.e. beyond chance) and ended {sh.rise:.2f} of the descent above its best"),
+        "above": Evidence("end_vs_first_z", sh.above_z, p.above_start_z, bool(sh.above_z > p.above_start_z),
+                          strength(sh.above_z, p.above_start_z), turn,
+                          f"the loss ended {abs(sh.above_z):.1f} standard errors "
+                          f"{'above' if sh.above_z > 0 else 'below'} its first value (the higher start reading)"),
         "rise": Evidence("rise", sh.rise, p.rise_frac, bool(sh.rise > p.rise_frac and lv.rise_z > p.rise_z),
                          strength(min(sh.rise / p.rise_frac, lv.rise_z / p.rise_z), 1.0), turn,
                          f"the loss ended {sh.rise:.2f}x its descent above its best level "

@@ -41,7 +41,7 @@ CALIBRATION = (
     ("healthy", ((1.0, 0.6),)),
     ("nan", ((1.0, 0.951),)),
     ("plateau", ((0.8303, 0.0), (0.9994, 0.284), (1.0, 0.352))),
-    ("too_high_diverging", ((0.6371, 0.0), (0.6982, 0.055), (1.0, 0.359))),
+    ("too_high_diverging", ((0.5231, 0.0), (1.0, 0.339))),
     ("too_high_oscillating", ((1.0, 0.0),)),
     ("too_low_slow", ((0.5895, 0.0), (0.8166, 0.567), (0.8419, 0.607), (1.0, 0.718))),
 )
@@ -127,15 +127,21 @@ class DiagnosePolicy(Policy):
         1.0, "blew up: the loss rose above its first value by more than this many times its whole "
         "descent ...", _ZOO, positive)
     blowup_z: float = tuned(
-        3.0, "... by this many standard errors ...", _ZOO, positive)
+        3.0, "the raw losses' highest level (spikes included) stands this many standard errors above the first "
+        "loss, beyond chance, in the guard's hard fact spiked_over_descent", _GUARD, positive)
+    blowup_peak_z: float = tuned(
+        1.0, "... by this many standard errors of one batch against the peak's median, beyond the sqrt(2 ln N) "
+        "that the highest of N window medians reaches by chance (noise alone must not read as a blow-up) ...",
+        _ZOO, positive)
     recovered_rise: float = tuned(
         0.05, "... and did not recover: it ends above its best by more than this share of the descent, "
         "or within recovered_z standard errors of its first loss", _ZOO, positive)
     recovered_z: float = tuned(
         30.0, "a run that ends this many standard errors below its first loss has recovered", _ZOO, positive)
     above_start_z: float = tuned(
-        1.0, "ended above its first loss by this many standard errors: diverging; between 0 and this, "
-        "uncertain (nothing measurable moved)", _ZOO, positive)
+        2.0, "ended above its first loss y_0 by this many standard errors (one batch against the end level): "
+        "diverging; below, but at or above its lower start reading, uncertain (nothing measurable moved)",
+        _ZOO, positive)
     stall_share: float = tuned(
         0.05, "stalled: the second half of the run made less than this share of its drop", _ZOO, fraction)
     drift_rise: float = tuned(

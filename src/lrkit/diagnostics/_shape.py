@@ -10,15 +10,22 @@ here are anchored at the **first loss**, the untrained model's, which no rate ha
   cannot make a run look as if it descended);
 * ``peak``: the highest level of a running median of ``peak_points`` points (a single bad batch
   cannot make it), and how far it rose above ``first``, in units of the run's whole descent
-  (``peak_excess``) and in standard errors (``peak_z``; the hard fact ``spiked_over_descent``
-  below also discounts the ``sqrt(2 ln N)`` that the highest of ``N = n / peak_points`` window
-  medians reaches by chance, ``peak_z`` itself does not);
+  (``peak_excess``) and in standard errors beyond chance (``peak_z``: measured from ``y_0`` itself, as
+  ``above_z`` below, less the ``sqrt(2 ln N)`` standard errors that the highest of ``N = n / peak_points``
+  window medians reaches by chance under noise alone; the hard fact ``spiked_over_descent`` below
+  discounts it too);
 * ``jump_excess``: how far that peak rose above the first loss ``y_0`` itself, in units of the
   descent. ``first`` is the lower start reading so that a noisy first batch cannot make a run look
   as if it descended; a jump is the opposite claim, so it is measured from the higher one: a hard
   first batch lifts ``y_0``, and the noisy fall after it is no jump above the untrained loss;
 * ``end_z``: the end level (median of the last ``level_fraction``) against ``first``, in standard
   errors: positive when the run ended above where it started;
+* ``above_z``: the end level against the untrained loss ``y_0`` itself, in standard errors of one
+  batch against a median (:func:`one_batch_se`). A claim that the loss *rose* above its start is the
+  opposite claim to "it descended", so it is not measured from ``first``, the reading biased low on
+  purpose: a first batch easier than the mean (one noise SD below it, say) must not make a run in
+  which nothing moved read as one that ended above its start, or blew up. Nor from the median of
+  the first three, which a rate too high has already moved;
 * ``rise``: the end above the best level, as a share of the descent from ``first`` to the best;
 * ``late_share``: the share of the whole drop (``first`` to the end) made over the second half of
   the run (from the median around its middle to the end). A good constant rate makes most of its
@@ -45,9 +52,9 @@ import numpy as np
 from lrkit.diagnostics._measure import Levels
 from lrkit.diagnostics._policy import DiagnosePolicy
 from lrkit.diagnostics._stats import level, running_median
-from lrkit.stats import median_diff_se
+from lrkit.stats import MEDIAN_SE, median_diff_se
 
-__all__ = ["Shape", "shape"]
+__all__ = ["Shape", "shape", "one_batch_se"]
 
 
 @dataclass(frozen=True)
@@ -60,12 +67,24 @@ class Shape:
     jump_excess: float
     peak_z: float
     end_z: float
+    above_z: float
     rise: float
     rise_z: float
     late_share: float
     skew: float
     ended_above_start: bool
     spiked_over_descent: bool
+
+
+def one_batch_se(sigma: float, points: int) -> float:
+    """Standard error of the difference between one loss (a single batch: noise ``sigma``) and a median
+    of ``points`` losses: ``sqrt(sigma^2 + (MEDIAN_SE sigma)^2 / points)``.
+
+    Example:
+        >>> round(one_batch_se(1.0, 5), 3)
+        1.146
+    """
+    return float(np.hypot(sigma, MEDIAN_SE * sigma / np.sqrt(points)))
 
 
 def shape(y: np.ndarray, clean: np.ndarray, lv: Levels, p: DiagnosePolicy) -> Shape:
@@ -90,13 +109,15 @@ def shape(y: np.ndarray, clean: np.ndarray, lv: Levels, p: DiagnosePolicy) -> Sh
     # The peak is the highest of about n / peak_points independent window medians: under noise alone
     # it stands about sqrt(2 ln N) of their standard errors above the level, so that much is discounted.
     chance = float(np.sqrt(2.0 * np.log(max(n / p.peak_points, 1.0))))
+    y0 = float(y[0])  # claims of a rise are measured from the untrained loss itself, one batch
+    peak_z = (peak - y0) / one_batch_se(lv.sigma, p.peak_points) - chance
     middle = level(clean, 0.5 - p.middle_band, 0.5 + p.middle_band)
     drop = first - lv.end
     resid = clean - running_median(clean, p.skew_points)
     var = float(np.mean(resid**2))
     skew = float(np.mean(resid**3) / var**1.5) if var > 0 else 0.0
     return Shape(first, peak, (peak - first) / descent, (peak - float(y[0])) / descent,
-                 (peak - first) / se_peak, (lv.end - first) / se_end,
+                 peak_z, (lv.end - first) / se_end, (lv.end - y0) / one_batch_se(lv.sigma, m),
                  (lv.end - lv.best) / descent, lv.rise_z, (middle - lv.end) / max(drop, se_end), skew,
                  bool(lv.end >= first),
                  bool(raw_peak - first > first - lv.best and (raw_peak - first) / se_peak - chance > p.blowup_z))
