@@ -14,7 +14,8 @@ from lrkit import LRKitError
 def test_public_names_are_pinned():
     assert sorted(tuning.__all__) == sorted([
         "tune", "TuneResult", "SearchSpace", "TrialParams", "load_space", "lr_range_from_finder",
-        "schedule_from_params", "first_trial", "open_storage", "mask_url", "worker_seed", "default_worker_id",
+        "schedule_from_params", "spec_from_params", "first_trial", "open_storage", "mask_url", "worker_seed",
+        "default_worker_id",
         "make_sampler", "make_pruner", "plot_lr_scatter", "plot_history", "tune_report", "SAMPLERS",
         "PRUNERS", "TUNABLE_SCHEDULES", "OPTIMIZERS", "WIDE_LR_RANGE", "MAX_CONSECUTIVE_FAILURES",
         "TunePolicy", "Storage",

@@ -40,6 +40,17 @@ def test_human_output_and_progress_on_stderr(tmp_path):
     assert "finder is disabled" in res.stderr
 
 
+def test_a_wsd_best_schedule_prints_as_the_wsd_call(tmp_path):
+    # Regression: the best schedule printed as wsd's expanded phases (linear >> constant >> linear).
+    space = tmp_path / "space.json"
+    space.write_text(json.dumps({"schedules": ["wsd"]}))
+    res = runner.invoke(app, [*BASE, "--trials", "1", "--space", str(space), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    line = next(x for x in res.stdout.splitlines() if x.startswith("best schedule = "))
+    spec = line[len("best schedule = "):]
+    assert spec.startswith("wsd(lr=") and ">>" not in spec and parse(spec)(0) > 0
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -19,7 +19,7 @@ from lrkit import LRKitError
 from lrkit.finder._next_step import round_rate
 from lrkit.schedules import parse
 from lrkit.tasks import train
-from lrkit.tuning import Storage, TrialParams, tune
+from lrkit.tuning import Storage, TrialParams, schedule_from_params, spec_from_params, tune
 
 WORKER = Path(__file__).with_name("_worker.py")
 SMALL = {"lr": [1e-3, 0.3], "schedules": ["constant", "cosine"]}
@@ -158,9 +158,8 @@ def test_finder_seeds_the_rate_range_and_the_first_trial(tmp_path):
     assert r.trials[0]["params"] == {"lr": s, "schedule": "wsd", "warmup_fraction": 0.05,
                                      "decay_fraction": 0.2, "final_ratio": 0.01}
     q, lo = round_rate(s), round_rate(round_rate(s) * 0.01)  # a spec's rates have 4 significant digits
-    assert r.trials[0]["schedule"] == (f"linear(start={lo!r}, end={q!r}, steps=3) >> "
-                                       f"constant(lr={q!r}, steps=45) >> "
-                                       f"linear(start={q!r}, end={lo!r}, steps=12)")
+    # reported as the user would write it (regression: it printed wsd's three expanded phases)
+    assert r.trials[0]["schedule"] == f"wsd(lr={q!r}, warmup=3, stable=45, decay=12, min_lr={lo!r})"
     assert r.trials[1]["lr"] != s
     # Independent check: the finder alone, trained the same way, gives trial 0's value.
     again = train("diabetes-linear", lr=q, schedule=parse(r.trials[0]["schedule"]), budget=60, seed=0)
@@ -239,16 +238,31 @@ def test_specs_have_short_rates_and_round_trip(tmp_path):
     for t in r.trials:
         numbers = re.findall(r"\d+\.\d+(?:e-?\d+)?", t["schedule"])
         assert numbers and all(len(n.split("e")[0].replace(".", "").strip("0")) <= 4 for n in numbers), t
-        assert parse(t["schedule"]).to_spec() == t["schedule"]
+        assert parse(t["schedule"]) == schedule_from_params(t["params"], 60)
     best = parse(r.best_schedule)
     assert float(np.max(best(np.arange(60)))) == r.best_lr
+
+
+@pytest.mark.parametrize(
+    ("family", "spec"),
+    [("constant", "constant(lr=0.1)"),
+     ("cosine", "cosine(lr=0.1, steps=300, min_lr=0.001)"),
+     ("warmup_cosine", "warmup_cosine(lr=0.1, warmup=15, steps=300, min_lr=0.001)"),
+     ("one_cycle", "one_cycle(max_lr=0.1, steps=300, pct_start=0.05)"),
+     ("wsd", "wsd(lr=0.1, warmup=15, stable=225, decay=60, min_lr=0.001)")],
+)
+def test_a_trial_spec_is_the_family_call_the_user_would_write(family, spec):
+    # Regression: `lrkit tune` printed a wsd best schedule as its expanded phases
+    # ("linear(...) >> constant(...) >> linear(...)"), not the wsd(...) call that builds it.
+    params = {"lr": 0.1, "schedule": family, "warmup_fraction": 0.05, "final_ratio": 0.01,
+              "decay_fraction": 0.2}
+    assert spec_from_params(params, 300) == spec
+    assert parse(spec) == schedule_from_params(params, 300)  # the same schedule the trial ran
 
 
 @pytest.mark.parametrize("family", ["constant", "cosine", "warmup_cosine", "one_cycle", "wsd"])
 def test_every_family_builds_a_short_spec_from_long_samples(family):
     import re
-
-    from lrkit.tuning import schedule_from_params
 
     params = {"lr": 0.0014606797962271570, "schedule": family, "warmup_fraction": 0.17934333991649068,
               "final_ratio": 0.013579246813579246, "decay_fraction": 0.2468013579246801}

@@ -27,7 +27,7 @@ from lrkit.tuning._space import (
     load_space,
     lr_range_from_finder,
 )
-from lrkit.tuning._to_schedule import first_trial, schedule_from_params
+from lrkit.tuning._to_schedule import first_trial, schedule_from_params, spec_from_params
 from lrkit.tuning._storage import default_worker_id, open_storage, worker_seed
 from lrkit.tuning._urls import mask_url
 from lrkit.tuning._study import PRUNERS, SAMPLERS, make_pruner, make_sampler
@@ -44,6 +44,7 @@ __all__ = [
     "load_space",
     "lr_range_from_finder",
     "schedule_from_params",
+    "spec_from_params",
     "first_trial",
     "open_storage",
     "mask_url",

@@ -26,7 +26,7 @@ from typing import Any
 from lrkit.errors import LRKitError
 from lrkit.finder._next_step import round_rate
 from lrkit.tuning._space import SearchSpace
-from lrkit.tuning._to_schedule import schedule_from_params
+from lrkit.tuning._to_schedule import schedule_from_params, spec_from_params
 
 __all__ = ["TrialParams", "Target", "resolve_target"]
 
@@ -39,7 +39,8 @@ class TrialParams(dict):
 
     Attributes:
         schedule_value: the :class:`~lrkit.schedules.Schedule` over the budget.
-        spec: its spec string.
+        spec: its spec, as the user would write it (the family's call,
+            :func:`~lrkit.tuning.spec_from_params`; ``schedule_value.to_spec()`` when not given).
         number: the Optuna trial number.
 
     Example:
@@ -48,11 +49,11 @@ class TrialParams(dict):
         (0.1, False)
     """
 
-    def __init__(self, params: dict[str, Any], trial: Any, schedule: Any) -> None:
+    def __init__(self, params: dict[str, Any], trial: Any, schedule: Any, spec: str | None = None) -> None:
         super().__init__(params)
         self._trial = trial
         self.schedule_value = schedule
-        self.spec = None if schedule is None else schedule.to_spec()
+        self.spec = spec if spec is not None or schedule is None else schedule.to_spec()
         self.number = None if trial is None else trial.number
         self.pruned = False
 
@@ -109,7 +110,7 @@ def _task_run(task: Any, metric: str, budget: int, eval_every: int) -> Callable[
 
         params = space.suggest(trial)
         schedule = schedule_from_params(params, budget)
-        trial.set_user_attr("schedule_spec", schedule.to_spec())
+        trial.set_user_attr("schedule_spec", spec_from_params(params, budget))
         pruned = False
 
         def report(info: dict[str, Any]) -> bool:
@@ -150,8 +151,10 @@ def _objective_run(fn: Callable[[TrialParams], float], budget: int | None) -> Ca
             raise LRKitError(f"`budget` of tune is required to build a {params['schedule']} schedule for an "
                              "objective; pass budget=STEPS or restrict the space to schedules=['constant'].")
         schedule = schedule_from_params(params, budget or 1)
-        trial.set_user_attr("schedule_spec", schedule.to_spec())
-        tp = TrialParams({**params, "lr": round_rate(params["lr"])}, trial, schedule)  # the rate of its spec
+        spec = spec_from_params(params, budget or 1)
+        trial.set_user_attr("schedule_spec", spec)
+        # `lr` rounded as the spec writes it, so the objective runs the spec
+        tp = TrialParams({**params, "lr": round_rate(params["lr"])}, trial, schedule, spec)
         value = fn(tp)
         if tp.pruned:
             raise optuna.TrialPruned("pruned by the objective's reports")

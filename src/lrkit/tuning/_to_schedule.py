@@ -31,11 +31,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from lrkit.errors import LRKitError, check_int, check_positive, unknown_name
-from lrkit.finder._next_step import BUDGET_RULE, SHAPES, build_schedule
+from lrkit.finder._next_step import BUDGET_RULE, SHAPES, build_schedule, schedule_kwargs
 from lrkit.schedules import Schedule
+from lrkit.schedules._base import spec_call
 from lrkit.tuning._space import TUNABLE_SCHEDULES, SearchSpace
 
-__all__ = ["schedule_from_params", "first_trial", "FIRST_TRIAL", "FIRST_BY_BUDGET"]
+__all__ = ["schedule_from_params", "spec_from_params", "first_trial", "FIRST_TRIAL", "FIRST_BY_BUDGET"]
 
 #: The first trial's schedule for a long budget, in order of preference (the first one
 #: the space holds), and its shape: the finder's next step (:mod:`lrkit.finder._next_step`),
@@ -65,6 +66,35 @@ def schedule_from_params(params: Mapping[str, Any], steps: int) -> Schedule:
         >>> schedule_from_params({"lr": 0.1, "schedule": "cosine", "final_ratio": 0.01}, 100)
         cosine(lr=0.1, steps=100, min_lr=0.001)
     """
+    family, lr, steps, shape = _sample(params, steps)
+    return build_schedule(family, lr, steps, shape)
+
+
+def spec_from_params(params: Mapping[str, Any], steps: int) -> str:
+    """The spec of :func:`schedule_from_params` as the user would write it: the family's own call.
+
+    A composite's ``to_spec()`` spells its phases (wsd is ``linear >> constant >> linear``);
+    this writes the call that builds them (``wsd(lr=..., warmup=..., ...)``), which parses to the
+    same schedule. It is the string a trial reports, and ``lrkit tune`` prints for the best one.
+
+    Args:
+        params: a sample, as for :func:`schedule_from_params`.
+        steps: the training budget ``T`` in optimizer updates.
+
+    Raises:
+        LRKitError: as :func:`schedule_from_params`.
+
+    Example:
+        >>> spec_from_params({"lr": 0.1, "schedule": "wsd", "warmup_fraction": 0.05,
+        ...                   "decay_fraction": 0.2, "final_ratio": 0.01}, 100)
+        'wsd(lr=0.1, warmup=5, stable=75, decay=20, min_lr=0.001)'
+    """
+    family, lr, steps, shape = _sample(params, steps)
+    return spec_call(family, schedule_kwargs(family, lr, steps, shape))
+
+
+def _sample(params: Mapping[str, Any], steps: int) -> tuple[str, float, int, dict[str, float]]:
+    """``(family, lr, steps, shape)`` of a sample, checked; missing shape keys take the space defaults."""
     steps = check_int("steps", steps, "the tuning budget", low=1)
     family = params.get("schedule", "constant")
     if family not in TUNABLE_SCHEDULES:
@@ -75,8 +105,7 @@ def schedule_from_params(params: Mapping[str, Any], steps: int) -> Schedule:
     def get(key: str) -> float:
         return float(params.get(key, getattr(defaults, key)[0]))
 
-    shape = {key: get(key) for key in dict(SHAPES)[family]}
-    return build_schedule(family, lr, steps, shape)
+    return family, lr, steps, {key: get(key) for key in dict(SHAPES)[family]}
 
 
 def _preference(budget: int | None) -> tuple[tuple[str, dict[str, float]], ...]:
