@@ -40,7 +40,8 @@ def plot(results: dict[str, list[dict]], path: Path) -> None:
     n = len(results)
     cols = min(3, n)
     rows_n = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows_n, cols, figsize=(4.6 * cols, 3.5 * rows_n), layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(rows_n, cols, figsize=(4.6 * cols, 3.5 * rows_n), layout="constrained",
+                             squeeze=False)
     for ax, (task, records) in zip(axes.ravel(), results.items()):
         rows = summarize(records)
         lrs = np.array([r["lr"] for r in rows])
@@ -58,7 +59,8 @@ def plot(results: dict[str, list[dict]], path: Path) -> None:
         div = np.array([r["diverged"] > 0 for r in rows])
         if div.any():
             edge = ax.get_ylim()[0] if g["higher_is_better"] else ax.get_ylim()[1]
-            ax.plot(lrs[div], np.full(div.sum(), edge), "x", color="C3", clip_on=False, label="a seed diverged")
+            ax.plot(lrs[div], np.full(div.sum(), edge), "x", color="C3", clip_on=False,
+                    label="a seed diverged")
         best, _ = best_lr(records)
         ax.axvline(best, color="C2", ls="--", lw=1, label=f"grid best {best:.3g}")
         curvature = getattr(get_task(task), "curvature", None)
@@ -78,7 +80,8 @@ def plot(results: dict[str, list[dict]], path: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", nargs="*", default=ORDER, help="tasks to run (default: all)")
     parser.add_argument("--seeds", type=int, default=3, help="seeds per rate (default 3)")
     parser.add_argument("--full", action="store_true", help="charlm at its full budget (minutes per run)")
@@ -115,8 +118,8 @@ def main() -> None:
         print(f"grid-best lr {best:.4g} ({records[0]['metric_name']} {_fmt(best_mean)}); near-best band "
               f"{lo:.3g}..{hi:.3g}\n", flush=True)
 
-    headers = ["task", "optimizer", "steps", "grid (rates)", "metric", "grid-best lr", "best mean", "near-best band",
-               "default lr (mean at nearest grid rate)"]
+    headers = ["task", "optimizer", "steps", "grid (rates)", "metric", "grid-best lr", "best mean",
+               "near-best band", "default lr (mean at nearest grid rate)"]
     print_table(summary, headers)
     plot(results, PNG)
     if args.no_record:
@@ -124,8 +127,8 @@ def main() -> None:
     body = (
         "Final validation metric after a full constant-rate run, per learning rate (3 per decade) and seed, "
         "each task with its default optimizer and budget. Diverged runs (NaN/inf loss) count as the worst "
-        "value (chance accuracy, infinite loss). *Near-best band*: rates whose mean is within 1 accuracy point "
-        "(or 5% of the loss) of the best. Ground truth for the finder and tuning benchmarks "
+        "value (chance accuracy, infinite loss). *Near-best band*: rates whose mean is within 1 accuracy "
+        "point (or 5% of the loss) of the best. Ground truth for the finder and tuning benchmarks "
         "(cached in `benchmarks/results/lr_sensitivity.json`). "
         + ("" if args.full else f"charlm runs at a cut-down budget ({GRIDS['charlm'].budget} of its "
            f"{get_task('charlm').info.budget} steps; `--full` for the whole budget), so its default rate, "

@@ -102,8 +102,8 @@ def main() -> None:
     ap.add_argument("--tasks", nargs="+", default=TASKS, choices=sorted(GRIDS))
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     ap.add_argument("--p-seeds", nargs="*", type=int, default=[],
-                    help="extra sampler seeds of naive TPE's random start-up draws only (training seeds cycle "
-                         "through --seeds), to measure its per-draw hit rate")
+                    help="extra sampler seeds of naive TPE's random start-up draws only (training seeds "
+                         "cycle through --seeds), to measure its per-draw hit rate")
     ap.add_argument("--trials", type=int, default=20, help="trials per search (naive TPE and lrkit)")
     ap.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = ap.parse_args()
@@ -190,15 +190,18 @@ def main() -> None:
         per_seed = ", ".join(f"{lk:.0f}/{nv:.0f}" for lk, nv in pairs)
         random_cost = f"B/p = {g.budget / p_hat:.0f}" if p_hat > 0 else "B/p = infinite"
         first_hits = sum(lk <= f + g.budget for (lk, _), f in zip(per["lrkit"], finder_steps))
-        at_floor = f" (lrkit's first trial hit on {first_hits}/{len(pairs)} seeds: there it costs F + B, its floor)"
+        at_floor = (f" (lrkit's first trial hit on {first_hits}/{len(pairs)} seeds: there it costs F + B, "
+                    "its floor)")
         verdicts.append(
             f"{task}: median over seeds: lrkit <= 25% of grid: {yn[med_grid]}, <= 50% of naive TPE: "
             f"{yn[med_naive]} (of naive's median over all {len(per['naive']) + len(extra)} studies: "
-            f"{yn[math.isfinite(l_med) and l_med <= 0.5 * n_all]}); on every seed: {yn[ok_grid]} / {yn[ok_naive]} (steps to 1%, lrkit/naive per "
-            f"seed: {per_seed}; best lrkit schedules: {'; '.join(families)}). Arithmetic (B = {g.budget}, "
+            f"{yn[math.isfinite(l_med) and l_med <= 0.5 * n_all]}); on every seed: {yn[ok_grid]} / "
+            f"{yn[ok_naive]} (steps to 1%, lrkit/naive per seed: {per_seed}; best lrkit schedules: "
+            f"{'; '.join(families)}). Arithmetic (B = {g.budget}, "
             f"range test F = {f_med:.0f} steps, naive's per-draw hit rate p = {p_hat:.2f}): lrkit needs >= "
-            f"F + B = {f_med + g.budget:.0f} steps, so a seed can pass '<= 50% of naive' only if naive's first "
-            f"hit is trial {b['k_min']} or later: chance {b['per_seed']:.2f} per seed, {b['all_seeds']:.3f} "
+            f"F + B = {f_med + g.budget:.0f} steps, so a seed can pass '<= 50% of naive' only if naive's "
+            f"first hit is trial {b['k_min']} or later: chance {b['per_seed']:.2f} per seed, "
+            f"{b['all_seeds']:.3f} "
             f"for all {len(args.seeds)}; against random search's expected {random_cost} steps "
             f"lrkit / naive >= {b['ratio_floor']:.0%}; against naive's measured median, "
             f"{(f_med + g.budget) / n_med:.0%}{at_floor}. A quarter of the grid ({cap} steps) holds F + "
@@ -235,9 +238,11 @@ def _report(rows: list[list[Any]], verdicts: list[str], args: argparse.Namespace
         "of the grid's compute and <= 50% of naive TPE's, on every task: checked on the per-task median and, "
         "strictly, on every seed, with the arithmetic floor each check faces.\n\n"
         + "\n".join(f"- {v}" for v in verdicts)
-        + f"\n\nOver all (task, seed) pairs: lrkit reached 1% of grid-best in {tally['reached']}/{tally['pairs']}, "
-        f"with <= 25% of the grid's compute in {tally['grid']}/{tally['pairs']}, with <= 50% of naive TPE's in "
-        f"{tally['naive']}/{tally['pairs']}; naive TPE got there first in {tally['naive_ahead']}/{tally['pairs']}. "
+        + "\n\nOver all (task, seed) pairs: lrkit reached 1% of grid-best in "
+        f"{tally['reached']}/{tally['pairs']}, "
+        f"with <= 25% of the grid's compute in {tally['grid']}/{tally['pairs']}, with <= 50% of naive TPE's "
+        f"in {tally['naive']}/{tally['pairs']}; naive TPE got there first in "
+        f"{tally['naive_ahead']}/{tally['pairs']}. "
         f"Tasks meeting both targets on the median: {tally['tasks_median']}/{done}."
     )
     cmd = "nice .venv/bin/python benchmarks/tune_efficiency.py " + " ".join(sys.argv[1:])

@@ -178,8 +178,10 @@ def load_or_compute(
             for i, rec in enumerate(pool.map(_run_args, missing)):
                 new[key(*missing[i])] = rec
                 if verbose:
-                    print(f"  [{len(new)}/{len(missing)}] {task} {optimizer} lr={rec['lr']:.4g} seed={rec['seed']}: "
-                          f"{rec['metric_name']}={rec['metric']:.4g}{' (diverged)' if rec['diverged'] else ''} "
+                    print(f"  [{len(new)}/{len(missing)}] {task} {optimizer} lr={rec['lr']:.4g} "
+                          f"seed={rec['seed']}: "
+                          f"{rec['metric_name']}={rec['metric']:.4g}"
+                          f"{' (diverged)' if rec['diverged'] else ''} "
                           f"[{time.perf_counter() - start:.0f}s]", file=sys.stderr, flush=True)
                 if len(new) % 10 == 0 or rec["wall_time"] > 5:
                     _save(cache, new)  # keep finished runs if interrupted (every long run)

@@ -64,7 +64,8 @@ def markdown_table(rows: Sequence[Sequence[Any]], headers: Sequence[str], floatf
 def print_table(rows: Sequence[Sequence[Any]], headers: Sequence[str], floatfmt: str = ".4g") -> None:
     """Print the same table to stdout (plain text, aligned)."""
     cells = [[format(v, floatfmt) if isinstance(v, float) else str(v) for v in row] for row in rows]
-    widths = [max(len(str(h)), *(len(r[i]) for r in cells)) if cells else len(str(h)) for i, h in enumerate(headers)]
+    widths = [max(len(str(h)), *(len(r[i]) for r in cells)) if cells else len(str(h))
+              for i, h in enumerate(headers)]
     print("  ".join(str(h).ljust(w) for h, w in zip(headers, widths)))
     for r in cells:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
@@ -81,7 +82,8 @@ def record(section: str, title: str, body: str, *, command: str) -> None:
     with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         text = BENCHMARKS_MD.read_text() if BENCHMARKS_MD.exists() else HEADER
-        pattern = re.compile(rf"<!-- bench:{re.escape(section)} -->.*?<!-- /bench:{re.escape(section)} -->", re.S)
+        name = re.escape(section)
+        pattern = re.compile(rf"<!-- bench:{name} -->.*?<!-- /bench:{name} -->", re.S)
         if pattern.search(text):
             text = pattern.sub(lambda _: block, text)
         else:

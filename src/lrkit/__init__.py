@@ -9,7 +9,8 @@ from lrkit.errors import LRKitError, RateConflictWarning
 
 __version__ = "0.1.0"
 
-__all__ = ["LRKitError", "RateConflictWarning", "__version__", "range_test", "FinderResult", "diagnose", "Diagnosis", "report"]
+__all__ = ["LRKitError", "RateConflictWarning", "__version__", "range_test", "FinderResult", "diagnose",
+           "Diagnosis", "report"]
 
 # Public names that live in subpackages, imported on first use (PEP 562) so that
 # ``import lrkit`` stays cheap: name -> module.

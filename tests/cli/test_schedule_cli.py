@@ -35,7 +35,8 @@ def test_schedule_values_prints_json_array_matching_the_library():
 
 def test_schedule_plot_writes_a_real_png(tmp_path):
     out = tmp_path / "s.png"
-    result = runner.invoke(app, ["schedule", "plot", "cosine(lr=0.1, steps=100)", "--steps", "120", "--out", str(out)])
+    result = runner.invoke(app, ["schedule", "plot", "cosine(lr=0.1, steps=100)", "--steps", "120",
+                                 "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert out.stat().st_size > 2000

@@ -40,8 +40,8 @@ def test_regression_from_arrays_matches_least_squares():
     rng = np.random.default_rng(1)
     x = rng.normal(size=(400, 2))
     y = x @ np.array([2.0, -1.0]) + 0.5 + 0.1 * rng.normal(size=400)
-    task = from_arrays(x, y, model=lambda: torch.nn.Linear(2, 1), task_type="regression", optimizer="sgd-plain",
-                       lr=0.1, standardize_inputs=False)
+    task = from_arrays(x, y, model=lambda: torch.nn.Linear(2, 1), task_type="regression",
+                       optimizer="sgd-plain", lr=0.1, standardize_inputs=False)
     r = train(task, lr=0.1, budget=400)
     assert task.info.metric == "val_mse" and not task.info.higher_is_better
     assert r.final["val_mse"] == pytest.approx(0.01, rel=0.35)  # the noise variance
@@ -100,7 +100,8 @@ def test_from_arrays_validates_eagerly(kwargs, pattern):
 
 def test_regression_output_shape_mismatch_is_an_error_not_a_broadcast():
     x = np.random.default_rng(0).normal(size=(50, 2))
-    task = from_arrays(x, x[:, 0], model=lambda: torch.nn.Sequential(torch.nn.Linear(2, 1), torch.nn.Flatten(0)),
+    task = from_arrays(x, x[:, 0],
+                       model=lambda: torch.nn.Sequential(torch.nn.Linear(2, 1), torch.nn.Flatten(0)),
                        task_type="regression")
     with pytest.raises(LRKitError, match=r"must have the target's shape \(32, 1\); got \(32,\)"):
         train(task, lr=0.1, budget=1)

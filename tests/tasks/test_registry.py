@@ -26,7 +26,8 @@ def test_registry_holds_the_issue_tasks():
 
     assert set(NAMES) == set(METRICS)
     assert all(isinstance(registry[n], Task) and registry[n].name == n for n in NAMES)
-    assert isinstance(registry["digits-mlp"], SupervisedTask) and isinstance(registry["wine-logreg"], ConvexTask)
+    assert isinstance(registry["digits-mlp"], SupervisedTask)
+    assert isinstance(registry["wine-logreg"], ConvexTask)
     assert isinstance(registry["charlm"], CharLMTask)
 
 
@@ -81,7 +82,8 @@ def test_make_optimizer_names(name, cls, momentum):
 
 
 def test_unknown_task_lists_the_valid_names():
-    with pytest.raises(LRKitError, match=r"unknown task 'digit-mlp'; did you mean 'digits-mlp'\? Valid: charlm,"):
+    with pytest.raises(LRKitError,
+                       match=r"unknown task 'digit-mlp'; did you mean 'digits-mlp'\? Valid: charlm,"):
         get_task("digit-mlp")
 
 
@@ -129,8 +131,8 @@ def test_public_api_is_pinned():
 
     assert set(lrkit.tasks.__all__) == {
         "OPTIMIZERS", "ArrayLoader", "CharLMTask", "ConvexTask", "Curvature", "Task", "TaskInfo",
-        "TrainResult", "SupervisedTask", "from_arrays", "get_task", "make_optimizer", "registry", "resolve_schedule", "train",
-        "train_autopilot",
+        "TrainResult", "SupervisedTask", "from_arrays", "get_task", "make_optimizer", "registry",
+        "resolve_schedule", "train", "train_autopilot",
         "PROTOCOL_KEYS", "check_parts",
         # the pieces the workload zoo (lrkit.zoo) builds on
         "Arrays", "CharCorpus", "CharLM", "WindowLoader", "lm_loss", "load_corpus", "split", "standardize",

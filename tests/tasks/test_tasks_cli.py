@@ -30,8 +30,8 @@ def test_tasks_list_table_names_data_size_budget_and_cost():
 
 
 def test_train_json_prints_the_train_result_with_named_metrics():
-    result = runner.invoke(app, ["train", "--task", "digits-mlp", "--lr", "0.05", "--steps", "30", "--seed", "2",
-                                 "--json"])
+    result = runner.invoke(app, ["train", "--task", "digits-mlp", "--lr", "0.05", "--steps", "30",
+                                 "--seed", "2", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert set(data["final"]) == {"val_acc", "val_loss"} and data["metric_name"] == "val_acc"

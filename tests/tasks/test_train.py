@@ -181,7 +181,8 @@ def test_train_validates_its_arguments(kwargs, pattern):
 def test_bad_task_argument():
     with pytest.raises(LRKitError, match="unknown task 'digts-mlp'; did you mean 'digits-mlp'"):
         train("digts-mlp", lr=0.1)
-    with pytest.raises(LRKitError, match="`task` of train must be a task name, a Task or a protocol function"):
+    with pytest.raises(LRKitError,
+                       match="`task` of train must be a task name, a Task or a protocol function"):
         train(42, lr=0.1)
 
 
@@ -218,10 +219,12 @@ def test_a_user_task_with_an_unusable_val_loader_fails_before_training():
         parts["val_loader"] = [{"x": torch.zeros(2, 3)}]  # dict batches: the default evaluation cannot read
         return parts
 
-    with pytest.raises(LRKitError, match=r"`val_loader` of the task function build must yield \(inputs, target\)"):
+    with pytest.raises(LRKitError,
+                       match=r"`val_loader` of the task function build must yield \(inputs, target\)"):
         train(build, lr=0.1, budget=5, callbacks=[lambda info: calls.append(info["step"])])
     assert calls == []  # not one update was made
-    with pytest.raises(LRKitError, match=r"`model` of the task function <lambda> must be a torch.nn.Module; got 'm'"):
+    with pytest.raises(LRKitError,
+                       match=r"`model` of the task function <lambda> must be a torch.nn.Module; got 'm'"):
         train(lambda seed: {**_user_task(seed), "model": "m"}, lr=0.1, budget=2)
 
 
@@ -230,8 +233,8 @@ def test_lr_and_a_disagreeing_schedule_warn_and_lr_wins():
     from lrkit import RateConflictWarning
 
     # The reported case: --lr 0.1 with "cosine(lr=0.01, ...)" silently rescaled the schedule 10x.
-    with pytest.warns(RateConflictWarning, match=r"lr=0.1 and the schedule's own peak 0.01 .*disagree; lr= is "
-                                                 r"used: the schedule's shape is rescaled 10x"):
+    with pytest.warns(RateConflictWarning, match=r"lr=0.1 and the schedule's own peak 0.01 .*disagree; "
+                                                 r"lr= is used: the schedule's shape is rescaled 10x"):
         r = train("diabetes-linear", lr=0.1, schedule="cosine(lr=0.01, steps=20)", budget=20)
     assert r.history[0]["lr"] == pytest.approx(0.1)
 
@@ -253,7 +256,8 @@ def test_without_lr_or_schedule_the_default_rate_runs():
     assert [h["lr"] for h in r.history] == [task.info.default_lr] * 5
     # a protocol function: its optimizer's own rate (group 0; the others keep their ratios)
     groups = []
-    r = train(_user_task, budget=3, callbacks=[lambda i: groups.append([g["lr"] for g in i["optimizer"].param_groups])])
+    r = train(_user_task, budget=3,
+              callbacks=[lambda i: groups.append([g["lr"] for g in i["optimizer"].param_groups])])
     assert r.lr == 0.1 and groups[0] == [0.1, pytest.approx(0.01)]
 
 

@@ -122,12 +122,14 @@ def hf_trainer_run(out: str) -> dict:
     model = Regression()
     trainer = Trainer(model=model, args=args, train_dataset=rows)
     after: list[list[float]] = []  # the weights after each update: DDP keeps the replicas equal
-    hook = register_optimizer_step_post_hook(lambda o, a, k: after.append(model.lin.weight.flatten().tolist()))
+    hook = register_optimizer_step_post_hook(
+        lambda o, a, k: after.append(model.lin.weight.flatten().tolist()))
     before = model.lin.weight.clone()
     res = hf_find_lr(trainer, sweep=Sweep(num_steps=12), interval=False, retry=False)  # one pass to compare
     hook.remove()
     return {"result": res.to_dict(), "local": model.local, "after": after,
-            "restored": bool(torch.equal(before, model.lin.weight)), "unwrapped": trainer.model_wrapped is model}
+            "restored": bool(torch.equal(before, model.lin.weight)),
+            "unwrapped": trainer.model_wrapped is model}
 
 
 def main() -> None:

@@ -31,7 +31,8 @@ def _fingerprint(model: nn.Module, opt: torch.optim.Optimizer) -> dict:
         "optim": copy.deepcopy(opt.state_dict()),
         # every tensor the optimizer updates, also those the model does not hold (a temperature in the loss)
         "optim_params": [p.detach().clone() for g in opt.param_groups for p in g["params"]],
-        "optim_grads": [None if p.grad is None else p.grad.clone() for g in opt.param_groups for p in g["params"]],
+        "optim_grads": [None if p.grad is None else p.grad.clone()
+                        for g in opt.param_groups for p in g["params"]],
         "python": random.getstate(),
         "numpy": np.random.get_state(),
         "torch": torch.get_rng_state(),
@@ -83,7 +84,8 @@ def free_port() -> Callable[[], int]:
 
 @pytest.fixture(scope="session")
 def run_once(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Callable[..., Path]:
-    """``run_once(name, produce)``: ``produce(folder)`` runs once per test session, whatever the xdist workers.
+    """``run_once(name, produce)``: ``produce(folder)`` runs once per test session, whatever the
+    xdist workers.
 
     The multi-process tests launch real process groups (tens of seconds on a loaded machine); a
     module fixture would launch once per xdist worker that runs one of the module's tests. The

@@ -420,7 +420,8 @@ def test_the_result_names_the_optimizer_and_batch_size_it_is_for() -> None:
     assert d["name"] == "AdamW" and d["adaptive"] and d["param_groups"] == 1
     assert d["hyperparameters"]["betas"] == [0.9, 0.95] and d["hyperparameters"]["weight_decay"] == 0.1
     assert "lr" not in d["hyperparameters"] and "foreach" not in d["hyperparameters"]
-    assert d["constructor"] == "torch.optim.AdamW(model.parameters(), lr={lr}, betas=(0.9, 0.95), weight_decay=0.1)"
+    assert d["constructor"] == ("torch.optim.AdamW(model.parameters(), lr={lr}, betas=(0.9, 0.95), "
+                                "weight_decay=0.1)")
     assert res.meta["batch_size"] == 64
     assert res.to_json()  # plain data
     two = torch.optim.SGD([{"params": [model.weight]}, {"params": [model.bias], "lr": 0.1}], lr=0.01)
@@ -519,7 +520,8 @@ def test_optimizer_only_parameters_are_restored_bitwise(
     model, _, data = trained_classifier()
     loss = TemperedLoss()
     groups = [{"params": model.parameters()}, {"params": [loss.log_t], "lr": 0.05}]
-    opt = (torch.optim.SGD(groups, lr=0.1, momentum=0.9) if kind == "sgd" else torch.optim.Adam(groups, lr=1e-3))
+    opt = (torch.optim.SGD(groups, lr=0.1, momentum=0.9) if kind == "sgd"
+           else torch.optim.Adam(groups, lr=1e-3))
     loss(model(data[0][0]), data[0][1]).backward()  # a gradient on the temperature before the sweep
     opt.step()
     before = fingerprint(model, opt)

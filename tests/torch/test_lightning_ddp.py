@@ -29,8 +29,8 @@ WORKER = Path(__file__).with_name("_lightning_ddp_worker.py")
 def ranks(run_once) -> list[dict]:
     def launch(out: Path) -> None:
         env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join(sys.path))
-        proc = subprocess.run([sys.executable, str(WORKER), str(out)], env=env, capture_output=True, text=True,
-                              timeout=300, cwd=out)
+        proc = subprocess.run([sys.executable, str(WORKER), str(out)], env=env, capture_output=True,
+                              text=True, timeout=300, cwd=out)
         assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
 
     out = run_once("lightning_ddp", launch)  # one DDP run per session, however many xdist workers

@@ -19,7 +19,8 @@ from lrkit.lightning import LearningRateFinder, configure_optimizers  # noqa: E4
 from lrkit.schedules import for_run  # noqa: E402
 
 SPEC = "warmup_cosine(lr=lr, warmup=0.2*total, steps=total)"
-SWEEP = dict(num_training_steps=20, interval=False, retry=False)  # one pass: the counted updates are the curve's
+# one pass: the counted updates are the curve's
+SWEEP = dict(num_training_steps=20, interval=False, retry=False)
 
 
 class Net(pl.LightningModule):

@@ -1,4 +1,5 @@
-"""``lrkit.torch._retune.retune``: a found rate moves the groups (ratios kept) and every scheduler with them."""
+"""``lrkit.torch._retune.retune``: a found rate moves the groups (ratios kept) and every scheduler
+with them."""
 
 from __future__ import annotations
 

@@ -323,8 +323,10 @@ def test_a_loss_that_is_not_a_number_is_one_lrkit_error_and_changes_nothing(loss
     wd = Watchdog(every=10)
     wd.observe(0, 1.0)
     before = wd.state_dict()
-    with pytest.raises(LRKitError, match=rf"^`loss` of Watchdog.observe must be a number or a tensor; got {shown}\.$"):
+    with pytest.raises(LRKitError,
+                       match=rf"^`loss` of Watchdog.observe must be a number or a tensor; got {shown}\.$"):
         wd.observe(1, loss)
-    with pytest.raises(LRKitError, match=r"^`grad_norm` of Watchdog.observe must be a number or a tensor; got 'x'\.$"):
+    with pytest.raises(LRKitError,
+                       match=r"^`grad_norm` of Watchdog.observe must be a number or a tensor; got 'x'\.$"):
         wd.observe(1, 1.0, grad_norm="x")
     assert wd.state_dict() == before

@@ -7,9 +7,10 @@ import pytest
 
 from lrkit import LRKitError, zoo
 
-SHAPES = {"cancer": (569, 30, 2), "wine": (178, 13, 3), "blobs-clf": (1200, 20, 4), "friedman": (1200, 10, None)}
-WORKLOAD = {"cancer": "tabular-cancer-momentum", "wine": "tabular-wine-adam", "blobs-clf": "tabular-blobs-sgd",
-            "friedman": "tabular-friedman-rmsprop"}
+SHAPES = {"cancer": (569, 30, 2), "wine": (178, 13, 3), "blobs-clf": (1200, 20, 4),
+          "friedman": (1200, 10, None)}
+WORKLOAD = {"cancer": "tabular-cancer-momentum", "wine": "tabular-wine-adam",
+            "blobs-clf": "tabular-blobs-sgd", "friedman": "tabular-friedman-rmsprop"}
 
 
 @pytest.mark.parametrize("name", zoo.TABULAR_SETS)

@@ -32,8 +32,8 @@ ScriptOption = Annotated[str | None, typer.Option(
     help="Your own task instead of --task: FUNC(seed) -> dict(model, optimizer, loss_fn, train_loader"
          "[, val_loader]).")]
 OptimizerOption = Annotated[str | None, typer.Option(
-    "--optimizer", metavar="NAME", help="Optimizer of a built-in task: sgd, sgd-plain, nesterov, adam, adamw, "
-                                        "rmsprop, adagrad, nadam or radam (default: the task's).")]
+    "--optimizer", metavar="NAME", help="Optimizer of a built-in task: sgd, sgd-plain, nesterov, adam, "
+                                        "adamw, rmsprop, adagrad, nadam or radam (default: the task's).")]
 SeedOption = Annotated[int, typer.Option(
     "--seed", metavar="N", help="Seed of the model's weights and data order.")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]

@@ -44,7 +44,8 @@ def _params(n: int) -> str:
 @tasks_app.command("list", cls=Command)
 def list_tasks(
     json_out: JsonFlag = False,
-    zoo: Annotated[bool, typer.Option("--zoo", help="List the workload zoo (run as --task zoo/NAME).")] = False,
+    zoo: Annotated[bool, typer.Option(
+        "--zoo", help="List the workload zoo (run as --task zoo/NAME).")] = False,
 ) -> None:
     """List every built-in task (or zoo workload): data, model size, defaults, budget and cost."""
     if zoo:

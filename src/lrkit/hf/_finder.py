@@ -167,8 +167,8 @@ def find_lr(
         k = trainer.args.gradient_accumulation_steps
         units = _Updates(trainer.get_train_dataloader(), k)
         update = Update(step=_trainer_update(trainer, skipped), forward=forward, device=trainer.args.device)
-        result = torch_find_lr(model, optimizer, loss_fn or _unused_loss, units, update=update, validation=val,
-                               **kwargs)
+        result = torch_find_lr(model, optimizer, loss_fn or _unused_loss, units, update=update,
+                               validation=val, **kwargs)
         groups = [
             {"weight_decay": g.get("weight_decay"), "params": len(g["params"])}
             for g in optimizer.param_groups

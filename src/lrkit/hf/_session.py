@@ -46,7 +46,8 @@ _MISSING = object()
 def check_trainer(trainer: Any, owner: str) -> None:
     """Raise unless ``trainer`` is a ``transformers.Trainer`` (or subclass)."""
     if not isinstance(trainer, Trainer):
-        raise LRKitError(f"`trainer` of {owner} must be a transformers.Trainer; got {type(trainer).__name__}.")
+        raise LRKitError(f"`trainer` of {owner} must be a transformers.Trainer; "
+                         f"got {type(trainer).__name__}.")
 
 
 @contextmanager

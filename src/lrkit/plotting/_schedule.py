@@ -11,7 +11,8 @@ from lrkit.plotting._mpl import figure_and_axes
 from lrkit.schedules import Schedule, parse
 
 
-def plot_schedule(schedule: Schedule | str, steps: int, *, ax: Any = None, log: bool = False, label: str | None = None) -> Any:
+def plot_schedule(schedule: Schedule | str, steps: int, *, ax: Any = None, log: bool = False,
+                  label: str | None = None) -> Any:
     """Draw ``schedule(t)`` for ``t = 0 .. steps-1``; return the figure.
 
     Args:

@@ -181,7 +181,8 @@ class Runner:
 
         self.model.train()
         result = range_test(train_step if self.val_set is None else val_step, **range_kwargs)
-        if bar is not None and shown[1]:  # the steps since the last redraw, so the bar ends where the sweep did
+        # the steps since the last redraw, so the bar ends where the sweep did
+        if bar is not None and shown[1]:
             bar[0].update(bar[1], advance=shown[1])
         result.meta.update(sweep=index, train_losses=train_losses)
         if self.val_set is not None:

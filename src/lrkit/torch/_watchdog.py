@@ -51,7 +51,8 @@ def _scalar(value: Any, name: str = "loss") -> float:
 
 def _total_norm(grads: list[torch.Tensor]) -> float:
     """The 2-norm of all gradients together (``torch.nn.utils.get_total_norm`` is not in torch 2.2)."""
-    return float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g.detach().float()) for g in grads])))
+    norms = torch.stack([torch.linalg.vector_norm(g.detach().float()) for g in grads])
+    return float(torch.linalg.vector_norm(norms))
 
 
 class Watchdog:
@@ -114,7 +115,10 @@ class Watchdog:
 
     @property
     def diagnosis(self) -> Diagnosis | None:
-        """The :class:`~lrkit.diagnostics.Diagnosis` of everything observed so far (``None`` before 10 steps)."""
+        """The :class:`~lrkit.diagnostics.Diagnosis` of everything observed so far.
+
+        ``None`` before 10 steps.
+        """
         return self.monitor.diagnosis
 
     def update(self) -> Diagnosis | None:

@@ -216,7 +216,8 @@ def resolve_target(target: Any, *, budget: int | None, eval_every: int | None,
             raise LRKitError("`budget` of tune is required for a protocol function task.")
         check = _protocol_check(task, name)
     if direction is not None and direction != natural:
-        raise LRKitError(f"`direction` of tune must be {natural!r} for task {name} ({metric}); got {direction!r}.")
+        raise LRKitError(f"`direction` of tune must be {natural!r} for task {name} ({metric}); "
+                         f"got {direction!r}.")
     every = eval_every if eval_every is not None else max(1, budget // reports)
     return Target(name, metric, natural, budget, _task_run(task, metric, budget, every), task, every, check)
 

@@ -51,15 +51,18 @@ def plot_lr_scatter(result: TuneResult, ax: Any = None) -> Any:
         pruned = [r for r in rows if r["state"] == "PRUNED" and not r["diverged"]
                   and r["last_intermediate"] is not None]
         diverged = [r for r in rows if r["diverged"]]
-        ax.scatter([r["lr"] for r in done], [r["value"] for r in done], color=colors[fam], label=fam, zorder=3)
+        ax.scatter([r["lr"] for r in done], [r["value"] for r in done], color=colors[fam], label=fam,
+                   zorder=3)
         ax.scatter([r["lr"] for r in pruned], [r["last_intermediate"] for r in pruned], facecolors="none",
                    edgecolors=colors[fam], zorder=3)
-        ax.scatter([r["lr"] for r in diverged], [floor] * len(diverged), marker="x", color=colors[fam], zorder=3)
+        ax.scatter([r["lr"] for r in diverged], [floor] * len(diverged), marker="x", color=colors[fam],
+                   zorder=3)
     if result.finder is not None:
         if result.finder.get("interval"):
             lo, hi = result.finder["interval"]
             ax.axvspan(lo, hi, color="0.85", zorder=1, label="finder interval")
-        ax.axvline(result.finder["suggestion"], color="0.3", linestyle="--", zorder=2, label="finder suggestion")
+        ax.axvline(result.finder["suggestion"], color="0.3", linestyle="--", zorder=2,
+                   label="finder suggestion")
     if result.best_lr is not None and result.best_value is not None:
         ax.scatter([result.best_lr], [result.best_value], marker="*", s=220, color="gold", edgecolors="k",
                    zorder=4, label="best")
@@ -124,7 +127,8 @@ def tune_report(result: TuneResult, path: str | Path | None = None) -> Report:
                f"{result.lr_range[0]:.3g}..{result.lr_range[1]:.3g} ({result.lr_source}).")
     for note in result.notes:
         r.add_text(note)
-    for fig, cap in ((plot_lr_scatter(result), "rate vs metric"), (plot_history(result), "optimization history")):
+    figures = ((plot_lr_scatter(result), "rate vs metric"), (plot_history(result), "optimization history"))
+    for fig, cap in figures:
         r.add_figure(fig, cap)
         pyplot().close(fig)  # reports are built in loops (benchmarks): do not accumulate figures
     r.add_heading("Parameter importances")
@@ -179,13 +183,15 @@ def _example_result() -> TuneResult:
         {"number": i, "state": s, "value": v, "last_intermediate": li, "lr": lr, "diverged": d,
          "schedule": f"constant(lr={lr})", "steps": 10, "retry_of": None, "duration_s": 0.1,
          "params": {"lr": lr, "schedule": "constant"}}
-        for i, (s, v, li, lr, d) in enumerate([("COMPLETE", 0.9, 0.9, 0.01, False), ("COMPLETE", 0.95, 0.95, 0.03, False),
-                                               ("PRUNED", None, 0.5, 0.001, False), ("PRUNED", None, None, 0.5, True)])
+        for i, (s, v, li, lr, d) in enumerate([("COMPLETE", 0.9, 0.9, 0.01, False),
+                                               ("COMPLETE", 0.95, 0.95, 0.03, False),
+                                               ("PRUNED", None, 0.5, 0.001, False),
+                                               ("PRUNED", None, None, 0.5, True)])
     ]
-    return TuneResult(best_lr=0.03, best_schedule="constant(lr=0.03)", best_value=0.95, best_params=rows[1]["params"],
-                      best_trial=1, metric="val_acc", direction="maximize", study_name="demo", storage="memory",
-                      n_trials=4, n_complete=2, n_pruned=2, n_failed=0, trials=rows, importances=None,
-                      importance_note="too few trials", lr_range=(1e-4, 1.0), lr_source="finder",
-                      finder={"suggestion": 0.02, "interval": [0.005, 0.1], "steps": 50}, space={},
-                      sampler="tpe", pruner="hyperband", seed=0, sampler_seed=1, worker_id=0, compute_steps=40,
-                      versions={"optuna": "5.0.0"})
+    return TuneResult(best_lr=0.03, best_schedule="constant(lr=0.03)", best_value=0.95,
+                      best_params=rows[1]["params"], best_trial=1, metric="val_acc", direction="maximize",
+                      study_name="demo", storage="memory", n_trials=4, n_complete=2, n_pruned=2, n_failed=0,
+                      trials=rows, importances=None, importance_note="too few trials", lr_range=(1e-4, 1.0),
+                      lr_source="finder", finder={"suggestion": 0.02, "interval": [0.005, 0.1], "steps": 50},
+                      space={}, sampler="tpe", pruner="hyperband", seed=0, sampler_seed=1, worker_id=0,
+                      compute_steps=40, versions={"optuna": "5.0.0"})

@@ -63,7 +63,8 @@ def _check_range(key: str, value: Any) -> Range:
     lo_b, hi_b, lo_open = _BOUNDS[key]
     if isinstance(value, (list, tuple)):
         if len(value) != 2:
-            raise LRKitError(f"`{key}` of {owner} must be a number or a [low, high] pair; got {list(value)!r}.")
+            raise LRKitError(f"`{key}` of {owner} must be a number or a [low, high] pair; "
+                             f"got {list(value)!r}.")
         low, high = value
     else:
         low = high = value
@@ -207,8 +208,9 @@ class SearchSpace:
         for key in _USES[family]:
             params[key] = self._float(trial, key)
         if self.optimizers is not None:
-            params["optimizer"] = trial.suggest_categorical("optimizer", list(self.optimizers)) if self.sampled(
-                "optimizer") else self.optimizers[0]
+            sampled = self.sampled("optimizer")
+            params["optimizer"] = (trial.suggest_categorical("optimizer", list(self.optimizers)) if sampled
+                                   else self.optimizers[0])
         return params
 
     def _float(self, trial: Any, key: str) -> float:
@@ -250,7 +252,8 @@ def lr_range_from_finder(suggestion: float, *, policy: TunePolicy = TunePolicy()
     return s / 10**policy.lr_below, s * 10**policy.lr_above
 
 
-def load_space(source: str | Path | Mapping[str, Any] | SearchSpace | None, **defaults: Any) -> SearchSpace | None:
+def load_space(source: str | Path | Mapping[str, Any] | SearchSpace | None,
+               **defaults: Any) -> SearchSpace | None:
     """Read a user space from a dict, a YAML/JSON file path, or pass one through.
 
     Raises:

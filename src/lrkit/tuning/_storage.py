@@ -128,8 +128,10 @@ def open_storage(
             server; nothing is created in that case.
     """
     heartbeat_interval = check_int("heartbeat_interval", heartbeat_interval, "tune", high=MAX_HEARTBEAT)
-    grace_period = check_int("grace_period", grace_period if grace_period is not None else 3 * heartbeat_interval,
-                             "tune", low=heartbeat_interval + 1, high=3 * MAX_HEARTBEAT)
+    if grace_period is None:
+        grace_period = 3 * heartbeat_interval
+    grace_period = check_int("grace_period", grace_period, "tune", low=heartbeat_interval + 1,
+                             high=3 * MAX_HEARTBEAT)
     max_retry = check_int("max_retry", max_retry, "tune", low=0)
     if storage is None:
         try:
@@ -206,7 +208,8 @@ def default_worker_id() -> int:
         try:
             return check_int("LRKIT_WORKER_ID", int(env), "the environment", low=0)
         except ValueError:
-            raise LRKitError(f"`LRKIT_WORKER_ID` of the environment must be an integer >= 0; got {env!r}.") from None
+            raise LRKitError("`LRKIT_WORKER_ID` of the environment must be an integer >= 0; "
+                             f"got {env!r}.") from None
     return zlib.crc32(f"{socket.gethostname()}:{os.getpid()}".encode()) & 0x7FFFFFFF
 
 

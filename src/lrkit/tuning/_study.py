@@ -87,7 +87,8 @@ def open_study(store: Any, name: str, direction: str, space: Any,
     built = None
     for attempt in range(6):
         try:
-            probe = optuna.create_study(storage=store, study_name=name, direction=direction, load_if_exists=True)
+            probe = optuna.create_study(storage=store, study_name=name, direction=direction,
+                                        load_if_exists=True)
             if probe.direction.name.lower() != direction:
                 raise LRKitError(f"study {name!r} exists and {probe.direction.name.lower()}s; this target "
                                  f"{direction}s. Choose another --study name.")

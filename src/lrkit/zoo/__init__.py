@@ -37,7 +37,7 @@ from lrkit.zoo._pretrained import RECIPES, load_pretrained, pretrain, save_pretr
 
 __all__ = [
     "MLP", "NPLM", "GRULM", "RECIPES", "TABULAR_SETS", "AddingRNN", "ArrayWorkload", "BagClassifier",
-    "CharLMWorkload", "DigitCNN", "RNNClassifier", "ResNet", "TransformerClassifier", "Workload", "WorkloadInfo",
-    "families", "get", "load_pretrained", "names", "no_decay_groups", "pretrain", "registry", "save_pretrained",
-    "tabular_set",
+    "CharLMWorkload", "DigitCNN", "RNNClassifier", "ResNet", "TransformerClassifier", "Workload",
+    "WorkloadInfo", "families", "get", "load_pretrained", "names", "no_decay_groups", "pretrain", "registry",
+    "save_pretrained", "tabular_set",
 ]
