@@ -91,14 +91,32 @@ def _finite(value: Any) -> bool:
 
 
 def check_finite(name: str, value: Any, owner: str) -> float:
-    """Return ``value`` as a float if it is a finite real number, else raise."""
+    """Return ``value`` as a float if it is a finite real number, else raise.
+
+    Example:
+        >>> check_finite("min_lr", -1, "cosine")
+        -1.0
+        >>> check_finite("min_lr", float("inf"), "cosine")
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: `min_lr` of cosine must be a finite number; got inf.
+    """
     if not _finite(value):
         raise _fail(name, owner, "a finite number", value)
     return float(value)
 
 
 def check_positive(name: str, value: Any, owner: str, *, allow_zero: bool = False) -> float:
-    """Return ``value`` as a float if it is finite and > 0 (or >= 0), else raise."""
+    """Return ``value`` as a float if it is finite and > 0 (or >= 0), else raise.
+
+    Example:
+        >>> check_positive("lr", 0, "cosine", allow_zero=True)
+        0.0
+        >>> check_positive("lr", 0, "cosine")
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: `lr` of cosine must be a finite number > 0; got 0.
+    """
     allowed = "a finite number >= 0" if allow_zero else "a finite number > 0"
     if not _finite(value):
         raise _fail(name, owner, allowed, value)
@@ -112,6 +130,14 @@ def check_int(name: str, value: Any, owner: str, *, low: int = 1, high: int | No
 
     Integral floats such as ``100.0`` (what a JSON or YAML file may hold) are
     accepted; ``100.5`` and booleans are not.
+
+    Example:
+        >>> check_int("steps", 100.0, "cosine")
+        100
+        >>> check_int("warmup", 7, "wsd", low=0, high=5)
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: `warmup` of wsd must be an integer in [0, 5]; got 7.
     """
     if low == 1 and high is None:
         allowed = "a positive integer"
@@ -194,6 +220,14 @@ def check_range(
     """Return ``value`` as a float if it lies in the interval, else raise.
 
     The interval is written in the message with brackets, e.g. ``(0, 1]``.
+
+    Example:
+        >>> check_range("pct_start", 0.3, "one_cycle", 0, 1, low_open=True, high_open=True)
+        0.3
+        >>> check_range("pct_start", 1, "one_cycle", 0, 1, low_open=True, high_open=True)
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: `pct_start` of one_cycle must be a number in (0, 1); got 1.
     """
     interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
     if not _finite(value):
@@ -207,7 +241,16 @@ def check_range(
 
 
 def check_choice(name: str, value: Any, owner: str, choices: Iterable[str]) -> str:
-    """Return ``value`` if it is one of ``choices``, else raise listing them."""
+    """Return ``value`` if it is one of ``choices``, else raise listing them.
+
+    Example:
+        >>> check_choice("mode", "max", "reduce_on_plateau", ("min", "max"))
+        'max'
+        >>> check_choice("mode", "up", "reduce_on_plateau", ("min", "max"))
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: `mode` of reduce_on_plateau must be one of 'min', 'max'; got 'up'.
+    """
     choices = list(choices)
     if not isinstance(value, str) or value not in choices:
         listed = ", ".join(repr(c) for c in choices)

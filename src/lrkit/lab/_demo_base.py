@@ -92,7 +92,17 @@ demos: Registry[DemoInfo] = Registry("demo")
 
 
 def register_demo(name: str, claim: str, source: str, *, needs: tuple[str, ...] = ()) -> Callable[[Any], Any]:
-    """Decorator adding a demo function to :data:`demos`."""
+    """Decorator adding a demo function to :data:`demos`.
+
+    Example:
+        >>> from lrkit.lab import demos, register_demo
+        >>> @register_demo("halving", "halving a rate halves the first step", "a closed form")
+        ... def halving() -> DemoRecord:
+        ...     ...
+        >>> demos.lookup("halving").claim
+        'halving a rate halves the first step'
+        >>> del demos["halving"]  # leave the registry as it was
+    """
 
     def deco(fn: Callable[..., DemoRecord]) -> Callable[..., DemoRecord]:
         demos.register(DemoInfo(name, claim, source, fn, needs))

@@ -58,13 +58,27 @@ def _sq_dists(weights: np.ndarray, data: np.ndarray) -> np.ndarray:
 
 
 def quantization_error(weights: np.ndarray, data: np.ndarray) -> float:
-    """Mean Euclidean distance from each sample to its best-matching unit."""
+    """Mean Euclidean distance from each sample to its best-matching unit.
+
+    Example:
+        >>> weights = np.array([[[0.0, 0.0], [1.0, 0.0]]])  # a 1x2 map in the plane
+        >>> quantization_error(weights, np.array([[0.0, 0.5], [1.0, 0.0]]))  # distances 0.5 and 0
+        0.25
+    """
     d2 = _sq_dists(np.asarray(weights, dtype=np.float64), _check_data(data, "quantization_error"))
     return float(np.sqrt(np.maximum(d2.min(1), 0.0)).mean())
 
 
 def topographic_error(weights: np.ndarray, data: np.ndarray) -> float:
-    """Fraction of samples whose best and second-best units are not adjacent (8-neighbourhood)."""
+    """Fraction of samples whose best and second-best units are not adjacent (8-neighbourhood).
+
+    Example:
+        >>> weights = np.array([[[0.0], [1.0], [2.0]]])  # a 1x3 map, ordered along the line
+        >>> topographic_error(weights, np.array([[0.4], [1.6]]))
+        0.0
+        >>> topographic_error(weights[:, [0, 2, 1]], np.array([[0.4], [0.1]]))  # 2nd-best units 2 away
+        1.0
+    """
     weights = np.asarray(weights, dtype=np.float64)
     d2 = _sq_dists(weights, _check_data(data, "topographic_error"))
     best2 = np.argsort(d2, axis=1)[:, :2]
@@ -237,7 +251,13 @@ class SOM:
 
 
 def colour_data(n: int = 500, *, seed: int = 0) -> np.ndarray:
-    """``n`` random RGB colours in [0, 1]^3 (the classic SOM picture)."""
+    """``n`` random RGB colours in [0, 1]^3 (the classic SOM picture).
+
+    Example:
+        >>> x = colour_data(100, seed=1)
+        >>> x.shape, bool(x.min() >= 0 and x.max() <= 1)
+        ((100, 3), True)
+    """
     return np.random.default_rng(seed).uniform(0.0, 1.0, size=(check_int("n", n, "colour_data"), 3))
 
 
@@ -245,6 +265,11 @@ def digits_data() -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's 8x8 digits scaled to [0, 1]: ``(X of shape (1797, 64), labels)``.
 
     Needs scikit-learn (the ``torch`` extra); imported only here.
+
+    Example:
+        >>> x, labels = digits_data()
+        >>> x.shape, float(x.max()), sorted(set(labels.tolist())) == list(range(10))
+        ((1797, 64), 1.0, True)
     """
     from sklearn.datasets import load_digits
 

@@ -27,7 +27,13 @@ LIGHTNING_BETA = 0.98
 
 
 class BatchGroups:
-    """The train loader in groups of ``k`` batches moved to the device; one group is one update."""
+    """The train loader in groups of ``k`` batches moved to the device; one group is one update.
+
+    Example:
+        >>> groups = BatchGroups([1, 2, 3, 4, 5], 2, to_device=lambda b: b * 10)
+        >>> len(groups), list(groups)  # the last update takes the batches left
+        (3, [[10, 20], [30, 40], [50]])
+    """
 
     def __init__(self, loader: Any, k: int, to_device: Callable[[Any], Any]) -> None:
         self.loader, self.k, self.to_device = loader, k, to_device
@@ -42,7 +48,18 @@ class BatchGroups:
 
 
 class ThresholdStop:
-    """Lightning's early stop: the bias-corrected running loss above ``threshold`` times its best."""
+    """Lightning's early stop: the bias-corrected running loss above ``threshold`` times its best.
+
+    With :math:`\\beta` = :data:`LIGHTNING_BETA` and Lightning's step :math:`s = t + 1`, the running
+    loss is :math:`a_s = \\beta a_{s-1} + (1 - \\beta) L_s` and the smoothed one
+    :math:`a_s / (1 - \\beta^{s+1})`; the sweep stops when it exceeds ``threshold`` times the lowest
+    smoothed loss so far (from the second step on).
+
+    Example:
+        >>> stop = ThresholdStop(4.0)
+        >>> [stop(t, 0.1, loss) for t, loss in enumerate([1.0, 0.9, 1.2, 50.0])]  # a blow-up stops it
+        [False, False, False, True]
+    """
 
     def __init__(self, threshold: float) -> None:
         self.threshold, self.avg, self.best = threshold, 0.0, 0.0
@@ -58,6 +75,19 @@ class ThresholdStop:
 
 
 def loss_of(output: Any) -> torch.Tensor:
+    """The loss tensor of a ``training_step`` output: the tensor itself or a dict's ``"loss"``.
+
+    Raises:
+        LRKitError: for anything else (``None``, a float, a dict without a tensor ``"loss"``).
+
+    Example:
+        >>> loss_of({"loss": torch.tensor(0.5), "acc": 0.9})
+        tensor(0.5000)
+        >>> loss_of(0.5)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: `training_step` ... a loss tensor or a dict with 'loss'; got float.
+    """
     loss = output.get("loss") if isinstance(output, dict) else output
     if not isinstance(loss, torch.Tensor):
         raise LRKitError(
@@ -98,7 +128,18 @@ def lightning_update(trainer: Any, module: Any) -> Callable[..., torch.Tensor]:
 
 @contextlib.contextmanager
 def muted_logging(module: Any) -> Iterator[None]:
-    """``self.log`` / ``self.log_dict`` do nothing inside the block (the sweep is not the run)."""
+    """``self.log`` / ``self.log_dict`` do nothing inside the block (the sweep is not the run).
+
+    Example:
+        >>> class Module:
+        ...     def log(self, name, value):
+        ...         print(name, value)
+        >>> m = Module()
+        >>> with muted_logging(m):
+        ...     m.log("loss", 1.0)  # silent
+        >>> m.log("loss", 2.0)  # the class's own method again
+        loss 2.0
+    """
     saved = {name: vars(module).get(name) for name in ("log", "log_dict")}
     module.log = module.log_dict = lambda *args, **kwargs: None
     try:

@@ -241,6 +241,15 @@ def register(
         example: a valid spec of the family (defaults to none; every built-in
             family gives one and a conformance test checks it).
         stateful: the factory builds a metric-driven controller, not a schedule.
+
+    Example:
+        >>> from lrkit.schedules import exponential, lookup, parse, register, registry
+        >>> @register("half_life", "halves every `period` updates", example="half_life(lr=1, period=10)")
+        ... def half_life(lr, period):
+        ...     return exponential(lr=lr, gamma=0.5 ** (1 / period))
+        >>> lookup("half_life").summary, round(float(parse("half_life(lr=1, period=10)")(10)), 12)
+        ('halves every `period` updates', 0.5)
+        >>> del registry["half_life"]  # leave the registry as it was
     """
 
     def deco(obj: Any) -> Any:
@@ -258,7 +267,13 @@ def register(
 
 
 def lookup(name: str) -> ScheduleInfo:
-    """Return the registry record for ``name`` or raise with a did-you-mean hint."""
+    """Return the registry record for ``name`` or raise with a did-you-mean hint.
+
+    Example:
+        >>> info = lookup("cosine")
+        >>> info.torch, info.composite, info.factory(lr=0.1, steps=10)(5)
+        ('CosineAnnealingLR', False, 0.05)
+    """
     try:
         return registry[name]
     except KeyError:

@@ -107,7 +107,14 @@ class Sequence(Schedule):
 
 
 def sequence(*phases: Schedule) -> Sequence:
-    """Join schedules end to end; ``sequence(a, b) == a >> b``."""
+    """Join schedules end to end; ``sequence(a, b) == a >> b``.
+
+    Example:
+        >>> from lrkit.schedules import constant, linear
+        >>> s = sequence(linear(start=0.0, end=1.0, steps=4), constant(lr=1.0))
+        >>> s == linear(start=0.0, end=1.0, steps=4) >> constant(lr=1.0), s(2), s(4)
+        (True, 0.5, 1.0)
+    """
     return Sequence(tuple(phases))
 
 
@@ -143,7 +150,13 @@ class Scale(Schedule):
 
 
 def scale(schedule: Schedule, factor: float) -> Scale:
-    """Multiply ``schedule`` by ``factor`` (>= 0)."""
+    """Multiply ``schedule`` by ``factor`` (>= 0).
+
+    Example:
+        >>> from lrkit.schedules import cosine
+        >>> scale(cosine(lr=1.0, steps=100), 0.1)(0)
+        0.1
+    """
     return Scale(schedule, factor)
 
 
@@ -185,7 +198,14 @@ class Clip(Schedule):
 
 
 def clip(schedule: Schedule, lo: float = 0.0, hi: float = float("inf")) -> Clip:
-    """Clamp ``schedule`` into ``[lo, hi]``."""
+    """Clamp ``schedule`` into ``[lo, hi]``.
+
+    Example:
+        >>> from lrkit.schedules import linear
+        >>> s = clip(linear(start=0.0, end=1.0, steps=10), lo=0.05, hi=0.5)
+        >>> s(0), s(3), s(9)
+        (0.05, 0.3, 0.5)
+    """
     return Clip(schedule, lo, hi)
 
 
@@ -231,5 +251,12 @@ class PerEpoch(Schedule):
 
 
 def per_epoch(schedule: Schedule, steps_per_epoch: int) -> PerEpoch:
-    """Evaluate an epoch-clocked ``schedule`` at ``floor(t / steps_per_epoch)``."""
+    """Evaluate an epoch-clocked ``schedule`` at ``floor(t / steps_per_epoch)``.
+
+    Example:
+        >>> from lrkit.schedules import multistep
+        >>> s = per_epoch(multistep(lr=1.0, milestones=[30, 60]), steps_per_epoch=391)
+        >>> s(30 * 391 - 1), s(30 * 391), s.horizon  # the rate drops at the first update of epoch 30
+        (1.0, 0.1, None)
+    """
     return PerEpoch(schedule, steps_per_epoch)

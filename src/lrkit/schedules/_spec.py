@@ -148,6 +148,15 @@ def parse(spec: str | Schedule | ReduceOnPlateau) -> Schedule | ReduceOnPlateau:
     Raises:
         LRKitError: on syntax errors, unknown names or keys (listing the valid
             ones), and invalid parameter values.
+
+    Example:
+        >>> s = parse("linear(start=0, end=0.1, steps=10) >> cosine(lr=0.1, steps=90)")
+        >>> s.horizon, s(10)
+        (100, 0.1)
+        >>> parse("cosin(lr=0.1, steps=90)")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: unknown schedule 'cosin'; did you mean 'cosine'? ...
     """
     if isinstance(spec, (Schedule, ReduceOnPlateau)):
         return spec
@@ -219,6 +228,14 @@ def from_dict(data: dict[str, Any]) -> Schedule | ReduceOnPlateau:
 
     Raises:
         LRKitError: if ``data`` is not a dict with a ``"name"`` key, or as :func:`parse`.
+
+    Example:
+        >>> from lrkit.schedules import cosine, from_dict, warmup
+        >>> s = warmup(cosine(lr=0.1, steps=100), steps=10)
+        >>> from_dict(s.to_dict()) == s
+        True
+        >>> from_dict({"name": "cosine", "lr": 0.1, "steps": 100})
+        cosine(lr=0.1, steps=100, min_lr=0.0)
     """
     if not isinstance(data, dict) or "name" not in data:
         raise LRKitError(f"`data` must be a dict with a 'name' key; got {data!r}.")

@@ -70,6 +70,15 @@ def check_rates(group: dict[str, Any], schedule: Schedule) -> None:
     ``initial_lr`` (set by any torch scheduler attached before, and restored by
     ``optimizer.load_state_dict``) is the rate the optimizer was built with; ``lr`` otherwise.
     Called from ``LRScheduler.__init__``: the warning points at the line that built the scheduler.
+
+    Example:
+        >>> from lrkit.schedules import cosine
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     check_rates({"lr": 0.1}, cosine(lr=0.1, steps=10))  # agree: silent
+        ...     check_rates({"lr": 0.01}, cosine(lr=0.1, steps=10))
+        >>> [w.category.__name__ for w in caught], "peaks at 0.1" in str(caught[0].message)
+        (['RateConflictWarning'], True)
     """
     built = group.get("initial_lr", group.get("lr"))
     if not isinstance(built, (int, float)) or built <= 0:
@@ -90,6 +99,16 @@ def check_saved_state(state_dict: Any, key: str, n_groups: int, *,
     Raises:
         LRKitError: if the state is malformed, was saved for another ``key`` or number of param
             groups, or holds plateau state when ``has_plateau`` is false (or vice versa).
+
+    Example:
+        >>> saved = {"t": 3, "key": "lr", "group_scales": [1.0, 0.1], "plateau": None,
+        ...          "schedule": {"name": "cosine", "lr": 0.1, "steps": 10, "min_lr": 0.0}}
+        >>> check_saved_state(saved, "lr", 2, has_plateau=False)
+        (3, [1.0, 0.1], cosine(lr=0.1, steps=10, min_lr=0.0), None)
+        >>> check_saved_state(saved, "momentum", 2, has_plateau=False)
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: `state_dict` of LRScheduler must be saved for key 'momentum'; got 'lr'.
     """
     if not isinstance(state_dict, dict) or any(k not in state_dict for k in STATE_KEYS):
         raise LRKitError(

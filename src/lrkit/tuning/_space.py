@@ -258,6 +258,13 @@ def load_space(source: str | Path | Mapping[str, Any] | SearchSpace | None,
 
     Raises:
         LRKitError: for a missing file, bad YAML, unknown keys or invalid ranges.
+
+    Example:
+        >>> space = load_space({"lr": [1e-3, 0.1], "schedules": ["cosine", "wsd"]})
+        >>> space.lr, space.schedules, space.lr_source
+        ((0.001, 0.1), ('cosine', 'wsd'), 'user')
+        >>> load_space(None) is None
+        True
     """
     if source is None or isinstance(source, SearchSpace):
         return source

@@ -26,6 +26,13 @@ def run_finder(target: Target, seed: int, notes: list[str], policy: TunePolicy) 
     Raises:
         ImportError: without the torch finder runner.
         LRKitError: when the range test finds no suggestion (the reason is given).
+
+    Example:
+        >>> from lrkit.tuning._objective import resolve_target
+        >>> target = resolve_target("diabetes-linear", budget=60, eval_every=None, direction=None)
+        >>> found = run_finder(target, 0, [], TunePolicy())
+        >>> sorted(found), found["interval"][0] < found["suggestion"] < found["interval"][1]
+        (['interval', 'rule', 'steps', 'suggestion'], True)
     """
     from lrkit.torch import find_lr
 
@@ -49,6 +56,17 @@ def build_space(target: Target, space: Any, seed: int, use_finder: bool, notes: 
     """The study's search space and the finder's plain data (``None`` when no finder set the range).
 
     A user's rate range wins; else the range test's, else the wide fallback (``notes`` says why).
+
+    Example:
+        >>> from lrkit.tuning._objective import resolve_target
+        >>> target = resolve_target("diabetes-linear", budget=60, eval_every=None, direction=None)
+        >>> space, finder = build_space(target, {"lr": [1e-3, 0.1]}, 0, True, [], TunePolicy())
+        >>> space.lr, space.lr_source, finder
+        ((0.001, 0.1), 'user', None)
+        >>> notes = []
+        >>> space, finder = build_space(target, None, 0, False, notes, TunePolicy())
+        >>> space.lr, space.lr_source, notes
+        ((1e-05, 1.0), 'fallback', ['the finder is disabled; searching the wide range 1e-05..1.'])
     """
     user = load_space(space) if not isinstance(space, SearchSpace) else space
     if user is not None and user.lr_source == "user":
@@ -75,6 +93,16 @@ def first_params(target: Target, space: SearchSpace, finder: dict[str, Any] | No
 
     The suggestion is for the task's own optimizer, so a space that samples optimizers
     queues it with that one, and one that excludes it queues nothing.
+
+    Example:
+        >>> from lrkit.tuning._objective import resolve_target
+        >>> target = resolve_target("diabetes-linear", budget=60, eval_every=None, direction=None)
+        >>> space = SearchSpace(lr=(1e-3, 0.3), schedules=("constant", "wsd"), lr_source="finder")
+        >>> first_params(target, space, {"suggestion": 0.02})  # 60 updates: wsd holds the peak
+        {'lr': 0.02, 'schedule': 'wsd', 'warmup_fraction': 0.05, 'decay_fraction': 0.2, 'final_ratio': 0.01}
+        >>> first_params(target, SearchSpace(lr=(1e-3, 0.3), optimizers=("adam",), lr_source="finder"),
+        ...              {"suggestion": 0.02}) is None  # found for the task's own optimizer (sgd)
+        True
     """
     if finder is None or space.lr_source != "finder":
         return None

@@ -126,6 +126,17 @@ def open_storage(
     Raises:
         LRKitError: for an unsupported URL, a missing driver or an unreachable
             server; nothing is created in that case.
+
+    Example:
+        >>> import tempfile
+        >>> out = Path(tempfile.mkdtemp())
+        >>> store, where, shared = open_storage(None, out)  # the default: one SQLite file under out
+        >>> type(store).__name__, where.endswith("/lrkit-tune.db"), shared
+        ('RDBStorage', True, False)
+        >>> open_storage("redis://host", out)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: unsupported storage 'redis://host'; use sqlite:///PATH.db, ...
     """
     heartbeat_interval = check_int("heartbeat_interval", heartbeat_interval, "tune", high=MAX_HEARTBEAT)
     if grace_period is None:

@@ -35,6 +35,14 @@ def make_sampler(name: str, seed: int, n_trials: int, policy: TunePolicy = TuneP
     not pile onto one point) and ``n_startup_trials = clip(n_trials // 4, 4, 10)``
     random start-up trials (``policy.tpe_startup_*``): the finder-seeded range needs few
     to get TPE going.
+
+    Example:
+        >>> type(make_sampler("tpe", seed=0, n_trials=20)).__name__
+        'TPESampler'
+        >>> make_sampler("cmaes", seed=0, n_trials=20)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: unknown sampler 'cmaes'...
     """
     import optuna
 
@@ -55,6 +63,12 @@ def make_pruner(name: str, *, min_resource: int | None, max_resource: int | None
     rungs at ``min_resource * 3^k`` steps (for a task, ``tune`` passes a third of the budget,
     ``policy.first_rung``: the first decision comes at the first report from there on); the
     median rule waits for 4 completed trials (``policy.median_startup``) and ``min_resource`` steps.
+
+    Example:
+        >>> type(make_pruner("hyperband", min_resource=10, max_resource=90)).__name__
+        'HyperbandPruner'
+        >>> type(make_pruner("none", min_resource=None, max_resource=None)).__name__
+        'NopPruner'
     """
     import optuna
 
