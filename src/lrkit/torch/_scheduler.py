@@ -125,6 +125,8 @@ class LRScheduler(_TorchLRScheduler):
             raise LRKitError(
                 f"`optimizer` of LRScheduler must be a torch.optim.Optimizer; got {optimizer!r}."
             )
+        if per_update is not None and not isinstance(per_update, bool):  # checked before any group is read
+            raise LRKitError(f"`per_update` of LRScheduler must be True, False or None; got {per_update!r}.")
         parsed, plateau = schedule_and_plateau(schedule, plateau)
         self._schedule: Schedule = parsed
         self._plateau = plateau
@@ -141,8 +143,6 @@ class LRScheduler(_TorchLRScheduler):
             check_rates(groups[0], parsed)
         self._block: list[float] = []
         self._block_start = 0
-        if per_update is not None and not isinstance(per_update, bool):
-            raise LRKitError(f"`per_update` of LRScheduler must be True, False or None; got {per_update!r}.")
         self._per_update = per_update
         self._tally = UpdateTally(optimizer)
         # torch's constructor records initial_lr, wraps optimizer.step for its

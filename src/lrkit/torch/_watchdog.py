@@ -82,6 +82,9 @@ class Watchdog:
     def __init__(self, *, every: int = 50, capacity: int = 2048, on_nan: str = "stop",
                  report: Callable[[Diagnosis], Any] | None = None, grad_norms: bool = False) -> None:
         self.on_nan = check_choice("on_nan", on_nan, "Watchdog", ("stop", "raise", "ignore"))
+        if report is not None and not callable(report):
+            raise LRKitError(f"`report` of Watchdog must be a callable fn(diagnosis) (e.g. print) or None; "
+                             f"got {report!r}.")
         self.monitor = Monitor(every=every, capacity=capacity, owner="Watchdog")
         self.report = report
         self.grad_norms = bool(grad_norms)
