@@ -54,6 +54,20 @@ class _TrialFailed(Exception):
     """A trial whose objective raised (not an :class:`LRKitError`): recorded as FAIL, the study goes on."""
 
 
+class _QuietFailures(logging.Filter):
+    """Drops Optuna's log records of the trials in ``numbers`` (its chained traceback of a
+    :class:`_TrialFailed`): tune records the cause in the trial and says it once, as a note."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.numbers: set[int] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        words = str(record.msg).split(" ", 3)  # "Trial 2 failed with ..."
+        return not (words[0] == "Trial" and words[1].isdigit() and int(words[1]) in self.numbers
+                    and words[2:3] == ["failed"])
+
+
 #: A study stops after this many trials in a row fail (the objective raised, or returned
 #: no usable value). A transient fault (out of memory at one large rate, a flaky file
 #: system) fails a trial or two between good ones; a broken objective fails every trial,
@@ -190,6 +204,8 @@ def tune(
 
     previous = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(logging.WARNING)
+    quiet, source = _QuietFailures(), logging.getLogger("optuna.study._optimize")
+    source.addFilter(quiet)
     try:
         probe, the_space, finder = open_study(store, name, target.direction, space,
                                               lambda: build_space(target, space, seed, use_finder, notes,
@@ -226,6 +242,7 @@ def tune(
             except Exception as exc:  # the user's code failed in this trial: record it, go on (capped)
                 cause = f"{type(exc).__name__}: {exc}"
                 trial.set_user_attr("error", cause)
+                quiet.numbers.add(trial.number)
                 last_error[:] = [exc]
                 raise _TrialFailed(cause) from exc
 
@@ -234,6 +251,8 @@ def tune(
                 return
             if trial.state == TrialState.FAIL:
                 failures.append(trial.user_attrs.get("error") or _fail_reason(trial))
+                notes.append(f"trial {trial.number} failed ({failures[-1]}); recorded as FAIL with its "
+                             "cause, and the study went on.")
                 if len(failures) >= MAX_CONSECUTIVE_FAILURES:
                     st.stop()
             else:
@@ -278,4 +297,5 @@ def tune(
                                  space=the_space, finder=finder, sampler=sampler, pruner=pruner, seed=seed,
                                  sampler_seed=s_seed, worker_id=worker_id, notes=notes)
     finally:
+        source.removeFilter(quiet)
         optuna.logging.set_verbosity(previous)
