@@ -31,7 +31,7 @@ from lrkit.cli._common import (
 )
 from lrkit.cli._options import JsonFlag, OptimizerOption, ScriptOption, SeedOption, TaskOption, task_name
 from lrkit.cli._script import build_parts, load_script, script_errors
-from lrkit.errors import RateConflictWarning, check_count, check_positive
+from lrkit.errors import RateConflictWarning, check_count, check_int, check_positive
 
 tasks_app = typer.Typer(cls=Group, help="The built-in training tasks.", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
@@ -115,6 +115,8 @@ def train_command(
                    "--autopilot (it chooses the rate); give one or the other.")
     if epochs is not None and steps is not None:
         raise fail("`--epochs` and `--steps` of lrkit train are exclusive; give one.")
+    if eval_every is not None:  # checked here too, so the message names the flag
+        call(check_int, "--eval-every", eval_every, "lrkit train")
     task, the_task, per_epoch = _train_target(task, script, optimizer, seed)
     budget = None
     if steps is not None:
