@@ -1,0 +1,39 @@
+"""On record (session 6, ux): `Watchdog.observe`'s errors name `Monitor.observe`, a class the user
+never called.
+
+`Watchdog(owner=...)` was fixed for the constructor's arguments in session 5 (`Watchdog(every=0)`
+names the Watchdog); the per-step checks in `Monitor.observe` / `observe_val` still hard-code
+"Monitor.observe": `wd.observe(0, 1.0, lr=-0.1)` says "`lr` of Monitor.observe must be a
+non-negative learning rate", and a repeated step "`step` of Monitor.observe must increase". Repro:
+`/work/notes/ux6/state_probe.py`. Owner: diag (src/lrkit/diagnostics/_monitor.py, which already takes
+`owner=`). Remove the xfail marks when fixed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from lrkit import LRKitError
+from lrkit.torch import Watchdog
+
+
+@pytest.mark.xfail(strict=True, reason="says `lr` of Monitor.observe (ux finding, owner diag)")
+def test_a_negative_rate_names_watchdog_observe():
+    with pytest.raises(LRKitError, match=r"^`lr` of Watchdog\.observe"):
+        Watchdog().observe(0, 1.0, lr=-0.1)
+
+
+@pytest.mark.xfail(strict=True, reason="says `step` of Monitor.observe (ux finding, owner diag)")
+def test_a_repeated_step_names_watchdog_observe():
+    wd = Watchdog()
+    wd.observe(3, 1.0, lr=0.1)
+    with pytest.raises(LRKitError, match=r"^`step` of Watchdog\.observe"):
+        wd.observe(3, 1.0, lr=0.1)
+
+
+@pytest.mark.xfail(strict=True, reason="says `step` of Monitor.observe_val (ux finding, owner diag)")
+def test_a_repeated_validation_step_names_watchdog_observe_val():
+    wd = Watchdog()
+    wd.observe_val(3, 1.0)
+    with pytest.raises(LRKitError, match=r"^`step` of Watchdog\.observe_val"):
+        wd.observe_val(3, 1.0)
