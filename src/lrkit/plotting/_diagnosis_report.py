@@ -42,6 +42,9 @@ def plot_diagnosis(diagnosis: Any, losses: Any, *, steps: Any = None, lrs: Any =
     x = np.arange(y.size) if steps is None else np.asarray(steps, dtype=float)
     if x.shape != y.shape:
         raise LRKitError(f"`steps` of plot_diagnosis must have {y.size} entries like `losses`; got {x.size}.")
+    r = None if lrs is None else np.asarray(lrs, dtype=float)
+    if r is not None and r.shape != y.shape:  # checked before drawing: matplotlib's error names x and y
+        raise LRKitError(f"`lrs` of plot_diagnosis must have {y.size} entries like `losses`; got {r.size}.")
     plt = pyplot()
     given = ax is not None
     fig, ax = (ax.figure, ax) if given else plt.subplots(figsize=(11.0, 4.8), layout="constrained")
@@ -61,8 +64,7 @@ def plot_diagnosis(diagnosis: Any, losses: Any, *, steps: Any = None, lrs: Any =
     ax.set_xlabel("step (optimizer update)")
     ax.set_ylabel("loss")
     ax.grid(alpha=0.3)
-    if lrs is not None:
-        r = np.asarray(lrs, dtype=float)
+    if r is not None:
         twin = ax.twinx()
         handles += twin.plot(x, r, "--", color="0.35", lw=1.2, label="learning rate (right axis)")
         twin.set_ylabel("learning rate")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Any
 
 from lrkit.errors import LRKitError
+from lrkit.plotting._diagnosis_report import diagnosis_report
+from lrkit.plotting._finder_report import finder_report
 from lrkit.plotting._report import Report
 
 __all__ = ["report"]
@@ -30,7 +33,8 @@ def report(result: Any, path: str | Path | None = None, **kwargs: Any) -> Report
         The :class:`Report` (``.html()`` gives the page).
 
     Raises:
-        LRKitError: for any other value, or a path that does not end in ``.html``.
+        LRKitError: for any other value, a path that does not end in ``.html``, or a keyword
+            the result's report does not take.
 
     Example:
         >>> import lrkit, tempfile, os
@@ -47,4 +51,12 @@ def report(result: Any, path: str | Path | None = None, **kwargs: Any) -> Report
                          f"got {type(result).__name__}.")
     if path is not None and Path(path).suffix.lower() not in (".html", ".htm"):
         raise LRKitError(f"`path` of lrkit.report must end in .html; got {str(path)!r}.")
+    builders = {"Diagnosis": diagnosis_report, "FinderResult": finder_report}
+    builder = next((builders[c.__name__] for c in type(result).__mro__ if c.__name__ in builders), None)
+    allowed = [] if builder is None else [
+        p.name for p in inspect.signature(builder).parameters.values() if p.kind is p.KEYWORD_ONLY]
+    for key in kwargs:
+        if key not in allowed:  # checked here: the builder's TypeError would name an internal function
+            takes = f"its keywords: {', '.join(allowed)}" if allowed else "it takes none"
+            raise LRKitError(f"`{key}` of lrkit.report does not apply to a {type(result).__name__}; {takes}.")
     return build(path, **kwargs)
