@@ -25,7 +25,7 @@ import torch
 
 from lrkit.errors import LRKitError, check_int, unknown_name
 from lrkit.tasks._base import OPTIMIZERS, make_optimizer
-from lrkit.tasks._protocol import check_parts, evaluate_val_loss
+from lrkit.tasks._protocol import check_parts, evaluate_val_loss, first_update
 from lrkit.tasks._result import TrainResult
 from lrkit.tasks._train import Callback, _batches, _one_thread, _owner, _resolve_task
 
@@ -129,9 +129,10 @@ def train_autopilot(
             x, y = next(batches)
             rate = ap.lr
             opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(x), y)
-            value = float(loss.detach())
-            loss.backward()
+            with first_update(t, "train_autopilot"):
+                loss = loss_fn(model(x), y)
+                value = float(loss.detach())
+                loss.backward()
             ap.step(loss)
             history.append({"step": t, "lr": rate, "train_loss": value})
             t += 1

@@ -32,7 +32,7 @@ from lrkit.schedules import Schedule, constant, parse, scale
 from lrkit.schedules._peak import peak_rate, rates_disagree
 from lrkit.tasks._base import Task, get_task
 from lrkit.tasks._optimizers import OPTIMIZERS, make_optimizer
-from lrkit.tasks._protocol import batch_pair, check_parts, evaluate_val_loss
+from lrkit.tasks._protocol import batch_pair, check_parts, evaluate_val_loss, first_update
 from lrkit.tasks._result import TrainResult
 from lrkit.torch import LRScheduler
 from lrkit.torch._groups import check_group_0
@@ -255,15 +255,17 @@ def train(
             x, y = next(batches)
             rate = float(opt.param_groups[0]["lr"])
             opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(x), y)
-            value = float(loss.detach())
+            with first_update(t, "train"):
+                loss = loss_fn(model(x), y)
+                value = float(loss.detach())
+                if math.isfinite(value):
+                    loss.backward()
+                    opt.step()
             row: dict[str, float] = {"step": t, "lr": rate, "train_loss": value}
             history.append(row)
             if not math.isfinite(value):
                 stopped = "diverged"
                 break
-            loss.backward()
-            opt.step()
             scheduler.step()
             t += 1
             metrics = evaluate() if eval_every is not None and t % eval_every == 0 and t < budget else {}
