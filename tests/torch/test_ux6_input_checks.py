@@ -40,3 +40,21 @@ def test_scheduler_with_a_bad_per_update_leaves_the_optimizer_as_it_was():
     with pytest.raises(LRKitError, match=r"^`per_update` of LRScheduler must be True, False or None"):
         LRScheduler(opt, "cosine(lr=0.1, steps=10)", per_update="yes")
     assert _groups(opt) == before  # it added `initial_lr` to every group before raising
+
+
+@pytest.mark.parametrize("state", [None, "abc", {"x": 1}, {"on_nan": "stop", "monitor": {}}])
+def test_watchdog_load_state_dict_names_a_state_that_is_not_one(state):
+    wd = Watchdog(on_nan="raise")
+    with pytest.raises(LRKitError, match=r"^`state_dict` of Watchdog must be a dict with keys on_nan, "
+                                         r"last_verdict, monitor"):
+        wd.load_state_dict(state)
+    assert wd.on_nan == "raise"
+
+
+def test_watchdog_state_round_trips():
+    wd = Watchdog(every=20, on_nan="ignore")
+    for step in range(60):
+        wd.observe(step, 1.0 / (1 + step), lr=0.1)
+    again = Watchdog()
+    again.load_state_dict(wd.state_dict())
+    assert again.on_nan == "ignore" and again.diagnosis.verdict == wd.diagnosis.verdict

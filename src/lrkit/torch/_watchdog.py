@@ -235,7 +235,12 @@ class Watchdog:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore from :meth:`state_dict` output."""
-        self.on_nan = check_choice("on_nan", state["on_nan"], "Watchdog", ("stop", "raise", "ignore"))
-        self._last_verdict = state["last_verdict"]
+        """Restore from :meth:`state_dict` output (checked first: a bad state changes nothing here)."""
+        keys = ("on_nan", "last_verdict", "monitor")
+        if not isinstance(state, dict) or any(k not in state for k in keys):
+            shown = sorted(state) if isinstance(state, dict) else repr(state)[:80]
+            raise LRKitError(f"`state_dict` of Watchdog must be a dict with keys {', '.join(keys)} (what "
+                             f"Watchdog.state_dict returns); got {shown}.")
+        on_nan = check_choice("on_nan", state["on_nan"], "Watchdog", ("stop", "raise", "ignore"))
         self.monitor.load_state_dict(state["monitor"])
+        self.on_nan, self._last_verdict = on_nan, state["last_verdict"]
