@@ -5,7 +5,8 @@ never called.
 names the Watchdog); the per-step checks in `Monitor.observe` / `observe_val` still hard-code
 "Monitor.observe": `wd.observe(0, 1.0, lr=-0.1)` says "`lr` of Monitor.observe must be a
 non-negative learning rate", and a repeated step "`step` of Monitor.observe must increase". Repro:
-`/work/notes/ux6/state_probe.py`. Owner: diag (src/lrkit/diagnostics/_monitor.py, which already takes
+`/work/notes/ux6/state_probe.py`. Also `Monitor.load_state_dict({"x": 1})` raises `KeyError: 'every'`
+(`None`: `TypeError`) where `LRScheduler` and `Watchdog` name a state that is not one. Owner: diag (src/lrkit/diagnostics/_monitor.py, which already takes
 `owner=`). Remove the xfail marks when fixed.
 """
 
@@ -37,3 +38,11 @@ def test_a_repeated_validation_step_names_watchdog_observe_val():
     wd.observe_val(3, 1.0)
     with pytest.raises(LRKitError, match=r"^`step` of Watchdog\.observe_val"):
         wd.observe_val(3, 1.0)
+
+
+@pytest.mark.xfail(strict=True, reason="Monitor.load_state_dict raises KeyError: 'every' (ux finding, owner diag)")
+def test_a_monitor_state_that_is_not_one_is_one_error():
+    from lrkit.diagnostics import Monitor
+
+    with pytest.raises(LRKitError, match=r"`state_dict` of Monitor"):
+        Monitor().load_state_dict({"x": 1})
