@@ -6,8 +6,9 @@ names the Watchdog); the per-step checks in `Monitor.observe` / `observe_val` st
 "Monitor.observe": `wd.observe(0, 1.0, lr=-0.1)` says "`lr` of Monitor.observe must be a
 non-negative learning rate", and a repeated step "`step` of Monitor.observe must increase". Repro:
 `/work/notes/ux6/state_probe.py`. Also `Monitor.load_state_dict({"x": 1})` raises `KeyError: 'every'`
-(`None`: `TypeError`) where `LRScheduler` and `Watchdog` name a state that is not one. Owner: diag (src/lrkit/diagnostics/_monitor.py, which already takes
-`owner=`). Remove the xfail marks when fixed.
+(`None`: `TypeError`) where `LRScheduler` and `Watchdog` name a state that is not one.
+Owner: diag (src/lrkit/diagnostics/_monitor.py, which already takes `owner=`). Remove the xfail marks
+when fixed.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def test_a_repeated_validation_step_names_watchdog_observe_val():
         wd.observe_val(3, 1.0)
 
 
-@pytest.mark.xfail(strict=True, reason="Monitor.load_state_dict raises KeyError: 'every' (ux finding, owner diag)")
+@pytest.mark.xfail(strict=True, reason="Monitor.load_state_dict raises KeyError: 'every' "
+                                       "(ux finding, owner diag)")
 def test_a_monitor_state_that_is_not_one_is_one_error():
     from lrkit.diagnostics import Monitor
 
