@@ -24,7 +24,7 @@ __all__ = ["SAMPLERS", "PRUNERS", "make_sampler", "make_pruner", "open_study", "
 
 SAMPLERS = ("tpe", "random")
 PRUNERS = ("hyperband", "successive_halving", "median", "none")
-SPACE_ATTR, FINDER_ATTR = "lrkit_space", "lrkit_finder"
+SPACE_ATTR, FINDER_ATTR, BUDGET_ATTR = "lrkit_space", "lrkit_finder", "lrkit_budget"
 
 
 def make_sampler(name: str, seed: int, n_trials: int, policy: TunePolicy = TunePolicy()) -> Any:
@@ -89,11 +89,12 @@ def make_pruner(name: str, *, min_resource: int | None, max_resource: int | None
 
 
 def open_study(store: Any, name: str, direction: str, space: Any,
-               build_space: Any) -> tuple[Any, SearchSpace, dict[str, Any] | None]:
+               build_space: Any, budget: int | None = None) -> tuple[Any, SearchSpace, dict[str, Any] | None]:
     """Create or join the study; the first worker stores the space (and finder run) for all others.
 
     ``build_space()`` returns ``(SearchSpace, finder_dict | None)``; it runs only when the
-    study has no stored space yet.
+    study has no stored space yet. The study's ``budget`` (the updates every trial trains: part of
+    its objective, as the direction is) is stored too, and joining with another is an error.
     """
     import optuna
     from sqlalchemy.exc import IntegrityError
@@ -110,6 +111,8 @@ def open_study(store: Any, name: str, direction: str, space: Any,
                 built = built or build_space()
                 probe.set_user_attr(FINDER_ATTR, built[1])
                 probe.set_user_attr(SPACE_ATTR, {**built[0].to_dict(), "lr_source": built[0].lr_source})
+            if budget is not None and probe.user_attrs.get(BUDGET_ATTR) is None:
+                probe.set_user_attr(BUDGET_ATTR, budget)
             break
         except IntegrityError:  # workers starting together race to create the study or its attributes
             if attempt == 5:
@@ -117,6 +120,11 @@ def open_study(store: Any, name: str, direction: str, space: Any,
             time.sleep(0.1 * (attempt + 1) + random.random() * 0.1)
     # Read back what is stored (another worker may have written first): every worker searches one space.
     attrs = optuna.load_study(study_name=name, storage=store).user_attrs
+    stored = attrs.get(BUDGET_ATTR)
+    if budget is not None and stored is not None and stored != budget:
+        raise LRKitError(f"`budget` of tune is {budget}, but study {name!r} was created with budget {stored} "
+                         "(its trials are scored after that many updates); give that budget to resume it, or "
+                         "a new --study name (or --out folder) for this one.")
     the_space = SearchSpace(**attrs[SPACE_ATTR])
     if space is not None and built is None and not _same_space(load_space(space), the_space):
         raise LRKitError(f"study {name!r} was created with another search space; "

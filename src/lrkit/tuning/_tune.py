@@ -209,7 +209,7 @@ def tune(
     try:
         probe, the_space, finder = open_study(store, name, target.direction, space,
                                               lambda: build_space(target, space, seed, use_finder, notes,
-                                                                   policy))
+                                                                   policy), budget=target.budget)
         if not shared and (n_dead := requeue_dead_runs(probe, storage_desc)):
             notes.append(f"re-queued {n_dead} trial(s) left running by a killed process.")
         n_existing = len(probe.get_trials(deepcopy=False))
