@@ -106,7 +106,8 @@ def evaluate(corpus: list[dict]) -> tuple[list[list], dict[str, float]]:
         correct.append(verdict in ACCEPT[label])
         right[part][0] += correct[-1]
         right[part][1] += 1
-        strict += verdict in ACCEPT[label] and not (label == "healthy (constant rate)" and verdict != "healthy")
+        strict += verdict in ACCEPT[label] and not (label == "healthy (constant rate)"
+                                                    and verdict != "healthy")
         healthy_on_diverged += label in ("too_high", "nan") and verdict == "healthy"
     rows = [[lab, sum(confusion[lab].values())] + [confusion[lab][v] for v in VERDICTS] for lab in labels]
     total = [sum(x) for x in zip(*right.values())]
@@ -170,11 +171,11 @@ def main() -> None:
     shape_rows = shape_overlap([c for c in corpus if split(c) not in ("held-out v7", "held-out v8")])
     rate_rows = rate_check()
     body = (
-        f"{len(corpus)} histories: {int(summary['design histories'])} *design* (even seeds 0-6; thresholds set "
-        f"on them), {int(summary['held-out v1 histories'])} *held-out v1* (odd seeds 0-7 and the digits-cnn task: "
-        "scored once with the first thresholds at 85.2%, then looked at, which led to the early-blow-up rule), "
-        f"{int(summary['fresh held-out histories'])} *fresh held-out* (seeds 8-11, generated after that revision, "
-        "scored once at 96.3%, then looked at), "
+        f"{len(corpus)} histories: {int(summary['design histories'])} *design* (even seeds 0-6; thresholds "
+        f"set on them), {int(summary['held-out v1 histories'])} *held-out v1* (odd seeds 0-7 and the "
+        "digits-cnn task: scored once with the first thresholds at 85.2%, then looked at, which led to the "
+        f"early-blow-up rule), {int(summary['fresh held-out histories'])} *fresh held-out* (seeds 8-11, "
+        "generated after that revision, scored once at 96.3%, then looked at), "
         f"{int(summary['held-out v3 histories'])} *held-out v3* (seeds 12-15, generated before the third "
         "revision, the converged-early exemption of `too_low_slow`, scored once after it, then looked at), "
         f"{int(summary['held-out v4 histories'])} *held-out v4* (seeds 16-19 of every source plus three "
@@ -186,8 +187,8 @@ def main() -> None:
         "fourth revision at 88.5%, then looked at), "
         f"{int(summary['held-out v6 histories'])} *held-out v6* (seeds 24-27 of every source, the v4 and v5 "
         "workloads and a fifth new one, classify-mlp-sgd: a 4-class MLP on make_classification data "
-        "trained by SGD with momentum; generated and committed before the fifth revision, left unscored while it was "
-        "made, scored once after it at 80.2%, then looked at), "
+        "trained by SGD with momentum; generated and committed before the fifth revision, left unscored "
+        "while it was made, scored once after it at 80.2%, then looked at), "
         f"{int(summary['held-out v7 histories'])} *held-out v7* (seeds 28-31 of every source, the v4-v6 "
         "workloads and two more new ones, digits-adam-mlp, a 64-32-10 ReLU MLP on the digits trained by "
         "Adam, and moons-mlp-gd, a 2-32-32-2 tanh MLP on noisy moons trained by plain gradient descent; "

@@ -48,7 +48,8 @@ from dev import diagnose_corpus as dc  # noqa: E402
 from dev.diagnose_labels import LABELS  # noqa: E402
 from dev.record import markdown_table, print_table, record  # noqa: E402
 
-from dev.diagnose_calibration import SURE, choose_level, fit_calibration, reliability_rows  # noqa: E402
+from dev.diagnose_calibration import (  # noqa: E402
+    SURE, choose_level, fit_calibration, floor_rows, reliability_rows)
 from dev.diagnose_lofo import (  # noqa: E402
     GRID, TOO_HIGH, WRONG_FOR_TOO_HIGH, balanced, candidates, choose, confusion_rows, family_rows, lofo,
     measure_all, per_label_stability)
@@ -89,8 +90,10 @@ def safety(labels: np.ndarray, verdict: np.ndarray, direction: np.ndarray, decad
         ["too-high runs read as healthy, plateau or too_low_slow (target <= 5%)",
          f"{int(np.isin(verdict[high], list(WRONG_FOR_TOO_HIGH)).sum())}/{int(high.sum())} "
          f"({100 * np.isin(verdict[high], list(WRONG_FOR_TOO_HIGH)).mean():.1f}%)"],
-        ["healthy on a diverged or NaN run (target 0)", f"{int((verdict[blown] == 'healthy').sum())}/{int(blown.sum())}"],
-        ["raise the rate on a too-high run (target 0)", f"{int((direction[high] == 'raise').sum())}/{int(high.sum())}"],
+        ["healthy on a diverged or NaN run (target 0)",
+         f"{int((verdict[blown] == 'healthy').sum())}/{int(blown.sum())}"],
+        ["raise the rate on a too-high run (target 0)",
+         f"{int((direction[high] == 'raise').sum())}/{int(high.sum())}"],
         ["raise the rate on any run above the grid-best rate, labelled or not",
          f"{int((direction[decades > 0.01] == 'raise').sum())}/{int((decades > 0.01).sum())}"],
         ["raise the rate on a run whose loss ended at or above its first loss (guard: 0)",
@@ -129,6 +132,7 @@ def main() -> None:
     sure_by = [[v, int(sure[verdict == v].sum()), f"{100 * right[sure & (verdict == v)].mean():.1f}%"]
                for v in sorted(set(verdict[sure]))]
     direction = np.array([DIRECTIONS[v] for v in verdict])
+    floor = floor_rows(labels, verdict, confidence, lab, DIRECTIONS)
     high = np.isin(labels, TOO_HIGH)
     safe = safety(labels, verdict, direction, decades, above)
     plain_safe = safety(labels, plain, np.array([DIRECTIONS[v] for v in plain]), decades, above)
@@ -141,7 +145,8 @@ def main() -> None:
     level = choose_level(*fit_args)
     table = fit_calibration(*fit_args, z=level)
     shipped = {k: getattr(cands[i_all], k) for k in GRID}
-    summary = {"held_out_right": float(right[lab].mean()), "held_out_balanced": balanced(verdict, labels, lab),
+    summary = {"held_out_right": float(right[lab].mean()),
+               "held_out_balanced": balanced(verdict, labels, lab),
                "held_out_right_loss_and_rate_only": plain_right,
                "per_family": {f: float(right[lab & (families == f)].mean()) for f in sorted(set(families))},
                "shipped": shipped, "calibration": table, "calibration_level": level,
@@ -152,14 +157,15 @@ def main() -> None:
                "too_high_slips": int(np.isin(verdict[high], list(WRONG_FOR_TOO_HIGH)).sum()),
                "too_high_raise": int((direction[high] == "raise").sum())}
     RESULT.write_text(json.dumps(summary, indent=1, default=str) + "\n")
-    print(f"\nheld out by family: {summary['held_out_right']:.1%} right, balanced {summary['held_out_balanced']:.1%}"
-          f"; from the loss and rate alone {plain_right:.1%}")
+    print(f"\nheld out by family: {summary['held_out_right']:.1%} right, "
+          f"balanced {summary['held_out_balanced']:.1%}; from the loss and rate alone {plain_right:.1%}")
     print(ceiling_line(summary["held_out_right"]))
     for title, (r, h) in (("per family x label", (fam_rows, fam_h)), ("confusion", (conf_rows, conf_h)),
                           ("reliability (held out)", (cal_rows, cal_h)),
                           (f"confidence >= {SURE} by verdict (held out)",
                            (sure_by, ["verdict", "runs", "right"])),
                           ("safety", (safe, ["count", "every signal", "loss and rate only"])),
+                          ("a floor on the calibrated confidence (held out)", floor),
                           ("chosen per fold", (per_label_stability(chosen), ["field", "value: folds"]))):
         print(f"\n{title}")
         print_table(r, h)
@@ -168,9 +174,10 @@ def main() -> None:
     print("calibration =", table)
     if not args.no_record:
         body = "\n\n".join([
-            f"Held out by family (leave-one-family-out over {len(set(families))} families, {len(cands)} candidate "
-            f"policies): **{summary['held_out_right']:.1%}** right of {int(lab.sum())} labelled runs, balanced "
-            f"(mean over labels) {summary['held_out_balanced']:.1%}; {summary['uncertain']} said `uncertain`. "
+            f"Held out by family (leave-one-family-out over {len(set(families))} families, {len(cands)} "
+            f"candidate policies): **{summary['held_out_right']:.1%}** right of {int(lab.sum())} labelled "
+            f"runs, balanced (mean over labels) {summary['held_out_balanced']:.1%}; {summary['uncertain']} "
+            "said `uncertain`. "
             f"From the loss and rate columns alone (no validation loss): {plain_right:.1%} right.",
             markdown_table(fam_rows, fam_h), markdown_table(conf_rows, conf_h),
             ceiling_line(summary["held_out_right"]) + ".",
@@ -186,10 +193,15 @@ def main() -> None:
             + ", ".join(f"{f} {z:.2f}" for f, z in levels.items())
             + f"; shipped (chosen on all twelve): {level:.2f}.",
             markdown_table(safe, ["safety count", "every signal", "loss and rate only"]),
+            "A floor on the calibrated confidence, held out: each verdict (but `nan`) given a confidence "
+            "below the floor said `uncertain` instead (keeping the verdict and hedging its words leaves "
+            "every count as with no floor). 'Against the need': lower on a too-low run, raise on a too-high "
+            "or NaN one.",
+            markdown_table(*floor),
             "Chosen per fold:", markdown_table(per_label_stability(chosen), ["field", "value: folds"]),
             f"Shipped (chosen the same way on all families): `{shipped}`; its calibration, fitted on all "
-            f"families, is `DiagnosePolicy.calibration`'s default. CPU time {time.process_time() - cpu:.0f} s "
-            "(measured as CPU, the machine being shared)."])
+            f"families, is `DiagnosePolicy.calibration`'s default. CPU time "
+            f"{time.process_time() - cpu:.0f} s (measured as CPU, the machine being shared)."])
         record("diagnose_zoo", "Diagnosis on the zoo, held out by family", body,
                command="nice -n 10 .venv/bin/python benchmarks/diagnose_zoo.py")
 

@@ -22,7 +22,7 @@ import numpy as np
 from lrkit.diagnostics import DiagnosePolicy, calibrated
 
 __all__ = ["UNCALIBRATED", "LEVELS", "TARGET", "SURE", "family_low", "fit_calibration", "apply",
-           "choose_level", "reliability_rows"]
+           "choose_level", "reliability_rows", "FLOORS", "floor_rows"]
 
 #: Verdicts no corpus run is labelled with: no steps are fitted for them (a calibration would map them
 #: to 0, "never right", which says nothing about them); ``DiagnosePolicy.unmeasured_max`` caps them.
@@ -131,3 +131,29 @@ def reliability_rows(confidence: np.ndarray, right: np.ndarray) -> tuple[list, l
         rows.append([name, int(sel.sum()), f"{confidence[sel].mean():.3f}" if sel.any() else "",
                      f"{100 * right[sel].mean():.1f}%" if sel.any() else ""])
     return rows, ["confidence", "runs", "mean confidence", "right"]
+
+
+#: The confidence floors compared by :func:`floor_rows` (0: no floor).
+FLOORS: tuple[float, ...] = (0.0, 0.01, 0.1, 0.3, 0.5)
+
+
+def floor_rows(labels: np.ndarray, verdict: np.ndarray, confidence: np.ndarray, mask: np.ndarray,
+               directions: dict[str, str]) -> tuple[list, list]:
+    """What a floor on the calibrated confidence does, held out: each verdict (but ``nan`` and
+    ``uncertain``) below the floor reported ``uncertain`` instead. Per floor: the share right, the
+    runs said ``uncertain``, the advice pointing against the run's need (lower on a run too low, raise
+    on a run too high or NaN), any directional advice other than the label's, and the share of the
+    directional advice (lower, raise, decay, keep) that is the label's. Keeping the verdict and
+    hedging its words (the other option) leaves every count as at floor 0."""
+    need = np.array([directions.get(k, "") for k in labels], dtype=object)
+    rows = []
+    for f in FLOORS:
+        v = np.where((confidence < f) & ~np.isin(verdict, ("nan", "uncertain")), "uncertain", verdict)
+        d = np.array([directions[x] for x in v], dtype=object)
+        m = mask & (d != "none") & (d != "clip")
+        against = mask & (((d == "lower") & (need == "raise")) | ((d == "raise") & (need == "lower")))
+        rows.append([f"{f:g}" if f else "none", f"{100 * (v == labels)[mask].mean():.1f}%",
+                     int((v[mask] == "uncertain").sum()), int(against.sum()), int((m & (d != need)).sum()),
+                     f"{100 * (d == need)[m].mean():.1f}%"])
+    return rows, ["floor", "right", "uncertain", "against the need", "other than the label's",
+                  "directional advice right"]

@@ -58,7 +58,8 @@ def _requests(name: str) -> list[tuple[str, float, int, str | None]]:
 
 
 def build(workers: int = 1) -> list[dict[str, Any]]:
-    """Label every run (running the scheduled ones first, cached by ``zg.run_at``) and write :data:`CORPUS`."""
+    """Label every run (running the scheduled ones first, cached by ``zg.run_at``) and write
+    :data:`CORPUS`."""
     from lrkit import zoo
 
     names = [n for n in zg.names() if n in zoo.names() and zg.status(n) == "ok"]
@@ -75,7 +76,8 @@ def build(workers: int = 1) -> list[dict[str, Any]]:
         refs = {s: _end(zg.run_at(name, rb, s).history["loss"]) for s in g.seeds}
         for (_, lr, seed, spec), run in by_name[name]:
             h = run.history
-            lab = label_run(loss=h["loss"], lr=h["lr"], eval_step=h["eval_step"], eval_metric=h["eval_metric"],
+            lab = label_run(loss=h["loss"], lr=h["lr"], eval_step=h["eval_step"],
+                            eval_metric=h["eval_metric"],
                             higher_is_better=g.higher_is_better, gap=gap,
                             regret=float(zg.regret(name, run.metric, unit="gap")), rate=lr, best_rate=rb,
                             ref_end=refs[seed])

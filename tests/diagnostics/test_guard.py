@@ -88,8 +88,13 @@ def test_negative_rates_are_refused_by_measure_and_the_monitor_before_any_state_
     from lrkit import LRKitError
     from lrkit.diagnostics import Monitor
 
-    with pytest.raises(LRKitError, match="`lrs` of diagnose must be non-negative.*-0.5.*index 3"):
+    with pytest.raises(LRKitError, match="`lrs` of measure must be non-negative.*-0.5.*index 3"):
         measure(np.linspace(2.0, 1.0, 50), np.array([0.1, 0.1, 0.1, -0.5] + [0.1] * 46))
+    # measure's errors name measure, the function the user called (they said "of diagnose")
+    with pytest.raises(LRKitError, match=r"`lrs` of measure must have one value per loss \(50\); got 3"):
+        measure(np.linspace(2.0, 1.0, 50), [0.1] * 3)
+    with pytest.raises(LRKitError, match="`losses` of measure must be one-dimensional"):
+        measure(np.ones((10, 2)))
     mon = Monitor(every=10)
     mon.observe(0, 1.0, lr=0.1)
     with pytest.raises(LRKitError, match="`lr` of Monitor.observe must be a non-negative"):

@@ -192,10 +192,10 @@ def _healthy(ctx: Context) -> str:
 
 
 def _still(ctx: Context) -> str:
-    return ("I can't tell: the loss ended where it started, within noise, so nothing measurable moved. Either "
-            "the rate is far too low, or training broke in its first steps (a rate too high can kill a "
-            "network at once: look for a jump in the first few losses). Run 100 steps at 10x and at 1/10 "
-            "of this rate and keep the one whose loss falls.")
+    return ("I can't tell: the loss ended where it started, within noise, so nothing measurable moved. "
+            "Either the rate is far too low, or training broke in its first steps (a rate too high can "
+            "kill a network at once: look for a jump in the first few losses). Run 100 steps at 10x and "
+            "at 1/10 of this rate and keep the one whose loss falls.")
 
 
 def _guarded(ctx: Context, reason: str) -> str:
@@ -206,13 +206,14 @@ def _guarded(ctx: Context, reason: str) -> str:
                 "swings": "it swings more than a falling curve explains",
                 "rose_over_descent": "it rose above its first loss by more than its whole descent"}
         signs = [said[k] for k in starved_signs(s, p)]
-        return (f"I can't tell: the loss moved too little or too slowly, which often means a rate too low, but "
-                f"{' and '.join(signs)}, a sign of a rate at its limit, so a higher rate could make it "
+        return (f"I can't tell: the loss moved too little or too slowly, which often means a rate too low, "
+                f"but {' and '.join(signs)}, a sign of a rate at its limit, so a higher rate could make it "
                 "worse. Try 3x this rate in a short side run and keep it only if its loss falls faster.")
     if reason == "overfitting":
         return (f"Keep the rate: the training loss still falls, but the validation loss rose back "
-                f"{s.get('val_rise', 0.0):.2g}x its drop from its best: the model is overfitting, and a higher "
-                "rate would only get there sooner. Decay the rate or stop at the best validation loss.")
+                f"{s.get('val_rise', 0.0):.2g}x its drop from its best: the model is overfitting, and a "
+                "higher rate would only get there sooner. Decay the rate or stop at the best validation "
+                "loss.")
     if reason == "at_limit":
         said = {"jumped": f"it first rose {s['jump_excess']:.2g}x its descent above its first loss",
                 "val_rose": f"its validation loss rose back {s.get('val_rise', 0.0):.2g}x its drop"}

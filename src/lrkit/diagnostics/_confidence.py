@@ -27,7 +27,8 @@ from lrkit.diagnostics._record import Evidence
 __all__ = ["raw_score", "calibrated", "runner_up"]
 
 
-def raw_score(verdict: str, key: str | None, ev: dict[str, Evidence], order: tuple[tuple[str, str], ...]) -> float:
+def raw_score(verdict: str, key: str | None, ev: dict[str, Evidence],
+              order: tuple[tuple[str, str], ...]) -> float:
     """The margin of the decision, in ``[0, 1]`` (see the module docstring)."""
     if key is not None:
         return float(ev[key].strength)
@@ -57,7 +58,8 @@ def runner_up(verdict: str, key: str | None, replaced: str | None, fired: tuple[
     """The next most likely verdict (see the module docstring).
 
     Example:
-        >>> ev = {"a": Evidence("x", 1.0, 1.0, False, 0.4, (0,), ""), "b": Evidence("y", 1.0, 1.0, False, 0.1, (0,), "")}
+        >>> ev = {"a": Evidence("x", 1.0, 1.0, False, 0.4, (0,), ""),
+        ...       "b": Evidence("y", 1.0, 1.0, False, 0.1, (0,), "")}
         >>> runner_up("healthy", None, None, (), ev, (("plateau", "a"), ("too_low_slow", "b")))
         'plateau'
     """

@@ -6,9 +6,11 @@ verdict                    evidence      fires when
 =========================  ============  ===================================================================
 ``too_high_diverging``     ``blowup``    a spike in the first tenth, before the loss made a tenth of its drop
 ``too_high_diverging``     ``peak``      the loss rose above its first value by more than its whole
-                                         descent (``blowup_excess``; ``blowup_peak_z`` s.e. beyond chance) and did not recover
+                                         descent (``blowup_excess``; ``blowup_peak_z`` s.e. beyond
+                                         chance) and did not recover
 ``too_high_diverging``     ``above``     it ended above its first loss ``y_0`` by ``above_start_z`` s.e.
-``too_high_diverging``     ``rise``      it ended above its best by ``rise_frac`` of the descent, ``rise_z`` s.e.
+``too_high_diverging``     ``rise``      it ended above its best by ``rise_frac`` of the descent,
+                                         ``rise_z`` s.e.
 ``uncertain``              ``still``     it ended at or above its first loss, within noise: nothing moved
 ``loss_spikes``            ``spikes``    excursions far above the trend that come back (``_spikes.py``)
 ``too_high_oscillating``   ``oscillation`` / ``zigzag``: swings no decreasing curve explains
@@ -24,9 +26,9 @@ verdict                    evidence      fires when
 Then the **guard** (:func:`guard`): a run that ended at or above its first loss, or rose above it by
 more than its whole descent (``Shape.ended_above_start``, ``Shape.spiked_over_descent``), is never
 ``healthy``, ``plateau`` or ``too_low_slow``; a run with a sign of a rate at or past its limit (it lost
-back part of its descent, its validation loss turned up, or it swings) is never ``too_low_slow`` (but a validation rise alone, with no jump, is
-overfitting at a rate that learns: ``healthy``); a run
-that jumped above its first loss before falling (:func:`at_limit`: by ``limit_peak`` of its descent, or
+back part of its descent, its validation loss turned up, or it swings) is never ``too_low_slow`` (but
+a validation rise alone, with no jump, is overfitting at a rate that learns: ``healthy``); a run that
+jumped above its first loss before falling (:func:`at_limit`: by ``limit_peak`` of its descent, or
 by less with a validation rise) is never ``healthy`` or ``plateau``: those verdicts become
 ``uncertain``, so the advice never raises the rate of a run that blew up, nor keeps a rate that may
 hold the loss above where a lower one would take it. Every threshold is a field of
@@ -104,19 +106,21 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy) -> dict[str, Evid
                            tuple(s[a] for a, _ in early),
                            f"{len(early)} spike(s) before the loss made {p.blowup_frac:g} of its progress"),
         "peak": Evidence("peak_excess", sh.peak_excess, p.blowup_excess, peak_fired,
-                         strength(min(sh.peak_excess / p.blowup_excess, sh.peak_z / p.blowup_peak_z), 1.0), turn,
-                         f"the loss rose above its first value by {sh.peak_excess:.2g}x its whole descent "
-                         f"({sh.peak_z:.1f} s.e. beyond chance) and ended {sh.rise:.2f} of the descent above its best"),
-        "above": Evidence("end_vs_first_z", sh.above_z, p.above_start_z, bool(sh.above_z > p.above_start_z),
+                         strength(min(sh.peak_excess / p.blowup_excess, sh.peak_z / p.blowup_peak_z), 1.0),
+                         turn, f"the loss rose above its first value by {sh.peak_excess:.2g}x its whole "
+                         f"descent ({sh.peak_z:.1f} s.e. beyond chance) and ended {sh.rise:.2f} of the "
+                         f"descent above its best"),
+        "above": Evidence("end_vs_y0_z", sh.above_z, p.above_start_z, bool(sh.above_z > p.above_start_z),
                           strength(sh.above_z, p.above_start_z), turn,
                           f"the loss ended {abs(sh.above_z):.1f} standard errors "
-                          f"{'above' if sh.above_z > 0 else 'below'} its first value (the higher start reading)"),
+                          f"{'above' if sh.above_z > 0 else 'below'} its first loss"),
         "rise": Evidence("rise", sh.rise, p.rise_frac, bool(sh.rise > p.rise_frac and lv.rise_z > p.rise_z),
                          strength(min(sh.rise / p.rise_frac, lv.rise_z / p.rise_z), 1.0), turn,
                          f"the loss ended {sh.rise:.2f}x its descent above its best level "
                          f"(step {s[lv.i_min]}), {lv.rise_z:.1f} standard errors"),
-        "still": Evidence("end_vs_first_z", sh.end_z, 0.0, bool(sh.end_z >= 0.0), 1.0 if sh.end_z >= 0 else 0.0,
-                          span, "the loss ended where it started, within noise: nothing measurable moved"),
+        "still": Evidence("end_vs_first_z", sh.end_z, 0.0, bool(sh.end_z >= 0.0),
+                          1.0 if sh.end_z >= 0 else 0.0, span,
+                          "the loss ended where it started, within noise: nothing measurable moved"),
         "spikes": Evidence("spike_height", rel, p.spike_rel, bool(events), strength(rel, p.spike_rel),
                            tuple(s[a] for a, _ in events),
                            f"{len(events)} spike(s) above {p.spike_z:g} robust SDs of the local trend "
@@ -131,9 +135,10 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy) -> dict[str, Evid
                            f"a zig-zag above {p.zigzag:g})"),
         "drift": Evidence("rise", sh.rise, p.drift_rise,
                           bool(stalled and sh.rise > p.drift_rise and lv.rise_z > p.drift_z),
-                          strength(min(sh.rise / p.drift_rise, lv.rise_z / p.drift_z), 1.0) if stalled else 0.0,
-                          (s[lv.i_min], s[-1]),
-                          f"the loss stopped falling ({sh.late_share:.1%} of its drop in the second half) and "
+                          strength(min(sh.rise / p.drift_rise, lv.rise_z / p.drift_z), 1.0) if stalled
+                          else 0.0, (s[lv.i_min], s[-1]),
+                          f"the loss stopped falling ({sh.late_share:.1%} of its drop in the second half) "
+                          f"and "
                           f"drifted {sh.rise:.2f}x its descent back above its best ({lv.rise_z:.1f} s.e.)"),
         "plateau": Evidence("late_share", sh.late_share, p.stall_share,
                             bool(stalled and not (m.decayed or pc.converged or no_progress)),

@@ -45,25 +45,27 @@ __all__ = ["diagnose", "decide", "measure", "Measurements", "MIN_POINTS", "ORDER
 #: level and a running median need a few points each.
 MIN_POINTS = 10
 
-def _as_rates(lrs: Sequence[float] | np.ndarray, n: int) -> np.ndarray:
-    """The learning rates, one per loss, none negative (a NaN rate is an unknown one, as Monitor logs it)."""
-    lr = _as_array("lrs", lrs, n)
+def _as_rates(lrs: Sequence[float] | np.ndarray, n: int, owner: str = "diagnose") -> np.ndarray:
+    """The learning rates, one per loss, none negative (a NaN rate is an unknown one, as Monitor logs it);
+    errors name ``owner``, the function the user called."""
+    lr = _as_array("lrs", lrs, n, owner)
     bad = np.flatnonzero(lr < 0)
     if bad.size:
-        raise LRKitError(f"`lrs` of diagnose must be non-negative learning rates; got {float(lr[bad[0]])!r} "
+        raise LRKitError(f"`lrs` of {owner} must be non-negative learning rates; got {float(lr[bad[0]])!r} "
                          f"at index {int(bad[0])}.")
     return lr
 
 
-def _as_array(name: str, values: Sequence[float] | np.ndarray, n: int | None) -> np.ndarray:
+def _as_array(name: str, values: Sequence[float] | np.ndarray, n: int | None,
+              owner: str = "diagnose") -> np.ndarray:
     try:
         arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
-        raise LRKitError(f"`{name}` of diagnose must be a sequence of numbers; got {values!r}.") from None
+        raise LRKitError(f"`{name}` of {owner} must be a sequence of numbers; got {values!r}.") from None
     if arr.ndim != 1:
-        raise LRKitError(f"`{name}` of diagnose must be one-dimensional; got shape {arr.shape}.")
+        raise LRKitError(f"`{name}` of {owner} must be one-dimensional; got shape {arr.shape}.")
     if n is not None and arr.size != n:
-        raise LRKitError(f"`{name}` of diagnose must have one value per loss ({n}); got {arr.size}.")
+        raise LRKitError(f"`{name}` of {owner} must have one value per loss ({n}); got {arr.size}.")
     return arr
 
 
@@ -173,10 +175,11 @@ def measure(losses: Sequence[float] | np.ndarray, lrs: Sequence[float] | np.ndar
         (False, 0.078)
     """
     check_instance("policy", policy, "measure", DiagnosePolicy)
-    y = _as_array("losses", losses, None)
-    lr = None if lrs is None else _as_rates(lrs, y.size)
+    y = _as_array("losses", losses, None, "measure")
+    lr = None if lrs is None else _as_rates(lrs, y.size, "measure")
     if not np.all(np.isfinite(y)):
-        raise LRKitError("`losses` of measure must be finite (a NaN or infinite loss is diagnose's `nan` verdict).")
+        raise LRKitError("`losses` of measure must be finite (a NaN or infinite loss is diagnose's `nan` "
+                         "verdict).")
     if y.size < MIN_POINTS:
         raise LRKitError(f"`losses` of measure must hold at least {MIN_POINTS} values; got {y.size}.")
     return measure_finite(y, lr, policy)
@@ -193,7 +196,7 @@ def _val_stats(val_losses: np.ndarray | None, val_steps: np.ndarray | None) -> d
     drop = float(v[0] - best)
     return {"val_points": float(v.size), "val_rise": float((v[-1] - best) / drop) if drop > 0 else 0.0,
             "val_improving": float(drop > 0 and v[-1] <= best),
-            "val_best_at": float(val_steps[int(np.argmin(v))]) if val_steps is not None else float(np.argmin(v))}
+            "val_best_at": float(val_steps[int(np.argmin(v))] if val_steps is not None else np.argmin(v))}
 
 
 def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
@@ -215,9 +218,10 @@ def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
         ('too_high_diverging', 'too_high_diverging')
     """
     check_instance("policy", policy, "decide", DiagnosePolicy)
-    gn = None if grad_norms is None else _as_array("grad_norms", grad_norms, m.y.size)
-    vl = None if val_losses is None else _as_array("val_losses", val_losses, None)
-    vs = None if val_steps is None else _as_array("val_steps", val_steps, None if vl is None else vl.size)
+    gn = None if grad_norms is None else _as_array("grad_norms", grad_norms, m.y.size, "decide")
+    vl = None if val_losses is None else _as_array("val_losses", val_losses, None, "decide")
+    vs = None if val_steps is None else _as_array("val_steps", val_steps, None if vl is None else vl.size,
+                                                  "decide")
     val = _val_stats(vl, vs)
     st = np.arange(m.y.size, dtype=np.int64) if steps is None else np.asarray(steps, dtype=np.int64)
     ev = evidence(m, st.tolist(), policy)
@@ -230,7 +234,8 @@ def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
              "early_drop_fraction": float(max(pc.early_frac, -1e300)), "noise_to_spread": lv.sigma,
              "end_noise_to_spread": pc.noise_end, "peak_excess": sh.peak_excess, "peak_z": sh.peak_z,
              "jump_excess": sh.jump_excess,
-             "end_vs_first_z": sh.end_z, "late_share": sh.late_share, "noise_skew": sh.skew,
+             "end_vs_first_z": sh.end_z, "end_vs_y0_z": sh.above_z, "late_share": sh.late_share,
+             "noise_skew": sh.skew,
              "ended_above_start": float(sh.ended_above_start),
              "spiked_over_descent": float(sh.spiked_over_descent), **val}
     ctx = Context(m.y, m.lrs, gn, st, stats, lv.i_min, sp.events, lv.wide, m.decayed, policy)

@@ -81,7 +81,8 @@ class Monitor:
         self._stale = False  # observed since the last diagnosis
 
     # -- feeding ------------------------------------------------------------------------------
-    def observe(self, step: int, loss: float, lr: float | None = None, grad_norm: float | None = None) -> bool:
+    def observe(self, step: int, loss: float, lr: float | None = None,
+                grad_norm: float | None = None) -> bool:
         """Record one step; return ``True`` when the loss is NaN/inf (training should stop).
 
         Args:
@@ -203,14 +204,16 @@ class Monitor:
         given), and the validation losses ``val_steps``, ``val_losses``."""
         return {"steps": np.array(self._steps, dtype=np.int64), "losses": np.array(self._losses),
                 "lrs": np.array(self._lrs), "grad_norms": np.array(self._grads),
-                "val_steps": np.array(self._val_steps, dtype=np.int64), "val_losses": np.array(self._val_losses)}
+                "val_steps": np.array(self._val_steps, dtype=np.int64),
+                "val_losses": np.array(self._val_losses)}
 
     # -- state --------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """Plain data (lists, numbers): everything needed to continue bit-identically."""
         return {"every": self.every, "capacity": self.capacity, "steps": list(self._steps),
                 "losses": list(self._losses), "lrs": list(self._lrs), "grads": _plain(self._grads),
-                "val_steps": list(self._val_steps), "val_losses": list(self._val_losses), "stride": self._stride,
+                "val_steps": list(self._val_steps), "val_losses": list(self._val_losses),
+                "stride": self._stride,
                 "acc": list(self._acc), "acc_step": self._acc_step, "seen": self._seen,
                 "last_step": self._last_step, "stale": self._stale,
                 "diagnosis": None if self._diagnosis is None else self._diagnosis.to_dict()}
@@ -222,7 +225,8 @@ class Monitor:
         self._steps = [int(s) for s in state["steps"]]
         self._losses = [float(v) for v in state["losses"]]
         self._lrs = [float(v) for v in state["lrs"]]
-        self._grads = [math.nan if v is None else float(v) for v in state.get("grads", [None] * len(self._losses))]
+        grads = state.get("grads", [None] * len(self._losses))
+        self._grads = [math.nan if v is None else float(v) for v in grads]
         self._val_steps = [int(s) for s in state.get("val_steps", [])]
         self._val_losses = [float(v) for v in state.get("val_losses", [])]
         self._stale = bool(state.get("stale", False))

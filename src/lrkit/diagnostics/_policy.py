@@ -127,11 +127,12 @@ class DiagnosePolicy(Policy):
         1.0, "blew up: the loss rose above its first value by more than this many times its whole "
         "descent ...", _ZOO, positive)
     blowup_z: float = tuned(
-        3.0, "the raw losses' highest level (spikes included) stands this many standard errors above the first "
-        "loss, beyond chance, in the guard's hard fact spiked_over_descent", _GUARD, positive)
+        3.0, "the raw losses' highest level (spikes included) stands this many standard errors above the "
+        "first loss, beyond chance, in the guard's hard fact spiked_over_descent", _GUARD, positive)
     blowup_peak_z: float = tuned(
-        1.0, "... by this many standard errors of one batch against the peak's median, beyond the sqrt(2 ln N) "
-        "that the highest of N window medians reaches by chance (noise alone must not read as a blow-up) ...",
+        1.0, "... by this many standard errors of one batch against the peak's median, beyond the "
+        "sqrt(2 ln N) that the highest of N window medians reaches by chance (noise alone must not read as "
+        "a blow-up) ...",
         _ZOO, positive)
     recovered_rise: float = tuned(
         0.05, "... and did not recover: it ends above its best by more than this share of the descent, "
@@ -272,7 +273,8 @@ class DiagnosePolicy(Policy):
 def _calibration(name: str, value: object, owner: str) -> tuple:
     """``((verdict, ((edge, probability), ...)), ...)``: edges increasing to 1, probabilities in [0, 1]."""
     try:
-        out = tuple((str(v), tuple((float(e), float(q)) for e, q in steps)) for v, steps in value)  # type: ignore
+        out = tuple((str(v), tuple((float(e), float(q)) for e, q in steps))
+                    for v, steps in value)  # type: ignore[union-attr]
     except (TypeError, ValueError):
         out = None
     ok = out is not None and all(

@@ -120,4 +120,5 @@ def shape(y: np.ndarray, clean: np.ndarray, lv: Levels, p: DiagnosePolicy) -> Sh
                  peak_z, (lv.end - first) / se_end, (lv.end - y0) / one_batch_se(lv.sigma, m),
                  (lv.end - lv.best) / descent, lv.rise_z, (middle - lv.end) / max(drop, se_end), skew,
                  bool(lv.end >= first),
-                 bool(raw_peak - first > first - lv.best and (raw_peak - first) / se_peak - chance > p.blowup_z))
+                 bool(raw_peak - first > first - lv.best
+                      and (raw_peak - first) / se_peak - chance > p.blowup_z))
