@@ -54,7 +54,7 @@ from dev.diagnose_lofo import (  # noqa: E402
     GRID, TOO_HIGH, WRONG_FOR_TOO_HIGH, balanced, candidates, choose, confusion_rows, family_rows, lofo,
     measure_all, per_label_stability)
 
-from lrkit.diagnostics import DIRECTIONS  # noqa: E402
+from lrkit.diagnostics import DIRECTIONS, DiagnosePolicy  # noqa: E402
 
 RESULT = Path(__file__).resolve().parent / "results" / "diagnose_zoo.json"
 CEILING = Path(__file__).resolve().parent / "results" / "diagnose_ceiling.json"
@@ -123,6 +123,11 @@ def main() -> None:
     cands = candidates()
     verdict, confidence, plain, chosen, scored, levels = lofo(ms, labels, families, cands)
     lab = labels != ""
+    floor = floor_rows(labels, verdict, confidence, lab, DIRECTIONS)
+    # Every figure below is with the floor shipped (DiagnosePolicy.advice_floor): a verdict it finds too
+    # weak is said `uncertain`, with the verdict as runner-up.
+    weak = (confidence < DiagnosePolicy().advice_floor) & ~np.isin(verdict, ("nan", "uncertain"))
+    verdict = np.where(weak, "uncertain", verdict)
     right = verdict == labels
     fam_rows, fam_h = family_rows(labels, verdict, families, LABELS)
     conf_rows, conf_h = confusion_rows(labels, verdict, lab)
@@ -132,7 +137,6 @@ def main() -> None:
     sure_by = [[v, int(sure[verdict == v].sum()), f"{100 * right[sure & (verdict == v)].mean():.1f}%"]
                for v in sorted(set(verdict[sure]))]
     direction = np.array([DIRECTIONS[v] for v in verdict])
-    floor = floor_rows(labels, verdict, confidence, lab, DIRECTIONS)
     high = np.isin(labels, TOO_HIGH)
     safe = safety(labels, verdict, direction, decades, above)
     plain_safe = safety(labels, plain, np.array([DIRECTIONS[v] for v in plain]), decades, above)
@@ -196,7 +200,8 @@ def main() -> None:
             "A floor on the calibrated confidence, held out: each verdict (but `nan`) given a confidence "
             "below the floor said `uncertain` instead (keeping the verdict and hedging its words leaves "
             "every count as with no floor). 'Against the need': lower on a too-low run, raise on a too-high "
-            "or NaN one.",
+            f"or NaN one. Shipped: `advice_floor = {DiagnosePolicy().advice_floor:g}`; every other figure "
+            "of this section is with it.",
             markdown_table(*floor),
             "Chosen per fold:", markdown_table(per_label_stability(chosen), ["field", "value: folds"]),
             f"Shipped (chosen the same way on all families): `{shipped}`; its calibration, fitted on all "

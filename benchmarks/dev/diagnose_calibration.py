@@ -134,7 +134,7 @@ def reliability_rows(confidence: np.ndarray, right: np.ndarray) -> tuple[list, l
 
 
 #: The confidence floors compared by :func:`floor_rows` (0: no floor).
-FLOORS: tuple[float, ...] = (0.0, 0.01, 0.1, 0.3, 0.5)
+FLOORS: tuple[float, ...] = (0.0, 0.05, 0.1, 0.3, 0.5)
 
 
 def floor_rows(labels: np.ndarray, verdict: np.ndarray, confidence: np.ndarray, mask: np.ndarray,

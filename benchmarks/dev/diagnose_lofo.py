@@ -134,8 +134,8 @@ def choose(scored: Sequence[Scored], labels: np.ndarray, mask: np.ndarray) -> in
 def lofo(ms: Sequence[Measured], labels: np.ndarray, families: np.ndarray, cands: Sequence[DiagnosePolicy],
          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, DiagnosePolicy], list[Scored],
                     dict[str, float]]:
-    """Held-out verdicts with every signal, their calibrated confidences, the held-out verdicts from
-    the loss and rate alone, the policy chosen for each family, every candidate's scores, and the
+    """Held-out verdicts with every signal (before the confidence floor), their calibrated confidences,
+    the held-out verdicts from the loss and rate alone (after it), the policy chosen for each family, every candidate's scores, and the
     calibration bound's level chosen for each family (unlabelled runs, ``labels == ""``, take no
     part in either choice)."""
     scored = [verdicts(ms, p) for p in cands]
@@ -153,9 +153,11 @@ def lofo(ms: Sequence[Measured], labels: np.ndarray, families: np.ndarray, cands
         levels[fam] = choose_level(*fit_args)
         table = fit_calibration(*fit_args, z=levels[fam])
         held_ms = [m for m, t in zip(ms, test) if t]
-        held = verdicts(held_ms, cands[i].replace(calibration=table))
-        verdict[test], confidence[test] = held.verdict, held.raw  # the same verdicts, calibrated
-        plain[test] = verdicts(held_ms, cands[i], val=False).verdict
+        # The verdicts before the confidence floor (the benchmark applies it and measures each floor),
+        # calibrated; from the loss and rate alone, as shipped (the floor at its default).
+        held = verdicts(held_ms, cands[i].replace(calibration=table, advice_floor=0.0))
+        verdict[test], confidence[test] = held.verdict, held.raw
+        plain[test] = verdicts(held_ms, cands[i].replace(calibration=table), val=False).verdict
     return verdict, confidence, plain, chosen, scored, levels
 
 

@@ -246,17 +246,27 @@ RECOMMEND: dict[tuple[str, str | None], Callable[[Context], str]] = {
 
 def advise(verdict: str, key: str | None, evidence: dict[str, Evidence], ctx: Context,
            fired: tuple[str, ...], *, confidence: float, runner_up: str | None = None,
-           guard_reason: str | None = None) -> Diagnosis:
+           guard_reason: str | None = None, weak: float | None = None) -> Diagnosis:
     """Build the :class:`Diagnosis` for ``verdict``, decided by ``evidence[key]`` (``None``: healthy).
 
     The recommendation comes from :data:`RECOMMEND`; a verdict the guard made ``uncertain``
     (``guard_reason``) says why. ``confidence`` and ``runner_up`` come from :mod:`._confidence`.
+    ``weak``: the calibrated confidence of ``verdict`` when it is below ``policy.advice_floor``; the
+    diagnosis is then ``uncertain``, with ``verdict`` as its runner-up and its advice quoted as a
+    hypothesis to check, not an instruction.
     """
     if guard_reason is not None:
         text = _guarded(ctx, guard_reason)
     else:
         write = RECOMMEND.get((verdict, key)) or RECOMMEND[(verdict, None)]
         text = write(ctx)
+    if weak is not None:
+        said = evidence[key].detail if key else "none of the tests fired"
+        text = (f"I can't tell: the history reads most like {verdict} ({said}), but a reading at this margin "
+                f"is right on a new workload too rarely to act on (calibrated confidence {weak:.2f}, below "
+                f"{ctx.policy.advice_floor:g}). If it is {verdict}: {text} Check that in a short side run "
+                "before changing the rate.")
+        verdict, runner_up = "uncertain", verdict
     ordered = ([evidence[key]] if key else []) + [e for k, e in evidence.items() if k != key]
     return Diagnosis(verdict, round(float(confidence), 4), tuple(ordered), text, dict(ctx.stats),
                      int(ctx.y.size), fired, runner_up)

@@ -241,5 +241,8 @@ def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
     ctx = Context(m.y, m.lrs, gn, st, stats, lv.i_min, sp.events, lv.wide, m.decayed, policy)
     replaced = next((v for v, k in ORDER if k == key), "healthy") if why else None  # healthy: no key
     raw = max(policy.min_confidence, raw_score(verdict, key, ev, ORDER))
-    return advise(verdict, key, ev, ctx, fired, confidence=calibrated(verdict, raw, policy),
-                  runner_up=runner_up(verdict, key, replaced, fired, ev, ORDER), guard_reason=why)
+    confidence = calibrated(verdict, raw, policy)
+    weak = confidence if verdict not in ("nan", "uncertain") and confidence < policy.advice_floor else None
+    return advise(verdict, key, ev, ctx, fired,
+                  confidence=confidence if weak is None else calibrated("uncertain", raw, policy),
+                  runner_up=runner_up(verdict, key, replaced, fired, ev, ORDER), guard_reason=why, weak=weak)

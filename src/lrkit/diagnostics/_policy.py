@@ -11,7 +11,7 @@ errors of the levels compared; heights and drops are in units of the run's progr
 from __future__ import annotations
 
 from lrkit._policy import Policy, at_least, fraction, integer, policy_record, positive, tuned
-from lrkit.errors import LRKitError
+from lrkit.errors import LRKitError, check_range
 
 __all__ = ["DiagnosePolicy"]
 
@@ -260,6 +260,10 @@ class DiagnosePolicy(Policy):
         "the final level", _ADVICE, fraction)
     min_confidence: float = tuned(
         0.5, "the raw score of a verdict that fired (and of healthy) is at least this", _ADVICE, fraction)
+    advice_floor: float = tuned(
+        0.05, "a verdict (but nan) whose calibrated confidence is below this is reported uncertain, with the "
+        "verdict as its runner-up and its advice quoted as a hypothesis to check: on a new workload it is "
+        "right too rarely to act on (0: off)", _ZOO, lambda n, v, o: _unit(n, v, o))
     unmeasured_max: float = tuned(
         0.75, "a verdict the calibration has no steps for (no labelled held-out run measured it) keeps its "
         "raw score up to this: below the 0.8 that measured verdicts must earn by being right 95% of the "
@@ -294,3 +298,8 @@ def _span(name: str, value: object, owner: str) -> tuple[float, float]:
         raise LRKitError(f"`{name}` of {owner} must be a (lo, hi) pair with 0 <= lo < hi <= 1; "
                          f"got {value!r}.")
     return lo, hi
+
+
+def _unit(name: str, value: object, owner: str) -> float:
+    """A number in ``[0, 1]``."""
+    return check_range(name, value, owner, 0.0, 1.0)

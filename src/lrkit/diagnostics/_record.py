@@ -112,8 +112,9 @@ class Diagnosis:
         recommendation: a concrete next action ("divide the rate by about 3").
         statistics: every computed statistic by name (for plots and debugging).
         n_steps: number of losses looked at.
-        fired: every verdict whose test fired, in test order (the first is ``verdict``;
-            empty for ``healthy``), e.g. ``("loss_spikes", "plateau")``.
+        fired: every verdict whose test fired, in test order (the first is ``verdict``, unless the
+            verdict is ``uncertain`` because the first was below ``DiagnosePolicy.advice_floor``; empty
+            for ``healthy``), e.g. ``("loss_spikes", "plateau")``.
         runner_up: the next most likely verdict (the next test that fired, else the one whose
             test came closest to firing), or ``None``.
         direction: what the advice does to the rate (:data:`DIRECTIONS`): never ``raise`` for a
