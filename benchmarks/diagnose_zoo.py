@@ -121,13 +121,9 @@ def main() -> None:
     labels, families, decades, above = _arrays(entries)
     ms = measure_all(entries)
     cands = candidates()
-    verdict, confidence, plain, chosen, scored, levels = lofo(ms, labels, families, cands)
+    verdict, confidence, plain, chosen, scored, levels, by_floor = lofo(ms, labels, families, cands)
     lab = labels != ""
-    floor = floor_rows(labels, verdict, confidence, lab, DIRECTIONS)
-    # Every figure below is with the floor shipped (DiagnosePolicy.advice_floor): a verdict it finds too
-    # weak is said `uncertain`, with the verdict as runner-up.
-    weak = (confidence < DiagnosePolicy().advice_floor) & ~np.isin(verdict, ("nan", "uncertain"))
-    verdict = np.where(weak, "uncertain", verdict)
+    floor = floor_rows(labels, by_floor, lab, DIRECTIONS)
     right = verdict == labels
     fam_rows, fam_h = family_rows(labels, verdict, families, LABELS)
     conf_rows, conf_h = confusion_rows(labels, verdict, lab)
@@ -197,11 +193,11 @@ def main() -> None:
             + ", ".join(f"{f} {z:.2f}" for f, z in levels.items())
             + f"; shipped (chosen on all twelve): {level:.2f}.",
             markdown_table(safe, ["safety count", "every signal", "loss and rate only"]),
-            "A floor on the calibrated confidence, held out: each verdict (but `nan`) given a confidence "
-            "below the floor said `uncertain` instead (keeping the verdict and hedging its words leaves "
-            "every count as with no floor). 'Against the need': lower on a too-low run, raise on a too-high "
-            f"or NaN one. Shipped: `advice_floor = {DiagnosePolicy().advice_floor:g}`; every other figure "
-            "of this section is with it.",
+            "A floor on the calibrated confidence, held out: each verdict given a confidence below the "
+            "floor, while a test that would move the rate the other way is at or past its threshold, said "
+            "`uncertain` instead (keeping the verdict and hedging its words leaves every count as with no "
+            "floor). 'Against the need': lower on a too-low run, raise on a too-high or NaN one. Shipped: "
+            f"`advice_floor = {DiagnosePolicy().advice_floor:g}`; every other figure here is with it.",
             markdown_table(*floor),
             "Chosen per fold:", markdown_table(per_label_stability(chosen), ["field", "value: folds"]),
             f"Shipped (chosen the same way on all families): `{shipped}`; its calibration, fitted on all "

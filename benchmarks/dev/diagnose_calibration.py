@@ -137,18 +137,17 @@ def reliability_rows(confidence: np.ndarray, right: np.ndarray) -> tuple[list, l
 FLOORS: tuple[float, ...] = (0.0, 0.05, 0.1, 0.3, 0.5)
 
 
-def floor_rows(labels: np.ndarray, verdict: np.ndarray, confidence: np.ndarray, mask: np.ndarray,
+def floor_rows(labels: np.ndarray, by_floor: dict[float, np.ndarray], mask: np.ndarray,
                directions: dict[str, str]) -> tuple[list, list]:
-    """What a floor on the calibrated confidence does, held out: each verdict (but ``nan`` and
-    ``uncertain``) below the floor reported ``uncertain`` instead. Per floor: the share right, the
-    runs said ``uncertain``, the advice pointing against the run's need (lower on a run too low, raise
-    on a run too high or NaN), any directional advice other than the label's, and the share of the
-    directional advice (lower, raise, decay, keep) that is the label's. Keeping the verdict and
-    hedging its words (the other option) leaves every count as at floor 0."""
+    """What a floor on the calibrated confidence does, held out (``by_floor``: the verdicts under each
+    floor of :data:`FLOORS`). Per floor: the share right, the runs said ``uncertain``, the advice
+    pointing against the run's need (lower on a run too low, raise on a run too high or NaN), any
+    directional advice other than the label's, and the share of the directional advice (lower, raise,
+    decay, keep) that is the label's. Keeping the verdict and hedging its words (the other option)
+    leaves every count as at floor 0."""
     need = np.array([directions.get(k, "") for k in labels], dtype=object)
     rows = []
-    for f in FLOORS:
-        v = np.where((confidence < f) & ~np.isin(verdict, ("nan", "uncertain")), "uncertain", verdict)
+    for f, v in sorted(by_floor.items()):
         d = np.array([directions[x] for x in v], dtype=object)
         m = mask & (d != "none") & (d != "clip")
         against = mask & (((d == "lower") & (need == "raise")) | ((d == "raise") & (need == "lower")))

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dev.diagnose_calibration import choose_level, fit_calibration
+from dev.diagnose_calibration import FLOORS, choose_level, fit_calibration
 
 from lrkit.diagnostics import VERDICTS, DiagnosePolicy, Measurements, decide, diagnose, measure
 
@@ -133,17 +133,18 @@ def choose(scored: Sequence[Scored], labels: np.ndarray, mask: np.ndarray) -> in
 
 def lofo(ms: Sequence[Measured], labels: np.ndarray, families: np.ndarray, cands: Sequence[DiagnosePolicy],
          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, DiagnosePolicy], list[Scored],
-                    dict[str, float]]:
-    """Held-out verdicts with every signal (before the confidence floor), their calibrated confidences,
-    the held-out verdicts from the loss and rate alone (after it), the policy chosen for each family, every candidate's scores, and the
+                    dict[str, float], dict[float, np.ndarray]]:
+    """Held-out verdicts with every signal, their calibrated confidences, the held-out verdicts from
+    the loss and rate alone, the policy chosen for each family, every candidate's scores, the
     calibration bound's level chosen for each family (unlabelled runs, ``labels == ""``, take no
-    part in either choice)."""
+    part in either choice), and the held-out verdicts under each confidence floor of ``FLOORS``."""
     scored = [verdicts(ms, p) for p in cands]
     labelled = labels != ""
     verdict = np.empty(len(labels), dtype=object)
     plain = np.empty(len(labels), dtype=object)
     confidence = np.zeros(len(labels))
     chosen, levels = {}, {}
+    by_floor: dict[float, np.ndarray] = {}
     for fam in sorted(set(families)):
         train, test = labelled & (families != fam), families == fam
         i = choose(scored, labels, train)
@@ -153,12 +154,13 @@ def lofo(ms: Sequence[Measured], labels: np.ndarray, families: np.ndarray, cands
         levels[fam] = choose_level(*fit_args)
         table = fit_calibration(*fit_args, z=levels[fam])
         held_ms = [m for m, t in zip(ms, test) if t]
-        # The verdicts before the confidence floor (the benchmark applies it and measures each floor),
-        # calibrated; from the loss and rate alone, as shipped (the floor at its default).
-        held = verdicts(held_ms, cands[i].replace(calibration=table, advice_floor=0.0))
-        verdict[test], confidence[test] = held.verdict, held.raw
+        held = verdicts(held_ms, cands[i].replace(calibration=table))
+        verdict[test], confidence[test] = held.verdict, held.raw  # the same verdicts, calibrated
         plain[test] = verdicts(held_ms, cands[i].replace(calibration=table), val=False).verdict
-    return verdict, confidence, plain, chosen, scored, levels
+        for f in FLOORS:  # the verdicts under each confidence floor, for the floor table
+            under = verdicts(held_ms, cands[i].replace(calibration=table, advice_floor=f))
+            by_floor.setdefault(f, np.empty(len(labels), dtype=object))[test] = under.verdict
+    return verdict, confidence, plain, chosen, scored, levels, by_floor
 
 
 def confusion_rows(labels: np.ndarray, verdict: np.ndarray, mask: np.ndarray) -> tuple[list, list]:

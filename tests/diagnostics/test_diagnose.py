@@ -113,9 +113,13 @@ def test_a_crawl_under_the_same_noise_stays_too_slow():
 
 def test_zig_zag_is_oscillating():
     y = _noisy(np.exp(-T / 100), 0.01) + 0.2 * (-1.0) ** T
-    d = diagnose(y)
+    d = diagnose(y, policy=DiagnosePolicy(advice_floor=0.0))
     assert d.verdict == "too_high_oscillating"
     assert d.evidence[0].statistic in ("zigzag_ratio", "oscillation_q")
+    # The zig-zag also inflates the late share, so the slow test fires too, and no zoo family ever
+    # earned too_high_oscillating a confidence above 0: by default it is said uncertain, naming it.
+    d = diagnose(y)
+    assert (d.verdict, d.runner_up, d.direction) == ("uncertain", "too_high_oscillating", "none")
 
 
 def test_spikes_are_found_at_their_steps_and_clipping_is_sized_from_grad_norms():

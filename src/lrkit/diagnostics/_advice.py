@@ -251,7 +251,8 @@ def advise(verdict: str, key: str | None, evidence: dict[str, Evidence], ctx: Co
 
     The recommendation comes from :data:`RECOMMEND`; a verdict the guard made ``uncertain``
     (``guard_reason``) says why. ``confidence`` and ``runner_up`` come from :mod:`._confidence`.
-    ``weak``: the calibrated confidence of ``verdict`` when it is below ``policy.advice_floor``; the
+    ``weak``: the calibrated confidence of ``verdict`` when it is below ``policy.advice_floor`` and a
+    test that would move the rate the other way is at or past its threshold; the
     diagnosis is then ``uncertain``, with ``verdict`` as its runner-up and its advice quoted as a
     hypothesis to check, not an instruction.
     """
@@ -262,8 +263,9 @@ def advise(verdict: str, key: str | None, evidence: dict[str, Evidence], ctx: Co
         text = write(ctx)
     if weak is not None:
         said = evidence[key].detail if key else "none of the tests fired"
-        text = (f"I can't tell: the history reads most like {verdict} ({said}), but a reading at this margin "
-                f"is right on a new workload too rarely to act on (calibrated confidence {weak:.2f}, below "
+        text = (f"I can't tell: the history reads most like {verdict} ({said}), but a test that would move "
+                "the rate the other way is past its threshold too, and a reading at this margin is right on "
+                f"a new workload too rarely to act on (calibrated confidence {weak:.2f}, below "
                 f"{ctx.policy.advice_floor:g}). If it is {verdict}: {text} Check that in a short side run "
                 "before changing the rate.")
         verdict, runner_up = "uncertain", verdict

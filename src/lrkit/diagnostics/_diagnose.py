@@ -36,7 +36,7 @@ from lrkit.diagnostics._advice import Context, advise, advise_nan
 from lrkit.diagnostics._confidence import calibrated, raw_score, runner_up
 from lrkit.diagnostics._decide import ORDER, Measurements, decide_verdict, evidence, measure_finite
 from lrkit.diagnostics._policy import DiagnosePolicy
-from lrkit.diagnostics._record import Diagnosis
+from lrkit.diagnostics._record import DIRECTIONS, Diagnosis
 from lrkit.errors import LRKitError, check_instance
 
 __all__ = ["diagnose", "decide", "measure", "Measurements", "MIN_POINTS", "ORDER"]
@@ -242,7 +242,16 @@ def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
     replaced = next((v for v, k in ORDER if k == key), "healthy") if why else None  # healthy: no key
     raw = max(policy.min_confidence, raw_score(verdict, key, ev, ORDER))
     confidence = calibrated(verdict, raw, policy)
-    weak = confidence if verdict not in ("nan", "uncertain") and confidence < policy.advice_floor else None
+    weak = confidence if confidence < policy.advice_floor and _contested(verdict, ev) else None
     return advise(verdict, key, ev, ctx, fired,
                   confidence=confidence if weak is None else calibrated("uncertain", raw, policy),
                   runner_up=runner_up(verdict, key, replaced, fired, ev, ORDER), guard_reason=why, weak=weak)
+
+
+def _contested(verdict: str, ev: dict) -> bool:
+    """Whether a test whose verdict moves the rate the other way (lower against raise) is at or past its
+    threshold (strength 0.5), fired or not: the history then argues both ways, and a verdict below the
+    confidence floor is no ground to move the rate either way."""
+    way = DIRECTIONS[verdict]
+    other = {"lower": "raise", "raise": "lower"}.get(way)
+    return other is not None and any(DIRECTIONS[v] == other and ev[k].strength >= 0.5 for v, k in ORDER)

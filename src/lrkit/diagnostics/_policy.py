@@ -261,9 +261,10 @@ class DiagnosePolicy(Policy):
     min_confidence: float = tuned(
         0.5, "the raw score of a verdict that fired (and of healthy) is at least this", _ADVICE, fraction)
     advice_floor: float = tuned(
-        0.05, "a verdict (but nan) whose calibrated confidence is below this is reported uncertain, with the "
-        "verdict as its runner-up and its advice quoted as a hypothesis to check: on a new workload it is "
-        "right too rarely to act on (0: off)", _ZOO, lambda n, v, o: _unit(n, v, o))
+        0.05, "a verdict whose calibrated confidence is below this, while a test that would move the rate "
+        "the other way is at or past its threshold, is reported uncertain, with the verdict as its runner-up "
+        "and its advice quoted as a hypothesis to check: on a new workload it is right too rarely to act on "
+        "against that evidence (0: off)", _ZOO, lambda n, v, o: _unit(n, v, o))
     unmeasured_max: float = tuned(
         0.75, "a verdict the calibration has no steps for (no labelled held-out run measured it) keeps its "
         "raw score up to this: below the 0.8 that measured verdicts must earn by being right 95% of the "
