@@ -13,7 +13,6 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import torch
 from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 
@@ -21,15 +20,10 @@ from lrkit.errors import LRKitError, check_int
 from lrkit.schedules import ReduceOnPlateau, Schedule
 from lrkit.torch._groups import check_scales, initial_scales, parse_key
 from lrkit.torch._scheduler_inputs import check_rates, check_saved_state, schedule_and_plateau
-from lrkit.torch._updates import UpdateTally, called_by_accelerate
+from lrkit.torch._step_values import aligned_block
+from lrkit.torch._updates import UpdateTally, skips_repeat
 
 __all__ = ["LRScheduler"]
-
-# Steps evaluated per vectorized call. Blocks are aligned to multiples of this,
-# so the value used at step t never depends on where a run (or a resume) began.
-_BLOCK = 1024
-# accelerate's AcceleratedScheduler lives here; until it is imported, no call can come from it.
-_WRAPPER = "accelerate.scheduler"
 
 
 class LRScheduler(_TorchLRScheduler):
@@ -164,12 +158,9 @@ class LRScheduler(_TorchLRScheduler):
         tally = self._tally
         updates, tally.updates = tally.updates, 0
         if epoch is None:
-            if not updates and self.last_epoch >= 0:  # no optimizer update since the last advance
-                guard = self._per_update
-                if guard is None:  # the default: guard the calls accelerate's prepared scheduler makes
-                    guard = _WRAPPER in sys.modules and called_by_accelerate(sys._getframe(1))
-                if guard:
-                    return
+            # no optimizer update since the last advance (the caller's frame is read only then)
+            if not updates and self.last_epoch >= 0 and skips_repeat(self._per_update, sys._getframe(1)):
+                return
             t = self.last_epoch + 1
         else:
             t = check_int("epoch", epoch, "LRScheduler.step", low=0)
@@ -201,10 +192,8 @@ class LRScheduler(_TorchLRScheduler):
         self._last_lr = values
 
     def _refill(self, t: int) -> float:
-        start = (t // _BLOCK) * _BLOCK
-        self._block = self._schedule(np.arange(start, start + _BLOCK, dtype=np.int64)).tolist()
-        self._block_start = start
-        return self._block[t - start]
+        self._block_start, self._block = aligned_block(self._schedule, t)
+        return self._block[t - self._block_start]
 
     # -- torch API -------------------------------------------------------------
     def get_lr(self) -> list[float]:

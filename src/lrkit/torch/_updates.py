@@ -22,14 +22,17 @@ whatever the number of ``step()`` calls in between.
 
 from __future__ import annotations
 
+import sys
 from types import FrameType
 from typing import Any
 
 import torch
 
-__all__ = ["UpdateTally", "called_by_accelerate", "innermost"]
+__all__ = ["UpdateTally", "called_by_accelerate", "innermost", "skips_repeat"]
 
 _ACCELERATE = "accelerate."  # accelerate's modules, AcceleratedScheduler's among them
+# accelerate's AcceleratedScheduler lives here; until it is imported, no call can come from it.
+_WRAPPER = "accelerate.scheduler"
 
 
 def innermost(optimizer: torch.optim.Optimizer) -> torch.optim.Optimizer:
@@ -65,6 +68,25 @@ def called_by_accelerate(frame: FrameType | None) -> bool:
         False
     """
     return frame is not None and frame.f_globals.get("__name__", "").startswith(_ACCELERATE)
+
+
+def skips_repeat(per_update: bool | None, caller: FrameType | None) -> bool:
+    """Whether a ``step()`` with no optimizer update since the last advance does nothing.
+
+    ``per_update`` (``LRScheduler``'s argument) decides when given. By default (``None``) only
+    the calls that accelerate's prepared scheduler makes are skipped: ``caller`` is the frame
+    that called ``step()``; any other caller advances ``t`` with each call, as torch's
+    schedulers do.
+
+    Example:
+        >>> skips_repeat(True, None), skips_repeat(False, None)
+        (True, False)
+        >>> skips_repeat(None, sys._getframe())  # a plain loop's call
+        False
+    """
+    if per_update is not None:
+        return per_update
+    return _WRAPPER in sys.modules and called_by_accelerate(caller)
 
 
 class UpdateTally:
