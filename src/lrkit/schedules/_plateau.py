@@ -17,10 +17,9 @@ import numpy as np
 from lrkit.errors import LRKitError, check_choice, check_int, check_positive, check_range
 from lrkit.schedules._base import register, spec_call, steps_array
 from lrkit.schedules._checks import check_floor
+from lrkit.schedules._plateau_state import check_plateau_state
 
 __all__ = ["ReduceOnPlateau", "reduce_on_plateau"]
-
-_STATE_KEYS = ("best", "num_bad_epochs", "cooldown_counter", "observations", "cuts", "multiplier", "lr")
 
 
 @register(
@@ -240,23 +239,8 @@ class ReduceOnPlateau:
         Raises:
             LRKitError: for missing or unknown keys or values of the wrong type.
         """
-        if not isinstance(state, dict) or set(state) != set(_STATE_KEYS):
-            got = sorted(state) if isinstance(state, dict) else state
-            keys = ", ".join(_STATE_KEYS)
-            raise LRKitError(f"`state` of reduce_on_plateau must be a dict with keys {keys}; got {got!r}.")
-        best = state["best"]
-        if best is not None and (isinstance(best, bool) or not isinstance(best, (int, float, np.floating))):
-            raise LRKitError(f"`best` of reduce_on_plateau state must be a number or None; got {best!r}.")
         # Validate everything before assigning anything, so a bad state changes nothing.
-        values = (
-            self._worst if best is None else float(best),
-            check_int("num_bad_epochs", state["num_bad_epochs"], self.name, low=0),
-            check_int("cooldown_counter", state["cooldown_counter"], self.name, low=0),
-            check_int("observations", state["observations"], self.name, low=0),
-            check_int("cuts", state["cuts"], self.name, low=0),
-            check_range("multiplier", state["multiplier"], self.name, 0.0, 1.0),
-            check_positive("lr", state["lr"], self.name, allow_zero=True),
-        )
+        values = check_plateau_state(state, self._worst)
         (
             self._best,
             self._bad,
