@@ -27,7 +27,7 @@ from lrkit.errors import LRKitError, check_int, unknown_name
 from lrkit.tasks._base import OPTIMIZERS, make_optimizer
 from lrkit.tasks._protocol import check_parts, evaluate_val_loss, first_update
 from lrkit.tasks._result import TrainResult
-from lrkit.tasks._train import Callback, _batches, _one_thread, _owner, _resolve_task
+from lrkit.tasks._loop import Callback, endless_batches, one_thread, resolve_task, task_owner
 
 __all__ = ["train_autopilot"]
 
@@ -77,7 +77,7 @@ def train_autopilot(
     """
     from lrkit.torch import Autopilot
 
-    name, task_obj, build = _resolve_task(task)
+    name, task_obj, build = resolve_task(task)
     seed = check_int("seed", seed, _OWNER, low=0)
     if optimizer is not None and optimizer not in OPTIMIZERS:
         raise unknown_name("optimizer", optimizer, OPTIMIZERS)
@@ -93,7 +93,7 @@ def train_autopilot(
         if not callable(cb):
             raise LRKitError(f"`callbacks` of {_OWNER} must be callables; got {cb!r}.")
 
-    with _one_thread():
+    with one_thread():
         if task_obj is not None:
             parts = task_obj.build(seed, optimizer=optimizer)
             opt_name = optimizer or task_obj.info.default_optimizer
@@ -124,7 +124,7 @@ def train_autopilot(
         stopped, t = "budget", 0
         start = time.perf_counter()
         model.train()
-        batches = _batches(train_loader, _owner(name, task_obj))
+        batches = endless_batches(train_loader, task_owner(name, task_obj))
         while not ap.done:
             x, y = next(batches)
             rate = ap.lr

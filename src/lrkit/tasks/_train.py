@@ -18,11 +18,10 @@ its own counter each step), so the step convention of ``docs/architecture.md`` h
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -30,17 +29,15 @@ import torch
 from lrkit.errors import LRKitError, RateConflictWarning, check_count, check_int, check_positive, unknown_name
 from lrkit.schedules import Schedule, constant, parse, scale
 from lrkit.schedules._peak import peak_rate, rates_disagree
-from lrkit.tasks._base import Task, get_task
+from lrkit.tasks._base import Task
+from lrkit.tasks._loop import Callback, endless_batches, one_thread, resolve_task, task_owner
 from lrkit.tasks._optimizers import OPTIMIZERS, make_optimizer
-from lrkit.tasks._protocol import batch_pair, check_parts, evaluate_val_loss, first_update
+from lrkit.tasks._protocol import check_parts, evaluate_val_loss, first_update
 from lrkit.tasks._result import TrainResult
 from lrkit.torch import LRScheduler
 from lrkit.torch._groups import check_group_0
 
 __all__ = ["train", "resolve_schedule"]
-
-Callback = Callable[[dict[str, Any]], "bool | None"]
-
 
 def resolve_schedule(lr: float | None, schedule: Schedule | str | None, budget: int, *,
                      default_lr: float | None = None) -> Schedule:
@@ -85,58 +82,6 @@ def resolve_schedule(lr: float | None, schedule: Schedule | str | None, budget: 
                       f"{lr:g}. Leave lr out to run the schedule as written.", RateConflictWarning,
                       stacklevel=3)
     return scale(sched, lr / peak)
-
-
-def _resolve_task(
-    task: Task | str | Callable[[int], dict[str, Any]],
-) -> tuple[str, Task | None, Callable[..., dict[str, Any]]]:
-    if isinstance(task, str):
-        t = get_task(task)
-        return t.name, t, t.build
-    if isinstance(task, Task):
-        return task.name, task, task.build
-    if callable(task):
-        return getattr(task, "__name__", "user-task"), None, task
-    raise LRKitError(f"`task` of train must be a task name, a Task or a protocol function; got {task!r}.")
-
-
-def _owner(name: str, task_obj: Task | None) -> str:
-    """How messages name the task: ``the task digits-mlp``, ``the task function build``."""
-    return f"the task {name}" if task_obj is not None else f"the task function {name}"
-
-
-@contextlib.contextmanager
-def _one_thread() -> Iterator[None]:
-    # Bit-identical runs and honest per-core costs: intra-op threads change reduction order.
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
-def _batches(loader: Any, owner: str = "the task") -> Iterator[tuple[Any, Any]]:
-    """Endless ``(inputs, target)`` batches: one epoch after another (each ``iter`` reshuffles).
-
-    Each batch is read by :func:`~lrkit.tasks._protocol.batch_pair` (pairs, or the dicts
-    ``find_lr`` reads), so another layout is one ``LRKitError`` naming ``owner``, before its update.
-    A loader that yields nothing is an error naming it; so is one that runs dry after its first
-    pass (a generator), which says why.
-    """
-    seen = 0
-    while True:
-        empty = True
-        for batch in loader:
-            empty = False
-            seen += 1
-            yield batch_pair(batch, "train_loader", owner)
-        if empty and seen:
-            raise LRKitError(f"`train_loader` of {owner} ran out after {seen} batches and yielded nothing "
-                             "on its second pass: a one-shot iterator cannot be cycled; pass a list or a "
-                             "DataLoader.")
-        if empty:
-            raise LRKitError(f"`train_loader` of {owner} yielded no batches.")
 
 
 #: Memory one training step costs: the history row train() keeps (a dict of step, rate and loss,
@@ -193,7 +138,7 @@ def train(
         >>> r.steps, r.metric_name, r.diverged, r.final["val_mse"] < 1.0
         (30, 'val_mse', False, True)
     """
-    name, task_obj, build = _resolve_task(task)
+    name, task_obj, build = resolve_task(task)
     if lr is not None:
         lr = check_positive("lr", lr, "train")
     seed = check_int("seed", seed, "train", low=0)
@@ -206,7 +151,7 @@ def train(
         if not callable(cb):
             raise LRKitError(f"`callbacks` of train must be callables; got {cb!r}.")
 
-    with _one_thread():
+    with one_thread():
         sched0 = parse(schedule) if schedule is not None else None
         if task_obj is not None:
             # the optimizer is built at the rate that runs first (the schedule sets it from then on)
@@ -250,7 +195,7 @@ def train(
         stopped, t = "budget", 0
         start = time.perf_counter()
         model.train()
-        batches = _batches(train_loader, _owner(name, task_obj))
+        batches = endless_batches(train_loader, task_owner(name, task_obj))
         while t < budget:
             x, y = next(batches)
             rate = float(opt.param_groups[0]["lr"])

@@ -1,0 +1,107 @@
+"""What both training loops share (:func:`~lrkit.tasks.train` and ``train_autopilot``).
+
+The task resolved to its name and builder, how messages name it, the loader read as an endless
+stream of ``(inputs, target)`` batches, and one intra-op thread for the run (bit-identical runs
+and honest per-core costs: intra-op threads change the order of reductions).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import torch
+
+from lrkit.errors import LRKitError
+from lrkit.tasks._base import Task, get_task
+from lrkit.tasks._protocol import batch_pair
+
+__all__ = ["Callback", "endless_batches", "one_thread", "resolve_task", "task_owner"]
+
+#: ``cb(info) -> bool | None`` after every update; ``True`` stops the run.
+Callback = Callable[[dict[str, Any]], "bool | None"]
+
+
+def resolve_task(
+    task: Task | str | Callable[[int], dict[str, Any]],
+) -> tuple[str, Task | None, Callable[..., dict[str, Any]]]:
+    """``(name, task or None, build)`` of a registry name, a :class:`Task` or a protocol function.
+
+    Raises:
+        LRKitError: for an unknown name (with a did-you-mean hint) or anything else.
+
+    Example:
+        >>> name, task, build = resolve_task("digits-mlp")
+        >>> name, task.info.metric
+        ('digits-mlp', 'val_acc')
+        >>> def build(seed): ...
+        >>> resolve_task(build)[:2]
+        ('build', None)
+    """
+    if isinstance(task, str):
+        t = get_task(task)
+        return t.name, t, t.build
+    if isinstance(task, Task):
+        return task.name, task, task.build
+    if callable(task):
+        return getattr(task, "__name__", "user-task"), None, task
+    raise LRKitError(f"`task` of train must be a task name, a Task or a protocol function; got {task!r}.")
+
+
+def task_owner(name: str, task_obj: Task | None) -> str:
+    """How messages name the task.
+
+    Example:
+        >>> task_owner("build", None)
+        'the task function build'
+    """
+    return f"the task {name}" if task_obj is not None else f"the task function {name}"
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """torch runs on one intra-op thread inside the block; the previous count is restored after.
+
+    Example:
+        >>> before = torch.get_num_threads()
+        >>> with one_thread():
+        ...     torch.get_num_threads()
+        1
+        >>> torch.get_num_threads() == before
+        True
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def endless_batches(loader: Any, owner: str = "the task") -> Iterator[tuple[Any, Any]]:
+    """Endless ``(inputs, target)`` batches: one epoch after another (each ``iter`` reshuffles).
+
+    Each batch is read by :func:`~lrkit.tasks._protocol.batch_pair` (pairs, or the dicts
+    ``find_lr`` reads), so another layout is one ``LRKitError`` naming ``owner``, before its update.
+    A loader that yields nothing is an error naming it; so is one that runs dry after its first
+    pass (a generator), which says why.
+
+    Example:
+        >>> batches = endless_batches([(1, 2), (3, 4)])
+        >>> [next(batches) for _ in range(3)]  # the second epoch starts over
+        [(1, 2), (3, 4), (1, 2)]
+    """
+    seen = 0
+    while True:
+        empty = True
+        for batch in loader:
+            empty = False
+            seen += 1
+            yield batch_pair(batch, "train_loader", owner)
+        if empty and seen:
+            raise LRKitError(f"`train_loader` of {owner} ran out after {seen} batches and yielded nothing "
+                             "on its second pass: a one-shot iterator cannot be cycled; pass a list or a "
+                             "DataLoader.")
+        if empty:
+            raise LRKitError(f"`train_loader` of {owner} yielded no batches.")
