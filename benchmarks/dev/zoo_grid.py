@@ -15,7 +15,8 @@ What other benchmarks use::
 :data:`MIN_DECADES` decades, :data:`SEEDS`, each run at the workload's full budget through
 ``lrkit.tasks.train`` (:func:`dev.zoo_runs.run_one`). The grid-best rate is the rate with the best
 mean scored metric over seeds; the grid is extended a decade at a time until that rate is interior
-with a rate on each side whose mean regret is at least :data:`CLEARLY_WORSE`.
+with a rate on each side whose mean regret is at least :data:`CLEARLY_WORSE` (the rates and this
+rule: ``dev.zoo_rates``).
 
 **Scores and regret.** A run never scores worse than the untrained model (a diverged run, or one
 that ended worse than it started, scores the untrained model's metric: "no better than not
@@ -52,6 +53,17 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
+from dev.zoo_rates import (  # noqa: E402,F401 (the grid's rates and rule, read here as zg.NAME)
+    CLEARLY_WORSE,
+    MAX_DECADES,
+    MIN_DECADES,
+    PER_DECADE,
+    SEEDS,
+    START,
+    exponent,
+    extensions,
+    rate,
+)
 from dev.zoo_runs import Run, pack, read_npz, run_key, run_one, unpack, write_npz  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -59,39 +71,12 @@ GRID_FILE = RESULTS / "zoo_grid.json"
 HISTORY_DIR = RESULTS / "zoo_histories"
 RUNS_DIR = RESULTS / "zoo_runs"
 
-#: Seeds of every grid rate.
-SEEDS: tuple[int, ...] = (0, 1, 2)
-#: Grid resolution: rates 10 ** (k / PER_DECADE).
-PER_DECADE = 3
-#: Fewest decades a finished grid spans.
-MIN_DECADES = 5
-#: Mean regret (``unit="best"``) a rate on each side of the best must reach for the best to be interior:
-#: two accuracy points or 2% of the best loss, well beyond the seed-to-seed noise of a grid mean.
-CLEARLY_WORSE = 2.0
 #: Mean regret within which a rate is "near-optimal" (the band whose width the table reports): one
 #: accuracy point or 1% of the best loss.
 NEAR_OPTIMAL = 1.0
 #: The same in ``unit="gap"``: rates that keep 95% of the best rate's improvement over not training
 #: (comparable across metrics, and wider than seed noise where 1% of a small loss is not).
 NEAR_OPTIMAL_GAP = 5.0
-#: Widest grid (decades) a workload may extend to before the grid is reported as unfinished.
-MAX_DECADES = 10
-#: First grid per optimizer, as exponents ``k`` (``lr = 10 ** (k / 3)``): five decades around where
-#: that optimizer's good rates usually sit; :func:`extensions` widens it as the runs ask.
-START: dict[str, tuple[int, int]] = {
-    "adam": (-15, 0), "adamw": (-15, 0), "nadam": (-15, 0), "radam": (-15, 0), "rmsprop": (-15, 0),
-    "sgd": (-12, 3), "nesterov": (-12, 3), "sgd-plain": (-12, 3), "adagrad": (-12, 3),
-}
-
-
-def rate(k: int) -> float:
-    """The grid rate ``10 ** (k / 3)`` to 4 significant digits (``rate(-3) == 0.1``)."""
-    return float(f"{10 ** (k / PER_DECADE):.4g}")
-
-
-def exponent(lr: float) -> int:
-    """The grid exponent nearest to ``lr``."""
-    return int(round(math.log10(lr) * PER_DECADE))
 
 
 # -- the grid file ---------------------------------------------------------------------------------
@@ -235,27 +220,6 @@ def band(name: str, tol: float = NEAR_OPTIMAL, unit: str = "best") -> tuple[floa
     while hi < len(reg) - 1 and reg[hi + 1] <= tol:
         hi += 1
     return float(g.lrs[lo]), float(g.lrs[hi])
-
-
-def extensions(name: str, optimizer: str, done: dict[float, list[float]], higher: bool) -> list[int]:
-    """Grid exponents still to run for ``name``: the start grid, then one decade more on each side
-    whose edge is the best or has no clearly-worse rate (``done``: rate -> scored metrics so far)."""
-    lo, hi = START[optimizer]
-    ks = {exponent(lr) for lr in done} | set(range(lo, hi + 1))
-    have = sorted(k for k in ks if rate(k) in done and len(done[rate(k)]) == len(SEEDS))
-    if len(have) < len(ks):
-        return sorted(k for k in ks if k not in have)
-    means = np.array([np.mean(done[rate(k)]) for k in have])
-    i = int(np.argmax(means) if higher else np.argmin(means))
-    b = means[i]
-    worse = 100.0 * (b - means) if higher else 100.0 * (means - b) / abs(b)  # regret, unit "best"
-    new: list[int] = []
-    if (i == 0 or worse[:i].max() < CLEARLY_WORSE) and (have[-1] - have[0]) < MAX_DECADES * PER_DECADE:
-        new += range(have[0] - PER_DECADE, have[0])
-    if (i == len(have) - 1 or worse[i + 1:].max() < CLEARLY_WORSE) and \
-            (have[-1] - have[0]) < MAX_DECADES * PER_DECADE:
-        new += range(have[-1] + 1, have[-1] + 1 + PER_DECADE)
-    return new
 
 
 def status(name: str) -> str:
