@@ -46,6 +46,12 @@ class DemoRecord:
     Subclasses are frozen dataclasses of plain numbers, arrays and trajectories,
     declared with ``eq=False``: ``==`` on array fields is ambiguous, so records
     compare (and hash) by identity; compare their ``to_dict()`` instead.
+
+    Example:
+        >>> from lrkit.lab import run_demo
+        >>> record = run_demo("oscillation")
+        >>> record.demo, record.holds(), list(record.to_dict())[:2]
+        ('oscillation', True, ['demo', 'claim'])
     """
 
     demo: ClassVar[str] = "demo"
@@ -78,6 +84,12 @@ class DemoInfo:
         source: where the primers make it.
         run: the demo function (keyword arguments only, all defaulted).
         needs: extras it imports (``"torch"`` for a real task), empty for pure NumPy.
+
+    Example:
+        >>> from lrkit.lab import demos
+        >>> info = demos.lookup("oscillation")
+        >>> info.name, info.needs, callable(info.run)
+        ('oscillation', (), True)
     """
 
     name: str

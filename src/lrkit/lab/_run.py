@@ -61,6 +61,12 @@ class Trajectory:
         diverged_at: the update after which the iterate left ``|x| < 1e6`` or
             became non-finite (the run stopped there), else ``None``.
         min_loss: the problem's minimum loss (for gaps).
+
+    Example:
+        >>> from lrkit.lab import SGD, Quadratic, minimize
+        >>> t = minimize(Quadratic(L=1.0), SGD(lr=0.5), steps=10)
+        >>> t.xs.shape, t.losses.shape, t.lrs.shape, t.diverged_at
+        ((11, 2), (11,), (10,), None)
     """
 
     optimizer: str
@@ -156,6 +162,12 @@ class TrajectoryGrid:
 
     Computed in Python so the interactive page only draws: ``runs[name][i]`` is
     the run of optimizer ``name`` at ``rates[i]``.
+
+    Example:
+        >>> from lrkit.lab import Quadratic, trajectory_grid
+        >>> g = trajectory_grid(Quadratic(), ["sgd"], rates=[0.1, 3.0], steps=20)
+        >>> g.rates, [run.diverged_at is not None for run in g.runs["sgd"]]  # 3.0 is above 2 / L
+        ((0.1, 3.0), [False, True])
     """
 
     problem: Problem

@@ -69,6 +69,14 @@ class Report:
     Args:
         title: the page title and top heading.
         subtitle: an optional line of metadata under the title.
+
+    Example:
+        >>> page = Report("warmup", subtitle="a demo")
+        >>> page.add_heading("Why")
+        >>> page.add_table([["cosine", 0.91]], headers=["schedule", "val_acc"])
+        >>> html = page.html()
+        >>> html.startswith("<!DOCTYPE html>"), "<h2>Why</h2>" in html, "0.91" in html
+        (True, True, True)
     """
 
     def __init__(self, title: str, subtitle: str = "") -> None:

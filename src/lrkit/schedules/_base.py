@@ -118,6 +118,15 @@ class Schedule:
     name), validate their fields in ``__post_init__`` and implement ``_value``.
     ``horizon`` is how many updates the schedule lasts as a phase of ``a >> b``
     (``None`` when endless); past it, a schedule holds its final value.
+
+    Example:
+        >>> import numpy as np
+        >>> from lrkit.schedules import cosine, parse
+        >>> s = cosine(lr=0.1, steps=4)
+        >>> s(0), s(np.arange(5)).round(4).tolist(), s.horizon  # scalar or vectorized; held past 4
+        (0.1, [0.1, 0.0854, 0.05, 0.0146, 0.0], 4)
+        >>> parse(repr(s)) == s, s.to_dict()
+        (True, {'name': 'cosine', 'lr': 0.1, 'steps': 4, 'min_lr': 0.0})
     """
 
     name: ClassVar[str] = "schedule"
@@ -208,6 +217,12 @@ class ScheduleInfo:
             conformance tests build it with :func:`lrkit.schedules.parse`.
         stateful: True for controllers such as ``reduce_on_plateau`` whose rate
             depends on observed metrics, not on the step alone.
+
+    Example:
+        >>> from lrkit.schedules import registry
+        >>> info = registry["wsd"]
+        >>> info.composite, info.stateful, info.factory(lr=1.0, warmup=1, stable=2, decay=1)(2)
+        (True, False, 1.0)
     """
 
     name: str
@@ -270,6 +285,7 @@ def lookup(name: str) -> ScheduleInfo:
     """Return the registry record for ``name`` or raise with a did-you-mean hint.
 
     Example:
+        >>> from lrkit.schedules import lookup
         >>> info = lookup("cosine")
         >>> info.torch, info.composite, info.factory(lr=0.1, steps=10)(5)
         ('CosineAnnealingLR', False, 0.05)

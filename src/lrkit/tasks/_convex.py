@@ -57,6 +57,12 @@ class Curvature:
         max_stable_lr: ``2 / L``, the largest rate at which full-batch plain GD converges.
         optimum_loss: the training objective at the optimum.
         optimum: the flattened optimal parameters ``(weight.ravel(), bias)`` in float64.
+
+    Example:
+        >>> from lrkit.tasks import get_task
+        >>> c = get_task("diabetes-linear").curvature()
+        >>> 0 < c.mu <= c.L, c.max_stable_lr == 2 / c.L
+        (True, True)
     """
 
     L: float
@@ -89,6 +95,12 @@ class ConvexTask(SupervisedTask):
     Args:
         l2: strength of the L2 penalty on the weight (``0`` for none).
         **kwargs: as :class:`~lrkit.tasks._supervised.SupervisedTask`.
+
+    Example:
+        >>> from lrkit import tasks
+        >>> task = tasks.get_task("diabetes-linear")
+        >>> isinstance(task, tasks.ConvexTask), task.l2, task.info.metric
+        (True, 0.0, 'val_mse')
     """
 
     def __init__(self, name: str, *, l2: float = 0.0, **kwargs: object) -> None:

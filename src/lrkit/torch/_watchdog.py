@@ -33,7 +33,15 @@ __all__ = ["NonFiniteLossError", "Watchdog"]
 
 
 class NonFiniteLossError(RuntimeError):
-    """Raised by :meth:`Watchdog.observe` with ``on_nan="raise"`` when the loss is NaN/inf."""
+    """Raised by :meth:`Watchdog.observe` with ``on_nan="raise"`` when the loss is NaN/inf.
+
+    Example:
+        >>> wd = Watchdog(on_nan="raise")
+        >>> wd.observe(0, float("nan"))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        lrkit.torch._watchdog.NonFiniteLossError: ...
+    """
 
 
 def _scalar(value: Any, name: str = "loss") -> float:

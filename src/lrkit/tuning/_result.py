@@ -41,6 +41,14 @@ class TuneResult:
         compute_steps: training steps spent by all trials (the finder's excluded).
         versions: ``optuna``, ``lrkit``, ``python`` (and ``torch`` when loaded).
         notes: human-readable remarks (fallbacks, resumes).
+
+    Example:
+        >>> import tempfile
+        >>> from lrkit.tuning import Storage, tune
+        >>> r = tune(lambda p: (p["lr"] - 0.01) ** 2, n_trials=3, storage=Storage(out=tempfile.mkdtemp()),
+        ...          space={"lr": [1e-3, 0.1], "schedules": ["constant"]}, pruner="none")
+        >>> r.metric, r.direction, r.n_complete, list(r.to_dict())[:3]
+        ('value', 'minimize', 3, ['best_lr', 'best_schedule', 'best_value'])
     """
 
     best_lr: float | None

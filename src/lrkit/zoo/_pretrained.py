@@ -144,6 +144,12 @@ def pretrain(name: str, steps: int | None = None) -> tuple[dict[str, torch.Tenso
 
     Raises:
         LRKitError: for an unknown recipe name.
+
+    Example:
+        >>> import numpy as np
+        >>> state, losses = pretrain("digit-cnn", steps=3)  # the first updates of the stored run
+        >>> len(losses), np.allclose(losses, manifest()["digit-cnn"]["first_losses"][:3], rtol=1e-4)
+        (3, True)
     """
     if name not in RECIPES:
         raise unknown_name("pretraining recipe", name, RECIPES)

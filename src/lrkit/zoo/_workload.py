@@ -54,6 +54,12 @@ class WorkloadInfo(TaskInfo):
     1e-3 for adaptive ones, 0.01 for Adagrad and RMSprop), not a tuned one; the zoo's tuned rates
     are its ground truth (``benchmarks/zoo_ground_truth.py``). ``cost`` is the CPU seconds of one
     full run on one thread at that conventional rate (:data:`lrkit.zoo._costs.MEASURED_COST`).
+
+    Example:
+        >>> from lrkit import zoo
+        >>> info = zoo.get("autoencoder-curve-momentum").info
+        >>> info.family, info.loss, info.budget, info.default_lr
+        ('autoencoder', 'mse', 1000, 0.1)
     """
 
     family: str
@@ -97,6 +103,12 @@ class Workload(Task):
         metric: a key of :data:`METRICS`.
         loss: the training loss's name.
         cost: measured CPU seconds of one full run on one thread (``None`` if unmeasured).
+
+    Example:
+        >>> from lrkit import zoo
+        >>> w = zoo.get("autoencoder-curve-momentum")
+        >>> isinstance(w, zoo.Workload), type(w).__name__, w.name in zoo.names()
+        (True, 'ArrayWorkload', True)
     """
 
     def __init__(self, name: str, *, family: str, summary: str, data: str, optimizer: str,
