@@ -1,4 +1,5 @@
-"""``lrkit train --autopilot`` and ``lrkit train --script``: the library's runs, the same JSON, one-line errors."""
+"""``lrkit train --autopilot`` and ``lrkit train --script``: the library's runs, the same JSON,
+one-line errors."""
 
 from __future__ import annotations
 
@@ -55,15 +56,18 @@ def _script(tmp_path: Path) -> tuple[str, object]:
 
 
 def test_autopilot_on_a_built_in_task_prints_the_train_autopilot_result():
-    result = runner.invoke(app, ["train", "--task", "diabetes-linear", "--autopilot", "--steps", "40", "--json"])
+    result = runner.invoke(app, ["train", "--task", "diabetes-linear", "--autopilot", "--steps", "40",
+                                 "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["steps"] == 40 and data["autopilot"]["mode"] == "ramp" and data["lr"] == data["autopilot"]["peak"]
+    assert data["steps"] == 40 and data["autopilot"]["mode"] == "ramp"
+    assert data["lr"] == data["autopilot"]["peak"]
     _same_run(data, train_autopilot("diabetes-linear", budget=40))
 
 
 def test_autopilot_on_a_zoo_workload_and_the_table():
-    result = runner.invoke(app, ["train", "--task", "zoo/linear-logistic-sgd512", "--autopilot", "--steps", "20"])
+    result = runner.invoke(app, ["train", "--task", "zoo/linear-logistic-sgd512", "--autopilot",
+                                 "--steps", "20"])
     assert result.exit_code == 0, result.output
     assert "(main)" in result.stdout and "20" in result.stdout
 
@@ -87,7 +91,8 @@ def test_a_script_trains_at_a_rate_too(tmp_path):
 @pytest.mark.parametrize("args, needle", [
     (["--autopilot", "--lr", "0.1"], "`--lr` of lrkit train does not apply with --autopilot"),
     (["--autopilot", "--schedule", "cosine(lr=0.1, steps=9)"], "`--schedule` of lrkit train does not apply"),
-    (["--autopilot", "--task", "wine-logreg", "--steps", "10"], "`--steps` of lrkit train --autopilot must be >= 16"),
+    (["--autopilot", "--task", "wine-logreg", "--steps", "10"],
+     "`--steps` of lrkit train --autopilot must be >= 16"),
     (["--task", "wine-logreg", "--script", "x.py:f"], "`--task` and `--script` are exclusive"),
     (["--script", "nowhere.py:build", "--autopilot"], "`--script` file 'nowhere.py' does not exist"),
 ])

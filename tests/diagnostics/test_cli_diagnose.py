@@ -16,7 +16,8 @@ runner = CliRunner()
 def _csv(tmp_path, losses, lrs=None, extra=False):
     lines = ["step,loss" + (",lr" if lrs is not None else "") + (",val_acc" if extra else "")]
     for t, v in enumerate(losses):
-        row = f"{t},{float(v)!r}" + (f",{float(lrs[t])!r}" if lrs is not None else "") + (",0.5" if extra else "")
+        row = (f"{t},{float(v)!r}" + (f",{float(lrs[t])!r}" if lrs is not None else "")
+               + (",0.5" if extra else ""))
         lines += [row, ""] if t % 7 == 0 else [row]  # blank lines are ignored
     p = tmp_path / "history.csv"
     p.write_text("\n".join(lines) + "\n")
@@ -26,7 +27,8 @@ def _csv(tmp_path, losses, lrs=None, extra=False):
 def test_json_has_the_verdict_evidence_and_recommendation_of_the_library(tmp_path):
     t = np.arange(300)
     losses = np.exp(0.02 * t)
-    result = runner.invoke(app, ["diagnose", str(_csv(tmp_path, losses, np.full(300, 0.5), extra=True)), "--json"])
+    history = _csv(tmp_path, losses, np.full(300, 0.5), extra=True)
+    result = runner.invoke(app, ["diagnose", str(history), "--json"])
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["verdict"] == "too_high_diverging" and out["verdict"] in VERDICTS

@@ -105,7 +105,8 @@ def test_a_crawl_under_the_same_noise_stays_too_slow():
         rng = np.random.default_rng(seed)
         crawl = 0.9 - 0.4 * t / 300 + 0.15 * rng.standard_normal(300)
         d = diagnose(crawl, np.full(300, 0.01))
-        assert d.verdict == "too_low_slow" or (d.verdict == "uncertain" and d.runner_up == "too_low_slow"), seed
+        assert d.verdict == "too_low_slow" or (
+            d.verdict == "uncertain" and d.runner_up == "too_low_slow"), seed
         assert d.statistics["early_drop_fraction"] < 0.8, seed
         slow += d.verdict == "too_low_slow"
     assert slow >= 5
@@ -248,7 +249,8 @@ def test_verdict_is_invariant_to_units_and_offsets(a, b, kind):
 def test_diagnosis_round_trips_through_json():
     d = diagnose(np.exp(0.02 * T), np.full(400, 0.1))
     data = json.loads(d.to_json())
-    assert data["verdict"] == d.verdict and set(data) >= {"verdict", "evidence", "recommendation", "confidence"}
+    assert data["verdict"] == d.verdict
+    assert set(data) >= {"verdict", "evidence", "recommendation", "confidence"}
     assert Diagnosis.from_dict(data) == d
     assert d.verdict in str(d) and d.recommendation in str(d)
 
@@ -265,7 +267,8 @@ def test_top_level_lazy_name():
         (dict(losses=[1.0] * 5), "at least 10 finite values; got 5"),
         (dict(losses=np.ones((3, 4))), "one-dimensional"),
         (dict(losses=["a"] * 12), "sequence of numbers"),
-        (dict(losses=np.ones(12), lrs=np.ones(11)), r"`lrs` of diagnose must have one value per loss \(12\); got 11"),
+        (dict(losses=np.ones(12), lrs=np.ones(11)),
+         r"`lrs` of diagnose must have one value per loss \(12\); got 11"),
         (dict(losses=np.ones(12), grad_norms=np.ones(3)), "`grad_norms`"),
         (dict(losses=np.ones(12), steps=np.zeros(12)), "strictly increasing"),
     ],
@@ -281,7 +284,8 @@ def test_a_guarded_verdict_leaves_the_fired_list_so_nothing_acts_on_it():
     # holds `too_low_slow` or `plateau`.
     y = np.concatenate([[1.0, 1.2, 3.0], np.linspace(3.0, 1.6, 197)])
     y = y + 0.01 * np.random.default_rng(0).normal(size=200)
-    d = diagnose(y, np.full(200, 0.5), policy=DiagnosePolicy(above_start_z=1e9, blowup_excess=1e9, rise_frac=1e9))
+    d = diagnose(y, np.full(200, 0.5),
+                 policy=DiagnosePolicy(above_start_z=1e9, blowup_excess=1e9, rise_frac=1e9))
     assert d.verdict == "uncertain" and d.direction == "none" and d.fired[0] == "uncertain"
     assert not {"too_low_slow", "plateau"} & set(d.fired)
     assert d.recommendation.startswith("I can't tell") and "Multiply" not in d.recommendation
@@ -338,7 +342,8 @@ def test_decide_of_measure_is_diagnose_under_any_policy():
 
 def _jump_then_settle(seed: int = 0, jump: float = 1.6, n: int = 400) -> np.ndarray:
     """A loss that jumps from 2.4 to about 2.4 + jump in its first updates, then falls towards 0.3 and
-    keeps creeping down: what a rate at its limit does (zoo norm-bn-nesterov at lr 1: near-best look, 18-19% of the gap lost)."""
+    keeps creeping down: what a rate at its limit does (zoo norm-bn-nesterov at lr 1: near-best look,
+    18-19% of the gap lost)."""
     t = np.arange(n - 3, dtype=float)
     fall = 0.3 + 1.9 * np.exp(-t / 40.0) + 0.2 * (1.0 - t / n) + jump * np.exp(-t / 5.0)
     curve = np.concatenate([[2.4, 2.4 + jump / 2, 2.4 + jump], fall])

@@ -42,7 +42,8 @@ def test_a_second_pass_answer_is_plotted_as_unreliable_for_a_rerun(result):
     second = dataclasses.replace(result, meta={**result.meta, "source": "second sweep"})
     fig = second.plot()
     labels = [h.get_label() for h in fig.legends[0].legend_handles]
-    assert any(lbl.startswith("interval (90%, this pass's noise; unreliable for a rerun): ") for lbl in labels)
+    prefix = "interval (90%, this pass's noise; unreliable for a rerun): "
+    assert any(lbl.startswith(prefix) for lbl in labels)
     plt.close(fig)
 
 
