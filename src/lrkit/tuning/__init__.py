@@ -24,9 +24,9 @@ from lrkit.tuning._space import (
     TUNABLE_SCHEDULES,
     WIDE_LR_RANGE,
     SearchSpace,
-    load_space,
     lr_range_from_finder,
 )
+from lrkit.tuning._space_file import load_space
 from lrkit.tuning._to_schedule import first_trial, schedule_from_params, spec_from_params
 from lrkit.tuning._storage import default_worker_id, open_storage, worker_seed
 from lrkit.tuning._urls import mask_url

@@ -14,7 +14,8 @@ from typing import Any
 from lrkit.errors import LRKitError
 from lrkit.tuning._objective import Target
 from lrkit.tuning._policy import TunePolicy
-from lrkit.tuning._space import SearchSpace, load_space, lr_range_from_finder
+from lrkit.tuning._space import SearchSpace, lr_range_from_finder
+from lrkit.tuning._space_file import load_space
 from lrkit.tuning._to_schedule import first_trial
 
 __all__ = ["build_space", "first_params", "run_finder"]

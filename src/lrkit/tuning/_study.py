@@ -17,7 +17,8 @@ from typing import Any
 
 from lrkit.errors import LRKitError, unknown_name
 from lrkit.tuning._policy import TunePolicy
-from lrkit.tuning._space import SearchSpace, load_space
+from lrkit.tuning._space import SearchSpace
+from lrkit.tuning._space_file import load_space
 
 __all__ = ["SAMPLERS", "PRUNERS", "make_sampler", "make_pruner", "open_study", "live_trials", "enough",
            "taken_for_dead", "requeue_dead_runs", "mark_worker", "WORKER_ATTR"]

@@ -26,7 +26,8 @@ from lrkit.errors import LRKitError, check_count, check_flag, check_instance, ch
 from lrkit.tuning._objective import Target, resolve_target
 from lrkit.tuning._policy import TunePolicy
 from lrkit.tuning._result import TuneResult, result_from_study
-from lrkit.tuning._space import SearchSpace, load_space
+from lrkit.tuning._space import SearchSpace
+from lrkit.tuning._space_file import load_space
 from lrkit.tuning._start import build_space, first_params
 from lrkit.tuning._storage import default_worker_id, open_storage, worker_seed
 from lrkit.tuning._study import (
