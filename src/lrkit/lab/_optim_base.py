@@ -55,6 +55,14 @@ class Optimizer:
         state = opt.init(x)
         for _ in range(n):
             x = opt.step(x, grad(x), state)
+
+    Example:
+        >>> import numpy as np
+        >>> from lrkit.lab import SGD
+        >>> opt = SGD(lr=0.1)
+        >>> x = np.array([1.0, 1.0])
+        >>> opt.step(x, 2 * x, opt.init(x)).tolist()  # x - lr * grad
+        [0.8, 0.8]
     """
 
     name: ClassVar[str] = "optimizer"

@@ -21,7 +21,14 @@ __all__ = ["Problem", "Quadratic", "Rosenbrock", "Noisy"]
 
 
 class Problem:
-    """Base of the analytic problems (2-D unless stated, so they can be drawn)."""
+    """Base of the analytic problems (2-D unless stated, so they can be drawn).
+
+    Example:
+        >>> from lrkit.lab import Quadratic
+        >>> q = Quadratic(L=1.0)
+        >>> q.name, q.min_loss, q.start().tolist(), q.grad(q.start()).shape
+        ('quadratic', 0.0, [-2.0, 2.5], (2,))
+    """
 
     name: str = "problem"
     x0: tuple[float, ...]

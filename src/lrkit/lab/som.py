@@ -97,6 +97,11 @@ class SOMResult:
         checkpoints: iterations at which the errors were measured (0 = before training).
         qe, te: quantization and topographic error at each checkpoint.
         snapshots: the codebook at each checkpoint, ``(n_checkpoints, rows, cols, dim)``.
+
+    Example:
+        >>> result = SOM(3, 3).fit(colour_data(100), iterations=50, record_every=25)
+        >>> result.checkpoints.tolist(), result.snapshots.shape
+        ([0, 25, 50], (3, 3, 3, 3))
     """
 
     weights: np.ndarray
@@ -143,6 +148,13 @@ class SOM:
 
     Raises:
         LRKitError: for a grid smaller than 2 units or a negative rate / radius.
+
+    Example:
+        >>> result = SOM(4, 4).fit(colour_data(200), iterations=300)
+        >>> result.weights.shape, float(result.lrs[0]), float(result.sigmas[0])  # linear decays from here
+        ((4, 4, 3), 0.5, 2.0)
+        >>> float(result.te[0]) > float(result.te[-1])  # the map unfolds: neighbours become neighbours
+        True
     """
 
     rows: int = 10

@@ -61,7 +61,14 @@ SMALL_VAL_FILES: tuple[str, ...] = ("sched",)
 
 @dataclasses.dataclass(frozen=True)
 class CharCorpus:
-    """Encoded train/validation text and its vocabulary."""
+    """Encoded train/validation text and its vocabulary.
+
+    Example:
+        >>> from lrkit import tasks
+        >>> corpus = tasks.get_task("charlm").corpus
+        >>> corpus.train.dtype, len(corpus.vocab), int(corpus.train.max()) < len(corpus.vocab)
+        (torch.int64, 161, True)
+    """
 
     train: torch.Tensor
     val: torch.Tensor
@@ -174,7 +181,13 @@ class _Block(nn.Module):
 
 
 class CharLM(nn.Module):
-    """Decoder-only transformer over characters: ``(B, T)`` indices -> ``(B, T, vocab)`` logits."""
+    """Decoder-only transformer over characters: ``(B, T)`` indices -> ``(B, T, vocab)`` logits.
+
+    Example:
+        >>> model = CharLM(30, d_model=16, n_layer=1, n_head=2, context=8)
+        >>> tuple(model(torch.zeros(2, 8, dtype=torch.long)).shape)
+        (2, 8, 30)
+    """
 
     def __init__(self, vocab_size: int, *, d_model: int, n_layer: int, n_head: int, context: int) -> None:
         super().__init__()
@@ -205,7 +218,14 @@ def lm_loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 class CharLMTask(Task):
-    """A character-LM task; ``charlm`` and ``charlm-small`` differ only in their settings."""
+    """A character-LM task; ``charlm`` and ``charlm-small`` differ only in their settings.
+
+    Example:
+        >>> from lrkit import tasks
+        >>> task = tasks.get_task("charlm-small")
+        >>> isinstance(task, tasks.CharLMTask), task.info.metric
+        (True, 'val_loss')
+    """
 
     def __init__(self, name: str, *, summary: str, train_files: tuple[str, ...], val_files: tuple[str, ...],
                  arch: dict[str, int], defaults: dict[str, Any], val_windows: int) -> None:

@@ -29,7 +29,15 @@ __all__ = ["Arrays", "SupervisedTask", "split", "standardize", "evaluate_arrays"
 
 @dataclasses.dataclass(frozen=True)
 class Arrays:
-    """A fixed train/validation split as float32 inputs and int64 labels or float32 targets."""
+    """A fixed train/validation split as float32 inputs and int64 labels or float32 targets.
+
+    Example:
+        >>> import numpy as np
+        >>> a = Arrays(np.zeros((8, 2), np.float32), np.zeros(8, np.int64), np.ones((2, 2), np.float32),
+        ...            np.ones(2, np.int64))
+        >>> a.x_train.shape, a.y_val.tolist()
+        ((8, 2), [1, 1])
+    """
 
     x_train: np.ndarray
     y_train: np.ndarray
@@ -146,6 +154,13 @@ class SupervisedTask(Task):
         defaults: ``default_optimizer``, ``default_lr``, ``budget``, ``batch_size``, ``cost`` and
             optionally ``metric`` (default ``val_acc`` / ``val_mse``) of :class:`TaskInfo`.
         input_shape: reshape of each input row (e.g. ``(1, 8, 8)`` for images).
+
+    Example:
+        >>> from lrkit import tasks
+        >>> task = tasks.get_task("digits-mlp")
+        >>> x_train, y_train, x_val, y_val = task.tensors()
+        >>> task.task_type, task.n_classes, tuple(x_train.shape), tuple(x_val.shape)
+        ('classification', 10, (1438, 64), (359, 64))
     """
 
     def __init__(

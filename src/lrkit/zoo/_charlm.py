@@ -43,6 +43,12 @@ class CharLMWorkload(Workload):
         arch: ``"gru"`` (:class:`~lrkit.zoo.GRULM`), ``"transformer"`` (:class:`lrkit.tasks.CharLM`,
             2 layers, width 48, 4 heads) or ``"nplm"`` (:class:`~lrkit.zoo.NPLM`).
         **kwargs: the :class:`~lrkit.zoo.Workload` arguments (metric ``val_loss``).
+
+    Example:
+        >>> from lrkit import zoo
+        >>> w = zoo.get("charlm-gru-adam")
+        >>> type(w).__name__, w.info.metric, w.info.family
+        ('CharLMWorkload', 'val_loss', 'charlm')
     """
 
     def __init__(self, name: str, *, arch: str, train_files: tuple[str, ...], val_files: tuple[str, ...],

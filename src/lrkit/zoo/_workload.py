@@ -191,6 +191,12 @@ class ArrayWorkload(Workload):
         model: zero-argument model factory (called after ``torch.manual_seed(seed)``).
         loss: one of :data:`LOSSES`.
         **kwargs: the :class:`Workload` arguments.
+
+    Example:
+        >>> from lrkit import zoo
+        >>> x_train, y_train, x_val, y_val = zoo.get("tabular-wine-adam").tensors  # the fixed split
+        >>> tuple(x_train.shape), tuple(x_val.shape)
+        ((133, 13), (45, 13))
     """
 
     def __init__(self, name: str, *, arrays: Callable[[], tuple[torch.Tensor, ...]],
