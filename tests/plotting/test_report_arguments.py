@@ -34,7 +34,8 @@ def test_a_keyword_the_result_does_not_take_names_it_and_what_is_allowed(diagnos
 
 def test_rates_of_another_length_than_the_losses_are_one_error(diagnosis, tmp_path):
     path = tmp_path / "d.html"
-    with pytest.raises(LRKitError, match=r"^`lrs` of plot_diagnosis must have 200 entries like `losses`; got 3\.$"):
+    with pytest.raises(LRKitError,
+                       match=r"^`lrs` of plot_diagnosis must have 200 entries like `losses`; got 3\.$"):
         lrkit.report(diagnosis, path, losses=Y, lrs=np.ones(3))
     assert not path.exists()
     with pytest.raises(LRKitError, match=r"`lrs` of plot_diagnosis"):
