@@ -24,8 +24,8 @@ def _objective(p):
 
 def test_resuming_with_another_budget_is_one_error_and_adds_no_trial(tmp_path):
     tune(_objective, n_trials=2, budget=200, storage=Storage(out=tmp_path), pruner="none", space=SPACE)
-    with pytest.raises(LRKitError, match=r"^`budget` of tune is 300, but study 'lrkit-_objective' was created "
-                                         r"with budget 200"):
+    with pytest.raises(LRKitError, match=r"^`budget` of tune is 300, but study 'lrkit-_objective' was "
+                                         r"created with budget 200"):
         tune(_objective, n_trials=4, budget=300, storage=Storage(out=tmp_path), pruner="none", space=SPACE)
     study = optuna.load_study(study_name="lrkit-_objective", storage=f"sqlite:///{tmp_path}/lrkit-tune.db")
     assert len(study.trials) == 2
