@@ -47,8 +47,8 @@ builds the tables from the cache alone, leaving out what was not run).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
-import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -57,9 +57,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import autopilot_miss as miss  # noqa: E402
+from dev import autopilot_tables as tables  # noqa: E402
 from dev import autopilot_truth as truth  # noqa: E402
 from dev.autopilot_zoo_runs import AP, STORE, cached, resolve_task, run_autopilot, run_peer  # noqa: E402
-from dev.autopilot_zoo_runs import policy_of, variant_key  # noqa: E402
+from dev.autopilot_zoo_runs import policy_of, reads_as, variant_key  # noqa: E402
 from dev.record import markdown_table, print_table, record  # noqa: E402
 
 from lrkit import zoo  # noqa: E402
@@ -80,13 +81,20 @@ VARIANTS = {
                                                 "race_factors": [0.25, 1.0, 4.0]},
     "race 1/4, 1, 4, weak valley: minimum/10 where the ramp turned": {
         "finder_weak_rule": "minimum/10", "weak_rule_when": "turned", "race_factors": [0.25, 1.0, 4.0]},
+    "SGD momentum anchored": {"finder_weak_rule": "minimum/10", "weak_rule_when": "turned",
+                              "anchor_kinds": ["momentum"]},
+    "SGD momentum anchored, its weak valley read where the ramp did not turn": {
+        "finder_weak_rule": "minimum/10", "weak_rule_when": "turned-or-anchored",
+        "anchor_kinds": ["momentum"]},
 }
 #: The leave-one-family-out choices made (candidates compared; the first is the "autopilot, LOFO-chosen"
 #: row): how the ramp reads a weak valley, among the readings that keep the tests' regression trained
 #: (the unguarded minimum/10 leaves it untrained with Adam at 60-120 updates: compared in the second);
 #: a race on top of the reading chosen; every candidate at once.
-CROSSING, MIN10, TURNED, RACE_TURNED = (*list(VARIANTS)[:3], list(VARIANTS)[-1])
-CHOICES = {"the ramp's weak-valley reading": (CROSSING, TURNED),
+CROSSING, MIN10, TURNED = list(VARIANTS)[:3]
+RACE_TURNED, ANCHORED, UNGUARDED = list(VARIANTS)[-3:]
+CHOICES = {"SGD momentum's blow-up anchor, and the weak valley it bounds": (TURNED, ANCHORED, UNGUARDED),
+           "the ramp's weak-valley reading": (CROSSING, TURNED),
            "the same, the unguarded minimum/10 included": (CROSSING, MIN10, TURNED),
            "a race on top of it": (TURNED, RACE_TURNED), "every candidate": tuple(VARIANTS)}
 CHOSEN = "autopilot, LOFO-chosen"
@@ -110,11 +118,21 @@ def default_variant() -> str:
     return same[0]
 
 
+@functools.cache
+def kind_of(name: str) -> str:
+    """The optimizer kind (``lrkit.torch.optimizer_kind``) of a workload's own optimizer."""
+    from lrkit.torch import optimizer_kind
+
+    return optimizer_kind(resolve_task(name).build(0)["optimizer"])
+
+
 def method_runs(name: str, method: str, run: bool) -> list[dict[str, Any]]:
     """Per-seed records of a candidate Autopilot or a peer (cached; run when missing unless ``run``
     is False)."""
     budget = truth.budget_of(name)
     variant = VARIANTS.get(method)
+    if variant is not None:  # the runs it shares with another variant on this optimizer kind are stored once
+        variant = reads_as(variant, kind_of(name))
     key = method if variant is None else AP + variant_key(variant)
 
     def fresh(seed: int) -> dict[str, Any]:
@@ -153,7 +171,7 @@ def collect(names: list[str], run: bool) -> dict[str, dict[str, list[dict]]]:
 def lofo(results: dict, candidates: tuple[str, ...]) -> tuple[dict[str, str], str, list[list[Any]]]:
     """Per held-out zoo family the candidate with the lowest mean regret (gap) over the other families;
     the choice on every family; rows (family, choice, its regret, the default's)."""
-    _, means = family_table(results, list(candidates))
+    _, means = tables.family_table(results, [*candidates, "autopilot"], SEEDS)
     fams = [f for f in means if all(v in means[f] for v in candidates)]
 
     def best(excluded: str | None) -> str:
@@ -179,93 +197,17 @@ def lofo_text(results: dict) -> tuple[str, dict[str, str], str]:
     return "\n\n".join(text), *first
 
 
-def regrets(results: dict, unit: str) -> dict[str, dict[str, np.ndarray]]:
-    """``name -> method -> per-seed regret`` in ``unit``."""
-    return {n: {m: np.array([truth.regret(n, r["metric"], SEEDS, unit) for r in recs]) for m, recs in res.items()}
-            for n, res in results.items()}
-
-
-def families(results: dict) -> dict[str, list[str]]:
-    fams: dict[str, list[str]] = {}
-    for n in results:
-        fams.setdefault(truth.family_of(n), []).append(n)
-    return dict(sorted(fams.items()))
-
-
-def family_table(results: dict, methods: list[str] | None = None
-                 ) -> tuple[list[list[Any]], dict[str, dict[str, float]]]:
-    """Rows (family, method, workloads, gap mean, SE, native mean) and ``family -> method -> gap mean``."""
-    gap, native = regrets(results, "gap"), regrets(results, "best")
-    rows, means = [], {}
-    for f, names in families(results).items():
-        means[f] = {}
-        for m in [*METHODS, *VARIANTS] if methods is None else [*methods, "autopilot"]:
-            have = [n for n in names if m in gap[n]]
-            if not have:
-                continue
-            per_seed = np.mean([gap[n][m] for n in have], axis=0)
-            se = float(per_seed.std(ddof=1) / math.sqrt(len(per_seed)))
-            means[f][m] = float(per_seed.mean())
-            rows.append([f, m, f"{len(have)}/{len(names)}", float(per_seed.mean()), se,
-                         float(np.mean([native[n][m] for n in have]))])
-    return rows, means
-
-
-def compute(results: dict, method: str) -> tuple[float, float]:
-    """Mean updates over the budget, and mean CPU seconds over adam-cosine's on the same run."""
-    steps, cpu = [], []
-    for n, res in results.items():
-        if method not in res:
-            continue
-        steps += [r["steps"] / truth.budget_of(n) for r in res[method]]
-        if "cpu_s" in res[method][0] and "adam-cosine" in res:
-            cpu += [a["cpu_s"] / b["cpu_s"] for a, b in zip(res[method], res["adam-cosine"])]
-    return float(np.mean(steps)) if steps else math.nan, float(np.mean(cpu)) if cpu else math.nan
-
-
-def summary(results: dict, means: dict[str, dict[str, float]], ap: str) -> tuple[list[list[Any]], str]:
-    """Per method: mean over families (gap), families ``ap`` is ahead on, compute; the targets for ``ap``."""
-    fams = [f for f in means if ap in means[f]]
-    rows, ahead_all = [], True
-    for m in dict.fromkeys((*METHODS, *VARIANTS)):
-        both = [f for f in fams if m in means[f]]
-        if not both:
-            continue
-        mine, theirs = (np.array([means[f][x] for f in both]) for x in (ap, m))
-        ahead = int(np.sum(mine < theirs))
-        steps, cpu = compute(results, m)
-        rows.append([m, float(theirs.mean()), f"{ahead}/{len(both)}", steps, cpu])
-        if m in PEERS:
-            ahead_all &= bool(mine.mean() < theirs.mean()) and ahead >= 2 * len(both) / 3
-    inside, measured = within(results, ap)
-    steps, _ = compute(results, ap)
-    text = (f"**Targets ({ap}).** Ahead of every peer on the mean over families and on at least two thirds "
-            f"of them: {'met' if ahead_all else 'not met'}. Within the tolerance of \"schedule, tuned\" "
-            f"on {len(inside)} of the {measured} families where it was measured ({', '.join(inside) or 'none'}; "
-            f"80% needs {math.ceil(0.8 * measured)}) at {steps:.3f} runs of compute (updates).")
-    return rows, text
-
-
-def within(results: dict, ap: str) -> tuple[list[str], int]:
-    """Families whose mean (over workloads with both) of (ap - schedule, tuned) / tolerance is <= 1."""
-    native = regrets(results, "best")
-    by: dict[str, list[float]] = {}
-    for n, r in native.items():
-        if ap in r and "schedule, tuned" in r:
-            gap = float(np.mean(r[ap]) - np.mean(r["schedule, tuned"])) / truth.tolerance(n)
-            by.setdefault(truth.family_of(n), []).append(gap)
-    return [f for f, v in sorted(by.items()) if np.mean(v) <= 1.0], len(by)
-
-
 def report(label: str, results: dict) -> str:
-    rows, means = family_table(results)
-    headers = ["family", "method", "workloads", "mean regret (gap %)", "standard error", "mean regret (native)"]
+    """The family table and, per Autopilot row, the summary and the targets (printed; markdown)."""
+    rows, means = tables.family_table(results, [*METHODS, *VARIANTS], SEEDS)
+    headers = ["family", "method", "workloads", "mean regret (gap %)", "standard error",
+               "mean regret (native)"]
     print_table(rows, headers, floatfmt=".3g")
     text = f"### {label}\n\n" + markdown_table(rows, headers, floatfmt=".3g")
     for ap in AUTOPILOTS:
         if not any(ap in v for v in means.values()):
             continue
-        srows, targets = summary(results, means, ap)
+        srows, targets = tables.summary(results, means, ap, [*METHODS, *VARIANTS], PEERS, SEEDS)
         sheaders = ["method", "mean over families (gap %)", f"families {ap} is ahead on", "updates / budget",
                     "CPU / adam-cosine"]
         print_table(srows, sheaders, floatfmt=".3g")

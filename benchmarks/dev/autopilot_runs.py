@@ -6,7 +6,8 @@ constant rate from the sensitivity grid's cache; ``dev_run`` and ``dev_grid`` do
 development families (``dev/finder_dev.py``, ``dev/seq_dev.py``); ``gap_rows`` turns runs into the
 table's gaps to grid-tuned; ``cached_run`` keeps each run of ``no_tuning.py`` in :data:`RUNS` (an
 Autopilot's under the fingerprint of the default ``AutopilotPolicy``'s fields such a run reads, so a
-changed default runs again and an unrelated field does not). Used by ``no_tuning.py``, ``no_tuning_charlm.py`` and ``finder_seq.py``.
+changed default runs again and an unrelated field does not). Used by ``no_tuning.py``,
+``no_tuning_charlm.py`` and ``finder_seq.py``.
 """
 
 from __future__ import annotations
@@ -59,8 +60,17 @@ def run_fields(policy: Any = None) -> dict[str, Any]:
     finder = {f.name: getattr(policy.finder, f.name) for f in dataclasses.fields(policy.finder)
               if f.name not in FINDER_UNREAD}
     drop = set(NO_BUDGET_FIELDS) | ({"finder"} | (set() if policy.race_factors else set(RACE_FIELDS)))
-    if finder["anchor_weight"] == 0:  # no blow-up anchor: neither of its distances
+    kinds = set(policy.anchor_kinds)
+    weight = finder["anchor_weight"] if kinds else 0.0
+    if not kinds:  # no kind's reading is anchored: no anchor field is read
+        del finder["anchor_weight"]
+    if weight == 0:  # no blow-up anchor: neither of its distances
         del finder["anchor_decades"], finder["memoryless_decades"]
+    else:  # a kind's distance: with momentum (SGD's, Adam's beta1), without (plain SGD, Adagrad, RMSprop)
+        if not kinds & {"momentum", "adaptive"}:
+            del finder["anchor_decades"]
+        if not kinds & {"plain", "adaptive"}:
+            del finder["memoryless_decades"]
     if finder["weak_rule"] == "none":  # no weak-valley hand-off: neither its threshold nor its guard
         del finder["weak_rule_sigmas"]
         drop.add("weak_rule_when")

@@ -67,7 +67,8 @@ def _builtin_grid(name: str, seeds: tuple[int, ...]) -> dict[float, list[float]]
     runs = json.loads(CACHE.read_text())["runs"]
     out: dict[float, dict[int, float]] = {}
     for r in runs.values():
-        if r["task"] == name and r["optimizer"] == g.optimizer and r["budget"] == g.budget and r["seed"] in seeds:
+        same = r["task"] == name and r["optimizer"] == g.optimizer and r["budget"] == g.budget
+        if same and r["seed"] in seeds:
             raw = math.nan if r["metric"] is None else r["metric"]
             out.setdefault(r["lr"], {})[r["seed"]] = scored(task, raw, bool(r["diverged"]))
     return {lr: [v[s] for s in seeds] for lr, v in sorted(out.items()) if len(v) == len(seeds)}

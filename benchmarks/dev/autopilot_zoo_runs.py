@@ -29,13 +29,16 @@ from typing import Any
 from dev.peers_common import cpu_clock, endless, one_thread
 from dev.peers_common import resolve_task as _builtin
 
-__all__ = ["STORE", "AP", "cached", "make_autopilot", "policy_of", "resolve_task", "run_autopilot",
-           "run_peer", "scored", "variant_key"]
+__all__ = ["STORE", "AP", "LEGACY", "cached", "make_autopilot", "policy_of", "reads_as", "resolve_task",
+           "run_autopilot", "run_peer", "scored", "variant_key"]
 
 STORE = Path(__file__).resolve().parents[1] / "results" / "autopilot_runs.json"
 #: The store's method prefix of the Autopilot that pays every update from its budget. Records under
 #: ``"ap:"`` were made before, when a ramp's undone updates were refunded (up to 1.1 budgets).
 AP = "ap2:"
+#: Policy fields added after runs were stored, at the values that reproduce the Autopilot before them:
+#: a variant that does not name one ran without it (so the store's keys keep their meaning).
+LEGACY = {"anchor_kinds": ()}
 
 
 def resolve_task(task: Any) -> Any:
@@ -63,11 +66,31 @@ def variant_key(variant: dict[str, Any]) -> str:
     return ",".join(f"{k}={variant[k]}" for k in sorted(variant))
 
 
+def reads_as(variant: dict[str, Any], kind: str) -> dict[str, Any]:
+    """``variant`` as a workload whose optimizer is of ``kind`` (``lrkit.torch.optimizer_kind``) reads
+    it: the blow-up anchor, and the weak-valley reading it licenses (``weak_rule_when=
+    "turned-or-anchored"``), left out where ``anchor_kinds`` does not name the kind. The run is then bit
+    for bit the one without them (``tests/benchmarks_dev/test_autopilot_variants.py``), so the store
+    keeps it once.
+
+    Example:
+        >>> v = {"anchor_kinds": ["momentum"], "weak_rule_when": "turned-or-anchored"}
+        >>> reads_as(v, "adaptive"), reads_as(v, "momentum") == v
+        ({'weak_rule_when': 'turned'}, True)
+    """
+    if kind in variant.get("anchor_kinds", LEGACY["anchor_kinds"]):
+        return dict(variant)
+    out = {k: v for k, v in variant.items() if k != "anchor_kinds"}
+    if out.get("weak_rule_when") == "turned-or-anchored":
+        out["weak_rule_when"] = "turned"
+    return out
+
+
 def policy_of(variant: dict[str, Any] | None) -> Any:
     """The ``AutopilotPolicy`` of a :func:`make_autopilot` variant (``given`` left out)."""
     from lrkit.torch import AutopilotPolicy
 
-    v = {k: val for k, val in (variant or {}).items() if k != "given"}
+    v = {**LEGACY, **{k: val for k, val in (variant or {}).items() if k != "given"}}
     if "schedule" in v:
         v["main_shape"] = v.pop("schedule")
     finder = {k[len("finder_"):]: v.pop(k) for k in list(v) if k.startswith("finder_")}

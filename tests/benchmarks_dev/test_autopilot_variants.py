@@ -11,7 +11,7 @@ torch = pytest.importorskip("torch")
 
 from dev import autopilot_miss as am  # noqa: E402
 from dev.autopilot_runs import policy_fingerprint, run_fields  # noqa: E402
-from dev.autopilot_zoo_runs import policy_of, variant_key  # noqa: E402
+from dev.autopilot_zoo_runs import LEGACY, policy_of, reads_as, variant_key  # noqa: E402
 
 from lrkit.torch import Autopilot, AutopilotPolicy  # noqa: E402
 
@@ -31,11 +31,13 @@ def test_misses_are_counted_by_sign_and_summarized_per_group():
 
 def test_a_variant_names_its_policy_fields_and_the_probes_finder_fields():
     v = {"race_factors": [0.25, 1.0, 4.0], "finder_weak_rule": "minimum/10"}
-    assert policy_of(v) == AutopilotPolicy(race_factors=(0.25, 1.0, 4.0),
-                                           finder=AutopilotPolicy().finder.replace(weak_rule="minimum/10"))
+    before = AutopilotPolicy(**LEGACY)  # a field added after a variant was stored keeps its old value there
+    assert policy_of(v) == before.replace(race_factors=(0.25, 1.0, 4.0),
+                                          finder=AutopilotPolicy().finder.replace(weak_rule="minimum/10"))
     assert variant_key(v) == "finder_weak_rule=minimum/10,race_factors=[0.25, 1.0, 4.0]"
-    assert policy_of({}) == AutopilotPolicy() and variant_key({}) == "default"
-    assert policy_of({"given": 0.1, "schedule": "cosine"}) == AutopilotPolicy(main_shape="cosine")
+    assert policy_of({}) == before and variant_key({}) == "default"
+    assert policy_of({"given": 0.1, "schedule": "cosine"}) == before.replace(main_shape="cosine")
+    assert policy_of({"anchor_kinds": ["momentum"]}).anchor_kinds == ("momentum",)
 
 
 #: A changed value for every field the fingerprint may leave out (``dev.autopilot_runs.run_fields``).
@@ -46,7 +48,7 @@ OTHER = {"race_fraction": 0.1, "min_race": 4, "max_race_fraction": 0.5, "race_sc
          "finder.fallback_divisor": 10.0, "finder.replicates": 50, "finder.level": 0.8, "finder.seed_spread": 0.3,
          "finder.pilot_ratio": 0.25, "finder.max_leverage": 0.5, "finder.min_answered": 0.8,
          "finder.adaptive_rule": "default", "finder.sgd_rule": "falling", "finder.anchor_decades": 1.0,
-         "finder.memoryless_decades": 0.5,
+         "finder.memoryless_decades": 0.5, "finder.anchor_weight": 0.25,
          "finder.weak_rule_sigmas": 100.0}
 
 
@@ -102,3 +104,11 @@ def test_every_field_the_fingerprint_leaves_out_leaves_a_budgeted_run_bit_for_bi
     for name in left_out:
         assert policy_fingerprint(_changed(policy, name)) == policy_fingerprint(policy), name
         assert _final_weights(_changed(policy, name), optimizer) == reference, name
+
+
+@pytest.mark.parametrize("optimizer, kind", [("sgd", "plain"), ("adam", "adaptive")])
+def test_a_kind_the_anchor_does_not_reach_runs_bit_for_bit_as_the_variant_it_reads_as(optimizer, kind):
+    v = {"finder_weak_rule": "minimum/10", "weak_rule_when": "turned-or-anchored", "anchor_kinds": ["momentum"]}
+    shared = reads_as(v, kind)
+    assert shared == {"finder_weak_rule": "minimum/10", "weak_rule_when": "turned"}
+    assert _final_weights(policy_of(v), optimizer) == _final_weights(policy_of(shared), optimizer)

@@ -21,7 +21,8 @@ def regression(seed: int = 0, n: int = 512, d: int = 8, noise: float = 0.1) -> t
 def run(budget: int | None = 300, *, seed: int = 0, optimizer: str = "sgd",
         on_step: Callable[[int, Autopilot, torch.nn.Module, torch.Tensor], torch.Tensor] | None = None,
         **kw: Any) -> tuple[Autopilot, torch.nn.Module, float, int]:
-    """Train a linear model on :func:`regression` with an Autopilot until it is done.
+    """Train a linear model on :func:`regression` with an Autopilot until it is done (``optimizer``:
+    ``"sgd"``, ``"adam"`` or ``"momentum"``, SGD with momentum 0.9).
 
     ``on_step(step, ap, model, loss)`` runs before every ``ap.step`` and returns the loss to
     pass (a fault injected, or the loss as it is). Returns ``(ap, model, final MSE, updates)``.
@@ -30,7 +31,8 @@ def run(budget: int | None = 300, *, seed: int = 0, optimizer: str = "sgd",
     x, y = regression(seed)
     model = torch.nn.Linear(x.shape[1], 1)
     params = model.parameters()
-    opt = torch.optim.SGD(params, lr=1.0) if optimizer == "sgd" else torch.optim.Adam(params)
+    opt = {"sgd": lambda: torch.optim.SGD(params, lr=1.0), "adam": lambda: torch.optim.Adam(params),
+           "momentum": lambda: torch.optim.SGD(params, lr=1.0, momentum=0.9)}[optimizer]()
     ap = Autopilot(opt, budget=budget, model=model, **kw)
     g = torch.Generator().manual_seed(seed + 1)
     step = 0

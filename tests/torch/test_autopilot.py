@@ -148,7 +148,8 @@ def test_repeated_faults_cut_the_rate():
         return loss
 
     ap, model, final, _ = run(budget=300, on_step=faults)
-    assert [(e["fault"], e["action"]) for e in ap.events if "fault" in e] == [("non-finite loss", "rolled back")] * 3
+    faults = [(e["fault"], e["action"]) for e in ap.events if "fault" in e]
+    assert faults == [("non-finite loss", "rolled back")] * 3
     assert ap.scale == pytest.approx(0.25) and final < 0.05
 
 
@@ -230,6 +231,11 @@ def test_bad_policy_fields_are_refused_when_the_record_is_built():
         AutopilotPolicy(fault_cut=1.0)
     with pytest.raises(LRKitError, match="`min_spike_history` of AutopilotPolicy must be <= spike_history"):
         AutopilotPolicy(spike_history=10)
+    with pytest.raises(LRKitError, match=r"`anchor_kinds` of AutopilotPolicy must be a tuple of names from "
+                                         r"\('adaptive', 'momentum', 'plain'\); got \('sgd',\)"):
+        AutopilotPolicy(anchor_kinds=("sgd",))
+    assert AutopilotPolicy(anchor_kinds="plain").anchor_kinds == ("plain",)
+    assert AutopilotPolicy(anchor_kinds=[]).anchor_kinds == ()
 
 
 @pytest.mark.parametrize("kwargs, match", [

@@ -38,7 +38,8 @@ def test_a_group_frozen_with_lr_zero_is_refused_or_left_untouched():
     assert ap.lr == opt.param_groups[1]["lr"] and ap.peak > 0  # the rate reported is the head's
 
 
-@pytest.mark.parametrize("lrs, ref, ratios", [([0.1, 0.05], 0, [1.0, 0.5]), ([0.0, 0.1, 0.05], 1, [0.0, 1.0, 0.5]),
+@pytest.mark.parametrize("lrs, ref, ratios", [([0.1, 0.05], 0, [1.0, 0.5]),
+                                              ([0.0, 0.1, 0.05], 1, [0.0, 1.0, 0.5]),
                                               ([0.2, 0.0], 0, [1.0, 0.0]), ([0.0, 0.0], 0, [1.0, 1.0])])
 def test_group_ratios_keep_each_groups_share_and_a_frozen_groups_zero(lrs, ref, ratios):
     assert group_ratios(lrs) == (ref, ratios)

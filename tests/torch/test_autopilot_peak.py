@@ -31,9 +31,11 @@ def test_the_kind_and_momentum_of_an_optimizer(make, kind, beta):
 
 
 def test_peak_rule_reads_the_kinds_fields_and_the_lag_in_momentum_time():
-    policy = AutopilotPolicy(momentum_peak="minimum/10", momentum_factor=0.5, plain_peak="valley", plain_factor=2.0,
+    policy = AutopilotPolicy(momentum_peak="minimum/10", momentum_factor=0.5, plain_peak="valley",
+                             plain_factor=2.0,
                              adaptive_peak="default", adaptive_factor=3.0, response_lag=1.0)
-    assert peak_rule(torch.optim.SGD(P, lr=0.1, momentum=0.9), "auto", policy) == PeakRule("minimum/10", 0.5, 10)
+    momentum = PeakRule("minimum/10", 0.5, 10, policy.finder.anchor_decades)  # the anchor_kinds default
+    assert peak_rule(torch.optim.SGD(P, lr=0.1, momentum=0.9), "auto", policy) == momentum
     assert peak_rule(torch.optim.SGD(P, lr=0.1), "auto", policy) == PeakRule("valley", 2.0, 1)
     assert peak_rule(torch.optim.Adam(P), "auto", policy) == PeakRule("default", 3.0, 10)
     assert peak_rule(torch.optim.Adam(P), "steepest", policy) == PeakRule("steepest", 1.0, 0)  # as asked
@@ -61,7 +63,8 @@ def test_a_factor_scales_the_peak_and_never_lifts_it_past_a_third_of_a_divergenc
     assert capped == pytest.approx(2 * base / 3) and "capped" in how
 
 
-@pytest.mark.parametrize("shape, first, last", [("wsd", 1.0, 0.29), ("cosine", 1.0, 0.02), ("linear", 1.0, 0.1)])
+@pytest.mark.parametrize("shape, first, last", [("wsd", 1.0, 0.29), ("cosine", 1.0, 0.02),
+                                                ("linear", 1.0, 0.1)])
 def test_the_main_phase_shape_after_a_ramp(shape, first, last):
     sched = main_schedule(1.0, 10, 0, True, AutopilotPolicy(main_shape=shape))
     values = [float(v) for v in sched(range(10))]
@@ -69,10 +72,62 @@ def test_the_main_phase_shape_after_a_ramp(shape, first, last):
     assert all(a >= b for a, b in zip(values, values[1:]))
 
 
-def test_the_probe_state_keeps_its_factor_and_lag():
-    probe = Probe(1e-4, 1.0, 20, True, "default", False, AutopilotPolicy(), None, 0.5, 4)
+def test_the_probe_state_keeps_its_factor_lag_and_anchor():
+    probe = Probe(1e-4, 1.0, 20, True, "default", False, AutopilotPolicy(), None, 0.5, 4, 2.25)
     again = Probe.from_state(probe.state_dict())
-    assert (again.factor, again.lag) == (0.5, 4)
+    assert (again.factor, again.lag, again.anchor) == (0.5, 4, 2.25)
+    older = {k: v for k, v in probe.state_dict().items() if k != "anchor"}  # saved before the anchor
+    assert Probe.from_state(older).anchor is None
+
+
+@pytest.mark.parametrize("make, policy, anchor", [
+    (lambda: torch.optim.SGD(P, lr=0.1, momentum=0.9), AutopilotPolicy(), 2.25),
+    (lambda: torch.optim.SGD(P, lr=0.1, momentum=0.9, nesterov=True), AutopilotPolicy(), 2.25),
+    (lambda: torch.optim.SGD(P, lr=0.1), AutopilotPolicy(), None),
+    (lambda: torch.optim.Adam(P), AutopilotPolicy(), None),
+    (lambda: torch.optim.SGD(P, lr=0.1), AutopilotPolicy(anchor_kinds=("plain",)), 1.5),  # memoryless_decades
+    (lambda: torch.optim.Adam(P), AutopilotPolicy(anchor_kinds=("adaptive",)), 2.25),  # Adam's beta1
+    (lambda: torch.optim.SGD(P, lr=0.1, momentum=0.9), AutopilotPolicy(anchor_kinds=()), None),
+])
+def test_the_anchor_is_find_lrs_distance_for_the_kinds_the_policy_names(make, policy, anchor):
+    assert peak_rule(make(), "auto", policy).anchor == anchor
+    assert peak_rule(make(), "default", policy).anchor is None  # a rule asked for is read as it is
+
+
+#: A recorded ramp (zoo ``finetune-cnn-momentum``, seed 1: 25 updates of SGD with momentum 0.9 from 1e-5 to
+#: 10, no divergence called): the loss jumps at 0.006-0.018 and settles at 0.06-10 where the network has
+#: collapsed. Read unanchored, its valley says 0.21, 20x the tuned rate (0.01), and the run failed.
+FINETUNE_RAMP = [4.769, 5.017, 4.241, 3.782, 4.39, 3.529, 1.483, 1.434, 2.23, 1.209, 3.216, 7.811, 13.308,
+                 9.485, 3.201, 1.501, 1.907, 1.536, 1.574, 1.414, 21.767, 2.676, 3.083, 2.906, 3.243]
+
+
+def test_a_momentum_ramp_is_read_towards_the_blow_up_anchor():
+    # Regression: the crossing of a lagging momentum ramp overshot the tuned rate 20x (see FINETUNE_RAMP).
+    lrs = sweep_schedule(1e-5, 10.0, 25)(np.arange(25))
+    opt = torch.optim.SGD(P, lr=0.1, momentum=0.9)
+    unanchored = AutopilotPolicy(anchor_kinds=(), weak_rule_when="turned")  # the default before the anchor
+    before, _ = autopilot_peak(lrs, FINETUNE_RAMP, opt, unanchored)
+    after, how = autopilot_peak(lrs, FINETUNE_RAMP, opt)
+    assert before > 0.15 and 0.03 < after < 0.15 and "1/10^2.25 of" in how
+    # The blend: halfway in log-rate from the rule's reading (the valley's crossing: the ramp did not turn)
+    # to 2.25 decades below the ramp's top (10).
+    assert np.log10(after) == pytest.approx(0.5 * np.log10(before) + 0.5 * (1.0 - 2.25))
+    # Where an anchored ramp's weak valley is read anyway (turned-or-anchored), minimum/10 is blended.
+    either, how = autopilot_peak(lrs, FINETUNE_RAMP, opt,
+                                 AutopilotPolicy(weak_rule_when="turned-or-anchored"))
+    rule_only, _ = probe_peak(lrs, FINETUNE_RAMP, 1e-5, None, "default", policy=AutopilotPolicy(
+        weak_rule_when="always"))
+    assert "minimum/10" in how and 1e-3 < either < 0.01
+    assert np.log10(either) == pytest.approx(0.5 * np.log10(rule_only) + 0.5 * (1.0 - 2.25))
+
+
+def test_turned_or_anchored_reads_the_weak_valley_of_an_anchored_ramp_that_did_not_turn():
+    lrs = np.geomspace(1e-4, 1.0, 40)
+    falling = 1.0 / (1.0 + 30 * lrs) + 0.02 * np.random.default_rng(0).standard_normal(lrs.size)
+    either = AutopilotPolicy(weak_rule_when="turned-or-anchored")
+    assert reading_policy(lrs, falling, None, either, anchored=True).weak_rule == "minimum/10"
+    assert reading_policy(lrs, falling, None, either, anchored=False).weak_rule == "none"
+    assert reading_policy(lrs, falling, None, AutopilotPolicy(), anchored=True).weak_rule == "none"  # default
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
@@ -94,8 +149,10 @@ def test_autopilot_peak_rereads_a_recorded_probe_as_the_autopilot_did(optimizer)
     assert autopilot_peak(ap.probe_lrs, ap.probe_losses, ap.optimizer, policy, first["diverged_at"]) == (
         first["peak"], first["how"])
     # Under another policy, the same curve gives that policy's peak (here: its factor, uncapped or capped).
-    other, _ = autopilot_peak(ap.probe_lrs, ap.probe_losses, ap.optimizer, AutopilotPolicy(), first["diverged_at"])
-    assert other >= first["peak"] and optimizer_kind(ap.optimizer) == ("adaptive" if optimizer == "adam" else "plain")
+    other, _ = autopilot_peak(ap.probe_lrs, ap.probe_losses, ap.optimizer, AutopilotPolicy(),
+                              first["diverged_at"])
+    kind = "adaptive" if optimizer == "adam" else "plain"
+    assert other >= first["peak"] and optimizer_kind(ap.optimizer) == kind
 
 
 MIN10 = AutopilotPolicy().finder.replace(weak_rule="minimum/10")
@@ -121,7 +178,8 @@ def test_the_weak_valley_hand_off_needs_a_ramp_that_turned():
     assert reading_policy(lrs, falling, None, guarded).weak_rule == "none"
     assert reading_policy(lrs, falling, 2.0, guarded).weak_rule == "minimum/10"  # it blew up: it turned
     assert reading_policy(lrs, turned, None, guarded).weak_rule == "minimum/10"
-    assert reading_policy(lrs, falling, None, guarded.replace(weak_rule_when="always")).weak_rule == "minimum/10"
+    always = guarded.replace(weak_rule_when="always")
+    assert reading_policy(lrs, falling, None, always).weak_rule == "minimum/10"
     assert guarded == AutopilotPolicy()  # the default
     crossing = AutopilotPolicy(finder=MIN10.replace(weak_rule="none"))
     assert reading_policy(lrs, turned, None, crossing) is crossing.finder  # no hand-off at all

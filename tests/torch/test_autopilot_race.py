@@ -24,7 +24,8 @@ def test_race_plan_sizes_a_segment_and_refuses_a_race_the_budget_cannot_afford()
     assert race_plan(137, 100, RACE) == 8  # at least min_race
     assert race_plan(100, 75, RACE) is None  # 3 x 8 > 30% of the 75 left
     no_race = AutopilotPolicy(race_factors=())
-    assert race_plan(500, 400, no_race) is None and race_plan(None, 400, RACE) is None  # no factors, no budget
+    assert race_plan(500, 400, no_race) is None  # no factors
+    assert race_plan(None, 400, RACE) is None  # no budget
     assert race_plan(500, 400, AutopilotPolicy(race_factors=(1.0,))) is None  # one candidate is no race
 
 
@@ -112,4 +113,5 @@ def test_start_race_holds_the_current_state_and_the_finished_race_logs_its_candi
     race.scores, race.i, race.steps = [2.0, 1.0, 3.0], 3, 60
     race.best = race.start
     assert race.finish(opt, model, 0.5) == (pytest.approx(0.1), 60)
-    assert race.event() == {"t": 0, "race": [[0.025, 2.0], [0.1, 1.0], [0.4, 3.0]], "peak": 0.1, "race_steps": 60}
+    assert race.event() == {"t": 0, "race": [[0.025, 2.0], [0.1, 1.0], [0.4, 3.0]], "peak": 0.1,
+                            "race_steps": 60}

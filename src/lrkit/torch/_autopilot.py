@@ -9,7 +9,9 @@ Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would 
    (``lrkit.torch._autopilot_peak``) is ``lrkit.finder.suggest``'s rule for the optimizer kind
    (``falling`` for adaptive optimizers, ``default`` for SGD-like ones, as ``find_lr``'s
    ``rule="auto"``); a valley under 8 noise SDs is read by ``minimum/10`` where the ramp's loss
-   turned; the peak is kept within ``[r/30, r/3]`` of a divergence at rate ``r`` (an adaptive
+   turned; with SGD momentum the reading moves halfway (in log-rate) to 2.25 decades below the
+   ramp's blow-up, ``find_lr``'s anchor (the loss answers a rate ~1/(1-momentum) updates late);
+   the peak is kept within ``[r/30, r/3]`` of a divergence at rate ``r`` (an adaptive
    optimizer's strong suggestion only below ``r/3``). Two modes (``probe="auto"``: a ramp when the
    budget is known):
 
@@ -131,7 +133,8 @@ class Autopilot(Resumable):
         self._initial_lrs = [g["lr"] for g in optimizer.param_groups]  # put back if the first loss fails
         self._ref, self._ratios = group_ratios(base)  # a group frozen with lr=0 stays at 0
         self._probe = Probe(self.lr_min, self.lr_max, self.probe_steps, self.ramp, self.rule,
-                            is_adaptive(optimizer), policy, self.given_peak, how.factor, how.lag)
+                            is_adaptive(optimizer), policy, self.given_peak, how.factor, how.lag,
+                            how.anchor)
         self.peak: float | None = None
         self._race: Race | None = None  # the race after a ramp, while it runs (``policy.race_factors``)
         self.race_steps = 0
@@ -256,10 +259,13 @@ class Autopilot(Resumable):
             # keep the untrained model's large gradients and shrink a short run's steps (docstring).
             restart_statistics(self.optimizer)
         self.events.append({"t": 0, "probe": self.probe_steps, "peak": self.peak, "how": how,
-                            "mode": "ramp" if self.ramp else "rollback", "diverged_at": self._probe.diverged_at()})
+                            "mode": "ramp" if self.ramp else "rollback",
+                            "diverged_at": self._probe.diverged_at()})
         self._probe.states, self._pre_probe = {}, None
-        race = start_race(self.peak, self.budget, self.probe_steps, self.policy, self.optimizer, self.model) if (
-            self.ramp and self.given_peak is None) else None
+        race = None
+        if self.ramp and self.given_peak is None:
+            race = start_race(self.peak, self.budget, self.probe_steps, self.policy, self.optimizer,
+                              self.model)
         if race is not None:  # measure a few peaks around the ramp's reading (``_autopilot_race``)
             self._race, self.phase = race, "race"
             self._set_rate(race.rate())

@@ -14,7 +14,12 @@ and a factor: the peak is the rule's rate on the probe's curve times the factor.
 change over about :math:`1/(1-\\beta)` updates, so the loss of update :math:`k` is read against the
 rate of update :math:`k - \\ell` with :math:`\\ell = \\lambda/(1-\\beta)` (``response_lag``
 :math:`\\lambda`). A weak valley (under ``finder.weak_rule_sigmas`` noise SDs) is read by the
-finder's ``weak_rule`` (``minimum/10``) where the ramp's loss turned (:func:`reading_policy`). On a
+finder's ``weak_rule`` (``minimum/10``) where the ramp's loss turned (:func:`reading_policy`). For
+the kinds in ``anchor_kinds`` (SGD with momentum) the reading moves towards the finder's blow-up
+anchor, as ``find_lr``'s does: a step with momentum :math:`\beta` answers a rate
+:math:`1/(1-\beta)` updates late (ten for 0.9), and on a ramp that climbs a decade in 4 to 15
+updates the loss's valley and rise show up decades above the rates that caused them, so the
+reading is blended with a fixed distance below where the ramp blew up (or its top). On a
 curve too noisy for the kind's rule the ``fallback_rules`` answer; a
 divergence at rate :math:`r` clips the peak into :math:`[r/c_b, r/c_a]` (``clip_below``,
 ``clip_above``), except for an adaptive optimizer's own rule on a strong valley, only capped at
@@ -33,7 +38,7 @@ import torch
 
 from lrkit.finder import VALLEY_RULES, FinderPolicy, suggest, valley_geometry
 from lrkit.torch._autopilot_policy import AutopilotPolicy
-from lrkit.torch._finder_rule import is_adaptive, momentum_of, resolve_rule
+from lrkit.torch._finder_rule import is_adaptive, momentum_of, resolve_policy, resolve_rule
 
 __all__ = ["PeakRule", "autopilot_peak", "momentum_of", "optimizer_kind", "peak_rule", "probe_peak",
            "reading_policy"]
@@ -54,22 +59,30 @@ def optimizer_kind(optimizer: torch.optim.Optimizer) -> str:
 
 
 class PeakRule(NamedTuple):
-    """How the peak is read: a suggestion rule, the factor it is multiplied by, and the lag (updates)."""
+    """How the peak is read: a suggestion rule, the factor it is multiplied by, the lag (updates), and
+    the blow-up anchor's distance in decades (``None``: no anchor)."""
 
     rule: str
     factor: float
     lag: int
+    anchor: float | None = None
 
 
 def peak_rule(optimizer: torch.optim.Optimizer, rule: str = "auto",
               policy: AutopilotPolicy = AutopilotPolicy()) -> PeakRule:
     """The :class:`PeakRule` for ``optimizer``: its kind's policy fields for ``rule="auto"``, else
-    ``rule`` as given (factor 1, no lag).
+    ``rule`` as given (factor 1, no lag, no anchor).
+
+    The anchor, for a kind in ``policy.anchor_kinds``, is the finder's distance for the optimizer's
+    step (``lrkit.torch._finder_rule.resolve_policy``: ``anchor_decades`` with momentum,
+    ``memoryless_decades`` without), as ``find_lr`` reads it.
 
     Example:
         >>> p = [torch.nn.Parameter(torch.zeros(1))]
         >>> peak_rule(torch.optim.SGD(p, lr=0.1), "valley")
-        PeakRule(rule='valley', factor=1.0, lag=0)
+        PeakRule(rule='valley', factor=1.0, lag=0, anchor=None)
+        >>> peak_rule(torch.optim.SGD(p, lr=0.1, momentum=0.9))
+        PeakRule(rule='default', factor=1.0, lag=0, anchor=2.25)
     """
     if rule != "auto":
         return PeakRule(resolve_rule(rule, optimizer, policy.finder), 1.0, 0)
@@ -78,20 +91,24 @@ def peak_rule(optimizer: torch.optim.Optimizer, rule: str = "auto",
                     "momentum": (policy.momentum_peak, policy.momentum_factor),
                     "plain": (policy.plain_peak, policy.plain_factor)}[kind]
     lag = round(policy.response_lag / (1.0 - min(momentum_of(optimizer), 0.999)))
-    return PeakRule(name, factor, lag)
+    anchor = resolve_policy(policy.finder, optimizer).anchor_decades if kind in policy.anchor_kinds else None
+    return PeakRule(name, factor, lag, anchor)
 
 
 def reading_policy(lrs: np.ndarray, losses: np.ndarray, diverged_at: float | None,
-                   policy: AutopilotPolicy = AutopilotPolicy()) -> FinderPolicy:
+                   policy: AutopilotPolicy = AutopilotPolicy(), anchored: bool = False) -> FinderPolicy:
     """The finder policy the peak rules read a ramp with: ``policy.finder``, without its weak-signal
-    hand-off (``weak_rule``) where ``policy.weak_rule_when`` is ``"turned"`` and the ramp's loss never
-    turned: it did not rise back through half depth, blow up or stop on divergence.
+    hand-off (``weak_rule``) where the ramp's loss never turned (it did not rise back through half
+    depth, blow up or stop on divergence) and ``policy.weak_rule_when`` is ``"turned"``, or
+    ``"turned-or-anchored"`` and the reading is not ``anchored`` (:func:`peak_rule`).
 
     Why: ``minimum/10`` (fastai's rule, the usual ``weak_rule``) reads the minimum of a sweep that went
     past it into the rise, a decade below where the loss turns. On a ramp still falling at its top
     the lowest point is wherever the sweep or its trimming ended, or a noise dip of the lagging average,
     and a tenth of it has no reason to be near a good rate (a short Adam ramp on a noisy regression
     reads 1e-4, a decade and more below any useful rate); the valley's own crossing stands there.
+    An anchored reading is bounded otherwise: it moves halfway (in log-rate) to a fixed distance
+    below the ramp's top, so a bottom-of-the-band minimum cannot stand alone.
 
     Example:
         >>> lrs = np.geomspace(1e-4, 1.0, 30)
@@ -99,9 +116,15 @@ def reading_policy(lrs: np.ndarray, losses: np.ndarray, diverged_at: float | Non
         >>> p = AutopilotPolicy(finder=AutopilotPolicy().finder.replace(weak_rule="minimum/10"))
         >>> reading_policy(lrs, falling, None, p).weak_rule, reading_policy(lrs, falling, 2.0, p).weak_rule
         ('none', 'minimum/10')
+        >>> q = p.replace(weak_rule_when="turned-or-anchored")
+        >>> reading_policy(lrs, falling, None, p, anchored=True).weak_rule, reading_policy(
+        ...     lrs, falling, None, q, anchored=True).weak_rule
+        ('none', 'minimum/10')
     """
-    finder = policy.finder
-    if finder.weak_rule == "none" or policy.weak_rule_when == "always" or diverged_at is not None:
+    finder, when = policy.finder, policy.weak_rule_when
+    if finder.weak_rule == "none" or when == "always" or diverged_at is not None:
+        return finder
+    if anchored and when == "turned-or-anchored":
         return finder
     valley = valley_geometry(lrs, losses, policy=finder) if lrs.size else None
     turned = valley is not None and not isinstance(valley, str) and valley.edge_seen
@@ -111,12 +134,16 @@ def reading_policy(lrs: np.ndarray, losses: np.ndarray, diverged_at: float | Non
 def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min: float,
                diverged_at: float | None, rule: str = "default", adaptive: bool = False,
                policy: AutopilotPolicy = AutopilotPolicy(), factor: float = 1.0,
-               lag: int = 0) -> tuple[float, str]:
+               lag: int = 0, anchor: float | None = None) -> tuple[float, str]:
     """The peak rate for the run after a probe, and how it was chosen.
 
     ``rule`` first (``lrkit.finder.suggest`` under :func:`reading_policy`), on the losses read
-    ``lag`` updates after their rates; on a curve too noisy for it the ``policy.fallback_rules`` (the smoothed ``valley``,
-    then ``minimum/10``); last resort the sweep's middle rate (``lr_min`` for an empty probe).
+    ``lag`` updates after their rates; on a curve too noisy for it the ``policy.fallback_rules``
+    (the smoothed ``valley``, then ``minimum/10``); last resort the sweep's middle rate (``lr_min``
+    for an empty probe). With an ``anchor`` distance :math:`c` the rules' reading :math:`x` (log10)
+    moves ``policy.finder.anchor_weight`` :math:`a` of the way to :math:`c` decades below the
+    ramp's blow-up (its top if it never blew up; ``lrkit.finder``'s anchor, as ``find_lr`` reads
+    a sweep): :math:`(1-a)\\,x + a\\,(x_{blow} - c)`.
     If the probe diverged at rate ``r``, the peak is clipped to :math:`[r/30,\\ r/3]`
     (``policy.clip_below``, ``clip_above``), the classical band a decade below the blow-up,
     except that for an ``adaptive`` optimizer a suggestion of ``rule`` itself (one of
@@ -140,6 +167,7 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
         policy: the tuned numbers (:class:`~lrkit.torch.AutopilotPolicy`).
         factor: the rule's rate is multiplied by this (:func:`peak_rule`).
         lag: updates between a rate and the loss read as its answer (:func:`peak_rule`).
+        anchor: the blow-up anchor's distance in decades (:func:`peak_rule`; ``None``: no anchor).
 
     Returns:
         ``(peak, how)``: the rate and a one-line account for the events log.
@@ -153,7 +181,8 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
     if 0 < lag < lrs.size:  # the loss of update k answers the rate of update k - lag
         lrs, losses = lrs[:lrs.size - lag], losses[lag:]
     peak, how, chosen_by = None, "probe failed at once", None
-    finder = reading_policy(lrs, losses, diverged_at, policy)
+    finder = reading_policy(lrs, losses, diverged_at, policy, anchored=anchor is not None)
+    finder = finder.replace(anchor_weight=0.0) if anchor is None else finder.replace(anchor_decades=anchor)
     for name in dict.fromkeys((rule, *p.fallback_rules)):
         s = suggest(lrs, losses, name, policy=finder) if lrs.size else None
         if s is not None and s.lr is not None:
@@ -184,7 +213,8 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
     return float(peak), how
 
 
-def autopilot_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], optimizer: torch.optim.Optimizer,
+def autopilot_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float],
+                   optimizer: torch.optim.Optimizer,
                    policy: AutopilotPolicy = AutopilotPolicy(), diverged_at: float | None = None,
                    lr_min: float | None = None) -> tuple[float, str]:
     """The peak an Autopilot under ``policy`` reads off a recorded probe of ``optimizer``.
@@ -216,4 +246,4 @@ def autopilot_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], op
     rule = peak_rule(optimizer, "auto", policy)
     lo = lr_min if lr_min is not None else (float(probe_lrs[0]) if len(probe_lrs) else 1e-5)
     return probe_peak(probe_lrs, probe_losses, lo, diverged_at, rule.rule, is_adaptive(optimizer), policy,
-                      rule.factor, rule.lag)
+                      rule.factor, rule.lag, rule.anchor)

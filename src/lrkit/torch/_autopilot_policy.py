@@ -19,22 +19,31 @@ from lrkit.finder._policy import RULE_NAMES
 
 __all__ = ["AutopilotPolicy"]
 
+#: The optimizer kinds (``lrkit.torch.optimizer_kind``), for the fields that name some.
+KINDS = ("adaptive", "momentum", "plain")
+
 _E = "docs/evidence.md#"
 _PROBE = _E + "autopilot-the-probe"
 _PEAK = _E + "autopilot-the-peak"
 _RACE = _E + "autopilot-the-race"
+_ANCHOR = _E + "autopilot-the-blow-up-anchor-for-momentum"
 _MAIN = _E + "autopilot-the-main-phase"
 _GUARD = _E + "autopilot-the-guard"
 _REACT = _E + "autopilot-without-a-budget"
 
 
-def _rules(name: str, value: Any, owner: str) -> tuple[str, ...]:
-    """A tuple of registered rule names."""
+def _names(name: str, value: Any, owner: str, allowed: tuple[str, ...],
+           empty: bool = True) -> tuple[str, ...]:
+    """A tuple of names from ``allowed`` (a single name is a tuple of one; ``empty``: () allowed)."""
     names = (value,) if isinstance(value, str) else tuple(value) if isinstance(value, (tuple, list)) else None
-    if not names or any(n not in RULE_NAMES for n in names):
-        raise LRKitError(f"`{name}` of {owner} must be a tuple of rule names from {RULE_NAMES}; "
-                         f"got {value!r}.")
+    if names is None or (not names and not empty) or any(n not in allowed for n in names):
+        raise LRKitError(f"`{name}` of {owner} must be a tuple of names from {allowed}; got {value!r}.")
     return names
+
+
+def _rules(name: str, value: Any, owner: str) -> tuple[str, ...]:
+    """A non-empty tuple of registered rule names."""
+    return _names(name, value, owner, RULE_NAMES, empty=False)
 
 
 @policy_record
@@ -79,18 +88,25 @@ class AutopilotPolicy(Policy):
         20, "a ramp keeps at most this many CPU snapshots (one every ceil(P / 20) updates) to go back to "
         "the last update below the peak", _PROBE, integer)
     finder: FinderPolicy = tuned(
-        FinderPolicy(weak_rule="minimum/10", weak_rule_sigmas=8.0, anchor_weight=0.0), "the probe is a range "
-        "test: the finder's stop rule, smoother and rules read it; a valley under 8 noise SDs, whose half-depth "
-        "crossings are noise, is read by minimum/10 as find_lr reads it (only where the ramp turned: "
-        "weak_rule_when); no blow-up anchor (chosen on find_lr's sweeps, not measured on the ramp)", _PEAK,
+        FinderPolicy(weak_rule="minimum/10", weak_rule_sigmas=8.0), "the probe is a range test: the finder's "
+        "stop rule, smoother and rules read it; a valley under 8 noise SDs, whose half-depth crossings are "
+        "noise, is read by minimum/10 as find_lr reads it (only where the ramp turned: weak_rule_when); its "
+        "blow-up anchor (find_lr's weight and distances) on the kinds in anchor_kinds", _PEAK,
         nested(FinderPolicy))
     weak_rule_when: str = tuned(
-        "turned", "where finder.weak_rule reads a weak valley: 'always', or only on a ramp whose loss turned "
-        "(rose back or blew up): minimum/10 reads the minimum of a curve that went past it, and a ramp "
-        "still falling at its top has none (there it reads a rate far too low for short Adam runs); beats "
-        "the crossing held out by family, trails 'always' there (a safety choice)", _PEAK,
-        choice("always", "turned"))
+        "turned", "where finder.weak_rule reads a weak valley: 'always', or only on a ramp whose loss "
+        "turned (rose back or blew up): minimum/10 reads the minimum of a curve that went past it, and a "
+        "ramp still falling at its top has none (there it reads a rate far too low for short Adam runs); "
+        "'turned-or-anchored' also where the anchor ties the reading to the ramp's top (equal held out by "
+        "family: not the default)", _PEAK,
+        choice("always", "turned", "turned-or-anchored"))
     # -- the peak (_autopilot_peak.peak_rule, probe_peak) ----------------------------------------
+    anchor_kinds: tuple[str, ...] = tuned(
+        ("momentum",), "the optimizer kinds whose ramp reading is pulled towards the finder's blow-up anchor "
+        "(finder.anchor_weight of the way to anchor_decades below the blow-up, or the ramp's top): SGD with "
+        "momentum answers a rate ~1/(1-momentum) updates late, so its valley on a fast ramp lies decades "
+        "above the rates that made it; chosen in every fold against no anchor", _ANCHOR,
+        lambda n, v, o: _names(n, v, o, KINDS))
     adaptive_peak: str = tuned(
         "falling", "an adaptive optimizer's peak rule on the ramp (its update is about the rate per "
         "coordinate, so the blow-up edge says little)", _PEAK, choice(*RULE_NAMES))

@@ -101,7 +101,7 @@ def probe_settings(optimizer: torch.optim.Optimizer, budget: int | None, probe: 
     Example:
         >>> opt = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))])
         >>> probe_settings(opt, 40, "auto", None, None, None, "auto", None)
-        (True, 16, 0.0001, 1.0, PeakRule(rule='falling', factor=1.0, lag=0), 0)
+        (True, 16, 0.0001, 1.0, PeakRule(rule='falling', factor=1.0, lag=0, anchor=None), 0)
     """
     p = policy
     check_choice("probe", probe, "Autopilot", ("auto", "rollback", "ramp"))
@@ -136,15 +136,18 @@ class Probe:
         adaptive: whether the optimizer is adaptive (see ``probe_peak``).
         policy: the tuned numbers (:class:`~lrkit.torch.AutopilotPolicy`).
         peak: the peak to use instead of the probe's choice (``None``: the probe chooses).
-        factor, lag: the rule's factor and the lag of its reading (``probe_peak``).
+        factor, lag, anchor: the rule's factor, the lag of its reading and its blow-up anchor's
+            distance (``probe_peak``).
     """
 
     def __init__(self, lo: float, hi: float, steps: int, keep: bool, rule: str,
                  adaptive: bool = False, policy: AutopilotPolicy = AutopilotPolicy(),
-                 peak: float | None = None, factor: float = 1.0, lag: int = 0) -> None:
+                 peak: float | None = None, factor: float = 1.0, lag: int = 0,
+                 anchor: float | None = None) -> None:
         self.lo, self.hi, self.steps, self.keep, self.rule = lo, hi, steps, keep, rule
         self.adaptive, self.policy, self.given_peak = adaptive, policy, peak
         self.factor, self.lag = float(factor), int(lag)
+        self.anchor = None if anchor is None else float(anchor)
         self.sweep = sweep_schedule(lo, hi, steps)
         self.divergence = DivergenceMonitor(policy=policy.finder)
         self.lrs: list[float] = []
@@ -190,7 +193,7 @@ class Probe:
             peak, how = self.given_peak, "given"
         else:
             peak, how = probe_peak(self.lrs, self.losses, self.lo, diverged_at, self.rule, self.adaptive,
-                                   self.policy, self.factor, self.lag)
+                                   self.policy, self.factor, self.lag, self.anchor)
         if not self.keep:
             return peak, how, None, 0
         below = [i for i, r in enumerate(self.lrs) if r <= peak * (1 + _SAME_RATE)]
@@ -203,7 +206,8 @@ class Probe:
     def state_dict(self) -> dict[str, Any]:
         """Plain data and a ramp's recorded states (CPU tensors: ``torch.save`` it with the model)."""
         return {"lo": self.lo, "hi": self.hi, "steps": self.steps, "keep": self.keep, "rule": self.rule,
-                "adaptive": self.adaptive, "factor": self.factor, "lag": self.lag, "k": self.k,
+                "adaptive": self.adaptive, "factor": self.factor, "lag": self.lag, "anchor": self.anchor,
+                "k": self.k,
                 "lrs": list(self.lrs), "losses": list(self.losses),
                 "states": [[k, v] for k, v in sorted(self.states.items())]}
 
@@ -213,7 +217,8 @@ class Probe:
         """Rebuild from :meth:`state_dict` output (the divergence test re-reads the losses)."""
         probe = cls(state["lo"], state["hi"], int(state["steps"]), bool(state["keep"]), state["rule"],
                     bool(state.get("adaptive", False)),  # older states: the clip they started with
-                    policy, peak, float(state.get("factor", 1.0)), int(state.get("lag", 0)))
+                    policy, peak, float(state.get("factor", 1.0)), int(state.get("lag", 0)),
+                    state.get("anchor"))  # older states: no anchor, as they were read then
         probe.k, probe.lrs, probe.losses = int(state["k"]), list(state["lrs"]), list(state["losses"])
         probe.states = {int(k): v for k, v in state.get("states", [])}
         for v in probe.losses:

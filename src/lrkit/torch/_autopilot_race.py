@@ -49,7 +49,16 @@ def start_race(peak: float, budget: int | None, spent: int, policy: AutopilotPol
                optimizer: torch.optim.Optimizer, model: torch.nn.Module | None) -> Race | None:
     """The race after a ramp that spent ``spent`` updates of ``budget``, holding the current state as
     every candidate's start; ``None`` when ``policy`` lists no race or the budget cannot afford one
-    (:func:`race_plan`)."""
+    (:func:`race_plan`).
+
+    Example:
+        >>> model = torch.nn.Linear(2, 1)
+        >>> opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        >>> p = AutopilotPolicy(race_factors=(0.5, 2.0))
+        >>> race = start_race(0.1, 500, 100, p, opt, model)
+        >>> race.rates, race.segment, start_race(0.1, 40, 16, p, opt, model)
+        ([0.05, 0.2], 20, None)
+    """
     segment = race_plan(budget, budget - spent, policy) if budget is not None else None
     if segment is None:
         return None
@@ -151,7 +160,20 @@ class Race:
         return self.won, self.steps
 
     def event(self) -> dict[str, Any]:
-        """The finished race's entry in the Autopilot's ``events``: each candidate's rate and score."""
+        """The finished race's entry in the Autopilot's ``events``: each candidate's rate and score.
+
+        Example:
+            >>> model = torch.nn.Linear(1, 1)
+            >>> opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            >>> race = Race(0.1, (0.5, 2.0), segment=2, score_fraction=0.5)
+            >>> race.begin(opt, model)
+            >>> for loss in (3.0, 2.0, 4.0, 5.0):  # candidate 0.05 ends at 2.0, 0.2 at 5.0
+            ...     _ = race.step(opt, model, loss)
+            >>> race.finish(opt, model, fault_cut=0.5)
+            (0.05, 4)
+            >>> race.event()
+            {'t': 0, 'race': [[0.05, 2.0], [0.2, 5.0]], 'peak': 0.05, 'race_steps': 4}
+        """
         return {"t": 0, "race": [[r, s] for r, s in zip(self.rates, self.scores)], "peak": self.won,
                 "race_steps": self.steps}
 
