@@ -152,8 +152,18 @@ def run_peer(task: Any, peer: str, seed: int = 0, budget: int | None = None) -> 
             "steps": r.steps, "budget": r.budget, "cpu_s": round(r.cpu_s, 3)}
 
 
+_READ: dict[Path, tuple[int, dict[str, Any]]] = {}
+
+
 def _read(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text()) if path.exists() else {}
+    """The store's records, parsed again only when the file changed (a table reads it thousands of times)."""
+    if not path.exists():
+        return {}
+    stamp = path.stat().st_mtime_ns
+    have = _READ.get(path)
+    if have is None or have[0] != stamp:
+        have = _READ[path] = (stamp, json.loads(path.read_text()))
+    return have[1]
 
 
 def cached(method: str, name: str, seed: int, budget: int, run: Callable[[], dict[str, Any]],
@@ -167,7 +177,7 @@ def cached(method: str, name: str, seed: int, budget: int, run: Callable[[], dic
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        data = _read(path)
+        data = dict(_read(path))  # a copy: the parsed store is shared by later reads
         data[key] = rec
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(data, indent=0, sort_keys=True) + "\n")

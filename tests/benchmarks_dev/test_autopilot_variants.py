@@ -42,10 +42,12 @@ def test_a_variant_names_its_policy_fields_and_the_probes_finder_fields():
 
 #: A changed value for every field the fingerprint may leave out (``dev.autopilot_runs.run_fields``).
 OTHER = {"race_fraction": 0.1, "min_race": 4, "max_race_fraction": 0.5, "race_score_fraction": 0.25,
-         "check_every": 7, "max_decays": 1, "plateau_decay": 0.5, "too_high_factor": 0.25, "too_low_factor": 2.0,
+         "check_every": 7, "max_decays": 1, "plateau_decay": 0.5, "too_high_factor": 0.25,
+         "too_low_factor": 2.0,
          "unknown_budget_warmup": 3, "weak_rule_when": "always",
          "finder.retry_sigmas": 2.0, "finder.retry_decades": 2.0, "finder.retry_steps": 20,
-         "finder.fallback_divisor": 10.0, "finder.replicates": 50, "finder.level": 0.8, "finder.seed_spread": 0.3,
+         "finder.fallback_divisor": 10.0, "finder.replicates": 50, "finder.level": 0.8,
+         "finder.seed_spread": 0.3,
          "finder.pilot_ratio": 0.25, "finder.max_leverage": 0.5, "finder.min_answered": 0.8,
          "finder.adaptive_rule": "default", "finder.sgd_rule": "falling", "finder.anchor_decades": 1.0,
          "finder.memoryless_decades": 0.5, "finder.anchor_weight": 0.25,
@@ -70,7 +72,8 @@ def _final_weights(policy: AutopilotPolicy, optimizer: str) -> bytes:
     x = torch.randn(256, 6) * torch.linspace(0.3, 3.0, 6)
     y = x @ torch.randn(6) + 0.3 * torch.randn(256)
     model = torch.nn.Linear(6, 1)
-    opt = torch.optim.SGD(model.parameters(), lr=1.0) if optimizer == "sgd" else torch.optim.Adam(model.parameters())
+    params = model.parameters()
+    opt = torch.optim.SGD(params, lr=1.0) if optimizer == "sgd" else torch.optim.Adam(params)
     ap = Autopilot(opt, budget=120, model=model, policy=policy)
     g = torch.Generator().manual_seed(1)
     while not ap.done:
@@ -88,8 +91,8 @@ def test_the_fingerprint_hashes_the_fields_a_budgeted_run_reads():
     assert policy_fingerprint(AutopilotPolicy(cooldown=0.3)) != fp  # read: a new key
     assert policy_fingerprint(AutopilotPolicy(check_every=7)) == fp  # only without a budget
     assert policy_fingerprint(AutopilotPolicy(race_fraction=0.1)) == fp  # only in a race: none by default
-    assert policy_fingerprint(AutopilotPolicy(race_factors=(0.5, 1.0), race_fraction=0.1)) != policy_fingerprint(
-        AutopilotPolicy(race_factors=(0.5, 1.0)))
+    race = AutopilotPolicy(race_factors=(0.5, 1.0))
+    assert policy_fingerprint(race.replace(race_fraction=0.1)) != policy_fingerprint(race)
 
 
 @pytest.mark.parametrize("policy", [AutopilotPolicy(), AutopilotPolicy(
@@ -108,7 +111,23 @@ def test_every_field_the_fingerprint_leaves_out_leaves_a_budgeted_run_bit_for_bi
 
 @pytest.mark.parametrize("optimizer, kind", [("sgd", "plain"), ("adam", "adaptive")])
 def test_a_kind_the_anchor_does_not_reach_runs_bit_for_bit_as_the_variant_it_reads_as(optimizer, kind):
-    v = {"finder_weak_rule": "minimum/10", "weak_rule_when": "turned-or-anchored", "anchor_kinds": ["momentum"]}
+    v = {"finder_weak_rule": "minimum/10", "weak_rule_when": "turned-or-anchored",
+         "anchor_kinds": ["momentum"]}
     shared = reads_as(v, kind)
     assert shared == {"finder_weak_rule": "minimum/10", "weak_rule_when": "turned"}
     assert _final_weights(policy_of(v), optimizer) == _final_weights(policy_of(shared), optimizer)
+
+
+def test_the_store_runs_a_record_once_and_sees_a_write_from_elsewhere(tmp_path):
+    import json
+
+    from dev.autopilot_zoo_runs import cached
+
+    path = tmp_path / "runs.json"
+    calls = []
+    run = lambda: calls.append(1) or {"metric": 1.0}  # noqa: E731
+    assert cached("m", "w", 0, 10, run, path) == {"metric": 1.0}
+    assert cached("m", "w", 0, 10, run, path) == {"metric": 1.0} and len(calls) == 1
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps({**data, "m|w|1|10": {"metric": 2.0}}))  # another process's record
+    assert cached("m", "w", 1, 10, run, path) == {"metric": 2.0} and len(calls) == 1

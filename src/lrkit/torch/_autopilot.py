@@ -8,9 +8,10 @@ Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would 
    ``lr_min (lr_max/lr_min)^(k/(P-1))``, stopped early on divergence. The peak
    (``lrkit.torch._autopilot_peak``) is ``lrkit.finder.suggest``'s rule for the optimizer kind
    (``falling`` for adaptive optimizers, ``default`` for SGD-like ones, as ``find_lr``'s
-   ``rule="auto"``); a valley under 8 noise SDs is read by ``minimum/10`` where the ramp's loss
-   turned; with SGD momentum the reading moves halfway (in log-rate) to 2.25 decades below the
-   ramp's blow-up, ``find_lr``'s anchor (the loss answers a rate ~1/(1-momentum) updates late);
+   ``rule="auto"``); with SGD momentum the reading moves halfway (in log-rate) to 2.25 decades below
+   the ramp's blow-up, ``find_lr``'s anchor (the loss answers a rate ~1/(1-momentum) updates late);
+   a valley under 8 noise SDs is read by ``minimum/10`` where the ramp's loss turned or the reading
+   is anchored;
    the peak is kept within ``[r/30, r/3]`` of a divergence at rate ``r`` (an adaptive
    optimizer's strong suggestion only below ``r/3``). Two modes (``probe="auto"``: a ramp when the
    budget is known):

@@ -14,13 +14,13 @@ and a factor: the peak is the rule's rate on the probe's curve times the factor.
 change over about :math:`1/(1-\\beta)` updates, so the loss of update :math:`k` is read against the
 rate of update :math:`k - \\ell` with :math:`\\ell = \\lambda/(1-\\beta)` (``response_lag``
 :math:`\\lambda`). A weak valley (under ``finder.weak_rule_sigmas`` noise SDs) is read by the
-finder's ``weak_rule`` (``minimum/10``) where the ramp's loss turned (:func:`reading_policy`). For
-the kinds in ``anchor_kinds`` (SGD with momentum) the reading moves towards the finder's blow-up
-anchor, as ``find_lr``'s does: a step with momentum :math:`\beta` answers a rate
-:math:`1/(1-\beta)` updates late (ten for 0.9), and on a ramp that climbs a decade in 4 to 15
-updates the loss's valley and rise show up decades above the rates that caused them, so the
-reading is blended with a fixed distance below where the ramp blew up (or its top). On a
-curve too noisy for the kind's rule the ``fallback_rules`` answer; a
+finder's ``weak_rule`` (``minimum/10``) where the ramp's loss turned or its reading is anchored
+(:func:`reading_policy`). For the kinds in ``anchor_kinds`` (SGD with momentum) the reading moves
+towards the finder's blow-up anchor, as ``find_lr``'s does: a step with momentum :math:`\\beta`
+answers a rate :math:`1/(1-\\beta)` updates late (ten for 0.9), and on a ramp that climbs a
+decade in 4 to 15 updates the loss's valley and rise show up decades above the rates that caused
+them, so the reading is blended with a fixed distance below where the ramp blew up (or its top).
+On a curve too noisy for the kind's rule the ``fallback_rules`` answer; a
 divergence at rate :math:`r` clips the peak into :math:`[r/c_b, r/c_a]` (``clip_below``,
 ``clip_above``), except for an adaptive optimizer's own rule on a strong valley, only capped at
 :math:`r/c_a` (:func:`probe_peak`). The factor applies after the clip, and the peak never exceeds
@@ -116,10 +116,10 @@ def reading_policy(lrs: np.ndarray, losses: np.ndarray, diverged_at: float | Non
         >>> p = AutopilotPolicy(finder=AutopilotPolicy().finder.replace(weak_rule="minimum/10"))
         >>> reading_policy(lrs, falling, None, p).weak_rule, reading_policy(lrs, falling, 2.0, p).weak_rule
         ('none', 'minimum/10')
-        >>> q = p.replace(weak_rule_when="turned-or-anchored")
+        >>> q = p.replace(weak_rule_when="turned")
         >>> reading_policy(lrs, falling, None, p, anchored=True).weak_rule, reading_policy(
         ...     lrs, falling, None, q, anchored=True).weak_rule
-        ('none', 'minimum/10')
+        ('minimum/10', 'none')
     """
     finder, when = policy.finder, policy.weak_rule_when
     if finder.weak_rule == "none" or when == "always" or diverged_at is not None:

@@ -94,11 +94,11 @@ class AutopilotPolicy(Policy):
         "blow-up anchor (find_lr's weight and distances) on the kinds in anchor_kinds", _PEAK,
         nested(FinderPolicy))
     weak_rule_when: str = tuned(
-        "turned", "where finder.weak_rule reads a weak valley: 'always', or only on a ramp whose loss "
-        "turned (rose back or blew up): minimum/10 reads the minimum of a curve that went past it, and a "
-        "ramp still falling at its top has none (there it reads a rate far too low for short Adam runs); "
-        "'turned-or-anchored' also where the anchor ties the reading to the ramp's top (equal held out by "
-        "family: not the default)", _PEAK,
+        "turned-or-anchored", "where finder.weak_rule reads a weak valley: 'always', or only on a ramp "
+        "whose loss turned (rose back or blew up): minimum/10 reads the minimum of a curve that went past "
+        "it, and a ramp still falling at its top has none (there it reads a rate far too low for short Adam "
+        "runs); or also where the anchor (anchor_kinds) ties the reading to the ramp's top (chosen on the "
+        "zoo; tied with 'turned' held out by family)", _PEAK,
         choice("always", "turned", "turned-or-anchored"))
     # -- the peak (_autopilot_peak.peak_rule, probe_peak) ----------------------------------------
     anchor_kinds: tuple[str, ...] = tuned(
