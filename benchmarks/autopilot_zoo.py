@@ -9,8 +9,12 @@ every method):
   the candidates below) told the budget; every update it makes is paid from the budget.
 * the candidate Autopilots (:data:`VARIANTS`, full runs of each): a weak valley of the ramp read by
   its crossing, by ``minimum/10`` (as ``find_lr`` reads it), or by ``minimum/10`` only where the
-  ramp turned; and races (``AutopilotPolicy.race_factors``) of 3 or 4 multiples of the ramp's peak,
-  each trained briefly from the ramp's end state, the lowest loss winning.
+  ramp turned; SGD momentum's reading pulled towards ``find_lr``'s blow-up anchor
+  (``AutopilotPolicy.anchor_kinds``), with that guard kept or lifted for the anchored reading; and
+  races (``AutopilotPolicy.race_factors``) of 3 or 4 multiples of the ramp's peak, each trained
+  briefly from the ramp's end state, the lowest loss winning. A variant's run on a workload whose
+  optimizer kind reads it as another variant does is that variant's, stored once
+  (``dev.autopilot_zoo_runs.reads_as``).
 * **autopilot, LOFO-chosen**: each zoo family run with the candidate that has the lowest mean
   regret over the *other* families in the first of :data:`CHOICES` (the mean over families is the
   cross-validated figure); the built-in tasks with the candidate chosen on the whole zoo. Whether a
