@@ -13,15 +13,69 @@ a race's shared start and best segment end (while it runs). Mixed into
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from typing import Any
 
+import torch
+
+from lrkit.errors import LRKitError
+from lrkit.torch._autopilot_guard import training_tensors
 from lrkit.torch._autopilot_probe import Probe
 from lrkit.torch._autopilot_race import Race
 
-__all__ = ["PLAIN", "Resumable"]
+__all__ = ["PLAIN", "Resumable", "check_state"]
 
 #: The plain-number attributes that :meth:`Resumable.state_dict` saves as they are.
 PLAIN = ("budget", "probe_steps", "race_steps", "phase", "t", "warmup", "peak", "scale", "decays")
+#: The keys every saved state has (``race_steps`` and ``race`` came later: older states lack them).
+REQUIRED = tuple(k for k in PLAIN if k != "race_steps") + ("probe", "guard", "events", "monitor")
+
+
+def _snapshots(state: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every snapshot a state holds: the guard's, a rolled-back probe's, a ramp's, a race's."""
+    race = state.get("race") or {}
+    probe = state["probe"] if isinstance(state["probe"], dict) else {}
+    guard = state["guard"] if isinstance(state["guard"], dict) else {}
+    found = [guard.get("snapshot"), state.get("pre_probe"), race.get("start"), race.get("best"),
+             *(v for _, v in probe.get("states", []))]
+    yield from (s for s in found if isinstance(s, dict) and "tensors" in s)
+
+
+def check_state(state: Any, optimizer: torch.optim.Optimizer, model: torch.nn.Module | None) -> None:
+    """Refuse, before anything is loaded, what is not an :meth:`Resumable.state_dict` or was saved for
+    other parameters (the run would otherwise fail at its first rollback, steps later).
+
+    Raises:
+        LRKitError: naming ``state_dict`` of Autopilot, what is wrong and what is allowed.
+
+    Example:
+        >>> opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)
+        >>> try:
+        ...     check_state({"budget": 100, "phase": "main", "t": 0, "warmup": 0}, opt, None)
+        ... except LRKitError as e:
+        ...     print(e)  # doctest: +NORMALIZE_WHITESPACE
+        `state_dict` of Autopilot must be what Autopilot.state_dict() returned; got a dict without
+        'probe_steps', 'peak', 'scale', 'decays', 'probe', 'guard', 'events', 'monitor'.
+    """
+    if not isinstance(state, dict):
+        raise LRKitError(f"`state_dict` of Autopilot must be what Autopilot.state_dict() returned; got "
+                         f"{type(state).__name__}.")
+    missing = [k for k in REQUIRED if k not in state]
+    if missing:
+        raise LRKitError("`state_dict` of Autopilot must be what Autopilot.state_dict() returned; got a dict "
+                         f"without {', '.join(repr(k) for k in missing)}.")
+    mine = [tuple(x.shape) for x in training_tensors(optimizer, model)]
+    for snap in _snapshots(state):
+        saved = [tuple(x.shape) for x in snap["tensors"]]
+        if saved != mine:
+            raise LRKitError(f"`state_dict` of Autopilot was saved for {len(saved)} tensors of shapes "
+                             f"{_shapes(saved)}, not this run's {len(mine)} of {_shapes(mine)}; load it into "
+                             "the model and optimizer it was saved with.")
+
+
+def _shapes(shapes: list[tuple[int, ...]], most: int = 4) -> str:
+    text = ", ".join(str(list(s)) for s in shapes[:most])
+    return text + (", ..." if len(shapes) > most else "")
 
 
 class Resumable:
@@ -44,7 +98,13 @@ class Resumable:
                 "pre_probe": pre_probe}
 
     def load_state_dict(self: Any, state: dict[str, Any]) -> None:
-        """Restore from :meth:`state_dict` output (call after loading the model and optimizer)."""
+        """Restore from :meth:`state_dict` output (call after loading the model and optimizer).
+
+        Raises:
+            LRKitError: for a dict that is no Autopilot state, or one saved for parameters of other
+                shapes (:func:`check_state`); nothing is changed then.
+        """
+        check_state(state, self.optimizer, self.model)
         for k in PLAIN:
             setattr(self, k, state.get(k, 0) if k == "race_steps" else state[k])  # older states: no race
         saved_race = state.get("race")
