@@ -7,6 +7,7 @@ before the first applied update; the rates it wrote are put back when the first 
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import torch
@@ -14,7 +15,7 @@ import torch
 from lrkit.errors import LRKitError, check_int
 from lrkit.finder import MIN_POINTS
 
-__all__ = ["MIN_BUDGET", "check_budget", "check_first_loss", "check_optimizer"]
+__all__ = ["MIN_BUDGET", "check_budget", "check_first_loss", "check_optimizer", "needs_closure"]
 
 #: Fewest updates a budget may have: a ramp is at most half of it and a range test reads a rate
 #: from at least ``lrkit.finder.MIN_POINTS`` (8) of them.
@@ -47,9 +48,25 @@ def check_budget(budget: int | None) -> int | None:
     return check_int("budget", budget, _OWNER, low=MIN_BUDGET)
 
 
+def needs_closure(optimizer: torch.optim.Optimizer) -> bool:
+    """Whether ``optimizer.step`` requires a ``closure`` (LBFGS evaluates the loss itself, several times).
+
+    Example:
+        >>> p = [torch.nn.Parameter(torch.zeros(1))]
+        >>> needs_closure(torch.optim.LBFGS(p)), needs_closure(torch.optim.SGD(p, lr=0.1))
+        (True, False)
+    """
+    try:
+        closure = inspect.signature(optimizer.step).parameters.get("closure")
+    except (TypeError, ValueError):  # a step whose signature cannot be read: assume the usual one
+        return False
+    return closure is not None and closure.default is inspect.Parameter.empty
+
+
 def check_optimizer(optimizer: object, model: torch.nn.Module | None) -> torch.optim.Optimizer:
     """The optimizer, if the Autopilot can drive it: a torch optimizer with an ``lr`` in every
-    parameter group, updating every trainable parameter of ``model`` (when given).
+    parameter group and a step that needs no closure, updating every trainable parameter of
+    ``model`` (when given).
 
     Raises:
         LRKitError: naming what is missing.
@@ -71,6 +88,11 @@ def check_optimizer(optimizer: object, model: torch.nn.Module | None) -> torch.o
         if "lr" not in group:
             raise LRKitError(f"`optimizer` of {_OWNER} must have an 'lr' in every parameter group (the rate "
                              f"it drives); got {type(optimizer).__name__} whose group {i} has none.")
+    if needs_closure(optimizer):
+        name = type(optimizer).__name__
+        raise LRKitError(f"`optimizer` of {_OWNER} must take a step without a closure (the Autopilot "
+                         f"calls optimizer.step() once per loss it is given); got {name}, whose step "
+                         "re-evaluates the loss through one.")
     if model is not None:
         if not isinstance(model, torch.nn.Module):
             raise LRKitError(f"`model` of {_OWNER} must be a torch.nn.Module; got {type(model).__name__}.")

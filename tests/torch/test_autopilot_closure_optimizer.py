@@ -1,4 +1,6 @@
-"""On record (session 6, ux): the Autopilot takes a closure optimizer (LBFGS) and fails mid-run.
+"""A closure optimizer (LBFGS) is one LRKitError at construction, and its rate is left as it was.
+
+Found by the session 6 ux probe: the Autopilot took it and failed mid-run, as follows.
 
 `Autopilot(torch.optim.LBFGS(...), budget=60, model=model)` is accepted; the first
 `ap.step(loss)` raises torch's own `TypeError: LBFGS.step() missing 1 required positional argument:
@@ -6,7 +8,6 @@
 where the user built it with 1.0). docs/watch.md promises "Bad input is one line, and nothing
 changes": an optimizer whose `step` needs a closure should be an `LRKitError` naming `optimizer` of
 Autopilot at construction. Repro: `/work/notes/ux6/ap_lbfgs.py`.
-Owner: auto (src/lrkit/torch/_autopilot*). Remove the xfail marks when fixed.
 """
 
 from __future__ import annotations
@@ -24,16 +25,13 @@ def _lbfgs():
     return model, torch.optim.LBFGS(model.parameters(), lr=1.0)
 
 
-@pytest.mark.xfail(strict=True, reason="Autopilot accepts LBFGS and raises torch's TypeError at the first "
-                                       "step (ux finding, owner auto)")
 def test_a_closure_optimizer_is_one_error_at_construction():
     model, opt = _lbfgs()
-    with pytest.raises(LRKitError, match=r"`optimizer` of Autopilot"):
+    with pytest.raises(LRKitError, match=r"^`optimizer` of Autopilot must take a step without a "
+                                         r"closure .*got LBFGS"):
         Autopilot(opt, budget=60, model=model)
 
 
-@pytest.mark.xfail(strict=True, reason="after the TypeError the optimizer's lr is left at the probe's 1e-05 "
-                                       "(ux finding, owner auto)")
 def test_a_closure_optimizer_leaves_the_rate_as_it_was():
     model, opt = _lbfgs()
     x, y = torch.randn(16, 3), torch.randn(16, 1)
