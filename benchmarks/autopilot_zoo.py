@@ -212,8 +212,8 @@ def report(label: str, results: dict) -> str:
         if not any(ap in v for v in means.values()):
             continue
         srows, targets = tables.summary(results, means, ap, [*METHODS, *VARIANTS], PEERS, SEEDS)
-        sheaders = ["method", "mean over families (gap %)", f"families {ap} is ahead on", "updates / budget",
-                    "CPU / adam-cosine"]
+        sheaders = ["method", "mean over families (gap %)", f"families {ap} is ahead on",
+                    "families within tolerance of schedule, tuned", "updates / budget", "CPU / adam-cosine"]
         print_table(srows, sheaders, floatfmt=".3g")
         print(targets)
         text += "\n\n" + markdown_table(srows, sheaders, floatfmt=".3g") + "\n\n" + targets
