@@ -11,7 +11,8 @@ For each (task, optimizer) configuration:
 
    - lrkit ``find_lr`` with its default ``rule="auto"`` (the rule picked by the optimizer's kind), and,
      from the *same* sweep, the core's ``default``,
-     ``falling`` (w = 0; auto's pick for adaptive optimizers), ``steepest``, fastai-style ``valley`` and ``minimum/10`` rules;
+     ``falling`` (w = 0; auto's pick for adaptive optimizers), ``steepest``, fastai-style ``valley`` and
+     ``minimum/10`` rules;
    - the peers of ``dev/peers_finders.py``, each from its own package as its documentation
      recommends (the configurations and the quoted sources are there): torch-lr-finder's
      ``plot(suggest_lr=True)`` suggestion over 1e-7 .. 10, Lightning's ``Tuner.lr_find`` with every
@@ -96,7 +97,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--charlm-seeds", type=int, default=5,
                         help="seeds for charlm (a cut-down run costs ~16 s of CPU; seeds 3 and 4 added "
-                             "~14 CPU-minutes: 26 grid runs, the runs at every finder's suggestions, the sweeps)")
+                             "~14 CPU-minutes: 26 grid runs, the runs at every finder's suggestions, "
+                             "the sweeps)")
     parser.add_argument("--only", nargs="*", help="task names to run (default: all)")
     parser.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
     parser.add_argument("--suggest-only", action="store_true",
@@ -154,9 +156,10 @@ def main() -> None:
         f"{len(seeds)} seeds (charlm: {min(args.charlm_seeds, len(seeds))}); "
         f"peers (dev/peers_finders.py, as they ship): {', '.join(versions) or 'none installed'}. "
         "Regret = grid-best mean metric "
-        "minus the mean metric of full runs at the suggested rate (accuracy points; excess loss/MSE otherwise). "
-        "`none` counts seeds without a suggestion (charged the worst metric). `steps` = optimizer steps of the "
-        "sweep; `CPU / full run` = the sweep's CPU time over one full training run's wall time.\n\n"
+        "minus the mean metric of full runs at the suggested rate (accuracy points; excess loss/MSE "
+        "otherwise). `none` counts seeds without a suggestion (charged the worst metric). `steps` = "
+        "optimizer steps of the sweep; `CPU / full run` = the sweep's CPU time over one full training "
+        "run's wall time.\n\n"
         + markdown_table(rows, headers)
         + "\n\n**Targets** (lrkit auto: find_lr's default, the rule picked by the optimizer's kind):\n\n"
         + markdown_table(verdict_rows, verdict_headers)

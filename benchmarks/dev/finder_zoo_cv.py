@@ -88,8 +88,9 @@ def _candidates() -> list[Candidate]:
                                  REFERENCE.replace(anchor_decades=c, memoryless_decades=c, **fields)))
     for c in ANCHOR_DECADES:
         for m in MEMORYLESS_DECADES:
+            policy = REFERENCE.replace(anchor_weight=0.5, anchor_decades=c, memoryless_decades=m)
             out.append(Candidate(f"anchored a=1/2, c apart without momentum, c={c:g}/{m:g}", REFERENCE_STEPS,
-                                 REFERENCE.replace(anchor_weight=0.5, anchor_decades=c, memoryless_decades=m)))
+                                 policy))
     return out
 
 

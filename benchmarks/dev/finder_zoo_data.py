@@ -80,8 +80,9 @@ def adaptive(name: str) -> bool:
 
 
 def memoryless(name: str) -> bool:
-    """Whether the workload's optimizer steps without momentum (``find_lr``'s ``meta["optimizer"]["momentum"]``
-    is 0), so ``find_lr`` anchors it ``FinderPolicy.memoryless_decades`` below the blow-up."""
+    """Whether the workload's optimizer steps without momentum (``find_lr``'s
+    ``meta["optimizer"]["momentum"]`` is 0), so ``find_lr`` anchors it ``FinderPolicy.memoryless_decades``
+    below the blow-up."""
     data, key = _load(SWEEPS_FILE), f"{name}|momentum"
     if key not in data:
         res = _find(name, SEEDS[0], sweep=Sweep(START, END, MIN_STEPS), policy=_NO_STOP, retry=False,

@@ -22,7 +22,7 @@ from lrkit.finder._reference import (
     ReferenceMonitor, reference_bootstrap, reference_divergence_rows, reference_half_depth_rows,
     reference_smooth_rows,
 )
-from lrkit.finder._stop import divergence_rows, monitor_rows
+from lrkit.finder._stop_rows import divergence_rows, monitor_rows
 
 RECORDED = json.loads((Path(__file__).parent / "data" / "recorded_sweeps.json").read_text())
 SWEEPS = {name: np.array(s["losses"]) for name, s in RECORDED["sweeps"].items()}

@@ -18,6 +18,7 @@ Example:
 
 from lrkit.finder import synthetic
 from lrkit.finder._advice import Advice, advise
+from lrkit.finder._confidence import CONFIDENCE_WORDS, confidence, confidence_features
 from lrkit.finder._next_step import next_schedule
 from lrkit.finder._combine import combine
 from lrkit.finder._interval import bootstrap_interval, interval_covers, seed_widened
@@ -38,6 +39,9 @@ __all__ = [
     "FinderPolicy",
     "advise",
     "Advice",
+    "confidence",
+    "confidence_features",
+    "CONFIDENCE_WORDS",
     "next_schedule",
     "FinderResult",
     "Suggestion",

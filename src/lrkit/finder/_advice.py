@@ -27,18 +27,12 @@ import dataclasses
 import math
 from typing import Any
 
+from lrkit.finder._confidence import LOOSE_SPREAD, TIGHT_SPREAD, confidence
 from lrkit.finder._default import valley_geometry
-from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._next_step import next_spec, round_rate
-from lrkit.finder._retry import guess_divisor
+from lrkit.finder._policy import FinderPolicy
 
 __all__ = ["Advice", "advise", "TIGHT_SPREAD", "LOOSE_SPREAD", "RULE_WORDS", "SCHEDULE_WORDS", "FIGURE_WORDS"]
-
-#: An interval whose ends are within this factor (``hi / lo``) is a *tight* reading: the sweep's
-#: noise moves the suggestion by less than about +-20%, less than the rate can be set by hand.
-TIGHT_SPREAD = 1.5
-#: Beyond this factor the noise decides the suggestion's digit, not only its last one: a rough reading.
-LOOSE_SPREAD = 3.0
 
 #: What each rule does, for a reader who has not read ``docs/find.md``.
 RULE_WORDS: dict[str, str] = {
@@ -165,46 +159,6 @@ def _optimizer_words(meta: dict[str, Any]) -> tuple[str, str]:
     return d["name"], words
 
 
-def _confidence(result: Any, policy: FinderPolicy) -> tuple[str, str]:
-    if (result.meta or {}).get("source") == "blow-up fallback":
-        return "low", ("A guess, not a measurement: neither the sweep nor a second, denser one showed the "
-                       f"loss falling beyond its noise; the rate is {guess_divisor(policy)[1]} of where the "
-                       "loss blew up. Check it with a short run, or sweep with more steps or larger batches.")
-    # How repeatable *this reading* is: the bootstrap's batch-noise interval (the reported interval may
-    # be widened for another seed's spread, which says nothing about this sweep's clarity).
-    batch = (result.meta or {}).get("interval_batch")
-    lo_hi = tuple(batch) if batch else result.interval
-    valley = valley_geometry(result.lrs, result.losses, policy=policy)
-    signal = None if isinstance(valley, str) else valley.signal
-    spread = None if lo_hi is None or lo_hi[0] <= 0 else lo_hi[1] / lo_hi[0]
-    drop = "" if signal is None else f"the loss fell {signal:.0f} times its batch-to-batch noise"
-    moves = "" if lo_hi is None else (f"the sweep's own noise moves the suggestion between {_fmt(lo_hi[0])} "
-                                      f"and {_fmt(lo_hi[1])}")
-    surer = "repeat the sweep on fresh batches (repeats=3, or --repeats 3) or use larger batches"
-    if signal is not None and signal < policy.weak_sigmas:
-        return "low", (f"Rough reading: the loss fell only {signal:.1f} times its batch-to-batch noise, so "
-                       f"the curve is mostly noise{'; ' + moves if moves else ''}. Before relying on it, "
-                       f"{surer}.")
-    if signal is not None and policy.weak_rule != "none" and signal < policy.weak_rule_sigmas:
-        loose = spread is not None and spread > LOOSE_SPREAD
-        trust = ("Trust it as a starting point only;" if loose else
-                 "The order of magnitude is sound; to pin the value down,")
-        return "low" if loose else "medium", (
-            f"I can't tell where the descent begins: the loss fell only {signal:.1f} times its "
-            f"batch-to-batch noise, too little for the half-depth crossings, so the {policy.weak_rule} "
-            f"rule read the smoothed curve instead{'; ' + moves if moves else ''}. {trust} {surer}.")
-    if spread is not None and spread > LOOSE_SPREAD:
-        clear = f"the loss fell clearly ({signal:.0f} times its batch-to-batch noise), but " if drop else ""
-        return "low", (f"Rough reading: {clear}{moves}, a factor of {spread:.1f}. Trust its order of "
-                       f"magnitude only; {surer}.")
-    if spread is not None and spread <= TIGHT_SPREAD and signal is not None:
-        return "high", f"Clear reading: {drop}, and {moves}."
-    detail = "; ".join(x for x in (drop, moves) if x) or "no interval was computed"
-    factor = f" (a factor of {spread:.1f})" if spread else ""
-    return "medium", (f"Fair reading: {detail}{factor}. The order of magnitude is sound; to pin the value "
-                      f"down, {surer}.")
-
-
 def _caveats(result: Any, policy: FinderPolicy) -> tuple[str, ...]:
     out = []
     valley = valley_geometry(result.lrs, result.losses, policy=policy)
@@ -216,8 +170,8 @@ def _caveats(result: Any, policy: FinderPolicy) -> tuple[str, ...]:
     passes = (result.meta or {}).get("passes", [])
     if (result.meta or {}).get("source") == "second sweep" and passes:
         first = passes[0]
-        out.append(f"the first sweep ({_fmt(first['start'])} to {_fmt(first['end'])}) showed no clear descent; "
-                   f"this reading comes from a second sweep over the decade below where it blew up "
+        out.append(f"the first sweep ({_fmt(first['start'])} to {_fmt(first['end'])}) showed no clear "
+                   f"descent; this reading comes from a second sweep over the decade below where it blew up "
                    f"({(result.meta or {}).get('updates')} updates in all).")
     covers = (result.meta or {}).get("interval_covers")
     if result.interval is not None and covers:
@@ -279,7 +233,7 @@ def advise(result: Any, *, budget: int | None = None, task: str | None = None,
                       budget, None, None, None, None, None, _caveats(result, policy)[1:])
     lr = round_rate(result.suggestion, 3)
     spec = next_spec(lr, budget)
-    level, words = _confidence(result, policy)
+    level, words = confidence(result, policy)
     if result.reason.startswith("weak signal"):  # the valley rule handed a weak drop to policy.weak_rule
         rule_words = (f"{rule_words}; here the drop was too weak for it, so {policy.weak_rule} read the "
                       f"curve: {RULE_WORDS.get(policy.weak_rule, policy.weak_rule)}")

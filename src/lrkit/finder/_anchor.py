@@ -25,7 +25,7 @@ import numpy as np
 
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._smooth import _check_curve
-from lrkit.finder._stop import monitor_rows
+from lrkit.finder._stop_rows import monitor_rows
 from lrkit.finder._suggestion import Suggestion, _finite_prefix, _nearest
 
 __all__ = ["blow_up_index", "blow_up_x", "blend", "anchored"]

@@ -23,7 +23,8 @@ from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._smooth import (
     _SINGULAR, _kernel_geometry, _solve_line, _support_range, _tricube, bandwidths,
 )
-from lrkit.finder._stop import _noise_rows, divergence_rows, monitor_rows, _median_of_three
+from lrkit.finder._levels import median_of_three, noise_rows
+from lrkit.finder._stop_rows import divergence_rows, monitor_rows
 from lrkit.finder._suggestion import MIN_POINTS, ROUNDING_ULPS
 
 __all__ = ["smooth_rows", "half_depth_rows"]
@@ -36,7 +37,7 @@ _BLOCK_ELEMENTS = 1 << 15
 def _middle3(y: np.ndarray) -> np.ndarray:
     """The median of each point and its two neighbours (the end points are kept)."""
     med = y.copy()
-    med[:, 1:-1] = _median_of_three(y[:, :-2], y[:, 1:-1], y[:, 2:])
+    med[:, 1:-1] = median_of_three(y[:, :-2], y[:, 1:-1], y[:, 2:])
     return med
 
 
@@ -45,7 +46,7 @@ def _spike_rows(y: np.ndarray, cut: float) -> np.ndarray:
     e = y - _middle3(y)
     tiny = _SINGULAR * np.maximum(np.max(np.abs(y), axis=1), 1e-300)
     quiet = np.max(np.abs(e), axis=1) <= tiny
-    s = _noise_rows(y)
+    s = noise_rows(y)
     s = np.where(s > tiny, s, np.mean(np.abs(e), axis=1))
     with np.errstate(divide="ignore", invalid="ignore"):  # the quiet rows' s may be 0; they get ones
         u = e / (cut * s)[:, None]
@@ -186,7 +187,7 @@ def _half_depth(
     cols = np.arange(m)[None, :]
     rows = np.arange(r)
     i_min = np.argmin(ys, axis=1)
-    sigma = _noise_rows(y)
+    sigma = noise_rows(y)
     tiny = ROUNDING_ULPS * np.spacing(np.max(np.abs(ys), axis=1))
     gate = np.maximum(policy.flat_sigmas * sigma, tiny)
     bottom = ys[rows, i_min]

@@ -13,7 +13,7 @@ fast form                             plain form    fast        what makes it fa
 ====================================  ============  ==========  =========================
 ``DivergenceMonitor``                 2.6 ms/sweep  0.07 ms     the bar without its noise
                                                                 term bounds it from below
-``_stop.divergence_rows``             13 ms         1.8 ms      all rows at once, the full
+``_stop_rows.divergence_rows``        13 ms         1.8 ms      all rows at once, the full
                                                                 bar only where needed
 ``_batch.smooth_rows``                37 ms         4.2 ms      the kernel built once per
                                                                 grid, rows as one array
@@ -90,7 +90,7 @@ class ReferenceMonitor:
 
 
 def reference_divergence_rows(losses: np.ndarray, policy: FinderPolicy = FinderPolicy()) -> np.ndarray:
-    """``_stop.divergence_rows``: :func:`~lrkit.finder.divergence_index` of each row (-1 for None)."""
+    """``_stop_rows.divergence_rows``: :func:`~lrkit.finder.divergence_index` of each row (-1 for None)."""
     cuts = [divergence_index(row, policy=policy) for row in np.asarray(losses, dtype=np.float64)]
     return np.array([-1 if c is None else c for c in cuts], dtype=np.int64)
 

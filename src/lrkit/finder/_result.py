@@ -142,7 +142,8 @@ class FinderResult:
         if path is not None and hasattr(path, "figure") and hasattr(path, "plot"):
             path, ax = None, path  # plot(ax): the old positional form
         if path is not None and not isinstance(path, (str, PathLike)):
-            raise LRKitError(f"`path` of FinderResult.plot must be a file path (.png, .svg, .pdf); got {path!r}.")
+            raise LRKitError("`path` of FinderResult.plot must be a file path (.png, .svg, .pdf); "
+                             f"got {path!r}.")
         fig = plot_finder(self, ax=ax)
         if path is not None:
             save_figure(fig, path)

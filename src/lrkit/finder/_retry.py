@@ -53,7 +53,8 @@ def signal(result: FinderResult, policy: FinderPolicy = FinderPolicy()) -> float
     Example:
         >>> import numpy as np
         >>> from lrkit.finder import range_test, synthetic, Sweep
-        >>> r = range_test(synthetic.quadratic(lipschitz=4.0).step, sweep=Sweep(1e-5, 10.0, 60), interval=False)
+        >>> step = synthetic.quadratic(lipschitz=4.0).step
+        >>> r = range_test(step, sweep=Sweep(1e-5, 10.0, 60), interval=False)
         >>> signal(r) > 100
         True
     """
@@ -116,8 +117,9 @@ def blow_up_rate(result: FinderResult, policy: FinderPolicy = FinderPolicy(), *,
         >>> import numpy as np
         >>> from lrkit.finder import FinderResult
         >>> lrs = np.geomspace(1e-4, 1.0, 20)
-        >>> r = FinderResult(lrs=lrs, losses=[1.0] * 19 + [np.nan], smoothed=[np.nan] * 20, stop_reason="nan",
-        ...                  suggestion=None, interval=None, rule="default", reason="", steps=20, wall_time=0.0)
+        >>> r = FinderResult(lrs=lrs, losses=[1.0] * 19 + [np.nan], smoothed=[np.nan] * 20,
+        ...                  stop_reason="nan", suggestion=None, interval=None, rule="default", reason="",
+        ...                  steps=20, wall_time=0.0)
         >>> bool(blow_up_rate(r) == lrs[-1])
         True
     """
@@ -149,8 +151,8 @@ def second_sweep(result: FinderResult, sweep: Sweep, policy: FinderPolicy = Find
             result.suggestion is not None and signal(result, policy) >= policy.retry_sigmas):
         return None  # a sweep the caller stopped is the caller's; a clear signal needs no second pass
     top = blow_up_rate(result, policy) or float(result.lrs[-1])
-    return Sweep(start=top / 10.0**policy.retry_decades, end=top, num_steps=max(MIN_STEPS, policy.retry_steps),
-                 mode=sweep.mode)
+    return Sweep(start=top / 10.0**policy.retry_decades, end=top,
+                 num_steps=max(MIN_STEPS, policy.retry_steps), mode=sweep.mode)
 
 
 def _summary(result: FinderResult) -> dict[str, Any]:
@@ -178,7 +180,8 @@ def settle(first: FinderResult, second: FinderResult | None, policy: FinderPolic
     Example:
         >>> import numpy as np
         >>> from lrkit.finder import range_test, synthetic, Sweep
-        >>> r = range_test(synthetic.quadratic(lipschitz=4.0).step, sweep=Sweep(1e-5, 10.0, 60), interval=False)
+        >>> step = synthetic.quadratic(lipschitz=4.0).step
+        >>> r = range_test(step, sweep=Sweep(1e-5, 10.0, 60), interval=False)
         >>> settle(r, None).meta["source"]
         'sweep'
     """

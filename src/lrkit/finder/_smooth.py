@@ -177,8 +177,8 @@ def smooth(
     run of rising points, is kept. Each fitted value is held within the least and
     greatest loss that carries weight in its fit: where the robustness weights leave
     a lopsided window (an oscillating blow-up), a line could otherwise extrapolate past
-    every loss it saw, and the smooth of a non-negative loss would go below zero. The window is centred, so a straight line is
-    reproduced exactly and a feature is never shifted to later steps, unlike
+    every loss it saw, and the smooth of a non-negative loss would go below zero. The window
+    is centred, so a straight line is reproduced exactly and a feature is never shifted to later steps, unlike
     the EMA of other finders. The bandwidth is in decades, not points, so the
     smoothed curve does not change when the sweep is made longer or starts
     lower.

@@ -38,11 +38,13 @@ import math
 import numpy as np
 
 from lrkit.errors import check_instance
+from lrkit.finder._levels import cut_back
 from lrkit.finder._policy import FinderPolicy
+from lrkit.finder._rebound import rebound_rows
 from lrkit.finder._smooth import noise_scale
-from lrkit.stats import MAD_TO_SIGMA, difference_scale
+from lrkit.stats import MAD_TO_SIGMA
 
-__all__ = ["DivergenceMonitor", "divergence_index", "divergence_rows", "monitor_rows", "rebound_rows"]
+__all__ = ["DivergenceMonitor", "divergence_index"]
 
 
 class DivergenceMonitor:
@@ -164,7 +166,7 @@ def divergence_index(losses: np.ndarray, *, policy: FinderPolicy = FinderPolicy(
     one point allowed), because an unstable loss oscillates - a step far above
     the bar is often followed by one far *below* the true curve, which must
     not be read as the minimum. The curve before that ends earlier still at its
-    first *rebound* (:func:`rebound_rows`): a blow-up that the loss recovers from
+    first *rebound* (:func:`~lrkit.finder._rebound.rebound_rows`): a blow-up that the loss recovers from
     before the stop rule fires. Past a blow-up the weights and the optimizer's
     state (momentum, Adam's moments) are damaged, so a recovery at a higher rate
     is a recovery from that damage, not evidence that a constant run at that rate
@@ -192,199 +194,6 @@ def divergence_index(losses: np.ndarray, *, policy: FinderPolicy = FinderPolicy(
         if monitor.update(v):
             end = i - 1
             break
-    cut = None if end is None else _cut_back(end, monitor.above)
+    cut = None if end is None else cut_back(end, monitor.above)
     rebound = int(rebound_rows(y[None, : y.size if cut is None else cut], policy=policy)[0])
     return cut if rebound < 0 else rebound
-
-
-def _cut_back(end: int, above: list[bool] | np.ndarray) -> int:
-    """Move the cut back over the run of losses above the bar (gaps of one point allowed)."""
-    while True:
-        if end >= 1 and above[end - 1]:
-            end -= 1
-        elif end >= 2 and above[end - 2]:
-            end -= 2
-        else:
-            return end
-
-
-def _median_of_three(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """The element-wise median of three arrays (a selection, so exactly one of the values)."""
-    return np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
-
-
-def _median_rows(a: np.ndarray) -> np.ndarray:
-    """``np.median(a, axis=1)`` with its arithmetic (the middle order statistic, or the mean of two)."""
-    n = a.shape[1]
-    k = n // 2
-    if n % 2:
-        return np.partition(a, k, axis=1)[:, k]
-    part = np.partition(a, (k - 1, k), axis=1)
-    return (part[:, k - 1] + part[:, k]) / 2
-
-
-def _noise_rows(y: np.ndarray, d2: np.ndarray | None = None) -> np.ndarray:
-    """:func:`~lrkit.finder.noise_scale` of each row of a 2-D array (at least 3 columns).
-
-    ``d2``, the rows' second differences, may be passed when already at hand.
-    """
-    d2 = np.diff(y, n=2, axis=1) if d2 is None else d2
-    mad = _median_rows(np.abs(d2 - _median_rows(d2)[:, None]))
-    return MAD_TO_SIGMA * mad / difference_scale(2)
-
-
-def monitor_rows(
-    losses: np.ndarray, *, policy: FinderPolicy = FinderPolicy()
-) -> tuple[np.ndarray, np.ndarray]:
-    """Where :class:`DivergenceMonitor` stops each row of a finite ``(r, n)`` array, and its flags.
-
-    Returns ``(stops, above)``: the index of the loss at which ``update`` first returns True
-    (``-1`` where it never does) and the ``(r, n)`` flags of the losses above their bars up to
-    there, as ``DivergenceMonitor.above``. The arithmetic is the monitor's, operation for
-    operation (see :func:`divergence_rows`).
-
-    Example:
-        >>> y = np.array([[5, 5, 5, 5, 5, 4, 3, 2, 1, 1, 9, 12, 30.0]])
-        >>> monitor_rows(y)[0].tolist()
-        [11]
-    """
-    y = np.asarray(losses, dtype=np.float64)
-    r, n = y.shape
-    out = np.full(r, -1, dtype=np.int64)
-    above = np.zeros((r, n), dtype=bool)
-    warmup, sigmas = policy.stop_warmup, policy.noise_sigmas
-    if n <= warmup:  # a stop needs two judged losses, the first at index warmup - 1
-        return out, above
-    tau = policy.diverge_threshold
-    best, start, plateau, floor, d2 = _levels_rows(y, policy)
-    cheap = best + tau * np.maximum(np.maximum(start - best, sigmas * plateau), floor)
-
-    def full_bar(rows: np.ndarray, j: int) -> np.ndarray:
-        sigma = np.maximum(_noise_rows(y[rows, : j + 1], d2[rows, : j - 1]), plateau[rows, 0])
-        scale = np.maximum(np.maximum(start[rows, 0] - best[rows, j], sigmas * sigma), floor[rows, j])
-        return best[rows, j] + tau * scale
-
-    every = np.arange(r)
-    first = full_bar(every, warmup - 1)  # the warm-up losses are flagged against the first bar
-    above[:, : warmup - 1] = y[:, : warmup - 1] > first[:, None]
-    above[:, warmup - 1] = (y[:, warmup - 1] > cheap[:, warmup - 1]) & (y[:, warmup - 1] > first)
-    candidate = y > cheap
-    running = np.ones(r, dtype=bool)
-    for j in range(warmup, n):
-        rows = np.flatnonzero(running & candidate[:, j])
-        if rows.size == 0:
-            continue
-        above[rows, j] = y[rows, j] > full_bar(rows, j)
-        stopped = rows[above[rows, j] & above[rows, j - 1]]
-        out[stopped] = j
-        running[stopped] = False
-        if not running.any():
-            break
-    return out, above
-
-
-def divergence_rows(losses: np.ndarray, *, policy: FinderPolicy = FinderPolicy()) -> np.ndarray:
-    """:func:`divergence_index` of every row of a finite ``(r, n)`` array at once (-1 for None).
-
-    The monitor's quantities are computed for all rows and steps together:
-    the running median of three and its running minimum :math:`b_i`, the
-    starting level and plateau noise, and the cheap bar (the bar without the
-    whole-curve noise term, a lower bound of it). Only where a loss clears the
-    cheap bar is the full bar needed; those few points are settled column by
-    column with the noise of each row's prefix, for the rows still running.
-    The arithmetic is the monitor's, operation for operation, so the indices
-    are those of :func:`divergence_index` (a test replays both).
-
-    Args:
-        losses: an ``(r, n)`` array of finite losses, one curve per row.
-        policy: the tuned numbers, as for :func:`divergence_index`.
-
-    Returns:
-        An ``int64`` array of ``r`` cut indices, ``-1`` where a row did not diverge.
-
-    Example:
-        >>> y = np.array([[5, 5, 5, 5, 5, 4, 3, 2, 1, 1, 9, 12, 30.0],
-        ...               [5, 5, 5, 5, 5, 4, 3, 2, 1, 1, 1, 1, 1.0]])
-        >>> divergence_rows(y).tolist()
-        [10, -1]
-    """
-    y = np.asarray(losses, dtype=np.float64)
-    n = y.shape[1]
-    stops, above = monitor_rows(y, policy=policy)
-    out = np.array([-1 if j < 0 else _cut_back(j - 1, above[i]) for i, j in enumerate(stops.tolist())],
-                   dtype=np.int64)
-    # The curve before each stop ends earlier still at its first rebound (rows grouped by length).
-    lengths = np.where(out >= 0, out, n)
-    for m in np.unique(lengths).tolist():
-        rows = np.flatnonzero(lengths == m)
-        rebound = rebound_rows(y[rows, :m], policy=policy)
-        out[rows] = np.where(rebound >= 0, rebound, out[rows])
-    return out
-
-
-def _levels_rows(
-    y: np.ndarray, policy: FinderPolicy
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The monitor's levels for every row and step: ``(best, start, plateau, floor, d2)``.
-
-    ``best`` is the running minimum of the running median of three, ``start`` and ``plateau``
-    the median and MAD-scale of the first ``stop_warmup`` losses (columns), ``floor`` the
-    level floor, and ``d2`` the rows' second differences (a prefix's are a prefix of these).
-    """
-    med = y.copy()
-    med[:, 1] = (y[:, 0] + y[:, 1]) / 2
-    med[:, 2:] = _median_of_three(y[:, :-2], y[:, 1:-1], y[:, 2:])
-    best = np.minimum.accumulate(med, axis=1)
-    head = y[:, : policy.stop_warmup]
-    start = _median_rows(head)[:, None]
-    plateau = (MAD_TO_SIGMA * _median_rows(np.abs(head - start)))[:, None]
-    floor = policy.level_floor * np.maximum(np.abs(start), np.abs(best))
-    return best, start, plateau, floor, np.diff(y, n=2, axis=1)
-
-
-def rebound_rows(losses: np.ndarray, *, policy: FinderPolicy = FinderPolicy()) -> np.ndarray:
-    """Where each row's first rebound begins, ``-1`` where it has none: the end of the curve to read.
-
-    With the monitor's levels (starting level :math:`y_0`, best level :math:`b_i`, floor) and
-    the batch noise :math:`\\hat\\sigma` of the whole row (the larger of
-    :func:`~lrkit.finder.noise_scale` and the starting plateau's MAD: offline, the whole curve
-    is known, and a prefix's few differences would underestimate it early on), a loss is
-    *above the rebound bar* when the curve has already fallen beyond its noise,
-    :math:`y_0 - b_i > k\\hat\\sigma`, and
-
-    .. math::  y_i > b_i + \\max\\bigl(\\rho\\,(y_0 - b_i),\\; k\\hat\\sigma,\\; \\text{floor}_i\\bigr)
-
-    with :math:`\\rho` the policy's ``rebound_depth`` and :math:`k` its ``noise_sigmas``:
-    the loss has undone a fraction :math:`\\rho` of its progress and cleared the noise. Two
-    such losses in a row are a rebound (one bad batch is not), and the curve is cut back
-    over the run above the bar (gaps of one point allowed), as for divergence. Before any
-    descent beyond the noise nothing is a rebound: a rise on the starting plateau is noise
-    or the blow-up, which the stop rule judges. Every term moves with ``a * loss + c``.
-
-    Args:
-        losses: an ``(r, n)`` array of finite losses, one curve per row (before any stop).
-        policy: ``rebound_depth``, ``noise_sigmas``, ``stop_warmup``, ``level_floor``.
-
-    Returns:
-        An ``int64`` array of ``r`` cut indices, ``-1`` where a row has no rebound.
-
-    Example:
-        >>> y = np.array([[5.0] * 10 + [4, 3, 2, 1, 1, 1, 3.5, 3.5, 1, 0.5, 0.5, 0.5]])
-        >>> rebound_rows(y).tolist(), rebound_rows(y, policy=FinderPolicy(rebound_depth=0.7)).tolist()
-        ([16], [-1])
-    """
-    y = np.asarray(losses, dtype=np.float64)
-    r, n = y.shape
-    out = np.full(r, -1, dtype=np.int64)
-    warmup, k, rho = policy.stop_warmup, policy.noise_sigmas, policy.rebound_depth
-    if n <= warmup:
-        return out
-    best, start, plateau, floor, d2 = _levels_rows(y, policy)
-    sigma = np.maximum(_noise_rows(y, d2), plateau[:, 0])[:, None]
-    depth = start - best
-    above = (depth > k * sigma) & (y > best + np.maximum(np.maximum(rho * depth, k * sigma), floor))
-    above[:, :warmup] = False
-    pairs = above[:, 1:] & above[:, :-1]
-    for i in np.flatnonzero(pairs.any(axis=1)).tolist():
-        out[i] = _cut_back(int(np.argmax(pairs[i])), above[i])
-    return out

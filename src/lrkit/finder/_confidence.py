@@ -1,0 +1,155 @@
+"""How sure a range test's answer is, in one word, and the measurements the word is read from.
+
+Every answer falls in one *kind of reading*, decided by what the sweep measured:
+
+============  =====================================================================================
+kind          what the sweep showed
+============  =====================================================================================
+``guess``     no descent in either pass: the rate is a stated guess below the blow-up
+``rough``     a drop under ``FinderPolicy.weak_sigmas`` noise SDs: the curve is mostly noise
+``weak``      a drop under ``weak_rule_sigmas``, read by the ``weak_rule`` (``minimum/10``)
+``loose``     a clear drop, but the sweep's own noise moves the suggestion by more than
+              :data:`LOOSE_SPREAD` (the bootstrap interval's ``hi / lo``)
+``tight``     a clear drop and an interval within :data:`TIGHT_SPREAD`
+``fair``      the rest: a clear drop, an interval between the two
+============  =====================================================================================
+
+The word each kind gets (:data:`CONFIDENCE_WORDS`) is a promise measured on the workload zoo with
+each family held out. An answer *keeps* when a full run at the suggested constant rate loses at most
+:data:`KEEP_GAP` percent of the gain the best constant rate makes over not training. ``high``: at
+least :data:`HIGH_SHARE` of a kind's answers kept (averaged over families); ``medium``: at least
+:data:`MEDIUM_SHARE`; ``low``: fewer, or a stated guess. A kind never gets a higher word than a
+clearer kind, and a reading whose own noise spans more than :data:`LOOSE_SPREAD` is at most
+``medium``. What the signal and the interval measure is how repeatable *this sweep's* reading is;
+the zoo shows that a weak drop (under ``weak_rule_sigmas``) also misses the best rate more often on a
+new workload, while the interval's width says little about it. The evidence:
+``docs/evidence.md#finder-confidence`` and ``BENCHMARKS.md#finder_confidence``.
+
+Example:
+    >>> from lrkit.finder import Sweep, range_test, synthetic
+    >>> r = range_test(synthetic.quadratic(lipschitz=4.0).step, sweep=Sweep(start=1e-5, end=10, num_steps=80))
+    >>> f = confidence_features(r)
+    >>> f["kind"], f["signal"] > 100, confidence(r)[0]
+    ('tight', True, 'high')
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lrkit.finder._default import valley_geometry
+from lrkit.finder._policy import FinderPolicy
+from lrkit.finder._retry import guess_divisor
+
+__all__ = ["CONFIDENCE_KINDS", "CONFIDENCE_WORDS", "HIGH_SHARE", "KEEP_GAP", "LOOSE_SPREAD", "MEDIUM_SHARE",
+           "TIGHT_SPREAD", "confidence", "confidence_features"]
+
+#: The kinds of reading, from the clearest down (a kind's word is never above a clearer kind's).
+CONFIDENCE_KINDS = ("tight", "fair", "loose", "weak", "rough", "guess")
+#: An answer *keeps* when it loses at most this percent of the best rate's gain over not training (a tenth).
+KEEP_GAP = 10.0
+#: ``high``: at least this share of a kind's answers kept on the zoo (family mean): about 9 in 10.
+HIGH_SHARE = 0.85
+#: ``medium``: at least this share kept: about 3 in 4.
+MEDIUM_SHARE = 0.75
+#: The word each kind of reading gets, calibrated on the zoo's 12 families (held out by family, the
+#: calibration kept its promise on 0.91 / 0.80 of held-out answers for high / medium, family means;
+#: ``BENCHMARKS.md#finder_confidence``).
+CONFIDENCE_WORDS: dict[str, str] = {"tight": "high", "fair": "high", "loose": "medium", "weak": "low",
+                                    "rough": "low", "guess": "low"}
+
+#: An interval whose ends are within this factor (``hi / lo``) is a *tight* reading: the sweep's
+#: noise moves the suggestion by less than about +-20%, less than the rate can be set by hand.
+TIGHT_SPREAD = 1.5
+#: Beyond this factor the noise decides the suggestion's digit, not only its last one: a rough reading.
+LOOSE_SPREAD = 3.0
+_SURER = "repeat the sweep on fresh batches (repeats=3, or --repeats 3) or use larger batches"
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def confidence_features(result: Any, policy: FinderPolicy | None = None) -> dict[str, Any]:
+    """The measurements the confidence word is read from, and the kind of reading they make.
+
+    Returns ``{"kind", "source", "signal", "spread"}``: the kind (see the module's table), how the
+    answer was reached (``meta["source"]``), the drop in noise SDs (``None`` without a valley) and
+    the batch-noise interval's ``hi / lo`` (``None`` without an interval). ``policy``: default, the
+    one recorded in ``meta["policy"]``, else ``FinderPolicy()``.
+    """
+    meta = result.meta or {}
+    policy = _policy(meta) if policy is None else policy
+    # How repeatable *this reading* is: the bootstrap's batch-noise interval (the reported interval may
+    # be widened for another seed's spread, which says nothing about this sweep's clarity).
+    batch = meta.get("interval_batch")
+    lo_hi = tuple(batch) if batch else result.interval
+    valley = valley_geometry(result.lrs, result.losses, policy=policy)
+    signal = None if isinstance(valley, str) else float(valley.signal)
+    spread = None if lo_hi is None or lo_hi[0] <= 0 else float(lo_hi[1] / lo_hi[0])
+    if meta.get("source") == "blow-up fallback":
+        kind = "guess"
+    elif signal is not None and signal < policy.weak_sigmas:
+        kind = "rough"
+    elif signal is not None and policy.weak_rule != "none" and signal < policy.weak_rule_sigmas:
+        kind = "weak"
+    elif spread is not None and spread > LOOSE_SPREAD:
+        kind = "loose"
+    elif spread is not None and spread <= TIGHT_SPREAD and signal is not None:
+        kind = "tight"
+    else:
+        kind = "fair"
+    return {"kind": kind, "source": meta.get("source"), "signal": signal, "spread": spread,
+            "interval": lo_hi}
+
+
+def _policy(meta: dict[str, Any]) -> FinderPolicy:
+    recorded = meta.get("policy")
+    return FinderPolicy.from_dict(recorded) if isinstance(recorded, dict) else FinderPolicy()
+
+
+_PROMISE = {
+    "high": "On new workloads, about 9 in 10 readings like this one lost at most a tenth of what the best "
+            "rate gains.",
+    "medium": "The order of magnitude is sound: on new workloads about 3 in 4 readings like this one lost at "
+              "most a tenth of what the best rate gains; to pin the value down, {surer}.",
+    "low": "Trust it as a starting point only: on new workloads more than 1 in 4 readings like this one "
+           "lost more than a tenth of what the best rate gains; before relying on it, {surer}.",
+}
+
+
+def confidence(result: Any, policy: FinderPolicy | None = None, *,
+               words: dict[str, str] = CONFIDENCE_WORDS) -> tuple[str, str]:
+    """``(word, words)``: the confidence word of the answer's kind of reading and why, in plain words.
+
+    The word is ``words``'s for the kind (:func:`confidence_features`); the words
+    say what was measured, what the word promises, and what would make the reading surer.
+    """
+    policy = _policy(result.meta or {}) if policy is None else policy
+    f = confidence_features(result, policy)
+    kind, signal, spread, lo_hi = f["kind"], f["signal"], f["spread"], f["interval"]
+    word = words[kind]
+    promise = _PROMISE[word].format(surer=_SURER)
+    moves = "" if lo_hi is None else (f"the sweep's own noise moves the suggestion between {_fmt(lo_hi[0])} "
+                                      f"and {_fmt(lo_hi[1])}")
+    drop = "" if signal is None else f"the loss fell {signal:.0f} times its batch-to-batch noise"
+    if kind == "guess":
+        return word, ("A guess, not a measurement: neither the sweep nor a second, denser one showed the "
+                      f"loss falling beyond its noise; the rate is {guess_divisor(policy)[1]} of where the "
+                      "loss blew up. Check it with a short run, or sweep with more steps or larger batches.")
+    if kind == "rough":
+        return word, (f"Rough reading: the loss fell only {signal:.1f} times its batch-to-batch noise, so "
+                      f"the curve is mostly noise{'; ' + moves if moves else ''}. {promise}")
+    if kind == "weak":
+        return word, (
+            f"I can't tell where the descent begins: the loss fell only {signal:.1f} times its "
+            f"batch-to-batch noise, too little for the half-depth crossings, so the {policy.weak_rule} "
+            f"rule read the smoothed curve instead{'; ' + moves if moves else ''}. {promise}")
+    if kind == "loose":
+        clear = f"the loss fell clearly ({signal:.0f} times its batch-to-batch noise), but " if drop else ""
+        return word, f"Rough reading: {clear}{moves}, a factor of {spread:.1f}. {promise}"
+    if kind == "tight":
+        return word, f"Clear reading: {drop}, and {moves}. {promise}"
+    detail = "; ".join(x for x in (drop, moves) if x) or "no interval was computed"
+    factor = f" (a factor of {spread:.1f})" if spread else ""
+    return word, f"Fair reading: {detail}{factor}. {promise}"

@@ -1,0 +1,42 @@
+"""The advice's confidence word on a weak-signal sweep outside the zoo (ux probe: friedman1, Adam (0.5, 0.9)).
+
+The sweep's drop is under ``weak_rule_sigmas`` noise SDs, so minimum/10 reads it; its suggestion lands a
+decade under the grid-best constant rate (``benchmarks/dev/finder_probe.py``: 0.0036 against 0.046).
+The advice said confidence "medium" ("the order of magnitude is sound"); weak readings are the kind the
+zoo shows missing most often held out by family (``benchmarks/finder_confidence.py``), so the word is
+"low" and says what to do.
+"""
+
+from __future__ import annotations
+
+import torch
+from sklearn.datasets import make_friedman1
+
+from lrkit.finder import CONFIDENCE_WORDS, advise, confidence_features
+from lrkit.torch import find_lr
+
+
+def _friedman_betas(seed: int = 0) -> dict:
+    x, y = make_friedman1(n_samples=1000, random_state=seed)
+    x = torch.tensor(x, dtype=torch.float32)
+    y = torch.tensor((y - y.mean()) / y.std(), dtype=torch.float32)
+    idx = torch.from_numpy(__import__("numpy").random.default_rng(seed).permutation(len(x)))
+    x, y = x[idx], y[idx]
+    batches = [(x[i:i + 64], y[i:i + 64]) for i in range(0, len(x), 64)][:12]
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(10, 64), torch.nn.GELU(), torch.nn.Linear(64, 1),
+                                torch.nn.Flatten(0))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.5, 0.9))
+    return {"model": model, "optimizer": opt, "loss_fn": torch.nn.MSELoss(), "train_loader": batches}
+
+
+def test_a_weak_signal_reading_is_not_called_medium():
+    torch.set_num_threads(1)
+    t = _friedman_betas(0)
+    r = find_lr(t["model"], t["optimizer"], t["loss_fn"], t["train_loader"], progress=False)
+    assert r.reason.startswith("weak signal")
+    assert confidence_features(r)["kind"] == "weak"
+    advice = advise(r)
+    assert advice.confidence == CONFIDENCE_WORDS["weak"] == "low"
+    assert "Trust it as a starting point only" in advice.confidence_words
+    assert "repeat the sweep" in advice.confidence_words
