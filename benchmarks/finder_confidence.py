@@ -1,11 +1,11 @@
 """Does the finder's confidence word keep its promise on workload families it was not calibrated on?
 
-**What a word promises.** An answer "keeps" when a full run at the suggested constant rate loses at most
-:data:`KEEP_GAP` percent of the gain the grid-best rate makes over the untrained model (the zoo's ``gap``
+**What a word promises** (``lrkit.finder.CONFIDENCE_PROMISE``). An answer "keeps" when a full run at the
+suggested constant rate loses at most ``keep_gap`` (10) percent of the gain the grid-best rate makes over the untrained model (the zoo's ``gap``
 regret, read from the grid's mean interpolated in log-rate: ``dev.finder_zoo_cv.proxy``). A kind of
 reading (``lrkit.finder.confidence_features``: tight, fair, loose, weak, rough, guess) earns ``high``
 when the share of its answers that keep, averaged over families (each family weighs the same), is at
-least :data:`HIGH_SHARE`, ``medium`` at least :data:`MEDIUM_SHARE`, else ``low``; by design a kind never
+least 0.85, ``medium`` at least 0.75, else ``low``; by design a kind never
 gets a higher word than a clearer kind above it (the order of the table), a reading whose own noise spans
 more than a factor 3 (``loose``) is at most ``medium``, and a stated guess is ``low``.
 
@@ -33,9 +33,10 @@ from dev import finder_confidence_data as cdata  # noqa: E402
 from dev import finder_probe as probe  # noqa: E402
 from dev import finder_zoo_cv as cv  # noqa: E402
 from dev.record import markdown_table, print_table, record  # noqa: E402
-from lrkit.finder import CONFIDENCE_WORDS  # noqa: E402
-from lrkit.finder._confidence import CONFIDENCE_KINDS as ORDER  # noqa: E402
-from lrkit.finder._confidence import HIGH_SHARE, KEEP_GAP, MEDIUM_SHARE  # noqa: E402
+from lrkit.finder import CONFIDENCE_KINDS as ORDER  # noqa: E402
+from lrkit.finder import CONFIDENCE_PROMISE, CONFIDENCE_WORDS  # noqa: E402
+
+KEEP_GAP, HIGH_SHARE, MEDIUM_SHARE = (CONFIDENCE_PROMISE[k] for k in ("keep_gap", "high", "medium"))
 #: The most each kind can earn by design (a guess is not a measurement; a loose reading's own noise spans
 #: more than a factor 3).
 CAPS = {"guess": "low", "loose": "medium"}

@@ -18,6 +18,7 @@ def test_public_names():
         "FinderPolicy", "VALLEY_RULES", "advise", "Advice", "next_schedule",
         "second_sweep", "settle", "signal", "descent", "start_level", "blow_up_rate", "SOURCES", "seed_widened",
         "interval_covers", "confidence", "confidence_features", "CONFIDENCE_WORDS",
+        "CONFIDENCE_KINDS", "CONFIDENCE_PROMISE",
     }
     assert all(hasattr(finder, name) for name in finder.__all__)
     assert sorted(finder.rules) == ["default", "falling", "minimum/10", "steepest", "valley"]

@@ -9,6 +9,8 @@ zoo shows missing most often held out by family (``benchmarks/finder_confidence.
 
 from __future__ import annotations
 
+import math
+
 import torch
 from sklearn.datasets import make_friedman1
 
@@ -40,3 +42,18 @@ def test_a_weak_signal_reading_is_not_called_medium():
     assert advice.confidence == CONFIDENCE_WORDS["weak"] == "low"
     assert "Trust it as a starting point only" in advice.confidence_words
     assert "repeat the sweep" in advice.confidence_words
+
+
+def test_a_small_momentum_is_anchored_by_its_lag():
+    # Adam with betas (0.5, 0.9) lags 2 updates, not 10: the anchor sits 1.58 decades under the blow-up, not
+    # 2.25 as for beta1 = 0.9 (the suggestion was 1.1 decades under the grid-best constant rate 0.0464).
+    from lrkit.finder import FinderPolicy
+    from lrkit.torch._finder_rule import anchor_decades_for, resolve_policy
+
+    torch.set_num_threads(1)
+    t = _friedman_betas(0)
+    assert round(resolve_policy(FinderPolicy(), t["optimizer"]).anchor_decades, 3) == 1.583
+    assert anchor_decades_for(0.9) == anchor_decades_for(0.99) == FinderPolicy().anchor_decades
+    assert anchor_decades_for(0.0) == FinderPolicy().memoryless_decades
+    r = find_lr(t["model"], t["optimizer"], t["loss_fn"], t["train_loader"], progress=False, interval=False)
+    assert abs(math.log10(r.suggestion / 0.0464)) < 0.9

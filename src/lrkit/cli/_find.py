@@ -15,8 +15,10 @@ to check, and exit code 3: never a null suggestion with exit code 0.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -37,7 +39,7 @@ from lrkit.cli._options import (
     task_name,
 )
 from lrkit.cli._script import build_parts, load_script, script_errors
-from lrkit.errors import check_count, check_int
+from lrkit.errors import LRKitError, check_count, check_int
 
 #: Exit code of a range test that gave no suggestion, after its second pass (the outputs are written).
 NO_ANSWER_EXIT = 3
@@ -55,6 +57,40 @@ def build_task(task: str | None, script: str | None, optimizer: str | None,
     name = task_name(task)
     with user_errors():
         return name, resolve_task(name).build(seed, optimizer=optimizer)
+
+
+def script_ways_out(script: str | None) -> dict[str, str]:
+    """The library's ways out that name ``find_lr``'s own arguments, and what a ``--script`` user does.
+
+    ``Update(forward=...)`` and ``Update(step=...)`` are arguments of :func:`lrkit.torch.find_lr` that
+    ``lrkit find`` does not have: a script changes what its function returns, or calls find_lr itself.
+    """
+    from lrkit.torch._batches import FORWARD_WAY_OUT, LAYOUTS
+    from lrkit.torch._finder_options import CLOSURE_WAY_OUT
+
+    if script is None:
+        return {}
+    func = script.rpartition(":")[2]
+    return {
+        FORWARD_WAY_OUT: f"From the command line, make {func}'s train_loader yield {LAYOUTS} (for example "
+                         "[(b['x'], b['y']) for b in loader]); or call lrkit.torch.find_lr from Python with "
+                         "update=Update(forward=lambda model, batch: (output, target)).",
+        CLOSURE_WAY_OUT: "`lrkit find --script` cannot pass that step: call lrkit.torch.find_lr from Python. "
+                         + CLOSURE_WAY_OUT,
+    }
+
+
+@contextlib.contextmanager
+def _said_for_the_cli(ways: dict[str, str]) -> Iterator[None]:
+    """Re-word an :class:`LRKitError` whose way out is a library argument the command line lacks."""
+    try:
+        yield
+    except LRKitError as exc:
+        text = str(exc)
+        for python, cli in ways.items():
+            if python in text:
+                raise LRKitError(text.replace(python, cli)) from None
+        raise
 
 
 def _fmt(value: float | None) -> str:
@@ -101,7 +137,8 @@ def find_command(
     val_loader = parts.get("val_loader") if val else None
     if val and val_loader is None:
         raise fail(f"`--val` needs a val_loader, which {name!r} does not provide.")
-    with user_errors(), script_errors(script), warnings.catch_warnings(record=True) as caught:
+    with user_errors(), _said_for_the_cli(script_ways_out(script)), script_errors(script), \
+            warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"],
                          sweep=sweep, rule=rule, repeats=repeats, progress=True,
@@ -115,13 +152,13 @@ def find_command(
     if budget is None and script is None:
         budget = resolve_task(name).info.budget
     builtin = None if script is not None else name
-    advice = advise(result, budget=budget, task=builtin)
+    advice = advise(result, budget=budget, task=builtin, script=script)
     png = figure_png(result.plot())
     with staged(out) as stage:
         data = {**result.to_dict(), "advice": advice.to_dict()}
         (stage / "finder.json").write_text(json.dumps(data, indent=2, allow_nan=False), encoding="utf-8")
         (stage / "finder.png").write_bytes(png)
-        finder_report(result, stage / "report.html", budget=budget, task=builtin,
+        finder_report(result, stage / "report.html", budget=budget, task=builtin, script=script,
                       title=f"LR range test: {name}")
     stderr.print(escape(f"wrote {out / 'finder.json'}, {out / 'finder.png'}, {out / 'report.html'}"),
                  soft_wrap=True)

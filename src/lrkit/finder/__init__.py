@@ -18,7 +18,8 @@ Example:
 
 from lrkit.finder import synthetic
 from lrkit.finder._advice import Advice, advise
-from lrkit.finder._confidence import CONFIDENCE_WORDS, confidence, confidence_features
+from lrkit.finder._confidence import (CONFIDENCE_KINDS, CONFIDENCE_PROMISE, CONFIDENCE_WORDS, confidence,
+                                     confidence_features)
 from lrkit.finder._next_step import next_schedule
 from lrkit.finder._combine import combine
 from lrkit.finder._interval import bootstrap_interval, interval_covers, seed_widened
@@ -42,6 +43,8 @@ __all__ = [
     "confidence",
     "confidence_features",
     "CONFIDENCE_WORDS",
+    "CONFIDENCE_KINDS",
+    "CONFIDENCE_PROMISE",
     "next_schedule",
     "FinderResult",
     "Suggestion",

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import shlex
 from typing import Any
 
 from lrkit.finder._confidence import LOOSE_SPREAD, TIGHT_SPREAD, confidence
@@ -90,7 +91,9 @@ class Advice:
         schedule_spec: an lrkit spec for that run peaking at ``lr`` (``{total_steps}`` when unknown).
         schedule_words: its shape in words; ``next_step_words`` the sentence that introduces it.
         python: code to paste into a PyTorch script (optimizer and ``LRScheduler``).
-        cli: the ``lrkit train`` line for a built-in task, else ``None``.
+        cli: the ``lrkit train`` line that runs the schedule: on a built-in task, or on the
+            ``--script`` the sweep ran (``--steps`` the budget, ``{total_steps}`` when unknown); else
+            ``None``.
         caveats: what the sweep could not see.
     """
 
@@ -199,7 +202,7 @@ def _python(lr: float, constructor: str | None, spec: str, budget: int | None) -
     return "\n".join(lines)
 
 
-def advise(result: Any, *, budget: int | None = None, task: str | None = None,
+def advise(result: Any, *, budget: int | None = None, task: str | None = None, script: str | None = None,
            policy: FinderPolicy | None = None) -> Advice:
     """Turn a range test into a recommendation: the rate, for what, how sure, and the next step.
 
@@ -209,6 +212,7 @@ def advise(result: Any, *, budget: int | None = None, task: str | None = None,
             follows the budget rule of :func:`~lrkit.finder._next_step.next_schedule` (``None``:
             a cosine written for ``total_steps``, to be filled in). Default: ``meta["budget"]``.
         task: a built-in task's name, for the ``lrkit train`` line.
+        script: a ``FILE.py:FUNC`` task script (``lrkit find --script``), for its ``lrkit train`` line.
         policy: the finder's policy the sweep was read with (the valley, ``weak_sigmas``);
             default: the one recorded in ``meta["policy"]``, else ``FinderPolicy()``.
 
@@ -242,6 +246,9 @@ def advise(result: Any, *, budget: int | None = None, task: str | None = None,
     cli = None
     if task is not None and budget is not None:
         cli = f'lrkit train --task {task} --schedule "{spec}"'
+    elif script is not None:
+        steps = "{total_steps}" if budget is None else budget
+        cli = f'lrkit train --script {shlex.quote(script)} --schedule "{spec}" --steps {steps}'
     run = f"a run of {budget} updates" if budget is not None else "your run (set total_steps)"
     headline = f"Use a peak learning rate of {lr} for {optimizer}, with the schedule below for {run}."
     words_schedule = SCHEDULE_WORDS.get(spec.split("(", 1)[0], "")

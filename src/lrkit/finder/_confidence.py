@@ -15,10 +15,10 @@ kind          what the sweep showed
 ============  =====================================================================================
 
 The word each kind gets (:data:`CONFIDENCE_WORDS`) is a promise measured on the workload zoo with
-each family held out. An answer *keeps* when a full run at the suggested constant rate loses at most
-:data:`KEEP_GAP` percent of the gain the best constant rate makes over not training. ``high``: at
-least :data:`HIGH_SHARE` of a kind's answers kept (averaged over families); ``medium``: at least
-:data:`MEDIUM_SHARE`; ``low``: fewer, or a stated guess. A kind never gets a higher word than a
+each family held out (:data:`CONFIDENCE_PROMISE`). An answer *keeps* when a full run at the
+suggested constant rate loses at most ``keep_gap`` percent of the gain the best constant rate makes
+over not training. ``high``: at least a share ``high`` of a kind's answers kept (averaged over
+families); ``medium``: at least ``medium``; ``low``: fewer, or a stated guess. A kind never gets a higher word than a
 clearer kind, and a reading whose own noise spans more than :data:`LOOSE_SPREAD` is at most
 ``medium``. What the signal and the interval measure is how repeatable *this sweep's* reading is;
 the zoo shows that a weak drop (under ``weak_rule_sigmas``) also misses the best rate more often on a
@@ -41,17 +41,16 @@ from lrkit.finder._default import valley_geometry
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._retry import guess_divisor
 
-__all__ = ["CONFIDENCE_KINDS", "CONFIDENCE_WORDS", "HIGH_SHARE", "KEEP_GAP", "LOOSE_SPREAD", "MEDIUM_SHARE",
-           "TIGHT_SPREAD", "confidence", "confidence_features"]
+__all__ = ["CONFIDENCE_KINDS", "CONFIDENCE_PROMISE", "CONFIDENCE_WORDS", "LOOSE_SPREAD", "TIGHT_SPREAD",
+           "confidence", "confidence_features"]
 
 #: The kinds of reading, from the clearest down (a kind's word is never above a clearer kind's).
 CONFIDENCE_KINDS = ("tight", "fair", "loose", "weak", "rough", "guess")
-#: An answer *keeps* when it loses at most this percent of the best rate's gain over not training (a tenth).
-KEEP_GAP = 10.0
-#: ``high``: at least this share of a kind's answers kept on the zoo (family mean): about 9 in 10.
-HIGH_SHARE = 0.85
-#: ``medium``: at least this share kept: about 3 in 4.
-MEDIUM_SHARE = 0.75
+#: What the words promise (their definitions, not tuned): an answer *keeps* when it loses at most
+#: ``keep_gap`` percent of the best rate's gain over not training (a tenth); ``high`` when at least a
+#: share ``high`` of a kind's answers kept on the zoo (family mean, about 9 in 10), ``medium`` at least
+#: ``medium`` (about 3 in 4).
+CONFIDENCE_PROMISE: dict[str, float] = {"keep_gap": 10.0, "high": 0.85, "medium": 0.75}
 #: The word each kind of reading gets, calibrated on the zoo's 12 families (held out by family, the
 #: calibration kept its promise on 0.91 / 0.80 of held-out answers for high / medium, family means;
 #: ``BENCHMARKS.md#finder_confidence``).

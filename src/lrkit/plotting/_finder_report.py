@@ -65,7 +65,7 @@ def _table(rows: list[list[Any]], headers: list[str]) -> str:
 
 
 def finder_report(result: Any, path: str | Path | None = None, *, budget: int | None = None,
-                  task: str | None = None, title: str | None = None) -> Report:
+                  task: str | None = None, script: str | None = None, title: str | None = None) -> Report:
     """The HTML report of a range test, leading with the answer.
 
     The page opens with the suggested rate, the optimizer (and batch size) it is for, how sure
@@ -80,6 +80,7 @@ def finder_report(result: Any, path: str | Path | None = None, *, budget: int | 
         budget: the updates of the run the rate is for (the next step's schedule; default
             ``result.meta["budget"]``, else a cosine over ``total_steps``).
         task: a built-in task's name, for an ``lrkit train`` line.
+        script: or the ``FILE.py:FUNC`` script the sweep ran (``lrkit find --script``), for its line.
         title: the page title (default ``"LR range test"`` plus the task).
 
     Returns:
@@ -95,7 +96,7 @@ def finder_report(result: Any, path: str | Path | None = None, *, budget: int | 
     from lrkit import __version__
     from lrkit.finder import advise
 
-    advice = advise(result, budget=budget, task=task)
+    advice = advise(result, budget=budget, task=task, script=script)
     name = (result.meta or {}).get("optimizer", {}).get("name", "")
     report = Report(title or ("LR range test" + (f": {task}" if task else "")),
                     subtitle=f"lrkit {__version__}; {name + '; ' if name else ''}{result.steps} steps; "

@@ -61,6 +61,8 @@ def describe_batch(batch: Any) -> str:
 
 #: What the batch-layout errors say lrkit reads.
 LAYOUTS = "(inputs, target) pairs or dicts with 'input' and 'target' keys"
+#: What a Python caller of find_lr does for another layout (the CLI says its own).
+FORWARD_WAY_OUT = "Pass update=Update(forward=lambda model, batch: (output, target)) for other layouts."
 
 
 def default_forward(model: torch.nn.Module, batch: Any) -> tuple[Any, Any]:
@@ -84,10 +86,8 @@ def default_forward(model: torch.nn.Module, batch: Any) -> tuple[Any, Any]:
     pair = split_batch(batch)
     if pair is not None:
         return model(pair[0]), pair[1]
-    raise LRKitError(
-        f"`train_loader` of find_lr must yield {LAYOUTS}; got {describe_batch(batch)}. "
-        "Pass update=Update(forward=lambda model, batch: (output, target)) for other layouts."
-    )
+    raise LRKitError(f"`train_loader` of find_lr must yield {LAYOUTS}; got {describe_batch(batch)}. "
+                     f"{FORWARD_WAY_OUT}")
 
 
 def _tensors(batch: Any) -> Iterator[torch.Tensor]:

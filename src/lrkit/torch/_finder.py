@@ -38,7 +38,7 @@ from lrkit.finder import (
 from lrkit.torch import _ddp
 from lrkit.torch._accelerate import snapshot_extras, unwrap_scaled
 from lrkit.torch._batches import Batches, default_forward
-from lrkit.torch._finder_options import Update, Validation
+from lrkit.torch._finder_options import Update, Validation, check_step_without_closure
 from lrkit.torch._describe import describe_optimizer, loader_batch_size
 from lrkit.torch._finder_rule import resolve_policy, resolve_rule
 from lrkit.torch._finder_runner import Runner, progress_bar
@@ -94,7 +94,7 @@ def find_lr(
         policy: the tuned numbers of the stop rule, the smoother, the rules, the
             interval and ``rule="auto"`` (:class:`lrkit.finder.FinderPolicy`); the blow-up
             anchor's distance is ``policy.memoryless_decades`` for an optimizer without
-            momentum (:func:`resolve_policy`).
+            momentum, in between for a momentum under 0.9 (:func:`resolve_policy`).
         update: how one update is done (:class:`Update`: accumulation, AMP, a scaler,
             a custom forward or step, the device).
         validation: record a validation loss instead (:class:`Validation`), or ``None``.
@@ -157,6 +157,7 @@ def find_lr(
     if update.step is not None and scaler is not None:
         raise LRKitError("`update.step` of find_lr must be None with a scaler (here the accelerate "
                          "optimizer's): the step hook owns the whole update.")
+    check_step_without_closure(optimizer, update, _OWNER)
     if validation is not None:
         check_instance("validation", validation, _OWNER, Validation)
     repeats = check_int("repeats", repeats, _OWNER)

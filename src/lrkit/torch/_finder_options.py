@@ -10,6 +10,7 @@ own fields when it is built, so a bad value fails before any state is touched.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -17,7 +18,12 @@ import torch
 
 from lrkit.errors import LRKitError, check_int
 
-__all__ = ["Update", "Validation"]
+__all__ = ["Update", "Validation", "CLOSURE_WAY_OUT", "check_step_without_closure"]
+
+#: What a Python caller of find_lr does for an optimizer whose step needs a closure (the CLI says its own).
+CLOSURE_WAY_OUT = ("Pass update=Update(step=f), where f(model, optimizer, batch, loss_fn) defines "
+                   "closure() (zero_grad, forward, loss, backward, return the loss) and returns "
+                   "optimizer.step(closure).")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,3 +110,31 @@ class Validation:
             raise LRKitError(f"`loader` of Validation must be an iterable of batches; got {self.loader!r}.")
         object.__setattr__(self, "every", check_int("every", self.every, "Validation"))
         object.__setattr__(self, "batches", check_int("batches", self.batches, "Validation"))
+
+
+def check_step_without_closure(optimizer: torch.optim.Optimizer, update: Update, owner: str) -> None:
+    """Raise before any state is touched when ``optimizer.step`` needs a closure and ``update`` has no step.
+
+    find_lr's own update calls ``optimizer.step()`` with no argument; an optimizer that re-evaluates
+    the loss inside its step (``torch.optim.LBFGS``: ``step(closure)``, no default) fails there, and
+    the failure read as a batch that does not fit the model. Only the caller can write the closure.
+
+    Example:
+        >>> p = [torch.nn.Parameter(torch.zeros(1))]
+        >>> check_step_without_closure(torch.optim.SGD(p, lr=0.1), Update(), "find_lr")
+        >>> check_step_without_closure(torch.optim.LBFGS(p), Update(), "find_lr")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: `optimizer` of find_lr is LBFGS, whose step() needs a closure ...
+    """
+    if update.step is not None:
+        return
+    try:
+        closure = inspect.signature(optimizer.step).parameters.get("closure")
+    except (TypeError, ValueError):  # a step with no signature to read: let the first update tell
+        return
+    if closure is not None and closure.default is inspect.Parameter.empty:
+        name = type(optimizer).__name__
+        raise LRKitError(f"`optimizer` of {owner} is {name}, whose step() needs a closure that re-evaluates "
+                         f"the loss; {owner}'s own update calls optimizer.step() without one. "
+                         f"{CLOSURE_WAY_OUT}")

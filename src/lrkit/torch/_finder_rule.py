@@ -26,7 +26,12 @@ import torch
 from lrkit.errors import unknown_name
 from lrkit.finder import FinderPolicy, rules
 
-__all__ = ["ADAPTIVE_OPTIMIZERS", "is_adaptive", "momentum_of", "resolve_policy", "resolve_rule"]
+__all__ = ["ADAPTIVE_OPTIMIZERS", "MEASURED_MOMENTUM", "anchor_decades_for", "is_adaptive", "momentum_of",
+           "resolve_policy", "resolve_rule"]
+
+#: The momentum at which ``FinderPolicy.anchor_decades`` was measured: every zoo workload with momentum
+#: has 0.9 (SGD momentum, Nesterov, the Adam family's default beta1); ``docs/evidence.md#finder-the-zoo``.
+MEASURED_MOMENTUM = 0.9
 
 #: torch optimizers whose update size is set by ``lr`` per coordinate, not by the gradient's scale.
 ADAPTIVE_OPTIMIZERS: tuple[type[torch.optim.Optimizer], ...] = (
@@ -115,12 +120,38 @@ def momentum_of(optimizer: torch.optim.Optimizer) -> float:
     return float(group.get("momentum", 0.0) or 0.0)
 
 
-def resolve_policy(policy: FinderPolicy, optimizer: torch.optim.Optimizer) -> FinderPolicy:
-    """``policy`` with the blow-up anchor's distance for ``optimizer``'s kind of step.
+def anchor_decades_for(momentum: float, policy: FinderPolicy = FinderPolicy()) -> float:
+    """The blow-up anchor's distance for a step with momentum :math:`\\beta`, in decades.
 
-    ``anchor_decades`` for a step with momentum (:func:`momentum_of` above 0: SGD with momentum or
+    A step that averages past gradients answers the onset of instability about
+    :math:`L = 1/(1-\\beta)` updates late, while the sweep's rate keeps rising, so its blow-up reads
+    further above a full run's best rate. The distance is measured at two points, ``memoryless_decades``
+    (:math:`\\beta = 0`, :math:`L = 1`) and ``anchor_decades`` (:data:`MEASURED_MOMENTUM`, :math:`L = 10`),
+    and is linear in the lag between them (the overshoot is the lag times the sweep's decades per update):
+
+    .. math::  c(\\beta) = c_0 + (c_{0.9} - c_0)\\,\\min\\Bigl(1, \\frac{L - 1}{L_{0.9} - 1}\\Bigr)
+
+    clamped at ``anchor_decades`` above the measured momentum (never extrapolated). On the zoo (every
+    momentum 0 or 0.9) it is the two measured values.
+
+    Example:
+        >>> [round(anchor_decades_for(b), 3) for b in (0.0, 0.5, 0.9, 0.99)]
+        [1.5, 1.583, 2.25, 2.25]
+    """
+    if momentum <= 0:
+        return policy.memoryless_decades
+    lag, measured = 1.0 / (1.0 - min(momentum, MEASURED_MOMENTUM)), 1.0 / (1.0 - MEASURED_MOMENTUM)
+    share = (lag - 1.0) / (measured - 1.0)
+    return policy.memoryless_decades + (policy.anchor_decades - policy.memoryless_decades) * share
+
+
+def resolve_policy(policy: FinderPolicy, optimizer: torch.optim.Optimizer) -> FinderPolicy:
+    """``policy`` with the blow-up anchor's distance for ``optimizer``'s step (:func:`anchor_decades_for`).
+
+    ``anchor_decades`` for a step with momentum 0.9 or more (:func:`momentum_of`: SGD with momentum or
     Nesterov, the Adam family's first moment), ``memoryless_decades`` for one without (plain SGD,
-    Adagrad, Adadelta, RMSprop's default); every other field as given.
+    Adagrad, Adadelta, RMSprop's default), in between for a smaller momentum (Adam with
+    ``betas=(0.5, 0.999)``); every other field as given.
 
     Example:
         >>> import torch
@@ -130,4 +161,5 @@ def resolve_policy(policy: FinderPolicy, optimizer: torch.optim.Optimizer) -> Fi
         >>> resolve_policy(FinderPolicy(), torch.optim.Adam(p)).anchor_decades
         2.25
     """
-    return policy if momentum_of(optimizer) > 0 else policy.replace(anchor_decades=policy.memoryless_decades)
+    c = anchor_decades_for(momentum_of(optimizer), policy)
+    return policy if c == policy.anchor_decades else policy.replace(anchor_decades=c)
