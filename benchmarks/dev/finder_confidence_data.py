@@ -13,9 +13,7 @@ names the finder's revision (:data:`REVISION`), so an edit that moves suggestion
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import sys
 import warnings
 from pathlib import Path
@@ -28,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dev import finder_probe as probe  # noqa: E402
 from dev import finder_zoo_data as data  # noqa: E402
 from dev import zoo_grid  # noqa: E402
+from dev.finder_zoo_data import load_cache, save_cache  # noqa: E402
 from lrkit import zoo  # noqa: E402
 from lrkit.finder import advise, confidence_features  # noqa: E402
 from lrkit.torch import find_lr  # noqa: E402
@@ -38,21 +37,6 @@ RESULTS = Path(__file__).resolve().parents[1] / "results" / "finder_confidence.j
 #: The finder's revision the records come from: raise it when a change moves suggestions or features
 #: (2: the anchor distance linear in the lag for a momentum between 0 and 0.9).
 REVISION = 2
-_CACHE: dict[str, Any] = {}
-
-
-def _load() -> dict[str, Any]:
-    if not _CACHE and RESULTS.exists():
-        _CACHE.update(json.loads(RESULTS.read_text()))
-    return _CACHE
-
-
-def _save() -> None:
-    tmp = RESULTS.with_name(f".{RESULTS.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(_CACHE, sort_keys=True, indent=0) + "\n")
-    os.replace(tmp, RESULTS)
-
-
 def _build(where: str, name: str, seed: int) -> dict[str, Any]:
     return zoo.get(name).build(seed) if where == "zoo" else probe.WORKLOADS[name](seed)
 
@@ -67,7 +51,7 @@ def _best(where: str, name: str) -> float:
 def record(where: str, name: str, seed: int) -> dict[str, Any]:
     """One cell's answer, advice word, features and distance from the grid best (cached)."""
     key = f"{where}|{name}|{seed}|r{REVISION}"
-    cache = _load()
+    cache = load_cache(RESULTS)
     if key not in cache:
         torch.set_num_threads(1)
         parts = _build(where, name, seed)
@@ -80,7 +64,7 @@ def record(where: str, name: str, seed: int) -> dict[str, Any]:
         cache[key] = {"lr": r.suggestion, "confidence": a.confidence, **confidence_features(r),
                       "decades": None if r.suggestion is None else math.log10(r.suggestion / best),
                       "family": zoo.get(name).info.family if where == "zoo" else f"probe:{name}"}
-        _save()
+        save_cache(RESULTS)
     return cache[key]
 
 

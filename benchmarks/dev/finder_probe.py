@@ -16,9 +16,7 @@ Cached in ``benchmarks/results/finder_probe.json``::
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import sys
 import warnings
 from collections.abc import Callable
@@ -30,6 +28,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dev.finder_probe_workloads import WORKLOADS  # noqa: E402
+from dev.finder_zoo_data import load_cache, save_cache  # noqa: E402
 from lrkit.finder import FinderPolicy, advise  # noqa: E402
 from lrkit.tasks import train  # noqa: E402
 from lrkit.torch import find_lr  # noqa: E402
@@ -45,31 +44,17 @@ GRID = tuple(float(f"{10 ** (k / 3):.4g}") for k in range(-15, 4))
 #: The two ways a full run uses the rate: held constant, or the advice's cosine peaking at it.
 SCHEDULES = {"constant": None, "cosine": f"cosine(lr=1, steps={BUDGET}, min_lr=0.01)"}
 
-_CACHE: dict[str, Any] = {}
-
-
-def _load() -> dict[str, Any]:
-    if not _CACHE and RESULTS.exists():
-        _CACHE.update(json.loads(RESULTS.read_text()))
-    return _CACHE
-
-
-def _save() -> None:
-    tmp = RESULTS.with_name(f".{RESULTS.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(_CACHE, sort_keys=True, indent=0) + "\n")
-    os.replace(tmp, RESULTS)
-
 
 def _run(name: str, lr: float, seed: int, schedule: str) -> float:
     """The validation loss after a full run (``inf`` when it diverged), cached."""
-    data, key = _load(), f"run|{name}|{lr:.6g}|{seed}|{schedule}"
+    data, key = load_cache(RESULTS), f"run|{name}|{lr:.6g}|{seed}|{schedule}"
     if key not in data:
         torch.set_num_threads(1)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             r = train(WORKLOADS[name], lr=lr, schedule=SCHEDULES[schedule], budget=BUDGET, seed=seed)
         data[key] = r.metric if math.isfinite(r.metric) and not r.diverged else None
-        _save()
+        save_cache(RESULTS)
     v = data[key]
     return math.inf if v is None else float(v)
 

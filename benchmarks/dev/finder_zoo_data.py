@@ -28,8 +28,8 @@ from lrkit import zoo
 from lrkit.finder import MIN_STEPS, DivergenceMonitor, FinderPolicy, Sweep
 from lrkit.torch import find_lr
 
-__all__ = ["SEEDS", "START", "END", "answer", "family", "adaptive", "memoryless", "peers", "replay", "sweep",
-           "workloads"]
+__all__ = ["SEEDS", "START", "END", "answer", "family", "adaptive", "load_cache", "memoryless", "peers", "replay",
+           "save_cache", "sweep", "workloads"]
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 SWEEPS_FILE = RESULTS / "finder_zoo_sweeps.json"
@@ -51,13 +51,15 @@ _NO_STOP = FinderPolicy(diverge_threshold=1e12)
 _MEMO: dict[Path, dict[str, Any]] = {}
 
 
-def _load(path: Path) -> dict[str, Any]:
+def load_cache(path: Path) -> dict[str, Any]:
+    """The JSON cache at ``path`` (empty if none), read once per process and shared by every caller."""
     if path not in _MEMO:
         _MEMO[path] = json.loads(path.read_text()) if path.exists() else {}
     return _MEMO[path]
 
 
-def _save(path: Path) -> None:
+def save_cache(path: Path) -> None:
+    """Write :func:`load_cache`'s dict of ``path`` back, atomically (a reader never sees half a file)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(_MEMO[path], sort_keys=True, indent=0) + "\n")
     os.replace(tmp, path)
@@ -76,19 +78,19 @@ def adaptive(name: str) -> bool:
     """Whether the workload's optimizer is of the adaptive kind (``rule="auto"``'s split, as ``find_lr`` read
     it)."""
     sweep(name, SEEDS[0])
-    return bool(_load(SWEEPS_FILE)[f"{name}|{SEEDS[0]}|100"]["adaptive"])
+    return bool(load_cache(SWEEPS_FILE)[f"{name}|{SEEDS[0]}|100"]["adaptive"])
 
 
 def memoryless(name: str) -> bool:
     """Whether the workload's optimizer steps without momentum (``find_lr``'s
     ``meta["optimizer"]["momentum"]`` is 0), so ``find_lr`` anchors it ``FinderPolicy.memoryless_decades``
     below the blow-up."""
-    data, key = _load(SWEEPS_FILE), f"{name}|momentum"
+    data, key = load_cache(SWEEPS_FILE), f"{name}|momentum"
     if key not in data:
         res = _find(name, SEEDS[0], sweep=Sweep(START, END, MIN_STEPS), policy=_NO_STOP, retry=False,
                     interval=False)
         data[key] = float(res.meta["optimizer"]["momentum"])
-        _save(SWEEPS_FILE)
+        save_cache(SWEEPS_FILE)
     return data[key] == 0
 
 
@@ -103,14 +105,14 @@ def _find(name: str, seed: int, *, sweep: Sweep, policy: FinderPolicy, **kwargs:
 
 def sweep(name: str, seed: int, num_steps: int = 100) -> tuple[np.ndarray, np.ndarray]:
     """The full raw curve ``(lrs, losses)`` of a ``num_steps`` sweep (to the end, or a non-finite loss)."""
-    data, key = _load(SWEEPS_FILE), f"{name}|{seed}|{num_steps}"
+    data, key = load_cache(SWEEPS_FILE), f"{name}|{seed}|{num_steps}"
     if key not in data:
         res = _find(name, seed, sweep=Sweep(START, END, num_steps), policy=_NO_STOP, retry=False,
                     interval=False)
         data[key] = {"lrs": res.lrs.tolist(),
                      "losses": [v if np.isfinite(v) else None for v in res.losses.tolist()],
                      "adaptive": bool(res.meta["optimizer"]["adaptive"])}
-        _save(SWEEPS_FILE)
+        save_cache(SWEEPS_FILE)
     d = data[key]
     return np.asarray(d["lrs"]), np.array([np.nan if v is None else v for v in d["losses"]])
 
@@ -129,7 +131,7 @@ def answer(name: str, seed: int, policy: FinderPolicy, num_steps: int = 100, *,
            interval: bool = False, mechanics: int = MECHANICS) -> dict[str, Any]:
     """A real ``find_lr`` (``rule="auto"``, retry on) answer with ``policy``: suggestion, interval, source,
     updates (``mechanics`` other than :data:`MECHANICS`: from the cache only)."""
-    data = _load(ANSWERS_FILE)
+    data = load_cache(ANSWERS_FILE)
     # Every field spelled out, so a key keeps its meaning when the shipped defaults change.
     fields = policy.to_dict()
     if policy.memoryless_decades == policy.anchor_decades:  # one distance: the key from before the split
@@ -147,18 +149,18 @@ def answer(name: str, seed: int, policy: FinderPolicy, num_steps: int = 100, *,
                      "interval_batch": res.meta.get("interval_batch"),
                      "source": res.meta["source"], "updates": res.meta["updates"], "rule": res.rule,
                      "reason": res.reason}
-        _save(ANSWERS_FILE)
+        save_cache(ANSWERS_FILE)
     return data[key]
 
 
 def peers(name: str, seed: int) -> dict[str, dict[str, Any]]:
     """Each peer's answer on the workload built with ``seed``: ``{peer: {"lr", "steps", "reason"}}``."""
-    data, key = _load(PEERS_FILE), f"{name}|{seed}"
+    data, key = load_cache(PEERS_FILE), f"{name}|{seed}"
     if key not in data:
         from dev.peers_finders import run_finder_peers
 
         found = run_finder_peers(zoo.get(name), seed=seed)
         data[key] = {r.peer: {"lr": r.lr, "steps": r.steps, "reason": r.reason, "source": r.source}
                      for r in found}
-        _save(PEERS_FILE)
+        save_cache(PEERS_FILE)
     return data[key]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import textwrap
 from pathlib import Path
 
@@ -48,6 +49,16 @@ SCRIPT = textwrap.dedent(
     def misfit(seed):  # batches of 3 features for a model of 4
         parts = build(seed)
         parts["train_loader"] = [(torch.randn(16, 3), torch.randn(16)) for _ in range(4)]
+        return parts
+
+    def xy_dicts(seed):  # a batch layout find_lr does not read
+        parts = build(seed)
+        parts["train_loader"] = [{"x": a, "y": b} for a, b in parts["train_loader"]]
+        return parts
+
+    def lbfgs(seed):  # an optimizer whose step needs a closure
+        parts = build(seed)
+        parts["optimizer"] = torch.optim.LBFGS(parts["model"].parameters(), lr=1.0)
         return parts
     """
 )
@@ -177,3 +188,51 @@ def test_no_suggestion_is_never_exit_0(tmp_path: Path) -> None:
         assert len(errors) == 1 and "no suggestion" in errors[0] and "never blew up" in errors[0]
         assert "check that the optimizer updates" in errors[0]
         assert (tmp_path / "out" / "finder.json").exists()  # the outputs are written, for a look at the curve
+
+
+# Messages that name what a `--script` user can do (finder follow-ups of the ux probe): the library's ways
+# out, Update(forward=...) and Update(step=...), are arguments the command line does not have; and the
+# advice's command line (advice.cli, None for a script before) is the `lrkit train --script` line.
+
+def _script(tmp_path: Path) -> Path:
+    path = tmp_path / "mytask.py"
+    path.write_text(SCRIPT)
+    return path
+
+
+def test_a_batch_layout_error_says_what_a_script_user_can_do(tmp_path: Path) -> None:
+    script = _script(tmp_path)
+    result = runner.invoke(app, ["find", "--script", f"{script}:xy_dicts", "--num-steps", "40",
+                                 "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    err = result.stderr
+    assert "got a dict with keys ['x', 'y']" in err
+    assert "Pass update=" not in err  # an argument the command line does not have
+    assert "make xy_dicts's train_loader yield" in err and "from Python" in err
+
+
+def test_an_optimizer_that_needs_a_closure_is_named_with_the_way_out(tmp_path: Path) -> None:
+    script = _script(tmp_path)
+    result = runner.invoke(app, ["find", "--script", f"{script}:lbfgs", "--num-steps", "40",
+                                 "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "LBFGS" in result.stderr and "closure" in result.stderr
+    assert "Update(step=" in result.stderr and "from Python" in result.stderr
+    assert "first update of find_lr failed" not in result.stderr
+
+
+def test_the_advice_of_a_script_run_gives_its_train_command(tmp_path: Path) -> None:
+    script = _script(tmp_path)
+    result = runner.invoke(app, ["find", "--script", f"{script}:build", "--json", "--num-steps", "60",
+                                 "--budget", "300", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    advice = json.loads(result.stdout)["advice"]
+    assert advice["cli"] is not None
+    words = shlex.split(advice["cli"])
+    assert words[:4] == ["lrkit", "train", "--script", f"{script}:build"]
+    assert words[words.index("--schedule") + 1] == advice["schedule_spec"]
+    assert words[words.index("--steps") + 1] == "300"
+    # The line runs: the same script trained with the advised schedule.
+    train = runner.invoke(app, words[1:] + ["--json"])
+    assert train.exit_code == 0, train.output
+    assert json.loads(train.stdout)["steps"] == 300
