@@ -1,13 +1,13 @@
 """Does the finder's confidence word keep its promise on workload families it was not calibrated on?
 
-**What a word promises** (``lrkit.finder.CONFIDENCE_PROMISE``). An answer "keeps" when a full run at the
-suggested constant rate loses at most ``keep_gap`` (10) percent of the gain the grid-best rate makes over the untrained model (the zoo's ``gap``
-regret, read from the grid's mean interpolated in log-rate: ``dev.finder_zoo_cv.proxy``). A kind of
-reading (``lrkit.finder.confidence_features``: tight, fair, loose, weak, rough, guess) earns ``high``
-when the share of its answers that keep, averaged over families (each family weighs the same), is at
-least 0.85, ``medium`` at least 0.75, else ``low``; by design a kind never
-gets a higher word than a clearer kind above it (the order of the table), a reading whose own noise spans
-more than a factor 3 (``loose``) is at most ``medium``, and a stated guess is ``low``.
+**What a word promises** (``lrkit.finder.CONFIDENCE_PROMISE``). An answer "keeps" when a full run at
+the suggested constant rate loses at most ``keep_gap`` (10) percent of the gain the grid-best rate makes
+over the untrained model (the zoo's ``gap`` regret, read from the grid's mean interpolated in log-rate:
+``dev.finder_zoo_cv.proxy``). A kind of reading (``lrkit.finder.confidence_features``: tight, fair,
+loose, weak, rough, guess) earns ``high`` when the share of its answers that keep, averaged over families
+(each family weighs the same), is at least 0.85, ``medium`` at least 0.75, else ``low``; by design a kind
+never gets a higher word than a clearer kind above it (the order of the table), a reading whose own noise
+spans more than a factor 3 (``loose``) is at most ``medium``, and a stated guess is ``low``.
 
 **Held out by family.** For each of the zoo's 12 families, the words are calibrated on the other 11 and
 the held-out family's answers are checked against the promise of the word they got; the table reports,

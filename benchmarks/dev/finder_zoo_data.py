@@ -28,8 +28,8 @@ from lrkit import zoo
 from lrkit.finder import MIN_STEPS, DivergenceMonitor, FinderPolicy, Sweep
 from lrkit.torch import find_lr
 
-__all__ = ["SEEDS", "START", "END", "answer", "family", "adaptive", "load_cache", "memoryless", "peers", "replay",
-           "save_cache", "sweep", "workloads"]
+__all__ = ["SEEDS", "START", "END", "answer", "family", "adaptive", "load_cache", "memoryless", "peers",
+           "replay", "save_cache", "sweep", "workloads"]
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 SWEEPS_FILE = RESULTS / "finder_zoo_sweeps.json"

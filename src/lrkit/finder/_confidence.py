@@ -18,8 +18,8 @@ The word each kind gets (:data:`CONFIDENCE_WORDS`) is a promise measured on the 
 each family held out (:data:`CONFIDENCE_PROMISE`). An answer *keeps* when a full run at the
 suggested constant rate loses at most ``keep_gap`` percent of the gain the best constant rate makes
 over not training. ``high``: at least a share ``high`` of a kind's answers kept (averaged over
-families); ``medium``: at least ``medium``; ``low``: fewer, or a stated guess. A kind never gets a higher word than a
-clearer kind, and a reading whose own noise spans more than :data:`LOOSE_SPREAD` is at most
+families); ``medium``: at least ``medium``; ``low``: fewer, or a stated guess. A kind never gets a
+higher word than a clearer kind, and a reading whose own noise spans more than :data:`LOOSE_SPREAD` is at most
 ``medium``. What the signal and the interval measure is how repeatable *this sweep's* reading is;
 the zoo shows that a weak drop (under ``weak_rule_sigmas``) also misses the best rate more often on a
 new workload, while the interval's width says little about it. The evidence:
