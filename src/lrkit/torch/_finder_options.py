@@ -10,13 +10,13 @@ own fields when it is built, so a bad value fails before any state is touched.
 from __future__ import annotations
 
 import dataclasses
-import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import torch
 
 from lrkit.errors import LRKitError, check_int
+from lrkit.torch._autopilot_checks import needs_closure
 
 __all__ = ["Update", "Validation", "CLOSURE_WAY_OUT", "check_step_without_closure"]
 
@@ -127,13 +127,7 @@ def check_step_without_closure(optimizer: torch.optim.Optimizer, update: Update,
         ...
         lrkit.errors.LRKitError: `optimizer` of find_lr is LBFGS, whose step() needs a closure ...
     """
-    if update.step is not None:
-        return
-    try:
-        closure = inspect.signature(optimizer.step).parameters.get("closure")
-    except (TypeError, ValueError):  # a step with no signature to read: let the first update tell
-        return
-    if closure is not None and closure.default is inspect.Parameter.empty:
+    if update.step is None and needs_closure(optimizer):
         name = type(optimizer).__name__
         raise LRKitError(f"`optimizer` of {owner} is {name}, whose step() needs a closure that re-evaluates "
                          f"the loss; {owner}'s own update calls optimizer.step() without one. "
