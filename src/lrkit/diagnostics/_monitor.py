@@ -34,6 +34,11 @@ def _plain(values: list[float]) -> list[float | None]:
     return [None if math.isnan(v) else v for v in values]
 
 
+#: The keys every saved state has (later additions are optional: older states restore without them).
+_STATE_KEYS = frozenset(("every", "capacity", "steps", "losses", "lrs", "stride", "acc", "acc_step", "seen",
+                         "last_step", "diagnosis"))
+
+
 class Monitor:
     """Diagnose a run while it trains: feed ``observe`` each step, read ``diagnosis``.
 
@@ -58,6 +63,7 @@ class Monitor:
 
     def __init__(self, *, every: int = 50, capacity: int = 2048,
                  policy: DiagnosePolicy = DiagnosePolicy(), owner: str = "Monitor") -> None:
+        self._owner = owner
         self.policy = check_instance("policy", policy, owner, DiagnosePolicy)
         self.every = check_int("every", every, owner)
         self.capacity = check_int("capacity", capacity, owner, low=2 * MIN_POINTS)
@@ -96,9 +102,11 @@ class Monitor:
         """
         step = int(step)
         if self._last_step is not None and step <= self._last_step:
-            raise LRKitError(f"`step` of Monitor.observe must increase; got {step} after {self._last_step}.")
+            raise LRKitError(f"`step` of {self._owner}.observe must increase; got {step} after "
+                             f"{self._last_step}.")
         if lr is not None and float(lr) < 0:
-            raise LRKitError(f"`lr` of Monitor.observe must be a non-negative learning rate; got {lr!r}.")
+            raise LRKitError(f"`lr` of {self._owner}.observe must be a non-negative learning rate; "
+                             f"got {lr!r}.")
         self._last_step = step
         loss = float(loss)
         rate = math.nan if lr is None else float(lr)
@@ -132,7 +140,7 @@ class Monitor:
         """
         step = int(step)
         if self._val_steps and step <= self._val_steps[-1]:
-            raise LRKitError(f"`step` of Monitor.observe_val must increase; got {step} after "
+            raise LRKitError(f"`step` of {self._owner}.observe_val must increase; got {step} after "
                              f"{self._val_steps[-1]}.")
         self._val_steps.append(step)
         self._val_losses.append(float(val_loss))
@@ -221,6 +229,10 @@ class Monitor:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore from :meth:`state_dict` output (a state saved before gradient norms and validation
         losses were kept restores with none)."""
+        missing = sorted(_STATE_KEYS - set(state)) if isinstance(state, dict) else ["all"]
+        if missing:
+            raise LRKitError(f"`state_dict` of {self._owner} must be a {self._owner}.state_dict() output; "
+                             f"got {state!r:.80} (missing: {', '.join(missing)}).")
         self.every, self.capacity = int(state["every"]), int(state["capacity"])
         self._steps = [int(s) for s in state["steps"]]
         self._losses = [float(v) for v in state["losses"]]
