@@ -48,22 +48,23 @@ MIN_POINTS = 10
 def _as_rates(lrs: Sequence[float] | np.ndarray, n: int, owner: str = "diagnose") -> np.ndarray:
     """The learning rates, one per loss, none negative (a NaN rate is an unknown one, as Monitor logs it);
     errors name ``owner``, the function the user called."""
-    lr = _as_array("lrs", lrs, n, owner)
-    bad = np.flatnonzero(lr < 0)
-    if bad.size:
-        raise LRKitError(f"`lrs` of {owner} must be non-negative learning rates; got {float(lr[bad[0]])!r} "
-                         f"at index {int(bad[0])}.")
-    return lr
+    return _non_negative("lrs", lrs, n, owner, "learning rates")
 
 
 def _as_grad_norms(grad_norms: Sequence[float] | np.ndarray, n: int, owner: str = "diagnose") -> np.ndarray:
     """The gradient norms, one per loss, none negative (NaN or inf: not logged there, or an overflow)."""
-    gn = _as_array("grad_norms", grad_norms, n, owner)
-    bad = np.flatnonzero(gn < 0)
+    return _non_negative("grad_norms", grad_norms, n, owner, "norms")
+
+
+def _non_negative(name: str, values: Sequence[float] | np.ndarray, n: int, owner: str,
+                  what: str) -> np.ndarray:
+    """``values`` as one number per loss, none negative (NaN allowed)."""
+    arr = _as_array(name, values, n, owner)
+    bad = np.flatnonzero(arr < 0)
     if bad.size:
-        raise LRKitError(f"`grad_norms` of {owner} must be non-negative norms; got {float(gn[bad[0]])!r} "
+        raise LRKitError(f"`{name}` of {owner} must be non-negative {what}; got {float(arr[bad[0]])!r} "
                          f"at index {int(bad[0])}.")
-    return gn
+    return arr
 
 
 def _as_val_steps(val_steps: Sequence[int] | np.ndarray, val_losses: np.ndarray | None,
