@@ -19,6 +19,8 @@ from typing import Any
 
 import torch
 
+from lrkit.tasks import one_thread  # re-exported: the harnesses run as train does
+
 __all__ = ["OptimizerFamily", "endless", "has_batchnorm", "one_thread", "package_version", "quiet",
            "resolve_task", "cpu_clock"]
 
@@ -101,17 +103,6 @@ def endless(loader: Any) -> Iterator[Any]:
 def package_version(dist: str) -> str:
     """``"name==version"`` of an installed distribution (what produced a result)."""
     return f"{dist}=={importlib.metadata.version(dist)}"
-
-
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """One torch thread (bit-identical runs, honest per-core CPU time), restored afterwards."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 @contextlib.contextmanager

@@ -100,3 +100,17 @@ def test_n_classes_counts_the_labels_of_the_bundled_sets() -> None:
         task = get_task(name)
         assert isinstance(task, SupervisedTask)
         assert task.n_classes == len(np.unique(data().target))
+
+
+def test_one_thread_pins_one_thread_and_restores_the_count_even_after_an_error():
+    from lrkit.tasks import one_thread
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with pytest.raises(RuntimeError, match="inside"), one_thread():
+            assert torch.get_num_threads() == 1
+            raise RuntimeError("inside")
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

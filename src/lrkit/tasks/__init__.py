@@ -30,6 +30,7 @@ Example:
 
 from lrkit.tasks._base import Task, TaskInfo, get_task, registry
 from lrkit.tasks._loader import ArrayLoader
+from lrkit.tasks._loop import one_thread
 from lrkit.tasks._optimizers import OPTIMIZERS, make_optimizer
 from lrkit.tasks import _charlm, _convex, _digits  # noqa: F401  (register the built-in tasks)
 from lrkit.tasks._arrays import from_arrays
@@ -62,6 +63,7 @@ __all__ = [
     "lm_loss",
     "load_corpus",
     "make_optimizer",
+    "one_thread",
     "registry",
     "resolve_schedule",
     "split",

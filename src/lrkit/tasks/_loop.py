@@ -63,7 +63,11 @@ def task_owner(name: str, task_obj: Task | None) -> str:
 def one_thread() -> Iterator[None]:
     """torch runs on one intra-op thread inside the block; the previous count is restored after.
 
+    One thread makes a run bit-identical from its seed and its CPU time a per-core cost that two
+    runs can be compared by; :func:`train`, :func:`train_autopilot` and the peer benchmarks use it.
+
     Example:
+        >>> from lrkit.tasks import one_thread
         >>> before = torch.get_num_threads()
         >>> with one_thread():
         ...     torch.get_num_threads()
