@@ -36,7 +36,7 @@ from lrkit.diagnostics._advice import Context, advise, advise_nan
 from lrkit.diagnostics._confidence import calibrated, raw_score, runner_up
 from lrkit.diagnostics._decide import ORDER, Measurements, decide_verdict, evidence, measure_finite
 from lrkit.diagnostics._policy import DiagnosePolicy
-from lrkit.diagnostics._record import DIRECTIONS, Diagnosis
+from lrkit.diagnostics._record import AT_THRESHOLD, DIRECTIONS, Diagnosis
 from lrkit.errors import LRKitError, check_instance
 
 __all__ = ["diagnose", "decide", "measure", "Measurements", "MIN_POINTS", "ORDER"]
@@ -271,8 +271,9 @@ def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
 
 def _contested(verdict: str, ev: dict) -> bool:
     """Whether a test whose verdict moves the rate the other way (lower against raise) is at or past its
-    threshold (strength 0.5), fired or not: the history then argues both ways, and a verdict below the
-    confidence floor is no ground to move the rate either way."""
+    threshold (strength ``AT_THRESHOLD``), fired or not: the history then argues both ways, and a verdict
+    below the confidence floor is no ground to move the rate either way."""
     way = DIRECTIONS[verdict]
     other = {"lower": "raise", "raise": "lower"}.get(way)
-    return other is not None and any(DIRECTIONS[v] == other and ev[k].strength >= 0.5 for v, k in ORDER)
+    return other is not None and any(DIRECTIONS[v] == other and ev[k].strength >= AT_THRESHOLD
+                                       for v, k in ORDER)

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["VERDICTS", "DIRECTIONS", "Diagnosis", "Evidence", "strength"]
+__all__ = ["VERDICTS", "DIRECTIONS", "AT_THRESHOLD", "Diagnosis", "Evidence", "strength"]
 
 #: Every verdict :func:`lrkit.diagnose` can return. ``uncertain``: the history cannot tell (the
 #: recommendation says why, and what would tell).
@@ -28,6 +28,10 @@ DIRECTIONS: dict[str, str] = {
     "nan": "lower", "too_high_diverging": "lower", "too_high_oscillating": "lower", "loss_spikes": "clip",
     "too_low_slow": "raise", "plateau": "decay", "healthy": "keep", "uncertain": "none",
 }
+
+#: The :func:`strength` of a statistic exactly at its threshold (by the map's definition, not tuned):
+#: a test "at or past its threshold" has at least this strength, fired or not.
+AT_THRESHOLD = 0.5
 
 
 def strength(value: float, threshold: float, *, above: bool = True) -> float:
