@@ -134,6 +134,7 @@ def test_public_api_is_pinned():
         "TrainResult", "SupervisedTask", "from_arrays", "get_task", "make_optimizer", "registry",
         "resolve_schedule", "train", "train_autopilot",
         "PROTOCOL_KEYS", "check_parts",
+        "one_thread",  # what train runs under, shared with the peer benchmarks
         # the pieces the workload zoo (lrkit.zoo) builds on
         "Arrays", "CharCorpus", "CharLM", "WindowLoader", "lm_loss", "load_corpus", "split", "standardize",
     }
