@@ -17,7 +17,8 @@ HISTORY = re.compile(
     r"\brevisions?\b|\bround [0-9]+|\bv[0-9]+\b|held-out (?:splits\b|v[0-9])|every held-out split"
     r"|\bsessions?\b|development (?:rounds?|sets?|checks?)|\bdev sets?\b|earlier (?:version|rule|branch)"
     r"|\bpreviously\b|used to (?:take|be|give|have)|before the change|at the time of writing"
-    r"|\bthe old (?:finder|rule|version)|tried and rejected|rejected variants?"
+    r"|\bthe old (?:finder|rule|version)|(?:previous|former|old) default"
+    r"|tried and rejected|rejected variants?"
     r"|(?:first|second|third|fourth|fifth) version",
     re.I,
 )
@@ -37,6 +38,7 @@ def test_the_pattern_catches_history_and_spares_current_wording():
     assert HISTORY.search("scored once on held-out v8")
     assert HISTORY.search("Since session 4 an adaptive optimizer's")
     assert HISTORY.search("measured on the development set at 40 updates")
+    assert HISTORY.search("chosen against the previous default by leave-one-family-out")
     assert not HISTORY.search("return a held-out split as val_loader")  # a user's validation data
     assert not HISTORY.search("from lrkit.hf._session import prepared")  # a module name
 
