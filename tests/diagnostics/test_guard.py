@@ -54,7 +54,8 @@ def test_a_verdict_no_held_out_run_measured_claims_no_more_than_unmeasured_max()
 
 def test_calibrated_maps_a_raw_score_through_its_verdicts_steps_and_caps_the_unmeasured():
     p = DiagnosePolicy(calibration=(("too_low_slow", ((0.6, 0.0), (0.9, 0.5), (1.0, 0.7))),))
-    assert [calibrated("too_low_slow", r, p) for r in (0.55, 0.6, 0.61, 0.95, 1.0)] == [0.0, 0.0, 0.5, 0.7, 0.7]
+    rates = (0.55, 0.6, 0.61, 0.95, 1.0)
+    assert [calibrated("too_low_slow", r, p) for r in rates] == [0.0, 0.0, 0.5, 0.7, 0.7]
     assert calibrated("loss_spikes", 0.9, p) == p.unmeasured_max  # no steps for it: capped
     assert calibrated("loss_spikes", 0.6, p) == 0.6
     assert calibrated("too_low_slow", 0.95, p.replace(calibration=())) == 0.95  # no map: the raw score

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from lrkit.finder import (
-    SOURCES, FinderPolicy, Sweep, blow_up_rate, descent, range_test, second_sweep, settle, signal, start_level,
-    synthetic, valley_geometry,
+    SOURCES, FinderPolicy, Sweep, blow_up_rate, descent, range_test, second_sweep, settle, signal,
+    start_level, synthetic, valley_geometry,
 )
 from lrkit.finder._anchor import blow_up_x
 from lrkit.finder._retry import SECOND_PASS_COVERS
@@ -122,7 +122,8 @@ def test_the_advice_calls_a_guess_a_guess_and_names_the_second_sweep():
     assert a.lr is not None and a.confidence == "low" and a.confidence_words.startswith("A guess")
     first = _sweep_of(_flat_then_blow_up())
     lrs2 = np.geomspace(2.5e-3, 2.5e-2, 100)
-    second = settle(first, _sweep_of(synthetic.curve(lrs2, lr_fast=6e-3, lr_blow=1e-1, noise=0.02, seed=2), lrs2))
+    curve = synthetic.curve(lrs2, lr_fast=6e-3, lr_blow=1e-1, noise=0.02, seed=2)
+    second = settle(first, _sweep_of(curve, lrs2))
     assert any("second sweep" in c for c in advise(second).caveats)
     none = settle(_sweep_of(np.full(100, 2.3)), _sweep_of(np.full(100, 2.3), np.geomspace(1.0, 10.0, 100)))
     assert advise(none).headline.startswith("No suggestion: neither the sweep nor a second")
@@ -176,7 +177,8 @@ def test_a_second_pass_descent_counts_only_below_the_starting_level():
 def test_start_level_is_the_median_of_the_stop_rules_warm_up_and_descent_is_measured_from_it():
     first = _sweep_of(_flat_then_blow_up())
     assert start_level(first) == pytest.approx(float(np.median(first.losses[:10])))
-    assert start_level(first, FinderPolicy(stop_warmup=20)) == pytest.approx(float(np.median(first.losses[:20])))
+    expected = float(np.median(first.losses[:20]))
+    assert start_level(first, FinderPolicy(stop_warmup=20)) == pytest.approx(expected)
     lrs2 = np.geomspace(2.5e-3, 2.5e-2, 100)
     second = _sweep_of(synthetic.curve(lrs2, lr_fast=6e-3, lr_blow=1e-1, noise=0.02, seed=2), lrs2)
     v = valley_geometry(second.lrs, second.losses)

@@ -10,7 +10,8 @@ import torch
 from lrkit.torch import Autopilot
 
 
-def regression(seed: int = 0, n: int = 512, d: int = 8, noise: float = 0.1) -> tuple[torch.Tensor, torch.Tensor]:
+def regression(seed: int = 0, n: int = 512, d: int = 8,
+               noise: float = 0.1) -> tuple[torch.Tensor, torch.Tensor]:
     """``y = x w + noise``, the features scaled 0.3..3 (condition number ~100 for the Hessian)."""
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(n, d, generator=g) * torch.linspace(0.3, 3.0, d)
