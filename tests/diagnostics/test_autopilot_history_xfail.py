@@ -10,10 +10,7 @@ climbs to 2.15 at update 88, the loss there reaches 21.7, and the Autopilot roll
    peak were undone), so lrkit's two tools disagree about one run (7 of 10 built-in Autopilot runs,
    seeds 0-1, read `loss_spikes` or `uncertain`; `/work/notes/ux6/`). Owners: diag / auto (the
    history could mark the probe rows, diagnose could read the mark).
-2. "add 1000 warmup steps" on a 920-step run: the warmup is `warmup_factor` (2) times the 85 steps
-   before the trouble, 170, "in round numbers: 100, 200, 500, 1000, ..." - but the rounding loops
-   over the bases outside the scales, so every count in (100, 1000] becomes 1000 (170 -> 1000, not
-   200). Owner: diag (src/lrkit/diagnostics/_advice.py `_round_steps`).
+2. (fixed; its regression test is `test_warmup_rounding.py`) "add 1000 warmup steps" on a 920-step run.
 Remove the xfail marks when fixed.
 """
 
@@ -45,10 +42,3 @@ def test_the_recorded_history_is_what_the_docstring_says():
 def test_a_healthy_autopilot_run_is_not_read_as_a_fault():
     faults = ("loss_spikes", "too_high_diverging", "too_high_oscillating", "uncertain")
     assert _diagnose().verdict not in faults
-
-
-@pytest.mark.xfail(strict=True, reason="twice 85 steps is advised as 1000 warmup steps (ux finding, owner "
-                                       "diag)")
-def test_the_suggested_warmup_is_twice_the_steps_before_the_trouble_rounded_up_to_100_200_500():
-    found = re.search(r"add (\d+) warmup steps", _diagnose().recommendation)
-    assert found is not None and int(found.group(1)) == 200

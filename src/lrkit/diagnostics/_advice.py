@@ -107,9 +107,13 @@ def _rate_at(lrs: np.ndarray | None, i: int) -> str:
 
 
 def _round_steps(k: float) -> int:
-    """Warmup lengths in round numbers: 100, 200, 500, 1000, 2000, ..."""
-    for base in (100, 200, 500):
-        for scale in (1, 10, 100, 1000):
+    """Warmup lengths in round numbers: ``k`` rounded up to the next of 100, 200, 500, 1000, 2000, ...
+
+    >>> [_round_steps(k) for k in (40, 170, 200, 201, 920, 4_000)]
+    [100, 200, 200, 500, 1000, 5000]
+    """
+    for scale in (1, 10, 100, 1000):
+        for base in (100, 200, 500):
             if k <= base * scale:
                 return base * scale
     return int(k)
