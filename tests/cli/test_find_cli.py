@@ -114,8 +114,8 @@ def test_user_script(tmp_path: Path) -> None:
     ("args", "needle"),
     [
         (["--num-steps", "3"], "`--num-steps` of lrkit find must be an integer >= 10; got 3."),
-        (["--start", "0"], "`start` of Sweep must be a finite number > 0; got 0.0."),
-        (["--start", "1", "--end", "0.5"], "`end` of Sweep must be > start=1; got 0.5."),
+        (["--start", "0"], "`--start` of lrkit find must be a finite number > 0; got 0.0."),
+        (["--start", "1", "--end", "0.5"], "`--end` of lrkit find must be > --start=1; got 0.5."),
         (["--task", "digits-mpl"], "did you mean 'digits-mlp'?"),
         (["--rule", "steepst"], "unknown rule 'steepst'; did you mean 'steepest'?"),
         (["--optimizer", "lion"], "unknown optimizer 'lion'"),

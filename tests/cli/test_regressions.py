@@ -122,7 +122,7 @@ def test_script_failures_are_one_line(tmp_path: Path, func: str, needle: str) ->
         (["--num-steps", str(10**12)], "`--num-steps` of lrkit find must be an integer in [10, "),
         (["--num-steps", "3"], "`--num-steps` of lrkit find"),
         (["--repeats", "0"], "`--repeats` of lrkit find"),
-        (["--start", "1", "--end", "0.1"], "`end` of Sweep"),
+        (["--start", "1", "--end", "0.1"], "`--end` of lrkit find"),
     ],
 )
 def test_find_checks_the_sweep_before_the_script_runs(tmp_path: Path, args: list[str], needle: str) -> None:

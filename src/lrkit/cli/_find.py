@@ -39,7 +39,7 @@ from lrkit.cli._options import (
     task_name,
 )
 from lrkit.cli._script import build_parts, load_script, script_errors
-from lrkit.errors import LRKitError, check_count, check_int
+from lrkit.errors import LRKitError, check_count, check_int, check_positive
 
 #: Exit code of a range test that gave no suggestion, after its second pass (the outputs are written).
 NO_ANSWER_EXIT = 3
@@ -93,6 +93,21 @@ def _said_for_the_cli(ways: dict[str, str]) -> Iterator[None]:
         raise
 
 
+#: ``--end``'s default: a range ending there was not set by the user, so a bad range blames ``--start``.
+END_DEFAULT = 10.0
+
+
+def _check_rates(start: float, end: float) -> None:
+    """The sweep's range, in the flags' names (``Sweep`` names its fields, which a CLI user never saw)."""
+    call(check_positive, "--start", start, "lrkit find")
+    call(check_positive, "--end", end, "lrkit find")
+    if end > start:
+        return
+    if end == END_DEFAULT:
+        raise fail(f"`--start` of lrkit find must be < --end={end:g}; got {start:g}.")
+    raise fail(f"`--end` of lrkit find must be > --start={start:g}; got {end:g}.")
+
+
 def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.3g}"
 
@@ -106,7 +121,8 @@ def find_command(
     num_steps: Annotated[int, typer.Option(
         "--num-steps", metavar="N", help="Rates in the sweep (one optimizer update each).")] = 100,
     start: Annotated[float, typer.Option("--start", metavar="RATE", help="First rate of the sweep.")] = 1e-7,
-    end: Annotated[float, typer.Option("--end", metavar="RATE", help="Last rate of the sweep.")] = 10.0,
+    end: Annotated[float, typer.Option(
+        "--end", metavar="RATE", help="Last rate of the sweep.")] = END_DEFAULT,
     rule: Annotated[str, typer.Option("--rule", metavar="RULE", help=(
         "Rule: auto (by optimizer kind), default, falling, steepest, valley, minimum/10."))] = "auto",
     repeats: Annotated[int, typer.Option(
@@ -131,6 +147,7 @@ def find_command(
     repeats = call(check_int, "--repeats", repeats, "lrkit find")
     call(check_count, "--num-steps", num_steps, "lrkit find", low=MIN_STEPS,
          bytes_each=SWEEP_BYTES_PER_STEP * repeats)
+    _check_rates(start, end)
     sweep = call(Sweep, start=start, end=end, num_steps=num_steps)
     torch.set_num_threads(1)
     name, parts = build_task(task, script, optimizer, seed)
