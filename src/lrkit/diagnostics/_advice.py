@@ -190,7 +190,18 @@ def _plateau(ctx: Context) -> str:
             f"{ctx.policy.big_cut:g}x now (or anneal it to zero with cosine/linear decay), or stop training.")
 
 
+def _overfitting(s: dict[str, float]) -> str:
+    """The words for a validation loss that rose back from its best while the training loss fell."""
+    at = f" at step {s['val_best_at']:.0f}" if "val_best_at" in s else ""
+    return (f"the validation loss rose back {s.get('val_rise', 0.0):.2g}x its drop from its best{at}: the "
+            "model is overfitting, and a higher rate would only get there sooner. Decay the rate or stop at "
+            "the best validation loss.")
+
+
 def _healthy(ctx: Context) -> str:
+    # A validation rise past the overfitting share is said even when the training loss alone decided.
+    if ctx.stats.get("val_rise", 0.0) > ctx.policy.overfit_val_rise:
+        return "Keep the rate: the training loss falls steadily, but " + _overfitting(ctx.stats)
     return "Keep the rate: the loss falls steadily" + (
         " and the decay is doing its work." if ctx.decayed else "; decay it towards the end of the budget.")
 
@@ -214,10 +225,7 @@ def _guarded(ctx: Context, reason: str) -> str:
                 f"but {' and '.join(signs)}, a sign of a rate at its limit, so a higher rate could make it "
                 "worse. Try 3x this rate in a short side run and keep it only if its loss falls faster.")
     if reason == "overfitting":
-        return (f"Keep the rate: the training loss still falls, but the validation loss rose back "
-                f"{s.get('val_rise', 0.0):.2g}x its drop from its best: the model is overfitting, and a "
-                "higher rate would only get there sooner. Decay the rate or stop at the best validation "
-                "loss.")
+        return "Keep the rate: the training loss still falls, but " + _overfitting(s)
     if reason == "at_limit":
         said = {"jumped": f"it first rose {s['jump_excess']:.2g}x its descent above its first loss",
                 "val_rose": f"its validation loss rose back {s.get('val_rise', 0.0):.2g}x its drop"}
