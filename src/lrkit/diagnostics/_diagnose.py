@@ -67,15 +67,15 @@ def _non_negative(name: str, values: Sequence[float] | np.ndarray, n: int, owner
     return arr
 
 
-def _as_val_steps(val_steps: Sequence[int] | np.ndarray, val_losses: np.ndarray | None,
-                  owner: str = "diagnose") -> np.ndarray:
-    """The steps of the validation losses, strictly increasing and finite (the guard reads a validation
-    rise in time order)."""
-    vs = _as_array("val_steps", val_steps, None if val_losses is None else val_losses.size, owner)
-    if np.any(np.diff(vs) <= 0) or not np.all(np.isfinite(vs)):
-        raise LRKitError(f"`val_steps` of {owner} must be strictly increasing finite numbers; got "
-                         f"{vs.tolist()!r:.80}.")
-    return vs
+def _as_steps(name: str, values: Sequence[int] | np.ndarray, n: int | None,
+              owner: str = "diagnose") -> np.ndarray:
+    """Steps (of the losses, or of the validation losses), strictly increasing and finite: the rules
+    read every history, the guard's validation rise included, in time order."""
+    arr = _as_array(name, values, n, owner)
+    if np.any(np.diff(arr) <= 0) or not np.all(np.isfinite(arr)):
+        raise LRKitError(f"`{name}` of {owner} must be strictly increasing finite numbers; got "
+                         f"{arr.tolist()!r:.80}.")
+    return arr
 
 
 def _as_array(name: str, values: Sequence[float] | np.ndarray, n: int | None,
@@ -167,12 +167,9 @@ def diagnose(
     n_all = y_all.size
     lr = None if lrs is None else _as_rates(lrs, n_all)
     gn = None if grad_norms is None else _as_grad_norms(grad_norms, n_all)
-    st = np.arange(n_all) if steps is None else _as_array("steps", steps, n_all)
-    if n_all and (np.any(np.diff(st) <= 0) or not np.all(np.isfinite(st))):
-        raise LRKitError("`steps` of diagnose must be strictly increasing finite numbers.")
-    st = st.astype(np.int64)
+    st = (np.arange(n_all) if steps is None else _as_steps("steps", steps, n_all)).astype(np.int64)
     vl = None if val_losses is None else _as_array("val_losses", val_losses, None)
-    vs = None if val_steps is None else _as_val_steps(val_steps, vl)
+    vs = None if val_steps is None else _as_steps("val_steps", val_steps, None if vl is None else vl.size)
     bad = np.flatnonzero(~np.isfinite(y_all))
     if bad.size:
         return advise_nan(y_all, lr, gn, st, int(bad[0]), policy)
@@ -242,7 +239,8 @@ def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
     check_instance("policy", policy, "decide", DiagnosePolicy)
     gn = None if grad_norms is None else _as_grad_norms(grad_norms, m.y.size, "decide")
     vl = None if val_losses is None else _as_array("val_losses", val_losses, None, "decide")
-    vs = None if val_steps is None else _as_val_steps(val_steps, vl, "decide")
+    vs = None if val_steps is None else _as_steps("val_steps", val_steps, None if vl is None else vl.size,
+                                                  "decide")
     val = _val_stats(vl, vs)
     st = np.arange(m.y.size, dtype=np.int64) if steps is None else np.asarray(steps, dtype=np.int64)
     ev = evidence(m, st.tolist(), policy)
