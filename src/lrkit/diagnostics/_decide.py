@@ -138,8 +138,8 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy) -> dict[str, Evid
                           strength(min(sh.rise / p.drift_rise, lv.rise_z / p.drift_z), 1.0) if stalled
                           else 0.0, (s[lv.i_min], s[-1]),
                           f"the loss stopped falling ({sh.late_share:.1%} of its drop in the second half) "
-                          f"and "
-                          f"drifted {sh.rise:.2f}x its descent back above its best ({lv.rise_z:.1f} s.e.)"),
+                          f"and drifted {sh.rise:.2f}x its descent back above its best "
+                          f"({lv.rise_z:.1f} s.e.)"),
         "plateau": Evidence("late_share", sh.late_share, p.stall_share,
                             bool(stalled and not (m.decayed or pc.converged or no_progress)),
                             strength(max(sh.late_share, 1e-9), p.stall_share, above=False), span,
