@@ -36,6 +36,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from lrkit.errors import LRKitError, unknown_name
+from lrkit.tasks import one_thread
 from lrkit.zoo._data import digits
 from lrkit.zoo._models import DigitCNN
 from lrkit.zoo._text import CHAR_VOCAB, CLS, MASK, PAD, encode_chars, read_module
@@ -154,15 +155,10 @@ def pretrain(name: str, steps: int | None = None) -> tuple[dict[str, torch.Tenso
     if name not in RECIPES:
         raise unknown_name("pretraining recipe", name, RECIPES)
     recipe = RECIPES[name]
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with torch.random.fork_rng():
-            torch.manual_seed(0)
-            run = _bert_recipe if name == "char-bert" else _cnn_recipe
-            return run(recipe, recipe.steps if steps is None else int(steps))
-    finally:
-        torch.set_num_threads(previous)
+    with one_thread(), torch.random.fork_rng():
+        torch.manual_seed(0)
+        run = _bert_recipe if name == "char-bert" else _cnn_recipe
+        return run(recipe, recipe.steps if steps is None else int(steps))
 
 
 def _folder() -> Any:
