@@ -120,7 +120,9 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy) -> dict[str, Evid
                          f"(step {s[lv.i_min]}), {lv.rise_z:.1f} standard errors"),
         "still": Evidence("end_vs_first_z", sh.end_z, 0.0, bool(sh.end_z >= 0.0),
                           1.0 if sh.end_z >= 0 else 0.0, span,
-                          "the loss ended where it started, within noise: nothing measurable moved"),
+                          "the loss ended where it started, within noise: nothing measurable moved"
+                          if sh.end_z >= 0.0 else
+                          f"the loss ended {-sh.end_z:.1f} standard errors below its first reading"),
         "spikes": Evidence("spike_height", rel, p.spike_rel, bool(events), strength(rel, p.spike_rel),
                            tuple(s[a] for a, _ in events),
                            f"{len(events)} spike(s) above {p.spike_z:g} robust SDs of the local trend "
