@@ -229,6 +229,10 @@ def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
     the thresholds of ``policy`` (its measuring fields were used by :func:`measure`), so one history
     can be decided under many policies cheaply, as the leave-one-family-out benchmark does.
 
+    Raises:
+        LRKitError: for the inputs :func:`diagnose` rejects: ``steps`` or ``val_steps`` not strictly
+            increasing, of the wrong length or not numbers, negative gradient norms.
+
     Example:
         >>> import numpy as np
         >>> t = np.arange(300)
@@ -241,8 +245,9 @@ def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
     vl = None if val_losses is None else _as_array("val_losses", val_losses, None, "decide")
     vs = None if val_steps is None else _as_steps("val_steps", val_steps, None if vl is None else vl.size,
                                                   "decide")
+    st = np.arange(m.y.size) if steps is None else _as_steps("steps", steps, m.y.size, "decide")
+    st = st.astype(np.int64)
     val = _val_stats(vl, vs)
-    st = np.arange(m.y.size, dtype=np.int64) if steps is None else np.asarray(steps, dtype=np.int64)
     ev = evidence(m, st.tolist(), policy)
     verdict, key, fired, why = decide_verdict(ev, m, val, policy)
     lv, sw, pc, sp, sh = m.levels, m.swings, m.pace, m.spikes, m.shape
