@@ -36,9 +36,12 @@ from lrkit.tuning._urls import mask_url, scrub
 
 __all__ = ["open_storage", "worker_seed", "default_worker_id", "DEFAULT_DB", "MAX_HEARTBEAT"]
 
+#: Heartbeats a trial may miss before it counts as dead (the default ``grace_period`` is this many
+#: intervals): one late beat is a busy worker or a slow database, not a killed one.
+MISSED_BEATS = 3
 #: Longest interval between heartbeats, in seconds: a killed worker's trial is re-queued after
-#: three missed beats, and past an hour that is longer than most trials (Optuna's own thread also
-#: sleeps in a C call that overflows past ~2**31 seconds).
+#: ``MISSED_BEATS`` missed beats, and past an hour that is longer than most trials (Optuna's own thread
+#: also sleeps in a C call that overflows past ~2**31 seconds).
 MAX_HEARTBEAT = 3600
 #: File name of the embedded default storage under ``out``.
 DEFAULT_DB = "lrkit-tune.db"
@@ -115,7 +118,7 @@ def open_storage(
         out: the output directory (holds the default database file).
         heartbeat_interval: seconds between heartbeats of a running trial.
         grace_period: seconds without a heartbeat after which a trial counts as
-            dead (default ``3 * heartbeat_interval``).
+            dead (default ``MISSED_BEATS * heartbeat_interval``, 3 intervals).
         max_retry: how many times a dead trial's parameters are re-queued.
         connect_timeout: seconds to wait for a database server before failing.
 
@@ -140,9 +143,9 @@ def open_storage(
     """
     heartbeat_interval = check_int("heartbeat_interval", heartbeat_interval, "tune", high=MAX_HEARTBEAT)
     if grace_period is None:
-        grace_period = 3 * heartbeat_interval
+        grace_period = MISSED_BEATS * heartbeat_interval
     grace_period = check_int("grace_period", grace_period, "tune", low=heartbeat_interval + 1,
-                             high=3 * MAX_HEARTBEAT)
+                             high=MISSED_BEATS * MAX_HEARTBEAT)
     max_retry = check_int("max_retry", max_retry, "tune", low=0)
     if storage is None:
         try:
