@@ -59,7 +59,15 @@ ORDER = (("too_high_diverging", "blowup"), ("too_high_diverging", "peak"), ("too
 
 @dataclass(frozen=True)
 class Measurements:
-    """Everything the tests read, measured once from a finite history (``y`` in robust units)."""
+    """Everything the tests read, measured once from a finite history (``y`` in robust units).
+
+    Example:
+        >>> import numpy as np
+        >>> from lrkit.diagnostics import measure
+        >>> m = measure(np.exp(-np.arange(200) / 50.0))  # a clean decay: no spike, no rate given
+        >>> m.y.size, m.lrs is None, len(m.spikes.events), m.shape.ended_above_start
+        (200, True, 0, False)
+    """
 
     y: np.ndarray
     lrs: np.ndarray | None

@@ -45,6 +45,14 @@ class History:
         grad_norms: the gradient norm at each step (NaN where not logged), or ``None``.
         val_steps: the steps of the validation losses, or ``None``.
         val_losses: the validation losses, or ``None``.
+
+    Example:
+        >>> import tempfile, os
+        >>> f = os.path.join(tempfile.mkdtemp(), "run.csv")
+        >>> _ = open(f, "w").write("step,loss,val_loss\\n0,2.0,\\n10,1.5,1.7\\n20,1.2,\\n30,1.0,1.1\\n")
+        >>> h = read_history(f)  # the validation losses keep their own steps
+        >>> h.steps.tolist(), h.lrs, h.val_steps.tolist(), h.val_losses.tolist()
+        ([0, 10, 20, 30], None, [10, 30], [1.7, 1.1])
     """
 
     steps: np.ndarray

@@ -79,6 +79,13 @@ class Evidence:
         strength: ``[0, 1]`` margin past the threshold (:func:`strength`).
         steps: the steps it concerns (a span ``[first, last]`` or the listed steps).
         detail: one sentence in plain words.
+
+    Example:
+        >>> import numpy as np
+        >>> from lrkit import diagnose
+        >>> e = diagnose(np.exp(0.02 * np.arange(300))).evidence[0]  # the deciding statistic
+        >>> e.statistic, e.fired, e.threshold, e.steps
+        ('peak_excess', True, 1.0, (0, 299))
     """
 
     statistic: str
