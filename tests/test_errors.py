@@ -3,7 +3,8 @@ import math
 import pytest
 
 from lrkit import LRKitError
-from lrkit.errors import check_choice, check_finite, check_int, check_positive, check_range, unknown_name
+from lrkit.errors import (MAX_INT, check_choice, check_finite, check_instance, check_int, check_positive,
+                          check_range, unknown_name)
 
 
 def test_error_is_a_value_error():
@@ -27,6 +28,12 @@ def test_error_is_a_value_error():
         (lambda: check_finite("v", "a", "x"), "`v` of x must be a finite number; got 'a'."),
         (lambda: check_choice("mode", "tri", "cyclic", ["triangular", "exp_range"]),
          "`mode` of cyclic must be one of 'triangular', 'exp_range'; got 'tri'."),
+        (lambda: check_instance("policy", 0.5, "diagnose", dict),
+         "`policy` of diagnose must be a dict; got 0.5."),
+        (lambda: check_instance("policy", None, "tune", IndexError),
+         "`policy` of tune must be an IndexError; got None."),
+        (lambda: check_int("steps", MAX_INT + 1, "x"),
+         "`steps` of x must be an integer <= 9223372036854775807 (2**63 - 1); got 9223372036854775808."),
     ],
 )
 def test_messages_name_parameter_owner_allowed_and_value(call, message):

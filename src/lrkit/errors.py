@@ -17,19 +17,9 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = [
-    "LRKitError",
-    "available_memory",
-    "RateConflictWarning",
-    "check_choice",
-    "check_count",
-    "check_finite",
-    "check_flag",
-    "check_int",
-    "check_positive",
-    "check_range",
-    "unknown_name",
-]
+__all__ = ["LRKitError", "RateConflictWarning", "MAX_INT", "available_memory", "check_choice", "check_count",
+           "check_finite", "check_flag", "check_instance", "check_int", "check_positive", "check_range",
+           "unknown_name"]
 
 
 #: Largest integer any count may be: numpy's int64, which step counters and array sizes use.
@@ -55,6 +45,16 @@ class RateConflictWarning(UserWarning):
     :func:`lrkit.tasks.train`, ``--lr``) over the schedule's, the schedule's over the
     optimizer's own ``lr``. Filter it like any warning once the choice is deliberate:
     ``warnings.simplefilter("ignore", RateConflictWarning)``.
+
+    Example:
+        >>> import torch, warnings
+        >>> from lrkit.torch import LRScheduler
+        >>> opt = torch.optim.SGD(torch.nn.Linear(3, 1).parameters(), lr=0.1)
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     _ = LRScheduler(opt, "cosine(lr=0.01, steps=100)")  # 0.1 or 0.01: the schedule's runs
+        >>> [type(w.message).__name__ for w in caught]
+        ['RateConflictWarning']
     """
 
 
