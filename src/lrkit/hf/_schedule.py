@@ -65,8 +65,16 @@ def use_schedule(trainer: Trainer, spec: str | Schedule) -> Trainer:
             builds it, before the first update.
 
     Example:
-        In the :mod:`lrkit.hf` package docstring (a doctest); a user's three lines are in
-        ``docs/integrations.md``, and ``tests/hf/`` runs it all on a real Trainer.
+        >>> import tempfile, torch
+        >>> from transformers import Trainer, TrainingArguments
+        >>> args = TrainingArguments(tempfile.mkdtemp(), learning_rate=0.1, use_cpu=True, report_to=[])
+        >>> trainer = use_schedule(Trainer(model=torch.nn.Linear(2, 1), args=args),
+        ...                        "warmup_cosine(lr=lr, warmup=0.1*total, steps=total)")
+        >>> trainer.create_optimizer_and_scheduler(num_training_steps=100)  # what train() does first
+        >>> trainer.lr_scheduler.schedule  # the spec bound to this run's total and rate
+        linear(start=0.0, end=0.1, steps=10) >> cosine(lr=0.1, steps=90, min_lr=0.0)
+
+        The :mod:`lrkit.hf` package docstring trains with it; ``tests/hf/`` runs it on real Trainers.
     """
     check_trainer(trainer, _OWNER)
     if trainer.lr_scheduler is not None and not getattr(trainer, "_created_lr_scheduler", False):

@@ -88,6 +88,29 @@ class LearningRateFinder(pl.Callback):
         LRKitError: for a bad argument; at the sweep, for a module with manual
             optimization or several optimizers, or without the rate attribute
             when ``update_attr`` is set.
+
+    Example:
+        >>> import tempfile, torch
+        >>> class Net(pl.LightningModule):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.lr, self.lin = 1e-3, torch.nn.Linear(2, 1)
+        ...     def training_step(self, batch, batch_idx):
+        ...         return torch.nn.functional.mse_loss(self.lin(batch[0]).squeeze(1), batch[1])
+        ...     def configure_optimizers(self):
+        ...         return torch.optim.SGD(self.parameters(), lr=self.lr)
+        ...     def train_dataloader(self):
+        ...         x = torch.randn(256, 2, generator=torch.Generator().manual_seed(0))
+        ...         data = torch.utils.data.TensorDataset(x, x @ torch.tensor([1.0, -2.0]))
+        ...         return torch.utils.data.DataLoader(data, batch_size=16)
+        >>> finder = LearningRateFinder(num_training_steps=30, interval=False, progress=False)
+        >>> trainer = pl.Trainer(max_epochs=1, accelerator="cpu", logger=False, enable_checkpointing=False,
+        ...                      enable_progress_bar=False, enable_model_summary=False,
+        ...                      default_root_dir=tempfile.mkdtemp(), callbacks=[finder])
+        >>> model = Net()
+        >>> trainer.fit(model)  # the sweep runs first, restores the model, then training runs at its rate
+        >>> model.lr == finder.result.suggestion == trainer.optimizers[0].param_groups[0]["lr"]
+        True
     """
 
     def __init__(
