@@ -176,6 +176,11 @@ def load_pretrained(name: str) -> dict[str, torch.Tensor]:
 
     Raises:
         LRKitError: for an unknown name or a file whose checksum does not match.
+
+    Example:
+        >>> state = load_pretrained("digit-cnn")  # the CNN's convolutional body
+        >>> tuple(state["0.weight"].shape), state["0.weight"].dtype
+        ((16, 1, 3, 3), torch.float32)
     """
     entries = manifest()
     if name not in entries:
