@@ -31,14 +31,14 @@ __all__ = ["GRID", "Measured", "Scored", "candidates", "measure_all", "verdicts"
 
 #: The decision thresholds searched, each around the value its reason gives (DiagnosePolicy); 72
 #: candidates, about 0.25 s of CPU each on the whole corpus (decided with and without the validation
-#: losses). ``stall_share``, ``slow_share`` and ``slow_skew``, then ``starved_swing``, ``starved_swing_val``
-#: and ``starved_rise``, then ``limit_val_rise`` and ``limit_peak_val``, are fixed at the value at least
-#: 11 of 12 folds chose in the earlier, wider searches (from {0.03, 0.05, 0.08}, {0.1, 0.15, 0.2},
-#: {0.5, 0.8, off}, {1, 1.05}, {1, 1.05, 1.1}, {0.1, 0.2, 0.3}, {0.3, 1, off} and {0.03, 0.05, 0.1};
-#: docs/evidence.md#diagnose-held-out-by-family-on-the-zoo); 100 switches a test off.
+#: losses). The fields with one value are fixed at the value every fold (or at least 11 of 12) chose in
+#: the earlier, wider searches (docs/evidence.md#diagnose-held-out-by-family-on-the-zoo); 100 switches a
+#: test off. The drift fields: the margin beyond chance alone (``drift_z``), the skew that backs a
+#: smaller margin (``drift_skew``, ``drift_skew_z``) and the guard's hint of a drift within chance
+#: (``drift_hint_z``).
 GRID: dict[str, tuple[float, ...]] = {
-    "above_start_z": (2.0, 3.0),
-    "blowup_peak_z": (1.0, 2.0, 3.0),
+    "above_start_z": (2.0,),
+    "blowup_peak_z": (1.0,),
     "stall_share": (0.05,),
     "slow_share": (0.15,),
     "slow_skew": (0.5,),
@@ -48,7 +48,11 @@ GRID: dict[str, tuple[float, ...]] = {
     "limit_peak": (0.15, 0.2, 0.3),
     "limit_val_rise": (0.3,),
     "limit_peak_val": (0.03,),
-    "overfit_val_rise": (0.05, 0.2, 0.5, 100.0),
+    "overfit_val_rise": (0.05,),
+    "drift_z": (2.0, 2.5),
+    "drift_skew": (0.8, 1.0, 100.0),
+    "drift_skew_z": (0.25, 0.5),
+    "drift_hint_z": (2.0, 100.0),
 }
 TOO_HIGH = ("too_high_diverging", "too_high_oscillating")
 #: Verdicts that tell a too-high run the wrong thing (keep, decay, or raise).

@@ -90,16 +90,24 @@ def limit_signs(s: Mapping[str, float], policy: DiagnosePolicy = DiagnosePolicy(
     falling (``jumped``; ``jump_excess``, measured from ``y_0`` itself, so that the fall after a hard
     first batch is no jump), or by more than ``limit_peak_val`` of it while the validation loss rose
     back by more than ``limit_val_rise`` of its drop (``val_rose``; a validation rise alone is as
-    often overfitting at a good rate).
+    often overfitting at a good rate), or it stalled (``late_share < stall_share``) back above its best
+    level by ``drift_rise`` of its descent and ``drift_hint_z`` standard errors, too little beyond chance
+    for the drift test (``drifted``: a flat plateau of noise ends that far above its lowest window
+    median about one time in five, and so does a rate too high to settle).
 
     Example:
         >>> limit_signs({"jump_excess": 0.5}), limit_signs({"jump_excess": 0.0, "val_rise": 0.9})
         (['jumped'], [])
+        >>> limit_signs({"jump_excess": 0.0, "late_share": 0.01, "rise": 0.1, "rise_z": 2.5})
+        ['drifted']
     """
     p, jump = policy, s["jump_excess"]
+    drifted = (s.get("late_share", 1.0) < p.stall_share and s.get("rise", 0.0) > p.drift_rise
+               and s.get("rise_z", 0.0) > p.drift_hint_z)
     return [name for name, shown in (
         ("jumped", jump > p.limit_peak),
-        ("val_rose", s.get("val_rise", 0.0) > p.limit_val_rise and jump > p.limit_peak_val)) if shown]
+        ("val_rose", s.get("val_rise", 0.0) > p.limit_val_rise and jump > p.limit_peak_val),
+        ("drifted", drifted)) if shown]
 
 
 def _rate_at(lrs: np.ndarray | None, i: int) -> str:
@@ -228,10 +236,15 @@ def _guarded(ctx: Context, reason: str) -> str:
         return "Keep the rate: the training loss still falls, but " + _overfitting(s)
     if reason == "at_limit":
         said = {"jumped": f"it first rose {s['jump_excess']:.2g}x its descent above its first loss",
-                "val_rose": f"its validation loss rose back {s.get('val_rise', 0.0):.2g}x its drop"}
-        signs = [said[k] for k in limit_signs(s, p)]
+                "val_rose": f"its validation loss rose back {s.get('val_rise', 0.0):.2g}x its drop",
+                "drifted": f"it stopped falling and ended {s.get('rise_z', 0.0):.1f} standard errors above "
+                           "its best level (about what the lowest of many window medians reaches by "
+                           "chance: a plateau of noise, or a rate too high to settle)"}
+        names = limit_signs(s, p)
+        signs = [said[k] for k in names]
+        overfit = " (or, for the validation loss, of overfitting)" if "val_rose" in names else ""
         return (f"I can't tell: the loss looks settled, but {' and '.join(signs)}, a sign of a rate at its "
-                "limit (or, for the validation loss, of overfitting). A rate at its limit settles at a "
+                f"limit{overfit}. A rate at its limit settles at a "
                 "higher level than a lower rate would reach, and one history cannot show that lower level. "
                 "Compare "
                 f"a short side run at 1/{p.cut:g} of this rate and keep the one whose loss is lower at equal "

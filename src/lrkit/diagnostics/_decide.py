@@ -15,7 +15,8 @@ verdict                    evidence      fires when
 ``loss_spikes``            ``spikes``    excursions far above the trend that come back (``_spikes.py``)
 ``too_high_oscillating``   ``oscillation`` / ``zigzag``: swings no decreasing curve explains
 ``too_high_oscillating``   ``drift``     stalled (``late_share < stall_share``) and back above its best by
-                                         ``drift_rise`` of the descent, ``drift_z`` s.e.
+                                         ``drift_rise`` of the descent and ``drift_z`` s.e. beyond chance
+                                         (``drift_skew_z`` when the noise's skew exceeds ``drift_skew``)
 ``plateau``                ``plateau``   stalled at an undecayed rate (and not an exact, noiseless optimum)
 ``too_low_slow``           ``slow``      the second half made more than ``slow_share`` of the drop, with
                                          noise no more right-skewed than ``slow_skew``; or no measurable
@@ -29,7 +30,8 @@ more than its whole descent (``Shape.ended_above_start``, ``Shape.spiked_over_de
 back part of its descent, its validation loss turned up, or it swings) is never ``too_low_slow`` (but
 a validation rise alone, with no jump, is overfitting at a rate that learns: ``healthy``); a run that
 jumped above its first loss before falling (:func:`at_limit`: by ``limit_peak`` of its descent, or
-by less with a validation rise) is never ``healthy`` or ``plateau``: those verdicts become
+by less with a validation rise), or stalled back above its best within chance (``drift_hint_z``), is
+never ``healthy`` or ``plateau``: those verdicts become
 ``uncertain``, so the advice never raises the rate of a run that blew up, nor keeps a rate that may
 hold the loss above where a lower one would take it. Every threshold is a field of
 :class:`~lrkit.diagnostics.DiagnosePolicy`.
@@ -109,6 +111,10 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy) -> dict[str, Evid
     stalled = bool(sh.late_share < p.stall_share)
     no_progress = bool(pc.z_total < p.progress_z and not pc.converged_early)
     slow = bool((sh.late_share > p.slow_share and sh.skew < p.slow_skew) or no_progress)
+    # A drift backed by right-skewed noise (steps that overshoot: a second sign of a rate past its
+    # limit) needs less of a margin beyond chance than a drift alone.
+    skewed = bool(sh.skew > p.drift_skew)
+    drift_bar = p.drift_skew_z if skewed else p.drift_z
     return {
         "blowup": Evidence("early_spikes", float(len(early)), 0.0, bool(early), 1.0 if early else 0.0,
                            tuple(s[a] for a, _ in early),
@@ -144,12 +150,13 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy) -> dict[str, Evid
                            f"step-to-step changes are {sw.zigzag:.2f}x the two-step changes (1 for noise; "
                            f"a zig-zag above {p.zigzag:g})"),
         "drift": Evidence("rise", sh.rise, p.drift_rise,
-                          bool(stalled and sh.rise > p.drift_rise and lv.rise_z > p.drift_z),
-                          strength(min(sh.rise / p.drift_rise, lv.rise_z / p.drift_z), 1.0) if stalled
+                          bool(stalled and sh.rise > p.drift_rise and lv.rise_z_chance > drift_bar),
+                          strength(min(sh.rise / p.drift_rise, lv.rise_z_chance / drift_bar), 1.0) if stalled
                           else 0.0, (s[lv.i_min], s[-1]),
                           f"the loss stopped falling ({sh.late_share:.1%} of its drop in the second half) "
                           f"and drifted {sh.rise:.2f}x its descent back above its best "
-                          f"({lv.rise_z:.1f} s.e.)"),
+                          f"({lv.rise_z_chance:.1f} s.e. beyond chance"
+                          + (f"; its noise is right-skewed, {sh.skew:.2f})" if skewed else ")")),
         "plateau": Evidence("late_share", sh.late_share, p.stall_share,
                             bool(stalled and not (m.decayed or pc.converged or no_progress)),
                             strength(max(sh.late_share, 1e-9), p.stall_share, above=False), span,
@@ -167,7 +174,9 @@ def at_limit(m: Measurements, val: dict[str, float], p: DiagnosePolicy) -> bool:
     """Whether a run shows the signs of a rate at its limit that forbid ``healthy`` and ``plateau``: its
     loss rose above its first value by more than ``limit_peak`` of its descent before falling, or by
     more than ``limit_peak_val`` of it while its validation loss rose back by more than
-    ``limit_val_rise`` of its drop (a validation rise alone is as often overfitting at a good rate).
+    ``limit_val_rise`` of its drop (a validation rise alone is as often overfitting at a good rate), or
+    it stalled back above its best by ``drift_hint_z`` standard errors, within chance
+    (:func:`~lrkit.diagnostics._advice.limit_signs`).
 
     Example:
         >>> import numpy as np
@@ -184,7 +193,7 @@ def _sign_stats(m: Measurements, val: dict[str, float]) -> dict[str, float]:
     """The numbers :func:`~lrkit.diagnostics._advice.starved_signs` and ``limit_signs`` read."""
     sh = m.shape
     return {"rise": sh.rise, "peak_excess": sh.peak_excess, "jump_excess": sh.jump_excess,
-            "oscillation_q": m.swings.q, **val}
+            "oscillation_q": m.swings.q, "late_share": sh.late_share, "rise_z": m.levels.rise_z, **val}
 
 
 def guard(verdict: str, m: Measurements, val: dict[str, float], p: DiagnosePolicy) -> tuple[str, str | None]:
@@ -199,8 +208,9 @@ def guard(verdict: str, m: Measurements, val: dict[str, float], p: DiagnosePolic
     ``starved_swing_val``, when the validation loss is still at its best at the end, a sign the rate
     has not reached its limit); a rate too low does none of these.
     Nor is a run told to keep or decay the rate (``at_limit``) when its loss first jumped above its
-    starting value (:func:`at_limit`): a rate at its limit settles at a level a lower rate would have
-    gone below, and the history alone cannot show that lower level.
+    starting value, or stalled back above its best within chance (:func:`at_limit`): a rate at its
+    limit settles at a level a lower rate would have gone below, and the history alone cannot show
+    that lower level.
     A slow run whose only such sign is a validation loss that rose back by more than
     ``overfit_val_rise`` of its drop (and no jump) is ``healthy`` (``overfitting``): the model has
     fitted what generalises at this rate, and a higher rate would only get there sooner.

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from lrkit.diagnostics._policy import DiagnosePolicy
-from lrkit.diagnostics._stats import isotonic_decreasing, level, running_median, zigzag_ratio
+from lrkit.diagnostics._stats import (extreme_of_windows, isotonic_decreasing, level, running_median,
+                                      zigzag_ratio)
 from lrkit.diagnostics._timescale import decade_slopes, effective_time, half_drop_z, log_time_levels
 from lrkit.stats import MAD_TO_SIGMA, difference_noise, difference_scale, median_diff_se, median_se
 
@@ -54,6 +55,11 @@ class Levels:
         sigma: the step noise of the whole run (:func:`lrkit.stats.difference_noise`, floored).
         rise: ``(end - best) / (start - best)``, the share of the progress lost again.
         rise_z: ``end - best`` in standard errors of the difference of the two medians.
+        rise_z_chance: the same beyond chance: ``end - best``, less the ``sqrt(2 ln N)`` standard errors
+            of one window's median by which the lowest of the ``N = n / width`` window medians falls
+            below a flat level under noise alone (:func:`~lrkit.diagnostics._stats.extreme_of_windows`),
+            in the same standard errors. A flat plateau of noise has ``rise_z`` of 2-3.5 and
+            ``rise_z_chance`` near 0.
     """
 
     wide: np.ndarray
@@ -64,6 +70,7 @@ class Levels:
     sigma: float
     rise: float
     rise_z: float
+    rise_z_chance: float
 
 
 def levels(clean: np.ndarray, floor: float, p: DiagnosePolicy) -> Levels:
@@ -79,8 +86,11 @@ def levels(clean: np.ndarray, floor: float, p: DiagnosePolicy) -> Levels:
     se_end = median_se(sigma, m)
     rise = (end - best) / max(start - best, se_end)
     # best is itself a median of `width` points (and the lowest of many): its error counts too.
-    rise_z = (end - best) / np.hypot(se_end, median_se(sigma, width))
-    return Levels(wide, i_min, start, best, end, sigma, rise, rise_z)
+    se_best = median_se(sigma, width)
+    se_rise = float(np.hypot(se_end, se_best))
+    rise_z = (end - best) / se_rise
+    rise_z_chance = (end - best - extreme_of_windows(n, width) * se_best) / se_rise
+    return Levels(wide, i_min, start, best, end, sigma, rise, rise_z, rise_z_chance)
 
 
 @dataclass(frozen=True)

@@ -148,7 +148,18 @@ class DiagnosePolicy(Policy):
     drift_rise: float = tuned(
         0.03, "stalled and back above its best by more than this share of the descent ...", _ZOO, positive)
     drift_z: float = tuned(
-        2.0, "... by this many standard errors: the rate keeps it from settling (too high)", _ZOO, positive)
+        2.0, "... by this many standard errors beyond the sqrt(2 ln N) that the lowest of N window medians "
+        "falls below a flat level by chance: the rate keeps it from settling (too high) ...", _ZOO, positive)
+    drift_hint_z: float = tuned(
+        2.0, "a stalled run back above its best by drift_rise and this many standard errors, not beyond "
+        "chance, is never 'healthy' or 'plateau' (the guard's at_limit): a plateau of noise and a rate too "
+        "high to settle both end there, and one history cannot say which", _ZOO, positive)
+    drift_skew: float = tuned(
+        0.8, "... or, when the noise is right-skewed beyond this (steps that overshoot now and then: a "
+        "second sign of a rate past its limit) ...", _ZOO, positive)
+    drift_skew_z: float = tuned(
+        0.25, "... by this many standard errors beyond chance (two signs together need less of each)", _ZOO,
+        positive)
     slow_share: float = tuned(
         0.15, "too slow: the second half made more than this share of the drop (a good rate makes most of "
         "it early) ...", _ZOO, fraction)

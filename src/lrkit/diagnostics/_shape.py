@@ -51,7 +51,7 @@ import numpy as np
 
 from lrkit.diagnostics._measure import Levels
 from lrkit.diagnostics._policy import DiagnosePolicy
-from lrkit.diagnostics._stats import level, running_median
+from lrkit.diagnostics._stats import extreme_of_windows, level, running_median
 from lrkit.stats import MEDIAN_SE, median_diff_se
 
 __all__ = ["Shape", "shape", "one_batch_se"]
@@ -108,7 +108,7 @@ def shape(y: np.ndarray, clean: np.ndarray, lv: Levels, p: DiagnosePolicy) -> Sh
     se_peak = median_diff_se(lv.sigma, p.peak_points, p.min_level_points)
     # The peak is the highest of about n / peak_points independent window medians: under noise alone
     # it stands about sqrt(2 ln N) of their standard errors above the level, so that much is discounted.
-    chance = float(np.sqrt(2.0 * np.log(max(n / p.peak_points, 1.0))))
+    chance = extreme_of_windows(n, p.peak_points)
     y0 = float(y[0])  # claims of a rise are measured from the untrained loss itself, one batch
     peak_z = (peak - y0) / one_batch_se(lv.sigma, p.peak_points) - chance
     middle = level(clean, 0.5 - p.middle_band, 0.5 + p.middle_band)

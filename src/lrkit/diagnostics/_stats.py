@@ -25,6 +25,7 @@ __all__ = [
     "spike_events",
     "zigzag_ratio",
     "tail_max",
+    "extreme_of_windows",
 ]
 
 
@@ -112,6 +113,23 @@ def tail_max(z: np.ndarray, n: int) -> float:
     q90, q99 = (max(float(v), 1.0) for v in np.percentile(z, [90, 99]))
     g = max(q99 / q90, 1.0)
     return q99 * g ** max(0.0, float(np.log10(max(n, 1) / 100)))
+
+
+def extreme_of_windows(n: int, width: int) -> float:
+    """How far, in standard errors of one window's median, the lowest (or highest) of the ``N = n / width``
+    window medians of a curve of ``n`` points strays from the level by chance: ``sqrt(2 ln N)``.
+
+    The expected extreme of ``N`` independent standard normals grows like ``sqrt(2 ln N)`` (the
+    Gumbel limit; an upper bound for moderate ``N``), so a level chosen as the best (or the worst) of
+    ``N`` windows is biased by about that many of their standard errors. A claim measured from such
+    a level ("the loss rose above its best", "it peaked above its start") discounts that much, or
+    noise alone makes it.
+
+    Example:
+        >>> round(extreme_of_windows(500, 25), 2), extreme_of_windows(10, 25)  # 20 windows; fewer than 1
+        (2.45, 0.0)
+    """
+    return float(np.sqrt(2.0 * np.log(max(n / width, 1.0))))
 
 
 def zigzag_ratio(y: np.ndarray, floor: float = 0.0) -> float:
