@@ -10,7 +10,11 @@ from typing import Any
 from lrkit._json import json_safe
 from lrkit.finder._next_step import round_rate
 
-__all__ = ["TuneResult", "result_from_study", "trial_rows"]
+__all__ = ["TuneResult", "result_from_study", "trial_rows", "MIN_IMPORTANCE_TRIALS"]
+
+#: Completed trials before fANOVA's parameter importances are reported: its forest splits the
+#: values by parameter, and on fewer points every split share is noise.
+MIN_IMPORTANCE_TRIALS = 4
 
 
 @dataclasses.dataclass
@@ -124,8 +128,9 @@ def _importances(study: Any, seed: int) -> tuple[dict[str, float] | None, str]:
     from optuna.trial import TrialState
 
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    if len(complete) < 4:
-        return None, f"importances need at least 4 completed trials; the study has {len(complete)}."
+    if len(complete) < MIN_IMPORTANCE_TRIALS:
+        return None, (f"importances need at least {MIN_IMPORTANCE_TRIALS} completed trials; the study has "
+                      f"{len(complete)}.")
     try:
         evaluator = optuna.importance.FanovaImportanceEvaluator(seed=seed)
         imp = optuna.importance.get_param_importances(study, evaluator=evaluator)

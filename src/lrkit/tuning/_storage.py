@@ -26,15 +26,17 @@ import socket
 import time
 import warnings
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from lrkit.errors import LRKitError, check_int
 from lrkit.tuning._urls import mask_url, scrub
 
-__all__ = ["open_storage", "worker_seed", "default_worker_id", "DEFAULT_DB", "MAX_HEARTBEAT"]
+__all__ = ["open_storage", "worker_seed", "default_worker_id", "race_retry", "DEFAULT_DB", "MAX_HEARTBEAT",
+           "MISSED_BEATS", "RACE_TRIES"]
 
 #: Heartbeats a trial may miss before it counts as dead (the default ``grace_period`` is this many
 #: intervals): one late beat is a busy worker or a slow database, not a killed one.
@@ -45,7 +47,37 @@ MISSED_BEATS = 3
 MAX_HEARTBEAT = 3600
 #: File name of the embedded default storage under ``out``.
 DEFAULT_DB = "lrkit-tune.db"
+#: Tries at what workers starting together race to create (Optuna's schema on a fresh database, a
+#: study and its attributes): the loser of a race finds the winner's rows on its next try.
+RACE_TRIES = 6
 _FORMS = "sqlite:///PATH.db, journal:///PATH.log, postgresql://USER:PASSWORD@HOST:PORT/DB"
+
+
+T = TypeVar("T")
+
+
+def race_retry(action: Callable[[], T], races: tuple[type[BaseException], ...], *, pause: float) -> T:
+    """``action()``, tried again while it loses a race to another worker (raises one of ``races``).
+
+    Up to :data:`RACE_TRIES` tries, the ``k``-th pause ``pause * k`` plus up to ``pause`` of jitter
+    (so racing workers spread out); the last try's error propagates.
+
+    Example:
+        >>> tries = []
+        >>> def create():
+        ...     tries.append(1)
+        ...     if len(tries) < 3:
+        ...         raise KeyError("another worker created it first")
+        ...     return len(tries)
+        >>> race_retry(create, (KeyError,), pause=0.0)
+        3
+    """
+    for attempt in range(RACE_TRIES - 1):
+        try:
+            return action()
+        except races:
+            time.sleep(pause * (attempt + 1) + random.random() * pause)
+    return action()
 
 
 def _with_postgres_driver(url: str) -> str:
@@ -189,24 +221,22 @@ def open_storage(
     with warnings.catch_warnings():  # heartbeat_interval is still marked experimental in Optuna 5
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=max_retry)
-        for attempt in range(6):
-            try:
-                rdb = optuna.storages.RDBStorage(
-                    url,
-                    engine_kwargs={"connect_args": connect_args, "pool_pre_ping": True},
-                    heartbeat_interval=heartbeat_interval,
-                    grace_period=grace_period,
-                    heartbeat_stale_trial_callback=retry,
-                )
-                break
-            except (exc.IntegrityError, exc.ProgrammingError) as e:
-                # Workers starting together on a fresh database race to create Optuna's schema
-                # (CREATE TYPE / version row); the loser retries and finds the tables there.
-                if attempt == 5:
-                    raise _unusable(url, e) from None
-                time.sleep(0.2 * (attempt + 1) + random.random() * 0.2)
-            except exc.SQLAlchemyError as e:  # not an Optuna database, a locked or read-only file
-                raise _unusable(url, e) from None
+
+        def connect() -> Any:
+            return optuna.storages.RDBStorage(
+                url,
+                engine_kwargs={"connect_args": connect_args, "pool_pre_ping": True},
+                heartbeat_interval=heartbeat_interval,
+                grace_period=grace_period,
+                heartbeat_stale_trial_callback=retry,
+            )
+
+        try:
+            # Workers starting together on a fresh database race to create Optuna's schema
+            # (CREATE TYPE / version row); the loser retries and finds the tables there.
+            rdb = race_retry(connect, (exc.IntegrityError, exc.ProgrammingError), pause=0.2)
+        except exc.SQLAlchemyError as e:  # not an Optuna database, a locked or read-only file
+            raise _unusable(url, e) from None
     return rdb, mask_url(url), shared
 
 

@@ -9,19 +9,21 @@ holds ``n_trials`` live trials and none waits for a worker.
 from __future__ import annotations
 
 import os
-import random
 import socket
-import time
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lrkit.errors import LRKitError, unknown_name
 from lrkit.tuning._policy import TunePolicy
 from lrkit.tuning._space import SearchSpace
 from lrkit.tuning._space_file import load_space
+from lrkit.tuning._storage import race_retry
 
-__all__ = ["SAMPLERS", "PRUNERS", "make_sampler", "make_pruner", "open_study", "live_trials", "enough",
-           "taken_for_dead", "requeue_dead_runs", "mark_worker", "WORKER_ATTR"]
+if TYPE_CHECKING:
+    from lrkit.tuning._objective import Target
+
+__all__ = ["SAMPLERS", "PRUNERS", "make_sampler", "make_pruner", "first_rung", "open_study", "live_trials",
+           "enough", "taken_for_dead", "requeue_dead_runs", "mark_worker", "WORKER_ATTR"]
 
 SAMPLERS = ("tpe", "random")
 PRUNERS = ("hyperband", "successive_halving", "median", "none")
@@ -89,6 +91,19 @@ def make_pruner(name: str, *, min_resource: int | None, max_resource: int | None
     return optuna.pruners.NopPruner()
 
 
+def first_rung(target: Target, policy: TunePolicy = TunePolicy()) -> int | None:
+    """Steps before the pruner's first decision: ``policy.first_rung`` of the budget, on a report.
+
+    Earlier rungs rank runs by their early progress, which favours a high constant rate over a
+    schedule that pays off when it anneals (``docs/evidence.md#tune-pruning-and-sampling``). A
+    user objective reports at steps of its own choosing: its first rung is ``eval_every``
+    (``None``: the pruner's own default).
+    """
+    if target.task is None or target.budget is None or target.eval_every is None:
+        return target.eval_every
+    return max(target.eval_every, int(policy.first_rung * target.budget))
+
+
 def open_study(store: Any, name: str, direction: str, space: Any,
                build_space: Any, budget: int | None = None) -> tuple[Any, SearchSpace, dict[str, Any] | None]:
     """Create or join the study; the first worker stores the space (and finder run) for all others.
@@ -101,24 +116,23 @@ def open_study(store: Any, name: str, direction: str, space: Any,
     from sqlalchemy.exc import IntegrityError
 
     built = None
-    for attempt in range(6):
-        try:
-            probe = optuna.create_study(storage=store, study_name=name, direction=direction,
-                                        load_if_exists=True)
-            if probe.direction.name.lower() != direction:
-                raise LRKitError(f"study {name!r} exists and {probe.direction.name.lower()}s; this target "
-                                 f"{direction}s. Choose another --study name.")
-            if probe.user_attrs.get(SPACE_ATTR) is None:
-                built = built or build_space()
-                probe.set_user_attr(FINDER_ATTR, built[1])
-                probe.set_user_attr(SPACE_ATTR, {**built[0].to_dict(), "lr_source": built[0].lr_source})
-            if budget is not None and probe.user_attrs.get(BUDGET_ATTR) is None:
-                probe.set_user_attr(BUDGET_ATTR, budget)
-            break
-        except IntegrityError:  # workers starting together race to create the study or its attributes
-            if attempt == 5:
-                raise
-            time.sleep(0.1 * (attempt + 1) + random.random() * 0.1)
+
+    def create() -> Any:
+        nonlocal built
+        probe = optuna.create_study(storage=store, study_name=name, direction=direction, load_if_exists=True)
+        if probe.direction.name.lower() != direction:
+            raise LRKitError(f"study {name!r} exists and {probe.direction.name.lower()}s; this target "
+                             f"{direction}s. Choose another --study name.")
+        if probe.user_attrs.get(SPACE_ATTR) is None:
+            built = built or build_space()
+            probe.set_user_attr(FINDER_ATTR, built[1])
+            probe.set_user_attr(SPACE_ATTR, {**built[0].to_dict(), "lr_source": built[0].lr_source})
+        if budget is not None and probe.user_attrs.get(BUDGET_ATTR) is None:
+            probe.set_user_attr(BUDGET_ATTR, budget)
+        return probe
+
+    # workers starting together race to create the study or its attributes
+    probe = race_retry(create, (IntegrityError,), pause=0.1)
     # Read back what is stored (another worker may have written first): every worker searches one space.
     attrs = optuna.load_study(study_name=name, storage=store).user_attrs
     stored = attrs.get(BUDGET_ATTR)

@@ -30,18 +30,8 @@ from lrkit.tuning._space import SearchSpace
 from lrkit.tuning._space_file import load_space
 from lrkit.tuning._start import build_space, first_params
 from lrkit.tuning._storage import default_worker_id, open_storage, worker_seed
-from lrkit.tuning._study import (
-    PRUNERS,
-    SAMPLERS,
-    enough,
-    live_trials,
-    make_pruner,
-    make_sampler,
-    open_study,
-    mark_worker,
-    requeue_dead_runs,
-    taken_for_dead,
-)
+from lrkit.tuning._study import (PRUNERS, SAMPLERS, enough, first_rung, live_trials, make_pruner,
+                                 make_sampler, mark_worker, open_study, requeue_dead_runs, taken_for_dead)
 from lrkit.tuning._where import Storage
 
 __all__ = ["tune", "MAX_CONSECUTIVE_FAILURES"]
@@ -81,19 +71,6 @@ def _fail_reason(trial: Any) -> str:
     """Why Optuna failed a trial itself (e.g. the objective returned NaN), in one line."""
     reason = str(trial.system_attrs.get("fail_reason") or "the objective returned no usable value")
     return reason.splitlines()[0] if reason else reason
-
-
-def first_rung(target: Target, policy: TunePolicy = TunePolicy()) -> int | None:
-    """Steps before the pruner's first decision: ``policy.first_rung`` of the budget, on a report.
-
-    Earlier rungs rank runs by their early progress, which favours a high constant rate over a
-    schedule that pays off when it anneals (``docs/evidence.md#tune-pruning-and-sampling``). A
-    user objective reports at steps of its own choosing: its first rung is ``eval_every``
-    (``None``: the pruner's own default).
-    """
-    if target.task is None or target.budget is None or target.eval_every is None:
-        return target.eval_every
-    return max(target.eval_every, int(policy.first_rung * target.budget))
 
 
 #: Memory one finished trial costs in the result read back from the study (its parameters, the
