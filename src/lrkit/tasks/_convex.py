@@ -21,7 +21,7 @@ plainly whether GD converged.
 How :func:`curvature` gets :math:`L`: the full-batch training objective is written in
 float64 as a function of the flattened parameters ``(weight, bias)``; :math:`\\theta^*` is
 found by damped Newton steps (backtracking on the objective) until the gradient norm is
-below ``1e-10``; :math:`H` is the exact autograd Hessian there and :math:`L, \\mu` are its
+below :data:`NEWTON_GRAD_TOL`; :math:`H` is the exact autograd Hessian there and :math:`L, \\mu` are its
 largest and smallest eigenvalues (``torch.linalg.eigvalsh``).
 """
 
@@ -45,6 +45,13 @@ __all__ = ["Curvature", "ConvexTask", "PenalizedCrossEntropy", "diabetes_arrays"
 #: loss has no minimiser (the weights grow forever and the Hessian tends to zero); with it
 #: the objective is lambda-strongly convex (mu >= lambda).
 WINE_L2 = 0.01
+#: Gradient norm at which Newton's iterate is the optimum: float64 round-off of these objectives'
+#: gradients is ~1e-15 (diabetes-linear stops there after 1 step, wine-logreg at ~5e-11 after 7).
+NEWTON_GRAD_TOL = 1e-10
+#: Newton steps at most: a guard against a non-convex objective, never reached on a convex one.
+NEWTON_MAX_STEPS = 100
+#: Smallest backtracking fraction of a Newton step: below it the step is lost in float64 round-off.
+NEWTON_MIN_STEP = 1e-8
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,17 +148,17 @@ class ConvexTask(SupervisedTask):
         n = sum(p.numel() for p in self._model_fn().parameters())
         theta = torch.zeros(n, dtype=torch.float64)
         hess = torch.autograd.functional.hessian
-        for _ in range(100):
+        for _ in range(NEWTON_MAX_STEPS):
             th = theta.clone().requires_grad_(True)
             f = self.objective(th)
             f0 = float(f.detach())
             (g,) = torch.autograd.grad(f, th)
-            if float(g.norm()) < 1e-10:
+            if float(g.norm()) < NEWTON_GRAD_TOL:
                 break
             direction = torch.linalg.solve(hess(self.objective, theta), g)
             step = 1.0
             # Backtracking keeps damped Newton monotone far from the optimum.
-            while float(self.objective(theta - step * direction)) > f0 and step > 1e-8:
+            while float(self.objective(theta - step * direction)) > f0 and step > NEWTON_MIN_STEP:
                 step *= 0.5
             theta = (theta - step * direction).detach()
         eig = torch.linalg.eigvalsh(hess(self.objective, theta))

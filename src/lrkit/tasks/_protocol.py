@@ -24,6 +24,9 @@ __all__ = ["PROTOCOL_KEYS", "batch_pair", "check_parts", "check_val_loader", "ev
 
 #: The keys every protocol function returns (``val_loader`` is optional).
 PROTOCOL_KEYS: tuple[str, ...] = ("model", "optimizer", "loss_fn", "train_loader")
+#: Longest ``repr`` of a bad part quoted in a message; a longer one (a model's, a tensor's) is named by
+#: its type instead, since the message quotes it mid-sentence.
+_SHOWN = 60
 
 
 def check_parts(parts: Any, owner: str, *, need_val: bool = False, why_val: str = "") -> dict[str, Any]:
@@ -82,7 +85,7 @@ def check_parts(parts: Any, owner: str, *, need_val: bool = False, why_val: str 
 
 def _short(value: Any) -> str:
     text = repr(value)
-    return text if len(text) <= 60 else f"a {type(value).__name__}"
+    return text if len(text) <= _SHOWN else f"a {type(value).__name__}"
 
 
 def batch_pair(batch: Any, loader: str, owner: str) -> tuple[Any, Any]:
