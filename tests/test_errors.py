@@ -3,8 +3,8 @@ import math
 import pytest
 
 from lrkit import LRKitError
-from lrkit.errors import (MAX_INT, check_choice, check_finite, check_instance, check_int, check_positive,
-                          check_range, unknown_name)
+from lrkit.errors import (MAX_INT, MAX_SHOWN, check_choice, check_finite, check_instance, check_int,
+                          check_positive, check_range, unknown_name)
 
 
 def test_error_is_a_value_error():
@@ -89,3 +89,14 @@ def test_check_count_refuses_what_free_memory_cannot_hold():
         check_count("rows", 4 * fits, "demo", bytes_each=2**20)
     with pytest.raises(LRKitError, match="`rows` of demo must be a positive integer; got 0"):
         check_count("rows", 0, "demo", bytes_each=8)  # check_int's rules come first
+
+
+def test_a_long_value_is_cut_and_a_huge_integer_named_by_its_width():
+    with pytest.raises(LRKitError) as caught:
+        check_finite("v", "x" * 1000, "demo")
+    shown = str(caught.value).split("; got ", 1)[1][:-1]
+    assert len(shown) == MAX_SHOWN and shown.endswith("...")
+    with pytest.raises(LRKitError, match=r"; got an integer of 4001 bits\.$"):
+        check_int("k", 2**4000, "demo", high=5)
+    with pytest.raises(LRKitError, match=rf"; got {2**199}\.$"):
+        check_int("k", 2**199, "demo", high=5)  # 200 bits are written out

@@ -17,9 +17,9 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["LRKitError", "RateConflictWarning", "MAX_INT", "available_memory", "check_choice", "check_count",
-           "check_finite", "check_flag", "check_instance", "check_int", "check_positive", "check_range",
-           "unknown_name"]
+__all__ = ["LRKitError", "RateConflictWarning", "MAX_INT", "MAX_SHOWN", "available_memory", "check_choice",
+           "check_count", "check_finite", "check_flag", "check_instance", "check_int", "check_positive",
+           "check_range", "unknown_name"]
 
 
 #: Largest integer any count may be: numpy's int64, which step counters and array sizes use.
@@ -60,14 +60,16 @@ class RateConflictWarning(UserWarning):
 
 #: Longest rendering of a bad value in a message; past it the value is cut (a 10 kB string or a
 #: 4,000-bit integer would otherwise fill the terminal, and ``str`` of a huge int raises).
-_MAX_SHOWN = 80
+MAX_SHOWN = 80
+#: Widest integer written out in a message (about 60 digits); a wider one is named by its width.
+_MAX_BITS = 200
 
 
 def _fmt(value: Any) -> str:
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_BITS:
         return f"an integer of {value.bit_length()} bits"
     text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
 
 
 def _fail(name: str, owner: str, allowed: str, value: Any) -> LRKitError:
@@ -139,12 +141,8 @@ def check_int(name: str, value: Any, owner: str, *, low: int = 1, high: int | No
         ...
         lrkit.errors.LRKitError: `warmup` of wsd must be an integer in [0, 5]; got 7.
     """
-    if low == 1 and high is None:
-        allowed = "a positive integer"
-    elif low == 0 and high is None:
-        allowed = "an integer >= 0"
-    elif high is None:
-        allowed = f"an integer >= {low}"
+    if high is None:
+        allowed = {1: "a positive integer", 0: "an integer >= 0"}.get(low, f"an integer >= {low}")
     else:
         allowed = f"an integer in [{low}, {high}]"
     ok = _finite(value) and (isinstance(value, numbers.Integral) or float(value) == int(value))
@@ -294,7 +292,7 @@ def unknown_name(kind: str, name: str, valid: Iterable[str]) -> LRKitError:
     """
     valid = sorted(valid)
     text = str(name)
-    close = difflib.get_close_matches(text, valid, n=1) if len(text) <= _MAX_SHOWN else []
+    close = difflib.get_close_matches(text, valid, n=1) if len(text) <= MAX_SHOWN else []
     hint = f"; did you mean {close[0]!r}?" if close else "."
-    shown = _fmt(name) if isinstance(name, str) else repr(name)[:_MAX_SHOWN]
+    shown = _fmt(name) if isinstance(name, str) else repr(name)[:MAX_SHOWN]
     return LRKitError(f"unknown {kind} {shown}{hint} Valid: {', '.join(valid)}.")

@@ -22,7 +22,7 @@ import math
 import tokenize
 from typing import Any
 
-from lrkit.errors import MAX_INT, LRKitError, unknown_name
+from lrkit.errors import MAX_INT, MAX_SHOWN, LRKitError, unknown_name
 from lrkit.schedules._base import Schedule, lookup
 from lrkit.schedules._plateau import ReduceOnPlateau
 
@@ -40,9 +40,9 @@ MAX_NESTING = 50
 
 
 def _show(spec: str) -> str:
-    """The spec as messages quote it: ``repr``, cut to 80 characters."""
+    """The spec as messages quote it: ``repr``, cut to :data:`~lrkit.errors.MAX_SHOWN` characters."""
     text = repr(spec)
-    return text if len(text) <= 80 else text[:77] + "...'"
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN - 3] + "...'"
 
 
 def _where(node: ast.AST, spec: str) -> str:
