@@ -133,6 +133,7 @@ def test_public_api_is_pinned():
         "OPTIMIZERS", "ArrayLoader", "CharLMTask", "ConvexTask", "Curvature", "Task", "TaskInfo",
         "TrainResult", "SupervisedTask", "from_arrays", "get_task", "make_optimizer", "registry",
         "resolve_schedule", "train", "train_autopilot",
+        "HISTORY_BYTES_PER_STEP",  # the memory a step's history costs: what train's budget is checked against
         "PROTOCOL_KEYS", "check_parts",
         "one_thread",  # what train runs under, shared with the peer benchmarks
         # the pieces the workload zoo (lrkit.zoo) builds on

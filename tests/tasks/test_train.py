@@ -268,3 +268,10 @@ def test_a_protocol_functions_optimizer_rate_is_a_template_replaced_without_a_wa
         warnings.simplefilter("error")
         r = train(_user_task, lr=0.3, budget=3)  # _user_task builds SGD(lr=0.1)
     assert r.history[0]["lr"] == pytest.approx(0.3)
+
+
+def test_a_budget_whose_history_memory_cannot_hold_fails_before_training():
+    from lrkit.tasks import HISTORY_BYTES_PER_STEP
+
+    with pytest.raises(LRKitError, match=rf"`budget` of train .* \(at {HISTORY_BYTES_PER_STEP} bytes each"):
+        train("digits-mlp", budget=10**14)

@@ -163,8 +163,7 @@ def find_command(
     for w in caught:  # one plain line each (a warning raised by the user's own code)
         stderr.print(escape(f"note: {w.message}"), soft_wrap=True)
     from lrkit.finder import advise
-    from lrkit.plotting import finder_report
-    from lrkit.plotting._report import figure_png
+    from lrkit.plotting import figure_png, finder_report
 
     if budget is None and script is None:
         budget = resolve_task(name).info.budget

@@ -84,9 +84,7 @@ def lab_command(
 
         torch.set_num_threads(1)  # the real-task demo trains: one thread, reproducible
     from lrkit.lab import run_demo, standard_grids
-    from lrkit.plotting import interactive_page, lab_report, plot_demo
-    from lrkit.plotting._mpl import pyplot
-    from lrkit.plotting._report import figure_png
+    from lrkit.plotting import figure_png, interactive_page, lab_report, plot_demo, pyplot
 
     records: list[Any] = []
     pngs: dict[str, bytes] = {}

@@ -107,8 +107,8 @@ def train_command(
     """Train a built-in task or your script at a rate, a schedule or --autopilot; print the final metrics."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from lrkit.tasks import train, train_autopilot
-    from lrkit.tasks._train import HISTORY_BYTES_PER_STEP  # checked here too, so the message names the flag
+    # HISTORY_BYTES_PER_STEP: --steps is checked here too, so the message names the flag
+    from lrkit.tasks import HISTORY_BYTES_PER_STEP, train, train_autopilot
 
     if autopilot and (lr is not None or schedule is not None):
         raise fail(f"`{'--lr' if lr is not None else '--schedule'}` of lrkit train does not apply with "

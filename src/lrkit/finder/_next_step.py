@@ -34,8 +34,7 @@ import math
 from typing import Any
 
 from lrkit.errors import LRKitError, check_int, check_positive, unknown_name
-from lrkit.schedules import Schedule, lookup
-from lrkit.schedules._base import format_value, spec_call
+from lrkit.schedules import Schedule, format_value, lookup, spec_call
 
 __all__ = ["BUDGET_RULE", "LONG_RUN", "SHAPES", "PLACEHOLDER_STEPS", "SPEC_DIGITS", "family_for",
            "schedule_kwargs", "build_schedule", "next_schedule", "next_spec", "round_rate"]

@@ -10,7 +10,8 @@ from lrkit.plotting._finder_report import finder_report
 from lrkit.plotting._interactive import interactive_section
 from lrkit.plotting._lab_report import interactive_page, lab_report
 from lrkit.plotting._lab import plot_demo, plot_trajectories
-from lrkit.plotting._report import Report
+from lrkit.plotting._mpl import figure_and_axes, pyplot
+from lrkit.plotting._report import Report, figure_png
 from lrkit.plotting._schedule import plot_schedule
 from lrkit.plotting._write import report
 
@@ -27,4 +28,8 @@ __all__ = [
     "lab_report",
     "interactive_page",
     "interactive_section",
+    # what other layers' figures are built with: headless pyplot, the ax=None convention, PNG bytes
+    "pyplot",
+    "figure_and_axes",
+    "figure_png",
 ]

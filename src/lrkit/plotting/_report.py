@@ -57,7 +57,15 @@ def _is_prose(text: str) -> bool:
 
 
 def figure_png(fig: Any, *, dpi: int = 110) -> bytes:
-    """Render a matplotlib figure to PNG bytes."""
+    """Render a matplotlib figure to PNG bytes.
+
+    Example:
+        >>> from lrkit.plotting import figure_and_axes, pyplot
+        >>> fig, ax = figure_and_axes()
+        >>> figure_png(fig)[:8]  # the PNG signature
+        b'\\x89PNG\\r\\n\\x1a\\n'
+        >>> pyplot().close(fig)
+    """
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()

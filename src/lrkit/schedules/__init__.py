@@ -21,7 +21,7 @@ Example:
 """
 
 from lrkit.schedules._annealing import Constant, Cosine, CosineRestarts, constant, cosine, cosine_restarts
-from lrkit.schedules._base import Schedule, ScheduleInfo, lookup, register, registry
+from lrkit.schedules._base import Schedule, ScheduleInfo, format_value, lookup, register, registry, spec_call
 from lrkit.schedules._compose import Clip, PerEpoch, Scale, Sequence, clip, per_epoch, scale, sequence
 from lrkit.schedules._cyclic import Cyclic, OneCycle, cyclic, one_cycle
 from lrkit.schedules._decay import (
@@ -36,6 +36,7 @@ from lrkit.schedules._decay import (
     multistep,
     step,
 )
+from lrkit.schedules._peak import RATE_TOLERANCE, peak_rate, rates_disagree
 from lrkit.schedules._plateau import ReduceOnPlateau, reduce_on_plateau
 from lrkit.schedules._ramps import (
     Geometric,
@@ -64,6 +65,12 @@ __all__ = [
     "for_run",
     "check_run_spec",
     "run_names",
+    # writing a spec, and a schedule's peak against another rate (lrkit's rate rule)
+    "spec_call",
+    "format_value",
+    "peak_rate",
+    "rates_disagree",
+    "RATE_TOLERANCE",
     # families (lowercase factories)
     "constant",
     "step",

@@ -36,7 +36,12 @@ POWER_TABLE = 65_536
 
 
 def format_value(value: Any) -> str:
-    """Render one parameter value in spec syntax (round-trips through ``parse``)."""
+    """Render one parameter value in spec syntax (round-trips through ``parse``).
+
+    Example:
+        >>> [format_value(v) for v in (0.1, float("inf"), None, "cos", (30, 60), np.int64(7))]
+        ['0.1', 'inf', 'None', "'cos'", '[30, 60]', '7']
+    """
     if isinstance(value, Schedule):
         return value.to_spec()
     if isinstance(value, bool) or value is None:
@@ -61,7 +66,13 @@ def _none_defaults(obj: Any) -> set[str]:
 
 
 def spec_call(name: str, params: dict[str, Any], omit_if_none: Collection[str] = ()) -> str:
-    """Write ``name(key=value, ...)``, leaving out ``None`` values of ``omit_if_none`` keys."""
+    """Write ``name(key=value, ...)``, leaving out ``None`` values of ``omit_if_none`` keys.
+
+    Example:
+        >>> spec_call("cyclic", {"base_lr": 1e-3, "max_lr": 0.1, "step_size_up": 200, "step_size_down": None},
+        ...           omit_if_none=("step_size_down",))
+        'cyclic(base_lr=0.001, max_lr=0.1, step_size_up=200)'
+    """
     args = ", ".join(
         f"{k}={format_value(v)}" for k, v in params.items() if not (v is None and k in omit_if_none)
     )

@@ -39,10 +39,11 @@ from lrkit.tasks._convex import ConvexTask, Curvature
 from lrkit.tasks._protocol import PROTOCOL_KEYS, check_parts
 from lrkit.tasks._result import TrainResult
 from lrkit.tasks._supervised import Arrays, SupervisedTask, split, standardize
-from lrkit.tasks._train import resolve_schedule, train
+from lrkit.tasks._train import HISTORY_BYTES_PER_STEP, resolve_schedule, train
 from lrkit.tasks._autopilot_train import train_autopilot
 
 __all__ = [
+    "HISTORY_BYTES_PER_STEP",
     "OPTIMIZERS",
     "PROTOCOL_KEYS",
     "ArrayLoader",

@@ -27,8 +27,7 @@ from typing import Any
 import torch
 
 from lrkit.errors import LRKitError, RateConflictWarning, check_count, check_int, check_positive, unknown_name
-from lrkit.schedules import Schedule, constant, parse, scale
-from lrkit.schedules._peak import peak_rate, rates_disagree
+from lrkit.schedules import Schedule, constant, parse, peak_rate, rates_disagree, scale
 from lrkit.tasks._base import Task
 from lrkit.tasks._loop import Callback, endless_batches, one_thread, resolve_task, task_owner
 from lrkit.tasks._optimizers import OPTIMIZERS, make_optimizer
@@ -37,7 +36,7 @@ from lrkit.tasks._result import TrainResult
 from lrkit.torch import LRScheduler
 from lrkit.torch._groups import check_group_0
 
-__all__ = ["train", "resolve_schedule"]
+__all__ = ["train", "resolve_schedule", "HISTORY_BYTES_PER_STEP"]
 
 def resolve_schedule(lr: float | None, schedule: Schedule | str | None, budget: int, *,
                      default_lr: float | None = None) -> Schedule:

@@ -12,8 +12,7 @@ import warnings
 from typing import Any
 
 from lrkit.errors import LRKitError, RateConflictWarning, check_int
-from lrkit.schedules import ReduceOnPlateau, Schedule, constant, from_dict, parse
-from lrkit.schedules._peak import peak_rate, rates_disagree
+from lrkit.schedules import ReduceOnPlateau, Schedule, constant, from_dict, parse, peak_rate, rates_disagree
 from lrkit.torch._groups import check_scales
 
 __all__ = ["check_rates", "check_saved_state", "schedule_and_plateau"]

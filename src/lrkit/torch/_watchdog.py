@@ -25,8 +25,7 @@ from typing import Any
 
 import torch
 
-from lrkit.diagnostics import Diagnosis
-from lrkit.diagnostics._monitor import Monitor
+from lrkit.diagnostics import Diagnosis, Monitor
 from lrkit.errors import LRKitError, check_choice
 
 __all__ = ["NonFiniteLossError", "Watchdog"]

@@ -192,7 +192,7 @@ def resolve_target(target: Any, *, budget: int | None, eval_every: int | None,
     if eval_every is not None:  # checked for an objective too, which has no use for it
         eval_every = check_int("eval_every", eval_every, "tune")
     if budget is not None and is_task:  # each trial keeps a history row per step
-        from lrkit.tasks._train import HISTORY_BYTES_PER_STEP
+        from lrkit.tasks import HISTORY_BYTES_PER_STEP
 
         budget = check_count("budget", budget, "tune", bytes_each=HISTORY_BYTES_PER_STEP)
     if not is_task:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from lrkit.plotting import Report
-from lrkit.plotting._mpl import figure_and_axes, pyplot
+from lrkit.plotting import figure_and_axes, pyplot
 from lrkit.tuning._result import TuneResult
 
 __all__ = ["plot_lr_scatter", "plot_history", "tune_report"]

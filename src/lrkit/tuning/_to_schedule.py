@@ -32,8 +32,7 @@ from typing import Any
 
 from lrkit.errors import LRKitError, check_int, check_positive, unknown_name
 from lrkit.finder._next_step import BUDGET_RULE, SHAPES, build_schedule, schedule_kwargs
-from lrkit.schedules import Schedule
-from lrkit.schedules._base import spec_call
+from lrkit.schedules import Schedule, spec_call
 from lrkit.tuning._space import TUNABLE_SCHEDULES, SearchSpace
 
 __all__ = ["schedule_from_params", "spec_from_params", "first_trial", "FIRST_TRIAL", "FIRST_BY_BUDGET"]
