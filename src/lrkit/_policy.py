@@ -164,12 +164,6 @@ class Policy:
         values = {k: tuple(v) if isinstance(fields[k].default, tuple) else v for k, v in data.items()}
         return cls(**values)
 
-    @classmethod
-    def fields_table(cls) -> list[tuple[str, Any, str, str]]:
-        """``(name, default, why, evidence)`` of every field, in declaration order."""
-        return [(f.name, f.default, f.metadata["why"], f.metadata["evidence"])
-                for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-
 
 def _plain(value: Any) -> Any:
     return [_plain(v) for v in value] if isinstance(value, (tuple, list)) else value

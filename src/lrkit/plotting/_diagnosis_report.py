@@ -9,11 +9,14 @@ from typing import Any
 import numpy as np
 
 from lrkit.errors import LRKitError
-from lrkit.plotting._mpl import pyplot
+from lrkit.plotting._mpl import figure_and_axes, pyplot
 from lrkit.plotting._report import Report
 
 __all__ = ["diagnosis_report", "plot_diagnosis", "VERDICT_TITLES"]
 
+#: Largest max/min ratio of the losses drawn on a linear axis; past it (a blow-up, a long descent)
+#: the loss axis is logarithmic, else the early losses squash the rest of the curve flat.
+LOG_SCALE_SPAN = 30
 #: Each verdict as a reader would say it (the report's headline).
 VERDICT_TITLES: dict[str, str] = {
     "nan": "Training broke: the loss became NaN or infinite",
@@ -45,9 +48,8 @@ def plot_diagnosis(diagnosis: Any, losses: Any, *, steps: Any = None, lrs: Any =
     r = None if lrs is None else np.asarray(lrs, dtype=float)
     if r is not None and r.shape != y.shape:  # checked before drawing: matplotlib's error names x and y
         raise LRKitError(f"`lrs` of plot_diagnosis must have {y.size} entries like `losses`; got {r.size}.")
-    plt = pyplot()
     given = ax is not None
-    fig, ax = (ax.figure, ax) if given else plt.subplots(figsize=(11.0, 4.8), layout="constrained")
+    fig, ax = figure_and_axes(ax, figsize=(11.0, 4.8))
     ok = np.isfinite(y)
     handles = ax.plot(x[ok], y[ok], "-", color="#2a6fb0", lw=1.2, label="training loss")
     if np.any(~ok):
@@ -59,7 +61,7 @@ def plot_diagnosis(diagnosis: Any, losses: Any, *, steps: Any = None, lrs: Any =
         at = np.isin(x, np.asarray(e.steps, dtype=float))
         handles += ax.plot(x[at], y[at], "o", color="#d0501a", ms=7, mfc="none", mew=1.6,
                            label=f"{e.statistic} ({len(e.steps)} steps)")
-    if ok.any() and np.all(y[ok] > 0) and np.max(y[ok]) / np.min(y[ok]) > 30:
+    if ok.any() and np.all(y[ok] > 0) and np.max(y[ok]) / np.min(y[ok]) > LOG_SCALE_SPAN:
         ax.set_yscale("log")
     ax.set_xlabel("step (optimizer update)")
     ax.set_ylabel("loss")

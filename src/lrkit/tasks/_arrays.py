@@ -13,7 +13,7 @@ import torch
 from lrkit.errors import LRKitError, check_choice, check_int, check_positive, check_range, unknown_name
 from lrkit.tasks._base import Task
 from lrkit.tasks._optimizers import OPTIMIZERS
-from lrkit.tasks._supervised import Arrays, SupervisedTask, split, standardize
+from lrkit.tasks._supervised import VAL_FRACTION, Arrays, SupervisedTask, split, standardize
 
 __all__ = ["from_arrays"]
 
@@ -41,7 +41,7 @@ def from_arrays(
     model: torch.nn.Module | Callable[[], torch.nn.Module],
     task_type: str = "classification",
     batch_size: int = 32,
-    val_fraction: float = 0.2,
+    val_fraction: float = VAL_FRACTION,
     optimizer: str = "adam",
     lr: float = 1e-3,
     budget: int | None = None,

@@ -12,7 +12,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["CharLM", "lm_loss"]
+__all__ = ["CharLM", "lm_loss", "INIT_STD"]
+
+#: Standard deviation of the normal initial weights of every linear and embedding layer: GPT-2's
+#: initialisation (nanoGPT's ``_init_weights``).
+INIT_STD = 0.02
 
 
 class _Block(nn.Module):
@@ -50,7 +54,7 @@ class CharLM(nn.Module):
         self.ln, self.head = nn.LayerNorm(d_model), nn.Linear(d_model, vocab_size)
         for m in self.modules():
             if isinstance(m, (nn.Linear, nn.Embedding)):
-                nn.init.normal_(m.weight, std=0.02)
+                nn.init.normal_(m.weight, std=INIT_STD)
             if isinstance(m, nn.Linear):
                 nn.init.zeros_(m.bias)
 

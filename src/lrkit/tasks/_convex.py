@@ -37,7 +37,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from lrkit.tasks._base import register
-from lrkit.tasks._supervised import Arrays, SupervisedTask, split, standardize
+from lrkit.tasks._supervised import VAL_FRACTION, Arrays, SupervisedTask, split, standardize
 
 __all__ = ["Curvature", "ConvexTask", "PenalizedCrossEntropy", "diabetes_arrays", "wine_arrays", "WINE_L2"]
 
@@ -183,7 +183,8 @@ def diabetes_arrays() -> Arrays:
     from sklearn.datasets import load_diabetes
 
     bunch = load_diabetes()
-    a = split(bunch.data.astype(np.float64), bunch.target.astype(np.float64), 0.2, stratify=False)
+    a = split(bunch.data.astype(np.float64), bunch.target.astype(np.float64), VAL_FRACTION,
+              stratify=False)
     return standardize(a, targets=True)
 
 
@@ -194,7 +195,7 @@ def wine_arrays() -> Arrays:
 
     bunch = load_wine()
     x, y = bunch.data.astype(np.float64), bunch.target.astype(np.int64)
-    return standardize(split(x, y, 0.2, stratify=True))
+    return standardize(split(x, y, VAL_FRACTION, stratify=True))
 
 
 def _diabetes_model() -> nn.Module:

@@ -15,7 +15,7 @@ import numpy as np
 from torch import nn
 
 from lrkit.tasks._base import register
-from lrkit.tasks._supervised import Arrays, SupervisedTask, split, standardize
+from lrkit.tasks._supervised import VAL_FRACTION, Arrays, SupervisedTask, split, standardize
 
 __all__ = ["digits_arrays", "DigitsMLP", "DigitsCNN"]
 
@@ -27,7 +27,7 @@ def digits_arrays() -> Arrays:
 
     bunch = load_digits()
     x, y = bunch.data.astype(np.float64), bunch.target.astype(np.int64)
-    return standardize(split(x, y, 0.2, stratify=True))
+    return standardize(split(x, y, VAL_FRACTION, stratify=True))
 
 
 class DigitsMLP(nn.Sequential):

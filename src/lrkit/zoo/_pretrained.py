@@ -56,6 +56,9 @@ BERT_CONFIG: dict[str, Any] = dict(
 )
 #: Digit classes the CNN is pretrained on (fine-tuning uses the others).
 PRETRAIN_DIGITS: tuple[int, ...] = (0, 1, 2, 3, 4)
+#: BERT's masked-LM recipe (Devlin et al. 2019, section 3.1): 15% of the characters are predicted; of
+#: those, a draw below 0.8 shows [MASK], from 0.8 below 0.9 a random character, above 0.9 the true one.
+MLM_SHARE, MASK_BELOW, RANDOM_BELOW = 0.15, 0.8, 0.9
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,12 +95,12 @@ def char_bert(num_labels: int | None = None) -> nn.Module:
 def _mlm_batch(text: torch.Tensor, batch: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     starts = torch.randint(0, len(text) - BERT_LENGTH, (batch,), generator=gen)
     ids = torch.cat([torch.full((batch, 1), CLS), text[starts[:, None] + torch.arange(BERT_LENGTH - 1)]], 1)
-    chosen = (torch.rand(ids.shape, generator=gen) < 0.15) & (ids != CLS)
+    chosen = (torch.rand(ids.shape, generator=gen) < MLM_SHARE) & (ids != CLS)
     labels = torch.where(chosen, ids, torch.full_like(ids, -100))
     roll = torch.rand(ids.shape, generator=gen)
     random_chars = torch.randint(4, BERT_CONFIG["vocab_size"], ids.shape, generator=gen)
-    ids = torch.where(chosen & (roll < 0.8), torch.full_like(ids, MASK), ids)
-    ids = torch.where(chosen & (roll >= 0.8) & (roll < 0.9), random_chars, ids)
+    ids = torch.where(chosen & (roll < MASK_BELOW), torch.full_like(ids, MASK), ids)
+    ids = torch.where(chosen & (roll >= MASK_BELOW) & (roll < RANDOM_BELOW), random_chars, ids)
     return ids, labels
 
 
