@@ -27,11 +27,14 @@ from lrkit.errors import LRKitError, check_int, unknown_name
 from lrkit.tasks._base import OPTIMIZERS, make_optimizer
 from lrkit.tasks._protocol import check_parts, evaluate_val_loss, first_update
 from lrkit.tasks._result import TrainResult
-from lrkit.tasks._loop import Callback, endless_batches, one_thread, resolve_task, task_owner
+from lrkit.tasks._loop import Callback, endless_batches, one_thread, resolve_task, run_budget, task_owner
 
 __all__ = ["train_autopilot"]
 
 _OWNER = "train_autopilot"
+#: The rate an optimizer named by ``optimizer`` is built at: a placeholder, since the Autopilot writes
+#: every group's rate itself and reads only the groups' ratios.
+BUILD_LR = 1e-3
 
 
 def train_autopilot(
@@ -101,18 +104,11 @@ def train_autopilot(
             torch.manual_seed(seed)
             parts = check_parts(build(seed), f"the task function {name}")
             if optimizer is not None:
-                parts["optimizer"] = make_optimizer(optimizer, parts["model"].parameters(), 1e-3)
+                parts["optimizer"] = make_optimizer(optimizer, parts["model"].parameters(), BUILD_LR)
             opt_name = optimizer or type(parts["optimizer"]).__name__
         model, opt, loss_fn = parts["model"], parts["optimizer"], parts["loss_fn"]
         train_loader, val_loader = parts["train_loader"], parts.get("val_loader")
-        if budget is None:
-            if task_obj is not None:
-                budget = task_obj.info.budget
-            elif hasattr(train_loader, "__len__"):
-                budget = len(train_loader)
-            else:
-                raise LRKitError(f"`budget` of {_OWNER} is required for a task whose train_loader has no "
-                                 "length.")
+        budget = run_budget(budget, task_obj, train_loader, _OWNER)
         ap = Autopilot(opt, budget=budget, model=model, **options)
 
         def evaluate() -> dict[str, float]:

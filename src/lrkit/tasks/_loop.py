@@ -17,7 +17,7 @@ from lrkit.errors import LRKitError
 from lrkit.tasks._base import Task, get_task
 from lrkit.tasks._protocol import batch_pair
 
-__all__ = ["Callback", "endless_batches", "one_thread", "resolve_task", "task_owner"]
+__all__ = ["Callback", "endless_batches", "one_thread", "resolve_task", "run_budget", "task_owner"]
 
 #: ``cb(info) -> bool | None`` after every update; ``True`` stops the run.
 Callback = Callable[[dict[str, Any]], "bool | None"]
@@ -47,6 +47,27 @@ def resolve_task(
     if callable(task):
         return getattr(task, "__name__", "user-task"), None, task
     raise LRKitError(f"`task` of train must be a task name, a Task or a protocol function; got {task!r}.")
+
+
+def run_budget(budget: int | None, task_obj: Task | None, train_loader: Any, owner: str) -> int:
+    """The updates a run makes: ``budget`` if given, else a built-in task's own, else one pass over
+    a ``train_loader`` with a length.
+
+    Example:
+        >>> run_budget(None, None, [("x", "y")] * 30, "train"), run_budget(5, None, iter([]), "train")
+        (30, 5)
+        >>> run_budget(None, None, iter([]), "train")
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: `budget` of train is required for a task whose train_loader has no length.
+    """
+    if budget is not None:
+        return budget
+    if task_obj is not None:
+        return task_obj.info.budget
+    if hasattr(train_loader, "__len__"):
+        return len(train_loader)
+    raise LRKitError(f"`budget` of {owner} is required for a task whose train_loader has no length.")
 
 
 def task_owner(name: str, task_obj: Task | None) -> str:

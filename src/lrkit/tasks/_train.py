@@ -29,7 +29,7 @@ import torch
 from lrkit.errors import LRKitError, RateConflictWarning, check_count, check_int, check_positive, unknown_name
 from lrkit.schedules import Schedule, constant, parse, peak_rate, rates_disagree, scale
 from lrkit.tasks._base import Task
-from lrkit.tasks._loop import Callback, endless_batches, one_thread, resolve_task, task_owner
+from lrkit.tasks._loop import Callback, endless_batches, one_thread, resolve_task, run_budget, task_owner
 from lrkit.tasks._optimizers import OPTIMIZERS, make_optimizer
 from lrkit.tasks._protocol import check_parts, evaluate_val_loss, first_update
 from lrkit.tasks._result import TrainResult
@@ -169,13 +169,7 @@ def train(
             opt_name = optimizer or type(parts["optimizer"]).__name__
         model, opt, loss_fn = parts["model"], parts["optimizer"], parts["loss_fn"]
         train_loader, val_loader = parts["train_loader"], parts.get("val_loader")
-        if budget is None:
-            if task_obj is not None:
-                budget = task_obj.info.budget
-            elif hasattr(train_loader, "__len__"):
-                budget = len(train_loader)
-            else:
-                raise LRKitError("`budget` of train is required for a task whose train_loader has no length.")
+        budget = run_budget(budget, task_obj, train_loader, "train")
         budget = check_count("budget", budget, "train", bytes_each=HISTORY_BYTES_PER_STEP)
         sched = resolve_schedule(lr, sched0, budget, default_lr=default_lr)
         lr = lr if lr is not None else peak_rate(sched, budget)  # the run's (peak) rate, for the record
