@@ -45,3 +45,15 @@ def test_rates_of_another_length_than_the_losses_are_one_error(diagnosis, tmp_pa
 def test_the_keywords_a_result_takes_still_work(diagnosis, tmp_path):
     page = lrkit.report(diagnosis, tmp_path / "d.html", losses=Y, lrs=np.full(200, 0.1), title="mine")
     assert "mine" in page.html()
+
+
+def test_losses_of_another_length_than_the_diagnosis_are_one_error(diagnosis, tmp_path):
+    # session-7 probe (/work/notes/ux7/p14_plots_odd.py): 50 losses drawn under a verdict read from 200
+    # were accepted, and the page's caption says they are "the loss the verdict was read from"
+    path = tmp_path / "d.html"
+    with pytest.raises(LRKitError, match=r"^`losses` of plot_diagnosis must be the 200 losses the diagnosis "
+                                         r"was read from; got 50\.$"):
+        lrkit.report(diagnosis, path, losses=Y[:50])
+    assert not path.exists()
+    with pytest.raises(LRKitError, match=r"^`losses` of plot_diagnosis must be the 200 losses"):
+        plot_diagnosis(diagnosis, np.append(Y, Y))

@@ -42,6 +42,9 @@ def plot_diagnosis(diagnosis: Any, losses: Any, *, steps: Any = None, lrs: Any =
         ('step (optimizer update)', 0)
     """
     y = np.asarray(losses, dtype=float)
+    if diagnosis.n_steps and y.size != diagnosis.n_steps:  # the figure's caption says they are the same
+        raise LRKitError(f"`losses` of plot_diagnosis must be the {diagnosis.n_steps} losses the diagnosis "
+                         f"was read from; got {y.size}.")
     x = np.arange(y.size) if steps is None else np.asarray(steps, dtype=float)
     if x.shape != y.shape:
         raise LRKitError(f"`steps` of plot_diagnosis must have {y.size} entries like `losses`; got {x.size}.")
