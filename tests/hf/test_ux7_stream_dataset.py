@@ -2,7 +2,7 @@
 ``max_steps``) trains, and ``use_schedule`` works on it, but ``lrkit.hf.find_lr`` crashed with
 ``TypeError: object of type 'Stream' has no len()`` (``hf/_finder.py``'s ``_Updates.__len__`` calls
 ``len()`` on the Trainer's DataLoader; session-7 new-user probe, ``/work/notes/ux7/p8_hf_stream.py``).
-Strict xfail, owner health (hf)."""
+Fixed: ``find_lr`` gives the sweep a length only where the loader has one."""
 
 from __future__ import annotations
 
@@ -40,8 +40,6 @@ class _Linear(torch.nn.Module):
         return {"loss": ((out - labels) ** 2).mean(), "logits": out}
 
 
-@pytest.mark.xfail(strict=True, reason="owner health: lrkit.hf.find_lr calls len() on a Trainer's "
-                   "DataLoader over an IterableDataset (TypeError); the Trainer itself trains on it")
 def test_find_lr_on_a_streaming_train_dataset(tmp_path):
     torch.manual_seed(0)
     model = _Linear()

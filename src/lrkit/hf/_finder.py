@@ -62,13 +62,27 @@ class _Updates:
     def __init__(self, loader: Iterable[Any], k: int) -> None:
         self.loader, self.k = loader, k
 
-    def __len__(self) -> int:
-        return math.ceil(len(self.loader) / self.k)  # type: ignore[arg-type]
-
     def __iter__(self) -> Iterator[list[Any]]:
         it = iter(self.loader)
         while group := list(itertools.islice(it, self.k)):
             yield group
+
+
+class _SizedUpdates(_Updates):
+    """:class:`_Updates` of a loader with a length: a pass is ``ceil(len / k)`` updates."""
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.loader) / self.k)  # type: ignore[arg-type]
+
+
+def _updates(loader: Iterable[Any], k: int) -> _Updates:
+    """Updates of ``k`` batches, with a length only where the loader has one: the Trainer's loader over a
+    streaming ``IterableDataset`` defines ``__len__`` but raises ``TypeError`` from it."""
+    try:
+        len(loader)  # type: ignore[arg-type]
+    except TypeError:
+        return _Updates(loader, k)
+    return _SizedUpdates(loader, k)
 
 
 def _trainer_update(trainer: Trainer, skipped: list[int]) -> Callable[..., torch.Tensor]:
@@ -165,7 +179,7 @@ def find_lr(
             val_loader, forward, loss_fn = _validation(trainer)
             val = Validation(val_loader, **options)
         k = trainer.args.gradient_accumulation_steps
-        units = _Updates(trainer.get_train_dataloader(), k)
+        units = _updates(trainer.get_train_dataloader(), k)
         update = Update(step=_trainer_update(trainer, skipped), forward=forward, device=trainer.args.device)
         result = torch_find_lr(model, optimizer, loss_fn or _unused_loss, units, update=update,
                                validation=val, **kwargs)
