@@ -33,7 +33,6 @@ CALL_TIME_UP = {("finder", "plotting"), ("diagnostics", "plotting")}
 PRIVATE_KNOWN = {
     ("cli/_find.py", "lrkit.torch._batches"): "torch: export the batch layouts' words",
     ("cli/_find.py", "lrkit.torch._finder_options"): "finder: export CLOSURE_WAY_OUT",
-    ("cli/_tasks.py", "lrkit.torch._autopilot_checks"): "auto: export MIN_BUDGET",
     ("finder/_result.py", "lrkit.plotting._finder"): "finder: plot via lrkit.plotting (call time)",
     ("hf/_finder.py", "lrkit.torch._retune"): "torch: export retune (the lead's call: public or sanctioned)",
     ("hf/_schedule.py", "lrkit.torch._retune"): "torch: export configured_rate",

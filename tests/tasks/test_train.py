@@ -275,3 +275,17 @@ def test_a_budget_whose_history_memory_cannot_hold_fails_before_training():
 
     with pytest.raises(LRKitError, match=rf"`budget` of train .* \(at {HISTORY_BYTES_PER_STEP} bytes each"):
         train("digits-mlp", budget=10**14)
+
+
+def test_loader_length_is_none_for_a_stream_whose_len_raises():
+    from torch.utils.data import DataLoader, IterableDataset
+
+    from lrkit.tasks import loader_length
+
+    class Stream(IterableDataset):
+        def __iter__(self):
+            yield from range(3)
+
+    assert loader_length(DataLoader(Stream(), batch_size=None)) is None
+    assert loader_length(DataLoader(list(range(10)), batch_size=4)) == 3
+    assert loader_length(x for x in range(3)) is None

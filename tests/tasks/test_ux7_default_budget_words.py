@@ -2,7 +2,7 @@
 data set (2 batches) the error was "`budget` of Autopilot must be an integer >= 16 ...; got 2": it names a
 class the user never called and a budget the user never gave (session-7 new-user probe). The message
 should name ``train_autopilot``'s ``budget`` and say the 2 came from the loader's length (one epoch).
-Strict xfail, owner health (``tasks/_autopilot_train.py``)."""
+Fixed in ``tasks/_autopilot_train.py``."""
 
 from __future__ import annotations
 
@@ -29,9 +29,6 @@ def test_a_given_budget_of_two_is_refused_naming_the_minimum():
         train_autopilot(_two_batches, budget=2)
 
 
-@pytest.mark.xfail(strict=True, reason="owner health: train_autopilot's default budget (one epoch = 2 "
-                   "batches) is refused as '`budget` of Autopilot ... got 2', naming neither the function "
-                   "called nor where the 2 came from")
 def test_the_default_budget_error_names_train_autopilot_and_the_epoch():
     with pytest.raises(LRKitError) as info:
         train_autopilot(_two_batches)

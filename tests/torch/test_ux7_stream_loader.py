@@ -5,9 +5,9 @@ Face's streaming sets) has a ``__len__`` that raises ``TypeError``. Every entry 
 ``/work/notes/ux7/stream_task.py``). ``find.md`` promises "any re-iterable works"; ``train`` and
 ``train_autopilot`` mean to ask for ``budget`` when the loader has no length.
 
-Strict xfails: find_lr is the finder's (``torch/_finder.py`` line ``len(train_loader) == 0``,
-``torch/_batches.py``), ``train`` / ``train_autopilot`` / ``lrkit train --script`` are health's
-(``tasks/_train.py``, ``tasks/_autopilot_train.py``, ``cli/_tasks.py``)."""
+A strict xfail: find_lr is the finder's (``torch/_finder.py`` line ``len(train_loader) == 0``,
+``torch/_batches.py``). ``train`` / ``train_autopilot`` / ``lrkit train --script`` read a length through
+``lrkit.tasks.loader_length`` (``None`` for a stream), so they ask for ``budget`` / take ``--steps``."""
 
 from __future__ import annotations
 
@@ -66,15 +66,11 @@ def test_find_lr_sweeps_a_stream_loader_and_restores_the_model():
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
 
 
-@pytest.mark.xfail(strict=True, reason="owner health: train(task) with no budget calls len() on a "
-                   "stream loader (TypeError) instead of its LRKitError asking for `budget`")
 def test_train_without_budget_on_a_stream_asks_for_the_budget():
     with pytest.raises(LRKitError, match=r"^`budget` of train is required"):
         train(_task, lr=0.01, seed=0)
 
 
-@pytest.mark.xfail(strict=True, reason="owner health: train_autopilot(task) with no budget calls len() "
-                   "on a stream loader (TypeError) instead of its LRKitError asking for `budget`")
 def test_train_autopilot_without_budget_on_a_stream_asks_for_the_budget():
     with pytest.raises(LRKitError, match=r"^`budget` of train_autopilot is required"):
         train_autopilot(_task, seed=0)
@@ -106,8 +102,6 @@ _SCRIPT = textwrap.dedent('''
 ''')
 
 
-@pytest.mark.xfail(strict=True, reason="owner health: `lrkit train --script` calls len() on a stream "
-                   "loader while resolving the script, so even --steps 20 ends 'unexpected TypeError'")
 def test_cli_train_script_with_steps_runs_on_a_stream(tmp_path: Path):
     from lrkit.cli import app
 

@@ -133,7 +133,7 @@ def train_command(
                    "with no length (one pass is the default budget).")
     n = budget or (the_task.info.budget if script is None else per_epoch)
     if autopilot:
-        from lrkit.torch._autopilot_checks import MIN_BUDGET
+        from lrkit.torch import MIN_BUDGET
 
         if n < MIN_BUDGET:
             raise fail(f"`--steps` of lrkit train --autopilot must be >= {MIN_BUDGET} (the probe reads a "
@@ -196,6 +196,8 @@ def _train_target(task: str | None, script: str | None, optimizer: str | None,
         return name, the_task, the_task.info.steps_per_epoch
     if optimizer is not None:
         raise fail("`--optimizer` applies to built-in tasks only; a --script builds its own optimizer.")
+    from lrkit.tasks import loader_length  # a stream (IterableDataset) has no length: per epoch unknown
+
     func = load_script(script)
     loader = build_parts(script, func, seed)["train_loader"]
-    return script, func, len(loader) if hasattr(loader, "__len__") else None
+    return script, func, loader_length(loader)

@@ -30,7 +30,7 @@ Example:
 
 from lrkit.tasks._base import Task, TaskInfo, get_task, registry
 from lrkit.tasks._loader import ArrayLoader
-from lrkit.tasks._loop import one_thread
+from lrkit.tasks._loop import loader_length, one_thread
 from lrkit.tasks._optimizers import OPTIMIZERS, make_optimizer
 from lrkit.tasks import _charlm, _convex, _digits  # noqa: F401  (register the built-in tasks)
 from lrkit.tasks._arrays import from_arrays
@@ -63,6 +63,7 @@ __all__ = [
     "get_task",
     "lm_loss",
     "load_corpus",
+    "loader_length",
     "make_optimizer",
     "one_thread",
     "registry",

@@ -78,7 +78,7 @@ def train_autopilot(
         >>> r.steps, r.autopilot["mode"], r.lr > 0, r.final["val_mse"] < 0.6
         (300, 'ramp', True, True)
     """
-    from lrkit.torch import Autopilot
+    from lrkit.torch import MIN_BUDGET, Autopilot
 
     name, task_obj, build = resolve_task(task)
     seed = check_int("seed", seed, _OWNER, low=0)
@@ -108,7 +108,10 @@ def train_autopilot(
             opt_name = optimizer or type(parts["optimizer"]).__name__
         model, opt, loss_fn = parts["model"], parts["optimizer"], parts["loss_fn"]
         train_loader, val_loader = parts["train_loader"], parts.get("val_loader")
-        budget = run_budget(budget, task_obj, train_loader, _OWNER)
+        if budget is None and (budget := run_budget(None, task_obj, train_loader, _OWNER)) < MIN_BUDGET:
+            raise LRKitError(f"`budget` of {_OWNER} must be an integer >= {MIN_BUDGET} (the Autopilot's "
+                             f"probe reads a rate from at least {MIN_BUDGET // 2} updates); none was given, "
+                             f"and one epoch of the train_loader is {budget} batches: give budget=.")
         ap = Autopilot(opt, budget=budget, model=model, **options)
 
         def evaluate() -> dict[str, float]:

@@ -17,7 +17,8 @@ from lrkit.errors import LRKitError
 from lrkit.tasks._base import Task, get_task
 from lrkit.tasks._protocol import batch_pair
 
-__all__ = ["Callback", "endless_batches", "one_thread", "resolve_task", "run_budget", "task_owner"]
+__all__ = ["Callback", "endless_batches", "loader_length", "one_thread", "resolve_task", "run_budget",
+           "task_owner"]
 
 #: ``cb(info) -> bool | None`` after every update; ``True`` stops the run.
 Callback = Callable[[dict[str, Any]], "bool | None"]
@@ -49,6 +50,22 @@ def resolve_task(
     raise LRKitError(f"`task` of train must be a task name, a Task or a protocol function; got {task!r}.")
 
 
+def loader_length(loader: Any) -> int | None:
+    """The batches in one pass of ``loader``, or ``None`` when it has no length.
+
+    A ``DataLoader`` over a streaming ``IterableDataset`` defines ``__len__`` but raises ``TypeError``
+    from it, so having the method is not having a length.
+
+    Example:
+        >>> loader_length([1, 2, 3]), loader_length(iter([1, 2, 3]))
+        (3, None)
+    """
+    try:
+        return len(loader)
+    except TypeError:
+        return None
+
+
 def run_budget(budget: int | None, task_obj: Task | None, train_loader: Any, owner: str) -> int:
     """The updates a run makes: ``budget`` if given, else a built-in task's own, else one pass over
     a ``train_loader`` with a length.
@@ -65,8 +82,8 @@ def run_budget(budget: int | None, task_obj: Task | None, train_loader: Any, own
         return budget
     if task_obj is not None:
         return task_obj.info.budget
-    if hasattr(train_loader, "__len__"):
-        return len(train_loader)
+    if (n := loader_length(train_loader)) is not None:
+        return n
     raise LRKitError(f"`budget` of {owner} is required for a task whose train_loader has no length.")
 
 

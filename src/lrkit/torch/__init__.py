@@ -9,6 +9,7 @@ from lrkit.torch._finder_options import Update, Validation
 from lrkit.torch._scheduler import LRScheduler
 from lrkit.torch._state import TrainingSnapshot, preserved, snapshot
 from lrkit.torch._autopilot import Autopilot
+from lrkit.torch._autopilot_checks import MIN_BUDGET
 from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._autopilot_peak import autopilot_peak, optimizer_kind
 from lrkit.torch._watchdog import NonFiniteLossError, Watchdog
@@ -25,6 +26,7 @@ __all__: list[str] = [
     "NonFiniteLossError",
     "Autopilot",
     "AutopilotPolicy",
+    "MIN_BUDGET",
     "autopilot_peak",
     "optimizer_kind",
 ]
