@@ -5,8 +5,8 @@ so the groups were silently dropped: the frozen layer trained, the ratio was los
 probe, ``/work/notes/ux7/p6_optimizer_swap.py``: a frozen layer changed in 6 of 8 tune builds).
 
 Either way out is right for the user: the groups kept (same ratios, frozen stays frozen), or one
-``LRKitError`` before anything trains that names ``optimizer`` and the param groups. Strict xfails,
-owner health (``tasks/_train.py``, ``tuning/``)."""
+``LRKitError`` before anything trains that names ``optimizer`` and the param groups. Fixed: the named
+optimizer is built over the task's groups (``lrkit.tasks._optimizers.regroup``)."""
 
 from __future__ import annotations
 
@@ -45,8 +45,6 @@ def test_without_an_optimizer_name_the_groups_are_kept():
     assert _BUILT and _frozen_layer_changed() == 0
 
 
-@pytest.mark.xfail(strict=True, reason="owner health: train(task, optimizer=NAME) rebuilds the optimizer "
-                   "from model.parameters(): the task's param groups are dropped and a frozen layer trains")
 @pytest.mark.parametrize("name", ["adam", "sgd"])
 def test_train_with_an_optimizer_name_keeps_the_groups_or_refuses(name):
     _BUILT.clear()
@@ -58,9 +56,6 @@ def test_train_with_an_optimizer_name_keeps_the_groups_or_refuses(name):
     assert _frozen_layer_changed() == 0
 
 
-@pytest.mark.xfail(strict=True, reason="owner health: tune's `optimizers` axis rebuilds each trial's "
-                   "optimizer from model.parameters(): the task's param groups are dropped, a frozen "
-                   "layer trains")
 def test_tune_optimizers_axis_keeps_the_groups_or_refuses(tmp_path):
     _BUILT.clear()
     try:

@@ -24,7 +24,8 @@ from typing import Any
 import torch
 
 from lrkit.errors import LRKitError, check_int, unknown_name
-from lrkit.tasks._base import OPTIMIZERS, make_optimizer
+from lrkit.tasks._base import OPTIMIZERS
+from lrkit.tasks._optimizers import regroup
 from lrkit.tasks._protocol import check_parts, evaluate_val_loss, first_update
 from lrkit.tasks._result import TrainResult
 from lrkit.tasks._loop import Callback, endless_batches, one_thread, resolve_task, run_budget, task_owner
@@ -104,7 +105,7 @@ def train_autopilot(
             torch.manual_seed(seed)
             parts = check_parts(build(seed), f"the task function {name}")
             if optimizer is not None:
-                parts["optimizer"] = make_optimizer(optimizer, parts["model"].parameters(), BUILD_LR)
+                parts["optimizer"] = regroup(optimizer, parts["optimizer"], BUILD_LR)  # the groups kept
             opt_name = optimizer or type(parts["optimizer"]).__name__
         model, opt, loss_fn = parts["model"], parts["optimizer"], parts["loss_fn"]
         train_loader, val_loader = parts["train_loader"], parts.get("val_loader")

@@ -13,7 +13,7 @@ import torch
 
 from lrkit.errors import LRKitError, check_positive, unknown_name
 
-__all__ = ["OPTIMIZERS", "make_optimizer"]
+__all__ = ["OPTIMIZERS", "make_optimizer", "regroup"]
 
 #: Optimizer names every task accepts, each a torch optimizer with fixed hyperparameters (the rate
 #: aside); a task may override any of them through ``make_optimizer``'s keyword options:
@@ -88,3 +88,26 @@ def make_optimizer(
             f"`options` of optimizer {name!r} must be keyword arguments {cls.__name__} accepts; "
             f"got {options} ({exc})."
         ) from None
+
+
+def regroup(name: str, optimizer: torch.optim.Optimizer, lr: float) -> torch.optim.Optimizer:
+    """The optimizer ``name`` over ``optimizer``'s parameter groups, their rates in the same ratios.
+
+    The first group with a rate above 0 runs at ``lr``, every other group at ``lr`` times its rate's
+    ratio to that one, so a backbone at a tenth stays at a tenth and a group frozen at ``lr=0`` stays
+    frozen (the rest of a group's settings are the name's). Rebuilding from ``model.parameters()``
+    instead drops the groups: the frozen layer trains.
+
+    Example:
+        >>> net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1))
+        >>> head, frozen = {"params": net[1].parameters()}, {"params": net[0].parameters(), "lr": 0.0}
+        >>> sgd = torch.optim.SGD([head, frozen], lr=0.1)
+        >>> [g["lr"] for g in regroup("adam", sgd, 1e-3).param_groups]
+        [0.001, 0.0]
+    """
+    rates = [float(g["lr"]) for g in optimizer.param_groups]
+    ref = next((r for r in rates if r > 0), 0.0)
+    groups = [{"params": g["params"], "lr": lr if r == ref or ref == 0 else lr * (r / ref)}
+              for g, r in zip(optimizer.param_groups, rates)]
+    return make_optimizer(name, groups, lr)
+

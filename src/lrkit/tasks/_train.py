@@ -30,7 +30,7 @@ from lrkit.errors import LRKitError, RateConflictWarning, check_count, check_int
 from lrkit.schedules import Schedule, constant, parse, peak_rate, rates_disagree, scale
 from lrkit.tasks._base import Task
 from lrkit.tasks._loop import Callback, endless_batches, one_thread, resolve_task, run_budget, task_owner
-from lrkit.tasks._optimizers import OPTIMIZERS, make_optimizer
+from lrkit.tasks._optimizers import OPTIMIZERS, regroup
 from lrkit.tasks._protocol import check_parts, evaluate_val_loss, first_update
 from lrkit.tasks._result import TrainResult
 from lrkit.torch import LRScheduler
@@ -165,7 +165,7 @@ def train(
             check_group_0(parts["optimizer"], f"the task function {name}", "train")
             default_lr = float(parts["optimizer"].param_groups[0]["lr"])
             if optimizer is not None:
-                parts["optimizer"] = make_optimizer(optimizer, parts["model"].parameters(), lr or default_lr)
+                parts["optimizer"] = regroup(optimizer, parts["optimizer"], lr or default_lr)  # groups kept
             opt_name = optimizer or type(parts["optimizer"]).__name__
         model, opt, loss_fn = parts["model"], parts["optimizer"], parts["loss_fn"]
         train_loader, val_loader = parts["train_loader"], parts.get("val_loader")
