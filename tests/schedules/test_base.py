@@ -19,7 +19,8 @@ from lrkit.schedules import (
     registry,
     step,
 )
-from lrkit.schedules._base import format_value, int_power, plain, spec_call, steps_array
+from lrkit.schedules._base import format_value, plain, spec_call, steps_array
+from lrkit.schedules._powers import int_power
 
 
 def test_steps_array_accepts_ints_and_whole_floats():

@@ -10,7 +10,8 @@ import dataclasses
 import numpy as np
 
 from lrkit.errors import check_int, check_positive, check_range
-from lrkit.schedules._base import Schedule, int_power, register
+from lrkit.schedules._base import Schedule, register
+from lrkit.schedules._powers import int_power
 from lrkit.schedules._checks import check_anneal_fields, check_floor, progress
 
 __all__ = ["Constant", "Cosine", "CosineRestarts", "constant", "cosine", "cosine_restarts"]

@@ -26,14 +26,7 @@ __all__ = [
     "spec_call",
     "plain",
     "steps_array",
-    "int_power",
-    "POWER_TABLE",
 ]
-
-#: Largest power :func:`int_power` reads from a table of ``base ** j``: the cap on what a table may
-#: cost (at this size 512 KiB and ~4 ms of CPU); a larger power falls back to numpy's ``**``.
-POWER_TABLE = 65_536
-
 
 def format_value(value: Any) -> str:
     """Render one parameter value in spec syntax (round-trips through ``parse``).
@@ -88,20 +81,6 @@ def plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
-
-
-def int_power(base: float, k: np.ndarray) -> np.ndarray:
-    """``base ** k`` for an array of whole numbers ``k >= 0``, fast.
-
-    numpy's array ``**`` costs ~100 ns per element; schedules raise a constant to
-    few distinct integer powers (cycle or milestone counts), so look them up in
-    a table of ``base ** j`` when the largest power is small, else fall back.
-    """
-    kmax = float(k.max()) if k.size else 0.0
-    if kmax <= POWER_TABLE:
-        table = base ** np.arange(int(kmax) + 1, dtype=np.float64)
-        return table[k.astype(np.intp)]
-    return base**k
 
 
 def steps_array(t: Any, owner: str) -> np.ndarray:

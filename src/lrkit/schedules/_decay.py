@@ -11,7 +11,8 @@ import dataclasses
 import numpy as np
 
 from lrkit.errors import LRKitError, check_int, check_positive, check_range
-from lrkit.schedules._base import Schedule, int_power, register
+from lrkit.schedules._base import Schedule, register
+from lrkit.schedules._powers import int_power
 
 __all__ = [
     "Step",
