@@ -46,3 +46,19 @@ def test_lbfgs_with_a_closure_step_sweeps():
 
     r = find_lr(model, opt, loss_fn, batches, update=Update(step=step), progress=False, interval=False)
     assert r.steps >= 10 and r.losses.size == r.steps
+
+
+def test_the_ways_out_find_lr_names_are_public_for_front_ends_that_reword_them():
+    from lrkit.torch import BATCH_LAYOUTS, FIND_LR_WAYS_OUT
+    from lrkit.torch._finder_rule import needs_closure
+
+    model, loss_fn, batches = _parts()
+    opt = torch.optim.LBFGS(model.parameters(), lr=1.0)
+    assert needs_closure(opt) and not needs_closure(torch.optim.SGD(model.parameters(), lr=0.1))
+    with pytest.raises(LRKitError) as closure:
+        find_lr(model, opt, loss_fn, batches, progress=False)
+    with pytest.raises(LRKitError) as layout:
+        find_lr(model, torch.optim.SGD(model.parameters(), lr=0.1), loss_fn, [(x,) for x, _ in batches],
+                progress=False)
+    assert FIND_LR_WAYS_OUT["step"] in str(closure.value)
+    assert FIND_LR_WAYS_OUT["forward"] in str(layout.value) and BATCH_LAYOUTS in str(layout.value)

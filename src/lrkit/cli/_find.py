@@ -65,18 +65,18 @@ def script_ways_out(script: str | None) -> dict[str, str]:
     ``Update(forward=...)`` and ``Update(step=...)`` are arguments of :func:`lrkit.torch.find_lr` that
     ``lrkit find`` does not have: a script changes what its function returns, or calls find_lr itself.
     """
-    from lrkit.torch._batches import FORWARD_WAY_OUT, LAYOUTS
-    from lrkit.torch._finder_options import CLOSURE_WAY_OUT
+    from lrkit.torch import BATCH_LAYOUTS, FIND_LR_WAYS_OUT
 
     if script is None:
         return {}
     func = script.rpartition(":")[2]
     return {
-        FORWARD_WAY_OUT: f"From the command line, make {func}'s train_loader yield {LAYOUTS} (for example "
-                         "[(b['x'], b['y']) for b in loader]); or call lrkit.torch.find_lr from Python with "
-                         "update=Update(forward=lambda model, batch: (output, target)).",
-        CLOSURE_WAY_OUT: "`lrkit find --script` cannot pass that step: call lrkit.torch.find_lr from Python. "
-                         + CLOSURE_WAY_OUT,
+        FIND_LR_WAYS_OUT["forward"]: (
+            f"From the command line, make {func}'s train_loader yield {BATCH_LAYOUTS} (for example "
+            "[(b['x'], b['y']) for b in loader]); or call lrkit.torch.find_lr from Python with "
+            "update=Update(forward=lambda model, batch: (output, target))."),
+        FIND_LR_WAYS_OUT["step"]: ("`lrkit find --script` cannot pass that step: call lrkit.torch.find_lr "
+                                   "from Python. " + FIND_LR_WAYS_OUT["step"]),
     }
 
 

@@ -218,6 +218,17 @@ def advise(result: Any, *, budget: int | None = None, task: str | None = None, s
 
     Returns:
         An :class:`Advice`.
+
+    Example:
+        >>> from lrkit.finder import Sweep, range_test, synthetic
+        >>> step = synthetic.quadratic(lipschitz=4.0).step
+        >>> r = range_test(step, sweep=Sweep(start=1e-5, end=10, num_steps=80))
+        >>> a = advise(r, budget=5000)
+        >>> a.lr, a.confidence, a.schedule_spec
+        (0.0996, 'high', 'cosine(lr=0.0996, steps=5000, min_lr=0.000996)')
+        >>> print(a.headline)  # doctest: +NORMALIZE_WHITESPACE
+        Use a peak learning rate of 0.0996 for the optimizer and batch size of the sweep, with the schedule
+        below for a run of 5000 updates.
     """
     meta = dict(result.meta or {})
     if policy is None:

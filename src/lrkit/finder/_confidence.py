@@ -72,10 +72,17 @@ def _fmt(x: float) -> str:
 def confidence_features(result: Any, policy: FinderPolicy | None = None) -> dict[str, Any]:
     """The measurements the confidence word is read from, and the kind of reading they make.
 
-    Returns ``{"kind", "source", "signal", "spread"}``: the kind (see the module's table), how the
-    answer was reached (``meta["source"]``), the drop in noise SDs (``None`` without a valley) and
-    the batch-noise interval's ``hi / lo`` (``None`` without an interval). ``policy``: default, the
-    one recorded in ``meta["policy"]``, else ``FinderPolicy()``.
+    Returns ``{"kind", "source", "signal", "spread", "interval"}``: the kind (see the module's table),
+    how the answer was reached (``meta["source"]``), the drop in noise SDs (``None`` without a valley),
+    the batch-noise interval's ``hi / lo`` and its ends ``(lo, hi)`` (``None`` without an interval).
+    ``policy``: default, the one recorded in ``meta["policy"]``, else ``FinderPolicy()``.
+
+    Example:
+        >>> from lrkit.finder import Sweep, range_test, synthetic
+        >>> r = range_test(synthetic.logistic(seed=1).step, sweep=Sweep(start=1e-3, end=1e3, num_steps=60))
+        >>> f = confidence_features(r)
+        >>> sorted(f), f["kind"] in CONFIDENCE_KINDS, f["signal"] > 4, f["spread"] >= 1
+        (['interval', 'kind', 'signal', 'source', 'spread'], True, True, True)
     """
     meta = result.meta or {}
     policy = _policy(meta) if policy is None else policy
@@ -123,6 +130,16 @@ def confidence(result: Any, policy: FinderPolicy | None = None, *,
 
     The word is ``words``'s for the kind (:func:`confidence_features`); the words
     say what was measured, what the word promises, and what would make the reading surer.
+
+    Example:
+        >>> from lrkit.finder import Sweep, range_test, synthetic
+        >>> step = synthetic.quadratic(lipschitz=4.0).step
+        >>> r = range_test(step, sweep=Sweep(start=1e-5, end=10, num_steps=80))
+        >>> word, why = confidence(r)
+        >>> word, why.split(":")[0]
+        ('high', 'Clear reading')
+        >>> confidence(r, words={**CONFIDENCE_WORDS, "tight": "medium"})[0]  # another calibration's words
+        'medium'
     """
     policy = _policy(result.meta or {}) if policy is None else policy
     f = confidence_features(result, policy)

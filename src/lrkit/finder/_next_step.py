@@ -171,6 +171,15 @@ def next_schedule(lr: float, budget: int | None) -> Schedule:
 
     Raises:
         LRKitError: for a rate that is not a finite number > 0 or a budget that is not a positive integer.
+
+    Example:
+        >>> s = next_schedule(0.1, 2000)
+        >>> round(s(0), 4), round(s(1000), 4), round(s(2000), 4)  # a cosine from the peak to 1% of it
+        (0.1, 0.0505, 0.001)
+        >>> next_schedule(None, 2000)
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: `lr` of next_schedule must be a finite number > 0; got None.
     """
     budget = _budget(budget)
     family = family_for(budget)

@@ -4,7 +4,9 @@ runner, state snapshot/restore, DDP helpers, callbacks and the autopilot.
 Importing this package requires the ``torch`` extra (``pip install lrkit[torch]``).
 """
 
+from lrkit.torch._batches import LAYOUTS as BATCH_LAYOUTS
 from lrkit.torch._finder import find_lr
+from lrkit.torch._finder_options import WAYS_OUT as FIND_LR_WAYS_OUT
 from lrkit.torch._finder_options import Update, Validation
 from lrkit.torch._scheduler import LRScheduler
 from lrkit.torch._state import TrainingSnapshot, preserved, snapshot
@@ -18,6 +20,8 @@ __all__: list[str] = [
     "LRScheduler",
     "TrainingSnapshot",
     "find_lr",
+    "BATCH_LAYOUTS",
+    "FIND_LR_WAYS_OUT",
     "Update",
     "Validation",
     "preserved",

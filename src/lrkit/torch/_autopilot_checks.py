@@ -7,15 +7,15 @@ before the first applied update; the rates it wrote are put back when the first 
 
 from __future__ import annotations
 
-import inspect
 import math
 
 import torch
 
 from lrkit.errors import LRKitError, check_int
 from lrkit.finder import MIN_POINTS
+from lrkit.torch._finder_rule import needs_closure
 
-__all__ = ["MIN_BUDGET", "check_budget", "check_first_loss", "check_optimizer", "needs_closure"]
+__all__ = ["MIN_BUDGET", "check_budget", "check_first_loss", "check_optimizer"]
 
 #: Fewest updates a budget may have: a ramp is at most half of it and a range test reads a rate
 #: from at least ``lrkit.finder.MIN_POINTS`` (8) of them.
@@ -46,21 +46,6 @@ def check_budget(budget: int | None) -> int | None:
         raise LRKitError(f"`budget` of {_OWNER} must be an integer >= {MIN_BUDGET} (its probe reads a rate "
                          f"from at least {MIN_POINTS} updates, at most half the budget); got {budget}.")
     return check_int("budget", budget, _OWNER, low=MIN_BUDGET)
-
-
-def needs_closure(optimizer: torch.optim.Optimizer) -> bool:
-    """Whether ``optimizer.step`` requires a ``closure`` (LBFGS evaluates the loss itself, several times).
-
-    Example:
-        >>> p = [torch.nn.Parameter(torch.zeros(1))]
-        >>> needs_closure(torch.optim.LBFGS(p)), needs_closure(torch.optim.SGD(p, lr=0.1))
-        (True, False)
-    """
-    try:
-        closure = inspect.signature(optimizer.step).parameters.get("closure")
-    except (TypeError, ValueError):  # a step whose signature cannot be read: assume the usual one
-        return False
-    return closure is not None and closure.default is inspect.Parameter.empty
 
 
 def check_optimizer(optimizer: object, model: torch.nn.Module | None) -> torch.optim.Optimizer:

@@ -16,14 +16,19 @@ from typing import Any
 import torch
 
 from lrkit.errors import LRKitError, check_int
-from lrkit.torch._autopilot_checks import needs_closure
+from lrkit.torch._batches import FORWARD_WAY_OUT
+from lrkit.torch._finder_rule import needs_closure
 
-__all__ = ["Update", "Validation", "CLOSURE_WAY_OUT", "check_step_without_closure"]
+__all__ = ["Update", "Validation", "CLOSURE_WAY_OUT", "WAYS_OUT", "check_step_without_closure"]
 
 #: What a Python caller of find_lr does for an optimizer whose step needs a closure (the CLI says its own).
 CLOSURE_WAY_OUT = ("Pass update=Update(step=f), where f(model, optimizer, batch, loss_fn) defines "
                    "closure() (zero_grad, forward, loss, backward, return the loss) and returns "
                    "optimizer.step(closure).")
+#: find_lr's ways out that name its own arguments, by argument (``Update(forward=...)`` for another batch
+#: layout, ``Update(step=...)`` for a step that needs a closure): a front end without those arguments
+#: (``lrkit find --script``) finds the text in an error and says its own way out instead.
+WAYS_OUT = {"forward": FORWARD_WAY_OUT, "step": CLOSURE_WAY_OUT}
 
 
 @dataclasses.dataclass(frozen=True)

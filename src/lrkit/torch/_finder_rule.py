@@ -1,4 +1,7 @@
-"""Which suggestion rule ``find_lr`` uses by default: chosen from the optimizer's kind.
+"""The optimizer's kind as ``find_lr`` and the Autopilot read it, and the suggestion rule chosen from it.
+
+The kind: adaptive or not (:func:`is_adaptive`), its momentum (:func:`momentum_of`), and whether its
+step needs a closure (:func:`needs_closure`, LBFGS: the plain update loop cannot drive it).
 
 Why the kind matters. An SGD update is :math:`\\eta g`: it shrinks with the
 gradient, so the noise floor falls on its own and the best long-run rate sits
@@ -21,13 +24,15 @@ late, while the sweep's rate keeps rising, so its sweep blows up further above a
 
 from __future__ import annotations
 
+import inspect
+
 import torch
 
 from lrkit.errors import unknown_name
 from lrkit.finder import FinderPolicy, rules
 
 __all__ = ["ADAPTIVE_OPTIMIZERS", "MEASURED_MOMENTUM", "anchor_decades_for", "is_adaptive", "momentum_of",
-           "resolve_policy", "resolve_rule"]
+           "needs_closure", "resolve_policy", "resolve_rule"]
 
 #: The momentum at which ``FinderPolicy.anchor_decades`` was measured: every zoo workload with momentum
 #: has 0.9 (SGD momentum, Nesterov, the Adam family's default beta1); ``docs/evidence.md#finder-the-zoo``.
@@ -118,6 +123,21 @@ def momentum_of(optimizer: torch.optim.Optimizer) -> float:
     if "betas" in group:
         return float(group["betas"][0])
     return float(group.get("momentum", 0.0) or 0.0)
+
+
+def needs_closure(optimizer: torch.optim.Optimizer) -> bool:
+    """Whether ``optimizer.step`` requires a ``closure`` (LBFGS evaluates the loss itself, several times).
+
+    Example:
+        >>> p = [torch.nn.Parameter(torch.zeros(1))]
+        >>> needs_closure(torch.optim.LBFGS(p)), needs_closure(torch.optim.SGD(p, lr=0.1))
+        (True, False)
+    """
+    try:
+        closure = inspect.signature(optimizer.step).parameters.get("closure")
+    except (TypeError, ValueError):  # a step whose signature cannot be read: assume the usual one
+        return False
+    return closure is not None and closure.default is inspect.Parameter.empty
 
 
 def anchor_decades_for(momentum: float, policy: FinderPolicy = FinderPolicy()) -> float:
