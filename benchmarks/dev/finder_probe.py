@@ -27,13 +27,14 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from dev.finder_plateau_workloads import WORKLOADS as PLATEAU  # noqa: E402
 from dev.finder_probe_workloads import WORKLOADS  # noqa: E402
 from dev.finder_zoo_data import load_cache, save_cache  # noqa: E402
 from lrkit.finder import FinderPolicy, advise  # noqa: E402
 from lrkit.tasks import train  # noqa: E402
 from lrkit.torch import find_lr  # noqa: E402
 
-__all__ = ["BUDGET", "GRID", "SEEDS", "grid", "probe", "regret", "suggestion"]
+__all__ = ["BUDGET", "BUILDS", "GRID", "SEEDS", "grid", "probe", "regret", "suggestion"]
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "finder_probe.json"
 SEEDS = (0, 1, 2)
@@ -43,6 +44,8 @@ BUDGET = 300
 GRID = tuple(float(f"{10 ** (k / 3):.4g}") for k in range(-15, 4))
 #: The two ways a full run uses the rate: held constant, or the advice's cosine peaking at it.
 SCHEDULES = {"constant": None, "cosine": f"cosine(lr=1, steps={BUDGET}, min_lr=0.01)"}
+#: Every workload this module can run: the probe's nine and the plateau benchmark's three (same protocol).
+BUILDS = {**WORKLOADS, **PLATEAU}
 
 
 def _run(name: str, lr: float, seed: int, schedule: str) -> float:
@@ -52,7 +55,7 @@ def _run(name: str, lr: float, seed: int, schedule: str) -> float:
         torch.set_num_threads(1)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            r = train(WORKLOADS[name], lr=lr, schedule=SCHEDULES[schedule], budget=BUDGET, seed=seed)
+            r = train(BUILDS[name], lr=lr, schedule=SCHEDULES[schedule], budget=BUDGET, seed=seed)
         data[key] = r.metric if math.isfinite(r.metric) and not r.diverged else None
         save_cache(RESULTS)
     v = data[key]
@@ -84,7 +87,7 @@ def suggestion(name: str, seed: int, policy: FinderPolicy = FinderPolicy(),
                read: Callable[[Any], dict[str, Any]] | None = None) -> dict[str, Any]:
     """``find_lr``'s answer with every default but ``policy``: rate, confidence word, signal, source."""
     torch.set_num_threads(1)
-    parts = WORKLOADS[name](seed)
+    parts = BUILDS[name](seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         r = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"],

@@ -27,7 +27,7 @@ from dev import zoo_grid
 from lrkit.finder import FinderPolicy, suggest, valley_geometry
 
 __all__ = ["Candidate", "CANDIDATES", "REFERENCE", "cells", "changes", "check_offline", "family_means",
-           "in_sample", "lofo", "proxy", "read", "regret_table", "rule_rows", "select"]
+           "floor_candidates", "in_sample", "lofo", "proxy", "read", "regret_table", "rule_rows", "select"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,18 +46,24 @@ class Candidate:
 REFERENCE = FinderPolicy(adaptive_rule="falling", sgd_rule="default", edge_weight=1 / 3,
                          weak_rule="minimum/10", weak_rule_sigmas=8.0, rebound_depth=0.5, retry_sigmas=4.0,
                          fallback_divisor=3.0,
-                         seed_spread=0.0, anchor_weight=0.0, anchor_decades=2.25, memoryless_decades=2.25)
+                         seed_spread=0.0, anchor_weight=0.0, anchor_decades=2.25, memoryless_decades=2.25,
+                         descent_floor=0.0)
 #: The reference's sweep length (``Sweep().num_steps``).
 REFERENCE_STEPS = 100
 #: The fields the candidates vary.
 FIELDS = ("adaptive_rule", "sgd_rule", "edge_weight", "weak_rule", "weak_rule_sigmas", "rebound_depth",
-          "retry_sigmas", "fallback_divisor", "anchor_weight", "anchor_decades", "memoryless_decades")
+          "retry_sigmas", "fallback_divisor", "anchor_weight", "anchor_decades", "memoryless_decades",
+          "descent_floor")
 #: The anchor's decades below the blow-up the selection may pick (quarter decades from 1.5 to 3: the
 #: zoo's best rates sit 1.85 +- 0.93 decades below a sweep's blow-up).
 ANCHOR_DECADES = (1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 3.0)
 #: The anchor's decades for a step without momentum, when they may differ (the zoo: plain SGD, Adagrad and
 #: RMSprop's best rates sit 1.0 decade under a sweep's blow-up on average, the rest 2.2).
 MEMORYLESS_DECADES = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
+#: The valley widths, in smoothing windows, at and above which a reading below the descent is raised to it
+#: (``FinderPolicy.descent_floor``): 1, the kernel's half-width (a smoothed single dip is about that wide at
+#: half depth), and 2, its full width; on the shipped anchor (2.25 / 1.5 decades) (:func:`floor_candidates`).
+DESCENT_FLOORS = (1.0, 2.0)
 
 
 def _candidates() -> list[Candidate]:
@@ -92,6 +98,19 @@ def _candidates() -> list[Candidate]:
             out.append(Candidate(f"anchored a=1/2, c apart without momentum, c={c:g}/{m:g}", REFERENCE_STEPS,
                                  policy))
     return out
+
+
+def floor_candidates() -> list[Candidate]:
+    """The shipped anchor (2.25 / 1.5 decades) floored at a wide descent, ``descent_floor`` in
+    :data:`DESCENT_FLOORS`: a reading below the valley's falling crossing is raised to it when the valley is
+    a descent the smoother resolves, since the weak rule's and the anchor's fixed offsets can land on the
+    plateau before it, where the sweep measured no progress (a tanh/Huber MLP outside the zoo lands 1.2-1.8
+    decades low so). Not in :data:`CANDIDATES`: ``benchmarks/finder_plateau.py`` asks whether adding them to
+    the selection holds out."""
+    return [Candidate(f"anchored, c apart, floored at a wide descent (k={k:g} windows), c=2.25/1.5",
+                      REFERENCE_STEPS, REFERENCE.replace(anchor_weight=0.5, anchor_decades=2.25,
+                                                         memoryless_decades=1.5, descent_floor=k))
+            for k in DESCENT_FLOORS]
 
 
 def changes(cand: Candidate) -> int:
@@ -129,7 +148,7 @@ def read(name: str, seed: int, cand: Candidate) -> tuple[float | None, int, str 
     # The first pass's reading depends on these fields only: candidates that differ elsewhere share it.
     w = p.edge_weight if rule == "default" else None
     first = (key, rule, w, p.weak_rule, p.weak_rule_sigmas, p.rebound_depth, p.anchor_weight,
-             p.anchor_decades)
+             p.anchor_decades, p.descent_floor)
     if first not in _FIRST:
         v = valley_geometry(lrs, losses, policy=p)
         _FIRST[first] = (suggest(lrs, losses, rule, policy=p).lr, 0.0 if isinstance(v, str) else v.signal)

@@ -136,6 +136,8 @@ def answer(name: str, seed: int, policy: FinderPolicy, num_steps: int = 100, *,
     fields = policy.to_dict()
     if policy.memoryless_decades == policy.anchor_decades:  # one distance: the key from before the split
         del fields["memoryless_decades"]
+    if policy.descent_floor == 0:  # without the floor, the key of a policy from before it existed
+        del fields["descent_floor"]
     if policy.anchor_weight == 0:  # without the anchor, the key of a policy from before it existed
         fields = {k: v for k, v in fields.items() if k not in ("anchor_weight", "anchor_decades",
                                                               "memoryless_decades")}

@@ -12,7 +12,8 @@ from lrkit.finder._smooth import noise_scale, smooth
 from lrkit.finder._stop import divergence_index
 from lrkit.finder._suggestion import MIN_POINTS, ROUNDING_ULPS, Suggestion, _finite_prefix, _nearest, _none
 
-__all__ = ["half_depth", "falling_half_depth", "valley_geometry", "Valley", "VALLEY_RULES", "edge_weight"]
+__all__ = ["half_depth", "falling_half_depth", "valley_geometry", "Valley", "VALLEY_RULES", "at_the_descent",
+           "edge_weight"]
 
 #: The rules that read the half-depth valley with lrkit's smoother, and so take a policy.
 VALLEY_RULES = ("default", "falling")
@@ -225,11 +226,11 @@ def _across(lrs: object, losses: object, rule: str, what: str, policy: FinderPol
     v = valley_geometry(lrs, losses, policy=policy)
     if isinstance(v, str):
         return _none(v)
+    x, _, cut = _finite_prefix(lrs, losses, "default")
     if v.signal < policy.weak_rule_sigmas and policy.weak_rule != "none":
         weak = _weak(lrs, losses, v.signal, policy.weak_rule)
         if weak is not None:
-            return anchored(lrs, losses, weak, policy)
-    x, _, cut = _finite_prefix(lrs, losses, "default")
+            return at_the_descent(x, v, anchored(lrs, losses, weak, policy), policy)
     x_star = v.x_fast + edge_weight(rule, policy) * (v.x_edge - v.x_fast)
     note = ""
     if not v.edge_seen:
@@ -244,7 +245,39 @@ def _across(lrs: object, losses: object, rule: str, what: str, policy: FinderPol
         f"to {10.0 ** v.x_edge:.3g} "
         f"(rising); loss from {v.top:.4g} to {v.bottom:.4g} at lr {10.0 ** v.x_min:.3g}{note}{cut}"
     )
-    return anchored(lrs, losses, Suggestion(float(10.0**x_star), _nearest(x, x_star), reason), policy)
+    found = anchored(lrs, losses, Suggestion(float(10.0**x_star), _nearest(x, x_star), reason), policy)
+    return at_the_descent(x, v, found, policy)
+
+
+def at_the_descent(x: np.ndarray, v: Valley, found: Suggestion, policy: FinderPolicy) -> Suggestion:
+    """``found`` raised to the valley's descent :math:`x_{fast}` when below it and the valley is wide.
+
+    A valley at least ``policy.descent_floor`` smoothing windows wide (:math:`x_{edge} - x_{fast} \\ge
+    k\\,h`, ``smooth_window`` :math:`h`) is a descent the smoother resolves; the rates before it, on the
+    plateau, made no measured progress in the sweep, so a reading there (the weak rule's minimum/10 or the
+    blow-up anchor, both fixed offsets below a landmark) rests on nothing the curve shows. A narrower dip
+    right under the blow-up is not a descent and leaves ``found`` as is; so does ``descent_floor=0``.
+    ``x`` is the sweep's usable :math:`\\log_{10}` rates (for the index).
+
+    Example:
+        >>> import numpy as np
+        >>> from lrkit.finder import synthetic
+        >>> lrs = np.logspace(-6, 0, 61)
+        >>> v = valley_geometry(lrs, synthetic.curve(lrs, noise=0.0))
+        >>> low = Suggestion(1e-5, 10, "a reading on the plateau")
+        >>> s = at_the_descent(np.log10(lrs), v, low, FinderPolicy(descent_floor=2.0))
+        >>> round(float(np.log10(s.lr)), 2), "half depth" in s.reason
+        (-3.02, True)
+        >>> at_the_descent(np.log10(lrs), v, low, FinderPolicy(descent_floor=0.0)) == low
+        True
+    """
+    if (policy.descent_floor == 0 or found.lr is None or np.log10(found.lr) >= v.x_fast
+            or v.x_edge - v.x_fast < policy.descent_floor * policy.smooth_window):
+        return found
+    reason = (f"{found.reason}; raised to where the loss falls through half depth, {10.0 ** v.x_fast:.3g}: "
+              f"below it the sweep's loss sat on its plateau (the valley spans "
+              f"{v.x_edge - v.x_fast:.2g} decades, a descent, not a dip)")
+    return dataclasses.replace(found, lr=float(10.0**v.x_fast), index=_nearest(x, v.x_fast), reason=reason)
 
 
 def _weak(lrs: object, losses: object, signal: float, name: str) -> Suggestion | None:

@@ -31,6 +31,7 @@ _INTERVAL = "docs/evidence.md#finder-interval"
 _AUTO = "docs/evidence.md#finder-the-automatic-rule"
 _RETRY = "docs/evidence.md#finder-no-signal"
 _ZOO = "docs/evidence.md#finder-the-zoo"
+_PLATEAU = "docs/evidence.md#finder-a-plateau-then-a-descent"
 
 
 def _weight(name: str, value: object, owner: str) -> float:
@@ -105,6 +106,11 @@ class FinderPolicy(Policy):
     top_band: float = tuned(
         0.9, "the starting level is the median of the smoothed points before the minimum in the top "
         "10% of the drop, so a longer plateau does not move it", _VALLEY, fraction)
+    descent_floor: float = tuned(
+        0.0, "k > 0: a reading (weak rule, anchor) below a valley at least k smooth_windows wide, a descent "
+        "the smoother resolves, is raised to where it falls (the plateau before it made no measured "
+        "progress); 0, off: held out on the zoo it does not hold (k = 2 is the opt-in)", _PLATEAU,
+        non_negative)
     # -- the blow-up anchor (lrkit.finder._anchor) ---------------------------------------------------
     anchor_weight: float = tuned(
         0.5, "a: the reading moves this far (in log-rate) towards anchor_decades below the blow-up; the "

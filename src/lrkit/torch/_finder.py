@@ -224,12 +224,14 @@ def find_lr(
         if plan is not None:  # the first pass carried no signal: sweep again where it matters
             if bar is not None:
                 bar[0].update(bar[1], total=(sweep.num_steps + plan.num_steps) * repeats)
+            # The second pass spans retry_decades under the blow-up: no plateau before its valley to floor at.
+            again = policy.replace(descent_floor=0.0)
             more = []
             for index in range(repeats):
                 snap.restore()
-                more.append(runner.sweep(repeats + index, {**range_kwargs, "sweep": plan}))
+                more.append(runner.sweep(repeats + index, {**range_kwargs, "sweep": plan, "policy": again}))
             updates += sum(r.steps for r in more)
-            second = more[0] if repeats == 1 else combine(more, interval=interval, seed=seed, policy=policy)
+            second = more[0] if repeats == 1 else combine(more, interval=interval, seed=seed, policy=again)
         result = settle(result, second, policy, updates=updates)
         result.meta.update(
             runner="lrkit.torch.find_lr", loss="val" if val_set is not None else "train",
