@@ -23,20 +23,10 @@ import lrkit
 
 #: Public names without a runnable example when this check landed: ``module.name``: whose lane it is.
 KNOWN: dict[str, str] = {
-    "lrkit.finder.advise": "finder",
-    "lrkit.finder.Advice": "finder",
-    "lrkit.finder.confidence": "finder",
-    "lrkit.finder.confidence_features": "finder",
-    "lrkit.finder.next_schedule": "finder",
-    "lrkit.finder.Suggestion": "finder",
-    "lrkit.finder.Valley": "finder",
-    "lrkit.finder.synthetic": "finder",
     "lrkit.diagnostics.synthetic": "diag",
     "lrkit.diagnostics.synthetic.Quadratic": "diag",
     "lrkit.diagnostics.synthetic.sgd_history": "diag",
     "lrkit.diagnostics.synthetic.expected_curve": "diag",
-    "lrkit.finder.synthetic.Problem": "finder",
-    "lrkit.hf.find_lr": "finder",
     "lrkit.zoo.save_pretrained": "zoo (it runs a whole recipe, 4-60 CPU s; tests/zoo runs it, marked slow)",
 }
 

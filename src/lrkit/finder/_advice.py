@@ -113,6 +113,13 @@ class Advice:
             ``None``.
         caveats: what the sweep could not see: first, for ``find_lr``'s sweeps, which loss it read and
             what a rate read from it cannot promise (:data:`LOSS_WORDS`).
+
+    Example:
+        >>> from lrkit.finder import Sweep, advise, range_test, synthetic
+        >>> r = range_test(synthetic.quadratic(lipschitz=4.0).step, sweep=Sweep(1e-5, 10, 80), interval=False)
+        >>> a = advise(r)
+        >>> a.lines()[0] == a.headline, a.to_dict()["confidence"] == a.confidence, a.budget
+        (True, True, None)
     """
 
     lr: float | None

@@ -44,6 +44,14 @@ class Valley:
         signal: the drop in units of the batch-noise SD (below the policy's
             ``weak_sigmas`` the suggestion is flagged as weak).
         noise: that SD (:func:`~lrkit.finder.noise_scale` of the losses the rules read).
+
+    Example:
+        >>> import numpy as np
+        >>> from lrkit.finder import synthetic
+        >>> lrs = np.logspace(-6, 0, 61)
+        >>> v = valley_geometry(lrs, synthetic.curve(lrs, noise=0.01, seed=0))
+        >>> v.x_fast < v.x_min < v.x_edge, v.bottom < v.top, v.signal > 8
+        (True, True, True)
     """
 
     x_fast: float

@@ -25,6 +25,14 @@ class Suggestion:
         lr: the suggested learning rate, or ``None`` when the curve gives none.
         index: index of the sweep point nearest to ``lr`` (in log-LR), or ``None``.
         reason: how the value was found, or why there is none.
+
+    Example:
+        >>> import numpy as np
+        >>> from lrkit.finder import suggest, synthetic
+        >>> lrs = np.logspace(-6, 0, 61)
+        >>> s = suggest(lrs, synthetic.curve(lrs, noise=0.0))
+        >>> s.index == int(np.argmin(np.abs(np.log10(lrs) - np.log10(s.lr)))), suggest(lrs[:3], [1.0] * 3).lr
+        (True, None)
     """
 
     lr: float | None

@@ -5,6 +5,14 @@ minimum, a blow-up - with batch noise, at any scale and offset, so that a rule
 can be checked against a known answer. :func:`quadratic` and :func:`logistic`
 are real problems whose step function does one gradient-descent update, with
 their stability limit :math:`2/L` in closed form.
+
+Example:
+    >>> import numpy as np
+    >>> from lrkit.finder import Sweep, range_test, synthetic
+    >>> p = synthetic.quadratic(lipschitz=4.0)
+    >>> r = range_test(p.step, sweep=Sweep(start=1e-5, end=10, num_steps=80), interval=False)
+    >>> bool(r.suggestion < p.stability_limit), len(synthetic.curve(np.logspace(-6, 0, 61)))
+    (True, 61)
 """
 
 from __future__ import annotations
@@ -92,6 +100,11 @@ class Problem:
         lipschitz: :math:`L`, the largest Hessian eigenvalue (over all weights).
         weights: the current weights (mutated by ``step``).
         objective: the full (not mini-batch) loss at the current weights.
+
+    Example:
+        >>> p = quadratic(dim=5, lipschitz=4.0)
+        >>> p.stability_limit, bool(p.step(0.1) > p.objective())  # one update at 0.1 < 2/L lowers the loss
+        (0.5, True)
     """
 
     step: Callable[[float], float]

@@ -155,8 +155,14 @@ def find_lr(
             eval dataset, or as :func:`lrkit.torch.find_lr`.
 
     Example:
-        In the :mod:`lrkit.hf` package docstring (a doctest); a user's three lines are in
-        ``docs/integrations.md``, and ``tests/hf/`` runs it all on a real Trainer.
+        A sweep on a real Trainer is the :mod:`lrkit.hf` package docstring's doctest (a user's three lines
+        are in ``docs/integrations.md``, and ``tests/hf/`` runs it all). What it checks first, before any
+        state is touched:
+
+        >>> find_lr(object())
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: `trainer` of lrkit.hf.find_lr must be a transformers.Trainer; got object.
     """
     check_trainer(trainer, _OWNER)
     if "update" in kwargs:
