@@ -1,0 +1,122 @@
+"""Autopilot's phase machine: probe -> (race) -> main -> done, and the moves between them.
+
+Mixed into :class:`~lrkit.torch.Autopilot` (whose ``step`` calls these per update; the attributes
+they read are the Autopilot's). Each method is one transition of the module docstring of
+``lrkit.torch._autopilot``:
+
+* :meth:`Phases._probe_step`: one probe update (refused with one error, nothing changed, when the
+  very first loss or gradient is not finite); the probe's end reads the peak
+  (``_autopilot_probe.Probe.finish``), rolls back a rolled-back probe or rewinds a ramp to its last
+  update at or below the peak with fresh optimizer statistics, and starts the race or the main phase;
+* :meth:`Phases._race_step`: one race update (``_autopilot_race``), and at its end the winner's rate;
+* :meth:`Phases._advance`: the main phase's next rate (the schedule times the fault cut ``scale``),
+  or ``done`` once the budget is spent;
+* :meth:`Phases._react`: without a budget, the plateau / too-high / too-low reaction to a
+  :class:`~lrkit.diagnostics.Monitor` diagnosis (``_autopilot_guard.reaction``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from lrkit.diagnostics import Monitor
+from lrkit.schedules import constant, warmup
+from lrkit.torch._autopilot_checks import check_first_loss
+from lrkit.torch._autopilot_guard import grads_finite, reaction, restart_statistics, restore_snapshot
+from lrkit.torch._autopilot_probe import main_schedule
+from lrkit.torch._autopilot_race import start_race
+
+__all__ = ["Phases"]
+
+
+class Phases:
+    """The phase transitions of :class:`~lrkit.torch.Autopilot` (see the module docstring)."""
+
+    def _build_schedule(self: Any) -> Any:
+        # Everything it depends on is fixed when the probe ends (or is loaded): built then, once,
+        # not per update (the fault cut is a separate factor, ``scale``).
+        if self.peak is None:
+            return None
+        if self.budget is not None:
+            return main_schedule(self.peak, self.main_steps, self.warmup, self.ramp, self.policy)
+        return warmup(constant(self.peak), steps=self.warmup) if self.warmup else constant(self.peak)
+
+    def _probe_step(self: Any, value: float) -> bool:
+        ok = math.isfinite(value) and grads_finite(self.optimizer)
+        if not ok and self._probe.k == 0:  # no rate tried yet: nothing can be read, nothing was applied
+            for g, lr in zip(self.optimizer.param_groups, self._initial_lrs):
+                g["lr"] = lr
+            check_first_loss(value, math.isfinite(value) and grads_finite(self.optimizer))
+        if ok:
+            if self._probe.wants_state():  # where the run goes on if this is the first update undone
+                self._probe.states[len(self._probe.lrs)] = self._take_snapshot()
+            self.optimizer.step()
+        if self._probe.record(value, ok):
+            self._end_probe()
+        else:
+            self._set_rate(self._probe.rate())
+        return ok
+
+    def _end_probe(self: Any) -> None:
+        self.peak, how, state, _ = self._probe.finish()
+        self.probe_steps = self._probe.k  # the probe may stop early (divergence): count what it spent
+        if not self.ramp:
+            restore_snapshot(self.optimizer, self.model, self._pre_probe)  # the probe leaves no trace
+        else:
+            if state is not None:  # the ramp's updates above the peak were a test: undo them
+                restore_snapshot(self.optimizer, self.model, state)
+            # Fresh statistics, the ramp's weights: Adam's second moment (~1000-update memory) would
+            # keep the untrained model's large gradients and shrink a short run's steps (docstring).
+            restart_statistics(self.optimizer)
+        self.events.append({"t": 0, "probe": self.probe_steps, "peak": self.peak, "how": how,
+                            "mode": "ramp" if self.ramp else "rollback",
+                            "diverged_at": self._probe.diverged_at()})
+        self._probe.states, self._pre_probe = {}, None
+        race = None
+        if self.ramp and self.given_peak is None:
+            race = start_race(self.peak, self.budget, self.probe_steps, self.policy, self.optimizer,
+                              self.model)
+        if race is not None:  # measure a few peaks around the ramp's reading (``_autopilot_race``)
+            self._race, self.phase = race, "race"
+            self._set_rate(race.rate())
+            return
+        self._start_main()
+
+    def _start_main(self: Any) -> None:
+        self._guard.reset(self.t)
+        self.phase = "main"
+        self._main = self._build_schedule()
+        self._advance()
+
+    def _race_step(self: Any, value: float) -> bool:
+        ok, over = self._race.step(self.optimizer, self.model, value)
+        if not over:
+            self._set_rate(self._race.rate())
+            return ok
+        self.peak, self.race_steps = self._race.finish(self.optimizer, self.model, self.policy.fault_cut)
+        self.events.append(self._race.event())
+        self._race = None
+        self._start_main()
+        return ok
+
+    def _advance(self: Any) -> None:
+        if self.budget is not None and self.t >= self.main_steps:
+            self.phase = "done"
+            return
+        self._set_rate(float(self.schedule()(self.t)) * self.scale)
+
+    def _react(self: Any, value: float) -> None:
+        """Unknown budget: decay on a plateau, halve when too high (a fresh monitor after each)."""
+        self._monitor.observe(self.t, value, self.lr)
+        d = self._monitor.diagnosis
+        if d is None or self.t % self.policy.check_every:
+            return
+        # The probe's last stable rate bounds any increase: never within clip_above of where it diverged.
+        ceiling = max(self.probe_lrs, default=self.peak) / self.policy.clip_above / self.peak
+        verdict, factor = reaction(d.fired, self.decays, self.scale, ceiling, self.policy)
+        if factor is None:
+            return
+        self.scale, self.decays = self.scale * factor, self.decays + (verdict == "plateau")
+        self.events.append({"t": self.t, "reaction": verdict, "scale": self.scale})
+        self._monitor = Monitor(every=self.policy.check_every)
