@@ -12,7 +12,9 @@ every method):
   ramp turned; SGD momentum's reading pulled towards ``find_lr``'s blow-up anchor
   (``AutopilotPolicy.anchor_kinds``), with that guard kept or lifted for the anchored reading; and
   races (``AutopilotPolicy.race_factors``) of 3 or 4 multiples of the ramp's peak, each trained
-  briefly from the ramp's end state, the lowest loss winning. A variant's run on a workload whose
+  briefly from the ramp's end state, the lowest loss winning; and the default with an adaptive
+  optimizer's strong valley reading floored at a hundredth of the rate the ramp blew up at
+  (``AutopilotPolicy.strong_clip_below``). A variant's run on a workload whose
   optimizer kind reads it as another variant does is that variant's, stored once
   (``dev.autopilot_zoo_runs.reads_as``).
 * **autopilot, LOFO-chosen**: each zoo family run with the candidate that has the lowest mean
@@ -90,14 +92,19 @@ VARIANTS = {
     "SGD momentum anchored, its weak valley read where the ramp did not turn": {
         "finder_weak_rule": "minimum/10", "weak_rule_when": "turned-or-anchored",
         "anchor_kinds": ["momentum"]},
+    "an adaptive strong valley floored two decades below the blow-up": {
+        "finder_weak_rule": "minimum/10", "weak_rule_when": "turned-or-anchored",
+        "anchor_kinds": ["momentum"], "strong_clip_below": 100.0},
 }
 #: The leave-one-family-out choices made (candidates compared; the first is the "autopilot, LOFO-chosen"
-#: row): how the ramp reads a weak valley, among the readings that keep the tests' regression trained
-#: (the unguarded minimum/10 leaves it untrained with Adam at 60-120 updates: compared in the second);
-#: a race on top of the reading chosen; every candidate at once.
+#: row): SGD momentum's anchor; a floor under an adaptive strong valley on top of it; how the ramp
+#: reads a weak valley, among the readings that keep the tests' regression trained (the unguarded
+#: minimum/10 leaves it untrained with Adam at 60-120 updates: compared in the next); a race on top
+#: of the reading chosen; every candidate at once.
 CROSSING, MIN10, TURNED = list(VARIANTS)[:3]
-RACE_TURNED, ANCHORED, UNGUARDED = list(VARIANTS)[-3:]
+RACE_TURNED, ANCHORED, UNGUARDED, FLOORED = list(VARIANTS)[-4:]
 CHOICES = {"SGD momentum's blow-up anchor, and the weak valley it bounds": (TURNED, ANCHORED, UNGUARDED),
+           "a floor under an adaptive optimizer's strong valley": (UNGUARDED, FLOORED),
            "the ramp's weak-valley reading": (CROSSING, TURNED),
            "the same, the unguarded minimum/10 included": (CROSSING, MIN10, TURNED),
            "a race on top of it": (TURNED, RACE_TURNED), "every candidate": tuple(VARIANTS)}

@@ -69,18 +69,20 @@ def variant_key(variant: dict[str, Any]) -> str:
 def reads_as(variant: dict[str, Any], kind: str) -> dict[str, Any]:
     """``variant`` as a workload whose optimizer is of ``kind`` (``lrkit.torch.optimizer_kind``) reads
     it: the blow-up anchor, and the weak-valley reading it licenses (``weak_rule_when=
-    "turned-or-anchored"``), left out where ``anchor_kinds`` does not name the kind. The run is then bit
-    for bit the one without them (``tests/benchmarks_dev/test_autopilot_variants.py``), so the store
-    keeps it once.
+    "turned-or-anchored"``), left out where ``anchor_kinds`` does not name the kind; the floor under a
+    strong valley (``strong_clip_below``, read for adaptive optimizers only) left out for the other
+    kinds. The run is then bit for bit the one without them
+    (``tests/benchmarks_dev/test_autopilot_variants.py``), so the store keeps it once.
 
     Example:
         >>> v = {"anchor_kinds": ["momentum"], "weak_rule_when": "turned-or-anchored"}
         >>> reads_as(v, "adaptive"), reads_as(v, "momentum") == v
         ({'weak_rule_when': 'turned'}, True)
     """
+    out = {k: v for k, v in variant.items() if k != "strong_clip_below" or kind == "adaptive"}
     if kind in variant.get("anchor_kinds", LEGACY["anchor_kinds"]):
-        return dict(variant)
-    out = {k: v for k, v in variant.items() if k != "anchor_kinds"}
+        return out
+    out = {k: v for k, v in out.items() if k != "anchor_kinds"}
     if out.get("weak_rule_when") == "turned-or-anchored":
         out["weak_rule_when"] = "turned"
     return out

@@ -10,7 +10,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from dev import autopilot_miss as am  # noqa: E402
-from dev.autopilot_runs import policy_fingerprint, run_fields  # noqa: E402
+from dev.autopilot_runs import OPT_IN, policy_fingerprint, run_fields  # noqa: E402
 from dev.autopilot_zoo_runs import LEGACY, policy_of, reads_as, variant_key  # noqa: E402
 
 from lrkit.torch import Autopilot, AutopilotPolicy  # noqa: E402
@@ -55,8 +55,10 @@ OTHER = {"race_fraction": 0.1, "min_race": 4, "max_race_fraction": 0.5, "race_sc
 
 
 def _left_out(policy: AutopilotPolicy) -> list[str]:
+    """The fields a budgeted run reads not, by the fingerprint (an opt-in at ``None`` is absent, not unread)."""
     kept = run_fields(policy)
-    top = [f.name for f in dataclasses.fields(policy) if f.name not in kept]
+    absent = {n for n in OPT_IN if getattr(policy, n) is None}
+    top = [f.name for f in dataclasses.fields(policy) if f.name not in kept and f.name not in absent]
     inner = [f"finder.{f.name}" for f in dataclasses.fields(policy.finder) if f.name not in kept["finder"]]
     return [n for n in top if n != "finder"] + inner
 
@@ -115,6 +117,21 @@ def test_a_kind_the_anchor_does_not_reach_runs_bit_for_bit_as_the_variant_it_rea
          "anchor_kinds": ["momentum"]}
     shared = reads_as(v, kind)
     assert shared == {"finder_weak_rule": "minimum/10", "weak_rule_when": "turned"}
+    assert _final_weights(policy_of(v), optimizer) == _final_weights(policy_of(shared), optimizer)
+
+
+def test_an_opt_in_floor_is_hashed_when_set_and_keeps_the_older_keys_when_not():
+    fp = policy_fingerprint()
+    assert "strong_clip_below" not in run_fields() and policy_fingerprint(AutopilotPolicy()) == fp
+    floored = AutopilotPolicy(strong_clip_below=100.0)
+    assert run_fields(floored)["strong_clip_below"] == 100.0 and policy_fingerprint(floored) != fp
+
+
+@pytest.mark.parametrize("optimizer, kind", [("sgd", "plain"), ("adam", "adaptive")])
+def test_the_floor_is_kept_only_for_the_kind_that_reads_it(optimizer, kind):
+    v = {"finder_weak_rule": "minimum/10", "strong_clip_below": 100.0}
+    shared = reads_as(v, kind)
+    assert ("strong_clip_below" in shared) == (kind == "adaptive")
     assert _final_weights(policy_of(v), optimizer) == _final_weights(policy_of(shared), optimizer)
 
 

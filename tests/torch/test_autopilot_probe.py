@@ -162,6 +162,25 @@ def test_probe_peak_of_an_adaptive_optimizer_keeps_a_strong_suggestion_below_the
     assert probe_peak(lrs, losses, 1e-4, 1e-3, "falling", adaptive=True)[0] == pytest.approx(1e-3 / 3)
 
 
+def test_an_opt_in_floor_lifts_an_adaptive_strong_suggestion_to_r_over_f_and_no_further():
+    lrs, losses = _valley_then_floor(noise=0.03)
+    floored = AutopilotPolicy(strong_clip_below=100.0)
+    peak, how = probe_peak(lrs, losses, 1e-4, 0.5, "falling", adaptive=True, policy=floored)
+    assert peak == pytest.approx(0.5 / 100) and "clipped" in how
+    # A strong reading already above the floor keeps its place; the default has no floor.
+    assert probe_peak(lrs, losses, 1e-4, 0.05, "falling", adaptive=True, policy=floored)[0] == pytest.approx(
+        probe_peak(lrs, losses, 1e-4, 0.05, "falling", adaptive=True)[0])
+    assert AutopilotPolicy().strong_clip_below is None
+    # SGD and weak signals keep clip_below's band, whatever the floor.
+    assert probe_peak(lrs, losses, 1e-4, 0.5, "default", policy=floored)[0] == pytest.approx(0.5 / 30)
+
+
+@pytest.mark.parametrize("bad", [0.5, float("nan"), "100", 2.0])
+def test_a_floor_below_one_or_above_the_cap_is_refused(bad):
+    with pytest.raises(LRKitError, match="strong_clip_below"):
+        AutopilotPolicy(strong_clip_below=bad)
+
+
 def test_probe_peak_lifts_a_weak_or_sgd_suggestion_into_the_band_below_the_divergence():
     lrs, losses = _valley_then_floor(noise=0.03)
     # SGD: the blow-up is the curvature's edge (2/L), the classical band a decade below it holds.

@@ -148,7 +148,8 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
     (``policy.clip_below``, ``clip_above``), the classical band a decade below the blow-up,
     except that for an ``adaptive`` optimizer a suggestion of ``rule`` itself (one of
     ``lrkit.finder.VALLEY_RULES``) on a strong signal (a valley at least
-    ``policy.finder.weak_sigmas`` noise SDs deep) is only capped at :math:`r/3`. Then the peak is
+    ``policy.finder.weak_sigmas`` noise SDs deep) is only capped at :math:`r/3` (and floored at
+    :math:`r/f` when ``policy.strong_clip_below`` :math:`f` is set: an opt-in). Then the peak is
     multiplied by ``factor``, and capped at :math:`r/3` again.
 
     Why the exception: for SGD the blow-up is the curvature's edge (:math:`\\eta L = 2`), so the
@@ -200,7 +201,8 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
         own = adaptive and chosen_by == rule and rule in VALLEY_RULES
         valley = valley_geometry(lrs, losses, policy=p.finder) if own else None
         strong = valley is not None and not isinstance(valley, str) and valley.signal >= p.finder.weak_sigmas
-        low = 0.0 if strong else r / p.clip_below
+        floor = p.strong_clip_below if strong else p.clip_below
+        low = 0.0 if floor is None else r / floor
         clipped = min(max(peak, low), high)
         if clipped != peak:
             how += f"; clipped to [{low:.3g}, {high:.3g}] below the divergence at {r:.3g}"

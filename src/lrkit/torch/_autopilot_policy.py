@@ -26,6 +26,7 @@ _E = "docs/evidence.md#"
 _PROBE = _E + "autopilot-the-probe"
 _PEAK = _E + "autopilot-the-peak"
 _RACE = _E + "autopilot-the-race"
+_FLOOR = _E + "autopilot-a-floor-under-a-strong-valley"
 _ANCHOR = _E + "autopilot-the-blow-up-anchor-for-momentum"
 _MAIN = _E + "autopilot-the-main-phase"
 _GUARD = _E + "autopilot-the-guard"
@@ -131,6 +132,11 @@ class AutopilotPolicy(Policy):
     clip_below: float = tuned(
         30.0, "a peak is at least r / this below a divergence at rate r (the classical 'a decade below "
         "the blow-up' band), unless a strong valley rule chose it", _PEAK, at_least(1.0))
+    strong_clip_below: float | None = tuned(
+        None, "an opt-in floor r / this under an adaptive optimizer's strong valley reading below a divergence "
+        "at r (None, the default: no floor, only the cap r / clip_above); 100 wins the zoo by family and "
+        "loses the held-out charlm, whose good rates lie r/300 and lower", _FLOOR,
+        lambda n, v, o: _optional_ratio(n, v, o))
     clip_above: float = tuned(
         3.0, "a peak is at most r / this below a divergence at rate r, and the plateau reaction never "
         "raises the rate above it", _PEAK, at_least(1.0))
@@ -205,6 +211,9 @@ class AutopilotPolicy(Policy):
         if self.min_spike_history > self.spike_history:
             raise LRKitError(f"`min_spike_history` of AutopilotPolicy must be <= spike_history "
                              f"({self.spike_history}); got {self.min_spike_history}.")
+        if self.strong_clip_below is not None and self.clip_above > self.strong_clip_below:
+            raise LRKitError(f"`strong_clip_below` of AutopilotPolicy must be None or >= clip_above "
+                             f"({self.clip_above:g}); got {self.strong_clip_below:g}.")
         if self.clip_above > self.clip_below:
             raise LRKitError(f"`clip_above` of AutopilotPolicy must be <= clip_below ({self.clip_below:g}); "
                              f"got {self.clip_above:g}.")
@@ -217,6 +226,11 @@ def _factors(name: str, value: Any, owner: str) -> tuple[float, ...]:
     if not ok:
         raise LRKitError(f"`{name}` of {owner} must be a tuple of positive numbers; got {value!r}.")
     return tuple(float(v) for v in value)
+
+
+def _optional_ratio(name: str, value: Any, owner: str) -> float | None:
+    """``None`` or a number of at least 1."""
+    return None if value is None else at_least(1.0)(name, value, owner)
 
 
 def _percentile(name: str, value: Any, owner: str) -> float:
