@@ -10,8 +10,8 @@ The harness's protocol functions have the same blind spot one level up: a ``loss
 ``(loss, logs)`` is reported as "check that the batches of `train_loader` fit the model", where
 ``find_lr`` says "`loss_fn` of find_lr must return a scalar tensor; got tuple".
 
-Strict xfails; owner auto (``torch/_autopilot.py``) for the first two, health (``tasks/``) for the
-third."""
+The first two are refused by ``Autopilot.step`` (one ``LRKitError`` naming ``loss``, nothing applied);
+the third is a strict xfail, owner health (``tasks/``)."""
 
 from __future__ import annotations
 
@@ -37,9 +37,6 @@ def _loss(model):
     return ((model(_X[:32]).squeeze(1) - _Y[:32]) ** 2).mean()
 
 
-@pytest.mark.xfail(strict=True, reason="owner auto: Autopilot.step(loss) with no gradients anywhere (no "
-                   "backward) runs the whole budget as no-ops and reports a peak; it should be one "
-                   "LRKitError naming `loss` at the first step")
 def test_a_step_with_no_gradients_is_refused():
     model, ap = _setup()
     w0 = model.weight.detach().clone()
@@ -49,8 +46,6 @@ def test_a_step_with_no_gradients_is_refused():
     assert torch.equal(model.weight, w0) and ap.total_steps is not None
 
 
-@pytest.mark.xfail(strict=True, reason="owner auto: Autopilot.step of a (loss, logs) tuple, a dict or a "
-                   "per-sample vector is a bare TypeError/ValueError from float(), not an LRKitError")
 @pytest.mark.parametrize("wrap", ["tuple", "dict", "vector"])
 def test_a_loss_that_is_no_scalar_is_one_error_naming_loss(wrap):
     model, ap = _setup()

@@ -56,7 +56,7 @@ import torch
 
 from lrkit.diagnostics import Monitor
 from lrkit.errors import check_instance, check_positive
-from lrkit.torch._autopilot_checks import check_budget, check_optimizer
+from lrkit.torch._autopilot_checks import check_budget, check_optimizer, loss_value
 from lrkit.torch._autopilot_guard import Guard, take_snapshot
 from lrkit.torch._autopilot_phases import Phases
 from lrkit.torch._autopilot_policy import AutopilotPolicy
@@ -199,14 +199,18 @@ class Autopilot(Phases, Resumable):
         """Check this update's loss and gradients, apply it (or recover), and set the next rate.
 
         Args:
-            loss: the loss whose gradients are in ``.grad`` (a tensor or a float).
+            loss: the loss whose gradients are in ``.grad`` (a one-element tensor or a number).
 
         Returns:
             True when the update was applied; False when it was skipped (fault, or done).
+
+        Raises:
+            LRKitError: for a loss that is no number (a tuple, a dict, a per-sample vector) or a step
+                with no gradient anywhere (``loss.backward()`` forgotten); nothing is applied.
         """
         if self.phase == "done":
             return False
-        value = float(loss.detach()) if isinstance(loss, torch.Tensor) else float(loss)
+        value = loss_value(loss, self.optimizer)
         if self.phase == "probe":
             return self._probe_step(value)
         if self.phase == "race":

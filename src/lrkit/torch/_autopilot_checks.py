@@ -1,4 +1,4 @@
-"""Autopilot's input checks: what it needs from the optimizer, the model, the budget and the first loss.
+"""Autopilot's input checks: what it needs from the optimizer, the model, the budget and each loss.
 
 Each check raises one :class:`~lrkit.LRKitError` line naming the argument, the bad value and what
 is allowed, before the Autopilot has changed anything (the model's weights are never touched
@@ -8,6 +8,7 @@ before the first applied update; the rates it wrote are put back when the first 
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 
@@ -15,7 +16,7 @@ from lrkit.errors import LRKitError, check_int
 from lrkit.finder import MIN_POINTS
 from lrkit.torch._finder_rule import needs_closure
 
-__all__ = ["MIN_BUDGET", "check_budget", "check_first_loss", "check_optimizer"]
+__all__ = ["MIN_BUDGET", "check_budget", "check_first_loss", "check_optimizer", "has_gradients", "loss_value"]
 
 #: Fewest updates a budget may have: a ramp is at most half of it and a range test reads a rate
 #: from at least ``lrkit.finder.MIN_POINTS`` (8) of them.
@@ -115,3 +116,59 @@ def check_first_loss(value: float, grads_ok: bool) -> None:
     raise LRKitError(f"{what} at the first update, before any rate is tried; got {got} (nothing was applied: "
                      "the model and the optimizer's rates are as they were).")
 
+
+
+def has_gradients(optimizer: torch.optim.Optimizer) -> bool:
+    """Whether any parameter of ``optimizer`` has a ``.grad`` (``loss.backward()`` ran since ``zero_grad``).
+
+    Example:
+        >>> w = torch.nn.Parameter(torch.ones(2))
+        >>> opt = torch.optim.SGD([w], lr=0.1)
+        >>> has_gradients(opt), ((w * 3).sum().backward(), has_gradients(opt))[1]
+        (False, True)
+    """
+    return any(p.grad is not None for g in optimizer.param_groups for p in g["params"])
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, torch.Tensor):
+        return f"a tensor of shape {list(value.shape)}"
+    return type(value).__name__
+
+
+def loss_value(loss: object, optimizer: torch.optim.Optimizer) -> float:
+    """The number an update's ``loss`` stands for, once it is known to be one and to have gradients.
+
+    ``Autopilot.step`` reads the loss as a number (the probe's curve, the guard's spike test) and
+    applies the gradients in ``.grad``: a tuple such as ``(loss, logs)``, a dict or a per-sample loss
+    vector is no such number, and a step with no gradient anywhere (``loss.backward()`` forgotten)
+    would spend an update of the budget moving nothing.
+
+    Raises:
+        LRKitError: naming ``loss`` of Autopilot.step, before anything is applied or recorded.
+
+    Example:
+        >>> w = torch.nn.Parameter(torch.ones(2))
+        >>> opt = torch.optim.SGD([w], lr=0.1)
+        >>> loss = (w ** 2).sum()
+        >>> loss.backward()
+        >>> loss_value(loss, opt), loss_value(2, opt)
+        (2.0, 2.0)
+        >>> try:
+        ...     loss_value((loss, {"mse": 2.0}), opt)
+        ... except LRKitError as e:
+        ...     print(e)  # doctest: +NORMALIZE_WHITESPACE
+        `loss` of Autopilot.step must be a number or a one-element tensor (the loss whose gradients are
+        in .grad); got tuple.
+    """
+    if isinstance(loss, torch.Tensor) and loss.numel() == 1:
+        value = float(loss.detach())
+    elif isinstance(loss, numbers.Real) and not isinstance(loss, bool):
+        value = float(loss)
+    else:
+        raise LRKitError(f"`loss` of {_OWNER}.step must be a number or a one-element tensor (the loss whose "
+                         f"gradients are in .grad); got {_kind(loss)}.")
+    if not has_gradients(optimizer):
+        raise LRKitError(f"`loss` of {_OWNER}.step must come after loss.backward(): no parameter of the "
+                         "optimizer has a gradient; got a step with none (nothing was applied).")
+    return value
