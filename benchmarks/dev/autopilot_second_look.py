@@ -102,8 +102,11 @@ def straightness(name: str, seed: int = 0, peak: float | None = None) -> tuple[f
 
 def second_ramp(name: str, seed: int = 0) -> tuple[float, float | None]:
     """``(peak, r2)``: the default's peak and the rate its second ramp stopped at (``None``: never)."""
+    import copy
+
+    import torch
+
     from lrkit.finder import DivergenceMonitor
-    from lrkit.torch._autopilot_guard import grads_finite, restore_snapshot, take_snapshot
 
     found: dict[str, Any] = {}
 
@@ -111,7 +114,8 @@ def second_ramp(name: str, seed: int = 0) -> tuple[float, float | None]:
         if found or ap.phase != "main" or ap.t != round(SECOND_AT * ap.main_steps):
             return
         opt, model, loss_fn = parts["optimizer"], parts["model"], parts["loss_fn"]
-        snap, peak, ratios = take_snapshot(opt, model, 0), ap.lr, [g["lr"] / ap.lr for g in opt.param_groups]
+        snap = copy.deepcopy((model.state_dict(), opt.state_dict()))  # rolled back bit for bit below
+        peak, ratios = ap.lr, [g["lr"] / ap.lr for g in opt.param_groups]
         monitor, found["r2"] = DivergenceMonitor(policy=ap.policy.finder), None
         for i in range(SECOND_STEPS):
             rate = peak * SECOND_SPAN ** (i / (SECOND_STEPS - 1))
@@ -122,14 +126,16 @@ def second_ramp(name: str, seed: int = 0) -> tuple[float, float | None]:
             loss = loss_fn(model(x), y)
             loss.backward()
             value = float(loss.detach())
-            if not (math.isfinite(value) and grads_finite(opt)):
+            grads = [p.grad for p in params if p.grad is not None]
+            if not (math.isfinite(value) and all(bool(torch.isfinite(g).all()) for g in grads)):
                 found["r2"] = rate
                 break
             opt.step()
             if monitor.update(value):
                 found["r2"] = rate
                 break
-        restore_snapshot(opt, model, snap)
+        model.load_state_dict(snap[0])
+        opt.load_state_dict(snap[1])
         for g, r in zip(opt.param_groups, ratios):
             g["lr"] = peak * r
 

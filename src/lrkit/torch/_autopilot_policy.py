@@ -133,9 +133,9 @@ class AutopilotPolicy(Policy):
         30.0, "a peak is at least r / this below a divergence at rate r (the classical 'a decade below "
         "the blow-up' band), unless a strong valley rule chose it", _PEAK, at_least(1.0))
     strong_clip_below: float | None = tuned(
-        None, "an opt-in floor r / this under an adaptive optimizer's strong valley reading below a divergence "
-        "at r (None, the default: no floor, only the cap r / clip_above); 100 wins the zoo by family and "
-        "loses the held-out charlm, whose good rates lie r/300 and lower", _FLOOR,
+        None, "an opt-in floor r / this under an adaptive optimizer's strong valley reading below a "
+        "divergence at r (None, the default: no floor, only the cap r / clip_above); 100 wins the zoo by "
+        "family and loses the held-out charlm, whose good rates lie r/300 and lower", _FLOOR,
         lambda n, v, o: _optional_ratio(n, v, o))
     clip_above: float = tuned(
         3.0, "a peak is at most r / this below a divergence at rate r, and the plateau reaction never "
