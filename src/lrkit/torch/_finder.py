@@ -212,7 +212,8 @@ def find_lr(
         runner = Runner(model, optimizer, loss_fn, batches, gkey=gkey, scales=scales,
                         forward=update.forward or default_forward, step=update.step, scaler=scaler,
                         autocast=autocast, accumulation_steps=k, val_set=val_set,
-                        val_every=1 if validation is None else validation.every, bar=bar)
+                        val_every=1 if validation is None else validation.every, bar=bar,
+                        max_grad_norm=update.max_grad_norm)
         results = []
         for index in range(repeats):
             if index:
@@ -235,7 +236,8 @@ def find_lr(
         result = settle(result, second, policy, updates=updates)
         result.meta.update(
             runner="lrkit.torch.find_lr", loss="val" if val_set is not None else "train",
-            accumulation_steps=k, amp=update.amp, amp_skipped_steps=runner.amp_skips,
+            accumulation_steps=k, max_grad_norm=update.max_grad_norm, amp=update.amp,
+            amp_skipped_steps=runner.amp_skips,
             group_scales=scales, repeats=repeats, world_size=_ddp.world_size(), snapshot=snapshot,
             snapshot_bytes=snap.nbytes, batches_used=batches.used, loader_passes=batches.passes,
             cycled=batches.passes > 0, rule_requested=requested,

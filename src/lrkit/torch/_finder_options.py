@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from lrkit.errors import LRKitError, check_int
+from lrkit.errors import LRKitError, check_int, check_positive
 from lrkit.torch._batches import FORWARD_WAY_OUT
 from lrkit.torch._finder_rule import needs_closure
 
@@ -46,7 +46,14 @@ class Update:
         step: ``step(model, optimizer, batch, loss_fn) -> loss`` doing one whole update
             (forward, backward, ``optimizer.step()``) at the rate already written to the
             groups; gradients are zeroed before each call. It owns the update, so it
-            excludes ``accumulation_steps > 1``, ``amp`` and ``scaler``.
+            excludes ``accumulation_steps > 1``, ``amp``, ``scaler`` and ``max_grad_norm``.
+        max_grad_norm: clip the gradient of every update to this total 2-norm
+            (``torch.nn.utils.clip_grad_norm_`` over the model's parameters) after all
+            ``accumulation_steps`` micro-batches and, with a scaler, after unscaling: where a
+            training loop clips, as the Hugging Face Trainer's default 1.0 does. A clipped
+            update moves the weights at most ``lr * max_grad_norm`` (plain SGD), so the rate
+            where a sweep blows up is a property of the clipped loop: sweep the loop you train.
+            ``None`` (default) does not clip.
         device: move every batch there; by default batches must already be on the model's
             device (a mismatch raises instead of silently copying).
 
@@ -56,6 +63,8 @@ class Update:
     Example:
         >>> Update(accumulation_steps=4).accumulation_steps
         4
+        >>> Update(accumulation_steps=4, max_grad_norm=1.0).max_grad_norm
+        1.0
         >>> Update(accumulation_steps=0)
         Traceback (most recent call last):
         ...
@@ -68,17 +77,23 @@ class Update:
     forward: Callable[[torch.nn.Module, Any], tuple[Any, Any]] | None = None
     step: Callable[[torch.nn.Module, torch.optim.Optimizer, Any, Callable[..., Any]], Any] | None = None
     device: str | torch.device | None = None
+    max_grad_norm: float | None = None
 
     def __post_init__(self) -> None:
         k = check_int("accumulation_steps", self.accumulation_steps, "Update")
         object.__setattr__(self, "accumulation_steps", k)
+        if self.max_grad_norm is not None:
+            clip = check_positive("max_grad_norm", self.max_grad_norm, "Update")
+            object.__setattr__(self, "max_grad_norm", clip)
         for name in ("forward", "step"):
             hook = getattr(self, name)
             if hook is not None and not callable(hook):
                 raise LRKitError(f"`{name}` of Update must be callable or None; got {hook!r}.")
-        if self.step is not None and (self.accumulation_steps != 1 or self.amp or self.scaler is not None):
-            raise LRKitError("`step` of Update must be None with accumulation_steps > 1, amp or a scaler "
-                             "(the step hook owns the whole update); got a step hook.")
+        if self.step is not None and (self.accumulation_steps != 1 or self.amp or self.scaler is not None
+                                      or self.max_grad_norm is not None):
+            raise LRKitError("`step` of Update must be None with accumulation_steps > 1, amp, a scaler or "
+                             "max_grad_norm (the step hook owns the whole update: clip inside it); got a "
+                             "step hook.")
         if self.device is not None:
             try:
                 torch.device(self.device)

@@ -45,23 +45,27 @@ class Runner:
     ``gkey`` and ``scales`` write each group's rate, ``autocast`` is the
     context factory under AMP and ``None`` without (only then, with no
     ``step`` hook, no ``scaler`` and one micro-batch, is the short path used),
-    ``val_set`` holds the fixed validation batches (or ``None``), and ``bar``
-    is ``(progress, task)`` or ``None``.
+    ``val_set`` holds the fixed validation batches (or ``None``), ``bar``
+    is ``(progress, task)`` or ``None``, and ``max_grad_norm`` clips each
+    update's gradient (after accumulation and unscaling) or is ``None``.
     """
 
     def __init__(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, loss_fn: Callable[..., Any],
                  batches: Batches, *, gkey: GroupKey, scales: list[float], forward: Callable[..., Any],
                  step: Callable[..., Any] | None, scaler: Any, autocast: Callable[[], Any] | None,
-                 accumulation_steps: int, val_set: list[Any] | None, val_every: int, bar: Any) -> None:
+                 accumulation_steps: int, val_set: list[Any] | None, val_every: int, bar: Any,
+                 max_grad_norm: float | None = None) -> None:
         self.model, self.optimizer, self.loss_fn, self.batches = model, optimizer, loss_fn, batches
         self.forward, self.step, self.scaler, self.k = forward, step, scaler, accumulation_steps
+        self.max_grad_norm = max_grad_norm
         self.autocast = autocast or contextlib.nullcontext
         self.val_set, self.val_every, self.bar = val_set, val_every, bar
         self.reduce = _ddp.loss_reducer()
         self.amp_skips = 0
         self._slots = list(zip(optimizer.param_groups, scales))
         self._gkey = gkey
-        plain = step is None and scaler is None and autocast is None and accumulation_steps == 1
+        plain = (step is None and scaler is None and autocast is None and accumulation_steps == 1
+                 and max_grad_norm is None)
         self.update = self._plain_update() if plain else self._update_general
 
     def _set_rate(self, lr: float) -> None:
@@ -109,8 +113,12 @@ class Runner:
                 (self.scaler.scale(scaled) if self.scaler is not None else scaled).backward()
                 losses.append(loss)
             if self.scaler is None:
+                self._clip()
                 self.optimizer.step()
                 return _mean_loss(losses, self.k)
+            if self.max_grad_norm is not None:
+                self.scaler.unscale_(self.optimizer)  # clip the true gradient, not the scaled one
+                self._clip()
             before = self.scaler.get_scale()
             self.scaler.step(self.optimizer)
             self.scaler.update()
@@ -118,6 +126,11 @@ class Runner:
                 return _mean_loss(losses, self.k)
             self.amp_skips += 1
         return math.nan
+
+    def _clip(self) -> None:
+        """Clip the accumulated gradient to ``max_grad_norm``, as the user's training loop does."""
+        if self.max_grad_norm is not None:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.max_grad_norm)
 
     def val_loss(self) -> float:
         """Mean loss over the fixed validation batches, in eval mode, without gradients."""
