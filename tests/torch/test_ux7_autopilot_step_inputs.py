@@ -7,11 +7,11 @@
   ``ValueError`` from ``float()``, not one ``LRKitError`` naming ``loss``.
 
 The harness's protocol functions have the same blind spot one level up: a ``loss_fn`` returning
-``(loss, logs)`` is reported as "check that the batches of `train_loader` fit the model", where
-``find_lr`` says "`loss_fn` of find_lr must return a scalar tensor; got tuple".
+``(loss, logs)`` was reported as "check that the batches of `train_loader` fit the model", where
+``find_lr`` says "`loss_fn` of find_lr must return a scalar tensor; got tuple" (now ``train`` says so too).
 
-The first two are refused by ``Autopilot.step`` (one ``LRKitError`` naming ``loss``, nothing applied);
-the third is a strict xfail, owner health (``tasks/``)."""
+The first two are refused by ``Autopilot.step`` (one ``LRKitError`` naming ``loss``, nothing applied),
+the third by ``train`` (one ``LRKitError`` naming ``loss_fn``)."""
 
 from __future__ import annotations
 
@@ -77,9 +77,6 @@ def _tuple_task(seed):
             "train_loader": [(_X[i:i + 32], _Y[i:i + 32]) for i in range(0, 256, 32)]}
 
 
-@pytest.mark.xfail(strict=True, reason="owner health: a protocol loss_fn returning (loss, logs) is "
-                   "reported as batches that do not fit the model, not as a loss_fn that must return a "
-                   "scalar tensor (find_lr's words)")
 def test_train_names_a_loss_fn_that_returns_a_tuple():
     with pytest.raises(LRKitError, match=r"`loss_fn`.*scalar"):
         train(_tuple_task, lr=0.01, budget=10)

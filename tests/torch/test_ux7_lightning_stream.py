@@ -2,7 +2,8 @@
 an ``IterableDataset`` (a stream; the Trainer runs ``max_steps``): ``trainer.fit`` crashed with
 ``TypeError: object of type 'Stream' has no len()`` from ``lightning/_sweep_update.py``'s ``__len__``
 (session-7 new-user probe, ``/work/notes/ux7/p13_lightning_stream.py``). The same stream trains in Lightning
-without the callback. Strict xfail, owner health (lightning)."""
+without the callback. ``lrkit.torch.loader_length`` reads the loader as having no length: the sweep
+cycles it."""
 
 from __future__ import annotations
 
@@ -55,8 +56,6 @@ def test_lightning_trains_on_the_stream_without_the_callback(tmp_path):
     assert _fit(tmp_path, []).global_step == 30
 
 
-@pytest.mark.xfail(strict=True, reason="owner health: LearningRateFinder calls len() on a DataLoader over "
-                   "an IterableDataset (TypeError) where Lightning itself trains on it")
 def test_the_finder_callback_sweeps_a_stream(tmp_path):
     trainer = _fit(tmp_path, [LearningRateFinder(num_training_steps=20, interval=False)])
     assert trainer.global_step == 30 and trainer.lightning_module.lr != 1e-3

@@ -5,9 +5,9 @@ Face's streaming sets) has a ``__len__`` that raises ``TypeError``. Every entry 
 ``/work/notes/ux7/stream_task.py``). ``find.md`` promises "any re-iterable works"; ``train`` and
 ``train_autopilot`` mean to ask for ``budget`` when the loader has no length.
 
-A strict xfail: find_lr is the finder's (``torch/_finder.py`` line ``len(train_loader) == 0``,
-``torch/_batches.py``). ``train`` / ``train_autopilot`` / ``lrkit train --script`` read a length through
-``lrkit.tasks.loader_length`` (``None`` for a stream), so they ask for ``budget`` / take ``--steps``."""
+Each reads a length through ``lrkit.torch.loader_length`` (``None`` for a stream; ``lrkit.tasks``
+re-exports it): find_lr cycles the stream, ``train`` / ``train_autopilot`` / ``lrkit train --script``
+ask for ``budget`` / take ``--steps``."""
 
 from __future__ import annotations
 
@@ -53,8 +53,6 @@ def test_the_stream_loader_is_what_users_have():
         len(loader)
 
 
-@pytest.mark.xfail(strict=True, reason="owner finder: find_lr calls len() on a DataLoader over an "
-                   "IterableDataset (TypeError); a stream is re-iterable and should be swept (cycled)")
 def test_find_lr_sweeps_a_stream_loader_and_restores_the_model():
     parts = _task(0)
     model, opt = parts["model"], parts["optimizer"]
@@ -109,3 +107,17 @@ def test_cli_train_script_with_steps_runs_on_a_stream(tmp_path: Path):
     path.write_text(_SCRIPT)
     result = CliRunner().invoke(app, ["train", "--script", f"{path}:build", "--steps", "20"])
     assert result.exit_code == 0, result.output
+
+
+def test_loader_length_reads_a_stream_as_having_none():
+    from lrkit import tasks
+    from lrkit.torch import loader_length
+
+    assert loader_length(DataLoader(_Stream(), batch_size=None)) is None
+    assert loader_length([1, 2, 3]) == 3 and loader_length(x for x in ()) is None
+    assert tasks.loader_length is loader_length
+
+
+def test_train_autopilot_with_a_budget_runs_on_a_stream():
+    r = train_autopilot(_task, budget=20, seed=0)
+    assert r.steps == 20

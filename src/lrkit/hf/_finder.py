@@ -38,7 +38,7 @@ from transformers import Trainer
 from lrkit.errors import LRKitError, unknown_name
 from lrkit.finder import FinderResult
 from lrkit.hf._session import check_trainer, prepared
-from lrkit.torch import Update, Validation
+from lrkit.torch import Update, Validation, loader_length
 from lrkit.torch import find_lr as torch_find_lr
 from lrkit.torch._retune import retune
 
@@ -78,11 +78,7 @@ class _SizedUpdates(_Updates):
 def _updates(loader: Iterable[Any], k: int) -> _Updates:
     """Updates of ``k`` batches, with a length only where the loader has one: the Trainer's loader over a
     streaming ``IterableDataset`` defines ``__len__`` but raises ``TypeError`` from it."""
-    try:
-        len(loader)  # type: ignore[arg-type]
-    except TypeError:
-        return _Updates(loader, k)
-    return _SizedUpdates(loader, k)
+    return _Updates(loader, k) if loader_length(loader) is None else _SizedUpdates(loader, k)
 
 
 def _trainer_update(trainer: Trainer, skipped: list[int]) -> Callable[..., torch.Tensor]:

@@ -26,7 +26,7 @@ import torch
 from lrkit.errors import LRKitError, check_int, unknown_name
 from lrkit.tasks._base import OPTIMIZERS
 from lrkit.tasks._optimizers import regroup
-from lrkit.tasks._protocol import check_parts, evaluate_val_loss, first_update
+from lrkit.tasks._protocol import check_loss, check_parts, evaluate_val_loss, first_update
 from lrkit.tasks._result import TrainResult
 from lrkit.tasks._loop import Callback, endless_batches, one_thread, resolve_task, run_budget, task_owner
 
@@ -71,8 +71,9 @@ def train_autopilot(
         spec, and ``autopilot`` the probe's account and every event.
 
     Raises:
-        LRKitError: for a bad task, budget, optimizer, seed or Autopilot argument, or a loss that
-            is not finite at the first update (the model is left as it was).
+        LRKitError: for a bad task, budget, optimizer, seed or Autopilot argument, a ``loss_fn``
+            that does not return a scalar tensor, or a loss that is not finite at the first update
+            (the model is left as it was).
 
     Example:
         >>> r = train_autopilot("diabetes-linear")  # its budget: 300 updates
@@ -124,13 +125,14 @@ def train_autopilot(
         stopped, t = "budget", 0
         start = time.perf_counter()
         model.train()
-        batches = endless_batches(train_loader, task_owner(name, task_obj))
+        owner = task_owner(name, task_obj)
+        batches = endless_batches(train_loader, owner)
         while not ap.done:
             x, y = next(batches)
             rate = ap.lr
             opt.zero_grad(set_to_none=True)
             with first_update(t, "train_autopilot"):
-                loss = loss_fn(model(x), y)
+                loss = check_loss(loss_fn(model(x), y), owner)
                 value = float(loss.detach())
                 loss.backward()
             ap.step(loss)

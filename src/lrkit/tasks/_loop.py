@@ -16,6 +16,7 @@ import torch
 from lrkit.errors import LRKitError
 from lrkit.tasks._base import Task, get_task
 from lrkit.tasks._protocol import batch_pair
+from lrkit.torch import loader_length  # re-exported: lrkit.tasks.loader_length is the same function
 
 __all__ = ["Callback", "endless_batches", "loader_length", "one_thread", "resolve_task", "run_budget",
            "task_owner"]
@@ -48,22 +49,6 @@ def resolve_task(
     if callable(task):
         return getattr(task, "__name__", "user-task"), None, task
     raise LRKitError(f"`task` of train must be a task name, a Task or a protocol function; got {task!r}.")
-
-
-def loader_length(loader: Any) -> int | None:
-    """The batches in one pass of ``loader``, or ``None`` when it has no length.
-
-    A ``DataLoader`` over a streaming ``IterableDataset`` defines ``__len__`` but raises ``TypeError``
-    from it, so having the method is not having a length.
-
-    Example:
-        >>> loader_length([1, 2, 3]), loader_length(iter([1, 2, 3]))
-        (3, None)
-    """
-    try:
-        return len(loader)
-    except TypeError:
-        return None
 
 
 def run_budget(budget: int | None, task_obj: Task | None, train_loader: Any, owner: str) -> int:

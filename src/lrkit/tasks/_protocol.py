@@ -17,10 +17,11 @@ from typing import Any
 import torch
 
 from lrkit.errors import LRKitError
-from lrkit.torch._batches import LAYOUTS, describe_batch, split_batch
+from lrkit.torch._batches import LAYOUTS, check_loss, describe_batch, split_batch
 
-__all__ = ["PROTOCOL_KEYS", "batch_pair", "check_parts", "check_val_loader", "evaluate_val_loss",
-           "first_update"]
+# check_loss: the training loops read each loss as find_lr does (a one-element tensor, else one error).
+__all__ = ["PROTOCOL_KEYS", "batch_pair", "check_loss", "check_parts", "check_val_loader",
+           "evaluate_val_loss", "first_update"]
 
 #: The keys every protocol function returns (``val_loader`` is optional).
 PROTOCOL_KEYS: tuple[str, ...] = ("model", "optimizer", "loss_fn", "train_loader")

@@ -31,7 +31,7 @@ from lrkit.schedules import Schedule, constant, parse, peak_rate, rates_disagree
 from lrkit.tasks._base import Task
 from lrkit.tasks._loop import Callback, endless_batches, one_thread, resolve_task, run_budget, task_owner
 from lrkit.tasks._optimizers import OPTIMIZERS, regroup
-from lrkit.tasks._protocol import check_parts, evaluate_val_loss, first_update
+from lrkit.tasks._protocol import check_loss, check_parts, evaluate_val_loss, first_update
 from lrkit.tasks._result import TrainResult
 from lrkit.torch import LRScheduler
 from lrkit.torch._groups import check_group_0
@@ -130,7 +130,8 @@ def train(
         A :class:`TrainResult`.
 
     Raises:
-        LRKitError: for a bad task, rate, schedule, optimizer, budget, seed or ``eval_every``.
+        LRKitError: for a bad task, rate, schedule, optimizer, budget, seed or ``eval_every``, or a
+            ``loss_fn`` that does not return a scalar tensor.
 
     Example:
         >>> r = train("diabetes-linear", lr=0.05, budget=30)
@@ -188,13 +189,14 @@ def train(
         stopped, t = "budget", 0
         start = time.perf_counter()
         model.train()
-        batches = endless_batches(train_loader, task_owner(name, task_obj))
+        owner = task_owner(name, task_obj)
+        batches = endless_batches(train_loader, owner)
         while t < budget:
             x, y = next(batches)
             rate = float(opt.param_groups[0]["lr"])
             opt.zero_grad(set_to_none=True)
             with first_update(t, "train"):
-                loss = loss_fn(model(x), y)
+                loss = check_loss(loss_fn(model(x), y), owner)
                 value = float(loss.detach())
                 if math.isfinite(value):
                     loss.backward()

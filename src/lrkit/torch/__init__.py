@@ -5,6 +5,7 @@ Importing this package requires the ``torch`` extra (``pip install lrkit[torch]`
 """
 
 from lrkit.torch._batches import LAYOUTS as BATCH_LAYOUTS
+from lrkit.torch._batches import loader_length
 from lrkit.torch._finder import find_lr
 from lrkit.torch._finder_options import WAYS_OUT as FIND_LR_WAYS_OUT
 from lrkit.torch._finder_options import Update, Validation
@@ -22,6 +23,7 @@ __all__: list[str] = [
     "find_lr",
     "BATCH_LAYOUTS",
     "FIND_LR_WAYS_OUT",
+    "loader_length",
     "Update",
     "Validation",
     "preserved",

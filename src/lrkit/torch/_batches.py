@@ -19,7 +19,7 @@ import torch
 
 from lrkit.errors import LRKitError
 
-__all__ = ["Batches", "check_loss", "default_forward", "split_batch"]
+__all__ = ["Batches", "check_loss", "default_forward", "loader_length", "split_batch"]
 
 _LOG = logging.getLogger("lrkit.torch")
 _INPUT_KEYS = ("input", "inputs")
@@ -111,6 +111,27 @@ def _to(batch: Any, device: torch.device) -> Any:
     return batch
 
 
+def loader_length(loader: Any) -> int | None:
+    """The batches in one pass of ``loader``, or ``None`` when it has no length.
+
+    ``hasattr(loader, "__len__")`` is not enough: a ``DataLoader`` over an ``IterableDataset`` (a
+    stream) has a ``__len__`` that raises ``TypeError`` when its data set has none, and a wrapper that
+    passes ``len`` through does the same.
+
+    Example:
+        >>> from torch.utils.data import DataLoader, IterableDataset
+        >>> class Stream(IterableDataset):
+        ...     def __iter__(self):
+        ...         yield from range(3)
+        >>> loader_length([1, 2]), loader_length(DataLoader(Stream())), loader_length(iter([1]))
+        (2, None, None)
+    """
+    try:
+        return len(loader)
+    except TypeError:
+        return None
+
+
 class Batches:
     """Endless batches from a loader: cycles it, counts passes, rejects an empty one.
 
@@ -136,7 +157,7 @@ class Batches:
         self._it = iter(loader)
         self._in_pass = 0
         self._noted = False
-        length = len(loader) if hasattr(loader, "__len__") else None  # type: ignore[arg-type]
+        length = loader_length(loader)
         if length == 0:
             raise LRKitError(f"`{name}` of find_lr must yield at least one batch; got an empty loader.")
         if length is not None and length < needed:
@@ -187,9 +208,18 @@ class Batches:
         return batch
 
 
-def check_loss(loss: Any) -> torch.Tensor:
-    """Return ``loss`` if it is a one-element tensor; anything else is an error."""
+def check_loss(loss: Any, owner: str = "find_lr") -> torch.Tensor:
+    """Return ``loss`` if it is a one-element tensor; anything else is an error naming ``owner``.
+
+    Example:
+        >>> check_loss(torch.tensor(0.5)).item()
+        0.5
+        >>> check_loss((torch.tensor(0.5), {"aux": 1.0}), "train")
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: `loss_fn` of train must return a scalar tensor; got tuple.
+    """
     if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
         shape = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
-        raise LRKitError(f"`loss_fn` of find_lr must return a scalar tensor; got {shape}.")
+        raise LRKitError(f"`loss_fn` of {owner} must return a scalar tensor; got {shape}.")
     return loss

@@ -37,7 +37,7 @@ from lrkit.finder import (
 )
 from lrkit.torch import _ddp
 from lrkit.torch._accelerate import snapshot_extras, unwrap_scaled
-from lrkit.torch._batches import Batches, default_forward
+from lrkit.torch._batches import Batches, default_forward, loader_length
 from lrkit.torch._finder_options import Update, Validation, check_step_without_closure
 from lrkit.torch._describe import describe_optimizer, loader_batch_size
 from lrkit.torch._finder_rule import resolve_policy, resolve_rule
@@ -182,7 +182,7 @@ def find_lr(
     params = list(model.parameters())
     model_device = params[0].device if params else None
     dev = torch.device(update.device) if update.device is not None else None
-    if hasattr(train_loader, "__len__") and len(train_loader) == 0:  # type: ignore[arg-type]
+    if loader_length(train_loader) == 0:
         raise LRKitError("`train_loader` of find_lr must yield at least one batch; got an empty loader.")
     amp_device = (dev or model_device or torch.device("cpu")).type
     if update.amp and scaler is None and amp_device == "cuda":
