@@ -55,7 +55,7 @@ from typing import Any
 import torch
 
 from lrkit.diagnostics import Monitor
-from lrkit.errors import check_instance, check_positive
+from lrkit.errors import LRKitError, check_instance, check_positive
 from lrkit.torch._autopilot_checks import check_budget, check_optimizer, loss_value
 from lrkit.torch._autopilot_guard import Guard, take_snapshot
 from lrkit.torch._autopilot_phases import Phases
@@ -189,6 +189,22 @@ class Autopilot(Phases, Resumable):
     def _set_rate(self, rate: float) -> None:
         for g, r in zip(self.optimizer.param_groups, self._ratios):
             g["lr"] = rate * r
+        self._written = [g["lr"] for g in self.optimizer.param_groups]
+
+    def _check_rate_is_ours(self) -> None:
+        """Refuse to go on when a group's rate is not the one the Autopilot wrote after its last update.
+
+        Something else then writes the rate (an old scheduler's ``step()``, a line setting the group's
+        ``lr``): every update would run at its rate, not the Autopilot's, and the probe would read a
+        curve it did not drive. Checked before anything of this update is applied.
+        """
+        for i, (g, ours) in enumerate(zip(self.optimizer.param_groups, self._written)):
+            if g["lr"] != ours:
+                raise LRKitError(
+                    f"`optimizer` of Autopilot.step: param group {i}'s lr is {g['lr']:.4g}, not the "
+                    f"{ours:.4g} the Autopilot set after its last update; something else writes the rate "
+                    "(a scheduler's step(), a line setting the group's lr). Remove it: the Autopilot "
+                    "drives the rate.")
 
     # -- snapshots and fault checks (lrkit.torch._autopilot_guard) -----------------------------
     def _take_snapshot(self) -> dict[str, Any]:
@@ -205,11 +221,13 @@ class Autopilot(Phases, Resumable):
             True when the update was applied; False when it was skipped (fault, or done).
 
         Raises:
-            LRKitError: for a loss that is no number (a tuple, a dict, a per-sample vector) or a step
-                with no gradient anywhere (``loss.backward()`` forgotten); nothing is applied.
+            LRKitError: for a loss that is no number (a tuple, a dict, a per-sample vector), a step
+                with no gradient anywhere (``loss.backward()`` forgotten), or a group rate that is not
+                the one the Autopilot set (an old scheduler still stepping); nothing is applied.
         """
         if self.phase == "done":
             return False
+        self._check_rate_is_ours()
         value = loss_value(loss, self.optimizer)
         if self.phase == "probe":
             return self._probe_step(value)
