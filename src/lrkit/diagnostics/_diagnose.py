@@ -20,6 +20,10 @@ The tests run in a fixed order; the first that fires decides the verdict:
    an undecayed rate.
 8. ``healthy``.
 
+A rate range test at the head of the history (the rate rising geometrically over decades, then
+going on well below where it stopped, as the Autopilot's probe does; ``_probe.py``) is left out
+first: its losses are the search, not training at a rate.
+
 Every statistic is invariant to ``y -> a y + b`` (``a > 0``). The measurements are in
 ``_measure.py``, the spikes in ``_spikes.py``, the recommendations in ``_advice.py``; every
 number they use is a field of :class:`~lrkit.diagnostics.DiagnosePolicy` (its reasons and
@@ -36,6 +40,7 @@ from lrkit.diagnostics._advice import Context, advise, advise_nan
 from lrkit.diagnostics._confidence import calibrated, raw_score, runner_up
 from lrkit.diagnostics._decide import ORDER, Measurements, decide_verdict, evidence, measure_finite
 from lrkit.diagnostics._policy import DiagnosePolicy
+from lrkit.diagnostics._probe import probe_rows, said_probe
 from lrkit.diagnostics._record import AT_THRESHOLD, DIRECTIONS, Diagnosis
 from lrkit.errors import LRKitError, check_instance
 
@@ -138,7 +143,8 @@ def diagnose(
     Args:
         losses: training losses in step order (NaN/inf allowed: they give ``nan``).
         lrs: the rate each step used (optional); enables the decay-aware tests and
-            rate-specific advice.
+            rate-specific advice, and finds a range test at the head of the history, whose rows are
+            left out (``statistics["probe_rows"]``; the recommendation says so).
         grad_norms: gradient norms per step (optional); used to size clipping advice.
         steps: the step number of each loss (default ``0 .. n-1``), for the evidence.
         val_losses: validation losses (optional), at ``val_steps``; reported in the statistics and
@@ -170,13 +176,19 @@ def diagnose(
     st = (np.arange(n_all) if steps is None else _as_steps("steps", steps, n_all)).astype(np.int64)
     vl = None if val_losses is None else _as_array("val_losses", val_losses, None)
     vs = None if val_steps is None else _as_steps("val_steps", val_steps, None if vl is None else vl.size)
+    k = 0 if lr is None else probe_rows(lr, MIN_POINTS, policy)
+    if k:  # a range test's rows are its search, not training at a rate: read from after them
+        y_all, lr, st, gn = y_all[k:], lr[k:], st[k:], None if gn is None else gn[k:]
+        if vl is not None and vs is not None:
+            vl, vs = vl[vs >= st[0]], vs[vs >= st[0]]
     bad = np.flatnonzero(~np.isfinite(y_all))
     if bad.size:
-        return advise_nan(y_all, lr, gn, st, int(bad[0]), policy)
-    if n_all < MIN_POINTS:
+        return said_probe(advise_nan(y_all, lr, gn, st, int(bad[0]), policy), k, st, lrs)
+    if y_all.size < MIN_POINTS:
         raise LRKitError(f"`losses` of diagnose must hold at least {MIN_POINTS} finite values; got {n_all}.")
-    return decide(measure_finite(y_all, lr, policy), steps=st, grad_norms=gn, val_losses=vl, val_steps=vs,
-                  policy=policy)
+    d = decide(measure_finite(y_all, lr, policy), steps=st, grad_norms=gn, val_losses=vl, val_steps=vs,
+               policy=policy)
+    return said_probe(d, k, st, lrs)
 
 
 def measure(losses: Sequence[float] | np.ndarray, lrs: Sequence[float] | np.ndarray | None = None, *,

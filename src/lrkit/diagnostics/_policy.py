@@ -27,6 +27,7 @@ _ADVICE = _E + "diagnose-advice"
 _FIRST = _E + "diagnose-against-the-first-loss"
 _GUARD = _E + "diagnose-the-guard"
 _CALIBRATION = _E + "diagnose-confidence-on-a-new-family"
+_PROBE = _E + "diagnose-a-range-test-at-the-head"
 #: The thresholds chosen by leave-one-family-out on the zoo corpus (``benchmarks/diagnose_zoo.py``).
 _ZOO = "BENCHMARKS.md#diagnose_zoo"
 #: The default confidence map: per verdict, ``(upper edge of the raw score, confidence)`` steps,
@@ -113,6 +114,16 @@ class DiagnosePolicy(Policy):
     blowup_lookback: int = tuned(
         10, "the level just before a possible early blow-up is the median of this many points",
         _SPIKES, integer)
+    # -- a rate range test at the head (_probe.py) --------------------------------------------------
+    probe_tolerance: float = tuned(
+        0.01, "a range test's rate rises by one factor every step: each step's log-ratio within this share "
+        "of the median (rates logged to 4 significant digits stay within 0.1%)", _PROBE, positive)
+    probe_decades: float = tuned(
+        2.0, "... over at least this many decades (the Autopilot's probe spans 3-6; a warmup's ratio falls "
+        "step after step, so it never rises geometrically that far)", _PROBE, positive)
+    probe_drop: float = tuned(
+        2.0, "... and the run goes on at a rate below the ramp's last by at least this factor (the Autopilot "
+        "backs off 1.3-3 decades; an exponential warmup goes on from its peak)", _PROBE, at_least(1.0))
     # -- against the first loss (_shape.py) ---------------------------------------------------------
     peak_points: int = tuned(
         5, "the peak is the highest level of a running median of this many points: a bad batch or two "
