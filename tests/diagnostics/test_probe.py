@@ -56,7 +56,7 @@ def test_rates_rounded_to_four_digits_still_read_as_a_ramp():
 def test_diagnose_reads_the_run_after_the_probe():
     y, lr = _run(_probe_losses(89), RAMP)
     d = lrkit.diagnose(y, lr)
-    assert d.verdict == "plateau" and d.statistics["probe_rows"] == 89 and d.n_steps == 300
+    assert d.verdict == "plateau" and d.statistics["probe_rows"] == 89 and d.n_steps == 389
     assert "rate range test" in d.recommendation and "read from step 89" in d.recommendation
     whole = lrkit.diagnose(y, lr, policy=DiagnosePolicy(probe_decades=10.0))  # no ramp that long
     assert "probe_rows" not in whole.statistics and whole.n_steps == 389
@@ -75,3 +75,11 @@ def test_validation_losses_measured_during_the_probe_are_left_out():
     vs = np.array([50, 150, 250, 388])
     d = lrkit.diagnose(y, lr, val_losses=np.array([9.0, 0.5, 0.4, 0.35]), val_steps=vs)
     assert d.statistics["val_points"] == 3
+
+
+def test_the_report_draws_the_whole_history_with_its_probe(tmp_path):
+    # n_steps counts the losses given, probe included, so a report of the file's losses is accepted.
+    y, lr = _run(_probe_losses(89), RAMP)
+    d = lrkit.diagnose(y, lr)
+    lrkit.report(d, tmp_path / "diagnose.html", losses=y, lrs=lr)
+    assert (tmp_path / "diagnose.html").stat().st_size > 0

@@ -75,12 +75,13 @@ def probe_rows(lrs: np.ndarray, min_left: int, policy: DiagnosePolicy = Diagnose
 def said_probe(d: Diagnosis, k: int, steps: np.ndarray,
                lrs: Sequence[float] | np.ndarray | None) -> Diagnosis:
     """``d`` (the diagnosis of the rows from ``steps[0]`` on) with the ``k`` rows of range test it left out
-    said in its recommendation and counted in its statistics (``probe_rows``); ``d`` itself when ``k`` is 0.
+    said in its recommendation and counted in its statistics (``probe_rows``), and ``n_steps`` the whole
+    history's length again (a plot or report draws the losses given); ``d`` itself when ``k`` is 0.
     ``lrs``: the whole history's rates."""
     if not k:
         return d
     lr = np.asarray(lrs, dtype=np.float64)
     note = (f" (The first {k} rows, the rate rising geometrically from {lr[0]:.3g} to {lr[k - 1]:.3g}, are a "
             f"rate range test, not training at a rate: read from step {int(steps[0])} on.)")
-    return replace(d, recommendation=d.recommendation + note,
+    return replace(d, recommendation=d.recommendation + note, n_steps=d.n_steps + k,
                    statistics={**d.statistics, "probe_rows": float(k)})

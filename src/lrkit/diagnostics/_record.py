@@ -122,7 +122,8 @@ class Diagnosis:
         evidence: the deciding statistic first, then the others that were checked.
         recommendation: a concrete next action ("divide the rate by about 3").
         statistics: every computed statistic by name (for plots and debugging).
-        n_steps: number of losses looked at.
+        n_steps: number of losses given (a rate range test at the head of the history, which the
+            tests leave out, included: ``statistics["probe_rows"]`` of them).
         fired: every verdict whose test fired, in test order (the first is ``verdict``, unless the
             verdict is ``uncertain`` because the first was below ``DiagnosePolicy.advice_floor``; empty
             for ``healthy``), e.g. ``("loss_spikes", "plateau")``.
