@@ -16,8 +16,9 @@ import numpy as np
 
 from lrkit.diagnostics._policy import DiagnosePolicy
 from lrkit.diagnostics._record import Diagnosis, Evidence
+from lrkit.diagnostics._signs import guarded_words, overfitting_words
 
-__all__ = ["Context", "advise", "advise_nan", "rate_decayed", "starved_signs", "limit_signs", "RECOMMEND"]
+__all__ = ["Context", "advise", "advise_nan", "rate_decayed", "RECOMMEND"]
 
 
 @dataclass(frozen=True)
@@ -62,56 +63,24 @@ def rate_decayed(lrs: np.ndarray | None, policy: DiagnosePolicy = DiagnosePolicy
     return float(np.mean(lrs[int((1.0 - policy.decay_window) * n):])) < policy.decayed * float(np.max(lrs))
 
 
-def starved_signs(s: Mapping[str, float], policy: DiagnosePolicy = DiagnosePolicy()) -> list[str]:
-    """The signs of a rate at or past its limit that forbid ``too_low_slow`` (the guard's ``starved_*``).
-
-    The one definition, read by the guard and by the advice that names them. ``s`` holds the run's
-    ``rise``, ``peak_excess`` and ``oscillation_q`` and, when given, ``val_rise`` and ``val_improving``
-    (a validation loss still at its best asks for a swing past ``starved_swing_val``).
+def known_rate(lrs: np.ndarray | None, i: int | None = None) -> float | None:
+    """The rate at row ``i`` (the peak of the known rates when ``i`` is ``None``), or ``None`` when it is
+    unknown: no rates, or NaN there (a ``Monitor`` logs NaN where ``observe`` got no rate); advice never
+    quotes an unknown rate.
 
     Example:
-        >>> s = {"rise": 0.0, "peak_excess": 0.0, "oscillation_q": 0.0}
-        >>> starved_signs(s), starved_signs({**s, "rise": 0.9, "val_rise": 0.9})
-        ([], ['lost_descent', 'val_turned_up'])
+        >>> known_rate(np.array([0.1, np.nan]), 0), known_rate(np.array([0.1, np.nan]), 1), known_rate(None)
+        (0.1, None, None)
     """
-    p = policy
-    swing = p.starved_swing_val if s.get("val_improving") else p.starved_swing
-    return [name for name, shown in (
-        ("lost_descent", s["rise"] > p.starved_rise),
-        ("val_turned_up", s.get("val_rise", 0.0) > p.starved_val_rise),
-        ("swings", s["oscillation_q"] > swing),
-        ("rose_over_descent", s["peak_excess"] > p.starved_peak)) if shown]
-
-
-def limit_signs(s: Mapping[str, float], policy: DiagnosePolicy = DiagnosePolicy()) -> list[str]:
-    """The signs of a rate at its limit that forbid ``healthy`` and ``plateau`` (the guard's ``at_limit``).
-
-    The loss rose above its first value ``y_0`` by more than ``limit_peak`` of its descent before
-    falling (``jumped``; ``jump_excess``, measured from ``y_0`` itself, so that the fall after a hard
-    first batch is no jump), or by more than ``limit_peak_val`` of it while the validation loss rose
-    back by more than ``limit_val_rise`` of its drop (``val_rose``; a validation rise alone is as
-    often overfitting at a good rate), or it stalled (``late_share < stall_share``) back above its best
-    level by ``drift_rise`` of its descent and ``drift_hint_z`` standard errors, too little beyond chance
-    for the drift test (``drifted``: a flat plateau of noise ends that far above its lowest window
-    median about one time in five, and so does a rate too high to settle).
-
-    Example:
-        >>> limit_signs({"jump_excess": 0.5}), limit_signs({"jump_excess": 0.0, "val_rise": 0.9})
-        (['jumped'], [])
-        >>> limit_signs({"jump_excess": 0.0, "late_share": 0.01, "rise": 0.1, "rise_z": 2.5})
-        ['drifted']
-    """
-    p, jump = policy, s["jump_excess"]
-    drifted = (s.get("late_share", 1.0) < p.stall_share and s.get("rise", 0.0) > p.drift_rise
-               and s.get("rise_z", 0.0) > p.drift_hint_z)
-    return [name for name, shown in (
-        ("jumped", jump > p.limit_peak),
-        ("val_rose", s.get("val_rise", 0.0) > p.limit_val_rise and jump > p.limit_peak_val),
-        ("drifted", drifted)) if shown]
+    if lrs is None:
+        return None
+    known = lrs[np.isfinite(lrs)] if i is None else lrs[i:i + 1][np.isfinite(lrs[i:i + 1])]
+    return float(known.max()) if known.size else None
 
 
 def _rate_at(lrs: np.ndarray | None, i: int) -> str:
-    return "" if lrs is None else f" (the rate there was {float(lrs[i]):.3g})"
+    rate = known_rate(lrs, i)
+    return "" if rate is None else f" (the rate there was {rate:.3g})"
 
 
 def _round_steps(k: float) -> int:
@@ -150,7 +119,8 @@ def _diverging(ctx: Context) -> str:
 
 
 def _oscillating(ctx: Context) -> str:
-    peak = f"; the peak rate was {float(np.max(ctx.lrs)):.3g}" if ctx.lrs is not None else ""
+    top = known_rate(ctx.lrs)
+    peak = f"; the peak rate was {top:.3g}" if top is not None else ""
     return f"Divide the rate by about {ctx.policy.cut:g} (or decay it): the loss swings up and down " \
            f"instead of settling{peak}."
 
@@ -180,7 +150,8 @@ def _too_slow(ctx: Context) -> str:
     why = ("the loss made no measurable progress" if no_progress
            else "the loss is still falling faster at the end than earlier (in log-time)")
     rec = f"Multiply the rate by about {factor:g}: {why}"
-    rec += f"; current rate {float(ctx.lrs[-1]):.3g}." if ctx.lrs is not None else "."
+    now = known_rate(ctx.lrs, ctx.y.size - 1)
+    rec += f"; current rate {now:.3g}." if now is not None else "."
     if not no_progress:
         # A training-loss history cannot know the rate was chosen for validation loss (early
         # stopping): the shape of such a run can be exactly that of a too-low rate (docs/watch.md).
@@ -198,18 +169,10 @@ def _plateau(ctx: Context) -> str:
             f"{ctx.policy.big_cut:g}x now (or anneal it to zero with cosine/linear decay), or stop training.")
 
 
-def _overfitting(s: dict[str, float]) -> str:
-    """The words for a validation loss that rose back from its best while the training loss fell."""
-    at = f" at step {s['val_best_at']:.0f}" if "val_best_at" in s else ""
-    return (f"the validation loss rose back {s.get('val_rise', 0.0):.2g}x its drop from its best{at}: the "
-            "model is overfitting, and a higher rate would only get there sooner. Decay the rate or stop at "
-            "the best validation loss.")
-
-
 def _healthy(ctx: Context) -> str:
     # A validation rise past the overfitting share is said even when the training loss alone decided.
     if ctx.stats.get("val_rise", 0.0) > ctx.policy.overfit_val_rise:
-        return "Keep the rate: the training loss falls steadily, but " + _overfitting(ctx.stats)
+        return "Keep the rate: the training loss falls steadily, but " + overfitting_words(ctx.stats)
     return "Keep the rate: the loss falls steadily" + (
         " and the decay is doing its work." if ctx.decayed else "; decay it towards the end of the budget.")
 
@@ -219,41 +182,6 @@ def _still(ctx: Context) -> str:
             "Either the rate is far too low, or training broke in its first steps (a rate too high can "
             "kill a network at once: look for a jump in the first few losses). Run 100 steps at 10x and "
             "at 1/10 of this rate and keep the one whose loss falls.")
-
-
-def _guarded(ctx: Context, reason: str) -> str:
-    p, s = ctx.policy, ctx.stats
-    if reason == "not_starved":
-        said = {"lost_descent": "it lost back part of its descent",
-                "val_turned_up": "its validation loss turned up",
-                "swings": "it swings more than a falling curve explains",
-                "rose_over_descent": "it rose above its first loss by more than its whole descent"}
-        signs = [said[k] for k in starved_signs(s, p)]
-        return (f"I can't tell: the loss moved too little or too slowly, which often means a rate too low, "
-                f"but {' and '.join(signs)}, a sign of a rate at its limit, so a higher rate could make it "
-                "worse. Try 3x this rate in a short side run and keep it only if its loss falls faster.")
-    if reason == "overfitting":
-        return "Keep the rate: the training loss still falls, but " + _overfitting(s)
-    if reason == "at_limit":
-        said = {"jumped": f"it first rose {s['jump_excess']:.2g}x its descent above its first loss",
-                "val_rose": f"its validation loss rose back {s.get('val_rise', 0.0):.2g}x its drop",
-                "drifted": f"it stopped falling and ended {s.get('rise_z', 0.0):.1f} standard errors above "
-                           "its best level (about what the lowest of many window medians reaches by "
-                           "chance: a plateau of noise, or a rate too high to settle)"}
-        names = limit_signs(s, p)
-        signs = [said[k] for k in names]
-        overfit = " (or, for the validation loss, of overfitting)" if "val_rose" in names else ""
-        return (f"I can't tell: the loss looks settled, but {' and '.join(signs)}, a sign of a rate at its "
-                f"limit{overfit}. A rate at its limit settles at a "
-                "higher level than a lower rate would reach, and one history cannot show that lower level. "
-                "Compare "
-                f"a short side run at 1/{p.cut:g} of this rate and keep the one whose loss is lower at equal "
-                "steps.")
-    what = ("ended at or above where it started" if reason == "ended_above_start"
-            else "rose above where it started by more than its whole descent")
-    return (f"I can't tell: the loss {what}, so a higher rate could blow it up, and the flat or slow stretch "
-            "after it is no sign the rate is too low. Keep the rate (or lower it and add warmup if the rise "
-            "came early), and clip gradients; try a higher rate only in a short side run.")
 
 
 #: ``(verdict, deciding evidence)`` -> the recommendation's writer (``None``: any evidence).
@@ -282,7 +210,7 @@ def advise(verdict: str, key: str | None, evidence: dict[str, Evidence], ctx: Co
     hypothesis to check, not an instruction.
     """
     if guard_reason is not None:
-        text = _guarded(ctx, guard_reason)
+        text = guarded_words(guard_reason, ctx.stats, ctx.policy)
     else:
         write = RECOMMEND.get((verdict, key)) or RECOMMEND[(verdict, None)]
         text = write(ctx)
@@ -309,7 +237,8 @@ def advise_nan(y: np.ndarray, lrs: np.ndarray | None, grad_norms: np.ndarray | N
     detail = f"the loss is {y[first_bad]} at step {step}" + (
         f", after rising to {finite[-1]:.3g} (median before: {np.median(finite):.3g})" if climbed else ""
     )
-    rate = f" by about {p.big_cut:g}" if lrs is None else f" to about {float(lrs[first_bad]) / p.big_cut:.3g}"
+    there = known_rate(lrs, first_bad)
+    rate = f" by about {p.big_cut:g}" if there is None else f" to about {there / p.big_cut:.3g}"
     clip = " and clip gradients"
     if grad_norms is not None and first_bad > 0 and np.isfinite(np.nanmedian(grad_norms[:first_bad])):
         clip += f" at about {p.clip_factor * float(np.nanmedian(grad_norms[:first_bad])):.3g}"

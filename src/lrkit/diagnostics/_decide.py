@@ -43,7 +43,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lrkit.diagnostics._advice import limit_signs, rate_decayed, starved_signs
+from lrkit.diagnostics._advice import rate_decayed
+from lrkit.diagnostics._signs import limit_signs, starved_signs
 from lrkit.diagnostics._measure import Levels, Pace, Swings, levels, pace, robust_units, swings
 from lrkit.diagnostics._policy import DiagnosePolicy
 from lrkit.diagnostics._record import Evidence, strength
@@ -176,7 +177,7 @@ def at_limit(m: Measurements, val: dict[str, float], p: DiagnosePolicy) -> bool:
     more than ``limit_peak_val`` of it while its validation loss rose back by more than
     ``limit_val_rise`` of its drop (a validation rise alone is as often overfitting at a good rate), or
     it stalled back above its best by ``drift_hint_z`` standard errors, within chance
-    (:func:`~lrkit.diagnostics._advice.limit_signs`).
+    (:func:`~lrkit.diagnostics._signs.limit_signs`).
 
     Example:
         >>> import numpy as np
@@ -190,7 +191,7 @@ def at_limit(m: Measurements, val: dict[str, float], p: DiagnosePolicy) -> bool:
 
 
 def _sign_stats(m: Measurements, val: dict[str, float]) -> dict[str, float]:
-    """The numbers :func:`~lrkit.diagnostics._advice.starved_signs` and ``limit_signs`` read."""
+    """The numbers :func:`~lrkit.diagnostics._signs.starved_signs` and ``limit_signs`` read."""
     sh = m.shape
     return {"rise": sh.rise, "peak_excess": sh.peak_excess, "jump_excess": sh.jump_excess,
             "oscillation_q": m.swings.q, "late_share": sh.late_share, "rise_z": m.levels.rise_z, **val}

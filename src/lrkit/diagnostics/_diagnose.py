@@ -51,9 +51,14 @@ __all__ = ["diagnose", "decide", "measure", "Measurements", "MIN_POINTS", "ORDER
 MIN_POINTS = 10
 
 def _as_rates(lrs: Sequence[float] | np.ndarray, n: int, owner: str = "diagnose") -> np.ndarray:
-    """The learning rates, one per loss, none negative (a NaN rate is an unknown one, as Monitor logs it);
-    errors name ``owner``, the function the user called."""
-    return _non_negative("lrs", lrs, n, owner, "learning rates")
+    """The learning rates, one per loss, none negative or infinite (a NaN rate is an unknown one, as
+    Monitor logs it); errors name ``owner``, the function the user called."""
+    arr = _non_negative("lrs", lrs, n, owner, "learning rates")
+    bad = np.flatnonzero(np.isinf(arr))
+    if bad.size:
+        raise LRKitError(f"`lrs` of {owner} must be finite learning rates (NaN for an unknown one); got "
+                         f"{float(arr[bad[0]])!r} at index {int(bad[0])}.")
+    return arr
 
 
 def _as_grad_norms(grad_norms: Sequence[float] | np.ndarray, n: int, owner: str = "diagnose") -> np.ndarray:

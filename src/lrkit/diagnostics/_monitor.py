@@ -98,14 +98,15 @@ class Monitor:
             grad_norm: the gradient norm of the step (optional).
 
         Raises:
-            LRKitError: when ``step`` is not larger than the previous step, or ``lr`` is negative.
+            LRKitError: when ``step`` is not larger than the previous step, or ``lr`` is negative or
+                infinite.
         """
         step = int(step)
         if self._last_step is not None and step <= self._last_step:
             raise LRKitError(f"`step` of {self._owner}.observe must increase; got {step} after "
                              f"{self._last_step}.")
-        if lr is not None and float(lr) < 0:
-            raise LRKitError(f"`lr` of {self._owner}.observe must be a non-negative learning rate; "
+        if lr is not None and (float(lr) < 0 or math.isinf(float(lr))):
+            raise LRKitError(f"`lr` of {self._owner}.observe must be a non-negative, finite learning rate; "
                              f"got {lr!r}.")
         self._last_step = step
         loss = float(loss)

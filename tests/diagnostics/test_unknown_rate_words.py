@@ -1,9 +1,9 @@
 """``diagnose`` takes a NaN learning rate as an unknown one (``Monitor`` logs NaN where ``observe`` got no
-``lr``), but its advice then quoted it: "the loss turned upward at step 144 (the rate there was nan)",
-"current rate nan", "divide the rate to about nan". An infinite rate is no rate a run can log, yet it
-was accepted and quoted ("the rate there was inf"). Session-7 new-user probe,
-``/work/notes/ux7/p4_odd_histories.py``. Strict xfails, owner diag (``diagnostics/_advice.py``
-``_rate_at`` and its siblings; ``_diagnose._as_rates``)."""
+``lr``) and never quotes it in its advice (it said "the loss turned upward at step 144 (the rate there was
+nan)", "current rate nan", "divide the rate to about nan"); an infinite rate, which no run can log, is one
+LRKitError naming ``lrs`` (it was accepted and quoted: "the rate there was inf"). Session-7 new-user probe,
+``/work/notes/ux7/p4_odd_histories.py``; the rates are read through ``_advice.known_rate``.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from lrkit import LRKitError, diagnose
+from lrkit.diagnostics import Monitor
 
 
 def _turns_up() -> np.ndarray:
@@ -24,8 +25,6 @@ def test_known_rates_are_quoted():
     assert d.verdict == "too_high_diverging" and "(the rate there was 0.1)" in d.recommendation
 
 
-@pytest.mark.xfail(strict=True, reason="owner diag: an unknown (NaN) rate is quoted in the advice as "
-                   "'the rate there was nan'")
 @pytest.mark.parametrize("where", ["all", "from step 100"])
 def test_an_unknown_rate_is_not_quoted(where):
     lrs = np.full(300, np.nan) if where == "all" else np.where(np.arange(300) < 100, 0.1, np.nan)
@@ -34,8 +33,13 @@ def test_an_unknown_rate_is_not_quoted(where):
     assert "nan" not in d.recommendation.lower()
 
 
-@pytest.mark.xfail(strict=True, reason="owner diag: an infinite rate is accepted and quoted ('the rate "
-                   "there was inf'); it should be one LRKitError naming `lrs`")
 def test_an_infinite_rate_is_refused():
     with pytest.raises(LRKitError, match=r"^`lrs` of diagnose"):
         diagnose(_turns_up(), lrs=np.full(300, np.inf))
+
+
+def test_the_monitor_refuses_an_infinite_rate_before_logging_it():
+    m = Monitor()
+    with pytest.raises(LRKitError, match=r"^`lr` of Monitor.observe must be a non-negative, finite"):
+        m.observe(0, 1.0, lr=np.inf)
+    m.observe(0, 1.0, lr=0.1)  # nothing was logged: step 0 is still free
