@@ -23,10 +23,6 @@ import lrkit
 
 #: Public names without a runnable example when this check landed: ``module.name``: whose lane it is.
 KNOWN: dict[str, str] = {
-    "lrkit.diagnostics.synthetic": "diag",
-    "lrkit.diagnostics.synthetic.Quadratic": "diag",
-    "lrkit.diagnostics.synthetic.sgd_history": "diag",
-    "lrkit.diagnostics.synthetic.expected_curve": "diag",
     "lrkit.zoo.save_pretrained": "zoo (it runs a whole recipe, 4-60 CPU s; tests/zoo runs it, marked slow)",
 }
 
