@@ -110,6 +110,7 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy) -> dict[str, Evid
     peak_fired = bool(sh.peak_excess > p.blowup_excess and sh.peak_z > p.blowup_peak_z
                       and (sh.rise > p.recovered_rise or sh.end_z > -p.recovered_z))
     stalled = bool(sh.late_share < p.stall_share)
+    still = bool(sh.end_z >= 0.0)  # ended at or above its first reading: nothing measurable moved
     no_progress = bool(pc.z_total < p.progress_z and not pc.converged_early)
     slow = bool((sh.late_share > p.slow_share and sh.skew < p.slow_skew) or no_progress)
     # A drift backed by right-skewed noise (steps that overshoot: a second sign of a rate past its
@@ -133,10 +134,9 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy) -> dict[str, Evid
                          strength(min(sh.rise / p.rise_frac, lv.rise_z / p.rise_z), 1.0), turn,
                          f"the loss ended {sh.rise:.2f}x its descent above its best level "
                          f"(step {s[lv.i_min]}), {lv.rise_z:.1f} standard errors"),
-        "still": Evidence("end_vs_first_z", sh.end_z, 0.0, bool(sh.end_z >= 0.0),
-                          1.0 if sh.end_z >= 0 else 0.0, span,
+        "still": Evidence("end_vs_first_z", sh.end_z, 0.0, still, 1.0 if still else 0.0, span,
                           "the loss ended where it started, within noise: nothing measurable moved"
-                          if sh.end_z >= 0.0 else
+                          if still else
                           f"the loss ended {-sh.end_z:.1f} standard errors below its first reading"),
         "spikes": Evidence("spike_height", rel, p.spike_rel, bool(events), strength(rel, p.spike_rel),
                            tuple(s[a] for a, _ in events),
