@@ -100,3 +100,23 @@ def test_a_resumed_autopilot_does_not_mistake_its_own_rate():
     while not ap2.done:
         one(ap2, opt2)
     assert ap2.done
+
+
+def test_a_step_after_a_refused_first_loss_runs_at_the_probes_rate():
+    """A non-finite first loss puts the user's rates back and raises; the next step is not 'something
+    else writes the rate': the Autopilot writes its probe's first rate again and goes on from there."""
+    torch.manual_seed(0)
+    model = nn.Linear(4, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    ap = Autopilot(opt, budget=60, model=model)
+    first = ap.lr
+    loss = (model(_X[:32]).squeeze(1) * float("nan")).mean()
+    loss.backward()
+    with pytest.raises(LRKitError, match=r"^`loss` of Autopilot.step must be finite at the first update"):
+        ap.step(loss)
+    assert opt.param_groups[0]["lr"] == 0.01  # the user's rate, as the message says
+    opt.zero_grad()
+    loss = ((model(_X[:32]).squeeze(1) - _Y[:32]) ** 2).mean()
+    loss.backward()
+    assert ap.step(loss) is True
+    assert ap.probe_lrs == [first]

@@ -189,7 +189,9 @@ class Autopilot(Phases, Resumable):
     def _set_rate(self, rate: float) -> None:
         for g, r in zip(self.optimizer.param_groups, self._ratios):
             g["lr"] = rate * r
-        self._written = [g["lr"] for g in self.optimizer.param_groups]
+        # What the groups hold now, to tell at the next step whether something else wrote them;
+        # None while the user's own rates are back (a refused first loss).
+        self._written: list[Any] | None = [g["lr"] for g in self.optimizer.param_groups]
 
     def _check_rate_is_ours(self) -> None:
         """Refuse to go on when a group's rate is not the one the Autopilot wrote after its last update.
@@ -198,7 +200,7 @@ class Autopilot(Phases, Resumable):
         ``lr``): every update would run at its rate, not the Autopilot's, and the probe would read a
         curve it did not drive. Checked before anything of this update is applied.
         """
-        for i, (g, ours) in enumerate(zip(self.optimizer.param_groups, self._written)):
+        for i, (g, ours) in enumerate(zip(self.optimizer.param_groups, self._written or ())):
             if g["lr"] != ours:
                 raise LRKitError(
                     f"`optimizer` of Autopilot.step: param group {i}'s lr is {g['lr']:.4g}, not the "
@@ -227,6 +229,8 @@ class Autopilot(Phases, Resumable):
         """
         if self.phase == "done":
             return False
+        if self._written is None:  # a refused first loss put the user's rates back: the probe's again
+            self._set_rate(self._probe.rate())
         self._check_rate_is_ours()
         value = loss_value(loss, self.optimizer)
         if self.phase == "probe":

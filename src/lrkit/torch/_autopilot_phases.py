@@ -47,6 +47,7 @@ class Phases:
         if not ok and self._probe.k == 0:  # no rate tried yet: nothing can be read, nothing was applied
             for g, lr in zip(self.optimizer.param_groups, self._initial_lrs):
                 g["lr"] = lr
+            self._written = None  # the user's rates are back: a next step writes the probe's again
             check_first_loss(value, math.isfinite(value) and grads_finite(self.optimizer))
         if ok:
             if self._probe.wants_state():  # where the run goes on if this is the first update undone
