@@ -435,6 +435,27 @@ def test_adding_a_param_group_later_is_reported() -> None:
         sched.step()
 
 
+def test_a_step_refused_for_an_added_group_changes_nothing() -> None:
+    # Regression (ux8): the refused step had already advanced t and the step count, so a caught error
+    # left the scheduler one update ahead of the rates it had written.
+    opt = _opt()
+    sched = LRScheduler(opt, "cosine(lr=0.1, steps=10)")
+    for _ in range(3):
+        opt.step()
+        sched.step()
+    before = (sched.t, sched.state_dict(), [dict(g, params=None) for g in opt.param_groups])
+    opt.add_param_group({"params": [torch.nn.Parameter(torch.zeros(1))]})
+    for call in (sched.step, lambda: sched.step(7)):
+        with pytest.raises(LRKitError, match=r"must keep its 1 groups; got 2"):
+            call()
+        assert (sched.t, sched.state_dict()) == before[:2]
+        assert [dict(g, params=None) for g in opt.param_groups[:1]] == before[2]
+    opt.param_groups.pop()
+    with pytest.raises(LRKitError, match=r"`epoch` of LRScheduler.step must be an integer >= 0"):
+        sched.step(-1)
+    assert (sched.t, sched.state_dict()) == before[:2]
+
+
 @pytest.mark.parametrize(
     ("mutate", "pattern"),
     [

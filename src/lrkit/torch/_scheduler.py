@@ -154,16 +154,19 @@ class LRScheduler(_TorchLRScheduler):
             epoch: jump to this step instead of ``t + 1`` (torch's deprecated
                 argument; here it is exact, since values are recomputed).
         """
+        # checked before anything moves: a refused step leaves t, the count and the tally as they were
+        self._check_groups()
+        jump = None if epoch is None else check_int("epoch", epoch, "LRScheduler.step", low=0)
         self._step_count += 1
         tally = self._tally
         updates, tally.updates = tally.updates, 0
-        if epoch is None:
+        if jump is None:
             # no optimizer update since the last advance (the caller's frame is read only then)
             if not updates and self.last_epoch >= 0 and skips_repeat(self._per_update, sys._getframe(1)):
                 return
             t = self.last_epoch + 1
         else:
-            t = check_int("epoch", epoch, "LRScheduler.step", low=0)
+            t = jump
         self.last_epoch = t
         self._write(t)
 
@@ -174,12 +177,7 @@ class LRScheduler(_TorchLRScheduler):
         v = self._block[i] if 0 <= i < len(self._block) else self._refill(t)
         if self._plateau is not None:
             v = float(self._plateau.apply(v))
-        groups = self.optimizer.param_groups
-        if len(groups) != self._n_groups:
-            raise LRKitError(
-                f"`optimizer.param_groups` of LRScheduler must keep its {self._n_groups} groups; got "
-                f"{len(groups)} (a group was added after the scheduler was built: build a new scheduler)."
-            )
+        groups = self._check_groups()
         values = [v * c for c in self._scales]
         gkey = self._key
         if gkey.fast:
@@ -190,6 +188,15 @@ class LRScheduler(_TorchLRScheduler):
             for group, value in zip(groups, values, strict=True):
                 gkey.write(group, value)
         self._last_lr = values
+
+    def _check_groups(self) -> list[dict[str, Any]]:
+        groups = self.optimizer.param_groups
+        if len(groups) != self._n_groups:
+            raise LRKitError(
+                f"`optimizer.param_groups` of LRScheduler must keep its {self._n_groups} groups; got "
+                f"{len(groups)} (a group was added after the scheduler was built: build a new scheduler)."
+            )
+        return groups
 
     def _refill(self, t: int) -> float:
         self._block_start, self._block = aligned_block(self._schedule, t)
