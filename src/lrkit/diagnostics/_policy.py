@@ -11,7 +11,7 @@ errors of the levels compared; heights and drops are in units of the run's progr
 from __future__ import annotations
 
 from lrkit._policy import Policy, at_least, fraction, integer, policy_record, positive, tuned
-from lrkit.errors import LRKitError, check_range
+from lrkit.diagnostics._policy_values import CALIBRATION, check_calibration, check_span, check_unit
 
 __all__ = ["DiagnosePolicy"]
 
@@ -30,24 +30,6 @@ _CALIBRATION = _E + "diagnose-confidence-on-a-new-family"
 _PROBE = _E + "diagnose-a-range-test-at-the-head"
 #: The thresholds chosen by leave-one-family-out on the zoo corpus (``benchmarks/diagnose_zoo.py``).
 _ZOO = "BENCHMARKS.md#diagnose_zoo"
-#: The default confidence map: per verdict, ``(upper edge of the raw score, confidence)`` steps,
-#: isotonic in the raw score, each lowered to a one-sided lower bound of the share right on a workload
-#: family the fit never saw (the lower of the Wilson bound of the step's runs and a prediction bound over
-#: families), at the level chosen by leave-one-family-out so that verdicts given 0.8 or more are right 95%
-#: of the time on the family left out (z = 1.645 on all twelve zoo families; ``benchmarks/diagnose_zoo.py``
-#: prints it). It is a floor, not a point estimate: held out, every band of confidence was right at least
-#: as often as it claimed (docs/evidence.md#diagnose-confidence-on-a-new-family). ``uncertain`` and
-#: ``loss_spikes`` (no zoo run has that label) keep their raw score up to ``unmeasured_max``.
-CALIBRATION = (
-    ("healthy", ((1.0, 0.6),)),
-    ("nan", ((1.0, 0.951),)),
-    ("plateau", ((0.8303, 0.0), (0.9994, 0.284), (1.0, 0.352))),
-    ("too_high_diverging", ((0.5231, 0.0), (1.0, 0.339))),
-    ("too_high_oscillating", ((1.0, 0.0),)),
-    ("too_low_slow", ((0.5895, 0.0), (0.8166, 0.567), (0.8419, 0.607), (1.0, 0.718))),
-)
-
-
 @policy_record
 class DiagnosePolicy(Policy):
     """The tuned numbers of :func:`lrkit.diagnose`: spikes, rise, swings, pace, plateau, clock, advice.
@@ -231,7 +213,7 @@ class DiagnosePolicy(Policy):
         "(a too-low rate gives 0.1-0.7)", _SLOW, fraction)
     early_window: tuple[float, float] = tuned(
         (0.1, 0.2), "the early level is the median over this span of the run", _SLOW,
-        lambda name, value, owner: _span(name, value, owner))
+        check_span)
     early_z: float = tuned(
         2.0, "the early share counts only for a total drop of at least this many standard errors "
         "(below, it is a ratio of noise)", _SLOW, positive)
@@ -286,7 +268,7 @@ class DiagnosePolicy(Policy):
         0.05, "a verdict whose calibrated confidence is below this, while a test that would move the rate "
         "the other way is at or past its threshold, is reported uncertain, with the verdict as its runner-up "
         "and its advice quoted as a hypothesis to check: on a new workload it is right too rarely to act on "
-        "against that evidence (0: off)", _ZOO, lambda n, v, o: _unit(n, v, o))
+        "against that evidence (0: off)", _ZOO, check_unit)
     unmeasured_max: float = tuned(
         0.75, "a verdict the calibration has no steps for (no labelled held-out run measured it) keeps its "
         "raw score up to this: below the 0.8 that measured verdicts must earn by being right 95% of the "
@@ -294,35 +276,4 @@ class DiagnosePolicy(Policy):
     calibration: tuple = tuned(
         CALIBRATION, "per verdict, steps (upper edge of the raw score, calibrated confidence), fitted on "
         "the zoo's families; a verdict without steps keeps its raw score", _ZOO,
-        lambda n, v, o: _calibration(n, v, o))
-
-
-def _calibration(name: str, value: object, owner: str) -> tuple:
-    """``((verdict, ((edge, probability), ...)), ...)``: edges increasing to 1, probabilities in [0, 1]."""
-    try:
-        out = tuple((str(v), tuple((float(e), float(q)) for e, q in steps))
-                    for v, steps in value)  # type: ignore[union-attr]
-    except (TypeError, ValueError):
-        out = None
-    ok = out is not None and all(
-        st and st[-1][0] >= 1.0 and all(0 <= q <= 1 for _, q in st)
-        and all(a[0] < b[0] for a, b in zip(st, st[1:])) for _, st in out)
-    if not ok:
-        raise LRKitError(f"`{name}` of {owner} must be ((verdict, ((edge, probability), ...)), ...) with "
-                         f"increasing edges up to 1 and probabilities in [0, 1]; got {value!r}.")
-    return out  # type: ignore[return-value]
-
-
-def _span(name: str, value: object, owner: str) -> tuple[float, float]:
-    """A ``(lo, hi)`` pair with ``0 <= lo < hi <= 1``."""
-    ok = isinstance(value, (tuple, list)) and len(value) == 2
-    lo, hi = (float(v) for v in value) if ok else (0.0, 0.0)  # type: ignore[union-attr]
-    if not ok or not 0.0 <= lo < hi <= 1.0:
-        raise LRKitError(f"`{name}` of {owner} must be a (lo, hi) pair with 0 <= lo < hi <= 1; "
-                         f"got {value!r}.")
-    return lo, hi
-
-
-def _unit(name: str, value: object, owner: str) -> float:
-    """A number in ``[0, 1]``."""
-    return check_range(name, value, owner, 0.0, 1.0)
+        check_calibration)
