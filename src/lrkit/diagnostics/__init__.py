@@ -4,6 +4,7 @@
 the evidence and a concrete recommendation; :class:`Monitor` runs the same
 diagnosis online over a bounded buffer, the engine of ``lrkit.torch.Watchdog``;
 :func:`calibrated` maps a verdict's raw score through a policy's confidence map;
+:func:`not_levelled` says whether a run is still falling as fast per decade of time as before;
 :func:`read_history` loads a ``step,loss[,lr]`` CSV or TensorBoard event files;
 :func:`running_median` (with its readable :func:`running_median_reference`) is the O(n log n)
 smoother the verdicts are built on.
@@ -20,6 +21,7 @@ Example:
     'healthy'
 """
 
+from lrkit.diagnostics._advice import not_levelled
 from lrkit.diagnostics._confidence import calibrated
 from lrkit.diagnostics._diagnose import MIN_POINTS, Measurements, decide, diagnose, measure
 from lrkit.diagnostics._history import History, read_history
@@ -35,6 +37,7 @@ __all__ = [
     "measure",
     "decide",
     "calibrated",
+    "not_levelled",
     "Measurements",
     "DiagnosePolicy",
     "DIRECTIONS",

@@ -18,7 +18,7 @@ from lrkit.diagnostics._policy import DiagnosePolicy
 from lrkit.diagnostics._record import Diagnosis, Evidence
 from lrkit.diagnostics._signs import guarded_words, overfitting_words
 
-__all__ = ["Context", "advise", "advise_nan", "rate_decayed", "RECOMMEND"]
+__all__ = ["Context", "advise", "advise_nan", "rate_decayed", "decade_words", "not_levelled", "RECOMMEND"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,22 @@ def rate_decayed(lrs: np.ndarray | None, policy: DiagnosePolicy = DiagnosePolicy
         return False
     n = lrs.size
     return float(np.mean(lrs[int((1.0 - policy.decay_window) * n):])) < policy.decayed * float(np.max(lrs))
+
+
+def decade_words(ratio: float) -> str:
+    """The last decade's progress relative to the one before, in words (the ratio can be 0 or infinite).
+
+    Example:
+        >>> decade_words(1.2)
+        'gained 1.2x as much per decade as the decade before'
+        >>> decade_words(float("inf"))
+        'made progress where the decade before made none'
+    """
+    if np.isinf(ratio):
+        return "made progress where the decade before made none"
+    if ratio == 0:
+        return "made no progress, nor did the decade before"
+    return f"gained {ratio:.2g}x as much per decade as the decade before"
 
 
 def known_rate(lrs: np.ndarray | None, i: int | None = None) -> float | None:
@@ -173,8 +189,39 @@ def _healthy(ctx: Context) -> str:
     # A validation rise past the overfitting share is said even when the training loss alone decided.
     if ctx.stats.get("val_rise", 0.0) > ctx.policy.overfit_val_rise:
         return "Keep the rate: the training loss falls steadily, but " + overfitting_words(ctx.stats)
-    return "Keep the rate: the loss falls steadily" + (
-        " and the decay is doing its work." if ctx.decayed else "; decay it towards the end of the budget.")
+    said = " and the decay is doing its work." if ctx.decayed else "; decay it towards the end of the budget."
+    return "Keep the rate: the loss falls steadily" + said + _not_levelled(ctx)
+
+
+def not_levelled(stats: Mapping[str, float], policy: DiagnosePolicy = DiagnosePolicy()) -> bool:
+    """Whether a run has not begun to level off: its last decade of (rate-weighted) time gained at least
+    ``levelling_ratio`` times the decade before's drop per decade, beyond ``progress_z`` standard errors.
+
+    A good rate on a short budget and a rate far too low (nearly the same curve, stretched in time) both
+    end this way; one history cannot tell them apart. A ``healthy`` verdict on such a run says so and
+    names ``too_low_slow`` as its runner-up; no verdict reads it (docs/evidence.md).
+
+    Example:
+        >>> not_levelled({"decade_ratio": 1.1, "last_decade_z": 40.0})
+        True
+        >>> not_levelled({"decade_ratio": 0.1, "last_decade_z": 40.0})
+        False
+    """
+    p = policy
+    return bool(stats["decade_ratio"] >= p.levelling_ratio and stats["last_decade_z"] > p.progress_z)
+
+
+def _not_levelled(ctx: Context) -> str:
+    """The words for a healthy run that has not begun to level off (:func:`not_levelled`) and whose
+    validation loss did not turn up (overfitting: the rate learns), or ``""``."""
+    p, s = ctx.policy, ctx.stats
+    if not not_levelled(s, p) or s.get("val_rise", 0.0) > p.overfit_val_rise:
+        return ""
+    time = "rate-weighted time" if ctx.lrs is not None else "time"
+    return (f" It has not begun to level off (the last decade of {time} {decade_words(s['decade_ratio'])}): "
+            "a good rate on a short budget and a rate too low both look like this, and one history cannot "
+            f"tell which. Train longer if you can; else a short side run at {p.cut:g}x this rate, kept only "
+            "if its loss is lower at equal steps, tells.")
 
 
 def _still(ctx: Context) -> str:
@@ -214,6 +261,8 @@ def advise(verdict: str, key: str | None, evidence: dict[str, Evidence], ctx: Co
     else:
         write = RECOMMEND.get((verdict, key)) or RECOMMEND[(verdict, None)]
         text = write(ctx)
+        if verdict == "healthy" and _not_levelled(ctx):
+            runner_up = "too_low_slow"  # what its words say it could be
     if weak is not None:
         said = evidence[key].detail if key else "none of the tests fired"
         text = (f"I can't tell: the history reads most like {verdict} ({said}), but a test that would move "

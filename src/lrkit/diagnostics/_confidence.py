@@ -16,7 +16,9 @@ more than ``DiagnosePolicy.unmeasured_max``: it has not earned the confidence a 
 must; with no calibration at all (``calibration=()``) the confidence is the raw score.
 
 **Runner-up.** The verdict the guard replaced; for a run where nothing moved, ``too_low_slow``;
-else the next verdict whose test fired; else the verdict whose test came closest to firing.
+else the next verdict whose test fired; else the verdict whose test came closest to firing. (A
+``healthy`` run that has not begun to level off names ``too_low_slow``, as its words do:
+:func:`~lrkit.diagnostics._advice.not_levelled`.)
 """
 
 from __future__ import annotations

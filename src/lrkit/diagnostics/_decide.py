@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lrkit.diagnostics._advice import rate_decayed
+from lrkit.diagnostics._advice import decade_words, rate_decayed
 from lrkit.diagnostics._signs import limit_signs, starved_signs
 from lrkit.diagnostics._measure import Levels, Pace, Swings, levels, pace, robust_units, swings
 from lrkit.diagnostics._policy import DiagnosePolicy
@@ -90,15 +90,6 @@ def measure_finite(y: np.ndarray, lrs: np.ndarray | None, p: DiagnosePolicy) -> 
     sw = swings(sp.clean, lv.sigma, p.noise_floor, p)
     pc = pace(sp.clean, lrs, lv, sw.local, p.noise_floor, p)
     return Measurements(u, lrs, sp, lv, sw, pc, shape(u, sp.clean, lv, p), rate_decayed(lrs, p))
-
-
-def _decade_words(ratio: float) -> str:
-    """The last decade's progress relative to the one before, in words (the ratio can be 0 or infinite)."""
-    if np.isinf(ratio):
-        return "made progress where the decade before made none"
-    if ratio == 0:
-        return "made no progress, nor did the decade before"
-    return f"gained {ratio:.2g}x as much per decade as the decade before"
 
 
 def evidence(m: Measurements, s: list[int], p: DiagnosePolicy) -> dict[str, Evidence]:
@@ -167,7 +158,7 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy) -> dict[str, Evid
                          1.0 if no_progress else strength(sh.late_share, p.slow_share), span,
                          f"the second half of the run made {sh.late_share:.1%} of its drop (noise skew "
                          f"{sh.skew:.2f}; total progress {pc.z_total:.1f} s.e.); the last decade of "
-                         f"{'rate-weighted ' if m.lrs is not None else ''}time {_decade_words(pc.ratio)}"),
+                         f"{'rate-weighted ' if m.lrs is not None else ''}time {decade_words(pc.ratio)}"),
     }
 
 

@@ -28,6 +28,7 @@ _FIRST = _E + "diagnose-against-the-first-loss"
 _GUARD = _E + "diagnose-the-guard"
 _CALIBRATION = _E + "diagnose-confidence-on-a-new-family"
 _PROBE = _E + "diagnose-a-range-test-at-the-head"
+_LEVEL = _E + "diagnose-too-low-on-the-built-in-tasks-what-the-zoo-cannot-decide"
 #: The thresholds chosen by leave-one-family-out on the zoo corpus (``benchmarks/diagnose_zoo.py``).
 _ZOO = "BENCHMARKS.md#diagnose_zoo"
 @policy_record
@@ -249,6 +250,10 @@ class DiagnosePolicy(Policy):
     very_slow_ratio: float = tuned(
         5.0, "a decade ratio above this is a run on its first linear descent: multiply by big_cut",
         _ADVICE, positive)
+    levelling_ratio: float = tuned(
+        0.8, "a healthy run whose last decade of time gained at least this many times the decade before "
+        "(a power law t^-a with a < 0.1: bending under 10% a decade) has not begun to level off: its words "
+        "and runner-up say a rate too low looks the same (no verdict reads it)", _LEVEL, positive)
     early_turn: float = tuned(
         0.2, "a turn upward before this fraction of the run also asks for warmup", _ADVICE, fraction)
     warmup_factor: float = tuned(
