@@ -3,7 +3,7 @@
 
 Lightning's ``LearningRateMonitor`` names its scalar ``lr-<Optimizer>`` (``lr-SGD``, ``lr-AdamW/pg1``),
 under a ``CSVLogger`` and a ``TensorBoardLogger`` alike. The CSV reader takes that prefix
-(``_LR_PREFIXES``); the TensorBoard reader does not, so the same run read from its event files has no
+(``_LR_PREFIXES``); the TensorBoard reader did not, so the same run read from its event files had no
 rates: a real `Trainer(logger=TensorBoardLogger(...), callbacks=[LearningRateMonitor("step")])` with a
 CosineAnnealingLR (tags `lr-SGD`, `train_loss`, `epoch`) gave `lrkit diagnose` no rate column, and the
 advice "Keep the rate: the loss falls steadily; decay it towards the end of the budget" for a run that
@@ -21,8 +21,6 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("tensorboard")
 
 
-@pytest.mark.xfail(strict=True, reason="ux8: the TensorBoard reader ignores Lightning's lr-<Optimizer> tag, "
-                   "which the CSV reader reads (owner: diag, _history_tensorboard.py)")
 def test_lightning_learning_rate_monitor_tag_is_read_from_tensorboard_events(tmp_path):
     from torch.utils.tensorboard import SummaryWriter
 

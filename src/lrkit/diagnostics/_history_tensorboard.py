@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lrkit.diagnostics._history import _LOSS, _LR, GRAD_NAMES, VAL_NAMES, History, _sorted, at_steps
+from lrkit.diagnostics._history import (_LOSS, _LR, _LR_PREFIXES, GRAD_NAMES, VAL_NAMES, History, _sorted,
+                                        at_steps)
 from lrkit.errors import LRKitError
 
 __all__ = ["read_tensorboard"]
@@ -29,7 +30,8 @@ def _event_folder(path: Path) -> Path:
 def read_tensorboard(path: Path) -> History:
     """A :class:`History` from an ``events.out.tfevents.*`` file or a run's folder of them: the loss tag
     (a plain name, else any ``loss`` tag but the validation loss and a run's mean training loss), the
-    rate, gradient-norm and validation-loss tags where logged; rates and norms logged at other steps
+    rate (a plain name, else Lightning's ``lr-<Optimizer>``), gradient-norm and validation-loss tags where
+    logged; rates and norms logged at other steps
     hold until their next log (:func:`at_steps`). Needs the ``tensorboard`` package."""
     try:
         from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -60,7 +62,9 @@ def read_tensorboard(path: Path) -> History:
                 np.array([e.value for e in events], dtype=np.float64))
 
     steps, losses = series(loss_tag)
-    lr_tag = next((t for t in tags if t.lower() in _LR or "learning_rate" in t.lower()), None)
+    # A plain rate name first, then Lightning's LearningRateMonitor tag (lr-SGD, lr-AdamW/pg1), as in a CSV.
+    lr_tag = (next((t for t in tags if t.lower() in _LR or "learning_rate" in t.lower()), None)
+              or next((t for t in tags if t.lower().startswith(_LR_PREFIXES)), None))
     grad_tag = next((t for t in tags if t.lower() in GRAD_NAMES), None)
     lrs = at_steps(steps, *series(lr_tag)) if lr_tag is not None else None
     grads = at_steps(steps, *series(grad_tag)) if grad_tag is not None else None
