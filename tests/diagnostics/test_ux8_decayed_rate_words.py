@@ -9,14 +9,12 @@ cosine's last update, which the schedule was built to reach. The knob a schedule
 (5e-4): the same run, diagnosed live by `Watchdog.hf_callback()` on a Trainer with
 `warmup_cosine`, said "current rate 2.46e-05" of a 4.8e-3 peak (`/work/notes/ux8/p2_hf.py`). The
 advice knows the rate decayed (`rate_decayed`, used by the healthy and plateau advice); the too-slow
-advice does not use it. Owner: diag (`diagnostics/_advice.py` `_too_slow`).
+advice did not use it. Owner: diag (`diagnostics/_advice.py` `_too_slow`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-
-import pytest
 
 import lrkit
 from lrkit.diagnostics import read_history
@@ -29,9 +27,6 @@ def test_the_recorded_history_is_a_cosine_from_5e_4():
     assert len(h.losses) == 920 and h.lrs[0] == 5e-4 and h.lrs[-1] < 1e-8
 
 
-@pytest.mark.xfail(strict=True, reason="ux8: too_low_slow on a decayed schedule quotes the decayed end "
-                   "rate (1.46e-09) as the one to multiply, not the peak 5e-4 "
-                   "(owner: diag, _advice._too_slow)")
 def test_too_low_advice_on_a_decayed_schedule_names_the_peak_rate():
     h = read_history(DATA)
     d = lrkit.diagnose(h.losses, lrs=h.lrs, val_losses=h.val_losses, val_steps=h.val_steps)

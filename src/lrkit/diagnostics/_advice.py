@@ -166,8 +166,11 @@ def _too_slow(ctx: Context) -> str:
     why = ("the loss made no measurable progress" if no_progress
            else "the loss is still falling faster at the end than earlier (in log-time)")
     rec = f"Multiply the rate by about {factor:g}: {why}"
-    now = known_rate(ctx.lrs, ctx.y.size - 1)
-    rec += f"; current rate {now:.3g}." if now is not None else "."
+    now, peak = known_rate(ctx.lrs, ctx.y.size - 1), known_rate(ctx.lrs)
+    if ctx.decayed and peak is not None:  # a schedule's knob is its peak, not the end it decays to
+        rec += f"; the schedule's peak rate was {peak:.3g}: raise the peak."
+    else:
+        rec += f"; current rate {now:.3g}." if now is not None else "."
     if not no_progress:
         # A training-loss history cannot know the rate was chosen for validation loss (early
         # stopping): the shape of such a run can be exactly that of a too-low rate (docs/watch.md).
