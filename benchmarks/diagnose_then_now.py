@@ -69,7 +69,7 @@ for losses, lrs in hist:
         direction = "raise" if d.verdict == "too_low_slow" else "other"
     else:
         direction = getattr(d, "direction", None) or DIRECTIONS.get(d.verdict, "other")
-    out.append([d.verdict, direction])
+    out.append([d.verdict, direction, getattr(d, "runner_up", None)])
 json.dump(out, open(sys.argv[2], "w"))
 """
 
@@ -96,6 +96,47 @@ def _old_src(tmp: Path) -> Path:
                              capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True)
     return tmp / "src"
+
+
+#: What each setting label needs done to the rate: advice the other way is "against the need".
+_AGAINST = {"too_low": ("lower", "decay"), "too_high": ("raise", "keep"), "nan": ("raise", "keep"),
+            "spikes": ("raise",), "plateau": ("raise",)}
+
+
+def meaning_rows(res: list[list], labels: list[str]) -> list[list]:
+    """Per setting label (built-in sources): what the verdicts say beyond right and wrong.
+
+    ``right``: a verdict ``ACCEPT`` takes for the label; ``uncertain, runner-up right``: "I can't tell",
+    its runner-up one ``ACCEPT`` takes, and no change of rate advised (direction ``none``); ``healthy on a
+    fault``: "keep the rate" on a too-low, too-high, NaN or spiking run; ``against the need``: advice that
+    moves the rate the wrong way (lower or decay a rate too low, keep or raise one too high or broken).
+    """
+    rows = []
+    for lab_ in sorted(set(labels)) + ["all"]:
+        sel = [r for r, k in zip(res, labels) if lab_ in ("all", k)]
+        keys = [k for k in labels if lab_ in ("all", k)]
+        right = sum(v in ACCEPT[k] for (v, *_), k in zip(sel, keys))
+        honest = sum(v == "uncertain" and d == "none" and u in ACCEPT[k] for (v, d, u), k in zip(sel, keys))
+        fault = sum(v == "healthy" and k.split(" ")[0] not in ("healthy", "plateau")
+                    for (v, *_), k in zip(sel, keys))
+        against = sum(d in _AGAINST.get(k, ()) for (_, d, _u), k in zip(sel, keys))
+        rows.append([lab_, len(sel), _share(right, len(sel)), honest, _share(right + honest, len(sel)),
+                     fault, against])
+    return rows
+
+
+def lost_rows(then: list[list], now: list[list], labels: list[str]) -> list[list]:
+    """The verdicts right then and wrong now, by label: what they read now, and their runner-up."""
+    out: dict[tuple[str, str, str], int] = {}
+    for (tv, *_), (v, _d, u), k in zip(then, now, labels):
+        if tv in ACCEPT[k] and v not in ACCEPT[k]:
+            key = (k, v, u if u in ACCEPT[k] else f"{u} (not {k})")
+            out[key] = out.get(key, 0) + 1
+    return [[*k, n] for k, n in sorted(out.items(), key=lambda kv: -kv[1])]
+
+
+def _share(k: int, n: int) -> str:
+    return f"{100 * k / n:.1f}% ({k}/{n})" if n else "-"
 
 
 def _pct(ok: np.ndarray) -> str:
@@ -136,11 +177,21 @@ def main() -> None:
                        f"{int((vz[blown] == 'healthy').sum())}/{int(blown.sum())}",
                        f"{int((dz[high] == 'raise').sum())}/{int(high.sum())}"])
         rows_f.append([name, *(f"{100 * p:.0f}%" for p in per_fam)])
+    bi = [i for i, g in enumerate(groups_b) if g.startswith("built-in")]
+    lab_bi = [labels_b[i] for i in bi]
+    then_res, now_res = results.values()
+    rows_m = [[name, *row] for name, res in results.items()
+              for row in meaning_rows([res[i] for i in bi], lab_bi)]
+    rows_l = lost_rows([then_res[i] for i in bi], [now_res[i] for i in bi], lab_bi)
+    head_m = ["detector", "label", "runs", "right", "uncertain, runner-up right", "right or uncertain with "
+              "runner-up right", "healthy on a fault", "against the need"]
+    head_l = ["label", "now reads", "runner-up", "runs"]
     head_b = ["detector", *sorted(set(groups_b)), "all"]
     head_z = ["detector", "right (labelled runs)", "worst family", "too-high read healthy/plateau/too_low",
               "healthy on diverged/NaN", "raise on too-high"]
     head_f = ["detector", *sorted(set(fams))]
-    for rows, head in ((rows_b, head_b), (rows_z, head_z), (rows_f, head_f)):
+    tables = ((rows_b, head_b), (rows_m, head_m), (rows_l, head_l), (rows_z, head_z), (rows_f, head_f))
+    for rows, head in tables:
         print_table(rows, head)
     cpu = time.process_time() - cpu
     print(f"CPU {cpu:.0f} s (this process; the detectors run in subprocesses)")
@@ -152,6 +203,18 @@ def main() -> None:
         f"corpus of `diagnose_accuracy.py` ({nb} histories; accepted verdicts as there), by source group; "
         f"the issue's \"at least 95%\" is the first column's figure for the detector then:\n\n"
         + markdown_table(rows_b, head_b)
+        + "\n\nWhat the built-in figure counts, per setting label (built-in sources only). **right**: a "
+        "verdict the label accepts (as in `diagnose_accuracy.py`). **uncertain, runner-up right**: "
+        "`uncertain` (\"I can't tell\", no change of rate advised) whose runner-up the label accepts: not "
+        "counted right, and not harm either; its words name the check to run (a short side run at 3x, or "
+        "at 10x and 1/10). **healthy on a fault**: \"keep the rate\" on a too-low, too-high, NaN or "
+        "spiking run, the harm that stays (a `healthy` run that has not begun to level off says that a rate "
+        "too low looks the same and names `too_low_slow` as its runner-up: docs/watch.md). **against the "
+        "need**: advice that moves the rate the wrong way "
+        "(lower or decay a rate too low; keep or raise one too high or broken). The issue's 95% counts "
+        "the first column only:\n\n" + markdown_table(rows_m, head_m)
+        + f"\n\nThe built-in verdicts right then (`{THEN}`) and wrong now, by what they read now:\n\n"
+        + markdown_table(rows_l, head_l)
         + f"\n\nOutcome-labelled zoo corpus of `diagnose_zoo.py` ({len(zoo)} runs, {int(lab.sum())} "
         "labelled; a plain `step,loss,lr` history, the only input the old detector reads; these are the "
         "current detector's in-sample figures on this input, its held-out ones are in `diagnose_zoo`):\n\n"
