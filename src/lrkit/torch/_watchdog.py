@@ -148,6 +148,9 @@ class Watchdog:
     def lightning_callback(self) -> Any:
         """A ``lightning.pytorch.Callback`` that feeds this watchdog and stops the trainer on NaN.
 
+        The watchdog's state is saved with Lightning's checkpoints and restored by
+        ``Trainer.fit(ckpt_path=...)``, so a resumed run is diagnosed as a whole.
+
         Raises:
             ImportError: when neither ``lightning`` nor ``pytorch_lightning`` is installed.
         """
@@ -174,6 +177,14 @@ class Watchdog:
 
             def on_train_end(self, trainer: Any, pl_module: Any) -> None:
                 watchdog.update()
+
+            # Lightning saves these with each checkpoint and loads them on fit(ckpt_path=...): a resumed
+            # run's diagnosis reads the whole run, not the part after the resume.
+            def state_dict(self) -> dict[str, Any]:
+                return watchdog.state_dict()
+
+            def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+                watchdog.load_state_dict(state_dict)
 
             def on_train_batch_end(
                 self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int
