@@ -1,10 +1,12 @@
-"""A Watchdog fed by a framework callback resumes with the run: Lightning saves and restores its history
-with the checkpoint (``Trainer.fit(ckpt_path=...)``), so the diagnosis after a resume reads the whole
-run, as ``Watchdog.state_dict`` promises for a plain loop.
+"""A Watchdog fed by a framework callback resumes with the run: Lightning and the Hugging Face Trainer
+save and restore its history with the checkpoint (``Trainer.fit(ckpt_path=...)``;
+``train(resume_from_checkpoint=...)`` with ``restore_callback_states_from_checkpoint=True``), so the
+diagnosis after a resume reads the whole run, as ``Watchdog.state_dict`` promises for a plain loop.
 
 Regression (ux8 probe, `/work/notes/ux8/p3_lightning.py`): the Lightning callback had no
 ``state_dict``, so a resumed run's Watchdog started empty: 32 of 64 steps, read ``uncertain`` where
-the uninterrupted run read ``healthy``.
+the uninterrupted run read ``healthy``; the Hugging Face callback was no ``ExportableState``, so the
+Trainer saved nothing of it.
 """
 
 from __future__ import annotations
@@ -58,4 +60,51 @@ def test_a_lightning_resume_restores_the_watchdogs_history(tmp_path):
     assert h_resumed["steps"].tolist() == h_full["steps"].tolist()
     assert h_resumed["losses"].tolist() == h_full["losses"].tolist()
     assert h_resumed["val_steps"].tolist() == h_full["val_steps"].tolist() == [19, 39, 59]
+    assert resumed.diagnosis.to_dict() == full.diagnosis.to_dict()
+
+
+def _hf_run(out, wd: Watchdog, resume=None):
+    from transformers import Trainer, TrainingArguments
+
+    class Model(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = torch.nn.Linear(2, 1)
+
+        def forward(self, x, labels):
+            return {"loss": ((self.lin(x).squeeze(1) - labels) ** 2).mean()}
+
+    class Data(torch.utils.data.Dataset):
+        def __len__(self):
+            return 160
+
+        def __getitem__(self, i):
+            x = torch.randn(2, generator=torch.Generator().manual_seed(i))
+            return {"x": x, "labels": x.sum()}
+
+    torch.manual_seed(0)
+    args = TrainingArguments(output_dir=str(out), per_device_train_batch_size=4, num_train_epochs=1,
+                             logging_steps=1, report_to=[], save_strategy="steps", save_steps=20,
+                             use_cpu=True, learning_rate=0.01, seed=0, disable_tqdm=True,
+                             eval_strategy="steps", eval_steps=10,
+                             restore_callback_states_from_checkpoint=True)  # HF's switch, off by default
+    trainer = Trainer(model=Model(), args=args, train_dataset=Data(), eval_dataset=Data(),
+                      callbacks=[wd.hf_callback()])
+    trainer.train(resume_from_checkpoint=resume)
+    return trainer
+
+
+def test_a_hf_resume_restores_the_watchdogs_history(tmp_path):
+    pytest.importorskip("transformers")
+    pytest.importorskip("accelerate")
+    full = Watchdog(every=10)
+    _hf_run(tmp_path, full)
+    resumed = Watchdog(every=10)
+    trainer = _hf_run(tmp_path, resumed, resume=str(tmp_path / "checkpoint-20"))
+    assert trainer.state.global_step == 40
+    h_full, h_resumed = full.monitor.history(), resumed.monitor.history()
+    assert len(h_full["losses"]) == 40
+    assert h_resumed["steps"].tolist() == h_full["steps"].tolist()
+    assert h_resumed["losses"].tolist() == h_full["losses"].tolist()
+    assert h_resumed["val_steps"].tolist() == h_full["val_steps"].tolist() == [10, 20, 30, 40]
     assert resumed.diagnosis.to_dict() == full.diagnosis.to_dict()

@@ -213,14 +213,37 @@ class Watchdog:
         loss finite, the weights untouched), met routinely while the scale settles; only a
         logged non-finite loss (``logging_nan_inf_filter=False``) stops an ``fp16`` run.
 
+        The watchdog's state is saved in each checkpoint's ``trainer_state.json`` and, with the
+        Trainer's ``restore_callback_states_from_checkpoint=True`` (its switch for every stateful
+        callback, off by default), restored by ``train(resume_from_checkpoint=...)``, so a resumed
+        run is diagnosed as a whole.
+
         Raises:
             ImportError: when ``transformers`` is not installed.
         """
         from transformers import TrainerCallback
 
+        try:
+            from transformers.trainer_callback import ExportableState
+        except ImportError:  # transformers 4.40 saves no callback state
+            ExportableState = object  # noqa: N806
+
         watchdog = self
 
-        class WatchdogHFCallback(TrainerCallback):
+        class WatchdogHFCallback(TrainerCallback, ExportableState):
+            # The Trainer restores a stateful callback by building the same class again (which feeds the
+            # same watchdog) and setting the saved attributes: setting this one loads the watchdog.
+            @property
+            def watchdog_state(self) -> dict[str, Any]:
+                return watchdog.state_dict()
+
+            @watchdog_state.setter
+            def watchdog_state(self, state: dict[str, Any]) -> None:
+                watchdog.load_state_dict(state)
+
+            def state(self) -> dict[str, Any]:
+                return {"args": {}, "attributes": {"watchdog_state": watchdog.state_dict()}}
+
             def on_log(
                 self, args: Any, state: Any, control: Any, logs: dict | None = None, **kwargs: Any
             ) -> None:
