@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import textwrap
 
-import pytest
 from typer.testing import CliRunner
 
 from lrkit.cli import app
@@ -43,9 +42,6 @@ SCRIPT = textwrap.dedent('''
 ''')
 
 
-@pytest.mark.xfail(strict=True, reason="ux8: lrkit tune's CLI replaces 'tune stopped: 3 trials in a row "
-                   "failed (the study keeps them; ...re-run to resume)' by its cause, read as a script crash "
-                   "(owner: health, cli/_script.py script_errors)")
 def test_tune_stopped_by_failing_trials_says_it_stopped_and_how_to_resume(tmp_path):
     script = tmp_path / "task.py"
     script.write_text(SCRIPT)
@@ -57,3 +53,4 @@ def test_tune_stopped_by_failing_trials_says_it_stopped_and_how_to_resume(tmp_pa
     err = res.stderr
     assert "simulated failure in training" in err  # the cause is named (it is, today)
     assert "3 trials in a row failed" in err and "re-run" in err, err
+    assert "raised RuntimeError at task.py:" in err and "in loss_fn" in err, err  # where, in the script

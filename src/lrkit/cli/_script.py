@@ -98,8 +98,9 @@ def script_errors(spec: str | None) -> Iterator[None]:
     """Name an exception raised inside the user's script as one ``error:`` line (exit 2).
 
     An exception with no frame in the script is lrkit's own and propagates unchanged; one lrkit
-    raised *from* an exception of the script's (``find_lr``'s failed first update) is named by
-    that exception, where the script raised it.
+    raised *from* an exception of the script's (``find_lr``'s failed first update, ``tune`` stopped
+    by failing trials) keeps its own words, which say what happened and what to do, and adds where
+    the script raised its cause.
     """
     try:
         yield
@@ -107,9 +108,14 @@ def script_errors(spec: str | None) -> Iterator[None]:
         path = Path(spec.rpartition(":")[0]) if spec else None
         frame = _user_frame(exc, path) if path else None
         if frame is None and path and isinstance(exc.__cause__, Exception):
-            frame = _user_frame(exc.__cause__, path)
-            exc = exc.__cause__ if frame is not None else exc
+            cause = exc.__cause__
+            if (frame := _user_frame(cause, path)) is not None:
+                raise fail(f"{exc} (`--script` {spec!r} raised {type(cause).__name__} at "
+                           f"{_where(frame)})") from None
         if frame is None:
             raise
-        where = f"{Path(frame.filename).name}:{frame.lineno} in {frame.name}"
-        raise fail(f"`--script` {spec!r} raised {type(exc).__name__} at {where}: {exc}") from None
+        raise fail(f"`--script` {spec!r} raised {type(exc).__name__} at {_where(frame)}: {exc}") from None
+
+
+def _where(frame: traceback.FrameSummary) -> str:
+    return f"{Path(frame.filename).name}:{frame.lineno} in {frame.name}"
