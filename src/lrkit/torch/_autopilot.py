@@ -63,6 +63,7 @@ from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._autopilot_probe import Probe, probe_settings
 from lrkit.torch._autopilot_race import Race
 from lrkit.torch._autopilot_state import Resumable
+from lrkit.torch._ddp import mean_across_ranks
 from lrkit.torch._finder_rule import is_adaptive
 from lrkit.torch._groups import group_ratios
 
@@ -217,7 +218,9 @@ class Autopilot(Phases, Resumable):
         """Check this update's loss and gradients, apply it (or recover), and set the next rate.
 
         Args:
-            loss: the loss whose gradients are in ``.grad`` (a one-element tensor or a number).
+            loss: the loss whose gradients are in ``.grad`` (a one-element tensor or a number). Under
+                ``torch.distributed`` it is averaged over the ranks before anything is decided (one
+                scalar ``all_reduce``), so every rank must call ``step`` and all take the same decisions.
 
         Returns:
             True when the update was applied; False when it was skipped (fault, or done).
@@ -232,7 +235,9 @@ class Autopilot(Phases, Resumable):
         if self._written is None:  # a refused first loss put the user's rates back: the probe's again
             self._set_rate(self._probe.rate())
         self._check_rate_is_ours()
-        value = loss_value(loss, self.optimizer)
+        # Under torch.distributed every decision reads the mean over ranks (as find_lr's): one rank's
+        # shard or batch must not give it another peak, skip or rollback than the others (DDP replicas).
+        value = mean_across_ranks(loss_value(loss, self.optimizer))
         if self.phase == "probe":
             return self._probe_step(value)
         if self.phase == "race":
