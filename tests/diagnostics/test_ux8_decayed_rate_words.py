@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 import lrkit
-from lrkit.diagnostics import read_history
+from lrkit.diagnostics import Monitor, read_history
 
 DATA = Path(__file__).parent / "data" / "digits_mlp_cosine_lr5e-4.csv"
 
@@ -33,3 +35,22 @@ def test_too_low_advice_on_a_decayed_schedule_names_the_peak_rate():
     assert d.direction == "raise"  # the right way (it is, today)
     assert "1.46e-09" not in d.recommendation, d.recommendation
     assert "0.0005" in d.recommendation or "5e-04" in d.recommendation, d.recommendation
+
+
+def test_the_live_monitor_names_the_peak_rate_too():
+    # The Watchdog (and its HF / Lightning callbacks) diagnose through a Monitor fed step by step.
+    h = read_history(DATA)
+    mon = Monitor(every=50)
+    for step, (loss, lr) in enumerate(zip(h.losses, h.lrs)):
+        mon.observe(step, loss, lr)
+    d = mon.diagnosis
+    assert d is not None and d.direction == "raise", d
+    assert "peak rate was 0.0005" in d.recommendation and "current rate" not in d.recommendation, d
+
+
+def test_an_undecayed_too_low_run_still_quotes_its_current_rate():
+    h = read_history(DATA)
+    flat = np.full(len(h.losses), 5e-4)  # the same curve, read as a constant rate: nothing decayed
+    d = lrkit.diagnose(h.losses, lrs=flat)
+    assert d.verdict == "too_low_slow", d
+    assert "current rate 0.0005" in d.recommendation and "peak" not in d.recommendation, d.recommendation
