@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pytest
 
 import lrkit
 
@@ -33,12 +32,18 @@ def test_the_history_has_the_shape_of_the_real_run():
     assert y.size == 186 and np.isnan(y[185]) and np.argmin(y[:185]) == 2 and y[184] > 1e33
 
 
-@pytest.mark.xfail(strict=True, reason="ux8: a NaN after a 180-step climb is advised 'restore a checkpoint "
-                   "from before step 185', whose loss is 1e35; the climb began at step 3 (owner: diag, "
-                   "_advice.advise_nan)")
 def test_nan_after_a_long_climb_names_where_the_climb_began():
     y, lrs = _history()
     d = lrkit.diagnose(y, lrs=lrs)
     assert d.verdict == "nan"
     named = [int(s) for s in re.findall(r"step (\d+)", d.recommendation)]
     assert any(s <= 10 for s in named), d.recommendation
+
+
+def test_the_restore_point_is_the_lowest_loss_and_a_nan_without_a_climb_keeps_its_words():
+    y, lrs = _history()
+    d = lrkit.diagnose(y, lrs=lrs)
+    assert "restore a checkpoint from step 2 or before" in d.recommendation, d.recommendation
+    assert "0.862 at step 2" in d.evidence[0].detail
+    sudden = np.r_[np.linspace(2.0, 1.0, 300), np.inf]  # no climb: the step before the NaN is the one
+    assert "restore a checkpoint from before it" in lrkit.diagnose(sudden).recommendation

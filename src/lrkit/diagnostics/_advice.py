@@ -286,16 +286,22 @@ def advise_nan(y: np.ndarray, lrs: np.ndarray | None, grad_norms: np.ndarray | N
     step = int(steps[first_bad])
     finite = y[:first_bad]
     climbed = finite.size >= 3 and finite[-1] > np.median(finite)
+    # After a climb, a checkpoint from just before the NaN holds the climbed weights: the run broke where
+    # the climb began, at its lowest loss.
+    begun = int(steps[int(np.argmin(finite))]) if climbed else step
     detail = f"the loss is {y[first_bad]} at step {step}" + (
-        f", after rising to {finite[-1]:.3g} (median before: {np.median(finite):.3g})" if climbed else ""
+        f", after rising to {finite[-1]:.3g} (median before: {np.median(finite):.3g}) from its lowest, "
+        f"{np.min(finite):.3g} at step {begun}" if climbed else ""
     )
     there = known_rate(lrs, first_bad)
     rate = f" by about {p.big_cut:g}" if there is None else f" to about {there / p.big_cut:.3g}"
     clip = " and clip gradients"
     if grad_norms is not None and first_bad > 0 and np.isfinite(np.nanmedian(grad_norms[:first_bad])):
         clip += f" at about {p.clip_factor * float(np.nanmedian(grad_norms[:first_bad])):.3g}"
-    warm = _round_steps(p.warmup_factor * max(step, p.min_warmup))
-    rec = (f"Training broke at step {step}: restore a checkpoint from before it, divide the rate{rate}"
+    warm = _round_steps(p.warmup_factor * max(begun, p.min_warmup))
+    where = ("from before it" if not climbed else f"from step {begun} or before (the loss climbed from its "
+             f"lowest there, {np.min(finite):.3g}, to {finite[-1]:.3g} before it broke)")
+    rec = (f"Training broke at step {step}: restore a checkpoint {where}, divide the rate{rate}"
            f"{clip}; if it happened early, add {warm} warmup steps.")
     ev = Evidence("first_non_finite_step", float(step), 0.0, True, 1.0, (step,), detail)
     stats = {"first_non_finite_index": float(first_bad)}
