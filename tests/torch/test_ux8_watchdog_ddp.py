@@ -1,0 +1,88 @@
+"""The Watchdog in a DDP loop stops every rank at the same step (ux8 probe).
+
+docs/watch.md's loop breaks when ``wd.observe(step, loss)`` returns True, before ``backward``. Under DDP
+(gloo, 2 CPU processes, each rank its shard) a NaN in one rank's batch makes only that rank's loss NaN:
+that rank leaves the loop, the other goes on into ``backward``, whose all-reduce waits for a rank that
+is gone: the run hangs (`/work/notes/ux8/p11_watchdog_ddp.py`: rank 1 stopped at step 5, rank 0 never
+returned; killed after 90 s; gloo's default timeout is 30 minutes). ``find_lr`` under DDP stops all ranks
+at the same step (``max_across_ranks``); the Watchdog decides per rank. An automatic collective in every
+``observe`` would hang a loop that observes on rank 0 only, so the fix may well be opt-in (e.g. a
+``Watchdog`` argument); edit the ``Watchdog(...)`` line below to the chosen API. Owner: none this session
+(``torch/_watchdog.py``): for the fix helper or the lead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+WORKER = textwrap.dedent(
+    """
+    import datetime, json, os, sys
+    import torch, torch.distributed as dist
+    from torch import nn
+    from lrkit.torch import Watchdog
+
+    torch.set_num_threads(1)
+    rank, out = int(os.environ["RANK"]), sys.argv[1]
+    dist.init_process_group("gloo", rank=rank, world_size=2, timeout=datetime.timedelta(seconds=20))
+    g = torch.Generator().manual_seed(100 + rank)
+    X = torch.randn(640, 3, generator=g)
+    y = X @ torch.tensor([1.0, -2.0, 0.5])
+    if rank == 1:
+        X[5 * 64 + 3, 0] = float("nan")  # one bad sample in rank 1's sixth batch
+    loader = [(X[i:i + 64], y[i:i + 64]) for i in range(0, 640, 64)]
+    torch.manual_seed(0)
+    model = nn.parallel.DistributedDataParallel(nn.Linear(3, 1))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    wd = Watchdog(every=50, on_nan="stop", report=None)
+    stopped = None
+    try:
+        for step, (x, target) in enumerate(loader * 2):
+            loss = ((model(x).squeeze(1) - target) ** 2).mean()
+            if wd.observe(step, loss, lr=opt.param_groups[0]["lr"]):
+                stopped = step
+                break
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        outcome = "stopped" if stopped is not None else "finished"
+    except Exception as e:  # gloo's timeout: the other rank left
+        outcome = f"{type(e).__name__}"
+    with open(out, "w") as f:
+        json.dump({"outcome": outcome, "stopped_at": stopped}, f)
+    sys.stdout.flush(); sys.stderr.flush()
+    os._exit(0)
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def ranks(run_once, free_port) -> list[dict]:
+    def launch(tmp: Path) -> None:
+        script = tmp / "worker.py"
+        script.write_text(WORKER)
+        env = dict(os.environ, MASTER_ADDR="127.0.0.1", MASTER_PORT=str(free_port()), WORLD_SIZE="2",
+                   OMP_NUM_THREADS="1")
+        procs = [subprocess.Popen([sys.executable, str(script), str(tmp / f"rank{r}.json")],
+                                  env=dict(env, RANK=str(r)), stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True) for r in range(2)]
+        for p in procs:
+            output, _ = p.communicate(timeout=180)
+            assert p.returncode == 0, output
+
+    tmp = run_once("ux8_watchdog_ddp", launch)
+    return [json.loads((tmp / f"rank{r}.json").read_text()) for r in range(2)]
+
+
+@pytest.mark.xfail(strict=True, reason="ux8: under DDP the Watchdog stops only the rank whose loss is NaN; "
+                   "the other hangs in backward's all-reduce (owner: none, torch/_watchdog.py)")
+def test_a_nan_on_one_rank_stops_every_rank_at_the_same_step(ranks):
+    assert [r["outcome"] for r in ranks] == ["stopped", "stopped"], ranks
+    assert ranks[0]["stopped_at"] == ranks[1]["stopped_at"] == 5
