@@ -108,3 +108,32 @@ def run_once(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Callab
         return out
 
     return once
+
+
+@pytest.fixture(scope="session")
+def gloo_ranks(run_once: Callable[..., Path],
+               free_port: Callable[[], int]) -> Callable[[str, str], list[dict]]:
+    """``gloo_ranks(name, worker_source)``: run ``worker_source`` as 2 gloo ranks on loopback, once per
+    session, and return what each wrote as JSON to the path given as its ``argv[1]`` (rank order)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    def run(name: str, worker_source: str) -> list[dict]:
+        def launch(tmp: Path) -> None:
+            script = tmp / "worker.py"
+            script.write_text(worker_source)
+            env = dict(os.environ, MASTER_ADDR="127.0.0.1", MASTER_PORT=str(free_port()), WORLD_SIZE="2",
+                       OMP_NUM_THREADS="1")
+            procs = [subprocess.Popen([sys.executable, str(script), str(tmp / f"rank{r}.json")],
+                                      env=dict(env, RANK=str(r)), stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, text=True) for r in range(2)]
+            for p in procs:
+                output, _ = p.communicate(timeout=180)
+                assert p.returncode == 0, output
+
+        tmp = run_once(name, launch)
+        return [json.loads((tmp / f"rank{r}.json").read_text()) for r in range(2)]
+
+    return run

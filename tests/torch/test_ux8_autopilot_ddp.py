@@ -15,12 +15,7 @@ with a clear error; the tests ask for the first. Owner: auto (``torch/_autopilot
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -71,21 +66,8 @@ WORKER = textwrap.dedent(
 
 
 @pytest.fixture(scope="module")
-def ranks(run_once, free_port) -> list[dict]:
-    def launch(tmp: Path) -> None:
-        script = tmp / "worker.py"
-        script.write_text(WORKER)
-        env = dict(os.environ, MASTER_ADDR="127.0.0.1", MASTER_PORT=str(free_port()), WORLD_SIZE="2",
-                   OMP_NUM_THREADS="1")
-        procs = [subprocess.Popen([sys.executable, str(script), str(tmp / f"rank{r}.json")],
-                                  env=dict(env, RANK=str(r)), stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True) for r in range(2)]
-        for p in procs:
-            output, _ = p.communicate(timeout=180)
-            assert p.returncode == 0, output
-
-    tmp = run_once("ux8_autopilot_ddp", launch)
-    return [json.loads((tmp / f"rank{r}.json").read_text()) for r in range(2)]
+def ranks(gloo_ranks) -> list[dict]:
+    return gloo_ranks("ux8_autopilot_ddp", WORKER)
 
 
 def test_every_rank_uses_the_same_rate_at_every_update(ranks):

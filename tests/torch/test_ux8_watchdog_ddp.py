@@ -13,12 +13,7 @@ at the same step (``max_across_ranks``); the Watchdog decides per rank. An autom
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -64,21 +59,8 @@ WORKER = textwrap.dedent(
 
 
 @pytest.fixture(scope="module")
-def ranks(run_once, free_port) -> list[dict]:
-    def launch(tmp: Path) -> None:
-        script = tmp / "worker.py"
-        script.write_text(WORKER)
-        env = dict(os.environ, MASTER_ADDR="127.0.0.1", MASTER_PORT=str(free_port()), WORLD_SIZE="2",
-                   OMP_NUM_THREADS="1")
-        procs = [subprocess.Popen([sys.executable, str(script), str(tmp / f"rank{r}.json")],
-                                  env=dict(env, RANK=str(r)), stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True) for r in range(2)]
-        for p in procs:
-            output, _ = p.communicate(timeout=180)
-            assert p.returncode == 0, output
-
-    tmp = run_once("ux8_watchdog_ddp", launch)
-    return [json.loads((tmp / f"rank{r}.json").read_text()) for r in range(2)]
+def ranks(gloo_ranks) -> list[dict]:
+    return gloo_ranks("ux8_watchdog_ddp", WORKER)
 
 
 @pytest.mark.xfail(strict=True, reason="ux8: under DDP the Watchdog stops only the rank whose loss is NaN; "
