@@ -9,7 +9,7 @@ moves), so every figure is held out.
 
 1. **The zoo** (``lrkit.zoo``, 12 families, seeds 0-2): ``find_lr`` with the shipped policy reading the
    training loss (``dev.finder_zoo_data``'s answers, cached) and the same call with
-   ``validation=Validation(val_loader)`` (4 batches, every update; cached in
+   ``validation=Validation(val_loader)`` (4 batches, every update; ``dev.finder_val_data``, cached in
    ``benchmarks/results/finder_validation.json``); regret: the zoo's ``gap`` unit on the grid's mean
    *validation* metric interpolated at the suggestion (the selection proxy of ``finder_zoo.py``).
 2. **Outside the zoo** (the probe's nine and the three plateau workloads, seeds 0-2): the same two calls;
@@ -25,47 +25,22 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import warnings
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import finder_probe as probe  # noqa: E402
 from dev import finder_zoo_cv as cv  # noqa: E402
 from dev import finder_zoo_data as data  # noqa: E402
 from dev import zoo_grid  # noqa: E402
+from dev.finder_val_data import val_answer  # noqa: E402
 from dev.finder_plateau_workloads import WORKLOADS as PLATEAU  # noqa: E402
 from dev.finder_probe_workloads import WORKLOADS as PROBE  # noqa: E402
 from dev.record import markdown_table, print_table, record  # noqa: E402
-from lrkit import zoo  # noqa: E402
-from lrkit.torch import Validation, find_lr  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results" / "finder_validation.json"
 #: The shipped candidate of ``finder_zoo.py`` (its answers are cached there): the training-read reference.
 SHIPPED = next(c for c in cv.CANDIDATES if c.label.endswith("c apart without momentum, c=2.25/1.5"))
-
-
-def _val_read(parts: dict[str, Any]) -> float | None:
-    """``find_lr``'s suggestion (every default, no interval) reading the validation loss."""
-    torch.set_num_threads(1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        r = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"],
-                    validation=Validation(parts["val_loader"]), interval=False, progress=False)
-    return r.suggestion
-
-
-def val_answer(kind: str, name: str, seed: int) -> float | None:
-    """The validation-read suggestion on a zoo (``kind="zoo"``) or probe workload, cached."""
-    cache, key = data.load_cache(RESULTS), f"{kind}|{name}|{seed}"
-    if key not in cache:
-        parts = zoo.get(name).build(seed) if kind == "zoo" else probe.BUILDS[name](seed)
-        cache[key] = _val_read(parts)
-        data.save_cache(RESULTS)
-    return cache[key]
 
 
 def _row(label: str, train: list[float], val: list[float]) -> list[str]:

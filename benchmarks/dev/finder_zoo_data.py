@@ -134,6 +134,7 @@ def answer(name: str, seed: int, policy: FinderPolicy, num_steps: int = 100, *,
     data = load_cache(ANSWERS_FILE)
     # Every field spelled out, so a key keeps its meaning when the shipped defaults change.
     fields = policy.to_dict()
+    del fields["val_level_floor"]  # read only in validation mode: not by these training-loss sweeps
     if policy.memoryless_decades == policy.anchor_decades:  # one distance: the key from before the split
         del fields["memoryless_decades"]
     if policy.descent_floor == 0:  # without the floor, the key of a policy from before it existed

@@ -11,8 +11,8 @@ from lrkit import LRKitError
 from lrkit.finder import DivergenceMonitor, FinderPolicy, divergence_index, synthetic
 
 
-def _online(losses, threshold=2.0):
-    m = DivergenceMonitor(policy=FinderPolicy(diverge_threshold=threshold))
+def _online(losses, threshold=2.0, policy=None):
+    m = DivergenceMonitor(policy=policy or FinderPolicy(diverge_threshold=threshold))
     for i, v in enumerate(losses):
         if m.update(v):
             return i
@@ -98,3 +98,25 @@ def test_bad_threshold():
         DivergenceMonitor(policy=FinderPolicy(diverge_threshold=-1))
     with pytest.raises(LRKitError, match=r"`policy` of DivergenceMonitor must be a FinderPolicy; got 2.0"):
         DivergenceMonitor(policy=2.0)
+
+
+#: The first 40 validation losses of a BatchNorm 1-D CNN read after each update in validation mode
+#: (``benchmarks/dev/finder_probe_workloads.py``, ``cnn1d``, seed 1; Adam at 1e-7 .. 1.2e-4).
+NEARLY_NOISELESS = [
+    1.3932723, 1.3932725, 1.3932724, 1.3932723, 1.3932721, 1.3932718, 1.3932715, 1.3932713, 1.3932712,
+    1.3932711, 1.3932706, 1.3932702, 1.3932698, 1.3932695, 1.39327, 1.3932702, 1.3932697, 1.3932701,
+    1.3932705, 1.3932702, 1.3932705, 1.393268, 1.3932666, 1.3932681, 1.3932703, 1.3932741, 1.3932791,
+    1.3932779, 1.3932803, 1.3932713, 1.3932554, 1.3932414, 1.3932306, 1.393231, 1.3932225, 1.393197,
+    1.3931687, 1.3931417, 1.3931236, 1.3931625,
+]
+
+
+def test_a_drift_of_a_nearly_noiseless_plateau_is_not_a_blow_up_under_the_validation_floor():
+    # A fixed validation subset read after each update has almost no noise: the curve wanders by 1e-5 of
+    # its level on the plateau, and with the training read's floor (1e-6 of the level) the stop rule called
+    # that a blow-up (at loss 27, 1.5e-5, four decades under the descent). find_lr's validation mode uses
+    # val_level_floor, under which a rise must be material to count; the real blow-up still ends the sweep.
+    y = [*NEARLY_NOISELESS, *np.linspace(1.393, 0.9, 25).tolist(), 1.0, 2.5, 6.0, 20.0]
+    val = FinderPolicy().replace(level_floor=FinderPolicy().val_level_floor)
+    assert _online(y, policy=val) == len(y) - 2
+    assert _online(y) == 27

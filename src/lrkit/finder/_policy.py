@@ -32,6 +32,7 @@ _AUTO = "docs/evidence.md#finder-the-automatic-rule"
 _RETRY = "docs/evidence.md#finder-no-signal"
 _ZOO = "docs/evidence.md#finder-the-zoo"
 _PLATEAU = "docs/evidence.md#finder-a-plateau-then-a-descent"
+_VAL_FLOOR = "docs/evidence.md#finder-a-validation-read-a-rise-must-be-material"
 
 
 def _weight(name: str, value: object, owner: str) -> float:
@@ -80,6 +81,11 @@ class FinderPolicy(Policy):
     level_floor: float = tuned(
         1e-6, "a floor of the bar's scale, relative to the loss level, for noiseless curves that have "
         "not moved yet: far below any real curve's variation", _STOP, positive)
+    val_level_floor: float = tuned(
+        1e-2, "level_floor for a sweep reading the validation loss (lrkit.torch.find_lr's validation mode): "
+        "a fixed subset read after each update is nearly noiseless and wanders by 1e-5 to 1e-3 of its "
+        "level before its descent, so a rise must be material (a hundredth of the level) to count; chosen "
+        "by leave-one-family-out on the zoo", _VAL_FLOOR, positive)
     rebound_depth: float = tuned(
         0.5, "two losses in a row that undo this fraction of the progress (after a descent beyond the "
         "noise) end the curve the rules read: past a blow-up the weights and optimizer state are damaged, "

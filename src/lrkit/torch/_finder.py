@@ -97,7 +97,10 @@ def find_lr(
             momentum, in between for a momentum under 0.9 (:func:`resolve_policy`).
         update: how one update is done (:class:`Update`: accumulation, AMP, a scaler,
             a custom forward or step, the device).
-        validation: record a validation loss instead (:class:`Validation`), or ``None``.
+        validation: record a validation loss instead (:class:`Validation`), or ``None``. A model
+            with running statistics (BatchNorm) is read through statistics settled on the
+            validation batches for the current weights, and the stop rule's ``level_floor``
+            is ``policy.val_level_floor`` (a nearly noiseless curve: a rise must be material).
         repeats: independent sweeps over successive batches, the state restored
             before each; their curves are combined by :func:`lrkit.finder.combine`.
         retry: when the sweep carries no signal (no suggestion, or a drop below
@@ -171,6 +174,8 @@ def find_lr(
         raise LRKitError(f"`on_step` of find_lr must be callable or None; got {on_step!r}.")
     requested, rule = rule, resolve_rule(rule, optimizer, policy)
     policy = resolve_policy(policy, optimizer)  # the anchor's distance for the optimizer's kind of step
+    if validation is not None:  # a nearly noiseless curve: a rise must be material to count as a blow-up
+        policy = policy.replace(level_floor=policy.val_level_floor)
     check_choice("snapshot", snapshot, _OWNER, ("memory", "disk"))
     for i, group in enumerate(optimizer.param_groups):
         if "lr" not in group:

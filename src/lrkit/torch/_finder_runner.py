@@ -23,6 +23,7 @@ from lrkit.errors import LRKitError
 from lrkit.finder import FinderResult, range_test
 from lrkit.torch import _ddp
 from lrkit.torch._batches import Batches, check_loss
+from lrkit.torch._finder_norm import running_norms, settled_statistics
 from lrkit.torch._groups import GroupKey
 
 __all__ = ["Runner", "progress_bar"]
@@ -60,6 +61,7 @@ class Runner:
         self.max_grad_norm = max_grad_norm
         self.autocast = autocast or contextlib.nullcontext
         self.val_set, self.val_every, self.bar = val_set, val_every, bar
+        self._norms = running_norms(model) if val_set is not None else []
         self.reduce = _ddp.loss_reducer()
         self.amp_skips = 0
         self._slots = list(zip(optimizer.param_groups, scales))
@@ -133,12 +135,15 @@ class Runner:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.max_grad_norm)
 
     def val_loss(self) -> float:
-        """Mean loss over the fixed validation batches, in eval mode, without gradients."""
+        """Mean loss over the fixed validation batches, in eval mode, without gradients.
+
+        A model with running statistics (BatchNorm) is read through statistics settled on the same
+        batches for the current weights (:mod:`lrkit.torch._finder_norm`), not the lagging average.
+        """
         assert self.val_set is not None
-        self.model.eval()
-        with torch.no_grad(), self.autocast():
+        with settled_statistics(self.model, self._norms, self.val_set if self._norms else (), self.forward,
+                                self.autocast), torch.no_grad(), self.autocast():
             total = sum(check_loss(self.loss_fn(*self.forward(self.model, b))).item() for b in self.val_set)
-        self.model.train()
         return total / len(self.val_set)
 
     def sweep(self, index: int, range_kwargs: dict[str, Any]) -> FinderResult:
