@@ -13,6 +13,7 @@ import pytest
 import torch
 from torch import nn
 
+from lrkit import LRKitError
 from lrkit.torch import Validation, find_lr
 from lrkit.torch._finder_norm import running_norms, settled_statistics
 
@@ -96,3 +97,15 @@ def test_find_lr_in_validation_mode_restores_every_buffer_and_the_momentum(fail:
     for k, v in net.state_dict().items():
         assert torch.equal(v, before[k]), k
     assert torch.equal(torch.get_rng_state(), rng)
+
+
+def test_validation_batches_of_one_sample_on_a_batchnorm_model_are_refused_with_the_way_out():
+    torch.set_num_threads(1)
+    net = _net()
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    ones = [(x[:1], y[:1]) for x, y in _batches(2)]
+    with pytest.raises(LRKitError, match=r"`validation.loader` of find_lr yields batches of one sample"):
+        find_lr(net, opt, torch.nn.functional.cross_entropy, _batches(4, seed=2), validation=Validation(ones),
+                interval=False)
+    assert net[1].momentum == 0.1 and all(torch.equal(v, before[k]) for k, v in net.state_dict().items())

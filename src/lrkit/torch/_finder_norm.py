@@ -31,6 +31,8 @@ from typing import Any
 
 import torch
 
+from lrkit.errors import LRKitError
+
 __all__ = ["running_norms", "settled_statistics"]
 
 
@@ -82,7 +84,16 @@ def settled_statistics(model: torch.nn.Module, norms: Sequence[torch.nn.Module],
         model.train()
         with torch.no_grad(), autocast():
             for b in batches:
-                forward(model, b)
+                try:
+                    forward(model, b)
+                except ValueError as exc:  # torch's BatchNorm on a batch of one sample in train mode
+                    if "more than 1 value per channel" not in str(exc):
+                        raise
+                    raise LRKitError(
+                        "`validation.loader` of find_lr yields batches of one sample, from which a BatchNorm "
+                        "layer cannot estimate statistics for the current weights; give it batches of two or "
+                        "more samples (the validation read settles the running statistics on them)."
+                    ) from exc
     finally:
         for m, momentum in zip(norms, saved):
             m.momentum = momentum
