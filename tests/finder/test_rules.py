@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from lrkit import LRKitError
@@ -118,6 +118,11 @@ def _curve(p, lrs):
                            noise=p["noise"], seed=p["seed"])
 
 
+def _separated(p):
+    """Does the blow-up start clear of the descent (three descent widths and two blow-up widths apart)?"""
+    return p["gap"] >= 3 * p["width"] + 2 * p["blow_width"]
+
+
 def _grid(p, start_decades_below=3.0, n_per_decade=15.0):
     lo = np.log10(p["lr_fast"]) - start_decades_below
     hi = np.log10(p["lr_fast"]) + p["gap"] + 1.5
@@ -135,18 +140,46 @@ def _log_suggestion(lrs, losses, rule="default"):
     return np.log10(s.lr)
 
 
+#: Decades two readings of one curve may differ by, besides their noise (the documented 0.05; a grid's own
+#: effect measured at most 0.031, over 1,000 random curves with noise 1e-4, either rule, either grid change).
+READING_TOLERANCE = 0.05
+#: On another grid the noise is drawn anew, and each landmark is a level crossing whose error is
+#: sigma / |slope| (docs/find.md): the tests allow this many of it on top. Over 3,000 random curves the
+#: difference of two readings stayed within 0.03 decades plus 1.3 of it (either rule), while a fixed
+#: 0.05 / 0.065 failed 5 / 3 times in 3,000 (the tests' flakes, always on noisy, shallow, wide descents).
+NOISE_ERRORS = 3.0
+
+
+def _redrawn_tolerance(p):
+    """How far readings of curve ``p`` on two grids (new noise draws) may differ: the grid's effect plus
+    :data:`NOISE_ERRORS` landmark errors, the noise over the descent's slope at its centre,
+    ``drop / (4 width)`` per decade (the loss scale of :func:`_curve` is 1)."""
+    return READING_TOLERANCE + NOISE_ERRORS * p["noise"] / (p["drop"] / (4 * p["width"]))
+
+
+#: Curves where new noise draws moved a reading by more than a fixed 0.05 / 0.065 decades (drawn by
+#: Hypothesis and at random; they were the tests' flakes): a noisy, shallow, wide descent.
+NOISY_SHALLOW = [
+    ({"lr_fast": 0.0017, "width": 0.4056, "drop": 0.3903, "gap": 2.4076, "blow_width": 0.2606,
+      "noise": 0.0098, "seed": 4069}, 3.53),
+    ({"lr_fast": 0.01, "width": 0.375, "drop": 0.375, "gap": 1.5, "blow_width": 0.125,
+      "noise": 0.009765625, "seed": 2554}, 1.0),
+]
+
+
 @given(p=curves, a=st.floats(1e-4, 1e4), c=st.floats(-1e3, 1e3))
 def test_invariant_to_scaling_and_shifting_the_loss(p, a, c):
     # Offsets up to 1e3 times the loss's own scale (the divergence floor holds to ~1e5).
     lrs = _grid(p)
     y = _curve(p, lrs)
     base = _log_suggestion(lrs, y)
-    assert abs(_log_suggestion(lrs, a * y) - base) < 0.05
-    assert abs(_log_suggestion(lrs, y + c) - base) < 0.05
-    assert abs(_log_suggestion(lrs, a * (y + c)) - base) < 0.05
+    assert abs(_log_suggestion(lrs, a * y) - base) < READING_TOLERANCE
+    assert abs(_log_suggestion(lrs, y + c) - base) < READING_TOLERANCE
+    assert abs(_log_suggestion(lrs, a * (y + c)) - base) < READING_TOLERANCE
 
 
 @given(p=curves, lower=st.floats(1.0, 4.0))
+@example(p=NOISY_SHALLOW[0][0], lower=NOISY_SHALLOW[0][1])
 def test_invariant_to_lowering_the_start_below_the_informative_region(p, lower):
     # The same number of steps over a longer range: a coarser grid and new noise draws.
     n = 120
@@ -154,21 +187,21 @@ def test_invariant_to_lowering_the_start_below_the_informative_region(p, lower):
     hi = np.log10(p["lr_fast"]) + p["gap"] + 1.5
     a = np.logspace(lo, hi, n)
     b = np.logspace(lo - lower, hi, n)
-    assert abs(_log_suggestion(a, _curve(p, a)) - _log_suggestion(b, _curve(p, b))) < 0.05
+    assert abs(_log_suggestion(a, _curve(p, a)) - _log_suggestion(b, _curve(p, b))) < _redrawn_tolerance(p)
 
 
 @given(p=curves)
 def test_invariant_to_doubling_num_steps(p):
     a = _grid(p, n_per_decade=12)
     b = np.geomspace(a[0], a[-1], 2 * a.size)
-    assert abs(_log_suggestion(a, _curve(p, a)) - _log_suggestion(b, _curve(p, b))) < 0.05
+    assert abs(_log_suggestion(a, _curve(p, a)) - _log_suggestion(b, _curve(p, b))) < _redrawn_tolerance(p)
 
 
 @given(p=curves)
 def test_lands_between_the_fastest_descent_and_the_blow_up(p):
     # On separated shapes the descent's centre is the curve's steepest point;
     # when the blow-up overlaps the descent, the valley itself moves left.
-    assume(p["gap"] >= 3 * p["width"] + 2 * p["blow_width"])
+    assume(_separated(p))
     lrs = _grid(p)
     x = _log_suggestion(lrs, _curve(p, lrs))
     fast = np.log10(p["lr_fast"])
@@ -177,31 +210,34 @@ def test_lands_between_the_fastest_descent_and_the_blow_up(p):
     assert fast - 0.05 < x < blow - 0.25
 
 
-#: The falling crossing alone is x_fast; the default averages it with the edge (2/3 x_fast + 1/3 x_edge),
-#: so with independent landmark errors its noise is 1/0.75 = 1.33x the default's: 1.33 x 0.05 decades.
-FALLING_TOLERANCE = 0.065
-
-
 @given(p=curves, a=st.floats(1e-4, 1e4), c=st.floats(-1e3, 1e3), lower=st.floats(1.0, 4.0))
+@example(p=NOISY_SHALLOW[1][0], a=1.0, c=0.0, lower=NOISY_SHALLOW[1][1])
 def test_falling_rule_has_the_default_rules_invariances(p, a, c, lower):
     """``falling`` shares the default's landmarks: loss scale/shift, start and num_steps leave it put."""
     # On separated shapes, as for the default's position test: where the blow-up cuts into the descent,
     # the valley's floor (so its half depth) is wherever the noise puts the cut.
-    assume(p["gap"] >= 3 * p["width"] + 2 * p["blow_width"])
+    assume(_separated(p))
     lrs = _grid(p)
     y = _curve(p, lrs)
     base = _log_suggestion(lrs, y, "falling")
-    assert abs(_log_suggestion(lrs, a * (y + c), "falling") - base) < FALLING_TOLERANCE
+    assert abs(_log_suggestion(lrs, a * (y + c), "falling") - base) < READING_TOLERANCE  # the same draws
     n = 120
     lo, hi = np.log10(p["lr_fast"]) - 2.5, np.log10(p["lr_fast"]) + p["gap"] + 1.5
     a1, b1 = np.logspace(lo, hi, n), np.logspace(lo - lower, hi, n)
     shifted = _log_suggestion(b1, _curve(p, b1), "falling")
-    assert abs(_log_suggestion(a1, _curve(p, a1), "falling") - shifted) < FALLING_TOLERANCE
+    assert abs(_log_suggestion(a1, _curve(p, a1), "falling") - shifted) < _redrawn_tolerance(p)
     d = np.geomspace(lrs[0], lrs[-1], 2 * lrs.size)
-    assert abs(_log_suggestion(d, _curve(p, d), "falling") - base) < FALLING_TOLERANCE
+    assert abs(_log_suggestion(d, _curve(p, d), "falling") - base) < _redrawn_tolerance(p)
+
+
+#: A blow-up that cuts into the descent: the valley's floor stays high, so its half depth and the falling
+#: crossing lie half a decade below the descent's centre, whatever the noise (found by Hypothesis).
+OVERLAPPED = {"lr_fast": 0.01, "width": 0.4375, "drop": 0.3125, "gap": 1.0, "blow_width": 0.25,
+              "noise": 0.0078125, "seed": 0}
 
 
 @given(p=curves)
+@example(p=OVERLAPPED)
 def test_falling_is_the_valleys_falling_crossing_below_the_default(p):
     lrs = _grid(p)
     y = _curve(p, lrs)
@@ -210,8 +246,10 @@ def test_falling_is_the_valleys_falling_crossing_below_the_default(p):
     assert x == pytest.approx(v.x_fast, abs=1e-12)
     # w = 0 against the default's w = 1/3 of the same valley.
     assert _log_suggestion(lrs, y) - x == pytest.approx((v.x_edge - v.x_fast) / 3, abs=1e-9)
-    # Near the steepest point of the descent (the sigmoid's centre), as steepest intends.
-    assert abs(x - np.log10(p["lr_fast"])) < 0.5
+    # Near the steepest point of the descent (the sigmoid's centre), as steepest intends, on separated
+    # shapes: where the blow-up overlaps the descent the valley itself moves left (as above).
+    if _separated(p):
+        assert abs(x - np.log10(p["lr_fast"])) < 0.5
 
 
 def test_landmarks_on_a_known_curve():
