@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import warnings
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from lrkit.errors import LRKitError, unknown_name
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
     from lrkit.tuning._objective import Target
 
 __all__ = ["SAMPLERS", "PRUNERS", "make_sampler", "make_pruner", "first_rung", "open_study", "live_trials",
-           "enough", "taken_for_dead", "requeue_dead_runs", "mark_worker", "WORKER_ATTR"]
+           "enough", "taken_for_dead", "requeue_dead_runs", "mark_worker", "WORKER_ATTR", "MARK_POLL"]
 
 SAMPLERS = ("tpe", "random")
 PRUNERS = ("hyperband", "successive_halving", "median", "none")
@@ -185,6 +187,9 @@ def taken_for_dead(study: Any, number: int) -> bool:
 
 #: System attribute of a trial: the host and process id of the worker running it.
 WORKER_ATTR = "lrkit_worker"
+#: Seconds between two looks at a running trial its worker has not marked yet (a worker marks it a tenth
+#: of a second or so after Optuna creates it): short beside that, long beside one SQLite read.
+MARK_POLL = 0.02
 
 
 def mark_worker(trial: Any) -> None:
@@ -203,14 +208,36 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def requeue_dead_runs(study: Any, where: str) -> int:
+def _marked(study: Any, trial: Any, grace: float) -> Any:
+    """``trial`` once its worker has marked it, or unmarked ``grace`` seconds after it started; ``None``
+    when it stops running meanwhile.
+
+    A worker marks its trial (:func:`mark_worker`) right after Optuna has created it RUNNING and sampled
+    its parameters, so another process can find it unmarked for that moment, longer on a loaded machine.
+    A trial still unmarked a grace period after it started has no live worker: its process died while
+    starting it, before its first heartbeat too (the heartbeat thread starts just before the mark).
+    """
+    from optuna.trial import TrialState
+
+    deadline = trial.datetime_start + timedelta(seconds=grace)
+    while not trial.system_attrs.get(WORKER_ATTR) and datetime.now() < deadline:
+        time.sleep(MARK_POLL)
+        trial = study._storage.get_trial(trial._trial_id)
+        if trial.state != TrialState.RUNNING:
+            return None
+    return trial
+
+
+def requeue_dead_runs(study: Any, where: str, grace: float) -> int:
     """Fail and re-queue the RUNNING trials of an embedded (SQLite) study whose worker is gone.
 
-    A trial is dead when its heartbeat is older than the storage's grace period (Optuna's
-    :func:`~optuna.storages.fail_stale_trials`), or when the process that started it on this host
-    (:func:`mark_worker`) no longer exists, or is this very process (an interrupted earlier call).
+    A trial is dead when its heartbeat is older than the storage's grace period ``grace`` (seconds,
+    Optuna's :func:`~optuna.storages.fail_stale_trials`), or when the process that started it on this
+    host (:func:`mark_worker`) no longer exists, or is this very process (an interrupted earlier call),
+    or when it carries no mark a grace period after it started (its process died while starting it).
     A RUNNING trial of a *live* process is not dead: SQLite is meant for one worker, so a second
-    one is refused at once rather than left to race the first.
+    one is refused at once rather than left to race the first (a trial being started is waited for
+    until its worker has marked it, so the refusal names that worker).
 
     Returns:
         The number of trials re-queued.
@@ -228,14 +255,15 @@ def requeue_dead_runs(study: Any, where: str) -> int:
         retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=2)
     stale = running - len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
     host, dead = socket.gethostname(), []
-    for t in study.get_trials(deepcopy=True, states=(TrialState.RUNNING,)):
+    for running in study.get_trials(deepcopy=True, states=(TrialState.RUNNING,)):
+        if (t := _marked(study, running, grace)) is None:
+            continue  # it finished while its mark was awaited
         worker = t.system_attrs.get(WORKER_ATTR) or {}
         pid = int(worker.get("pid", -1))
-        if worker.get("host") == host and (pid == os.getpid() or not _process_alive(pid)):
+        if not worker or (worker.get("host") == host and (pid == os.getpid() or not _process_alive(pid))):
             dead.append(t)
             continue
-        who = f"pid {pid} on this host" if worker.get("host") == host else (
-            f"a worker on {worker['host']!r}" if worker else "another process")
+        who = f"pid {pid} on this host" if worker.get("host") == host else f"a worker on {worker['host']!r}"
         raise LRKitError(
             f"study {study.study_name!r} in {where} is being run by {who} (trial {t.number} is running): "
             "an SQLite file holds one worker. Wait for it to finish and run the command again, or give "

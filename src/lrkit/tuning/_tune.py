@@ -188,7 +188,7 @@ def tune(
         probe, the_space, finder = open_study(store, name, target.direction, space,
                                               lambda: build_space(target, space, seed, use_finder, notes,
                                                                    policy), budget=target.budget)
-        if not shared and (n_dead := requeue_dead_runs(probe, storage_desc)):
+        if not shared and (n_dead := requeue_dead_runs(probe, storage_desc, store.grace_period)):
             notes.append(f"re-queued {n_dead} trial(s) left running by a killed process.")
         n_existing = len(probe.get_trials(deepcopy=False))
         if n_existing:
