@@ -1,4 +1,4 @@
-"""The dependency rule of docs/architecture.md, enforced.
+"""The dependency rule of docs/architecture.md, enforced, and its module list kept whole.
 
 1. Every import statement in ``src/lrkit`` goes down the layer table of ``docs/architecture.md``
    (read from the document itself, so the table and the test cannot drift): a package imports only
@@ -11,6 +11,8 @@
    this check landed, with the package whose interface should carry the name; it may only shrink.
 4. Each core package imports without torch, optuna, matplotlib, sklearn or typer: run the import
    in a fresh interpreter and list which heavy modules got loaded.
+5. The module list of docs/architecture.md names every module of ``src/lrkit`` once, with its job and its
+   package's level, and nothing that is gone.
 """
 
 from __future__ import annotations
@@ -95,6 +97,32 @@ def test_the_table_lists_every_package_and_module_of_lrkit():
     units = {_unit(p) for p in SOURCES}
     missing = sorted(units - set(LEVELS))
     assert not missing, f"add to the layer table of docs/architecture.md: {missing}"
+
+
+def _module_list() -> list[tuple[str, int, str]]:
+    """``(path under src/lrkit, level, job)`` of each row of the module list of docs/architecture.md."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    section = text[text.index("\n## Modules\n"):]
+    section = section[:section.index("\n## ", 1)]
+    return [(path, int(level), job.strip())
+            for path, level, job in re.findall(r"^\| `([\w/]+\.py)` \| (\d+) \| ([^|]+) \|$", section, re.M)]
+
+
+def test_the_module_list_names_every_module_with_its_job_and_level():
+    """docs/architecture.md says what the code is: each module once, its one job, its package's level."""
+    rows = _module_list()
+    listed = [path for path, _, _ in rows]
+    on_disk = {str(p.relative_to(SRC)) for p in SOURCES}
+    missing = sorted(on_disk - set(listed))
+    assert not missing, f"add to the module list (## Modules) of docs/architecture.md with its job: {missing}"
+    gone = sorted(set(listed) - on_disk)
+    assert not gone, f"remove from the module list of docs/architecture.md (no such module): {gone}"
+    twice = sorted({path for path in listed if listed.count(path) > 1})
+    assert not twice, f"listed more than once in docs/architecture.md: {twice}"
+    wrong = [f"{path}: {level}, its package's level is {LEVELS[_unit(SRC / path)]}"
+             for path, level, _ in rows if level != LEVELS[_unit(SRC / path)]]
+    assert not wrong, f"levels in the module list of docs/architecture.md: {wrong}"
+    assert all(job for _, _, job in rows)
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=[str(p.relative_to(SRC)) for p in SOURCES])
