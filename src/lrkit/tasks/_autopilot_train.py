@@ -26,9 +26,10 @@ import torch
 from lrkit.errors import LRKitError, check_int, unknown_name
 from lrkit.tasks._base import OPTIMIZERS
 from lrkit.tasks._optimizers import regroup
-from lrkit.tasks._protocol import check_loss, check_parts, evaluate_val_loss, first_update
+from lrkit.tasks._protocol import check_loss, check_parts, first_update
 from lrkit.tasks._result import TrainResult
-from lrkit.tasks._loop import Callback, endless_batches, one_thread, resolve_task, run_budget, task_owner
+from lrkit.tasks._loop import (Callback, endless_batches, evaluator, final_metrics, one_thread, resolve_task,
+                               run_budget, task_owner)
 
 __all__ = ["train_autopilot"]
 
@@ -116,11 +117,7 @@ def train_autopilot(
                              f"and one epoch of the train_loader is {budget} batches: give budget=.")
         ap = Autopilot(opt, budget=budget, model=model, **options)
 
-        def evaluate() -> dict[str, float]:
-            if task_obj is not None:
-                return task_obj.evaluate(model, val_loader)
-            return evaluate_val_loss(model, loss_fn, val_loader) if val_loader is not None else {}
-
+        evaluate = evaluator(task_obj, model, loss_fn, val_loader)
         history: list[dict[str, float]] = []
         stopped, t = "budget", 0
         start = time.perf_counter()
@@ -144,11 +141,8 @@ def train_autopilot(
             if any([bool(cb(info)) for cb in callbacks]):
                 stopped = "callback"
                 break
-        final = evaluate()
-        diverged = any(not math.isfinite(v) for k, v in final.items() if k != "val_acc")
-        if diverged:
-            stopped = "diverged"
-            final = task_obj.worst() if task_obj is not None else {"val_loss": math.inf}
+        final, diverged = final_metrics(evaluate(), task_obj)
+        stopped = "diverged" if diverged else stopped
         if history and final:
             history[-1].update(final)
         wall = time.perf_counter() - start

@@ -1,13 +1,15 @@
 """What both training loops share (:func:`~lrkit.tasks.train` and ``train_autopilot``).
 
 The task resolved to its name and builder, how messages name it, the loader read as an endless
-stream of ``(inputs, target)`` batches, and one intra-op thread for the run (bit-identical runs
-and honest per-core costs: intra-op threads change the order of reductions).
+stream of ``(inputs, target)`` batches, one intra-op thread for the run (bit-identical runs
+and honest per-core costs: intra-op threads change the order of reductions), the evaluation and
+the final metrics of a run that diverged.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,11 +17,11 @@ import torch
 
 from lrkit.errors import LRKitError
 from lrkit.tasks._base import Task, get_task
-from lrkit.tasks._protocol import batch_pair
+from lrkit.tasks._protocol import batch_pair, evaluate_val_loss
 from lrkit.torch import loader_length  # re-exported: lrkit.tasks.loader_length is the same function
 
-__all__ = ["Callback", "endless_batches", "loader_length", "one_thread", "resolve_task", "run_budget",
-           "task_owner"]
+__all__ = ["Callback", "endless_batches", "evaluator", "final_metrics", "loader_length", "one_thread",
+           "resolve_task", "run_budget", "task_owner"]
 
 #: ``cb(info) -> bool | None`` after every update; ``True`` stops the run.
 Callback = Callable[[dict[str, Any]], "bool | None"]
@@ -132,3 +134,40 @@ def endless_batches(loader: Any, owner: str = "the task") -> Iterator[tuple[Any,
                              "DataLoader.")
         if empty:
             raise LRKitError(f"`train_loader` of {owner} yielded no batches.")
+
+
+def evaluator(task_obj: Task | None, model: torch.nn.Module, loss_fn: Callable[..., Any],
+              val_loader: Any) -> Callable[[], dict[str, float]]:
+    """The run's evaluation: a built-in task's own metrics, else the loss over ``val_loader``, else none.
+
+    Example:
+        >>> evaluator(None, torch.nn.Linear(1, 1), None, None)()  # a task function without a val_loader
+        {}
+    """
+    def evaluate() -> dict[str, float]:
+        if task_obj is not None:
+            return task_obj.evaluate(model, val_loader)
+        return evaluate_val_loss(model, loss_fn, val_loader) if val_loader is not None else {}
+
+    return evaluate
+
+
+def final_metrics(final: dict[str, float], task_obj: Task | None,
+                  diverged: bool = False) -> tuple[dict[str, float], bool]:
+    """A run's final metrics and whether it diverged.
+
+    A non-finite metric (accuracy aside, which stays finite on any weights) means the last updates blew
+    the weights up: the run diverged, as one that stopped on a non-finite loss (``diverged=True``). A
+    diverged run reports the task's worst metrics (an infinite validation loss for a task function),
+    never the numbers of broken weights.
+
+    Example:
+        >>> final_metrics({"val_loss": 0.5}, None)
+        ({'val_loss': 0.5}, False)
+        >>> final_metrics({"val_loss": float("nan")}, None)
+        ({'val_loss': inf}, True)
+    """
+    diverged = diverged or any(not math.isfinite(v) for k, v in final.items() if k != "val_acc")
+    if diverged:
+        final = task_obj.worst() if task_obj is not None else {"val_loss": math.inf}
+    return final, diverged

@@ -29,9 +29,10 @@ import torch
 from lrkit.errors import LRKitError, RateConflictWarning, check_count, check_int, check_positive, unknown_name
 from lrkit.schedules import Schedule, constant, parse, peak_rate, rates_disagree, scale
 from lrkit.tasks._base import Task
-from lrkit.tasks._loop import Callback, endless_batches, one_thread, resolve_task, run_budget, task_owner
+from lrkit.tasks._loop import (Callback, endless_batches, evaluator, final_metrics, one_thread, resolve_task,
+                               run_budget, task_owner)
 from lrkit.tasks._optimizers import OPTIMIZERS, regroup
-from lrkit.tasks._protocol import check_loss, check_parts, evaluate_val_loss, first_update
+from lrkit.tasks._protocol import check_loss, check_parts, first_update
 from lrkit.tasks._result import TrainResult
 from lrkit.torch import LRScheduler
 from lrkit.torch._groups import check_group_0
@@ -175,11 +176,7 @@ def train(
         sched = resolve_schedule(lr, sched0, budget, default_lr=default_lr)
         lr = lr if lr is not None else peak_rate(sched, budget)  # the run's (peak) rate, for the record
 
-        def evaluate() -> dict[str, float]:
-            if task_obj is not None:
-                return task_obj.evaluate(model, val_loader)
-            return evaluate_val_loss(model, loss_fn, val_loader) if val_loader is not None else {}
-
+        evaluate = evaluator(task_obj, model, loss_fn, val_loader)
         # Group 0 follows the schedule; other groups keep their initial ratio to group 0. The
         # optimizer's own rate was a template (train's rule: lr=, then the schedule's, then it).
         with warnings.catch_warnings():
@@ -214,12 +211,9 @@ def train(
             if any([bool(cb(info)) for cb in callbacks]):  # a list: every callback sees every step
                 stopped = "callback"
                 break
-        final = evaluate() if stopped != "diverged" else {}
-        if stopped != "diverged" and any(not math.isfinite(v) for k, v in final.items() if k != "val_acc"):
-            stopped = "diverged"  # the last update blew the weights up
-        diverged = stopped == "diverged"
-        if diverged:
-            final = task_obj.worst() if task_obj is not None else {"val_loss": math.inf}
+        final, diverged = final_metrics(evaluate() if stopped != "diverged" else {}, task_obj,
+                                        diverged=stopped == "diverged")
+        stopped = "diverged" if diverged else stopped
         if history and final:
             history[-1].update(final)
         wall = time.perf_counter() - start
