@@ -23,6 +23,11 @@ from lrkit.lab._sgd import SGD
 __all__ = ["DivergenceRecord", "SlowConvergenceRecord"]
 
 
+#: How many times its first loss a run must end at to count as diverged: far from any slow start, yet the
+#: nearest rate above ``2/L`` (2.1 on the default bowl) already grows ``|1 - 2.1|^80 ~ 2e3`` in 40 steps.
+BLOW_UP = 100
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class DivergenceRecord(DemoRecord):
     """Runs at rates below and above ``2 / L``.
@@ -47,8 +52,8 @@ class DivergenceRecord(DemoRecord):
     def checks(self) -> dict[str, bool]:
         above = self.rates > self.stability_limit
         return {
-            "every rate above 2/L ends with a larger loss than it started (x100)": bool(
-                np.all(self.loss_ratio[above] > 100)
+            f"every rate above 2/L ends with a larger loss than it started (x{BLOW_UP})": bool(
+                np.all(self.loss_ratio[above] > BLOW_UP)
             ),
             "every rate below 2/L ends with a smaller loss": bool(np.all(self.loss_ratio[~above] < 1)),
             "the predicted growth factor |1 - eta L| exceeds 1 exactly above 2/L": bool(
