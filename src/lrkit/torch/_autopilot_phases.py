@@ -110,8 +110,10 @@ class Phases:
     def _react(self: Any, value: float) -> None:
         """Unknown budget: decay on a plateau, halve when too high (a fresh monitor after each)."""
         self._monitor.observe(self.t, value, self.lr)
+        if self.t % self.policy.check_every:
+            return  # read at checks only: each diagnosis reads the whole held history
         d = self._monitor.diagnosis
-        if d is None or self.t % self.policy.check_every:
+        if d is None:
             return
         # The probe's last stable rate bounds any increase: never within clip_above of where it diverged.
         ceiling = max(self.probe_lrs, default=self.peak) / self.policy.clip_above / self.peak
