@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -33,6 +36,24 @@ def _seed_everything() -> None:
     np.random.seed(0)
     if torch is not None:
         torch.manual_seed(0)
+
+
+#: A Lightning ``Trainer`` that shows and writes nothing of its own: one CPU, no logger, checkpoint, progress
+#: bar or model summary.
+QUIET_TRAINER = dict(accelerator="cpu", devices=1, logger=False, enable_checkpointing=False,
+                     enable_progress_bar=False, enable_model_summary=False)
+
+
+@pytest.fixture
+def quiet_trainer(tmp_path: Path) -> Callable[..., Any]:
+    """``quiet_trainer(**kw)``: a real ``lightning.pytorch.Trainer`` with :data:`QUIET_TRAINER`, rooted in the
+    test's ``tmp_path``; ``kw`` adds or overrides Trainer arguments (skips when Lightning is absent)."""
+    pl = pytest.importorskip("lightning.pytorch")
+
+    def make(**kw: Any) -> Any:
+        return pl.Trainer(**{**QUIET_TRAINER, "default_root_dir": tmp_path, **kw})
+
+    return make
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -34,7 +34,7 @@ def _regression_data(n: int = 256) -> torch.utils.data.TensorDataset:
 
 
 @pytest.mark.xdist_group("lightning")
-def test_lightning_csvlogger_metrics_csv(tmp_path):
+def test_lightning_csvlogger_metrics_csv(tmp_path, quiet_trainer):
     pl = pytest.importorskip("lightning.pytorch")
     from lightning.pytorch.callbacks import LearningRateMonitor
     from lightning.pytorch.loggers import CSVLogger
@@ -66,9 +66,8 @@ def test_lightning_csvlogger_metrics_csv(tmp_path):
     loader = torch.utils.data.DataLoader(_regression_data(), batch_size=16)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        trainer = pl.Trainer(max_epochs=3, logger=CSVLogger(str(tmp_path)), log_every_n_steps=1,
-                             callbacks=[LearningRateMonitor("step")], enable_checkpointing=False,
-                             enable_progress_bar=False, enable_model_summary=False, accelerator="cpu")
+        trainer = quiet_trainer(max_epochs=3, logger=CSVLogger(str(tmp_path)), log_every_n_steps=1,
+                                callbacks=[LearningRateMonitor("step")])
         trainer.fit(Model(), loader, loader)
     path = Path(trainer.logger.log_dir) / "metrics.csv"
     h = read_history(path)

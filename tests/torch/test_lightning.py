@@ -44,19 +44,6 @@ class TinyRegression(pl.LightningModule):
         return torch.utils.data.DataLoader(data, batch_size=4)
 
 
-def _trainer(root: Path, max_steps: int) -> pl.Trainer:
-    return pl.Trainer(
-        max_steps=max_steps,
-        accelerator="cpu",
-        devices=1,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        default_root_dir=root,
-    )
-
-
 @pytest.fixture(autouse=True)
 def _quiet() -> Iterator[None]:
     # Lightning's advice about dataloader workers and the like is noise here.
@@ -66,20 +53,20 @@ def _quiet() -> Iterator[None]:
         yield
 
 
-def test_lightning_steps_the_scheduler_per_update(tmp_path: Path) -> None:
+def test_lightning_steps_the_scheduler_per_update(quiet_trainer) -> None:
     torch.manual_seed(0)
     model = TinyRegression()
-    _trainer(tmp_path, 2 * BATCHES).fit(model)
+    quiet_trainer(max_steps=2 * BATCHES).fit(model)
     expected = parse(SPEC)
     assert model.seen == [expected(t) for t in range(2 * BATCHES)]
     sched = model.trainer.lr_scheduler_configs[0].scheduler
     assert isinstance(sched, LRScheduler) and sched.t == 2 * BATCHES
 
 
-def test_lightning_checkpoint_resume_continues_the_schedule(tmp_path: Path) -> None:
+def test_lightning_checkpoint_resume_continues_the_schedule(tmp_path: Path, quiet_trainer) -> None:
     torch.manual_seed(0)
     first = TinyRegression()
-    trainer = _trainer(tmp_path, BATCHES)
+    trainer = quiet_trainer(max_steps=BATCHES)
     trainer.fit(first)
     ckpt = tmp_path / "half.ckpt"
     trainer.save_checkpoint(ckpt)
@@ -87,7 +74,7 @@ def test_lightning_checkpoint_resume_continues_the_schedule(tmp_path: Path) -> N
     assert saved["t"] == BATCHES and saved["schedule"] == parse(SPEC).to_dict()
 
     second = TinyRegression()
-    _trainer(tmp_path, 2 * BATCHES).fit(second, ckpt_path=ckpt)
+    quiet_trainer(max_steps=2 * BATCHES).fit(second, ckpt_path=ckpt)
     expected = parse(SPEC)
     assert second.seen == [expected(t) for t in range(BATCHES, 2 * BATCHES)]
 
@@ -104,10 +91,10 @@ class PlateauRegression(TinyRegression):
         self.lr_schedulers().observe(1.0)  # the documented Lightning recipe
 
 
-def test_lightning_plateau_observe_from_a_hook(tmp_path: Path) -> None:
+def test_lightning_plateau_observe_from_a_hook(quiet_trainer) -> None:
     torch.manual_seed(0)
     model = PlateauRegression()
-    _trainer(tmp_path, 3 * BATCHES).fit(model)
+    quiet_trainer(max_steps=3 * BATCHES).fit(model)
     expected = parse(SPEC)
     # epoch 1 sets the best metric, epoch 2 does not improve on it: one cut, from t = 12 on
     want = [expected(t) * (0.5 if t >= 2 * BATCHES else 1.0) for t in range(3 * BATCHES)]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -52,19 +51,8 @@ class Net(pl.LightningModule):
         return torch.utils.data.DataLoader(data, batch_size=16, shuffle=True)  # shuffles with the global RNG
 
 
-def _trainer(root: Path, callbacks=(), **kw) -> pl.Trainer:
-    args = dict(
-        max_epochs=2,
-        accelerator="cpu",
-        devices=1,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        default_root_dir=root,
-    )
-    args.update(kw)
-    return pl.Trainer(callbacks=list(callbacks), **args)
+def _trainer(quiet_trainer, callbacks=(), **kw) -> pl.Trainer:
+    return quiet_trainer(callbacks=list(callbacks), **{"max_epochs": 2, **kw})
 
 
 @pytest.fixture(autouse=True)
@@ -75,10 +63,10 @@ def _quiet() -> Iterator[None]:
         yield
 
 
-def test_before_fit_the_suggestion_becomes_the_modules_rate_and_the_schedules_peak(tmp_path):
+def test_before_fit_the_suggestion_becomes_the_modules_rate_and_the_schedules_peak(quiet_trainer):
     torch.manual_seed(0)
     model, finder = Net(), LearningRateFinder(**SWEEP)
-    _trainer(tmp_path, [finder]).fit(model)
+    _trainer(quiet_trainer, [finder]).fit(model)
     res = finder.results[-1]
     assert (
         finder.result is res is finder.optimal_lr
@@ -103,34 +91,35 @@ class Probe(pl.Callback):
             self.seen = self.fingerprint(module, trainer.optimizers[0])
 
 
-def test_a_sweep_during_training_restores_everything_bitwise(tmp_path, fingerprint, assert_same):
+def test_a_sweep_during_training_restores_everything_bitwise(quiet_trainer, fingerprint, assert_same):
     torch.manual_seed(0)
     before, after = Probe(fingerprint, 1), Probe(fingerprint, 1)
     finder = LearningRateFinder(update_attr=False, epochs=(1,), at_fit_start=False, **SWEEP)
     model = Net()
-    _trainer(tmp_path, [before, finder, after]).fit(model)
+    _trainer(quiet_trainer, [before, finder, after]).fit(model)
     assert before.seen["optim"]["state"]  # Adam's moments exist by epoch 1: restoring them is tested
     assert_same(before.seen, after.seen)
     torch.manual_seed(0)
     control = Net()
-    _trainer(tmp_path).fit(control)
+    _trainer(quiet_trainer).fit(control)
     for p, q in zip(model.parameters(), control.parameters()):
         assert torch.equal(p, q)  # the run with a sweep in it is the run without one
 
 
-def test_it_runs_again_at_chosen_epochs_on_the_model_as_trained(tmp_path):
+def test_it_runs_again_at_chosen_epochs_on_the_model_as_trained(quiet_trainer):
     torch.manual_seed(0)
     finder = LearningRateFinder(epochs=(1, 2), **SWEEP)
-    _trainer(tmp_path, [finder], max_epochs=3).fit(Net())
+    _trainer(quiet_trainer, [finder], max_epochs=3).fit(Net())
     assert sorted(finder.results) == [-1, 1, 2]
     first, later = finder.results[-1], finder.results[2]
     assert later.meta["epoch"] == 2 and later.losses[0] < first.losses[0]  # trained: lower loss at the start
 
 
-def test_one_rate_per_real_update_with_accumulation_and_bf16_autocast(tmp_path):
+def test_one_rate_per_real_update_with_accumulation_and_bf16_autocast(quiet_trainer):
     torch.manual_seed(0)
     model, finder = Net(spec=None), LearningRateFinder(**SWEEP)
-    _trainer(tmp_path, [finder], max_epochs=1, accumulate_grad_batches=4, precision="bf16-mixed").fit(model)
+    trainer = _trainer(quiet_trainer, [finder], max_epochs=1, accumulate_grad_batches=4, precision="bf16-mixed")
+    trainer.fit(model)
     res = finder.result
     assert res.meta["accumulation_steps"] == 4
     assert model.rates[: res.steps] == pytest.approx(res.lrs.tolist(), rel=1e-12)  # one update per swept rate
@@ -138,7 +127,7 @@ def test_one_rate_per_real_update_with_accumulation_and_bf16_autocast(tmp_path):
 
 
 @pytest.mark.parametrize("threshold", [1.5, 4.0])
-def test_lightnings_early_stop_threshold_stops_where_lightnings_own_callback_does(tmp_path, threshold):
+def test_lightnings_early_stop_threshold_stops_where_lightnings_own_callback_does(quiet_trainer, threshold):
     from types import SimpleNamespace as NS
 
     from lightning.pytorch.tuner.lr_finder import _LRCallback
@@ -167,11 +156,11 @@ def test_lightnings_early_stop_threshold_stops_where_lightnings_own_callback_doe
     assert next(i for i, v in enumerate(losses) if ours(i, 0.0, v)) == t
     torch.manual_seed(0)
     finder = LearningRateFinder(early_stop_threshold=threshold, num_training_steps=40, interval=False)
-    _trainer(tmp_path, [finder], max_epochs=1).fit(Net())
+    _trainer(quiet_trainer, [finder], max_epochs=1).fit(Net())
     assert finder.result.steps <= 40
 
 
-def test_bad_arguments_and_modules_are_refused(tmp_path):
+def test_bad_arguments_and_modules_are_refused(quiet_trainer):
     with pytest.raises(LRKitError, match="`mode` of LearningRateFinder"):
         LearningRateFinder(mode="cubic")
     with pytest.raises(
@@ -196,7 +185,7 @@ def test_bad_arguments_and_modules_are_refused(tmp_path):
             return torch.optim.SGD(self.parameters(), lr=0.1)
 
     with pytest.raises(LRKitError, match="must name the module's learning rate; .* lr, learning_rate"):
-        _trainer(tmp_path, [LearningRateFinder(**SWEEP)]).fit(NoRate())
+        _trainer(quiet_trainer, [LearningRateFinder(**SWEEP)]).fit(NoRate())
 
     class Manual(Net):
         def __init__(self):
@@ -204,7 +193,7 @@ def test_bad_arguments_and_modules_are_refused(tmp_path):
             self.automatic_optimization = False
 
     with pytest.raises(LRKitError, match="must use automatic optimization"):
-        _trainer(tmp_path, [LearningRateFinder(**SWEEP)]).fit(Manual())
+        _trainer(quiet_trainer, [LearningRateFinder(**SWEEP)]).fit(Manual())
 
 
 def test_configure_optimizers_refuses_names_a_lightning_run_does_not_have():
@@ -219,7 +208,7 @@ def test_configure_optimizers_refuses_names_a_lightning_run_does_not_have():
 ALL_RUN_NAMES = "linear(start=lr/10, end=lr, steps=epoch) >> cosine(lr=lr, steps=total - epoch)"
 
 
-def test_each_of_run_names_is_the_runs_own_count(tmp_path):
+def test_each_of_run_names_is_the_runs_own_count(quiet_trainer):
     """One spec names every quantity of ``RUN_NAMES``; each update's rate is the spec bound by hand to
     this run's numbers (256 rows / 16 = 16 batches an epoch, 2 epochs -> 32 updates)."""
     from lrkit.lightning import RUN_NAMES
@@ -228,7 +217,7 @@ def test_each_of_run_names_is_the_runs_own_count(tmp_path):
     assert run_names(ALL_RUN_NAMES) == set(RUN_NAMES)
     torch.manual_seed(0)
     model = Net(spec=ALL_RUN_NAMES)
-    _trainer(tmp_path).fit(model)
+    _trainer(quiet_trainer).fit(model)
     want = for_run(ALL_RUN_NAMES, total=32, epoch=16, lr=1e-3)
     assert model.rates == [want(t) for t in range(32)]
 
@@ -241,14 +230,14 @@ class FindAtEpochOne(LearningRateFinder):
             self.lr_find(trainer, module)
 
 
-def test_lr_find_from_a_hook_equals_the_callbacks_own_epoch_sweep(tmp_path):
+def test_lr_find_from_a_hook_equals_the_callbacks_own_epoch_sweep(quiet_trainer):
     """The same seeded run swept by hand at epoch 1 and by ``epochs=(1,)``: same curve, same rate set."""
     torch.manual_seed(0)
     mine, by_hand = Net(), FindAtEpochOne(at_fit_start=False, **SWEEP)
-    _trainer(tmp_path, [by_hand]).fit(mine)
+    _trainer(quiet_trainer, [by_hand]).fit(mine)
     torch.manual_seed(0)
     theirs, built_in = Net(), LearningRateFinder(epochs=(1,), at_fit_start=False, **SWEEP)
-    _trainer(tmp_path, [built_in]).fit(theirs)
+    _trainer(quiet_trainer, [built_in]).fit(theirs)
     got, want = by_hand.results[1], built_in.results[1]
     assert got.meta["epoch"] == 1 and np.array_equal(got.lrs, want.lrs)
     assert np.array_equal(got.losses, want.losses)

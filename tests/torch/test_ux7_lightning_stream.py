@@ -42,20 +42,18 @@ class _Net(pl.LightningModule):
         return torch.utils.data.DataLoader(_Stream(), batch_size=None)
 
 
-def _fit(tmp_path, callbacks) -> pl.Trainer:
-    trainer = pl.Trainer(max_steps=30, accelerator="cpu", devices=1, logger=False, enable_checkpointing=False,
-                         enable_progress_bar=False, enable_model_summary=False, callbacks=callbacks,
-                         default_root_dir=str(tmp_path))
+def _fit(quiet_trainer, callbacks) -> pl.Trainer:
+    trainer = quiet_trainer(max_steps=30, callbacks=callbacks)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         trainer.fit(_Net())
     return trainer
 
 
-def test_lightning_trains_on_the_stream_without_the_callback(tmp_path):
-    assert _fit(tmp_path, []).global_step == 30
+def test_lightning_trains_on_the_stream_without_the_callback(quiet_trainer):
+    assert _fit(quiet_trainer, []).global_step == 30
 
 
-def test_the_finder_callback_sweeps_a_stream(tmp_path):
-    trainer = _fit(tmp_path, [LearningRateFinder(num_training_steps=20, interval=False)])
+def test_the_finder_callback_sweeps_a_stream(quiet_trainer):
+    trainer = _fit(quiet_trainer, [LearningRateFinder(num_training_steps=20, interval=False)])
     assert trainer.global_step == 30 and trainer.lightning_module.lr != 1e-3

@@ -115,7 +115,7 @@ def test_bad_arguments():
         wd.observe(5, 1.0)
 
 
-def test_lightning_callback_stops_on_nan():
+def test_lightning_callback_stops_on_nan(quiet_trainer):
     pl = pytest.importorskip("lightning.pytorch")
 
     class Model(pl.LightningModule):
@@ -132,9 +132,7 @@ def test_lightning_callback_stops_on_nan():
 
     data = torch.utils.data.TensorDataset(torch.randn(400, 2))
     wd = Watchdog(every=10)
-    trainer = pl.Trainer(max_epochs=1, callbacks=[wd.lightning_callback()], logger=False,
-                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
-                         accelerator="cpu")
+    trainer = quiet_trainer(max_epochs=1, callbacks=[wd.lightning_callback()])
     trainer.fit(Model(), torch.utils.data.DataLoader(data, batch_size=4))
     assert wd.diagnosis.verdict == "nan"
     assert trainer.global_step <= 32  # stopped right after the NaN, not after 100 batches
@@ -255,7 +253,7 @@ def test_train_callback_feeds_the_validation_losses():
     assert wd.monitor.history()["val_steps"].tolist() == [19, 39]  # the final evaluation is after the loop
 
 
-def test_a_real_lightning_trainer_feeds_gradient_norms_and_validation_losses():
+def test_a_real_lightning_trainer_feeds_gradient_norms_and_validation_losses(quiet_trainer):
     pl = pytest.importorskip("lightning.pytorch")
 
     class Model(pl.LightningModule):
@@ -274,9 +272,7 @@ def test_a_real_lightning_trainer_feeds_gradient_norms_and_validation_losses():
 
     data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.randn(80, 2)), batch_size=4)
     wd = Watchdog(every=10, grad_norms=True)
-    trainer = pl.Trainer(max_epochs=3, callbacks=[wd.lightning_callback()], logger=False,
-                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
-                         accelerator="cpu")
+    trainer = quiet_trainer(max_epochs=3, callbacks=[wd.lightning_callback()])
     trainer.fit(Model(), data, data)
     h = wd.monitor.history()
     assert len(h["losses"]) == 60 and np.all(h["grad_norms"] > 0)
