@@ -4,6 +4,8 @@ with them."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 
@@ -60,3 +62,16 @@ def test_a_group_zero_at_rate_zero_has_no_ratio_to_keep():
     opt = _opt(lr=0.0)
     with pytest.raises(LRKitError, match="positive configured rate in group 0"):
         retune(opt, [], 0.1)
+
+
+@given(old=st.floats(1e-6, 10.0), new=st.floats(1e-6, 10.0))
+@example(old=1e-3, new=0.1386864881446409)  # 1e-3 * (new / 1e-3) is new less one ulp: a LearningRateFinder doctest
+def test_group_zero_carries_the_new_rate_exactly(old, new):
+    """The found rate, not ``old * (new / old)``, which can miss it by an ulp; the other groups keep their
+    ratio (to within rounding) and a torch scheduler's base rate of group 0 is the rate too."""
+    opt = _opt(old)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 1.0)
+    retune(opt, [sched], new)
+    g0, g1 = opt.param_groups
+    assert g0["lr"] == g0["initial_lr"] == sched.base_lrs[0] == new
+    assert g1["lr"] == pytest.approx(new / 10, rel=1e-12)

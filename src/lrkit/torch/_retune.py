@@ -14,7 +14,8 @@ was configured with (its ``initial_lr`` when a scheduler recorded one, else its
 ratios, a backbone at a tenth of the head stays at a tenth), every torch
 scheduler's ``base_lrs``, and every lrkit schedule (``scale(schedule, k)``,
 written at the current step). A schedule's shape is kept; its peak moves to
-the new rate.
+the new rate. A rate equal to :math:`\\eta_0` becomes :math:`\\eta^\\star` itself, not
+:math:`\\eta_0 k`, which can miss it by a rounding step.
 """
 
 from __future__ import annotations
@@ -77,11 +78,16 @@ def retune(optimizer: torch.optim.Optimizer, schedulers: Iterable[Any], lr: floa
             f"`optimizer` of retune must have a positive configured rate in group 0 to keep the groups' "
             f"ratios; got {old}."
         )
-    k = float(lr) / old
+    lr = float(lr)
+    k = lr / old
+
+    def moved(rate: float) -> float:  # a rate at the configured one is the new rate itself, not old * k
+        return lr if rate == old else rate * k
+
     for group in optimizer.param_groups:
-        group["lr"] = group["lr"] * k
+        group["lr"] = moved(group["lr"])
         if "initial_lr" in group:
-            group["initial_lr"] = group["initial_lr"] * k
+            group["initial_lr"] = moved(group["initial_lr"])
     for sched in schedulers:
         sched = getattr(sched, "scheduler", sched)  # accelerate's AcceleratedScheduler wraps it
         if isinstance(sched, LRScheduler):
@@ -89,5 +95,5 @@ def retune(optimizer: torch.optim.Optimizer, schedulers: Iterable[Any], lr: floa
             state["schedule"] = scale(sched.schedule, k).to_dict()
             sched.load_state_dict(state)  # rewrites the groups at the current step
         elif isinstance(sched, torch.optim.lr_scheduler.LRScheduler) and hasattr(sched, "base_lrs"):
-            sched.base_lrs = [b * k for b in sched.base_lrs]
+            sched.base_lrs = [moved(b) for b in sched.base_lrs]
     return k
