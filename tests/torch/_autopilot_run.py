@@ -21,9 +21,10 @@ def regression(seed: int = 0, n: int = 512, d: int = 8,
 
 def run(budget: int | None = 300, *, seed: int = 0, optimizer: str = "sgd",
         on_step: Callable[[int, Autopilot, torch.nn.Module, torch.Tensor], torch.Tensor] | None = None,
-        **kw: Any) -> tuple[Autopilot, torch.nn.Module, float, int]:
-    """Train a linear model on :func:`regression` with an Autopilot until it is done (``optimizer``:
-    ``"sgd"``, ``"adam"`` or ``"momentum"``, SGD with momentum 0.9).
+        max_updates: int | None = None, **kw: Any) -> tuple[Autopilot, torch.nn.Module, float, int]:
+    """Train a linear model on :func:`regression` with an Autopilot until it is done, or for
+    ``max_updates`` (a run without a budget is never done; ``optimizer``: ``"sgd"``, ``"adam"`` or
+    ``"momentum"``, SGD with momentum 0.9).
 
     ``on_step(step, ap, model, loss)`` runs before every ``ap.step`` and returns the loss to
     pass (a fault injected, or the loss as it is). Returns ``(ap, model, final MSE, updates)``.
@@ -37,7 +38,7 @@ def run(budget: int | None = 300, *, seed: int = 0, optimizer: str = "sgd",
     ap = Autopilot(opt, budget=budget, model=model, **kw)
     g = torch.Generator().manual_seed(seed + 1)
     step = 0
-    while not ap.done:
+    while not ap.done and (max_updates is None or step < max_updates):
         opt.zero_grad()
         i = torch.randint(0, len(x), (32,), generator=g)
         loss = ((model(x[i]).squeeze(1) - y[i]) ** 2).mean()
