@@ -118,7 +118,8 @@ def test_it_runs_again_at_chosen_epochs_on_the_model_as_trained(quiet_trainer):
 def test_one_rate_per_real_update_with_accumulation_and_bf16_autocast(quiet_trainer):
     torch.manual_seed(0)
     model, finder = Net(spec=None), LearningRateFinder(**SWEEP)
-    trainer = _trainer(quiet_trainer, [finder], max_epochs=1, accumulate_grad_batches=4, precision="bf16-mixed")
+    trainer = _trainer(quiet_trainer, [finder], max_epochs=1, accumulate_grad_batches=4,
+                       precision="bf16-mixed")
     trainer.fit(model)
     res = finder.result
     assert res.meta["accumulation_steps"] == 4

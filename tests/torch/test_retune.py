@@ -65,7 +65,7 @@ def test_a_group_zero_at_rate_zero_has_no_ratio_to_keep():
 
 
 @given(old=st.floats(1e-6, 10.0), new=st.floats(1e-6, 10.0))
-@example(old=1e-3, new=0.1386864881446409)  # 1e-3 * (new / 1e-3) is new less one ulp: a LearningRateFinder doctest
+@example(old=1e-3, new=0.1386864881446409)  # 1e-3 * (new / 1e-3) is new less an ulp (a Lightning doctest)
 def test_group_zero_carries_the_new_rate_exactly(old, new):
     """The found rate, not ``old * (new / old)``, which can miss it by an ulp; the other groups keep their
     ratio (to within rounding) and a torch scheduler's base rate of group 0 is the rate too."""
