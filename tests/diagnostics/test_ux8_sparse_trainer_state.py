@@ -12,15 +12,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from typer.testing import CliRunner
 
 from lrkit.cli import app
 
 
-@pytest.mark.xfail(strict=True, reason="ux8: a trainer_state.json with 6 losses (logging_steps=500) gets "
-                   "'at least 10 finite values; got 6' without naming logging_steps (owner: diag, "
-                   "_history_json.py)")
 def test_too_few_logged_losses_in_a_trainer_state_name_logging_steps(tmp_path):
     rows = [{"epoch": i * 0.5, "grad_norm": 1.0, "learning_rate": 5e-5 * (1 - i / 7), "loss": 2.0 / (1 + i),
              "step": 500 * i} for i in range(1, 7)]

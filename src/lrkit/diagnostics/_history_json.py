@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from lrkit.diagnostics._diagnose import MIN_POINTS
 from lrkit.errors import LRKitError
 
 __all__ = ["JsonColumns", "read_json"]
@@ -65,7 +66,8 @@ def read_json(path: Path) -> JsonColumns:
 
     Raises:
         LRKitError: for text that is not JSON, no ``history`` or ``log_history`` list, a training row
-            without a loss, or a value that is not a number.
+            without a loss, a value that is not a number, or a ``trainer_state.json`` with fewer finite
+            losses than ``diagnose`` reads (the message names ``logging_steps``, the way out).
 
     Example:
         >>> import tempfile, os
@@ -78,7 +80,7 @@ def read_json(path: Path) -> JsonColumns:
     """
     data = _load(path)
     if isinstance(data, dict) and isinstance(data.get("log_history"), list):
-        return _trainer_state(data["log_history"], path)
+        return _trainer_state(data["log_history"], path, data)
     rows = data.get("history") if isinstance(data, dict) else data
     if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
         raise LRKitError(f"the history file {path} needs a `history` list of rows with `step` and `loss` "
@@ -99,14 +101,16 @@ def read_json(path: Path) -> JsonColumns:
                        (np.array(val[0]), np.array(val[1])) if val[0] else None)
 
 
-def _trainer_state(logs: list[Any], path: Path) -> JsonColumns:
-    """The columns of a ``trainer_state.json``'s ``log_history``."""
+def _trainer_state(logs: list[Any], path: Path, state: dict[str, Any]) -> JsonColumns:
+    """The columns of a ``trainer_state.json``'s ``log_history`` (``state``: the whole file)."""
     train = [(i, e) for i, e in enumerate(logs) if isinstance(e, dict) and "loss" in e]
     if not train:
         raise LRKitError(f"the history file {path} has a `log_history` with no training loss (`loss`); set "
                          "`logging_steps` so the Trainer logs the loss.")
     steps = np.array([_number(e.get("step", k), "step", path, i, float(k)) for k, (i, e) in enumerate(train)])
     losses = np.array([_number(e["loss"], "loss", path, i, math.nan) for i, e in train])
+    if losses.size < MIN_POINTS and np.all(np.isfinite(losses)):  # (a NaN is diagnosed from any number)
+        raise LRKitError(_too_sparse(path, losses.size, state))
     rates = np.array([_number(e.get("learning_rate"), "learning_rate", path, i, math.nan) for i, e in train])
     grads = np.array([_number(e.get("grad_norm"), "grad_norm", path, i, math.nan) for i, e in train])
     evals = [(i, e) for i, e in enumerate(logs) if isinstance(e, dict) and "eval_loss" in e and "step" in e]
@@ -114,3 +118,24 @@ def _trainer_state(logs: list[Any], path: Path) -> JsonColumns:
            np.array([_number(e["eval_loss"], "eval_loss", path, i, math.nan) for i, e in evals]))
     return JsonColumns(steps, losses, rates if np.all(np.isfinite(rates)) else None,
                        grads if np.any(np.isfinite(grads)) else None, val if evals else None)
+
+
+def _too_sparse(path: Path, n: int, state: dict[str, Any]) -> str:
+    """Too few logged losses to diagnose, and the way out: the Trainer logs every ``logging_steps``.
+
+    Example:
+        >>> print(_too_sparse(Path("trainer_state.json"), 6, {"logging_steps": 500, "global_step": 3000}))
+        ... # doctest: +NORMALIZE_WHITESPACE
+        the history file trainer_state.json holds too few training losses to diagnose: at least 10 are
+        needed; got 6. The Trainer logs the loss every `logging_steps` updates (here 500 of 3000): set
+        `logging_steps` to at most 300 (TrainingArguments(logging_steps=...); lower is better, the tests
+        read a trend) and train again.
+    """
+    every, total = state.get("logging_steps"), state.get("global_step")
+    known = all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (every, total))
+    here = f" (here {every} of {total})" if known else ""
+    most = f" to at most {max(1, total // MIN_POINTS)}" if known else " lower"
+    return (f"the history file {path} holds too few training losses to diagnose: at least {MIN_POINTS} are "
+            f"needed; got {n}. The Trainer logs the loss every `logging_steps` updates{here}: set "
+            f"`logging_steps`{most} (TrainingArguments(logging_steps=...); lower is better, the tests read a "
+            "trend) and train again.")
