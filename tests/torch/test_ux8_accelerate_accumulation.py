@@ -35,8 +35,6 @@ def accelerator():
     GradientState._reset_state()
 
 
-@pytest.mark.xfail(strict=True, reason="ux8: find_lr on an Accelerator(gradient_accumulation_steps=4) run "
-                   "sweeps one micro-batch per rate, silently (owner: finder, torch/_finder.py)")
 def test_a_prepared_run_with_accumulation_is_swept_per_update_or_told(accelerator):
     torch.manual_seed(0)
     x = torch.randn(512, 3, generator=torch.Generator().manual_seed(0))
@@ -62,3 +60,22 @@ def test_a_prepared_run_with_accumulation_is_swept_per_update_or_told(accelerato
             return
     told = [w for w in caught if "accumulation" in str(w.message)]
     assert told or len(micro) == 4 * len(steps), (len(micro), len(steps))
+
+
+def test_the_accelerator_accumulation_is_honoured_and_an_explicit_one_kept(accelerator):
+    from lrkit.torch import Update
+
+    x = torch.randn(256, 3, generator=torch.Generator().manual_seed(0))
+    data = torch.utils.data.TensorDataset(x, x.sum(1, keepdim=True))
+    loader = torch.utils.data.DataLoader(data, batch_size=8)
+    model = torch.nn.Linear(3, 1)
+    model, opt, loader = accelerator.prepare(model, torch.optim.SGD(model.parameters(), lr=0.1), loader)
+
+    def loss_fn(out, y):
+        return ((out - y) ** 2).mean()
+
+    sweep = Sweep(start=1e-4, end=1.0, num_steps=12)
+    read = find_lr(model, opt, loss_fn, loader, sweep=sweep, interval=False, retry=False)
+    told = find_lr(model, opt, loss_fn, loader, sweep=sweep, interval=False, retry=False,
+                   update=Update(accumulation_steps=2))
+    assert read.meta["accumulation_steps"] == 4 and told.meta["accumulation_steps"] == 2

@@ -13,6 +13,9 @@ objects need more than the generic snapshot:
   loader registered. Its ``state_dict`` is usable only for a stateful
   (torchdata) loader. :class:`LoaderPosition` saves and restores the pass count,
   the end-of-pass flags and the registration;
+* a prepared optimizer carries the run's ``gradient_accumulation_steps``: the
+  sweep takes that many micro-batches a rate (:func:`accumulation_steps`), one
+  rate per real update, as in the run;
 * a prepared optimizer with an fp16 loss scaler steps through that scaler, so
   the finder must scale the loss with the same scaler: :func:`unwrap_scaled`
   hands the finder the inner optimizer and the scaler, and the finder's own AMP
@@ -29,7 +32,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["LoaderPosition", "is_prepared", "snapshot_extras", "unwrap_scaled"]
+__all__ = ["LoaderPosition", "accumulation_steps", "is_prepared", "snapshot_extras", "unwrap_scaled"]
 
 
 def is_prepared(obj: Any) -> bool:
@@ -129,3 +132,21 @@ def unwrap_scaled(optimizer: torch.optim.Optimizer, scaler: Any) -> tuple[torch.
     ):
         return inner, own
     return optimizer, scaler
+
+
+def accumulation_steps(optimizer: torch.optim.Optimizer, given: int, hook: Any = None) -> int:
+    """Micro-batches per swept update: ``given``, or, when ``given`` is the default 1, the
+    ``gradient_accumulation_steps`` of the ``Accelerator`` that prepared ``optimizer``.
+
+    Such a run steps its optimizer once every ``k`` micro-batches; a sweep of one micro-batch a rate
+    would read the curve at a batch ``k`` times smaller than the run's, and suggest a rate for that
+    batch. A step ``hook`` (``Update(step=...)``) owns the whole update: ``given`` is kept.
+
+    Example:
+        >>> accumulation_steps(torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1), 1)
+        1
+    """
+    if given != 1 or hook is not None or not is_prepared(optimizer):
+        return given
+    k = getattr(getattr(optimizer, "gradient_state", None), "num_steps", 1)
+    return k if isinstance(k, int) and not isinstance(k, bool) and k >= 1 else 1

@@ -36,7 +36,7 @@ from lrkit.finder import (
     MIN_STEPS, SWEEP_BYTES_PER_STEP, FinderPolicy, FinderResult, Sweep, combine, second_sweep, settle,
 )
 from lrkit.torch import _ddp
-from lrkit.torch._accelerate import snapshot_extras, unwrap_scaled
+from lrkit.torch._accelerate import accumulation_steps, snapshot_extras, unwrap_scaled
 from lrkit.torch._batches import Batches, default_forward, loader_length
 from lrkit.torch._finder_options import Update, Validation, check_step_without_closure
 from lrkit.torch._describe import describe_optimizer, loader_batch_size
@@ -155,7 +155,8 @@ def find_lr(
     check_instance("sweep", sweep, _OWNER, Sweep)
     check_instance("policy", policy, _OWNER, FinderPolicy)
     check_instance("update", update, _OWNER, Update)
-    # an accelerate fp16 optimizer steps through its scaler
+    # an Accelerator's accumulation (read off its prepared optimizer); an fp16 one steps through its scaler
+    k = accumulation_steps(optimizer, update.accumulation_steps, update.step)
     optimizer, scaler = unwrap_scaled(optimizer, update.scaler)
     if update.step is not None and scaler is not None:
         raise LRKitError("`update.step` of find_lr must be None with a scaler (here the accelerate "
@@ -198,7 +199,6 @@ def find_lr(
     generators = [g for g in generators if isinstance(g, torch.Generator)]
     extras = snapshot_extras((scaler, *loaders))
     snap = take_snapshot(model, optimizer, storage=snapshot, generators=generators, extras=extras)
-    k = update.accumulation_steps
     bar = progress_bar(sweep.num_steps * repeats) if progress else None
     range_kwargs = dict(sweep=sweep, rule=rule, policy=policy, interval=interval, seed=seed, on_step=on_step)
     try:
