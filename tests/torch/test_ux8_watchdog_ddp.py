@@ -36,7 +36,7 @@ WORKER = textwrap.dedent(
     torch.manual_seed(0)
     model = nn.parallel.DistributedDataParallel(nn.Linear(3, 1))
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    wd = Watchdog(every=50, on_nan="stop", report=None)
+    wd = Watchdog(every=50, on_nan="stop", report=None, across_ranks=True)
     stopped = None
     try:
         for step, (x, target) in enumerate(loader * 2):
@@ -63,8 +63,18 @@ def ranks(gloo_ranks) -> list[dict]:
     return gloo_ranks("ux8_watchdog_ddp", WORKER)
 
 
-@pytest.mark.xfail(strict=True, reason="ux8: under DDP the Watchdog stops only the rank whose loss is NaN; "
-                   "the other hangs in backward's all-reduce (owner: none, torch/_watchdog.py)")
 def test_a_nan_on_one_rank_stops_every_rank_at_the_same_step(ranks):
     assert [r["outcome"] for r in ranks] == ["stopped", "stopped"], ranks
     assert ranks[0]["stopped_at"] == ranks[1]["stopped_at"] == 5
+
+
+def test_across_ranks_is_a_switch_and_a_no_op_in_one_process():
+    import torch
+
+    from lrkit import LRKitError
+    from lrkit.torch import Watchdog
+
+    with pytest.raises(LRKitError, match="`across_ranks` of Watchdog"):
+        Watchdog(across_ranks="yes")
+    wd = Watchdog(across_ranks=True)
+    assert wd.observe(0, torch.tensor(1.0)) is False and wd.observe(1, float("nan")) is True

@@ -26,7 +26,8 @@ from typing import Any
 import torch
 
 from lrkit.diagnostics import Diagnosis, Monitor
-from lrkit.errors import LRKitError, check_choice
+from lrkit.errors import LRKitError, check_choice, check_flag
+from lrkit.torch._ddp import mean_across_ranks
 
 __all__ = ["NonFiniteLossError", "Watchdog"]
 
@@ -74,6 +75,11 @@ class Watchdog:
             (e.g. ``print`` or a logger).
         grad_norms: the Lightning callback also computes the gradient norm of every step
             (one pass over the gradients; the Hugging Face Trainer logs it anyway).
+        across_ranks: under ``torch.distributed``, read the mean loss over ranks (find_lr's
+            reduction: one scalar ``all_reduce`` per ``observe``), so a NaN on any rank stops every
+            rank at the same step and all ranks hold the same diagnosis. Every rank must then call
+            ``observe`` at every step; off by default, for loops that observe on one rank only (a
+            DDP loop whose ranks stop apart hangs in the next ``backward``).
 
     Raises:
         LRKitError: for a bad argument.
@@ -87,7 +93,8 @@ class Watchdog:
     """
 
     def __init__(self, *, every: int = 50, capacity: int = 2048, on_nan: str = "stop",
-                 report: Callable[[Diagnosis], Any] | None = None, grad_norms: bool = False) -> None:
+                 report: Callable[[Diagnosis], Any] | None = None, grad_norms: bool = False,
+                 across_ranks: bool = False) -> None:
         self.on_nan = check_choice("on_nan", on_nan, "Watchdog", ("stop", "raise", "ignore"))
         if report is not None and not callable(report):
             raise LRKitError(f"`report` of Watchdog must be a callable fn(diagnosis) (e.g. print) or None; "
@@ -95,6 +102,7 @@ class Watchdog:
         self.monitor = Monitor(every=every, capacity=capacity, owner="Watchdog")
         self.report = report
         self.grad_norms = bool(grad_norms)
+        self.across_ranks = check_flag("across_ranks", across_ranks, "Watchdog")
         self._last_verdict: str | None = None
 
     def observe(self, step: int, loss: float | torch.Tensor, lr: float | None = None,
@@ -106,7 +114,7 @@ class Watchdog:
             NonFiniteLossError: on a NaN/inf loss with ``on_nan="raise"``.
             LRKitError: when ``step`` does not increase, or ``loss`` / ``grad_norm`` is not a number.
         """
-        value = _scalar(loss)
+        value = mean_across_ranks(_scalar(loss)) if self.across_ranks else _scalar(loss)
         norm = None if grad_norm is None else _scalar(grad_norm, "grad_norm")
         bad = self.monitor.observe(step, value, lr, norm)
         d = self.monitor._diagnosis  # as of the last refresh: a verdict is reported when it is made
