@@ -51,8 +51,6 @@ def test_the_autopilot_keeps_a_tensor_rate_the_same_tensor():
     assert float(rate) == ap.lr
 
 
-@pytest.mark.xfail(strict=True, reason="ux8: find_lr leaves the user's lr tensor at the sweep's last rate "
-                   "(10.0) and puts a new tensor into the group (owner: finder)")
 def test_find_lr_puts_back_the_same_tensor_rate():
     torch.manual_seed(0)
     model = torch.nn.Linear(4, 1)

@@ -92,6 +92,8 @@ class TrainingSnapshot:
     path: str | None = None
     nbytes: int = 0
     _closed: bool = field(default=False, repr=False)
+    #: the tensor objects among each group's values (a tensor ``lr``): restored in place, the same object
+    _group_tensors: list[dict[str, torch.Tensor]] = field(default_factory=list, repr=False)
 
     def _load_tensors(self) -> dict[str, torch.Tensor]:
         if self._closed:
@@ -128,10 +130,14 @@ class TrainingSnapshot:
     def _restore_optimizer(self, tensors: dict[str, torch.Tensor]) -> None:
         opt = self.optimizer
         assert opt is not None
-        for group, saved in zip(opt.param_groups, self._groups):
+        for group, saved, objects in zip(opt.param_groups, self._groups, self._group_tensors):
             for key in [k for k in group if k != "params" and k not in saved]:
                 del group[key]
             group.update(copy.deepcopy(saved))
+            with torch.no_grad():
+                for key, obj in objects.items():  # a tensor rate may be held elsewhere (a compiled step)
+                    obj.copy_(saved[key])
+                    group[key] = obj
         params = [p for g in opt.param_groups for p in g["params"]]
         with torch.no_grad():
             for i, p in enumerate(params):  # the optimizer's own tensors, outside the model
@@ -258,6 +264,8 @@ def snapshot(
         _extra_states=[copy.deepcopy(obj.state_dict()) for obj in extras],
         path=path,
         nbytes=nbytes,
+        _group_tensors=[{k: v for k, v in g.items() if k != "params" and isinstance(v, torch.Tensor)}
+                        for g in optimizer.param_groups] if optimizer is not None else [],
     )
 
 
