@@ -143,6 +143,18 @@ def test_the_schedule_after_a_ramp_holds_the_peak_then_cools_down():
     assert ap.schedule()(ap.main_steps - 1) == pytest.approx(float(expect(ap.main_steps - 1)))
 
 
+@pytest.mark.parametrize("steps", [1, 2, 50, 733])
+def test_a_constant_main_shape_holds_the_peak_to_the_end_as_a_one_update_cool_down_does(steps):
+    """'constant' is the wsd run whose cool-down is as short as the policy allows (what the
+    tail-average measurement ran as "no cool-down"): the same rate at every update."""
+    t = np.arange(steps)
+    s = main_schedule(0.3, steps, 0, True, AutopilotPolicy(main_shape="constant"))
+    np.testing.assert_array_equal(s(t), np.full(steps, 0.3))
+    np.testing.assert_array_equal(s(t), main_schedule(0.3, steps, 0, True, AutopilotPolicy(cooldown=1e-3))(t))
+    warm = main_schedule(0.3, 10, 4, True, AutopilotPolicy(main_shape="constant"))
+    assert float(warm(0)) < 0.3 and float(warm(4)) == float(warm(9)) == 0.3
+
+
 def _valley_then_floor(noise: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """A ramp's curve: a clear descent around 6e-4, then a flat floor up to the blow-up at 0.5,
     the shape of a transformer LM's ramp under Adam (charlm at 1000 updates)."""

@@ -8,7 +8,8 @@ Covered: during a rolled-back probe (the pre-probe state is in the checkpoint), 
 with a known peak (the probe's choice replaced, in both probe modes), during a race after the
 ramp (its shared start and best-so-far snapshots are in the checkpoint), and between a rollback
 snapshot and a NaN (the guard's snapshot is in the checkpoint, so the NaN rolls back to it, not
-to the resume point).
+to the resume point), and inside the tail average of the weights (its running mean is in the
+checkpoint, so the weights written when the budget is spent are the uninterrupted run's).
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ MODES = {
     # a race after the ramp (its start and best-so-far snapshots are in the checkpoint): resumed
     # inside each of its three 8-update segments and at their boundaries
     "race": dict(budget=120, probe="ramp", optimizer="adam", race=(0.25, 1.0, 4.0), at=(31, 38, 39, 46, 52)),
+    # the tail average of the weights (its running mean is in the checkpoint): resumed before it
+    # starts, inside it (around the NaN's rollback), and one update before the budget is spent
+    "average": dict(budget=120, probe="ramp", optimizer="adam", average=0.5, at=(70, 76, 90, 118, 119)),
 }
 #: Faults at these updates of the whole run (counted from the first probe update).
 NAN_AT, SPIKE_AT = 77, 95
@@ -46,9 +50,10 @@ def make(mode: dict):
     model = torch.nn.Linear(8, 1)
     opt = (torch.optim.SGD(model.parameters(), lr=1.0, momentum=0.9) if mode["optimizer"] == "sgd"
            else torch.optim.Adam(model.parameters(), lr=1e-3))
-    kw = {k: v for k, v in mode.items() if k not in ("optimizer", "steps", "check_every", "race", "at")}
+    ours = ("optimizer", "steps", "check_every", "race", "at", "average")
+    kw = {k: v for k, v in mode.items() if k not in ours}
     policy = AutopilotPolicy(snapshot_every=10, check_every=mode.get("check_every", 100),
-                             race_factors=mode.get("race", ()))
+                             race_factors=mode.get("race", ()), average_tail=mode.get("average", 0.0))
     return model, opt, Autopilot(opt, model=model, policy=policy, **kw), torch.Generator().manual_seed(3)
 
 
@@ -92,6 +97,7 @@ def test_resume_is_bit_identical_at_random_updates(mode_name: str, assert_same) 
     reference = state_of(model, opt, ap)
     assert any(e.get("action") == "rolled back" for e in ap.events)  # the NaN was met
     assert ("race" in mode) == any("race" in e for e in ap.events)
+    assert ("average" in mode) == any("averaged" in e for e in ap.events)
     for at in resume_points(mode_name, total):
         model, opt, ap, g = make(mode)
         step = advance(model, opt, ap, g, 0, at, mode)

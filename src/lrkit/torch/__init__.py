@@ -12,6 +12,7 @@ from lrkit.torch._finder_options import Update, Validation
 from lrkit.torch._scheduler import LRScheduler
 from lrkit.torch._state import TrainingSnapshot, preserved, snapshot
 from lrkit.torch._autopilot import Autopilot
+from lrkit.torch._autopilot_average import TailAverage
 from lrkit.torch._autopilot_checks import MIN_BUDGET
 from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._autopilot_peak import autopilot_peak, optimizer_kind
@@ -32,6 +33,7 @@ __all__: list[str] = [
     "NonFiniteLossError",
     "Autopilot",
     "AutopilotPolicy",
+    "TailAverage",
     "MIN_BUDGET",
     "autopilot_peak",
     "optimizer_kind",

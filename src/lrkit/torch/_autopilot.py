@@ -57,7 +57,8 @@ import torch
 from lrkit.diagnostics import Monitor
 from lrkit.errors import LRKitError, check_instance, check_positive
 from lrkit.torch._autopilot_checks import check_budget, check_optimizer, loss_value
-from lrkit.torch._autopilot_guard import Guard, take_snapshot
+from lrkit.torch._autopilot_average import TailAverage
+from lrkit.torch._autopilot_guard import Guard, take_snapshot, training_tensors
 from lrkit.torch._autopilot_phases import Phases
 from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._autopilot_probe import Probe, probe_settings
@@ -140,6 +141,7 @@ class Autopilot(Phases, Resumable):
         self._race: Race | None = None  # the race after a ramp, while it runs (``policy.race_factors``)
         self.race_steps = 0
         self._main: Any = None  # the main-phase schedule, once the probe has ended
+        self._average: TailAverage | None = None  # the tail average, once the main phase has begun
         self.scale = 1.0
         self.decays = 0
         self.t = 0  # main-phase updates (or skipped updates) since the probe ended
@@ -242,7 +244,8 @@ class Autopilot(Phases, Resumable):
             return self._probe_step(value)
         if self.phase == "race":
             return self._race_step(value)
-        event = self._guard.update(value, self.t)
+        hook = self._observe_average if self._average is not None else None  # the tail average's iterate
+        event = self._guard.update(value, self.t, hook)
         if event is not None:
             if event.pop("repeat", False):  # repeated faults mean the rate is too high
                 self.scale *= self.policy.fault_cut
@@ -252,3 +255,7 @@ class Autopilot(Phases, Resumable):
         self.t += 1
         self._advance()
         return event is None
+
+    def _observe_average(self) -> None:
+        """Add the weights of the update about to be applied to the tail average (the guard calls it)."""
+        self._average.observe(training_tensors(self.optimizer, self.model), self.t)

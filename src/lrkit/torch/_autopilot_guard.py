@@ -24,7 +24,7 @@ from __future__ import annotations
 import collections
 import copy
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -225,12 +225,14 @@ class Guard:
         """Take the rollback snapshot now (the state is known good), stamped ``t``."""
         self.snapshot = take_snapshot(self.optimizer, self.model, t)
 
-    def update(self, value: float, t: int) -> dict[str, Any] | None:
+    def update(self, value: float, t: int,
+               before_step: Callable[[], None] | None = None) -> dict[str, Any] | None:
         """Update ``t`` with loss ``value``: apply it and return None, or return the fault's event.
 
         One spiking batch is skipped (the weights untouched); a NaN/inf loss or gradient, or a
         second spike in a row, restores the snapshot, and the event's ``repeat`` says whether
-        the previous rollback was within ``2 * snapshot_every`` updates.
+        the previous rollback was within ``2 * snapshot_every`` updates. ``before_step`` is called
+        just before an update is applied (the weights are then the iterate whose loss was healthy).
         """
         fault = find_fault(self.optimizer, self.recent, value, self.policy)
         self.spikes_in_row += fault == "loss spike"
@@ -244,6 +246,8 @@ class Guard:
             return {"t": t, "fault": fault, "loss": value, "action": "rolled back",
                     "restored_to": self.snapshot["t"], "repeat": repeat}
         self.spikes_in_row = 0
+        if before_step is not None:
+            before_step()
         self.optimizer.step()
         self.recent.append(value)
         self.healthy += 1

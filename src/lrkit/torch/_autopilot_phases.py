@@ -10,7 +10,8 @@ they read are the Autopilot's). Each method is one transition of the module docs
   update at or below the peak with fresh optimizer statistics, and starts the race or the main phase;
 * :meth:`Phases._race_step`: one race update (``_autopilot_race``), and at its end the winner's rate;
 * :meth:`Phases._advance`: the main phase's next rate (the schedule times the fault cut ``scale``),
-  or ``done`` once the budget is spent;
+  or ``done`` once the budget is spent, the tail average (``_autopilot_average``) then written into
+  the model;
 * :meth:`Phases._react`: without a budget, the plateau / too-high / too-low reaction to a
   :class:`~lrkit.diagnostics.Monitor` diagnosis (``_autopilot_guard.reaction``).
 """
@@ -23,7 +24,9 @@ from typing import Any
 from lrkit.diagnostics import Monitor
 from lrkit.schedules import constant, warmup
 from lrkit.torch._autopilot_checks import check_first_loss
-from lrkit.torch._autopilot_guard import grads_finite, reaction, restart_statistics, restore_snapshot
+from lrkit.torch._autopilot_average import TailAverage
+from lrkit.torch._autopilot_guard import (grads_finite, reaction, restart_statistics, restore_snapshot,
+                                          training_tensors)
 from lrkit.torch._autopilot_probe import main_schedule
 from lrkit.torch._autopilot_race import start_race
 
@@ -88,7 +91,22 @@ class Phases:
         self._guard.reset(self.t)
         self.phase = "main"
         self._main = self._build_schedule()
+        self._average = self._new_average()
         self._advance()
+
+    def _new_average(self: Any) -> TailAverage | None:
+        """The tail average of this run's main phase (``policy.average_tail``), or None: no known budget,
+        a budget above ``policy.average_max_budget``, or no tail asked for."""
+        p = self.policy
+        if self.budget is None or (p.average_max_budget is not None and self.budget > p.average_max_budget):
+            return None
+        return TailAverage.for_tail(self.main_steps, p.average_tail)
+
+    def _write_average(self: Any) -> None:
+        """At the end of the budget: the tail average into the model (logged), and its memory freed."""
+        avg, self._average = self._average, None
+        if avg is not None and avg.write(training_tensors(self.optimizer, self.model)):
+            self.events.append({"t": self.t, "averaged": avg.count, "from": avg.start})
 
     def _race_step(self: Any, value: float) -> bool:
         ok, over = self._race.step(self.optimizer, self.model, value)
@@ -103,6 +121,8 @@ class Phases:
 
     def _advance(self: Any) -> None:
         if self.budget is not None and self.t >= self.main_steps:
+            if self.phase != "done":  # the budget is spent now (a loaded finished run is not written again)
+                self._write_average()
             self.phase = "done"
             return
         self._set_rate(float(self.schedule()(self.t)) * self.scale)

@@ -29,6 +29,7 @@ _RACE = _E + "autopilot-the-race"
 _FLOOR = _E + "autopilot-a-floor-under-a-strong-valley"
 _ANCHOR = _E + "autopilot-the-blow-up-anchor-for-momentum"
 _MAIN = _E + "autopilot-the-main-phase"
+_AVERAGE = _E + "autopilot-a-tail-average"
 _GUARD = _E + "autopilot-the-guard"
 _REACT = _E + "autopilot-without-a-budget"
 
@@ -158,14 +159,22 @@ class AutopilotPolicy(Policy):
     # -- the main phase (_autopilot_probe.main_schedule) -----------------------------------------
     main_shape: str = tuned(
         "wsd", "after a ramp: 'wsd' holds the peak and cools down over the last `cooldown`; 'cosine' and "
-        "'linear' decay from the peak to 0 over the whole main phase", _MAIN,
-        choice("wsd", "cosine", "linear"))
+        "'linear' decay from the peak to 0 over the whole main phase; 'constant' holds it to the end (with "
+        "average_tail: a constant-rate run's iterates averaged, as SWA)", _MAIN,
+        choice("wsd", "cosine", "linear", "constant"))
     cooldown: float = tuned(
         0.2, "after a ramp, the peak is held, then cooled down over this last fraction of the main phase "
         "(wsd, 1-sqrt shape)", _MAIN, fraction)
     cooldown_shape: str = tuned(
         "1-sqrt", "the cool-down's shape (Hagele et al. 2024: the trapezoid with 1-sqrt matches cosine at "
         "a fixed budget)", _MAIN, choice("linear", "cosine", "1-sqrt"))
+    average_tail: float = tuned(
+        0.0, "with a known budget, the weights written into the model when it is spent are the mean of "
+        "the iterates over this last fraction of the main phase (0: the last iterate)", _AVERAGE,
+        lambda n, v, o: _closed_fraction(n, v, o))
+    average_max_budget: int | None = tuned(
+        None, "... and only when the budget is at most this many updates (None: any budget)", _AVERAGE,
+        lambda n, v, o: None if v is None else integer(n, v, o))
     warmup_fraction: float = tuned(
         0.05, "after a rolled-back probe, linear warmup over this fraction of the budget", _MAIN, fraction)
     unknown_budget_warmup: int = tuned(
@@ -231,6 +240,13 @@ def _factors(name: str, value: Any, owner: str) -> tuple[float, ...]:
 def _optional_ratio(name: str, value: Any, owner: str) -> float | None:
     """``None`` or a number of at least 1."""
     return None if value is None else at_least(1.0)(name, value, owner)
+
+
+def _closed_fraction(name: str, value: Any, owner: str) -> float:
+    """A number in [0, 1]."""
+    from lrkit.errors import check_range
+
+    return check_range(name, value, owner, 0.0, 1.0)
 
 
 def _percentile(name: str, value: Any, owner: str) -> float:

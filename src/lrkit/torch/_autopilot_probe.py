@@ -33,7 +33,7 @@ import torch
 
 from lrkit.errors import LRKitError, check_choice, check_int, check_positive
 from lrkit.finder import DivergenceMonitor, sweep_schedule
-from lrkit.schedules import Schedule, linear, warmup, warmup_cosine, wsd
+from lrkit.schedules import Schedule, constant, linear, warmup, warmup_cosine, wsd
 from lrkit.torch._autopilot_peak import PeakRule, peak_rule, probe_peak
 from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._finder_rule import is_adaptive
@@ -233,7 +233,8 @@ def main_schedule(peak: float, steps: int, warmup_steps: int, ramp: bool,
     After a ramp (it was the warmup), by ``policy.main_shape``: ``"wsd"`` holds the peak, then
     cools down over the last ``policy.cooldown`` of the updates with ``policy.cooldown_shape``
     (Hägele et al. 2024 find this trapezoid as good as cosine at a fixed budget); ``"cosine"``
-    and ``"linear"`` decay from the peak to 0 over all of them. After a rolled-back probe (no
+    and ``"linear"`` decay from the peak to 0 over all of them; ``"constant"`` holds the peak to
+    the end (for a run whose tail is averaged instead, ``policy.average_tail``). After a rolled-back probe (no
     ramp to warm up): ``warmup_steps`` updates of linear warmup, then cosine to 0
     (``warmup_cosine``). Measured: ``docs/evidence.md#autopilot-the-main-phase``.
 
@@ -252,6 +253,8 @@ def main_schedule(peak: float, steps: int, warmup_steps: int, ramp: bool,
         w = min(warmup_steps, steps - cool)
         return wsd(lr=peak, warmup=w, stable=steps - w - cool, decay=cool, shape=policy.cooldown_shape)
     w = min(warmup_steps, steps - 1)
+    if shape == "constant":
+        return warmup(constant(peak), steps=w) if w else constant(peak)
     if shape == "cosine":
         return warmup_cosine(lr=peak, warmup=w, steps=steps)
     decay = linear(start=peak, end=0.0, steps=steps - w)

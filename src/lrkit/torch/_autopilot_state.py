@@ -6,7 +6,8 @@ guard's, the plateau monitor's and the events, and the CPU snapshots the run may
 The user checkpoints the model and the optimizer as usual; the snapshots here are the *other*
 states the run may restore: the fault guard's last good one, a rolled-back probe's pre-probe
 state (while it runs), a ramp's recorded states (while it runs: up to ``max_states`` copies) and
-a race's shared start and best segment end (while it runs). Mixed into
+a race's shared start and best segment end (while it runs), and the tail average of the weights (while
+the main phase runs, when the policy averages). Mixed into
 :class:`~lrkit.torch.Autopilot`; the attributes it reads are the Autopilot's.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 import torch
 
 from lrkit.errors import LRKitError
+from lrkit.torch._autopilot_average import TailAverage
 from lrkit.torch._autopilot_guard import training_tensors
 from lrkit.torch._autopilot_probe import Probe
 from lrkit.torch._autopilot_race import Race
@@ -64,9 +66,15 @@ def check_state(state: Any, optimizer: torch.optim.Optimizer, model: torch.nn.Mo
     if missing:
         raise LRKitError("`state_dict` of Autopilot must be what Autopilot.state_dict() returned; got a dict "
                          f"without {', '.join(repr(k) for k in missing)}.")
-    mine = [tuple(x.shape) for x in training_tensors(optimizer, model)]
-    for snap in _snapshots(state):
-        saved = [tuple(x.shape) for x in snap["tensors"]]
+    tensors = training_tensors(optimizer, model)
+    mine = [tuple(x.shape) for x in tensors]
+    saved_sets = [[tuple(x.shape) for x in snap["tensors"]] for snap in _snapshots(state)]
+    average = state.get("average")
+    if isinstance(average, dict) and average.get("mean") is not None:
+        mean = average["mean"]  # None where a tensor is not averaged (an integer buffer): its shape is mine
+        saved_sets.append([mine[i] if m is None and i < len(mine) else tuple(getattr(m, "shape", ()))
+                           for i, m in enumerate(mean)])
+    for saved in saved_sets:
         if saved != mine:
             raise LRKitError(f"`state_dict` of Autopilot was saved for {len(saved)} tensors of shapes "
                              f"{_shapes(saved)}, not this run's {len(mine)} of {_shapes(mine)}; load it into "
@@ -93,9 +101,10 @@ class Resumable:
         state = {k: getattr(self, k) for k in PLAIN}
         pre_probe = self._pre_probe if self.phase == "probe" and not self.ramp else None
         race = self._race.state_dict() if self._race is not None else None
+        average = self._average.state_dict() if self._average is not None else None
         return {**state, "probe": self._probe.state_dict(), "guard": self._guard.state_dict(), "race": race,
                 "events": copy.deepcopy(self.events), "monitor": self._monitor.state_dict(),
-                "pre_probe": pre_probe}
+                "pre_probe": pre_probe, "average": average}
 
     def load_state_dict(self: Any, state: dict[str, Any]) -> None:
         """Restore from :meth:`state_dict` output (call after loading the model and optimizer).
@@ -113,6 +122,9 @@ class Resumable:
         self.ramp, self.rule = self._probe.keep, self._probe.rule
         self.lr_min, self.lr_max = self._probe.lo, self._probe.hi
         self._main = self._build_schedule()
+        saved_average = state.get("average")  # older states: none
+        self._average = (None if saved_average is None else
+                         TailAverage.from_state(saved_average, training_tensors(self.optimizer, self.model)))
         self._guard.load_state_dict(state["guard"])
         self.events = copy.deepcopy(state["events"])
         self._monitor.load_state_dict(state["monitor"])
