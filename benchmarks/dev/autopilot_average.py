@@ -32,8 +32,9 @@ from typing import Any
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from dev.autopilot_zoo_runs import cached, make_autopilot, resolve_task, scored, variant_key  # noqa: E402
-from dev.peers_common import endless, has_batchnorm, one_thread  # noqa: E402
+from dev.autopilot_zoo_runs import cached, make_autopilot, resolve_task, scored, training_losses  # noqa: E402
+from dev.autopilot_zoo_runs import variant_key  # noqa: E402
+from dev.peers_common import has_batchnorm, one_thread  # noqa: E402
 
 from lrkit.torch import TailAverage  # noqa: E402
 
@@ -87,18 +88,12 @@ def run_averages(task: Any, seed: int, budget: int, variant: dict[str, Any] | No
     info = task.info
     with one_thread():
         parts = task.build(seed)
-        model, opt, loss_fn = parts["model"], parts["optimizer"], parts["loss_fn"]
+        model, opt = parts["model"], parts["optimizer"]
         ap = make_autopilot(opt, budget, model, variant or {})
         # what the library averages: the parameters the optimizer steps, then the model's buffers
         tensors = [p for g in opt.param_groups for p in g["params"]] + list(model.buffers())
         avgs: dict[Any, Any] | None = None
-        model.train()
-        batches = endless(parts["train_loader"])
-        while not ap.done:
-            x, y = next(batches)
-            opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(x), y)
-            loss.backward()
+        for loss in training_losses(ap, parts):
             t, main = ap.t, ap.phase == "main"
             if main and avgs is None:
                 avgs = {**{tail: TailAverage.for_tail(ap.main_steps, tail) for tail in TAILS},

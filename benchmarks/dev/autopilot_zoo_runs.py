@@ -30,7 +30,7 @@ from dev.peers_common import cpu_clock, endless, one_thread
 from dev.peers_common import resolve_task as _builtin
 
 __all__ = ["STORE", "AP", "LEGACY", "cached", "make_autopilot", "policy_of", "reads_as", "resolve_task",
-           "run_autopilot", "run_peer", "scored", "variant_key"]
+           "run_autopilot", "run_peer", "scored", "training_losses", "variant_key"]
 
 STORE = Path(__file__).resolve().parents[1] / "results" / "autopilot_runs.json"
 #: The store's method prefix of the Autopilot that pays every update from its budget. Records under
@@ -111,6 +111,20 @@ def make_autopilot(optimizer: Any, budget: int, model: Any, variant: dict[str, A
                      policy=policy_of(variant))
 
 
+def training_losses(ap: Any, parts: dict[str, Any]) -> Any:
+    """The loop of a run on a built task (``task.build(seed)``'s ``parts``): each update's loss, its
+    gradients computed, until the Autopilot ``ap`` is done (the caller steps it)."""
+    model, opt, loss_fn = parts["model"], parts["optimizer"], parts["loss_fn"]
+    model.train()
+    batches = endless(parts["train_loader"])
+    while not ap.done:
+        x, y = next(batches)
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        yield loss
+
+
 def run_autopilot(task: Any, seed: int = 0, budget: int | None = None,
                   variant: dict[str, Any] | None = None) -> dict[str, Any]:
     """One full run of the Autopilot (under a :func:`make_autopilot` variant) on ``task``, told the budget."""
@@ -119,16 +133,10 @@ def run_autopilot(task: Any, seed: int = 0, budget: int | None = None,
     budget = int(info.budget if budget is None else budget)
     with one_thread():
         parts = task.build(seed)
-        model, opt, loss_fn = parts["model"], parts["optimizer"], parts["loss_fn"]
+        model, opt = parts["model"], parts["optimizer"]
         with cpu_clock() as clock:
             ap = make_autopilot(opt, budget, model, variant)
-            model.train()
-            batches = endless(parts["train_loader"])
-            while not ap.done:
-                x, y = next(batches)
-                opt.zero_grad(set_to_none=True)
-                loss = loss_fn(model(x), y)
-                loss.backward()
+            for loss in training_losses(ap, parts):
                 ap.step(loss)
             metrics = task.evaluate(model, parts["val_loader"])
     raw = float(metrics.get(info.metric, math.nan))
