@@ -32,8 +32,6 @@ def _loss(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return ((out.squeeze(1) - target) ** 2).mean()
 
 
-@pytest.mark.xfail(strict=True, reason="ux8: the Autopilot replaces a tensor lr by a Python float "
-                   "(owner: auto)")
 def test_the_autopilot_keeps_a_tensor_rate_the_same_tensor():
     torch.manual_seed(0)
     model = torch.nn.Linear(4, 1)

@@ -59,7 +59,7 @@ from lrkit.errors import LRKitError, check_instance, check_positive
 from lrkit.torch._autopilot_checks import check_budget, check_optimizer, loss_value
 from lrkit.torch._autopilot_average import TailAverage
 from lrkit.torch._autopilot_guard import Guard, take_snapshot, training_tensors
-from lrkit.torch._autopilot_phases import Phases
+from lrkit.torch._autopilot_phases import Phases, write_rate
 from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._autopilot_probe import Probe, probe_settings
 from lrkit.torch._autopilot_race import Race
@@ -132,7 +132,8 @@ class Autopilot(Phases, Resumable):
         self.ramp, self.probe_steps, self.lr_min, self.lr_max, how, self.warmup = plan
         self.rule = how.rule
         base = [float(g["lr"]) for g in optimizer.param_groups]
-        self._initial_lrs = [g["lr"] for g in optimizer.param_groups]  # put back if the first loss fails
+        # put back if the first loss fails: the objects (a tensor rate is filled in place) and their values
+        self._initial_lrs = [(g["lr"], float(g["lr"])) for g in optimizer.param_groups]
         self._ref, self._ratios = group_ratios(base)  # a group frozen with lr=0 stays at 0
         self._probe = Probe(self.lr_min, self.lr_max, self.probe_steps, self.ramp, self.rule,
                             is_adaptive(optimizer), policy, self.given_peak, how.factor, how.lag,
@@ -191,10 +192,10 @@ class Autopilot(Phases, Resumable):
 
     def _set_rate(self, rate: float) -> None:
         for g, r in zip(self.optimizer.param_groups, self._ratios):
-            g["lr"] = rate * r
+            write_rate(g, rate * r)
         # What the groups hold now, to tell at the next step whether something else wrote them;
         # None while the user's own rates are back (a refused first loss).
-        self._written: list[Any] | None = [g["lr"] for g in self.optimizer.param_groups]
+        self._written: list[Any] | None = [float(g["lr"]) for g in self.optimizer.param_groups]
 
     def _check_rate_is_ours(self) -> None:
         """Refuse to go on when a group's rate is not the one the Autopilot wrote after its last update.
@@ -204,7 +205,7 @@ class Autopilot(Phases, Resumable):
         curve it did not drive. Checked before anything of this update is applied.
         """
         for i, (g, ours) in enumerate(zip(self.optimizer.param_groups, self._written or ())):
-            if g["lr"] != ours:
+            if float(g["lr"]) != ours:
                 raise LRKitError(
                     f"`optimizer` of Autopilot.step: param group {i}'s lr is {g['lr']:.4g}, not the "
                     f"{ours:.4g} the Autopilot set after its last update; something else writes the rate "
