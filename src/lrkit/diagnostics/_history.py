@@ -18,7 +18,18 @@ import numpy as np
 
 from lrkit.errors import LRKitError
 
-__all__ = ["History", "read_history", "at_steps", "GRAD_NAMES", "VAL_NAMES"]
+__all__ = ["History", "read_history", "at_steps", "column_key", "GRAD_NAMES", "VAL_NAMES"]
+
+def column_key(name: str) -> str:
+    """A column's or tag's name as the readers match it: trimmed, lower-cased, spaces as underscores
+    (``"Learning Rate"`` is ``learning_rate``), so one list of names serves every writer's spelling.
+
+    Example:
+        >>> column_key(" Train Loss"), column_key("lr-SGD")
+        ('train_loss', 'lr-sgd')
+    """
+    return "_".join(name.strip().lower().split(" "))
+
 
 _STEP = ("step", "steps", "iteration", "iter", "global_step")
 _LOSS = ("loss", "train_loss", "training_loss", "train/loss", "loss/train", "train_loss_step")

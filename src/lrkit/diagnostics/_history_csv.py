@@ -19,14 +19,14 @@ from typing import TextIO
 import numpy as np
 
 from lrkit.diagnostics._history import (
-    _LOSS, _LR, _LR_PREFIXES, _STEP, GRAD_NAMES, VAL_NAMES, History, _sorted, at_steps)
+    _LOSS, _LR, _LR_PREFIXES, _STEP, GRAD_NAMES, VAL_NAMES, History, _sorted, at_steps, column_key)
 from lrkit.errors import LRKitError
 
 __all__ = ["read_csv", "SEPARATORS"]
 
 
 def _pick(header: list[str], names: tuple[str, ...]) -> int | None:
-    lowered = [h.strip().lower() for h in header]
+    lowered = [column_key(h) for h in header]
     for name in names:
         if name in lowered:
             return lowered.index(name)
@@ -35,7 +35,7 @@ def _pick(header: list[str], names: tuple[str, ...]) -> int | None:
 
 def _pick_prefix(header: list[str], prefixes: tuple[str, ...]) -> int | None:
     """The first column named with one of ``prefixes`` (Lightning's ``lr-SGD``, ``lr-AdamW/pg1``)."""
-    lowered = [h.strip().lower() for h in header]
+    lowered = [column_key(h) for h in header]
     return next((i for i, h in enumerate(lowered) if h.startswith(prefixes)), None)
 
 
@@ -200,7 +200,7 @@ def read_csv(path: str | Path) -> History:
         i_lr = i_lr if i_lr is not None else _pick_prefix(header, _LR_PREFIXES)
         i_grad, i_val = _pick(header, GRAD_NAMES), _pick(header, VAL_NAMES)
         others = [i for i, h in enumerate(header)
-                  if h.strip().lower() not in _STEP + ("epoch",) and i != i_loss]
+                  if column_key(h) not in _STEP + ("epoch",) and i != i_loss]
 
         def cell(row: list[str], i: int | None) -> str:
             return row[i].strip() if i is not None and i < len(row) else ""

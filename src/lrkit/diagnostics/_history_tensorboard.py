@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from lrkit.diagnostics._history import (_LOSS, _LR, _LR_PREFIXES, GRAD_NAMES, VAL_NAMES, History, _sorted,
-                                        at_steps)
+                                        at_steps, column_key)
 from lrkit.errors import LRKitError
 
 __all__ = ["read_tensorboard"]
@@ -47,11 +47,12 @@ def read_tensorboard(path: Path) -> History:
     acc = EventAccumulator(str(path), size_guidance={"scalars": 0})
     acc.Reload()
     tags = acc.Tags().get("scalars", [])
-    val_tag = next((t for t in tags if t.lower() in VAL_NAMES), None)
-    loss_tag = next((t for t in tags if t.lower() in _LOSS), None)
+    key = {t: column_key(t) for t in tags}  # "Learning Rate" reads as learning_rate, as in a CSV header
+    val_tag = next((t for t in tags if key[t] in VAL_NAMES), None)
+    loss_tag = next((t for t in tags if key[t] in _LOSS), None)
     # Any other loss tag, but never the validation loss or a run's mean training loss (train/train_loss).
-    loss_tag = loss_tag or next((t for t in tags if "loss" in t.lower() and t != val_tag
-                                 and not t.lower().endswith("train_loss")), None)
+    loss_tag = loss_tag or next((t for t in tags if "loss" in key[t] and t != val_tag
+                                 and not key[t].endswith("train_loss")), None)
     if loss_tag is None:
         listed = ", ".join(tags) or "none"
         raise LRKitError(f"no loss scalar in the TensorBoard events at {path}; tags: {listed}.")
@@ -63,9 +64,9 @@ def read_tensorboard(path: Path) -> History:
 
     steps, losses = series(loss_tag)
     # A plain rate name first, then Lightning's LearningRateMonitor tag (lr-SGD, lr-AdamW/pg1), as in a CSV.
-    lr_tag = (next((t for t in tags if t.lower() in _LR or "learning_rate" in t.lower()), None)
-              or next((t for t in tags if t.lower().startswith(_LR_PREFIXES)), None))
-    grad_tag = next((t for t in tags if t.lower() in GRAD_NAMES), None)
+    lr_tag = (next((t for t in tags if key[t] in _LR or "learning_rate" in key[t]), None)
+              or next((t for t in tags if key[t].startswith(_LR_PREFIXES)), None))
+    grad_tag = next((t for t in tags if key[t] in GRAD_NAMES), None)
     lrs = at_steps(steps, *series(lr_tag)) if lr_tag is not None else None
     grads = at_steps(steps, *series(grad_tag)) if grad_tag is not None else None
     return _sorted(steps, losses, lrs, path, grad_norms=grads,
