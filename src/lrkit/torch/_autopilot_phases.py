@@ -36,8 +36,10 @@ __all__ = ["Phases", "write_rate"]
 
 
 def write_rate(group: dict[str, Any], value: float) -> None:
-    """Set a param group's rate (the Autopilot's only way to write one); a tensor rate (what a compiled or capturable optimizer step reads) is
-    filled in place, so every holder of it sees the new rate and a compiled step is not rebuilt."""
+    """Set a param group's rate (the Autopilot's only way to write one).
+
+    A tensor rate (what a compiled or capturable optimizer step reads) is filled in place, so every
+    holder of it sees the new rate and a compiled step is not rebuilt."""
     if isinstance(group["lr"], torch.Tensor):
         group["lr"].fill_(value)
     else:
