@@ -43,9 +43,6 @@ SCRIPT = textwrap.dedent('''
 ''')
 
 
-@pytest.mark.xfail(strict=True, reason="ux8: Ctrl-C in lrkit tune prints Optuna's 'Trial N failed ... "
-                   "KeyboardInterrupt()' and its traceback before lrkit's one line (owner: health, "
-                   "tuning/_tune.py _QuietFailures)")
 def test_an_interrupted_tune_says_one_line_and_no_traceback(tmp_path):
     (tmp_path / "task.py").write_text(SCRIPT)
     (tmp_path / "space.json").write_text('{"lr": [0.001, 0.1]}')

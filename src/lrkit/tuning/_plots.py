@@ -158,8 +158,8 @@ def _answer(result: TuneResult) -> str:
     edge = ""
     if result.best_lr is not None and (result.best_lr < lo * _EDGE or result.best_lr > hi / _EDGE):
         edge = ('<p class="sure-low">The best rate lies at the edge of the searched range '
-                f"{lo:.3g}..{hi:.3g}: the best may lie outside it; widen the range (space lr) and "
-                "resume.</p>")
+                f"{lo:.3g}..{hi:.3g}: the best may lie outside it; search a wider range (space lr) in a "
+                "new study (a new --study name: a study keeps the space it was created with).</p>")
     code = ("from lrkit.torch import LRScheduler\n\n"
             f"# build the optimizer with lr={result.best_lr:.4g}, then:\n"
             f'scheduler = LRScheduler(optimizer, "{result.best_schedule}")\n'

@@ -217,6 +217,9 @@ def tune(
                 return value
             except (LRKitError, optuna.TrialPruned):
                 raise  # a usage error is the same in every trial: stop at once
+            except KeyboardInterrupt:  # Ctrl-C: Optuna marks the trial failed (a re-run resumes);
+                quiet.numbers.add(trial.number)  # the caller says so in one line, not Optuna's traceback
+                raise
             except Exception as exc:  # the user's code failed in this trial: record it, go on (capped)
                 cause = f"{type(exc).__name__}: {exc}"
                 trial.set_user_attr("error", cause)
