@@ -15,6 +15,8 @@ from lrkit import LRKitError  # noqa: E402
 from lrkit.diagnostics import Monitor, diagnose  # noqa: E402
 from lrkit.torch import NonFiniteLossError, Watchdog  # noqa: E402
 
+from ._lightning_sum import sum_regression  # noqa: E402
+
 
 def _loss(t: int) -> float:
     return 1.0 / math.sqrt(1 + t) + 0.01 * math.sin(7.3 * t)
@@ -254,26 +256,12 @@ def test_train_callback_feeds_the_validation_losses():
 
 
 def test_a_real_lightning_trainer_feeds_gradient_norms_and_validation_losses(quiet_trainer):
-    pl = pytest.importorskip("lightning.pytorch")
-
-    class Model(pl.LightningModule):
-        def __init__(self):
-            super().__init__()
-            self.layer = torch.nn.Linear(2, 1)
-
-        def training_step(self, batch, batch_idx):
-            return (self.layer(batch[0]) - batch[0].sum(1, keepdim=True)).pow(2).mean()
-
-        def validation_step(self, batch, batch_idx):
-            self.log("val_loss", (self.layer(batch[0]) - batch[0].sum(1, keepdim=True)).pow(2).mean())
-
-        def configure_optimizers(self):
-            return torch.optim.SGD(self.parameters(), lr=0.05)
+    pytest.importorskip("lightning.pytorch")
 
     data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.randn(80, 2)), batch_size=4)
     wd = Watchdog(every=10, grad_norms=True)
     trainer = quiet_trainer(max_epochs=3, callbacks=[wd.lightning_callback()])
-    trainer.fit(Model(), data, data)
+    trainer.fit(sum_regression(lr=0.05), data, data)
     h = wd.monitor.history()
     assert len(h["losses"]) == 60 and np.all(h["grad_norms"] > 0)
     assert h["val_steps"].tolist() == [19, 39, 59]  # after each epoch; the sanity check is not a measurement

@@ -19,21 +19,7 @@ torch = pytest.importorskip("torch")
 pl = pytest.importorskip("lightning.pytorch")
 
 from lrkit.torch import Watchdog  # noqa: E402
-
-
-class _Net(pl.LightningModule):
-    def __init__(self) -> None:
-        super().__init__()
-        self.layer = torch.nn.Linear(2, 1)
-
-    def training_step(self, batch, batch_idx):
-        return (self.layer(batch[0]) - batch[0].sum(1, keepdim=True)).pow(2).mean()
-
-    def validation_step(self, batch, batch_idx):
-        self.log("val_loss", (self.layer(batch[0]) - batch[0].sum(1, keepdim=True)).pow(2).mean())
-
-    def configure_optimizers(self):
-        return torch.optim.SGD(self.parameters(), lr=0.02)
+from ._lightning_sum import sum_regression  # noqa: E402
 
 
 def _fit(root, wd: Watchdog, ckpt=None) -> None:
@@ -47,7 +33,7 @@ def _fit(root, wd: Watchdog, ckpt=None) -> None:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", module="lightning")
         warnings.filterwarnings("ignore", message=".*does not have many workers.*")
-        trainer.fit(_Net(), data, data, ckpt_path=ckpt)
+        trainer.fit(sum_regression(lr=0.02), data, data, ckpt_path=ckpt)
 
 
 def test_a_lightning_resume_restores_the_watchdogs_history(tmp_path):
