@@ -9,8 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lrkit.diagnostics import read_history
-from lrkit.diagnostics._history import column_key
+from lrkit.diagnostics import VAL_NAMES, column_key, read_history
 
 LRS = 1e-3 * 0.5 * (1 + np.cos(np.pi * np.arange(60) / 60))
 LOSSES = 2.0 / (1.0 + 0.05 * np.arange(60))
@@ -41,3 +40,9 @@ def test_a_tensorboard_tag_with_spaces_gives_its_rates(tmp_path):
     w.close()
     h = read_history(tmp_path)
     np.testing.assert_allclose(h.lrs, LRS, rtol=1e-6)
+
+
+def test_every_validation_name_is_already_in_the_form_the_readers_match():
+    # The readers (and the Watchdog's Lightning callback) compare column_key(name) with VAL_NAMES, so
+    # a name listed in another spelling could never match.
+    assert VAL_NAMES and all(column_key(name) == name for name in VAL_NAMES)

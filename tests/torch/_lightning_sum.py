@@ -6,8 +6,9 @@ from __future__ import annotations
 import torch
 
 
-def sum_regression(lr: float):
-    """A fresh module (``lightning.pytorch`` imported here: callers skip first when it is missing)."""
+def sum_regression(lr: float, val_name: str = "val_loss"):
+    """A fresh module logging its validation loss as ``val_name`` (``lightning.pytorch`` imported here:
+    callers skip first when it is missing)."""
     import lightning.pytorch as pl
 
     class SumRegression(pl.LightningModule):
@@ -22,7 +23,7 @@ def sum_regression(lr: float):
             return self._loss(batch)
 
         def validation_step(self, batch, batch_idx):
-            self.log("val_loss", self._loss(batch))
+            self.log(val_name, self._loss(batch))
 
         def configure_optimizers(self):
             return torch.optim.SGD(self.parameters(), lr=lr)

@@ -268,6 +268,17 @@ def test_a_real_lightning_trainer_feeds_gradient_norms_and_validation_losses(qui
     assert wd.diagnosis.n_steps == 60
 
 
+@pytest.mark.parametrize("name", ["valid_loss", "val/loss", "Validation Loss"])
+def test_the_lightning_callback_reads_every_validation_name_the_history_readers_do(quiet_trainer, name):
+    # Regression (ux8 probe): the callback read `val_loss` only; a module logging `valid_loss` (a name
+    # `read_history` takes from the same run's CSV) fed the Watchdog no validation loss.
+    pytest.importorskip("lightning.pytorch")
+    data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.randn(80, 2)), batch_size=4)
+    wd = Watchdog(every=10)
+    quiet_trainer(max_epochs=2, callbacks=[wd.lightning_callback()]).fit(sum_regression(0.05, name), data, data)
+    assert wd.monitor.history()["val_steps"].tolist() == [19, 39]
+
+
 def _new_user_run(seed: int) -> tuple[Watchdog, list[float]]:
     """Issue 14's new user: SGD with momentum 0.9 at lr 2.5 on a digits MLP, 145 steps, Watchdog(every=50)."""
     from sklearn.datasets import load_digits

@@ -7,7 +7,8 @@ cost per step is one ``float(loss)`` plus ``O(capacity / every)``. It sees what
 the loop gives it: the loss and the rate of every step, and, where the loop has
 them, the gradient norm (the Hugging Face Trainer logs it; Lightning computes it
 when ``grad_norms=True``) and the validation loss (``lrkit.tasks.train``'s
-evaluations, Lightning's logged ``val_loss``, the Trainer's ``eval_loss``).
+evaluations, Lightning's logged ``val_loss`` or any name in
+:data:`lrkit.diagnostics.VAL_NAMES`, the Trainer's ``eval_loss``).
 :attr:`Watchdog.diagnosis` read after the loop covers the whole run.
 
 **Stopping on NaN.** ``observe`` returns ``True`` when the loss is NaN or
@@ -25,7 +26,7 @@ from typing import Any
 
 import torch
 
-from lrkit.diagnostics import Diagnosis, Monitor
+from lrkit.diagnostics import VAL_NAMES, Diagnosis, Monitor, column_key
 from lrkit.errors import LRKitError, check_choice, check_flag
 from lrkit.torch._ddp import mean_across_ranks
 
@@ -179,7 +180,9 @@ class Watchdog:
                     self.norm = _total_norm(grads) if grads else None
 
             def on_validation_end(self, trainer: Any, pl_module: Any) -> None:
-                val = trainer.callback_metrics.get("val_loss")
+                # the validation names and spellings read_history takes from the same run's logs
+                logged = {column_key(k): v for k, v in trainer.callback_metrics.items()}
+                val = next((logged[name] for name in VAL_NAMES if name in logged), None)
                 if val is not None and not trainer.sanity_checking:
                     watchdog.observe_val(max(trainer.global_step - 1, 0), val)
 
