@@ -275,7 +275,8 @@ def test_the_lightning_callback_reads_every_validation_name_the_history_readers_
     pytest.importorskip("lightning.pytorch")
     data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.randn(80, 2)), batch_size=4)
     wd = Watchdog(every=10)
-    quiet_trainer(max_epochs=2, callbacks=[wd.lightning_callback()]).fit(sum_regression(0.05, name), data, data)
+    trainer = quiet_trainer(max_epochs=2, callbacks=[wd.lightning_callback()])
+    trainer.fit(sum_regression(0.05, name), data, data)
     assert wd.monitor.history()["val_steps"].tolist() == [19, 39]
 
 
