@@ -59,14 +59,14 @@ from lrkit.errors import LRKitError, check_instance, check_positive
 from lrkit.torch._autopilot_checks import check_budget, check_optimizer, loss_value
 from lrkit.torch._autopilot_average import TailAverage
 from lrkit.torch._autopilot_guard import Guard, take_snapshot, training_tensors
-from lrkit.torch._autopilot_phases import Phases, write_rate
+from lrkit.torch._autopilot_phases import Phases
 from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._autopilot_probe import Probe, probe_settings
 from lrkit.torch._autopilot_race import Race
 from lrkit.torch._autopilot_state import Resumable
 from lrkit.torch._ddp import mean_across_ranks
 from lrkit.torch._finder_rule import is_adaptive
-from lrkit.torch._groups import group_ratios
+from lrkit.torch._groups import LR_KEY, group_ratios
 
 __all__ = ["Autopilot"]
 
@@ -192,7 +192,7 @@ class Autopilot(Phases, Resumable):
 
     def _set_rate(self, rate: float) -> None:
         for g, r in zip(self.optimizer.param_groups, self._ratios):
-            write_rate(g, rate * r)
+            LR_KEY.write(g, rate * r)
         # What the groups hold now, to tell at the next step whether something else wrote them;
         # None while the user's own rates are back (a refused first loss).
         self._written: list[Any] | None = [float(g["lr"]) for g in self.optimizer.param_groups]

@@ -21,8 +21,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import torch
-
 from lrkit.diagnostics import Monitor
 from lrkit.schedules import constant, warmup
 from lrkit.torch._autopilot_checks import check_first_loss
@@ -31,19 +29,9 @@ from lrkit.torch._autopilot_guard import (grads_finite, reaction, restart_statis
                                           training_tensors)
 from lrkit.torch._autopilot_probe import main_schedule
 from lrkit.torch._autopilot_race import start_race
+from lrkit.torch._groups import LR_KEY
 
-__all__ = ["Phases", "write_rate"]
-
-
-def write_rate(group: dict[str, Any], value: float) -> None:
-    """Set a param group's rate (the Autopilot's only way to write one).
-
-    A tensor rate (what a compiled or capturable optimizer step reads) is filled in place, so every
-    holder of it sees the new rate and a compiled step is not rebuilt."""
-    if isinstance(group["lr"], torch.Tensor):
-        group["lr"].fill_(value)
-    else:
-        group["lr"] = value
+__all__ = ["Phases"]
 
 
 class Phases:
@@ -63,7 +51,7 @@ class Phases:
         if not ok and self._probe.k == 0:  # no rate tried yet: nothing can be read, nothing was applied
             for g, (lr, initial) in zip(self.optimizer.param_groups, self._initial_lrs):
                 g["lr"] = lr  # the user's object, and its value (a tensor rate was filled in place)
-                write_rate(g, initial)
+                LR_KEY.write(g, initial)
             self._written = None  # the user's rates are back: a next step writes the probe's again
             check_first_loss(value, math.isfinite(value) and grads_finite(self.optimizer))
         if ok:

@@ -19,7 +19,7 @@ import torch
 
 from lrkit.errors import LRKitError
 
-__all__ = ["GroupKey", "parse_key", "initial_scales", "group_ratios", "check_group_0", "check_scales"]
+__all__ = ["GroupKey", "LR_KEY", "parse_key", "initial_scales", "group_ratios", "check_group_0", "check_scales"]
 
 _KEY = re.compile(r"^([A-Za-z_]\w*)(?:\[(\d+)\])?$")
 
@@ -64,6 +64,11 @@ class GroupKey:
         else:
             entries[self.index] = value
         group[self.name] = tuple(entries)
+
+
+#: Every param group's ``"lr"``: its writer fills a tensor rate in place (what a compiled or capturable
+#: step reads), so the Autopilot writes rates as the adapter does.
+LR_KEY = GroupKey("lr", "lr", None)
 
 
 def parse_key(key: Any, groups: Sequence[dict[str, Any]]) -> GroupKey:
