@@ -19,7 +19,8 @@ import torch
 
 from lrkit.errors import LRKitError
 
-__all__ = ["GroupKey", "LR_KEY", "parse_key", "initial_scales", "group_ratios", "check_group_0", "check_scales"]
+__all__ = ["GroupKey", "LR_KEY", "parse_key", "initial_scales", "group_ratios", "check_group_0",
+           "check_scales"]
 
 _KEY = re.compile(r"^([A-Za-z_]\w*)(?:\[(\d+)\])?$")
 
