@@ -19,7 +19,12 @@ from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 from lrkit.errors import LRKitError, check_int
 from lrkit.schedules import ReduceOnPlateau, Schedule
 from lrkit.torch._groups import check_scales, initial_scales, parse_key
-from lrkit.torch._scheduler_inputs import check_rates, check_saved_state, schedule_and_plateau
+from lrkit.torch._scheduler_inputs import (
+    check_rates,
+    check_resume_bases,
+    check_saved_state,
+    schedule_and_plateau,
+)
 from lrkit.torch._step_values import aligned_block
 from lrkit.torch._updates import UpdateTally, skips_repeat
 
@@ -68,7 +73,12 @@ class LRScheduler(_TorchLRScheduler):
             (Adam, AdamW), or any other number (or tuple entry) a group holds.
         last_step: the index of the last update already done (``-1`` for a
             fresh run); the scheduler starts at ``t = last_step + 1``. Resuming
-            from a checkpoint is better done with :meth:`load_state_dict`.
+            from a checkpoint is better done with :meth:`load_state_dict`. As in
+            torch, each group's base is its ``initial_lr`` (``initial_<key>``);
+            a group added after a scheduler recorded the others' (by
+            ``add_param_group``) has none, and is refused: give it one (its
+            value at step 0) or pass ``group_scales``. On an optimizer no
+            scheduler ran on, the groups' values give the ratios.
         group_scales: explicit :math:`c_g` per param group instead of the ratios.
         per_update: count ``t`` in the optimizer's real updates: a :meth:`step`
             with no ``optimizer.step()`` since the last advance (a second call
@@ -84,8 +94,9 @@ class LRScheduler(_TorchLRScheduler):
             neither a schedule nor a valid spec, a group lacks ``key``, the
             ratios are undefined (group 0 starts at 0), ``group_scales`` has the
             wrong length or a negative entry, ``plateau`` is not a controller
-            (or one is given both as ``schedule`` and ``plateau``), or
-            ``last_step < -1``.
+            (or one is given both as ``schedule`` and ``plateau``),
+            ``last_step < -1``, or ``last_step >= 0`` over a group added after
+            a scheduler ran (no ``initial_lr`` beside groups that have one).
 
     Example:
         >>> import torch
@@ -127,6 +138,8 @@ class LRScheduler(_TorchLRScheduler):
         last_step = check_int("last_step", last_step, "LRScheduler", low=-1)
         groups = optimizer.param_groups
         self._key = parse_key(key, groups)
+        if group_scales is None:
+            check_resume_bases(self._key, groups, last_step)
         self._scales = (
             check_scales(group_scales, len(groups))
             if group_scales is not None
@@ -194,7 +207,9 @@ class LRScheduler(_TorchLRScheduler):
         if len(groups) != self._n_groups:
             raise LRKitError(
                 f"`optimizer.param_groups` of LRScheduler must keep its {self._n_groups} groups; got "
-                f"{len(groups)} (a group was added after the scheduler was built: build a new scheduler)."
+                f"{len(groups)} (a group was added after the scheduler was built: build a new scheduler "
+                f"with last_step={self.last_epoch}, giving the added group its {self._key.initial_name!r} "
+                "(its value at step 0), or pass group_scales=)."
             )
         return groups
 

@@ -1,9 +1,10 @@
 """What ``LRScheduler`` is given, checked before it touches an optimizer: schedule, plateau, saved state.
 
-Three inputs of the adapter can be wrong in ways a user must hear about at once, not mid-run: the
+Four inputs of the adapter can be wrong in ways a user must hear about at once, not mid-run: the
 schedule and plateau controller pair (a spec, a bare ``reduce_on_plateau`` meaning torch's
 ``ReduceLROnPlateau``), the rate the optimizer was built with when it disagrees with the schedule's
-peak (a warning: the schedule's rate runs), and a saved state that does not fit this scheduler.
+peak (a warning: the schedule's rate runs), a resume (``last_step``) over a param group whose base
+value is unknown, and a saved state that does not fit this scheduler.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from typing import Any
 
 from lrkit.errors import LRKitError, RateConflictWarning, check_int
 from lrkit.schedules import ReduceOnPlateau, Schedule, constant, from_dict, parse, peak_rate, rates_disagree
-from lrkit.torch._groups import check_scales
+from lrkit.torch._groups import GroupKey, check_scales
 
-__all__ = ["check_rates", "check_saved_state", "schedule_and_plateau"]
+__all__ = ["check_rates", "check_resume_bases", "check_saved_state", "schedule_and_plateau"]
 
 #: The methods the adapter calls on a plateau controller (an lrkit ``reduce_on_plateau`` has them).
 PLATEAU_API = ("observe", "apply", "state_dict", "load_state_dict")
@@ -89,6 +90,45 @@ def check_rates(group: dict[str, Any], schedule: Schedule) -> None:
             "the schedule's rate is used (it sets group 0's rate every step; the optimizer's lr only sets "
             f"the other groups' ratios to it). Build the optimizer with lr={peak:g}, or put the rate you "
             "mean into the schedule.", RateConflictWarning, stacklevel=3)
+
+
+def check_resume_bases(gkey: GroupKey, groups: list[dict[str, Any]], last_step: int) -> None:
+    """Refuse a resume (``last_step >= 0``) over a param group added after a scheduler ran.
+
+    A scheduler records each group's base value (``initial_lr``, torch's name; ``initial_<key>`` for
+    other keys) and the adapter keeps each group at its base over group 0's. A group added later
+    (``optimizer.add_param_group``) has no base; its value is a mid-run one, and whether the user
+    meant it as the rate at step 0 or the rate now cannot be told. torch's schedulers built with
+    ``last_epoch >= 0`` refuse it (``KeyError``), and so does this. When *no* group has a base (an
+    optimizer no scheduler ran on), every value was set at one moment and their ratios are the run's
+    whichever step they belong to, so they are used (where torch refuses).
+
+    Raises:
+        LRKitError: if some group has ``initial_<key>`` and another lacks it; the message says to
+            set the missing base (the value it would hold at step 0) or pass ``group_scales=``.
+
+    Example:
+        >>> from lrkit.torch._groups import LR_KEY
+        >>> check_resume_bases(LR_KEY, [{"lr": 0.05}, {"lr": 0.005}], last_step=9)  # no bases: fine
+        >>> check_resume_bases(LR_KEY, [{"lr": 0.05, "initial_lr": 0.1}, {"lr": 1e-5}], last_step=9)
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: `last_step` of LRScheduler must come with every param group's base \
+value when some group has one; got last_step=9, but param group 1 has no 'initial_lr' (added after \
+a scheduler recorded group 0's), so its lr=1e-05 is a mid-run value, not its base: set its \
+'initial_lr' to the lr it would hold at step 0 (torch's rule), or pass group_scales=.
+    """
+    name = gkey.initial_name
+    has_base = [name in group for group in groups]
+    if last_step < 0 or all(has_base) or not any(has_base):
+        return
+    missing, recorded = has_base.index(False), has_base.index(True)
+    raise LRKitError(
+        f"`last_step` of LRScheduler must come with every param group's base value when some group "
+        f"has one; got last_step={last_step}, but param group {missing} has no {name!r} (added after "
+        f"a scheduler recorded group {recorded}'s), so its {gkey.key}={gkey.read(groups[missing]):g} "
+        f"is a mid-run value, not its base: set its {name!r} to the {gkey.key} it would hold at "
+        "step 0 (torch's rule), or pass group_scales=.")
 
 
 def check_saved_state(state_dict: Any, key: str, n_groups: int, *,
