@@ -1,0 +1,38 @@
+"""A rate column that is 0 at every step while the loss falls: the logged rate is not the one that trained.
+The common cause is a fine-tune whose first param group is a frozen backbone (``lr=0``): the docs' Watchdog
+loop logs ``optimizer.param_groups[0]["lr"]``, the Hugging Face Trainer logs group 0's rate. ``diagnose``
+reads the column as the rate and advises "Multiply the rate by about 10 ...; current rate 0" (session-9
+new-user probe): ten times zero. Either refuse the column (one ``LRKitError`` naming ``lrs``) or say the
+rate column cannot be the training rate; never quote 0 as the rate to multiply."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lrkit import LRKitError, diagnose
+
+_N = 300
+_SLOW = 2.0 - 0.001 * np.arange(_N) + 0.02 * np.random.default_rng(0).standard_normal(_N)
+
+
+def test_the_same_history_with_its_real_rate_reads_too_slow():
+    d = diagnose(_SLOW, lrs=np.full(_N, 1e-4))
+    assert d.verdict == "too_low_slow" and "Multiply the rate" in d.recommendation
+
+
+def test_a_warmup_from_zero_is_a_rate_column_like_any_other():
+    lrs = np.minimum(np.arange(_N) / 50, 1.0) * 1e-4
+    assert diagnose(_SLOW, lrs=lrs).verdict == "too_low_slow"
+
+
+@pytest.mark.xfail(strict=True, reason="ux9: a rate column of zeros under a falling loss (a frozen group 0 "
+                   "logged) gets 'Multiply the rate by about 10; current rate 0' (owner: diag)")
+def test_a_zero_rate_column_under_a_falling_loss_is_not_multiplied():
+    try:
+        d = diagnose(_SLOW, lrs=np.zeros(_N))
+    except LRKitError as e:
+        assert "`lrs`" in str(e)
+        return
+    assert "current rate 0." not in d.recommendation and "current rate 0 " not in d.recommendation
+    assert "rate" in d.recommendation and ("0" in d.recommendation or "zero" in d.recommendation)
