@@ -32,8 +32,6 @@ def test_a_warmup_from_zero_is_a_rate_column_like_any_other():
     assert diagnose(_SLOW, lrs=lrs).verdict == "too_low_slow"
 
 
-@pytest.mark.xfail(strict=True, reason="ux9: a rate column of zeros under a falling loss (a frozen group 0 "
-                   "logged) gets 'Multiply the rate by about 10; current rate 0' (owner: diag)")
 def test_a_zero_rate_column_under_a_falling_loss_is_not_multiplied():
     try:
         d = diagnose(_SLOW, lrs=np.zeros(_N))

@@ -41,6 +41,7 @@ from lrkit.diagnostics._confidence import calibrated, raw_score, runner_up
 from lrkit.diagnostics._decide import ORDER, Measurements, decide_verdict, evidence, measure_finite
 from lrkit.diagnostics._policy import DiagnosePolicy
 from lrkit.diagnostics._probe import probe_rows, said_probe
+from lrkit.diagnostics._rate_column import never_positive, said_zero_rates
 from lrkit.diagnostics._record import AT_THRESHOLD, DIRECTIONS, Diagnosis
 from lrkit.errors import LRKitError, check_instance
 
@@ -149,7 +150,9 @@ def diagnose(
         losses: training losses in step order (NaN/inf allowed: they give ``nan``).
         lrs: the rate each step used (optional); enables the decay-aware tests and
             rate-specific advice, and finds a range test at the head of the history, whose rows are
-            left out (``statistics["probe_rows"]``; the recommendation says so).
+            left out (``statistics["probe_rows"]``; the recommendation says so). A column that is 0 at
+            every step is no rate that trained (a frozen group logged): it is read as no rates, and the
+            recommendation says so (``statistics["zero_lrs"]``).
         grad_norms: gradient norms per step (optional); used to size clipping advice.
         steps: the step number of each loss (default ``0 .. n-1``), for the evidence.
         val_losses: validation losses (optional), at ``val_steps``; reported in the statistics and
@@ -177,6 +180,8 @@ def diagnose(
     y_all = _as_array("losses", losses, None)
     n_all = y_all.size
     lr = None if lrs is None else _as_rates(lrs, n_all)
+    zero = never_positive(lr)
+    lr = None if zero else lr
     gn = None if grad_norms is None else _as_grad_norms(grad_norms, n_all)
     st = (np.arange(n_all) if steps is None else _as_steps("steps", steps, n_all)).astype(np.int64)
     vl = None if val_losses is None else _as_array("val_losses", val_losses, None)
@@ -188,12 +193,13 @@ def diagnose(
             vl, vs = vl[vs >= st[0]], vs[vs >= st[0]]
     bad = np.flatnonzero(~np.isfinite(y_all))
     if bad.size:
-        return said_probe(advise_nan(y_all, lr, gn, st, int(bad[0]), policy), k, st, lrs)
+        d = said_probe(advise_nan(y_all, lr, gn, st, int(bad[0]), policy), k, st, lrs)
+        return said_zero_rates(d) if zero else d
     if y_all.size < MIN_POINTS:
         raise LRKitError(f"`losses` of diagnose must hold at least {MIN_POINTS} finite values; got {n_all}.")
-    d = decide(measure_finite(y_all, lr, policy), steps=st, grad_norms=gn, val_losses=vl, val_steps=vs,
-               policy=policy)
-    return said_probe(d, k, st, lrs)
+    d = said_probe(decide(measure_finite(y_all, lr, policy), steps=st, grad_norms=gn, val_losses=vl,
+                          val_steps=vs, policy=policy), k, st, lrs)
+    return said_zero_rates(d) if zero else d
 
 
 def measure(losses: Sequence[float] | np.ndarray, lrs: Sequence[float] | np.ndarray | None = None, *,
