@@ -6,7 +6,12 @@ nothing: ``find_lr`` answers 0.18 "one third across the valley" of a curve that 
 and the Autopilot's probe, ramp and decay drive a rate the optimizer ignores, except that its rollback to
 a pre-probe snapshot re-seeds the step sizes at its peak (2.96): the run ends at full-data loss 2.1
 where Rprop left alone at lr=0.01 ends at 0.046. Either refuse (one ``LRKitError`` naming Rprop) or warn
-naming it; the test accepts both."""
+naming it; the test accepts both.
+
+torch's ``Adafactor`` reads ``lr`` as a cap: its relative step is ``rho_t = min(lr, 1/sqrt(t))``
+(``torch/optim/_adafactor.py``). In a default sweep (1e-7 to 10 over 100 updates) every rate from update
+76 on (0.12 to 10) runs at the cap, about 0.1: a quarter of the curve is drawn at rates that were not run,
+the sweep cannot blow up ("completed"), and the suggestion (0.26 in the probe) sits in that part."""
 
 from __future__ import annotations
 
@@ -29,14 +34,14 @@ def _model() -> nn.Module:
     return nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 2))
 
 
-def _said_or_refused(call) -> bool:
+def _said_or_refused(call, name: str = "Rprop") -> bool:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            call()
+            result = call()
         except LRKitError as e:
-            return "Rprop" in str(e)
-    return any("Rprop" in str(w.message) for w in caught)
+            return name in str(e)
+    return any(name in str(w.message) for w in caught) or name in str(getattr(result, "reason", ""))
 
 
 def test_rprop_ignores_the_group_rate_after_its_first_step():
@@ -78,3 +83,13 @@ def test_the_autopilot_says_rprop_ignores_its_rate():
             ap.step(loss)
 
     assert _said_or_refused(run)
+
+
+@pytest.mark.skipif(not hasattr(torch.optim, "Adafactor"), reason="torch without Adafactor")
+@pytest.mark.xfail(strict=True, reason="ux9: find_lr draws Adafactor's capped rates (min(lr, 1/sqrt(t))) as "
+                   "if run, silently; the suggestion falls in the capped part (owner: finder)")
+def test_find_lr_says_adafactor_caps_the_swept_rate():
+    model = _model()
+    opt = torch.optim.Adafactor(model.parameters(), lr=1e-2)
+    assert _said_or_refused(lambda: find_lr(model, opt, nn.functional.cross_entropy, _LOADER, interval=False),
+                            "Adafactor")
