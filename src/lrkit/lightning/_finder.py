@@ -21,6 +21,12 @@ It takes Lightning's arguments and, like Lightning's callback, runs before
   ratios), torch schedulers' ``base_lrs`` and lrkit schedules together
   (``lrkit.torch._retune``), so a scheduler does not overwrite it at its next
   step (#21030).
+* **A resume is not a new start**: ``fit(ckpt_path=...)`` restores the optimizer
+  after ``on_fit_start``, so a sweep there would be thrown away (and would leave
+  the module's rate unlike the one trained at). The callback keeps each sweep's
+  suggestion in the checkpoint (``state_dict``); on a resume it makes no sweep
+  the checkpointed run made, sets the module's rate to the suggestion that run
+  set, and says so in one log line (``lrkit.lightning``, INFO).
 
 One sweep update is one optimizer update of Lightning's automatic optimization
 (``lrkit.lightning._sweep_update``); the module's ``self.log`` calls are muted during the
@@ -29,6 +35,7 @@ sweep and no callback is called, so loggers and callbacks see only the real run.
 
 from __future__ import annotations
 
+import logging
 import math
 import warnings
 from collections.abc import Sequence
@@ -54,7 +61,10 @@ except ImportError:  # the pre-2.0 package name
 
 __all__ = ["LearningRateFinder"]
 
+_LOG = logging.getLogger("lrkit.lightning")
 _OWNER = "LearningRateFinder"
+#: The key of the sweep before fit in ``results`` and ``suggestions`` (the others are epochs).
+BEFORE_FIT = -1
 _ATTRS = ("lr", "learning_rate")
 _MODES = {"exponential": "exp", "linear": "linear"}
 
@@ -79,7 +89,9 @@ class LearningRateFinder(pl.Callback):
             ``repeats``, ``snapshot``, ``progress``, ...).
 
     Attributes:
-        results: ``{epoch: FinderResult}`` of every sweep (``-1``: before fit).
+        results: ``{epoch: FinderResult}`` of every sweep of this fit (``-1``: before fit).
+        suggestions: ``{epoch: suggested rate or None}`` of every sweep of the run, those made
+            before the checkpoint a fit resumed from included: what :meth:`state_dict` saves.
         result: the latest :class:`~lrkit.finder.FinderResult` (``None`` before any).
         optimal_lr: Lightning's name for the latest result (here a ``FinderResult``:
             ``suggestion`` is an attribute, ``lrs`` / ``losses`` the curve).
@@ -152,6 +164,9 @@ class LearningRateFinder(pl.Callback):
         self.epochs, self.at_fit_start = frozenset(epochs), at_fit_start
         self.results: dict[int, FinderResult] = {}
         self.result: FinderResult | None = None
+        self.suggestions: dict[int, float | None] = {}
+        self._restored: frozenset[int] = frozenset()  # sweeps made before the checkpoint resumed from
+        self._resumed_from: Any = None  # the checkpoint, until on_train_start has said so
 
     @property
     def optimal_lr(self) -> FinderResult | None:
@@ -208,6 +223,7 @@ class LearningRateFinder(pl.Callback):
             accumulation_steps=trainer.accumulate_grad_batches,
         )
         self.result = self.results[key] = result
+        self.suggestions[key] = result.suggestion
         if attr is not None:
             self._apply(trainer, module, attr, result)
         return result
@@ -224,12 +240,55 @@ class LearningRateFinder(pl.Callback):
         retune(trainer.optimizers[0], schedulers, float(lr))
 
     def on_fit_start(self, trainer: Any, module: Any) -> None:
-        if self.at_fit_start:
-            self._run(trainer, module, -1)
+        if trainer.ckpt_path is None:  # a fresh fit: sweeps restored for an earlier one do not count
+            self._restored = frozenset()
+        if not self.at_fit_start:
+            return
+        if trainer.ckpt_path is not None:  # a resume: the optimizer restored next sets the rate
+            self._resumed_from = trainer.ckpt_path
+            return
+        self._run(trainer, module, BEFORE_FIT)
+
+    def on_train_start(self, trainer: Any, module: Any) -> None:
+        if self._resumed_from is None:
+            return
+        ckpt, self._resumed_from = self._resumed_from, None
+        rate = trainer.optimizers[0].param_groups[0]["lr"]
+        if BEFORE_FIT not in self._restored:
+            _LOG.info("%s: fit resumes from %s, which holds no sweep of this callback; none is made (the "
+                      "checkpoint's rate runs, lr=%.3g); call lr_find(trainer, module) to sweep the "
+                      "restored model.", _OWNER, ckpt, rate)
+            return
+        saved = self.suggestions[BEFORE_FIT]
+        if saved is not None and self.update_attr:
+            lightning_setattr(module, self._attr(module), float(saved))
+        _LOG.info("%s: fit resumes from %s; the sweep before fit (suggestion %s) is not repeated and the "
+                  "checkpoint's rate runs (lr=%.3g).", _OWNER, ckpt, _rate(saved), rate)
 
     def on_train_epoch_start(self, trainer: Any, module: Any) -> None:
-        if trainer.current_epoch in self.epochs:
-            self._run(trainer, module, trainer.current_epoch)
+        epoch = trainer.current_epoch
+        if epoch not in self.epochs:
+            return
+        # made before the mid-epoch checkpoint this fit resumed from (Lightning < 2.5 calls this hook again)
+        if epoch in self._restored:
+            self._restored -= {epoch}
+            _LOG.info("%s: the sweep at epoch %d (suggestion %s) was made before the checkpoint this fit "
+                      "resumed from; it is not repeated.", _OWNER, epoch, _rate(self.suggestions[epoch]))
+            return
+        self._run(trainer, module, epoch)
+
+    def state_dict(self) -> dict[str, Any]:
+        """What a checkpoint keeps: ``{"suggestions": {epoch: rate or None}}`` (plain data)."""
+        return {"suggestions": dict(self.suggestions)}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict`: the sweeps it lists are not made again in this fit."""
+        self.suggestions = dict(state_dict["suggestions"])
+        self._restored = frozenset(self.suggestions)
+
+
+def _rate(lr: float | None) -> str:
+    return "none" if lr is None else f"{lr:.3g}"
 
 
 def _unused_loss(output: Any, target: Any) -> torch.Tensor:
