@@ -19,12 +19,8 @@ from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 from lrkit.errors import LRKitError, check_int
 from lrkit.schedules import ReduceOnPlateau, Schedule
 from lrkit.torch._groups import check_scales, initial_scales, parse_key
-from lrkit.torch._scheduler_inputs import (
-    check_rates,
-    check_resume_bases,
-    check_saved_state,
-    schedule_and_plateau,
-)
+from lrkit.torch._scheduler_inputs import (check_rates, check_resume_bases, check_saved_state,
+                                           schedule_and_plateau)
 from lrkit.torch._step_values import aligned_block
 from lrkit.torch._updates import UpdateTally, skips_repeat
 
@@ -74,11 +70,8 @@ class LRScheduler(_TorchLRScheduler):
         last_step: the index of the last update already done (``-1`` for a
             fresh run); the scheduler starts at ``t = last_step + 1``. Resuming
             from a checkpoint is better done with :meth:`load_state_dict`. As in
-            torch, each group's base is its ``initial_lr`` (``initial_<key>``);
-            a group added after a scheduler recorded the others' (by
-            ``add_param_group``) has none, and is refused: give it one (its
-            value at step 0) or pass ``group_scales``. On an optimizer no
-            scheduler ran on, the groups' values give the ratios.
+            torch, a group's base is its ``initial_lr``; a group added later has
+            none and is refused (``docs/schedule.md``, "Checkpoint and resume").
         group_scales: explicit :math:`c_g` per param group instead of the ratios.
         per_update: count ``t`` in the optimizer's real updates: a :meth:`step`
             with no ``optimizer.step()`` since the last advance (a second call
@@ -94,9 +87,8 @@ class LRScheduler(_TorchLRScheduler):
             neither a schedule nor a valid spec, a group lacks ``key``, the
             ratios are undefined (group 0 starts at 0), ``group_scales`` has the
             wrong length or a negative entry, ``plateau`` is not a controller
-            (or one is given both as ``schedule`` and ``plateau``),
-            ``last_step < -1``, or ``last_step >= 0`` over a group added after
-            a scheduler ran (no ``initial_lr`` beside groups that have one).
+            (or one is given both as ``schedule`` and ``plateau``), or
+            ``last_step < -1`` or over a group added later (no ``initial_lr``).
 
     Example:
         >>> import torch
