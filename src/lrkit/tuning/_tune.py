@@ -15,62 +15,25 @@ instant) is marked FAIL with the user attribute ``surplus`` and never trains.
 
 from __future__ import annotations
 
-import logging
-import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from lrkit.errors import LRKitError, check_count, check_flag, check_instance, check_int, unknown_name
-from lrkit.tuning._objective import Target, resolve_target
+from lrkit.tuning._objective import resolve_target
 from lrkit.tuning._policy import TunePolicy
 from lrkit.tuning._result import TuneResult, result_from_study
 from lrkit.tuning._space import SearchSpace
 from lrkit.tuning._space_file import load_space
 from lrkit.tuning._start import build_space, first_params
 from lrkit.tuning._storage import default_worker_id, open_storage, worker_seed
-from lrkit.tuning._study import (PRUNERS, SAMPLERS, enough, first_rung, live_trials, make_pruner,
-                                 make_sampler, mark_worker, open_study, requeue_dead_runs, taken_for_dead)
+from lrkit.tuning._study import (PRUNERS, SAMPLERS, first_rung, make_pruner, make_sampler, open_study,
+                                 requeue_dead_runs)
+from lrkit.tuning._trials import MAX_CONSECUTIVE_FAILURES, TrialLoop, quiet_optuna
 from lrkit.tuning._where import Storage
 
 __all__ = ["tune", "MAX_CONSECUTIVE_FAILURES"]
-
-
-class _Surplus(Exception):
-    """A trial created after the study already had ``n_trials`` live trials."""
-
-
-class _TrialFailed(Exception):
-    """A trial whose objective raised (not an :class:`LRKitError`): recorded as FAIL, the study goes on."""
-
-
-class _QuietFailures(logging.Filter):
-    """Drops Optuna's log records of the trials in ``numbers`` (its chained traceback of a
-    :class:`_TrialFailed`): tune records the cause in the trial and says it once, as a note."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.numbers: set[int] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        words = str(record.msg).split(" ", 3)  # "Trial 2 failed with ..."
-        return not (words[0] == "Trial" and words[1].isdigit() and int(words[1]) in self.numbers
-                    and words[2:3] == ["failed"])
-
-
-#: A study stops after this many trials in a row fail (the objective raised, or returned
-#: no usable value). A transient fault (out of memory at one large rate, a flaky file
-#: system) fails a trial or two between good ones; a broken objective fails every trial,
-#: and each failure costs a whole trial, so a few in a row is evidence enough. Without a
-#: cap a study of such an objective starts new trials forever.
-MAX_CONSECUTIVE_FAILURES = 3
-
-
-def _fail_reason(trial: Any) -> str:
-    """Why Optuna failed a trial itself (e.g. the objective returned NaN), in one line."""
-    reason = str(trial.system_attrs.get("fail_reason") or "the objective returned no usable value")
-    return reason.splitlines()[0] if reason else reason
 
 
 #: Memory one finished trial costs in the result read back from the study (its parameters, the
@@ -149,8 +112,55 @@ def tune(
         (6, True)
     """
     import optuna
-    from optuna.trial import TrialState
 
+    n_trials, seed, where = _checked(n_trials, seed, sampler, pruner, timeout, policy, use_finder, on_trial,
+                                     storage)
+    if space is not None:
+        load_space(space)  # validate eagerly, before any storage or training
+    target = resolve_target(task_or_objective, budget=budget, eval_every=eval_every, direction=direction,
+                            reports=policy.reports)
+    target.check(seed)  # a user's task is built and its validation split tried before any study exists
+    store, storage_desc, shared = open_storage(where.url, Path(where.out),
+                                               heartbeat_interval=where.heartbeat_interval,
+                                               grace_period=where.grace_period)
+    worker_id = where.worker_id
+    if worker_id is None:
+        worker_id = default_worker_id() if shared else 0
+    name = where.study_name or f"lrkit-{target.name}"
+    notes: list[str] = []
+
+    with quiet_optuna() as quiet:
+        probe, the_space, finder = open_study(store, name, target.direction, space,
+                                              lambda: build_space(target, space, seed, use_finder, notes,
+                                                                   policy), budget=target.budget)
+        if not shared and (n_dead := requeue_dead_runs(probe, storage_desc, store.grace_period)):
+            notes.append(f"re-queued {n_dead} trial(s) left running by a killed process.")
+        n_existing = len(probe.get_trials(deepcopy=False))
+        if n_existing:
+            notes.append(f"resumed study {name!r} with {n_existing} stored trial(s).")
+        s_seed = worker_seed(seed, worker_id, n_existing)
+        study = optuna.load_study(
+            study_name=name, storage=store, sampler=make_sampler(sampler, s_seed, n_trials, policy),
+            pruner=make_pruner(pruner, min_resource=first_rung(target, policy), max_resource=target.budget,
+                               policy=policy))
+        if n_existing == 0 and (first := first_params(target, the_space, finder)) is not None:
+            # skip_if_exists: a worker that found the study empty just after this one does not
+            # queue it again (only a truly simultaneous start can run it twice)
+            study.enqueue_trial(first, user_attrs={"first": "finder"}, skip_if_exists=True)
+        if shared:  # fail (and re-queue) trials of killed workers before counting what is left
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                optuna.storages.fail_stale_trials(study)
+        TrialLoop(study, lambda trial: target.run(trial, the_space, seed), n_trials=n_trials, notes=notes,
+                  quiet=quiet, on_trial=on_trial).run(timeout)
+        return result_from_study(study, n_trials=n_trials, metric=target.metric, storage=storage_desc,
+                                 space=the_space, finder=finder, sampler=sampler, pruner=pruner, seed=seed,
+                                 sampler_seed=s_seed, worker_id=worker_id, notes=notes)
+
+
+def _checked(n_trials: Any, seed: Any, sampler: Any, pruner: Any, timeout: Any, policy: Any, use_finder: Any,
+             on_trial: Any, storage: Any) -> tuple[int, int, Storage]:
+    """``tune``'s plain arguments checked, before anything is built: ``(n_trials, seed, storage)``."""
     n_trials = check_count("n_trials", n_trials, "tune", bytes_each=TRIAL_BYTES)
     seed = check_int("seed", seed, "tune", low=0)
     if sampler not in SAMPLERS:
@@ -166,117 +176,4 @@ def tune(
                          f"got {on_trial!r:.80}.")
     where = Storage(url=storage) if isinstance(storage, str) else Storage() if storage is None else storage
     check_instance("storage", where, "tune", Storage)
-    if space is not None:
-        load_space(space)  # validate eagerly, before any storage or training
-    target = resolve_target(task_or_objective, budget=budget, eval_every=eval_every, direction=direction,
-                            reports=policy.reports)
-    target.check(seed)  # a user's task is built and its validation split tried before any study exists
-    store, storage_desc, shared = open_storage(where.url, Path(where.out),
-                                               heartbeat_interval=where.heartbeat_interval,
-                                               grace_period=where.grace_period)
-    worker_id = where.worker_id
-    if worker_id is None:
-        worker_id = default_worker_id() if shared else 0
-    name = where.study_name or f"lrkit-{target.name}"
-    notes: list[str] = []
-
-    previous = optuna.logging.get_verbosity()
-    optuna.logging.set_verbosity(logging.WARNING)
-    quiet, source = _QuietFailures(), logging.getLogger("optuna.study._optimize")
-    source.addFilter(quiet)
-    try:
-        probe, the_space, finder = open_study(store, name, target.direction, space,
-                                              lambda: build_space(target, space, seed, use_finder, notes,
-                                                                   policy), budget=target.budget)
-        if not shared and (n_dead := requeue_dead_runs(probe, storage_desc, store.grace_period)):
-            notes.append(f"re-queued {n_dead} trial(s) left running by a killed process.")
-        n_existing = len(probe.get_trials(deepcopy=False))
-        if n_existing:
-            notes.append(f"resumed study {name!r} with {n_existing} stored trial(s).")
-        s_seed = worker_seed(seed, worker_id, n_existing)
-        study = optuna.load_study(
-            study_name=name, storage=store, sampler=make_sampler(sampler, s_seed, n_trials, policy),
-            pruner=make_pruner(pruner, min_resource=first_rung(target, policy), max_resource=target.budget,
-                               policy=policy))
-
-        failures: list[str] = []  # the causes of the current run of failed trials
-        last_error: list[BaseException] = []
-        returned: list[int] = []  # the number of the trial whose objective last returned a value
-
-        def objective(trial: optuna.Trial) -> float:
-            returned.clear()
-            mark_worker(trial)  # a live worker's trial is never taken for a dead one
-            ahead = sum(t.number < trial.number for t in live_trials(study))
-            if ahead >= n_trials:
-                trial.set_user_attr("surplus", True)
-                study.stop()
-                raise _Surplus(f"study already has {n_trials} live trials")
-            try:
-                value = target.run(trial, the_space, seed)
-                returned.append(trial.number)
-                return value
-            except (LRKitError, optuna.TrialPruned):
-                raise  # a usage error is the same in every trial: stop at once
-            except KeyboardInterrupt:  # Ctrl-C: Optuna marks the trial failed (a re-run resumes);
-                quiet.numbers.add(trial.number)  # the caller says so in one line, not Optuna's traceback
-                raise
-            except Exception as exc:  # the user's code failed in this trial: record it, go on (capped)
-                cause = f"{type(exc).__name__}: {exc}"
-                trial.set_user_attr("error", cause)
-                quiet.numbers.add(trial.number)
-                last_error[:] = [exc]
-                raise _TrialFailed(cause) from exc
-
-        def after(st: optuna.Study, trial: Any) -> None:
-            if trial.user_attrs.get("surplus"):
-                return
-            if trial.state == TrialState.FAIL:
-                failures.append(trial.user_attrs.get("error") or _fail_reason(trial))
-                notes.append(f"trial {trial.number} failed ({failures[-1]}); recorded as FAIL with its "
-                             "cause, and the study went on.")
-                if len(failures) >= MAX_CONSECUTIVE_FAILURES:
-                    st.stop()
-            else:
-                failures.clear()
-            finished = st.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
-            if on_trial is not None:
-                on_trial(trial, len(finished), n_trials)
-            if enough(st, n_trials):
-                st.stop()
-
-        if n_existing == 0 and (first := first_params(target, the_space, finder)) is not None:
-            # skip_if_exists: a worker that found the study empty just after this one does not
-            # queue it again (only a truly simultaneous start can run it twice)
-            study.enqueue_trial(first, user_attrs={"first": "finder"}, skip_if_exists=True)
-        if shared:  # fail (and re-queue) trials of killed workers before counting what is left
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                optuna.storages.fail_stale_trials(study)
-        started = time.monotonic()
-        while not enough(study, n_trials):
-            left = None if timeout is None else timeout - (time.monotonic() - started)
-            if left is not None and left <= 0:
-                break
-            try:
-                study.optimize(objective, n_trials=None, timeout=left, callbacks=[after],
-                               catch=(_Surplus, _TrialFailed), gc_after_trial=False)
-                break
-            except Exception as exc:
-                # Optuna cannot record a result for a trial another worker has failed meanwhile (it
-                # raises from its own bookkeeping); that trial's parameters are re-queued there, so
-                # this result is dropped and this worker goes on. Anything else propagates.
-                if isinstance(exc, LRKitError) or not returned or not taken_for_dead(study, returned[0]):
-                    raise
-                notes.append(f"trial {returned[0]} was taken for dead by another worker (no heartbeat within "
-                             f"the grace period: this process was stalled); its result was dropped and "
-                             f"its parameters re-queued.")
-        if len(failures) >= MAX_CONSECUTIVE_FAILURES:
-            raise LRKitError(f"tune stopped: {len(failures)} trials in a row failed (the study keeps them; "
-                             f"fix the cause and re-run to resume); the last: {failures[-1]}") from (
-                last_error[0] if last_error else None)
-        return result_from_study(study, n_trials=n_trials, metric=target.metric, storage=storage_desc,
-                                 space=the_space, finder=finder, sampler=sampler, pruner=pruner, seed=seed,
-                                 sampler_seed=s_seed, worker_id=worker_id, notes=notes)
-    finally:
-        source.removeFilter(quiet)
-        optuna.logging.set_verbosity(previous)
+    return n_trials, seed, where
