@@ -23,13 +23,12 @@ from typing import Any
 
 import torch
 
-from lrkit.errors import LRKitError, check_int, unknown_name
-from lrkit.tasks._base import OPTIMIZERS
+from lrkit.errors import LRKitError
 from lrkit.tasks._optimizers import regroup
 from lrkit.tasks._protocol import check_loss, check_parts, first_update
 from lrkit.tasks._result import TrainResult
-from lrkit.tasks._loop import (Callback, endless_batches, evaluator, final_metrics, one_thread, resolve_task,
-                               run_budget, task_owner)
+from lrkit.tasks._loop import (Callback, after_update, check_run, endless_batches, evaluator, final_metrics,
+                               one_thread, resolve_task, run_budget, task_owner)
 
 __all__ = ["train_autopilot"]
 
@@ -84,20 +83,12 @@ def train_autopilot(
     from lrkit.torch import MIN_BUDGET, Autopilot
 
     name, task_obj, build = resolve_task(task)
-    seed = check_int("seed", seed, _OWNER, low=0)
-    if optimizer is not None and optimizer not in OPTIMIZERS:
-        raise unknown_name("optimizer", optimizer, OPTIMIZERS)
-    if eval_every is not None:
-        eval_every = check_int("eval_every", eval_every, _OWNER)
+    seed, eval_every, callbacks = check_run(_OWNER, seed, optimizer, eval_every, callbacks)
     options = dict(autopilot or {})
     for key in ("budget", "model"):
         if key in options:
             raise LRKitError(f"`autopilot` of {_OWNER} must not set {key!r}: it is set from the run; got "
                              f"{options[key]!r}.")
-    callbacks = tuple(callbacks)
-    for cb in callbacks:
-        if not callable(cb):
-            raise LRKitError(f"`callbacks` of {_OWNER} must be callables; got {cb!r}.")
 
     with one_thread():
         if task_obj is not None:
@@ -135,10 +126,8 @@ def train_autopilot(
             ap.step(loss)
             history.append({"step": t, "lr": rate, "train_loss": value})
             t += 1
-            metrics = evaluate() if eval_every is not None and t % eval_every == 0 and not ap.done else {}
-            history[-1].update(metrics)
-            info = {"step": t - 1, "lr": rate, "loss": value, "model": model, "optimizer": opt, **metrics}
-            if any([bool(cb(info)) for cb in callbacks]):
+            if after_update(t, history[-1], more=not ap.done, evaluate=evaluate, eval_every=eval_every,
+                            callbacks=callbacks, model=model, optimizer=opt):
                 stopped = "callback"
                 break
         final, diverged = final_metrics(evaluate(), task_obj)

@@ -1,6 +1,7 @@
 """What both training loops share (:func:`~lrkit.tasks.train` and ``train_autopilot``).
 
-The task resolved to its name and builder, how messages name it, the loader read as an endless
+Their common arguments checked, the task resolved to its name and builder, how messages name it,
+what follows each update (evaluation, history row, callbacks), the loader read as an endless
 stream of ``(inputs, target)`` batches, one intra-op thread for the run (bit-identical runs
 and honest per-core costs: intra-op threads change the order of reductions), the evaluation and
 the final metrics of a run that diverged.
@@ -15,16 +16,62 @@ from typing import Any
 
 import torch
 
-from lrkit.errors import LRKitError
+from lrkit.errors import LRKitError, check_int, unknown_name
 from lrkit.tasks._base import Task, get_task
+from lrkit.tasks._optimizers import OPTIMIZERS
 from lrkit.tasks._protocol import batch_pair, evaluate_val_loss
 from lrkit.torch import loader_length  # re-exported: lrkit.tasks.loader_length is the same function
 
-__all__ = ["Callback", "endless_batches", "evaluator", "final_metrics", "loader_length", "one_thread",
-           "resolve_task", "run_budget", "task_owner"]
+__all__ = ["Callback", "after_update", "check_run", "endless_batches", "evaluator", "final_metrics",
+           "loader_length", "one_thread", "resolve_task", "run_budget", "task_owner"]
 
 #: ``cb(info) -> bool | None`` after every update; ``True`` stops the run.
 Callback = Callable[[dict[str, Any]], "bool | None"]
+
+
+def check_run(owner: str, seed: Any, optimizer: Any, eval_every: Any,
+              callbacks: Any) -> tuple[int, int | None, tuple[Callback, ...]]:
+    """The arguments both loops take, checked: ``(seed, eval_every, callbacks)``.
+
+    Raises:
+        LRKitError: for a negative or non-integer ``seed``, an unknown ``optimizer`` name, an
+            ``eval_every`` that is not an integer > 0, or a callback that is not callable.
+
+    Example:
+        >>> check_run("train", 0, "adam", None, [print])
+        (0, None, (<built-in function print>,))
+    """
+    seed = check_int("seed", seed, owner, low=0)
+    if optimizer is not None and optimizer not in OPTIMIZERS:
+        raise unknown_name("optimizer", optimizer, OPTIMIZERS)
+    if eval_every is not None:
+        eval_every = check_int("eval_every", eval_every, owner)
+    callbacks = tuple(callbacks)
+    for cb in callbacks:
+        if not callable(cb):
+            raise LRKitError(f"`callbacks` of {owner} must be callables; got {cb!r}.")
+    return seed, eval_every, callbacks
+
+
+def after_update(t: int, row: dict[str, float], *, more: bool, evaluate: Callable[[], dict[str, float]],
+                 eval_every: int | None, callbacks: tuple[Callback, ...], model: Any, optimizer: Any) -> bool:
+    """What follows the ``t``-th update (``row``, its history row): the evaluation every ``eval_every``
+    updates while ``more`` are to come (the last one gets the final evaluation), then every callback;
+    whether one asked to stop.
+
+    Example:
+        >>> row = {"step": 3, "lr": 0.1, "train_loss": 0.5}
+        >>> after_update(4, row, more=True, evaluate=lambda: {"val_loss": 0.4}, eval_every=2,
+        ...              callbacks=(lambda info: info["loss"] < 1,), model=None, optimizer=None)
+        True
+        >>> row["val_loss"]
+        0.4
+    """
+    metrics = evaluate() if eval_every is not None and t % eval_every == 0 and more else {}
+    row.update(metrics)
+    info = {"step": t - 1, "lr": row["lr"], "loss": row["train_loss"], "model": model, "optimizer": optimizer,
+            **metrics}
+    return any([bool(cb(info)) for cb in callbacks])  # a list: every callback sees every step
 
 
 def resolve_task(

@@ -26,12 +26,12 @@ from typing import Any
 
 import torch
 
-from lrkit.errors import LRKitError, RateConflictWarning, check_count, check_int, check_positive, unknown_name
+from lrkit.errors import LRKitError, RateConflictWarning, check_count, check_positive
 from lrkit.schedules import Schedule, constant, parse, peak_rate, rates_disagree, scale
 from lrkit.tasks._base import Task
-from lrkit.tasks._loop import (Callback, endless_batches, evaluator, final_metrics, one_thread, resolve_task,
-                               run_budget, task_owner)
-from lrkit.tasks._optimizers import OPTIMIZERS, regroup
+from lrkit.tasks._loop import (Callback, after_update, check_run, endless_batches, evaluator, final_metrics,
+                               one_thread, resolve_task, run_budget, task_owner)
+from lrkit.tasks._optimizers import regroup
 from lrkit.tasks._protocol import check_loss, check_parts, first_update
 from lrkit.tasks._result import TrainResult
 from lrkit.torch import LRScheduler
@@ -142,33 +142,11 @@ def train(
     name, task_obj, build = resolve_task(task)
     if lr is not None:
         lr = check_positive("lr", lr, "train")
-    seed = check_int("seed", seed, "train", low=0)
-    if optimizer is not None and optimizer not in OPTIMIZERS:
-        raise unknown_name("optimizer", optimizer, OPTIMIZERS)
-    if eval_every is not None:
-        eval_every = check_int("eval_every", eval_every, "train")
-    callbacks = tuple(callbacks)
-    for cb in callbacks:
-        if not callable(cb):
-            raise LRKitError(f"`callbacks` of train must be callables; got {cb!r}.")
+    seed, eval_every, callbacks = check_run("train", seed, optimizer, eval_every, callbacks)
 
     with one_thread():
         sched0 = parse(schedule) if schedule is not None else None
-        if task_obj is not None:
-            # the optimizer is built at the rate that runs first (the schedule sets it from then on)
-            horizon = budget or task_obj.info.budget
-            build_lr = lr or (peak_rate(sched0, horizon) if sched0 is not None else None)
-            parts = task_obj.build(seed, optimizer=optimizer, lr=build_lr)
-            opt_name = optimizer or task_obj.info.default_optimizer
-            default_lr = task_obj.info.default_lr
-        else:
-            torch.manual_seed(seed)
-            parts = check_parts(build(seed), f"the task function {name}")
-            check_group_0(parts["optimizer"], f"the task function {name}", "train")
-            default_lr = float(parts["optimizer"].param_groups[0]["lr"])
-            if optimizer is not None:
-                parts["optimizer"] = regroup(optimizer, parts["optimizer"], lr or default_lr)  # groups kept
-            opt_name = optimizer or type(parts["optimizer"]).__name__
+        parts, opt_name, default_lr = _build(name, task_obj, build, seed, optimizer, lr, sched0, budget)
         model, opt, loss_fn = parts["model"], parts["optimizer"], parts["loss_fn"]
         train_loader, val_loader = parts["train_loader"], parts.get("val_loader")
         budget = run_budget(budget, task_obj, train_loader, "train")
@@ -205,10 +183,8 @@ def train(
                 break
             scheduler.step()
             t += 1
-            metrics = evaluate() if eval_every is not None and t % eval_every == 0 and t < budget else {}
-            row.update(metrics)
-            info = {"step": t - 1, "lr": rate, "loss": value, "model": model, "optimizer": opt, **metrics}
-            if any([bool(cb(info)) for cb in callbacks]):  # a list: every callback sees every step
+            if after_update(t, row, more=t < budget, evaluate=evaluate, eval_every=eval_every,
+                            callbacks=callbacks, model=model, optimizer=opt):
                 stopped = "callback"
                 break
         final, diverged = final_metrics(evaluate() if stopped != "diverged" else {}, task_obj,
@@ -236,3 +212,26 @@ def train(
         seed=seed,
         budget=budget,
     )
+
+
+def _build(name: str, task_obj: Task | None, build: Callable[[int], dict[str, Any]] | None, seed: int,
+           optimizer: str | None, lr: float | None, schedule: Schedule | None,
+           budget: int | None) -> tuple[dict[str, Any], str, float]:
+    """The run's parts, its optimizer's name and the default rate (the task's, or the function's optimizer's).
+
+    A built-in task's optimizer is built at the rate that runs first (the schedule sets it from then
+    on); a protocol function's is kept (regrouped under ``optimizer`` when one is named), its rate
+    being the default.
+    """
+    if task_obj is not None:
+        horizon = budget or task_obj.info.budget
+        build_lr = lr or (peak_rate(schedule, horizon) if schedule is not None else None)
+        parts = task_obj.build(seed, optimizer=optimizer, lr=build_lr)
+        return parts, optimizer or task_obj.info.default_optimizer, task_obj.info.default_lr
+    torch.manual_seed(seed)
+    parts = check_parts(build(seed), f"the task function {name}")
+    check_group_0(parts["optimizer"], f"the task function {name}", "train")
+    default_lr = float(parts["optimizer"].param_groups[0]["lr"])
+    if optimizer is not None:
+        parts["optimizer"] = regroup(optimizer, parts["optimizer"], lr or default_lr)  # groups kept
+    return parts, optimizer or type(parts["optimizer"]).__name__, default_lr
