@@ -80,6 +80,35 @@ def _check_rate(lr: float | None, schedule: str | None, task: Any) -> tuple[floa
     return None, []
 
 
+def _train_budget(steps: int | None, epochs: float | None, per_epoch: int | None, script: str | None,
+                  the_task: Any, *, autopilot: bool) -> tuple[int | None, int]:
+    """``(budget, n)``: the budget ``--steps`` / ``--epochs`` ask for (``None``: the default), and the
+    updates the run will make (the task's budget, or one pass of a script's loader, by default)."""
+    from lrkit.tasks import HISTORY_BYTES_PER_STEP  # --steps is checked here too, so the message names it
+
+    budget = None
+    if steps is not None:
+        budget = call(check_count, "--steps", steps, "lrkit train", bytes_each=HISTORY_BYTES_PER_STEP)
+    elif epochs is not None:
+        call(check_positive, "--epochs", epochs, "lrkit train")
+        if per_epoch is None:
+            raise fail(f"`--epochs` of lrkit train needs a train_loader with a length; `--script` {script!r} "
+                       "returns one without: give --steps.")
+        budget = call(check_count, "--epochs", max(1, math.ceil(epochs * per_epoch)),
+                      "lrkit train (in steps)", bytes_each=HISTORY_BYTES_PER_STEP)
+    if budget is None and script is not None and per_epoch is None:
+        raise fail(f"`--steps` of lrkit train is needed: `--script` {script!r} returns a train_loader "
+                   "with no length (one pass is the default budget).")
+    n = budget or (the_task.info.budget if script is None else per_epoch)
+    if autopilot:
+        from lrkit.torch import MIN_BUDGET
+
+        if n < MIN_BUDGET:
+            raise fail(f"`--steps` of lrkit train --autopilot must be >= {MIN_BUDGET} (the probe reads a "
+                       f"rate from at least {MIN_BUDGET // 2} updates, at most half the budget); got {n}.")
+    return budget, n
+
+
 @app.command("train", cls=Command)
 def train_command(
     task: TaskOption = None,
@@ -107,8 +136,7 @@ def train_command(
     """Train a built-in task or your script at a rate, a schedule or --autopilot; print the final metrics."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    # HISTORY_BYTES_PER_STEP: --steps is checked here too, so the message names the flag
-    from lrkit.tasks import HISTORY_BYTES_PER_STEP, train, train_autopilot
+    from lrkit.tasks import train, train_autopilot
 
     if autopilot and (lr is not None or schedule is not None):
         raise fail(f"`{'--lr' if lr is not None else '--schedule'}` of lrkit train does not apply with "
@@ -118,26 +146,7 @@ def train_command(
     if eval_every is not None:  # checked here too, so the message names the flag
         call(check_int, "--eval-every", eval_every, "lrkit train")
     task, the_task, per_epoch = _train_target(task, script, optimizer, seed)
-    budget = None
-    if steps is not None:
-        budget = call(check_count, "--steps", steps, "lrkit train", bytes_each=HISTORY_BYTES_PER_STEP)
-    elif epochs is not None:
-        call(check_positive, "--epochs", epochs, "lrkit train")
-        if per_epoch is None:
-            raise fail(f"`--epochs` of lrkit train needs a train_loader with a length; `--script` {script!r} "
-                       "returns one without: give --steps.")
-        budget = call(check_count, "--epochs", max(1, math.ceil(epochs * per_epoch)),
-                      "lrkit train (in steps)", bytes_each=HISTORY_BYTES_PER_STEP)
-    if budget is None and script is not None and per_epoch is None:
-        raise fail(f"`--steps` of lrkit train is needed: `--script` {script!r} returns a train_loader "
-                   "with no length (one pass is the default budget).")
-    n = budget or (the_task.info.budget if script is None else per_epoch)
-    if autopilot:
-        from lrkit.torch import MIN_BUDGET
-
-        if n < MIN_BUDGET:
-            raise fail(f"`--steps` of lrkit train --autopilot must be >= {MIN_BUDGET} (the probe reads a "
-                       f"rate from at least {MIN_BUDGET // 2} updates, at most half the budget); got {n}.")
+    budget, n = _train_budget(steps, epochs, per_epoch, script, the_task, autopilot=autopilot)
     if history is not None:
         check_out_file(history, (".csv",), "--history")
     own = None if script is not None else the_task  # a script's rate is its optimizer's
