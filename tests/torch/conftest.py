@@ -11,7 +11,8 @@ import copy
 import fcntl
 import random
 import socket
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +57,16 @@ def _assert_same(a: object, b: object, path: str = "") -> None:
             _assert_same(x, y, f"{path}[{i}]")
     else:  # a plain value; a NaN recorded in both (an Autopilot event's loss) is the same value
         assert a == b or (a != a and b != b), f"{path}: {a!r} != {b!r}"
+
+
+@pytest.fixture
+def quiet_lightning() -> Iterator[None]:
+    """Lightning's advice (dataloader workers and the like) and lrkit's note that a short loader is
+    cycled are noise in the real-Trainer tests, which name this fixture in their ``pytestmark``."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module="lightning")
+        warnings.filterwarnings("ignore", message=".*(does not have many workers|cycling).*")
+        yield
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ for ``t = 0, 1, ...``, also across a checkpoint/resume done by Lightning itself.
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,13 +42,7 @@ class TinyRegression(pl.LightningModule):
         return torch.utils.data.DataLoader(data, batch_size=4)
 
 
-@pytest.fixture(autouse=True)
-def _quiet() -> Iterator[None]:
-    # Lightning's advice about dataloader workers and the like is noise here.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", module="lightning")
-        warnings.filterwarnings("ignore", message=".*does not have many workers.*")
-        yield
+pytestmark = pytest.mark.usefixtures("quiet_lightning")
 
 
 def test_lightning_steps_the_scheduler_per_update(quiet_trainer) -> None:

@@ -4,8 +4,6 @@ fingerprint of model, optimizer and RNGs around the sweep (``conftest.py``), and
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -55,12 +53,7 @@ def _trainer(quiet_trainer, callbacks=(), **kw) -> pl.Trainer:
     return quiet_trainer(callbacks=list(callbacks), **{"max_epochs": 2, **kw})
 
 
-@pytest.fixture(autouse=True)
-def _quiet() -> Iterator[None]:
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", module="lightning")
-        warnings.filterwarnings("ignore", message=".*(does not have many workers|cycling).*")
-        yield
+pytestmark = pytest.mark.usefixtures("quiet_lightning")
 
 
 def test_before_fit_the_suggestion_becomes_the_modules_rate_and_the_schedules_peak(quiet_trainer):

@@ -11,8 +11,6 @@ unconditionally, so it does the same.
 from __future__ import annotations
 
 import logging
-import warnings
-from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
@@ -27,12 +25,7 @@ from .test_lightning_finder import SWEEP, Net  # noqa: E402
 BATCHES = 16  # per epoch: 256 samples, batch 16
 
 
-@pytest.fixture(autouse=True)
-def _quiet() -> Iterator[None]:
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", module="lightning")
-        warnings.filterwarnings("ignore", message=".*(does not have many workers|cycling).*")
-        yield
+pytestmark = pytest.mark.usefixtures("quiet_lightning")
 
 
 def _fit(quiet_trainer, root, finder, ckpt=None, savers=None, **kw) -> Net:
