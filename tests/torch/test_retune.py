@@ -58,10 +58,19 @@ def test_a_bad_rate_is_refused_before_anything_changes(bad):
     assert opt.param_groups[0]["lr"] == 0.1
 
 
-def test_a_group_zero_at_rate_zero_has_no_ratio_to_keep():
+def test_every_group_at_rate_zero_has_no_ratio_to_keep():
     opt = _opt(lr=0.0)
-    with pytest.raises(LRKitError, match="positive configured rate in group 0"):
+    with pytest.raises(LRKitError, match="positive configured rate in some group"):
         retune(opt, [], 0.1)
+    assert [g["lr"] for g in opt.param_groups] == [0.0, 0.0]
+
+
+def test_a_frozen_first_group_stays_at_zero_and_the_next_group_carries_the_rate():
+    a, b, c = (torch.zeros(1, requires_grad=True) for _ in range(3))
+    opt = torch.optim.SGD([{"params": [a], "lr": 0.0}, {"params": [b]}, {"params": [c], "lr": 0.01}], lr=0.1)
+    assert configured_rate(opt) == 0.1
+    assert retune(opt, [], 0.3) == pytest.approx(3.0)
+    assert [g["lr"] for g in opt.param_groups] == pytest.approx([0.0, 0.3, 0.03])
 
 
 @given(old=st.floats(1e-6, 10.0), new=st.floats(1e-6, 10.0))

@@ -38,12 +38,10 @@ def test_head_first_the_frozen_group_stays_at_zero():
     assert result.suggestion is not None and set(frozen_lrs) == {0.0}
 
 
-@pytest.mark.xfail(strict=True, reason="ux9: find_lr refuses a frozen (lr=0) first group that the Autopilot "
-                   "takes wherever it is listed; reordering breaks the user's optimizer checkpoints (owner: "
-                   "finder)")
 def test_a_frozen_first_group_gives_the_same_sweep_as_the_reordered_optimizer():
     reordered, _ = _sweep(frozen_first=False)
     result, frozen_lrs = _sweep(frozen_first=True)
     assert set(frozen_lrs) == {0.0}
     assert result.suggestion == pytest.approx(reordered.suggestion, rel=1e-6)
     assert result.losses == pytest.approx(reordered.losses, rel=1e-6)
+    assert (result.meta["rate_group"], reordered.meta["rate_group"]) == (1, 0)

@@ -11,8 +11,9 @@ where one call is one *real optimizer update*:
 * with a ``GradScaler`` (AMP), an update the scaler skips (inf/NaN gradients)
   does not advance the sweep: the same rate is retried on the next batch and
   the skip is counted in ``result.meta["amp_skipped_steps"]``;
-* every param group gets ``lr * c_g``, keeping its ratio ``c_g`` to group 0
-  (the adapter's :func:`lrkit.torch._groups.initial_scales`);
+* every param group gets ``lr * c_g``, keeping its ratio ``c_g`` to the first group with a
+  positive initial rate (:func:`lrkit.torch._groups.group_ratios`, as the Autopilot): a group frozen
+  at ``lr=0`` stays at 0 wherever it is listed, and ``lr`` is the rate of that first group;
 * under ``torch.distributed`` each loss is the mean over ranks (``_ddp.py``),
   also under ``accelerate launch``, whose prepared loaders and fp16 optimizers
   ``_accelerate.py`` handles.
@@ -42,7 +43,7 @@ from lrkit.torch._finder_options import Update, Validation, check_step_without_c
 from lrkit.torch._describe import describe_optimizer, loader_batch_size
 from lrkit.torch._finder_rule import resolve_policy, resolve_rule
 from lrkit.torch._finder_runner import Runner, progress_bar
-from lrkit.torch._groups import check_group_0, initial_scales, parse_key
+from lrkit.torch._groups import group_ratios, initial_values, parse_key
 from lrkit.torch._state import snapshot as take_snapshot
 
 __all__ = ["find_lr"]
@@ -118,7 +119,8 @@ def find_lr(
 
     Returns:
         The :class:`~lrkit.finder.FinderResult`; ``meta`` adds the runner's
-        accounting (batches used, loader passes, AMP skips, group scales, ...), the
+        accounting (batches used, loader passes, AMP skips, group scales, ``rate_group``: the group
+        whose rate the sweep and the suggestion are, the first with a positive rate, ...), the
         optimizer the rate is for (``meta["optimizer"]``: name, kind, key hyperparameters,
         :func:`~lrkit.torch._describe.describe_optimizer`) and ``meta["batch_size"]``.
 
@@ -184,7 +186,6 @@ def find_lr(
             raise LRKitError(
                 f"`optimizer` of find_lr must have an 'lr' in every param group; group {i} has {keys}."
             )
-    check_group_0(optimizer, _OWNER, "the sweep")
     params = list(model.parameters())
     model_device = params[0].device if params else None
     dev = torch.device(update.device) if update.device is not None else None
@@ -205,7 +206,7 @@ def find_lr(
         # Inside the snapshot: starting a shuffling DataLoader draws from the torch RNG.
         batches = Batches(train_loader, sweep.num_steps * k * repeats, dev, model_device)
         gkey = parse_key("lr", optimizer.param_groups)
-        scales = initial_scales(gkey, optimizer.param_groups)
+        rate_group, scales = group_ratios(initial_values(gkey, optimizer.param_groups))
         val_set = None
         if validation is not None:  # the fixed subset: the first `batches` batches of one pass
             first = itertools.islice(iter(validation.loader), validation.batches)
@@ -242,8 +243,8 @@ def find_lr(
         result.meta.update(
             runner="lrkit.torch.find_lr", loss="val" if val_set is not None else "train",
             accumulation_steps=k, max_grad_norm=update.max_grad_norm, amp=update.amp,
-            amp_skipped_steps=runner.amp_skips,
-            group_scales=scales, repeats=repeats, world_size=_ddp.world_size(), snapshot=snapshot,
+            amp_skipped_steps=runner.amp_skips, group_scales=scales, rate_group=rate_group,
+            repeats=repeats, world_size=_ddp.world_size(), snapshot=snapshot,
             snapshot_bytes=snap.nbytes, batches_used=batches.used, loader_passes=batches.passes,
             cycled=batches.passes > 0, rule_requested=requested,
             optimizer=describe_optimizer(optimizer), batch_size=loader_batch_size(train_loader),

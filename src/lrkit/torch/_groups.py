@@ -19,8 +19,8 @@ import torch
 
 from lrkit.errors import LRKitError
 
-__all__ = ["GroupKey", "LR_KEY", "parse_key", "initial_scales", "group_ratios", "check_group_0",
-           "check_scales"]
+__all__ = ["GroupKey", "LR_KEY", "parse_key", "initial_values", "initial_scales", "group_ratios",
+           "check_group_0", "check_scales"]
 
 _KEY = re.compile(r"^([A-Za-z_]\w*)(?:\[(\d+)\])?$")
 
@@ -118,18 +118,16 @@ def parse_key(key: Any, groups: Sequence[dict[str, Any]]) -> GroupKey:
     return gkey
 
 
-def initial_scales(gkey: GroupKey, groups: Sequence[dict[str, Any]]) -> list[float]:
-    """Each group's initial value divided by group 0's: the ratio the adapter keeps.
-
-    The initial value is ``group["initial_<key>"]`` when present (torch's
-    schedulers and this adapter record it at construction, and it is saved with
-    the optimizer, so an optimizer restored from a checkpoint still yields its
-    original ratios), else the current value. Records the initial value in
+def initial_values(gkey: GroupKey, groups: Sequence[dict[str, Any]]) -> list[float]:
+    """Each group's initial value: ``group["initial_<key>"]`` when present (torch's schedulers and this
+    adapter record it at construction, and it is saved with the optimizer, so an optimizer restored from
+    a checkpoint still yields its original ratios), else the current value. Records the initial value in
     every group that lacks it.
 
-    Raises:
-        LRKitError: if group 0's initial value is 0 while another group's is not
-            (the ratio is undefined: pass ``group_scales=``).
+    Example:
+        >>> groups = [{"lr": 0.1, "initial_lr": 0.2}, {"lr": 0.05}]
+        >>> initial_values(LR_KEY, groups), groups[1]["initial_lr"]
+        ([0.2, 0.05], 0.05)
     """
     initial = []
     for group in groups:
@@ -137,6 +135,17 @@ def initial_scales(gkey: GroupKey, groups: Sequence[dict[str, Any]]) -> list[flo
             group[gkey.initial_name] = gkey.read(group)
         value = group[gkey.initial_name]
         initial.append(float(value.item()) if isinstance(value, torch.Tensor) else float(value))
+    return initial
+
+
+def initial_scales(gkey: GroupKey, groups: Sequence[dict[str, Any]]) -> list[float]:
+    """Each group's initial value (:func:`initial_values`) divided by group 0's: the ratio the adapter keeps.
+
+    Raises:
+        LRKitError: if group 0's initial value is 0 while another group's is not
+            (the ratio is undefined: pass ``group_scales=``).
+    """
+    initial = initial_values(gkey, groups)
     ref = initial[0]
     if ref == 0.0:
         if any(v != 0.0 for v in initial[1:]):
@@ -169,12 +178,12 @@ def group_ratios(lrs: list[float]) -> tuple[int, list[float]]:
 
 def check_group_0(optimizer: torch.optim.Optimizer, owner: str, user: str) -> None:
     """Refuse a group 0 at lr=0 beside a group above it, for a caller (``user``) that keeps each
-    group's ratio to group 0 and takes no ``group_scales``: :func:`~lrkit.tasks.train` and
-    :func:`~lrkit.torch.find_lr`.
+    group's ratio to group 0 and takes no ``group_scales``: :func:`~lrkit.tasks.train`.
 
     Freezing a backbone with ``lr=0`` and listing it first leaves the ratios undefined, and the way
-    out (list a trained group first) is the caller's. (The Autopilot takes the ratios to the first
-    group above 0, so it does not need this; :class:`~lrkit.torch.LRScheduler` takes ``group_scales``.)
+    out (list a trained group first) is the caller's. (The Autopilot and
+    :func:`~lrkit.torch.find_lr` take the ratios to the first group above 0 (:func:`group_ratios`), so
+    they do not need this; :class:`~lrkit.torch.LRScheduler` takes ``group_scales``.)
 
     Example:
         >>> import torch

@@ -8,10 +8,11 @@ that carries the run's rate by one factor
 
 .. math::  k = \\eta^\\star / \\eta_0
 
-where :math:`\\eta^\\star` is the new rate and :math:`\\eta_0` the rate group 0
+where :math:`\\eta^\\star` is the new rate and :math:`\\eta_0` the rate the first group above 0
 was configured with (its ``initial_lr`` when a scheduler recorded one, else its
 ``lr``): every group's ``lr`` and ``initial_lr`` (so the groups keep their
-ratios, a backbone at a tenth of the head stays at a tenth), every torch
+ratios, a backbone at a tenth of the head stays at a tenth, one frozen at ``lr=0``
+stays at 0 wherever it is listed), every torch
 scheduler's ``base_lrs``, and every lrkit schedule (``scale(schedule, k)``,
 written at the current step). A schedule's shape is kept; its peak moves to
 the new rate. A rate equal to :math:`\\eta_0` becomes :math:`\\eta^\\star` itself, not
@@ -28,21 +29,26 @@ import torch
 
 from lrkit.errors import LRKitError
 from lrkit.schedules import scale
+from lrkit.torch._groups import group_ratios
 from lrkit.torch._scheduler import LRScheduler
 
 __all__ = ["configured_rate", "retune"]
 
 
 def configured_rate(optimizer: torch.optim.Optimizer) -> float:
-    """The rate group 0 was configured with: ``initial_lr`` if a scheduler recorded it, else ``lr``.
+    """The rate the first group above 0 was configured with (group 0 unless it is frozen at ``lr=0``,
+    as :func:`~lrkit.torch.find_lr` and the Autopilot read it): ``initial_lr`` if a scheduler recorded
+    it, else ``lr``; 0 when every group is at 0.
 
     Example:
-        >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.5)
-        >>> configured_rate(opt)
+        >>> w, b = torch.zeros(1, requires_grad=True), torch.zeros(1, requires_grad=True)
+        >>> configured_rate(torch.optim.SGD([w], lr=0.5))
+        0.5
+        >>> configured_rate(torch.optim.SGD([{"params": [w], "lr": 0.0}, {"params": [b]}], lr=0.5))
         0.5
     """
-    group = optimizer.param_groups[0]
-    return float(group.get("initial_lr", group["lr"]))
+    rates = [float(g.get("initial_lr", g["lr"])) for g in optimizer.param_groups]
+    return rates[group_ratios(rates)[0]]
 
 
 def retune(optimizer: torch.optim.Optimizer, schedulers: Iterable[Any], lr: float) -> float:
@@ -52,13 +58,13 @@ def retune(optimizer: torch.optim.Optimizer, schedulers: Iterable[Any], lr: floa
         optimizer: the run's optimizer (a wrapper with ``param_groups`` works).
         schedulers: the schedulers driving it (torch's, lrkit's, or anything
             else, which is left alone); ``None`` entries are skipped.
-        lr: the new rate for group 0, finite and > 0.
+        lr: the new rate for the first group above 0, finite and > 0.
 
     Returns:
         The factor :math:`k` applied.
 
     Raises:
-        LRKitError: if ``lr`` is not a finite positive number, or group 0 was
+        LRKitError: if ``lr`` is not a finite positive number, or every group was
             configured with a rate of 0 (no ratio to keep).
 
     Example:
@@ -75,8 +81,8 @@ def retune(optimizer: torch.optim.Optimizer, schedulers: Iterable[Any], lr: floa
     old = configured_rate(optimizer)
     if old <= 0:
         raise LRKitError(
-            f"`optimizer` of retune must have a positive configured rate in group 0 to keep the groups' "
-            f"ratios; got {old}."
+            f"`optimizer` of retune must have a positive configured rate in some group to keep the "
+            f"groups' ratios; got {old} in every group."
         )
     lr = float(lr)
     k = lr / old
