@@ -60,16 +60,12 @@ def test_rprop_ignores_the_group_rate_after_its_first_step():
     assert all(torch.equal(a, b) for a, b in zip(*runs))
 
 
-@pytest.mark.xfail(strict=True, reason="ux9: find_lr sweeps Rprop's lr, which Rprop reads only at its first "
-                   "step, and suggests a rate from Rprop's own descent, silently (owner: finder)")
 def test_find_lr_says_rprop_ignores_the_swept_rate():
     model = _model()
     opt = torch.optim.Rprop(model.parameters(), lr=0.01)
     assert _said_or_refused(lambda: find_lr(model, opt, nn.functional.cross_entropy, _LOADER, interval=False))
 
 
-@pytest.mark.xfail(strict=True, reason="ux9: the Autopilot drives Rprop's lr, which Rprop reads only at its "
-                   "first step; the run ends 46x worse than Rprop left alone, silently (owner: auto)")
 def test_the_autopilot_says_rprop_ignores_its_rate():
     model = _model()
     opt = torch.optim.Rprop(model.parameters(), lr=0.01)

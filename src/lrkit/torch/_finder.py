@@ -41,7 +41,7 @@ from lrkit.torch._accelerate import accumulation_steps, snapshot_extras, unwrap_
 from lrkit.torch._batches import Batches, default_forward, loader_length
 from lrkit.torch._finder_options import Update, Validation, check_step_without_closure
 from lrkit.torch._describe import describe_optimizer, loader_batch_size
-from lrkit.torch._finder_rule import resolve_policy, resolve_rule
+from lrkit.torch._finder_rule import check_reads_rate, resolve_policy, resolve_rule
 from lrkit.torch._finder_runner import Runner, progress_bar
 from lrkit.torch._groups import group_ratios, initial_values, parse_key
 from lrkit.torch._state import snapshot as take_snapshot
@@ -126,7 +126,8 @@ def find_lr(
 
     Raises:
         LRKitError: for bad arguments (every one is checked before any state is
-            touched), an optimizer group without ``lr``, an empty loader, a batch on
+            touched), an optimizer group without ``lr``, an optimizer whose step ignores
+            the rate after its first update (``torch.optim.Rprop``), an empty loader, a batch on
             another device, a non-scalar loss, or a non-finite first loss.
 
     Example:
@@ -164,6 +165,7 @@ def find_lr(
         raise LRKitError("`update.step` of find_lr must be None with a scaler (here the accelerate "
                          "optimizer's): the step hook owns the whole update.")
     check_step_without_closure(optimizer, update, _OWNER)
+    check_reads_rate(optimizer, _OWNER, "at every update of the sweep")
     if validation is not None:
         check_instance("validation", validation, _OWNER, Validation)
     repeats = check_int("repeats", repeats, _OWNER)

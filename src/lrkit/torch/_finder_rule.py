@@ -1,7 +1,9 @@
 """The optimizer's kind as ``find_lr`` and the Autopilot read it, and the suggestion rule chosen from it.
 
-The kind: adaptive or not (:func:`is_adaptive`), its momentum (:func:`momentum_of`), and whether its
-step needs a closure (:func:`needs_closure`, LBFGS: the plain update loop cannot drive it).
+The kind: adaptive or not (:func:`is_adaptive`), its momentum (:func:`momentum_of`), whether its
+step needs a closure (:func:`needs_closure`, LBFGS: the plain update loop cannot drive it), and
+whether its step reads the rate it is given at all (:func:`check_reads_rate`, Rprop: a sweep or a
+driven rate would change nothing).
 
 Why the kind matters. An SGD update is :math:`\\eta g`: it shrinks with the
 gradient, so the noise floor falls on its own and the best long-run rate sits
@@ -28,11 +30,19 @@ import inspect
 
 import torch
 
-from lrkit.errors import unknown_name
+from lrkit.errors import LRKitError, unknown_name
 from lrkit.finder import FinderPolicy, rules
 
-__all__ = ["ADAPTIVE_OPTIMIZERS", "MEASURED_MOMENTUM", "anchor_decades_for", "is_adaptive", "momentum_of",
-           "needs_closure", "resolve_policy", "resolve_rule"]
+__all__ = ["ADAPTIVE_OPTIMIZERS", "MEASURED_MOMENTUM", "RATE_READ_ONCE", "anchor_decades_for",
+           "check_reads_rate", "is_adaptive", "momentum_of", "needs_closure", "resolve_policy",
+           "resolve_rule"]
+
+#: Optimizers whose step reads a group's ``lr`` at their first update only, and how (torch's own code):
+#: a rate written after it, a sweep's or the Autopilot's, changes nothing.
+RATE_READ_ONCE: dict[type[torch.optim.Optimizer], str] = {
+    torch.optim.Rprop: "sets each weight's step size to lr at its first step, then grows or shrinks the "
+                       "step sizes by the signs of the gradients (etas, within step_sizes) whatever lr says",
+}
 
 #: The momentum at which ``FinderPolicy.anchor_decades`` was measured: every zoo workload with momentum
 #: has 0.9 (SGD momentum, Nesterov, the Adam family's default beta1); ``docs/evidence.md#finder-the-zoo``.
@@ -138,6 +148,27 @@ def needs_closure(optimizer: torch.optim.Optimizer) -> bool:
     except (TypeError, ValueError):  # a step whose signature cannot be read: assume the usual one
         return False
     return closure is not None and closure.default is inspect.Parameter.empty
+
+
+def check_reads_rate(optimizer: torch.optim.Optimizer, owner: str, writes: str) -> None:
+    """Raise before any state is touched when ``optimizer``'s step ignores the rate ``owner`` writes
+    (:data:`RATE_READ_ONCE`): a sweep of a rate the step does not read reads the optimizer's own
+    descent, and a driven one drives nothing. ``writes``: when ``owner`` writes the rate.
+
+    Example:
+        >>> p = [torch.nn.Parameter(torch.zeros(1))]
+        >>> check_reads_rate(torch.optim.Adam(p), "find_lr", "every update")
+        >>> check_reads_rate(torch.optim.Rprop(p), "find_lr", "every update")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: `optimizer` of find_lr must read the rate it is given (...); got Rprop, ...
+    """
+    why = next((w for cls, w in RATE_READ_ONCE.items() if isinstance(optimizer, cls)), None)
+    if why is not None:
+        name = type(optimizer).__name__
+        raise LRKitError(f"`optimizer` of {owner} must read the rate it is given ({owner} writes it "
+                         f"{writes}); got {name}, which {why}. {name} adapts its own step sizes: train "
+                         f"it without {owner}, its lr being the first step size.")
 
 
 def anchor_decades_for(momentum: float, policy: FinderPolicy = FinderPolicy()) -> float:
