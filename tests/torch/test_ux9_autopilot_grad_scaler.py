@@ -47,8 +47,6 @@ def test_without_overflow_the_scaled_loop_runs_its_budget():
     assert ap.total_steps == _BUDGET and ap.events[0]["peak"] > 0
 
 
-@pytest.mark.xfail(strict=True, reason="ux9: the Autopilot reads a GradScaler's overflow (a step the scaler "
-                   "skips) as a fault: an error at the first update, a divergence in the probe (owner: auto)")
 def test_a_scaler_backing_off_does_not_move_the_peak_or_is_refused_by_name():
     reference, _ = _run(init_scale=1.0)
     torch.manual_seed(0)

@@ -40,7 +40,8 @@ Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would 
 loss or gradient, or two spikes in a row, restore the last good in-memory snapshot bit for bit
 (and cut the rate when faults repeat); all logged in ``events``. **The budget is never exceeded**:
 every update (the probe's, kept, undone or rolled back, the race's, skipped ones) is paid from it,
-so ``while not ap.done`` makes exactly ``budget`` updates.
+so ``while not ap.done`` makes exactly ``budget`` updates (a loss scaler's overflow, ``scaler=``, is
+no update: the scaler skips it, and it is not paid).
 
 Every number above is a field of :class:`~lrkit.torch.AutopilotPolicy` (the defaults quoted),
 passed as ``Autopilot(policy=...)``; its reasons and evidence: ``docs/evidence.md``. This module
@@ -56,9 +57,9 @@ import torch
 
 from lrkit.diagnostics import Monitor
 from lrkit.errors import LRKitError, check_instance, check_positive
-from lrkit.torch._autopilot_checks import check_budget, check_optimizer, loss_value
+from lrkit.torch._autopilot_checks import check_budget, check_optimizer, check_scaler, loss_value
 from lrkit.torch._autopilot_average import TailAverage
-from lrkit.torch._autopilot_guard import Guard, take_snapshot, training_tensors
+from lrkit.torch._autopilot_guard import Guard, scaler_overflow, take_snapshot, training_tensors
 from lrkit.torch._autopilot_phases import Phases
 from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._autopilot_probe import Probe, probe_settings
@@ -97,6 +98,12 @@ class Autopilot(Phases, Resumable):
         policy: the tuned numbers (:class:`~lrkit.torch.AutopilotPolicy`): the probe's
             length and band, the peak's clip, the cool-down, the guard (snapshot cadence, the
             spike test, the cut after repeated faults) and the plateau reaction.
+        scaler: the loop's loss scaler (``torch.amp.GradScaler``; mixed precision), or ``None``. The
+            loop is ``scaler.scale(loss).backward(); ap.step(loss); scaler.update()`` (``step``
+            unscales the gradients unless the loop did). An update whose loss is finite but whose
+            gradients are not is the scaler's overflow, a step it skips: nothing is applied, recorded
+            or paid from the budget, the same rate is tried on the next batch (``amp_skips`` counts
+            them); after ``MAX_AMP_SKIPS`` (16) in a row the gradients are no overflow but a fault.
 
     Raises:
         LRKitError: for a bad argument.
@@ -120,9 +127,11 @@ class Autopilot(Phases, Resumable):
                  model: torch.nn.Module | None = None, probe: str = "auto", probe_steps: int | None = None,
                  lr_min: float | None = None, lr_max: float | None = None, rule: str = "auto",
                  warmup: int | None = None, peak: float | None = None,
-                 policy: AutopilotPolicy = AutopilotPolicy()) -> None:
+                 policy: AutopilotPolicy = AutopilotPolicy(), scaler: Any = None) -> None:
         # Every check comes before any state changes (``_autopilot_checks``): one line, nothing touched.
         check_optimizer(optimizer, model)
+        self.scaler = check_scaler(scaler)
+        self.amp_skips, self._amp_run = 0, 0  # the scaler's skipped updates: all, and in a row now
         self.policy = check_instance("policy", policy, _OWNER, AutopilotPolicy)
         self.optimizer, self.model = optimizer, model
         self.budget = check_budget(budget)
@@ -226,7 +235,8 @@ class Autopilot(Phases, Resumable):
                 scalar ``all_reduce``), so every rank must call ``step`` and all take the same decisions.
 
         Returns:
-            True when the update was applied; False when it was skipped (fault, or done).
+            True when the update was applied; False when it was skipped (fault, the scaler's
+            overflow, or done).
 
         Raises:
             LRKitError: for a loss that is no number (a tuple, a dict, a per-sample vector), a step
@@ -241,6 +251,10 @@ class Autopilot(Phases, Resumable):
         # Under torch.distributed every decision reads the mean over ranks (as find_lr's): one rank's
         # shard or batch must not give it another peak, skip or rollback than the others (DDP replicas).
         value = mean_across_ranks(loss_value(loss, self.optimizer))
+        if scaler_overflow(self.scaler, self.optimizer, value, self._amp_run):
+            self.amp_skips, self._amp_run = self.amp_skips + 1, self._amp_run + 1
+            return False  # the scaler skips this update (its update() backs off): the same rate next time
+        self._amp_run = 0
         if self.phase == "probe":
             return self._probe_step(value)
         if self.phase == "race":

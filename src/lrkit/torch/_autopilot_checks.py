@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Any
 
 import torch
 
@@ -16,7 +17,8 @@ from lrkit.errors import LRKitError, check_int
 from lrkit.finder import MIN_POINTS
 from lrkit.torch._finder_rule import check_reads_rate, needs_closure
 
-__all__ = ["MIN_BUDGET", "check_budget", "check_first_loss", "check_optimizer", "has_gradients", "loss_value"]
+__all__ = ["MIN_BUDGET", "check_budget", "check_first_loss", "check_optimizer", "check_scaler",
+           "has_gradients", "loss_value"]
 
 #: Fewest updates a budget may have: a ramp is at most half of it and a range test reads a rate
 #: from at least ``lrkit.finder.MIN_POINTS`` (8) of them.
@@ -113,10 +115,30 @@ def check_first_loss(value: float, grads_ok: bool) -> None:
         return
     finite_loss = math.isfinite(value)
     what = f"`loss` of {_OWNER}.step must be finite" if not finite_loss else "the gradients must be finite"
-    got = f"{value}" if not finite_loss else "a NaN or infinite gradient"
+    got = f"{value}" if not finite_loss else (
+        "a NaN or infinite gradient under a finite loss; if a GradScaler scales the loss, its first updates "
+        "overflow by design (it starts high and backs off): pass it, Autopilot(..., scaler=scaler), to skip "
+        "them as scaler.step does")
     raise LRKitError(f"{what} at the first update, before any rate is tried; got {got} (nothing was applied: "
                      "the model and the optimizer's rates are as they were).")
 
+
+
+def check_scaler(scaler: Any) -> Any:
+    """``scaler``, a loss scaler the loop scales the loss with (``torch.amp.GradScaler``: ``unscale_``
+    and ``update``), or ``None``.
+
+    Raises:
+        LRKitError: naming ``scaler`` of Autopilot, for anything else.
+
+    Example:
+        >>> check_scaler(None) is None, type(check_scaler(torch.amp.GradScaler("cpu"))).__name__
+        (True, 'GradScaler')
+    """
+    if scaler is not None and not all(callable(getattr(scaler, m, None)) for m in ("unscale_", "update")):
+        raise LRKitError(f"`scaler` of {_OWNER} must be the loop's loss scaler (a torch.amp.GradScaler) or "
+                         f"None; got {type(scaler).__name__}.")
+    return scaler
 
 
 def has_gradients(optimizer: torch.optim.Optimizer) -> bool:

@@ -32,10 +32,11 @@ import torch
 
 from lrkit.stats import robust_sigma
 from lrkit.torch._autopilot_policy import AutopilotPolicy
+from lrkit.torch._finder_runner import MAX_AMP_SKIPS
 from lrkit.torch._state import _cpu_copy
 
 __all__ = ["Guard", "training_tensors", "take_snapshot", "restore_snapshot", "restart_statistics",
-           "grads_finite", "is_spike", "find_fault", "reaction"]
+           "grads_finite", "scaler_overflow", "is_spike", "find_fault", "reaction"]
 
 
 def training_tensors(optimizer: torch.optim.Optimizer, model: torch.nn.Module | None) -> list[torch.Tensor]:
@@ -110,6 +111,32 @@ def grads_finite(optimizer: torch.optim.Optimizer) -> bool:
     if not grads:
         return True
     return bool(torch.stack([torch.isfinite(g).all() for g in grads]).all())
+
+
+def scaler_overflow(scaler: Any, optimizer: torch.optim.Optimizer, value: float, run: int) -> bool:
+    """Whether this update is a loss scaler's overflow, a step the scaler means to skip: the loss is
+    finite, a gradient is not (after ``scaler.unscale_``, called here unless the loop already did), and
+    fewer than ``MAX_AMP_SKIPS`` such updates came in a row (``run``). A ``GradScaler`` starts high and
+    halves its scale on each overflow, so past that many the gradients are not overflowing the fp16 range
+    but genuinely non-finite: a fault. ``False`` without a scaler.
+
+    Example:
+        >>> w = torch.nn.Parameter(torch.zeros(1))
+        >>> opt, scaler = torch.optim.SGD([w], lr=0.1), torch.amp.GradScaler("cpu")
+        >>> scaler.scale(w.abs().sqrt().sum()).backward()  # a finite loss (0) whose gradient at 0 is not
+        >>> scaler_overflow(scaler, opt, 0.0, 0), scaler_overflow(scaler, opt, 0.0, MAX_AMP_SKIPS)
+        (True, False)
+        >>> scaler_overflow(None, opt, 0.0, 0)
+        False
+    """
+    if scaler is None:
+        return False
+    try:
+        scaler.unscale_(optimizer)
+    except RuntimeError as e:  # the loop unscaled already (to clip, to read gradients): torch refuses twice
+        if "already been called" not in str(e):
+            raise
+    return math.isfinite(value) and not grads_finite(optimizer) and run < MAX_AMP_SKIPS
 
 
 def is_spike(recent: Collection[float], value: float, policy: AutopilotPolicy = AutopilotPolicy()) -> bool:
