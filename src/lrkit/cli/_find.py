@@ -145,6 +145,7 @@ def find_command(
         call(check_int, "--budget", budget, "lrkit find")
     # The sweep is checked before the task or script is built (a user's FUNC can be costly).
     repeats = call(check_int, "--repeats", repeats, "lrkit find")
+    call(check_int, "--seed", seed, "lrkit find", low=0)  # here too, so the message names the flag
     call(check_count, "--num-steps", num_steps, "lrkit find", low=MIN_STEPS,
          bytes_each=SWEEP_BYTES_PER_STEP * repeats)
     _check_rates(start, end)

@@ -145,6 +145,10 @@ def train_command(
         raise fail("`--epochs` and `--steps` of lrkit train are exclusive; give one.")
     if eval_every is not None:  # checked here too, so the message names the flag
         call(check_int, "--eval-every", eval_every, "lrkit train")
+    call(check_int, "--seed", seed, "lrkit train", low=0)
+    if schedule is not None and not schedule.strip():
+        raise fail("`--schedule` of lrkit train must be a schedule spec such as 'cosine(lr=0.01, steps=920)' "
+                   "(or left out: a constant rate); got ''.")
     task, the_task, per_epoch = _train_target(task, script, optimizer, seed)
     budget, n = _train_budget(steps, epochs, per_epoch, script, the_task, autopilot=autopilot)
     if history is not None:

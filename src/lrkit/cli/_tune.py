@@ -10,10 +10,11 @@ from rich.markup import escape
 
 from lrkit.cli._app import Command, app
 from lrkit.cli._common import (
-    ZOO_PREFIX, check_out_dir, fail, print_json, resolve_task, staged, stderr, user_errors,
+    ZOO_PREFIX, call, check_out_dir, fail, print_json, resolve_task, staged, stderr, user_errors,
 )
 from lrkit.cli._options import JsonFlag, OutDirOption, ScriptOption, SeedOption, TaskOption, task_name
 from lrkit.cli._script import load_script, script_errors
+from lrkit.errors import check_int
 
 
 def _target(task: str | None, script: str | None, seed: int) -> Any:
@@ -68,6 +69,15 @@ def tune_command(
         raise fail(f"`--trials` must be a positive integer; got {trials}.")
     if worker_id is not None and worker_id < 0:
         raise fail(f"`--worker-id` must be an integer >= 0; got {worker_id}.")
+    # checked here too (tune and Storage check them again), so each message names the flag typed
+    call(check_int, "--seed", seed, "lrkit tune", low=0)
+    call(check_int, "--heartbeat", heartbeat, "lrkit tune")
+    if budget is not None:
+        call(check_int, "--budget", budget, "lrkit tune")
+    if timeout is not None and not timeout > 0:  # inf: no limit
+        raise fail(f"`--timeout` of lrkit tune must be a number of seconds > 0; got {timeout}.")
+    if study is not None and not study:
+        raise fail("`--study` of lrkit tune must be a non-empty name (or left out: lrkit-TASK); got ''.")
     check_out_dir(out)
     target = _target(task, script, seed)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
