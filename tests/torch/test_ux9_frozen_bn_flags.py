@@ -55,9 +55,6 @@ def test_a_model_left_in_eval_is_swept_in_train_mode_and_its_flags_restored():
     assert not any(m.training for m in model.modules())
 
 
-@pytest.mark.xfail(strict=True, reason="ux9: find_lr switches a frozen backbone's BatchNorm, put in "
-                   "eval() by the user, to train mode for the sweep, silently; 0.4-1.1 decades lower "
-                   "suggestions (owner: finder, _finder_runner.py)")
 def test_a_frozen_batchnorm_left_in_eval_by_the_user_is_swept_as_it_trains():
     model = _model()
     model.train()

@@ -63,7 +63,7 @@ def settled_statistics(model: torch.nn.Module, norms: Sequence[torch.nn.Module],
 
     Inside the block the model is in ``eval()`` mode with statistics that are the cumulative
     average over ``batches`` of the batch statistics of the current weights; on leaving, every
-    layer's ``momentum`` is what it was and the model is back in ``train()`` mode. The statistics
+    layer's ``momentum`` and every module's ``training`` flag are what they were. The statistics
     themselves stay settled (the caller's snapshot restores them).
 
     Example:
@@ -76,7 +76,7 @@ def settled_statistics(model: torch.nn.Module, norms: Sequence[torch.nn.Module],
         >>> round(float(out.mean()), 4), net.training, net[1].momentum
         (0.0, True, 0.1)
     """
-    saved = [m.momentum for m in norms]
+    saved, modes = [m.momentum for m in norms], [m.training for m in model.modules()]
     try:
         for m in norms:
             m.reset_running_stats()
@@ -100,5 +100,6 @@ def settled_statistics(model: torch.nn.Module, norms: Sequence[torch.nn.Module],
     model.eval()
     try:
         yield
-    finally:
-        model.train()
+    finally:  # the sweep's flags back (a frozen backbone's BatchNorm kept in eval() by the user stays there)
+        for m, mode in zip(model.modules(), modes):
+            m.training = mode

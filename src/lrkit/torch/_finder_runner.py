@@ -26,7 +26,7 @@ from lrkit.torch._batches import Batches, check_loss
 from lrkit.torch._finder_norm import running_norms, settled_statistics
 from lrkit.torch._groups import GroupKey
 
-__all__ = ["Runner", "progress_bar"]
+__all__ = ["Runner", "progress_bar", "sweep_mode"]
 
 # After this many consecutive AMP skips at one rate the loss is reported as NaN:
 # GradScaler halves its scale per skip, so 16 skips mean the gradients are not
@@ -197,7 +197,7 @@ class Runner:
                 show(lr, held)
             return held
 
-        self.model.train()
+        sweep_mode(self.model)
         result = range_test(train_step if self.val_set is None else val_step, **range_kwargs)
         # the steps since the last redraw, so the bar ends where the sweep did
         if bar is not None and shown[1]:
@@ -206,6 +206,26 @@ class Runner:
         if self.val_set is not None:
             result.meta["val_steps"] = val_steps
         return result
+
+
+def sweep_mode(model: torch.nn.Module) -> None:
+    """Put ``model`` in the mode its training runs in, for the sweep (``find_lr`` restores every flag after).
+
+    A model wholly in ``eval()`` (just evaluated) goes to ``train()``. A model whose modules' flags are mixed
+    keeps them: the user chose them, as a fine-tune that keeps a frozen backbone's BatchNorm in ``eval()``
+    to normalise with its pretrained statistics (torchvision's and mmdet's ``norm_eval``); ``train()`` there
+    would sweep another model, one whose frozen layers normalise each small batch by its own statistics.
+
+    Example:
+        >>> net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.BatchNorm1d(2))
+        >>> sweep_mode(net.eval()); net[1].training
+        True
+        >>> net[1].eval(); sweep_mode(net); net.training, net[1].training  # doctest: +ELLIPSIS
+        BatchNorm1d(...)
+        (True, False)
+    """
+    if not any(m.training for m in model.modules()):
+        model.train()
 
 
 def _first_update(update: Callable[[float], float], lr: float) -> float:
