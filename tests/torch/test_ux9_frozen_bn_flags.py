@@ -65,9 +65,6 @@ def test_a_frozen_batchnorm_left_in_eval_by_the_user_is_swept_as_it_trains():
     assert not model[0][1].training and model[1].training
 
 
-@pytest.mark.xfail(strict=True, reason="ux9: the validation read re-estimates a frozen (eval-mode) "
-                   "BatchNorm's running statistics on the validation batches (owner: finder, "
-                   "_finder_norm.py)")
 def test_the_validation_read_keeps_a_frozen_batchnorm_s_statistics():
     model = _model()
     model.train()

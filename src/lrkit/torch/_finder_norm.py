@@ -61,10 +61,12 @@ def settled_statistics(model: torch.nn.Module, norms: Sequence[torch.nn.Module],
                        autocast: Callable[[], Any] = contextlib.nullcontext) -> Iterator[None]:
     """Re-estimate ``norms``' running statistics on ``batches`` for the current weights, then hold eval mode.
 
-    Inside the block the model is in ``eval()`` mode with statistics that are the cumulative
-    average over ``batches`` of the batch statistics of the current weights; on leaving, every
-    layer's ``momentum`` and every module's ``training`` flag are what they were. The statistics
-    themselves stay settled (the caller's snapshot restores them).
+    Only the norms in train mode are settled, the ones the sweep trains: a layer the user keeps in
+    ``eval()`` (a frozen backbone's BatchNorm, ``norm_eval``) keeps its statistics, as in training, and the
+    forwards run in the model's own flags. Inside the block the model is in ``eval()`` mode with statistics
+    that are the cumulative average over ``batches`` of the batch statistics of the current weights; on
+    leaving, every layer's ``momentum`` and every module's ``training`` flag are what they were. The
+    statistics themselves stay settled (the caller's snapshot restores them).
 
     Example:
         >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
@@ -76,14 +78,14 @@ def settled_statistics(model: torch.nn.Module, norms: Sequence[torch.nn.Module],
         >>> round(float(out.mean()), 4), net.training, net[1].momentum
         (0.0, True, 0.1)
     """
-    saved, modes = [m.momentum for m in norms], [m.training for m in model.modules()]
+    modes, norms = [m.training for m in model.modules()], [m for m in norms if m.training]
+    saved = [m.momentum for m in norms]
     try:
         for m in norms:
             m.reset_running_stats()
             m.momentum = None  # the cumulative average: every batch weighs the same
-        model.train()
         with torch.no_grad(), autocast():
-            for b in batches:
+            for b in batches if norms else ():
                 try:
                     forward(model, b)
                 except ValueError as exc:  # torch's BatchNorm on a batch of one sample in train mode
