@@ -20,6 +20,17 @@ def _same(model: torch.nn.Module, before: list[torch.Tensor]) -> bool:
     return all(torch.equal(p, b) for p, b in zip(model.parameters(), before))
 
 
+def _one_line_and_untouched(error: LRKitError, model: torch.nn.Module, before: list[torch.Tensor],
+                            opt: torch.optim.Optimizer, lr: float | None) -> None:
+    """The issue's promise for bad input: one line, the model's weights, the rate and the optimizer's state
+    as they were."""
+    assert "\n" not in str(error)
+    assert _same(model, before)
+    assert opt.state_dict()["state"] == {}
+    if lr is not None:
+        assert opt.param_groups[0]["lr"] == lr
+
+
 class NoRate(torch.optim.Optimizer):
     """An optimizer whose groups have no ``lr`` (it steps by a fixed fraction of the gradient)."""
 
@@ -36,9 +47,12 @@ class NoRate(torch.optim.Optimizer):
 @pytest.mark.parametrize("budget", [1, 5, MIN_BUDGET - 1])
 def test_a_budget_below_what_a_probe_needs(budget):
     model = _model()
+    before = [p.detach().clone() for p in model.parameters()]
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
     with pytest.raises(LRKitError, match=rf"^`budget` of Autopilot must be an integer >= {MIN_BUDGET} .*got "
-                                         rf"{budget}\.$"):
-        Autopilot(torch.optim.SGD(model.parameters(), lr=0.1), budget=budget, model=model)
+                                         rf"{budget}\.$") as e:
+        Autopilot(opt, budget=budget, model=model)
+    _one_line_and_untouched(e.value, model, before, opt, 0.1)
 
 
 def test_the_smallest_budget_runs():
@@ -49,20 +63,23 @@ def test_the_smallest_budget_runs():
 
 def test_an_optimizer_without_lr():
     model = _model()
+    before = [p.detach().clone() for p in model.parameters()]
     opt = NoRate(model.parameters())
     with pytest.raises(LRKitError, match=r"^`optimizer` of Autopilot must have an 'lr' in every parameter "
-                                         r"group .*NoRate whose group 0 has none\.$"):
+                                         r"group .*NoRate whose group 0 has none\.$") as e:
         Autopilot(opt, budget=100, model=model)
     assert "lr" not in opt.param_groups[0]
+    _one_line_and_untouched(e.value, model, before, opt, None)
 
 
 def test_model_parameters_the_optimizer_does_not_update():
     model = _model()
+    before = [p.detach().clone() for p in model.parameters()]
     opt = torch.optim.Adam(model[0].parameters(), lr=1e-3)  # the last layer is left out
     with pytest.raises(LRKitError, match=r"^`model` of Autopilot has 2 trainable parameters the optimizer "
-                                         r"does not update \(first: '2.weight', shape \(1, 8\)\)"):
+                                         r"does not update \(first: '2.weight', shape \(1, 8\)\)") as e:
         Autopilot(opt, budget=100, model=model)
-    assert opt.param_groups[0]["lr"] == 1e-3
+    _one_line_and_untouched(e.value, model, before, opt, 1e-3)
     for p in model[2].parameters():  # frozen on purpose: fine
         p.requires_grad_(False)
     Autopilot(opt, budget=100, model=model)
@@ -83,9 +100,9 @@ def test_a_non_finite_loss_at_the_first_update(probe, fault):
         next(model.parameters()).grad[0, 0] = float("inf")
     msg = (r"at the first update, before any rate is tried; got .* \(nothing was applied: the model and the "
            r"optimizer's rates are as they were\)\.$")
-    with pytest.raises(LRKitError, match=msg):
+    with pytest.raises(LRKitError, match=msg) as e:
         ap.step(loss)
-    assert _same(model, before) and opt.param_groups[0]["lr"] == 0.1 and opt.state_dict()["state"] == {}
+    _one_line_and_untouched(e.value, model, before, opt, 0.1)
 
 
 def test_a_non_finite_loss_later_in_the_probe_is_a_divergence_not_an_error():
