@@ -33,7 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dev import autopilot_truth as truth  # noqa: E402
 from dev.autopilot_norms import invariant_units  # noqa: E402
-from dev.autopilot_zoo_runs import AP, cached, reads_as, scored, variant_key  # noqa: E402
+from dev.autopilot_zoo_runs import AP, cached, reads_as, scored, training_losses, variant_key  # noqa: E402
 from dev.peers_common import cpu_clock, endless, one_thread  # noqa: E402
 
 SEEDS = (0, 1, 2)
@@ -94,18 +94,12 @@ def run(name: str, seed: int) -> dict[str, Any]:
     task = truth.resolve_task(name)
     with one_thread():
         parts = task.build(seed)
-        model, opt, loss_fn = parts["model"], parts["optimizer"], parts["loss_fn"]
+        model, opt = parts["model"], parts["optimizer"]
         policy = AutopilotPolicy()  # the default: its stored runs are read as ``reads_as(DEFAULT, kind)``
         with cpu_clock() as clock:
             ap = Held(opt, budget=truth.budget_of(name), model=model, policy=policy)
             ap.q = 1.0 if optimizer_kind(opt) == "adaptive" else 2.0
-            batches = endless(parts["train_loader"])
-            model.train()
-            while not ap.done:
-                x, y = next(batches)
-                opt.zero_grad(set_to_none=True)
-                loss = loss_fn(model(x), y)
-                loss.backward()
+            for loss in training_losses(ap, parts):  # the zoo runner's loop: the same batches
                 if not ap.units and ap.phase == "probe" and not ap.probe_lrs:
                     ap.units = held_units(model)
                 ap.step(loss)

@@ -115,3 +115,23 @@ def test_a_non_finite_loss_later_in_the_probe_is_a_divergence_not_an_error():
         loss.backward()
         ap.step(loss * float("nan") if k == 2 else loss)
     assert ap.phase in ("race", "main") and ap.events[0]["probe"] == 3
+
+
+def test_an_optimizer_that_reads_its_rate_only_once():
+    model = _model()
+    before = [p.detach().clone() for p in model.parameters()]
+    opt = torch.optim.Rprop(model.parameters(), lr=0.01)
+    with pytest.raises(LRKitError, match=r"^`optimizer` of Autopilot must read the rate it is given "
+                                         r".*got Rprop, which sets each weight's step size to lr") as e:
+        Autopilot(opt, budget=100, model=model)
+    _one_line_and_untouched(e.value, model, before, opt, 0.01)
+
+
+def test_an_overflowing_first_gradient_names_the_grad_scaler():
+    model = _model()
+    ap = Autopilot(torch.optim.SGD(model.parameters(), lr=0.1), budget=100, model=model)
+    model(torch.randn(16, 4)).pow(2).mean().backward()
+    next(model.parameters()).grad[0, 0] = float("inf")
+    with pytest.raises(LRKitError, match=r"if a GradScaler scales the loss, its first updates overflow by "
+                                         r"design .*Autopilot\(\.\.\., scaler=scaler\)"):
+        ap.step(1.0)
