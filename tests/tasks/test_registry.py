@@ -134,6 +134,7 @@ def test_public_api_is_pinned():
         "TrainResult", "SupervisedTask", "from_arrays", "get_task", "make_optimizer", "registry",
         "resolve_schedule", "train", "train_autopilot",
         "HISTORY_BYTES_PER_STEP",  # the memory a step's history costs: what train's budget is checked against
+        "LENGTH_FACTOR", "ScheduleLengthWarning",  # a schedule written for another run length is said
         "loader_length",  # a loader's batches per pass, None for a stream (its __len__ raises)
         "PROTOCOL_KEYS", "check_parts",
         "one_thread",  # what train runs under, shared with the peer benchmarks

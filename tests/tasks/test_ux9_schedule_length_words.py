@@ -13,7 +13,7 @@ import warnings
 
 import pytest
 
-from lrkit.tasks import train
+from lrkit.tasks import LENGTH_FACTOR, ScheduleLengthWarning, train
 
 _TASK = "diabetes-linear"   # 300 updates, 0.05 s
 
@@ -22,6 +22,7 @@ def _said(schedule: str) -> list[str]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         train(_TASK, schedule=schedule)
+    assert all(w.category is ScheduleLengthWarning for w in caught)
     return [str(w.message) for w in caught]
 
 
@@ -30,9 +31,16 @@ def test_a_schedule_as_long_as_the_run_says_nothing():
     assert not _said("constant(lr=0.01)")
 
 
-@pytest.mark.xfail(strict=True, reason="ux9: train runs a schedule of 30 updates for 300, or of 30,000 for "
-                   "300, silently (owner: health, tasks/_train.py)")
 @pytest.mark.parametrize("steps", [30, 30_000])
 def test_a_schedule_far_from_the_run_length_is_said(steps):
     said = _said(f"cosine(lr=0.01, steps={steps})")
     assert any(str(steps) in s and "300" in s for s in said), said
+
+
+def test_within_the_factor_it_is_taken_as_meant_and_at_it_said():
+    # a decay that ends early to hold a floor, or an epoch count rounded: silent below LENGTH_FACTOR
+    assert not _said(f"cosine(lr=0.01, steps={int(300 / LENGTH_FACTOR) + 1}, min_lr=0.001)")
+    (said,) = _said(f"cosine(lr=0.01, steps={int(300 / LENGTH_FACTOR)})")
+    assert "its last 150 updates run at its final rate 0" in said
+    (said,) = _said(f"cosine(lr=0.01, steps={int(300 * LENGTH_FACTOR)})")
+    assert "the run stops at update 300, at rate 0.005" in said

@@ -3,7 +3,8 @@
 Which rate ``train`` uses is lrkit's one rule (:func:`lrkit.tasks.resolve_schedule`,
 ``docs/schedule.md``): ``--lr`` when it is given; else the peak of ``--schedule`` over the budget
 (the spec's own rate); else the task's default rate (``lrkit tasks list``). When both are given
-and disagree, the library's RateConflictWarning is printed as a note on stderr. ``--history
+and disagree, the library's RateConflictWarning is printed as a note on stderr (and its
+ScheduleLengthWarning, for a schedule written for another run length). ``--history
 FILE.csv`` writes the run's ``step,loss,lr`` rows, the file ``lrkit diagnose`` reads.
 
 ``--autopilot`` trains with no rate given (:func:`lrkit.tasks.train_autopilot`: the Autopilot told
@@ -136,7 +137,7 @@ def train_command(
     """Train a built-in task or your script at a rate, a schedule or --autopilot; print the final metrics."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from lrkit.tasks import train, train_autopilot
+    from lrkit.tasks import ScheduleLengthWarning, train, train_autopilot
 
     if autopilot and (lr is not None or schedule is not None):
         raise fail(f"`{'--lr' if lr is not None else '--schedule'}` of lrkit train does not apply with "
@@ -172,6 +173,7 @@ def train_command(
 
         with warnings.catch_warnings(record=True) as caught:  # the rate rule's notes, as one line each
             warnings.simplefilter("always", RateConflictWarning)
+            warnings.simplefilter("always", ScheduleLengthWarning)
             with script_errors(script):
                 if autopilot:
                     result = call(train_autopilot, the_task, budget=budget, optimizer=optimizer, seed=seed,

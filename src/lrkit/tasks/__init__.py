@@ -39,11 +39,13 @@ from lrkit.tasks._convex import ConvexTask, Curvature
 from lrkit.tasks._protocol import PROTOCOL_KEYS, check_parts
 from lrkit.tasks._result import TrainResult
 from lrkit.tasks._supervised import Arrays, SupervisedTask, split, standardize
-from lrkit.tasks._train import HISTORY_BYTES_PER_STEP, resolve_schedule, train
+from lrkit.tasks._train import (HISTORY_BYTES_PER_STEP, LENGTH_FACTOR, ScheduleLengthWarning,
+                               resolve_schedule, train)
 from lrkit.tasks._autopilot_train import train_autopilot
 
 __all__ = [
     "HISTORY_BYTES_PER_STEP",
+    "LENGTH_FACTOR",
     "OPTIMIZERS",
     "PROTOCOL_KEYS",
     "ArrayLoader",
@@ -53,6 +55,7 @@ __all__ = [
     "CharLMTask",
     "ConvexTask",
     "Curvature",
+    "ScheduleLengthWarning",
     "SupervisedTask",
     "Task",
     "TaskInfo",

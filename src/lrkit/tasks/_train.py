@@ -37,7 +37,39 @@ from lrkit.tasks._result import TrainResult
 from lrkit.torch import LRScheduler
 from lrkit.torch._groups import check_group_0
 
-__all__ = ["train", "resolve_schedule", "HISTORY_BYTES_PER_STEP"]
+__all__ = ["train", "resolve_schedule", "HISTORY_BYTES_PER_STEP", "LENGTH_FACTOR", "ScheduleLengthWarning"]
+
+#: A schedule whose length (its horizon) and the run's budget differ by this factor or more was written
+#: for another run: past its horizon it holds its final rate (after a decay to 0, updates that change
+#: nothing), and cut short it never reaches its low rates. A smaller difference is taken as meant (a decay
+#: that ends early to hold a floor, an epoch count rounded). A judgement of intent, not a tuned value.
+LENGTH_FACTOR = 2.0
+
+
+class ScheduleLengthWarning(UserWarning):
+    """A schedule's length and the run's budget are :data:`LENGTH_FACTOR` or more apart; it runs as written.
+
+    Example:
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     _ = resolve_schedule(None, "cosine(lr=0.1, steps=100)", 1000)
+        >>> type(caught[0].message).__name__, "100 updates" in str(caught[0].message)
+        ('ScheduleLengthWarning', True)
+    """
+
+
+def _warn_length(schedule: Schedule, budget: int) -> None:
+    horizon = schedule.horizon
+    if horizon is None or max(horizon, budget) < LENGTH_FACTOR * min(horizon, budget):
+        return
+    if horizon < budget:
+        what = f"its last {budget - horizon} updates run at its final rate {float(schedule(horizon)):g}"
+    else:
+        what = f"the run stops at update {budget}, at rate {float(schedule(budget - 1)):g}"
+    warnings.warn(f"train: the schedule lasts {horizon} updates and the run {budget}: {what}. Write the "
+                  f"schedule for {budget} updates (or give the run its length).", ScheduleLengthWarning,
+                  stacklevel=4)
+
 
 def resolve_schedule(lr: float | None, schedule: Schedule | str | None, budget: int, *,
                      default_lr: float | None = None) -> Schedule:
@@ -69,6 +101,7 @@ def resolve_schedule(lr: float | None, schedule: Schedule | str | None, budget: 
                              "rate.")
         return constant(rate)
     sched = parse(schedule)
+    _warn_length(sched, budget)
     peak = peak_rate(sched, budget)
     if not peak > 0:
         raise LRKitError(
