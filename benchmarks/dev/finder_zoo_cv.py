@@ -47,23 +47,26 @@ REFERENCE = FinderPolicy(adaptive_rule="falling", sgd_rule="default", edge_weigh
                          weak_rule="minimum/10", weak_rule_sigmas=8.0, rebound_depth=0.5, retry_sigmas=4.0,
                          fallback_divisor=3.0,
                          seed_spread=0.0, anchor_weight=0.0, anchor_decades=2.25, memoryless_decades=2.25,
-                         descent_floor=0.0)
+                         descent_floor=0.0, descent_floor_reading="descent")
 #: The reference's sweep length (``Sweep().num_steps``).
 REFERENCE_STEPS = 100
 #: The fields the candidates vary.
 FIELDS = ("adaptive_rule", "sgd_rule", "edge_weight", "weak_rule", "weak_rule_sigmas", "rebound_depth",
           "retry_sigmas", "fallback_divisor", "anchor_weight", "anchor_decades", "memoryless_decades",
-          "descent_floor")
+          "descent_floor", "descent_floor_reading")
 #: The anchor's decades below the blow-up the selection may pick (quarter decades from 1.5 to 3: the
 #: zoo's best rates sit 1.85 +- 0.93 decades below a sweep's blow-up).
 ANCHOR_DECADES = (1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 3.0)
 #: The anchor's decades for a step without momentum, when they may differ (the zoo: plain SGD, Adagrad and
 #: RMSprop's best rates sit 1.0 decade under a sweep's blow-up on average, the rest 2.2).
 MEMORYLESS_DECADES = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
-#: The valley widths, in smoothing windows, at and above which a reading below the descent is raised to it
+#: The valley widths, in smoothing windows, at and above which a reading below the descent is raised
 #: (``FinderPolicy.descent_floor``): 1, the kernel's half-width (a smoothed single dip is about that wide at
 #: half depth), and 2, its full width; on the shipped anchor (2.25 / 1.5 decades) (:func:`floor_candidates`).
 DESCENT_FLOORS = (1.0, 2.0)
+#: What the floor raises a plateau reading to (``FinderPolicy.descent_floor_reading``): the descent
+#: :math:`x_{fast}`, or the valley's own reading (the rule's crossings without the fixed offsets).
+FLOOR_READINGS = ("descent", "valley")
 
 
 def _candidates() -> list[Candidate]:
@@ -101,16 +104,17 @@ def _candidates() -> list[Candidate]:
 
 
 def floor_candidates() -> list[Candidate]:
-    """The shipped anchor (2.25 / 1.5 decades) floored at a wide descent, ``descent_floor`` in
-    :data:`DESCENT_FLOORS`: a reading below the valley's falling crossing is raised to it when the valley is
-    a descent the smoother resolves, since the weak rule's and the anchor's fixed offsets can land on the
-    plateau before it, where the sweep measured no progress (a tanh/Huber MLP outside the zoo lands 1.2-1.8
-    decades low so). Not in :data:`CANDIDATES`: ``benchmarks/finder_plateau.py`` asks whether adding them to
-    the selection holds out."""
-    return [Candidate(f"anchored, c apart, floored at a wide descent (k={k:g} windows), c=2.25/1.5",
-                      REFERENCE_STEPS, REFERENCE.replace(anchor_weight=0.5, anchor_decades=2.25,
-                                                         memoryless_decades=1.5, descent_floor=k))
-            for k in DESCENT_FLOORS]
+    """The shipped anchor (2.25 / 1.5 decades) with a floor at a wide descent: ``descent_floor`` in
+    :data:`DESCENT_FLOORS`, ``descent_floor_reading`` in :data:`FLOOR_READINGS`. A reading below the valley's
+    falling crossing is raised (to it, or to the valley's own reading) when the valley is a descent the
+    smoother resolves, since the weak rule's and the anchor's fixed offsets can land on the plateau before
+    it, where the sweep measured no progress (a tanh/Huber MLP outside the zoo lands 1.2-1.8 decades low
+    so). Part of :data:`CANDIDATES`."""
+    return [Candidate(f"anchored, c apart, floored at a wide descent (k={k:g} windows, to the {r}), "
+                      "c=2.25/1.5", REFERENCE_STEPS,
+                      REFERENCE.replace(anchor_weight=0.5, anchor_decades=2.25, memoryless_decades=1.5,
+                                        descent_floor=k, descent_floor_reading=r))
+            for r in FLOOR_READINGS for k in DESCENT_FLOORS]
 
 
 def changes(cand: Candidate) -> int:
@@ -119,6 +123,8 @@ def changes(cand: Candidate) -> int:
     moved = [f for f in FIELDS if getattr(p, f) != getattr(REFERENCE, f)]
     if p.weak_rule == "none":  # the line is not read without a weak rule
         moved = [f for f in moved if f != "weak_rule_sigmas"]
+    if p.descent_floor == 0:  # nor what the floor raises a reading to without the floor
+        moved = [f for f in moved if f != "descent_floor_reading"]
     if p.anchor_weight == 0:  # nor the anchor's decades without the anchor
         moved = [f for f in moved if f not in ("anchor_decades", "memoryless_decades")]
     elif p.memoryless_decades == p.anchor_decades:  # one distance for every step: one setting
@@ -126,7 +132,7 @@ def changes(cand: Candidate) -> int:
     return len(moved) + int(cand.num_steps != REFERENCE_STEPS)
 
 
-CANDIDATES: list[Candidate] = _candidates()
+CANDIDATES: list[Candidate] = _candidates() + floor_candidates()
 _REPLAYED: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 _FIRST: dict[tuple, tuple[float | None, float]] = {}
 
@@ -148,7 +154,7 @@ def read(name: str, seed: int, cand: Candidate) -> tuple[float | None, int, str 
     # The first pass's reading depends on these fields only: candidates that differ elsewhere share it.
     w = p.edge_weight if rule == "default" else None
     first = (key, rule, w, p.weak_rule, p.weak_rule_sigmas, p.rebound_depth, p.anchor_weight,
-             p.anchor_decades, p.descent_floor)
+             p.anchor_decades, p.descent_floor, p.descent_floor_reading)
     if first not in _FIRST:
         v = valley_geometry(lrs, losses, policy=p)
         _FIRST[first] = (suggest(lrs, losses, rule, policy=p).lr, 0.0 if isinstance(v, str) else v.signal)

@@ -127,8 +127,8 @@ def test_bootstrap_equals_the_one_replicate_at_a_time_reference(name, rule):
 def test_bootstrap_gives_the_intervals_of_the_one_replicate_at_a_time_reference():
     for key, expected in RECORDED["intervals"].items():
         name, rule, seed = key.split("|")
-        # Recorded before the blow-up anchor: the valley reading's own intervals (the anchor off).
-        policy = FinderPolicy(replicates=200 if seed == "0" else 60, anchor_weight=0.0)
+        # Recorded before the blow-up anchor and the descent floor: the valley reading's own intervals.
+        policy = FinderPolicy(replicates=200 if seed == "0" else 60, anchor_weight=0.0, descent_floor=0.0)
         got = bootstrap_interval(LRS[name], SWEEPS[name], rule=rule, seed=int(seed), policy=policy)
         assert (got if got is None else list(got)) == expected, key
 

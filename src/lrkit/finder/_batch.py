@@ -143,27 +143,38 @@ def half_depth_rows(
     stops = divergence_rows(y, policy=policy)
     lengths = np.where(stops >= 0, stops, y.shape[1])
     out: list[float | None] = [None] * y.shape[0]
+    valley: list[tuple[float, float]] = [(np.nan, np.nan)] * y.shape[0]
     for m in np.unique(lengths).tolist():
         if m < MIN_POINTS:
             continue
         rows = np.flatnonzero(lengths == m)
         fit = smooth_rows(x_smooth[:m], y[rows, :m], policy=policy)[0]
-        x_star, signal = _half_depth(x[:m], y[rows, :m], fit, w, policy)
+        x_star, signal, x_fast, x_edge = _half_depth(x[:m], y[rows, :m], fit, w, policy)
         for i, v, sig in zip(rows.tolist(), x_star.tolist(), signal.tolist()):
             if v != v:  # NaN marks a row without a suggestion
                 continue
+            valley[i] = (float(x_fast[i == rows][0]), float(x_edge[i == rows][0]))
             weak = None
             if sig < policy.weak_rule_sigmas and policy.weak_rule != "none":  # as the one-curve rule does
                 weak = _weak(lrs, y[i], sig, policy.weak_rule)
             out[i] = float(10.0**v) if weak is None else weak.lr
-    if policy.anchor_weight == 0:
-        return out
-    # The blow-up anchor (lrkit.finder._anchor): each row is finite, so where the stop rule fires or
-    # the last rate; the same arithmetic as the one-curve rule's.
-    blown = monitor_rows(y, policy=policy)[0]
-    x_blow = np.where(blown >= 0, x[np.maximum(blown, 0)], x[-1])
-    return [None if v is None else float(10.0 ** blend(float(np.log10(v)), float(xb), policy))
-            for v, xb in zip(out, x_blow.tolist())]
+    if policy.anchor_weight != 0:
+        # The blow-up anchor (lrkit.finder._anchor): each row is finite, so where the stop rule fires or
+        # the last rate; the same arithmetic as the one-curve rule's.
+        blown = monitor_rows(y, policy=policy)[0]
+        x_blow = np.where(blown >= 0, x[np.maximum(blown, 0)], x[-1])
+        out = [None if v is None else float(10.0 ** blend(float(np.log10(v)), float(xb), policy))
+               for v, xb in zip(out, x_blow.tolist())]
+    return [None if v is None else _floored(v, *valley[i], w, policy) for i, v in enumerate(out)]
+
+
+def _floored(lr: float, x_fast: float, x_edge: float, w: float, policy: FinderPolicy) -> float:
+    """:func:`~lrkit.finder.at_the_descent`'s rate for one row whose valley spans ``x_fast .. x_edge``."""
+    if policy.descent_floor == 0 or np.log10(lr) >= x_fast:
+        return lr
+    if x_edge - x_fast < policy.descent_floor * policy.smooth_window:
+        return lr
+    return float(10.0 ** (x_fast + w * (x_edge - x_fast) if policy.descent_floor_reading == "valley" else x_fast))
 
 
 def _crossing(x: np.ndarray, ys: np.ndarray, j: np.ndarray, level: np.ndarray) -> np.ndarray:
@@ -180,9 +191,10 @@ def _first(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _half_depth(
     x: np.ndarray, y: np.ndarray, ys: np.ndarray, w: float, policy: FinderPolicy
-) -> tuple[np.ndarray, np.ndarray]:
-    """``x_fast + w (x_edge - x_fast)`` per row of smoothed curves ``ys`` (raw ``y``), NaN for none, and
-    each row's signal (the drop in noise SDs, as :func:`~lrkit.finder.valley_geometry` computes it)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``x_fast + w (x_edge - x_fast)`` per row of smoothed curves ``ys`` (raw ``y``), NaN for none,
+    each row's signal (the drop in noise SDs, as :func:`~lrkit.finder.valley_geometry` computes it) and
+    its ``x_fast`` and ``x_edge``."""
     r, m = ys.shape
     cols = np.arange(m)[None, :]
     rows = np.arange(r)
@@ -213,4 +225,4 @@ def _half_depth(
         x_fast = _crossing(x, ys, np.where(ok, j_fast, 0), half)
         x_edge = np.where(edge_seen, _crossing(x, ys, j_edge, half), x[-1])
         x_star = x_fast + w * (x_edge - x_fast)
-    return np.where(ok, x_star, np.nan), drop0 / np.maximum(sigma, tiny)
+    return np.where(ok, x_star, np.nan), drop0 / np.maximum(sigma, tiny), x_fast, x_edge

@@ -113,10 +113,15 @@ class FinderPolicy(Policy):
         0.9, "the starting level is the median of the smoothed points before the minimum in the top "
         "10% of the drop, so a longer plateau does not move it", _VALLEY, fraction)
     descent_floor: float = tuned(
-        0.0, "k > 0: a reading (weak rule, anchor) below a valley at least k smooth_windows wide, a descent "
-        "the smoother resolves, is raised to where it falls (the plateau before it made no measured "
-        "progress); 0, off: held out on the zoo it does not hold (k = 2 is the opt-in)", _PLATEAU,
-        non_negative)
+        2.0, "k: a reading (weak rule, anchor) below a valley at least k smooth_windows wide, a descent the "
+        "smoother resolves, is raised to descent_floor_reading (the plateau before it made no measured "
+        "progress); 2, the kernel's full width (a narrower dip at the cliff is left alone, with a note); 0: "
+        "off; chosen by leave-one-family-out on the zoo", _PLATEAU, non_negative)
+    descent_floor_reading: str = tuned(
+        "valley", "what descent_floor raises a plateau reading to: 'valley', the rule's own reading of the "
+        "valley (its crossings, without the weak rule's and the anchor's fixed offsets, which are what put "
+        "it on the plateau), or 'descent', where the loss falls through half depth; leave-one-family-out "
+        "on the zoo picks 'valley'", _PLATEAU, choice("valley", "descent"))
     # -- the blow-up anchor (lrkit.finder._anchor) ---------------------------------------------------
     anchor_weight: float = tuned(
         0.5, "a: the reading moves this far (in log-rate) towards anchor_decades below the blow-up; the "

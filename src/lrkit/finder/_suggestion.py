@@ -25,6 +25,8 @@ class Suggestion:
         lr: the suggested learning rate, or ``None`` when the curve gives none.
         index: index of the sweep point nearest to ``lr`` (in log-LR), or ``None``.
         reason: how the value was found, or why there is none.
+        alternative: a second rate to try where the curve cannot tell two readings apart (the reason says
+            why; see :func:`~lrkit.finder.at_the_descent`), else ``None``.
 
     Example:
         >>> import numpy as np
@@ -38,6 +40,7 @@ class Suggestion:
     lr: float | None
     index: int | None
     reason: str
+    alternative: float | None = None
 
 
 def _none(reason: str) -> Suggestion:

@@ -258,7 +258,7 @@ def _finish(
     band = seed_widened(batch, chosen.lr, policy.seed_spread)
     meta = {**meta, "policy": policy.to_dict(), "interval_method": "wild bootstrap" if interval else None,
             "replicates": policy.replicates if interval else 0, "seed": seed, "index": chosen.index,
-            "interval_batch": None if batch is None else list(batch),
+            "interval_batch": None if batch is None else list(batch), "alternative": chosen.alternative,
             "interval_covers": interval_covers(policy) if batch is not None else None}
     return FinderResult(
         lrs=lrs,

@@ -90,10 +90,11 @@ class AutopilotPolicy(Policy):
         20, "a ramp keeps at most this many CPU snapshots (one every ceil(P / 20) updates) to go back to "
         "the last update below the peak", _PROBE, integer)
     finder: FinderPolicy = tuned(
-        FinderPolicy(weak_rule="minimum/10", weak_rule_sigmas=8.0), "the probe is a range test: the finder's "
-        "stop rule, smoother and rules read it; a valley under 8 noise SDs, whose half-depth crossings are "
-        "noise, is read by minimum/10 as find_lr reads it (only where the ramp turned: weak_rule_when); its "
-        "blow-up anchor (find_lr's weight and distances) on the kinds in anchor_kinds", _PEAK,
+        FinderPolicy(weak_rule="minimum/10", weak_rule_sigmas=8.0, descent_floor=0.0), "the probe is a range "
+        "test: the finder's stop rule, smoother and rules read it; a valley under 8 noise SDs, whose "
+        "half-depth crossings are noise, is read by minimum/10 as find_lr reads it (only where the ramp "
+        "turned: weak_rule_when); its blow-up anchor (find_lr's weight and distances) on the kinds in "
+        "anchor_kinds; find_lr's descent floor off (measured on its sweeps, not on the ramp)", _PEAK,
         nested(FinderPolicy))
     weak_rule_when: str = tuned(
         "turned-or-anchored", "where finder.weak_rule reads a weak valley: 'always', or only on a ramp "
