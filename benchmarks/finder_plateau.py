@@ -113,8 +113,8 @@ def held_out_rows() -> list[list[str]]:
     return rows
 
 
-HELD_HEAD = ["workload", "best peak (cosine)", "default: |decades|", "default: regret", "floor off: |decades|",
-             "floor off: regret", "seeds told 'try both'"]
+HELD_HEAD = ["workload", "best peak (cosine)", "default: |decades|", "default: regret",
+             "floor off: |decades|", "floor off: regret", "seeds told 'try both'"]
 
 
 def _builtin_lr(task: str, optimizer: str, seed: int, label: str) -> dict:

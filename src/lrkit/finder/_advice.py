@@ -197,8 +197,8 @@ def _caveats(result: Any, policy: FinderPolicy) -> tuple[str, ...]:
                    "sweep to a higher `end` may move the suggestion up.")
     alternative = (result.meta or {}).get("alternative")
     if result.suggestion is not None and alternative:
-        out.append(f"the sweep cannot tell whether its only fall is a dip at the cliff or a short descent, so "
-                   f"try {_fmt(alternative)} as well (a short run at each); the reason says why.")
+        out.append(f"the sweep cannot tell whether its only fall is a dip at the cliff or a short descent, "
+                   f"so try {_fmt(alternative)} as well (a short run at each); the reason says why.")
     if result.stop_reason == "callback":
         out.append("the sweep was stopped early by a callback.")
     passes = (result.meta or {}).get("passes", [])

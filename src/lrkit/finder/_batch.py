@@ -174,7 +174,8 @@ def _floored(lr: float, x_fast: float, x_edge: float, w: float, policy: FinderPo
         return lr
     if x_edge - x_fast < policy.descent_floor * policy.smooth_window:
         return lr
-    return float(10.0 ** (x_fast + w * (x_edge - x_fast) if policy.descent_floor_reading == "valley" else x_fast))
+    to = x_fast + w * (x_edge - x_fast) if policy.descent_floor_reading == "valley" else x_fast
+    return float(10.0**to)
 
 
 def _crossing(x: np.ndarray, ys: np.ndarray, j: np.ndarray, level: np.ndarray) -> np.ndarray:
