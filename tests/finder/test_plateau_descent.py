@@ -98,3 +98,15 @@ def test_the_batched_bootstrap_reads_the_floor_as_the_one_curve_rule():
         policy = FinderPolicy(descent_floor_reading=reading)
         assert half_depth_rows(lrs[:n], rows, "default", policy=policy) == [
             suggest(lrs[:n], row, "default", policy=policy).lr for row in rows]
+
+
+def test_a_range_test_on_a_narrow_valley_records_the_alternative_and_the_advice_names_it():
+    from lrkit.finder import Sweep, advise, range_test
+
+    key = "huber_mlp|1"  # its valley is 0.47 decades wide: under two smoothing windows
+    recorded = iter(y for y in _sweep(key, FinderPolicy())[1].tolist())
+    result = range_test(lambda lr: next(recorded), sweep=Sweep(1e-7, 10.0, 100), interval=False)
+    assert np.allclose(result.lrs, np.asarray(DATA[key]["lrs"])[: result.lrs.size])
+    alternative = result.meta["alternative"]
+    assert abs(_decades_off(key, alternative)) <= 1.0 < abs(_decades_off(key, result.suggestion))
+    assert any(f"try {alternative:.3g} as well" in line for line in advise(result).lines())
