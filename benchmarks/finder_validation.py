@@ -38,9 +38,11 @@ from dev.finder_val_data import val_answer  # noqa: E402
 from dev.finder_plateau_workloads import WORKLOADS as PLATEAU  # noqa: E402
 from dev.finder_probe_workloads import WORKLOADS as PROBE  # noqa: E402
 from dev.record import markdown_table, print_table, record  # noqa: E402
+from lrkit.finder import FinderPolicy  # noqa: E402
 
 #: The shipped candidate of ``finder_zoo.py`` (its answers are cached there): the training-read reference.
-SHIPPED = next(c for c in cv.CANDIDATES if c.label.endswith("c apart without momentum, c=2.25/1.5"))
+SHIPPED = next(c for c in cv.CANDIDATES if c.policy.descent_floor == FinderPolicy().descent_floor
+               and c.policy.descent_floor_reading == FinderPolicy().descent_floor_reading)
 
 
 def _row(label: str, train: list[float], val: list[float]) -> list[str]:

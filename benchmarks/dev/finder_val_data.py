@@ -57,13 +57,19 @@ def has_norms(kind: str, name: str, seed: int) -> bool:
 def val_answer(kind: str, name: str, seed: int, policy: FinderPolicy = FinderPolicy()) -> float | None:
     """The validation-read suggestion on a zoo (``kind="zoo"``) or probe workload with ``policy``, cached.
 
-    Only ``policy.val_level_floor`` may differ from the defaults (the one field the key records).
+    Only ``policy.val_level_floor`` and the descent floor (``descent_floor``, ``descent_floor_reading``) may
+    differ from the defaults (the fields the key records; answers without a ``|descent=`` key were read
+    with the floor off, before it was on by default).
     """
-    if policy.replace(val_level_floor=FinderPolicy().val_level_floor) != FinderPolicy():
-        raise ValueError("val_answer varies the stop rule's val_level_floor only")
+    d = FinderPolicy()
+    if policy.replace(val_level_floor=d.val_level_floor, descent_floor=d.descent_floor,
+                      descent_floor_reading=d.descent_floor_reading) != d:
+        raise ValueError("val_answer varies val_level_floor and the descent floor only")
     cache, key = data.load_cache(RESULTS), f"{kind}|{name}|{seed}"
     key += "|settled" if has_norms(kind, name, seed) else ""
     key += "" if policy.val_level_floor == FIRST_FLOOR else f"|floor={policy.val_level_floor:g}"
+    if policy.descent_floor:
+        key += f"|descent={policy.descent_floor:g}:{policy.descent_floor_reading}"
     if key not in cache:
         cache[key] = _val_read(_build(kind, name, seed), policy)
         data.save_cache(RESULTS)
