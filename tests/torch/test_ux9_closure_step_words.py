@@ -48,8 +48,6 @@ def test_find_lr_refuses_and_leaves_the_model_as_it_was():
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
 
 
-@pytest.mark.xfail(strict=True, reason="ux9: a failure inside optimizer.step() (a SAM-style closure "
-                   "assert) is blamed on the batches by find_lr's words (owner: finder)")
 def test_find_lr_says_the_failure_is_the_optimizer_step():
     model = _model()
     with pytest.raises(LRKitError) as info:
@@ -58,8 +56,6 @@ def test_find_lr_says_the_failure_is_the_optimizer_step():
     assert "optimizer" in str(info.value) and "Update(step=" in str(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason="ux9: Autopilot.step lets a bare AssertionError out of "
-                   "optimizer.step() (owner: auto)")
 def test_the_autopilot_names_the_optimizer_and_applies_nothing():
     model = _model()
     opt = ClosureSGD(model.parameters(), lr=0.1)

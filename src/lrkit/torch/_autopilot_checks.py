@@ -18,7 +18,7 @@ from lrkit.finder import MIN_POINTS
 from lrkit.torch._finder_rule import check_reads_rate, needs_closure
 
 __all__ = ["MIN_BUDGET", "check_budget", "check_first_loss", "check_optimizer", "check_scaler",
-           "has_gradients", "loss_value"]
+           "first_step_failed", "has_gradients", "loss_value"]
 
 #: Fewest updates a budget may have: a ramp is at most half of it and a range test reads a rate
 #: from at least ``lrkit.finder.MIN_POINTS`` (8) of them.
@@ -122,6 +122,25 @@ def check_first_loss(value: float, grads_ok: bool) -> None:
     raise LRKitError(f"{what} at the first update, before any rate is tried; got {got} (nothing was applied: "
                      "the model and the optimizer's rates are as they were).")
 
+
+
+def first_step_failed(optimizer: torch.optim.Optimizer, exc: Exception) -> LRKitError:
+    """The error for an ``optimizer.step()`` that raised at the Autopilot's first update, naming it.
+
+    Example:
+        >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        >>> err = first_step_failed(opt, AssertionError("requires closure"))
+        >>> print(err)  # doctest: +NORMALIZE_WHITESPACE
+        `optimizer` of Autopilot failed in its step at the first update (AssertionError: requires closure):
+        the Autopilot calls optimizer.step() with no closure, once per loss it is given, so an optimizer
+        whose step needs one (as SAM's does) cannot be driven by it; got SGD (the optimizer's rates are as
+        they were).
+    """
+    what = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return LRKitError(f"`optimizer` of {_OWNER} failed in its step at the first update ({what}): the "
+                      "Autopilot calls optimizer.step() with no closure, once per loss it is given, so an "
+                      "optimizer whose step needs one (as SAM's does) cannot be driven by it; got "
+                      f"{type(optimizer).__name__} (the optimizer's rates are as they were).")
 
 
 def check_scaler(scaler: Any) -> Any:

@@ -23,7 +23,8 @@ from typing import Any
 
 from lrkit.diagnostics import Monitor
 from lrkit.schedules import constant, warmup
-from lrkit.torch._autopilot_checks import check_first_loss
+from lrkit.errors import LRKitError
+from lrkit.torch._autopilot_checks import check_first_loss, first_step_failed
 from lrkit.torch._autopilot_average import TailAverage
 from lrkit.torch._autopilot_guard import (grads_finite, reaction, restart_statistics, restore_snapshot,
                                           training_tensors)
@@ -48,21 +49,39 @@ class Phases:
 
     def _probe_step(self: Any, value: float) -> bool:
         ok = math.isfinite(value) and grads_finite(self.optimizer)
-        if not ok and self._probe.k == 0:  # no rate tried yet: nothing can be read, nothing was applied
-            for g, (lr, initial) in zip(self.optimizer.param_groups, self._initial_lrs):
-                g["lr"] = lr  # the user's object, and its value (a tensor rate was filled in place)
-                LR_KEY.write(g, initial)
-            self._written = None  # the user's rates are back: a next step writes the probe's again
+        first = self._probe.k == 0
+        if not ok and first:  # no rate tried yet: nothing can be read, nothing was applied
+            self._restore_user_rates()
             check_first_loss(value, math.isfinite(value) and grads_finite(self.optimizer))
         if ok:
             if self._probe.wants_state():  # where the run goes on if this is the first update undone
                 self._probe.states[len(self._probe.lrs)] = self._take_snapshot()
-            self.optimizer.step()
+            if first:
+                self._first_optimizer_step()
+            else:
+                self.optimizer.step()
         if self._probe.record(value, ok):
             self._end_probe()
         else:
             self._set_rate(self._probe.rate())
         return ok
+
+    def _restore_user_rates(self: Any) -> None:
+        for g, (lr, initial) in zip(self.optimizer.param_groups, self._initial_lrs):
+            g["lr"] = lr  # the user's object, and its value (a tensor rate was filled in place)
+            LR_KEY.write(g, initial)
+        self._written = None  # the user's rates are back: a next step writes the probe's again
+
+    def _first_optimizer_step(self: Any) -> None:
+        # A step that fails before any update was made is the optimizer's (a SAM-style step that asserts
+        # a closure passes the signature check): one LRKitError naming it, the user's rates put back.
+        try:
+            self.optimizer.step()
+        except LRKitError:
+            raise
+        except Exception as exc:
+            self._restore_user_rates()
+            raise first_step_failed(self.optimizer, exc) from exc
 
     def _end_probe(self: Any) -> None:
         self.peak, how, state, _ = self._probe.finish()
