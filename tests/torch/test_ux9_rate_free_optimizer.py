@@ -82,8 +82,6 @@ def test_the_autopilot_says_rprop_ignores_its_rate():
 
 
 @pytest.mark.skipif(not hasattr(torch.optim, "Adafactor"), reason="torch without Adafactor")
-@pytest.mark.xfail(strict=True, reason="ux9: find_lr draws Adafactor's capped rates (min(lr, 1/sqrt(t))) as "
-                   "if run, silently; the suggestion falls in the capped part (owner: finder)")
 def test_find_lr_says_adafactor_caps_the_swept_rate():
     model = _model()
     opt = torch.optim.Adafactor(model.parameters(), lr=1e-2)

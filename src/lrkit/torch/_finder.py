@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -41,7 +42,8 @@ from lrkit.torch._accelerate import accumulation_steps, snapshot_extras, unwrap_
 from lrkit.torch._batches import Batches, default_forward, loader_length
 from lrkit.torch._finder_options import Update, Validation, check_step_without_closure
 from lrkit.torch._describe import describe_optimizer, loader_batch_size
-from lrkit.torch._finder_rule import check_reads_rate, resolve_policy, resolve_rule
+from lrkit.torch._finder_rule import (RATE_CAPPED, capped_from, check_reads_rate, optimizer_steps,
+                                      resolve_policy, resolve_rule)
 from lrkit.torch._finder_runner import Runner, progress_bar
 from lrkit.torch._groups import group_ratios, initial_values, parse_key
 from lrkit.torch._state import snapshot as take_snapshot
@@ -166,6 +168,7 @@ def find_lr(
                          "optimizer's): the step hook owns the whole update.")
     check_step_without_closure(optimizer, update, _OWNER)
     check_reads_rate(optimizer, _OWNER, "at every update of the sweep")
+    start_step = optimizer_steps(optimizer)
     if validation is not None:
         check_instance("validation", validation, _OWNER, Validation)
     repeats = check_int("repeats", repeats, _OWNER)
@@ -251,6 +254,7 @@ def find_lr(
             cycled=batches.passes > 0, rule_requested=requested,
             optimizer=describe_optimizer(optimizer), batch_size=loader_batch_size(train_loader),
         )
+        warn_capped(optimizer, results[0], start_step, result.suggestion)
         # Every rank returns the same record, so wall and CPU time are the slowest rank's.
         if "loop_cpu_time" in result.meta:
             result.meta["loop_cpu_time"] = _ddp.max_across_ranks(result.meta["loop_cpu_time"])
@@ -262,3 +266,27 @@ def find_lr(
             snap.restore()
         finally:
             snap.close()
+
+
+def warn_capped(optimizer: torch.optim.Optimizer, sweep: FinderResult, start: int,
+                suggestion: float | None) -> None:
+    """Warn, naming the optimizer, when it ran part of the sweep below the rates written (a capped rate).
+
+    From that update on the curve is drawn against rates that did not run, so it cannot blow up where the
+    rate says, and a suggestion there is a rate the sweep never tried.
+    """
+    i = capped_from(optimizer, sweep.lrs, start)
+    if i is None:
+        return
+    name = type(optimizer).__name__
+    why = next(w for cls, (w, _) in RATE_CAPPED.items() if isinstance(optimizer, cls))
+    lr = float(sweep.lrs[i])
+    if suggestion is None:
+        where = "none was suggested"
+    elif suggestion >= lr:
+        where = f"the suggestion {suggestion:.3g} is in that part: a rate the sweep did not run"
+    else:
+        where = f"the suggestion {suggestion:.3g} is below it"
+    warnings.warn(f"find_lr: {name} {why}: from update {i + 1} of the sweep (rate {lr:.3g}) on, it ran "
+                  f"below the rates drawn; {where}. Give {name} the cap you want as its lr, or sweep an "
+                  "optimizer that runs at the rate it is given.", stacklevel=3)

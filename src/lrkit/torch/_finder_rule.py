@@ -27,21 +27,29 @@ late, while the sweep's rate keeps rising, so its sweep blows up further above a
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable, Sequence
 
 import torch
 
 from lrkit.errors import LRKitError, unknown_name
 from lrkit.finder import FinderPolicy, rules
 
-__all__ = ["ADAPTIVE_OPTIMIZERS", "MEASURED_MOMENTUM", "RATE_READ_ONCE", "anchor_decades_for",
-           "check_reads_rate", "is_adaptive", "momentum_of", "needs_closure", "resolve_policy",
-           "resolve_rule"]
+__all__ = ["ADAPTIVE_OPTIMIZERS", "MEASURED_MOMENTUM", "RATE_CAPPED", "RATE_READ_ONCE",
+           "anchor_decades_for", "capped_from", "check_reads_rate", "is_adaptive", "momentum_of",
+           "needs_closure", "optimizer_steps", "resolve_policy", "resolve_rule"]
 
 #: Optimizers whose step reads a group's ``lr`` at their first update only, and how (torch's own code):
 #: a rate written after it, a sweep's or the Autopilot's, changes nothing.
 RATE_READ_ONCE: dict[type[torch.optim.Optimizer], str] = {
     torch.optim.Rprop: "sets each weight's step size to lr at its first step, then grows or shrinks the "
                        "step sizes by the signs of the gradients (etas, within step_sizes) whatever lr says",
+}
+
+#: Optimizers whose step runs at ``min(lr, cap(t))``, ``t`` its step count (torch's own code), by what they
+#: do and the cap: a swept rate above the cap is not the rate that ran.
+RATE_CAPPED: dict[type[torch.optim.Optimizer], tuple[str, Callable[[int], float]]] = {
+    **({torch.optim.Adafactor: ("runs at min(lr, 1/sqrt(t)), t its step count (its relative step size)",
+                                lambda t: t ** -0.5)} if hasattr(torch.optim, "Adafactor") else {}),
 }
 
 #: The momentum at which ``FinderPolicy.anchor_decades`` was measured: every zoo workload with momentum
@@ -169,6 +177,37 @@ def check_reads_rate(optimizer: torch.optim.Optimizer, owner: str, writes: str) 
         raise LRKitError(f"`optimizer` of {owner} must read the rate it is given ({owner} writes it "
                          f"{writes}); got {name}, which {why}. {name} adapts its own step sizes: train "
                          f"it without {owner}, its lr being the first step size.")
+
+
+def optimizer_steps(optimizer: torch.optim.Optimizer) -> int:
+    """The step count the optimizer has reached (its state's largest ``step``; 0 before its first step).
+
+    Example:
+        >>> w = torch.nn.Parameter(torch.zeros(1)); opt = torch.optim.Adam([w])
+        >>> w.grad = torch.ones(1); opt.step(); opt.step(); optimizer_steps(opt)
+        2
+    """
+    steps = [float(s["step"]) for s in optimizer.state.values() if isinstance(s, dict) and "step" in s]
+    return int(max(steps, default=0))
+
+
+def capped_from(optimizer: torch.optim.Optimizer, lrs: Sequence[float], start: int) -> int | None:
+    """The first sweep update whose rate ``optimizer`` runs below the rate written (:data:`RATE_CAPPED`).
+
+    Update ``i`` of a sweep begun at the optimizer's step ``start`` is its step ``t = start + i + 1``; it
+    ran at ``min(lrs[i], cap(t))``. None for an optimizer without a cap, or a sweep that stays under it.
+
+    Example:
+        >>> p = [torch.nn.Parameter(torch.zeros(1))]
+        >>> capped_from(torch.optim.Adafactor(p), [1e-3, 1e-2, 0.1, 1.0], 0)  # 1.0 > 1/sqrt(4)
+        3
+        >>> capped_from(torch.optim.Adam(p), [1e-3, 1.0], 0) is None
+        True
+    """
+    cap = next((c for cls, (_, c) in RATE_CAPPED.items() if isinstance(optimizer, cls)), None)
+    if cap is None:
+        return None
+    return next((i for i, lr in enumerate(lrs) if lr > cap(start + i + 1)), None)
 
 
 def anchor_decades_for(momentum: float, policy: FinderPolicy = FinderPolicy()) -> float:
