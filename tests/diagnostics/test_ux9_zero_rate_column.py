@@ -58,9 +58,6 @@ def test_one_rate_column_per_group_is_read(tmp_path):
     assert h.lrs is not None and h.lrs[0] == 1e-4
 
 
-@pytest.mark.xfail(strict=True, reason="ux9: Lightning's per-group rate columns: the reader takes "
-                   "pg1, a frozen backbone's zeros, over pg2, the rate that trained (owner: diag, "
-                   "_history_csv.py)")
 def test_a_frozen_first_group_column_is_not_taken_for_the_rate(tmp_path):
     path = _lightning_csv(tmp_path / "metrics.csv", [0.0, 1e-3])
     try:

@@ -33,10 +33,22 @@ def _pick(header: list[str], names: tuple[str, ...]) -> int | None:
     return None
 
 
-def _pick_prefix(header: list[str], prefixes: tuple[str, ...]) -> int | None:
-    """The first column named with one of ``prefixes`` (Lightning's ``lr-SGD``, ``lr-AdamW/pg1``)."""
-    lowered = [column_key(h) for h in header]
-    return next((i for i, h in enumerate(lowered) if h.startswith(prefixes)), None)
+def _pick_prefixed(header: list[str], prefixes: tuple[str, ...]) -> list[int]:
+    """The columns named with one of ``prefixes``, in order (Lightning's ``lr-SGD``, ``lr-AdamW/pg1``)."""
+    return [i for i, h in enumerate(header) if column_key(h).startswith(prefixes)]
+
+
+def _first_moving(rates: list[np.ndarray | None]) -> np.ndarray | None:
+    """The first rate column that is not 0 at every step (a frozen group logs zeros), else the first.
+
+    The rate of a run with several param groups is the first group's above 0, as ``find_lr`` and the
+    Autopilot read it; a column of zeros left for ``diagnose`` to set aside when every group is frozen.
+
+    Example:
+        >>> _first_moving([np.zeros(3), np.full(3, 1e-3)]).tolist()
+        [0.001, 0.001, 0.001]
+    """
+    return next((r for r in rates if r is not None and np.nanmax(np.abs(r), initial=0.0) > 0), rates[0])
 
 
 def _number(text: str, what: str, path: Path, line: int) -> float:
@@ -197,7 +209,8 @@ def read_csv(path: str | Path) -> History:
             shown = ",".join(header)
             raise LRKitError(f"the history file {path} needs a `loss` column; its header is "
                              f"{shown[:80] + ('...' if len(shown) > 80 else '')!r}.")
-        i_lr = i_lr if i_lr is not None else _pick_prefix(header, _LR_PREFIXES)
+        # A plain rate name first; else every Lightning per-group column, the first moving one kept below.
+        i_lrs = [i_lr] if i_lr is not None else _pick_prefixed(header, _LR_PREFIXES)
         i_grad, i_val = _pick(header, GRAD_NAMES), _pick(header, VAL_NAMES)
         others = [i for i, h in enumerate(header)
                   if column_key(h) not in _STEP + ("epoch",) and i != i_loss]
@@ -205,16 +218,18 @@ def read_csv(path: str | Path) -> History:
         def cell(row: list[str], i: int | None) -> str:
             return row[i].strip() if i is not None and i < len(row) else ""
 
-        columns = _Columns(path, ("step", "loss", "lr", "grad_norm"))
-        side = {k: _Columns(path, ("step", k)) for k in ("lr", "grad_norm", "val_loss")}
-        own_rows = [(k, i) for k, i in (("lr", i_lr), ("grad_norm", i_grad)) if i is not None]
+        lr_keys = [f"lr{j}" for j in range(len(i_lrs))]
+        columns = _Columns(path, ("step", "loss", "grad_norm", *lr_keys))
+        side = {k: _Columns(path, ("step", k)) for k in (*lr_keys, "grad_norm", "val_loss")}
+        own_rows = [*zip(lr_keys, i_lrs), *([("grad_norm", i_grad)] if i_grad is not None else [])]
         n = 0
         for line, row in rows:
             loss, step = cell(row, i_loss), cell(row, i_step)
             if i_val is not None and cell(row, i_val):  # validation losses keep their own steps
                 side["val_loss"].add(line, step or str(n), cell(row, i_val))
             if loss:
-                columns.add(line, step or str(n), loss, cell(row, i_lr) or "nan", cell(row, i_grad) or "nan")
+                columns.add(line, step or str(n), loss, cell(row, i_grad) or "nan",
+                            *(cell(row, i) or "nan" for i in i_lrs))
                 n += 1
                 continue
             if not any(cell(row, i) for i in others):
@@ -224,10 +239,10 @@ def read_csv(path: str | Path) -> History:
                     side[key].add(line, step or str(n), cell(row, i))
     if not n:
         raise LRKitError(f"the history file {path} has a header but no rows.")
-    steps, losses, lrs, grads = columns.arrays()
-    rates = lrs if i_lr is not None else None
-    if len(side["lr"]):  # rates logged on their own rows hold until the next log
-        rates = at_steps(steps, *side["lr"].arrays())
+    steps, losses, grads, *lrs = columns.arrays()
+    # rates logged on their own rows hold until the next log
+    rates = _first_moving([at_steps(steps, *side[k].arrays()) if len(side[k]) else lr
+                           for k, lr in zip(lr_keys, lrs)]) if lrs else None
     norms = grads if i_grad is not None else None
     if len(side["grad_norm"]):  # norms logged on their own rows (Lightning's grad_norm utility)
         norms = at_steps(steps, *side["grad_norm"].arrays())
