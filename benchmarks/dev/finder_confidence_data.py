@@ -35,8 +35,8 @@ __all__ = ["REVISION", "cells", "collect"]
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "finder_confidence.json"
 #: The finder's revision the records come from: raise it when a change moves suggestions or features
-#: (2: the anchor distance linear in the lag for a momentum between 0 and 0.9).
-REVISION = 2
+#: (2: the anchor distance linear in the lag for a momentum between 0 and 0.9; 3: the descent floor).
+REVISION = 3
 def _build(where: str, name: str, seed: int) -> dict[str, Any]:
     return zoo.get(name).build(seed) if where == "zoo" else probe.WORKLOADS[name](seed)
 
