@@ -100,3 +100,11 @@ def test_a_long_value_is_cut_and_a_huge_integer_named_by_its_width():
         check_int("k", 2**4000, "demo", high=5)
     with pytest.raises(LRKitError, match=rf"; got {2**199}\.$"):
         check_int("k", 2**199, "demo", high=5)  # 200 bits are written out
+
+
+def test_exception_line_quotes_an_exception_on_one_line():
+    from lrkit.errors import exception_line
+
+    quoted = exception_line(RuntimeError("shape\n  mismatch:\t(2, 3)"))
+    assert quoted == "RuntimeError: shape mismatch: (2, 3)"
+    assert exception_line(KeyError("lr")) == "KeyError: 'lr'"

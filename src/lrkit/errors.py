@@ -19,7 +19,7 @@ from typing import Any
 
 __all__ = ["LRKitError", "RateConflictWarning", "MAX_INT", "MAX_SHOWN", "available_memory", "check_choice",
            "check_count", "check_finite", "check_flag", "check_instance", "check_int", "check_positive",
-           "check_range", "unknown_name"]
+           "check_range", "exception_line", "unknown_name"]
 
 
 #: Largest integer any count may be: numpy's int64, which step counters and array sizes use.
@@ -154,6 +154,16 @@ def check_int(name: str, value: Any, owner: str, *, low: int = 1, high: int | No
     if ivalue > MAX_INT:  # numpy's int64 step counters and array sizes end here
         raise _fail(name, owner, f"an integer <= {MAX_INT} (2**63 - 1)", value)
     return ivalue
+
+
+def exception_line(exc: BaseException) -> str:
+    """``exc`` as one line, ``Type: message`` with its whitespace collapsed, for quoting inside an error.
+
+    Example:
+        >>> exception_line(AssertionError("needs   a closure"))
+        'AssertionError: needs a closure'
+    """
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
 
 
 def available_memory() -> int | None:

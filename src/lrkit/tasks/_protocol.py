@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from lrkit.errors import LRKitError
+from lrkit.errors import LRKitError, exception_line
 from lrkit.torch._batches import LAYOUTS, check_loss, describe_batch, split_batch
 
 # check_loss: the training loops read each loss as find_lr does (a one-element tensor, else one error).
@@ -163,7 +163,7 @@ def first_update(t: int, owner: str) -> Iterator[None]:
     except Exception as exc:
         if t != 0 or isinstance(exc, LRKitError):
             raise
-        what = " ".join(f"{type(exc).__name__}: {exc}".split())
+        what = exception_line(exc)
         message = (f"the first update of {owner} failed ({what}): check that the batches of `train_loader` "
                    "fit the model and `loss_fn` (shapes, dtypes, class indices).")
         raise LRKitError(message) from exc

@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from lrkit.errors import LRKitError, check_int
+from lrkit.errors import LRKitError, check_int, exception_line
 from lrkit.finder import MIN_POINTS
 from lrkit.torch._finder_rule import check_reads_rate, needs_closure
 
@@ -136,7 +136,7 @@ def first_step_failed(optimizer: torch.optim.Optimizer, exc: Exception) -> LRKit
         whose step needs one (as SAM's does) cannot be driven by it; got SGD (the optimizer's rates are as
         they were).
     """
-    what = " ".join(f"{type(exc).__name__}: {exc}".split())
+    what = exception_line(exc)
     return LRKitError(f"`optimizer` of {_OWNER} failed in its step at the first update ({what}): the "
                       "Autopilot calls optimizer.step() with no closure, once per loss it is given, so an "
                       "optimizer whose step needs one (as SAM's does) cannot be driven by it; got "

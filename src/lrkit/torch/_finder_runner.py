@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from lrkit.errors import LRKitError
+from lrkit.errors import LRKitError, exception_line
 from lrkit.finder import FinderResult, range_test
 from lrkit.torch import _ddp
 from lrkit.torch._batches import Batches, check_loss
@@ -243,7 +243,7 @@ def _first_update(update: Callable[[float], float], lr: float, optimizer: torch.
     except LRKitError:
         raise
     except Exception as exc:  # the user's model, loss, data or optimizer: one line, the cause chained
-        what = " ".join(f"{type(exc).__name__}: {exc}".split())
+        what = exception_line(exc)
         if raised_in_step(exc, optimizer):
             raise LRKitError(
                 f"the first update of find_lr failed inside `optimizer.step()` of {type(optimizer).__name__} "
