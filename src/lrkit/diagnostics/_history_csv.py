@@ -20,6 +20,7 @@ import numpy as np
 
 from lrkit.diagnostics._history import (
     _LOSS, _LR, _LR_PREFIXES, _STEP, GRAD_NAMES, VAL_NAMES, History, _sorted, at_steps, column_key)
+from lrkit.diagnostics._rate_column import never_positive
 from lrkit.errors import LRKitError
 
 __all__ = ["read_csv", "SEPARATORS"]
@@ -39,7 +40,8 @@ def _pick_prefixed(header: list[str], prefixes: tuple[str, ...]) -> list[int]:
 
 
 def _first_moving(rates: list[np.ndarray | None]) -> np.ndarray | None:
-    """The first rate column that is not 0 at every step (a frozen group logs zeros), else the first.
+    """The first rate column with a known value that ``diagnose`` would not set aside as 0 at every step
+    (:func:`~lrkit.diagnostics._rate_column.never_positive`: a frozen group logs zeros), else the first.
 
     The rate of a run with several param groups is the first group's above 0, as ``find_lr`` and the
     Autopilot read it; a column of zeros left for ``diagnose`` to set aside when every group is frozen.
@@ -48,7 +50,8 @@ def _first_moving(rates: list[np.ndarray | None]) -> np.ndarray | None:
         >>> _first_moving([np.zeros(3), np.full(3, 1e-3)]).tolist()
         [0.001, 0.001, 0.001]
     """
-    return next((r for r in rates if r is not None and np.nanmax(np.abs(r), initial=0.0) > 0), rates[0])
+    moving = (r for r in rates if r is not None and np.isfinite(r).any() and not never_positive(r))
+    return next(moving, rates[0])
 
 
 def _number(text: str, what: str, path: Path, line: int) -> float:
