@@ -20,7 +20,7 @@ import numpy as np
 
 from lrkit.diagnostics._history import (
     _LOSS, _LR, _LR_PREFIXES, _STEP, GRAD_NAMES, VAL_NAMES, History, _sorted, at_steps, column_key)
-from lrkit.diagnostics._rate_column import never_positive
+from lrkit.diagnostics._rate_column import first_moving
 from lrkit.errors import LRKitError
 
 __all__ = ["read_csv", "SEPARATORS"]
@@ -37,21 +37,6 @@ def _pick(header: list[str], names: tuple[str, ...]) -> int | None:
 def _pick_prefixed(header: list[str], prefixes: tuple[str, ...]) -> list[int]:
     """The columns named with one of ``prefixes``, in order (Lightning's ``lr-SGD``, ``lr-AdamW/pg1``)."""
     return [i for i, h in enumerate(header) if column_key(h).startswith(prefixes)]
-
-
-def _first_moving(rates: list[np.ndarray | None]) -> np.ndarray | None:
-    """The first rate column with a known value that ``diagnose`` would not set aside as 0 at every step
-    (:func:`~lrkit.diagnostics._rate_column.never_positive`: a frozen group logs zeros), else the first.
-
-    The rate of a run with several param groups is the first group's above 0, as ``find_lr`` and the
-    Autopilot read it; a column of zeros left for ``diagnose`` to set aside when every group is frozen.
-
-    Example:
-        >>> _first_moving([np.zeros(3), np.full(3, 1e-3)]).tolist()
-        [0.001, 0.001, 0.001]
-    """
-    moving = (r for r in rates if r is not None and np.isfinite(r).any() and not never_positive(r))
-    return next(moving, rates[0])
 
 
 def _number(text: str, what: str, path: Path, line: int) -> float:
@@ -244,7 +229,7 @@ def read_csv(path: str | Path) -> History:
         raise LRKitError(f"the history file {path} has a header but no rows.")
     steps, losses, grads, *lrs = columns.arrays()
     # rates logged on their own rows hold until the next log
-    rates = _first_moving([at_steps(steps, *side[k].arrays()) if len(side[k]) else lr
+    rates = first_moving([at_steps(steps, *side[k].arrays()) if len(side[k]) else lr
                            for k, lr in zip(lr_keys, lrs)]) if lrs else None
     norms = grads if i_grad is not None else None
     if len(side["grad_norm"]):  # norms logged on their own rows (Lightning's grad_norm utility)

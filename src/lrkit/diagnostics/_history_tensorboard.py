@@ -9,6 +9,7 @@ import numpy as np
 
 from lrkit.diagnostics._history import (_LOSS, _LR, _LR_PREFIXES, GRAD_NAMES, VAL_NAMES, History, _sorted,
                                         at_steps, column_key)
+from lrkit.diagnostics._rate_column import first_moving
 from lrkit.errors import LRKitError
 
 __all__ = ["read_tensorboard"]
@@ -30,9 +31,10 @@ def _event_folder(path: Path) -> Path:
 def read_tensorboard(path: Path) -> History:
     """A :class:`History` from an ``events.out.tfevents.*`` file or a run's folder of them: the loss tag
     (a plain name, else any ``loss`` tag but the validation loss and a run's mean training loss), the
-    rate (a plain name, else Lightning's ``lr-<Optimizer>``), gradient-norm and validation-loss tags where
-    logged; rates and norms logged at other steps
-    hold until their next log (:func:`at_steps`). Needs the ``tensorboard`` package."""
+    rate (a plain name, else Lightning's ``lr-<Optimizer>`` tags: the first group's that is not 0
+    throughout, :func:`~lrkit.diagnostics._rate_column.first_moving`), gradient-norm and validation-loss
+    tags where logged; rates and norms logged at other steps hold until their next log
+    (:func:`at_steps`). Needs the ``tensorboard`` package."""
     try:
         from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
     except ImportError:
@@ -63,11 +65,12 @@ def read_tensorboard(path: Path) -> History:
                 np.array([e.value for e in events], dtype=np.float64))
 
     steps, losses = series(loss_tag)
-    # A plain rate name first, then Lightning's LearningRateMonitor tag (lr-SGD, lr-AdamW/pg1), as in a CSV.
-    lr_tag = (next((t for t in tags if key[t] in _LR or "learning_rate" in key[t]), None)
-              or next((t for t in tags if key[t].startswith(_LR_PREFIXES)), None))
+    # A plain rate name first, else Lightning's LearningRateMonitor tags (lr-SGD, lr-AdamW/pg1, /pg2): the
+    # first group's that is not 0 throughout, as the CSV reader picks its columns (a frozen backbone logs 0).
+    lr_tag = next((t for t in tags if key[t] in _LR or "learning_rate" in key[t]), None)
+    lr_tags = [lr_tag] if lr_tag is not None else [t for t in tags if key[t].startswith(_LR_PREFIXES)]
     grad_tag = next((t for t in tags if key[t] in GRAD_NAMES), None)
-    lrs = at_steps(steps, *series(lr_tag)) if lr_tag is not None else None
+    lrs = first_moving([at_steps(steps, *series(t)) for t in lr_tags]) if lr_tags else None
     grads = at_steps(steps, *series(grad_tag)) if grad_tag is not None else None
     return _sorted(steps, losses, lrs, path, grad_norms=grads,
                    val=series(val_tag) if val_tag is not None else None)

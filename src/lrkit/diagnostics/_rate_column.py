@@ -5,7 +5,8 @@ cause is a fine-tune whose first group is a frozen backbone (``lr=0``), logged a
 ``optimizer.param_groups[0]["lr"]`` (the Watchdog loop of ``docs/watch.md``, the Hugging Face Trainer's
 ``learning_rate``). Read as the rate, it would be quoted as the rate to multiply ("current rate 0"), so
 ``diagnose`` reads such a history as one without rates and says why. A column that is 0 only in part (a
-warmup from 0, a decay to 0) is a rate like any other.
+warmup from 0, a decay to 0) is a rate like any other. Of a file's per-group rate columns, the CSV and the
+TensorBoard reader both take the first that is not 0 throughout (:func:`first_moving`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 
 from lrkit.diagnostics._record import Diagnosis
 
-__all__ = ["never_positive", "said_zero_rates"]
+__all__ = ["first_moving", "never_positive", "said_zero_rates"]
 
 
 def never_positive(lrs: np.ndarray | None) -> bool:
@@ -29,6 +30,23 @@ def never_positive(lrs: np.ndarray | None) -> bool:
         (True, False)
     """
     return lrs is not None and bool(np.any(np.isfinite(lrs))) and not bool(np.any(lrs > 0))
+
+
+def first_moving(rates: list[np.ndarray | None]) -> np.ndarray | None:
+    """The first rate column with a known value that ``diagnose`` would not set aside as 0 at every step
+    (:func:`never_positive`: a frozen group logs zeros), else the first: the rate a history file's
+    per-group columns or tags (Lightning's ``lr-AdamW/pg1``, ``/pg2``) are read by, in the CSV and the
+    TensorBoard reader alike.
+
+    The rate of a run with several param groups is the first group's above 0, as ``find_lr`` and the
+    Autopilot read it; a column of zeros is left for ``diagnose`` to set aside when every group is frozen.
+
+    Example:
+        >>> first_moving([np.zeros(3), np.full(3, 1e-3)]).tolist()
+        [0.001, 0.001, 0.001]
+    """
+    moving = (r for r in rates if r is not None and np.isfinite(r).any() and not never_positive(r))
+    return next(moving, rates[0])
 
 
 def said_zero_rates(d: Diagnosis) -> Diagnosis:
