@@ -209,11 +209,11 @@ def test_the_advice_on_a_weak_valley_reads_as_one_sentence():
     values = iter(synthetic.curve(LRS, noise=0.15, seed=1))
     result = range_test(lambda lr: next(values), sweep=sweep)
     advice = advise(result)
-    assert result.reason.startswith("weak signal") and advice.confidence == "low"
-    assert "before relying on it, repeat the sweep" in advice.confidence_words
+    assert result.reason.startswith("weak signal") and advice.confidence == "medium"
+    assert "to pin the value down, repeat the sweep" in advice.confidence_words
     assert "down;" not in advice.confidence_words and "it;" not in advice.confidence_words
-    # The medium words read as one sentence too.
+    # The low words read as one sentence too.
     from lrkit.finder import CONFIDENCE_WORDS, confidence
 
-    word, words = confidence(result, words={**CONFIDENCE_WORDS, "weak": "medium"})
-    assert word == "medium" and "to pin the value down, repeat the sweep" in words and "down;" not in words
+    word, words = confidence(result, words={**CONFIDENCE_WORDS, "weak": "low"})
+    assert word == "low" and "before relying on it, repeat the sweep" in words and "it;" not in words

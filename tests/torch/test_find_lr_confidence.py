@@ -1,10 +1,11 @@
 """The advice's confidence word on a weak-signal sweep outside the zoo (ux probe: friedman1, Adam (0.5, 0.9)).
 
-The sweep's drop is under ``weak_rule_sigmas`` noise SDs, so minimum/10 reads it; its suggestion lands a
-decade under the grid-best constant rate (``benchmarks/dev/finder_probe.py``: 0.0036 against 0.046).
-The advice said confidence "medium" ("the order of magnitude is sound"); weak readings are the kind the
-zoo shows missing most often held out by family (``benchmarks/finder_confidence.py``), so the word is
-"low" and says what to do.
+The sweep's drop is under ``weak_rule_sigmas`` noise SDs, so minimum/10 reads it. A weak reading is
+``medium`` (calibrated on the zoo held out by family, ``benchmarks/finder_confidence.py``): the order of
+magnitude is sound, where the descent begins is not. Here the suggestion lands 0.74 decades under the
+grid-best constant rate 0.0464 and a full run at it loses 5.9% of the best rate's gain
+(``benchmarks/dev/finder_probe.py``), within the promise (at most a tenth); the words say what would pin
+the value down.
 """
 
 from __future__ import annotations
@@ -32,16 +33,17 @@ def _friedman_betas(seed: int = 0) -> dict:
     return {"model": model, "optimizer": opt, "loss_fn": torch.nn.MSELoss(), "train_loader": batches}
 
 
-def test_a_weak_signal_reading_is_not_called_medium():
+def test_a_weak_signal_reading_is_called_medium_and_lands_within_a_decade():
     torch.set_num_threads(1)
     t = _friedman_betas(0)
     r = find_lr(t["model"], t["optimizer"], t["loss_fn"], t["train_loader"], progress=False)
     assert r.reason.startswith("weak signal")
     assert confidence_features(r)["kind"] == "weak"
     advice = advise(r)
-    assert advice.confidence == CONFIDENCE_WORDS["weak"] == "low"
-    assert "Trust it as a starting point only" in advice.confidence_words
-    assert "repeat the sweep" in advice.confidence_words
+    assert advice.confidence == CONFIDENCE_WORDS["weak"] == "medium"
+    assert "The order of magnitude is sound" in advice.confidence_words
+    assert "to pin the value down, repeat the sweep" in advice.confidence_words
+    assert abs(math.log10(r.suggestion / 0.0464)) < 1.0
 
 
 def test_a_small_momentum_is_anchored_by_its_lag():
