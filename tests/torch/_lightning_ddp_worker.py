@@ -2,12 +2,15 @@
 
 Lightning's launcher starts the second process by running this script again;
 each rank writes ``rank{R}.json`` into ``argv[1]``: the sweep's record, the
-losses this rank computed, and the rate it trained with.
+losses this rank computed, the rate it trained with and the lines it logged. With
+``resume`` after it, the two ranks resume (``fit(ckpt_path=...)``) a one-process
+run this script made first, and say what they logged.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import warnings
@@ -44,32 +47,42 @@ class Net(pl.LightningModule):
         return torch.utils.data.DataLoader(data, batch_size=16, shuffle=True)  # Lightning shards it per rank
 
 
+def _trainer(out: str, finder: LearningRateFinder, devices: int, **kw) -> pl.Trainer:
+    return pl.Trainer(**{"max_epochs": 1, **kw}, accelerator="cpu", devices=devices, logger=False,
+                      enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+                      default_root_dir=out, callbacks=[finder])
+
+
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
 def main() -> None:
-    out = sys.argv[1]
+    out, resume = sys.argv[1], sys.argv[2:] == ["resume"]
+    sweep = dict(num_training_steps=30, interval=False, retry=False)  # one pass
+    ckpt = os.path.join(out, "one.ckpt")
+    if resume and "LOCAL_RANK" not in os.environ:  # a one-process run to resume from, before DDP starts
+        torch.manual_seed(0)
+        first = _trainer(out, LearningRateFinder(**sweep), 1)
+        first.fit(Net())
+        first.save_checkpoint(ckpt)
+    lines = _Lines()
+    logging.getLogger("lrkit.lightning").addHandler(lines)
+    logging.getLogger("lrkit.lightning").setLevel(logging.INFO)
     torch.manual_seed(0)
-    model, finder = Net(), LearningRateFinder(num_training_steps=30, interval=False, retry=False)  # one pass
-    trainer = pl.Trainer(
-        max_epochs=1,
-        accelerator="cpu",
-        devices=2,
-        strategy="ddp",
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        default_root_dir=out,
-        callbacks=[finder],
-    )
-    trainer.fit(model)
+    model, finder = Net(), LearningRateFinder(**sweep)
+    trainer = _trainer(out, finder, 2, strategy="ddp", **({"max_epochs": 2} if resume else {}))
+    trainer.fit(model, ckpt_path=ckpt if resume else None)
     rank = trainer.global_rank
-    record = {
-        "rank": rank,
-        "world": trainer.world_size,
-        "result": finder.result.to_dict(),
-        "local": model.local[: finder.result.steps],
-        "lr": model.lr,
-        "params": [p.detach().flatten().tolist() for p in model.parameters()],
-    }
+    record = {"rank": rank, "world": trainer.world_size, "lines": lines.lines, "lr": model.lr}
+    if not resume:
+        record.update(result=finder.result.to_dict(), local=model.local[: finder.result.steps],
+                      params=[p.detach().flatten().tolist() for p in model.parameters()])
     with open(os.path.join(out, f"rank{rank}.json"), "w") as f:
         json.dump(record, f)
     # Lightning leaves the gloo process group up after fit; tearing it down at

@@ -4,7 +4,8 @@
 Oracles: every loss the sweep records is the mean of the two ranks' own
 training-step losses, both ranks get the same record and apply the same rate,
 and after the sweep and the epoch the replicas are still identical (the sweep
-went through DDP, so it kept them in step). Slow: the second process imports
+went through DDP, so it kept them in step). On a resume (``fit(ckpt_path=...)``) rank zero alone
+logs the line that says the sweep is not repeated. Slow: the second process imports
 torch and Lightning (tens of seconds on a loaded machine); CI runs it in its slow pass.
 """
 
@@ -35,6 +36,28 @@ def ranks(run_once) -> list[dict]:
 
     out = run_once("lightning_ddp", launch)  # one DDP run per session, however many xdist workers
     return [json.loads((out / f"rank{r}.json").read_text()) for r in range(2)]
+
+
+@pytest.fixture(scope="module")
+def resumed(run_once) -> list[dict]:
+    def launch(out: Path) -> None:
+        env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join(sys.path))
+        proc = subprocess.run([sys.executable, str(WORKER), str(out), "resume"], env=env, capture_output=True,
+                              text=True, timeout=300, cwd=out)
+        assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+
+    out = run_once("lightning_ddp_resume", launch)
+    return [json.loads((out / f"rank{r}.json").read_text()) for r in range(2)]
+
+
+@pytest.mark.slow
+def test_on_a_resume_rank_zero_alone_says_the_sweep_is_not_repeated(resumed):
+    a, b = resumed
+    assert a["world"] == b["world"] == 2
+    (line,) = a["lines"]
+    assert "one.ckpt" in line and "not repeated" in line
+    assert b["lines"] == []
+    assert a["lr"] == b["lr"]  # both ranks set the module's rate to the checkpointed suggestion
 
 
 @pytest.mark.slow

@@ -72,6 +72,33 @@ def test_a_resume_from_a_checkpoint_without_the_finder_still_sweeps_nothing(quie
     assert "holds no sweep" in line and "lr_find" in line
 
 
+class RankOne(pl.strategies.SingleDeviceStrategy):
+    """Lightning's single-device strategy as a process that is not global rank zero sees it (under DDP
+    every rank resumes; ``test_lightning_ddp.py`` runs two real ones)."""
+
+    @property
+    def is_global_zero(self) -> bool:
+        return False
+
+
+@pytest.mark.parametrize("with_finder", [True, False], ids=["checkpoint-with-sweep", "checkpoint-without"])
+def test_the_resume_line_is_logged_by_rank_zero_only(quiet_trainer, tmp_path, caplog, with_finder):
+    _fit(quiet_trainer, tmp_path / "a", LearningRateFinder(at_fit_start=with_finder, **SWEEP))
+    finder = LearningRateFinder(**SWEEP)
+    with caplog.at_level(logging.INFO, logger="lrkit.lightning"):
+        _fit(quiet_trainer, tmp_path / "b", finder, ckpt=tmp_path / "a" / "epoch=0-step=16.ckpt",
+             strategy=RankOne(device="cpu"))
+    assert finder.results == {} and _lines(caplog) == []
+
+
+def test_an_epoch_sweep_made_before_the_checkpoint_is_said_by_rank_zero_only(caplog):
+    finder = LearningRateFinder(epochs=(1,), **SWEEP)
+    finder.load_state_dict({"suggestions": {-1: 0.01, 1: 0.02}})
+    with caplog.at_level(logging.INFO, logger="lrkit.lightning"):
+        finder.on_train_epoch_start(SimpleNamespace(current_epoch=1, is_global_zero=False), None)
+    assert finder.results == {} and _lines(caplog) == []
+
+
 def test_ckpt_path_last_with_no_checkpoint_yet_is_a_fresh_run_and_sweeps(quiet_trainer, tmp_path):
     finder = LearningRateFinder(**SWEEP)
     model = _fit(quiet_trainer, tmp_path / "a", finder, ckpt="last", savers={"": {"save_last": True}})
@@ -101,7 +128,8 @@ def test_an_epoch_hook_called_again_on_a_mid_epoch_resume_makes_no_sweep(caplog)
     finder = LearningRateFinder(epochs=(1,), **SWEEP)
     finder.load_state_dict({"suggestions": {-1: 0.01, 1: 0.02}})
     with caplog.at_level(logging.INFO, logger="lrkit.lightning"):
-        finder.on_train_epoch_start(SimpleNamespace(current_epoch=1), None)  # a sweep would need a Trainer
+        # a sweep would need a Trainer
+        finder.on_train_epoch_start(SimpleNamespace(current_epoch=1, is_global_zero=True), None)
     assert finder.results == {}
     assert _lines(caplog) == ["LearningRateFinder: the sweep at epoch 1 (suggestion 0.02) was made before "
                               "the checkpoint this fit resumed from; it is not repeated."]

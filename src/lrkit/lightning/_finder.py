@@ -26,7 +26,7 @@ It takes Lightning's arguments and, like Lightning's callback, runs before
   the module's rate unlike the one trained at). The callback keeps each sweep's
   suggestion in the checkpoint (``state_dict``); on a resume it makes no sweep
   the checkpointed run made, sets the module's rate to the suggestion that run
-  set, and says so in one log line (``lrkit.lightning``, INFO).
+  set, and says so in one log line (``lrkit.lightning``, INFO, on global rank zero only).
 
 One sweep update is one optimizer update of Lightning's automatic optimization
 (``lrkit.lightning._sweep_update``); the module's ``self.log`` calls are muted during the
@@ -256,15 +256,15 @@ class LearningRateFinder(pl.Callback):
         ckpt, self._resumed_from = self._resumed_from, None
         rate = trainer.optimizers[0].param_groups[0]["lr"]
         if BEFORE_FIT not in self._restored:
-            _LOG.info("%s: fit resumes from %s, which holds no sweep of this callback; none is made (the "
-                      "checkpoint's rate runs, lr=%.3g); call lr_find(trainer, module) to sweep the "
-                      "restored model.", _OWNER, ckpt, rate)
+            _say(trainer, "%s: fit resumes from %s, which holds no sweep of this callback; none is made "
+                 "(the checkpoint's rate runs, lr=%.3g); call lr_find(trainer, module) to sweep the "
+                 "restored model.", _OWNER, ckpt, rate)
             return
         saved = self.suggestions[BEFORE_FIT]
         if saved is not None and self.update_attr:
             lightning_setattr(module, self._attr(module), float(saved))
-        _LOG.info("%s: fit resumes from %s; the sweep before fit (suggestion %s) is not repeated and the "
-                  "checkpoint's rate runs (lr=%.3g).", _OWNER, ckpt, _rate(saved), rate)
+        _say(trainer, "%s: fit resumes from %s; the sweep before fit (suggestion %s) is not repeated and the "
+             "checkpoint's rate runs (lr=%.3g).", _OWNER, ckpt, _rate(saved), rate)
 
     def on_train_epoch_start(self, trainer: Any, module: Any) -> None:
         epoch = trainer.current_epoch
@@ -273,8 +273,8 @@ class LearningRateFinder(pl.Callback):
         # made before the mid-epoch checkpoint this fit resumed from (Lightning < 2.5 calls this hook again)
         if epoch in self._restored:
             self._restored -= {epoch}
-            _LOG.info("%s: the sweep at epoch %d (suggestion %s) was made before the checkpoint this fit "
-                      "resumed from; it is not repeated.", _OWNER, epoch, _rate(self.suggestions[epoch]))
+            _say(trainer, "%s: the sweep at epoch %d (suggestion %s) was made before the checkpoint this fit "
+                 "resumed from; it is not repeated.", _OWNER, epoch, _rate(self.suggestions[epoch]))
             return
         self._run(trainer, module, epoch)
 
@@ -286,6 +286,12 @@ class LearningRateFinder(pl.Callback):
         """Restore :meth:`state_dict`: the sweeps it lists are not made again in this fit."""
         self.suggestions = dict(state_dict["suggestions"])
         self._restored = frozenset(self.suggestions)
+
+
+def _say(trainer: Any, message: str, *args: Any) -> None:
+    """Log on global rank zero only, as Lightning's ``rank_zero_info``: under DDP every rank resumes."""
+    if trainer.is_global_zero:
+        _LOG.info(message, *args)
 
 
 def _rate(lr: float | None) -> str:
