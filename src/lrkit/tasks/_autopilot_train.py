@@ -25,10 +25,11 @@ import torch
 
 from lrkit.errors import LRKitError
 from lrkit.tasks._optimizers import regroup
-from lrkit.tasks._protocol import check_loss, check_parts, first_update
+from lrkit.tasks._protocol import check_loss, check_parts
 from lrkit.tasks._result import TrainResult
 from lrkit.tasks._loop import (Callback, after_update, check_run, endless_batches, evaluator, final_metrics,
                                one_thread, resolve_task, run_budget, task_owner)
+from lrkit.torch import first_update
 
 __all__ = ["train_autopilot"]
 
@@ -119,7 +120,7 @@ def train_autopilot(
             x, y = next(batches)
             rate = ap.lr
             opt.zero_grad(set_to_none=True)
-            with first_update(t, "train_autopilot"):
+            with first_update("train_autopilot", t=t):
                 loss = check_loss(loss_fn(model(x), y), owner)
                 value = float(loss.detach())
                 loss.backward()

@@ -10,18 +10,17 @@ update, and never a failure in every trial of a study.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import torch
 
-from lrkit.errors import LRKitError, exception_line
+from lrkit.errors import LRKitError
 from lrkit.torch._batches import LAYOUTS, check_loss, describe_batch, split_batch
 
 # check_loss: the training loops read each loss as find_lr does (a one-element tensor, else one error).
 __all__ = ["PROTOCOL_KEYS", "batch_pair", "check_loss", "check_parts", "check_val_loader",
-           "evaluate_val_loss", "first_update"]
+           "evaluate_val_loss"]
 
 #: The keys every protocol function returns (``val_loader`` is optional).
 PROTOCOL_KEYS: tuple[str, ...] = ("model", "optimizer", "loss_fn", "train_loader")
@@ -141,32 +140,6 @@ def check_val_loader(model: torch.nn.Module, loss_fn: Callable[..., Any], val_lo
     if not math.isfinite(value):
         raise LRKitError(f"`val_loader` of {owner} gave a non-finite loss ({value}) on its first batch, "
                          "before any training.")
-
-
-@contextmanager
-def first_update(t: int, owner: str) -> Iterator[None]:
-    """Run update ``t``; if the first one raises, re-raise it as one line: the batches do not fit.
-
-    Nothing has trained yet at ``t == 0``, so a failure in its forward, loss or backward (a shape,
-    dtype or class-index mismatch) is the user's batches and model disagreeing: one ``LRKitError``
-    names it, the cause chained. Later failures, and ``LRKitError``, propagate unchanged.
-
-    Example:
-        >>> with first_update(0, "train"):
-        ...     raise IndexError("Target 2 is out of bounds.")
-        Traceback (most recent call last):
-        ...
-        lrkit.errors.LRKitError: the first update of train failed (IndexError: Target 2 is out of ...
-    """
-    try:
-        yield
-    except Exception as exc:
-        if t != 0 or isinstance(exc, LRKitError):
-            raise
-        what = exception_line(exc)
-        message = (f"the first update of {owner} failed ({what}): check that the batches of `train_loader` "
-                   "fit the model and `loss_fn` (shapes, dtypes, class indices).")
-        raise LRKitError(message) from exc
 
 
 def evaluate_val_loss(model: torch.nn.Module, loss_fn: Callable[..., Any],

@@ -32,9 +32,9 @@ from lrkit.tasks._base import Task
 from lrkit.tasks._loop import (Callback, after_update, check_run, endless_batches, evaluator, final_metrics,
                                one_thread, resolve_task, run_budget, task_owner)
 from lrkit.tasks._optimizers import regroup
-from lrkit.tasks._protocol import check_loss, check_parts, first_update
+from lrkit.tasks._protocol import check_loss, check_parts
 from lrkit.tasks._result import TrainResult
-from lrkit.torch import LRScheduler
+from lrkit.torch import LRScheduler, first_update
 from lrkit.torch._groups import check_group_0
 
 __all__ = ["train", "resolve_schedule", "HISTORY_BYTES_PER_STEP", "LENGTH_FACTOR", "ScheduleLengthWarning"]
@@ -203,7 +203,7 @@ def train(
             x, y = next(batches)
             rate = float(opt.param_groups[0]["lr"])
             opt.zero_grad(set_to_none=True)
-            with first_update(t, "train"):
+            with first_update("train", t=t):
                 loss = check_loss(loss_fn(model(x), y), owner)
                 value = float(loss.detach())
                 if math.isfinite(value):

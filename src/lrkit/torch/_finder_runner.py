@@ -19,12 +19,12 @@ from typing import Any
 
 import torch
 
-from lrkit.errors import LRKitError, exception_line
+from lrkit.errors import LRKitError
 from lrkit.finder import FinderResult, range_test
 from lrkit.torch import _ddp
 from lrkit.torch._batches import Batches, check_loss
 from lrkit.torch._finder_norm import running_norms, settled_statistics
-from lrkit.torch._finder_options import CLOSURE_WAY_OUT
+from lrkit.torch._first_update import first_update
 from lrkit.torch._groups import GroupKey
 
 __all__ = ["Runner", "progress_bar", "sweep_mode"]
@@ -230,53 +230,11 @@ def sweep_mode(model: torch.nn.Module) -> None:
 
 
 def _first_update(update: Callable[[float], float], lr: float, optimizer: torch.optim.Optimizer) -> float:
-    """The sweep's first update: a failure here is named in one line, with the way out that fits it.
-
-    Nothing has been learned yet, so an exception from the forward or the loss is the user's batches
-    and model disagreeing (a shape, dtype or class-index mismatch); one raised inside
-    ``optimizer.step()`` is the optimizer's (a step that asserts a closure, as SAM's does, passes the
-    signature check of :func:`~lrkit.torch._finder_rule.needs_closure`). ``find_lr`` restores every
-    state before the error reaches the caller.
-    """
-    try:
+    """The sweep's first update under the loops' one guard (:func:`~lrkit.torch._first_update.first_update`):
+    a failure is named in one line, as the optimizer's when raised inside its ``step()``; ``find_lr``
+    restores every state before the error reaches the caller."""
+    with first_update("find_lr", optimizer=optimizer, restored=True):
         return update(lr)
-    except LRKitError:
-        raise
-    except Exception as exc:  # the user's model, loss, data or optimizer: one line, the cause chained
-        what = exception_line(exc)
-        if raised_in_step(exc, optimizer):
-            raise LRKitError(
-                f"the first update of find_lr failed inside `optimizer.step()` of {type(optimizer).__name__} "
-                f"({what}); if its step needs a closure: {CLOSURE_WAY_OUT} The model and optimizer are "
-                "unchanged."
-            ) from exc
-        raise LRKitError(
-            f"the first update of find_lr failed ({what}): check that the batches of `train_loader` fit the "
-            "model and `loss_fn` (shapes, dtypes, class indices); the model and optimizer are unchanged."
-        ) from exc
-
-
-def raised_in_step(exc: BaseException, optimizer: torch.optim.Optimizer) -> bool:
-    """Whether ``exc`` was raised inside ``optimizer.step`` (a frame of its ``step`` bound to it).
-
-    Example:
-        >>> class Strict(torch.optim.SGD):
-        ...     def step(self, closure=None):
-        ...         assert closure is not None, "needs a closure"
-        >>> opt = Strict([torch.zeros(1, requires_grad=True)], lr=0.1)
-        >>> try:
-        ...     opt.step()
-        ... except AssertionError as e:
-        ...     raised_in_step(e, opt), raised_in_step(e, torch.optim.SGD(opt.param_groups[0]["params"]))
-        (True, False)
-    """
-    tb = exc.__traceback__
-    while tb is not None:
-        frame = tb.tb_frame
-        if frame.f_code.co_name == "step" and frame.f_locals.get("self") is optimizer:
-            return True
-        tb = tb.tb_next
-    return False
 
 
 def _mean_loss(losses: list[torch.Tensor], k: int) -> float:
