@@ -13,7 +13,8 @@ the copy on the GPU (doubling its memory). Here the snapshot covers:
   (``lr``, ``momentum``, ``betas``, ...); group dicts are updated *in place*, so
   references held elsewhere (schedulers, user code) stay valid;
 * every tensor the optimizer updates that the model does not hold (a learnable
-  temperature in the loss, a prompt embedding kept outside the module), with its ``.grad``;
+  temperature in the loss, a prompt embedding kept outside the module), with its ``.grad``
+  (the optimizer's part: ``lrkit.torch._state_optimizer``);
 * the Python, NumPy and torch RNGs (and CUDA's when CUDA is initialized), plus
   any extra ``torch.Generator`` passed in (e.g. a DataLoader's ``generator``);
 * optionally any object with ``state_dict()`` / ``load_state_dict()`` (a
@@ -39,6 +40,7 @@ import torch
 
 from lrkit.errors import check_choice
 from lrkit.torch._rng import rng_state, set_rng_state
+from lrkit.torch._state_optimizer import OptimizerRecord, record_optimizer, restore_optimizer
 
 __all__ = ["TrainingSnapshot", "preserved", "snapshot"]
 
@@ -84,16 +86,12 @@ class TrainingSnapshot:
     _tensors: dict[str, torch.Tensor] | None
     _devices: dict[str, torch.device]
     _training: list[bool]
-    _groups: list[dict[str, Any]]
-    _state_keys: list[list[str]]
-    _plain_state: dict[str, Any]
+    _optimizer_record: OptimizerRecord | None
     _rng: dict[str, Any]
     _extra_states: list[Any]
     path: str | None = None
     nbytes: int = 0
     _closed: bool = field(default=False, repr=False)
-    #: the tensor objects among each group's values (a tensor ``lr``): restored in place, the same object
-    _group_tensors: list[dict[str, torch.Tensor]] = field(default_factory=list, repr=False)
 
     def _load_tensors(self) -> dict[str, torch.Tensor]:
         if self._closed:
@@ -121,42 +119,11 @@ class TrainingSnapshot:
                     b.copy_(tensors[f"buffer:{name}"])
         for module, mode in zip(self.model.modules(), self._training):
             module.training = mode
-        if self.optimizer is not None:
-            self._restore_optimizer(tensors)
+        if self.optimizer is not None and self._optimizer_record is not None:
+            restore_optimizer(self.optimizer, self._optimizer_record, tensors, self._devices)
         for obj, state in zip(self.extras, self._extra_states):
             obj.load_state_dict(copy.deepcopy(state))
         set_rng_state(self._rng, self.generators)
-
-    def _restore_optimizer(self, tensors: dict[str, torch.Tensor]) -> None:
-        opt = self.optimizer
-        assert opt is not None
-        for group, saved, objects in zip(opt.param_groups, self._groups, self._group_tensors):
-            for key in [k for k in group if k != "params" and k not in saved]:
-                del group[key]
-            group.update(copy.deepcopy(saved))
-            with torch.no_grad():
-                for key, obj in objects.items():  # a tensor rate may be held elsewhere (a compiled step)
-                    obj.copy_(saved[key])
-                    group[key] = obj
-        params = [p for g in opt.param_groups for p in g["params"]]
-        with torch.no_grad():
-            for i, p in enumerate(params):  # the optimizer's own tensors, outside the model
-                if f"optparam:{i}" in tensors:
-                    p.copy_(tensors[f"optparam:{i}"])
-                    grad = tensors.get(f"optgrad:{i}")
-                    p.grad = None if grad is None else grad.to(self._devices[f"optgrad:{i}"], copy=True)
-        opt.state.clear()
-        for i, keys in enumerate(self._state_keys):
-            if not keys:
-                continue
-            entry: dict[str, Any] = {}
-            for key in keys:
-                name = f"optim:{i}:{key}"
-                if name in tensors:
-                    entry[key] = tensors[name].to(self._devices[name], copy=True)
-                else:
-                    entry[key] = copy.deepcopy(self._plain_state[name])
-            opt.state[params[i]] = entry
 
     def close(self) -> None:
         """Release the snapshot (delete a disk snapshot's temporary file)."""
@@ -206,40 +173,21 @@ def snapshot(
     check_choice("storage", storage, _OWNER, ("memory", "disk"))
     generators = tuple(generators)
     extras = tuple(extras)
-    tensors: dict[str, torch.Tensor] = {}
-    devices: dict[str, torch.device] = {}
+    live: dict[str, torch.Tensor] = {}
     for name, p in model.named_parameters(remove_duplicate=False):
-        tensors[f"param:{name}"] = _cpu_copy(p)
+        live[f"param:{name}"] = p
         if p.grad is not None:
-            tensors[f"grad:{name}"] = _cpu_copy(p.grad)
-            devices[f"grad:{name}"] = p.grad.device
+            live[f"grad:{name}"] = p.grad
     for name, b in model.named_buffers(remove_duplicate=False):
         if b is not None:
-            tensors[f"buffer:{name}"] = _cpu_copy(b)
-    groups: list[dict[str, Any]] = []
-    state_keys: list[list[str]] = []
-    plain: dict[str, Any] = {}
+            live[f"buffer:{name}"] = b
+    record = None
     if optimizer is not None:
-        groups = [{k: copy.deepcopy(v) for k, v in g.items() if k != "params"}
-                  for g in optimizer.param_groups]
-        params = [p for g in optimizer.param_groups for p in g["params"]]
-        in_model = {id(t) for t in model.parameters()} | {id(t) for t in model.buffers()}
-        for i, p in enumerate(params):
-            if id(p) not in in_model:  # e.g. a learnable temperature in the loss
-                tensors[f"optparam:{i}"] = _cpu_copy(p)
-                if p.grad is not None:
-                    tensors[f"optgrad:{i}"] = _cpu_copy(p.grad)
-                    devices[f"optgrad:{i}"] = p.grad.device
-        for i, p in enumerate(params):
-            entry = optimizer.state.get(p, {})
-            state_keys.append(list(entry))
-            for key, value in entry.items():
-                name = f"optim:{i}:{key}"
-                if isinstance(value, torch.Tensor):
-                    tensors[name] = _cpu_copy(value)
-                    devices[name] = value.device
-                else:
-                    plain[name] = copy.deepcopy(value)
+        record, of_optimizer = record_optimizer(optimizer, model)
+        live.update(of_optimizer)
+    # every tensor copied to the CPU, and where it lived (a gradient or a state goes back there)
+    tensors = {name: _cpu_copy(t) for name, t in live.items()}
+    devices = {name: t.device for name, t in live.items()}
     nbytes = sum(t.numel() * t.element_size() for t in tensors.values())
     path = None
     kept: dict[str, torch.Tensor] | None = tensors
@@ -257,15 +205,11 @@ def snapshot(
         _tensors=kept,
         _devices=devices,
         _training=[m.training for m in model.modules()],
-        _groups=groups,
-        _state_keys=state_keys,
-        _plain_state=plain,
+        _optimizer_record=record,
         _rng=rng_state(generators),
         _extra_states=[copy.deepcopy(obj.state_dict()) for obj in extras],
         path=path,
         nbytes=nbytes,
-        _group_tensors=[{k: v for k, v in g.items() if k != "params" and isinstance(v, torch.Tensor)}
-                        for g in optimizer.param_groups] if optimizer is not None else [],
     )
 
 
