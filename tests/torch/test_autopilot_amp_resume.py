@@ -16,37 +16,17 @@ from lrkit import LRKitError
 from lrkit.torch import Autopilot
 from lrkit.torch._finder_runner import MAX_AMP_SKIPS
 
-_X = torch.randn(512, 8, generator=torch.Generator().manual_seed(0))
-_Y = (_X[:, :2].sum(1) > 0).long()
-_BUDGET = 120
+from .test_autopilot_grad_scaler import advance, parts
 
-
-def _parts(init_scale: float = 2.0**24):
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 2))
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    scaler = torch.amp.GradScaler("cpu", init_scale=init_scale)
-    return model, opt, scaler, Autopilot(opt, model=model, budget=_BUDGET, scaler=scaler)
-
-
-def _advance(model, opt, scaler, ap, calls: int, until: int) -> int:
-    while calls < until and not ap.done:
-        rows = slice(32 * (calls % 16), 32 * (calls % 16) + 32)
-        calls += 1
-        with torch.autocast("cpu", dtype=torch.float16):
-            loss = nn.functional.cross_entropy(model(_X[rows]), _Y[rows])
-        opt.zero_grad()
-        scaler.scale(loss).backward()
-        ap.step(loss)
-        scaler.update()
-    return calls
+#: The loss scaler's first scale: its first 8 updates overflow (a GradScaler halves its scale on each).
+_HIGH = 2.0**24
 
 
 def _resumed(at: int, *, drop: tuple[str, ...] = ()):
     """The run checkpointed after ``at`` calls (``torch.save``), loaded into fresh objects, finished;
     ``drop``: keys taken out of the saved Autopilot state (a state saved by an older lrkit)."""
-    model, opt, scaler, ap = _parts()
-    calls = _advance(model, opt, scaler, ap, 0, at)
+    model, opt, scaler, ap = parts(_HIGH)
+    calls = advance(model, opt, scaler, ap, 0, at)
     skips_then = ap.amp_skips
     buf = io.BytesIO()
     torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "scaler": scaler.state_dict(),
@@ -55,18 +35,18 @@ def _resumed(at: int, *, drop: tuple[str, ...] = ()):
     saved = torch.load(buf, weights_only=True)
     for key in drop:
         del saved["ap"][key]
-    model, opt, scaler, ap = _parts(init_scale=1.0)  # the scale comes from the checkpoint
+    model, opt, scaler, ap = parts(init_scale=1.0)  # the scale comes from the checkpoint
     model.load_state_dict(saved["model"])
     opt.load_state_dict(saved["opt"])
     scaler.load_state_dict(saved["scaler"])
     ap.load_state_dict(saved["ap"])
-    _advance(model, opt, scaler, ap, calls, 10**6)
+    advance(model, opt, scaler, ap, calls, 10**6)
     return model, ap, skips_then
 
 
 def test_a_resumed_run_counts_the_skips_made_before_the_checkpoint():
-    model, opt, scaler, ap = _parts()
-    _advance(model, opt, scaler, ap, 0, 10**6)
+    model, opt, scaler, ap = parts(_HIGH)
+    advance(model, opt, scaler, ap, 0, 10**6)
     assert ap.amp_skips > 0
     resumed, rap, skips_then = _resumed(4)
     assert 0 < skips_then < ap.amp_skips  # skips on both sides of the checkpoint, in one run of them
@@ -76,8 +56,8 @@ def test_a_resumed_run_counts_the_skips_made_before_the_checkpoint():
 
 
 def test_a_state_saved_before_amp_skips_was_kept_loads_as_no_skips_so_far():
-    model, opt, scaler, ap = _parts()
-    _advance(model, opt, scaler, ap, 0, 10**6)
+    model, opt, scaler, ap = parts(_HIGH)
+    advance(model, opt, scaler, ap, 0, 10**6)
     resumed, rap, skips_then = _resumed(4, drop=("amp_skips", "amp_run"))
     assert rap.amp_skips == ap.amp_skips - skips_then
     assert rap.events == ap.events

@@ -17,14 +17,18 @@ _Y = (_X[:, :2].sum(1) > 0).long()
 _BUDGET = 120
 
 
-def _run(init_scale: float, *, unscale: bool = True) -> tuple[Autopilot, nn.Module, int]:
+def parts(init_scale: float) -> tuple[nn.Module, torch.optim.Optimizer, torch.amp.GradScaler, Autopilot]:
+    """A seeded model, its SGD, a loss scaler from ``init_scale`` and the Autopilot driving them."""
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 2))
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     scaler = torch.amp.GradScaler("cpu", init_scale=init_scale)
-    ap = Autopilot(opt, model=model, budget=_BUDGET, scaler=scaler)
-    calls = 0
-    while not ap.done:
+    return model, opt, scaler, Autopilot(opt, model=model, budget=_BUDGET, scaler=scaler)
+
+
+def advance(model, opt, scaler, ap, calls: int, until: int, *, unscale: bool = False) -> int:
+    """The mixed-precision loop from call ``calls`` until ``until`` or the budget's end; the calls made."""
+    while calls < until and not ap.done:
         rows = slice(32 * (calls % 16), 32 * (calls % 16) + 32)
         calls += 1
         with torch.autocast("cpu", dtype=torch.float16):
@@ -35,6 +39,12 @@ def _run(init_scale: float, *, unscale: bool = True) -> tuple[Autopilot, nn.Modu
             scaler.unscale_(opt)
         ap.step(loss)
         scaler.update()
+    return calls
+
+
+def _run(init_scale: float, *, unscale: bool = True) -> tuple[Autopilot, nn.Module, int]:
+    model, opt, scaler, ap = parts(init_scale)
+    calls = advance(model, opt, scaler, ap, 0, 10**6, unscale=unscale)
     return ap, model, calls
 
 
