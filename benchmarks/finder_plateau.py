@@ -10,7 +10,8 @@ falling crossing :math:`x_{fast}` is raised when the valley spans at least k smo
 (:math:`x_{edge} - x_{fast} \\ge k\\,h`, a descent the smoother resolves, not a dip at the cliff), to
 :math:`x_{fast}` (``"descent"``) or to the valley's own reading, the rule's crossings without the offsets
 (``"valley"``); k = 1 (the kernel's half-width) or 2 (its full width). A narrower valley keeps the reading
-and names the valley's reading as a second rate to try. The second pass is never floored.
+and names the valley's reading as a second rate to try. The second pass is not floored
+(``retry_descent_floor``: ``benchmarks/finder_second_pass.py``).
 
 1. **The zoo, held out**: the leave-one-family-out selection of ``finder_zoo.py`` (``dev.finder_zoo_cv``,
    its proxy: the grid's mean metric interpolated at the suggestion, ``gap`` regret) on its candidates

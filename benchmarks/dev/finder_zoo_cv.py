@@ -27,7 +27,8 @@ from dev import zoo_grid
 from lrkit.finder import FinderPolicy, suggest, valley_geometry
 
 __all__ = ["Candidate", "CANDIDATES", "REFERENCE", "cells", "changes", "check_offline", "family_means",
-           "floor_candidates", "in_sample", "lofo", "proxy", "read", "regret_table", "rule_rows", "select"]
+           "floor_candidates", "in_sample", "lofo", "proxy", "read", "regret_table", "rule_rows",
+           "second_pass_candidates", "select"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,13 +48,13 @@ REFERENCE = FinderPolicy(adaptive_rule="falling", sgd_rule="default", edge_weigh
                          weak_rule="minimum/10", weak_rule_sigmas=8.0, rebound_depth=0.5, retry_sigmas=4.0,
                          fallback_divisor=3.0,
                          seed_spread=0.0, anchor_weight=0.0, anchor_decades=2.25, memoryless_decades=2.25,
-                         descent_floor=0.0, descent_floor_reading="descent")
+                         descent_floor=0.0, descent_floor_reading="descent", retry_descent_floor=0.0)
 #: The reference's sweep length (``Sweep().num_steps``).
 REFERENCE_STEPS = 100
 #: The fields the candidates vary.
 FIELDS = ("adaptive_rule", "sgd_rule", "edge_weight", "weak_rule", "weak_rule_sigmas", "rebound_depth",
           "retry_sigmas", "fallback_divisor", "anchor_weight", "anchor_decades", "memoryless_decades",
-          "descent_floor", "descent_floor_reading")
+          "descent_floor", "descent_floor_reading", "retry_descent_floor")
 #: The anchor's decades below the blow-up the selection may pick (quarter decades from 1.5 to 3: the
 #: zoo's best rates sit 1.85 +- 0.93 decades below a sweep's blow-up).
 ANCHOR_DECADES = (1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 3.0)
@@ -67,6 +68,9 @@ DESCENT_FLOORS = (1.0, 2.0)
 #: What the floor raises a plateau reading to (``FinderPolicy.descent_floor_reading``): the descent
 #: :math:`x_{fast}`, or the valley's own reading (the rule's crossings without the fixed offsets).
 FLOOR_READINGS = ("descent", "valley")
+#: The second pass's descent floor (``FinderPolicy.retry_descent_floor``), in smoothing windows, on the
+#: shipped first pass (:func:`second_pass_candidates`): the first pass's two widths.
+SECOND_PASS_FLOORS = (1.0, 2.0)
 
 
 def _candidates() -> list[Candidate]:
@@ -115,6 +119,21 @@ def floor_candidates() -> list[Candidate]:
                       REFERENCE.replace(anchor_weight=0.5, anchor_decades=2.25, memoryless_decades=1.5,
                                         descent_floor=k, descent_floor_reading=r))
             for r in FLOOR_READINGS for k in DESCENT_FLOORS]
+
+
+def second_pass_candidates() -> list[Candidate]:
+    """The shipped policy (anchored, c apart, floored at a wide descent k = 2 to the valley) with its second
+    pass floored too, ``retry_descent_floor`` in :data:`SECOND_PASS_FLOORS`: a weak second pass is read by
+    ``minimum/10``, a decade under its minimum, so below the one decade it swept (``retry_decades``), on
+    rates where it measured no descent; the same floor raises such a reading to the valley's own reading
+    when the valley is a descent the smoother resolves. Not part of :data:`CANDIDATES`
+    (``benchmarks/finder_second_pass.py`` measures them)."""
+    shipped = next(c for c in floor_candidates() if c.policy.descent_floor == 2.0
+                   and c.policy.descent_floor_reading == "valley")
+    return [Candidate(f"anchored, c apart, floored at a wide descent (k=2 windows, to the valley), second "
+                      f"pass floored (k={k:g}), c=2.25/1.5", REFERENCE_STEPS,
+                      shipped.policy.replace(retry_descent_floor=k))
+            for k in SECOND_PASS_FLOORS]
 
 
 def changes(cand: Candidate) -> int:

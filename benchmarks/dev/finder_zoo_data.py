@@ -141,6 +141,8 @@ def answer(name: str, seed: int, policy: FinderPolicy, num_steps: int = 100, *,
         del fields["descent_floor"]
     if policy.descent_floor == 0 or policy.descent_floor_reading == "descent":  # the key from before it
         del fields["descent_floor_reading"]
+    if policy.retry_descent_floor == 0:  # the second pass unfloored: the key from before the field
+        del fields["retry_descent_floor"]
     if policy.anchor_weight == 0:  # without the anchor, the key of a policy from before it existed
         fields = {k: v for k, v in fields.items() if k not in ("anchor_weight", "anchor_decades",
                                                               "memoryless_decades")}

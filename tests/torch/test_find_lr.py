@@ -542,3 +542,22 @@ def test_optimizer_only_parameters_are_restored_bitwise(
     assert len(calls) >= 12  # the sweep did move the temperature
     assert torch.equal(loss.log_t.detach(), t_before)
     assert_same(before, fingerprint(model, opt))
+
+
+def test_the_second_pass_has_its_own_descent_floor() -> None:
+    """``FinderPolicy.retry_descent_floor`` is the second pass's ``descent_floor`` (0, off, by default): on
+    zoo tabular-friedman-rmsprop seed 2 the second pass answers with a weak reading below its valley, and
+    floored it is raised to the valley's own reading (benchmarks/finder_second_pass.py)."""
+    from lrkit import zoo
+
+    found = {}
+    for k in (0.0, 2.0):
+        parts = zoo.get("tabular-friedman-rmsprop").build(2)
+        found[k] = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"],
+                           interval=False, policy=FinderPolicy(retry_descent_floor=k))
+    assert FinderPolicy().retry_descent_floor == 0.0
+    assert all(r.meta["source"] == "second sweep" for r in found.values())
+    assert [r.meta["policy"]["descent_floor"] for r in found.values()] == [0.0, 2.0]
+    assert "raised to the valley's own reading" in found[2.0].reason
+    assert "raised to" not in found[0.0].reason.split("; the first sweep")[0]
+    assert found[2.0].suggestion > 3 * found[0.0].suggestion

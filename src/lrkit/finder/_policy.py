@@ -148,6 +148,11 @@ class FinderPolicy(Policy):
     retry_steps: int = tuned(
         100, "updates of the second pass (at most num_steps + retry_steps in all, and only without a "
         "signal)", _RETRY, at_least(10, whole=True))
+    retry_descent_floor: float = tuned(
+        0.0, "descent_floor for the second pass (0: off): it spans retry_decades under the blow-up, where a "
+        "wide valley can end at the cliff; flooring it as the first pass (k = 1 or 2) lost on the zoo "
+        "(deep-mlp 10.2 -> 20.2) and was picked in none of the leave-one-family-out folds", _PLATEAU,
+        non_negative)
     fallback_divisor: float = tuned(
         3.0, "with the anchor off and no descent in either pass, the stated guess is the blow-up rate over "
         "this: the margin the default rule leaves below the edge (with the anchor on, the guess is the "

@@ -236,8 +236,8 @@ def find_lr(
         if plan is not None:  # the first pass carried no signal: sweep again where it matters
             if bar is not None:
                 bar[0].update(bar[1], total=(sweep.num_steps + plan.num_steps) * repeats)
-            # The second pass spans retry_decades under the blow-up: no plateau before its valley to floor at.
-            again = policy.replace(descent_floor=0.0)
+            # The second pass spans retry_decades under the blow-up: its own descent floor.
+            again = policy.replace(descent_floor=policy.retry_descent_floor)
             more = []
             for index in range(repeats):
                 snap.restore()
