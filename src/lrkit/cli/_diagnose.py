@@ -10,9 +10,9 @@ import typer
 from rich.markup import escape
 
 from lrkit.cli._app import Command, app
-from lrkit.cli._common import call, check_out_file, print_json, stderr
+from lrkit.cli._common import call, check_out_file, fail, print_json, stderr
+from lrkit.diagnostics import MIN_POINTS, read_history
 from lrkit.diagnostics import diagnose as _diagnose
-from lrkit.diagnostics import read_history
 
 
 @app.command("diagnose", cls=Command)
@@ -29,6 +29,11 @@ def diagnose(
     if report is not None:
         check_out_file(report, (".html",), "--report")
     h = call(read_history, history)
+    if h.losses.size < MIN_POINTS and np.all(np.isfinite(h.losses)):  # a NaN still gets its verdict
+        # named for the file the user gave, not for diagnose's `losses` (a shell user passed none)
+        raise fail(f"the history file {history} holds too few training losses to diagnose: at least "
+                   f"{MIN_POINTS} are needed; got {h.losses.size}. Log the loss at more steps (every "
+                   "update is best: the tests read a trend) and train again.")
     norms = h.grad_norms if h.grad_norms is not None and np.all(np.isfinite(h.grad_norms)) else None
     d = call(_diagnose, h.losses, h.lrs, steps=h.steps, grad_norms=norms, val_losses=h.val_losses,
              val_steps=h.val_steps)
