@@ -156,6 +156,13 @@ def main() -> None:
     body.append("**The probe: nine workloads outside the zoo** (`dev.finder_probe`; linnerud left out: no "
                 "rate beats not training, so no grid best), with the shipped words:\n\n"
                 + markdown_table(pk, k_head))
+    got: dict[str, list[tuple[bool, str, float]]] = defaultdict(list)
+    for r in p:
+        got[shipped[r["kind"]]].append((r["regret"] <= KEEP_GAP, r["family"], r["regret"]))
+    pw = _word_rows(got)
+    print_table(pw, w_head)
+    body.append("**The probe per word** (the shipped words on its answers, each workload a family):\n\n"
+                + markdown_table(pw, w_head))
     if shipped != CONFIDENCE_WORDS:
         print(f"NOTE: calibrated {shipped} differs from the shipped CONFIDENCE_WORDS {CONFIDENCE_WORDS}")
     if not args.no_record:
