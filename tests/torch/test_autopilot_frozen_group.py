@@ -42,4 +42,4 @@ def test_a_group_frozen_with_lr_zero_is_refused_or_left_untouched():
                                               ([0.0, 0.1, 0.05], 1, [0.0, 1.0, 0.5]),
                                               ([0.2, 0.0], 0, [1.0, 0.0]), ([0.0, 0.0], 0, [1.0, 1.0])])
 def test_group_ratios_keep_each_groups_share_and_a_frozen_groups_zero(lrs, ref, ratios):
-    assert group_ratios(lrs) == (ref, ratios)
+    assert group_ratios(lrs, [10] * len(lrs)) == (ref, ratios)  # equal sizes: the larger rate

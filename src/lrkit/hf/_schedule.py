@@ -36,7 +36,7 @@ from lrkit.errors import LRKitError
 from lrkit.hf._session import check_trainer
 from lrkit.schedules import Schedule, check_run_spec, for_run
 from lrkit.torch import LRScheduler
-from lrkit.torch._retune import configured_rate
+from lrkit.torch._retune import schedule_rate
 
 __all__ = ["RUN_NAMES", "use_schedule"]
 
@@ -101,7 +101,7 @@ def use_schedule(trainer: Trainer, spec: str | Schedule) -> Trainer:
             opt = optimizer if optimizer is not None else trainer.optimizer
             quantities: dict[str, int | float] = {
                 "total": int(num_training_steps),
-                "lr": configured_rate(opt),
+                "lr": schedule_rate(opt),
                 "warmup": int(trainer.args.get_warmup_steps(num_training_steps)),
                 **counts,
             }

@@ -21,7 +21,7 @@ import torch
 from lrkit.errors import LRKitError
 from lrkit.schedules import Schedule, check_run_spec, for_run
 from lrkit.torch import LRScheduler
-from lrkit.torch._retune import configured_rate
+from lrkit.torch._retune import schedule_rate
 
 __all__ = ["RUN_NAMES", "configure_optimizers"]
 
@@ -30,7 +30,7 @@ RUN_NAMES = ("total", "epoch", "lr")
 
 
 def _run_quantities(module: Any, optimizer: torch.optim.Optimizer, names: set[str]) -> dict[str, int | float]:
-    quantities: dict[str, int | float] = {"lr": configured_rate(optimizer)}
+    quantities: dict[str, int | float] = {"lr": schedule_rate(optimizer)}
     if names & {"total", "epoch"}:
         try:
             trainer = module.trainer

@@ -67,7 +67,7 @@ from lrkit.torch._autopilot_race import Race
 from lrkit.torch._autopilot_state import Resumable
 from lrkit.torch._ddp import mean_across_ranks
 from lrkit.torch._finder_rule import is_adaptive
-from lrkit.torch._groups import LR_KEY, group_ratios
+from lrkit.torch._groups import LR_KEY, group_ratios, group_sizes
 
 __all__ = ["Autopilot"]
 
@@ -79,8 +79,9 @@ class Autopilot(Phases, Resumable):
 
     Args:
         optimizer: any ``torch.optim.Optimizer``; its ``lr`` values are overwritten
-            (per-group ratios are kept: group ``g`` gets ``rate * lr_g / lr_0``, ``lr_0`` the first
-            positive one; a group frozen with ``lr=0`` stays at 0).
+            (per-group ratios are kept: group ``g`` gets ``rate * lr_g / lr_ref``, ``lr_ref`` the rate of
+            the group above 0 holding the most parameters, whatever the order of the groups; the
+            probe's band and the rates reported are that group's; a group frozen with ``lr=0`` stays at 0).
         budget: training updates (``None``: unknown, plateau reaction). Every update of the
             run is paid from it, the probe's included: the run makes exactly this many.
         model: the module, to include its buffers (e.g. BatchNorm statistics) in snapshots.
@@ -143,7 +144,8 @@ class Autopilot(Phases, Resumable):
         base = [float(g["lr"]) for g in optimizer.param_groups]
         # put back if the first loss fails: the objects (a tensor rate is filled in place) and their values
         self._initial_lrs = [(g["lr"], float(g["lr"])) for g in optimizer.param_groups]
-        self._ref, self._ratios = group_ratios(base)  # a group frozen with lr=0 stays at 0
+        # a group frozen with lr=0 stays at 0; the band is the reference group's, whatever the order
+        self._ref, self._ratios = group_ratios(base, group_sizes(optimizer.param_groups))
         self._probe = Probe(self.lr_min, self.lr_max, self.probe_steps, self.ramp, self.rule,
                             is_adaptive(optimizer), policy, self.given_peak, how.factor, how.lag,
                             how.anchor)
@@ -196,7 +198,7 @@ class Autopilot(Phases, Resumable):
 
     @property
     def lr(self) -> float:
-        """The rate the next update uses (the first param group with a positive rate)."""
+        """The rate the next update uses (the reference group's: above 0, with the most parameters)."""
         return float(self.optimizer.param_groups[self._ref]["lr"])
 
     def _set_rate(self, rate: float) -> None:

@@ -11,9 +11,10 @@ where one call is one *real optimizer update*:
 * with a ``GradScaler`` (AMP), an update the scaler skips (inf/NaN gradients)
   does not advance the sweep: the same rate is retried on the next batch and
   the skip is counted in ``result.meta["amp_skipped_steps"]``;
-* every param group gets ``lr * c_g``, keeping its ratio ``c_g`` to the first group with a
-  positive initial rate (:func:`lrkit.torch._groups.group_ratios`, as the Autopilot): a group frozen
-  at ``lr=0`` stays at 0 wherever it is listed, and ``lr`` is the rate of that first group;
+* every param group gets ``lr * c_g``, keeping its ratio ``c_g`` to the reference group: of the groups
+  with a positive initial rate, the one holding the most parameters
+  (:func:`lrkit.torch._groups.group_ratios`, as the Autopilot and ``retune``), whatever the groups'
+  order; a group frozen at ``lr=0`` stays at 0 wherever it is listed, and ``lr`` is the reference's rate;
 * under ``torch.distributed`` each loss is the mean over ranks (``_ddp.py``),
   also under ``accelerate launch``, whose prepared loaders and fp16 optimizers
   ``_accelerate.py`` handles.
@@ -45,7 +46,7 @@ from lrkit.torch._describe import describe_optimizer, loader_batch_size
 from lrkit.torch._finder_rule import (RATE_CAPPED, capped_from, check_reads_rate, optimizer_steps,
                                       resolve_policy, resolve_rule)
 from lrkit.torch._finder_runner import Runner, progress_bar
-from lrkit.torch._groups import group_ratios, initial_values, parse_key
+from lrkit.torch._groups import group_ratios, group_sizes, initial_values, parse_key
 from lrkit.torch._state import snapshot as take_snapshot
 
 __all__ = ["find_lr"]
@@ -122,7 +123,8 @@ def find_lr(
     Returns:
         The :class:`~lrkit.finder.FinderResult`; ``meta`` adds the runner's
         accounting (batches used, loader passes, AMP skips, group scales, ``rate_group``: the group
-        whose rate the sweep and the suggestion are, the first with a positive rate, ...), the
+        whose rate the sweep and the suggestion are, of those with a positive rate the one holding the
+        most parameters, ...), the
         optimizer the rate is for (``meta["optimizer"]``: name, kind, key hyperparameters,
         :func:`~lrkit.torch._describe.describe_optimizer`) and ``meta["batch_size"]``.
 
@@ -211,7 +213,8 @@ def find_lr(
         # Inside the snapshot: starting a shuffling DataLoader draws from the torch RNG.
         batches = Batches(train_loader, sweep.num_steps * k * repeats, dev, model_device)
         gkey = parse_key("lr", optimizer.param_groups)
-        rate_group, scales = group_ratios(initial_values(gkey, optimizer.param_groups))
+        groups = optimizer.param_groups
+        rate_group, scales = group_ratios(initial_values(gkey, groups), group_sizes(groups))
         val_set = None
         if validation is not None:  # the fixed subset: the first `batches` batches of one pass
             first = itertools.islice(iter(validation.loader), validation.batches)

@@ -19,8 +19,8 @@ import torch
 
 from lrkit.errors import LRKitError
 
-__all__ = ["GroupKey", "LR_KEY", "parse_key", "initial_values", "initial_scales", "group_ratios",
-           "check_group_0", "check_scales"]
+__all__ = ["GroupKey", "LR_KEY", "parse_key", "initial_values", "initial_scales", "group_sizes",
+           "first_positive", "group_ratios", "check_group_0", "check_scales"]
 
 _KEY = re.compile(r"^([A-Za-z_]\w*)(?:\[(\d+)\])?$")
 
@@ -157,22 +157,56 @@ def initial_scales(gkey: GroupKey, groups: Sequence[dict[str, Any]]) -> list[flo
     return [v / ref for v in initial]
 
 
-def group_ratios(lrs: list[float]) -> tuple[int, list[float]]:
-    """The reference group (the first with a positive rate) and each group's rate over the reference's.
-
-    The Autopilot drives one rate and keeps the groups' ratios: group ``g`` gets
-    ``rate * lr_g / lr_ref``. A group frozen with ``lr=0`` (a backbone, say) stays at 0 wherever it is
-    listed; with no positive rate at all, every group gets the rate.
+def group_sizes(groups: Sequence[dict[str, Any]]) -> list[int]:
+    """The number of parameters (elements) each param group holds.
 
     Example:
-        >>> group_ratios([0.0, 0.1, 0.05])
+        >>> group_sizes([{"params": [torch.zeros(3, 2), torch.zeros(2)]}, {"params": []}])
+        [8, 0]
+    """
+    return [sum(p.numel() for p in g["params"]) for g in groups]
+
+
+def first_positive(rates: Sequence[float]) -> int | None:
+    """The first group with a rate above 0 (``None`` if there is none): the reference of a caller that
+    keeps each group's ratio to group 0 (:class:`~lrkit.torch.LRScheduler`) when group 0 is frozen.
+
+    Example:
+        >>> first_positive([0.0, 0.1, 0.05]), first_positive([0.0])
+        (1, None)
+    """
+    return next((i for i, lr in enumerate(rates) if lr > 0), None)
+
+
+def group_ratios(lrs: Sequence[float], sizes: Sequence[int]) -> tuple[int, list[float]]:
+    """The reference group and each group's rate over the reference's.
+
+    The reference is, of the groups with a positive rate, the one holding the most parameters (ties: the
+    larger rate, then the first listed). A search that keeps the groups' ratios moves one rate, and its
+    range (the Autopilot's probe band, ``find_lr``'s sweep) is a range for *that* group: the kind's band
+    was measured on models whose one group holds every parameter, and the group holding most of them is
+    the nearest to that. The choice does not depend on the order of the groups, so neither does the
+    search: listed either way, a fine-tune's backbone (1e-5) and head (1e-3) sweep the same rates, and
+    the rate reported (``find_lr``'s suggestion, the Autopilot's peak, :func:`~lrkit.torch.retune`'s
+    ``lr``) is the backbone's. Why not the largest rate or the first group, measured:
+    ``docs/evidence.md#discriminative-param-groups-the-reference-group``.
+
+    The Autopilot and :func:`~lrkit.torch.find_lr` drive one rate and keep the groups' ratios: group
+    ``g`` gets ``rate * lr_g / lr_ref``. A group frozen with ``lr=0`` (a backbone, say) stays at 0
+    wherever it is listed; with no positive rate at all, every group gets the rate.
+
+    Example:
+        >>> group_ratios([1e-3, 1e-5], [325, 16_576])   # head, backbone: the backbone's rate is driven
+        (1, [100.0, 1.0])
+        >>> group_ratios([0.0, 0.1, 0.05], [10, 10, 10])
         (1, [0.0, 1.0, 0.5])
-        >>> group_ratios([0.0, 0.0])
+        >>> group_ratios([0.0, 0.0], [1, 1])
         (0, [1.0, 1.0])
     """
-    ref = next((i for i, lr in enumerate(lrs) if lr > 0), None)
-    if ref is None:
+    live = [i for i, lr in enumerate(lrs) if lr > 0]
+    if not live:
         return 0, [1.0] * len(lrs)
+    ref = max(live, key=lambda i: (sizes[i], lrs[i], -i))
     return ref, [lr / lrs[ref] for lr in lrs]
 
 
@@ -182,7 +216,7 @@ def check_group_0(optimizer: torch.optim.Optimizer, owner: str, user: str) -> No
 
     Freezing a backbone with ``lr=0`` and listing it first leaves the ratios undefined, and the way
     out (list a trained group first) is the caller's. (The Autopilot and
-    :func:`~lrkit.torch.find_lr` take the ratios to the first group above 0 (:func:`group_ratios`), so
+    :func:`~lrkit.torch.find_lr` take the ratios to a reference group above 0 (:func:`group_ratios`), so
     they do not need this; :class:`~lrkit.torch.LRScheduler` takes ``group_scales``.)
 
     Example:
@@ -192,8 +226,8 @@ def check_group_0(optimizer: torch.optim.Optimizer, owner: str, user: str) -> No
         >>> check_group_0(opt, "find_lr", "the sweep")   # a frozen group after a trained one: fine
     """
     rates = [float(g.get("lr", 0.0)) for g in optimizer.param_groups]
-    live, _ = group_ratios(rates)
-    if live > 0:
+    live = first_positive(rates)
+    if live is not None and live > 0:
         raise LRKitError(f"`optimizer` of {owner} has param group 0 at lr=0 and group {live} at "
                          f"{rates[live]:g}: {user} keeps each group's ratio to group 0, which is undefined; "
                          "list a group with lr > 0 first (a group at lr=0 after it stays at 0).")

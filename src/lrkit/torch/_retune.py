@@ -8,8 +8,9 @@ that carries the run's rate by one factor
 
 .. math::  k = \\eta^\\star / \\eta_0
 
-where :math:`\\eta^\\star` is the new rate and :math:`\\eta_0` the rate the first group above 0
-was configured with (its ``initial_lr`` when a scheduler recorded one, else its
+where :math:`\\eta^\\star` is the new rate and :math:`\\eta_0` the rate the reference group (of the
+groups above 0, the one holding the most parameters, as :func:`~lrkit.torch.find_lr` and the Autopilot
+read it) was configured with (its ``initial_lr`` when a scheduler recorded one, else its
 ``lr``): every group's ``lr`` and ``initial_lr`` (so the groups keep their
 ratios, a backbone at a tenth of the head stays at a tenth, one frozen at ``lr=0``
 stays at 0 wherever it is listed), every torch
@@ -29,26 +30,49 @@ import torch
 
 from lrkit.errors import LRKitError
 from lrkit.schedules import scale
-from lrkit.torch._groups import group_ratios
+from lrkit.torch._groups import first_positive, group_ratios, group_sizes
 from lrkit.torch._scheduler import LRScheduler
 
-__all__ = ["configured_rate", "retune"]
+__all__ = ["configured_rate", "schedule_rate", "retune"]
+
+
+def _configured(optimizer: torch.optim.Optimizer) -> list[float]:
+    return [float(g.get("initial_lr", g["lr"])) for g in optimizer.param_groups]
 
 
 def configured_rate(optimizer: torch.optim.Optimizer) -> float:
-    """The rate the first group above 0 was configured with (group 0 unless it is frozen at ``lr=0``,
-    as :func:`~lrkit.torch.find_lr` and the Autopilot read it): ``initial_lr`` if a scheduler recorded
-    it, else ``lr``; 0 when every group is at 0.
+    """The rate the reference group was configured with (:func:`~lrkit.torch._groups.group_ratios`: of the
+    groups above 0, the one holding the most parameters, as :func:`~lrkit.torch.find_lr` and the Autopilot
+    read it, so a suggestion given to :func:`retune` lands on the group it was found for): ``initial_lr``
+    if a scheduler recorded it, else ``lr``; 0 when every group is at 0.
 
     Example:
-        >>> w, b = torch.zeros(1, requires_grad=True), torch.zeros(1, requires_grad=True)
+        >>> w, b = torch.zeros(4, requires_grad=True), torch.zeros(1, requires_grad=True)
         >>> configured_rate(torch.optim.SGD([w], lr=0.5))
         0.5
-        >>> configured_rate(torch.optim.SGD([{"params": [w], "lr": 0.0}, {"params": [b]}], lr=0.5))
+        >>> configured_rate(torch.optim.SGD([{"params": [b], "lr": 0.1}, {"params": [w]}], lr=0.5))
         0.5
     """
-    rates = [float(g.get("initial_lr", g["lr"])) for g in optimizer.param_groups]
-    return rates[group_ratios(rates)[0]]
+    rates = _configured(optimizer)
+    return rates[group_ratios(rates, group_sizes(optimizer.param_groups))[0]]
+
+
+def schedule_rate(optimizer: torch.optim.Optimizer) -> float:
+    """The rate a run-relative spec's ``lr`` stands for under :class:`~lrkit.torch.LRScheduler`, which
+    keeps each group's ratio to group 0: group 0's configured rate (``initial_lr`` if a scheduler recorded
+    it, else ``lr``), or the first group's above 0 when group 0 is frozen at ``lr=0``; 0 when every
+    group is at 0.
+
+    Example:
+        >>> w, b = torch.zeros(4, requires_grad=True), torch.zeros(1, requires_grad=True)
+        >>> schedule_rate(torch.optim.SGD([{"params": [b], "lr": 0.1}, {"params": [w]}], lr=0.5))
+        0.1
+        >>> schedule_rate(torch.optim.SGD([{"params": [w], "lr": 0.0}, {"params": [b]}], lr=0.5))
+        0.5
+    """
+    rates = _configured(optimizer)
+    first = first_positive(rates)
+    return 0.0 if first is None else rates[first]
 
 
 def retune(optimizer: torch.optim.Optimizer, schedulers: Iterable[Any], lr: float) -> float:
@@ -58,7 +82,8 @@ def retune(optimizer: torch.optim.Optimizer, schedulers: Iterable[Any], lr: floa
         optimizer: the run's optimizer (a wrapper with ``param_groups`` works).
         schedulers: the schedulers driving it (torch's, lrkit's, or anything
             else, which is left alone); ``None`` entries are skipped.
-        lr: the new rate for the first group above 0, finite and > 0.
+        lr: the new rate for the reference group (:func:`configured_rate`'s: ``find_lr``'s
+            ``meta["rate_group"]``), finite and > 0.
 
     Returns:
         The factor :math:`k` applied.
