@@ -11,6 +11,9 @@ was the micro-batch loss divided by 4 (Lightning's normalized closure loss). The
 (docs/watch.md) promise one history per optimizer step, as in ``lrkit.tasks.train`` and the Hugging
 Face callback. Expected: one point per optimizer update, at the Trainer's step, holding the loss the
 module logged (the mean over the update's micro-batches).
+
+Fixed: the callback holds the micro-batch losses (Lightning's normalization undone) until the Trainer's
+step moves, then observes their mean at ``global_step - 1``, the step Lightning logs the update under.
 """
 
 from __future__ import annotations
@@ -56,7 +59,6 @@ def _fit() -> tuple[Watchdog, _Module]:
     return wd, module
 
 
-@pytest.mark.xfail(strict=True, reason="ux10: one point per micro-batch, numbered past global_step")
 def test_the_lightning_watchdog_keeps_one_point_per_optimizer_update():
     wd, module = _fit()
     monitor = wd.state_dict()["monitor"]

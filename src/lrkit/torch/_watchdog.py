@@ -157,6 +157,8 @@ class Watchdog:
     def lightning_callback(self) -> Any:
         """A ``lightning.pytorch.Callback`` that feeds this watchdog and stops the trainer on NaN.
 
+        One point per optimizer update, at the step Lightning logs it under (``global_step`` before the
+        update); under ``accumulate_grad_batches`` it holds the mean of the update's micro-batch losses.
         The watchdog's state is saved with Lightning's checkpoints and restored by
         ``Trainer.fit(ckpt_path=...)``, so a resumed run is diagnosed as a whole.
 
@@ -173,6 +175,7 @@ class Watchdog:
         class WatchdogCallback(Callback):
             def __init__(self) -> None:
                 self.norm: float | None = None
+                self.pending: list[float] = []  # the losses of the update's micro-batches so far
 
             def on_before_optimizer_step(self, trainer: Any, pl_module: Any, optimizer: Any) -> None:
                 if watchdog.grad_norms:
@@ -203,12 +206,20 @@ class Watchdog:
                 loss = outputs.get("loss") if isinstance(outputs, dict) else outputs
                 if loss is None:
                     return
+                # Under accumulate_grad_batches Lightning returns each micro-batch's loss divided by
+                # it (its normalized closure loss): undone, so the update holds the module's own losses.
+                scale = trainer.accumulate_grad_batches if pl_module.automatic_optimization else 1
+                self.pending.append(_scalar(loss) * scale)
+                # One point per optimizer update, at the step Lightning logs it under (global_step
+                # before the update; it has moved on by now): the mean of the update's micro-batches.
+                step = trainer.global_step - 1
+                if step <= watchdog.monitor.last_step:
+                    return  # an update still accumulating
+                value, self.pending = sum(self.pending) / len(self.pending), []
                 opts = trainer.optimizers
                 lr = float(opts[0].param_groups[0]["lr"]) if opts else None
-                # global_step counts optimizer steps; with accumulation several batches share one.
-                step = max(trainer.global_step, watchdog.monitor.last_step + 1)
                 norm, self.norm = self.norm, None
-                if watchdog.observe(step, loss, lr, norm):
+                if watchdog.observe(step, value, lr, norm):
                     trainer.should_stop = True
 
         return WatchdogCallback()
