@@ -1,0 +1,164 @@
+"""Which shape should the Autopilot's main phase have? Chosen by leave-one-family-out on the zoo.
+
+The probe (the ramp, which is also the warmup) and the peak it reads are the library's default; only
+what follows changes, through ``AutopilotPolicy.main_shape`` and ``cooldown`` (:data:`SHAPES`, each a
+full run: the shape moves the iterate, so nothing can be scored offline):
+
+* **wsd, 20% 1-sqrt cool-down** (the default): the peak held, then cooled to 0 over the last fifth
+  of the main phase (Hägele et al. 2024: as good as cosine at a fixed budget);
+* **wsd, 10% cool-down**: the same with the short final decay warmup-stable-decay is usually run with;
+* **cosine to 0** over the main phase: what Prodigy's README recommends for itself ("we suggest
+  setting `T_max=total_steps`"), the peer ahead of the Autopilot on normalized and regression MLPs,
+  where the grid-best peak of the default shape is still behind it (a schedule's lead, not a peak's);
+* **linear to 0** over the main phase (Defazio et al. 2023, "When, why and how much?": linear decay
+  matches or beats cosine at a known budget).
+
+Every zoo workload (37, 12 families) and every built-in task (held out; charlm at 100 updates),
+seeds 0, 1, 2, each at its own budget, the Autopilot told it (the runs of
+``benchmarks/autopilot_zoo.py``, cached in ``results/autopilot_runs.json``, with the peers'). Regret
+in the zoo's gap unit against the grid-best constant rate, mean over families. **Leave-one-family-out**:
+each family is scored with the shape that has the lowest mean over the other eleven; the
+cross-validated mean and the families that choice is ahead of each peer on are the figures; the
+built-in tasks run the shape chosen on all twelve.
+
+Run: ``flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python benchmarks/autopilot_shape.py``
+(``--cached-only``: the tables from the store alone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dev import autopilot_tables as tables  # noqa: E402
+from dev import autopilot_truth as truth  # noqa: E402
+from dev.autopilot_zoo_runs import AP, cached, reads_as, resolve_task, run_autopilot, run_peer  # noqa: E402
+from dev.autopilot_zoo_runs import variant_key  # noqa: E402
+from dev.record import markdown_table, print_table, record  # noqa: E402
+
+from lrkit import zoo  # noqa: E402
+
+SEEDS = (0, 1, 2)
+PEERS = ("prodigy", "schedule-free", "d-adapt", "dog", "adam-cosine")
+#: The library's default Autopilot as ``benchmarks/autopilot_zoo.py`` names it (store keys).
+DEFAULT = {"finder_weak_rule": "minimum/10", "weak_rule_when": "turned-or-anchored",
+           "anchor_kinds": ["momentum"]}
+#: The candidate shapes of the main phase (fields of ``AutopilotPolicy`` on top of the default).
+SHAPES = {"wsd, 20% cool-down (default)": {},
+          "wsd, 10% cool-down": {"cooldown": 0.1},
+          "cosine to 0": {"main_shape": "cosine"},
+          "linear to 0": {"main_shape": "linear"}}
+
+
+class _NotRun(LookupError):
+    pass
+
+
+@functools.cache
+def _kind(name: str) -> str:
+    from lrkit.torch import optimizer_kind
+
+    return optimizer_kind(resolve_task(name).build(0)["optimizer"])
+
+
+def runs(name: str, method: str, run: bool) -> list[dict[str, Any]]:
+    """Per-seed records of a shape (``SHAPES``) or a peer, from the store (run when missing if ``run``)."""
+    budget = truth.budget_of(name)
+    variant = reads_as({**DEFAULT, **SHAPES[method]}, _kind(name)) if method in SHAPES else None
+    key = method if variant is None else AP + variant_key(variant)
+
+    def fresh(seed: int) -> dict[str, Any]:
+        if not run:
+            raise _NotRun(key)
+        if variant is None:
+            return run_peer(name, method, seed, budget)
+        return run_autopilot(resolve_task(name), seed, budget, variant)
+
+    return [cached(key, name, s, budget, lambda s=s: fresh(s)) for s in SEEDS]
+
+
+def collect(names: list[str], run: bool) -> dict[str, dict[str, list[dict]]]:
+    out = {}
+    for n in names:
+        out[n] = {}
+        for m in (*SHAPES, *PEERS):
+            try:
+                out[n][m] = runs(n, m, run)
+            except _NotRun:
+                pass
+        print(f"{n}: {len(out[n])} methods", file=sys.stderr)
+    return out
+
+
+def lofo(means: dict[str, dict[str, float]]) -> tuple[dict[str, str], str]:
+    """Per held-out family the shape with the lowest mean over the other families; the all-family choice."""
+    fams = [f for f in means if all(s in means[f] for s in SHAPES)]
+
+    def best(excluded: str | None) -> str:
+        return min(SHAPES, key=lambda s: np.mean([means[g][s] for g in fams if g != excluded]))
+
+    return {f: best(f) for f in fams}, best(None)
+
+
+def summary(means: dict[str, dict[str, float]], held: dict[str, str]) -> tuple[list[list[Any]], list[str]]:
+    """Rows: each shape in-sample and the LOFO choice; mean over families, families ahead of each peer."""
+    fams = list(held)
+    columns = {s: {f: means[f][s] for f in fams} for s in SHAPES}
+    columns["chosen by leave-one-family-out (held out)"] = {f: means[f][held[f]] for f in fams}
+    headers = ["autopilot main phase", "mean over families (gap %)",
+               *[f"families ahead of {p}" for p in PEERS]]
+    rows = []
+    for label, col in columns.items():
+        ahead = [f"{sum(col[f] < means[f][p] for f in fams)}/{len(fams)}" for p in PEERS]
+        rows.append([label, float(np.mean(list(col.values()))), *ahead])
+    rows += [[p, float(np.mean([means[f][p] for f in fams])), *["" for _ in PEERS]] for p in PEERS]
+    return rows, headers
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cached-only", action="store_true", help="run nothing; tables from the store")
+    ap.add_argument("--no-record", action="store_true")
+    args = ap.parse_args()
+    start = time.process_time()
+    results = collect(sorted(zoo.names()), run=not args.cached_only)
+    frows, means = tables.family_table(results, [*SHAPES, *PEERS], SEEDS)
+    fh = ["family", "method", "workloads", "mean regret (gap %)", "standard error", "mean regret (native)"]
+    held, everything = lofo(means)
+    srows, sh = summary(means, held)
+    choice = [[f, held[f], means[f][held[f]], means[f][next(iter(SHAPES))], means[f]["prodigy"],
+               means[f]["schedule-free"]] for f in held]
+    ch = ["held-out family", "shape chosen on the other 11", "its regret (gap %)", "default's",
+          "prodigy's", "schedule-free's"]
+    builtin = collect(list(truth.BUILTIN), run=not args.cached_only)
+    brows, _ = tables.family_table(builtin, [*SHAPES, *PEERS], SEEDS)
+    bwork = [[n, *[float(np.mean([truth.regret(n, r["metric"], SEEDS, "gap") for r in res[m]]))
+                   if m in res else float("nan") for m in (*SHAPES, *PEERS)]] for n, res in builtin.items()]
+    bh = ["built-in task (held out)", *[m for m in (*SHAPES, *PEERS)]]
+    for rows, headers in ((frows, fh), (choice, ch), (srows, sh), (bwork, bh), (brows, fh)):
+        print_table(rows, headers, floatfmt=".3g")
+    verdict = (f"Chosen on all twelve families: **{everything}** (the built-in tasks' shape). Per held-out "
+               "family: " + "; ".join(f"{s}: {sum(v == s for v in held.values())}" for s in SHAPES) + ".")
+    cpu = f"CPU seconds of this process (cached runs cost nothing): {time.process_time() - start:.0f}."
+    print(verdict, cpu, sep="\n")
+    if not args.no_record:
+        body = "\n\n".join([
+            markdown_table(srows, sh, floatfmt=".3g"), verdict, markdown_table(choice, ch, floatfmt=".3g"),
+            markdown_table(frows, fh, floatfmt=".3g"),
+            "Built-in tasks, held out (gap %, mean of 3 seeds; the family row is their mean):",
+            markdown_table(bwork, bh, floatfmt=".3g"), cpu])
+        record("autopilot_shape", "The Autopilot's main-phase shape, chosen by leave-one-family-out",
+               __doc__.split("\n\n", 1)[1] + "\n\n" + body,
+               command="flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python benchmarks/autopilot_shape.py"
+               + (" --cached-only" if args.cached_only else ""))
+
+
+if __name__ == "__main__":
+    main()
