@@ -32,7 +32,8 @@ from typing import Any
 
 import torch
 
-__all__ = ["LoaderPosition", "accumulation_steps", "is_prepared", "snapshot_extras", "unwrap_scaled"]
+__all__ = ["LoaderPosition", "accumulation_steps", "is_prepared", "skips_step", "snapshot_extras",
+           "unwrap_scaled"]
 
 
 def is_prepared(obj: Any) -> bool:
@@ -132,6 +133,18 @@ def unwrap_scaled(optimizer: torch.optim.Optimizer, scaler: Any) -> tuple[torch.
     ):
         return inner, own
     return optimizer, scaler
+
+
+def skips_step(optimizer: Any) -> bool:
+    """Whether ``optimizer.step()`` now is one accelerate skips: a prepared optimizer inside
+    ``accelerator.accumulate`` on a micro-batch before the update (its gradients do not sync yet).
+
+    Example:
+        >>> skips_step(torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1))
+        False
+    """
+    state = getattr(optimizer, "gradient_state", None)
+    return is_prepared(optimizer) and getattr(state, "sync_gradients", True) is False
 
 
 def accumulation_steps(optimizer: torch.optim.Optimizer, given: int, hook: Any = None) -> int:

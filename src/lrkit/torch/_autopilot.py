@@ -57,6 +57,7 @@ import torch
 
 from lrkit.diagnostics import Monitor
 from lrkit.errors import LRKitError, check_instance, check_positive
+from lrkit.torch._accelerate import skips_step
 from lrkit.torch._autopilot_checks import check_budget, check_optimizer, check_scaler, loss_value
 from lrkit.torch._autopilot_average import TailAverage
 from lrkit.torch._autopilot_guard import Guard, scaler_overflow, take_snapshot, training_tensors
@@ -133,6 +134,7 @@ class Autopilot(Phases, Resumable):
         check_optimizer(optimizer, model)
         self.scaler = check_scaler(scaler)
         self.amp_skips, self._amp_run = 0, 0  # the scaler's skipped updates: all, and in a row now
+        self._micro: list[float] = []  # the losses of accelerate's micro-batches of the coming update
         self.policy = check_instance("policy", policy, _OWNER, AutopilotPolicy)
         self.optimizer, self.model = optimizer, model
         self.budget = check_budget(budget)
@@ -236,9 +238,13 @@ class Autopilot(Phases, Resumable):
                 ``torch.distributed`` it is averaged over the ranks before anything is decided (one
                 scalar ``all_reduce``), so every rank must call ``step`` and all take the same decisions.
 
+        Under ``accelerator.accumulate`` (``gradient_accumulation_steps=k``) a micro-batch whose
+        ``step()`` accelerate skips is no update: its loss is kept, nothing is applied or paid from the
+        budget, and the update at the ``k``-th reads the mean loss of its micro-batches.
+
         Returns:
             True when the update was applied; False when it was skipped (fault, the scaler's
-            overflow, or done).
+            overflow, a micro-batch under accelerate's accumulation, or done).
 
         Raises:
             LRKitError: for a loss that is no number (a tuple, a dict, a per-sample vector), a step
@@ -253,6 +259,11 @@ class Autopilot(Phases, Resumable):
         # Under torch.distributed every decision reads the mean over ranks (as find_lr's): one rank's
         # shard or batch must not give it another peak, skip or rollback than the others (DDP replicas).
         value = mean_across_ranks(loss_value(loss, self.optimizer))
+        if skips_step(self.optimizer):  # accelerate steps once every k micro-batches: no update yet
+            self._micro.append(value)
+            return False
+        if self._micro:  # the update reads its micro-batches' mean loss, as find_lr's accumulation
+            value, self._micro = (sum(self._micro) + value) / (len(self._micro) + 1), []
         if scaler_overflow(self.scaler, self.optimizer, value, self._amp_run):
             self.amp_skips, self._amp_run = self.amp_skips + 1, self._amp_run + 1
             return False  # the scaler skips this update (its update() backs off): the same rate next time
