@@ -1,9 +1,9 @@
 """Lightning's ``LearningRateMonitor`` logs one rate tag per param group (``lr-AdamW/pg1``,
 ``lr-AdamW/pg2``). A fine-tune's first group is often a frozen backbone (``lr=0``), so the rate that
-trained is a later group's. The CSV reader takes the first group's column that is not 0 throughout, as
-``find_lr`` and the Autopilot read the groups; the TensorBoard reader took the first ``lr-*`` tag, the
-frozen group's zeros, which ``diagnose`` then set aside as no rate. Both readers now make one choice
-(:func:`lrkit.diagnostics._rate_column.first_moving`); written here with a real ``SummaryWriter``."""
+trained is a later group's. The CSV reader takes the first group's column that is not 0 throughout; the
+TensorBoard reader took the first ``lr-*`` tag, the frozen group's zeros, which ``diagnose`` then set aside
+as no rate. Both readers now make one choice (:func:`lrkit.diagnostics._rate_column.first_moving`);
+written here with a real ``SummaryWriter``."""
 
 from __future__ import annotations
 

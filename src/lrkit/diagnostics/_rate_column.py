@@ -38,8 +38,10 @@ def first_moving(rates: list[np.ndarray | None]) -> np.ndarray | None:
     per-group columns or tags (Lightning's ``lr-AdamW/pg1``, ``/pg2``) are read by, in the CSV and the
     TensorBoard reader alike.
 
-    The rate of a run with several param groups is the first group's above 0, as ``find_lr`` and the
-    Autopilot read it; a column of zeros is left for ``diagnose`` to set aside when every group is frozen.
+    The rate of a run with several param groups is read from the first group's column above 0: a history
+    file does not say how many parameters each group holds (``find_lr`` and the Autopilot report the
+    group above 0 holding the most), and ``diagnose``'s advice is a factor that moves every group alike.
+    A column of zeros is left for ``diagnose`` to set aside when every group is frozen.
 
     Example:
         >>> first_moving([np.zeros(3), np.full(3, 1e-3)]).tolist()
