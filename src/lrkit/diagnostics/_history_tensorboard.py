@@ -12,7 +12,25 @@ from lrkit.diagnostics._history import (_LOSS, _LR, _LR_PREFIXES, GRAD_NAMES, VA
 from lrkit.diagnostics._rate_column import first_moving
 from lrkit.errors import LRKitError
 
-__all__ = ["read_tensorboard"]
+__all__ = ["read_tensorboard", "resumed"]
+
+
+def resumed(steps: np.ndarray) -> np.ndarray:
+    """The indices of the points a resumed run kept, in the order they were written: a step at or
+    below one written before restarts the run there, and every point written earlier at that step or
+    later is dropped (TensorBoard's own reading of a step that goes back, its orphaned data purge; a
+    run resumed from a checkpoint into the same folder logs those steps again).
+
+    Example:
+        >>> resumed(np.array([0, 1, 2, 3, 2, 3, 4])).tolist()  # resumed at step 2
+        [0, 1, 4, 5, 6]
+    """
+    kept: list[int] = []
+    for i, step in enumerate(steps.tolist()):
+        while kept and steps[kept[-1]] >= step:
+            kept.pop()
+        kept.append(i)
+    return np.array(kept, dtype=np.int64)
 
 
 def _event_folder(path: Path) -> Path:
@@ -34,7 +52,8 @@ def read_tensorboard(path: Path) -> History:
     rate (a plain name, else Lightning's ``lr-<Optimizer>`` tags: the first group's that is not 0
     throughout, :func:`~lrkit.diagnostics._rate_column.first_moving`), gradient-norm and validation-loss
     tags where logged; rates and norms logged at other steps hold until their next log
-    (:func:`at_steps`). Needs the ``tensorboard`` package."""
+    (:func:`at_steps`); a run resumed into the same folder is read as it went on (:func:`resumed`).
+    Needs the ``tensorboard`` package."""
     try:
         from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
     except ImportError:
@@ -60,9 +79,10 @@ def read_tensorboard(path: Path) -> History:
         raise LRKitError(f"no loss scalar in the TensorBoard events at {path}; tags: {listed}.")
 
     def series(tag: str) -> tuple[np.ndarray, np.ndarray]:
-        events = acc.Scalars(tag)
-        return (np.array([e.step for e in events], dtype=np.float64),
-                np.array([e.value for e in events], dtype=np.float64))
+        events = acc.Scalars(tag)  # in the order written: the event files by name (their start time)
+        steps = np.array([e.step for e in events], dtype=np.float64)
+        keep = resumed(steps)  # a run resumed into the folder logged its steps again: the later ones hold
+        return steps[keep], np.array([e.value for e in events], dtype=np.float64)[keep]
 
     steps, losses = series(loss_tag)
     # A plain rate name first, else Lightning's LearningRateMonitor tags (lr-SGD, lr-AdamW/pg1, /pg2): the
