@@ -9,15 +9,14 @@ lr 0.386, the MLP's range test's space) as the logistic regression's answer. The
 ``lrkit-`` + the function's name only (``tuning/_tune.py``: ``f"lrkit-{target.name}"``), so every
 ``build`` in a folder shares one study; the same holds for ``tune(build)`` from Python. docs/tune.md says
 re-running *the same command* resumes. Expected: a different script gets its own study (or the run is
-refused, exit 2, naming the study's script and ``--study``); never another script's answer.
+refused with an ``LRKitError`` naming the study's script; exit 2 on the command line); never another
+script's answer. The test runs the two studies from Python (``tune(module.build)``, the same default name
+as the command line's), to stay fast.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
+import importlib.util
 import textwrap
 
 import pytest
@@ -38,28 +37,30 @@ SCRIPT = textwrap.dedent('''
 ''')
 
 
-def _tune(tmp_path, script: str) -> subprocess.CompletedProcess:
-    code = "import sys; from lrkit.cli import main; sys.argv[0] = 'lrkit'; main()"
-    args = ["tune", "--script", f"{script}:build", "--budget", "12", "--trials", "2", "--pruner", "none",
-            "--no-finder", "--json"]
-    return subprocess.run([sys.executable, "-c", code, *args], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=300, env=dict(os.environ, OMP_NUM_THREADS="1"))
+def _module(tmp_path, name: str, model: str, opt: str):
+    path = tmp_path / f"{name}.py"
+    path.write_text(SCRIPT.format(model=model, opt=opt))
+    spec = importlib.util.spec_from_file_location(f"ux10_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.mark.xfail(strict=True, reason="ux10: the default study name is the function's name only")
 def test_a_second_script_in_the_folder_is_not_answered_with_the_firsts_study(tmp_path):
-    (tmp_path / "mlp.py").write_text(SCRIPT.format(
-        model="torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))",
-        opt="SGD(model.parameters(), lr=0.01, momentum=0.9)"))
-    (tmp_path / "linear.py").write_text(SCRIPT.format(
-        model="torch.nn.Linear(4, 1)", opt="Adam(model.parameters(), lr=0.01)"))
-    first = _tune(tmp_path, "mlp.py")
-    assert first.returncode == 0, first.stderr[-2000:]
-    second = _tune(tmp_path, "linear.py")
-    if second.returncode == 2:  # refused: it must say why
-        assert "mlp.py" in second.stderr and "--study" in second.stderr, second.stderr
+    from lrkit import LRKitError
+    from lrkit.tuning import Storage, tune
+
+    mlp = _module(tmp_path, "mlp", "torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.Tanh(), "
+                  "torch.nn.Linear(16, 1))", "SGD(model.parameters(), lr=0.01, momentum=0.9)")
+    linear = _module(tmp_path, "linear", "torch.nn.Linear(4, 1)", "Adam(model.parameters(), lr=0.01)")
+    where = Storage(out=str(tmp_path / "lrkit-out"))  # the default folder of both runs
+    kw = {"n_trials": 2, "budget": 12, "pruner": "none", "use_finder": False, "storage": where}
+    a = tune(mlp.build, **kw)
+    try:
+        b = tune(linear.build, **kw)
+    except LRKitError as e:  # refused: it must say why
+        assert "mlp" in str(e) and "study" in str(e), str(e)
         return
-    assert second.returncode == 0, second.stderr[-2000:]
-    assert "resumed" not in second.stderr, second.stderr
-    a, b = json.loads(first.stdout), json.loads(second.stdout)
-    assert a["study_name"] != b["study_name"], (a["study_name"], b["study_name"])
+    assert not any("resumed" in n for n in b.notes), b.notes
+    assert a.study_name != b.study_name, (a.study_name, b.study_name)
