@@ -72,6 +72,31 @@ def test_a_resume_from_a_checkpoint_without_the_finder_still_sweeps_nothing(quie
     assert "holds no sweep" in line and "lr_find" in line
 
 
+class FrozenFirst(Net):
+    """A fine-tune's layout: the first layer frozen at ``lr=0`` and listed first, the head training."""
+
+    def configure_optimizers(self):
+        return torch.optim.AdamW([{"params": self.net[0].parameters(), "lr": 0.0},
+                                  {"params": self.net[2].parameters()}], lr=self.lr)
+
+
+def test_the_resume_line_quotes_the_rate_of_the_group_the_suggestion_is_for(quiet_trainer, tmp_path, caplog):
+    # the sweep reads the group above 0 holding the most parameters (the head here), and so does the line:
+    # it said "lr=0", group 0's, beside a suggestion for the head
+    first = LearningRateFinder(**SWEEP)
+    torch.manual_seed(0)
+    trainer = quiet_trainer(callbacks=[first], max_epochs=1)
+    trainer.fit(FrozenFirst(spec=None))
+    trainer.save_checkpoint(tmp_path / "one.ckpt")
+    suggestion = first.results[-1].suggestion
+    finder = LearningRateFinder(**SWEEP)
+    with caplog.at_level(logging.INFO, logger="lrkit.lightning"):
+        resumed = quiet_trainer(callbacks=[finder], max_epochs=2)
+        resumed.fit(FrozenFirst(spec=None), ckpt_path=tmp_path / "one.ckpt")
+    (line,) = _lines(caplog)
+    assert f"(suggestion {suggestion:.3g})" in line and f"(lr={suggestion:.3g})" in line
+
+
 class RankOne(pl.strategies.SingleDeviceStrategy):
     """Lightning's single-device strategy as a process that is not global rank zero sees it (under DDP
     every rank resumes; ``test_lightning_ddp.py`` runs two real ones)."""

@@ -47,7 +47,7 @@ from lrkit.errors import LRKitError, check_choice
 from lrkit.finder import FinderResult, Sweep
 from lrkit.torch import Update, find_lr
 from lrkit.lightning._sweep_update import BatchGroups, ThresholdStop, lightning_update, muted_logging
-from lrkit.torch._retune import retune
+from lrkit.torch._retune import reference_group, retune
 
 try:
     import lightning.pytorch as pl
@@ -254,7 +254,8 @@ class LearningRateFinder(pl.Callback):
         if self._resumed_from is None:
             return
         ckpt, self._resumed_from = self._resumed_from, None
-        rate = trainer.optimizers[0].param_groups[0]["lr"]
+        optimizer = trainer.optimizers[0]
+        rate = optimizer.param_groups[reference_group(optimizer)]["lr"]  # the group a suggestion is for
         if BEFORE_FIT not in self._restored:
             _say(trainer, "%s: fit resumes from %s, which holds no sweep of this callback; none is made "
                  "(the checkpoint's rate runs, lr=%.3g); call lr_find(trainer, module) to sweep the "

@@ -33,7 +33,7 @@ from lrkit.schedules import scale
 from lrkit.torch._groups import first_positive, group_ratios, group_sizes
 from lrkit.torch._scheduler import LRScheduler
 
-__all__ = ["configured_rate", "schedule_rate", "retune"]
+__all__ = ["configured_rate", "reference_group", "schedule_rate", "retune"]
 
 
 def _configured(optimizer: torch.optim.Optimizer) -> list[float]:
@@ -53,8 +53,19 @@ def configured_rate(optimizer: torch.optim.Optimizer) -> float:
         >>> configured_rate(torch.optim.SGD([{"params": [b], "lr": 0.1}, {"params": [w]}], lr=0.5))
         0.5
     """
-    rates = _configured(optimizer)
-    return rates[group_ratios(rates, group_sizes(optimizer.param_groups))[0]]
+    return _configured(optimizer)[reference_group(optimizer)]
+
+
+def reference_group(optimizer: torch.optim.Optimizer) -> int:
+    """The index of the group a found rate is for (:func:`~lrkit.torch._groups.group_ratios` over the
+    configured rates: of the groups above 0, the one holding the most parameters).
+
+    Example:
+        >>> w, b = torch.zeros(4, requires_grad=True), torch.zeros(1, requires_grad=True)
+        >>> reference_group(torch.optim.SGD([{"params": [w], "lr": 0.0}, {"params": [b]}], lr=0.5))
+        1
+    """
+    return group_ratios(_configured(optimizer), group_sizes(optimizer.param_groups))[0]
 
 
 def schedule_rate(optimizer: torch.optim.Optimizer) -> float:
