@@ -29,8 +29,8 @@ __all__ = ["PLAIN", "Resumable", "check_state"]
 
 #: The plain-number attributes that :meth:`Resumable.state_dict` saves as they are.
 PLAIN = ("budget", "probe_steps", "race_steps", "phase", "t", "warmup", "peak", "scale", "decays")
-#: The keys every saved state has (``race_steps``, ``race``, ``amp_skips`` and ``amp_run`` came later:
-#: older states lack them).
+#: The keys every saved state has (``race_steps``, ``race``, ``amp_skips``, ``amp_run`` and ``micro`` came
+#: later: older states lack them).
 REQUIRED = tuple(k for k in PLAIN if k != "race_steps") + ("probe", "guard", "events", "monitor")
 
 
@@ -93,8 +93,8 @@ class Resumable:
     def state_dict(self: Any) -> dict[str, Any]:
         """Everything to resume the autopilot bit-identically (the user checkpoints model and optimizer).
 
-        Plain numbers (the scaler's skipped updates among them) plus the CPU snapshots the run may
-        still go back to: the rollback snapshot
+        Plain numbers (the scaler's skipped updates and the pending micro-batch losses among them) plus
+        the CPU snapshots the run may still go back to: the rollback snapshot
         of the fault guard, a rolled-back probe's pre-probe state, a ramp's recorded states (up
         to 20 copies of the parameters and optimizer state while the ramp runs, none after it),
         a race's shared start and the end of its best segment so far (while it runs).
@@ -106,12 +106,14 @@ class Resumable:
         average = self._average.state_dict() if self._average is not None else None
         return {**state, "probe": self._probe.state_dict(), "guard": self._guard.state_dict(), "race": race,
                 "events": copy.deepcopy(self.events), "monitor": self._monitor.state_dict(),
-                "pre_probe": pre_probe, "average": average, **self._amp_state()}
+                "pre_probe": pre_probe, "average": average, **self._skipped_state()}
 
-    def _amp_state(self: Any) -> dict[str, int]:
-        """The scaler's skipped updates: all of them (``amp_skips``) and those in a row now (a fault past
-        ``MAX_AMP_SKIPS``), so a run checkpointed inside a run of overflows counts on from where it was."""
-        return {"amp_skips": self.amp_skips, "amp_run": self._amp_run}
+    def _skipped_state(self: Any) -> dict[str, Any]:
+        """The calls that made no update: the scaler's skipped updates, all of them (``amp_skips``) and
+        those in a row now (a fault past ``MAX_AMP_SKIPS``), and the losses of the micro-batches of the
+        coming update under accelerate's accumulation (``micro``), so a run checkpointed among them
+        goes on from where it was."""
+        return {"amp_skips": self.amp_skips, "amp_run": self._amp_run, "micro": list(self._micro)}
 
     def load_state_dict(self: Any, state: dict[str, Any]) -> None:
         """Restore from :meth:`state_dict` output (call after loading the model and optimizer).
@@ -124,6 +126,7 @@ class Resumable:
         for k in PLAIN:
             setattr(self, k, state.get(k, 0) if k == "race_steps" else state[k])  # older states: no race
         self.amp_skips, self._amp_run = state.get("amp_skips", 0), state.get("amp_run", 0)  # older: none
+        self._micro = list(state.get("micro", []))
         saved_race = state.get("race")
         self._race = Race.from_state(saved_race) if saved_race is not None else None
         self._probe = Probe.from_state(state["probe"], self.policy, self.given_peak)
