@@ -29,6 +29,7 @@ import torch
 from lrkit.diagnostics import VAL_NAMES, Diagnosis, Monitor, column_key
 from lrkit.errors import LRKitError, check_choice, check_flag
 from lrkit.torch._ddp import mean_across_ranks
+from lrkit.torch._retune import reference_group
 
 __all__ = ["NonFiniteLossError", "Watchdog"]
 
@@ -159,6 +160,8 @@ class Watchdog:
 
         One point per optimizer update, at the step Lightning logs it under (``global_step`` before the
         update); under ``accumulate_grad_batches`` it holds the mean of the update's micro-batch losses.
+        Its rate is the one ``find_lr`` and the Autopilot drive: of the param groups above 0, the one
+        holding the most parameters (a fine-tune's frozen backbone listed first is not read as the rate).
         The watchdog's state is saved with Lightning's checkpoints and restored by
         ``Trainer.fit(ckpt_path=...)``, so a resumed run is diagnosed as a whole.
 
@@ -176,6 +179,7 @@ class Watchdog:
             def __init__(self) -> None:
                 self.norm: float | None = None
                 self.pending: list[float] = []  # the losses of the update's micro-batches so far
+                self.group: int | None = None  # the param group whose rate is recorded
 
             def on_before_optimizer_step(self, trainer: Any, pl_module: Any, optimizer: Any) -> None:
                 if watchdog.grad_norms:
@@ -217,7 +221,12 @@ class Watchdog:
                     return  # an update still accumulating
                 value, self.pending = sum(self.pending) / len(self.pending), []
                 opts = trainer.optimizers
-                lr = float(opts[0].param_groups[0]["lr"]) if opts else None
+                if opts and self.group is None:
+                    # The group find_lr and the Autopilot drive (a fine-tune's frozen backbone listed first
+                    # logs 0), chosen once: a group added later (an unfrozen backbone) does not switch the
+                    # recorded rate to another group's scale mid-run.
+                    self.group = reference_group(opts[0])
+                lr = float(opts[0].param_groups[self.group]["lr"]) if opts else None
                 norm, self.norm = self.norm, None
                 if watchdog.observe(step, value, lr, norm):
                     trainer.should_stop = True
