@@ -42,3 +42,16 @@ def test_the_lightning_callback_records_the_rate_of_the_group_that_trains(quiet_
     lrs = wd.monitor.history()["lrs"]
     assert len(lrs) == 80 and np.all(lrs == 0.05)
     assert "zero_lrs" not in wd.diagnosis.statistics
+
+
+def test_one_callback_fitted_on_two_modules_reads_each_ones_group(quiet_trainer):
+    class Plain(FineTune):
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=0.02)
+
+    data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.randn(40, 2)), batch_size=4)
+    wd = Watchdog(every=10)
+    callback = wd.lightning_callback()
+    quiet_trainer(max_epochs=1, callbacks=[callback]).fit(FineTune(), data)  # the head: group 1
+    quiet_trainer(max_epochs=2, callbacks=[callback]).fit(Plain(), data)  # one group
+    assert wd.monitor.history()["lrs"].tolist() == [0.05] * 10 + [0.02] * 10

@@ -179,7 +179,10 @@ class Watchdog:
             def __init__(self) -> None:
                 self.norm: float | None = None
                 self.pending: list[float] = []  # the losses of the update's micro-batches so far
-                self.group: int | None = None  # the param group whose rate is recorded
+                self.group: int | None = None  # the param group whose rate is recorded, once per fit
+
+            def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+                self.group = None  # another fit may train other groups
 
             def on_before_optimizer_step(self, trainer: Any, pl_module: Any, optimizer: Any) -> None:
                 if watchdog.grad_norms:
