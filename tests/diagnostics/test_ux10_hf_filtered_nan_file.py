@@ -1,0 +1,39 @@
+"""A Hugging Face run that broke reads as "raise the rate" from its ``trainer_state.json`` (session-10
+new-user probe, ux; ``/work/notes/ux10/REPORT.md``; owner diag, ``diagnostics/_history_json.py``).
+
+``data/ux10_hf_nan_filtered_trainer_state.json`` is a real ``Trainer`` run (digits MLP, ``optim="sgd"``,
+``learning_rate=0.1``, ``logging_steps=1``, one training sample with a NaN pixel): at step 44 the batch
+holding it makes the loss NaN. With the Trainer's default ``logging_nan_inf_filter=True`` the log of that
+step holds ``"loss": 0.0`` and ``"grad_norm": NaN``. The live ``Watchdog.hf_callback()`` reads the
+non-finite ``grad_norm`` as a NaN loss (docs/watch.md) and says "Training broke at step 44". ``lrkit
+diagnose trainer_state.json`` on the same run reads the 0.0 as a loss (the best of the run) and says
+``too_low_slow``, "Multiply the rate by about 10". The file and the callback should read a log the same
+way: a non-finite ``grad_norm`` beside a filtered loss is a NaN loss (not under ``fp16``, where the state's
+``TrainingArguments`` are not in the file, but an fp16 skip logs the real, finite loss, not 0.0).
+Expected: the ``nan`` verdict at step 44.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+import lrkit
+from lrkit.diagnostics import read_history
+
+DATA = Path(__file__).parent / "data" / "ux10_hf_nan_filtered_trainer_state.json"
+
+
+def test_the_recorded_log_holds_the_filtered_step():
+    h = read_history(DATA)
+    assert h.steps[-1] == 44 and h.losses[-1] == 0.0 and not math.isfinite(h.grad_norms[-1])
+
+
+@pytest.mark.xfail(strict=True, reason="ux10: the file reader keeps the Trainer's filtered 0.0 as a loss")
+def test_a_filtered_nan_step_in_trainer_state_reads_as_nan():
+    h = read_history(DATA)
+    d = lrkit.diagnose(h.losses, lrs=h.lrs, steps=h.steps, val_losses=h.val_losses, val_steps=h.val_steps)
+    assert d.verdict == "nan", (d.verdict, d.recommendation)
+    assert "step 44" in d.recommendation, d.recommendation
