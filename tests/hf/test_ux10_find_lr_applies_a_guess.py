@@ -3,8 +3,8 @@
 
 A ``Trainer`` on digits (an MLP returning ``{"loss", "logits"}``, AdamW, ``learning_rate=5e-5``) whose
 training set holds one sample with a NaN pixel (``/work/notes/ux10/hf_find_nan.py``): the sweep meets
-the NaN and answers 4.3e-07 (2.5e-09 on the smaller set here) with the reason "a guess, not a measurement" (``meta["source"] ==
-"blow-up fallback"``), and ``apply=True`` sets ``learning_rate = 4.3e-07`` with no warning. docs/
+the NaN and answers 4.3e-07 (2.5e-09 on the smaller set here) with the reason "a guess, not a
+measurement" (``meta["source"] == "blow-up fallback"``), and ``apply=True`` sets ``learning_rate = 4.3e-07`` with no warning. docs/
 integrations.md: "``find_lr(trainer, apply=True)`` # learning_rate <- the suggestion (none: unchanged,
 with a warning)". A guess is the finder saying it has no measurement; applying it unannounced trains the
 run at whatever the guess is. Expected: the rate left unchanged with a warning (as for no suggestion),
@@ -61,7 +61,8 @@ def test_a_guess_is_not_applied_silently(tmp_path):
         warnings.simplefilter("always")
         result = find_lr(trainer, apply=True)
     if result.meta.get("source") != "blow-up fallback":
-        pytest.fail(f"the premise moved: the sweep measured {result.suggestion} ({result.meta.get('source')})")
+        source = result.meta.get("source")
+        pytest.fail(f"the premise moved: the sweep measured {result.suggestion} ({source})")
     messages = [str(w.message) for w in caught]
     said = [m for m in messages if "guess" in m]
     assert trainer.args.learning_rate == 5e-5 or said, (trainer.args.learning_rate, messages)
