@@ -15,23 +15,39 @@ Expected: the ``nan`` verdict at step 44.
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
+
+import numpy as np
 
 import pytest
 
 import lrkit
 from lrkit.diagnostics import read_history
+from lrkit.diagnostics._history_json import unfilter
 
 DATA = Path(__file__).parent / "data" / "ux10_hf_nan_filtered_trainer_state.json"
 
 
 def test_the_recorded_log_holds_the_filtered_step():
+    # The file as the Trainer wrote it (the reader's NaN is pinned below).
+    last = [e for e in json.loads(DATA.read_text())["log_history"] if "loss" in e][-1]
+    assert last["step"] == 44 and last["loss"] == 0.0 and not math.isfinite(last["grad_norm"])
+
+
+def test_the_reader_puts_the_filtered_nan_back_and_keeps_the_rest():
     h = read_history(DATA)
-    assert h.steps[-1] == 44 and h.losses[-1] == 0.0 and not math.isfinite(h.grad_norms[-1])
+    assert h.steps[-1] == 44 and math.isnan(h.losses[-1]) and not math.isfinite(h.grad_norms[-1])
+    assert np.all(np.isfinite(h.losses[:-1]))
 
 
-@pytest.mark.xfail(strict=True, reason="ux10: the file reader keeps the Trainer's filtered 0.0 as a loss")
+def test_unfilter_needs_both_a_zero_loss_and_a_non_finite_norm():
+    # An fp16 overflow (non-finite norm, real loss) and a zero loss with a finite or missing norm stay.
+    losses, bad = np.array([2.3, 0.0, 0.0, 1.7]), np.array([False, True, False, True])
+    assert [math.isnan(v) for v in unfilter(losses, bad)] == [False, True, False, False]
+
+
 def test_a_filtered_nan_step_in_trainer_state_reads_as_nan():
     h = read_history(DATA)
     d = lrkit.diagnose(h.losses, lrs=h.lrs, steps=h.steps, val_losses=h.val_losses, val_steps=h.val_steps)

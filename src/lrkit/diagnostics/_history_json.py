@@ -19,7 +19,7 @@ import numpy as np
 from lrkit.diagnostics._diagnose import MIN_POINTS
 from lrkit.errors import LRKitError
 
-__all__ = ["JsonColumns", "read_json"]
+__all__ = ["JsonColumns", "read_json", "unfilter"]
 
 _LOSS_KEYS = ("loss", "train_loss")
 
@@ -30,6 +30,28 @@ def _number(value: Any, what: str, path: Path, i: int, missing: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise LRKitError(f"`{what}` in {path} row {i} must be a number; got {value!r}.")
     return float(value)
+
+
+def unfilter(losses: np.ndarray, bad_norms: np.ndarray) -> np.ndarray:
+    r"""The Trainer's logged losses with the NaN its ``logging_nan_inf_filter`` hid put back.
+
+    transformers' ``TrainingArguments`` documents the filter (on by default): "Filter out NaN and Inf
+    losses when logging. If `True`, replaces NaN/Inf training losses with the average of recent valid
+    losses ... Does not affect gradient computation, only logging." The average is over the logging
+    window so far, so a window whose steps were all non-finite (``logging_steps=1``'s every NaN step, a
+    dead run's every window) logs exactly 0.0; its ``grad_norm``, logged unfiltered, is non-finite. A
+    loss of 0.0 beside a non-finite norm is that NaN: a real loss of 0 (a loss's floor) has a zero
+    gradient, and an fp16 loss-scaler overflow (a skipped step, non-finite norm) logs its real loss.
+    ``bad_norms`` marks the logs whose ``grad_norm`` is present and non-finite.
+
+    .. math:: \ell_t \leftarrow \mathrm{NaN} \quad \text{where } \ell_t = 0
+        \text{ and } \lVert g_t \rVert \notin \mathbb{R}
+
+    Example:
+        >>> unfilter(np.array([2.3, 0.0, 0.0]), np.array([False, True, False])).tolist()
+        [2.3, nan, 0.0]
+    """
+    return np.where((losses == 0.0) & bad_norms, math.nan, losses)
 
 
 class JsonColumns(NamedTuple):
@@ -62,7 +84,9 @@ def read_json(path: Path) -> JsonColumns:
     itself), and a Hugging Face ``trainer_state.json`` (its ``log_history``: training logs carry
     ``loss``, ``learning_rate``, ``grad_norm``; evaluation logs carry ``eval_loss``; the run's closing
     summary, whose ``train_loss`` is the mean over the run, is no training log). A ``null`` loss reads
-    as NaN (a diverged update); ``lrs`` is ``None`` unless every training row has a rate.
+    as NaN (a diverged update); ``lrs`` is ``None`` unless every training row has a rate. In a
+    ``trainer_state.json`` a loss of 0.0 logged beside a non-finite ``grad_norm`` reads as NaN: the
+    Trainer's filter hid a NaN loss there (:func:`unfilter`), as ``Watchdog.hf_callback`` reads it live.
 
     Raises:
         LRKitError: for text that is not JSON, no ``history`` or ``log_history`` list, a training row
@@ -109,10 +133,12 @@ def _trainer_state(logs: list[Any], path: Path, state: dict[str, Any]) -> JsonCo
                          "`logging_steps` so the Trainer logs the loss.")
     steps = np.array([_number(e.get("step", k), "step", path, i, float(k)) for k, (i, e) in enumerate(train)])
     losses = np.array([_number(e["loss"], "loss", path, i, math.nan) for i, e in train])
+    grads = np.array([_number(e.get("grad_norm"), "grad_norm", path, i, math.nan) for i, e in train])
+    logged = np.array([e.get("grad_norm") is not None for _, e in train])
+    losses = unfilter(losses, logged & ~np.isfinite(grads))
     if losses.size < MIN_POINTS and np.all(np.isfinite(losses)):  # (a NaN is diagnosed from any number)
         raise LRKitError(_too_sparse(path, losses.size, state))
     rates = np.array([_number(e.get("learning_rate"), "learning_rate", path, i, math.nan) for i, e in train])
-    grads = np.array([_number(e.get("grad_norm"), "grad_norm", path, i, math.nan) for i, e in train])
     evals = [(i, e) for i, e in enumerate(logs) if isinstance(e, dict) and "eval_loss" in e and "step" in e]
     val = (np.array([_number(e["step"], "step", path, i, math.nan) for i, e in evals]),
            np.array([_number(e["eval_loss"], "eval_loss", path, i, math.nan) for i, e in evals]))
