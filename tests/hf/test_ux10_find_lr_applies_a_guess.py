@@ -4,11 +4,12 @@
 A ``Trainer`` on digits (an MLP returning ``{"loss", "logits"}``, AdamW, ``learning_rate=5e-5``) whose
 training set holds one sample with a NaN pixel (``/work/notes/ux10/hf_find_nan.py``): the sweep meets
 the NaN and answers 4.3e-07 (2.5e-09 on the smaller set here) with the reason "a guess, not a
-measurement" (``meta["source"] == "blow-up fallback"``), and ``apply=True`` sets ``learning_rate = 4.3e-07`` with no warning. docs/
-integrations.md: "``find_lr(trainer, apply=True)`` # learning_rate <- the suggestion (none: unchanged,
-with a warning)". A guess is the finder saying it has no measurement; applying it unannounced trains the
-run at whatever the guess is. Expected: the rate left unchanged with a warning (as for no suggestion),
-or applied with a warning that says it is a guess. (``tune`` uses the same guess unannounced: D16.)
+measurement" (``meta["source"] == "blow-up fallback"``), and ``apply=True`` sets that
+``learning_rate`` with no warning. docs/integrations.md: "``find_lr(trainer, apply=True)`` #
+learning_rate <- the suggestion (none: unchanged, with a warning)". A guess is the finder saying it
+has no measurement; applying it unannounced trains the run at whatever the guess is. Expected: the
+rate left unchanged with a warning (as for no suggestion), or applied with a warning that says it is
+a guess. (``tune`` uses the same guess unannounced: D16.)
 """
 
 from __future__ import annotations
