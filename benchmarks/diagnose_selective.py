@@ -106,7 +106,7 @@ def choose_rule(cands: Sequence[Rule], verdict, conf, labels, families, mask) ->
 
 def held(ms, labels, families, scored, cands, exclude: tuple[str, ...]) -> dict[str, tuple]:
     """Each family not in ``exclude``, read by the policy and map chosen and fitted without it and
-    without ``exclude``: ``(verdict, calibrated confidence)`` of its runs."""
+    without ``exclude``: ``(verdict, calibrated confidence, raw score)`` of its runs."""
     lab = labels != ""
     out = {}
     for fam in sorted(set(families) - set(exclude)):
@@ -116,8 +116,30 @@ def held(ms, labels, families, scored, cands, exclude: tuple[str, ...]) -> dict[
         fit = (s.raw[train], s.verdict[train] == labels[train], s.verdict[train], families[train])
         table = fit_calibration(*fit, z=choose_level(*fit))
         h = verdicts([m for m, t in zip(ms, test) if t], cands[i].replace(calibration=table))
-        out[fam] = (h.verdict, h.raw)
+        out[fam] = (h.verdict, h.raw, s.raw[test])
     return out
+
+
+def auc(score: np.ndarray, right: np.ndarray) -> float:
+    """The chance that a right verdict has the higher score than a wrong one (ties count half)."""
+    if right.all() or not right.any():
+        return float("nan")
+    order = np.argsort(np.argsort(score, kind="stable"), kind="stable").astype(float)
+    ranks = np.array([order[score == x].mean() for x in score]) + 1.0  # average ranks of ties
+    n1 = right.sum()
+    return float((ranks[right].sum() - n1 * (n1 + 1) / 2) / (n1 * (~right).sum()))
+
+
+def rank_rows(verdict, raw, conf, labels, lab) -> list[list]:
+    """Per verdict, held out: runs, share right, and how well the raw margin and the calibrated
+    confidence rank its right verdicts above its wrong ones (AUC; 0.5: no better than chance)."""
+    right = verdict == labels
+    rows = []
+    for v in OPEN[:-1]:
+        sel = lab & (verdict == v)
+        rows.append([v, int(sel.sum()), _pct(right[sel].sum(), sel.sum()),
+                     f"{auc(raw[sel], right[sel]):.2f}", f"{auc(conf[sel], right[sel]):.2f}"])
+    return rows
 
 
 def _pct(k: float, n: float) -> str:
@@ -178,8 +200,9 @@ def main() -> None:
     outer = held(ms, labels, families, scored, cands, ())
     verdict = np.empty(len(labels), dtype=object)
     conf = np.zeros(len(labels))
-    for f, (v, c) in outer.items():
-        verdict[families == f], conf[families == f] = v, c
+    raw = np.zeros(len(labels))
+    for f, (v, c, r) in outer.items():
+        verdict[families == f], conf[families == f], raw[families == f] = v, c, r
     right = verdict == labels
     said = verdict != "uncertain"
     every = rules()
@@ -189,7 +212,7 @@ def main() -> None:
         inner = held(ms, labels, families, scored, cands, (F,))
         iv = np.empty(len(labels), dtype=object)
         ic = np.zeros(len(labels))
-        for g, (v, c) in inner.items():
+        for g, (v, c, _) in inner.items():
             iv[families == g], ic[families == g] = v, c
         others = lab & (families != F)
         chosen[F] = choose_rule(every, iv, ic, labels, families, others)
@@ -238,10 +261,13 @@ def main() -> None:
     curve = curve_rows(verdict, conf, labels, families, lab)
     curve_h = ["floor", "coverage", "right on commitments", "worst family", "families committed on",
                "families under 80%"]
+    ranks = rank_rows(verdict, raw, conf, labels, lab)
+    rank_h = ["verdict", "runs", "right", "AUC of the raw margin", "AUC of the calibrated confidence"]
     built = builtin_rows(final)
     built_h = ["source group", "histories", "diagnose: right on its verdicts", "its coverage",
                "rule: right on its verdicts", "rule: coverage", "abstentions: leading candidate right"]
     for title, rows, head in (("risk against coverage, a floor on the held-out confidence", curve, curve_h),
+                              ("does the margin rank right above wrong, within a verdict", ranks, rank_h),
                               ("held out by family, commit rule chosen by nested LOFO", fam_rows, fam_h),
                               ("the floor alone, chosen per fold", floor_rows, ["held-out family", "rule"]),
                               ("safety of the chosen rules' commitments", safety, ["count", "held out"]),
@@ -260,6 +286,8 @@ def main() -> None:
         "calibrated confidences from the policy and map chosen without it, as `diagnose_zoo`). **Risk "
         "against coverage** from a floor on the calibrated confidence, every verdict (read after the fact: "
         "a curve, not a choice):", markdown_table(curve, curve_h),
+        "Within a verdict, does its margin rank the right verdicts above the wrong ones (held out; AUC "
+        "0.5 is chance)? A floor can only select what this ranks:", markdown_table(ranks, rank_h),
         "**A commit rule chosen by nested leave-one-family-out**: for each family, among "
         f"{len(FLOORS)} floors x {2 ** len(OPEN)} commit sets (`nan` always), the rule committing to the "
         f"most runs of the other eleven families (each read by a policy and map fitted without it and "

@@ -5,6 +5,7 @@ on the targets overall and on every family it commits on (NaN alone when none is
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import diagnose_selective as ds
 
@@ -42,3 +43,13 @@ def test_nothing_but_nan_when_every_other_verdict_is_wrong_and_nan_only_when_non
     assert ds.committed(rule, V, C).tolist() == [True] + [False] * 5
     no_nan = np.array(["healthy", *wrong[1:]], dtype=object)  # even the NaN is "wrong": no rule meets
     assert ds.choose_rule(ds.rules(), V, C, no_nan, fams, everything) == ds.NAN_ONLY
+
+
+def test_the_rank_auc_is_scikit_learns_with_ties_counted_half():
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        score, right = rng.integers(0, 5, 40).astype(float), rng.random(40) < 0.5
+        assert ds.auc(score, right) == pytest.approx(roc_auc_score(right, score))
+    assert np.isnan(ds.auc(np.arange(3.0), np.ones(3, bool)))  # all right: nothing to rank
