@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from lrkit._json import json_safe
 from lrkit.errors import LRKitError
 
 __all__ = ["FinderResult", "STOP_REASONS"]
@@ -102,11 +103,12 @@ class FinderResult:
             "stop_reason": self.stop_reason,
             "steps": int(self.steps),
             "wall_time": float(self.wall_time),
-            "suggestions": dict(self.suggestions),
+            "suggestions": json_safe(dict(self.suggestions)),
             "lrs": [_plain(v) for v in self.lrs],
             "losses": [_plain(v) for v in self.losses],
             "smoothed": [_plain(v) for v in self.smoothed],
-            "meta": dict(self.meta),
+            # meta holds the sweep's extras, e.g. ``train_losses`` with the NaN of a bad batch.
+            "meta": json_safe(dict(self.meta)),
         }
 
     def to_json(self, **kwargs: Any) -> str:
