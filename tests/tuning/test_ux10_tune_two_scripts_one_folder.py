@@ -12,6 +12,9 @@ re-running *the same command* resumes. Expected: a different script gets its own
 refused with an ``LRKitError`` naming the study's script; exit 2 on the command line); never another
 script's answer. The test runs the two studies from Python (``tune(module.build)``, the same default name
 as the command line's), to stay fast.
+
+Fixed: a study under its default name stores what it tunes (``mlp.py:build``) and another is refused
+(``tuning/_study.open_study``); a study named on purpose is joined by any.
 """
 
 from __future__ import annotations
@@ -46,7 +49,6 @@ def _module(tmp_path, name: str, model: str, opt: str):
     return module
 
 
-@pytest.mark.xfail(strict=True, reason="ux10: the default study name is the function's name only")
 def test_a_second_script_in_the_folder_is_not_answered_with_the_firsts_study(tmp_path):
     from lrkit import LRKitError
     from lrkit.tuning import Storage, tune

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import inspect
 import math
+from pathlib import Path
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +29,7 @@ from lrkit.finder._next_step import round_rate
 from lrkit.tuning._space import SearchSpace
 from lrkit.tuning._to_schedule import schedule_from_params, spec_from_params
 
-__all__ = ["TrialParams", "Target", "resolve_target"]
+__all__ = ["TrialParams", "Target", "resolve_target", "source_of"]
 
 
 class TrialParams(dict):
@@ -76,10 +77,11 @@ class Target:
 
     def __init__(self, name: str, metric: str, direction: str, budget: int | None,
                  run: Callable[..., float], task: Any = None, eval_every: int | None = None,
-                 check: Callable[[int], None] | None = None) -> None:
+                 check: Callable[[int], None] | None = None, source: str | None = None) -> None:
         self.name, self.metric, self.direction, self.budget = name, metric, direction, budget
         self.run, self.task, self.eval_every = run, task, eval_every
         self._check = check
+        self.source = name if source is None else source  # what the study is of (:func:`source_of`)
 
     def check(self, seed: int) -> None:
         """Check the target before any study exists (a protocol function's parts, its validation split).
@@ -89,6 +91,32 @@ class Target:
         """
         if self._check is not None:
             self._check(seed)
+
+
+def source_of(fn: Any) -> str:
+    """What a user's function is, for telling two of them apart: its file's name and its qualified name
+    (``mlp.py:build``; the file's name, not its path, so a moved folder still resumes), else its module's.
+
+    Two scripts in one folder both name their function ``build``; the study they would share by that
+    name is another script's.
+
+    A wrapper that calls another's function says whose it is in ``fn.lrkit_source`` (the CLI's
+    ``--script`` wrapper does).
+
+    Example:
+        >>> source_of(source_of)
+        '_objective.py:source_of'
+    """
+    given = getattr(fn, "lrkit_source", None)
+    if isinstance(given, str):
+        return given
+    kind = fn if inspect.isroutine(fn) else type(fn)  # a callable object: its class
+    qualname = getattr(kind, "__qualname__", getattr(kind, "__name__", repr(kind)))
+    try:
+        where = Path(inspect.getsourcefile(kind) or "").name
+    except TypeError:  # a builtin or a C extension: no source file
+        where = ""
+    return f"{where or getattr(kind, '__module__', '?')}:{qualname}"
 
 
 def _is_protocol_function(fn: Callable[..., Any]) -> bool:
@@ -200,7 +228,8 @@ def resolve_target(target: Any, *, budget: int | None, eval_every: int | None,
             raise LRKitError(f"`task_or_objective` of tune must be a task name, a Task, a protocol function "
                              f"FUNC(seed) or an objective callable(params); got {target!r}.")
         name = getattr(target, "__name__", type(target).__name__)
-        return Target(name, "value", direction or "minimize", budget, _objective_run(target, budget))
+        return Target(name, "value", direction or "minimize", budget, _objective_run(target, budget),
+                      source=source_of(target))
     from lrkit.tasks import get_task
 
     task = get_task(target) if isinstance(target, str) else target
@@ -219,7 +248,9 @@ def resolve_target(target: Any, *, budget: int | None, eval_every: int | None,
         raise LRKitError(f"`direction` of tune must be {natural!r} for task {name} ({metric}); "
                          f"got {direction!r}.")
     every = eval_every if eval_every is not None else max(1, budget // reports)
-    return Target(name, metric, natural, budget, _task_run(task, metric, budget, every), task, every, check)
+    source = None if info is not None else source_of(task)  # a registered task is its name
+    return Target(name, metric, natural, budget, _task_run(task, metric, budget, every), task, every, check,
+                  source)
 
 
 _WHY_VAL = (" for tune: each trial is scored by its mean validation loss (return a held-out split as "

@@ -30,6 +30,7 @@ __all__ = ["SAMPLERS", "PRUNERS", "make_sampler", "make_pruner", "first_rung", "
 SAMPLERS = ("tpe", "random")
 PRUNERS = ("hyperband", "successive_halving", "median", "none")
 SPACE_ATTR, FINDER_ATTR, BUDGET_ATTR = "lrkit_space", "lrkit_finder", "lrkit_budget"
+SOURCE_ATTR = "lrkit_source"  # what the study tunes (Target.source): another script's is refused
 
 
 def make_sampler(name: str, seed: int, n_trials: int, policy: TunePolicy = TunePolicy()) -> Any:
@@ -107,12 +108,16 @@ def first_rung(target: Target, policy: TunePolicy = TunePolicy()) -> int | None:
 
 
 def open_study(store: Any, name: str, direction: str, space: Any,
-               build_space: Any, budget: int | None = None) -> tuple[Any, SearchSpace, dict[str, Any] | None]:
+               build_space: Any, budget: int | None = None,
+               source: str | None = None) -> tuple[Any, SearchSpace, dict[str, Any] | None]:
     """Create or join the study; the first worker stores the space (and finder run) for all others.
 
     ``build_space()`` returns ``(SearchSpace, finder_dict | None)``; it runs only when the
     study has no stored space yet. The study's ``budget`` (the updates every trial trains: part of
-    its objective, as the direction is) is stored too, and joining with another is an error.
+    its objective, as the direction is) is stored too, and joining with another is an error; so is
+    its ``source`` (what it tunes, ``Target.source``: ``mlp.py:build``; given for a study under its
+    default name, which is the function's name alone, so another script's ``build`` would resume it and
+    answer with its trials). A study stored without one takes the first it is run with.
     """
     import optuna
     from sqlalchemy.exc import IntegrityError
@@ -131,6 +136,8 @@ def open_study(store: Any, name: str, direction: str, space: Any,
             probe.set_user_attr(SPACE_ATTR, {**built[0].to_dict(), "lr_source": built[0].lr_source})
         if budget is not None and probe.user_attrs.get(BUDGET_ATTR) is None:
             probe.set_user_attr(BUDGET_ATTR, budget)
+        if source is not None and probe.user_attrs.get(SOURCE_ATTR) is None:
+            probe.set_user_attr(SOURCE_ATTR, source)
         return probe
 
     # workers starting together race to create the study or its attributes
@@ -142,6 +149,11 @@ def open_study(store: Any, name: str, direction: str, space: Any,
         raise LRKitError(f"`budget` of tune is {budget}, but study {name!r} was created with budget {stored} "
                          "(its trials are scored after that many updates); give that budget to resume it, or "
                          "a new --study name (or --out folder) for this one.")
+    owner = attrs.get(SOURCE_ATTR)
+    if source is not None and owner is not None and owner != source:
+        raise LRKitError(f"study {name!r} holds the trials of {owner}, not of {source}: run {owner} to "
+                         "resume it, or give this one its own study: a new --study name "
+                         "(in Python, Storage(study_name=...)) or --out folder.")
     the_space = SearchSpace(**attrs[SPACE_ATTR])
     if space is not None and built is None and not _same_space(load_space(space), the_space):
         raise LRKitError(f"study {name!r} was created with another search space; "

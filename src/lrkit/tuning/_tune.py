@@ -132,7 +132,9 @@ def tune(
     with quiet_optuna() as quiet:
         probe, the_space, finder = open_study(store, name, target.direction, space,
                                               lambda: build_space(target, space, seed, use_finder, notes,
-                                                                   policy), budget=target.budget)
+                                                                   policy), budget=target.budget,
+                                              # a name given on purpose joins whatever it names
+                                              source=None if where.study_name else target.source)
         if not shared and (n_dead := requeue_dead_runs(probe, storage_desc, store.grace_period)):
             notes.append(f"re-queued {n_dead} trial(s) left running by a killed process.")
         n_existing = len(probe.get_trials(deepcopy=False))
