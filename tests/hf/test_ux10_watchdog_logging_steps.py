@@ -46,7 +46,6 @@ class _Data(torch.utils.data.Dataset):
         return {"x": self.x[i], "labels": self.y[i]}
 
 
-@pytest.mark.xfail(strict=True, reason="ux10: the HF watchdog is silent when the Trainer logs no loss")
 def test_a_watchdog_fed_no_loss_says_so(tmp_path):
     torch.manual_seed(0)
     wd = Watchdog(every=10, report=None)
@@ -60,3 +59,18 @@ def test_a_watchdog_fed_no_loss_says_so(tmp_path):
     assert wd.diagnosis is None  # it saw nothing (today, and after the fix)
     said = [str(w.message) for w in caught if "logging_steps" in str(w.message)]
     assert said, [str(w.message) for w in caught]
+    assert "here 500 of 20" in said[0] and "logging_steps=1" in said[0], said
+
+
+def test_a_watchdog_fed_every_step_is_quiet(tmp_path):
+    torch.manual_seed(0)
+    wd = Watchdog(every=10, report=None)
+    args = TrainingArguments(output_dir=str(tmp_path), max_steps=20, per_device_train_batch_size=8,
+                             learning_rate=0.1, report_to=[], save_strategy="no", use_cpu=True,
+                             disable_tqdm=True, logging_steps=1)
+    trainer = Trainer(model=_Model(), args=args, train_dataset=_Data(), callbacks=[wd.hf_callback()])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trainer.train()
+    assert wd.diagnosis is not None
+    assert not [w for w in caught if "logging_steps" in str(w.message)]

@@ -21,17 +21,34 @@ HF callbacks set ``trainer.should_stop`` / ``control.should_training_stop``.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import torch
 
-from lrkit.diagnostics import VAL_NAMES, Diagnosis, Monitor, column_key
+from lrkit.diagnostics import MIN_POINTS, VAL_NAMES, Diagnosis, Monitor, column_key
 from lrkit.errors import LRKitError, check_choice, check_flag
 from lrkit.torch._ddp import mean_across_ranks
 from lrkit.torch._retune import reference_group
 
 __all__ = ["NonFiniteLossError", "Watchdog"]
+
+
+def _too_few_logs(seen: int, every: Any, steps: Any) -> str:
+    """What ``Watchdog.hf_callback`` says at the end of a run it could not diagnose, and the way out.
+
+    Example:
+        >>> print(_too_few_logs(0, 500, 300))  # doctest: +NORMALIZE_WHITESPACE
+        Watchdog.hf_callback saw 0 training losses in this run, too few to diagnose (at least 10), so it
+        watched nothing: the Trainer logs the loss every `logging_steps` updates (here 500 of 300). Set
+        TrainingArguments(logging_steps=1) for a per-step history.
+    """
+    known = isinstance(every, int) and isinstance(steps, int)
+    here = f" (here {every} of {steps})" if known else ""
+    return (f"Watchdog.hf_callback saw {seen} training losses in this run, too few to diagnose (at least "
+            f"{MIN_POINTS}), so it watched nothing: the Trainer logs the loss every `logging_steps` updates"
+            f"{here}. Set TrainingArguments(logging_steps=1) for a per-step history.")
 
 
 class NonFiniteLossError(RuntimeError):
@@ -247,6 +264,10 @@ class Watchdog:
         loss finite, the weights untouched), met routinely while the scale settles; only a
         logged non-finite loss (``logging_nan_inf_filter=False``) stops an ``fp16`` run.
 
+        A run that ends with too few logged losses to diagnose (the Trainer's default
+        ``logging_steps=500`` on a shorter run) ends with a warning naming ``logging_steps``: the
+        watchdog watched nothing, and would not have stopped a blow-up.
+
         The watchdog's state is saved in each checkpoint's ``trainer_state.json`` and, with the
         Trainer's ``restore_callback_states_from_checkpoint=True`` (its switch for every stateful
         callback, off by default), restored by ``train(resume_from_checkpoint=...)``, so a resumed
@@ -296,7 +317,10 @@ class Watchdog:
                     control.should_training_stop = True
 
             def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-                watchdog.update()
+                if watchdog.update() is None:  # it watched nothing: say so, with the way out
+                    seen = len(watchdog.monitor.history()["losses"])
+                    warnings.warn(_too_few_logs(seen, getattr(args, "logging_steps", None),
+                                                getattr(state, "global_step", None)), stacklevel=2)
 
         return WatchdogHFCallback()
 
