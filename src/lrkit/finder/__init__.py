@@ -24,7 +24,8 @@ from lrkit.finder._next_step import next_schedule
 from lrkit.finder._combine import combine
 from lrkit.finder._interval import bootstrap_interval, interval_covers, seed_widened
 from lrkit.finder._result import STOP_REASONS, FinderResult
-from lrkit.finder._default import VALLEY_RULES, Valley, falling_half_depth, half_depth, valley_geometry
+from lrkit.finder._default import falling_half_depth, half_depth
+from lrkit.finder._valley import VALLEY_RULES, Valley, valley_geometry
 from lrkit.finder._peers import minimum_over_10, steepest, valley
 from lrkit.finder._rules import rules, suggest
 from lrkit.finder._suggestion import MIN_POINTS, Suggestion

@@ -29,7 +29,7 @@ import shlex
 from typing import Any
 
 from lrkit.finder._confidence import LOOSE_SPREAD, TIGHT_SPREAD, confidence
-from lrkit.finder._default import valley_geometry
+from lrkit.finder._valley import valley_geometry
 from lrkit.finder._next_step import next_spec, round_rate
 from lrkit.finder._policy import FinderPolicy
 

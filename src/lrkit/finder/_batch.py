@@ -18,7 +18,8 @@ import numpy as np
 
 from lrkit.errors import LRKitError
 from lrkit.finder._anchor import blend
-from lrkit.finder._default import VALLEY_RULES, _weak, edge_weight
+from lrkit.finder._default import weak_reading
+from lrkit.finder._valley import VALLEY_RULES, edge_weight
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._smooth import (
     _SINGULAR, _kernel_geometry, _solve_line, _support_range, _tricube, bandwidths,
@@ -156,7 +157,7 @@ def half_depth_rows(
             valley[i] = (float(x_fast[i == rows][0]), float(x_edge[i == rows][0]))
             weak = None
             if sig < policy.weak_rule_sigmas and policy.weak_rule != "none":  # as the one-curve rule does
-                weak = _weak(lrs, y[i], sig, policy.weak_rule)
+                weak = weak_reading(lrs, y[i], sig, policy.weak_rule)
             out[i] = float(10.0**v) if weak is None else weak.lr
     if policy.anchor_weight != 0:
         # The blow-up anchor (lrkit.finder._anchor): each row is finite, so where the stop rule fires or
@@ -169,7 +170,8 @@ def half_depth_rows(
 
 
 def _floored(lr: float, x_fast: float, x_edge: float, w: float, policy: FinderPolicy) -> float:
-    """:func:`~lrkit.finder.at_the_descent`'s rate for one row whose valley spans ``x_fast .. x_edge``."""
+    """:func:`~lrkit.finder._descent.at_the_descent`'s rate for one row whose valley spans
+    ``x_fast .. x_edge``."""
     if policy.descent_floor == 0 or np.log10(lr) >= x_fast:
         return lr
     if x_edge - x_fast < policy.descent_floor * policy.smooth_window:

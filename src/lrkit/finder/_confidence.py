@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lrkit.finder._default import valley_geometry
+from lrkit.finder._valley import valley_geometry
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._retry import guess_divisor
 

@@ -1,135 +1,22 @@
-"""lrkit's default suggestion rule: a third of the way across the loss valley at half its depth."""
+"""lrkit's valley rules: a third of the way across the loss valley at half its depth (``default``), or
+where the valley begins (``falling``).
+
+The valley itself is :mod:`lrkit.finder._valley`'s; what happens to a reading below the descent is
+:mod:`lrkit.finder._descent`'s. Here: the two rules, their words, and the hand-off of a weak signal.
+"""
 
 from __future__ import annotations
-
-import dataclasses
 
 import numpy as np
 
 from lrkit.finder._anchor import anchored
+from lrkit.finder._descent import at_the_descent
+from lrkit.finder._peers import minimum_over_10, steepest, valley
 from lrkit.finder._policy import FinderPolicy
-from lrkit.finder._smooth import noise_scale, smooth
-from lrkit.finder._stop import divergence_index
-from lrkit.finder._suggestion import MIN_POINTS, ROUNDING_ULPS, Suggestion, _finite_prefix, _nearest, _none
+from lrkit.finder._suggestion import Suggestion, _finite_prefix, _nearest, _none
+from lrkit.finder._valley import valley_geometry, valley_reading
 
-__all__ = ["half_depth", "falling_half_depth", "valley_geometry", "Valley", "VALLEY_RULES", "at_the_descent",
-           "edge_weight"]
-
-#: The rules that read the half-depth valley with lrkit's smoother, and so take a policy.
-VALLEY_RULES = ("default", "falling")
-
-
-def edge_weight(rule: str, policy: FinderPolicy) -> float:
-    """:math:`w` of a valley rule: ``policy.edge_weight`` for ``default``, 0 (the descent) for ``falling``.
-
-    Example:
-        >>> edge_weight("falling", FinderPolicy()), round(edge_weight("default", FinderPolicy()), 3)
-        (0.0, 0.333)
-    """
-    return policy.edge_weight if rule == "default" else 0.0
-
-
-@dataclasses.dataclass(frozen=True)
-class Valley:
-    """The landmarks of a range-test curve, in :math:`x = \\log_{10}\\eta`.
-
-    Attributes:
-        x_fast: where the smoothed loss, falling, crosses half depth.
-        x_edge: where it crosses half depth again, rising, or the last usable point (before a
-            rebound, the blow-up or a non-finite loss, or the sweep's end).
-        x_min: where it is lowest.
-        top: the starting level :math:`\\hat y_{top}`; ``bottom``: the minimum.
-        edge_seen: whether the rise was observed: in the smooth, or as the rebound, blow-up or
-            non-finite loss that ended the curve (False when the sweep ended still low).
-        signal: the drop in units of the batch-noise SD (below the policy's
-            ``weak_sigmas`` the suggestion is flagged as weak).
-        noise: that SD (:func:`~lrkit.finder.noise_scale` of the losses the rules read).
-
-    Example:
-        >>> import numpy as np
-        >>> from lrkit.finder import synthetic
-        >>> lrs = np.logspace(-6, 0, 61)
-        >>> v = valley_geometry(lrs, synthetic.curve(lrs, noise=0.01, seed=0))
-        >>> v.x_fast < v.x_min < v.x_edge, v.bottom < v.top, v.signal > 8
-        (True, True, True)
-    """
-
-    x_fast: float
-    x_edge: float
-    x_min: float
-    top: float
-    bottom: float
-    edge_seen: bool
-    signal: float
-    noise: float
-
-
-def _crossing(x: np.ndarray, y: np.ndarray, j: int, level: float) -> float:
-    """``x`` where the segment ``j -> j+1`` meets ``level`` (linear in log-LR)."""
-    return float(x[j] + (y[j] - level) / (y[j] - y[j + 1]) * (x[j + 1] - x[j]))
-
-
-def valley_geometry(lrs: object, losses: object, *, policy: FinderPolicy = FinderPolicy()) -> Valley | str:
-    """Find the valley of a sweep: returns a :class:`Valley`, or the reason there is none.
-
-    Only the finite losses before divergence are used (points after the first
-    non-finite loss or past :func:`~lrkit.finder.divergence_index` are the
-    blow-up, not the curve). See :func:`half_depth` for the definitions.
-
-    Example:
-        >>> import numpy as np
-        >>> from lrkit.finder import synthetic
-        >>> lrs = np.logspace(-6, 0, 61)
-        >>> v = valley_geometry(lrs, synthetic.curve(lrs, noise=0.0))
-        >>> round(v.x_fast, 2), round(v.x_edge, 2), v.edge_seen
-        (-3.02, -1.2, True)
-    """
-    x, y, cut = _finite_prefix(lrs, losses, "default")
-    stop = divergence_index(y, policy=policy)
-    if stop is not None:
-        x, y = x[:stop], y[:stop]
-    if x.size < MIN_POINTS:
-        if stop is not None and stop < MIN_POINTS:
-            return f"diverged at once: the loss blew up at step {stop}, before {MIN_POINTS} usable points"
-        return f"too few points: {x.size} usable (need {MIN_POINTS}){cut}"
-    ys = smooth(10.0**x, y, policy=policy)
-    i_min = int(np.argmin(ys))
-    sigma = noise_scale(y)
-    tiny = ROUNDING_ULPS * float(np.spacing(np.max(np.abs(ys))))  # float resolution, not a loss scale
-    blew = "" if stop is None else f"; it blew up at step {stop}"
-    noise = f"within the noise (SD {sigma:.3g}){blew}"
-    spread = float(np.ptp(ys))
-    flat = max(policy.flat_sigmas * sigma, tiny)
-    if spread <= flat:
-        return f"flat curve: the smoothed loss varies by {spread:.3g}, {noise}"
-    if i_min == 0:
-        return (
-            "the loss rose from the first step (monotone increasing or diverged at once); "
-            f"lower `start`{blew}"
-        )
-    drop0 = float(np.max(ys[: i_min + 1]) - ys[i_min])
-    if drop0 <= flat:
-        return f"no descent: the smoothed loss fell by {drop0:.3g} at most, {noise}"
-    bottom = float(ys[i_min])
-    # The starting level is the median of the top band before the minimum (the top 10% of the
-    # drop: policy.top_band), so a longer plateau (a lower start) does not move it.
-    pre = ys[: i_min + 1]
-    in_top = pre >= bottom + policy.top_band * drop0
-    top = float(np.median(pre[in_top]))
-    half = 0.5 * (top + bottom)
-    # The first crossing after the curve last left its starting band: a noisy
-    # dip on the plateau that climbs back is not the descent, and a bump on the
-    # way down must not move the landmark to a second, later descent.
-    left_top = int(np.flatnonzero(in_top)[-1])
-    down = np.flatnonzero((ys[left_top:i_min] >= half) & (ys[left_top + 1 : i_min + 1] < half))
-    x_fast = _crossing(x, ys, left_top + int(down[0]), half)
-    up = np.flatnonzero((ys[i_min:-1] < half) & (ys[i_min + 1 :] >= half))
-    # The rise is seen in the smooth, or in the losses that ended the curve (a rebound, the
-    # blow-up, a non-finite loss); then the last usable rate is the edge.
-    edge_seen = up.size > 0 or stop is not None or bool(cut)
-    x_edge = _crossing(x, ys, i_min + int(up[0]), half) if up.size else float(x[-1])
-    return Valley(x_fast, x_edge, float(x[i_min]), top, bottom, edge_seen, float(drop0 / max(sigma, tiny)),
-                  float(max(sigma, tiny)))
+__all__ = ["half_depth", "falling_half_depth", "weak_reading"]
 
 
 def half_depth(lrs: object, losses: object, *, policy: FinderPolicy = FinderPolicy()) -> Suggestion:
@@ -230,16 +117,17 @@ def falling_half_depth(lrs: object, losses: object, *, policy: FinderPolicy = Fi
 
 
 def _across(lrs: object, losses: object, rule: str, what: str, policy: FinderPolicy) -> Suggestion:
-    """The point a fraction :func:`edge_weight` of the way across the half-depth valley, in log-LR."""
+    """The rule's reading a fraction :math:`w` of the way across the half-depth valley, in log-LR, with its
+    words (:func:`~lrkit.finder._valley.valley_reading`); a weak signal read by the policy's ``weak_rule``."""
     v = valley_geometry(lrs, losses, policy=policy)
     if isinstance(v, str):
         return _none(v)
     x, _, cut = _finite_prefix(lrs, losses, "default")
     if v.signal < policy.weak_rule_sigmas and policy.weak_rule != "none":
-        weak = _weak(lrs, losses, v.signal, policy.weak_rule)
+        weak = weak_reading(lrs, losses, v.signal, policy.weak_rule)
         if weak is not None:
             return at_the_descent(x, v, anchored(lrs, losses, weak, policy), policy, rule)
-    x_star = v.x_fast + edge_weight(rule, policy) * (v.x_edge - v.x_fast)
+    x_star = valley_reading(v, rule, policy)
     note = ""
     if not v.edge_seen:
         note = "; the loss never rose back to half depth, so the edge is the last rate of the sweep"
@@ -257,69 +145,9 @@ def _across(lrs: object, losses: object, rule: str, what: str, policy: FinderPol
     return at_the_descent(x, v, found, policy, rule)
 
 
-def at_the_descent(x: np.ndarray, v: Valley, found: Suggestion, policy: FinderPolicy,
-                   rule: str = "default") -> Suggestion:
-    """``found`` raised to the valley's own reading when it lies below the descent and the valley is wide.
-
-    A valley at least ``policy.descent_floor`` smoothing windows wide (:math:`x_{edge} - x_{fast} \\ge
-    k\\,h`, ``smooth_window`` :math:`h`) is a descent the smoother resolves; the rates before it, on the
-    plateau, made no measured progress in the sweep, so a reading there rests on nothing the curve shows.
-    What puts a reading there are the fixed offsets below a landmark: the weak rule's ``minimum/10`` (a
-    decade under the minimum, which assumes the descent spans more than a decade) and the blow-up anchor
-    (``anchor_decades`` under the blow-up, which assumes the descent sits that far below it). Such a
-    reading is raised to ``policy.descent_floor_reading``: ``"valley"``, the valley's own reading by
-    ``rule`` (:math:`x_{fast} + w\\,(x_{edge} - x_{fast})`, :func:`edge_weight`: the crossings without the
-    offsets), or ``"descent"``, :math:`x_{fast}`. A narrower dip right under the blow-up is not a descent
-    (on a deep tanh net the best rate sat a decade under such a dip): ``found`` stays, and since the curve
-    cannot tell such a dip from a short descent, the reason says so and ``alternative`` is the valley's own
-    reading, to try as well. ``descent_floor=0`` leaves ``found`` as is. ``x`` is the sweep's usable
-    :math:`\\log_{10}` rates (for the index). Never lowers a reading: both targets lie at or above
-    :math:`x_{fast}`.
-
-    Example:
-        >>> import numpy as np
-        >>> from lrkit.finder import synthetic
-        >>> lrs = np.logspace(-6, 0, 61)
-        >>> v = valley_geometry(lrs, synthetic.curve(lrs, noise=0.0))
-        >>> low = Suggestion(1e-5, 10, "a reading on the plateau")
-        >>> s = at_the_descent(np.log10(lrs), v, low, FinderPolicy(descent_floor=2.0))
-        >>> round(float(np.log10(s.lr)), 2), "own reading" in s.reason
-        (-2.41, True)
-        >>> s = at_the_descent(np.log10(lrs), v, low, FinderPolicy(descent_floor_reading="descent"))
-        >>> round(float(np.log10(s.lr)), 2), "half depth" in s.reason
-        (-3.02, True)
-        >>> at_the_descent(np.log10(lrs), v, low, FinderPolicy(descent_floor=0.0)) == low
-        True
-        >>> s = at_the_descent(np.log10(lrs), v, low, FinderPolicy(descent_floor=9.0))  # a dip at this width
-        >>> s.lr == low.lr, round(float(np.log10(s.alternative)), 2), "can't tell" in s.reason
-        (True, -2.41, True)
-    """
-    if policy.descent_floor == 0 or found.lr is None or np.log10(found.lr) >= v.x_fast:
-        return found
-    x_own = v.x_fast + edge_weight(rule, policy) * (v.x_edge - v.x_fast)
-    width = v.x_edge - v.x_fast
-    if width < policy.descent_floor * policy.smooth_window:
-        reason = (f"{found.reason}; I can't tell whether the loss's only fall, from {10.0 ** v.x_fast:.3g} "
-                  f"over {width:.2g} decades (narrower than the smoother resolves), is a dip at the cliff "
-                  f"(then the best rate sits below it, as this reading assumes) or a descent (then near "
-                  f"the valley's own reading, {10.0 ** x_own:.3g}): try both")
-        return dataclasses.replace(found, reason=reason, alternative=float(10.0**x_own))
-    if policy.descent_floor_reading == "valley":
-        x_to = x_own
-        to = (f"the valley's own reading by the {rule} rule, {10.0 ** x_to:.3g} (the loss falls through half "
-              f"depth at {10.0 ** v.x_fast:.3g})")
-    else:
-        x_to, to = v.x_fast, f"where the loss falls through half depth, {10.0 ** v.x_fast:.3g}"
-    reason = (f"{found.reason}; raised to {to}: below it the sweep's loss sat on its plateau and made no "
-              f"measured progress (the valley spans {width:.2g} decades, a descent, not a dip)")
-    return dataclasses.replace(found, lr=float(10.0**x_to), index=_nearest(x, x_to), reason=reason)
-
-
-def _weak(lrs: object, losses: object, signal: float, name: str) -> Suggestion | None:
+def weak_reading(lrs: object, losses: object, signal: float, name: str) -> Suggestion | None:
     """A weak signal's reading handed to the policy's ``weak_rule`` (the reason says so); ``None`` where that
     rule finds nothing (too few points for its smoothing), and the crossing stands."""
-    from lrkit.finder._peers import minimum_over_10, steepest, valley
-
     found = {"valley": valley, "minimum/10": minimum_over_10, "steepest": steepest}[name](lrs, losses)
     if found.lr is None:
         return None

@@ -14,7 +14,7 @@ import numpy as np
 
 from lrkit.errors import LRKitError, check_instance, check_int
 from lrkit.finder._batch import half_depth_rows, smooth_rows
-from lrkit.finder._default import VALLEY_RULES
+from lrkit.finder._valley import VALLEY_RULES
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._rules import suggest
 from lrkit.finder._smooth import _check_curve

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from lrkit.finder._anchor import blow_up_index
-from lrkit.finder._default import valley_geometry
+from lrkit.finder._valley import valley_geometry
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._result import FinderResult
 from lrkit.finder._sweep import MIN_STEPS, Sweep

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lrkit.errors import unknown_name
-from lrkit.finder._default import VALLEY_RULES, falling_half_depth, half_depth
+from lrkit.finder._default import falling_half_depth, half_depth
+from lrkit.finder._valley import VALLEY_RULES
 from lrkit.finder._peers import minimum_over_10, steepest, valley
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._suggestion import Suggestion

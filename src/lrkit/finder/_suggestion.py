@@ -26,7 +26,7 @@ class Suggestion:
         index: index of the sweep point nearest to ``lr`` (in log-LR), or ``None``.
         reason: how the value was found, or why there is none.
         alternative: a second rate to try where the curve cannot tell two readings apart (the reason says
-            why; see :func:`~lrkit.finder.at_the_descent`), else ``None``.
+            why; see :func:`~lrkit.finder._descent.at_the_descent`), else ``None``.
 
     Example:
         >>> import numpy as np

@@ -1,0 +1,76 @@
+"""A reading below a descent the smoother resolves, raised to it; a narrower dip said, both readings given.
+
+The valley rules' fixed offsets (the weak rule's ``minimum/10``, the blow-up anchor's distance) assume
+where the descent lies; :func:`at_the_descent` checks that assumption against the curve itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from lrkit.finder._policy import FinderPolicy
+from lrkit.finder._suggestion import Suggestion, _nearest
+from lrkit.finder._valley import Valley, valley_reading
+
+__all__ = ["at_the_descent"]
+
+
+def at_the_descent(x: np.ndarray, v: Valley, found: Suggestion, policy: FinderPolicy,
+                   rule: str = "default") -> Suggestion:
+    """``found`` raised to the valley's own reading when it lies below the descent and the valley is wide.
+
+    A valley at least ``policy.descent_floor`` smoothing windows wide (:math:`x_{edge} - x_{fast} \\ge
+    k\\,h`, ``smooth_window`` :math:`h`) is a descent the smoother resolves; the rates before it, on the
+    plateau, made no measured progress in the sweep, so a reading there rests on nothing the curve shows.
+    What puts a reading there are the fixed offsets below a landmark: the weak rule's ``minimum/10`` (a
+    decade under the minimum, which assumes the descent spans more than a decade) and the blow-up anchor
+    (``anchor_decades`` under the blow-up, which assumes the descent sits that far below it). Such a
+    reading is raised to ``policy.descent_floor_reading``: ``"valley"``, the valley's own reading by
+    ``rule`` (:math:`x_{fast} + w\\,(x_{edge} - x_{fast})`, :func:`valley_reading`: the crossings without the
+    offsets), or ``"descent"``, :math:`x_{fast}`. A narrower dip right under the blow-up is not a descent
+    (on a deep tanh net the best rate sat a decade under such a dip): ``found`` stays, and since the curve
+    cannot tell such a dip from a short descent, the reason says so and ``alternative`` is the valley's own
+    reading, to try as well. ``descent_floor=0`` leaves ``found`` as is. ``x`` is the sweep's usable
+    :math:`\\log_{10}` rates (for the index). Never lowers a reading: both targets lie at or above
+    :math:`x_{fast}`.
+
+    Example:
+        >>> import numpy as np
+        >>> from lrkit.finder import synthetic
+        >>> lrs = np.logspace(-6, 0, 61)
+        >>> from lrkit.finder import valley_geometry
+        >>> v = valley_geometry(lrs, synthetic.curve(lrs, noise=0.0))
+        >>> low = Suggestion(1e-5, 10, "a reading on the plateau")
+        >>> s = at_the_descent(np.log10(lrs), v, low, FinderPolicy(descent_floor=2.0))
+        >>> round(float(np.log10(s.lr)), 2), "own reading" in s.reason
+        (-2.41, True)
+        >>> s = at_the_descent(np.log10(lrs), v, low, FinderPolicy(descent_floor_reading="descent"))
+        >>> round(float(np.log10(s.lr)), 2), "half depth" in s.reason
+        (-3.02, True)
+        >>> at_the_descent(np.log10(lrs), v, low, FinderPolicy(descent_floor=0.0)) == low
+        True
+        >>> s = at_the_descent(np.log10(lrs), v, low, FinderPolicy(descent_floor=9.0))  # a dip at this width
+        >>> s.lr == low.lr, round(float(np.log10(s.alternative)), 2), "can't tell" in s.reason
+        (True, -2.41, True)
+    """
+    if policy.descent_floor == 0 or found.lr is None or np.log10(found.lr) >= v.x_fast:
+        return found
+    x_own = valley_reading(v, rule, policy)
+    width = v.x_edge - v.x_fast
+    if width < policy.descent_floor * policy.smooth_window:
+        reason = (f"{found.reason}; I can't tell whether the loss's only fall, from {10.0 ** v.x_fast:.3g} "
+                  f"over {width:.2g} decades (narrower than the smoother resolves), is a dip at the cliff "
+                  f"(then the best rate sits below it, as this reading assumes) or a descent (then near "
+                  f"the valley's own reading, {10.0 ** x_own:.3g}): try both")
+        return dataclasses.replace(found, reason=reason, alternative=float(10.0**x_own))
+    if policy.descent_floor_reading == "valley":
+        x_to = x_own
+        to = (f"the valley's own reading by the {rule} rule, {10.0 ** x_to:.3g} (the loss falls through half "
+              f"depth at {10.0 ** v.x_fast:.3g})")
+    else:
+        x_to, to = v.x_fast, f"where the loss falls through half depth, {10.0 ** v.x_fast:.3g}"
+    reason = (f"{found.reason}; raised to {to}: below it the sweep's loss sat on its plateau and made no "
+              f"measured progress (the valley spans {width:.2g} decades, a descent, not a dip)")
+    return dataclasses.replace(found, lr=float(10.0**x_to), index=_nearest(x, x_to), reason=reason)
