@@ -71,7 +71,8 @@ class BatchScalingRecord(DemoRecord):
     "batch_size_scaling",
     "Batch size interacts with the learning rate: a larger batch takes fewer, less noisy steps, "
     "so the rate must grow with it (linear or square-root scaling).",
-    "seed 003 ('Batch size: the number of samples used in each iteration'; warmup 'with large batch sizes')",
+    "the Russian article ('Batch size: the number of samples used in each iteration'; "
+    "warmup 'with large batch sizes')",
     needs=("torch",),
 )
 def batch_size_scaling(
@@ -179,7 +180,7 @@ class FinderRecord(DemoRecord):
     "finder_explained",
     "The learning-rate finder: a short run with increasing rates, plotting loss against rate; "
     "a good rate is where the loss falls fastest, before it blows up.",
-    "seed 003 ('Learning rate finder ... plotting the loss against the learning rate')",
+    "the Russian article ('Learning rate finder ... plotting the loss against the learning rate')",
 )
 def finder_explained(
     *, num_steps: int = 100, sigma: float = 0.05, train_steps: int = 100, seed: int = 0

@@ -59,7 +59,8 @@ class LocalMinimumRecord(DemoRecord):
 @register_demo(
     "local_minimum",
     "A too-low learning rate can get stuck in a local minimum.",
-    "seeds 000 (review 1), 001 ('stuck in suboptimal solutions'), 002, 003",
+    "the Quantum ML study guide (review question 1), "
+    "the SoulPage explainer ('stuck in suboptimal solutions'), the course lesson, the Russian article",
 )
 def local_minimum(
     *, steps: int = 300, rates: tuple[float, ...] = (0.005, 0.01, 0.02, 0.05, 0.1, 0.15, 0.18, 0.2, 0.22)

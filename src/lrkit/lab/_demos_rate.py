@@ -65,7 +65,8 @@ class DivergenceRecord(DemoRecord):
 @register_demo(
     "divergence",
     "If the learning rate is too high, the loss diverges rather than converges.",
-    "seeds 000 (fact 4), 002, 003: 'diverge and produce large errors'",
+    "the Quantum ML study guide (must-know fact 4), the course lesson, "
+    "the Russian article: 'diverge and produce large errors'",
 )
 def divergence(
     *,
@@ -138,7 +139,8 @@ class SlowConvergenceRecord(DemoRecord):
 @register_demo(
     "slow_convergence",
     "A too-low learning rate converges slowly: it needs many more steps to reach the same loss.",
-    "seeds 000 (fact 1), 001, 002, 003 ('0.1-0.3 ... the number of steps increases')",
+    "the Quantum ML study guide (must-know fact 1), the SoulPage explainer, the course lesson, "
+    "the Russian article ('0.1-0.3 ... the number of steps increases')",
 )
 def slow_convergence(
     *,

@@ -58,7 +58,8 @@ class SchedulesComparedRecord(DemoRecord):
     "schedules_compared",
     "Schedules (step, exponential, linear decay) start with a large rate for fast progress and "
     "reduce it to fine-tune near the minimum.",
-    "seeds 000 (fact 5), 001, 002 ('start with a high learning rate ... gradually reduce it'), 003",
+    "the Quantum ML study guide (must-know fact 5), the SoulPage explainer, "
+    "the course lesson ('start with a high learning rate ... gradually reduce it'), the Russian article",
 )
 def schedules_compared(*, steps: int = 300, sigma: float = 0.5, seeds: int = 8) -> SchedulesComparedRecord:
     """SGD with stochastic gradients (noise ``sigma``) on a quadratic, kappa = 10, L = 1.
@@ -155,7 +156,7 @@ class WarmupRecord(DemoRecord):
     "warmup",
     "Warmup avoids early instability: far from the minimum the gradients (and curvature) are large, "
     "so a small rate first prevents overshooting, and the full rate is safe later.",
-    "seed 003 ('learning rate warmup ... a lower learning rate can prevent overshooting "
+    "the Russian article ('learning rate warmup ... a lower learning rate can prevent overshooting "
     "in the initial phases')",
 )
 def warmup_demo(
@@ -248,7 +249,8 @@ class AdaptiveRecord(DemoRecord):
 @register_demo(
     "adaptive_per_parameter",
     "Adaptive methods (AdaGrad, RMSProp, Adam, Adadelta) adapt the rate per parameter.",
-    "seeds 001, 002 ('Adam adjusts the learning rate based on the moments of past gradients'), 003",
+    "the SoulPage explainer, the course lesson "
+    "('Adam adjusts the learning rate based on the moments of past gradients'), the Russian article",
 )
 def adaptive_per_parameter(*, condition: float = 100.0, steps: int = 300) -> AdaptiveRecord:
     """Each method's per-coordinate step factor on ``diag(1, 1/condition)``.

@@ -57,7 +57,7 @@ class KohonenRecord(DemoRecord):
     "kohonen",
     "In a Kohonen map the rate decreases linearly with the iteration: "
     "coarse adjustment first, fine adjustment last.",
-    "seed 003 ('in the Kohonen map learning algorithm the learning rate ... decreases linearly')",
+    "the Russian article ('in the Kohonen map learning algorithm the learning rate ... decreases linearly')",
 )
 def kohonen(
     *,

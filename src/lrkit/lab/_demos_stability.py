@@ -61,7 +61,8 @@ class OscillationRecord(DemoRecord):
 @register_demo(
     "oscillation",
     "A high learning rate overshoots the minimum and oscillates around it.",
-    "seeds 001 ('oscillate around the optimal solution'), 002, 003 ('overshoot ... oscillate')",
+    "the SoulPage explainer ('oscillate around the optimal solution'), the course lesson, "
+    "the Russian article ('overshoot ... oscillate')",
 )
 def oscillation(*, calm: float = 0.5, high: float = 1.8, steps: int = 30) -> OscillationRecord:
     """Rates ``calm / L`` and ``high / L`` (both stable) on an axis-aligned quadratic with L = 1.
@@ -138,7 +139,8 @@ class StabilityLimitRecord(DemoRecord):
     "stability_limit",
     "How high is too high is set by the curvature: gradient descent is stable iff lr < 2/L, "
     "so 'typical values' (0.001-0.1, or 0 to 1) are only rules of thumb.",
-    "seeds 000 (fact 3), 003 ('chosen in the range 0 to 1'), 001 ('problem-dependent')",
+    "the Quantum ML study guide (must-know fact 3), the Russian article ('chosen in the range 0 to 1'), "
+    "the SoulPage explainer ('problem-dependent')",
 )
 def stability_limit(
     *, curvatures: tuple[float, ...] = (0.5, 1.0, 4.0), steps: int = 100, num_rates: int = 81
