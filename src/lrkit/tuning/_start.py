@@ -20,13 +20,17 @@ from lrkit.tuning._to_schedule import first_trial
 
 __all__ = ["build_space", "first_params", "run_finder"]
 
+#: find_lr's ``meta["source"]`` when it answers from the blow-up alone (one of ``lrkit.finder.SOURCES``)
+GUESS = "blow-up fallback"
+
 
 def run_finder(target: Target, seed: int, notes: list[str], policy: TunePolicy) -> dict[str, Any]:
     """Run lrkit's range test on the task (default optimizer) and return plain data.
 
     Raises:
         ImportError: without the torch finder runner.
-        LRKitError: when the range test finds no suggestion (the reason is given).
+        LRKitError: when the range test finds no suggestion, or only its blow-up fallback, "a guess, not a
+            measurement" (the reason is given): the range falls back to the wide one, as with none.
 
     Example:
         >>> from lrkit.tuning._objective import resolve_target
@@ -47,6 +51,8 @@ def run_finder(target: Target, seed: int, notes: list[str], policy: TunePolicy) 
     notes.extend(f"finder: {w.message}" for w in caught)
     if res.suggestion is None:
         raise LRKitError(f"the range test found no suggestion: {res.reason}")
+    if (res.meta or {}).get("source") == GUESS:  # no descent seen: nothing measured to centre a range on
+        raise LRKitError(f"the range test gave {res.reason}")
     interval = res.interval
     return {"suggestion": float(res.suggestion), "steps": int(res.steps), "rule": res.rule,
             "interval": None if interval is None else [float(interval[0]), float(interval[1])]}
