@@ -19,8 +19,6 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
-
 TASK = textwrap.dedent('''
     import torch
 
@@ -54,7 +52,6 @@ RUN = textwrap.dedent('''
 ''')
 
 
-@pytest.mark.xfail(strict=True, reason="ux10: Ctrl-C in a trial's bookkeeping prints Optuna's traceback")
 def test_an_interrupt_in_the_bookkeeping_is_one_line_too(tmp_path):
     (tmp_path / "task.py").write_text(TASK)
     (tmp_path / "run.py").write_text(RUN)

@@ -106,9 +106,19 @@ class TrialLoop:
 
     def objective(self, trial: Any) -> float:
         """Optuna's objective: the surplus check, then the trial, its failure recorded."""
+        self.returned = None
+        try:
+            return self._checked(trial)
+        except KeyboardInterrupt:  # Ctrl-C: Optuna marks the trial failed (a re-run resumes); the caller
+            # says so in one line, not Optuna's traceback, wherever it landed: in the user's training or
+            # in the trial's own bookkeeping (mark_worker's database commit).
+            self.quiet.numbers.add(trial.number)
+            raise
+
+    def _checked(self, trial: Any) -> float:
+        """The surplus check, then the trial, its failure recorded."""
         import optuna
 
-        self.returned = None
         mark_worker(trial)  # a live worker's trial is never taken for a dead one
         ahead = sum(t.number < trial.number for t in live_trials(self.study))
         if ahead >= self.n_trials:
@@ -121,9 +131,6 @@ class TrialLoop:
             return value
         except (LRKitError, optuna.TrialPruned):
             raise  # a usage error is the same in every trial: stop at once
-        except KeyboardInterrupt:  # Ctrl-C: Optuna marks the trial failed (a re-run resumes);
-            self.quiet.numbers.add(trial.number)  # the caller says so in one line, not Optuna's traceback
-            raise
         except Exception as exc:  # the user's code failed in this trial: record it, go on (capped)
             cause = f"{type(exc).__name__}: {exc}"
             trial.set_user_attr("error", cause)
