@@ -62,7 +62,6 @@ def test_a_flat_history_of_a_dead_run_is_read_as_nothing_moved():
     assert "1/10" in d.recommendation, d.recommendation  # the side run below the rate too
 
 
-@pytest.mark.xfail(strict=True, reason="ux10: PyTorch's Loss/test tag is not read as validation (diag)")
 def test_pytorch_tutorial_tags_give_the_validation_loss(tmp_path):
     pytest.importorskip("tensorboard")
     from torch.utils.tensorboard import SummaryWriter

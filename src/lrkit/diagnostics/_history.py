@@ -39,9 +39,10 @@ _LR_PREFIXES = ("lr-", "lr/")
 #: Gradient-norm columns: plain names, Hugging Face's ``grad_norm`` and Lightning's ``grad_norm`` utility.
 GRAD_NAMES = ("grad_norm", "gradient_norm", "train/grad_norm", "grad_2.0_norm_total", "grad_norm/total")
 #: Validation-loss columns: plain names, Lightning's ``val_loss`` (and its epoch form), Hugging Face's
-#: ``eval_loss`` and the usual TensorBoard tags.
+#: ``eval_loss`` and the usual TensorBoard tags (``Loss/test``: ``torch.utils.tensorboard``'s own example
+#: logs the held-out loss under it, beside ``Loss/train``).
 VAL_NAMES = ("val_loss", "valid_loss", "validation_loss", "eval_loss", "val/loss", "eval/loss", "loss/val",
-             "loss/validation", "val_loss_epoch")
+             "loss/validation", "loss/test", "val_loss_epoch")
 
 
 @dataclass(frozen=True)
