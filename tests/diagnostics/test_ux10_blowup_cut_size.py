@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
+import numpy as np
 
 import lrkit
 from lrkit.diagnostics import read_history
@@ -29,9 +29,18 @@ def test_the_recorded_run_ended_far_above_its_start():
     assert len(h.losses) == 100 and h.losses[0] < 3 and min(h.losses[-10:]) > 1e9
 
 
-@pytest.mark.xfail(strict=True, reason="ux10: an early blow-up's cut ignores that the run ended above start")
 def test_a_blow_up_that_never_came_back_gets_the_big_cut():
     h = read_history(DATA)
     d = lrkit.diagnose(h.losses, lrs=h.lrs, steps=h.steps, grad_norms=h.grad_norms)
     assert d.verdict == "too_high_diverging" and d.statistics["ended_above_start"] == 1.0
     assert "by about 10" in d.recommendation, d.recommendation
+
+
+def test_a_blow_up_the_run_came_back_from_keeps_the_cut_of_3():
+    # The same first updates, then a recovery below the start: the rate was near the edge, the small cut.
+    h = read_history(DATA)
+    y = np.concatenate([h.losses[:5], np.geomspace(2.0, 0.3, h.losses.size - 5)])
+    d = lrkit.diagnose(y, lrs=h.lrs, steps=h.steps)
+    assert d.statistics["ended_above_start"] == 0.0
+    assert d.verdict == "too_high_diverging" and "blew up" in d.recommendation, d.recommendation
+    assert "by about 3" in d.recommendation, d.recommendation

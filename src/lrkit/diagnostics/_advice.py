@@ -120,7 +120,10 @@ def _warmup(ctx: Context, i: int) -> int:
 
 def _blowup(ctx: Context) -> str:
     a = ctx.events[0][0]
-    return (f"Divide the rate by about {ctx.policy.cut:g} and add {_warmup(ctx, a)} warmup steps: the loss "
+    # A blow-up the run never came back from (it ended above its start) is a rate far past the edge:
+    # the big cut, as for a rise that undid the whole descent (docs/watch.md's table).
+    cut = ctx.policy.big_cut if ctx.stats["ended_above_start"] else ctx.policy.cut
+    return (f"Divide the rate by about {cut:g} and add {_warmup(ctx, a)} warmup steps: the loss "
             f"blew up at step {int(ctx.steps[a])}{_rate_at(ctx.lrs, a)} before training made progress.")
 
 
