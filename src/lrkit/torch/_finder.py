@@ -34,24 +34,21 @@ from typing import Any
 
 import torch
 
-from lrkit.errors import LRKitError, check_choice, check_count, check_flag, check_instance, check_int
-from lrkit.finder import (
-    MIN_STEPS, SWEEP_BYTES_PER_STEP, FinderPolicy, FinderResult, Sweep, combine, second_sweep, settle,
-)
+from lrkit.errors import LRKitError
+from lrkit.finder import FinderPolicy, FinderResult, Sweep
 from lrkit.torch import _ddp
-from lrkit.torch._accelerate import accumulation_steps, snapshot_extras, unwrap_scaled
-from lrkit.torch._batches import Batches, default_forward, loader_length
-from lrkit.torch._finder_options import Update, Validation, check_step_without_closure
+from lrkit.torch._accelerate import snapshot_extras
+from lrkit.torch._batches import Batches, default_forward
 from lrkit.torch._describe import describe_optimizer, loader_batch_size
-from lrkit.torch._finder_rule import (RATE_CAPPED, capped_from, check_reads_rate, optimizer_steps,
-                                      resolve_policy, resolve_rule)
+from lrkit.torch._finder_checks import check_find_lr
+from lrkit.torch._finder_options import Update, Validation
+from lrkit.torch._finder_passes import run_passes
+from lrkit.torch._finder_rule import RATE_CAPPED, capped_from
 from lrkit.torch._finder_runner import Runner, progress_bar
 from lrkit.torch._groups import group_ratios, group_sizes, initial_values, parse_key
 from lrkit.torch._state import snapshot as take_snapshot
 
 __all__ = ["find_lr"]
-
-_OWNER = "find_lr"
 
 
 def find_lr(
@@ -150,54 +147,15 @@ def find_lr(
         >>> 1e-2 < res.suggestion < 1.0, torch.equal(model.weight, w)
         (True, True)
     """
-    # Every argument is checked here, so nothing is snapshotted, drawn or stepped before an error.
-    check_instance("model", model, _OWNER, torch.nn.Module)
-    check_instance("optimizer", optimizer, _OWNER, torch.optim.Optimizer)
-    if not callable(loss_fn):
-        raise LRKitError(f"`loss_fn` of find_lr must be a callable (output, target) -> loss; "
-                         f"got {loss_fn!r:.80}.")
-    if isinstance(train_loader, (str, bytes)) or not hasattr(train_loader, "__iter__"):
-        raise LRKitError(f"`train_loader` of find_lr must be an iterable of batches (a DataLoader); "
-                         f"got {type(train_loader).__name__}.")
-    check_instance("sweep", sweep, _OWNER, Sweep)
-    check_instance("policy", policy, _OWNER, FinderPolicy)
-    check_instance("update", update, _OWNER, Update)
-    # an Accelerator's accumulation (read off its prepared optimizer); an fp16 one steps through its scaler
-    k = accumulation_steps(optimizer, update.accumulation_steps, update.step)
-    optimizer, scaler = unwrap_scaled(optimizer, update.scaler)
-    if update.step is not None and scaler is not None:
-        raise LRKitError("`update.step` of find_lr must be None with a scaler (here the accelerate "
-                         "optimizer's): the step hook owns the whole update.")
-    check_step_without_closure(optimizer, update, _OWNER)
-    check_reads_rate(optimizer, _OWNER, "at every update of the sweep")
-    start_step = optimizer_steps(optimizer)
-    if validation is not None:
-        check_instance("validation", validation, _OWNER, Validation)
-    repeats = check_int("repeats", repeats, _OWNER)
-    for flag, value in (("retry", retry), ("interval", interval), ("progress", progress)):
-        check_flag(flag, value, _OWNER)
-    # The sweep's memory, all repeats together, must fit before anything is drawn.
-    check_count("num_steps", sweep.num_steps, _OWNER, low=MIN_STEPS,
-                bytes_each=SWEEP_BYTES_PER_STEP * repeats)
-    seed = check_int("seed", seed, _OWNER, low=0)
-    if on_step is not None and not callable(on_step):
-        raise LRKitError(f"`on_step` of find_lr must be callable or None; got {on_step!r}.")
-    requested, rule = rule, resolve_rule(rule, optimizer, policy)
-    policy = resolve_policy(policy, optimizer)  # the anchor's distance for the optimizer's kind of step
-    if validation is not None:  # a nearly noiseless curve: a rise must be material to count as a blow-up
-        policy = policy.replace(level_floor=policy.val_level_floor)
-    check_choice("snapshot", snapshot, _OWNER, ("memory", "disk"))
-    for i, group in enumerate(optimizer.param_groups):
-        if "lr" not in group:
-            keys = sorted(k for k in group if k != "params")
-            raise LRKitError(
-                f"`optimizer` of find_lr must have an 'lr' in every param group; group {i} has {keys}."
-            )
+    # Every argument is checked first, so nothing is snapshotted, drawn or stepped before an error.
+    checked = check_find_lr(model, optimizer, loss_fn, train_loader, sweep=sweep, rule=rule, policy=policy,
+                            update=update, validation=validation, repeats=repeats, retry=retry,
+                            interval=interval, seed=seed, on_step=on_step, snapshot=snapshot,
+                            progress=progress)
+    optimizer, scaler, k, repeats = checked.optimizer, checked.scaler, checked.accumulation, checked.repeats
     params = list(model.parameters())
     model_device = params[0].device if params else None
     dev = torch.device(update.device) if update.device is not None else None
-    if loader_length(train_loader) == 0:
-        raise LRKitError("`train_loader` of find_lr must yield at least one batch; got an empty loader.")
     amp_device = (dev or model_device or torch.device("cpu")).type
     if update.amp and scaler is None and amp_device == "cuda":
         scaler = torch.amp.GradScaler("cuda")  # float16 autocast needs loss scaling; CPU bfloat16 does not
@@ -208,56 +166,32 @@ def find_lr(
     extras = snapshot_extras((scaler, *loaders))
     snap = take_snapshot(model, optimizer, storage=snapshot, generators=generators, extras=extras)
     bar = progress_bar(sweep.num_steps * repeats) if progress else None
-    range_kwargs = dict(sweep=sweep, rule=rule, policy=policy, interval=interval, seed=seed, on_step=on_step)
+    range_kwargs = dict(sweep=sweep, rule=checked.rule, policy=checked.policy, interval=interval,
+                        seed=checked.seed, on_step=on_step)
     try:
         # Inside the snapshot: starting a shuffling DataLoader draws from the torch RNG.
         batches = Batches(train_loader, sweep.num_steps * k * repeats, dev, model_device)
         gkey = parse_key("lr", optimizer.param_groups)
         groups = optimizer.param_groups
         rate_group, scales = group_ratios(initial_values(gkey, groups), group_sizes(groups))
-        val_set = None
-        if validation is not None:  # the fixed subset: the first `batches` batches of one pass
-            first = itertools.islice(iter(validation.loader), validation.batches)
-            val_set = [batches.prepare(b) for b in first]
-            if not val_set:
-                raise LRKitError("`validation.loader` of find_lr must yield at least one batch; got an empty "
-                                 "one.")
+        val_set = None if validation is None else _validation_set(validation, batches)
         autocast = (lambda: torch.autocast(amp_device)) if update.amp else None
         runner = Runner(model, optimizer, loss_fn, batches, gkey=gkey, scales=scales,
                         forward=update.forward or default_forward, step=update.step, scaler=scaler,
                         autocast=autocast, accumulation_steps=k, val_set=val_set,
                         val_every=1 if validation is None else validation.every, bar=bar,
                         max_grad_norm=update.max_grad_norm)
-        results = []
-        for index in range(repeats):
-            if index:
-                snap.restore()  # each repeat starts from the caller's state, on fresh batches
-            results.append(runner.sweep(index, range_kwargs))
-        result = results[0] if repeats == 1 else combine(results, interval=interval, seed=seed, policy=policy)
-        updates, second = sum(r.steps for r in results), None
-        plan = second_sweep(result, sweep, policy) if retry else None
-        if plan is not None:  # the first pass carried no signal: sweep again where it matters
-            if bar is not None:
-                bar[0].update(bar[1], total=(sweep.num_steps + plan.num_steps) * repeats)
-            # The second pass spans retry_decades under the blow-up: its own descent floor.
-            again = policy.replace(descent_floor=policy.retry_descent_floor)
-            more = []
-            for index in range(repeats):
-                snap.restore()
-                more.append(runner.sweep(repeats + index, {**range_kwargs, "sweep": plan, "policy": again}))
-            updates += sum(r.steps for r in more)
-            second = more[0] if repeats == 1 else combine(more, interval=interval, seed=seed, policy=again)
-        result = settle(result, second, policy, updates=updates)
+        result, first = run_passes(runner, snap, range_kwargs, repeats=repeats, retry=retry, bar=bar)
         result.meta.update(
             runner="lrkit.torch.find_lr", loss="val" if val_set is not None else "train",
             accumulation_steps=k, max_grad_norm=update.max_grad_norm, amp=update.amp,
             amp_skipped_steps=runner.amp_skips, group_scales=scales, rate_group=rate_group,
             repeats=repeats, world_size=_ddp.world_size(), snapshot=snapshot,
             snapshot_bytes=snap.nbytes, batches_used=batches.used, loader_passes=batches.passes,
-            cycled=batches.passes > 0, rule_requested=requested,
+            cycled=batches.passes > 0, rule_requested=checked.requested,
             optimizer=describe_optimizer(optimizer), batch_size=loader_batch_size(train_loader),
         )
-        warn_capped(optimizer, results[0], start_step, result.suggestion)
+        warn_capped(optimizer, first, checked.start_step, result.suggestion)
         # Every rank returns the same record, so wall and CPU time are the slowest rank's.
         if "loop_cpu_time" in result.meta:
             result.meta["loop_cpu_time"] = _ddp.max_across_ranks(result.meta["loop_cpu_time"])
@@ -269,6 +203,17 @@ def find_lr(
             snap.restore()
         finally:
             snap.close()
+
+
+def _validation_set(validation: Validation, batches: Batches) -> list[Any]:
+    """The fixed subset the held-out loss is read on: the first ``validation.batches`` batches of one pass,
+    on the sweep's device (drawn inside the snapshot: a shuffling loader's first batch draws from the RNG)."""
+    first = itertools.islice(iter(validation.loader), validation.batches)
+    val_set = [batches.prepare(b) for b in first]
+    if not val_set:
+        raise LRKitError("`validation.loader` of find_lr must yield at least one batch; got an empty "
+                         "one.")
+    return val_set
 
 
 def warn_capped(optimizer: torch.optim.Optimizer, sweep: FinderResult, start: int,

@@ -1,0 +1,139 @@
+"""What ``find_lr`` is given, checked whole before it snapshots, draws or steps anything.
+
+A bad argument found after the snapshot would still be caught, but only after a DataLoader had drawn
+from the torch RNG or a GradScaler had been made; so every check lives here and runs first, in the
+order the arguments are listed (the first bad one is the one named). What the checks resolve on the
+way (the optimizer under an accelerate wrapper, its scaler and accumulation, the rule ``"auto"``
+picks, the policy for the optimizer's kind of step) comes back as one :class:`Checked` record.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import torch
+
+from lrkit.errors import LRKitError, check_choice, check_count, check_flag, check_instance, check_int
+from lrkit.finder import MIN_STEPS, SWEEP_BYTES_PER_STEP, FinderPolicy, Sweep
+from lrkit.torch._accelerate import accumulation_steps, unwrap_scaled
+from lrkit.torch._batches import loader_length
+from lrkit.torch._finder_options import Update, Validation, check_step_without_closure
+from lrkit.torch._finder_rule import check_reads_rate, optimizer_steps, resolve_policy, resolve_rule
+
+__all__ = ["Checked", "check_find_lr"]
+
+_OWNER = "find_lr"
+
+
+@dataclasses.dataclass(frozen=True)
+class Checked:
+    """``find_lr``'s arguments as the sweep uses them, after every check passed.
+
+    Attributes:
+        optimizer: the torch optimizer the sweep steps (an accelerate wrapper's own optimizer).
+        scaler: the ``GradScaler`` given, or the accelerate optimizer's, or ``None``.
+        accumulation: micro-batches per update (``update.accumulation_steps``, or the Accelerator's).
+        start_step: the optimizer's update count before the sweep (where a capped rate is read from).
+        repeats, seed: checked integers.
+        rule: the suggestion rule to apply (``"auto"`` resolved by the optimizer's kind);
+            ``requested``: the rule as given.
+        policy: the policy for this optimizer and loss (the anchor's distance by its momentum; under
+            validation, ``val_level_floor`` as the stop rule's level floor).
+    """
+
+    optimizer: torch.optim.Optimizer
+    scaler: Any
+    accumulation: int
+    start_step: int
+    repeats: int
+    seed: int
+    rule: str
+    requested: str
+    policy: FinderPolicy
+
+
+def check_find_lr(
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: Callable[[Any, Any], torch.Tensor],
+    train_loader: Iterable[Any],
+    *,
+    sweep: Sweep,
+    rule: str,
+    policy: FinderPolicy,
+    update: Update,
+    validation: Validation | None,
+    repeats: int,
+    retry: bool,
+    interval: bool,
+    seed: int,
+    on_step: Callable[[int, float, float], bool | None] | None,
+    snapshot: str,
+    progress: bool,
+) -> Checked:
+    """Check every argument of :func:`~lrkit.torch.find_lr` (same names) and resolve what they imply.
+
+    Raises:
+        LRKitError: the first bad argument, named with its value and what is allowed.
+
+    Example:
+        >>> import torch
+        >>> from lrkit.finder import FinderPolicy, Sweep
+        >>> from lrkit.torch import Update
+        >>> model = torch.nn.Linear(2, 1)
+        >>> opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        >>> data = [(torch.ones(1, 2), torch.ones(1, 1))]
+        >>> c = check_find_lr(model, opt, torch.nn.functional.mse_loss, data,
+        ...                   sweep=Sweep(), rule="auto", policy=FinderPolicy(), update=Update(),
+        ...                   validation=None, repeats=1, retry=True, interval=True, seed=0, on_step=None,
+        ...                   snapshot="memory", progress=False)
+        >>> c.rule, c.requested, c.accumulation
+        ('falling', 'auto', 1)
+    """
+    check_instance("model", model, _OWNER, torch.nn.Module)
+    check_instance("optimizer", optimizer, _OWNER, torch.optim.Optimizer)
+    if not callable(loss_fn):
+        raise LRKitError(f"`loss_fn` of find_lr must be a callable (output, target) -> loss; "
+                         f"got {loss_fn!r:.80}.")
+    if isinstance(train_loader, (str, bytes)) or not hasattr(train_loader, "__iter__"):
+        raise LRKitError(f"`train_loader` of find_lr must be an iterable of batches (a DataLoader); "
+                         f"got {type(train_loader).__name__}.")
+    check_instance("sweep", sweep, _OWNER, Sweep)
+    check_instance("policy", policy, _OWNER, FinderPolicy)
+    check_instance("update", update, _OWNER, Update)
+    # an Accelerator's accumulation (read off its prepared optimizer); an fp16 one steps through its scaler
+    k = accumulation_steps(optimizer, update.accumulation_steps, update.step)
+    optimizer, scaler = unwrap_scaled(optimizer, update.scaler)
+    if update.step is not None and scaler is not None:
+        raise LRKitError("`update.step` of find_lr must be None with a scaler (here the accelerate "
+                         "optimizer's): the step hook owns the whole update.")
+    check_step_without_closure(optimizer, update, _OWNER)
+    check_reads_rate(optimizer, _OWNER, "at every update of the sweep")
+    start_step = optimizer_steps(optimizer)
+    if validation is not None:
+        check_instance("validation", validation, _OWNER, Validation)
+    repeats = check_int("repeats", repeats, _OWNER)
+    for flag, value in (("retry", retry), ("interval", interval), ("progress", progress)):
+        check_flag(flag, value, _OWNER)
+    # The sweep's memory, all repeats together, must fit before anything is drawn.
+    check_count("num_steps", sweep.num_steps, _OWNER, low=MIN_STEPS,
+                bytes_each=SWEEP_BYTES_PER_STEP * repeats)
+    seed = check_int("seed", seed, _OWNER, low=0)
+    if on_step is not None and not callable(on_step):
+        raise LRKitError(f"`on_step` of find_lr must be callable or None; got {on_step!r}.")
+    requested, rule = rule, resolve_rule(rule, optimizer, policy)
+    policy = resolve_policy(policy, optimizer)  # the anchor's distance for the optimizer's kind of step
+    if validation is not None:  # a nearly noiseless curve: a rise must be material to count as a blow-up
+        policy = policy.replace(level_floor=policy.val_level_floor)
+    check_choice("snapshot", snapshot, _OWNER, ("memory", "disk"))
+    for i, group in enumerate(optimizer.param_groups):
+        if "lr" not in group:
+            keys = sorted(key for key in group if key != "params")
+            raise LRKitError(
+                f"`optimizer` of find_lr must have an 'lr' in every param group; group {i} has {keys}."
+            )
+    if loader_length(train_loader) == 0:
+        raise LRKitError("`train_loader` of find_lr must yield at least one batch; got an empty loader.")
+    return Checked(optimizer, scaler, k, start_step, repeats, seed, rule, requested, policy)
