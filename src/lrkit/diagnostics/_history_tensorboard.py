@@ -46,6 +46,28 @@ def _event_folder(path: Path) -> Path:
     return runs[0] if runs else path
 
 
+#: Files below a folder without event files that ``read_history`` reads: named in the error, the way out.
+_READABLE = ("trainer_state.json", "metrics.csv")
+
+
+def _readable_below(folder: Path, shown: int = 3) -> str:
+    """``"; it holds ...: A, B"`` naming the histories below ``folder`` (the Hugging Face Trainer's
+    ``trainer_state.json`` per checkpoint, Lightning's ``metrics.csv``), the latest first; ``""`` if none.
+
+    Example:
+        >>> import tempfile
+        >>> _readable_below(Path(tempfile.mkdtemp()))
+        ''
+    """
+    # at most two folders down (checkpoint-N/, lightning_logs/version_N/): an error path never walks a tree
+    below = (p for name in _READABLE for depth in ("", "*/", "*/*/") for p in folder.glob(depth + name))
+    found = sorted(below, key=lambda p: (p.stat().st_mtime, str(p)), reverse=True)
+    if not found:
+        return ""
+    names = ", ".join(str(p) for p in found[:shown]) + (", ..." if len(found) > shown else "")
+    return f"; it holds {len(found)} history file(s) lrkit reads, give one of them: {names}"
+
+
 def read_tensorboard(path: Path) -> History:
     """A :class:`History` from an ``events.out.tfevents.*`` file or a run's folder of them: the loss tag
     (a plain name, else any ``loss`` tag but the validation loss and a run's mean training loss), the
@@ -64,7 +86,7 @@ def read_tensorboard(path: Path) -> History:
     path = _event_folder(path)
     if path.is_dir() and not any(p.name.startswith("events.out.tfevents") for p in path.iterdir()):
         raise LRKitError(f"the folder {path} holds no TensorBoard event files (events.out.tfevents.*); "
-                         "give a CSV file or a folder of event files.")
+                         f"give a CSV file or a folder of event files{_readable_below(path)}.")
     acc = EventAccumulator(str(path), size_guidance={"scalars": 0})
     acc.Reload()
     tags = acc.Tags().get("scalars", [])
