@@ -50,9 +50,10 @@ NO_BUDGET_FIELDS = ("check_every", "max_decays", "plateau_decay", "too_high_fact
                     "unknown_budget_warmup")
 
 
-#: Opt-in fields whose ``None`` is the behaviour from before they existed: left out of the fingerprint
-#: at ``None``, so the runs stored before them keep their keys (any other value is read, and hashed).
-OPT_IN = ("strong_clip_below",)
+#: Opt-in fields and the value that is the behaviour from before they existed: left out of the
+#: fingerprint at that value, so the runs stored before them keep their keys (any other value is read,
+#: and hashed).
+OPT_IN = {"strong_clip_below": None, "adaptive_clip": "band"}
 
 
 def run_fields(policy: Any = None) -> dict[str, Any]:
@@ -80,7 +81,7 @@ def run_fields(policy: Any = None) -> dict[str, Any]:
     if finder["weak_rule"] == "none":  # no weak-valley hand-off: neither its threshold nor its guard
         del finder["weak_rule_sigmas"]
         drop.add("weak_rule_when")
-    drop |= {name for name in OPT_IN if getattr(policy, name) is None}
+    drop |= {name for name, before in OPT_IN.items() if getattr(policy, name) == before}
     fields = {f.name: getattr(policy, f.name) for f in dataclasses.fields(policy) if f.name not in drop}
     return {**fields, "finder": finder}
 

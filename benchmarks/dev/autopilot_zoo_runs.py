@@ -41,6 +41,10 @@ AP = "ap2:"
 LEGACY = {"anchor_kinds": ()}
 
 
+#: Policy fields only an adaptive optimizer's reading reads (:func:`reads_as` drops them for the others).
+ADAPTIVE_ONLY = ("strong_clip_below", "adaptive_clip")
+
+
 def resolve_task(task: Any) -> Any:
     """A Task, given one, a zoo workload's name or a built-in task's name."""
     if isinstance(task, str):
@@ -70,8 +74,8 @@ def reads_as(variant: dict[str, Any], kind: str) -> dict[str, Any]:
     """``variant`` as a workload whose optimizer is of ``kind`` (``lrkit.torch.optimizer_kind``) reads
     it: the blow-up anchor, and the weak-valley reading it licenses (``weak_rule_when=
     "turned-or-anchored"``), left out where ``anchor_kinds`` does not name the kind; the floor under a
-    strong valley (``strong_clip_below``, read for adaptive optimizers only) left out for the other
-    kinds. The run is then bit for bit the one without them
+    strong valley (``strong_clip_below``) and the adaptive readings' clip (``adaptive_clip``), read for
+    adaptive optimizers only, left out for the other kinds. The run is then bit for bit the one without them
     (``tests/benchmarks_dev/test_autopilot_variants.py``), so the store keeps it once.
 
     Example:
@@ -79,7 +83,7 @@ def reads_as(variant: dict[str, Any], kind: str) -> dict[str, Any]:
         >>> reads_as(v, "adaptive"), reads_as(v, "momentum") == v
         ({'weak_rule_when': 'turned'}, True)
     """
-    out = {k: v for k, v in variant.items() if k != "strong_clip_below" or kind == "adaptive"}
+    out = {k: v for k, v in variant.items() if k not in ADAPTIVE_ONLY or kind == "adaptive"}
     if kind in variant.get("anchor_kinds", LEGACY["anchor_kinds"]):
         return out
     out = {k: v for k, v in out.items() if k != "anchor_kinds"}

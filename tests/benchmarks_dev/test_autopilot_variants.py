@@ -57,7 +57,7 @@ OTHER = {"race_fraction": 0.1, "min_race": 4, "max_race_fraction": 0.5, "race_sc
 def _left_out(policy: AutopilotPolicy) -> list[str]:
     """The fields a budgeted run does not read, by the fingerprint (an opt-in at ``None`` is absent)."""
     kept = run_fields(policy)
-    absent = {n for n in OPT_IN if getattr(policy, n) is None}
+    absent = {n for n, before in OPT_IN.items() if getattr(policy, n) == before}
     top = [f.name for f in dataclasses.fields(policy) if f.name not in kept and f.name not in absent]
     inner = [f"finder.{f.name}" for f in dataclasses.fields(policy.finder) if f.name not in kept["finder"]]
     return [n for n in top if n != "finder"] + inner

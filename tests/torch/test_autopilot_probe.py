@@ -207,6 +207,26 @@ def test_probe_peak_lifts_a_weak_or_sgd_suggestion_into_the_band_below_the_diver
     assert 0.5 / 30 <= peak <= 0.5 / 3
 
 
+@pytest.mark.parametrize("rule, r", [("falling", 5.0), ("steepest", 0.5)])
+def test_adaptive_clip_cap_leaves_an_adaptive_weak_or_other_reading_below_the_band_and_sgd_in_it(rule, r):
+    # A weak valley (a drop of a few noise SDs) read by the falling rule, and another rule than the
+    # valley ones: the default lifts both to r/30; "cap" keeps the reading, capped at r/3 only.
+    lrs, losses = _valley_then_floor(noise=1.5, seed=3) if rule == "falling" else _valley_then_floor(0.03)
+    capped = AutopilotPolicy(adaptive_clip="cap")
+    band, _ = probe_peak(lrs, losses, 1e-4, r, rule, adaptive=True)
+    peak, how = probe_peak(lrs, losses, 1e-4, r, rule, adaptive=True, policy=capped)
+    unclipped, _ = probe_peak(lrs, losses, 1e-4, r, rule, adaptive=True,
+                              policy=AutopilotPolicy(clip_below=1e9))
+    assert band == pytest.approx(r / 30) and peak == unclipped < r / 30 and "clipped" not in how
+    # The cap stays (never within 3x of the blow-up), and SGD keeps the band whatever adaptive_clip says.
+    high = probe_peak(lrs, losses, 1e-4, 1e-3, rule, adaptive=True, policy=capped)[0]
+    assert high == pytest.approx(1e-3 / 3)
+    assert probe_peak(lrs, losses, 1e-4, r, rule, policy=capped)[0] == pytest.approx(r / 30)
+    assert AutopilotPolicy().adaptive_clip == "band"
+    with pytest.raises(LRKitError, match="adaptive_clip"):
+        AutopilotPolicy(adaptive_clip="none")
+
+
 def test_probe_peak_of_an_empty_probe_is_the_lowest_rate():
     assert probe_peak([], [], 1e-5, None) == (1e-5, "probe failed at once")
 

@@ -201,7 +201,7 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
         own = adaptive and chosen_by == rule and rule in VALLEY_RULES
         valley = valley_geometry(lrs, losses, policy=p.finder) if own else None
         strong = valley is not None and not isinstance(valley, str) and valley.signal >= p.finder.weak_sigmas
-        floor = p.strong_clip_below if strong else p.clip_below
+        floor = p.strong_clip_below if strong or (adaptive and p.adaptive_clip == "cap") else p.clip_below
         low = 0.0 if floor is None else r / floor
         clipped = min(max(peak, low), high)
         if clipped != peak:

@@ -27,6 +27,7 @@ _PROBE = _E + "autopilot-the-probe"
 _PEAK = _E + "autopilot-the-peak"
 _RACE = _E + "autopilot-the-race"
 _FLOOR = _E + "autopilot-a-floor-under-a-strong-valley"
+_WEAK = _E + "autopilot-the-band-under-an-adaptive-weak-reading"
 _ANCHOR = _E + "autopilot-the-blow-up-anchor-for-momentum"
 _MAIN = _E + "autopilot-the-main-phase"
 _AVERAGE = _E + "autopilot-a-tail-average"
@@ -139,6 +140,12 @@ class AutopilotPolicy(Policy):
         "divergence at r (None, the default: no floor, only the cap r / clip_above); 100 wins the zoo by "
         "family and loses the held-out charlm, whose good rates lie r/300 and lower", _FLOOR,
         lambda n, v, o: _optional_ratio(n, v, o))
+    adaptive_clip: str = tuned(
+        "band", "an adaptive optimizer's reading other than its own rule on a strong valley (a weak valley, "
+        "a fallback rule) below a divergence at r: 'band' clips it into [r / clip_below, r / clip_above] "
+        "as SGD's; 'cap' only caps it at r / clip_above, as its strong reading (its blow-up is no "
+        "curvature edge); 'cap' wins the zoo in-sample and loses it held out by family (its gain is the "
+        "transformers')", _WEAK, choice("band", "cap"))
     clip_above: float = tuned(
         3.0, "a peak is at most r / this below a divergence at rate r, and the plateau reaction never "
         "raises the rate above it", _PEAK, at_least(1.0))
