@@ -53,3 +53,20 @@ def test_a_filtered_nan_step_in_trainer_state_reads_as_nan():
     d = lrkit.diagnose(h.losses, lrs=h.lrs, steps=h.steps, val_losses=h.val_losses, val_steps=h.val_steps)
     assert d.verdict == "nan", (d.verdict, d.recommendation)
     assert "step 44" in d.recommendation, d.recommendation
+
+
+def test_the_same_run_in_tensorboard_reads_as_nan_too(tmp_path):
+    # The Trainer's TensorBoardCallback logs the same numbers as train/loss, train/grad_norm (report_to=
+    # "tensorboard"); the folder and the file must read one log the same way.
+    pytest.importorskip("tensorboard")
+    from torch.utils.tensorboard import SummaryWriter
+
+    logs = [e for e in json.loads(DATA.read_text())["log_history"] if "loss" in e]
+    with SummaryWriter(str(tmp_path)) as w:
+        for e in logs:
+            for tag in ("loss", "grad_norm", "learning_rate"):
+                w.add_scalar(f"train/{tag}", e[tag], e["step"])
+    h = read_history(tmp_path)
+    assert h.steps[-1] == 44 and math.isnan(h.losses[-1]) and np.all(np.isfinite(h.losses[:-1]))
+    d = lrkit.diagnose(h.losses, lrs=h.lrs, steps=h.steps, grad_norms=h.grad_norms)
+    assert d.verdict == "nan" and "step 44" in d.recommendation, d.recommendation

@@ -9,6 +9,7 @@ import numpy as np
 
 from lrkit.diagnostics._history import (_LOSS, _LR, _LR_PREFIXES, GRAD_NAMES, VAL_NAMES, History, _sorted,
                                         at_steps, column_key)
+from lrkit.diagnostics._history_json import unfilter
 from lrkit.diagnostics._rate_column import first_moving
 from lrkit.errors import LRKitError
 
@@ -74,8 +75,9 @@ def read_tensorboard(path: Path) -> History:
     rate (a plain name, else Lightning's ``lr-<Optimizer>`` tags: the first group's that is not 0
     throughout, :func:`~lrkit.diagnostics._rate_column.first_moving`), gradient-norm and validation-loss
     tags where logged; rates and norms logged at other steps hold until their next log
-    (:func:`at_steps`); a run resumed into the same folder is read as it went on (:func:`resumed`).
-    Needs the ``tensorboard`` package."""
+    (:func:`at_steps`); a loss of 0.0 beside a non-finite gradient norm of the same step is the NaN the
+    Hugging Face Trainer's logging filter hid (:func:`unfilter`), and reads as NaN; a run resumed into
+    the same folder is read as it went on (:func:`resumed`). Needs the ``tensorboard`` package."""
     try:
         from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
     except ImportError:
@@ -114,5 +116,8 @@ def read_tensorboard(path: Path) -> History:
     grad_tag = next((t for t in tags if key[t] in GRAD_NAMES), None)
     lrs = first_moving([at_steps(steps, *series(t)) for t in lr_tags]) if lr_tags else None
     grads = at_steps(steps, *series(grad_tag)) if grad_tag is not None else None
+    if grad_tag is not None:  # the Hugging Face Trainer's tags: a NaN its logging filter hid reads as NaN
+        g_steps, g_values = series(grad_tag)
+        losses = unfilter(losses, np.isin(steps, g_steps[~np.isfinite(g_values)]))
     return _sorted(steps, losses, lrs, path, grad_norms=grads,
                    val=series(val_tag) if val_tag is not None else None)
