@@ -46,7 +46,7 @@ from lrkit.torch._finder_passes import run_passes
 from lrkit.torch._finder_rule import RATE_CAPPED, capped_from
 from lrkit.torch._finder_runner import Runner, progress_bar
 from lrkit.torch._groups import group_ratios, group_sizes, initial_values, parse_key
-from lrkit.torch._state import snapshot as take_snapshot
+from lrkit.torch._state import TrainingSnapshot, snapshot as take_snapshot
 
 __all__ = ["find_lr"]
 
@@ -160,11 +160,7 @@ def find_lr(
     if update.amp and scaler is None and amp_device == "cuda":
         scaler = torch.amp.GradScaler("cuda")  # float16 autocast needs loss scaling; CPU bfloat16 does not
     val_loader = None if validation is None else validation.loader
-    loaders = (train_loader, val_loader)
-    generators = [getattr(o, "generator", None) for o in loaders]
-    generators = [g for g in generators if isinstance(g, torch.Generator)]
-    extras = snapshot_extras((scaler, *loaders))
-    snap = take_snapshot(model, optimizer, storage=snapshot, generators=generators, extras=extras)
+    snap = _snapshot_touched(model, optimizer, scaler, (train_loader, val_loader), snapshot)
     bar = progress_bar(sweep.num_steps * repeats) if progress else None
     range_kwargs = dict(sweep=sweep, rule=checked.rule, policy=checked.policy, interval=interval,
                         seed=checked.seed, on_step=on_step)
@@ -203,6 +199,18 @@ def find_lr(
             snap.restore()
         finally:
             snap.close()
+
+
+def _snapshot_touched(model: torch.nn.Module, optimizer: torch.optim.Optimizer, scaler: Any,
+                      loaders: tuple[Any, ...], storage: str) -> TrainingSnapshot:
+    """A snapshot of everything a sweep touches: the model, the optimizer and every RNG, and beyond them
+    the loaders' own generators (a shuffling DataLoader draws its order from one) and the stateful
+    objects among the scaler and the loaders (a GradScaler's scale, a stateful or accelerate-prepared
+    loader's position: :func:`~lrkit.torch._accelerate.snapshot_extras`)."""
+    generators = [getattr(o, "generator", None) for o in loaders]
+    generators = [g for g in generators if isinstance(g, torch.Generator)]
+    extras = snapshot_extras((scaler, *loaders))
+    return take_snapshot(model, optimizer, storage=storage, generators=generators, extras=extras)
 
 
 def _validation_set(validation: Validation, batches: Batches) -> list[Any]:
