@@ -16,7 +16,7 @@ def test_public_names():
         "minimum_over_10",
         "synthetic", "STOP_REASONS", "MIN_POINTS", "MIN_STEPS", "SWEEP_BYTES_PER_STEP", "Sweep",
         "FinderPolicy", "VALLEY_RULES", "advise", "Advice", "next_schedule",
-        "second_sweep", "settle", "signal", "descent", "start_level", "blow_up_rate", "SOURCES",
+        "second_sweep", "settle", "signal", "descent", "start_level", "blow_up_rate", "SOURCES", "GUESS_SOURCE",
         "seed_widened",
         "interval_covers", "confidence", "confidence_features", "CONFIDENCE_WORDS",
         "CONFIDENCE_KINDS", "CONFIDENCE_PROMISE",

@@ -49,7 +49,6 @@ def test_a_range_centred_on_a_guess_is_said(tmp_path):
 
 
 def test_the_guess_source_is_one_find_lr_names():
-    from lrkit.finder import SOURCES
-    from lrkit.tuning._start import GUESS
+    from lrkit.finder import GUESS_SOURCE, SOURCES
 
-    assert GUESS in SOURCES
+    assert GUESS_SOURCE in SOURCES and GUESS_SOURCE == "blow-up fallback"

@@ -32,7 +32,8 @@ from lrkit.finder._suggestion import MIN_POINTS, Suggestion
 from lrkit.finder._smooth import noise_scale, smooth
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._stop import DivergenceMonitor, divergence_index
-from lrkit.finder._retry import SOURCES, blow_up_rate, descent, second_sweep, settle, signal, start_level
+from lrkit.finder._retry import (GUESS_SOURCE, SOURCES, blow_up_rate, descent, second_sweep, settle, signal,
+                                 start_level)
 from lrkit.finder._sweep import MIN_STEPS, SWEEP_BYTES_PER_STEP, Sweep, range_test, sweep_schedule
 
 __all__ = [
@@ -76,6 +77,7 @@ __all__ = [
     "synthetic",
     "STOP_REASONS",
     "SOURCES",
+    "GUESS_SOURCE",
     "MIN_POINTS",
     "MIN_STEPS",
     "SWEEP_BYTES_PER_STEP",

@@ -36,7 +36,7 @@ import torch
 from transformers import Trainer
 
 from lrkit.errors import LRKitError, unknown_name
-from lrkit.finder import FinderResult
+from lrkit.finder import GUESS_SOURCE, FinderResult
 from lrkit.hf._session import check_trainer, prepared
 from lrkit.torch import Update, Validation, loader_length
 from lrkit.torch import find_lr as torch_find_lr
@@ -130,7 +130,8 @@ def find_lr(
             :func:`lrkit.hf.use_schedule`, through its ``lr``) will use; an
             optimizer given as ``optimizers=`` is moved to it with its
             scheduler (:func:`lrkit.torch._retune.retune`). When there is no
-            suggestion the configuration is left as it is, with a warning.
+            suggestion, or only the blow-up fallback's guess (``meta["source"]``), the
+            configuration is left as it is, with a warning.
         validation: record the loss on the Trainer's eval dataset after each
             update instead of the training loss (``find_lr``'s validation mode);
             a mapping sets that mode's ``every`` and ``batches``
@@ -208,9 +209,11 @@ def _unused_loss(output: Any, target: Any) -> torch.Tensor:
 
 def _apply(trainer: Trainer, result: FinderResult) -> None:
     lr = result.suggestion
-    if lr is None or not math.isfinite(lr):
+    guessed = (result.meta or {}).get("source") == GUESS_SOURCE  # "a guess, not a measurement"
+    if lr is None or not math.isfinite(lr) or guessed:
+        what = "only a guess, no measured rate," if guessed and lr is not None else "no suggestion"
         warnings.warn(
-            f"lrkit.hf.find_lr has no suggestion to apply ({result.reason}); learning_rate stays "
+            f"lrkit.hf.find_lr has {what} to apply ({result.reason}); learning_rate stays "
             f"{trainer.args.learning_rate:g}.",
             stacklevel=3,
         )

@@ -12,6 +12,7 @@ import warnings
 from typing import Any
 
 from lrkit.errors import LRKitError
+from lrkit.finder import GUESS_SOURCE
 from lrkit.tuning._objective import Target
 from lrkit.tuning._policy import TunePolicy
 from lrkit.tuning._space import SearchSpace, lr_range_from_finder
@@ -20,8 +21,6 @@ from lrkit.tuning._to_schedule import first_trial
 
 __all__ = ["build_space", "first_params", "run_finder"]
 
-#: find_lr's ``meta["source"]`` when it answers from the blow-up alone (one of ``lrkit.finder.SOURCES``)
-GUESS = "blow-up fallback"
 
 
 def run_finder(target: Target, seed: int, notes: list[str], policy: TunePolicy) -> dict[str, Any]:
@@ -51,7 +50,7 @@ def run_finder(target: Target, seed: int, notes: list[str], policy: TunePolicy) 
     notes.extend(f"finder: {w.message}" for w in caught)
     if res.suggestion is None:
         raise LRKitError(f"the range test found no suggestion: {res.reason}")
-    if (res.meta or {}).get("source") == GUESS:  # no descent seen: nothing measured to centre a range on
+    if (res.meta or {}).get("source") == GUESS_SOURCE:  # no descent seen: nothing measured to centre on
         raise LRKitError(f"the range test gave {res.reason}")
     interval = res.interval
     return {"suggestion": float(res.suggestion), "steps": int(res.steps), "rule": res.rule,
