@@ -35,7 +35,8 @@ __all__ = ["GRID", "Measured", "Scored", "candidates", "measure_all", "verdicts"
 #: the earlier, wider searches (docs/evidence.md#diagnose-held-out-by-family-on-the-zoo); 100 switches a
 #: test off. The drift fields: the margin beyond chance alone (``drift_z``), the skew that backs a
 #: smaller margin (``drift_skew``, ``drift_skew_z``) and the guard's hint of a drift within chance
-#: (``drift_hint_z``).
+#: (``drift_hint_z``). ``still_z`` is fixed at the two-sided margin its reason gives, not at the 3 that
+#: 10 of 12 folds chose (docs/evidence.md#diagnose-nothing-moved says why).
 GRID: dict[str, tuple[float, ...]] = {
     "above_start_z": (2.0,),
     "blowup_peak_z": (1.0,),
@@ -53,6 +54,7 @@ GRID: dict[str, tuple[float, ...]] = {
     "drift_skew": (0.8, 1.0, 100.0),
     "drift_skew_z": (0.25, 0.5),
     "drift_hint_z": (2.0, 100.0),
+    "still_z": (2.0,),
 }
 TOO_HIGH = ("too_high_diverging", "too_high_oscillating")
 #: Verdicts that tell a too-high run the wrong thing (keep, decay, or raise).

@@ -54,7 +54,6 @@ def test_a_run_that_cooled_down_to_near_zero_is_not_told_to_decay():
     assert not d.recommendation.startswith("Decay"), d.recommendation
 
 
-@pytest.mark.xfail(strict=True, reason="ux10: 'nothing moved' is end_z >= 0, not 'within noise' (owner diag)")
 def test_a_flat_history_of_a_dead_run_is_read_as_nothing_moved():
     losses = np.array(_HF_DEAD_LOGGED_EVERY_10)
     d = lrkit.diagnose(losses, lrs=np.full(len(losses), 3.0), steps=np.arange(10, 310, 10))

@@ -11,7 +11,8 @@ verdict                    evidence      fires when
 ``too_high_diverging``     ``above``     it ended above its first loss ``y_0`` by ``above_start_z`` s.e.
 ``too_high_diverging``     ``rise``      it ended above its best by ``rise_frac`` of the descent,
                                          ``rise_z`` s.e.
-``uncertain``              ``still``     it ended at or above its first loss, within noise: nothing moved
+``uncertain``              ``still``     it ended within ``still_z`` s.e. of its first loss (below or above):
+                                         nothing moved
 ``loss_spikes``            ``spikes``    excursions far above the trend that come back (``_spikes.py``)
 ``too_high_oscillating``   ``oscillation`` / ``zigzag``: swings no decreasing curve explains
 ``too_high_oscillating``   ``drift``     stalled (``late_share < stall_share``) and back above its best by
@@ -101,7 +102,7 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy) -> dict[str, Evid
     peak_fired = bool(sh.peak_excess > p.blowup_excess and sh.peak_z > p.blowup_peak_z
                       and (sh.rise > p.recovered_rise or sh.end_z > -p.recovered_z))
     stalled = bool(sh.late_share < p.stall_share)
-    still = bool(sh.end_z >= 0.0)  # ended at or above its first reading: nothing measurable moved
+    still = bool(sh.end_z > -p.still_z)  # ended within noise of its first reading: nothing measurable moved
     no_progress = bool(pc.z_total < p.progress_z and not pc.converged_early)
     slow = bool((sh.late_share > p.slow_share and sh.skew < p.slow_skew) or no_progress)
     # A drift backed by right-skewed noise (steps that overshoot: a second sign of a rate past its
@@ -125,7 +126,7 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy) -> dict[str, Evid
                          strength(min(sh.rise / p.rise_frac, lv.rise_z / p.rise_z), 1.0), turn,
                          f"the loss ended {sh.rise:.2f}x its descent above its best level "
                          f"(step {s[lv.i_min]}), {lv.rise_z:.1f} standard errors"),
-        "still": Evidence("end_vs_first_z", sh.end_z, 0.0, still, 1.0 if still else 0.0, span,
+        "still": Evidence("end_vs_first_z", sh.end_z, -p.still_z, still, 1.0 if still else 0.0, span,
                           "the loss ended where it started, within noise: nothing measurable moved"
                           if still else
                           f"the loss ended {-sh.end_z:.1f} standard errors below its first reading"),

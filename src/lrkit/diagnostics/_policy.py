@@ -135,8 +135,13 @@ class DiagnosePolicy(Policy):
         30.0, "a run that ends this many standard errors below its first loss has recovered", _ZOO, positive)
     above_start_z: float = tuned(
         2.0, "ended above its first loss y_0 by this many standard errors (one batch against the end level): "
-        "diverging; below, but at or above its lower start reading, uncertain (nothing measurable moved)",
-        _ZOO, positive)
+        "diverging; below, but within still_z of its lower start reading, uncertain (nothing measurable "
+        "moved)", _ZOO, positive)
+    still_z: float = tuned(
+        2.0, "nothing measurable moved: the end level less than this many standard errors below the first "
+        "reading, or above it (noise is two-sided: a dead run's flat history ends a hair below its start as "
+        "often as above; the margin above_start_z asks upward)", _E + "diagnose-nothing-moved",
+        at_least(0.0))
     stall_share: float = tuned(
         0.05, "stalled: the second half of the run made less than this share of its drop", _ZOO, fraction)
     drift_rise: float = tuned(
