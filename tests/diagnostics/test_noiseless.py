@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lrkit.diagnostics import diagnose
+from lrkit.diagnostics import DiagnosePolicy, diagnose
 
 
 @pytest.mark.parametrize("n", [50, 300, 1000])
@@ -17,7 +17,10 @@ from lrkit.diagnostics import diagnose
 def test_exact_lines(n, start, slope):
     t = np.arange(n)
     down = diagnose(start - slope * t)
-    assert down.verdict == "too_low_slow", (down.verdict, down.confidence)
+    if n >= DiagnosePolicy().slow_min_updates:
+        assert down.verdict == "too_low_slow", (down.verdict, down.confidence)
+    else:  # too short against an optimizer's transient to read the pace: the crawl is the runner-up
+        assert (down.verdict, down.runner_up) == ("healthy", "too_low_slow"), (down.verdict, down.runner_up)
     zigzag = next(e for e in down.evidence if e.statistic == "zigzag_ratio")
     assert zigzag.value == 1.0 and not zigzag.fired
     assert diagnose(start + slope * t).verdict == "too_high_diverging"

@@ -34,13 +34,11 @@ _LOSSES = [
     0.1941, 0.5436, 0.3559, 0.421, 0.1626, 0.1622, 0.311, 0.3718, 0.2133, 0.224, 0.1503]
 
 
-@pytest.mark.xfail(strict=True, reason="ux10: 50 steps of a momentum run at the best rate read 'raise x10'")
 def test_the_start_of_a_run_at_the_best_rate_is_not_told_to_raise_it():
     d = lrkit.diagnose(np.array(_LOSSES), lrs=np.full(len(_LOSSES), 0.1))
     assert d.direction != "raise", (d.verdict, d.confidence, d.recommendation)
 
 
-@pytest.mark.xfail(strict=True, reason="ux10: the Watchdog's first report says 'raise x10' at the best rate")
 def test_the_watchdogs_first_report_is_not_raise():
     from lrkit.diagnostics import Monitor
 
@@ -48,3 +46,16 @@ def test_the_watchdogs_first_report_is_not_raise():
     for step, loss in enumerate(_LOSSES):
         m.observe(step, loss, 0.1)
     assert m.diagnosis is not None and m.diagnosis.direction != "raise", m.diagnosis.recommendation
+
+
+def test_the_pace_is_read_once_the_history_spans_ten_transients():
+    """The rule counts updates, not points: the same 50 losses logged every other update span 99 updates
+    (one short of ``slow_min_updates``), every third 148; with the rule off they read too slow, as before."""
+    from lrkit.diagnostics import DiagnosePolicy
+
+    y, lrs = np.array(_LOSSES), np.full(len(_LOSSES), 0.1)
+    assert lrkit.diagnose(y, lrs, steps=2 * np.arange(len(y))).runner_up == "too_low_slow"
+    assert lrkit.diagnose(y, lrs, steps=2 * np.arange(len(y))).verdict == "healthy"
+    assert lrkit.diagnose(y, lrs, steps=3 * np.arange(len(y))).verdict == "too_low_slow"
+    assert lrkit.diagnose(y, lrs, policy=DiagnosePolicy(slow_min_updates=0)).verdict == "too_low_slow"
+

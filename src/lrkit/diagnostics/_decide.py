@@ -20,8 +20,9 @@ verdict                    evidence      fires when
                                          (``drift_skew_z`` when the noise's skew exceeds ``drift_skew``)
 ``plateau``                ``plateau``   stalled at an undecayed rate (and not an exact, noiseless optimum)
 ``too_low_slow``           ``slow``      the second half made more than ``slow_share`` of the drop, with
-                                         noise no more right-skewed than ``slow_skew``; or no measurable
-                                         progress at all (unless the little drop there was came early)
+                                         noise no more right-skewed than ``slow_skew``, over a history of
+                                         ``slow_min_updates`` updates or more; or no measurable progress
+                                         at all (unless the little drop there was came early)
 ``healthy``                              none of the above
 =========================  ============  ===================================================================
 
@@ -104,7 +105,11 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy) -> dict[str, Evid
     stalled = bool(sh.late_share < p.stall_share)
     still = bool(sh.end_z > -p.still_z)  # ended within noise of its first reading: nothing measurable moved
     no_progress = bool(pc.z_total < p.progress_z and not pc.converged_early)
-    slow = bool((sh.late_share > p.slow_share and sh.skew < p.slow_skew) or no_progress)
+    # Momentum and Adam take ~1/(1 - beta1) updates to reach their pace: a history short against that
+    # is its first descent speeding up at any rate, and cannot say the rate is too low.
+    updates = int(s[-1] - s[0] + 1)
+    short = bool(updates < p.slow_min_updates)
+    slow = bool((sh.late_share > p.slow_share and sh.skew < p.slow_skew and not short) or no_progress)
     # A drift backed by right-skewed noise (steps that overshoot: a second sign of a rate past its
     # limit) needs less of a margin beyond chance than a drift alone.
     skewed = bool(sh.skew > p.drift_skew)
@@ -159,7 +164,10 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy) -> dict[str, Evid
                          1.0 if no_progress else strength(sh.late_share, p.slow_share), span,
                          f"the second half of the run made {sh.late_share:.1%} of its drop (noise skew "
                          f"{sh.skew:.2f}; total progress {pc.z_total:.1f} s.e.); the last decade of "
-                         f"{'rate-weighted ' if m.lrs is not None else ''}time {decade_words(pc.ratio)}"),
+                         f"{'rate-weighted ' if m.lrs is not None else ''}time {decade_words(pc.ratio)}"
+                         + (f"; the history spans {updates} updates, under the {p.slow_min_updates} a "
+                            "reading of the pace needs (an optimizer's transient fills its early decades)"
+                            if short and not no_progress else "")),
     }
 
 

@@ -162,6 +162,11 @@ class DiagnosePolicy(Policy):
     slow_share: float = tuned(
         0.15, "too slow: the second half made more than this share of the drop (a good rate makes most of "
         "it early) ...", _ZOO, fraction)
+    slow_min_updates: int = tuned(
+        100, "... over a history spanning at least this many updates: ten times the transient of momentum "
+        "and Adam (1/(1 - beta1) = 10 updates at beta1 = 0.9), so that the last decade of time the pace is "
+        "read on begins after it; before, any rate's first descent reads as speeding up (0: off)",
+        _E + "diagnose-too-slow-and-the-optimizers-transient", at_least(0, whole=True))
     slow_skew: float = tuned(
         0.5, "... with noise no more right-skewed than this (a rate near its best makes the loss jump up "
         "now and then)", _ZOO, positive)
