@@ -45,7 +45,6 @@ def test_the_recorded_autopilot_history_cools_down_to_a_hundredth_of_its_peak():
     assert len(h.losses) == 400 and h.lrs[-1] < h.lrs[200] / 100
 
 
-@pytest.mark.xfail(strict=True, reason="ux10: rate_decayed misses a cool-down over the last 20% (owner diag)")
 def test_a_run_that_cooled_down_to_near_zero_is_not_told_to_decay():
     h = read_history(DATA)
     d = lrkit.diagnose(h.losses, lrs=h.lrs, steps=h.steps, val_losses=h.val_losses, val_steps=h.val_steps)

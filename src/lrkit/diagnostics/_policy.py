@@ -239,7 +239,9 @@ class DiagnosePolicy(Policy):
         0.5, "the rate counts as decayed when its mean over decay_window is below this fraction of its "
         "peak", _PLATEAU, fraction)
     decay_window: float = tuned(
-        0.3, "the last fraction of the run whose mean rate decides 'decayed'", _PLATEAU, fraction)
+        0.1, "the last fraction of the run whose mean rate decides 'decayed': the end level's window "
+        "(level_fraction), the rate the flat end was read at (a window of 30% misses a cool-down over the "
+        "last 20%, wsd's and the Autopilot's: its mean there is 0.56 of the peak)", _PLATEAU, fraction)
     # -- the clock (_timescale.py) ---------------------------------------------------------------
     band_width: float = tuned(
         0.15, "the log-time bands are this many decades either side of 1/100, 1/10 and all of the "
