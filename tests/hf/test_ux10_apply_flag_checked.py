@@ -1,0 +1,67 @@
+"""``lrkit.hf.find_lr(trainer, apply="false")`` applies the rate (session-10 new-user probe, ux;
+``/work/notes/ux10/REPORT.md``; owner finder, ``lrkit/hf`` and ``lrkit/lightning``).
+
+A flag read from a config file or the command line arrives as a string: ``find_lr(trainer,
+apply="false")`` set ``learning_rate`` from 5e-5 to the suggestion (0.12), because any non-empty string is
+true; ``lrkit.lightning.LearningRateFinder(update_attr="no")`` is accepted the same way. The brief's bad
+input rule (one ``LRKitError`` naming the parameter, the value and what is allowed, before anything
+changes) is kept elsewhere for the same kind of flag: ``Watchdog(report="yes")``, ``LRScheduler(
+per_update="yes")`` and ``Watchdog(across_ranks=...)`` go through ``check_flag`` (ux7). Expected: an
+``LRKitError`` naming ``apply`` before the sweep, the Trainer's rate unchanged.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from torch import nn  # noqa: E402
+from transformers import Trainer, TrainingArguments  # noqa: E402
+
+from lrkit import LRKitError  # noqa: E402
+from lrkit.hf import find_lr  # noqa: E402
+
+
+class _Model(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.net = nn.Linear(4, 3)
+
+    def forward(self, x, labels=None):
+        logits = self.net(x)
+        return {"logits": logits, "loss": nn.functional.cross_entropy(logits, labels)}
+
+
+class _Data(torch.utils.data.Dataset):
+    def __init__(self) -> None:
+        g = torch.Generator().manual_seed(0)
+        self.x = torch.randn(256, 4, generator=g)
+        self.y = (self.x[:, 0] > 0).long()
+
+    def __len__(self) -> int:
+        return 256
+
+    def __getitem__(self, i):
+        return {"x": self.x[i], "labels": self.y[i]}
+
+
+@pytest.mark.xfail(strict=True, reason="ux10: apply='false' is truthy and applies the rate")
+def test_apply_must_be_a_bool(tmp_path):
+    args = TrainingArguments(output_dir=str(tmp_path), max_steps=50, per_device_train_batch_size=16,
+                             learning_rate=5e-5, report_to=[], save_strategy="no", use_cpu=True,
+                             disable_tqdm=True)
+    trainer = Trainer(model=_Model(), args=args, train_dataset=_Data())
+    with pytest.raises(LRKitError, match="apply"):
+        find_lr(trainer, apply="false")
+    assert trainer.args.learning_rate == 5e-5
+
+
+@pytest.mark.xfail(strict=True, reason="ux10: LearningRateFinder(update_attr='no') is accepted")
+def test_update_attr_must_be_a_bool():
+    pytest.importorskip("lightning")
+    from lrkit.lightning import LearningRateFinder
+
+    with pytest.raises(LRKitError, match="update_attr"):
+        LearningRateFinder(update_attr="no")
