@@ -133,6 +133,25 @@ def summary(means: dict[str, dict[str, float]], held: dict[str, str], candidates
     return rows, headers
 
 
+#: The default's runs as stored before this benchmark (made on other machines), beside its runs here.
+STORED = {"wsd, 20% cool-down (default), stored runs": {}}
+
+
+def drift(results: dict[str, dict[str, list[dict]]]) -> tuple[list[list[Any]], list[str]]:
+    """Per family: the default here against its stored runs, in gap % and in tolerances (0.5 points,
+    1% of a loss: the issue's target's unit), the mean over its workloads of (here - stored) / tolerance."""
+    here, stored = next(iter(SHAPES)), next(iter(STORED))
+    _, means = tables.family_table(results, [here, stored], SEEDS)
+    native = tables.regrets(results, "best", SEEDS)
+    rows = []
+    for f, names in tables.families(results).items():
+        steps = [(native[n][here].mean() - native[n][stored].mean()) / truth.tolerance(n) for n in names]
+        rows.append([f, means[f][here], means[f][stored], float(np.mean(steps))])
+    rows.append(["mean (of the size, in tolerances)", *[float(np.mean([r[i] for r in rows])) for i in (1, 2)],
+                 float(np.mean([abs(r[3]) for r in rows]))])
+    return rows, ["family", "default here (gap %)", "stored (gap %)", "here - stored (tolerances)"]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cached-only", action="store_true", help="run nothing; tables from the store")
@@ -140,6 +159,9 @@ def main() -> None:
     args = ap.parse_args()
     start = time.process_time()
     results = collect(sorted(zoo.names()), run=not args.cached_only)
+    for n, res in collect(sorted(zoo.names()), False, STORED).items():
+        results[n].update({k: v for k, v in res.items() if k in STORED})
+    drows, dh = drift(results)
     frows, means = tables.family_table(results, [*SHAPES, *PEERS], SEEDS)
     fh = ["family", "method", "workloads", "mean regret (gap %)", "standard error", "mean regret (native)"]
     held, everything = lofo(means)
@@ -153,7 +175,7 @@ def main() -> None:
     bwork = [[n, *[float(np.mean([truth.regret(n, r["metric"], SEEDS, "gap") for r in res[m]]))
                    if m in res else float("nan") for m in (*SHAPES, *PEERS)]] for n, res in builtin.items()]
     bh = ["built-in task (held out)", *[m for m in (*SHAPES, *PEERS)]]
-    for rows, headers in ((frows, fh), (choice, ch), (srows, sh), (bwork, bh), (brows, fh)):
+    for rows, headers in ((frows, fh), (choice, ch), (srows, sh), (bwork, bh), (brows, fh), (drows, dh)):
         print_table(rows, headers, floatfmt=".3g")
     verdict = (f"Chosen on all twelve families: **{everything}** (the built-in tasks' shape). Per held-out "
                "family: " + "; ".join(f"{s}: {sum(v == s for v in held.values())}" for s in SHAPES) + ".")
@@ -164,7 +186,9 @@ def main() -> None:
             markdown_table(srows, sh, floatfmt=".3g"), verdict, markdown_table(choice, ch, floatfmt=".3g"),
             markdown_table(frows, fh, floatfmt=".3g"),
             "Built-in tasks, held out (gap %, mean of 3 seeds; the family row is their mean):",
-            markdown_table(bwork, bh, floatfmt=".3g"), cpu])
+            markdown_table(bwork, bh, floatfmt=".3g"),
+            "The default here against its stored runs (other machines; the same configuration):",
+            markdown_table(drows, dh, floatfmt=".3g"), cpu])
         record("autopilot_shape", "The Autopilot's main-phase shape, chosen by leave-one-family-out",
                __doc__.split("\n\n", 1)[1] + "\n\n" + body,
                command="flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python benchmarks/autopilot_shape.py"
