@@ -128,4 +128,6 @@ def tune_command(
                f"{result.n_complete} complete / {result.n_pruned} pruned of {result.n_trials})")
     typer.echo(f"best lr       = {result.best_lr:.6g}")
     typer.echo(f"best schedule = {result.best_schedule}")
+    if (opt := result.best_params.get("optimizer")) is not None:  # the space sampled it: the rate is for it
+        typer.echo(f"best optimizer = {opt} (the rate was measured with it)")
     typer.echo(f"report        = {out / 'tune.html'}")

@@ -160,8 +160,10 @@ def _answer(result: TuneResult) -> str:
         edge = ('<p class="sure-low">The best rate lies at the edge of the searched range '
                 f"{lo:.3g}..{hi:.3g}: the best may lie outside it; search a wider range (space lr) in a "
                 "new study (a new --study name: a study keeps the space it was created with).</p>")
+    opt = result.best_params.get("optimizer")  # a space that samples optimizers: the rate is for this one
+    build = "the optimizer" if opt is None else f"the {opt} optimizer (the best trial's; the rate is for it)"
     code = ("from lrkit.torch import LRScheduler\n\n"
-            f"# build the optimizer with lr={result.best_lr:.4g}, then:\n"
+            f"# build {build} with lr={result.best_lr:.4g}, then:\n"
             f'scheduler = LRScheduler(optimizer, "{result.best_schedule}")\n'
             "# in the training loop, after each optimizer.step():\n#     scheduler.step()")
     return ('<div class="answer" id="answer">'
