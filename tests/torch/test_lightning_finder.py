@@ -237,3 +237,26 @@ def test_lr_find_from_a_hook_equals_the_callbacks_own_epoch_sweep(quiet_trainer)
     assert np.array_equal(got.losses, want.losses)
     assert got.suggestion == want.suggestion and by_hand.result is got
     assert mine.lr == theirs.lr == got.suggestion  # update_attr: the module's rate is the suggestion
+
+
+class NaNSampleNet(Net):
+    """``Net`` whose data holds one sample with a NaN feature: the sweep meets it before any descent."""
+
+    def train_dataloader(self):
+        g = torch.Generator().manual_seed(0)
+        x = torch.randn(256, 4, generator=g)
+        y = (x[:, 0] > 0).long() + (x[:, 1] > 0).long()
+        x[120, 2] = float("nan")  # in the 8th batch: the ramp meets it before the loss has moved
+        return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=16)
+
+
+def test_a_guess_is_not_applied_the_rate_stays_with_a_warning(quiet_trainer):
+    # A blow-up fallback's rate says where training fails, not where it goes well (FinderResult.is_guess).
+    torch.manual_seed(0)
+    model, finder = NaNSampleNet(lr=1e-3, spec=None), LearningRateFinder(num_training_steps=20)
+    with pytest.warns(UserWarning, match="only a guess") as caught:
+        _trainer(quiet_trainer, [finder], max_steps=1).fit(model)
+    res = finder.results[-1]
+    assert res.is_guess and res.suggestion is not None, (res.meta.get("source"), res.reason)
+    said = [str(w.message) for w in caught if "only a guess" in str(w.message)]
+    assert model.lr == 1e-3 and len(said) == 1 and "the rate is unchanged" in said[0]

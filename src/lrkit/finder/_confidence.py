@@ -40,6 +40,7 @@ from typing import Any
 
 from lrkit.finder._valley import valley_geometry
 from lrkit.finder._policy import FinderPolicy
+from lrkit.finder._result import GUESS_SOURCE
 from lrkit.finder._retry import guess_divisor
 
 __all__ = ["CONFIDENCE_KINDS", "CONFIDENCE_PROMISE", "CONFIDENCE_WORDS", "LOOSE_SPREAD", "TIGHT_SPREAD",
@@ -95,7 +96,7 @@ def confidence_features(result: Any, policy: FinderPolicy | None = None) -> dict
     valley = valley_geometry(result.lrs, result.losses, policy=policy)
     signal = None if isinstance(valley, str) else float(valley.signal)
     spread = None if lo_hi is None or lo_hi[0] <= 0 else float(lo_hi[1] / lo_hi[0])
-    if meta.get("source") == "blow-up fallback":
+    if meta.get("source") == GUESS_SOURCE:
         kind = "guess"
     elif signal is not None and signal < policy.weak_sigmas:
         kind = "rough"

@@ -13,9 +13,12 @@ import numpy as np
 from lrkit._json import json_safe
 from lrkit.errors import LRKitError
 
-__all__ = ["FinderResult", "STOP_REASONS"]
+__all__ = ["FinderResult", "GUESS_SOURCE", "STOP_REASONS"]
 
 STOP_REASONS = ("completed", "diverged", "nan", "callback")
+#: ``meta["source"]`` of an answer read off the blow-up alone: "a guess, not a measurement", which a caller
+#: that applies a rate or centres a search on it must not take for a measured suggestion.
+GUESS_SOURCE = "blow-up fallback"
 
 
 def _array(values: Any) -> np.ndarray:
@@ -91,6 +94,24 @@ class FinderResult:
             object.__setattr__(self, "interval", (float(self.interval[0]), float(self.interval[1])))
         if self.suggestion is not None:
             object.__setattr__(self, "suggestion", float(self.suggestion))
+
+    @property
+    def is_guess(self) -> bool:
+        """Whether the suggestion is the blow-up fallback's guess, not a measured reading.
+
+        A sweep that saw no descent can still see where the loss blew up; the finder then names a rate
+        a safe factor below it (``meta["source"] == GUESS_SOURCE``). That number says where training
+        surely fails, not where it goes well, so whoever *applies* a suggestion (the Lightning and
+        Hugging Face adapters, ``tune``'s search range) leaves the user's rate alone on a guess.
+
+        Example:
+            >>> r = FinderResult(lrs=[1e-3], losses=[1.0], smoothed=[1.0], stop_reason="diverged",
+            ...                  suggestion=1e-4, interval=None, rule="default", reason="a guess",
+            ...                  steps=1, wall_time=0.0, meta={"source": GUESS_SOURCE})
+            >>> r.is_guess
+            True
+        """
+        return self.meta.get("source") == GUESS_SOURCE
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (non-finite numbers become ``None``); :meth:`from_dict` inverts it."""

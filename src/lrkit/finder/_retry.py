@@ -31,17 +31,14 @@ import numpy as np
 from lrkit.finder._anchor import blow_up_index
 from lrkit.finder._valley import valley_geometry
 from lrkit.finder._policy import FinderPolicy
-from lrkit.finder._result import FinderResult
+from lrkit.finder._result import GUESS_SOURCE, FinderResult
 from lrkit.finder._sweep import MIN_STEPS, Sweep
 
 __all__ = ["signal", "descent", "start_level", "second_sweep", "settle", "blow_up_rate", "guess_divisor",
            "SOURCES", "GUESS_SOURCE", "SECOND_PASS_COVERS"]
 
 #: What ``meta["source"]`` says answered: the sweep, the second sweep, the blow-up fallback (or None).
-SOURCES = ("sweep", "second sweep", "blow-up fallback")
-#: ``meta["source"]`` of an answer read off the blow-up alone: "a guess, not a measurement", which a caller
-#: that applies a rate or centres a search on it must not take for a measured suggestion.
-GUESS_SOURCE = SOURCES[2]
+SOURCES = ("sweep", "second sweep", GUESS_SOURCE)
 #: What a second pass's interval covers: its own batch noise and the zoo's seed spread, which a rerun
 #: can exceed, since a rerun's first sweep may show a signal and answer from another pass (on the zoo a
 #: second pass's interval held 1 of 4 reruns' suggestions, the first sweep's 92%): said, not widened.
@@ -227,7 +224,7 @@ def settle(first: FinderResult, second: FinderResult | None, policy: FinderPolic
     index = int(np.argmin(np.abs(np.log10(first.lrs) - np.log10(guess))))
     fallback = dataclasses.replace(first, suggestion=guess, interval=None,
                                    meta={**first.meta, "index": index, "interval_method": None})
-    return _with(fallback, meta, "blow-up fallback", why)
+    return _with(fallback, meta, GUESS_SOURCE, why)
 
 
 def guess_divisor(policy: FinderPolicy) -> tuple[float, str]:

@@ -36,7 +36,7 @@ import torch
 from transformers import Trainer
 
 from lrkit.errors import LRKitError, unknown_name
-from lrkit.finder import GUESS_SOURCE, FinderResult
+from lrkit.finder import FinderResult
 from lrkit.hf._session import check_trainer, prepared
 from lrkit.torch import Update, Validation, loader_length
 from lrkit.torch import find_lr as torch_find_lr
@@ -209,7 +209,7 @@ def _unused_loss(output: Any, target: Any) -> torch.Tensor:
 
 def _apply(trainer: Trainer, result: FinderResult) -> None:
     lr = result.suggestion
-    guessed = (result.meta or {}).get("source") == GUESS_SOURCE  # "a guess, not a measurement"
+    guessed = result.is_guess  # "a guess, not a measurement"
     if lr is None or not math.isfinite(lr) or guessed:
         what = "only a guess, no measured rate," if guessed and lr is not None else "no suggestion"
         warnings.warn(

@@ -44,7 +44,7 @@ from typing import Any
 import torch
 
 from lrkit.errors import LRKitError, check_choice
-from lrkit.finder import GUESS_SOURCE, FinderResult, Sweep
+from lrkit.finder import FinderResult, Sweep
 from lrkit.torch import Update, find_lr
 from lrkit.lightning._sweep_update import BatchGroups, ThresholdStop, lightning_update, muted_logging
 from lrkit.torch._retune import reference_group, retune
@@ -231,7 +231,7 @@ class LearningRateFinder(pl.Callback):
 
     def _apply(self, trainer: Any, module: Any, attr: str, result: FinderResult) -> None:
         lr = result.suggestion
-        guessed = (result.meta or {}).get("source") == GUESS_SOURCE  # "a guess, not a measurement"
+        guessed = result.is_guess  # "a guess, not a measurement"
         if lr is None or not math.isfinite(lr) or guessed:
             what = "only a guess, no measured rate," if guessed and lr is not None else "no suggestion"
             warnings.warn(f"{_OWNER} has {what} to apply ({result.reason}); the rate is unchanged.",

@@ -12,7 +12,6 @@ import warnings
 from typing import Any
 
 from lrkit.errors import LRKitError
-from lrkit.finder import GUESS_SOURCE
 from lrkit.tuning._objective import Target
 from lrkit.tuning._policy import TunePolicy
 from lrkit.tuning._space import SearchSpace, lr_range_from_finder
@@ -50,7 +49,7 @@ def run_finder(target: Target, seed: int, notes: list[str], policy: TunePolicy) 
     notes.extend(f"finder: {w.message}" for w in caught)
     if res.suggestion is None:
         raise LRKitError(f"the range test found no suggestion: {res.reason}")
-    if (res.meta or {}).get("source") == GUESS_SOURCE:  # no descent seen: nothing measured to centre on
+    if res.is_guess:  # no descent seen: nothing measured to centre a range on
         raise LRKitError(f"the range test gave {res.reason}")
     interval = res.interval
     return {"suggestion": float(res.suggestion), "steps": int(res.steps), "rule": res.rule,
