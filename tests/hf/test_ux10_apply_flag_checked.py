@@ -8,6 +8,8 @@ input rule (one ``LRKitError`` naming the parameter, the value and what is allow
 changes) is kept elsewhere for the same kind of flag: ``Watchdog(report="yes")``, ``LRScheduler(
 per_update="yes")`` and ``Watchdog(across_ranks=...)`` go through ``check_flag`` (ux7). Expected: an
 ``LRKitError`` naming ``apply`` before the sweep, the Trainer's rate unchanged.
+
+Fixed: both flags go through ``check_flag`` before anything runs.
 """
 
 from __future__ import annotations
@@ -47,7 +49,6 @@ class _Data(torch.utils.data.Dataset):
         return {"x": self.x[i], "labels": self.y[i]}
 
 
-@pytest.mark.xfail(strict=True, reason="ux10: apply='false' is truthy and applies the rate")
 def test_apply_must_be_a_bool(tmp_path):
     args = TrainingArguments(output_dir=str(tmp_path), max_steps=50, per_device_train_batch_size=16,
                              learning_rate=5e-5, report_to=[], save_strategy="no", use_cpu=True,
@@ -58,7 +59,6 @@ def test_apply_must_be_a_bool(tmp_path):
     assert trainer.args.learning_rate == 5e-5
 
 
-@pytest.mark.xfail(strict=True, reason="ux10: LearningRateFinder(update_attr='no') is accepted")
 def test_update_attr_must_be_a_bool():
     pytest.importorskip("lightning")
     from lrkit.lightning import LearningRateFinder

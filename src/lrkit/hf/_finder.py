@@ -35,7 +35,7 @@ from typing import Any
 import torch
 from transformers import Trainer
 
-from lrkit.errors import LRKitError, unknown_name
+from lrkit.errors import LRKitError, check_flag, unknown_name
 from lrkit.finder import FinderResult
 from lrkit.hf._session import check_trainer, prepared
 from lrkit.torch import Update, Validation, loader_length
@@ -162,6 +162,7 @@ def find_lr(
         lrkit.errors.LRKitError: `trainer` of lrkit.hf.find_lr must be a transformers.Trainer; got object.
     """
     check_trainer(trainer, _OWNER)
+    check_flag("apply", apply, _OWNER)  # a flag read from a config arrives as "false": truthy
     if "update" in kwargs:
         raise LRKitError(f"`update` of {_OWNER} is set by {_OWNED}; configure it there, not here.")
     for name in kwargs:

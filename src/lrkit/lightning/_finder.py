@@ -43,7 +43,7 @@ from typing import Any
 
 import torch
 
-from lrkit.errors import LRKitError, check_choice
+from lrkit.errors import LRKitError, check_choice, check_flag
 from lrkit.finder import FinderResult, Sweep
 from lrkit.torch import Update, find_lr
 from lrkit.lightning._sweep_update import BatchGroups, ThresholdStop, lightning_update, muted_logging
@@ -155,6 +155,7 @@ class LearningRateFinder(pl.Callback):
         if taken:
             raise LRKitError(f"`{taken[0]}` of {_OWNER} is set by its own arguments (min_lr, max_lr, "
                              "num_training_steps, mode; the Trainer's update; early_stop_threshold).")
+        check_flag("update_attr", update_attr, _OWNER)  # "no" from a config is truthy
         self.sweep = Sweep(start=min_lr, end=max_lr, num_steps=num_training_steps, mode=_MODES[mode])
         self.find_kwargs = find_kwargs
         self.early_stop_threshold, self.update_attr, self.attr_name = (
