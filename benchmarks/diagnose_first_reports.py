@@ -30,6 +30,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import diagnose_corpus as dc  # noqa: E402
+from dev.diagnose_lofo import TOO_HIGH  # noqa: E402
 from dev.record import markdown_table, print_table, record  # noqa: E402
 
 from lrkit.diagnostics import DiagnosePolicy, decide, measure  # noqa: E402
@@ -46,24 +47,31 @@ def where(decades: float) -> str:
     return "best" if abs(decades) <= AT_BEST else ("below" if decades < 0 else "above")
 
 
-def readings(entries: list[dc.Entry]) -> Counter:
-    """``(policy, prefix, where, direction) -> runs``, over every run with a finite prefix."""
+def readings(entries: list[dc.Entry]) -> tuple[Counter, Counter]:
+    """``(policy, prefix, where, direction) -> runs`` over every run with a finite prefix, and
+    ``(policy, prefix, direction) -> runs`` over those the outcome labels call too high (the issue's
+    "zero raise on too-high runs", read live)."""
     out: Counter = Counter()
+    high: Counter = Counter()
     for e in entries:
         pos = where((e.record["facts"] or {}).get("decades_from_best") or 0.0)
+        too_high = e.record.get("label") in TOO_HIGH
         for n in PREFIXES:
             y, lr = e.loss[:n], e.lr[:n]
             if y.size < n or not np.all(np.isfinite(y)):
                 continue
             m = measure(y, lr)
             for name, p in POLICIES.items():
-                out[(name, n, pos, decide(m, policy=p).direction)] += 1
-    return out
+                direction = decide(m, policy=p).direction
+                out[(name, n, pos, direction)] += 1
+                if too_high:
+                    high[(name, n, direction)] += 1
+    return out, high
 
 
-def rows(c: Counter) -> tuple[list[list], list[str]]:
-    """Per policy and prefix: raise at or above the best rate (wrong way), raise below it, the share of
-    readings below the best rate that raise, and lower on runs below the best."""
+def rows(c: Counter, high: Counter) -> tuple[list[list], list[str]]:
+    """Per policy and prefix: raise at or above the best rate (wrong way), raise on runs labelled too
+    high, raise below the best rate, and lower on runs below the best."""
     out = []
     for name in POLICIES:
         for n in PREFIXES:
@@ -72,12 +80,13 @@ def rows(c: Counter) -> tuple[list[list], list[str]]:
                            if p == name and k == n and w in pos and di == d)
 
             below = sum(v for (p, k, w, _), v in c.items() if p == name and k == n and w == "below")
-            high = sum(v for (p, k, w, _), v in c.items() if p == name and k == n and w != "below")
-            out.append([name, n, f"{count(('best', 'above'), 'raise')}/{high}",
-                        f"{count(('best',), 'raise')}", f"{count(('below',), 'raise')}/{below}",
-                        f"{count(('below',), 'lower')}/{below}"])
+            high_n = sum(v for (p, k, w, _), v in c.items() if p == name and k == n and w != "below")
+            labelled = sum(v for (p, k, _), v in high.items() if p == name and k == n)
+            out.append([name, n, f"{count(('best', 'above'), 'raise')}/{high_n}",
+                        f"{count(('best',), 'raise')}", f"{high[(name, n, 'raise')]}/{labelled}",
+                        f"{count(('below',), 'raise')}/{below}", f"{count(('below',), 'lower')}/{below}"])
     return out, ["policy", "losses read", "raise at or above the best rate", "of which at the best",
-                 "raise below the best rate", "lower below the best rate"]
+                 "raise on runs labelled too high", "raise below the best rate", "lower below the best rate"]
 
 
 def main() -> None:
@@ -86,7 +95,7 @@ def main() -> None:
     args = ap.parse_args()
     cpu = time.process_time()
     entries = dc.load()
-    table, headers = rows(readings(entries))
+    table, headers = rows(*readings(entries))
     print_table(table, headers)
     if args.no_record:
         return
