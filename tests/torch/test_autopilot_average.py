@@ -89,11 +89,11 @@ def test_the_average_changes_nothing_before_the_budget_is_spent() -> None:
 
 def test_a_rolled_back_nan_and_a_skipped_spike_stay_out_of_the_average() -> None:
     policy = AutopilotPolicy(average_tail=0.5, snapshot_every=10)
-    ap, model, seen = _train(policy, fault_at={100: "nan", 110: "spike"})
+    ap, model, seen = _train(policy, fault_at={100: "nan", 101: "nan", 110: "spike"})  # 2 NaNs: rolled back
     actions = [e.get("action") for e in ap.events if "fault" in e]
-    assert actions == ["rolled back", "skipped"]
+    assert actions == ["skipped", "rolled back", "skipped"]
     mean, n = _tail_mean(ap, seen, 0.5)
-    assert ap.events[-1]["averaged"] == n == ap.main_steps - ap.events[-1]["from"] - 2
+    assert ap.events[-1]["averaged"] == n == ap.main_steps - ap.events[-1]["from"] - 3
     for p, m in zip(model.parameters(), mean):
         assert torch.isfinite(p).all()
         torch.testing.assert_close(p.detach(), m, rtol=1e-5, atol=1e-6)

@@ -109,12 +109,15 @@ def test_a_non_finite_loss_later_in_the_probe_is_a_divergence_not_an_error():
     model = _model()
     ap = Autopilot(torch.optim.SGD(model.parameters(), lr=0.1), budget=100, model=model)
     x = torch.randn(16, 4)
-    for k in range(3):
+    rates = []
+    for k in range(4):  # NaN at updates 2 and 3: the first is skipped (a bad batch?), the second ends it
         ap.optimizer.zero_grad()
         loss = model(x).pow(2).mean()
         loss.backward()
-        ap.step(loss * float("nan") if k == 2 else loss)
-    assert ap.phase in ("race", "main") and ap.events[0]["probe"] == 3
+        rates.append(ap.lr)
+        ap.step(loss * float("nan") if k >= 2 else loss)
+    assert ap.phase in ("race", "main") and ap.events[0]["probe"] == 4
+    assert ap.events[0]["diverged_at"] == pytest.approx(rates[2])  # read at the first of the two
 
 
 def test_an_optimizer_that_reads_its_rate_only_once():

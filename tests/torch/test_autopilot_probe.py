@@ -312,9 +312,15 @@ def test_guard_skips_one_spike_rolls_back_on_two_and_flags_repeats():
     assert guard.update(100.0, 20)["action"] == "skipped" and torch.equal(w, before)
     first = guard.update(100.0, 21)  # a second spike in a row: the weights are the problem
     assert first["action"] == "rolled back" and first["restored_to"] == 19 and not first["repeat"]
-    w.grad = torch.full((3,), float("nan"))
-    assert guard.update(1.0, 25)["repeat"]  # within 2 * snapshot_every of the last rollback
+    w.grad = torch.full((3,), float("nan"))  # a NaN gradient from finite weights: skipped, as a spike
+    assert guard.update(1.0, 24)["action"] == "skipped" and torch.equal(w, guard.snapshot["tensors"][0])
+    assert guard.update(1.0, 25)["repeat"]  # the second in a row, within 2 * snapshot_every of the last
+    assert guard.update(1.0, 39)["action"] == "skipped"
     assert guard.update(1.0, 40)["repeat"] is False
+    w.grad = torch.ones(3)
+    with torch.no_grad():
+        w[0] = float("nan")  # non-finite weights (and so a NaN loss): rolled back at once
+    assert guard.update(float("nan"), 60)["action"] == "rolled back" and torch.isfinite(w).all()
 
 
 def test_snapshots_hold_cpu_copies_and_restore_the_optimizer_state_bitwise():

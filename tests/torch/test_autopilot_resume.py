@@ -7,8 +7,9 @@ Covered: during a rolled-back probe (the pre-probe state is in the checkpoint), 
 (its recorded states are), with no budget (rolled-back probe, then the diagnosis reactions),
 with a known peak (the probe's choice replaced, in both probe modes), during a race after the
 ramp (its shared start and best-so-far snapshots are in the checkpoint), and between a rollback
-snapshot and a NaN (the guard's snapshot is in the checkpoint, so the NaN rolls back to it, not
-to the resume point), and inside the tail average of the weights (its running mean is in the
+snapshot and two NaNs in a row (the guard's snapshot is in the checkpoint, so the second NaN rolls
+back to it, not to the resume point; resumed between the two, the pending fault is in it too), and
+inside the tail average of the weights (its running mean is in the
 checkpoint, so the weights written when the budget is spent are the uninterrupted run's).
 """
 
@@ -41,7 +42,8 @@ MODES = {
     # starts, inside it (around the NaN's rollback), and one update before the budget is spent
     "average": dict(budget=120, probe="ramp", optimizer="adam", average=0.5, at=(70, 76, 90, 118, 119)),
 }
-#: Faults at these updates of the whole run (counted from the first probe update).
+#: Faults at these updates of the whole run (counted from the first probe update): NaN gradients at
+#: NAN_AT and the next update (the first is skipped, the second in a row rolls back), a spike.
 NAN_AT, SPIKE_AT = 77, 95
 
 
@@ -64,7 +66,7 @@ def advance(model, opt, ap, g, step: int, until: int, mode: dict) -> int:
         i = torch.randint(0, len(x), (32,), generator=g)
         loss = ((model(x[i]).squeeze(1) - y[i]) ** 2).mean()
         loss.backward()
-        if step == NAN_AT:
+        if step in (NAN_AT, NAN_AT + 1):
             next(model.parameters()).grad[0, 0] = float("nan")
         if step == SPIKE_AT:
             loss = loss * 100.0
@@ -85,7 +87,7 @@ def state_of(model, opt, ap) -> dict:
 def resume_points(mode_name: str, total: int) -> list[int]:
     rng = np.random.default_rng(zlib.crc32(mode_name.encode()))  # the same points in every process
     fixed = [1, 15, NAN_AT - 3, NAN_AT + 1, *MODES[mode_name].get("at", ())]  # in the probe, and
-    # between a snapshot and the NaN
+    # between a snapshot and the NaNs, and between the two NaNs
     return sorted({*fixed, *rng.integers(1, total - 1, 6).tolist()} - {0} & set(range(1, total)))
 
 

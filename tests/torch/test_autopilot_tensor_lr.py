@@ -46,7 +46,7 @@ def test_a_rollback_and_the_ramps_rewind_keep_the_tensor_object():
         i = torch.randint(0, len(x), (32,), generator=g)
         loss = ((model(x[i]).squeeze(1) - y[i]) ** 2).mean()
         loss.backward()
-        if step == 80:
+        if step in (80, 81):  # two NaN gradients in a row: the second rolls back
             model.weight.grad[0, 0] = float("nan")
         ap.step(loss)
         step += 1

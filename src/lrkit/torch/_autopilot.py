@@ -36,9 +36,12 @@ Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would 
    halves it, ``too_low_slow`` (before any decay) triples it, never above a third of the highest
    rate the probe survived.
 
-**Faults** (``lrkit.torch._autopilot_guard``): a spiking batch's update is skipped; a NaN/inf
-loss or gradient, or two spikes in a row, restore the last good in-memory snapshot bit for bit
-(and cut the rate when faults repeat); all logged in ``events``. **The budget is never exceeded**:
+**Faults** (``lrkit.torch._autopilot_guard``): a batch whose loss spikes, or whose loss or gradient
+is NaN/inf while the weights are finite (one bad sample), has its update skipped; two faults in a row
+(``faults_in_row``: a rate too high faults again on the next batch, a bad batch does not), or
+non-finite weights, restore the last good in-memory snapshot bit for bit (and cut the rate when
+rollbacks repeat); in the probe, the second fault in a row is the divergence, read at the first's
+rate; all logged in ``events``. **The budget is never exceeded**:
 every update (the probe's, kept, undone or rolled back, the race's, skipped ones) is paid from it,
 so ``while not ap.done`` makes exactly ``budget`` updates (a loss scaler's overflow, ``scaler=``, is
 no update: the scaler skips it, and it is not paid).
@@ -99,7 +102,8 @@ class Autopilot(Phases, Resumable):
             warmup, or rolled back) but its choice is replaced (``None``: the probe chooses).
         policy: the tuned numbers (:class:`~lrkit.torch.AutopilotPolicy`): the probe's
             length and band, the peak's clip, the cool-down, the guard (snapshot cadence, the
-            spike test, the cut after repeated faults) and the plateau reaction.
+            spike test, the faults in a row that roll back, the cut after repeated ones) and the plateau
+            reaction.
         scaler: the loop's loss scaler (``torch.amp.GradScaler``; mixed precision), or ``None``. The
             loop is ``scaler.scale(loss).backward(); ap.step(loss); scaler.update()`` (``step``
             unscales the gradients unless the loop did). An update whose loss is finite but whose

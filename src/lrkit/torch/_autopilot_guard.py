@@ -3,15 +3,18 @@
 Kept apart from the rate logic in ``_autopilot.py``: these functions only look at
 the optimizer, the model, recent losses or a verdict, never at the schedule.
 
-**Faults.** Before each update the loss and every gradient are checked. A loss spike (above
-the median of the last ``spike_history`` losses by ``spike_z`` robust SDs and by ``spike_ratio``
-times their ``spike_percentile`` excess: fields of :class:`~lrkit.torch.AutopilotPolicy`) on one
-batch skips that update: the weights are untouched. A NaN/inf loss or gradient, or spikes on two
-consecutive updates, restore the last good snapshot (taken every ``snapshot_every`` healthy
-updates, in CPU memory, bit for bit); if the previous rollback was within ``2 * snapshot_every``
-updates, the rate is also multiplied by ``fault_cut`` (repeated faults mean the rate is too
-high). Every fault is logged in ``events``. The clock keeps running, so the budget is never
-exceeded.
+**Faults.** Before each update the loss and every gradient are checked. A fault is a loss spike
+(above the median of the last ``spike_history`` losses by ``spike_z`` robust SDs and by
+``spike_ratio`` times their ``spike_percentile`` excess: fields of
+:class:`~lrkit.torch.AutopilotPolicy`) or a NaN/inf loss or gradient. A fault from finite weights
+skips that update (the weights untouched) until ``faults_in_row`` (2) come in a row: one bad batch
+(one NaN sample makes its whole batch's loss NaN) does not come back on the next batch, while a rate
+too high faults again there, from the same weights. ``faults_in_row`` faults in a row, or non-finite
+weights, restore the last good snapshot (taken every ``snapshot_every`` healthy updates, in CPU
+memory, bit for bit); if the previous rollback was within ``2 * snapshot_every`` updates, the rate
+is also multiplied by ``fault_cut`` (repeated faults mean the rate is too high). Every fault is
+logged in ``events``. The clock keeps running (a skipped or rolled-back update is paid from the
+budget: its batch was drawn and computed), so the budget is never exceeded.
 
 Snapshots are not :func:`lrkit.torch.snapshot`: that one also rewinds every RNG
 (right for a range test that must leave no trace), but a rollback must move on:
@@ -36,7 +39,7 @@ from lrkit.torch._finder_runner import MAX_AMP_SKIPS
 from lrkit.torch._state import _cpu_copy
 
 __all__ = ["Guard", "training_tensors", "take_snapshot", "restore_snapshot", "restart_statistics",
-           "grads_finite", "scaler_overflow", "is_spike", "find_fault", "reaction"]
+           "grads_finite", "weights_finite", "scaler_overflow", "is_spike", "find_fault", "reaction"]
 
 
 def training_tensors(optimizer: torch.optim.Optimizer, model: torch.nn.Module | None) -> list[torch.Tensor]:
@@ -111,6 +114,17 @@ def grads_finite(optimizer: torch.optim.Optimizer) -> bool:
     if not grads:
         return True
     return bool(torch.stack([torch.isfinite(g).all() for g in grads]).all())
+
+
+def weights_finite(optimizer: torch.optim.Optimizer) -> bool:
+    """Whether every parameter of the optimizer is finite (a fault with finite weights may be the batch's).
+
+    Example:
+        >>> weights_finite(torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=0.1))
+        True
+    """
+    params = [p for g in optimizer.param_groups for p in g["params"]]
+    return not params or bool(torch.stack([torch.isfinite(p).all() for p in params]).all())
 
 
 def scaler_overflow(scaler: Any, optimizer: torch.optim.Optimizer, value: float, run: int) -> bool:
@@ -235,7 +249,9 @@ class Guard:
         >>> guard.reset(0)
         >>> w.grad = torch.ones(1); guard.update(1.0, 0), w.item()  # applied
         (None, 0.5)
-        >>> w.grad = torch.full((1,), float("nan")); guard.update(1.0, 1)["action"], w.item()
+        >>> w.grad = torch.full((1,), float("nan")); guard.update(1.0, 1)["action"], w.item()  # one: skipped
+        ('skipped', 0.5)
+        >>> guard.update(1.0, 2)["action"], w.item()  # a second fault in a row: rolled back
         ('rolled back', 1.0)
     """
 
@@ -244,7 +260,7 @@ class Guard:
         self.optimizer, self.model, self.policy = optimizer, model, policy
         self.snapshot_every = policy.snapshot_every
         self.recent: collections.deque[float] = collections.deque(maxlen=policy.spike_history)
-        self.healthy, self.spikes_in_row = 0, 0
+        self.healthy, self.faults_in_row = 0, 0  # faults_in_row: the skipped faults just before now
         self.last_fault: int | None = None
         self.snapshot: dict[str, Any] | None = None
 
@@ -256,23 +272,25 @@ class Guard:
                before_step: Callable[[], None] | None = None) -> dict[str, Any] | None:
         """Update ``t`` with loss ``value``: apply it and return None, or return the fault's event.
 
-        One spiking batch is skipped (the weights untouched); a NaN/inf loss or gradient, or a
-        second spike in a row, restores the snapshot, and the event's ``repeat`` says whether
-        the previous rollback was within ``2 * snapshot_every`` updates. ``before_step`` is called
-        just before an update is applied (the weights are then the iterate whose loss was healthy).
+        A fault from finite weights (a spike, a NaN/inf loss or gradient) is skipped, the weights
+        untouched, until ``policy.faults_in_row`` come in a row; then, or at once for non-finite
+        weights, the snapshot is restored, and the event's ``repeat`` says whether the previous
+        rollback was within ``2 * snapshot_every`` updates. ``before_step`` is called just before
+        an update is applied (the weights are then the iterate whose loss was healthy).
         """
         fault = find_fault(self.optimizer, self.recent, value, self.policy)
-        self.spikes_in_row += fault == "loss spike"
-        if fault == "loss spike" and self.spikes_in_row < 2:
+        batch = fault is not None and (fault == "loss spike" or weights_finite(self.optimizer))
+        self.faults_in_row += batch
+        if batch and self.faults_in_row < self.policy.faults_in_row:
             return {"t": t, "fault": fault, "loss": value, "action": "skipped"}
         if fault is not None:  # the weights, not a batch, are the problem
             assert self.snapshot is not None, "reset() comes before the first update"
             restore_snapshot(self.optimizer, self.model, self.snapshot)
             repeat = self.last_fault is not None and t - self.last_fault <= 2 * self.snapshot_every
-            self.last_fault, self.healthy, self.spikes_in_row = t, 0, 0
+            self.last_fault, self.healthy, self.faults_in_row = t, 0, 0
             return {"t": t, "fault": fault, "loss": value, "action": "rolled back",
                     "restored_to": self.snapshot["t"], "repeat": repeat}
-        self.spikes_in_row = 0
+        self.faults_in_row = 0
         if before_step is not None:
             before_step()
         self.optimizer.step()
@@ -285,11 +303,13 @@ class Guard:
     def state_dict(self) -> dict[str, Any]:
         """Plain data and the rollback snapshot (CPU tensors: ``torch.save`` it with the model)."""
         return {"recent": list(self.recent), "healthy": self.healthy, "last_fault": self.last_fault,
-                "spikes_in_row": self.spikes_in_row, "snapshot": _on_cpu(self.snapshot)}
+                "faults_in_row": self.faults_in_row, "snapshot": _on_cpu(self.snapshot)}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore :meth:`state_dict` output, the rollback snapshot included (if it was saved)."""
         self.recent = collections.deque(state["recent"], maxlen=self.policy.spike_history)
-        self.healthy, self.spikes_in_row = int(state["healthy"]), int(state["spikes_in_row"])
+        self.healthy = int(state["healthy"])
+        # Older states counted spikes only (a NaN rolled back at once): the same pending count.
+        self.faults_in_row = int(state.get("faults_in_row", state.get("spikes_in_row", 0)))
         self.last_fault = state["last_fault"]
         self.snapshot = _on_cpu(state.get("snapshot"))

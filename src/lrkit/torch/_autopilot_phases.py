@@ -27,7 +27,7 @@ from lrkit.errors import LRKitError
 from lrkit.torch._autopilot_checks import check_first_loss, first_step_failed
 from lrkit.torch._autopilot_average import TailAverage
 from lrkit.torch._autopilot_guard import (grads_finite, reaction, restart_statistics, restore_snapshot,
-                                          training_tensors)
+                                          training_tensors, weights_finite)
 from lrkit.torch._autopilot_probe import main_schedule
 from lrkit.torch._autopilot_race import start_race
 from lrkit.torch._groups import LR_KEY
@@ -60,7 +60,7 @@ class Phases:
                 self._first_optimizer_step()
             else:
                 self.optimizer.step()
-        if self._probe.record(value, ok):
+        if self._probe.record(value, ok, batch=not ok and weights_finite(self.optimizer)):
             self._end_probe()
         else:
             self._set_rate(self._probe.rate())

@@ -206,6 +206,11 @@ class AutopilotPolicy(Policy):
         at_least(2, whole=True))
     min_spike_history: int = tuned(
         20, "no spike is called before this many healthy losses", _GUARD, at_least(2, whole=True))
+    faults_in_row: int = tuned(
+        2, "faults (spike, or NaN/inf from finite weights) in a row that roll back; fewer are skipped: a "
+        "rate too high faults again on the next batch, one bad sample's batch does not (as GradScaler "
+        "skips)",
+        _GUARD, at_least(1, whole=True))
     fault_cut: float = tuned(
         0.5, "the rate multiplier after a rollback that repeats a recent one (the rate is too high)",
         _GUARD, fraction)

@@ -157,6 +157,7 @@ class Probe:
         self.states: dict[int, Any] = {}
         self.stride = -(-steps // policy.max_states)
         self.k = 0
+        self.run = 0  # the faults skipped in a row just before update k (see :meth:`record`)
 
     def wants_state(self) -> bool:
         """Ramp only: whether the state before the next update is to be recorded."""
@@ -166,19 +167,29 @@ class Probe:
         """The rate of the next probe update."""
         return float(self.sweep(self.k))
 
-    def record(self, value: float, ok: bool) -> bool:
-        """Log update ``k`` (applied when ``ok``); return True when the probe is over."""
+    def record(self, value: float, ok: bool, batch: bool = False) -> bool:
+        """Log update ``k`` (applied when ``ok``); return True when the probe is over.
+
+        A fault that may be the batch's (``batch``: a non-finite loss or gradient from finite weights,
+        one bad sample) skips the update, as the guard skips it, until ``policy.faults_in_row`` come in
+        a row: a rate that blew the weights up faults again from the same weights, and the divergence
+        is read at the first of them (:meth:`diverged_at`).
+        """
         stop = True
         if ok and math.isfinite(value):
             self.lrs.append(self.rate())
             self.losses.append(value)
-            stop = self.divergence.update(value)
+            stop, self.run = self.divergence.update(value), 0
+        elif batch and self.run + 1 < self.policy.faults_in_row:
+            stop, self.run = False, self.run + 1
         self.k += 1
         return stop or self.k >= self.steps
 
     def diverged_at(self) -> float | None:
         """The rate the probe diverged at (it stopped before its last update), or ``None``."""
-        return float(self.sweep(self.k - 1)) if 0 < self.k < self.steps else None
+        if not 0 < self.k < self.steps:
+            return None
+        return float(self.sweep(self.k - 1 - self.run))  # faults in a row: the rate of the first
 
     def finish(self) -> tuple[float, str, Any, int]:
         """``(peak, how, state, undone)``: the peak and, for a ramp, the state to continue from
@@ -207,7 +218,7 @@ class Probe:
         """Plain data and a ramp's recorded states (CPU tensors: ``torch.save`` it with the model)."""
         return {"lo": self.lo, "hi": self.hi, "steps": self.steps, "keep": self.keep, "rule": self.rule,
                 "adaptive": self.adaptive, "factor": self.factor, "lag": self.lag, "anchor": self.anchor,
-                "k": self.k,
+                "k": self.k, "run": self.run,
                 "lrs": list(self.lrs), "losses": list(self.losses),
                 "states": [[k, v] for k, v in sorted(self.states.items())]}
 
@@ -220,6 +231,7 @@ class Probe:
                     policy, peak, float(state.get("factor", 1.0)), int(state.get("lag", 0)),
                     state.get("anchor"))  # older states: no anchor, as they were read then
         probe.k, probe.lrs, probe.losses = int(state["k"]), list(state["lrs"]), list(state["losses"])
+        probe.run = int(state.get("run", 0))  # older states: none skipped
         probe.states = {int(k): v for k, v in state.get("states", [])}
         for v in probe.losses:
             probe.divergence.update(v)
