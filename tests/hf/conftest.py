@@ -143,3 +143,52 @@ def model_factory() -> Callable[..., torch.nn.Module]:
 def tiny_task() -> dict[str, Any]:
     """The names a Trainer script has: ``model``, ``train`` (rows) and ``collate``."""
     return {"model": tiny_model(), "train": tiny_data(), "collate": PadCollator()}
+
+
+class DictClassifier(torch.nn.Module):
+    """A classifier on dict batches (``x``, ``labels``) returning ``{"logits", "loss"}``, as a user's
+    own Trainer model does: linear, or with one ReLU layer of ``hidden`` units."""
+
+    def __init__(self, classes: int = 3, hidden: int = 0) -> None:
+        super().__init__()
+        nn = torch.nn
+        self.net = nn.Sequential(nn.Linear(4, hidden), nn.ReLU(), nn.Linear(hidden, classes)) if hidden \
+            else nn.Linear(4, classes)
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        logits = self.net(x)
+        return {"logits": logits, "loss": torch.nn.functional.cross_entropy(logits, labels)}
+
+
+class DictRows(torch.utils.data.Dataset):
+    """``n`` rows ``{"x": 4 features, "labels": y}``; ``y = labels(x)`` (a seeded draw of 3 classes when
+    ``None``); ``nan_at``: a row whose third feature is NaN (one bad sample)."""
+
+    def __init__(self, n: int, labels: Callable[[torch.Tensor], torch.Tensor] | None = None,
+                 nan_at: int | None = None) -> None:
+        g = torch.Generator().manual_seed(0)
+        self.x = torch.randn(n, 4, generator=g)
+        self.y = torch.randint(0, 3, (n,), generator=g) if labels is None else labels(self.x)
+        if nan_at is not None:
+            self.x[nan_at, 2] = float("nan")
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        return {"x": self.x[i], "labels": self.y[i]}
+
+
+def cpu_args(out: Path, **overrides: Any) -> TrainingArguments:
+    """``TrainingArguments`` for a quiet CPU run that saves nothing; ``overrides`` as the test needs."""
+    quiet = {"report_to": [], "save_strategy": "no", "use_cpu": True, "disable_tqdm": True}
+    return TrainingArguments(**{"output_dir": str(out), **quiet, **overrides})
+
+
+@pytest.fixture
+def dict_parts() -> Any:
+    """``model(classes, hidden)``, ``rows(n, labels, nan_at)`` and ``args(out, **overrides)``: the parts of a
+    user's own small Trainer script (tests import in importlib mode, not by name)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(model=DictClassifier, rows=DictRows, args=cpu_args)

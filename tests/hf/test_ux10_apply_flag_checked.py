@@ -19,41 +19,16 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from torch import nn  # noqa: E402
-from transformers import Trainer, TrainingArguments  # noqa: E402
+from transformers import Trainer  # noqa: E402
 
 from lrkit import LRKitError  # noqa: E402
 from lrkit.hf import find_lr  # noqa: E402
 
 
-class _Model(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.net = nn.Linear(4, 3)
-
-    def forward(self, x, labels=None):
-        logits = self.net(x)
-        return {"logits": logits, "loss": nn.functional.cross_entropy(logits, labels)}
-
-
-class _Data(torch.utils.data.Dataset):
-    def __init__(self) -> None:
-        g = torch.Generator().manual_seed(0)
-        self.x = torch.randn(256, 4, generator=g)
-        self.y = (self.x[:, 0] > 0).long()
-
-    def __len__(self) -> int:
-        return 256
-
-    def __getitem__(self, i):
-        return {"x": self.x[i], "labels": self.y[i]}
-
-
-def test_apply_must_be_a_bool(tmp_path):
-    args = TrainingArguments(output_dir=str(tmp_path), max_steps=50, per_device_train_batch_size=16,
-                             learning_rate=5e-5, report_to=[], save_strategy="no", use_cpu=True,
-                             disable_tqdm=True)
-    trainer = Trainer(model=_Model(), args=args, train_dataset=_Data())
+def test_apply_must_be_a_bool(tmp_path, dict_parts):
+    args = dict_parts.args(tmp_path, max_steps=50, per_device_train_batch_size=16, learning_rate=5e-5)
+    rows = dict_parts.rows(256, lambda x: (x[:, 0] > 0).long())
+    trainer = Trainer(model=dict_parts.model(), args=args, train_dataset=rows)
     with pytest.raises(LRKitError, match="apply"):
         find_lr(trainer, apply="false")
     assert trainer.args.learning_rate == 5e-5

@@ -24,42 +24,16 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from torch import nn  # noqa: E402
-from transformers import Trainer, TrainingArguments  # noqa: E402
+from transformers import Trainer  # noqa: E402
 
 from lrkit.hf import find_lr  # noqa: E402
 
 
-class _Model(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.net = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3))
-
-    def forward(self, x, labels=None):
-        logits = self.net(x)
-        return {"logits": logits, "loss": nn.functional.cross_entropy(logits, labels)}
-
-
-class _Data(torch.utils.data.Dataset):
-    def __init__(self) -> None:
-        g = torch.Generator().manual_seed(0)
-        self.x = torch.randn(512, 4, generator=g)
-        self.y = (self.x[:, 0] > 0).long() + (self.x[:, 1] > 0).long()
-        self.x[5, 2] = float("nan")  # one bad sample
-
-    def __len__(self) -> int:
-        return 512
-
-    def __getitem__(self, i):
-        return {"x": self.x[i], "labels": self.y[i]}
-
-
-def test_a_guess_is_not_applied_silently(tmp_path):
+def test_a_guess_is_not_applied_silently(tmp_path, dict_parts):
     torch.manual_seed(0)
-    args = TrainingArguments(output_dir=str(tmp_path), max_steps=50, per_device_train_batch_size=16,
-                             learning_rate=5e-5, report_to=[], save_strategy="no", use_cpu=True,
-                             disable_tqdm=True, seed=0)
-    trainer = Trainer(model=_Model(), args=args, train_dataset=_Data())
+    args = dict_parts.args(tmp_path, max_steps=50, per_device_train_batch_size=16, learning_rate=5e-5, seed=0)
+    rows = dict_parts.rows(512, lambda x: (x[:, 0] > 0).long() + (x[:, 1] > 0).long(), nan_at=5)
+    trainer = Trainer(model=dict_parts.model(hidden=16), args=args, train_dataset=rows)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = find_lr(trainer, apply=True)

@@ -18,41 +18,20 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from torch import nn  # noqa: E402
-from transformers import Trainer, TrainingArguments  # noqa: E402
+from transformers import Trainer  # noqa: E402
 
 from lrkit.torch import Watchdog  # noqa: E402
 
 
-class _Model(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.net = nn.Linear(4, 3)
-
-    def forward(self, x, labels=None):
-        logits = self.net(x)
-        return {"logits": logits, "loss": nn.functional.cross_entropy(logits, labels)}
+def _trainer(out, parts, wd: Watchdog, **logging) -> Trainer:
+    args = parts.args(out, max_steps=20, per_device_train_batch_size=8, learning_rate=0.1, **logging)
+    return Trainer(model=parts.model(), args=args, train_dataset=parts.rows(64), callbacks=[wd.hf_callback()])
 
 
-class _Data(torch.utils.data.Dataset):
-    def __init__(self) -> None:
-        g = torch.Generator().manual_seed(0)
-        self.x, self.y = torch.randn(64, 4, generator=g), torch.randint(0, 3, (64,), generator=g)
-
-    def __len__(self) -> int:
-        return 64
-
-    def __getitem__(self, i):
-        return {"x": self.x[i], "labels": self.y[i]}
-
-
-def test_a_watchdog_fed_no_loss_says_so(tmp_path):
+def test_a_watchdog_fed_no_loss_says_so(tmp_path, dict_parts):
     torch.manual_seed(0)
     wd = Watchdog(every=10, report=None)
-    args = TrainingArguments(output_dir=str(tmp_path), max_steps=20, per_device_train_batch_size=8,
-                             learning_rate=0.1, report_to=[], save_strategy="no", use_cpu=True,
-                             disable_tqdm=True)  # logging_steps: the default (500)
-    trainer = Trainer(model=_Model(), args=args, train_dataset=_Data(), callbacks=[wd.hf_callback()])
+    trainer = _trainer(tmp_path, dict_parts, wd)  # logging_steps: the default (500)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         trainer.train()
@@ -62,13 +41,10 @@ def test_a_watchdog_fed_no_loss_says_so(tmp_path):
     assert "here 500 of 20" in said[0] and "logging_steps=1" in said[0], said
 
 
-def test_a_watchdog_fed_every_step_is_quiet(tmp_path):
+def test_a_watchdog_fed_every_step_is_quiet(tmp_path, dict_parts):
     torch.manual_seed(0)
     wd = Watchdog(every=10, report=None)
-    args = TrainingArguments(output_dir=str(tmp_path), max_steps=20, per_device_train_batch_size=8,
-                             learning_rate=0.1, report_to=[], save_strategy="no", use_cpu=True,
-                             disable_tqdm=True, logging_steps=1)
-    trainer = Trainer(model=_Model(), args=args, train_dataset=_Data(), callbacks=[wd.hf_callback()])
+    trainer = _trainer(tmp_path, dict_parts, wd, logging_steps=1)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         trainer.train()
