@@ -9,9 +9,11 @@ advice (``Diagnosis.direction``) is counted against where the run's rate sits: b
 best rate is advice that points the wrong way (issue 14: "advice never points the wrong way"); "raise"
 on a run below it is the reading a too-low rate should get.
 
-Side by side in one run, on the same prefixes: the shipped policy and the same policy with
+Side by side in one run, on the same prefixes: the shipped policy, the same policy with
 ``slow_min_updates = 0`` (the too-slow test read on histories of any length, as before the optimizer's
-transient was counted; docs/evidence.md#diagnose-too-slow-and-the-optimizers-transient).
+transient was counted; docs/evidence.md#diagnose-too-slow-and-the-optimizers-transient), and with
+``starved_giveback = 100`` (ground lost on the way down and recovered does not forbid "raise", as before;
+docs/evidence.md#diagnose-ground-lost-on-the-way-down).
 
 Run::
 
@@ -39,7 +41,8 @@ from lrkit.diagnostics import DiagnosePolicy, decide, measure  # noqa: E402
 PREFIXES = (50, 100, 150)
 #: A rate within this many decades of the grid-best rate counts as the best (the grid has 3 per decade).
 AT_BEST = 1 / 6
-POLICIES = {"shipped": DiagnosePolicy(), "slow_min_updates = 0": DiagnosePolicy(slow_min_updates=0)}
+POLICIES = {"shipped": DiagnosePolicy(), "slow_min_updates = 0": DiagnosePolicy(slow_min_updates=0),
+            "starved_giveback = 100 (off)": DiagnosePolicy(starved_giveback=100.0)}
 
 
 def where(decades: float) -> str:

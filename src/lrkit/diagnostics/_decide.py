@@ -193,7 +193,8 @@ def at_limit(m: Measurements, val: dict[str, float], p: DiagnosePolicy) -> bool:
 def _sign_stats(m: Measurements, val: dict[str, float]) -> dict[str, float]:
     """The numbers :func:`~lrkit.diagnostics._signs.starved_signs` and ``limit_signs`` read."""
     sh = m.shape
-    return {"rise": sh.rise, "peak_excess": sh.peak_excess, "jump_excess": sh.jump_excess,
+    return {"rise": sh.rise, "giveback": sh.giveback, "peak_excess": sh.peak_excess,
+            "jump_excess": sh.jump_excess,
             "oscillation_q": m.swings.q, "late_share": sh.late_share, "rise_z": m.levels.rise_z, **val}
 
 

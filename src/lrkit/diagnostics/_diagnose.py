@@ -274,7 +274,8 @@ def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
     ev = evidence(m, st.tolist(), policy)
     verdict, key, fired, why = decide_verdict(ev, m, val, policy)
     lv, sw, pc, sp, sh = m.levels, m.swings, m.pace, m.spikes, m.shape
-    stats = {"rise": sh.rise, "rise_z": lv.rise_z, "oscillation_q": sw.q, "zigzag_ratio": sw.zigzag,
+    stats = {"rise": sh.rise, "giveback": sh.giveback, "rise_z": lv.rise_z, "oscillation_q": sw.q,
+             "zigzag_ratio": sw.zigzag,
              "spike_count": float(len(sp.events)), "max_spike_z": float(sp.z.max()),
              "max_spike_height": max(sp.rel, default=0.0), "decade_ratio": pc.ratio,
              "last_decade_z": pc.z_last, "last_half_z": pc.z_half, "total_progress_z": pc.z_total,

@@ -173,6 +173,12 @@ class DiagnosePolicy(Policy):
     starved_rise: float = tuned(
         0.3, "never 'raise the rate' on a run that lost back more than this share of its descent from its "
         "best level: a rate too low descends without losing ground", _ZOO, positive)
+    starved_giveback: float = tuned(
+        0.1, "... nor on one whose smoothed loss rose back above its lowest level so far by more than this "
+        "share of its descent (beyond chance) at any point, recovered or not: a rate too low descends "
+        "without losing ground on the way down either, and a live report may read a run just after it came "
+        "back; 0.1, not 0.2, also clears a too-high run read at 200 losses (100: off)",
+        _E + "diagnose-ground-lost-on-the-way-down", positive)
     starved_val_rise: float = tuned(
         0.05, "... nor on one whose validation loss rose back by more than this share of its drop (a higher "
         "rate would not help what a validation rise shows)", _GUARD, positive)

@@ -27,6 +27,10 @@ here are anchored at the **first loss**, the untrained model's, which no rate ha
   which nothing moved read as one that ended above its start, or blew up. Nor from the median of
   the first three, which a rate too high has already moved;
 * ``rise``: the end above the best level, as a share of the descent from ``first`` to the best;
+* ``giveback``: the most the smoothed curve (``Levels.wide``) ever rose back above its lowest level so
+  far, less the ``2 sqrt(2 ln N)`` standard errors of a window median by which the highest and lowest of
+  its ``N`` window medians stray apart under noise alone, as a share of the same descent: ground lost on
+  the way down, recovered or not (``rise`` is the part still lost at the end);
 * ``late_share``: the share of the whole drop (``first`` to the end) made over the second half of
   the run (from the median around its middle to the end). A good constant rate makes most of its
   drop early and then refines; a rate too low spreads its drop over the whole run; a run that has
@@ -52,7 +56,7 @@ import numpy as np
 from lrkit.diagnostics._measure import Levels
 from lrkit.diagnostics._policy import DiagnosePolicy
 from lrkit.diagnostics._stats import extreme_of_windows, level, running_median
-from lrkit.stats import MEDIAN_SE, median_diff_se
+from lrkit.stats import MEDIAN_SE, median_diff_se, median_se
 
 __all__ = ["Shape", "shape", "one_batch_se"]
 
@@ -70,6 +74,7 @@ class Shape:
     above_z: float
     rise: float
     rise_z: float
+    giveback: float
     late_share: float
     skew: float
     ended_above_start: bool
@@ -116,9 +121,15 @@ def shape(y: np.ndarray, clean: np.ndarray, lv: Levels, p: DiagnosePolicy) -> Sh
     resid = clean - running_median(clean, p.skew_points)
     var = float(np.mean(resid**2))
     skew = float(np.mean(resid**3) / var**1.5) if var > 0 else 0.0
+    # Under noise alone the highest and lowest of N window medians stray apart by about twice
+    # sqrt(2 ln N) of their standard errors: only the give-back beyond that is ground lost.
+    width = max(p.min_smooth_points, int(n * p.smooth_fraction)) | 1
+    chance_gap = 2.0 * extreme_of_windows(n, width) * median_se(lv.sigma, width)
+    giveback = max(float(np.max(lv.wide - np.minimum.accumulate(lv.wide))) - chance_gap, 0.0) / descent
     return Shape(first, peak, (peak - first) / descent, (peak - float(y[0])) / descent,
                  peak_z, (lv.end - first) / se_end, (lv.end - y0) / one_batch_se(lv.sigma, m),
-                 (lv.end - lv.best) / descent, lv.rise_z, (middle - lv.end) / max(drop, se_end), skew,
+                 (lv.end - lv.best) / descent, lv.rise_z, giveback, (middle - lv.end) / max(drop, se_end),
+                 skew,
                  bool(lv.end >= first),
                  bool(raw_peak - first > first - lv.best
                       and (raw_peak - first) / se_peak - chance > p.blowup_z))

@@ -20,7 +20,9 @@ def starved_signs(s: Mapping[str, float], policy: DiagnosePolicy = DiagnosePolic
     """The signs of a rate at or past its limit that forbid ``too_low_slow`` (the guard's ``starved_*``).
 
     The one definition, read by the guard and by the advice that names them. ``s`` holds the run's
-    ``rise``, ``peak_excess`` and ``oscillation_q`` and, when given, ``val_rise`` and ``val_improving``
+    ``rise``, ``peak_excess`` and ``oscillation_q`` and, when given, ``giveback`` (ground lost on the way
+    down and recovered: ``lost_ground``, named when the end itself has not lost ``starved_rise``),
+    ``val_rise`` and ``val_improving``
     (a validation loss still at its best asks for a swing past ``starved_swing_val``).
 
     Example:
@@ -32,6 +34,7 @@ def starved_signs(s: Mapping[str, float], policy: DiagnosePolicy = DiagnosePolic
     swing = p.starved_swing_val if s.get("val_improving") else p.starved_swing
     return [name for name, shown in (
         ("lost_descent", s["rise"] > p.starved_rise),
+        ("lost_ground", s.get("giveback", 0.0) > p.starved_giveback and s["rise"] <= p.starved_rise),
         ("val_turned_up", s.get("val_rise", 0.0) > p.starved_val_rise),
         ("swings", s["oscillation_q"] > swing),
         ("rose_over_descent", s["peak_excess"] > p.starved_peak)) if shown]
@@ -88,6 +91,8 @@ def guarded_words(reason: str, s: Mapping[str, float], policy: DiagnosePolicy = 
     p = policy
     if reason == "not_starved":
         said = {"lost_descent": "it lost back part of its descent",
+                "lost_ground": f"it lost ground on the way down (rose back {s.get('giveback', 0.0):.2g}x its "
+                               "descent above its lowest level so far before falling again)",
                 "val_turned_up": "its validation loss turned up",
                 "swings": "it swings more than a falling curve explains",
                 "rose_over_descent": "it rose above its first loss by more than its whole descent"}
