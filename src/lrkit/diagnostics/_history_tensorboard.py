@@ -115,9 +115,11 @@ def read_tensorboard(path: Path) -> History:
     lr_tags = [lr_tag] if lr_tag is not None else [t for t in tags if key[t].startswith(_LR_PREFIXES)]
     grad_tag = next((t for t in tags if key[t] in GRAD_NAMES), None)
     lrs = first_moving([at_steps(steps, *series(t)) for t in lr_tags]) if lr_tags else None
-    grads = at_steps(steps, *series(grad_tag)) if grad_tag is not None else None
-    if grad_tag is not None:  # the Hugging Face Trainer's tags: a NaN its logging filter hid reads as NaN
+    grads = None
+    if grad_tag is not None:
         g_steps, g_values = series(grad_tag)
+        grads = at_steps(steps, g_steps, g_values)
+        # the Hugging Face Trainer's tags: a NaN its logging filter hid reads as NaN
         losses = unfilter(losses, np.isin(steps, g_steps[~np.isfinite(g_values)]))
     return _sorted(steps, losses, lrs, path, grad_norms=grads,
                    val=series(val_tag) if val_tag is not None else None)
