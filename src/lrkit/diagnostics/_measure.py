@@ -19,7 +19,7 @@ from lrkit.diagnostics._stats import (extreme_of_windows, isotonic_decreasing, l
 from lrkit.diagnostics._timescale import decade_slopes, effective_time, half_drop_z, log_time_levels
 from lrkit.stats import MAD_TO_SIGMA, difference_noise, difference_scale, median_diff_se, median_se
 
-__all__ = ["Levels", "Swings", "Pace", "robust_units", "levels", "swings", "pace"]
+__all__ = ["Levels", "Swings", "Pace", "robust_units", "levels", "swings", "pace", "wide_window"]
 
 #: The percentiles whose difference is the unit of the robust units (any spread would do: every
 #: statistic is a ratio; this one ignores the 5% most extreme losses at either end).
@@ -73,10 +73,21 @@ class Levels:
     rise_z_chance: float
 
 
+def wide_window(n: int, p: DiagnosePolicy) -> int:
+    """The odd window of :attr:`Levels.wide`'s running median over ``n`` points: ``smooth_fraction`` of
+    the run, at least ``min_smooth_points``.
+
+    Example:
+        >>> wide_window(1000, DiagnosePolicy(smooth_fraction=0.1)), wide_window(10, DiagnosePolicy())
+        (101, 5)
+    """
+    return max(p.min_smooth_points, int(n * p.smooth_fraction)) | 1
+
+
 def levels(clean: np.ndarray, floor: float, p: DiagnosePolicy) -> Levels:
     """Measure the :class:`Levels` of a curve (spike excursions already replaced)."""
     n = clean.size
-    width = max(p.min_smooth_points, int(n * p.smooth_fraction)) | 1
+    width = wide_window(n, p)
     wide = running_median(clean, width)
     i_min = int(np.argmin(wide))
     m = max(p.min_level_points, int(n * p.level_fraction))  # points in the start and end levels

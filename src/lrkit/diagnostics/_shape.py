@@ -53,7 +53,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lrkit.diagnostics._measure import Levels
+from lrkit.diagnostics._measure import Levels, wide_window
 from lrkit.diagnostics._policy import DiagnosePolicy
 from lrkit.diagnostics._stats import extreme_of_windows, level, running_median
 from lrkit.stats import MEDIAN_SE, median_diff_se, median_se
@@ -123,7 +123,7 @@ def shape(y: np.ndarray, clean: np.ndarray, lv: Levels, p: DiagnosePolicy) -> Sh
     skew = float(np.mean(resid**3) / var**1.5) if var > 0 else 0.0
     # Under noise alone the highest and lowest of N window medians stray apart by about twice
     # sqrt(2 ln N) of their standard errors: only the give-back beyond that is ground lost.
-    width = max(p.min_smooth_points, int(n * p.smooth_fraction)) | 1
+    width = wide_window(n, p)  # the window Levels.wide was read with
     chance_gap = 2.0 * extreme_of_windows(n, width) * median_se(lv.sigma, width)
     giveback = max(float(np.max(lv.wide - np.minimum.accumulate(lv.wide))) - chance_gap, 0.0) / descent
     return Shape(first, peak, (peak - first) / descent, (peak - float(y[0])) / descent,
