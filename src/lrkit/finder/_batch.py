@@ -19,6 +19,7 @@ import numpy as np
 from lrkit.errors import LRKitError
 from lrkit.finder._anchor import blend
 from lrkit.finder._default import weak_reading
+from lrkit.finder._descent import descent_case
 from lrkit.finder._valley import VALLEY_RULES, edge_weight
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._smooth import (
@@ -172,9 +173,7 @@ def half_depth_rows(
 def _floored(lr: float, x_fast: float, x_edge: float, w: float, policy: FinderPolicy) -> float:
     """:func:`~lrkit.finder._descent.at_the_descent`'s rate for one row whose valley spans
     ``x_fast .. x_edge``."""
-    if policy.descent_floor == 0 or np.log10(lr) >= x_fast:
-        return lr
-    if x_edge - x_fast < policy.descent_floor * policy.smooth_window:
+    if descent_case(float(np.log10(lr)), x_fast, x_edge, policy) != "raise":
         return lr
     to = x_fast + w * (x_edge - x_fast) if policy.descent_floor_reading == "valley" else x_fast
     return float(10.0**to)

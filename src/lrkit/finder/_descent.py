@@ -14,7 +14,24 @@ from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._suggestion import Suggestion, _nearest
 from lrkit.finder._valley import Valley, valley_reading
 
-__all__ = ["at_the_descent"]
+__all__ = ["at_the_descent", "descent_case"]
+
+
+def descent_case(x_read: float, x_fast: float, x_edge: float, policy: FinderPolicy) -> str:
+    """What :func:`at_the_descent` does with a reading at ``x_read`` (log-rate) of a valley spanning
+    ``x_fast .. x_edge``: ``"keep"`` (the floor off, or the reading at or above the descent), ``"dip"``
+    (below a valley narrower than ``descent_floor`` smoothing windows: kept, the valley's reading named
+    as an alternative) or ``"raise"`` (to ``descent_floor_reading``). The one decision of the single-curve
+    rule and the batched bootstrap (``lrkit.finder._batch``).
+
+    Example:
+        >>> p = FinderPolicy(descent_floor=2.0, smooth_window=0.1)
+        >>> [descent_case(x, -3.0, edge, p) for x, edge in ((-4.0, -2.0), (-4.0, -2.9), (-2.5, -2.0))]
+        ['raise', 'dip', 'keep']
+    """
+    if policy.descent_floor == 0 or x_read >= x_fast:
+        return "keep"
+    return "dip" if x_edge - x_fast < policy.descent_floor * policy.smooth_window else "raise"
 
 
 def at_the_descent(x: np.ndarray, v: Valley, found: Suggestion, policy: FinderPolicy,
@@ -55,11 +72,12 @@ def at_the_descent(x: np.ndarray, v: Valley, found: Suggestion, policy: FinderPo
         >>> s.lr == low.lr, round(float(np.log10(s.alternative)), 2), "can't tell" in s.reason
         (True, -2.41, True)
     """
-    if policy.descent_floor == 0 or found.lr is None or np.log10(found.lr) >= v.x_fast:
+    case = "keep" if found.lr is None else descent_case(float(np.log10(found.lr)), v.x_fast, v.x_edge, policy)
+    if case == "keep":
         return found
     x_own = valley_reading(v, rule, policy)
     width = v.x_edge - v.x_fast
-    if width < policy.descent_floor * policy.smooth_window:
+    if case == "dip":
         reason = (f"{found.reason}; I can't tell whether the loss's only fall, from {10.0 ** v.x_fast:.3g} "
                   f"over {width:.2g} decades (narrower than the smoother resolves), is a dip at the cliff "
                   f"(then the best rate sits below it, as this reading assumes) or a descent (then near "
