@@ -21,7 +21,6 @@ from lrkit.tuning._to_schedule import first_trial
 __all__ = ["build_space", "first_params", "run_finder"]
 
 
-
 def run_finder(target: Target, seed: int, notes: list[str], policy: TunePolicy) -> dict[str, Any]:
     """Run lrkit's range test on the task (default optimizer) and return plain data.
 
