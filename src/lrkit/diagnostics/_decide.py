@@ -21,7 +21,7 @@ verdict                    evidence      fires when
 ``plateau``                ``plateau``   stalled at an undecayed rate (and not an exact, noiseless optimum)
 ``too_low_slow``           ``slow``      the second half made more than ``slow_share`` of the drop, with
                                          noise no more right-skewed than ``slow_skew``, over a history of
-                                         ``slow_min_updates`` updates or more; or no measurable progress
+                                         :func:`pace_updates` updates or more; or no measurable progress
                                          at all (unless the little drop there was came early)
 ``healthy``                              none of the above
 =========================  ============  ===================================================================
@@ -53,7 +53,8 @@ from lrkit.diagnostics._record import Evidence, strength
 from lrkit.diagnostics._shape import Shape, shape
 from lrkit.diagnostics._spikes import SpikeScan, find_spikes
 
-__all__ = ["ORDER", "Measurements", "measure_finite", "evidence", "decide_verdict", "guard", "at_limit"]
+__all__ = ["ORDER", "Measurements", "measure_finite", "evidence", "decide_verdict", "guard", "at_limit",
+           "pace_updates"]
 
 #: The test order, ``(verdict, evidence)``: the first evidence that fired decides the verdict.
 ORDER = (("too_high_diverging", "blowup"), ("too_high_diverging", "peak"), ("too_high_diverging", "above"),
@@ -94,8 +95,29 @@ def measure_finite(y: np.ndarray, lrs: np.ndarray | None, p: DiagnosePolicy) -> 
     return Measurements(u, lrs, sp, lv, sw, pc, shape(u, sp.clean, lv, p), rate_decayed(lrs, p))
 
 
-def evidence(m: Measurements, s: list[int], p: DiagnosePolicy) -> dict[str, Evidence]:
-    """Each measurement against its threshold: what fired, how strongly, where, in one sentence."""
+def pace_updates(p: DiagnosePolicy, momentum: float | None = None) -> float:
+    """The fewest updates a history must span before its pace can say "raise the rate".
+
+    Momentum and Adam take about ``1/(1 - m)`` updates (``m``: the momentum, Adam's ``beta1``) to reach
+    their pace; until the history spans ``slow_transients`` of those transients, its last decade of time
+    holds the optimizer speeding up, at any rate. ``slow_min_updates`` is the floor: the span at
+    ``m = 0.9``, assumed when ``m`` is not known, and kept for a smaller ``m`` (a network's own first
+    steps are a transient too).
+
+    Example:
+        >>> p = DiagnosePolicy()
+        >>> pace_updates(p), pace_updates(p, 0.9), pace_updates(p, 0.99), pace_updates(p, 0.0)
+        (100, 100, 1000.0, 100)
+    """
+    if momentum is None or p.slow_transients == 0:
+        return p.slow_min_updates
+    return max(p.slow_min_updates, round(p.slow_transients / (1.0 - momentum), 6))
+
+
+def evidence(m: Measurements, s: list[int], p: DiagnosePolicy,
+             momentum: float | None = None) -> dict[str, Evidence]:
+    """Each measurement against its threshold: what fired, how strongly, where, in one sentence
+    (``momentum``: the optimizer's, for :func:`pace_updates`)."""
     lv, sw, pc, sp, sh = m.levels, m.swings, m.pace, m.spikes, m.shape
     span = (s[0], s[-1])
     turn = (s[lv.i_min], s[-1])  # from the best level to the end: where a rise began
@@ -107,8 +129,8 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy) -> dict[str, Evid
     no_progress = bool(pc.z_total < p.progress_z and not pc.converged_early)
     # Momentum and Adam take ~1/(1 - beta1) updates to reach their pace: a history short against that
     # is its first descent speeding up at any rate, and cannot say the rate is too low.
-    updates = int(s[-1] - s[0] + 1)
-    short = bool(updates < p.slow_min_updates)
+    updates, needed = int(s[-1] - s[0] + 1), pace_updates(p, momentum)
+    short = bool(updates < needed)
     slow = bool((sh.late_share > p.slow_share and sh.skew < p.slow_skew and not short) or no_progress)
     # A drift backed by right-skewed noise (steps that overshoot: a second sign of a rate past its
     # limit) needs less of a margin beyond chance than a drift alone.
@@ -165,7 +187,7 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy) -> dict[str, Evid
                          f"the second half of the run made {sh.late_share:.1%} of its drop (noise skew "
                          f"{sh.skew:.2f}; total progress {pc.z_total:.1f} s.e.); the last decade of "
                          f"{'rate-weighted ' if m.lrs is not None else ''}time {decade_words(pc.ratio)}"
-                         + (f"; the history spans {updates} updates, under the {p.slow_min_updates} a "
+                         + (f"; the history spans {updates} updates, under the {needed:.0f} a "
                             "reading of the pace needs (an optimizer's transient fills its early decades)"
                             if short and not no_progress else "")),
     }

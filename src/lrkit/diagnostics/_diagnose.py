@@ -43,7 +43,7 @@ from lrkit.diagnostics._policy import DiagnosePolicy
 from lrkit.diagnostics._probe import probe_rows, said_probe
 from lrkit.diagnostics._rate_column import never_positive, said_zero_rates
 from lrkit.diagnostics._record import AT_THRESHOLD, DIRECTIONS, Diagnosis
-from lrkit.errors import LRKitError, check_instance
+from lrkit.errors import LRKitError, check_instance, check_range
 
 __all__ = ["diagnose", "decide", "measure", "Measurements", "MIN_POINTS", "ORDER"]
 
@@ -89,6 +89,11 @@ def _as_steps(name: str, values: Sequence[int] | np.ndarray, n: int | None,
     return arr
 
 
+def _as_momentum(momentum: float | None, owner: str) -> float | None:
+    """The optimizer's momentum (``beta1``), in [0, 1), or ``None`` (not known)."""
+    return None if momentum is None else check_range("momentum", momentum, owner, 0, 1, high_open=True)
+
+
 def _as_array(name: str, values: Sequence[float] | np.ndarray, n: int | None,
               owner: str = "diagnose") -> np.ndarray:
     try:
@@ -110,6 +115,7 @@ def diagnose(
     steps: Sequence[int] | np.ndarray | None = None,
     val_losses: Sequence[float] | np.ndarray | None = None,
     val_steps: Sequence[int] | np.ndarray | None = None,
+    momentum: float | None = None,
     policy: DiagnosePolicy = DiagnosePolicy(),
 ) -> Diagnosis:
     """Diagnose a training-loss history: is the learning rate too high, too low, or fine?
@@ -158,6 +164,10 @@ def diagnose(
         val_losses: validation losses (optional), at ``val_steps``; reported in the statistics and
             read by the guard (a validation loss that turned up is never answered "raise the rate").
         val_steps: the step after which each validation loss was measured.
+        momentum: the optimizer's momentum (SGD's ``momentum``, Adam's ``beta1``), when known: the
+            pace is read ("raise the rate") only on a history spanning ``slow_transients`` of its
+            transients ``1/(1 - momentum)`` updates, and never fewer than ``slow_min_updates`` (the span
+            assumed when it is not given, right for 0.9). The Watchdog passes its optimizer's.
         policy: the tuned numbers (:class:`~lrkit.diagnostics.DiagnosePolicy`; the numbers
             quoted above are its defaults).
 
@@ -166,7 +176,7 @@ def diagnose(
 
     Raises:
         LRKitError: for non-numeric or mismatched inputs, a negative rate, non-increasing ``steps``,
-            or fewer than 10 finite losses without any NaN.
+            a ``momentum`` outside [0, 1), or fewer than 10 finite losses without any NaN.
 
     Example:
         >>> import numpy as np
@@ -177,6 +187,7 @@ def diagnose(
         'too_low_slow'
     """
     check_instance("policy", policy, "diagnose", DiagnosePolicy)
+    mom = _as_momentum(momentum, "diagnose")
     y_all = _as_array("losses", losses, None)
     n_all = y_all.size
     lr = None if lrs is None else _as_rates(lrs, n_all)
@@ -198,7 +209,7 @@ def diagnose(
     if y_all.size < MIN_POINTS:
         raise LRKitError(f"`losses` of diagnose must hold at least {MIN_POINTS} finite values; got {n_all}.")
     d = said_probe(decide(measure_finite(y_all, lr, policy), steps=st, grad_norms=gn, val_losses=vl,
-                          val_steps=vs, policy=policy), k, st, lrs)
+                          val_steps=vs, momentum=mom, policy=policy), k, st, lrs)
     return said_zero_rates(d) if zero else d
 
 
@@ -244,7 +255,7 @@ def _val_stats(val_losses: np.ndarray | None, val_steps: np.ndarray | None) -> d
 def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
            grad_norms: Sequence[float] | np.ndarray | None = None,
            val_losses: Sequence[float] | np.ndarray | None = None,
-           val_steps: Sequence[int] | np.ndarray | None = None,
+           val_steps: Sequence[int] | np.ndarray | None = None, momentum: float | None = None,
            policy: DiagnosePolicy = DiagnosePolicy()) -> Diagnosis:
     """The diagnosis of a measured history: its tests in :data:`ORDER`, the guard, the advice.
 
@@ -254,7 +265,8 @@ def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
 
     Raises:
         LRKitError: for the inputs :func:`diagnose` rejects: ``steps`` or ``val_steps`` not strictly
-            increasing, of the wrong length or not numbers, negative gradient norms.
+            increasing, of the wrong length or not numbers, negative gradient norms, a ``momentum``
+            outside [0, 1).
 
     Example:
         >>> import numpy as np
@@ -264,6 +276,7 @@ def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
         ('too_high_diverging', 'too_high_diverging')
     """
     check_instance("policy", policy, "decide", DiagnosePolicy)
+    mom = _as_momentum(momentum, "decide")
     gn = None if grad_norms is None else _as_grad_norms(grad_norms, m.y.size, "decide")
     vl = None if val_losses is None else _as_array("val_losses", val_losses, None, "decide")
     vs = None if val_steps is None else _as_steps("val_steps", val_steps, None if vl is None else vl.size,
@@ -271,7 +284,7 @@ def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
     st = np.arange(m.y.size) if steps is None else _as_steps("steps", steps, m.y.size, "decide")
     st = st.astype(np.int64)
     val = _val_stats(vl, vs)
-    ev = evidence(m, st.tolist(), policy)
+    ev = evidence(m, st.tolist(), policy, mom)
     verdict, key, fired, why = decide_verdict(ev, m, val, policy)
     lv, sw, pc, sp, sh = m.levels, m.swings, m.pace, m.spikes, m.shape
     stats = {"rise": sh.rise, "giveback": sh.giveback, "rise_z": lv.rise_z, "oscillation_q": sw.q,

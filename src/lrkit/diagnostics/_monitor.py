@@ -24,7 +24,7 @@ import numpy as np
 from lrkit.diagnostics._diagnose import MIN_POINTS, diagnose
 from lrkit.diagnostics._policy import DiagnosePolicy
 from lrkit.diagnostics._record import Diagnosis
-from lrkit.errors import LRKitError, check_instance, check_int
+from lrkit.errors import LRKitError, check_instance, check_int, check_range
 
 __all__ = ["Monitor"]
 
@@ -47,11 +47,14 @@ class Monitor:
             run costs ``O(capacity)``, so the per-step cost is ``O(capacity / every)``.
         capacity: most points kept (default 2048, an even number >= 2 * 10).
         policy: the tuned numbers of the diagnosis (:class:`~lrkit.diagnostics.DiagnosePolicy`).
+        momentum: the optimizer's momentum (Adam's ``beta1``), when known: ``diagnose``'s ``momentum``
+            (how long a history its pace needs). An attribute: a wrapper that meets the optimizer later
+            sets it then.
         owner: the name the errors give for a bad argument: a wrapper's own (``Watchdog``), so the
             message names what the user called.
 
     Raises:
-        LRKitError: for a bad ``every`` or ``capacity``.
+        LRKitError: for a bad ``every``, ``capacity`` or ``momentum``.
 
     Example:
         >>> m = Monitor(every=10)
@@ -62,9 +65,12 @@ class Monitor:
     """
 
     def __init__(self, *, every: int = 50, capacity: int = 2048,
-                 policy: DiagnosePolicy = DiagnosePolicy(), owner: str = "Monitor") -> None:
+                 policy: DiagnosePolicy = DiagnosePolicy(), momentum: float | None = None,
+                 owner: str = "Monitor") -> None:
         self._owner = owner
         self.policy = check_instance("policy", policy, owner, DiagnosePolicy)
+        self.momentum = None if momentum is None else check_range("momentum", momentum, owner, 0, 1,
+                                                                  high_open=True)
         self.every = check_int("every", every, owner)
         self.capacity = check_int("capacity", capacity, owner, low=2 * MIN_POINTS)
         if self.capacity % 2:
@@ -188,7 +194,7 @@ class Monitor:
         self._diagnosis = diagnose(losses, None if np.isnan(rates).any() else rates,
                                    grad_norms=None if np.isnan(norms).all() else norms, steps=steps,
                                    val_losses=self._val_losses or None, val_steps=self._val_steps or None,
-                                   policy=self.policy)
+                                   momentum=self.momentum, policy=self.policy)
         self._stale = False
         return self._diagnosis
 

@@ -165,8 +165,14 @@ class DiagnosePolicy(Policy):
     slow_min_updates: int = tuned(
         100, "... over a history spanning at least this many updates: ten times the transient of momentum "
         "and Adam (1/(1 - beta1) = 10 updates at beta1 = 0.9), so that the last decade of time the pace is "
-        "read on begins after it; before, any rate's first descent reads as speeding up (0: off)",
+        "read on begins after it; before, any rate's first descent reads as speeding up. The floor when the "
+        "optimizer's momentum is known: plain SGD's first 50 losses read 'raise' at its best rate too (a "
+        "network's own first steps are a transient) (0: off)",
         _E + "diagnose-too-slow-and-the-optimizers-transient", at_least(0, whole=True))
+    slow_transients: float = tuned(
+        10.0, "... and, when diagnose is given the optimizer's momentum m (Adam's beta1), at least this many "
+        "of its transients 1/(1 - m): 1,000 updates at beta1 = 0.99, whose first 100-500 losses at its best "
+        "rate read 'raise' (0: off)", _E + "diagnose-too-slow-and-the-optimizers-transient", at_least(0.0))
     slow_skew: float = tuned(
         0.5, "... with noise no more right-skewed than this (a rate near its best makes the loss jump up "
         "now and then)", _ZOO, positive)

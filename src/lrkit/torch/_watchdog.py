@@ -30,6 +30,7 @@ import torch
 from lrkit.diagnostics import MIN_POINTS, VAL_NAMES, Diagnosis, Monitor, column_key
 from lrkit.errors import LRKitError, check_choice, check_flag
 from lrkit.torch._ddp import mean_across_ranks
+from lrkit.torch._finder_rule import momentum_of
 from lrkit.torch._retune import reference_group
 
 __all__ = ["NonFiniteLossError", "Watchdog"]
@@ -99,6 +100,10 @@ class Watchdog:
             rank at the same step and all ranks hold the same diagnosis. Every rank must then call
             ``observe`` at every step; off by default, for loops that observe on one rank only (a
             DDP loop whose ranks stop apart hangs in the next ``backward``).
+        optimizer: a plain loop's optimizer (optional): its momentum (Adam's ``beta1``) sets how long a
+            history must be before its pace may say "raise the rate" (:func:`lrkit.diagnose`'s
+            ``momentum``: ten transients ``1/(1 - beta1)``, 1,000 updates at 0.99). ``train``'s callback
+            and the Lightning and Hugging Face callbacks read the optimizer they are given.
 
     Raises:
         LRKitError: for a bad argument.
@@ -113,7 +118,10 @@ class Watchdog:
 
     def __init__(self, *, every: int = 50, capacity: int = 2048, on_nan: str = "stop",
                  report: Callable[[Diagnosis], Any] | None = None, grad_norms: bool = False,
-                 across_ranks: bool = False) -> None:
+                 across_ranks: bool = False, optimizer: Any = None) -> None:
+        if optimizer is not None and not hasattr(optimizer, "param_groups"):
+            raise LRKitError("`optimizer` of Watchdog must be a torch optimizer (with param_groups) or "
+                             f"None; got {optimizer!r:.80}.")
         self.on_nan = check_choice("on_nan", on_nan, "Watchdog", ("stop", "raise", "ignore"))
         if report is not None and not callable(report):
             raise LRKitError(f"`report` of Watchdog must be a callable fn(diagnosis) (e.g. print) or None; "
@@ -123,6 +131,15 @@ class Watchdog:
         self.grad_norms = bool(grad_norms)
         self.across_ranks = check_flag("across_ranks", across_ranks, "Watchdog")
         self._last_verdict: str | None = None
+        self._meet(optimizer)
+
+    def _meet(self, optimizer: Any) -> None:
+        """Read the optimizer's momentum for the diagnosis (once; ``None``: nothing known yet). A momentum
+        outside [0, 1) is no transient the pace rule knows: the default span stands."""
+        if optimizer is None or self.monitor.momentum is not None:
+            return
+        m = momentum_of(optimizer)
+        self.monitor.momentum = m if 0.0 <= m < 1.0 else None
 
     def observe(self, step: int, loss: float | torch.Tensor, lr: float | None = None,
                 grad_norm: float | torch.Tensor | None = None) -> bool:
@@ -166,6 +183,7 @@ class Watchdog:
     def __call__(self, info: dict[str, Any]) -> bool:
         """``lrkit.tasks.train`` callback: reads ``info["step"]``, ``info["loss"]``, ``info["lr"]`` and,
         on evaluation steps, ``info["val_loss"]``."""
+        self._meet(info.get("optimizer"))
         stop = self.observe(info["step"], info["loss"], info.get("lr"))
         if info.get("val_loss") is not None:
             self.observe_val(info["step"], info["val_loss"])
@@ -246,6 +264,7 @@ class Watchdog:
                     # logs 0), chosen once: a group added later (an unfrozen backbone) does not switch the
                     # recorded rate to another group's scale mid-run.
                     self.group = reference_group(opts[0])
+                    watchdog._meet(opts[0])
                 lr = float(opts[0].param_groups[self.group]["lr"]) if opts else None
                 norm, self.norm = self.norm, None
                 if watchdog.observe(step, value, lr, norm):
@@ -302,6 +321,7 @@ class Watchdog:
             def on_log(
                 self, args: Any, state: Any, control: Any, logs: dict | None = None, **kwargs: Any
             ) -> None:
+                watchdog._meet(kwargs.get("optimizer"))
                 if logs and logs.get("eval_loss") is not None:
                     watchdog.observe_val(state.global_step, logs["eval_loss"])
                 if not logs or "loss" not in logs:
