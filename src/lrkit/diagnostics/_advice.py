@@ -48,19 +48,24 @@ class Context:
 
 
 def rate_decayed(lrs: np.ndarray | None, policy: DiagnosePolicy = DiagnosePolicy()) -> bool:
-    """Whether the rate has decayed: its mean over the last ``decay_window`` is below ``decayed`` of its peak.
+    """Whether the rate has decayed, or is decaying, over the last ``decay_window`` of the run: its mean
+    there, or its last value, is below ``decayed`` of its peak.
 
     The one definition of "decayed", used by the plateau test (a decayed rate's flat end is the
-    decay at work) and by the healthy advice. Without rates, the rate counts as not decayed.
+    decay at work) and by the healthy advice. The last value counts too because a cool-down under way
+    in the window is the decay the advice would ask for: a linear or cosine one over exactly the
+    window averages half its peak there. Without rates, the rate counts as not decayed.
 
     Example:
-        >>> rate_decayed(np.linspace(1.0, 0.0, 100)), rate_decayed(np.ones(100)), rate_decayed(None)
+        >>> cool = np.r_[np.ones(90), np.linspace(1.0, 0.0, 10)]  # a linear cool-down over the last 10%
+        >>> rate_decayed(cool), rate_decayed(np.ones(100)), rate_decayed(None)
         (True, False, False)
     """
     if lrs is None:
         return False
-    n = lrs.size
-    return float(np.mean(lrs[int((1.0 - policy.decay_window) * n):])) < policy.decayed * float(np.max(lrs))
+    window = lrs[int((1.0 - policy.decay_window) * lrs.size):]
+    cut = policy.decayed * float(np.max(lrs))
+    return bool(float(np.mean(window)) < cut or float(window[-1]) < cut)
 
 
 def decade_words(ratio: float) -> str:

@@ -248,8 +248,8 @@ class DiagnosePolicy(Policy):
         1e-4, "end noise below this fraction of the progress is an exact optimum, not a plateau", _PLATEAU,
         positive)
     decayed: float = tuned(
-        0.5, "the rate counts as decayed when its mean over decay_window is below this fraction of its "
-        "peak", _PLATEAU, fraction)
+        0.5, "the rate counts as decayed when its mean over decay_window, or its last value, is below this "
+        "fraction of its peak (a cool-down under way in the window is decaying it)", _PLATEAU, fraction)
     decay_window: float = tuned(
         0.1, "the last fraction of the run whose mean rate decides 'decayed': the end level's window "
         "(level_fraction), the rate the flat end was read at (a window of 30% misses a cool-down over the "
