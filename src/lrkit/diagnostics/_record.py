@@ -7,6 +7,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from lrkit._json import json_safe
+
 __all__ = ["VERDICTS", "DIRECTIONS", "AT_THRESHOLD", "Diagnosis", "Evidence", "strength"]
 
 #: Every verdict :func:`lrkit.diagnose` can return. ``uncertain``: the history cannot tell (the
@@ -57,16 +59,6 @@ def strength(value: float, threshold: float, *, above: bool = True) -> float:
     return round(1.0 / (1.0 + (threshold / value) ** 2), 6)
 
 
-def _plain(x: Any) -> Any:
-    if isinstance(x, float) and not math.isfinite(x):
-        return None if math.isnan(x) else ("inf" if x > 0 else "-inf")
-    if isinstance(x, dict):
-        return {k: _plain(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_plain(v) for v in x]
-    return x
-
-
 @dataclass(frozen=True)
 class Evidence:
     """One statistic that supports (or was checked for) a verdict.
@@ -97,8 +89,8 @@ class Evidence:
     detail: str
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready data (non-finite numbers become ``None`` / ``"inf"``)."""
-        return _plain(
+        """Plain JSON-ready data (non-finite numbers become ``None``: lrkit's one JSON convention)."""
+        return json_safe(
             {
                 "statistic": self.statistic,
                 "value": float(self.value),
@@ -155,8 +147,9 @@ class Diagnosis:
         return DIRECTIONS[self.verdict]
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data with a top-level ``verdict``, ``evidence`` and ``recommendation``."""
-        return _plain(
+        """Plain data with a top-level ``verdict``, ``evidence`` and ``recommendation`` (non-finite numbers
+        become ``None``, as in every lrkit record: strict JSON)."""
+        return json_safe(
             {
                 "verdict": self.verdict,
                 "confidence": float(self.confidence),
@@ -171,12 +164,13 @@ class Diagnosis:
         )
 
     def to_json(self, **kwargs: Any) -> str:
-        """JSON text of :meth:`to_dict` (keyword arguments go to ``json.dumps``)."""
-        return json.dumps(self.to_dict(), **kwargs)
+        """Strict JSON text of :meth:`to_dict` (keyword arguments go to ``json.dumps``)."""
+        return json.dumps(self.to_dict(), allow_nan=False, **kwargs)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Diagnosis:
-        """Rebuild a diagnosis from :meth:`to_dict` output."""
+        """Rebuild a diagnosis from :meth:`to_dict` output (``None`` is read as NaN; the ``"inf"`` strings of
+        states saved before the one convention still read as infinity)."""
 
         def num(v: Any) -> float:
             return math.nan if v is None else float(v)
