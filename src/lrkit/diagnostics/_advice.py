@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lrkit.diagnostics._policy import DiagnosePolicy
-from lrkit.diagnostics._record import Diagnosis, Evidence
+from lrkit.diagnostics._record import DIRECTIONS, Diagnosis, Evidence
 from lrkit.diagnostics._signs import guarded_words, overfitting_words
 
 __all__ = ["Context", "advise", "advise_nan", "rate_decayed", "decade_words", "not_levelled", "RECOMMEND"]
@@ -255,6 +255,16 @@ RECOMMEND: dict[tuple[str, str | None], Callable[[Context], str]] = {
 }
 
 
+def _hypothesis(verdict: str, said: str, text: str, confidence: float, floor: float, contested: bool) -> str:
+    """A verdict's advice quoted as a hypothesis to check, not an order: its calibrated confidence is below
+    ``advice_floor`` (right on a new workload too rarely to act on)."""
+    why = ("but a test that would move the rate the other way is past its threshold too, and a reading at "
+           "this margin" if contested else "but a reading at this confidence")
+    return (f"I can't tell: the history reads most like {verdict} ({said}), {why} is right on a new workload "
+            f"too rarely to act on (calibrated confidence {confidence:.2f}, below {floor:g}). If it is "
+            f"{verdict}: {text} Check that in a short side run before changing the rate.")
+
+
 def advise(verdict: str, key: str | None, evidence: dict[str, Evidence], ctx: Context,
            fired: tuple[str, ...], *, confidence: float, runner_up: str | None = None,
            guard_reason: str | None = None, weak: float | None = None) -> Diagnosis:
@@ -265,7 +275,9 @@ def advise(verdict: str, key: str | None, evidence: dict[str, Evidence], ctx: Co
     ``weak``: the calibrated confidence of ``verdict`` when it is below ``policy.advice_floor`` and a
     test that would move the rate the other way is at or past its threshold; the
     diagnosis is then ``uncertain``, with ``verdict`` as its runner-up and its advice quoted as a
-    hypothesis to check, not an instruction.
+    hypothesis to check, not an instruction. A verdict that would change the rate or the schedule at a
+    confidence below the floor with no test against it keeps its name, and its advice is quoted as a
+    hypothesis the same way: a hint, which it is.
     """
     if guard_reason is not None:
         text = guarded_words(guard_reason, ctx.stats, ctx.policy)
@@ -274,14 +286,13 @@ def advise(verdict: str, key: str | None, evidence: dict[str, Evidence], ctx: Co
         text = write(ctx)
         if verdict == "healthy" and _not_levelled(ctx):
             runner_up = "too_low_slow"  # what its words say it could be
+    said = evidence[key].detail if key else "none of the tests fired"
+    floor = ctx.policy.advice_floor
     if weak is not None:
-        said = evidence[key].detail if key else "none of the tests fired"
-        text = (f"I can't tell: the history reads most like {verdict} ({said}), but a test that would move "
-                "the rate the other way is past its threshold too, and a reading at this margin is right on "
-                f"a new workload too rarely to act on (calibrated confidence {weak:.2f}, below "
-                f"{ctx.policy.advice_floor:g}). If it is {verdict}: {text} Check that in a short side run "
-                "before changing the rate.")
+        text = _hypothesis(verdict, said, text, weak, floor, contested=True)
         verdict, runner_up = "uncertain", verdict
+    elif confidence < floor and DIRECTIONS[verdict] not in ("keep", "none"):
+        text = _hypothesis(verdict, said, text, confidence, floor, contested=False)
     ordered = ([evidence[key]] if key else []) + [e for k, e in evidence.items() if k != key]
     return Diagnosis(verdict, round(float(confidence), 4), tuple(ordered), text, dict(ctx.stats),
                      int(ctx.y.size), fired, runner_up)
