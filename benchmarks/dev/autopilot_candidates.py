@@ -1,0 +1,91 @@
+"""Candidate Autopilot policies against the default and the peers, chosen by leave-one-family-out.
+
+The report of a benchmark that asks one question of a few ``AutopilotPolicy`` variants
+(``candidates``: name -> fields on top of ``autopilot_shape.DEFAULT``, the first the default), as
+``benchmarks/autopilot_shape.py`` does for the main phase's shape: a bit-identity check of the
+default's stored runs (made again here on :data:`CHECK`), every zoo workload and built-in task at
+seeds 0, 1, 2 (run when missing), the family table, the leave-one-family-out choice and the
+built-in tasks held out, printed and written into the script's own BENCHMARKS.md section.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from dev import autopilot_tables as tables
+from dev import autopilot_truth as truth
+from dev.autopilot_zoo_runs import reads_as, resolve_task, run_autopilot
+from dev.record import markdown_table, print_table, record
+
+__all__ = ["CHECK", "FIELDS", "identity", "report"]
+
+#: Seed-0 runs of the default made again here, one workload per optimizer kind (bit-identity check).
+CHECK = ("regression-huber-adam", "norm-bn-nesterov", "embbag-keyword-sgd")
+#: What a run records that must match bit for bit.
+FIELDS = ("metric", "raw_metric", "steps", "peak", "probe_steps", "diverged_at", "probe_losses")
+
+
+def identity(default: str, candidates: dict[str, dict]) -> tuple[list[list[Any]], list[str]]:
+    """The default run again here (seed 0, not from the store) against its stored record."""
+    from autopilot_shape import DEFAULT, runs
+    from lrkit.torch import optimizer_kind
+
+    rows = []
+    for n in CHECK:
+        stored = runs(n, default, False, candidates)[0]
+        kind = optimizer_kind(resolve_task(n).build(0)["optimizer"])
+        fresh = run_autopilot(resolve_task(n), 0, truth.budget_of(n), reads_as(dict(DEFAULT), kind))
+        same = [f for f in FIELDS if fresh[f] == stored[f]]
+        rows.append([n, kind, stored["metric"], fresh["metric"], f"{len(same)}/{len(FIELDS)}"])
+    return rows, ["workload (seed 0)", "kind", "stored metric", "metric here now", "fields bit-identical"]
+
+
+def report(candidates: dict[str, dict], *, cached_only: bool, no_record: bool, section: str, title: str,
+           doc: str, script: str, preface: str = "") -> dict[str, dict[str, float]]:
+    """Run (unless ``cached_only``) and tabulate ``candidates``; record the section unless ``no_record``.
+    Returns ``family -> method -> mean gap regret``."""
+    from autopilot_shape import PEERS, SEEDS, collect, lofo, summary
+    from lrkit import zoo
+
+    start = time.process_time()
+    default = next(iter(candidates))
+    irows, ih = identity(default, candidates) if not cached_only else ([], [])
+    if irows:
+        print_table(irows, ih, floatfmt=".6g")
+    results = collect(sorted(zoo.names()), not cached_only, candidates)
+    frows, means = tables.family_table(results, [*candidates, *PEERS], SEEDS)
+    fh = ["family", "method", "workloads", "mean regret (gap %)", "standard error", "mean regret (native)"]
+    held, everything = lofo(means, candidates)
+    srows, sh = summary(means, held, candidates)
+    choice = [[f, held[f], means[f][held[f]], means[f][default], means[f]["prodigy"],
+               means[f]["schedule-free"]] for f in held]
+    ch = ["held-out family", "chosen on the other 11", "its regret (gap %)", "default's", "prodigy's",
+          "schedule-free's"]
+    builtin = collect(list(truth.BUILTIN), not cached_only, candidates)
+    bwork = [[n, *[float(np.mean([truth.regret(n, r["metric"], SEEDS, "gap") for r in res[m]]))
+                   if m in res else float("nan") for m in (*candidates, *PEERS)]]
+             for n, res in builtin.items()]
+    bh = ["built-in task (held out)", *candidates, *PEERS]
+    bwork.append(["mean", *[float(np.nanmean([r[i] for r in bwork])) for i in range(1, len(bh))]])
+    for rows, headers in ((frows, fh), (choice, ch), (srows, sh), (bwork, bh)):
+        print_table(rows, headers, floatfmt=".3g")
+    verdict = (f"Chosen on all twelve families: **{everything}**. Per held-out family: "
+               + "; ".join(f"{s}: {sum(v == s for v in held.values())}" for s in candidates) + ".")
+    cpu = f"CPU seconds of this process (cached runs cost nothing): {time.process_time() - start:.0f}."
+    print(preface, verdict, cpu, sep="\n")
+    if not no_record:
+        body = "\n\n".join([
+            *([preface] if preface else []),
+            *(["The default run again here (seed 0) against its stored runs:",
+               markdown_table(irows, ih, floatfmt=".6g")] if irows else []),
+            markdown_table(srows, sh, floatfmt=".3g"), verdict, markdown_table(choice, ch, floatfmt=".3g"),
+            markdown_table(frows, fh, floatfmt=".3g"),
+            "Built-in tasks, held out (gap %, mean of 3 seeds):", markdown_table(bwork, bh, floatfmt=".3g"),
+            cpu])
+        record(section, title, doc.split("\n\n", 1)[1] + "\n\n" + body,
+               command=f"flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python {script}"
+               + (" --cached-only" if cached_only else ""))
+    return means
