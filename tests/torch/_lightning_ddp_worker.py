@@ -4,7 +4,8 @@ Lightning's launcher starts the second process by running this script again;
 each rank writes ``rank{R}.json`` into ``argv[1]``: the sweep's record, the
 losses this rank computed, the rate it trained with and the lines it logged. With
 ``resume`` after it, the two ranks resume (``fit(ckpt_path=...)``) a one-process
-run this script made first, and say what they logged.
+run this script made first, and say what they logged; with ``nosuggest``, the sweep spans rates too
+small to move the loss (no suggestion), and each rank says which warnings it gave.
 """
 
 from __future__ import annotations
@@ -63,8 +64,10 @@ class _Lines(logging.Handler):
 
 
 def main() -> None:
-    out, resume = sys.argv[1], sys.argv[2:] == ["resume"]
+    out, resume, nosuggest = sys.argv[1], sys.argv[2:] == ["resume"], sys.argv[2:] == ["nosuggest"]
     sweep = dict(num_training_steps=30, interval=False, retry=False)  # one pass
+    if nosuggest:
+        sweep.update(min_lr=1e-9, max_lr=1e-8)
     ckpt = os.path.join(out, "one.ckpt")
     if resume and "LOCAL_RANK" not in os.environ:  # a one-process run to resume from, before DDP starts
         torch.manual_seed(0)
@@ -77,10 +80,13 @@ def main() -> None:
     torch.manual_seed(0)
     model, finder = Net(), LearningRateFinder(**sweep)
     trainer = _trainer(out, finder, 2, strategy="ddp", **({"max_epochs": 2} if resume else {}))
-    trainer.fit(model, ckpt_path=ckpt if resume else None)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always" if nosuggest else "ignore")
+        trainer.fit(model, ckpt_path=ckpt if resume else None)
     rank = trainer.global_rank
-    record = {"rank": rank, "world": trainer.world_size, "lines": lines.lines, "lr": model.lr}
-    if not resume:
+    record = {"rank": rank, "world": trainer.world_size, "lines": lines.lines, "lr": model.lr,
+              "warnings": [str(w.message) for w in said if "to apply" in str(w.message)]}
+    if not resume and not nosuggest:
         record.update(result=finder.result.to_dict(), local=model.local[: finder.result.steps],
                       params=[p.detach().flatten().tolist() for p in model.parameters()])
     with open(os.path.join(out, f"rank{rank}.json"), "w") as f:

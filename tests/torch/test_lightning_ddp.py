@@ -5,8 +5,9 @@ Oracles: every loss the sweep records is the mean of the two ranks' own
 training-step losses, both ranks get the same record and apply the same rate,
 and after the sweep and the epoch the replicas are still identical (the sweep
 went through DDP, so it kept them in step). On a resume (``fit(ckpt_path=...)``) rank zero alone
-logs the line that says the sweep is not repeated. Slow: the second process imports
-torch and Lightning (tens of seconds on a loaded machine); CI runs it in its slow pass.
+logs the line that says the sweep is not repeated, and a sweep with no suggestion warns on rank zero
+alone. Slow: the second process imports torch and Lightning (tens of seconds on a loaded machine); CI
+runs it in its slow pass.
 """
 
 from __future__ import annotations
@@ -48,6 +49,29 @@ def resumed(run_once) -> list[dict]:
 
     out = run_once("lightning_ddp_resume", launch)
     return [json.loads((out / f"rank{r}.json").read_text()) for r in range(2)]
+
+
+@pytest.fixture(scope="module")
+def unsuggested(run_once) -> list[dict]:
+    def launch(out: Path) -> None:
+        env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join(sys.path))
+        proc = subprocess.run([sys.executable, str(WORKER), str(out), "nosuggest"], env=env,
+                              capture_output=True, text=True, timeout=300, cwd=out)
+        assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+
+    out = run_once("lightning_ddp_nosuggest", launch)
+    return [json.loads((out / f"rank{r}.json").read_text()) for r in range(2)]
+
+
+@pytest.mark.slow
+def test_rank_zero_alone_warns_that_there_is_no_suggestion_to_apply(unsuggested):
+    """The warning fired on every rank (session-10 known risk): one line per run, as the resume lines."""
+    a, b = unsuggested
+    assert a["world"] == b["world"] == 2
+    (line,) = a["warnings"]
+    assert "has no suggestion to apply" in line
+    assert b["warnings"] == []
+    assert a["lr"] == b["lr"] == 1e-3  # the rate is unchanged on every rank
 
 
 @pytest.mark.slow

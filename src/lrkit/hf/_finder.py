@@ -213,11 +213,12 @@ def _apply(trainer: Trainer, result: FinderResult) -> None:
     guessed = result.is_guess  # "a guess, not a measurement"
     if lr is None or not math.isfinite(lr) or guessed:
         what = "only a guess, no measured rate," if guessed and lr is not None else "no suggestion"
-        warnings.warn(
-            f"lrkit.hf.find_lr has {what} to apply ({result.reason}); learning_rate stays "
-            f"{trainer.args.learning_rate:g}.",
-            stacklevel=3,
-        )
+        if trainer.is_world_process_zero():  # every process swept the same curve: one warning per run
+            warnings.warn(
+                f"lrkit.hf.find_lr has {what} to apply ({result.reason}); learning_rate stays "
+                f"{trainer.args.learning_rate:g}.",
+                stacklevel=3,
+            )
         return
     trainer.args.learning_rate = float(lr)
     if trainer.optimizer is not None:  # given as optimizers=: move it, and its scheduler, to the new rate

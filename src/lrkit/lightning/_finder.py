@@ -235,8 +235,9 @@ class LearningRateFinder(pl.Callback):
         guessed = result.is_guess  # "a guess, not a measurement"
         if lr is None or not math.isfinite(lr) or guessed:
             what = "only a guess, no measured rate," if guessed and lr is not None else "no suggestion"
-            warnings.warn(f"{_OWNER} has {what} to apply ({result.reason}); the rate is unchanged.",
-                          stacklevel=3)
+            if trainer.is_global_zero:  # every rank swept the same curve: one warning per run (as _say)
+                warnings.warn(f"{_OWNER} has {what} to apply ({result.reason}); the rate is unchanged.",
+                              stacklevel=3)
             return
         lightning_setattr(module, attr, float(lr))
         schedulers = [cfg.scheduler for cfg in trainer.lr_scheduler_configs]
