@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import lrkit
-from lrkit.diagnostics._advice import rate_decayed
+from lrkit.diagnostics._rates import rate_decayed
 from lrkit.schedules import constant, step, warmup, wsd
 
 N = 1000

@@ -19,10 +19,12 @@ from typing import Any
 
 from lrkit.cli._common import fail, user_errors
 
-__all__ = ["load_script", "build_parts", "script_errors"]
+__all__ = ["script_path", "load_script", "build_parts", "script_errors"]
 
 
-def _script_path(spec: str) -> tuple[Path, str]:
+def script_path(spec: str) -> tuple[Path, str]:
+    """``FILE.py:FUNC`` as ``(path, FUNC)``, the file checked to exist and to be Python (one ``error:`` line
+    otherwise): what ``load_script`` imports and what ``lrkit tune`` names as a run's source."""
     path_text, sep, func_name = spec.rpartition(":")
     if not sep or not path_text or not func_name:
         raise fail(f"`--script` must look like FILE.py:FUNC; got {spec!r}.")
@@ -42,7 +44,7 @@ def load_script(spec: str) -> Callable[[int], Any]:
     Raises:
         typer.Exit: code 2 with one line naming what is wrong.
     """
-    path, func_name = _script_path(spec)
+    path, func_name = script_path(spec)
     try:
         source = path.read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:

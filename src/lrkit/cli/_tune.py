@@ -13,7 +13,7 @@ from lrkit.cli._common import (
     ZOO_PREFIX, call, check_out_dir, fail, print_json, resolve_task, staged, stderr, user_errors,
 )
 from lrkit.cli._options import JsonFlag, OutDirOption, ScriptOption, SeedOption, TaskOption, task_name
-from lrkit.cli._script import _script_path, load_script, script_errors
+from lrkit.cli._script import load_script, script_errors, script_path
 from lrkit.errors import check_int
 
 
@@ -31,7 +31,7 @@ def _target(task: str | None, script: str | None, seed: int) -> Any:
 
     protocol.__name__ = getattr(func, "__name__", "script")
     # the study is the script's (tune's source_of: FILE.py:FUNC), not this wrapper's
-    source = f"{_script_path(script)[0].name}:{func.__qualname__}"
+    source = f"{script_path(script)[0].name}:{func.__qualname__}"
     protocol.lrkit_source = source  # type: ignore[attr-defined]
     return protocol
 

@@ -45,10 +45,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lrkit.diagnostics._advice import decade_words, rate_decayed
+from lrkit.diagnostics._advice import decade_words
 from lrkit.diagnostics._signs import limit_signs, starved_signs
 from lrkit.diagnostics._measure import Levels, Pace, Swings, levels, pace, robust_units, swings
 from lrkit.diagnostics._policy import DiagnosePolicy
+from lrkit.diagnostics._rates import rate_decayed
 from lrkit.diagnostics._record import Evidence, strength
 from lrkit.diagnostics._shape import Shape, shape
 from lrkit.diagnostics._spikes import SpikeScan, find_spikes

@@ -25,7 +25,8 @@ going on well below where it stopped, as the Autopilot's probe does; ``_probe.py
 first: its losses are the search, not training at a rate.
 
 Every statistic is invariant to ``y -> a y + b`` (``a > 0``). The measurements are in
-``_measure.py``, the spikes in ``_spikes.py``, the recommendations in ``_advice.py``; every
+``_measure.py``, the spikes in ``_spikes.py``, the recommendations in ``_advice.py``, the checks of
+the inputs in ``_inputs.py``; every
 number they use is a field of :class:`~lrkit.diagnostics.DiagnosePolicy` (its reasons and
 evidence: ``docs/evidence.md``). The statistics are explained in ``docs/watch.md``.
 """
@@ -39,72 +40,18 @@ import numpy as np
 from lrkit.diagnostics._advice import Context, advise, advise_nan
 from lrkit.diagnostics._confidence import calibrated, raw_score, runner_up
 from lrkit.diagnostics._decide import ORDER, Measurements, decide_verdict, evidence, measure_finite
+from lrkit.diagnostics._inputs import as_array, as_grad_norms, as_momentum, as_rates, as_steps
 from lrkit.diagnostics._policy import DiagnosePolicy
 from lrkit.diagnostics._probe import probe_rows, said_probe
 from lrkit.diagnostics._rate_column import never_positive, said_zero_rates
 from lrkit.diagnostics._record import AT_THRESHOLD, DIRECTIONS, Diagnosis
-from lrkit.errors import LRKitError, check_instance, check_range
+from lrkit.errors import LRKitError, check_instance
 
 __all__ = ["diagnose", "decide", "measure", "Measurements", "MIN_POINTS", "ORDER"]
 
 #: Fewest finite losses the trend tests need (a ``nan`` verdict needs none): a start level, an end
 #: level and a running median need a few points each.
 MIN_POINTS = 10
-
-def _as_rates(lrs: Sequence[float] | np.ndarray, n: int, owner: str = "diagnose") -> np.ndarray:
-    """The learning rates, one per loss, none negative or infinite (a NaN rate is an unknown one, as
-    Monitor logs it); errors name ``owner``, the function the user called."""
-    arr = _non_negative("lrs", lrs, n, owner, "learning rates")
-    bad = np.flatnonzero(np.isinf(arr))
-    if bad.size:
-        raise LRKitError(f"`lrs` of {owner} must be finite learning rates (NaN for an unknown one); got "
-                         f"{float(arr[bad[0]])!r} at index {int(bad[0])}.")
-    return arr
-
-
-def _as_grad_norms(grad_norms: Sequence[float] | np.ndarray, n: int, owner: str = "diagnose") -> np.ndarray:
-    """The gradient norms, one per loss, none negative (NaN or inf: not logged there, or an overflow)."""
-    return _non_negative("grad_norms", grad_norms, n, owner, "norms")
-
-
-def _non_negative(name: str, values: Sequence[float] | np.ndarray, n: int, owner: str,
-                  what: str) -> np.ndarray:
-    """``values`` as one number per loss, none negative (NaN allowed)."""
-    arr = _as_array(name, values, n, owner)
-    bad = np.flatnonzero(arr < 0)
-    if bad.size:
-        raise LRKitError(f"`{name}` of {owner} must be non-negative {what}; got {float(arr[bad[0]])!r} "
-                         f"at index {int(bad[0])}.")
-    return arr
-
-
-def _as_steps(name: str, values: Sequence[int] | np.ndarray, n: int | None,
-              owner: str = "diagnose") -> np.ndarray:
-    """Steps (of the losses, or of the validation losses), strictly increasing and finite: the rules
-    read every history, the guard's validation rise included, in time order."""
-    arr = _as_array(name, values, n, owner)
-    if np.any(np.diff(arr) <= 0) or not np.all(np.isfinite(arr)):
-        raise LRKitError(f"`{name}` of {owner} must be strictly increasing finite numbers; got "
-                         f"{arr.tolist()!r:.80}.")
-    return arr
-
-
-def _as_momentum(momentum: float | None, owner: str) -> float | None:
-    """The optimizer's momentum (``beta1``), in [0, 1), or ``None`` (not known)."""
-    return None if momentum is None else check_range("momentum", momentum, owner, 0, 1, high_open=True)
-
-
-def _as_array(name: str, values: Sequence[float] | np.ndarray, n: int | None,
-              owner: str = "diagnose") -> np.ndarray:
-    try:
-        arr = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise LRKitError(f"`{name}` of {owner} must be a sequence of numbers; got {values!r}.") from None
-    if arr.ndim != 1:
-        raise LRKitError(f"`{name}` of {owner} must be one-dimensional; got shape {arr.shape}.")
-    if n is not None and arr.size != n:
-        raise LRKitError(f"`{name}` of {owner} must have one value per loss ({n}); got {arr.size}.")
-    return arr
 
 
 def diagnose(
@@ -187,16 +134,16 @@ def diagnose(
         'too_low_slow'
     """
     check_instance("policy", policy, "diagnose", DiagnosePolicy)
-    mom = _as_momentum(momentum, "diagnose")
-    y_all = _as_array("losses", losses, None)
+    mom = as_momentum(momentum, "diagnose")
+    y_all = as_array("losses", losses, None)
     n_all = y_all.size
-    lr = None if lrs is None else _as_rates(lrs, n_all)
+    lr = None if lrs is None else as_rates(lrs, n_all)
     zero = never_positive(lr)
     lr = None if zero else lr
-    gn = None if grad_norms is None else _as_grad_norms(grad_norms, n_all)
-    st = (np.arange(n_all) if steps is None else _as_steps("steps", steps, n_all)).astype(np.int64)
-    vl = None if val_losses is None else _as_array("val_losses", val_losses, None)
-    vs = None if val_steps is None else _as_steps("val_steps", val_steps, None if vl is None else vl.size)
+    gn = None if grad_norms is None else as_grad_norms(grad_norms, n_all)
+    st = (np.arange(n_all) if steps is None else as_steps("steps", steps, n_all)).astype(np.int64)
+    vl = None if val_losses is None else as_array("val_losses", val_losses, None)
+    vs = None if val_steps is None else as_steps("val_steps", val_steps, None if vl is None else vl.size)
     k = 0 if lr is None else probe_rows(lr, MIN_POINTS, policy)
     if k:  # a range test's rows are its search, not training at a rate: read from after them
         y_all, lr, st, gn = y_all[k:], lr[k:], st[k:], None if gn is None else gn[k:]
@@ -228,8 +175,8 @@ def measure(losses: Sequence[float] | np.ndarray, lrs: Sequence[float] | np.ndar
         (False, 0.078)
     """
     check_instance("policy", policy, "measure", DiagnosePolicy)
-    y = _as_array("losses", losses, None, "measure")
-    lr = None if lrs is None else _as_rates(lrs, y.size, "measure")
+    y = as_array("losses", losses, None, "measure")
+    lr = None if lrs is None else as_rates(lrs, y.size, "measure")
     if not np.all(np.isfinite(y)):
         raise LRKitError("`losses` of measure must be finite (a NaN or infinite loss is diagnose's `nan` "
                          "verdict).")
@@ -276,12 +223,12 @@ def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
         ('too_high_diverging', 'too_high_diverging')
     """
     check_instance("policy", policy, "decide", DiagnosePolicy)
-    mom = _as_momentum(momentum, "decide")
-    gn = None if grad_norms is None else _as_grad_norms(grad_norms, m.y.size, "decide")
-    vl = None if val_losses is None else _as_array("val_losses", val_losses, None, "decide")
-    vs = None if val_steps is None else _as_steps("val_steps", val_steps, None if vl is None else vl.size,
+    mom = as_momentum(momentum, "decide")
+    gn = None if grad_norms is None else as_grad_norms(grad_norms, m.y.size, "decide")
+    vl = None if val_losses is None else as_array("val_losses", val_losses, None, "decide")
+    vs = None if val_steps is None else as_steps("val_steps", val_steps, None if vl is None else vl.size,
                                                   "decide")
-    st = np.arange(m.y.size) if steps is None else _as_steps("steps", steps, m.y.size, "decide")
+    st = np.arange(m.y.size) if steps is None else as_steps("steps", steps, m.y.size, "decide")
     st = st.astype(np.int64)
     val = _val_stats(vl, vs)
     ev = evidence(m, st.tolist(), policy, mom)
