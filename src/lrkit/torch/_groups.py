@@ -158,13 +158,17 @@ def initial_scales(gkey: GroupKey, groups: Sequence[dict[str, Any]]) -> list[flo
 
 
 def group_sizes(groups: Sequence[dict[str, Any]]) -> list[int]:
-    """The number of parameters (elements) each param group holds.
+    """The number of trainable parameters (elements with ``requires_grad``) each param group holds.
+
+    A parameter frozen with ``requires_grad=False`` but still listed (a fine-tune's backbone kept in
+    the optimizer at its own rate) is never updated, so it does not count towards the reference group.
 
     Example:
-        >>> group_sizes([{"params": [torch.zeros(3, 2), torch.zeros(2)]}, {"params": []}])
-        [8, 0]
+        >>> frozen = torch.zeros(5)
+        >>> group_sizes([{"params": [torch.zeros(3, 2, requires_grad=True), frozen]}, {"params": []}])
+        [6, 0]
     """
-    return [sum(p.numel() for p in g["params"]) for g in groups]
+    return [sum(p.numel() for p in g["params"] if p.requires_grad) for g in groups]
 
 
 def first_positive(rates: Sequence[float]) -> int | None:
@@ -181,7 +185,8 @@ def first_positive(rates: Sequence[float]) -> int | None:
 def group_ratios(lrs: Sequence[float], sizes: Sequence[int]) -> tuple[int, list[float]]:
     """The reference group and each group's rate over the reference's.
 
-    The reference is, of the groups with a positive rate, the one holding the most parameters (ties: the
+    The reference is, of the groups with a positive rate, the one holding the most trainable parameters
+    (:func:`group_sizes`: a frozen backbone still listed in the optimizer counts for nothing; ties: the
     larger rate, then the first listed). A search that keeps the groups' ratios moves one rate, and its
     range (the Autopilot's probe band, ``find_lr``'s sweep) is a range for *that* group: the kind's band
     was measured on models whose one group holds every parameter, and the group holding most of them is
