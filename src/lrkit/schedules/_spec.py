@@ -93,6 +93,15 @@ def _value(node: ast.AST, spec: str, depth: int = 0) -> Any:
         return _call(node, spec, depth + 1)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.RShift):
         return _joined([_value(e, spec, depth + 1) for e in _operands(node)], _where(node, spec))
+    names = sorted({n.id for n in ast.walk(node) if isinstance(n, ast.Name)} - set(_NAMED_CONSTANTS))
+    if names:  # a run-relative spec (the README's `lr=lr, steps=total`) read where no run binds it
+        where = "" if isinstance(node, ast.Name) else _where(node, spec)
+        raise LRKitError(
+            f"invalid schedule spec: {names[0][:40]!r}{where} is a name, not a number. A spec names "
+            "a run's quantities (lr, total, epoch, warmup) only where they are bound: "
+            "lrkit.schedules.for_run(spec, total=..., lr=...), which lrkit.hf.use_schedule and "
+            "lrkit.lightning.configure_optimizers call for you; elsewhere give numbers."
+        )
     raise LRKitError(
         f"invalid schedule spec: unexpected {ast.unparse(node)!r}{_where(node, spec)}; "
         "values are numbers, strings, lists or schedules."
