@@ -6,23 +6,16 @@ from __future__ import annotations
 import pytest
 
 torch = pytest.importorskip("torch")
-pl = pytest.importorskip("lightning.pytorch")
+pytest.importorskip("lightning.pytorch")
 
 from lrkit.torch import Watchdog  # noqa: E402
+
+from .test_watchdog_frozen_group import FineTune  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("quiet_lightning")
 
 
-class Slow(pl.LightningModule):
-    def __init__(self) -> None:
-        super().__init__()
-        torch.manual_seed(0)
-        self.layer = torch.nn.Linear(2, 1)
-
-    def training_step(self, batch, batch_idx):
-        (x,) = batch
-        return (self.layer(x) - x.sum(1, keepdim=True)).pow(2).mean()
-
+class SlowAdam(FineTune):
     def configure_optimizers(self):
         return torch.optim.Adam(self.parameters(), lr=1e-3, betas=(0.99, 0.999))
 
@@ -31,5 +24,5 @@ def test_the_lightning_callback_reads_beta1(quiet_trainer):
     data = torch.utils.data.TensorDataset(torch.randn(80, 2, generator=torch.Generator().manual_seed(0)))
     wd = Watchdog(every=10)
     quiet_trainer(max_epochs=1, callbacks=[wd.lightning_callback()]).fit(
-        Slow(), torch.utils.data.DataLoader(data, batch_size=4))
+        SlowAdam(), torch.utils.data.DataLoader(data, batch_size=4))
     assert wd.monitor.momentum == 0.99 and wd.diagnosis is not None

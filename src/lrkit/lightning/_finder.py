@@ -26,7 +26,8 @@ It takes Lightning's arguments and, like Lightning's callback, runs before
   the module's rate unlike the one trained at). The callback keeps each sweep's
   suggestion in the checkpoint (``state_dict``); on a resume it makes no sweep
   the checkpointed run made, sets the module's rate to the suggestion that run
-  set, and says so in one log line (``lrkit.lightning``, INFO, on global rank zero only).
+  set, and says so in one log line (``lrkit.lightning``, INFO, on global rank zero only;
+  ``_finder_resume.py``).
 
 One sweep update is one optimizer update of Lightning's automatic optimization
 (``lrkit.lightning._sweep_update``); the module's ``self.log`` calls are muted during the
@@ -35,7 +36,6 @@ sweep and no callback is called, so loggers and callbacks see only the real run.
 
 from __future__ import annotations
 
-import logging
 import math
 import warnings
 from collections.abc import Sequence
@@ -46,6 +46,7 @@ import torch
 from lrkit.errors import LRKitError, check_choice, check_flag
 from lrkit.finder import FinderResult, Sweep
 from lrkit.torch import Update, find_lr
+from lrkit.lightning._finder_resume import BEFORE_FIT, OWNER, ResumeBookkeeping
 from lrkit.lightning._sweep_update import BatchGroups, ThresholdStop, lightning_update, muted_logging
 from lrkit.torch._retune import reference_group, retune
 
@@ -61,15 +62,11 @@ except ImportError:  # the pre-2.0 package name
 
 __all__ = ["LearningRateFinder"]
 
-_LOG = logging.getLogger("lrkit.lightning")
-_OWNER = "LearningRateFinder"
-#: The key of the sweep before fit in ``results`` and ``suggestions`` (the others are epochs).
-BEFORE_FIT = -1
 _ATTRS = ("lr", "learning_rate")
 _MODES = {"exponential": "exp", "linear": "linear"}
 
 
-class LearningRateFinder(pl.Callback):
+class LearningRateFinder(ResumeBookkeeping, pl.Callback):
     """Run lrkit's range test before ``fit`` (and at chosen epochs) and set the rate it suggests.
 
     Args:
@@ -140,22 +137,22 @@ class LearningRateFinder(pl.Callback):
         at_fit_start: bool = True,
         **find_kwargs: Any,
     ) -> None:
-        check_choice("mode", mode, _OWNER, tuple(_MODES))
+        check_choice("mode", mode, OWNER, tuple(_MODES))
         if early_stop_threshold is not None and not (
             isinstance(early_stop_threshold, (int, float)) and early_stop_threshold > 1
         ):
             raise LRKitError(
-                f"`early_stop_threshold` of {_OWNER} must be None or a number > 1; "
+                f"`early_stop_threshold` of {OWNER} must be None or a number > 1; "
                 f"got {early_stop_threshold!r}."
             )
         if any(isinstance(e, bool) or not isinstance(e, int) or e < 0 for e in epochs):
-            raise LRKitError(f"`epochs` of {_OWNER} must be epoch numbers >= 0; got {list(epochs)!r}.")
+            raise LRKitError(f"`epochs` of {OWNER} must be epoch numbers >= 0; got {list(epochs)!r}.")
         taken = sorted(set(find_kwargs) & {"sweep", "update"} | (
             {"on_step"} & set(find_kwargs) if early_stop_threshold is not None else set()))
         if taken:
-            raise LRKitError(f"`{taken[0]}` of {_OWNER} is set by its own arguments (min_lr, max_lr, "
+            raise LRKitError(f"`{taken[0]}` of {OWNER} is set by its own arguments (min_lr, max_lr, "
                              "num_training_steps, mode; the Trainer's update; early_stop_threshold).")
-        check_flag("update_attr", update_attr, _OWNER)  # "no" from a config is truthy
+        check_flag("update_attr", update_attr, OWNER)  # "no" from a config is truthy
         self.sweep = Sweep(start=min_lr, end=max_lr, num_steps=num_training_steps, mode=_MODES[mode])
         self.find_kwargs = find_kwargs
         self.early_stop_threshold, self.update_attr, self.attr_name = (
@@ -181,7 +178,7 @@ class LearningRateFinder(pl.Callback):
             if lightning_hasattr(module, name):
                 return name
         raise LRKitError(
-            f"`attr_name` of {_OWNER} must name the module's learning rate; the module and its "
+            f"`attr_name` of {OWNER} must name the module's learning rate; the module and its "
             f"hparams have none of {', '.join(names)} (set update_attr=False to only measure)."
         )
 
@@ -192,15 +189,22 @@ class LearningRateFinder(pl.Callback):
         """
         return self._run(trainer, module, trainer.current_epoch)
 
+    def _set_module_rate(self, module: Any, lr: float) -> None:
+        lightning_setattr(module, self._attr(module), float(lr))
+
+    def _reference_rate(self, trainer: Any) -> float:
+        optimizer = trainer.optimizers[0]
+        return optimizer.param_groups[reference_group(optimizer)]["lr"]  # the group a suggestion is for
+
     def _run(self, trainer: Any, module: Any, key: int) -> FinderResult:
         if not module.automatic_optimization:
             raise LRKitError(
-                f"`module` of {_OWNER} must use automatic optimization; this one steps its "
+                f"`module` of {OWNER} must use automatic optimization; this one steps its "
                 "optimizers itself (manual optimization)."
             )
         if len(trainer.optimizers) != 1:
             raise LRKitError(
-                f"`module` of {_OWNER} must configure one optimizer; got {len(trainer.optimizers)}."
+                f"`module` of {OWNER} must configure one optimizer; got {len(trainer.optimizers)}."
             )
         attr = self._attr(module) if self.update_attr else None
         if trainer.train_dataloader is None:
@@ -208,7 +212,7 @@ class LearningRateFinder(pl.Callback):
         loader = trainer.train_dataloader
         if not hasattr(loader, "__iter__") or isinstance(loader, (dict, list, tuple)):
             raise LRKitError(
-                f"`train_dataloader` of {_OWNER} must be one loader; got {type(loader).__name__}."
+                f"`train_dataloader` of {OWNER} must be one loader; got {type(loader).__name__}."
             )
         optimizer = trainer.optimizers[0]
         kwargs = dict(self.find_kwargs)
@@ -236,7 +240,7 @@ class LearningRateFinder(pl.Callback):
         if lr is None or not math.isfinite(lr) or guessed:
             what = "only a guess, no measured rate," if guessed and lr is not None else "no suggestion"
             if trainer.is_global_zero:  # every rank swept the same curve: one warning per run (as _say)
-                warnings.warn(f"{_OWNER} has {what} to apply ({result.reason}); the rate is unchanged.",
+                warnings.warn(f"{OWNER} has {what} to apply ({result.reason}); the rate is unchanged.",
                               stacklevel=3)
             return
         lightning_setattr(module, attr, float(lr))
@@ -253,53 +257,11 @@ class LearningRateFinder(pl.Callback):
             return
         self._run(trainer, module, BEFORE_FIT)
 
-    def on_train_start(self, trainer: Any, module: Any) -> None:
-        if self._resumed_from is None:
-            return
-        ckpt, self._resumed_from = self._resumed_from, None
-        optimizer = trainer.optimizers[0]
-        rate = optimizer.param_groups[reference_group(optimizer)]["lr"]  # the group a suggestion is for
-        if BEFORE_FIT not in self._restored:
-            _say(trainer, "%s: fit resumes from %s, which holds no sweep of this callback; none is made "
-                 "(the checkpoint's rate runs, lr=%.3g); call lr_find(trainer, module) to sweep the "
-                 "restored model.", _OWNER, ckpt, rate)
-            return
-        saved = self.suggestions[BEFORE_FIT]
-        if saved is not None and self.update_attr:
-            lightning_setattr(module, self._attr(module), float(saved))
-        _say(trainer, "%s: fit resumes from %s; the sweep before fit (suggestion %s) is not repeated and the "
-             "checkpoint's rate runs (lr=%.3g).", _OWNER, ckpt, _rate(saved), rate)
-
     def on_train_epoch_start(self, trainer: Any, module: Any) -> None:
         epoch = trainer.current_epoch
-        if epoch not in self.epochs:
-            return
-        # made before the mid-epoch checkpoint this fit resumed from (Lightning < 2.5 calls this hook again)
-        if epoch in self._restored:
-            self._restored -= {epoch}
-            _say(trainer, "%s: the sweep at epoch %d (suggestion %s) was made before the checkpoint this fit "
-                 "resumed from; it is not repeated.", _OWNER, epoch, _rate(self.suggestions[epoch]))
+        if epoch not in self.epochs or self._made_before_resume(trainer, epoch):
             return
         self._run(trainer, module, epoch)
-
-    def state_dict(self) -> dict[str, Any]:
-        """What a checkpoint keeps: ``{"suggestions": {epoch: rate or None}}`` (plain data)."""
-        return {"suggestions": dict(self.suggestions)}
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore :meth:`state_dict`: the sweeps it lists are not made again in this fit."""
-        self.suggestions = dict(state_dict["suggestions"])
-        self._restored = frozenset(self.suggestions)
-
-
-def _say(trainer: Any, message: str, *args: Any) -> None:
-    """Log on global rank zero only, as Lightning's ``rank_zero_info``: under DDP every rank resumes."""
-    if trainer.is_global_zero:
-        _LOG.info(message, *args)
-
-
-def _rate(lr: float | None) -> str:
-    return "none" if lr is None else f"{lr:.3g}"
 
 
 def _unused_loss(output: Any, target: Any) -> torch.Tensor:

@@ -1,0 +1,163 @@
+"""The framework callbacks of :class:`~lrkit.torch.Watchdog`: Lightning's and the Hugging Face Trainer's.
+
+Each feeds one watchdog from the framework's own hooks (one point per optimizer update, the rate of the
+group ``find_lr`` and the Autopilot drive, the validation loss it logs), stops the run on a NaN loss,
+and saves the watchdog's state with the framework's checkpoints. :meth:`Watchdog.lightning_callback` and
+:meth:`Watchdog.hf_callback` document what each sees; the frameworks are imported when one is built.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import torch
+
+from lrkit.diagnostics import MIN_POINTS, VAL_NAMES, column_key
+from lrkit.torch._retune import reference_group
+from lrkit.torch._watchdog import Watchdog, _scalar
+
+__all__ = ["lightning_callback", "hf_callback"]
+
+
+def _too_few_logs(seen: int, every: Any, steps: Any) -> str:
+    """What ``Watchdog.hf_callback`` says at the end of a run it could not diagnose, and the way out.
+
+    Example:
+        >>> print(_too_few_logs(0, 500, 300))  # doctest: +NORMALIZE_WHITESPACE
+        Watchdog.hf_callback saw 0 training losses in this run, too few to diagnose (at least 10), so it
+        watched nothing: the Trainer logs the loss every `logging_steps` updates (here 500 of 300). Set
+        TrainingArguments(logging_steps=1) for a per-step history.
+    """
+    known = isinstance(every, int) and isinstance(steps, int)
+    here = f" (here {every} of {steps})" if known else ""
+    return (f"Watchdog.hf_callback saw {seen} training losses in this run, too few to diagnose (at least "
+            f"{MIN_POINTS}), so it watched nothing: the Trainer logs the loss every `logging_steps` updates"
+            f"{here}. Set TrainingArguments(logging_steps=1) for a per-step history.")
+
+
+def _total_norm(grads: list[torch.Tensor]) -> float:
+    """The 2-norm of all gradients together (``torch.nn.utils.get_total_norm`` is not in torch 2.2)."""
+    norms = torch.stack([torch.linalg.vector_norm(g.detach().float()) for g in grads])
+    return float(torch.linalg.vector_norm(norms))
+
+
+def lightning_callback(watchdog: Watchdog) -> Any:
+    """A ``lightning.pytorch.Callback`` feeding ``watchdog`` (:meth:`Watchdog.lightning_callback`)."""
+    try:
+        from lightning.pytorch import Callback
+    except ImportError:
+        from pytorch_lightning import Callback  # the pre-2.0 package name
+
+    class WatchdogCallback(Callback):
+        def __init__(self) -> None:
+            self.norm: float | None = None
+            self.pending: list[float] = []  # the losses of the update's micro-batches so far
+            self.group: int | None = None  # the param group whose rate is recorded, once per fit
+
+        def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+            self.group = None  # another fit may train other groups
+
+        def on_before_optimizer_step(self, trainer: Any, pl_module: Any, optimizer: Any) -> None:
+            if watchdog.grad_norms:
+                grads = [p.grad for p in pl_module.parameters() if p.grad is not None]
+                self.norm = _total_norm(grads) if grads else None
+
+        def on_validation_end(self, trainer: Any, pl_module: Any) -> None:
+            # the validation names and spellings read_history takes from the same run's logs
+            logged = {column_key(k): v for k, v in trainer.callback_metrics.items()}
+            val = next((logged[name] for name in VAL_NAMES if name in logged), None)
+            if val is not None and not trainer.sanity_checking:
+                watchdog.observe_val(max(trainer.global_step - 1, 0), val)
+
+        def on_train_end(self, trainer: Any, pl_module: Any) -> None:
+            watchdog.update()
+
+        # Lightning saves these with each checkpoint and loads them on fit(ckpt_path=...): a resumed
+        # run's diagnosis reads the whole run, not the part after the resume.
+        def state_dict(self) -> dict[str, Any]:
+            return watchdog.state_dict()
+
+        def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+            watchdog.load_state_dict(state_dict)
+
+        def on_train_batch_end(
+            self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int
+        ) -> None:
+            loss = outputs.get("loss") if isinstance(outputs, dict) else outputs
+            if loss is None:
+                return
+            # Under accumulate_grad_batches Lightning returns each micro-batch's loss divided by
+            # it (its normalized closure loss): undone, so the update holds the module's own losses.
+            scale = trainer.accumulate_grad_batches if pl_module.automatic_optimization else 1
+            self.pending.append(_scalar(loss) * scale)
+            # One point per optimizer update, at the step Lightning logs it under (global_step
+            # before the update; it has moved on by now): the mean of the update's micro-batches.
+            step = trainer.global_step - 1
+            if step <= watchdog.monitor.last_step:
+                return  # an update still accumulating
+            value, self.pending = sum(self.pending) / len(self.pending), []
+            opts = trainer.optimizers
+            if opts and self.group is None:
+                # The group find_lr and the Autopilot drive (a fine-tune's frozen backbone listed first
+                # logs 0), chosen once: a group added later (an unfrozen backbone) does not switch the
+                # recorded rate to another group's scale mid-run.
+                self.group = reference_group(opts[0])
+                watchdog._meet(opts[0])
+            lr = float(opts[0].param_groups[self.group]["lr"]) if opts else None
+            norm, self.norm = self.norm, None
+            if watchdog.observe(step, value, lr, norm):
+                trainer.should_stop = True
+
+    return WatchdogCallback()
+
+
+def hf_callback(watchdog: Watchdog) -> Any:
+    """A ``transformers.TrainerCallback`` feeding ``watchdog`` (:meth:`Watchdog.hf_callback`)."""
+    from transformers import TrainerCallback
+
+    try:
+        from transformers.trainer_callback import ExportableState
+    except ImportError:  # transformers 4.40 saves no callback state
+        ExportableState = object  # noqa: N806
+
+    class WatchdogHFCallback(TrainerCallback, ExportableState):
+        # The Trainer restores a stateful callback by building the same class again (which feeds the
+        # same watchdog) and setting the saved attributes: setting this one loads the watchdog.
+        @property
+        def watchdog_state(self) -> dict[str, Any]:
+            return watchdog.state_dict()
+
+        @watchdog_state.setter
+        def watchdog_state(self, state: dict[str, Any]) -> None:
+            watchdog.load_state_dict(state)
+
+        def state(self) -> dict[str, Any]:
+            return {"args": {}, "attributes": {"watchdog_state": watchdog.state_dict()}}
+
+        def on_log(
+            self, args: Any, state: Any, control: Any, logs: dict | None = None, **kwargs: Any
+        ) -> None:
+            watchdog._meet(kwargs.get("optimizer"))
+            if logs and logs.get("eval_loss") is not None:
+                watchdog.observe_val(state.global_step, logs["eval_loss"])
+            if not logs or "loss" not in logs:
+                return
+            loss, grad_norm = logs["loss"], logs.get("grad_norm")
+            # The filter hid a NaN loss, unless an fp16 loss scaler overflowed (a skipped step).
+            scaled = bool(getattr(args, "fp16", False))
+            if grad_norm is not None and not scaled and not math.isfinite(float(grad_norm)):
+                loss = math.nan
+            finite_norm = grad_norm is not None and math.isfinite(float(grad_norm))
+            if watchdog.observe(state.global_step, loss, logs.get("learning_rate"),
+                                float(grad_norm) if finite_norm else None):
+                control.should_training_stop = True
+
+        def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if watchdog.update() is None:  # it watched nothing: say so, with the way out
+                seen = len(watchdog.monitor.history()["losses"])
+                warnings.warn(_too_few_logs(seen, getattr(args, "logging_steps", None),
+                                            getattr(state, "global_step", None)), stacklevel=2)
+
+    return WatchdogHFCallback()
