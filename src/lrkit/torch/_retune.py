@@ -14,7 +14,9 @@ read it) was configured with (its ``initial_lr`` when a scheduler recorded one, 
 ``lr``): every group's ``lr`` and ``initial_lr`` (so the groups keep their
 ratios, a backbone at a tenth of the head stays at a tenth, one frozen at ``lr=0``
 stays at 0 wherever it is listed), every torch
-scheduler's ``base_lrs``, and every lrkit schedule (``scale(schedule, k)``,
+scheduler's ``base_lrs`` (SequentialLR's and ChainedScheduler's children too; CyclicLR's ``max_lrs``,
+OneCycleLR's ``max_lr`` and ``min_lr`` in the groups, whose peak, not their low ``initial_lr``, is the
+rate replaced), and every lrkit schedule (``scale(schedule, k)``,
 written at the current step). A schedule's shape is kept; its peak moves to
 the new rate. A rate equal to :math:`\\eta_0` becomes :math:`\\eta^\\star` itself, not
 :math:`\\eta_0 k`, which can miss it by a rounding step.
@@ -27,6 +29,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import torch
+from torch.optim import lr_scheduler as _tls
 
 from lrkit.errors import LRKitError
 from lrkit.schedules import scale
@@ -121,21 +124,55 @@ def retune(optimizer: torch.optim.Optimizer, schedulers: Iterable[Any], lr: floa
             f"groups' ratios; got {old} in every group."
         )
     lr = float(lr)
+    scheds = _flattened(schedulers)
+    old = _cyclic_peak(optimizer, scheds) or old  # the peak the suggestion replaces
     k = lr / old
+    one_cycle = any(isinstance(s, _tls.OneCycleLR) for s in scheds)
+    keys = ("lr", "initial_lr") + (_ONE_CYCLE_KEYS if one_cycle else ())
 
     def moved(rate: float) -> float:  # a rate at the configured one is the new rate itself, not old * k
         return lr if rate == old else rate * k
 
     for group in optimizer.param_groups:
-        group["lr"] = moved(group["lr"])
-        if "initial_lr" in group:
-            group["initial_lr"] = moved(group["initial_lr"])
-    for sched in schedulers:
-        sched = getattr(sched, "scheduler", sched)  # accelerate's AcceleratedScheduler wraps it
+        for key in keys:
+            if key in group:
+                group[key] = moved(group[key])
+    for sched in scheds:
         if isinstance(sched, LRScheduler):
             state = sched.state_dict()
             state["schedule"] = scale(sched.schedule, k).to_dict()
             sched.load_state_dict(state)  # rewrites the groups at the current step
-        elif isinstance(sched, torch.optim.lr_scheduler.LRScheduler) and hasattr(sched, "base_lrs"):
+        elif isinstance(sched, _tls.LRScheduler) and hasattr(sched, "base_lrs"):
             sched.base_lrs = [moved(b) for b in sched.base_lrs]
+            if isinstance(sched, _tls.CyclicLR):
+                sched.max_lrs = [moved(m) for m in sched.max_lrs]
     return k
+
+
+# OneCycleLR keeps its rates in the param groups, read at every step: the peak, and the floor it anneals to.
+_ONE_CYCLE_KEYS = ("max_lr", "min_lr")
+
+
+def _flattened(schedulers: Iterable[Any]) -> list[Any]:
+    """Every scheduler that writes the rate: accelerate's wrapper opened, SequentialLR's and
+    ChainedScheduler's children included (SequentialLR restarts each child from its own ``base_lrs``)."""
+    out: list[Any] = []
+    for sched in schedulers:
+        sched = getattr(sched, "scheduler", sched)  # accelerate's AcceleratedScheduler wraps it
+        if sched is None:
+            continue
+        out.append(sched)
+        out += _flattened(getattr(sched, "_schedulers", ()))
+    return out
+
+
+def _cyclic_peak(optimizer: torch.optim.Optimizer, schedulers: list[Any]) -> float | None:
+    """The reference group's peak under a cyclic torch scheduler, whose configured rate (``initial_lr``) is
+    the cycle's low end: OneCycleLR's ``max_lr`` (in the group), CyclicLR's ``max_lrs``; else ``None``."""
+    ref = reference_group(optimizer)
+    for sched in schedulers:
+        if isinstance(sched, _tls.OneCycleLR):
+            return float(optimizer.param_groups[ref]["max_lr"])
+        if isinstance(sched, _tls.CyclicLR):
+            return float(sched.max_lrs[ref])
+    return None
