@@ -100,7 +100,8 @@ def diagnose(
       middle 10% of effective time to its last 10% in standard errors.
 
     Args:
-        losses: training losses in step order (NaN/inf allowed: they give ``nan``).
+        losses: training losses in step order (NaN/inf allowed: they give ``nan``); numbers, an array, a
+            tensor or a list of loss tensors (their values are read, with or without their graph).
         lrs: the rate each step used (optional); enables the decay-aware tests and
             rate-specific advice, and finds a range test at the head of the history, whose rows are
             left out (``statistics["probe_rows"]``; the recommendation says so). A column that is 0 at
