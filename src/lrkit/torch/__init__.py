@@ -10,6 +10,7 @@ from lrkit.torch._finder import find_lr
 from lrkit.torch._finder_options import WAYS_OUT as FIND_LR_WAYS_OUT
 from lrkit.torch._finder_options import Update, Validation
 from lrkit.torch._first_update import first_update
+from lrkit.torch._retune import retune
 from lrkit.torch._scheduler import LRScheduler
 from lrkit.torch._state import TrainingSnapshot, preserved, snapshot
 from lrkit.torch._autopilot import Autopilot
@@ -30,6 +31,7 @@ __all__: list[str] = [
     "Validation",
     "first_update",
     "preserved",
+    "retune",
     "snapshot",
     "Watchdog",
     "NonFiniteLossError",
