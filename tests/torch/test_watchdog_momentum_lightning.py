@@ -26,3 +26,17 @@ def test_the_lightning_callback_reads_beta1(quiet_trainer):
     quiet_trainer(max_epochs=1, callbacks=[wd.lightning_callback()]).fit(
         SlowAdam(), torch.utils.data.DataLoader(data, batch_size=4))
     assert wd.monitor.momentum == 0.99 and wd.diagnosis is not None
+
+
+def test_each_fit_reads_its_own_optimizer(quiet_trainer):
+    class Sgd(FineTune):
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=0.01, momentum=0.5)
+
+    data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.randn(40, 2)), batch_size=4)
+    wd = Watchdog(every=10)
+    callback = wd.lightning_callback()
+    quiet_trainer(max_epochs=1, callbacks=[callback]).fit(SlowAdam(), data)
+    assert wd.monitor.momentum == 0.99
+    quiet_trainer(max_epochs=2, callbacks=[callback]).fit(Sgd(), data)
+    assert wd.monitor.momentum == 0.5

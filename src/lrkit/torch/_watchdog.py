@@ -109,10 +109,11 @@ class Watchdog:
         self._last_verdict: str | None = None
         self._meet(optimizer)
 
-    def _meet(self, optimizer: Any) -> None:
-        """Read the optimizer's momentum for the diagnosis (once; ``None``: nothing known yet). A momentum
-        outside [0, 1) is no transient the pace rule knows: the default span stands."""
-        if optimizer is None or self.monitor.momentum is not None:
+    def _meet(self, optimizer: Any, *, fresh: bool = False) -> None:
+        """Read the optimizer's momentum for the diagnosis (once, or again with ``fresh``: a new fit's
+        optimizer; ``None``: nothing known yet). A momentum outside [0, 1) is no transient the pace rule
+        knows: the default span stands."""
+        if optimizer is None or (self.monitor.momentum is not None and not fresh):
             return
         m = momentum_of(optimizer)
         self.monitor.momentum = m if 0.0 <= m < 1.0 else None

@@ -104,7 +104,7 @@ def lightning_callback(watchdog: Watchdog) -> Any:
                 # logs 0), chosen once: a group added later (an unfrozen backbone) does not switch the
                 # recorded rate to another group's scale mid-run.
                 self.group = reference_group(opts[0])
-                watchdog._meet(opts[0])
+                watchdog._meet(opts[0], fresh=True)  # once per fit, as the group
             lr = float(opts[0].param_groups[self.group]["lr"]) if opts else None
             norm, self.norm = self.norm, None
             if watchdog.observe(step, value, lr, norm):
