@@ -42,7 +42,7 @@ LEGACY = {"anchor_kinds": ()}
 
 
 #: Policy fields only an adaptive optimizer's reading reads (:func:`reads_as` drops them for the others).
-ADAPTIVE_ONLY = ("strong_clip_below", "adaptive_clip")
+ADAPTIVE_ONLY = ("strong_clip_below", "adaptive_clip", "adaptive_edge_weight")
 
 
 def resolve_task(task: Any) -> Any:

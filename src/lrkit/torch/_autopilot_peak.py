@@ -9,7 +9,9 @@ Three kinds of optimizer read the curve differently (:func:`optimizer_kind`):
 * **plain** (SGD without momentum): an update is the rate times this batch's gradient.
 
 For each kind, :class:`~lrkit.torch.AutopilotPolicy` names a suggestion rule (``lrkit.finder.rules``)
-and a factor: the peak is the rule's rate on the probe's curve times the factor. The probe is a
+and a factor: the peak is the rule's rate on the probe's curve times the factor. An adaptive
+optimizer's ``default`` rule reads ``adaptive_edge_weight`` :math:`w` of the way across the ramp's
+valley, :math:`x_{fast} + w\,(x_{edge} - x_{fast})` in log-rate (``falling`` reads :math:`w = 0`). The probe is a
 *ramp*: its rate rises every update, and an optimizer with momentum :math:`\\beta` answers a rate
 change over about :math:`1/(1-\\beta)` updates, so the loss of update :math:`k` is read against the
 rate of update :math:`k - \\ell` with :math:`\\ell = \\lambda/(1-\\beta)` (``response_lag``
@@ -138,7 +140,9 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
     """The peak rate for the run after a probe, and how it was chosen.
 
     ``rule`` first (``lrkit.finder.suggest`` under :func:`reading_policy`), on the losses read
-    ``lag`` updates after their rates; on a curve too noisy for it the ``policy.fallback_rules``
+    ``lag`` updates after their rates (for an ``adaptive`` optimizer, with the valley rules'
+    weight ``policy.adaptive_edge_weight`` when it is set); on a curve too noisy for it the
+    ``policy.fallback_rules``
     (the smoothed ``valley``, then ``minimum/10``); last resort the sweep's middle rate (``lr_min``
     for an empty probe). With an ``anchor`` distance :math:`c` the rules' reading :math:`x` (log10)
     moves ``policy.finder.anchor_weight`` :math:`a` of the way to :math:`c` decades below the
@@ -183,6 +187,8 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
         lrs, losses = lrs[:lrs.size - lag], losses[lag:]
     peak, how, chosen_by = None, "probe failed at once", None
     finder = reading_policy(lrs, losses, diverged_at, policy, anchored=anchor is not None)
+    if adaptive and p.adaptive_edge_weight is not None:  # where across the valley 'default' reads
+        finder = finder.replace(edge_weight=p.adaptive_edge_weight)
     finder = finder.replace(anchor_weight=0.0) if anchor is None else finder.replace(anchor_decades=anchor)
     for name in dict.fromkeys((rule, *p.fallback_rules)):
         s = suggest(lrs, losses, name, policy=finder) if lrs.size else None

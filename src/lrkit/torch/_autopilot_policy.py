@@ -28,6 +28,7 @@ _PEAK = _E + "autopilot-the-peak"
 _RACE = _E + "autopilot-the-race"
 _FLOOR = _E + "autopilot-a-floor-under-a-strong-valley"
 _WEAK = _E + "autopilot-the-band-under-an-adaptive-weak-reading"
+_EDGE = _E + "autopilot-where-across-an-adaptive-valley"
 _ANCHOR = _E + "autopilot-the-blow-up-anchor-for-momentum"
 _MAIN = _E + "autopilot-the-main-phase"
 _AVERAGE = _E + "autopilot-a-tail-average"
@@ -116,6 +117,11 @@ class AutopilotPolicy(Policy):
         "coordinate, so the blow-up edge says little)", _PEAK, choice(*RULE_NAMES))
     adaptive_factor: float = tuned(
         1.0, "an adaptive optimizer's peak is its rule's rate times this", _PEAK, positive)
+    adaptive_edge_weight: float | None = tuned(
+        None, "the fraction w in (0, 1) of the way from the valley's fast descent to its edge where an "
+        "adaptive optimizer's 'default' rule reads (None: finder.edge_weight; 'falling' reads w = 0): the "
+        "descent comes early on a short ramp, the edge late", _EDGE,
+        lambda n, v, o: None if v is None else fraction(n, v, o))
     momentum_peak: str = tuned(
         "default", "SGD with momentum: the peak rule on the ramp", _PEAK, choice(*RULE_NAMES))
     momentum_factor: float = tuned(
