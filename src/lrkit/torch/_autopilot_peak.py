@@ -10,8 +10,9 @@ Three kinds of optimizer read the curve differently (:func:`optimizer_kind`):
 
 For each kind, :class:`~lrkit.torch.AutopilotPolicy` names a suggestion rule (``lrkit.finder.rules``)
 and a factor: the peak is the rule's rate on the probe's curve times the factor. An adaptive
-optimizer's ``default`` rule reads ``adaptive_edge_weight`` :math:`w` of the way across the ramp's
-valley, :math:`x_{fast} + w\,(x_{edge} - x_{fast})` in log-rate (``falling`` reads :math:`w = 0`). The probe is a
+optimizer's ``default`` rule reads ``adaptive_edge_weight`` :math:`w` of the way across the
+ramp's valley, :math:`x_{fast} + w\,(x_{edge} - x_{fast})` in log-rate (``falling``:
+:math:`w = 0`). The probe is a
 *ramp*: its rate rises every update, and an optimizer with momentum :math:`\\beta` answers a rate
 change over about :math:`1/(1-\\beta)` updates, so the loss of update :math:`k` is read against the
 rate of update :math:`k - \\ell` with :math:`\\ell = \\lambda/(1-\\beta)` (``response_lag``
