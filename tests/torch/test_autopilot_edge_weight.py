@@ -68,3 +68,15 @@ def test_an_adam_run_reads_its_ramp_with_the_weight_and_keeps_its_budget():
         first["peak"], first["how"])
     assert base.probe_losses == ap.probe_losses and first["peak"] >= base.events[0]["peak"]  # same ramp
     assert steps == ap.total_steps == 200 and mse < 0.5
+
+
+def test_a_ramp_that_never_fell_is_read_by_a_fallback_that_says_its_peak_is_a_guess():
+    # The recall RNNs' and two transformers' ramps sit at chance until they blow up: no valley, and the
+    # peak a fallback reads there is noise clipped below the blow-up (docs/evidence.md).
+    lrs = sweep_schedule(1e-4, 1.0, 80)(np.arange(80))
+    flat = 2.08 + 0.01 * (-1.0) ** np.arange(80)  # chance level and batch noise, nothing learnt
+    peak, how = autopilot_peak(lrs[:70], flat[:70], torch.optim.Adam(P), diverged_at=float(lrs[70]))
+    assert "no valley on the ramp" in how and "guess" in how and how.startswith("valley:")
+    assert lrs[70] / 30 <= peak <= lrs[70] / 3
+    _, strong = autopilot_peak(*_ramp(), torch.optim.Adam(P))
+    assert "guess" not in strong

@@ -11,7 +11,7 @@ Three kinds of optimizer read the curve differently (:func:`optimizer_kind`):
 For each kind, :class:`~lrkit.torch.AutopilotPolicy` names a suggestion rule (``lrkit.finder.rules``)
 and a factor: the peak is the rule's rate on the probe's curve times the factor. An adaptive
 optimizer's ``default`` rule reads ``adaptive_edge_weight`` :math:`w` of the way across the
-ramp's valley, :math:`x_{fast} + w\,(x_{edge} - x_{fast})` in log-rate (``falling``:
+ramp's valley, :math:`x_{fast} + w\\,(x_{edge} - x_{fast})` in log-rate (``falling``:
 :math:`w = 0`). The probe is a
 *ramp*: its rate rises every update, and an optimizer with momentum :math:`\\beta` answers a rate
 change over about :math:`1/(1-\\beta)` updates, so the loss of update :math:`k` is read against the
@@ -196,6 +196,10 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
         if s is not None and s.lr is not None:
             peak, how, chosen_by = float(s.lr), f"{name}: {s.reason}", name
             break
+    if chosen_by is not None and chosen_by != rule:
+        none = valley_geometry(lrs, losses, policy=finder)
+        if isinstance(none, str):  # say so: a fallback's reading of a curve that never fell is a guess
+            how += f"; no valley on the ramp ({none.split(':')[0].split(' (')[0]}): this peak is a guess"
     if peak is None:
         peak = float(lrs[len(lrs) // 2]) if lrs.size else lr_min
     high = diverged_at / p.clip_above if diverged_at is not None else np.inf
