@@ -32,6 +32,7 @@ from lrkit.finder._confidence import LOOSE_SPREAD, TIGHT_SPREAD, confidence
 from lrkit.finder._valley import valley_geometry
 from lrkit.finder._next_step import next_spec, round_rate
 from lrkit.finder._policy import FinderPolicy
+from lrkit.finder._retry import guess_divisor
 
 __all__ = ["Advice", "advise", "TIGHT_SPREAD", "LOOSE_SPREAD", "LOSS_WORDS", "RULE_WORDS", "SCHEDULE_WORDS",
            "FIGURE_WORDS"]
@@ -181,8 +182,8 @@ def _optimizer_words(meta: dict[str, Any]) -> tuple[str, str]:
     words = d["name"] + (f" ({'; '.join(parts)})" if parts else "")
     ref = meta.get("rate_group") or 0
     if d.get("param_groups", 1) > 1 and ref:
-        words += (f", {d['param_groups']} param groups (the rate is group {ref}'s, the one with the most "
-                  "trainable parameters; the others keep their ratios to it)")
+        words += (f", {d['param_groups']} param groups (the rate is group {ref}'s: of those above 0, the one "
+                  "with the most trainable parameters; the others keep their ratios to it)")
     elif d.get("param_groups", 1) > 1:
         words += f", {d['param_groups']} param groups (group 0 gets the rate, the others keep their ratios)"
     if meta.get("batch_size"):
@@ -314,6 +315,13 @@ def advise(result: Any, *, budget: int | None = None, task: str | None = None, s
         cli = f'lrkit train --script {shlex.quote(script)} --schedule "{spec}" --steps {steps}'
     run = f"a run of {budget} updates" if budget is not None else "your run (set total_steps)"
     headline = f"Use a peak learning rate of {lr} for {optimizer}, with the schedule below for {run}."
+    if result.is_guess:  # no descent was read: the number is a fixed factor below the blow-up, said so
+        below = guess_divisor(policy)[1]
+        headline = (f"A guess, not a measurement: the sweep saw no descent, so try {lr} ({below} of where "
+                    f"the loss blew up) for {optimizer} in a short run first, with the schedule below for "
+                    f"{run}.")
+        rule_words = f"no rule could read a descent; the blow-up fallback: {below} of where the loss blew up"
+        why = ""
     words_schedule = SCHEDULE_WORDS.get(spec.split("(", 1)[0], "")
     length = (f"a run of {budget} updates" if budget is not None
               else "a run of total_steps updates (fill in yours)")
