@@ -20,7 +20,6 @@ from lrkit import LRKitError
 from lrkit.torch import Autopilot
 
 
-@pytest.mark.xfail(strict=True, reason="ux11 D3: the two rates in the error print as the same number")
 def test_the_refusal_shows_two_different_rates():
     torch.manual_seed(0)
     model = nn.Linear(4, 2)

@@ -35,7 +35,6 @@ class _Bag(nn.Module):
         return self.head(self.emb(x))
 
 
-@pytest.mark.xfail(strict=True, reason="ux11 D2: the Autopilot crashes in torch on sparse gradients")
 def test_the_autopilot_runs_or_refuses_a_model_with_sparse_gradients():
     torch.manual_seed(0)
     model = _Bag()

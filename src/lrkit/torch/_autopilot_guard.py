@@ -109,11 +109,21 @@ def restart_statistics(optimizer: torch.optim.Optimizer) -> None:
 
 
 def grads_finite(optimizer: torch.optim.Optimizer) -> bool:
-    """Whether every existing ``.grad`` of the optimizer's parameters is finite."""
+    """Whether every existing ``.grad`` of the optimizer's parameters is finite (a sparse gradient's, as
+    ``nn.EmbeddingBag(sparse=True)`` makes, is its stored values': torch has no ``isfinite`` for sparse
+    tensors, and the entries it does not store are zeros).
+
+    Example:
+        >>> w = torch.nn.Parameter(torch.zeros(3))
+        >>> w.grad = torch.sparse_coo_tensor([[0, 2]], [1.0, float("nan")], (3,), check_invariants=True)
+        >>> grads_finite(torch.optim.SGD([w], lr=0.1))
+        False
+    """
     grads = [p.grad for g in optimizer.param_groups for p in g["params"] if p.grad is not None]
     if not grads:
         return True
-    return bool(torch.stack([torch.isfinite(g).all() for g in grads]).all())
+    values = [g.coalesce().values() if g.is_sparse else g for g in grads]
+    return bool(torch.stack([torch.isfinite(v).all() for v in values]).all())
 
 
 def weights_finite(optimizer: torch.optim.Optimizer) -> bool:

@@ -1,0 +1,62 @@
+"""The Autopilot with sparse gradients (EmbeddingBag(sparse=True)): finite if the stored values are."""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from torch import nn  # noqa: E402
+
+from lrkit.torch import Autopilot  # noqa: E402
+from lrkit.torch._autopilot_guard import grads_finite  # noqa: E402
+
+
+def _bag_run(make, on_step=None, budget=60):
+    torch.manual_seed(0)
+    tokens = torch.randint(0, 100, (640, 6))
+    labels = tokens[:, 0] % 4
+    model = nn.Sequential(nn.EmbeddingBag(100, 8, sparse=True), nn.Linear(8, 4))
+    ap = Autopilot(make(model.parameters()), budget=budget, model=model)
+    losses, t = [], 0
+    while not ap.done:
+        i = (t * 32) % 640
+        ap.optimizer.zero_grad()
+        loss = nn.functional.cross_entropy(model(tokens[i:i + 32]), labels[i:i + 32])
+        loss.backward()
+        if on_step is not None:
+            on_step(t, model)
+        ap.step(loss)
+        losses.append(loss.item())
+        t += 1
+    return ap, losses
+
+
+@pytest.mark.parametrize("make", [lambda p: torch.optim.Adagrad(p, lr=0.1),
+                                  lambda p: torch.optim.SGD(p, lr=0.1)])
+def test_a_sparse_embedding_bag_trains_its_whole_budget(make):
+    ap, losses = _bag_run(make)
+    assert ap.total_steps == 60 == len(losses) and not any("fault" in e for e in ap.events)
+    assert sum(losses[-10:]) < sum(losses[:10])
+
+
+def test_a_nan_in_a_sparse_gradient_is_a_fault():
+    w = nn.Parameter(torch.zeros(3))
+    opt = torch.optim.SGD([w], lr=0.1)
+    w.grad = torch.sparse_coo_tensor([[0, 1]], [1.0, 2.0], (3,), check_invariants=True)
+    assert grads_finite(opt)
+    w.grad = torch.sparse_coo_tensor([[0, 1, 1]], [1.0, 2.0, float("inf")], (3,), check_invariants=True)
+    assert not grads_finite(opt)  # uncoalesced: the inf is summed into index 1
+
+
+def test_two_sparse_nan_batches_in_a_row_roll_the_run_back():
+    def poison(t, model):
+        if t in (30, 31):
+            emb = model[0].weight.grad
+            model[0].weight.grad = torch.sparse_coo_tensor(
+                emb.coalesce().indices(), torch.full_like(emb.coalesce().values(), float("nan")), emb.shape,
+                check_invariants=True)
+
+    ap, _ = _bag_run(lambda p: torch.optim.Adagrad(p, lr=0.1), poison)
+    assert any("fault" in e for e in ap.events) and ap.total_steps == 60
+    assert all(torch.isfinite(p).all() for p in ap.model.parameters())
