@@ -7,6 +7,7 @@ them to ``null`` through this one function, so readers see one convention.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -14,10 +15,12 @@ __all__ = ["json_safe"]
 
 
 def json_safe(data: Any) -> Any:
-    """Return ``data`` with non-finite floats replaced by ``None``, recursively.
+    """Return ``data`` as JSON-ready data, non-finite floats replaced by ``None``, recursively.
 
-    Dict keys become strings, tuples become lists, and numpy scalars (anything
-    with an ``item()`` method and no length) become Python numbers.
+    Dict keys become strings, tuples and arrays (anything with ``tolist()`` and dimensions) become
+    lists, numpy scalars (anything with an ``item()`` method and no dimensions) become Python
+    numbers, and records (an instance with ``to_dict()``, or a dataclass instance) become their
+    fields.
 
     Example:
         >>> json_safe({"loss": float("nan"), "lrs": (0.1, float("inf")), 3: 1})
@@ -29,6 +32,15 @@ def json_safe(data: Any) -> Any:
         return {str(k): json_safe(v) for k, v in data.items()}
     if isinstance(data, (list, tuple)):
         return [json_safe(v) for v in data]
-    if hasattr(data, "item") and callable(data.item) and getattr(data, "ndim", None) == 0:
+    ndim = getattr(data, "ndim", None)
+    if ndim == 0 and callable(getattr(data, "item", None)):
         return json_safe(data.item())
+    if ndim and callable(getattr(data, "tolist", None)):
+        return json_safe(data.tolist())
+    if isinstance(data, type):  # a class is not a record, even one that defines to_dict
+        return data
+    if callable(getattr(data, "to_dict", None)):
+        return json_safe(data.to_dict())
+    if dataclasses.is_dataclass(data):
+        return {f.name: json_safe(getattr(data, f.name)) for f in dataclasses.fields(data)}
     return data

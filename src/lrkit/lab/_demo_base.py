@@ -15,29 +15,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from lrkit._json import json_safe
 from lrkit._registry import Registry
 from lrkit.errors import LRKitError
 
-__all__ = ["DemoRecord", "DemoInfo", "demos", "register_demo", "run_demo", "plain"]
-
-
-def plain(value: Any) -> Any:
-    """Convert records, arrays and numpy scalars to JSON-ready data (non-finite floats -> None)."""
-    if hasattr(value, "to_dict") and not isinstance(value, type):
-        return plain(value.to_dict())
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, np.ndarray):
-        return plain(value.tolist())
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, np.generic):
-        return plain(value.item())
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
+__all__ = ["DemoRecord", "DemoInfo", "demos", "register_demo", "run_demo"]
 
 
 class DemoRecord:
@@ -70,7 +52,7 @@ class DemoRecord:
 
     def to_dict(self) -> dict[str, Any]:
         names = [f.name for f in dataclasses.fields(self)]  # type: ignore[arg-type]
-        fields = {name: plain(getattr(self, name)) for name in names}
+        fields = {name: json_safe(getattr(self, name)) for name in names}
         return {"demo": self.demo, "claim": self.claim, **fields, "checks": self.checks()}
 
 
