@@ -60,3 +60,41 @@ def test_two_sparse_nan_batches_in_a_row_roll_the_run_back():
     ap, _ = _bag_run(lambda p: torch.optim.Adagrad(p, lr=0.1), poison)
     assert any("fault" in e for e in ap.events) and ap.total_steps == 60
     assert all(torch.isfinite(p).all() for p in ap.model.parameters())
+
+
+def _bag(seed=0):
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.EmbeddingBag(100, 8, sparse=True), nn.Linear(8, 4))
+    opt = torch.optim.Adagrad(model.parameters(), lr=0.1)
+    return model, opt, Autopilot(opt, budget=60, model=model)
+
+
+def _steps(model, ap, start, stop):
+    g = torch.Generator().manual_seed(7)
+    tokens = torch.randint(0, 100, (640, 6), generator=g)
+    for t in range(start, stop):
+        i = (t * 32) % 640
+        ap.optimizer.zero_grad()
+        loss = nn.functional.cross_entropy(model(tokens[i:i + 32]), tokens[i:i + 32, 0] % 4)
+        loss.backward()
+        ap.step(loss)
+
+
+@pytest.mark.parametrize("at", [5, 25, 45])  # inside the ramp, after it, in the cool-down
+def test_a_sparse_run_resumes_bit_for_bit(at):
+    import io
+
+    model, _, ap = _bag()
+    _steps(model, ap, 0, 60)
+    first, opt1, ap1 = _bag()
+    _steps(first, ap1, 0, at)
+    buf = io.BytesIO()
+    torch.save({"model": first.state_dict(), "opt": opt1.state_dict(), "ap": ap1.state_dict()}, buf)
+    buf.seek(0)
+    saved = torch.load(buf, weights_only=True)
+    second, opt2, ap2 = _bag(seed=1)  # other initial weights: everything must come from the checkpoint
+    second.load_state_dict(saved["model"])
+    opt2.load_state_dict(saved["opt"])
+    ap2.load_state_dict(saved["ap"])
+    _steps(second, ap2, at, 60)
+    assert ap2.done and all(torch.equal(a, b) for a, b in zip(model.parameters(), second.parameters()))
