@@ -81,16 +81,55 @@ def _integers(steps: np.ndarray, path: Path) -> np.ndarray:
     return steps.astype(np.int64)
 
 
+def resumed(steps: np.ndarray) -> np.ndarray:
+    """The indices of the points a resumed run kept, in the order they were written: a step at or
+    below one written before restarts the run there, and every point written earlier at that step or
+    later is dropped (TensorBoard's own reading of a step that goes back, its orphaned data purge; a
+    run resumed from a checkpoint into the same folder logs those steps again).
+
+    Example:
+        >>> resumed(np.array([0, 1, 2, 3, 2, 3, 4])).tolist()  # resumed at step 2
+        [0, 1, 4, 5, 6]
+    """
+    kept: list[int] = []
+    for i, step in enumerate(steps.tolist()):
+        while kept and steps[kept[-1]] >= step:
+            kept.pop()
+        kept.append(i)
+    return np.array(kept, dtype=np.int64)
+
+
+
+def _restarted(steps: np.ndarray, path: Path) -> np.ndarray:
+    """The points kept of a history (in the order written) whose step goes back: a run resumed from a
+    checkpoint into the same file logs the steps after it again, and the later write holds (:func:`resumed`,
+    as TensorBoard reads it). A count that goes back to its first value is a step within each epoch, or
+    another run appended to the file: no reading can tell which, and keeping the later part would read the
+    last epoch alone, so it is refused, naming the way out."""
+    first = int(steps[0])
+    back = np.flatnonzero((np.diff(steps) <= 0) & (steps[1:] <= first))
+    if len(back):
+        times = "twice" if len(back) == 1 else f"{len(back) + 1} times"
+        raise LRKitError(
+            f"`step` in {path} must count updates over the whole run; step {first} appears {times} (the "
+            "count goes back to it: a count within each epoch, or several runs in one file). Log the step "
+            "counted over the whole run (for example epoch * batches_per_epoch + step), or one run per file.")
+    return resumed(steps)
+
+
 def _sorted(steps: np.ndarray, losses: np.ndarray, lrs: np.ndarray | None, path: Path, *,
             grad_norms: np.ndarray | None = None,
             val: tuple[np.ndarray, np.ndarray] | None = None) -> History:
-    """The history sorted by step; ``lrs``, ``grad_norms`` are per loss, ``val`` its own (steps, losses)."""
+    """The history sorted by step; ``lrs``, ``grad_norms`` are per loss, ``val`` its own (steps, losses).
+    A step logged twice is a history that restarted (:func:`_restarted`): the later write holds."""
     steps = _integers(steps, path)
-    order = np.argsort(steps, kind="stable")
+    if len(np.unique(steps)) < len(steps):
+        keep = _restarted(steps, path)
+        steps, losses = steps[keep], losses[keep]
+        lrs = None if lrs is None else lrs[keep]
+        grad_norms = None if grad_norms is None else grad_norms[keep]
+    order = np.argsort(steps, kind="stable")  # unique now: a file written out of order is put in order
     steps, losses = steps[order], losses[order]
-    if np.any(np.diff(steps) == 0):
-        dup = int(steps[np.flatnonzero(np.diff(steps) == 0)[0]])
-        raise LRKitError(f"`step` in {path} must not repeat; step {dup} appears twice.")
     if lrs is not None:
         lrs = lrs[order]
         # A partly logged rate is no rate: the trend tests fall back to step counts.

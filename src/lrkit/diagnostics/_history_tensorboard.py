@@ -8,30 +8,13 @@ from pathlib import Path
 import numpy as np
 
 from lrkit.diagnostics._history import (_LOSS, _LR, _LR_PREFIXES, GRAD_NAMES, VAL_NAMES, History, _sorted,
+                                        resumed,
                                         at_steps, column_key)
 from lrkit.diagnostics._history_json import unfilter
 from lrkit.diagnostics._rate_column import first_moving
 from lrkit.errors import LRKitError
 
 __all__ = ["read_tensorboard", "resumed"]
-
-
-def resumed(steps: np.ndarray) -> np.ndarray:
-    """The indices of the points a resumed run kept, in the order they were written: a step at or
-    below one written before restarts the run there, and every point written earlier at that step or
-    later is dropped (TensorBoard's own reading of a step that goes back, its orphaned data purge; a
-    run resumed from a checkpoint into the same folder logs those steps again).
-
-    Example:
-        >>> resumed(np.array([0, 1, 2, 3, 2, 3, 4])).tolist()  # resumed at step 2
-        [0, 1, 4, 5, 6]
-    """
-    kept: list[int] = []
-    for i, step in enumerate(steps.tolist()):
-        while kept and steps[kept[-1]] >= step:
-            kept.pop()
-        kept.append(i)
-    return np.array(kept, dtype=np.int64)
 
 
 def _event_folder(path: Path) -> Path:
