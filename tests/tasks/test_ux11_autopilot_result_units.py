@@ -36,7 +36,6 @@ def head_first(seed: int = 0) -> dict:
             "val_loader": [(_X[1280:], _Y[1280:])]}
 
 
-@pytest.mark.xfail(strict=True, reason="ux11 D11: the Autopilot's result is in the reference group's units")
 def test_the_autopilots_result_states_group_0s_rate_as_train_does():
     head = []  # group 0's rate at each update, as train's history logs it
     ran = train_autopilot(head_first, budget=60,

@@ -24,6 +24,7 @@ from typing import Any
 import torch
 
 from lrkit.errors import LRKitError
+from lrkit.schedules import scale
 from lrkit.tasks._optimizers import regroup
 from lrkit.tasks._protocol import check_loss, check_parts
 from lrkit.tasks._result import TrainResult
@@ -69,7 +70,10 @@ def train_autopilot(
 
     Returns:
         A :class:`TrainResult`: ``lr`` is the peak the probe chose, ``schedule`` the main phase's
-        spec, and ``autopilot`` the probe's account and every event.
+        spec, and ``autopilot`` the probe's account and every event. With several param groups,
+        ``lr``, ``schedule`` and the history's ``lr`` are group 0's, as :func:`~lrkit.tasks.train`'s
+        (the Autopilot's ``peak`` is its reference group's; ``autopilot["group_0_factor"]`` is group
+        0's rate over it), so the spec replays the run's rates.
 
     Raises:
         LRKitError: for a bad task, budget, optimizer, seed or Autopilot argument, a ``loss_fn``
@@ -108,6 +112,12 @@ def train_autopilot(
                              f"probe reads a rate from at least {MIN_BUDGET // 2} updates); none was given, "
                              f"and one epoch of the train_loader is {budget} batches: give budget=.")
         ap = Autopilot(opt, budget=budget, model=model, **options)
+        # The Autopilot drives the reference group's rate (the one with the most trainable parameters);
+        # train's lr, schedule and history are group 0's, so this result is written in group 0's units
+        # too (its spec replays the run's rates with lrkit train); a group 0 frozen at 0 keeps the
+        # reference's.
+        first = float(opt.param_groups[0]["lr"])
+        to_group_0 = first / ap.lr if first > 0 else 1.0
 
         evaluate = evaluator(task_obj, model, loss_fn, val_loader)
         history: list[dict[str, float]] = []
@@ -118,7 +128,7 @@ def train_autopilot(
         batches = endless_batches(train_loader, owner)
         while not ap.done:
             x, y = next(batches)
-            rate = ap.lr
+            rate = ap.lr * to_group_0
             opt.zero_grad(set_to_none=True)
             with first_update("train_autopilot", t=t):
                 loss = check_loss(loss_fn(model(x), y), owner)
@@ -139,12 +149,14 @@ def train_autopilot(
 
     metric_name = task_obj.info.metric if task_obj is not None else "val_loss"
     sched = ap.schedule()
+    if sched is not None and to_group_0 != 1.0:
+        sched = scale(sched, to_group_0)
     return TrainResult(
         history=history, final=final, metric=final.get(metric_name, math.nan), metric_name=metric_name,
         higher_is_better=task_obj.info.higher_is_better if task_obj is not None else False, steps=t,
         wall_time=wall, diverged=diverged, stopped=stopped, task=name, optimizer=opt_name,
-        lr=float(ap.peak) if ap.peak is not None else math.nan,
+        lr=float(ap.peak) * to_group_0 if ap.peak is not None else math.nan,
         schedule=None if sched is None else str(sched), seed=seed, budget=int(budget),
-        autopilot={"mode": "ramp" if ap.ramp else "rollback", "peak": ap.peak, "probe_steps": ap.probe_steps,
-                   "total_steps": ap.total_steps, "events": ap.events},
+        autopilot={"mode": "ramp" if ap.ramp else "rollback", "peak": ap.peak, "group_0_factor": to_group_0,
+                   "probe_steps": ap.probe_steps, "total_steps": ap.total_steps, "events": ap.events},
     )
