@@ -48,7 +48,7 @@ from lrkit.finder import FinderResult, Sweep
 from lrkit.torch import Update, find_lr
 from lrkit.lightning._finder_resume import BEFORE_FIT, OWNER, ResumeBookkeeping
 from lrkit.lightning._sweep_update import BatchGroups, ThresholdStop, lightning_update, muted_logging
-from lrkit.torch._retune import reference_group, retune
+from lrkit.torch._retune import reference_group, retune, schedule_share
 
 try:
     import lightning.pytorch as pl
@@ -77,7 +77,10 @@ class LearningRateFinder(ResumeBookkeeping, pl.Callback):
             number adds Lightning's rule (stop when the running loss exceeds
             this many times its best).
         update_attr: set the module's rate attribute and the optimizer to the
-            suggestion (Lightning's default, ``True``).
+            suggestion (Lightning's default, ``True``). The suggestion is the reference group's
+            rate (``meta["rate_group"]``); the attribute gets group 0's share of it, ``suggestion *
+            c_0`` (the first group above 0 if group 0 is at ``lr=0``), what ``configure_optimizers``
+            builds group 0 from, so the optimizer it builds again trains at the rates the run does.
         attr_name: the attribute; by default ``lr`` or ``learning_rate`` on the
             module or its ``hparams``, as Lightning looks them up.
         epochs: run again at the start of each of these epochs.
@@ -189,8 +192,10 @@ class LearningRateFinder(ResumeBookkeeping, pl.Callback):
         """
         return self._run(trainer, module, trainer.current_epoch)
 
-    def _set_module_rate(self, module: Any, lr: float) -> None:
-        lightning_setattr(module, self._attr(module), float(lr))
+    def _set_module_rate(self, trainer: Any, module: Any, lr: float) -> None:
+        """Set the module's rate attribute from ``lr``, the reference group's rate: to group 0's share of it
+        (:func:`~lrkit.torch._retune.schedule_share`), what ``configure_optimizers`` builds group 0 from."""
+        lightning_setattr(module, self._attr(module), schedule_share(trainer.optimizers[0], float(lr)))
 
     def _reference_rate(self, trainer: Any) -> float:
         optimizer = trainer.optimizers[0]
@@ -230,11 +235,11 @@ class LearningRateFinder(ResumeBookkeeping, pl.Callback):
         )
         self.result = self.results[key] = result
         self.suggestions[key] = result.suggestion
-        if attr is not None:
-            self._apply(trainer, module, attr, result)
+        if attr is not None:  # looked up before the sweep: a module without it fails before any update
+            self._apply(trainer, module, result)
         return result
 
-    def _apply(self, trainer: Any, module: Any, attr: str, result: FinderResult) -> None:
+    def _apply(self, trainer: Any, module: Any, result: FinderResult) -> None:
         lr = result.suggestion
         guessed = result.is_guess  # "a guess, not a measurement"
         if lr is None or not math.isfinite(lr) or guessed:
@@ -243,7 +248,7 @@ class LearningRateFinder(ResumeBookkeeping, pl.Callback):
                 warnings.warn(f"{OWNER} has {what} to apply ({result.reason}); the rate is unchanged.",
                               stacklevel=3)
             return
-        lightning_setattr(module, attr, float(lr))
+        self._set_module_rate(trainer, module, float(lr))  # before retune: its ratios are the configured ones
         schedulers = [cfg.scheduler for cfg in trainer.lr_scheduler_configs]
         retune(trainer.optimizers[0], schedulers, float(lr))
 

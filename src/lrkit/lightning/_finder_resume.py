@@ -21,7 +21,7 @@ class ResumeBookkeeping:
 
     The class it is mixed into sets ``suggestions``, ``update_attr``, ``_restored`` (the sweeps made
     before the checkpoint resumed from), ``_resumed_from`` (that checkpoint, until ``on_train_start``
-    has said so) and defines ``_set_module_rate(module, lr)`` and ``_reference_rate(trainer)`` (the rate of
+    has said so) and defines ``_set_module_rate(trainer, module, lr)`` and ``_reference_rate(trainer)`` (the rate of
     the group a suggestion is for).
     """
 
@@ -30,7 +30,7 @@ class ResumeBookkeeping:
     _restored: frozenset[int]
     _resumed_from: Any
 
-    def _set_module_rate(self, module: Any, lr: float) -> None:  # pragma: no cover - the class defines it
+    def _set_module_rate(self, trainer: Any, module: Any, lr: float) -> None:  # pragma: no cover - defined there
         raise NotImplementedError
 
     def _reference_rate(self, trainer: Any) -> float:  # pragma: no cover - the class defines it
@@ -48,7 +48,7 @@ class ResumeBookkeeping:
             return
         saved = self.suggestions[BEFORE_FIT]
         if saved is not None and self.update_attr:
-            self._set_module_rate(module, float(saved))
+            self._set_module_rate(trainer, module, float(saved))
         _say(trainer, "%s: fit resumes from %s; the sweep before fit (suggestion %s) is not repeated and the "
              "checkpoint's rate runs (lr=%.3g).", OWNER, ckpt, _rate(saved), rate)
 

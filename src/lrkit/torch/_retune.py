@@ -36,7 +36,7 @@ from lrkit.schedules import scale
 from lrkit.torch._groups import first_positive, group_ratios, group_sizes
 from lrkit.torch._scheduler import LRScheduler
 
-__all__ = ["configured_rate", "reference_group", "schedule_rate", "retune"]
+__all__ = ["configured_rate", "reference_group", "schedule_rate", "schedule_share", "retune"]
 
 
 def _configured(optimizer: torch.optim.Optimizer) -> list[float]:
@@ -87,6 +87,27 @@ def schedule_rate(optimizer: torch.optim.Optimizer) -> float:
     rates = _configured(optimizer)
     first = first_positive(rates)
     return 0.0 if first is None else rates[first]
+
+
+def schedule_share(optimizer: torch.optim.Optimizer, lr: float) -> float:
+    """The rate :func:`schedule_rate`'s group gets when the reference group gets ``lr`` (as :func:`retune`
+    gives it): ``lr * c``, ``c`` that group's configured rate over the reference's; ``lr`` itself when it
+    is the reference (or no group is above 0).
+
+    A found rate is the reference group's (``find_lr``'s ``meta["rate_group"]``), but what a module's
+    ``self.lr``, ``LRScheduler``'s spec and ``lrkit train``'s rate build is group 0 (the first above 0 when
+    group 0 is frozen at ``lr=0``): written for those, the rate is this share.
+
+    Example:
+        >>> head, body = torch.zeros(2, requires_grad=True), torch.zeros(8, requires_grad=True)
+        >>> opt = torch.optim.SGD([{"params": [head], "lr": 0.1}, {"params": [body], "lr": 0.001}])
+        >>> schedule_share(opt, 0.0025)   # the body's rate found; the head, group 0, gets 100x
+        0.25
+    """
+    rates = _configured(optimizer)
+    ref, ratios = group_ratios(rates, group_sizes(optimizer.param_groups))
+    first = first_positive(rates)
+    return lr if first is None or first == ref else lr * ratios[first]
 
 
 def retune(optimizer: torch.optim.Optimizer, schedulers: Iterable[Any], lr: float) -> float:
