@@ -21,8 +21,8 @@ class ResumeBookkeeping:
 
     The class it is mixed into sets ``suggestions``, ``update_attr``, ``_restored`` (the sweeps made
     before the checkpoint resumed from), ``_resumed_from`` (that checkpoint, until ``on_train_start``
-    has said so) and defines ``_set_module_rate(trainer, module, lr)`` and ``_reference_rate(trainer)`` (the rate of
-    the group a suggestion is for).
+    has said so) and defines ``_set_module_rate(trainer, module, lr)`` (the attribute from the reference
+    group's rate ``lr``) and ``_reference_rate(trainer)`` (the rate of the group a suggestion is for).
     """
 
     suggestions: dict[int, float | None]
@@ -30,7 +30,7 @@ class ResumeBookkeeping:
     _restored: frozenset[int]
     _resumed_from: Any
 
-    def _set_module_rate(self, trainer: Any, module: Any, lr: float) -> None:  # pragma: no cover - defined there
+    def _set_module_rate(self, trainer: Any, module: Any, lr: float) -> None:  # pragma: no cover - its own
         raise NotImplementedError
 
     def _reference_rate(self, trainer: Any) -> float:  # pragma: no cover - the class defines it
