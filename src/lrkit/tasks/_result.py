@@ -21,7 +21,7 @@ class TrainResult:
     Attributes:
         history: one row per optimizer step: ``{"step", "lr", "train_loss"}`` plus the
             validation metrics on evaluation steps (``step`` is the update number ``t``,
-            ``lr`` the rate that update used).
+            ``lr`` the rate that update used: param group 0's, the others keeping their ratios to it).
         final: validation metrics at the end, named for what they are (``val_acc``,
             ``val_loss``, ``val_mse``); the worst values (chance accuracy, ``inf``) if diverged.
         metric: ``final[metric_name]``, the task's main metric.
@@ -31,10 +31,14 @@ class TrainResult:
         wall_time: seconds spent in the run (building excluded).
         diverged: a training or validation loss became NaN or infinite.
         stopped: why the run ended: ``"budget"``, ``"callback"`` or ``"diverged"``.
-        task, optimizer, lr, schedule, seed, budget: what was run (schedule as a spec).
+        task, optimizer, lr, schedule, seed, budget: what was run (schedule as a spec; ``lr`` and
+            ``schedule`` in param group 0's units, the group :func:`~lrkit.tasks.train` sets).
         autopilot: for a run of :func:`~lrkit.tasks.train_autopilot`, the Autopilot's account:
-            ``mode``, ``peak``, ``probe_steps``, ``total_steps`` and its ``events``;
-            ``None`` for a run at a given rate.
+            ``mode``; ``peak``, the rate it chose for its reference group (of the groups above 0, the one
+            holding the most trainable parameters), in which its ``events``' rates are too;
+            ``group_0_factor``, group 0's rate over that group's (``lr == peak * group_0_factor``; 1.0
+            with one group, and with group 0 frozen at 0: ``lr`` is then the reference's);
+            ``probe_steps``, ``total_steps``; ``None`` for a run at a given rate.
 
     Example:
         >>> from lrkit.tasks import train
