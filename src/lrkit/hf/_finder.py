@@ -40,7 +40,7 @@ from lrkit.finder import FinderResult
 from lrkit.hf._session import check_trainer, prepared
 from lrkit.torch import Update, Validation, loader_length
 from lrkit.torch import find_lr as torch_find_lr
-from lrkit.torch._retune import retune
+from lrkit.torch._retune import retune, schedule_share
 
 __all__ = ["find_lr"]
 
@@ -129,7 +129,10 @@ def find_lr(
             optimizer ``train()`` builds (and a schedule from
             :func:`lrkit.hf.use_schedule`, through its ``lr``) will use; an
             optimizer given as ``optimizers=`` is moved to it with its
-            scheduler (:func:`lrkit.torch._retune.retune`). When there is no
+            scheduler (:func:`lrkit.torch._retune.retune`). With several param groups the
+            suggestion is the reference group's rate (``meta["rate_group"]``) and ``learning_rate``
+            gets group 0's share of it, ``suggestion * c_0`` (the first group above 0 if group 0 is
+            at 0), the group ``learning_rate`` builds. When there is no
             suggestion, or only the blow-up fallback's guess (``meta["source"]``), the
             configuration is left as it is, with a warning.
         validation: record the loss on the Trainer's eval dataset after each
@@ -187,6 +190,8 @@ def find_lr(
         update = Update(step=_trainer_update(trainer, skipped), forward=forward, device=trainer.args.device)
         result = torch_find_lr(model, optimizer, loss_fn or _unused_loss, units, update=update,
                                validation=val, **kwargs)
+        # the suggestion is the reference group's rate; learning_rate is what group 0 is built from
+        to_group_0 = schedule_share(optimizer, 1.0)
         groups = [
             {"weight_decay": g.get("weight_decay"), "params": len(g["params"])}
             for g in optimizer.param_groups
@@ -200,7 +205,7 @@ def find_lr(
         optimizer="given" if given else "created",
     )
     if apply:
-        _apply(trainer, result)
+        _apply(trainer, result, to_group_0)
     return result
 
 
@@ -208,7 +213,7 @@ def _unused_loss(output: Any, target: Any) -> torch.Tensor:
     raise AssertionError("the Trainer computes the loss; this is never called")  # pragma: no cover
 
 
-def _apply(trainer: Trainer, result: FinderResult) -> None:
+def _apply(trainer: Trainer, result: FinderResult, to_group_0: float) -> None:
     lr = result.suggestion
     guessed = result.is_guess  # "a guess, not a measurement"
     if lr is None or not math.isfinite(lr) or guessed:
@@ -220,6 +225,6 @@ def _apply(trainer: Trainer, result: FinderResult) -> None:
                 stacklevel=3,
             )
         return
-    trainer.args.learning_rate = float(lr)
+    trainer.args.learning_rate = float(lr) * to_group_0
     if trainer.optimizer is not None:  # given as optimizers=: move it, and its scheduler, to the new rate
         retune(trainer.optimizer, [trainer.lr_scheduler], float(lr))
