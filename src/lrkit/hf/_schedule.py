@@ -105,7 +105,7 @@ def use_schedule(trainer: Trainer, spec: str | Schedule) -> Trainer:
                 "warmup": int(trainer.args.get_warmup_steps(num_training_steps)),
                 **counts,
             }
-            trainer.lr_scheduler = LRScheduler(opt, for_run(spec, **quantities))
+            trainer.lr_scheduler = _this_runs(LRScheduler(opt, for_run(spec, **quantities)))
             trainer._created_lr_scheduler = True  # rebuilt at the next train(), as the Trainer's own
         return trainer.lr_scheduler
 
@@ -113,3 +113,18 @@ def use_schedule(trainer: Trainer, spec: str | Schedule) -> Trainer:
     if original is not None:
         trainer.set_initial_training_values = set_initial_training_values  # type: ignore[method-assign]
     return trainer
+
+
+def _this_runs(sched: LRScheduler) -> LRScheduler:
+    """``sched``, whose checkpoint state keeps the schedule bound to this run, as the Trainer's own schedulers
+    do (a ``LambdaLR``'s state holds no lambda): resumed with a new ``max_steps`` or ``learning_rate`` (train
+    longer), the run follows the spec bound to its new numbers from the saved step; an unchanged run binds the
+    same schedule, so its resume stays bit-identical."""
+    load = sched.load_state_dict
+
+    def load_state_dict(state_dict: dict[str, Any]) -> None:
+        ours = {**state_dict, "schedule": sched.schedule.to_dict()} if isinstance(state_dict, dict) else None
+        load(state_dict if ours is None else ours)
+
+    sched.load_state_dict = load_state_dict  # type: ignore[method-assign]
+    return sched

@@ -10,6 +10,7 @@ edits, which are the usual ways torch's chainable schedulers drift on resume.
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -301,6 +302,14 @@ class LRScheduler(_TorchLRScheduler):
             has_plateau=self._plateau is not None)
         if self._plateau is not None:
             self._plateau.load_state_dict(plateau_state)
+        if schedule.horizon != self._schedule.horizon:  # the run's length changed under the checkpoint
+            saved, built = _length(schedule), _length(self._schedule)
+            warnings.warn(
+                f"LRScheduler.load_state_dict: the saved schedule lasts {saved} and replaces the one this "
+                f"scheduler was built with, which lasts {built}: the run continues the saved schedule from "
+                f"t={t}. To run the new one from here instead, build the scheduler with "
+                f"last_step={t - 1} and do not load its state (with the Hugging Face Trainer: delete "
+                "scheduler.pt from the checkpoint).", stacklevel=2)
         self._schedule = schedule
         self._scales = scales
         self._n_groups = len(scales)
@@ -308,3 +317,7 @@ class LRScheduler(_TorchLRScheduler):
         self._step_count = int(state_dict.get("step_count", t + 1))
         self.last_epoch = t
         self._write(t)
+
+
+def _length(schedule: Schedule) -> str:
+    return "without end" if schedule.horizon is None else f"{schedule.horizon} updates"
