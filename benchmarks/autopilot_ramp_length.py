@@ -16,7 +16,11 @@ where the loss answers the rates (a faster ramp reads higher). Candidates
   where a 100-update ramp reads the band at its finest;
 * **a quarter at every budget** (``max_probe=1000``, above every zoo budget's quarter; at most half
   the budget as before): longer at budgets over 400, so the ramp's pace per decade scales with the
-  run (the shorter ramps lost, so the other direction).
+  run (the shorter ramps lost, so the other direction);
+* **the same pace per decade for every kind** (``ramp_pace="decades"``): the length above is for the
+  SGD band's six decades, and the Adam family's four take two thirds of it (67 updates from a budget
+  of 400): with one length for every kind an adaptive ramp runs at two thirds of SGD's pace, and the
+  shorter ramps' gains were adaptive optimizers' (SGD's runs are unchanged).
 
 Every zoo workload (37, 12 families) and every built-in task (held out), seeds 0, 1, 2, each at its own
 budget, the Autopilot told it. Regret in the zoo's gap unit against the grid-best constant rate, mean
@@ -42,7 +46,8 @@ DEFAULT_NAME = next(iter(SHAPES))
 CANDIDATES = {DEFAULT_NAME: SHAPES[DEFAULT_NAME],
               "ramp an eighth of the budget": {"ramp_fraction": 0.125},
               "ramp at most 50 updates": {"max_probe": 50},
-              "ramp a quarter at every budget": {"max_probe": 1000}}
+              "ramp a quarter at every budget": {"max_probe": 1000},
+              "ramp at SGD's pace per decade": {"ramp_pace": "decades"}}
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from lrkit.schedules import wsd  # noqa: E402
 from lrkit.torch import Autopilot, AutopilotPolicy  # noqa: E402
 from lrkit.torch._autopilot_guard import Guard, reaction  # noqa: E402
 from lrkit.torch._autopilot_peak import probe_peak  # noqa: E402
-from lrkit.torch._autopilot_probe import main_schedule, probe_plan  # noqa: E402
+from lrkit.torch._autopilot_probe import main_schedule, paced_ramp, probe_plan  # noqa: E402
 
 from ._autopilot_run import regression, run  # noqa: E402
 
@@ -350,3 +350,33 @@ def test_snapshots_hold_cpu_copies_and_restore_the_optimizer_state_bitwise():
         restore_snapshot(opt, model, snap)
         for a, b in zip(flat(), expect):
             assert torch.equal(a, b)
+
+
+def test_paced_ramp_keeps_sgds_updates_per_decade_for_a_narrower_band():
+    p = AutopilotPolicy()
+    lo, hi = p.sgd_band
+    assert paced_ramp(100, lo, hi, p) == 100  # SGD's own band: its length
+    assert paced_ramp(100, *p.adaptive_band, p) == round(100 * 4 / 6)  # 4 of 6 decades
+    assert paced_ramp(20, *p.adaptive_band, p) == MIN_RAMP  # never under min_ramp ...
+    assert paced_ramp(10, *p.adaptive_band, p) == 10  # ... unless the budget's ramp already was
+    assert paced_ramp(100, 1e-8, 10.0, p) == 100  # a wider band: never longer than the budget's ramp
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd", "momentum"])
+def test_ramp_pace_decades_shortens_only_a_narrower_bands_ramp_and_spends_the_budget(optimizer):
+    budget, pace = 400, AutopilotPolicy(ramp_pace="decades")
+    ap, _, mse, updates = run(budget, optimizer=optimizer, policy=pace)
+    base, _, base_mse, _ = run(budget, optimizer=optimizer)
+    assert updates == ap.total_steps == budget and ap.done
+    if optimizer == "adam":  # four decades: two thirds of the 100 updates, each rate SGD's pace apart
+        assert ap.probe_steps <= round(base.probe_steps * 4 / 6) < base.probe_steps
+        ratio = np.diff(np.log10(ap.probe_lrs))
+        assert np.allclose(ratio, 4 / (round(100 * 4 / 6) - 1))
+    else:  # SGD's band: the same run, bit for bit
+        assert ap.probe_lrs == base.probe_lrs and ap.probe_losses == base.probe_losses and mse == base_mse
+    assert np.isfinite(mse)
+
+
+def test_a_bad_ramp_pace_is_refused_naming_it():
+    with pytest.raises(LRKitError, match="ramp_pace"):
+        AutopilotPolicy(ramp_pace="fast")

@@ -38,7 +38,7 @@ from lrkit.torch._autopilot_peak import PeakRule, peak_rule, probe_peak
 from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._finder_rule import is_adaptive
 
-__all__ = ["Probe", "main_schedule", "probe_plan", "probe_range", "probe_settings"]
+__all__ = ["Probe", "main_schedule", "paced_ramp", "probe_plan", "probe_range", "probe_settings"]
 
 #: Rates within this relative distance of the peak count as the peak (float rounding of the sweep).
 _SAME_RATE = 1e-9
@@ -61,6 +61,24 @@ def probe_plan(budget: int | None, mode: str, policy: AutopilotPolicy = Autopilo
     # need >= 8 usable points through the minibatch noise), at most max_probe and half the budget.
     longest = min(p.max_probe, int(budget * p.max_ramp_fraction))
     return mode, max(2, min(longest, max(p.min_ramp, round(p.ramp_fraction * budget))))
+
+
+def paced_ramp(steps: int, lo: float, hi: float, policy: AutopilotPolicy = AutopilotPolicy()) -> int:
+    """A ramp's updates over ``lo .. hi`` at the pace ``steps`` updates set over ``policy.sgd_band``
+    (``policy.ramp_pace="decades"``): a band spanning fewer decades takes proportionally fewer, never
+    fewer than ``policy.min_ramp`` (or ``steps``, if less), never more than ``steps``.
+
+    Why: a ramp's pace, its updates per decade, sets how far the loss lags the rising rate and so
+    where the peak is read; with one length for every kind, an adaptive ramp (four decades by default)
+    runs at two thirds of SGD's pace (six).
+
+    Example:
+        >>> paced_ramp(100, 1e-4, 1.0), paced_ramp(100, 1e-5, 10.0), paced_ramp(20, 1e-4, 1.0)
+        (67, 100, 16)
+    """
+    wide = math.log(policy.sgd_band[1] / policy.sgd_band[0])
+    share = min(1.0, math.log(hi / lo) / wide)
+    return max(min(policy.min_ramp, steps), round(steps * share))
 
 
 def probe_range(optimizer: torch.optim.Optimizer, mode: str,
@@ -109,6 +127,8 @@ def probe_settings(optimizer: torch.optim.Optimizer, budget: int | None, probe: 
         raise LRKitError("`probe` of Autopilot must not be 'ramp' without a budget; got 'ramp'.")
     mode, default = probe_plan(budget, probe, p)
     ramp = mode == "ramp"
+    if ramp and steps is None and p.ramp_pace == "decades":
+        default = paced_ramp(default, *probe_range(optimizer, mode, p), p)
     steps = check_int("probe_steps", default if steps is None else steps, "Autopilot",
                       low=2 if ramp else p.min_rollback, high=None if budget is None else budget - 1)
     lo, hi = probe_range(optimizer, mode, p)
