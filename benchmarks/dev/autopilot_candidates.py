@@ -4,8 +4,9 @@ The report of a benchmark that asks one question of a few ``AutopilotPolicy`` va
 (``candidates``: name -> fields on top of ``autopilot_shape.DEFAULT``, the first the default), as
 ``benchmarks/autopilot_shape.py`` does for the main phase's shape: a bit-identity check of the
 default's stored runs (made again here on :data:`CHECK`), every zoo workload and built-in task at
-seeds 0, 1, 2 (run when missing), the family table, the leave-one-family-out choice and the
-built-in tasks held out, printed and written into the script's own BENCHMARKS.md section.
+seeds 0, 1, 2 (run when missing), the family table, the leave-one-family-out choice among all of
+them and between each candidate and the default alone (:func:`pairwise`), and the built-in tasks
+held out, printed and written into the script's own BENCHMARKS.md section.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dev import autopilot_truth as truth
 from dev.autopilot_zoo_runs import reads_as, resolve_task, run_autopilot
 from dev.record import markdown_table, print_table, record
 
-__all__ = ["CHECK", "FIELDS", "identity", "report"]
+__all__ = ["CHECK", "FIELDS", "identity", "pairwise", "report"]
 
 #: Seed-0 runs of the default made again here, one workload per optimizer kind (bit-identity check).
 CHECK = ("regression-huber-adam", "norm-bn-nesterov", "embbag-keyword-sgd")
@@ -43,6 +44,26 @@ def identity(default: str, candidates: dict[str, dict]) -> tuple[list[list[Any]]
     return rows, ["workload (seed 0)", "kind", "stored metric", "metric here now", "fields bit-identical"]
 
 
+def pairwise(means: dict[str, dict[str, float]], default: str, candidates: dict[str, dict]
+             ) -> list[list[Any]]:
+    """Per candidate, leave-one-family-out between it and the default alone: the held-out mean, the
+    families that choice is ahead of Prodigy and of Schedule-Free on, the folds that chose it."""
+    from autopilot_shape import lofo
+
+    rows = []
+    for c in candidates:
+        if c == default:
+            continue
+        two = {default: candidates[default], c: candidates[c]}
+        held, _ = lofo(means, two)
+        col = {f: means[f][held[f]] for f in held}
+        ahead = [f"{sum(col[f] < means[f][p] for f in held)}/{len(held)}"
+                 for p in ("prodigy", "schedule-free")]
+        rows.append([c, float(np.mean(list(col.values()))), *ahead,
+                     f"{sum(v == c for v in held.values())}/{len(held)}"])
+    return rows
+
+
 def report(candidates: dict[str, dict], *, cached_only: bool, no_record: bool, section: str, title: str,
            doc: str, script: str, preface: str = "") -> dict[str, dict[str, float]]:
     """Run (unless ``cached_only``) and tabulate ``candidates``; record the section unless ``no_record``.
@@ -52,7 +73,7 @@ def report(candidates: dict[str, dict], *, cached_only: bool, no_record: bool, s
 
     start = time.process_time()
     default = next(iter(candidates))
-    irows, ih = identity(default, candidates) if not cached_only else ([], [])
+    irows, ih = identity(default, candidates)  # three seed-0 runs, made even with ``cached_only``
     if irows:
         print_table(irows, ih, floatfmt=".6g")
     results = collect(sorted(zoo.names()), not cached_only, candidates)
@@ -60,6 +81,9 @@ def report(candidates: dict[str, dict], *, cached_only: bool, no_record: bool, s
     fh = ["family", "method", "workloads", "mean regret (gap %)", "standard error", "mean regret (native)"]
     held, everything = lofo(means, candidates)
     srows, sh = summary(means, held, candidates)
+    prows = pairwise(means, default, candidates)
+    ph = ["candidate against the default alone", "held-out mean (gap %)", "families ahead of prodigy",
+          "families ahead of schedule-free", "folds choosing the candidate"]
     choice = [[f, held[f], means[f][held[f]], means[f][default], means[f]["prodigy"],
                means[f]["schedule-free"]] for f in held]
     ch = ["held-out family", "chosen on the other 11", "its regret (gap %)", "default's", "prodigy's",
@@ -70,7 +94,7 @@ def report(candidates: dict[str, dict], *, cached_only: bool, no_record: bool, s
              for n, res in builtin.items()]
     bh = ["built-in task (held out)", *candidates, *PEERS]
     bwork.append(["mean", *[float(np.nanmean([r[i] for r in bwork])) for i in range(1, len(bh))]])
-    for rows, headers in ((frows, fh), (choice, ch), (srows, sh), (bwork, bh)):
+    for rows, headers in ((frows, fh), (choice, ch), (srows, sh), (prows, ph), (bwork, bh)):
         print_table(rows, headers, floatfmt=".3g")
     verdict = (f"Chosen on all twelve families: **{everything}**. Per held-out family: "
                + "; ".join(f"{s}: {sum(v == s for v in held.values())}" for s in candidates) + ".")
@@ -81,7 +105,9 @@ def report(candidates: dict[str, dict], *, cached_only: bool, no_record: bool, s
             *([preface] if preface else []),
             *(["The default run again here (seed 0) against its stored runs:",
                markdown_table(irows, ih, floatfmt=".6g")] if irows else []),
-            markdown_table(srows, sh, floatfmt=".3g"), verdict, markdown_table(choice, ch, floatfmt=".3g"),
+            markdown_table(srows, sh, floatfmt=".3g"), verdict,
+            "Each candidate against the default alone, by leave-one-family-out:",
+            markdown_table(prows, ph, floatfmt=".3g"), markdown_table(choice, ch, floatfmt=".3g"),
             markdown_table(frows, fh, floatfmt=".3g"),
             "Built-in tasks, held out (gap %, mean of 3 seeds):", markdown_table(bwork, bh, floatfmt=".3g"),
             cpu])
