@@ -138,6 +138,12 @@ def retune(optimizer: torch.optim.Optimizer, schedulers: Iterable[Any], lr: floa
     """
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
         raise LRKitError(f"`lr` of retune must be a finite number > 0; got {lr!r}.")
+    if not isinstance(getattr(optimizer, "param_groups", None), list):
+        raise LRKitError(f"`optimizer` of retune must be a torch optimizer (with param_groups); got "
+                         f"{optimizer!r:.80}.")
+    if schedulers is None or isinstance(schedulers, (str, bytes)) or not hasattr(schedulers, "__iter__"):
+        raise LRKitError(f"`schedulers` of retune must be a list of the run's schedulers ([] for none); got "
+                         f"{schedulers!r:.80}.")
     old = configured_rate(optimizer)
     if old <= 0:
         raise LRKitError(
