@@ -20,7 +20,7 @@ that has the lowest mean over the other eleven. A bit-identity check first: the 
 here on three workloads (one per optimizer kind, seed 0) against its stored runs.
 
 Run: ``flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python benchmarks/autopilot_mean_rate.py``
-(``--cached-only``: the tables from the store alone).
+(``--cached-only``: the tables from the store; only the three bit-identity runs are made).
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ CANDIDATES = {DEFAULT_NAME: SHAPES[DEFAULT_NAME],
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cached-only", action="store_true", help="run nothing; tables from the store")
+    ap.add_argument("--cached-only", action="store_true", help="no candidate runs; tables from the store (the three bit-identity runs are made)")
     ap.add_argument("--no-record", action="store_true")
     args = ap.parse_args()
     factors = "; ".join(f"{s}: mean rate {mean_rate(s):.4f} of the peak" for s in ("wsd", "linear", "cosine"))

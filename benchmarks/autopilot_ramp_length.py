@@ -29,7 +29,7 @@ mean over the other eleven. A bit-identity check first: the default run again he
 workloads (one per optimizer kind, seed 0) against its stored runs.
 
 Run: ``flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python benchmarks/autopilot_ramp_length.py``
-(``--cached-only``: the tables from the store alone).
+(``--cached-only``: the tables from the store; only the three bit-identity runs are made).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ CANDIDATES = {DEFAULT_NAME: SHAPES[DEFAULT_NAME],
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cached-only", action="store_true", help="run nothing; tables from the store")
+    ap.add_argument("--cached-only", action="store_true", help="no candidate runs; tables from the store (the three bit-identity runs are made)")
     ap.add_argument("--no-record", action="store_true")
     args = ap.parse_args()
     report(CANDIDATES, cached_only=args.cached_only, no_record=args.no_record,
