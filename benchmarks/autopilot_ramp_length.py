@@ -52,7 +52,8 @@ CANDIDATES = {DEFAULT_NAME: SHAPES[DEFAULT_NAME],
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cached-only", action="store_true", help="no candidate runs; tables from the store (the three bit-identity runs are made)")
+    ap.add_argument("--cached-only", action="store_true",
+                    help="no candidate runs (the bit-identity runs are made)")
     ap.add_argument("--no-record", action="store_true")
     args = ap.parse_args()
     report(CANDIDATES, cached_only=args.cached_only, no_record=args.no_record,
