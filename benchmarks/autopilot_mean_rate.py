@@ -25,7 +25,6 @@ Run: ``flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python benchmarks/autopi
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from autopilot_shape import SHAPES  # noqa: E402
-from dev.autopilot_candidates import report  # noqa: E402
+from dev import autopilot_candidates as candidates  # noqa: E402
 
 from lrkit.schedules import linear, warmup_cosine, wsd  # noqa: E402
 from lrkit.torch import AutopilotPolicy  # noqa: E402
@@ -75,17 +74,12 @@ CANDIDATES = {DEFAULT_NAME: SHAPES[DEFAULT_NAME],
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cached-only", action="store_true",
-                    help="no candidate runs (the bit-identity runs are made)")
-    ap.add_argument("--no-record", action="store_true")
-    args = ap.parse_args()
     factors = "; ".join(f"{s}: mean rate {mean_rate(s):.4f} of the peak" for s in ("wsd", "linear", "cosine"))
     preface = (f"Mean rates ({MEAN_OVER} main-phase updates): {factors}; the factor for linear and cosine: "
                f"{mean_rate_factor('linear'):g} and {mean_rate_factor('cosine'):g}.")
-    report(CANDIDATES, cached_only=args.cached_only, no_record=args.no_record, section="autopilot_mean_rate",
-           title="The Autopilot's main phase decayed to 0 at the default's mean rate", doc=__doc__,
-           script="benchmarks/autopilot_mean_rate.py", preface=preface)
+    candidates.main(CANDIDATES, section="autopilot_mean_rate",
+                    title="The Autopilot's main phase decayed to 0 at the default's mean rate", doc=__doc__,
+                    script="benchmarks/autopilot_mean_rate.py", preface=preface)
 
 
 if __name__ == "__main__":

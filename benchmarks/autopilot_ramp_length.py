@@ -34,13 +34,12 @@ Run: ``flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python benchmarks/autopi
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from autopilot_shape import SHAPES  # noqa: E402
-from dev.autopilot_candidates import report  # noqa: E402
+from dev import autopilot_candidates as candidates  # noqa: E402
 
 DEFAULT_NAME = next(iter(SHAPES))
 CANDIDATES = {DEFAULT_NAME: SHAPES[DEFAULT_NAME],
@@ -51,15 +50,9 @@ CANDIDATES = {DEFAULT_NAME: SHAPES[DEFAULT_NAME],
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cached-only", action="store_true",
-                    help="no candidate runs (the bit-identity runs are made)")
-    ap.add_argument("--no-record", action="store_true")
-    args = ap.parse_args()
-    report(CANDIDATES, cached_only=args.cached_only, no_record=args.no_record,
-           section="autopilot_ramp_length",
-           title="The Autopilot's ramp length, chosen by leave-one-family-out", doc=__doc__,
-           script="benchmarks/autopilot_ramp_length.py")
+    candidates.main(CANDIDATES, section="autopilot_ramp_length",
+                    title="The Autopilot's ramp length, chosen by leave-one-family-out", doc=__doc__,
+                    script="benchmarks/autopilot_ramp_length.py")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ held out, printed and written into the script's own BENCHMARKS.md section.
 
 from __future__ import annotations
 
+import argparse
 import time
 from typing import Any
 
@@ -21,7 +22,7 @@ from dev import autopilot_truth as truth
 from dev.autopilot_zoo_runs import reads_as, resolve_task, run_autopilot
 from dev.record import markdown_table, print_table, record
 
-__all__ = ["CHECK", "FIELDS", "identity", "pairwise", "report"]
+__all__ = ["CHECK", "FIELDS", "identity", "main", "pairwise", "report"]
 
 #: Seed-0 runs of the default made again here, one workload per optimizer kind (bit-identity check).
 CHECK = ("regression-huber-adam", "norm-bn-nesterov", "embbag-keyword-sgd")
@@ -115,3 +116,15 @@ def report(candidates: dict[str, dict], *, cached_only: bool, no_record: bool, s
                command=f"flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python {script}"
                + (" --cached-only" if cached_only else ""))
     return means
+
+
+def main(candidates: dict[str, dict], *, section: str, title: str, doc: str, script: str,
+         preface: str = "") -> None:
+    """A question script's command line (``--cached-only``, ``--no-record``), then :func:`report`."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--cached-only", action="store_true",
+                    help="no candidate runs (the bit-identity runs are made)")
+    ap.add_argument("--no-record", action="store_true")
+    args = ap.parse_args()
+    report(candidates, cached_only=args.cached_only, no_record=args.no_record, section=section, title=title,
+           doc=doc, script=script, preface=preface)
