@@ -41,7 +41,7 @@ sys.path.insert(0, str(HERE))
 from dev import diagnose_corpus as dc  # noqa: E402
 from dev.diagnose_builtin import ACCEPT, ALL_NEW, V8_TASKS, load as load_builtin, setting_label  # noqa: E402
 from dev.diagnose_calibration import choose_level, fit_calibration  # noqa: E402
-from dev.diagnose_lofo import TOO_HIGH, candidates, choose, measure_all, verdicts  # noqa: E402
+from dev.diagnose_lofo import AT_BEST, TOO_HIGH, candidates, choose, measure_all, verdicts  # noqa: E402
 from dev.record import markdown_table, print_table, record  # noqa: E402
 
 from lrkit.diagnostics import DIRECTIONS, diagnose  # noqa: E402
@@ -104,14 +104,15 @@ def choose_rule(cands: Sequence[Rule], verdict, conf, labels, families, mask) ->
     return best
 
 
-def held(ms, labels, families, scored, cands, exclude: tuple[str, ...]) -> dict[str, tuple]:
+def held(ms, labels, families, scored, cands, exclude: tuple[str, ...], low=None) -> dict[str, tuple]:
     """Each family not in ``exclude``, read by the policy and map chosen and fitted without it and
-    without ``exclude``: ``(verdict, calibrated confidence, raw score)`` of its runs."""
+    without ``exclude`` (``low``: the runs at or below the grid-best rate, for ``choose``): ``(verdict,
+    calibrated confidence, raw score)`` of its runs."""
     lab = labels != ""
     out = {}
     for fam in sorted(set(families) - set(exclude)):
         train, test = lab & ~np.isin(families, [*exclude, fam]), families == fam
-        i = choose(scored, labels, train)
+        i = choose(scored, labels, train, low)
         s = scored[i]
         fit = (s.raw[train], s.verdict[train] == labels[train], s.verdict[train], families[train])
         table = fit_calibration(*fit, z=choose_level(*fit))
@@ -193,11 +194,12 @@ def main() -> None:
     labels = np.array([e.record["label"] or "" for e in entries], dtype=object)
     families = np.array([e.record["family"] for e in entries], dtype=object)
     lab = labels != ""
+    low = np.array([((e.record["facts"] or {}).get("decades_from_best") or 0.0) <= AT_BEST for e in entries])
     fams = sorted(set(families))
     ms = measure_all(entries)
     cands = candidates()
     scored = [verdicts(ms, p) for p in cands]
-    outer = held(ms, labels, families, scored, cands, ())
+    outer = held(ms, labels, families, scored, cands, (), low)
     verdict = np.empty(len(labels), dtype=object)
     conf = np.zeros(len(labels))
     raw = np.zeros(len(labels))
@@ -209,7 +211,7 @@ def main() -> None:
     chosen: dict[str, Rule] = {}
     commit = np.zeros(len(labels), bool)
     for F in fams:
-        inner = held(ms, labels, families, scored, cands, (F,))
+        inner = held(ms, labels, families, scored, cands, (F,), low)
         iv = np.empty(len(labels), dtype=object)
         ic = np.zeros(len(labels))
         for g, (v, c, _) in inner.items():

@@ -12,7 +12,8 @@ shows) are unlabelled: they are left out of the accuracy figures and kept in the
 the candidates of ``dev.diagnose_lofo.GRID`` by leave-one-family-out: for each of the zoo's families,
 the candidate chosen on the *other* families, safety first (``dev.diagnose_lofo.choose``: no "raise
 the rate" on their too-high runs, no ``healthy`` on their diverged runs, few too-high runs read as
-keep, decay or raise; then the best balanced accuracy), is scored on that family; the confidence
+keep, decay or raise; few "lower the rate" on runs at or below the grid-best rate; then the best
+balanced accuracy), is scored on that family; the confidence
 calibration is fitted the same way. Every figure printed is the held-out one. The built-in tasks are
 not in the zoo (``diagnose_accuracy.py`` is their regression check); ``diagnose_ceiling.py`` asks how
 far any reader of these histories could get.
@@ -51,8 +52,8 @@ from dev.record import markdown_table, print_table, record  # noqa: E402
 from dev.diagnose_calibration import (  # noqa: E402
     SURE, choose_level, fit_calibration, floor_rows, reliability_rows)
 from dev.diagnose_lofo import (  # noqa: E402
-    GRID, TOO_HIGH, WRONG_FOR_TOO_HIGH, balanced, candidates, choose, confusion_rows, family_rows, lofo,
-    measure_all, per_label_stability)
+    AT_BEST, GRID, TOO_HIGH, WRONG_FOR_TOO_HIGH, balanced, candidates, choose, confusion_rows, family_rows,
+    lofo, measure_all, per_label_stability)
 
 from lrkit.diagnostics import DIRECTIONS, DiagnosePolicy  # noqa: E402
 
@@ -86,6 +87,7 @@ def safety(labels: np.ndarray, verdict: np.ndarray, direction: np.ndarray, decad
     """The counts that must be zero (or small), over every run, labelled or not."""
     high = np.isin(labels, TOO_HIGH)
     blown = np.isin(labels, ("nan", "too_high_diverging"))
+    low = decades <= AT_BEST
     return [
         ["too-high runs read as healthy, plateau or too_low_slow (target <= 5%)",
          f"{int(np.isin(verdict[high], list(WRONG_FOR_TOO_HIGH)).sum())}/{int(high.sum())} "
@@ -98,6 +100,8 @@ def safety(labels: np.ndarray, verdict: np.ndarray, direction: np.ndarray, decad
          f"{int((direction[decades > 0.01] == 'raise').sum())}/{int((decades > 0.01).sum())}"],
         ["raise the rate on a run whose loss ended at or above its first loss (guard: 0)",
          f"{int((direction[above] == 'raise').sum())}/{int(above.sum())}"],
+        [f"lower the rate on a run at or below the grid-best rate (within {AT_BEST:.2g} decades), labelled "
+         "or not", f"{int((direction[low] == 'lower').sum())}/{int(low.sum())}"],
     ]
 
 
@@ -121,7 +125,8 @@ def main() -> None:
     labels, families, decades, above = _arrays(entries)
     ms = measure_all(entries)
     cands = candidates()
-    verdict, confidence, plain, chosen, scored, levels, by_floor = lofo(ms, labels, families, cands)
+    low = decades <= AT_BEST  # runs not to tell to lower their rate
+    verdict, confidence, plain, chosen, scored, levels, by_floor = lofo(ms, labels, families, cands, low)
     lab = labels != ""
     floor = floor_rows(labels, by_floor, lab, DIRECTIONS)
     right = verdict == labels
@@ -139,7 +144,7 @@ def main() -> None:
     safe = [[name, a, b] for (name, a), (_, b) in zip(safe, plain_safe)]
     plain_right = float((plain == labels)[lab].mean())
     # The shipped policy: the candidate chosen on all twelve families, its calibration fitted on all of them.
-    i_all = choose(scored, labels, lab)
+    i_all = choose(scored, labels, lab, low)
     final = scored[i_all]
     fit_args = (final.raw[lab], final.verdict[lab] == labels[lab], final.verdict[lab], families[lab])
     level = choose_level(*fit_args)

@@ -55,6 +55,7 @@ GRID: dict[str, tuple[float, ...]] = {
     "drift_skew_z": (0.25, 0.5),
     "drift_hint_z": (2.0, 100.0),
     "still_z": (2.0,),
+    "swing_commit": (1.0, 2.0, 4.0, 100.0),
 }
 TOO_HIGH = ("too_high_diverging", "too_high_oscillating")
 #: Verdicts that tell a too-high run the wrong thing (keep, decay, or raise).
@@ -64,6 +65,9 @@ WRONG_FOR_TOO_HIGH = {"healthy", "plateau", "too_low_slow"}
 #: held-out family, which the choice never saw, has room to come out higher and still meet it (at 0.04
 #: it came out at 5.6% held out; docs/evidence.md#diagnose-held-out-by-family-on-the-zoo).
 SLIP_SHARE = 0.03
+#: A run whose rate is within this many decades of the grid-best rate, or below it, is not one to lower
+#: (the grid has 3 rates per decade: half a step; ``diagnose_first_reports.py``'s "at the best").
+AT_BEST = 1 / 6
 
 
 def candidates(grid: dict[str, tuple[float, ...]] = GRID) -> list[DiagnosePolicy]:
@@ -116,34 +120,42 @@ def balanced(verdict: np.ndarray, labels: np.ndarray, mask: np.ndarray) -> float
     return float(np.mean([np.mean(verdict[mask & (labels == k)] == k) for k in set(labels[mask])]))
 
 
-def choose(scored: Sequence[Scored], labels: np.ndarray, mask: np.ndarray) -> int:
+def choose(scored: Sequence[Scored], labels: np.ndarray, mask: np.ndarray,
+           low: np.ndarray | None = None) -> int:
     """The candidate chosen on the runs of ``mask``, safety before accuracy: the fewest "raise the rate"
     verdicts on too-high runs (with every signal and from the loss and rate alone), then the fewest
     ``healthy`` on diverged or NaN runs, then the least excess over :data:`SLIP_SHARE` of too-high
-    runs read as healthy, plateau or too_low_slow, and among those the best balanced accuracy.
-    Advice in the wrong direction is the worse error."""
+    runs read as healthy, plateau or too_low_slow, then the fewest "lower the rate" on runs whose rate is
+    at or below the grid-best rate (``low``: within :data:`AT_BEST` decades of it or below; both ways
+    again), and among those the best balanced accuracy. Advice in the wrong direction is the worse error."""
     high = mask & np.isin(labels, TOO_HIGH)
     blown = mask & np.isin(labels, ("nan", "too_high_diverging"))
+    low = mask & (np.zeros(len(labels), bool) if low is None else low)
 
-    def key(i: int) -> tuple[int, int, float, float]:
+    def wrong(d: np.ndarray | None, sel: np.ndarray, way: str) -> int:
+        return 0 if d is None else int((d[sel] == way).sum())
+
+    def key(i: int) -> tuple[int, int, float, int, float]:
         s = scored[i]
         slips = float(np.isin(s.verdict[high], list(WRONG_FOR_TOO_HIGH)).mean()) if high.any() else 0.0
-        raises = int((s.direction[high] == "raise").sum())
-        if s.plain_direction is not None:  # a user may have no validation column: neither way may raise
-            raises += int((s.plain_direction[high] == "raise").sum())
+        # a user may have no validation column: neither way may point the wrong way
+        raises = wrong(s.direction, high, "raise") + wrong(s.plain_direction, high, "raise")
+        lowers = wrong(s.direction, low, "lower") + wrong(s.plain_direction, low, "lower")
         return (raises, int((s.verdict[blown] == "healthy").sum()),
-                round(max(0.0, slips - SLIP_SHARE), 6), -balanced(s.verdict, labels, mask))
+                round(max(0.0, slips - SLIP_SHARE), 6), lowers, -balanced(s.verdict, labels, mask))
 
     return min(range(len(scored)), key=key)
 
 
 def lofo(ms: Sequence[Measured], labels: np.ndarray, families: np.ndarray, cands: Sequence[DiagnosePolicy],
+         low: np.ndarray | None = None,
          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, DiagnosePolicy], list[Scored],
                     dict[str, float], dict[float, np.ndarray]]:
     """Held-out verdicts with every signal, their calibrated confidences, the held-out verdicts from
     the loss and rate alone, the policy chosen for each family, every candidate's scores, the
     calibration bound's level chosen for each family (unlabelled runs, ``labels == ""``, take no
-    part in either choice), and the held-out verdicts under each confidence floor of ``FLOORS``."""
+    part in either choice), and the held-out verdicts under each confidence floor of ``FLOORS``
+    (``low``: the runs at or below the grid-best rate, for :func:`choose`)."""
     scored = [verdicts(ms, p) for p in cands]
     labelled = labels != ""
     verdict = np.empty(len(labels), dtype=object)
@@ -153,7 +165,7 @@ def lofo(ms: Sequence[Measured], labels: np.ndarray, families: np.ndarray, cands
     by_floor: dict[float, np.ndarray] = {}
     for fam in sorted(set(families)):
         train, test = labelled & (families != fam), families == fam
-        i = choose(scored, labels, train)
+        i = choose(scored, labels, train, low)
         chosen[fam] = cands[i]
         s = scored[i]
         fit_args = (s.raw[train], s.verdict[train] == labels[train], s.verdict[train], families[train])

@@ -34,6 +34,20 @@ def test_choose_puts_raise_then_healthy_on_blown_then_slips_before_accuracy():
     assert choose(cands, LABELS, MASK) == 4
 
 
+def test_choose_puts_lower_at_or_below_the_best_rate_before_accuracy_after_the_too_high_counts():
+    # Runs 25-29 (labelled healthy) sit at the grid-best rate: "lower the rate" there points the wrong way.
+    low = np.zeros(LABELS.size, bool)
+    low[25:] = True
+    right = list(LABELS)
+    lowers = right[:25] + ["too_high_oscillating"] * 2 + right[27:]  # 2 wrong-way lowers, 28 right
+    hedged = right[:25] + ["uncertain"] * 3 + right[28:]  # none, 27 right
+    cands = [_scored(lowers), _scored(hedged)]
+    assert choose(cands, LABELS, MASK) == 0  # without rate positions, accuracy decides
+    assert choose(cands, LABELS, MASK, low) == 1
+    slips = ["healthy"] * 3 + right[3:]  # too-high runs read as keep outrank the lowers
+    assert choose([_scored(slips), _scored(lowers)], LABELS, MASK, low) == 1
+
+
 def test_the_grid_holds_every_guard_threshold_and_switches_the_limit_tests_off():
     assert {"limit_peak", "limit_val_rise", "limit_peak_val", "starved_swing"} <= set(GRID)
     cands = candidates()

@@ -220,25 +220,37 @@ RECOMMEND: dict[tuple[str, str | None], Callable[[Context], str]] = {
 }
 
 
-def _hypothesis(verdict: str, said: str, text: str, confidence: float, floor: float, contested: bool) -> str:
-    """A verdict's advice quoted as a hypothesis to check, not an order: its calibrated confidence is below
-    ``advice_floor`` (right on a new workload too rarely to act on)."""
-    why = ("but a test that would move the rate the other way is past its threshold too, and a reading at "
-           "this margin" if contested else "but a reading at this confidence")
-    return (f"I can't tell: the history reads most like {verdict} ({said}), {why} is right on a new workload "
-            f"too rarely to act on (calibrated confidence {confidence:.2f}, below {floor:g}). If it is "
-            f"{verdict}: {text} Check that in a short side run before changing the rate.")
+#: Why a verdict's advice is quoted as a hypothesis (``advise``'s ``held``; ``None``: its confidence alone).
+_HELD = {
+    None: "but a reading at this confidence",
+    "contested": "but a test that would move the rate the other way is past its threshold too, and a reading "
+                 "at this margin",
+    "swings": "but swings alone, with no drift back above its best level, are as often the loss's own "
+              "texture at a good rate, and a reading on them",
+}
+
+
+def _hypothesis(verdict: str, said: str, text: str, confidence: float, floor: float, held: str | None) -> str:
+    """A verdict's advice quoted as a hypothesis to check, not an order: right on a new workload too rarely
+    to act on (its calibrated confidence is below ``advice_floor``; ``held``: the reason it is not a verdict,
+    :data:`_HELD`)."""
+    return (f"I can't tell: the history reads most like {verdict} ({said}), {_HELD[held]} is right on a new "
+            f"workload too rarely to act on (calibrated confidence {confidence:.2f}"
+            + (f", below {floor:g}" if confidence < floor else "") + f"). If it is {verdict}: {text} "
+            "Check that in a short side run before changing the rate.")
 
 
 def advise(verdict: str, key: str | None, evidence: dict[str, Evidence], ctx: Context,
            fired: tuple[str, ...], *, confidence: float, runner_up: str | None = None,
-           guard_reason: str | None = None, weak: float | None = None) -> Diagnosis:
+           guard_reason: str | None = None, weak: float | None = None, held: str | None = None) -> Diagnosis:
     """Build the :class:`Diagnosis` for ``verdict``, decided by ``evidence[key]`` (``None``: healthy).
 
     The recommendation comes from :data:`RECOMMEND`; a verdict the guard made ``uncertain``
     (``guard_reason``) says why. ``confidence`` and ``runner_up`` come from :mod:`._confidence`.
-    ``weak``: the calibrated confidence of ``verdict`` when it is below ``policy.advice_floor`` and a
-    test that would move the rate the other way is at or past its threshold; the
+    ``weak``: the calibrated confidence of ``verdict`` when it is not committed to, for the reason
+    ``held``: ``"contested"``, its confidence is below ``policy.advice_floor`` and a test that would
+    move the rate the other way is at or past its threshold; ``"swings"``, it is
+    ``too_high_oscillating`` on swings alone, short of ``policy.swing_commit``. The
     diagnosis is then ``uncertain``, with ``verdict`` as its runner-up and its advice quoted as a
     hypothesis to check, not an instruction. A verdict that would change the rate or the schedule at a
     confidence below the floor with no test against it keeps its name, and its advice is quoted as a
@@ -254,10 +266,10 @@ def advise(verdict: str, key: str | None, evidence: dict[str, Evidence], ctx: Co
     said = evidence[key].detail if key else "none of the tests fired"
     floor = ctx.policy.advice_floor
     if weak is not None:
-        text = _hypothesis(verdict, said, text, weak, floor, contested=True)
+        text = _hypothesis(verdict, said, text, weak, floor, held or "contested")
         verdict, runner_up = "uncertain", verdict
     elif confidence < floor and DIRECTIONS[verdict] not in ("keep", "none"):
-        text = _hypothesis(verdict, said, text, confidence, floor, contested=False)
+        text = _hypothesis(verdict, said, text, confidence, floor, None)
     ordered = ([evidence[key]] if key else []) + [e for k, e in evidence.items() if k != key]
     return Diagnosis(verdict, round(float(confidence), 4), tuple(ordered), text, dict(ctx.stats),
                      int(ctx.y.size), fired, runner_up)

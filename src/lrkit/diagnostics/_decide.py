@@ -14,7 +14,9 @@ verdict                    evidence      fires when
 ``uncertain``              ``still``     it ended within ``still_z`` s.e. of its first loss (below or above):
                                          nothing moved
 ``loss_spikes``            ``spikes``    excursions far above the trend that come back (``_spikes.py``)
-``too_high_oscillating``   ``oscillation`` / ``zigzag``: swings no decreasing curve explains
+``too_high_oscillating``   ``oscillation`` / ``zigzag``: swings no decreasing curve explains (short
+                                         of ``swing_commit`` times the threshold, the reading is
+                                         ``uncertain``, naming the verdict: ``decide``)
 ``too_high_oscillating``   ``drift``     stalled (``late_share < stall_share``) and back above its best by
                                          ``drift_rise`` of the descent and ``drift_z`` s.e. beyond chance
                                          (``drift_skew_z`` when the noise's skew exceeds ``drift_skew``)

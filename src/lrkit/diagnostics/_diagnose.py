@@ -11,7 +11,11 @@ The tests run in a fixed order; the first that fires decides the verdict:
    the loss's own tail, each undoing a good part of the progress made, and come back to the
    earlier level within a fifth of the run (tested before oscillation: the kicks they give
    the weights would otherwise read as swings).
-5. ``too_high_oscillating``: the curve swings in ways no decreasing curve explains.
+5. ``too_high_oscillating``: the curve swings in ways no decreasing curve explains, or stalled and
+   drifted back above its best beyond chance. Swings alone commit only past ``swing_commit`` times
+   their threshold: short of it they are as often the loss's own texture at a good rate, and the
+   reading is ``uncertain``, naming ``too_high_oscillating`` as runner-up (``Diagnosis.fired``
+   unchanged).
 6. ``too_low_slow``: still descending steadily at the end (the last decade of log-time
    gained at least 0.8x the previous one's per decade, beyond noise) with most of the drop
    not yet made early, or no significant progress at all (unless the little drop there
@@ -252,9 +256,19 @@ def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
     raw = max(policy.min_confidence, raw_score(verdict, key, ev, ORDER))
     confidence = calibrated(verdict, raw, policy)
     weak = confidence if confidence < policy.advice_floor and _contested(verdict, ev) else None
+    held = "swings" if _swings_alone(verdict, key, ev, policy) else "contested" if weak is not None else None
     return advise(verdict, key, ev, ctx, fired,
-                  confidence=confidence if weak is None else calibrated("uncertain", raw, policy),
-                  runner_up=runner_up(verdict, key, replaced, fired, ev, ORDER), guard_reason=why, weak=weak)
+                  confidence=confidence if held is None else calibrated("uncertain", raw, policy),
+                  runner_up=runner_up(verdict, key, replaced, fired, ev, ORDER), guard_reason=why,
+                  weak=confidence if held else None, held=held)
+
+
+def _swings_alone(verdict: str, key: str | None, ev: dict, policy: DiagnosePolicy) -> bool:
+    """Whether ``too_high_oscillating`` was decided by the oscillation or zig-zag test alone, short of
+    ``swing_commit`` times its threshold: swings no falling curve explains are a rate past its limit on
+    some workloads and the loss's own texture on others, so they name the verdict without committing."""
+    return (verdict == "too_high_oscillating" and key in ("oscillation", "zigzag")
+            and ev[key].value < policy.swing_commit * ev[key].threshold)
 
 
 def _contested(verdict: str, ev: dict) -> bool:

@@ -20,6 +20,7 @@ _LEVELS = _E + "diagnose-noise-and-levels"
 _SPIKES = _E + "diagnose-spikes"
 _RISE = _E + "diagnose-diverging"
 _SWING = _E + "diagnose-oscillating"
+_SWING_ZOO = _E + "diagnose-oscillating-on-the-zoo"
 _SLOW = _E + "diagnose-too-slow"
 _PLATEAU = _E + "diagnose-plateau"
 _CLOCK = _E + "diagnose-the-clock"
@@ -157,7 +158,7 @@ class DiagnosePolicy(Policy):
         0.8, "... or, when the noise is right-skewed beyond this (steps that overshoot now and then: a "
         "second sign of a rate past its limit) ...", _ZOO, positive)
     drift_skew_z: float = tuned(
-        0.25, "... by this many standard errors beyond chance (two signs together need less of each)", _ZOO,
+        0.5, "... by this many standard errors beyond chance (two signs together need less of each)", _ZOO,
         positive)
     slow_share: float = tuned(
         0.15, "too slow: the second half made more than this share of the drop (a good rate makes most of "
@@ -230,6 +231,12 @@ class DiagnosePolicy(Policy):
     zigzag: float = tuned(
         1.5, "lag-1 over lag-2 difference spread above this is a zig-zag (1 for i.i.d. noise)",
         _SWING, at_least(1.0))
+    swing_commit: float = tuned(
+        2.0, "the oscillation and zig-zag tests, deciding alone, commit to too_high_oscillating only past "
+        "this many times their threshold; from the threshold up to it the reading is uncertain, naming "
+        "too_high_oscillating as runner-up: swings that no falling curve explains are a rate past its "
+        "limit on some families and the loss's own texture on others (1: always commit; 100: never)",
+        _SWING_ZOO, at_least(1.0))
     # -- too slow ------------------------------------------------------------------------------
     early_frac: float = tuned(
         0.8, "a run that made this share of its drop by early_window is converged, not crawling "
