@@ -27,7 +27,8 @@ that they are bit for bit the stored ones before anything is compared.
 
 Run: ``flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python benchmarks/autopilot_sequence_peak.py``
 (runs cached in ``results/autopilot_runs.json``; ``--weights 0.2`` runs only those candidates;
-``--cached-only``: the tables from the store alone).
+``--extra-seeds 0.2``: that candidate and the default also on seeds 3 and 4 of the adaptive zoo
+workloads, to choose between the two on five seeds; ``--cached-only``: the tables from the store alone).
 """
 
 from __future__ import annotations
@@ -127,6 +128,41 @@ def _missing() -> dict[str, Any]:
     raise LookupError("the default's stored run is missing")
 
 
+#: More seeds for the choice between the default and a candidate (adaptive zoo workloads only: the others'
+#: runs are the default's, so a family's difference is theirs alone).
+EXTRA_SEEDS = (3, 4)
+
+
+def differences(weights: dict[str, float], run: set[str]) -> dict[str, dict[str, float]]:
+    """``family -> candidate -> mean over its workloads of (candidate - default)`` regret (gap %) over seeds
+    0-4: the default and the candidates in ``run`` made on :data:`EXTRA_SEEDS` where not stored."""
+    per: dict[str, dict[str, list[float]]] = {}
+    for n in sorted(zoo.names()):
+        fam, budget = truth.family_of(n), truth.budget_of(n)
+        per.setdefault(fam, {m: [] for m in weights})
+        if kind_of(n) != "adaptive":
+            for m in weights:
+                per[fam][m].append(0.0)
+            continue
+
+        def rec(m: str, seed: int) -> dict[str, Any]:
+            def fresh() -> dict[str, Any]:
+                if m not in run and not (m == DEFAULT_RUN and run):
+                    raise LookupError(m)
+                variant = NOW if m == DEFAULT_RUN else {**NOW, **fields(weights[m])}
+                return run_autopilot(resolve_task(n), seed, budget, reads_as(variant, "adaptive"))
+
+            return cached(key_of(n, m, weights), n, seed, budget, fresh)
+
+        seeds = (*SEEDS, *EXTRA_SEEDS)
+        base = [truth.regret(n, rec(DEFAULT_RUN, s)["metric"], SEEDS, "gap") for s in seeds]
+        for m in weights:
+            per[fam][m].append(float(np.mean([truth.regret(n, rec(m, s)["metric"], SEEDS, "gap")
+                                              for s in seeds]) - np.mean(base)))
+        print(f"{n}: seeds 0-4", file=sys.stderr)
+    return {f: {m: float(np.mean(v)) for m, v in d.items()} for f, d in per.items()}
+
+
 def identity() -> tuple[list[list[Any]], bool]:
     """The default run again (seed 0) on :data:`IDENTITY`, against its stored record, field by field."""
     rows, same = [], True
@@ -192,11 +228,35 @@ def across_rows(results: dict) -> tuple[list[list[Any]], list[str]]:
     return rows, headers
 
 
+def five_seeds(args: Any, weights: dict[str, float], means: dict[str, dict[str, float]]
+               ) -> tuple[list[list[Any]], list[str]]:
+    """Per candidate of ``--extra-seeds``: leave-one-family-out against the default alone on seeds 0-4
+    (:func:`differences`), each held-out family scored on seeds 0-2 with the other eleven's choice."""
+    if args.extra_seeds is None:
+        return [], []
+    chosen = {label(w): w for w in args.extra_seeds}
+    diff = differences(chosen, set() if args.cached_only else set(chosen))
+    rows = []
+    for m in chosen:
+        picks = {f: m if sum(diff[g][m] for g in diff if g != f) < 0 else DEFAULT_RUN for f in diff}
+        col = {f: means[f][picks[f]] for f in picks}
+        rows.append([m, sum(p == m for p in picks.values()), float(np.mean(list(col.values()))),
+                     sum(col[f] < means[f]["prodigy"] for f in col), sum(col[f] < means[f]["schedule-free"]
+                                                                          for f in col),
+                     "; ".join(f"{f} {diff[f][m]:+.2f}" for f in diff if diff[f][m])])
+    headers = ["candidate", "folds choosing it (of 12)", "held out, mean over families (seeds 0-2)",
+               "families ahead of prodigy", "families ahead of schedule-free",
+               "family: candidate - default, seeds 0-4 (gap %)"]
+    return rows, headers
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cached-only", action="store_true", help="run nothing; tables from the store")
     ap.add_argument("--weights", type=float, nargs="*", default=None, help="run only these candidates")
     ap.add_argument("--no-record", action="store_true")
+    ap.add_argument("--extra-seeds", type=float, nargs="*", default=None,
+                    help="also choose between the default and these candidates on seeds 0-4")
     args = ap.parse_args()
     start = time.process_time()
     weights = {label(w): w for w in WEIGHTS}
@@ -223,6 +283,9 @@ def main() -> None:
           "schedule-free's"]
     for rows, headers in ((wrows, wh), (arows, ah), (srows, sh), (choice, ch), (frows, fh), (brows, fh)):
         print_table(rows, headers, floatfmt=".3g")
+    extra, eh = five_seeds(args, weights, means)
+    if extra:
+        print_table(extra, eh, floatfmt=".3g")
     verdict = (f"Chosen on all twelve families: **{everything}**. Per held-out family: "
                + "; ".join(f"{c}: {sum(v == c for v in held.values())}" for c in candidates) + ".")
     cpu = f"CPU seconds of this process (cached runs cost nothing): {time.process_time() - start:.0f}."
@@ -239,11 +302,18 @@ def main() -> None:
             "Part three: leave-one-family-out among the default and the candidates:",
             markdown_table(srows, sh, floatfmt=".3g"), verdict, markdown_table(choice, ch, floatfmt=".3g"),
             markdown_table(frows, fh, floatfmt=".3g"),
-            "Built-in tasks, held out:", markdown_table(brows, fh, floatfmt=".3g"), cpu])
+            "Built-in tasks, held out:", markdown_table(brows, fh, floatfmt=".3g"),
+            *([f"Seeds 0-4 (adaptive zoo workloads; seeds {EXTRA_SEEDS} added): per candidate against the "
+               "default alone, each held-out family scored (on seeds 0-2, as the peers) with the choice the "
+               "other eleven make on five seeds:",
+               markdown_table(extra, eh, floatfmt=".3g")] if extra else []),
+            cpu])
         record("autopilot_sequence_peak", "The Autopilot: where across the ramp's valley an adaptive peak is "
                "read", __doc__.split("\n\n", 1)[1] + "\n\n" + body,
                command="flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python "
-               "benchmarks/autopilot_sequence_peak.py" + (" --cached-only" if args.cached_only else ""))
+               "benchmarks/autopilot_sequence_peak.py" + (" --cached-only" if args.cached_only else "")
+               + ("" if args.extra_seeds is None else
+                  " --extra-seeds " + " ".join(f"{w:g}" for w in args.extra_seeds)))
 
 
 if __name__ == "__main__":

@@ -127,7 +127,7 @@ class AutopilotPolicy(Policy):
         None, "the fraction w in (0, 1) of the way from the valley's fast descent to its edge where an "
         "adaptive optimizer's 'default' rule reads (None: finder.edge_weight; 'falling' reads w = 0): the "
         "descent comes early on a short ramp, the edge late; 0.2 wins rnn-adding and loses the Adam "
-        "language models, worse held out by family", _EDGE,
+        "language models: held out by family a gain within seed noise, the built-in tasks worse", _EDGE,
         lambda n, v, o: None if v is None else fraction(n, v, o))
     momentum_peak: str = tuned(
         "default", "SGD with momentum: the peak rule on the ramp", _PEAK, choice(*RULE_NAMES))
