@@ -44,17 +44,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from autopilot_shape import DEFAULT, PEERS, SEEDS, lofo, summary  # noqa: E402
-from dev import autopilot_grid as ag  # noqa: E402
-from dev import autopilot_select as sel  # noqa: E402
 from dev import autopilot_tables as tables  # noqa: E402
+from dev.autopilot_valley import across_rows, valley  # noqa: E402
 from dev import autopilot_truth as truth  # noqa: E402
-from dev.autopilot_zoo_runs import AP, STORE, cached, reads_as, resolve_task, run_autopilot  # noqa: E402
+from dev.autopilot_zoo_runs import AP, cached, reads_as, resolve_task, run_autopilot  # noqa: E402
 from dev.autopilot_zoo_runs import run_peer, variant_key  # noqa: E402
 from dev.record import markdown_table, print_table, record  # noqa: E402
 
 from lrkit import zoo  # noqa: E402
-from lrkit.finder import valley_geometry  # noqa: E402
-from lrkit.torch import AutopilotPolicy, optimizer_kind  # noqa: E402
+from lrkit.torch import optimizer_kind  # noqa: E402
 
 #: The candidates' fractions across an adaptive valley (the finder's own w = 1/3 among them).
 WEIGHTS = (0.1, 0.2, 1 / 3)
@@ -177,11 +175,6 @@ def identity() -> tuple[list[list[Any]], bool]:
     return rows, same
 
 
-def _valley(rec: dict[str, Any]) -> Any:
-    lrs, losses = np.array(rec["probe_lrs"]), np.array(rec["probe_losses"])
-    return valley_geometry(lrs, losses, policy=AutopilotPolicy().finder)
-
-
 def why_rows(results: dict, weights: dict[str, float]) -> tuple[list[list[Any]], list[str]]:
     """Part one: per workload and seed of :data:`FAMILIES`, the valley, the blow-up, each peak and regret."""
     rows = []
@@ -192,39 +185,14 @@ def why_rows(results: dict, weights: dict[str, float]) -> tuple[list[list[Any]],
         tuned = truth.tuned_schedule(n, "wsd", SEEDS, run=False)[0]
         for s in SEEDS:
             recs = [results[n][m][s] for m in have]
-            v = _valley(recs[0])
-            valley = (v.split(":")[0].split(" (")[0] if isinstance(v, str) else
-                      f"{10 ** v.x_fast:.2g} to {10 ** v.x_edge:.2g}, {v.signal:.0f} SDs")
-            rows.append([n, s, valley, recs[0]["diverged_at"] or float("nan"), tuned,
+            v = valley(recs[0])
+            shape = (v.split(":")[0].split(" (")[0] if isinstance(v, str) else
+                     f"{10 ** v.x_fast:.2g} to {10 ** v.x_edge:.2g}, {v.signal:.0f} SDs")
+            rows.append([n, s, shape, recs[0]["diverged_at"] or float("nan"), tuned,
                          *[r["peak"] for r in recs],
                          *[truth.regret(n, r["metric"], SEEDS, "gap") for r in recs]])
     headers = ["workload", "seed", "ramp's valley (half depth)", "ramp blew up at", "tuned wsd peak",
                *[f"peak, {m}" for m in have], *[f"regret, {m} (gap %)" for m in have]]
-    return rows, headers
-
-
-def across_rows(results: dict) -> tuple[list[list[Any]], list[str]]:
-    """Part two: per adaptive workload with a given-peak grid, where across its ramps' valleys the good
-    given peaks lie (the range of w, median over the seeds whose ramp has a valley)."""
-    import json
-
-    grids = sel.load(json.loads(STORE.read_text()), "wsd", unit="gap")
-    rows = []
-    for n, g in sorted(grids.items()):
-        if g.kind != "adaptive" or n not in results:
-            continue
-        x, y = g.curve
-        good = x[y <= y.min() + GOOD]
-        spans = []
-        for rec in results[n][DEFAULT_RUN]:
-            v = _valley(rec)
-            if not isinstance(v, str) and v.x_edge > v.x_fast:
-                spans.append([(e - v.x_fast) / (v.x_edge - v.x_fast) for e in (good.min(), good.max())])
-        lo, hi = np.median(spans, axis=0) if spans else (float("nan"), float("nan"))
-        rows.append([n, g.family, 10 ** good.min(), 10 ** good.max(), len(spans), float(lo), float(hi),
-                     "yes" if lo <= 0 <= hi else "no", "yes" if lo <= 0.2 <= hi else "no"])
-    headers = ["adaptive workload", "family", "good given peaks from", "to", "seeds with a valley",
-               "w from", "w to", "w = 0 good", "w = 0.2 good"]
     return rows, headers
 
 
@@ -271,7 +239,7 @@ def main() -> None:
     done = [m for m in weights if all(m in r for r in (*results.values(), *builtin.values()))]
     candidates = {DEFAULT_RUN: {}, **{m: {} for m in done}}
     wrows, wh = why_rows(results, {m: weights[m] for m in done})
-    arows, ah = across_rows(results)
+    arows, ah = across_rows({n: r[DEFAULT_RUN] for n, r in results.items()}, GOOD)
     frows, means = tables.family_table(results, [*candidates, *PEERS], SEEDS)
     fh = ["family", "method", "workloads", "mean regret (gap %)", "standard error", "mean regret (native)"]
     held, everything = lofo(means, candidates)
