@@ -116,9 +116,10 @@ def use_schedule(trainer: Trainer, spec: str | Schedule) -> Trainer:
 
 
 def _this_runs(sched: LRScheduler) -> LRScheduler:
-    """``sched``, whose checkpoint state keeps the schedule bound to this run, as the Trainer's own schedulers
-    do (a ``LambdaLR``'s state holds no lambda): resumed with a new ``max_steps`` or ``learning_rate`` (train
-    longer), the run follows the spec bound to its new numbers from the saved step; an unchanged run binds the
+    """``sched``, whose checkpoint state keeps the schedule bound to this run: resumed with a larger
+    ``max_steps`` (train longer), the run follows the spec bound to its new length from the saved step, as
+    the Trainer's own schedulers do (a ``LambdaLR``'s state holds no lambda); a changed ``learning_rate``
+    is followed too (the Trainer's own keep the checkpoint's ``base_lrs``). An unchanged run binds the
     same schedule, so its resume stays bit-identical."""
     load = sched.load_state_dict
 
