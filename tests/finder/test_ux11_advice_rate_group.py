@@ -78,3 +78,24 @@ def test_tune_centres_the_rate_it_searches_on_group_0s_share(found, tmp_path):
     head = 100 * found.suggestion  # the sweep's reading for the head, group 0, whose rate train sets
     assert lo < head < hi
     assert result.finder["suggestion"] == pytest.approx(head, rel=1e-9)
+
+
+def frozen_first(seed: int = 0) -> dict:
+    parts = head_first(seed)
+    model = parts["model"]
+    parts["optimizer"] = torch.optim.SGD([{"params": model[0].parameters(), "lr": 0.0},
+                                          {"params": model[2].parameters(), "lr": 0.1}], lr=0.1, momentum=0.9)
+    return parts
+
+
+def test_a_frozen_group_0_gets_a_python_line_that_runs_and_no_train_line_that_cannot():
+    parts = frozen_first()
+    r = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"], interval=False)
+    a = advise(r, budget=300, script="task.py:build")
+    assert a.cli is None  # `lrkit train` refuses a group 0 at lr=0 ("list a group with lr > 0 first")
+    assert any("group 0 is frozen" in c for c in a.caveats)
+    opt = frozen_first()["optimizer"]
+    scope = {"optimizer": opt}
+    exec(a.python, scope)
+    peaks = [_peak(scope["scheduler"].schedule) * c for c in scope["scheduler"].group_scales]
+    assert peaks == pytest.approx([0.0, a.lr], rel=1e-9)

@@ -310,9 +310,14 @@ def advise(result: Any, *, budget: int | None = None, task: str | None = None, s
     cli = None
     if task is not None and budget is not None:
         cli = f'lrkit train --task {task} --schedule "{spec}"'
-    elif script is not None:
+    elif script is not None and (meta.get("group_scales") or [1.0])[0] > 0:
         steps = "{total_steps}" if budget is None else budget
         cli = f'lrkit train --script {shlex.quote(script)} --schedule "{spec}" --steps {steps}'
+    caveats = _caveats(result, policy)
+    if script is not None and cli is None:  # lrkit train keeps each group's ratio to group 0, frozen at 0
+        caveats += ("no `lrkit train` line: the script's param group 0 is frozen at lr=0, and lrkit train "
+                    "keeps each group's ratio to group 0; list a trained group first, or use the Python "
+                    "line.",)
     run = f"a run of {budget} updates" if budget is not None else "your run (set total_steps)"
     headline = f"Use a peak learning rate of {lr} for {optimizer}, with the schedule below for {run}."
     if result.is_guess:  # no descent was read: the number is a fixed factor below the blow-up, said so
@@ -332,4 +337,4 @@ def advise(result: Any, *, budget: int | None = None, task: str | None = None, s
         next_words += (f" Its rates are group 0's ({lr0}): LRScheduler and lrkit train set group 0 and keep "
                        f"the others' ratios, so group {meta.get('rate_group')} gets {lr}.")
     return Advice(lr, headline, optimizer, level, words, result.rule, rule_words, why, budget, spec,
-                  words_schedule, next_words, python, cli, _caveats(result, policy))
+                  words_schedule, next_words, python, cli, caveats)
