@@ -194,7 +194,8 @@ def main() -> None:
     labels = np.array([e.record["label"] or "" for e in entries], dtype=object)
     families = np.array([e.record["family"] for e in entries], dtype=object)
     lab = labels != ""
-    low = np.array([((e.record["facts"] or {}).get("decades_from_best") or 0.0) <= AT_BEST for e in entries])
+    low = np.array([(d := (e.record["facts"] or {}).get("decades_from_best")) is not None and d <= AT_BEST
+                    for e in entries])  # a NaN run has no rate position
     fams = sorted(set(families))
     ms = measure_all(entries)
     cands = candidates()
