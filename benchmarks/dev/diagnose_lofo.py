@@ -5,11 +5,11 @@ Every run is measured once (``lrkit.diagnostics.measure``) and decided under eac
 (``lrkit.diagnostics.decide``, which reads only the thresholds). For each family, the candidate chosen
 on the other families (:func:`choose`: safety first, the fewest "raise the rate" verdicts on too-high
 runs with or without the validation losses, the fewest ``healthy`` on diverged or NaN runs, too-high
-runs read as healthy, plateau or too_low_slow within :data:`SLIP_SHARE`, then the best balanced
-accuracy) is scored on it; the confidence map (``dev.diagnose_calibration``: isotonic per verdict,
-lowered to a bound for a new family whose level is chosen by leave-one-family-out within the other
-families) is fitted on the other families' runs under that candidate and applied to the held-out
-family's.
+runs read as healthy, plateau or too_low_slow within :data:`SLIP_SHARE`, the fewest "lower the rate"
+on runs at or below the grid-best rate, then the best balanced accuracy) is scored on it; the
+confidence map (``dev.diagnose_calibration``: isotonic per verdict, lowered to a bound for a new family
+whose level is chosen by leave-one-family-out within the other families) is fitted on the other
+families' runs under that candidate and applied to the held-out family's.
 """
 
 from __future__ import annotations
