@@ -32,22 +32,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import diagnose_corpus as dc  # noqa: E402
-from dev.diagnose_lofo import TOO_HIGH  # noqa: E402
+from dev.diagnose_lofo import AT_BEST, TOO_HIGH, where  # noqa: E402
 from dev.record import markdown_table, print_table, record  # noqa: E402
 
 from lrkit.diagnostics import DiagnosePolicy, decide, measure  # noqa: E402
 
 #: The first reports of ``Watchdog(every=50)``: the losses of updates 0..49, 0..99, 0..149.
 PREFIXES = (50, 100, 150)
-#: A rate within this many decades of the grid-best rate counts as the best (the grid has 3 per decade).
-AT_BEST = 1 / 6
 POLICIES = {"shipped": DiagnosePolicy(), "slow_min_updates = 0": DiagnosePolicy(slow_min_updates=0),
             "starved_giveback = 100 (off)": DiagnosePolicy(starved_giveback=100.0)}
-
-
-def where(decades: float) -> str:
-    """The run's rate against the grid-best rate: below, best or above."""
-    return "best" if abs(decades) <= AT_BEST else ("below" if decades < 0 else "above")
 
 
 def readings(entries: list[dc.Entry]) -> tuple[Counter, Counter]:

@@ -32,7 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import diagnose_corpus as dc  # noqa: E402
-from dev.diagnose_lofo import AT_BEST  # noqa: E402
+from dev.diagnose_lofo import AT_BEST, where  # noqa: E402
 from dev.record import markdown_table, print_table, record  # noqa: E402
 
 from lrkit.diagnostics import DiagnosePolicy, decide, measure  # noqa: E402
@@ -50,11 +50,6 @@ LABELS = ("too_high_oscillating", "too_high_diverging", "healthy", "plateau", "t
 #: The deciding evidence's statistic -> the test's name.
 TESTS = {"oscillation_q": "oscillation", "zigzag_ratio": "zig-zag", "rise": "drift"}
 VERDICT = "too_high_oscillating"
-
-
-def where(decades: float) -> str:
-    """The run's rate against the grid-best rate: below, best or above."""
-    return "best" if abs(decades) <= AT_BEST else ("below" if decades < 0 else "above")
 
 
 def readings(entries: list[dc.Entry]) -> list[dict]:

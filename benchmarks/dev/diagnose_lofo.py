@@ -26,17 +26,18 @@ from dev.diagnose_calibration import FLOORS, choose_level, fit_calibration
 
 from lrkit.diagnostics import VERDICTS, DiagnosePolicy, Measurements, decide, diagnose, measure
 
-__all__ = ["GRID", "Measured", "Scored", "candidates", "measure_all", "verdicts", "choose", "lofo",
-           "balanced", "WRONG_FOR_TOO_HIGH", "TOO_HIGH"]
+__all__ = ["GRID", "AT_BEST", "where", "Measured", "Scored", "candidates", "measure_all", "verdicts",
+           "choose", "lofo", "balanced", "WRONG_FOR_TOO_HIGH", "TOO_HIGH"]
 
-#: The decision thresholds searched, each around the value its reason gives (DiagnosePolicy); 72
+#: The decision thresholds searched, each around the value its reason gives (DiagnosePolicy); 288
 #: candidates, about 0.25 s of CPU each on the whole corpus (decided with and without the validation
 #: losses). The fields with one value are fixed at the value every fold (or at least 11 of 12) chose in
 #: the earlier, wider searches (docs/evidence.md#diagnose-held-out-by-family-on-the-zoo); 100 switches a
 #: test off. The drift fields: the margin beyond chance alone (``drift_z``), the skew that backs a
 #: smaller margin (``drift_skew``, ``drift_skew_z``) and the guard's hint of a drift within chance
 #: (``drift_hint_z``). ``still_z`` is fixed at the two-sided margin its reason gives, not at the 3 that
-#: 10 of 12 folds chose (docs/evidence.md#diagnose-nothing-moved says why).
+#: 10 of 12 folds chose (docs/evidence.md#diagnose-nothing-moved says why). ``swing_commit``: how far past
+#: their threshold swings alone commit to too_high_oscillating (1: always; 100: never; between, uncertain).
 GRID: dict[str, tuple[float, ...]] = {
     "above_start_z": (2.0,),
     "blowup_peak_z": (1.0,),
@@ -68,6 +69,11 @@ SLIP_SHARE = 0.03
 #: A run whose rate is within this many decades of the grid-best rate, or below it, is not one to lower
 #: (the grid has 3 rates per decade: half a step; ``diagnose_first_reports.py``'s "at the best").
 AT_BEST = 1 / 6
+
+
+def where(decades: float) -> str:
+    """A run's rate against the grid-best rate: ``below``, ``best`` (within :data:`AT_BEST`) or ``above``."""
+    return "best" if abs(decades) <= AT_BEST else ("below" if decades < 0 else "above")
 
 
 def candidates(grid: dict[str, tuple[float, ...]] = GRID) -> list[DiagnosePolicy]:
