@@ -70,7 +70,8 @@ def _kind(name: str) -> str:
     return optimizer_kind(resolve_task(name).build(0)["optimizer"])
 
 
-def runs(name: str, method: str, run: bool, candidates: dict[str, dict] = SHAPES) -> list[dict[str, Any]]:
+def runs(name: str, method: str, run: bool, candidates: dict[str, dict] = SHAPES,
+         seeds: tuple[int, ...] = SEEDS) -> list[dict[str, Any]]:
     """Per-seed records of a candidate (``SHAPES``: fields on top of the default) or a peer, from the
     store (run when missing if ``run``). A candidate's ``"rerun": (tag, kinds)`` stores (and runs) its
     workloads of those optimizer kinds again under ``@tag``: the store's older runs were made on
@@ -89,7 +90,7 @@ def runs(name: str, method: str, run: bool, candidates: dict[str, dict] = SHAPES
             return run_peer(name, method, seed, budget)
         return run_autopilot(resolve_task(name), seed, budget, variant)
 
-    return [cached(key, name, s, budget, lambda s=s: fresh(s)) for s in SEEDS]
+    return [cached(key, name, s, budget, lambda s=s: fresh(s)) for s in seeds]
 
 
 def collect(names: list[str], run: bool, candidates: dict[str, dict] = SHAPES
