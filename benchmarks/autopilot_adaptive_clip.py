@@ -25,18 +25,16 @@ Run: ``flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python benchmarks/autopi
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from autopilot_shape import PEERS, SEEDS, collect, lofo, runs, summary  # noqa: E402
 from dev import autopilot_tables as tables  # noqa: E402
 from dev import autopilot_truth as truth  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import markdown_table, print_table, record, store_args  # noqa: E402
 
 from lrkit import zoo  # noqa: E402
 from lrkit.torch import optimizer_kind  # noqa: E402
@@ -100,10 +98,7 @@ def why_rows(results: dict[str, dict[str, list[dict]]]) -> tuple[list[list], lis
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cached-only", action="store_true", help="run nothing; tables from the store")
-    ap.add_argument("--no-record", action="store_true")
-    args = ap.parse_args()
+    args = store_args(__doc__)
     start = time.process_time()
     results = collect(sorted(zoo.names()), not args.cached_only, CANDIDATES)
     builtin = collect(list(truth.BUILTIN), not args.cached_only, CANDIDATES)

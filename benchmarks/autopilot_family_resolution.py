@@ -22,7 +22,6 @@ Run: ``flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python benchmarks/autopi
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -33,9 +32,8 @@ from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import autopilot_shape as shape  # noqa: E402
-from dev import autopilot_tables as tables  # noqa: E402
 from dev import autopilot_truth as truth  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import markdown_table, print_table, record, store_args  # noqa: E402
 
 from lrkit import zoo  # noqa: E402
 
@@ -87,10 +85,7 @@ def family_rows(names: list[str], run: bool, seeds: tuple[int, ...]) -> tuple[li
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cached-only", action="store_true", help="run nothing; tables from the store")
-    ap.add_argument("--no-record", action="store_true")
-    args = ap.parse_args()
+    args = store_args(__doc__)
     start = time.process_time()
     names = sorted(zoo.names())
     head = ["peer", "family", "units (workload x seed)", "mean difference (gap %)", "standard error", "p",

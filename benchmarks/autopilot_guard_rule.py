@@ -23,7 +23,6 @@ Run: ``flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python benchmarks/autopi
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -35,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from autopilot_shape import PEERS, SEEDS, SHAPES, collect  # noqa: E402
 from dev import autopilot_tables as tables  # noqa: E402
 from dev import autopilot_truth as truth  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import markdown_table, print_table, record, store_args  # noqa: E402
 
 from lrkit import zoo  # noqa: E402
 
@@ -79,10 +78,7 @@ def paired(results: dict[str, dict[str, list[dict]]]) -> tuple[float, float]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cached-only", action="store_true", help="run nothing; tables from the store")
-    ap.add_argument("--no-record", action="store_true")
-    args = ap.parse_args()
+    args = store_args(__doc__)
     start = time.process_time()
     results = gather(sorted(zoo.names()), not args.cached_only)
     builtin = gather(list(truth.BUILTIN), not args.cached_only)

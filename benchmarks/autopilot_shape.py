@@ -27,7 +27,6 @@ Run: ``flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python benchmarks/autopi
 
 from __future__ import annotations
 
-import argparse
 import functools
 import sys
 import time
@@ -41,7 +40,7 @@ from dev import autopilot_tables as tables  # noqa: E402
 from dev import autopilot_truth as truth  # noqa: E402
 from dev.autopilot_zoo_runs import AP, cached, reads_as, resolve_task, run_autopilot, run_peer  # noqa: E402
 from dev.autopilot_zoo_runs import variant_key  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import markdown_table, print_table, record, store_args  # noqa: E402
 
 from lrkit import zoo  # noqa: E402
 
@@ -154,10 +153,7 @@ def drift(results: dict[str, dict[str, list[dict]]]) -> tuple[list[list[Any]], l
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cached-only", action="store_true", help="run nothing; tables from the store")
-    ap.add_argument("--no-record", action="store_true")
-    args = ap.parse_args()
+    args = store_args(__doc__)
     start = time.process_time()
     results = collect(sorted(zoo.names()), run=not args.cached_only)
     for n, res in collect(sorted(zoo.names()), False, STORED).items():

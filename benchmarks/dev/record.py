@@ -13,6 +13,7 @@ Usage from a benchmark script::
 
 from __future__ import annotations
 
+import argparse
 import datetime as _dt
 import fcntl
 import os
@@ -30,6 +31,16 @@ HEADER = (
     "Every figure here is written by a script in `benchmarks/` (the command is given with it).\n"
     "Comparisons are made side by side in one run, as ratios, on the machine named in each section.\n"
 )
+
+
+def store_args(doc: str) -> argparse.Namespace:
+    """The command line of a benchmark that stores its runs: ``--cached-only`` (run nothing, the tables
+    from the store) and ``--no-record`` (print, leave BENCHMARKS.md alone); ``doc``'s first line is
+    its description."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--cached-only", action="store_true", help="run nothing; tables from the store")
+    ap.add_argument("--no-record", action="store_true")
+    return ap.parse_args()
 
 
 def machine() -> str:

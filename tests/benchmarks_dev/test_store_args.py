@@ -1,0 +1,32 @@
+"""``dev.record.store_args``: the command line every store-backed benchmark shares."""
+
+from __future__ import annotations
+
+import pytest
+from dev.record import store_args
+
+
+def test_defaults_and_flags(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.argv", ["bench.py"])
+    args = store_args("The question.\n\nMore.")
+    assert (args.cached_only, args.no_record) == (False, False)
+    monkeypatch.setattr("sys.argv", ["bench.py", "--cached-only", "--no-record"])
+    args = store_args("The question.")
+    assert (args.cached_only, args.no_record) == (True, True)
+
+
+def test_an_unknown_flag_exits_with_usage(monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("sys.argv", ["bench.py", "--bogus"])
+    with pytest.raises(SystemExit) as info:
+        store_args("The question.")
+    assert info.value.code == 2 and "--bogus" in capsys.readouterr().err
+
+
+def test_help_shows_the_first_docstring_line(monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("sys.argv", ["bench.py", "--help"])
+    with pytest.raises(SystemExit):
+        store_args("Which shape wins?\n\nDetails that stay out of --help.")
+    out = capsys.readouterr().out
+    assert "Which shape wins?" in out and "Details" not in out
