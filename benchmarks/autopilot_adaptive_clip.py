@@ -112,8 +112,7 @@ def main() -> None:
     brows, _ = tables.family_table(builtin, [*CANDIDATES, *PEERS], SEEDS)
     for rows, headers in ((wrows, wh), (srows, sh), (frows, fh), (brows, fh)):
         print_table(rows, headers, floatfmt=".3g")
-    verdict = (f"Chosen on all twelve families: **{everything}**. Per held-out family: "
-               + "; ".join(f"{c}: {sum(v == c for v in held.values())}" for c in CANDIDATES) + ".")
+    verdict = tables.lofo_verdict(everything, held, CANDIDATES)
     cpu = f"CPU seconds of this process (cached runs cost nothing): {time.process_time() - start:.0f}."
     print(verdict, cpu, sep="\n")
     if not args.no_record:

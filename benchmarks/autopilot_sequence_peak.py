@@ -254,8 +254,7 @@ def main() -> None:
     extra, eh = five_seeds(args, weights, means)
     if extra:
         print_table(extra, eh, floatfmt=".3g")
-    verdict = (f"Chosen on all twelve families: **{everything}**. Per held-out family: "
-               + "; ".join(f"{c}: {sum(v == c for v in held.values())}" for c in candidates) + ".")
+    verdict = tables.lofo_verdict(everything, held, candidates)
     cpu = f"CPU seconds of this process (cached runs cost nothing): {time.process_time() - start:.0f}."
     print(verdict, cpu, sep="\n")
     if not args.no_record:

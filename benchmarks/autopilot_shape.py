@@ -174,8 +174,7 @@ def main() -> None:
     bh = ["built-in task (held out)", *[m for m in (*SHAPES, *PEERS)]]
     for rows, headers in ((frows, fh), (choice, ch), (srows, sh), (bwork, bh), (brows, fh), (drows, dh)):
         print_table(rows, headers, floatfmt=".3g")
-    verdict = (f"Chosen on all twelve families: **{everything}** (the built-in tasks' shape). Per held-out "
-               "family: " + "; ".join(f"{s}: {sum(v == s for v in held.values())}" for s in SHAPES) + ".")
+    verdict = tables.lofo_verdict(everything, held, SHAPES, " (the built-in tasks' shape)")
     cpu = f"CPU seconds of this process (cached runs cost nothing): {time.process_time() - start:.0f}."
     print(verdict, cpu, sep="\n")
     if not args.no_record:

@@ -55,6 +55,13 @@ def family_table(results: dict, methods: Sequence[str], seeds: tuple[int, ...]
     return rows, means
 
 
+def lofo_verdict(everything: str, held: dict[str, str], candidates: Sequence[str], note: str = "") -> str:
+    """The sentence under a leave-one-family-out table: the choice on every family (``note`` after it),
+    and how many held-out folds chose each candidate."""
+    return (f"Chosen on all twelve families: **{everything}**{note}. Per held-out family: "
+            + "; ".join(f"{c}: {sum(v == c for v in held.values())}" for c in candidates) + ".")
+
+
 def compute(results: dict, method: str) -> tuple[float, float]:
     """Mean updates over the budget, and mean CPU seconds over adam-cosine's on the same run."""
     steps, cpu = [], []

@@ -1,4 +1,4 @@
-"""``dev.record.store_args``: the command line every store-backed benchmark shares."""
+"""The benchmarks' shared report pieces: `dev.record.store_args` and `dev.autopilot_tables.lofo_verdict`."""
 
 from __future__ import annotations
 
@@ -30,3 +30,11 @@ def test_help_shows_the_first_docstring_line(monkeypatch: pytest.MonkeyPatch,
         store_args("Which shape wins?\n\nDetails that stay out of --help.")
     out = capsys.readouterr().out
     assert "Which shape wins?" in out and "Details" not in out
+
+
+def test_lofo_verdict_counts_the_folds() -> None:
+    from dev.autopilot_tables import lofo_verdict
+
+    held = {"rnn": "a", "charlm": "b", "linear": "a"}
+    text = lofo_verdict("a", held, ("a", "b", "c"), " (note)")
+    assert text == "Chosen on all twelve families: **a** (note). Per held-out family: a: 2; b: 1; c: 0."
