@@ -57,3 +57,13 @@ def test_losses_of_another_length_than_the_diagnosis_are_one_error(diagnosis, tm
     assert not path.exists()
     with pytest.raises(LRKitError, match=r"^`losses` of plot_diagnosis must be the 200 losses"):
         plot_diagnosis(diagnosis, np.append(Y, Y))
+
+
+@pytest.mark.parametrize("name", ["losses", "steps", "lrs"])
+def test_values_that_are_not_numbers_are_one_error_naming_the_keyword(diagnosis, tmp_path, name):
+    """ux11 observation: `lrs="abc"` raised numpy's bare ValueError, naming no keyword."""
+    path = tmp_path / "d.html"
+    given = {"losses": Y, name: ["a"] * Y.size}
+    with pytest.raises(LRKitError, match=rf"^`{name}` of plot_diagnosis must be numbers, one per loss; got "):
+        lrkit.report(diagnosis, path, **given)
+    assert not path.exists()

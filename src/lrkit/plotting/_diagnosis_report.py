@@ -30,6 +30,15 @@ VERDICT_TITLES: dict[str, str] = {
 }
 
 
+def _numbers(name: str, value: Any) -> np.ndarray:
+    """``value`` as floats, or one LRKitError naming the keyword (numpy's own error names none)."""
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        raise LRKitError(f"`{name}` of plot_diagnosis must be numbers, one per loss; got {shown}.") from None
+
+
 def plot_diagnosis(diagnosis: Any, losses: Any, *, steps: Any = None, lrs: Any = None, ax: Any = None) -> Any:
     """The loss (and rate) against the step, with the steps the fired evidence points at; return the figure.
 
@@ -41,14 +50,14 @@ def plot_diagnosis(diagnosis: Any, losses: Any, *, steps: Any = None, lrs: Any =
         >>> fig.axes[0].get_xlabel(), len(fig.axes[0].texts)
         ('step (optimizer update)', 0)
     """
-    y = np.asarray(losses, dtype=float)
+    y = _numbers("losses", losses)
     if diagnosis.n_steps and y.size != diagnosis.n_steps:  # the figure's caption says they are the same
         raise LRKitError(f"`losses` of plot_diagnosis must be the {diagnosis.n_steps} losses the diagnosis "
                          f"was read from; got {y.size}.")
-    x = np.arange(y.size) if steps is None else np.asarray(steps, dtype=float)
+    x = np.arange(y.size) if steps is None else _numbers("steps", steps)
     if x.shape != y.shape:
         raise LRKitError(f"`steps` of plot_diagnosis must have {y.size} entries like `losses`; got {x.size}.")
-    r = None if lrs is None else np.asarray(lrs, dtype=float)
+    r = None if lrs is None else _numbers("lrs", lrs)
     if r is not None and r.shape != y.shape:  # checked before drawing: matplotlib's error names x and y
         raise LRKitError(f"`lrs` of plot_diagnosis must have {y.size} entries like `losses`; got {r.size}.")
     given = ax is not None
