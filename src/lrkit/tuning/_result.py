@@ -156,14 +156,15 @@ def result_from_study(study: Any, *, n_trials: int, metric: str, storage: str, s
                       finder: dict[str, Any] | None, sampler: str, pruner: str, seed: int,
                       sampler_seed: int, worker_id: int, notes: list[str]) -> TuneResult:
     """Read a :class:`TuneResult` back from a study (works for any worker, any time)."""
+    import optuna
     from optuna.trial import TrialState
 
     rows = trial_rows(study)
     complete = [r for r in rows if r["state"] == "COMPLETE"]
-    best = None
-    if complete:
-        best_t = study.best_trial
-        best = next(r for r in rows if r["number"] == best_t.number)
+    # the best of this one snapshot, as optuna's best_trial picks it (the first best value in trial order):
+    # reading study.best_trial again could name a trial another worker completed after the snapshot
+    pick = max if study.direction == optuna.study.StudyDirection.MAXIMIZE else min
+    best = pick(complete, key=lambda r: r["value"]) if complete else None
     importances, note = _importances(study, seed)
     counts = {s: sum(r["state"] == s.name for r in rows) for s in (TrialState.COMPLETE, TrialState.PRUNED,
                                                                        TrialState.FAIL)}
