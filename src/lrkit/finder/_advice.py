@@ -223,15 +223,15 @@ def _caveats(result: Any, policy: FinderPolicy) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _group_0_rate(lr: float, meta: dict[str, Any]) -> float:
-    """Group 0's share of a suggestion found for ``meta["rate_group"]``: the rate ``LRScheduler`` and
+def _group_0_rate(lr: float, result: Any) -> float:
+    """Group 0's share of a suggestion (``result.group_0_factor``): the rate ``LRScheduler`` and
     ``lrkit train`` write (they set group 0 and keep the others' ratios to it); ``lr`` itself when group 0
     is the reference or frozen at 0 (then the Python line passes ``group_scales=``)."""
-    scales = meta.get("group_scales") or [1.0]
-    return round_rate(lr * scales[0], 3) if scales[0] > 0 and scales[0] != 1 else lr
+    factor = result.group_0_factor
+    return round_rate(lr * factor, 3) if factor != 1 else lr
 
 
-def _python(lr: float, constructor: str | None, spec: str, budget: int | None,
+def _python(lr: float, lr0: float, constructor: str | None, spec: str, budget: int | None,
             meta: dict[str, Any]) -> str:
     lines = ["import torch", "from lrkit.torch import LRScheduler", ""]
     scales = meta.get("group_scales") or [1.0]
@@ -239,7 +239,7 @@ def _python(lr: float, constructor: str | None, spec: str, budget: int | None,
     if constructor:
         lines.append(f"optimizer = {constructor.format(lr=lr)}")
     elif ref and scales[0] > 0:
-        lines.append(f"# the schedule sets group 0's rate, {_group_0_rate(lr, meta)}; group {ref} then gets "
+        lines.append(f"# the schedule sets group 0's rate, {lr0}; group {ref} then gets "
                      f"{lr}, the suggestion, and every group keeps its ratio")
     elif ref:  # group 0 frozen at 0: no ratio to it, so the factors are given
         extra = f", group_scales={[float(c) for c in scales]}"
@@ -300,13 +300,14 @@ def advise(result: Any, *, budget: int | None = None, task: str | None = None, s
         return Advice(None, f"No suggestion: {what}.", optimizer, "none", words, result.rule, rule_words, why,
                       budget, None, None, None, None, None, _caveats(result, policy)[1:])
     lr = round_rate(result.suggestion, 3)
-    spec = next_spec(_group_0_rate(lr, meta), budget)  # LRScheduler and lrkit train set group 0's rate
+    lr0 = _group_0_rate(lr, result)
+    spec = next_spec(lr0, budget)  # LRScheduler and lrkit train set group 0's rate
     level, words = confidence(result, policy)
     if result.reason.startswith("weak signal"):  # the valley rule handed a weak drop to policy.weak_rule
         rule_words = (f"{rule_words}; here the drop was too weak for it, so {policy.weak_rule} read the "
                       f"curve: {RULE_WORDS.get(policy.weak_rule, policy.weak_rule)}")
     d = meta.get("optimizer") if isinstance(meta.get("optimizer"), dict) else {}
-    python = _python(lr, d.get("constructor"), spec, budget, meta)
+    python = _python(lr, lr0, d.get("constructor"), spec, budget, meta)
     cli = None
     if task is not None and budget is not None:
         cli = f'lrkit train --task {task} --schedule "{spec}"'
@@ -332,7 +333,6 @@ def advise(result: Any, *, budget: int | None = None, task: str | None = None, s
               else "a run of total_steps updates (fill in yours)")
     next_words = (f"Train with this schedule, written for {length}: {words_schedule} (the schedule lrkit's "
                   "tuner tries first for a run of this length).")
-    lr0 = _group_0_rate(lr, meta)
     if lr0 != lr:
         next_words += (f" Its rates are group 0's ({lr0}): LRScheduler and lrkit train set group 0 and keep "
                        f"the others' ratios, so group {meta.get('rate_group')} gets {lr}.")

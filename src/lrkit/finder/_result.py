@@ -113,6 +113,24 @@ class FinderResult:
         """
         return self.meta.get("source") == GUESS_SOURCE
 
+    @property
+    def group_0_factor(self) -> float:
+        """Group 0's configured rate over the rate group's (``meta["group_scales"][0]``): a suggestion is
+        the rate group's rate (``meta["rate_group"]``), and ``suggestion * group_0_factor`` is the rate to
+        write where group 0 is built from it (``LRScheduler``'s spec, ``lrkit train``, tune's trial
+        ``lr``), the others keeping their ratios to group 0. 1.0 with one group, no recorded scales, or
+        group 0 frozen at ``lr=0`` (no ratio to keep).
+
+        Example:
+            >>> r = FinderResult(lrs=[1e-3], losses=[1.0], smoothed=[1.0], stop_reason="completed",
+            ...                  suggestion=1e-3, interval=None, rule="valley", reason="r", steps=1,
+            ...                  wall_time=0.0, meta={"rate_group": 1, "group_scales": [100.0, 1.0]})
+            >>> r.group_0_factor
+            100.0
+        """
+        scales = self.meta.get("group_scales") or [1.0]
+        return float(scales[0]) if scales[0] > 0 else 1.0
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (non-finite numbers become ``None``); :meth:`from_dict` inverts it."""
         return {

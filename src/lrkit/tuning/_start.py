@@ -52,7 +52,7 @@ def run_finder(target: Target, seed: int, notes: list[str], policy: TunePolicy) 
         raise LRKitError(f"the range test gave {res.reason}")
     # The sweep's reading is the reference group's rate (find_lr's meta["rate_group"]); a trial's `lr` is
     # group 0's (train keeps the others' ratios to it), so the range is centred on group 0's share.
-    c0 = (res.meta.get("group_scales") or [1.0])[0] or 1.0
+    c0 = res.group_0_factor
     interval = res.interval
     return {"suggestion": float(res.suggestion) * c0, "steps": int(res.steps), "rule": res.rule,
             "interval": None if interval is None else [float(interval[0]) * c0, float(interval[1]) * c0]}
