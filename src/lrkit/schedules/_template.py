@@ -16,6 +16,16 @@ the template adds bare names and arithmetic on numbers:
   count is a step count and is **rounded to the nearest whole step** (halves
   up), so ``0.06*total`` with ``total = 950`` is ``57``; mixing a step count and
   a rate in one expression is an error (it has no unit).
+* Lengths of phases that follow one another in the run (the ``warmup``,
+  ``stable`` and ``decay`` of ``wsd``; the phases of ``a >> b`` or
+  ``sequence``; a ``warmup``'s ``steps`` and the schedule it wraps) are rounded
+  **at their boundaries**: with exact lengths :math:`\\ell_1, \\ell_2, \\dots` in run
+  order and positions :math:`P_k = \\ell_1 + \\dots + \\ell_k`, phase :math:`k`
+  lasts :math:`[P_k] - [P_{k-1}]` steps, :math:`[x] = \\lfloor x + 1/2 \\rfloor`.
+  Each phase is within one step of its exact length, the first is rounded as
+  on its own, whole lengths are unchanged, and lengths whose exact sum is the
+  run's ``total`` sum to it exactly (rounded on their own, ``0.05*total``,
+  ``0.75*total`` and ``0.2*total`` with ``total = 10`` would be 1 + 8 + 2 = 11).
 
 Example:
     >>> from lrkit.schedules import for_run
@@ -24,21 +34,25 @@ Example:
     (0.0003, 1000)
     >>> for_run("cosine(lr=0.1, steps=total // 2)", total=7).horizon
     3
+    >>> s = for_run("wsd(lr=0.1, warmup=0.05*total, stable=0.75*total, decay=0.2*total)", total=10)
+    >>> [p.horizon for p in s.phases], s.horizon
+    ([1, 7, 2], 10)
 """
 
 from __future__ import annotations
 
 import ast
+import inspect
 import math
 import numbers
 import operator
 from collections.abc import Callable
 from typing import Any
 
-from lrkit.errors import LRKitError
-from lrkit.schedules._base import Schedule
+from lrkit.errors import MAX_INT, LRKitError
+from lrkit.schedules._base import Schedule, registry
 from lrkit.schedules._plateau import ReduceOnPlateau
-from lrkit.schedules._spec import parse
+from lrkit.schedules._spec import MAX_NESTING, _operands, parse
 
 __all__ = ["check_run_spec", "for_run", "run_names"]
 
@@ -52,6 +66,21 @@ _OPS: dict[type, Callable[[Any, Any], Any]] = {
 }
 # The unit of a folded value: a step count, a rate, or a plain number (a literal).
 _STEPS, _RATE, _NUMBER = "steps", "rate", "number"
+# The parameters that make up a family's length as a phase, in run order, where they are not its
+# ``steps`` alone (a family's horizon defaults to ``steps``, see Schedule.horizon). A name listed
+# in _NESTED holds schedules whose lengths follow, in the order written.
+_RUN_ORDER = {
+    "wsd": ("warmup", "stable", "decay"),
+    "warmup": ("steps", "schedule"),
+    "sequence": ("phases",),
+    "scale": ("schedule",),
+    "clip": ("schedule",),
+}
+_NESTED = ("schedule", "phases")
+
+
+def _half_up(value: float) -> int:
+    return math.floor(value + 0.5)
 
 
 def _kind(value: Any) -> str:
@@ -72,6 +101,7 @@ class _Binder(ast.NodeTransformer):
 
     def __init__(self, quantities: dict[str, Any]) -> None:
         self.quantities = quantities
+        self.lengths: dict[int, int] = {}  # id of a phase-length node -> its length rounded at the boundaries
 
     def _fold(self, node: ast.AST) -> tuple[float, str] | None:
         """``(value, kind)`` of an arithmetic node, or ``None`` when it is not arithmetic."""
@@ -112,6 +142,8 @@ class _Binder(ast.NodeTransformer):
         return node
 
     def visit(self, node: ast.AST) -> ast.AST:
+        if id(node) in self.lengths:
+            return ast.copy_location(ast.Constant(self.lengths[id(node)]), node)
         if isinstance(node, (ast.Name, ast.UnaryOp, ast.BinOp)) and not (
             isinstance(node, ast.BinOp) and isinstance(node.op, ast.RShift)
         ):
@@ -119,9 +151,54 @@ class _Binder(ast.NodeTransformer):
             if folded is not None:
                 value, kind = folded
                 if kind == _STEPS:
-                    value = math.floor(value + 0.5)  # whole steps, halves up
+                    value = _half_up(value)  # whole steps, halves up
                 return ast.copy_location(ast.Constant(value), node)
         return super().visit(node)
+
+    def round_at_boundaries(self, tree: ast.Expression) -> None:
+        """Round the run's phase lengths at their boundaries (module docstring) into :attr:`lengths`.
+
+        A length that is not a number (a string, ``None``, an expression of a rate) ends
+        the run's known positions: the phases after it are rounded from there on their own.
+        """
+        exact, rounded = 0.0, 0
+        for node in _phase_lengths(tree.body, 0):
+            folded = self._fold(node)
+            whole = folded is not None and (
+                folded[1] == _STEPS or isinstance(folded[0], int) or float(folded[0]).is_integer()
+            )
+            if not whole or abs(folded[0]) > MAX_INT or not math.isfinite(exact + folded[0]):
+                exact, rounded = 0.0, 0
+                continue
+            exact += folded[0]
+            position = _half_up(exact)
+            if folded[1] == _STEPS:
+                self.lengths[id(node)] = position - rounded
+            rounded = position
+
+
+def _phase_lengths(node: ast.AST, depth: int) -> list[ast.AST]:
+    """The nodes giving the lengths of the phases ``node`` runs, in run order (none when unknown)."""
+    if depth > MAX_NESTING:
+        return []  # parse refuses it
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.RShift):
+        return [n for item in _operands(node) for n in _phase_lengths(item, depth + 1)]
+    if isinstance(node, ast.List):
+        return [n for item in node.elts for n in _phase_lengths(item, depth + 1)]
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in registry):
+        return []
+    try:
+        named = {kw.arg: kw.value for kw in node.keywords if kw.arg is not None}
+        params = inspect.signature(registry[node.func.id].factory).bind_partial(*node.args, **named).arguments
+    except TypeError:
+        return []  # parse names what is wrong with the call
+    out: list[ast.AST] = []
+    for name in _RUN_ORDER.get(node.func.id, ("steps",)):
+        if name in _NESTED and name in params:
+            out += _phase_lengths(params[name], depth + 1)
+        elif name in params:
+            out.append(params[name])
+    return out
 
 
 def run_names(spec: str) -> set[str]:
@@ -208,5 +285,7 @@ def for_run(spec: str | Schedule, **quantities: int | float) -> Schedule | Reduc
             f"the run's quantities are: {known}."
         )
     tree = ast.parse(spec.strip(), mode="eval")
-    bound = _Binder(quantities).visit(tree)
+    binder = _Binder(quantities)
+    binder.round_at_boundaries(tree)
+    bound = binder.visit(tree)
     return parse(ast.unparse(ast.fix_missing_locations(bound)))
