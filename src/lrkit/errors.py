@@ -19,7 +19,7 @@ from typing import Any
 
 __all__ = ["LRKitError", "RateConflictWarning", "MAX_INT", "MAX_SHOWN", "available_memory", "check_choice",
            "check_count", "check_finite", "check_flag", "check_instance", "check_int", "check_positive",
-           "check_range", "exception_line", "unknown_name"]
+           "check_range", "exception_line", "shown", "unknown_name"]
 
 
 #: Largest integer any count may be: numpy's int64, which step counters and array sizes use.
@@ -65,7 +65,13 @@ MAX_SHOWN = 80
 _MAX_BITS = 200
 
 
-def _fmt(value: Any) -> str:
+def shown(value: Any) -> str:
+    """``value`` as a message quotes it: cut to :data:`MAX_SHOWN` characters, a huge integer by its width.
+
+    Example:
+        >>> shown("x" * 100)[-5:], shown(10**5000)
+        ('xx...', 'an integer of 16610 bits')
+    """
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_BITS:
         return f"an integer of {value.bit_length()} bits"
     text = repr(value) if isinstance(value, str) else str(value)
@@ -73,7 +79,21 @@ def _fmt(value: Any) -> str:
 
 
 def _fail(name: str, owner: str, allowed: str, value: Any) -> LRKitError:
-    return LRKitError(f"`{name}` of {owner} must be {allowed}; got {_fmt(value)}.")
+    return LRKitError(f"`{name}` of {owner} must be {allowed}; got {shown(value)}.")
+
+
+def _scalar(value: Any) -> Any:
+    """A number held in a 0-d array or tensor (numpy, torch) as that Python number; else ``value``.
+
+    ``np.float32(0.1)`` is a number to these checks, so ``np.array(0.1)`` and ``torch.tensor(0.1)``
+    are too; a 1-element 1-d array is a list, not a number.
+    """
+    if getattr(value, "ndim", None) == 0 and not isinstance(value, numbers.Number) and hasattr(value, "item"):
+        try:
+            return value.item()
+        except (TypeError, ValueError, RuntimeError):  # an object array, a tensor without a value
+            return value
+    return value
 
 
 def _is_real(value: Any) -> bool:
@@ -103,6 +123,7 @@ def check_finite(name: str, value: Any, owner: str) -> float:
         ...
         lrkit.errors.LRKitError: `min_lr` of cosine must be a finite number; got inf.
     """
+    value = _scalar(value)
     if not _finite(value):
         raise _fail(name, owner, "a finite number", value)
     return float(value)
@@ -119,6 +140,7 @@ def check_positive(name: str, value: Any, owner: str, *, allow_zero: bool = Fals
         ...
         lrkit.errors.LRKitError: `lr` of cosine must be a finite number > 0; got 0.
     """
+    value = _scalar(value)
     allowed = "a finite number >= 0" if allow_zero else "a finite number > 0"
     if not _finite(value):
         raise _fail(name, owner, allowed, value)
@@ -141,6 +163,7 @@ def check_int(name: str, value: Any, owner: str, *, low: int = 1, high: int | No
         ...
         lrkit.errors.LRKitError: `warmup` of wsd must be an integer in [0, 5]; got 7.
     """
+    value = _scalar(value)
     if high is None:
         allowed = {1: "a positive integer", 0: "an integer >= 0"}.get(low, f"an integer >= {low}")
     else:
@@ -237,6 +260,7 @@ def check_range(
         ...
         lrkit.errors.LRKitError: `pct_start` of one_cycle must be a number in (0, 1); got 1.
     """
+    value = _scalar(value)
     interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
     if not _finite(value):
         raise _fail(name, owner, f"a number in {interval}", value)
@@ -304,5 +328,5 @@ def unknown_name(kind: str, name: str, valid: Iterable[str]) -> LRKitError:
     text = str(name)
     close = difflib.get_close_matches(text, valid, n=1) if len(text) <= MAX_SHOWN else []
     hint = f"; did you mean {close[0]!r}?" if close else "."
-    shown = _fmt(name) if isinstance(name, str) else repr(name)[:MAX_SHOWN]
-    return LRKitError(f"unknown {kind} {shown}{hint} Valid: {', '.join(valid)}.")
+    quoted = shown(name) if isinstance(name, str) else repr(name)[:MAX_SHOWN]
+    return LRKitError(f"unknown {kind} {quoted}{hint} Valid: {', '.join(valid)}.")

@@ -292,7 +292,7 @@ def test_the_stateful_controller_is_not_hashable():
 def test_bad_steps_are_rejected(name):
     s = _example(name)
     for bad in (-1, 1.5, float("nan"), float("inf"), "3", True, np.array([0, -2])):
-        with pytest.raises(LRKitError, match=r"`t` of \w+ must be an integer step >= 0"):
+        with pytest.raises(LRKitError, match=r"`t` of \w+ must be an integer step in \[0, 2\*\*63 - 1\]"):
             s(bad)
 
 

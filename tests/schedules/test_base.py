@@ -35,7 +35,7 @@ def test_steps_array_accepts_ints_and_whole_floats():
     "bad", [-1, 2.5, math.nan, math.inf, np.array([1.0, -0.0 - 1]), "7", None, [True], 1 + 2j]
 )
 def test_steps_array_rejects_non_steps(bad):
-    with pytest.raises(LRKitError, match=r"`t` of owner must be an integer step >= 0; got "):
+    with pytest.raises(LRKitError, match=r"`t` of owner must be an integer step in \[0, 2\*\*63 - 1\]; got "):
         steps_array(bad, "owner")
 
 

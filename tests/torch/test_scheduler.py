@@ -385,7 +385,7 @@ def _opt(**kw: object) -> torch.optim.Optimizer:
         ),
         (
             lambda: LRScheduler(_opt(), "constant(lr=0.1)", last_step=-2),
-            r"`last_step` of LRScheduler must be an integer >= -1; got -2\.",
+            r"`last_step` of LRScheduler must be an integer in \[-1, 9223372036854775806\]; got -2\.",
         ),
         (
             lambda: LRScheduler(_opt(), "constant(lr=0.1)", last_step=1.5),
@@ -451,7 +451,7 @@ def test_a_step_refused_for_an_added_group_changes_nothing() -> None:
         assert (sched.t, sched.state_dict()) == before[:2]
         assert [dict(g, params=None) for g in opt.param_groups[:1]] == before[2]
     opt.param_groups.pop()
-    with pytest.raises(LRKitError, match=r"`epoch` of LRScheduler.step must be an integer >= 0"):
+    with pytest.raises(LRKitError, match=r"`epoch` of LRScheduler.step must be an integer in \[0, "):
         sched.step(-1)
     assert (sched.t, sched.state_dict()) == before[:2]
 

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from lrkit.errors import LRKitError, unknown_name
+from lrkit.errors import MAX_INT, LRKitError, shown, unknown_name
 
 __all__ = [
     "Schedule",
@@ -83,23 +83,49 @@ def plain(value: Any) -> Any:
     return value
 
 
+def _step_values(t: Any) -> np.ndarray:
+    """``t`` as a numpy array; a torch tensor read on the CPU, without its graph, bfloat16 widened."""
+    if callable(getattr(t, "detach", None)) and callable(getattr(t, "is_floating_point", None)):
+        t = t.detach().cpu()  # torch tensors: numpy reads neither grad-tracking, device nor bfloat16 ones
+        t = t.double() if t.is_floating_point() else t
+    return np.asarray(t)
+
+
 def steps_array(t: Any, owner: str) -> np.ndarray:
-    """Validate steps (an int or array of ints >= 0) and return them as float64."""
-    arr = np.asarray(t)
+    """Validate steps (an int or array of ints in ``[0, 2**63 - 1]``) and return them as float64.
+
+    A step is any whole number up to int64's limit, numpy's and torch's step counters: an
+    ``int``, a whole float, a numpy or torch integer, an array or tensor of them (0-d included).
+
+    Example:
+        >>> steps_array(3, "demo"), steps_array([0, 2.0], "demo").tolist()
+        (array(3.), [0.0, 2.0])
+        >>> steps_array(10**20, "demo")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: `t` of demo must be an integer step in [0, 2**63 - 1]; got 1000...
+    """
+    allowed = f"`t` of {owner} must be an integer step in [0, 2**63 - 1]"
+    try:
+        arr = _step_values(t)
+    except (TypeError, ValueError, OverflowError, RuntimeError):
+        raise LRKitError(f"{allowed}; got {shown(t)}.") from None
     if arr.dtype == bool or not (
         np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
     ):
-        raise LRKitError(f"`t` of {owner} must be an integer step >= 0; got {t!r}.")
+        raise LRKitError(f"{allowed}; got {shown(t)}.")
+    if arr.size and np.issubdtype(arr.dtype, np.unsignedinteger) and int(arr.max()) > MAX_INT:
+        raise LRKitError(f"{allowed}; got {int(arr.max())}.")
     tf = arr.astype(np.float64)
     if tf.size:
         # Integer input only needs a sign check; floats also need to be whole and
-        # finite (``floor(nan) != nan``; ``inf`` is caught by the max).
+        # finite (``floor(nan) != nan``; ``inf`` is caught by the max), and below 2**63.
         ok = tf.min() >= 0 and (
-            np.issubdtype(arr.dtype, np.integer) or (tf.max() < np.inf and bool(np.all(tf == np.floor(tf))))
+            np.issubdtype(arr.dtype, np.integer) or (tf.max() < 2.0**63 and bool(np.all(tf == np.floor(tf))))
         )
         if not ok:
-            bad = tf[(~np.isfinite(tf)) | (tf < 0) | (tf != np.floor(tf))].ravel()[0]
-            raise LRKitError(f"`t` of {owner} must be an integer step >= 0; got {float(bad)!r}.")
+            bad = tf[(~np.isfinite(tf)) | (tf < 0) | (tf != np.floor(tf)) | (tf >= 2.0**63)].ravel()[0]
+            raise LRKitError(f"{allowed}; got {float(bad)!r}.")
     return tf
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 
-from lrkit.errors import LRKitError, check_int
+from lrkit.errors import MAX_INT, LRKitError, check_int
 from lrkit.schedules import ReduceOnPlateau, Schedule
 from lrkit.torch._groups import check_scales, initial_scales, parse_key
 from lrkit.torch._scheduler_inputs import (check_rates, check_resume_bases, check_saved_state,
@@ -128,7 +128,8 @@ class LRScheduler(_TorchLRScheduler):
         parsed, plateau = schedule_and_plateau(schedule, plateau)
         self._schedule: Schedule = parsed
         self._plateau = plateau
-        last_step = check_int("last_step", last_step, "LRScheduler", low=-1)
+        # the next step, last_step + 1, is an int64 step as every schedule's
+        last_step = check_int("last_step", last_step, "LRScheduler", low=-1, high=MAX_INT - 1)
         groups = optimizer.param_groups
         self._key = parse_key(key, groups)
         if group_scales is None:
@@ -162,7 +163,7 @@ class LRScheduler(_TorchLRScheduler):
         """
         # checked before anything moves: a refused step leaves t, the count and the tally as they were
         self._check_groups()
-        jump = None if epoch is None else check_int("epoch", epoch, "LRScheduler.step", low=0)
+        jump = None if epoch is None else check_int("epoch", epoch, "LRScheduler.step", low=0, high=MAX_INT)
         self._step_count += 1
         tally = self._tally
         updates, tally.updates = tally.updates, 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lrkit.errors import MAX_INT
 from lrkit.schedules import Schedule
 
 __all__ = ["BLOCK", "aligned_block"]
@@ -21,7 +22,8 @@ BLOCK = 1024
 def aligned_block(schedule: Schedule, t: int) -> tuple[int, list[float]]:
     """``(start, values)``: the block of :data:`BLOCK` steps that holds ``t``, from ``start``.
 
-    ``values[t - start] == schedule(t)``, and ``start`` is a multiple of :data:`BLOCK`.
+    ``values[t - start] == schedule(t)``, and ``start`` is a multiple of :data:`BLOCK`; the
+    block that holds the last int64 step (:data:`~lrkit.errors.MAX_INT`) ends there.
 
     Example:
         >>> from lrkit.schedules import cosine
@@ -31,4 +33,5 @@ def aligned_block(schedule: Schedule, t: int) -> tuple[int, list[float]]:
         (1024, 1024, True)
     """
     start = (t // BLOCK) * BLOCK
-    return start, schedule(np.arange(start, start + BLOCK, dtype=np.int64)).tolist()
+    end = min(start + BLOCK, MAX_INT + 1)
+    return start, schedule(np.arange(start, end, dtype=np.int64)).tolist()
