@@ -7,10 +7,10 @@ allowed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
+from lrkit._values import plain_values
 from lrkit.errors import LRKitError, check_range
 
 __all__ = ["as_array", "as_rates", "as_grad_norms", "as_steps", "as_momentum"]
@@ -59,27 +59,12 @@ def as_momentum(momentum: float | None, owner: str) -> float | None:
     return None if momentum is None else check_range("momentum", momentum, owner, 0, 1, high_open=True)
 
 
-def _is_tensor(value: Any) -> bool:
-    """A torch tensor, recognised by what it can do (this package imports no torch)."""
-    return callable(getattr(value, "detach", None)) and callable(getattr(value, "cpu", None))
-
-
-def _values(values: Any) -> Any:
-    """Tensors as their values: a loop's losses (``history.append(loss)``, ``torch.stack(history)``) still
-    hold their graph, which ``np.asarray`` refuses, and may sit on a GPU; the diagnosis reads the numbers."""
-    if _is_tensor(values):
-        return values.detach().cpu().tolist()
-    if isinstance(values, (list, tuple)) and any(_is_tensor(v) for v in values):
-        return [v.detach().cpu().tolist() if _is_tensor(v) else v for v in values]
-    return values
-
-
 def as_array(name: str, values: Sequence[float] | np.ndarray, n: int | None,
              owner: str = "diagnose") -> np.ndarray:
     """``values`` as a 1-D float array of ``n`` values (any length when ``n`` is ``None``); tensors, with
     or without their graph, give their values."""
     try:
-        arr = np.asarray(_values(values), dtype=np.float64)
+        arr = np.asarray(plain_values(values), dtype=np.float64)
     except (TypeError, ValueError):
         raise LRKitError(f"`{name}` of {owner} must be a sequence of numbers; got {values!r}.") from None
     if arr.ndim != 1:

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from lrkit._values import plain_values
 from lrkit.errors import LRKitError
 from lrkit.plotting._mpl import figure_and_axes, pyplot
 from lrkit.plotting._report import Report
@@ -31,9 +32,10 @@ VERDICT_TITLES: dict[str, str] = {
 
 
 def _numbers(name: str, value: Any) -> np.ndarray:
-    """``value`` as floats, or one LRKitError naming the keyword (numpy's own error names none)."""
+    """``value`` as floats, or one LRKitError naming the keyword (numpy's own error names none); tensors,
+    with or without their graph, give their values, as :func:`lrkit.diagnose` reads them."""
     try:
-        return np.asarray(value, dtype=float)
+        return np.asarray(plain_values(value), dtype=float)
     except (TypeError, ValueError):
         shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
         raise LRKitError(f"`{name}` of plot_diagnosis must be numbers, one per loss; got {shown}.") from None
