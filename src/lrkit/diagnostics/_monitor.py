@@ -39,6 +39,29 @@ _STATE_KEYS = frozenset(("every", "capacity", "steps", "losses", "lrs", "stride"
                          "last_step", "diagnosis"))
 
 
+
+def _one_rate(lr: Any, owner: str) -> float:
+    """``lr`` as a float (NaN for ``None``): a number, or one value in a list or array (torch's
+    ``get_last_lr()`` of one param group); several values or a word are one ``LRKitError``.
+
+    Example:
+        >>> _one_rate([0.1], "Monitor"), _one_rate(None, "Monitor")
+        (0.1, nan)
+    """
+    if lr is None:
+        return math.nan
+    values = None
+    if not isinstance(lr, (str, bytes)):
+        try:
+            values = np.asarray(lr, dtype=float)
+        except (TypeError, ValueError, RuntimeError):  # RuntimeError: a tensor that requires grad
+            values = None
+    if values is None or values.size != 1:
+        shown = repr(lr) if len(repr(lr)) <= 60 else repr(lr)[:57] + "..."
+        raise LRKitError(f"`lr` of {owner}.observe must be one learning rate (a number; with several param "
+                         f"groups, one group's, e.g. scheduler.get_last_lr()[0]); got {shown}.")
+    return float(values.reshape(()))
+
 class Monitor:
     """Diagnose a run while it trains: feed ``observe`` each step, read ``diagnosis``.
 
@@ -111,12 +134,12 @@ class Monitor:
         if self._last_step is not None and step <= self._last_step:
             raise LRKitError(f"`step` of {self._owner}.observe must increase; got {step} after "
                              f"{self._last_step}.")
-        if lr is not None and (float(lr) < 0 or math.isinf(float(lr))):
+        rate = _one_rate(lr, self._owner)
+        if rate < 0 or math.isinf(rate):
             raise LRKitError(f"`lr` of {self._owner}.observe must be a non-negative, finite learning rate; "
                              f"got {lr!r}.")
         self._last_step = step
         loss = float(loss)
-        rate = math.nan if lr is None else float(lr)
         grad = math.nan if grad_norm is None else float(grad_norm)
         self._seen += 1
         self._stale = True
