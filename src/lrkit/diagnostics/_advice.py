@@ -276,10 +276,13 @@ def advise(verdict: str, key: str | None, evidence: dict[str, Evidence], ctx: Co
 
 
 def advise_nan(y: np.ndarray, lrs: np.ndarray | None, grad_norms: np.ndarray | None, steps: np.ndarray,
-               first_bad: int, policy: DiagnosePolicy = DiagnosePolicy()) -> Diagnosis:
-    """The ``nan`` diagnosis: where training broke, and how to restart it."""
+               first_bad: int, policy: DiagnosePolicy = DiagnosePolicy(), *, whole: bool = True) -> Diagnosis:
+    """The ``nan`` diagnosis: where training broke, and how to restart it. ``whole``: ``y`` starts where the
+    history given starts (no range test's rows cut from its head)."""
     p = policy
     step = int(steps[first_bad])
+    if whole and first_bad == 0:
+        return _nan_first(y, step)
     finite = y[:first_bad]
     climbed = finite.size >= 3 and finite[-1] > np.median(finite)
     # After a climb, a checkpoint from just before the NaN holds the climbed weights: the run broke where
@@ -301,4 +304,24 @@ def advise_nan(y: np.ndarray, lrs: np.ndarray | None, grad_norms: np.ndarray | N
            f"{clip}; if it happened early, add {warm} warmup steps.")
     ev = Evidence("first_non_finite_step", float(step), 0.0, True, 1.0, (step,), detail)
     stats = {"first_non_finite_index": float(first_bad)}
+    return Diagnosis("nan", 1.0, (ev,), rec, stats, int(y.size), ("nan",))
+
+
+def _nan_first(y: np.ndarray, step: int) -> Diagnosis:
+    """The ``nan`` diagnosis of a history whose first loss is not finite. At step 0 that loss was computed
+    before any update, so no rate made it: the cause is the data, the loss or the initialisation. At a
+    later first logged step the history cannot tell whether updates came before it, and says so."""
+    causes = ("look at the data (a NaN or infinite input, a label outside the classes), the loss (log(0), "
+              "a division by zero) and the model's initialisation")
+    if step == 0:
+        rec = (f"The first loss, at step 0, is {y[0]}: it was computed before any update, so no learning "
+               f"rate caused it and changing the rate will not help; {causes}.")
+    else:
+        rec = (f"The first loss logged, at step {step}, is {y[0]}, and no finite loss came before it, so "
+               f"this history cannot tell whether the rate caused it. If it was the run's first step, no "
+               f"rate did: {causes}. If updates came before it, restore a checkpoint from before step "
+               f"{step} and lower the rate.")
+    ev = Evidence("first_non_finite_step", float(step), 0.0, True, 1.0, (step,),
+                  f"the loss is {y[0]} at step {step}, the first in the history")
+    stats = {"first_non_finite_index": 0.0, "first_loss_non_finite": 1.0}
     return Diagnosis("nan", 1.0, (ev,), rec, stats, int(y.size), ("nan",))

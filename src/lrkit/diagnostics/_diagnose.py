@@ -156,7 +156,7 @@ def diagnose(
             vl, vs = vl[vs >= st[0]], vs[vs >= st[0]]
     bad = np.flatnonzero(~np.isfinite(y_all))
     if bad.size:
-        d = said_probe(advise_nan(y_all, lr, gn, st, int(bad[0]), policy), k, st, lrs)
+        d = said_probe(advise_nan(y_all, lr, gn, st, int(bad[0]), policy, whole=not k), k, st, lrs)
         return said_zero_rates(d) if zero else d
     if y_all.size < MIN_POINTS:
         raise LRKitError(f"`losses` of diagnose must hold at least {MIN_POINTS} finite values; got {n_all}.")

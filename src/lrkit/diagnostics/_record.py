@@ -143,8 +143,9 @@ class Diagnosis:
 
     @property
     def direction(self) -> str:
-        """What the advice does to the rate: ``DIRECTIONS[verdict]``."""
-        return DIRECTIONS[self.verdict]
+        """What the advice does to the rate: ``DIRECTIONS[verdict]``, except ``"none"`` for a ``nan`` at the
+        history's first loss (``statistics["first_loss_non_finite"]``): at step 0 no rate made it."""
+        return "none" if self.statistics.get("first_loss_non_finite") else DIRECTIONS[self.verdict]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data with a top-level ``verdict``, ``evidence`` and ``recommendation`` (non-finite numbers
