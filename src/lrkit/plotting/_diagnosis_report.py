@@ -30,6 +30,10 @@ VERDICT_TITLES: dict[str, str] = {
     "uncertain": "I can't tell from this history what the rate is doing",
 }
 
+#: How diagnose's advice opens when its reading is a hint to check, not a verdict to act on (a reading
+#: below ``DiagnosePolicy.advice_floor``, or one the history cannot settle): the headline then says so.
+HINT_OPENING = "I can't tell"
+
 
 def _numbers(name: str, value: Any) -> np.ndarray:
     """``value`` as floats, or one LRKitError naming the keyword (numpy's own error names none); tensors,
@@ -114,6 +118,8 @@ def diagnosis_report(diagnosis: Any, path: str | Path | None = None, *, losses: 
     report = Report(title, subtitle=f"{diagnosis.n_steps} losses; verdict {diagnosis.verdict}, "
                                     f"confidence {diagnosis.confidence:.2f}")
     headline = VERDICT_TITLES.get(diagnosis.verdict, diagnosis.verdict)
+    if diagnosis.verdict != "uncertain" and diagnosis.recommendation.startswith(HINT_OPENING):
+        headline = f"{VERDICT_TITLES['uncertain']} (it reads most like {diagnosis.verdict})"
     report.add_html(
         '<div class="answer" id="answer">'
         f'<p class="rate" id="verdict">{html.escape(headline)}</p>'
