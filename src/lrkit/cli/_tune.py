@@ -122,7 +122,7 @@ def tune_command(
         print_json(result.to_dict())
         return
     if result.best_schedule is None:
-        typer.echo(f"no trial of study {result.study_name!r} completed yet; see {out / 'tune.html'}")
+        typer.echo(f"{result.why_no_best} See {out / 'tune.html'}")
         return
     typer.echo(f"best {result.metric} = {result.best_value:.6g} (trial {result.best_trial}, "
                f"{result.n_complete} complete / {result.n_pruned} pruned of {result.n_trials})")

@@ -152,8 +152,9 @@ def _answer(result: TuneResult) -> str:
     """The page's first box: the best rate and schedule, and the code to run them."""
     e = html.escape
     if result.best_schedule is None:
-        return ('<div class="answer" id="answer"><p class="rate" id="best">No trial completed yet.</p>'
-                f"<p>{result.n_pruned} pruned, {result.n_failed} failed; see the trials below.</p></div>")
+        why = result.why_no_best
+        return ('<div class="answer" id="answer"><p class="rate" id="best">No trial completed.</p>'
+                f"<p>{e(why[0].upper() + why[1:])} See the trials below.</p></div>")
     lo, hi = result.lr_range
     edge = ""
     if result.best_lr is not None and (result.best_lr < lo * _EDGE or result.best_lr > hi / _EDGE):

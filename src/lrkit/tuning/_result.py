@@ -92,6 +92,41 @@ class TuneResult:
         """JSON text; non-finite numbers are written as ``null``."""
         return json.dumps(json_safe(self.to_dict()), indent=indent)
 
+    @property
+    def why_no_best(self) -> str | None:
+        """Why no trial is the best, in one sentence (``None`` when one is): how many trials diverged, were
+        pruned, failed or still run, and, when every finished trial diverged, to search below the lowest rate
+        tried, in a new study (a study that ran its trials does not run them again).
+
+        Example:
+            >>> import tempfile
+            >>> from lrkit.tuning import Storage, tune
+            >>> r = tune(lambda p: (p["lr"] - 0.01) ** 2, n_trials=2, storage=Storage(out=tempfile.mkdtemp()),
+            ...          space={"lr": [1e-3, 0.1], "schedules": ["constant"]}, pruner="none")
+            >>> r.why_no_best is None
+            True
+        """
+        if self.best_trial is not None:
+            return None
+        if not self.trials:
+            return f"no trial of study {self.study_name!r} has run."
+        states = [t["state"] for t in self.trials]
+        blown = [t for t in self.trials if t["diverged"] and t["state"] == "PRUNED"]
+        diverged = len(blown)
+        running = sum(state in ("RUNNING", "WAITING") for state in states)
+        said = [f"{diverged} diverged (the loss became NaN or infinite)" if diverged else "",
+                f"{self.n_pruned - diverged} pruned" if self.n_pruned > diverged else "",
+                f"{self.n_failed} failed (the trial table says why)" if self.n_failed else "",
+                f"{running} still running" if running else ""]
+        line = f"no trial of study {self.study_name!r} completed: " + ", ".join(w for w in said if w)
+        rates = [t["lr"] for t in blown if t["lr"] is not None]
+        if diverged and diverged == len(states) - running and rates:
+            line += (f"; the lowest rate tried, {min(rates):.3g}, diverged too: search a range below it "
+                     "(space lr) in a new study (a new --study name: a study keeps the space it was created "
+                     "with, and one that ran its trials runs no more); a loss that turns NaN at any rate "
+                     "points at the data, the loss or the model instead")
+        return line + ("; the running trials may still complete." if running else ".")
+
     def report(self, path: Any = None) -> Any:
         """The HTML report (:func:`lrkit.tuning.tune_report`); written to ``path`` when given."""
         from lrkit.tuning._plots import tune_report
