@@ -86,6 +86,8 @@ class Autopilot(Phases, Resumable):
             (per-group ratios are kept: group ``g`` gets ``rate * lr_g / lr_ref``, ``lr_ref`` the rate of
             the group above 0 holding the most parameters, whatever the order of the groups; the
             probe's band and the rates reported are that group's; a group frozen with ``lr=0`` stays at 0).
+            Its groups are fixed at construction: one added later is refused at the next ``step``; a group
+            to unfreeze later goes in now, its parameters with ``requires_grad=False`` until then.
         budget: training updates (``None``: unknown, plateau reaction). Every update of the
             run is paid from it, the probe's included: the run makes exactly this many.
         model: the module, to include its buffers (e.g. BatchNorm statistics) in snapshots.
@@ -230,6 +232,20 @@ class Autopilot(Phases, Resumable):
                     "(a scheduler's step(), a line setting the group's lr). Remove it: the Autopilot "
                     "drives the rate.")
 
+    def _check_groups(self) -> None:
+        """Refuse to go on when the optimizer's param groups are not the ones the Autopilot was built with
+        (``optimizer.add_param_group`` after it, e.g. to unfreeze a backbone): the added group would train
+        at the rate it was added with, whatever the Autopilot's rate, and no snapshot holds it. Checked
+        before anything of this update is applied."""
+        n, built = len(self.optimizer.param_groups), len(self._ratios)
+        if n != built:
+            raise LRKitError(
+                f"`optimizer` of Autopilot.step has {n} param groups, not the {built} it had when the "
+                "Autopilot was built (optimizer.add_param_group after it): the Autopilot drives the groups "
+                "it was built with. Put every group in the optimizer before building the Autopilot; a group "
+                "to unfreeze later goes in at its lr with its parameters' requires_grad=False until then "
+                "(a frozen parameter gets no gradient and is not updated).")
+
     # -- snapshots and fault checks (lrkit.torch._autopilot_guard) -----------------------------
     def _take_snapshot(self) -> dict[str, Any]:
         return take_snapshot(self.optimizer, self.model, self.t)
@@ -253,11 +269,13 @@ class Autopilot(Phases, Resumable):
 
         Raises:
             LRKitError: for a loss that is no number (a tuple, a dict, a per-sample vector), a step
-                with no gradient anywhere (``loss.backward()`` forgotten), or a group rate that is not
-                the one the Autopilot set (an old scheduler still stepping); nothing is applied.
+                with no gradient anywhere (``loss.backward()`` forgotten), a group rate that is not
+                the one the Autopilot set (an old scheduler still stepping), or a param group added after
+                the Autopilot was built; nothing is applied.
         """
         if self.phase == "done":
             return False
+        self._check_groups()
         if self._written is None:  # a refused first loss put the user's rates back: the probe's again
             self._set_rate(self._probe.rate())
         self._check_rate_is_ours()
