@@ -36,7 +36,8 @@ from lrkit.schedules import scale
 from lrkit.torch._groups import first_positive, group_ratios, group_sizes
 from lrkit.torch._scheduler import LRScheduler
 
-__all__ = ["configured_rate", "reference_group", "schedule_rate", "schedule_share", "retune"]
+__all__ = ["configured_rate", "reference_group", "schedule_group", "schedule_rate", "schedule_share",
+           "retune"]
 
 
 def _configured(optimizer: torch.optim.Optimizer) -> list[float]:
@@ -71,11 +72,26 @@ def reference_group(optimizer: torch.optim.Optimizer) -> int:
     return group_ratios(_configured(optimizer), group_sizes(optimizer.param_groups))[0]
 
 
+def schedule_group(optimizer: torch.optim.Optimizer) -> int:
+    """The group whose rate is the library's unit (the convention of :class:`~lrkit.torch.LRScheduler`,
+    the advice, ``tune``, ``train`` and the Watchdog's callbacks): group 0, or the first group configured
+    above 0 when group 0 is frozen at ``lr=0`` (``initial_lr`` if a scheduler recorded it, else ``lr``);
+    0 when every group is at 0.
+
+    Example:
+        >>> w, b = torch.zeros(4, requires_grad=True), torch.zeros(1, requires_grad=True)
+        >>> schedule_group(torch.optim.SGD([{"params": [b], "lr": 0.1}, {"params": [w]}], lr=0.5))
+        0
+        >>> schedule_group(torch.optim.SGD([{"params": [w], "lr": 0.0}, {"params": [b]}], lr=0.5))
+        1
+    """
+    return first_positive(_configured(optimizer)) or 0
+
+
 def schedule_rate(optimizer: torch.optim.Optimizer) -> float:
     """The rate a run-relative spec's ``lr`` stands for under :class:`~lrkit.torch.LRScheduler`, which
-    keeps each group's ratio to group 0: group 0's configured rate (``initial_lr`` if a scheduler recorded
-    it, else ``lr``), or the first group's above 0 when group 0 is frozen at ``lr=0``; 0 when every
-    group is at 0.
+    keeps each group's ratio to group 0: :func:`schedule_group`'s configured rate (group 0's, or the first
+    group's above 0 when group 0 is frozen at ``lr=0``); 0 when every group is at 0.
 
     Example:
         >>> w, b = torch.zeros(4, requires_grad=True), torch.zeros(1, requires_grad=True)
@@ -84,13 +100,11 @@ def schedule_rate(optimizer: torch.optim.Optimizer) -> float:
         >>> schedule_rate(torch.optim.SGD([{"params": [w], "lr": 0.0}, {"params": [b]}], lr=0.5))
         0.5
     """
-    rates = _configured(optimizer)
-    first = first_positive(rates)
-    return 0.0 if first is None else rates[first]
+    return _configured(optimizer)[schedule_group(optimizer)]
 
 
 def schedule_share(optimizer: torch.optim.Optimizer, lr: float) -> float:
-    """The rate :func:`schedule_rate`'s group gets when the reference group gets ``lr`` (as :func:`retune`
+    """The rate :func:`schedule_group` gets when the reference group gets ``lr`` (as :func:`retune`
     gives it): ``lr * c``, ``c`` that group's configured rate over the reference's; ``lr`` itself when it
     is the reference (or no group is above 0).
 

@@ -172,8 +172,9 @@ class Watchdog:
 
         One point per optimizer update, at the step Lightning logs it under (``global_step`` before the
         update); under ``accumulate_grad_batches`` it holds the mean of the update's micro-batch losses.
-        Its rate is the one ``find_lr`` and the Autopilot drive: of the param groups above 0, the one
-        holding the most parameters (a fine-tune's frozen backbone listed first is not read as the rate).
+        Its rate is group 0's, the units every rate lrkit quotes is in (``LRScheduler``'s spec, the
+        advice, ``train``): the first group above 0 when group 0 is frozen at ``lr=0`` (a fine-tune's
+        backbone listed first is not read as the rate).
         The watchdog's state is saved with Lightning's checkpoints and restored by
         ``Trainer.fit(ckpt_path=...)``, so a resumed run is diagnosed as a whole.
 
@@ -186,6 +187,9 @@ class Watchdog:
 
     def hf_callback(self) -> Any:
         """A ``transformers.TrainerCallback`` fed from the Trainer's logs (``loss``, ``learning_rate``).
+
+        The rate is the Trainer's logged ``learning_rate``, group 0's, except where group 0 is frozen at
+        ``lr=0``: there the first group above 0's (lrkit's units, as the Lightning callback's).
 
         The Trainer logs every ``logging_steps``; set it to 1 for a per-step history. With its
         default ``logging_nan_inf_filter=True`` the Trainer logs a NaN/inf step's loss as a

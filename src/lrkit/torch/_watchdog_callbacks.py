@@ -1,7 +1,7 @@
 """The framework callbacks of :class:`~lrkit.torch.Watchdog`: Lightning's and the Hugging Face Trainer's.
 
-Each feeds one watchdog from the framework's own hooks (one point per optimizer update, the rate of the
-group ``find_lr`` and the Autopilot drive, the validation loss it logs), stops the run on a NaN loss,
+Each feeds one watchdog from the framework's own hooks (one point per optimizer update, its rate in
+group 0's units as the library quotes every rate, the validation loss it logs), stops the run on a NaN loss,
 and saves the watchdog's state with the framework's checkpoints. :meth:`Watchdog.lightning_callback` and
 :meth:`Watchdog.hf_callback` document what each sees; the frameworks are imported when one is built.
 """
@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from lrkit.diagnostics import MIN_POINTS, VAL_NAMES, column_key
-from lrkit.torch._retune import reference_group
+from lrkit.torch._retune import schedule_group
 from lrkit.torch._watchdog import Watchdog, _scalar
 
 __all__ = ["lightning_callback", "hf_callback"]
@@ -100,10 +100,10 @@ def lightning_callback(watchdog: Watchdog) -> Any:
             value, self.pending = sum(self.pending) / len(self.pending), []
             opts = trainer.optimizers
             if opts and self.group is None:
-                # The group find_lr and the Autopilot drive (a fine-tune's frozen backbone listed first
-                # logs 0), chosen once: a group added later (an unfrozen backbone) does not switch the
-                # recorded rate to another group's scale mid-run.
-                self.group = reference_group(opts[0])
+                # Group 0's rate, the units the advice, LRScheduler and train quote (a fine-tune's backbone
+                # frozen at lr=0 and listed first: the first group above 0), chosen once: a group added
+                # later (an unfrozen backbone) does not switch the recorded rate to another's scale mid-run.
+                self.group = schedule_group(opts[0])
                 watchdog._meet(opts[0], fresh=True)  # once per fit, as the group
             lr = float(opts[0].param_groups[self.group]["lr"]) if opts else None
             norm, self.norm = self.norm, None
@@ -136,6 +136,21 @@ def hf_callback(watchdog: Watchdog) -> Any:
         def state(self) -> dict[str, Any]:
             return {"args": {}, "attributes": {"watchdog_state": watchdog.state_dict()}}
 
+        group: int | None = None  # the param group whose rate is recorded, once per train
+        rate: float | None = None  # its rate in the update under way, where it is not group 0
+
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            self.group, self.rate = None, None  # another train may hold other groups
+
+        def on_step_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            # The Trainer logs group 0's rate, the library's units, except where group 0 is frozen at lr=0
+            # (a fine-tune's backbone listed first): there the first group above 0's, read as the update
+            # uses it, before the scheduler moves it.
+            optimizer = kwargs.get("optimizer")
+            if optimizer is not None:
+                self.group = schedule_group(optimizer) if self.group is None else self.group
+                self.rate = float(optimizer.param_groups[self.group]["lr"]) if self.group else None
+
         def on_log(
             self, args: Any, state: Any, control: Any, logs: dict | None = None, **kwargs: Any
         ) -> None:
@@ -150,7 +165,9 @@ def hf_callback(watchdog: Watchdog) -> Any:
             if grad_norm is not None and not scaled and not math.isfinite(float(grad_norm)):
                 loss = math.nan
             finite_norm = grad_norm is not None and math.isfinite(float(grad_norm))
-            if watchdog.observe(state.global_step, loss, logs.get("learning_rate"),
+            lr = logs.get("learning_rate")
+            lr = self.rate if lr is not None and self.rate is not None else lr
+            if watchdog.observe(state.global_step, loss, lr,
                                 float(grad_norm) if finite_norm else None):
                 control.should_training_stop = True
 
