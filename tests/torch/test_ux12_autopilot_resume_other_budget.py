@@ -1,12 +1,12 @@
-"""An Autopilot resumed with another budget silently runs the saved one (session-12 new-user probe, ux;
-``/work/notes/ux12/REPORT.md``, D5; owner auto: ``torch/_autopilot_state.py``).
+"""An Autopilot resumed with another budget is refused, not run on the saved one in silence (session-12
+new-user probe, ux; ``/work/notes/ux12/REPORT.md``, D5; ``torch/_autopilot_state.py``).
 
 "Train longer": a run saved at update 150 of ``budget=300`` is resumed as ``Autopilot(opt, budget=600,
 model=m); ap.load_state_dict(saved)``. The loop ``while not ap.done`` stops at update 300, and
-``ap.budget`` now reads 300: the budget the user gave was replaced by the saved one without a word
-(the same with 100 or ``None``). ``LRScheduler.load_state_dict`` warns in the same case (ux11 D13),
-naming ``last_step=``. Expected: a resume whose budget differs from the saved one is refused with one
-``LRKitError`` naming both budgets, or warned about, naming both; not silent.
+``ap.budget`` then read 300: the budget the user gave was replaced by the saved one without a word
+(the same with 100 or ``None``). A resume whose budget differs from the saved one is now refused with one
+``LRKitError`` naming both budgets, before anything is loaded (the saved run's probe and schedule were
+laid out for its budget).
 """
 
 from __future__ import annotations
@@ -38,15 +38,19 @@ def _run(budget, updates, state=None):
     return ap
 
 
-@pytest.mark.xfail(strict=True, reason="ux12 D5: a resume with another budget silently keeps the saved one")
-def test_a_resume_with_another_budget_is_not_silent():
+@pytest.mark.parametrize("budget", [600, 100, None])
+def test_a_resume_with_another_budget_is_refused_before_anything_is_loaded(budget):
     saved = _run(300, 150).state_dict()
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            ap = _run(600, 0, saved)
-    except LRKitError as refused:
-        assert "300" in str(refused) and "600" in str(refused)
-        return
-    said = " ".join(str(w.message) for w in caught)
-    assert ap.budget == 600 or ("300" in said and "600" in said), (ap.budget, said)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fresh = _run(budget, 0)
+    before = (fresh.budget, fresh.phase, fresh.t, fresh.lr)
+    with pytest.raises(LRKitError, match=rf"budget=300, not this Autopilot's budget={budget}"):
+        fresh.load_state_dict(saved)
+    assert (fresh.budget, fresh.phase, fresh.t, fresh.lr) == before
+
+
+def test_a_resume_with_the_saved_budget_goes_on():
+    saved = _run(300, 150).state_dict()
+    ap = _run(300, 0, saved)
+    assert (ap.budget, ap.t + ap.probe_steps + ap.race_steps) == (300, 150)

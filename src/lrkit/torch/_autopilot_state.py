@@ -119,10 +119,18 @@ class Resumable:
         """Restore from :meth:`state_dict` output (call after loading the model and optimizer).
 
         Raises:
-            LRKitError: for a dict that is no Autopilot state, or one saved for parameters of other
-                shapes (:func:`check_state`); nothing is changed then.
+            LRKitError: for a dict that is no Autopilot state, one saved for parameters of other
+                shapes (:func:`check_state`), or one saved by a run with another ``budget``; nothing is
+                changed then.
         """
         check_state(state, self.optimizer, self.model)
+        if state["budget"] != self.budget:  # the saved run's probe and schedule were laid out for its budget
+            raise LRKitError(
+                f"`state_dict` of Autopilot was saved by a run with budget={state['budget']}, not this "
+                f"Autopilot's budget={self.budget}: a run resumes with the budget its probe and schedule "
+                f"were laid out for, and the Autopilot cannot lengthen or shorten it. Build the Autopilot "
+                f"with budget={state['budget']} to resume this run; a run of another length is a new run "
+                "(it probes again).")
         for k in PLAIN:
             setattr(self, k, state.get(k, 0) if k == "race_steps" else state[k])  # older states: no race
         self.amp_skips, self._amp_run = state.get("amp_skips", 0), state.get("amp_run", 0)  # older: none
