@@ -202,8 +202,17 @@ def open_storage(
         if not path.parent.is_dir():
             raise LRKitError(f"cannot reach storage {mask_url(url)!r}: directory "
                              f"{scrub(str(path.parent), url)!r} does not exist.")
+        if path.is_dir():
+            inside = scrub(str(path / "tune.log"), url).lstrip("/")
+            raise LRKitError(f"cannot reach storage {mask_url(url)!r}: {scrub(str(path), url)!r} is a "
+                             f"folder; give a file, such as journal:///{inside}.")
         backend = optuna.storages.journal.JournalFileBackend(str(path))
-        return optuna.storages.JournalStorage(backend), mask_url(url), True
+        try:  # the storage replays the file's log now: another kind of file fails here, untouched
+            return optuna.storages.JournalStorage(backend), mask_url(url), True
+        except (ValueError, UnicodeDecodeError):  # json.JSONDecodeError is a ValueError
+            raise LRKitError(f"cannot reach storage {mask_url(url)!r}: {scrub(str(path), url)!r} is not an "
+                             "Optuna journal file; give a new file or one an earlier journal:/// run "
+                             "wrote.") from None
     scheme = url.split(":", 1)[0].split("+", 1)[0]
     if "://" not in url or scheme not in ("sqlite", "postgresql", "mysql"):
         raise LRKitError(f"unsupported storage {mask_url(url)!r}; use {_FORMS}.")
