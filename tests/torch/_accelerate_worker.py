@@ -4,7 +4,8 @@ Writes ``rank{R}.json`` into the directory given as ``argv[1]``: for each
 (step_scheduler_with_optimizer, split_batches) case the rates the optimizer
 really used and the scheduler's ``t``; then two ``find_lr`` runs on the
 accelerate-prepared model, optimizer and loader (one where rank 1's loss blows
-up), with every loss this rank computed locally.
+up), with every loss this rank computed locally; then ``lrkit.hf.find_lr`` on a Trainer, once with a
+suggestion and once (``apply=True``) without one, with the warnings this rank gave.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import math
 import os
 import sys
+import warnings
 
 import torch
 from accelerate import Accelerator, DataLoaderConfiguration
@@ -127,9 +129,16 @@ def hf_trainer_run(out: str) -> dict:
     before = model.lin.weight.clone()
     res = hf_find_lr(trainer, sweep=Sweep(num_steps=12), interval=False, retry=False)  # one pass to compare
     hook.remove()
+    # rates too small to move the loss: no suggestion, so apply=True leaves learning_rate with a warning
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        none = hf_find_lr(trainer, apply=True, sweep=Sweep(start=1e-9, end=1e-8, num_steps=12),
+                          interval=False, retry=False)
     return {"result": res.to_dict(), "local": model.local, "after": after,
             "restored": bool(torch.equal(before, model.lin.weight)),
-            "unwrapped": trainer.model_wrapped is model}
+            "unwrapped": trainer.model_wrapped is model,
+            "unsuggested": {"suggestion": none.suggestion, "learning_rate": trainer.args.learning_rate,
+                            "warnings": [str(w.message) for w in said if "to apply" in str(w.message)]}}
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ Oracles:
 * ``lrkit.hf.find_lr`` on a ``transformers.Trainer`` run by the launch: the sweep
   goes through the Trainer's DDP-prepared model (replicas equal after each
   update), its losses are the processes' mean, and the Trainer is unwrapped after;
+  with ``apply=True`` and no suggestion, rank zero alone warns that there is none to apply;
 * the finder: every loss it records is the mean of the two processes' own
   losses, both return the same record, a non-finite loss on one process stops
   both at the same step, and the model, the loader's epoch and accelerate's
@@ -105,3 +106,13 @@ def test_hf_find_lr_on_a_trainer_sweeps_through_ddp_and_unwraps_after(ranks):
     assert not np.allclose(per_update[0], per_update[1])  # the Trainer's sampler gave each its shard
     assert a["after"] == b["after"] and len(a["after"]) == n  # DDP kept the replicas equal, update by update
     assert a["restored"] and b["restored"] and a["unwrapped"] and b["unwrapped"]
+
+
+def test_hf_find_lr_with_no_suggestion_to_apply_warns_on_rank_zero_alone(ranks):
+    """The warning fired once per process before 894d8a5; tested single-process only until now."""
+    a, b = (r["hf"]["unsuggested"] for r in ranks)
+    assert a["suggestion"] is None and b["suggestion"] is None
+    (line,) = a["warnings"]
+    assert "lrkit.hf.find_lr has no suggestion to apply" in line and "learning_rate stays 0.001" in line
+    assert b["warnings"] == []
+    assert a["learning_rate"] == b["learning_rate"] == 1e-3  # unchanged on every process
