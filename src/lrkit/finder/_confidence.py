@@ -6,6 +6,7 @@ Every answer falls in one *kind of reading*, decided by what the sweep measured:
 kind          what the sweep showed
 ============  =====================================================================================
 ``guess``     no descent in either pass: the rate is a stated guess below the blow-up
+``short``     the sweep stopped below :data:`CALIBRATED_END` without blowing up: outside the calibration
 ``rough``     a drop under ``FinderPolicy.weak_sigmas`` noise SDs: the curve is mostly noise
 ``weak``      a drop under ``weak_rule_sigmas``, read by the ``weak_rule`` (``minimum/10``)
 ``loose``     a clear drop, but the sweep's own noise moves the suggestion by more than
@@ -20,7 +21,11 @@ suggested constant rate loses at most ``keep_gap`` percent of the gain the best 
 over not training. ``high``: at least a share ``high`` of a kind's answers kept (averaged over
 families); ``medium``: at least ``medium``; ``low``: fewer, or a stated guess. A kind never gets a
 higher word than a clearer kind, and a reading whose own noise spans more than :data:`LOOSE_SPREAD` is at most
-``medium``. What the signal and the interval measure is how repeatable *this sweep's* reading is;
+``medium``. The calibration's sweeps all ran to :data:`CALIBRATED_END` (``Sweep``'s default ``end``) or
+blew up before it; a sweep that stopped lower without blowing up (a lowered ``end``, a callback) never saw
+where the loss blows up, which the rules read (the anchor takes its last rate, a lower bound), so its
+answer moves up with ``end``: a ``short`` reading, ``low`` by design, its words saying so. What the
+signal and the interval measure is how repeatable *this sweep's* reading is;
 the zoo shows that a weak drop (under ``weak_rule_sigmas``) and a loose interval also miss the best
 rate more often on a new workload than a clear, tight reading (about 1 in 5 against under 1 in 10),
 and a rough drop more often still. The evidence: ``docs/evidence.md#finder-confidence`` and
@@ -38,16 +43,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from lrkit.finder._anchor import blow_up_index
 from lrkit.finder._valley import valley_geometry
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._result import GUESS_SOURCE
 from lrkit.finder._retry import guess_divisor
+from lrkit.finder._sweep import Sweep
 
-__all__ = ["CONFIDENCE_KINDS", "CONFIDENCE_PROMISE", "CONFIDENCE_WORDS", "LOOSE_SPREAD", "TIGHT_SPREAD",
-           "confidence", "confidence_features"]
+__all__ = ["CALIBRATED_END", "CONFIDENCE_KINDS", "CONFIDENCE_PROMISE", "CONFIDENCE_WORDS", "LOOSE_SPREAD",
+           "TIGHT_SPREAD", "confidence", "confidence_features", "short_of_blow_up"]
 
 #: The kinds of reading, from the clearest down (a kind's word is never above a clearer kind's).
-CONFIDENCE_KINDS = ("tight", "fair", "loose", "weak", "rough", "guess")
+CONFIDENCE_KINDS = ("tight", "fair", "loose", "weak", "rough", "guess", "short")
 #: What the words promise (their definitions, not tuned): an answer *keeps* when it loses at most
 #: ``keep_gap`` percent of the best rate's gain over not training (a tenth); ``high`` when at least a
 #: share ``high`` of a kind's answers kept on the zoo (family mean, about 9 in 10), ``medium`` at least
@@ -58,7 +65,11 @@ CONFIDENCE_PROMISE: dict[str, float] = {"keep_gap": 10.0, "high": 0.85, "medium"
 #: gave every kind its word here in at least 10 of 12 folds; ``BENCHMARKS.md#finder_confidence``,
 #: ``docs/evidence.md#finder-confidence``).
 CONFIDENCE_WORDS: dict[str, str] = {"tight": "high", "fair": "high", "loose": "medium", "weak": "medium",
-                                    "rough": "low", "guess": "low"}
+                                    "rough": "low", "guess": "low", "short": "low"}
+#: The last rate of every sweep the words were calibrated on (the zoo's and the probe's: ``Sweep``'s default
+#: ``end``), unless it blew up first; a ``short`` reading stopped below it without blowing up, so no
+#: calibration measured it (``low`` by design, not tuned).
+CALIBRATED_END = Sweep().end
 
 #: An interval whose ends are within this factor (``hi / lo``) is a *tight* reading: the sweep's
 #: noise moves the suggestion by less than about +-20%, less than the rate can be set by hand.
@@ -98,6 +109,8 @@ def confidence_features(result: Any, policy: FinderPolicy | None = None) -> dict
     spread = None if lo_hi is None or lo_hi[0] <= 0 else float(lo_hi[1] / lo_hi[0])
     if meta.get("source") == GUESS_SOURCE:
         kind = "guess"
+    elif short_of_blow_up(result, policy):
+        kind = "short"
     elif signal is not None and signal < policy.weak_sigmas:
         kind = "rough"
     elif signal is not None and policy.weak_rule != "none" and signal < policy.weak_rule_sigmas:
@@ -110,6 +123,23 @@ def confidence_features(result: Any, policy: FinderPolicy | None = None) -> dict
         kind = "fair"
     return {"kind": kind, "source": meta.get("source"), "signal": signal, "spread": spread,
             "interval": lo_hi}
+
+
+def short_of_blow_up(result: Any, policy: FinderPolicy | None = None) -> bool:
+    """Whether the sweep stopped below :data:`CALIBRATED_END` without blowing up (a ``short`` reading). A
+    second sweep's reading never is: it runs only below where the first blew up.
+
+    Example:
+        >>> from lrkit.finder import Sweep, range_test, synthetic
+        >>> step = synthetic.quadratic(lipschitz=4.0).step
+        >>> [short_of_blow_up(range_test(step, sweep=Sweep(start=1e-5, end=end, num_steps=80)))
+        ...  for end in (10.0, 0.01)]
+        [False, True]
+    """
+    policy = _policy(result.meta or {}) if policy is None else policy
+    if (result.meta or {}).get("source") == "second sweep" or not len(result.lrs):
+        return False
+    return not blow_up_index(result.losses, policy=policy)[1] and float(result.lrs[-1]) < CALIBRATED_END
 
 
 def _policy(meta: dict[str, Any]) -> FinderPolicy:
@@ -156,6 +186,14 @@ def confidence(result: Any, policy: FinderPolicy | None = None, *,
         return word, ("A guess, not a measurement: neither the sweep nor a second, denser one showed the "
                       f"loss falling beyond its noise; the rate is {guess_divisor(policy)[1]} of where the "
                       "loss blew up. Check it with a short run, or sweep with more steps or larger batches.")
+    if kind == "short":
+        last = _fmt(float(result.lrs[-1]))
+        return word, (f"Outside the calibration: the sweep stopped at {last} before the loss blew up, "
+                      f"below the {CALIBRATED_END:g} every calibrated sweep reached, so where it blows up "
+                      "was not seen, and the answer moves up with the sweep's end (a rule that reads the "
+                      "blow-up took the last rate, a lower bound of it). How far below the best rate it "
+                      f"lies, no measurement says; sweep to end={CALIBRATED_END:g} (the default) before "
+                      "relying on it.")
     if kind == "rough":
         return word, (f"Rough reading: the loss fell only {signal:.1f} times its batch-to-batch noise, so "
                       f"the curve is mostly noise{'; ' + moves if moves else ''}. {promise}")
