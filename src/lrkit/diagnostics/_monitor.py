@@ -127,10 +127,10 @@ class Monitor:
             grad_norm: the gradient norm of the step (optional).
 
         Raises:
-            LRKitError: when ``step`` is not larger than the previous step, or ``lr`` is negative or
-                infinite.
+            LRKitError: when ``step`` is not an integer >= 0 larger than the previous step, or ``lr``
+                is negative or infinite.
         """
-        step = int(step)
+        step = check_int("step", step, f"{self._owner}.observe", low=0)
         if self._last_step is not None and step <= self._last_step:
             raise LRKitError(f"`step` of {self._owner}.observe must increase; got {step} after "
                              f"{self._last_step}.")
@@ -166,9 +166,9 @@ class Monitor:
         """Record a validation loss measured after ``step`` (kept at its own step).
 
         Raises:
-            LRKitError: when ``step`` is not larger than the previous validation step.
+            LRKitError: when ``step`` is not an integer >= 0 larger than the previous validation step.
         """
-        step = int(step)
+        step = check_int("step", step, f"{self._owner}.observe_val", low=0)
         if self._val_steps and step <= self._val_steps[-1]:
             raise LRKitError(f"`step` of {self._owner}.observe_val must increase; got {step} after "
                              f"{self._val_steps[-1]}.")

@@ -146,6 +146,8 @@ class ReduceOnPlateau:
             raise LRKitError(f"`metric` of reduce_on_plateau must be a number; got {metric!r}.")
         try:
             current = float(metric)
+        except OverflowError:  # an integer past a float's range: as large as inf is
+            current = math.inf if metric > 0 else -math.inf
         except (TypeError, ValueError):
             raise LRKitError(f"`metric` of reduce_on_plateau must be a number; got {metric!r}.") from None
         self._observations += 1

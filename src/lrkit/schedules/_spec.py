@@ -248,6 +248,8 @@ def from_dict(data: dict[str, Any]) -> Schedule | ReduceOnPlateau:
     """
     if not isinstance(data, dict) or "name" not in data:
         raise LRKitError(f"`data` must be a dict with a 'name' key; got {data!r}.")
+    if not isinstance(data["name"], str):
+        raise LRKitError(f"`name` of from_dict must be a schedule name (a string); got {data['name']!r:.80}.")
 
     def conv(v: Any) -> Any:
         if isinstance(v, dict) and "name" in v:

@@ -52,7 +52,7 @@ from typing import Any
 from lrkit.errors import MAX_INT, LRKitError
 from lrkit.schedules._base import Schedule, registry
 from lrkit.schedules._plateau import ReduceOnPlateau
-from lrkit.schedules._spec import MAX_NESTING, _operands, parse
+from lrkit.schedules._spec import MAX_NESTING, _operands, _show, parse
 
 __all__ = ["check_run_spec", "for_run", "run_names"]
 
@@ -151,6 +151,9 @@ class _Binder(ast.NodeTransformer):
             if folded is not None:
                 value, kind = folded
                 if kind == _STEPS:
+                    if not math.isfinite(value):
+                        raise LRKitError(f"`spec` of {_OWNER} gives a step count that is not finite in "
+                                         f"{ast.unparse(node)!r}; a step count is a whole number of updates.")
                     value = _half_up(value)  # whole steps, halves up
                 return ast.copy_location(ast.Constant(value), node)
         return super().visit(node)
@@ -201,6 +204,20 @@ def _phase_lengths(node: ast.AST, depth: int) -> list[ast.AST]:
     return out
 
 
+def _tree(spec: str) -> ast.Expression:
+    try:
+        return ast.parse(spec.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise LRKitError(f"invalid schedule spec {_show(spec)}: {exc.msg} at column {exc.offset}.") from None
+    except (RecursionError, MemoryError):
+        raise _too_deep(spec) from None
+
+
+def _too_deep(spec: str) -> LRKitError:
+    deep = f"nested too deeply (at most {MAX_NESTING} levels)"
+    return LRKitError(f"invalid schedule spec {_show(spec)}: {deep}.")
+
+
 def run_names(spec: str) -> set[str]:
     """The bare names a run-relative spec uses (``lr``, ``total``, ...), schedule names excluded.
 
@@ -208,10 +225,7 @@ def run_names(spec: str) -> set[str]:
         >>> sorted(run_names("warmup(cosine(lr=lr, steps=total - 10), steps=10)"))
         ['lr', 'total']
     """
-    try:
-        tree = ast.parse(spec.strip(), mode="eval")
-    except SyntaxError as exc:
-        raise LRKitError(f"invalid schedule spec {spec!r}: {exc.msg} at column {exc.offset}.") from None
+    tree = _tree(spec)
     called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     constants = {"True", "False", "None", "inf", "nan"}
     return {
@@ -284,8 +298,11 @@ def for_run(spec: str | Schedule, **quantities: int | float) -> Schedule | Reduc
             f"`spec` of {_OWNER} names {', '.join(missing)}, which this run does not define; "
             f"the run's quantities are: {known}."
         )
-    tree = ast.parse(spec.strip(), mode="eval")
+    tree = _tree(spec)
     binder = _Binder(quantities)
-    binder.round_at_boundaries(tree)
-    bound = binder.visit(tree)
-    return parse(ast.unparse(ast.fix_missing_locations(bound)))
+    try:
+        binder.round_at_boundaries(tree)
+        text = ast.unparse(ast.fix_missing_locations(binder.visit(tree)))
+    except RecursionError:  # a chain of operators the parser took, deeper than a walk of it may go
+        raise _too_deep(spec) from None
+    return parse(text)

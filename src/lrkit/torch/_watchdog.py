@@ -21,6 +21,7 @@ HF callbacks set ``trainer.should_stop`` / ``control.should_training_stop``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -53,6 +54,8 @@ def _scalar(value: Any, name: str = "loss") -> float:
     if not isinstance(value, (torch.Tensor, str, bytes)):
         try:
             return float(value)
+        except OverflowError:  # an integer past a float's range: as large as inf is
+            return math.inf if value > 0 else -math.inf
         except (TypeError, ValueError):
             pass
     shown = "an empty tensor" if isinstance(value, torch.Tensor) else repr(value)
@@ -160,6 +163,9 @@ class Watchdog:
     def __call__(self, info: dict[str, Any]) -> bool:
         """``lrkit.tasks.train`` callback: reads ``info["step"]``, ``info["loss"]``, ``info["lr"]`` and,
         on evaluation steps, ``info["val_loss"]``."""
+        if not isinstance(info, dict) or "step" not in info or "loss" not in info:
+            raise LRKitError("`info` of Watchdog(info) must be a dict with 'step' and 'loss' (what "
+                             f"lrkit.tasks.train gives its callbacks); got {info!r:.80}.")
         self._meet(info.get("optimizer"))
         stop = self.observe(info["step"], info["loss"], info.get("lr"))
         if info.get("val_loss") is not None:
