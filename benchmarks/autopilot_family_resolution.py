@@ -11,6 +11,11 @@ on the units (workloads x seeds) says **ahead** or **behind** at p < :data:`ALPH
 benchmark and ``autopilot_sequence_peak.py --extra-seeds`` run; regret stays against the ground
 truth's grid of seeds 0-2.
 
+A candidate policy is read in the default's place with ``family_rows(..., mine_is=NAME,
+candidates={NAME: fields, ...})`` (fields on top of ``autopilot_shape.DEFAULT``; the default itself may
+be listed among ``peers`` to test the candidate against it, unit by unit):
+``benchmarks/autopilot_no_valley.py`` does.
+
 The peers, configured as their own documentation recommends (``benchmarks/no_tuning.py`` quotes
 each source): Prodigy with cosine annealing, Schedule-Free with its warmup and ``train()`` /
 ``eval()``. The built-in tasks are not read here (held out of every choice; they have their own
@@ -47,31 +52,36 @@ DEFAULT = next(iter(shape.SHAPES))
 CANDIDATES = {DEFAULT: shape.SHAPES[DEFAULT]}
 
 
-def units(name: str, method: str, run: bool, seeds: tuple[int, ...]) -> dict[int, float]:
-    """``seed -> regret (gap %)`` of one method on one workload; seeds not stored are left out
-    when ``run`` is false."""
+def units(name: str, method: str, run: bool, seeds: tuple[int, ...],
+          candidates: dict[str, dict] = CANDIDATES) -> dict[int, float]:
+    """``seed -> regret (gap %)`` of one method (a peer, or a name in ``candidates``: fields on top of
+    ``autopilot_shape.DEFAULT``) on one workload; seeds not stored are left out when ``run`` is false."""
     out = {}
     for s in seeds:
         try:
-            rec = shape.runs(name, method, run, CANDIDATES, (s,))[0]
+            rec = shape.runs(name, method, run, candidates, (s,))[0]
         except LookupError:  # not stored, and run is false
             continue
         out[s] = truth.regret(name, rec["metric"], shape.SEEDS, "gap")
     return out
 
 
-def family_rows(names: list[str], run: bool, seeds: tuple[int, ...]) -> tuple[list[list[Any]], dict]:
-    """Per peer and family: units, mean difference, its standard error, p, the call; and the counts."""
-    per: dict[str, dict[str, list[float]]] = {p: {} for p in PEERS}
+def family_rows(names: list[str], run: bool, seeds: tuple[int, ...], mine_is: str = DEFAULT,
+                candidates: dict[str, dict] = CANDIDATES, peers: tuple[str, ...] = PEERS
+                ) -> tuple[list[list[Any]], dict]:
+    """Per peer and family: units, mean difference, its standard error, p, the call; and the counts.
+    ``mine_is``: the Autopilot read (a name in ``candidates``; a peer may be one too, as the default
+    is when a candidate is tested against it)."""
+    per: dict[str, dict[str, list[float]]] = {p: {} for p in peers}
     for n in names:
-        mine = units(n, DEFAULT, run, seeds)
-        for p in PEERS:
-            theirs = units(n, p, run, seeds)
+        mine = units(n, mine_is, run, seeds, candidates)
+        for p in peers:
+            theirs = units(n, p, run, seeds, candidates)
             diffs = [mine[s] - theirs[s] for s in sorted(set(mine) & set(theirs))]
             per[p].setdefault(truth.family_of(n), []).extend(diffs)
         print(f"{n}: done", file=sys.stderr)
     rows, counts = [], {}
-    for p in PEERS:
+    for p in peers:
         counts[p] = {"ahead": 0, "behind": 0, "can't tell": 0, "ahead by mean": 0}
         for f, d in sorted(per[p].items()):
             d = np.asarray(d)

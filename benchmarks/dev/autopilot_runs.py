@@ -53,7 +53,7 @@ NO_BUDGET_FIELDS = ("check_every", "max_decays", "plateau_decay", "too_high_fact
 #: Opt-in fields and the value that is the behaviour from before they existed: left out of the
 #: fingerprint at that value, so the runs stored before them keep their keys (any other value is read,
 #: and hashed).
-OPT_IN = {"strong_clip_below": None, "adaptive_clip": "band"}
+OPT_IN = {"strong_clip_below": None, "adaptive_clip": "band", "no_valley_peak": "guess"}
 
 
 def run_fields(policy: Any = None) -> dict[str, Any]:

@@ -26,7 +26,9 @@ them, so the reading is blended with a fixed distance below where the ramp blew 
 On a curve too noisy for the kind's rule the ``fallback_rules`` answer; a
 divergence at rate :math:`r` clips the peak into :math:`[r/c_b, r/c_a]` (``clip_below``,
 ``clip_above``), except for an adaptive optimizer's own rule on a strong valley, only capped at
-:math:`r/c_a` (:func:`probe_peak`). The factor applies after the clip, and the peak never exceeds
+:math:`r/c_a` (:func:`probe_peak`). A ramp with **no valley** (its loss never fell: the fallback's
+reading is a guess, and the account says so) that blew up takes :math:`r/c_b`, the band's floor,
+with ``no_valley_peak="floor"``. The factor applies after the clip, and the peak never exceeds
 :math:`r/c_a`. The values and how they were chosen (leave-one-family-out on ``lrkit.zoo``):
 ``docs/evidence.md#autopilot-the-peak``.
 """
@@ -154,8 +156,10 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
     except that for an ``adaptive`` optimizer a suggestion of ``rule`` itself (one of
     ``lrkit.finder.VALLEY_RULES``) on a strong signal (a valley at least
     ``policy.finder.weak_sigmas`` noise SDs deep) is only capped at :math:`r/3` (and floored at
-    :math:`r/f` when ``policy.strong_clip_below`` :math:`f` is set: an opt-in). Then the peak is
-    multiplied by ``factor``, and capped at :math:`r/3` again.
+    :math:`r/f` when ``policy.strong_clip_below`` :math:`f` is set: an opt-in). A fallback's reading
+    of a ramp with no valley is a guess (the account says so); with ``policy.no_valley_peak="floor"``
+    it is replaced by :math:`r/30`, the band's floor. Then the peak is multiplied by ``factor``, and
+    capped at :math:`r/3` again.
 
     Why the exception: for SGD the blow-up is the curvature's edge (:math:`\\eta L = 2`), so the
     useful rates sit a decade below it. An adaptive update moves every weight by about the rate
@@ -186,7 +190,7 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
     lrs, losses = np.array(probe_lrs, dtype=float), np.array(probe_losses, dtype=float)
     if 0 < lag < lrs.size:  # the loss of update k answers the rate of update k - lag
         lrs, losses = lrs[:lrs.size - lag], losses[lag:]
-    peak, how, chosen_by = None, "probe failed at once", None
+    peak, how, chosen_by, guess = None, "probe failed at once", None, False
     finder = reading_policy(lrs, losses, diverged_at, policy, anchored=anchor is not None)
     if adaptive and p.adaptive_edge_weight is not None:  # where across the valley 'default' reads
         finder = finder.replace(edge_weight=p.adaptive_edge_weight)
@@ -198,7 +202,8 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
             break
     if chosen_by is not None and chosen_by != rule:
         none = valley_geometry(lrs, losses, policy=finder)
-        if isinstance(none, str):  # say so: a fallback's reading of a curve that never fell is a guess
+        guess = isinstance(none, str)
+        if guess:  # say so: a fallback's reading of a curve that never fell is a guess
             how += f"; no valley on the ramp ({none.split(':')[0].split(' (')[0]}): this peak is a guess"
     if peak is None:
         peak = float(lrs[len(lrs) // 2]) if lrs.size else lr_min
@@ -215,7 +220,10 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
         floor = p.strong_clip_below if strong or (adaptive and p.adaptive_clip == "cap") else p.clip_below
         low = 0.0 if floor is None else r / floor
         clipped = min(max(peak, low), high)
-        if clipped != peak:
+        if guess and p.no_valley_peak == "floor":  # a guess knows r alone: the band's low end
+            clipped = r / p.clip_below
+            how += f"; taken at the band's floor r/{p.clip_below:g} = {clipped:.3g} (divergence at {r:.3g})"
+        elif clipped != peak:
             how += f"; clipped to [{low:.3g}, {high:.3g}] below the divergence at {r:.3g}"
         peak = clipped
     if factor != 1.0:

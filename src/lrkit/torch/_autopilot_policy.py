@@ -29,6 +29,7 @@ _RACE = _E + "autopilot-the-race"
 _FLOOR = _E + "autopilot-a-floor-under-a-strong-valley"
 _WEAK = _E + "autopilot-the-band-under-an-adaptive-weak-reading"
 _EDGE = _E + "autopilot-where-across-an-adaptive-valley"
+_NOVALLEY = _E + "autopilot-a-ramp-with-no-valley"
 _ANCHOR = _E + "autopilot-the-blow-up-anchor-for-momentum"
 _MAIN = _E + "autopilot-the-main-phase"
 _AVERAGE = _E + "autopilot-a-tail-average"
@@ -159,6 +160,12 @@ class AutopilotPolicy(Policy):
         "as SGD's; 'cap' only caps it at r / clip_above, as its strong reading (its blow-up is no "
         "curvature edge); 'cap' wins the zoo in-sample and loses it held out by family (its gain is the "
         "transformers')", _WEAK, choice("band", "cap"))
+    no_valley_peak: str = tuned(
+        "guess", "the peak after a ramp with no valley (its loss never fell) that blew up at r: 'guess', the "
+        "fallback rules' reading of its noise clipped into [r / clip_below, r / clip_above]; 'floor', r / "
+        "clip_below, the band's low end (the ramp knows where training breaks and nothing about where it "
+        "works, and a guess too high can bounce without blowing up, where the guard has nothing to catch)",
+        _NOVALLEY, choice("guess", "floor"))
     clip_above: float = tuned(
         3.0, "a peak is at most r / this below a divergence at rate r, and the plateau reaction never "
         "raises the rate above it", _PEAK, at_least(1.0))

@@ -1,0 +1,106 @@
+"""``AutopilotPolicy.no_valley_peak``: the peak after a ramp whose loss never fell, below a blow-up at r.
+
+``"guess"`` keeps the fallback rules' reading of the ramp's noise, clipped into ``[r/30, r/3]``;
+``"floor"`` takes ``r / clip_below``. Only such a ramp is read differently: one with a valley, or one
+that never blew up (no r), gives the same peak and account under both.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from lrkit import LRKitError  # noqa: E402
+from lrkit.finder import sweep_schedule  # noqa: E402
+from lrkit.torch import Autopilot, AutopilotPolicy, autopilot_peak  # noqa: E402
+
+P = [torch.nn.Parameter(torch.zeros(2))]
+FLOOR = AutopilotPolicy(no_valley_peak="floor")
+
+
+def _flat(seed: int = 5, n: int = 60) -> tuple[np.ndarray, np.ndarray]:
+    """A ramp at chance all the way (a recall task's): noise around ln 8, nothing falls."""
+    lrs = sweep_schedule(1e-4, 1.0, n)(np.arange(n))
+    return lrs, 2.08 + 0.02 * np.random.default_rng(seed).standard_normal(n)
+
+
+@pytest.mark.parametrize("make", [lambda: torch.optim.Adam(P), lambda: torch.optim.SGD(P, lr=0.1),
+                                  lambda: torch.optim.SGD(P, lr=0.1, momentum=0.9)])
+def test_a_ramp_with_no_valley_that_blew_up_reads_the_bands_floor(make):
+    lrs, losses = _flat()
+    r = float(lrs[-1])
+    guess, how = autopilot_peak(lrs, losses, make(), AutopilotPolicy(), diverged_at=r)
+    floor, why = autopilot_peak(lrs, losses, make(), FLOOR, diverged_at=r)
+    assert "this peak is a guess" in how and r / 30 < guess <= r / 3  # the guess is inside the band
+    assert floor == pytest.approx(r / AutopilotPolicy().clip_below, rel=1e-12)
+    assert "no valley on the ramp" in why and "band's floor r/30" in why
+    wider = autopilot_peak(lrs, losses, make(), FLOOR.replace(clip_below=100.0), diverged_at=r)[0]
+    assert wider == pytest.approx(r / 100, rel=1e-12)  # the floor is clip_below's, one number
+
+
+def test_a_ramp_with_a_valley_or_without_a_blow_up_reads_the_same_under_both():
+    n = 60
+    lrs = sweep_schedule(1e-4, 1.0, n)(np.arange(n))
+    x = np.log10(lrs)
+    valley = 1.0 + 0.5 * np.tanh(-(x + 2.5) * 3) + np.exp(3 * (x + 0.3))
+    for opt in (torch.optim.Adam(P), torch.optim.SGD(P, lr=0.1, momentum=0.9), torch.optim.SGD(P, lr=0.1)):
+        for losses, r in ((valley, None), (valley, float(lrs[-1])), (_flat()[1], None)):
+            assert autopilot_peak(lrs, losses, opt, FLOOR, r) == autopilot_peak(lrs, losses, opt,
+                                                                                AutopilotPolicy(), r)
+
+
+@pytest.mark.parametrize("bad", ["low", None, 30.0])
+def test_a_mode_other_than_guess_or_floor_is_refused_by_name(bad):
+    with pytest.raises(LRKitError, match="no_valley_peak"):
+        AutopilotPolicy(no_valley_peak=bad)
+
+
+def _noise_run(policy: AutopilotPolicy, budget: int = 120, stop: int | None = None, state=None):
+    """SGD with momentum on targets with nothing to learn (the ramp's loss never falls, then blows up).
+    Returns the model, optimizer, Autopilot, generator and updates made (``stop``: pause there)."""
+    torch.manual_seed(0)
+    g = torch.Generator().manual_seed(1)
+    x, y = torch.randn(512, 8, generator=g), torch.randn(512, generator=g)
+    model = torch.nn.Linear(8, 1)
+    with torch.no_grad():
+        model.weight.zero_()
+        model.bias.zero_()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    ap = Autopilot(opt, budget=budget, model=model, policy=policy)
+    batches, step = torch.Generator().manual_seed(3), 0
+    if state is not None:
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        ap.load_state_dict(state["ap"])
+        batches.set_state(state["g"])
+        step = state["step"]
+    while not ap.done and (stop is None or step < stop):
+        opt.zero_grad()
+        i = torch.randint(0, 512, (32,), generator=batches)
+        loss = ((model(x[i]).squeeze(1) - y[i]) ** 2).mean()
+        loss.backward()
+        ap.step(loss)
+        step += 1
+    return model, opt, ap, batches, step
+
+
+def test_an_autopilot_run_at_the_floor_spends_its_budget_and_resumes_bit_for_bit(assert_same):
+    model, opt, ap, _, steps = _noise_run(FLOOR)
+    first = ap.events[0]
+    assert steps == ap.total_steps == 120 and ap.done
+    assert "band's floor" in first["how"] and ap.peak == pytest.approx(first["diverged_at"] / 30, rel=1e-12)
+    reference = {"model": model.state_dict(), "opt": opt.state_dict(), "events": ap.events, "lr": ap.lr}
+    for at in (5, ap.probe_steps - 1, ap.probe_steps + 1, 100):  # in the ramp, at its end, in the main phase
+        m, o, a, g, step = _noise_run(FLOOR, stop=at)
+        buffer = io.BytesIO()
+        torch.save({"model": m.state_dict(), "opt": o.state_dict(), "ap": a.state_dict(),
+                    "g": g.get_state(), "step": step}, buffer)
+        buffer.seek(0)
+        m, o, a, _, end = _noise_run(FLOOR, state=torch.load(buffer, weights_only=True))
+        assert end == 120
+        assert_same(reference, {"model": m.state_dict(), "opt": o.state_dict(), "events": a.events,
+                                "lr": a.lr}, f"resumed at {at}")
