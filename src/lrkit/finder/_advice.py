@@ -296,6 +296,12 @@ def advise(result: Any, *, budget: int | None = None, task: str | None = None, s
     if result.suggestion is None or not math.isfinite(result.suggestion):
         what, todo = next(((w, t) for key, w, t in _NONE if result.reason.startswith(key)),
                           (result.reason, "see the plot"))
+        if "raise `end`" in todo and result.stop_reason in ("nan", "diverged") and len(result.lrs):
+            # it never reached `end`: a higher one changes nothing
+            broke = "its loss turned NaN" if result.stop_reason == "nan" else "its loss blew up"
+            todo = (f"the sweep broke at {float(result.lrs[-1]):.3g} ({broke}) before the loss moved, so a "
+                    "higher `end` cannot help: check the loss and the data (a model that cannot learn stays "
+                    "flat), or give each rate more updates (`num_steps`)")
         words = f"{what[0].upper()}{what[1:]}; {todo}."
         return Advice(None, f"No suggestion: {what}.", optimizer, "none", words, result.rule, rule_words, why,
                       budget, None, None, None, None, None, _caveats(result, policy)[1:])
