@@ -18,13 +18,17 @@ its words saying it lies outside the calibration and to sweep to the default end
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
 from sklearn.datasets import load_digits
 from torch import nn
 
-from lrkit.finder import CONFIDENCE_WORDS, Sweep, advise, confidence_features, range_test, synthetic
+from lrkit.finder import (CONFIDENCE_WORDS, FinderResult, Sweep, advise, confidence_features, range_test,
+                          synthetic)
+from lrkit.finder._confidence import short_of_blow_up
 from lrkit.torch import find_lr
 
 
@@ -68,3 +72,16 @@ def test_a_sweep_that_blew_up_below_its_end_is_read_as_before():
     r = range_test(_curve, sweep=Sweep(start=1e-6, end=1.0, num_steps=80))  # the end below 10: blew up
     assert r.stop_reason in ("diverged", "nan") and confidence_features(r)["kind"] == "tight"
     assert advise(r).confidence == "high"
+
+
+def test_a_second_sweep_below_a_first_that_never_blew_up_is_short():
+    lrs = np.geomspace(1e-4, 1e-3, 100)
+    losses = np.r_[np.full(50, 2.3), np.linspace(2.3, 1.0, 50)]
+    meta = {"source": "second sweep",
+            "passes": [{"start": 1e-7, "end": 1e-3, "stop_reason": "completed"},
+                       {"start": 1e-4, "end": 1e-3, "stop_reason": "completed"}]}
+    r = FinderResult(lrs=lrs, losses=losses, smoothed=losses, stop_reason="completed", suggestion=5e-4,
+                     interval=None, rule="default", reason="falls", steps=100, wall_time=0.0, meta=meta)
+    assert short_of_blow_up(r) and confidence_features(r)["kind"] == "short"
+    blew = {**meta, "passes": [{**meta["passes"][0], "stop_reason": "diverged"}, meta["passes"][1]]}
+    assert not short_of_blow_up(dataclasses.replace(r, meta=blew))  # ran below a blow-up it saw

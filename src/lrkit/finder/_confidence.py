@@ -127,7 +127,7 @@ def confidence_features(result: Any, policy: FinderPolicy | None = None) -> dict
 
 def short_of_blow_up(result: Any, policy: FinderPolicy | None = None) -> bool:
     """Whether the sweep stopped below :data:`CALIBRATED_END` without blowing up (a ``short`` reading). A
-    second sweep's reading never is: it runs only below where the first blew up.
+    second sweep's reading is read by its first sweep, below whose blow-up (or last rate) it ran.
 
     Example:
         >>> from lrkit.finder import Sweep, range_test, synthetic
@@ -136,8 +136,13 @@ def short_of_blow_up(result: Any, policy: FinderPolicy | None = None) -> bool:
         ...  for end in (10.0, 0.01)]
         [False, True]
     """
-    policy = _policy(result.meta or {}) if policy is None else policy
-    if (result.meta or {}).get("source") == "second sweep" or not len(result.lrs):
+    meta = result.meta or {}
+    policy = _policy(meta) if policy is None else policy
+    passes = meta.get("passes") or []
+    if meta.get("source") == "second sweep" and passes:
+        first = passes[0]
+        return first.get("stop_reason") not in ("diverged", "nan") and float(first["end"]) < CALIBRATED_END
+    if not len(result.lrs):
         return False
     return not blow_up_index(result.losses, policy=policy)[1] and float(result.lrs[-1]) < CALIBRATED_END
 
@@ -187,7 +192,8 @@ def confidence(result: Any, policy: FinderPolicy | None = None, *,
                       f"loss falling beyond its noise; the rate is {guess_divisor(policy)[1]} of where the "
                       "loss blew up. Check it with a short run, or sweep with more steps or larger batches.")
     if kind == "short":
-        last = _fmt(float(result.lrs[-1]))
+        passes = (result.meta or {}).get("passes") or []
+        last = _fmt(float(passes[0]["end"] if len(passes) > 1 else result.lrs[-1]))
         return word, (f"Outside the calibration: the sweep stopped at {last} before the loss blew up, "
                       f"below the {CALIBRATED_END:g} every calibrated sweep reached, so where it blows up "
                       "was not seen, and the answer moves up with the sweep's end (a rule that reads the "
