@@ -44,7 +44,7 @@ from typing import Any
 import torch
 
 from lrkit.errors import LRKitError, check_choice, check_flag
-from lrkit.finder import FinderResult, Sweep
+from lrkit.finder import FinderResult, Sweep, confidence
 from lrkit.torch import Update, find_lr
 from lrkit.lightning._finder_resume import BEFORE_FIT, OWNER, ResumeBookkeeping
 from lrkit.lightning._sweep_update import BatchGroups, ThresholdStop, lightning_update, muted_logging
@@ -83,7 +83,9 @@ class LearningRateFinder(ResumeBookkeeping, pl.Callback):
             builds group 0 from, so the optimizer it builds again trains at the rates the run does.
         attr_name: the attribute; by default ``lr`` or ``learning_rate`` on the
             module or its ``hparams``, as Lightning looks them up.
-        epochs: run again at the start of each of these epochs.
+        epochs: run again at the start of each of these epochs. A reading sure only ``low``
+            (:func:`lrkit.finder.confidence`) leaves the rate the run has trained at unchanged, with a
+            warning; before training it is applied, with a warning.
         at_fit_start: run in ``on_fit_start`` (default ``True``).
         **find_kwargs: passed to :func:`lrkit.torch.find_lr` (``rule``, ``policy``, ``interval``,
             ``repeats``, ``snapshot``, ``progress``, ...).
@@ -248,9 +250,27 @@ class LearningRateFinder(ResumeBookkeeping, pl.Callback):
                 warnings.warn(f"{OWNER} has {what} to apply ({result.reason}); the rate is unchanged.",
                               stacklevel=3)
             return
+        word, why = confidence(result)
+        if word == "low" and self._kept_on_a_low_reading(trainer, float(lr), why):
+            return
         self._set_module_rate(trainer, module, float(lr))  # before retune: its ratios are the configured ones
         schedulers = [cfg.scheduler for cfg in trainer.lr_scheduler_configs]
         retune(trainer.optimizers[0], schedulers, float(lr))
+
+    def _kept_on_a_low_reading(self, trainer: Any, lr: float, why: str) -> bool:
+        """Say that a reading sure only ``low`` is applied, or, once the run has trained (a sweep at a later
+        epoch), that it is not: the rate in place then is the one the run has trained at, and a reading the
+        advice calls a starting point only is no reason to move it (a mid-run sweep that is mostly noise read
+        40-2300x below it). Whether the rate is kept (the same on every rank: they swept the same curve)."""
+        now = float(self._reference_rate(trainer))
+        kept = trainer.global_step > 0
+        if trainer.is_global_zero:
+            epoch = trainer.current_epoch
+            done = (f"at epoch {epoch}: the rate is unchanged at {now:.3g}, the one this run has trained at "
+                    f"(the reading is in results[{epoch}])" if kept
+                    else f"before training: applied, the rate {now:.3g} -> {lr:.3g}")
+            warnings.warn(f"{OWNER} read {lr:.3g}, how sure: low, {done}. {why}", stacklevel=4)
+        return kept
 
     def on_fit_start(self, trainer: Any, module: Any) -> None:
         if trainer.ckpt_path is None:  # a fresh fit: sweeps restored for an earlier one do not count
