@@ -20,6 +20,8 @@ __all__ = ["plot_finder", "save_figure", "FIGSIZE", "ZOOM_DECADES"]
 
 #: Inches at 110 dpi: about 1,300 by 600 pixels, readable at full width of a report.
 FIGSIZE = (12.0, 5.6)
+#: Most legend entries a row under the two panels (fewer when a row would be wider than the figure).
+LEGEND_COLUMNS = 4
 #: Half-width of the zoom panel around the suggestion, in decades of rate (or the interval, if wider).
 ZOOM_DECADES = 0.3
 _ORANGE, _BLUE, _GREY = "#d0501a", "#2a6fb0", "0.55"
@@ -156,8 +158,12 @@ def plot_finder(result: Any, *, ax: Any = None, title: str | None = None,
         near.set_axis_off()
         near.set_title("no suggestion: " + result.reason[:60], fontsize=9)
     fig.suptitle(title, fontsize=12)
-    fig.legend(handles=handles, loc="outside lower center", ncol=min(4, len(handles)), fontsize=9,
-               frameon=False)
+    renderer = fig.canvas.get_renderer()
+    for ncol in range(min(LEGEND_COLUMNS, len(handles)), 0, -1):  # long numbers: fewer entries a row
+        legend = fig.legend(handles=handles, loc="outside lower center", ncol=ncol, fontsize=9, frameon=False)
+        if ncol == 1 or legend.get_window_extent(renderer).width <= fig.bbox.width:
+            break
+        legend.remove()
     return fig
 
 
