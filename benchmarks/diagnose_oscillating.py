@@ -57,7 +57,7 @@ def readings(entries: list[dc.Entry]) -> list[dict]:
     out = []
     for e in entries:
         facts = e.record["facts"] or {}
-        base = {"label": e.record["label"] or "", "pos": where(facts.get("decades_from_best") or 0.0),
+        base = {"label": e.record["label"] or "", "pos": where(facts.get("decades_from_best")),
                 "family": e.record["family"]}
         for n in READS:
             y, lr = (e.loss, e.lr) if n == "whole" else (e.loss[:n], e.lr[:n])
@@ -78,7 +78,7 @@ def _row(rows: list[dict], head: list) -> list:
     lab = Counter(r["label"] for r in rows)
     pos = Counter(r["pos"] for r in rows)
     lower = [r for r in rows if r["direction"] == "lower"]
-    wrong = sum(r["pos"] != "above" for r in lower)
+    wrong = sum(r["pos"] in ("below", "best") for r in lower)
     right = sum(r["label"] in ("too_high_oscillating", "too_high_diverging") for r in lower)
     return [*head, len(lower), sum(r["verdict"] == "uncertain" for r in rows), *[lab[k] for k in LABELS],
             pos["below"], pos["best"], pos["above"], f"{wrong}/{len(lower)}", f"{right}/{len(lower)}"]

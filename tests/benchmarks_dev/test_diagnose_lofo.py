@@ -111,3 +111,12 @@ def test_the_reliability_table_gives_each_band_its_mean_confidence_and_share_rig
     by = {r[0]: r for r in rows}
     assert by["0.80-0.90"][1:] == [2, "0.850", "50.0%"] and by["0.95-1.00"][1:] == [1, "0.970", "100.0%"]
     assert rows[-1][0].startswith(">= 0.80") and rows[-1][1:] == [3, "0.890", "66.7%"]
+
+
+def test_a_run_with_no_rate_position_is_neither_at_nor_below_the_best():
+    # NaN runs have no decades_from_best (None); the live counts read them as at the best rate (`or 0.0`),
+    # so "lower" on a run about to blow up counted as advice the wrong way.
+    from dev.diagnose_lofo import where
+
+    assert where(None) == where(float("nan")) == "unknown"
+    assert (where(0.0), where(-1.0), where(1.0)) == ("best", "below", "above")

@@ -227,6 +227,14 @@ _HELD = {
                  "at this margin",
     "swings": "but swings alone, with no drift back above its best level, are as often the loss's own "
               "texture at a good rate, and a reading on them",
+    "recovered": "but the run recovered from that spike, ending far below its first loss: the first updates "
+                 "of plain SGD or a fine-tuning jump like that at their best rate as well as above it, and a "
+                 "reading on such a spike",
+}
+#: What tells the readings apart, per ``held`` reason (else: a short side run).
+_CHECK = {
+    "recovered": "A run at a third of the rate tells them apart: if it ends lower, lower the rate; if not, "
+                 "the spike was the rate's first steps, and the rate can stay.",
 }
 
 
@@ -237,7 +245,7 @@ def _hypothesis(verdict: str, said: str, text: str, confidence: float, floor: fl
     return (f"I can't tell: the history reads most like {verdict} ({said}), {_HELD[held]} is right on a new "
             f"workload too rarely to act on (calibrated confidence {confidence:.2f}"
             + (f", below {floor:g}" if confidence < floor else "") + f"). If it is {verdict}: {text} "
-            "Check that in a short side run before changing the rate.")
+            + _CHECK.get(held or "", "Check that in a short side run before changing the rate."))
 
 
 def advise(verdict: str, key: str | None, evidence: dict[str, Evidence], ctx: Context,
@@ -250,7 +258,8 @@ def advise(verdict: str, key: str | None, evidence: dict[str, Evidence], ctx: Co
     ``weak``: the calibrated confidence of ``verdict`` when it is not committed to, for the reason
     ``held``: ``"contested"``, its confidence is below ``policy.advice_floor`` and a test that would
     move the rate the other way is at or past its threshold; ``"swings"``, it is
-    ``too_high_oscillating`` on swings alone, short of ``policy.swing_commit``. The
+    ``too_high_oscillating`` on swings alone, short of ``policy.swing_commit``; ``"recovered"``, it is
+    ``too_high_diverging`` on an early blow-up the run recovered from (``policy.blowup_recovered_z``). The
     diagnosis is then ``uncertain``, with ``verdict`` as its runner-up and its advice quoted as a
     hypothesis to check, not an instruction. A verdict that would change the rate or the schedule at a
     confidence below the floor with no test against it keeps its name, and its advice is quoted as a

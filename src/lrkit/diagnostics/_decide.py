@@ -57,7 +57,7 @@ from lrkit.diagnostics._shape import Shape, shape
 from lrkit.diagnostics._spikes import SpikeScan, find_spikes
 
 __all__ = ["ORDER", "Measurements", "measure_finite", "evidence", "decide_verdict", "guard", "at_limit",
-           "pace_updates"]
+           "pace_updates", "recovered"]
 
 #: The test order, ``(verdict, evidence)``: the first evidence that fired decides the verdict.
 ORDER = (("too_high_diverging", "blowup"), ("too_high_diverging", "peak"), ("too_high_diverging", "above"),
@@ -126,7 +126,7 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy,
     turn = (s[lv.i_min], s[-1])  # from the best level to the end: where a rise began
     rel, events, early = max(sp.rel, default=0.0), sp.events, sp.early
     peak_fired = bool(sh.peak_excess > p.blowup_excess and sh.peak_z > p.blowup_peak_z
-                      and (sh.rise > p.recovered_rise or sh.end_z > -p.recovered_z))
+                      and not recovered(sh, p, p.recovered_z))
     stalled = bool(sh.late_share < p.stall_share)
     still = bool(sh.end_z > -p.still_z)  # ended within noise of its first reading: nothing measurable moved
     no_progress = bool(pc.z_total < p.progress_z and not pc.converged_early)
@@ -194,6 +194,20 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy,
                             "reading of the pace needs (an optimizer's transient fills its early decades)"
                             if short and not no_progress else "")),
     }
+
+
+def recovered(sh: Shape, p: DiagnosePolicy, z: float) -> bool:
+    """Whether a run came back from whatever it did early: it ended within ``recovered_rise`` of its
+    descent above its best level and more than ``z`` standard errors below its first loss.
+
+    Example:
+        >>> import numpy as np
+        >>> from lrkit.diagnostics import measure
+        >>> sh = measure(np.exp(-np.arange(200) / 20.0) + 0.01 * np.cos(np.arange(200))).shape
+        >>> recovered(sh, DiagnosePolicy(), 20.0), recovered(sh, DiagnosePolicy(), 1e9)
+        (True, False)
+    """
+    return bool(sh.rise <= p.recovered_rise and sh.end_z <= -z)
 
 
 def at_limit(m: Measurements, val: dict[str, float], p: DiagnosePolicy) -> bool:

@@ -43,7 +43,7 @@ import numpy as np
 
 from lrkit.diagnostics._advice import Context, advise, advise_nan
 from lrkit.diagnostics._confidence import calibrated, raw_score, runner_up
-from lrkit.diagnostics._decide import ORDER, Measurements, decide_verdict, evidence, measure_finite
+from lrkit.diagnostics._decide import ORDER, Measurements, decide_verdict, evidence, measure_finite, recovered
 from lrkit.diagnostics._inputs import as_array, as_grad_norms, as_momentum, as_rates, as_steps
 from lrkit.diagnostics._policy import DiagnosePolicy
 from lrkit.diagnostics._probe import probe_rows, said_probe
@@ -256,7 +256,9 @@ def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
     raw = max(policy.min_confidence, raw_score(verdict, key, ev, ORDER))
     confidence = calibrated(verdict, raw, policy)
     weak = confidence if confidence < policy.advice_floor and _contested(verdict, ev) else None
-    held = "swings" if _swings_alone(verdict, key, ev, policy) else "contested" if weak is not None else None
+    held = ("swings" if _swings_alone(verdict, key, ev, policy)
+            else "recovered" if _recovered_blowup(verdict, key, m, policy)
+            else "contested" if weak is not None else None)
     return advise(verdict, key, ev, ctx, fired,
                   confidence=confidence if held is None else calibrated("uncertain", raw, policy),
                   runner_up=runner_up(verdict, key, replaced, fired, ev, ORDER), guard_reason=why,
@@ -269,6 +271,15 @@ def _swings_alone(verdict: str, key: str | None, ev: dict, policy: DiagnosePolic
     some workloads and the loss's own texture on others, so they name the verdict without committing."""
     return (verdict == "too_high_oscillating" and key in ("oscillation", "zigzag")
             and ev[key].value < policy.swing_commit * ev[key].threshold)
+
+
+def _recovered_blowup(verdict: str, key: str | None, m: Measurements, policy: DiagnosePolicy) -> bool:
+    """Whether ``too_high_diverging`` was decided by an early blow-up that the run recovered from
+    (:func:`~lrkit.diagnostics._decide.recovered` at ``blowup_recovered_z``): the first updates' catapult
+    at the best rate of plain SGD or a fine-tuning reads the same as a rate too high that recovered to a
+    higher level, so the spike names the verdict without committing."""
+    return verdict == "too_high_diverging" and key == "blowup" and recovered(m.shape, policy,
+                                                                               policy.blowup_recovered_z)
 
 
 def _contested(verdict: str, ev: dict) -> bool:

@@ -134,6 +134,12 @@ class DiagnosePolicy(Policy):
         "or within recovered_z standard errors of its first loss", _ZOO, positive)
     recovered_z: float = tuned(
         30.0, "a run that ends this many standard errors below its first loss has recovered", _ZOO, positive)
+    blowup_recovered_z: float = tuned(
+        30.0, "an early blow-up in a run that recovered (ended within recovered_rise of its best and this "
+        "many standard errors below its first loss, as the peak test's recovered_z) is uncertain, naming "
+        "too_high_diverging: the first updates' catapult at the best rate (plain SGD, fine-tuning) reads the "
+        "same as a rate too high that recovered to a higher level; 20 or less breaks the confidence >= 0.8 "
+        "held out (1e9: always commit)", _E + "diagnose-a-blow-up-the-run-recovered-from", at_least(0.0))
     above_start_z: float = tuned(
         2.0, "ended above its first loss y_0 by this many standard errors (one batch against the end level): "
         "diverging; below, but within still_z of its lower start reading, uncertain (nothing measurable "
