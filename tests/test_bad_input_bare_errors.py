@@ -71,3 +71,24 @@ def test_the_train_callback_names_what_its_info_must_hold(info):
     # AttributeError: 'NoneType' object has no attribute 'get'; KeyError: 'step'
     with pytest.raises(LRKitError, match=r"`info` of Watchdog\(info\) must be a dict with 'step' and 'loss'"):
         Watchdog()(info)
+
+
+def test_configure_optimizers_names_an_argument_lrscheduler_does_not_take():
+    # TypeError: LRScheduler.__init__() got an unexpected keyword argument 'last_epoch'
+    from lrkit.lightning import configure_optimizers
+
+    net = torch.nn.Linear(2, 1)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    message = r"unknown argument of lrkit.lightning.configure_optimizers 'last_epoch'.* Valid: "
+    with pytest.raises(LRKitError, match=message + "group_scales, key, per_update, plateau"):
+        configure_optimizers(net, opt, "cosine(lr=lr, steps=10)", last_epoch=5)
+    assert "initial_lr" not in opt.param_groups[0]  # refused before a scheduler touched the optimizer
+
+
+def test_plot_schedule_refuses_more_steps_than_memory_holds_before_allocating():
+    # numpy's MemoryError: Unable to allocate 7.28 TiB for an array with shape (1000000000000,)
+    from lrkit.plotting import PLOT_BYTES_PER_STEP, plot_schedule
+
+    with pytest.raises(LRKitError, match=rf"`steps` of plot_schedule must be an integer in \[1, \d+\] \(at "
+                                         rf"{PLOT_BYTES_PER_STEP} bytes each"):
+        plot_schedule("cosine(lr=0.1, steps=10)", 10**12)

@@ -17,6 +17,7 @@ from rich.table import Table
 from lrkit.cli._app import Command, Group, app
 from lrkit.cli._common import call, check_out_file, fail, print_json, staged, stderr
 from lrkit.errors import check_count
+from lrkit.plotting import PLOT_BYTES_PER_STEP
 from lrkit.schedules import Schedule, parse, registry
 
 schedule_app = typer.Typer(cls=Group, help="List, evaluate and plot schedules.", no_args_is_help=True)
@@ -25,8 +26,6 @@ app.add_typer(schedule_app, name="schedule")
 #: Memory per printed step: the float64 rate, its Python float in the list and about 25 bytes of
 #: JSON text (``"  0.09999999999999999,\\n"``); rounded up.
 VALUES_BYTES_PER_STEP = 80
-#: Memory per plotted step: the step and rate arrays plus matplotlib's path copies; rounded up.
-PLOT_BYTES_PER_STEP = 200
 #: File types ``schedule plot`` writes (matplotlib picks the format from the suffix).
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-from lrkit.errors import LRKitError
+from lrkit.errors import LRKitError, unknown_name
 from lrkit.schedules import Schedule, check_run_spec, for_run
 from lrkit.torch import LRScheduler
 from lrkit.torch._retune import schedule_rate
@@ -26,6 +26,7 @@ from lrkit.torch._retune import schedule_rate
 __all__ = ["RUN_NAMES", "configure_optimizers"]
 
 _OWNER = "lrkit.lightning.configure_optimizers"
+_PASSED = ("plateau", "key", "group_scales", "per_update")  # what it passes on to LRScheduler
 RUN_NAMES = ("total", "epoch", "lr")
 
 
@@ -74,7 +75,8 @@ def configure_optimizers(
     Raises:
         LRKitError: if the spec names something else than ``total``, ``epoch``,
             ``lr``; names ``total``/``epoch`` for a module not attached to a
-            Trainer or a run without a length; or is invalid.
+            Trainer or a run without a length; or is invalid; for a keyword argument
+            that is none of ``LRScheduler``'s four.
 
     Example:
         >>> import torch
@@ -86,6 +88,9 @@ def configure_optimizers(
     """
     if not isinstance(optimizer, torch.optim.Optimizer):
         raise LRKitError(f"`optimizer` of {_OWNER} must be a torch.optim.Optimizer; got {optimizer!r}.")
+    for name in scheduler_kwargs:
+        if name not in _PASSED:
+            raise unknown_name(f"argument of {_OWNER}", name, _PASSED)
     names = check_run_spec(spec, RUN_NAMES, _OWNER, "a Lightning run")
     schedule = for_run(spec, **_run_quantities(module, optimizer, names))
     scheduler = LRScheduler(optimizer, schedule, **scheduler_kwargs)

@@ -12,13 +12,14 @@ from lrkit.plotting._lab_report import interactive_page, lab_report
 from lrkit.plotting._lab import plot_demo, plot_trajectories
 from lrkit.plotting._mpl import figure_and_axes, pyplot
 from lrkit.plotting._report import Report, figure_png
-from lrkit.plotting._schedule import plot_schedule
+from lrkit.plotting._schedule import PLOT_BYTES_PER_STEP, plot_schedule
 from lrkit.plotting._write import report
 
 __all__ = [
     "report",
     "Report",
     "plot_schedule",
+    "PLOT_BYTES_PER_STEP",
     "plot_finder",
     "finder_report",
     "plot_diagnosis",

@@ -6,9 +6,14 @@ from typing import Any
 
 import numpy as np
 
-from lrkit.errors import check_int
+from lrkit.errors import check_count
 from lrkit.plotting._mpl import figure_and_axes
 from lrkit.schedules import Schedule, parse
+
+__all__ = ["PLOT_BYTES_PER_STEP", "plot_schedule"]
+
+#: Memory per plotted step: the step and rate arrays plus matplotlib's path copies; rounded up.
+PLOT_BYTES_PER_STEP = 200
 
 
 def plot_schedule(schedule: Schedule | str, steps: int, *, ax: Any = None, log: bool = False,
@@ -26,14 +31,15 @@ def plot_schedule(schedule: Schedule | str, steps: int, *, ax: Any = None, log: 
         The matplotlib figure holding the axes.
 
     Raises:
-        LRKitError: ``steps`` is not a positive integer, or the spec is invalid.
+        LRKitError: ``steps`` is not a positive integer or more than free memory holds (at
+            :data:`PLOT_BYTES_PER_STEP` each), or the spec is invalid.
 
     Example:
         >>> fig = plot_schedule("cosine(lr=0.1, steps=100)", 100)
         >>> fig.axes[0].get_xlabel()
         'step t (optimizer updates)'
     """
-    steps = check_int("steps", steps, "plot_schedule")
+    steps = check_count("steps", steps, "plot_schedule", bytes_each=PLOT_BYTES_PER_STEP)
     schedule = parse(schedule)
     fig, ax = figure_and_axes(ax)
     t = np.arange(steps)
