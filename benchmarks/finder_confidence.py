@@ -38,9 +38,9 @@ from lrkit.finder import CONFIDENCE_PROMISE, CONFIDENCE_WORDS  # noqa: E402
 
 KEEP_GAP, HIGH_SHARE, MEDIUM_SHARE = (CONFIDENCE_PROMISE[k] for k in ("keep_gap", "high", "medium"))
 #: The most each kind can earn by design (a guess is not a measurement; a loose reading's own noise spans
-#: more than a factor 3; a short sweep, stopped below the calibrated end without blowing up, is in no
-#: zoo row).
-CAPS = {"guess": "low", "loose": "medium", "short": "low"}
+#: more than a factor 3; a short sweep, stopped below the calibrated end without blowing up, and a coarse one,
+#: its rates more than a factor 3 apart, are in no zoo row).
+CAPS = {"guess": "low", "loose": "medium", "short": "low", "coarse": "low"}
 WORDS = ("low", "medium", "high")
 
 

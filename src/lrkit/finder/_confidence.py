@@ -7,6 +7,7 @@ kind          what the sweep showed
 ============  =====================================================================================
 ``guess``     no descent in either pass: the rate is a stated guess below the blow-up
 ``short``     the sweep stopped below :data:`CALIBRATED_END` without blowing up: outside the calibration
+``coarse``    the sweep's rates lie more than a factor :data:`LOOSE_SPREAD` apart: outside the calibration
 ``rough``     a drop under ``FinderPolicy.weak_sigmas`` noise SDs: the curve is mostly noise
 ``weak``      a drop under ``weak_rule_sigmas``, read by the ``weak_rule`` (``minimum/10``)
 ``loose``     a clear drop, but the sweep's own noise moves the suggestion by more than
@@ -24,7 +25,10 @@ higher word than a clearer kind, and a reading whose own noise spans more than :
 ``medium``. The calibration's sweeps all ran to :data:`CALIBRATED_END` (``Sweep``'s default ``end``) or
 blew up before it; a sweep that stopped lower without blowing up (a lowered ``end``, a callback) never saw
 where the loss blows up, which the rules read (the anchor takes its last rate, a lower bound), so its
-answer moves up with ``end``: a ``short`` reading, ``low`` by design, its words saying so. What the
+answer moves up with ``end``: a ``short`` reading, ``low`` by design, its words saying so. So is a
+``coarse`` one, whose sweep's rates lie further apart than the most a loose reading's noise may move it
+(:data:`LOOSE_SPREAD`): the grid alone leaves the answer a step off, and every calibrated sweep had
+:data:`CALIBRATED_STEPS` rates per decade. What the
 signal and the interval measure is how repeatable *this sweep's* reading is;
 the zoo shows that a weak drop (under ``weak_rule_sigmas``) and a loose interval also miss the best
 rate more often on a new workload than a clear, tight reading (about 1 in 5 against under 1 in 10),
@@ -41,7 +45,10 @@ Example:
 
 from __future__ import annotations
 
+import math
 from typing import Any
+
+import numpy as np
 
 from lrkit.finder._anchor import blow_up_index
 from lrkit.finder._valley import valley_geometry
@@ -50,11 +57,12 @@ from lrkit.finder._result import GUESS_SOURCE
 from lrkit.finder._retry import guess_divisor
 from lrkit.finder._sweep import Sweep
 
-__all__ = ["CALIBRATED_END", "CONFIDENCE_KINDS", "CONFIDENCE_PROMISE", "CONFIDENCE_WORDS", "LOOSE_SPREAD",
-           "TIGHT_SPREAD", "confidence", "confidence_features", "short_of_blow_up"]
+__all__ = ["CALIBRATED_END", "CALIBRATED_STEPS", "CONFIDENCE_KINDS", "CONFIDENCE_PROMISE", "CONFIDENCE_WORDS",
+           "LOOSE_SPREAD", "TIGHT_SPREAD", "coarse_grid", "confidence", "confidence_features",
+           "short_of_blow_up"]
 
 #: The kinds of reading, from the clearest down (a kind's word is never above a clearer kind's).
-CONFIDENCE_KINDS = ("tight", "fair", "loose", "weak", "rough", "guess", "short")
+CONFIDENCE_KINDS = ("tight", "fair", "loose", "weak", "rough", "guess", "short", "coarse")
 #: What the words promise (their definitions, not tuned): an answer *keeps* when it loses at most
 #: ``keep_gap`` percent of the best rate's gain over not training (a tenth); ``high`` when at least a
 #: share ``high`` of a kind's answers kept on the zoo (family mean, about 9 in 10), ``medium`` at least
@@ -65,11 +73,14 @@ CONFIDENCE_PROMISE: dict[str, float] = {"keep_gap": 10.0, "high": 0.85, "medium"
 #: gave every kind its word here in at least 10 of 12 folds; ``BENCHMARKS.md#finder_confidence``,
 #: ``docs/evidence.md#finder-confidence``).
 CONFIDENCE_WORDS: dict[str, str] = {"tight": "high", "fair": "high", "loose": "medium", "weak": "medium",
-                                    "rough": "low", "guess": "low", "short": "low"}
+                                    "rough": "low", "guess": "low", "short": "low", "coarse": "low"}
 #: The last rate of every sweep the words were calibrated on (the zoo's and the probe's: ``Sweep``'s default
 #: ``end``), unless it blew up first; a ``short`` reading stopped below it without blowing up, so no
 #: calibration measured it (``low`` by design, not tuned).
 CALIBRATED_END = Sweep().end
+#: Rates per decade of every sweep the words were calibrated on (``Sweep``'s defaults: 100 steps over
+#: 8 decades); a ``coarse`` reading's sweep had fewer than one per factor ``LOOSE_SPREAD``.
+CALIBRATED_STEPS = (Sweep().num_steps - 1) / math.log10(Sweep().end / Sweep().start)
 
 #: An interval whose ends are within this factor (``hi / lo``) is a *tight* reading: the sweep's
 #: noise moves the suggestion by less than about +-20%, less than the rate can be set by hand.
@@ -111,6 +122,8 @@ def confidence_features(result: Any, policy: FinderPolicy | None = None) -> dict
         kind = "guess"
     elif short_of_blow_up(result, policy):
         kind = "short"
+    elif coarse_grid(result) > LOOSE_SPREAD:
+        kind = "coarse"
     elif signal is not None and signal < policy.weak_sigmas:
         kind = "rough"
     elif signal is not None and policy.weak_rule != "none" and signal < policy.weak_rule_sigmas:
@@ -145,6 +158,21 @@ def short_of_blow_up(result: Any, policy: FinderPolicy | None = None) -> bool:
     if not len(result.lrs):
         return False
     return not blow_up_index(result.losses, policy=policy)[1] and float(result.lrs[-1]) < CALIBRATED_END
+
+
+def coarse_grid(result: Any) -> float:
+    """The factor between neighbouring rates of the sweep that answered (their median: a linear sweep's
+    rates crowd at its top, where it reads); 1.0 for fewer than two rates. Above :data:`LOOSE_SPREAD`,
+    a ``coarse`` reading.
+
+    Example:
+        >>> from lrkit.finder import Sweep, range_test, synthetic
+        >>> step = synthetic.quadratic(lipschitz=4.0).step
+        >>> [round(coarse_grid(range_test(step, sweep=Sweep(num_steps=n))), 2) for n in (100, 10)]
+        [1.2, 7.74]
+    """
+    x = np.log10(np.asarray(result.lrs, dtype=np.float64))
+    return float(10.0 ** np.median(np.diff(x))) if x.size > 1 else 1.0
 
 
 def _policy(meta: dict[str, Any]) -> FinderPolicy:
@@ -200,6 +228,14 @@ def confidence(result: Any, policy: FinderPolicy | None = None, *,
                       "blow-up took the last rate, a lower bound of it). How far below the best rate it "
                       f"lies, no measurement says; sweep to end={CALIBRATED_END:g} (the default) before "
                       "relying on it.")
+    if kind == "coarse":
+        factor = coarse_grid(result)
+        return word, (f"Outside the calibration: the sweep's rates lie a factor {factor:.3g} apart "
+                      f"({math.log10(factor):.2g} decades), more than the {LOOSE_SPREAD:g} a loose reading's "
+                      "noise may move it, so the grid alone can leave the answer a step off; every "
+                      f"calibrated sweep had {CALIBRATED_STEPS:.3g} rates per decade. How far from the best "
+                      "rate it lies, no measurement says; sweep with more steps (num_steps=100, the "
+                      "default) before relying on it.")
     if kind == "rough":
         return word, (f"Rough reading: the loss fell only {signal:.1f} times its batch-to-batch noise, so "
                       f"the curve is mostly noise{'; ' + moves if moves else ''}. {promise}")
