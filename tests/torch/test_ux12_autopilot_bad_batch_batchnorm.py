@@ -1,4 +1,4 @@
-"""One NaN sample in a BatchNorm model leaves the Autopilot's model NaN in eval mode (session-12 new-user
+"""One NaN sample in a BatchNorm model left the Autopilot's model NaN in eval mode (session-12 new-user
 probe, ux; ``/work/notes/ux12/REPORT.md``, D9; owner auto: ``torch/_autopilot_guard.py``).
 
 docs/watch.md: "one faulty batch from finite weights is skipped (one NaN sample makes its whole batch's
@@ -8,9 +8,9 @@ include buffers such as BatchNorm statistics". A digits MLP with ``BatchNorm1d``
 mode has already written NaN into ``running_mean`` / ``running_var`` when ``ap.step`` sees the NaN loss;
 the update is skipped (event ``fault``), the buffers are not put back, and a running average of NaN stays
 NaN. The run ends "done" with finite weights and normal training losses (train mode uses the batch's
-statistics), but in eval mode every output is NaN: val_acc 0.098 (chance) where the run without the bad
-sample reaches 0.92. Expected: after the run every buffer of the model is finite and eval works (the
-skip restores the buffers the bad batch wrote, from the snapshot it keeps for that).
+statistics), but in eval mode every output was NaN: val_acc 0.098 (chance) where the run without the bad
+sample reaches 0.92. Now the skip puts the buffers back from the last good snapshot when the bad batch
+left one non-finite (the event's ``buffers_from``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from torch import nn
 from lrkit.torch import Autopilot
 
 
-@pytest.mark.xfail(strict=True, reason="ux12 D9: a skipped NaN batch leaves BatchNorm's running stats NaN")
 def test_a_skipped_bad_batch_leaves_batchnorm_usable_in_eval():
     X, y = load_digits(return_X_y=True)
     X = torch.tensor((X - X.mean(0)) / (X.std(0) + 1e-6), dtype=torch.float32)
@@ -44,6 +43,9 @@ def test_a_skipped_bad_batch_leaves_batchnorm_usable_in_eval():
         ap.step(loss)
         i += 1
     assert any("fault" in e for e in ap.events)  # the bad batch was seen and skipped
+    at = 200 - ap.probe_steps - ap.race_steps  # the bad update's main-phase step
+    skipped = [e for e in ap.events if e.get("action") == "skipped" and e["t"] == at]
+    assert len(skipped) == 1 and skipped[0]["buffers_from"] < skipped[0]["t"], ap.events
     assert all(torch.isfinite(p).all() for p in model.parameters())
     assert all(torch.isfinite(b).all() for b in model.buffers() if b.is_floating_point())
     model.eval()

@@ -9,7 +9,9 @@ the optimizer, the model, recent losses or a verdict, never at the schedule.
 :class:`~lrkit.torch.AutopilotPolicy`) or a NaN/inf loss or gradient. A fault from finite weights
 skips that update (the weights untouched) until ``faults_in_row`` (2) come in a row: one bad batch
 (one NaN sample makes its whole batch's loss NaN) does not come back on the next batch, while a rate
-too high faults again there, from the same weights. ``faults_in_row`` faults in a row, or non-finite
+too high faults again there, from the same weights. A skipped batch whose forward left a buffer of the
+model non-finite (BatchNorm's running statistics) has the buffers put back from the last good snapshot
+(the event's ``buffers_from``). ``faults_in_row`` faults in a row, or non-finite
 weights, restore the last good snapshot (taken every ``snapshot_every`` healthy updates, in CPU
 memory, bit for bit); if the previous rollback was within ``2 * snapshot_every`` updates, the rate
 is also multiplied by ``fault_cut`` (repeated faults mean the rate is too high). Every fault is
@@ -292,7 +294,8 @@ class Guard:
         batch = fault is not None and (fault == "loss spike" or weights_finite(self.optimizer))
         self.faults_in_row += batch
         if batch and self.faults_in_row < self.policy.faults_in_row:
-            return {"t": t, "fault": fault, "loss": value, "action": "skipped"}
+            event = {"t": t, "fault": fault, "loss": value, "action": "skipped"}
+            return {**event, "buffers_from": self.snapshot["t"]} if self._mend_buffers() else event
         if fault is not None:  # the weights, not a batch, are the problem
             assert self.snapshot is not None, "reset() comes before the first update"
             restore_snapshot(self.optimizer, self.model, self.snapshot)
@@ -309,6 +312,18 @@ class Guard:
         if self.healthy % self.snapshot_every == 0:
             self.reset(t)
         return None
+
+    def _mend_buffers(self) -> bool:
+        """Put the model's buffers back from the snapshot when the skipped batch left one non-finite: its
+        forward ran before its loss was seen, and BatchNorm's running statistics had taken its NaN (a
+        running average of NaN stays NaN, and eval mode would read it). Whether they were put back."""
+        buffers = [] if self.model is None or self.snapshot is None else list(self.model.buffers())
+        if all(torch.isfinite(b).all() for b in buffers if b.is_floating_point()):
+            return False
+        with torch.no_grad():
+            for b, saved in zip(buffers, self.snapshot["tensors"][-len(buffers):]):
+                b.copy_(saved.to(b.device))
+        return True
 
     def state_dict(self) -> dict[str, Any]:
         """Plain data and the rollback snapshot (CPU tensors: ``torch.save`` it with the model)."""
