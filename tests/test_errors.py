@@ -108,3 +108,15 @@ def test_exception_line_quotes_an_exception_on_one_line():
     quoted = exception_line(RuntimeError("shape\n  mismatch:\t(2, 3)"))
     assert quoted == "RuntimeError: shape mismatch: (2, 3)"
     assert exception_line(KeyError("lr")) == "KeyError: 'lr'"
+
+
+def test_scalar_value_unwraps_0d_arrays_and_tensors_only_and_shown_cuts():
+    import numpy as np
+    import torch
+
+    from lrkit.errors import scalar_value, shown
+
+    assert scalar_value(np.array(2.5)) == 2.5 and type(scalar_value(torch.tensor(3))) is int
+    assert isinstance(scalar_value(torch.tensor([1.0])), torch.Tensor)  # one element, but a list
+    assert scalar_value(np.array(None)) is None and scalar_value("x") == "x"
+    assert shown(10**5000) == "an integer of 16610 bits" and len(shown("y" * 500)) == MAX_SHOWN

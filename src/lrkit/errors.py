@@ -19,7 +19,7 @@ from typing import Any
 
 __all__ = ["LRKitError", "RateConflictWarning", "MAX_INT", "MAX_SHOWN", "available_memory", "check_choice",
            "check_count", "check_finite", "check_flag", "check_instance", "check_int", "check_positive",
-           "check_range", "exception_line", "shown", "unknown_name"]
+           "check_range", "exception_line", "scalar_value", "shown", "unknown_name"]
 
 
 #: Largest integer any count may be: numpy's int64, which step counters and array sizes use.
@@ -82,11 +82,16 @@ def _fail(name: str, owner: str, allowed: str, value: Any) -> LRKitError:
     return LRKitError(f"`{name}` of {owner} must be {allowed}; got {shown(value)}.")
 
 
-def _scalar(value: Any) -> Any:
+def scalar_value(value: Any) -> Any:
     """A number held in a 0-d array or tensor (numpy, torch) as that Python number; else ``value``.
 
     ``np.float32(0.1)`` is a number to these checks, so ``np.array(0.1)`` and ``torch.tensor(0.1)``
     are too; a 1-element 1-d array is a list, not a number.
+
+    Example:
+        >>> import numpy as np
+        >>> scalar_value(np.array(3)), scalar_value(np.array([3])), scalar_value("3")
+        (3, array([3]), '3')
     """
     if getattr(value, "ndim", None) == 0 and not isinstance(value, numbers.Number) and hasattr(value, "item"):
         try:
@@ -123,7 +128,7 @@ def check_finite(name: str, value: Any, owner: str) -> float:
         ...
         lrkit.errors.LRKitError: `min_lr` of cosine must be a finite number; got inf.
     """
-    value = _scalar(value)
+    value = scalar_value(value)
     if not _finite(value):
         raise _fail(name, owner, "a finite number", value)
     return float(value)
@@ -140,7 +145,7 @@ def check_positive(name: str, value: Any, owner: str, *, allow_zero: bool = Fals
         ...
         lrkit.errors.LRKitError: `lr` of cosine must be a finite number > 0; got 0.
     """
-    value = _scalar(value)
+    value = scalar_value(value)
     allowed = "a finite number >= 0" if allow_zero else "a finite number > 0"
     if not _finite(value):
         raise _fail(name, owner, allowed, value)
@@ -163,7 +168,7 @@ def check_int(name: str, value: Any, owner: str, *, low: int = 1, high: int | No
         ...
         lrkit.errors.LRKitError: `warmup` of wsd must be an integer in [0, 5]; got 7.
     """
-    value = _scalar(value)
+    value = scalar_value(value)
     if high is None:
         allowed = {1: "a positive integer", 0: "an integer >= 0"}.get(low, f"an integer >= {low}")
     else:
@@ -260,7 +265,7 @@ def check_range(
         ...
         lrkit.errors.LRKitError: `pct_start` of one_cycle must be a number in (0, 1); got 1.
     """
-    value = _scalar(value)
+    value = scalar_value(value)
     interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
     if not _finite(value):
         raise _fail(name, owner, f"a number in {interval}", value)

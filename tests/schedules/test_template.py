@@ -58,7 +58,8 @@ def test_run_names_lists_only_value_names():
         ("cosine(lr=lr*total, steps=total)", {"total": 10, "lr": 0.1}, "mixes a step count and a rate"),
         ("cosine(lr=0.1, steps=total // 0)", {"total": 10}, "divides by zero"),
         ("cosine(lr=0.1, steps=0.01*total)", {"total": 10}, "`steps` of cosine"),  # rounds to 0
-        ("cosine(lr=0.1, steps=total)", {"total": -1}, "step count >= 0"),
+        ("cosine(lr=0.1, steps=total)", {"total": -1}, r"step count in \[0, 2\*\*63 - 1\]; got -1\."),
+        ("cosine(lr=0.1, steps=total)", {"total": 10**400}, r"in \[0, 2\*\*63 - 1\]; got an integer of 1329"),
         ("cosine(lr=0.1, steps=total)", {"total": float("nan")}, "finite number"),
         ("cosine(lr=0.1, steps=total", {"total": 10}, "invalid schedule spec"),
         ("", {}, "non-empty"),

@@ -49,7 +49,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from lrkit.errors import MAX_INT, LRKitError
+from lrkit.errors import MAX_INT, LRKitError, check_finite, scalar_value, shown
 from lrkit.schedules._base import Schedule, registry
 from lrkit.schedules._plateau import ReduceOnPlateau
 from lrkit.schedules._spec import MAX_NESTING, _operands, _show, parse
@@ -87,13 +87,19 @@ def _kind(value: Any) -> str:
     return _STEPS if isinstance(value, numbers.Integral) else _RATE
 
 
-def _check_quantities(quantities: dict[str, Any]) -> dict[str, Any]:
-    for name, value in quantities.items():
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
-            raise LRKitError(f"`{name}` of {_OWNER} must be a finite number; got {value!r}.")
-        if isinstance(value, numbers.Integral) and value < 0:
-            raise LRKitError(f"`{name}` of {_OWNER} must be a step count >= 0; got {value!r}.")
-    return quantities
+def _check_quantities(quantities: dict[str, Any]) -> dict[str, int | float]:
+    """The quantities as Python numbers (an integer one a step count, any other a rate), else LRKitError."""
+    out: dict[str, int | float] = {}
+    for name, given in quantities.items():
+        value = scalar_value(given)  # a number held in a 0-d array or tensor
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            if not 0 <= value <= MAX_INT:
+                allowed = "a step count in [0, 2**63 - 1]"
+                raise LRKitError(f"`{name}` of {_OWNER} must be {allowed}; got {shown(value)}.")
+            out[name] = int(value)
+        else:
+            out[name] = check_finite(name, value, _OWNER)
+    return out
 
 
 class _Binder(ast.NodeTransformer):

@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from lrkit.errors import LRKitError
+from lrkit.errors import LRKitError, check_positive
 
 __all__ = ["GroupKey", "LR_KEY", "parse_key", "initial_values", "initial_scales", "group_sizes",
            "first_positive", "group_ratios", "check_group_0", "check_scales"]
@@ -247,10 +247,11 @@ def check_scales(scales: Any, n_groups: int) -> list[float]:
     ok = isinstance(scales, (list, tuple)) and len(scales) == n_groups
     values = []
     for c in scales if ok else ():
-        if isinstance(c, bool) or not isinstance(c, (int, float)) or not math.isfinite(c) or c < 0:
+        try:  # a number held in a numpy scalar or a 0-d tensor too
+            values.append(check_positive("group_scales", c, "LRScheduler", allow_zero=True))
+        except LRKitError:
             ok = False
             break
-        values.append(float(c))
     if not ok:
         raise LRKitError(
             f"`group_scales` of LRScheduler must be a list of {n_groups} finite numbers >= 0 "

@@ -24,14 +24,13 @@ the new rate. A rate equal to :math:`\\eta_0` becomes :math:`\\eta^\\star` itsel
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import Any
 
 import torch
 from torch.optim import lr_scheduler as _tls
 
-from lrkit.errors import LRKitError
+from lrkit.errors import LRKitError, check_positive
 from lrkit.schedules import scale
 from lrkit.torch._groups import first_positive, group_ratios, group_sizes
 from lrkit.torch._scheduler import LRScheduler
@@ -150,8 +149,7 @@ def retune(optimizer: torch.optim.Optimizer, schedulers: Iterable[Any], lr: floa
         >>> [round(g["lr"], 12) for g in opt.param_groups], sched.schedule(0)
         ([0.2, 0.02], 0.2)
     """
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
-        raise LRKitError(f"`lr` of retune must be a finite number > 0; got {lr!r}.")
+    lr = check_positive("lr", lr, "retune")
     if not isinstance(getattr(optimizer, "param_groups", None), list):
         raise LRKitError(f"`optimizer` of retune must be a torch optimizer (with param_groups); got "
                          f"{optimizer!r:.80}.")
