@@ -31,7 +31,7 @@ from pathlib import Path
 
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from autopilot_shape import PEERS, SEEDS, collect, lofo, runs, summary  # noqa: E402
+from autopilot_shape import BEFORE_12, PEERS, SEEDS, collect, lofo, runs, summary  # noqa: E402
 from dev import autopilot_tables as tables  # noqa: E402
 from dev import autopilot_truth as truth  # noqa: E402
 from dev.record import markdown_table, print_table, record, store_args  # noqa: E402
@@ -41,10 +41,11 @@ from lrkit.torch import optimizer_kind  # noqa: E402
 
 DEFAULT_RUN = "default: adaptive weak readings within [r/30, r/3]"
 CAP = "adaptive readings only capped at r/3"
-CANDIDATES = {DEFAULT_RUN: {}, CAP: {"adaptive_clip": "cap"}}
+#: Measured in session 10, on the default of then (``autopilot_shape.BEFORE_12``).
+CANDIDATES = {DEFAULT_RUN: {"base": BEFORE_12}, CAP: {"adaptive_clip": "cap", "base": BEFORE_12}}
 #: The default's runs where the candidate reads another peak are made again, on the candidate's machine,
 #: under this tag (``autopilot_shape.runs``).
-AGAIN = {"rerun": ("2026-12-06", ("adaptive",))}
+AGAIN = {"rerun": ("2026-12-06", ("adaptive",)), "base": BEFORE_12}
 #: Peaks this close (relative) are the same reading; the stored default's probe losses, made on another
 #: machine, differ from this machine's in the 7th digit.
 SAME_PEAK = 1e-3

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from autopilot_shape import PEERS, SEEDS, SHAPES, collect  # noqa: E402
+from autopilot_shape import BEFORE_12, PEERS, SEEDS, SHAPES, collect  # noqa: E402
 from dev import autopilot_tables as tables  # noqa: E402
 from dev import autopilot_truth as truth  # noqa: E402
 from dev.record import markdown_table, print_table, record, store_args  # noqa: E402
@@ -41,8 +41,9 @@ from lrkit import zoo  # noqa: E402
 OLD, NEW = "old rule (NaN rolls back at once)", "new rule (faults_in_row 2)"
 #: The default's runs of ``autopilot_shape.py`` on this machine (before the change): read, never run.
 _TAG = SHAPES["wsd, 20% cool-down (default)"]["rerun"]
-STORED = {OLD: {"rerun": _TAG}}
-FRESH = {NEW: {"faults_in_row": 2, "rerun": _TAG}}
+#: Measured in session 11, on the default of then (``autopilot_shape.BEFORE_12``).
+STORED = {OLD: {"rerun": _TAG, "base": BEFORE_12}}
+FRESH = {NEW: {"faults_in_row": 2, "rerun": _TAG, "base": BEFORE_12}}
 #: What a run records that the rule can move (its probe, its peak, its faults, its result).
 FIELDS = ("metric", "raw_metric", "steps", "peak", "probe_steps", "diverged_at", "faults", "probe_losses")
 

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from autopilot_shape import SHAPES  # noqa: E402
+from autopilot_shape import BEFORE_12, SHAPES  # noqa: E402
 from dev import autopilot_candidates as candidates  # noqa: E402
 
 from lrkit.schedules import linear, warmup_cosine, wsd  # noqa: E402
@@ -66,11 +66,13 @@ def _kept(shape: str) -> dict[str, Any]:
 
 
 DEFAULT_NAME = next(iter(SHAPES))
-CANDIDATES = {DEFAULT_NAME: SHAPES[DEFAULT_NAME],
-              "linear to 0, mean rate kept": _kept("linear"),
-              "cosine to 0, mean rate kept": _kept("cosine"),
-              "linear to 0 (peak read)": SHAPES["linear to 0"],
-              "cosine to 0 (peak read)": SHAPES["cosine to 0"]}
+#: Measured in session 11, on the default of then (``autopilot_shape.BEFORE_12``).
+CANDIDATES = {k: {**v, "base": BEFORE_12} for k, v in {
+    DEFAULT_NAME: SHAPES[DEFAULT_NAME],
+    "linear to 0, mean rate kept": _kept("linear"),
+    "cosine to 0, mean rate kept": _kept("cosine"),
+    "linear to 0 (peak read)": SHAPES["linear to 0"],
+    "cosine to 0 (peak read)": SHAPES["cosine to 0"]}.items()}
 
 
 def main() -> None:

@@ -2,32 +2,33 @@
 
 A ramp whose loss never falls (a recall RNN or a small transformer at chance until it blows up, a Huber
 loss whose bounded gradient shows no descent) knows the blow-up rate ``r`` and nothing about where
-training works; its peak is a fallback rule's reading of noise clipped into ``[r/30, r/3]``, and its
-account says "this peak is a guess". Four parts:
+training works. Until session 12 its peak was a fallback rule's reading of noise clipped into
+``[r/30, r/3]`` (``AutopilotPolicy(no_valley_peak="guess")``), its account saying "this peak is a guess".
+Four parts:
 
-1. **Where those ramps are**: every (workload, seed) of the default's stored runs (zoo seeds 0-5,
-   built-in tasks seeds 0-2) whose ramp has no valley, with the Autopilot's regret when its peak is
-   **given** at ``r / k`` (its own ramp, rewind and schedule, only the choice replaced; a ramp that never
-   blew up counts from its top), :data:`GIVEN_K`.
+1. **Where those ramps are**: every (workload, seed) of the guess's stored runs (zoo seeds 0-5, built-in
+   tasks seeds 0-2) whose ramp has no valley, with the Autopilot's regret when its peak is **given** at
+   ``r / k`` (its own ramp, rewind and schedule, only the choice replaced; a ramp that never blew up counts
+   from its top), :data:`GIVEN_K`.
 2. **A fixed distance below r** for those runs, scored offline on part one's given-peak runs.
-3. **A race** on those runs only (the brief's idea: a few candidates spanning the band, each trained
-   from the rewound state): the losses of :data:`dev.autopilot_no_valley.RACE_K` candidates over 48
-   updates each from the default's post-ramp state (``dev.autopilot_no_valley.race_traces``), the pick
-   of a race of a few of them at a segment of 4% or 8% of the budget (the lowest mean of the last half,
-   as ``lrkit.torch._autopilot_race``; or the highest rate unless a lower one is 2 standard errors
-   lower), scored by the given-peak run at the pick (the losers' updates not charged: an upper bound).
-4. **The candidate** ``AutopilotPolicy(no_valley_peak="floor")``: such a ramp that blew up takes the
-   band's floor ``r / clip_below`` (its reason: the ramp knows where training breaks, nothing about
-   where it works, and a guess too high under a bounded gradient bounces without blowing up, where the
-   guard has nothing to catch). Full runs on every zoo workload (seeds 0-5) and built-in task (seeds 0-2,
-   held out); a run whose ramp has a valley, or never blew up, is the default's bit for bit. Leave-one-
-   family-out between the default and the candidate on family means at seeds 0-2 and 0-5; the paired
-   test (``benchmarks/autopilot_family_resolution.py``) of the candidate against the default and
-   against Prodigy and Schedule-Free at seeds 0-5.
+3. **A race** on those runs only (a few candidates spanning the band, each trained from the rewound
+   state): the losses of ``dev.autopilot_no_valley.RACE_K``'s candidates over 48 updates each from the
+   post-ramp state (``dev.autopilot_no_valley.race_traces``), the pick of a race of a few of them at a
+   segment of 2-8% of the budget (the lowest mean of the last half, as ``lrkit.torch._autopilot_race``; or
+   the highest rate unless a lower one is some standard errors lower), scored by the given-peak run at the
+   pick (the losers' updates not charged: an upper bound); a screen of such races chosen by
+   leave-one-family-out.
+4. **The band's floor** (``no_valley_peak="floor"``, the default since): such a ramp that blew up takes
+   ``r / clip_below`` (the ramp knows where training breaks, nothing about where it works, and a guess too
+   high under a bounded gradient bounces without blowing up, where the guard has nothing to catch). Full
+   runs on every zoo workload (seeds 0-5) and built-in task (seeds 0-2, held out); a run whose ramp has a
+   valley, or never blew up, is the same bit for bit under both. Leave-one-family-out between the two on
+   family means at seeds 0-2 and 0-5; the paired test (``benchmarks/autopilot_family_resolution.py``) of
+   the floor against the guess, Prodigy and Schedule-Free at seeds 0-5.
 
-Regret in the zoo's gap unit against the grid-best constant rate of seeds 0-2. The default's runs are the
-ones ``autopilot_shape.py`` keeps for it on this machine (``@2026-12-06``); the seeds 0-2 report first makes
-three of them again and checks they are bit for bit the stored ones.
+Regret in the zoo's gap unit against the grid-best constant rate of seeds 0-2. Both are run on this machine
+(``autopilot_shape.SHAPES``'s ``@2026-12-06``); the seeds 0-2 report first makes the default again on three
+workloads and checks it is bit for bit the stored runs.
 
 Run: ``flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python benchmarks/autopilot_no_valley.py``
 (runs cached in ``results/autopilot_runs.json``, the race's losses in ``results/autopilot_no_valley.json``;
@@ -50,15 +51,18 @@ from dev import autopilot_candidates as candidates  # noqa: E402
 from dev import autopilot_no_valley as nv  # noqa: E402
 from dev import autopilot_tables as tables  # noqa: E402
 from dev import autopilot_truth as truth  # noqa: E402
+from dev.autopilot_zoo_runs import reads_as  # noqa: E402
 from dev.record import markdown_table, print_table, store_args  # noqa: E402
 
 from lrkit import zoo  # noqa: E402
 
 DEFAULT = next(iter(shape.SHAPES))
-FLOOR = "no valley: the band's floor r/30"
-#: The candidate's runs are made on this machine, tagged as the default's (``autopilot_shape.SHAPES``).
-CANDIDATES = {DEFAULT: shape.SHAPES[DEFAULT],
-              FLOOR: {"no_valley_peak": "floor", "rerun": shape.SHAPES[DEFAULT]["rerun"]}}
+FLOOR = "no valley: the band's floor r/30 (the default)"
+GUESS = "no valley: the guess in [r/30, r/3] (the default before)"
+#: The library's default (``no_valley_peak="floor"``) and the guess it replaced, both made on this machine
+#: (``autopilot_shape.SHAPES``'s tag; the guess's runs are the ones stored for the default before).
+CANDIDATES = {FLOOR: shape.SHAPES[DEFAULT],
+              GUESS: {"no_valley_peak": "guess", "rerun": shape.SHAPES[DEFAULT]["rerun"]}}
 #: The given peaks of part one: r / k.
 GIVEN_K = (3, 10, 30, 100, 300, 1000)
 SIX = (0, 1, 2, 3, 4, 5)
@@ -71,9 +75,9 @@ def survey(run: bool) -> tuple[list[dict[str, Any]], list[list[Any]], list[str]]
     """Part one: the no-valley runs and their given-peak regrets."""
     records = {}
     for n in sorted(zoo.names()):
-        records[n] = shape.runs(n, DEFAULT, False, shape.SHAPES, SIX)
+        records[n] = shape.runs(n, GUESS, False, CANDIDATES, SIX)
     for n in truth.BUILTIN:
-        records[n] = shape.runs(n, DEFAULT, False, shape.SHAPES, shape.SEEDS)
+        records[n] = shape.runs(n, GUESS, False, CANDIDATES, shape.SEEDS)
     found = nv.no_valley_runs(records)
     rows = []
     for v in found:
@@ -83,13 +87,13 @@ def survey(run: bool) -> tuple[list[dict[str, Any]], list[list[Any]], list[str]]
         best = min(v["given"], key=v["given"].get)
         rows.append([v["name"], v["seed"], v["reason"], v["r"] if v["blew"] else "never", v["r"] / v["peak"],
                      v["default"], *v["given"].values(), f"r/{best}"])
-    heads = ["workload", "seed", "ramp", "blew up at r", "stored peak: r / this", "default's regret",
+    heads = ["workload", "seed", "ramp", "blew up at r", "stored peak: r / this", "the guess's regret",
              *[f"given r/{k}" for k in GIVEN_K], "best given"]
     return found, rows, heads
 
 
 def _by_family(found: list[dict[str, Any]], regret: dict[tuple[str, int], float]) -> str:
-    """Per family, the sum over its no-valley runs of (rule - default) regret, gap points."""
+    """Per family, the sum over its no-valley runs of (rule - guess) regret, gap points."""
     fam: dict[str, float] = {}
     for v in found:
         f = truth.family_of(v["name"]) if v["name"] in zoo.registry else "built-in"
@@ -100,7 +104,7 @@ def _by_family(found: list[dict[str, Any]], regret: dict[tuple[str, int], float]
 def offline(found: list[dict[str, Any]], traces: dict) -> tuple[list[list[Any]], list[str]]:
     """Parts two and three: each fixed distance and each race, scored on the given-peak runs."""
     every = float(np.mean([v["default"] for v in found]))
-    rows = [["default (the guess in [r/30, r/3])", every, every, "",
+    rows = [["the guess in [r/30, r/3] (the default before)", every, every, "",
              _by_family(found, {(v["name"], v["seed"]): v["default"] for v in found})]]
     for k in GIVEN_K:
         reg = {(v["name"], v["seed"]): v["given"][k] for v in found}
@@ -122,9 +126,9 @@ def offline(found: list[dict[str, Any]], traces: dict) -> tuple[list[list[Any]],
         rows.append([label + f" ({len(have)} runs that blew up)", float(np.mean(list(reg.values()))),
                      float(np.mean([v["default"] for v in have])), f"{(len(ks) - 1) * frac:.0%}",
                      _by_family(have, reg)])
-    heads = ["reading of a ramp with no valley", "mean regret over those runs (gap %)", "the default's there",
+    heads = ["reading of a ramp with no valley", "mean regret over those runs (gap %)", "the guess's there",
              "losers' updates (of the budget; not charged here)",
-             "per family: sum of (rule - default), gap points"]
+             "per family: sum of (rule - guess), gap points"]
     return rows, heads
 
 
@@ -139,13 +143,13 @@ MAX_LOST = 0.15
 
 def screen(found: list[dict[str, Any]], traces: dict) -> str:
     """Leave-one-family-out over every race of the screen whose losers take at most :data:`MAX_LOST` of the
-    budget, and the default: per family the mean change over its units at seeds 0-5 (18 per family here)."""
+    budget, and the guess: per family the mean change over its units at seeds 0-5 (18 per family here)."""
     have = [v for v in found if (v["name"], v["seed"]) in traces and v["blew"]]
     fams = sorted({truth.family_of(v["name"]) for v in found})
     units = {f: 6 * sum(truth.family_of(n) == f for n in zoo.names()) for f in fams}
     races = [(ks, frac, z) for ks in SCREEN_K for frac in SCREEN_SEGMENT for z in SCREEN_Z
              if (len(ks) - 1) * frac <= MAX_LOST]
-    delta: dict[Any, dict[str, float]] = {"default": {f: 0.0 for f in fams}}
+    delta: dict[Any, dict[str, float]] = {"the guess": {f: 0.0 for f in fams}}
     for race in races:
         ks, frac, z = race
         d = {f: 0.0 for f in fams}
@@ -160,7 +164,7 @@ def screen(found: list[dict[str, Any]], traces: dict) -> str:
     cross = sum(delta[held[f]][f] for f in fams) / 12
     return (f"Leave-one-family-out over the {len(races)} races of a screen (candidate sets {SCREEN_K}, "
             f"segments {SCREEN_SEGMENT} of the budget, tolerances {SCREEN_Z} standard errors; losers at most "
-            f"{MAX_LOST:.0%} of the budget) and the default, on the runs above (the other seven families are "
+            f"{MAX_LOST:.0%} of the budget) and the guess, on the runs above (the other seven families are "
             f"unchanged): held out, the zoo mean moves by {cross:+.2f} gap "
             f"points; in sample, the best race ({best}) moves it by {sum(delta[best].values()) / 12:+.2f}. "
             "Per held-out family, the race chosen on the others and its change (gap points): "
@@ -170,12 +174,12 @@ def screen(found: list[dict[str, Any]], traces: dict) -> str:
 def six_seeds(run: bool) -> tuple[str, dict[str, dict[str, float]]]:
     """Part four at seeds 0-5: leave-one-family-out on family means, and the paired tests."""
     names = sorted(zoo.names())
-    methods = [DEFAULT, FLOOR, "prodigy", "schedule-free"]
+    methods = [GUESS, FLOOR, "prodigy", "schedule-free"]
     results = {n: {m: shape.runs(n, m, run and m == FLOOR, CANDIDATES, SIX) for m in methods} for n in names}
     changed = sum(a["metric"] != b["metric"] or a["peak"] != b["peak"]
-                  for n in names for a, b in zip(results[n][DEFAULT], results[n][FLOOR]))
+                  for n in names for a, b in zip(results[n][GUESS], results[n][FLOOR]))
     _, means = tables.family_table(results, methods, shape.SEEDS)
-    two = {DEFAULT: CANDIDATES[DEFAULT], FLOOR: CANDIDATES[FLOOR]}
+    two = {GUESS: CANDIDATES[GUESS], FLOOR: CANDIDATES[FLOOR]}
     held, everything = shape.lofo(means, two)
     columns = {m: {f: means[f][m] for f in held} for m in two}
     columns["chosen by leave-one-family-out (held out)"] = {f: means[f][held[f]] for f in held}
@@ -183,10 +187,10 @@ def six_seeds(run: bool) -> tuple[str, dict[str, dict[str, float]]]:
               *[f"{sum(col[f] < means[f][p] for f in held)}/{len(held)}" for p in resolution.PEERS]]
              for label, col in columns.items()]
     sh = ["seeds 0-5", "mean over families (gap %)", *[f"families ahead of {p}" for p in resolution.PEERS]]
-    frows = [[f, means[f][DEFAULT], means[f][FLOOR], means[f]["prodigy"], means[f]["schedule-free"], held[f]]
+    frows = [[f, means[f][GUESS], means[f][FLOOR], means[f]["prodigy"], means[f]["schedule-free"], held[f]]
              for f in held]
-    fh = ["family", "default (gap %)", "floor", "prodigy", "schedule-free", "chosen on the other 11"]
-    vs_default, counts_d = resolution.family_rows(names, False, SIX, FLOOR, CANDIDATES, (DEFAULT,))
+    fh = ["family", "guess (gap %)", "floor", "prodigy", "schedule-free", "chosen on the other 11"]
+    vs_default, counts_d = resolution.family_rows(names, False, SIX, FLOOR, CANDIDATES, (GUESS,))
     vs_peers, counts_p = resolution.family_rows(names, False, SIX, FLOOR, CANDIDATES, resolution.PEERS)
     rh = ["against", "family", "units", "mean difference (gap %)", "standard error", "p", "units ahead",
           "call"]
@@ -198,7 +202,7 @@ def six_seeds(run: bool) -> tuple[str, dict[str, dict[str, float]]]:
         print_table(rows, headers, floatfmt=".3g")
     verdict = tables.lofo_verdict(everything, held, two)
     text = "\n\n".join([
-        f"Seeds 0-5 (runs whose peak or metric differ from the default's: {changed} of {len(names) * 6}):",
+        f"Seeds 0-5 (runs whose peak or metric differ between the two: {changed} of {len(names) * 6}):",
         markdown_table(srows, sh, floatfmt=".3g"), verdict, markdown_table(frows, fh, floatfmt=".3g"),
         "The paired test at seeds 0-5 (units workload x seed):", markdown_table(crows, ch, floatfmt=".3g"),
         markdown_table(vs_default + vs_peers, rh, floatfmt=".3g")])
@@ -210,7 +214,9 @@ def main() -> None:
     start = time.process_time()
     run = not args.cached_only
     found, srows, sh = survey(run)
-    traces = nv.race_traces([v for v in found if v["blew"]], run)
+    guess = {**shape.DEFAULT, "no_valley_peak": "guess"}
+    traces = nv.race_traces([v for v in found if v["blew"]], run,
+                            lambda n: reads_as(guess, shape._kind(n)))
     orows, oh = offline(found, traces)
     for rows, headers in ((srows, sh), (orows, oh)):
         print_table(rows, headers, floatfmt=".3g")

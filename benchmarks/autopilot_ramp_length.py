@@ -38,15 +38,17 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from autopilot_shape import SHAPES  # noqa: E402
+from autopilot_shape import BEFORE_12, SHAPES  # noqa: E402
 from dev import autopilot_candidates as candidates  # noqa: E402
 
 DEFAULT_NAME = next(iter(SHAPES))
-CANDIDATES = {DEFAULT_NAME: SHAPES[DEFAULT_NAME],
-              "ramp an eighth of the budget": {"ramp_fraction": 0.125},
-              "ramp at most 50 updates": {"max_probe": 50},
-              "ramp a quarter at every budget": {"max_probe": 1000},
-              "ramp at SGD's pace per decade": {"ramp_pace": "decades"}}
+#: Measured in session 11, on the default of then (``autopilot_shape.BEFORE_12``).
+CANDIDATES = {k: {**v, "base": BEFORE_12} for k, v in {
+    DEFAULT_NAME: SHAPES[DEFAULT_NAME],
+    "ramp an eighth of the budget": {"ramp_fraction": 0.125},
+    "ramp at most 50 updates": {"max_probe": 50},
+    "ramp a quarter at every budget": {"max_probe": 1000},
+    "ramp at SGD's pace per decade": {"ramp_pace": "decades"}}.items()}
 
 
 def main() -> None:

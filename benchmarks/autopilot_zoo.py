@@ -95,6 +95,9 @@ VARIANTS = {
     "an adaptive strong valley floored two decades below the blow-up": {
         "finder_weak_rule": "minimum/10", "weak_rule_when": "turned-or-anchored",
         "anchor_kinds": ["momentum"], "strong_clip_below": 100.0},
+    "a ramp with no valley read at the band's floor": {
+        "finder_weak_rule": "minimum/10", "weak_rule_when": "turned-or-anchored",
+        "anchor_kinds": ["momentum"], "no_valley_peak": "floor"},
 }
 #: The leave-one-family-out choices made (candidates compared; the first is the "autopilot, LOFO-chosen"
 #: row): SGD momentum's anchor; a floor under an adaptive strong valley on top of it; how the ramp
@@ -102,7 +105,8 @@ VARIANTS = {
 #: minimum/10 leaves it untrained with Adam at 60-120 updates: compared in the next); a race on top
 #: of the reading chosen; every candidate at once.
 CROSSING, MIN10, TURNED = list(VARIANTS)[:3]
-RACE_TURNED, ANCHORED, UNGUARDED, FLOORED = list(VARIANTS)[-4:]
+RACE_TURNED, ANCHORED, UNGUARDED, FLOORED = list(VARIANTS)[-5:-1]  # the last, the default since session 12:
+# its runs here are one machine's and the others' several, so the choice is autopilot_no_valley.py's (paired)
 CHOICES = {"SGD momentum's blow-up anchor, and the weak valley it bounds": (TURNED, ANCHORED, UNGUARDED),
            "a floor under an adaptive optimizer's strong valley": (UNGUARDED, FLOORED),
            "the ramp's weak-valley reading": (CROSSING, TURNED),

@@ -22,6 +22,7 @@ import copy
 import functools
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -86,13 +87,14 @@ def given_regret(name: str, seed: int, rate: float, run: bool) -> float:
     return truth.regret(name, rec["metric"], (0, 1, 2), "gap")
 
 
-def _trace(name: str, seed: int, peak: float) -> dict[str, list[float]]:
-    """The candidates' losses from the default's post-ramp state (see the module docstring)."""
+def _trace(name: str, seed: int, peak: float, variant: dict[str, Any]) -> dict[str, list[float]]:
+    """The candidates' losses from the post-ramp state of the Autopilot under ``variant`` (a
+    ``dev.autopilot_zoo_runs.make_autopilot`` variant; see the module docstring)."""
     task, budget = resolve_task(name), truth.budget_of(name)
     with one_thread():
         parts = task.build(seed)
         model, opt = parts["model"], parts["optimizer"]
-        ap = make_autopilot(opt, budget, model, {})
+        ap = make_autopilot(opt, budget, model, variant)
         losses = training_losses(ap, parts)
         for loss in losses:
             ap.step(loss)
@@ -122,9 +124,10 @@ def _trace(name: str, seed: int, peak: float) -> dict[str, list[float]]:
     return out
 
 
-def race_traces(runs: list[dict[str, Any]], run: bool) -> dict[tuple[str, int], dict[str, list[float]]]:
+def race_traces(runs: list[dict[str, Any]], run: bool, variant: Callable[[str], dict[str, Any]]
+                ) -> dict[tuple[str, int], dict[str, list[float]]]:
     """``(name, seed) -> k -> losses`` for every run of :func:`no_valley_runs` (made when missing if
-    ``run``)."""
+    ``run``), the Autopilot that made those runs being ``variant(name)``."""
     have = json.loads(TRACES.read_text()) if TRACES.exists() else {}
     out = {}
     for v in runs:
@@ -132,7 +135,7 @@ def race_traces(runs: list[dict[str, Any]], run: bool) -> dict[tuple[str, int], 
         if key not in have:
             if not run:
                 continue
-            have[key] = _trace(v["name"], v["seed"], v["peak"])
+            have[key] = _trace(v["name"], v["seed"], v["peak"], variant(v["name"]))
             TRACES.write_text(json.dumps(have, indent=0, sort_keys=True) + "\n")
         out[(v["name"], v["seed"])] = have[key]
     return out

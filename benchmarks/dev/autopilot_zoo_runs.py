@@ -38,7 +38,7 @@ STORE = Path(__file__).resolve().parents[1] / "results" / "autopilot_runs.json"
 AP = "ap2:"
 #: Policy fields added after runs were stored, at the values that reproduce the Autopilot before them:
 #: a variant that does not name one ran without it (so the store's keys keep their meaning).
-LEGACY = {"anchor_kinds": ()}
+LEGACY = {"anchor_kinds": (), "no_valley_peak": "guess"}
 
 
 #: Policy fields only an adaptive optimizer's reading reads (:func:`reads_as` drops them for the others).
@@ -75,15 +75,20 @@ def reads_as(variant: dict[str, Any], kind: str) -> dict[str, Any]:
     it: the blow-up anchor, and the weak-valley reading it licenses (``weak_rule_when=
     "turned-or-anchored"``), left out where ``anchor_kinds`` does not name the kind; the floor under a
     strong valley (``strong_clip_below``) and the adaptive readings' clip (``adaptive_clip``), read for
-    adaptive optimizers only, left out for the other kinds. The run is then bit for bit the one without them
+    adaptive optimizers only, left out for the other kinds; a field at its :data:`LEGACY` value (how the
+    runs stored before it ran), left out. The run is then bit for bit the one without them
     (``tests/benchmarks_dev/test_autopilot_variants.py``), so the store keeps it once.
 
     Example:
         >>> v = {"anchor_kinds": ["momentum"], "weak_rule_when": "turned-or-anchored"}
         >>> reads_as(v, "adaptive"), reads_as(v, "momentum") == v
         ({'weak_rule_when': 'turned'}, True)
+        >>> reads_as({**v, "no_valley_peak": "guess"}, "momentum") == v  # LEGACY's value: the stored key
+        True
     """
-    out = {k: v for k, v in variant.items() if k not in ADAPTIVE_ONLY or kind == "adaptive"}
+    # a field at its LEGACY value is how every run that does not name it ran: named or not, one key
+    out = {k: v for k, v in variant.items() if (k not in ADAPTIVE_ONLY or kind == "adaptive")
+           and not (k in LEGACY and v == LEGACY[k])}
     if kind in variant.get("anchor_kinds", LEGACY["anchor_kinds"]):
         return out
     out = {k: v for k, v in out.items() if k != "anchor_kinds"}

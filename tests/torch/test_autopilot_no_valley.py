@@ -1,7 +1,7 @@
 """``AutopilotPolicy.no_valley_peak``: the peak after a ramp whose loss never fell, below a blow-up at r.
 
-``"guess"`` keeps the fallback rules' reading of the ramp's noise, clipped into ``[r/30, r/3]``;
-``"floor"`` takes ``r / clip_below``. Only such a ramp is read differently: one with a valley, or one
+``"floor"`` (the default) takes ``r / clip_below``; ``"guess"`` keeps the fallback rules' reading of the
+ramp's noise, clipped into ``[r/30, r/3]``. Only such a ramp is read differently: one with a valley, or one
 that never blew up (no r), gives the same peak and account under both.
 """
 
@@ -19,7 +19,8 @@ from lrkit.finder import sweep_schedule  # noqa: E402
 from lrkit.torch import Autopilot, AutopilotPolicy, autopilot_peak  # noqa: E402
 
 P = [torch.nn.Parameter(torch.zeros(2))]
-FLOOR = AutopilotPolicy(no_valley_peak="floor")
+FLOOR = AutopilotPolicy()
+GUESS = AutopilotPolicy(no_valley_peak="guess")
 
 
 def _flat(seed: int = 5, n: int = 60) -> tuple[np.ndarray, np.ndarray]:
@@ -31,9 +32,10 @@ def _flat(seed: int = 5, n: int = 60) -> tuple[np.ndarray, np.ndarray]:
 @pytest.mark.parametrize("make", [lambda: torch.optim.Adam(P), lambda: torch.optim.SGD(P, lr=0.1),
                                   lambda: torch.optim.SGD(P, lr=0.1, momentum=0.9)])
 def test_a_ramp_with_no_valley_that_blew_up_reads_the_bands_floor(make):
+    assert AutopilotPolicy().no_valley_peak == "floor"  # the default
     lrs, losses = _flat()
     r = float(lrs[-1])
-    guess, how = autopilot_peak(lrs, losses, make(), AutopilotPolicy(), diverged_at=r)
+    guess, how = autopilot_peak(lrs, losses, make(), GUESS, diverged_at=r)
     floor, why = autopilot_peak(lrs, losses, make(), FLOOR, diverged_at=r)
     assert "this peak is a guess" in how and r / 30 < guess <= r / 3  # the guess is inside the band
     assert floor == pytest.approx(r / AutopilotPolicy().clip_below, rel=1e-12)
@@ -49,8 +51,7 @@ def test_a_ramp_with_a_valley_or_without_a_blow_up_reads_the_same_under_both():
     valley = 1.0 + 0.5 * np.tanh(-(x + 2.5) * 3) + np.exp(3 * (x + 0.3))
     for opt in (torch.optim.Adam(P), torch.optim.SGD(P, lr=0.1, momentum=0.9), torch.optim.SGD(P, lr=0.1)):
         for losses, r in ((valley, None), (valley, float(lrs[-1])), (_flat()[1], None)):
-            assert autopilot_peak(lrs, losses, opt, FLOOR, r) == autopilot_peak(lrs, losses, opt,
-                                                                                AutopilotPolicy(), r)
+            assert autopilot_peak(lrs, losses, opt, FLOOR, r) == autopilot_peak(lrs, losses, opt, GUESS, r)
 
 
 @pytest.mark.parametrize("bad", ["low", None, 30.0])

@@ -13,7 +13,8 @@ Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would 
    a valley under 8 noise SDs is read by ``minimum/10`` where the ramp's loss turned or the reading
    is anchored;
    the peak is kept within ``[r/30, r/3]`` of a divergence at rate ``r`` (an adaptive
-   optimizer's strong suggestion only below ``r/3``). Two modes (``probe="auto"``: a ramp when the
+   optimizer's strong suggestion only below ``r/3``), and a ramp with no valley (its loss never fell:
+   any reading is a guess) takes ``r/30``. Two modes (``probe="auto"``: a ramp when the
    budget is known):
 
    * ``"ramp"``: the probe is the warmup, :math:`P = \\min(100, B/2, \\max(16, B/4))` updates over the

@@ -27,10 +27,10 @@ On a curve too noisy for the kind's rule the ``fallback_rules`` answer; a
 divergence at rate :math:`r` clips the peak into :math:`[r/c_b, r/c_a]` (``clip_below``,
 ``clip_above``), except for an adaptive optimizer's own rule on a strong valley, only capped at
 :math:`r/c_a` (:func:`probe_peak`). A ramp with **no valley** (its loss never fell: the fallback's
-reading is a guess, and the account says so) that blew up takes :math:`r/c_b`, the band's floor,
-with ``no_valley_peak="floor"``. The factor applies after the clip, and the peak never exceeds
-:math:`r/c_a`. The values and how they were chosen (leave-one-family-out on ``lrkit.zoo``):
-``docs/evidence.md#autopilot-the-peak``.
+reading is a guess, and the account says so) that blew up takes :math:`r/c_b`, the band's floor
+(``no_valley_peak="floor"``; ``"guess"`` keeps the clipped reading). The factor applies after the
+clip, and the peak never exceeds :math:`r/c_a`. The values and how they were chosen
+(leave-one-family-out on ``lrkit.zoo``): ``docs/evidence.md#autopilot-the-peak``.
 """
 
 from __future__ import annotations
@@ -158,8 +158,8 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
     ``policy.finder.weak_sigmas`` noise SDs deep) is only capped at :math:`r/3` (and floored at
     :math:`r/f` when ``policy.strong_clip_below`` :math:`f` is set: an opt-in). A fallback's reading
     of a ramp with no valley is a guess (the account says so); with ``policy.no_valley_peak="floor"``
-    it is replaced by :math:`r/30`, the band's floor. Then the peak is multiplied by ``factor``, and
-    capped at :math:`r/3` again.
+    (the default) it is replaced by :math:`r/30`, the band's floor. Then the peak is multiplied by
+    ``factor``, and capped at :math:`r/3` again.
 
     Why the exception: for SGD the blow-up is the curvature's edge (:math:`\\eta L = 2`), so the
     useful rates sit a decade below it. An adaptive update moves every weight by about the rate

@@ -161,10 +161,11 @@ class AutopilotPolicy(Policy):
         "curvature edge); 'cap' wins the zoo in-sample and loses it held out by family (its gain is the "
         "transformers')", _WEAK, choice("band", "cap"))
     no_valley_peak: str = tuned(
-        "guess", "the peak after a ramp with no valley (its loss never fell) that blew up at r: 'guess', the "
-        "fallback rules' reading of its noise clipped into [r / clip_below, r / clip_above]; 'floor', r / "
+        "floor", "the peak after a ramp with no valley (its loss never fell) that blew up at r: 'floor', r / "
         "clip_below, the band's low end (the ramp knows where training breaks and nothing about where it "
-        "works, and a guess too high can bounce without blowing up, where the guard has nothing to catch)",
+        "works, and a guess too high can bounce without blowing up, where the guard has nothing to catch); "
+        "'guess', the fallback rules' reading of its noise clipped into [r / clip_below, r / clip_above]; "
+        "'floor' chosen in 12 of 12 folds by family (held out 8.12 vs 8.42), the built-in tasks unchanged",
         _NOVALLEY, choice("guess", "floor"))
     clip_above: float = tuned(
         3.0, "a peak is at most r / this below a divergence at rate r, and the plateau reaction never "
