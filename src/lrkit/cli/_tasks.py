@@ -181,6 +181,8 @@ def train_command(
                 else:
                     result = call(train, the_task, lr=rate, schedule=schedule, optimizer=optimizer,
                                   budget=budget, seed=seed, callbacks=[advance], eval_every=eval_every)
+    if autopilot:
+        notes.extend(_skipped_words(result))
     for note in [*notes, *(str(w.message) for w in caught)]:
         stderr.print(escape(f"note: {note}"), soft_wrap=True)
     if history is not None:
@@ -197,6 +199,17 @@ def train_command(
     table.add_row("steps", str(result.steps))
     table.add_row("wall time (s)", f"{result.wall_time:.2f}")
     Console().print(table)
+
+
+def _skipped_words(result: Any) -> list[str]:
+    """The Autopilot's updates skipped for a NaN or infinite loss, in one note (else none): the metrics
+    table alone hides them, and a bad sample in the data comes round once an epoch."""
+    bad = [row["step"] for row in result.history if not math.isfinite(row.get("train_loss", 0.0))]
+    if not bad:
+        return []
+    return [f"the Autopilot skipped {len(bad)} of its {result.steps} updates, whose loss was NaN or infinite "
+            f"(first at update {bad[0]}), and trained on; NaN losses that come back while the loss keeps "
+            "falling often come from the data (a NaN or inf in a sample): check it."]
 
 
 def _train_target(task: str | None, script: str | None, optimizer: str | None,
