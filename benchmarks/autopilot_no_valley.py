@@ -68,7 +68,8 @@ GIVEN_K = (3, 10, 30, 100, 300, 1000)
 SIX = (0, 1, 2, 3, 4, 5)
 #: Part three's races: (candidates' k, segment as a fraction of the budget, z or None for the lowest mean).
 RACES = (((3, 30, 300), 0.04, None), ((3, 30, 300), 0.08, None), ((3, 10, 30, 100, 300), 0.04, None),
-         ((10, 100), 0.04, None), ((3, 30, 300), 0.04, 2.0), ((3, 10, 30, 100, 300), 0.08, 2.0))
+         ((10, 100), 0.04, None), ((3, 30, 300), 0.04, 2.0), ((3, 10, 30, 100, 300), 0.08, 2.0),
+         ((3, 30), 0.06, None), ((3, 30), 0.12, None))
 
 
 def survey(run: bool) -> tuple[list[dict[str, Any]], list[list[Any]], list[str]]:
@@ -121,7 +122,8 @@ def offline(found: list[dict[str, Any]], traces: dict) -> tuple[list[list[Any]],
             m = min(nv.SEGMENT, max(8, round(frac * truth.budget_of(v["name"]))))
             k = nv.race_pick(traces[(v["name"], v["seed"])], ks, m, z)
             reg[(v["name"], v["seed"])] = v["given"][k] if k in v["given"] else float("nan")
-        label = (f"race of r/{', r/'.join(map(str, ks))}, {frac:.0%} of the budget each, "
+        label = (f"race of r/{', r/'.join(map(str, ks))}, {frac:.0%} of the budget each (at most "
+                 f"{nv.SEGMENT} updates), "
                  + ("lowest late loss" if z is None else f"higher rate unless {z:g} SEs worse"))
         rows.append([label + f" ({len(have)} runs that blew up)", float(np.mean(list(reg.values()))),
                      float(np.mean([v["default"] for v in have])), f"{(len(ks) - 1) * frac:.0%}",
