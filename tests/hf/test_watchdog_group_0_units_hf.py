@@ -49,4 +49,4 @@ def test_group_0_frozen_at_0_records_the_first_group_above_0(tmp_path, dict_part
 
 def test_head_first_groups_record_group_0s_rate_as_logged(tmp_path, dict_parts):
     lrs, logged = _run(tmp_path, dict_parts, (0.1, 0.001))  # the body (group 1) is the reference group
-    assert lrs.tolist() == logged and lrs[0] == 0.1
+    assert lrs.tolist() == logged and 0.09 < lrs[0] <= 0.1  # group 0's scale, not the body's 0.001
