@@ -48,7 +48,7 @@ from lrkit.finder import FinderResult, Sweep, confidence
 from lrkit.torch import Update, find_lr
 from lrkit.lightning._finder_resume import BEFORE_FIT, OWNER, ResumeBookkeeping
 from lrkit.lightning._sweep_update import BatchGroups, ThresholdStop, lightning_update, muted_logging
-from lrkit.torch._retune import reference_group, retune, schedule_share
+from lrkit.torch._retune import retune, schedule_group, schedule_share
 
 try:
     import lightning.pytorch as pl
@@ -199,9 +199,9 @@ class LearningRateFinder(ResumeBookkeeping, pl.Callback):
         (:func:`~lrkit.torch._retune.schedule_share`), what ``configure_optimizers`` builds group 0 from."""
         lightning_setattr(module, self._attr(module), schedule_share(trainer.optimizers[0], float(lr)))
 
-    def _reference_rate(self, trainer: Any) -> float:
-        optimizer = trainer.optimizers[0]
-        return optimizer.param_groups[reference_group(optimizer)]["lr"]  # the group a suggestion is for
+    def _group_0_rate(self, trainer: Any) -> float:
+        optimizer = trainer.optimizers[0]  # the rate in the units every rate is quoted in (schedule_group)
+        return optimizer.param_groups[schedule_group(optimizer)]["lr"]
 
     def _run(self, trainer: Any, module: Any, key: int) -> FinderResult:
         if not module.automatic_optimization:
@@ -262,8 +262,9 @@ class LearningRateFinder(ResumeBookkeeping, pl.Callback):
         epoch), that it is not: the rate in place then is the one the run has trained at, and a reading the
         advice calls a starting point only is no reason to move it (a mid-run sweep that is mostly noise read
         40-2300x below it). Whether the rate is kept (the same on every rank: they swept the same curve)."""
-        now = float(self._reference_rate(trainer))
+        now = float(self._group_0_rate(trainer))
         kept = trainer.global_step > 0
+        lr = schedule_share(trainer.optimizers[0], lr)  # the reading in group 0's units, as module.lr gets it
         if trainer.is_global_zero:
             epoch = trainer.current_epoch
             done = (f"at epoch {epoch}: the rate is unchanged at {now:.3g}, the one this run has trained at "

@@ -22,7 +22,7 @@ class ResumeBookkeeping:
     The class it is mixed into sets ``suggestions``, ``update_attr``, ``_restored`` (the sweeps made
     before the checkpoint resumed from), ``_resumed_from`` (that checkpoint, until ``on_train_start``
     has said so) and defines ``_set_module_rate(trainer, module, lr)`` (the attribute from the reference
-    group's rate ``lr``) and ``_reference_rate(trainer)`` (the rate of the group a suggestion is for).
+    group's rate ``lr``) and ``_group_0_rate(trainer)`` (group 0's rate, the units rates are quoted in).
     """
 
     suggestions: dict[int, float | None]
@@ -33,14 +33,14 @@ class ResumeBookkeeping:
     def _set_module_rate(self, trainer: Any, module: Any, lr: float) -> None:  # pragma: no cover - its own
         raise NotImplementedError
 
-    def _reference_rate(self, trainer: Any) -> float:  # pragma: no cover - the class defines it
+    def _group_0_rate(self, trainer: Any) -> float:  # pragma: no cover - the class defines it
         raise NotImplementedError
 
     def on_train_start(self, trainer: Any, module: Any) -> None:
         if self._resumed_from is None:
             return
         ckpt, self._resumed_from = self._resumed_from, None
-        rate = self._reference_rate(trainer)
+        rate = self._group_0_rate(trainer)
         if BEFORE_FIT not in self._restored:
             _say(trainer, "%s: fit resumes from %s, which holds no sweep of this callback; none is made "
                  "(the checkpoint's rate runs, lr=%.3g); call lr_find(trainer, module) to sweep the "
