@@ -30,7 +30,7 @@ def test_a_nan_first_loss_is_not_blamed_on_the_rate(losses):
 
 
 def test_a_nan_after_an_update_is_still_read_as_the_rate():
-    d = lrkit.diagnose([1.0, float("inf")] + [0.5] * 20, lrs=[0.1] * 22)
+    d = lrkit.diagnose([1.0, float("inf")] + [float("nan")] * 20, lrs=[0.1] * 22)  # broken from step 1 on
     assert d.verdict == "nan" and d.direction == "lower"
     assert "divide the rate to about 0.01" in d.recommendation
 

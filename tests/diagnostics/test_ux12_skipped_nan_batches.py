@@ -1,6 +1,5 @@
-"""A run that skipped its NaN batches and trained on is told it broke and to cut the rate (session-12
-new-user probe, ux; ``/work/notes/ux12/REPORT.md``, D11; owner diag: ``diagnostics/_diagnose.py`` /
-``_advice.py``).
+"""A run that skipped its NaN batches and trained on was told it broke and to cut the rate (session-12
+new-user probe, ux; ``/work/notes/ux12/REPORT.md``, D11; ``diagnostics/_diagnose.py``, ``_skipped.py``).
 
 One corrupt row in a user's training data (``X[700, 10] = nan``, shuffled batches): the Autopilot skips the
 batch that holds it, once an epoch, and trains its 400 updates to val_loss 0.289 (``lrkit train --autopilot
@@ -10,7 +9,9 @@ a checkpoint from before it, divide the rate to about 0.00826 and clip gradients
 add 500 warmup steps." Nothing broke, and a rate ten times lower still meets the NaN row every epoch: the
 cause is the data. (A plain loop that skips non-finite batches, ``if not torch.isfinite(loss): continue``,
 writes the same history.) Expected: NaN losses with finite, falling losses after them are read as skipped
-bad batches and the advice names the data, not a rate cut.
+bad batches and the advice names the data, not a rate cut. Now NaN rows that each lie between finite losses
+are read as skipped batches: the rest of the history gets the reading it gets without them (here the
+plateau's decay, as the same run without the NaN rows), and a note names the data.
 """
 
 from __future__ import annotations
@@ -30,9 +31,19 @@ def _history():
     return y
 
 
-@pytest.mark.xfail(strict=True, reason="ux12 D11: skipped NaN batches read as a broken run")
 def test_nan_batches_the_run_trained_past_are_not_a_rate_to_cut():
-    d = lrkit.diagnose(_history(), lrs=np.full(400, 0.08))
+    y = _history()
+    d = lrkit.diagnose(y, lrs=np.full(400, 0.08))
     words = d.recommendation.lower()
-    assert "divide the rate" not in words and "cut the rate" not in words, d.recommendation
-    assert "data" in words, d.recommendation
+    assert "divide the rate" not in words and "training broke" not in words and "warmup" not in words, words
+    assert "data" in words and "18 losses are nan or infinite" in words, d.recommendation
+    finite = np.isfinite(y)
+    clean = lrkit.diagnose(y[finite], lrs=np.full(int(finite.sum()), 0.08), steps=np.flatnonzero(finite))
+    assert d.verdict == clean.verdict != "nan" and d.n_steps == 400  # the rest read as it reads alone
+    assert d.statistics["skipped_non_finite"] == 18
+
+
+@pytest.mark.parametrize("y", [[1.0, 0.9, float("nan"), float("nan")] + [0.8] * 20,  # two in a row
+                               [1.0 - 0.01 * i for i in range(30)] + [float("inf")]])  # the run ended broken
+def test_a_run_that_stayed_broken_is_still_nan(y):
+    assert lrkit.diagnose(y).verdict == "nan"

@@ -42,6 +42,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from lrkit.diagnostics._advice import Context, advise, advise_nan
+from lrkit.diagnostics._skipped import said_skipped, skipped_rows
 from lrkit.diagnostics._confidence import calibrated, raw_score, runner_up
 from lrkit.diagnostics._decide import ORDER, Measurements, decide_verdict, evidence, measure_finite, recovered
 from lrkit.diagnostics._inputs import as_array, as_grad_norms, as_momentum, as_rates, as_steps
@@ -104,8 +105,10 @@ def diagnose(
       middle 10% of effective time to its last 10% in standard errors.
 
     Args:
-        losses: training losses in step order (NaN/inf allowed: they give ``nan``); numbers, an array, a
-            tensor or a list of loss tensors (their values are read, with or without their graph).
+        losses: training losses in step order (NaN/inf allowed: they give ``nan``, unless each lies
+            between finite losses: batches the run skipped, read without them and said,
+            ``statistics["skipped_non_finite"]``); numbers, an array, a tensor or a list of loss tensors
+            (their values are read, with or without their graph).
         lrs: the rate each step used (optional); enables the decay-aware tests and
             rate-specific advice, and finds a range test at the head of the history, whose rows are
             left out (``statistics["probe_rows"]``; the recommendation says so). A column that is 0 at
@@ -155,13 +158,19 @@ def diagnose(
         if vl is not None and vs is not None:
             vl, vs = vl[vs >= st[0]], vs[vs >= st[0]]
     bad = np.flatnonzero(~np.isfinite(y_all))
-    if bad.size:
+    skipped = skipped_rows(y_all)  # non-finite rows the run trained past: read without them, and said
+    if skipped is not None and y_all.size - skipped.size >= MIN_POINTS:
+        keep, skipped_steps = np.isfinite(y_all), st[skipped]
+        y_all, st = y_all[keep], st[keep]
+        lr, gn = None if lr is None else lr[keep], None if gn is None else gn[keep]
+    elif bad.size:
         d = said_probe(advise_nan(y_all, lr, gn, st, int(bad[0]), policy, whole=not k), k, st, lrs)
         return said_zero_rates(d) if zero else d
     if y_all.size < MIN_POINTS:
         raise LRKitError(f"`losses` of diagnose must hold at least {MIN_POINTS} finite values; got {n_all}.")
-    d = said_probe(decide(measure_finite(y_all, lr, policy), steps=st, grad_norms=gn, val_losses=vl,
-                          val_steps=vs, momentum=mom, policy=policy), k, st, lrs)
+    d = decide(measure_finite(y_all, lr, policy), steps=st, grad_norms=gn, val_losses=vl, val_steps=vs,
+               momentum=mom, policy=policy)
+    d = said_probe(d if skipped is None else said_skipped(d, skipped_steps), k, st, lrs)
     return said_zero_rates(d) if zero else d
 
 
