@@ -18,9 +18,11 @@ docs/evidence.md#diagnose-ground-lost-on-the-way-down), and with ``blowup_recove
 blow-up the run recovered from commits to ``too_high_diverging``, as before;
 docs/evidence.md#diagnose-a-blow-up-the-run-recovered-from), and the policy shipped before it (that and
 the confidence map fitted then, whose ``too_high_diverging`` steps decide which readings the confidence
-floor holds as contested). The last column asks whether the drift
-test needs a longer history live: its "lower" on runs at or below the best rate against its "lower" on
-runs labelled too high.
+floor holds as contested), and the opt-in ``blowup_descending_z`` at 8, 5 and 3 (an early blow-up followed
+by a descent still under way is uncertain; docs/evidence.md#diagnose-a-blow-up-with-its-descent-under-way):
+both sides, "lower" at or below the best rate and "lower" on runs labelled too high. The last column
+asks whether the drift test needs a longer history live: its "lower" on runs at or below the best rate
+against its "lower" on runs labelled too high.
 
 Run::
 
@@ -51,7 +53,10 @@ POLICIES = {"shipped": DiagnosePolicy(), "slow_min_updates = 0": DiagnosePolicy(
             "blowup_recovered_z = 1e9 (off)": DiagnosePolicy(blowup_recovered_z=1e9),
             "before (1e9, its calibration)": DiagnosePolicy(blowup_recovered_z=1e9, calibration=tuple(
                 (v, ((0.5231, 0.0), (1.0, 0.339)) if v == "too_high_diverging" else steps)
-                for v, steps in DiagnosePolicy().calibration))}
+                for v, steps in DiagnosePolicy().calibration)),
+            "blowup_descending_z = 8 (opt-in)": DiagnosePolicy(blowup_descending_z=8.0),
+            "blowup_descending_z = 5 (opt-in)": DiagnosePolicy(blowup_descending_z=5.0),
+            "blowup_descending_z = 3 (opt-in)": DiagnosePolicy(blowup_descending_z=3.0)}
 #: The drift test's deciding statistic (``too_high_oscillating`` on a stalled run back above its best).
 DRIFT = ("too_high_oscillating", "rise")
 
@@ -101,12 +106,14 @@ def rows(c: Counter, high: Counter, drift: Counter) -> tuple[list[list], list[st
             labelled = sum(v for (p, k, _), v in high.items() if p == name and k == n)
             out.append([name, n, f"{count(('best', 'above'), 'raise')}/{high_n}",
                         f"{count(('best',), 'raise')}", f"{high[(name, n, 'raise')]}/{labelled}",
-                        f"{count(('below',), 'raise')}/{below}", f"{count(('below',), 'lower')}/{below}",
+                        f"{count(('below',), 'raise')}/{below}", f"{high[(name, n, 'lower')]}/{labelled}",
+                        f"{count(('below',), 'lower')}/{below}",
                         f"{count(('below', 'best'), 'lower')}/{below + at}",
                         f"{drift[(name, n, 'below')] + drift[(name, n, 'best')]} / "
                         f"{drift[(name, n, 'too high')]}"])
     return out, ["policy", "losses read", "raise at or above the best rate", "of which at the best",
-                 "raise on runs labelled too high", "raise below the best rate", "lower below the best rate",
+                 "raise on runs labelled too high", "raise below the best rate",
+                 "lower on runs labelled too high", "lower below the best rate",
                  "lower at or below the best rate", "drift test: lower at or below the best / on too high"]
 
 

@@ -45,7 +45,11 @@ __all__ = ["GRID", "AT_BEST", "where", "Measured", "Scored", "candidates", "meas
 #: ``recovered_z``; 20, 10 and 0, searched too, cut "lower" at or below the best rate 15 -> 11 of 1,194
 #: but lift too_high_diverging's calibrated confidence on the embbag fold to 0.83, right on 6 of 15: the
 #: verdicts at 0.8 or more go from 52 of 52 right to 58 of 67, held out;
-#: docs/evidence.md#diagnose-a-blow-up-the-run-recovered-from).
+#: docs/evidence.md#diagnose-a-blow-up-the-run-recovered-from). ``blowup_descending_z``: an early blow-up
+#: followed by a descent still under way reads as uncertain (1e9: off, the default); searched among
+#: 1e9/8/5/3 (5 in 11 of 12 folds), each of 12, 8 and 5 fixed lifts too_high_diverging's calibrated
+#: confidence past 0.8 on the finetune fold (76 of 88-93 right at 0.8 or more, held out), so it is an
+#: opt-in (docs/evidence.md#diagnose-a-blow-up-with-its-descent-under-way).
 GRID: dict[str, tuple[float, ...]] = {
     "above_start_z": (2.0,),
     "blowup_peak_z": (1.0,),
@@ -66,6 +70,7 @@ GRID: dict[str, tuple[float, ...]] = {
     "still_z": (2.0,),
     "swing_commit": (1.0, 2.0, 4.0, 100.0),
     "blowup_recovered_z": (1e9, 30.0),
+    "blowup_descending_z": (1e9,),
 }
 TOO_HIGH = ("too_high_diverging", "too_high_oscillating")
 #: Verdicts that tell a too-high run the wrong thing (keep, decay, or raise).

@@ -230,11 +230,17 @@ _HELD = {
     "recovered": "but the run recovered from that spike, ending far below its first loss: the first updates "
                  "of plain SGD or a fine-tuning jump like that at their best rate as well as above it, and a "
                  "reading on such a spike",
+    "descending": "but the loss is still falling after that spike, below its first loss: the first updates "
+                  "of plain SGD or a fine-tuning jump like that at their best rate as well as above it, the "
+                  "level the descent settles at tells them apart and is not reached yet, and a reading on "
+                  "such a spike",
 }
 #: What tells the readings apart, per ``held`` reason (else: a short side run).
 _CHECK = {
     "recovered": "A run at a third of the rate tells them apart: if it ends lower, lower the rate; if not, "
                  "the spike was the rate's first steps, and the rate can stay.",
+    "descending": "Read the next reports: if the descent stalls above where a run at a third of the rate "
+                  "gets, lower the rate; if it keeps falling, the spike was the rate's first steps.",
 }
 
 
@@ -259,7 +265,8 @@ def advise(verdict: str, key: str | None, evidence: dict[str, Evidence], ctx: Co
     ``held``: ``"contested"``, its confidence is below ``policy.advice_floor`` and a test that would
     move the rate the other way is at or past its threshold; ``"swings"``, it is
     ``too_high_oscillating`` on swings alone, short of ``policy.swing_commit``; ``"recovered"``, it is
-    ``too_high_diverging`` on an early blow-up the run recovered from (``policy.blowup_recovered_z``). The
+    ``too_high_diverging`` on an early blow-up the run recovered from (``policy.blowup_recovered_z``);
+    ``"descending"``, the same with its descent still under way (``policy.blowup_descending_z``). The
     diagnosis is then ``uncertain``, with ``verdict`` as its runner-up and its advice quoted as a
     hypothesis to check, not an instruction. A verdict that would change the rate or the schedule at a
     confidence below the floor with no test against it keeps its name, and its advice is quoted as a

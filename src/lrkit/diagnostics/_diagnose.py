@@ -267,6 +267,7 @@ def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
     weak = confidence if confidence < policy.advice_floor and _contested(verdict, ev) else None
     held = ("swings" if _swings_alone(verdict, key, ev, policy)
             else "recovered" if _recovered_blowup(verdict, key, m, policy)
+            else "descending" if _descending_blowup(verdict, key, m, policy)
             else "contested" if weak is not None else None)
     return advise(verdict, key, ev, ctx, fired,
                   confidence=confidence if held is None else calibrated("uncertain", raw, policy),
@@ -289,6 +290,16 @@ def _recovered_blowup(verdict: str, key: str | None, m: Measurements, policy: Di
     higher level, so the spike names the verdict without committing."""
     return verdict == "too_high_diverging" and key == "blowup" and recovered(m.shape, policy,
                                                                                policy.blowup_recovered_z)
+
+
+def _descending_blowup(verdict: str, key: str | None, m: Measurements, policy: DiagnosePolicy) -> bool:
+    """Whether ``too_high_diverging`` was decided by an early blow-up followed by a descent still under
+    way: the loss fell by more than ``blowup_descending_z`` standard errors over the last half of the
+    run's time (``Pace.z_half``) and ended more than ``still_z`` below its first loss. A catapult at the
+    best rate and a rate too high part only where the descent settles, which such a history has not
+    reached: a Watchdog's first reports read it before either has."""
+    return (verdict == "too_high_diverging" and key == "blowup" and m.pace.z_half > policy.blowup_descending_z
+            and m.shape.end_z < -policy.still_z)
 
 
 def _contested(verdict: str, ev: dict) -> bool:

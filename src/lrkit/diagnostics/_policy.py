@@ -140,6 +140,12 @@ class DiagnosePolicy(Policy):
         "too_high_diverging: the first updates' catapult at the best rate (plain SGD, fine-tuning) reads the "
         "same as a rate too high that recovered to a higher level; 20 or less breaks the confidence >= 0.8 "
         "held out (1e9: always commit)", _E + "diagnose-a-blow-up-the-run-recovered-from", at_least(0.0))
+    blowup_descending_z: float = tuned(
+        1e9, "an early blow-up followed by a descent still under way (the loss fell by more than this many "
+        "standard errors over the last half of the run's time, and ended more than still_z below its first "
+        "loss) is uncertain, naming too_high_diverging: the level the run will settle at, which tells a "
+        "catapult at the best rate from a rate too high, is not reached yet (1e9: off)",
+        _E + "diagnose-a-blow-up-with-its-descent-under-way", at_least(0.0))
     above_start_z: float = tuned(
         2.0, "ended above its first loss y_0 by this many standard errors (one batch against the end level): "
         "diverging; below, but within still_z of its lower start reading, uncertain (nothing measurable "
