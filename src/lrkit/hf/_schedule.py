@@ -36,7 +36,7 @@ from lrkit.errors import LRKitError
 from lrkit.hf._session import check_trainer
 from lrkit.schedules import Schedule, check_run_spec, for_run
 from lrkit.torch import LRScheduler
-from lrkit.torch._retune import schedule_rate
+from lrkit.torch._retune import schedule_rate, schedule_scales
 
 __all__ = ["RUN_NAMES", "use_schedule"]
 
@@ -105,7 +105,9 @@ def use_schedule(trainer: Trainer, spec: str | Schedule) -> Trainer:
                 "warmup": int(trainer.args.get_warmup_steps(num_training_steps)),
                 **counts,
             }
-            trainer.lr_scheduler = _this_runs(LRScheduler(opt, for_run(spec, **quantities)))
+            # group 0 frozen at lr=0: the spec's lr is the first group above 0's, the others keep their ratios
+            scheduler = LRScheduler(opt, for_run(spec, **quantities), group_scales=schedule_scales(opt))
+            trainer.lr_scheduler = _this_runs(scheduler)
             trainer._created_lr_scheduler = True  # rebuilt at the next train(), as the Trainer's own
         return trainer.lr_scheduler
 

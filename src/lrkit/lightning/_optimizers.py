@@ -21,7 +21,7 @@ import torch
 from lrkit.errors import LRKitError, unknown_name
 from lrkit.schedules import Schedule, check_run_spec, for_run
 from lrkit.torch import LRScheduler
-from lrkit.torch._retune import schedule_rate
+from lrkit.torch._retune import schedule_rate, schedule_scales
 
 __all__ = ["RUN_NAMES", "configure_optimizers"]
 
@@ -93,6 +93,9 @@ def configure_optimizers(
             raise unknown_name(f"argument of {_OWNER}", name, _PASSED)
     names = check_run_spec(spec, RUN_NAMES, _OWNER, "a Lightning run")
     schedule = for_run(spec, **_run_quantities(module, optimizer, names))
+    if "group_scales" not in scheduler_kwargs and scheduler_kwargs.get("key", "lr") == "lr":
+        # group 0 frozen at lr=0: the spec's lr is the first group above 0's, and the others keep their ratios
+        scheduler_kwargs["group_scales"] = schedule_scales(optimizer)
     scheduler = LRScheduler(optimizer, schedule, **scheduler_kwargs)
     return {
         "optimizer": optimizer,

@@ -35,8 +35,8 @@ from lrkit.schedules import scale
 from lrkit.torch._groups import first_positive, group_ratios, group_sizes
 from lrkit.torch._scheduler import LRScheduler
 
-__all__ = ["configured_rate", "reference_group", "schedule_group", "schedule_rate", "schedule_share",
-           "retune"]
+__all__ = ["configured_rate", "reference_group", "schedule_group", "schedule_rate", "schedule_scales",
+           "schedule_share", "retune"]
 
 
 def _configured(optimizer: torch.optim.Optimizer) -> list[float]:
@@ -100,6 +100,24 @@ def schedule_rate(optimizer: torch.optim.Optimizer) -> float:
         0.5
     """
     return _configured(optimizer)[schedule_group(optimizer)]
+
+
+def schedule_scales(optimizer: torch.optim.Optimizer) -> list[float] | None:
+    """The ``group_scales`` :class:`~lrkit.torch.LRScheduler` needs to run a spec whose ``lr`` is
+    :func:`schedule_rate`: where group 0 is frozen at ``lr=0`` beside a group above 0, each group's
+    configured rate over the first such group's (group 0 stays at 0); ``None`` where group 0 is above 0
+    (or every group is at 0), whose ratios ``LRScheduler`` reads itself.
+
+    Example:
+        >>> w, b = torch.zeros(4, requires_grad=True), torch.zeros(1, requires_grad=True)
+        >>> schedule_scales(torch.optim.SGD([{"params": [w], "lr": 0.0}, {"params": [b]}], lr=0.5))
+        [0.0, 1.0]
+        >>> schedule_scales(torch.optim.SGD([w, b], lr=0.5)) is None
+        True
+    """
+    rates = _configured(optimizer)
+    first = first_positive(rates)
+    return None if not first else [r / rates[first] for r in rates]
 
 
 def schedule_share(optimizer: torch.optim.Optimizer, lr: float) -> float:
