@@ -6,6 +6,7 @@ exports ``LRKIT_TEST_POSTGRES_URL``; without it these tests skip.
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import subprocess
@@ -118,6 +119,26 @@ def test_killed_worker_trial_is_failed_and_rerun(tmp_path):
     retries = [t for t in done if t.system_attrs.get("failed_trial") == killed]
     assert len(retries) == 1 and retries[0].params == trials[killed].params
     assert all(t.value is not None for t in done)
+
+
+def test_interrupted_trial_is_queued_again_for_any_worker(tmp_path):
+    study, calls = f"sigint-{uuid.uuid4().hex[:8]}", []
+
+    def objective(p):
+        calls.append(p["lr"])
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # Ctrl-C in trial 1
+        return (math.log10(p["lr"]) + 2) ** 2
+
+    kw = dict(n_trials=4, storage=Storage(url=URL, study_name=study), pruner="none",
+              space={"lr": [1e-4, 1.0], "schedules": ["constant"]})
+    with pytest.raises(KeyboardInterrupt):
+        tune(objective, **kw)
+    assert [t.state.name for t in _load(study).trials] == ["COMPLETE", "FAIL", "WAITING"]
+    r = tune(objective, **kw)  # a re-run (or any other worker) runs the interrupted parameters
+    assert r.n_complete == 4 and r.trials[2]["retry_of"] == 1
+    assert r.trials[2]["params"] == r.trials[1]["params"]
+    assert calls[2] == calls[1]
 
 
 @pytest.mark.slow  # two CLI processes importing torch: ~40 s on a loaded 2-core machine

@@ -79,12 +79,15 @@ def test_sqlite_run_interrupt_resume_is_one_study(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         tune(objective, **kw)
     first = optuna.load_study(study_name="resume", storage=f"sqlite:///{tmp_path}/lrkit-tune.db")
-    assert [t.state.name for t in first.trials] == ["COMPLETE", "COMPLETE", "FAIL"]
-    kept = [t.params for t in first.trials[:2]]
+    # the interrupted trial is queued again (its parameters run on the re-run, as a killed worker's do)
+    assert [t.state.name for t in first.trials] == ["COMPLETE", "COMPLETE", "FAIL", "WAITING"]
+    assert first.trials[3].params == first.trials[2].params
+    kept = [t.params for t in first.trials[:3]]
     r = tune(objective, **kw)  # the same command again
     assert r.n_complete == 5 and r.n_failed == 1 and len(r.trials) == 6
-    assert [t["params"] for t in r.trials[:2]] == kept
-    assert any("resumed study 'resume' with 3 stored trial(s)" in n for n in r.notes)
+    assert [t["params"] for t in r.trials[:3]] == kept and r.trials[3]["params"] == kept[2]
+    assert r.trials[3]["state"] == "COMPLETE" and r.trials[3]["retry_of"] == 2
+    assert any("resumed study 'resume' with 4 stored trial(s)" in n for n in r.notes)
     assert tune(objective, **kw).n_complete == 5  # a finished study runs nothing more
     assert len(calls) == 3 + 3
 

@@ -8,8 +8,8 @@ interrupted (SIGINT) while trial 0 trains: it is recorded FAIL ("interrupted; ru
 to resume the study."), and the re-run samples four new trials; the queued suggestion (lr 0.2434, wsd)
 is never trained, since a resumed study does not queue it again. A process killed with ``kill -9`` in the
 same place has its trial re-queued with the same parameters ("re-queued 1 trial(s) left running by a
-killed process"). Expected: the interrupted trial's parameters run again on the re-run (at least the
-finder's first trial), as a killed process's do.
+killed process"). Now an interrupted trial is queued again the way a killed one is
+(``tuning._study.requeue``), so its parameters run on the re-run.
 """
 
 from __future__ import annotations
@@ -48,7 +48,6 @@ def _build(seed):
             "val_loader": batches[6:]}
 
 
-@pytest.mark.xfail(strict=True, reason="ux12 D10: Ctrl-C in trial 0 loses the finder's queued first trial")
 def test_the_finders_first_trial_runs_after_an_interrupted_first_attempt(tmp_path):
     where = Storage(out=str(tmp_path))
     with pytest.raises(KeyboardInterrupt):
@@ -59,4 +58,5 @@ def test_the_finders_first_trial_runs_after_an_interrupted_first_attempt(tmp_pat
     assert queued and queued[0].state.name == "FAIL"  # what the interrupt left
     ran = [t for t in study.trials if t.params == queued[0].params and t.state.name in ("COMPLETE", "PRUNED")]
     assert ran, [(t.number, t.state.name, t.params.get("lr")) for t in study.trials]
+    assert ran[0].system_attrs["failed_trial"] == queued[0].number  # Optuna's retry copy, as a kill's
     assert result.n_complete + result.n_pruned == 3

@@ -36,7 +36,7 @@ from lrkit.errors import LRKitError, check_int
 from lrkit.tuning._urls import mask_url, scrub
 
 __all__ = ["open_storage", "worker_seed", "default_worker_id", "race_retry", "DEFAULT_DB", "MAX_HEARTBEAT",
-           "MISSED_BEATS", "RACE_TRIES"]
+           "MISSED_BEATS", "RACE_TRIES", "MAX_REQUEUES"]
 
 #: Heartbeats a trial may miss before it counts as dead (the default ``grace_period`` is this many
 #: intervals): one late beat is a busy worker or a slow database, not a killed one.
@@ -45,6 +45,9 @@ MISSED_BEATS = 3
 #: ``MISSED_BEATS`` missed beats, and past an hour that is longer than most trials (Optuna's own thread
 #: also sleeps in a C call that overflows past ~2**31 seconds).
 MAX_HEARTBEAT = 3600
+#: Times one trial's parameters are queued again after its worker died or was interrupted: a trial
+#: that kills its worker each time (out of memory at its rate) is not retried forever.
+MAX_REQUEUES = 2
 #: File name of the embedded default storage under ``out``.
 DEFAULT_DB = "lrkit-tune.db"
 #: Tries at what workers starting together race to create (Optuna's schema on a fresh database, a
@@ -139,7 +142,7 @@ def open_storage(
     *,
     heartbeat_interval: int = 10,
     grace_period: int | None = None,
-    max_retry: int = 2,
+    max_retry: int = MAX_REQUEUES,
     connect_timeout: int = 5,
 ) -> tuple[Any, str, bool]:
     """Open the Optuna storage for ``storage``, failing fast when it is unreachable.

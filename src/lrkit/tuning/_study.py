@@ -19,13 +19,14 @@ from lrkit.errors import LRKitError, unknown_name
 from lrkit.tuning._policy import TunePolicy
 from lrkit.tuning._space import SearchSpace
 from lrkit.tuning._space_file import load_space
-from lrkit.tuning._storage import race_retry
+from lrkit.tuning._storage import MAX_REQUEUES, race_retry
 
 if TYPE_CHECKING:
     from lrkit.tuning._objective import Target
 
 __all__ = ["SAMPLERS", "PRUNERS", "make_sampler", "make_pruner", "first_rung", "open_study", "live_trials",
-           "enough", "taken_for_dead", "requeue_dead_runs", "mark_worker", "WORKER_ATTR", "MARK_POLL"]
+           "enough", "taken_for_dead", "requeue_dead_runs", "requeue", "mark_worker", "WORKER_ATTR",
+           "MARK_POLL"]
 
 SAMPLERS = ("tpe", "random")
 PRUNERS = ("hyperband", "successive_halving", "median", "none")
@@ -264,7 +265,6 @@ def requeue_dead_runs(study: Any, where: str, grace: float) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         optuna.storages.fail_stale_trials(study)  # heartbeat older than the grace period (re-queued too)
-        retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=2)
     stale = running - len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
     host, dead = socket.gethostname(), []
     for running in study.get_trials(deepcopy=True, states=(TrialState.RUNNING,)):
@@ -281,7 +281,29 @@ def requeue_dead_runs(study: Any, where: str, grace: float) -> int:
             "an SQLite file holds one worker. Wait for it to finish and run the command again, or give "
             "several workers journal:///PATH.log or PostgreSQL (--storage)."
         )
-    for t in dead:
-        study._storage.set_trial_state_values(t._trial_id, state=TrialState.FAIL)
-        retry(study, study._storage.get_trial(t._trial_id))
+    requeue(study, dead)
     return stale + len(dead)
+
+
+def requeue(study: Any, trials: list[Any]) -> None:
+    """Mark ``trials`` FAIL (those still RUNNING) and queue each one's parameters again as a WAITING trial.
+
+    One way for every trial that did not finish through no fault of its own: a killed worker's
+    (:func:`requeue_dead_runs`) and an interrupted one's (Ctrl-C, :class:`~lrkit.tuning._trials.TrialLoop`).
+    The copy is Optuna's :class:`~optuna.storages.RetryHeartbeatStaleTrialCallback`'s (the same parameters,
+    user attributes such as ``first``, and the ``retry_history``), so a trial is queued again at most
+    :data:`MAX_REQUEUES` times, and never twice for the same failure.
+    """
+    import optuna
+    from optuna.trial import TrialState
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_REQUEUES)
+    queued = {n for t in study.get_trials(deepcopy=False) for n in t.system_attrs.get("retry_history", ())}
+    for t in trials:
+        if t.number in queued:
+            continue  # another worker re-queued it already (it took this one for dead)
+        if study._storage.get_trial(t._trial_id).state == TrialState.RUNNING:
+            study._storage.set_trial_state_values(t._trial_id, state=TrialState.FAIL)
+        retry(study, study._storage.get_trial(t._trial_id))

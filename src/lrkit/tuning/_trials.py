@@ -10,6 +10,9 @@ recorded. lrkit adds three things to that loop:
   cause goes into the trial (user attribute ``error``) and ``notes``; Optuna's own traceback of it
   is muted (:class:`QuietFailures`), so the cause is said once.
 * **A result another worker took for dead is dropped**, since that worker re-queued its parameters.
+* **An interrupted trial is queued again** (Ctrl-C: Optuna records it FAIL and the interrupt goes on to
+  the caller): its parameters run on the next run of the study, as a killed worker's do
+  (:func:`~lrkit.tuning._study.requeue`), so the finder's first trial is not lost to a Ctrl-C.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from lrkit.errors import LRKitError
-from lrkit.tuning._study import enough, live_trials, mark_worker, taken_for_dead
+from lrkit.tuning._study import enough, live_trials, mark_worker, requeue, taken_for_dead
 
 __all__ = ["MAX_CONSECUTIVE_FAILURES", "QuietFailures", "TrialLoop", "quiet_optuna"]
 
@@ -103,6 +106,7 @@ class TrialLoop:
         self.failures: list[str] = []  # the causes of the current run of failed trials
         self.last_error: BaseException | None = None
         self.returned: int | None = None  # the number of the trial whose objective last returned a value
+        self.interrupted: Any = None  # the trial a Ctrl-C stopped, queued again once Optuna has failed it
 
     def objective(self, trial: Any) -> float:
         """Optuna's objective: the surplus check, then the trial, its failure recorded."""
@@ -113,6 +117,7 @@ class TrialLoop:
             # says so in one line, not Optuna's traceback, wherever it landed: in the user's training or
             # in the trial's own bookkeeping (mark_worker's database commit).
             self.quiet.numbers.add(trial.number)
+            self.interrupted = trial
             raise
 
     def _checked(self, trial: Any) -> float:
@@ -174,6 +179,10 @@ class TrialLoop:
                 study.optimize(self.objective, n_trials=None, timeout=left, callbacks=[self.after],
                                catch=(_Surplus, _TrialFailed), gc_after_trial=False)
                 break
+            except KeyboardInterrupt:
+                if self.interrupted is not None:  # (one caught between trials left none to queue)
+                    requeue(study, [study._storage.get_trial(self.interrupted._trial_id)])
+                raise
             except Exception as exc:
                 # Optuna cannot record a result for a trial another worker has failed meanwhile (it
                 # raises from its own bookkeeping); that trial's parameters are re-queued there, so
