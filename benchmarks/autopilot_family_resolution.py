@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,16 +68,17 @@ def units(name: str, method: str, run: bool, seeds: tuple[int, ...],
 
 
 def family_rows(names: list[str], run: bool, seeds: tuple[int, ...], mine_is: str = DEFAULT,
-                candidates: dict[str, dict] = CANDIDATES, peers: tuple[str, ...] = PEERS
-                ) -> tuple[list[list[Any]], dict]:
+                candidates: dict[str, dict] = CANDIDATES, peers: tuple[str, ...] = PEERS,
+                read: Callable[..., dict[int, float]] = units) -> tuple[list[list[Any]], dict]:
     """Per peer and family: units, mean difference, its standard error, p, the call; and the counts.
     ``mine_is``: the Autopilot read (a name in ``candidates``; a peer may be one too, as the default
-    is when a candidate is tested against it)."""
+    is when a candidate is tested against it). ``read``: :func:`units`, or a function of the same
+    arguments (a candidate whose runs are the default's except on some units)."""
     per: dict[str, dict[str, list[float]]] = {p: {} for p in peers}
     for n in names:
-        mine = units(n, mine_is, run, seeds, candidates)
+        mine = read(n, mine_is, run, seeds, candidates)
         for p in peers:
-            theirs = units(n, p, run, seeds, candidates)
+            theirs = read(n, p, run, seeds, candidates)
             diffs = [mine[s] - theirs[s] for s in sorted(set(mine) & set(theirs))]
             per[p].setdefault(truth.family_of(n), []).extend(diffs)
         print(f"{n}: done", file=sys.stderr)

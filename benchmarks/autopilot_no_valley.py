@@ -4,7 +4,7 @@ A ramp whose loss never falls (a recall RNN or a small transformer at chance unt
 loss whose bounded gradient shows no descent) knows the blow-up rate ``r`` and nothing about where
 training works. Until session 12 its peak was a fallback rule's reading of noise clipped into
 ``[r/30, r/3]`` (``AutopilotPolicy(no_valley_peak="guess")``), its account saying "this peak is a guess".
-Four parts:
+Five parts:
 
 1. **Where those ramps are**: every (workload, seed) of the guess's stored runs (zoo seeds 0-5, built-in
    tasks seeds 0-2) whose ramp has no valley, with the Autopilot's regret when its peak is **given** at
@@ -25,6 +25,13 @@ Four parts:
    valley, or never blew up, is the same bit for bit under both. Leave-one-family-out between the two on
    family means at seeds 0-2 and 0-5; the paired test (``benchmarks/autopilot_family_resolution.py``) of
    the floor against the guess, Prodigy and Schedule-Free at seeds 0-5.
+5. **A race in full runs** (``no_valley_peak="race"``, an opt-in): after such a ramp, r/3 against the
+   floor r/30 (``AutopilotPolicy.no_valley_race``), 12% of the budget each shortened to fit the race
+   limit, the loser's updates paid from the budget, on the units the default reads at the floor (every
+   other unit is the default's run, the same code path: checked bit for bit on two workloads
+   (``dev.autopilot_no_valley_race.SAME``), and on the
+   built-in tasks no stored run reads the floor). Leave-one-family-out between it and the floor at seeds
+   0-2 and 0-5; the paired test against the floor, Prodigy and Schedule-Free at seeds 0-5.
 
 Regret in the zoo's gap unit against the grid-best constant rate of seeds 0-2. Both are run on this machine
 (``autopilot_shape.SHAPES``'s ``@2026-12-06``); the seeds 0-2 report first makes the default again on three
@@ -49,6 +56,7 @@ import autopilot_family_resolution as resolution  # noqa: E402
 import autopilot_shape as shape  # noqa: E402
 from dev import autopilot_candidates as candidates  # noqa: E402
 from dev import autopilot_no_valley as nv  # noqa: E402
+from dev import autopilot_no_valley_race as race  # noqa: E402
 from dev import autopilot_tables as tables  # noqa: E402
 from dev import autopilot_truth as truth  # noqa: E402
 from dev.autopilot_zoo_runs import reads_as  # noqa: E402
@@ -225,13 +233,14 @@ def main() -> None:
     screened = screen(found, traces)
     print(screened)
     six, _ = six_seeds(run)
+    race_text, _ = race.race_in_full(run, SIX, CANDIDATES[FLOOR], FLOOR)
     preface = "\n\n".join([
         f"Part one: the {len(found)} runs whose ramp has no valley (zoo seeds 0-5, built-in seeds 0-2), "
         "and the "
         "Autopilot's regret (gap %) with its peak given at r / k:", markdown_table(srows, sh, floatfmt=".3g"),
         "Parts two and three, offline on part one's given-peak runs:",
         markdown_table(orows, oh, floatfmt=".3g"), screened,
-        "Part four, the candidate in full runs.", six,
+        "Part four, the candidate in full runs.", six, race_text,
         f"CPU seconds of parts one to three and the six seeds (cached runs cost nothing): "
         f"{time.process_time() - start:.0f}. Seeds 0-2 with the built-in tasks (held out):"])
     candidates.report(CANDIDATES, cached_only=args.cached_only, no_record=args.no_record,

@@ -55,17 +55,21 @@ def test_a_ramp_with_a_valley_or_without_a_blow_up_reads_the_same_under_both():
 
 
 @pytest.mark.parametrize("bad", ["low", None, 30.0])
-def test_a_mode_other_than_guess_or_floor_is_refused_by_name(bad):
+def test_a_mode_other_than_guess_floor_or_race_is_refused_by_name(bad):
     with pytest.raises(LRKitError, match="no_valley_peak"):
         AutopilotPolicy(no_valley_peak=bad)
 
 
-def _noise_run(policy: AutopilotPolicy, budget: int = 120, stop: int | None = None, state=None):
-    """SGD with momentum on targets with nothing to learn (the ramp's loss never falls, then blows up).
-    Returns the model, optimizer, Autopilot, generator and updates made (``stop``: pause there)."""
+def _noise_run(policy: AutopilotPolicy, budget: int = 120, stop: int | None = None, state=None,
+               learnable: bool = False):
+    """SGD with momentum on targets with nothing to learn (the ramp's loss never falls, then blows up;
+    ``learnable``: a linear target, whose ramp has a valley). Returns the model, optimizer, Autopilot,
+    generator and updates made (``stop``: pause there)."""
     torch.manual_seed(0)
     g = torch.Generator().manual_seed(1)
     x, y = torch.randn(512, 8, generator=g), torch.randn(512, generator=g)
+    if learnable:
+        y = x @ torch.linspace(-2.0, 2.0, 8)
     model = torch.nn.Linear(8, 1)
     with torch.no_grad():
         model.weight.zero_()
@@ -105,3 +109,73 @@ def test_an_autopilot_run_at_the_floor_spends_its_budget_and_resumes_bit_for_bit
         assert end == 120
         assert_same(reference, {"model": m.state_dict(), "opt": o.state_dict(), "events": a.events,
                                 "lr": a.lr}, f"resumed at {at}")
+
+
+RACE = AutopilotPolicy(no_valley_peak="race")
+
+
+def test_read_peak_says_when_the_peak_is_a_ramp_with_no_valleys_floor():
+    from lrkit.torch._autopilot_peak import read_peak
+
+    lrs, losses = _flat()
+    r = float(lrs[-1])
+    for policy, floor in ((FLOOR, True), (RACE, True), (GUESS, False)):
+        peak, how, at_floor = read_peak(lrs, losses, 1e-4, r, "default", True, policy)
+        assert at_floor is floor
+        assert (peak, how) == autopilot_peak(lrs, losses, torch.optim.Adam(P), policy, r)
+    assert read_peak(lrs, losses, 1e-4, None, "default", True, RACE)[2] is False  # no blow-up: no floor
+
+
+def test_no_valley_race_fields_are_validated_by_name():
+    assert RACE.no_valley_race == (10.0, 1.0) and 0 < RACE.no_valley_race_fraction < 1
+    with pytest.raises(LRKitError, match="no_valley_race"):
+        AutopilotPolicy(no_valley_race=(10.0, -1.0))
+    with pytest.raises(LRKitError, match="no_valley_race_fraction"):
+        AutopilotPolicy(no_valley_race_fraction=1.5)
+
+
+def test_a_no_valley_ramp_under_race_races_r_over_3_against_the_floor_within_its_budget():
+    _, _, ap, _, steps = _noise_run(RACE)
+    first, race = ap.events[0], next(e for e in ap.events if "race" in e)
+    r = first["diverged_at"]
+    assert steps == ap.total_steps == 120 and ap.done  # the losers' updates paid from the budget
+    assert [rate for rate, _ in race["race"]] == pytest.approx([r / 3, r / 30], rel=1e-12)
+    segment = race["race_steps"] // 2
+    assert segment <= RACE.max_race_fraction * (120 - ap.probe_steps) / 2
+    assert ap.race_steps == race["race_steps"] and ap.peak in (race["race"][0][0], race["race"][1][0])
+    assert not any("race" in e for e in _noise_run(FLOOR)[2].events)  # the default runs no race
+
+
+def test_a_ramp_with_a_valley_under_race_is_the_default_bit_for_bit(assert_same):
+    runs = [_noise_run(policy, learnable=True) for policy in (FLOOR, RACE)]
+    assert "no valley" not in runs[0][2].events[0]["how"]
+    assert_same(*[{"model": m.state_dict(), "opt": o.state_dict(), "events": a.events}
+                  for m, o, a, _, _ in runs], "a ramp with a valley")
+
+
+def test_a_run_paused_in_the_no_valley_race_resumes_bit_for_bit(assert_same):
+    model, opt, ap, _, _ = _noise_run(RACE)
+    reference = {"model": model.state_dict(), "opt": opt.state_dict(), "events": ap.events, "lr": ap.lr}
+    segment = ap.race_steps // 2
+    for at in (ap.probe_steps + 1, ap.probe_steps + segment, ap.probe_steps + segment + 2):  # both candidates
+        m, o, a, g, step = _noise_run(RACE, stop=at)
+        assert a.phase == "race"
+        buffer = io.BytesIO()
+        torch.save({"model": m.state_dict(), "opt": o.state_dict(), "ap": a.state_dict(),
+                    "g": g.get_state(), "step": step}, buffer)
+        buffer.seek(0)
+        m, o, a, _, end = _noise_run(RACE, state=torch.load(buffer, weights_only=True))
+        assert end == 120
+        assert_same(reference, {"model": m.state_dict(), "opt": o.state_dict(), "events": a.events,
+                                "lr": a.lr}, f"resumed at {at}")
+
+
+def test_the_no_valley_race_is_sized_to_fit_the_race_limit_or_not_run():
+    from lrkit.torch._autopilot_race import no_valley_race, race_plan
+
+    p = no_valley_race(RACE)
+    assert p.race_factors == RACE.no_valley_race and p.race_fraction == RACE.no_valley_race_fraction
+    assert race_plan(400, 315, p) is None  # 2 x 48 > 30% of the 315 left: the general race refuses
+    assert race_plan(400, 315, p, fit=True) == 47  # ... the no-valley race shortens to fit
+    assert race_plan(3000, 2925, p, fit=True) == 360  # 12% of the budget where it fits
+    assert race_plan(40, 24, p, fit=True) is None  # below min_race: no race, the floor

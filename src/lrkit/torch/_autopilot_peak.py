@@ -46,6 +46,7 @@ from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._finder_rule import is_adaptive, momentum_of, resolve_policy, resolve_rule
 
 __all__ = ["PeakRule", "autopilot_peak", "momentum_of", "optimizer_kind", "peak_rule", "probe_peak",
+           "read_peak",
            "reading_policy"]
 
 
@@ -186,7 +187,24 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
         >>> probe_peak([], [], 1e-5, None)
         (1e-05, 'probe failed at once')
     """
+    return read_peak(probe_lrs, probe_losses, lr_min, diverged_at, rule, adaptive, policy, factor, lag,
+                     anchor)[:2]
+
+
+def read_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min: float,
+              diverged_at: float | None, rule: str = "default", adaptive: bool = False,
+              policy: AutopilotPolicy = AutopilotPolicy(), factor: float = 1.0,
+              lag: int = 0, anchor: float | None = None) -> tuple[float, str, bool]:
+    """:func:`probe_peak`'s ``(peak, how)`` and whether the peak is a ramp with no valley's floor
+    (``policy.no_valley_peak`` ``"floor"`` or ``"race"``, a blow-up at r: the peak is r / clip_below),
+    which ``no_valley_peak="race"`` races (``lrkit.torch._autopilot_race.start_race``).
+
+    Example:
+        >>> read_peak([], [], 1e-5, None)
+        (1e-05, 'probe failed at once', False)
+    """
     p = policy
+    at_floor = False
     lrs, losses = np.array(probe_lrs, dtype=float), np.array(probe_losses, dtype=float)
     if 0 < lag < lrs.size:  # the loss of update k answers the rate of update k - lag
         lrs, losses = lrs[:lrs.size - lag], losses[lag:]
@@ -220,7 +238,8 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
         floor = p.strong_clip_below if strong or (adaptive and p.adaptive_clip == "cap") else p.clip_below
         low = 0.0 if floor is None else r / floor
         clipped = min(max(peak, low), high)
-        if guess and p.no_valley_peak == "floor":  # a guess knows r alone: the band's low end
+        at_floor = guess and p.no_valley_peak in ("floor", "race")
+        if at_floor:  # a guess knows r alone: the band's low end
             clipped = r / p.clip_below
             how += f"; taken at the band's floor r/{p.clip_below:g} = {clipped:.3g} (divergence at {r:.3g})"
         elif clipped != peak:
@@ -231,7 +250,7 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
         how += f"; times {factor:g}" + (f" (capped at {high:.3g})" if peak == high else "")
     if lag:
         how += f"; losses read {lag} updates after their rates"
-    return float(peak), how
+    return float(peak), how, at_floor
 
 
 def autopilot_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float],

@@ -101,7 +101,7 @@ class Phases:
         race = None
         if self.ramp and self.given_peak is None:
             race = start_race(self.peak, self.budget, self.probe_steps, self.policy, self.optimizer,
-                              self.model)
+                              self.model, no_valley=self._probe.no_valley)
         if race is not None:  # measure a few peaks around the ramp's reading (``_autopilot_race``)
             self._race, self.phase = race, "race"
             self._set_rate(race.rate())

@@ -165,8 +165,17 @@ class AutopilotPolicy(Policy):
         "clip_below, the band's low end (the ramp knows where training breaks and nothing about where it "
         "works, and a guess too high can bounce without blowing up, where the guard has nothing to catch); "
         "'guess', the fallback rules' reading of its noise clipped into [r / clip_below, r / clip_above]; "
-        "'floor' chosen in 12 of 12 folds by family (held out 8.12 vs 8.42), the built-in tasks unchanged",
-        _NOVALLEY, choice("guess", "floor"))
+        "'floor' chosen in 12 of 12 folds by family (held out 8.12 vs 8.42), the built-in tasks unchanged; "
+        "'race', the floor's peak and then a race of no_valley_race's multiples of it (an opt-in)",
+        _NOVALLEY, choice("guess", "floor", "race"))
+    no_valley_race: tuple[float, ...] = tuned(
+        (10.0, 1.0), "with no_valley_peak='race': these multiples of the floor r / clip_below are each "
+        "trained from the rewound state and the lowest loss wins (10: r / 3, the band's top, where the "
+        "recall RNNs' best rates lie; 1: the floor)", _NOVALLEY, lambda n, v, o: _factors(n, v, o))
+    no_valley_race_fraction: float = tuned(
+        0.12, "... each candidate trains this fraction of the budget, shortened to fit max_race_fraction "
+        "(a plateau's race needs long segments: at 6% r/3 wins no recall-GRU run, at 12% 3 of 6)",
+        _NOVALLEY, fraction)
     clip_above: float = tuned(
         3.0, "a peak is at most r / this below a divergence at rate r, and the plateau reaction never "
         "raises the rate above it", _PEAK, at_least(1.0))

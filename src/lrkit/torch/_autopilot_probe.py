@@ -34,7 +34,7 @@ import torch
 from lrkit.errors import LRKitError, check_choice, check_int, check_positive
 from lrkit.finder import DivergenceMonitor, sweep_schedule
 from lrkit.schedules import Schedule, constant, linear, warmup, warmup_cosine, wsd
-from lrkit.torch._autopilot_peak import PeakRule, peak_rule, probe_peak
+from lrkit.torch._autopilot_peak import PeakRule, peak_rule, read_peak
 from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._finder_rule import is_adaptive
 
@@ -178,6 +178,7 @@ class Probe:
         self.stride = -(-steps // policy.max_states)
         self.k = 0
         self.run = 0  # the faults skipped in a row just before update k (see :meth:`record`)
+        self.no_valley = False  # set by :meth:`finish`: the peak is a ramp with no valley's floor
 
     def wants_state(self) -> bool:
         """Ramp only: whether the state before the next update is to be recorded."""
@@ -223,8 +224,9 @@ class Probe:
         if self.given_peak is not None:
             peak, how = self.given_peak, "given"
         else:
-            peak, how = probe_peak(self.lrs, self.losses, self.lo, diverged_at, self.rule, self.adaptive,
-                                   self.policy, self.factor, self.lag, self.anchor)
+            peak, how, self.no_valley = read_peak(self.lrs, self.losses, self.lo, diverged_at, self.rule,
+                                                  self.adaptive, self.policy, self.factor, self.lag,
+                                                  self.anchor)
         if not self.keep:
             return peak, how, None, 0
         below = [i for i, r in enumerate(self.lrs) if r <= peak * (1 + _SAME_RATE)]

@@ -27,29 +27,52 @@ import torch
 from lrkit.torch._autopilot_guard import grads_finite, restore_snapshot, take_snapshot
 from lrkit.torch._autopilot_policy import AutopilotPolicy
 
-__all__ = ["Race", "race_plan", "start_race"]
+__all__ = ["Race", "no_valley_race", "race_plan", "start_race"]
 
 
-def race_plan(budget: int | None, left: int, policy: AutopilotPolicy = AutopilotPolicy()) -> int | None:
+def race_plan(budget: int | None, left: int, policy: AutopilotPolicy = AutopilotPolicy(),
+              fit: bool = False) -> int | None:
     """Updates per candidate for a race with ``left`` updates after the ramp, or ``None`` (no race).
+    With ``fit`` a segment too long for ``max_race_fraction`` is shortened to the longest that fits
+    (never below ``min_race``): the no-valley race's, whose candidates need all the updates they can get.
 
     Example:
         >>> p = AutopilotPolicy(race_factors=(0.25, 1.0, 4.0))
         >>> race_plan(500, 400, p), race_plan(40, 24, p), race_plan(500, 400, p.replace(race_factors=()))
         (20, None, None)
+        >>> q = AutopilotPolicy(race_factors=(10.0, 1.0), race_fraction=0.12)
+        >>> race_plan(400, 315, q), race_plan(400, 315, q, fit=True), race_plan(40, 24, q, fit=True)
+        (None, 47, None)
     """
     k = len(policy.race_factors)
     if budget is None or k < 2:
         return None
     m = max(policy.min_race, round(policy.race_fraction * budget))
-    return m if k * m <= policy.max_race_fraction * left else None
+    if fit:
+        m = min(m, math.floor(policy.max_race_fraction * left / k))
+    return m if m >= policy.min_race and k * m <= policy.max_race_fraction * left else None
+
+
+def no_valley_race(policy: AutopilotPolicy) -> AutopilotPolicy:
+    """``policy`` with the race after a ramp with no valley in the general race's fields: the candidates
+    ``no_valley_race`` (multiples of the floor peak) and the segment ``no_valley_race_fraction``.
+
+    Example:
+        >>> p = no_valley_race(AutopilotPolicy(no_valley_peak="race"))
+        >>> p.race_factors, p.race_fraction
+        ((10.0, 1.0), 0.12)
+    """
+    return policy.replace(race_factors=policy.no_valley_race, race_fraction=policy.no_valley_race_fraction)
 
 
 def start_race(peak: float, budget: int | None, spent: int, policy: AutopilotPolicy,
-               optimizer: torch.optim.Optimizer, model: torch.nn.Module | None) -> Race | None:
+               optimizer: torch.optim.Optimizer, model: torch.nn.Module | None,
+               no_valley: bool = False) -> Race | None:
     """The race after a ramp that spent ``spent`` updates of ``budget``, holding the current state as
     every candidate's start; ``None`` when ``policy`` lists no race or the budget cannot afford one
-    (:func:`race_plan`).
+    (:func:`race_plan`). After a ramp with no valley read at the band's floor (``no_valley``) under
+    ``policy.no_valley_peak="race"``, the candidates are ``policy.no_valley_race``'s and each trains
+    ``policy.no_valley_race_fraction`` of the budget, shortened to fit (:func:`race_plan`'s ``fit``).
 
     Example:
         >>> model = torch.nn.Linear(2, 1)
@@ -59,7 +82,10 @@ def start_race(peak: float, budget: int | None, spent: int, policy: AutopilotPol
         >>> race.rates, race.segment, start_race(0.1, 40, 16, p, opt, model)
         ([0.05, 0.2], 20, None)
     """
-    segment = race_plan(budget, budget - spent, policy) if budget is not None else None
+    fit = no_valley and policy.no_valley_peak == "race"
+    if fit:
+        policy = no_valley_race(policy)
+    segment = race_plan(budget, budget - spent, policy, fit) if budget is not None else None
     if segment is None:
         return None
     race = Race(peak, policy.race_factors, segment, policy.race_score_fraction)
