@@ -46,6 +46,8 @@ FINDER_UNREAD = ("retry_sigmas", "retry_decades", "retry_steps", "fallback_divis
 #: ``AutopilotPolicy`` fields read only by a race (inert while ``race_factors`` is empty) and only
 #: without a budget (the plateau reaction and its warmup: every cached run is told its budget).
 RACE_FIELDS = ("race_fraction", "min_race", "max_race_fraction", "race_score_fraction")
+#: Read only after a ramp with no valley under ``no_valley_peak="race"`` (which reads RACE_FIELDS too).
+NO_VALLEY_RACE_FIELDS = ("no_valley_race", "no_valley_race_fraction")
 NO_BUDGET_FIELDS = ("check_every", "max_decays", "plateau_decay", "too_high_factor", "too_low_factor",
                     "unknown_budget_warmup")
 
@@ -66,7 +68,9 @@ def run_fields(policy: Any = None) -> dict[str, Any]:
     policy = AutopilotPolicy() if policy is None else policy
     finder = {f.name: getattr(policy.finder, f.name) for f in dataclasses.fields(policy.finder)
               if f.name not in FINDER_UNREAD}
-    drop = set(NO_BUDGET_FIELDS) | ({"finder"} | (set() if policy.race_factors else set(RACE_FIELDS)))
+    raced = policy.no_valley_peak == "race"
+    drop = set(NO_BUDGET_FIELDS) | {"finder"} | (set() if policy.race_factors or raced else set(RACE_FIELDS))
+    drop |= set() if raced else set(NO_VALLEY_RACE_FIELDS)
     kinds = set(policy.anchor_kinds)
     weight = finder["anchor_weight"] if kinds else 0.0
     if not kinds:  # no kind's reading is anchored: no anchor field is read

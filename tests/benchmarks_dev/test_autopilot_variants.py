@@ -43,7 +43,7 @@ def test_a_variant_names_its_policy_fields_and_the_probes_finder_fields():
 #: A changed value for every field the fingerprint may leave out (``dev.autopilot_runs.run_fields``).
 OTHER = {"race_fraction": 0.1, "min_race": 4, "max_race_fraction": 0.5, "race_score_fraction": 0.25,
          "check_every": 7, "max_decays": 1, "plateau_decay": 0.5, "too_high_factor": 0.25,
-         "too_low_factor": 2.0,
+         "too_low_factor": 2.0, "no_valley_race": (3.0, 1.0), "no_valley_race_fraction": 0.06,
          "unknown_budget_warmup": 3, "weak_rule_when": "always",
          "finder.retry_sigmas": 2.0, "finder.retry_decades": 2.0, "finder.retry_steps": 20,
          "finder.fallback_divisor": 10.0, "finder.replicates": 50, "finder.level": 0.8,
@@ -118,6 +118,16 @@ def test_a_kind_the_anchor_does_not_reach_runs_bit_for_bit_as_the_variant_it_rea
     shared = reads_as(v, kind)
     assert shared == {"finder_weak_rule": "minimum/10", "weak_rule_when": "turned"}
     assert _final_weights(policy_of(v), optimizer) == _final_weights(policy_of(shared), optimizer)
+
+
+def test_the_no_valley_race_is_hashed_only_when_it_can_run():
+    fp = policy_fingerprint()
+    assert "no_valley_race" not in run_fields() and "no_valley_race_fraction" not in run_fields()
+    assert policy_fingerprint(AutopilotPolicy(no_valley_race=(3.0, 1.0), no_valley_race_fraction=0.06)) == fp
+    raced = AutopilotPolicy(no_valley_peak="race")
+    assert run_fields(raced)["no_valley_race"] == (10.0, 1.0) and "max_race_fraction" in run_fields(raced)
+    assert policy_fingerprint(raced.replace(no_valley_race_fraction=0.06)) != policy_fingerprint(raced)
+    assert policy_fingerprint(raced.replace(max_race_fraction=0.5)) != policy_fingerprint(raced)
 
 
 def test_an_opt_in_floor_is_hashed_when_set_and_keeps_the_older_keys_when_not():
