@@ -13,7 +13,7 @@ torch = pytest.importorskip("torch")
 from lrkit import LRKitError  # noqa: E402
 from lrkit.schedules import wsd  # noqa: E402
 from lrkit.torch import Autopilot, AutopilotPolicy  # noqa: E402
-from lrkit.torch._autopilot_guard import Guard, reaction  # noqa: E402
+from lrkit.torch._autopilot_guard import Guard, reaction, reading  # noqa: E402
 from lrkit.torch._autopilot_peak import probe_peak  # noqa: E402
 from lrkit.torch._autopilot_probe import main_schedule, paced_ramp, probe_plan  # noqa: E402
 
@@ -380,3 +380,49 @@ def test_ramp_pace_decades_shortens_only_a_narrower_bands_ramp_and_spends_the_bu
 def test_a_bad_ramp_pace_is_refused_naming_it():
     with pytest.raises(LRKitError, match="ramp_pace"):
         AutopilotPolicy(ramp_pace="fast")
+
+
+def _catapult_run(react_to):
+    """An Autopilot without a budget whose main phase catapults (a jump of 20-40x on its first updates,
+    then a descent far below its first loss): diagnose calls it uncertain, naming too_high_diverging."""
+    w = torch.nn.Parameter(torch.zeros(2))
+    opt = torch.optim.SGD([w], lr=0.1)
+    ap = Autopilot(opt, probe_steps=10, peak=0.1, policy=AutopilotPolicy(react_to=react_to))
+
+    def step(value):
+        w.grad = torch.zeros(2)  # the losses are scripted; a zero gradient leaves the weights alone
+        ap.step(value)
+
+    while ap.phase == "probe":
+        step(1.0)
+    t = np.arange(300)
+    y = 0.05 + 2.0 * np.exp(-t / 40) + 0.01 * np.random.default_rng(0).standard_normal(t.size)
+    y[1:4] = [20.0, 40.0, 15.0]
+    for v in y:
+        step(float(v))
+    return ap, [e for e in ap.events if "reaction" in e]
+
+
+def test_a_recovered_catapult_is_uncertain_and_leaves_the_rate_alone_when_reacting_to_the_verdict():
+    ap, reactions = _catapult_run("verdict")
+    assert reactions == [] and ap.scale == 1.0 and ap.lr == pytest.approx(ap.peak)
+    ap, reactions = _catapult_run("fired")  # the reading of every test that fired halves it
+    assert reactions and reactions[0]["reaction"] == "too_high_diverging"
+    assert reactions[0]["diagnosis"] == "uncertain" and reactions[0]["scale"] == 0.5
+
+
+@pytest.mark.parametrize("verdict, fired, react_to, expect", [
+    ("uncertain", ["too_high_diverging"], "fired", ("too_high_diverging",)),
+    ("uncertain", ["too_high_diverging"], "verdict", ("uncertain",)),
+    ("plateau", ["plateau"], "verdict", ("plateau",)),
+    ("loss_spikes", ["loss_spikes", "plateau"], "verdict", ("loss_spikes", "plateau")),
+])
+def test_reading_of_a_diagnosis(verdict, fired, react_to, expect):
+    assert reading(verdict, fired, react_to) == expect
+    read = reading("uncertain", ["too_high_diverging"], "verdict")
+    assert reaction(read, 0, 1.0, 10.0) == ("uncertain", None)
+
+
+def test_react_to_is_a_choice():
+    with pytest.raises(LRKitError, match="react_to"):
+        AutopilotPolicy(react_to="verdicts")

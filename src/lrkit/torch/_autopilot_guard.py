@@ -41,7 +41,8 @@ from lrkit.torch._finder_runner import MAX_AMP_SKIPS
 from lrkit.torch._state import _cpu_copy
 
 __all__ = ["Guard", "training_tensors", "take_snapshot", "restore_snapshot", "restart_statistics",
-           "grads_finite", "weights_finite", "scaler_overflow", "is_spike", "find_fault", "reaction"]
+           "grads_finite", "weights_finite", "scaler_overflow", "is_spike", "find_fault", "reaction",
+           "reading"]
 
 
 def training_tensors(optimizer: torch.optim.Optimizer, model: torch.nn.Module | None) -> list[torch.Tensor]:
@@ -242,6 +243,23 @@ def reaction(fired: Sequence[str], decays: int, scale: float, ceiling: float,
     if verdict == "too_low_slow" and decays == 0 and scale * p.too_low_factor <= ceiling:
         return verdict, p.too_low_factor
     return verdict, None
+
+
+def reading(verdict: str, fired: Sequence[str], react_to: str) -> tuple[str, ...]:
+    """What :func:`reaction` reads of a diagnosis under ``AutopilotPolicy.react_to``.
+
+    ``"fired"``: every test that fired. ``"verdict"``: the committed verdict alone, so an ``uncertain``
+    diagnosis (its first test below the advice floor, or one diagnose declines to commit to) leaves the
+    rate alone; a ``loss_spikes`` verdict still reads the tests behind it (spikes are handled per step).
+
+    Example:
+        >>> fired = ["too_high_diverging"]
+        >>> reading("uncertain", fired, "fired"), reading("uncertain", fired, "verdict")
+        (('too_high_diverging',), ('uncertain',))
+    """
+    if react_to == "fired" or verdict == "loss_spikes":
+        return tuple(fired)
+    return (verdict,)
 
 
 class Guard:

@@ -26,8 +26,8 @@ from lrkit.schedules import constant, warmup
 from lrkit.errors import LRKitError
 from lrkit.torch._autopilot_checks import check_first_loss, first_step_failed
 from lrkit.torch._autopilot_average import TailAverage
-from lrkit.torch._autopilot_guard import (grads_finite, reaction, restart_statistics, restore_snapshot,
-                                          training_tensors, weights_finite)
+from lrkit.torch._autopilot_guard import (grads_finite, reaction, reading, restart_statistics,
+                                          restore_snapshot, training_tensors, weights_finite)
 from lrkit.torch._autopilot_probe import main_schedule
 from lrkit.torch._autopilot_race import start_race
 from lrkit.torch._groups import LR_KEY
@@ -158,9 +158,10 @@ class Phases:
             return
         # The probe's last stable rate bounds any increase: never within clip_above of where it diverged.
         ceiling = max(self.probe_lrs, default=self.peak) / self.policy.clip_above / self.peak
-        verdict, factor = reaction(d.fired, self.decays, self.scale, ceiling, self.policy)
+        read = reading(d.verdict, d.fired, self.policy.react_to)
+        verdict, factor = reaction(read, self.decays, self.scale, ceiling, self.policy)
         if factor is None:
             return
         self.scale, self.decays = self.scale * factor, self.decays + (verdict == "plateau")
-        self.events.append({"t": self.t, "reaction": verdict, "scale": self.scale})
+        self.events.append({"t": self.t, "reaction": verdict, "scale": self.scale, "diagnosis": d.verdict})
         self._monitor = Monitor(every=self.policy.check_every)
