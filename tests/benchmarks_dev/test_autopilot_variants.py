@@ -44,7 +44,7 @@ def test_a_variant_names_its_policy_fields_and_the_probes_finder_fields():
 OTHER = {"race_fraction": 0.1, "min_race": 4, "max_race_fraction": 0.5, "race_score_fraction": 0.25,
          "check_every": 7, "max_decays": 1, "plateau_decay": 0.5, "too_high_factor": 0.25,
          "too_low_factor": 2.0, "no_valley_race": (3.0, 1.0), "no_valley_race_fraction": 0.06,
-         "unknown_budget_warmup": 3, "weak_rule_when": "always",
+         "unknown_budget_warmup": 3, "react_to": "verdict", "weak_rule_when": "always",
          "finder.retry_sigmas": 2.0, "finder.retry_decades": 2.0, "finder.retry_steps": 20,
          "finder.fallback_divisor": 10.0, "finder.replicates": 50, "finder.level": 0.8,
          "finder.seed_spread": 0.3,
@@ -92,6 +92,7 @@ def test_the_fingerprint_hashes_the_fields_a_budgeted_run_reads():
     assert len(fp) == 10 and fp == policy_fingerprint(AutopilotPolicy())
     assert policy_fingerprint(AutopilotPolicy(cooldown=0.3)) != fp  # read: a new key
     assert policy_fingerprint(AutopilotPolicy(check_every=7)) == fp  # only without a budget
+    assert policy_fingerprint(AutopilotPolicy(react_to="verdict")) == fp  # only without a budget
     assert policy_fingerprint(AutopilotPolicy(race_fraction=0.1)) == fp  # only in a race: none by default
     race = AutopilotPolicy(race_factors=(0.5, 1.0))
     assert policy_fingerprint(race.replace(race_fraction=0.1)) != policy_fingerprint(race)
