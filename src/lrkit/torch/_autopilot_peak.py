@@ -206,6 +206,10 @@ def read_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min:
     p = policy
     at_floor = False
     lrs, losses = np.array(probe_lrs, dtype=float), np.array(probe_losses, dtype=float)
+    top = (p.adaptive_band if adaptive else p.sgd_band)[1]
+    capped = anchor is not None and diverged_at is None and lrs.size and lrs[-1] < top * (1 - 1e-9)
+    if capped:  # a cap (lr_max) below the band, never blown up: its top bounds the blow-up from below only
+        anchor = None
     if 0 < lag < lrs.size:  # the loss of update k answers the rate of update k - lag
         lrs, losses = lrs[:lrs.size - lag], losses[lag:]
     peak, how, chosen_by, guess = None, "probe failed at once", None, False
@@ -250,6 +254,9 @@ def read_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min:
         how += f"; times {factor:g}" + (f" (capped at {high:.3g})" if peak == high else "")
     if lag:
         how += f"; losses read {lag} updates after their rates"
+    if capped:
+        how += (f"; not anchored: the ramp reached its cap {float(probe_lrs[-1]):.3g} without blowing up, "
+                f"below the band's top {top:g} the anchor was chosen with, so where it blows up is not known")
     return float(peak), how, at_floor
 
 
