@@ -12,7 +12,8 @@ own reading (0.0064 at ``lr_max=0.01``). ``find_lr``'s same reading now says "lo
 no word to say and trains at it. Expected: a ramp that reached its cap without blowing up does not put the
 peak more than a decade below the cap. Now a ramp that reached a cap below its band's top (``sgd_band``,
 where the anchor was chosen) without blowing up is read without the anchor, and its ``how`` says so: peaks
-0.098 / 0.044 / 0.0064 at ``lr_max`` 1 / 0.1 / 0.01 (seed 0; uncapped 0.047).
+0.098 / 0.044 / 0.0064 at ``lr_max`` 1 / 0.1 / 0.01 (seed 0; uncapped 0.047); a warning and
+``events[0]["capped_at"]`` say the peak is read below the cap, not below a blow-up.
 """
 
 from __future__ import annotations
@@ -34,13 +35,15 @@ def test_a_ramp_that_never_blew_up_below_its_cap_keeps_the_peak_within_a_decade_
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     ap = Autopilot(opt, budget=600, model=model, lr_max=0.01)
     i = 0
-    while ap.phase == "probe":
-        j = (i * 64) % 1344
-        opt.zero_grad()
-        loss = nn.functional.cross_entropy(model(X[j:j + 64]), y[j:j + 64])
-        loss.backward()
-        ap.step(loss)
-        i += 1
+    with pytest.warns(UserWarning, match="read below your cap, not below a blow-up"):
+        while ap.phase == "probe":
+            j = (i * 64) % 1344
+            opt.zero_grad()
+            loss = nn.functional.cross_entropy(model(X[j:j + 64]), y[j:j + 64])
+            loss.backward()
+            ap.step(loss)
+            i += 1
+    assert ap.events[0]["capped_at"] == 0.01
     assert ap.events[0].get("diverged_at") is None  # the ramp reached its cap without blowing up
     assert ap.peak >= 0.01 / 10, ap.events[0].get("how")
     assert "not anchored: the ramp reached its cap 0.01" in ap.events[0]["how"]

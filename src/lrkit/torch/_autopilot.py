@@ -97,7 +97,10 @@ class Autopilot(Phases, Resumable):
             rolled-back probe one, a race two.
         probe_steps: most updates of the probe; after the probe this attribute holds the
             number it actually took.
-        lr_min, lr_max: the probe's sweep range (default: :func:`probe_range`).
+        lr_min, lr_max: the probe's sweep range (default: :func:`probe_range`). A ramp that reaches an
+            ``lr_max`` below the kind's band without blowing up never saw where training breaks: its peak
+            is read below the cap, not below a blow-up (no momentum anchor), and a warning and
+            ``events[0]["capped_at"]`` say so.
         rule: the peak rule, ``"auto"`` (by the optimizer kind) or a ``lrkit.finder.rules`` name.
         warmup: warmup updates after the probe (default 5% of ``budget`` after a rolled-back
             probe, 100 without a budget, 0 after a ramp).

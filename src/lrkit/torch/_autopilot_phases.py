@@ -19,6 +19,7 @@ they read are the Autopilot's). Each method is one transition of the module docs
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 from lrkit.diagnostics import Monitor
@@ -94,9 +95,15 @@ class Phases:
             # Fresh statistics, the ramp's weights: Adam's second moment (~1000-update memory) would
             # keep the untrained model's large gradients and shrink a short run's steps (docstring).
             restart_statistics(self.optimizer)
+        cap = self._probe.capped_at()
         self.events.append({"t": 0, "probe": self.probe_steps, "peak": self.peak, "how": how,
                             "mode": "ramp" if self.ramp else "rollback",
-                            "diverged_at": self._probe.diverged_at()})
+                            "diverged_at": self._probe.diverged_at(), "capped_at": cap})
+        if cap is not None and self.given_peak is None:  # the user's bound, not where training breaks
+            warnings.warn(f"Autopilot: the probe reached lr_max={cap:.3g} without the loss blowing up, so "
+                          f"the peak {self.peak:.3g} is read below your cap, not below a blow-up; the best "
+                          "rate may lie above lr_max (leave lr_max out to let the probe find where training "
+                          "breaks).", stacklevel=4)
         self._probe.states, self._pre_probe = {}, None
         race = None
         if self.ramp and self.given_peak is None:

@@ -212,6 +212,14 @@ class Probe:
             return None
         return float(self.sweep(self.k - 1 - self.run))  # faults in a row: the rate of the first
 
+    def capped_at(self) -> float | None:
+        """``hi``, a user's ``lr_max`` below the kind's band (``policy.sgd_band`` / ``adaptive_band``),
+        when the probe reached it without blowing up, else ``None``: the peak is then read below a cap,
+        not below a blow-up (``probe_peak`` reads such a ramp without the anchor)."""
+        top = (self.policy.adaptive_band if self.adaptive else self.policy.sgd_band)[1]
+        last = self.lrs[-1] if self.lrs else top  # as probe_peak tells a capped ramp
+        return self.hi if self.diverged_at() is None and last < top * (1 - _SAME_RATE) else None
+
     def finish(self) -> tuple[float, str, Any, int]:
         """``(peak, how, state, undone)``: the peak and, for a ramp, the state to continue from
         (or None: the current one) and how many updates restoring it undoes.
