@@ -216,9 +216,10 @@ class Probe:
         """``hi``, a user's ``lr_max`` below the kind's band (``policy.sgd_band`` / ``adaptive_band``),
         when the probe reached it without blowing up, else ``None``: the peak is then read below a cap,
         not below a blow-up (``probe_peak`` reads such a ramp without the anchor)."""
-        top = (self.policy.adaptive_band if self.adaptive else self.policy.sgd_band)[1]
-        last = self.lrs[-1] if self.lrs else top  # as probe_peak tells a capped ramp
-        return self.hi if self.diverged_at() is None and last < top * (1 - _SAME_RATE) else None
+        top = (self.policy.adaptive_band if self.adaptive else self.policy.sgd_band)[1] * (1 - _SAME_RATE)
+        last = self.lrs[-1] if self.lrs else top  # as probe_peak tells a capped ramp (its last rate) ...
+        capped = self.hi < top and last < top  # ... and the cap is the user's (an uncapped ramp's last
+        return self.hi if capped and self.diverged_at() is None else None  # update may be a skipped fault)
 
     def finish(self) -> tuple[float, str, Any, int]:
         """``(peak, how, state, undone)``: the peak and, for a ramp, the state to continue from
