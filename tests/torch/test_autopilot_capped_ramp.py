@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -57,3 +59,30 @@ def test_a_capped_run_warns_once_and_records_its_cap():
         warnings.simplefilter("error")
         given, _, _, _ = run(200, optimizer="momentum", lr_max=0.003, peak=0.001)
     assert given.events[0]["capped_at"] == 0.003 and given.events[0]["how"] == "given"
+
+
+def test_an_uncapped_ramp_whose_last_update_came_below_the_band_keeps_its_anchor():
+    # The cap is the user's lr_max, not the ramp's last rate: an uncapped SGD-momentum ramp whose last
+    # applied update came below the band's top (a skipped fault at the end) is read with the anchor,
+    # as the Autopilot reads it; read without it only when capped_at names a user's lr_max.
+    from lrkit.torch._autopilot_peak import capped_at, read_peak
+
+    lrs = list(np.geomspace(1e-4, 5.0, 40))
+    losses = [1.0 / (1.0 + 50 * r) for r in lrs]
+    assert capped_at(None, lrs, None) is None and capped_at(10.0, lrs, None) is None
+    anchored = read_peak(lrs, losses, 1e-4, None, "default", False, anchor=2.25)
+    assert "not anchored" not in anchored[1]
+    assert capped_at(5.0, lrs, None) == 5.0
+    cut = read_peak(lrs, losses, 1e-4, None, "default", False, anchor=2.25, capped=5.0)
+    assert "not anchored: the ramp reached its cap 5 without blowing up" in cut[1]
+    assert cut[0] > anchored[0]  # the anchor pulls the reading towards 2.25 decades below the top
+
+
+def test_autopilot_peak_reads_a_recorded_capped_ramp_as_the_run_did():
+    from lrkit.torch import autopilot_peak
+
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1, momentum=0.9)
+    lrs = list(np.geomspace(1e-4, 0.05, 40))
+    losses = [1.0 / (1.0 + 50 * r) for r in lrs]
+    assert "not anchored" in autopilot_peak(lrs, losses, opt, lr_max=0.05)[1]
+    assert "not anchored" not in autopilot_peak(lrs, losses, opt)[1]

@@ -45,9 +45,8 @@ from lrkit.finder import VALLEY_RULES, FinderPolicy, suggest, valley_geometry
 from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._finder_rule import is_adaptive, momentum_of, resolve_policy, resolve_rule
 
-__all__ = ["PeakRule", "autopilot_peak", "momentum_of", "optimizer_kind", "peak_rule", "probe_peak",
-           "read_peak",
-           "reading_policy"]
+__all__ = ["PeakRule", "autopilot_peak", "capped_at", "momentum_of", "optimizer_kind",
+           "peak_rule", "probe_peak", "read_peak", "reading_policy"]
 
 
 def optimizer_kind(optimizer: torch.optim.Optimizer) -> str:
@@ -62,6 +61,31 @@ def optimizer_kind(optimizer: torch.optim.Optimizer) -> str:
     if is_adaptive(optimizer):
         return "adaptive"
     return "momentum" if momentum_of(optimizer) > 0 else "plain"
+
+
+#: Rates within this relative distance of each other count as the same rate (float rounding of a sweep).
+SAME_RATE = 1e-9
+
+
+def capped_at(lr_max: float | None, probe_lrs: Sequence[float], diverged_at: float | None,
+              adaptive: bool = False, policy: AutopilotPolicy = AutopilotPolicy()) -> float | None:
+    """``lr_max`` when it is a user's cap below the kind's band (``policy.sgd_band`` /
+    ``adaptive_band``'s top) that the ramp reached without blowing up, else ``None``.
+
+    Such a ramp's top bounds where it blows up from below only, so :func:`read_peak` reads it
+    without the blow-up anchor. The cap must be the user's: an uncapped ramp whose last applied
+    update came below the band's top (a skipped fault) is not capped.
+
+    Example:
+        >>> capped_at(0.01, [1e-4, 1e-3, 0.01], None), capped_at(None, [1e-4, 1e-3, 0.01], None)
+        (0.01, None)
+        >>> capped_at(0.01, [1e-4, 1e-3, 0.01], 0.01), capped_at(10.0, [1e-4, 1e-3, 10.0], None)
+        (None, None)
+    """
+    top = (policy.adaptive_band if adaptive else policy.sgd_band)[1] * (1 - SAME_RATE)
+    if lr_max is None or diverged_at is not None or not len(probe_lrs):
+        return None
+    return float(lr_max) if lr_max < top and probe_lrs[-1] < top else None
 
 
 class PeakRule(NamedTuple):
@@ -140,7 +164,8 @@ def reading_policy(lrs: np.ndarray, losses: np.ndarray, diverged_at: float | Non
 def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min: float,
                diverged_at: float | None, rule: str = "default", adaptive: bool = False,
                policy: AutopilotPolicy = AutopilotPolicy(), factor: float = 1.0,
-               lag: int = 0, anchor: float | None = None) -> tuple[float, str]:
+               lag: int = 0, anchor: float | None = None, capped: float | None = None
+               ) -> tuple[float, str]:
     """The peak rate for the run after a probe, and how it was chosen.
 
     ``rule`` first (``lrkit.finder.suggest`` under :func:`reading_policy`), on the losses read
@@ -179,6 +204,8 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
         factor: the rule's rate is multiplied by this (:func:`peak_rule`).
         lag: updates between a rate and the loss read as its answer (:func:`peak_rule`).
         anchor: the blow-up anchor's distance in decades (:func:`peak_rule`; ``None``: no anchor).
+        capped: the user's ``lr_max`` the ramp reached without blowing up (:func:`capped_at`): read
+            without the anchor, since the ramp's top then bounds the blow-up from below only.
 
     Returns:
         ``(peak, how)``: the rate and a one-line account for the events log.
@@ -188,16 +215,19 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
         (1e-05, 'probe failed at once')
     """
     return read_peak(probe_lrs, probe_losses, lr_min, diverged_at, rule, adaptive, policy, factor, lag,
-                     anchor)[:2]
+                     anchor, capped)[:2]
 
 
 def read_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min: float,
               diverged_at: float | None, rule: str = "default", adaptive: bool = False,
               policy: AutopilotPolicy = AutopilotPolicy(), factor: float = 1.0,
-              lag: int = 0, anchor: float | None = None) -> tuple[float, str, bool]:
+              lag: int = 0, anchor: float | None = None, capped: float | None = None
+              ) -> tuple[float, str, bool]:
     """:func:`probe_peak`'s ``(peak, how)`` and whether the peak is a ramp with no valley's floor
     (``policy.no_valley_peak`` ``"floor"`` or ``"race"``, a blow-up at r: the peak is r / clip_below),
-    which ``no_valley_peak="race"`` races (``lrkit.torch._autopilot_race.start_race``).
+    which ``no_valley_peak="race"`` races (``lrkit.torch._autopilot_race.start_race``). ``capped``
+    (:func:`capped_at`): the user's ``lr_max`` the ramp reached without blowing up, below the band;
+    such a ramp is read without the ``anchor``, whose distance is counted from a blow-up.
 
     Example:
         >>> read_peak([], [], 1e-5, None)
@@ -207,8 +237,8 @@ def read_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min:
     at_floor = False
     lrs, losses = np.array(probe_lrs, dtype=float), np.array(probe_losses, dtype=float)
     top = (p.adaptive_band if adaptive else p.sgd_band)[1]
-    capped = anchor is not None and diverged_at is None and lrs.size and lrs[-1] < top * (1 - 1e-9)
-    if capped:  # a cap (lr_max) below the band, never blown up: its top bounds the blow-up from below only
+    capped = capped if anchor is not None else None
+    if capped is not None:  # a cap (lr_max) below the band, never blown up: it bounds the blow-up from below
         anchor = None
     if 0 < lag < lrs.size:  # the loss of update k answers the rate of update k - lag
         lrs, losses = lrs[:lrs.size - lag], losses[lag:]
@@ -254,8 +284,8 @@ def read_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min:
         how += f"; times {factor:g}" + (f" (capped at {high:.3g})" if peak == high else "")
     if lag:
         how += f"; losses read {lag} updates after their rates"
-    if capped:
-        how += (f"; not anchored: the ramp reached its cap {float(probe_lrs[-1]):.3g} without blowing up, "
+    if capped is not None:
+        how += (f"; not anchored: the ramp reached its cap {capped:.3g} without blowing up, "
                 f"below the band's top {top:g} the anchor was chosen with, so where it blows up is not known")
     return float(peak), how, at_floor
 
@@ -263,7 +293,7 @@ def read_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min:
 def autopilot_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float],
                    optimizer: torch.optim.Optimizer,
                    policy: AutopilotPolicy = AutopilotPolicy(), diverged_at: float | None = None,
-                   lr_min: float | None = None) -> tuple[float, str]:
+                   lr_min: float | None = None, lr_max: float | None = None) -> tuple[float, str]:
     """The peak an Autopilot under ``policy`` reads off a recorded probe of ``optimizer``.
 
     What the Autopilot does when its probe ends (``rule="auto"``): the optimizer's kind picks the
@@ -278,6 +308,7 @@ def autopilot_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float],
         policy: the :class:`~lrkit.torch.AutopilotPolicy` whose peak fields are applied.
         diverged_at: the rate at which the probe stopped on divergence, or ``None``.
         lr_min: the sweep's lowest rate (default: the first recorded rate).
+        lr_max: the run's ``lr_max``, if it capped the ramp (:func:`capped_at`; default: no cap).
 
     Returns:
         ``(peak, how)``, as the Autopilot's first event records them.
@@ -292,5 +323,7 @@ def autopilot_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float],
     """
     rule = peak_rule(optimizer, "auto", policy)
     lo = lr_min if lr_min is not None else (float(probe_lrs[0]) if len(probe_lrs) else 1e-5)
-    return probe_peak(probe_lrs, probe_losses, lo, diverged_at, rule.rule, is_adaptive(optimizer), policy,
-                      rule.factor, rule.lag, rule.anchor)
+    adaptive = is_adaptive(optimizer)
+    return probe_peak(probe_lrs, probe_losses, lo, diverged_at, rule.rule, adaptive, policy,
+                      rule.factor, rule.lag, rule.anchor,
+                      capped_at(lr_max, probe_lrs, diverged_at, adaptive, policy))

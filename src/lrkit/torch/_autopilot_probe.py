@@ -34,14 +34,11 @@ import torch
 from lrkit.errors import LRKitError, check_choice, check_int, check_positive
 from lrkit.finder import DivergenceMonitor, sweep_schedule
 from lrkit.schedules import Schedule, constant, linear, warmup, warmup_cosine, wsd
-from lrkit.torch._autopilot_peak import PeakRule, peak_rule, read_peak
+from lrkit.torch._autopilot_peak import SAME_RATE, PeakRule, capped_at, peak_rule, read_peak
 from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._finder_rule import is_adaptive
 
 __all__ = ["Probe", "main_schedule", "paced_ramp", "probe_plan", "probe_range", "probe_settings"]
-
-#: Rates within this relative distance of the peak count as the peak (float rounding of the sweep).
-_SAME_RATE = 1e-9
 
 
 def probe_plan(budget: int | None, mode: str, policy: AutopilotPolicy = AutopilotPolicy()) -> tuple[str, int]:
@@ -216,10 +213,7 @@ class Probe:
         """``hi``, a user's ``lr_max`` below the kind's band (``policy.sgd_band`` / ``adaptive_band``),
         when the probe reached it without blowing up, else ``None``: the peak is then read below a cap,
         not below a blow-up (``probe_peak`` reads such a ramp without the anchor)."""
-        top = (self.policy.adaptive_band if self.adaptive else self.policy.sgd_band)[1] * (1 - _SAME_RATE)
-        last = self.lrs[-1] if self.lrs else top  # as probe_peak tells a capped ramp (its last rate) ...
-        capped = self.hi < top and last < top  # ... and the cap is the user's (an uncapped ramp's last
-        return self.hi if capped and self.diverged_at() is None else None  # update may be a skipped fault)
+        return capped_at(self.hi, self.lrs, self.diverged_at(), self.adaptive, self.policy)
 
     def finish(self) -> tuple[float, str, Any, int]:
         """``(peak, how, state, undone)``: the peak and, for a ramp, the state to continue from
@@ -235,10 +229,10 @@ class Probe:
         else:
             peak, how, self.no_valley = read_peak(self.lrs, self.losses, self.lo, diverged_at, self.rule,
                                                   self.adaptive, self.policy, self.factor, self.lag,
-                                                  self.anchor)
+                                                  self.anchor, self.capped_at())
         if not self.keep:
             return peak, how, None, 0
-        below = [i for i, r in enumerate(self.lrs) if r <= peak * (1 + _SAME_RATE)]
+        below = [i for i, r in enumerate(self.lrs) if r <= peak * (1 + SAME_RATE)]
         keep = below[-1] + 1 if below else 0
         at = max((i for i in self.states if i <= keep), default=None)
         if keep >= len(self.lrs) or at is None:  # nothing above the peak, or no state to go back to
