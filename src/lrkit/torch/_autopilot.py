@@ -217,7 +217,7 @@ class Autopilot(Phases, Resumable):
         for g, r in zip(self.optimizer.param_groups, self._ratios):
             LR_KEY.write(g, rate * r)
         # What the groups hold now, to tell at the next step whether something else wrote them;
-        # None while the user's own rates are back (a refused first loss).
+        # None while the user's own rates are back (a refused first step).
         self._written: list[Any] | None = [float(g["lr"]) for g in self.optimizer.param_groups]
 
     def _check_rate_is_ours(self) -> None:
@@ -275,17 +275,23 @@ class Autopilot(Phases, Resumable):
             LRKitError: for a loss that is no number (a tuple, a dict, a per-sample vector), a step
                 with no gradient anywhere (``loss.backward()`` forgotten), a group rate that is not
                 the one the Autopilot set (an old scheduler still stepping), or a param group added after
-                the Autopilot was built; nothing is applied.
+                the Autopilot was built; nothing is applied (before the first update, every group's
+                rate is put back as the optimizer was built).
         """
         if self.phase == "done":
             return False
-        self._check_groups()
-        if self._written is None:  # a refused first loss put the user's rates back: the probe's again
-            self._set_rate(self._probe.rate())
-        self._check_rate_is_ours()
-        # Under torch.distributed every decision reads the mean over ranks (as find_lr's): one rank's
-        # shard or batch must not give it another peak, skip or rollback than the others (DDP replicas).
-        value = mean_across_ranks(loss_value(loss, self.optimizer))
+        try:
+            self._check_groups()
+            if self._written is None:  # a refused first step put the user's rates back: the probe's again
+                self._set_rate(self._probe.rate())
+            self._check_rate_is_ours()
+            # Under torch.distributed every decision reads the mean over ranks (as find_lr's): one rank's
+            # shard or batch must not give it another peak, skip or rollback than the others (DDP replicas).
+            value = mean_across_ranks(loss_value(loss, self.optimizer))
+        except LRKitError:
+            if self.phase == "probe" and self._probe.k == 0:  # refused before any update: as built
+                self._restore_user_rates()
+            raise
         if skips_step(self.optimizer):  # accelerate steps once every k micro-batches: no update yet
             self._micro.append(value)
             return False
