@@ -80,6 +80,9 @@ _WHY_AUTO = {
            "blow-up, so lrkit reads a third of the way towards it",
 }
 _NONE = (  # (start of the finder's reason, what it means, what to do)
+    ("non-finite before it moved", "the loss turned NaN or infinite before it moved, likely a batch's (a NaN "
+     "or infinite input, a label outside the classes) or the loss's, not the rate's",
+     "check the data and the loss, then sweep again"),
     ("no answer", "neither the sweep nor a second, denser one showed the loss falling, and it never blew up",
      "check that the optimizer updates the parameters the loss depends on, or raise `end`"),
     ("flat curve", "the loss did not change during the sweep", "the sweep's rates were all too small, or "

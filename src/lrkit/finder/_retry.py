@@ -209,6 +209,15 @@ def settle(first: FinderResult, second: FinderResult | None, policy: FinderPolic
             meta["interval_covers"] = SECOND_PASS_COVERS
         return _with(best, meta, which, why)
     top, where = blow_up_rate(first, policy), "the first sweep"
+    if first.stop_reason == "nan" and top is not None and blow_up_index(first.losses, policy=policy)[0] == (
+            np.flatnonzero(~np.isfinite(np.asarray(first.losses, dtype=float)))[0]):
+        # No descent in either pass, and no rise before the first non-finite loss (the stop rule never
+        # fired): a rate that never moved the loss does not break it in one step; a batch or the loss did.
+        why = (f"non-finite before it moved: the loss turned non-finite at {top:.3g} (no descent in either "
+               f"sweep, no rise before it: {first.reason}; second sweep: {second_why}), and a rate that "
+               "never moved the loss does not break it in one step: the likely cause is a batch (a NaN or "
+               "infinite input, a label outside the classes) or the loss; check the data, then sweep again")
+        return _with(first, meta, None, why)
     if top is None:
         top, where = blow_up_rate(second, policy, first=first), f"the second sweep ({_range(second)})"
     if top is None:
