@@ -18,7 +18,7 @@ def test_public_names_are_pinned():
         "default_worker_id",
         "make_sampler", "make_pruner", "plot_lr_scatter", "plot_history", "tune_report", "SAMPLERS",
         "PRUNERS", "TUNABLE_SCHEDULES", "OPTIMIZERS", "WIDE_LR_RANGE", "MAX_CONSECUTIVE_FAILURES",
-        "TunePolicy", "Storage",
+        "MIN_BUDGET", "TunePolicy", "Storage",
     ])
     for name in tuning.__all__:
         assert getattr(tuning, name) is not None

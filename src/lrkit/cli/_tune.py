@@ -76,7 +76,9 @@ def tune_command(
     call(check_int, "--seed", seed, "lrkit tune", low=0)
     call(check_int, "--heartbeat", heartbeat, "lrkit tune")
     if budget is not None:
-        call(check_int, "--budget", budget, "lrkit tune")
+        from lrkit.tuning import MIN_BUDGET  # a schedule's warmup needs an update and not the whole run
+
+        call(check_int, "--budget", budget, "lrkit tune", low=MIN_BUDGET)
     if timeout is not None and not timeout > 0:  # inf: no limit
         raise fail(f"`--timeout` of lrkit tune must be a number of seconds > 0; got {timeout}.")
     if study is not None and not study:

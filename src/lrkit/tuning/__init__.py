@@ -15,7 +15,7 @@ Example:
     ('warmup_cosine',)
 """
 
-from lrkit.tuning._objective import TrialParams
+from lrkit.tuning._objective import MIN_BUDGET, TrialParams
 from lrkit.tuning._policy import TunePolicy
 from lrkit.tuning._plots import plot_lr_scatter, plot_history, tune_report
 from lrkit.tuning._result import TuneResult
@@ -61,4 +61,5 @@ __all__ = [
     "OPTIMIZERS",
     "WIDE_LR_RANGE",
     "MAX_CONSECUTIVE_FAILURES",
+    "MIN_BUDGET",
 ]

@@ -29,7 +29,34 @@ from lrkit.finder._next_step import round_rate
 from lrkit.tuning._space import SearchSpace
 from lrkit.tuning._to_schedule import schedule_from_params, spec_from_params
 
-__all__ = ["TrialParams", "Target", "resolve_target", "source_of"]
+__all__ = ["TrialParams", "Target", "resolve_target", "source_of", "MIN_BUDGET"]
+
+#: The fewest updates a trial may train: a family with a warmup warms up over at least one update and
+#: never the whole run (``finder._next_step.schedule_kwargs``), so one update is all warmup (rate 0 for
+#: warmup_cosine); at two every tunable family runs (tests/tuning/test_ux12_tune_budget_too_short.py).
+MIN_BUDGET = 2
+
+
+def _check_budget(name: str, value: Any, owner: str) -> int:
+    """``value`` as a trial budget of at least :data:`MIN_BUDGET` updates, else one ``LRKitError``.
+
+    Example:
+        >>> _check_budget("budget", 2, "tune")
+        2
+        >>> try:
+        ...     _check_budget("budget", 1, "tune")
+        ... except LRKitError as e:
+        ...     print(e)  # doctest: +NORMALIZE_WHITESPACE
+        `budget` of tune must be an integer >= 2 (a trial's schedule warms up over at least one
+        update and never the whole run); got 1.
+    """
+    from lrkit.errors import check_int
+
+    budget = check_int(name, value, owner)
+    if budget < MIN_BUDGET:
+        raise LRKitError(f"`{name}` of {owner} must be an integer >= {MIN_BUDGET} (a trial's schedule warms "
+                         f"up over at least one update and never the whole run); got {budget}.")
+    return budget
 
 
 class TrialParams(dict):
@@ -216,7 +243,7 @@ def resolve_target(target: Any, *, budget: int | None, eval_every: int | None,
     is_task = isinstance(target, str) or hasattr(target, "info") or (
         callable(target) and _is_protocol_function(target))
     if budget is not None:
-        budget = check_int("budget", budget, "tune")
+        budget = _check_budget("budget", budget, "tune")
     if eval_every is not None:  # checked for an objective too, which has no use for it
         eval_every = check_int("eval_every", eval_every, "tune")
     if budget is not None and is_task:  # each trial keeps a history row per step
