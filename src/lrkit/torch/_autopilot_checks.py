@@ -66,8 +66,9 @@ def check_optimizer(optimizer: object, model: torch.nn.Module | None) -> torch.o
         ... except LRKitError as e:
         ...     print(e)  # doctest: +NORMALIZE_WHITESPACE
         `model` of Autopilot has 1 trainable parameter the optimizer does not update (first: 'bias',
-        shape (1,)); give the optimizer every trainable parameter, or set requires_grad=False on those
-        to keep fixed.
+        shape (1,)); give the optimizer every trainable parameter, set requires_grad=False on those to
+        keep fixed, or, if another optimizer trains them (a GAN, a head's own optimizer), pass model= the
+        submodule this optimizer trains (its rollbacks put back that part only).
     """
     if not isinstance(optimizer, torch.optim.Optimizer):
         kind = type(optimizer).__name__
@@ -90,9 +91,13 @@ def check_optimizer(optimizer: object, model: torch.nn.Module | None) -> torch.o
         if missing:
             name, p = missing[0]
             s = "" if len(missing) == 1 else "s"
+            # A rollback puts back the optimizer's parameters and the model's buffers: one it cannot put
+            # back (left out by mistake, or trained by another optimizer) would mix two states.
             raise LRKitError(f"`model` of {_OWNER} has {len(missing)} trainable parameter{s} the optimizer "
                              f"does not update (first: {name!r}, shape {tuple(p.shape)}); give the optimizer "
-                             "every trainable parameter, or set requires_grad=False on those to keep fixed.")
+                             "every trainable parameter, set requires_grad=False on those to keep fixed, or, "
+                             "if another optimizer trains them (a GAN, a head's own optimizer), pass model= "
+                             "the submodule this optimizer trains (its rollbacks put back that part only).")
     return optimizer
 
 
