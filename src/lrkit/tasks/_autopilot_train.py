@@ -73,7 +73,9 @@ def train_autopilot(
         spec, and ``autopilot`` the probe's account and every event. With several param groups,
         ``lr``, ``schedule`` and the history's ``lr`` are group 0's, as :func:`~lrkit.tasks.train`'s
         (the Autopilot's ``peak`` is its reference group's; ``autopilot["group_0_factor"]`` is group
-        0's rate over it), so the spec replays the run's rates.
+        0's rate over it), so the spec is in :func:`~lrkit.tasks.train`'s units. The spec is the main
+        phase's only: its ``t = 0`` is update ``autopilot["probe_steps"]`` of the run (the probe's
+        rates are in the history's ``lr``), so a run of it from step 0 has no ramp.
 
     Raises:
         LRKitError: for a bad task, budget, optimizer, seed or Autopilot argument, a ``loss_fn``
