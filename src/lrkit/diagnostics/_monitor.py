@@ -24,7 +24,7 @@ import numpy as np
 from lrkit.diagnostics._diagnose import MIN_POINTS, diagnose
 from lrkit.diagnostics._policy import DiagnosePolicy
 from lrkit.diagnostics._record import Diagnosis
-from lrkit.errors import LRKitError, check_instance, check_int, check_range
+from lrkit.errors import LRKitError, check_instance, check_int, check_range, shown
 
 __all__ = ["Monitor"]
 
@@ -37,7 +37,6 @@ def _plain(values: list[float]) -> list[float | None]:
 #: The keys every saved state has (later additions are optional: older states restore without them).
 _STATE_KEYS = frozenset(("every", "capacity", "steps", "losses", "lrs", "stride", "acc", "acc_step", "seen",
                          "last_step", "diagnosis"))
-
 
 
 def _one_rate(lr: Any, owner: str) -> float:
@@ -57,10 +56,10 @@ def _one_rate(lr: Any, owner: str) -> float:
         except (TypeError, ValueError, RuntimeError):  # RuntimeError: a tensor that requires grad
             values = None
     if values is None or values.size != 1:
-        shown = repr(lr) if len(repr(lr)) <= 60 else repr(lr)[:57] + "..."
         raise LRKitError(f"`lr` of {owner}.observe must be one learning rate (a number; with several param "
-                         f"groups, one group's, e.g. scheduler.get_last_lr()[0]); got {shown}.")
+                         f"groups, one group's, e.g. scheduler.get_last_lr()[0]); got {shown(lr)}.")
     return float(values.reshape(()))
+
 
 class Monitor:
     """Diagnose a run while it trains: feed ``observe`` each step, read ``diagnosis``.

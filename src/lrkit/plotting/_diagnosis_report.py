@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from lrkit._values import plain_values
-from lrkit.errors import LRKitError
+from lrkit.errors import LRKitError, shown
 from lrkit.plotting._mpl import figure_and_axes, pyplot
 from lrkit.plotting._report import Report
 
@@ -41,8 +41,8 @@ def _numbers(name: str, value: Any) -> np.ndarray:
     try:
         return np.asarray(plain_values(value), dtype=float)
     except (TypeError, ValueError):
-        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-        raise LRKitError(f"`{name}` of plot_diagnosis must be numbers, one per loss; got {shown}.") from None
+        raise LRKitError(f"`{name}` of plot_diagnosis must be numbers, one per loss; got {shown(value)}."
+                         ) from None
 
 
 def plot_diagnosis(diagnosis: Any, losses: Any, *, steps: Any = None, lrs: Any = None, ax: Any = None) -> Any:
