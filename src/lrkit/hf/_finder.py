@@ -105,11 +105,23 @@ def _trainer_update(trainer: Trainer, skipped: list[int]) -> Callable[..., torch
     return step
 
 
-def _validation(trainer: Trainer) -> tuple[Any, Callable[..., Any], Callable[..., Any]]:
-    if trainer.eval_dataset is None:
+def _check_eval_dataset(trainer: Trainer) -> None:
+    """Raise unless the Trainer has one eval dataset (a dict of them, which ``evaluate`` reads one by one,
+    gives the sweep no single curve), before any state is touched."""
+    data = trainer.eval_dataset
+    if data is None:
         raise LRKitError(
             f"`validation` of {_OWNER} needs the Trainer's eval_dataset; got a Trainer without one."
         )
+    if isinstance(data, Mapping):
+        names = ", ".join(repr(str(name)) for name in list(data)[:4]) + (", ..." if len(data) > 4 else "")
+        raise LRKitError(
+            f"`validation` of {_OWNER} reads one eval dataset; the Trainer's eval_dataset is a dict of "
+            f"{len(data)} ({names}): set trainer.eval_dataset to one of them for the sweep."
+        )
+
+
+def _validation(trainer: Trainer) -> tuple[Any, Callable[..., Any], Callable[..., Any]]:
     loader = trainer.get_eval_dataloader()
 
     def forward(model: torch.nn.Module, batch: Any) -> tuple[torch.Tensor, None]:
@@ -178,6 +190,8 @@ def find_lr(
     Validation((), **options)  # checks every and batches before anything is built
     if trainer.train_dataset is None:
         raise LRKitError(f"`trainer` of {_OWNER} must have a train_dataset; got None.")
+    if validation is not False:
+        _check_eval_dataset(trainer)
     given = trainer.optimizer is not None
     val = forward = loss_fn = None
     skipped = [0]
