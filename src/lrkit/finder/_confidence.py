@@ -58,7 +58,7 @@ from lrkit.finder._retry import guess_divisor
 from lrkit.finder._sweep import Sweep
 
 __all__ = ["CALIBRATED_END", "CALIBRATED_STEPS", "CONFIDENCE_KINDS", "CONFIDENCE_PROMISE", "CONFIDENCE_WORDS",
-           "LOOSE_SPREAD", "TIGHT_SPREAD", "coarse_grid", "confidence", "confidence_features",
+           "LOOSE_SPREAD", "TIGHT_SPREAD", "coarse_grid", "coarse_steps", "confidence", "confidence_features",
            "short_of_blow_up"]
 
 #: The kinds of reading, from the clearest down (a kind's word is never above a clearer kind's).
@@ -175,6 +175,26 @@ def coarse_grid(result: Any) -> float:
     return float(10.0 ** np.median(np.diff(x))) if x.size > 1 else 1.0
 
 
+def coarse_steps(result: Any) -> int:
+    """The ``num_steps`` the sweep that answered needed over its own range for the calibrated density,
+    :data:`CALIBRATED_STEPS` rates per decade: its intervals scaled by ``log10(coarse_grid) *
+    CALIBRATED_STEPS`` (exact for a geometric sweep, ``ceil(decades * CALIBRATED_STEPS) + 1``; a linear
+    sweep's median interval shrinks as ``1 / num_steps`` as well). Its ``num_steps``: ``meta["num_steps"]``,
+    else the rates it tried.
+
+    Example:
+        >>> from lrkit.finder import Sweep, range_test, synthetic
+        >>> step = synthetic.quadratic(lipschitz=4.0).step
+        >>> [coarse_steps(range_test(step, sweep=Sweep(start=s, end=10.0, num_steps=10)))
+        ...  for s in (1e-7, 1e-30)]
+        [100, 385]
+    """
+    steps = int((result.meta or {}).get("num_steps", len(result.lrs)))
+    # Rounded first: a default sweep's 99 intervals times 8/99 decades must not read 99.0000001.
+    decades = (steps - 1) * math.log10(coarse_grid(result))
+    return max(steps, math.ceil(round(decades * CALIBRATED_STEPS, 6)) + 1)
+
+
 def _policy(meta: dict[str, Any]) -> FinderPolicy:
     recorded = meta.get("policy")
     return FinderPolicy.from_dict(recorded) if isinstance(recorded, dict) else FinderPolicy()
@@ -229,13 +249,17 @@ def confidence(result: Any, policy: FinderPolicy | None = None, *,
                       f"lies, no measurement says; sweep to end={CALIBRATED_END:g} (the default) before "
                       "relying on it.")
     if kind == "coarse":
-        factor = coarse_grid(result)
-        return word, (f"Outside the calibration: the sweep's rates lie a factor {factor:.3g} apart "
-                      f"({math.log10(factor):.2g} decades), more than the {LOOSE_SPREAD:g} a loose reading's "
-                      "noise may move it, so the grid alone can leave the answer a step off; every "
-                      f"calibrated sweep had {CALIBRATED_STEPS:.3g} rates per decade. How far from the best "
-                      "rate it lies, no measurement says; sweep with more steps (num_steps=100, the "
-                      "default) before relying on it.")
+        factor, meta = coarse_grid(result), result.meta or {}
+        steps, needed = int(meta.get("num_steps", len(result.lrs))), coarse_steps(result)
+        low = _fmt(float(meta.get("start", result.lrs[0])))
+        high = _fmt(float(meta.get("end", result.lrs[-1])))
+        return word, (f"Outside the calibration: the sweep's rates (num_steps={steps} from {low} to {high}) "
+                      f"lie a factor {factor:.3g} apart ({math.log10(factor):.2g} decades), more than the "
+                      f"{LOOSE_SPREAD:g} a loose reading's noise may move it, so the grid alone can leave "
+                      "the answer a step off; every calibrated sweep had "
+                      f"{CALIBRATED_STEPS:.3g} rates per decade. How far from the best rate it lies, no "
+                      f"measurement says; sweep this range with num_steps={needed} or more (or --num-steps "
+                      f"{needed}) before relying on it.")
     if kind == "rough":
         return word, (f"Rough reading: the loss fell only {signal:.1f} times its batch-to-batch noise, so "
                       f"the curve is mostly noise{'; ' + moves if moves else ''}. {promise}")
