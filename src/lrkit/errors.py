@@ -66,15 +66,19 @@ _MAX_BITS = 200
 
 
 def shown(value: Any) -> str:
-    """``value`` as a message quotes it: cut to :data:`MAX_SHOWN` characters, a huge integer by its width.
+    """``value`` as a message quotes it, on one line: cut to :data:`MAX_SHOWN` characters, a huge integer
+    by its width, the line breaks of a multi-line ``str`` (a module, a matrix) made spaces.
 
     Example:
         >>> shown("x" * 100)[-5:], shown(10**5000)
         ('xx...', 'an integer of 16610 bits')
+        >>> import numpy as np
+        >>> shown(np.eye(2))  # str of a matrix spans two lines
+        '[[1. 0.] [0. 1.]]'
     """
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_BITS:
         return f"an integer of {value.bit_length()} bits"
-    text = repr(value) if isinstance(value, str) else str(value)
+    text = repr(value) if isinstance(value, str) else " ".join(str(value).split())
     return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
 
 

@@ -162,7 +162,9 @@ def test_amp_autocast_on_cpu_runs_and_restores(
 def test_dict_batches_custom_forward_and_step_hook() -> None:
     X, y, data = regression_data()
     dict_data = [{"input": a, "target": b} for a, b in data]
-    r_dict = find_lr(nn.Linear(5, 1), torch.optim.SGD(nn.Linear(5, 1).parameters(), lr=0.1), mse, dict_data,
+    torch.manual_seed(3)  # one Linear for model and optimizer (find_lr refuses another's parameters: ux13 L3)
+    net = nn.Linear(5, 1)
+    r_dict = find_lr(net, torch.optim.SGD(net.parameters(), lr=0.1), mse, dict_data,
                      sweep=Sweep(start=1e-4, end=1.0, num_steps=10))
     hf_style = [{"features": a, "labels": b} for a, b in data]
     torch.manual_seed(3)

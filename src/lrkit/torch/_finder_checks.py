@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from lrkit.errors import LRKitError, check_choice, check_count, check_flag, check_instance, check_int
+from lrkit.errors import LRKitError, check_choice, check_count, check_flag, check_instance, check_int, shown
 from lrkit.finder import MIN_STEPS, SWEEP_BYTES_PER_STEP, FinderPolicy, Sweep
 from lrkit.torch._accelerate import accumulation_steps, unwrap_scaled
 from lrkit.torch._batches import loader_length
@@ -52,6 +52,28 @@ class Checked:
     rule: str
     requested: str
     policy: FinderPolicy
+
+
+def check_trains_model(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> None:
+    """Raise if ``optimizer`` updates none of ``model``'s parameters (an optimizer built on another
+    model, say a copy made before a re-initialisation): every swept rate would leave the loss where it is,
+    and two sweeps would end in "no answer" for a reason the curve cannot show.
+
+    Example:
+        >>> a, b = torch.nn.Linear(2, 1), torch.nn.Linear(2, 1)
+        >>> check_trains_model(a, torch.optim.SGD(b.parameters(), lr=0.1))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: `optimizer` of find_lr updates none of `model`'s 2 parameters ...
+    """
+    owned = {id(p) for p in model.parameters()}
+    given = [p for group in optimizer.param_groups for p in group["params"]]
+    if owned and given and not any(id(p) in owned for p in given):
+        raise LRKitError(
+            f"`optimizer` of find_lr updates none of `model`'s {len(owned)} parameters (its {len(given)} "
+            "are another module's): build the optimizer from this model's parameters(); the model and "
+            "optimizer are unchanged."
+        )
 
 
 def check_find_lr(
@@ -94,9 +116,10 @@ def check_find_lr(
     """
     check_instance("model", model, _OWNER, torch.nn.Module)
     check_instance("optimizer", optimizer, _OWNER, torch.optim.Optimizer)
-    if not callable(loss_fn):
+    if not callable(loss_fn) or isinstance(loss_fn, type):  # a loss class: called on (output, target)
+        made = f": pass an instance, {loss_fn.__name__}()" if isinstance(loss_fn, type) else ""
         raise LRKitError(f"`loss_fn` of find_lr must be a callable (output, target) -> loss; "
-                         f"got {loss_fn!r:.80}.")
+                         f"got {shown(loss_fn)}{made}.")
     if isinstance(train_loader, (str, bytes)) or not hasattr(train_loader, "__iter__"):
         raise LRKitError(f"`train_loader` of find_lr must be an iterable of batches (a DataLoader); "
                          f"got {type(train_loader).__name__}.")
@@ -111,6 +134,7 @@ def check_find_lr(
                          "optimizer's): the step hook owns the whole update.")
     check_step_without_closure(optimizer, update, _OWNER)
     check_reads_rate(optimizer, _OWNER, "at every update of the sweep")
+    check_trains_model(model, optimizer)
     start_step = optimizer_steps(optimizer)
     if validation is not None:
         check_instance("validation", validation, _OWNER, Validation)
