@@ -172,7 +172,8 @@ def test_its_state_is_plain_data(quiet_trainer, tmp_path):
     finder = LearningRateFinder(**SWEEP)
     _fit(quiet_trainer, tmp_path / "a", finder, max_epochs=1)
     state = finder.state_dict()
-    assert state == {"suggestions": {-1: finder.results[-1].suggestion}}
+    suggestion = finder.results[-1].suggestion
+    assert state == {"suggestions": {-1: suggestion}, "applied": suggestion}
     fresh = LearningRateFinder()
     fresh.load_state_dict(state)
     assert fresh.suggestions == finder.suggestions and fresh.results == {}

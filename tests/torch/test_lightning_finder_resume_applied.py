@@ -12,6 +12,8 @@ module. Oracle: the module's rate at the same point of the same run, uninterrupt
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -24,8 +26,7 @@ from .test_lightning_finder import BagNet, Net  # noqa: E402
 pytestmark = pytest.mark.usefixtures("quiet_lightning")
 
 
-@pytest.mark.xfail(strict=True, reason="the resume sets the module to suggestions[-1], applied or not")
-def test_a_guess_never_applied_is_not_put_on_the_module_on_resume(quiet_trainer, tmp_path):
+def test_a_guess_never_applied_is_not_put_on_the_module_on_resume(quiet_trainer, tmp_path, caplog):
     torch.manual_seed(0)
     first, model = LearningRateFinder(interval=False), BagNet(lr=1e-3)
     with pytest.warns(UserWarning, match="only a guess"):
@@ -36,24 +37,36 @@ def test_a_guess_never_applied_is_not_put_on_the_module_on_resume(quiet_trainer,
     torch.manual_seed(0)
     finder, resumed = LearningRateFinder(interval=False), BagNet(lr=1e-3)
     trainer = quiet_trainer(callbacks=[finder], max_steps=4)
-    trainer.fit(resumed, ckpt_path=tmp_path / "guess.ckpt")
+    with caplog.at_level(logging.INFO, logger="lrkit.lightning"):
+        trainer.fit(resumed, ckpt_path=tmp_path / "guess.ckpt")
     assert finder.results == {} and trainer.optimizers[0].param_groups[0]["lr"] == 1e-3
     assert resumed.lr == 1e-3, (resumed.lr, first.results[-1].suggestion)  # the rate the run trains at
+    assert finder.state_dict()["applied"] is None  # and a checkpoint of the resumed run says so
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "lrkit.lightning"]
+    assert "(lr=0.001)" in line and "applied no suggestion" in line
 
 
-@pytest.mark.xfail(strict=True, reason="the resume sets the module to suggestions[-1], applied or not")
-def test_a_rate_a_later_sweep_set_is_the_modules_on_resume(quiet_trainer, tmp_path):
+@pytest.mark.parametrize("at_fit_start", [True, False], ids=["and-before-fit", "only-at-epoch-1"])
+def test_a_rate_a_later_sweep_set_is_the_modules_on_resume(quiet_trainer, tmp_path, at_fit_start):
     # epoch 1's sweep moves the rate; a checkpoint inside epoch 1 is saved after it
     saver = pl.callbacks.ModelCheckpoint(dirpath=tmp_path / "a", every_n_train_steps=4, save_top_k=-1)
-    sweep = {"epochs": (1,), "interval": False}
+    sweep = {"epochs": (1,), "interval": False, "at_fit_start": at_fit_start}
     torch.manual_seed(0)
     first, full = LearningRateFinder(**sweep), Net(spec=None)
     quiet_trainer(callbacks=[first, saver], enable_checkpointing=True, max_epochs=2).fit(full)
     moved = first.results[1].suggestion
-    assert moved is not None and full.lr == moved != first.results[-1].suggestion
+    assert moved is not None and full.lr == moved != first.suggestions.get(-1, 1e-3)
     torch.manual_seed(0)
     finder, resumed = LearningRateFinder(**sweep), Net(spec=None)
     trainer = quiet_trainer(callbacks=[finder], max_epochs=2)
     trainer.fit(resumed, ckpt_path=tmp_path / "a" / "epoch=1-step=20.ckpt")
     assert finder.results == {} and trainer.optimizers[0].param_groups[0]["lr"] == moved
     assert resumed.lr == moved, (resumed.lr, first.suggestions)
+
+
+def test_a_checkpoint_from_before_applied_was_kept_puts_back_the_before_fit_suggestion():
+    # what those versions did on a resume (the only rate they kept): such a checkpoint resumes as it did
+    finder = LearningRateFinder()
+    finder.load_state_dict({"suggestions": {-1: 0.01, 1: 0.02}})
+    assert finder.applied == 0.01
+    assert finder.state_dict() == {"suggestions": {-1: 0.01, 1: 0.02}, "applied": 0.01}

@@ -26,7 +26,8 @@ It takes Lightning's arguments and, like Lightning's callback, runs before
   the module's rate unlike the one trained at). The callback keeps each sweep's
   suggestion in the checkpoint (``state_dict``); on a resume it makes no sweep
   the checkpointed run made, sets the module's rate to the suggestion that run
-  set, and says so in one log line (``lrkit.lightning``, INFO, on global rank zero only;
+  set last (``applied``; a guess or a kept ``low`` reading is not applied), and
+  says so in one log line (``lrkit.lightning``, INFO, on global rank zero only;
   ``_finder_resume.py``).
 
 One sweep update is one optimizer update of Lightning's automatic optimization
@@ -94,6 +95,9 @@ class LearningRateFinder(ResumeBookkeeping, pl.Callback):
         results: ``{epoch: FinderResult}`` of every sweep of this fit (``-1``: before fit).
         suggestions: ``{epoch: suggested rate or None}`` of every sweep of the run, those made
             before the checkpoint a fit resumed from included: what :meth:`state_dict` saves.
+        applied: the rate (the reference group's) the run last set on the module and the optimizer,
+            ``None`` if it set none (a guess, no suggestion, a kept ``low`` reading): what a resume puts
+            back on the module, also saved by :meth:`state_dict`.
         result: the latest :class:`~lrkit.finder.FinderResult` (``None`` before any).
         optimal_lr: Lightning's name for the latest result (here a ``FinderResult``:
             ``suggestion`` is an attribute, ``lrs`` / ``losses`` the curve).
@@ -169,6 +173,7 @@ class LearningRateFinder(ResumeBookkeeping, pl.Callback):
         self.results: dict[int, FinderResult] = {}
         self.result: FinderResult | None = None
         self.suggestions: dict[int, float | None] = {}
+        self.applied: float | None = None
         self._restored: frozenset[int] = frozenset()  # sweeps made before the checkpoint resumed from
         self._resumed_from: Any = None  # the checkpoint, until on_train_start has said so
 
@@ -254,6 +259,7 @@ class LearningRateFinder(ResumeBookkeeping, pl.Callback):
         if word == "low" and self._kept_on_a_low_reading(trainer, float(lr), why):
             return
         self._set_module_rate(trainer, module, float(lr))  # before retune: its ratios are the configured ones
+        self.applied = float(lr)
         schedulers = [cfg.scheduler for cfg in trainer.lr_scheduler_configs]
         retune(trainer.optimizers[0], schedulers, float(lr))
 
@@ -275,13 +281,12 @@ class LearningRateFinder(ResumeBookkeeping, pl.Callback):
 
     def on_fit_start(self, trainer: Any, module: Any) -> None:
         if trainer.ckpt_path is None:  # a fresh fit: sweeps restored for an earlier one do not count
-            self._restored = frozenset()
-        if not self.at_fit_start:
-            return
+            self._restored, self.applied = frozenset(), None
         if trainer.ckpt_path is not None:  # a resume: the optimizer restored next sets the rate
             self._resumed_from = trainer.ckpt_path
             return
-        self._run(trainer, module, BEFORE_FIT)
+        if self.at_fit_start:
+            self._run(trainer, module, BEFORE_FIT)
 
     def on_train_epoch_start(self, trainer: Any, module: Any) -> None:
         epoch = trainer.current_epoch

@@ -19,13 +19,15 @@ BEFORE_FIT = -1
 class ResumeBookkeeping:
     """Mixed into ``LearningRateFinder``: the suggestions a checkpoint keeps and the resume's lines.
 
-    The class it is mixed into sets ``suggestions``, ``update_attr``, ``_restored`` (the sweeps made
+    The class it is mixed into sets ``suggestions``, ``applied`` (the rate it last set on the module and
+    the optimizer, None before any), ``update_attr``, ``_restored`` (the sweeps made
     before the checkpoint resumed from), ``_resumed_from`` (that checkpoint, until ``on_train_start``
     has said so) and defines ``_set_module_rate(trainer, module, lr)`` (the attribute from the reference
     group's rate ``lr``) and ``_group_0_rate(trainer)`` (group 0's rate, the units rates are quoted in).
     """
 
     suggestions: dict[int, float | None]
+    applied: float | None
     update_attr: bool
     _restored: frozenset[int]
     _resumed_from: Any
@@ -41,16 +43,22 @@ class ResumeBookkeeping:
             return
         ckpt, self._resumed_from = self._resumed_from, None
         rate = self._group_0_rate(trainer)
+        # The rate the checkpointed run set last, not its before-fit suggestion: a guess or a kept "low"
+        # reading was never applied, and a sweep at a later epoch may have moved the rate since.
+        applied = self.applied if self._restored else None  # restored from this checkpoint, not a past fit
+        if applied is not None and self.update_attr:
+            self._set_module_rate(trainer, module, float(applied))
+        if not self.at_fit_start:  # no sweep before fit was asked for: nothing to say
+            return
         if BEFORE_FIT not in self._restored:
-            _say(trainer, "%s: fit resumes from %s, which holds no sweep of this callback; none is made "
-                 "(the checkpoint's rate runs, lr=%.3g); call lr_find(trainer, module) to sweep the "
+            _say(trainer, "%s: fit resumes from %s, which holds no sweep before fit of this callback; none "
+                 "is made (the checkpoint's rate runs, lr=%.3g); call lr_find(trainer, module) to sweep the "
                  "restored model.", OWNER, ckpt, rate)
             return
-        saved = self.suggestions[BEFORE_FIT]
-        if saved is not None and self.update_attr:
-            self._set_module_rate(trainer, module, float(saved))
+        left = "" if applied is not None else "; it applied no suggestion: the module's rate is as built"
         _say(trainer, "%s: fit resumes from %s; the sweep before fit (suggestion %s) is not repeated and the "
-             "checkpoint's rate runs (lr=%.3g).", OWNER, ckpt, _rate(saved), rate)
+             "checkpoint's rate runs (lr=%.3g)%s.", OWNER, ckpt, _rate(self.suggestions[BEFORE_FIT]), rate,
+             left)
 
     def _made_before_resume(self, trainer: Any, epoch: int) -> bool:
         """Whether the sweep at ``epoch`` was made before the mid-epoch checkpoint this fit resumed from
@@ -63,12 +71,16 @@ class ResumeBookkeeping:
         return True
 
     def state_dict(self) -> dict[str, Any]:
-        """What a checkpoint keeps: ``{"suggestions": {epoch: rate or None}}`` (plain data)."""
-        return {"suggestions": dict(self.suggestions)}
+        """What a checkpoint keeps: ``{"suggestions": {epoch: rate or None}, "applied": rate or None}``
+        (plain data)."""
+        return {"suggestions": dict(self.suggestions), "applied": self.applied}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore :meth:`state_dict`: the sweeps it lists are not made again in this fit."""
+        """Restore :meth:`state_dict`: the sweeps it lists are not made again in this fit. A checkpoint
+        written before ``applied`` was kept gives the before-fit suggestion, the rate those versions put
+        back on a resume."""
         self.suggestions = dict(state_dict["suggestions"])
+        self.applied = state_dict.get("applied", self.suggestions.get(BEFORE_FIT))
         self._restored = frozenset(self.suggestions)
 
 
