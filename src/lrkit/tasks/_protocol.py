@@ -24,6 +24,12 @@ __all__ = ["PROTOCOL_KEYS", "batch_pair", "check_loss", "check_parts", "check_va
 
 #: The keys every protocol function returns (``val_loader`` is optional).
 PROTOCOL_KEYS: tuple[str, ...] = ("model", "optimizer", "loss_fn", "train_loader")
+#: Other names a training script gives the protocol's parts (PyTorch tutorials' ``criterion``, Lightning's
+#: ``train_dataloader``), named in the message for a missing key.
+_ALIASES = {"criterion": "loss_fn", "loss": "loss_fn", "loss_function": "loss_fn", "lossfn": "loss_fn",
+            "opt": "optimizer", "optim": "optimizer", "net": "model", "network": "model",
+            "loader": "train_loader", "dataloader": "train_loader", "train_dataloader": "train_loader",
+            "train_dl": "train_loader", "trainloader": "train_loader"}
 #: Longest ``repr`` of a bad part quoted in a message; a longer one (a model's, a tensor's) is named by
 #: its type instead, since the message quotes it mid-sentence.
 _SHOWN = 60
@@ -64,7 +70,10 @@ def check_parts(parts: Any, owner: str, *, need_val: bool = False, why_val: str 
                          f"got {type(parts).__name__}.")
     missing = [k for k in PROTOCOL_KEYS if k not in parts]
     if missing:
-        raise LRKitError(f"{owner} must return the keys {sorted(missing)}; got {sorted(parts)}.")
+        renames = [f"{k!r} to {_ALIASES[str(k)]!r}" for k in parts if _ALIASES.get(str(k)) in missing]
+        hint = f": rename {', '.join(renames)}" if renames else ""
+        raise LRKitError(f"{owner} must return the keys {sorted(missing)}; "
+                         f"got {sorted(map(str, parts))}{hint}.")
     checks: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
         ("model", lambda v: isinstance(v, torch.nn.Module), "a torch.nn.Module"),
         ("optimizer", lambda v: isinstance(v, torch.optim.Optimizer), "a torch.optim.Optimizer"),
