@@ -27,7 +27,7 @@ from lrkit.diagnostics._confidence import calibrated
 from lrkit.diagnostics._diagnose import MIN_POINTS, Measurements, decide, diagnose, measure
 from lrkit.diagnostics._history import VAL_NAMES, History, column_key, read_history
 from lrkit.diagnostics._monitor import Monitor
-from lrkit.diagnostics._policy import DiagnosePolicy
+from lrkit.diagnostics._policy import LIVE_POLICY, DiagnosePolicy
 from lrkit.diagnostics._record import DIRECTIONS, VERDICTS, Diagnosis, Evidence
 from lrkit.diagnostics._timescale import effective_time
 from lrkit.diagnostics import synthetic
@@ -41,6 +41,7 @@ __all__ = [
     "not_levelled",
     "Measurements",
     "DiagnosePolicy",
+    "LIVE_POLICY",
     "DIRECTIONS",
     "Diagnosis",
     "Evidence",

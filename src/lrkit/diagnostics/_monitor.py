@@ -68,7 +68,8 @@ class Monitor:
         every: run the diagnosis every this many observations (default 50); each
             run costs ``O(capacity)``, so the per-step cost is ``O(capacity / every)``.
         capacity: most points kept (default 2048, an even number >= 2 * 10).
-        policy: the tuned numbers of the diagnosis (:class:`~lrkit.diagnostics.DiagnosePolicy`).
+        policy: the tuned numbers of the diagnosis (:class:`~lrkit.diagnostics.DiagnosePolicy`;
+            ``LIVE_POLICY`` is the Watchdog's: an early blow-up still descending is ``uncertain``).
         momentum: the optimizer's momentum (Adam's ``beta1``), when known: ``diagnose``'s ``momentum``
             (how long a history its pace needs). An attribute: a wrapper that meets the optimizer later
             sets it then.

@@ -13,7 +13,7 @@ from __future__ import annotations
 from lrkit._policy import Policy, at_least, fraction, integer, policy_record, positive, tuned
 from lrkit.diagnostics._policy_values import CALIBRATION, check_calibration, check_span, check_unit
 
-__all__ = ["DiagnosePolicy"]
+__all__ = ["DiagnosePolicy", "LIVE_POLICY"]
 
 _E = "docs/evidence.md#"
 _LEVELS = _E + "diagnose-noise-and-levels"
@@ -325,3 +325,14 @@ class DiagnosePolicy(Policy):
         CALIBRATION, "per verdict, steps (upper edge of the raw score, calibrated confidence), fitted on "
         "the zoo's families; a verdict without steps keeps its raw score", _ZOO,
         check_calibration)
+
+
+#: The policy of a live reader (``lrkit.torch.Watchdog``; ``Monitor(policy=LIVE_POLICY)``): ``diagnose``'s
+#: default, except that an early blow-up whose descent is still under way is ``uncertain``, naming
+#: ``too_high_diverging`` (``blowup_descending_z`` at ``still_z``, the margin of "something measurable
+#: moved"): a report made while the run goes on comes before the level that tells a catapult at the best
+#: rate from a rate too high, and the next report reads it again. Chosen by leave-one-family-out over the
+#: zoo's first reports (2 in 11 of 12 folds among 1e9, 8, 5, 3, 2, 1; BENCHMARKS.md#diagnose_live_policy).
+#: ``diagnose``'s default stays off: its confidence map, fitted on whole runs, would claim 0.92 on a family
+#: held out where the verdict is right on two in three (docs/evidence.md#diagnose-a-blow-up-read-live).
+LIVE_POLICY = DiagnosePolicy(blowup_descending_z=2.0)

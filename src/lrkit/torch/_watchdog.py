@@ -3,7 +3,11 @@ Lightning and the Hugging Face Trainer.
 
 The statistics are those of :func:`lrkit.diagnose`, run every ``every`` steps
 over a bounded strided history (:class:`lrkit.diagnostics.Monitor`), so the
-cost per step is one ``float(loss)`` plus ``O(capacity / every)``. It sees what
+cost per step is one ``float(loss)`` plus ``O(capacity / every)``. Its policy is
+:data:`lrkit.diagnostics.LIVE_POLICY`: ``diagnose``'s default, except that an early
+blow-up whose descent is still under way is ``uncertain`` (naming ``too_high_diverging``):
+a report made while the run goes on comes before the level that tells a catapult at the
+best rate from a rate too high. It sees what
 the loop gives it: the loss and the rate of every step, and, where the loop has
 them, the gradient norm (the Hugging Face Trainer logs it; Lightning computes it
 when ``grad_norms=True``) and the validation loss (``lrkit.tasks.train``'s
@@ -27,7 +31,7 @@ from typing import Any
 
 import torch
 
-from lrkit.diagnostics import Diagnosis, Monitor
+from lrkit.diagnostics import LIVE_POLICY, Diagnosis, Monitor
 from lrkit.errors import LRKitError, check_choice, check_flag
 from lrkit.torch._ddp import mean_across_ranks
 from lrkit.torch._finder_rule import momentum_of
@@ -105,7 +109,7 @@ class Watchdog:
         if report is not None and not callable(report):
             raise LRKitError(f"`report` of Watchdog must be a callable fn(diagnosis) (e.g. print) or None; "
                              f"got {report!r}.")
-        self.monitor = Monitor(every=every, capacity=capacity, owner="Watchdog")
+        self.monitor = Monitor(every=every, capacity=capacity, policy=LIVE_POLICY, owner="Watchdog")
         self.report = report
         self.grad_norms = bool(grad_norms)
         self.across_ranks = check_flag("across_ranks", across_ranks, "Watchdog")
