@@ -73,7 +73,6 @@ def _fit(module: TwoOptimizers, **limits) -> tuple[pl.Trainer, list[str]]:
     return trainer, [str(w.message) for w in caught]
 
 
-@pytest.mark.xfail(strict=True, reason="ux13 D3: manual optimization, no sched.step(): rate 0, silently")
 def test_manual_optimization_without_stepping_is_not_silent_at_rate_0():
     module = TwoOptimizers(step_schedulers=False)
     _, messages = _fit(module, max_epochs=2)
@@ -82,7 +81,6 @@ def test_manual_optimization_without_stepping_is_not_silent_at_rate_0():
     assert followed or warned, (module.rates[:3], module.rates[-3:], messages)
 
 
-@pytest.mark.xfail(strict=True, reason="ux13 D2: max_steps counts both optimizers' steps: halfway")
 def test_manual_optimization_max_steps_schedule_ends_cooled_down():
     module = TwoOptimizers(step_schedulers=True)
     trainer, messages = _fit(module, max_steps=64)

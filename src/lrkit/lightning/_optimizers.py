@@ -9,6 +9,10 @@ helper builds that config, with the spec written relative to the run
 ``estimated_stepping_batches``, ``epoch`` the updates per epoch
 (``ceil(num_training_batches / accumulate_grad_batches)``, Lightning's own
 count) and ``lr`` the optimizer's configured rate (its group 0).
+
+Under manual optimization (``automatic_optimization = False``) Lightning steps no
+scheduler; the scheduler then follows its optimizer's updates itself
+(:mod:`lrkit.lightning._manual`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 import torch
 
 from lrkit.errors import LRKitError, unknown_name
+from lrkit.lightning._manual import ManualDrive, manual_optimization
 from lrkit.schedules import Schedule, check_run_spec, for_run
 from lrkit.torch import LRScheduler
 from lrkit.torch._retune import schedule_rate, schedule_scales
@@ -70,7 +75,12 @@ def configure_optimizers(
 
     Returns:
         ``{"optimizer": optimizer, "lr_scheduler": {"scheduler": LRScheduler(...),
-        "interval": "step", "frequency": 1}}``.
+        "interval": "step", "frequency": 1}}``. Under manual optimization, where
+        Lightning steps no scheduler, the scheduler advances after each update of
+        ``optimizer`` itself (a ``step()`` call of the user's then changes nothing, unless
+        ``per_update=False``), and warns at the first update when ``max_steps``, which
+        Lightning counts over every optimizer's ``step()`` there, ends the run before a
+        spec's ``total``.
 
     Raises:
         LRKitError: if the spec names something else than ``total``, ``epoch``,
@@ -92,11 +102,18 @@ def configure_optimizers(
         if name not in _PASSED:
             raise unknown_name(f"argument of {_OWNER}", name, _PASSED)
     names = check_run_spec(spec, RUN_NAMES, _OWNER, "a Lightning run")
-    schedule = for_run(spec, **_run_quantities(module, optimizer, names))
+    quantities = _run_quantities(module, optimizer, names)
+    schedule = for_run(spec, **quantities)
     if "group_scales" not in scheduler_kwargs and scheduler_kwargs.get("key", "lr") == "lr":
         # group 0 frozen at lr=0: the spec's lr is the first group above 0's, and the others keep their ratios
         scheduler_kwargs["group_scales"] = schedule_scales(optimizer)
+    manual = manual_optimization(module)
+    if manual and scheduler_kwargs.get("per_update") is None:
+        scheduler_kwargs["per_update"] = True  # driven below: the user's step() is then no second advance
     scheduler = LRScheduler(optimizer, schedule, **scheduler_kwargs)
+    if manual:  # Lightning steps no scheduler: it follows its optimizer's updates
+        horizon = schedule.horizon if "total" in names else None  # a length lrkit set, checked
+        ManualDrive(scheduler, module, horizon, drive=scheduler_kwargs["per_update"], owner=_OWNER)
     return {
         "optimizer": optimizer,
         "lr_scheduler": {"scheduler": scheduler, "interval": "step", "frequency": 1},
