@@ -48,7 +48,6 @@ def _fit(root, max_epochs: int, ckpt_path: str | None = None) -> Net:
     return module
 
 
-@pytest.mark.xfail(strict=True, reason="ux13 D4: Lightning train-longer runs the added updates at rate 0")
 def test_a_resumed_run_given_more_epochs_follows_the_spec_bound_to_its_new_length(tmp_path):
     _fit(tmp_path / "short", 2)
     (ckpt,) = glob.glob(str(tmp_path / "short" / "**" / "*.ckpt"), recursive=True)

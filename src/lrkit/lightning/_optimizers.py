@@ -12,7 +12,8 @@ count) and ``lr`` the optimizer's configured rate (its group 0).
 
 Under manual optimization (``automatic_optimization = False``) Lightning steps no
 scheduler; the scheduler then follows its optimizer's updates itself
-(:mod:`lrkit.lightning._manual`).
+(:mod:`lrkit.lightning._manual`). A run resumed from a checkpoint with another length
+follows the spec bound to its own (:mod:`lrkit.lightning._run_length`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import torch
 
 from lrkit.errors import LRKitError, unknown_name
 from lrkit.lightning._manual import ManualDrive, manual_optimization
+from lrkit.lightning._run_length import follow_run_length
 from lrkit.schedules import Schedule, check_run_spec, for_run
 from lrkit.torch import LRScheduler
 from lrkit.torch._retune import schedule_rate, schedule_scales
@@ -80,7 +82,8 @@ def configure_optimizers(
         ``optimizer`` itself (a ``step()`` call of the user's then changes nothing, unless
         ``per_update=False``), and warns at the first update when ``max_steps``, which
         Lightning counts over every optimizer's ``step()`` there, ends the run before a
-        spec's ``total``.
+        spec's ``total``. Resumed from a checkpoint with another length, a spec naming
+        ``total`` or ``epoch`` is bound again to this run, at the checkpoint's rate.
 
     Raises:
         LRKitError: if the spec names something else than ``total``, ``epoch``,
@@ -111,6 +114,8 @@ def configure_optimizers(
     if manual and scheduler_kwargs.get("per_update") is None:
         scheduler_kwargs["per_update"] = True  # driven below: the user's step() is then no second advance
     scheduler = LRScheduler(optimizer, schedule, **scheduler_kwargs)
+    if names & {"total", "epoch"}:  # resumed with another length ("train longer"): this run's schedule
+        follow_run_length(scheduler, spec, quantities, schedule_rate)
     if manual:  # Lightning steps no scheduler: it follows its optimizer's updates
         horizon = schedule.horizon if "total" in names else None  # a length lrkit set, checked
         ManualDrive(scheduler, module, horizon, drive=scheduler_kwargs["per_update"], owner=_OWNER)
