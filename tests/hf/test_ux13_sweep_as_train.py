@@ -18,7 +18,6 @@ from lrkit.finder import Sweep  # noqa: E402
 from lrkit.hf import find_lr  # noqa: E402
 
 
-@pytest.mark.xfail(strict=True, reason="ux13 D5: the sweep runs without train()'s checkpointing and NEFTune")
 def test_the_sweep_trains_with_checkpointing_and_neftune_as_train_does(trainer_factory):
     trainer = trainer_factory(gradient_checkpointing=True, neftune_noise_alpha=5.0)
     model = trainer.model

@@ -16,6 +16,8 @@ undoes every trace of them:
   ``_dataloaders``) get their old contents back, the autocast wrapper is taken
   off the model's ``forward`` unless it was there before, and accelerate's
   gradient-sync flag is reset;
+* activation checkpointing and NEFTune's noise hook are on during the sweep as ``train()``
+  turns them on, and taken off after (:mod:`lrkit.hf._train_setup`);
 * the Python, NumPy and torch RNGs get the state they had before anything was
   built (creating a shuffling dataloader draws from them).
 
@@ -33,6 +35,7 @@ import torch
 from transformers import Trainer
 
 from lrkit.errors import LRKitError
+from lrkit.hf._train_setup import as_in_train
 from lrkit.torch._rng import rng_state, set_rng_state
 
 __all__ = ["check_trainer", "prepared"]
@@ -68,18 +71,19 @@ def prepared(trainer: Any) -> Iterator[tuple[torch.nn.Module, torch.optim.Optimi
     sync = acc.gradient_state.sync_gradients
     rng = rng_state()
     try:
-        if trainer.optimizer is None:
-            trainer.create_optimizer()
-        optimizer = trainer.optimizer
-        wrapped = trainer._wrap_model(
-            trainer.model_wrapped
-        )  # DataParallel, SageMaker, FSDP-XLA: as train() does
-        if wrapped is trainer.model:
-            model, optimizer = acc.prepare(trainer.model, optimizer)
-        else:
-            model, optimizer = wrapped, acc.prepare(optimizer)
-        trainer.optimizer = optimizer
-        yield model, optimizer
+        with as_in_train(trainer):  # activation checkpointing and NEFTune, as train() turns them on
+            if trainer.optimizer is None:
+                trainer.create_optimizer()
+            optimizer = trainer.optimizer
+            wrapped = trainer._wrap_model(
+                trainer.model_wrapped
+            )  # DataParallel, SageMaker, FSDP-XLA: as train() does
+            if wrapped is trainer.model:
+                model, optimizer = acc.prepare(trainer.model, optimizer)
+            else:
+                model, optimizer = wrapped, acc.prepare(optimizer)
+            trainer.optimizer = optimizer
+            yield model, optimizer
     finally:
         for name, items in registries.items():
             getattr(acc, name)[:] = items
