@@ -71,8 +71,23 @@ def _scored(ms: list, value: float) -> Scored:
                   np.array([d.direction for d in ds], dtype=object))
 
 
-def zoo_rows(entries: list[dc.Entry]) -> tuple[list[list], list[str], Counter, int]:
-    """Held-out and fixed-value figures on the zoo's live readings."""
+def left_rows(entries: list[dc.Entry], ms: list, idx: np.ndarray, pre: np.ndarray) -> tuple[list, list]:
+    """What still says "lower" at or below the best under ``LIVE_POLICY``: per deciding test and
+    workload, the readings at each prefix."""
+    c: Counter = Counter()
+    for m, i, n in zip(ms, idx, pre):
+        if where((entries[i].record["facts"] or {}).get("decades_from_best")) not in ("below", "best"):
+            continue
+        d = decide(m, policy=LIVE_POLICY)
+        if d.direction == "lower":
+            c[(d.verdict, d.evidence[0].statistic, entries[i].record["workload"], n)] += 1
+    keys = sorted({k[:3] for k in c})
+    return ([[*k, *(c[(*k, n)] for n in PREFIXES)] for k in keys],
+            ["verdict", "deciding statistic", "workload", *(f"{n} losses" for n in PREFIXES)])
+
+
+def zoo_rows(entries: list[dc.Entry]) -> tuple[list[list], list[str], Counter, int, tuple]:
+    """Held-out and fixed-value figures on the zoo's live readings (and :func:`left_rows`)."""
     ms, idx, pre = _readings([(e.loss, e.lr) for e in entries])
     labels = np.array([entries[i].record["label"] or "" for i in idx], dtype=object)
     families = np.array([entries[i].record["family"] for i in idx], dtype=object)
@@ -110,7 +125,7 @@ def zoo_rows(entries: list[dc.Entry]) -> tuple[list[list], list[str], Counter, i
                   "decades)", "lower on runs labelled too high", "raise on too high",
                   "healthy on diverged or NaN", "too high read keep / decay / raise",
                   f"verdicts at {SURE} or more: right", "right (labelled)",
-                  "uncertain (labelled)"], chosen, len(ms)
+                  "uncertain (labelled)"], chosen, len(ms), left_rows(entries, ms, idx, pre)
 
 
 def builtin_rows() -> tuple[list[list], list[str]]:
@@ -141,10 +156,11 @@ def main() -> None:
     args = ap.parse_args()
     cpu = time.process_time()
     entries = dc.load()
-    z_rows, z_h, chosen, n_read = zoo_rows(entries)
+    z_rows, z_h, chosen, n_read, (left, left_h) = zoo_rows(entries)
     b_rows, b_h = builtin_rows()
     print_table(z_rows, z_h)
     print("chosen per fold:", dict(chosen))
+    print_table(left, left_h)
     print_table(b_rows, b_h)
     print("LIVE_POLICY (the Watchdog's):", LIVE_POLICY.blowup_descending_z)
     if args.no_record:
@@ -156,6 +172,9 @@ def main() -> None:
         "family's value chosen on the other families' live readings (`dev.diagnose_lofo.choose`), scored "
         "on that family; then each value fixed.", markdown_table(z_rows, z_h),
         "Chosen per fold: " + ", ".join(f"{v:g}: {k}" for v, k in sorted(chosen.items())) + ".",
+        "What still says \"lower\" at or below the best rate under `LIVE_POLICY`, by deciding test and "
+        "workload (`diagnose_peak_live.py` asks whether the peak test's readings can be told apart):",
+        markdown_table(left, left_h),
         "The built-in sources (`lrkit.tasks` and the noisy quadratic of `diagnose_accuracy.py`'s corpus; "
         "held out: never chosen on) read at the same prefixes; accepted verdicts as there:",
         markdown_table(b_rows, b_h),
