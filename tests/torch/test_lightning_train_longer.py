@@ -60,3 +60,17 @@ def test_train_longer_runs_the_new_length_at_the_checkpoints_rate(tmp_path):
     whole = _fit(tmp_path / "whole", 4)
     assert resumed.rates == pytest.approx(whole.rates[16:], rel=1e-12)
     assert resumed.rates[0] > 0.05  # 0.058: the cosine from 0.1 half way (from the module's 0.05: 0.029)
+
+
+def test_the_scheduler_still_pickles_and_its_copy_follows_the_run_length(tmp_path):
+    import pickle
+
+    trainer = pl.Trainer(max_epochs=1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                         enable_model_summary=False, accelerator="cpu")
+    x = torch.randn(64, 8, generator=torch.Generator().manual_seed(0))
+    data = torch.utils.data.TensorDataset(x, (x[:, 0] > 0).long())
+    trainer.fit(Net(0.1), torch.utils.data.DataLoader(data, batch_size=16))
+    copy = pickle.loads(pickle.dumps(trainer.lr_scheduler_configs[0].scheduler))
+    short = {**copy.state_dict(), "schedule": {"name": "cosine", "lr": 0.1, "steps": 2, "min_lr": 0.0}}
+    copy.load_state_dict(short)
+    assert copy.schedule.horizon == 4 and copy.t == 4

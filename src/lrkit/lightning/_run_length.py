@@ -47,18 +47,25 @@ def follow_run_length(scheduler: LRScheduler, spec: str | Schedule, quantities: 
         >>> longer.load_state_dict(saved); longer.schedule.horizon
         8
     """
-    load = scheduler.load_state_dict
-    built = scheduler.schedule.horizon
+    load = _RunLengthLoad(scheduler, spec, quantities, rate)
+    scheduler.load_state_dict = load  # type: ignore[method-assign]
 
-    def load_state_dict(state_dict: dict[str, Any]) -> None:
+
+class _RunLengthLoad:
+    """The scheduler's ``load_state_dict`` for this run (an object, not a closure: the scheduler pickles)."""
+
+    def __init__(self, scheduler: LRScheduler, spec: str | Schedule, quantities: dict[str, Any],
+                 rate: Callable[[Any], float]) -> None:
+        self.scheduler, self.spec, self.quantities, self.rate = scheduler, spec, dict(quantities), rate
+        self.built = scheduler.schedule.horizon
+
+    def __call__(self, state_dict: dict[str, Any]) -> None:
+        sched = self.scheduler
         try:
             saved = from_dict(state_dict["schedule"]).horizon
         except (LRKitError, TypeError, KeyError):  # not a state lrkit saved: load refuses it, naming it
-            saved = built
-        if saved == built:
-            load(state_dict)
-            return
-        rebound = for_run(spec, **{**quantities, "lr": rate(scheduler.optimizer)})
-        load({**state_dict, "schedule": rebound.to_dict()})
-
-    scheduler.load_state_dict = load_state_dict  # type: ignore[method-assign]
+            saved = self.built
+        if saved != self.built:  # the run's length changed: this run's spec, at the checkpoint's rate
+            rebound = for_run(self.spec, **{**self.quantities, "lr": self.rate(sched.optimizer)})
+            state_dict = {**state_dict, "schedule": rebound.to_dict()}
+        type(sched).load_state_dict(sched, state_dict)
