@@ -45,3 +45,12 @@ def test_checkpointing_the_user_turned_on_stays_on_with_its_hooks(trainer_factor
     hooks = dict(model.get_input_embeddings()._forward_hooks)
     find_lr(trainer, **KW)
     assert model.is_activation_checkpointing and dict(model.get_input_embeddings()._forward_hooks) == hooks
+
+
+def test_a_plain_module_asked_for_checkpointing_and_neftune_is_left_to_train(trainer_factory):
+    from lrkit.hf._train_setup import as_in_train
+
+    trainer = trainer_factory(model=torch.nn.Linear(2, 1), gradient_checkpointing=True,
+                              neftune_noise_alpha=5.0)
+    with as_in_train(trainer):  # no such methods: train() fails on these arguments and says so
+        assert not trainer.model._forward_hooks

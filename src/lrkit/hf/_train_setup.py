@@ -61,16 +61,19 @@ def as_in_train(trainer: Any) -> Iterator[None]:
         ...     pass
     """
     model = trainer.model
-    checkpointing = _wants_checkpointing(trainer.args) and not _checkpointing(model)
+    # a model without the methods: train() itself fails on these arguments, and says so
+    can = hasattr(model, "activation_checkpointing_enable") or hasattr(model, "gradient_checkpointing_enable")
+    checkpointing = can and _wants_checkpointing(trainer.args) and not _checkpointing(model)
     hooks = {name: vars(model).get(name, _MISSING) for name in _GRAD_HOOKS}
     neftune = None
     try:
         if checkpointing:
             _enable_checkpointing(model, trainer.args)
-        if trainer.neftune_noise_alpha is not None:
+        alpha = getattr(trainer, "neftune_noise_alpha", None)
+        if alpha is not None and hasattr(model, "get_input_embeddings"):
             from transformers.integrations.neftune import activate_neftune
 
-            neftune = activate_neftune(model, trainer.neftune_noise_alpha, trainer.accelerator)
+            neftune = activate_neftune(model, alpha, trainer.accelerator)
         yield
     finally:
         if neftune is not None:
