@@ -10,9 +10,11 @@ metric to place it by and is none of these. "raise" on a run at or above the bes
 one at or below it, is advice that points the wrong way (issue 14: "advice never points the wrong
 way"); "raise" on a run below it is the reading a too-low rate should get.
 
-Side by side in one run, on the same prefixes: the shipped policy, the same policy with
-``slow_min_updates = 0`` (the too-slow test read on histories of any length, as before the optimizer's
-transient was counted; docs/evidence.md#diagnose-too-slow-and-the-optimizers-transient), and with
+Side by side in one run, on the same prefixes: the Watchdog's policy (``LIVE_POLICY``:
+``diagnose``'s default with ``blowup_descending_z = 2``, chosen by ``diagnose_live_policy.py``),
+``diagnose``'s default, and that with ``slow_min_updates = 0`` (the too-slow test read on histories of
+any length, as before the optimizer's transient was counted;
+docs/evidence.md#diagnose-too-slow-and-the-optimizers-transient), and with
 ``starved_giveback = 100`` (ground lost on the way down and recovered does not forbid "raise", as before;
 docs/evidence.md#diagnose-ground-lost-on-the-way-down), and with ``blowup_recovered_z = 1e9`` (an early
 blow-up the run recovered from commits to ``too_high_diverging``, as before;
@@ -44,11 +46,12 @@ from dev import diagnose_corpus as dc  # noqa: E402
 from dev.diagnose_lofo import AT_BEST, TOO_HIGH, where  # noqa: E402
 from dev.record import markdown_table, print_table, record  # noqa: E402
 
-from lrkit.diagnostics import DiagnosePolicy, decide, measure  # noqa: E402
+from lrkit.diagnostics import LIVE_POLICY, DiagnosePolicy, decide, measure  # noqa: E402
 
 #: The first reports of ``Watchdog(every=50)``: the losses of updates 0..49, 0..99, 0..149.
 PREFIXES = (50, 100, 150)
-POLICIES = {"shipped": DiagnosePolicy(), "slow_min_updates = 0": DiagnosePolicy(slow_min_updates=0),
+POLICIES = {"LIVE_POLICY (the Watchdog's)": LIVE_POLICY, "diagnose's default": DiagnosePolicy(),
+            "slow_min_updates = 0": DiagnosePolicy(slow_min_updates=0),
             "starved_giveback = 100 (off)": DiagnosePolicy(starved_giveback=100.0),
             "blowup_recovered_z = 1e9 (off)": DiagnosePolicy(blowup_recovered_z=1e9),
             "before (1e9, its calibration)": DiagnosePolicy(blowup_recovered_z=1e9, calibration=tuple(
