@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -109,3 +110,14 @@ def test_a_script_that_raises_is_one_line(tmp_path):
     result = runner.invoke(app, ["train", "--script", f"{path}:broken", "--autopilot"])
     assert result.exit_code == 2
     assert "raised RuntimeError: no data here" in result.stderr and result.stdout == ""
+
+
+def test_the_table_names_the_peak_the_autopilot_chose():
+    """ux13 L5: `lrkit train --autopilot` printed its metrics only; the rate it chose was in --json alone."""
+    table = runner.invoke(app, ["train", "--autopilot", "--steps", "64"])
+    data = json.loads(runner.invoke(app, ["train", "--autopilot", "--steps", "64", "--json"]).stdout)
+    assert table.exit_code == 0, table.output
+    peak = re.escape(format(data["lr"], ".4g"))
+    assert re.search(r"peak lr \(Autopilot\)\s*│ " + peak + r"\s", table.stdout), table.stdout
+    plain = runner.invoke(app, ["train", "--steps", "64"])
+    assert "peak lr" not in plain.stdout

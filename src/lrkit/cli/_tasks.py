@@ -196,6 +196,8 @@ def train_command(
     table = Table("metric", "value")
     for k, v in result.final.items():
         table.add_row(k + (" (main)" if k == result.metric_name else ""), f"{v:.6g}")
+    if autopilot and result.lr is not None:  # the first thing asked of a run given no rate
+        table.add_row("peak lr (Autopilot)", f"{result.lr:.4g}")
     table.add_row("steps", str(result.steps))
     table.add_row("wall time (s)", f"{result.wall_time:.2f}")
     Console().print(table)
