@@ -25,6 +25,7 @@ as lrkit's Watchdog see only the real run.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import inspect
 import itertools
 import math
@@ -35,8 +36,8 @@ from typing import Any
 import torch
 from transformers import Trainer
 
-from lrkit.errors import LRKitError, check_flag, unknown_name
-from lrkit.finder import FinderResult
+from lrkit.errors import LRKitError, check_flag, shown, unknown_name
+from lrkit.finder import FinderResult, Sweep
 from lrkit.hf._session import check_trainer, prepared
 from lrkit.torch import Update, Validation, loader_length
 from lrkit.torch import find_lr as torch_find_lr
@@ -49,6 +50,8 @@ _OWNER = "lrkit.hf.find_lr"
 # (gradient_accumulation_steps, bf16 / fp16, training_step, the device it placed the model on).
 _OWNED = "the Trainer (gradient_accumulation_steps, bf16 / fp16, its training_step and device)"
 # The keyword arguments passed on to lrkit.torch.find_lr (its update and validation are the Trainer's).
+# Sweep's fields, which a user coming from other finders passes to find_lr directly (num_steps=100).
+_SWEEP_FIELDS = tuple(field.name for field in dataclasses.fields(Sweep))
 _PASSED = tuple(name for name, p in inspect.signature(torch_find_lr).parameters.items()
                 if p.kind is inspect.Parameter.KEYWORD_ONLY and name not in ("update", "validation"))
 
@@ -181,6 +184,9 @@ def find_lr(
     if "update" in kwargs:
         raise LRKitError(f"`update` of {_OWNER} is set by {_OWNED}; configure it there, not here.")
     for name in kwargs:
+        if name in _SWEEP_FIELDS:  # the range's own settings are Sweep's, as in lrkit.torch.find_lr
+            raise LRKitError(f"`{name}` of {_OWNER} is a field of the sweep: pass "
+                             f"sweep=Sweep({name}={shown(kwargs[name])}) (lrkit.finder.Sweep).")
         if name not in _PASSED:
             raise unknown_name(f"argument of {_OWNER}", name, _PASSED)
     options = dict(validation) if isinstance(validation, Mapping) else {}

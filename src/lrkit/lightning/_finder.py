@@ -39,12 +39,12 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import torch
 
-from lrkit.errors import LRKitError, check_choice, check_flag
+from lrkit.errors import LRKitError, check_choice, check_flag, shown
 from lrkit.finder import FinderResult, Sweep, confidence
 from lrkit.torch import Update, find_lr
 from lrkit.lightning._finder_resume import BEFORE_FIT, OWNER, ResumeBookkeeping
@@ -154,6 +154,10 @@ class LearningRateFinder(ResumeBookkeeping, pl.Callback):
                 f"`early_stop_threshold` of {OWNER} must be None or a number > 1; "
                 f"got {early_stop_threshold!r}."
             )
+        if not isinstance(epochs, Iterable) or isinstance(epochs, (str, bytes)):  # epochs=5 for epochs=(5,)
+            raise LRKitError(f"`epochs` of {OWNER} must be a sequence of epoch numbers, e.g. (5,); "
+                             f"got {shown(epochs)}.")
+        epochs = tuple(epochs)
         if any(isinstance(e, bool) or not isinstance(e, int) or e < 0 for e in epochs):
             raise LRKitError(f"`epochs` of {OWNER} must be epoch numbers >= 0; got {list(epochs)!r}.")
         taken = sorted(set(find_kwargs) & {"sweep", "update"} | (

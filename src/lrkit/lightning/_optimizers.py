@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from lrkit.errors import LRKitError, unknown_name
+from lrkit.errors import LRKitError, shown, unknown_name
 from lrkit.lightning._manual import ManualDrive, manual_optimization
 from lrkit.lightning._run_length import follow_run_length
 from lrkit.schedules import Schedule, check_run_spec, for_run
@@ -100,7 +100,8 @@ def configure_optimizers(
         ('step', 0.1)
     """
     if not isinstance(optimizer, torch.optim.Optimizer):
-        raise LRKitError(f"`optimizer` of {_OWNER} must be a torch.optim.Optimizer; got {optimizer!r}.")
+        raise LRKitError(f"`optimizer` of {_OWNER} must be a torch.optim.Optimizer (one call per optimizer); "
+                         f"got {shown(optimizer)}.")
     for name in scheduler_kwargs:
         if name not in _PASSED:
             raise unknown_name(f"argument of {_OWNER}", name, _PASSED)
