@@ -37,7 +37,7 @@ class Manual(pl.LightningModule):
         return torch.optim.SGD(self.parameters(), lr=0.1)
 
 
-@pytest.mark.xfail(strict=True, reason="ux13 D6: manual optimization: the Watchdog sees nothing, silently")
+
 def test_a_manual_optimization_run_is_watched_or_told_why_not():
     torch.manual_seed(0)
     x = torch.randn(512, 8)
@@ -51,3 +51,70 @@ def test_a_manual_optimization_run_is_watched_or_told_why_not():
         trainer.fit(Manual(), loader)
     warned = any("training_step" in str(w.message) for w in caught)
     assert wd.diagnosis is not None or warned
+
+
+class Gan(pl.LightningModule):
+    """Two optimizers stepped each batch; ``log`` names what the module logs (Lightning's GAN example's)."""
+
+    def __init__(self, log: dict[str, int]) -> None:
+        super().__init__()
+        self.automatic_optimization = False
+        self.g, self.d = torch.nn.Linear(8, 2), torch.nn.Linear(8, 2)
+        self.names, self.logged = log, []
+
+    def training_step(self, batch, batch_idx):
+        for opt, net in zip(self.optimizers(), (self.g, self.d)):
+            loss = torch.nn.functional.cross_entropy(net(batch[0]), batch[1])
+            opt.zero_grad()
+            self.manual_backward(loss)
+            opt.step()
+            for name, every in self.names.items():
+                if net is self.g and batch_idx % every == 0:
+                    self.log(name, loss)
+                    self.logged.append(float(loss))
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.g.parameters(), lr=0.1), torch.optim.SGD(self.d.parameters(), lr=0.02)
+
+
+def _fit(module: pl.LightningModule) -> tuple[Watchdog, list[str]]:
+    torch.manual_seed(0)
+    x = torch.randn(256, 8)
+    data = torch.utils.data.TensorDataset(x, (x[:, 0] > 0).long())
+    loader = torch.utils.data.DataLoader(data, batch_size=8)
+    wd = Watchdog(every=16)
+    trainer = pl.Trainer(max_epochs=2, logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                         enable_model_summary=False, accelerator="cpu", callbacks=[wd.lightning_callback()])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trainer.fit(module, loader)
+    return wd, [str(w.message) for w in caught if "Watchdog.lightning_callback" in str(w.message)]
+
+
+def test_the_loss_a_manual_module_logs_is_read_once_per_batch_with_the_first_optimizers_rate():
+    from lrkit.diagnostics import LOSS_NAMES
+
+    assert "train_loss" in LOSS_NAMES
+    module = Gan({"Train Loss": 1})  # any spelling column_key matches
+    wd, said = _fit(module)
+    h = wd.monitor.history()
+    # 64 batches, two updates each: one point a batch, at global_step - 1, the generator's loss and rate
+    assert h["steps"].tolist() == list(range(1, 128, 2))
+    assert h["losses"].tolist() == pytest.approx(module.logged) and set(h["lrs"].tolist()) == {0.1}
+    assert wd.diagnosis is not None and not said
+
+
+def test_a_loss_logged_in_an_earlier_batch_is_not_read_again():
+    module = Gan({"train_loss": 4})
+    wd, said = _fit(module)
+    h = wd.monitor.history()
+    assert h["steps"].tolist() == list(range(1, 128, 8))  # the batches that logged it, not the 48 others
+    assert h["losses"].tolist() == pytest.approx(module.logged) and not said
+
+
+@pytest.mark.parametrize("log", [{}, {"g_loss": 1}], ids=["logs-nothing", "logs-another-name"])
+def test_a_fit_it_could_read_no_loss_from_ends_with_one_warning_naming_the_ways_out(log):
+    wd, said = _fit(Gan(log))
+    assert wd.diagnosis is None and len(wd.monitor.history()["losses"]) == 0
+    assert len(said) == 1
+    assert "64 batches" in said[0] and "`training_step` returns" in said[0] and "LOSS_NAMES" in said[0]

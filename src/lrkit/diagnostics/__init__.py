@@ -6,7 +6,8 @@ diagnosis online over a bounded buffer, the engine of ``lrkit.torch.Watchdog``;
 :func:`calibrated` maps a verdict's raw score through a policy's confidence map;
 :func:`not_levelled` says whether a run is still falling as fast per decade of time as before;
 :func:`read_history` loads a ``step,loss[,lr]`` CSV or TensorBoard event files (a column or tag
-matched by :func:`column_key`, validation losses by the names in :data:`VAL_NAMES`);
+matched by :func:`column_key`, training losses by the names in :data:`LOSS_NAMES`, validation losses
+by those in :data:`VAL_NAMES`);
 :func:`running_median` (with its readable :func:`running_median_reference`) is the O(n log n)
 smoother the verdicts are built on.
 
@@ -25,7 +26,7 @@ Example:
 from lrkit.diagnostics._advice import not_levelled
 from lrkit.diagnostics._confidence import calibrated
 from lrkit.diagnostics._diagnose import MIN_POINTS, Measurements, decide, diagnose, measure
-from lrkit.diagnostics._history import VAL_NAMES, History, column_key, read_history
+from lrkit.diagnostics._history import LOSS_NAMES, VAL_NAMES, History, column_key, read_history
 from lrkit.diagnostics._monitor import Monitor
 from lrkit.diagnostics._policy import LIVE_POLICY, DiagnosePolicy
 from lrkit.diagnostics._record import DIRECTIONS, VERDICTS, Diagnosis, Evidence
@@ -51,6 +52,7 @@ __all__ = [
     "History",
     "read_history",
     "column_key",
+    "LOSS_NAMES",
     "VAL_NAMES",
     "running_median",
     "running_median_reference",

@@ -18,7 +18,7 @@ import numpy as np
 
 from lrkit.errors import LRKitError
 
-__all__ = ["History", "read_history", "at_steps", "column_key", "GRAD_NAMES", "VAL_NAMES"]
+__all__ = ["History", "read_history", "at_steps", "column_key", "GRAD_NAMES", "LOSS_NAMES", "VAL_NAMES"]
 
 def column_key(name: str) -> str:
     """A column's or tag's name as the readers match it: trimmed, lower-cased, spaces as underscores
@@ -32,7 +32,8 @@ def column_key(name: str) -> str:
 
 
 _STEP = ("step", "steps", "iteration", "iter", "global_step")
-_LOSS = ("loss", "train_loss", "training_loss", "train/loss", "loss/train", "train_loss_step")
+#: Training-loss columns: plain names, Lightning's ``train_loss`` (and its step form), the usual tags.
+LOSS_NAMES = ("loss", "train_loss", "training_loss", "train/loss", "loss/train", "train_loss_step")
 _LR = ("lr", "learning_rate", "train/lr", "rate", "train/learning_rate")
 #: Rate columns named by prefix: Lightning's ``LearningRateMonitor`` logs ``lr-<Optimizer>[/pg<k>]``.
 _LR_PREFIXES = ("lr-", "lr/")

@@ -19,7 +19,7 @@ from typing import TextIO
 import numpy as np
 
 from lrkit.diagnostics._history import (
-    _LOSS, _LR, _LR_PREFIXES, _STEP, GRAD_NAMES, VAL_NAMES, History, _sorted, at_steps, column_key)
+    LOSS_NAMES, _LR, _LR_PREFIXES, _STEP, GRAD_NAMES, VAL_NAMES, History, _sorted, at_steps, column_key)
 from lrkit.diagnostics._rate_column import first_moving
 from lrkit.errors import LRKitError
 
@@ -192,7 +192,7 @@ def read_csv(path: str | Path) -> History:
         if first is None:
             raise LRKitError(f"the history file {path} is empty; expected a header `step,loss[,lr]`.")
         header = first[1]
-        i_loss, i_step, i_lr = _pick(header, _LOSS), _pick(header, _STEP), _pick(header, _LR)
+        i_loss, i_step, i_lr = _pick(header, LOSS_NAMES), _pick(header, _STEP), _pick(header, _LR)
         if i_loss is None:
             shown = ",".join(header)
             raise LRKitError(f"the history file {path} needs a `loss` column; its header is "

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lrkit.diagnostics._history import (_LOSS, _LR, _LR_PREFIXES, GRAD_NAMES, VAL_NAMES, History, _sorted,
-                                        resumed,
-                                        at_steps, column_key)
+from lrkit.diagnostics._history import (LOSS_NAMES, _LR, _LR_PREFIXES, GRAD_NAMES, VAL_NAMES, History,
+                                        _sorted, resumed, at_steps, column_key)
 from lrkit.diagnostics._history_json import unfilter
 from lrkit.diagnostics._rate_column import first_moving
 from lrkit.errors import LRKitError
@@ -77,7 +76,7 @@ def read_tensorboard(path: Path) -> History:
     tags = acc.Tags().get("scalars", [])
     key = {t: column_key(t) for t in tags}  # "Learning Rate" reads as learning_rate, as in a CSV header
     val_tag = next((t for t in tags if key[t] in VAL_NAMES), None)
-    loss_tag = next((t for t in tags if key[t] in _LOSS), None)
+    loss_tag = next((t for t in tags if key[t] in LOSS_NAMES), None)
     # Any other loss tag, but never the validation loss or a run's mean training loss (train/train_loss).
     loss_tag = loss_tag or next((t for t in tags if "loss" in key[t] and t != val_tag
                                  and not key[t].endswith("train_loss")), None)

@@ -182,6 +182,11 @@ class Watchdog:
 
         One point per optimizer update, at the step Lightning logs it under (``global_step`` before the
         update); under ``accumulate_grad_batches`` it holds the mean of the update's micro-batch losses.
+        Under manual optimization (``training_step`` need return nothing) the loss is the one returned,
+        else the one the module logs in that batch under a name of
+        :data:`lrkit.diagnostics.LOSS_NAMES` (``self.log("train_loss", loss)``); a fit in which it could
+        read none ends with a warning saying so. With several optimizers (a GAN): one point per batch
+        that steps them, its rate the first optimizer's.
         Its rate is group 0's, the units every rate lrkit quotes is in (``LRScheduler``'s spec, the
         advice, ``train``): the first group above 0 when group 0 is frozen at ``lr=0`` (a fine-tune's
         backbone listed first is not read as the rate).

@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from lrkit.diagnostics import MIN_POINTS, VAL_NAMES, column_key
+from lrkit.diagnostics import LOSS_NAMES, MIN_POINTS, VAL_NAMES, column_key
 from lrkit.torch._retune import schedule_group
 from lrkit.torch._watchdog import Watchdog, _scalar
 
@@ -37,6 +37,37 @@ def _too_few_logs(seen: int, every: Any, steps: Any) -> str:
             f"{here}. Set TrainingArguments(logging_steps=1) for a per-step history.")
 
 
+def _unread(missed: int) -> str:
+    """What ``Watchdog.lightning_callback`` says at the end of a fit it could not diagnose because the
+    module gave it no loss to read, and the ways out.
+
+    Example:
+        >>> print(_unread(64))  # doctest: +NORMALIZE_WHITESPACE
+        Watchdog.lightning_callback read no training loss on 64 batches of this fit, so it watched nothing:
+        under manual optimization it reads the loss `training_step` returns, else the one the module logs
+        this batch under a name of lrkit.diagnostics.LOSS_NAMES (`self.log("train_loss", loss)`). Return
+        the loss from `training_step` or log it under one of those names.
+    """
+    return (f"Watchdog.lightning_callback read no training loss on {missed} batches of this fit, so it "
+            "watched nothing: under manual optimization it reads the loss `training_step` returns, else "
+            "the one the module logs this batch under a name of lrkit.diagnostics.LOSS_NAMES "
+            '(`self.log("train_loss", loss)`). Return the loss from `training_step` or log it under one '
+            "of those names.")
+
+
+def _logged(metrics: dict[str, Any]) -> Any:
+    """The training loss among a module's logged metrics: the first named as in ``LOSS_NAMES``."""
+    logged = {column_key(k): v for k, v in metrics.items()}
+    return next((logged[name] for name in LOSS_NAMES if name in logged), None)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two logged values are one: Lightning hands out a new view of a stored tensor each time."""
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+        return a.data_ptr() == b.data_ptr()
+    return a is b
+
+
 def _total_norm(grads: list[torch.Tensor]) -> float:
     """The 2-norm of all gradients together (``torch.nn.utils.get_total_norm`` is not in torch 2.2)."""
     norms = torch.stack([torch.linalg.vector_norm(g.detach().float()) for g in grads])
@@ -55,9 +86,18 @@ def lightning_callback(watchdog: Watchdog) -> Any:
             self.norm: float | None = None
             self.pending: list[float] = []  # the losses of the update's micro-batches so far
             self.group: int | None = None  # the param group whose rate is recorded, once per fit
+            self.before: Any = None  # the loss logged before this batch (manual optimization)
+            self.missed = 0  # the batches of this fit whose loss it could not read
 
         def on_train_start(self, trainer: Any, pl_module: Any) -> None:
-            self.group = None  # another fit may train other groups
+            self.group, self.missed = None, 0  # another fit may train other groups
+
+        def on_train_batch_start(self, trainer: Any, pl_module: Any, batch: Any, batch_idx: int) -> None:
+            if not pl_module.automatic_optimization:
+                # A loss logged in an earlier batch (or epoch) stays among the metrics: only a new one is
+                # this batch's (Lightning stores a copy of each logged value; held here, its memory is not
+                # reused, so the same address is the same value).
+                self.before = _logged(trainer.callback_metrics)
 
         def on_before_optimizer_step(self, trainer: Any, pl_module: Any, optimizer: Any) -> None:
             if watchdog.grad_norms:
@@ -72,7 +112,8 @@ def lightning_callback(watchdog: Watchdog) -> Any:
                 watchdog.observe_val(max(trainer.global_step - 1, 0), val)
 
         def on_train_end(self, trainer: Any, pl_module: Any) -> None:
-            watchdog.update()
+            if watchdog.update() is None and self.missed:  # it watched nothing: say so, with the way out
+                warnings.warn(_unread(self.missed), stacklevel=2)
 
         # Lightning saves these with each checkpoint and loads them on fit(ckpt_path=...): a resumed
         # run's diagnosis reads the whole run, not the part after the resume.
@@ -86,6 +127,12 @@ def lightning_callback(watchdog: Watchdog) -> Any:
             self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int
         ) -> None:
             loss = outputs.get("loss") if isinstance(outputs, dict) else outputs
+            if loss is None and not pl_module.automatic_optimization:
+                # Under manual optimization training_step need return nothing (Lightning's own examples
+                # do not): the loss the module logged this batch, as read_history reads its logs.
+                logged = _logged(trainer.callback_metrics)
+                loss = None if _same(logged, self.before) else logged
+                self.missed += loss is None
             if loss is None:
                 return
             # Under accumulate_grad_batches Lightning returns each micro-batch's loss divided by
