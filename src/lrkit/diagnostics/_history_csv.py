@@ -195,8 +195,12 @@ def read_csv(path: str | Path) -> History:
         i_loss, i_step, i_lr = _pick(header, LOSS_NAMES), _pick(header, _STEP), _pick(header, _LR)
         if i_loss is None:
             shown = ",".join(header)
+            lossy = [h for h in header if "loss" in h.lower()][:4]  # a GAN's g_loss and d_loss
+            verb = "is" if len(lossy) == 1 else "are"
+            hint = (f" ({', '.join(lossy)} {verb} not read as the training loss: "
+                    "rename the one to diagnose `loss`)") if lossy else ""
             raise LRKitError(f"the history file {path} needs a `loss` column; its header is "
-                             f"{shown[:80] + ('...' if len(shown) > 80 else '')!r}.")
+                             f"{shown[:80] + ('...' if len(shown) > 80 else '')!r}{hint}.")
         # A plain rate name first; else every Lightning per-group column, the first moving one kept below.
         i_lrs = [i_lr] if i_lr is not None else _pick_prefixed(header, _LR_PREFIXES)
         i_grad, i_val = _pick(header, GRAD_NAMES), _pick(header, VAL_NAMES)
