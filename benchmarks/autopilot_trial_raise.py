@@ -53,10 +53,14 @@ SEEDS = shape.SEEDS
 HORIZONS = 6
 DEFAULT = next(iter(shape.SHAPES))
 #: The units (seed 0) a side cool-down was read on, a first look: the four families behind Prodigy's too-low
-#: and too-high workloads, and workloads the raise hurt (finetune-cnn-momentum) or that overfit (tabular).
+#: and too-high workloads, workloads the raise hurt (finetune-cnn-momentum) or that overfit (tabular), and
+#: eight more of other families, the cheapest to run.
 COOLED_UNITS = ("embbag-keyword-sgd", "embbag-module-adam", "finetune-cnn-momentum", "norm-bn-nesterov",
                 "norm-bn-sgd512", "norm-ln-adamw", "regression-huber-adam", "regression-huber-momentum",
-                "tabular-cancer-momentum", "tabular-wine-adam")
+                "tabular-cancer-momentum", "tabular-wine-adam", "deep-relu8-sgd", "deep-tanh6-momentum",
+                "linear-softmax-adagrad", "tabular-blobs-sgd", "charlm-nplm-sgd",
+                "autoencoder-curve-momentum",
+                "rnn-recall-lstm-rmsprop", "transformer-keyword-radam")
 END = "the loss over the last segment (known only at the end; not a candidate)"
 
 
@@ -174,8 +178,12 @@ def main() -> None:
         crows.append([n, u["x2"] - u["x1"], u["diffs"][0], u["diffs"][HORIZONS - 1], *c])
     ch = ["workload (seed 0)", "final regret, x2 - x1", "loss over 1 segment", f"over {HORIZONS}",
           *[f"side cool-down after {h}" for h in ar.COOLED_CHECKS]]
+    units_c = list(crows)
     crows.append(["signs agreeing with the final", "", *[
-        f"{sum((r[i] < 0) == (r[1] < 0) for r in crows)}/{len(crows)}" for i in range(2, len(ch))]])
+        f"{sum((r[i] < 0) == (r[1] < 0) for r in units_c)}/{len(units_c)}" for i in range(2, len(ch))]])
+    crows.append(["mean regret change where the reading says raise (x2 always: the 2nd column's mean)",
+                  float(np.mean([r[1] for r in units_c])),
+                  *[float(np.mean([r[1] if r[i] < 0 else 0.0 for r in units_c])) for i in range(2, len(ch))]])
     for rows, h in ((frows, fh), (rrows, rh), (lrows, lh), (crows, ch)):
         print_table(rows, h, floatfmt=".3g")
     print(summary)
