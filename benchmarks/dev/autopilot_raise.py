@@ -40,15 +40,13 @@ MIN_SEGMENT = 8
 COOLED_CHECKS = (1, 2, 4)
 
 
-def held_run(name: str, seed: int, factor: float) -> dict[str, Any]:
-    """The default's run with its main-phase rate multiplied by ``factor`` from the third segment on (held
-    to the end, the cool-down included; 1 where ``factor`` is above the ceiling), and every main-phase loss
-    (NaN for a skipped update): both traces of a pair see the same batches, so their losses compare
-    update by update, which no test inside one run can do (an upper bound on any such test)."""
-    from lrkit.torch import Autopilot, AutopilotPolicy
+def _raised(factor: float) -> type:
+    """The Autopilot whose main-phase rate is multiplied by ``factor`` from its third segment on (1 where
+    ``factor`` is above ``max(probe_lrs) / clip_above``), recording every main-phase loss (NaN: skipped)."""
+    from lrkit.torch import Autopilot
 
-    class Held(Autopilot):
-        mult, start, trace = 1.0, None, None
+    class Raised(Autopilot):
+        mult, start, m, trace = 1.0, None, None, None
 
         def _set_rate(self, rate: float) -> None:
             if self.phase == "main" and self.start is not None and self.t >= self.start:
@@ -58,28 +56,47 @@ def held_run(name: str, seed: int, factor: float) -> dict[str, Any]:
         def step(self, loss: Any) -> bool:
             before = self.phase
             if before == "main" and self.start is None:
-                p = self.policy
-                ceiling = max(self.probe_lrs, default=self.peak) / p.clip_above / self.peak
+                ceiling = max(self.probe_lrs, default=self.peak) / self.policy.clip_above / self.peak
                 self.mult = factor if factor <= ceiling else 1.0
-                self.start = 2 * max(MIN_SEGMENT, round(SEGMENT * self.main_steps))
-                self.trace = []
+                self.m = max(MIN_SEGMENT, round(SEGMENT * self.main_steps))
+                self.start, self.trace = 2 * self.m, []
             applied = super().step(loss)
             if before == "main":
                 self.trace.append(float(loss.detach()) if applied else math.nan)
             return applied
 
+    return Raised
+
+
+def _run(name: str, seed: int, factor: float, after: Any = None) -> tuple[Any, float, float]:
+    """One run of :func:`_raised` on the workload's own loop (``after(ap, parts)`` after each step); the
+    Autopilot, the scored metric and the CPU seconds."""
+    from lrkit.torch import AutopilotPolicy
+
     task = truth.resolve_task(name)
     with one_thread():
         parts = task.build(seed)
-        model, opt = parts["model"], parts["optimizer"]
+        if after is not None:
+            after = after(parts)
         with cpu_clock() as clock:
-            ap = Held(opt, budget=truth.budget_of(name), model=model, policy=AutopilotPolicy())
+            ap = _raised(factor)(parts["optimizer"], budget=truth.budget_of(name), model=parts["model"],
+                                 policy=AutopilotPolicy())
             for loss in training_losses(ap, parts):
                 ap.step(loss)
-            metrics = task.evaluate(model, parts["val_loader"])
+                if after is not None:
+                    after(ap)
+            metrics = task.evaluate(parts["model"], parts["val_loader"])
     raw = float(metrics.get(task.info.metric, math.nan))
-    return {"metric": scored(task, raw, not math.isfinite(raw)), "raw_metric": raw, "peak": ap.peak,
-            "cpu_s": round(clock.seconds, 3), "mult": ap.mult, "start": ap.start,
+    return ap, scored(task, raw, not math.isfinite(raw)), clock.seconds
+
+
+def held_run(name: str, seed: int, factor: float) -> dict[str, Any]:
+    """The default's run with its main-phase rate multiplied by ``factor`` from the third segment on (held
+    to the end, the cool-down included; 1 where ``factor`` is above the ceiling), and every main-phase loss
+    (NaN for a skipped update): both traces of a pair see the same batches, so their losses compare
+    update by update, which no test inside one run can do (an upper bound on any such test)."""
+    ap, metric, cpu = _run(name, seed, factor)
+    return {"metric": metric, "peak": ap.peak, "cpu_s": round(cpu, 3), "mult": ap.mult, "start": ap.start,
             "losses": [round(v, 6) for v in ap.trace]}
 
 
@@ -134,51 +151,30 @@ def _cooled_loss(ap: Any, parts: dict[str, Any], batches: list[Any], c: int) -> 
 
 def cooled_run(name: str, seed: int, factor: float,
                checks: tuple[int, ...] = COOLED_CHECKS) -> dict[str, Any]:
-    """:func:`held_run` with a side cool-down (:func:`_cooled_loss`, one segment long, on the first segment's
-    batches of a copy of the train loader) after each of ``checks`` segments of the raise: what the raise has
-    won once its rate's noise floor is cooled away (the run itself goes on as :func:`held_run`'s)."""
-    from lrkit.torch import Autopilot, AutopilotPolicy
-
-    class Held(Autopilot):
-        mult, start, m = 1.0, None, None
-
-        def _set_rate(self, rate: float) -> None:
-            if self.phase == "main" and self.start is not None and self.t >= self.start:
-                rate *= self.mult
-            super()._set_rate(rate)
-
-        def step(self, loss: Any) -> bool:
-            if self.phase == "main" and self.start is None:
-                p = self.policy
-                ceiling = max(self.probe_lrs, default=self.peak) / p.clip_above / self.peak
-                self.mult = factor if factor <= ceiling else 1.0
-                self.m = max(MIN_SEGMENT, round(SEGMENT * self.main_steps))
-                self.start = 2 * self.m
-            return super().step(loss)
-
-    task = truth.resolve_task(name)
+    """:func:`held_run` with a side cool-down (:func:`_cooled_loss`, one segment long, on the first batches
+    of a copy of the train loader, at most 64, cycled) after each of ``checks`` segments of the raise: what
+    the raise has won once its rate's noise floor is cooled away (the run goes on as :func:`held_run`'s)."""
     cooled: dict[int, float] = {}
-    with one_thread():
-        parts = task.build(seed)
-        model, opt = parts["model"], parts["optimizer"]
-        spare = copy.deepcopy(parts["train_loader"])
+
+    def side(parts: dict[str, Any]) -> Any:
+        spare = copy.deepcopy(parts["train_loader"])  # the run's own loader is left as it was
         batches, it = [], iter(spare)
         while len(batches) < 64:
             try:
                 batches.append(next(it))
             except StopIteration:
                 it = iter(spare)
-        ap = Held(opt, budget=truth.budget_of(name), model=model, policy=AutopilotPolicy())
-        for loss in training_losses(ap, parts):
-            ap.step(loss)
+
+        def after(ap: Any) -> None:
             if ap.phase == "main" and ap.start is not None:
                 for h in checks:
                     if ap.t == ap.start + h * ap.m and h not in cooled:
                         cooled[h] = _cooled_loss(ap, parts, batches[:ap.m], ap.m)
-        metrics = task.evaluate(model, parts["val_loader"])
-    raw = float(metrics.get(task.info.metric, math.nan))
-    return {"metric": scored(task, raw, not math.isfinite(raw)), "mult": ap.mult,
-            "cooled": {str(h): v for h, v in cooled.items()}}
+
+        return after
+
+    ap, metric, _ = _run(name, seed, factor, side)
+    return {"metric": metric, "mult": ap.mult, "cooled": {str(h): v for h, v in cooled.items()}}
 
 
 def cooled_record(name: str, seed: int, factor: float) -> dict[str, Any]:
