@@ -50,7 +50,6 @@ class Manual(pl.LightningModule):
         return opt
 
 
-@pytest.mark.xfail(strict=True, reason="ux13 D7: Autopilot on a LightningOptimizer drives a copy")
 def test_the_autopilot_on_self_optimizers_drives_the_optimizer_that_steps():
     digits = datasets.load_digits()
     x = torch.tensor(digits.data, dtype=torch.float32) / 16

@@ -82,14 +82,39 @@ def take_snapshot(optimizer: torch.optim.Optimizer, model: torch.nn.Module | Non
 
 def restore_snapshot(optimizer: torch.optim.Optimizer, model: torch.nn.Module | None,
                      snap: dict[str, Any]) -> None:
-    """Copy a :func:`take_snapshot` back in place, bit for bit; the current rates are kept."""
+    """Copy a :func:`take_snapshot` back in place, bit for bit; the current rates are kept.
+
+    In place down to the optimizer's own objects: ``load_state_dict`` builds new ``param_groups``
+    and ``state`` and sets them on the object it is called on, and a wrapper that reads its
+    optimizer's through ``__getattr__`` (Lightning's ``self.optimizers()``) would then keep the new
+    ones for itself: the rates written to it afterwards would never reach the optimizer that steps.
+    So the loaded contents go into the objects the optimizer held, which are put back (whoever
+    holds a group keeps the one that is stepped). It is loaded by the object given, not its
+    innermost optimizer: a wrapper with state of its own (Lookahead's slow weights) loads both.
+
+    Example:
+        >>> w = torch.nn.Parameter(torch.ones(2))
+        >>> opt = torch.optim.SGD([w], lr=0.1, momentum=0.9)
+        >>> group, snap = opt.param_groups[0], take_snapshot(opt, None, 0)
+        >>> restore_snapshot(opt, None, snap); opt.param_groups[0] is group
+        True
+    """
     with torch.no_grad():
         for x, saved in zip(training_tensors(optimizer, model), snap["tensors"]):
             x.copy_(saved.to(x.device))
-    lrs = [g["lr"] for g in optimizer.param_groups]
+    groups, state = optimizer.param_groups, optimizer.state
+    lrs = [g["lr"] for g in groups]
     optimizer.load_state_dict(copy.deepcopy(snap["optimizer"]))
-    for g, lr in zip(optimizer.param_groups, lrs):
-        g["lr"] = lr
+    for held, loaded, lr in zip(groups, optimizer.param_groups, lrs, strict=True):
+        if held is not loaded:
+            held.clear()
+            held.update(loaded)
+        held["lr"] = lr
+    if optimizer.state is not state:
+        loaded_state = optimizer.state
+        state.clear()
+        state.update(loaded_state)
+    optimizer.param_groups, optimizer.state = groups, state
 
 
 def restart_statistics(optimizer: torch.optim.Optimizer) -> None:
