@@ -39,8 +39,9 @@ from lrkit.finder import CONFIDENCE_PROMISE, CONFIDENCE_WORDS  # noqa: E402
 KEEP_GAP, HIGH_SHARE, MEDIUM_SHARE = (CONFIDENCE_PROMISE[k] for k in ("keep_gap", "high", "medium"))
 #: The most each kind can earn by design (a guess is not a measurement; a loose reading's own noise spans
 #: more than a factor 3; a short sweep, stopped below the calibrated end without blowing up, and a coarse one,
-#: its rates more than a factor 3 apart, are in no zoo row).
-CAPS = {"guess": "low", "loose": "medium", "short": "low", "coarse": "low"}
+#: its rates more than a factor 3 apart, are in no zoo row; nor is a sparse one, too sparse for the smoother's
+#: window: its word is calibrated on 50-step sweeps by ``finder_num_steps.py``).
+CAPS = {"guess": "low", "loose": "medium", "sparse": "medium", "short": "low", "coarse": "low"}
 WORDS = ("low", "medium", "high")
 
 
@@ -59,6 +60,9 @@ def calibrate(rows: list[dict[str, Any]]) -> dict[str, str]:
     out, cap = {}, 2
     for kind in ORDER:
         s = share([r for r in rows if r["kind"] == kind])
+        if s is None and kind in CAPS:  # in no row here: its design's word, and no cap on the kinds after it
+            out[kind] = WORDS[min(cap, WORDS.index(CAPS[kind]))]
+            continue
         level = 0 if s is None else 2 if s >= HIGH_SHARE else 1 if s >= MEDIUM_SHARE else 0
         level = min(level, cap, WORDS.index(CAPS.get(kind, "high")))
         cap = level

@@ -20,7 +20,7 @@ def test_public_names():
         "GUESS_SOURCE",
         "seed_widened",
         "interval_covers", "confidence", "confidence_features", "CONFIDENCE_WORDS",
-        "CONFIDENCE_KINDS", "CONFIDENCE_PROMISE",
+        "CONFIDENCE_KINDS", "CONFIDENCE_PROMISE", "sparse_grid",
     }
     assert all(hasattr(finder, name) for name in finder.__all__)
     assert sorted(finder.rules) == ["default", "falling", "minimum/10", "steepest", "valley"]

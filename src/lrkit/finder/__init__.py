@@ -19,7 +19,7 @@ Example:
 from lrkit.finder import synthetic
 from lrkit.finder._advice import Advice, advise
 from lrkit.finder._confidence import (CONFIDENCE_KINDS, CONFIDENCE_PROMISE, CONFIDENCE_WORDS, confidence,
-                                     confidence_features)
+                                     confidence_features, sparse_grid)
 from lrkit.finder._next_step import next_schedule
 from lrkit.finder._combine import combine
 from lrkit.finder._interval import bootstrap_interval, interval_covers, seed_widened
@@ -44,6 +44,7 @@ __all__ = [
     "Advice",
     "confidence",
     "confidence_features",
+    "sparse_grid",
     "CONFIDENCE_WORDS",
     "CONFIDENCE_KINDS",
     "CONFIDENCE_PROMISE",

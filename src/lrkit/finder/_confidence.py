@@ -9,6 +9,8 @@ kind          what the sweep showed
 ``short``     the sweep stopped below :data:`CALIBRATED_END` without blowing up: outside the calibration
 ``coarse``    the sweep's rates lie more than a factor :data:`LOOSE_SPREAD` apart: outside the calibration
 ``rough``     a drop under ``FinderPolicy.weak_sigmas`` noise SDs: the curve is mostly noise
+``sparse``    a clear drop, but the sweep's rates lie further apart than the smoother's window resolves
+              (:func:`sparse_grid`): outside the calibration, at most ``medium``
 ``weak``      a drop under ``weak_rule_sigmas``, read by the ``weak_rule`` (``minimum/10``)
 ``loose``     a clear drop, but the sweep's own noise moves the suggestion by more than
               :data:`LOOSE_SPREAD` (the bootstrap interval's ``hi / lo``)
@@ -22,8 +24,11 @@ suggested constant rate loses at most ``keep_gap`` percent of the gain the best 
 over not training. ``high``: at least a share ``high`` of a kind's answers kept (averaged over
 families); ``medium``: at least ``medium``; ``low``: fewer, or a stated guess. A kind never gets a
 higher word than a clearer kind, and a reading whose own noise spans more than :data:`LOOSE_SPREAD` is at most
-``medium``. The calibration's sweeps all ran to :data:`CALIBRATED_END` (``Sweep``'s default ``end``) or
-blew up before it; a sweep that stopped lower without blowing up (a lowered ``end``, a callback) never saw
+``medium``, as is a ``sparse`` one: its rates lie so far apart that the smoother widened its
+``smooth_window`` to reach its neighbours, so the grid, not the window, set the smoothing the rules read,
+and the answer moves with ``num_steps`` more than its own noise shows. The calibration's sweeps all ran
+to :data:`CALIBRATED_END` (``Sweep``'s default ``end``) or blew up before it; a sweep that stopped lower
+without blowing up (a lowered ``end``, a callback) never saw
 where the loss blows up, which the rules read (the anchor takes its last rate, a lower bound), so its
 answer moves up with ``end``: a ``short`` reading, ``low`` by design, its words saying so. So is a
 ``coarse`` one, whose sweep's rates lie further apart than the most a loose reading's noise may move it
@@ -55,14 +60,15 @@ from lrkit.finder._valley import valley_geometry
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._result import GUESS_SOURCE
 from lrkit.finder._retry import guess_divisor
-from lrkit.finder._sweep import Sweep
+from lrkit.finder._smooth import bandwidths
+from lrkit.finder._sweep import Sweep, sweep_schedule
 
 __all__ = ["CALIBRATED_END", "CALIBRATED_STEPS", "CONFIDENCE_KINDS", "CONFIDENCE_PROMISE", "CONFIDENCE_WORDS",
            "LOOSE_SPREAD", "TIGHT_SPREAD", "coarse_grid", "coarse_steps", "confidence", "confidence_features",
-           "short_of_blow_up"]
+           "short_of_blow_up", "sparse_grid"]
 
 #: The kinds of reading, from the clearest down (a kind's word is never above a clearer kind's).
-CONFIDENCE_KINDS = ("tight", "fair", "loose", "weak", "rough", "guess", "short", "coarse")
+CONFIDENCE_KINDS = ("tight", "fair", "loose", "sparse", "weak", "rough", "guess", "short", "coarse")
 #: What the words promise (their definitions, not tuned): an answer *keeps* when it loses at most
 #: ``keep_gap`` percent of the best rate's gain over not training (a tenth); ``high`` when at least a
 #: share ``high`` of a kind's answers kept on the zoo (family mean, about 9 in 10), ``medium`` at least
@@ -71,9 +77,12 @@ CONFIDENCE_PROMISE: dict[str, float] = {"keep_gap": 10.0, "high": 0.85, "medium"
 #: The word each kind of reading gets, calibrated on the zoo's 12 families (held out by family, the
 #: calibration kept its promise on 0.95 / 0.78 of held-out answers for high / medium, family means, and
 #: gave every kind its word here in at least 10 of 12 folds; ``BENCHMARKS.md#finder_confidence``,
-#: ``docs/evidence.md#finder-confidence``).
-CONFIDENCE_WORDS: dict[str, str] = {"tight": "high", "fair": "high", "loose": "medium", "weak": "medium",
-                                    "rough": "low", "guess": "low", "short": "low", "coarse": "low"}
+#: ``docs/evidence.md#finder-confidence``). ``sparse``: calibrated on the zoo's 50-step sweeps, held out
+#: by family (``medium`` in 12 of 12 folds, kept on 0.79 of held-out answers;
+#: ``BENCHMARKS.md#finder_num_steps``).
+CONFIDENCE_WORDS: dict[str, str] = {"tight": "high", "fair": "high", "loose": "medium", "sparse": "medium",
+                                    "weak": "medium", "rough": "low", "guess": "low", "short": "low",
+                                    "coarse": "low"}
 #: The last rate of every sweep the words were calibrated on (the zoo's and the probe's: ``Sweep``'s default
 #: ``end``), unless it blew up first; a ``short`` reading stopped below it without blowing up, so no
 #: calibration measured it (``low`` by design, not tuned).
@@ -130,6 +139,8 @@ def confidence_features(result: Any, policy: FinderPolicy | None = None) -> dict
         kind = "weak"
     elif spread is not None and spread > LOOSE_SPREAD:
         kind = "loose"
+    elif sparse_grid(result, policy):
+        kind = "sparse"
     elif spread is not None and spread <= TIGHT_SPREAD and signal is not None:
         kind = "tight"
     else:
@@ -173,6 +184,34 @@ def coarse_grid(result: Any) -> float:
     """
     x = np.log10(np.asarray(result.lrs, dtype=np.float64))
     return float(10.0 ** np.median(np.diff(x))) if x.size > 1 else 1.0
+
+
+def sparse_grid(result: Any, policy: FinderPolicy | None = None) -> bool:
+    """Whether the sweep's rates lie further apart than ``policy.smooth_window`` resolves: the smoother
+    widens a point's kernel to reach its ``min_neighbours`` (``neighbour_reach`` times their distance), and
+    at the sweep's median point it did, so the grid, not the window, set the smoothing the rules read (a
+    ``sparse`` reading). Every calibrated sweep (:data:`CALIBRATED_STEPS` rates per decade) read the window.
+    A second sweep's reading is judged by its first sweep's grid, on which the blow-up that placed it was
+    read.
+
+    Example:
+        >>> from lrkit.finder import Sweep, range_test, synthetic
+        >>> step = synthetic.quadratic(lipschitz=4.0).step
+        >>> [sparse_grid(range_test(step, sweep=Sweep(num_steps=n))) for n in (50, 100)]
+        [True, False]
+    """
+    meta = result.meta or {}
+    policy = _policy(meta) if policy is None else policy
+    passes = meta.get("passes") or []
+    rates = result.lrs
+    if meta.get("source") == "second sweep" and passes:  # placed by its first sweep's blow-up: that grid's
+        first = passes[0]
+        rates = sweep_schedule(first["start"], first["end"], first["num_steps"],
+                               meta.get("mode", "exp"))(np.arange(first["num_steps"]))
+    x = np.log10(np.asarray(rates, dtype=np.float64))
+    if x.size < 2:
+        return False
+    return bool(np.median(bandwidths(x, policy.smooth_window, policy)) > policy.smooth_window)
 
 
 def coarse_steps(result: Any) -> int:
@@ -260,6 +299,16 @@ def confidence(result: Any, policy: FinderPolicy | None = None, *,
                       f"{CALIBRATED_STEPS:.3g} rates per decade. How far from the best rate it lies, no "
                       f"measurement says; sweep this range with num_steps={needed} or more (or --num-steps "
                       f"{needed}) before relying on it.")
+    if kind == "sparse":
+        step = math.log10(coarse_grid(result))
+        steps, needed = int((result.meta or {}).get("num_steps", len(result.lrs))), coarse_steps(result)
+        detail = "; ".join(x for x in (drop, moves) if x)
+        return word, (f"Sparse sweep: {detail + '; but ' if detail else ''}its rates (num_steps={steps}) lie "
+                      f"{step:.2g} decades apart, too far for the smoother's {policy.smooth_window:g}-decade "
+                      "window, which widened to reach them: the grid, not the window, set the smoothing the "
+                      f"rules read, unlike every calibrated sweep ({CALIBRATED_STEPS:.3g} rates per decade), "
+                      f"and such answers move with num_steps; sweep this range with num_steps={needed} or "
+                      f"more (or --num-steps {needed}) for a calibrated reading. {promise}")
     if kind == "rough":
         return word, (f"Rough reading: the loss fell only {signal:.1f} times its batch-to-batch noise, so "
                       f"the curve is mostly noise{'; ' + moves if moves else ''}. {promise}")

@@ -1,0 +1,169 @@
+"""The data of ``finder_num_steps.py``: ``find_lr`` answers at several sweep lengths, cached, and scored.
+
+Per zoo workload (finished grids) and built-in task of ``finder_regret.py``, seeds 0-2, and sweep length
+(:data:`STEPS`): one ``find_lr`` call with every default over ``Sweep``'s default range, then
+:func:`lrkit.finder.advise`; cached in ``benchmarks/results/finder_num_steps.json`` under the finder
+policy's fingerprint. Scored against the zoo grid (the gap proxy) or a built-in task's grid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+import torch
+
+from dev import finder_confidence_data as cdata
+from dev import finder_zoo_cv as cv
+from dev import finder_zoo_data as data
+from dev import zoo_grid
+from dev.finder_zoo_data import RESULTS as RESULTS_DIR, load_cache, save_cache
+from dev.ground_truth import best_lr, load_or_compute
+from dev.regret_runs import configs
+
+from lrkit import zoo
+from lrkit.finder import (CONFIDENCE_WORDS, FinderPolicy, FinderResult, Sweep, advise, confidence_features,
+                          sparse_grid)
+from lrkit.tasks import get_task
+from lrkit.torch import find_lr
+
+__all__ = ["STEPS", "answer", "cells", "check_default", "collect", "corrected", "density", "now_word",
+           "score"]
+
+RESULTS = RESULTS_DIR / "finder_num_steps.json"
+#: The sweep lengths compared: half and twice the default.
+STEPS = (50, Sweep().num_steps, 200)
+
+
+def _key(where: str, name: str, optimizer: str, seed: int, steps: int) -> str:
+    policy = hashlib.sha1(repr(sorted(FinderPolicy().to_dict().items())).encode()).hexdigest()[:10]
+    return f"{where}|{name}|{optimizer}|{seed}|{steps}|{policy}"
+
+
+def _build(where: str, name: str, optimizer: str, seed: int) -> dict[str, Any]:
+    if where == "zoo":
+        return zoo.get(name).build(seed)
+    return get_task(name).build(seed, optimizer=optimizer)
+
+
+def answer(where: str, name: str, optimizer: str, seed: int, steps: int, *,
+           run: bool) -> dict[str, Any] | None:
+    """One ``find_lr`` call's answer, word and kind at ``steps`` (cached; None: not cached, not run)."""
+    cache, key = load_cache(RESULTS), _key(where, name, optimizer, seed, steps)
+    if key not in cache:
+        if not run:
+            return None
+        torch.set_num_threads(1)
+        parts = _build(where, name, optimizer, seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"],
+                        sweep=Sweep(num_steps=steps), progress=False)
+        f = confidence_features(r)
+        cache[key] = {"lr": r.suggestion, "confidence": advise(r).confidence, "kind": f["kind"],
+                      "signal": f["signal"], "spread": f["spread"], "source": r.meta["source"],
+                      "updates": r.meta["updates"]}
+        save_cache(RESULTS)
+    return cache[key]
+
+
+def cells() -> list[tuple[str, str, str, int]]:
+    """``(where, name, optimizer, seed)`` of every zoo workload with a finished grid, then the built-in
+    tasks."""
+    names = [n for n in data.workloads() if zoo_grid.status(n) == "ok"]
+    tasks = [(c["task"], c["optimizer"]) for c in configs(full=False)]
+    return [("zoo", n, "", s) for n in names for s in data.SEEDS] + [
+        ("task", t, o, s) for t, o in tasks for s in data.SEEDS]
+
+
+def _task_truth(name: str, optimizer: str) -> tuple[float, np.ndarray, np.ndarray, bool]:
+    """A built-in task's grid-best rate, its grid's rates and mean metric, and whether higher is better."""
+    cfg = next(c for c in configs(full=False) if (c["task"], c["optimizer"]) == (name, optimizer))
+    recs = load_or_compute(name, optimizer, cfg["lrs"], data.SEEDS, budget=cfg["budget"], verbose=False)
+    lrs = np.array(sorted({r["lr"] for r in recs}))
+    mean = np.array([np.mean([r["metric"] for r in recs if r["lr"] == lr]) for lr in lrs])
+    return best_lr(recs)[0], lrs, mean, bool(recs[0]["higher_is_better"])
+
+
+def score(where: str, name: str, optimizer: str, lr: float | None) -> tuple[float, float | None]:
+    """``(regret, decades from the grid best)``: the zoo's gap proxy; a built-in task's regret in its unit
+    (accuracy points, or the excess loss) from its grid's mean interpolated in log-rate (inf: none)."""
+    if where == "zoo":
+        best = zoo_grid.best(name)[0]
+        return cv.proxy(name, lr), None if lr is None else math.log10(lr / best)
+    best, lrs, mean, higher = _task_truth(name, optimizer)
+    if lr is None:
+        return math.inf, None
+    at = float(np.interp(np.log10(lr), np.log10(lrs), mean))
+    top = float(mean.max() if higher else mean.min())
+    return (100.0 * (top - at) if higher else at - top), math.log10(lr / best)
+
+
+def collect(run: bool) -> list[dict[str, Any]]:
+    """One row per cell and sweep length (cells with an answer missing at any length are left out)."""
+    rows = []
+    for where, name, optimizer, seed in cells():
+        got = {n: answer(where, name, optimizer, seed, n, run=run) for n in STEPS}
+        if any(v is None for v in got.values()):
+            continue
+        family = zoo.get(name).info.family if where == "zoo" else f"built-in:{name}/{optimizer}"
+        for n, a in got.items():
+            regret, decades = score(where, name, optimizer, a["lr"])
+            rows.append({"where": where, "name": name, "optimizer": optimizer, "seed": seed, "steps": n,
+                         "family": family, "regret": regret, "decades": decades, **a})
+    return rows
+
+
+def check_default(rows: list[dict[str, Any]]) -> tuple[int, int, int, list[str]]:
+    """The zoo's 100-step answers against the stored default answers (``finder_confidence.json``): how many
+    are equal, how many within 1e-6 decades, how many were compared, and the others (name, seed, decades)."""
+    stored = load_cache(cdata.RESULTS)
+    same = close = total = 0
+    far = []
+    for r in rows:
+        key = f"zoo|{r['name']}|{r['seed']}|r{cdata.REVISION}"
+        if r["where"] != "zoo" or r["steps"] != Sweep().num_steps or key not in stored:
+            continue
+        total += 1
+        was = stored[key]["lr"]
+        moved = None if None in (was, r["lr"]) else abs(math.log10(r["lr"] / was))
+        same += was == r["lr"]
+        if moved is not None and moved <= 1e-6:
+            close += 1
+        else:
+            far.append(f"{r['name']} seed {r['seed']} ({'none' if moved is None else f'{moved:.2g}'})")
+    return same, close, total, far
+
+
+def now_word(row: dict[str, Any]) -> str:
+    """The word the shipped rule gives a recorded answer: a clear reading (``tight``, ``fair``) of a first
+    sweep too sparse for the smoother's window (:func:`lrkit.finder.sparse_grid` on its
+    rates; a second sweep's answer is judged by its first sweep) is ``sparse``, at most ``medium``; other
+    kinds keep their word."""
+    if row["kind"] not in ("tight", "fair"):
+        return row["confidence"]
+    sweep = Sweep(num_steps=row["steps"])
+    rates = sweep.schedule()(np.arange(sweep.num_steps))
+    stand_in = FinderResult(lrs=rates, losses=np.ones_like(rates), smoothed=np.ones_like(rates),
+                            stop_reason="completed", suggestion=None, interval=None, rule="default",
+                            reason="",
+                            steps=sweep.num_steps, wall_time=0.0)
+    return CONFIDENCE_WORDS["sparse"] if sparse_grid(stand_in) else row["confidence"]
+
+
+def density(steps: int) -> float:
+    """A default-range sweep's rates per decade over the calibrated ones."""
+    return (steps - 1) / (Sweep().num_steps - 1)
+
+
+def corrected(rows: list[dict[str, Any]], beta: float) -> list[dict[str, Any]]:
+    """Every row's answer moved by the density correction ``beta``, rescored."""
+    out = []
+    for r in rows:
+        lr = None if r["lr"] is None else r["lr"] * density(r["steps"]) ** beta
+        regret, decades = score(r["where"], r["name"], r["optimizer"], lr)
+        out.append({**r, "lr": lr, "regret": regret, "decades": decades})
+    return out
