@@ -14,6 +14,7 @@ from typing import Any
 import torch
 
 from lrkit.torch._finder_rule import is_adaptive, momentum_of
+from lrkit.torch._updates import innermost
 
 __all__ = ["describe_optimizer", "loader_batch_size"]
 
@@ -61,7 +62,7 @@ def describe_optimizer(optimizer: torch.optim.Optimizer) -> dict[str, Any]:
         >>> d["constructor"]
         'torch.optim.SGD(model.parameters(), lr={lr}, momentum=0.9)'
     """
-    cls = type(optimizer)
+    cls = type(innermost(optimizer))  # under accelerate's or Lightning's wrapper: the user's class
     group = optimizer.param_groups[0]
     plain = ((k, _plain(v)) for k, v in group.items() if k not in _SWITCHES)
     hyper = {k: v for k, v in plain if v is not None}
