@@ -88,7 +88,7 @@ def test_the_sweep_trains_the_trainers_groups_collator_and_accumulation(trainer_
         {"weight_decay": 0.01, "params": n_decay},
         {"weight_decay": 0.0, "params": len(list(trainer.model.parameters())) - n_decay},
     ]
-    assert res.meta["accumulation_steps"] == 3 and res.meta["optimizer"] == "created"
+    assert res.meta["accumulation_steps"] == 3 and res.meta["optimizer_source"] == "created"
     assert res.rule == "falling"  # the Trainer's AdamW is adaptive
 
 
@@ -122,7 +122,7 @@ def test_apply_moves_a_given_optimizer_and_its_scheduler(trainer_factory, model_
     sched = LRScheduler(opt, "cosine(lr=1e-3, steps=100)")
     trainer = trainer_factory(model=model, optimizers=(opt, sched))
     res = find_lr(trainer, apply=True, **SWEEP)
-    assert res.meta["optimizer"] == "given"
+    assert res.meta["optimizer_source"] == "given"
     assert trainer.optimizer is opt and trainer.lr_scheduler is sched
     s = res.suggestion
     assert opt.param_groups[0]["lr"] == pytest.approx(s) and opt.param_groups[1]["lr"] == pytest.approx(

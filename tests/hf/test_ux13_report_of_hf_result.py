@@ -20,7 +20,6 @@ from lrkit.finder import Sweep, advise  # noqa: E402
 from lrkit.hf import find_lr  # noqa: E402
 
 
-@pytest.mark.xfail(strict=True, reason="ux13 D9: meta['optimizer'] = 'created' breaks plot, report, advice")
 def test_an_hf_result_plots_reports_and_names_its_optimizer(trainer_factory, tmp_path):
     result = find_lr(trainer_factory(), sweep=Sweep(num_steps=20), interval=False, retry=False)
     assert "AdamW" in advise(result).optimizer

@@ -28,7 +28,7 @@ Example:
     >>> trainer = Trainer(model=Regression(), args=args, train_dataset=rows)
     >>> w = trainer.model.lin.weight.clone()
     >>> result = find_lr(trainer, sweep=Sweep(num_steps=16), interval=False)
-    >>> torch.equal(trainer.model.lin.weight, w), trainer.optimizer is None, result.meta["optimizer"]
+    >>> torch.equal(trainer.model.lin.weight, w), trainer.optimizer is None, result.meta["optimizer_source"]
     (True, True, 'created')
     >>> _ = use_schedule(trainer, "warmup_cosine(lr=lr, warmup=0.25*total, steps=total)")
     >>> _ = trainer.train()  # doctest: +ELLIPSIS

@@ -161,7 +161,8 @@ def find_lr(
     Returns:
         The :class:`~lrkit.finder.FinderResult`. ``meta`` adds
         ``runner="lrkit.hf.find_lr"``, the accumulation, ``mixed_precision``,
-        ``optimizer`` (``"created"`` by the Trainer or ``"given"``), the
+        ``optimizer_source`` (``"created"`` by the Trainer or ``"given"``; ``optimizer``
+        describes it, as for every result), the
         ``param_groups`` (weight decay and size of each) and AMP skips.
 
     Raises:
@@ -222,7 +223,7 @@ def find_lr(
         amp_skipped_steps=skipped[0],
         mixed_precision=str(trainer.accelerator.mixed_precision),
         param_groups=groups,
-        optimizer="given" if given else "created",
+        optimizer_source="given" if given else "created",  # meta["optimizer"] is its description
     )
     if apply:
         _apply(trainer, result, to_group_0)
