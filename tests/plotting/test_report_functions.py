@@ -113,6 +113,8 @@ def test_diagnosis_report_lists_every_test_it_ran(tmp_path) -> None:
     table = [row for row in page.rows if len(row) == 5]
     assert table[0] == ["test", "fired", "value", "threshold", "in words"]
     ordered = sorted(d.evidence, key=lambda e: not e.fired)
-    assert [row[0] for row in table[1:]] == [e.statistic for e in ordered]
+    # each row names its test, with the statistic it reads where that differs (drift and rise read `rise`)
+    named = [e.statistic if e.test == e.statistic else f"{e.test} ({e.statistic})" for e in ordered]
+    assert [row[0] for row in table[1:]] == named and len(set(named)) == len(named)
     assert [row[1] for row in table[1:]] == ["yes" if e.fired else "no" for e in ordered]
     assert "<img" in report.html() or "<svg" in report.html()  # the figure, as losses were given

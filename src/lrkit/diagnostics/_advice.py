@@ -318,7 +318,7 @@ def advise_nan(y: np.ndarray, lrs: np.ndarray | None, grad_norms: np.ndarray | N
              f"lowest there, {np.min(finite):.3g}, to {finite[-1]:.3g} before it broke)")
     rec = (f"Training broke at step {step}: restore a checkpoint {where}, divide the rate{rate}"
            f"{clip}; if it happened early, add {warm} warmup steps.")
-    ev = Evidence("first_non_finite_step", float(step), 0.0, True, 1.0, (step,), detail)
+    ev = Evidence("first_non_finite_step", float(step), 0.0, True, 1.0, (step,), detail, "nan")
     stats = {"first_non_finite_index": float(first_bad)}
     return Diagnosis("nan", 1.0, (ev,), rec, stats, int(y.size), ("nan",))
 
@@ -338,6 +338,6 @@ def _nan_first(y: np.ndarray, step: int) -> Diagnosis:
                f"rate did: {causes}. If updates came before it, restore a checkpoint from before step "
                f"{step} and lower the rate.")
     ev = Evidence("first_non_finite_step", float(step), 0.0, True, 1.0, (step,),
-                  f"the loss is {y[0]} at step {step}, the first in the history")
+                  f"the loss is {y[0]} at step {step}, the first in the history", "nan")
     stats = {"first_non_finite_index": 0.0, "first_loss_non_finite": 1.0}
     return Diagnosis("nan", 1.0, (ev,), rec, stats, int(y.size), ("nan",))

@@ -43,7 +43,7 @@ hold the loss above where a lower one would take it. Every threshold is a field 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -139,7 +139,7 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy,
     # limit) needs less of a margin beyond chance than a drift alone.
     skewed = bool(sh.skew > p.drift_skew)
     drift_bar = p.drift_skew_z if skewed else p.drift_z
-    return {
+    tests = {
         "blowup": Evidence("early_spikes", float(len(early)), 0.0, bool(early), 1.0 if early else 0.0,
                            tuple(s[a] for a, _ in early),
                            f"{len(early)} spike(s) before the loss made {p.blowup_frac:g} of its progress"),
@@ -194,6 +194,7 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy,
                             "reading of the pace needs (an optimizer's transient fills its early decades)"
                             if short and not no_progress else "")),
     }
+    return {key: replace(e, test=key) for key, e in tests.items()}  # each named by its test: two read `rise`
 
 
 def recovered(sh: Shape, p: DiagnosePolicy, z: float) -> bool:

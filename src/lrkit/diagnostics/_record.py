@@ -71,13 +71,16 @@ class Evidence:
         strength: ``[0, 1]`` margin past the threshold (:func:`strength`).
         steps: the steps it concerns (a span ``[first, last]`` or the listed steps).
         detail: one sentence in plain words.
+        test: the test that read it, unique within a diagnosis (``rise`` and ``drift`` both read the
+            statistic ``rise``; the names of ``lrkit.diagnostics._decide.ORDER``, ``nan`` for a non-finite
+            loss; ``""`` in a record saved before tests were named).
 
     Example:
         >>> import numpy as np
         >>> from lrkit import diagnose
         >>> e = diagnose(np.exp(0.02 * np.arange(300))).evidence[0]  # the deciding statistic
-        >>> e.statistic, e.fired, e.threshold, e.steps
-        ('peak_excess', True, 1.0, (0, 299))
+        >>> e.test, e.statistic, e.fired, e.threshold, e.steps
+        ('peak', 'peak_excess', True, 1.0, (0, 299))
     """
 
     statistic: str
@@ -87,11 +90,13 @@ class Evidence:
     strength: float
     steps: tuple[int, ...]
     detail: str
+    test: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (non-finite numbers become ``None``: lrkit's one JSON convention)."""
         return json_safe(
             {
+                "test": self.test,
                 "statistic": self.statistic,
                 "value": float(self.value),
                 "threshold": float(self.threshold),
@@ -185,6 +190,7 @@ class Diagnosis:
                 strength=float(e["strength"]),
                 steps=tuple(int(s) for s in e["steps"]),
                 detail=e["detail"],
+                test=e.get("test", ""),
             )
             for e in data["evidence"]
         )

@@ -98,6 +98,21 @@ def plot_diagnosis(diagnosis: Any, losses: Any, *, steps: Any = None, lrs: Any =
     return fig
 
 
+def _named(evidence: Any) -> str:
+    """A row's name in the evidence table: its test, with the statistic it reads where that differs (the
+    drift and rise tests both read ``rise``); the statistic alone for a record saved before tests were named.
+
+    Example:
+        >>> from lrkit.diagnostics import Evidence
+        >>> _named(Evidence("rise", 0.1, 0.03, False, 0.0, (0, 9), "", "drift"))
+        'drift (rise)'
+    """
+    test = getattr(evidence, "test", "")
+    if not test or test == evidence.statistic:
+        return evidence.statistic
+    return f"{test} ({evidence.statistic})"
+
+
 def diagnosis_report(diagnosis: Any, path: str | Path | None = None, *, losses: Any = None, steps: Any = None,
                      lrs: Any = None, title: str = "lrkit diagnose") -> Report:
     """The HTML report of a :class:`~lrkit.diagnostics.Diagnosis`: verdict, what to do, curve, evidence.
@@ -133,9 +148,12 @@ def diagnosis_report(diagnosis: Any, path: str | Path | None = None, *, losses: 
                                        "(dashed), and the steps the deciding evidence points at.")
         pyplot().close(fig)
     report.add_heading("The evidence")
-    report.add_text("Each test below looks at one statistic of the curve; the first that fires decides the "
-                    "verdict. A statistic past its threshold 'fires'.")
-    rows = [[e.statistic, "yes" if e.fired else "no", e.value, e.threshold, e.detail]
+    report.add_text("Each test below compares one statistic of the curve (in brackets where its name is "
+                    "not the test's) with a threshold; the first test that fires decides the verdict. A "
+                    "test fires when its statistic is past its threshold, and some also need a second "
+                    "condition their words give (a rise beyond chance, a stalled run), so a statistic past "
+                    "its threshold may not fire.")
+    rows = [[_named(e), "yes" if e.fired else "no", e.value, e.threshold, e.detail]
             for e in sorted(diagnosis.evidence, key=lambda e: not e.fired)]
     report.add_table(rows, ["test", "fired", "value", "threshold", "in words"])
     if path is not None:
