@@ -22,7 +22,6 @@ the tables from the store).
 
 from __future__ import annotations
 
-import math
 import sys
 import time
 from pathlib import Path
@@ -32,42 +31,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import autopilot_truth as truth  # noqa: E402
-from dev.autopilot_zoo_runs import cached, resolve_task, scored  # noqa: E402
-from dev.peers_common import cpu_clock, endless, one_thread  # noqa: E402
+from dev.autopilot_zoo_runs import cached, run_nobudget  # noqa: E402
 from dev.record import markdown_table, print_table, record, store_args  # noqa: E402
 
 from lrkit import zoo  # noqa: E402
 
 SETTINGS = ("fired", "verdict")
 SEEDS = (0, 1, 2, 3, 4, 5)
-
-
-def run_nobudget(name: str, seed: int, react_to: str) -> dict[str, Any]:
-    """The Autopilot without a budget on ``name`` for the workload's own number of batches, scored."""
-    from lrkit.torch import Autopilot, AutopilotPolicy
-
-    task = resolve_task(name)
-    budget = truth.budget_of(name)
-    with one_thread():
-        parts = task.build(seed)
-        model, opt, loss_fn = parts["model"], parts["optimizer"], parts["loss_fn"]
-        with cpu_clock() as clock:
-            ap = Autopilot(opt, budget=None, model=model, policy=AutopilotPolicy(react_to=react_to))
-            model.train()
-            batches = endless(parts["train_loader"])
-            for _ in range(budget):
-                x, y = next(batches)
-                opt.zero_grad(set_to_none=True)
-                loss = loss_fn(model(x), y)
-                loss.backward()
-                ap.step(loss)
-            metrics = task.evaluate(model, parts["val_loader"])
-    raw = float(metrics.get(task.info.metric, math.nan))
-    diverged = not math.isfinite(raw)
-    reactions = [{"t": e["t"], "reaction": e["reaction"], "diagnosis": e["diagnosis"]}
-                 for e in ap.events if "reaction" in e]
-    return {"metric": scored(task, raw, diverged), "raw_metric": raw, "diverged": diverged,
-            "cpu_s": round(clock.seconds, 3), "peak": ap.peak, "scale": ap.scale, "reactions": reactions}
 
 
 def names() -> list[str]:
@@ -85,7 +55,7 @@ def gather(run: bool) -> dict[str, dict[str, list[dict[str, Any]]]]:
                 def go() -> dict[str, Any]:
                     if not run:
                         raise truth.Missing(n)
-                    return run_nobudget(n, seed, s)
+                    return run_nobudget(n, seed, budget, {"react_to": s})
                 return go
             try:
                 fired = cached("nobudget:react_to=fired", n, seed, budget, make("fired"))

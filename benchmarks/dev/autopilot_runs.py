@@ -49,7 +49,7 @@ RACE_FIELDS = ("race_fraction", "min_race", "max_race_fraction", "race_score_fra
 #: Read only after a ramp with no valley under ``no_valley_peak="race"`` (which reads RACE_FIELDS too).
 NO_VALLEY_RACE_FIELDS = ("no_valley_race", "no_valley_race_fraction")
 NO_BUDGET_FIELDS = ("check_every", "max_decays", "plateau_decay", "too_high_factor", "too_low_factor",
-                    "unknown_budget_warmup", "react_to")
+                    "unknown_budget_probe", "unknown_budget_warmup", "react_to")
 
 
 #: Opt-in fields and the value that is the behaviour from before they existed: left out of the

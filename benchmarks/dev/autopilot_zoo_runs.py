@@ -10,6 +10,8 @@ a diverged run, or one that ends worse than it started, scores the untrained mod
 * :func:`run_autopilot`: the Autopilot told the budget (``variant``: :func:`make_autopilot`'s; ``{}``
   is the library's Autopilot);
   ``steps`` counts every update it made (a ramp's refund included);
+* :func:`run_nobudget`: the Autopilot not told its budget (``budget=None``: a probe, then reactions to
+  its diagnoses), stepped for the workload's own number of batches;
 * :func:`run_peer`: a ``dev.peers_lrfree`` peer, configured as its documentation recommends.
 
 :func:`cached` stores each record under ``"method|workload|seed|budget"`` in :data:`STORE` (a lock
@@ -29,8 +31,9 @@ from typing import Any
 from dev.peers_common import cpu_clock, endless, one_thread
 from dev.peers_common import resolve_task as _builtin
 
-__all__ = ["STORE", "AP", "LEGACY", "cached", "make_autopilot", "policy_of", "reads_as", "resolve_task",
-           "run_autopilot", "run_peer", "scored", "training_losses", "variant_key"]
+__all__ = ["STORE", "AP", "LEGACY", "NOBUDGET_LEGACY", "cached", "make_autopilot", "policy_of", "reads_as",
+           "resolve_task",
+           "run_autopilot", "run_nobudget", "run_peer", "scored", "training_losses", "variant_key"]
 
 STORE = Path(__file__).resolve().parents[1] / "results" / "autopilot_runs.json"
 #: The store's method prefix of the Autopilot that pays every update from its budget. Records under
@@ -39,6 +42,14 @@ AP = "ap2:"
 #: Policy fields added after runs were stored, at the values that reproduce the Autopilot before them:
 #: a variant that does not name one ran without it (so the store's keys keep their meaning).
 LEGACY = {"anchor_kinds": (), "no_valley_peak": "guess"}
+
+
+#: The no-budget fields at the values the runs stored under ``"nobudget:..."`` ran with (session 12's
+#: defaults): :func:`run_nobudget` starts from them, so a store key names its run's departures from these
+#: whatever the library's defaults are now.
+NOBUDGET_LEGACY = {"check_every": 100, "max_decays": 3, "plateau_decay": 0.1, "too_high_factor": 0.5,
+                   "too_low_factor": 3.0, "unknown_budget_probe": "rollback", "unknown_budget_warmup": 100,
+                   "react_to": "fired"}
 
 
 #: Policy fields only an adaptive optimizer's reading reads (:func:`reads_as` drops them for the others).
@@ -158,6 +169,41 @@ def run_autopilot(task: Any, seed: int = 0, budget: int | None = None,
             "faults": len(faults), "scale": ap.scale, "diverged_at": first["diverged_at"],
             "rule": ap.rule, "probe_lrs": [float(v) for v in ap.probe_lrs],
             "probe_losses": [float(v) for v in ap.probe_losses]}
+
+
+def run_nobudget(task: Any, seed: int = 0, budget: int | None = None,
+                 variant: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One run of the Autopilot without a budget (``budget=None``; its policy :data:`NOBUDGET_LEGACY`
+    updated with ``variant``) on ``task`` for ``budget`` batches (default: the task's own), scored; its
+    reactions (update, verdict, the rate's scale after it, the diagnosis) and its probe's reading kept."""
+    from lrkit.torch import Autopilot, AutopilotPolicy
+
+    task = resolve_task(task)
+    budget = int(task.info.budget if budget is None else budget)
+    with one_thread():
+        parts = task.build(seed)
+        model, opt, loss_fn = parts["model"], parts["optimizer"], parts["loss_fn"]
+        with cpu_clock() as clock:
+            policy = AutopilotPolicy(**{**NOBUDGET_LEGACY, **(variant or {})})
+            ap = Autopilot(opt, budget=None, model=model, policy=policy)
+            model.train()
+            batches = endless(parts["train_loader"])
+            for _ in range(budget):
+                x, y = next(batches)
+                opt.zero_grad(set_to_none=True)
+                loss = loss_fn(model(x), y)
+                loss.backward()
+                ap.step(loss)
+            metrics = task.evaluate(model, parts["val_loader"])
+    raw = float(metrics.get(task.info.metric, math.nan))
+    diverged = not math.isfinite(raw)
+    reactions = [{"t": e["t"], "reaction": e["reaction"], "scale": e["scale"], "diagnosis": e["diagnosis"]}
+                 for e in ap.events if "reaction" in e]
+    first = ap.events[0] if ap.events and "probe" in ap.events[0] else {}
+    return {"metric": scored(task, raw, diverged), "raw_metric": raw, "diverged": diverged,
+            "cpu_s": round(clock.seconds, 3), "peak": ap.peak, "scale": ap.scale, "reactions": reactions,
+            "probe_steps": ap.probe_steps, "how": first.get("how"), "mode": first.get("mode"),
+            "faults": sum("fault" in e for e in ap.events)}
 
 
 def run_peer(task: Any, peer: str, seed: int = 0, budget: int | None = None) -> dict[str, Any]:

@@ -221,7 +221,8 @@ def test_without_a_budget_it_reacts_to_the_diagnosis():
     assert reactions, ap.events
     scale = 1.0
     for e in ap.events[1:]:  # each reaction moved the rate the way it says (faults log their own)
-        factor = {"plateau": 0.1, "too_low_slow": 3.0}.get(e.get("reaction"), 0.5)
+        raise_ = AutopilotPolicy().too_low_factor
+        factor = {"plateau": 0.1, "too_low_slow": raise_}.get(e.get("reaction"), 0.5)
         scale = e["scale"] if "fault" in e else scale * factor
         assert e["scale"] == pytest.approx(scale)
     assert ap.lr == pytest.approx(ap.peak * scale)
@@ -243,7 +244,8 @@ def test_bad_policy_fields_are_refused_when_the_record_is_built():
 
 @pytest.mark.parametrize("kwargs, match", [
     (dict(budget=0), "`budget` of Autopilot"),
-    (dict(probe_steps=3), "`probe_steps` of Autopilot"),
+    (dict(probe_steps=1), "`probe_steps` of Autopilot"),  # a ramp reads at least 2 updates
+    (dict(probe="rollback", probe_steps=3), "`probe_steps` of Autopilot"),  # a range test 10
     (dict(lr_min=1.0, lr_max=0.5), "`lr_max` of Autopilot"),
     (dict(policy={"fault_cut": 0.5}), "`policy` of Autopilot must be an AutopilotPolicy"),
     (dict(peak=-1.0), "`peak` of Autopilot"),

@@ -57,8 +57,9 @@ def test_without_a_race_the_main_phase_follows_the_probe_and_its_schedule_is_bui
     assert sched is not None and float(sched(0)) == pytest.approx(ap.peak)
 
 
-def test_without_a_budget_the_rolled_back_probe_leads_to_an_endless_main_phase():
-    ap, seen = _phases(None)
+@pytest.mark.parametrize("mode", ["ramp", "rollback"])  # the default, and AutopilotPolicy's other mode
+def test_without_a_budget_the_probe_leads_to_an_endless_main_phase(mode):
+    ap, seen = _phases(None, policy=AutopilotPolicy(unknown_budget_probe=mode))
     runs = _runs(seen)
     assert [p for p, _ in runs] == ["probe", "main"] and runs[0][1] == ap.probe_steps
-    assert ap.events[0]["mode"] == "rollback" and ap.main_steps is None
+    assert ap.events[0]["mode"] == mode and ap.main_steps is None

@@ -20,13 +20,15 @@ from lrkit.torch._autopilot_probe import main_schedule, paced_ramp, probe_plan  
 from ._autopilot_run import regression, run  # noqa: E402
 
 MAX_STATES, MIN_RAMP = AutopilotPolicy().max_states, AutopilotPolicy().min_ramp
+#: The raise on a too_low_slow reading that the default leaves out (too_low_factor = 1), for its mechanism.
+TRIPLE = AutopilotPolicy(too_low_factor=3.0)
 
 
 @pytest.mark.parametrize("budget", [100, 200, 209, 300, 460, 920, 1000, 5000])
 def test_a_rolled_back_probe_costs_at_most_a_tenth_of_the_budget(budget):
     mode, steps = probe_plan(budget, "rollback")
     assert mode == "rollback" and 10 <= steps <= 0.1 * budget and steps == min(100, budget // 10)
-    assert probe_plan(None, "auto") == ("rollback", 100)  # no budget: nothing to ramp inside
+    assert probe_plan(None, "rollback") == ("rollback", 100)  # no budget: the longest probe
     assert probe_plan(40, "rollback") == ("rollback", 10)  # below 100: the 10 points a range test reads
 
 
@@ -277,17 +279,17 @@ def test_a_ramp_resumed_midway_continues_bit_identically():
     (["healthy"], ("healthy", None)),
 ])
 def test_reaction_table(fired, expect):
-    assert reaction(fired, 0, 1.0, 10.0) == expect
+    assert reaction(fired, 0, 1.0, 10.0, TRIPLE) == expect
 
 
 def test_reaction_limits():
     assert reaction(["plateau"], 3, 1.0, 10.0) == ("plateau", None)  # out of decays (max_decays = 3)
-    assert reaction(["too_low_slow"], 1, 1.0, 10.0) == ("too_low_slow", None)  # never after a decay
-    assert reaction(["too_low_slow"], 0, 4.0, 10.0) == ("too_low_slow", None)  # 3x would pass the ceiling
+    assert reaction(["too_low_slow"], 1, 1.0, 10.0, TRIPLE) == ("too_low_slow", None)  # never after a decay
+    assert reaction(["too_low_slow"], 0, 4.0, 10.0, TRIPLE) == ("too_low_slow", None)  # 3x passes the ceiling
+    assert reaction(["too_low_slow"], 0, 1.0, 10.0) == ("too_low_slow", 1.0)  # the default: logged, no raise
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(probe="ramp"), "`probe` of Autopilot"),
     (dict(budget=100, probe="sweep"), "`probe` of Autopilot"),
     (dict(budget=40, probe="ramp", probe_steps=40), "`probe_steps` of Autopilot"),
     (dict(budget=3), "`budget` of Autopilot"),

@@ -14,28 +14,29 @@ Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would 
    is anchored;
    the peak is kept within ``[r/30, r/3]`` of a divergence at rate ``r`` (an adaptive
    optimizer's strong suggestion only below ``r/3``), and a ramp with no valley (its loss never fell:
-   any reading is a guess) takes ``r/30``. Two modes (``probe="auto"``: a ramp when the
-   budget is known):
+   any reading is a guess) takes ``r/30``. Two modes (``probe="auto"``: a ramp, with or without a
+   budget; ``policy.unknown_budget_probe`` chooses without one):
 
-   * ``"ramp"``: the probe is the warmup, :math:`P = \\min(100, B/2, \\max(16, B/4))` updates over the
-     kind's band (``1e-4 .. 1`` adaptive, ``1e-5 .. 10`` otherwise) inside the budget; the run goes on
-     from (about: at most 20 states are held) the last update at a rate <= the peak, the updates above
-     it undone, and with fresh optimizer statistics: the ramp's weights are kept, but its untrained
-     gradients would linger in Adam's second moment (~1000 updates) and shrink every later step.
-   * ``"rollback"`` (no budget, or asked for): :math:`P = \\max(10, \\min(100, B/10))` updates
-     over ``1e-5 .. 10`` (``.. 1`` for the Adam family), then the model and optimizer are restored
-     bit for bit; only its compute is spent, paid from the budget.
+   * ``"ramp"``: the probe is the warmup, :math:`P = \\min(100, B/2, \\max(16, B/4))` updates (100
+     without a budget) over the kind's band (``1e-4 .. 1`` adaptive, ``1e-5 .. 10`` otherwise) inside
+     the budget; the run goes on from (about: at most 20 states are held) the last update at a rate
+     <= the peak, the updates above it undone, and with fresh optimizer statistics: the ramp's weights
+     are kept, but its untrained gradients would linger in Adam's second moment (~1000 updates) and
+     shrink every later step.
+   * ``"rollback"`` (asked for): :math:`P = \\max(10, \\min(100, B/10))` updates
+     (100 without a budget) over ``1e-5 .. 10`` (``.. 1`` for the Adam family), then the model and
+     optimizer are restored bit for bit; only its compute is spent, paid from the budget.
    **race** (after a ramp, when ``policy.race_factors`` lists candidates; ``lrkit.torch._autopilot_race``):
    each multiple of the ramp's peak trains a few updates from the ramp's end state, restored bit for
    bit for each; the lowest late loss wins, the losers' updates are paid from the budget.
-2. **warmup** (``warmup`` updates; default 5% of the budget after a rolled-back probe, none
-   after a ramp, which was one): linear from 0 to the peak.
+2. **warmup** (``warmup`` updates; default 5% of the budget after a rolled-back probe, 100
+   without a budget, none after a ramp, which was one): linear from 0 to the peak.
 3. **main**: after a ramp, the peak held, then a 1-sqrt cool-down over the last 20% (``wsd``);
    after a rolled-back probe with a budget, cosine decay to 0 (``warmup_cosine``); without a
    budget, the peak held, and every ``check_every`` updates a :class:`~lrkit.diagnostics.Monitor`
    diagnosis: ``plateau`` divides the rate by 10 (at most ``max_decays`` times), ``too_high_*``
-   halves it, ``too_low_slow`` (before any decay) triples it, never above a third of the highest
-   rate the probe survived.
+   halves it, ``too_low_slow`` is logged and leaves it alone (``too_low_factor`` = 1: a raise,
+   before any decay, never above a third of the highest rate the probe survived).
 
 **Faults** (``lrkit.torch._autopilot_guard``): a batch whose loss spikes, or whose loss or gradient
 is NaN/inf while the weights are finite (one bad sample), has its update skipped; two faults in a row
@@ -103,7 +104,7 @@ class Autopilot(Phases, Resumable):
             ``events[0]["capped_at"]`` say so.
         rule: the peak rule, ``"auto"`` (by the optimizer kind) or a ``lrkit.finder.rules`` name.
         warmup: warmup updates after the probe (default 5% of ``budget`` after a rolled-back
-            probe, 100 without a budget, 0 after a ramp).
+            probe, 100 after one without a budget, 0 after a ramp).
         peak: the main phase's peak rate, when it is known; the probe still runs (as the
             warmup, or rolled back) but its choice is replaced (``None``: the probe chooses).
         policy: the tuned numbers (:class:`~lrkit.torch.AutopilotPolicy`): the probe's

@@ -252,8 +252,8 @@ def reaction(fired: Sequence[str], decays: int, scale: float, ceiling: float,
     The first rate-related verdict counts (spikes are handled per step, so a spike verdict
     must not hide a plateau behind it): ``plateau`` multiplies by ``policy.plateau_decay``
     (0.1, at most ``policy.max_decays`` times), ``too_high_*`` by ``too_high_factor`` (0.5),
-    ``too_low_slow`` by ``too_low_factor`` (3) before any decay while the new scale stays at
-    most ``ceiling``; anything else leaves the rate alone (``None``).
+    ``too_low_slow`` by ``too_low_factor`` (1: logged, the rate unchanged) before any decay while the
+    new scale stays at most ``ceiling``; anything else leaves the rate alone (``None``).
 
     Example:
         >>> reaction(["loss_spikes", "plateau"], 0, 1.0, 10.0), reaction(["healthy"], 0, 1.0, 10.0)

@@ -6,14 +6,16 @@ The probe raises the rate geometrically, :math:`\\eta_k = \\eta_{lo} (\\eta_{hi}
 the budget :math:`B` and is paid from it.
 The numbers are fields of :class:`~lrkit.torch.AutopilotPolicy` (``p``; defaults in brackets):
 
-* **ramp** (any known budget, the default): the probe *is* the warmup.
+* **ramp** (the default, with a budget or without: ``p.unknown_budget_probe``): the probe *is* the
+  warmup; without a budget :math:`P = p.max\\_probe`.
   :math:`P = \\min(p.max\\_probe, \\lfloor B/2 \\rfloor, \\max(p.min\\_ramp, \\lfloor B/4 \\rceil))`
   updates [100, 16, a quarter, at most half] over the optimizer kind's band (:func:`probe_range`),
   counted in the budget. The state before every ``ceil(P / p.max_states)``-th update is kept; at
   the end the run goes back to the latest of those at or before the state just after the last
   update whose rate was at most the chosen peak, so the ramp below the peak keeps training. The
   updates undone were pure search, paid from the budget like every other update.
-* **rollback** (no budget, or asked for): :math:`P = \\max(10, \\min(100, \\lfloor B/10 \\rfloor))`
+* **rollback** (asked for): :math:`P = \\max(10, \\min(100, \\lfloor B/10 \\rfloor))` (``p.max_probe``
+  without a budget)
   updates over the full range; afterwards the model and optimizer are restored to their state
   before the probe, so its wild updates leave no trace. Its :math:`P` updates are paid from the
   budget, :math:`\\le 0.1 B` from a budget of 100 on (a range test needs its 10 points below that).
@@ -46,14 +48,15 @@ def probe_plan(budget: int | None, mode: str, policy: AutopilotPolicy = Autopilo
 
     Example:
         >>> probe_plan(1000, "auto"), probe_plan(40, "auto"), probe_plan(None, "auto")
-        (('ramp', 100), ('ramp', 16), ('rollback', 100))
+        (('ramp', 100), ('ramp', 16), ('ramp', 100))
     """
     p = policy
     if mode == "auto":
-        mode = "rollback" if budget is None else "ramp"
+        mode = p.unknown_budget_probe if budget is None else "ramp"
+    if budget is None:  # nothing to take a fraction of: the longest probe
+        return mode, p.max_probe
     if mode == "rollback":  # a fraction of the budget, but never under the points a range test reads
-        return mode, p.max_probe if budget is None else max(p.min_rollback, min(
-            p.max_probe, int(budget * p.rollback_fraction)))
+        return mode, max(p.min_rollback, min(p.max_probe, int(budget * p.rollback_fraction)))
     # A ramp is part of the budget: a quarter of it, at least min_ramp updates (the suggestion rules
     # need >= 8 usable points through the minibatch noise), at most max_probe and half the budget.
     longest = min(p.max_probe, int(budget * p.max_ramp_fraction))
@@ -120,8 +123,6 @@ def probe_settings(optimizer: torch.optim.Optimizer, budget: int | None, probe: 
     """
     p = policy
     check_choice("probe", probe, "Autopilot", ("auto", "rollback", "ramp"))
-    if probe == "ramp" and budget is None:
-        raise LRKitError("`probe` of Autopilot must not be 'ramp' without a budget; got 'ramp'.")
     mode, default = probe_plan(budget, probe, p)
     ramp = mode == "ramp"
     if ramp and steps is None and p.ramp_pace == "decades":
