@@ -28,7 +28,8 @@ def test_json_has_best_lr_schedule_value_on_top_and_writes_files(tmp_path):
     # the same command again resumes the stored study: a bigger --trials runs only the difference
     again = runner.invoke(app, [*BASE, "--trials", "5", "--out", str(tmp_path), "--json", "--seed", "1"])
     data2 = json.loads(again.stdout)
-    assert data2["n_complete"] == 5 and [t["params"] for t in data2["trials"][:3]] == [
+    # (--trials counts finished trials: a draw from the wide range may diverge, pruned, and still counts)
+    assert data2["n_complete"] + data2["n_pruned"] == 5 and [t["params"] for t in data2["trials"][:3]] == [
         t["params"] for t in data["trials"]]
 
 
@@ -75,3 +76,14 @@ def test_space_file_with_an_unknown_schedule_lists_the_valid_ones(tmp_path):
     res = runner.invoke(app, [*BASE, "--space", str(f), "--out", str(tmp_path / "o")])
     assert res.exit_code == 2
     assert "unknown schedule 'linear_warmup'" in res.stderr and "Valid: constant, cosine" in res.stderr
+
+
+def test_no_finder_help_names_the_policys_wide_range():
+    import typing
+
+    from lrkit.cli._tune import tune_command
+    from lrkit.tuning import TunePolicy
+
+    option = typing.get_type_hints(tune_command, include_extras=True)["no_finder"].__metadata__[0]
+    lo, hi = TunePolicy().wide_lr_range
+    assert f"search {lo:g}..{hi:g} (TunePolicy.wide_lr_range)" in option.help

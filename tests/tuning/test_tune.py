@@ -144,8 +144,8 @@ def test_protocol_function_task_and_fallback_note(tmp_path):
     r = tune(make, n_trials=3, budget=20, storage=Storage(out=tmp_path), use_finder=False, pruner="none",
              space={"schedules": ["constant"]})
     assert r.metric == "val_loss" and r.n_complete == 3
-    assert r.lr_source == "fallback" and r.lr_range == (1e-5, 1.0)
-    assert any("finder is disabled; searching the wide range 1e-05..1" in n for n in r.notes)
+    assert r.lr_source == "fallback" and r.lr_range == (1e-5, 10.0)
+    assert any("finder is disabled; searching the wide range 1e-05..10." in n for n in r.notes)
 
 
 def test_finder_seeds_the_rate_range_and_the_first_trial(tmp_path):

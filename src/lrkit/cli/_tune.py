@@ -65,7 +65,7 @@ def tune_command(
     heartbeat: Annotated[int, typer.Option("--heartbeat", metavar="SECONDS", help=(
         "Seconds between trial heartbeats (dead trials are re-queued after 3 missed beats)."))] = 10,
     no_finder: Annotated[bool, typer.Option("--no-finder", help=(
-        "Skip the range test (and its first trial); search 1e-5..1."))] = False,
+        "Skip the range test (and its first trial); search 1e-05..10 (TunePolicy.wide_lr_range)."))] = False,
 ) -> None:
     """Tune the learning rate and schedule of a task; writes tune.json and tune.html under --out."""
     if trials <= 0:

@@ -18,6 +18,7 @@ __all__ = ["TunePolicy"]
 _E = "docs/evidence.md#"
 _RANGE = _E + "tune-the-rate-range"
 _PRUNE = _E + "tune-pruning-and-sampling"
+_ZOO = _E + "tune-the-rate-range-on-the-zoo"
 
 
 @policy_record
@@ -32,14 +33,16 @@ class TunePolicy(Policy):
 
     # -- the rate range (lr_range_from_finder) ---------------------------------------------------
     lr_below: float = tuned(
-        1.5, "the range reaches this many decades below the finder's suggestion (it reached the band within "
-        "1% of the grid's best in all 80 measured cases)", _RANGE, positive)
+        1.5, "the range reaches this many decades below the finder's suggestion (it met the band within 1% "
+        "of the grid's best in 80 of 80 development cases and 110 of 111 zoo cases; no range chosen without "
+        "a zoo family covers more of it)", _ZOO, positive)
     lr_above: float = tuned(
-        1.0, "... and this many above it (a decade each side also met it, with fewer draws in the band; "
-        "half a decade missed 22)", _RANGE, positive)
+        1.0, "... and this many above it (half a decade missed 22 development cases; the zoo's one miss is "
+        "1.74 decades above)", _ZOO, positive)
     wide_lr_range: tuple[float, float] = tuned(
-        (1e-5, 1.0), "the range searched without a finder suggestion: every rate a model plausibly trains "
-        "at", _RANGE, rate_band)
+        (1e-5, 10.0), "the range searched without a finder suggestion: every rate a model plausibly trains "
+        "at (plain SGD trains best at 2-5 on three zoo workloads; the top end 10 is chosen without each "
+        "family in 12 of 12 folds, held-out band coverage 0.92 -> 1.00)", _ZOO, rate_band)
     finder: FinderPolicy = tuned(
         FinderPolicy(), "the range test that centres the range (find_lr, rule='auto')", _RANGE,
         nested(FinderPolicy))

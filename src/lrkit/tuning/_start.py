@@ -73,7 +73,7 @@ def build_space(target: Target, space: Any, seed: int, use_finder: bool, notes: 
         >>> notes = []
         >>> space, finder = build_space(target, None, 0, False, notes, TunePolicy())
         >>> space.lr, space.lr_source, notes
-        ((1e-05, 1.0), 'fallback', ['the finder is disabled; searching the wide range 1e-05..1.'])
+        ((1e-05, 10.0), 'fallback', ['the finder is disabled; searching the wide range 1e-05..10.'])
     """
     user = load_space(space) if not isinstance(space, SearchSpace) else space
     if user is not None and user.lr_source == "user":
