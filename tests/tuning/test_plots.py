@@ -11,6 +11,7 @@ import pytest
 from lrkit.tuning import Storage, plot_history, plot_lr_scatter, tune, tune_report
 
 mpl = pytest.importorskip("matplotlib")
+pytest.importorskip("matplotlib.pyplot")  # binds mpl.pyplot: a test run alone (or first on a worker) needs it
 
 
 @pytest.fixture(scope="module")
