@@ -189,7 +189,8 @@ class Watchdog:
         that steps them, its rate the first optimizer's.
         Its rate is group 0's, the units every rate lrkit quotes is in (``LRScheduler``'s spec, the
         advice, ``train``): the first group above 0 when group 0 is frozen at ``lr=0`` (a fine-tune's
-        backbone listed first is not read as the rate).
+        backbone listed first is not read as the rate), as the update used it: read before a scheduler
+        steps (Lightning steps one of interval "step" before ``on_train_batch_end``).
         The watchdog's state is saved with Lightning's checkpoints and restored by
         ``Trainer.fit(ckpt_path=...)``, so a resumed run is diagnosed as a whole.
 

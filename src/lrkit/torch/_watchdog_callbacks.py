@@ -88,9 +88,19 @@ def lightning_callback(watchdog: Watchdog) -> Any:
             self.group: int | None = None  # the param group whose rate is recorded, once per fit
             self.before: Any = None  # the loss logged before this batch (manual optimization)
             self.missed = 0  # the batches of this fit whose loss it could not read
+            self.rate: float | None = None  # the rate the last update of the first optimizer used
 
         def on_train_start(self, trainer: Any, pl_module: Any) -> None:
-            self.group, self.missed = None, 0  # another fit may train other groups
+            self.group, self.missed, self.rate = None, 0, None  # another fit may train other groups
+
+        def _group(self, optimizer: Any) -> int:
+            if self.group is None:
+                # Group 0's rate, the units the advice, LRScheduler and train quote (a fine-tune's backbone
+                # frozen at lr=0 and listed first: the first group above 0), chosen once: a group added
+                # later (an unfrozen backbone) does not switch the recorded rate to another's scale mid-run.
+                self.group = schedule_group(optimizer)
+                watchdog._meet(optimizer, fresh=True)  # once per fit, as the group
+            return self.group
 
         def on_train_batch_start(self, trainer: Any, pl_module: Any, batch: Any, batch_idx: int) -> None:
             if not pl_module.automatic_optimization:
@@ -100,6 +110,11 @@ def lightning_callback(watchdog: Watchdog) -> Any:
                 self.before = _logged(trainer.callback_metrics)
 
         def on_before_optimizer_step(self, trainer: Any, pl_module: Any, optimizer: Any) -> None:
+            opts = trainer.optimizers
+            if opts and optimizer is opts[0]:
+                # The rate this update uses, read before a scheduler moves it: Lightning steps a "step"
+                # scheduler before on_train_batch_end, a manual module its own inside training_step.
+                self.rate = float(optimizer.param_groups[self._group(optimizer)]["lr"])
             if watchdog.grad_norms:
                 grads = [p.grad for p in pl_module.parameters() if p.grad is not None]
                 self.norm = _total_norm(grads) if grads else None
@@ -146,13 +161,9 @@ def lightning_callback(watchdog: Watchdog) -> Any:
                 return  # an update still accumulating
             value, self.pending = sum(self.pending) / len(self.pending), []
             opts = trainer.optimizers
-            if opts and self.group is None:
-                # Group 0's rate, the units the advice, LRScheduler and train quote (a fine-tune's backbone
-                # frozen at lr=0 and listed first: the first group above 0), chosen once: a group added
-                # later (an unfrozen backbone) does not switch the recorded rate to another's scale mid-run.
-                self.group = schedule_group(opts[0])
-                watchdog._meet(opts[0], fresh=True)  # once per fit, as the group
-            lr = float(opts[0].param_groups[self.group]["lr"]) if opts else None
+            lr = self.rate if self.rate is not None or not opts else float(
+                opts[0].param_groups[self._group(opts[0])]["lr"])  # no step of the first: as it stands
+            self.rate = None
             norm, self.norm = self.norm, None
             if watchdog.observe(step, value, lr, norm):
                 trainer.should_stop = True
