@@ -26,7 +26,6 @@ cached in ``benchmarks/results/autopilot_average.json``; ``--cached-only`` build
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -35,7 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import autopilot_truth as truth  # noqa: E402
 from dev.autopilot_average import EMAS, SEEDS, TAILS, records  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 from lrkit import zoo  # noqa: E402
 
@@ -101,10 +100,9 @@ def choice_sets(rules: list[str]) -> dict[str, list[str]]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = arguments(__doc__)
     ap.add_argument("--cached-only", action="store_true", help="run nothing; tables from the cache")
     ap.add_argument("--builtin", action="store_true", help="also the held-out built-in tasks (a check)")
-    ap.add_argument("--no-record", action="store_true")
     args = ap.parse_args()
     names = sorted(zoo.names())
     runs = {t: records(names, t, run=not args.cached_only) for t in ("", "no cool-down")}

@@ -21,7 +21,6 @@ Run: ``flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python benchmarks/autopi
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
@@ -34,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import autopilot_truth as truth  # noqa: E402
 from dev.autopilot_zoo_runs import STORE, _read, resolve_task, scored, training_losses  # noqa: E402
 from dev.peers_common import one_thread  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 from lrkit.torch import Autopilot, AutopilotPolicy, autopilot_peak  # noqa: E402
 
@@ -78,8 +77,7 @@ def anchored_peak(name: str, rec: dict, cap: float) -> float:
 
 
 def main() -> None:
-    args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    args.add_argument("--no-record", action="store_true")
+    args = arguments(__doc__)
     opts = args.parse_args()
     stored = _read(STORE)
     rows, per, same = [], {}, []

@@ -29,7 +29,6 @@ seconds are printed; the verdict: ``docs/evidence.md#autopilot-weight-norms-behi
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -40,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import autopilot_effective as eff  # noqa: E402
 from dev import autopilot_norms as norms  # noqa: E402
 from dev import autopilot_truth as truth  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 from lrkit import zoo  # noqa: E402
 
@@ -99,8 +98,7 @@ def candidate_tables() -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--no-record", action="store_true")
+    ap = arguments(__doc__)
     args = ap.parse_args()
     start = time.process_time()
     body = norm_tables() + "\n\n" + candidate_tables()

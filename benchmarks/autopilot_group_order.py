@@ -36,7 +36,6 @@ benchmarks/autopilot_group_order.py``
 
 from __future__ import annotations
 
-import argparse
 import copy
 import math
 import sys
@@ -51,7 +50,7 @@ from sklearn.datasets import load_digits
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 from lrkit import zoo  # noqa: E402
 from lrkit.finder import Sweep  # noqa: E402
@@ -265,8 +264,7 @@ def workload_tables(work: Any) -> tuple[str, dict[str, Any]]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--no-record", action="store_true")
+    ap = arguments(__doc__)
     ap.add_argument("--workload", choices=("mlp-digits", "finetune-cnn-adam"), action="append")
     args = ap.parse_args()
     torch.set_num_threads(1)

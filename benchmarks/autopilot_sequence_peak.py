@@ -33,7 +33,6 @@ workloads, to choose between the two on five seeds; ``--cached-only``: the table
 
 from __future__ import annotations
 
-import argparse
 import functools
 import sys
 import time
@@ -49,7 +48,7 @@ from dev.autopilot_valley import across_rows, valley  # noqa: E402
 from dev import autopilot_truth as truth  # noqa: E402
 from dev.autopilot_zoo_runs import AP, cached, reads_as, resolve_task, run_autopilot  # noqa: E402
 from dev.autopilot_zoo_runs import run_peer, variant_key  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 from lrkit import zoo  # noqa: E402
 from lrkit.torch import optimizer_kind  # noqa: E402
@@ -219,10 +218,9 @@ def five_seeds(args: Any, weights: dict[str, float], means: dict[str, dict[str, 
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = arguments(__doc__)
     ap.add_argument("--cached-only", action="store_true", help="run nothing; tables from the store")
     ap.add_argument("--weights", type=float, nargs="*", default=None, help="run only these candidates")
-    ap.add_argument("--no-record", action="store_true")
     ap.add_argument("--extra-seeds", type=float, nargs="*", default=None,
                     help="also choose between the default and these candidates on seeds 0-4")
     args = ap.parse_args()

@@ -21,7 +21,6 @@ Run: ``.venv/bin/python benchmarks/autopilot_unbroken_ramp.py`` (seconds; ``--no
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 from pathlib import Path
@@ -34,7 +33,7 @@ from autopilot_shape import SEEDS, SHAPES, runs  # noqa: E402
 from dev import autopilot_grid as ag  # noqa: E402
 from dev import autopilot_truth as truth  # noqa: E402
 from dev.autopilot_zoo_runs import STORE, _read, resolve_task  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 from lrkit import zoo  # noqa: E402
 from lrkit.finder import valley_geometry  # noqa: E402
@@ -107,8 +106,7 @@ def summary(rows: list[list[Any]]) -> tuple[list[list[Any]], list[str]]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--no-record", action="store_true")
+    ap = arguments(__doc__)
     args = ap.parse_args()
     policy = AutopilotPolicy()
     rows = rows_for([*sorted(zoo.names()), *truth.BUILTIN], policy)

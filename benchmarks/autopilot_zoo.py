@@ -52,7 +52,6 @@ builds the tables from the cache alone, leaving out what was not run).
 
 from __future__ import annotations
 
-import argparse
 import functools
 import json
 import sys
@@ -67,7 +66,7 @@ from dev import autopilot_tables as tables  # noqa: E402
 from dev import autopilot_truth as truth  # noqa: E402
 from dev.autopilot_zoo_runs import AP, STORE, cached, resolve_task, run_autopilot, run_peer  # noqa: E402
 from dev.autopilot_zoo_runs import policy_of, reads_as, variant_key  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 from lrkit import zoo  # noqa: E402
 
@@ -232,9 +231,8 @@ def report(label: str, results: dict) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = arguments(__doc__)
     ap.add_argument("--cached-only", action="store_true", help="run nothing; tables from the cache")
-    ap.add_argument("--no-record", action="store_true")
     args = ap.parse_args()
     zoo_results = collect(sorted(zoo.names()), run=not args.cached_only)
     choices, held, everything = lofo_text(zoo_results)

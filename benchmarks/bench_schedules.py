@@ -15,7 +15,6 @@ Every figure is the median of ``--repeats`` repeats. Run::
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
@@ -28,7 +27,7 @@ import torch
 from torch.optim import lr_scheduler as tls
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 from lrkit.schedules import Schedule, cosine, cyclic, linear, one_cycle  # noqa: E402
 from lrkit.torch import LRScheduler  # noqa: E402
@@ -135,13 +134,12 @@ def step_rows(repeats: int, steps: int) -> list[list[object]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument(
         "--loop-calls", type=int, default=20_000, help="scalar calls timed for the loop column"
     )
     parser.add_argument("--steps", type=int, default=20_000, help="scheduler steps per repeat in (b)")
-    parser.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = parser.parse_args()
     torch.set_num_threads(1)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())

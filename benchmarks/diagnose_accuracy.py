@@ -71,7 +71,6 @@ Run: ``nice .venv/bin/python benchmarks/diagnose_accuracy.py [--rebuild] [--desi
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections import Counter
 from pathlib import Path
@@ -84,7 +83,7 @@ from dev.diagnose_builtin import (  # noqa: E402
     held_out, load, new_defaults, new_task, save, setting_label, split,
 )
 from dev.diagnose_shape import rate_check, shape_overlap  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 from dev.seq_histories import good_rate  # noqa: E402
 
 from lrkit.diagnostics import VERDICTS, diagnose  # noqa: E402
@@ -128,10 +127,9 @@ def evaluate(corpus: list[dict]) -> tuple[list[list], dict[str, float]]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = arguments(__doc__)
     ap.add_argument("--rebuild", action="store_true", help="regenerate the cached corpus")
     ap.add_argument("--design-only", action="store_true", help="score the design split only (while tuning)")
-    ap.add_argument("--no-record", action="store_true", help="print, do not write BENCHMARKS.md")
     ap.add_argument("--without-v5", action="store_true",
                     help="leave the held-out v5 split unscored (implies --no-record)")
     ap.add_argument("--without-v6", action="store_true",

@@ -24,7 +24,6 @@ Run::
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 import time
@@ -36,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import diagnose_corpus as dc  # noqa: E402
 from dev.diagnose_calibration import LEVELS, choose_level, fit_calibration  # noqa: E402
 from dev.diagnose_lofo import measure_all, verdicts  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 from lrkit.diagnostics import DiagnosePolicy  # noqa: E402
 
@@ -93,8 +92,7 @@ def rows_for(dz: float, ms, labels: np.ndarray, families: np.ndarray) -> list[li
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--no-record", action="store_true")
+    ap = arguments(__doc__)
     args = ap.parse_args()
     cpu = time.process_time()
     entries = dc.load()

@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import diagnose_corpus as dc  # noqa: E402
 from dev.diagnose_labels import LABELS  # noqa: E402
 from dev.diagnose_lofo import TOO_HIGH, WRONG_FOR_TOO_HIGH, Measured, balanced, measure_all  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 from lrkit.diagnostics import DiagnosePolicy, decide  # noqa: E402
 
@@ -123,8 +123,7 @@ def lofo_predict(X: np.ndarray, labels: np.ndarray, families: np.ndarray, mask: 
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--no-record", action="store_true")
+    ap = arguments(__doc__)
     args = ap.parse_args()
     cpu = time.process_time()
     entries = dc.load()

@@ -33,7 +33,6 @@ Run::
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections import Counter
@@ -44,7 +43,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import diagnose_corpus as dc  # noqa: E402
 from dev.diagnose_lofo import AT_BEST, TOO_HIGH, where  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 from lrkit.diagnostics import LIVE_POLICY, DiagnosePolicy, decide, measure  # noqa: E402
 
@@ -121,8 +120,7 @@ def rows(c: Counter, high: Counter, drift: Counter) -> tuple[list[list], list[st
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--no-record", action="store_true")
+    ap = arguments(__doc__)
     args = ap.parse_args()
     cpu = time.process_time()
     entries = dc.load()

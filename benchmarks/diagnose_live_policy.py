@@ -29,7 +29,6 @@ Run::
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections import Counter
@@ -41,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import diagnose_corpus as dc  # noqa: E402
 from dev.diagnose_builtin import ACCEPT, ALL_NEW, V8_TASKS, load as load_builtin, setting_label  # noqa: E402
 from dev.diagnose_lofo import AT_BEST, TOO_HIGH, WRONG_FOR_TOO_HIGH, Scored, choose, where  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 from lrkit.diagnostics import LIVE_POLICY, DiagnosePolicy, decide, measure  # noqa: E402
 
@@ -151,8 +150,7 @@ def builtin_rows() -> tuple[list[list], list[str]]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--no-record", action="store_true")
+    ap = arguments(__doc__)
     args = ap.parse_args()
     cpu = time.process_time()
     entries = dc.load()

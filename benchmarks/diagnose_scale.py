@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 from lrkit.diagnostics import diagnose, read_history, running_median, running_median_reference  # noqa: E402
 
@@ -99,9 +99,8 @@ def reference_rows() -> list[list[object]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--max-rows", type=float, default=1e7, help="largest history measured")
-    parser.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--what", choices=("diagnose", "read"), help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -27,7 +27,6 @@ Run::
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import sys
 import time
@@ -42,7 +41,7 @@ from dev import diagnose_corpus as dc  # noqa: E402
 from dev.diagnose_builtin import ACCEPT, ALL_NEW, V8_TASKS, load as load_builtin, setting_label  # noqa: E402
 from dev.diagnose_calibration import choose_level, fit_calibration  # noqa: E402
 from dev.diagnose_lofo import AT_BEST, TOO_HIGH, candidates, choose, measure_all, verdicts  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 from lrkit.diagnostics import DIRECTIONS, diagnose  # noqa: E402
 
@@ -186,8 +185,7 @@ def builtin_rows(rule: Rule) -> list[list]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--no-record", action="store_true")
+    ap = arguments(__doc__)
     args = ap.parse_args()
     cpu = time.process_time()
     entries = dc.load()

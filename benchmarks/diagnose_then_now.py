@@ -28,7 +28,6 @@ Run::
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import pickle
@@ -46,7 +45,7 @@ sys.path.insert(0, str(HERE))
 from dev import diagnose_corpus as dc  # noqa: E402
 from dev.diagnose_builtin import ACCEPT, ALL_NEW, V8_TASKS, load, setting_label  # noqa: E402
 from dev.diagnose_lofo import TOO_HIGH, WRONG_FOR_TOO_HIGH  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 #: The detector issue 14 was filed against: the last commit of the session that scored held-out v8
 #: (the issue quotes that split's 50% on the character LMs) before the zoo-chosen rules.
@@ -144,8 +143,7 @@ def _pct(ok: np.ndarray) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--no-record", action="store_true")
+    ap = arguments(__doc__)
     args = ap.parse_args()
     cpu = time.process_time()
     builtin = load()

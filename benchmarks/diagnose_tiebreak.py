@@ -22,7 +22,6 @@ Run::
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -38,7 +37,7 @@ from dev.diagnose_lofo import TOO_HIGH, WRONG_FOR_TOO_HIGH, balanced, candidates
 from dev.diagnose_tiebreak import (  # noqa: E402
     MOVED_ONLY, Fold, choose_settings, fit, fold_reads, nested, rule, train_set)
 from dev.diagnose_tiebreak_model import TieBreak, tie_break  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 from lrkit.diagnostics import DIRECTIONS, decide, diagnose, measure  # noqa: E402
 
@@ -112,8 +111,7 @@ def on_all_families(entries: list, labels: np.ndarray, families: np.ndarray) -> 
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--no-record", action="store_true")
+    ap = arguments(__doc__)
     ap.add_argument("--open", action="store_true", help="let the model read runs where nothing moved")
     args = ap.parse_args()
     MOVED_ONLY["on"] = not args.open

@@ -35,7 +35,6 @@ Run::
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -47,7 +46,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import diagnose_corpus as dc  # noqa: E402
 from dev.diagnose_labels import LABELS  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 from dev.diagnose_calibration import (  # noqa: E402
     SURE, choose_level, fit_calibration, floor_rows, reliability_rows)
@@ -107,11 +106,10 @@ def safety(labels: np.ndarray, verdict: np.ndarray, direction: np.ndarray, decad
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = arguments(__doc__)
     ap.add_argument("--build", action="store_true", help="label every zoo run and freeze the corpus")
     ap.add_argument("--counts", action="store_true", help="print the corpus per family x label and stop")
     ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--no-record", action="store_true")
     args = ap.parse_args()
     if args.build:
         dc.build(workers=args.workers)

@@ -20,7 +20,6 @@ The probe's nine workloads outside the zoo (``dev.finder_probe``) are a second, 
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -32,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import finder_confidence_data as cdata  # noqa: E402
 from dev import finder_probe as probe  # noqa: E402
 from dev import finder_zoo_cv as cv  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 from lrkit.finder import CONFIDENCE_KINDS as ORDER  # noqa: E402
 from lrkit.finder import CONFIDENCE_PROMISE, CONFIDENCE_WORDS  # noqa: E402
 
@@ -134,8 +133,7 @@ def kind_rows(rows: list[dict[str, Any]], words: dict[str, str]) -> list[list[An
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    parser = arguments(__doc__)
     args = parser.parse_args()
     z, p = zoo_rows(), probe_rows()
     shipped = calibrate(z)

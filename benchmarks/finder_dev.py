@@ -13,7 +13,6 @@ finer than half a decade.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev.finder_dev import (  # noqa: E402
     ADAPTIVE, BATCH, BUDGETS, CANDIDATES, SEEDS, WORKLOADS, ground_truth, key, score,
 )
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 import torch  # noqa: E402
 
@@ -62,8 +61,7 @@ def table(cache: dict[str, Any], workloads: list[tuple[str, str]], budget: int) 
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    ap = arguments(__doc__)
     args = ap.parse_args()
     torch.set_num_threads(1)
     cache = ground_truth()

@@ -19,7 +19,6 @@ level, scored on the held-out family; the shipped value is the one calibrated on
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -27,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import finder_zoo_data as data  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 from lrkit.finder import FinderPolicy, seed_widened  # noqa: E402
 
@@ -73,8 +72,7 @@ def _calibrate(by_family: dict[str, list], level: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    parser = arguments(__doc__)
     args = parser.parse_args()
     shipped = FinderPolicy()
     policy = shipped.replace(seed_spread=0.0)  # the batch-noise interval; the cache key stays put

@@ -26,7 +26,6 @@ standardized target for ``friedman``). Lower is better.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import finder_dev as fd  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 from lrkit.finder import rules as RULES  # noqa: E402
 
@@ -120,8 +119,7 @@ def regrets(opt: str, name: str, budget: int, sweeps: list[tuple[list[float], li
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--no-record", action="store_true")
+    ap = arguments(__doc__)
     args = ap.parse_args()
     torch.set_num_threads(1)
     rows, summary = [], []

@@ -15,7 +15,6 @@ shared machine wall time counts the time other processes hold the cores, CPU tim
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 from dev.regret_runs import SWEEP  # noqa: E402
 
 import torch  # noqa: E402
@@ -102,9 +101,8 @@ def overhead_table(repeats: int) -> tuple[list[list[Any]], list[str]]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = arguments(__doc__)
     ap.add_argument("--repeats", type=int, default=7, help="side-by-side repeats (the median is reported)")
-    ap.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = ap.parse_args()
     torch.set_num_threads(1)
     rows, headers = overhead_table(args.repeats)

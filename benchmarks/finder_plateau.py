@@ -29,7 +29,6 @@ and names the valley's reading as a second rate to try. The second pass is not f
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 import time
@@ -46,7 +45,7 @@ from dev import finder_zoo_data as data  # noqa: E402
 from dev import zoo_grid  # noqa: E402
 from dev.finder_plateau_workloads import WORKLOADS as PLATEAU  # noqa: E402
 from dev.finder_probe_workloads import WORKLOADS as PROBE  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 from dev.regret_runs import SWEEP, ConfiguredTask, configs  # noqa: E402
 from lrkit.finder import FinderPolicy  # noqa: E402
 from lrkit.torch import find_lr  # noqa: E402
@@ -148,8 +147,7 @@ BUILTIN_HEAD = ["configuration", "suggestions moved by the floor", "largest move
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    parser = arguments(__doc__)
     args = parser.parse_args()
     cpu = time.process_time()
     z_rows, z_head = zoo_rows()

@@ -37,7 +37,6 @@ torch without replacing it); they are not part of CI.
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 from pathlib import Path
@@ -46,7 +45,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev.ground_truth import summarize  # noqa: E402
 from dev.plots import pyplot  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 from dev.regret_runs import PNG, SWEEP, available_peers, configs, evaluate  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -92,7 +91,7 @@ def _f(v: float | None, fmt: str = ".3g") -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = arguments(__doc__)
     parser.add_argument("--full", action="store_true", help="charlm at its full budget")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--charlm-seeds", type=int, default=5,
@@ -100,7 +99,6 @@ def main() -> None:
                              "~14 CPU-minutes: 26 grid runs, the runs at every finder's suggestions, "
                              "the sweeps)")
     parser.add_argument("--only", nargs="*", help="task names to run (default: all)")
-    parser.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
     parser.add_argument("--suggest-only", action="store_true",
                         help="only run the finders and the full runs at their suggestions (fills the caches)")
     args = parser.parse_args()

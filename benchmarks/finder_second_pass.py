@@ -29,7 +29,6 @@ not floored as shipped (k = 0).
 
 from __future__ import annotations
 
-import argparse
 import math
 import re
 import sys
@@ -47,7 +46,7 @@ from dev import finder_zoo_data as data  # noqa: E402
 from dev import zoo_grid  # noqa: E402
 from dev.finder_plateau_workloads import WORKLOADS as PLATEAU  # noqa: E402
 from dev.finder_probe_workloads import WORKLOADS as PROBE  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 from lrkit import zoo  # noqa: E402
 from lrkit.finder import FinderPolicy  # noqa: E402
 from lrkit.torch import find_lr  # noqa: E402
@@ -177,8 +176,7 @@ def _probe(name: str, seed: int, policy: FinderPolicy) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    parser = arguments(__doc__)
     args = parser.parse_args()
     cpu = time.process_time()
     z_rows, z_head = zoo_rows()

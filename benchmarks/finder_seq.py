@@ -16,7 +16,6 @@ rate (the half-decade grids of ``no_tuning.py --dev``, at 100 and 300 updates). 
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import warnings
@@ -30,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import finder_dev as fd  # noqa: E402
 from dev import autopilot_runs  # noqa: E402
 from dev import seq_dev  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 from lrkit.torch import find_lr  # noqa: E402
 
@@ -53,8 +52,7 @@ def _sweep(name: str, opt: str, seed: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    ap = arguments(__doc__)
     args = ap.parse_args()
     sweeps = json.loads(CACHE.read_text()) if CACHE.exists() else {}
     for name, opt in seq_dev.WORKLOADS:

@@ -29,7 +29,6 @@ whose term dominates the floor, and a small floor keeps the rule invariant to a 
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -42,7 +41,7 @@ from dev import finder_zoo_cv as cv  # noqa: E402
 from dev import finder_zoo_data as data  # noqa: E402
 from dev import zoo_grid  # noqa: E402
 from dev.finder_val_data import val_answer  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 from lrkit.finder import FinderPolicy  # noqa: E402
 
 #: The candidate floors, relative to the loss level (1e-6: the training read's ``level_floor``).
@@ -89,8 +88,7 @@ def outside_rows(floor: float) -> list[list[str]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    parser = arguments(__doc__)
     args = parser.parse_args()
     cpu = time.process_time()
     names = [n for n in data.workloads() if zoo_grid.status(n) == "ok"]

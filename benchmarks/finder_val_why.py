@@ -23,7 +23,6 @@ the shipped policy (``dev.finder_zoo_cv``).
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 import time
@@ -37,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import finder_zoo_cv as cv  # noqa: E402
 from dev import finder_zoo_data as data  # noqa: E402
 from dev import zoo_grid  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 from lrkit import zoo  # noqa: E402
 from lrkit.finder import FinderPolicy, valley_geometry  # noqa: E402
 from lrkit.torch import Validation, find_lr  # noqa: E402
@@ -114,8 +113,7 @@ HEAD = ["workload", "seed", "best", "blow-up train/val", "x_fast train/val", "mi
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    parser = arguments(__doc__)
     args = parser.parse_args()
     cpu = time.process_time()
     rows = cell_rows()

@@ -22,7 +22,6 @@ moves), so every figure is held out.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -37,7 +36,7 @@ from dev import zoo_grid  # noqa: E402
 from dev.finder_val_data import val_answer  # noqa: E402
 from dev.finder_plateau_workloads import WORKLOADS as PLATEAU  # noqa: E402
 from dev.finder_probe_workloads import WORKLOADS as PROBE  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 from lrkit.finder import FinderPolicy  # noqa: E402
 
 #: The shipped candidate of ``finder_zoo.py`` (its answers are cached there): the training-read reference.
@@ -84,8 +83,7 @@ def probe_rows() -> list[list[str]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    parser = arguments(__doc__)
     args = parser.parse_args()
     cpu = time.process_time()
     z = zoo_rows()

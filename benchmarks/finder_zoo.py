@@ -42,7 +42,6 @@ choice; its cross-validated figure is the estimate for an unseen family)::
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections import Counter
 from pathlib import Path
@@ -54,7 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import finder_zoo_cv as cv  # noqa: E402
 from dev import finder_zoo_data as data  # noqa: E402
 from dev import zoo_grid  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 PEERS = ("torch-lr-finder", "lightning", "fastai valley", "fastai minimum/10")
 #: The reference candidate (the rule shipped before the blow-up anchor) in every fold, side by side.
@@ -180,8 +179,7 @@ def finetune_rows(names: list[str], answers: dict[str, Any]) -> list[list[Any]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    parser = arguments(__doc__)
     parser.add_argument("--workers", type=int, default=1, help="processes for the full runs (at most 2)")
     parser.add_argument("--score", choices=("runs", "grid"), default="runs",
                         help="full runs at the suggestions, or the grid interpolated there")

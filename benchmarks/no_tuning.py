@@ -52,7 +52,6 @@ tasks), to show what the probe's structure (ramp, cool-down) costs at that rate.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import importlib.util
 import json
@@ -70,7 +69,7 @@ from dev.autopilot_runs import (  # noqa: E402
 )
 from dev.ground_truth import GRIDS  # noqa: E402
 from dev.peers_lrfree import available_lrfree_peers  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 from lrkit.tasks import get_task, train  # noqa: E402
 
@@ -161,10 +160,9 @@ def truncation_table(tasks: list[str], seeds: list[int]) -> tuple[list[list[Any]
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = arguments(__doc__)
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--tasks", nargs="*", default=list(TASKS))
-    ap.add_argument("--no-record", action="store_true")
     ap.add_argument("--dev", action="store_true", help="only the development set (not recorded)")
     ap.add_argument("--no-dev", action="store_true", help="skip the development set")
     args = ap.parse_args()

@@ -8,14 +8,13 @@ grid's best (fixed before any Autopilot run at this budget), on 3 seeds; two pro
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev.autopilot_runs import GIVEN_PEAK, HEADERS, gap_rows, grid_tuned, loop, run_budget  # noqa: E402
 from dev.ground_truth import GRIDS  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 #: ``charlm`` at its own budget (``--charlm-full``, a section of its own): a run costs about three
 #: CPU-minutes, so the grid is the four half-decade rates around the cut-down grid's best (fixed
@@ -58,8 +57,7 @@ def charlm_full(no_record: bool) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    ap = arguments(__doc__)
     charlm_full(ap.parse_args().no_record)
 
 

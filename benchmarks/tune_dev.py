@@ -27,7 +27,6 @@ Friedman #1 regression) wrapped with :func:`lrkit.tasks.from_arrays` around a
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
@@ -196,18 +195,17 @@ def main() -> None:
     import optuna
     import torch
 
-    from dev.record import markdown_table, print_table, record
+    from dev.record import arguments, markdown_table, print_table, record
 
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = arguments(__doc__)
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="seeds of the search part")
     ap.add_argument("--first-seeds", nargs="+", type=int, default=list(FIRST_SEEDS),
                     help="seeds of the first-trial part")
     ap.add_argument("--trials", type=int, default=12)
     ap.add_argument("--only-first", action="store_true",
                     help="run the first-trial part only (implies --no-record)")
-    ap.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = ap.parse_args()
     fh = ["first trial at s", *(f"{b} steps" for b in FIRST_BUDGETS), "all"]
     ph = ["budget", "wsd only / cosine only hits", "p (wsd better)", "median shortfall wsd / cosine",

@@ -48,7 +48,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev.ground_truth import GRIDS, load_or_compute  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 from dev.tune_runs import better, naive_tpe, near, trace_stats  # noqa: E402
 
 TASKS = ["diabetes-linear", "wine-logreg", "charlm-small", "digits-mlp", "digits-cnn"]  # cheapest first
@@ -98,14 +98,13 @@ def bounds(p: float, finder: float, budget: int, n_seeds: int) -> dict[str, floa
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = arguments(__doc__)
     ap.add_argument("--tasks", nargs="+", default=TASKS, choices=sorted(GRIDS))
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     ap.add_argument("--p-seeds", nargs="*", type=int, default=[],
                     help="extra sampler seeds of naive TPE's random start-up draws only (training seeds "
                          "cycle through --seeds), to measure its per-draw hit rate")
     ap.add_argument("--trials", type=int, default=20, help="trials per search (naive TPE and lrkit)")
-    ap.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = ap.parse_args()
 
     import optuna

@@ -20,7 +20,6 @@ regret) on 11 families and scored on the 12th::
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -31,7 +30,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import tune_zoo_data as tzd  # noqa: E402
 from dev import zoo_grid as zg  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 from lrkit import zoo  # noqa: E402
 
 SHAPES = ("constant", "wsd")
@@ -51,8 +50,7 @@ def at_s(case: dict[str, Any], unit: str) -> dict[str, float]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    ap = arguments(__doc__)
     args = ap.parse_args()
     tol = zg.NEAR_OPTIMAL
     cases = [c for c in tzd.zoo_cases() if c["s"] is not None]

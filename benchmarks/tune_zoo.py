@@ -34,7 +34,6 @@ training):
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 from collections import defaultdict
@@ -46,7 +45,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import finder_zoo_data as data  # noqa: E402
 from dev import zoo_grid as zg  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 from dev.tune_zoo_data import (  # noqa: E402
     SHAPES,
     STARTUP,
@@ -109,8 +108,7 @@ def builtin_rows(builtin: list[dict[str, Any]], cands: list[Any]) -> list[list[A
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    ap = arguments(__doc__)
     args = ap.parse_args()
     policy = TunePolicy()
     shipped = (policy.lr_below, policy.lr_above)

@@ -20,7 +20,6 @@ Results are cached per workload as they finish (``benchmarks/results/zoo_grid.js
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 import time
@@ -32,7 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import zoo_grid as zg  # noqa: E402
-from dev.record import markdown_table, print_table, record  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 from dev.zoo_runs import Run, run_one  # noqa: E402
 
 from lrkit import zoo  # noqa: E402
@@ -115,11 +114,10 @@ HEADERS = ["workload", "family", "optimizer", "batch", "budget", "best lr", "bes
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = arguments(__doc__)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--only", nargs="*", default=None, help="workload names (default: the whole zoo)")
     ap.add_argument("--report", action="store_true", help="print the table from the cache; train nothing")
-    ap.add_argument("--no-record", action="store_true", help="do not write BENCHMARKS.md")
     args = ap.parse_args()
     names = args.only or zoo.names()
     if not args.report:

@@ -33,13 +33,24 @@ HEADER = (
 )
 
 
+def arguments(doc: str) -> argparse.ArgumentParser:
+    """The command line every benchmark starts from: ``doc``'s first line as its description and
+    ``--no-record`` (print the tables, leave BENCHMARKS.md alone); a script adds its own options.
+
+    Example:
+        >>> arguments("One question.\\n\\nMore.").parse_args(["--no-record"]).no_record
+        True
+    """
+    ap = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
+    ap.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    return ap
+
+
 def store_args(doc: str) -> argparse.Namespace:
-    """The command line of a benchmark that stores its runs: ``--cached-only`` (run nothing, the tables
-    from the store) and ``--no-record`` (print, leave BENCHMARKS.md alone); ``doc``'s first line is
-    its description."""
-    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    """The command line of a benchmark that stores its runs: :func:`arguments` and ``--cached-only`` (run
+    nothing, the tables from the store)."""
+    ap = arguments(doc)
     ap.add_argument("--cached-only", action="store_true", help="run nothing; tables from the store")
-    ap.add_argument("--no-record", action="store_true")
     return ap.parse_args()
 
 
