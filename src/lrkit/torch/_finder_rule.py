@@ -33,6 +33,7 @@ import torch
 
 from lrkit.errors import LRKitError, unknown_name
 from lrkit.finder import FinderPolicy, rules
+from lrkit.torch._updates import innermost
 
 __all__ = ["ADAPTIVE_OPTIMIZERS", "MEASURED_MOMENTUM", "RATE_CAPPED", "RATE_READ_ONCE",
            "anchor_decades_for", "capped_from", "check_reads_rate", "is_adaptive", "momentum_of",
@@ -75,7 +76,8 @@ ADAPTIVE_OPTIMIZERS: tuple[type[torch.optim.Optimizer], ...] = (
 def is_adaptive(optimizer: torch.optim.Optimizer) -> bool:
     """Whether ``optimizer``'s update size is set by ``lr`` per coordinate (the Adam kind).
 
-    True for :data:`ADAPTIVE_OPTIMIZERS` and their subclasses, and for any optimizer with
+    True for :data:`ADAPTIVE_OPTIMIZERS` and their subclasses (read under a wrapper: accelerate's
+    ``AcceleratedOptimizer``, Lightning's ``LightningOptimizer``), and for any optimizer with
     ``betas`` in a parameter group: the Adam family written outside torch (fused and 8-bit
     Adams, Lion, LAMB, Adan, ...) normalizes its update by running moments the same way, and
     ``betas`` is how they all spell those moments. The SGD family has no ``betas``.
@@ -94,7 +96,10 @@ def is_adaptive(optimizer: torch.optim.Optimizer) -> bool:
         >>> is_adaptive(Lion(p)), is_adaptive(torch.optim.RMSprop(p)), is_adaptive(torch.optim.SGD(p, lr=0.1))
         (True, True, False)
     """
-    return isinstance(optimizer, ADAPTIVE_OPTIMIZERS) or any("betas" in g for g in optimizer.param_groups)
+    # The class of the torch optimizer under a wrapper (accelerate's AcceleratedOptimizer, which hf.find_lr
+    # always sweeps): the wrapper's own class says nothing of the update.
+    return isinstance(innermost(optimizer), ADAPTIVE_OPTIMIZERS) or any(
+        "betas" in g for g in optimizer.param_groups)
 
 
 def resolve_rule(rule: str, optimizer: torch.optim.Optimizer, policy: FinderPolicy = FinderPolicy()) -> str:
