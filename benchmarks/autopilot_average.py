@@ -33,6 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import autopilot_truth as truth  # noqa: E402
+from dev.autopilot_tables import lofo_choices  # noqa: E402
 from dev.autopilot_average import EMAS, SEEDS, TAILS, records  # noqa: E402
 from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
@@ -82,13 +83,9 @@ def label(cand: str, cap: int | None) -> str:
 def lofo(means: dict[str, dict[str, float]], rules: list[str]) -> tuple[list[list], str, float]:
     """Rows (held-out family, rule chosen on the others, its regret, the default's); the rule chosen on
     every family; the cross-validated mean."""
-    fams = list(means)
-
-    def best(excluded: str | None) -> str:
-        return min(rules, key=lambda r: np.mean([means[g][r] for g in fams if g != excluded]))
-
-    rows = [[f, best(f), means[f][best(f)], means[f][OFF]] for f in fams]
-    return rows, best(None), float(np.mean([r[2] for r in rows]))
+    held, everything = lofo_choices(means, rules)
+    rows = [[f, r, means[f][r], means[f][OFF]] for f, r in held.items()]
+    return rows, everything, float(np.mean([r[2] for r in rows]))
 
 
 def choice_sets(rules: list[str]) -> dict[str, list[str]]:

@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import autopilot_effective as eff  # noqa: E402
 from dev import autopilot_norms as norms  # noqa: E402
 from dev import autopilot_truth as truth  # noqa: E402
+from dev.autopilot_tables import lofo_choices  # noqa: E402
 from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 from lrkit import zoo  # noqa: E402
@@ -73,7 +74,7 @@ def candidate_tables() -> str:
     rows = [[f, *[f"{per[f][c].mean():.3g} ({per[f][c].std(ddof=1) / np.sqrt(len(eff.SEEDS)):.2g})"
                   for c in cands]] for f in fams]
     means = {f: {c: float(per[f][c].mean()) for c in cands} for f in fams}
-    held = {f: min(cands, key=lambda c: np.mean([means[g][c] for g in fams if g != f])) for f in fams}
+    held, _ = lofo_choices(means, cands)
     cv = float(np.mean([means[f][held[f]] for f in fams]))
     rows.append(["mean (in-sample)", *[f"{np.mean([means[f][c] for f in fams]):.3g}" for c in cands]])
     headers = ["family", *[f"{c} (gap %, SE)" for c in cands]]

@@ -43,6 +43,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import autopilot_truth as truth  # noqa: E402
 from dev import zoo_grid as zg  # noqa: E402
+from dev.autopilot_tables import lofo_choices  # noqa: E402
 from dev.autopilot_zoo_runs import cached, run_nobudget, variant_key  # noqa: E402
 from dev.record import markdown_table, print_table, record, store_args  # noqa: E402
 
@@ -156,12 +157,8 @@ def compare(runs: dict[str, dict[str, list[dict[str, Any]]]], labels: tuple[str,
                 mean = float(np.mean(regrets(runs[s], n, seeds)))
                 fams.setdefault(truth.family_of(n), {}).setdefault(s, []).append(mean)
     means = {f: {s: float(np.mean(v[s])) for s in labels} for f, v in sorted(fams.items())}
-    held, picks = [], []
-    for f in means:
-        rest = {s: float(np.mean([m[s] for g, m in means.items() if g != f])) for s in labels}
-        pick = min(labels, key=lambda s: (rest[s], s != "default"))  # a tie keeps the default
-        picks.append(pick)
-        held.append(means[f][pick])
+    chosen, _ = lofo_choices(means, labels, keep="default")
+    picks, held = list(chosen.values()), [means[f][s] for f, s in chosen.items()]
     rows = []
     for s in labels:
         diffs = [a - b for n in runs["default"] if truth.family_of(n) != "built-in" and n in runs[s]

@@ -31,6 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import autopilot_truth as truth  # noqa: E402
+from dev.autopilot_tables import lofo_choices  # noqa: E402
 from dev.autopilot_zoo_runs import cached, run_nobudget  # noqa: E402
 from dev.record import markdown_table, print_table, record, store_args  # noqa: E402
 
@@ -99,12 +100,8 @@ def tables(runs: dict[str, dict[str, list[dict[str, Any]]]]) -> tuple[str, list[
            zip(runs["fired"][n], runs["verdict"][n]) if v is not f]
     means = {f: {s: float(np.mean(v[s])) for s in SETTINGS} for f, v in sorted(fams.items())}
     mean_of = {s: float(np.mean([m[s] for m in means.values()])) for s in SETTINGS}
-    held, picks = [], []
-    for f in means:
-        rest = {s: float(np.mean([m[s] for g, m in means.items() if g != f])) for s in SETTINGS}
-        pick = min(SETTINGS, key=lambda s: (rest[s], s != "fired"))  # a tie keeps the default
-        picks.append(pick)
-        held.append(means[f][pick])
+    chosen, _ = lofo_choices(means, SETTINGS, keep="fired")
+    picks, held = list(chosen.values()), [means[f][s] for f, s in chosen.items()]
     lines = [f"{counts['runs']} runs (zoo and built-in, seeds {SEEDS[0]}-{SEEDS[-1]}); "
              f"{counts['reactions']} reactions under 'fired', {counts['uncertain reactions']} of them on an "
              f"'uncertain' diagnosis, in {counts['parted']} runs (where the two settings part).",

@@ -115,12 +115,8 @@ def collect(names: list[str], run: bool, candidates: dict[str, dict] = SHAPES
 def lofo(means: dict[str, dict[str, float]], candidates: dict[str, dict] = SHAPES
          ) -> tuple[dict[str, str], str]:
     """Per held-out family the candidate with the lowest mean over the other families; the all-family one."""
-    fams = [f for f in means if all(s in means[f] for s in candidates)]
-
-    def best(excluded: str | None) -> str:
-        return min(candidates, key=lambda s: np.mean([means[g][s] for g in fams if g != excluded]))
-
-    return {f: best(f) for f in fams}, best(None)
+    return tables.lofo_choices({f: m for f, m in means.items() if all(s in m for s in candidates)},
+                               list(candidates))
 
 
 def summary(means: dict[str, dict[str, float]], held: dict[str, str], candidates: dict[str, dict] = SHAPES

@@ -9,14 +9,14 @@ workloads, per seed, then over seeds; its standard error is over the seeds (meth
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from dev import autopilot_truth as truth
 
-__all__ = ["compute", "families", "family_table", "regrets", "summary", "within"]
+__all__ = ["compute", "families", "family_table", "lofo_choices", "regrets", "summary", "within"]
 
 #: The reference the tolerance target is measured against (``dev.autopilot_truth.tuned_schedule``).
 TUNED = "schedule, tuned"
@@ -53,6 +53,24 @@ def family_table(results: dict, methods: Sequence[str], seeds: tuple[int, ...]
             rows.append([f, m, f"{len(have)}/{len(names)}", float(per_seed.mean()), se,
                          float(np.mean([native[n][m] for n in have]))])
     return rows, means
+
+
+def lofo_choices(means: Mapping[str, Mapping[str, float]], candidates: Sequence[str], keep: str | None = None
+                 ) -> tuple[dict[str, str], str]:
+    """Leave-one-family-out over family means (``means[family][candidate]``, lower is better): per held-out
+    family the candidate with the lowest mean over the other families, and the one chosen on every family.
+    A tie goes to ``keep`` (the default, so a candidate must win to replace it), else to the earlier one.
+
+    Example:
+        >>> means = {"a": {"x": 1.0, "y": 2.0}, "b": {"x": 3.0, "y": 0.0}, "c": {"x": 1.0, "y": 1.5}}
+        >>> lofo_choices(means, ["x", "y"])
+        ({'a': 'y', 'b': 'x', 'c': 'y'}, 'y')
+    """
+    def best(excluded: str | None) -> str:
+        return min(candidates, key=lambda c: (
+            float(np.mean([m[c] for g, m in means.items() if g != excluded])), c != keep))
+
+    return {f: best(f) for f in means}, best(None)
 
 
 def lofo_verdict(everything: str, held: dict[str, str], candidates: Sequence[str], note: str = "") -> str:
