@@ -96,8 +96,7 @@ def main() -> None:
     args = ap.parse_args()
     cpu = time.process_time()
     entries = dc.load()
-    labels = np.array([e.record["label"] or "" for e in entries], dtype=object)
-    families = np.array([e.record["family"] for e in entries], dtype=object)
+    labels, families = dc.labels_and_families(entries)
     ms = measure_all(entries)
     table = rows_for(1e9, ms, labels, families) + rows_for(OPT_IN, ms, labels, families)
     headers = ["blowup_descending_z", "family left out", "level chosen", "shipped fit (chosen level)",

@@ -127,8 +127,7 @@ def main() -> None:
     args = ap.parse_args()
     cpu = time.process_time()
     entries = dc.load()
-    labels = np.array([e.record["label"] or "" for e in entries], dtype=object)
-    families = np.array([e.record["family"] for e in entries], dtype=object)
+    labels, families = dc.labels_and_families(entries)
     sets = feature_sets(entries, measure_all(entries))
     lab, isnan = labels != "", labels == "nan"
     fit = lab & ~isnan

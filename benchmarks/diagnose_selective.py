@@ -189,8 +189,7 @@ def main() -> None:
     args = ap.parse_args()
     cpu = time.process_time()
     entries = dc.load()
-    labels = np.array([e.record["label"] or "" for e in entries], dtype=object)
-    families = np.array([e.record["family"] for e in entries], dtype=object)
+    labels, families = dc.labels_and_families(entries)
     lab = labels != ""
     low = np.array([(d := (e.record["facts"] or {}).get("decades_from_best")) is not None and d <= AT_BEST
                     for e in entries])  # a NaN run has no rate position

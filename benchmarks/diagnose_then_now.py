@@ -156,8 +156,7 @@ def main() -> None:
     nb = len(builtin)
     labels_b = [setting_label(c["setting"], c["losses"]) for c in builtin]
     groups_b = np.array([_builtin_group(c["source"]) for c in builtin])
-    labels_z = np.array([e.record["label"] or "" for e in zoo], dtype=object)
-    fams = np.array([e.record["family"] for e in zoo], dtype=object)
+    labels_z, fams = dc.labels_and_families(zoo)
     lab = labels_z != ""
     high = np.isin(labels_z, TOO_HIGH)
     blown = np.isin(labels_z, ("nan", "too_high_diverging"))

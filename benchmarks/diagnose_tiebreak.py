@@ -117,8 +117,7 @@ def main() -> None:
     MOVED_ONLY["on"] = not args.open
     cpu = time.process_time()
     entries = dc.load()
-    labels = np.array([e.record["label"] or "" for e in entries], dtype=object)
-    families = np.array([e.record["family"] for e in entries], dtype=object)
+    labels, families = dc.labels_and_families(entries)
     above = np.array([bool((e.record["facts"] or {}).get("ended_above_start")) for e in entries])
     folds, rules = fold_reads(entries, labels, families, candidates())
     plain = np.array([folds[f].plain[i][0] for i, f in enumerate(families)], dtype=object)

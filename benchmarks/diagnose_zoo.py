@@ -74,8 +74,7 @@ def ceiling_line(right: float) -> str:
 def _arrays(entries: list[dc.Entry]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Labels ("" when unlabelled), families, each run's rate in decades from the grid-best (NaN when
     the run has none: a non-finite loss), and whether its training loss ended at or above its first loss."""
-    labels = np.array([e.record["label"] or "" for e in entries], dtype=object)
-    families = np.array([e.record["family"] for e in entries], dtype=object)
+    labels, families = dc.labels_and_families(entries)
     decades = np.array([np.nan if (d := (e.record["facts"] or {}).get("decades_from_best")) is None else d
                         for e in entries], float)  # NaN runs have none: neither above nor below the best
     above = np.array([bool((e.record["facts"] or {}).get("ended_above_start")) for e in entries])

@@ -27,7 +27,7 @@ import numpy as np
 from dev import zoo_grid as zg
 from dev.diagnose_labels import LABELS, label_run
 
-__all__ = ["CORPUS", "SCHEDULED", "Entry", "build", "load", "counts"]
+__all__ = ["CORPUS", "SCHEDULED", "Entry", "build", "load", "counts", "labels_and_families"]
 
 CORPUS = Path(__file__).resolve().parents[1] / "results" / "diagnose_zoo_corpus.json"
 #: Cosine runs added per workload and seed, as multiples of the grid-best rate (the peak).
@@ -118,6 +118,13 @@ def load(labelled_only: bool = False) -> list[Entry]:
                          h["grad_norm"].astype(np.float64), h["eval_step"].astype(np.int64),
                          h["eval_val_loss"].astype(np.float64)))
     return out
+
+
+def labels_and_families(entries: list[Entry]) -> tuple[np.ndarray, np.ndarray]:
+    """Each entry's label (``""`` for an unlabelled run) and family, as object arrays aligned with
+    ``entries``: the masks every leave-one-family-out split over the corpus is made of."""
+    return (np.array([e.record["label"] or "" for e in entries], dtype=object),
+            np.array([e.record["family"] for e in entries], dtype=object))
 
 
 def counts(records: list[dict[str, Any]]) -> tuple[list[list[Any]], list[str]]:
