@@ -9,7 +9,6 @@ schedule short (ux13 D2, D3: ``test_ux13_lightning_manual_schedule.py``).
 from __future__ import annotations
 
 import gc
-import warnings
 
 import pytest
 
@@ -19,6 +18,8 @@ pl = pytest.importorskip("lightning.pytorch", reason="lightning is not installed
 from lrkit.lightning import configure_optimizers  # noqa: E402
 from lrkit.lightning._manual import ManualDrive, manual_optimization  # noqa: E402
 from lrkit.schedules import for_run  # noqa: E402
+
+from ._lightning_fit import fit_recording_warnings  # noqa: E402
 
 SPEC = "warmup_cosine(lr=lr, warmup=0.1*total, steps=total)"
 BATCHES = 32  # 512 samples, batches of 16
@@ -67,16 +68,8 @@ class Manual(pl.LightningModule):
 
 
 def _fit(module: Manual, **limits) -> tuple[pl.Trainer, list[str]]:
-    torch.manual_seed(0)
-    x = torch.randn(16 * BATCHES, 8)
-    data = torch.utils.data.TensorDataset(x, (x[:, 0] > 0).long())
-    loader = torch.utils.data.DataLoader(data, batch_size=16)
-    trainer = pl.Trainer(logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                         enable_model_summary=False, accelerator="cpu", **limits)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        trainer.fit(module, loader)
-    return trainer, [str(w.message) for w in caught if "max_steps=" in str(w.message)]
+    trainer, messages = fit_recording_warnings(module, samples=16 * BATCHES, **limits)
+    return trainer, [m for m in messages if "max_steps=" in m]
 
 
 @pytest.mark.parametrize("stepping", [None, "after", "before"])

@@ -16,7 +16,6 @@ warning naming ``max_steps`` and the count.
 
 from __future__ import annotations
 
-import warnings
 
 import pytest
 
@@ -24,6 +23,8 @@ torch = pytest.importorskip("torch")
 pl = pytest.importorskip("lightning.pytorch", reason="lightning is not installed (it is in the dev extra)")
 
 from lrkit.lightning import configure_optimizers  # noqa: E402
+
+from ._lightning_fit import fit_recording_warnings  # noqa: E402
 
 SPEC = "warmup_cosine(lr=lr, warmup=0.1*total, steps=total)"
 
@@ -61,16 +62,7 @@ class TwoOptimizers(pl.LightningModule):
 
 
 def _fit(module: TwoOptimizers, **limits) -> tuple[pl.Trainer, list[str]]:
-    torch.manual_seed(0)
-    x = torch.randn(512, 8)
-    data = torch.utils.data.TensorDataset(x, (x[:, 0] > 0).long())
-    loader = torch.utils.data.DataLoader(data, batch_size=16)
-    trainer = pl.Trainer(logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                         enable_model_summary=False, accelerator="cpu", **limits)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        trainer.fit(module, loader)
-    return trainer, [str(w.message) for w in caught]
+    return fit_recording_warnings(module, **limits)
 
 
 def test_manual_optimization_without_stepping_is_not_silent_at_rate_0():

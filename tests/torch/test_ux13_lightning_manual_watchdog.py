@@ -9,14 +9,14 @@ one warning at the end naming ``training_step``'s return value.
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
 
 torch = pytest.importorskip("torch")
 pl = pytest.importorskip("lightning.pytorch", reason="lightning is not installed (it is in the dev extra)")
 
 from lrkit.torch import Watchdog  # noqa: E402
+
+from ._lightning_fit import fit_recording_warnings  # noqa: E402
 
 
 class Manual(pl.LightningModule):
@@ -39,17 +39,10 @@ class Manual(pl.LightningModule):
 
 
 def test_a_manual_optimization_run_is_watched_or_told_why_not():
-    torch.manual_seed(0)
-    x = torch.randn(512, 8)
-    data = torch.utils.data.TensorDataset(x, (x[:, 0] > 0).long())
-    loader = torch.utils.data.DataLoader(data, batch_size=8)
     wd = Watchdog(every=16)
-    trainer = pl.Trainer(max_epochs=1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                         enable_model_summary=False, accelerator="cpu", callbacks=[wd.lightning_callback()])
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        trainer.fit(Manual(), loader)
-    warned = any("training_step" in str(w.message) for w in caught)
+    _, messages = fit_recording_warnings(Manual(), batch_size=8, callbacks=(wd.lightning_callback(),),
+                                         max_epochs=1)
+    warned = any("training_step" in m for m in messages)
     assert wd.diagnosis is not None or warned
 
 
@@ -78,17 +71,10 @@ class Gan(pl.LightningModule):
 
 
 def _fit(module: pl.LightningModule) -> tuple[Watchdog, list[str]]:
-    torch.manual_seed(0)
-    x = torch.randn(256, 8)
-    data = torch.utils.data.TensorDataset(x, (x[:, 0] > 0).long())
-    loader = torch.utils.data.DataLoader(data, batch_size=8)
     wd = Watchdog(every=16)
-    trainer = pl.Trainer(max_epochs=2, logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                         enable_model_summary=False, accelerator="cpu", callbacks=[wd.lightning_callback()])
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        trainer.fit(module, loader)
-    return wd, [str(w.message) for w in caught if "Watchdog.lightning_callback" in str(w.message)]
+    _, messages = fit_recording_warnings(module, samples=256, batch_size=8,
+                                         callbacks=(wd.lightning_callback(),), max_epochs=2)
+    return wd, [m for m in messages if "Watchdog.lightning_callback" in m]
 
 
 def test_the_loss_a_manual_module_logs_is_read_once_per_batch_with_the_first_optimizers_rate():
