@@ -8,6 +8,7 @@ that never blew up (no r), gives the same peak and account under both.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -98,14 +99,24 @@ def test_an_autopilot_run_at_the_floor_spends_its_budget_and_resumes_bit_for_bit
     first = ap.events[0]
     assert steps == ap.total_steps == 120 and ap.done
     assert "band's floor" in first["how"] and ap.peak == pytest.approx(first["diverged_at"] / 30, rel=1e-12)
+    # in the ramp, at its end, in the main phase
+    _assert_resumes(FLOOR, (model, opt, ap), (5, ap.probe_steps - 1, ap.probe_steps + 1, 100), assert_same)
+
+
+def _assert_resumes(policy: AutopilotPolicy, whole: tuple, stops: tuple[int, ...], assert_same,
+                    paused: Callable[[Autopilot], None] = lambda a: None) -> None:
+    """Runs of ``policy`` paused at each of ``stops`` (``paused`` checks the Autopilot there), saved with
+    ``torch.save`` and resumed end as the ``whole`` (model, optimizer, Autopilot) run did, bit for bit."""
+    model, opt, ap = whole
     reference = {"model": model.state_dict(), "opt": opt.state_dict(), "events": ap.events, "lr": ap.lr}
-    for at in (5, ap.probe_steps - 1, ap.probe_steps + 1, 100):  # in the ramp, at its end, in the main phase
-        m, o, a, g, step = _noise_run(FLOOR, stop=at)
+    for at in stops:
+        m, o, a, g, step = _noise_run(policy, stop=at)
+        paused(a)
         buffer = io.BytesIO()
         torch.save({"model": m.state_dict(), "opt": o.state_dict(), "ap": a.state_dict(),
                     "g": g.get_state(), "step": step}, buffer)
         buffer.seek(0)
-        m, o, a, _, end = _noise_run(FLOOR, state=torch.load(buffer, weights_only=True))
+        m, o, a, _, end = _noise_run(policy, state=torch.load(buffer, weights_only=True))
         assert end == 120
         assert_same(reference, {"model": m.state_dict(), "opt": o.state_dict(), "events": a.events,
                                 "lr": a.lr}, f"resumed at {at}")
@@ -155,19 +166,14 @@ def test_a_ramp_with_a_valley_under_race_is_the_default_bit_for_bit(assert_same)
 
 def test_a_run_paused_in_the_no_valley_race_resumes_bit_for_bit(assert_same):
     model, opt, ap, _, _ = _noise_run(RACE)
-    reference = {"model": model.state_dict(), "opt": opt.state_dict(), "events": ap.events, "lr": ap.lr}
     segment = ap.race_steps // 2
-    for at in (ap.probe_steps + 1, ap.probe_steps + segment, ap.probe_steps + segment + 2):  # both candidates
-        m, o, a, g, step = _noise_run(RACE, stop=at)
+
+    def in_the_race(a: Autopilot) -> None:
         assert a.phase == "race"
-        buffer = io.BytesIO()
-        torch.save({"model": m.state_dict(), "opt": o.state_dict(), "ap": a.state_dict(),
-                    "g": g.get_state(), "step": step}, buffer)
-        buffer.seek(0)
-        m, o, a, _, end = _noise_run(RACE, state=torch.load(buffer, weights_only=True))
-        assert end == 120
-        assert_same(reference, {"model": m.state_dict(), "opt": o.state_dict(), "events": a.events,
-                                "lr": a.lr}, f"resumed at {at}")
+
+    # both candidates
+    _assert_resumes(RACE, (model, opt, ap), (ap.probe_steps + 1, ap.probe_steps + segment,
+                                             ap.probe_steps + segment + 2), assert_same, in_the_race)
 
 
 def test_the_no_valley_race_is_sized_to_fit_the_race_limit_or_not_run():
