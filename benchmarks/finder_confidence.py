@@ -39,8 +39,13 @@ KEEP_GAP, HIGH_SHARE, MEDIUM_SHARE = (CONFIDENCE_PROMISE[k] for k in ("keep_gap"
 #: The most each kind can earn by design (a guess is not a measurement; a loose reading's own noise spans
 #: more than a factor 3; a short sweep, stopped below the calibrated end without blowing up, and a coarse one,
 #: its rates more than a factor 3 apart, are in no zoo row; nor is a sparse one, too sparse for the smoother's
-#: window: its word is calibrated on 50-step sweeps by ``finder_num_steps.py``).
-CAPS = {"guess": "low", "loose": "medium", "sparse": "medium", "short": "low", "coarse": "low"}
+#: window: its word is calibrated on 50-step sweeps by ``finder_num_steps.py``). A rough reading, a drop
+#: under ``weak_sigmas`` noise SDs, stays ``low``: on the 100-step store its share kept rests on 7 answers
+#: in 4 families (one answer moving to ``guess`` between two machines moved it from ``low`` in 10 folds to
+#: ``medium`` in 12), and at the lengths the same words serve it keeps less (50 steps 0.64, 200 steps 0.77;
+#: 100 and 200 pooled: ``low`` in 10 of 12 folds; ``finder_num_steps.json``).
+CAPS = {"guess": "low", "loose": "medium", "sparse": "medium", "rough": "low", "short": "low",
+        "coarse": "low"}
 WORDS = ("low", "medium", "high")
 
 
@@ -143,6 +148,10 @@ def main() -> None:
     body = []
     zk = kind_rows(z, shipped)
     print_table(zk, k_head)
+    body.append(f"Answers: `finder_confidence.json` revision {cdata.REVISION} "
+                "(`dev.finder_confidence_data`), recorded on the machine named here. A rough reading "
+                "is `low` by design (`CAPS`: its share kept rests on 4 families and falls at 50 and 200 "
+                "steps; uncapped it would read `medium`).")
     body.append(f"**Zoo, per kind of reading** (111 answers, 12 families; an answer keeps when it loses at "
                 f"most {KEEP_GAP:g}% of the grid-best rate's gain; word: calibrated on all families, what "
                 "ships as `CONFIDENCE_WORDS`):\n\n" + markdown_table(zk, k_head))

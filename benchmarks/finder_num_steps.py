@@ -184,7 +184,7 @@ def main() -> None:
     same, close, total, far = nsd.check_default(rows)
     body = [f"Same-run check: of {total} zoo 100-step answers, {same} equal the stored default answers "
             f"(`finder_confidence.json`) bit for bit and {close} lie within 1e-6 decades of them; the others "
-            f"differ (decades; that store predates later finder changes, not traced here): "
+            f"differ (decades): "
             f"{', '.join(far) or 'none'}. "
             "Every comparison below is within this run. Regret: the zoo's gap unit "
             "from the grid's mean interpolated at the answer (no training); 'kept': lost at most 10 (the "

@@ -37,7 +37,8 @@ answer moves up with ``end``: a ``short`` reading, ``low`` by design, its words 
 signal and the interval measure is how repeatable *this sweep's* reading is;
 the zoo shows that a weak drop (under ``weak_rule_sigmas``) and a loose interval also miss the best
 rate more often on a new workload than a clear, tight reading (about 1 in 5 against under 1 in 10),
-and a rough drop more often still. The evidence: ``docs/evidence.md#finder-confidence`` and
+and a rough drop was seen on too few workloads, keeping unevenly across sweep lengths, to promise
+more than a starting point. The evidence: ``docs/evidence.md#finder-confidence`` and
 ``BENCHMARKS.md#finder_confidence``.
 
 Example:
@@ -75,8 +76,9 @@ CONFIDENCE_KINDS = ("tight", "fair", "loose", "sparse", "weak", "rough", "guess"
 #: ``medium`` (about 3 in 4).
 CONFIDENCE_PROMISE: dict[str, float] = {"keep_gap": 10.0, "high": 0.85, "medium": 0.75}
 #: The word each kind of reading gets, calibrated on the zoo's 12 families (held out by family, the
-#: calibration kept its promise on 0.95 / 0.78 of held-out answers for high / medium, family means, and
-#: gave every kind its word here in at least 10 of 12 folds; ``BENCHMARKS.md#finder_confidence``,
+#: calibration kept its promise on 0.95 / 0.83 of held-out answers for high / medium, family means, and
+#: gave every kind its word here in 12 of 12 folds; ``rough`` is ``low`` by design, its record resting on
+#: 4 families and keeping less at 50 and 200 steps; ``BENCHMARKS.md#finder_confidence``,
 #: ``docs/evidence.md#finder-confidence``). ``sparse``: calibrated on the zoo's 50-step sweeps, held out
 #: by family (``medium`` in 12 of 12 folds, kept on 0.79 of held-out answers;
 #: ``BENCHMARKS.md#finder_num_steps``).
