@@ -36,7 +36,9 @@ def _selected(demo: str | None) -> list[str]:
     for name, info in demos.items():
         missing = [x for x in info.needs if importlib.util.find_spec(x) is None]
         if missing:
-            stderr.print(f"skipping {name}: needs {', '.join(missing)} (pip install 'lrkit[{missing[0]}]')")
+            # escaped: rich would read ``[torch]`` as markup and drop it
+            stderr.print(escape(f"skipping {name}: needs {', '.join(missing)} "
+                                f"(pip install 'lrkit[{missing[0]}]')"))
         else:
             names.append(name)
     return names

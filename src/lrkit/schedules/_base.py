@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Collection
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
 import numpy as np
 
@@ -153,6 +153,12 @@ class Schedule:
     name: ClassVar[str] = "schedule"
 
     # -- evaluation ---------------------------------------------------------
+    @overload
+    def __call__(self, t: int | np.integer[Any]) -> float: ...
+
+    @overload
+    def __call__(self, t: np.ndarray) -> np.ndarray: ...
+
     def __call__(self, t: int | np.ndarray) -> float | np.ndarray:
         """The rate at step ``t`` (an int, or an array of ints, vectorized).
 

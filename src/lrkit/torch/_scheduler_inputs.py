@@ -83,7 +83,8 @@ def check_rates(group: dict[str, Any], schedule: Schedule) -> None:
     built = group.get("initial_lr", group.get("lr"))
     if not isinstance(built, (int, float)) or built <= 0:
         return
-    peak = peak_rate(schedule)
+    # one step past the horizon: a schedule holds its final value there (a ramp's end is a rate it runs)
+    peak = peak_rate(schedule, None if schedule.horizon is None else schedule.horizon + 1)
     if peak > 0 and rates_disagree(float(built), peak):
         warnings.warn(
             f"LRScheduler: the optimizer was built with lr={built:g} but the schedule peaks at {peak:g}; "
