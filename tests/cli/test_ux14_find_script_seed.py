@@ -33,8 +33,9 @@ def build(seed):
 
 def _find(tmp_path, out: str) -> dict:
     code = "import sys; from lrkit.cli import main; sys.argv[0] = 'lrkit'; main()"
-    res = subprocess.run([sys.executable, "-c", code, "find", "--script", "user.py:build", "--num-steps", "40",
-                          "--out", out, "--json"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    args = ["find", "--script", "user.py:build", "--num-steps", "40", "--out", out, "--json"]
+    res = subprocess.run([sys.executable, "-c", code, *args], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=300)
     assert res.returncode in (0, 3), res.stderr
     return json.loads(res.stdout)
 
