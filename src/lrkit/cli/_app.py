@@ -5,7 +5,9 @@ Conventions every ``lrkit`` command follows (a test walks the command tree and c
 - **One error line.** Every usage error, whether lrkit's own (an :class:`~lrkit.LRKitError`) or
   Typer's and Click's (a missing option, a bad type, an unknown option), is one ``error: ...``
   line on stderr and exit code 2, never a boxed panel. An unexpected exception is one
-  ``error: ...`` line too (exit code 1); ``LRKIT_DEBUG=1`` shows its traceback instead.
+  ``error: ...`` line too (exit code 1); ``LRKIT_DEBUG=1`` shows its traceback instead. A missing
+  optional extra is not unexpected: its line names the command and the install line
+  (``pip install 'lrkit[torch]'``, :mod:`lrkit.cli._extras`), exit code 2.
 - **Readable help.** Positionals show as ``SPEC``, options as ``--steps N``, flags with no
   type after them: :class:`Command` fills in a metavar where a declaration gives none.
 - **``lrkit --version``** prints the installed version.
@@ -23,6 +25,8 @@ from typing import Annotated, Any
 
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup
+
+from lrkit.cli._extras import extra_message, missing_extra
 
 try:  # recent Typer vendors Click as typer._click; older releases use click itself
     from typer._click.exceptions import ClickException as _ClickException
@@ -159,10 +163,25 @@ class Group(TyperGroup):
         except Exception as exc:  # a bug or an unnamed failure of the user's code: one line, not a traceback
             if os.environ.get("LRKIT_DEBUG"):
                 raise
+            given = sys.argv[1:] if args is None else list(args)
+            if (module := missing_extra(exc)) is not None:  # an extra not installed: say which, not "a bug"
+                typer.echo(error_line(extra_message(self.command_path(given), module)), err=True)
+                sys.exit(USAGE_EXIT)
             typer.echo(error_line(f"unexpected {type(exc).__name__}: {exc} (LRKIT_DEBUG=1 shows the "
                                   "traceback; please report it)"), err=True)
             sys.exit(FAILURE_EXIT)
         sys.exit(rv if isinstance(rv, int) else 0)  # non-standalone Click returns Exit's code
+
+    def command_path(self, args: Sequence[str]) -> str:
+        """The command ``args`` name, as typed (``lrkit tasks list``): the leading words that are commands."""
+        words, group = ["lrkit"], self
+        for arg in args:
+            commands = getattr(group, "commands", None)
+            if arg.startswith("-") or not commands or arg not in commands:
+                break
+            words.append(arg)
+            group = commands[arg]
+        return " ".join(words)
 
 
 def _show_version(value: bool) -> None:

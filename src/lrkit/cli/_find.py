@@ -11,6 +11,9 @@ A sweep without a signal is swept again (``find_lr``'s second pass); the answer
 says how it was reached. A run that still has no suggestion writes its outputs,
 then ends with one ``error: no suggestion: ...`` line naming the reason and what
 to check, and exit code 3: never a null suggestion with exit code 0.
+Without matplotlib (the ``plot`` extra) the sweep's answer is still written and printed
+(``finder.json``, the advice); ``finder.png`` and ``report.html`` are skipped with a note naming
+``pip install 'lrkit[plot]'``: a sweep of many minutes is never lost to a figure.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from lrkit.cli._app import Command, app, error_line
 from lrkit.cli._common import (
     call, check_out_dir, fail, print_json, resolve_task, staged, stderr, user_errors,
 )
+from lrkit.cli._extras import PLOT_SKIPPED, can_draw
 from lrkit.cli._options import (
     JsonFlag,
     OptimizerOption,
@@ -170,15 +174,20 @@ def find_command(
         budget = resolve_task(name).info.budget
     builtin = None if script is not None else name
     advice = advise(result, budget=budget, task=builtin, script=script)
-    png = figure_png(result.plot())
+    drawn = can_draw()  # without the plot extra the answer is kept and the figures skipped
+    png = figure_png(result.plot()) if drawn else None
     with staged(out) as stage:
         data = {**result.to_dict(), "advice": advice.to_dict()}
         (stage / "finder.json").write_text(json.dumps(data, indent=2, allow_nan=False), encoding="utf-8")
-        (stage / "finder.png").write_bytes(png)
-        finder_report(result, stage / "report.html", budget=budget, task=builtin, script=script,
-                      title=f"LR range test: {name}")
-    stderr.print(escape(f"wrote {out / 'finder.json'}, {out / 'finder.png'}, {out / 'report.html'}"),
-                 soft_wrap=True)
+        if png is not None:
+            (stage / "finder.png").write_bytes(png)
+            finder_report(result, stage / "report.html", budget=budget, task=builtin, script=script,
+                          title=f"LR range test: {name}")
+    files = ("finder.json", "finder.png", "report.html") if drawn else ("finder.json",)
+    stderr.print(escape(f"wrote {', '.join(str(out / f) for f in files)}"), soft_wrap=True)
+    if not drawn:
+        skipped = PLOT_SKIPPED.format(files="finder.png and report.html")
+        stderr.print(escape(f"note: {skipped}"), soft_wrap=True)
     if json_out:  # the FinderResult's fields, plus the advice the report leads with
         print_json({**result.to_dict(), "advice": advice.to_dict()})
         _answered(result)
@@ -189,8 +198,9 @@ def find_command(
     typer.echo(f"other rules on the same sweep (for comparison): {others}")
     updates = result.meta.get("updates", result.steps)
     more = f" ({updates} updates over {len(result.meta['passes'])} sweeps)" if updates != result.steps else ""
+    report = f"report: {out / 'report.html'}" if drawn else "no report (matplotlib is not installed)"
     typer.echo(f"stopped: {result.stop_reason} after {result.steps} steps{more} in {result.wall_time:.2f} s; "
-               f"report: {out / 'report.html'}")
+               f"{report}")
     _answered(result)
 
 

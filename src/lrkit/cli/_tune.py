@@ -1,4 +1,8 @@
-"""``lrkit tune``: search the rate and schedule of a task (or your own, ``--script``) with Optuna."""
+"""``lrkit tune``: search the rate and schedule of a task (or your own, ``--script``) with Optuna.
+
+Writes ``tune.json`` and ``tune.html`` under ``--out``; without matplotlib (the ``plot`` extra) the
+result is still written and printed and ``tune.html`` skipped with a note (the trials are not lost).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from lrkit.cli._app import Command, app
 from lrkit.cli._common import (
     ZOO_PREFIX, call, check_out_dir, fail, print_json, resolve_task, staged, stderr, user_errors,
 )
+from lrkit.cli._extras import PLOT_SKIPPED, can_draw
 from lrkit.cli._options import JsonFlag, OutDirOption, ScriptOption, SeedOption, TaskOption, task_name
 from lrkit.cli._script import load_script, script_errors, script_path
 from lrkit.errors import check_int
@@ -117,14 +122,19 @@ def tune_command(
             raise typer.Exit(code=130) from None
     for note in result.notes:
         stderr.print(escape(f"note: {note}"), soft_wrap=True)
+    drawn = can_draw()  # without the plot extra the result is kept and the report skipped
     with staged(out) as stage:
         (stage / "tune.json").write_text(result.to_json(), encoding="utf-8")
-        tune_report(result, stage / "tune.html")
+        if drawn:
+            tune_report(result, stage / "tune.html")
+    report = out / ("tune.html" if drawn else "tune.json")
+    if not drawn:
+        stderr.print(escape("note: " + PLOT_SKIPPED.format(files="tune.html")), soft_wrap=True)
     if json_out:
         print_json(result.to_dict())
         return
     if result.best_schedule is None:
-        typer.echo(f"{result.why_no_best} See {out / 'tune.html'}")
+        typer.echo(f"{result.why_no_best} See {report}")
         return
     typer.echo(f"best {result.metric} = {result.best_value:.6g} (trial {result.best_trial}, "
                f"{result.n_complete} complete / {result.n_pruned} pruned of {result.n_trials})")
@@ -132,4 +142,4 @@ def tune_command(
     typer.echo(f"best schedule = {result.best_schedule}")
     if (opt := result.best_params.get("optimizer")) is not None:  # the space sampled it: the rate is for it
         typer.echo(f"best optimizer = {opt} (the rate was measured with it)")
-    typer.echo(f"report        = {out / 'tune.html'}")
+    typer.echo(f"report        = {report}")
