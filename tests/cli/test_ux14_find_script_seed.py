@@ -14,8 +14,6 @@ import json
 import subprocess
 import sys
 
-import pytest
-
 SCRIPT = '''
 import torch
 from torch.utils.data import DataLoader, TensorDataset
@@ -40,7 +38,6 @@ def _find(tmp_path, out: str) -> dict:
     return json.loads(res.stdout)
 
 
-@pytest.mark.xfail(strict=True, reason="ux14 D7: lrkit find --script does not seed FUNC")
 def test_two_runs_of_the_same_command_agree(tmp_path):
     (tmp_path / "user.py").write_text(SCRIPT)
     a, b = _find(tmp_path, "a"), _find(tmp_path, "b")

@@ -57,6 +57,9 @@ def build_task(task: str | None, script: str | None, optimizer: str | None,
     if script is not None:
         if optimizer is not None:
             raise fail("`--optimizer` applies to built-in tasks only; a --script builds its own optimizer.")
+        import torch
+
+        torch.manual_seed(seed)  # as train and tune do: --seed sets the weights and batch order FUNC draws
         return script, build_parts(script, load_script(script), seed)
     name = task_name(task)
     with user_errors():
