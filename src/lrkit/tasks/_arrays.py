@@ -116,7 +116,8 @@ def from_arrays(
         counts = np.bincount(y_arr)
         if np.count_nonzero(counts) < 2:
             raise LRKitError(
-                f"`y` of {_OWNER} must hold at least 2 classes for classification; got {counts.size}."
+                f"`y` of {_OWNER} must hold at least 2 classes for classification; got only label "
+                f"{int(np.flatnonzero(counts)[0])}."
             )
         stratify = bool(counts[counts > 0].min() >= 2) and n_val >= np.count_nonzero(counts)
     else:
