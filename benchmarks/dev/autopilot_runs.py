@@ -48,6 +48,8 @@ FINDER_UNREAD = ("retry_sigmas", "retry_decades", "retry_steps", "fallback_divis
 RACE_FIELDS = ("race_fraction", "min_race", "max_race_fraction", "race_score_fraction")
 #: Read only after a ramp with no valley under ``no_valley_peak="race"`` (which reads RACE_FIELDS too).
 NO_VALLEY_RACE_FIELDS = ("no_valley_race", "no_valley_race_fraction")
+#: Read only by the main phase's trial (inert while ``trial_factors`` is empty; it reads ``min_race`` too).
+TRIAL_FIELDS = ("trial_at", "trial_fraction", "trial_cooldown", "max_trial_fraction")
 NO_BUDGET_FIELDS = ("check_every", "max_decays", "plateau_decay", "too_high_factor", "too_low_factor",
                     "unknown_budget_probe", "unknown_budget_warmup", "react_to")
 
@@ -55,7 +57,8 @@ NO_BUDGET_FIELDS = ("check_every", "max_decays", "plateau_decay", "too_high_fact
 #: Opt-in fields and the value that is the behaviour from before they existed: left out of the
 #: fingerprint at that value, so the runs stored before them keep their keys (any other value is read,
 #: and hashed).
-OPT_IN = {"strong_clip_below": None, "adaptive_clip": "band", "no_valley_peak": "guess"}
+OPT_IN = {"strong_clip_below": None, "adaptive_clip": "band", "no_valley_peak": "guess",
+          "trial_factors": ()}
 
 
 def run_fields(policy: Any = None) -> dict[str, Any]:
@@ -71,6 +74,10 @@ def run_fields(policy: Any = None) -> dict[str, Any]:
     raced = policy.no_valley_peak == "race"
     drop = set(NO_BUDGET_FIELDS) | {"finder"} | (set() if policy.race_factors or raced else set(RACE_FIELDS))
     drop |= set() if raced else set(NO_VALLEY_RACE_FIELDS)
+    if policy.trial_factors:
+        drop.discard("min_race")
+    else:
+        drop |= set(TRIAL_FIELDS)
     kinds = set(policy.anchor_kinds)
     weight = finder["anchor_weight"] if kinds else 0.0
     if not kinds:  # no kind's reading is anchored: no anchor field is read

@@ -168,7 +168,15 @@ def run_autopilot(task: Any, seed: int = 0, budget: int | None = None,
             "peak": ap.peak, "probe_steps": ap.probe_steps, "how": ap.events[0]["how"],
             "faults": len(faults), "scale": ap.scale, "diverged_at": first["diverged_at"],
             "rule": ap.rule, "probe_lrs": [float(v) for v in ap.probe_lrs],
-            "probe_losses": [float(v) for v in ap.probe_losses]}
+            "probe_losses": [float(v) for v in ap.probe_losses],
+            **_trial_of(ap)}
+
+
+def _trial_of(ap: Any) -> dict[str, Any]:
+    """The trial's event (``AutopilotPolicy.trial_factors``) as ``{"trial": ...}``, or nothing (no trial
+    ran: the record's fields are the ones stored before trials existed)."""
+    found = [e for e in ap.events if "trial" in e]
+    return {"trial": found[0]} if found else {}
 
 
 def run_nobudget(task: Any, seed: int = 0, budget: int | None = None,

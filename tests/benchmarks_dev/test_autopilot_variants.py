@@ -45,7 +45,8 @@ OTHER = {"race_fraction": 0.1, "min_race": 4, "max_race_fraction": 0.5, "race_sc
          "check_every": 7, "max_decays": 1, "plateau_decay": 0.5, "too_high_factor": 0.25,
          "too_low_factor": 2.0, "no_valley_race": (3.0, 1.0), "no_valley_race_fraction": 0.06,
          "unknown_budget_probe": "ramp", "unknown_budget_warmup": 3, "react_to": "verdict",
-         "weak_rule_when": "always",
+         "weak_rule_when": "always", "trial_at": 0.3, "trial_fraction": 0.1, "trial_cooldown": 0.1,
+         "max_trial_fraction": 0.6,
          "finder.retry_sigmas": 2.0, "finder.retry_decades": 2.0, "finder.retry_steps": 20,
          "finder.fallback_divisor": 10.0, "finder.replicates": 50, "finder.level": 0.8,
          "finder.seed_spread": 0.3,
@@ -97,6 +98,11 @@ def test_the_fingerprint_hashes_the_fields_a_budgeted_run_reads():
     assert policy_fingerprint(AutopilotPolicy(race_fraction=0.1)) == fp  # only in a race: none by default
     race = AutopilotPolicy(race_factors=(0.5, 1.0))
     assert policy_fingerprint(race.replace(race_fraction=0.1)) != policy_fingerprint(race)
+    assert policy_fingerprint(AutopilotPolicy(trial_at=0.3)) == fp  # only in a trial: none by default
+    trial = AutopilotPolicy(trial_factors=(1.0, 2.0))
+    assert policy_fingerprint(trial) != fp
+    assert policy_fingerprint(trial.replace(trial_at=0.3)) != policy_fingerprint(trial)
+    assert policy_fingerprint(trial.replace(min_race=4)) != policy_fingerprint(trial)  # the trial reads it
 
 
 @pytest.mark.parametrize("policy", [AutopilotPolicy(), AutopilotPolicy(

@@ -37,6 +37,10 @@ Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would 
    diagnosis: ``plateau`` divides the rate by 10 (at most ``max_decays`` times), ``too_high_*``
    halves it, ``too_low_slow`` is logged and leaves it alone (``too_low_factor`` = 1: a raise,
    before any decay, never above a third of the highest rate the probe survived).
+   **trial** (with a budget, when ``policy.trial_factors`` lists candidates;
+   ``lrkit.torch._autopilot_trial``): at ``trial_at`` of the main phase, each multiple of its rate trains
+   from one state and is judged by its loss after a short side cool-down, undone bit for bit; the
+   winner's factor holds to the end, the losers' updates and the cool-downs are paid from the budget.
 
 **Faults** (``lrkit.torch._autopilot_guard``): a batch whose loss spikes, or whose loss or gradient
 is NaN/inf while the weights are finite (one bad sample), has its update skipped; two faults in a row
@@ -44,8 +48,8 @@ is NaN/inf while the weights are finite (one bad sample), has its update skipped
 non-finite weights, restore the last good in-memory snapshot bit for bit (and cut the rate when
 rollbacks repeat); in the probe, the second fault in a row is the divergence, read at the first's
 rate; all logged in ``events``. **The budget is never exceeded**:
-every update (the probe's, kept, undone or rolled back, the race's, skipped ones) is paid from it,
-so ``while not ap.done`` makes exactly ``budget`` updates (a loss scaler's overflow, ``scaler=``, is
+every update (the probe's, kept, undone or rolled back, the race's, the trial's, skipped ones) is paid
+from it, so ``while not ap.done`` makes exactly ``budget`` updates (a loss scaler's overflow, ``scaler=``, is
 no update: the scaler skips it, and it is not paid).
 
 Every number above is a field of :class:`~lrkit.torch.AutopilotPolicy` (the defaults quoted),
@@ -71,6 +75,7 @@ from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._autopilot_probe import Probe, probe_settings
 from lrkit.torch._autopilot_race import Race
 from lrkit.torch._autopilot_state import Resumable
+from lrkit.torch._autopilot_trial import Trial
 from lrkit.torch._ddp import mean_across_ranks
 from lrkit.torch._finder_rule import is_adaptive
 from lrkit.torch._groups import LR_KEY, group_ratios, group_sizes
@@ -165,6 +170,10 @@ class Autopilot(Phases, Resumable):
         self.peak: float | None = None
         self._race: Race | None = None  # the race after a ramp, while it runs (``policy.race_factors``)
         self.race_steps = 0
+        self._trial: Trial | None = None  # the main phase's trial while it runs (``policy.trial_factors``)
+        self.trial_steps = 0  # the updates the trial paid (its losers' and every cool-down)
+        self.tried = False  # whether the main phase has started its trial or found it has none
+        self.factor = 1.0  # the trial winner's multiple of the main schedule
         self._main: Any = None  # the main-phase schedule, once the probe has ended
         self._average: TailAverage | None = None  # the tail average, once the main phase has begun
         self.scale = 1.0
@@ -190,10 +199,11 @@ class Autopilot(Phases, Resumable):
 
     @property
     def main_steps(self) -> int | None:
-        """Updates of the main phase (warmup included): the budget less the probe's and the race's."""
+        """Updates of the main phase (warmup included): the budget less the probe's, the race's and what
+        the trial paid."""
         if self.budget is None:
             return None
-        return self.budget - self.probe_steps - self.race_steps
+        return self.budget - self.probe_steps - self.race_steps - self.trial_steps
 
     @property
     def total_steps(self) -> int | None:
@@ -306,6 +316,8 @@ class Autopilot(Phases, Resumable):
             return self._probe_step(value)
         if self.phase == "race":
             return self._race_step(value)
+        if self.phase == "trial":
+            return self._trial_step(value)
         hook = self._observe_average if self._average is not None else None  # the tail average's iterate
         event = self._guard.update(value, self.t, hook)
         if event is not None:

@@ -9,9 +9,12 @@ they read are the Autopilot's). Each method is one transition of the module docs
   (``_autopilot_probe.Probe.finish``), rolls back a rolled-back probe or rewinds a ramp to its last
   update at or below the peak with fresh optimizer statistics, and starts the race or the main phase;
 * :meth:`Phases._race_step`: one race update (``_autopilot_race``), and at its end the winner's rate;
-* :meth:`Phases._advance`: the main phase's next rate (the schedule times the fault cut ``scale``),
-  or ``done`` once the budget is spent, the tail average (``_autopilot_average``) then written into
+* :meth:`Phases._advance`: the main phase's next rate (the schedule times the fault cut ``scale`` and
+  the trial's ``factor``), the trial's start (``_autopilot_trial``, when the policy asks for one), or
+  ``done`` once the budget is spent, the tail average (``_autopilot_average``) then written into
   the model;
+* :meth:`Phases._trial_step`: one trial update, and at its end the winner's factor, the main phase
+  laid out again for the updates the trial paid;
 * :meth:`Phases._react`: without a budget, the plateau / too-high / too-low reaction to a
   :class:`~lrkit.diagnostics.Monitor` diagnosis (``_autopilot_guard.reaction``).
 """
@@ -31,6 +34,7 @@ from lrkit.torch._autopilot_guard import (grads_finite, reaction, reading, resta
                                           restore_snapshot, training_tensors, weights_finite)
 from lrkit.torch._autopilot_probe import main_schedule
 from lrkit.torch._autopilot_race import start_race
+from lrkit.torch._autopilot_trial import Trial, trial_plan
 from lrkit.torch._groups import LR_KEY
 
 __all__ = ["Phases"]
@@ -153,7 +157,53 @@ class Phases:
                 self._write_average()
             self.phase = "done"
             return
-        self._set_rate(float(self.schedule()(self.t)) * self.scale)
+        if not self.tried and self._start_trial():
+            return
+        self._set_rate(float(self.schedule()(self.t)) * self.scale * self.factor)
+
+    def _start_trial(self: Any) -> bool:
+        """At the trial's update (``policy.trial_factors``; ``_autopilot_trial``): hold the state, start the
+        first candidate; True when it started. Without a trial the run never asks again (``tried``)."""
+        plan = trial_plan(self.main_steps, self.policy.trial_factors, self.policy)
+        if plan is None:
+            self.tried = True
+            return False
+        t0, m, c = plan
+        if self.t < t0:
+            return False
+        self.tried = True
+        base = float(self.schedule()(self.t)) * self.scale
+        # never above the bound of the no-budget raise: a third of the highest rate the probe survived
+        ceiling = max(self.probe_lrs, default=self.peak) / self.policy.clip_above
+        factors = tuple(f for f in self.policy.trial_factors if f * base <= ceiling)
+        if trial_plan(self.main_steps, factors, self.policy) is None:
+            return False
+        self._trial, self.phase = Trial(factors, m, c, self.t), "trial"
+        self._trial.begin(self.optimizer, self.model)
+        self._set_rate(self._trial_rate())
+        return True
+
+    def _trial_rate(self: Any) -> float:
+        trial = self._trial
+        base = float(self.schedule()(trial.t0 + min(trial.j, trial.segment - 1))) * self.scale
+        return trial.rate(base)
+
+    def _trial_step(self: Any, value: float) -> bool:
+        trial = self._trial
+        ok, over = trial.step(self.optimizer, self.model, value)
+        if not over:
+            self._set_rate(self._trial_rate())
+            return ok
+        self.factor, self.trial_steps = trial.finish(self.optimizer, self.model)
+        self.events.append(trial.event(float(self.schedule()(trial.t0)) * self.scale))
+        self.t = trial.t0 + (trial.segment if trial.winner() is not None else 0)
+        self._trial, self.phase = None, "main"
+        self._main = self._build_schedule()  # laid out again for the updates the trial paid
+        if self._average is not None and self._average.count == 0:
+            self._average = self._new_average()
+        self._guard.reset(self.t)
+        self._advance()
+        return ok
 
     def _react(self: Any, value: float) -> None:
         """Unknown budget: decay on a plateau, halve when too high (a fresh monitor after each)."""

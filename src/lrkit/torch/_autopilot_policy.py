@@ -32,6 +32,7 @@ _EDGE = _E + "autopilot-where-across-an-adaptive-valley"
 _NOVALLEY = _E + "autopilot-a-ramp-with-no-valley"
 _ANCHOR = _E + "autopilot-the-blow-up-anchor-for-momentum"
 _MAIN = _E + "autopilot-the-main-phase"
+_TRIAL = _E + "autopilot-a-trial-of-the-rate-in-the-main-phase"
 _AVERAGE = _E + "autopilot-a-tail-average"
 _GUARD = _E + "autopilot-the-guard"
 _REACT = _E + "autopilot-without-a-budget"
@@ -194,6 +195,25 @@ class AutopilotPolicy(Policy):
     race_score_fraction: float = tuned(
         0.5, "a candidate's score is the mean of this last fraction of its losses (the first ones "
         "still reflect the shared start)", _RACE, fraction)
+    # -- the trial in the main phase (_autopilot_trial) --------------------------------------------
+    trial_factors: tuple[float, ...] = tuned(
+        (), "part-way into the main phase, these multiples of its rate each train from one state and are "
+        "judged by the loss after a short side cool-down; the winner's factor holds to the end (empty: no "
+        "trial). An opt-in: (1, 2) measured on the zoo in the evidence", _TRIAL,
+        lambda n, v, o: _factors(n, v, o))
+    trial_at: float = tuned(
+        0.1, "... the trial starts at this fraction of the main phase (where the raise was measured)", _TRIAL,
+        fraction)
+    trial_fraction: float = tuned(
+        0.2, "... each candidate trains this fraction of the main phase at its rate (at least min_race): the "
+        "raise's side cool-down had the final sign on 25 of 35 zoo units after 20%, 18-19 after 5-10%",
+        _TRIAL, fraction)
+    trial_cooldown: float = tuned(
+        0.05, "... then cools 1-sqrt to 0 over this fraction (at least min_race), scored by the mean loss of "
+        "the cool-down's last half (the raise's reading: one segment of 5%)", _TRIAL, fraction)
+    max_trial_fraction: float = tuned(
+        0.35, "no trial when its paid updates (the losers' and every cool-down) would exceed this fraction "
+        "of the main phase (two candidates pay 30%; the rest is rounding's margin)", _TRIAL, fraction)
     # -- the main phase (_autopilot_probe.main_schedule) -----------------------------------------
     main_shape: str = tuned(
         "wsd", "after a ramp: 'wsd' holds the peak and cools down over the last `cooldown`; 'cosine' and "

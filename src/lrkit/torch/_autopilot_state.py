@@ -6,7 +6,8 @@ guard's, the plateau monitor's and the events, and the CPU snapshots the run may
 The user checkpoints the model and the optimizer as usual; the snapshots here are the *other*
 states the run may restore: the fault guard's last good one, a rolled-back probe's pre-probe
 state (while it runs), a ramp's recorded states (while it runs: up to ``max_states`` copies) and
-a race's shared start and best segment end (while it runs), and the tail average of the weights (while
+a race's shared start and best segment end (while it runs), a trial's shared start and candidates'
+ends (while it runs), and the tail average of the weights (while
 the main phase runs, when the policy averages). Mixed into
 :class:`~lrkit.torch.Autopilot`; the attributes it reads are the Autopilot's.
 """
@@ -24,22 +25,28 @@ from lrkit.torch._autopilot_average import TailAverage
 from lrkit.torch._autopilot_guard import training_tensors
 from lrkit.torch._autopilot_probe import Probe
 from lrkit.torch._autopilot_race import Race
+from lrkit.torch._autopilot_trial import Trial
 
 __all__ = ["PLAIN", "Resumable", "check_state"]
 
 #: The plain-number attributes that :meth:`Resumable.state_dict` saves as they are.
-PLAIN = ("budget", "probe_steps", "race_steps", "phase", "t", "warmup", "peak", "scale", "decays")
-#: The keys every saved state has (``race_steps``, ``race``, ``amp_skips``, ``amp_run`` and ``micro`` came
-#: later: older states lack them).
-REQUIRED = tuple(k for k in PLAIN if k != "race_steps") + ("probe", "guard", "events", "monitor")
+PLAIN = ("budget", "probe_steps", "race_steps", "phase", "t", "warmup", "peak", "scale", "decays",
+         "trial_steps", "tried", "factor")
+#: The plain numbers that came later, and their values in a run saved before them (no race, no trial).
+LATER = {"race_steps": 0, "trial_steps": 0, "tried": True, "factor": 1.0}
+#: The keys every saved state has (``LATER``'s, ``race``, ``trial``, ``amp_skips``, ``amp_run`` and
+#: ``micro`` came later: older states lack them).
+REQUIRED = tuple(k for k in PLAIN if k not in LATER) + ("probe", "guard", "events", "monitor")
 
 
 def _snapshots(state: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every snapshot a state holds: the guard's, a rolled-back probe's, a ramp's, a race's."""
+    """Every snapshot a state holds: the guard's, a rolled-back probe's, a ramp's, a race's, a trial's."""
     race = state.get("race") or {}
+    trial = state.get("trial") or {}
     probe = state["probe"] if isinstance(state["probe"], dict) else {}
     guard = state["guard"] if isinstance(state["guard"], dict) else {}
     found = [guard.get("snapshot"), state.get("pre_probe"), race.get("start"), race.get("best"),
+             trial.get("start"), trial.get("best"), trial.get("end"),
              *(v for _, v in probe.get("states", []))]
     yield from (s for s in found if isinstance(s, dict) and "tensors" in s)
 
@@ -103,9 +110,10 @@ class Resumable:
         state = {k: getattr(self, k) for k in PLAIN}
         pre_probe = self._pre_probe if self.phase == "probe" and not self.ramp else None
         race = self._race.state_dict() if self._race is not None else None
+        trial = self._trial.state_dict() if self._trial is not None else None
         average = self._average.state_dict() if self._average is not None else None
         return {**state, "probe": self._probe.state_dict(), "guard": self._guard.state_dict(), "race": race,
-                "events": copy.deepcopy(self.events), "monitor": self._monitor.state_dict(),
+                "trial": trial, "events": copy.deepcopy(self.events), "monitor": self._monitor.state_dict(),
                 "pre_probe": pre_probe, "average": average, **self._skipped_state()}
 
     def _skipped_state(self: Any) -> dict[str, Any]:
@@ -132,11 +140,13 @@ class Resumable:
                 f"with budget={state['budget']} to resume this run; a run of another length is a new run "
                 "(it probes again).")
         for k in PLAIN:
-            setattr(self, k, state.get(k, 0) if k == "race_steps" else state[k])  # older states: no race
+            setattr(self, k, state.get(k, LATER[k]) if k in LATER else state[k])  # older: no race, no trial
         self.amp_skips, self._amp_run = state.get("amp_skips", 0), state.get("amp_run", 0)  # older: none
         self._micro = list(state.get("micro", []))
         saved_race = state.get("race")
         self._race = Race.from_state(saved_race) if saved_race is not None else None
+        saved_trial = state.get("trial")
+        self._trial = Trial.from_state(saved_trial) if saved_trial is not None else None
         self._probe = Probe.from_state(state["probe"], self.policy, self.given_peak)
         self.ramp, self.rule = self._probe.keep, self._probe.rule
         self.lr_min, self.lr_max = self._probe.lo, self._probe.hi
@@ -155,5 +165,7 @@ class Resumable:
             self._set_rate(self._probe.rate())
         elif self.phase == "race":
             self._set_rate(self._race.rate())
+        elif self.phase == "trial":
+            self._set_rate(self._trial_rate())
         else:
             self._advance()
