@@ -120,13 +120,31 @@ def check_val_loader(model: torch.nn.Module, loss_fn: Callable[..., Any], val_lo
                      owner: str) -> None:
     """Evaluate the first validation batch once (no gradient, the model's mode restored).
 
+    A one-shot iterator (a generator, ``iter(list)``: ``iter(loader) is loader``) is refused: every
+    evaluation reads the loader again from its start, and such a loader would hand the second one
+    nothing (this check alone would take its first batch).
+
     Raises:
-        LRKitError: for a loader that is not iterable or yields nothing, a batch
-            :func:`batch_pair` cannot read, a forward or loss that raises, or a loss that is not a finite
-            number (the untrained model must give a finite validation loss).
+        LRKitError: for a loader that is not iterable, is a one-shot iterator, or yields nothing, a
+            batch :func:`batch_pair` cannot read, a forward or loss that raises, or a loss that is not a
+            finite number (the untrained model must give a finite validation loss).
+
+    Example:
+        >>> import torch
+        >>> m, batches = torch.nn.Linear(1, 1), [(torch.ones(2, 1), torch.ones(2, 1))]
+        >>> check_val_loader(m, torch.nn.functional.mse_loss, batches, "the task function f")
+        >>> try:
+        ...     check_val_loader(m, torch.nn.functional.mse_loss, iter(batches), "the task function f")
+        ... except LRKitError as exc:
+        ...     print(str(exc)[:58])
+        `val_loader` of the task function f is a one-shot iterator
     """
     if not isinstance(val_loader, Iterable):
         raise LRKitError(f"`val_loader` of {owner} must be an iterable of batches; got {_short(val_loader)}.")
+    if iter(val_loader) is val_loader:
+        raise LRKitError(f"`val_loader` of {owner} is a one-shot iterator ({type(val_loader).__name__}): "
+                         "every evaluation reads the loader from its start, and a second pass over it "
+                         "would yield nothing; pass a list or a DataLoader.")
     first = next(iter(val_loader), None)
     if first is None:
         raise LRKitError(f"`val_loader` of {owner} must yield at least one batch; got an empty loader.")
@@ -155,6 +173,10 @@ def evaluate_val_loss(model: torch.nn.Module, loss_fn: Callable[..., Any],
                       val_loader: Any) -> dict[str, float]:
     """Mean validation loss (``val_loss``) of a user task without its own metrics, weighted by batch size.
 
+    Raises:
+        LRKitError: when ``val_loader`` yields no batch (a loader that ran dry after an earlier
+            evaluation): a mean over no batch is no score, and never 0.0.
+
     Example:
         >>> import torch
         >>> m = torch.nn.Linear(1, 1, bias=False); _ = torch.nn.init.zeros_(m.weight)
@@ -164,10 +186,15 @@ def evaluate_val_loss(model: torch.nn.Module, loss_fn: Callable[..., Any],
     was = model.training
     model.eval()
     total, n = 0.0, 0
-    with torch.no_grad():
-        for batch in val_loader:
-            x, y = batch_pair(batch, "val_loader", "the task")
-            total += float(loss_fn(model(x), y)) * len(y)
-            n += len(y)
-    model.train(was)
-    return {"val_loss": total / max(n, 1)}
+    try:
+        with torch.no_grad():
+            for batch in val_loader:
+                x, y = batch_pair(batch, "val_loader", "the task")
+                total += float(loss_fn(model(x), y)) * len(y)
+                n += len(y)
+    finally:
+        model.train(was)
+    if n == 0:
+        raise LRKitError("`val_loader` of the task yielded no batches at this evaluation: a loader that runs "
+                         "dry after its first pass cannot be evaluated again; pass a list or a DataLoader.")
+    return {"val_loss": total / n}
