@@ -78,7 +78,7 @@ from lrkit.torch._autopilot_state import Resumable
 from lrkit.torch._autopilot_trial import Trial
 from lrkit.torch._ddp import mean_across_ranks
 from lrkit.torch._finder_rule import is_adaptive
-from lrkit.torch._groups import LR_KEY, group_ratios, group_sizes
+from lrkit.torch._groups import LR_KEY, apart, group_ratios, group_sizes
 
 __all__ = ["Autopilot"]
 
@@ -240,7 +240,7 @@ class Autopilot(Phases, Resumable):
         """
         for i, (g, ours) in enumerate(zip(self.optimizer.param_groups, self._written or ())):
             if float(g["lr"]) != ours:
-                found, wrote = _apart(float(g["lr"]), ours)
+                found, wrote = apart(float(g["lr"]), ours)
                 raise LRKitError(
                     f"`optimizer` of Autopilot.step: param group {i}'s lr is {found}, not the "
                     f"{wrote} the Autopilot set after its last update; something else writes the rate "
@@ -333,22 +333,3 @@ class Autopilot(Phases, Resumable):
     def _observe_average(self) -> None:
         """Add the weights of the update about to be applied to the tail average (the guard calls it)."""
         self._average.observe(training_tensors(self.optimizer, self.model), self.t)
-
-
-#: Significant digits of the rates an error shows, and the most it shows (a float64 prints exactly in 17).
-_SHOWN_DIGITS, _ALL_DIGITS = 4, 17
-
-
-def _apart(a: float, b: float) -> tuple[str, str]:
-    """``a`` and ``b`` printed with the fewest significant digits (at least 4) that tell them apart: a
-    cosine's first step moves a rate in its 5th digit, and an error naming two rates must show two.
-
-    Example:
-        >>> _apart(1.3258e-05, 1.32589e-05), _apart(0.1, 0.2)
-        (('1.3258e-05', '1.3259e-05'), ('0.1', '0.2'))
-    """
-    for digits in range(_SHOWN_DIGITS, _ALL_DIGITS + 1):
-        shown = f"{a:.{digits}g}", f"{b:.{digits}g}"
-        if shown[0] != shown[1]:
-            return shown
-    return shown

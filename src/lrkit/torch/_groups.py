@@ -19,7 +19,7 @@ import torch
 
 from lrkit.errors import LRKitError, check_positive
 
-__all__ = ["GroupKey", "LR_KEY", "parse_key", "initial_values", "initial_scales", "group_sizes",
+__all__ = ["GroupKey", "LR_KEY", "apart", "parse_key", "initial_values", "initial_scales", "group_sizes",
            "first_positive", "group_ratios", "check_group_0", "check_scales"]
 
 _KEY = re.compile(r"^([A-Za-z_]\w*)(?:\[(\d+)\])?$")
@@ -116,6 +116,25 @@ def parse_key(key: Any, groups: Sequence[dict[str, Any]]) -> GroupKey:
             )
     gkey.fast = fast
     return gkey
+
+
+#: Significant digits of the rates a message shows, and the most it shows (a float64 prints exactly in 17).
+_SHOWN_DIGITS, _ALL_DIGITS = 4, 17
+
+
+def apart(a: float, b: float) -> tuple[str, str]:
+    """``a`` and ``b`` printed with the fewest significant digits (at least 4) that tell them apart: a
+    cosine's first step moves a rate in its 5th digit, and a message naming two rates must show two.
+
+    Example:
+        >>> apart(1.3258e-05, 1.32589e-05), apart(0.1, 0.2)
+        (('1.3258e-05', '1.3259e-05'), ('0.1', '0.2'))
+    """
+    for digits in range(_SHOWN_DIGITS, _ALL_DIGITS + 1):
+        shown = f"{a:.{digits}g}", f"{b:.{digits}g}"
+        if shown[0] != shown[1]:
+            return shown
+    return shown
 
 
 def initial_values(gkey: GroupKey, groups: Sequence[dict[str, Any]]) -> list[float]:

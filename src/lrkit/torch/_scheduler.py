@@ -4,7 +4,9 @@ The adapter *recomputes, never multiplies*: after ``t`` calls to ``step()`` it
 writes ``group[key] = schedule(t) * scale_g`` into every param group ``g``, from
 its own counter. Nothing depends on what the group held before, so resuming is
 "evaluate at the restored ``t``": immune to load order, skipped steps and manual
-edits, which are the usual ways torch's chainable schedulers drift on resume.
+edits, which are the usual ways torch's chainable schedulers drift on resume. A value
+something else wrote between two steps (torch's ``ReduceLROnPlateau``, a
+``ChainedScheduler``'s other member) is written over all the same, and said once.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from typing import Any
 import torch
 from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 
-from lrkit.errors import MAX_INT, LRKitError, check_int
+from lrkit.errors import MAX_INT, LRKitError, RateConflictWarning, check_int
 from lrkit.schedules import ReduceOnPlateau, Schedule
-from lrkit.torch._groups import check_scales, initial_scales, parse_key
+from lrkit.torch._groups import GroupKey, apart, check_scales, initial_scales, parse_key
 from lrkit.torch._scheduler_inputs import (check_rates, check_resume_bases, check_saved_state,
                                            schedule_and_plateau)
 from lrkit.torch._step_values import aligned_block
@@ -48,6 +50,12 @@ class LRScheduler(_TorchLRScheduler):
     the schedule's peak differ by more than 1% (``AdamW(lr=1e-3)`` with a schedule peaking at
     ``3e-4``), a :class:`~lrkit.RateConflictWarning` says so at construction; build the optimizer
     with the schedule's peak to agree (``docs/schedule.md``, "Which rate wins").
+
+    Another writer of the same value (torch's ``ReduceLROnPlateau`` stepped beside it, a
+    ``ChainedScheduler`` that multiplies after it, a line setting ``group["lr"]``) is overwritten at
+    the next :meth:`step`, which says so once with a :class:`~lrkit.RateConflictWarning` naming the
+    group, the value found and the value written. Cut on a plateau with ``plateau=`` and
+    :meth:`observe`; combine schedules into one lrkit schedule.
 
     Step convention (lrkit's and torch's): the first ``optimizer.step()`` uses
     :math:`s(0)`; call ``scheduler.step()`` after each ``optimizer.step()``.
@@ -146,6 +154,9 @@ class LRScheduler(_TorchLRScheduler):
         self._block_start = 0
         self._per_update = per_update
         self._tally = UpdateTally(optimizer)
+        # what the groups held after the last write (None before the first): another writer is told apart
+        self._held: list[Any] | None = None
+        self._foreign_said = False
         # torch's constructor records initial_lr, wraps optimizer.step for its
         # ordering warning and calls self.step() once: that first call lands on t = 0.
         super().__init__(optimizer, last_epoch=-1)
@@ -175,15 +186,34 @@ class LRScheduler(_TorchLRScheduler):
         else:
             t = jump
         self.last_epoch = t
+        if not self._foreign_said:
+            self._say_foreign_write(t)
         self._write(t)
+
+    def _say_foreign_write(self, t: int) -> None:
+        """Warn (once per scheduler) when a group no longer holds the value the last write left there."""
+        held, gkey = self._held, self._key
+        if held is None:
+            return
+        for i, (group, ours) in enumerate(zip(self.optimizer.param_groups, held, strict=True)):
+            found = group[gkey.name] if gkey.fast else gkey.read(group)
+            if found != ours:
+                self._foreign_said = True
+                now = self._value(t) * self._scales[i]
+                warnings.warn(_foreign_write_message(gkey, i, float(found), ours, now), RateConflictWarning,
+                              stacklevel=3)
+                return
+
+    def _value(self, t: int) -> float:
+        """``plateau.apply(schedule(t))``: a cached list lookup (the block refilled when ``t`` leaves it)."""
+        i = t - self._block_start
+        v = self._block[i] if 0 <= i < len(self._block) else self._refill(t)
+        return float(self._plateau.apply(v)) if self._plateau is not None else v
 
     def _write(self, t: int) -> None:
         # Fast path: one cached list lookup and a dict store per group; torch's
         # own step adds a warning check, two context managers and a get_lr call.
-        i = t - self._block_start
-        v = self._block[i] if 0 <= i < len(self._block) else self._refill(t)
-        if self._plateau is not None:
-            v = float(self._plateau.apply(v))
+        v = self._value(t)
         groups = self._check_groups()
         values = [v * c for c in self._scales]
         gkey = self._key
@@ -191,9 +221,11 @@ class LRScheduler(_TorchLRScheduler):
             name = gkey.name
             for group, value in zip(groups, values, strict=True):
                 group[name] = value
+            self._held = values  # a plain number is held exactly as written
         else:
             for group, value in zip(groups, values, strict=True):
                 gkey.write(group, value)
+            self._held = [gkey.read(group) for group in groups]  # a float32 tensor holds it rounded
         self._last_lr = values
 
     def _check_groups(self) -> list[dict[str, Any]]:
@@ -318,6 +350,24 @@ class LRScheduler(_TorchLRScheduler):
         self._step_count = int(state_dict.get("step_count", t + 1))
         self.last_epoch = t
         self._write(t)
+
+
+def _foreign_write_message(gkey: GroupKey, group: int, found: float, ours: float, now: float) -> str:
+    """The warning for a value something else wrote between two steps (``now``: what is written over it).
+
+    Example:
+        >>> from lrkit.torch._groups import LR_KEY
+        >>> _foreign_write_message(LR_KEY, 0, 0.05, 0.1, 0.1)[:58]
+        "LRScheduler.step: param group 0's lr is 0.05, not the 0.1 "
+    """
+    found_s, ours_s = apart(found, ours)
+    return (f"LRScheduler.step: param group {group}'s {gkey.key} is {found_s}, not the {ours_s} this "
+            "scheduler wrote at its last step: something else writes it (torch's ReduceLROnPlateau or "
+            "another scheduler stepped beside this one, a ChainedScheduler, a line setting the group's "
+            f"{gkey.key}). This scheduler recomputes the value from its schedule at every step, so it "
+            f"writes {now:.6g} now and the other writer's changes are undone (said once). To cut on a "
+            "plateau, give it plateau='reduce_on_plateau(...)' and call observe(metric); to combine "
+            "schedules, write them as one lrkit schedule (docs/schedule.md).")
 
 
 def _length(schedule: Schedule) -> str:
