@@ -477,3 +477,25 @@ def test_bad_state_raises(mutate, pattern: str) -> None:
     with pytest.raises(LRKitError, match=pattern):
         sched.load_state_dict(state)
     assert sched.state_dict() == before and _lrs(opt) == lrs  # a failed load changes nothing
+
+
+def test_torchs_last_epoch_is_refused_naming_last_step_which_counts_the_same():
+    """ux14 L4: ``last_epoch=9`` (torch's name) was a bare ``TypeError``; it counts as ``last_step`` does."""
+    import lrkit.torch._scheduler_inputs as inputs
+
+    w = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([w], lr=1.0)
+    opt.param_groups[0]["initial_lr"] = 1.0
+    with pytest.raises(LRKitError, match=r"`last_epoch` of LRScheduler is torch's name for lrkit's "
+                                         r"`last_step`.*got last_epoch=9\. Pass last_step="):
+        LRScheduler(opt, "linear(start=0, end=1, steps=100)", last_epoch=9)
+    with pytest.raises(LRKitError, match=r"unknown argument of LRScheduler 'group_scale'; did you mean "
+                                         r"'group_scales'\? Valid: " + ", ".join(sorted(inputs.ARGUMENTS))):
+        LRScheduler(opt, "constant(lr=1.0)", group_scale=[1.0])
+    assert opt.param_groups[0]["lr"] == 1.0  # refused before the optimizer was touched
+    # the same count: torch's last_epoch=9 and lrkit's last_step=9 both write the rate of update 10
+    theirs = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: t / 100, last_epoch=9)
+    torch_rate = opt.param_groups[0]["lr"]
+    ours = LRScheduler(opt, "linear(start=0, end=1, steps=100)", last_step=9)
+    assert (theirs.last_epoch, torch_rate) == (ours.t, opt.param_groups[0]["lr"]) == (10, 0.1)
+    inputs.check_keywords({})

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import torch
 from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
@@ -22,7 +22,7 @@ from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 from lrkit.errors import MAX_INT, LRKitError, RateConflictWarning, check_int
 from lrkit.schedules import ReduceOnPlateau, Schedule
 from lrkit.torch._groups import GroupKey, apart, check_scales, initial_scales, parse_key
-from lrkit.torch._scheduler_inputs import (check_rates, check_resume_bases, check_saved_state,
+from lrkit.torch._scheduler_inputs import (check_keywords, check_rates, check_resume_bases, check_saved_state,
                                            schedule_and_plateau)
 from lrkit.torch._step_values import aligned_block
 from lrkit.torch._updates import UpdateTally, skips_repeat
@@ -77,7 +77,9 @@ class LRScheduler(_TorchLRScheduler):
             (SGD, RMSprop), ``"weight_decay"``, ``"betas[0]"`` / ``"betas[1]"``
             (Adam, AdamW), or any other number (or tuple entry) a group holds.
         last_step: the index of the last update already done (``-1`` for a
-            fresh run); the scheduler starts at ``t = last_step + 1``. Resuming
+            fresh run); the scheduler starts at ``t = last_step + 1``. It is
+            torch's ``last_epoch``, counting the same updates (that name is
+            refused, pointing here). Resuming
             from a checkpoint is better done with :meth:`load_state_dict`. As in
             torch, a group's base is its ``initial_lr``; a group added later has
             none and is refused (``docs/schedule.md``, "Checkpoint and resume").
@@ -97,7 +99,8 @@ class LRScheduler(_TorchLRScheduler):
             ratios are undefined (group 0 starts at 0), ``group_scales`` has the
             wrong length or a negative entry, ``plateau`` is not a controller
             (or one is given both as ``schedule`` and ``plateau``), or
-            ``last_step < -1`` or over a group added later (no ``initial_lr``).
+            ``last_step < -1`` or over a group added later (no ``initial_lr``), or a keyword it does not
+            take (torch's ``last_epoch`` is ``last_step`` here, counting the same updates).
 
     Example:
         >>> import torch
@@ -126,7 +129,9 @@ class LRScheduler(_TorchLRScheduler):
         last_step: int = -1,
         group_scales: Sequence[float] | None = None,
         per_update: bool | None = None,
+        **unknown: NoReturn,  # none taken: torch's last_epoch and any other is one LRKitError (and mypy's)
     ) -> None:
+        check_keywords(unknown)
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise LRKitError(
                 f"`optimizer` of LRScheduler must be a torch.optim.Optimizer; got {optimizer!r}."

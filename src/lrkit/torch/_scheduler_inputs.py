@@ -1,9 +1,10 @@
 """What ``LRScheduler`` is given, checked before it touches an optimizer: schedule, plateau, saved state.
 
-Four inputs of the adapter can be wrong in ways a user must hear about at once, not mid-run: the
+Five inputs of the adapter can be wrong in ways a user must hear about at once, not mid-run: the
 schedule and plateau controller pair (a spec, a bare ``reduce_on_plateau`` meaning torch's
 ``ReduceLROnPlateau``), the rate the optimizer was built with when it disagrees with the schedule's
-peak (a warning: the schedule's rate runs), a resume (``last_step``) over a param group whose base
+peak (a warning: the schedule's rate runs), a keyword it does not take (torch's ``last_epoch``
+above all, which is ``last_step`` here), a resume (``last_step``) over a param group whose base
 value is unknown, and a saved state that does not fit this scheduler.
 """
 
@@ -12,14 +13,17 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from lrkit.errors import LRKitError, RateConflictWarning, check_int
+from lrkit.errors import LRKitError, RateConflictWarning, check_int, shown, unknown_name
 from lrkit.schedules import ReduceOnPlateau, Schedule, constant, from_dict, parse, peak_rate, rates_disagree
 from lrkit.torch._groups import GroupKey, check_scales
 
-__all__ = ["check_rates", "check_resume_bases", "check_saved_state", "schedule_and_plateau"]
+__all__ = ["ARGUMENTS", "check_keywords", "check_rates", "check_resume_bases", "check_saved_state",
+           "schedule_and_plateau"]
 
 #: The methods the adapter calls on a plateau controller (an lrkit ``reduce_on_plateau`` has them).
 PLATEAU_API = ("observe", "apply", "state_dict", "load_state_dict")
+#: The keyword arguments ``LRScheduler`` takes after ``optimizer`` and ``schedule``.
+ARGUMENTS = ("plateau", "key", "last_step", "group_scales", "per_update")
 #: The keys of ``LRScheduler.state_dict()`` that loading needs (``step_count`` is optional).
 STATE_KEYS = ("t", "key", "group_scales", "schedule", "plateau")
 
@@ -62,6 +66,34 @@ def schedule_and_plateau(schedule: Any, plateau: Any) -> tuple[Schedule, Any]:
             f"state_dict, load_state_dict); got {plateau!r}."
         )
     return parsed, plateau
+
+
+def check_keywords(unknown: dict[str, Any]) -> None:
+    """Refuse a keyword ``LRScheduler`` does not take, naming the ones it does.
+
+    torch's ``last_epoch`` is ``last_step`` here and counts the same updates: the index of the last one
+    already done (``-1``: a fresh run), so ``last_step=9``, like torch's ``last_epoch=9``, starts at
+    ``t = 10`` and writes ``schedule(10)``.
+
+    Raises:
+        LRKitError: for any keyword in ``unknown``; ``last_epoch`` named with ``last_step``.
+
+    Example:
+        >>> check_keywords({})
+        >>> try:
+        ...     check_keywords({"last_epoch": 9})
+        ... except LRKitError as exc:
+        ...     print(str(exc)[:67])
+        `last_epoch` of LRScheduler is torch's name for lrkit's `last_step`
+    """
+    for name, value in unknown.items():
+        if name == "last_epoch":
+            raise LRKitError(
+                f"`last_epoch` of LRScheduler is torch's name for lrkit's `last_step`, which counts the same "
+                "updates: the index of the last one already done (-1: a fresh run), so last_step=9 starts "
+                f"at t = 10 as torch's last_epoch=9 does; got last_epoch={shown(value)}. Pass "
+                "last_step= (or, to resume, load_state_dict).")
+        raise unknown_name("argument of LRScheduler", name, ARGUMENTS)
 
 
 def check_rates(group: dict[str, Any], schedule: Schedule) -> None:
