@@ -1,5 +1,5 @@
 """``lrkit tune`` without matplotlib shows the study it ran, or refuses before the first trial
-(session-14 new-user probe, ux; ``/work/notes/ux14/REPORT.md`` D8).
+(session-14 new-user probe, ux; ``/work/notes/ux14/REPORT.md`` D8; fixed by a1df28b).
 
 ``pip install 'lrkit[torch,tune]'`` (no ``plot``) and ``lrkit tune --task diabetes-linear --trials 3``: every
 trial runs (36 s), then writing tune.html imports matplotlib: "error: unexpected ModuleNotFoundError: No
@@ -15,13 +15,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-
 _CODE = ("import sys; sys.modules['matplotlib'] = None; sys.argv = ['lrkit'] + sys.argv[1:]; "
          "from lrkit.cli import main; main()")
 
 
-@pytest.mark.xfail(strict=True, reason="ux14 D8: lrkit tune without matplotlib shows nothing of its study")
 def test_tune_without_matplotlib_shows_its_result_or_refuses_first(tmp_path):
     args = ["tune", "--task", "diabetes-linear", "--budget", "20", "--no-finder", "--pruner", "none",
             "--trials", "2", "--out", "out"]
