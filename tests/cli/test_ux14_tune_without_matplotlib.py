@@ -8,6 +8,7 @@ re-run fail the same way (the trials are kept in lrkit-tune.db, so nothing is lo
 The sibling of D4 (``lrkit find``). Expected: the result printed and tune.json written (the figure
 skipped with a note naming ``lrkit[plot]``), or the missing extra named in one line before any trial.
 The missing package is simulated with ``sys.modules['matplotlib'] = None`` in a child process.
+Fixed with D4 (a1df28b): the missing extra is named in one line before any trial.
 """
 
 from __future__ import annotations
