@@ -191,23 +191,23 @@ class LRScheduler(_TorchLRScheduler):
         else:
             t = jump
         self.last_epoch = t
-        if not self._foreign_said:
-            self._say_foreign_write(t)
+        held = self._held
+        if held is not None and not self._foreign_said:  # one read per group and step until it has spoken
+            gkey = self._key
+            name, fast = gkey.name, gkey.fast
+            for i, group in enumerate(self.optimizer.param_groups):
+                found = group[name] if fast else gkey.read(group)
+                if found != held[i]:
+                    self._say_foreign_write(t, i, float(found), held[i])
+                    break
         self._write(t)
 
-    def _say_foreign_write(self, t: int) -> None:
-        """Warn (once per scheduler) when a group no longer holds the value the last write left there."""
-        held, gkey = self._held, self._key
-        if held is None:
-            return
-        for i, (group, ours) in enumerate(zip(self.optimizer.param_groups, held, strict=True)):
-            found = group[gkey.name] if gkey.fast else gkey.read(group)
-            if found != ours:
-                self._foreign_said = True
-                now = self._value(t) * self._scales[i]
-                warnings.warn(_foreign_write_message(gkey, i, float(found), ours, now), RateConflictWarning,
-                              stacklevel=3)
-                return
+    def _say_foreign_write(self, t: int, group: int, found: float, ours: float) -> None:
+        """Warn, once per scheduler, that ``group`` holds ``found``, not the ``ours`` the last write left."""
+        self._foreign_said = True
+        now = self._value(t) * self._scales[group]
+        warnings.warn(_foreign_write_message(self._key, group, found, ours, now), RateConflictWarning,
+                      stacklevel=3)
 
     def _value(self, t: int) -> float:
         """``plateau.apply(schedule(t))``: a cached list lookup (the block refilled when ``t`` leaves it)."""
