@@ -14,12 +14,12 @@ import difflib
 import math
 import numbers
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 __all__ = ["LRKitError", "RateConflictWarning", "MAX_INT", "MAX_SHOWN", "available_memory", "check_choice",
            "check_count", "check_finite", "check_flag", "check_instance", "check_int", "check_positive",
-           "check_range", "exception_line", "scalar_value", "shown", "unknown_name"]
+           "check_range", "exception_line", "missing_package", "scalar_value", "shown", "unknown_name"]
 
 
 #: Largest integer any count may be: numpy's int64, which step counters and array sizes use.
@@ -339,3 +339,28 @@ def unknown_name(kind: str, name: str, valid: Iterable[str]) -> LRKitError:
     hint = f"; did you mean {close[0]!r}?" if close else "."
     quoted = shown(name) if isinstance(name, str) else repr(name)[:MAX_SHOWN]
     return LRKitError(f"unknown {kind} {quoted}{hint} Valid: {', '.join(valid)}.")
+
+
+def missing_package(errors: Mapping[str, ImportError], needs: str, package: str, install: str) -> ImportError:
+    """The error to raise when an optional package failed to import under each name tried.
+
+    ``errors`` maps each top-level module name tried (``lightning``, then the pre-2.0
+    ``pytorch_lightning``) to the error its import raised. When none of them is installed: one
+    ``ModuleNotFoundError`` saying what needs the package and how to install it (its ``name`` the first
+    module's, so ``except ModuleNotFoundError`` still catches it). When one is installed but fails
+    inside (a module it imports is missing, a version conflict): that error, whose own words say
+    what is wrong, not "not installed".
+
+    Example:
+        >>> gone = {"lightning": ModuleNotFoundError("No module named 'lightning'", name="lightning")}
+        >>> print(missing_package(gone, "lrkit.lightning", "Lightning", "pip install lightning"))
+        lrkit.lightning needs Lightning, which is not installed: pip install lightning.
+        >>> broken = {"lightning": ModuleNotFoundError("No module named 'fsspec'", name="fsspec")}
+        >>> missing_package(broken, "lrkit.lightning", "Lightning", "pip") is broken["lightning"]
+        True
+    """
+    for module, exc in errors.items():
+        if not (isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] == module):
+            return exc
+    return ModuleNotFoundError(f"{needs} needs {package}, which is not installed: {install}.",
+                               name=next(iter(errors), None))

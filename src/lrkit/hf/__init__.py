@@ -37,6 +37,14 @@ Example:
     (16, 16)
 """
 
+from lrkit.errors import missing_package
+
+try:
+    import transformers  # noqa: F401  (what every module here trains with: said once, before them)
+except ImportError as _exc:
+    raise missing_package({"transformers": _exc}, "lrkit.hf", "transformers",
+                          "pip install transformers accelerate") from None
+
 from lrkit.hf._finder import find_lr
 from lrkit.hf._schedule import RUN_NAMES, use_schedule
 

@@ -44,7 +44,7 @@ from typing import Any
 
 import torch
 
-from lrkit.errors import LRKitError, check_choice, check_flag, shown
+from lrkit.errors import LRKitError, check_choice, check_flag, missing_package, shown
 from lrkit.finder import FinderResult, Sweep, confidence
 from lrkit.torch import Update, find_lr
 from lrkit.lightning._finder_resume import BEFORE_FIT, OWNER, ResumeBookkeeping
@@ -54,12 +54,16 @@ from lrkit.torch._retune import retune, schedule_group, schedule_share
 try:
     import lightning.pytorch as pl
     from lightning.pytorch.utilities.parsing import lightning_hasattr, lightning_setattr
-except ImportError:  # the pre-2.0 package name
-    import pytorch_lightning as pl  # type: ignore[no-redef]
-    from pytorch_lightning.utilities.parsing import (  # type: ignore[no-redef]
-        lightning_hasattr,
-        lightning_setattr,
-    )
+except ImportError as new_name:  # the pre-2.0 package name
+    try:
+        import pytorch_lightning as pl  # type: ignore[no-redef]
+        from pytorch_lightning.utilities.parsing import (  # type: ignore[no-redef]
+            lightning_hasattr,
+            lightning_setattr,
+        )
+    except ImportError as old_name:
+        raise missing_package({"lightning": new_name, "pytorch_lightning": old_name}, "lrkit.lightning",
+                              "Lightning", "pip install lightning") from None
 
 __all__ = ["LearningRateFinder"]
 

@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from lrkit.diagnostics import LOSS_NAMES, MIN_POINTS, VAL_NAMES, column_key
+from lrkit.errors import missing_package
 from lrkit.torch._retune import schedule_group
 from lrkit.torch._watchdog import Watchdog, _scalar
 
@@ -78,8 +79,13 @@ def lightning_callback(watchdog: Watchdog) -> Any:
     """A ``lightning.pytorch.Callback`` feeding ``watchdog`` (:meth:`Watchdog.lightning_callback`)."""
     try:
         from lightning.pytorch import Callback
-    except ImportError:
-        from pytorch_lightning import Callback  # the pre-2.0 package name
+    except ImportError as new_name:
+        try:
+            from pytorch_lightning import Callback  # the pre-2.0 package name
+        except ImportError as old_name:
+            raise missing_package({"lightning": new_name, "pytorch_lightning": old_name},
+                                  "Watchdog.lightning_callback", "Lightning",
+                                  "pip install lightning") from None
 
     class WatchdogCallback(Callback):
         def __init__(self) -> None:
@@ -173,7 +179,11 @@ def lightning_callback(watchdog: Watchdog) -> Any:
 
 def hf_callback(watchdog: Watchdog) -> Any:
     """A ``transformers.TrainerCallback`` feeding ``watchdog`` (:meth:`Watchdog.hf_callback`)."""
-    from transformers import TrainerCallback
+    try:
+        from transformers import TrainerCallback
+    except ImportError as exc:
+        raise missing_package({"transformers": exc}, "Watchdog.hf_callback", "transformers",
+                              "pip install transformers accelerate") from None
 
     try:
         from transformers.trainer_callback import ExportableState
