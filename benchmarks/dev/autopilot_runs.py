@@ -38,11 +38,12 @@ RUNS = RESULTS / "no_tuning_runs.json"
 
 
 #: Fields of the probe's nested ``FinderPolicy`` that an Autopilot never reads: ``find_lr``'s retry and
-#: advice (``retry_*``, ``fallback_divisor``), its interval (``replicates`` .. ``min_answered``) and its
-#: own ``rule="auto"`` choice (``adaptive_rule``, ``sgd_rule``: the Autopilot's kind rules are its own).
+#: advice (``retry_*``, ``fallback_divisor``), its interval (``replicates`` .. ``min_answered``), its
+#: own ``rule="auto"`` choice (``adaptive_rule``, ``sgd_rule``: the Autopilot's kind rules are its own) and
+#: the move of its first sweep's answer to the calibrated density (``progress_*``: ``settle``'s).
 FINDER_UNREAD = ("retry_sigmas", "retry_decades", "retry_steps", "fallback_divisor", "replicates", "level",
                  "seed_spread", "pilot_ratio", "max_leverage", "min_answered", "adaptive_rule", "sgd_rule",
-                 "val_level_floor")
+                 "val_level_floor", "progress_exponent", "progress_max_ratio")
 #: ``AutopilotPolicy`` fields read only by a race (inert while ``race_factors`` is empty) and only
 #: without a budget (the plateau reaction and its warmup: every cached run is told its budget).
 RACE_FIELDS = ("race_fraction", "min_race", "max_race_fraction", "race_score_fraction")

@@ -30,17 +30,26 @@ from lrkit.finder import (CONFIDENCE_WORDS, FinderPolicy, FinderResult, Sweep, a
 from lrkit.tasks import get_task
 from lrkit.torch import find_lr
 
-__all__ = ["STEPS", "answer", "cells", "check_default", "collect", "corrected", "density", "now_word",
-           "score"]
+__all__ = ["CLEAR_KINDS", "STEPS", "answer", "cells", "check_default", "collect", "corrected", "density",
+           "now_word", "score"]
 
 RESULTS = RESULTS_DIR / "finder_num_steps.json"
 #: The sweep lengths compared: half and twice the default.
 STEPS = (50, Sweep().num_steps, 200)
 
 
-def _key(where: str, name: str, optimizer: str, seed: int, steps: int) -> str:
-    policy = hashlib.sha1(repr(sorted(FinderPolicy().to_dict().items())).encode()).hexdigest()[:10]
-    return f"{where}|{name}|{optimizer}|{seed}|{steps}|{policy}"
+#: The fields of the sweep-density move (``lrkit.finder._density``), left out of a key where they move
+#: nothing (off, or at the calibrated 100 steps over the default range), so the answers stored before them
+#: keep their keys.
+_DENSITY_FIELDS = ("progress_exponent", "progress_max_ratio")
+
+
+def _key(where: str, name: str, optimizer: str, seed: int, steps: int, policy: FinderPolicy) -> str:
+    fields = policy.to_dict()
+    if policy.progress_exponent == 0 or steps == Sweep().num_steps:
+        fields = {k: v for k, v in fields.items() if k not in _DENSITY_FIELDS}
+    digest = hashlib.sha1(repr(sorted(fields.items())).encode()).hexdigest()[:10]
+    return f"{where}|{name}|{optimizer}|{seed}|{steps}|{digest}"
 
 
 def _build(where: str, name: str, optimizer: str, seed: int) -> dict[str, Any]:
@@ -50,9 +59,10 @@ def _build(where: str, name: str, optimizer: str, seed: int) -> dict[str, Any]:
 
 
 def answer(where: str, name: str, optimizer: str, seed: int, steps: int, *,
-           run: bool) -> dict[str, Any] | None:
-    """One ``find_lr`` call's answer, word and kind at ``steps`` (cached; None: not cached, not run)."""
-    cache, key = load_cache(RESULTS), _key(where, name, optimizer, seed, steps)
+           run: bool, policy: FinderPolicy = FinderPolicy()) -> dict[str, Any] | None:
+    """One ``find_lr`` call's answer, word and kind at ``steps`` under ``policy`` (cached; None: not cached,
+    not run)."""
+    cache, key = load_cache(RESULTS), _key(where, name, optimizer, seed, steps, policy)
     if key not in cache:
         if not run:
             return None
@@ -61,7 +71,7 @@ def answer(where: str, name: str, optimizer: str, seed: int, steps: int, *,
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             r = find_lr(parts["model"], parts["optimizer"], parts["loss_fn"], parts["train_loader"],
-                        sweep=Sweep(num_steps=steps), progress=False)
+                        sweep=Sweep(num_steps=steps), policy=policy, progress=False)
         f = confidence_features(r)
         cache[key] = {"lr": r.suggestion, "confidence": advise(r).confidence, "kind": f["kind"],
                       "signal": f["signal"], "spread": f["spread"], "source": r.meta["source"],
@@ -102,11 +112,12 @@ def score(where: str, name: str, optimizer: str, lr: float | None) -> tuple[floa
     return (100.0 * (top - at) if higher else at - top), math.log10(lr / best)
 
 
-def collect(run: bool) -> list[dict[str, Any]]:
-    """One row per cell and sweep length (cells with an answer missing at any length are left out)."""
+def collect(run: bool, policy: FinderPolicy = FinderPolicy()) -> list[dict[str, Any]]:
+    """One row per cell and sweep length under ``policy`` (cells with an answer missing at any length are
+    left out)."""
     rows = []
     for where, name, optimizer, seed in cells():
-        got = {n: answer(where, name, optimizer, seed, n, run=run) for n in STEPS}
+        got = {n: answer(where, name, optimizer, seed, n, run=run, policy=policy) for n in STEPS}
         if any(v is None for v in got.values()):
             continue
         family = zoo.get(name).info.family if where == "zoo" else f"built-in:{name}/{optimizer}"
@@ -159,11 +170,19 @@ def density(steps: int) -> float:
     return (steps - 1) / (Sweep().num_steps - 1)
 
 
-def corrected(rows: list[dict[str, Any]], beta: float) -> list[dict[str, Any]]:
-    """Every row's answer moved by the density correction ``beta``, rescored."""
+#: The kinds of a clear reading: a first sweep's valley read by its crossings from a drop of at least
+#: ``weak_rule_sigmas`` noise SDs (``sparse``: such a reading of a sparse sweep).
+CLEAR_KINDS = ("tight", "fair", "loose", "sparse")
+
+
+def corrected(rows: list[dict[str, Any]], beta: float, *, clear_only: bool = False) -> list[dict[str, Any]]:
+    """Every row's answer (``clear_only``: a first sweep's clear reading's, :data:`CLEAR_KINDS`) moved by
+    the density correction ``beta``, rescored."""
     out = []
     for r in rows:
-        lr = None if r["lr"] is None else r["lr"] * density(r["steps"]) ** beta
+        clear = r["kind"] in CLEAR_KINDS and r["source"] == "sweep"
+        move = r["lr"] is not None and (clear or not clear_only)
+        lr = r["lr"] * density(r["steps"]) ** beta if move else r["lr"]
         regret, decades = score(r["where"], r["name"], r["optimizer"], lr)
         out.append({**r, "lr": lr, "regret": regret, "decades": decades})
     return out

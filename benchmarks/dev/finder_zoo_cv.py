@@ -24,7 +24,7 @@ import numpy as np
 
 from dev import finder_zoo_data as data
 from dev import zoo_grid
-from lrkit.finder import FinderPolicy, suggest, valley_geometry
+from lrkit.finder import VALLEY_RULES, FinderPolicy, Sweep, suggest, valley_geometry
 
 __all__ = ["Candidate", "CANDIDATES", "REFERENCE", "cells", "changes", "check_offline", "family_means",
            "floor_candidates", "in_sample", "lofo", "proxy", "read", "regret_table", "rule_rows",
@@ -181,6 +181,10 @@ def read(name: str, seed: int, cand: Candidate) -> tuple[float | None, int, str 
     if lr is None or signal < p.retry_sigmas:  # find_lr's second pass decides: run it
         a = data.answer(name, seed, _canonical(p, rule), cand.num_steps, mechanics=cand.mechanics)
         return a["lr"], a["updates"], a["source"]
+    if signal >= p.weak_rule_sigmas and rule in VALLEY_RULES:  # settle's move to the calibrated density
+        ratio = (cand.num_steps - 1) / (Sweep().num_steps - 1)  # the default range: rates per decade
+        if abs(np.log10(ratio)) >= 1e-9:
+            lr *= min(max(ratio, 1 / p.progress_max_ratio), p.progress_max_ratio) ** p.progress_exponent
     return lr, int(lrs.size), "sweep"
 
 

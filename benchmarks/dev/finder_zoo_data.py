@@ -143,6 +143,8 @@ def answer(name: str, seed: int, policy: FinderPolicy, num_steps: int = 100, *,
         del fields["descent_floor_reading"]
     if policy.retry_descent_floor == 0:  # the second pass unfloored: the key from before the field
         del fields["retry_descent_floor"]
+    if policy.progress_exponent == 0 or num_steps == Sweep().num_steps:  # the density move moves nothing:
+        del fields["progress_exponent"], fields["progress_max_ratio"]  # the key from before it existed
     if policy.anchor_weight == 0:  # without the anchor, the key of a policy from before it existed
         fields = {k: v for k, v in fields.items() if k not in ("anchor_weight", "anchor_decades",
                                                               "memoryless_decades")}

@@ -53,7 +53,8 @@ OTHER = {"race_fraction": 0.1, "min_race": 4, "max_race_fraction": 0.5, "race_sc
          "finder.pilot_ratio": 0.25, "finder.max_leverage": 0.5, "finder.min_answered": 0.8,
          "finder.adaptive_rule": "default", "finder.sgd_rule": "falling", "finder.anchor_decades": 1.0,
          "finder.memoryless_decades": 0.5, "finder.anchor_weight": 0.25,
-         "finder.weak_rule_sigmas": 100.0, "finder.val_level_floor": 1e-6}
+         "finder.weak_rule_sigmas": 100.0, "finder.val_level_floor": 1e-6, "finder.progress_exponent": 0.5,
+         "finder.progress_max_ratio": 4.0}
 
 
 def _left_out(policy: AutopilotPolicy) -> list[str]:

@@ -28,7 +28,10 @@ def _digits_mlp_answer(num_steps: int):
 
 def test_a_50_step_sweep_is_not_sure_high_of_an_answer_that_moves_with_num_steps():
     sparse, default = _digits_mlp_answer(50), _digits_mlp_answer(100)
-    assert sparse.suggestion > 3 * default.suggestion  # the move the probe saw
+    # The probe saw 0.28 against 0.053 (5x); read at the calibrated density (lrkit.finder._density) the
+    # 50-step answer is halved, but a sparse reading is noisier, not only shifted: it still moves 2-3x.
+    assert 2 * default.suggestion < sparse.suggestion < 3 * default.suggestion
+    assert abs(sparse.meta["density_factor"] - 49 / 99) < 1e-12 and "density_factor" not in default.meta
     assert advise(default).confidence == "high"
     advice = advise(sparse)
     assert advice.confidence == "medium", (advice.confidence, advice.confidence_words)

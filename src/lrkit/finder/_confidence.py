@@ -57,6 +57,7 @@ from typing import Any
 import numpy as np
 
 from lrkit.finder._anchor import blow_up_index
+from lrkit.finder._density import CALIBRATED_DENSITY
 from lrkit.finder._valley import valley_geometry
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._result import GUESS_SOURCE
@@ -79,9 +80,9 @@ CONFIDENCE_PROMISE: dict[str, float] = {"keep_gap": 10.0, "high": 0.85, "medium"
 #: calibration kept its promise on 0.95 / 0.83 of held-out answers for high / medium, family means, and
 #: gave every kind its word here in 12 of 12 folds; ``rough`` is ``low`` by design, its record resting on
 #: 4 families and keeping less at 50 and 200 steps; ``BENCHMARKS.md#finder_confidence``,
-#: ``docs/evidence.md#finder-confidence``). ``sparse``: calibrated on the zoo's 50-step sweeps, held out
-#: by family (``medium`` in 12 of 12 folds, kept on 0.79 of held-out answers;
-#: ``BENCHMARKS.md#finder_num_steps``).
+#: ``docs/evidence.md#finder-confidence``). ``sparse``: at most ``medium`` by design (its answer moves with
+#: ``num_steps`` more than its noise shows); on the zoo's 50-step sweeps, held out by family, it kept on 0.85
+#: of held-out answers (``BENCHMARKS.md#finder_num_steps``).
 CONFIDENCE_WORDS: dict[str, str] = {"tight": "high", "fair": "high", "loose": "medium", "sparse": "medium",
                                     "weak": "medium", "rough": "low", "guess": "low", "short": "low",
                                     "coarse": "low"}
@@ -91,7 +92,7 @@ CONFIDENCE_WORDS: dict[str, str] = {"tight": "high", "fair": "high", "loose": "m
 CALIBRATED_END = Sweep().end
 #: Rates per decade of every sweep the words were calibrated on (``Sweep``'s defaults: 100 steps over
 #: 8 decades); a ``coarse`` reading's sweep had fewer than one per factor ``LOOSE_SPREAD``.
-CALIBRATED_STEPS = (Sweep().num_steps - 1) / math.log10(Sweep().end / Sweep().start)
+CALIBRATED_STEPS = CALIBRATED_DENSITY
 
 #: An interval whose ends are within this factor (``hi / lo``) is a *tight* reading: the sweep's
 #: noise moves the suggestion by less than about +-20%, less than the rate can be set by hand.

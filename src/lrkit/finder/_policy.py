@@ -33,6 +33,7 @@ _RETRY = "docs/evidence.md#finder-no-signal"
 _ZOO = "docs/evidence.md#finder-the-zoo"
 _PLATEAU = "docs/evidence.md#finder-a-plateau-then-a-descent"
 _VAL_FLOOR = "docs/evidence.md#finder-a-validation-read-a-rise-must-be-material"
+_DENSITY = "docs/evidence.md#finder-the-sweeps-density"
 
 
 def _weight(name: str, value: object, owner: str) -> float:
@@ -157,6 +158,16 @@ class FinderPolicy(Policy):
         3.0, "with the anchor off and no descent in either pass, the stated guess is the blow-up rate over "
         "this: the margin the default rule leaves below the edge (with the anchor on, the guess is the "
         "anchor, anchor_decades below the blow-up)", _RETRY, at_least(1.0))
+    # -- the sweep's density (lrkit.finder._density, find_lr's first sweep) ---------------------
+    progress_exponent: float = tuned(
+        1.0, "beta: a first sweep's clear reading moves by (k / k0) ** beta, k its rates per decade, k0 the "
+        "calibrated 12.4: one update per rate, so a sweep's progress by rate r grows as r k and a denser "
+        "sweep reads its descent lower; 1 (the progress law) chosen by leave-one-family-out over the zoo "
+        "at 50/100/200 steps (0: off)", _DENSITY, non_negative)
+    progress_max_ratio: float = tuned(
+        2.05, "m: k / k0 is held within [1/m, m], which holds the densities the zoo measured (50 and 200 "
+        "steps over the default range: 0.495 and 2.01); beyond them the law is not measured", _DENSITY,
+        at_least(1.0))
     # -- the interval (lrkit.finder.bootstrap_interval) -------------------------------------------
     replicates: int = tuned(
         200, "wild-bootstrap replicates: enough for stable 5th/95th percentiles at a few tenths of a "

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from lrkit.finder._anchor import blow_up_index
+from lrkit.finder._density import at_calibrated_density
 from lrkit.finder._valley import valley_geometry
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._result import GUESS_SOURCE, FinderResult
@@ -188,7 +189,8 @@ def settle(first: FinderResult, second: FinderResult | None, policy: FinderPolic
     passes = [first] if second is None else [first, second]
     meta = {"passes": [_summary(r) for r in passes],
             "updates": int(updates if updates is not None else sum(r.steps for r in passes))}
-    if second is None:
+    if second is None:  # a clear first sweep's reading, moved to the calibrated density (_density)
+        first = at_calibrated_density(first, policy)
         return _with(first, meta, "sweep" if first.suggestion is not None else None, first.reason)
     start = start_level(first, policy)
     deep = {id(r): descent(r, start, policy) for r in passes}
