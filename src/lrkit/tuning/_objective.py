@@ -29,7 +29,7 @@ from lrkit.finder._next_step import round_rate
 from lrkit.tuning._space import SearchSpace
 from lrkit.tuning._to_schedule import schedule_from_params, spec_from_params
 
-__all__ = ["TrialParams", "Target", "resolve_target", "source_of", "MIN_BUDGET"]
+__all__ = ["TrialParams", "Target", "resolve_target", "source_of", "check_horizon", "MIN_BUDGET"]
 
 #: The fewest updates a trial may train: a family with a warmup warms up over at least one update and
 #: never the whole run (``finder._next_step.schedule_kwargs``), so one update is all warmup (rate 0 for
@@ -57,6 +57,28 @@ def _check_budget(name: str, value: Any, owner: str) -> int:
         raise LRKitError(f"`{name}` of {owner} must be an integer >= {MIN_BUDGET} (a trial's schedule warms "
                          f"up over at least one update and never the whole run); got {budget}.")
     return budget
+
+
+def check_horizon(schedules: Any, budget: int | None) -> None:
+    """An objective's schedules other than ``constant`` need ``budget`` (their horizon), else ``LRKitError``.
+
+    ``tune`` checks the search space's families with it before any study is written.
+
+    Example:
+        >>> check_horizon(("constant",), None)
+        >>> try:
+        ...     check_horizon(("constant", "cosine", "wsd"), None)
+        ... except LRKitError as e:
+        ...     print(e)  # doctest: +NORMALIZE_WHITESPACE
+        `budget` of tune is required for an objective whose search space holds cosine, wsd (a schedule's
+        shape is written over the run's updates); pass budget=STEPS or restrict the space to
+        schedules=['constant'].
+    """
+    shaped = [name for name in schedules if name != "constant"]
+    if shaped and budget is None:
+        raise LRKitError(f"`budget` of tune is required for an objective whose search space holds "
+                         f"{', '.join(shaped)} (a schedule's shape is written over the run's updates); pass "
+                         "budget=STEPS or restrict the space to schedules=['constant'].")
 
 
 class TrialParams(dict):
@@ -201,10 +223,7 @@ def _objective_run(fn: Callable[[TrialParams], float], budget: int | None) -> Ca
         import optuna
 
         params = space.suggest(trial)
-        needs_horizon = params["schedule"] != "constant"
-        if needs_horizon and budget is None:
-            raise LRKitError(f"`budget` of tune is required to build a {params['schedule']} schedule for an "
-                             "objective; pass budget=STEPS or restrict the space to schedules=['constant'].")
+        check_horizon((params["schedule"],), budget)  # tune checked the space already: a guard
         schedule = schedule_from_params(params, budget or 1)
         spec = spec_from_params(params, budget or 1)
         trial.set_user_attr("schedule_spec", spec)

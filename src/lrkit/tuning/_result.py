@@ -10,11 +10,16 @@ from typing import Any
 from lrkit._json import json_safe
 from lrkit.finder._next_step import round_rate
 
-__all__ = ["TuneResult", "result_from_study", "trial_rows", "MIN_IMPORTANCE_TRIALS"]
+__all__ = ["TuneResult", "result_from_study", "trial_rows", "MIN_IMPORTANCE_TRIALS",
+           "IMPORTANCES_NEED_SKLEARN"]
 
 #: Completed trials before fANOVA's parameter importances are reported: its forest splits the
 #: values by parameter, and on fewer points every split share is noise.
 MIN_IMPORTANCE_TRIALS = 4
+
+#: ``importance_note`` (and a note) when scikit-learn, which fANOVA's random forest needs, is missing.
+IMPORTANCES_NEED_SKLEARN = ("importances skipped: Optuna's fANOVA needs scikit-learn, which is not installed "
+                            "(pip install 'lrkit[tune]' installs it).")
 
 
 @dataclasses.dataclass
@@ -37,7 +42,8 @@ class TuneResult:
         trials: one row per trial: ``number, state, value, lr, schedule, steps,
             diverged, error`` (why a FAIL trial failed, else ``None``)``, duration_s, params``.
         importances: Optuna's parameter importances (fANOVA), or ``None`` when
-            the study is too small; ``importance_note`` says why.
+            the study is too small or scikit-learn (fANOVA's forest) is not installed;
+            ``importance_note`` says why.
         lr_range: the rate bounds searched; ``lr_source`` where they came from.
         finder: ``{"suggestion", "interval", "steps"}`` of the finder run, or ``None``.
         space: the search space in its dict form.
@@ -171,6 +177,8 @@ def _importances(study: Any, seed: int) -> tuple[dict[str, float] | None, str]:
         imp = optuna.importance.get_param_importances(study, evaluator=evaluator)
     except (ValueError, RuntimeError) as exc:  # e.g. a single parameter, or all values equal
         return None, f"importances unavailable: {exc}"
+    except ImportError:  # fANOVA's forest is scikit-learn's: the trials and the best are still the answer
+        return None, IMPORTANCES_NEED_SKLEARN
     return {k: float(v) for k, v in imp.items()}, "fANOVA over the parameters every completed trial shares."
 
 
@@ -231,5 +239,5 @@ def result_from_study(study: Any, *, n_trials: int, metric: str, storage: str, s
         worker_id=worker_id,
         compute_steps=int(sum(r["steps"] or 0 for r in rows)),
         versions=_versions(),
-        notes=list(notes),
+        notes=[*notes, note] if note == IMPORTANCES_NEED_SKLEARN else list(notes),  # an install to fix
     )

@@ -24,9 +24,9 @@ from lrkit.tuning._storage import MAX_REQUEUES, race_retry
 if TYPE_CHECKING:
     from lrkit.tuning._objective import Target
 
-__all__ = ["SAMPLERS", "PRUNERS", "make_sampler", "make_pruner", "first_rung", "open_study", "live_trials",
-           "enough", "taken_for_dead", "requeue_dead_runs", "requeue", "mark_worker", "WORKER_ATTR",
-           "MARK_POLL"]
+__all__ = ["SAMPLERS", "PRUNERS", "make_sampler", "make_pruner", "first_rung", "open_study",
+           "stored_space", "live_trials", "enough", "taken_for_dead", "requeue_dead_runs", "requeue",
+           "mark_worker", "WORKER_ATTR", "MARK_POLL"]
 
 SAMPLERS = ("tpe", "random")
 PRUNERS = ("hyperband", "successive_halving", "median", "none")
@@ -160,6 +160,28 @@ def open_study(store: Any, name: str, direction: str, space: Any,
         raise LRKitError(f"study {name!r} was created with another search space; "
                          "use a new --study name to search a different space.")
     return probe, the_space, attrs.get(FINDER_ATTR)
+
+
+def stored_space(store: Any, name: str) -> SearchSpace | None:
+    """The search space study ``name`` holds, or ``None`` when there is no such study (nothing is written).
+
+    Example:
+        >>> import optuna
+        >>> store = optuna.storages.InMemoryStorage()
+        >>> stored_space(store, "s") is None
+        True
+        >>> _ = open_study(store, "s", "minimize", None, lambda: (SearchSpace(schedules=("constant",)), None))
+        >>> stored_space(store, "s").schedules
+        ('constant',)
+    """
+    import optuna
+
+    try:
+        attrs = optuna.load_study(study_name=name, storage=store).user_attrs
+    except KeyError:  # optuna's "Record does not exist": no study of that name
+        return None
+    stored = attrs.get(SPACE_ATTR)
+    return None if stored is None else SearchSpace(**stored)
 
 
 def _same_space(user: SearchSpace, stored: SearchSpace) -> bool:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from lrkit.errors import LRKitError, check_count, check_flag, check_instance, check_int, unknown_name
-from lrkit.tuning._objective import resolve_target
+from lrkit.tuning._objective import check_horizon, resolve_target
 from lrkit.tuning._policy import TunePolicy
 from lrkit.tuning._result import TuneResult, result_from_study
 from lrkit.tuning._space import SearchSpace
@@ -29,7 +29,7 @@ from lrkit.tuning._space_file import load_space
 from lrkit.tuning._start import build_space, first_params
 from lrkit.tuning._storage import default_worker_id, open_storage, worker_seed
 from lrkit.tuning._study import (PRUNERS, SAMPLERS, first_rung, make_pruner, make_sampler, open_study,
-                                 requeue_dead_runs)
+                                 requeue_dead_runs, stored_space)
 from lrkit.tuning._trials import MAX_CONSECUTIVE_FAILURES, TrialLoop, quiet_optuna
 from lrkit.tuning._where import Storage
 
@@ -82,7 +82,8 @@ def tune(
         seed: the base seed (trials all train with it; the sampler gets
             :func:`worker_seed` of it).
         timeout: stop starting trials after this many seconds.
-        budget: training steps per trial (default: the task's budget).
+        budget: training steps per trial (default: the task's budget). An objective needs it
+            unless the space holds ``constant`` alone (the other families' shapes span it).
         eval_every: steps between validation reports (default ``budget // policy.reports``).
         direction: ``"minimize"``/``"maximize"`` for an objective (tasks know theirs).
         use_finder: run the range test to centre the rate range and queue its
@@ -99,7 +100,8 @@ def tune(
 
     Raises:
         LRKitError: for ``n_trials <= 0``, unknown sampler / pruner / schedule
-            names (listing the valid ones), a bad space, an unreachable storage, or a
+            names (listing the valid ones), a bad space, an objective without ``budget`` whose
+            space holds a family other than ``constant``, an unreachable storage, or a
             protocol function whose parts or ``val_loader`` cannot be used (all before any
             study is written); and when :data:`MAX_CONSECUTIVE_FAILURES` trials in a row
             fail (the message names the last cause; the failed trials stay in the study).
@@ -115,10 +117,12 @@ def tune(
 
     n_trials, seed, where = _checked(n_trials, seed, sampler, pruner, timeout, policy, use_finder, on_trial,
                                      storage)
-    if space is not None:
-        load_space(space)  # validate eagerly, before any storage or training
+    user_space = load_space(space)  # validate eagerly, before any storage or training
     target = resolve_target(task_or_objective, budget=budget, eval_every=eval_every, direction=direction,
                             reports=policy.reports)
+    objective_without_budget = target.task is None and target.budget is None
+    if objective_without_budget and user_space is not None:  # shaped families need a horizon: not trial 0's
+        check_horizon(user_space.schedules, None)
     target.check(seed)  # a user's task is built and its validation split tried before any study exists
     store, storage_desc, shared = open_storage(where.url, Path(where.out),
                                                heartbeat_interval=where.heartbeat_interval,
@@ -127,6 +131,8 @@ def tune(
     if worker_id is None:
         worker_id = default_worker_id() if shared else 0
     name = where.study_name or f"lrkit-{target.name}"
+    if objective_without_budget and user_space is None:  # the space of the study resumed, else the default
+        check_horizon((stored_space(store, name) or SearchSpace()).schedules, None)
     notes: list[str] = []
 
     with quiet_optuna() as quiet:
