@@ -199,7 +199,8 @@ class AutopilotPolicy(Policy):
     trial_factors: tuple[float, ...] = tuned(
         (), "part-way into the main phase, these multiples of its rate each train from one state and are "
         "judged by the loss after a short side cool-down; the winner's factor holds to the end (empty: no "
-        "trial). An opt-in: (1, 2) measured on the zoo in the evidence", _TRIAL,
+        "trial, the default: on the zoo (1, 2) scores 9.41 and (1, 0.5) 11.0 against 8.12, neither chosen in "
+        "any fold by family: its losing branch costs more than its reading gains)", _TRIAL,
         lambda n, v, o: _factors(n, v, o))
     trial_at: float = tuned(
         0.1, "... the trial starts at this fraction of the main phase (where the raise was measured)", _TRIAL,
