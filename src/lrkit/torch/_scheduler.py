@@ -54,7 +54,8 @@ class LRScheduler(_TorchLRScheduler):
     Another writer of the same value (torch's ``ReduceLROnPlateau`` stepped beside it, a
     ``ChainedScheduler`` that multiplies after it, a line setting ``group["lr"]``) is overwritten at
     the next :meth:`step`, which says so once with a :class:`~lrkit.RateConflictWarning` naming the
-    group, the value found and the value written. Cut on a plateau with ``plateau=`` and
+    group, the value found and the value written (on an advance from the step last written; a jump
+    and ``SequentialLR``'s resets rewrite by design). Cut on a plateau with ``plateau=`` and
     :meth:`observe`; combine schedules into one lrkit schedule.
 
     Step convention (lrkit's and torch's): the first ``optimizer.step()`` uses
@@ -159,8 +160,10 @@ class LRScheduler(_TorchLRScheduler):
         self._block_start = 0
         self._per_update = per_update
         self._tally = UpdateTally(optimizer)
-        # what the groups held after the last write (None before the first): another writer is told apart
+        # what the groups held after the last write (None before the first) and its t: another writer is
+        # told apart between two consecutive steps only
         self._held: list[Any] | None = None
+        self._held_t = -1
         self._foreign_said = False
         # torch's constructor records initial_lr, wraps optimizer.step for its
         # ordering warning and calls self.step() once: that first call lands on t = 0.
@@ -192,7 +195,10 @@ class LRScheduler(_TorchLRScheduler):
             t = jump
         self.last_epoch = t
         held = self._held
-        if held is not None and not self._foreign_said:  # one read per group and step until it has spoken
+        # Checked on an advance from the step last written only: a jump (step(epoch)) or a step whose
+        # counter another object moved (SequentialLR resets the groups and undoes its members' first
+        # step at construction, then steps its next member with step(0)) rewrites by design.
+        if held is not None and t == self._held_t + 1 and not self._foreign_said:
             gkey = self._key
             name, fast = gkey.name, gkey.fast
             for i, group in enumerate(self.optimizer.param_groups):
@@ -231,6 +237,7 @@ class LRScheduler(_TorchLRScheduler):
             for group, value in zip(groups, values, strict=True):
                 gkey.write(group, value)
             self._held = [gkey.read(group) for group in groups]  # a float32 tensor holds it rounded
+        self._held_t = t
         self._last_lr = values
 
     def _check_groups(self) -> list[dict[str, Any]]:
