@@ -84,6 +84,9 @@ def tune_command(
         from lrkit.tuning import MIN_BUDGET  # a schedule's warmup needs an update and not the whole run
 
         call(check_int, "--budget", budget, "lrkit tune", low=MIN_BUDGET)
+    if script is not None and budget is None:  # a script has no budget of its own; tune's words name `budget`
+        raise fail(f"`--budget` of lrkit tune is needed with --script {script!r}: the training steps of each "
+                   "trial (e.g. --budget 500).")
     if timeout is not None and not timeout > 0:  # inf: no limit
         raise fail(f"`--timeout` of lrkit tune must be a number of seconds > 0; got {timeout}.")
     if study is not None and not study:
