@@ -234,21 +234,28 @@ _HELD = {
                   "of plain SGD or a fine-tuning jump like that at their best rate as well as above it, the "
                   "level the descent settles at tells them apart and is not reached yet, and a reading on "
                   "such a spike",
+    "weights": "but the weights did not grow (their norm ended at {growth:.2f}x its first value): a rate too "
+               "high inflates them, while a catapult or a drift at a workable rate leaves them as they were, "
+               "and a reading with weights that held still",
 }
 #: What tells the readings apart, per ``held`` reason (else: a short side run).
 _CHECK = {
     "recovered": "A run at a third of the rate tells them apart: if it ends lower, lower the rate; if not, "
                  "the spike was the rate's first steps, and the rate can stay.",
+    "weights": "Read the next reports, or run at a third of the rate: if the weights start to grow, or that "
+               "run ends lower, lower the rate.",
     "descending": "Read the next reports: if the descent stalls above where a run at a third of the rate "
                   "gets, lower the rate; if it keeps falling, the spike was the rate's first steps.",
 }
 
 
-def _hypothesis(verdict: str, said: str, text: str, confidence: float, floor: float, held: str | None) -> str:
+def _hypothesis(verdict: str, said: str, text: str, confidence: float, floor: float, held: str | None,
+                growth: float = float("nan")) -> str:
     """A verdict's advice quoted as a hypothesis to check, not an order: right on a new workload too rarely
     to act on (its calibrated confidence is below ``advice_floor``; ``held``: the reason it is not a verdict,
     :data:`_HELD`)."""
-    return (f"I can't tell: the history reads most like {verdict} ({said}), {_HELD[held]} is right on a new "
+    why = _HELD[held].format(growth=growth) if held == "weights" else _HELD[held]
+    return (f"I can't tell: the history reads most like {verdict} ({said}), {why} is right on a new "
             f"workload too rarely to act on (calibrated confidence {confidence:.2f}"
             + (f", below {floor:g}" if confidence < floor else "") + f"). If it is {verdict}: {text} "
             + _CHECK.get(held or "", "Check that in a short side run before changing the rate."))
@@ -266,7 +273,8 @@ def advise(verdict: str, key: str | None, evidence: dict[str, Evidence], ctx: Co
     move the rate the other way is at or past its threshold; ``"swings"``, it is
     ``too_high_oscillating`` on swings alone, short of ``policy.swing_commit``; ``"recovered"``, it is
     ``too_high_diverging`` on an early blow-up the run recovered from (``policy.blowup_recovered_z``);
-    ``"descending"``, the same with its descent still under way (``policy.blowup_descending_z``). The
+    ``"descending"``, the same with its descent still under way (``policy.blowup_descending_z``);
+    ``"weights"``, a ``too_high_*`` verdict whose weights grew by at most ``policy.weight_growth_hold``. The
     diagnosis is then ``uncertain``, with ``verdict`` as its runner-up and its advice quoted as a
     hypothesis to check, not an instruction. A verdict that would change the rate or the schedule at a
     confidence below the floor with no test against it keeps its name, and its advice is quoted as a
@@ -282,7 +290,8 @@ def advise(verdict: str, key: str | None, evidence: dict[str, Evidence], ctx: Co
     said = evidence[key].detail if key else "none of the tests fired"
     floor = ctx.policy.advice_floor
     if weak is not None:
-        text = _hypothesis(verdict, said, text, weak, floor, held or "contested")
+        text = _hypothesis(verdict, said, text, weak, floor, held or "contested",
+                           ctx.stats.get("weight_growth", float("nan")))
         verdict, runner_up = "uncertain", verdict
     elif confidence < floor and DIRECTIONS[verdict] not in ("keep", "none"):
         text = _hypothesis(verdict, said, text, confidence, floor, None)

@@ -45,7 +45,8 @@ from lrkit.diagnostics._advice import Context, advise, advise_nan
 from lrkit.diagnostics._skipped import said_skipped, skipped_rows
 from lrkit.diagnostics._confidence import calibrated, raw_score, runner_up
 from lrkit.diagnostics._decide import ORDER, Measurements, decide_verdict, evidence, measure_finite, recovered
-from lrkit.diagnostics._inputs import as_array, as_grad_norms, as_momentum, as_rates, as_steps
+from lrkit.diagnostics._inputs import (as_array, as_grad_norms, as_momentum, as_rates, as_steps,
+                                      as_weight_norms)
 from lrkit.diagnostics._policy import DiagnosePolicy
 from lrkit.diagnostics._probe import probe_rows, said_probe
 from lrkit.diagnostics._rate_column import never_positive, said_zero_rates
@@ -64,6 +65,7 @@ def diagnose(
     lrs: Sequence[float] | np.ndarray | None = None,
     *,
     grad_norms: Sequence[float] | np.ndarray | None = None,
+    weight_norms: Sequence[float] | np.ndarray | None = None,
     steps: Sequence[int] | np.ndarray | None = None,
     val_losses: Sequence[float] | np.ndarray | None = None,
     val_steps: Sequence[int] | np.ndarray | None = None,
@@ -115,6 +117,12 @@ def diagnose(
             every step is no rate that trained (a frozen group logged): it is read as no rates, and the
             recommendation says so (``statistics["zero_lrs"]``).
         grad_norms: gradient norms per step (optional); used to size clipping advice.
+        weight_norms: the norm of the trained weights ``|w|`` per step (optional; NaN where not
+            measured): their growth ``|w_last| / |w_first|`` (first and last measured) is reported
+            (``statistics["weight_growth"]``) and, with ``policy.weight_growth_hold`` above 0, a "lower
+            the rate" reading whose weights grew by at most that factor is ``uncertain``, naming the
+            verdict: a rate too high inflates the weights, a catapult or a drift at a workable rate
+            does not.
         steps: the step number of each loss (default ``0 .. n-1``), for the evidence.
         val_losses: validation losses (optional), at ``val_steps``; reported in the statistics and
             read by the guard (a validation loss that turned up is never answered "raise the rate").
@@ -149,12 +157,14 @@ def diagnose(
     zero = never_positive(lr)
     lr = None if zero else lr
     gn = None if grad_norms is None else as_grad_norms(grad_norms, n_all)
+    wn = None if weight_norms is None else as_weight_norms(weight_norms, n_all)
     st = (np.arange(n_all) if steps is None else as_steps("steps", steps, n_all)).astype(np.int64)
     vl = None if val_losses is None else as_array("val_losses", val_losses, None)
     vs = None if val_steps is None else as_steps("val_steps", val_steps, None if vl is None else vl.size)
     k = 0 if lr is None else probe_rows(lr, MIN_POINTS, policy)
     if k:  # a range test's rows are its search, not training at a rate: read from after them
         y_all, lr, st, gn = y_all[k:], lr[k:], st[k:], None if gn is None else gn[k:]
+        wn = None if wn is None else wn[k:]
         if vl is not None and vs is not None:
             vl, vs = vl[vs >= st[0]], vs[vs >= st[0]]
     bad = np.flatnonzero(~np.isfinite(y_all))
@@ -163,13 +173,14 @@ def diagnose(
         keep, skipped_steps = np.isfinite(y_all), st[skipped]
         y_all, st = y_all[keep], st[keep]
         lr, gn = None if lr is None else lr[keep], None if gn is None else gn[keep]
+        wn = None if wn is None else wn[keep]
     elif bad.size:
         d = said_probe(advise_nan(y_all, lr, gn, st, int(bad[0]), policy, whole=not k), k, st, lrs)
         return said_zero_rates(d) if zero else d
     if y_all.size < MIN_POINTS:
         raise LRKitError(f"`losses` of diagnose must hold at least {MIN_POINTS} finite values; got {n_all}.")
-    d = decide(measure_finite(y_all, lr, policy), steps=st, grad_norms=gn, val_losses=vl, val_steps=vs,
-               momentum=mom, policy=policy)
+    d = decide(measure_finite(y_all, lr, policy), steps=st, grad_norms=gn, weight_norms=wn, val_losses=vl,
+               val_steps=vs, momentum=mom, policy=policy)
     d = said_probe(d if skipped is None else said_skipped(d, skipped_steps), k, st, lrs)
     return said_zero_rates(d) if zero else d
 
@@ -215,6 +226,7 @@ def _val_stats(val_losses: np.ndarray | None, val_steps: np.ndarray | None) -> d
 
 def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
            grad_norms: Sequence[float] | np.ndarray | None = None,
+           weight_norms: Sequence[float] | np.ndarray | None = None,
            val_losses: Sequence[float] | np.ndarray | None = None,
            val_steps: Sequence[int] | np.ndarray | None = None, momentum: float | None = None,
            policy: DiagnosePolicy = DiagnosePolicy()) -> Diagnosis:
@@ -226,8 +238,8 @@ def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
 
     Raises:
         LRKitError: for the inputs :func:`diagnose` rejects: ``steps`` or ``val_steps`` not strictly
-            increasing, of the wrong length or not numbers, negative gradient norms, a ``momentum``
-            outside [0, 1).
+            increasing, of the wrong length or not numbers, negative gradient or weight norms, a
+            ``momentum`` outside [0, 1).
 
     Example:
         >>> import numpy as np
@@ -239,6 +251,8 @@ def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
     check_instance("policy", policy, "decide", DiagnosePolicy)
     mom = as_momentum(momentum, "decide")
     gn = None if grad_norms is None else as_grad_norms(grad_norms, m.y.size, "decide")
+    wn = None if weight_norms is None else as_weight_norms(weight_norms, m.y.size, "decide")
+    growth = None if wn is None else weight_growth(wn)
     vl = None if val_losses is None else as_array("val_losses", val_losses, None, "decide")
     vs = None if val_steps is None else as_steps("val_steps", val_steps, None if vl is None else vl.size,
                                                   "decide")
@@ -259,7 +273,8 @@ def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
              "end_vs_first_z": sh.end_z, "end_vs_y0_z": sh.above_z, "late_share": sh.late_share,
              "noise_skew": sh.skew,
              "ended_above_start": float(sh.ended_above_start),
-             "spiked_over_descent": float(sh.spiked_over_descent), **val}
+             "spiked_over_descent": float(sh.spiked_over_descent), **val,
+             **({} if growth is None else {"weight_growth": growth})}
     ctx = Context(m.y, m.lrs, gn, st, stats, lv.i_min, sp.events, lv.wide, m.decayed, policy)
     replaced = next((v for v, k in ORDER if k == key), "healthy") if why else None  # healthy: no key
     raw = max(policy.min_confidence, raw_score(verdict, key, ev, ORDER))
@@ -268,6 +283,7 @@ def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
     held = ("swings" if _swings_alone(verdict, key, ev, policy)
             else "recovered" if _recovered_blowup(verdict, key, m, policy)
             else "descending" if _descending_blowup(verdict, key, m, policy)
+            else "weights" if _weights_still(verdict, growth, policy)
             else "contested" if weak is not None else None)
     return advise(verdict, key, ev, ctx, fired,
                   confidence=confidence if held is None else calibrated("uncertain", raw, policy),
@@ -300,6 +316,28 @@ def _descending_blowup(verdict: str, key: str | None, m: Measurements, policy: D
     reached: a Watchdog's first reports read it before either has."""
     return (verdict == "too_high_diverging" and key == "blowup" and m.pace.z_half > policy.blowup_descending_z
             and m.shape.end_z < -policy.still_z)
+
+
+def weight_growth(weight_norms: np.ndarray) -> float | None:
+    """``|w_last| / |w_first|``: the last measured weight norm over the first (``None`` with fewer than two
+    measured, or a first of 0).
+
+    Example:
+        >>> import numpy as np
+        >>> weight_growth(np.array([2.0, np.nan, 3.0, np.nan])), weight_growth(np.array([np.nan, 1.0]))
+        (1.5, None)
+    """
+    w = weight_norms[np.isfinite(weight_norms)]
+    return float(w[-1] / w[0]) if w.size >= 2 and w[0] > 0 else None
+
+
+def _weights_still(verdict: str, growth: float | None, policy: DiagnosePolicy) -> bool:
+    """Whether a "lower the rate" verdict (``too_high_*``) comes with weights whose norm grew by at most
+    ``weight_growth_hold``: a rate too high inflates the weights, while a catapult at a workable rate (the
+    loss jumps, then descends slowly) or a loss drifting at one leaves their norm where it was, and the
+    loss alone reads both the same."""
+    return (verdict in ("too_high_diverging", "too_high_oscillating") and growth is not None
+            and growth <= policy.weight_growth_hold)
 
 
 def _contested(verdict: str, ev: dict) -> bool:

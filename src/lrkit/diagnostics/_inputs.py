@@ -13,7 +13,7 @@ import numpy as np
 from lrkit._values import plain_values
 from lrkit.errors import LRKitError, check_range
 
-__all__ = ["as_array", "as_rates", "as_grad_norms", "as_steps", "as_momentum"]
+__all__ = ["as_array", "as_rates", "as_grad_norms", "as_weight_norms", "as_steps", "as_momentum"]
 
 
 def as_rates(lrs: Sequence[float] | np.ndarray, n: int, owner: str = "diagnose") -> np.ndarray:
@@ -30,6 +30,12 @@ def as_rates(lrs: Sequence[float] | np.ndarray, n: int, owner: str = "diagnose")
 def as_grad_norms(grad_norms: Sequence[float] | np.ndarray, n: int, owner: str = "diagnose") -> np.ndarray:
     """The gradient norms, one per loss, none negative (NaN or inf: not logged there, or an overflow)."""
     return _non_negative("grad_norms", grad_norms, n, owner, "norms")
+
+
+def as_weight_norms(weight_norms: Sequence[float] | np.ndarray, n: int,
+                    owner: str = "diagnose") -> np.ndarray:
+    """The weight norms, one per loss, none negative (NaN: not measured there)."""
+    return _non_negative("weight_norms", weight_norms, n, owner, "norms")
 
 
 def _non_negative(name: str, values: Sequence[float] | np.ndarray, n: int, owner: str,

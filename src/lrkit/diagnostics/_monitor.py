@@ -9,7 +9,7 @@ meaning; a spike shrinks by ``k`` relative to the trend, which is why the
 watchdog reports spikes early, while the stride is still small.
 
 A non-finite loss is never averaged away: it is stored as it is and makes
-the diagnosis ``nan`` at once. Gradient norms, when given, are averaged into the
+the diagnosis ``nan`` at once. Gradient and weight norms, when given, are averaged into the
 same buckets as the losses; validation losses keep their own steps (at most
 ``capacity`` of them, every other one dropped when full).
 """
@@ -34,6 +34,8 @@ def _plain(values: list[float]) -> list[float | None]:
     return [None if math.isnan(v) else v for v in values]
 
 
+#: The open bucket's sums and counts (older states hold the first five: no weight norms).
+_ACC = 7
 #: The keys every saved state has (later additions are optional: older states restore without them).
 _STATE_KEYS = frozenset(("every", "capacity", "steps", "losses", "lrs", "stride", "acc", "acc_step", "seen",
                          "last_step", "diagnosis"))
@@ -104,11 +106,12 @@ class Monitor:
         self._losses: list[float] = []
         self._lrs: list[float] = []
         self._grads: list[float] = []
+        self._weights: list[float] = []
         self._val_steps: list[int] = []
         self._val_losses: list[float] = []
         self._stride = 1
-        # The open bucket: loss sum, lr sum, count, gradient-norm sum, count of gradient norms.
-        self._acc: list[float] = [0.0, 0.0, 0.0, 0.0, 0.0]
+        # The open bucket: loss sum, lr sum, count, gradient-norm sum and count, weight-norm sum and count.
+        self._acc: list[float] = [0.0] * _ACC
         self._acc_step = 0
         self._seen = 0
         self._last_step: int | None = None
@@ -117,7 +120,7 @@ class Monitor:
 
     # -- feeding ------------------------------------------------------------------------------
     def observe(self, step: int, loss: float, lr: float | None = None,
-                grad_norm: float | None = None) -> bool:
+                grad_norm: float | None = None, weight_norm: float | None = None) -> bool:
         """Record one step; return ``True`` when the loss is NaN/inf (training should stop).
 
         Args:
@@ -125,6 +128,8 @@ class Monitor:
             loss: the training loss of the step.
             lr: the rate the step used (optional).
             grad_norm: the gradient norm of the step (optional).
+            weight_norm: the norm of the trained weights at the step (optional; ``diagnose``'s
+                ``weight_norms``: every few steps is enough, as the first and the last are read).
 
         Raises:
             LRKitError: when ``step`` is not an integer >= 0 larger than the previous step, or ``lr``
@@ -141,11 +146,12 @@ class Monitor:
         self._last_step = step
         loss = float(loss)
         grad = math.nan if grad_norm is None else float(grad_norm)
+        weight = math.nan if weight_norm is None else float(weight_norm)
         self._seen += 1
         self._stale = True
         if not math.isfinite(loss):
             self._flush()
-            self._push(step, loss, rate, grad)
+            self._push(step, loss, rate, grad, weight)
             self.update()
             return True
         if self._acc[2] == 0:
@@ -156,6 +162,9 @@ class Monitor:
         if math.isfinite(grad):
             self._acc[3] += grad
             self._acc[4] += 1
+        if math.isfinite(weight):
+            self._acc[5] += weight
+            self._acc[6] += 1
         if self._acc[2] >= self._stride:
             self._flush()
         if self._seen % self.every == 0 and len(self._losses) >= MIN_POINTS:
@@ -179,17 +188,19 @@ class Monitor:
             self._val_steps, self._val_losses = self._val_steps[::2], self._val_losses[::2]
 
     def _flush(self) -> None:
-        total, rate_sum, count, grad_sum, grad_count = self._acc
+        total, rate_sum, count, grad_sum, grad_count, weight_sum, weight_count = self._acc
         if count:
             self._push(self._acc_step, total / count, rate_sum / count,
-                       grad_sum / grad_count if grad_count else math.nan)
-        self._acc = [0.0, 0.0, 0.0, 0.0, 0.0]
+                       grad_sum / grad_count if grad_count else math.nan,
+                       weight_sum / weight_count if weight_count else math.nan)
+        self._acc = [0.0] * _ACC
 
-    def _push(self, step: int, loss: float, rate: float, grad: float) -> None:
+    def _push(self, step: int, loss: float, rate: float, grad: float, weight: float) -> None:
         self._steps.append(step)
         self._losses.append(loss)
         self._lrs.append(rate)
         self._grads.append(grad)
+        self._weights.append(weight)
         if len(self._losses) >= self.capacity:
             # Merge neighbours: the buffer halves and every later bucket averages twice as many steps.
             def pairs(v: list[float]) -> list[float]:
@@ -197,6 +208,7 @@ class Monitor:
 
             self._steps = self._steps[0::2]
             self._losses, self._lrs, self._grads = pairs(self._losses), pairs(self._lrs), pairs(self._grads)
+            self._weights = pairs(self._weights)
             self._stride *= 2
 
     # -- reading ------------------------------------------------------------------------------
@@ -206,16 +218,18 @@ class Monitor:
         The open bucket (steps not yet averaged into a point) counts too, so the diagnosis read at
         the end of a run covers its last steps.
         """
-        steps, losses, lrs, grads = self._steps, self._losses, self._lrs, self._grads
-        total, rate_sum, count, grad_sum, grad_count = self._acc
+        steps, losses, lrs, grads, weights = self._steps, self._losses, self._lrs, self._grads, self._weights
+        total, rate_sum, count, grad_sum, grad_count, weight_sum, weight_count = self._acc
         if count:  # the open bucket, without closing it
             steps, losses = steps + [self._acc_step], losses + [total / count]
             lrs, grads = lrs + [rate_sum / count], grads + [grad_sum / grad_count if grad_count else math.nan]
+            weights = weights + [weight_sum / weight_count if weight_count else math.nan]
         if not losses or (len(losses) < MIN_POINTS and all(map(math.isfinite, losses))):
             return self._diagnosis
-        rates, norms = np.array(lrs), np.array(grads)
+        rates, norms, wnorms = np.array(lrs), np.array(grads), np.array(weights)
         self._diagnosis = diagnose(losses, None if np.isnan(rates).any() else rates,
-                                   grad_norms=None if np.isnan(norms).all() else norms, steps=steps,
+                                   grad_norms=None if np.isnan(norms).all() else norms,
+                                   weight_norms=None if np.isnan(wnorms).all() else wnorms, steps=steps,
                                    val_losses=self._val_losses or None, val_steps=self._val_steps or None,
                                    momentum=self.momentum, policy=self.policy)
         self._stale = False
@@ -238,10 +252,11 @@ class Monitor:
         return self._diagnosis
 
     def history(self) -> dict[str, np.ndarray]:
-        """The held (strided) history: ``steps``, ``losses``, ``lrs``, ``grad_norms`` (NaN where not
-        given), and the validation losses ``val_steps``, ``val_losses``."""
+        """The held (strided) history: ``steps``, ``losses``, ``lrs``, ``grad_norms`` and ``weight_norms``
+        (NaN where not given), and the validation losses ``val_steps``, ``val_losses``."""
         return {"steps": np.array(self._steps, dtype=np.int64), "losses": np.array(self._losses),
                 "lrs": np.array(self._lrs), "grad_norms": np.array(self._grads),
+                "weight_norms": np.array(self._weights),
                 "val_steps": np.array(self._val_steps, dtype=np.int64),
                 "val_losses": np.array(self._val_losses)}
 
@@ -250,6 +265,7 @@ class Monitor:
         """Plain data (lists, numbers): everything needed to continue bit-identically."""
         return {"every": self.every, "capacity": self.capacity, "steps": list(self._steps),
                 "losses": list(self._losses), "lrs": list(self._lrs), "grads": _plain(self._grads),
+                "weights": _plain(self._weights),
                 "val_steps": list(self._val_steps), "val_losses": list(self._val_losses),
                 "stride": self._stride,
                 "acc": list(self._acc), "acc_step": self._acc_step, "seen": self._seen,
@@ -257,8 +273,8 @@ class Monitor:
                 "diagnosis": None if self._diagnosis is None else self._diagnosis.to_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore from :meth:`state_dict` output (a state saved before gradient norms and validation
-        losses were kept restores with none)."""
+        """Restore from :meth:`state_dict` output (a state saved before gradient or weight norms and
+        validation losses were kept restores with none)."""
         missing = sorted(_STATE_KEYS - set(state)) if isinstance(state, dict) else ["all"]
         if missing:
             raise LRKitError(f"`state_dict` of {self._owner} must be a {self._owner}.state_dict() output; "
@@ -269,11 +285,13 @@ class Monitor:
         self._lrs = [float(v) for v in state["lrs"]]
         grads = state.get("grads", [None] * len(self._losses))
         self._grads = [math.nan if v is None else float(v) for v in grads]
+        weights = state.get("weights", [None] * len(self._losses))
+        self._weights = [math.nan if v is None else float(v) for v in weights]
         self._val_steps = [int(s) for s in state.get("val_steps", [])]
         self._val_losses = [float(v) for v in state.get("val_losses", [])]
         self._stale = bool(state.get("stale", False))
         acc = [float(v) for v in state["acc"]]
-        self._stride, self._acc = int(state["stride"]), acc + [0.0] * (5 - len(acc))
+        self._stride, self._acc = int(state["stride"]), acc + [0.0] * (_ACC - len(acc))
         self._acc_step, self._seen = int(state["acc_step"]), int(state["seen"])
         self._last_step = None if state["last_step"] is None else int(state["last_step"])
         self._diagnosis = None if state["diagnosis"] is None else Diagnosis.from_dict(state["diagnosis"])

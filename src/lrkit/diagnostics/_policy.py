@@ -146,6 +146,13 @@ class DiagnosePolicy(Policy):
         "loss) is uncertain, naming too_high_diverging: the level the run will settle at, which tells a "
         "catapult at the best rate from a rate too high, is not reached yet (1e9: off)",
         _E + "diagnose-a-blow-up-with-its-descent-under-way", at_least(0.0))
+    weight_growth_hold: float = tuned(
+        0.0, "a 'lower the rate' reading (too_high_*) of a history whose weight norm ended at most this many "
+        "times its first value is uncertain, naming the verdict: a rate too high inflates the weights (it "
+        "pumps them along the sharp directions it swings in; under normalization every update adds its "
+        "square to |w|^2), while a catapult at a workable rate, or a loss drifting at one, leaves their norm "
+        "where it was; read only when weight norms are given (0: off)",
+        _E + "diagnose-live-the-weight-norm", at_least(0.0))
     above_start_z: float = tuned(
         2.0, "ended above its first loss y_0 by this many standard errors (one batch against the end level): "
         "diverging; below, but within still_z of its lower start reading, uncertain (nothing measurable "
@@ -335,4 +342,7 @@ class DiagnosePolicy(Policy):
 #: zoo's first reports (2 in 11 of 12 folds among 1e9, 8, 5, 3, 2, 1; BENCHMARKS.md#diagnose_live_policy).
 #: ``diagnose``'s default stays off: its confidence map, fitted on whole runs, would claim 0.92 on a family
 #: held out where the verdict is right on two in three (docs/evidence.md#diagnose-a-blow-up-read-live).
-LIVE_POLICY = DiagnosePolicy(blowup_descending_z=2.0)
+#: ``weight_growth_hold = 1.1`` acts only on weight norms, which a Watchdog reads with ``weight_norms=True``
+#: (off by default): the value 10 of 12 folds chose, but the choice does not hold out (the transformer
+#: fold's pick holds 27 right readings; BENCHMARKS.md#diagnose_step_norms), so it is an opt-in.
+LIVE_POLICY = DiagnosePolicy(blowup_descending_z=2.0, weight_growth_hold=1.1)

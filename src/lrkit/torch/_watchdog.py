@@ -66,6 +66,20 @@ def _scalar(value: Any, name: str = "loss") -> float:
     raise LRKitError(f"`{name}` of Watchdog.observe must be a number or a tensor; got {shown}.")
 
 
+def _weight_norm(optimizer: Any) -> float:
+    """``|w|``: the L2 norm of every parameter the optimizer holds, in float64 (one pass, no copy).
+
+    Example:
+        >>> w = torch.nn.Parameter(torch.tensor([3.0, 4.0]))
+        >>> _weight_norm(torch.optim.SGD([w], lr=0.1))
+        5.0
+    """
+    with torch.no_grad():
+        total = sum(float(p.detach().double().pow(2).sum()) for g in optimizer.param_groups
+                    for p in g["params"])
+    return math.sqrt(total)
+
+
 class Watchdog:
     """Watch a training run and say what its learning rate is doing.
 
@@ -87,6 +101,13 @@ class Watchdog:
             history must be before its pace may say "raise the rate" (:func:`lrkit.diagnose`'s
             ``momentum``: ten transients ``1/(1 - beta1)``, 1,000 updates at 0.99). ``train``'s callback
             and the Lightning and Hugging Face callbacks read the optimizer they are given.
+        weight_norms: also read the norm of the optimizer's weights ``|w|`` (one pass over them at the
+            first step and at each refresh, every ``every`` steps), :func:`lrkit.diagnose`'s
+            ``weight_norms``: their growth is reported (``statistics["weight_growth"]``) and a "lower the
+            rate" reading whose weights grew by at most ``LIVE_POLICY.weight_growth_hold`` is
+            ``uncertain``: a rate too high inflates the weights, a catapult or a drift at a workable rate
+            does not. Off by default (docs/evidence.md#diagnose-live-the-weight-norm). A plain loop passes
+            ``optimizer``, or its own ``weight_norm`` to :meth:`observe`.
 
     Raises:
         LRKitError: for a bad argument.
@@ -101,7 +122,7 @@ class Watchdog:
 
     def __init__(self, *, every: int = 50, capacity: int = 2048, on_nan: str = "stop",
                  report: Callable[[Diagnosis], Any] | None = None, grad_norms: bool = False,
-                 across_ranks: bool = False, optimizer: Any = None) -> None:
+                 across_ranks: bool = False, optimizer: Any = None, weight_norms: bool = False) -> None:
         if optimizer is not None and not hasattr(optimizer, "param_groups"):
             raise LRKitError("`optimizer` of Watchdog must be a torch optimizer (with param_groups) or "
                              f"None; got {optimizer!r:.80}.")
@@ -109,9 +130,11 @@ class Watchdog:
         if report is not None and not callable(report):
             raise LRKitError(f"`report` of Watchdog must be a callable fn(diagnosis) (e.g. print) or None; "
                              f"got {report!r}.")
+        self.weight_norms = check_flag("weight_norms", weight_norms, "Watchdog")
         self.monitor = Monitor(every=every, capacity=capacity, policy=LIVE_POLICY, owner="Watchdog")
         self.report = report
         self.grad_norms = bool(grad_norms)
+        self._optimizer: Any = None
         self.across_ranks = check_flag("across_ranks", across_ranks, "Watchdog")
         self._last_verdict: str | None = None
         self._meet(optimizer)
@@ -119,16 +142,20 @@ class Watchdog:
     def _meet(self, optimizer: Any, *, fresh: bool = False) -> None:
         """Read the optimizer's momentum for the diagnosis (once, or again with ``fresh``: a new fit's
         optimizer; ``None``: nothing known yet). A momentum outside [0, 1) is no transient the pace rule
-        knows: the default span stands."""
+        knows: the default span stands. The optimizer is kept for the weight norm (``weight_norms``)."""
+        if optimizer is not None and hasattr(optimizer, "param_groups"):
+            self._optimizer = optimizer
         if optimizer is None or (self.monitor.momentum is not None and not fresh):
             return
         m = momentum_of(optimizer)
         self.monitor.momentum = m if 0.0 <= m < 1.0 else None
 
     def observe(self, step: int, loss: float | torch.Tensor, lr: float | None = None,
-                grad_norm: float | torch.Tensor | None = None) -> bool:
-        """Record the loss of ``step`` (and its rate and gradient norm); return ``True`` if training
-        should stop.
+                grad_norm: float | torch.Tensor | None = None,
+                weight_norm: float | torch.Tensor | None = None) -> bool:
+        """Record the loss of ``step`` (and its rate, gradient norm and weight norm); return ``True`` if
+        training should stop. With ``weight_norms=True`` and no ``weight_norm`` given, the weight norm is
+        read from the optimizer at the first step and at each refresh.
 
         Raises:
             NonFiniteLossError: on a NaN/inf loss with ``on_nan="raise"``.
@@ -136,7 +163,10 @@ class Watchdog:
         """
         value = mean_across_ranks(_scalar(loss)) if self.across_ranks else _scalar(loss)
         norm = None if grad_norm is None else _scalar(grad_norm, "grad_norm")
-        bad = self.monitor.observe(step, value, lr, norm)
+        weights = None if weight_norm is None else _scalar(weight_norm, "weight_norm")
+        if weights is None and self.weight_norms and self._optimizer is not None and self._due():
+            weights = _weight_norm(self._optimizer)
+        bad = self.monitor.observe(step, value, lr, norm, weights)
         d = self.monitor._diagnosis  # as of the last refresh: a verdict is reported when it is made
         if d is not None and d.verdict != self._last_verdict:
             self._last_verdict = d.verdict
@@ -146,6 +176,12 @@ class Watchdog:
             advice = d.recommendation if d else ""
             raise NonFiniteLossError(f"the loss is {value} at step {step}; {advice}".strip())
         return bad and self.on_nan == "stop"
+
+    def _due(self) -> bool:
+        """Whether the next observation is the first or one the monitor refreshes on (the weight norm's
+        growth reads the first and the last measured)."""
+        seen = self.monitor._seen
+        return seen == 0 or (seen + 1) % self.monitor.every == 0
 
     def observe_val(self, step: int, val_loss: float | torch.Tensor) -> None:
         """Record a validation loss measured after ``step``."""
