@@ -40,7 +40,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import diagnose_corpus as dc  # noqa: E402
 from dev import step_norms as sn  # noqa: E402
 from dev.diagnose_lofo import TOO_HIGH, where  # noqa: E402
-from dev.diagnose_builtin import ALL_NEW, V8_TASKS, load as load_builtin  # noqa: E402
 from dev.record import markdown_table, print_table, record, store_args  # noqa: E402
 from dev.zoo_runs import run_key  # noqa: E402
 
@@ -173,20 +172,6 @@ def count_rows(rs: list[dict], chosen: list[int]) -> tuple[list[list], list[str]
                   "lower on runs labelled too high", "raise on too high", "healthy on diverged"]
 
 
-def builtin_histories() -> list[tuple[str, str, int]]:
-    """The built-in sources' histories (``diagnose_live_policy.py``'s: ``lrkit.tasks`` and the noisy
-    quadratic) whose stored history reads "lower" live at some prefix."""
-    out = []
-    for c in load_builtin():
-        if c["source"] in ALL_NEW or c["source"] in V8_TASKS:
-            continue
-        y = c["losses"]
-        if any(decide(measure(y[:n], c["lrs"][:n]), policy=LIVE_POLICY).direction == "lower"
-               for n in PREFIXES if y.size >= n and np.all(np.isfinite(y[:n]))):
-            out.append((c["source"], c["setting"], int(c["seed"])))
-    return out
-
-
 def builtin_rows() -> tuple[list[list], list[str]]:
     """The built-in histories re-made with weight norms, read at each prefix: per value, the "lower"
     readings kept / read on too-high settings (the advice they need) and on the others (healthy, too
@@ -259,14 +244,13 @@ def main() -> None:
     cpu = time.process_time()
     entries = dc.load()
     todo = runs_to_record(entries)
-    bi = builtin_histories()
     if not args.cached_only:
         for name in sorted(todo, key=lambda k: (k not in SUBSET, k)):
             t = time.process_time()
             k = sn.store(name, todo[name])
             print(f"{name}: recorded {k} runs in {time.process_time() - t:.0f} s", flush=True)
         t = time.process_time()
-        k = sn.builtin_store(bi)
+        k = sn.builtin_store(sn.builtin_histories(PREFIXES))
         print(f"built-in sources: recorded {k} histories in {time.process_time() - t:.0f} s", flush=True)
     rs = readings(entries, tuple(todo))
     chosen, pick = lofo(rs)

@@ -30,7 +30,7 @@ import numpy as np
 from dev.zoo_runs import EVAL_POINTS, read_npz, run_key, write_npz
 
 __all__ = ["UPDATES", "STORE", "COLUMNS", "record", "load", "store", "builtin_weight_norms", "builtin_store",
-           "builtin_load"]
+           "builtin_load", "builtin_histories"]
 
 #: The updates recorded: the three first reports of ``Watchdog(every=50)`` read at most 150 losses.
 UPDATES = 150
@@ -202,4 +202,22 @@ def builtin_load() -> dict[tuple[str, str, int], dict[str, np.ndarray]]:
     for k, v in read_npz(BUILTIN).items():
         source, setting, seed, col = k.split("/")
         out.setdefault((source, setting, int(seed)), {})[col] = v
+    return out
+
+
+def builtin_histories(prefixes: tuple[int, ...]) -> list[tuple[str, str, int]]:
+    """The built-in sources' histories (``diagnose_live_policy.py``'s: ``lrkit.tasks`` and the noisy
+    quadratic) whose stored history reads "lower" under ``LIVE_POLICY`` at one of ``prefixes`` at least."""
+    from dev.diagnose_builtin import ALL_NEW, V8_TASKS, load
+
+    from lrkit.diagnostics import LIVE_POLICY, decide, measure
+
+    out = []
+    for c in load():
+        if c["source"] in ALL_NEW or c["source"] in V8_TASKS:
+            continue
+        y = c["losses"]
+        if any(decide(measure(y[:n], c["lrs"][:n]), policy=LIVE_POLICY).direction == "lower"
+               for n in prefixes if y.size >= n and np.all(np.isfinite(y[:n]))):
+            out.append((c["source"], c["setting"], int(c["seed"])))
     return out
