@@ -26,7 +26,9 @@ families); ``medium``: at least ``medium``; ``low``: fewer, or a stated guess. A
 higher word than a clearer kind, and a reading whose own noise spans more than :data:`LOOSE_SPREAD` is at most
 ``medium``, as is a ``sparse`` one: its rates lie so far apart that the smoother widened its
 ``smooth_window`` to reach its neighbours, so the grid, not the window, set the smoothing the rules read,
-and the answer moves with ``num_steps`` more than its own noise shows. The calibration's sweeps all ran
+and the sweep trained the model by fewer updates per decade than any calibrated one: its answer, moved to
+the calibrated density (:func:`~lrkit.finder.density_factor`), still moves with ``num_steps`` more than its
+own noise shows. The calibration's sweeps all ran
 to :data:`CALIBRATED_END` (``Sweep``'s default ``end``) or blew up before it; a sweep that stopped lower
 without blowing up (a lowered ``end``, a callback) never saw
 where the loss blows up, which the rules read (the anchor takes its last rate, a lower bound), so its
@@ -309,8 +311,9 @@ def confidence(result: Any, policy: FinderPolicy | None = None, *,
         return word, (f"Sparse sweep: {detail + '; but ' if detail else ''}its rates (num_steps={steps}) lie "
                       f"{step:.2g} decades apart, too far for the smoother's {policy.smooth_window:g}-decade "
                       "window, which widened to reach them: the grid, not the window, set the smoothing the "
-                      f"rules read, unlike every calibrated sweep ({CALIBRATED_STEPS:.3g} rates per decade), "
-                      f"and such answers move with num_steps; sweep this range with num_steps={needed} or "
+                      "rules read, and it trained the model by fewer updates per decade than every "
+                      f"calibrated sweep ({CALIBRATED_STEPS:.3g} rates per decade): moved to that density, "
+                      f"such answers still move with num_steps; sweep this range with num_steps={needed} or "
                       f"more (or --num-steps {needed}) for a calibrated reading. {promise}")
     if kind == "rough":
         return word, (f"Rough reading: the loss fell only {signal:.1f} times its batch-to-batch noise, so "
