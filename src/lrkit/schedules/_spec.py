@@ -99,8 +99,8 @@ def _value(node: ast.AST, spec: str, depth: int = 0) -> Any:
         raise LRKitError(
             f"invalid schedule spec: {names[0][:40]!r}{where} is a name, not a number. A spec names "
             "a run's quantities (lr, total, epoch, warmup) only where they are bound: "
-            "lrkit.schedules.for_run(spec, total=..., lr=...), which lrkit.hf.use_schedule and "
-            "lrkit.lightning.configure_optimizers call for you; elsewhere give numbers."
+            "lrkit.schedules.for_run(spec, total=..., lr=...), which lrkit.hf.use_schedule, "
+            "lrkit.lightning.configure_optimizers and lrkit train call for you; elsewhere give numbers."
         )
     raise LRKitError(
         f"invalid schedule spec: unexpected {ast.unparse(node)!r}{_where(node, spec)}; "
@@ -140,6 +140,15 @@ def build(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
     return info.factory(*bound.args, **bound.kwargs)
 
 
+def _check_unicode(spec: str) -> None:
+    """Refuse a spec with a lone surrogate (bytes that were not UTF-8): Python's parser cannot encode it."""
+    try:
+        spec.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise LRKitError(f"`spec` must be valid Unicode text; character {exc.start} is a lone surrogate "
+                         f"{spec[exc.start]!r} (was the text not UTF-8?).") from None
+
+
 def parse(spec: str | Schedule | ReduceOnPlateau) -> Schedule | ReduceOnPlateau:
     """Build a schedule from its spec string; a schedule is returned unchanged.
 
@@ -173,11 +182,7 @@ def parse(spec: str | Schedule | ReduceOnPlateau) -> Schedule | ReduceOnPlateau:
         raise LRKitError(f"`spec` must be a non-empty schedule spec string; got {spec!r:.80}.")
     if len(spec) > MAX_SPEC_CHARS:
         raise LRKitError(f"`spec` must be at most {MAX_SPEC_CHARS} characters; got {len(spec)}.")
-    try:
-        spec.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise LRKitError(f"`spec` must be valid Unicode text; character {exc.start} is a lone surrogate "
-                         f"{spec[exc.start]!r} (was the text not UTF-8?).") from None
+    _check_unicode(spec)
     text = spec.strip()
     phases = [_value(_parse_phase(text, a, b), text[a:b]) for a, b in _top_level_phases(text)]
     result = phases[0] if len(phases) == 1 else _joined(phases, "")

@@ -52,7 +52,7 @@ from typing import Any
 from lrkit.errors import MAX_INT, LRKitError, check_finite, scalar_value, shown
 from lrkit.schedules._base import Schedule, registry
 from lrkit.schedules._plateau import ReduceOnPlateau
-from lrkit.schedules._spec import MAX_NESTING, _operands, _show, parse
+from lrkit.schedules._spec import MAX_NESTING, _check_unicode, _operands, _show, parse
 
 __all__ = ["check_run_spec", "for_run", "run_names"]
 
@@ -211,6 +211,7 @@ def _phase_lengths(node: ast.AST, depth: int) -> list[ast.AST]:
 
 
 def _tree(spec: str) -> ast.Expression:
+    _check_unicode(spec)
     try:
         return ast.parse(spec.strip(), mode="eval")
     except SyntaxError as exc:

@@ -26,8 +26,8 @@ from typing import Any
 
 import torch
 
-from lrkit.errors import LRKitError, RateConflictWarning, check_count, check_positive
-from lrkit.schedules import Schedule, constant, parse, peak_rate, rates_disagree, scale
+from lrkit.errors import LRKitError, RateConflictWarning, check_count, check_positive, shown
+from lrkit.schedules import Schedule, constant, for_run, parse, peak_rate, rates_disagree, run_names, scale
 from lrkit.tasks._base import Task
 from lrkit.tasks._loop import (Callback, after_update, check_run, endless_batches, evaluator, final_metrics,
                                one_thread, resolve_task, run_budget, task_owner)
@@ -85,6 +85,10 @@ def resolve_schedule(lr: float | None, schedule: Schedule | str | None, budget: 
       sweeps a schedule's level). When the schedule's own peak differs from ``lr`` by more than
       1%, a :class:`~lrkit.RateConflictWarning` names both and the factor applied.
 
+    A spec string may name the run's quantities this function knows (see
+    :func:`lrkit.schedules.for_run`): ``total`` is ``budget`` and ``lr`` is ``lr`` when given, so
+    ``"cosine(lr=0.05, steps=total)"`` anneals over the whole run; a name it does not know is refused.
+
     Raises:
         LRKitError: for a bad spec, a schedule that is zero over the whole budget, or no rate at all.
 
@@ -93,6 +97,8 @@ def resolve_schedule(lr: float | None, schedule: Schedule | str | None, budget: 
         0.1
         >>> resolve_schedule(0.1, "cosine(lr=0.1, steps=10)", 10)(5)
         0.05
+        >>> resolve_schedule(None, "cosine(lr=0.1, steps=total)", 20)(10)
+        0.05
     """
     if schedule is None:
         rate = lr if lr is not None else default_lr
@@ -100,7 +106,7 @@ def resolve_schedule(lr: float | None, schedule: Schedule | str | None, budget: 
             raise LRKitError("`lr` of train must be given when there is neither a schedule nor a default "
                              "rate.")
         return constant(rate)
-    sched = parse(schedule)
+    sched = _bound(schedule, lr, budget)
     _warn_length(sched, budget)
     peak = peak_rate(sched, budget)
     if not peak > 0:
@@ -115,6 +121,33 @@ def resolve_schedule(lr: float | None, schedule: Schedule | str | None, budget: 
                       f"{lr:g}. Leave lr out to run the schedule as written.", RateConflictWarning,
                       stacklevel=3)
     return scale(sched, lr / peak)
+
+
+def _templated(schedule: Schedule | str | None) -> bool:
+    """Whether ``schedule`` is a spec string naming run quantities (``total``, ``lr``, ...)."""
+    return isinstance(schedule, str) and bool(run_names(schedule))
+
+
+def _run_quantities(lr: float | None, budget: int) -> dict[str, int | float]:
+    """The run quantities ``train`` binds in a spec: ``total`` (the budget) and ``lr`` when given."""
+    return {"total": int(budget)} if lr is None else {"total": int(budget), "lr": float(lr)}
+
+
+def _bound(schedule: Schedule | str, lr: float | None, budget: int) -> Schedule:
+    """``schedule`` parsed, its run quantities bound first when it names them."""
+    return parse(for_run(schedule, **_run_quantities(lr, budget)) if _templated(schedule) else schedule)
+
+
+def _check_run_names(schedule: Schedule | str | None, lr: float | None) -> None:
+    """Refuse, before anything is built, a spec naming a quantity ``train`` cannot bind."""
+    if not _templated(schedule):
+        return
+    unknown = sorted(run_names(schedule) - set(_run_quantities(lr, 1)))
+    if unknown:
+        names = shown(", ".join(unknown))
+        raise LRKitError(f"`schedule` of train names {names}, which train does not define: "
+                         f"it binds total (the run's length){' and lr' if lr is not None else ''}; got "
+                         f"{shown(schedule)!r}.")
 
 
 #: Memory one training step costs: the history row train() keeps (a dict of step, rate and loss,
@@ -177,8 +210,10 @@ def train(
         lr = check_positive("lr", lr, "train")
     seed, eval_every, callbacks = check_run("train", seed, optimizer, eval_every, callbacks)
 
+    _check_run_names(schedule, lr)
     with one_thread():
-        sched0 = parse(schedule) if schedule is not None else None
+        # a spec naming the run's length is bound once the length is known (resolve_schedule)
+        sched0 = schedule if _templated(schedule) else parse(schedule) if schedule is not None else None
         parts, opt_name, default_lr = _build(name, task_obj, build, seed, optimizer, lr, sched0, budget)
         model, opt, loss_fn = parts["model"], parts["optimizer"], parts["loss_fn"]
         train_loader, val_loader = parts["train_loader"], parts.get("val_loader")
@@ -248,7 +283,7 @@ def train(
 
 
 def _build(name: str, task_obj: Task | None, build: Callable[[int], dict[str, Any]] | None, seed: int,
-           optimizer: str | None, lr: float | None, schedule: Schedule | None,
+           optimizer: str | None, lr: float | None, schedule: Schedule | str | None,
            budget: int | None) -> tuple[dict[str, Any], str, float]:
     """The run's parts, its optimizer's name and the default rate (the task's, or the function's optimizer's).
 
@@ -258,7 +293,7 @@ def _build(name: str, task_obj: Task | None, build: Callable[[int], dict[str, An
     """
     if task_obj is not None:
         horizon = budget or task_obj.info.budget
-        build_lr = lr or (peak_rate(schedule, horizon) if schedule is not None else None)
+        build_lr = lr or (peak_rate(_bound(schedule, lr, horizon), horizon) if schedule is not None else None)
         parts = task_obj.build(seed, optimizer=optimizer, lr=build_lr)
         return parts, optimizer or task_obj.info.default_optimizer, task_obj.info.default_lr
     torch.manual_seed(seed)
