@@ -50,9 +50,9 @@ X2 = "trial: keep or x2"
 X05 = "trial: keep or x0.5"
 #: The default and the two trials (fields on top of ``autopilot_shape.DEFAULT``; each trial pays one
 #: candidate's 20% and two cool-downs of 5%: 30% of the main phase; a three-way trial would pay 55%).
-CANDIDATES = {DEFAULT: shape.SHAPES[DEFAULT],
-              X2: {"trial_factors": [1.0, 2.0]},
-              X05: {"trial_factors": [1.0, 0.5]}}
+CANDIDATES = {DEFAULT: shape.S13_RUNS[shape.S13],  # measured in session 14 on the default of sessions 12-13
+              X2: {"trial_factors": [1.0, 2.0], "base": shape.BEFORE_14},
+              X05: {"trial_factors": [1.0, 0.5], "base": shape.BEFORE_14}}
 SHORT = {"x2": X2, "x05": X05}
 
 

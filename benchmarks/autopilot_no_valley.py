@@ -69,8 +69,9 @@ FLOOR = "no valley: the band's floor r/30 (the default)"
 GUESS = "no valley: the guess in [r/30, r/3] (the default before)"
 #: The library's default (``no_valley_peak="floor"``) and the guess it replaced, both made on this machine
 #: (``autopilot_shape.SHAPES``'s tag; the guess's runs are the ones stored for the default before).
-CANDIDATES = {FLOOR: shape.SHAPES[DEFAULT],
-              GUESS: {"no_valley_peak": "guess", "rerun": shape.SHAPES[DEFAULT]["rerun"]}}
+CANDIDATES = {FLOOR: shape.S13_RUNS[shape.S13],  # measured in session 12, on the default of then
+              GUESS: {"no_valley_peak": "guess", "rerun": shape.SHAPES[DEFAULT]["rerun"],
+                      "base": shape.BEFORE_14}}
 #: The given peaks of part one: r / k.
 GIVEN_K = (3, 10, 30, 100, 300, 1000)
 SIX = (0, 1, 2, 3, 4, 5)
@@ -224,7 +225,7 @@ def main() -> None:
     start = time.process_time()
     run = not args.cached_only
     found, srows, sh = survey(run)
-    guess = {**shape.DEFAULT, "no_valley_peak": "guess"}
+    guess = {**shape.BEFORE_14, "no_valley_peak": "guess"}
     traces = nv.race_traces([v for v in found if v["blew"]], run,
                             lambda n: reads_as(guess, shape._kind(n)))
     orows, oh = offline(found, traces)

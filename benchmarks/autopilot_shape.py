@@ -46,13 +46,18 @@ from lrkit import zoo  # noqa: E402
 
 SEEDS = (0, 1, 2)
 PEERS = ("prodigy", "schedule-free", "d-adapt", "dog", "adam-cosine")
-#: The library's default Autopilot as ``benchmarks/autopilot_zoo.py`` names it (store keys).
-DEFAULT = {"finder_weak_rule": "minimum/10", "weak_rule_when": "turned-or-anchored",
-           "anchor_kinds": ["momentum"], "no_valley_peak": "floor"}
+#: The default of sessions 12-13 (plain SGD's reading x 1, the store's ``LEGACY`` value): the base of the
+#: candidates measured then (``"base": BEFORE_14``), so their tables stay as recorded.
+BEFORE_14 = {"finder_weak_rule": "minimum/10", "weak_rule_when": "turned-or-anchored",
+             "anchor_kinds": ["momentum"], "no_valley_peak": "floor"}
+#: The library's default Autopilot as ``benchmarks/autopilot_zoo.py`` names it (store keys): plain SGD's
+#: reading x 2 since session 14 (``benchmarks/autopilot_plain_peak.py``; ``reads_as`` leaves the field out
+#: of the other kinds' keys, so their runs are the ones stored before it).
+DEFAULT = {**BEFORE_14, "plain_factor": 2.0}
 #: The default of sessions 6-11 (a ramp with no valley read by the fallback's guess, the store's ``LEGACY``
 #: value): the base of the candidates measured then. A candidate's ``"base": BEFORE_12`` reads the runs
 #: it was measured with; the benchmarks of those sessions name it, so their tables stay as recorded.
-BEFORE_12 = {**DEFAULT, "no_valley_peak": "guess"}
+BEFORE_12 = {**BEFORE_14, "no_valley_peak": "guess"}
 #: The candidate shapes of the main phase (fields of ``AutopilotPolicy`` on top of the default). The
 #: default's runs are made again on the machine that ran the others (``runs``: the stored ones came
 #: from other machines, and float rounding alone moved the zoo mean by half a gap point).
@@ -60,6 +65,9 @@ SHAPES = {"wsd, 20% cool-down (default)": {"rerun": ("2026-12-06", ("adaptive", 
           "wsd, 10% cool-down": {"cooldown": 0.1},
           "cosine to 0": {"main_shape": "cosine"},
           "linear to 0": {"main_shape": "linear"}}
+#: The default of sessions 12-13 as its runs here are stored (the benchmarks of those sessions read it).
+S13 = "wsd, 20% cool-down (the default of sessions 12-13)"
+S13_RUNS = {S13: {**SHAPES["wsd, 20% cool-down (default)"], "base": BEFORE_14}}
 
 
 class _NotRun(LookupError):

@@ -52,7 +52,6 @@ from lrkit import zoo  # noqa: E402
 SEEDS = shape.SEEDS
 #: The longest wait of the loss rule, in segments (5% of the main phase each).
 HORIZONS = 6
-DEFAULT = next(iter(shape.SHAPES))
 #: The units (seed 0) a side cool-down was read on, a first look: the four families behind Prodigy's too-low
 #: and too-high workloads, workloads the raise hurt (finetune-cnn-momentum) or that overfit (tabular), and
 #: eight more of other families, the cheapest to run.
@@ -68,8 +67,8 @@ END = "the loss over the last segment (known only at the end; not a candidate)"
 def pair(name: str, seed: int) -> dict[str, Any]:
     """x1 and x2 on one unit: regrets, whether x2 raised, and each of :func:`readings`' paired differences."""
     one, two = ar.held_record(name, seed, 1.0), ar.held_record(name, seed, 2.0)
-    if truth.family_of(name) != "built-in" and seed in SEEDS:  # x1 is the default, bit for bit
-        assert one["metric"] == shape.runs(name, DEFAULT, False)[seed]["metric"], name
+    if truth.family_of(name) != "built-in" and seed in SEEDS:  # x1 is the default of then, bit for bit
+        assert one["metric"] == shape.runs(name, shape.S13, False, shape.S13_RUNS)[seed]["metric"], name
     a, b = np.asarray(one["losses"], float), np.asarray(two["losses"], float)
     m, raised = one["start"] // 2, two["mult"] != 1.0
     diffs = [float(np.nanmean((b - a)[one["start"]:one["start"] + h * m])) for h in range(1, HORIZONS + 1)]

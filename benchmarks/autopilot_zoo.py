@@ -97,6 +97,9 @@ VARIANTS = {
     "a ramp with no valley read at the band's floor": {
         "finder_weak_rule": "minimum/10", "weak_rule_when": "turned-or-anchored",
         "anchor_kinds": ["momentum"], "no_valley_peak": "floor"},
+    "plain SGD's reading x 2": {
+        "finder_weak_rule": "minimum/10", "weak_rule_when": "turned-or-anchored",
+        "anchor_kinds": ["momentum"], "no_valley_peak": "floor", "plain_factor": 2.0},
 }
 #: The leave-one-family-out choices made (candidates compared; the first is the "autopilot, LOFO-chosen"
 #: row): SGD momentum's anchor; a floor under an adaptive strong valley on top of it; how the ramp
@@ -104,8 +107,9 @@ VARIANTS = {
 #: minimum/10 leaves it untrained with Adam at 60-120 updates: compared in the next); a race on top
 #: of the reading chosen; every candidate at once.
 CROSSING, MIN10, TURNED = list(VARIANTS)[:3]
-RACE_TURNED, ANCHORED, UNGUARDED, FLOORED = list(VARIANTS)[-5:-1]  # the last, the default since session 12:
-# its runs here are one machine's and the others' several, so the choice is autopilot_no_valley.py's (paired)
+RACE_TURNED, ANCHORED, UNGUARDED, FLOORED = list(VARIANTS)[-6:-2]  # the last two, the defaults since sessions
+# 12 and 14: their runs here are one machine's and the others' several, so the choices are
+# autopilot_no_valley.py's and autopilot_plain_peak.py's (paired)
 CHOICES = {"SGD momentum's blow-up anchor, and the weak valley it bounds": (TURNED, ANCHORED, UNGUARDED),
            "a floor under an adaptive optimizer's strong valley": (UNGUARDED, FLOORED),
            "the ramp's weak-valley reading": (CROSSING, TURNED),

@@ -40,7 +40,8 @@ def identity(default: str, candidates: dict[str, dict]) -> tuple[list[list[Any]]
         stored = runs(n, default, False, candidates)[0]
         kind = optimizer_kind(resolve_task(n).build(0)["optimizer"])
         base = candidates[default].get("base", DEFAULT)  # a benchmark of an earlier default names it
-        fresh = run_autopilot(resolve_task(n), 0, truth.budget_of(n), reads_as(dict(base), kind))
+        fields = {k: v for k, v in candidates[default].items() if k not in ("base", "rerun")}
+        fresh = run_autopilot(resolve_task(n), 0, truth.budget_of(n), reads_as({**base, **fields}, kind))
         same = [f for f in FIELDS if fresh[f] == stored[f]]
         rows.append([n, kind, stored["metric"], fresh["metric"], f"{len(same)}/{len(FIELDS)}"])
     return rows, ["workload (seed 0)", "kind", "stored metric", "metric here now", "fields bit-identical"]

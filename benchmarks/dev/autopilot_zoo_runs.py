@@ -41,7 +41,7 @@ STORE = Path(__file__).resolve().parents[1] / "results" / "autopilot_runs.json"
 AP = "ap2:"
 #: Policy fields added after runs were stored, at the values that reproduce the Autopilot before them:
 #: a variant that does not name one ran without it (so the store's keys keep their meaning).
-LEGACY = {"anchor_kinds": (), "no_valley_peak": "guess"}
+LEGACY = {"anchor_kinds": (), "no_valley_peak": "guess", "plain_factor": 1.0}
 
 
 #: The no-budget fields at the values the runs stored under ``"nobudget:..."`` ran with (session 12's
@@ -49,11 +49,15 @@ LEGACY = {"anchor_kinds": (), "no_valley_peak": "guess"}
 #: whatever the library's defaults are now.
 NOBUDGET_LEGACY = {"check_every": 100, "max_decays": 3, "plateau_decay": 0.1, "too_high_factor": 0.5,
                    "too_low_factor": 3.0, "unknown_budget_probe": "rollback", "unknown_budget_warmup": 100,
-                   "react_to": "fired"}
+                   "react_to": "fired", "plain_factor": 1.0}
 
 
 #: Policy fields only an adaptive optimizer's reading reads (:func:`reads_as` drops them for the others).
 ADAPTIVE_ONLY = ("strong_clip_below", "adaptive_clip", "adaptive_edge_weight")
+#: Policy fields only plain SGD's reading reads: left out of the other kinds' keys, except in a variant
+#: that sets a factor per kind (sessions 3-11 named all three, ``plain_factor`` at 1 too: those keys stay).
+PLAIN_ONLY = ("plain_peak", "plain_factor")
+PER_KIND = ("adaptive_factor", "momentum_factor")
 
 
 def resolve_task(task: Any) -> Any:
@@ -86,9 +90,10 @@ def reads_as(variant: dict[str, Any], kind: str) -> dict[str, Any]:
     it: the blow-up anchor, and the weak-valley reading it licenses (``weak_rule_when=
     "turned-or-anchored"``), left out where ``anchor_kinds`` does not name the kind; the floor under a
     strong valley (``strong_clip_below``) and the adaptive readings' clip (``adaptive_clip``), read for
-    adaptive optimizers only, left out for the other kinds; a field at its :data:`LEGACY` value (how the
-    runs stored before it ran), left out. The run is then bit for bit the one without them
-    (``tests/benchmarks_dev/test_autopilot_variants.py``), so the store keeps it once.
+    adaptive optimizers only, left out for the other kinds, as plain SGD's (:data:`PLAIN_ONLY`) are for
+    every kind but plain SGD unless the variant sets a factor per kind (:data:`PER_KIND`); a field at
+    its :data:`LEGACY` value (how the runs stored before it ran), left out. The run is then bit for bit
+    the one without them (``tests/benchmarks_dev/test_autopilot_variants.py``), so the store keeps it once.
 
     Example:
         >>> v = {"anchor_kinds": ["momentum"], "weak_rule_when": "turned-or-anchored"}
@@ -96,10 +101,14 @@ def reads_as(variant: dict[str, Any], kind: str) -> dict[str, Any]:
         ({'weak_rule_when': 'turned'}, True)
         >>> reads_as({**v, "no_valley_peak": "guess"}, "momentum") == v  # LEGACY's value: the stored key
         True
+        >>> reads_as({**v, "plain_factor": 2.0}, "momentum") == v, reads_as({"plain_factor": 2.0}, "plain")
+        (True, {'plain_factor': 2.0})
     """
     # a field at its LEGACY value is how every run that does not name it ran: named or not, one key
+    named = any(k in variant for k in PER_KIND)  # a factor per kind: every one kept as named
     out = {k: v for k, v in variant.items() if (k not in ADAPTIVE_ONLY or kind == "adaptive")
-           and not (k in LEGACY and v == LEGACY[k])}
+           and (k not in PLAIN_ONLY or kind == "plain" or named)
+           and not (k in LEGACY and v == LEGACY[k] and not (named and k in PLAIN_ONLY))}
     if kind in variant.get("anchor_kinds", LEGACY["anchor_kinds"]):
         return out
     out = {k: v for k, v in out.items() if k != "anchor_kinds"}

@@ -18,6 +18,7 @@ torch = pytest.importorskip("torch")
 from lrkit import LRKitError  # noqa: E402
 from lrkit.finder import sweep_schedule  # noqa: E402
 from lrkit.torch import Autopilot, AutopilotPolicy, autopilot_peak  # noqa: E402
+from lrkit.torch._autopilot_peak import peak_rule  # noqa: E402
 
 P = [torch.nn.Parameter(torch.zeros(2))]
 FLOOR = AutopilotPolicy()
@@ -38,11 +39,12 @@ def test_a_ramp_with_no_valley_that_blew_up_reads_the_bands_floor(make):
     r = float(lrs[-1])
     guess, how = autopilot_peak(lrs, losses, make(), GUESS, diverged_at=r)
     floor, why = autopilot_peak(lrs, losses, make(), FLOOR, diverged_at=r)
+    f = peak_rule(make(), "auto").factor  # the kind's factor applies after the band (plain SGD's: 2)
     assert "this peak is a guess" in how and r / 30 < guess <= r / 3  # the guess is inside the band
-    assert floor == pytest.approx(r / AutopilotPolicy().clip_below, rel=1e-12)
+    assert floor == pytest.approx(f * r / AutopilotPolicy().clip_below, rel=1e-12)
     assert "no valley on the ramp" in why and "band's floor r/30" in why
     wider = autopilot_peak(lrs, losses, make(), FLOOR.replace(clip_below=100.0), diverged_at=r)[0]
-    assert wider == pytest.approx(r / 100, rel=1e-12)  # the floor is clip_below's, one number
+    assert wider == pytest.approx(f * r / 100, rel=1e-12)  # the floor is clip_below's, one number
 
 
 def test_a_ramp_with_a_valley_or_without_a_blow_up_reads_the_same_under_both():

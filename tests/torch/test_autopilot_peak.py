@@ -47,6 +47,21 @@ def _valley(n=60):
     return lrs, 1.0 + 0.5 * np.tanh(-(x + 2.5) * 3) + np.exp(3 * (x + 0.3))
 
 
+def test_plain_sgd_reads_twice_its_rules_rate_by_default_never_above_the_divergence_cap():
+    # A step without momentum answers the onset of instability at once: its best rate sits nearer the blow-up.
+    sgd = torch.optim.SGD(P, lr=0.1)
+    lrs, losses = _valley()
+    once = autopilot_peak(lrs, losses, sgd, AutopilotPolicy(plain_factor=1.0))[0]
+    peak, how = autopilot_peak(lrs, losses, sgd)
+    assert AutopilotPolicy().plain_factor == 2.0 and peak == pytest.approx(2 * once) and "times 2" in how
+    r = 3 * once  # a blow-up just above the reading: the factor stops at r / clip_above
+    capped = autopilot_peak(lrs, losses, sgd, diverged_at=r)[0]
+    assert capped == pytest.approx(r / AutopilotPolicy().clip_above)
+    for other in (torch.optim.SGD(P, lr=0.1, momentum=0.9), torch.optim.Adam(P)):  # read by plain SGD alone
+        assert autopilot_peak(lrs, losses, other)[0] == autopilot_peak(
+            lrs, losses, other, AutopilotPolicy(plain_factor=1.0))[0]
+
+
 def test_a_lag_reads_each_loss_against_an_earlier_rate():
     lrs, losses = _valley()
     q = lrs[1] / lrs[0]  # the sweep's growth per update
@@ -135,7 +150,7 @@ def test_turned_or_anchored_reads_the_weak_valley_of_an_anchored_ramp_that_did_n
 def test_a_run_under_another_policy_uses_its_rule_factor_and_shape(optimizer):
     policy = AutopilotPolicy(main_shape="cosine", plain_factor=0.5, adaptive_factor=0.5)
     ap, _, final, steps = run(200, optimizer=optimizer, policy=policy)
-    base, _, _, _ = run(200, optimizer=optimizer)
+    base, _, _, _ = run(200, optimizer=optimizer, policy=AutopilotPolicy(plain_factor=1.0))  # factors 1
     ramp_peak = ap.events[0]["peak"]  # the ramp's reading (a race may move ap.peak from it)
     assert ramp_peak == pytest.approx(base.events[0]["peak"] / 2) and "times 0.5" in ap.events[0]["how"]
     assert ap.schedule()(ap.main_steps - 1) < 0.01 * ap.peak and steps == ap.total_steps == 200
