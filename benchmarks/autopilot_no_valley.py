@@ -192,12 +192,7 @@ def six_seeds(run: bool) -> tuple[str, dict[str, dict[str, float]]]:
     _, means = tables.family_table(results, methods, shape.SEEDS)
     two = {GUESS: CANDIDATES[GUESS], FLOOR: CANDIDATES[FLOOR]}
     held, everything = shape.lofo(means, two)
-    columns = {m: {f: means[f][m] for f in held} for m in two}
-    columns["chosen by leave-one-family-out (held out)"] = {f: means[f][held[f]] for f in held}
-    srows = [[label, float(np.mean(list(col.values()))),
-              *[f"{sum(col[f] < means[f][p] for f in held)}/{len(held)}" for p in resolution.PEERS]]
-             for label, col in columns.items()]
-    sh = ["seeds 0-5", "mean over families (gap %)", *[f"families ahead of {p}" for p in resolution.PEERS]]
+    srows, sh = shape.held_out_rows(means, held, two, "seeds 0-5", resolution.PEERS)
     frows = [[f, means[f][GUESS], means[f][FLOOR], means[f]["prodigy"], means[f]["schedule-free"], held[f]]
              for f in held]
     fh = ["family", "guess (gap %)", "floor", "prodigy", "schedule-free", "chosen on the other 11"]

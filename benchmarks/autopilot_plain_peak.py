@@ -163,12 +163,7 @@ def six_seeds(chosen: str, run: bool) -> str:
     results = {n: {m: shape.runs(n, m, run and m == chosen, two, SIX) for m in methods} for n in names}
     _, means = tables.family_table(results, methods, shape.SEEDS)
     held, everything = shape.lofo(means, two)
-    cols = {m: {f: means[f][m] for f in held} for m in two}
-    cols["chosen by leave-one-family-out (held out)"] = {f: means[f][held[f]] for f in held}
-    srows = [[k, float(np.mean(list(c.values()))),
-              *[f"{sum(c[f] < means[f][p] for f in held)}/{len(held)}" for p in resolution.PEERS]]
-             for k, c in cols.items()]
-    sh = ["seeds 0-5", "mean over families (gap %)", *[f"families ahead of {p}" for p in resolution.PEERS]]
+    srows, sh = shape.held_out_rows(means, held, two, "seeds 0-5", resolution.PEERS)
     vs, counts = resolution.family_rows(names, False, SIX, chosen, two, (DEFAULT, *resolution.PEERS))
     rh = ["against", "family", "units", "mean difference (gap %)", "standard error", "p", "units ahead",
           "call"]

@@ -31,6 +31,7 @@ import functools
 import sys
 import time
 from pathlib import Path
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -127,19 +128,27 @@ def lofo(means: dict[str, dict[str, float]], candidates: dict[str, dict] = SHAPE
                                list(candidates))
 
 
-def summary(means: dict[str, dict[str, float]], held: dict[str, str], candidates: dict[str, dict] = SHAPES
-            ) -> tuple[list[list[Any]], list[str]]:
-    """Rows: each candidate in-sample and the LOFO choice; mean over families, families ahead of each peer."""
+def held_out_rows(means: dict[str, dict[str, float]], held: dict[str, str], candidates: Iterable[str],
+                  first: str = "autopilot main phase", peers: Sequence[str] = PEERS
+                  ) -> tuple[list[list[Any]], list[str]]:
+    """Rows: each candidate in-sample and the LOFO choice (``held``: family -> the candidate chosen on the
+    other families); mean over families, families ahead of each peer. ``first`` heads the label column."""
     fams = list(held)
     columns = {s: {f: means[f][s] for f in fams} for s in candidates}
     columns["chosen by leave-one-family-out (held out)"] = {f: means[f][held[f]] for f in fams}
-    headers = ["autopilot main phase", "mean over families (gap %)",
-               *[f"families ahead of {p}" for p in PEERS]]
+    headers = [first, "mean over families (gap %)", *[f"families ahead of {p}" for p in peers]]
     rows = []
     for label, col in columns.items():
-        ahead = [f"{sum(col[f] < means[f][p] for f in fams)}/{len(fams)}" for p in PEERS]
+        ahead = [f"{sum(col[f] < means[f][p] for f in fams)}/{len(fams)}" for p in peers]
         rows.append([label, float(np.mean(list(col.values()))), *ahead])
-    rows += [[p, float(np.mean([means[f][p] for f in fams])), *["" for _ in PEERS]] for p in PEERS]
+    return rows, headers
+
+
+def summary(means: dict[str, dict[str, float]], held: dict[str, str], candidates: dict[str, dict] = SHAPES
+            ) -> tuple[list[list[Any]], list[str]]:
+    """:func:`held_out_rows` over every peer, then each peer's own mean over families."""
+    rows, headers = held_out_rows(means, held, candidates)
+    rows += [[p, float(np.mean([means[f][p] for f in held])), *["" for _ in PEERS]] for p in PEERS]
     return rows, headers
 
 

@@ -36,7 +36,10 @@ COMPARED = ("metric", "raw_metric", "steps", "peak", "probe_steps", "how", "faul
 
 def _candidates(floor: str, fields: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The default (``floor``: its name and fields) and the race on top of it, run again on this machine."""
-    return {floor: fields, RACE: {"no_valley_peak": "race", "rerun": fields["rerun"]}}
+    race = {"no_valley_peak": "race", "rerun": fields["rerun"]}
+    if "base" in fields:  # the default of the session that measured it, not today's
+        race["base"] = fields["base"]
+    return {floor: fields, RACE: race}
 
 
 def at_floor(rec: dict[str, Any]) -> bool:
@@ -66,7 +69,8 @@ def same_elsewhere(candidates: dict[str, dict]) -> list[list[Any]]:
     for n in SAME:
         stored = shape.runs(n, next(iter(candidates)), False, candidates, (0, 1, 2, 3, 4, 5))
         assert not any(at_floor(r) for r in stored), n
-        fresh = run_autopilot(n, 0, truth.budget_of(n), reads_as({**shape.DEFAULT, "no_valley_peak": "race"},
+        base = candidates[RACE].get("base", shape.DEFAULT)
+        fresh = run_autopilot(n, 0, truth.budget_of(n), reads_as({**base, "no_valley_peak": "race"},
                                                                   shape._kind(n)))
         same = [f for f in COMPARED if fresh[f] == stored[0][f]]
         if len(same) != len(COMPARED):
@@ -123,12 +127,7 @@ def race_in_full(run: bool, seeds: tuple[int, ...], fields: dict[str, Any], floo
         sub = {n: {m: recs[:k] for m, recs in res.items()} for n, res in results.items()}
         _, means = tables.family_table(sub, methods, shape.SEEDS)
         held, everything = shape.lofo(means, both)
-        columns = {m: {f: means[f][m] for f in held} for m in both}
-        columns["chosen by leave-one-family-out (held out)"] = {f: means[f][held[f]] for f in held}
-        srows = [[c, float(np.mean(list(col.values()))),
-                  *[f"{sum(col[f] < means[f][p] for f in held)}/{len(held)}" for p in resolution.PEERS]]
-                 for c, col in columns.items()]
-        sh = [label, "mean over families (gap %)", *[f"families ahead of {p}" for p in resolution.PEERS]]
+        srows, sh = shape.held_out_rows(means, held, both, label, resolution.PEERS)
         frows = [[f, means[f][floor], means[f][RACE], means[f]["prodigy"], held[f]] for f in held]
         fh = ["family", "floor (default)", "race", "prodigy", "chosen on the other 11"]
         print_table(srows, sh, floatfmt=".4g")
