@@ -179,8 +179,8 @@ def find_command(
     advice = advise(result, budget=budget, task=builtin, script=script)
     drawn = can_draw()  # without the plot extra the answer is kept and the figures skipped
     png = figure_png(result.plot()) if drawn else None
+    data = {**result.to_dict(), "advice": advice.to_dict()}  # the FinderResult's fields, plus the advice
     with staged(out) as stage:
-        data = {**result.to_dict(), "advice": advice.to_dict()}
         (stage / "finder.json").write_text(json.dumps(data, indent=2, allow_nan=False), encoding="utf-8")
         if png is not None:
             (stage / "finder.png").write_bytes(png)
@@ -191,8 +191,8 @@ def find_command(
     if not drawn:
         skipped = PLOT_SKIPPED.format(files="finder.png and report.html")
         stderr.print(escape(f"note: {skipped}"), soft_wrap=True)
-    if json_out:  # the FinderResult's fields, plus the advice the report leads with
-        print_json({**result.to_dict(), "advice": advice.to_dict()})
+    if json_out:  # what finder.json holds
+        print_json(data)
         _answered(result)
         return
     for line in advice.lines():
