@@ -49,7 +49,6 @@ def _batch(nan: bool) -> tuple[torch.Tensor, torch.Tensor]:
     return x, y
 
 
-@pytest.mark.xfail(strict=True, reason="ux15 D1: a refused NaN first batch leaves BatchNorm's buffers NaN")
 def test_a_refused_nan_first_batch_leaves_the_models_buffers_as_they_were():
     torch.set_num_threads(1)
     model = _model()

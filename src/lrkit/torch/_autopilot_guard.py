@@ -40,9 +40,9 @@ from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._finder_runner import MAX_AMP_SKIPS
 from lrkit.torch._state import _cpu_copy
 
-__all__ = ["Guard", "training_tensors", "take_snapshot", "restore_snapshot", "restart_statistics",
-           "grads_finite", "weights_finite", "scaler_overflow", "is_spike", "find_fault", "reaction",
-           "reading"]
+__all__ = ["Guard", "training_tensors", "take_snapshot", "restore_snapshot", "restore_buffers",
+           "restart_statistics", "grads_finite", "weights_finite", "scaler_overflow", "is_spike",
+           "find_fault", "reaction", "reading"]
 
 
 def training_tensors(optimizer: torch.optim.Optimizer, model: torch.nn.Module | None) -> list[torch.Tensor]:
@@ -115,6 +115,28 @@ def restore_snapshot(optimizer: torch.optim.Optimizer, model: torch.nn.Module | 
         state.clear()
         state.update(loaded_state)
     optimizer.param_groups, optimizer.state = groups, state
+
+
+def restore_buffers(model: torch.nn.Module | None, snap: dict[str, Any]) -> None:
+    """Copy the model's buffers (BatchNorm's running statistics and batch count) back from a
+    :func:`take_snapshot` of it, bit for bit; the parameters and optimizer state are left as they are.
+
+    A forward updates the buffers before its loss exists, so a batch refused or skipped for its loss
+    has already written them. No model, or one without buffers: nothing to do.
+
+    Example:
+        >>> bn = torch.nn.BatchNorm1d(2)
+        >>> snap = take_snapshot(torch.optim.SGD(bn.parameters(), lr=0.1), bn, 0)
+        >>> _ = bn(torch.randn(4, 2)); restore_buffers(bn, snap)
+        >>> int(bn.num_batches_tracked), bn.running_mean.tolist()
+        (0, [0.0, 0.0])
+    """
+    buffers = list(model.buffers()) if model is not None else []
+    if not buffers:
+        return
+    with torch.no_grad():
+        for b, saved in zip(buffers, snap["tensors"][-len(buffers):]):
+            b.copy_(saved.to(b.device))
 
 
 def restart_statistics(optimizer: torch.optim.Optimizer) -> None:
@@ -363,9 +385,7 @@ class Guard:
         buffers = [] if self.model is None or self.snapshot is None else list(self.model.buffers())
         if all(torch.isfinite(b).all() for b in buffers if b.is_floating_point()):
             return False
-        with torch.no_grad():
-            for b, saved in zip(buffers, self.snapshot["tensors"][-len(buffers):]):
-                b.copy_(saved.to(b.device))
+        restore_buffers(self.model, self.snapshot)
         return True
 
     def state_dict(self) -> dict[str, Any]:

@@ -31,7 +31,8 @@ from lrkit.errors import LRKitError
 from lrkit.torch._autopilot_checks import check_first_loss, first_step_failed
 from lrkit.torch._autopilot_average import TailAverage
 from lrkit.torch._autopilot_guard import (grads_finite, reaction, reading, restart_statistics,
-                                          restore_snapshot, training_tensors, weights_finite)
+                                          restore_buffers, restore_snapshot, training_tensors,
+                                          weights_finite)
 from lrkit.torch._autopilot_probe import main_schedule
 from lrkit.torch._autopilot_race import start_race
 from lrkit.torch._autopilot_trial import Trial, trial_plan
@@ -72,6 +73,11 @@ class Phases:
         return ok
 
     def _restore_user_rates(self: Any) -> None:
+        """Undo what a refused first step found changed: the rates the Autopilot wrote, and the model's
+        buffers (the refused batch's forward already wrote BatchNorm's running statistics; a NaN sample
+        leaves them NaN for every later evaluation). No update was applied, so the weights are as built."""
+        if self._pre_probe is not None:
+            restore_buffers(self.model, self._pre_probe)
         for g, (lr, initial) in zip(self.optimizer.param_groups, self._initial_lrs):
             g["lr"] = lr  # the user's object, and its value (a tensor rate was filled in place)
             LR_KEY.write(g, initial)
