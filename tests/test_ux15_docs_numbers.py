@@ -47,7 +47,6 @@ def test_the_finder_overhead_table_in_the_guide_is_the_measured_one():
         assert float(m.group(2)) == pytest.approx(end_to_end, rel=0.02), (task, m.group(0), end_to_end)
 
 
-@pytest.mark.xfail(strict=True, reason="ux15 D6: docs/see.md's finder_explained suggestion is out of date")
 def test_the_finder_demo_suggestion_in_the_guide_is_the_demos():
     pytest.importorskip("matplotlib")
     from lrkit.lab import run_demo
