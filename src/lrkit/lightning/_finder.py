@@ -37,6 +37,7 @@ sweep and no callback is called, so loggers and callbacks see only the real run.
 
 from __future__ import annotations
 
+import importlib
 import math
 import warnings
 from collections.abc import Iterable, Sequence
@@ -44,26 +45,21 @@ from typing import Any
 
 import torch
 
-from lrkit.errors import LRKitError, check_choice, check_flag, missing_package, shown
+from lrkit._frameworks import lightning_pytorch
+from lrkit.errors import LRKitError, check_choice, check_flag, shown
 from lrkit.finder import FinderResult, Sweep, confidence
 from lrkit.torch import Update, find_lr
 from lrkit.lightning._finder_resume import BEFORE_FIT, OWNER, ResumeBookkeeping
 from lrkit.lightning._sweep_update import BatchGroups, ThresholdStop, lightning_update, muted_logging
 from lrkit.torch._retune import retune, schedule_group, schedule_share
 
+pl = lightning_pytorch("lrkit.lightning")
+_parsing = importlib.import_module(f"{pl.__name__}.utilities.parsing")  # from the package that answered
 try:
-    import lightning.pytorch as pl
-    from lightning.pytorch.utilities.parsing import lightning_hasattr, lightning_setattr
-except ImportError as new_name:  # the pre-2.0 package name
-    try:
-        import pytorch_lightning as pl  # type: ignore[no-redef]
-        from pytorch_lightning.utilities.parsing import (  # type: ignore[no-redef]
-            lightning_hasattr,
-            lightning_setattr,
-        )
-    except ImportError as old_name:
-        raise missing_package({"lightning": new_name, "pytorch_lightning": old_name}, "lrkit.lightning",
-                              "Lightning", "pip install lightning") from None
+    lightning_hasattr, lightning_setattr = _parsing.lightning_hasattr, _parsing.lightning_setattr
+except AttributeError as _missing:  # what `from ... import` says of a name the package lacks
+    raise ImportError(f"cannot import name {_missing.name!r} from {_parsing.__name__!r}",
+                      name=_parsing.__name__) from None
 
 __all__ = ["LearningRateFinder"]
 

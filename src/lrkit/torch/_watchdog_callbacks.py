@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from lrkit._frameworks import lightning_pytorch
 from lrkit.diagnostics import LOSS_NAMES, MIN_POINTS, VAL_NAMES, column_key
 from lrkit.errors import missing_package
 from lrkit.torch._retune import schedule_group
@@ -77,15 +78,7 @@ def _total_norm(grads: list[torch.Tensor]) -> float:
 
 def lightning_callback(watchdog: Watchdog) -> Any:
     """A ``lightning.pytorch.Callback`` feeding ``watchdog`` (:meth:`Watchdog.lightning_callback`)."""
-    try:
-        from lightning.pytorch import Callback
-    except ImportError as new_name:
-        try:
-            from pytorch_lightning import Callback  # the pre-2.0 package name
-        except ImportError as old_name:
-            raise missing_package({"lightning": new_name, "pytorch_lightning": old_name},
-                                  "Watchdog.lightning_callback", "Lightning",
-                                  "pip install lightning") from None
+    Callback = lightning_pytorch("Watchdog.lightning_callback").Callback
 
     class WatchdogCallback(Callback):
         def __init__(self) -> None:
