@@ -34,3 +34,20 @@ def test_a_run_at_a_tenth_of_its_best_rate_is_not_told_to_cut_it():
     rows = np.loadtxt(DATA, delimiter=",", skiprows=1)
     d = lrkit.diagnose(rows[:, 1], lrs=rows[:, 2])
     assert d.direction not in ("lower", "decay"), (d.verdict, d.recommendation)
+
+
+GN = Path(__file__).resolve().parent / "data" / "ux15_gn_cnn_thirtieth_of_best.csv"
+
+
+@pytest.mark.xfail(strict=True, reason="ux15 D10: a first live report tells a run at 1/32 of its best to cut")
+def test_a_first_live_report_at_a_thirtieth_of_the_best_rate_is_not_told_to_cut():
+    pytest.importorskip("torch")
+    from lrkit.torch import Watchdog
+
+    rows = np.loadtxt(GN, delimiter=",", skiprows=1)
+    wd = Watchdog(every=50)
+    for step, loss, lr in rows[:50]:
+        wd.observe(int(step), float(loss), float(lr))
+    d = wd.diagnosis
+    assert d is not None
+    assert d.direction not in ("lower", "decay"), (d.verdict, d.recommendation)
