@@ -31,7 +31,6 @@ def _task(seed: int) -> dict:
                 val_loader=[(x[256:], y[256:])])
 
 
-@pytest.mark.xfail(strict=True, reason="ux14 D10: no first trial for a task function with optimizers")
 def test_the_first_trial_is_the_finders_answer_with_the_scripts_optimizer(tmp_path):
     torch.set_num_threads(1)
     r = tune(_task, n_trials=1, budget=60, storage=Storage(out=str(tmp_path)), pruner="none",

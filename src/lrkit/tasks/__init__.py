@@ -31,7 +31,7 @@ Example:
 from lrkit.tasks._base import Task, TaskInfo, get_task, registry
 from lrkit.tasks._loader import ArrayLoader
 from lrkit.tasks._loop import loader_length, one_thread
-from lrkit.tasks._optimizers import OPTIMIZERS, make_optimizer
+from lrkit.tasks._optimizers import OPTIMIZERS, make_optimizer, optimizer_name
 from lrkit.tasks import _charlm, _convex, _digits  # noqa: F401  (register the built-in tasks)
 from lrkit.tasks._arrays import from_arrays
 from lrkit.tasks._charlm import CharCorpus, CharLM, CharLMTask, WindowLoader, load_corpus, lm_loss
@@ -68,6 +68,7 @@ __all__ = [
     "load_corpus",
     "loader_length",
     "make_optimizer",
+    "optimizer_name",
     "one_thread",
     "registry",
     "resolve_schedule",

@@ -1,7 +1,8 @@
 """Optimizers by name: the torch optimizer and fixed hyperparameters behind each name tasks accept.
 
 A task, the zoo and the CLI name an optimizer (``--optimizer nesterov``) rather than build one, so
-every run of a name is the same optimizer; :func:`make_optimizer` builds it with the given rate.
+every run of a name is the same optimizer; :func:`make_optimizer` builds it with the given rate, and
+:func:`optimizer_name` reads a user's torch optimizer back as its name.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import torch
 
 from lrkit.errors import LRKitError, check_positive, unknown_name
 
-__all__ = ["OPTIMIZERS", "make_optimizer", "regroup"]
+__all__ = ["OPTIMIZERS", "make_optimizer", "optimizer_name", "regroup"]
 
 #: Optimizer names every task accepts, each a torch optimizer with fixed hyperparameters (the rate
 #: aside); a task may override any of them through ``make_optimizer``'s keyword options:
@@ -88,6 +89,32 @@ def make_optimizer(
             f"`options` of optimizer {name!r} must be keyword arguments {cls.__name__} accepts; "
             f"got {options} ({exc})."
         ) from None
+
+
+def optimizer_name(optimizer: torch.optim.Optimizer) -> str | None:
+    """The :data:`OPTIMIZERS` name ``optimizer`` is (``None``: none is it), :func:`make_optimizer`'s inverse.
+
+    A name is its torch class (exactly: a subclass may step otherwise) with the settings that tell the
+    names of one class apart as :func:`make_optimizer` sets them (SGD's ``momentum`` and ``nesterov``),
+    read from parameter group 0 (the group a run's rate is given for); the rest (the rate, weight
+    decay, Adam's betas) is no part of a name. Nothing of ``optimizer`` is changed.
+
+    Example:
+        >>> p = list(torch.nn.Linear(2, 1).parameters())
+        >>> optimizer_name(torch.optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=5e-4))
+        'sgd'
+        >>> [optimizer_name(torch.optim.SGD(p, lr=0.1, momentum=m)) for m in (0.0, 0.95)]
+        ['sgd-plain', None]
+    """
+    names = [name for name, (cls, _) in _OPTIMIZER_TABLE.items() if type(optimizer) is cls]
+    telling = {key for name in names for key in _OPTIMIZER_TABLE[name][1]}
+    group = optimizer.param_groups[0]
+    probe = [torch.nn.Parameter(torch.zeros(1))]
+    for name in names:
+        made = make_optimizer(name, probe, 1.0).defaults  # the name's settings, torch's defaults included
+        if all(group.get(key) == made[key] for key in telling):
+            return name
+    return None
 
 
 def regroup(name: str, optimizer: torch.optim.Optimizer, lr: float) -> torch.optim.Optimizer:

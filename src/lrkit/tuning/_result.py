@@ -45,7 +45,8 @@ class TuneResult:
             the study is too small or scikit-learn (fANOVA's forest) is not installed;
             ``importance_note`` says why.
         lr_range: the rate bounds searched; ``lr_source`` where they came from.
-        finder: ``{"suggestion", "interval", "steps"}`` of the finder run, or ``None``.
+        finder: ``{"suggestion", "interval", "steps", "rule", "optimizer", "optimizer_class"}`` of the
+            finder run (``optimizer``: the lrkit name of the optimizer it swept, or ``None``), or ``None``.
         space: the search space in its dict form.
         sampler, pruner, seed, sampler_seed, worker_id: how this worker sampled.
         compute_steps: training steps spent by all trials (the finder's excluded).

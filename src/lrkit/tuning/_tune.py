@@ -151,7 +151,7 @@ def tune(
             study_name=name, storage=store, sampler=make_sampler(sampler, s_seed, n_trials, policy),
             pruner=make_pruner(pruner, min_resource=first_rung(target, policy), max_resource=target.budget,
                                policy=policy))
-        if n_existing == 0 and (first := first_params(target, the_space, finder)) is not None:
+        if n_existing == 0 and (first := first_params(target, the_space, finder, notes)) is not None:
             # skip_if_exists: a worker that found the study empty just after this one does not
             # queue it again (only a truly simultaneous start can run it twice)
             study.enqueue_trial(first, user_attrs={"first": "finder"}, skip_if_exists=True)
