@@ -13,6 +13,7 @@ import socket
 import time
 import warnings
 from datetime import datetime, timedelta
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lrkit.errors import LRKitError, unknown_name
@@ -24,9 +25,9 @@ from lrkit.tuning._storage import MAX_REQUEUES, race_retry
 if TYPE_CHECKING:
     from lrkit.tuning._objective import Target
 
-__all__ = ["SAMPLERS", "PRUNERS", "make_sampler", "make_pruner", "first_rung", "open_study",
-           "stored_space", "live_trials", "enough", "taken_for_dead", "requeue_dead_runs", "requeue",
-           "mark_worker", "WORKER_ATTR", "MARK_POLL"]
+__all__ = ["SAMPLERS", "PRUNERS", "make_sampler", "make_pruner", "first_rung", "open_study", "live_trials",
+           "enough", "taken_for_dead", "requeue_dead_runs", "requeue", "mark_worker", "WORKER_ATTR",
+           "MARK_POLL"]
 
 SAMPLERS = ("tpe", "random")
 PRUNERS = ("hyperband", "successive_halving", "median", "none")
@@ -109,8 +110,9 @@ def first_rung(target: Target, policy: TunePolicy = TunePolicy()) -> int | None:
 
 
 def open_study(store: Any, name: str, direction: str, space: Any,
-               build_space: Any, budget: int | None = None,
-               source: str | None = None) -> tuple[Any, SearchSpace, dict[str, Any] | None]:
+               build_space: Any, budget: int | None = None, source: str | None = None,
+               check: Callable[[SearchSpace | None], None] | None = None,
+               ) -> tuple[Any, SearchSpace, dict[str, Any] | None]:
     """Create or join the study; the first worker stores the space (and finder run) for all others.
 
     ``build_space()`` returns ``(SearchSpace, finder_dict | None)``; it runs only when the
@@ -119,6 +121,26 @@ def open_study(store: Any, name: str, direction: str, space: Any,
     its ``source`` (what it tunes, ``Target.source``: ``mlp.py:build``; given for a study under its
     default name, which is the function's name alone, so another script's ``build`` would resume it and
     answer with its trials). A study stored without one takes the first it is run with.
+
+    ``check(stored)`` sees the space the study holds (``None``: no such study, or no space stored yet)
+    before anything is written, from the same read that joins the study; it raises to refuse.
+
+    Example:
+        >>> import optuna
+        >>> store = optuna.storages.InMemoryStorage()
+        >>> def constant_only(stored):
+        ...     if stored is None or stored.schedules != ("constant",):
+        ...         raise LRKitError(f"refused: {stored}")
+        >>> open_study(store, "s", "minimize", None, lambda: (SearchSpace(), None), check=constant_only)
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: refused: None
+        >>> optuna.get_all_study_names(store)  # refused before anything was written
+        []
+        >>> constant = SearchSpace(schedules=("constant",))
+        >>> _, space, _ = open_study(store, "s", "minimize", None, lambda: (constant, None))
+        >>> open_study(store, "s", "minimize", None, None, check=constant_only)[1] == space
+        True
     """
     import optuna
     from sqlalchemy.exc import IntegrityError
@@ -127,17 +149,27 @@ def open_study(store: Any, name: str, direction: str, space: Any,
 
     def create() -> Any:
         nonlocal built
-        probe = optuna.create_study(storage=store, study_name=name, direction=direction, load_if_exists=True)
+        try:  # one read joins a study that exists and shows what it holds
+            probe = optuna.load_study(study_name=name, storage=store)
+            attrs = probe.user_attrs
+        except KeyError:  # optuna's "Record does not exist": no study of that name yet
+            probe, attrs = None, {}
+        if check is not None:
+            check(None if attrs.get(SPACE_ATTR) is None else SearchSpace(**attrs[SPACE_ATTR]))
+        if probe is None:  # another worker may create it meanwhile: then this joins it
+            probe = optuna.create_study(storage=store, study_name=name, direction=direction,
+                                        load_if_exists=True)
+            attrs = probe.user_attrs
         if probe.direction.name.lower() != direction:
             raise LRKitError(f"study {name!r} exists and {probe.direction.name.lower()}s; this target "
                              f"{direction}s. Choose another --study name.")
-        if probe.user_attrs.get(SPACE_ATTR) is None:
+        if attrs.get(SPACE_ATTR) is None:
             built = built or build_space()
             probe.set_user_attr(FINDER_ATTR, built[1])
             probe.set_user_attr(SPACE_ATTR, {**built[0].to_dict(), "lr_source": built[0].lr_source})
-        if budget is not None and probe.user_attrs.get(BUDGET_ATTR) is None:
+        if budget is not None and attrs.get(BUDGET_ATTR) is None:
             probe.set_user_attr(BUDGET_ATTR, budget)
-        if source is not None and probe.user_attrs.get(SOURCE_ATTR) is None:
+        if source is not None and attrs.get(SOURCE_ATTR) is None:
             probe.set_user_attr(SOURCE_ATTR, source)
         return probe
 
@@ -160,28 +192,6 @@ def open_study(store: Any, name: str, direction: str, space: Any,
         raise LRKitError(f"study {name!r} was created with another search space; "
                          "use a new --study name to search a different space.")
     return probe, the_space, attrs.get(FINDER_ATTR)
-
-
-def stored_space(store: Any, name: str) -> SearchSpace | None:
-    """The search space study ``name`` holds, or ``None`` when there is no such study (nothing is written).
-
-    Example:
-        >>> import optuna
-        >>> store = optuna.storages.InMemoryStorage()
-        >>> stored_space(store, "s") is None
-        True
-        >>> _ = open_study(store, "s", "minimize", None, lambda: (SearchSpace(schedules=("constant",)), None))
-        >>> stored_space(store, "s").schedules
-        ('constant',)
-    """
-    import optuna
-
-    try:
-        attrs = optuna.load_study(study_name=name, storage=store).user_attrs
-    except KeyError:  # optuna's "Record does not exist": no study of that name
-        return None
-    stored = attrs.get(SPACE_ATTR)
-    return None if stored is None else SearchSpace(**stored)
 
 
 def _same_space(user: SearchSpace, stored: SearchSpace) -> bool:

@@ -29,7 +29,7 @@ from lrkit.tuning._space_file import load_space
 from lrkit.tuning._start import build_space, first_params
 from lrkit.tuning._storage import default_worker_id, open_storage, worker_seed
 from lrkit.tuning._study import (PRUNERS, SAMPLERS, first_rung, make_pruner, make_sampler, open_study,
-                                 requeue_dead_runs, stored_space)
+                                 requeue_dead_runs)
 from lrkit.tuning._trials import MAX_CONSECUTIVE_FAILURES, TrialLoop, quiet_optuna
 from lrkit.tuning._where import Storage
 
@@ -131,8 +131,8 @@ def tune(
     if worker_id is None:
         worker_id = default_worker_id() if shared else 0
     name = where.study_name or f"lrkit-{target.name}"
-    if objective_without_budget and user_space is None:  # the space of the study resumed, else the default
-        check_horizon((stored_space(store, name) or SearchSpace()).schedules, None)
+    # an objective without budget or space searches the space of the study it resumes, else the default
+    horizon = _searchable_without_budget if objective_without_budget and user_space is None else None
     notes: list[str] = []
 
     with quiet_optuna() as quiet:
@@ -140,7 +140,8 @@ def tune(
                                               lambda: build_space(target, space, seed, use_finder, notes,
                                                                    policy), budget=target.budget,
                                               # a name given on purpose joins whatever it names
-                                              source=None if where.study_name else target.source)
+                                              source=None if where.study_name else target.source,
+                                              check=horizon)
         if not shared and (n_dead := requeue_dead_runs(probe, storage_desc, store.grace_period)):
             notes.append(f"re-queued {n_dead} trial(s) left running by a killed process.")
         n_existing = len(probe.get_trials(deepcopy=False))
@@ -164,6 +165,11 @@ def tune(
         return result_from_study(study, n_trials=n_trials, metric=target.metric, storage=storage_desc,
                                  space=the_space, finder=finder, sampler=sampler, pruner=pruner, seed=seed,
                                  sampler_seed=s_seed, worker_id=worker_id, notes=notes)
+
+
+def _searchable_without_budget(stored: SearchSpace | None) -> None:
+    """Refuse (``LRKitError``) a space, the study's or else the default, that needs a budget it lacks."""
+    check_horizon((stored or SearchSpace()).schedules, None)
 
 
 def _checked(n_trials: Any, seed: Any, sampler: Any, pruner: Any, timeout: Any, policy: Any, use_finder: Any,
