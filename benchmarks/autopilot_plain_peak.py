@@ -155,16 +155,17 @@ def offline(found: list[dict[str, Any]]) -> tuple[list[list[Any]], list[str], st
         everything, held, names)
 
 
-def six_seeds(chosen: str, run: bool) -> str:
-    """Part four: the chosen factor against the default and the peers at seeds 0-5 (paired)."""
+def six_seeds(chosen: str, run: bool, default: str = DEFAULT, among: dict[str, dict] = CANDIDATES) -> str:
+    """Part four: the chosen candidate against the default and the peers at seeds 0-5 (paired; both names in
+    ``among``, fields on top of ``autopilot_shape.DEFAULT``)."""
     names = sorted(zoo.names())
-    two = {DEFAULT: CANDIDATES[DEFAULT], chosen: CANDIDATES[chosen]}
-    methods = [DEFAULT, chosen, *resolution.PEERS]
+    two = {default: among[default], chosen: among[chosen]}
+    methods = [default, chosen, *resolution.PEERS]
     results = {n: {m: shape.runs(n, m, run and m == chosen, two, SIX) for m in methods} for n in names}
     _, means = tables.family_table(results, methods, shape.SEEDS)
     held, everything = shape.lofo(means, two)
     srows, sh = shape.held_out_rows(means, held, two, "seeds 0-5", resolution.PEERS)
-    vs, counts = resolution.family_rows(names, False, SIX, chosen, two, (DEFAULT, *resolution.PEERS))
+    vs, counts = resolution.family_rows(names, False, SIX, chosen, two, (default, *resolution.PEERS))
     rh = ["against", "family", "units", "mean difference (gap %)", "standard error", "p", "units ahead",
           "call"]
     crows = [[p, f"{c['ahead by mean']}/12", c["ahead"], c["behind"], c["can't tell"]]

@@ -41,7 +41,8 @@ STORE = Path(__file__).resolve().parents[1] / "results" / "autopilot_runs.json"
 AP = "ap2:"
 #: Policy fields added after runs were stored, at the values that reproduce the Autopilot before them:
 #: a variant that does not name one ran without it (so the store's keys keep their meaning).
-LEGACY = {"anchor_kinds": (), "no_valley_peak": "guess", "plain_factor": 1.0}
+LEGACY = {"anchor_kinds": (), "no_valley_peak": "guess", "plain_factor": 1.0,
+          "adaptive_progress_exponent": 0.0}
 
 
 #: The no-budget fields at the values the runs stored under ``"nobudget:..."`` ran with (session 12's
@@ -49,11 +50,12 @@ LEGACY = {"anchor_kinds": (), "no_valley_peak": "guess", "plain_factor": 1.0}
 #: whatever the library's defaults are now.
 NOBUDGET_LEGACY = {"check_every": 100, "max_decays": 3, "plateau_decay": 0.1, "too_high_factor": 0.5,
                    "too_low_factor": 3.0, "unknown_budget_probe": "rollback", "unknown_budget_warmup": 100,
-                   "react_to": "fired", "plain_factor": 1.0}
+                   "react_to": "fired", "plain_factor": 1.0, "adaptive_progress_exponent": 0.0}
 
 
 #: Policy fields only an adaptive optimizer's reading reads (:func:`reads_as` drops them for the others).
-ADAPTIVE_ONLY = ("strong_clip_below", "adaptive_clip", "adaptive_edge_weight")
+ADAPTIVE_ONLY = ("strong_clip_below", "adaptive_clip", "adaptive_edge_weight",
+                 "adaptive_progress_exponent")
 #: Policy fields only plain SGD's reading reads: left out of the other kinds' keys, except in a variant
 #: that sets a factor per kind (sessions 3-11 named all three, ``plain_factor`` at 1 too: those keys stay).
 PLAIN_ONLY = ("plain_peak", "plain_factor")

@@ -32,7 +32,7 @@ from lrkit.finder._suggestion import MIN_POINTS, Suggestion
 from lrkit.finder._smooth import noise_scale, smooth
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._stop import DivergenceMonitor, divergence_index
-from lrkit.finder._density import density_factor
+from lrkit.finder._density import CALIBRATED_DENSITY, density_factor, progress_factor
 from lrkit.finder._retry import (GUESS_SOURCE, SOURCES, blow_up_rate, descent, second_sweep, settle, signal,
                                  start_level)
 from lrkit.finder._sweep import MIN_STEPS, SWEEP_BYTES_PER_STEP, Sweep, range_test, sweep_schedule
@@ -63,6 +63,8 @@ __all__ = [
     "second_sweep",
     "settle",
     "density_factor",
+    "progress_factor",
+    "CALIBRATED_DENSITY",
     "signal",
     "descent",
     "start_level",

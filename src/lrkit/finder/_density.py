@@ -33,7 +33,7 @@ from lrkit.finder._result import FinderResult
 from lrkit.finder._sweep import Sweep
 from lrkit.finder._valley import VALLEY_RULES, valley_geometry
 
-__all__ = ["CALIBRATED_DENSITY", "density_factor", "at_calibrated_density"]
+__all__ = ["CALIBRATED_DENSITY", "density_factor", "at_calibrated_density", "progress_factor"]
 
 #: Rates per decade of every sweep the rules were calibrated on (``Sweep``'s defaults: 100 steps over 8
 #: decades).
@@ -65,11 +65,31 @@ def density_factor(result: FinderResult, policy: FinderPolicy = FinderPolicy()) 
     density = (int(meta["num_steps"]) - 1) / math.log10(float(meta["end"]) / float(meta["start"]))
     if abs(math.log10(density / CALIBRATED_DENSITY)) < _SAME or policy.progress_exponent == 0:
         return 1.0
-    valley = valley_geometry(result.lrs, result.losses, policy=policy)
+    return progress_factor(density, result.lrs, result.losses, policy)
+
+
+def progress_factor(density: float, lrs: np.ndarray, losses: np.ndarray,
+                    policy: FinderPolicy = FinderPolicy(), exponent: float | None = None) -> float:
+    """The factor a clear valley reading of a geometric sweep of ``density`` rates per decade is moved by:
+    ``clip(density / k0, 1/m, m) ** exponent`` (``exponent`` ``None``: ``policy.progress_exponent``), 1.0
+    where the valley of ``lrs``, ``losses`` is no clear one (no valley, or a drop under
+    ``policy.weak_rule_sigmas`` noise SDs: its reading is the minimum's, not the descent's).
+
+    Example:
+        >>> lrs = np.geomspace(1e-4, 1.0, 100)
+        >>> noise = 0.01 * np.random.default_rng(0).standard_normal(100)
+        >>> losses = 1.0 / (1.0 + 300 * lrs) + 2.0 * (lrs > 0.3) * lrs + noise
+        >>> round(progress_factor(24.75, lrs, losses), 3), progress_factor(24.75, lrs, noise)
+        (2.0, 1.0)
+    """
+    beta = policy.progress_exponent if exponent is None else exponent
+    if beta == 0:
+        return 1.0
+    valley = valley_geometry(np.asarray(lrs, dtype=float), np.asarray(losses, dtype=float), policy=policy)
     if isinstance(valley, str) or valley.signal < policy.weak_rule_sigmas:
         return 1.0
     m = policy.progress_max_ratio
-    return float(min(max(density / CALIBRATED_DENSITY, 1.0 / m), m) ** policy.progress_exponent)
+    return float(min(max(density / CALIBRATED_DENSITY, 1.0 / m), m) ** beta)
 
 
 def at_calibrated_density(result: FinderResult, policy: FinderPolicy = FinderPolicy()) -> FinderResult:

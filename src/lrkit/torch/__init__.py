@@ -17,7 +17,7 @@ from lrkit.torch._autopilot import Autopilot
 from lrkit.torch._autopilot_average import TailAverage
 from lrkit.torch._autopilot_checks import MIN_BUDGET
 from lrkit.torch._autopilot_policy import AutopilotPolicy
-from lrkit.torch._autopilot_peak import autopilot_peak, optimizer_kind
+from lrkit.torch._autopilot_peak import autopilot_peak, optimizer_kind, ramp_density
 from lrkit.torch._watchdog import NonFiniteLossError, Watchdog
 
 __all__: list[str] = [
@@ -41,4 +41,5 @@ __all__: list[str] = [
     "MIN_BUDGET",
     "autopilot_peak",
     "optimizer_kind",
+    "ramp_density",
 ]

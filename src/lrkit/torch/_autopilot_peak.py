@@ -28,7 +28,13 @@ divergence at rate :math:`r` clips the peak into :math:`[r/c_b, r/c_a]` (``clip_
 ``clip_above``), except for an adaptive optimizer's own rule on a strong valley, only capped at
 :math:`r/c_a` (:func:`probe_peak`). A ramp with **no valley** (its loss never fell: the fallback's
 reading is a guess, and the account says so) that blew up takes :math:`r/c_b`, the band's floor
-(``no_valley_peak="floor"``; ``"guess"`` keeps the clipped reading). The factor applies after the
+(``no_valley_peak="floor"``; ``"guess"`` keeps the clipped reading). An adaptive optimizer's clear
+valley reading (its own rule on a drop of at least ``finder.weak_rule_sigmas`` noise SDs) is first moved
+for the ramp's density, times :math:`\\operatorname{clip}(k/k_0,\\,1/m,\\,m)^{\\beta}` with :math:`k` the
+ramp's rates per decade (:func:`ramp_density`), :math:`k_0` the density the finder's rules were
+calibrated at and :math:`\\beta` = ``adaptive_progress_exponent`` (0, off, by default): one update per
+rate, so a denser ramp has trained more by the same rate and its loss falls at a lower one (the
+finder's progress law, ``lrkit.finder.density_factor``). The factor applies after the
 clip, and the peak never exceeds :math:`r/c_a`. The values and how they were chosen
 (leave-one-family-out on ``lrkit.zoo``): ``docs/evidence.md#autopilot-the-peak``.
 """
@@ -41,12 +47,13 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from lrkit.finder import VALLEY_RULES, FinderPolicy, suggest, valley_geometry
+from lrkit.finder import (CALIBRATED_DENSITY, VALLEY_RULES, FinderPolicy, progress_factor, suggest,
+                          valley_geometry)
 from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._finder_rule import is_adaptive, momentum_of, resolve_policy, resolve_rule
 
 __all__ = ["PeakRule", "autopilot_peak", "capped_at", "momentum_of", "optimizer_kind",
-           "peak_rule", "probe_peak", "read_peak", "reading_policy"]
+           "peak_rule", "probe_peak", "ramp_density", "read_peak", "reading_policy"]
 
 
 def optimizer_kind(optimizer: torch.optim.Optimizer) -> str:
@@ -185,7 +192,9 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
     :math:`r/f` when ``policy.strong_clip_below`` :math:`f` is set: an opt-in). A fallback's reading
     of a ramp with no valley is a guess (the account says so); with ``policy.no_valley_peak="floor"``
     (the default) it is replaced by :math:`r/30`, the band's floor. Then the peak is multiplied by
-    ``factor``, and capped at :math:`r/3` again.
+    ``factor``, and capped at :math:`r/3` again. An ``adaptive`` optimizer's clear reading by ``rule``
+    is moved for the ramp's density before the clip (``policy.adaptive_progress_exponent``: the module
+    docstring).
 
     Why the exception: for SGD the blow-up is the curvature's edge (:math:`\\eta L = 2`), so the
     useful rates sit a decade below it. An adaptive update moves every weight by about the rate
@@ -216,6 +225,19 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
     """
     return read_peak(probe_lrs, probe_losses, lr_min, diverged_at, rule, adaptive, policy, factor, lag,
                      anchor, capped)[:2]
+
+
+def ramp_density(lrs: Sequence[float]) -> float | None:
+    """A ramp's rates per decade, the median step of its rates in log10 (a skipped update, which
+    leaves a gap, does not move it); ``None`` for fewer than two rates or a ramp that does not rise.
+
+    Example:
+        >>> round(ramp_density(np.geomspace(1e-4, 1.0, 101)), 6), ramp_density([0.1])
+        (25.0, None)
+    """
+    steps = np.diff(np.log10(np.asarray(lrs, dtype=float)))
+    step = float(np.median(steps)) if steps.size else 0.0
+    return 1.0 / step if step > 0 else None
 
 
 def read_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min: float,
@@ -259,6 +281,13 @@ def read_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min:
             how += f"; no valley on the ramp ({none.split(':')[0].split(' (')[0]}): this peak is a guess"
     if peak is None:
         peak = float(lrs[len(lrs) // 2]) if lrs.size else lr_min
+    if adaptive and p.adaptive_progress_exponent and chosen_by == rule and rule in VALLEY_RULES:
+        k = ramp_density(lrs)  # a clear reading of a ramp denser than the rules' calibration reads low
+        moved = 1.0 if k is None else progress_factor(k, lrs, losses, p.finder, p.adaptive_progress_exponent)
+        if moved != 1.0:
+            peak *= moved
+            how += (f"; times {moved:.3g} for the ramp's density ({k:.3g} rates per decade, the rules "
+                    f"calibrated at {CALIBRATED_DENSITY:.3g})")
     high = diverged_at / p.clip_above if diverged_at is not None else np.inf
     if diverged_at is not None:
         # The probe found where training breaks (rate r): the peak goes within [r/30, r/3], the
