@@ -163,14 +163,8 @@ def main() -> None:
     for rows, headers in ((drows, dh), (orows, oh), (pairs, ph)):
         print_table(rows, headers, floatfmt=".3g")
     print(overdict)
-    if not args.cached_only:  # adaptive optimizers' runs only: the other kinds' are the default's, stored
-        shape.collect(sorted(zoo.names()), True, CANDIDATES)
-        shape.collect(list(truth.BUILTIN), True, CANDIDATES)
-    _, means = tables.family_table(shape.collect(sorted(zoo.names()), False, CANDIDATES),
-                                   [*CANDIDATES, *shape.PEERS], shape.SEEDS)
-    _, everything = shape.lofo(means, CANDIDATES)
-    chosen = everything if everything != DEFAULT else min(  # else the best exponent tried, for the record
-        (label(b) for b in EXPONENTS), key=lambda c: np.mean([means[f][c] for f in means]))
+    # adaptive optimizers' runs only: the other kinds' are the default's, stored
+    chosen = plain.full_runs(CANDIDATES, DEFAULT, [label(b) for b in EXPONENTS], not args.cached_only)
     six = plain.six_seeds(chosen, not args.cached_only, DEFAULT, CANDIDATES)
     preface = "\n\n".join([
         "Part one: the best given peak minus the adaptive reading, by the ramp's density (seeds 0-2):",

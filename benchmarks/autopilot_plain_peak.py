@@ -155,6 +155,20 @@ def offline(found: list[dict[str, Any]]) -> tuple[list[list[Any]], list[str], st
         everything, held, names)
 
 
+def full_runs(among: dict[str, dict], default: str, tried: list[str], run: bool) -> str:
+    """Part three's runs of ``among`` on the zoo and the built-in tasks (made when ``run``), and the candidate
+    chosen on all twelve families (the default chosen: the best of ``tried`` in sample, for the record)."""
+    if run:
+        shape.collect(sorted(zoo.names()), True, among)
+        shape.collect(list(truth.BUILTIN), True, among)
+    _, means = tables.family_table(shape.collect(sorted(zoo.names()), False, among), [*among, *shape.PEERS],
+                                   shape.SEEDS)
+    _, everything = shape.lofo(means, among)
+    if everything != default:
+        return everything
+    return min(tried, key=lambda c: np.mean([means[f][c] for f in means]))
+
+
 def six_seeds(chosen: str, run: bool, default: str = DEFAULT, among: dict[str, dict] = CANDIDATES) -> str:
     """Part four: the chosen candidate against the default and the peers at seeds 0-5 (paired; both names in
     ``among``, fields on top of ``autopilot_shape.DEFAULT``)."""
@@ -232,14 +246,8 @@ def main() -> None:
     for rows, headers in ((wrows, wh), (orows, oh)):
         print_table(rows, headers, floatfmt=".3g")
     print(overdict)
-    if not args.cached_only:  # plain SGD's runs only: the other kinds' are the default's, stored
-        shape.collect(sorted(zoo.names()), True, CANDIDATES)
-        shape.collect(list(truth.BUILTIN), True, CANDIDATES)
-    _, means = tables.family_table(shape.collect(sorted(zoo.names()), False, CANDIDATES),
-                                   [*CANDIDATES, *shape.PEERS], shape.SEEDS)
-    _, everything = shape.lofo(means, CANDIDATES)
-    chosen = everything if everything != DEFAULT else min(  # else the best factor tried, for the record
-        (label(f) for f in FACTORS), key=lambda c: np.mean([means[f][c] for f in means]))
+    # plain SGD's runs only: the other kinds' are the default's, stored
+    chosen = full_runs(CANDIDATES, DEFAULT, [label(f) for f in FACTORS], not args.cached_only)
     six = six_seeds(chosen, not args.cached_only)
     nob = no_budget(chosen, not args.cached_only)
     preface = "\n\n".join([
