@@ -46,7 +46,6 @@ def _task(seed: int) -> dict:
                 val_loader=[(x[96:], y[96:])])
 
 
-@pytest.mark.xfail(strict=True, reason="ux15 D2: train of an optimizer without lr: bare KeyError")
 @pytest.mark.parametrize("lr", [None, 0.1])
 def test_train_of_an_optimizer_without_lr_is_one_line(lr):
     torch.set_num_threads(1)
@@ -54,7 +53,6 @@ def test_train_of_an_optimizer_without_lr_is_one_line(lr):
         train(_task, lr=lr, budget=20)
 
 
-@pytest.mark.xfail(strict=True, reason="ux15 D2: tune of an optimizer without lr fails three trials")
 def test_tune_of_an_optimizer_without_lr_refuses_before_any_trial(tmp_path):
     from lrkit.tuning import Storage, tune
 

@@ -48,8 +48,9 @@ def check_parts(parts: Any, owner: str, *, need_val: bool = False, why_val: str 
         ``parts``.
 
     Raises:
-        LRKitError: for a value that is not a dict, a missing key, a value of the wrong type,
-            or (when present or needed) a ``val_loader`` that :func:`check_val_loader` rejects.
+        LRKitError: for a value that is not a dict, a missing key, a value of the wrong type, an
+            optimizer with a param group without ``lr``, or (when present or needed) a ``val_loader``
+            that :func:`check_val_loader` rejects.
 
     Example:
         >>> import torch
@@ -83,6 +84,12 @@ def check_parts(parts: Any, owner: str, *, need_val: bool = False, why_val: str 
     for key, ok, what in checks:
         if not ok(parts[key]):
             raise LRKitError(f"`{key}` of {owner} must be {what}; got {_short(parts[key])}.")
+    for i, group in enumerate(parts["optimizer"].param_groups):  # every tool drives group["lr"]
+        if "lr" not in group:
+            keys = sorted(str(key) for key in group if key != "params")
+            raise LRKitError(f"`optimizer` of {owner} must have an 'lr' in every param group (the rate lrkit "
+                             f"trains, sweeps and tunes); got {type(parts['optimizer']).__name__}, whose "
+                             f"group {i} has {keys}.")
     val = parts.get("val_loader")
     if val is None and need_val:
         raise LRKitError(f"`val_loader` of {owner} must be given{why_val}; it returned the keys "
