@@ -66,7 +66,6 @@ def test_a_refused_nan_first_batch_leaves_the_models_buffers_as_they_were():
     assert not changed, changed
 
 
-@pytest.mark.xfail(strict=True, reason="ux15 D3: another model's optimizer: a forgotten backward()")
 def test_an_optimizer_of_another_model_is_named_not_a_forgotten_backward():
     torch.set_num_threads(1)
     model, other = _model(), _model()

@@ -18,7 +18,7 @@ from lrkit.finder import MIN_POINTS
 from lrkit.torch._finder_rule import check_reads_rate, needs_closure
 
 __all__ = ["MIN_BUDGET", "check_budget", "check_first_loss", "check_optimizer", "check_scaler",
-           "first_step_failed", "has_gradients", "loss_value"]
+           "first_step_failed", "has_gradients", "loss_leaves", "loss_value"]
 
 #: Fewest updates a budget may have: a ramp is at most half of it and a range test reads a rate
 #: from at least ``lrkit.finder.MIN_POINTS`` (8) of them.
@@ -188,8 +188,9 @@ def loss_value(loss: object, optimizer: torch.optim.Optimizer) -> float:
 
     ``Autopilot.step`` reads the loss as a number (the probe's curve, the guard's spike test) and
     applies the gradients in ``.grad``: a tuple such as ``(loss, logs)``, a dict or a per-sample loss
-    vector is no such number, and a step with no gradient anywhere (``loss.backward()`` forgotten)
-    would spend an update of the budget moving nothing.
+    vector is no such number, and a step with no gradient anywhere (``loss.backward()`` forgotten, or
+    an optimizer of another model's parameters, told apart by the loss's graph) would spend an update of
+    the budget moving nothing.
 
     Raises:
         LRKitError: naming ``loss`` of Autopilot.step, before anything is applied or recorded.
@@ -216,6 +217,44 @@ def loss_value(loss: object, optimizer: torch.optim.Optimizer) -> float:
         raise LRKitError(f"`loss` of {_OWNER}.step must be a number or a one-element tensor (the loss whose "
                          f"gradients are in .grad); got {_kind(loss)}.")
     if not has_gradients(optimizer):
-        raise LRKitError(f"`loss` of {_OWNER}.step must come after loss.backward(): no parameter of the "
-                         "optimizer has a gradient; got a step with none (nothing was applied).")
+        raise LRKitError(_no_gradient(loss, optimizer))
     return value
+
+
+def loss_leaves(loss: object) -> list[torch.Tensor]:
+    """The leaf tensors ``loss`` was computed from (its graph's ``AccumulateGrad`` nodes): what its
+    ``backward()`` writes a ``.grad`` to. Empty for a number, or a tensor with no graph (detached).
+
+    Example:
+        >>> a, b = torch.nn.Parameter(torch.ones(1)), torch.nn.Parameter(torch.ones(1))
+        >>> [x is a for x in loss_leaves((a * 3).sum())], loss_leaves(2.0)
+        ([True], [])
+    """
+    node = loss.grad_fn if isinstance(loss, torch.Tensor) else None
+    seen, todo, leaves = set(), [node] if node is not None else [], []
+    while todo:
+        node = todo.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        if hasattr(node, "variable"):  # AccumulateGrad: a leaf's .grad is written here
+            leaves.append(node.variable)
+        todo.extend(nxt for nxt, _ in node.next_functions)
+    return leaves
+
+
+def _no_gradient(loss: object, optimizer: torch.optim.Optimizer) -> str:
+    """Why no parameter of the optimizer has a gradient, read from the loss's graph when it has one: a
+    loss computed from none of the optimizer's parameters (an optimizer built on another model, say a
+    copy made before a re-initialisation) gets none from ``backward()``, called or not."""
+    leaves = loss_leaves(loss)
+    given = {id(p) for g in optimizer.param_groups for p in g["params"]}
+    if leaves and not any(id(x) in given for x in leaves):
+        return (f"`optimizer` of {_OWNER} updates none of the {len(leaves)} parameters the loss depends on "
+                f"(its {len(given)} are another module's): build the optimizer from the parameters() of the "
+                "model the loss is computed with; got a step with no gradient to apply (nothing was "
+                "applied).")
+    cause = "" if leaves else (" (or the optimizer holds other parameters than the ones the loss depends on: "
+                               "build it from the model the loss is computed with)")
+    return (f"`loss` of {_OWNER}.step must come after loss.backward(): no parameter of the optimizer has a "
+            f"gradient{cause}; got a step with none (nothing was applied).")
