@@ -52,7 +52,7 @@ from lrkit.finder import (CALIBRATED_DENSITY, VALLEY_RULES, FinderPolicy, progre
 from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._finder_rule import is_adaptive, momentum_of, resolve_policy, resolve_rule
 
-__all__ = ["PeakRule", "autopilot_peak", "capped_at", "momentum_of", "optimizer_kind",
+__all__ = ["GUESS", "PeakRule", "autopilot_peak", "capped_at", "momentum_of", "optimizer_kind",
            "peak_rule", "probe_peak", "ramp_density", "read_peak", "reading_policy"]
 
 
@@ -72,6 +72,8 @@ def optimizer_kind(optimizer: torch.optim.Optimizer) -> str:
 
 #: Rates within this relative distance of each other count as the same rate (float rounding of a sweep).
 SAME_RATE = 1e-9
+#: The words a reading's ``how`` ends with when a fallback rule read a curve that never fell.
+GUESS = "this peak is a guess"
 
 
 def capped_at(lr_max: float | None, probe_lrs: Sequence[float], diverged_at: float | None,
@@ -278,7 +280,7 @@ def read_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min:
         none = valley_geometry(lrs, losses, policy=finder)
         guess = isinstance(none, str)
         if guess:  # say so: a fallback's reading of a curve that never fell is a guess
-            how += f"; no valley on the ramp ({none.split(':')[0].split(' (')[0]}): this peak is a guess"
+            how += f"; no valley on the ramp ({none.split(':')[0].split(' (')[0]}): {GUESS}"
     if peak is None:
         peak = float(lrs[len(lrs) // 2]) if lrs.size else lr_min
     if adaptive and p.adaptive_progress_exponent and chosen_by == rule and rule in VALLEY_RULES:

@@ -33,6 +33,7 @@ from lrkit.torch._autopilot_average import TailAverage
 from lrkit.torch._autopilot_guard import (grads_finite, reaction, reading, restart_statistics,
                                           restore_buffers, restore_snapshot, training_tensors,
                                           weights_finite)
+from lrkit.torch._autopilot_peak import GUESS
 from lrkit.torch._autopilot_probe import main_schedule
 from lrkit.torch._autopilot_race import start_race
 from lrkit.torch._autopilot_trial import Trial, trial_plan
@@ -114,6 +115,8 @@ class Phases:
                           f"the peak {self.peak:.3g} is read below your cap, not below a blow-up; the best "
                           "rate may lie above lr_max (leave lr_max out to let the probe find where training "
                           "breaks).", stacklevel=4)
+        if GUESS in how and self._probe.diverged_at() is None and cap is None:
+            self._warn_guess()
         self._probe.states, self._pre_probe = {}, None
         race = None
         if self.ramp and self.given_peak is None:
@@ -124,6 +127,18 @@ class Phases:
             self._set_rate(race.rate())
             return
         self._start_main()
+
+    def _warn_guess(self: Any) -> None:
+        """Say that the peak is a guess: the probe's curve showed no valley and never blew up, so it
+        tells neither where training works nor where it breaks (a short rolled-back probe's few rates,
+        a factor of several apart, can step over both), and the run may not train at it."""
+        probe = self._probe
+        apart = (probe.hi / probe.lo) ** (1 / max(1, probe.steps - 1))
+        way = " or a larger budget" if self.ramp else ", a larger budget or probe='ramp' (more, closer rates)"
+        warnings.warn(f"Autopilot: the probe's {self.probe_steps} rates ({probe.lo:.3g} to {probe.hi:.3g}, "
+                      f"a factor {apart:.3g} apart) show no valley and no confirmed blow-up, so the peak "
+                      f"{self.peak:.3g} is a guess and the run may not train at it; give it peak= "
+                      f"(find_lr's answer, say){way}.", stacklevel=5)
 
     def _start_main(self: Any) -> None:
         self._guard.reset(self.t)
