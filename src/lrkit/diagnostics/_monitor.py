@@ -34,8 +34,14 @@ def _plain(values: list[float]) -> list[float | None]:
     return [None if math.isnan(v) else v for v in values]
 
 
-#: The open bucket's sums and counts (older states hold the first five: no weight norms).
-_ACC = 7
+#: The optional per-step series, ``(diagnose's keyword and history key, state key)``: averaged into the same
+#: buckets as the losses, NaN at a point none was given for. Each was added after the state format, so an
+#: older state restores without it; a new one goes at the end (the open bucket's sums follow this order).
+_SERIES = (("grad_norms", "grads"), ("weight_norms", "weights"))
+#: The open bucket: loss sum, rate sum and count, then each series' sum and count (an older state holds
+#: fewer: the series it had).
+_BASE = 3
+_ACC = _BASE + 2 * len(_SERIES)
 #: The keys every saved state has (later additions are optional: older states restore without them).
 _STATE_KEYS = frozenset(("every", "capacity", "steps", "losses", "lrs", "stride", "acc", "acc_step", "seen",
                          "last_step", "diagnosis"))
@@ -105,12 +111,10 @@ class Monitor:
         self._steps: list[int] = []
         self._losses: list[float] = []
         self._lrs: list[float] = []
-        self._grads: list[float] = []
-        self._weights: list[float] = []
+        self._series: dict[str, list[float]] = {name: [] for name, _ in _SERIES}
         self._val_steps: list[int] = []
         self._val_losses: list[float] = []
         self._stride = 1
-        # The open bucket: loss sum, lr sum, count, gradient-norm sum and count, weight-norm sum and count.
         self._acc: list[float] = [0.0] * _ACC
         self._acc_step = 0
         self._seen = 0
@@ -145,13 +149,13 @@ class Monitor:
                              f"got {lr!r}.")
         self._last_step = step
         loss = float(loss)
-        grad = math.nan if grad_norm is None else float(grad_norm)
-        weight = math.nan if weight_norm is None else float(weight_norm)
+        given = {"grad_norms": grad_norm, "weight_norms": weight_norm}
+        extra = [math.nan if given[name] is None else float(given[name]) for name, _ in _SERIES]
         self._seen += 1
         self._stale = True
         if not math.isfinite(loss):
             self._flush()
-            self._push(step, loss, rate, grad, weight)
+            self._push(step, loss, rate, extra)
             self.update()
             return True
         if self._acc[2] == 0:
@@ -159,12 +163,10 @@ class Monitor:
         self._acc[0] += loss
         self._acc[1] += rate
         self._acc[2] += 1
-        if math.isfinite(grad):
-            self._acc[3] += grad
-            self._acc[4] += 1
-        if math.isfinite(weight):
-            self._acc[5] += weight
-            self._acc[6] += 1
+        for i, value in enumerate(extra):
+            if math.isfinite(value):
+                self._acc[_BASE + 2 * i] += value
+                self._acc[_BASE + 2 * i + 1] += 1
         if self._acc[2] >= self._stride:
             self._flush()
         if self._seen % self.every == 0 and len(self._losses) >= MIN_POINTS:
@@ -187,28 +189,35 @@ class Monitor:
         if len(self._val_steps) > self.capacity:  # keep the first, drop every other one after it
             self._val_steps, self._val_losses = self._val_steps[::2], self._val_losses[::2]
 
+    def _open_point(self) -> tuple[float, float, list[float]] | None:
+        """The open bucket's mean loss, rate and series (NaN for a series given at none of its steps);
+        ``None`` when it is empty."""
+        total, rate_sum, count = self._acc[:_BASE]
+        if not count:
+            return None
+        sums, counts = self._acc[_BASE::2], self._acc[_BASE + 1::2]
+        return total / count, rate_sum / count, [s / n if n else math.nan for s, n in zip(sums, counts)]
+
     def _flush(self) -> None:
-        total, rate_sum, count, grad_sum, grad_count, weight_sum, weight_count = self._acc
-        if count:
-            self._push(self._acc_step, total / count, rate_sum / count,
-                       grad_sum / grad_count if grad_count else math.nan,
-                       weight_sum / weight_count if weight_count else math.nan)
+        point = self._open_point()
+        if point is not None:
+            self._push(self._acc_step, *point)
         self._acc = [0.0] * _ACC
 
-    def _push(self, step: int, loss: float, rate: float, grad: float, weight: float) -> None:
+    def _push(self, step: int, loss: float, rate: float, extra: list[float]) -> None:
         self._steps.append(step)
         self._losses.append(loss)
         self._lrs.append(rate)
-        self._grads.append(grad)
-        self._weights.append(weight)
+        for column, value in zip(self._series.values(), extra):
+            column.append(value)
         if len(self._losses) >= self.capacity:
             # Merge neighbours: the buffer halves and every later bucket averages twice as many steps.
             def pairs(v: list[float]) -> list[float]:
                 return [(a + b) / 2 for a, b in zip(v[0::2], v[1::2])]
 
             self._steps = self._steps[0::2]
-            self._losses, self._lrs, self._grads = pairs(self._losses), pairs(self._lrs), pairs(self._grads)
-            self._weights = pairs(self._weights)
+            self._losses, self._lrs = pairs(self._losses), pairs(self._lrs)
+            self._series = {name: pairs(column) for name, column in self._series.items()}
             self._stride *= 2
 
     # -- reading ------------------------------------------------------------------------------
@@ -218,18 +227,18 @@ class Monitor:
         The open bucket (steps not yet averaged into a point) counts too, so the diagnosis read at
         the end of a run covers its last steps.
         """
-        steps, losses, lrs, grads, weights = self._steps, self._losses, self._lrs, self._grads, self._weights
-        total, rate_sum, count, grad_sum, grad_count, weight_sum, weight_count = self._acc
-        if count:  # the open bucket, without closing it
-            steps, losses = steps + [self._acc_step], losses + [total / count]
-            lrs, grads = lrs + [rate_sum / count], grads + [grad_sum / grad_count if grad_count else math.nan]
-            weights = weights + [weight_sum / weight_count if weight_count else math.nan]
+        steps, losses, lrs, series = self._steps, self._losses, self._lrs, self._series
+        point = self._open_point()
+        if point is not None:  # the open bucket, without closing it
+            loss, rate, extra = point
+            steps, losses, lrs = steps + [self._acc_step], losses + [loss], lrs + [rate]
+            series = {name: column + [value] for (name, column), value in zip(series.items(), extra)}
         if not losses or (len(losses) < MIN_POINTS and all(map(math.isfinite, losses))):
             return self._diagnosis
-        rates, norms, wnorms = np.array(lrs), np.array(grads), np.array(weights)
+        rates, arrays = np.array(lrs), {name: np.array(column) for name, column in series.items()}
         self._diagnosis = diagnose(losses, None if np.isnan(rates).any() else rates,
-                                   grad_norms=None if np.isnan(norms).all() else norms,
-                                   weight_norms=None if np.isnan(wnorms).all() else wnorms, steps=steps,
+                                   **{name: None if np.isnan(a).all() else a for name, a in arrays.items()},
+                                   steps=steps,
                                    val_losses=self._val_losses or None, val_steps=self._val_steps or None,
                                    momentum=self.momentum, policy=self.policy)
         self._stale = False
@@ -255,8 +264,8 @@ class Monitor:
         """The held (strided) history: ``steps``, ``losses``, ``lrs``, ``grad_norms`` and ``weight_norms``
         (NaN where not given), and the validation losses ``val_steps``, ``val_losses``."""
         return {"steps": np.array(self._steps, dtype=np.int64), "losses": np.array(self._losses),
-                "lrs": np.array(self._lrs), "grad_norms": np.array(self._grads),
-                "weight_norms": np.array(self._weights),
+                "lrs": np.array(self._lrs),
+                **{name: np.array(column) for name, column in self._series.items()},
                 "val_steps": np.array(self._val_steps, dtype=np.int64),
                 "val_losses": np.array(self._val_losses)}
 
@@ -264,8 +273,8 @@ class Monitor:
     def state_dict(self) -> dict[str, Any]:
         """Plain data (lists, numbers): everything needed to continue bit-identically."""
         return {"every": self.every, "capacity": self.capacity, "steps": list(self._steps),
-                "losses": list(self._losses), "lrs": list(self._lrs), "grads": _plain(self._grads),
-                "weights": _plain(self._weights),
+                "losses": list(self._losses), "lrs": list(self._lrs),
+                **{key: _plain(self._series[name]) for name, key in _SERIES},
                 "val_steps": list(self._val_steps), "val_losses": list(self._val_losses),
                 "stride": self._stride,
                 "acc": list(self._acc), "acc_step": self._acc_step, "seen": self._seen,
@@ -283,10 +292,8 @@ class Monitor:
         self._steps = [int(s) for s in state["steps"]]
         self._losses = [float(v) for v in state["losses"]]
         self._lrs = [float(v) for v in state["lrs"]]
-        grads = state.get("grads", [None] * len(self._losses))
-        self._grads = [math.nan if v is None else float(v) for v in grads]
-        weights = state.get("weights", [None] * len(self._losses))
-        self._weights = [math.nan if v is None else float(v) for v in weights]
+        self._series = {name: [math.nan if v is None else float(v)
+                               for v in state.get(key, [None] * len(self._losses))] for name, key in _SERIES}
         self._val_steps = [int(s) for s in state.get("val_steps", [])]
         self._val_losses = [float(v) for v in state.get("val_losses", [])]
         self._stale = bool(state.get("stale", False))
