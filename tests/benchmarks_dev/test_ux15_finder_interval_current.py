@@ -30,7 +30,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.xfail(strict=True, reason="ux15 D7: the finder interval's coverage predates the descent floor")
 def test_the_recorded_interval_calibration_is_the_shipped_finders():
     import finder_interval as fi
 
@@ -49,3 +48,7 @@ def test_the_recorded_interval_calibration_is_the_shipped_finders():
     section = text[text.index("<!-- bench:finder_interval -->"):text.index("<!-- /bench:finder_interval -->")]
     recorded = float(re.search(r"calibrated on all families it is ([0-9.]+) decades", section).group(1))
     assert recorded == pytest.approx(now, abs=0.005), (recorded, now)
+    # ... and the shipped spread is that calibration: no wider than the zoo's reruns need.
+    from lrkit.finder import FinderPolicy
+
+    assert FinderPolicy().seed_spread == pytest.approx(now, abs=0.005), (FinderPolicy().seed_spread, now)
