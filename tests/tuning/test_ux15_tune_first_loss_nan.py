@@ -36,7 +36,6 @@ def _task(seed: int) -> dict:
                 val_loader=[(x[96:], y[96:])])
 
 
-@pytest.mark.xfail(strict=True, reason="ux15 D4: a NaN first loss reads as every rate diverging")
 def test_a_nan_first_loss_is_not_sent_to_lower_rates(tmp_path):
     torch.set_num_threads(1)
     try:

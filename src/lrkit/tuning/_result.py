@@ -103,7 +103,9 @@ class TuneResult:
     def why_no_best(self) -> str | None:
         """Why no trial is the best, in one sentence (``None`` when one is): how many trials diverged, were
         pruned, failed or still run, and, when every finished trial diverged, to search below the lowest rate
-        tried, in a new study (a study that ran its trials does not run them again).
+        tried, in a new study (a study that ran its trials does not run them again). A trial that diverged
+        at its first loss, before any update, is no rate's doing: it is named so, and its rate is not read
+        as too high.
 
         Example:
             >>> import tempfile
@@ -126,7 +128,14 @@ class TuneResult:
                 f"{self.n_failed} failed (the trial table says why)" if self.n_failed else "",
                 f"{running} still running" if running else ""]
         line = f"no trial of study {self.study_name!r} completed: " + ", ".join(w for w in said if w)
-        rates = [t["lr"] for t in blown if t["lr"] is not None]
+        # A trial that stopped with 0 steps made no update: its first loss was NaN or infinite before
+        # any rate was applied, so its rate says nothing (a lower one would fail the same way).
+        first = sum(t.get("steps") == 0 for t in blown)
+        rates = [t["lr"] for t in blown if t["lr"] is not None and t.get("steps") != 0]
+        if first:
+            line += (f"; {'every one' if first == diverged else first} at its first loss, before any update, "
+                     "which no rate can cause: check the data (a NaN or infinite input or target), the loss "
+                     "and the model's initialisation")
         if diverged and diverged == len(states) - running and rates:
             line += (f"; the lowest rate tried, {min(rates):.3g}, diverged too: search a range below it "
                      "(space lr) in a new study (a new --study name: a study keeps the space it was created "
