@@ -25,7 +25,6 @@ torch = pytest.importorskip("torch")
 from lrkit.torch import Autopilot  # noqa: E402
 
 
-@pytest.mark.xfail(strict=True, reason="ux15 D15: Adadelta under the adaptive band does not train")
 def test_the_autopilot_trains_adadelta_or_says_its_band_is_low():
     torch.set_num_threads(1)
     g = torch.Generator().manual_seed(0)
@@ -51,3 +50,48 @@ def test_the_autopilot_trains_adadelta_or_says_its_band_is_low():
     said = [str(w.message) for w in caught if "peak" in str(w.message) or "band" in str(w.message)
             or "probe" in str(w.message)]
     assert float(loss.detach()) < 0.5 or said, (ap.peak, float(loss.detach()), ap.events[0].get("how"))
+
+
+def test_the_adaptive_band_sits_where_the_class_default_lives():
+    from lrkit.torch import AutopilotPolicy
+    from lrkit.torch._autopilot_peak import kind_policy
+    from lrkit.torch._autopilot_probe import probe_range
+    from lrkit.torch._finder_rule import documented_lr
+
+    p = [torch.nn.Parameter(torch.zeros(2))]
+    policy = AutopilotPolicy()
+    # every zoo kind's documented default sits >= 100x under the band's top: the same policy object
+    for cls in (torch.optim.Adam, torch.optim.AdamW, torch.optim.NAdam, torch.optim.RAdam, torch.optim.Adamax,
+                torch.optim.RMSprop, torch.optim.Adagrad):
+        assert kind_policy(cls(p), policy) is policy, cls
+    sgd = torch.optim.SGD(p, lr=0.1)  # an SGD rate has the gradient's units: its default is no scale
+    assert kind_policy(sgd, policy) is policy and probe_range(sgd, "ramp") == policy.sgd_band
+    ada = torch.optim.Adadelta(p)
+    assert documented_lr(ada) == 1.0
+    raised = kind_policy(ada, policy)
+    assert raised.adaptive_band == pytest.approx((1e-2, 100.0))
+    assert raised.adaptive_floor == pytest.approx(1e-3)
+    assert probe_range(ada, "ramp") == pytest.approx((1e-2, 100.0))
+    assert probe_range(ada, "rollback") == pytest.approx((1e-3, 100.0))
+    assert kind_policy(ada, policy.replace(default_headroom=1.0)).adaptive_band == pytest.approx((1e-4, 1.0))
+
+
+def test_a_default_that_is_no_number_leaves_the_band():
+    from lrkit.torch import AutopilotPolicy
+    from lrkit.torch._autopilot_peak import kind_policy
+    from lrkit.torch._finder_rule import documented_lr
+
+    class Relative(torch.optim.Optimizer):  # Hugging Face Adafactor's shape: lr=None, a relative step
+        def __init__(self, params, lr=None, betas=(0.9, 0.99)):
+            super().__init__(params, {"lr": lr, "betas": betas})
+
+    class NearOne(torch.optim.Optimizer):  # an LR-free multiplier with betas (Prodigy's shape)
+        def __init__(self, params, lr=1.0, betas=(0.9, 0.99)):
+            super().__init__(params, {"lr": lr, "betas": betas})
+
+    p = [torch.nn.Parameter(torch.zeros(2))]
+    policy = AutopilotPolicy()
+    assert documented_lr(Relative(p)) is None and kind_policy(Relative(p), policy) is policy
+    assert kind_policy(NearOne(p), policy).adaptive_band == pytest.approx((1e-2, 100.0))
+    with pytest.raises(ValueError, match="default_headroom"):
+        AutopilotPolicy(default_headroom=0.5)

@@ -71,6 +71,7 @@ from lrkit.torch._autopilot_checks import check_budget, check_optimizer, check_s
 from lrkit.torch._autopilot_average import TailAverage
 from lrkit.torch._autopilot_guard import Guard, scaler_overflow, take_snapshot, training_tensors
 from lrkit.torch._autopilot_phases import Phases
+from lrkit.torch._autopilot_peak import kind_policy
 from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._autopilot_probe import Probe, probe_settings
 from lrkit.torch._autopilot_race import Race
@@ -165,8 +166,8 @@ class Autopilot(Phases, Resumable):
         # a group frozen with lr=0 stays at 0; the band is the reference group's, whatever the order
         self._ref, self._ratios = group_ratios(base, group_sizes(optimizer.param_groups))
         self._probe = Probe(self.lr_min, self.lr_max, self.probe_steps, self.ramp, self.rule,
-                            is_adaptive(optimizer), policy, self.given_peak, how.factor, how.lag,
-                            how.anchor)
+                            is_adaptive(optimizer), kind_policy(optimizer, policy), self.given_peak,
+                            how.factor, how.lag, how.anchor)
         self.peak: float | None = None
         self._race: Race | None = None  # the race after a ramp, while it runs (``policy.race_factors``)
         self.race_steps = 0

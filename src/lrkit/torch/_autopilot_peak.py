@@ -50,9 +50,9 @@ import torch
 from lrkit.finder import (CALIBRATED_DENSITY, VALLEY_RULES, FinderPolicy, progress_factor, suggest,
                           valley_geometry)
 from lrkit.torch._autopilot_policy import AutopilotPolicy
-from lrkit.torch._finder_rule import is_adaptive, momentum_of, resolve_policy, resolve_rule
+from lrkit.torch._finder_rule import documented_lr, is_adaptive, momentum_of, resolve_policy, resolve_rule
 
-__all__ = ["GUESS", "PeakRule", "autopilot_peak", "capped_at", "momentum_of", "optimizer_kind",
+__all__ = ["GUESS", "PeakRule", "autopilot_peak", "capped_at", "kind_policy", "momentum_of", "optimizer_kind",
            "peak_rule", "probe_peak", "ramp_density", "read_peak", "reading_policy"]
 
 
@@ -68,6 +68,30 @@ def optimizer_kind(optimizer: torch.optim.Optimizer) -> str:
     if is_adaptive(optimizer):
         return "adaptive"
     return "momentum" if momentum_of(optimizer) > 0 else "plain"
+
+
+def kind_policy(optimizer: torch.optim.Optimizer,
+                policy: AutopilotPolicy = AutopilotPolicy()) -> AutopilotPolicy:
+    """``policy`` with its adaptive band (``adaptive_band``, ``adaptive_floor``) where ``optimizer``'s own
+    scale lives: raised, its width kept, until its top is ``policy.default_headroom`` times the class's
+    documented default ``lr`` (``lrkit.torch._finder_rule.documented_lr``); as it is otherwise.
+
+    An adaptive update is about ``lr`` per coordinate for the Adam family, whose defaults (1e-3 to 1e-2)
+    sit two to three decades under the band's top; a class whose rate multiplies a step already scaled
+    (Adadelta's ``lr=1.0``) would otherwise sweep the band only up to where it starts to work.
+
+    Example:
+        >>> p = [torch.nn.Parameter(torch.zeros(1))]
+        >>> kind_policy(torch.optim.Adam(p)).adaptive_band, kind_policy(torch.optim.Adadelta(p)).adaptive_band
+        ((0.0001, 1.0), (0.01, 100.0))
+    """
+    default = documented_lr(optimizer) if is_adaptive(optimizer) else None
+    lo, hi = policy.adaptive_band
+    if default is None or default * policy.default_headroom <= hi:
+        return policy
+    raise_by = default * policy.default_headroom / hi
+    return policy.replace(adaptive_band=(lo * raise_by, hi * raise_by),
+                          adaptive_floor=policy.adaptive_floor * raise_by)
 
 
 #: Rates within this relative distance of each other count as the same rate (float rounding of a sweep).
@@ -352,6 +376,7 @@ def autopilot_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float],
         >>> 1e-3 < peak < 0.2, how.split(":")[0]
         (True, 'default')
     """
+    policy = kind_policy(optimizer, policy)
     rule = peak_rule(optimizer, "auto", policy)
     lo = lr_min if lr_min is not None else (float(probe_lrs[0]) if len(probe_lrs) else 1e-5)
     adaptive = is_adaptive(optimizer)

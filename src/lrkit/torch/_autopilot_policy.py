@@ -86,6 +86,11 @@ class AutopilotPolicy(Policy):
     adaptive_band: tuple[float, float] = tuned(
         (1e-4, 1.0), "a ramp's rates for an adaptive optimizer, whose update is about the rate per "
         "coordinate (a ramp topping out at 0.1 did worse at budgets of 40 and 100)", _PROBE, rate_band)
+    default_headroom: float = tuned(
+        100.0, "an adaptive band's top lies at least this factor above the optimizer class's documented "
+        "default lr, a rate its authors call safe: Adam's 1e-3 sits 1000x under the top, RMSprop's and "
+        "Adagrad's 1e-2 100x, so no zoo kind's band moves; a class whose rate is a multiplier near 1 "
+        "(torch's Adadelta) has the band raised by the shortfall, its width kept", _PROBE, at_least(1.0))
     adaptive_floor: float = tuned(
         1e-5, "a rolled-back probe of an adaptive optimizer starts here, a decade below the ramp (its "
         "updates are not paid from the budget)", _PROBE, positive)

@@ -36,7 +36,7 @@ import torch
 from lrkit.errors import LRKitError, check_choice, check_int, check_positive
 from lrkit.finder import DivergenceMonitor, sweep_schedule
 from lrkit.schedules import Schedule, constant, linear, warmup, warmup_cosine, wsd
-from lrkit.torch._autopilot_peak import SAME_RATE, PeakRule, capped_at, peak_rule, read_peak
+from lrkit.torch._autopilot_peak import SAME_RATE, PeakRule, capped_at, kind_policy, peak_rule, read_peak
 from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._finder_rule import is_adaptive
 
@@ -87,7 +87,9 @@ def probe_range(optimizer: torch.optim.Optimizer, mode: str,
 
     An adaptive update moves each weight by about ``lr`` whatever the gradient's scale, so its
     useful rates sit in a band known in advance, :math:`10^{-4} .. 1` for the Adam family (a
-    larger rate moves a unit-scale weight by more than its size each step); a ramp, whose every
+    larger rate moves a unit-scale weight by more than its size each step), raised for a class whose
+    documented default rate sits near its top (:func:`~lrkit.torch._autopilot_peak.kind_policy`);
+    a ramp, whose every
     update is paid from the budget, starts there (``policy.adaptive_band``), a rolled-back probe
     a decade lower (``policy.adaptive_floor``). An SGD update is ``lr`` times the gradient, so
     its rate has the gradient's units and only the wide range will do (``policy.sgd_band``).
@@ -98,6 +100,7 @@ def probe_range(optimizer: torch.optim.Optimizer, mode: str,
         ((0.0001, 1.0), (1e-05, 10.0))
     """
     if is_adaptive(optimizer):
+        policy = kind_policy(optimizer, policy)  # where the class's own scale lives
         lo, hi = policy.adaptive_band
         return (lo if mode == "ramp" else policy.adaptive_floor), hi
     return policy.sgd_band

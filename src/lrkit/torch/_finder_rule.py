@@ -36,8 +36,8 @@ from lrkit.finder import FinderPolicy, rules
 from lrkit.torch._updates import innermost
 
 __all__ = ["ADAPTIVE_OPTIMIZERS", "MEASURED_MOMENTUM", "RATE_CAPPED", "RATE_READ_ONCE",
-           "anchor_decades_for", "capped_from", "check_reads_rate", "is_adaptive", "momentum_of",
-           "needs_closure", "optimizer_steps", "resolve_policy", "resolve_rule"]
+           "anchor_decades_for", "capped_from", "check_reads_rate", "documented_lr", "is_adaptive",
+           "momentum_of", "needs_closure", "optimizer_steps", "resolve_policy", "resolve_rule"]
 
 #: Optimizers whose step reads a group's ``lr`` at their first update only, and how (torch's own code):
 #: a rate written after it, a sweep's or the Autopilot's, changes nothing.
@@ -100,6 +100,28 @@ def is_adaptive(optimizer: torch.optim.Optimizer) -> bool:
     # always sweeps): the wrapper's own class says nothing of the update.
     return isinstance(innermost(optimizer), ADAPTIVE_OPTIMIZERS) or any(
         "betas" in g for g in optimizer.param_groups)
+
+
+def documented_lr(optimizer: torch.optim.Optimizer) -> float | None:
+    """The ``lr`` default of the optimizer's class (under any wrapper), or ``None`` when it has none.
+
+    The rate its authors ship as safe, so a scale of the optimizer's own: ``1e-3`` for Adam, ``1.0``
+    for Adadelta, whose rate multiplies a unit-corrected step. A default that is not a finite
+    number > 0 (torch's ``required``, ``None`` for a relative step) is no scale: ``None``.
+
+    Example:
+        >>> p = [torch.nn.Parameter(torch.zeros(1))]
+        >>> documented_lr(torch.optim.Adam(p)), documented_lr(torch.optim.Adadelta(p))
+        (0.001, 1.0)
+    """
+    try:
+        param = inspect.signature(type(innermost(optimizer)).__init__).parameters.get("lr")
+    except (TypeError, ValueError):  # a class whose signature cannot be read says nothing
+        return None
+    value = None if param is None else param.default
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if 0.0 < value < float("inf") else None
 
 
 def resolve_rule(rule: str, optimizer: torch.optim.Optimizer, policy: FinderPolicy = FinderPolicy()) -> str:
