@@ -43,7 +43,8 @@ def _run(with_old_scheduler: bool) -> tuple[Autopilot, list[str]]:
 
 def test_without_another_scheduler_nothing_is_said():
     ap, said = _run(False)
-    assert ap.total_steps == 60 and not [s for s in said if "rate" in s]
+    # the Autopilot's word on a training loss that did not fall quotes its peak's reading (it says "rate")
+    assert ap.total_steps == 60 and not [s for s in said if "rate" in s and "where it started" not in s]
 
 
 def test_a_rate_changed_behind_the_autopilot_is_said():

@@ -25,9 +25,12 @@ import math
 import warnings
 from typing import Any
 
-from lrkit.diagnostics import Monitor
+import numpy as np
+
+from lrkit.diagnostics import DiagnosePolicy, Monitor
 from lrkit.schedules import constant, warmup
 from lrkit.errors import LRKitError
+from lrkit.stats import difference_noise, median_diff_se
 from lrkit.torch._autopilot_checks import check_first_loss, first_step_failed
 from lrkit.torch._autopilot_average import TailAverage
 from lrkit.torch._autopilot_guard import (grads_finite, reaction, reading, restart_statistics,
@@ -39,7 +42,39 @@ from lrkit.torch._autopilot_race import start_race
 from lrkit.torch._autopilot_trial import Trial, trial_plan
 from lrkit.torch._groups import LR_KEY
 
-__all__ = ["Phases"]
+__all__ = ["Phases", "untrained"]
+
+
+def untrained(first: list[float], last: list[float], head: float = 0.25, tail: float = 0.5,
+              policy: DiagnosePolicy = DiagnosePolicy()) -> tuple[float, float, float] | None:
+    """``(start, end, z)`` when a run's loss ended where it started, within noise, or above, else ``None``.
+
+    diagnose's "nothing measurable moved" (``DiagnosePolicy.still_z``) on the two ends an Autopilot
+    holds: ``start`` the median of the first ``head`` share of the probe's losses ``first`` (its lowest
+    rates: the untrained loss), ``end`` the median of the last ``tail`` share of the main phase's
+    recent losses ``last`` (each at least ``min_level_points``; ``AutopilotPolicy.untrained_head`` and
+    ``untrained_tail``), and
+    ``z`` their difference in standard errors of two medians (``lrkit.stats.median_diff_se``) of the
+    step noise of ``last`` read from its differences (``lrkit.stats.difference_noise``: a trend does
+    not inflate it). Untrained when
+    :math:`z > -` ``still_z``; ``None`` too when either end has fewer than ``min_level_points`` losses.
+
+    Example:
+        >>> flat = [0.70, 0.72, 0.71, 0.69, 0.72, 0.70, 0.71, 0.70, 0.72, 0.71]
+        >>> start, end, z = untrained([0.71, 0.70, 0.72], flat)
+        >>> start, end, z > -2.0
+        (0.71, 0.71, True)
+        >>> untrained([0.71, 0.70, 0.72], [0.2, 0.19, 0.21, 0.2, 0.18, 0.2]) is None
+        True
+    """
+    k = policy.min_level_points
+    if len(first) < k or len(last) < k:
+        return None
+    h, m = max(k, int(len(first) * head)), max(k, int(len(last) * tail))
+    start, end = float(np.median(first[:h])), float(np.median(last[-m:]))
+    se = median_diff_se(difference_noise(np.array(last)), h, m)
+    z = (end - start) / se if se > 0 else (0.0 if end == start else math.copysign(math.inf, end - start))
+    return (start, end, float(z)) if z > -policy.still_z else None
 
 
 class Phases:
@@ -161,6 +196,26 @@ class Phases:
         if avg is not None and avg.write(training_tensors(self.optimizer, self.model)):
             self.events.append({"t": self.t, "averaged": avg.count, "from": avg.start})
 
+    def _say_if_untrained(self: Any) -> None:
+        """At the budget's end: if the loss ended where it started (:func:`untrained`), an event and a
+        warning naming the peak the probe read and how, since the run alone cannot tell why."""
+        p = self.policy
+        moved = untrained(self.probe_losses, list(self._guard.recent), p.untrained_head, p.untrained_tail)
+        if moved is None:
+            return
+        start, end, z = moved
+        first = self.events[0] if self.events else {}
+        self.events.append({"t": self.t, "untrained": True, "start": start, "end": end, "z": z})
+        rose = z > DiagnosePolicy().still_z  # above its start beyond noise, not within it
+        where = "above where it started" if rose else "where it started, within noise"
+        warnings.warn(f"Autopilot: the training loss ended {where}: the median of "
+                      f"its last losses, {end:.4g}, lies {z:+.1f} standard errors from the probe's first, "
+                      f"{start:.4g} ({self.budget} updates). The probe read a peak of {self.peak:.3g} "
+                      f"({first.get('how', 'given')}). If the model did not train (check a validation loss), "
+                      "the run cannot tell why: a peak too low for this budget, too high, or a loss that "
+                      "cannot fall (model, data, loss_fn); give a peak known to train (peak=...), a longer "
+                      "budget, or read the history with lrkit diagnose.", stacklevel=4)
+
     def _race_step(self: Any, value: float) -> bool:
         ok, over = self._race.step(self.optimizer, self.model, value)
         if not over:
@@ -176,6 +231,7 @@ class Phases:
         if self.budget is not None and self.t >= self.main_steps:
             if self.phase != "done":  # the budget is spent now (a loaded finished run is not written again)
                 self._write_average()
+                self._say_if_untrained()
             self.phase = "done"
             return
         if not self.tried and self._start_trial():

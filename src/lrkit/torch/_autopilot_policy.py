@@ -37,6 +37,7 @@ _MAIN = _E + "autopilot-the-main-phase"
 _TRIAL = _E + "autopilot-a-trial-of-the-rate-in-the-main-phase"
 _AVERAGE = _E + "autopilot-a-tail-average"
 _GUARD = _E + "autopilot-the-guard"
+_UNTRAINED = _E + "autopilot-a-run-that-did-not-train"
 _REACT = _E + "autopilot-without-a-budget"
 
 
@@ -285,6 +286,15 @@ class AutopilotPolicy(Policy):
         at_least(2, whole=True))
     min_spike_history: int = tuned(
         20, "no spike is called before this many healthy losses", _GUARD, at_least(2, whole=True))
+    untrained_head: float = tuned(
+        0.25, "a training loss that ended where it started is warned of (diagnose's still_z): its start "
+        "level is the median of this share of the probe's first losses, its lowest rates (a decade or more "
+        "under the band's top); three alone called trained linear-regression-sgd runs still", _UNTRAINED,
+        fraction)
+    untrained_tail: float = tuned(
+        0.5, "... and its end level the median of this share of the main phase's last losses (at most "
+        "spike_history), the decayed half of a trained run, long enough to read through batch noise (a "
+        "tenth, 4 losses at a budget of 60, called trained diabetes-linear runs still)", _UNTRAINED, fraction)
     faults_in_row: int = tuned(
         2, "faults (spike, or NaN/inf from finite weights) in a row that roll back; fewer are skipped: a "
         "rate too high faults again on the next batch, one bad sample's batch does not (as GradScaler "
