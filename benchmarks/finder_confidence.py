@@ -59,12 +59,13 @@ def share(rows: list[dict[str, Any]]) -> float | None:
     return float(np.mean([np.mean(v) for v in fam.values()]))
 
 
-def calibrate(rows: list[dict[str, Any]]) -> dict[str, str]:
-    """The word of each kind from ``rows``: thresholds on :func:`share`, never above a clearer kind's."""
+def calibrate(rows: list[dict[str, Any]], order: tuple[str, ...] = ORDER) -> dict[str, str]:
+    """The word of each kind of ``order`` (clearest first) from ``rows``: thresholds on :func:`share`, never
+    above a clearer kind's."""
     out, cap = {}, 2
-    for kind in ORDER:
+    for kind in order:
         s = share([r for r in rows if r["kind"] == kind])
-        if s is None and kind in CAPS:  # in no row here: its design's word, and no cap on the kinds after it
+        if kind in CAPS and not any(r["kind"] == kind for r in rows):  # its design's word, no cap after it
             out[kind] = WORDS[min(cap, WORDS.index(CAPS[kind]))]
             continue
         level = 0 if s is None else 2 if s >= HIGH_SHARE else 1 if s >= MEDIUM_SHARE else 0

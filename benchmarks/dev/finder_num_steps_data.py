@@ -25,7 +25,7 @@ from dev.ground_truth import best_lr, load_or_compute
 from dev.regret_runs import configs
 
 from lrkit import zoo
-from lrkit.finder import (CONFIDENCE_WORDS, FinderPolicy, FinderResult, Sweep, advise, confidence_features,
+from lrkit.finder import (FinderPolicy, FinderResult, Sweep, advise, confidence_features, density_words,
                           sparse_grid)
 from lrkit.tasks import get_task
 from lrkit.torch import find_lr
@@ -118,12 +118,13 @@ def score(where: str, name: str, optimizer: str, lr: float | None) -> tuple[floa
     return (100.0 * (top - at) if higher else at - top), math.log10(lr / best)
 
 
-def collect(run: bool, policy: FinderPolicy = FinderPolicy()) -> list[dict[str, Any]]:
-    """One row per cell and sweep length under ``policy`` (cells with an answer missing at any length are
-    left out)."""
+def collect(run: bool, policy: FinderPolicy = FinderPolicy(),
+            steps: tuple[int, ...] = STEPS) -> list[dict[str, Any]]:
+    """One row per cell and sweep length (``steps``) under ``policy`` (cells with an answer missing at any
+    length are left out)."""
     rows = []
     for where, name, optimizer, seed in cells():
-        got = {n: answer(where, name, optimizer, seed, n, run=run, policy=policy) for n in STEPS}
+        got = {n: answer(where, name, optimizer, seed, n, run=run, policy=policy) for n in steps}
         if any(v is None for v in got.values()):
             continue
         family = zoo.get(name).info.family if where == "zoo" else f"built-in:{name}/{optimizer}"
@@ -157,18 +158,20 @@ def check_default(rows: list[dict[str, Any]]) -> tuple[int, int, int, list[str]]
 
 def now_word(row: dict[str, Any]) -> str:
     """The word the shipped rule gives a recorded answer: a clear reading (``tight``, ``fair``) of a first
-    sweep too sparse for the smoother's window (:func:`lrkit.finder.sparse_grid` on its
-    rates; a second sweep's answer is judged by its first sweep) is ``sparse``, at most ``medium``; other
-    kinds keep their word."""
-    if row["kind"] not in ("tight", "fair"):
-        return row["confidence"]
+    sweep too sparse for the smoother's window (:func:`lrkit.finder.sparse_grid` on its rates; a second
+    sweep's answer is judged by its first sweep) is ``sparse``; the kind's word at the sweep's density
+    (``DENSITY_WORDS``, between two measured densities the lower word; ``low`` outside them)."""
+    kind = row["kind"]
     sweep = Sweep(num_steps=row["steps"])
     rates = sweep.schedule()(np.arange(sweep.num_steps))
     stand_in = FinderResult(lrs=rates, losses=np.ones_like(rates), smoothed=np.ones_like(rates),
                             stop_reason="completed", suggestion=None, interval=None, rule="default",
-                            reason="",
-                            steps=sweep.num_steps, wall_time=0.0)
-    return CONFIDENCE_WORDS["sparse"] if sparse_grid(stand_in) else row["confidence"]
+                            reason="", steps=sweep.num_steps, wall_time=0.0,
+                            meta={"start": sweep.start, "end": sweep.end, "num_steps": sweep.num_steps})
+    if kind in ("tight", "fair") and sparse_grid(stand_in):
+        kind = "sparse"
+    words = density_words(stand_in)
+    return "low" if words is None else words[kind]
 
 
 def density(steps: int) -> float:

@@ -21,7 +21,8 @@ def test_public_names():
         "SOURCES", "GUESS_SOURCE",
         "seed_widened",
         "interval_covers", "confidence", "confidence_features", "CONFIDENCE_WORDS",
-        "CONFIDENCE_KINDS", "CONFIDENCE_PROMISE", "sparse_grid",
+        "CONFIDENCE_KINDS", "CONFIDENCE_PROMISE", "sparse_grid", "DENSITY_WORDS", "density_words",
+        "words_between",
     }
     assert all(hasattr(finder, name) for name in finder.__all__)
     assert sorted(finder.rules) == ["default", "falling", "minimum/10", "steepest", "valley"]

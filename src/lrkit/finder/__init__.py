@@ -18,8 +18,8 @@ Example:
 
 from lrkit.finder import synthetic
 from lrkit.finder._advice import Advice, advise
-from lrkit.finder._confidence import (CONFIDENCE_KINDS, CONFIDENCE_PROMISE, CONFIDENCE_WORDS, confidence,
-                                     confidence_features, sparse_grid)
+from lrkit.finder._confidence import (CONFIDENCE_KINDS, CONFIDENCE_PROMISE, CONFIDENCE_WORDS, DENSITY_WORDS,
+                                     confidence, confidence_features, density_words, sparse_grid)
 from lrkit.finder._next_step import next_schedule
 from lrkit.finder._combine import combine
 from lrkit.finder._interval import bootstrap_interval, interval_covers, seed_widened
@@ -33,6 +33,7 @@ from lrkit.finder._smooth import noise_scale, smooth
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._stop import DivergenceMonitor, divergence_index
 from lrkit.finder._density import CALIBRATED_DENSITY, density_factor, progress_factor
+from lrkit.finder._density_words import words_between
 from lrkit.finder._retry import (GUESS_SOURCE, SOURCES, blow_up_rate, descent, second_sweep, settle, signal,
                                  start_level)
 from lrkit.finder._sweep import MIN_STEPS, SWEEP_BYTES_PER_STEP, Sweep, range_test, sweep_schedule
@@ -47,6 +48,9 @@ __all__ = [
     "confidence_features",
     "sparse_grid",
     "CONFIDENCE_WORDS",
+    "DENSITY_WORDS",
+    "density_words",
+    "words_between",
     "CONFIDENCE_KINDS",
     "CONFIDENCE_PROMISE",
     "next_schedule",

@@ -26,22 +26,29 @@ families); ``medium``: at least ``medium``; ``low``: fewer, or a stated guess. A
 higher word than a clearer kind, and a reading whose own noise spans more than :data:`LOOSE_SPREAD` is at most
 ``medium``, as is a ``sparse`` one: its rates lie so far apart that the smoother widened its
 ``smooth_window`` to reach its neighbours, so the grid, not the window, set the smoothing the rules read,
-and the sweep trained the model by fewer updates per decade than any calibrated one: its answer, moved to
-the calibrated density (:func:`~lrkit.finder.density_factor`), still moves with ``num_steps`` more than its
+and the sweep trained the model by fewer updates per decade than the default one: its answer, moved to
+the default's density (:func:`~lrkit.finder.density_factor`), still moves with ``num_steps`` more than its
 own noise shows. The calibration's sweeps all ran
 to :data:`CALIBRATED_END` (``Sweep``'s default ``end``) or blew up before it; a sweep that stopped lower
 without blowing up (a lowered ``end``, a callback) never saw
 where the loss blows up, which the rules read (the anchor takes its last rate, a lower bound), so its
 answer moves up with ``end``: a ``short`` reading, ``low`` by design, its words saying so. So is a
 ``coarse`` one, whose sweep's rates lie further apart than the most a loose reading's noise may move it
-(:data:`LOOSE_SPREAD`): the grid alone leaves the answer a step off, and every calibrated sweep had
-:data:`CALIBRATED_STEPS` rates per decade. What the
+(:data:`LOOSE_SPREAD`): the grid alone leaves the answer a step off, and no sweep the words were measured
+on was that sparse. What the
 signal and the interval measure is how repeatable *this sweep's* reading is;
 the zoo shows that a weak drop (under ``weak_rule_sigmas``) and a loose interval also miss the best
 rate more often on a new workload than a clear, tight reading (about 1 in 5 against under 1 in 10),
 and a rough drop was seen on too few workloads, keeping unevenly across sweep lengths, to promise
 more than a starting point. The evidence: ``docs/evidence.md#finder-confidence`` and
 ``BENCHMARKS.md#finder_confidence``.
+
+How often a kind of reading keeps depends on the sweep's density too (a sweep makes one update per rate,
+so its density moves where it reads the descent): :data:`CONFIDENCE_WORDS` are the default sweep's words
+(:data:`CALIBRATED_STEPS` rates per decade), and each measured density has its own, calibrated the same way
+(:data:`DENSITY_WORDS`). A sweep between two measured densities gets the lower of their two words per kind;
+one denser or sparser than every measured sweep is ``low``, its words saying so (:func:`density_words`;
+``docs/evidence.md#finder-confidence-at-every-density``, ``BENCHMARKS.md#finder_confidence_density``).
 
 Example:
     >>> from lrkit.finder import Sweep, range_test, synthetic
@@ -60,6 +67,7 @@ import numpy as np
 
 from lrkit.finder._anchor import blow_up_index
 from lrkit.finder._density import CALIBRATED_DENSITY
+from lrkit.finder._density_words import _LEVEL, neighbours, words_between
 from lrkit.finder._valley import valley_geometry
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._result import GUESS_SOURCE
@@ -68,8 +76,8 @@ from lrkit.finder._smooth import bandwidths
 from lrkit.finder._sweep import Sweep, sweep_schedule
 
 __all__ = ["CALIBRATED_END", "CALIBRATED_STEPS", "CONFIDENCE_KINDS", "CONFIDENCE_PROMISE", "CONFIDENCE_WORDS",
-           "LOOSE_SPREAD", "TIGHT_SPREAD", "coarse_grid", "coarse_steps", "confidence", "confidence_features",
-           "short_of_blow_up", "sparse_grid"]
+           "DENSITY_WORDS", "LOOSE_SPREAD", "TIGHT_SPREAD", "coarse_grid", "coarse_steps", "confidence",
+           "confidence_features", "density_steps", "density_words", "short_of_blow_up", "sparse_grid"]
 
 #: The kinds of reading, from the clearest down (a kind's word is never above a clearer kind's).
 CONFIDENCE_KINDS = ("tight", "fair", "loose", "sparse", "weak", "rough", "guess", "short", "coarse")
@@ -88,6 +96,30 @@ CONFIDENCE_PROMISE: dict[str, float] = {"keep_gap": 10.0, "high": 0.85, "medium"
 CONFIDENCE_WORDS: dict[str, str] = {"tight": "high", "fair": "high", "loose": "medium", "sparse": "medium",
                                     "weak": "medium", "rough": "low", "guess": "low", "short": "low",
                                     "coarse": "low"}
+#: The word each kind of reading gets at each measured sweep density, named by the ``num_steps`` of a sweep
+#: over the default range that dense (100: :data:`CONFIDENCE_WORDS`), each calibrated on that density's zoo
+#: answers as those were (a kind that cannot occur there, a clear reading where every clear reading is
+#: ``sparse`` or ``sparse`` where none is, takes the next kind's word down), less any word whose share kept,
+#: held out by family, missed its promise at that density (its kinds take the next word down). A fair
+#: reading kept 0.70 / 0.83 / 0.76 at 150 / 200 / 400 steps (``medium`` withdrawn at 150 and 400: 0.24 and
+#: 0.54 held out), a loose or weak one 0.62-0.67 at 200, a sparse or weak one 0.65-0.69 at 25. Between two
+#: densities a kind gets the lower word, outside them none (:func:`density_words`;
+#: ``BENCHMARKS.md#finder_confidence_density``, ``docs/evidence.md#finder-confidence-at-every-density``).
+DENSITY_WORDS: dict[int, dict[str, str]] = {
+    25: {"tight": "medium", "fair": "medium", "loose": "medium", "sparse": "low", "weak": "low",
+         "rough": "low", "guess": "low", "short": "low", "coarse": "low"},
+    50: {"tight": "medium", "fair": "medium", "loose": "medium", "sparse": "medium", "weak": "medium",
+         "rough": "low", "guess": "low", "short": "low", "coarse": "low"},
+    75: {"tight": "high", "fair": "high", "loose": "medium", "sparse": "low", "weak": "low",
+         "rough": "low", "guess": "low", "short": "low", "coarse": "low"},
+    Sweep().num_steps: CONFIDENCE_WORDS,
+    150: {"tight": "high", "fair": "low", "loose": "low", "sparse": "low", "weak": "low",
+          "rough": "low", "guess": "low", "short": "low", "coarse": "low"},
+    200: {"tight": "high", "fair": "medium", "loose": "low", "sparse": "low", "weak": "low",
+          "rough": "low", "guess": "low", "short": "low", "coarse": "low"},
+    400: {"tight": "high", "fair": "low", "loose": "low", "sparse": "low", "weak": "low",
+          "rough": "low", "guess": "low", "short": "low", "coarse": "low"},
+}
 #: The last rate of every sweep the words were calibrated on (the zoo's and the probe's: ``Sweep``'s default
 #: ``end``), unless it blew up first; a ``short`` reading stopped below it without blowing up, so no
 #: calibration measured it (``low`` by design, not tuned).
@@ -239,6 +271,58 @@ def coarse_steps(result: Any) -> int:
     return max(steps, math.ceil(round(decades * CALIBRATED_STEPS, 6)) + 1)
 
 
+def density_steps(result: Any) -> float | None:
+    """The sweep's density as the ``num_steps`` of a sweep over the default range that dense: ``1 + 99 k /
+    k0``, ``k`` its rates per decade (``(num_steps - 1) / decades`` of its recorded range, else from
+    :func:`coarse_grid`), ``k0`` :data:`CALIBRATED_STEPS`. A second sweep's answer is placed by its first
+    sweep, whose density it takes. ``None`` for a linear sweep or fewer than two rates.
+
+    Example:
+        >>> from lrkit.finder import Sweep, range_test, synthetic
+        >>> step = synthetic.quadratic(lipschitz=4.0).step
+        >>> [round(density_steps(range_test(step, sweep=Sweep(start=s, num_steps=n))), 6)
+        ...  for s, n in ((1e-7, 200), (1e-3, 100))]
+        [200.0, 199.0]
+    """
+    meta = result.meta or {}
+    if meta.get("mode", "exp") != "exp":
+        return None
+    sweep = _placing_sweep(meta)
+    if all(key in sweep for key in ("start", "end", "num_steps")):
+        steps, decades = int(sweep["num_steps"]), math.log10(float(sweep["end"]) / float(sweep["start"]))
+        if steps < 2 or decades <= 0:
+            return None
+        per_decade = (steps - 1) / decades
+    else:
+        factor = coarse_grid(result)
+        if factor <= 1.0:
+            return None
+        per_decade = 1.0 / math.log10(factor)
+    return 1.0 + (Sweep().num_steps - 1) * per_decade / CALIBRATED_STEPS
+
+
+def _placing_sweep(meta: dict[str, Any]) -> dict[str, Any]:
+    """The settings of the sweep that placed the answer: a second sweep's first sweep, else the sweep."""
+    passes = meta.get("passes") or []
+    return passes[0] if meta.get("source") == "second sweep" and passes else meta
+
+
+def density_words(result: Any) -> dict[str, str] | None:
+    """The word of each kind of reading at the sweep's density (:func:`density_steps`): the measured
+    density's :data:`DENSITY_WORDS`, between two measured densities the lower of their two words per kind,
+    :data:`CONFIDENCE_WORDS` for a linear sweep; ``None`` outside the measured densities (no word measured).
+
+    Example:
+        >>> from lrkit.finder import Sweep, range_test, synthetic
+        >>> step = synthetic.quadratic(lipschitz=4.0).step
+        >>> [(density_words(range_test(step, sweep=Sweep(num_steps=n))) or {}).get("fair")
+        ...  for n in (100, 150, 200, 1000)]
+        ['high', 'low', 'medium', None]
+    """
+    steps = density_steps(result)
+    return CONFIDENCE_WORDS if steps is None else words_between(steps, DENSITY_WORDS)
+
+
 def _policy(meta: dict[str, Any]) -> FinderPolicy:
     recorded = meta.get("policy")
     return FinderPolicy.from_dict(recorded) if isinstance(recorded, dict) else FinderPolicy()
@@ -254,12 +338,45 @@ _PROMISE = {
 }
 
 
+def _per_decade(steps: float) -> float:
+    return (steps - 1) * CALIBRATED_STEPS / (Sweep().num_steps - 1)
+
+
+def _lowered(result: Any, word: str, calibrated: str) -> str:
+    steps = density_steps(result) or float(Sweep().num_steps)
+    lower, upper = neighbours(steps, DENSITY_WORDS)
+    gives = ("the words measured there give" if lower == upper else
+             f"the lower of the words measured at {lower} and {upper} steps gives")
+    return (f"At this sweep's density ({_per_decade(steps):.3g} rates per decade, as {steps:.0f} steps over "
+            f"the default range; the default sweep has {CALIBRATED_STEPS:.3g}) {gives} a reading like this "
+            f"one {word}, not {calibrated}: how often such readings keep moves with the density. ")
+
+
+def _outside(result: Any, kind: str) -> str:
+    steps = density_steps(result) or float(Sweep().num_steps)
+    lo, hi = min(DENSITY_WORDS), max(DENSITY_WORDS)
+    n = int(_placing_sweep(result.meta or {}).get("num_steps", len(result.lrs)))
+    # The num_steps over this sweep's own range at the nearest measured density.
+    target = lo if steps < lo else hi
+    needed = max(2, round(1 + (n - 1) * (target - 1) / (steps - 1)))
+    adjective = "sparse" if steps < lo else "dense"
+    return (f"Outside the calibration: the sweep tried {_per_decade(steps):.3g} rates per decade "
+            f"(num_steps={n}), {adjective}r than every sweep the words were measured on "
+            f"({_per_decade(lo):.3g} to {_per_decade(hi):.3g} rates per decade: {lo} to {hi} steps over the "
+            "default range), and a sweep "
+            "makes one update per rate, so its density moves where it reads the descent: how often a "
+            f"{kind} reading this {adjective} keeps, no measurement says. Sweep this range with "
+            f"num_steps={needed} (or --num-steps {needed}) before relying on it.")
+
+
 def confidence(result: Any, policy: FinderPolicy | None = None, *,
-               words: dict[str, str] = CONFIDENCE_WORDS) -> tuple[str, str]:
+               words: dict[str, str] | None = None) -> tuple[str, str]:
     """``(word, words)``: the confidence word of the answer's kind of reading and why, in plain words.
 
-    The word is ``words``'s for the kind (:func:`confidence_features`); the words
-    say what was measured, what the word promises, and what would make the reading surer.
+    The word is ``words``'s for the kind (:func:`confidence_features`); by default the words calibrated at
+    the sweep's density (:func:`density_words`), and ``low`` for a sweep denser or sparser than every
+    measured one, whose words say so. The words say what was measured, what the word promises, where the
+    sweep's density lowered the word, and what would make the reading surer.
 
     Example:
         >>> from lrkit.finder import Sweep, range_test, synthetic
@@ -274,8 +391,13 @@ def confidence(result: Any, policy: FinderPolicy | None = None, *,
     policy = _policy(result.meta or {}) if policy is None else policy
     f = confidence_features(result, policy)
     kind, signal, spread, lo_hi = f["kind"], f["signal"], f["spread"], f["interval"]
-    word = words[kind]
+    table = density_words(result) if words is None else words
+    if table is None and kind not in ("guess", "short", "coarse"):
+        return "low", _outside(result, kind)
+    word = (table or CONFIDENCE_WORDS)[kind]
     promise = _PROMISE[word].format(surer=_SURER)
+    if words is None and _LEVEL[word] < _LEVEL[CONFIDENCE_WORDS[kind]]:
+        promise = _lowered(result, word, CONFIDENCE_WORDS[kind]) + promise
     moves = "" if lo_hi is None else (f"the sweep's own noise moves the suggestion between {_fmt(lo_hi[0])} "
                                       f"and {_fmt(lo_hi[1])}")
     drop = "" if signal is None else f"the loss fell {signal:.0f} times its batch-to-batch noise"
@@ -300,8 +422,9 @@ def confidence(result: Any, policy: FinderPolicy | None = None, *,
         return word, (f"Outside the calibration: the sweep's rates (num_steps={steps} from {low} to {high}) "
                       f"lie a factor {factor:.3g} apart ({math.log10(factor):.2g} decades), more than the "
                       f"{LOOSE_SPREAD:g} a loose reading's noise may move it, so the grid alone can leave "
-                      "the answer a step off; every calibrated sweep had "
-                      f"{CALIBRATED_STEPS:.3g} rates per decade. How far from the best rate it lies, no "
+                      "the answer a step off; the sweeps the words were measured on had "
+                      f"{_per_decade(min(DENSITY_WORDS)):.3g} to {_per_decade(max(DENSITY_WORDS)):.3g} rates "
+                      "per decade. How far from the best rate it lies, no "
                       f"measurement says; sweep this range with num_steps={needed} or more (or --num-steps "
                       f"{needed}) before relying on it.")
     if kind == "sparse":
@@ -311,10 +434,10 @@ def confidence(result: Any, policy: FinderPolicy | None = None, *,
         return word, (f"Sparse sweep: {detail + '; but ' if detail else ''}its rates (num_steps={steps}) lie "
                       f"{step:.2g} decades apart, too far for the smoother's {policy.smooth_window:g}-decade "
                       "window, which widened to reach them: the grid, not the window, set the smoothing the "
-                      "rules read, and it trained the model by fewer updates per decade than every "
-                      f"calibrated sweep ({CALIBRATED_STEPS:.3g} rates per decade): moved to that density, "
-                      f"such answers still move with num_steps; sweep this range with num_steps={needed} or "
-                      f"more (or --num-steps {needed}) for a calibrated reading. {promise}")
+                      "rules read, and it trained the model by fewer updates per decade than the default "
+                      f"sweep ({CALIBRATED_STEPS:.3g} rates per decade): moved to that density, such answers "
+                      f"still move with num_steps; sweep this range with num_steps={needed} or more (or "
+                      f"--num-steps {needed}) for a reading at the default's density. {promise}")
     if kind == "rough":
         return word, (f"Rough reading: the loss fell only {signal:.1f} times its batch-to-batch noise, so "
                       f"the curve is mostly noise{'; ' + moves if moves else ''}. {promise}")
