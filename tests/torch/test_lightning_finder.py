@@ -226,7 +226,7 @@ class FindAtEpochOne(LearningRateFinder):
 
 def test_lr_find_from_a_hook_equals_the_callbacks_own_epoch_sweep(quiet_trainer):
     """The same seeded run swept by hand at epoch 1 and by ``epochs=(1,)``: same curve, same rate set."""
-    clear = {**SWEEP, "num_training_steps": 40}  # a 'fair' reading at epoch 1, applied (20 read 'rough')
+    clear = {**SWEEP, "num_training_steps": 50}  # not low at epoch 1: applied (20 read rough, 40 sparse: low)
     torch.manual_seed(0)
     mine, by_hand = Net(), FindAtEpochOne(at_fit_start=False, **clear)
     _trainer(quiet_trainer, [by_hand]).fit(mine)
