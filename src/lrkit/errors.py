@@ -19,7 +19,8 @@ from typing import Any
 
 __all__ = ["LRKitError", "RateConflictWarning", "MAX_INT", "MAX_SHOWN", "available_memory", "check_choice",
            "check_count", "check_finite", "check_flag", "check_instance", "check_int", "check_positive",
-           "check_range", "exception_line", "missing_package", "scalar_value", "shown", "unknown_name"]
+           "check_range", "exception_line", "group_rate_problem", "missing_package", "scalar_value", "shown",
+           "unknown_name"]
 
 
 #: Largest integer any count may be: numpy's int64, which step counters and array sizes use.
@@ -103,6 +104,36 @@ def scalar_value(value: Any) -> Any:
         except (TypeError, ValueError, RuntimeError):  # an object array, a tensor without a value
             return value
     return value
+
+
+# What an optimizer whose rate is no number is told (the commonest one: transformers' Adafactor with its
+# defaults, ``lr=None, relative_step=True``).
+_SELF_STEPS = (" (an optimizer that sets its own step sizes, as transformers' Adafactor with "
+               "relative_step=True, has no rate to drive: build it with an lr and relative_step=False)")
+
+
+def group_rate_problem(param_groups: Any) -> tuple[int, bool, str] | None:
+    """The first param group whose ``"lr"`` is missing or no number: ``(index, has the key, what it
+    holds)``; ``None`` when every group's rate is a number (a 0-d tensor's too).
+
+    Everything lrkit does to an optimizer drives ``group["lr"]``: an optimizer whose rate has another
+    name (``step_size``) or none (Adafactor's ``lr=None``, relative steps) has none to drive, and each
+    caller refuses it naming itself.
+
+    Example:
+        >>> group_rate_problem([{"params": [], "lr": 0.1}]) is None
+        True
+        >>> group_rate_problem([{"params": [], "lr": 0.1}, {"params": [], "step_size": 0.1}])
+        (1, False, "no 'lr' (its keys: ['step_size'])")
+        >>> group_rate_problem([{"params": [], "lr": None}])[:2]
+        (0, True)
+    """
+    for i, group in enumerate(param_groups):
+        if "lr" not in group:
+            return i, False, f"no 'lr' (its keys: {sorted(str(k) for k in group if k != 'params')})"
+        if not _is_real(scalar_value(group["lr"])):
+            return i, True, f"lr={shown(group['lr'])}{_SELF_STEPS}"
+    return None
 
 
 def _is_real(value: Any) -> bool:

@@ -60,3 +60,31 @@ def test_tune_of_an_optimizer_without_lr_refuses_before_any_trial(tmp_path):
     with pytest.raises(lrkit.LRKitError, match="`optimizer`") as info:
         tune(_task, n_trials=2, budget=20, storage=Storage(out=str(tmp_path)), pruner="none")
     assert "KeyError" not in str(info.value) and "trials in a row" not in str(info.value), str(info.value)
+
+
+class _NoneRate(_StepSize):
+    """Its groups hold ``lr=None`` (as transformers' Adafactor with its defaults: it sets its own steps)."""
+
+    def __init__(self, params):
+        torch.optim.Optimizer.__init__(self, params, dict(lr=None, step_size=0.05))
+
+
+def test_train_of_an_optimizer_whose_lr_is_none_is_one_line():
+    """ux15 D14's train part: a group's ``lr=None`` is refused before anything trains, naming the way out."""
+
+    def task(seed: int) -> dict:
+        parts = _task(seed)
+        parts["optimizer"] = _NoneRate(parts["model"].parameters())
+        return parts
+
+    torch.set_num_threads(1)
+    with pytest.raises(lrkit.LRKitError, match=r"`optimizer` of .* must have a number as 'lr'.*lr=None.*"
+                                               r"relative_step=False"):
+        train(task, budget=20)
+
+
+def test_group_rate_problem_names_the_first_group_without_a_number_rate():
+    from lrkit.errors import group_rate_problem
+
+    assert group_rate_problem([{"params": [], "lr": torch.tensor(0.1)}]) is None  # a tensor rate is a number
+    assert group_rate_problem([{"params": [], "lr": 0.1}, {"params": [], "lr": "0.1"}])[:2] == (1, True)

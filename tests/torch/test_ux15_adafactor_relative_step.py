@@ -45,14 +45,12 @@ def _check(call, owner: str) -> None:
     assert f"`optimizer` of {owner}" in msg and "LRScheduler" not in msg, msg
 
 
-@pytest.mark.xfail(strict=True, reason="ux15 D14: Adafactor's lr=None: a bare TypeError in the Autopilot")
 def test_the_autopilot_refuses_adafactors_relative_steps_in_one_line():
     torch.set_num_threads(1)
     p = _parts()
     _check(lambda: Autopilot(p["optimizer"], budget=100, model=p["model"]), "Autopilot")
 
 
-@pytest.mark.xfail(strict=True, reason="ux15 D14: find_lr names LRScheduler's key for Adafactor's lr=None")
 def test_find_lr_refuses_adafactors_relative_steps_naming_its_optimizer():
     torch.set_num_threads(1)
     p = _parts()

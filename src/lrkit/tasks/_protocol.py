@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from lrkit.errors import LRKitError
+from lrkit.errors import LRKitError, group_rate_problem
 from lrkit.torch._batches import LAYOUTS, check_loss, describe_batch, split_batch
 
 # check_loss: the training loops read each loss as find_lr does (a one-element tensor, else one error).
@@ -49,8 +49,8 @@ def check_parts(parts: Any, owner: str, *, need_val: bool = False, why_val: str 
 
     Raises:
         LRKitError: for a value that is not a dict, a missing key, a value of the wrong type, an
-            optimizer with a param group without ``lr``, or (when present or needed) a ``val_loader``
-            that :func:`check_val_loader` rejects.
+            optimizer with a param group whose ``lr`` is missing or no number, or (when present or
+            needed) a ``val_loader`` that :func:`check_val_loader` rejects.
 
     Example:
         >>> import torch
@@ -84,12 +84,10 @@ def check_parts(parts: Any, owner: str, *, need_val: bool = False, why_val: str 
     for key, ok, what in checks:
         if not ok(parts[key]):
             raise LRKitError(f"`{key}` of {owner} must be {what}; got {_short(parts[key])}.")
-    for i, group in enumerate(parts["optimizer"].param_groups):  # every tool drives group["lr"]
-        if "lr" not in group:
-            keys = sorted(str(key) for key in group if key != "params")
-            raise LRKitError(f"`optimizer` of {owner} must have an 'lr' in every param group (the rate lrkit "
-                             f"trains, sweeps and tunes); got {type(parts['optimizer']).__name__}, whose "
-                             f"group {i} has {keys}.")
+    if (problem := group_rate_problem(parts["optimizer"].param_groups)) is not None:
+        raise LRKitError(f"`optimizer` of {owner} must have a number as 'lr' in every param group (the rate "
+                         f"lrkit trains, sweeps and tunes); got {type(parts['optimizer']).__name__}, whose "
+                         f"group {problem[0]} has {problem[2]}.")
     val = parts.get("val_loader")
     if val is None and need_val:
         raise LRKitError(f"`val_loader` of {owner} must be given{why_val}; it returned the keys "

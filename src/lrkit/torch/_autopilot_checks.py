@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from lrkit.errors import LRKitError, check_int, exception_line
+from lrkit.errors import LRKitError, check_int, exception_line, group_rate_problem
 from lrkit.finder import MIN_POINTS
 from lrkit.torch._finder_rule import check_reads_rate, needs_closure
 
@@ -73,10 +73,13 @@ def check_optimizer(optimizer: object, model: torch.nn.Module | None) -> torch.o
     if not isinstance(optimizer, torch.optim.Optimizer):
         kind = type(optimizer).__name__
         raise LRKitError(f"`optimizer` of {_OWNER} must be a torch optimizer; got {kind}.")
-    for i, group in enumerate(optimizer.param_groups):
-        if "lr" not in group:
+    if (problem := group_rate_problem(optimizer.param_groups)) is not None:
+        i, has_key, what = problem
+        if not has_key:
             raise LRKitError(f"`optimizer` of {_OWNER} must have an 'lr' in every parameter group (the rate "
                              f"it drives); got {type(optimizer).__name__} whose group {i} has none.")
+        raise LRKitError(f"`optimizer` of {_OWNER} must have a number as 'lr' in every parameter group (the "
+                         f"rate it drives); got {type(optimizer).__name__} whose group {i} has {what}.")
     if needs_closure(optimizer):
         name = type(optimizer).__name__
         raise LRKitError(f"`optimizer` of {_OWNER} must take a step without a closure (the Autopilot "

@@ -15,7 +15,8 @@ from typing import Any
 
 import torch
 
-from lrkit.errors import LRKitError, check_choice, check_count, check_flag, check_instance, check_int, shown
+from lrkit.errors import (LRKitError, check_choice, check_count, check_flag, check_instance, check_int,
+                          group_rate_problem, shown)
 from lrkit.finder import MIN_STEPS, SWEEP_BYTES_PER_STEP, FinderPolicy, Sweep
 from lrkit.torch._accelerate import accumulation_steps, unwrap_scaled
 from lrkit.torch._batches import loader_length
@@ -152,12 +153,14 @@ def check_find_lr(
     if validation is not None:  # a nearly noiseless curve: a rise must be material to count as a blow-up
         policy = policy.replace(level_floor=policy.val_level_floor)
     check_choice("snapshot", snapshot, _OWNER, ("memory", "disk"))
-    for i, group in enumerate(optimizer.param_groups):
-        if "lr" not in group:
-            keys = sorted(key for key in group if key != "params")
-            raise LRKitError(
-                f"`optimizer` of find_lr must have an 'lr' in every param group; group {i} has {keys}."
-            )
+    if (problem := group_rate_problem(optimizer.param_groups)) is not None:
+        i, has_key, what = problem
+        if not has_key:
+            keys = sorted(key for key in optimizer.param_groups[i] if key != "params")
+            raise LRKitError(f"`optimizer` of find_lr must have an 'lr' in every param group; group {i} "
+                             f"has {keys}.")
+        raise LRKitError(f"`optimizer` of find_lr must have a number as 'lr' in every param group (the rate "
+                         f"it sweeps); got {type(optimizer).__name__}, whose group {i} has {what}.")
     if loader_length(train_loader) == 0:
         raise LRKitError("`train_loader` of find_lr must yield at least one batch; got an empty loader.")
     return Checked(optimizer, scaler, k, start_step, repeats, seed, rule, requested, policy)
