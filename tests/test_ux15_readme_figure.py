@@ -20,7 +20,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.xfail(strict=True, reason="ux15 D16: README's finder.png is an older finder's one-panel plot")
 def test_the_readme_finder_figure_is_the_current_plot(tmp_path):
     torch = pytest.importorskip("torch")
     image = pytest.importorskip("matplotlib.image")
