@@ -14,7 +14,7 @@ import pytest
 
 from lrkit.errors import LRKitError
 from lrkit.finder import FinderPolicy, Sweep, range_test, settle, synthetic
-from lrkit.finder._density import CALIBRATED_DENSITY, at_calibrated_density, density_factor
+from lrkit.finder._density import CALIBRATED_DENSITY, at_calibrated_density, density_factor, recorded_density
 
 
 def _read(num_steps: int, **sweep) -> object:
@@ -86,3 +86,13 @@ def test_the_policy_fields_are_checked():
     with pytest.raises(LRKitError, match="progress_exponent"):
         FinderPolicy(progress_exponent=-1.0)
     assert np.isclose(FinderPolicy().progress_exponent, 1.0)
+
+
+def test_recorded_density_is_the_sweeps_rates_per_decade_and_none_when_it_cannot_be_read():
+    sweep = Sweep()
+    settings = {"start": sweep.start, "end": sweep.end, "num_steps": sweep.num_steps}
+    assert recorded_density(settings) == pytest.approx(CALIBRATED_DENSITY, rel=1e-12)
+    assert recorded_density({**settings, "num_steps": 199}) == pytest.approx(2 * CALIBRATED_DENSITY)
+    assert recorded_density({"start": 1e-3, "end": 1.0}) is None  # num_steps not recorded
+    assert recorded_density({"start": 1.0, "end": 1.0, "num_steps": 10}) is None  # a range that does not rise
+    assert recorded_density({"start": 1e-3, "end": 1.0, "num_steps": 1}) is None

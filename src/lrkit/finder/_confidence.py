@@ -66,7 +66,7 @@ from typing import Any
 import numpy as np
 
 from lrkit.finder._anchor import blow_up_index
-from lrkit.finder._density import CALIBRATED_DENSITY
+from lrkit.finder._density import CALIBRATED_DENSITY, recorded_density
 from lrkit.finder._density_words import _LEVEL, neighbours, words_between
 from lrkit.finder._valley import valley_geometry
 from lrkit.finder._policy import FinderPolicy
@@ -289,10 +289,9 @@ def density_steps(result: Any) -> float | None:
         return None
     sweep = _placing_sweep(meta)
     if all(key in sweep for key in ("start", "end", "num_steps")):
-        steps, decades = int(sweep["num_steps"]), math.log10(float(sweep["end"]) / float(sweep["start"]))
-        if steps < 2 or decades <= 0:
+        per_decade = recorded_density(sweep)
+        if per_decade is None:
             return None
-        per_decade = (steps - 1) / decades
     else:
         factor = coarse_grid(result)
         if factor <= 1.0:

@@ -33,7 +33,8 @@ from lrkit.finder._result import FinderResult
 from lrkit.finder._sweep import Sweep
 from lrkit.finder._valley import VALLEY_RULES, valley_geometry
 
-__all__ = ["CALIBRATED_DENSITY", "density_factor", "at_calibrated_density", "progress_factor"]
+__all__ = ["CALIBRATED_DENSITY", "density_factor", "at_calibrated_density", "progress_factor",
+           "recorded_density"]
 
 #: Rates per decade of every sweep the rules were calibrated on (``Sweep``'s defaults: 100 steps over 8
 #: decades).
@@ -41,6 +42,21 @@ CALIBRATED_DENSITY = (Sweep().num_steps - 1) / math.log10(Sweep().end / Sweep().
 #: Densities this close (decades of their ratio) are the same: float rounding of another spelling of the
 #: default range (Lightning's 1e-8 .. 1 with 100 steps is 12.4 per decade too), not a tuned number.
 _SAME = 1e-9
+
+
+def recorded_density(settings: dict) -> float | None:
+    """Rates per decade of a geometric sweep from its recorded ``start``, ``end`` and ``num_steps``
+    (``(num_steps - 1) / log10(end / start)``); ``None`` when one is not recorded, or for fewer than two
+    rates or a range that does not rise.
+
+    Example:
+        >>> round(recorded_density({"start": 1e-7, "end": 10.0, "num_steps": 100}), 4), recorded_density({})
+        (12.375, None)
+    """
+    if not all(key in settings for key in ("start", "end", "num_steps")):
+        return None
+    steps, decades = int(settings["num_steps"]), math.log10(float(settings["end"]) / float(settings["start"]))
+    return (steps - 1) / decades if steps >= 2 and decades > 0 else None
 
 
 def density_factor(result: FinderResult, policy: FinderPolicy = FinderPolicy()) -> float:
@@ -58,11 +74,10 @@ def density_factor(result: FinderResult, policy: FinderPolicy = FinderPolicy()) 
         [0.495, 1.0, 2.01]
     """
     meta = result.meta or {}
-    recorded = all(key in meta for key in ("start", "end", "num_steps"))
+    density = recorded_density(meta)
     if result.suggestion is None or result.rule not in VALLEY_RULES or meta.get("mode", "exp") != "exp" or (
-            not recorded):
+            density is None):
         return 1.0
-    density = (int(meta["num_steps"]) - 1) / math.log10(float(meta["end"]) / float(meta["start"]))
     if abs(math.log10(density / CALIBRATED_DENSITY)) < _SAME or policy.progress_exponent == 0:
         return 1.0
     return progress_factor(density, result.lrs, result.losses, policy)
@@ -114,7 +129,7 @@ def at_calibrated_density(result: FinderResult, policy: FinderPolicy = FinderPol
         meta["interval_batch"] = [v * factor for v in meta["interval_batch"]]
     meta["index"] = int(np.argmin(np.abs(np.log10(np.asarray(result.lrs, dtype=float)) - math.log10(lr))))
     meta["density_factor"] = factor
-    density = (int(meta["num_steps"]) - 1) / math.log10(float(meta["end"]) / float(meta["start"]))
+    density = recorded_density(meta)
     reason = (f"{result.reason}; then times {factor:.3g} for the sweep's density ({density:.3g} rates per "
               f"decade, calibrated at {CALIBRATED_DENSITY:.3g}): a {'sparser' if factor < 1 else 'denser'} "
               f"sweep has made {'less' if factor < 1 else 'more'} progress by the same rate, so it reads its "

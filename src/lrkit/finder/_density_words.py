@@ -20,12 +20,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from lrkit.finder._density import _SAME  # densities this close are one (float rounding)
+
 __all__ = ["neighbours", "words_between"]
 
 _LEVEL = {"low": 0, "medium": 1, "high": 2}
-#: Densities this close (decades of their ``num_steps - 1`` ratio) are the same: float rounding of another
-#: spelling of a range, not a tuned number.
-_SAME = 1e-9
 
 
 def neighbours(steps: float, keys: Iterable[int]) -> tuple[int | None, int | None]:
