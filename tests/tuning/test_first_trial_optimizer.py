@@ -65,6 +65,23 @@ def test_an_optimizer_the_space_does_not_hold_queues_nothing_and_says_why(make, 
     assert said in note and "sgd, adam" in note and "leave `optimizers` out" in note, note
 
 
+def test_every_name_a_task_can_build_is_a_name_the_space_may_sample():
+    from lrkit.tasks import OPTIMIZERS as BUILT
+    from lrkit.tuning import OPTIMIZERS as SAMPLED
+
+    assert SAMPLED is BUILT  # one list: a plain-SGD or RMSprop function's optimizer can be searched too
+
+
+@pytest.mark.parametrize(("make", "own"), [
+    (lambda p: torch.optim.SGD(p, lr=0.05), "sgd-plain"),
+    (lambda p: torch.optim.RMSprop(p, lr=1e-3), "rmsprop"),
+])
+def test_a_plain_sgd_or_rmsprop_function_is_queued_at_the_suggestion(make, own, tmp_path):
+    r, first = _first(make, ["sgd", own], tmp_path)
+    assert r.finder["optimizer"] == own
+    assert first == {"lr": r.finder["suggestion"], "optimizer": own}
+
+
 def test_a_built_in_tasks_optimizer_left_out_of_the_space_is_named_too(tmp_path):
     r = tune("charlm-small", n_trials=1, budget=4, storage=Storage(out=str(tmp_path)), pruner="none",
              space={"schedules": ["constant"], "optimizers": ["sgd", "adam"]})

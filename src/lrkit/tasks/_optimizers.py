@@ -12,29 +12,10 @@ from typing import Any
 
 import torch
 
+from lrkit._optimizer_names import OPTIMIZERS
 from lrkit.errors import LRKitError, check_positive, unknown_name
 
 __all__ = ["OPTIMIZERS", "make_optimizer", "optimizer_name", "regroup"]
-
-#: Optimizer names every task accepts, each a torch optimizer with fixed hyperparameters (the rate
-#: aside); a task may override any of them through ``make_optimizer``'s keyword options:
-#:
-#: ============ ====================================================================================
-#: name         torch optimizer
-#: ============ ====================================================================================
-#: sgd          ``SGD(momentum=0.9)`` (heavy-ball momentum, the usual deep-learning SGD)
-#: sgd-plain    ``SGD()``: plain gradient descent, the step-size theory's optimizer
-#: nesterov     ``SGD(momentum=0.9, nesterov=True)``: Nesterov's accelerated gradient
-#: adam         ``Adam()`` (betas 0.9, 0.999; eps 1e-8)
-#: adamw        ``AdamW()`` (decoupled weight decay, 0.01 by default)
-#: rmsprop      ``RMSprop()`` (alpha 0.99, no momentum)
-#: adagrad      ``Adagrad()`` (per-coordinate rates that only decay)
-#: nadam        ``NAdam()`` (Adam with Nesterov momentum)
-#: radam        ``RAdam()`` (Adam with a rectified, warmup-free variance estimate)
-#: ============ ====================================================================================
-OPTIMIZERS: tuple[str, ...] = (
-    "sgd", "sgd-plain", "nesterov", "adam", "adamw", "rmsprop", "adagrad", "nadam", "radam"
-)
 
 #: ``name -> (torch class, fixed keyword arguments)`` behind :data:`OPTIMIZERS`.
 _OPTIMIZER_TABLE: dict[str, tuple[type[torch.optim.Optimizer], dict[str, Any]]] = {

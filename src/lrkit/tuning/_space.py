@@ -16,6 +16,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+# The names a task's ``train`` builds (lrkit.tasks.make_optimizer): a trial may sample each one.
+from lrkit._optimizer_names import OPTIMIZERS
 from lrkit.errors import LRKitError, check_instance, check_positive, unknown_name
 from lrkit.schedules import lookup
 from lrkit.tuning._policy import TunePolicy
@@ -30,8 +32,6 @@ __all__ = [
 
 #: Schedule families the tuner knows how to parameterise from a sample.
 TUNABLE_SCHEDULES = ("constant", "cosine", "warmup_cosine", "one_cycle", "wsd")
-#: Optimizer names the tuner can sample (passed to the task's ``train``).
-OPTIMIZERS = ("sgd", "adam", "adamw")
 #: The fallback rate range when no finder result is available (``TunePolicy.wide_lr_range``).
 WIDE_LR_RANGE = TunePolicy().wide_lr_range
 
