@@ -1,14 +1,14 @@
 """``find_lr`` restores the caller's state bit for bit in every fault case (issue 19's restore target).
 
-The matrix is every training set-up a sweep meets (momentum SGD, Adam on a model with BatchNorm
-and dropout in train and in eval mode, gradient accumulation, bfloat16 autocast with a
-GradScaler, a parameter the optimizer holds and the model does not, a shuffling loader's
-generator, validation mode, a disk snapshot, AdamW groups with their own rates) times every way a
-sweep ends (normally, an exception from the loss, Ctrl-C, a NaN loss, an infinite loss). After
+The matrix is every training set-up a sweep meets (momentum SGD, Adam on a model with BatchNorm and
+dropout in train and in eval mode, gradient accumulation, bfloat16 autocast with a GradScaler, a
+parameter the optimizer holds and the model does not, a shuffling loader's generator, a sampler's
+own generator, validation mode, a disk snapshot, AdamW groups with their own rates) times every way
+a sweep ends (normally, an exception from the loss, Ctrl-C, a NaN loss, an infinite loss). After
 each, the model's parameters, buffers, gradients and modes, the optimizer's state and every tensor
-it holds, the Python / NumPy / torch RNGs, the loader's generator and the scaler's state must
-equal the state before, compared with ``torch.equal``: the independent oracle is a deep copy
-taken before the call (``conftest._fingerprint``), not lrkit's own snapshot.
+it holds, the Python / NumPy / torch RNGs, the loader's generator and the scaler's state must equal
+the state before, compared with ``torch.equal``: the independent oracle is a deep copy taken before
+the call (``conftest._fingerprint``), not lrkit's own snapshot.
 """
 
 from __future__ import annotations
@@ -91,6 +91,13 @@ def _setup(name: str) -> dict[str, Any]:
         data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=32,
                                            shuffle=True, generator=gen)
         extra["generator"] = lambda: gen.get_state()
+    elif name == "sampled-loader":  # the order drawn by the sampler's own generator, not the loader's
+        gen = torch.Generator().manual_seed(7)
+        dataset = torch.utils.data.TensorDataset(torch.cat([b[0] for b in data]),
+                                                 torch.cat([b[1] for b in data]))
+        sampler = torch.utils.data.RandomSampler(dataset, generator=gen)
+        data = torch.utils.data.DataLoader(dataset, batch_size=32, sampler=sampler)
+        extra["generator"] = lambda: gen.get_state()
     elif name == "validation":
         kw["validation"] = Validation(_data(256, seed=2), batches=2)
     elif name == "disk-snapshot":
@@ -99,7 +106,8 @@ def _setup(name: str) -> dict[str, Any]:
 
 
 SETUPS = ["sgd-linear", "adam-batchnorm-dropout", "eval-mode", "accumulation", "bf16-scaler",
-          "optimizer-only", "shuffled-loader", "validation", "disk-snapshot", "adamw-groups"]
+          "optimizer-only", "shuffled-loader", "sampled-loader", "validation", "disk-snapshot",
+          "adamw-groups"]
 FAULTS = {
     "none": None,
     "exception": RuntimeError("loss exploded"),

@@ -54,7 +54,6 @@ def _fit(quiet_trainer, finder: LearningRateFinder | None) -> dict:
 
 
 @pytest.mark.parametrize("where", ["mid-run", "before fit"])
-@pytest.mark.xfail(strict=True, reason="ux16 D1: the sweep moves the loader's generator")
 def test_a_sweep_that_applies_nothing_leaves_the_run_as_it_was(quiet_trainer, where):
     when = dict(epochs=(1,), at_fit_start=False) if where == "mid-run" else {}
     finder = LearningRateFinder(update_attr=False, num_training_steps=20, interval=False, retry=False,

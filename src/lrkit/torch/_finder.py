@@ -46,6 +46,7 @@ from lrkit.torch._finder_passes import run_passes
 from lrkit.torch._finder_rule import RATE_CAPPED, capped_from
 from lrkit.torch._finder_runner import Runner, progress_bar
 from lrkit.torch._groups import group_ratios, group_sizes, initial_values, parse_key
+from lrkit.torch._rng import loader_generators
 from lrkit.torch._state import TrainingSnapshot, snapshot as take_snapshot
 
 __all__ = ["find_lr"]
@@ -204,11 +205,11 @@ def find_lr(
 def _snapshot_touched(model: torch.nn.Module, optimizer: torch.optim.Optimizer, scaler: Any,
                       loaders: tuple[Any, ...], storage: str) -> TrainingSnapshot:
     """A snapshot of everything a sweep touches: the model, the optimizer and every RNG, and beyond them
-    the loaders' own generators (a shuffling DataLoader draws its order from one) and the stateful
-    objects among the scaler and the loaders (a GradScaler's scale, a stateful or accelerate-prepared
-    loader's position: :func:`~lrkit.torch._accelerate.snapshot_extras`)."""
-    generators = [getattr(o, "generator", None) for o in loaders]
-    generators = [g for g in generators if isinstance(g, torch.Generator)]
+    the generators the loaders draw their order from (their own, their samplers', a wrapped loader's:
+    :func:`~lrkit.torch._rng.loader_generators`) and the stateful objects among the scaler and the
+    loaders (a GradScaler's scale, a stateful or accelerate-prepared loader's position:
+    :func:`~lrkit.torch._accelerate.snapshot_extras`)."""
+    generators = {id(g): g for o in loaders for g in loader_generators(o)}.values()
     extras = snapshot_extras((scaler, *loaders))
     return take_snapshot(model, optimizer, storage=storage, generators=generators, extras=extras)
 

@@ -15,7 +15,43 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["rng_state", "set_rng_state"]
+__all__ = ["loader_generators", "rng_state", "set_rng_state"]
+
+#: Where a loader keeps what it draws its order from: a DataLoader's sampler (``RandomSampler(generator=g)``
+#: draws from its own), its batch sampler (and that one's sampler), and, on a wrapper of a loader, the
+#: loader it wraps (lrkit.lightning's update groups hold Lightning's train loader as ``loader``).
+LOADER_PARTS = ("sampler", "batch_sampler", "loader")
+#: How many parts deep :func:`loader_generators` looks: a wrapper's loader's batch sampler's sampler is 3;
+#: the bound ends the walk on an object that makes a new part at each attribute read (a mock).
+LOADER_DEPTH = 3
+
+
+def loader_generators(loader: Any) -> tuple[torch.Generator, ...]:
+    """Every ``torch.Generator`` a loader draws from: its own ``generator`` (a DataLoader draws its order
+    and each pass's worker seed from it) and those of its parts (:data:`LOADER_PARTS`), each once.
+
+    Example:
+        >>> g, s = torch.Generator(), torch.Generator()
+        >>> data = list(range(8))
+        >>> loader = torch.utils.data.DataLoader(data, shuffle=True, generator=g)
+        >>> loader_generators(loader) == (g,)  # the loader's and its RandomSampler's: one generator
+        True
+        >>> sampler = torch.utils.data.RandomSampler(data, generator=s)
+        >>> loader_generators(torch.utils.data.DataLoader(data, sampler=sampler)) == (s,)
+        True
+        >>> loader_generators([1, 2])
+        ()
+    """
+    found: dict[int, torch.Generator] = {}
+    level = [loader]
+    for _ in range(LOADER_DEPTH + 1):
+        for obj in level:
+            g = getattr(obj, "generator", None)
+            if isinstance(g, torch.Generator):
+                found.setdefault(id(g), g)
+        level = [part for obj in level for name in LOADER_PARTS
+                 if (part := getattr(obj, name, None)) is not None]
+    return tuple(found.values())
 
 
 def rng_state(generators: Sequence[torch.Generator] = ()) -> dict[str, Any]:
