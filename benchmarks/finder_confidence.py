@@ -30,10 +30,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import finder_confidence_data as cdata  # noqa: E402
 from dev import finder_probe as probe  # noqa: E402
+from dev import finder_raised as raised  # noqa: E402
 from dev import finder_zoo_cv as cv  # noqa: E402
 from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 from lrkit.finder import CONFIDENCE_KINDS as ORDER  # noqa: E402
-from lrkit.finder import CONFIDENCE_PROMISE, CONFIDENCE_WORDS  # noqa: E402
+from lrkit.finder import CONFIDENCE_PROMISE, CONFIDENCE_WORDS, LOOSE_SPREAD  # noqa: E402
 
 KEEP_GAP, HIGH_SHARE, MEDIUM_SHARE = (CONFIDENCE_PROMISE[k] for k in ("keep_gap", "high", "medium"))
 #: The most each kind can earn by design (a guess is not a measurement; a loose reading's own noise spans
@@ -75,14 +76,17 @@ def calibrate(rows: list[dict[str, Any]], order: tuple[str, ...] = ORDER) -> dic
     return out
 
 
-def zoo_rows() -> list[dict[str, Any]]:
+def zoo_rows(factor: float = LOOSE_SPREAD) -> list[dict[str, Any]]:
+    """The zoo's stored answers, each read as the finder reads it now: an answer the descent floor raised
+    by more than ``factor`` is ``loose`` (``dev.finder_raised``; ``math.inf``: the kinds as stored)."""
     rows = cdata.collect("zoo")
     for r in rows:
         r["regret"] = cv.proxy(r["name"], r["lr"])
-    return rows
+    return raised.read_now(rows, raised.zoo_raises([(r["name"], r["seed"]) for r in rows]), factor)
 
 
-def probe_rows() -> list[dict[str, Any]]:
+def probe_rows(factor: float = LOOSE_SPREAD) -> list[dict[str, Any]]:
+    """The probe's stored answers with an interior grid best, read as :func:`zoo_rows` reads the zoo's."""
     rows = []
     for r in cdata.collect("probe"):
         if not np.isfinite(probe.grid(r["name"], "constant")).all() or probe.GRID[
@@ -90,7 +94,7 @@ def probe_rows() -> list[dict[str, Any]]:
             continue  # no interior grid best (linnerud: every run ends worse than it started)
         r["regret"] = probe.regret(r["name"], r["lr"], "constant")
         rows.append(r)
-    return rows
+    return raised.read_now(rows, raised.probe_raises(), factor)
 
 
 def held_out(rows: list[dict[str, Any]]) -> tuple[list[list[Any]], dict[str, Counter]]:
@@ -150,7 +154,9 @@ def main() -> None:
     zk = kind_rows(z, shipped)
     print_table(zk, k_head)
     body.append(f"Answers: `finder_confidence.json` revision {cdata.REVISION} "
-                "(`dev.finder_confidence_data`), recorded on the machine named here. A rough reading "
+                "(`dev.finder_confidence_data`), recorded on the machine named here, each read as the finder "
+                "reads it now (an answer the descent floor raised by more than a factor 3 is `loose`: "
+                "`dev.finder_raised`, section `finder_floor_word`). A rough reading "
                 "is `low` by design (`CAPS`: its share kept rests on 4 families and falls at 50 and 200 "
                 "steps; uncapped it would read `medium`).")
     body.append(f"**Zoo, per kind of reading** (111 answers, 12 families; an answer keeps when it loses at "

@@ -19,7 +19,8 @@ Example:
 from lrkit.finder import synthetic
 from lrkit.finder._advice import Advice, advise
 from lrkit.finder._confidence import (CONFIDENCE_KINDS, CONFIDENCE_PROMISE, CONFIDENCE_WORDS, DENSITY_WORDS,
-                                     confidence, confidence_features, density_words, sparse_grid)
+                                     LOOSE_SPREAD, confidence, confidence_features, density_words,
+                                     sparse_grid)
 from lrkit.finder._next_step import next_schedule
 from lrkit.finder._combine import combine
 from lrkit.finder._interval import bootstrap_interval, interval_covers, seed_widened
@@ -49,6 +50,7 @@ __all__ = [
     "sparse_grid",
     "CONFIDENCE_WORDS",
     "DENSITY_WORDS",
+    "LOOSE_SPREAD",
     "density_words",
     "words_between",
     "CONFIDENCE_KINDS",

@@ -13,7 +13,8 @@ kind          what the sweep showed
               (:func:`sparse_grid`): outside the calibration, at most ``medium``
 ``weak``      a drop under ``weak_rule_sigmas``, read by the ``weak_rule`` (``minimum/10``)
 ``loose``     a clear drop, but the sweep's own noise moves the suggestion by more than
-              :data:`LOOSE_SPREAD` (the bootstrap interval's ``hi / lo``)
+              :data:`LOOSE_SPREAD` (the bootstrap interval's ``hi / lo``), or the descent floor raised
+              the rules' reading by more than that factor (:func:`raise_factor`)
 ``tight``     a clear drop and an interval within :data:`TIGHT_SPREAD`
 ``fair``      the rest: a clear drop, an interval between the two
 ============  =====================================================================================
@@ -143,9 +144,10 @@ def _fmt(x: float) -> str:
 def confidence_features(result: Any, policy: FinderPolicy | None = None) -> dict[str, Any]:
     """The measurements the confidence word is read from, and the kind of reading they make.
 
-    Returns ``{"kind", "source", "signal", "spread", "interval"}``: the kind (see the module's table),
-    how the answer was reached (``meta["source"]``), the drop in noise SDs (``None`` without a valley),
-    the batch-noise interval's ``hi / lo`` and its ends ``(lo, hi)`` (``None`` without an interval).
+    Returns ``{"kind", "source", "signal", "spread", "interval", "raised"}``: the kind (see the module's
+    table), how the answer was reached (``meta["source"]``), the drop in noise SDs (``None`` without a
+    valley), the batch-noise interval's ``hi / lo`` and its ends ``(lo, hi)`` (``None`` without an
+    interval), and the factor the descent floor raised the reading by (:func:`raise_factor`).
     ``policy``: default, the one recorded in ``meta["policy"]``, else ``FinderPolicy()``.
 
     Example:
@@ -153,7 +155,7 @@ def confidence_features(result: Any, policy: FinderPolicy | None = None) -> dict
         >>> r = range_test(synthetic.logistic(seed=1).step, sweep=Sweep(start=1e-3, end=1e3, num_steps=60))
         >>> f = confidence_features(r)
         >>> sorted(f), f["kind"] in CONFIDENCE_KINDS, f["signal"] > 4, f["spread"] >= 1
-        (['interval', 'kind', 'signal', 'source', 'spread'], True, True, True)
+        (['interval', 'kind', 'raised', 'signal', 'source', 'spread'], True, True, True)
     """
     meta = result.meta or {}
     policy = _policy(meta) if policy is None else policy
@@ -164,6 +166,7 @@ def confidence_features(result: Any, policy: FinderPolicy | None = None) -> dict
     valley = valley_geometry(result.lrs, result.losses, policy=policy)
     signal = None if isinstance(valley, str) else float(valley.signal)
     spread = None if lo_hi is None or lo_hi[0] <= 0 else float(lo_hi[1] / lo_hi[0])
+    raised = raise_factor(result)
     if meta.get("source") == GUESS_SOURCE:
         kind = "guess"
     elif short_of_blow_up(result, policy):
@@ -178,12 +181,39 @@ def confidence_features(result: Any, policy: FinderPolicy | None = None) -> dict
         kind = "loose"
     elif sparse_grid(result, policy):
         kind = "sparse"
+    elif raised > LOOSE_SPREAD:  # a sparse reading's word is at most a loose one's at every density
+        kind = "loose"
     elif spread is not None and spread <= TIGHT_SPREAD and signal is not None:
         kind = "tight"
     else:
         kind = "fair"
     return {"kind": kind, "source": meta.get("source"), "signal": signal, "spread": spread,
-            "interval": lo_hi}
+            "interval": lo_hi, "raised": raised}
+
+
+def raise_factor(result: Any) -> float:
+    """The factor the descent floor raised the answer by: ``suggestion / meta["raised_from"]``, the rules'
+    reading before the raise (:func:`~lrkit.finder._descent.at_the_descent`); 1.0 where nothing was raised.
+
+    The floor raises a reading that lies on the flat start below a wide descent, reading that start as a
+    plateau of the rate, where the sweep measured no progress. A sweep that has not trained yet is flat
+    there too (one update per rate: the loss falls only once the rate moves the model within a few
+    updates), and then the reading it raised was the better one; the curve cannot tell the two apart. So
+    a raise by more than :data:`LOOSE_SPREAD`, the factor beyond which a loose reading's noise decides the
+    answer's digit, makes a ``loose`` reading: the choice between two readings, not the curve, set it.
+
+    Example:
+        >>> import dataclasses
+        >>> from lrkit.finder import Sweep, range_test, synthetic
+        >>> r = range_test(synthetic.quadratic(lipschitz=4.0).step, sweep=Sweep(start=1e-5, num_steps=80))
+        >>> raised = dataclasses.replace(r, meta={**r.meta, "raised_from": r.suggestion / 4})
+        >>> raise_factor(r), round(raise_factor(raised), 6), confidence_features(raised)["kind"]
+        (1.0, 4.0, 'loose')
+    """
+    below = (result.meta or {}).get("raised_from")
+    if not below or result.suggestion is None:
+        return 1.0
+    return float(result.suggestion / below)
 
 
 def short_of_blow_up(result: Any, policy: FinderPolicy | None = None) -> bool:
@@ -445,6 +475,14 @@ def confidence(result: Any, policy: FinderPolicy | None = None, *,
             f"I can't tell where the descent begins: the loss fell only {signal:.1f} times its "
             f"batch-to-batch noise, too little for the half-depth crossings, so the {policy.weak_rule} "
             f"rule read the smoothed curve instead{'; ' + moves if moves else ''}. {promise}")
+    if kind == "loose" and (spread is None or spread <= LOOSE_SPREAD):
+        below = _fmt(float((result.meta or {})["raised_from"]))
+        return word, (f"Two readings: {drop + (', and ' + moves if moves else '') if drop else moves}; but "
+                      "the sweep's loss sat flat below its descent, and the answer was raised to the "
+                      f"descent, a factor of {f['raised']:.1f} above the rules' reading there, {below}. A "
+                      "plateau of the rate and a sweep that has not trained yet (one update per rate) are "
+                      f"both flat there, and the curve cannot tell them apart: try {below} as well (a short "
+                      f"run at each). {promise}")
     if kind == "loose":
         clear = f"the loss fell clearly ({signal:.0f} times its batch-to-batch noise), but " if drop else ""
         return word, f"Rough reading: {clear}{moves}, a factor of {spread:.1f}. {promise}"

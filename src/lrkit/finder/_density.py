@@ -127,6 +127,8 @@ def at_calibrated_density(result: FinderResult, policy: FinderPolicy = FinderPol
     meta = dict(result.meta)
     if meta.get("interval_batch"):
         meta["interval_batch"] = [v * factor for v in meta["interval_batch"]]
+    if meta.get("raised_from"):  # the reading before the descent floor's raise, moved alike
+        meta["raised_from"] = meta["raised_from"] * factor
     meta["index"] = int(np.argmin(np.abs(np.log10(np.asarray(result.lrs, dtype=float)) - math.log10(lr))))
     meta["density_factor"] = factor
     density = recorded_density(meta)

@@ -49,9 +49,12 @@ def at_the_descent(x: np.ndarray, v: Valley, found: Suggestion, policy: FinderPo
     offsets), or ``"descent"``, :math:`x_{fast}`. A narrower dip right under the blow-up is not a descent
     (on a deep tanh net the best rate sat a decade under such a dip): ``found`` stays, and since the curve
     cannot tell such a dip from a short descent, the reason says so and ``alternative`` is the valley's own
-    reading, to try as well. ``descent_floor=0`` leaves ``found`` as is. ``x`` is the sweep's usable
-    :math:`\\log_{10}` rates (for the index). Never lowers a reading: both targets lie at or above
-    :math:`x_{fast}`.
+    reading, to try as well. A raised reading records ``found``'s rate as ``raised_from``: a flat start is
+    a plateau of the rate or a sweep that has not yet trained (one update per rate), and the curve cannot
+    tell which, so the confidence word reads how far the raise moved it
+    (:func:`~lrkit.finder.confidence_features`). ``descent_floor=0`` leaves ``found`` as is. ``x`` is the
+    sweep's usable :math:`\\log_{10}` rates (for the index). Never lowers a reading: both targets lie at or
+    above :math:`x_{fast}`.
 
     Example:
         >>> import numpy as np
@@ -61,8 +64,8 @@ def at_the_descent(x: np.ndarray, v: Valley, found: Suggestion, policy: FinderPo
         >>> v = valley_geometry(lrs, synthetic.curve(lrs, noise=0.0))
         >>> low = Suggestion(1e-5, 10, "a reading on the plateau")
         >>> s = at_the_descent(np.log10(lrs), v, low, FinderPolicy(descent_floor=2.0))
-        >>> round(float(np.log10(s.lr)), 2), "own reading" in s.reason
-        (-2.41, True)
+        >>> round(float(np.log10(s.lr)), 2), "own reading" in s.reason, s.raised_from
+        (-2.41, True, 1e-05)
         >>> s = at_the_descent(np.log10(lrs), v, low, FinderPolicy(descent_floor_reading="descent"))
         >>> round(float(np.log10(s.lr)), 2), "half depth" in s.reason
         (-3.02, True)
@@ -91,4 +94,5 @@ def at_the_descent(x: np.ndarray, v: Valley, found: Suggestion, policy: FinderPo
         x_to, to = v.x_fast, f"where the loss falls through half depth, {10.0 ** v.x_fast:.3g}"
     reason = (f"{found.reason}; raised to {to}: below it the sweep's loss sat on its plateau and made no "
               f"measured progress (the valley spans {width:.2g} decades, a descent, not a dip)")
-    return dataclasses.replace(found, lr=float(10.0**x_to), index=_nearest(x, x_to), reason=reason)
+    return dataclasses.replace(found, lr=float(10.0**x_to), index=_nearest(x, x_to), reason=reason,
+                               raised_from=found.lr)

@@ -27,6 +27,8 @@ class Suggestion:
         reason: how the value was found, or why there is none.
         alternative: a second rate to try where the curve cannot tell two readings apart (the reason says
             why; see :func:`~lrkit.finder._descent.at_the_descent`), else ``None``.
+        raised_from: the reading the descent floor raised to ``lr`` (the rules' reading before it, a rate
+            the sweep cannot rule out: :func:`~lrkit.finder._descent.at_the_descent`), else ``None``.
 
     Example:
         >>> import numpy as np
@@ -41,6 +43,7 @@ class Suggestion:
     index: int | None
     reason: str
     alternative: float | None = None
+    raised_from: float | None = None
 
 
 def _none(reason: str) -> Suggestion:

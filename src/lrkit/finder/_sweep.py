@@ -259,6 +259,7 @@ def _finish(
     meta = {**meta, "policy": policy.to_dict(), "interval_method": "wild bootstrap" if interval else None,
             "replicates": policy.replicates if interval else 0, "seed": seed, "index": chosen.index,
             "interval_batch": None if batch is None else list(batch), "alternative": chosen.alternative,
+            "raised_from": chosen.raised_from,
             "interval_covers": interval_covers(policy) if batch is not None else None}
     return FinderResult(
         lrs=lrs,
