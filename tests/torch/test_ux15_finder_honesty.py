@@ -78,7 +78,6 @@ class _FixedStep(torch.optim.Optimizer):
                     p.add_(p.grad, alpha=-0.05)
 
 
-@pytest.mark.xfail(strict=True, reason="ux15 D9: a sweep of a rate the optimizer ignores is read 'high'")
 def test_a_rate_the_optimizer_ignores_is_not_read_with_confidence():
     torch.set_num_threads(1)
     p = _multilabel(0)

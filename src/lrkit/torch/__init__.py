@@ -9,6 +9,7 @@ from lrkit.torch._batches import loader_length
 from lrkit.torch._finder import find_lr
 from lrkit.torch._finder_options import WAYS_OUT as FIND_LR_WAYS_OUT
 from lrkit.torch._finder_options import Update, Validation
+from lrkit.torch._rate_response import RateResponse, rate_response
 from lrkit.torch._first_update import first_update
 from lrkit.torch._retune import retune
 from lrkit.torch._scheduler import LRScheduler
@@ -29,6 +30,8 @@ __all__: list[str] = [
     "loader_length",
     "Update",
     "Validation",
+    "RateResponse",
+    "rate_response",
     "first_update",
     "preserved",
     "retune",

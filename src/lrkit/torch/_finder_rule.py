@@ -2,8 +2,9 @@
 
 The kind: adaptive or not (:func:`is_adaptive`), its momentum (:func:`momentum_of`), whether its
 step needs a closure (:func:`needs_closure`, LBFGS: the plain update loop cannot drive it), and
-whether its step reads the rate it is given at all (:func:`check_reads_rate`, Rprop: a sweep or a
-driven rate would change nothing).
+whether its step reads the rate it is given at all (:func:`check_reads_rate`: Rprop by its class, any
+other by the size of its update against the rate, tried on a copy, ``lrkit.torch._rate_response``: a
+sweep or a driven rate would change nothing).
 
 Why the kind matters. An SGD update is :math:`\\eta g`: it shrinks with the
 gradient, so the noise floor falls on its own and the best long-run rate sits
@@ -31,13 +32,14 @@ from collections.abc import Callable, Sequence
 
 import torch
 
-from lrkit.errors import LRKitError, unknown_name
+from lrkit.errors import LRKitError, group_rate_problem, unknown_name
 from lrkit.finder import FinderPolicy, rules
+from lrkit.torch._rate_response import rate_response
 from lrkit.torch._updates import innermost
 
-__all__ = ["ADAPTIVE_OPTIMIZERS", "MEASURED_MOMENTUM", "RATE_CAPPED", "RATE_READ_ONCE",
-           "anchor_decades_for", "capped_from", "check_reads_rate", "documented_lr", "is_adaptive",
-           "momentum_of", "needs_closure", "optimizer_steps", "resolve_policy", "resolve_rule"]
+__all__ = ["ADAPTIVE_OPTIMIZERS", "MEASURED_MOMENTUM", "RATE_CAPPED", "RATE_READ_EVERY_UPDATE",
+           "RATE_READ_ONCE", "anchor_decades_for", "capped_from", "check_reads_rate", "documented_lr",
+           "is_adaptive", "momentum_of", "needs_closure", "optimizer_steps", "resolve_policy", "resolve_rule"]
 
 #: Optimizers whose step reads a group's ``lr`` at their first update only, and how (torch's own code):
 #: a rate written after it, a sweep's or the Autopilot's, changes nothing.
@@ -45,6 +47,14 @@ RATE_READ_ONCE: dict[type[torch.optim.Optimizer], str] = {
     torch.optim.Rprop: "sets each weight's step size to lr at its first step, then grows or shrinks the "
                        "step sizes by the signs of the gradients (etas, within step_sizes) whatever lr says",
 }
+
+#: torch's optimizers whose step reads ``lr`` at every update (torch's own code; each measured at an
+#: exponent 1.00 in the rate, ``BENCHMARKS.md``, section ``rate_response``): they and their subclasses (a
+#: step that records and calls ``super().step``) are not tried on a copy, which would run a subclass's code.
+RATE_READ_EVERY_UPDATE: tuple[type[torch.optim.Optimizer], ...] = tuple(
+    getattr(torch.optim, name) for name in ("SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop",
+                                             "Adagrad", "Adadelta", "ASGD", "SparseAdam", "LBFGS",
+                                             "Adafactor") if hasattr(torch.optim, name))
 
 #: Optimizers whose step runs at ``min(lr, cap(t))``, ``t`` its step count (torch's own code), by what they
 #: do and the cap: a swept rate above the cap is not the rate that ran.
@@ -186,9 +196,18 @@ def needs_closure(optimizer: torch.optim.Optimizer) -> bool:
 
 
 def check_reads_rate(optimizer: torch.optim.Optimizer, owner: str, writes: str) -> None:
-    """Raise before any state is touched when ``optimizer``'s step ignores the rate ``owner`` writes
-    (:data:`RATE_READ_ONCE`): a sweep of a rate the step does not read reads the optimizer's own
-    descent, and a driven one drives nothing. ``writes``: when ``owner`` writes the rate.
+    """Raise before any state is touched when ``optimizer``'s step ignores the rate ``owner`` writes: a
+    sweep of a rate the step does not read reads the optimizer's own descent, and a driven one drives
+    nothing. ``writes``: when ``owner`` writes the rate.
+
+    Two tests. By class: :data:`RATE_READ_ONCE` (Rprop) is refused, named with how it uses the rate;
+    :data:`RATE_READ_EVERY_UPDATE` (torch's others) passes. Then any other (a user's, a package's) by its
+    update: tried on a copy at two rates two decades apart (:func:`lrkit.torch._rate_response.
+    rate_response`; nothing of the user's is touched, though the class's ``step`` runs on the copy), a
+    step whose size grows less than :data:`~lrkit.torch._rate_response.MIN_RATE_EXPONENT` decades per
+    decade of rate does not follow it. A step that cannot be tried on a copy (it fails there) is not
+    refused: the test cannot tell. A group without a number as its rate is left to the caller's own check,
+    which names it.
 
     Example:
         >>> p = [torch.nn.Parameter(torch.zeros(1))]
@@ -198,12 +217,24 @@ def check_reads_rate(optimizer: torch.optim.Optimizer, owner: str, writes: str) 
         ...
         lrkit.errors.LRKitError: `optimizer` of find_lr must read the rate it is given (...); got Rprop, ...
     """
+    name = type(innermost(optimizer)).__name__
+    head = f"`optimizer` of {owner} must read the rate it is given ({owner} writes it {writes}); got {name}"
     why = next((w for cls, w in RATE_READ_ONCE.items() if isinstance(optimizer, cls)), None)
     if why is not None:
-        name = type(optimizer).__name__
-        raise LRKitError(f"`optimizer` of {owner} must read the rate it is given ({owner} writes it "
-                         f"{writes}); got {name}, which {why}. {name} adapts its own step sizes: train "
-                         f"it without {owner}, its lr being the first step size.")
+        raise LRKitError(f"{head}, which {why}. {name} adapts its own step sizes: train it without {owner}, "
+                         "its lr being the first step size.")
+    if (isinstance(innermost(optimizer), RATE_READ_EVERY_UPDATE) or needs_closure(optimizer)
+            or group_rate_problem(optimizer.param_groups) is not None):
+        return
+    response = rate_response(optimizer)
+    if response is None or response.follows:
+        return
+    (low, high), (r1, r2) = response.moved, response.rates
+    raise LRKitError(f"{head}, whose update does not follow it: tried on a copy of its parameters, a rate "
+                     f"{r2 / r1:g} times higher moved them {high / low:.3g} times as far ({low:.3g} at "
+                     f"lr={r1:g}, {high:.3g} at lr={r2:g}). A sweep of a rate the step ignores reads the "
+                     f"optimizer's own steps as the rate's: have its step use param_group['lr'], or train "
+                     f"it without {owner}.")
 
 
 def optimizer_steps(optimizer: torch.optim.Optimizer) -> int:
