@@ -80,3 +80,30 @@ def test_an_optimizer_of_another_model_is_named_not_a_forgotten_backward():
     assert len(msg.splitlines()) == 1
     assert re.search(r"another (model|module)|other parameters|(does not|doesn't) (reach|depend)"
                      r"|parameters the loss", msg), msg
+
+
+@pytest.mark.parametrize("fault", ["loss", "gradient"])
+def test_a_refusal_without_model_says_what_it_could_not_put_back(fault):
+    """Without ``model=`` the Autopilot cannot know the model's buffers, so it cannot put back what the
+    refused batch's forward wrote into them: its words must not say the model is as it was (session-16
+    review of D1's fix, 89dc441); with ``model=`` they say so, and it is true (the test above)."""
+    torch.set_num_threads(1)
+    model = _model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    ap = Autopilot(opt, budget=200)
+    x, y = _batch(nan=fault == "loss")
+    opt.zero_grad()
+    loss = torch.nn.functional.mse_loss(model(x), y)
+    loss.backward()
+    if fault == "gradient":
+        next(model.parameters()).grad[0, 0] = float("inf")
+    with pytest.raises(lrkit.LRKitError, match="at the first update") as info:
+        ap.step(loss)
+    msg = str(info.value)
+    assert len(msg.splitlines()) == 1
+    assert "the model and the optimizer's rates are as they were" not in msg
+    assert "no update was applied" in msg and "model=" in msg and "buffers" in msg
+    after = model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before if "running" not in k and "batches" not in k)
+    assert [g["lr"] for g in opt.param_groups] == [0.1]

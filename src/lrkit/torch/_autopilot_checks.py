@@ -104,8 +104,12 @@ def check_optimizer(optimizer: object, model: torch.nn.Module | None) -> torch.o
     return optimizer
 
 
-def check_first_loss(value: float, grads_ok: bool) -> None:
+def check_first_loss(value: float, grads_ok: bool, model_known: bool = True) -> None:
     """The first update's loss and gradients must be finite: no rate can be tried otherwise.
+
+    The refusal says what is as it was, and only that: no update ran and the rates are put back; the
+    model's buffers (BatchNorm's running statistics, which the refused batch's forward already wrote) are
+    put back from the Autopilot's snapshot only when it was given the model (``model_known``).
 
     Raises:
         LRKitError: for a NaN or infinite loss, or a non-finite gradient.
@@ -127,9 +131,12 @@ def check_first_loss(value: float, grads_ok: bool) -> None:
         "a NaN or infinite gradient under a finite loss; if a GradScaler scales the loss, its first updates "
         "overflow by design (it starts high and backs off): pass it, Autopilot(..., scaler=scaler), to skip "
         "them as scaler.step does")
-    raise LRKitError(f"{what} at the first update, before any rate is tried; got {got} (nothing was applied: "
-                     "the model and the optimizer's rates are as they were).")
-
+    undone = "nothing was applied: the model and the optimizer's rates are as they were"
+    if not model_known:
+        undone = ("no update was applied and the optimizer's rates are as they were; the batch's forward may "
+                  "have written the model's buffers, such as BatchNorm's running statistics, which the "
+                  "Autopilot puts back only when given the model: Autopilot(..., model=model)")
+    raise LRKitError(f"{what} at the first update, before any rate is tried; got {got} ({undone}).")
 
 
 def first_step_failed(optimizer: torch.optim.Optimizer, exc: Exception) -> LRKitError:

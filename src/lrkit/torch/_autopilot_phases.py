@@ -94,7 +94,8 @@ class Phases:
         first = self._probe.k == 0
         if not ok and first:  # no rate tried yet: nothing can be read, nothing was applied
             self._restore_user_rates()
-            check_first_loss(value, math.isfinite(value) and grads_finite(self.optimizer))
+            check_first_loss(value, math.isfinite(value) and grads_finite(self.optimizer),
+                             model_known=self.model is not None)
         if ok:
             if self._probe.wants_state():  # where the run goes on if this is the first update undone
                 self._probe.states[len(self._probe.lrs)] = self._take_snapshot()
