@@ -19,6 +19,13 @@ most 1, as ``autopilot_zoo.within`` counts it. ``noise`` is the standard error o
 family mean over the three seeds in tolerance units: where it is near or above 1, three seeds cannot
 tell a method inside the tolerance from one outside it.
 
+The no-rate methods of ``benchmarks/autopilot_zoo.py`` (the Autopilot as it ships and the LR-free
+peers, read from its store) are then set against the same yardstick, family by family: their distance
+to "schedule, tuned" in tolerances, beside what a peak one grid step off costs. A family where a method
+is no farther than a one-step miss is one where the method is as close as a tuner whose grid is a
+third of a decade coarse; the count of such families is the target read at the resolution a grid of
+that spacing has.
+
 Run: ``nice -n 10 .venv/bin/python benchmarks/schedule_tolerance_ceiling.py`` (cached runs only; a
 workload whose grid is not cached is left out and counted).
 """
@@ -32,7 +39,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import autopilot_zoo as az  # noqa: E402
 from dev import autopilot_grid as ag  # noqa: E402
+from dev import autopilot_tables as tables  # noqa: E402
 from dev import autopilot_truth as truth  # noqa: E402
 from dev import zoo_grid as zg  # noqa: E402
 from dev.record import markdown_table, print_table, record  # noqa: E402
@@ -88,6 +97,44 @@ def choosers(name: str, grid: dict[int, np.ndarray]) -> dict[str, float] | None:
             "noise": float(per_seed.std(ddof=1) / np.sqrt(len(SEEDS))) / tol}
 
 
+#: The no-rate methods set against a one-step miss: the Autopilot as it ships and the LR-free peers.
+NO_RATE = ("autopilot", *az.PEERS)
+
+
+def no_rate_distances(names: list[str]) -> dict[str, dict[str, float]]:
+    """``name -> method -> (method - schedule, tuned) / tolerance`` on the seed means, from the store."""
+    results = az.collect(names, run=False)
+    native = tables.regrets(results, "best", SEEDS)
+    out: dict[str, dict[str, float]] = {}
+    for n, r in native.items():
+        if tables.TUNED not in r:
+            continue
+        tuned = float(np.mean(r[tables.TUNED]))
+        out[n] = {m: (float(np.mean(r[m])) - tuned) / truth.tolerance(n) for m in NO_RATE if m in r}
+    return out
+
+
+def against_one_step(ceiling: dict[str, dict[str, float]], distances: dict[str, dict[str, float]]
+                     ) -> tuple[list[list[object]], str]:
+    """Per family: a one-step miss (best, worse side) and each no-rate method's distance (tolerances),
+    and per method the families within the tolerance, within a best-side and a worse-side one-step miss."""
+    fams = sorted(ceiling)
+    rows, inside = [], {m: [0, 0, 0] for m in NO_RATE}
+    for fam in fams:
+        best, worse = ceiling[fam]["one step off, best side"], ceiling[fam]["one step off, worse side"]
+        row: list[object] = [fam, best, worse]
+        for m in NO_RATE:
+            d = distances.get(fam, {}).get(m, float("nan"))
+            row.append(d)
+            for i, bar in enumerate((1.0, max(best, 1.0), max(worse, 1.0))):
+                inside[m][i] += bool(d <= bar)
+        rows.append(row)
+    n = len(fams)
+    text = "; ".join(f"**{m}** {a} / {b} / {c}" for m, (a, b, c) in inside.items())
+    return rows, (f"Families (of {n}) within the tolerance / no farther than a one-step miss on its best "
+                  f"side / on its worse side: {text}.")
+
+
 def main() -> None:
     by_family: dict[str, list[dict[str, float]]] = {}
     missing = []
@@ -116,6 +163,22 @@ def main() -> None:
             f"{int(np.ceil(0.8 * n))} of {n}): {summary}. Workloads left out "
             f"(grid not cached around the tuned peak): {', '.join(missing) or 'none'}.")
     print(text.split("\n\n")[-1])
+    ceiling = {row[0]: dict(zip(keys, row[2:5])) for row in rows}
+    dist = no_rate_distances(sorted(zoo.names()))
+    fam_dist: dict[str, dict[str, float]] = {}
+    for fam in ceiling:
+        members = [n for n in dist if truth.family_of(n) == fam]
+        fam_dist[fam] = {m: float(np.mean([dist[n][m] for n in members if m in dist[n]]))
+                         for m in NO_RATE if any(m in dist[n] for n in members)}
+    srows, said = against_one_step(ceiling, fam_dist)
+    sheaders = ["family", "one step off, best side", "one step off, worse side",
+                *(f"{m} (tolerances)" for m in NO_RATE)]
+    print_table(srows, sheaders, floatfmt=".2f")
+    print(said)
+    text += ("\n\n**The no-rate methods on the same yardstick** (each family's mean over its workloads of "
+             "(method - schedule, tuned) / tolerance, seeds 0-2; a one-step miss is counted as the bar where "
+             "it is above the tolerance):\n\n" + markdown_table(srows, sheaders, floatfmt=".2f")
+             + "\n\n" + said)
     record("schedule_tolerance_ceiling", "How close to the tuned schedule can any choice of peak get?",
            __doc__.split("\n\n")[1] + "\n\n" + text,
            command="nice -n 10 .venv/bin/python benchmarks/schedule_tolerance_ceiling.py")
