@@ -149,6 +149,7 @@ class Monitor:
                              f"got {lr!r}.")
         self._last_step = step
         loss = float(loss)
+        refresh = self.refreshes_next(loss)
         given = {"grad_norms": grad_norm, "weight_norms": weight_norm}
         extra = [math.nan if given[name] is None else float(given[name]) for name, _ in _SERIES]
         self._seen += 1
@@ -169,9 +170,27 @@ class Monitor:
                 self._acc[_BASE + 2 * i + 1] += 1
         if self._acc[2] >= self._stride:
             self._flush()
-        if self._seen % self.every == 0 and len(self._losses) >= MIN_POINTS:
+        if refresh:
             self.update()
         return False
+
+    def refreshes_next(self, loss: float = 0.0) -> bool:
+        """Whether observing ``loss`` next refreshes the diagnosis: a non-finite loss at once; a finite
+        one at every ``every``-th observation, once the history holds 10 points (the one this
+        observation may close included). A wrapper that measures something only for the refreshes
+        (the Watchdog's weight norm) asks this before it observes.
+
+        Example:
+            >>> m = Monitor(every=5)
+            >>> [t for t in range(20) if (m.refreshes_next(1.0), m.observe(t, 1.0))[0]]
+            [9, 14, 19]
+            >>> m.refreshes_next(float("nan"))
+            True
+        """
+        if not math.isfinite(loss):
+            return True
+        points = len(self._losses) + (self._acc[2] + 1 >= self._stride)
+        return (self._seen + 1) % self.every == 0 and points >= MIN_POINTS
 
     def observe_val(self, step: int, val_loss: float) -> None:
         """Record a validation loss measured after ``step`` (kept at its own step).

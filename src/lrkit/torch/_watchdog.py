@@ -164,7 +164,9 @@ class Watchdog:
         value = mean_across_ranks(_scalar(loss)) if self.across_ranks else _scalar(loss)
         norm = None if grad_norm is None else _scalar(grad_norm, "grad_norm")
         weights = None if weight_norm is None else _scalar(weight_norm, "weight_norm")
-        if weights is None and self.weight_norms and self._optimizer is not None and self._due():
+        first = self.monitor.last_step < 0  # the weight norm's growth reads the first and the last measured
+        if weights is None and self.weight_norms and self._optimizer is not None and (
+                first or self.monitor.refreshes_next(value)):
             weights = _weight_norm(self._optimizer)
         bad = self.monitor.observe(step, value, lr, norm, weights)
         d = self.monitor._diagnosis  # as of the last refresh: a verdict is reported when it is made
@@ -176,12 +178,6 @@ class Watchdog:
             advice = d.recommendation if d else ""
             raise NonFiniteLossError(f"the loss is {value} at step {step}; {advice}".strip())
         return bad and self.on_nan == "stop"
-
-    def _due(self) -> bool:
-        """Whether the next observation is the first or one the monitor refreshes on (the weight norm's
-        growth reads the first and the last measured)."""
-        seen = self.monitor._seen
-        return seen == 0 or (seen + 1) % self.monitor.every == 0
 
     def observe_val(self, step: int, val_loss: float | torch.Tensor) -> None:
         """Record a validation loss measured after ``step``."""
