@@ -29,9 +29,29 @@ from lrkit.errors import LRKitError, check_instance, check_int, check_range, sho
 __all__ = ["Monitor"]
 
 
-def _plain(values: list[float]) -> list[float | None]:
-    """NaN (a step without a gradient norm) as ``None``: strict JSON, and equal after a round trip."""
-    return [None if math.isnan(v) else v for v in values]
+def _plain(values: list[float]) -> list[float | str | None]:
+    """``values`` as strict JSON that reads back as itself: a NaN (no rate given, a step without a gradient
+    norm, a NaN loss) as ``None``, as in every lrkit record; an infinity as ``"inf"`` / ``"-inf"``, not
+    ``None``, since an infinite loss or gradient norm (an overflow) is not a missing one and a resumed run
+    must go on bit for bit.
+
+    Example:
+        >>> _plain([1.5, float("nan"), float("inf"), -float("inf")])
+        [1.5, None, 'inf', '-inf']
+    """
+    return [None if math.isnan(v) else v if math.isfinite(v) else "inf" if v > 0 else "-inf"
+            for v in values]
+
+
+def _number(value: Any) -> float:
+    """One stored number back: ``None`` is NaN; a number, ``"inf"``/``"-inf"``, or the bare NaN and infinity
+    of states saved before they were strict JSON, as itself.
+
+    Example:
+        >>> _number(None), _number("-inf"), _number(float("inf")), _number(2)
+        (nan, -inf, inf, 2.0)
+    """
+    return math.nan if value is None else float(value)
 
 
 #: The optional per-step series, ``(diagnose's keyword and history key, state key)``: averaged into the same
@@ -290,33 +310,35 @@ class Monitor:
 
     # -- state --------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        """Plain data (lists, numbers): everything needed to continue bit-identically."""
+        """Plain data (lists, numbers): everything needed to continue bit-identically, as strict JSON (a
+        NaN is ``None``, an infinity ``"inf"`` or ``"-inf"``)."""
         return {"every": self.every, "capacity": self.capacity, "steps": list(self._steps),
-                "losses": list(self._losses), "lrs": list(self._lrs),
+                "losses": _plain(self._losses), "lrs": _plain(self._lrs),
                 **{key: _plain(self._series[name]) for name, key in _SERIES},
-                "val_steps": list(self._val_steps), "val_losses": list(self._val_losses),
+                "val_steps": list(self._val_steps), "val_losses": _plain(self._val_losses),
                 "stride": self._stride,
-                "acc": list(self._acc), "acc_step": self._acc_step, "seen": self._seen,
+                "acc": _plain(self._acc), "acc_step": self._acc_step, "seen": self._seen,
                 "last_step": self._last_step, "stale": self._stale,
                 "diagnosis": None if self._diagnosis is None else self._diagnosis.to_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore from :meth:`state_dict` output (a state saved before gradient or weight norms and
-        validation losses were kept restores with none)."""
+        validation losses were kept restores with none; one saved with bare NaN and infinity, before the
+        state was strict JSON, as it was)."""
         missing = sorted(_STATE_KEYS - set(state)) if isinstance(state, dict) else ["all"]
         if missing:
             raise LRKitError(f"`state_dict` of {self._owner} must be a {self._owner}.state_dict() output; "
                              f"got {state!r:.80} (missing: {', '.join(missing)}).")
         self.every, self.capacity = int(state["every"]), int(state["capacity"])
         self._steps = [int(s) for s in state["steps"]]
-        self._losses = [float(v) for v in state["losses"]]
-        self._lrs = [float(v) for v in state["lrs"]]
-        self._series = {name: [math.nan if v is None else float(v)
-                               for v in state.get(key, [None] * len(self._losses))] for name, key in _SERIES}
+        self._losses = [_number(v) for v in state["losses"]]
+        self._lrs = [_number(v) for v in state["lrs"]]
+        self._series = {name: [_number(v) for v in state.get(key, [None] * len(self._losses))]
+                        for name, key in _SERIES}
         self._val_steps = [int(s) for s in state.get("val_steps", [])]
-        self._val_losses = [float(v) for v in state.get("val_losses", [])]
+        self._val_losses = [_number(v) for v in state.get("val_losses", [])]
         self._stale = bool(state.get("stale", False))
-        acc = [float(v) for v in state["acc"]]
+        acc = [_number(v) for v in state["acc"]]
         self._stride, self._acc = int(state["stride"]), acc + [0.0] * (_ACC - len(acc))
         self._acc_step, self._seen = int(state["acc_step"]), int(state["seen"])
         self._last_step = None if state["last_step"] is None else int(state["last_step"])
