@@ -55,6 +55,9 @@ BEFORE_14 = {"finder_weak_rule": "minimum/10", "weak_rule_when": "turned-or-anch
 #: reading x 2 since session 14 (``benchmarks/autopilot_plain_peak.py``; ``reads_as`` leaves the field out
 #: of the other kinds' keys, so their runs are the ones stored before it).
 DEFAULT = {**BEFORE_14, "plain_factor": 2.0}
+#: The base the opt-in ``no_valley_peak="noise"`` was measured on (the default: a ramp with no valley read
+#: at the band's floor r/30; ``benchmarks/autopilot_no_valley_noise.py``).
+BEFORE_15 = DEFAULT
 #: The default of sessions 6-11 (a ramp with no valley read by the fallback's guess, the store's ``LEGACY``
 #: value): the base of the candidates measured then. A candidate's ``"base": BEFORE_12`` reads the runs
 #: it was measured with; the benchmarks of those sessions name it, so their tables stay as recorded.
@@ -104,7 +107,40 @@ def runs(name: str, method: str, run: bool, candidates: dict[str, dict] = SHAPES
             return run_peer(name, method, seed, budget)
         return run_autopilot(resolve_task(name), seed, budget, variant)
 
-    return [cached(key, name, s, budget, lambda s=s: fresh(s)) for s in seeds]
+    twin = floor_twin(variant)
+    twin_key = None if twin is None else AP + variant_key(twin) + again
+    return [twin_record(twin_key, name, s, budget) or cached(key, name, s, budget, lambda s=s: fresh(s))
+            for s in seeds]
+
+
+#: The fields ``no_valley_peak="noise"`` reads (only after a ramp with no valley that blew up).
+NOISE_FIELDS = ("no_valley_below", "no_valley_quiet")
+
+
+def floor_twin(variant: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The variant that reads a ramp with no valley at the band's floor where ``variant`` reads it by its
+    noise (``no_valley_peak="noise"``), else ``None``. The two are one code path up to that reading, so
+    a run whose twin's ramp had a valley or never blew up is the twin's, bit for bit
+    (``tests/benchmarks_dev/test_autopilot_no_valley_noise.py``): the store keeps it once.
+
+    Example:
+        >>> floor_twin({"no_valley_peak": "noise", "no_valley_quiet": 0.03, "plain_factor": 2.0})
+        {'no_valley_peak': 'floor', 'plain_factor': 2.0}
+        >>> floor_twin({"no_valley_peak": "floor"}) is None
+        True
+    """
+    if variant is None or variant.get("no_valley_peak") != "noise":
+        return None
+    return {**{k: v for k, v in variant.items() if k not in NOISE_FIELDS}, "no_valley_peak": "floor"}
+
+
+def twin_record(key: str | None, name: str, seed: int, budget: int) -> dict[str, Any] | None:
+    """The stored record of the floor twin (``key``) where its ramp was not read at the floor, else None."""
+    from dev.autopilot_no_valley_race import at_floor
+    from dev.autopilot_zoo_runs import STORE, _read
+
+    rec = None if key is None else _read(STORE).get(f"{key}|{name}|{seed}|{budget}")
+    return rec if rec is not None and not at_floor(rec) else None
 
 
 def collect(names: list[str], run: bool, candidates: dict[str, dict] = SHAPES

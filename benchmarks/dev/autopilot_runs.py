@@ -49,6 +49,8 @@ FINDER_UNREAD = ("retry_sigmas", "retry_decades", "retry_steps", "fallback_divis
 RACE_FIELDS = ("race_fraction", "min_race", "max_race_fraction", "race_score_fraction")
 #: Read only after a ramp with no valley under ``no_valley_peak="race"`` (which reads RACE_FIELDS too).
 NO_VALLEY_RACE_FIELDS = ("no_valley_race", "no_valley_race_fraction")
+#: Read only after a ramp with no valley under ``no_valley_peak="noise"``.
+NO_VALLEY_NOISE_FIELDS = ("no_valley_below", "no_valley_quiet")
 #: Read only by the main phase's trial (inert while ``trial_factors`` is empty; it reads ``min_race`` too).
 TRIAL_FIELDS = ("trial_at", "trial_fraction", "trial_cooldown", "max_trial_fraction")
 NO_BUDGET_FIELDS = ("check_every", "max_decays", "plateau_decay", "too_high_factor", "too_low_factor",
@@ -75,6 +77,7 @@ def run_fields(policy: Any = None) -> dict[str, Any]:
     raced = policy.no_valley_peak == "race"
     drop = set(NO_BUDGET_FIELDS) | {"finder"} | (set() if policy.race_factors or raced else set(RACE_FIELDS))
     drop |= set() if raced else set(NO_VALLEY_RACE_FIELDS)
+    drop |= set() if policy.no_valley_peak == "noise" else set(NO_VALLEY_NOISE_FIELDS)
     if policy.trial_factors:
         drop.discard("min_race")
     else:

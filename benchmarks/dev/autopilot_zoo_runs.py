@@ -50,7 +50,8 @@ LEGACY = {"anchor_kinds": (), "no_valley_peak": "guess", "plain_factor": 1.0,
 #: whatever the library's defaults are now.
 NOBUDGET_LEGACY = {"check_every": 100, "max_decays": 3, "plateau_decay": 0.1, "too_high_factor": 0.5,
                    "too_low_factor": 3.0, "unknown_budget_probe": "rollback", "unknown_budget_warmup": 100,
-                   "react_to": "fired", "plain_factor": 1.0, "adaptive_progress_exponent": 0.0}
+                   "react_to": "fired", "plain_factor": 1.0, "adaptive_progress_exponent": 0.0,
+                   "no_valley_peak": "floor"}
 
 
 #: Policy fields only an adaptive optimizer's reading reads (:func:`reads_as` drops them for the others).

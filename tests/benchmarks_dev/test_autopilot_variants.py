@@ -44,6 +44,7 @@ def test_a_variant_names_its_policy_fields_and_the_probes_finder_fields():
 OTHER = {"race_fraction": 0.1, "min_race": 4, "max_race_fraction": 0.5, "race_score_fraction": 0.25,
          "check_every": 7, "max_decays": 1, "plateau_decay": 0.5, "too_high_factor": 0.25,
          "too_low_factor": 2.0, "no_valley_race": (3.0, 1.0), "no_valley_race_fraction": 0.06,
+         "no_valley_below": (3.0, 300.0), "no_valley_quiet": 0.5,
          "unknown_budget_probe": "ramp", "unknown_budget_warmup": 3, "react_to": "verdict",
          "weak_rule_when": "always", "trial_at": 0.3, "trial_fraction": 0.1, "trial_cooldown": 0.1,
          "max_trial_fraction": 0.6,
@@ -167,3 +168,12 @@ def test_the_store_runs_a_record_once_and_sees_a_write_from_elsewhere(tmp_path):
     data = json.loads(path.read_text())
     path.write_text(json.dumps({**data, "m|w|1|10": {"metric": 2.0}}))  # another process's record
     assert cached("m", "w", 1, 10, run, path) == {"metric": 2.0} and len(calls) == 1
+
+
+def test_the_no_valley_noise_fields_are_hashed_only_when_the_noise_reads_a_ramp():
+    noise = AutopilotPolicy(no_valley_peak="noise")
+    assert run_fields(noise)["no_valley_below"] == (10.0, 100.0) and "no_valley_quiet" in run_fields(noise)
+    assert policy_fingerprint(noise.replace(no_valley_quiet=0.5)) != policy_fingerprint(noise)
+    floor = AutopilotPolicy(no_valley_peak="floor")
+    assert "no_valley_below" not in run_fields(floor) and "no_valley_quiet" not in run_fields(floor)
+    assert policy_fingerprint(floor.replace(no_valley_below=(3.0, 300.0))) == policy_fingerprint(floor)

@@ -21,7 +21,7 @@ from lrkit.torch import Autopilot, AutopilotPolicy, autopilot_peak  # noqa: E402
 from lrkit.torch._autopilot_peak import peak_rule  # noqa: E402
 
 P = [torch.nn.Parameter(torch.zeros(2))]
-FLOOR = AutopilotPolicy()
+FLOOR = AutopilotPolicy(no_valley_peak="floor")
 GUESS = AutopilotPolicy(no_valley_peak="guess")
 
 

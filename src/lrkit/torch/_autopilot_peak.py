@@ -28,7 +28,9 @@ divergence at rate :math:`r` clips the peak into :math:`[r/c_b, r/c_a]` (``clip_
 ``clip_above``), except for an adaptive optimizer's own rule on a strong valley, only capped at
 :math:`r/c_a` (:func:`probe_peak`). A ramp with **no valley** (its loss never fell: the fallback's
 reading is a guess, and the account says so) that blew up takes :math:`r/c_b`, the band's floor
-(``no_valley_peak="floor"``; ``"guess"`` keeps the clipped reading). An adaptive optimizer's clear
+(``no_valley_peak="floor"``; ``"guess"`` keeps the clipped reading; the opt-in ``"noise"`` takes
+:math:`r/k`, :math:`k` by the ramp's batch noise, :func:`no_valley_divisor`: ``r/10`` on a quiet ramp,
+``r/100`` on a noisy one). An adaptive optimizer's clear
 valley reading (its own rule on a drop of at least ``finder.weak_rule_sigmas`` noise SDs) is first moved
 for the ramp's density, times :math:`\\operatorname{clip}(k/k_0,\\,1/m,\\,m)^{\\beta}` with :math:`k` the
 ramp's rates per decade (:func:`ramp_density`), :math:`k_0` the density the finder's rules were
@@ -47,13 +49,14 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from lrkit.finder import (CALIBRATED_DENSITY, VALLEY_RULES, FinderPolicy, progress_factor, suggest,
-                          valley_geometry)
+from lrkit.finder import (CALIBRATED_DENSITY, VALLEY_RULES, FinderPolicy, noise_scale, progress_factor,
+                          suggest, valley_geometry)
 from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._finder_rule import documented_lr, is_adaptive, momentum_of, resolve_policy, resolve_rule
 
-__all__ = ["GUESS", "PeakRule", "autopilot_peak", "capped_at", "kind_policy", "momentum_of", "optimizer_kind",
-           "peak_rule", "probe_peak", "ramp_density", "read_peak", "reading_policy"]
+__all__ = ["GUESS", "PeakRule", "autopilot_peak", "capped_at", "kind_policy", "momentum_of",
+           "no_valley_divisor", "optimizer_kind", "peak_rule", "probe_peak", "ramp_density", "read_peak",
+           "reading_policy"]
 
 
 def optimizer_kind(optimizer: torch.optim.Optimizer) -> str:
@@ -217,10 +220,11 @@ def probe_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min
     ``policy.finder.weak_sigmas`` noise SDs deep) is only capped at :math:`r/3` (and floored at
     :math:`r/f` when ``policy.strong_clip_below`` :math:`f` is set: an opt-in). A fallback's reading
     of a ramp with no valley is a guess (the account says so); with ``policy.no_valley_peak="floor"``
-    (the default) it is replaced by :math:`r/30`, the band's floor. Then the peak is multiplied by
-    ``factor``, and capped at :math:`r/3` again. An ``adaptive`` optimizer's clear reading by ``rule``
-    is moved for the ramp's density before the clip (``policy.adaptive_progress_exponent``: the module
-    docstring).
+    (the default) it is replaced by :math:`r/30`, the band's floor, with ``"noise"`` (an opt-in) by
+    :math:`r/k`, :math:`k` from the ramp's batch noise (:func:`no_valley_divisor`). Then the peak is
+    multiplied by ``factor``, and capped at :math:`r/3` again. An ``adaptive`` optimizer's clear
+    reading by ``rule`` is moved for the ramp's density before the clip
+    (``policy.adaptive_progress_exponent``: the module docstring).
 
     Why the exception: for SGD the blow-up is the curvature's edge (:math:`\\eta L = 2`), so the
     useful rates sit a decade below it. An adaptive update moves every weight by about the rate
@@ -272,7 +276,8 @@ def read_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min:
               lag: int = 0, anchor: float | None = None, capped: float | None = None
               ) -> tuple[float, str, bool]:
     """:func:`probe_peak`'s ``(peak, how)`` and whether the peak is a ramp with no valley's floor
-    (``policy.no_valley_peak`` ``"floor"`` or ``"race"``, a blow-up at r: the peak is r / clip_below),
+    (``policy.no_valley_peak`` ``"floor"``, ``"race"`` or ``"noise"``, a blow-up at r: the peak is r /
+    clip_below, or r / k by the ramp's noise),
     which ``no_valley_peak="race"`` races (``lrkit.torch._autopilot_race.start_race``). ``capped``
     (:func:`capped_at`): the user's ``lr_max`` the ramp reached without blowing up, below the band;
     such a ramp is read without the ``anchor``, whose distance is counted from a blow-up.
@@ -327,8 +332,14 @@ def read_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min:
         floor = p.strong_clip_below if strong or (adaptive and p.adaptive_clip == "cap") else p.clip_below
         low = 0.0 if floor is None else r / floor
         clipped = min(max(peak, low), high)
-        at_floor = guess and p.no_valley_peak in ("floor", "race")
-        if at_floor:  # a guess knows r alone: the band's low end
+        at_floor = guess and p.no_valley_peak in ("floor", "race", "noise")
+        if at_floor and p.no_valley_peak == "noise":  # r and the ramp's noise: quiet or noisy
+            noise, k = no_valley_divisor(losses, p)
+            clipped = r / k
+            how += (f"; the ramp {'quiet' if k == p.no_valley_below[0] else 'noisy'} (batch noise "
+                    f"{noise:.3g} of its median loss): taken at r/{k:g} = {clipped:.3g} "
+                    f"(divergence at {r:.3g})")
+        elif at_floor:  # a guess knows r alone: the band's low end
             clipped = r / p.clip_below
             how += f"; taken at the band's floor r/{p.clip_below:g} = {clipped:.3g} (divergence at {r:.3g})"
         elif clipped != peak:
@@ -343,6 +354,35 @@ def read_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float], lr_min:
         how += (f"; not anchored: the ramp reached its cap {capped:.3g} without blowing up, "
                 f"below the band's top {top:g} the anchor was chosen with, so where it blows up is not known")
     return float(peak), how, at_floor
+
+
+def no_valley_divisor(losses: Sequence[float], policy: AutopilotPolicy = AutopilotPolicy()
+                      ) -> tuple[float, float]:
+    """The ramp's batch noise relative to its loss, and the divisor ``k`` of the blow-up rate that
+    ``no_valley_peak="noise"`` reads a ramp with no valley at (``policy.no_valley_below``).
+
+    The noise is :math:`\\hat\\sigma / |\\tilde L|`: :func:`lrkit.finder.noise_scale` (a robust SD of
+    the second differences, blind to the blow-up's last points) over the median loss. Under
+    ``policy.no_valley_quiet`` the ramp is **quiet**: the loss sat still at a plateau, so its gradient
+    is small, not hidden, and the rate that leaves the plateau is high (the first divisor). Above it
+    the ramp is **noisy**: a descent smaller than the batch noise went unseen, and SGD's stationary
+    excess loss grows with the rate times the gradient's variance, so a lower rate is the one whose
+    noise floor lets the descent through (the second divisor). What the noise does not tell: a plateau
+    whose outputs already vary from batch to batch (a sparse-parity MLP at chance: 3-4%) reads noisy,
+    and the second divisor leaves it untrained; hence ``"noise"`` is an opt-in.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> quiet, noisy = 2.08 + rng.normal(0, 0.01, 80), 2.3 + rng.normal(0, 0.2, 80)
+        >>> [round(no_valley_divisor(y)[1]) for y in (quiet, noisy)]
+        [10, 100]
+    """
+    y = np.asarray(losses, dtype=float)
+    y = y[np.isfinite(y)]
+    level = float(np.median(np.abs(y))) if y.size else 0.0
+    noise = noise_scale(y) / level if level > 0 else float("inf")
+    quiet, noisy = policy.no_valley_below
+    return noise, quiet if noise < policy.no_valley_quiet else noisy
 
 
 def autopilot_peak(probe_lrs: Sequence[float], probe_losses: Sequence[float],

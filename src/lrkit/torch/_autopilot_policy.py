@@ -32,6 +32,7 @@ _WEAK = _E + "autopilot-the-band-under-an-adaptive-weak-reading"
 _EDGE = _E + "autopilot-where-across-an-adaptive-valley"
 _DENSITY = _E + "autopilot-an-adaptive-reading-and-the-ramps-density"
 _NOVALLEY = _E + "autopilot-a-ramp-with-no-valley"
+_NOISE = _E + "autopilot-a-ramp-with-no-valley-quiet-or-noisy"
 _ANCHOR = _E + "autopilot-the-blow-up-anchor-for-momentum"
 _MAIN = _E + "autopilot-the-main-phase"
 _TRIAL = _E + "autopilot-a-trial-of-the-rate-in-the-main-phase"
@@ -185,10 +186,26 @@ class AutopilotPolicy(Policy):
         "floor", "the peak after a ramp with no valley (its loss never fell) that blew up at r: 'floor', r / "
         "clip_below, the band's low end (the ramp knows where training breaks and nothing about where it "
         "works, and a guess too high can bounce without blowing up, where the guard has nothing to catch); "
-        "'guess', the fallback rules' reading of its noise clipped into [r / clip_below, r / clip_above]; "
         "'floor' chosen in 12 of 12 folds by family (held out 8.12 vs 8.42), the built-in tasks unchanged; "
-        "'race', the floor's peak and then a race of no_valley_race's multiples of it (an opt-in)",
-        _NOVALLEY, choice("guess", "floor", "race"))
+        "'guess', the fallback rules' reading of its noise clipped into [r / clip_below, r / clip_above]; "
+        "'race', the floor's peak and then a race of no_valley_race's multiples of it (an opt-in); 'noise' "
+        "(an opt-in), r / no_valley_below's first divisor on a quiet ramp, r / its second on a noisy one: "
+        "zoo 7.40 -> 3.80, but each half's gain lies in one zoo family (held out among the floor and each "
+        "half 7.60 at six seeds) and on new families outside the zoo a plateau at chance reads noisy and "
+        "loses (sparse parity), so it is not the default",
+        _NOVALLEY, choice("guess", "floor", "race", "noise"))
+    no_valley_below: tuple[float, float] = tuned(
+        (10.0, 100.0), "with no_valley_peak='noise': a ramp with no valley that blew up at r takes r / the "
+        "first on a quiet ramp (the loss flat and still: a plateau whose gradient is small, left at a rate "
+        "a decade below the blow-up, the classical band's middle; the zoo's recall RNNs' best, r/10) and r / "
+        "the second on a noisy one (a descent hidden under the batch noise, whose floor a lower rate cuts; "
+        "the zoo's transformers' best, r/100); only the recall RNNs have quiet such ramps, so no held-out "
+        "fold but theirs can judge the first", _NOISE, lambda n, v, o: _divisors(n, v, o))
+    no_valley_quiet: float = tuned(
+        0.03, "... a ramp is quiet when its batch noise (lrkit.finder.noise_scale) is under this fraction of "
+        "its median loss (the zoo's recall RNNs 0.7-1.9%, its transformers 4.5-7.3%, its regressions "
+        "28-66%: any value from 2% to 4.5% splits them alike; a sparse-parity plateau outside the zoo "
+        "reads 3.0-4.3%)", _NOISE, positive)
     no_valley_race: tuple[float, ...] = tuned(
         (10.0, 1.0), "with no_valley_peak='race': these multiples of the floor r / clip_below are each "
         "trained from the rewound state and the lowest loss wins (10: r / 3, the band's top, where the "
@@ -344,6 +361,15 @@ def _factors(name: str, value: Any, owner: str) -> tuple[float, ...]:
     if not ok:
         raise LRKitError(f"`{name}` of {owner} must be a tuple of positive numbers; got {value!r}.")
     return tuple(float(v) for v in value)
+
+
+def _divisors(name: str, value: Any, owner: str) -> tuple[float, float]:
+    """A ``(quiet, noisy)`` pair of numbers, each at least 1."""
+    ok = isinstance(value, (tuple, list)) and len(value) == 2 and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and 1.0 <= v < float("inf") for v in value)
+    if not ok:
+        raise LRKitError(f"`{name}` of {owner} must be a (quiet, noisy) pair of numbers >= 1; got {value!r}.")
+    return float(value[0]), float(value[1])
 
 
 def _optional_ratio(name: str, value: Any, owner: str) -> float | None:

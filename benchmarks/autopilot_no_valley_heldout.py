@@ -1,0 +1,269 @@
+"""A ramp with no valley read by its noise, judged on new families outside the zoo.
+
+``AutopilotPolicy(no_valley_peak="noise")`` reads a probe ramp whose loss never fell and that blew up
+at ``r`` at ``r/10`` when the ramp is quiet (batch noise under 3% of its loss) and ``r/100`` when it is
+noisy; ``"floor"`` reads every such ramp at ``r/30`` (``benchmarks/autopilot_no_valley_noise.py``). In
+the zoo only the recall RNNs have quiet no-valley ramps and only the transformers gain from the noisy
+half, so leave-one-family-out among the floor and each half alone could judge neither half. Here both
+are judged on workloads in families the zoo does not have (``dev.no_valley_heldout``; none registered
+in the zoo): quiet plateaus that are not RNNs (deep linear networks and CNNs at a small
+initialisation, a deep sigmoid MLP, sparse parity) and noisy ramps that are not transformers
+(regressions on heavy-tailed targets at small batches, a matrix factorisation). Five parts:
+
+1. **The probes** (cheap): every candidate's Autopilot probe at seeds 0-5 under the floor (alone, or the
+   start of the floor's full run); a candidate enters when at least one of its six ramps had no valley and
+   blew up (the only ramps the rule reads).
+2. **The ground truth**: each entered workload's grid of constant rates (three per decade, seeds 0-2,
+   widened until the best is interior, ``dev.zoo_rates``, as the zoo's ``dev.zoo_grid``), scored like
+   the zoo (a run never worse than the untrained model); regret in the zoo's gap unit (percent of the
+   grid-best rate's gain over the untrained model). A workload whose grid-best rate does not beat the
+   untrained model by the grid's ``CLEARLY_WORSE`` margin (2 points, 2% of the loss) has no gain to
+   measure a gap in, and is left out of parts three to five.
+3. **Each ramp at the floor, the peak given at r/k** (``no_valley_below=(k, k)``: the same code path,
+   ``k`` for both kinds of ramp; ``k=30`` is the floor, checked bit for bit), ``k`` in 3, 10, 30, 100,
+   300, and the rule as it ships (``no_valley_below=(10, 100)``), checked against its ``k``.
+4. **Per family** at seeds 0-5 (every other unit is the floor's run, the same code path): the floor, the
+   rule, each half alone (the quiet half ``(10, 30)``, the noisy half ``(30, 100)``); the rule and each
+   half against the floor paired unit by unit (workload x seed), a two-sided t test, ahead / behind at
+   p < 0.05 (``benchmarks/autopilot_family_resolution.py``'s test).
+5. **Leave-one-family-out over the zoo's twelve families and these**, among the floor and each half
+   alone and the rule (the zoo's figures: ``autopilot_no_valley_noise.py``'s stored full runs), at seeds
+   0-2 and 0-5; and the choice made on the zoo alone, scored on the new families (held out of it all).
+
+Run: ``flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python benchmarks/autopilot_no_valley_heldout.py``
+(runs cached in ``results/autopilot_no_valley_heldout.json`` by ``dev.no_valley_heldout_runs``;
+``--only NAME,...``: run only those workloads' runs and print, record nothing; ``--probes``: part one's
+probes alone, record nothing; ``--cached-only``: the tables from the store).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import autopilot_no_valley_noise as nvn  # noqa: E402
+from dev import autopilot_tables as tables  # noqa: E402
+from dev import no_valley_heldout as held  # noqa: E402
+from dev.no_valley_heldout_runs import (  # noqa: E402
+    FLOOR, GIVEN_K, NOISY_K, QUIET_K, RULE, SEEDS, at_floor, autopilot, best_of, complete, given, grid, noise,
+    probe, ramp, regret, trains)
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
+
+#: The four candidates of parts four and five, as ``autopilot_no_valley_noise`` labels them (the zoo's).
+CANDS = (nvn.FLOOR, nvn.label((30, NOISY_K)), nvn.label((QUIET_K, 30)), nvn.label((QUIET_K, NOISY_K)))
+SHORT = {CANDS[0]: "floor r/30", CANDS[1]: "noisy half alone (30, 100)",
+         CANDS[2]: "quiet half alone (10, 30)", CANDS[3]: "the rule (10, 100)"}
+PAIRED_ALPHA = 0.05
+
+
+def part_one(run: bool) -> tuple[list[list[Any]], list[str], list[str]]:
+    """The probes (the floor's, alone or as the start of its full run) at seeds 0-5: rows, header, entered."""
+    rows, entered = [], []
+    for name, (built, w) in held.CANDIDATES.items():
+        recs = [probe(name, s, run) for s in SEEDS]
+        cells = ["-" if r is None else f"{ramp(r)} {100 * noise(r):.1f}%" if at_floor(r)
+                 else "valley" if r["diverged_at"] is not None else "no blow-up" for r in recs]
+        n_floor = sum(r is not None and at_floor(r) for r in recs)
+        if n_floor:
+            entered.append(name)
+        rows.append([name, w.info.family, built, *cells, f"{n_floor}/6"])
+    return rows, ["candidate", "family", "built for", *[f"seed {s}" for s in SEEDS], "no valley"], entered
+
+
+def ground_truth(entered: list[str], run: bool) -> tuple[list[list[Any]], list[str], list[dict[str, Any]]]:
+    """Part two's rows and every unit (workload x seed) of a workload that trains: its floor's regret and,
+    at the floor, its noise and the regret of each given r/k and of the rule."""
+    grows, units = [], []
+    for n in entered:
+        w = held.candidate(n)
+        info, g = w.info, grid(n, run) if complete(n, run) else None
+        if g is None:
+            grows.append([n, info.family, info.default_optimizer, info.batch_size, info.budget, info.metric,
+                          float(w.worst()[info.metric]), *["-"] * 4, "not run in full"])
+            continue
+        lr, b = best_of(g, info.higher_is_better)
+        lrs = sorted(g)
+        grows.append([n, info.family, info.default_optimizer, info.batch_size, info.budget, info.metric,
+                      float(w.worst()[info.metric]), lr, b, f"{lrs[0]:.3g}-{lrs[-1]:.3g}",
+                      "yes" if lrs[0] < lr < lrs[-1] else "EDGE", "yes" if trains(n, g) else "no: left out"])
+        if not trains(n, g):
+            continue
+        for s in SEEDS:
+            f = autopilot(n, s, FLOOR, run)
+            u = {"name": n, "family": info.family, "seed": s, "floor": regret(n, f["metric"], g),
+                 "at": at_floor(f)}
+            u["rule"] = u["floor"]
+            if u["at"]:
+                u["noise"], u["quiet"] = noise(f), ramp(f) == "quiet"
+                u["given"] = {k: regret(n, autopilot(n, s, given(k), run)["metric"], g) for k in GIVEN_K}
+                u["rule"] = regret(n, autopilot(n, s, RULE, run)["metric"], g)
+                assert u["given"][30] == u["floor"], (n, s, "r/30 given is not the floor's run")
+                assert u["rule"] == u["given"][QUIET_K if u["quiet"] else NOISY_K], (n, s, "the rule's run")
+            units.append(u)
+    gh = ["workload", "family", "optimizer", "batch", "budget", "metric", "untrained", "grid-best rate",
+          "grid-best mean", "grid", "best interior", "trains (by 2 points / 2%)"]
+    return grows, gh, units
+
+
+def given_rows(units: list[dict[str, Any]]) -> tuple[list[list[Any]], list[str], list[list[Any]], list[str]]:
+    """Part three: every ramp at the floor given r/k, and the means by kind of ramp."""
+    urows = [[u["name"], u["seed"], f"{100 * u['noise']:.1f}%", "quiet" if u["quiet"] else "noisy",
+              *[u["given"][k] for k in GIVEN_K], u["rule"], min(GIVEN_K, key=lambda k: u["given"][k])]
+             for u in units if u["at"]]
+    uh = ["workload", "seed", "batch noise / median loss", "ramp",
+          *[f"r/{k}" + (" (floor)" if k == 30 else "") for k in GIVEN_K], "the rule", "best r/k"]
+    krows = []
+    for quiet in (True, False):
+        sel = [u for u in units if u["at"] and u["quiet"] == quiet]
+        if sel:
+            krows.append(["quiet" if quiet else "noisy", len(sel), len({u["family"] for u in sel}),
+                          *[float(np.mean([u["given"][k] for u in sel])) for k in GIVEN_K]])
+    kh = ["ramp", "units", "families", *[f"mean at r/{k}" for k in GIVEN_K]]
+    return urows, uh, krows, kh
+
+
+def value(u: dict[str, Any], cand: str) -> float:
+    """A unit's regret under one of :data:`CANDS` (its floor's run where its ramp was not at the floor)."""
+    if not u["at"]:
+        return u["floor"]
+    quiet_k = QUIET_K if cand in (CANDS[2], CANDS[3]) else 30
+    noisy_k = NOISY_K if cand in (CANDS[1], CANDS[3]) else 30
+    return u["given"][quiet_k if u["quiet"] else noisy_k]
+
+
+def paired(d: np.ndarray) -> str:
+    """A candidate minus the floor over units: mean +- SE and the two-sided t test's word."""
+    if np.all(d == 0):
+        return "same"
+    p = float(stats.ttest_1samp(d, 0.0).pvalue) if np.std(d) > 0 else 0.0
+    word = ("ahead" if d.mean() < 0 else "behind") if p < PAIRED_ALPHA else "can't tell"
+    return f"{d.mean():+.2f} +- {d.std(ddof=1) / math.sqrt(len(d)):.2f} ({word}, p={p:.2g})"
+
+
+def per_family(units: list[dict[str, Any]]) -> tuple[list[list[Any]], list[str], dict[int, dict]]:
+    """Part four: per new family the candidates' means (seeds 0-5) and each minus the floor, paired; and
+    the family means at seeds 0-2 and 0-5 (``{3: {family: {candidate: mean}}, 6: ...}``)."""
+    frows, means = [], {3: {}, 6: {}}
+    for f in sorted({u["family"] for u in units}):
+        sel = [u for u in units if u["family"] == f]
+        for k in (3, 6):
+            means[k][f] = {c: float(np.mean([np.mean([value(u, c) for u in sel if u["seed"] == s])
+                                             for s in SEEDS[:k]])) for c in CANDS}
+        frows.append([f, len({u["name"] for u in sel}), sum(u["at"] for u in sel),
+                      sum(u["at"] and u["quiet"] for u in sel), *[means[6][f][c] for c in CANDS],
+                      *[paired(np.array([value(u, c) - u["floor"] for u in sel])) for c in CANDS[1:]]])
+    fh = ["family", "workloads", "units at the floor", "quiet", *[f"{SHORT[c]} (gap %)" for c in CANDS],
+          *[f"{SHORT[c]} - floor, paired" for c in CANDS[1:]]]
+    return frows, fh, means
+
+
+def lofo_rows(new_means: dict[int, dict]) -> tuple[list[list[Any]], list[str], list[list[Any]], list[str],
+                                                    list[str]]:
+    """Part five: leave-one-family-out among :data:`CANDS` over the zoo and the new families (and each
+    alone), each candidate against the floor alone, and the zoo's choice scored on the new families."""
+    _, _, results = nvn.full_results(False)
+    lrows, prows, verdicts = [], [], []
+    for k in (3, 6):
+        sub = {n: {m: recs[:k] for m, recs in res.items()} for n, res in results.items()}
+        _, zoo_means = tables.family_table(sub, list(CANDS), nvn.shape.SEEDS)
+        both = {**{f: {c: zoo_means[f][c] for c in CANDS} for f in zoo_means}, **new_means[k]}
+        zoo_only, new = {f: both[f] for f in zoo_means}, new_means[k]
+        pools = (("zoo and new families", both), ("zoo alone", zoo_only), ("new families alone", new))
+        for label, pool in pools:
+            choice, everything = tables.lofo_choices(pool, list(CANDS), keep=CANDS[0])
+            counts = ", ".join(f"{SHORT[c]} {sum(v == c for v in choice.values())}" for c in CANDS)
+            lrows.append([f"seeds 0-{k - 1}", label, len(pool),
+                          *[float(np.mean([pool[f][c] for f in pool])) for c in CANDS],
+                          float(np.mean([pool[f][choice[f]] for f in pool])), SHORT[everything], counts])
+        for c in CANDS[1:]:
+            choice, _ = tables.lofo_choices(both, [CANDS[0], c], keep=CANDS[0])
+            prows.append([f"seeds 0-{k - 1}", SHORT[c], float(np.mean([both[f][c] for f in both])),
+                          float(np.mean([both[f][choice[f]] for f in both])),
+                          f"{sum(v == c for v in choice.values())}/{len(both)}",
+                          float(np.mean([both[f][CANDS[0]] for f in both]))])
+        _, on_zoo = tables.lofo_choices(zoo_only, list(CANDS), keep=CANDS[0])
+        verdicts.append(f"Seeds 0-{k - 1}: chosen on the zoo's twelve families alone: **{SHORT[on_zoo]}**; "
+                        f"on the {len(new)} new families (held out of that choice) it scores "
+                        f"{np.mean([new[f][on_zoo] for f in new]):.3g} against the floor's "
+                        f"{np.mean([new[f][CANDS[0]] for f in new]):.3g} (gap %, family means).")
+    lh = ["seeds", "families", "n", *[f"{SHORT[c]} in sample" for c in CANDS], "chosen by LOFO (held out)",
+          "chosen on all", "folds choosing each"]
+    ph = ["seeds", "against the floor alone, zoo and new families", "in sample", "held out",
+          "folds choosing it", "floor"]
+    return lrows, lh, prows, ph, verdicts
+
+
+def main() -> None:
+    ap = arguments(__doc__)
+    ap.add_argument("--cached-only", action="store_true", help="run nothing; tables from the store")
+    ap.add_argument("--only", default="", help="comma-separated workloads: run only theirs, record nothing")
+    ap.add_argument("--probes", action="store_true", help="run part one's probes alone, record nothing")
+    args = ap.parse_args()
+    if args.probes:  # cheap: every candidate's probe (its full floor run where that is stored)
+        print_table(*part_one(True)[:2])
+        return
+    start = time.process_time()
+    only = [n for n in args.only.split(",") if n]
+    if only:  # one lock's share of the runs: the probes, the grid and the floor's ramps' runs
+        for name in only:
+            floor = [autopilot(name, s, FLOOR, True) for s in SEEDS]
+            if not any(at_floor(r) for r in floor):
+                print(name, "no ramp at the floor")
+                continue
+            g = grid(name, True)
+            for s, r in zip(SEEDS, floor):
+                if at_floor(r):
+                    for k in GIVEN_K:
+                        autopilot(name, s, given(k), True)
+                    autopilot(name, s, RULE, True)
+            print(name, "best", best_of(g, held.candidate(name).info.higher_is_better), "grid", sorted(g),
+                  f"cpu {time.process_time() - start:.0f}", flush=True)
+        return
+    run = not args.cached_only
+    prow, ph, entered = part_one(run)
+    grows, gh, units = ground_truth(entered, run)
+    urows, uh, krows, kh = given_rows(units)
+    frows, fh, new_means = per_family(units)
+    lrows, lh, prows, pwh, verdicts = lofo_rows(new_means)
+    tables_out = ((prow, ph), (grows, gh), (urows, uh), (krows, kh), (frows, fh), (lrows, lh), (prows, pwh))
+    for rows, h in tables_out:
+        print_table(rows, h, floatfmt=".3g")
+    print("\n".join(verdicts))
+    cpu = f"CPU seconds of this process (cached runs cost nothing): {time.process_time() - start:.0f}."
+    print(cpu)
+    if not args.no_record:
+        body = "\n\n".join([
+            "**Part one, the probes** (the floor's at seeds 0-5; a ramp at the floor: quiet or noisy and "
+            "its batch noise over its median loss; 'valley': read by a valley rule; 'no blow-up': the ramp "
+            "never blew up). A candidate enters when one of its six ramps is at the floor:",
+            markdown_table(prow, ph),
+            "**Part two, the ground truth** of the entered workloads (constant rates, seeds 0-2; 'not run "
+            "in full': entered, not run when session 16's time for heavy runs ran out):",
+            markdown_table(grows, gh, floatfmt=".4g"),
+            "**Part three, every ramp at the floor** with its peak given at r/k (regret, gap %; the rule's "
+            "run equals its k's, checked):", markdown_table(urows, uh, floatfmt=".3g"),
+            "Mean over those ramps by kind:", markdown_table(krows, kh, floatfmt=".3g"),
+            "**Part four, per new family** (seeds 0-5, family means of workload x seed units, gap %; each "
+            "candidate minus the floor paired unit by unit, mean +- SE, two-sided t test at p < 0.05):",
+            markdown_table(frows, fh, floatfmt=".3g"),
+            "**Part five, leave-one-family-out** among the floor, each half alone and the rule (ties go to "
+            "the floor), over the zoo's twelve families (`autopilot_no_valley_noise.py`'s full runs) and the "
+            "new ones; in-sample means and the held-out mean (gap %, family means):",
+            markdown_table(lrows, lh, floatfmt=".3g"),
+            "Each candidate against the floor alone, over the zoo and the new families:",
+            markdown_table(prows, pwh, floatfmt=".3g"), "\n\n".join(verdicts), cpu])
+        record("autopilot_no_valley_heldout", "A ramp with no valley read by its noise, on new families",
+               __doc__.split("\n\n", 1)[1] + "\n\n" + body,
+               command="flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python "
+               "benchmarks/autopilot_no_valley_heldout.py" + (" --cached-only" if args.cached_only else ""))
+
+
+if __name__ == "__main__":
+    main()
