@@ -68,3 +68,23 @@ def test_a_trial_left_unmarked_by_a_dead_process_is_requeued(tmp_path: Path) -> 
     assert r.n_complete == 1
     states = [t.state.name for t in optuna.load_study(study_name="orphan", storage=url).trials]
     assert "RUNNING" not in states and states.count("COMPLETE") == 1, states
+
+
+def test_a_running_worker_requeues_a_trial_killed_before_its_first_beat(tmp_path: Path) -> None:
+    """A trial with no heartbeat whose start is older than the grace period found between two trials of a
+    running study is failed and re-queued (Optuna's own check before each trial skips a trial never beaten),
+    so the study is not left a trial short."""
+    url = f"sqlite:///{tmp_path}/midrun.db"
+    optuna.create_study(storage=url, study_name="midrun")
+
+    def orphan(trial, n_finished, n_trials) -> None:
+        if n_finished == 1:
+            optuna.load_study(study_name="midrun", storage=url).add_trial(optuna.trial.FrozenTrial(
+                number=0, state=optuna.trial.TrialState.RUNNING, value=None,
+                datetime_start=datetime.now() - timedelta(hours=1), datetime_complete=None, params={},
+                distributions={}, user_attrs={}, system_attrs={}, intermediate_values={}, trial_id=0))
+
+    r = tune(lambda p: 1.0, n_trials=3, storage=Storage(url, study_name="midrun"), space=SPACE, pruner="none",
+             on_trial=orphan)
+    assert r.n_complete == 3, (r.n_complete, r.notes)
+    assert any("re-queued 1 trial(s)" in n for n in r.notes), r.notes

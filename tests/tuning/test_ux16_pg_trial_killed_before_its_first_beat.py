@@ -32,15 +32,52 @@ pytestmark = [
 SPACE = {"lr": [1e-4, 1.0], "schedules": ["constant"]}
 
 
-@pytest.mark.xfail(strict=True, reason="ux16 D2: a trial killed before its first beat is live forever")
+def _killed_before_its_first_beat(study, ago: timedelta = timedelta(hours=1)) -> None:
+    """A RUNNING trial with no mark and no heartbeat row, started ``ago``: its worker killed as it sampled."""
+    study.add_trial(optuna.trial.FrozenTrial(
+        number=0, state=optuna.trial.TrialState.RUNNING, value=None, datetime_start=datetime.now() - ago,
+        datetime_complete=None, params={}, distributions={}, user_attrs={}, system_attrs={},
+        intermediate_values={}, trial_id=0))
+
+
+def _states(name: str, url: str) -> list[str]:
+    return [t.state.name for t in optuna.load_study(study_name=name, storage=url).trials]
+
+
 def test_a_trial_killed_before_its_first_heartbeat_does_not_count_as_live() -> None:
     name = f"ux16-d2-{uuid.uuid4().hex[:8]}"
     url = URL.replace("postgresql://", "postgresql+psycopg2://")
-    study = optuna.create_study(storage=url, study_name=name)
-    started = datetime.now() - timedelta(hours=1)  # killed while it sampled, an hour ago: no mark, no beat
-    study.add_trial(optuna.trial.FrozenTrial(
-        number=0, state=optuna.trial.TrialState.RUNNING, value=None, datetime_start=started,
-        datetime_complete=None, params={}, distributions={}, user_attrs={}, system_attrs={},
-        intermediate_values={}, trial_id=0))
+    _killed_before_its_first_beat(optuna.create_study(storage=url, study_name=name))
     r = tune(lambda p: 1.0, n_trials=1, storage=Storage(URL, study_name=name), space=SPACE, pruner="none")
     assert r.n_complete == 1, (r.n_complete, r.notes)
+    assert any("re-queued 1 trial(s)" in n for n in r.notes), r.notes
+    states = _states(name, url)
+    assert "RUNNING" not in states and states.count("COMPLETE") == 1, states
+
+
+def test_a_trial_started_within_the_grace_period_is_left_running() -> None:
+    name = f"ux16-d2-{uuid.uuid4().hex[:8]}"
+    url = URL.replace("postgresql://", "postgresql+psycopg2://")
+    _killed_before_its_first_beat(optuna.create_study(storage=url, study_name=name), ago=timedelta(0))
+    # a worker that is starting it (its first beat may come any moment): counted live, not failed
+    r = tune(lambda p: 1.0, n_trials=2, storage=Storage(URL, study_name=name, heartbeat_interval=60),
+             space=SPACE, pruner="none")
+    assert r.n_complete == 1 and not any("re-queued" in n for n in r.notes), r.notes
+    assert sorted(_states(name, url)) == ["COMPLETE", "RUNNING"]
+
+
+def test_a_running_worker_requeues_a_trial_killed_before_its_first_beat() -> None:
+    """Another worker died before its trial's first beat while this one runs: this one re-queues that trial
+    (after the trial it is running) and runs it, instead of stopping a trial short."""
+    name = f"ux16-d2-{uuid.uuid4().hex[:8]}"
+    url = URL.replace("postgresql://", "postgresql+psycopg2://")
+    optuna.create_study(storage=url, study_name=name)
+
+    def kill_a_sibling(trial, n_finished, n_trials) -> None:
+        if n_finished == 1:
+            _killed_before_its_first_beat(optuna.load_study(study_name=name, storage=url))
+
+    r = tune(lambda p: 1.0, n_trials=3, storage=Storage(URL, study_name=name), space=SPACE, pruner="none",
+             on_trial=kill_a_sibling)
+    assert r.n_complete == 3, (r.n_complete, r.notes)
+    assert any("re-queued 1 trial(s)" in n for n in r.notes), r.notes

@@ -14,7 +14,9 @@ every ``heartbeat_interval`` seconds; a trial whose heartbeat is older than
 ``grace_period`` (a killed worker) is marked FAIL by the next worker that asks
 for a trial, and :class:`optuna.storages.RetryHeartbeatStaleTrialCallback`
 (the Optuna 5 name of ``RetryFailedTrialCallback``) re-queues its parameters as
-a WAITING trial that the next free worker runs. The journal backend has no
+a WAITING trial that the next free worker runs. A trial whose worker died before its
+first heartbeat has no heartbeat to grow old, which Optuna's check skips: its start
+stands in for that beat (:func:`never_beaten`). The journal backend has no
 heartbeat in Optuna 5: a killed worker's trial there stays RUNNING.
 """
 
@@ -27,6 +29,7 @@ import time
 import warnings
 import zlib
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -35,8 +38,8 @@ import numpy as np
 from lrkit.errors import LRKitError, check_int
 from lrkit.tuning._urls import mask_url, scrub
 
-__all__ = ["open_storage", "worker_seed", "default_worker_id", "race_retry", "DEFAULT_DB", "MAX_HEARTBEAT",
-           "MISSED_BEATS", "RACE_TRIES", "MAX_REQUEUES"]
+__all__ = ["open_storage", "worker_seed", "default_worker_id", "race_retry", "never_beaten", "DEFAULT_DB",
+           "MAX_HEARTBEAT", "MISSED_BEATS", "RACE_TRIES", "MAX_REQUEUES"]
 
 #: Heartbeats a trial may miss before it counts as dead (the default ``grace_period`` is this many
 #: intervals): one late beat is a busy worker or a slow database, not a killed one.
@@ -250,6 +253,39 @@ def open_storage(
         except exc.SQLAlchemyError as e:  # not an Optuna database, a locked or read-only file
             raise _unusable(url, e) from None
     return rdb, mask_url(url), shared
+
+
+def never_beaten(study: Any) -> list[int]:
+    """Ids of the study's RUNNING trials that never recorded a heartbeat and started longer than the
+    storage's grace period ago: their worker died between creating them and its first beat.
+
+    Optuna's stale check (:func:`optuna.storages.fail_stale_trials`) reads only trials with a heartbeat
+    row, so such a trial would stay RUNNING, counted live, forever; its start stands in for the missing
+    beat (a live worker beats within moments of the start: Optuna starts the heartbeat thread before the
+    objective). The start is the creating worker's clock, read against this one's, so hosts' clocks must
+    agree to within the grace period (Optuna's check reads the database's). Empty for a storage without
+    heartbeats (a journal file: there a running trial cannot be told dead).
+    """
+    import optuna
+    from optuna.trial import TrialState
+
+    backend = getattr(study._storage, "_backend", study._storage)  # an RDBStorage inside Optuna's cache
+    if (not isinstance(backend, optuna.storages.RDBStorage) or backend.heartbeat_interval is None
+            or backend.grace_period is None):  # (open_storage always sets both)
+        return []
+    from optuna.storages._rdb import models  # the heartbeat rows have no public reader
+
+    model = models.TrialModel
+    db = backend.scoped_session()
+    try:
+        silent = {row[0] for row in db.query(model.trial_id).filter(
+            model.study_id == study._study_id, model.state == TrialState.RUNNING, ~model.heartbeats.any())}
+        db.commit()
+    finally:
+        db.close()
+    started_before = datetime.now() - timedelta(seconds=backend.grace_period)
+    return [t._trial_id for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+            if t._trial_id in silent and t.datetime_start is not None and t.datetime_start < started_before]
 
 
 def default_worker_id() -> int:

@@ -20,14 +20,14 @@ from lrkit.errors import LRKitError, unknown_name
 from lrkit.tuning._policy import TunePolicy
 from lrkit.tuning._space import SearchSpace
 from lrkit.tuning._space_file import load_space
-from lrkit.tuning._storage import MAX_REQUEUES, race_retry
+from lrkit.tuning._storage import MAX_REQUEUES, never_beaten, race_retry
 
 if TYPE_CHECKING:
     from lrkit.tuning._objective import Target
 
 __all__ = ["SAMPLERS", "PRUNERS", "make_sampler", "make_pruner", "first_rung", "open_study", "live_trials",
-           "enough", "taken_for_dead", "requeue_dead_runs", "requeue", "mark_worker", "WORKER_ATTR",
-           "MARK_POLL"]
+           "enough", "taken_for_dead", "fail_stale", "requeue_dead_runs", "requeue", "mark_worker",
+           "WORKER_ATTR", "MARK_POLL"]
 
 SAMPLERS = ("tpe", "random")
 PRUNERS = ("hyperband", "successive_halving", "median", "none")
@@ -273,11 +273,44 @@ def _marked(study: Any, trial: Any, grace: float) -> Any:
     return trial
 
 
+def fail_stale(study: Any) -> int:
+    """Fail the RUNNING trials whose heartbeats say their worker is gone, and re-queue each one's parameters
+    (the storage's :class:`~optuna.storages.RetryHeartbeatStaleTrialCallback`).
+
+    Gone: a last heartbeat older than the storage's grace period (Optuna's
+    :func:`~optuna.storages.fail_stale_trials`), or no heartbeat at all and a start older than that
+    (:func:`~lrkit.tuning._storage.never_beaten`: killed before its first beat, a trial Optuna's check
+    skips). Of several workers doing this at once, the one whose FAIL is stored re-queues.
+
+    Returns:
+        The number of trials this call found gone (those another worker failed meanwhile included).
+    """
+    import optuna
+    from optuna.trial import TrialState
+
+    before = {t._trial_id for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)  # a heartbeat older than the grace period (re-queued too)
+        storage, failed = study._storage, []
+        for trial_id in never_beaten(study):
+            try:
+                if storage.set_trial_state_values(trial_id, state=TrialState.FAIL):
+                    failed.append(trial_id)
+            except optuna.exceptions.UpdateFinishedTrialError:
+                pass  # another worker failed it first, and re-queues it
+        if failed and (retry := storage.get_heartbeat_stale_trial_callback()) is not None:
+            for trial_id in failed:
+                retry(study, storage.get_trial(trial_id))
+    now = {t._trial_id: t.state for t in study.get_trials(deepcopy=False)}
+    return sum(now.get(i) == TrialState.FAIL for i in before)
+
+
 def requeue_dead_runs(study: Any, where: str, grace: float) -> int:
     """Fail and re-queue the RUNNING trials of an embedded (SQLite) study whose worker is gone.
 
-    A trial is dead when its heartbeat is older than the storage's grace period ``grace`` (seconds,
-    Optuna's :func:`~optuna.storages.fail_stale_trials`), or when the process that started it on this
+    A trial is dead when its heartbeat is older than the storage's grace period, or it never beat and
+    started longer ago than that (:func:`fail_stale`), or when the process that started it on this
     host (:func:`mark_worker`) no longer exists, or is this very process (an interrupted earlier call),
     or when it carries no mark a grace period after it started (its process died while starting it).
     A RUNNING trial of a *live* process is not dead: SQLite is meant for one worker, so a second
@@ -293,11 +326,7 @@ def requeue_dead_runs(study: Any, where: str, grace: float) -> int:
     import optuna
     from optuna.trial import TrialState
 
-    running = len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        optuna.storages.fail_stale_trials(study)  # heartbeat older than the grace period (re-queued too)
-    stale = running - len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
+    stale = fail_stale(study)
     host, dead = socket.gethostname(), []
     for running in study.get_trials(deepcopy=True, states=(TrialState.RUNNING,)):
         if (t := _marked(study, running, grace)) is None:

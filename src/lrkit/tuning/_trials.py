@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from lrkit.errors import LRKitError
-from lrkit.tuning._study import enough, live_trials, mark_worker, requeue, taken_for_dead
+from lrkit.tuning._study import enough, fail_stale, live_trials, mark_worker, requeue, taken_for_dead
 
 __all__ = ["MAX_CONSECUTIVE_FAILURES", "QuietFailures", "TrialLoop", "quiet_optuna"]
 
@@ -160,6 +160,9 @@ class TrialLoop:
         finished = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
         if self.on_trial is not None:
             self.on_trial(trial, len(finished), self.n_trials)
+        if n_dead := fail_stale(study):  # a worker killed before its trial's first heartbeat, which Optuna's
+            # check before each trial skips: counted live, it would stop this worker a trial short
+            self.notes.append(f"re-queued {n_dead} trial(s) left running by a killed process.")
         if enough(study, self.n_trials):
             study.stop()
 

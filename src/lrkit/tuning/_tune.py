@@ -15,7 +15,6 @@ instant) is marked FAIL with the user attribute ``surplus`` and never trains.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,8 +27,8 @@ from lrkit.tuning._space import SearchSpace
 from lrkit.tuning._space_file import load_space
 from lrkit.tuning._start import build_space, first_params
 from lrkit.tuning._storage import default_worker_id, open_storage, worker_seed
-from lrkit.tuning._study import (PRUNERS, SAMPLERS, first_rung, make_pruner, make_sampler, open_study,
-                                 requeue_dead_runs)
+from lrkit.tuning._study import (PRUNERS, SAMPLERS, fail_stale, first_rung, make_pruner, make_sampler,
+                                 open_study, requeue_dead_runs)
 from lrkit.tuning._trials import MAX_CONSECUTIVE_FAILURES, TrialLoop, quiet_optuna
 from lrkit.tuning._where import Storage
 
@@ -142,7 +141,10 @@ def tune(
                                               # a name given on purpose joins whatever it names
                                               source=None if where.study_name else target.source,
                                               check=horizon)
-        if not shared and (n_dead := requeue_dead_runs(probe, storage_desc, store.grace_period)):
+        # a killed worker's trials, failed and re-queued before counting what is left (on an SQLite file
+        # also a dead process's trial that has beaten within the grace period)
+        n_dead = fail_stale(probe) if shared else requeue_dead_runs(probe, storage_desc, store.grace_period)
+        if n_dead:
             notes.append(f"re-queued {n_dead} trial(s) left running by a killed process.")
         n_existing = len(probe.get_trials(deepcopy=False))
         if n_existing:
@@ -156,10 +158,6 @@ def tune(
             # skip_if_exists: a worker that found the study empty just after this one does not
             # queue it again (only a truly simultaneous start can run it twice)
             study.enqueue_trial(first, user_attrs={"first": "finder"}, skip_if_exists=True)
-        if shared:  # fail (and re-queue) trials of killed workers before counting what is left
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                optuna.storages.fail_stale_trials(study)
         TrialLoop(study, lambda trial: target.run(trial, the_space, seed), n_trials=n_trials, notes=notes,
                   quiet=quiet, on_trial=on_trial).run(timeout)
         return result_from_study(study, n_trials=n_trials, metric=target.metric, storage=storage_desc,
