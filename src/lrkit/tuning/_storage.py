@@ -17,7 +17,8 @@ for a trial, and :class:`optuna.storages.RetryHeartbeatStaleTrialCallback`
 a WAITING trial that the next free worker runs. A trial whose worker died before its
 first heartbeat has no heartbeat to grow old, which Optuna's check skips: its start
 stands in for that beat (:func:`never_beaten`). The journal backend has no
-heartbeat in Optuna 5: a killed worker's trial there stays RUNNING.
+heartbeat in Optuna 5: a killed worker's trial there is judged by the process mark
+of :func:`lrkit.tuning._study.requeue_dead_runs` alone.
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ import numpy as np
 from lrkit.errors import LRKitError, check_int
 from lrkit.tuning._urls import mask_url, scrub
 
-__all__ = ["open_storage", "worker_seed", "default_worker_id", "race_retry", "never_beaten", "DEFAULT_DB",
-           "MAX_HEARTBEAT", "MISSED_BEATS", "RACE_TRIES", "MAX_REQUEUES"]
+__all__ = ["open_storage", "worker_seed", "default_worker_id", "race_retry", "grace_for", "beating",
+           "never_beaten", "DEFAULT_DB", "MAX_HEARTBEAT", "MISSED_BEATS", "RACE_TRIES", "MAX_REQUEUES"]
 
 #: Heartbeats a trial may miss before it counts as dead (the default ``grace_period`` is this many
 #: intervals): one late beat is a busy worker or a slow database, not a killed one.
@@ -180,10 +181,7 @@ def open_storage(
         lrkit.errors.LRKitError: unsupported storage 'redis://host'; use sqlite:///PATH.db, ...
     """
     heartbeat_interval = check_int("heartbeat_interval", heartbeat_interval, "tune", high=MAX_HEARTBEAT)
-    if grace_period is None:
-        grace_period = MISSED_BEATS * heartbeat_interval
-    grace_period = check_int("grace_period", grace_period, "tune", low=heartbeat_interval + 1,
-                             high=MISSED_BEATS * MAX_HEARTBEAT)
+    grace_period = grace_for(heartbeat_interval, grace_period)
     max_retry = check_int("max_retry", max_retry, "tune", low=0)
     if storage is None:
         try:
@@ -255,6 +253,38 @@ def open_storage(
     return rdb, mask_url(url), shared
 
 
+def grace_for(heartbeat_interval: int, grace_period: int | None) -> int:
+    """Seconds a running trial may go without a sign of its worker before it counts as dead: ``grace_period``
+    checked, by default :data:`MISSED_BEATS` heartbeat intervals.
+
+    Example:
+        >>> grace_for(10, None), grace_for(10, 60)
+        (30, 60)
+    """
+    if grace_period is None:
+        grace_period = MISSED_BEATS * heartbeat_interval
+    return check_int("grace_period", grace_period, "tune", low=heartbeat_interval + 1,
+                     high=MISSED_BEATS * MAX_HEARTBEAT)
+
+
+def beating(storage: Any) -> Any:
+    """The ``RDBStorage`` under ``storage`` when its trials record heartbeats and it has a grace period to
+    judge them by (every relational storage ``open_storage`` opens), else ``None`` (a journal file).
+
+    Example:
+        >>> import optuna
+        >>> beating(optuna.storages.InMemoryStorage()) is None
+        True
+    """
+    import optuna
+
+    backend = getattr(storage, "_backend", storage)  # a study holds its RDBStorage inside Optuna's cache
+    if (isinstance(backend, optuna.storages.RDBStorage) and backend.heartbeat_interval is not None
+            and backend.grace_period is not None):
+        return backend
+    return None
+
+
 def never_beaten(study: Any) -> list[int]:
     """Ids of the study's RUNNING trials that never recorded a heartbeat and started longer than the
     storage's grace period ago: their worker died between creating them and its first beat.
@@ -266,12 +296,9 @@ def never_beaten(study: Any) -> list[int]:
     agree to within the grace period (Optuna's check reads the database's). Empty for a storage without
     heartbeats (a journal file: there a running trial cannot be told dead).
     """
-    import optuna
     from optuna.trial import TrialState
 
-    backend = getattr(study._storage, "_backend", study._storage)  # an RDBStorage inside Optuna's cache
-    if (not isinstance(backend, optuna.storages.RDBStorage) or backend.heartbeat_interval is None
-            or backend.grace_period is None):  # (open_storage always sets both)
+    if (backend := beating(study._storage)) is None:
         return []
     from optuna.storages._rdb import models  # the heartbeat rows have no public reader
 

@@ -20,14 +20,14 @@ from lrkit.errors import LRKitError, unknown_name
 from lrkit.tuning._policy import TunePolicy
 from lrkit.tuning._space import SearchSpace
 from lrkit.tuning._space_file import load_space
-from lrkit.tuning._storage import MAX_REQUEUES, never_beaten, race_retry
+from lrkit.tuning._storage import MAX_REQUEUES, beating, never_beaten, race_retry
 
 if TYPE_CHECKING:
     from lrkit.tuning._objective import Target
 
 __all__ = ["SAMPLERS", "PRUNERS", "make_sampler", "make_pruner", "first_rung", "open_study", "live_trials",
-           "enough", "taken_for_dead", "fail_stale", "requeue_dead_runs", "requeue", "mark_worker",
-           "WORKER_ATTR", "MARK_POLL"]
+           "enough", "taken_for_dead", "fail_stale", "requeue_dead_runs", "still_running", "requeue",
+           "mark_worker", "WORKER_ATTR", "MARK_POLL"]
 
 SAMPLERS = ("tpe", "random")
 PRUNERS = ("hyperband", "successive_halving", "median", "none")
@@ -306,44 +306,72 @@ def fail_stale(study: Any) -> int:
     return sum(now.get(i) == TrialState.FAIL for i in before)
 
 
-def requeue_dead_runs(study: Any, where: str, grace: float) -> int:
-    """Fail and re-queue the RUNNING trials of an embedded (SQLite) study whose worker is gone.
+def requeue_dead_runs(study: Any, where: str, grace: float, *, shared: bool = False) -> int:
+    """Fail and re-queue the RUNNING trials of a study whose worker is gone.
 
-    A trial is dead when its heartbeat is older than the storage's grace period, or it never beat and
-    started longer ago than that (:func:`fail_stale`), or when the process that started it on this
-    host (:func:`mark_worker`) no longer exists, or is this very process (an interrupted earlier call),
-    or when it carries no mark a grace period after it started (its process died while starting it).
-    A RUNNING trial of a *live* process is not dead: SQLite is meant for one worker, so a second
-    one is refused at once rather than left to race the first (a trial being started is waited for
-    until its worker has marked it, so the refusal names that worker).
+    A trial is dead when its heartbeats say so (:func:`fail_stale`: a last beat older than the grace
+    period ``grace``, in seconds, or none and a start older than that). A shared storage with heartbeats
+    (PostgreSQL: workers on many hosts, or in containers that share a host name) is judged by them alone.
+    Elsewhere a trial is also dead when the process that started it on this host (:func:`mark_worker`)
+    no longer exists, or, on an SQLite file, is this very process (an interrupted earlier call), or when
+    it carries no mark a grace period after it started (its process died while starting it). On a
+    ``shared`` journal file a trial of a live process or of another host is left running; an SQLite file
+    (``shared=False``) holds one worker, so a second one is refused at once rather than left to race the
+    first (a trial being started is waited for until its worker has marked it, so the refusal names it).
 
     Returns:
         The number of trials re-queued.
 
     Raises:
-        LRKitError: when another live process is running a trial of the study.
+        LRKitError: on an SQLite file, when another live process is running a trial of the study.
     """
-    import optuna
     from optuna.trial import TrialState
 
     stale = fail_stale(study)
+    if shared and beating(study._storage) is not None:
+        return stale
     host, dead = socket.gethostname(), []
     for running in study.get_trials(deepcopy=True, states=(TrialState.RUNNING,)):
-        if (t := _marked(study, running, grace)) is None:
+        if (t := running if shared else _marked(study, running, grace)) is None:
             continue  # it finished while its mark was awaited
         worker = t.system_attrs.get(WORKER_ATTR) or {}
         pid = int(worker.get("pid", -1))
-        if not worker or (worker.get("host") == host and (pid == os.getpid() or not _process_alive(pid))):
+        here = worker.get("host") == host
+        if worker and here and ((pid == os.getpid() and not shared) or not _process_alive(pid)):
             dead.append(t)
-            continue
-        who = f"pid {pid} on this host" if worker.get("host") == host else f"a worker on {worker['host']!r}"
-        raise LRKitError(
-            f"study {study.study_name!r} in {where} is being run by {who} (trial {t.number} is running): "
-            "an SQLite file holds one worker. Wait for it to finish and run the command again, or give "
-            "several workers journal:///PATH.log or PostgreSQL (--storage)."
-        )
+        elif not worker and datetime.now() >= t.datetime_start + timedelta(seconds=grace):
+            dead.append(t)
+        elif not shared:
+            who = f"pid {pid} on this host" if here else f"a worker on {worker['host']!r}"
+            raise LRKitError(
+                f"study {study.study_name!r} in {where} is being run by {who} (trial {t.number} is running): "
+                "an SQLite file holds one worker. Wait for it to finish and run the command again, or give "
+                "several workers journal:///PATH.log or PostgreSQL (--storage)."
+            )
     requeue(study, dead)
     return stale + len(dead)
+
+
+def still_running(study: Any, n_trials: int, grace: float) -> str | None:
+    """A note when RUNNING trials, counted live, leave the study short of ``n_trials`` finished ones.
+
+    A running trial counts toward ``n_trials`` (another worker is finishing it), so a worker stops
+    while it runs; one whose worker was killed and that nothing could yet judge dead (a journal file
+    has no heartbeat: a trial marked by a process on another host, or unmarked and younger than the
+    grace period) would otherwise leave the result reading as a finished study one trial short.
+    """
+    from optuna.trial import TrialState
+
+    trials = study.get_trials(deepcopy=False)
+    running = [t.number for t in trials if t.state == TrialState.RUNNING]
+    finished = sum(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials)
+    if not running or finished >= n_trials:
+        return None
+    return (f"trial(s) {', '.join(map(str, running))} still RUNNING count toward the {n_trials} asked for, "
+            f"so the study holds {finished} finished: a live worker's trial finishes there; a killed "
+            f"worker's is re-queued by the next run of the study once its process on this host is gone "
+            f"or {grace:g} s have passed without a heartbeat (without a mark, on a journal file), so run "
+            "the command again then.")
 
 
 def requeue(study: Any, trials: list[Any]) -> None:

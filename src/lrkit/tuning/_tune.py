@@ -26,9 +26,9 @@ from lrkit.tuning._result import TuneResult, result_from_study
 from lrkit.tuning._space import SearchSpace
 from lrkit.tuning._space_file import load_space
 from lrkit.tuning._start import build_space, first_params
-from lrkit.tuning._storage import default_worker_id, open_storage, worker_seed
-from lrkit.tuning._study import (PRUNERS, SAMPLERS, fail_stale, first_rung, make_pruner, make_sampler,
-                                 open_study, requeue_dead_runs)
+from lrkit.tuning._storage import default_worker_id, grace_for, open_storage, worker_seed
+from lrkit.tuning._study import (PRUNERS, SAMPLERS, first_rung, make_pruner, make_sampler, open_study,
+                                 requeue_dead_runs, still_running)
 from lrkit.tuning._trials import MAX_CONSECUTIVE_FAILURES, TrialLoop, quiet_optuna
 from lrkit.tuning._where import Storage
 
@@ -141,10 +141,9 @@ def tune(
                                               # a name given on purpose joins whatever it names
                                               source=None if where.study_name else target.source,
                                               check=horizon)
-        # a killed worker's trials, failed and re-queued before counting what is left (on an SQLite file
-        # also a dead process's trial that has beaten within the grace period)
-        n_dead = fail_stale(probe) if shared else requeue_dead_runs(probe, storage_desc, store.grace_period)
-        if n_dead:
+        # a killed worker's trials, failed and re-queued before counting what is left
+        grace = grace_for(where.heartbeat_interval, where.grace_period)  # the storage's (a journal has none)
+        if n_dead := requeue_dead_runs(probe, storage_desc, grace, shared=shared):
             notes.append(f"re-queued {n_dead} trial(s) left running by a killed process.")
         n_existing = len(probe.get_trials(deepcopy=False))
         if n_existing:
@@ -160,6 +159,8 @@ def tune(
             study.enqueue_trial(first, user_attrs={"first": "finder"}, skip_if_exists=True)
         TrialLoop(study, lambda trial: target.run(trial, the_space, seed), n_trials=n_trials, notes=notes,
                   quiet=quiet, on_trial=on_trial).run(timeout)
+        if short := still_running(study, n_trials, grace):
+            notes.append(short)
         return result_from_study(study, n_trials=n_trials, metric=target.metric, storage=storage_desc,
                                  space=the_space, finder=finder, sampler=sampler, pruner=pruner, seed=seed,
                                  sampler_seed=s_seed, worker_id=worker_id, notes=notes)
