@@ -134,7 +134,11 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy,
     # is its first descent speeding up at any rate, and cannot say the rate is too low.
     updates, needed = int(s[-1] - s[0] + 1), pace_updates(p, momentum)
     short = bool(updates < needed)
-    slow = bool((sh.late_share > p.slow_share and sh.skew < p.slow_skew and not short) or no_progress)
+    # A descent that began inside the last decade of time (none beyond noise in the decade before) is an
+    # onset, not a pace: a loss that sat near its start, at any rate, reads as speeding up there.
+    onset = bool(p.slow_onset and np.isinf(pc.ratio))
+    slow = bool((sh.late_share > p.slow_share and sh.skew < p.slow_skew and not short and not onset)
+                or no_progress)
     # A drift backed by right-skewed noise (steps that overshoot: a second sign of a rate past its
     # limit) needs less of a margin beyond chance than a drift alone.
     skewed = bool(sh.skew > p.drift_skew)
@@ -192,7 +196,9 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy,
                          f"{'rate-weighted ' if m.lrs is not None else ''}time {decade_words(pc.ratio)}"
                          + (f"; the history spans {updates} updates, under the {needed:.0f} a "
                             "reading of the pace needs (an optimizer's transient fills its early decades)"
-                            if short and not no_progress else "")),
+                            if short and not no_progress else "")
+                         + ("; the descent began inside that decade: an onset, not a pace"
+                            if onset and not short and not no_progress else "")),
     }
     return {key: replace(e, test=key) for key, e in tests.items()}  # each named by its test: two read `rise`
 
