@@ -45,7 +45,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import diagnose_corpus as dc  # noqa: E402
-from dev.diagnose_labels import LABELS  # noqa: E402
+from dev.diagnose_labels import HEALTHY_GAP, LABELS  # noqa: E402
 from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 from dev.diagnose_calibration import (  # noqa: E402
@@ -71,22 +71,28 @@ def ceiling_line(right: float) -> str:
             f"classifier (benchmarks/diagnose_ceiling.py, its last run) {sets}")
 
 
-def _arrays(entries: list[dc.Entry]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _arrays(entries: list[dc.Entry]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Labels ("" when unlabelled), families, each run's rate in decades from the grid-best (NaN when
-    the run has none: a non-finite loss), and whether its training loss ended at or above its first loss."""
+    the run has none: a non-finite loss), whether its training loss ended at or above its first loss, and
+    whether it is a crawl: below the grid-best rate (by more than ``AT_BEST``) and ending more than
+    ``HEALTHY_GAP`` points of gap behind the best, where a higher rate was the cure."""
     labels, families = dc.labels_and_families(entries)
     decades = np.array([np.nan if (d := (e.record["facts"] or {}).get("decades_from_best")) is None else d
                         for e in entries], float)  # NaN runs have none: neither above nor below the best
     above = np.array([bool((e.record["facts"] or {}).get("ended_above_start")) for e in entries])
-    return labels, families, decades, above
+    regret = np.array([(e.record["facts"] or {}).get("regret", np.nan) for e in entries], float)
+    return labels, families, decades, above, (decades < -AT_BEST) & (regret > HEALTHY_GAP)
 
 
 def safety(labels: np.ndarray, verdict: np.ndarray, direction: np.ndarray, decades: np.ndarray,
-           above: np.ndarray) -> list[list]:
-    """The counts that must be zero (or small), over every run, labelled or not."""
+           above: np.ndarray, crawl: np.ndarray) -> list[list]:
+    """The counts that must be zero (or small), over every run, labelled or not. Advice that lowers the
+    rate is a cut (``lower``) or a plateau's decay ("cut the rate by 10x now"): both are counted."""
     high = np.isin(labels, TOO_HIGH)
     blown = np.isin(labels, ("nan", "too_high_diverging"))
     low = decades <= AT_BEST
+    lowers = np.isin(direction, ("lower", "decay"))
+    slow = labels == "too_low_slow"
     return [
         ["too-high runs read as healthy, plateau or too_low_slow (target <= 5%)",
          f"{int(np.isin(verdict[high], list(WRONG_FOR_TOO_HIGH)).sum())}/{int(high.sum())} "
@@ -99,8 +105,14 @@ def safety(labels: np.ndarray, verdict: np.ndarray, direction: np.ndarray, decad
          f"{int((direction[decades > 0.01] == 'raise').sum())}/{int((decades > 0.01).sum())}"],
         ["raise the rate on a run whose loss ended at or above its first loss (guard: 0)",
          f"{int((direction[above] == 'raise').sum())}/{int(above.sum())}"],
-        [f"lower the rate on a run at or below the grid-best rate (within {AT_BEST:.2g} decades), labelled "
-         "or not", f"{int((direction[low] == 'lower').sum())}/{int(low.sum())}"],
+        [f"lower the rate (a cut, or a plateau's 10x decay) on a run at or below the grid-best rate (within "
+         f"{AT_BEST:.2g} decades), labelled or not", f"{int(lowers[low].sum())}/{int(low.sum())}"],
+        ["... of which a cut (`lower`)", f"{int((direction[low] == 'lower').sum())}/{int(low.sum())}"],
+        ["... of which a decay on a run below the grid-best rate that ended more than 10 points of gap "
+         "behind it (a higher rate was the cure)",
+         f"{int((direction[crawl] == 'decay').sum())}/{int(crawl.sum())}"],
+        ["... of which a decay on a run labelled too_low_slow",
+         f"{int((direction[slow] == 'decay').sum())}/{int(slow.sum())}"],
     ]
 
 
@@ -120,11 +132,12 @@ def main() -> None:
         return
     cpu = time.process_time()
     entries = dc.load()
-    labels, families, decades, above = _arrays(entries)
+    labels, families, decades, above, crawl = _arrays(entries)
     ms = measure_all(entries)
     cands = candidates()
     low = decades <= AT_BEST  # runs not to tell to lower their rate
-    verdict, confidence, plain, chosen, scored, levels, by_floor = lofo(ms, labels, families, cands, low)
+    verdict, confidence, plain, chosen, scored, levels, by_floor = lofo(ms, labels, families, cands, low,
+                                                                         crawl)
     lab = labels != ""
     floor = floor_rows(labels, by_floor, lab, DIRECTIONS)
     right = verdict == labels
@@ -137,12 +150,12 @@ def main() -> None:
                for v in sorted(set(verdict[sure]))]
     direction = np.array([DIRECTIONS[v] for v in verdict])
     high = np.isin(labels, TOO_HIGH)
-    safe = safety(labels, verdict, direction, decades, above)
-    plain_safe = safety(labels, plain, np.array([DIRECTIONS[v] for v in plain]), decades, above)
+    safe = safety(labels, verdict, direction, decades, above, crawl)
+    plain_safe = safety(labels, plain, np.array([DIRECTIONS[v] for v in plain]), decades, above, crawl)
     safe = [[name, a, b] for (name, a), (_, b) in zip(safe, plain_safe)]
     plain_right = float((plain == labels)[lab].mean())
     # The shipped policy: the candidate chosen on all twelve families, its calibration fitted on all of them.
-    i_all = choose(scored, labels, lab, low)
+    i_all = choose(scored, labels, lab, low, crawl)
     final = scored[i_all]
     fit_args = (final.raw[lab], final.verdict[lab] == labels[lab], final.verdict[lab], families[lab])
     level = choose_level(*fit_args)

@@ -29,8 +29,8 @@ from lrkit.diagnostics import VERDICTS, DiagnosePolicy, Measurements, decide, di
 __all__ = ["GRID", "AT_BEST", "where", "Measured", "Scored", "candidates", "measure_all", "verdicts",
            "choose", "lofo", "balanced", "WRONG_FOR_TOO_HIGH", "TOO_HIGH"]
 
-#: The decision thresholds searched, each around the value its reason gives (DiagnosePolicy); 16
-#: candidates, about 0.25 s of CPU each on the whole corpus (decided with and without the validation
+#: The decision thresholds searched, each around the value its reason gives (DiagnosePolicy); 320
+#: candidates, about 0.4 s of CPU each on the whole corpus (decided with and without the validation
 #: losses). The fields with one value are fixed at the value every fold (or at least 11 of 12) chose in
 #: the earlier, wider searches (docs/evidence.md#diagnose-held-out-by-family-on-the-zoo; ``limit_peak``
 #: among 0.15/0.2/0.3, ``drift_z`` among 2/2.5, ``drift_skew`` among 0.8/1/100 and ``drift_hint_z``
@@ -49,7 +49,10 @@ __all__ = ["GRID", "AT_BEST", "where", "Measured", "Scored", "candidates", "meas
 #: followed by a descent still under way reads as uncertain (1e9: off, the default); searched among
 #: 1e9/8/5/3 (5 in 11 of 12 folds), each of 12, 8 and 5 fixed lifts too_high_diverging's calibrated
 #: confidence past 0.8 on the finetune fold (76 of 88-93 right at 0.8 or more, held out), so it is an
-#: opt-in (docs/evidence.md#diagnose-a-blow-up-with-its-descent-under-way).
+#: opt-in (docs/evidence.md#diagnose-a-blow-up-with-its-descent-under-way). ``plateau_drop``: a stall
+#: reads ``plateau`` (decay) only after a fall of more than this many times the noise of one loss (0:
+#: always); ``plateau_skew``: ... and only with noise right-skewed beyond this (-1e9: off)
+#: (docs/evidence.md#diagnose-a-plateau-at-a-rate-too-low).
 GRID: dict[str, tuple[float, ...]] = {
     "above_start_z": (2.0,),
     "blowup_peak_z": (1.0,),
@@ -71,6 +74,8 @@ GRID: dict[str, tuple[float, ...]] = {
     "swing_commit": (1.0, 2.0, 4.0, 100.0),
     "blowup_recovered_z": (1e9, 30.0),
     "blowup_descending_z": (1e9,),
+    "plateau_skew": (-1e9, 0.0, 0.5, 0.8),
+    "plateau_drop": (0.0, 10.0, 20.0, 30.0, 40.0),
 }
 TOO_HIGH = ("too_high_diverging", "too_high_oscillating")
 #: Verdicts that tell a too-high run the wrong thing (keep, decay, or raise).
@@ -145,16 +150,19 @@ def balanced(verdict: np.ndarray, labels: np.ndarray, mask: np.ndarray) -> float
 
 
 def choose(scored: Sequence[Scored], labels: np.ndarray, mask: np.ndarray,
-           low: np.ndarray | None = None) -> int:
+           low: np.ndarray | None = None, crawl: np.ndarray | None = None) -> int:
     """The candidate chosen on the runs of ``mask``, safety before accuracy: the fewest "raise the rate"
     verdicts on too-high runs (with every signal and from the loss and rate alone), then the fewest
     ``healthy`` on diverged or NaN runs, then the least excess over :data:`SLIP_SHARE` of too-high
     runs read as healthy, plateau or too_low_slow, then the fewest "lower the rate" on runs whose rate is
     at or below the grid-best rate (``low``: within :data:`AT_BEST` decades of it or below; both ways
-    again), and among those the best balanced accuracy. Advice in the wrong direction is the worse error."""
+    again; a plateau's decay counts as lowering on the runs of ``crawl``: below the grid-best rate and
+    ending clearly behind it, where a higher rate was the cure), and among those the best balanced
+    accuracy. Advice in the wrong direction is the worse error."""
     high = mask & np.isin(labels, TOO_HIGH)
     blown = mask & np.isin(labels, ("nan", "too_high_diverging"))
     low = mask & (np.zeros(len(labels), bool) if low is None else low)
+    crawl = mask & (np.zeros(len(labels), bool) if crawl is None else crawl)
 
     def wrong(d: np.ndarray | None, sel: np.ndarray, way: str) -> int:
         return 0 if d is None else int((d[sel] == way).sum())
@@ -164,7 +172,8 @@ def choose(scored: Sequence[Scored], labels: np.ndarray, mask: np.ndarray,
         slips = float(np.isin(s.verdict[high], list(WRONG_FOR_TOO_HIGH)).mean()) if high.any() else 0.0
         # a user may have no validation column: neither way may point the wrong way
         raises = wrong(s.direction, high, "raise") + wrong(s.plain_direction, high, "raise")
-        lowers = wrong(s.direction, low, "lower") + wrong(s.plain_direction, low, "lower")
+        lowers = (wrong(s.direction, low, "lower") + wrong(s.plain_direction, low, "lower")
+                  + wrong(s.direction, crawl, "decay") + wrong(s.plain_direction, crawl, "decay"))
         return (raises, int((s.verdict[blown] == "healthy").sum()),
                 round(max(0.0, slips - SLIP_SHARE), 6), lowers, -balanced(s.verdict, labels, mask))
 
@@ -172,14 +181,15 @@ def choose(scored: Sequence[Scored], labels: np.ndarray, mask: np.ndarray,
 
 
 def lofo(ms: Sequence[Measured], labels: np.ndarray, families: np.ndarray, cands: Sequence[DiagnosePolicy],
-         low: np.ndarray | None = None,
+         low: np.ndarray | None = None, crawl: np.ndarray | None = None,
          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, DiagnosePolicy], list[Scored],
                     dict[str, float], dict[float, np.ndarray]]:
     """Held-out verdicts with every signal, their calibrated confidences, the held-out verdicts from
     the loss and rate alone, the policy chosen for each family, every candidate's scores, the
     calibration bound's level chosen for each family (unlabelled runs, ``labels == ""``, take no
     part in either choice), and the held-out verdicts under each confidence floor of ``FLOORS``
-    (``low``: the runs at or below the grid-best rate, for :func:`choose`)."""
+    (``low``: the runs at or below the grid-best rate; ``crawl``: those below it that ended clearly
+    behind it; both for :func:`choose`)."""
     scored = [verdicts(ms, p) for p in cands]
     labelled = labels != ""
     verdict = np.empty(len(labels), dtype=object)
@@ -189,7 +199,7 @@ def lofo(ms: Sequence[Measured], labels: np.ndarray, families: np.ndarray, cands
     by_floor: dict[float, np.ndarray] = {}
     for fam in sorted(set(families)):
         train, test = labelled & (families != fam), families == fam
-        i = choose(scored, labels, train, low)
+        i = choose(scored, labels, train, low, crawl)
         chosen[fam] = cands[i]
         s = scored[i]
         fit_args = (s.raw[train], s.verdict[train] == labels[train], s.verdict[train], families[train])

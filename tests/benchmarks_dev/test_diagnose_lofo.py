@@ -120,3 +120,21 @@ def test_a_run_with_no_rate_position_is_neither_at_nor_below_the_best():
 
     assert where(None) == where(float("nan")) == "unknown"
     assert (where(0.0), where(-1.0), where(1.0)) == ("best", "below", "above")
+
+
+def test_choose_counts_a_decay_on_a_crawl_as_lowering_the_rate():
+    # Runs 0-4 sit below the grid-best rate and ended clearly behind it (a crawl: a higher rate was the
+    # cure); a plateau's "cut the rate by 10x" there lowers the rate the wrong way, as a cut does.
+    labels = np.array(["too_low_slow"] * 5 + ["plateau"] * 5, dtype=object)
+    mask = np.ones(labels.size, bool)
+    crawl = np.zeros(labels.size, bool)
+    crawl[:5] = True
+    decays = _scored(["plateau"] * 2 + ["too_low_slow"] * 3 + ["plateau"] * 5)  # 8 right, 2 wrong-way decays
+    # 6 right, no wrong-way decay
+    hedged = _scored(["uncertain"] * 2 + ["too_low_slow"] * 3 + ["uncertain"] * 2 + ["plateau"] * 3)
+    assert choose([decays, hedged], labels, mask) == 0  # without the crawl mask accuracy decides
+    assert choose([decays, hedged], labels, mask, crawl=crawl) == 1
+
+
+def test_the_grid_searches_the_plateau_floor_signs_with_each_off():
+    assert GRID["plateau_drop"][0] == 0.0 and GRID["plateau_skew"][0] == -1e9

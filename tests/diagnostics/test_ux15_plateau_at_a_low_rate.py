@@ -15,6 +15,15 @@ the safety count the README quotes ("'lower the rate' on 15 of 1,194 whole runs 
 rate") counts ``direction == "lower"`` only, so a plateau's "Cut the rate by 10x now" on a run at or below
 the best is not in it. Expected: no advice to cut the rate on this history (``uncertain`` naming a rate
 too low as a possibility, or ``too_low_slow``).
+
+Fixed in part: a stall is told to decay only after a fall of more than ``DiagnosePolicy.plateau_drop``
+(30) times the noise of one loss, chosen by leave-one-family-out on the zoo (11 of 12 folds); below it the
+reading is ``uncertain``, naming ``plateau``, and its words name both cures and the side runs that tell
+them apart. The live report (the second test) is fixed so. The clipped regression's whole history fell
+114 times its noise (the easy fit of the targets' mean) and still reads ``plateau``; its noise is
+left-skewed (-1.07), and the opt-in ``plateau_skew = 0`` (decay only with noise that overshoots) reads it
+``uncertain``, but that sign does not hold out on the zoo (chosen off in 12 of 12 folds:
+docs/evidence.md#diagnose-a-plateau-at-a-rate-too-low), so the first test stays a strict xfail.
 """
 
 from __future__ import annotations
@@ -25,21 +34,31 @@ import numpy as np
 import pytest
 
 import lrkit
+from lrkit.diagnostics import DiagnosePolicy
 
 DATA = Path(__file__).resolve().parent / "data" / "ux15_clip_accum_tenth_of_best.csv"
 
 
-@pytest.mark.xfail(strict=True, reason="ux15 D10: 'cut the rate by 10x' at a tenth of the best rate")
+@pytest.mark.xfail(strict=True, reason="ux15 D10 (open part): a stall after a fall of 114x its noise reads "
+                   "plateau; the skew sign that reads it uncertain does not hold out on the zoo")
 def test_a_run_at_a_tenth_of_its_best_rate_is_not_told_to_cut_it():
     rows = np.loadtxt(DATA, delimiter=",", skiprows=1)
     d = lrkit.diagnose(rows[:, 1], lrs=rows[:, 2])
     assert d.direction not in ("lower", "decay"), (d.verdict, d.recommendation)
 
 
+def test_the_opt_in_skew_sign_reads_the_clipped_regression_uncertain_naming_both_cures():
+    rows = np.loadtxt(DATA, delimiter=",", skiprows=1)
+    d = lrkit.diagnose(rows[:, 1], lrs=rows[:, 2], policy=DiagnosePolicy(plateau_skew=0.0))
+    assert (d.verdict, d.runner_up, d.direction) == ("uncertain", "plateau", "none")
+    assert "no overshoot (skew -1.07)" in d.recommendation
+    assert "a rate too low" in d.recommendation and "3x and 1/3 of this rate" in d.recommendation
+    assert "plateau" not in d.fired
+
+
 GN = Path(__file__).resolve().parent / "data" / "ux15_gn_cnn_thirtieth_of_best.csv"
 
 
-@pytest.mark.xfail(strict=True, reason="ux15 D10: a first live report tells a run at 1/32 of its best to cut")
 def test_a_first_live_report_at_a_thirtieth_of_the_best_rate_is_not_told_to_cut():
     pytest.importorskip("torch")
     from lrkit.torch import Watchdog
@@ -51,3 +70,5 @@ def test_a_first_live_report_at_a_thirtieth_of_the_best_rate_is_not_told_to_cut(
     d = wd.diagnosis
     assert d is not None
     assert d.direction not in ("lower", "decay"), (d.verdict, d.recommendation)
+    assert (d.verdict, d.runner_up) == ("uncertain", "plateau")
+    assert "it fell by less than 30 times the noise of one loss" in d.recommendation

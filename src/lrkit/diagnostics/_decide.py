@@ -57,7 +57,7 @@ from lrkit.diagnostics._shape import Shape, shape
 from lrkit.diagnostics._spikes import SpikeScan, find_spikes
 
 __all__ = ["ORDER", "Measurements", "measure_finite", "evidence", "decide_verdict", "guard", "at_limit",
-           "pace_updates", "recovered"]
+           "pace_updates", "recovered", "floor_signs", "drop_to_noise"]
 
 #: The test order, ``(verdict, evidence)``: the first evidence that fired decides the verdict.
 ORDER = (("too_high_diverging", "blowup"), ("too_high_diverging", "peak"), ("too_high_diverging", "above"),
@@ -244,6 +244,40 @@ def _sign_stats(m: Measurements, val: dict[str, float]) -> dict[str, float]:
             "oscillation_q": m.swings.q, "late_share": sh.late_share, "rise_z": m.levels.rise_z, **val}
 
 
+def floor_signs(m: Measurements, p: DiagnosePolicy) -> bool:
+    """Whether a stalled run shows the signs of a noise floor that a decay lowers: a fall of more than
+    ``plateau_drop`` times the noise of one loss (:func:`drop_to_noise`), with noise right-skewed
+    beyond ``plateau_skew`` (steps that overshoot; off by default). Without them a stall at a rate too
+    low (a crawl a higher rate would leave) reads the same, and ``plateau``'s "cut the rate" may point
+    the wrong way.
+
+    Example:
+        >>> import numpy as np
+        >>> from lrkit.diagnostics import measure
+        >>> rng = np.random.default_rng(0)
+        >>> far = measure(1 + np.exp(-np.arange(300) / 20.0) + 0.01 * rng.normal(size=300))
+        >>> near = measure(1 + np.exp(-np.arange(300) / 20.0) + 0.2 * rng.normal(size=300))
+        >>> floor_signs(far, DiagnosePolicy()), floor_signs(near, DiagnosePolicy())
+        (True, False)
+    """
+    return bool(drop_to_noise(m) > p.plateau_drop and m.shape.skew > p.plateau_skew)
+
+
+def drop_to_noise(m: Measurements) -> float:
+    """The run's drop, from its start level to its end level, over the noise of one loss: how far it fell
+    against its noise, whatever the history's length (``total_progress_z`` grows with it).
+
+    Example:
+        >>> import numpy as np
+        >>> from lrkit.diagnostics import measure
+        >>> rng = np.random.default_rng(0)
+        >>> 20 < drop_to_noise(measure(1 + np.exp(-np.arange(300) / 20.0) + 0.01 * rng.normal(size=300)))
+        True
+    """
+    lv = m.levels
+    return float((lv.start - lv.end) / lv.sigma) if lv.sigma > 0 else float("inf")
+
+
 def guard(verdict: str, m: Measurements, val: dict[str, float], p: DiagnosePolicy) -> tuple[str, str | None]:
     """The verdict a run may get given the hard facts of its curve, and why it was changed.
 
@@ -283,6 +317,8 @@ def guard(verdict: str, m: Measurements, val: dict[str, float], p: DiagnosePolic
         return "uncertain", "spiked_over_descent"
     if verdict != "too_low_slow" and at_limit(m, val, p):
         return "uncertain", "at_limit"
+    if verdict == "plateau" and not floor_signs(m, p):
+        return "uncertain", "no_floor"
     signs = starved_signs(_sign_stats(m, val), p) if verdict == "too_low_slow" else []
     if (signs == ["val_turned_up"] and val.get("val_rise", 0.0) > p.overfit_val_rise
             and not at_limit(m, val, p)):

@@ -240,6 +240,18 @@ class DiagnosePolicy(Policy):
     limit_peak_val: float = tuned(
         0.03, "... (a validation rise alone is as often overfitting at a good rate: it needs a jump too)",
         _ZOO, positive)
+    plateau_drop: float = tuned(
+        30.0, "a stalled run is told to decay ('plateau') only when its loss fell by more than this many "
+        "times the noise of one loss (start level to end level, whatever the history's length): a stall "
+        "after a fall that small against its noise is a rate too high (a high noise floor) or too low (a "
+        "crawl a higher rate would leave), which one history cannot tell, and the reading is uncertain, "
+        "naming plateau; chosen in 11 of 12 folds among 0/10/20/30/40 (0: off)",
+        _E + "diagnose-a-plateau-at-a-rate-too-low", at_least(0.0))
+    plateau_skew: float = tuned(
+        -1e9, "... and only when its noise is right-skewed beyond this (steps that overshoot now and then, "
+        "drift_skew's sign of a rate at its limit, whose noise floor a decay lowers): an opt-in, chosen off "
+        "in 12 of 12 folds among off/0/0.5/0.8 (0 reads ux15's clipped regression at a tenth of its best "
+        "rate uncertain; -1e9: off)", _E + "diagnose-a-plateau-at-a-rate-too-low", at_least(float("-inf")))
     # -- diverging: the rise -------------------------------------------------------------------
     rise_frac: float = tuned(
         0.5, "diverging when the end level sits above the best by more than this fraction of the "

@@ -82,7 +82,8 @@ def overfitting_words(s: Mapping[str, float]) -> str:
 
 def guarded_words(reason: str, s: Mapping[str, float], policy: DiagnosePolicy = DiagnosePolicy()) -> str:
     """Why the guard made a verdict ``uncertain`` (``reason``: ``not_starved``, ``overfitting``, ``at_limit``,
-    ``ended_above_start`` or ``spiked_over_descent``), in words, from the run's statistics ``s``.
+    ``no_floor``, ``ended_above_start`` or ``spiked_over_descent``), in words, from the run's statistics
+    ``s``.
 
     Example:
         >>> guarded_words("at_limit", {"jump_excess": 0.5}).split(",")[0]
@@ -117,6 +118,19 @@ def guarded_words(reason: str, s: Mapping[str, float], policy: DiagnosePolicy = 
                 "Compare "
                 f"a short side run at 1/{p.cut:g} of this rate and keep the one whose loss is lower at equal "
                 "steps.")
+    if reason == "no_floor":
+        why = (f"its noise shows no overshoot (skew {s.get('noise_skew', 0.0):.2f})"
+               if s.get("noise_skew", 0.0) <= p.plateau_skew else
+               f"it fell by less than {p.plateau_drop:g} times the noise of one loss")
+        late = s.get("late_share", 0.0)
+        made = f"made {late:.1%} of its drop" if late > 0 else "made none of its drop"
+        return (f"I can't tell: the loss has stalled (the second half of the run {made}), but {why}. "
+                "A rate at its limit stalls at a noise floor that a decay lowers; a rate too low stalls on a "
+                "plateau that a higher rate would leave, "
+                "and one history reads both alike. Compare short side runs at "
+                f"{p.cut:g}x and 1/{p.cut:g} of this rate and keep the one whose loss is lower at equal "
+                "steps; "
+                "if neither is, decay the rate (or stop).")
     what = ("ended at or above where it started" if reason == "ended_above_start"
             else "rose above where it started by more than its whole descent")
     return (f"I can't tell: the loss {what}, so a higher rate could blow it up, and the flat or slow stretch "

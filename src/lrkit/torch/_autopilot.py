@@ -70,7 +70,7 @@ from lrkit.torch._accelerate import skips_step
 from lrkit.torch._autopilot_checks import check_budget, check_optimizer, check_scaler, loss_value
 from lrkit.torch._autopilot_average import TailAverage
 from lrkit.torch._autopilot_guard import Guard, scaler_overflow, take_snapshot, training_tensors
-from lrkit.torch._autopilot_phases import Phases
+from lrkit.torch._autopilot_phases import REACT_POLICY, Phases
 from lrkit.torch._autopilot_peak import kind_policy
 from lrkit.torch._autopilot_policy import AutopilotPolicy
 from lrkit.torch._autopilot_probe import Probe, probe_settings
@@ -183,7 +183,7 @@ class Autopilot(Phases, Resumable):
         self.phase = "probe"
         self.events: list[dict[str, Any]] = []
         self._guard = Guard(optimizer, model, policy)
-        self._monitor = Monitor(every=policy.check_every)
+        self._monitor = Monitor(every=policy.check_every, policy=REACT_POLICY)
         self._pre_probe: dict[str, Any] | None = self._take_snapshot()
         self._set_rate(self._probe.rate())
 

@@ -42,7 +42,13 @@ from lrkit.torch._autopilot_race import start_race
 from lrkit.torch._autopilot_trial import Trial, trial_plan
 from lrkit.torch._groups import LR_KEY
 
-__all__ = ["Phases", "untrained"]
+__all__ = ["Phases", "untrained", "REACT_POLICY"]
+
+#: The diagnosis an Autopilot without a budget reacts to: ``diagnose``'s default, except that a stall reads
+#: ``plateau`` whatever its fall against its noise (``plateau_drop`` off): its rate is its own probe's
+#: reading, near the best, where a stall is the noise floor its decays anneal, not a user's rate of unknown
+#: place that may crawl (docs/evidence.md#diagnose-a-plateau-at-a-rate-too-low); its figures were measured so.
+REACT_POLICY = DiagnosePolicy(plateau_drop=0.0)
 
 
 def untrained(first: list[float], last: list[float], head: float = 0.25, tail: float = 0.5,
@@ -299,4 +305,4 @@ class Phases:
             return
         self.scale, self.decays = self.scale * factor, self.decays + (verdict == "plateau")
         self.events.append({"t": self.t, "reaction": verdict, "scale": self.scale, "diagnosis": d.verdict})
-        self._monitor = Monitor(every=self.policy.check_every)
+        self._monitor = Monitor(every=self.policy.check_every, policy=REACT_POLICY)
