@@ -20,14 +20,28 @@ import numpy as np
 import pytest
 
 from lrkit import range_test
-from lrkit.finder import confidence
+from lrkit.finder import advise, confidence
 
 
 @pytest.mark.parametrize("noise", [0.0, 0.1])
-@pytest.mark.xfail(strict=True, reason="ux16 D3: confidence() of a result with no suggestion says high")
 def test_no_suggestion_is_not_read_with_confidence(noise):
     rng = np.random.default_rng(1)
     result = range_test(lambda lr: 1.0 + noise * rng.standard_normal())
     assert result.suggestion is None
     word, why = confidence(result)
     assert word not in ("high", "medium"), (word, why)
+    # one rule for both: the word and words are the advice's for a result without a rate
+    advice = advise(result)
+    assert (word, why) == (advice.confidence, advice.confidence_words) == ("none", why)
+    assert "Fair reading" not in why and "9 in 10" not in why
+
+
+def test_a_non_finite_suggestion_is_no_suggestion_for_both():
+    import dataclasses
+
+    from lrkit.finder import Sweep, synthetic
+
+    found = range_test(synthetic.quadratic(lipschitz=4.0).step, sweep=Sweep(start=1e-5, num_steps=80))
+    assert confidence(found)[0] == "high"
+    broken = dataclasses.replace(found, suggestion=float("nan"))
+    assert confidence(broken)[0] == advise(broken).confidence == "none"

@@ -24,12 +24,12 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import math
 import shlex
 from typing import Any
 
 from lrkit.finder._confidence import LOOSE_SPREAD, TIGHT_SPREAD, confidence
 from lrkit.finder._valley import valley_geometry
+from lrkit.finder._no_answer import no_answer
 from lrkit.finder._next_step import next_spec, round_rate
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._retry import guess_divisor
@@ -79,21 +79,6 @@ _WHY_AUTO = {
     False: "{name} steps in proportion to the gradient: its best rate for a whole run sits nearer the "
            "blow-up, so lrkit reads a third of the way towards it",
 }
-_NONE = (  # (start of the finder's reason, what it means, what to do)
-    ("non-finite before it moved", "the loss turned NaN or infinite before it moved, likely a batch's (a NaN "
-     "or infinite input, a label outside the classes) or the loss's, not the rate's",
-     "check the data and the loss, then sweep again"),
-    ("no answer", "neither the sweep nor a second, denser one showed the loss falling, and it never blew up",
-     "check that the optimizer updates the parameters the loss depends on, or raise `end`"),
-    ("flat curve", "the loss did not change during the sweep", "the sweep's rates were all too small, or "
-     "the model does not learn: check the loss and the data, or raise `end`"),
-    ("no descent", "the loss never fell clearly below its starting level", "raise `end`, or check that "
-     "the model can learn (the loss, the labels, the optimizer's parameters)"),
-    ("the loss rose from the first step", "the loss rose from the smallest rate on", "even the smallest "
-     "rate is too high: lower `start`"),
-    ("diverged at once", "the loss blew up within the first few rates", "lower `start`"),
-    ("too few points", "the sweep stopped before it had enough rates to read", "use more `num_steps`"),
-)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -296,16 +281,9 @@ def advise(result: Any, *, budget: int | None = None, task: str | None = None, s
     why = ""
     if meta.get("rule_requested") == "auto" and name:
         why = _WHY_AUTO[bool(meta["optimizer"].get("adaptive"))].format(name=name)
-    if result.suggestion is None or not math.isfinite(result.suggestion):
-        what, todo = next(((w, t) for key, w, t in _NONE if result.reason.startswith(key)),
-                          (result.reason, "see the plot"))
-        if "raise `end`" in todo and result.stop_reason in ("nan", "diverged") and len(result.lrs):
-            # it never reached `end`: a higher one changes nothing
-            broke = "its loss turned NaN" if result.stop_reason == "nan" else "its loss blew up"
-            todo = (f"the sweep broke at {float(result.lrs[-1]):.3g} ({broke}) before the loss moved, so a "
-                    "higher `end` cannot help: check the loss and the data (a model that cannot learn stays "
-                    "flat), or give each rate more updates (`num_steps`)")
-        words = f"{what[0].upper()}{what[1:]}; {todo}."
+    missing = no_answer(result)  # the rule confidence() reads too: its word is "none" here as well
+    if missing is not None:
+        what, words = missing
         return Advice(None, f"No suggestion: {what}.", optimizer, "none", words, result.rule, rule_words, why,
                       budget, None, None, None, None, None, _caveats(result, policy)[1:])
     lr = round_rate(result.suggestion, 3)

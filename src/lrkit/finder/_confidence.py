@@ -70,6 +70,7 @@ from lrkit.finder._anchor import blow_up_index
 from lrkit.finder._density import CALIBRATED_DENSITY, recorded_density
 from lrkit.finder._density_words import _LEVEL, neighbours, words_between
 from lrkit.finder._valley import valley_geometry
+from lrkit.finder._no_answer import no_answer
 from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._result import GUESS_SOURCE
 from lrkit.finder._retry import guess_divisor
@@ -405,7 +406,9 @@ def confidence(result: Any, policy: FinderPolicy | None = None, *,
     The word is ``words``'s for the kind (:func:`confidence_features`); by default the words calibrated at
     the sweep's density (:func:`density_words`), and ``low`` for a sweep denser or sparser than every
     measured one, whose words say so. The words say what was measured, what the word promises, where the
-    sweep's density lowered the word, and what would make the reading surer.
+    sweep's density lowered the word, and what would make the reading surer. A result without a
+    suggestion has no reading to be sure of: its word is ``none`` (as :func:`~lrkit.finder.advise`'s),
+    its words what the sweep showed and what to try.
 
     Example:
         >>> from lrkit.finder import Sweep, range_test, synthetic
@@ -416,7 +419,12 @@ def confidence(result: Any, policy: FinderPolicy | None = None, *,
         ('high', 'Clear reading')
         >>> confidence(r, words={**CONFIDENCE_WORDS, "tight": "medium"})[0]  # another calibration's words
         'medium'
+        >>> confidence(range_test(lambda lr: 1.0))[0]  # a flat curve: no suggestion
+        'none'
     """
+    missing = no_answer(result)
+    if missing is not None:
+        return "none", missing[1]
     policy = _policy(result.meta or {}) if policy is None else policy
     f = confidence_features(result, policy)
     kind, signal, spread, lo_hi = f["kind"], f["signal"], f["spread"], f["interval"]
