@@ -24,8 +24,29 @@ from lrkit import LRKitError  # noqa: E402
 from lrkit.lightning import LearningRateFinder  # noqa: E402
 
 
-@pytest.mark.xfail(strict=True, reason="ux16 D8: LearningRateFinder takes any keyword, unchecked")
-@pytest.mark.parametrize("kwargs", [{"repeat": 3}, {"rule": "best"}])
-def test_a_bad_find_lr_keyword_is_refused_where_it_is_written(kwargs):
-    with pytest.raises(LRKitError):
+@pytest.mark.parametrize(("kwargs", "words"), [
+    ({"repeat": 3}, "unknown argument of LearningRateFinder 'repeat'; did you mean 'repeats'?"),
+    ({"rule": "best"}, "unknown rule 'best'"),
+    ({"repeats": 0}, "`repeats` of LearningRateFinder"),
+    ({"snapshot": "gpu"}, "`snapshot` of LearningRateFinder"),
+    ({"num_steps": 50}, "pass num_training_steps=50"),
+])
+def test_a_bad_find_lr_keyword_is_refused_where_it_is_written(kwargs, words):
+    with pytest.raises(LRKitError) as caught:
         LearningRateFinder(**kwargs)
+    assert words in str(caught.value)
+
+
+def test_find_lr_keywords_it_passes_on_are_still_taken():
+    finder = LearningRateFinder(rule="falling", repeats=3, interval=False, seed=2, progress=False)
+    assert finder.find_kwargs == {"rule": "falling", "repeats": 3, "interval": False, "seed": 2,
+                                  "progress": False}
+
+
+def test_find_lr_and_the_callback_read_one_check_of_the_model_free_arguments():
+    from lrkit.torch import check_find_options
+
+    assert check_find_options("find_lr", {"repeats": 2, "seed": 0}) == {"repeats": 2, "seed": 0}
+    for given in ({"repeats": 0}, {"rule": "best"}, {"interval": "no"}, {"on_step": 3}):
+        with pytest.raises(LRKitError):
+            check_find_options("find_lr", given)

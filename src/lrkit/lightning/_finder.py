@@ -38,6 +38,7 @@ sweep and no callback is called, so loggers and callbacks see only the real run.
 from __future__ import annotations
 
 import importlib
+import inspect
 import math
 import warnings
 from collections.abc import Iterable, Sequence
@@ -46,9 +47,9 @@ from typing import Any
 import torch
 
 from lrkit._frameworks import lightning_pytorch
-from lrkit.errors import LRKitError, check_choice, check_flag, shown
+from lrkit.errors import LRKitError, check_choice, check_flag, shown, unknown_name
 from lrkit.finder import FinderResult, Sweep, confidence
-from lrkit.torch import Update, find_lr
+from lrkit.torch import Update, check_find_options, find_lr
 from lrkit.lightning._finder_resume import BEFORE_FIT, OWNER, ResumeBookkeeping
 from lrkit.lightning._sweep_update import BatchGroups, ThresholdStop, lightning_update, muted_logging
 from lrkit.torch._retune import retune, schedule_group, schedule_share
@@ -65,6 +66,11 @@ __all__ = ["LearningRateFinder"]
 
 _ATTRS = ("lr", "learning_rate")
 _MODES = {"exponential": "exp", "linear": "linear"}
+# find_lr's keyword arguments a LearningRateFinder passes on (its sweep and update are its own arguments'),
+# and Sweep's fields by the names of this callback's arguments (a user coming from lrkit writes num_steps).
+_PASSED = tuple(name for name, p in inspect.signature(find_lr).parameters.items()
+                if p.kind is inspect.Parameter.KEYWORD_ONLY and name not in ("sweep", "update"))
+_SWEEP_ARGS = {"start": "min_lr", "end": "max_lr", "num_steps": "num_training_steps"}
 
 
 class LearningRateFinder(ResumeBookkeeping, pl.Callback):
@@ -89,7 +95,8 @@ class LearningRateFinder(ResumeBookkeeping, pl.Callback):
             warning; before training it is applied, with a warning.
         at_fit_start: run in ``on_fit_start`` (default ``True``).
         **find_kwargs: passed to :func:`lrkit.torch.find_lr` (``rule``, ``policy``, ``interval``,
-            ``repeats``, ``snapshot``, ``progress``, ...).
+            ``repeats``, ``snapshot``, ``progress``, ...); an unknown name or a bad value is refused
+            here, when the callback is built.
 
     Attributes:
         results: ``{epoch: FinderResult}`` of every sweep of this fit (``-1``: before fit).
@@ -165,6 +172,13 @@ class LearningRateFinder(ResumeBookkeeping, pl.Callback):
         if taken:
             raise LRKitError(f"`{taken[0]}` of {OWNER} is set by its own arguments (min_lr, max_lr, "
                              "num_training_steps, mode; the Trainer's update; early_stop_threshold).")
+        for name in find_kwargs:  # refused here, where it is written, not inside Trainer.fit's hooks
+            if name in _SWEEP_ARGS:
+                raise LRKitError(f"`{name}` of {OWNER} is a setting of the sweep: pass "
+                                 f"{_SWEEP_ARGS[name]}={shown(find_kwargs[name])} (Lightning's name).")
+            if name not in _PASSED:
+                raise unknown_name(f"argument of {OWNER}", name, _PASSED)
+        check_find_options(OWNER, find_kwargs)
         check_flag("update_attr", update_attr, OWNER)  # "no" from a config is truthy
         self.sweep = Sweep(start=min_lr, end=max_lr, num_steps=num_training_steps, mode=_MODES[mode])
         self.find_kwargs = find_kwargs

@@ -7,6 +7,7 @@ Importing this package requires the ``torch`` extra (``pip install lrkit[torch]`
 from lrkit.torch._batches import LAYOUTS as BATCH_LAYOUTS
 from lrkit.torch._batches import loader_length
 from lrkit.torch._finder import find_lr
+from lrkit.torch._finder_checks import check_find_options
 from lrkit.torch._finder_options import WAYS_OUT as FIND_LR_WAYS_OUT
 from lrkit.torch._finder_options import Update, Validation
 from lrkit.torch._rate_response import RateResponse, rate_response
@@ -25,6 +26,7 @@ __all__: list[str] = [
     "LRScheduler",
     "TrainingSnapshot",
     "find_lr",
+    "check_find_options",
     "BATCH_LAYOUTS",
     "FIND_LR_WAYS_OUT",
     "loader_length",

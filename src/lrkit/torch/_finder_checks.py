@@ -23,7 +23,7 @@ from lrkit.torch._batches import loader_length
 from lrkit.torch._finder_options import Update, Validation, check_step_without_closure
 from lrkit.torch._finder_rule import check_reads_rate, optimizer_steps, resolve_policy, resolve_rule
 
-__all__ = ["Checked", "check_find_lr"]
+__all__ = ["Checked", "check_find_lr", "check_find_options"]
 
 _OWNER = "find_lr"
 
@@ -75,6 +75,45 @@ def check_trains_model(model: torch.nn.Module, optimizer: torch.optim.Optimizer)
             "are another module's): build the optimizer from this model's parameters(); the model and "
             "optimizer are unchanged."
         )
+
+
+def check_find_options(owner: str, given: dict[str, Any]) -> dict[str, Any]:
+    """Check the arguments of :func:`~lrkit.torch.find_lr` that need no model, optimizer or data, those in
+    ``given`` (same names: ``rule``'s name, ``policy``, ``validation``, ``repeats``, ``retry``,
+    ``interval``, ``seed``, ``on_step``, ``snapshot``, ``progress``), and return them with the integers
+    checked. ``find_lr`` checks them here, and so does a callback that passes them on to it, when it is
+    built (``owner``: the name its errors give).
+
+    Raises:
+        LRKitError: the first bad argument, named with its value and what is allowed.
+
+    Example:
+        >>> check_find_options("find_lr", {"repeats": 3, "rule": "auto"})
+        {'repeats': 3, 'rule': 'auto'}
+        >>> check_find_options("find_lr", {"rule": "best"})  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: unknown rule 'best'...
+    """
+    checked = dict(given)
+    if given.get("rule", "auto") != "auto":
+        resolve_rule(given["rule"], None)  # a rule's name is checked without the optimizer ("auto" needs it)
+    if "policy" in given:
+        check_instance("policy", given["policy"], owner, FinderPolicy)
+    if given.get("validation") is not None:
+        check_instance("validation", given["validation"], owner, Validation)
+    if "repeats" in given:
+        checked["repeats"] = check_int("repeats", given["repeats"], owner)
+    for flag in ("retry", "interval", "progress"):
+        if flag in given:
+            check_flag(flag, given[flag], owner)
+    if "seed" in given:
+        checked["seed"] = check_int("seed", given["seed"], owner, low=0)
+    if given.get("on_step") is not None and not callable(given["on_step"]):
+        raise LRKitError(f"`on_step` of {owner} must be callable or None; got {given['on_step']!r}.")
+    if "snapshot" in given:
+        check_choice("snapshot", given["snapshot"], owner, ("memory", "disk"))
+    return checked
 
 
 def check_find_lr(
@@ -137,22 +176,17 @@ def check_find_lr(
     check_reads_rate(optimizer, _OWNER, "at every update of the sweep")
     check_trains_model(model, optimizer)
     start_step = optimizer_steps(optimizer)
-    if validation is not None:
-        check_instance("validation", validation, _OWNER, Validation)
-    repeats = check_int("repeats", repeats, _OWNER)
-    for flag, value in (("retry", retry), ("interval", interval), ("progress", progress)):
-        check_flag(flag, value, _OWNER)
+    options = check_find_options(_OWNER, {"rule": rule, "validation": validation, "repeats": repeats,
+                                          "retry": retry, "interval": interval, "seed": seed,
+                                          "on_step": on_step, "snapshot": snapshot, "progress": progress})
+    repeats, seed = options["repeats"], options["seed"]
     # The sweep's memory, all repeats together, must fit before anything is drawn.
     check_count("num_steps", sweep.num_steps, _OWNER, low=MIN_STEPS,
                 bytes_each=SWEEP_BYTES_PER_STEP * repeats)
-    seed = check_int("seed", seed, _OWNER, low=0)
-    if on_step is not None and not callable(on_step):
-        raise LRKitError(f"`on_step` of find_lr must be callable or None; got {on_step!r}.")
     requested, rule = rule, resolve_rule(rule, optimizer, policy)
     policy = resolve_policy(policy, optimizer)  # the anchor's distance for the optimizer's kind of step
     if validation is not None:  # a nearly noiseless curve: a rise must be material to count as a blow-up
         policy = policy.replace(level_floor=policy.val_level_floor)
-    check_choice("snapshot", snapshot, _OWNER, ("memory", "disk"))
     if (problem := group_rate_problem(optimizer.param_groups)) is not None:
         i, has_key, what = problem
         if not has_key:
