@@ -6,7 +6,10 @@ the optimizer, the model, recent losses or a verdict, never at the schedule.
 **Faults.** Before each update the loss and every gradient are checked. A fault is a loss spike
 (above the median of the last ``spike_history`` losses by ``spike_z`` robust SDs and by
 ``spike_ratio`` times their ``spike_percentile`` excess: fields of
-:class:`~lrkit.torch.AutopilotPolicy`) or a NaN/inf loss or gradient. A fault from finite weights
+:class:`~lrkit.torch.AutopilotPolicy`), a loss above ``ramp_ceiling`` times the highest the ramp saw
+at or below the peak (:attr:`Guard.ceiling`: the spike test calls nothing before ``min_spike_history``
+healthy losses, and a rate that diverges from the first update would climb unseen that long), or a
+NaN/inf loss or gradient. A fault from finite weights
 skips that update (the weights untouched) until ``faults_in_row`` (2) come in a row: one bad batch
 (one NaN sample makes its whole batch's loss NaN) does not come back on the next batch, while a rate
 too high faults again there, from the same weights. A skipped batch whose forward left a buffer of the
@@ -312,7 +315,8 @@ def reading(verdict: str, fired: Sequence[str], react_to: str) -> tuple[str, ...
 class Guard:
     """The main phase's fault guard: checks each update, applies it, skips it or rolls back.
 
-    Holds the last ``spike_history`` healthy losses (the spike test's reference), the rollback
+    Holds the last ``spike_history`` healthy losses (the spike test's reference), the
+    :attr:`ceiling` a loss may not pass (set by the caller once the ramp is read), the rollback
     snapshot (retaken every ``snapshot_every`` healthy updates) and the fault history; the rate
     is not its business: :meth:`update` says whether a rollback repeats a recent one.
 
@@ -340,6 +344,9 @@ class Guard:
         self.healthy, self.faults_in_row = 0, 0  # faults_in_row: the skipped faults just before now
         self.last_fault: int | None = None
         self.snapshot: dict[str, Any] | None = None
+        #: A loss above this is a fault however few losses the spike test holds (``policy.ramp_ceiling``
+        #: times the highest loss the ramp saw at or below the peak; None: no ramp, no ceiling).
+        self.ceiling: float | None = None
 
     def reset(self, t: int) -> None:
         """Take the rollback snapshot now (the state is known good), stamped ``t``."""
@@ -356,6 +363,8 @@ class Guard:
         an update is applied (the weights are then the iterate whose loss was healthy).
         """
         fault = find_fault(self.optimizer, self.recent, value, self.policy)
+        if fault is None and self.ceiling is not None and value > self.ceiling:
+            fault = "loss above the ramp's"
         batch = fault is not None and (fault == "loss spike" or weights_finite(self.optimizer))
         self.faults_in_row += batch
         if batch and self.faults_in_row < self.policy.faults_in_row:
@@ -391,7 +400,8 @@ class Guard:
     def state_dict(self) -> dict[str, Any]:
         """Plain data and the rollback snapshot (CPU tensors: ``torch.save`` it with the model)."""
         return {"recent": list(self.recent), "healthy": self.healthy, "last_fault": self.last_fault,
-                "faults_in_row": self.faults_in_row, "snapshot": _on_cpu(self.snapshot)}
+                "faults_in_row": self.faults_in_row, "snapshot": _on_cpu(self.snapshot),
+                "ceiling": self.ceiling}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore :meth:`state_dict` output, the rollback snapshot included (if it was saved)."""
@@ -401,3 +411,4 @@ class Guard:
         self.faults_in_row = int(state.get("faults_in_row", state.get("spikes_in_row", 0)))
         self.last_fault = state["last_fault"]
         self.snapshot = _on_cpu(state.get("snapshot"))
+        self.ceiling = state.get("ceiling")  # older states had none

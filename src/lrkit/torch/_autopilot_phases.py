@@ -184,6 +184,11 @@ class Phases:
 
     def _start_main(self: Any) -> None:
         self._guard.reset(self.t)
+        # The ramp's losses at or below the peak came from weights this run trains on: one far above them
+        # is a blow-up, even before the spike test has its history (policy.ramp_ceiling).
+        below = [v for r, v in zip(self.probe_lrs, self.probe_losses) if r <= self.peak]
+        times = self.policy.ramp_ceiling
+        self._guard.ceiling = times * max(below) if below and times is not None else None
         self.phase = "main"
         self._main = self._build_schedule()
         self._average = self._new_average()
