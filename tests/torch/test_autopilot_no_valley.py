@@ -7,9 +7,6 @@ that never blew up (no r), gives the same peak and account under both.
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
-
 import numpy as np
 import pytest
 
@@ -19,6 +16,8 @@ from lrkit import LRKitError  # noqa: E402
 from lrkit.finder import sweep_schedule  # noqa: E402
 from lrkit.torch import Autopilot, AutopilotPolicy, autopilot_peak  # noqa: E402
 from lrkit.torch._autopilot_peak import peak_rule  # noqa: E402
+
+from ._autopilot_run import assert_resumes, noise_run  # noqa: E402
 
 P = [torch.nn.Parameter(torch.zeros(2))]
 FLOOR = AutopilotPolicy(no_valley_peak="floor")
@@ -63,65 +62,13 @@ def test_a_mode_other_than_guess_floor_or_race_is_refused_by_name(bad):
         AutopilotPolicy(no_valley_peak=bad)
 
 
-def _noise_run(policy: AutopilotPolicy, budget: int = 120, stop: int | None = None, state=None,
-               learnable: bool = False):
-    """SGD with momentum on targets with nothing to learn (the ramp's loss never falls, then blows up;
-    ``learnable``: a linear target, whose ramp has a valley). Returns the model, optimizer, Autopilot,
-    generator and updates made (``stop``: pause there)."""
-    torch.manual_seed(0)
-    g = torch.Generator().manual_seed(1)
-    x, y = torch.randn(512, 8, generator=g), torch.randn(512, generator=g)
-    if learnable:
-        y = x @ torch.linspace(-2.0, 2.0, 8)
-    model = torch.nn.Linear(8, 1)
-    with torch.no_grad():
-        model.weight.zero_()
-        model.bias.zero_()
-    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    ap = Autopilot(opt, budget=budget, model=model, policy=policy)
-    batches, step = torch.Generator().manual_seed(3), 0
-    if state is not None:
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
-        ap.load_state_dict(state["ap"])
-        batches.set_state(state["g"])
-        step = state["step"]
-    while not ap.done and (stop is None or step < stop):
-        opt.zero_grad()
-        i = torch.randint(0, 512, (32,), generator=batches)
-        loss = ((model(x[i]).squeeze(1) - y[i]) ** 2).mean()
-        loss.backward()
-        ap.step(loss)
-        step += 1
-    return model, opt, ap, batches, step
-
-
 def test_an_autopilot_run_at_the_floor_spends_its_budget_and_resumes_bit_for_bit(assert_same):
-    model, opt, ap, _, steps = _noise_run(FLOOR)
+    model, opt, ap, _, steps = noise_run(FLOOR)
     first = ap.events[0]
     assert steps == ap.total_steps == 120 and ap.done
     assert "band's floor" in first["how"] and ap.peak == pytest.approx(first["diverged_at"] / 30, rel=1e-12)
     # in the ramp, at its end, in the main phase
-    _assert_resumes(FLOOR, (model, opt, ap), (5, ap.probe_steps - 1, ap.probe_steps + 1, 100), assert_same)
-
-
-def _assert_resumes(policy: AutopilotPolicy, whole: tuple, stops: tuple[int, ...], assert_same,
-                    paused: Callable[[Autopilot], None] = lambda a: None) -> None:
-    """Runs of ``policy`` paused at each of ``stops`` (``paused`` checks the Autopilot there), saved with
-    ``torch.save`` and resumed end as the ``whole`` (model, optimizer, Autopilot) run did, bit for bit."""
-    model, opt, ap = whole
-    reference = {"model": model.state_dict(), "opt": opt.state_dict(), "events": ap.events, "lr": ap.lr}
-    for at in stops:
-        m, o, a, g, step = _noise_run(policy, stop=at)
-        paused(a)
-        buffer = io.BytesIO()
-        torch.save({"model": m.state_dict(), "opt": o.state_dict(), "ap": a.state_dict(),
-                    "g": g.get_state(), "step": step}, buffer)
-        buffer.seek(0)
-        m, o, a, _, end = _noise_run(policy, state=torch.load(buffer, weights_only=True))
-        assert end == 120
-        assert_same(reference, {"model": m.state_dict(), "opt": o.state_dict(), "events": a.events,
-                                "lr": a.lr}, f"resumed at {at}")
+    assert_resumes(FLOOR, (model, opt, ap), (5, ap.probe_steps - 1, ap.probe_steps + 1, 100), assert_same)
 
 
 RACE = AutopilotPolicy(no_valley_peak="race")
@@ -148,7 +95,7 @@ def test_no_valley_race_fields_are_validated_by_name():
 
 
 def test_a_no_valley_ramp_under_race_races_r_over_3_against_the_floor_within_its_budget():
-    _, _, ap, _, steps = _noise_run(RACE)
+    _, _, ap, _, steps = noise_run(RACE)
     first, race = ap.events[0], next(e for e in ap.events if "race" in e)
     r = first["diverged_at"]
     assert steps == ap.total_steps == 120 and ap.done  # the losers' updates paid from the budget
@@ -156,25 +103,25 @@ def test_a_no_valley_ramp_under_race_races_r_over_3_against_the_floor_within_its
     segment = race["race_steps"] // 2
     assert segment <= RACE.max_race_fraction * (120 - ap.probe_steps) / 2
     assert ap.race_steps == race["race_steps"] and ap.peak in (race["race"][0][0], race["race"][1][0])
-    assert not any("race" in e for e in _noise_run(FLOOR)[2].events)  # the default runs no race
+    assert not any("race" in e for e in noise_run(FLOOR)[2].events)  # the default runs no race
 
 
 def test_a_ramp_with_a_valley_under_race_is_the_default_bit_for_bit(assert_same):
-    runs = [_noise_run(policy, learnable=True) for policy in (FLOOR, RACE)]
+    runs = [noise_run(policy, learnable=True) for policy in (FLOOR, RACE)]
     assert "no valley" not in runs[0][2].events[0]["how"]
     assert_same(*[{"model": m.state_dict(), "opt": o.state_dict(), "events": a.events}
                   for m, o, a, _, _ in runs], "a ramp with a valley")
 
 
 def test_a_run_paused_in_the_no_valley_race_resumes_bit_for_bit(assert_same):
-    model, opt, ap, _, _ = _noise_run(RACE)
+    model, opt, ap, _, _ = noise_run(RACE)
     segment = ap.race_steps // 2
 
     def in_the_race(a: Autopilot) -> None:
         assert a.phase == "race"
 
     # both candidates
-    _assert_resumes(RACE, (model, opt, ap), (ap.probe_steps + 1, ap.probe_steps + segment,
+    assert_resumes(RACE, (model, opt, ap), (ap.probe_steps + 1, ap.probe_steps + segment,
                                              ap.probe_steps + segment + 2), assert_same, in_the_race)
 
 

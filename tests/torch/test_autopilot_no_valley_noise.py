@@ -9,8 +9,6 @@ median loss, checked here against numpy's standard deviation of Gaussian noise.
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
 
@@ -18,8 +16,10 @@ torch = pytest.importorskip("torch")
 
 from lrkit import LRKitError  # noqa: E402
 from lrkit.finder import sweep_schedule  # noqa: E402
-from lrkit.torch import Autopilot, AutopilotPolicy, autopilot_peak  # noqa: E402
+from lrkit.torch import AutopilotPolicy, autopilot_peak  # noqa: E402
 from lrkit.torch._autopilot_peak import no_valley_divisor, peak_rule, read_peak  # noqa: E402
+
+from ._autopilot_run import assert_resumes, noise_run  # noqa: E402
 
 P = [torch.nn.Parameter(torch.zeros(2))]
 FLOOR = AutopilotPolicy(no_valley_peak="floor")
@@ -93,48 +93,10 @@ def test_bad_noise_fields_are_refused_by_name(field, bad):
         AutopilotPolicy(**{field: bad})
 
 
-def _noise_run(policy: AutopilotPolicy, budget: int = 120, state=None, stop: int | None = None):
-    """SGD with momentum on targets with nothing to learn: the ramp's loss never falls, then blows up."""
-    torch.manual_seed(0)
-    g = torch.Generator().manual_seed(1)
-    x, y = torch.randn(512, 8, generator=g), torch.randn(512, generator=g)
-    model = torch.nn.Linear(8, 1)
-    with torch.no_grad():  # at the targets' mean from the start: nothing to fall to
-        model.weight.zero_()
-        model.bias.zero_()
-    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    ap = Autopilot(opt, budget=budget, model=model, policy=policy)
-    batches, step = torch.Generator().manual_seed(3), 0
-    if state is not None:
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
-        ap.load_state_dict(state["ap"])
-        batches.set_state(state["g"])
-        step = state["step"]
-    while not ap.done and (stop is None or step < stop):
-        opt.zero_grad()
-        i = torch.randint(0, 512, (32,), generator=batches)
-        loss = ((model(x[i]).squeeze(1) - y[i]) ** 2).mean()
-        loss.backward()
-        ap.step(loss)
-        step += 1
-    return model, opt, ap, batches, step
-
-
 def test_an_autopilot_run_read_by_its_noise_spends_its_budget_and_resumes_bit_for_bit(assert_same):
-    model, opt, ap, _, steps = _noise_run(NOISE)
+    model, opt, ap, _, steps = noise_run(NOISE)
     first = ap.events[0]
     assert steps == ap.total_steps == 120 and ap.done
     assert "the ramp noisy" in first["how"]  # squared error on random targets: a noisy ramp
     assert ap.peak == pytest.approx(first["diverged_at"] / NOISE.no_valley_below[1], rel=1e-12)
-    reference = {"model": model.state_dict(), "opt": opt.state_dict(), "events": ap.events, "lr": ap.lr}
-    for at in (5, ap.probe_steps + 1, 100):
-        m, o, a, g, step = _noise_run(NOISE, stop=at)
-        buffer = io.BytesIO()
-        torch.save({"model": m.state_dict(), "opt": o.state_dict(), "ap": a.state_dict(),
-                    "g": g.get_state(), "step": step}, buffer)
-        buffer.seek(0)
-        m, o, a, _, end = _noise_run(NOISE, state=torch.load(buffer, weights_only=True))
-        assert end == 120
-        assert_same(reference, {"model": m.state_dict(), "opt": o.state_dict(), "events": a.events,
-                                "lr": a.lr}, f"resumed at {at}")
+    assert_resumes(NOISE, (model, opt, ap), (5, ap.probe_steps + 1, 100), assert_same)
