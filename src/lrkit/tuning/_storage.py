@@ -40,7 +40,8 @@ from lrkit.errors import LRKitError, check_int
 from lrkit.tuning._urls import mask_url, scrub
 
 __all__ = ["open_storage", "worker_seed", "default_worker_id", "race_retry", "grace_for", "beating",
-           "never_beaten", "DEFAULT_DB", "MAX_HEARTBEAT", "MISSED_BEATS", "RACE_TRIES", "MAX_REQUEUES"]
+           "never_beaten", "past_grace", "DEFAULT_DB", "MAX_HEARTBEAT", "MISSED_BEATS", "RACE_TRIES",
+           "MAX_REQUEUES"]
 
 #: Heartbeats a trial may miss before it counts as dead (the default ``grace_period`` is this many
 #: intervals): one late beat is a busy worker or a slow database, not a killed one.
@@ -285,6 +286,21 @@ def beating(storage: Any) -> Any:
     return None
 
 
+def past_grace(trial: Any, grace: float) -> bool:
+    """Whether ``trial`` started more than ``grace`` seconds ago by this host's clock (a trial not yet
+    started has not): long enough that a live worker would have shown itself (a mark, a heartbeat).
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> past_grace(SimpleNamespace(datetime_start=datetime.now() - timedelta(seconds=60)), 30)
+        True
+        >>> past_grace(SimpleNamespace(datetime_start=None), 30)
+        False
+    """
+    start = trial.datetime_start
+    return start is not None and datetime.now() > start + timedelta(seconds=grace)
+
+
 def never_beaten(study: Any) -> list[int]:
     """Ids of the study's RUNNING trials that never recorded a heartbeat and started longer than the
     storage's grace period ago: their worker died between creating them and its first beat.
@@ -310,9 +326,8 @@ def never_beaten(study: Any) -> list[int]:
         db.commit()
     finally:
         db.close()
-    started_before = datetime.now() - timedelta(seconds=backend.grace_period)
     return [t._trial_id for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
-            if t._trial_id in silent and t.datetime_start is not None and t.datetime_start < started_before]
+            if t._trial_id in silent and past_grace(t, backend.grace_period)]
 
 
 def default_worker_id() -> int:

@@ -12,7 +12,6 @@ import os
 import socket
 import time
 import warnings
-from datetime import datetime, timedelta
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +19,7 @@ from lrkit.errors import LRKitError, unknown_name
 from lrkit.tuning._policy import TunePolicy
 from lrkit.tuning._space import SearchSpace
 from lrkit.tuning._space_file import load_space
-from lrkit.tuning._storage import MAX_REQUEUES, beating, never_beaten, race_retry
+from lrkit.tuning._storage import MAX_REQUEUES, beating, never_beaten, past_grace, race_retry
 
 if TYPE_CHECKING:
     from lrkit.tuning._objective import Target
@@ -264,8 +263,7 @@ def _marked(study: Any, trial: Any, grace: float) -> Any:
     """
     from optuna.trial import TrialState
 
-    deadline = trial.datetime_start + timedelta(seconds=grace)
-    while not trial.system_attrs.get(WORKER_ATTR) and datetime.now() < deadline:
+    while not trial.system_attrs.get(WORKER_ATTR) and not past_grace(trial, grace):
         time.sleep(MARK_POLL)
         trial = study._storage.get_trial(trial._trial_id)
         if trial.state != TrialState.RUNNING:
@@ -339,7 +337,7 @@ def requeue_dead_runs(study: Any, where: str, grace: float, *, shared: bool = Fa
         here = worker.get("host") == host
         if worker and here and ((pid == os.getpid() and not shared) or not _process_alive(pid)):
             dead.append(t)
-        elif not worker and datetime.now() >= t.datetime_start + timedelta(seconds=grace):
+        elif not worker and past_grace(t, grace):
             dead.append(t)
         elif not shared:
             who = f"pid {pid} on this host" if here else f"a worker on {worker['host']!r}"
