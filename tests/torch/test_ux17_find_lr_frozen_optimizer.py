@@ -11,7 +11,8 @@ Trust it as a starting point ..."), read from batch noise of a model that never 
 setup with a random frozen body (this test): 0.000227, 0.310, None, 0.00446, None, None on seeds 0-5.
 A rate for a model that cannot train is worse than an honest "nothing updates" (the brief: failure
 modes are features). Expected: refused before any update with one ``LRKitError`` naming the optimizer
-(as the Autopilot does), or at least no suggestion.
+(as the Autopilot does), or at least no suggestion. Fixed with ux16 L1: refused before any batch is drawn
+(``lrkit.torch._groups.check_trainable``, ``tests/torch/test_ux16_frozen_only_optimizer.py``).
 """
 
 from __future__ import annotations
@@ -42,8 +43,6 @@ def _frozen_body_task(seed: int):
     return model, torch.optim.SGD(body.parameters(), lr=0.1), loader
 
 
-@pytest.mark.xfail(strict=True, reason="ux17 D1: an optimizer of frozen parameters only is swept and "
-                                       "answered from noise")
 @pytest.mark.parametrize("seed", [0, 1])
 def test_an_optimizer_that_updates_nothing_gets_no_rate(seed):
     torch.set_num_threads(1)

@@ -16,6 +16,7 @@ import torch
 from lrkit.errors import LRKitError, check_int, exception_line, group_rate_problem
 from lrkit.finder import MIN_POINTS
 from lrkit.torch._finder_rule import check_reads_rate, needs_closure
+from lrkit.torch._groups import check_trainable
 
 __all__ = ["MIN_BUDGET", "check_budget", "check_first_loss", "check_optimizer", "check_scaler",
            "first_step_failed", "has_gradients", "loss_leaves", "loss_value"]
@@ -54,7 +55,7 @@ def check_budget(budget: int | None) -> int | None:
 def check_optimizer(optimizer: object, model: torch.nn.Module | None) -> torch.optim.Optimizer:
     """The optimizer, if the Autopilot can drive it: a torch optimizer with an ``lr`` in every
     parameter group and a step that needs no closure and reads the rate at every update (not Rprop),
-    updating every trainable parameter of ``model`` (when given).
+    holding a parameter that requires grad, and updating every trainable parameter of ``model`` (when given).
 
     Raises:
         LRKitError: naming what is missing.
@@ -86,6 +87,7 @@ def check_optimizer(optimizer: object, model: torch.nn.Module | None) -> torch.o
                          f"calls optimizer.step() once per loss it is given); got {name}, whose step "
                          "re-evaluates the loss through one.")
     check_reads_rate(optimizer, _OWNER, "at every update: the probe, the warmup, the decay")
+    check_trainable(optimizer, _OWNER, "; nothing was changed")
     if model is not None:
         if not isinstance(model, torch.nn.Module):
             raise LRKitError(f"`model` of {_OWNER} must be a torch.nn.Module; got {type(model).__name__}.")

@@ -20,6 +20,7 @@ from lrkit.errors import (LRKitError, check_choice, check_count, check_flag, che
 from lrkit.finder import MIN_STEPS, SWEEP_BYTES_PER_STEP, FinderPolicy, Sweep
 from lrkit.torch._accelerate import accumulation_steps, unwrap_scaled
 from lrkit.torch._batches import loader_length
+from lrkit.torch._groups import check_trainable
 from lrkit.torch._finder_options import Update, Validation, check_step_without_closure
 from lrkit.torch._finder_rule import check_reads_rate, optimizer_steps, resolve_policy, resolve_rule
 
@@ -175,6 +176,7 @@ def check_find_lr(
     check_step_without_closure(optimizer, update, _OWNER)
     check_reads_rate(optimizer, _OWNER, "at every update of the sweep")
     check_trains_model(model, optimizer)
+    check_trainable(optimizer, _OWNER, "; the model and optimizer are unchanged")
     start_step = optimizer_steps(optimizer)
     options = check_find_options(_OWNER, {"rule": rule, "validation": validation, "repeats": repeats,
                                           "retry": retry, "interval": interval, "seed": seed,

@@ -63,19 +63,17 @@ def first_update(owner: str, *, t: int = 0, optimizer: torch.optim.Optimizer | N
                 f"({what}); if its step needs a closure: {CLOSURE_WAY_OUT}"
                 + (" The model and optimizer are unchanged." if restored else "")
             ) from exc
-        raise LRKitError(f"the first update of {owner} failed ({what}): {_way_out(owner, optimizer)}"
+        raise LRKitError(f"the first update of {owner} failed ({what}): {_way_out(owner)}"
                          + ("; the model and optimizer are unchanged." if restored else ".")) from exc
 
 
-def _way_out(owner: str, optimizer: torch.optim.Optimizer | None) -> str:
+def _way_out(owner: str) -> str:
     """What to check after a failed first update: where no gradient can flow (the call inside
-    ``torch.no_grad()`` or ``inference_mode()``, every parameter frozen) the batches are not the cause."""
+    ``torch.no_grad()`` or ``inference_mode()``) the batches are not the cause. (An optimizer whose
+    parameters are all frozen is refused before any update: ``lrkit.torch._groups.check_trainable``.)"""
     if not torch.is_grad_enabled() or torch.is_inference_mode_enabled():
         return (f"gradients are off where {owner} was called (inside torch.no_grad() or "
                 "torch.inference_mode()); call it outside that block")
-    params = [] if optimizer is None else [p for g in optimizer.param_groups for p in g["params"]]
-    if params and not any(p.requires_grad for p in params):
-        return "no parameter of the optimizer requires grad (all are frozen); unfreeze the ones to train"
     return BATCHES_WAY_OUT
 
 

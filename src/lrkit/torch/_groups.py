@@ -20,7 +20,7 @@ import torch
 from lrkit.errors import LRKitError, check_positive
 
 __all__ = ["GroupKey", "LR_KEY", "apart", "parse_key", "initial_values", "initial_scales", "group_sizes",
-           "first_positive", "group_ratios", "check_group_0", "check_scales"]
+           "check_trainable", "first_positive", "group_ratios", "check_group_0", "check_scales"]
 
 _KEY = re.compile(r"^([A-Za-z_]\w*)(?:\[(\d+)\])?$")
 
@@ -188,6 +188,38 @@ def group_sizes(groups: Sequence[dict[str, Any]]) -> list[int]:
         [6, 0]
     """
     return [sum(p.numel() for p in g["params"] if p.requires_grad) for g in groups]
+
+
+def check_trainable(optimizer: torch.optim.Optimizer, owner: str, done: str = "") -> None:
+    """Raise when ``optimizer`` holds parameters and none of them requires grad (every one frozen).
+
+    No rate can then change the model: a sweep runs its updates for nothing and ends in "no answer",
+    an Autopilot probes a curve no rate moves. The one check for ``find_lr`` and the Autopilot, made
+    before either draws a batch; an optimizer with no parameters at all is left to torch's own error.
+
+    Args:
+        optimizer: the optimizer to check.
+        owner: the function or class named in the message.
+        done: what the message adds about the state left (e.g. ``"; the model and optimizer are unchanged"``).
+
+    Raises:
+        LRKitError: naming ``optimizer`` of ``owner`` and the way out.
+
+    Example:
+        >>> body = torch.nn.Linear(2, 2).requires_grad_(False)
+        >>> check_trainable(torch.optim.SGD(body.parameters(), lr=0.1), "demo")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: `optimizer` of demo holds 2 parameters and none requires grad ...
+    """
+    held = [p for g in optimizer.param_groups for p in g["params"]]
+    if held and not any(p.requires_grad for p in held):
+        raise LRKitError(
+            f"`optimizer` of {owner} holds {len(held)} parameter{'s' if len(held) != 1 else ''} and none "
+            "requires grad (each has requires_grad=False: frozen), so no rate can change the model; build it "
+            "from the parameters to train (a new head's, or [p for p in model.parameters() if "
+            f"p.requires_grad]), or unfreeze them{done}."
+        )
 
 
 def first_positive(rates: Sequence[float]) -> int | None:
