@@ -22,7 +22,7 @@ def test_public_names():
         "seed_widened",
         "interval_covers", "confidence", "confidence_features", "CONFIDENCE_WORDS",
         "CONFIDENCE_KINDS", "CONFIDENCE_PROMISE", "sparse_grid", "DENSITY_WORDS", "density_words",
-        "words_between", "LOOSE_SPREAD",
+        "words_between", "LOOSE_SPREAD", "check_sweep",
     }
     assert all(hasattr(finder, name) for name in finder.__all__)
     assert sorted(finder.rules) == ["default", "falling", "minimum/10", "steepest", "valley"]

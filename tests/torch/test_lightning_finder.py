@@ -167,7 +167,7 @@ def test_bad_arguments_and_modules_are_refused(quiet_trainer):
         LearningRateFinder(sweep=None)
     with pytest.raises(LRKitError, match="`on_step` of LearningRateFinder is set by its own arguments"):
         LearningRateFinder(early_stop_threshold=4.0, on_step=print)
-    with pytest.raises(LRKitError, match="`end` of Sweep must be > start"):
+    with pytest.raises(LRKitError, match="`max_lr` of LearningRateFinder must be > min_lr"):  # ux16 L7
         LearningRateFinder(min_lr=1.0, max_lr=0.1)
 
     class NoRate(Net):

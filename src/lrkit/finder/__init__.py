@@ -37,7 +37,8 @@ from lrkit.finder._density import CALIBRATED_DENSITY, density_factor, progress_f
 from lrkit.finder._density_words import words_between
 from lrkit.finder._retry import (GUESS_SOURCE, SOURCES, blow_up_rate, descent, second_sweep, settle, signal,
                                  start_level)
-from lrkit.finder._sweep import MIN_STEPS, SWEEP_BYTES_PER_STEP, Sweep, range_test, sweep_schedule
+from lrkit.finder._sweep import (MIN_STEPS, SWEEP_BYTES_PER_STEP, Sweep, check_sweep, range_test,
+                                sweep_schedule)
 
 __all__ = [
     "range_test",
@@ -78,6 +79,7 @@ __all__ = [
     "DivergenceMonitor",
     "divergence_index",
     "sweep_schedule",
+    "check_sweep",
     "falling_half_depth",
     "half_depth",
     "valley_geometry",

@@ -20,7 +20,7 @@ from lrkit.finder._rules import rules, suggest
 from lrkit.finder._smooth import smooth
 from lrkit.finder._stop import DivergenceMonitor, divergence_index
 
-__all__ = ["range_test", "sweep_schedule", "Sweep", "MIN_STEPS", "SWEEP_BYTES_PER_STEP"]
+__all__ = ["range_test", "sweep_schedule", "check_sweep", "Sweep", "MIN_STEPS", "SWEEP_BYTES_PER_STEP"]
 
 #: Fewest steps a sweep may have: the rules need a plateau, a descent and a
 #: minimum of a few points each (see ``MIN_POINTS`` of the rules).
@@ -44,6 +44,32 @@ def sweep_schedule(start: float, end: float, num_steps: int, mode: str = "exp") 
 
     factory = exp_sweep if mode == "exp" else linear_sweep
     return factory(start=start, end=end, steps=num_steps)
+
+
+def check_sweep(start: Any, end: Any, num_steps: Any, owner: str = "Sweep",
+                names: tuple[str, str, str] = ("start", "end", "num_steps")) -> tuple[float, float, int]:
+    """A sweep's rates and length, checked: ``0 < start < end`` finite, ``num_steps >= MIN_STEPS``.
+
+    :class:`Sweep`'s checks, with the names a caller takes them by (``LearningRateFinder``'s ``min_lr``,
+    ``max_lr``, ``num_training_steps``), so an error names the argument the user wrote.
+
+    Raises:
+        LRKitError: naming ``owner``'s argument, its value and what is allowed.
+
+    Example:
+        >>> check_sweep(1e-4, 1, 20)
+        (0.0001, 1.0, 20)
+        >>> check_sweep(1, 0.1, 20, "demo", ("min_lr", "max_lr", "steps"))
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: `max_lr` of demo must be > min_lr=1; got 0.1.
+    """
+    first, last, count = names
+    start = check_positive(first, start, owner)
+    end = check_positive(last, end, owner)
+    if end <= start:
+        raise LRKitError(f"`{last}` of {owner} must be > {first}={start:g}; got {end:g}.")
+    return start, end, check_count(count, num_steps, owner, low=MIN_STEPS, bytes_each=SWEEP_BYTES_PER_STEP)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,14 +104,9 @@ class Sweep:
     mode: str = "exp"
 
     def __post_init__(self) -> None:
-        start = check_positive("start", self.start, "Sweep")
-        end = check_positive("end", self.end, "Sweep")
-        if end <= start:
-            raise LRKitError(f"`end` of Sweep must be > start={start:g}; got {end:g}.")
+        start, end, num_steps = check_sweep(self.start, self.end, self.num_steps)
         object.__setattr__(self, "start", start)
         object.__setattr__(self, "end", end)
-        num_steps = check_count("num_steps", self.num_steps, "Sweep", low=MIN_STEPS,
-                                bytes_each=SWEEP_BYTES_PER_STEP)
         object.__setattr__(self, "num_steps", num_steps)
         check_choice("mode", self.mode, "Sweep", ("exp", "linear"))
 

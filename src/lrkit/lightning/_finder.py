@@ -48,7 +48,7 @@ import torch
 
 from lrkit._frameworks import lightning_pytorch
 from lrkit.errors import LRKitError, check_choice, check_flag, shown, unknown_name
-from lrkit.finder import FinderResult, Sweep, confidence
+from lrkit.finder import FinderResult, Sweep, check_sweep, confidence
 from lrkit.torch import Update, check_find_options, find_lr
 from lrkit.lightning._finder_resume import BEFORE_FIT, OWNER, ResumeBookkeeping
 from lrkit.lightning._sweep_update import BatchGroups, ThresholdStop, lightning_update, muted_logging
@@ -180,7 +180,10 @@ class LearningRateFinder(ResumeBookkeeping, pl.Callback):
                 raise unknown_name(f"argument of {OWNER}", name, _PASSED)
         check_find_options(OWNER, find_kwargs)
         check_flag("update_attr", update_attr, OWNER)  # "no" from a config is truthy
-        self.sweep = Sweep(start=min_lr, end=max_lr, num_steps=num_training_steps, mode=_MODES[mode])
+        # Sweep's checks, naming this callback's arguments (Lightning's names), not Sweep's fields
+        start, end, steps = check_sweep(min_lr, max_lr, num_training_steps, OWNER,
+                                        tuple(_SWEEP_ARGS.values()))
+        self.sweep = Sweep(start=start, end=end, num_steps=steps, mode=_MODES[mode])
         self.find_kwargs = find_kwargs
         self.early_stop_threshold, self.update_attr, self.attr_name = (
             early_stop_threshold,
