@@ -58,9 +58,10 @@ def use_schedule(trainer: Trainer, spec: str | Schedule) -> Trainer:
 
     Raises:
         LRKitError: if ``trainer`` is not a Trainer, already has a scheduler
-            (given as ``optimizers=``), or ``spec`` is not valid spec syntax or
-            names something else than the run's quantities; this happens here,
-            before training. A spec that is invalid only for this run's numbers
+            (given as ``optimizers=``), or ``spec`` is not valid spec syntax,
+            names something else than the run's quantities, or calls a family
+            with an unknown or missing parameter (``cosine(lr=lr)`` without
+            ``steps``); this happens here, before training. A spec that is invalid only for this run's numbers
             (``steps=total - 500`` on a 300-update run) raises when ``train()``
             builds it, before the first update.
 

@@ -126,18 +126,36 @@ def _call(node: ast.Call, spec: str, depth: int) -> Any:
 
 
 def build(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
-    """Call the registered factory ``name``, checking parameter names first."""
-    info = lookup(name)
-    sig = inspect.signature(info.factory)
+    """Call the registered factory ``name``, checking parameter names first (:func:`bind`)."""
+    bound = bind(name, args, kwargs)
+    return lookup(name).factory(*bound.args, **bound.kwargs)
+
+
+def bind(name: str, args: list[Any], kwargs: dict[str, Any]) -> inspect.BoundArguments:
+    """``args`` and ``kwargs`` bound to the registered family ``name``'s parameters, values unchecked.
+
+    What a spec's call must satisfy whatever its values: a known family, known parameter names, every
+    required one given. ``parse`` calls it before building; a run-relative spec is checked with it before
+    its run's numbers exist (:func:`lrkit.schedules.check_run_spec`).
+
+    Raises:
+        LRKitError: for an unknown family or parameter (with a did-you-mean), or a missing or surplus one.
+
+    Example:
+        >>> bind("cosine", [], {"lr": "lr"})
+        Traceback (most recent call last):
+        ...
+        lrkit.errors.LRKitError: invalid parameters for cosine: missing a required argument: 'steps'. ...
+    """
+    sig = inspect.signature(lookup(name).factory)
     valid = [p for p in sig.parameters if p != "self"]
     for key in kwargs:
         if key not in valid:
             raise unknown_name(f"parameter of {name}", key, valid)
     try:
-        bound = sig.bind(*args, **kwargs)
+        return sig.bind(*args, **kwargs)
     except TypeError as exc:
         raise LRKitError(f"invalid parameters for {name}: {exc}. Parameters: {', '.join(valid)}.") from None
-    return info.factory(*bound.args, **bound.kwargs)
 
 
 def _check_unicode(spec: str) -> None:

@@ -52,7 +52,7 @@ from typing import Any
 from lrkit.errors import MAX_INT, LRKitError, check_finite, scalar_value, shown
 from lrkit.schedules._base import Schedule, registry
 from lrkit.schedules._plateau import ReduceOnPlateau
-from lrkit.schedules._spec import MAX_NESTING, _check_unicode, _operands, _show, parse
+from lrkit.schedules._spec import MAX_NESTING, _check_unicode, _operands, _show, bind, parse
 
 __all__ = ["check_run_spec", "for_run", "run_names"]
 
@@ -245,13 +245,15 @@ def run_names(spec: str) -> set[str]:
 def check_run_spec(spec: Any, allowed: tuple[str, ...], owner: str, run: str) -> set[str]:
     """Check a run-relative spec before the run exists: a schedule, or a spec naming only ``allowed``.
 
-    Returns the names it uses (none for a schedule). Only the syntax and the
-    names are checked here; values that do not fit the run's numbers fail when
-    :func:`for_run` binds them.
+    Returns the names it uses (none for a schedule). The syntax, the names and each
+    call's family and parameters (known, every required one given) are checked
+    here; values that do not fit the run's numbers fail when :func:`for_run` binds
+    them.
 
     Raises:
         LRKitError: for something else than a schedule or a non-empty string,
-            invalid syntax, or a name outside ``allowed`` (naming ``run``'s).
+            invalid syntax, a name outside ``allowed`` (naming ``run``'s), or a call
+            to an unknown family, or with an unknown, missing or surplus parameter.
 
     Example:
         >>> sorted(check_run_spec("cosine(lr=lr, steps=total)", ("total", "lr"), "demo", "this run"))
@@ -265,6 +267,14 @@ def check_run_spec(spec: Any, allowed: tuple[str, ...], owner: str, run: str) ->
     unknown = sorted(names - set(allowed))
     if unknown:
         raise LRKitError(f"`spec` of {owner} names {', '.join(unknown)}; {run} defines {', '.join(allowed)}.")
+    for node in ast.walk(_tree(spec)):  # each call's family and parameters, whatever the run's numbers
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+            continue  # parse names what is wrong with it
+        named = {kw.arg: kw.value for kw in node.keywords if kw.arg is not None}
+        try:
+            bind(node.func.id, list(node.args), named)
+        except LRKitError as exc:
+            raise LRKitError(f"`spec` of {owner} is not a valid spec, whatever the run: {exc}") from None
     return names
 
 
