@@ -14,6 +14,12 @@ shrinking 10x, a first loss 6% under the level) reads ``too_high_diverging`` in 
 of 40 even with no low first loss. A single first loss is a one-batch anchor, and the local noise measured
 where the run has gone quiet makes its distance look like 13 standard errors. Expected: a history whose
 level never moved is ``uncertain`` (nothing measurable moved), not "lower the rate".
+
+Open (session 17, docs/evidence.md#diagnose-a-rise-that-rests-on-the-first-loss): the opt-in
+``DiagnosePolicy(first_rise_hold=True)`` reads the probe's own seven histories ``uncertain``
+(``test_first_loss_alone.py``) but is off by default: the zoo's eight runs whose rise rests on the first
+loss alone are all blow-ups on the first update, so no family held out chooses it. This synthetic history
+(noise shrinking 10x) still reads a rise of its own after the first loss with it on (9 of 10 seeds).
 """
 
 from __future__ import annotations

@@ -234,6 +234,10 @@ _HELD = {
                   "of plain SGD or a fine-tuning jump like that at their best rate as well as above it, the "
                   "level the descent settles at tells them apart and is not reached yet, and a reading on "
                   "such a spike",
+    "first_loss": "but from its second loss on nothing measurable moved: the rise rests on the first loss "
+                  "alone, one batch, and a first batch easier than the rest at a rate too low to move "
+                  "anything reads the same as a blow-up on the first update that stayed; a reading on one "
+                  "batch",
     "weights": "but the weights did not grow (their norm ended at {growth:.2f}x its first value): a rate too "
                "high inflates them, while a catapult or a drift at a workable rate leaves them as they were, "
                "and a reading with weights that held still",
@@ -244,6 +248,8 @@ _CHECK = {
                  "the spike was the rate's first steps, and the rate can stay.",
     "weights": "Read the next reports, or run at a third of the rate: if the weights start to grow, or that "
                "run ends lower, lower the rate.",
+    "first_loss": "Runs at a third of the rate and at three times it tell them apart: if the lower one ends "
+                  "lower, lower the rate; if the higher one does, raise it.",
     "descending": "Read the next reports: if the descent stalls above where a run at a third of the rate "
                   "gets, lower the rate; if it keeps falling, the spike was the rate's first steps.",
 }

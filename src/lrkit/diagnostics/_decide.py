@@ -56,8 +56,8 @@ from lrkit.diagnostics._record import Evidence, strength
 from lrkit.diagnostics._shape import Shape, shape
 from lrkit.diagnostics._spikes import SpikeScan, find_spikes
 
-__all__ = ["ORDER", "Measurements", "measure_finite", "evidence", "decide_verdict", "guard", "at_limit",
-           "pace_updates", "recovered", "floor_signs", "drop_to_noise"]
+__all__ = ["ORDER", "Measurements", "measure_finite", "first_loss_alone", "evidence", "decide_verdict",
+           "guard", "at_limit", "pace_updates", "recovered", "floor_signs", "drop_to_noise"]
 
 #: The test order, ``(verdict, evidence)``: the first evidence that fired decides the verdict.
 ORDER = (("too_high_diverging", "blowup"), ("too_high_diverging", "peak"), ("too_high_diverging", "above"),
@@ -86,16 +86,56 @@ class Measurements:
     pace: Pace
     shape: Shape
     decayed: bool
+    after_first: Measurements | None = None
 
 
-def measure_finite(y: np.ndarray, lrs: np.ndarray | None, p: DiagnosePolicy) -> Measurements:
-    """Robust units, spikes, then the levels, swings, pace and shape of the cleaned curve."""
+def measure_finite(y: np.ndarray, lrs: np.ndarray | None, p: DiagnosePolicy,
+                   after_first: bool = True) -> Measurements:
+    """Robust units, spikes, then the levels, swings, pace and shape of the cleaned curve; and, under
+    ``p.first_rise_hold``, for a run whose loss rose above its first value at all (``peak_z`` or
+    ``above_z`` above 0), the same of the history without its first loss (:func:`first_loss_alone` reads
+    it; ``after_first=False`` stops there)."""
     u = robust_units(y)
     sp = find_spikes(u, p.noise_floor, p)
     lv = levels(sp.clean, p.noise_floor, p)
     sw = swings(sp.clean, lv.sigma, p.noise_floor, p)
     pc = pace(sp.clean, lrs, lv, sw.local, p.noise_floor, p)
-    return Measurements(u, lrs, sp, lv, sw, pc, shape(u, sp.clean, lv, p), rate_decayed(lrs, p))
+    sh = shape(u, sp.clean, lv, p)
+    rest = None
+    if after_first and p.first_rise_hold and (sh.peak_z > 0 or sh.above_z > 0) and y.size > MIN_AFTER_FIRST:
+        rest = measure_finite(y[1:], None if lrs is None else lrs[1:], p, after_first=False)
+    return Measurements(u, lrs, sp, lv, sw, pc, sh, rate_decayed(lrs, p), rest)
+
+
+#: The fewest losses a history without its first loss must hold to be read at all (diagnose's own floor).
+MIN_AFTER_FIRST = 10
+
+
+def first_loss_alone(m: Measurements, s: list[int], p: DiagnosePolicy, momentum: float | None = None) -> bool:
+    """Whether a rise above the first loss rests on that loss alone: from the second loss on, nothing
+    measurable moved (``still``) and no test of a rise fires (``blowup``, ``peak``, ``above``, ``rise``).
+
+    The first loss is one batch. A run at a rate too low to move anything, whose first batch happened to
+    be easier than the rest, and a run that blew up on its first update and stayed there both read, from
+    the second loss on, as a flat history; only the size of the first step tells them apart, and one batch
+    cannot. A rise that began later, or went on rising, is read in the history after the first loss too.
+    (``False`` when ``p.first_rise_hold`` is off, or ``m`` was measured with it off.)
+
+    Example:
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> flat = np.concatenate([[0.9], 1.0 + 0.01 * rng.normal(size=299)])  # an easy first batch
+        >>> rising = np.concatenate([[0.9], 1.0 + np.linspace(0, 0.5, 299) + 0.01 * rng.normal(size=299)])
+        >>> p = DiagnosePolicy(first_rise_hold=True)
+        >>> first_loss_alone(measure_finite(flat, None, p), list(range(300)), p)
+        True
+        >>> first_loss_alone(measure_finite(rising, None, p), list(range(300)), p)
+        False
+    """
+    if not p.first_rise_hold or m.after_first is None:
+        return False
+    ev = evidence(m.after_first, s[1:], p, momentum)
+    return bool(ev["still"].fired and not any(ev[k].fired for k in ("blowup", "peak", "above", "rise")))
 
 
 def pace_updates(p: DiagnosePolicy, momentum: float | None = None) -> float:

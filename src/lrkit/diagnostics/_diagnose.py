@@ -44,7 +44,8 @@ import numpy as np
 from lrkit.diagnostics._advice import Context, advise, advise_nan
 from lrkit.diagnostics._skipped import said_skipped, skipped_rows
 from lrkit.diagnostics._confidence import calibrated, raw_score, runner_up
-from lrkit.diagnostics._decide import ORDER, Measurements, decide_verdict, evidence, measure_finite, recovered
+from lrkit.diagnostics._decide import (ORDER, Measurements, decide_verdict, evidence, first_loss_alone,
+                                      measure_finite, recovered)
 from lrkit.diagnostics._inputs import (as_array, as_grad_norms, as_momentum, as_rates, as_steps,
                                       as_weight_norms)
 from lrkit.diagnostics._policy import DiagnosePolicy
@@ -283,6 +284,8 @@ def decide(m: Measurements, *, steps: Sequence[int] | np.ndarray | None = None,
     held = ("swings" if _swings_alone(verdict, key, ev, policy)
             else "recovered" if _recovered_blowup(verdict, key, m, policy)
             else "descending" if _descending_blowup(verdict, key, m, policy)
+            else "first_loss" if (verdict == "too_high_diverging" and key in ("peak", "above")
+                                  and first_loss_alone(m, st.tolist(), policy, mom))
             else "weights" if _weights_still(verdict, growth, policy)
             else "contested" if weak is not None else None)
     return advise(verdict, key, ev, ctx, fired,

@@ -140,6 +140,13 @@ class DiagnosePolicy(Policy):
         "too_high_diverging: the first updates' catapult at the best rate (plain SGD, fine-tuning) reads the "
         "same as a rate too high that recovered to a higher level; 20 or less breaks the confidence >= 0.8 "
         "held out (1e9: always commit)", _E + "diagnose-a-blow-up-the-run-recovered-from", at_least(0.0))
+    first_rise_hold: bool = tuned(
+        False, "opt-in: a too_high_diverging reading decided by a rise above the first loss (peak, above) "
+        "whose history from the second loss on shows nothing moved and no rise of its own is uncertain, "
+        "naming it: the rise rests on one batch, and a first batch easier than the rest at a rate too low "
+        "to move anything reads the same as a blow-up on the first update that stayed; off by default: the "
+        "zoo holds no run of the first kind and one of the second, so no fold chooses it",
+        _E + "diagnose-a-rise-that-rests-on-the-first-loss", nested(bool))
     blowup_descending_z: float = tuned(
         1e9, "an early blow-up followed by a descent still under way (the loss fell by more than this many "
         "standard errors over the last half of the run's time, and ended more than still_z below its first "
