@@ -39,6 +39,7 @@ from scipy import stats
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import autopilot_shape as shape  # noqa: E402
 from dev import autopilot_truth as truth  # noqa: E402
+from dev.autopilot_zoo_runs import paired  # noqa: E402
 from dev.record import markdown_table, print_table, record, store_args  # noqa: E402
 
 from lrkit import zoo  # noqa: E402
@@ -76,6 +77,8 @@ def family_rows(names: list[str], run: bool, seeds: tuple[int, ...], mine_is: st
     arguments (a candidate whose runs are the default's except on some units)."""
     per: dict[str, dict[str, list[float]]] = {p: {} for p in peers}
     for n in names:
+        if read is units:  # runs of two machines are never paired (``dev.autopilot_zoo_runs.paired``)
+            paired({m: shape.store_key(n, m, seeds[0], candidates) for m in (mine_is, *peers)})
         mine = read(n, mine_is, run, seeds, candidates)
         for p in peers:
             theirs = read(n, p, run, seeds, candidates)

@@ -39,9 +39,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev import autopilot_tables as tables  # noqa: E402
 from dev import autopilot_truth as truth  # noqa: E402
-from dev.autopilot_zoo_runs import AP, cached, reads_as, resolve_task, run_autopilot, run_peer  # noqa: E402
+from dev.autopilot_zoo_runs import AP, HERE, cached, reads_as, resolve_task  # noqa: E402
+from dev.autopilot_zoo_runs import run_autopilot, run_peer  # noqa: E402
 from dev.autopilot_zoo_runs import variant_key  # noqa: E402
-from dev.record import markdown_table, print_table, record, store_args  # noqa: E402
+from dev.record import machine, markdown_table, print_table, record, store_args  # noqa: E402
 
 from lrkit import zoo  # noqa: E402
 
@@ -85,26 +86,57 @@ def _kind(name: str) -> str:
     return optimizer_kind(resolve_task(name).build(0)["optimizer"])
 
 
+#: The machine tag of the peers' runs read (``dev.autopilot_zoo_runs.MACHINES``): the machine the
+#: default's runs were made on, so a peer and the Autopilot are never paired across machines (the peers'
+#: untagged runs, made on the AMD EPYC machine of session 5, stay in the store for the sections that
+#: quote them).
+PEER_TAG = HERE
+
+
+def method_key(name: str, method: str, candidates: dict[str, dict] = SHAPES) -> str:
+    """The store's method key of a candidate (``SHAPES``: fields on top of the default) or a peer on
+    ``name``, its machine tag included (:func:`runs` reads the records under it).
+
+    Example:
+        >>> method_key("tabular-wine-adam", "prodigy")
+        'prodigy@xeon'
+    """
+    fields = dict(candidates.get(method, {}))
+    tag, kinds = fields.pop("rerun", ("", ()))
+    base = fields.pop("base", DEFAULT)
+    if method not in candidates:
+        return method + PEER_TAG
+    again = f"@{tag}" if _kind(name) in kinds else ""
+    return AP + variant_key(reads_as({**base, **fields}, _kind(name))) + again
+
+
+def store_key(name: str, method: str, seed: int, candidates: dict[str, dict] = SHAPES) -> str:
+    """The full store key of one run (:func:`method_key` ``|name|seed|budget``): what
+    ``dev.autopilot_zoo_runs.paired`` reads the machine from."""
+    return f"{method_key(name, method, candidates)}|{name}|{seed}|{truth.budget_of(name)}"
+
+
 def runs(name: str, method: str, run: bool, candidates: dict[str, dict] = SHAPES,
          seeds: tuple[int, ...] = SEEDS) -> list[dict[str, Any]]:
     """Per-seed records of a candidate (``SHAPES``: fields on top of the default) or a peer, from the
     store (run when missing if ``run``). A candidate's ``"rerun": (tag, kinds)`` stores (and runs) its
     workloads of those optimizer kinds again under ``@tag``: the store's older runs were made on
-    other machines, whose float rounding moves some runs (``docs/evidence.md#autopilot-the-peak``). A
-    candidate's ``"base"`` replaces :data:`DEFAULT` under its fields (:data:`BEFORE_12`)."""
+    other machines, whose float rounding moves some runs (``docs/evidence.md#autopilot-the-peak``); a
+    peer's runs are read under :data:`PEER_TAG`. A candidate's ``"base"`` replaces :data:`DEFAULT` under
+    its fields (:data:`BEFORE_12`)."""
     budget = truth.budget_of(name)
     fields = dict(candidates.get(method, {}))
     tag, kinds = fields.pop("rerun", ("", ()))
     base = fields.pop("base", DEFAULT)
     variant = reads_as({**base, **fields}, _kind(name)) if method in candidates else None
     again = f"@{tag}" if _kind(name) in kinds else ""
-    key = method if variant is None else AP + variant_key(variant) + again
+    key = method_key(name, method, candidates)
 
     def fresh(seed: int) -> dict[str, Any]:
         if not run:
             raise _NotRun(key)
         if variant is None:
-            return run_peer(name, method, seed, budget)
+            return {**run_peer(name, method, seed, budget), "machine": machine()}
         return run_autopilot(resolve_task(name), seed, budget, variant)
 
     twin = floor_twin(variant)

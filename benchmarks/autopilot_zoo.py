@@ -26,10 +26,20 @@ every method):
   the real target), and **adam-cosine** (Adam(W) at 1e-3 with cosine: what a user who tunes nothing
   writes).
 
-**Made again here** (:func:`check`): the peers' stored runs at seeds 0-2 are older than this machine's
-Autopilot runs, so on the lightest workload of every family (seed 0) the default and every peer are
-run again and compared with the store, field by field; their CPU seconds, side by side under one
-load, are the compute figure (the stored runs' CPU seconds come from different machines and loads).
+**Machines.** Every run compared here was made on one machine, the Intel Xeon of sessions 10-17: the
+default's (store tag ``@2026-12-06``), the peers' and adam-cosine's (``@xeon``, made again in session 17:
+their runs of session 5, on an AMD EPYC machine, stay in the store untagged, and 24 of 60 of them differ
+here), and "schedule, tuned"'s (``zoo_runs/NAME/*@xeon.npz``; a built-in task's ``tuned:wsd:RATE@xeon``).
+:func:`collect` stops on a pair of runs from two machines (``dev.autopilot_zoo_runs.paired``). The
+constant grid (the reference of every regret, and "constant, tuned") is the zoo ground truth's, made on
+the AMD EPYC machine (2026-12-05), and the built-in tasks' sensitivity grid (an Intel Xeon, 2026-11-24):
+it moves every method's regret on a workload by the same amount in the native unit, so it sets the
+scale, not the order, of the methods.
+
+**Made again here** (:func:`check`): on the lightest workload of every family (seed 0) the default and
+every peer are run again and compared with the store, field by field (the store's runs reproduce);
+their CPU seconds, side by side under one load, are the compute figure (the stored runs' CPU seconds
+come from different loads).
 
 Regret is against the constant grid-best mean; a diverged run, or one worse than the untrained
 model, scores the untrained model. Units (DECISIONS #1): means across families in the zoo's
@@ -60,7 +70,8 @@ from dev import autopilot_miss as miss  # noqa: E402
 from dev import autopilot_tables as tables  # noqa: E402
 from dev import autopilot_truth as truth  # noqa: E402
 from dev.autopilot_candidates import FIELDS  # noqa: E402
-from dev.autopilot_zoo_runs import policy_of, reads_as, resolve_task, run_autopilot, run_peer  # noqa: E402
+from dev.autopilot_zoo_runs import HERE, paired, policy_of, reads_as, resolve_task  # noqa: E402
+from dev.autopilot_zoo_runs import run_autopilot, run_peer  # noqa: E402
 from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 from lrkit import zoo  # noqa: E402
@@ -72,6 +83,10 @@ DEFAULT = next(iter(shape.SHAPES))
 METHODS = ("autopilot", *PEERS, "adam-cosine", "constant, tuned", "schedule, tuned")
 #: The schedule shape of the Autopilot (``AutopilotPolicy.main_shape``) and of "schedule, tuned".
 SHAPE = "wsd"
+#: The machine every compared run was made on (``dev.autopilot_zoo_runs.MACHINES``): the default's, the
+#: peers' (``autopilot_shape.PEER_TAG``) and "schedule, tuned"'s runs; :func:`collect` stops on a pair
+#: of runs from two machines.
+TAG = HERE
 #: Where each rule of the default was chosen by leave-one-family-out, or an opt-in measured, and where the
 #: candidates this section compared before session 16 went (a BENCHMARKS.md section, or the evidence page
 #: that quotes their figures).
@@ -124,12 +139,23 @@ def collect(names: list[str], run: bool) -> dict[str, dict[str, list[dict]]]:
         res["constant, tuned"] = [{"metric": v, "steps": budget} for v in truth.constant_best(n, SEEDS)[1]]
         try:
             res["schedule, tuned"] = [{"metric": v, "steps": budget}
-                                      for v in truth.tuned_schedule(n, SHAPE, SEEDS, run=run)[1]]
+                                      for v in truth.tuned_schedule(n, SHAPE, SEEDS, run=run, tag=TAG)[1]]
         except truth.Missing:
             pass
+        machine_checked(n, res)
         out[n] = res
         print(f"{n}: {len(res)} methods", file=sys.stderr)
     return out
+
+
+def machine_checked(name: str, res: dict[str, list[dict]]) -> str:
+    """The machine every compared method's runs on ``name`` were made on; a ``ValueError`` when two
+    differ (``dev.autopilot_zoo_runs.paired``: the Autopilot, the peers, adam-cosine, "schedule, tuned")."""
+    keys = {m: shape.store_key(name, DEFAULT if m == "autopilot" else m, 0)
+            for m in ("autopilot", *PEERS, "adam-cosine") if m in res}
+    if "schedule, tuned" in res:
+        keys["schedule, tuned"] = truth.tuned_key(name, SHAPE, 0, TAG)
+    return paired(keys)
 
 
 def lightest(results: dict[str, dict[str, list[dict]]]) -> list[str]:
@@ -176,8 +202,8 @@ def check_text(rows: list[list[Any]], cpu: float) -> str:
     theirs = [r for r in rows if r[2] != "autopilot"]
     return (f"Made again here, seed 0 of the lightest workload of each family (the Autopilot: metric, peak, "
             f"probe and ramp losses; a peer: metric, raw metric, updates, divergence). The Autopilot: "
-            f"{summary(ours)}. The peers and adam-cosine, whose stored runs were made on another machine: "
-            f"{summary(theirs)}; the tables above read the stored runs. CPU seconds of the Autopilot over "
+            f"{summary(ours)}. The peers and adam-cosine (their stored runs made here too, "
+            f"`{TAG}`): {summary(theirs)}. CPU seconds of the Autopilot over "
             f"adam-cosine's on these runs, made side by side under one load: **{cpu:.3g}** (mean ratio).")
 
 
@@ -185,7 +211,7 @@ def misses(results: dict[str, dict[str, list[dict]]]) -> str:
     """The default's chosen peak against the tuned wsd peak (``dev.autopilot_miss``), by group."""
     store = {f"autopilot|{n}|{s}|{truth.budget_of(n)}": r
              for n, res in results.items() if "autopilot" in res for s, r in zip(SEEDS, res["autopilot"])}
-    return miss.text(store, {"autopilot": "autopilot"}, list(results), SEEDS)
+    return miss.text(store, {"autopilot": "autopilot"}, list(results), SEEDS, TAG)
 
 
 def report(label: str, results: dict) -> str:
@@ -195,7 +221,7 @@ def report(label: str, results: dict) -> str:
                "mean regret (native)"]
     print_table(rows, headers, floatfmt=".3g")
     srows, targets = tables.summary(results, means, "autopilot", METHODS, PEERS, SEEDS)
-    srows = [r[:-1] for r in srows]  # CPU over adam-cosine's: stored runs of other machines (see the check)
+    srows = [r[:-1] for r in srows]  # CPU over adam-cosine's: stored runs made under other loads (the check)
     sheaders = ["method", "mean over families (gap %)", "families autopilot is ahead on",
                 "families within tolerance of schedule, tuned", "updates / budget"]
     print_table(srows, sheaders, floatfmt=".3g")

@@ -32,7 +32,9 @@ its error is not a measured difference. Run: ``nice -n 10 .venv/bin/python bench
 [--seeds 5] [--no-dev]``; every run of the built-in tasks is cached in
 ``results/no_tuning_runs.json`` (``dev.autopilot_runs.cached_run``: an Autopilot's under the fingerprint
 of the fields of the default ``AutopilotPolicy`` that a run told its budget reads, so a changed default
-runs again and an unrelated field does not; the peers' once).
+runs again and an unrelated field does not; the peers', adam-cosine's and plateau's once per machine,
+under the machine's tag ``dev.autopilot_zoo_runs.HERE``: those stored before tags were made on another
+machine, the AMD EPYC of 2026-12-05, and are not read).
 
 **Development set** (``--dev``; also part of the full run, ``--no-dev`` skips it): the
 Autopilot's probe was designed on workloads that are *not* the built-in tasks, two families:
@@ -67,6 +69,7 @@ from dev.autopilot_runs import (  # noqa: E402
     DEV_CACHE, DEV_FAMILIES, DEV_VARIANTS, GIVEN_PEAK, HEADERS, PEERS, RESULTS, TASKS, cached_run, dev_grid,
     dev_run, gap_rows, grid_tuned, loop, peer_run, run_budget,
 )
+from dev.autopilot_zoo_runs import HERE  # noqa: E402
 from dev.ground_truth import GRIDS  # noqa: E402
 from dev.peers_lrfree import available_lrfree_peers  # noqa: E402
 from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
@@ -184,8 +187,8 @@ def main() -> None:
             if seed in tuned:
                 res["grid-tuned"].append({"metric": tuned[seed], "steps": run_budget(name)})
             for peer in ("adam-cosine", *(p for p in PEERS if p not in skipped)):
-                res[peer].append(cached_run(peer, name, seed, lambda: peer_run(name, peer, seed)))
-            res["plateau"].append(cached_run("plateau", name, seed,
+                res[peer].append(cached_run(f"{peer}{HERE}", name, seed, lambda: peer_run(name, peer, seed)))
+            res["plateau"].append(cached_run(f"plateau{HERE}", name, seed,
                                              lambda: loop(name, seed, None, plateau=True)))
             res["autopilot"].append(cached_run("autopilot", name, seed, autopilot=True,
                                                run=lambda: loop(name, seed, None, autopilot=True)))

@@ -45,7 +45,6 @@ from dev import autopilot_tables as tables  # noqa: E402
 from dev import autopilot_truth as truth  # noqa: E402
 from dev import zoo_grid as zg  # noqa: E402
 from dev.record import markdown_table, print_table, record  # noqa: E402
-from dev.zoo_runs import run_key  # noqa: E402
 
 from lrkit import zoo  # noqa: E402
 
@@ -57,15 +56,16 @@ REACH = 9
 
 
 def cached_grid(name: str) -> dict[int, np.ndarray]:
-    """Grid exponent -> per-seed scored metrics of the schedule shape, for every cached peak."""
+    """Grid exponent -> per-seed scored metrics of the schedule shape, for every peak cached on the machine
+    of ``autopilot_zoo``'s runs (``az.TAG``)."""
     spec = ag.shape_spec(SHAPE, truth.budget_of(name))
     centre = zg.exponent(truth.constant_best(name, SEEDS)[0])
     out: dict[int, np.ndarray] = {}
     for k in range(centre - REACH, centre + REACH + 1):
-        if all((zg.RUNS_DIR / name / f"{run_key(zg.rate(k), s, spec)}.npz").exists() for s in SEEDS):
+        if all(zg.run_path(name, zg.rate(k), s, spec, az.TAG).exists() for s in SEEDS):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                out[k] = np.array([zg.run_at(name, zg.rate(k), s, spec).metric for s in SEEDS])
+                out[k] = np.array([zg.run_at(name, zg.rate(k), s, spec, az.TAG).metric for s in SEEDS])
     return out
 
 

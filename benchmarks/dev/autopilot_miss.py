@@ -35,9 +35,10 @@ def _normalization(model: Any) -> str:
     return "none"
 
 
-def misses(store: Mapping[str, Any], key: str, names: list[str], seeds: tuple[int, ...] = (0, 1, 2)
-           ) -> list[dict[str, Any]]:
-    """Per workload (with a tuned wsd grid cached): chosen and best peak, miss in decades, regret."""
+def misses(store: Mapping[str, Any], key: str, names: list[str], seeds: tuple[int, ...] = (0, 1, 2),
+           tag: str = "") -> list[dict[str, Any]]:
+    """Per workload (with a tuned wsd grid cached, made on the machine of ``tag``: ``dev.autopilot_zoo_runs.
+    MACHINES``): chosen and best peak, miss in decades, regret."""
     from lrkit.torch import optimizer_kind
 
     out = []
@@ -47,7 +48,7 @@ def misses(store: Mapping[str, Any], key: str, names: list[str], seeds: tuple[in
         if any(r is None for r in recs):
             continue
         try:
-            best = truth.tuned_schedule(n, "wsd", seeds, run=False)[0]
+            best = truth.tuned_schedule(n, "wsd", seeds, run=False, tag=tag)[0]
         except truth.Missing:
             continue
         parts = truth.resolve_task(n).build(0)
@@ -73,15 +74,16 @@ def by_group(rows: list[dict[str, Any]]) -> list[list[Any]]:
     return out
 
 
-def text(store: Mapping[str, Any], keys: Mapping[str, str], names: list[str], seeds: tuple[int, ...]) -> str:
-    """Markdown: :func:`by_group` of each labelled store key (printed too)."""
+def text(store: Mapping[str, Any], keys: Mapping[str, str], names: list[str], seeds: tuple[int, ...],
+         tag: str = "") -> str:
+    """Markdown: :func:`by_group` of each labelled store key (printed too; the tuned peaks of ``tag``)."""
     from dev.record import markdown_table, print_table
 
     headers = ["grouping", "group", "workloads", "too high", "too low", "median miss (decades)",
                "SD (decades)", "mean regret (gap %)"]
     out = []
     for label, key in keys.items():
-        rows = by_group(misses(store, key, names, seeds))
+        rows = by_group(misses(store, key, names, seeds, tag))
         print_table(rows, headers, floatfmt=".3g")
         out.append(f"Chosen peak against the tuned wsd peak, **{label}** (miss = log10(chosen / best); "
                    f"beyond {MISS} decades counts as too high / too low):\n\n"

@@ -32,7 +32,7 @@ from dev.autopilot_zoo_runs import cached, resolve_task, scored
 from dev.zoo_runs import run_key
 
 __all__ = ["BUILTIN", "Missing", "budget_of", "constant_best", "family_of", "regret", "tolerance",
-           "tuned_schedule"]
+           "tuned_key", "tuned_schedule"]
 
 #: The built-in tasks, held out of every choice; re-measured at the end.
 BUILTIN = ("diabetes-linear", "wine-logreg", "digits-mlp", "digits-cnn", "charlm-small", "charlm")
@@ -99,25 +99,35 @@ def _builtin_run(name: str, lr: float, seed: int, spec: str) -> float:
     return scored(task, r.metric, r.diverged)
 
 
-def _scheduled(name: str, lr: float, seed: int, spec: str, shape: str, run: bool = True) -> float:
+def _scheduled(name: str, lr: float, seed: int, spec: str, shape: str, run: bool = True,
+               tag: str = "") -> float:
     if _is_zoo(name):
-        if not run and not (zg.RUNS_DIR / name / f"{run_key(lr, seed, spec)}.npz").exists():
+        if not run and not zg.run_path(name, lr, seed, spec, tag).exists():
             raise Missing(name)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return zg.run_at(name, lr, seed, spec).metric
+            return zg.run_at(name, lr, seed, spec, tag).metric
 
     def fresh() -> dict[str, float]:
         if not run:
             raise Missing(name)
         return {"metric": _builtin_run(name, lr, seed, spec)}
 
-    return cached(f"tuned:{shape}:{lr:.6g}", name, seed, budget_of(name), fresh)["metric"]
+    return cached(f"tuned:{shape}:{lr:.6g}{tag}", name, seed, budget_of(name), fresh)["metric"]
+
+
+def tuned_key(name: str, shape: str, seed: int = 0, tag: str = "") -> str:
+    """A store key naming :func:`tuned_schedule`'s runs under a machine ``tag`` (the zoo's are files of
+    ``zoo_runs/``, a built-in task's records of the Autopilot's store): what
+    ``dev.autopilot_zoo_runs.paired`` reads their machine from."""
+    return f"tuned:{shape}{tag}|{name}|{seed}|{budget_of(name)}"
 
 
 def tuned_schedule(name: str, shape: str, seeds: tuple[int, ...] = zg.SEEDS, span: int = ag.START_SPAN,
-                   run: bool = True) -> tuple[float, list[float]]:
-    """The best peak of ``shape`` on ``name`` and its per-seed scored metrics (see the module docstring).
+                   run: bool = True, tag: str = "") -> tuple[float, list[float]]:
+    """The best peak of ``shape`` on ``name`` and its per-seed scored metrics (see the module docstring),
+    from the runs made on the machine of ``tag`` (``dev.autopilot_zoo_runs.MACHINES``; none: the runs
+    stored before tags).
 
     Raises:
         Missing: with ``run=False``, when a run it needs is not cached.
@@ -125,7 +135,7 @@ def tuned_schedule(name: str, shape: str, seeds: tuple[int, ...] = zg.SEEDS, spa
     info = resolve_task(name).info
     spec = ag.shape_spec(shape, budget_of(name))
     c = zg.exponent(constant_best(name, seeds)[0])
-    done = {k: [_scheduled(name, zg.rate(k), s, spec, shape, run) for s in seeds]
+    done = {k: [_scheduled(name, zg.rate(k), s, spec, shape, run, tag) for s in seeds]
             for k in range(c - span, c + span + 1)}
     for _ in range(ag.MAX_DECADES):
         ks = sorted(done)
@@ -134,7 +144,7 @@ def tuned_schedule(name: str, shape: str, seeds: tuple[int, ...] = zg.SEEDS, spa
             range(ks[-1] + 1, ks[-1] + 1 + zg.PER_DECADE) if kb == ks[-1] else ()
         if not new:
             break
-        done.update({k: [_scheduled(name, zg.rate(k), s, spec, shape, run) for s in seeds] for k in new})
+        done.update({k: [_scheduled(name, zg.rate(k), s, spec, shape, run, tag) for s in seeds] for k in new})
     k, metrics = _best(done, info.higher_is_better)
     return zg.rate(k), metrics
 

@@ -20,25 +20,66 @@ makes it safe for two processes), so a table can be rebuilt without re-running a
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import math
 import os
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from dev.peers_common import cpu_clock, endless, one_thread
 from dev.peers_common import resolve_task as _builtin
 
-__all__ = ["STORE", "AP", "LEGACY", "NOBUDGET_LEGACY", "cached", "make_autopilot", "policy_of", "reads_as",
-           "resolve_task",
+__all__ = ["STORE", "AP", "HERE", "LEGACY", "MACHINES", "NOBUDGET_LEGACY", "batched", "cached", "machine_of",
+           "make_autopilot", "paired", "policy_of", "reads_as", "resolve_task", "store",
            "run_autopilot", "run_nobudget", "run_peer", "scored", "training_losses", "variant_key"]
 
 STORE = Path(__file__).resolve().parents[1] / "results" / "autopilot_runs.json"
 #: The store's method prefix of the Autopilot that pays every update from its budget. Records under
 #: ``"ap:"`` were made before, when a ramp's undone updates were refunded (up to 1.1 budgets).
 AP = "ap2:"
+#: The machine of a store key's method (its ``@tag``; no tag: runs stored before tags existed). The
+#: untagged peers' and adam-cosine's runs were made on the AMD EPYC machine of session 5 (BENCHMARKS.md,
+#: ``autopilot_zoo`` of 2026-12-05; 24 of 60 of them made again on the Xeon differ, session 16), the
+#: untagged Autopilot runs on several machines before it; ``@2026-12-06`` (the Autopilot's runs made again in
+#: session 16) and ``@xeon`` (the peers' made again in session 17) on the Intel Xeon of sessions 10-17.
+MACHINES = {"": "before tags (AMD EPYC for the peers)", "@2026-12-06": "Intel Xeon", "@xeon": "Intel Xeon"}
+#: The tag of the machine a run made now is stored under (``@xeon``: the Intel Xeon of sessions 10-17).
+HERE = "@xeon"
+
+
+def machine_of(key: str) -> str:
+    """The machine a store key's run was made on (:data:`MACHINES`), from its method's ``@tag``.
+
+    Example:
+        >>> machine_of("prodigy|tabular-wine-adam|0|300"), machine_of("prodigy@xeon|tabular-wine-adam|0|300")
+        ('before tags (AMD EPYC for the peers)', 'Intel Xeon')
+    """
+    method = key.split("|", 1)[0]
+    tag = method[method.rindex("@"):] if "@" in method else ""
+    if tag not in MACHINES:
+        raise ValueError(f"store key {key!r}: machine tag {tag!r} is not one of {sorted(MACHINES)}")
+    return MACHINES[tag]
+
+
+def paired(keys: dict[str, str]) -> str:
+    """The one machine every run of a comparison (``label -> store key``) was made on; a ``ValueError``
+    naming each label's machine when they differ, so runs of two machines are never set side by side.
+
+    Example:
+        >>> paired({"autopilot": "ap2:x@2026-12-06|w|0|300", "prodigy": "prodigy@xeon|w|0|300"})
+        'Intel Xeon'
+    """
+    where = {label: machine_of(k) for label, k in keys.items()}
+    if len(set(where.values())) > 1:
+        raise ValueError("runs of different machines compared side by side: "
+                         + ", ".join(f"{label} on {m}" for label, m in where.items()))
+    return next(iter(where.values()), MACHINES[HERE])
+
+
 #: Policy fields added after runs were stored, at the values that reproduce the Autopilot before them:
 #: a variant that does not name one ran without it (so the store's keys keep their meaning).
 LEGACY = {"anchor_kinds": (), "no_valley_peak": "guess", "plain_factor": 1.0,
@@ -251,20 +292,60 @@ def _read(path: Path) -> dict[str, Any]:
     return have[1]
 
 
+#: Records made inside :func:`batched` and not yet written (``path -> key -> record``), and when each
+#: store was last written.
+_PENDING: dict[Path, dict[str, dict[str, Any]]] = {}
+_WRITTEN: dict[Path, float] = {}
+
+
+@contextlib.contextmanager
+def batched(every_s: float = 60.0) -> Iterator[None]:
+    """Inside it :func:`cached` writes its new records at most every ``every_s`` seconds, and once more on
+    leaving (an error included): the store is rewritten whole, seconds a write for short runs. A crash
+    loses at most ``every_s`` seconds of runs."""
+    global _EVERY
+    before, _EVERY = _EVERY, every_s
+    try:
+        yield
+    finally:
+        _EVERY = before
+        for path in list(_PENDING):
+            store(_PENDING.pop(path), path)
+
+
+_EVERY: float | None = None
+
+
 def cached(method: str, name: str, seed: int, budget: int, run: Callable[[], dict[str, Any]],
            path: Path = STORE) -> dict[str, Any]:
-    """The stored record of ``method`` on ``name`` at ``seed`` and ``budget``, or ``run()``'s, stored."""
+    """The stored record of ``method`` on ``name`` at ``seed`` and ``budget``, or ``run()``'s, stored
+    (at once, or inside :func:`batched` with the next write)."""
     key = f"{method}|{name}|{seed}|{budget}"
-    have = _read(path).get(key)
+    have = _read(path).get(key) or _PENDING.get(path, {}).get(key)
     if have is not None:
         return have
     rec = run()
+    if _EVERY is None:
+        store({key: rec}, path)
+        return rec
+    _PENDING.setdefault(path, {})[key] = rec
+    last = _WRITTEN.get(path)
+    if last is None or time.monotonic() - last >= _EVERY:
+        store(_PENDING.pop(path), path)
+    return rec
+
+
+def store(records: dict[str, dict[str, Any]], path: Path = STORE) -> None:
+    """Add ``records`` (``key -> record``) to the store at ``path`` in one write, under its lock (the
+    store is rewritten whole, so a caller with many short runs writes them a few at a time)."""
+    if not records:
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         data = dict(_read(path))  # a copy: the parsed store is shared by later reads
-        data[key] = rec
+        data.update(records)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(data, indent=0, sort_keys=True) + "\n")
         os.replace(tmp, path)
-    return rec
+    _WRITTEN[path] = time.monotonic()

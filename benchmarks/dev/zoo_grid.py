@@ -243,18 +243,25 @@ def _spec(schedule: Any) -> str | None:
     return None if schedule is None else (schedule if isinstance(schedule, str) else repr(schedule))
 
 
-def run_at(name: str, lr: float, seed: int, schedule: Any = None) -> Run:
+def run_path(name: str, lr: float, seed: int, schedule: Any = None, tag: str = "") -> Path:
+    """Where :func:`run_at` stores a run off the grid: ``zoo_runs/NAME/KEY{tag}.npz`` (``tag``: the
+    machine's, ``dev.autopilot_zoo_runs.MACHINES``; none for the runs stored before tags)."""
+    return RUNS_DIR / name / f"{run_key(lr, seed, _spec(schedule))}{tag}.npz"
+
+
+def run_at(name: str, lr: float, seed: int, schedule: Any = None, tag: str = "") -> Run:
     """A full run of ``name`` at ``lr`` (constant, or ``schedule`` rescaled to peak at ``lr``) and
     ``seed``, with its history: a stored grid run when there is one, else a cached or new run
-    (stored under ``benchmarks/results/zoo_runs/NAME/``)."""
+    (stored under ``benchmarks/results/zoo_runs/NAME/``). With a machine ``tag`` only runs stored under
+    it are read (the grid's own runs carry none), and a new run is stored under it."""
     spec = _spec(schedule)
     key = run_key(lr, seed, spec)
-    if spec is None:
+    if spec is None and not tag:
         hist = HISTORY_DIR / f"{name}.npz"
         arrays = read_npz(hist) if hist.exists() else {}
         if f"{key}/record" in arrays:
             return unpack(arrays, f"{key}/")
-    path = RUNS_DIR / name / f"{key}.npz"
+    path = run_path(name, lr, seed, schedule, tag)
     if path.exists():
         return unpack(read_npz(path))
     run = run_one(name, float(lr), int(seed), spec)
