@@ -29,7 +29,8 @@ every method):
 **Machines.** Every run compared here was made on one machine, the Intel Xeon of sessions 10-17: the
 default's (store tag ``@2026-12-06``), the peers' and adam-cosine's (``@xeon``, made again in session 17:
 their runs of session 5, on an AMD EPYC machine, stay in the store untagged, and 24 of 60 of them differ
-here), and "schedule, tuned"'s (``zoo_runs/NAME/*@xeon.npz``; a built-in task's ``tuned:wsd:RATE@xeon``).
+here), and "schedule, tuned"'s at its peak (``zoo_runs/NAME/*@xeon.npz``; a built-in task's
+``tuned:wsd:RATE@xeon``), a peak chosen on the AMD EPYC machine's runs (:data:`TUNED_CHOSEN_ON`).
 :func:`collect` stops on a pair of runs from two machines (``dev.autopilot_zoo_runs.paired``). The
 constant grid (the reference of every regret, and "constant, tuned") is the zoo ground truth's, made on
 the AMD EPYC machine (2026-12-05), and the built-in tasks' sensitivity grid (an Intel Xeon, 2026-11-24):
@@ -87,6 +88,10 @@ SHAPE = "wsd"
 #: peers' (``autopilot_shape.PEER_TAG``) and "schedule, tuned"'s runs; :func:`collect` stops on a pair
 #: of runs from two machines.
 TAG = HERE
+#: The machine "schedule, tuned"'s peak was chosen on: its search (seven peaks or more, three seeds, a
+#: workload) is the AMD EPYC's, not yet made again here; its runs at that peak are made here (``TAG``;
+#: ``dev.autopilot_truth.tuned_at``).
+TUNED_CHOSEN_ON = ""
 #: Where each rule of the default was chosen by leave-one-family-out, or an opt-in measured, and where the
 #: candidates this section compared before session 16 went (a BENCHMARKS.md section, or the evidence page
 #: that quotes their figures).
@@ -139,7 +144,7 @@ def collect(names: list[str], run: bool) -> dict[str, dict[str, list[dict]]]:
         res["constant, tuned"] = [{"metric": v, "steps": budget} for v in truth.constant_best(n, SEEDS)[1]]
         try:
             res["schedule, tuned"] = [{"metric": v, "steps": budget}
-                                      for v in truth.tuned_schedule(n, SHAPE, SEEDS, run=run, tag=TAG)[1]]
+                                      for v in truth.tuned_at(n, SHAPE, SEEDS, run, TAG, TUNED_CHOSEN_ON)[1]]
         except truth.Missing:
             pass
         machine_checked(n, res)
@@ -211,7 +216,7 @@ def misses(results: dict[str, dict[str, list[dict]]]) -> str:
     """The default's chosen peak against the tuned wsd peak (``dev.autopilot_miss``), by group."""
     store = {f"autopilot|{n}|{s}|{truth.budget_of(n)}": r
              for n, res in results.items() if "autopilot" in res for s, r in zip(SEEDS, res["autopilot"])}
-    return miss.text(store, {"autopilot": "autopilot"}, list(results), SEEDS, TAG)
+    return miss.text(store, {"autopilot": "autopilot"}, list(results), SEEDS, TUNED_CHOSEN_ON)
 
 
 def report(label: str, results: dict) -> str:

@@ -21,10 +21,12 @@ tell a method inside the tolerance from one outside it.
 
 The no-rate methods of ``benchmarks/autopilot_zoo.py`` (the Autopilot as it ships and the LR-free
 peers, read from its store) are then set against the same yardstick, family by family: their distance
-to "schedule, tuned" in tolerances, beside what a peak one grid step off costs. A family where a method
-is no farther than a one-step miss is one where the method is as close as a tuner whose grid is a
-third of a decade coarse; the count of such families is the target read at the resolution a grid of
-that spacing has.
+to "schedule, tuned" in tolerances (their runs and the tuned peak's made on one machine,
+``autopilot_zoo.TAG``), beside what a peak one grid step off costs (the grid of peaks is the machine's
+that chose the tuned peak, ``autopilot_zoo.TUNED_CHOSEN_ON``: what a grid step costs is read there). A
+family where a method is no farther than a one-step miss is one where the method is as close as a
+tuner whose grid is a third of a decade coarse; the count of such families is the target read at the
+resolution a grid of that spacing has.
 
 Run: ``nice -n 10 .venv/bin/python benchmarks/schedule_tolerance_ceiling.py`` (cached runs only; a
 workload whose grid is not cached is left out and counted).
@@ -57,15 +59,16 @@ REACH = 9
 
 def cached_grid(name: str) -> dict[int, np.ndarray]:
     """Grid exponent -> per-seed scored metrics of the schedule shape, for every peak cached on the machine
-    of ``autopilot_zoo``'s runs (``az.TAG``)."""
+    "schedule, tuned"'s peak was chosen on (``autopilot_zoo.TUNED_CHOSEN_ON``)."""
     spec = ag.shape_spec(SHAPE, truth.budget_of(name))
     centre = zg.exponent(truth.constant_best(name, SEEDS)[0])
     out: dict[int, np.ndarray] = {}
+    tag = az.TUNED_CHOSEN_ON
     for k in range(centre - REACH, centre + REACH + 1):
-        if all(zg.run_path(name, zg.rate(k), s, spec, az.TAG).exists() for s in SEEDS):
+        if all(zg.run_path(name, zg.rate(k), s, spec, tag).exists() for s in SEEDS):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                out[k] = np.array([zg.run_at(name, zg.rate(k), s, spec, az.TAG).metric for s in SEEDS])
+                out[k] = np.array([zg.run_at(name, zg.rate(k), s, spec, tag).metric for s in SEEDS])
     return out
 
 

@@ -32,7 +32,7 @@ from dev.autopilot_zoo_runs import cached, resolve_task, scored
 from dev.zoo_runs import run_key
 
 __all__ = ["BUILTIN", "Missing", "budget_of", "constant_best", "family_of", "regret", "tolerance",
-           "tuned_key", "tuned_schedule"]
+           "tuned_at", "tuned_key", "tuned_schedule"]
 
 #: The built-in tasks, held out of every choice; re-measured at the end.
 BUILTIN = ("diabetes-linear", "wine-logreg", "digits-mlp", "digits-cnn", "charlm-small", "charlm")
@@ -147,6 +147,21 @@ def tuned_schedule(name: str, shape: str, seeds: tuple[int, ...] = zg.SEEDS, spa
         done.update({k: [_scheduled(name, zg.rate(k), s, spec, shape, run, tag) for s in seeds] for k in new})
     k, metrics = _best(done, info.higher_is_better)
     return zg.rate(k), metrics
+
+
+def tuned_at(name: str, shape: str, seeds: tuple[int, ...] = zg.SEEDS, run: bool = True, tag: str = "",
+             chosen_on: str = "") -> tuple[float, list[float]]:
+    """The peak :func:`tuned_schedule` chose from the runs of the machine of ``chosen_on``, and its per-seed
+    metrics from runs made on the machine of ``tag`` (``dev.autopilot_zoo_runs.MACHINES``): the reference
+    scored on one machine where its peak search was made on another (a grid step is 2.15x, and a float
+    rounding rarely moves the best of them; the scores it does move).
+
+    Raises:
+        Missing: with ``run=False``, when a run it needs is not cached.
+    """
+    lr, _ = tuned_schedule(name, shape, seeds, run=False, tag=chosen_on)
+    spec = ag.shape_spec(shape, budget_of(name))
+    return lr, [_scheduled(name, lr, s, spec, shape, run, tag) for s in seeds]
 
 
 def _untrained(name: str) -> float:

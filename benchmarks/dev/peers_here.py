@@ -5,8 +5,9 @@ machine of session 5, and 24 of 60 of them differ when made again on the Intel X
 Autopilot's (the recall RNNs by half their accuracy). This makes each run again here, once, under
 ``"<peer>@xeon|workload|seed|budget"`` (``autopilot_zoo_runs.HERE``), the record carrying the machine's
 line (``record.machine()``); each run is printed beside the untagged one as it ends, and a workload's
-runs are stored together (a crash loses at most one workload's). ``--tuned wsd``: "schedule, tuned"
-(``dev.autopilot_truth.tuned_schedule``) made here instead, its zoo runs as ``zoo_runs/NAME/KEY@xeon.npz``.
+runs are stored together (a crash loses at most one workload's). ``--tuned wsd``: "schedule, tuned" at
+its peak chosen on the untagged runs (``dev.autopilot_truth.tuned_at``) made here instead, its zoo runs
+as ``zoo_runs/NAME/KEY@xeon.npz``.
 One invocation per lock turn: the peers, seeds and workloads of one turn.
 
 Run: ``flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python benchmarks/dev/peers_here.py --peers prodigy
@@ -43,17 +44,14 @@ def run_here(name: str, peer: str, seed: int) -> tuple[str, dict[str, Any], dict
 
 
 def tuned_here(name: str, shape: str, seeds: tuple[int, ...]) -> None:
-    """``dev.autopilot_truth.tuned_schedule`` of ``shape`` on ``name`` made here (under :data:`HERE`),
-    printed beside the untagged one; a zoo run is a file as it ends, a built-in task's written within
-    a minute (``batched``)."""
+    """``dev.autopilot_truth.tuned_at`` of ``shape`` on ``name``: the peak chosen on the untagged runs, its
+    runs made here (under :data:`HERE`), printed beside the untagged ones; a zoo run is a file as it ends,
+    a built-in task's written within a minute (``batched``)."""
     with batched():
-        lr, here = truth.tuned_schedule(name, shape, seeds, run=True, tag=HERE)
-    try:
-        before = "peak {:.4g} {}".format(*truth.tuned_schedule(name, shape, seeds, run=False))
-    except truth.Missing:
-        before = "-"
-    print(f"tuned {shape} {name:30s} here peak {lr:.4g} {[round(v, 6) for v in here]} stored {before}",
-          flush=True)
+        lr, here = truth.tuned_at(name, shape, seeds, run=True, tag=HERE)
+    before = truth.tuned_at(name, shape, seeds, run=False)[1]
+    print(f"tuned {shape} {name:30s} peak {lr:.4g} here {[round(v, 6) for v in here]} "
+          f"stored {[round(v, 6) for v in before]}", flush=True)
 
 
 def main() -> None:
