@@ -31,8 +31,9 @@ It takes Lightning's arguments and, like Lightning's callback, runs before
   ``_finder_resume.py``).
 
 One sweep update is one optimizer update of Lightning's automatic optimization
-(``lrkit.lightning._sweep_update``); the module's ``self.log`` calls are muted during the
-sweep and no callback is called, so loggers and callbacks see only the real run.
+(``lrkit.lightning._sweep_update``), drawn from the batches a training epoch takes
+(``limit_train_batches`` holds for the sweep too); the module's ``self.log`` calls are muted
+during the sweep and no callback is called, so loggers and callbacks see only the real run.
 """
 
 from __future__ import annotations
@@ -251,7 +252,9 @@ class LearningRateFinder(ResumeBookkeeping, pl.Callback):
         kwargs = dict(self.find_kwargs)
         if self.early_stop_threshold is not None:
             kwargs["on_step"] = ThresholdStop(float(self.early_stop_threshold))
-        groups = BatchGroups(loader, trainer.accumulate_grad_batches, trainer.strategy.batch_to_device)
+        # an epoch's batches only (limit_train_batches): the sweep trains on nothing the run leaves out
+        groups = BatchGroups(loader, trainer.accumulate_grad_batches, trainer.strategy.batch_to_device,
+                             limit=trainer.num_training_batches)
         with muted_logging(module):
             update = Update(step=lightning_update(trainer, module))
             result = find_lr(module, optimizer, _unused_loss, groups, sweep=self.sweep, update=update,

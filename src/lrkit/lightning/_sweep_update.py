@@ -29,20 +29,26 @@ LIGHTNING_BETA = 0.98
 class BatchGroups:
     """The train loader in groups of ``k`` batches moved to the device; one group is one update.
 
+    Each pass takes the first ``limit`` batches of the loader, as a training epoch does
+    (``trainer.num_training_batches``: ``limit_train_batches`` resolved against the loader), so a
+    sweep trains on no batch the run leaves out; ``find_lr`` cycles the passes as it cycles a short loader.
+
     Example:
         >>> groups = BatchGroups([1, 2, 3, 4, 5], 2, to_device=lambda b: b * 10)
         >>> len(groups), list(groups)  # the last update takes the batches left
         (3, [[10, 20], [30, 40], [50]])
+        >>> list(BatchGroups([1, 2, 3, 4, 5], 2, to_device=lambda b: b, limit=3))
+        [[1, 2], [3]]
     """
 
-    def __init__(self, loader: Any, k: int, to_device: Callable[[Any], Any]) -> None:
-        self.loader, self.k, self.to_device = loader, k, to_device
+    def __init__(self, loader: Any, k: int, to_device: Callable[[Any], Any], limit: float = math.inf) -> None:
+        self.loader, self.k, self.to_device, self.limit = loader, k, to_device, limit
 
     def __len__(self) -> int:
-        return math.ceil(len(self.loader) / self.k)
+        return math.ceil(min(len(self.loader), self.limit) / self.k)
 
     def __iter__(self) -> Iterator[list[Any]]:
-        it = iter(self.loader)
+        it = iter(self.loader) if math.isinf(self.limit) else itertools.islice(self.loader, int(self.limit))
         while group := [self.to_device(b) for b in itertools.islice(it, self.k)]:
             yield group
 
