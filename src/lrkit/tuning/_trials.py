@@ -26,7 +26,7 @@ from typing import Any
 from lrkit.errors import LRKitError
 from lrkit.tuning._study import enough, fail_stale, live_trials, mark_worker, requeue, taken_for_dead
 
-__all__ = ["MAX_CONSECUTIVE_FAILURES", "QuietFailures", "TrialLoop", "quiet_optuna"]
+__all__ = ["MAX_CONSECUTIVE_FAILURES", "QuietFailures", "TrialLoop", "interrupt_of", "quiet_optuna"]
 
 #: A study stops after this many trials in a row fail (the objective raised, or returned
 #: no usable value). A transient fault (out of memory at one large rate, a flaky file
@@ -81,6 +81,33 @@ def quiet_optuna() -> Iterator[QuietFailures]:
         optuna.logging.set_verbosity(previous)
 
 
+def interrupt_of(exc: BaseException) -> KeyboardInterrupt | None:
+    """The ``KeyboardInterrupt`` in ``exc``'s chain of causes and contexts, or ``None``.
+
+    A Ctrl-C that lands in library code's ``try`` whose ``finally`` then fails (Optuna's ``_run_trial`` reads
+    the state its interrupted tell never set) surfaces as that failure, the interrupt as its context: it is
+    still the user's Ctrl-C, and is said as one.
+
+    Example:
+        >>> try:
+        ...     try:
+        ...         raise KeyboardInterrupt
+        ...     finally:
+        ...         raise UnboundLocalError("cannot access local variable 'updated_state'")
+        ... except UnboundLocalError as e:
+        ...     type(interrupt_of(e)).__name__, interrupt_of(ValueError("x"))
+        ('KeyboardInterrupt', None)
+    """
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        if isinstance(link, KeyboardInterrupt):
+            return link
+        seen.add(id(link))
+        link = link.__cause__ or link.__context__
+    return None
+
+
 def _fail_reason(trial: Any) -> str:
     """Why Optuna failed a trial itself (e.g. the objective returned NaN), in one line."""
     reason = str(trial.system_attrs.get("fail_reason") or "the objective returned no usable value")
@@ -107,10 +134,11 @@ class TrialLoop:
         self.last_error: BaseException | None = None
         self.returned: int | None = None  # the number of the trial whose objective last returned a value
         self.interrupted: Any = None  # the trial a Ctrl-C stopped, queued again once Optuna has failed it
+        self.current: Any = None  # the trial of the objective's last call (its result told after it returns)
 
     def objective(self, trial: Any) -> float:
         """Optuna's objective: the surplus check, then the trial, its failure recorded."""
-        self.returned = None
+        self.returned, self.current = None, trial
         try:
             return self._checked(trial)
         except KeyboardInterrupt:  # Ctrl-C: Optuna marks the trial failed (a re-run resumes); the caller
@@ -166,6 +194,20 @@ class TrialLoop:
         if enough(study, self.n_trials):
             study.stop()
 
+    def _requeue_interrupted(self) -> None:
+        """Queue again the trial a Ctrl-C stopped: one Optuna failed after its objective was interrupted,
+        or one whose result the interrupt kept from the storage (still RUNNING). A trial whose result was
+        stored stays as it is; an interrupt between trials leaves none to queue."""
+        from optuna.trial import TrialState
+
+        for trial in (self.interrupted, self.current):
+            if trial is None:
+                continue
+            stored = self.study._storage.get_trial(trial._trial_id)
+            if trial is self.interrupted or stored.state == TrialState.RUNNING:
+                requeue(self.study, [stored])
+                return
+
     def run(self, timeout: float | None) -> None:
         """Optimize until the study has its trials, ``timeout`` seconds pass, or too many fail in a row.
 
@@ -183,10 +225,13 @@ class TrialLoop:
                                catch=(_Surplus, _TrialFailed), gc_after_trial=False)
                 break
             except KeyboardInterrupt:
-                if self.interrupted is not None:  # (one caught between trials left none to queue)
-                    requeue(study, [study._storage.get_trial(self.interrupted._trial_id)])
+                self._requeue_interrupted()
                 raise
             except Exception as exc:
+                if (interrupt := interrupt_of(exc)) is not None:  # Ctrl-C inside Optuna's tell: its `finally`
+                    # then reads a state the tell never set (UnboundLocalError), the interrupt as its context
+                    self._requeue_interrupted()
+                    raise interrupt from None
                 # Optuna cannot record a result for a trial another worker has failed meanwhile (it
                 # raises from its own bookkeeping); that trial's parameters are re-queued there, so
                 # this result is dropped and this worker goes on. Anything else propagates.
