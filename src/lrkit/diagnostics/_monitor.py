@@ -10,8 +10,11 @@ watchdog reports spikes early, while the stride is still small.
 
 A non-finite loss is never averaged away: it is stored as it is and makes
 the diagnosis ``nan`` at once. Gradient and weight norms, when given, are averaged into the
-same buckets as the losses; validation losses keep their own steps (at most
-``capacity`` of them, every other one dropped when full).
+same buckets as the losses, over the steps that gave one; a point with none is NaN, and a merged
+point holds the mean of the readings its halves hold, so a series read now and then (the
+Watchdog's weight norm, every ``every`` steps) keeps its readings however long the run.
+Validation losses keep their own steps (at most ``capacity`` of them, every other one dropped
+when full).
 """
 
 from __future__ import annotations
@@ -254,9 +257,15 @@ class Monitor:
             def pairs(v: list[float]) -> list[float]:
                 return [(a + b) / 2 for a, b in zip(v[0::2], v[1::2])]
 
+            def readings(v: list[float]) -> list[float]:
+                # A series measured now and then: a merged point holds the mean of the readings it has (NaN
+                # is "none here"), or a reading taken every 50 steps would vanish beside its neighbour.
+                return [b if math.isnan(a) else a if math.isnan(b) else (a + b) / 2
+                        for a, b in zip(v[0::2], v[1::2])]
+
             self._steps = self._steps[0::2]
             self._losses, self._lrs = pairs(self._losses), pairs(self._lrs)
-            self._series = {name: pairs(column) for name, column in self._series.items()}
+            self._series = {name: readings(column) for name, column in self._series.items()}
             self._stride *= 2
 
     # -- reading ------------------------------------------------------------------------------
