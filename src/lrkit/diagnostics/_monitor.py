@@ -308,6 +308,23 @@ class Monitor:
             self.update()
         return self._diagnosis
 
+    @property
+    def last_diagnosis(self) -> Diagnosis | None:
+        """The diagnosis as of the last refresh (every ``every`` observations, at once on NaN/inf), without
+        diagnosing what was observed since: a wrapper that reports a verdict when it is made (the
+        Watchdog's ``report``) reads this, as it costs nothing. ``None`` before the first refresh.
+
+        Example:
+            >>> m = Monitor(every=10)
+            >>> for t in range(10):
+            ...     stop = m.observe(t, 1.0 / (1 + t))
+            >>> d = m.last_diagnosis
+            >>> stop = m.observe(10, 0.05)
+            >>> m.last_diagnosis is d, m.diagnosis is d
+            (True, False)
+        """
+        return self._diagnosis
+
     def history(self) -> dict[str, np.ndarray]:
         """The held (strided) history: ``steps``, ``losses``, ``lrs``, ``grad_norms`` and ``weight_norms``
         (NaN where not given), and the validation losses ``val_steps``, ``val_losses``."""

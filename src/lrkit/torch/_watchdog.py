@@ -169,7 +169,7 @@ class Watchdog:
                 first or self.monitor.refreshes_next(value)):
             weights = _weight_norm(self._optimizer)
         bad = self.monitor.observe(step, value, lr, norm, weights)
-        d = self.monitor._diagnosis  # as of the last refresh: a verdict is reported when it is made
+        d = self.monitor.last_diagnosis  # as of the last refresh: a verdict is reported when it is made
         if d is not None and d.verdict != self._last_verdict:
             self._last_verdict = d.verdict
             if self.report is not None:
