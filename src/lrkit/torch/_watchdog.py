@@ -254,7 +254,8 @@ class Watchdog:
         The watchdog's state is saved in each checkpoint's ``trainer_state.json`` and, with the
         Trainer's ``restore_callback_states_from_checkpoint=True`` (its switch for every stateful
         callback, off by default), restored by ``train(resume_from_checkpoint=...)``, so a resumed
-        run is diagnosed as a whole.
+        run is diagnosed as a whole; a resume that starts the watchdog empty (without the switch)
+        says so in a warning naming it.
 
         Raises:
             ImportError: when ``transformers`` is not installed.

@@ -39,6 +39,31 @@ def _too_few_logs(seen: int, every: Any, steps: Any) -> str:
             f"{here}. Set TrainingArguments(logging_steps=1) for a per-step history.")
 
 
+def _resumed_empty(step: int, restore: Any) -> str:
+    """What ``Watchdog.hf_callback`` says when a train starts at update ``step`` > 0 (a resume) with an empty
+    history, by what ``restore`` (the Trainer's ``restore_callback_states_from_checkpoint``; ``None``: a
+    transformers without it) says of why.
+
+    Example:
+        >>> print(_resumed_empty(20, False))  # doctest: +NORMALIZE_WHITESPACE
+        Watchdog.hf_callback starts empty at update 20 of a resumed run, so it diagnoses the resumed part
+        alone: the Trainer restores a callback's state from the checkpoint only with
+        TrainingArguments(restore_callback_states_from_checkpoint=True). Set it to go on with the history
+        of the whole run.
+    """
+    head = (f"Watchdog.hf_callback starts empty at update {step} of a resumed run, so it diagnoses the "
+            "resumed part alone: ")
+    if restore is None:
+        return head + ("this transformers restores no callback state (it has no "
+                       "restore_callback_states_from_checkpoint); upgrade it to go on with the whole run.")
+    if restore:
+        return head + ("the checkpoint holds no state of it (saved by a run without this callback), so "
+                       "there was nothing to restore.")
+    return head + ("the Trainer restores a callback's state from the checkpoint only with "
+                   "TrainingArguments(restore_callback_states_from_checkpoint=True). Set it to go on with "
+                   "the history of the whole run.")
+
+
 def _unread(missed: int) -> str:
     """What ``Watchdog.lightning_callback`` says at the end of a fit it could not diagnose because the
     module gave it no loss to read, and the ways out.
@@ -202,6 +227,10 @@ def hf_callback(watchdog: Watchdog) -> Any:
 
         def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             self.group, self.rate = None, None  # another train may hold other groups
+            step = getattr(state, "global_step", 0) or 0
+            if step > 0 and watchdog.monitor.last_step < 0:  # a resume its history did not come back with
+                restore = getattr(args, "restore_callback_states_from_checkpoint", None)
+                warnings.warn(_resumed_empty(step, restore), stacklevel=2)
 
         def on_step_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             # The Trainer logs group 0's rate, the library's units, except where group 0 is frozen at lr=0
