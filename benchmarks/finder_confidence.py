@@ -78,8 +78,10 @@ def calibrate(rows: list[dict[str, Any]], order: tuple[str, ...] = ORDER) -> dic
 
 def zoo_rows(factor: float = LOOSE_SPREAD) -> list[dict[str, Any]]:
     """The zoo's stored answers, each read as the finder reads it now: an answer the descent floor raised
-    by more than ``factor`` is ``loose`` (``dev.finder_raised``; ``math.inf``: the kinds as stored)."""
-    rows = cdata.collect("zoo")
+    by more than ``factor`` is ``loose`` (``dev.finder_raised``; ``math.inf``: the kinds as stored). An
+    answer without a suggestion is left out: its word is ``none`` by design, no kind's promise (none in the
+    store)."""
+    rows = [r for r in cdata.collect("zoo") if r["lr"] is not None]
     for r in rows:
         r["regret"] = cv.proxy(r["name"], r["lr"])
     return raised.read_now(rows, raised.zoo_raises([(r["name"], r["seed"]) for r in rows]), factor)
@@ -89,9 +91,9 @@ def probe_rows(factor: float = LOOSE_SPREAD) -> list[dict[str, Any]]:
     """The probe's stored answers with an interior grid best, read as :func:`zoo_rows` reads the zoo's."""
     rows = []
     for r in cdata.collect("probe"):
-        if not np.isfinite(probe.grid(r["name"], "constant")).all() or probe.GRID[
+        if r["lr"] is None or not np.isfinite(probe.grid(r["name"], "constant")).all() or probe.GRID[
                 int(np.argmin(probe.grid(r["name"], "constant")))] == probe.GRID[0]:
-            continue  # no interior grid best (linnerud: every run ends worse than it started)
+            continue  # no answer, or no interior grid best (linnerud: every run ends worse than it started)
         r["regret"] = probe.regret(r["name"], r["lr"], "constant")
         rows.append(r)
     return raised.read_now(rows, raised.probe_raises(), factor)

@@ -164,7 +164,7 @@ def builtin_rows(rows: list[dict[str, Any]], steps: tuple[int, ...]) -> list[lis
                   ("task", cfg["task"], cfg["optimizer"], n)]
             off = [r["decades"] for r in at if r["decades"] is not None]
             table = words_between(float(n), DENSITY_WORDS) or {}
-            words = "/".join(CONFIDENCE_WORDS[r["kind"]][0] + (
+            words = "/".join("n" if r["kind"] == nsd.NO_ANSWER else CONFIDENCE_WORDS[r["kind"]][0] + (
                 "" if table.get(r["kind"], "low") == CONFIDENCE_WORDS[r["kind"]]
                 else f">{table.get(r['kind'], 'low')[0]}") for r in at)
             line.append(f"{np.mean(off):+.2f} ({words})" if off else f"- ({words})")
@@ -175,7 +175,8 @@ def builtin_rows(rows: list[dict[str, Any]], steps: tuple[int, ...]) -> list[lis
 def main() -> None:
     args = store_args(__doc__)
     rows = [r for n in STEPS for r in nsd.collect(run=not args.cached_only, steps=(n,))]
-    zoo_rows = [r for r in rows if r["where"] == "zoo"]
+    # an answer without a suggestion has no kind's word to calibrate (its word is none by design)
+    zoo_rows = [r for r in rows if r["where"] == "zoo" and r["kind"] != nsd.NO_ANSWER]
     steps = tuple(n for n in STEPS if any(r["steps"] == n for r in zoo_rows))
     withdrawn = withdraw(zoo_rows, steps)
     shipped = tables(zoo_rows, steps, withdrawn)

@@ -30,7 +30,8 @@ from lrkit.finder import (FinderPolicy, FinderResult, Sweep, advise, confidence_
 from lrkit.tasks import get_task
 from lrkit.torch import find_lr
 
-__all__ = ["CLEAR_KINDS", "STEPS", "answer", "cells", "check_default", "collect", "corrected", "density",
+__all__ = ["CLEAR_KINDS", "NO_ANSWER", "STEPS", "answer", "cells", "check_default", "collect", "corrected",
+           "density",
            "now_word", "score"]
 
 RESULTS = RESULTS_DIR / "finder_num_steps.json"
@@ -129,10 +130,17 @@ def collect(run: bool, policy: FinderPolicy = FinderPolicy(),
             continue
         family = zoo.get(name).info.family if where == "zoo" else f"built-in:{name}/{optimizer}"
         for n, a in got.items():
+            if a["lr"] is None:  # read as confidence_features reads it now (answers stored before it said so)
+                a = {**a, "kind": NO_ANSWER}
             regret, decades = score(where, name, optimizer, a["lr"])
             rows.append({"where": where, "name": name, "optimizer": optimizer, "seed": seed, "steps": n,
                          "family": family, "regret": regret, "decades": decades, **a})
     return rows
+
+
+#: The kind (and word) of an answer without a suggestion (``lrkit.finder.confidence_features``): no reading,
+#: so no calibrated word; the words' calibration leaves such answers out.
+NO_ANSWER = "none"
 
 
 def check_default(rows: list[dict[str, Any]]) -> tuple[int, int, int, list[str]]:
@@ -162,6 +170,8 @@ def now_word(row: dict[str, Any]) -> str:
     sweep's answer is judged by its first sweep) is ``sparse``; the kind's word at the sweep's density
     (``DENSITY_WORDS``, between two measured densities the lower word; ``low`` outside them)."""
     kind = row["kind"]
+    if kind == NO_ANSWER:
+        return NO_ANSWER
     sweep = Sweep(num_steps=row["steps"])
     rates = sweep.schedule()(np.arange(sweep.num_steps))
     stand_in = FinderResult(lrs=rates, losses=np.ones_like(rates), smoothed=np.ones_like(rates),

@@ -45,3 +45,15 @@ def test_a_non_finite_suggestion_is_no_suggestion_for_both():
     assert confidence(found)[0] == "high"
     broken = dataclasses.replace(found, suggestion=float("nan"))
     assert confidence(broken)[0] == advise(broken).confidence == "none"
+
+
+@pytest.mark.parametrize("noise", [0.0, 0.1])
+def test_the_kind_of_a_result_without_a_suggestion_is_none_as_its_word(noise):
+    # confidence_features named such a result's kind 'fair' (whose word is high) while confidence() says none
+    from lrkit.finder import CONFIDENCE_KINDS, confidence_features
+
+    rng = np.random.default_rng(1)
+    result = range_test(lambda lr: 1.0 + noise * rng.standard_normal())
+    kind = confidence_features(result)["kind"]
+    assert kind == confidence(result)[0] == advise(result).confidence == "none"
+    assert kind not in CONFIDENCE_KINDS  # no calibrated kind: there is no reading to be sure of

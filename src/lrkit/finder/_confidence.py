@@ -17,6 +17,8 @@ kind          what the sweep showed
               the rules' reading by more than that factor (:func:`raise_factor`)
 ``tight``     a clear drop and an interval within :data:`TIGHT_SPREAD`
 ``fair``      the rest: a clear drop, an interval between the two
+``none``      no suggestion: no reading to be sure of, outside :data:`CONFIDENCE_KINDS` (its word is
+              ``none``, as :func:`~lrkit.finder.advise`'s)
 ============  =====================================================================================
 
 The word each kind gets (:data:`CONFIDENCE_WORDS`) is a promise measured on the workload zoo with
@@ -102,13 +104,14 @@ CONFIDENCE_WORDS: dict[str, str] = {"tight": "high", "fair": "high", "loose": "m
 #: over the default range that dense (100: :data:`CONFIDENCE_WORDS`), each calibrated on that density's zoo
 #: answers as those were (a kind that cannot occur there, a clear reading where every clear reading is
 #: ``sparse`` or ``sparse`` where none is, takes the next kind's word down), less any word whose share kept,
-#: held out by family, missed its promise at that density (its kinds take the next word down). A fair
-#: reading kept 0.70 / 0.83 / 0.76 at 150 / 200 / 400 steps (``medium`` withdrawn at 150 and 400: 0.24 and
-#: 0.54 held out), a loose or weak one 0.62-0.67 at 200, a sparse or weak one 0.65-0.69 at 25. Between two
+#: held out by family, missed its promise at that density (its kinds take the next word down); answers
+#: without a suggestion (word ``none``) are no kind's. A fair reading kept 0.70 / 0.83 / 0.76 at 150 / 200 /
+#: 400 steps (``medium`` withdrawn at 150 and 400: 0.24 and 0.54 held out), a loose or weak one 0.62-0.67 at
+#: 200, a sparse or weak one 0.69 at 25 (``medium`` withdrawn there: 0.66 held out). Between two
 #: densities a kind gets the lower word, outside them none (:func:`density_words`;
 #: ``BENCHMARKS.md#finder_confidence_density``, ``docs/evidence.md#finder-confidence-at-every-density``).
 DENSITY_WORDS: dict[int, dict[str, str]] = {
-    25: {"tight": "medium", "fair": "medium", "loose": "medium", "sparse": "low", "weak": "low",
+    25: {"tight": "low", "fair": "low", "loose": "low", "sparse": "low", "weak": "low",
          "rough": "low", "guess": "low", "short": "low", "coarse": "low"},
     50: {"tight": "medium", "fair": "medium", "loose": "medium", "sparse": "medium", "weak": "medium",
          "rough": "low", "guess": "low", "short": "low", "coarse": "low"},
@@ -146,9 +149,10 @@ def confidence_features(result: Any, policy: FinderPolicy | None = None) -> dict
     """The measurements the confidence word is read from, and the kind of reading they make.
 
     Returns ``{"kind", "source", "signal", "spread", "interval", "raised"}``: the kind (see the module's
-    table), how the answer was reached (``meta["source"]``), the drop in noise SDs (``None`` without a
-    valley), the batch-noise interval's ``hi / lo`` and its ends ``(lo, hi)`` (``None`` without an
-    interval), and the factor the descent floor raised the reading by (:func:`raise_factor`).
+    table; ``none`` for a result without a suggestion, which the words' calibration leaves out), how the
+    answer was reached (``meta["source"]``), the drop in noise SDs (``None`` without a valley), the
+    batch-noise interval's ``hi / lo`` and its ends ``(lo, hi)`` (``None`` without an interval), and the
+    factor the descent floor raised the reading by (:func:`raise_factor`).
     ``policy``: default, the one recorded in ``meta["policy"]``, else ``FinderPolicy()``.
 
     Example:
@@ -168,7 +172,9 @@ def confidence_features(result: Any, policy: FinderPolicy | None = None) -> dict
     signal = None if isinstance(valley, str) else float(valley.signal)
     spread = None if lo_hi is None or lo_hi[0] <= 0 else float(lo_hi[1] / lo_hi[0])
     raised = raise_factor(result)
-    if meta.get("source") == GUESS_SOURCE:
+    if no_answer(result) is not None:  # the one rule confidence() and advise() read too
+        kind = "none"
+    elif meta.get("source") == GUESS_SOURCE:
         kind = "guess"
     elif short_of_blow_up(result, policy):
         kind = "short"
