@@ -22,13 +22,16 @@ initialisation, a deep sigmoid MLP, sparse parity) and noisy ramps that are not 
 3. **Each ramp at the floor, the peak given at r/k** (``no_valley_below=(k, k)``: the same code path,
    ``k`` for both kinds of ramp; ``k=30`` is the floor, checked bit for bit), ``k`` in 3, 10, 30, 100,
    300, and the rule as it ships (``no_valley_below=(10, 100)``), checked against its ``k``.
-4. **Per family** at seeds 0-5 (every other unit is the floor's run, the same code path): the floor, the
-   rule, each half alone (the quiet half ``(10, 30)``, the noisy half ``(30, 100)``); the rule and each
-   half against the floor paired unit by unit (workload x seed), a two-sided t test, ahead / behind at
-   p < 0.05 (``benchmarks/autopilot_family_resolution.py``'s test).
+4. **Per family** at seeds 0-5 (every other unit is the floor's run, the same code path), the zoo's twelve
+   (``autopilot_no_valley_noise.py``'s stored full runs) and the new ones: the floor, the rule, each half
+   alone (the quiet half ``(10, 30)``, the noisy half ``(30, 100)``); the rule and each half against the
+   floor paired unit by unit (workload x seed), a two-sided t test, ahead / behind at p < 0.05
+   (``benchmarks/autopilot_family_resolution.py``'s test).
 5. **Leave-one-family-out over the zoo's twelve families and these**, among the floor and each half
    alone and the rule (the zoo's figures: ``autopilot_no_valley_noise.py``'s stored full runs), at seeds
-   0-2 and 0-5; and the choice made on the zoo alone, scored on the new families (held out of it all).
+   0-2 and 0-5; each candidate against the floor alone, with the family it gains most on and its mean
+   gain over the others (is a gain one family's?); and the choice made on the zoo alone, scored on the
+   new families (held out of it all).
 
 Run: ``flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python benchmarks/autopilot_no_valley_heldout.py``
 (runs cached in ``results/autopilot_no_valley_heldout.json`` by ``dev.no_valley_heldout_runs``;
@@ -130,7 +133,10 @@ def given_rows(units: list[dict[str, Any]]) -> tuple[list[list[Any]], list[str],
 
 
 def value(u: dict[str, Any], cand: str) -> float:
-    """A unit's regret under one of :data:`CANDS` (its floor's run where its ramp was not at the floor)."""
+    """A unit's regret under one of :data:`CANDS` (its floor's run where its ramp was not at the floor; a
+    zoo unit's from its stored full runs)."""
+    if "zoo" in u:
+        return u["zoo"][cand]
     if not u["at"]:
         return u["floor"]
     quiet_k = QUIET_K if cand in (CANDS[2], CANDS[3]) else 30
@@ -147,20 +153,43 @@ def paired(d: np.ndarray) -> str:
     return f"{d.mean():+.2f} +- {d.std(ddof=1) / math.sqrt(len(d)):.2f} ({word}, p={p:.2g})"
 
 
-def per_family(units: list[dict[str, Any]]) -> tuple[list[list[Any]], list[str], dict[int, dict]]:
-    """Part four: per new family the candidates' means (seeds 0-5) and each minus the floor, paired; and
-    the family means at seeds 0-2 and 0-5 (``{3: {family: {candidate: mean}}, 6: ...}``)."""
+def zoo_units() -> list[dict[str, Any]]:
+    """Every zoo workload x seed 0-5 with its regret under each of :data:`CANDS` (the stored full runs of
+    ``autopilot_no_valley_noise.py``: a candidate's run where the floor's ramp was at the floor, the
+    floor's elsewhere), whether the floor's ramp was at the floor and, if so, quiet."""
+    _, _, results = nvn.full_results(False)
+    out = []
+    for n, res in results.items():
+        for i, s in enumerate(SEEDS):
+            f = res[CANDS[0]][i]
+            at = nvn.floor_runs.at_floor(f)
+            out.append({"name": n, "family": nvn.truth.family_of(n), "seed": s, "at": at,
+                        "quiet": at and ramp(f) == "quiet",
+                        "zoo": {c: nvn.truth.regret(n, res[c][i]["metric"], nvn.shape.SEEDS, "gap")
+                                for c in CANDS}})
+    return out
+
+
+def per_family(units: list[dict[str, Any]], zoo: list[dict[str, Any]] = ()
+               ) -> tuple[list[list[Any]], list[str], dict[int, dict]]:
+    """Part four: per family (the zoo's, then the new ones) the candidates' means (seeds 0-5) and each
+    minus the floor, paired unit by unit; and the new families' means at seeds 0-2 and 0-5
+    (``{3: {family: {candidate: mean}}, 6: ...}``)."""
     frows, means = [], {3: {}, 6: {}}
-    for f in sorted({u["family"] for u in units}):
-        sel = [u for u in units if u["family"] == f]
-        for k in (3, 6):
-            means[k][f] = {c: float(np.mean([np.mean([value(u, c) for u in sel if u["seed"] == s])
-                                             for s in SEEDS[:k]])) for c in CANDS}
-        frows.append([f, len({u["name"] for u in sel}), sum(u["at"] for u in sel),
-                      sum(u["at"] and u["quiet"] for u in sel), *[means[6][f][c] for c in CANDS],
-                      *[paired(np.array([value(u, c) - u["floor"] for u in sel])) for c in CANDS[1:]]])
-    fh = ["family", "workloads", "units at the floor", "quiet", *[f"{SHORT[c]} (gap %)" for c in CANDS],
-          *[f"{SHORT[c]} - floor, paired" for c in CANDS[1:]]]
+    new = sorted({u["family"] for u in units})
+    for where, pool, fams in (("zoo", zoo, sorted({u["family"] for u in zoo})), ("new", units, new)):
+        for f in fams:
+            sel = [u for u in pool if u["family"] == f]
+            fm = {k: {c: float(np.mean([np.mean([value(u, c) for u in sel if u["seed"] == s])
+                                        for s in SEEDS[:k]])) for c in CANDS} for k in (3, 6)}
+            if where == "new":
+                means[3][f], means[6][f] = fm[3], fm[6]
+            frows.append([f, where, len({u["name"] for u in sel}), sum(u["at"] for u in sel),
+                          sum(u["at"] and u["quiet"] for u in sel), *[fm[6][c] for c in CANDS],
+                          *[paired(np.array([value(u, c) - value(u, CANDS[0]) for u in sel]))
+                            for c in CANDS[1:]]])
+    fh = ["family", "zoo or new", "workloads", "units at the floor", "quiet",
+          *[f"{SHORT[c]} (gap %)" for c in CANDS], *[f"{SHORT[c]} - floor, paired" for c in CANDS[1:]]]
     return frows, fh, means
 
 
@@ -184,10 +213,16 @@ def lofo_rows(new_means: dict[int, dict]) -> tuple[list[list[Any]], list[str], l
                           float(np.mean([pool[f][choice[f]] for f in pool])), SHORT[everything], counts])
         for c in CANDS[1:]:
             choice, _ = tables.lofo_choices(both, [CANDS[0], c], keep=CANDS[0])
+            gain = {f: both[f][CANDS[0]] - both[f][c] for f in both}
+            top = max(gain, key=gain.get)
+            rest = [f for f in both if f != top]
             prows.append([f"seeds 0-{k - 1}", SHORT[c], float(np.mean([both[f][c] for f in both])),
                           float(np.mean([both[f][choice[f]] for f in both])),
                           f"{sum(v == c for v in choice.values())}/{len(both)}",
-                          float(np.mean([both[f][CANDS[0]] for f in both]))])
+                          float(np.mean([both[f][CANDS[0]] for f in both])),
+                          f"{top} ({gain[top]:+.3g})", float(np.mean([gain[f] for f in rest])),
+                          sum(gain[f] > 0 for f in both), sum(gain[f] < 0 for f in both),
+                          f"{min(gain.values()):+.3g}"])
         _, on_zoo = tables.lofo_choices(zoo_only, list(CANDS), keep=CANDS[0])
         verdicts.append(f"Seeds 0-{k - 1}: chosen on the zoo's twelve families alone: **{SHORT[on_zoo]}**; "
                         f"on the {len(new)} new families (held out of that choice) it scores "
@@ -196,7 +231,8 @@ def lofo_rows(new_means: dict[int, dict]) -> tuple[list[list[Any]], list[str], l
     lh = ["seeds", "families", "n", *[f"{SHORT[c]} in sample" for c in CANDS], "chosen by LOFO (held out)",
           "chosen on all", "folds choosing each"]
     ph = ["seeds", "against the floor alone, zoo and new families", "in sample", "held out",
-          "folds choosing it", "floor"]
+          "folds choosing it", "floor", "family it gains most on (floor - it)",
+          "mean gain over the other families", "families it gains on", "families it loses on", "worst loss"]
     return lrows, lh, prows, ph, verdicts
 
 
@@ -230,7 +266,7 @@ def main() -> None:
     prow, ph, entered = part_one(run)
     grows, gh, units = ground_truth(entered, run)
     urows, uh, krows, kh = given_rows(units)
-    frows, fh, new_means = per_family(units)
+    frows, fh, new_means = per_family(units, zoo_units())
     lrows, lh, prows, pwh, verdicts = lofo_rows(new_means)
     tables_out = ((prow, ph), (grows, gh), (urows, uh), (krows, kh), (frows, fh), (lrows, lh), (prows, pwh))
     for rows, h in tables_out:
@@ -245,7 +281,7 @@ def main() -> None:
             "never blew up). A candidate enters when one of its six ramps is at the floor:",
             markdown_table(prow, ph),
             "**Part two, the ground truth** of the entered workloads (constant rates, seeds 0-2; 'not run "
-            "in full': entered, not run when session 16's time for heavy runs ran out):",
+            "in full': entered, not run):",
             markdown_table(grows, gh, floatfmt=".4g"),
             "**Part three, every ramp at the floor** with its peak given at r/k (regret, gap %; the rule's "
             "run equals its k's, checked):", markdown_table(urows, uh, floatfmt=".3g"),

@@ -8,7 +8,10 @@ workloads are in families the zoo does not have, built to sit where the rule act
 * **quiet** (a classification sitting at chance, its outputs near zero, so the batch loss is ``log C``
   whatever the batch): sparse parity on an MLP (a plateau before the features are found), a deep sigmoid
   MLP (vanishing gradients), a small-initialised tanh MLP on two spirals (the saddle at the origin), a
-  sigmoid CNN on digits, a deep linear network at a small initialisation;
+  sigmoid CNN on digits, a deep linear network at a small initialisation; and (added in session 17,
+  chosen from cheap probes for how often their ramp reads quiet at the floor) sigmoid MLPs of three and
+  four hidden layers on the digits as vectors and on a 4-class table, ReLU MLPs at 0.2 x torch's
+  initialisation on the same, and the digits CNN at 0.1 x;
 * **noisy** (a regression whose batch loss carries the targets' noise): a linear model on
   heavy-tailed (Student-t, 2 degrees of freedom) targets at batch 4, an MLP on the same at batch 8,
   a matrix factorisation (small-initialised embeddings: the saddle at zero) on noisy ratings.
@@ -29,7 +32,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from lrkit.zoo import ArrayWorkload, DigitCNN
+from lrkit.zoo import ArrayWorkload, DigitCNN, tabular_set
 
 __all__ = ["CANDIDATES", "candidate", "names"]
 
@@ -83,6 +86,23 @@ def digit_images() -> Tensors:
     order = np.random.default_rng(43).permutation(len(d.target))
     x = (d.images[order] / 16.0)[:, None]
     return _split(x, d.target[order], 360, True)
+
+
+@functools.lru_cache(maxsize=None)
+def digit_vectors() -> Tensors:
+    """:func:`digit_images` flattened to 64 features (the same split)."""
+    x, y, xv, yv = digit_images()
+    return x.reshape(len(x), -1), y, xv.reshape(len(xv), -1), yv
+
+
+@functools.lru_cache(maxsize=None)
+def blobs() -> Tensors:
+    """The zoo's ``blobs-clf`` table (``lrkit.zoo.tabular_set``: 1,200 x 20, 4 classes), z-scored, a
+    fixed 80/20 shuffle of its own."""
+    x, y = tabular_set("blobs-clf")
+    order = np.random.default_rng(61).permutation(len(y))
+    x = x[order]
+    return _split((x - x.mean(0)) / x.std(0), y[order], 240, True)
 
 
 @functools.lru_cache(maxsize=None)
@@ -282,6 +302,41 @@ CANDIDATES: dict[str, tuple[str, ArrayWorkload]] = {w.name: (ramp, w) for ramp, 
         summary="matrix factorisation, 16-dim embeddings at 0.01 x N(0,1), MSE, Adagrad, batch 16",
         data="300 x 300 rank-4 ratings + N(0, 0.25) noise, 10000 rows", arrays=ratings, model=_Factors,
         optimizer="adagrad", batch_size=16, budget=1500, **_REG)),
+    ("quiet", ArrayWorkload(
+        "sigmoid-deep3-plain", family="sigmoid-mlp",
+        summary="3 hidden sigmoid layers of 64 on 8x8 digits as 64 features, plain SGD",
+        data="sklearn digits / 16, 1437 rows", arrays=digit_vectors,
+        model=_p(_stack, (64, 64, 64, 64, 10), nn.Sigmoid), optimizer="sgd-plain", batch_size=32, budget=800,
+        **_CLS)),
+    ("quiet", ArrayWorkload(
+        "sigmoid-deep4-momentum", family="sigmoid-mlp",
+        summary="4 hidden sigmoid layers of 64 on 8x8 digits as 64 features, SGD momentum",
+        data="sklearn digits / 16, 1437 rows", arrays=digit_vectors,
+        model=_p(_stack, (64, 64, 64, 64, 64, 10), nn.Sigmoid), optimizer="sgd", batch_size=32, budget=800,
+        **_CLS)),
+    ("quiet", ArrayWorkload(
+        "sigmoid-blobs4-plain", family="sigmoid-mlp",
+        summary="4 hidden sigmoid layers of 64 on a 4-class table, plain SGD",
+        data="the zoo's blobs-clf table, z-scored, 960 rows", arrays=blobs,
+        model=_p(_stack, (20, 64, 64, 64, 64, 4), nn.Sigmoid), optimizer="sgd-plain", batch_size=32,
+        budget=800, **_CLS)),
+    ("quiet", ArrayWorkload(
+        "relu-smallinit-digits-momentum", family="small-init-mlp",
+        summary="ReLU MLP 64-128-128-128-10 at 0.2 x torch's init on 8x8 digits, SGD momentum",
+        data="sklearn digits / 16, 1437 rows", arrays=digit_vectors,
+        model=lambda: _Scaled(_stack((64, 128, 128, 128, 10), nn.ReLU), 0.2), optimizer="sgd",
+        batch_size=32, budget=600, **_CLS)),
+    ("quiet", ArrayWorkload(
+        "relu-smallinit-blobs-momentum", family="small-init-mlp",
+        summary="ReLU MLP 20-128-128-128-4 at 0.2 x torch's init on a 4-class table, SGD momentum",
+        data="the zoo's blobs-clf table, z-scored, 960 rows", arrays=blobs,
+        model=lambda: _Scaled(_stack((20, 128, 128, 128, 4), nn.ReLU), 0.2), optimizer="sgd",
+        batch_size=32, budget=600, **_CLS)),
+    ("quiet", ArrayWorkload(
+        "cnn-tinyinit-momentum", family="small-init-cnn",
+        summary="ReLU DigitCNN at 0.1 x torch's init on 8x8 digits, SGD momentum",
+        data="sklearn digits / 16, 1437 rows", arrays=digit_images,
+        model=lambda: _Scaled(DigitCNN(10), 0.1), optimizer="sgd", batch_size=32, budget=800, **_CLS)),
 ]}
 
 

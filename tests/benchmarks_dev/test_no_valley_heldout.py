@@ -20,12 +20,22 @@ def test_none_is_in_the_zoo_nor_in_a_zoo_family():
     assert {ramp for ramp, _ in held.CANDIDATES.values()} == {"quiet", "noisy"}
 
 
-@pytest.mark.parametrize("name", ["deep-linear-smallinit-sgd", "recsys-factors-adam"])
+@pytest.mark.parametrize("name", ["deep-linear-smallinit-sgd", "recsys-factors-adam", "sigmoid-blobs4-plain"])
 def test_a_workload_trains_and_a_seed_fixes_its_run(name):
     w = held.candidate(name)
     a, b = (train(w, lr=w.info.default_lr, budget=5, seed=1) for _ in range(2))
     assert a.metric == b.metric and a.metric_name == w.info.metric
     assert set(w.worst()) >= {w.info.metric, "val_loss"}
+
+
+def test_the_flat_digits_and_the_table_are_fixed_splits_of_bundled_data():
+    x, y, xv, yv = held.digit_vectors()
+    images = held.digit_images()
+    assert x.shape[1:] == (64,) and torch.equal(x, images[0].reshape(len(x), -1))
+    assert torch.equal(y, images[1])
+    bx, by, bxv, byv = held.blobs()
+    assert (len(bx), len(bxv)) == (960, 240) and set(by.tolist()) == {0, 1, 2, 3}
+    assert abs(float(torch.cat([bx, bxv]).mean())) < 1e-5  # z-scored over the whole table
 
 
 def test_the_heavy_tail_rows_carry_noise_only_in_training():
