@@ -32,6 +32,8 @@ initialisation, a deep sigmoid MLP, sparse parity) and noisy ramps that are not 
    0-2 and 0-5; each candidate against the floor alone, with the family it gains most on and its mean
    gain over the others (is a gain one family's?); and the choice made on the zoo alone, scored on the
    new families (held out of it all).
+6. (``--zoo-check``) **The quiet half's zoo runs made again**: its stored runs on the zoo units whose ramp
+   was quiet at the floor, made again with the library as it is now and compared field by field.
 
 Run: ``flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python benchmarks/autopilot_no_valley_heldout.py``
 (runs cached in ``results/autopilot_no_valley_heldout.json`` by ``dev.no_valley_heldout_runs``;
@@ -236,11 +238,42 @@ def lofo_rows(new_means: dict[int, dict]) -> tuple[list[list[Any]], list[str], l
     return lrows, lh, prows, ph, verdicts
 
 
+#: What a stored run records that a later change of the library (its ramp_ceiling) could move.
+CHECKED = ("metric", "raw_metric", "peak", "faults")
+
+
+def zoo_check(zoo: list[dict[str, Any]]) -> tuple[list[list[Any]], list[str], str]:
+    """Part six (``--zoo-check``): the quiet half's stored zoo runs on the units whose ramp was quiet at
+    the floor made again with the library as it is now (the stored ones predate ``ramp_ceiling``),
+    compared field by field (:data:`CHECKED`)."""
+    from autopilot_no_valley_noise import policy_fields
+
+    from dev.autopilot_zoo_runs import reads_as, run_autopilot
+
+    _, _, results = nvn.full_results(False)
+    rows, same = [], 0
+    fields = {**nvn.shape.BEFORE_15, **policy_fields((QUIET_K, 30))}
+    for u in [u for u in zoo if u["quiet"]]:
+        n, s = u["name"], u["seed"]
+        old = results[n][CANDS[2]][SEEDS.index(s)]
+        new = run_autopilot(n, s, nvn.truth.budget_of(n), reads_as(fields, nvn.shape._kind(n)))
+        diff = [f for f in CHECKED if old.get(f) != new[f]]
+        same += not diff
+        rows.append([n, s, old["metric"], new["metric"], old["peak"], new["peak"], ", ".join(diff) or "none"])
+        print(rows[-1], file=sys.stderr, flush=True)
+    head = ["zoo workload (quiet at the floor)", "seed", "stored metric", "made again", "stored peak",
+            "peak made again", "fields that differ"]
+    verdict = f"**{same} of {len(rows)}** of the quiet half's zoo runs at the floor made again bit for bit."
+    return rows, head, verdict
+
+
 def main() -> None:
     ap = arguments(__doc__)
     ap.add_argument("--cached-only", action="store_true", help="run nothing; tables from the store")
     ap.add_argument("--only", default="", help="comma-separated workloads: run only theirs, record nothing")
     ap.add_argument("--probes", action="store_true", help="run part one's probes alone, record nothing")
+    ap.add_argument("--zoo-check", action="store_true",
+                    help="part six: the quiet half's zoo runs at the floor made again, compared with the store")
     args = ap.parse_args()
     if args.probes:  # cheap: every candidate's probe (its full floor run where that is stored)
         print_table(*part_one(True)[:2])
@@ -266,12 +299,17 @@ def main() -> None:
     prow, ph, entered = part_one(run)
     grows, gh, units = ground_truth(entered, run)
     urows, uh, krows, kh = given_rows(units)
-    frows, fh, new_means = per_family(units, zoo_units())
+    zoo = zoo_units()
+    frows, fh, new_means = per_family(units, zoo)
+    check = zoo_check(zoo) if args.zoo_check else None
     lrows, lh, prows, pwh, verdicts = lofo_rows(new_means)
     tables_out = ((prow, ph), (grows, gh), (urows, uh), (krows, kh), (frows, fh), (lrows, lh), (prows, pwh))
     for rows, h in tables_out:
         print_table(rows, h, floatfmt=".3g")
     print("\n".join(verdicts))
+    if check is not None:
+        print_table(check[0], check[1], floatfmt=".4g")
+        print(check[2])
     cpu = f"CPU seconds of this process (cached runs cost nothing): {time.process_time() - start:.0f}."
     print(cpu)
     if not args.no_record:
@@ -294,11 +332,16 @@ def main() -> None:
             "new ones; in-sample means and the held-out mean (gap %, family means):",
             markdown_table(lrows, lh, floatfmt=".3g"),
             "Each candidate against the floor alone, over the zoo and the new families:",
-            markdown_table(prows, pwh, floatfmt=".3g"), "\n\n".join(verdicts), cpu])
+            markdown_table(prows, pwh, floatfmt=".3g"), "\n\n".join(verdicts),
+            *([] if check is None else [
+                "**Part six, the quiet half's zoo runs made again** with the library as it is now (they "
+                "were stored before `ramp_ceiling`):", markdown_table(check[0], check[1], floatfmt=".4g"),
+                check[2]]), cpu])
         record("autopilot_no_valley_heldout", "A ramp with no valley read by its noise, on new families",
                __doc__.split("\n\n", 1)[1] + "\n\n" + body,
                command="flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python "
-               "benchmarks/autopilot_no_valley_heldout.py" + (" --cached-only" if args.cached_only else ""))
+               "benchmarks/autopilot_no_valley_heldout.py" + (" --cached-only" if args.cached_only else "")
+               + (" --zoo-check" if args.zoo_check else ""))
 
 
 if __name__ == "__main__":
