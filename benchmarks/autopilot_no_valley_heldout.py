@@ -273,7 +273,7 @@ def main() -> None:
     ap.add_argument("--only", default="", help="comma-separated workloads: run only theirs, record nothing")
     ap.add_argument("--probes", action="store_true", help="run part one's probes alone, record nothing")
     ap.add_argument("--zoo-check", action="store_true",
-                    help="part six: the quiet half's zoo runs at the floor made again, compared with the store")
+                    help="part six: the quiet half's zoo runs at the floor made again, against the store")
     args = ap.parse_args()
     if args.probes:  # cheap: every candidate's probe (its full floor run where that is stored)
         print_table(*part_one(True)[:2])
