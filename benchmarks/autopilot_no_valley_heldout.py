@@ -57,7 +57,7 @@ import autopilot_no_valley_noise as nvn  # noqa: E402
 from dev import autopilot_tables as tables  # noqa: E402
 from dev import no_valley_heldout as held  # noqa: E402
 from dev.no_valley_heldout_runs import (  # noqa: E402
-    FLOOR, GIVEN_K, NOISY_K, QUIET_K, RULE, SEEDS, at_floor, autopilot, best_of, complete, given, grid, noise,
+    FLOOR, GIVEN_K, LEAN, NOISY_K, QUIET_K, RULE, SEEDS, at_floor, autopilot, best_of, complete, given, given_ks, grid, noise,
     probe, ramp, regret, trains)
 from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
@@ -107,10 +107,14 @@ def ground_truth(entered: list[str], run: bool) -> tuple[list[list[Any]], list[s
             u["rule"] = u["floor"]
             if u["at"]:
                 u["noise"], u["quiet"] = noise(f), ramp(f) == "quiet"
-                u["given"] = {k: regret(n, autopilot(n, s, given(k), run)["metric"], g) for k in GIVEN_K}
-                u["rule"] = regret(n, autopilot(n, s, RULE, run)["metric"], g)
-                assert u["given"][30] == u["floor"], (n, s, "r/30 given is not the floor's run")
-                assert u["rule"] == u["given"][QUIET_K if u["quiet"] else NOISY_K], (n, s, "the rule's run")
+                u["given"] = {k: regret(n, autopilot(n, s, given(k), run)["metric"], g) for k in given_ks(n)}
+                own_k = QUIET_K if u["quiet"] else NOISY_K
+                if n in LEAN:  # r/30 is the floor's run, the rule's its k's (checked on the others)
+                    u["given"][30], u["rule"] = u["floor"], u["given"][own_k]
+                else:
+                    u["rule"] = regret(n, autopilot(n, s, RULE, run)["metric"], g)
+                    assert u["given"][30] == u["floor"], (n, s, "r/30 given is not the floor's run")
+                    assert u["rule"] == u["given"][own_k], (n, s, "the rule's run")
             units.append(u)
     gh = ["workload", "family", "optimizer", "batch", "budget", "metric", "untrained", "grid-best rate",
           "grid-best mean", "grid", "best interior", "trains (by 2 points / 2%)"]
@@ -120,7 +124,7 @@ def ground_truth(entered: list[str], run: bool) -> tuple[list[list[Any]], list[s
 def given_rows(units: list[dict[str, Any]]) -> tuple[list[list[Any]], list[str], list[list[Any]], list[str]]:
     """Part three: every ramp at the floor given r/k, and the means by kind of ramp."""
     urows = [[u["name"], u["seed"], f"{100 * u['noise']:.1f}%", "quiet" if u["quiet"] else "noisy",
-              *[u["given"][k] for k in GIVEN_K], u["rule"], min(GIVEN_K, key=lambda k: u["given"][k])]
+              *[u["given"].get(k, "-") for k in GIVEN_K], u["rule"], min(u["given"], key=u["given"].get)]
              for u in units if u["at"]]
     uh = ["workload", "seed", "batch noise / median loss", "ramp",
           *[f"r/{k}" + (" (floor)" if k == 30 else "") for k in GIVEN_K], "the rule", "best r/k"]
@@ -129,7 +133,8 @@ def given_rows(units: list[dict[str, Any]]) -> tuple[list[list[Any]], list[str],
         sel = [u for u in units if u["at"] and u["quiet"] == quiet]
         if sel:
             krows.append(["quiet" if quiet else "noisy", len(sel), len({u["family"] for u in sel}),
-                          *[float(np.mean([u["given"][k] for u in sel])) for k in GIVEN_K]])
+                          *[float(np.mean([u["given"][k] for u in sel if k in u["given"]]))
+                            for k in GIVEN_K]])
     kh = ["ramp", "units", "families", *[f"mean at r/{k}" for k in GIVEN_K]]
     return urows, uh, krows, kh
 
@@ -289,9 +294,10 @@ def main() -> None:
             g = grid(name, True)
             for s, r in zip(SEEDS, floor):
                 if at_floor(r):
-                    for k in GIVEN_K:
+                    for k in given_ks(name):
                         autopilot(name, s, given(k), True)
-                    autopilot(name, s, RULE, True)
+                    if name not in LEAN:
+                        autopilot(name, s, RULE, True)
             print(name, "best", best_of(g, held.candidate(name).info.higher_is_better), "grid", sorted(g),
                   f"cpu {time.process_time() - start:.0f}", flush=True)
         return
