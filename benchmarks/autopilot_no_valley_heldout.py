@@ -21,7 +21,8 @@ initialisation, a deep sigmoid MLP, sparse parity) and noisy ramps that are not 
    measure a gap in, and is left out of parts three to five.
 3. **Each ramp at the floor, the peak given at r/k** (``no_valley_below=(k, k)``: the same code path,
    ``k`` for both kinds of ramp; ``k=30`` is the floor, checked bit for bit), ``k`` in 3, 10, 30, 100,
-   300, and the rule as it ships (``no_valley_below=(10, 100)``), checked against its ``k``.
+   300, and the rule as it ships (``no_valley_below=(10, 100)``), checked against its ``k``; the
+   workloads added in session 17 (``LEAN``) are given r/10 and r/100 alone ("-" elsewhere).
 4. **Per family** at seeds 0-5 (every other unit is the floor's run, the same code path), the zoo's twelve
    (``autopilot_no_valley_noise.py``'s stored full runs) and the new ones: the floor, the rule, each half
    alone (the quiet half ``(10, 30)``, the noisy half ``(30, 100)``); the rule and each half against the
@@ -57,8 +58,8 @@ import autopilot_no_valley_noise as nvn  # noqa: E402
 from dev import autopilot_tables as tables  # noqa: E402
 from dev import no_valley_heldout as held  # noqa: E402
 from dev.no_valley_heldout_runs import (  # noqa: E402
-    FLOOR, GIVEN_K, LEAN, NOISY_K, QUIET_K, RULE, SEEDS, at_floor, autopilot, best_of, complete, given, given_ks, grid, noise,
-    probe, ramp, regret, trains)
+    FLOOR, GIVEN_K, LEAN, NOISY_K, QUIET_K, RULE, SEEDS, at_floor, autopilot, best_of, complete, given,
+    given_ks, grid, noise, probe, ramp, regret, trains)
 from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 #: The four candidates of parts four and five, as ``autopilot_no_valley_noise`` labels them (the zoo's).

@@ -31,8 +31,9 @@ from lrkit.finder import noise_scale
 from lrkit.tasks import train
 from lrkit.torch import Autopilot, AutopilotPolicy
 
-__all__ = ["FLOOR", "GIVEN_K", "LEAN", "NOISY_K", "QUIET_K", "RULE", "SEEDS", "STORE", "at_floor", "autopilot",
-           "best_of", "complete", "given", "given_ks", "grid", "noise", "probe", "ramp", "regret", "trains"]
+__all__ = ["FLOOR", "GIVEN_K", "LEAN", "NOISY_K", "QUIET_K", "RULE", "SEEDS", "STORE", "at_floor",
+           "autopilot", "best_of", "complete", "given", "given_ks", "grid", "noise", "probe", "ramp",
+           "regret", "trains"]
 
 STORE = Path(__file__).resolve().parents[1] / "results" / "autopilot_no_valley_heldout.json"
 SEEDS = (0, 1, 2, 3, 4, 5)
