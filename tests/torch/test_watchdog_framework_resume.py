@@ -118,9 +118,13 @@ def test_a_hf_resume_of_a_checkpoint_without_the_watchdog_says_so(tmp_path):
     pytest.importorskip("transformers")
     pytest.importorskip("accelerate")
     _hf_run(tmp_path, Watchdog(every=10), callbacks=[])  # saved by a run without the callback
+    resumed = Watchdog(every=10)
     with pytest.warns(UserWarning, match=r"starts empty at update 20.*holds no state of it"):
-        # (no saving: transformers 4.4x-5.x fails to save a stateful callback the resumed state lacks)
-        _hf_run(tmp_path, Watchdog(every=10), resume=str(tmp_path / "checkpoint-20"), save=False)
+        # and it saves the next checkpoint: the Trainer (transformers 5.24) keyed each stateful callback's
+        # saved state by the resumed state's entries, and raised KeyError for one that state lacked
+        trainer = _hf_run(tmp_path, resumed, resume=str(tmp_path / "checkpoint-20"))
+    saved = trainer.state.stateful_callbacks["WatchdogHFCallback"]["attributes"]["watchdog_state"]
+    assert saved["monitor"]["seen"] == 20 == resumed.monitor.state_dict()["seen"]
 
 
 def test_a_restored_or_fresh_hf_run_says_nothing_of_it(tmp_path):

@@ -227,6 +227,9 @@ def hf_callback(watchdog: Watchdog) -> Any:
 
         def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             self.group, self.rate = None, None  # another train may hold other groups
+            saved = getattr(state, "stateful_callbacks", None)
+            if isinstance(saved, dict):  # a state resumed from a checkpoint saved without this callback lacks
+                saved.setdefault(type(self).__name__, self.state())  # it, and the Trainer's save indexes it
             step = getattr(state, "global_step", 0) or 0
             if step > 0 and watchdog.monitor.last_step < 0:  # a resume its history did not come back with
                 restore = getattr(args, "restore_callback_states_from_checkpoint", None)
