@@ -18,6 +18,9 @@ __all__ = ["diagnosis_report", "plot_diagnosis", "VERDICT_TITLES"]
 #: Largest max/min ratio of the losses drawn on a linear axis; past it (a blow-up, a long descent)
 #: the loss axis is logarithmic, else the early losses squash the rest of the curve flat.
 LOG_SCALE_SPAN = 30
+#: The statistics whose evidence lists the steps it concerns (each spike), where the others give a span
+#: ``(first, last)``: a listed test's steps are marked on the curve, however few.
+LISTED_STEPS = ("early_spikes", "spike_height")
 #: Each verdict as a reader would say it (the report's headline).
 VERDICT_TITLES: dict[str, str] = {
     "nan": "Training broke: the loss became NaN or infinite",
@@ -69,18 +72,31 @@ def plot_diagnosis(diagnosis: Any, losses: Any, *, steps: Any = None, lrs: Any =
     given = ax is not None
     fig, ax = figure_and_axes(ax, figsize=(11.0, 4.8))
     ok = np.isfinite(y)
-    handles = ax.plot(x[ok], y[ok], "-", color="#2a6fb0", lw=1.2, label="training loss")
+    # A rate range test at the head (diagnose's probe_rows) is not what the verdict read: drawn apart, and
+    # the axes' ranges set by the rows it read, so a probe's blow-up does not squash the curve judged.
+    k = min(int(diagnosis.statistics.get("probe_rows", 0) or 0), y.size)
+    read = ok & (np.arange(y.size) >= k)
+    handles = ax.plot(x[read], y[read], "-", color="#2a6fb0", lw=1.2, label="training loss")
     if np.any(~ok):
         first = x[np.flatnonzero(~ok)[0]]
         label = f"first non-finite loss (step {first:g})"
         handles.append(ax.axvline(first, color="#c0392b", lw=2, label=label))
-    marks = [e for e in diagnosis.evidence if e.fired and len(e.steps) > 2]  # listed steps, not a span
+    marks = [e for e in diagnosis.evidence if e.fired and e.statistic in LISTED_STEPS and e.steps]
     for e in marks[:1]:
-        at = np.isin(x, np.asarray(e.steps, dtype=float))
+        at = np.isin(x, np.asarray(e.steps, dtype=float)) & ok
         handles += ax.plot(x[at], y[at], "o", color="#d0501a", ms=7, mfc="none", mew=1.6,
-                           label=f"{e.statistic} ({len(e.steps)} steps)")
-    if ok.any() and np.all(y[ok] > 0) and np.max(y[ok]) / np.min(y[ok]) > LOG_SCALE_SPAN:
+                           label=f"{e.statistic} ({len(e.steps)} step{'s' * (len(e.steps) > 1)})")
+    drawn = y[read] if read.any() else y[ok]
+    if drawn.size and np.all(drawn > 0) and np.max(drawn) / np.min(drawn) > LOG_SCALE_SPAN:
         ax.set_yscale("log")
+    if k:
+        ax.autoscale_view()
+        lim = ax.get_ylim()
+        ax.axvspan(x[0], x[k - 1], color="0.92", lw=0)
+        handles[:0] = ax.plot(x[:k][ok[:k]], y[:k][ok[:k]], "-", color="0.6", lw=1.0,
+                              label=f"rate range test ({k} rows the verdict left out)")
+        if read.any():
+            ax.set_ylim(lim)
     ax.set_xlabel("step (optimizer update)")
     ax.set_ylabel("loss")
     ax.grid(alpha=0.3)
@@ -88,7 +104,8 @@ def plot_diagnosis(diagnosis: Any, losses: Any, *, steps: Any = None, lrs: Any =
         twin = ax.twinx()
         handles += twin.plot(x, r, "--", color="0.35", lw=1.2, label="learning rate (right axis)")
         twin.set_ylabel("learning rate")
-        top = float(np.nanmax(r)) if np.isfinite(r).any() else 1.0
+        rr = r[k:] if k < r.size else r
+        top = float(np.nanmax(rr)) if np.isfinite(rr).any() else 1.0
         twin.set_ylim(0.0, 1.25 * top if top > 0 else 1.0)
     ax.set_title(f"{diagnosis.verdict} (confidence {diagnosis.confidence:.2f})", fontsize=11)
     if given:
@@ -144,8 +161,10 @@ def diagnosis_report(diagnosis: Any, path: str | Path | None = None, *, losses: 
         + "</div>")
     if losses is not None:
         fig = plot_diagnosis(diagnosis, losses, steps=steps, lrs=lrs)
-        report.add_figure(fig, caption="The loss the verdict was read from (blue), the rate if it was logged "
-                                       "(dashed), and the steps the deciding evidence points at.")
+        probe = ", a rate range test at its head that it left out (grey)" \
+            if diagnosis.statistics.get("probe_rows") else ""
+        report.add_figure(fig, caption=f"The loss the verdict was read from (blue){probe}, the rate if it "
+                                       "was logged (dashed), and the steps the deciding evidence points at.")
         pyplot().close(fig)
     report.add_heading("The evidence")
     report.add_text("Each test below compares one statistic of the curve (in brackets where its name is "
