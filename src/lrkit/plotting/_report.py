@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from lrkit.errors import LRKitError
+
 __all__ = ["Report", "figure_png"]
 
 _STYLE = """
@@ -154,6 +156,9 @@ class Report:
     def write(self, path: str | Path) -> Path:
         """Write the page to ``path`` (parents created) and return the path."""
         path = Path(path)
+        if path.is_dir():  # the write's own error is a bare IsADirectoryError
+            raise LRKitError(f"`path` of the report must be a file to write; got {str(path)!r}, which is a "
+                             "folder.")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(self.html(), encoding="utf-8")
         return path

@@ -33,7 +33,7 @@ def report(result: Any, path: str | Path | None = None, **kwargs: Any) -> Report
         The :class:`Report` (``.html()`` gives the page).
 
     Raises:
-        LRKitError: for any other value, a path that does not end in ``.html``, or a keyword
+        LRKitError: for any other value, a path that does not end in ``.html`` or is a folder, or a keyword
             the result's report does not take.
 
     Example:
@@ -49,8 +49,11 @@ def report(result: Any, path: str | Path | None = None, **kwargs: Any) -> Report
     if not callable(build) or isinstance(result, type):
         raise LRKitError("`result` of lrkit.report must be a FinderResult, TuneResult or Diagnosis; "
                          f"got {type(result).__name__}.")
-    if path is not None and Path(path).suffix.lower() not in (".html", ".htm"):
+    if path is not None and Path(path).suffix.lower() != ".html":  # as `lrkit diagnose --report`
         raise LRKitError(f"`path` of lrkit.report must end in .html; got {str(path)!r}.")
+    if path is not None and Path(path).is_dir():  # checked before building: the write's error is bare
+        raise LRKitError(f"`path` of lrkit.report must be a file to write; got {str(path)!r}, which is a "
+                         "folder.")
     builders = {"Diagnosis": diagnosis_report, "FinderResult": finder_report}
     builder = next((builders[c.__name__] for c in type(result).__mro__ if c.__name__ in builders), None)
     allowed = [] if builder is None else [
