@@ -22,7 +22,8 @@ each source): Prodigy with cosine annealing, Schedule-Free with its warmup and `
 rows in ``autopilot_shape.py``).
 
 Run: ``flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python benchmarks/autopilot_family_resolution.py``
-(``--cached-only``: the tables from the store alone, seeds that are missing left out).
+(``--cached-only``: the tables from the store alone, seeds that are missing left out; ``--peers prodigy``:
+one peer only, where the other's runs are not stored on this machine).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import autopilot_shape as shape  # noqa: E402
 from dev import autopilot_truth as truth  # noqa: E402
 from dev.autopilot_zoo_runs import paired  # noqa: E402
-from dev.record import markdown_table, print_table, record, store_args  # noqa: E402
+from dev.record import arguments, markdown_table, print_table, record  # noqa: E402
 
 from lrkit import zoo  # noqa: E402
 
@@ -100,14 +101,18 @@ def family_rows(names: list[str], run: bool, seeds: tuple[int, ...], mine_is: st
 
 
 def main() -> None:
-    args = store_args(__doc__)
+    ap = arguments(__doc__)
+    ap.add_argument("--cached-only", action="store_true", help="run nothing; tables from the store")
+    ap.add_argument("--peers", nargs="+", default=list(PEERS), help="the peers read (default: both)")
+    args = ap.parse_args()
+    peers = tuple(args.peers)
     start = time.process_time()
     names = sorted(zoo.names())
     head = ["peer", "family", "units (workload x seed)", "mean difference (gap %)", "standard error", "p",
             "units the Autopilot is ahead on", "call"]
     tables_md = []
     for label, seeds in (("seeds 0-2 (the zoo's)", shape.SEEDS), ("seeds 0-5", SEEDS)):
-        rows, counts = family_rows(names, not args.cached_only, seeds)
+        rows, counts = family_rows(names, not args.cached_only, seeds, peers=peers)
         crows = [[label, p, f"{c['ahead by mean']}/12", c["ahead"], c["behind"], c["can't tell"]]
                  for p, c in counts.items()]
         ch = ["seeds", "peer", "families ahead by mean (the issue's count)", f"ahead (p < {ALPHA})",
@@ -123,7 +128,8 @@ def main() -> None:
                "The Autopilot against the LR-free peers, family by family, beyond the seeds' noise",
                __doc__.split("\n\n", 1)[1] + "\n\n" + "\n\n".join([*tables_md, cpu]),
                command="flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python "
-               "benchmarks/autopilot_family_resolution.py" + (" --cached-only" if args.cached_only else ""))
+               "benchmarks/autopilot_family_resolution.py" + (" --cached-only" if args.cached_only else "")
+               + ("" if peers == PEERS else " --peers " + " ".join(peers)))
 
 
 if __name__ == "__main__":

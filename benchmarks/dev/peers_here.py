@@ -7,7 +7,8 @@ Autopilot's (the recall RNNs by half their accuracy). This makes each run again 
 line (``record.machine()``); each run is printed beside the untagged one as it ends, and a workload's
 runs are stored together (a crash loses at most one workload's). ``--tuned wsd``: "schedule, tuned" at
 its peak chosen on the untagged runs (``dev.autopilot_truth.tuned_at``) made here instead, its zoo runs
-as ``zoo_runs/NAME/KEY@xeon.npz``.
+as ``zoo_runs/NAME/KEY@xeon.npz``. ``--retag WHY``: untagged runs known to be this machine's (made
+after it replaced the AMD one, a sample of them made again bit for bit) stored under the tag, unchanged.
 One invocation per lock turn: the peers, seeds and workloads of one turn.
 
 Run: ``flock /tmp/lrkit-heavy.lock nice -n 10 .venv/bin/python benchmarks/dev/peers_here.py --peers prodigy
@@ -54,6 +55,24 @@ def tuned_here(name: str, shape: str, seeds: tuple[int, ...]) -> None:
           f"stored {[round(v, 6) for v in before]}", flush=True)
 
 
+def retag(peers: list[str], names: list[str], seeds: list[int], why: str) -> int:
+    """Store the untagged runs of ``peers`` on ``names`` at ``seeds`` again under :data:`HERE`, unchanged but
+    for ``"machine"`` (``why``: how they are known to be this machine's: the runs of seeds 3-5 of Prodigy
+    and Schedule-Free were made on the Intel Xeon, after the AMD EPYC machine's runs, and a sample of them
+    made again reproduces bit for bit); a run already stored under the tag is kept. Returns the count."""
+    have, new = _read(STORE), {}
+    for peer in peers:
+        for name in names:
+            for seed in seeds:
+                budget = truth.budget_of(name)
+                old = have.get(f"{peer}|{name}|{seed}|{budget}")
+                key = f"{peer}{HERE}|{name}|{seed}|{budget}"
+                if old is not None and key not in have:
+                    new[key] = {**old, "machine": why}
+    store(new)
+    return len(new)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--peers", nargs="+", default=list(PEERS), choices=PEERS)
@@ -62,10 +81,16 @@ def main() -> None:
     ap.add_argument("--family", default=None, help="one zoo family")
     ap.add_argument("--builtin", action="store_true", help="the built-in tasks only")
     ap.add_argument("--tuned", default=None, help="instead of the peers: 'schedule, tuned' of this shape")
+    ap.add_argument("--retag", default=None,
+                    help="instead of running: store the untagged runs under the tag, the record's machine "
+                    "set to this text (how they are known to be this machine's)")
     args = ap.parse_args()
     names = args.names or ([*truth.BUILTIN] if args.builtin else
                            [n for n in zoo.registry if args.family in (None, zoo.get(n).info.family)])
     t0 = time.time()
+    if args.retag:
+        print(f"{retag(args.peers, names, args.seeds, args.retag)} runs stored under {HERE}")
+        return
     if args.tuned:
         for name in names:
             tuned_here(name, args.tuned, tuple(args.seeds))
