@@ -90,7 +90,7 @@ def _panels(n: int, width: float = 4.6) -> tuple[Any, Any]:
 
 def _divergence(r: Any) -> Any:
     fig, (a, b) = _panels(2)
-    labels = [f"lr = {k:.2g} x 2/L" for k in r.rates / r.stability_limit]
+    labels = [f"lr = {k:.3g} x 2/L" for k in r.rates / r.stability_limit]  # 1.05 as the record, not 1.1
     plot_trajectories(r.problem, r.runs, labels=labels, ax=a)
     _loss_axes(b, [(lab, run.gap()) for lab, run in zip(labels, r.runs)])
     b.set_title(f"stability limit 2/L = {r.stability_limit:g}: above it the loss grows", fontsize=9)
@@ -208,7 +208,11 @@ def _finder(r: Any) -> Any:
 
     fig, (a, b) = _panels(2)
     plot_finder(r.finder, ax=a, legend_loc="best")
-    a.axvline(r.stability_limit, color="k", ls="--", lw=1)
+    limit = a.axvline(r.stability_limit, color="k", ls="--", lw=1, label=f"stability limit 2/L = "
+                      f"{r.stability_limit:g}")
+    legend = a.get_legend()  # plot_finder's entries, and the limit's: every mark is a legend entry
+    a.legend(handles=[*legend.legend_handles, limit], labels=[*(t.get_text() for t in legend.get_texts()),
+             limit.get_label()], fontsize=7, loc="best")
     _loss_axes(b, [(f"lr = {lr:.3g}", run.gap()) for lr, run in zip(r.rates, r.runs)])
     b.set_title("training at suggestion / 100, suggestion, blow-up rate", fontsize=9)
     return fig
