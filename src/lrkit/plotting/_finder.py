@@ -8,6 +8,7 @@ labels cannot stack however close the rules' rates are.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,9 @@ __all__ = ["plot_finder", "save_figure", "FIGSIZE", "ZOOM_DECADES"]
 
 #: Inches at 110 dpi: about 1,300 by 600 pixels, readable at full width of a report.
 FIGSIZE = (12.0, 5.6)
+#: Characters a line of the right panel's title when there is no suggestion (its reason, wrapped to fit the
+#: panel's 2/5 of FIGSIZE at font size 9; one line of 75 ran past the figure's edge), and at most its lines.
+NO_SUGGESTION_WRAP = (48, 6)
 #: Most legend entries a row under the two panels (fewer when a row would be wider than the figure).
 LEGEND_COLUMNS = 4
 #: Half-width of the zoom panel around the suggestion, in decades of rate (or the interval, if wider).
@@ -156,7 +160,9 @@ def plot_finder(result: Any, *, ax: Any = None, title: str | None = None,
         near.set_title("zoom: the suggestion and its interval", fontsize=11)
     else:
         near.set_axis_off()
-        near.set_title("no suggestion: " + result.reason[:60], fontsize=9)
+        width, lines = NO_SUGGESTION_WRAP
+        near.set_title(textwrap.fill("no suggestion: " + result.reason, width, max_lines=lines,
+                                     placeholder=" ..."), fontsize=9)
     fig.suptitle(title, fontsize=12)
     renderer = fig.canvas.get_renderer()
     for ncol in range(min(LEGEND_COLUMNS, len(handles)), 0, -1):  # long numbers: fewer entries a row

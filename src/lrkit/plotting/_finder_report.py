@@ -18,6 +18,12 @@ from lrkit.plotting._report import Report
 
 __all__ = ["finder_report"]
 
+#: The figure's caption when no rate was suggested: no suggestion dot, no zoom, no interval is drawn.
+NO_SUGGESTION_FIGURE_WORDS = (
+    "Left, the whole sweep: grey dots are the loss of each batch as the rate grows, the blue line the "
+    "smoothed loss{others}. Right: why no rate was suggested."
+)
+
 _SETTINGS = ("start", "end", "num_steps", "mode", "loss", "accumulation_steps", "amp", "amp_skipped_steps",
              "repeats", "batches_used", "loader_passes", "world_size", "snapshot", "rule_requested")
 
@@ -103,7 +109,10 @@ def finder_report(result: Any, path: str | Path | None = None, *, budget: int | 
                              f"stopped: {result.stop_reason}")
     report.add_html(_answer(advice, result))
     fig = plot_finder(result)
-    report.add_figure(fig, caption=FIGURE_WORDS, alt="the range test: loss against learning rate")
+    others = any(v is not None for v in (result.suggestions or {}).values())
+    caption = FIGURE_WORDS if result.suggestion is not None else NO_SUGGESTION_FIGURE_WORDS.format(
+        others="; hollow markers what other rules would pick" if others else "")
+    report.add_figure(fig, caption=caption, alt="the range test: loss against learning rate")
     pyplot().close(fig)
     how = (f"<p><strong>{_e(result.rule)}</strong>: {_e(advice.rule_words)}.</p>"
            + (f"<p>Why this rule: {_e(advice.why_rule)}.</p>" if advice.why_rule else "")
