@@ -61,6 +61,7 @@ checks the arguments and holds the run's state and its rate; the moves between t
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import torch
@@ -183,6 +184,7 @@ class Autopilot(Phases, Resumable):
         self.t = 0  # main-phase updates (or skipped updates) since the probe ended
         self.phase = "probe"
         self.events: list[dict[str, Any]] = []
+        self._said_done = False  # whether a step after the budget was warned of (once)
         self._guard = Guard(optimizer, model, policy)
         self._monitor = Monitor(every=policy.check_every, policy=REACT_POLICY)
         self._pre_probe: dict[str, Any] | None = self._take_snapshot()
@@ -282,7 +284,8 @@ class Autopilot(Phases, Resumable):
 
         Returns:
             True when the update was applied; False when it was skipped (fault, the scaler's
-            overflow, a micro-batch under accelerate's accumulation, or done).
+            overflow, a micro-batch under accelerate's accumulation, or done: the budget is never
+            exceeded, and the first step after it is spent warns, once).
 
         Raises:
             LRKitError: for a loss that is no number (a tuple, a dict, a per-sample vector), a step
@@ -292,6 +295,7 @@ class Autopilot(Phases, Resumable):
                 rate is put back as the optimizer was built).
         """
         if self.phase == "done":
+            self._say_done()
             return False
         try:
             self._check_groups()
@@ -331,6 +335,17 @@ class Autopilot(Phases, Resumable):
         self.t += 1
         self._advance()
         return event is None
+
+    def _say_done(self) -> None:
+        """Warn, once per Autopilot, that a step after the budget was spent applies nothing: a loop over
+        more batches than the budget goes on computing gradients that train nothing (ux16 L3)."""
+        if self._said_done:
+            return
+        self._said_done = True
+        warnings.warn(f"Autopilot.step: the budget of {self.budget} updates is spent (ap.done is True): "
+                      "this step applied nothing, and no later one will; end the loop with `while not "
+                      "ap.done` (or give a larger budget, or budget=None to train until you stop).",
+                      stacklevel=3)
 
     def _observe_average(self) -> None:
         """Add the weights of the update about to be applied to the tail average (the guard calls it)."""
