@@ -12,7 +12,8 @@ def test_public_names():
     assert set(finder.__all__) == {
         "range_test", "FinderResult", "Suggestion", "suggest", "rules", "smooth", "noise_scale",
         "bootstrap_interval", "combine", "DivergenceMonitor", "divergence_index", "sweep_schedule",
-        "half_depth", "falling_half_depth", "valley_geometry", "Valley", "steepest", "valley",
+        "half_depth", "falling_half_depth", "handed_to_weak_rule", "valley_geometry", "Valley", "steepest",
+        "valley",
         "minimum_over_10",
         "synthetic", "STOP_REASONS", "MIN_POINTS", "MIN_STEPS", "SWEEP_BYTES_PER_STEP", "Sweep",
         "FinderPolicy", "VALLEY_RULES", "advise", "Advice", "next_schedule",

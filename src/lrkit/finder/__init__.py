@@ -25,7 +25,7 @@ from lrkit.finder._next_step import next_schedule
 from lrkit.finder._combine import combine
 from lrkit.finder._interval import bootstrap_interval, interval_covers, seed_widened
 from lrkit.finder._result import STOP_REASONS, FinderResult
-from lrkit.finder._default import falling_half_depth, half_depth
+from lrkit.finder._default import falling_half_depth, half_depth, handed_to_weak_rule
 from lrkit.finder._valley import VALLEY_RULES, Valley, valley_geometry
 from lrkit.finder._peers import minimum_over_10, steepest, valley
 from lrkit.finder._rules import rules, suggest
@@ -82,6 +82,7 @@ __all__ = [
     "check_sweep",
     "falling_half_depth",
     "half_depth",
+    "handed_to_weak_rule",
     "valley_geometry",
     "Valley",
     "steepest",

@@ -28,6 +28,7 @@ import shlex
 from typing import Any
 
 from lrkit.finder._confidence import LOOSE_SPREAD, TIGHT_SPREAD, confidence
+from lrkit.finder._default import handed_to_weak_rule
 from lrkit.finder._valley import valley_geometry
 from lrkit.finder._no_answer import no_answer
 from lrkit.finder._next_step import next_spec, round_rate
@@ -290,7 +291,7 @@ def advise(result: Any, *, budget: int | None = None, task: str | None = None, s
     lr0 = _group_0_rate(lr, result)
     spec = next_spec(lr0, budget)  # LRScheduler and lrkit train set group 0's rate
     level, words = confidence(result, policy)
-    if result.reason.startswith("weak signal"):  # the valley rule handed a weak drop to policy.weak_rule
+    if handed_to_weak_rule(result.reason):  # the valley rule handed a weak drop to policy.weak_rule
         rule_words = (f"{rule_words}; here the drop was too weak for it, so {policy.weak_rule} read the "
                       f"curve: {RULE_WORDS.get(policy.weak_rule, policy.weak_rule)}")
     d = meta.get("optimizer") if isinstance(meta.get("optimizer"), dict) else {}

@@ -16,7 +16,11 @@ from lrkit.finder._policy import FinderPolicy
 from lrkit.finder._suggestion import Suggestion, _finite_prefix, _nearest, _none
 from lrkit.finder._valley import valley_geometry, valley_reading
 
-__all__ = ["half_depth", "falling_half_depth", "weak_reading"]
+__all__ = ["WEAK_SIGNAL", "half_depth", "falling_half_depth", "handed_to_weak_rule", "weak_reading"]
+
+#: How a reason begins when a valley rule handed a weak drop to the policy's ``weak_rule``
+#: (:func:`weak_reading`'s words); :func:`handed_to_weak_rule` is the one test of it.
+WEAK_SIGNAL = "weak signal"
 
 
 def half_depth(lrs: object, losses: object, *, policy: FinderPolicy = FinderPolicy()) -> Suggestion:
@@ -151,5 +155,20 @@ def weak_reading(lrs: object, losses: object, signal: float, name: str) -> Sugge
     found = {"valley": valley, "minimum/10": minimum_over_10, "steepest": steepest}[name](lrs, losses)
     if found.lr is None:
         return None
-    return Suggestion(found.lr, found.index, f"weak signal: the drop is only {signal:.1f} noise SDs, where "
+    return Suggestion(found.lr, found.index, f"{WEAK_SIGNAL}: the drop is only {signal:.1f} noise SDs, where "
                       f"the half-depth crossings are noise, so the {name} rule reads it: {found.reason}")
+
+
+def handed_to_weak_rule(reason: str) -> bool:
+    """Whether a reading's ``reason`` is a valley rule's weak drop read by the policy's ``weak_rule``
+    (:func:`weak_reading`): the drop was too small for the half-depth crossings, so where the descent
+    begins was not measured. ``find_lr``'s advice names the rule that read it; the Autopilot, whose ramp
+    neither blew up, says its peak is a guess.
+
+    Example:
+        >>> handed_to_weak_rule("weak signal: the drop is only 5.5 noise SDs, ...")
+        True
+        >>> handed_to_weak_rule("where the valley at half depth begins: ...; weak signal: the drop is 3.1")
+        False
+    """
+    return reason.startswith(WEAK_SIGNAL)

@@ -30,6 +30,7 @@ import numpy as np
 from lrkit.diagnostics import DiagnosePolicy, Monitor
 from lrkit.schedules import constant, warmup
 from lrkit.errors import LRKitError
+from lrkit.finder import valley_geometry
 from lrkit.stats import difference_noise, median_diff_se
 from lrkit.torch._autopilot_checks import check_first_loss, first_step_failed
 from lrkit.torch._autopilot_average import TailAverage
@@ -157,7 +158,7 @@ class Phases:
                           f"the peak {self.peak:.3g} is read below your cap, not below a blow-up; the best "
                           "rate may lie above lr_max (leave lr_max out to let the probe find where training "
                           "breaks).", stacklevel=4)
-        if GUESS in how and self._probe.diverged_at() is None and cap is None:
+        if (GUESS in how or self._probe.weak) and self._probe.diverged_at() is None and cap is None:
             self._warn_guess()
         self._probe.states, self._pre_probe = {}, None
         race = None
@@ -171,16 +172,25 @@ class Phases:
         self._start_main()
 
     def _warn_guess(self: Any) -> None:
-        """Say that the peak is a guess: the probe's curve showed no valley and never blew up, so it
-        tells neither where training works nor where it breaks (a short rolled-back probe's few rates,
-        a factor of several apart, can step over both), and the run may not train at it."""
+        """Say that the peak is a guess, not a measurement (``find_lr``'s words for a reading with no measured
+        descent): the probe's curve showed no valley, or a drop too small for its valley rule's half-depth
+        crossings (``lrkit.finder.handed_to_weak_rule``), and it never blew up, so it tells neither where the
+        descent begins nor where training breaks (a short rolled-back probe's few rates, a factor of several
+        apart, can step over both), and the run may not train at it."""
         probe = self._probe
         apart = (probe.hi / probe.lo) ** (1 / max(1, probe.steps - 1))
         way = " or a larger budget" if self.ramp else ", a larger budget or probe='ramp' (more, closer rates)"
-        warnings.warn(f"Autopilot: the probe's {self.probe_steps} rates ({probe.lo:.3g} to {probe.hi:.3g}, "
-                      f"a factor {apart:.3g} apart) show no valley and no confirmed blow-up, so the peak "
-                      f"{self.peak:.3g} is a guess and the run may not train at it; give it peak= "
-                      f"(find_lr's answer, say){way}.", stacklevel=5)
+        seen = "no valley"
+        if probe.weak:
+            v = valley_geometry(np.asarray(probe.lrs, dtype=float), np.asarray(probe.losses, dtype=float),
+                                policy=probe.policy.finder)
+            drop = "" if isinstance(v, str) else f"of only {v.signal:.1f} times its batch-to-batch noise "
+            seen = (f"a drop {drop}too small to tell where the descent begins (the "
+                    f"{probe.policy.finder.weak_rule} rule read the smoothed curve instead)")
+        warnings.warn(f"Autopilot: a guess, not a measurement: the probe's {self.probe_steps} rates "
+                      f"({probe.lo:.3g} to {probe.hi:.3g}, a factor {apart:.3g} apart) show {seen} and no "
+                      f"confirmed blow-up, so the peak {self.peak:.3g} is a guess and the run may not train "
+                      f"at it; give it peak= (find_lr's answer, say){way}.", stacklevel=5)
 
     def _start_main(self: Any) -> None:
         self._guard.reset(self.t)

@@ -34,7 +34,7 @@ from typing import Any
 import torch
 
 from lrkit.errors import LRKitError, check_choice, check_int, check_positive
-from lrkit.finder import DivergenceMonitor, sweep_schedule
+from lrkit.finder import DivergenceMonitor, handed_to_weak_rule, sweep_schedule
 from lrkit.schedules import Schedule, constant, linear, warmup, warmup_cosine, wsd
 from lrkit.torch._autopilot_peak import SAME_RATE, PeakRule, capped_at, kind_policy, peak_rule, read_peak
 from lrkit.torch._autopilot_policy import AutopilotPolicy
@@ -180,6 +180,7 @@ class Probe:
         self.k = 0
         self.run = 0  # the faults skipped in a row just before update k (see :meth:`record`)
         self.no_valley = False  # set by :meth:`finish`: the peak is a ramp with no valley's floor
+        self.weak = False  # set by :meth:`finish`: the valley rule handed a weak drop to the weak rule
 
     def wants_state(self) -> bool:
         """Ramp only: whether the state before the next update is to be recorded."""
@@ -234,6 +235,7 @@ class Probe:
             peak, how, self.no_valley = read_peak(self.lrs, self.losses, self.lo, diverged_at, self.rule,
                                                   self.adaptive, self.policy, self.factor, self.lag,
                                                   self.anchor, self.capped_at())
+            self.weak = handed_to_weak_rule(how.split(": ", 1)[-1])
         if not self.keep:
             return peak, how, None, 0
         below = [i for i, r in enumerate(self.lrs) if r <= peak * (1 + SAME_RATE)]
