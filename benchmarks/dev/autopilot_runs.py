@@ -53,6 +53,8 @@ NO_VALLEY_RACE_FIELDS = ("no_valley_race", "no_valley_race_fraction")
 NO_VALLEY_NOISE_FIELDS = ("no_valley_below", "no_valley_quiet")
 #: Read only by the main phase's trial (inert while ``trial_factors`` is empty; it reads ``min_race`` too).
 TRIAL_FIELDS = ("trial_at", "trial_fraction", "trial_cooldown", "max_trial_fraction")
+#: Read only with ``age_correction`` on (the optimizer's step age: ``lrkit.torch._autopilot_age``).
+AGE_FIELDS = ("age_horizon", "age_settled", "age_tolerance")
 NO_BUDGET_FIELDS = ("check_every", "max_decays", "plateau_decay", "too_high_factor", "too_low_factor",
                     "unknown_budget_probe", "unknown_budget_warmup", "react_to")
 
@@ -61,7 +63,7 @@ NO_BUDGET_FIELDS = ("check_every", "max_decays", "plateau_decay", "too_high_fact
 #: fingerprint at that value, so the runs stored before them keep their keys (any other value is read,
 #: and hashed).
 OPT_IN = {"strong_clip_below": None, "adaptive_clip": "band", "no_valley_peak": "guess",
-          "trial_factors": ()}
+          "trial_factors": (), "age_correction": False}
 
 
 def run_fields(policy: Any = None) -> dict[str, Any]:
@@ -78,6 +80,7 @@ def run_fields(policy: Any = None) -> dict[str, Any]:
     drop = set(NO_BUDGET_FIELDS) | {"finder"} | (set() if policy.race_factors or raced else set(RACE_FIELDS))
     drop |= set() if raced else set(NO_VALLEY_RACE_FIELDS)
     drop |= set() if policy.no_valley_peak == "noise" else set(NO_VALLEY_NOISE_FIELDS)
+    drop |= set() if policy.age_correction else set(AGE_FIELDS)
     if policy.trial_factors:
         drop.discard("min_race")
     else:

@@ -47,7 +47,7 @@ OTHER = {"race_fraction": 0.1, "min_race": 4, "max_race_fraction": 0.5, "race_sc
          "no_valley_below": (3.0, 300.0), "no_valley_quiet": 0.5,
          "unknown_budget_probe": "ramp", "unknown_budget_warmup": 3, "react_to": "verdict",
          "weak_rule_when": "always", "trial_at": 0.3, "trial_fraction": 0.1, "trial_cooldown": 0.1,
-         "max_trial_fraction": 0.6,
+         "max_trial_fraction": 0.6, "age_horizon": 200, "age_settled": 0.1, "age_tolerance": 2.0,
          "finder.retry_sigmas": 2.0, "finder.retry_decades": 2.0, "finder.retry_steps": 20,
          "finder.fallback_divisor": 10.0, "finder.replicates": 50, "finder.level": 0.8,
          "finder.seed_spread": 0.3,
@@ -168,6 +168,15 @@ def test_the_store_runs_a_record_once_and_sees_a_write_from_elsewhere(tmp_path):
     data = json.loads(path.read_text())
     path.write_text(json.dumps({**data, "m|w|1|10": {"metric": 2.0}}))  # another process's record
     assert cached("m", "w", 1, 10, run, path) == {"metric": 2.0} and len(calls) == 1
+
+
+def test_the_step_age_fields_are_hashed_only_with_the_correction_on():
+    fp = policy_fingerprint()
+    assert "age_correction" not in run_fields() and "age_horizon" not in run_fields()
+    assert policy_fingerprint(AutopilotPolicy(age_tolerance=2.0)) == fp
+    aged = AutopilotPolicy(age_correction=True)
+    assert run_fields(aged)["age_horizon"] == 1000 and policy_fingerprint(aged) != fp
+    assert policy_fingerprint(aged.replace(age_tolerance=2.0)) != policy_fingerprint(aged)
 
 
 def test_the_no_valley_noise_fields_are_hashed_only_when_the_noise_reads_a_ramp():

@@ -16,6 +16,7 @@ from lrkit.torch._retune import retune
 from lrkit.torch._scheduler import LRScheduler
 from lrkit.torch._state import TrainingSnapshot, preserved, snapshot
 from lrkit.torch._autopilot import Autopilot
+from lrkit.torch._autopilot_age import age_factors
 from lrkit.torch._autopilot_average import TailAverage
 from lrkit.torch._autopilot_checks import MIN_BUDGET
 from lrkit.torch._autopilot_policy import AutopilotPolicy
@@ -47,4 +48,5 @@ __all__: list[str] = [
     "autopilot_peak",
     "optimizer_kind",
     "ramp_density",
+    "age_factors",
 ]

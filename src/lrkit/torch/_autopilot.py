@@ -69,6 +69,7 @@ import torch
 from lrkit.diagnostics import Monitor
 from lrkit.errors import LRKitError, check_instance, check_positive
 from lrkit.torch._accelerate import skips_step
+from lrkit.torch._autopilot_age import age_factors, state_age
 from lrkit.torch._autopilot_checks import check_budget, check_optimizer, check_scaler, loss_value
 from lrkit.torch._autopilot_average import TailAverage
 from lrkit.torch._autopilot_guard import Guard, scaler_overflow, take_snapshot, training_tensors
@@ -167,6 +168,10 @@ class Autopilot(Phases, Resumable):
         self._initial_lrs = [(g["lr"], float(g["lr"])) for g in optimizer.param_groups]
         # a group frozen with lr=0 stays at 0; the band is the reference group's, whatever the order
         self._ref, self._ratios = group_ratios(base, group_sizes(optimizer.param_groups))
+        # The optimizer's step age (policy.age_correction): a_k per state age k, or None (no correction).
+        self._ages = (age_factors(optimizer, self._ref, policy.age_horizon, policy.age_settled,
+                                  policy.age_tolerance)
+                      if policy.age_correction and is_adaptive(optimizer) else None)
         self._probe = Probe(self.lr_min, self.lr_max, self.probe_steps, self.ramp, self.rule,
                             is_adaptive(optimizer), kind_policy(optimizer, policy), self.given_peak,
                             how.factor, how.lag, how.anchor)
@@ -229,11 +234,21 @@ class Autopilot(Phases, Resumable):
         return float(self.optimizer.param_groups[self._ref]["lr"])
 
     def _set_rate(self, rate: float) -> None:
+        age = self._age_factor()
         for g, r in zip(self.optimizer.param_groups, self._ratios):
-            LR_KEY.write(g, rate * r)
+            LR_KEY.write(g, rate * r if age is None else rate * r / age)
         # What the groups hold now, to tell at the next step whether something else wrote them;
         # None while the user's own rates are back (a refused first step).
         self._written: list[Any] | None = [float(g["lr"]) for g in self.optimizer.param_groups]
+
+    def _age_factor(self) -> float | None:
+        """The next update's step age :math:`a_k` (``lrkit.torch._autopilot_age``), its rate divided by it;
+        ``None`` when no correction applies (none asked for, a step that needs none, a settled state, or a
+        state that keeps no update count)."""
+        if self._ages is None:
+            return None
+        k = state_age(self.optimizer, self._ref)
+        return None if k is None or k >= len(self._ages) else self._ages[k]
 
     def _check_rate_is_ours(self) -> None:
         """Refuse to go on when a group's rate is not the one the Autopilot wrote after its last update.

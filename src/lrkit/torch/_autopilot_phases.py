@@ -153,6 +153,8 @@ class Phases:
         self.events.append({"t": 0, "probe": self.probe_steps, "peak": self.peak, "how": how,
                             "mode": "ramp" if self.ramp else "rollback",
                             "diverged_at": self._probe.diverged_at(), "capped_at": cap})
+        if self._ages is not None:  # every rate was divided by the optimizer's step age (age_correction)
+            self.events[-1]["step_age"] = {"first": self._ages[0], "updates": len(self._ages)}
         if cap is not None and self.given_peak is None:  # the user's bound, not where training breaks
             warnings.warn(f"Autopilot: the probe reached lr_max={cap:.3g} without the loss blowing up, so "
                           f"the peak {self.peak:.3g} is read below your cap, not below a blow-up; the best "

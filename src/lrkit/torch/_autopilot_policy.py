@@ -40,6 +40,7 @@ _AVERAGE = _E + "autopilot-a-tail-average"
 _GUARD = _E + "autopilot-the-guard"
 _UNTRAINED = _E + "autopilot-a-run-that-did-not-train"
 _REACT = _E + "autopilot-without-a-budget"
+_AGE = _E + "autopilot-the-optimizers-step-age"
 
 
 def _names(name: str, value: Any, owner: str, allowed: tuple[str, ...],
@@ -105,6 +106,24 @@ class AutopilotPolicy(Policy):
         "fewer (the same updates per decade: the pace sets where the loss answers a rate); 'decades' wins "
         "the transformers in-sample and loses held out by family (8.67 vs 8.42)", _PROBE,
         choice("budget", "decades"))
+    age_correction: bool = tuned(
+        False, "divide each update's rate by the optimizer's step age a_k = u_k / u_settled (its update "
+        "per unit rate at state age k over its settled one, measured on a copy under a constant gradient), "
+        "for an adaptive step that settles and departs from its settled size (torch's RMSprop: 10x at its "
+        "first update, no bias correction), so the ramp and the main phase read and run the settled step; "
+        "the Adam family, Adagrad and steps that never settle are unchanged bit for bit", _AGE,
+        nested(bool))
+    age_horizon: int = tuned(
+        1000, "... the copy's updates: RMSprop's 1/sqrt(1 - 0.99^k) is within 0.01% of 1 by then, and a step "
+        "still moving between half of it and all of it never settles within a budget (Adagrad's 1/sqrt(k), "
+        "RAdam's rectification, Adadelta's growth: their own schedules)", _AGE, at_least(4, whole=True))
+    age_settled: float = tuned(
+        0.01, "... the step has settled when its size at the horizon is within this fraction of its size at "
+        "half of it", _AGE, positive)
+    age_tolerance: float = tuned(
+        1.1, "... and is corrected only where some update lies more than this factor from its settled size: "
+        "within a ramp's step from one rate to the next (1.096 at 100 updates over four decades) no reading "
+        "can move (AdamW's weight decay moves its step by 2%)", _AGE, at_least(1.0))
     max_states: int = tuned(
         20, "a ramp keeps at most this many CPU snapshots (one every ceil(P / 20) updates) to go back to "
         "the last update below the peak", _PROBE, integer)
