@@ -44,19 +44,17 @@ probes alone, record nothing; ``--cached-only``: the tables from the store).
 
 from __future__ import annotations
 
-import math
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import autopilot_no_valley_noise as nvn  # noqa: E402
-from dev import autopilot_tables as tables  # noqa: E402
 from dev import no_valley_heldout as held  # noqa: E402
+from dev import no_valley_heldout_tables as nvtab  # noqa: E402
 from dev.no_valley_heldout_runs import (  # noqa: E402
     FLOOR, GIVEN_K, LEAN, NOISY_K, QUIET_K, RULE, SEEDS, at_floor, autopilot, best_of, complete, given,
     given_ks, grid, noise, probe, ramp, regret, trains)
@@ -66,7 +64,6 @@ from dev.record import arguments, markdown_table, print_table, record  # noqa: E
 CANDS = (nvn.FLOOR, nvn.label((30, NOISY_K)), nvn.label((QUIET_K, 30)), nvn.label((QUIET_K, NOISY_K)))
 SHORT = {CANDS[0]: "floor r/30", CANDS[1]: "noisy half alone (30, 100)",
          CANDS[2]: "quiet half alone (10, 30)", CANDS[3]: "the rule (10, 100)"}
-PAIRED_ALPHA = 0.05
 
 
 def part_one(run: bool) -> tuple[list[list[Any]], list[str], list[str]]:
@@ -152,15 +149,6 @@ def value(u: dict[str, Any], cand: str) -> float:
     return u["given"][quiet_k if u["quiet"] else noisy_k]
 
 
-def paired(d: np.ndarray) -> str:
-    """A candidate minus the floor over units: mean +- SE and the two-sided t test's word."""
-    if np.all(d == 0):
-        return "same"
-    p = float(stats.ttest_1samp(d, 0.0).pvalue) if np.std(d) > 0 else 0.0
-    word = ("ahead" if d.mean() < 0 else "behind") if p < PAIRED_ALPHA else "can't tell"
-    return f"{d.mean():+.2f} +- {d.std(ddof=1) / math.sqrt(len(d)):.2f} ({word}, p={p:.2g})"
-
-
 def zoo_units() -> list[dict[str, Any]]:
     """Every zoo workload x seed 0-5 with its regret under each of :data:`CANDS` (the stored full runs of
     ``autopilot_no_valley_noise.py``: a candidate's run where the floor's ramp was at the floor, the
@@ -194,83 +182,23 @@ def per_family(units: list[dict[str, Any]], zoo: list[dict[str, Any]] = ()
                 means[3][f], means[6][f] = fm[3], fm[6]
             frows.append([f, where, len({u["name"] for u in sel}), sum(u["at"] for u in sel),
                           sum(u["at"] and u["quiet"] for u in sel), *[fm[6][c] for c in CANDS],
-                          *[paired(np.array([value(u, c) - value(u, CANDS[0]) for u in sel]))
+                          *[nvtab.paired(np.array([value(u, c) - value(u, CANDS[0]) for u in sel]))
                             for c in CANDS[1:]]])
     fh = ["family", "zoo or new", "workloads", "units at the floor", "quiet",
           *[f"{SHORT[c]} (gap %)" for c in CANDS], *[f"{SHORT[c]} - floor, paired" for c in CANDS[1:]]]
     return frows, fh, means
 
 
-def lofo_rows(new_means: dict[int, dict]) -> tuple[list[list[Any]], list[str], list[list[Any]], list[str],
-                                                    list[str]]:
-    """Part five: leave-one-family-out among :data:`CANDS` over the zoo and the new families (and each
-    alone), each candidate against the floor alone, and the zoo's choice scored on the new families."""
-    _, _, results = nvn.full_results(False)
-    lrows, prows, verdicts = [], [], []
-    for k in (3, 6):
-        sub = {n: {m: recs[:k] for m, recs in res.items()} for n, res in results.items()}
-        _, zoo_means = tables.family_table(sub, list(CANDS), nvn.shape.SEEDS)
-        both = {**{f: {c: zoo_means[f][c] for c in CANDS} for f in zoo_means}, **new_means[k]}
-        zoo_only, new = {f: both[f] for f in zoo_means}, new_means[k]
-        pools = (("zoo and new families", both), ("zoo alone", zoo_only), ("new families alone", new))
-        for label, pool in pools:
-            choice, everything = tables.lofo_choices(pool, list(CANDS), keep=CANDS[0])
-            counts = ", ".join(f"{SHORT[c]} {sum(v == c for v in choice.values())}" for c in CANDS)
-            lrows.append([f"seeds 0-{k - 1}", label, len(pool),
-                          *[float(np.mean([pool[f][c] for f in pool])) for c in CANDS],
-                          float(np.mean([pool[f][choice[f]] for f in pool])), SHORT[everything], counts])
-        for c in CANDS[1:]:
-            choice, _ = tables.lofo_choices(both, [CANDS[0], c], keep=CANDS[0])
-            gain = {f: both[f][CANDS[0]] - both[f][c] for f in both}
-            top = max(gain, key=gain.get)
-            rest = [f for f in both if f != top]
-            prows.append([f"seeds 0-{k - 1}", SHORT[c], float(np.mean([both[f][c] for f in both])),
-                          float(np.mean([both[f][choice[f]] for f in both])),
-                          f"{sum(v == c for v in choice.values())}/{len(both)}",
-                          float(np.mean([both[f][CANDS[0]] for f in both])),
-                          f"{top} ({gain[top]:+.3g})", float(np.mean([gain[f] for f in rest])),
-                          sum(gain[f] > 0 for f in both), sum(gain[f] < 0 for f in both),
-                          f"{min(gain.values()):+.3g}"])
-        _, on_zoo = tables.lofo_choices(zoo_only, list(CANDS), keep=CANDS[0])
-        verdicts.append(f"Seeds 0-{k - 1}: chosen on the zoo's twelve families alone: **{SHORT[on_zoo]}**; "
-                        f"on the {len(new)} new families (held out of that choice) it scores "
-                        f"{np.mean([new[f][on_zoo] for f in new]):.3g} against the floor's "
-                        f"{np.mean([new[f][CANDS[0]] for f in new]):.3g} (gap %, family means).")
-    lh = ["seeds", "families", "n", *[f"{SHORT[c]} in sample" for c in CANDS], "chosen by LOFO (held out)",
-          "chosen on all", "folds choosing each"]
-    ph = ["seeds", "against the floor alone, zoo and new families", "in sample", "held out",
-          "folds choosing it", "floor", "family it gains most on (floor - it)",
-          "mean gain over the other families", "families it gains on", "families it loses on", "worst loss"]
-    return lrows, lh, prows, ph, verdicts
-
-
-#: What a stored run records that a later change of the library (its ramp_ceiling) could move.
-CHECKED = ("metric", "raw_metric", "peak", "faults")
-
-
 def zoo_check(zoo: list[dict[str, Any]]) -> tuple[list[list[Any]], list[str], str]:
     """Part six (``--zoo-check``): the quiet half's stored zoo runs on the units whose ramp was quiet at
-    the floor made again with the library as it is now (the stored ones predate ``ramp_ceiling``),
-    compared field by field (:data:`CHECKED`)."""
+    the floor made again with the library as it is now (the stored ones predate ``ramp_ceiling``)."""
     from autopilot_no_valley_noise import policy_fields
 
-    from dev.autopilot_zoo_runs import reads_as, run_autopilot
-
     _, _, results = nvn.full_results(False)
-    rows, same = [], 0
-    fields = {**nvn.shape.BEFORE_15, **policy_fields((QUIET_K, 30))}
-    for u in [u for u in zoo if u["quiet"]]:
-        n, s = u["name"], u["seed"]
-        old = results[n][CANDS[2]][SEEDS.index(s)]
-        new = run_autopilot(n, s, nvn.truth.budget_of(n), reads_as(fields, nvn.shape._kind(n)))
-        diff = [f for f in CHECKED if old.get(f) != new[f]]
-        same += not diff
-        rows.append([n, s, old["metric"], new["metric"], old["peak"], new["peak"], ", ".join(diff) or "none"])
-        print(rows[-1], file=sys.stderr, flush=True)
-    head = ["zoo workload (quiet at the floor)", "seed", "stored metric", "made again", "stored peak",
-            "peak made again", "fields that differ"]
-    verdict = f"**{same} of {len(rows)}** of the quiet half's zoo runs at the floor made again bit for bit."
-    return rows, head, verdict
+    return nvtab.remade([u for u in zoo if u["quiet"]],
+                        lambda u: results[u["name"]][CANDS[2]][SEEDS.index(u["seed"])],
+                        {**nvn.shape.BEFORE_15, **policy_fields((QUIET_K, 30))}, nvn.shape._kind,
+                        nvn.truth.budget_of)
 
 
 def main() -> None:
@@ -309,7 +237,8 @@ def main() -> None:
     zoo = zoo_units()
     frows, fh, new_means = per_family(units, zoo)
     check = zoo_check(zoo) if args.zoo_check else None
-    lrows, lh, prows, pwh, verdicts = lofo_rows(new_means)
+    lrows, lh, prows, pwh, verdicts = nvtab.lofo_rows(nvn.full_results(False)[2], new_means, CANDS, SHORT,
+                                                        nvn.shape.SEEDS)
     tables_out = ((prow, ph), (grows, gh), (urows, uh), (krows, kh), (frows, fh), (lrows, lh), (prows, pwh))
     for rows, h in tables_out:
         print_table(rows, h, floatfmt=".3g")
