@@ -59,6 +59,10 @@ def plot_diagnosis(diagnosis: Any, losses: Any, *, steps: Any = None, lrs: Any =
         >>> fig.axes[0].get_xlabel(), len(fig.axes[0].texts)
         ('step (optimizer update)', 0)
     """
+    if not all(hasattr(diagnosis, a) for a in ("verdict", "confidence", "evidence", "n_steps", "statistics")):
+        load = " (a saved one: Diagnosis.from_dict(data) loads it)" if isinstance(diagnosis, dict) else ""
+        raise LRKitError("`diagnosis` of plot_diagnosis must be a Diagnosis (what lrkit.diagnose returns); "
+                         f"got {type(diagnosis).__name__}{load}.")
     y = _numbers("losses", losses)
     if diagnosis.n_steps and y.size != diagnosis.n_steps:  # the figure's caption says they are the same
         raise LRKitError(f"`losses` of plot_diagnosis must be the {diagnosis.n_steps} losses the diagnosis "

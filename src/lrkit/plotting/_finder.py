@@ -138,6 +138,7 @@ def plot_finder(result: Any, *, ax: Any = None, title: str | None = None,
         >>> [a.get_xscale() for a in fig.axes], fig.axes[0].get_xlabel(), len(fig.axes[0].texts)
         (['log', 'log'], 'learning rate (log scale)', 0)
     """
+    _check_result(result)
     if title is None:
         sug = "none" if result.suggestion is None else f"{result.suggestion:.3g}"
         name = (result.meta or {}).get("optimizer", {}).get("name") if isinstance(result.meta, dict) else None
@@ -171,6 +172,19 @@ def plot_finder(result: Any, *, ax: Any = None, title: str | None = None,
             break
         legend.remove()
     return fig
+
+
+#: What plot_finder reads of a result (a FinderResult, or anything with these attributes).
+RESULT_ATTRIBUTES = ("lrs", "losses", "smoothed", "suggestion", "suggestions", "interval", "rule", "reason",
+                     "steps", "stop_reason", "meta")
+
+
+def _check_result(result: Any) -> None:
+    """One LRKitError for a value plot_finder cannot draw (its attributes' AttributeError names none)."""
+    if all(hasattr(result, a) for a in RESULT_ATTRIBUTES):
+        return
+    load = " (a saved result: FinderResult.from_dict(data) loads it)" if isinstance(result, dict) else ""
+    raise LRKitError(f"`result` of plot_finder must be a FinderResult; got {type(result).__name__}{load}.")
 
 
 def save_figure(fig: Any, path: str | Path) -> Path:
