@@ -14,6 +14,9 @@ hears it at 150, and at 0.01 (10x) seed 1 at 150: 3 of 8 runs at 10-30x (seeds 0
 live, at a Watchdog(every=50)'s first reports (50, 100, 150 losses): 'raise' on 0, 0 and 0 of the too-high
 runs". The test replays the stored history (``data/ux17_poisson_adam_lr0.0316_s0.csv``) through a
 Watchdog. Expected: no "raise" on a run 30x above its best rate (``uncertain`` while its fall is all noise).
+
+Fixed: ``LIVE_POLICY.first_fall_z = 2`` (the end level is 3.6 standard errors below the first loss: the fall
+came in the first updates, hidden in the start level; the report at 50 reads ``healthy``, not "no progress").
 """
 
 from __future__ import annotations
@@ -30,7 +33,6 @@ from lrkit.torch import Watchdog  # noqa: E402
 DATA = Path(__file__).with_name("data") / "ux17_poisson_adam_lr0.0316_s0.csv"
 
 
-@pytest.mark.xfail(strict=True, reason="ux17 D3: a run 30x above its best rate is told to raise it 10x")
 def test_a_noisy_regression_at_thirty_times_its_best_rate_is_not_told_to_raise_it():
     rows = list(csv.DictReader(DATA.open()))
     opt = torch.optim.Adam([torch.zeros(1, requires_grad=True)], lr=0.0316)

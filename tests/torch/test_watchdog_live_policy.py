@@ -54,11 +54,12 @@ def test_a_blowup_that_stalled_still_commits_in_the_watchdog():
     assert d.verdict == "too_high_diverging" and d.direction == "lower"
 
 
-def test_live_policy_is_the_default_but_for_the_descent_rule_and_the_weight_norms_opt_in():
+def test_live_policy_is_the_default_but_for_the_descent_and_start_rules_and_the_weight_norms_opt_in():
     live = dataclasses.asdict(LIVE_POLICY)
     default = dataclasses.asdict(DiagnosePolicy())
     # weight_growth_hold reads weight norms only, which a Watchdog reads with weight_norms=True (opt-in)
-    assert {k for k in live if live[k] != default[k]} == {"blowup_descending_z", "weight_growth_hold"}
+    assert {k for k in live if live[k] != default[k]} == {"blowup_descending_z", "weight_growth_hold",
+                                                          "onset_wait", "first_fall_z"}
     assert LIVE_POLICY.blowup_descending_z == DiagnosePolicy().still_z  # "measurably falling"
     assert Watchdog().monitor.policy == LIVE_POLICY
     assert Monitor().policy == DiagnosePolicy()  # the Autopilot's Monitor reads as diagnose does

@@ -134,7 +134,8 @@ def _spikes(ctx: Context) -> str:
 
 def _too_slow(ctx: Context) -> str:
     p = ctx.policy
-    no_progress = ctx.stats["total_progress_z"] < p.progress_z
+    no_progress = (ctx.stats["total_progress_z"] < p.progress_z
+                   and ctx.stats["end_vs_y0_z"] >= -p.first_fall_z)  # as the slow test reads it
     factor = p.big_cut if no_progress or ctx.stats["decade_ratio"] > p.very_slow_ratio else p.cut
     why = ("the loss made no measurable progress" if no_progress
            else "the loss is still falling faster at the end than earlier (in log-time)")

@@ -169,14 +169,15 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy,
                       and not recovered(sh, p, p.recovered_z))
     stalled = bool(sh.late_share < p.stall_share)
     still = bool(sh.end_z > -p.still_z)  # ended within noise of its first reading: nothing measurable moved
-    no_progress = bool(pc.z_total < p.progress_z and not pc.converged_early)
+    # Progress counts from the first loss too: a fall in the first few updates hides inside the start level.
+    no_progress = bool(pc.z_total < p.progress_z and not pc.converged_early and sh.above_z >= -p.first_fall_z)
     # Momentum and Adam take ~1/(1 - beta1) updates to reach their pace: a history short against that
     # is its first descent speeding up at any rate, and cannot say the rate is too low.
     updates, needed = int(s[-1] - s[0] + 1), pace_updates(p, momentum)
     short = bool(updates < needed)
-    # A descent that began inside the last decade of time (none beyond noise in the decade before) is an
-    # onset, not a pace: a loss that sat near its start, at any rate, reads as speeding up there.
-    onset = bool(p.slow_onset and np.isinf(pc.ratio))
+    # A loss that waited near its start before it fell (an onset): the pace read from the first update sees
+    # the onset as a loss speeding up, at any rate; a rate too low crawls from the first update.
+    onset = bool(p.onset_wait > 0 and pc.wait >= p.onset_wait)
     slow = bool((sh.late_share > p.slow_share and sh.skew < p.slow_skew and not short and not onset)
                 or no_progress)
     # A drift backed by right-skewed noise (steps that overshoot: a second sign of a rate past its
@@ -237,7 +238,8 @@ def evidence(m: Measurements, s: list[int], p: DiagnosePolicy,
                          + (f"; the history spans {updates} updates, under the {needed:.0f} a "
                             "reading of the pace needs (an optimizer's transient fills its early decades)"
                             if short and not no_progress else "")
-                         + ("; the descent began inside that decade: an onset, not a pace"
+                         + (f"; the loss took {pc.wait:.0%} of the history to make its first "
+                            f"{p.onset_drop:g} of its drop: its descent began late, an onset, not a pace"
                             if onset and not short and not no_progress else "")),
     }
     return {key: replace(e, test=key) for key, e in tests.items()}  # each named by its test: two read `rise`

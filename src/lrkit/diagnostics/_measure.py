@@ -19,7 +19,8 @@ from lrkit.diagnostics._stats import (extreme_of_windows, isotonic_decreasing, l
 from lrkit.diagnostics._timescale import decade_slopes, effective_time, half_drop_z, log_time_levels
 from lrkit.stats import MAD_TO_SIGMA, difference_noise, difference_scale, median_diff_se, median_se
 
-__all__ = ["Levels", "Swings", "Pace", "robust_units", "levels", "swings", "pace", "wide_window"]
+__all__ = ["Levels", "Swings", "Pace", "robust_units", "levels", "swings", "pace", "wide_window",
+           "onset_wait"]
 
 #: The percentiles whose difference is the unit of the robust units (any spread would do: every
 #: statistic is a ratio; this one ignores the 5% most extreme losses at either end).
@@ -147,6 +148,7 @@ class Pace:
         noise_end: the local noise over the end window.
         converged_early: the drop was made early and is beyond noise (not a crawl).
         converged: the end has no noise to speak of (an exact optimum, not a plateau).
+        wait: the share of the history before its descent began (:func:`onset_wait`).
     """
 
     ratio: float
@@ -157,6 +159,7 @@ class Pace:
     noise_end: float
     converged_early: bool
     converged: bool
+    wait: float
 
 
 def pace(clean: np.ndarray, lrs: np.ndarray | None, lv: Levels, local: np.ndarray, floor: float,
@@ -182,4 +185,26 @@ def pace(clean: np.ndarray, lrs: np.ndarray | None, lv: Levels, local: np.ndarra
     # A flat end without noise is an exact optimum (full-batch descent): nothing left to gain by decaying.
     converged = noise_end <= p.noiseless * max(lv.start - lv.end, floor)
     return Pace(float(ratio), float(d_last / se_last), half_drop_z(clean, tau, local, p), float(z_total),
-                float(early_frac), noise_end, converged_early, bool(converged))
+                float(early_frac), noise_end, converged_early, bool(converged), onset_wait(lv, p))
+
+
+def onset_wait(lv: Levels, p: DiagnosePolicy) -> float:
+    """The share of the history before its descent began: the first step at which the smoothed loss
+    (:attr:`Levels.wide`) fell below its start level by ``onset_drop`` of its drop ``start - end``, over the
+    number of steps (0 for a history with no drop).
+
+    A rate too low crawls from its first update: a linear crawl makes its first tenth in the first tenth of
+    its time, a bending one sooner. A loss that sat near its start and then fell waited.
+
+    Example:
+        >>> import numpy as np
+        >>> crawl, wait = 2.0 - 0.01 * np.arange(100), np.r_[np.full(40, 2.0), 2.0 - 0.02 * np.arange(60)]
+        >>> p = DiagnosePolicy()
+        >>> [round(onset_wait(levels(y, 1e-9, p), p), 2) for y in (crawl, wait)]
+        [0.11, 0.46]
+    """
+    drop = lv.start - lv.end
+    if not drop > 0:
+        return 0.0
+    below = np.flatnonzero(lv.wide < lv.start - p.onset_drop * drop)
+    return float(below[0]) / lv.wide.size if below.size else 1.0

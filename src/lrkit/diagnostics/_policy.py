@@ -200,13 +200,17 @@ class DiagnosePolicy(Policy):
         10.0, "... and, when diagnose is given the optimizer's momentum m (Adam's beta1), at least this many "
         "of its transients 1/(1 - m): 1,000 updates at beta1 = 0.99, whose first 100-500 losses at its best "
         "rate read 'raise' (0: off)", _E + "diagnose-too-slow-and-the-optimizers-transient", at_least(0.0))
-    slow_onset: bool = tuned(
-        False, "opt-in: not when the decade of time before the last made no drop beyond noise while the "
-        "last did: the descent began inside the last decade (a loss that sat near its start, as a "
-        "transformer's does, at any rate), so the ratio of the two decades is an onset, not a pace (a ViT "
-        "at 10x its best rate read 'raise' there); off by default: on the zoo it removes 4 of 14 wrong-way "
-        "raises at 100 losses but 72 of 253 right ones, and does not hold out by family",
-        _E + "diagnose-too-slow-and-a-late-onset", nested(bool))
+    onset_wait: float = tuned(
+        0.0, "not when the loss took at least this share of the history to make its first onset_drop of its "
+        "drop: it waited near its start, then fell (a transformer's or a recall RNN's plateau, at any rate), "
+        "and a pace read from the first update sees that onset as a loss still speeding up; a rate too low "
+        "crawls from its first update (a linear crawl makes a tenth of its drop in a tenth of its time, a "
+        "bending one sooner), so a wait twice that long is no crawl (0: off; LIVE_POLICY: 0.2)",
+        _E + "diagnose-too-slow-and-a-late-onset", check_unit)
+    onset_drop: float = tuned(
+        0.1, "... the share of its drop (start level to end level) by which the smoothed loss must have "
+        "fallen for its descent to have begun (a twentieth is within the noise of a start level read from a "
+        "few noisy first losses)", _E + "diagnose-too-slow-and-a-late-onset", fraction)
     slow_skew: float = tuned(
         0.5, "... with noise no more right-skewed than this (a rate near its best makes the loss jump up "
         "now and then)", _ZOO, positive)
@@ -295,6 +299,12 @@ class DiagnosePolicy(Policy):
     progress_z: float = tuned(
         3.0, "significance of 'progress was made' (and of the last decade's drop), in standard errors",
         _SLOW, positive)
+    first_fall_z: float = tuned(
+        1e9, "... or, measured from the first loss y_0 itself, an end level more than this many standard "
+        "errors (one batch against the end level) below it: a loss that fell in its first few updates and "
+        "then sat in its noise made progress the start level (the median of its first losses) hides, and is "
+        "not told 'no measurable progress, raise the rate' (1e9: off; LIVE_POLICY: 2, still_z's margin of "
+        "'something measurable moved')", _E + "diagnose-a-fall-in-the-first-updates-read-live", positive)
     # -- plateau -------------------------------------------------------------------------------
     noiseless: float = tuned(
         1e-4, "end noise below this fraction of the progress is an exact optimum, not a plateau", _PLATEAU,
@@ -371,4 +381,9 @@ class DiagnosePolicy(Policy):
 #: ``weight_growth_hold = 1.1`` acts only on weight norms, which a Watchdog reads with ``weight_norms=True``
 #: (off by default): the value 10 of 12 folds chose, but the choice does not hold out (the transformer
 #: fold's pick holds 27 right readings; BENCHMARKS.md#diagnose_step_norms), so it is an opt-in.
-LIVE_POLICY = DiagnosePolicy(blowup_descending_z=2.0, weight_growth_hold=1.1)
+#: ``onset_wait = 0.2``: a history whose loss waited a fifth of it near its start before it fell is not
+#: told to raise the rate from its pace; ``first_fall_z = 2``: a loss that fell in its first updates, then
+#: sat in its noise, made progress (both chosen by leave-one-family-out over the zoo's first reports;
+#: BENCHMARKS.md#diagnose_live_onset); ``diagnose``'s default, reading whole runs, keeps both off.
+LIVE_POLICY = DiagnosePolicy(blowup_descending_z=2.0, weight_growth_hold=1.1, onset_wait=0.2,
+                             first_fall_z=2.0)
