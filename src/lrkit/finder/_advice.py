@@ -98,7 +98,8 @@ class Advice:
         schedule_words: its shape in words; ``next_step_words`` the sentence that introduces it.
         python: code to paste into a PyTorch script (optimizer and ``LRScheduler``).
         cli: the ``lrkit train`` line that runs the schedule: on a built-in task, or on the
-            ``--script`` the sweep ran (``--steps`` the budget, ``{total_steps}`` when unknown); else
+            ``--script`` the sweep ran (``--steps`` the budget; when unknown, ``--steps {total_steps}``
+            to fill and the spec's ``steps=total``, which ``lrkit train`` binds); else
             ``None``.
         caveats: what the sweep could not see: first, for ``find_lr``'s sweeps, which loss it read and
             what a rate read from it cannot promise (:data:`LOSS_WORDS`).
@@ -300,8 +301,10 @@ def advise(result: Any, *, budget: int | None = None, task: str | None = None, s
     if task is not None and budget is not None:
         cli = f'lrkit train --task {task} --schedule "{spec}"'
     elif script is not None and (meta.get("group_scales") or [1.0])[0] > 0:
-        steps = "{total_steps}" if budget is None else budget
-        cli = f'lrkit train --script {shlex.quote(script)} --schedule "{spec}" --steps {steps}'
+        # lrkit train binds the run's length to `total` itself: the one number left to fill is --steps
+        steps, run_spec = ("{total_steps}", spec.replace("{total_steps}", "total")) if budget is None else (
+            budget, spec)
+        cli = f'lrkit train --script {shlex.quote(script)} --schedule "{run_spec}" --steps {steps}'
     caveats = _caveats(result, policy)
     if script is not None and cli is None:  # lrkit train keeps each group's ratio to group 0, frozen at 0
         caveats += ("no `lrkit train` line: the script's param group 0 is frozen at lr=0, and lrkit train "

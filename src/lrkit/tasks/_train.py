@@ -147,7 +147,7 @@ def _check_run_names(schedule: Schedule | str | None, lr: float | None) -> None:
         names = shown(", ".join(unknown))
         raise LRKitError(f"`schedule` of train names {names}, which train does not define: "
                          f"it binds total (the run's length){' and lr' if lr is not None else ''}; got "
-                         f"{shown(schedule)!r}.")
+                         f"{shown(schedule)}.")
 
 
 #: Memory one training step costs: the history row train() keeps (a dict of step, rate and loss,
