@@ -139,6 +139,7 @@ def test_public_api_is_pinned():
         "PROTOCOL_KEYS", "check_parts",
         "one_thread",  # what train runs under, shared with the peer benchmarks
         "optimizer_name",  # make_optimizer's inverse: tune names a task function's optimizer (ux14 D10)
+        "write_history_rows",  # an interrupted `lrkit train --history` keeps its rows (ux17 L6)
         # the pieces the workload zoo (lrkit.zoo) builds on
         "Arrays", "CharCorpus", "CharLM", "WindowLoader", "lm_loss", "load_corpus", "split", "standardize",
     }

@@ -137,7 +137,7 @@ def train_command(
     """Train a built-in task or your script at a rate, a schedule or --autopilot; print the final metrics."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from lrkit.tasks import ScheduleLengthWarning, train, train_autopilot
+    from lrkit.tasks import ScheduleLengthWarning, train, train_autopilot, write_history_rows
 
     if autopilot and (lr is not None or schedule is not None):
         raise fail(f"`{'--lr' if lr is not None else '--schedule'}` of lrkit train does not apply with "
@@ -157,30 +157,41 @@ def train_command(
     own = None if script is not None else the_task  # a script's rate is its optimizer's
     rate, notes = (None, []) if autopilot else _check_rate(lr, schedule, own)
 
-    with Progress(
-        TextColumn(f"[bold]{escape(task)}[/]"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("loss {task.fields[loss]}"), TimeElapsedColumn(),
-        console=stderr, transient=True,
-    ) as progress:
-        bar = progress.add_task("train", total=n, loss="-")
+    rows: list[dict[str, Any]] = []  # the history so far, kept for an interrupted run's --history
+    try:
+        with Progress(
+            TextColumn(f"[bold]{escape(task)}[/]"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("loss {task.fields[loss]}"), TimeElapsedColumn(),
+            console=stderr, transient=True,
+        ) as progress:
+            bar = progress.add_task("train", total=n, loss="-")
 
-        every = max(1, n // 200)  # a redraw per step would cost more than a small task's step
+            every = max(1, n // 200)  # a redraw per step would cost more than a small task's step
 
-        def advance(info: dict[str, Any]) -> None:
-            done = info["step"] + 1
-            if done % every == 0 or done == n:
-                progress.update(bar, completed=done, loss=f"{info['loss']:.4g}")
+            def advance(info: dict[str, Any]) -> None:
+                rows.append({"step": info["step"], "lr": info["lr"], "train_loss": info["loss"],
+                             **({"val_loss": info["val_loss"]} if "val_loss" in info else {})})
+                done = info["step"] + 1
+                if done % every == 0 or done == n:
+                    progress.update(bar, completed=done, loss=f"{info['loss']:.4g}")
 
-        with warnings.catch_warnings(record=True) as caught:  # the rate rule's notes, as one line each
-            warnings.simplefilter("always", RateConflictWarning)
-            warnings.simplefilter("always", ScheduleLengthWarning)
-            with script_errors(script):
-                if autopilot:
-                    result = call(train_autopilot, the_task, budget=budget, optimizer=optimizer, seed=seed,
-                                  callbacks=[advance], eval_every=eval_every)
-                else:
-                    result = call(train, the_task, lr=rate, schedule=schedule, optimizer=optimizer,
-                                  budget=budget, seed=seed, callbacks=[advance], eval_every=eval_every)
+            with warnings.catch_warnings(record=True) as caught:  # the rate rule's notes, as one line each
+                warnings.simplefilter("always", RateConflictWarning)
+                warnings.simplefilter("always", ScheduleLengthWarning)
+                with script_errors(script):
+                    if autopilot:
+                        result = call(train_autopilot, the_task, budget=budget, optimizer=optimizer,
+                                      seed=seed, callbacks=[advance], eval_every=eval_every)
+                    else:
+                        result = call(train, the_task, lr=rate, schedule=schedule, optimizer=optimizer,
+                                      budget=budget, seed=seed, callbacks=[advance], eval_every=eval_every)
+    except KeyboardInterrupt:  # Ctrl-C: say where the run stopped and keep what --history was asked for
+        said = f"interrupted after {len(rows)} of {n} updates"
+        if history is not None and rows:
+            call(write_history_rows, rows, history, "--history")
+            said += f"; wrote the history so far to {history} (what lrkit diagnose reads)"
+        stderr.print(escape(said + "."), soft_wrap=True)
+        raise typer.Exit(code=130) from None
     if autopilot:
         notes.extend(_skipped_words(result))
     for note in [*notes, *(str(w.message) for w in caught)]:

@@ -37,13 +37,14 @@ from lrkit.tasks._arrays import from_arrays
 from lrkit.tasks._charlm import CharCorpus, CharLM, CharLMTask, WindowLoader, load_corpus, lm_loss
 from lrkit.tasks._convex import ConvexTask, Curvature
 from lrkit.tasks._protocol import PROTOCOL_KEYS, check_parts
-from lrkit.tasks._result import TrainResult
+from lrkit.tasks._result import TrainResult, write_history_rows
 from lrkit.tasks._supervised import Arrays, SupervisedTask, split, standardize
 from lrkit.tasks._train import (HISTORY_BYTES_PER_STEP, LENGTH_FACTOR, ScheduleLengthWarning,
                                resolve_schedule, train)
 from lrkit.tasks._autopilot_train import train_autopilot
 
 __all__ = [
+    "write_history_rows",
     "HISTORY_BYTES_PER_STEP",
     "LENGTH_FACTOR",
     "OPTIMIZERS",

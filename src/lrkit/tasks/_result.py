@@ -11,7 +11,7 @@ from typing import Any
 from lrkit._json import json_safe
 from lrkit.errors import LRKitError
 
-__all__ = ["TrainResult"]
+__all__ = ["TrainResult", "write_history_rows"]
 
 
 @dataclasses.dataclass
@@ -92,21 +92,7 @@ class TrainResult:
             >>> p.read_text().splitlines()[0]
             'step,loss,lr,val_loss'
         """
-        path = Path(path)
-        if path.suffix.lower() != ".csv":
-            raise LRKitError(f"`path` of TrainResult.write_history must end in .csv; got {str(path)!r}.")
-        val = any("val_loss" in row for row in self.history)
-        lines = ["step,loss,lr" + (",val_loss" if val else "")] + [
-            f"{int(row['step'])},{float(row['train_loss'])!r},{float(row['lr'])!r}"
-            + (f",{float(row['val_loss'])!r}" if "val_loss" in row else ("," if val else ""))
-            for row in self.history]
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise LRKitError(f"`path` of TrainResult.write_history cannot be written: {path} "
-                             f"({exc.strerror or exc}).") from None
-        return path
+        return write_history_rows(self.history, path, "TrainResult.write_history")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainResult:
@@ -124,3 +110,35 @@ class TrainResult:
         d["final"] = {k: num(v, math.inf) for k, v in d["final"].items()}
         d["metric"] = num(d["metric"], math.inf)
         return cls(**d)
+
+
+def write_history_rows(rows: list[dict[str, Any]], path: str | Path,
+                       owner: str = "write_history_rows") -> Path:
+    """Write history rows (``step``, ``train_loss``, ``lr``, optional ``val_loss``) as the
+    ``step,loss,lr[,val_loss]`` CSV ``lrkit diagnose`` reads: :meth:`TrainResult.write_history`'s file, also
+    for the rows of a run that did not finish (``lrkit train`` interrupted). Parents are created.
+
+    Raises:
+        LRKitError: for a path that does not end in ``.csv`` or cannot be written (naming ``owner``).
+
+    Example:
+        >>> import os, tempfile
+        >>> p = write_history_rows([{"step": 0, "train_loss": 2.0, "lr": 0.1}],
+        ...                        os.path.join(tempfile.mkdtemp(), "h.csv"))
+        >>> p.read_text().splitlines()
+        ['step,loss,lr', '0,2.0,0.1']
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".csv":
+        raise LRKitError(f"`path` of {owner} must end in .csv; got {str(path)!r}.")
+    val = any("val_loss" in row for row in rows)
+    lines = ["step,loss,lr" + (",val_loss" if val else "")] + [
+        f"{int(row['step'])},{float(row['train_loss'])!r},{float(row['lr'])!r}"
+        + (f",{float(row['val_loss'])!r}" if "val_loss" in row else ("," if val else ""))
+        for row in rows]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise LRKitError(f"`path` of {owner} cannot be written: {path} ({exc.strerror or exc}).") from None
+    return path
