@@ -1,15 +1,17 @@
 """Does the guard's ceiling over the ramp's losses change a zoo run, and does it save a short plain-SGD run?
 
-``AutopilotPolicy.ramp_ceiling`` (100): a main-phase loss above a hundred times the highest loss the ramp
-saw at or below the peak is a fault at once (skipped, the second in a row rolled back, a repeated rollback
-halving the rate), where the spike test waits for ``min_spike_history`` (20) healthy losses. Two parts:
+``AutopilotPolicy.ramp_ceiling`` (100): a main-phase loss that rises above the lowest loss the ramp saw by
+more than a hundred times the ramp's depth (its highest at or below the peak less that lowest; a constant
+added to the loss moves nothing) is a fault at once (skipped, the second in a row rolled back, a repeated
+rollback halving the rate), where the spike test waits for ``min_spike_history`` (20) healthy losses.
+Two parts:
 
 1. **The zoo, bit for bit**: every zoo workload (37, 12 families) and every built-in task, seeds 0, 1, 2,
    the library's Autopilot told its budget and not told it (stepped for the workload's budget), run
    again here with the ceiling and compared with the stored runs made without it on this machine
    (``autopilot_zoo.py``'s and ``autopilot_plain_peak.py``'s part five's, keyed by the default's
-   policy): the runs whose record moved, and the highest main-phase loss over the ceiling's reference
-   (the ramp's highest loss at or below the peak): how close a zoo run comes to the ceiling.
+   policy): the runs whose record moved, and the highest main-phase loss's rise above the ramp's lowest over
+   the ramp's depth (the ceiling's measure): how close a zoo run comes to it.
 2. **The short plain-SGD runs**: the tests' noisy linear regression (``tests/torch/_autopilot_run.py``:
    8 features scaled 0.3..3, plain SGD diverges above 2/17.8 = 0.11), seeds 0-4, budgets 40, 60, 100
    and 300, with the ceiling and without (``ramp_ceiling=None``): the MSE at the end against the
@@ -82,8 +84,11 @@ def run(name: str, seed: int, budgeted: bool) -> dict[str, Any]:
     raw = float(metrics.get(task.info.metric, math.nan))
     # no main phase (a probe without a budget that outlasted the workload's updates: no peak), no ceiling
     below = [] if ap.peak is None else [v for r, v in zip(ap.probe_lrs, ap.probe_losses) if r <= ap.peak]
+    floor = min((v for v in ap.probe_losses if math.isfinite(v)), default=math.nan)
+    depth = max(below) - floor if below else math.nan
     return {"metric": scored(task, raw, not math.isfinite(raw)), "raw_metric": raw, "peak": ap.peak,
-            "faults": sum("fault" in e for e in ap.events), "ratio": top / max(below) if below else math.nan}
+            "faults": sum("fault" in e for e in ap.events),
+            "ratio": (top - floor) / depth if depth > 0 else math.nan}
 
 
 def stored(name: str, seed: int, budgeted: bool) -> dict[str, Any] | None:
@@ -161,7 +166,7 @@ def main() -> None:
         moved, per, verdict = zoo_part(AutopilotPolicy().ramp_ceiling)
     rh = ["budget", "seed", "untrained MSE", "MSE without the ceiling", "MSE with it", "peak",
           "faults with it"]
-    ph = ["mode", "runs compared", "bit for bit", "runs", "median top / reference", "99th percentile",
+    ph = ["mode", "runs compared", "bit for bit", "runs", "median rise / depth", "99th percentile",
           "highest", f"above {AutopilotPolicy().ramp_ceiling:g}"]
     mh = ["mode", "workload", "seed", "stored metric", "metric with the ceiling", "faults", "what moved"]
     for rows, headers in ((rrows, rh), (per, ph), (moved, mh)):
@@ -174,8 +179,9 @@ def main() -> None:
     print(text, cpu, sep="\n")
     if not args.no_record:
         body = "\n\n".join([
-            text, "Part one, the zoo (top: the highest main-phase loss; reference: the ramp's highest at or "
-            "below the peak):", markdown_table(per, ph, floatfmt=".3g"),
+            text, "Part one, the zoo (top: the highest main-phase loss; floor: the ramp's lowest; depth: the "
+            "ramp's highest at or below the peak - floor; the ratio (top - floor) / depth):",
+            markdown_table(per, ph, floatfmt=".3g"),
             *(["The runs that moved:", markdown_table(moved, mh, floatfmt=".4g")] if moved else []),
             "Part two, the tests' regression:", markdown_table(rrows, rh, floatfmt=".3g"), cpu])
         record("autopilot_ramp_ceiling", "The guard's ceiling over the ramp's losses: the zoo and a short "

@@ -49,8 +49,6 @@ def _run(shift: float) -> tuple[float, list]:
         return float(torch.nn.functional.mse_loss(model(val), val)), [e for e in ap.events if "fault" in e]
 
 
-@pytest.mark.xfail(strict=True, reason="ux17 D5: a negative loss makes every main-phase update a "
-                                       "ramp-ceiling fault")
 def test_a_loss_shifted_below_zero_trains_as_the_unshifted_one():
     plain, plain_faults = _run(0.0)
     shifted, faults = _run(-1.0)

@@ -42,8 +42,9 @@ Wrap any torch optimizer and call ``autopilot.step(loss)`` where the loop would 
    from one state and is judged by its loss after a short side cool-down, undone bit for bit; the
    winner's factor holds to the end, the losers' updates and the cool-downs are paid from the budget.
 
-**Faults** (``lrkit.torch._autopilot_guard``): a batch whose loss spikes, climbs above ``ramp_ceiling``
-(100) times the highest loss the ramp saw at or below the peak, or whose loss or gradient is NaN/inf
+**Faults** (``lrkit.torch._autopilot_guard``): a batch whose loss spikes, rises above the lowest
+loss the ramp saw by more than ``ramp_ceiling`` (100) times its depth (its highest at or below the peak
+less that lowest: a constant added to the loss changes nothing), or whose loss or gradient is NaN/inf
 while the weights are finite (one bad sample), has its update skipped; two faults in a row
 (``faults_in_row``: a rate too high faults again on the next batch, a bad batch does not), or
 non-finite weights, restore the last good in-memory snapshot bit for bit (and cut the rate when

@@ -6,8 +6,9 @@ the optimizer, the model, recent losses or a verdict, never at the schedule.
 **Faults.** Before each update the loss and every gradient are checked. A fault is a loss spike
 (above the median of the last ``spike_history`` losses by ``spike_z`` robust SDs and by
 ``spike_ratio`` times their ``spike_percentile`` excess: fields of
-:class:`~lrkit.torch.AutopilotPolicy`), a loss above ``ramp_ceiling`` times the highest the ramp saw
-at or below the peak (:attr:`Guard.ceiling`: the spike test calls nothing before ``min_spike_history``
+:class:`~lrkit.torch.AutopilotPolicy`), a loss that rises above the lowest the ramp saw by more than
+``ramp_ceiling`` times its depth, the highest at or below the peak less that lowest (:func:`loss_ceiling`,
+:attr:`Guard.ceiling`: the spike test calls nothing before ``min_spike_history``
 healthy losses, and a rate that diverges from the first update would climb unseen that long), or a
 NaN/inf loss or gradient. A fault from finite weights
 skips that update (the weights untouched) until ``faults_in_row`` (2) come in a row: one bad batch
@@ -45,7 +46,7 @@ from lrkit.torch._state import _cpu_copy
 
 __all__ = ["Guard", "training_tensors", "take_snapshot", "restore_snapshot", "restore_buffers",
            "restart_statistics", "grads_finite", "weights_finite", "scaler_overflow", "is_spike",
-           "find_fault", "reaction", "reading"]
+           "find_fault", "loss_ceiling", "reaction", "reading"]
 
 
 def training_tensors(optimizer: torch.optim.Optimizer, model: torch.nn.Module | None) -> list[torch.Tensor]:
@@ -270,6 +271,35 @@ def find_fault(optimizer: torch.optim.Optimizer, recent: Collection[float], valu
     return "loss spike" if is_spike(recent, value, policy) else None
 
 
+def loss_ceiling(probe_lrs: Sequence[float], probe_losses: Sequence[float], peak: float,
+                 times: float | None) -> float | None:
+    """The loss a main-phase update may not pass: ``times`` the ramp's depth above its lowest loss.
+
+    .. math::  c = m + \\tau\\,(M - m)
+
+    with ``M`` the highest finite loss the ramp saw at rates at or below ``peak`` (weights this run trains
+    on), ``m`` the lowest it saw anywhere (the valley's floor) and ``tau = times``
+    (``AutopilotPolicy.ramp_ceiling``). A loss is known up to a constant (a negative log-likelihood, a
+    negative cosine similarity, ``mse - 1`` have the gradients of their shifted selves), so the ceiling is
+    read in the ramp's own units, a rise above its floor against the depth the ramp showed, and
+    ``loss + C`` meets ``c + C``: a multiple of the highest loss alone is below every loss once that loss
+    is negative. The floor is the whole ramp's, not only the stretch below the peak: a short stretch of
+    low rates can be flat within a percent (a fine-tune's first rates), a span too small to measure a
+    rise by. For losses >= 0 the ceiling is at most ``tau M``. ``None`` (no ceiling) without ``times``,
+    without a ramp loss at or below the peak, or with no depth (every loss equal).
+
+    Example:
+        >>> lrs, losses = [1e-4, 1e-3, 1e-2, 1e-1, 1.0], [2.0, 1.9, 1.0, 0.5, 50.0]
+        >>> loss_ceiling(lrs, losses, 1e-2, 100.0), loss_ceiling(lrs, [v - 5 for v in losses], 1e-2, 100.0)
+        (150.5, 145.5)
+    """
+    below = [v for r, v in zip(probe_lrs, probe_losses) if r <= peak and math.isfinite(v)]
+    floor = min((v for v in probe_losses if math.isfinite(v)), default=math.nan)
+    if times is None or not below or max(below) <= floor:
+        return None
+    return floor + times * (max(below) - floor)
+
+
 def reaction(fired: Sequence[str], decays: int, scale: float, ceiling: float,
              policy: AutopilotPolicy = AutopilotPolicy()) -> tuple[str, float | None]:
     """Without a budget: the rate factor for a diagnosis, ``(verdict, factor or None)``.
@@ -344,8 +374,8 @@ class Guard:
         self.healthy, self.faults_in_row = 0, 0  # faults_in_row: the skipped faults just before now
         self.last_fault: int | None = None
         self.snapshot: dict[str, Any] | None = None
-        #: A loss above this is a fault however few losses the spike test holds (``policy.ramp_ceiling``
-        #: times the highest loss the ramp saw at or below the peak; None: no ramp, no ceiling).
+        #: A loss above this is a fault however few losses the spike test holds (:func:`loss_ceiling`,
+        #: set by the caller from the ramp; None: no ramp, no ceiling).
         self.ceiling: float | None = None
 
     def reset(self, t: int) -> None:

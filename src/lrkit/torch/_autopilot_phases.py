@@ -34,7 +34,7 @@ from lrkit.finder import valley_geometry
 from lrkit.stats import difference_noise, median_diff_se
 from lrkit.torch._autopilot_checks import check_first_loss, first_step_failed
 from lrkit.torch._autopilot_average import TailAverage
-from lrkit.torch._autopilot_guard import (grads_finite, reaction, reading, restart_statistics,
+from lrkit.torch._autopilot_guard import (grads_finite, loss_ceiling, reaction, reading, restart_statistics,
                                           restore_buffers, restore_snapshot, training_tensors,
                                           weights_finite)
 from lrkit.torch._autopilot_peak import GUESS
@@ -198,9 +198,8 @@ class Phases:
         self._guard.reset(self.t)
         # The ramp's losses at or below the peak came from weights this run trains on: one far above them
         # is a blow-up, even before the spike test has its history (policy.ramp_ceiling).
-        below = [v for r, v in zip(self.probe_lrs, self.probe_losses) if r <= self.peak]
-        times = self.policy.ramp_ceiling
-        self._guard.ceiling = times * max(below) if below and times is not None else None
+        self._guard.ceiling = loss_ceiling(self.probe_lrs, self.probe_losses, self.peak,
+                                           self.policy.ramp_ceiling)
         self.phase = "main"
         self._main = self._build_schedule()
         self._average = self._new_average()

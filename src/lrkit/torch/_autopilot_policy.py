@@ -323,10 +323,11 @@ class AutopilotPolicy(Policy):
     min_spike_history: int = tuned(
         20, "no spike is called before this many healthy losses", _GUARD, at_least(2, whole=True))
     ramp_ceiling: float | None = tuned(
-        100.0, "a main-phase loss above this many times the ramp's highest at or below the peak is a fault "
-        "at once, where the spike test waits for min_spike_history losses: a run that far above its "
-        "untrained loss is diverging, and a catapult that recovers (20-40x) stays under it (None: no "
-        "ceiling)", _GUARD, lambda n, v, o: _optional_ratio(n, v, o))
+        100.0, "a main-phase loss above the ramp's lowest by this many times its depth (its highest at or "
+        "below the peak - its lowest: a constant added to the loss moves nothing) is a fault at once, "
+        "where the spike test waits for min_spike_history losses: a run that far above its untrained loss "
+        "is diverging, and a catapult that recovers (20-40x) stays under it (None: no ceiling)", _GUARD,
+        lambda n, v, o: _optional_ratio(n, v, o))
     untrained_head: float = tuned(
         0.25, "a training loss that ended where it started is warned of (diagnose's still_z): its start "
         "level is the median of this share of the probe's first losses, its lowest rates (a decade or more "
