@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from lrkit.errors import check_count
+from lrkit.errors import LRKitError, check_count
 from lrkit.plotting._mpl import figure_and_axes
 from lrkit.schedules import Schedule, parse
 
@@ -32,7 +32,8 @@ def plot_schedule(schedule: Schedule | str, steps: int, *, ax: Any = None, log: 
 
     Raises:
         LRKitError: ``steps`` is not a positive integer or more than free memory holds (at
-            :data:`PLOT_BYTES_PER_STEP` each), or the spec is invalid.
+            :data:`PLOT_BYTES_PER_STEP` each), or the spec is invalid or reacts to a metric
+            (``reduce_on_plateau``: no rate of the step to draw).
 
     Example:
         >>> fig = plot_schedule("cosine(lr=0.1, steps=100)", 100)
@@ -41,6 +42,9 @@ def plot_schedule(schedule: Schedule | str, steps: int, *, ax: Any = None, log: 
     """
     steps = check_count("steps", steps, "plot_schedule", bytes_each=PLOT_BYTES_PER_STEP)
     schedule = parse(schedule)
+    if not isinstance(schedule, Schedule):  # reduce_on_plateau: a controller, as `lrkit schedule plot` says
+        raise LRKitError(f"`schedule` of plot_schedule must be a schedule of the step; {schedule.name} "
+                         "reacts to a metric and has no values to draw.")
     fig, ax = figure_and_axes(ax)
     t = np.arange(steps)
     ax.plot(t, schedule(t), label=label or schedule.to_spec())
