@@ -32,8 +32,8 @@ from lrkit.tasks import train
 from lrkit.torch import Autopilot, AutopilotPolicy
 
 __all__ = ["FLOOR", "GIVEN_K", "LEAN", "NOISY_K", "QUIET_K", "RULE", "SEEDS", "STORE", "at_floor",
-           "autopilot", "best_of", "complete", "given", "given_ks", "grid", "noise", "probe", "ramp",
-           "regret", "trains"]
+           "autopilot", "best_of", "complete", "given", "given_ks", "grid", "library_run", "noise", "probe",
+           "ramp", "regret", "trains"]
 
 STORE = Path(__file__).resolve().parents[1] / "results" / "autopilot_no_valley_heldout.json"
 SEEDS = (0, 1, 2, 3, 4, 5)
@@ -69,22 +69,25 @@ def autopilot(name: str, seed: int, fields: dict[str, Any], run: bool) -> dict[s
     """One full Autopilot run under ``fields`` (on the library's policy), scored; ``None`` when not stored
     and ``run`` is false."""
     w = held.candidate(name)
+    return _cached(_key(fields), name, seed, w.info.budget, lambda: library_run(w, seed, fields), run)
 
-    def fresh() -> dict[str, Any]:
-        with one_thread(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            parts = w.build(seed)
-            ap = Autopilot(parts["optimizer"], budget=w.info.budget, model=parts["model"],
-                           policy=AutopilotPolicy(**fields))
-            for loss in training_losses(ap, parts):
-                ap.step(loss)
-            raw = float(w.evaluate(parts["model"], parts["val_loader"])[w.info.metric])
-        first = ap.events[0]
-        return {"metric": scored(w, raw, not math.isfinite(raw)), "raw_metric": raw, "peak": float(ap.peak),
-                "how": first["how"], "diverged_at": first["diverged_at"],
-                "probe_losses": [float(v) for v in ap.probe_losses]}
 
-    return _cached(_key(fields), name, seed, w.info.budget, fresh, run)
+def library_run(w: Any, seed: int, fields: dict[str, Any]) -> dict[str, Any]:
+    """Workload ``w``'s full run under the library's Autopilot with policy ``fields``, told its budget, one
+    thread, warnings silenced: its score, raw metric, peak, how its probe read the ramp, where the ramp
+    blew up and the probe's losses (the record every held-out store of these runs keeps)."""
+    with one_thread(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parts = w.build(seed)
+        ap = Autopilot(parts["optimizer"], budget=w.info.budget, model=parts["model"],
+                       policy=AutopilotPolicy(**fields))
+        for loss in training_losses(ap, parts):
+            ap.step(loss)
+        raw = float(w.evaluate(parts["model"], parts["val_loader"])[w.info.metric])
+    first = ap.events[0]
+    return {"metric": scored(w, raw, not math.isfinite(raw)), "raw_metric": raw, "peak": float(ap.peak),
+            "how": first["how"], "diverged_at": first["diverged_at"],
+            "probe_losses": [float(v) for v in ap.probe_losses]}
 
 
 def probe(name: str, seed: int, run: bool) -> dict[str, Any] | None:

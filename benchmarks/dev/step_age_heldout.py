@@ -19,7 +19,6 @@ seeds 0-2 from 1e-4 to 0.1, widened a decade where the edge is the best, as the 
 from __future__ import annotations
 
 import functools
-import math
 import warnings
 from pathlib import Path
 from typing import Any
@@ -28,13 +27,13 @@ import numpy as np
 from torch import nn
 
 from dev import zoo_rates as zr
-from dev.autopilot_zoo_runs import cached, scored, training_losses
+from dev.autopilot_zoo_runs import cached, scored
 from dev.no_valley_heldout import _Scaled, _stack, classes10, digit_images, heavy_tail, ratings, spirals
 from dev.no_valley_heldout import _Factors as Factors
+from dev.no_valley_heldout_runs import library_run
 from dev.peers_common import one_thread
 
 from lrkit.tasks import train
-from lrkit.torch import Autopilot, AutopilotPolicy
 from lrkit.zoo import ArrayWorkload, DigitCNN
 
 __all__ = ["STORE", "SEEDS", "TWINS", "WORKLOADS", "autopilot", "best_of", "grid", "regret", "trains"]
@@ -107,20 +106,7 @@ def autopilot(name: str, seed: int, fields: dict[str, Any], run: bool) -> dict[s
     """One full Autopilot run under ``fields`` (on the library's policy), scored; ``None`` when not stored
     and ``run`` is false."""
     w = _workload(name)
-
-    def fresh() -> dict[str, Any]:
-        with one_thread(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            parts = w.build(seed)
-            ap = Autopilot(parts["optimizer"], budget=w.info.budget, model=parts["model"],
-                           policy=AutopilotPolicy(**fields))
-            for loss in training_losses(ap, parts):
-                ap.step(loss)
-            raw = float(w.evaluate(parts["model"], parts["val_loader"])[w.info.metric])
-        first = ap.events[0]
-        return {"metric": scored(w, raw, not math.isfinite(raw)), "raw_metric": raw, "peak": float(ap.peak),
-                "how": first["how"], "diverged_at": first["diverged_at"]}
-
+    fresh = functools.partial(library_run, w, seed, fields)
     key = "ap|" + ",".join(f"{k}={fields[k]}" for k in sorted(fields))
     return _cached(key, name, seed, fresh, run)
 
