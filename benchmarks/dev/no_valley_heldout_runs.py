@@ -32,8 +32,8 @@ from lrkit.tasks import train
 from lrkit.torch import Autopilot, AutopilotPolicy
 
 __all__ = ["FLOOR", "GIVEN_K", "LEAN", "NOISY_K", "QUIET_K", "RULE", "SEEDS", "STORE", "at_floor",
-           "autopilot", "best_of", "complete", "given", "given_ks", "grid", "library_run", "noise", "probe",
-           "ramp", "regret", "trains"]
+           "autopilot", "best_of", "complete", "constant_run", "given", "given_ks", "grid", "library_run",
+           "noise", "probe", "ramp", "regret", "trains"]
 
 STORE = Path(__file__).resolve().parents[1] / "results" / "autopilot_no_valley_heldout.json"
 SEEDS = (0, 1, 2, 3, 4, 5)
@@ -151,24 +151,26 @@ def grid(name: str, run: bool) -> dict[float, list[float]] | None:
     w = held.candidate(name)
     info = w.info
     done: dict[float, list[float]] = {}
-
-    def one(lr: float, seed: int) -> dict[str, Any]:
-        with one_thread(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            r = train(w, lr=lr, seed=seed)
-        return {"metric": scored(w, float(r.metric), r.diverged), "raw_metric": float(r.metric)}
-
     for _ in range(2 * zr.MAX_DECADES):
         todo = zr.extensions(name, info.default_optimizer, done, info.higher_is_better)
         if not todo:
             break
         for k in todo:
             recs = [_cached(f"constant|{zr.rate(k):.4g}", name, s, info.budget,
-                            lambda: one(zr.rate(k), s), run) for s in zr.SEEDS]
+                            lambda: constant_run(w, zr.rate(k), s), run) for s in zr.SEEDS]
             if any(r is None for r in recs):
                 return None
             done[zr.rate(k)] = [r["metric"] for r in recs]
     return done
+
+
+def constant_run(w: Any, lr: float, seed: int) -> dict[str, Any]:
+    """Workload ``w`` trained at the constant rate ``lr`` (one thread, warnings silenced), scored: the grid's
+    one run."""
+    with one_thread(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = train(w, lr=lr, seed=seed)
+    return {"metric": scored(w, float(r.metric), r.diverged), "raw_metric": float(r.metric)}
 
 
 def best_of(g: dict[float, list[float]], higher: bool) -> tuple[float, float]:

@@ -19,7 +19,6 @@ seeds 0-2 from 1e-4 to 0.1, widened a decade where the edge is the best, as the 
 from __future__ import annotations
 
 import functools
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +26,11 @@ import numpy as np
 from torch import nn
 
 from dev import zoo_rates as zr
-from dev.autopilot_zoo_runs import cached, scored
+from dev.autopilot_zoo_runs import cached
 from dev.no_valley_heldout import _Scaled, _stack, classes10, digit_images, heavy_tail, ratings, spirals
 from dev.no_valley_heldout import _Factors as Factors
-from dev.no_valley_heldout_runs import library_run
-from dev.peers_common import one_thread
+from dev.no_valley_heldout_runs import best_of, constant_run, library_run
 
-from lrkit.tasks import train
 from lrkit.zoo import ArrayWorkload, DigitCNN
 
 __all__ = ["STORE", "SEEDS", "TWINS", "WORKLOADS", "autopilot", "best_of", "grid", "regret", "trains"]
@@ -118,20 +115,14 @@ def grid(name: str, run: bool) -> dict[float, list[float]] | None:
     w = WORKLOADS[name]
     higher = w.info.higher_is_better
 
-    def one(lr: float, seed: int) -> dict[str, Any]:
-        with one_thread(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            r = train(w, lr=lr, seed=seed)
-        return {"metric": scored(w, float(r.metric), r.diverged), "raw_metric": float(r.metric)}
-
     lo, hi = START
     done: dict[float, list[float]] = {}
     while True:
         for k in range(lo, hi + 1):
             if zr.rate(k) in done:
                 continue
-            recs = [_cached(f"constant|{zr.rate(k):.4g}", name, s, lambda k=k, s=s: one(zr.rate(k), s), run)
-                    for s in zr.SEEDS]
+            recs = [_cached(f"constant|{zr.rate(k):.4g}", name, s,
+                            lambda k=k, s=s: constant_run(w, zr.rate(k), s), run) for s in zr.SEEDS]
             if any(r is None for r in recs):
                 return None
             done[zr.rate(k)] = [r["metric"] for r in recs]
@@ -144,14 +135,6 @@ def grid(name: str, run: bool) -> dict[float, list[float]] | None:
         if not (low or high):
             return done
         lo, hi = lo - zr.PER_DECADE * low, hi + zr.PER_DECADE * high
-
-
-def best_of(g: dict[float, list[float]], higher: bool) -> tuple[float, float]:
-    """The grid-best rate and its mean metric."""
-    lrs = sorted(g)
-    means = [float(np.mean(g[lr])) for lr in lrs]
-    i = int(np.argmax(means) if higher else np.argmin(means))
-    return lrs[i], means[i]
 
 
 def trains(name: str, g: dict[float, list[float]]) -> bool:
